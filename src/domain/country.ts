@@ -1,0 +1,23 @@
+import { ValidationError } from './errors.js';
+
+/** An ISO 3166-1 alpha-2 country code, upper case (CN, IN, US …). */
+export type CountryCode = string;
+
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+/** Codes Intl knows that are not countries (ISO 3166 user-assigned / exceptionally reserved). */
+const NOT_COUNTRIES: ReadonlySet<string> = new Set(['EU', 'EZ', 'UN', 'ZZ', 'QO', 'XA', 'XB']);
+
+export function isCountryCode(code: string): boolean {
+  return /^[A-Z]{2}$/.test(code) && !NOT_COUNTRIES.has(code) && regionNames.of(code) !== undefined;
+}
+
+export function country(code: unknown, field = 'country'): CountryCode {
+  if (typeof code !== 'string' || !isCountryCode(code)) {
+    throw new ValidationError(field, `must be an ISO 3166-1 alpha-2 country code such as "CN" or "IN", got ${JSON.stringify(code)}`);
+  }
+  return code;
+}
+
+export function countryName(code: CountryCode): string {
+  return regionNames.of(code) ?? code;
+}

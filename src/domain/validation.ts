@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+import { isSafeNonNegativeInteger } from './quantities.js';
+
+/**
+ * The one validation boundary: every input from a file, the CLI or HTTP is parsed with a schema
+ * through `parse`, which throws a ValidationError naming the first bad field and the reason.
+ */
+export function parse<T>(schema: z.ZodType<T>, input: unknown, root: string): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue === undefined) throw new ValidationError(root, 'is invalid');
+  let path = [root, ...issue.path.map(String)];
+  let reason = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    path = [...path, issue.keys[0] ?? ''];
+    reason = 'unknown field';
+  } else if (issue.code === 'invalid_type' && issue.input === undefined) {
+    reason = 'is required';
+  } else if (issue.code === 'invalid_value') {
+    reason = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  throw new ValidationError(path.filter((p) => p !== '').join('.'), reason);
+}
+
+/** Parses JSON text, naming the source on a syntax error. */
+export function parseJsonText(text: string, root: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new ValidationError(root, `is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+export const wholeGrams = z.custom<number>(isSafeNonNegativeInteger, {
+  message: 'must be a non-negative whole number of grams',
+});
+
+export const isoDate = z.string().refine(isIsoDate, { message: 'must be a date as YYYY-MM-DD' });
+
+/** A calendar date as YYYY-MM-DD that exists (no 2025-02-30). */
+export function isIsoDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+export function isoDateValue(s: unknown, field: string): string {
+  if (typeof s !== 'string' || !isIsoDate(s)) throw new ValidationError(field, `must be a date as YYYY-MM-DD, got ${JSON.stringify(s)}`);
+  return s;
+}
