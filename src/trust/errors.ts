@@ -1,0 +1,16 @@
+import { LodestoneError } from '../domain/index.js';
+
+/**
+ * Why a value, key or signed record was refused. A closed union: callers switch on `code`.
+ *
+ * - NOT_JSON: the value cannot be represented as RFC 8785 canonical JSON.
+ * - NOT_CANONICAL: text that should be canonical JSON is not (re-canonicalising changes it).
+ * - MALFORMED_RECORD: a signed record, payload or signature has the wrong shape.
+ * - BAD_KEY: a key is not a well-formed Ed25519 key.
+ * - KEY_MISMATCH: the key given does not match the key id the record (or the signer) names.
+ * - UNKNOWN_KEY: no public key is known for the record's key id.
+ * - BAD_SIGNATURE: the Ed25519 signature does not verify over the canonical payload.
+ */
+export type TrustCode = 'NOT_JSON' | 'NOT_CANONICAL' | 'MALFORMED_RECORD' | 'BAD_KEY' | 'KEY_MISMATCH' | 'UNKNOWN_KEY' | 'BAD_SIGNATURE';
+
+export class TrustError extends LodestoneError<TrustCode> {}

@@ -1,0 +1,32 @@
+/**
+ * Trust primitives: RFC 8785 canonical JSON, SHA-256 and RFC 6962 leaf hashing, Ed25519 keys and
+ * signed records. Pure apart from node:crypto: no files, no database.
+ */
+export { TrustError, type TrustCode } from './errors.js';
+export { canonicalJson, parseCanonicalJson } from './canonical.js';
+export { RFC6962_LEAF_PREFIX, leafHash, leafHashHex, sha256, sha256Hex } from './hash.js';
+export { fromBase64url, toBase64url } from './base64url.js';
+export {
+  generateKeyPair,
+  importPrivateKey,
+  keyIdFor,
+  publicKeyFromRaw,
+  rawPublicKey,
+  signerFromPem,
+  type KeyPair,
+  type Signer,
+} from './keys.js';
+export {
+  isUtcMillis,
+  parseRecordPayload,
+  parseSignedRecord,
+  recordBytes,
+  recordDigests,
+  signRecord,
+  verifyRecord,
+  type PublicKeyLookup,
+  type RecordDigests,
+  type RecordPayload,
+  type RecordSignature,
+  type SignedRecord,
+} from './record.js';

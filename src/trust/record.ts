@@ -1,0 +1,169 @@
+import { sign, verify } from 'node:crypto';
+import { deepFreeze } from '../domain/index.js';
+import { fromBase64url, toBase64url } from './base64url.js';
+import { canonicalJson } from './canonical.js';
+import { TrustError } from './errors.js';
+import { leafHashHex, sha256Hex } from './hash.js';
+import { keyIdFor, publicKeyFromRaw, rawPublicKey, type Signer } from './keys.js';
+
+/** What a party asserts. Signed as the UTF-8 bytes of `canonicalJson(payload)`. */
+export interface RecordPayload {
+  readonly v: 1;
+  /** What kind of record this is, e.g. "party.registered". */
+  readonly type: string;
+  /** The id of the party that makes the record (and whose key signs it). */
+  readonly actor: string;
+  /** When, as ISO-8601 UTC with milliseconds: "2025-10-09T08:30:00.000Z". */
+  readonly at: string;
+  /** The record's content: any JSON value. */
+  readonly body: unknown;
+}
+
+export interface RecordSignature {
+  readonly alg: 'Ed25519';
+  /** See `keyIdFor`. */
+  readonly keyId: string;
+  /** base64url (unpadded) of the 64-byte Ed25519 signature (RFC 8032, pure Ed25519) over `canonicalJson(payload)` as UTF-8. */
+  readonly sig: string;
+}
+
+export interface SignedRecord {
+  readonly payload: RecordPayload;
+  readonly signature: RecordSignature;
+}
+
+/** Finds the raw public key (base64url) for a key id, or undefined if none is known. */
+export type PublicKeyLookup = (keyId: string) => string | undefined;
+
+/** The canonical bytes of a signed record, and the hashes the journal and the Merkle log keep. */
+export interface RecordDigests {
+  /** `canonicalJson(record)`: the Merkle leaf content, as text (hash its UTF-8 bytes). */
+  readonly canonical: string;
+  /** Hex SHA-256 of `canonical`. */
+  readonly recordHash: string;
+  /** Hex RFC 6962 leaf hash of `canonical`: SHA-256(0x00 || canonical). */
+  readonly leafHash: string;
+}
+
+const utf8 = new TextEncoder();
+const ED25519_SIGNATURE_BYTES = 64;
+const TYPE_PATTERN = /^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*$/;
+const MAX_TYPE_LENGTH = 100;
+const MAX_ACTOR_LENGTH = 200;
+const UTC_MILLIS_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Signs a payload. The payload is checked first (never sign something malformed), the signer's
+ * key id must match its private key (TrustError 'KEY_MISMATCH'), and the result is a deep-frozen
+ * record holding a copy of exactly the JSON that was signed.
+ */
+export function signRecord(payload: RecordPayload, signer: Signer): SignedRecord {
+  const checked = parseRecordPayload(payload);
+  const expectedKeyId = keyIdFor(rawPublicKey(signer.privateKey));
+  if (signer.keyId !== expectedKeyId) {
+    throw new TrustError('KEY_MISMATCH', `signer key id ${signer.keyId} does not match its private key (${expectedKeyId})`);
+  }
+  const message = canonicalJson(checked);
+  const sig = toBase64url(sign(null, utf8.encode(message), signer.privateKey));
+  return deepFreeze({
+    payload: JSON.parse(message) as RecordPayload,
+    signature: { alg: 'Ed25519', keyId: signer.keyId, sig },
+  });
+}
+
+/**
+ * Verifies a signed record from anywhere (treated as hostile): checks its shape, that the
+ * public key is the one the record names, and the Ed25519 signature over the canonical payload.
+ * Throws TrustError on the first failure: MALFORMED_RECORD, NOT_JSON, UNKNOWN_KEY (the lookup has
+ * no key for the id), BAD_KEY, KEY_MISMATCH (the key given is not the key named) or BAD_SIGNATURE.
+ *
+ * This proves only that the holder of `signature.keyId` signed the payload. The caller must still
+ * check that the key belongs to `payload.actor` and was valid (not revoked) when the record was made.
+ */
+export function verifyRecord(record: unknown, publicKey: string | PublicKeyLookup): asserts record is SignedRecord {
+  const { payload, signature } = parseSignedRecord(record);
+  const raw = typeof publicKey === 'string' ? publicKey : publicKey(signature.keyId);
+  if (raw === undefined) throw new TrustError('UNKNOWN_KEY', `no public key known for ${signature.keyId}`, { field: 'signature.keyId' });
+  const key = publicKeyFromRaw(raw);
+  const keyId = keyIdFor(raw);
+  if (keyId !== signature.keyId) {
+    throw new TrustError('KEY_MISMATCH', `record is signed by ${signature.keyId}, but the key given is ${keyId}`, { field: 'signature.keyId' });
+  }
+  const sig = fromBase64url(signature.sig);
+  if (sig?.length !== ED25519_SIGNATURE_BYTES) throw malformed('signature.sig', 'must be a 64-byte Ed25519 signature as unpadded base64url');
+  let ok: boolean;
+  try {
+    ok = verify(null, utf8.encode(canonicalJson(payload)), key, sig);
+  } catch (e) {
+    throw new TrustError('BAD_SIGNATURE', 'signature does not verify', { field: 'signature.sig', cause: e });
+  }
+  if (!ok) throw new TrustError('BAD_SIGNATURE', 'signature does not verify', { field: 'signature.sig' });
+}
+
+/** The leaf content of a record: `canonicalJson(record)`. */
+export function recordBytes(record: SignedRecord): string {
+  return canonicalJson(record);
+}
+
+export function recordDigests(record: SignedRecord): RecordDigests {
+  const canonical = recordBytes(record);
+  return { canonical, recordHash: sha256Hex(canonical), leafHash: leafHashHex(canonical) };
+}
+
+/** Checks the shape of a signed record (not its signature). Throws TrustError('MALFORMED_RECORD') naming the field. */
+export function parseSignedRecord(input: unknown): SignedRecord {
+  const record = exactObject(input, '', ['payload', 'signature']);
+  parseRecordPayload(record.payload, 'payload');
+  const signature = exactObject(record.signature, 'signature', ['alg', 'keyId', 'sig']);
+  if (signature.alg !== 'Ed25519') throw malformed('signature.alg', 'must be "Ed25519"');
+  if (typeof signature.keyId !== 'string' || !/^ed25519:[A-Za-z0-9_-]{22}$/.test(signature.keyId)) {
+    throw malformed('signature.keyId', 'must be a key id such as "ed25519:" followed by 22 base64url characters');
+  }
+  if (typeof signature.sig !== 'string') throw malformed('signature.sig', 'must be a string');
+  return input as SignedRecord;
+}
+
+/** Checks the shape of a record payload. Throws TrustError('MALFORMED_RECORD') naming the field. */
+export function parseRecordPayload(input: unknown, root = 'payload'): RecordPayload {
+  const p = exactObject(input, root, ['v', 'type', 'actor', 'at', 'body']);
+  const at = (field: string) => (root === '' ? field : `${root}.${field}`);
+  if (p.v !== 1) throw malformed(at('v'), 'must be 1');
+  if (typeof p.type !== 'string' || p.type.length > MAX_TYPE_LENGTH || !TYPE_PATTERN.test(p.type)) {
+    throw malformed(at('type'), 'must be a lower-case dotted name such as "party.registered"');
+  }
+  if (typeof p.actor !== 'string' || p.actor.length === 0 || p.actor.length > MAX_ACTOR_LENGTH || CONTROL_CHARACTERS.test(p.actor)) {
+    throw malformed(at('actor'), `must be a party id (1–${MAX_ACTOR_LENGTH} characters, no control characters)`);
+  }
+  if (typeof p.at !== 'string' || !isUtcMillis(p.at)) throw malformed(at('at'), 'must be an ISO-8601 UTC time with milliseconds, such as "2025-10-09T08:30:00.000Z"');
+  if (!('body' in p) || p.body === undefined) throw malformed(at('body'), 'is required');
+  canonicalJson(p.body);
+  return input as RecordPayload;
+}
+
+/** True for "YYYY-MM-DDTHH:mm:ss.sssZ" naming a real instant (no 2025-02-30, no 24:00). */
+export function isUtcMillis(s: string): boolean {
+  if (!UTC_MILLIS_PATTERN.test(s)) return false;
+  const d = new Date(s);
+  return !Number.isNaN(d.getTime()) && d.toISOString() === s;
+}
+
+function exactObject(input: unknown, path: string, keys: readonly string[]): Record<string, unknown> {
+  const name = path === '' ? 'record' : path;
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw malformed(name, 'must be an object');
+  const proto: unknown = Object.getPrototypeOf(input);
+  if (proto !== Object.prototype && proto !== null) throw malformed(name, 'must be a plain object');
+  const obj = input as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (!keys.includes(key)) throw malformed(path === '' ? key : `${path}.${key}`, 'unknown field');
+  }
+  for (const key of keys) {
+    if (!Object.hasOwn(obj, key)) throw malformed(path === '' ? key : `${path}.${key}`, 'is required');
+  }
+  return obj;
+}
+
+function malformed(field: string, reason: string): TrustError {
+  return new TrustError('MALFORMED_RECORD', `${field}: ${reason}`, { field });
+}
