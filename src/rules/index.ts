@@ -1,0 +1,6 @@
+export * from './errors.js';
+export type * from './model.js';
+export { parsePack, checkPackSet, refMatcher } from './load.js';
+export { classify, matchPattern, citeLine, describeItem } from './classify.js';
+export type { Classification, ClassifyContext, Finding, Outcome, ResolvedCitation } from './classify.js';
+export { inWindow, windowsOverlap, formatWindow } from './dates.js';

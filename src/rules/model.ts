@@ -1,0 +1,111 @@
+import type { CountryCode, ElementSymbol, ItemForm, MagnetFamily } from '../domain/index.js';
+
+/** The in-memory, validated form of a rule pack. Plain frozen data. */
+
+export type Confidence = 'multi' | 'single' | 'inference' | 'uncertain';
+
+export interface Source {
+  readonly id: string;
+  readonly title: string;
+  readonly issuer: string;
+  readonly date: string;
+  readonly url?: string;
+  readonly references: readonly string[];
+  readonly confidence: Confidence;
+}
+
+export interface Citation {
+  readonly source: string;
+  readonly clause: string;
+  readonly confidence?: Confidence;
+  readonly note?: string;
+}
+
+export interface Pattern {
+  readonly form?: readonly ItemForm[];
+  readonly category?: readonly string[];
+  readonly magnetFamily?: readonly MagnetFamily[];
+  readonly principalElement?: readonly ElementSymbol[];
+  readonly containsAny?: readonly ElementSymbol[];
+  readonly containsAll?: readonly ElementSymbol[];
+  readonly minPpm?: number;
+}
+
+export type CountrySet = { readonly in: readonly CountryCode[] } | { readonly notIn: readonly CountryCode[] };
+
+/** A control-list entry: one kind of item under a control code, e.g. 1C905.a:magnet. */
+export interface Entry {
+  /** "CODE:label" */
+  readonly ref: string;
+  readonly code: string;
+  readonly title: string;
+  readonly citation: Citation;
+  readonly match: Pattern;
+}
+
+export interface Window {
+  readonly from: string;
+  /** Last day included; open-ended when absent. */
+  readonly to?: string;
+}
+
+export interface Suspension extends Window {
+  readonly id: string;
+  readonly citation: Citation;
+}
+
+export interface ContentCondition {
+  readonly entries: readonly string[];
+  readonly origin: CountrySet;
+  readonly valueShareAtLeastPpm: number;
+}
+
+export interface Scope {
+  readonly exportFrom?: CountrySet;
+  readonly origin?: CountrySet;
+  readonly technologyOrigin?: CountrySet;
+  readonly content?: ContentCondition;
+}
+
+/** A legal measure that puts some entries under control, in some scope, for a window of dates. */
+export interface Rule {
+  readonly id: string;
+  readonly title: string;
+  readonly citation: Citation;
+  readonly window: Window;
+  readonly suspensions: readonly Suspension[];
+  readonly scope: Scope;
+  /** Entry refs (globs resolved at load). */
+  readonly controls: readonly string[];
+}
+
+/** Guidance that takes some items out of scope of some entries. */
+export interface Exclusion {
+  readonly id: string;
+  readonly title: string;
+  readonly citation: Citation;
+  readonly window: Window;
+  readonly match: Pattern;
+  readonly excludes: readonly string[];
+}
+
+export interface RulePack {
+  readonly id: string;
+  readonly version: string;
+  readonly title: string;
+  readonly authority: string;
+  readonly jurisdiction: CountryCode;
+  readonly description?: string;
+  /** SHA-256 (hex) of the file the pack was loaded from; recorded with every evaluation. */
+  readonly sha256: string;
+  readonly sources: Readonly<Record<string, Source>>;
+  readonly entries: readonly Entry[];
+  readonly rules: readonly Rule[];
+  readonly exclusions: readonly Exclusion[];
+}
+
+export interface PackRef {
+  readonly id: string;
+  readonly version: string;
+  readonly sha256: string;
+}

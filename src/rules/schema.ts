@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { ELEMENT_SYMBOLS, isCountryCode, isoDate, ITEM_FORMS, MAGNET_FAMILIES, PPM_WHOLE } from '../domain/index.js';
+
+/**
+ * The rule-pack file format (YAML). Every object is strict: an unknown field is an error, so a
+ * typo never silently drops a condition. Dates are inclusive calendar days (UTC).
+ */
+
+const country = z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code' });
+const countrySet = z.union([
+  z.array(country).min(1),
+  z.object({ in: z.array(country).min(1) }).strict(),
+  z.object({ not_in: z.array(country).min(1) }).strict(),
+]);
+const element = z.enum(ELEMENT_SYMBOLS);
+const slug = z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'must be lower-case letters, digits, dots or hyphens');
+const ref = z.string().regex(/^[0-9][A-Z][0-9]{3}(\.[a-z](\.[0-9]+)?)?:[a-z0-9-]+$/, 'must be CODE:label, e.g. "1C905.a:magnet"');
+const refGlob = z.string().regex(/^[0-9A-Za-z.:*-]+$/, 'must be a reference or a glob such as "1C90*:magnet"');
+
+export const sourceSchema = z
+  .object({
+    title: z.string().min(1),
+    issuer: z.string().min(1),
+    date: isoDate,
+    url: z.string().url().optional(),
+    references: z.array(z.string().min(1)).min(1),
+    confidence: z.enum(['multi', 'single', 'inference', 'uncertain']),
+  })
+  .strict();
+
+export const citationSchema = z
+  .object({
+    source: slug,
+    clause: z.string().min(1),
+    confidence: z.enum(['multi', 'single', 'inference', 'uncertain']).optional(),
+    note: z.string().optional(),
+  })
+  .strict();
+
+/** A pattern over an item's own facts. All given conditions must hold. */
+export const patternSchema = z
+  .object({
+    form: z.array(z.enum(ITEM_FORMS)).min(1).optional(),
+    category: z.array(slug).min(1).optional(),
+    magnet_family: z.array(z.enum(MAGNET_FAMILIES)).min(1).optional(),
+    principal_element: z.array(element).min(1).optional(),
+    contains_any: z.array(element).min(1).optional(),
+    contains_all: z.array(element).min(1).optional(),
+    min_ppm: z.number().int().min(1).max(PPM_WHOLE).optional(),
+  })
+  .strict();
+
+export const entrySchema = z
+  .object({
+    ref,
+    title: z.string().min(1),
+    citation: citationSchema,
+    match: patternSchema,
+  })
+  .strict();
+
+export const suspensionSchema = z
+  .object({
+    id: slug,
+    from: isoDate,
+    to: isoDate.optional(),
+    citation: citationSchema,
+  })
+  .strict();
+
+/** Conditions on the transaction and the item's provenance, beyond the control-list entry itself. */
+export const scopeSchema = z
+  .object({
+    export_from: countrySet.optional(),
+    origin: countrySet.optional(),
+    technology_origin: countrySet.optional(),
+    content: z
+      .object({
+        entries: z.array(refGlob).min(1),
+        origin: countrySet,
+        value_share_at_least_ppm: z.number().int().min(1).max(PPM_WHOLE),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const ruleSchema = z
+  .object({
+    id: slug,
+    title: z.string().min(1),
+    citation: citationSchema,
+    effective_from: isoDate,
+    effective_to: isoDate.optional(),
+    suspended_by: z.array(slug).optional(),
+    scope: scopeSchema.optional(),
+    controls: z.array(refGlob).min(1),
+  })
+  .strict();
+
+export const exclusionSchema = z
+  .object({
+    id: slug,
+    title: z.string().min(1),
+    citation: citationSchema,
+    effective_from: isoDate,
+    effective_to: isoDate.optional(),
+    match: patternSchema,
+    excludes: z.array(refGlob).min(1),
+  })
+  .strict();
+
+export const packSchema = z
+  .object({
+    pack: slug,
+    version: z.string().regex(/^\d{4}\.\d{1,2}\.\d+$/, 'must be YYYY.M.N, e.g. "2026.11.1"'),
+    title: z.string().min(1),
+    authority: z.string().min(1),
+    jurisdiction: country,
+    description: z.string().optional(),
+    sources: z.record(slug, sourceSchema),
+    suspensions: z.array(suspensionSchema).optional(),
+    entries: z.array(entrySchema).min(1),
+    rules: z.array(ruleSchema).min(1),
+    exclusions: z.array(exclusionSchema).optional(),
+  })
+  .strict();
+
+export type PackFile = z.infer<typeof packSchema>;
+export type PatternFile = z.infer<typeof patternSchema>;
+export type CountrySetFile = z.infer<typeof countrySet>;
