@@ -1,0 +1,64 @@
+import { join, resolve } from 'node:path';
+import { openStore, type Store } from '../store/index.js';
+import { Keystore } from './keystore.js';
+import { DEFAULT_RULES_DIR, loadRulePacks, type LoadedPack } from './rulepacks.js';
+
+/** What every use case runs against: the store, the parties' keys, the rule packs and a clock. */
+export interface AppContext {
+  readonly store: Store;
+  readonly keystore: Keystore;
+  /** The rule packs, loaded (and validated) on first use. */
+  packs(): readonly LoadedPack[];
+  readonly clock: () => Date;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  /** PostgreSQL URL; when absent, the embedded PGlite store in `dataDir` is used. */
+  readonly databaseUrl?: string | undefined;
+  /** PGlite data directory (default `.lodestone/` in the working directory). */
+  readonly dataDir?: string | undefined;
+  /** Private keys (default `<dataDir>/keys`). */
+  readonly keysDir?: string | undefined;
+  /** Rule packs (default: the packs shipped in `rules/`). */
+  readonly rulesDir?: string | undefined;
+  readonly clock?: () => Date;
+}
+
+export const DEFAULT_DATA_DIR = '.lodestone';
+
+/** Resolves options from flags first, then the environment, then defaults. */
+export function resolveOptions(flags: AppOptions, env: NodeJS.ProcessEnv = process.env): Required<Pick<AppOptions, 'dataDir' | 'keysDir' | 'rulesDir'>> & AppOptions {
+  const dataDir = resolve(flags.dataDir ?? env.LODESTONE_DATA_DIR ?? DEFAULT_DATA_DIR);
+  const databaseUrl = flags.databaseUrl ?? (env.DATABASE_URL === '' ? undefined : env.DATABASE_URL);
+  return {
+    ...flags,
+    databaseUrl,
+    dataDir,
+    keysDir: resolve(flags.keysDir ?? env.LODESTONE_KEYS_DIR ?? join(dataDir, 'keys')),
+    rulesDir: resolve(flags.rulesDir ?? env.LODESTONE_RULES_DIR ?? DEFAULT_RULES_DIR),
+  };
+}
+
+/** Rule packs only (no store): for commands that evaluate without recording. */
+export function loadPacks(flags: AppOptions): readonly LoadedPack[] {
+  return loadRulePacks(resolveOptions(flags).rulesDir);
+}
+
+export async function openApp(flags: AppOptions = {}): Promise<AppContext> {
+  const o = resolveOptions(flags);
+  const store = await openStore(o.databaseUrl !== undefined ? { databaseUrl: o.databaseUrl } : { dataDir: o.dataDir });
+  return createApp(store, o);
+}
+
+/** An application context over a store that is already open (closing the context closes the store). */
+export function createApp(store: Store, o: { keysDir: string; rulesDir?: string | undefined; clock?: (() => Date) | undefined }): AppContext {
+  let packs: readonly LoadedPack[] | undefined;
+  return {
+    store,
+    keystore: new Keystore(o.keysDir),
+    packs: () => (packs ??= loadRulePacks(o.rulesDir ?? DEFAULT_RULES_DIR)),
+    clock: o.clock ?? (() => new Date()),
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,10 @@
+export { AppError, type AppCode } from './errors.js';
+export { openApp, createApp, loadPacks, resolveOptions, DEFAULT_DATA_DIR, type AppContext, type AppOptions } from './context.js';
+export { Keystore, type StoredKey } from './keystore.js';
+export { loadRulePacks, loadRulePackFile, DEFAULT_RULES_DIR, type LoadedPack } from './rulepacks.js';
+export { registerParty, getParty, listParties, type RegisteredParty } from './parties.js';
+export { evaluateClassification, recordClassification, listClassifications, todayUtc, type ClassifyRequest, type EvaluatedClassification, type RecordedClassification } from './classify.js';
+export { commit, verifyEntry, type Committed } from './journal.js';
+export { rebuild, type RebuildReport } from './rebuild.js';
+export { runDemo, type DemoReport, type DemoStep } from './demo.js';
+export { isRecordType, type RecordType, type RecordTypes } from './records.js';

@@ -1,0 +1,82 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateKeyPair, keyIdFor, rawPublicKey, importPrivateKey, signerFromPem, type Signer } from '../trust/index.js';
+import { AppError } from './errors.js';
+
+/** A party's signing key as kept on disk. */
+export interface StoredKey {
+  readonly partyId: string;
+  readonly keyId: string;
+  readonly publicKey: string;
+  readonly privateKeyPem: string;
+}
+
+/**
+ * Private signing keys, one file per party (`<party>.key.json`, mode 0600), kept apart from the
+ * database so that whoever holds the database alone cannot sign a party's records. For the
+ * embedded default it lives in `.lodestone/keys/`; point `--keys-dir` / LODESTONE_KEYS_DIR
+ * elsewhere to keep keys on another volume.
+ */
+export class Keystore {
+  constructor(readonly dir: string) {}
+
+  private path(partyId: string): string {
+    if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(partyId)) throw new AppError('NOT_FOUND', `not a party id: ${JSON.stringify(partyId)}`);
+    return join(this.dir, `${partyId}.key.json`);
+  }
+
+  has(partyId: string): boolean {
+    return existsSync(this.path(partyId));
+  }
+
+  get(partyId: string): StoredKey {
+    const p = this.path(partyId);
+    let text: string;
+    try {
+      text = readFileSync(p, 'utf8');
+    } catch {
+      throw new AppError('KEY_MISSING', `no signing key for party "${partyId}" in ${this.dir}`);
+    }
+    let k: Partial<StoredKey>;
+    try {
+      k = JSON.parse(text) as Partial<StoredKey>;
+    } catch {
+      throw new AppError('KEY_MISSING', `${p}: not valid JSON`);
+    }
+    if (k.partyId !== partyId || typeof k.privateKeyPem !== 'string' || typeof k.publicKey !== 'string' || typeof k.keyId !== 'string') {
+      throw new AppError('KEY_MISSING', `${p}: not a key file for party "${partyId}"`);
+    }
+    return k as StoredKey;
+  }
+
+  signer(partyId: string): Signer {
+    return signerFromPem(this.get(partyId).privateKeyPem);
+  }
+
+  /** Returns the party's key, creating one if it has none yet. */
+  ensure(partyId: string): StoredKey {
+    if (this.has(partyId)) return this.get(partyId);
+    const kp = generateKeyPair();
+    return this.write({ partyId, ...kp });
+  }
+
+  /** Stores an existing Ed25519 private key (PKCS #8 PEM) for a party; refuses to overwrite a different one. */
+  import(partyId: string, privateKeyPem: string): StoredKey {
+    const publicKey = rawPublicKey(importPrivateKey(privateKeyPem));
+    const key: StoredKey = { partyId, keyId: keyIdFor(publicKey), publicKey, privateKeyPem };
+    if (this.has(partyId) && this.get(partyId).keyId !== key.keyId) {
+      throw new AppError('ALREADY_EXISTS', `party "${partyId}" already has a different key (${this.get(partyId).keyId})`);
+    }
+    return this.write(key);
+  }
+
+  private write(key: StoredKey): StoredKey {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const p = this.path(key.partyId);
+    const tmp = `${p}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, p);
+    return key;
+  }
+}

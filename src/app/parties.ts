@@ -1,0 +1,39 @@
+import { parseParty, type Party } from '../domain/index.js';
+import { partiesRepo, type PartyRow } from '../store/index.js';
+import type { AppContext } from './context.js';
+import { AppError } from './errors.js';
+import { commit } from './journal.js';
+
+export interface RegisteredParty {
+  readonly party: Party;
+  readonly keyId: string;
+  readonly seq: number;
+}
+
+/**
+ * Registers a party with a signing key (created in the keystore if the party has none, or the one
+ * imported there). The record is signed by that key, proving possession.
+ */
+export async function registerParty(ctx: AppContext, input: unknown): Promise<RegisteredParty> {
+  const party = parseParty(input);
+  const key = ctx.keystore.ensure(party.id);
+  return ctx.store.transaction(async (tx) => {
+    if (await partiesRepo.get(tx, party.id)) throw new AppError('ALREADY_EXISTS', `party "${party.id}" is already registered`, { field: 'party.id' });
+    const c = await commit(tx, ctx, 'party.registered', party.id, { party, key: { algorithm: 'Ed25519', keyId: key.keyId, publicKey: key.publicKey } });
+    return { party, keyId: key.keyId, seq: c.seq };
+  });
+}
+
+export async function getParty(ctx: AppContext, id: string): Promise<Party> {
+  const row = await partiesRepo.get(ctx.store.db, id);
+  if (!row) throw new AppError('NOT_FOUND', `no party "${id}"`, { field: 'party' });
+  return toParty(row);
+}
+
+export async function listParties(ctx: AppContext): Promise<readonly Party[]> {
+  return (await partiesRepo.list(ctx.store.db)).map(toParty);
+}
+
+function toParty(row: PartyRow): Party {
+  return row.party as Party;
+}

@@ -1,0 +1,27 @@
+import { journalRepo, truncateProjections } from '../store/index.js';
+import type { AppContext } from './context.js';
+import { replayEntry, verifyEntry } from './journal.js';
+
+export interface RebuildReport {
+  readonly entries: number;
+}
+
+/**
+ * Drops every projection and replays the journal into fresh ones, re-verifying each entry's
+ * canonical bytes and signature on the way. One transaction: a rebuild that fails half-way leaves
+ * the old projections in place.
+ */
+export async function rebuild(ctx: AppContext, onProgress?: (done: number, total: number) => void): Promise<RebuildReport> {
+  return ctx.store.transaction(async (tx) => {
+    const total = await journalRepo.count(tx);
+    await truncateProjections(tx);
+    let done = 0;
+    for await (const row of journalRepo.stream(tx, 1000)) {
+      const record = await verifyEntry(tx, row);
+      await replayEntry(tx, row.seq, record);
+      done++;
+      onProgress?.(done, total);
+    }
+    return { entries: done };
+  });
+}

@@ -1,0 +1,111 @@
+import type { Transaction } from 'kysely';
+import { z } from 'zod';
+import { isoDate, itemSchema, parse, partySchema, type Item, type Party } from '../domain/index.js';
+import type { Classification } from '../rules/index.js';
+import { classificationsRepo, partiesRepo, partyKeysRepo, rulePacksRepo, type Database } from '../store/index.js';
+import { AppError } from './errors.js';
+
+/**
+ * The kinds of journal record, each with its body schema and its projector: the function that
+ * applies an accepted record to the projections. Use cases and `rebuild` both go through
+ * `project`, so replaying the journal reproduces exactly what the use cases wrote.
+ */
+
+const keySchema = z
+  .object({
+    algorithm: z.literal('Ed25519'),
+    keyId: z.string().regex(/^ed25519:[A-Za-z0-9_-]{22}$/),
+    publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  })
+  .strict();
+
+export const partyRegisteredSchema = z.object({ party: partySchema, key: keySchema }).strict();
+export type PartyRegistered = z.infer<typeof partyRegisteredSchema>;
+
+export const rulePackLoadedSchema = z
+  .object({
+    packId: z.string().min(1),
+    version: z.string().min(1),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    file: z.string().min(1),
+    /** The pack file's exact text, so an auditor can re-parse it and recompute its SHA-256. */
+    yaml: z.string().min(1),
+  })
+  .strict();
+export type RulePackLoaded = z.infer<typeof rulePackLoadedSchema>;
+
+export const itemClassifiedSchema = z
+  .object({
+    id: z.string().regex(/^cls-[0-9a-z-]+$/),
+    label: z.string().max(200).optional(),
+    item: itemSchema,
+    asOf: isoDate,
+    exportFrom: z.string().length(2),
+    /** The classifier's full result (codes, findings with citations, pack versions). */
+    result: z.custom<Classification>((v) => typeof v === 'object' && v !== null && 'controlled' in v && 'codes' in v),
+  })
+  .strict();
+export type ItemClassified = z.infer<typeof itemClassifiedSchema>;
+
+export interface RecordTypes {
+  'party.registered': PartyRegistered;
+  'rulepack.loaded': RulePackLoaded;
+  'item.classified': ItemClassified;
+}
+export type RecordType = keyof RecordTypes;
+
+interface RecordKind<B> {
+  readonly schema: z.ZodType<B>;
+  readonly project: (tx: Transaction<Database>, body: B, meta: { seq: number; actor: string; at: string }) => Promise<void>;
+}
+
+const KINDS: { readonly [T in RecordType]: RecordKind<RecordTypes[T]> } = {
+  'party.registered': {
+    schema: partyRegisteredSchema,
+    async project(tx, body, { seq }) {
+      const p: Party = body.party;
+      await partiesRepo.insert(tx, { id: p.id, name: p.name, country: p.country, sector: p.sector ?? null, party: p, created_seq: seq });
+      await partyKeysRepo.insert(tx, { key_id: body.key.keyId, party_id: p.id, algorithm: 'Ed25519', public_key: body.key.publicKey, created_seq: seq });
+    },
+  },
+  'rulepack.loaded': {
+    schema: rulePackLoadedSchema,
+    async project(tx, body, { seq }) {
+      await rulePacksRepo.upsert(tx, { pack_id: body.packId, version: body.version, sha256: body.sha256, body: { file: body.file, yaml: body.yaml }, loaded_seq: seq });
+    },
+  },
+  'item.classified': {
+    schema: itemClassifiedSchema,
+    async project(tx, body, { seq, actor, at }) {
+      const item: Item = body.item;
+      await classificationsRepo.insert(tx, {
+        id: body.id,
+        seq,
+        actor,
+        label: body.label ?? null,
+        as_of: body.asOf,
+        controlled: body.result.controlled,
+        codes: [...body.result.codes],
+        item,
+        result: body.result,
+        created_at: at,
+      });
+    },
+  },
+};
+
+export function isRecordType(t: string): t is RecordType {
+  return Object.hasOwn(KINDS, t);
+}
+
+/** Validates a record body of the given type (hostile input: names the field on failure). */
+export function parseBody<T extends RecordType>(type: T, body: unknown): RecordTypes[T] {
+  return parse(KINDS[type].schema as z.ZodType<RecordTypes[T]>, body, 'body');
+}
+
+/** Applies an accepted record to the projections. */
+export async function project(tx: Transaction<Database>, type: string, body: unknown, meta: { seq: number; actor: string; at: string }): Promise<void> {
+  if (!isRecordType(type)) throw new AppError('UNKNOWN_RECORD_TYPE', `journal entry ${meta.seq}: unknown record type "${type}"`);
+  const kind = KINDS[type] as RecordKind<unknown>;
+  await kind.project(tx, parse(kind.schema, body, `journal[${meta.seq}].body`), meta);
+}

@@ -1,0 +1,284 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import {
+  evaluateClassification,
+  listParties,
+  loadPacks,
+  openApp,
+  rebuild,
+  recordClassification,
+  registerParty,
+  runDemo,
+  type AppContext,
+  type AppOptions,
+} from '../app/index.js';
+import { country, isoDateValue, LodestoneError, parseJsonText, ValidationError } from '../domain/index.js';
+import { journalRepo } from '../store/index.js';
+import { formatClassification } from './format.js';
+import { progress } from './progress.js';
+
+/** Exit statuses: 0 success; 1 unexpected failure; 2 bad input; 3 not found; 4 conflict; 5 store unavailable; 6 integrity failure. */
+export const EXIT = { ok: 0, failure: 1, badInput: 2, notFound: 3, conflict: 4, unavailable: 5, integrity: 6 } as const;
+
+const CODE_EXIT: Readonly<Record<string, number>> = {
+  INVALID_INPUT: EXIT.badInput,
+  INVALID_RULE_PACK: EXIT.badInput,
+  UNKNOWN_REFERENCE: EXIT.badInput,
+  DUPLICATE_RULE_PACK: EXIT.badInput,
+  BAD_KEY: EXIT.badInput,
+  NOT_FOUND: EXIT.notFound,
+  KEY_MISSING: EXIT.notFound,
+  ALREADY_EXISTS: EXIT.conflict,
+  CONFLICT: EXIT.conflict,
+  STORE_LOCKED: EXIT.unavailable,
+  CONNECTION_FAILED: EXIT.unavailable,
+  JOURNAL_INVALID: EXIT.integrity,
+  BAD_SIGNATURE: EXIT.integrity,
+  MIGRATION_CHANGED: EXIT.integrity,
+};
+
+interface GlobalFlags {
+  dataDir?: string;
+  keysDir?: string;
+  rulesDir?: string;
+}
+
+function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ValidationError(path, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  return parseJsonText(text, path);
+}
+
+/** Runs a step on a file's content, prefixing any validation error with the file name. */
+function fromFile<T>(path: string, fn: (input: unknown) => T): T {
+  const input = readJsonFile(path);
+  try {
+    return fn(input);
+  } catch (e) {
+    if (e instanceof ValidationError) throw new ValidationError(`${path}: ${e.field ?? ''}`.replace(/: $/, ''), e.message.slice((e.field ?? '').length + 2));
+    throw e;
+  }
+}
+
+function print(out: NodeJS.WritableStream, text: string): void {
+  out.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream } = { out: process.stdout, err: process.stderr }): Command {
+  const program = new Command('lodestone')
+    .description('Export-control and end-use assurance for rare-earth materials and magnets.')
+    .version('0.1.0')
+    .addOption(new Option('--data-dir <dir>', 'embedded store directory (default .lodestone/, or LODESTONE_DATA_DIR); ignored when DATABASE_URL is set'))
+    .addOption(new Option('--keys-dir <dir>', 'private signing keys (default <data-dir>/keys, or LODESTONE_KEYS_DIR)'))
+    .addOption(new Option('--rules-dir <dir>', 'rule packs (default: the packs shipped in rules/, or LODESTONE_RULES_DIR)'))
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) })
+    .exitOverride();
+
+  const flags = (): AppOptions => {
+    const g = program.opts<GlobalFlags>();
+    return { dataDir: g.dataDir, keysDir: g.keysDir, rulesDir: g.rulesDir };
+  };
+  const withApp = async <T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> => {
+    const ctx = await openApp(flags());
+    try {
+      return await fn(ctx);
+    } finally {
+      await ctx.close();
+    }
+  };
+
+  program
+    .command('demo')
+    .description('run the scenario on the store: register the parties, classify the exporter\'s magnets and record them in the signed journal')
+    .option('--out <dir>', 'also write the demo report (JSON) into this directory')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { out?: string; json?: boolean }) => {
+      await withApp(async (ctx) => {
+        const report = await runDemo(ctx, (s) => {
+          if (opts.json) return;
+          const c = s.classification;
+          print(io.out, `\n${s.label}\n  ${s.description}${s.quantity ? ` — ${s.quantity}` : ''}`);
+          print(io.out, `  ${c.controlled ? `CONTROLLED ${c.codes.join(', ')}` : 'NOT CONTROLLED'} as of ${c.asOf} (exported from ${c.exportFrom})`);
+          for (const f of c.findings.filter((x) => x.outcome === 'applies')) print(io.out, `    ${f.citation.clause} — ${f.facts.join('; ')}`);
+          if (!c.controlled) print(io.out, `    ${c.summary}`);
+          print(io.out, `  recorded as ${s.id}, journal entry ${s.seq}`);
+        });
+        if (opts.out !== undefined) {
+          mkdirSync(opts.out, { recursive: true });
+          writeFileSync(join(opts.out, 'demo-report.json'), `${JSON.stringify(report, null, 2)}\n`);
+        }
+        if (opts.json) print(io.out, JSON.stringify(report, null, 2));
+        else {
+          const reg = report.registered.length > 0 ? `registered ${report.registered.join(', ')}` : `parties already registered (${report.alreadyRegistered.length})`;
+          print(io.out, `\n${reg}; ${report.steps.length} classifications recorded; the journal now has ${report.journalEntries} signed entries.`);
+          if (opts.out !== undefined) print(io.out, `report written to ${join(opts.out, 'demo-report.json')}`);
+        }
+      });
+    });
+
+  program
+    .command('classify')
+    .description('classify an item (JSON file) against the rule packs: controlled or not, under which codes, and why')
+    .argument('<item.json>', 'the item: form, hsCode, composition (element → ppm), origin, and optionally magnetFamily, components …')
+    .option('--as-of <YYYY-MM-DD>', 'evaluate the rules as of this date (default: today, UTC)')
+    .option('--from <country>', 'the country the item is exported from (default: its origin)')
+    .option('--json', 'print the classification as JSON')
+    .option('--record', 'record the classification in the signed journal (needs --actor)')
+    .option('--actor <party>', 'the registered party that records the classification')
+    .option('--label <text>', 'a label for the recorded classification')
+    .action(async (file: string, opts: { asOf?: string; from?: string; json?: boolean; record?: boolean; actor?: string; label?: string }) => {
+      const asOf = opts.asOf === undefined ? undefined : isoDateValue(opts.asOf, '--as-of');
+      const exportFrom = opts.from === undefined ? undefined : country(opts.from, '--from');
+      const req = (input: unknown) => ({ item: input, asOf, exportFrom });
+      if (opts.record) {
+        if (opts.actor === undefined) throw new ValidationError('--actor', 'is required with --record');
+        const actor = opts.actor;
+        const input = readJsonFile(file);
+        fromFile(file, (i) => evaluateClassification(loadPacks(flags()), req(i)));
+        const r = await withApp((ctx) => recordClassification(ctx, actor, { ...req(input), label: opts.label }));
+        print(io.out, opts.json ? JSON.stringify({ id: r.id, seq: r.seq, ...r.classification }, null, 2) : `${formatClassification(r.item, r.classification)}\nrecorded as ${r.id}, journal entry ${r.seq}`);
+        return;
+      }
+      const r = fromFile(file, (i) => evaluateClassification(loadPacks(flags()), req(i)));
+      print(io.out, opts.json ? JSON.stringify(r.classification, null, 2) : formatClassification(r.item, r.classification));
+    });
+
+  program
+    .command('rebuild')
+    .description('drop the projections and replay the signed journal into fresh ones, re-verifying every entry')
+    .action(async () => {
+      await withApp(async (ctx) => {
+        const p = progress('replaying journal');
+        const started = Date.now();
+        const r = await rebuild(ctx, (d, t) => p.update(d, t));
+        p.finish();
+        print(io.out, `rebuilt the projections from ${r.entries} journal entries in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      });
+    });
+
+  const parties = program.command('parties').description('parties: the organisations and authorities that sign records');
+  parties
+    .command('register')
+    .description('register one party or an array of parties from a JSON file, creating a signing key for each')
+    .argument('<parties.json>')
+    .action(async (file: string) => {
+      const input = readJsonFile(file);
+      const list = Array.isArray(input) ? (input as unknown[]) : [input];
+      await withApp(async (ctx) => {
+        const p = progress('registering parties');
+        for (const [i, one] of list.entries()) {
+          try {
+            const r = await registerParty(ctx, one);
+            print(io.out, `registered ${r.party.id} (${r.party.name}, ${r.party.country}) with key ${r.keyId}, journal entry ${r.seq}`);
+          } catch (e) {
+            if (e instanceof ValidationError) throw new ValidationError(`${file}: ${Array.isArray(input) ? `[${i}].` : ''}${e.field ?? ''}`, e.message.slice((e.field ?? '').length + 2));
+            throw e;
+          }
+          p.update(i + 1, list.length);
+        }
+        p.finish();
+      });
+    });
+  parties
+    .command('list')
+    .description('list the registered parties')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withApp(async (ctx) => {
+        const all = await listParties(ctx);
+        if (opts.json) print(io.out, JSON.stringify(all, null, 2));
+        else for (const p of all) print(io.out, `${p.id.padEnd(30)} ${p.country}  ${(p.sector ?? '').padEnd(22)} ${p.name}`);
+      });
+    });
+
+  const keys = program.command('keys').description('signing keys');
+  keys
+    .command('import')
+    .description('use an existing Ed25519 private key (PKCS #8 PEM) for a party, before registering it')
+    .argument('<party>')
+    .argument('<key.pem>')
+    .action(async (party: string, pemFile: string) => {
+      let pem: string;
+      try {
+        pem = readFileSync(pemFile, 'utf8');
+      } catch (e) {
+        throw new ValidationError(pemFile, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      }
+      await withApp((ctx) => {
+        const k = ctx.keystore.import(party, pem);
+        print(io.out, `key ${k.keyId} stored for ${party}`);
+        return Promise.resolve();
+      });
+    });
+
+  program
+    .command('journal')
+    .description('show journal entries (the signed records) in order')
+    .option('--from <seq>', 'first entry', '1')
+    .option('--limit <n>', 'at most this many entries', '50')
+    .option('--json', 'print the signed records as JSON lines')
+    .action(async (opts: { from: string; limit: string; json?: boolean }) => {
+      const fromSeq = positiveInt(opts.from, '--from');
+      const limit = positiveInt(opts.limit, '--limit');
+      await withApp(async (ctx) => {
+        const rows = await journalRepo.read(ctx.store.db, { fromSeq, limit });
+        for (const r of rows) {
+          print(io.out, opts.json ? r.canonical : `${String(r.seq).padStart(6)}  ${new Date(r.recorded_at).toISOString()}  ${r.type.padEnd(18)} ${r.actor.padEnd(28)} ${r.record_hash.slice(0, 16)}…`);
+        }
+      });
+    });
+
+  const rules = program.command('rules').description('rule packs');
+  rules
+    .command('list')
+    .description('validate and list the rule packs with their rules and dates')
+    .option('--json', 'print as JSON')
+    .action((opts: { json?: boolean }) => {
+      const packs = loadPacks(flags());
+      if (opts.json) {
+        print(io.out, JSON.stringify(packs.map(({ text: _t, ...p }) => p), null, 2));
+        return;
+      }
+      for (const p of packs) {
+        print(io.out, `${p.id}@${p.version}  ${p.title}\n  file ${p.file}, sha256 ${p.sha256}\n  ${p.entries.length} entries, ${p.rules.length} rules, ${p.exclusions.length} exclusions`);
+        for (const r of p.rules) {
+          const susp = r.suspensions.map((s) => `suspended ${s.from}..${s.to ?? ''} (${s.id})`).join(', ');
+          print(io.out, `  ${r.id.padEnd(26)} from ${r.window.from}${r.window.to ? ` to ${r.window.to}` : ''}${susp ? `; ${susp}` : ''} — ${r.citation.clause}`);
+        }
+      }
+    });
+
+  return program;
+}
+
+function positiveInt(s: string, field: string): number {
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n < 1) throw new ValidationError(field, `must be a positive whole number, got ${JSON.stringify(s)}`);
+  return n;
+}
+
+/** Runs the CLI and returns the exit status (never calls process.exit, so it is testable in-process). */
+export async function main(argv: readonly string[], io = { out: process.stdout, err: process.stderr }): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv]);
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.badInput;
+    }
+    if (e instanceof LodestoneError) {
+      io.err.write(`lodestone: ${e.message}\n`);
+      return CODE_EXIT[e.code] ?? EXIT.failure;
+    }
+    io.err.write(`lodestone: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT.failure;
+  }
+}
