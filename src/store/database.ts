@@ -1,0 +1,25 @@
+import type { ClassificationsTable } from './classifications.table.js';
+import type { JournalHeadTable } from './journal-head.table.js';
+import type { JournalTable } from './journal.table.js';
+import type { PartiesTable } from './parties.table.js';
+import type { PartyKeysTable } from './party-keys.table.js';
+import type { RulePacksTable } from './rule-packs.table.js';
+import type { SchemaMigrationsTable } from './schema-migrations.table.js';
+
+/** Every table of the Lodestone schema (migrations/*.sql), as Kysely sees it. */
+export interface Database {
+  schema_migrations: SchemaMigrationsTable;
+  journal_head: JournalHeadTable;
+  journal: JournalTable;
+  parties: PartiesTable;
+  party_keys: PartyKeysTable;
+  rule_packs: RulePacksTable;
+  classifications: ClassificationsTable;
+}
+
+/**
+ * The projection tables: derived from the journal and rebuildable from it. In an order that is
+ * safe to truncate one by one (referencing tables before the tables they reference).
+ */
+export const PROJECTION_TABLES = ['classifications', 'rule_packs', 'party_keys', 'parties'] as const satisfies readonly (keyof Database)[];
+export type ProjectionTable = (typeof PROJECTION_TABLES)[number];

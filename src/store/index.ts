@@ -1,0 +1,37 @@
+/**
+ * Storage: the Kysely schema, SQL migrations (migrations/*.sql), PGlite / PostgreSQL connections
+ * and thin repositories that take `db` or a transaction and return rows. No domain logic here:
+ * use cases map rows to domain values.
+ */
+export {
+  attachPgliteStore,
+  MEMORY,
+  openPgliteStore,
+  PGLITE_PARSERS,
+  openPostgresStore,
+  openStore,
+  type OpenPgliteOptions,
+  type OpenPostgresOptions,
+  type OpenStoreOptions,
+  type PgliteStore,
+  type PostgresStore,
+  type Store,
+} from './open.js';
+export { StoreError, type StoreCode } from './errors.js';
+export { LOCK_FILE } from './lock.js';
+export { loadMigrations, MIGRATIONS_DIR, type Migration, type MigrationReport } from './migrate.js';
+export { PROJECTION_TABLES, type Database, type ProjectionTable } from './database.js';
+export { jsonText, type JsonColumn, type WithJsonValues } from './json-column.js';
+export type { SchemaMigrationRow, SchemaMigrationsTable } from './schema-migrations.table.js';
+export type { JournalHeadRow, JournalHeadTable } from './journal-head.table.js';
+export type { JournalRow, JournalTable, NewJournalRow } from './journal.table.js';
+export type { NewParty, PartiesTable, PartyRow, PartyUpdate } from './parties.table.js';
+export type { NewPartyKey, PartyKeyRow, PartyKeysTable, PartyKeyUpdate } from './party-keys.table.js';
+export type { NewRulePack, RulePackRow, RulePacksTable, RulePackUpdate } from './rule-packs.table.js';
+export type { ClassificationRow, ClassificationsTable, ClassificationUpdate, NewClassification } from './classifications.table.js';
+export { journalRepo, type AppendResult, type ReadOptions } from './journal.repository.js';
+export { partiesRepo, type NewPartyValues } from './parties.repository.js';
+export { partyKeysRepo } from './party-keys.repository.js';
+export { rulePacksRepo, type NewRulePackValues } from './rule-packs.repository.js';
+export { classificationsRepo, type NewClassificationValues } from './classifications.repository.js';
+export { dumpProjections, truncateProjections, type ProjectionDump } from './projections.js';

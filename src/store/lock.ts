@@ -1,0 +1,94 @@
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StoreError } from './errors.js';
+
+export const LOCK_FILE = 'lodestone.lock';
+
+/** An exclusive claim on a data directory, held until `release`. */
+export interface DataDirLock {
+  readonly path: string;
+  release(): Promise<void>;
+}
+
+/** Lock files held by this process, so a second store on the same directory is refused here too. */
+const heldHere = new Set<string>();
+
+/**
+ * Claims `dir` for this process with a lock file (`lodestone.lock`, holding the pid). PGlite is a
+ * single-process database: two processes on one data directory would corrupt it.
+ *
+ * The file is created atomically (written to a private temp file, then hard-linked into place,
+ * which fails if it exists), so a reader never sees a half-written pid. A lock left by a process
+ * that no longer exists is taken over. Throws StoreError('STORE_LOCKED') while the holder lives,
+ * naming it. Limits: a pid reused by an unrelated process after a crash looks alive (delete the
+ * file by hand after checking), and the check is per machine (not for data dirs on shared network
+ * file systems).
+ */
+export async function lockDataDir(dir: string): Promise<DataDirLock> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, LOCK_FILE);
+  if (heldHere.has(path)) throw locked(path, process.pid, ' (this process: another store is open on it)');
+  const mine = `${process.pid}\n`;
+  const temp = join(dir, `${LOCK_FILE}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  await writeFile(temp, mine, { flag: 'wx' });
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await link(temp, path);
+        heldHere.add(path);
+        return { path, release: () => release(path, mine) };
+      } catch (e) {
+        if (!isCode(e, 'EEXIST')) throw e;
+      }
+      const content = await readIfExists(path);
+      if (content === undefined) continue; // released meanwhile: try again
+      const holder = parsePid(content);
+      if (holder !== undefined && holder !== process.pid && isAlive(holder)) throw locked(path, holder, '');
+      // Stale: the holder is gone (or the content is not ours to understand). Take it over, but
+      // only if it still holds what we judged stale.
+      if ((await readIfExists(path)) === content) await unlink(path).catch((e: unknown) => { if (!isCode(e, 'ENOENT')) throw e; });
+    }
+    const holder = parsePid((await readIfExists(path)) ?? '');
+    throw locked(path, holder ?? 0, ' (could not take over the lock)');
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+async function release(path: string, mine: string): Promise<void> {
+  heldHere.delete(path);
+  if ((await readIfExists(path)) === mine) await unlink(path).catch(() => undefined);
+}
+
+function locked(path: string, pid: number, extra: string): StoreError {
+  return new StoreError('STORE_LOCKED', `data dir is in use by process ${pid}${extra}: ${path}`);
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) return undefined;
+    throw e;
+  }
+}
+
+function parsePid(content: string): number | undefined {
+  const m = /^(\d{1,10})\n?$/.exec(content);
+  if (m === null) return undefined;
+  const pid = Number(m[1]);
+  return pid > 0 ? pid : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return isCode(e, 'EPERM'); // exists, owned by someone else
+  }
+}
+
+function isCode(e: unknown, code: string): boolean {
+  return e instanceof Error && (e as Error & { code?: unknown }).code === code;
+}

@@ -1,0 +1,248 @@
+import { resolve, join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import { ValidationError } from '../domain/index.js';
+import type { Database } from './database.js';
+import { ErrorMappingDialect } from './error-mapping-dialect.js';
+import { mapDatabaseError } from './errors.js';
+import { lockDataDir, type DataDirLock } from './lock.js';
+import { loadMigrations, runMigrations, type MigrationReport, type MigrationTarget } from './migrate.js';
+import { DATE_OID, INT8_OID, parseDate, parseInt8 } from './type-parsers.js';
+
+/**
+ * The database behind Lodestone: PGlite (embedded, in-process) or PostgreSQL, with the same schema
+ * and the same SQL. Migrations have been applied by the time a Store is returned.
+ *
+ * Guarantees:
+ * - Atomicity and durability: `transaction` commits everything `fn` wrote, or (if `fn` throws or the
+ *   commit fails) nothing. Once it resolves the commit is durable as configured by the server
+ *   (PostgreSQL: synchronous_commit; PGlite on disk: written to its data directory).
+ * - Isolation: PostgreSQL READ COMMITTED. Writers that append to the journal are serialised by the
+ *   journal head row lock from their append until they commit. PGlite has one connection, so its
+ *   transactions run one at a time.
+ * - Inside `fn`, use only `tx`. Using `store.db` or a nested `store.transaction` there deadlocks on
+ *   PGlite (it waits for the one connection `fn` holds) and on PostgreSQL runs outside the
+ *   transaction. Savepoints (nested transactions) are not supported.
+ * - Errors from the database arrive as StoreError where a caller can act on them (CONFLICT,
+ *   NOT_FOUND, INVALID_ROW, CONNECTION_FAILED, …); int8 values arrive as exact JS numbers or the
+ *   read fails with UNSAFE_INTEGER; dates arrive as 'YYYY-MM-DD' text; timestamptz as Date.
+ */
+export interface Store {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: Kysely<Database>;
+  transaction<T>(fn: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** Closes the connection(s) and, for PGlite, releases the data directory. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface PgliteStore extends Store {
+  readonly kind: 'pglite';
+  /** The absolute data directory, or 'memory://'. */
+  readonly dataDir: string;
+  /** The migrations this open applied. */
+  readonly migrations: MigrationReport;
+  /** A tarball of the whole database, loadable with `openPgliteStore({ dataDir: 'memory://', loadDataDir })`. */
+  dumpDataDir(compression?: 'none' | 'gzip'): Promise<Blob>;
+}
+
+export interface PostgresStore extends Store {
+  readonly kind: 'postgres';
+  /** The migrations this open applied. */
+  readonly migrations: MigrationReport;
+}
+
+export interface OpenStoreOptions {
+  /** A PostgreSQL connection URL. When given, PostgreSQL is used and `dataDir` is ignored. */
+  databaseUrl?: string;
+  /** PGlite data directory (callers default it to `.lodestone/` in the working directory), or 'memory://'. */
+  dataDir?: string;
+}
+
+export const MEMORY = 'memory://';
+
+/** Opens PostgreSQL if `databaseUrl` is given, else PGlite in `dataDir`. */
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  if (opts.databaseUrl !== undefined && opts.databaseUrl !== '') return openPostgresStore({ databaseUrl: opts.databaseUrl });
+  if (opts.dataDir !== undefined && opts.dataDir !== '') return openPgliteStore({ dataDir: opts.dataDir });
+  throw new ValidationError('store', 'needs a databaseUrl or a dataDir');
+}
+
+export interface OpenPgliteOptions {
+  /** A directory (created if missing; the database lives in its `pgdata/`, the lock file beside it), or 'memory://'. */
+  dataDir: string;
+  /** Initial contents (from `dumpDataDir`) for a 'memory://' store. */
+  loadDataDir?: Blob;
+  /** Where the migration files are (default MIGRATIONS_DIR, the package's migrations/). */
+  migrationsDir?: URL;
+}
+
+/**
+ * The PGlite `parsers` option every Lodestone PGlite instance is created with: int8 as an exact JS
+ * number (StoreError UNSAFE_INTEGER beyond ±(2^53 − 1)) and date as 'YYYY-MM-DD' text.
+ */
+export const PGLITE_PARSERS: Readonly<Record<number, (text: string) => unknown>> = Object.freeze({ [INT8_OID]: parseInt8, [DATE_OID]: parseDate });
+
+/**
+ * Opens PGlite. On disk, the data directory is locked for this process (StoreError STORE_LOCKED if
+ * another live process or another open store holds it; a lock left by a dead process is taken over).
+ * Closing the store closes PGlite and releases the lock.
+ */
+export async function openPgliteStore(opts: OpenPgliteOptions): Promise<PgliteStore> {
+  const memory = opts.dataDir === MEMORY;
+  if (!memory && opts.loadDataDir !== undefined) throw new ValidationError('loadDataDir', `is only supported with dataDir ${MEMORY}`);
+  const dataDir = memory ? MEMORY : resolve(opts.dataDir);
+  const lock: DataDirLock | undefined = memory ? undefined : await lockDataDir(dataDir);
+  let pglite: PGlite | undefined;
+  try {
+    pglite = await PGlite.create({
+      ...(memory ? {} : { dataDir: join(dataDir, 'pgdata') }),
+      ...(opts.loadDataDir === undefined ? {} : { loadDataDir: opts.loadDataDir }),
+      parsers: { ...PGLITE_PARSERS },
+    });
+    return await storeOnPglite(pglite, dataDir, opts.migrationsDir, async () => {
+      await lock?.release();
+    }, true);
+  } catch (e) {
+    await pglite?.close().catch(() => undefined);
+    await lock?.release();
+    throw mapDatabaseError(e);
+  }
+}
+
+/**
+ * A store on a PGlite instance the caller created (with `parsers: PGLITE_PARSERS`; checked) and
+ * keeps owning: closing the store leaves the instance open, and no data-dir lock is taken — the
+ * caller must make sure nothing else uses the instance meanwhile. Applies migrations. For tests
+ * (one instance per worker, reset between tests) and embedders that manage PGlite themselves.
+ */
+export async function attachPgliteStore(pglite: PGlite, opts: { migrationsDir?: URL } = {}): Promise<PgliteStore> {
+  for (const [oid, parser] of Object.entries(PGLITE_PARSERS)) {
+    if (pglite.parsers[oid] !== parser) throw new ValidationError('pglite', 'must be created with { parsers: PGLITE_PARSERS }');
+  }
+  try {
+    return await storeOnPglite(pglite, pglite.dataDir ?? MEMORY, opts.migrationsDir, async () => {}, false);
+  } catch (e) {
+    throw mapDatabaseError(e);
+  }
+}
+
+async function storeOnPglite(
+  pglite: PGlite,
+  dataDir: string,
+  migrationsDir: URL | undefined,
+  afterClose: () => Promise<void>,
+  owned: boolean,
+): Promise<PgliteStore> {
+  await pglite.exec(`set TimeZone = 'UTC'; set DateStyle = 'ISO, YMD';`);
+  const migrations = await runMigrations(pgliteTarget(pglite), await loadMigrations(migrationsDir));
+  const db = new Kysely<Database>({ dialect: new ErrorMappingDialect(new PGliteDialect(pglite), { destroyInner: owned }) });
+  let closed: Promise<void> | undefined;
+  return {
+    kind: 'pglite',
+    dataDir,
+    db,
+    migrations,
+    transaction: (fn) => db.transaction().execute(fn),
+    dumpDataDir: (compression = 'gzip') => pglite.dumpDataDir(compression),
+    close: () =>
+      (closed ??= (async () => {
+        try {
+          await db.destroy(); // closes the PGlite instance if the store owns it
+        } finally {
+          await afterClose();
+        }
+      })()),
+  };
+}
+
+export interface OpenPostgresOptions {
+  databaseUrl: string;
+  /** Maximum pooled connections (default 10). */
+  poolSize?: number;
+  /** Where the migration files are (default MIGRATIONS_DIR, the package's migrations/). */
+  migrationsDir?: URL;
+}
+
+/** Opens a PostgreSQL (≥ 15) database through a pg connection pool. */
+export async function openPostgresStore(opts: OpenPostgresOptions): Promise<PostgresStore> {
+  const pool = new pg.Pool({
+    connectionString: opts.databaseUrl,
+    max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: 10_000,
+    application_name: 'lodestone',
+    // Session settings every connection starts with, so both stores read values the same way.
+    options: '-c TimeZone=UTC -c DateStyle=ISO',
+    // Scoped to this pool: the global pg.types parsers stay untouched.
+    types: { getTypeParser: postgresTypeParser },
+  });
+  // An idle pooled connection that dies must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  try {
+    const migrations = await runMigrations(postgresTarget(pool), await loadMigrations(opts.migrationsDir));
+    const db = new Kysely<Database>({ dialect: new ErrorMappingDialect(new PostgresDialect({ pool })) });
+    let closed: Promise<void> | undefined;
+    return {
+      kind: 'postgres',
+      db,
+      migrations,
+      transaction: (fn) => db.transaction().execute(fn),
+      close: () => (closed ??= db.destroy()), // ends the pool
+    };
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw mapDatabaseError(e);
+  }
+}
+
+type TypeId = Parameters<typeof pg.types.getTypeParser>[0];
+
+function postgresTypeParser(oid: TypeId, format?: 'text' | 'binary'): unknown {
+  if (format !== 'binary') {
+    if (oid === pg.types.builtins.INT8) return parseInt8;
+    if (oid === pg.types.builtins.DATE) return parseDate;
+  }
+  return pg.types.getTypeParser(oid, format);
+}
+
+function postgresTarget(pool: pg.Pool): MigrationTarget {
+  return {
+    async transaction(fn) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('begin');
+        const result = await fn({
+          exec: async (sql) => {
+            await client.query(sql); // no parameters: simple protocol, several statements allowed
+          },
+          query: async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[],
+        });
+        await client.query('commit');
+        return result;
+      } catch (e) {
+        await client.query('rollback').catch((rollbackError: unknown) => {
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        });
+        throw e;
+      } finally {
+        client.release(broken);
+      }
+    },
+  };
+}
+
+function pgliteTarget(pglite: PGlite): MigrationTarget {
+  return {
+    transaction: (fn) =>
+      pglite.transaction((tx) =>
+        fn({
+          exec: async (sql) => {
+            await tx.exec(sql);
+          },
+          query: async <R>(sql: string, params: unknown[] = []) => (await tx.query<R>(sql, params)).rows,
+        }),
+      ),
+  };
+}
