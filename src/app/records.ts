@@ -100,7 +100,7 @@ export function isRecordType(t: string): t is RecordType {
 
 /** Validates a record body of the given type (hostile input: names the field on failure). */
 export function parseBody<T extends RecordType>(type: T, body: unknown): RecordTypes[T] {
-  return parse(KINDS[type].schema as z.ZodType<RecordTypes[T]>, body, 'body');
+  return parse(KINDS[type].schema, body, 'body');
 }
 
 /** Applies an accepted record to the projections. */

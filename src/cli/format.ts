@@ -14,7 +14,7 @@ const MARK: Record<Finding['outcome'], string> = {
 /** A classification for people: verdict first, then each finding with its facts and citation. */
 export function formatClassification(item: Item, c: Classification): string {
   const lines: string[] = [];
-  lines.push(`${item.description ?? describeItem(item)}`);
+  lines.push(item.description ?? describeItem(item));
   lines.push(`  ${describeItem(item)}, exported from ${c.exportFrom}, as of ${c.asOf}`);
   lines.push(c.controlled ? `CONTROLLED: ${c.codes.join(', ')}` : c.undetermined ? 'UNDECIDED: more data needed' : 'NOT CONTROLLED');
   for (const f of c.findings) {

@@ -156,7 +156,7 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
       await withApp(async (ctx) => {
         const p = progress('replaying journal');
         const started = Date.now();
-        const r = await rebuild(ctx, (d, t) => p.update(d, t));
+        const r = await rebuild(ctx, (d, t) => { p.update(d, t); });
         p.finish();
         print(io.out, `rebuilt the projections from ${r.entries} journal entries in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       });
@@ -264,7 +264,7 @@ function positiveInt(s: string, field: string): number {
 }
 
 /** Runs the CLI and returns the exit status (never calls process.exit, so it is testable in-process). */
-export async function main(argv: readonly string[], io = { out: process.stdout, err: process.stderr }): Promise<number> {
+export async function main(argv: readonly string[], io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream } = { out: process.stdout, err: process.stderr }): Promise<number> {
   const program = buildProgram(io);
   try {
     await program.parseAsync([...argv]);
@@ -276,7 +276,8 @@ export async function main(argv: readonly string[], io = { out: process.stdout, 
     }
     if (e instanceof LodestoneError) {
       io.err.write(`lodestone: ${e.message}\n`);
-      return CODE_EXIT[e.code] ?? EXIT.failure;
+      const code: string = (e as LodestoneError).code;
+      return CODE_EXIT[code] ?? EXIT.failure;
     }
     io.err.write(`lodestone: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT.failure;

@@ -1,6 +1,6 @@
 import { LineCounter, parseDocument, isMap, isScalar, type Node } from 'yaml';
 import type { z } from 'zod';
-import { deepFreeze, type ElementSymbol } from '../domain/index.js';
+import { deepFreeze } from '../domain/index.js';
 import { RulePackError } from './errors.js';
 import { formatWindow, windowsOverlap } from './dates.js';
 import type { CountrySet, Entry, Exclusion, Pattern, Rule, RulePack, Suspension, Window } from './model.js';
@@ -27,7 +27,7 @@ function lineOf(loc: Located, path: readonly (string | number)[]): number | unde
 }
 
 function keyLine(loc: Located, path: readonly (string | number)[], key: string): number | undefined {
-  const map = loc.doc.getIn(path, true);
+  const map: unknown = loc.doc.getIn(path, true);
   if (isMap(map)) {
     for (const pair of map.items) {
       if (isScalar(pair.key) && pair.key.value === key && pair.key.range) return loc.lines.linePos(pair.key.range[0]).line;
@@ -65,9 +65,9 @@ function pattern(loc: Located, path: (string | number)[], p: PatternFile): Patte
   if (p.form) out.form = p.form;
   if (p.category) out.category = p.category;
   if (p.magnet_family) out.magnetFamily = p.magnet_family;
-  if (p.principal_element) out.principalElement = p.principal_element as ElementSymbol[];
-  if (p.contains_any) out.containsAny = p.contains_any as ElementSymbol[];
-  if (p.contains_all) out.containsAll = p.contains_all as ElementSymbol[];
+  if (p.principal_element) out.principalElement = p.principal_element;
+  if (p.contains_any) out.containsAny = p.contains_any;
+  if (p.contains_all) out.containsAll = p.contains_all;
   if (p.min_ppm !== undefined) {
     if (!p.contains_any && !p.contains_all) fail(loc, [...path, 'min_ppm'], 'needs contains_any or contains_all');
     out.minPpm = p.min_ppm;

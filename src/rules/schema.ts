@@ -22,7 +22,7 @@ export const sourceSchema = z
     title: z.string().min(1),
     issuer: z.string().min(1),
     date: isoDate,
-    url: z.string().url().optional(),
+    url: z.url().optional(),
     references: z.array(z.string().min(1)).min(1),
     confidence: z.enum(['multi', 'single', 'inference', 'uncertain']),
   })

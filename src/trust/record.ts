@@ -142,9 +142,9 @@ export function parseRecordPayload(input: unknown, root = 'payload'): RecordPayl
   return input as RecordPayload;
 }
 
-/** True for "YYYY-MM-DDTHH:mm:ss.sssZ" naming a real instant (no 2025-02-30, no 24:00). */
+/** True for "YYYY-MM-DDTHH:mm:ss.sssZ" naming a real instant in the years 0001–9999 (no 2025-02-30, no 24:00). */
 export function isUtcMillis(s: string): boolean {
-  if (!UTC_MILLIS_PATTERN.test(s)) return false;
+  if (!UTC_MILLIS_PATTERN.test(s) || s.startsWith('0000')) return false;
   const d = new Date(s);
   return !Number.isNaN(d.getTime()) && d.toISOString() === s;
 }

@@ -147,6 +147,7 @@ describe('signed records', () => {
       ['a time without milliseconds', { ...good, payload: { ...good.payload, at: '2025-10-09T08:30:00Z' } }, 'payload.at'],
       ['a time with an offset', { ...good, payload: { ...good.payload, at: '2025-10-09T08:30:00.000+01:00' } }, 'payload.at'],
       ['an impossible date', { ...good, payload: { ...good.payload, at: '2025-02-30T08:30:00.000Z' } }, 'payload.at'],
+      ['year 0000', { ...good, payload: { ...good.payload, at: '0000-01-01T00:00:00.000Z' } }, 'payload.at'],
       ['alg none', { ...good, signature: { ...good.signature, alg: 'none' } }, 'signature.alg'],
       ['a malformed key id', { ...good, signature: { ...good.signature, keyId: 'alice' } }, 'signature.keyId'],
       ['a numeric signature', { ...good, signature: { ...good.signature, sig: 7 } }, 'signature.sig'],
