@@ -32,7 +32,7 @@ async function cli(args: string[]): Promise<Run> {
   let out = '';
   let err = '';
   const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
-  const code = await main(['node', 'lodestone', ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) } });
+  const code = await main(['node', 'lodestone', ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
   return { code, out, err };
 }
 
