@@ -5,7 +5,8 @@
  *   and the migrations run again (~10 ms for the reset plus the migrations, against ~0.7 s to start
  *   a PGlite instance from a `dumpDataDir` tarball and 4–7 s to initdb one).
  * - PostgreSQL: every fresh store is a new database `lodestone_t_<random>` on the server from
- *   global-setup (`inject('postgresUrl')`), migrated by opening it, and dropped on dispose.
+ *   global-setup (`inject('postgresUrl')`), migrated by opening it, and dropped after the test (in
+ *   the background; the file's afterAll waits for the drops).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeEach, inject } from 'vitest';
@@ -127,11 +128,15 @@ let admin: pg.Pool | undefined;
 function postgresAdmin(): { pool: pg.Pool; url: string } {
   const url = inject('postgresUrl');
   if (url === '') throw new Error('postgres store requested, but global setup started no PostgreSQL (is STORES set without "postgres"?)');
-  admin ??= new pg.Pool({ connectionString: url, max: 2, allowExitOnIdle: true });
+  admin ??= new pg.Pool({ connectionString: url, max: 4, allowExitOnIdle: true });
   return { pool: admin, url };
 }
 
+/** Databases being dropped in the background (dropping is off the tests' critical path). */
+const pendingDrops: Promise<void>[] = [];
+
 afterAll(async () => {
+  await Promise.all(pendingDrops.splice(0));
   await admin?.end();
   admin = undefined;
 });
@@ -161,7 +166,9 @@ async function freshPostgres(opts: FreshStoreOptions): Promise<TestStore> {
     async dispose() {
       if (open) await store.close();
       open = false;
-      await drop();
+      const dropping = drop();
+      dropping.catch(() => undefined); // handled here so it is not "unhandled"; afterAll still sees the failure
+      pendingDrops.push(dropping);
     },
   };
 }
@@ -170,7 +177,7 @@ async function freshPostgres(opts: FreshStoreOptions): Promise<TestStore> {
 export async function emptyPostgresDatabase(): Promise<{ databaseUrl: string; drop: () => Promise<void> }> {
   const { pool, url } = postgresAdmin();
   const name = `lodestone_t_${randomBytes(6).toString('hex')}`;
-  await pool.query(`create database ${name}`);
+  await pool.query(`create database ${name} strategy file_copy`); // PostgreSQL ≥ 15; ~3× faster than the default WAL_LOG for a small database
   const dbUrl = new URL(url);
   dbUrl.pathname = `/${name}`;
   return {
