@@ -101,9 +101,7 @@ export async function openPgliteStore(opts: OpenPgliteOptions): Promise<PgliteSt
       ...(opts.loadDataDir === undefined ? {} : { loadDataDir: opts.loadDataDir }),
       parsers: { ...PGLITE_PARSERS },
     });
-    return await storeOnPglite(pglite, dataDir, opts.migrationsDir, async () => {
-      await lock?.release();
-    }, true);
+    return await storeOnPglite(pglite, { dataDir, migrationsDir: opts.migrationsDir, owned: true, lock });
   } catch (e) {
     await pglite?.close().catch(() => undefined);
     await lock?.release();
@@ -122,19 +120,22 @@ export async function attachPgliteStore(pglite: PGlite, opts: { migrationsDir?: 
     if (pglite.parsers[oid] !== parser) throw new ValidationError('pglite', 'must be created with { parsers: PGLITE_PARSERS }');
   }
   try {
-    return await storeOnPglite(pglite, pglite.dataDir ?? MEMORY, opts.migrationsDir, async () => {}, false);
+    return await storeOnPglite(pglite, { dataDir: pglite.dataDir ?? MEMORY, migrationsDir: opts.migrationsDir, owned: false, lock: undefined });
   } catch (e) {
     throw mapDatabaseError(e);
   }
 }
 
-async function storeOnPglite(
-  pglite: PGlite,
-  dataDir: string,
-  migrationsDir: URL | undefined,
-  afterClose: () => Promise<void>,
-  owned: boolean,
-): Promise<PgliteStore> {
+interface PgliteStoreSetup {
+  readonly dataDir: string;
+  readonly migrationsDir: URL | undefined;
+  /** Whether closing the store closes the PGlite instance. */
+  readonly owned: boolean;
+  /** Released when the store closes. */
+  readonly lock: DataDirLock | undefined;
+}
+
+async function storeOnPglite(pglite: PGlite, { dataDir, migrationsDir, owned, lock }: PgliteStoreSetup): Promise<PgliteStore> {
   await pglite.exec(`set TimeZone = 'UTC'; set DateStyle = 'ISO, YMD';`);
   const migrations = await runMigrations(pgliteTarget(pglite), await loadMigrations(migrationsDir));
   const db = new Kysely<Database>({ dialect: new ErrorMappingDialect(new PGliteDialect(pglite), { destroyInner: owned }) });
@@ -151,7 +152,7 @@ async function storeOnPglite(
         try {
           await db.destroy(); // closes the PGlite instance if the store owns it
         } finally {
-          await afterClose();
+          await lock?.release();
         }
       })()),
   };
