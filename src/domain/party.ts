@@ -15,6 +15,15 @@ export interface PartyIdentifier {
   readonly value: string;
 }
 
+/** A direct owner of a party and its share of the party, in ppm (500000 = 50 %). */
+export interface Ownership {
+  /** The owner's party id when it is a registered party. */
+  readonly partyId?: string;
+  readonly name: string;
+  readonly country?: CountryCode;
+  readonly sharePpm: number;
+}
+
 /** A legal person or an authority that takes part in a record. */
 export interface Party {
   readonly id: string;
@@ -24,6 +33,8 @@ export interface Party {
   readonly sector?: Sector;
   readonly address?: string;
   readonly identifiers?: readonly PartyIdentifier[];
+  /** Direct owners (for the 50 % rules: an entity at least half owned by a listed party is treated as listed). */
+  readonly owners?: readonly Ownership[];
 }
 
 export const partyIdSchema = z
@@ -40,6 +51,19 @@ export const partySchema: z.ZodType<Party> = z
     address: z.string().max(500).optional(),
     identifiers: z
       .array(z.object({ scheme: z.string().regex(/^[A-Z][A-Z0-9-]{1,15}$/, 'must be an upper-case scheme such as "LEI"'), value: z.string().min(1).max(100) }).strict())
+      .optional(),
+    owners: z
+      .array(
+        z
+          .object({
+            partyId: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be a party id').optional(),
+            name: z.string().trim().min(1).max(300),
+            country: z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code' }).optional(),
+            sharePpm: z.custom<number>((v) => Number.isSafeInteger(v) && (v as number) > 0 && (v as number) <= 1_000_000, { message: 'must be a whole number of ppm between 1 and 1000000' }),
+          })
+          .strict(),
+      )
+      .refine((os) => os.reduce((s, o) => s + o.sharePpm, 0) <= 1_000_000, { message: 'owners\' shares sum past 100 %' })
       .optional(),
   })
   .strict();
