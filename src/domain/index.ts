@@ -7,3 +7,4 @@ export * from './country.js';
 export * from './validation.js';
 export * from './item.js';
 export * from './party.js';
+export * from './end-use.js';
