@@ -8,3 +8,5 @@ export * from './validation.js';
 export * from './item.js';
 export * from './party.js';
 export * from './end-use.js';
+export * from './licence.js';
+export * from './custody.js';

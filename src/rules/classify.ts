@@ -152,7 +152,7 @@ function evaluateContent(item: Item, cond: ContentCondition, entries: ReadonlyMa
   return { status: 'meets', facts: [`${fact}, at least ${threshold}`], reason: '' };
 }
 
-function resolveCitation(pack: RulePack, c: Citation): ResolvedCitation {
+export function resolveCitation(pack: RulePack, c: Citation): ResolvedCitation {
   const s = pack.sources[c.source];
   return {
     source: c.source,

@@ -4,3 +4,5 @@ export { parsePack, checkPackSet, refMatcher } from './load.js';
 export { classify, matchPattern, citeLine, describeItem } from './classify.js';
 export type { Classification, ClassifyContext, Finding, Outcome, ResolvedCitation } from './classify.js';
 export { inWindow, windowsOverlap, formatWindow } from './dates.js';
+export { evaluatePolicies } from './policy.js';
+export type { PolicyEvaluation, PolicyFacts, PolicyFinding, PolicyParty } from './policy.js';

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { deepFreeze } from '../domain/index.js';
 import { RulePackError } from './errors.js';
 import { formatWindow, windowsOverlap } from './dates.js';
-import type { CountrySet, Entry, Exclusion, Pattern, Rule, RulePack, Suspension, Window } from './model.js';
+import type { CountrySet, Entry, Exclusion, Pattern, Policy, Rule, RulePack, Suspension, Window } from './model.js';
 import { packSchema, type CountrySetFile, type PackFile, type PatternFile } from './schema.js';
 
 /** Compiles "1C90*:magnet" into a matcher over entry refs. */
@@ -184,6 +184,31 @@ function build(loc: Located, f: PackFile, sha256: string): RulePack {
     exclusions.push({ id: x.id, title: x.title, citation: x.citation, window: w, match: pattern(loc, [...path, 'match'], x.match), excludes: resolve([...path, 'excludes'], x.excludes) });
   });
 
+  const policies: Policy[] = [];
+  (f.policies ?? []).forEach((x, i) => {
+    const path = ['policies', i];
+    checkSource(path, x.citation.source);
+    const w = window(loc, path, x.effective_from, x.effective_to);
+    if (policies.some((o) => o.id === x.id && windowsOverlap(o.window, w))) fail(loc, [...path, 'effective_from'], `effective window ${formatWindow(w)} overlaps another version of policy "${x.id}"`);
+    const susp = (x.suspended_by ?? []).map((id, j) => suspensions.get(id) ?? fail(loc, [...path, 'suspended_by', j], `unknown suspension "${id}"`, 'UNKNOWN_REFERENCE'));
+    const wh = x.when;
+    policies.push({
+      id: x.id,
+      title: x.title,
+      citation: x.citation,
+      window: w,
+      suspensions: susp,
+      decision: x.decision,
+      when: {
+        ...(wh.end_use_any ? { endUseAny: wh.end_use_any } : {}),
+        ...(wh.party_sector_any ? { partySectorAny: wh.party_sector_any } : {}),
+        ...(wh.party_listed === undefined ? {} : { partyListed: wh.party_listed }),
+        ...(wh.roles ? { roles: wh.roles } : {}),
+        ...(wh.destination ? { destination: countrySet(wh.destination) } : {}),
+      },
+    });
+  });
+
   return {
     id: f.pack,
     version: f.version,
@@ -196,6 +221,7 @@ function build(loc: Located, f: PackFile, sha256: string): RulePack {
     entries,
     rules,
     exclusions,
+    policies,
   };
 }
 

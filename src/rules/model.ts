@@ -1,4 +1,4 @@
-import type { CountryCode, ElementSymbol, ItemForm, MagnetFamily } from '../domain/index.js';
+import type { CountryCode, ElementSymbol, EndUsePurpose, ItemForm, MagnetFamily, Sector } from '../domain/index.js';
 
 /** The in-memory, validated form of a rule pack. Plain frozen data. */
 
@@ -89,6 +89,25 @@ export interface Exclusion {
   readonly excludes: readonly string[];
 }
 
+export type PartyRole = 'applicant' | 'importer' | 'consignee' | 'end-user';
+
+/** A licensing policy: deny or review case by case when the application's facts match. */
+export interface Policy {
+  readonly id: string;
+  readonly title: string;
+  readonly citation: Citation;
+  readonly window: Window;
+  readonly suspensions: readonly Suspension[];
+  readonly decision: 'deny' | 'case-by-case';
+  readonly when: {
+    readonly endUseAny?: readonly EndUsePurpose[];
+    readonly partySectorAny?: readonly Sector[];
+    readonly partyListed?: boolean;
+    readonly roles?: readonly PartyRole[];
+    readonly destination?: CountrySet;
+  };
+}
+
 export interface RulePack {
   readonly id: string;
   readonly version: string;
@@ -102,6 +121,7 @@ export interface RulePack {
   readonly entries: readonly Entry[];
   readonly rules: readonly Rule[];
   readonly exclusions: readonly Exclusion[];
+  readonly policies: readonly Policy[];
 }
 
 export interface PackRef {

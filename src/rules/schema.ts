@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ELEMENT_SYMBOLS, isCountryCode, isoDate, ITEM_FORMS, MAGNET_FAMILIES, PPM_WHOLE } from '../domain/index.js';
+import { ELEMENT_SYMBOLS, END_USE_PURPOSES, isCountryCode, isoDate, ITEM_FORMS, MAGNET_FAMILIES, PPM_WHOLE, SECTORS } from '../domain/index.js';
 
 /**
  * The rule-pack file format (YAML). Every object is strict: an unknown field is an error, so a
@@ -110,6 +110,31 @@ export const exclusionSchema = z
   })
   .strict();
 
+const PARTY_ROLES = ['applicant', 'importer', 'consignee', 'end-user'] as const;
+
+/** A licensing policy: how the authority treats applications with these facts. */
+export const policySchema = z
+  .object({
+    id: slug,
+    title: z.string().min(1),
+    citation: citationSchema,
+    effective_from: isoDate,
+    effective_to: isoDate.optional(),
+    suspended_by: z.array(slug).optional(),
+    decision: z.enum(['deny', 'case-by-case']),
+    when: z
+      .object({
+        end_use_any: z.array(z.enum(END_USE_PURPOSES)).min(1).optional(),
+        party_sector_any: z.array(z.enum(SECTORS)).min(1).optional(),
+        party_listed: z.boolean().optional(),
+        roles: z.array(z.enum(PARTY_ROLES)).min(1).optional(),
+        destination: countrySet.optional(),
+      })
+      .strict()
+      .refine((w) => Object.keys(w).some((k) => k !== 'roles'), { message: 'needs at least one condition besides roles' }),
+  })
+  .strict();
+
 export const packSchema = z
   .object({
     pack: slug,
@@ -123,9 +148,11 @@ export const packSchema = z
     entries: z.array(entrySchema).min(1),
     rules: z.array(ruleSchema).min(1),
     exclusions: z.array(exclusionSchema).optional(),
+    policies: z.array(policySchema).optional(),
   })
   .strict();
 
 export type PackFile = z.infer<typeof packSchema>;
 export type PatternFile = z.infer<typeof patternSchema>;
 export type CountrySetFile = z.infer<typeof countrySet>;
+export type PolicyFile = z.infer<typeof policySchema>;
