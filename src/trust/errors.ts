@@ -10,7 +10,20 @@ import { LodestoneError } from '../domain/index.js';
  * - KEY_MISMATCH: the key given does not match the key id the record (or the signer) names.
  * - UNKNOWN_KEY: no public key is known for the record's key id.
  * - BAD_SIGNATURE: the Ed25519 signature does not verify over the canonical payload.
+ * - MALFORMED_CREDENTIAL: a verifiable credential or its JWS has the wrong shape.
+ * - WRONG_SIGNER: a credential signature is valid but made by a party that may not sign it in that place.
+ * - BAD_STATUS_LIST: an encoded bitstring status list cannot be decoded, or is too short.
  */
-export type TrustCode = 'NOT_JSON' | 'NOT_CANONICAL' | 'MALFORMED_RECORD' | 'BAD_KEY' | 'KEY_MISMATCH' | 'UNKNOWN_KEY' | 'BAD_SIGNATURE';
+export type TrustCode =
+  | 'NOT_JSON'
+  | 'NOT_CANONICAL'
+  | 'MALFORMED_RECORD'
+  | 'BAD_KEY'
+  | 'KEY_MISMATCH'
+  | 'UNKNOWN_KEY'
+  | 'BAD_SIGNATURE'
+  | 'MALFORMED_CREDENTIAL'
+  | 'WRONG_SIGNER'
+  | 'BAD_STATUS_LIST';
 
 export class TrustError extends LodestoneError<TrustCode> {}
