@@ -10,3 +10,4 @@ export * from './party.js';
 export * from './end-use.js';
 export * from './licence.js';
 export * from './custody.js';
+export * from './certificate.js';
