@@ -50,3 +50,10 @@ export function isoDateValue(s: unknown, field: string): string {
   if (typeof s !== 'string' || !isIsoDate(s)) throw new ValidationError(field, `must be a date as YYYY-MM-DD, got ${JSON.stringify(s)}`);
   return s;
 }
+
+/** The calendar date `days` after an ISO date (negative goes back). */
+export function addDaysIso(date: string, days: number): string {
+  const t = new Date(`${date}T00:00:00Z`);
+  t.setUTCDate(t.getUTCDate() + days);
+  return t.toISOString().slice(0, 10);
+}
