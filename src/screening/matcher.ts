@@ -1,0 +1,331 @@
+/**
+ * The in-memory index (built once per set of list snapshots) and the scorer.
+ *
+ * Candidates come from an inverted index over keys of every name and alias: its tokens, their
+ * double-metaphone codes and consonant skeletons, and the first letters of the compact name
+ * (so "Bao Tou" finds "Baotou"). Each candidate is accumulated by the inverse document frequency
+ * of the keys it shares with the query; the best few are scored in full: token alignment with
+ * Jaro–Winkler, the whole name without spaces (Levenshtein ratio, which catches joined and split
+ * words and token order), the consonant skeletons (Arabic script, romanisation variants), then
+ * country, entity type and identifiers.
+ */
+import { distance } from 'fastest-levenshtein';
+import { ValidationError } from '../domain/index.js';
+import type { EntityType, EntryIdentifier, ListEntry } from './model.js';
+import { normalizeName, type NormalizedName } from './normalize.js';
+import { jaroWinkler } from './similarity.js';
+
+export interface ListSnapshotEntries {
+  readonly list: string;
+  readonly entries: readonly ListEntry[];
+}
+
+export interface ScreenQuery {
+  readonly name: string;
+  readonly country?: string | undefined;
+  readonly type?: EntityType | undefined;
+  readonly identifiers?: readonly EntryIdentifier[] | undefined;
+}
+
+/** What matched, for the explanation and for tests. */
+export interface MatchFeatures {
+  readonly method: 'tokens' | 'compact' | 'skeleton' | 'identifier';
+  readonly nameScore: number;
+  readonly tokenPairs: readonly { readonly query: string; readonly entry: string; readonly score: number }[];
+  readonly transliterated?: string;
+  readonly legalFormsIgnored: readonly string[];
+  readonly country?: 'match' | 'mismatch';
+  readonly type?: 'match' | 'mismatch';
+  readonly identifier?: string;
+}
+
+export interface Match {
+  readonly list: string;
+  readonly entryId: string;
+  /** The entry's primary name. */
+  readonly name: string;
+  /** The name or alias that matched. */
+  readonly matchedName: string;
+  /** 0–1, rounded to 3 decimals. */
+  readonly score: number;
+  readonly explanation: string;
+  readonly features: MatchFeatures;
+  readonly entry: ListEntry;
+}
+
+export interface SearchOptions {
+  /** Minimum score (default DEFAULT_THRESHOLD). */
+  readonly threshold?: number | undefined;
+  /** At most this many hits (default 10). */
+  readonly limit?: number | undefined;
+}
+
+export const DEFAULT_THRESHOLD = 0.88;
+export const MAX_QUERY_LENGTH = 1000;
+
+export interface ScreeningIndex {
+  /** Names and aliases indexed. */
+  readonly size: number;
+  readonly entries: number;
+  search(query: ScreenQuery | string, opts?: SearchOptions): readonly Match[];
+}
+
+/** Checks a query name: not empty, not only punctuation, not huge. */
+export function checkQueryName(name: string, field = 'query'): NormalizedName {
+  if (name.length > MAX_QUERY_LENGTH) throw new ValidationError(field, `is ${name.length} characters long; at most ${MAX_QUERY_LENGTH}`);
+  const n = normalizeName(name);
+  if (n.compact === '') throw new ValidationError(field, `has no letters or digits: ${JSON.stringify(name.slice(0, 60))}`);
+  return n;
+}
+
+function keysOf(n: NormalizedName): string[] {
+  const keys = new Set<string>();
+  for (const t of n.tokens) if (t.length >= 2) keys.add(`t:${t}`);
+  for (const p of n.phonetic) if (p.length >= 2) keys.add(`p:${p}`);
+  for (const s of n.skeletons) if (s.length >= 2) keys.add(`s:${s}`);
+  if (n.compact.length >= 4) keys.add(`c:${n.compact.slice(0, 5)}`);
+  const sk = n.skeletons.join('');
+  if (sk.length >= 3) keys.add(`k:${sk.slice(0, 4)}`);
+  return [...keys];
+}
+
+function levRatio(a: string, b: string): number {
+  const m = Math.max(a.length, b.length);
+  return m === 0 ? 1 : 1 - distance(a, b) / m;
+}
+
+function tokenSim(a: string, b: string, skA: string, skB: string, phA: string, phB: string): number {
+  if (a === b) return 1;
+  if (/^[0-9]+$/.test(a) || /^[0-9]+$/.test(b)) return 0;
+  let s = jaroWinkler(a, b);
+  const long = a.length >= 4 && b.length >= 4;
+  if (long && phA === phB && phA.length >= 2) s = Math.max(s, 0.9);
+  if (long && skA === skB && skA.length >= 3) s = Math.max(s, 0.9);
+  return s < 0.8 ? 0 : s;
+}
+
+/** Consonant skeletons are short and ambiguous: equal, or one edit apart when long. */
+function skeletonSim(a: string, b: string): number {
+  if (a === b) return a.length >= 2 ? 1 : 0.8;
+  if (Math.min(a.length, b.length) >= 4 && distance(a, b) === 1) return 0.85;
+  return 0;
+}
+
+interface Aligned {
+  score: number;
+  pairs: { query: string; entry: string; score: number }[];
+}
+
+/**
+ * Greedy one-to-one alignment of tokens, weighted by token length. The score leans on how much
+ * of the query is covered (2/3) but also on how much of the entry name is (1/3), so a query that
+ * names a listed party by part of its long name still scores, and a short list name inside a
+ * longer query does too, less.
+ */
+function align(qt: readonly string[], nt: readonly string[], sim: (i: number, j: number) => number): Aligned {
+  const cells: { i: number; j: number; s: number }[] = [];
+  for (let i = 0; i < qt.length; i++) {
+    for (let j = 0; j < nt.length; j++) {
+      const s = sim(i, j);
+      if (s > 0) cells.push({ i, j, s });
+    }
+  }
+  cells.sort((x, y) => y.s - x.s || x.i - y.i || x.j - y.j);
+  const usedQ = new Set<number>();
+  const usedN = new Set<number>();
+  let mq = 0;
+  let mn = 0;
+  const pairs: Aligned['pairs'] = [];
+  for (const c of cells) {
+    if (usedQ.has(c.i) || usedN.has(c.j)) continue;
+    usedQ.add(c.i);
+    usedN.add(c.j);
+    const a = qt[c.i] ?? '';
+    const b = nt[c.j] ?? '';
+    mq += c.s * a.length;
+    mn += c.s * b.length;
+    pairs.push({ query: a, entry: b, score: Math.round(c.s * 100) / 100 });
+  }
+  let lq = 0;
+  let ln = 0;
+  for (const t of qt) lq += t.length;
+  for (const t of nt) ln += t.length;
+  if (lq === 0 || ln === 0) return { score: 0, pairs };
+  return { score: (2 * (mq / lq) + mn / ln) / 3, pairs };
+}
+
+interface NameScore {
+  score: number;
+  method: MatchFeatures['method'];
+  pairs: Aligned['pairs'];
+}
+
+/** Similarity of two normalised names, 0–1, and how it was reached. */
+export function scoreNames(q: NormalizedName, n: NormalizedName): NameScore {
+  const abjad = q.script === 'arabic' || n.script === 'arabic';
+  let best: NameScore = { score: 0, method: 'tokens', pairs: [] };
+  if (!abjad) {
+    const tok = align(q.tokens, n.tokens, (i, j) => tokenSim(q.tokens[i] ?? '', n.tokens[j] ?? '', q.skeletons[i] ?? '', n.skeletons[j] ?? '', q.phonetic[i] ?? '', n.phonetic[j] ?? ''));
+    best = { score: tok.score, method: 'tokens', pairs: tok.pairs };
+    const compact = Math.max(levRatio(q.compact, n.compact), levRatio(q.sortedCompact, n.sortedCompact));
+    if (compact > best.score) best = { score: compact, method: 'compact', pairs: tok.pairs };
+  }
+  const sk = align(q.skeletons, n.skeletons, (i, j) => skeletonSim(q.skeletons[i] ?? '', n.skeletons[j] ?? ''));
+  const skScore = sk.score * (abjad ? 0.97 : 0.9);
+  if (skScore > best.score) best = { score: skScore, method: 'skeleton', pairs: sk.pairs };
+  return best;
+}
+
+function idKey(v: string): string {
+  return v.toUpperCase().replace(/[^A-Z0-9]/g, '');
+}
+
+class Index implements ScreeningIndex {
+  readonly #names: NormalizedName[] = [];
+  readonly #nameEntry: number[] = [];
+  readonly #entries: { list: string; entry: ListEntry }[] = [];
+  readonly #postings = new Map<string, Int32Array>();
+  #acc = new Float32Array(0);
+
+  constructor(lists: readonly ListSnapshotEntries[]) {
+    const building = new Map<string, number[]>();
+    for (const { list, entries } of lists) {
+      for (const entry of entries) {
+        const e = this.#entries.length;
+        this.#entries.push({ list, entry });
+        const seen = new Set<string>();
+        for (const raw of [entry.name, ...entry.aliases]) {
+          const n = normalizeName(raw);
+          if (n.compact === '' || seen.has(n.compact + n.script)) continue;
+          seen.add(n.compact + n.script);
+          const id = this.#names.length;
+          this.#names.push(n);
+          this.#nameEntry.push(e);
+          for (const k of keysOf(n)) {
+            let p = building.get(k);
+            if (p === undefined) building.set(k, (p = []));
+            p.push(id);
+          }
+        }
+      }
+    }
+    for (const [k, p] of building) this.#postings.set(k, Int32Array.from(p));
+    this.#acc = new Float32Array(this.#names.length);
+  }
+
+  get size(): number {
+    return this.#names.length;
+  }
+
+  get entries(): number {
+    return this.#entries.length;
+  }
+
+  search(query: ScreenQuery | string, opts: SearchOptions = {}): readonly Match[] {
+    const qq: ScreenQuery = typeof query === 'string' ? { name: query } : query;
+    const q = checkQueryName(qq.name);
+    const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
+    const limit = opts.limit ?? 10;
+    const candidates = this.#candidates(q, 200);
+    const byEntry = new Map<number, Match>();
+    for (const id of candidates) {
+      const n = this.#names[id];
+      const e = this.#nameEntry[id];
+      if (n === undefined || e === undefined) continue;
+      const m = this.#score(qq, q, n, e);
+      if (m.score < threshold) continue;
+      const prev = byEntry.get(e);
+      if (prev === undefined || m.score > prev.score) byEntry.set(e, m);
+    }
+    return [...byEntry.values()].sort((a, b) => b.score - a.score || a.entryId.localeCompare(b.entryId)).slice(0, limit);
+  }
+
+  #candidates(q: NormalizedName, max: number): number[] {
+    const N = this.#names.length;
+    if (N === 0) return [];
+    const maxDf = Math.max(2000, Math.floor(N / 50));
+    const keys = keysOf(q)
+      .map((k) => ({ k, p: this.#postings.get(k) }))
+      .filter((x): x is { k: string; p: Int32Array } => x.p !== undefined)
+      .sort((a, b) => a.p.length - b.p.length);
+    const acc = this.#acc;
+    const touched: number[] = [];
+    for (const [i, { p }] of keys.entries()) {
+      if (p.length > maxDf && i > 0) continue;
+      const w = Math.log(1 + N / p.length);
+      const len = Math.min(p.length, maxDf * 2);
+      for (let j = 0; j < len; j++) {
+        const id = p[j] ?? 0;
+        if (acc[id] === 0) touched.push(id);
+        acc[id] = (acc[id] ?? 0) + w;
+      }
+    }
+    let chosen: number[];
+    if (touched.length <= max) chosen = touched.slice();
+    else chosen = touched.slice().sort((a, b) => (acc[b] ?? 0) - (acc[a] ?? 0)).slice(0, max);
+    for (const id of touched) acc[id] = 0;
+    return chosen;
+  }
+
+  #score(qq: ScreenQuery, q: NormalizedName, n: NormalizedName, e: number): Match {
+    const { list, entry } = this.#entries[e] ?? { list: '', entry: undefined as never };
+    const ns = scoreNames(q, n);
+    let score = ns.score;
+    let method = ns.method;
+    let country: MatchFeatures['country'];
+    let type: MatchFeatures['type'];
+    let identifier: string | undefined;
+    if (qq.country !== undefined && entry.countries.length > 0) {
+      country = entry.countries.includes(qq.country) ? 'match' : 'mismatch';
+      score += country === 'match' ? 0.02 : -0.04;
+    }
+    if (qq.type !== undefined && qq.type !== 'unknown' && entry.type !== 'unknown') {
+      const qPerson = qq.type === 'person';
+      const ePerson = entry.type === 'person';
+      type = qPerson === ePerson ? 'match' : 'mismatch';
+      if (type === 'mismatch') score -= 0.05;
+    }
+    if (qq.identifiers !== undefined && entry.identifiers.length > 0) {
+      const mine = new Set(entry.identifiers.map((i) => idKey(i.value)).filter((v) => v.length >= 4));
+      const same = qq.identifiers.find((i) => mine.has(idKey(i.value)));
+      if (same !== undefined) {
+        identifier = `${same.scheme} ${same.value}`;
+        if (ns.score >= 0.6) {
+          score = Math.max(score, 0.99);
+          method = 'identifier';
+        }
+      }
+    }
+    score = Math.round(Math.min(1, Math.max(0, score)) * 1000) / 1000;
+    const features: MatchFeatures = {
+      method,
+      nameScore: Math.round(ns.score * 1000) / 1000,
+      tokenPairs: ns.pairs,
+      ...(q.script !== 'latin' || n.script !== 'latin' ? { transliterated: `${q.script}→${n.script}` } : {}),
+      legalFormsIgnored: [...new Set([...q.legalForms, ...n.legalForms])],
+      ...(country ? { country } : {}),
+      ...(type ? { type } : {}),
+      ...(identifier !== undefined ? { identifier } : {}),
+    };
+    return { list, entryId: entry.id, name: entry.name, matchedName: n.raw, score, explanation: explain(features, n, entry, qq), features, entry };
+  }
+}
+
+function explain(f: MatchFeatures, n: NormalizedName, entry: ListEntry, q: ScreenQuery): string {
+  const parts: string[] = [];
+  const what = n.raw === entry.name ? `name "${entry.name}"` : `alias "${n.raw}" of "${entry.name}"`;
+  const how = { tokens: 'token by token', compact: 'as a whole name (spacing / token order)', skeleton: 'by consonant skeleton', identifier: 'by identifier' }[f.method];
+  parts.push(`${what} matched ${how} (name score ${f.nameScore.toFixed(2)})`);
+  if (f.tokenPairs.length > 0) parts.push(`tokens ${f.tokenPairs.map((p) => (p.score === 1 ? p.query : `${p.query}≈${p.entry} ${p.score.toFixed(2)}`)).join(', ')}`);
+  if (f.transliterated !== undefined) parts.push(`transliterated ${f.transliterated}`);
+  if (f.legalFormsIgnored.length > 0) parts.push(`legal forms set aside: ${f.legalFormsIgnored.join(', ')}`);
+  if (f.country !== undefined) parts.push(`country ${q.country ?? ''} ${f.country === 'match' ? 'matches' : `differs from ${entry.countries.join('/')}`}`);
+  if (f.type !== undefined) parts.push(`type ${f.type === 'match' ? 'matches' : `differs (${entry.type})`}`);
+  if (f.identifier !== undefined) parts.push(`identifier ${f.identifier} matches`);
+  return parts.join('; ');
+}
+
+/** Builds the index over the entries of one or more list snapshots (pure; call once per snapshot set). */
+export function buildIndex(lists: readonly ListSnapshotEntries[]): ScreeningIndex {
+  return new Index(lists);
+}

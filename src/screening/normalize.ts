@@ -1,0 +1,230 @@
+/**
+ * Name normalisation: one function from a raw name in any script to the forms the matcher
+ * compares. Transliteration is done by libraries (pinyin-pro for Chinese, any-ascii for Cyrillic,
+ * Arabic and the rest, double-metaphone for phonetic keys); what is ours is the folding, the
+ * legal-form and abbreviation tables, the Chinese business glossary and the consonant skeleton.
+ */
+import anyAscii from 'any-ascii';
+import { doubleMetaphone } from 'double-metaphone';
+import { pinyin } from 'pinyin-pro';
+
+/** Scripts we transliterate specially; anything else goes through any-ascii as Latin. */
+export type Script = 'latin' | 'han' | 'cyrillic' | 'arabic' | 'other';
+
+export interface NormalizedName {
+  /** The name as given. */
+  readonly raw: string;
+  readonly script: Script;
+  /** Name tokens: folded to a–z / 0–9, abbreviations expanded, legal forms and stop words removed. */
+  readonly tokens: readonly string[];
+  /** Legal-form words found (canonical: "ltd", "llc", "jsc" …), kept apart from the name. */
+  readonly legalForms: readonly string[];
+  /** The tokens joined without spaces (catches "Bao Tou" / "Baotou" / 包头). */
+  readonly compact: string;
+  /** The tokens sorted and joined (catches token order). */
+  readonly sortedCompact: string;
+  /** Consonant skeleton of each token (vowels, y, w, h-digraph noise and doubled letters removed). */
+  readonly skeletons: readonly string[];
+  /** Double-metaphone primary key of each token. */
+  readonly phonetic: readonly string[];
+}
+
+const HAN = /\p{Script=Han}/u;
+const CYRILLIC = /\p{Script=Cyrillic}/u;
+const ARABIC = /\p{Script=Arabic}/u;
+const LATIN = /\p{Script=Latin}/u;
+
+export function detectScript(s: string): Script {
+  if (HAN.test(s)) return 'han';
+  if (ARABIC.test(s)) return 'arabic';
+  if (CYRILLIC.test(s)) return 'cyrillic';
+  if (LATIN.test(s) || /[0-9]/.test(s)) return 'latin';
+  return 'other';
+}
+
+/**
+ * Chinese legal-form suffixes (longest first) and business words, mapped to the canonical Latin
+ * token an English or pinyin rendering of the same word normalises to.
+ */
+const HAN_LEGAL: readonly (readonly [string, string])[] = [
+  ['股份有限公司', 'ltd'], ['有限责任公司', 'ltd'], ['有限公司', 'ltd'], ['股份公司', 'co'], ['公司', 'co'], ['集团', 'group'],
+];
+const HAN_WORDS: readonly (readonly [string, string])[] = [
+  ['钢铁', 'steel'], ['稀土', 'rareearth'], ['科技', 'technology'], ['技术', 'technology'], ['电子', 'electronic'], ['国际', 'international'],
+  ['航空', 'aviation'], ['航天', 'aerospace'], ['工业', 'industry'], ['研究所', 'institute'], ['研究院', 'academy'], ['大学', 'university'],
+  ['贸易', 'trading'], ['进出口', 'importexport'], ['磁材', 'magnetic'], ['磁业', 'magnetic'], ['材料', 'materials'], ['银行', 'bank'],
+  ['船舶', 'shipbuilding'], ['重工', 'heavyindustry'], ['半导体', 'semiconductor'], ['通信', 'communication'], ['控股', 'holding'],
+];
+
+/** Pinyin and English renderings of the same business words meet at one token. */
+const SYNONYMS: Readonly<Record<string, string>> = {
+  gangtie: 'steel', xitu: 'rareearth', keji: 'technology', tech: 'technology', technologies: 'technology', jishu: 'technology',
+  dianzi: 'electronic', electronics: 'electronic', guoji: 'international', intl: 'international', hangkong: 'aviation',
+  hangtian: 'aerospace', gongye: 'industry', industries: 'industry', industrial: 'industry', ind: 'industry', yanjiusuo: 'institute',
+  inst: 'institute', yanjiuyuan: 'academy', daxue: 'university', univ: 'university', maoyi: 'trading', trade: 'trading',
+  jinchukou: 'importexport', yinhang: 'bank', chuanbo: 'shipbuilding', zhonggong: 'heavyindustry', bandaoti: 'semiconductor',
+  tongxin: 'communication', communications: 'communication', konggu: 'holding', holdings: 'holding', mfg: 'manufacturing',
+  natl: 'national', bros: 'brothers', svcs: 'services', svc: 'services', dept: 'department', assn: 'association', mgmt: 'management',
+  intern: 'international', cailiao: 'materials', jituan: 'group', muhammad: 'mohammed', mohammad: 'mohammed', mohamed: 'mohammed',
+  muhammed: 'mohammed', mohamad: 'mohammed',
+};
+
+/** Legal-form words and phrases in many languages (folded), each with its canonical short form. */
+const LEGAL_PHRASES: readonly (readonly [readonly string[], string])[] = (
+  [
+    ['public joint stock company', 'pjsc'], ['closed joint stock company', 'cjsc'], ['open joint stock company', 'ojsc'],
+    ['joint stock company', 'jsc'], ['limited liability company', 'llc'], ['limited liability partnership', 'llp'],
+    ['private limited company', 'ltd'], ['company limited', 'ltd'], ['co ltd', 'ltd'], ['pvt ltd', 'ltd'], ['pte ltd', 'ltd'], ['pty ltd', 'ltd'],
+    ['sdn bhd', 'sdnbhd'], ['societe anonyme', 'sa'], ['sociedad anonima', 'sa'], ['societa per azioni', 'spa'],
+    ['obshchestvo s ogranichennoy otvetstvennostyu', 'llc'], ['obshchestvo s ogranichennoi otvetstvennostiu', 'llc'],
+    ['aktsionernoe obshchestvo', 'jsc'], ['aktsionernoye obshchestvo', 'jsc'], ['public limited company', 'plc'],
+    ['sherkat sahami khass', 'pjs'], ['general trading', 'gt'], ['and company', 'co'], ['and co', 'co'],
+  ] as const
+).map(([p, c]) => [p.split(' '), c] as const);
+
+const LEGAL_WORDS: Readonly<Record<string, string>> = {
+  co: 'co', company: 'co', corp: 'corp', corporation: 'corp', inc: 'inc', incorporated: 'inc', ltd: 'ltd', limited: 'ltd', llc: 'llc',
+  plc: 'plc', gmbh: 'gmbh', ag: 'ag', sa: 'sa', sarl: 'sarl', srl: 'srl', spa: 'spa', bv: 'bv', nv: 'nv', oy: 'oy', ab: 'ab', kg: 'kg',
+  pvt: 'pvt', pte: 'pte', pty: 'pty', llp: 'llp', lp: 'lp', ooo: 'llc', oao: 'ojsc', zao: 'cjsc', pao: 'pjsc', ao: 'jsc', jsc: 'jsc',
+  ojsc: 'ojsc', cjsc: 'cjsc', pjsc: 'pjsc', fzco: 'fzco', fze: 'fze', fzc: 'fzc', bhd: 'bhd', tbk: 'tbk', kk: 'kk', sas: 'sas', as: 'as',
+  aps: 'aps', kft: 'kft', zrt: 'zrt', sp: 'sp', sro: 'sro', ad: 'ad', ead: 'ead', doo: 'doo', tov: 'llc', pat: 'pjsc', dp: 'se', gk: 'gk',
+  establishment: 'est', est: 'est', ltda: 'ltda', cia: 'co', sl: 'sl', sae: 'sae', wll: 'wll', sal: 'sal',
+};
+
+const STOP_WORDS = new Set(['the', 'of', 'and', 'for', 'de', 'du', 'des', 'la', 'le', 'el', 'al', 'a', 'an', 'und', 'y', 'i', 'e']);
+
+const EMPTY: readonly string[] = Object.freeze([]);
+
+/** Case, accent and punctuation folding of Latin text to lower-case a–z, 0–9 and single spaces. */
+export function foldLatin(s: string): string {
+  return anyAscii(s.normalize('NFKC'))
+    .toLowerCase()
+    .replace(/['`’ʼ‘"]/g, '')
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
+}
+
+/** Chinese text to pinyin syllable runs, after taking out legal forms and glossary words. */
+function hanToLatin(s: string, legal: string[]): string {
+  let text = s;
+  for (const [w, c] of HAN_LEGAL) {
+    if (text.includes(w)) {
+      text = text.split(w).join(' ');
+      legal.push(c);
+    }
+  }
+  for (const [w, c] of HAN_WORDS) text = text.split(w).join(` ${c} `);
+  // Each remaining run of Han characters becomes one token of toneless pinyin (Chinese names are
+  // romanised with the syllables of a word joined: 包头 → baotou).
+  return text.replace(/\p{Script=Han}+/gu, (run) => ` ${pinyin(run, { toneType: 'none', type: 'array', nonZh: 'consecutive' }).join('')} `);
+}
+
+/** Pinyin with tone numbers ("bao1tou2") loses its digits. */
+function stripToneNumbers(token: string): string {
+  return /^(?:[a-z]+[1-5])+[a-z]*$/.test(token) ? token.replace(/[1-5]/g, '') : token;
+}
+
+/**
+ * Consonant skeleton: what an Arabic-script name and its many romanisations share (Arabic writes
+ * few vowels). Vowels, y, w and h after a consonant go; doubled letters collapse; a few
+ * romanisation pairs meet (q/k, z/s, j/g, ph/f, v/w).
+ */
+export function skeleton(token: string): string {
+  const s = token
+    .replace(/ph/g, 'f')
+    .replace(/([bcdgkpstz])h/g, '$1')
+    .replace(/[aeiouyw]/g, '')
+    .replace(/q/g, 'k')
+    .replace(/c/g, 'k')
+    .replace(/z/g, 's')
+    .replace(/j/g, 'g')
+    .replace(/v/g, 'f')
+    .replace(/x/g, 'ks')
+    .replace(/(.)\1+/g, '$1');
+  return s === '' ? token.slice(0, 1) : s;
+}
+
+function stripLegal(tokens: string[], legal: string[]): string[] {
+  let t = tokens;
+  const matchAt = (start: number, phrase: readonly string[]): boolean => phrase.every((w, i) => t[start + i] === w);
+  let changed = true;
+  while (changed && t.length > 1) {
+    changed = false;
+    for (const [phrase, c] of LEGAL_PHRASES) {
+      if (t.length > phrase.length && matchAt(t.length - phrase.length, phrase)) {
+        t = t.slice(0, t.length - phrase.length);
+        legal.push(c);
+        changed = true;
+      } else if (t.length > phrase.length && matchAt(0, phrase)) {
+        t = t.slice(phrase.length);
+        legal.push(c);
+        changed = true;
+      }
+    }
+    const last = t[t.length - 1];
+    if (t.length > 1 && last !== undefined && Object.hasOwn(LEGAL_WORDS, last)) {
+      legal.push(LEGAL_WORDS[last] ?? last);
+      t = t.slice(0, -1);
+      changed = true;
+    }
+    const first = t[0];
+    if (t.length > 1 && first !== undefined && first.length <= 4 && Object.hasOwn(LEGAL_WORDS, first)) {
+      legal.push(LEGAL_WORDS[first] ?? first);
+      t = t.slice(1);
+      changed = true;
+    }
+  }
+  return t;
+}
+
+/** Splits a folded string into tokens and glues runs of single letters ("i b m" → "ibm"). */
+function tokenize(folded: string): string[] {
+  const raw = folded.split(' ').filter((x) => x !== '');
+  const out: string[] = [];
+  let run = '';
+  for (const t of raw) {
+    if (t.length === 1 && /[a-z]/.test(t)) {
+      run += t;
+      continue;
+    }
+    if (run !== '') out.push(run);
+    run = '';
+    out.push(t);
+  }
+  if (run !== '') out.push(run);
+  return out;
+}
+
+const cache = new Map<string, NormalizedName>();
+
+/** Normalises a name (memoised for the last few thousand distinct inputs). */
+export function normalizeName(raw: string): NormalizedName {
+  const hit = cache.get(raw);
+  if (hit !== undefined) return hit;
+  const n = computeNormalized(raw);
+  if (cache.size > 20_000) cache.clear();
+  cache.set(raw, n);
+  return n;
+}
+
+function computeNormalized(raw: string): NormalizedName {
+  const script = detectScript(raw);
+  const legal: string[] = [];
+  const latin = script === 'han' ? hanToLatin(raw.normalize('NFKC'), legal) : raw;
+  let tokens = tokenize(foldLatin(latin)).map(stripToneNumbers);
+  // The Arabic article ال is written joined to its word and romanises as a leading "l" (الظواهري → lzwhry).
+  if (script === 'arabic') tokens = tokens.map((t) => (t.length >= 4 && t.startsWith('l') ? t.slice(1) : t));
+  tokens = stripLegal(tokens, legal);
+  const kept = tokens.map((t) => SYNONYMS[t] ?? t).filter((t) => !STOP_WORDS.has(t));
+  const final = kept.length > 0 ? kept : tokens;
+  return Object.freeze({
+    raw,
+    script,
+    tokens: Object.freeze(final),
+    legalForms: legal.length > 0 ? Object.freeze([...new Set(legal)]) : EMPTY,
+    compact: final.join(''),
+    sortedCompact: [...final].sort().join(''),
+    skeletons: Object.freeze(final.map(skeleton)),
+    phonetic: Object.freeze(final.map((t) => (/^[0-9]+$/.test(t) ? t : doubleMetaphone(t)[0]))),
+  });
+}
