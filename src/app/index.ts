@@ -8,3 +8,4 @@ export { commit, verifyEntry, type Committed } from './journal.js';
 export { rebuild, type RebuildReport } from './rebuild.js';
 export { runDemo, type DemoReport, type DemoStep } from './demo.js';
 export { isRecordType, type RecordType, type RecordTypes } from './records.js';
+export { importList, listSnapshots, screenNames, screenNamesInFile, screenPartiesInTx, loadListSource, listFormat, threshold as screeningThreshold, type ImportListRequest, type ImportListResult, type ListSnapshotInfo, type ListSource, type NameScreening, type PartyScreening, type ScreeningHit, type ScreenOptions } from './screening.js';

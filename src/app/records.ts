@@ -4,6 +4,7 @@ import { isoDate, itemSchema, parse, partySchema, type Item, type Party } from '
 import type { Classification } from '../rules/index.js';
 import { classificationsRepo, partiesRepo, partyKeysRepo, rulePacksRepo, type Database } from '../store/index.js';
 import { AppError } from './errors.js';
+import { listImportedSchema, projectListImported, type ListImported } from './screening.records.js';
 
 /**
  * The kinds of journal record, each with its body schema and its projector: the function that
@@ -51,6 +52,7 @@ export interface RecordTypes {
   'party.registered': PartyRegistered;
   'rulepack.loaded': RulePackLoaded;
   'item.classified': ItemClassified;
+  'list.imported': ListImported;
 }
 export type RecordType = keyof RecordTypes;
 
@@ -60,6 +62,7 @@ interface RecordKind<B> {
 }
 
 const KINDS: { readonly [T in RecordType]: RecordKind<RecordTypes[T]> } = {
+  'list.imported': { schema: listImportedSchema, project: projectListImported },
   'party.registered': {
     schema: partyRegisteredSchema,
     async project(tx, body, { seq }) {

@@ -5,6 +5,7 @@ import type { PartiesTable } from './parties.table.js';
 import type { PartyKeysTable } from './party-keys.table.js';
 import type { RulePacksTable } from './rule-packs.table.js';
 import type { SchemaMigrationsTable } from './schema-migrations.table.js';
+import type { ListEntriesTable, ListImportsTable, ListSnapshotsTable } from './screening.tables.js';
 
 /** Every table of the Lodestone schema (migrations/*.sql), as Kysely sees it. */
 export interface Database {
@@ -15,11 +16,14 @@ export interface Database {
   party_keys: PartyKeysTable;
   rule_packs: RulePacksTable;
   classifications: ClassificationsTable;
+  list_snapshots: ListSnapshotsTable;
+  list_entries: ListEntriesTable;
+  list_imports: ListImportsTable;
 }
 
 /**
  * The projection tables: derived from the journal and rebuildable from it. In an order that is
  * safe to truncate one by one (referencing tables before the tables they reference).
  */
-export const PROJECTION_TABLES = ['classifications', 'rule_packs', 'party_keys', 'parties'] as const satisfies readonly (keyof Database)[];
+export const PROJECTION_TABLES = ['list_imports', 'classifications', 'rule_packs', 'party_keys', 'parties'] as const satisfies readonly (keyof Database)[];
 export type ProjectionTable = (typeof PROJECTION_TABLES)[number];

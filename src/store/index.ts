@@ -34,4 +34,6 @@ export { partiesRepo, type NewPartyValues } from './parties.repository.js';
 export { partyKeysRepo } from './party-keys.repository.js';
 export { rulePacksRepo, type NewRulePackValues } from './rule-packs.repository.js';
 export { classificationsRepo, type NewClassificationValues } from './classifications.repository.js';
+export type { ListEntryRow, ListEntriesTable, ListImportRow, ListImportsTable, ListSnapshotRow, ListSnapshotsTable, NewListImport, NewListSnapshot } from './screening.tables.js';
+export { screeningRepo, type NewListEntryValues } from './screening.repository.js';
 export { dumpProjections, truncateProjections, type ProjectionDump } from './projections.js';

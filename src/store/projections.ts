@@ -16,6 +16,7 @@ export async function truncateProjections(tx: Transaction<Database>): Promise<vo
 /** Every projection row in a deterministic order, to compare two databases (e.g. before and after a rebuild). */
 export async function dumpProjections(db: Kysely<Database>): Promise<ProjectionDump> {
   return {
+    list_imports: await db.selectFrom('list_imports').selectAll().orderBy('seq').execute(),
     classifications: await db.selectFrom('classifications').selectAll().orderBy('id').execute(),
     rule_packs: await db.selectFrom('rule_packs').selectAll().orderBy('pack_id').orderBy('version').execute(),
     party_keys: await db.selectFrom('party_keys').selectAll().orderBy('key_id').execute(),

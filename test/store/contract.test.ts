@@ -43,14 +43,14 @@ describe.each(STORES)('store contract: %s', (kind) => {
   describe('migrations', () => {
     it('are recorded with name and checksum, and re-running them changes nothing', async () => {
       const files = await loadMigrations();
-      expect(files.map((m) => m.name)).toEqual(['0001_journal', '0002_projections']);
+      expect(files.map((m) => m.name).slice(0, 2)).toEqual(['0001_journal', '0002_projections']);
       const before = await fresh().store.db.selectFrom('schema_migrations').selectAll().orderBy('version').execute();
       expect(before.map(({ version, name, sha256 }) => ({ version, name, sha256 }))).toEqual(files.map(({ version, name, sha256 }) => ({ version, name, sha256 })));
       expect(before.every((r) => r.applied_at instanceof Date)).toBe(true);
 
       const reopened = await fresh().reopen();
       expect(reopened.kind).toBe(kind);
-      expect(reopened.migrations).toEqual({ applied: [], version: 2 });
+      expect(reopened.migrations).toEqual({ applied: [], version: files.at(-1)?.version });
       expect(await reopened.db.selectFrom('schema_migrations').selectAll().orderBy('version').execute()).toEqual(before);
     });
 
@@ -368,12 +368,13 @@ describe.each(STORES)('store contract: %s', (kind) => {
       await seed(store);
       const dump = await dumpProjections(store.db);
       expect(Object.keys(dump)).toEqual([...PROJECTION_TABLES]);
-      expect(Object.values(dump).map((rows) => rows.length)).toEqual([1, 1, 1, 1]);
+      const seeded: readonly string[] = ['classifications', 'rule_packs', 'party_keys', 'parties'];
+      expect(Object.values(dump).map((rows) => rows.length)).toEqual(PROJECTION_TABLES.map((t) => (seeded.includes(t) ? 1 : 0)));
       expect(await dumpProjections(store.db)).toEqual(dump);
       const journalBefore = await journalRepo.read(store.db);
 
       await store.transaction((tx) => truncateProjections(tx));
-      expect(await dumpProjections(store.db)).toEqual({ classifications: [], rule_packs: [], party_keys: [], parties: [] });
+      expect(await dumpProjections(store.db)).toEqual(Object.fromEntries(PROJECTION_TABLES.map((t) => [t, []])));
       expect(await journalRepo.read(store.db)).toEqual(journalBefore);
       expect(await journalRepo.count(store.db)).toBe(2);
     });

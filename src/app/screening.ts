@@ -1,0 +1,318 @@
+/**
+ * Restricted-party screening use cases: importing a list snapshot (journalled as `list.imported`),
+ * screening names, and screening parties with their owners inside another use case's transaction.
+ * The index over the lists in force is built once per set of snapshots and cached in memory.
+ */
+import { readFileSync } from 'node:fs';
+import type { Transaction, Kysely } from 'kysely';
+import { ValidationError, type Party } from '../domain/index.js';
+import {
+  buildIndex,
+  checkQueryName,
+  DEFAULT_THRESHOLD,
+  LIST_FORMATS,
+  MATCHER_VERSION,
+  ownershipHits,
+  parseList,
+  type ListEntry,
+  type ListFormat,
+  type Match,
+  type OwnerLink,
+  type ParseIssue,
+  type ParsedList,
+  type ScreeningIndex,
+} from '../screening/index.js';
+import { partiesRepo, screeningRepo, type Database, type ListImportRow } from '../store/index.js';
+import { canonicalJson, sha256Hex } from '../trust/index.js';
+import type { AppContext } from './context.js';
+import { commit } from './journal.js';
+import { LIST_NAME } from './screening.records.js';
+
+export interface ScreeningHit {
+  list: string;
+  entryId: string;
+  name: string;
+  score: number;
+  explanation: string;
+  /** Ownership chain (party names), from the screened party's owner down to the listed party. */
+  via?: readonly string[];
+}
+
+export interface PartyScreening {
+  partyId: string;
+  name: string;
+  hits: readonly ScreeningHit[];
+  snapshots: readonly { list: string; sha256: string }[];
+  matcherVersion: string;
+}
+
+export interface NameScreening {
+  readonly query: string;
+  readonly hits: readonly ScreeningHit[];
+}
+
+/** A list file (or the text of one) and its format; SDN may come with alt.csv and add.csv. */
+export interface ListSource {
+  readonly text?: string | undefined;
+  readonly path?: string | undefined;
+  readonly format: string;
+  readonly alt?: string | undefined;
+  readonly add?: string | undefined;
+}
+
+export interface ImportListRequest extends ListSource {
+  readonly list: string;
+  readonly actor: string;
+}
+
+export interface ImportListResult {
+  readonly status: 'imported' | 'unchanged';
+  readonly list: string;
+  readonly format: ListFormat;
+  readonly sha256: string;
+  readonly previous?: string | undefined;
+  readonly entries: number;
+  /** Rows reported and skipped, with their line numbers. */
+  readonly errors: readonly ParseIssue[];
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly changed: readonly string[];
+  readonly seq?: number | undefined;
+}
+
+export interface ScreenOptions {
+  readonly country?: string | undefined;
+  readonly threshold?: number | undefined;
+  readonly limit?: number | undefined;
+}
+
+export function listFormat(s: unknown, field = 'format'): ListFormat {
+  if (typeof s !== 'string' || !(LIST_FORMATS as readonly string[]).includes(s)) {
+    throw new ValidationError(field, `must be one of ${LIST_FORMATS.join(', ')}, got ${JSON.stringify(s)}`);
+  }
+  return s as ListFormat;
+}
+
+export function threshold(v: unknown, field = 'threshold'): number {
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || n > 1 || (typeof v === 'string' && v.trim() === '')) {
+    throw new ValidationError(field, `must be a number above 0 and at most 1, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function readText(path: string, field: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new ValidationError(field, `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  if (bytes.includes(0)) throw new ValidationError(field, `${path} is a binary file, not a list`);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new ValidationError(field, `${path} is not UTF-8 text`);
+  }
+}
+
+interface LoadedSource {
+  readonly format: ListFormat;
+  readonly parsed: ParsedList;
+  readonly sha256: string;
+}
+
+/** Reads and parses a list source; the sha256 covers every file of it. */
+export function loadListSource(src: ListSource): LoadedSource {
+  const format = listFormat(src.format);
+  if (src.text === undefined && src.path === undefined) throw new ValidationError('file', 'is required');
+  const main = src.text ?? readText(src.path ?? '', 'file');
+  if ((src.alt !== undefined || src.add !== undefined) && format !== 'sdn-csv') throw new ValidationError('--alt', 'alt.csv and add.csv go only with --format sdn-csv');
+  const alt = src.alt === undefined ? undefined : readText(src.alt, '--alt');
+  const add = src.add === undefined ? undefined : readText(src.add, '--add');
+  const parsed = parseList(format, main, { ...(alt !== undefined ? { alt } : {}), ...(add !== undefined ? { add } : {}) });
+  if (parsed.entries.length === 0) {
+    const first = parsed.errors[0];
+    throw new ValidationError('file', `has no usable entries${first ? ` (${parsed.errors.length} rows rejected; line ${first.line}: ${first.reason})` : ''}`);
+  }
+  const sha256 = alt === undefined && add === undefined ? sha256Hex(main) : sha256Hex(canonicalJson({ sdn: sha256Hex(main), alt: alt === undefined ? null : sha256Hex(alt), add: add === undefined ? null : sha256Hex(add) }));
+  return { format, parsed, sha256 };
+}
+
+/**
+ * Imports a list snapshot. Identical content to the snapshot in force → "unchanged", nothing
+ * written. Otherwise the snapshot is stored (once per content) and a signed `list.imported`
+ * record with the delta makes it the one in force. A bad file throws a ValidationError and the
+ * previous snapshot stays in force.
+ */
+export async function importList(ctx: AppContext, req: ImportListRequest): Promise<ImportListResult> {
+  if (!LIST_NAME.test(req.list)) throw new ValidationError('list', `must be 1–63 lower-case letters, digits, ".", "_" or "-", such as "ofac-sdn", got ${JSON.stringify(req.list)}`);
+  const { format, parsed, sha256 } = loadListSource(req);
+  const digests = new Map<string, string>(parsed.entries.map((e) => [e.id, sha256Hex(canonicalJson(e))]));
+  return ctx.store.transaction(async (tx) => {
+    const current = await screeningRepo.currentImport(tx, req.list);
+    const base = { list: req.list, format, sha256, entries: parsed.entries.length, errors: parsed.errors, previous: current?.sha256 };
+    if (current?.sha256 === sha256) return { ...base, status: 'unchanged', added: [], removed: [], changed: [] };
+    await screeningRepo.putSnapshot(
+      tx,
+      { list: req.list, sha256, format, entry_count: parsed.entries.length, error_count: parsed.errors.length, created_at: ctx.clock().toISOString() },
+      parsed.entries.map((e) => ({ entry_id: e.id, digest: digests.get(e.id) ?? '', entry: e })),
+    );
+    const before = current === undefined ? new Map<string, string>() : await screeningRepo.digests(tx, req.list, current.sha256);
+    const added: string[] = [];
+    const changed: string[] = [];
+    for (const [id, d] of digests) {
+      const old = before.get(id);
+      if (old === undefined) added.push(id);
+      else if (old !== d) changed.push(id);
+    }
+    const removed = [...before.keys()].filter((id) => !digests.has(id));
+    const c = await commit(tx, ctx, 'list.imported', req.actor, {
+      list: req.list,
+      format,
+      sha256,
+      ...(current ? { previous: current.sha256 } : {}),
+      entries: parsed.entries.length,
+      errors: parsed.errors.length,
+      added,
+      removed,
+      changed,
+    });
+    return { ...base, status: 'imported', added, removed, changed, seq: c.seq };
+  });
+}
+
+export interface ListSnapshotInfo {
+  readonly list: string;
+  readonly format: string;
+  readonly sha256: string;
+  readonly entries: number;
+  readonly errors: number;
+  readonly importedAt: string;
+  readonly seq: number;
+  readonly added: number;
+  readonly removed: number;
+  readonly changed: number;
+}
+
+function info(r: ListImportRow): ListSnapshotInfo {
+  return {
+    list: r.list,
+    format: r.format,
+    sha256: r.sha256,
+    entries: r.entry_count,
+    errors: r.error_count,
+    importedAt: new Date(r.imported_at).toISOString(),
+    seq: r.seq,
+    added: r.added,
+    removed: r.removed,
+    changed: r.changed,
+  };
+}
+
+/** The snapshot in force for each list. */
+export async function listSnapshots(ctx: AppContext): Promise<readonly ListSnapshotInfo[]> {
+  return (await screeningRepo.currentImports(ctx.store.db)).map(info);
+}
+
+interface IndexInForce {
+  readonly index: ScreeningIndex;
+  readonly snapshots: readonly { list: string; sha256: string }[];
+}
+
+/** Indexes by snapshot set ("list:sha256,…"); a few are kept (one per store in tests, usually one). */
+const indexes = new Map<string, Promise<ScreeningIndex>>();
+const MAX_CACHED = 4;
+
+async function indexInForce(db: Kysely<Database>): Promise<IndexInForce> {
+  const current = await screeningRepo.currentImports(db);
+  const snapshots = current.map((r) => ({ list: r.list, sha256: r.sha256 }));
+  const key = snapshots.map((s) => `${s.list}:${s.sha256}`).join(',');
+  let index = indexes.get(key);
+  if (index === undefined) {
+    index = (async () => {
+      const lists: { list: string; entries: ListEntry[] }[] = [];
+      for (const s of snapshots) lists.push({ list: s.list, entries: (await screeningRepo.entries(db, s.list, s.sha256)).map((r) => r.entry as ListEntry) });
+      return buildIndex(lists);
+    })();
+    if (indexes.size >= MAX_CACHED) indexes.delete(indexes.keys().next().value ?? '');
+    indexes.set(key, index);
+    index.catch(() => indexes.delete(key));
+  }
+  return { index: await index, snapshots };
+}
+
+function toHit(m: Match, via?: readonly string[]): ScreeningHit {
+  return { list: m.list, entryId: m.entryId, name: m.name, score: m.score, explanation: m.explanation, ...(via ? { via } : {}) };
+}
+
+function runQueries(index: ScreeningIndex, queries: readonly string[], opts: ScreenOptions): NameScreening[] {
+  const t = opts.threshold === undefined ? DEFAULT_THRESHOLD : threshold(opts.threshold);
+  if (queries.length === 0) throw new ValidationError('query', 'give at least one name');
+  queries.forEach((q, i) => checkQueryName(q, queries.length > 1 ? `query[${i}]` : 'query'));
+  return queries.map((query) => ({ query, hits: index.search({ name: query, country: opts.country }, { threshold: t, limit: opts.limit }).map((m) => toHit(m)) }));
+}
+
+/** Screens names against the lists in force in the store. */
+export async function screenNames(ctx: AppContext, queries: readonly string[], opts: ScreenOptions = {}): Promise<readonly NameScreening[]> {
+  const { index } = await indexInForce(ctx.store.db);
+  return runQueries(index, queries, opts);
+}
+
+/** Screens names against a list file directly, without the store. */
+export function screenNamesInFile(src: ListSource & { list?: string }, queries: readonly string[], opts: ScreenOptions = {}): readonly NameScreening[] {
+  const { parsed } = loadListSource(src);
+  return runQueries(buildIndex([{ list: src.list ?? src.format, entries: parsed.entries }]), queries, opts);
+}
+
+/**
+ * Screens parties — their names, aliases and identifiers, and their owners under the 50 % rule —
+ * against the lists in force, inside the caller's transaction. Owners that are registered parties
+ * are followed through the parties table to their own owners.
+ */
+export async function screenPartiesInTx(tx: Transaction<Database>, parties: readonly Party[], opts?: { threshold?: number }): Promise<readonly PartyScreening[]> {
+  const t = opts?.threshold === undefined ? DEFAULT_THRESHOLD : threshold(opts.threshold);
+  const { index, snapshots } = await indexInForce(tx);
+  const owners = await registeredOwners(tx, parties);
+  const screen = (name: string, country: string | undefined): readonly Match[] => index.search({ name, country }, { threshold: t });
+  return parties.map((p) => {
+    const byEntry = new Map<string, ScreeningHit>();
+    const add = (h: ScreeningHit): void => {
+      const k = `${h.list}\u0000${h.entryId}`;
+      const prev = byEntry.get(k);
+      if (prev === undefined || h.score > prev.score) byEntry.set(k, h);
+    };
+    for (const name of [p.name, ...(p.aliases ?? [])]) {
+      for (const m of index.search({ name, country: p.country, identifiers: p.identifiers }, { threshold: t })) add(toHit(m));
+    }
+    for (const h of ownershipHits(p.owners ?? [], { screen, ownersOf: (id) => owners.get(id) })) {
+      if (!byEntry.has(`${h.match.list}\u0000${h.match.entryId}`)) {
+        add(toHit(h.match, h.via));
+        const hit = byEntry.get(`${h.match.list}\u0000${h.match.entryId}`);
+        if (hit) hit.explanation = `owned ${(h.sharePpm / 10_000).toFixed(2)} % by listed parties through ${[p.name, ...h.via].join(' → ')}; ${hit.explanation}`;
+      }
+    }
+    const hits = [...byEntry.values()].sort((a, b) => b.score - a.score || a.entryId.localeCompare(b.entryId));
+    return { partyId: p.id, name: p.name, hits, snapshots, matcherVersion: MATCHER_VERSION };
+  });
+}
+
+/** The owners of every registered party reachable from the parties' owners (breadth first, at most 8 levels). */
+async function registeredOwners(tx: Transaction<Database>, parties: readonly Party[]): Promise<Map<string, readonly OwnerLink[]>> {
+  const out = new Map<string, readonly OwnerLink[]>();
+  let frontier = parties.flatMap((p) => (p.owners ?? []).map((o) => o.partyId).filter((id): id is string => id !== undefined));
+  for (let depth = 0; depth < 8 && frontier.length > 0; depth++) {
+    const next: string[] = [];
+    for (const id of new Set(frontier)) {
+      if (out.has(id)) continue;
+      const row = await partiesRepo.get(tx, id);
+      const owners = row === undefined ? [] : ((row.party as Party).owners ?? []);
+      out.set(id, owners);
+      for (const o of owners) if (o.partyId !== undefined && !out.has(o.partyId)) next.push(o.partyId);
+    }
+    frontier = next;
+  }
+  return out;
+}
