@@ -1,60 +1,148 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatMass, formatMoney } from '../domain/index.js';
-import type { Classification } from '../rules/index.js';
-import { partiesRepo } from '../store/index.js';
-import { recordClassification } from './classify.js';
+import { addDaysIso, formatMass, type Party } from '../domain/index.js';
+import { journalRepo, partiesRepo } from '../store/index.js';
+import { issueCertificate, countersignCertificate } from './certificates.js';
+import { todayUtc } from './classify.js';
 import type { AppContext } from './context.js';
+import { createLot, dispatchShipment, massBalance, receiveShipment, transformLots } from './custody.js';
+import { RefusedError } from './errors.js';
+import { decideApplication, getLicence, submitApplication } from './licensing.js';
 import { registerParty } from './parties.js';
+import { renderReport, type NarrativeEvent, type ScenarioReport } from './report.js';
+import { importList } from './screening.js';
 
 const EXAMPLES = new URL('../../examples/', import.meta.url);
+const examplePath = (p: string) => fileURLToPath(new URL(p, EXAMPLES));
+const example = (p: string): unknown => JSON.parse(readFileSync(examplePath(p), 'utf8')) as unknown;
 
-function example(path: string): unknown {
-  return JSON.parse(readFileSync(fileURLToPath(new URL(path, EXAMPLES)), 'utf8')) as unknown;
+export interface DemoResult {
+  readonly report: ScenarioReport;
+  readonly markdown: string;
 }
 
-export interface DemoStep {
-  readonly label: string;
-  readonly description: string;
-  readonly quantity: string;
-  readonly id: string;
-  readonly seq: number;
-  readonly classification: Classification;
-}
-
-export interface DemoReport {
-  readonly registered: readonly string[];
-  readonly alreadyRegistered: readonly string[];
-  readonly steps: readonly DemoStep[];
-  readonly journalEntries: number;
-}
-
-const SCENARIO_ITEMS: readonly { file: string; label: string; exportFrom?: string }[] = [
-  { file: 'items/ndfeb-dy-magnet.json', label: 'Shipment 1: N42SH NdFeB magnets with Dy, Ganzhou → Pune' },
-  { file: 'items/smco-magnet.json', label: 'Shipment 2: Sm2Co17 magnets, Ganzhou → Pune' },
-  { file: 'items/ndfeb-plain-magnet.json', label: 'Shipment 3: N42 NdFeB magnets without Dy/Tb, Ganzhou → Pune' },
-  { file: 'items/ndfeb-dy-magnet.json', label: 'Proposed onward sale: the same Chinese Dy magnets re-exported from India', exportFrom: 'IN' },
-];
+const EXPORTER = 'ganzhou-hengyuan-magnetics';
+const AUTHORITY = 'cn-mofcom';
+const IMPORTER = 'chakan-drive-systems';
+const GOVERNMENT = 'in-dgft';
 
 /**
- * The main job, at this stage: register the scenario's parties (idempotent), classify the magnets
- * the exporter ships and record each classification in the signed journal.
+ * The whole non-diversion scenario on the store: certificate and countersignature, application,
+ * screening, classification and policy, approval with conditions, shipments drawing the licence
+ * down, magnets into motors, a domestic sale that passes, a US sale and a UAE detour that are
+ * refused, and an application naming a listed party that is denied. Re-runnable: each run uses
+ * fresh lot and shipment ids and reuses the registered parties.
  */
-export async function runDemo(ctx: AppContext, onStep?: (s: DemoStep) => void): Promise<DemoReport> {
-  const registered: string[] = [];
-  const alreadyRegistered: string[] = [];
-  for (const p of example('scenario/parties.json') as { id: string }[]) {
-    if (await partiesRepo.get(ctx.store.db, p.id)) alreadyRegistered.push(p.id);
-    else registered.push((await registerParty(ctx, p)).party.id);
+export async function runDemo(ctx: AppContext, onEvent: (e: NarrativeEvent) => void = () => undefined): Promise<DemoResult> {
+  const events: NarrativeEvent[] = [];
+  const emit = (e: NarrativeEvent) => {
+    events.push(e);
+    onEvent(e);
+  };
+  const run = randomBytes(2).toString('hex').toUpperCase();
+  const today = todayUtc(ctx.clock);
+
+  for (const p of example('scenario/parties.json') as Party[]) {
+    if (!(await partiesRepo.get(ctx.store.db, p.id))) await registerParty(ctx, p);
   }
-  const steps: DemoStep[] = [];
-  for (const s of SCENARIO_ITEMS) {
-    const r = await recordClassification(ctx, 'ganzhou-hengyuan-magnetics', { item: example(s.file), label: s.label, exportFrom: s.exportFrom });
-    const qty = [r.item.massGrams === undefined ? '' : formatMass({ grams: r.item.massGrams }), r.item.value === undefined ? '' : formatMoney(r.item.value)].filter((x) => x !== '').join(', ');
-    const step = { label: s.label, description: r.item.description ?? r.item.form, quantity: qty, id: r.id, seq: r.seq, classification: r.classification };
-    steps.push(step);
-    onStep?.(step);
-  }
-  const journalEntries = steps.at(-1)?.seq ?? 0;
-  return { registered, alreadyRegistered, steps, journalEntries };
+  const list = await importList(ctx, { path: examplePath('scenario/demo-control-list.csv'), format: 'csv', list: 'cn-control-list', actor: AUTHORITY });
+  emit({ step: 'Restricted-party list', actor: AUTHORITY, outcome: 'info', detail: `cn-control-list (demonstration) ${list.status === 'unchanged' ? 'unchanged' : 'imported'}: snapshot ${list.sha256.slice(0, 12)}…` });
+
+  const magnet = example('items/ndfeb-45sh-dy-magnet.json');
+  const undertakings = { noWmdUse: true, noMilitaryUse: true, noReexportWithoutConsent: true, consentAuthority: AUTHORITY, prohibitedDestinations: ['US'], useOnlyIn: 'IN', extendsToIncorporatingProducts: true, postShipmentVerificationConsent: true, noticeOfChanges: true };
+  const endUse = { description: 'Rotor magnets for 150 kW traction motors of electric passenger cars, made and sold in India', purposes: ['civil-automotive'], endProduct: 'EV traction motors' };
+  const certificate = await issueCertificate(ctx, IMPORTER, {
+    exporter: EXPORTER,
+    importer: IMPORTER,
+    endUser: IMPORTER,
+    items: [{ controlCode: '1C905.a', hsCode: '8505111000', description: 'Sintered NdFeB magnets 45SH containing Dy', quantityGrams: 2_000_000, value: { currency: 'USD', minor: 16_000_000 } }],
+    endUse,
+    undertakings,
+    validity: { from: today, until: addDaysIso(today, 364) },
+  });
+  emit({ step: 'End-user certificate', actor: IMPORTER, outcome: 'accepted', detail: `${certificate.id} signed by the end user: no WMD or military use; no re-export to US; use only in India; binds products that incorporate the magnets` });
+  await countersignCertificate(ctx, GOVERNMENT, certificate.id);
+  emit({ step: 'Countersignature', actor: GOVERNMENT, outcome: 'accepted', detail: `the Government of India (DGFT) countersigns ${certificate.id}` });
+
+  const lotId = `MAG-${run}`;
+  await createLot(ctx, EXPORTER, { id: lotId, holder: EXPORTER, location: 'CN', item: magnet, massGrams: 2_500_000, value: { currency: 'USD', minor: 20_000_000 } });
+  emit({ step: 'Production lot', actor: EXPORTER, outcome: 'accepted', detail: `lot ${lotId}: 2,500 kg of 45SH NdFeB magnets with Dy in Ganzhou` });
+
+  const application = {
+    authority: AUTHORITY,
+    applicant: EXPORTER,
+    importer: IMPORTER,
+    endUser: IMPORTER,
+    destination: 'IN',
+    endUse,
+    licenceType: 'single',
+    lines: [{ ref: 'L1', item: magnet, quantityGrams: 2_000_000, value: { currency: 'USD', minor: 16_000_000 } }],
+    certificateId: certificate.id,
+    validFrom: today,
+    validUntil: addDaysIso(today, 364),
+  };
+  const app = await submitApplication(ctx, application);
+  emit({ step: 'Licence application', actor: EXPORTER, outcome: 'info', detail: `${app.id}: 2,000 kg of 45SH NdFeB (Dy) to ${IMPORTER}, India — classified ${app.assessment.codes.join(', ')}; parties screened ${app.assessment.screening.every((s) => s.hits.length === 0) ? 'clear' : 'with hits'}; certificate valid and countersigned; policy: ${app.assessment.recommendation}`, reasons: app.assessment.reasons });
+  const decision = await decideApplication(ctx, AUTHORITY, app.id, {
+    decision: 'approve',
+    conditions: {
+      prohibitedReexportDestinations: ['US'],
+      useOnlyIn: 'IN',
+      extendsToIncorporatingProducts: true,
+      reportingDuties: [{ kind: 'post-shipment-report', withinDays: 30, to: AUTHORITY }],
+      conditions: ['No military or defence use.', 'No re-export to the United States; no re-export elsewhere without MOFCOM consent.'],
+    },
+  });
+  const licence = decision.licence;
+  if (!licence) throw new Error('the scenario licence was not granted');
+  emit({ step: 'Decision', actor: AUTHORITY, outcome: 'approved', detail: `licence ${licence.id}: 2,000 kg ceiling, valid ${licence.validFrom} to ${licence.validUntil}, no re-export to US, use only in India, post-shipment report within 30 days` });
+
+  const ship = async (label: string, actor: string, s: Record<string, unknown>) => {
+    try {
+      const d = await dispatchShipment(ctx, actor, s);
+      emit({ step: label, actor, outcome: 'accepted', detail: `shipment ${d.shipmentId}: ${formatMass({ grams: s.grams as number })} to ${s.to as string} (${s.destination as string})`, reasons: d.checks });
+      return d;
+    } catch (e) {
+      if (!(e instanceof RefusedError)) throw e;
+      emit({ step: label, actor, outcome: 'refused', detail: `${formatMass({ grams: s.grams as number })} from lot ${s.fromLot as string} to ${s.to as string} (${s.destination as string})`, reasons: e.refusals.map((r) => `${r.rule}: ${r.message}`) });
+      return undefined;
+    }
+  };
+  const value = (kg: number) => ({ currency: 'USD', minor: kg * 8_000 });
+  await ship('Shipment 1', EXPORTER, { id: `SH-${run}-1`, fromLot: lotId, to: IMPORTER, destination: 'IN', grams: 1_200_000, value: value(1200), licenceId: licence.id, lineRef: 'L1' });
+  await ship('Shipment 2', EXPORTER, { id: `SH-${run}-2`, fromLot: lotId, to: IMPORTER, destination: 'IN', grams: 800_000, value: value(800), licenceId: licence.id, lineRef: 'L1' });
+  await ship('Shipment 3 (past the balance)', EXPORTER, { id: `SH-${run}-3`, fromLot: lotId, to: IMPORTER, destination: 'IN', grams: 100_000, value: value(100), licenceId: licence.id, lineRef: 'L1' });
+
+  const r1 = await receiveShipment(ctx, IMPORTER, { shipmentId: `SH-${run}-1`, lotId: `IN-MAG-${run}-1`, receivedGrams: 1_200_000 });
+  const r2 = await receiveShipment(ctx, IMPORTER, { shipmentId: `SH-${run}-2`, lotId: `IN-MAG-${run}-2`, receivedGrams: 800_000 });
+  emit({ step: 'Receipts', actor: IMPORTER, outcome: 'accepted', detail: `lots ${r1.lot.id} (1,200 kg) and ${r2.lot.id} (800 kg) in Pune, each carrying licence ${licence.id} and certificate ${certificate.id}` });
+
+  const motor = example('items/traction-motor.json');
+  const motors = `MOT-${run}`;
+  await transformLots(ctx, IMPORTER, {
+    id: `T-${run}`,
+    inputs: [{ lotId: r1.lot.id, grams: 1_200_000 }],
+    otherInputsGrams: 43_800_000,
+    outputs: [{ lotId: motors, item: motor, massGrams: 45_000_000, units: 1000, value: { currency: 'USD', minor: 120_000_000 }, embodies: [{ lotId: r1.lot.id, grams: 1_200_000 }] }],
+  });
+  emit({ step: 'Transformation', actor: IMPORTER, outcome: 'accepted', detail: `${r1.lot.id} → ${motors}: 1,000 traction motors of 45 kg, each with 1.2 kg of the licensed magnets (2.66 % by mass, 8 % by value); every restriction carried over` });
+
+  const motorShipment = (n: number, to: string, destination: string, suffix: string) => ({ id: `SH-${run}-${suffix}`, fromLot: motors, to, destination, grams: n * 45_000, units: n, value: { currency: 'USD', minor: n * 120_000 } });
+  await ship('Domestic sale of 500 motors', IMPORTER, motorShipment(500, 'deccan-mobility', 'IN', 'M1'));
+  await ship('Export of 100 motors to the US buyer', IMPORTER, motorShipment(100, 'lakeshore-ev', 'US', 'M2'));
+  await ship('Export of 100 motors to the UAE trader owned by the US buyer', IMPORTER, motorShipment(100, 'gulf-horizon-trading', 'AE', 'M3'));
+
+  const listed = await submitApplication(ctx, { ...application, importer: 'red-mesa-defense', endUser: 'red-mesa-defense', destination: 'US', certificateId: undefined, endUse: { description: 'Magnets for actuators', purposes: ['civil-industrial'] } });
+  emit({ step: 'Application naming a listed party', actor: EXPORTER, outcome: 'info', detail: `${listed.id}: recommendation ${listed.assessment.recommendation}`, reasons: listed.assessment.reasons });
+  await decideApplication(ctx, AUTHORITY, listed.id, { decision: 'deny', reasons: listed.assessment.reasons.filter((r) => r.startsWith('Deny')) });
+  emit({ step: 'Decision', actor: AUTHORITY, outcome: 'denied', detail: `${listed.id} denied`, reasons: listed.assessment.reasons.filter((r) => r.startsWith('Deny')) });
+
+  const status = await getLicence(ctx, licence.id);
+  const balance = await massBalance(ctx, licence.id);
+
+
+  const report: ScenarioReport = { generatedAt: ctx.clock().toISOString(), licences: [{ ...status, massBalance: balance }], events, journalEntries: await journalRepo.count(ctx.store.db) };
+
+  return { report, markdown: renderReport(report) };
 }

@@ -6,6 +6,26 @@ export { registerParty, getParty, listParties, type RegisteredParty } from './pa
 export { evaluateClassification, recordClassification, listClassifications, todayUtc, type ClassifyRequest, type EvaluatedClassification, type RecordedClassification } from './classify.js';
 export { commit, verifyEntry, type Committed } from './journal.js';
 export { rebuild, type RebuildReport } from './rebuild.js';
-export { runDemo, type DemoReport, type DemoStep } from './demo.js';
+export { runDemo, type DemoResult } from './demo.js';
+export { submitApplication, decideApplication, getLicence, type Assessment, type DecisionInput, type DecisionResult, type LicenceStatus, type SubmittedApplication } from './licensing.js';
+export { createLot, dispatchShipment, receiveShipment, transformLots, consumeLot, checkExport, massBalance, listLots, type ExportCheck, type MassBalance, type MassBalanceRow } from './custody.js';
+export { renderReport, type NarrativeEvent, type ScenarioReport } from './report.js';
+export { RefusedError } from './errors.js';
 export { isRecordType, type RecordType, type RecordTypes } from './records.js';
+export {
+  CERTIFICATE_STATUS_LIST,
+  certificateStatusList,
+  checkCertificate,
+  countersignCertificate,
+  getCertificate,
+  issueCertificate,
+  revokeCertificate,
+  verifyCertificateJws,
+  verifyStoredCertificate,
+  type Certificate,
+  type CertificateCheck,
+  type CertificateRefusal,
+  type CertificateReport,
+  type CheckedCertificate,
+} from './certificates.js';
 export { importList, listSnapshots, screenNames, screenNamesInFile, screenPartiesInTx, loadListSource, listFormat, threshold as screeningThreshold, type ImportListRequest, type ImportListResult, type ListSnapshotInfo, type ListSource, type NameScreening, type PartyScreening, type ScreeningHit, type ScreenOptions } from './screening.js';

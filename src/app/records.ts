@@ -3,8 +3,10 @@ import { z } from 'zod';
 import { isoDate, itemSchema, parse, partySchema, type Item, type Party } from '../domain/index.js';
 import type { Classification } from '../rules/index.js';
 import { classificationsRepo, partiesRepo, partyKeysRepo, rulePacksRepo, type Database } from '../store/index.js';
+import { CERTIFICATE_KINDS, type CertificateRecordTypes } from './certificates.records.js';
 import { AppError } from './errors.js';
 import { listImportedSchema, projectListImported, type ListImported } from './screening.records.js';
+import { LICENSING_PROJECTORS, LICENSING_SCHEMAS, type LicensingRecordTypes } from './licensing.records.js';
 
 /**
  * The kinds of journal record, each with its body schema and its projector: the function that
@@ -48,7 +50,7 @@ export const itemClassifiedSchema = z
   .strict();
 export type ItemClassified = z.infer<typeof itemClassifiedSchema>;
 
-export interface RecordTypes {
+export interface RecordTypes extends LicensingRecordTypes, CertificateRecordTypes {
   'party.registered': PartyRegistered;
   'rulepack.loaded': RulePackLoaded;
   'item.classified': ItemClassified;
@@ -61,7 +63,18 @@ interface RecordKind<B> {
   readonly project: (tx: Transaction<Database>, body: B, meta: { seq: number; actor: string; at: string }) => Promise<void>;
 }
 
+function kinds<M extends Record<string, unknown>>(
+  schemas: { readonly [K in keyof M]: z.ZodType<M[K]> },
+  projectors: { readonly [K in keyof M]: RecordKind<M[K]>['project'] },
+): { readonly [K in keyof M]: RecordKind<M[K]> } {
+  const out = {} as { [K in keyof M]: RecordKind<M[K]> };
+  for (const k of Object.keys(schemas) as (keyof M)[]) out[k] = { schema: schemas[k], project: projectors[k] };
+  return out;
+}
+
 const KINDS: { readonly [T in RecordType]: RecordKind<RecordTypes[T]> } = {
+  ...CERTIFICATE_KINDS,
+  ...kinds<LicensingRecordTypes>(LICENSING_SCHEMAS, LICENSING_PROJECTORS),
   'list.imported': { schema: listImportedSchema, project: projectListImported },
   'party.registered': {
     schema: partyRegisteredSchema,

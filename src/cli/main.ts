@@ -13,13 +13,14 @@ import {
   type AppContext,
   type AppOptions,
 } from '../app/index.js';
-import { country, isoDateValue, LodestoneError, parseJsonText, ValidationError } from '../domain/index.js';
+import { country, formatMass, isoDateValue, LodestoneError, parseJsonText, ValidationError } from '../domain/index.js';
+import { registerLicensingCommands } from './licensing.js';
 import { journalRepo } from '../store/index.js';
 import { formatClassification } from './format.js';
 import { progress } from './progress.js';
 
-/** Exit statuses: 0 success; 1 unexpected failure; 2 bad input; 3 not found; 4 conflict; 5 store unavailable; 6 integrity failure. */
-export const EXIT = { ok: 0, failure: 1, badInput: 2, notFound: 3, conflict: 4, unavailable: 5, integrity: 6 } as const;
+/** Exit statuses: 0 success; 1 unexpected failure; 2 bad input; 3 not found; 4 conflict; 5 store unavailable; 6 integrity failure; 7 refused by a rule. */
+export const EXIT = { ok: 0, failure: 1, badInput: 2, notFound: 3, conflict: 4, unavailable: 5, integrity: 6, refused: 7 } as const;
 
 const CODE_EXIT: Readonly<Record<string, number>> = {
   INVALID_INPUT: EXIT.badInput,
@@ -30,6 +31,9 @@ const CODE_EXIT: Readonly<Record<string, number>> = {
   NOT_FOUND: EXIT.notFound,
   KEY_MISSING: EXIT.notFound,
   ALREADY_EXISTS: EXIT.conflict,
+  REFUSED: EXIT.refused,
+  CERTIFICATE_REFUSED: EXIT.refused,
+  FORBIDDEN: EXIT.refused,
   CONFLICT: EXIT.conflict,
   STORE_LOCKED: EXIT.unavailable,
   CONNECTION_FAILED: EXIT.unavailable,
@@ -95,29 +99,23 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
 
   program
     .command('demo')
-    .description('run the scenario on the store: register the parties, classify the exporter\'s magnets and record them in the signed journal')
-    .option('--out <dir>', 'also write the demo report (JSON) into this directory')
-    .option('--json', 'print the report as JSON')
-    .action(async (opts: { out?: string; json?: boolean }) => {
+    .description('play the non-diversion scenario on the store: certificate, application, screening, licence, shipments, magnets into motors, refused re-exports; prints the narrative')
+    .option('--out <dir>', 'also write report.md (licence utilisation, mass balance, decisions, refusals) into this directory')
+    .action(async (opts: { out?: string }) => {
       await withApp(async (ctx) => {
-        const report = await runDemo(ctx, (s) => {
-          if (opts.json) return;
-          const c = s.classification;
-          print(io.out, `\n${s.label}\n  ${s.description}${s.quantity ? ` — ${s.quantity}` : ''}`);
-          print(io.out, `  ${c.controlled ? `CONTROLLED ${c.codes.join(', ')}` : 'NOT CONTROLLED'} as of ${c.asOf} (exported from ${c.exportFrom})`);
-          for (const f of c.findings.filter((x) => x.outcome === 'applies')) print(io.out, `    ${f.citation.clause} — ${f.facts.join('; ')}`);
-          if (!c.controlled) print(io.out, `    ${c.summary}`);
-          print(io.out, `  recorded as ${s.id}, journal entry ${s.seq}`);
+        const r = await runDemo(ctx, (e) => {
+          print(io.out, `\n${e.outcome.toUpperCase()}  ${e.step} (${e.actor})\n  ${e.detail}`);
+          for (const x of e.reasons ?? []) print(io.out, `    · ${x}`);
         });
+        const l = r.report.licences[0];
+        if (l) {
+          const b = l.balance[0];
+          print(io.out, `\nLicence ${l.licence.id}: ${b ? `${formatMass({ grams: b.shippedGrams })} of ${formatMass({ grams: b.ceilingGrams })} shipped` : ''}; mass balance gaps: ${l.massBalance.holders.filter((h) => h.gap !== 0).length}; the journal holds ${r.report.journalEntries} signed records.`);
+        }
         if (opts.out !== undefined) {
           mkdirSync(opts.out, { recursive: true });
-          writeFileSync(join(opts.out, 'demo-report.json'), `${JSON.stringify(report, null, 2)}\n`);
-        }
-        if (opts.json) print(io.out, JSON.stringify(report, null, 2));
-        else {
-          const reg = report.registered.length > 0 ? `registered ${report.registered.join(', ')}` : `parties already registered (${report.alreadyRegistered.length})`;
-          print(io.out, `\n${reg}; ${report.steps.length} classifications recorded; the journal now has ${report.journalEntries} signed entries.`);
-          if (opts.out !== undefined) print(io.out, `report written to ${join(opts.out, 'demo-report.json')}`);
+          writeFileSync(join(opts.out, 'report.md'), r.markdown);
+          print(io.out, `report written to ${join(opts.out, 'report.md')}`);
         }
       });
     });
@@ -253,6 +251,8 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
         }
       }
     });
+
+  registerLicensingCommands(program, { withApp, print: (t) => { print(io.out, t); } });
 
   return program;
 }

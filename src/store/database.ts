@@ -1,4 +1,6 @@
+import type { CertificatesTable } from './certificates.table.js';
 import type { ClassificationsTable } from './classifications.table.js';
+import type { ApplicationsTable, CustodyLedgerTable, LicenceBalancesTable, LicencesTable, LotsTable, ShipmentsTable } from './licensing.tables.js';
 import type { JournalHeadTable } from './journal-head.table.js';
 import type { JournalTable } from './journal.table.js';
 import type { PartiesTable } from './parties.table.js';
@@ -19,11 +21,18 @@ export interface Database {
   list_snapshots: ListSnapshotsTable;
   list_entries: ListEntriesTable;
   list_imports: ListImportsTable;
+  certificates: CertificatesTable;
+  applications: ApplicationsTable;
+  licences: LicencesTable;
+  licence_balances: LicenceBalancesTable;
+  lots: LotsTable;
+  shipments: ShipmentsTable;
+  custody_ledger: CustodyLedgerTable;
 }
 
 /**
  * The projection tables: derived from the journal and rebuildable from it. In an order that is
  * safe to truncate one by one (referencing tables before the tables they reference).
  */
-export const PROJECTION_TABLES = ['list_imports', 'classifications', 'rule_packs', 'party_keys', 'parties'] as const satisfies readonly (keyof Database)[];
+export const PROJECTION_TABLES = ['list_imports', 'custody_ledger', 'shipments', 'lots', 'licence_balances', 'licences', 'applications', 'certificates', 'classifications', 'rule_packs', 'party_keys', 'parties'] as const satisfies readonly (keyof Database)[];
 export type ProjectionTable = (typeof PROJECTION_TABLES)[number];

@@ -13,13 +13,27 @@ export async function truncateProjections(tx: Transaction<Database>): Promise<vo
   await sql`truncate table ${sql.join(PROJECTION_TABLES.map((t) => sql.table(t)))}`.execute(tx);
 }
 
-/** Every projection row in a deterministic order, to compare two databases (e.g. before and after a rebuild). */
+/** The columns that order each projection table's rows deterministically (its primary key). */
+const ORDER: { readonly [T in ProjectionTable]: readonly string[] } = {
+  list_imports: ['seq'],
+  classifications: ['id'],
+  certificates: ['id'],
+  rule_packs: ['pack_id', 'version'],
+  party_keys: ['key_id'],
+  parties: ['id'],
+  applications: ['id'],
+  licences: ['id'],
+  licence_balances: ['licence_id', 'line_ref'],
+  lots: ['id'],
+  shipments: ['id'],
+  custody_ledger: ['seq', 'licence_id', 'lot_id', 'kind'],
+};
+
+/** Every projection row in a deterministic order, to compare two databases (e.g. before and after a rebuild). Keys follow PROJECTION_TABLES. */
 export async function dumpProjections(db: Kysely<Database>): Promise<ProjectionDump> {
-  return {
-    list_imports: await db.selectFrom('list_imports').selectAll().orderBy('seq').execute(),
-    classifications: await db.selectFrom('classifications').selectAll().orderBy('id').execute(),
-    rule_packs: await db.selectFrom('rule_packs').selectAll().orderBy('pack_id').orderBy('version').execute(),
-    party_keys: await db.selectFrom('party_keys').selectAll().orderBy('key_id').execute(),
-    parties: await db.selectFrom('parties').selectAll().orderBy('id').execute(),
-  };
+  const dump: Record<string, unknown[]> = {};
+  for (const t of PROJECTION_TABLES) {
+    dump[t] = await sql<Record<string, unknown>>`select * from ${sql.table(t)} order by ${sql.join(ORDER[t].map((c) => sql.ref(c)))}`.execute(db).then((r) => r.rows);
+  }
+  return dump as ProjectionDump;
 }

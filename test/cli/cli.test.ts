@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,7 +89,7 @@ describe('bad input on the command line', () => {
     const setup = lodestone(['--data-dir', dataDir(), 'parties', 'register', join(ROOT, 'examples/scenario/parties.json')], { cwd: work });
     expect(setup.code).toBe(0);
     journalBefore = lodestone(['--data-dir', dataDir(), 'journal', '--json', '--limit', '1000'], { cwd: work }).out;
-    expect(journalBefore.trim().split('\n')).toHaveLength(4);
+    expect(journalBefore.trim().split('\n')).toHaveLength(8);
   });
   const bad = (name: string, content: unknown) => {
     const p = join(work, name);
@@ -174,24 +174,35 @@ describe.each(STORES)('demo and rebuild through the CLI on %s', (kind) => {
     await drop?.();
   });
 
-  it('demo registers the parties, classifies and records the magnets; a second run reuses the parties', () => {
-    const first = lodestone(['demo', '--out', join(work, `out-${kind}`)], { cwd: work, env });
+  it('demo plays the scenario: approvals, shipments, motors, refusals, report.md; a second run works', () => {
+    const out = join(work, `out-${kind}`);
+    const first = lodestone(['demo', '--out', out], { cwd: work, env });
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
-    expect(first.out).toContain('CONTROLLED 1C905.a');
-    expect(first.out).toContain('CONTROLLED 1C902.a');
-    expect(first.out).toMatch(/the journal now has 9 signed entries/);
+    expect(first.out).toMatch(/APPROVED  Decision \(cn-mofcom\)\n  licence LIC-CN-\d{4}-[0-9A-F]{6}: 2,000 kg ceiling/);
+    expect(first.out).toMatch(/REFUSED  Shipment 3 \(past the balance\)[^]*QUANTITY_CEILING/);
+    expect(first.out).toMatch(/ACCEPTED  Domestic sale of 500 motors/);
+    expect(first.out).toMatch(/REFUSED  Export of 100 motors to the US buyer[^]*PROHIBITED_DESTINATION: United States \(US\) is a prohibited destination: lot MOT-[0-9A-F]{4} ← transformation T-[0-9A-F]{4} ← lot IN-MAG-[0-9A-F]{4}-1 ← shipment SH-[0-9A-F]{4}-1 ← licence LIC-CN-[^ ]+ ← certificate urn:uuid:[0-9a-f-]{36}, clause "no re-export to US"/);
+    expect(first.out).toMatch(/REFUSED  Export of 100 motors to the UAE trader owned by the US buyer[^]*PROHIBITED_VIA_OWNER: Gulf Horizon General Trading FZE is controlled from a prohibited destination \(Gulf Horizon General Trading FZE is 60 % owned by Lakeshore EV Drivetrains Inc\. \(US\)\)/);
+    expect(first.out).toMatch(/DENIED  Decision \(cn-mofcom\)[^]*listed on cn-control-list/);
+    expect(first.out).toMatch(/2 t of 2 t shipped; mass balance gaps: 0/);
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(report).toMatch(/^# Lodestone — licence and custody report/);
+    expect(report).toContain('| L1 | Sintered NdFeB magnets 45SH');
+    expect(report).toContain('100 %');
+    expect(report).toContain('## Refusals');
     const second = lodestone(['demo'], { cwd: work, env });
+    expect(second.err).toBe('');
     expect(second.code).toBe(0);
-    expect(second.out).toMatch(/parties already registered \(4\); 4 classifications recorded; the journal now has 13 signed entries/);
+    expect(second.out).toMatch(/REFUSED  Export of 100 motors to the US buyer/);
   });
 
   it('rebuild replays the journal, quietly when piped', () => {
     const r = lodestone(['rebuild'], { cwd: work, env });
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^rebuilt the projections from 13 journal entries/);
+    expect(r.out).toMatch(/^rebuilt the projections from \d+ journal entries/);
     expect(r.err).toBe('');
     const parties = lodestone(['parties', 'list', '--json'], { cwd: work, env });
-    expect((JSON.parse(parties.out) as unknown[]).length).toBe(4);
+    expect((JSON.parse(parties.out) as unknown[]).length).toBe(8);
   });
 });

@@ -1,0 +1,417 @@
+import type { Transaction } from 'kysely';
+import { z } from 'zod';
+import {
+  checkDrawdown,
+  checkOnwardTransfer,
+  inheritRestrictions,
+  isCountryCode,
+  isoDate,
+  itemSchema,
+  moneySchema,
+  parse,
+  portionOf,
+  wholeGrams,
+  type Item,
+  type Licence,
+  type Lot,
+  type Party,
+  type Restriction,
+} from '../domain/index.js';
+import { classify, type Classification } from '../rules/index.js';
+import { ledgerRepo, licencesRepo, lotsRepo, partiesRepo, shipmentsRepo, type Database, type LotRow } from '../store/index.js';
+import { todayUtc } from './classify.js';
+import type { AppContext } from './context.js';
+import { AppError, RefusedError } from './errors.js';
+import { commit } from './journal.js';
+import type { LedgerEntry } from './licensing.records.js';
+import { licenceOf } from './licensing.js';
+import { screenPartiesInTx } from './screening.js';
+
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/, 'must be 1–80 letters, digits or . _ : -');
+const country = z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code' });
+const positiveGrams = wholeGrams.refine((g) => g > 0, 'must be more than 0 grams');
+
+export const lotInputSchema = z.object({ id, holder: z.string(), location: country, item: itemSchema, massGrams: positiveGrams, units: z.number().int().min(0).optional(), value: moneySchema.optional() }).strict();
+export const shipmentInputSchema = z
+  .object({ id, fromLot: id, to: z.string(), destination: country, grams: positiveGrams, units: z.number().int().min(0).optional(), value: moneySchema.optional(), licenceId: z.string().optional(), lineRef: z.string().optional(), shippedOn: isoDate.optional() })
+  .strict()
+  .refine((s) => (s.licenceId === undefined) === (s.lineRef === undefined), { message: 'licenceId and lineRef go together', path: ['lineRef'] });
+export const receiptInputSchema = z.object({ shipmentId: id, lotId: id, receivedGrams: wholeGrams, units: z.number().int().min(0).optional() }).strict();
+export const transformInputSchema = z
+  .object({
+    id,
+    inputs: z.array(z.object({ lotId: id, grams: positiveGrams }).strict()).min(1),
+    otherInputsGrams: wholeGrams.optional(),
+    outputs: z
+      .array(
+        z
+          .object({ lotId: id, item: itemSchema, massGrams: positiveGrams, units: z.number().int().min(0).optional(), value: moneySchema.optional(), embodies: z.array(z.object({ lotId: id, grams: positiveGrams }).strict()).min(1) })
+          .strict(),
+      )
+      .min(1),
+  })
+  .strict();
+export const consumeInputSchema = z.object({ lotId: id, grams: positiveGrams, purpose: z.string().min(1).max(300) }).strict();
+
+function toLot(row: LotRow): Lot {
+  return {
+    id: row.id,
+    holder: row.holder,
+    location: row.location,
+    item: row.item as Item,
+    massGrams: row.mass_grams,
+    ...(row.units === null ? {} : { units: row.units }),
+    ...(row.value_minor === null ? {} : { valueMinor: row.value_minor }),
+    ...(row.currency === null ? {} : { currency: row.currency }),
+    restrictions: row.restrictions as Restriction[],
+  };
+}
+
+async function lockLot(tx: Transaction<Database>, lotId: string, holder: string, field: string): Promise<Lot> {
+  const row = await lotsRepo.lock(tx, lotId);
+  if (!row || row.holder !== holder) throw new AppError('NOT_FOUND', `${holder} holds no lot "${lotId}"`, { field });
+  return toLot(row);
+}
+
+async function getParty(tx: Transaction<Database>, pid: string, field: string): Promise<Party> {
+  const row = await partiesRepo.get(tx, pid);
+  if (!row) throw new AppError('NOT_FOUND', `no party "${pid}"`, { field });
+  return row.party as Party;
+}
+
+/** The lot that remains after taking `grams` out: restrictions reduced by the portion taken, never dropped. */
+function remainder(lot: Lot, grams: number): { lotId: string; massGrams: number; restrictions: Restriction[] } {
+  const massGrams = lot.massGrams - grams;
+  return {
+    lotId: lot.id,
+    massGrams,
+    restrictions: lot.restrictions.map((r) => {
+      const p = portionOf(r, lot, grams);
+      const licensedGrams = r.licensedGrams - p.licensedGrams;
+      const { licensedValueMinor: _v, ...rest } = r;
+      return {
+        ...rest,
+        licensedGrams,
+        massSharePpm: massGrams === 0 ? r.massSharePpm : Number((BigInt(licensedGrams) * 1_000_000n) / BigInt(massGrams)),
+        ...(r.licensedValueMinor === undefined || p.licensedValueMinor === undefined ? {} : { licensedValueMinor: r.licensedValueMinor - p.licensedValueMinor }),
+      };
+    }),
+  };
+}
+
+/** Registers stock a party holds (e.g. the magnet maker's production lot). */
+export async function createLot(ctx: AppContext, actor: string, input: unknown): Promise<Lot> {
+  const i = parse(lotInputSchema, input, 'lot');
+  if (i.holder !== actor) throw new AppError('FORBIDDEN', `${actor} cannot create a lot held by ${i.holder}`, { field: 'lot.holder' });
+  return ctx.store.transaction(async (tx) => {
+    await getParty(tx, i.holder, 'lot.holder');
+    if (await lotsRepo.get(tx, i.id)) throw new AppError('ALREADY_EXISTS', `lot "${i.id}" already exists`, { field: 'lot.id' });
+    const lot: Lot = { id: i.id, holder: i.holder, location: i.location, item: i.item, massGrams: i.massGrams, ...(i.units === undefined ? {} : { units: i.units }), ...(i.value ? { valueMinor: i.value.minor, currency: i.value.currency } : {}), restrictions: [] };
+    await commit(tx, ctx, 'lot.created', actor, { lot });
+    return lot;
+  });
+}
+
+export interface ExportCheck {
+  readonly allowed: boolean;
+  readonly refusals: readonly { readonly rule: string; readonly message: string; readonly chain?: readonly string[] }[];
+  readonly classification: Classification;
+  /** What was checked and passed, in words. */
+  readonly checks: readonly string[];
+}
+
+/** "May this lot go to this party in this country?" — every upstream undertaking, the packs, screening. */
+async function assessTransfer(tx: Transaction<Database>, ctx: AppContext, lot: Lot, to: Party, destination: string, grams: number, licence: { licence: Licence; lineRef: string; value: { currency: string; minor: number }; date: string } | undefined): Promise<ExportCheck> {
+  const refusals: { rule: string; message: string; chain?: readonly string[] }[] = [];
+  const checks: string[] = [];
+  const asOf = licence?.date ?? todayUtc(ctx.clock);
+  if (grams > lot.massGrams) refusals.push({ rule: 'INSUFFICIENT_STOCK', message: `lot ${lot.id} holds ${lot.massGrams} g; cannot ship ${grams} g` });
+  const [screen] = await screenPartiesInTx(tx, [to]);
+  const hit = screen?.hits[0];
+  if (hit) refusals.push({ rule: 'RESTRICTED_PARTY', message: `${to.name} matches ${hit.list} entry "${hit.name}" (${hit.entryId}, score ${hit.score.toFixed(2)}${hit.via ? `; ${hit.via.join('; ')}` : ''}): ${hit.explanation}` });
+  else checks.push(`${to.name} screened clear against ${screen?.snapshots.map((s) => s.list).join(', ') || 'no lists'}`);
+  const classification = classify(lot.item, ctx.packs(), { asOf, exportFrom: lot.location });
+  if (licence) {
+    const l = licence.licence;
+    const balance = (await licencesRepo.lockBalances(tx, l.id)).map((b) => ({ ref: b.line_ref, shippedGrams: b.shipped_grams, shippedValueMinor: b.shipped_value_minor }));
+    const line = l.lines.find((x) => x.ref === licence.lineRef);
+    if (line && (line.item.hsCode !== lot.item.hsCode || line.item.form !== lot.item.form || line.item.magnetFamily !== lot.item.magnetFamily)) {
+      refusals.push({ rule: 'ITEM_NOT_LICENSED', message: `lot ${lot.id} (${lot.item.form}, HS ${lot.item.hsCode}) is not the item of licence ${l.id} line ${line.ref} (${line.item.form}, HS ${line.item.hsCode})` });
+    }
+    for (const v of checkDrawdown(l, balance, { line: licence.lineRef, grams, value: licence.value, consignee: to.id, destination, date: licence.date })) refusals.push(v);
+    if (refusals.length === 0) checks.push(`within licence ${l.id} line ${licence.lineRef}: consignee, destination, validity and balance`);
+  } else if (classification.controlled) {
+    const by = classification.findings.filter((f) => f.outcome === 'applies');
+    refusals.push({ rule: 'LICENCE_REQUIRED', message: `${lot.item.description ?? lot.item.form} is controlled under ${classification.codes.join(', ')} when exported from ${lot.location} (${by.map((f) => f.citation.clause).join('; ')}): a licence is required` });
+  } else {
+    checks.push(`not controlled when exported from ${lot.location} as of ${asOf} (${classification.findings.map((f) => `${f.id}: ${f.outcome}`).join(', ') || 'no rule matches'})`);
+  }
+  const parties = new Map<string, Party>();
+  for (const o of to.owners ?? []) if (o.partyId !== undefined) { const r = await partiesRepo.get(tx, o.partyId); if (r) parties.set(r.id, r.party as Party); }
+  const onward = destination === lot.location && to.country === lot.location ? [] : checkOnwardTransfer(lot, to, destination, (pid) => parties.get(pid));
+  for (const r of onward) refusals.push({ rule: r.rule, message: r.message, chain: r.chain });
+  if (lot.restrictions.length > 0 && onward.length === 0) checks.push(`consistent with the undertakings of ${[...new Set(lot.restrictions.map((r) => r.licenceId))].join(', ')}`);
+  return { allowed: refusals.length === 0, refusals, classification, checks };
+}
+
+export async function checkExport(ctx: AppContext, q: { lotId: string; to: string; destination: string; grams?: number }): Promise<ExportCheck> {
+  return ctx.store.transaction(async (tx) => {
+    const row = await lotsRepo.get(tx, q.lotId);
+    if (!row) throw new AppError('NOT_FOUND', `no lot "${q.lotId}"`, { field: 'lotId' });
+    const lot = toLot(row);
+    return assessTransfer(tx, ctx, lot, await getParty(tx, q.to, 'to'), q.destination, q.grams ?? lot.massGrams, undefined);
+  });
+}
+
+export interface Dispatched {
+  readonly shipmentId: string;
+  readonly seq: number;
+  readonly checks: readonly string[];
+  readonly restrictions: readonly Restriction[];
+}
+
+/**
+ * Ships part of a lot. Under a licence it draws the balance down (the balance rows are locked, so
+ * concurrent drawdowns queue and never overdraw); without one it must pass every upstream
+ * undertaking, the packs' rules as exported from where the lot is, and screening. A refusal
+ * writes nothing and names each rule it broke.
+ */
+export async function dispatchShipment(ctx: AppContext, actor: string, input: unknown): Promise<Dispatched> {
+  const s = parse(shipmentInputSchema, input, 'shipment');
+  return ctx.store.transaction(async (tx) => {
+    if (await shipmentsRepo.get(tx, s.id)) throw new AppError('ALREADY_EXISTS', `shipment id "${s.id}" is already used`, { field: 'shipment.id' });
+    const lot = await lockLot(tx, s.fromLot, actor, 'shipment.fromLot');
+    const to = await getParty(tx, s.to, 'shipment.to');
+    let licence: Licence | undefined;
+    if (s.licenceId !== undefined) {
+      const row = await licencesRepo.get(tx, s.licenceId);
+      if (!row || row.holder !== actor) throw new AppError('NOT_FOUND', `${actor} holds no licence "${s.licenceId}"`, { field: 'shipment.licenceId' });
+      if (row.status !== 'active') throw new RefusedError([{ rule: 'LICENCE_REVOKED', message: `licence ${row.id} is ${row.status}` }]);
+      licence = licenceOf(row);
+    }
+    const shippedOn = s.shippedOn ?? todayUtc(ctx.clock);
+    const value = s.value ?? (lot.valueMinor !== undefined && lot.currency !== undefined ? { currency: lot.currency, minor: Number((BigInt(lot.valueMinor) * BigInt(s.grams)) / BigInt(lot.massGrams)) } : undefined);
+    if (licence && value === undefined) throw new AppError('FORBIDDEN', 'a licensed shipment needs a value (shipment.value or the lot\'s value)', { field: 'shipment.value' });
+    const check = await assessTransfer(tx, ctx, lot, to, s.destination, s.grams, licence && value && s.lineRef !== undefined ? { licence, lineRef: s.lineRef, value, date: shippedOn } : undefined);
+    if (!check.allowed) throw new RefusedError(check.refusals);
+
+    const after = remainder(lot, s.grams);
+    const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({ licence_id: r.licenceId, holder: actor, lot_id: lot.id, kind: 'shipped' as const, grams: portionOf(r, lot, s.grams).licensedGrams }));
+    let restrictions: Restriction[] = inheritRestrictions([{ lot, grams: s.grams }], { id: s.id, massGrams: s.grams, ...(value ? { valueMinor: value.minor, currency: value.currency } : {}) }, `shipment ${s.id}`).map((r) => ({ ...r, chain: r.chain.slice(1) }));
+    if (licence && value) {
+      const clauses = [
+        ...licence.prohibitedReexportDestinations.map((c) => `no re-export to ${c}`),
+        ...(licence.useOnlyIn ? [`use only in ${licence.useOnlyIn}; no re-export or transfer abroad without the consent of ${licence.authority}`] : []),
+        ...licence.endUse.purposes.map((p) => `declared end use: ${p}`),
+      ];
+      restrictions = [
+        ...restrictions,
+        {
+          licenceId: licence.id,
+          authority: licence.authority,
+          ...(licence.certificateId === undefined ? {} : { certificateId: licence.certificateId }),
+          endUser: licence.endUser,
+          prohibitedDestinations: licence.prohibitedReexportDestinations,
+          ...(licence.useOnlyIn === undefined ? {} : { useOnlyIn: licence.useOnlyIn }),
+          extendsToProducts: licence.extendsToIncorporatingProducts,
+          licensedGrams: s.grams,
+          licensedValueMinor: value.minor,
+          currency: value.currency,
+          massSharePpm: 1_000_000,
+          valueSharePpm: 1_000_000,
+          chain: [`shipment ${s.id}`, `licence ${licence.id}`, ...(licence.certificateId ? [`certificate ${licence.certificateId}`] : [])],
+          clauses,
+        },
+      ];
+      ledger.push({ licence_id: licence.id, holder: actor, lot_id: lot.id, kind: 'created', grams: s.grams }, { licence_id: licence.id, holder: actor, lot_id: lot.id, kind: 'shipped', grams: s.grams });
+    }
+    const c = await commit(tx, ctx, 'shipment.dispatched', actor, {
+      shipment: {
+        id: s.id,
+        fromLot: lot.id,
+        fromHolder: actor,
+        to: s.to,
+        destination: s.destination,
+        grams: s.grams,
+        ...(s.units === undefined ? {} : { units: s.units }),
+        ...(value ? { valueMinor: value.minor, currency: value.currency } : {}),
+        ...(s.licenceId === undefined ? {} : { licenceId: s.licenceId }),
+        ...(s.lineRef === undefined ? {} : { lineRef: s.lineRef }),
+        shippedOn,
+      },
+      restrictions,
+      from: after,
+      ledger,
+      checks: [...check.checks],
+    });
+    return { shipmentId: s.id, seq: c.seq, checks: check.checks, restrictions };
+  });
+}
+
+/** The consignee takes custody: a new lot with every restriction the shipment carried; any shortfall is recorded. */
+export async function receiveShipment(ctx: AppContext, actor: string, input: unknown): Promise<{ lot: Lot; discrepancyGrams: number; seq: number }> {
+  const r = parse(receiptInputSchema, input, 'receipt');
+  return ctx.store.transaction(async (tx) => {
+    const sh = await shipmentsRepo.lock(tx, r.shipmentId);
+    if (!sh || sh.to_party !== actor) throw new AppError('NOT_FOUND', `no shipment "${r.shipmentId}" addressed to ${actor}`, { field: 'receipt.shipmentId' });
+    if (sh.status !== 'in-transit') throw new AppError('ALREADY_EXISTS', `shipment ${sh.id} was already received (lot ${sh.receiving_lot ?? ''})`, { field: 'receipt.shipmentId' });
+    if (await lotsRepo.get(tx, r.lotId)) throw new AppError('ALREADY_EXISTS', `lot "${r.lotId}" already exists`, { field: 'receipt.lotId' });
+    const source = await lotsRepo.get(tx, sh.from_lot);
+    if (!source) throw new AppError('NOT_FOUND', `shipment ${sh.id} comes from an unknown lot`);
+    const shipped: Lot = { ...toLot(source), id: sh.id, massGrams: sh.grams, restrictions: sh.restrictions as Restriction[], ...(sh.value_minor === null ? {} : { valueMinor: sh.value_minor }) };
+    const valueMinor = sh.value_minor === null ? undefined : Number((BigInt(sh.value_minor) * BigInt(r.receivedGrams)) / BigInt(sh.grams));
+    const restrictions = inheritRestrictions([{ lot: shipped, grams: Math.min(r.receivedGrams, sh.grams) }], { id: r.lotId, massGrams: r.receivedGrams, ...(valueMinor === undefined || sh.currency === null ? {} : { valueMinor, currency: sh.currency }) }, `shipment ${sh.id}`).map((x) => ({ ...x, chain: [x.chain[0] ?? '', ...x.chain.slice(2)] }));
+    const lot: Lot = {
+      id: r.lotId,
+      holder: actor,
+      location: sh.destination,
+      item: source.item as Item,
+      massGrams: r.receivedGrams,
+      ...(r.units === undefined ? (sh.units === null ? {} : { units: sh.units }) : { units: r.units }),
+      ...(valueMinor === undefined || sh.currency === null ? {} : { valueMinor, currency: sh.currency }),
+      restrictions,
+    };
+    const ledger: LedgerEntry[] = restrictions.map((x) => ({ licence_id: x.licenceId, holder: actor, lot_id: lot.id, kind: 'received' as const, grams: x.licensedGrams }));
+    const discrepancyGrams = sh.grams - r.receivedGrams;
+    const c = await commit(tx, ctx, 'shipment.received', actor, { shipmentId: sh.id, lot, receivedGrams: r.receivedGrams, discrepancyGrams, ledger });
+    return { lot, discrepancyGrams, seq: c.seq };
+  });
+}
+
+/**
+ * Turns input lots into output lots (magnets into motors). Each output states how many grams of
+ * which input it embodies; every output inherits every restriction of those inputs with its
+ * content share by mass and by value. Outputs cannot weigh more than everything that went in.
+ */
+export async function transformLots(ctx: AppContext, actor: string, input: unknown): Promise<{ outputs: readonly Lot[]; seq: number }> {
+  const t = parse(transformInputSchema, input, 'transformation');
+  return ctx.store.transaction(async (tx) => {
+    const inputs = new Map<string, { lot: Lot; grams: number }>();
+    for (const [i, x] of t.inputs.entries()) {
+      if (inputs.has(x.lotId)) throw new AppError('ALREADY_EXISTS', `lot ${x.lotId} is listed twice`, { field: `transformation.inputs.${i}.lotId` });
+      const lot = await lockLot(tx, x.lotId, actor, `transformation.inputs.${i}.lotId`);
+      if (x.grams > lot.massGrams) throw new RefusedError([{ rule: 'INSUFFICIENT_STOCK', message: `lot ${lot.id} holds ${lot.massGrams} g; cannot consume ${x.grams} g` }]);
+      inputs.set(x.lotId, { lot, grams: x.grams });
+    }
+    const inGrams = t.inputs.reduce((s, x) => s + x.grams, 0) + (t.otherInputsGrams ?? 0);
+    const outGrams = t.outputs.reduce((s, o) => s + o.massGrams, 0);
+    if (outGrams > inGrams) throw new RefusedError([{ rule: 'MASS_CREATED', message: `outputs weigh ${outGrams} g but only ${inGrams} g went in (tracked inputs plus otherInputsGrams)` }]);
+    const embodied = new Map<string, number>();
+    const outputs: Lot[] = [];
+    for (const [i, o] of t.outputs.entries()) {
+      if (outputs.some((x) => x.id === o.lotId) || (await lotsRepo.get(tx, o.lotId))) throw new AppError('ALREADY_EXISTS', `lot "${o.lotId}" already exists`, { field: `transformation.outputs.${i}.lotId` });
+      const parts = o.embodies.map((e, j) => {
+        const src = inputs.get(e.lotId);
+        if (!src) throw new AppError('NOT_FOUND', `lot ${e.lotId} is not an input of this transformation`, { field: `transformation.outputs.${i}.embodies.${j}.lotId` });
+        embodied.set(e.lotId, (embodied.get(e.lotId) ?? 0) + e.grams);
+        return { lot: src.lot, grams: e.grams };
+      });
+      const embodiedGrams = parts.reduce((s, p) => s + p.grams, 0);
+      if (embodiedGrams > o.massGrams) throw new RefusedError([{ rule: 'MASS_CREATED', message: `output ${o.lotId} weighs ${o.massGrams} g but is said to embody ${embodiedGrams} g of inputs` }]);
+      const out = { id: o.lotId, massGrams: o.massGrams, ...(o.value ? { valueMinor: o.value.minor, currency: o.value.currency } : {}) };
+      outputs.push({ ...out, holder: actor, location: [...inputs.values()][0]?.lot.location ?? 'ZZ', item: o.item, ...(o.units === undefined ? {} : { units: o.units }), restrictions: inheritRestrictions(parts, out, `transformation ${t.id}`) });
+    }
+    for (const [lotId, g] of embodied) {
+      const consumed = inputs.get(lotId)?.grams ?? 0;
+      if (g > consumed) throw new RefusedError([{ rule: 'MASS_CREATED', message: `outputs embody ${g} g of lot ${lotId} but the transformation consumes only ${consumed} g of it` }]);
+    }
+    const ledger: LedgerEntry[] = [];
+    const outByLicence = new Map<string, number>();
+    for (const o of outputs) for (const r of o.restrictions) {
+      ledger.push({ licence_id: r.licenceId, holder: actor, lot_id: o.id, kind: 'transformed-in', grams: r.licensedGrams });
+      outByLicence.set(r.licenceId, (outByLicence.get(r.licenceId) ?? 0) + r.licensedGrams);
+    }
+    const inByLicence = new Map<string, { grams: number; lot: string }>();
+    for (const { lot, grams } of inputs.values()) for (const r of lot.restrictions) {
+      const g = portionOf(r, lot, grams).licensedGrams;
+      ledger.push({ licence_id: r.licenceId, holder: actor, lot_id: lot.id, kind: 'transformed-out', grams: g });
+      const cur = inByLicence.get(r.licenceId);
+      inByLicence.set(r.licenceId, { grams: (cur?.grams ?? 0) + g, lot: cur?.lot ?? lot.id });
+    }
+    for (const [lic, { grams, lot }] of inByLicence) {
+      const scrap = grams - (outByLicence.get(lic) ?? 0);
+      if (scrap > 0) ledger.push({ licence_id: lic, holder: actor, lot_id: lot, kind: 'consumed', grams: scrap });
+    }
+    const scrapGrams = Math.max(0, t.inputs.reduce((s, x) => s + x.grams, 0) - [...embodied.values()].reduce((s, g) => s + g, 0));
+    const c = await commit(tx, ctx, 'lot.transformed', actor, {
+      id: t.id,
+      holder: actor,
+      inputs: [...inputs.values()].map(({ lot, grams }) => ({ ...remainder(lot, grams), grams })),
+      outputs,
+      scrapGrams,
+      ledger,
+    });
+    return { outputs, seq: c.seq };
+  });
+}
+
+/** Material used up (or destroyed) where it is: it leaves the books of every licence it carries. */
+export async function consumeLot(ctx: AppContext, actor: string, input: unknown): Promise<{ seq: number }> {
+  const i = parse(consumeInputSchema, input, 'consumption');
+  return ctx.store.transaction(async (tx) => {
+    const lot = await lockLot(tx, i.lotId, actor, 'consumption.lotId');
+    if (i.grams > lot.massGrams) throw new RefusedError([{ rule: 'INSUFFICIENT_STOCK', message: `lot ${lot.id} holds ${lot.massGrams} g; cannot consume ${i.grams} g` }]);
+    const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({ licence_id: r.licenceId, holder: actor, lot_id: lot.id, kind: 'consumed' as const, grams: portionOf(r, lot, i.grams).licensedGrams }));
+    const c = await commit(tx, ctx, 'lot.consumed', actor, { lotId: lot.id, grams: i.grams, purpose: i.purpose, after: remainder(lot, i.grams), ledger });
+    return { seq: c.seq };
+  });
+}
+
+export interface MassBalanceRow {
+  readonly holder: string;
+  readonly lotId?: string;
+  readonly received: number;
+  readonly transformedIn: number;
+  readonly shipped: number;
+  readonly transformedOut: number;
+  readonly consumed: number;
+  readonly onHand: number;
+  /** received + created + transformed-in − shipped − transformed-out − consumed − on hand; non-zero is a gap. */
+  readonly gap: number;
+}
+
+export interface MassBalance {
+  readonly licenceId: string;
+  readonly holders: readonly MassBalanceRow[];
+  readonly lots: readonly MassBalanceRow[];
+  /** Shipped but not (yet) received, and recorded shortfalls at receipt. */
+  readonly inTransitGrams: number;
+  readonly receiptDiscrepancyGrams: number;
+}
+
+/** For each holder and each lot carrying a licence: received − consumed − shipped − on hand = 0 (in grams of licensed material). */
+export async function massBalance(ctx: AppContext, licenceId: string): Promise<MassBalance> {
+  const db = ctx.store.db;
+  const ledger = await ledgerRepo.forLicence(db, licenceId);
+  const lots = await lotsRepo.list(db, { licenceId });
+  const row = (holder: string, lotId?: string): MassBalanceRow => {
+    const mine = ledger.filter((l) => l.holder === holder && (lotId === undefined || l.lot_id === lotId));
+    const sum = (...kinds: string[]) => mine.filter((l) => kinds.includes(l.kind)).reduce((s, l) => s + l.grams, 0);
+    const onHand = lots.filter((l) => l.holder === holder && (lotId === undefined || l.id === lotId)).reduce((s, l) => s + (l.restrictions as Restriction[]).filter((r) => r.licenceId === licenceId).reduce((t, r) => t + r.licensedGrams, 0), 0);
+    const received = sum('received', 'created');
+    const transformedIn = sum('transformed-in');
+    const shipped = sum('shipped');
+    const transformedOut = sum('transformed-out');
+    const consumed = sum('consumed');
+    return { holder, ...(lotId === undefined ? {} : { lotId }), received, transformedIn, shipped, transformedOut, consumed, onHand, gap: received + transformedIn - shipped - transformedOut - consumed - onHand };
+  };
+  const holders = [...new Set(ledger.map((l) => l.holder))];
+  const lotIds = [...new Set(ledger.map((l) => `${l.holder}\u0000${l.lot_id}`))];
+  const shipments = await shipmentsRepo.list(db);
+  const carrying = shipments.filter((s) => (s.restrictions as Restriction[]).some((r) => r.licenceId === licenceId));
+  const grams = (s: (typeof carrying)[number]) => (s.restrictions as Restriction[]).filter((r) => r.licenceId === licenceId).reduce((t, r) => t + r.licensedGrams, 0);
+  return {
+    licenceId,
+    holders: holders.map((h) => row(h)),
+    lots: lotIds.map((k) => {
+      const [h, l] = k.split('\u0000') as [string, string];
+      return row(h, l);
+    }),
+    inTransitGrams: carrying.filter((s) => s.status === 'in-transit').reduce((t, s) => t + grams(s), 0),
+    receiptDiscrepancyGrams: carrying.filter((s) => s.status === 'received').reduce((t, s) => t + grams(s) - Math.min(grams(s), Number((BigInt(grams(s)) * BigInt(s.received_grams ?? 0)) / BigInt(s.grams))), 0),
+  };
+}
+
+export async function listLots(ctx: AppContext, opts: { holder?: string; licenceId?: string } = {}): Promise<readonly Lot[]> {
+  return (await lotsRepo.list(ctx.store.db, opts)).map(toLot);
+}

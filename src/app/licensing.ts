@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import {
+  applicationSchema,
+  approvalSchema,
+
+  parse,
+  validityProblem,
+  ValidationError,
+  type ApplicationInput,
+  type Licence,
+  type LineBalance,
+  type Party,
+} from '../domain/index.js';
+import { classify, evaluatePolicies, type Classification, type PolicyEvaluation, type PolicyParty } from '../rules/index.js';
+import { applicationsRepo, licencesRepo, partiesRepo, type Database, type LicenceRow } from '../store/index.js';
+import type { AppContext } from './context.js';
+import { AppError } from './errors.js';
+import { commit } from './journal.js';
+import { screenPartiesInTx, type PartyScreening } from './screening.js';
+import { checkCertificate } from './certificates.js';
+import { todayUtc } from './classify.js';
+
+/** What the system established about an application when it was submitted. */
+export interface Assessment {
+  readonly asOf: string;
+  readonly lines: readonly { readonly ref: string; readonly classification: Classification }[];
+  readonly controlled: boolean;
+  readonly codes: readonly string[];
+  readonly screening: readonly (PartyScreening & { readonly role: PolicyParty['role'] })[];
+  readonly certificate?: { readonly id: string; readonly status: 'valid'; readonly countersignedBy?: string };
+  readonly policy: PolicyEvaluation;
+  readonly recommendation: 'approvable' | 'case-by-case' | 'deny';
+  /** The reasons behind the recommendation, in words. */
+  readonly reasons: readonly string[];
+}
+
+export interface SubmittedApplication {
+  readonly id: string;
+  readonly seq: number;
+  readonly assessment: Assessment;
+}
+
+async function party(tx: Transaction<Database>, id: string, field: string): Promise<Party> {
+  const row = await partiesRepo.get(tx, id);
+  if (!row) throw new AppError('NOT_FOUND', `no party "${id}"`, { field });
+  return row.party as Party;
+}
+
+/**
+ * An exporter applies for a licence: every party is screened, every item classified, the
+ * certificate checked and the licensing policy of the packs evaluated — all recorded with the
+ * application, in one transaction, signed by the applicant.
+ */
+export async function submitApplication(ctx: AppContext, input: unknown): Promise<SubmittedApplication> {
+  const a = parse(applicationSchema, input, 'application');
+  const packs = ctx.packs();
+  const asOf = todayUtc(ctx.clock);
+  return ctx.store.transaction(async (tx) => {
+    const authority = await party(tx, a.authority, 'application.authority');
+    const roles: [PolicyParty['role'], string, string][] = [
+      ['applicant', a.applicant, 'application.applicant'],
+      ['importer', a.importer, 'application.importer'],
+      ['end-user', a.endUser, 'application.endUser'],
+    ];
+    if (a.consignee !== undefined) roles.push(['consignee', a.consignee, 'application.consignee']);
+    const parties = await Promise.all(roles.map(async ([role, id, field]) => ({ role, party: await party(tx, id, field) })));
+    const applicant = parties[0]?.party;
+    if (applicant === undefined || applicant.country !== authority.country) {
+      throw new ValidationError('application.authority', `${authority.name} licenses exports from ${authority.country}; the applicant is in ${applicant?.country ?? '?'}`);
+    }
+    const lines = a.lines.map((l) => ({ ref: l.ref, classification: classify(l.item, packs, { asOf, exportFrom: applicant.country }) }));
+    const codes = [...new Set(lines.flatMap((l) => l.classification.codes))].sort();
+    const screenings = await screenPartiesInTx(tx, parties.map((p) => p.party));
+    const screening = screenings.map((s, i) => ({ ...s, role: parties[i]?.role ?? 'applicant' }));
+    let certificate: Assessment['certificate'];
+    if (a.certificateId !== undefined) {
+      const c = await checkCertificate(tx, a.certificateId, { asOf, exporter: a.applicant, importer: a.importer, endUser: a.endUser, items: a.lines.map((l) => ({ hsCode: l.item.hsCode, quantityGrams: l.quantityGrams })) });
+      certificate = { id: a.certificateId, status: 'valid', ...(c.countersignedBy === null ? {} : { countersignedBy: c.countersignedBy }) };
+    }
+    const policyParties: PolicyParty[] = parties.map(({ role, party: p }) => {
+      const hit = screening.find((s) => s.partyId === p.id)?.hits[0];
+      return { role, id: p.id, name: p.name, country: p.country, ...(p.sector === undefined ? {} : { sector: p.sector }), ...(hit ? { listed: `listed on ${hit.list} as "${hit.name}" (score ${hit.score.toFixed(2)}${hit.via ? `, via ${hit.via.join('; ')}` : ''})` } : {}) };
+    });
+    const jurisdictionPacks = packs.filter((p) => p.jurisdiction === authority.country);
+    const policy = evaluatePolicies({ asOf, destination: a.destination, purposes: a.endUse.purposes, parties: policyParties }, jurisdictionPacks);
+    const reasons: string[] = [];
+    let recommendation = policy.recommendation;
+    for (const f of policy.findings.filter((x) => x.outcome === 'applies')) reasons.push(`${f.decision === 'deny' ? 'Deny' : 'Review case by case'}: ${f.title} (${f.citation.clause}) — ${f.facts.join('; ')}`);
+    if (a.certificateId === undefined && codes.length > 0) {
+      reasons.push('No end-user certificate is attached: MOFCOM requires one for controlled items.');
+      if (recommendation === 'approvable') recommendation = 'case-by-case';
+    }
+    if (codes.length === 0) reasons.push('No item is controlled as of today: no licence is needed.');
+    if (reasons.length === 0) reasons.push(`Controlled under ${codes.join(', ')}; parties screened clear; certificate valid; no licensing policy objects.`);
+    const assessment: Assessment = { asOf, lines, controlled: codes.length > 0, codes, screening, ...(certificate ? { certificate } : {}), policy, recommendation, reasons };
+    const id = `app-${randomUUID().slice(0, 8)}`;
+    const c = await commit(tx, ctx, 'application.submitted', a.applicant, { id, application: a, assessment });
+    return { id, seq: c.seq, assessment };
+  });
+}
+
+export type DecisionInput =
+  | { readonly decision: 'approve'; readonly conditions: unknown }
+  | { readonly decision: 'deny'; readonly reasons: readonly string[] }
+  | { readonly decision: 'request-info'; readonly questions: readonly string[] };
+
+export interface DecisionResult {
+  readonly applicationId: string;
+  readonly decision: 'approved' | 'denied' | 'info-requested';
+  readonly licence?: Licence;
+  readonly seq: number;
+}
+
+/** The licensing authority decides an application: approve with conditions, deny with reasons, or ask for more. */
+export async function decideApplication(ctx: AppContext, authorityId: string, applicationId: string, input: DecisionInput): Promise<DecisionResult> {
+  return ctx.store.transaction(async (tx) => {
+    const row = await applicationsRepo.lock(tx, applicationId);
+    if (!row || row.authority !== authorityId) throw new AppError('NOT_FOUND', `no application "${applicationId}" before ${authorityId}`, { field: 'applicationId' });
+    if (row.status === 'approved' || row.status === 'denied') throw new AppError('ALREADY_EXISTS', `application ${applicationId} was already ${row.status}`);
+    const a = row.application as ApplicationInput;
+    const assessment = row.assessment as Assessment;
+    if (input.decision === 'deny') {
+      if (input.reasons.length === 0) throw new ValidationError('decision.reasons', 'a denial must give at least one reason');
+      const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'denied', reasons: [...input.reasons] });
+      return { applicationId, decision: 'denied', seq: c.seq };
+    }
+    if (input.decision === 'request-info') {
+      if (input.questions.length === 0) throw new ValidationError('decision.questions', 'must ask at least one question');
+      const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'info-requested', reasons: [...input.questions] });
+      return { applicationId, decision: 'info-requested', seq: c.seq };
+    }
+    const cond = parse(approvalSchema, input.conditions, 'conditions');
+    if (assessment.recommendation === 'deny') {
+      throw new AppError('FORBIDDEN', `application ${applicationId} cannot be approved: ${assessment.reasons.filter((r) => r.startsWith('Deny')).join(' ')}`);
+    }
+    const validFrom = cond.validFrom ?? a.validFrom;
+    const validUntil = cond.validUntil ?? a.validUntil;
+    const problem = validityProblem(a.licenceType, validFrom, validUntil);
+    if (problem) throw new ValidationError('conditions.validUntil', problem);
+    for (const ref of Object.keys(cond.ceilings ?? {})) {
+      if (!a.lines.some((l) => l.ref === ref)) throw new ValidationError(`conditions.ceilings.${ref}`, 'no such line in the application');
+    }
+    const lines = a.lines.map((l) => {
+      const c = cond.ceilings?.[l.ref];
+      if (c?.grams !== undefined && c.grams > l.quantityGrams) throw new ValidationError(`conditions.ceilings.${l.ref}.grams`, `cannot exceed the ${l.quantityGrams} g applied for`);
+      if (c?.valueMinor !== undefined && c.valueMinor > l.value.minor) throw new ValidationError(`conditions.ceilings.${l.ref}.valueMinor`, `cannot exceed the ${l.value.minor} applied for`);
+      const codes = assessment.lines.find((x) => x.ref === l.ref)?.classification.codes ?? [];
+      return { ref: l.ref, description: l.item.description ?? l.item.form, controlCodes: codes, item: l.item, ceilingGrams: c?.grams ?? l.quantityGrams, ceilingValue: { currency: l.value.currency, minor: c?.valueMinor ?? l.value.minor } };
+    });
+    const year = validFrom.slice(0, 4);
+    const licence: Licence = {
+      id: `LIC-${(await party(tx, authorityId, 'authority')).country}-${year}-${randomUUID().slice(0, 6).toUpperCase()}`,
+      applicationId,
+      authority: authorityId,
+      holder: a.applicant,
+      importer: a.importer,
+      consignee: a.consignee ?? a.importer,
+      endUser: a.endUser,
+      destination: a.destination,
+      endUse: a.endUse,
+      type: a.licenceType,
+      validFrom,
+      validUntil,
+      lines,
+      prohibitedReexportDestinations: [...cond.prohibitedReexportDestinations],
+      ...(cond.useOnlyIn === undefined ? {} : { useOnlyIn: cond.useOnlyIn }),
+      extendsToIncorporatingProducts: cond.extendsToIncorporatingProducts ?? true,
+      reportingDuties: [...(cond.reportingDuties ?? [])],
+      ...(a.certificateId === undefined ? {} : { certificateId: a.certificateId }),
+      conditions: [...(cond.conditions ?? [])],
+    };
+    const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'approved', reasons: licence.conditions.length > 0 ? [...licence.conditions] : ['approved with the conditions of the licence'], licence });
+    return { applicationId, decision: 'approved', licence, seq: c.seq };
+  });
+}
+
+export function licenceOf(row: LicenceRow): Licence {
+  return row.licence as Licence;
+}
+
+export interface LicenceStatus {
+  readonly licence: Licence;
+  readonly status: LicenceRow['status'];
+  readonly balance: readonly (LineBalance & { readonly ceilingGrams: number; readonly ceilingValueMinor: number; readonly currency: string; readonly shipments: number })[];
+}
+
+export async function getLicence(ctx: AppContext, id: string): Promise<LicenceStatus> {
+  const row = await licencesRepo.get(ctx.store.db, id);
+  if (!row) throw new AppError('NOT_FOUND', `no licence "${id}"`, { field: 'licence' });
+  const balance = (await licencesRepo.balances(ctx.store.db, id)).map((b) => ({ ref: b.line_ref, shippedGrams: b.shipped_grams, shippedValueMinor: b.shipped_value_minor, ceilingGrams: b.ceiling_grams, ceilingValueMinor: b.ceiling_value_minor, currency: b.currency, shipments: b.shipments }));
+  return { licence: licenceOf(row), status: row.status, balance };
+}
+

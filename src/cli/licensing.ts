@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import {
+  checkExport,
+  consumeLot,
+  createLot,
+  decideApplication,
+  dispatchShipment,
+  getLicence,
+  listLots,
+  massBalance,
+  receiveShipment,
+  submitApplication,
+  transformLots,
+  type AppContext,
+} from '../app/index.js';
+import { formatMass, formatMoney, formatPpm, parseJsonText, ValidationError } from '../domain/index.js';
+
+export interface CliDeps {
+  readonly withApp: <T>(fn: (ctx: AppContext) => Promise<T>) => Promise<T>;
+  readonly print: (text: string) => void;
+}
+
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ValidationError(path, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  return parseJsonText(text, path);
+}
+
+function requireAs(as: string | undefined): string {
+  if (as === undefined) throw new ValidationError('--as', 'is required: the party that acts (and signs)');
+  return as;
+}
+
+/** Licensing and custody commands: apply, decide, licence, lots, ship, receive, transform, consume, check, mass-balance. */
+export function registerLicensingCommands(program: Command, { withApp, print }: CliDeps): void {
+  program
+    .command('apply')
+    .description('an exporter applies for a licence (application JSON: authority, applicant, importer, endUser, destination, endUse, licenceType, lines, certificateId, validFrom, validUntil); prints the assessment')
+    .argument('<application.json>')
+    .option('--json', 'print as JSON')
+    .action(async (file: string, o: { json?: boolean }) => {
+      const input = readJson(file);
+      const r = await withApp((ctx) => submitApplication(ctx, input));
+      if (o.json) return print(JSON.stringify(r, null, 2));
+      print(`application ${r.id} (journal entry ${r.seq}): recommendation ${r.assessment.recommendation.toUpperCase()}\n${r.assessment.reasons.map((x) => `  - ${x}`).join('\n')}`);
+    });
+
+  program
+    .command('decide')
+    .description('the licensing authority decides an application: --approve CONDITIONS.json, --deny REASON…, or --request-info QUESTION…')
+    .argument('<application-id>')
+    .requiredOption('--as <authority>', 'the authority deciding')
+    .option('--approve <conditions.json>', 'approve with these conditions (prohibitedReexportDestinations, useOnlyIn, validUntil, ceilings, reportingDuties, conditions)')
+    .option('--deny <reason...>', 'deny, with reasons')
+    .option('--request-info <question...>', 'ask the applicant for more information')
+    .option('--json', 'print as JSON')
+    .action(async (id: string, o: { as: string; approve?: string; deny?: string[]; requestInfo?: string[]; json?: boolean }) => {
+      const chosen = [o.approve, o.deny, o.requestInfo].filter((x) => x !== undefined).length;
+      if (chosen !== 1) throw new ValidationError('decision', 'give exactly one of --approve, --deny, --request-info');
+      const input = o.approve !== undefined ? { decision: 'approve' as const, conditions: readJson(o.approve) } : o.deny !== undefined ? { decision: 'deny' as const, reasons: o.deny } : { decision: 'request-info' as const, questions: o.requestInfo ?? [] };
+      const r = await withApp((ctx) => decideApplication(ctx, o.as, id, input));
+      print(o.json ? JSON.stringify(r, null, 2) : `application ${id}: ${r.decision}${r.licence ? ` — licence ${r.licence.id}, valid ${r.licence.validFrom} to ${r.licence.validUntil}` : ''} (journal entry ${r.seq})`);
+    });
+
+  program
+    .command('licence')
+    .description('show a licence: conditions, balance per line and the mass balance of the licensed material')
+    .argument('<licence-id>')
+    .option('--json', 'print as JSON')
+    .action(async (id: string, o: { json?: boolean }) => {
+      await withApp(async (ctx) => {
+        const l = await getLicence(ctx, id);
+        const m = await massBalance(ctx, id);
+        if (o.json) return print(JSON.stringify({ ...l, massBalance: m }, null, 2));
+        const L = l.licence;
+        print(`${L.id} (${l.status}) ${L.holder} → ${L.consignee} (${L.destination}), end user ${L.endUser}; valid ${L.validFrom} to ${L.validUntil}`);
+        print(`  no re-export to ${L.prohibitedReexportDestinations.join(', ') || '—'}${L.useOnlyIn ? `; use only in ${L.useOnlyIn}` : ''}`);
+        for (const b of l.balance) {
+          const pct = b.ceilingGrams === 0 ? 0 : Number((BigInt(b.shippedGrams) * 1_000_000n) / BigInt(b.ceilingGrams));
+          print(`  line ${b.ref}: ${formatMass({ grams: b.shippedGrams })} of ${formatMass({ grams: b.ceilingGrams })} shipped (${formatPpm(pct)}), ${formatMoney({ currency: b.currency, minor: b.shippedValueMinor })} of ${formatMoney({ currency: b.currency, minor: b.ceilingValueMinor })}, ${b.shipments} shipments`);
+        }
+        for (const h of m.holders) print(`  mass balance ${h.holder}: in ${formatMass({ grams: h.received + h.transformedIn })}, out ${formatMass({ grams: h.shipped + h.transformedOut + h.consumed })}, on hand ${formatMass({ grams: h.onHand })}, gap ${h.gap} g`);
+        return undefined;
+      });
+    });
+
+  const lots = program.command('lots').description('lots: quantities of an item in one holder\'s custody');
+  lots
+    .command('create')
+    .description('register stock a party holds (lot JSON: id, holder, location, item, massGrams, units?, value?)')
+    .argument('<lot.json>')
+    .requiredOption('--as <party>', 'the holder')
+    .action(async (file: string, o: { as: string }) => {
+      const input = readJson(file);
+      const lot = await withApp((ctx) => createLot(ctx, o.as, input));
+      print(`lot ${lot.id}: ${formatMass({ grams: lot.massGrams })} held by ${lot.holder} in ${lot.location}`);
+    });
+  lots
+    .command('list')
+    .description('list lots with the restrictions they carry')
+    .option('--holder <party>')
+    .option('--licence <id>')
+    .option('--json', 'print as JSON')
+    .action(async (o: { holder?: string; licence?: string; json?: boolean }) => {
+      const all = await withApp((ctx) => listLots(ctx, { ...(o.holder === undefined ? {} : { holder: o.holder }), ...(o.licence === undefined ? {} : { licenceId: o.licence }) }));
+      if (o.json) return print(JSON.stringify(all, null, 2));
+      for (const l of all) print(`${l.id.padEnd(20)} ${l.holder.padEnd(28)} ${l.location} ${formatMass({ grams: l.massGrams }).padStart(10)}  ${l.restrictions.map((r) => `${r.licenceId} (${formatPpm(r.massSharePpm)} by mass)`).join(', ')}`);
+      return undefined;
+    });
+
+  const custody = (name: string, description: string, argName: string, fn: (ctx: AppContext, actor: string, input: unknown) => Promise<unknown>, summary: (r: never) => string) => {
+    program
+      .command(name)
+      .description(description)
+      .argument(argName)
+      .option('--as <party>', 'the party that acts and signs')
+      .option('--json', 'print as JSON')
+      .action(async (file: string, o: { as?: string; json?: boolean }) => {
+        const actor = requireAs(o.as);
+        const input = readJson(file);
+        const r = await withApp((ctx) => fn(ctx, actor, input));
+        print(o.json ? JSON.stringify(r, null, 2) : summary(r as never));
+      });
+  };
+  custody('ship', 'ship part of a lot (shipment JSON: id, fromLot, to, destination, grams, value?, licenceId?, lineRef?); refused with the rule and the chain when any upstream undertaking, licence condition or rule forbids it', '<shipment.json>', dispatchShipment, (r: { shipmentId: string; seq: number; checks: string[] }) => `shipment ${r.shipmentId} dispatched (journal entry ${r.seq})\n${r.checks.map((c) => `  ✓ ${c}`).join('\n')}`);
+  custody('receive', 'take custody of a shipment (receipt JSON: shipmentId, lotId, receivedGrams)', '<receipt.json>', receiveShipment, (r: { lot: { id: string; massGrams: number }; discrepancyGrams: number }) => `lot ${r.lot.id}: ${formatMass({ grams: r.lot.massGrams })} received${r.discrepancyGrams !== 0 ? `; discrepancy ${r.discrepancyGrams} g recorded` : ''}`);
+  custody('transform', 'turn input lots into output lots (transformation JSON: id, inputs, otherInputsGrams, outputs with embodies)', '<transformation.json>', transformLots, (r: { outputs: { id: string; massGrams: number }[] }) => `made ${r.outputs.map((o) => `${o.id} (${formatMass({ grams: o.massGrams })})`).join(', ')}`);
+  custody('consume', 'use up material (consumption JSON: lotId, grams, purpose)', '<consumption.json>', consumeLot, (r: { seq: number }) => `consumed (journal entry ${r.seq})`);
+
+  program
+    .command('check')
+    .description('may this lot go to this party in this country? Prints the answer and the explanation chain; writes nothing')
+    .argument('<lot-id>')
+    .requiredOption('--to <party>')
+    .requiredOption('--destination <country>')
+    .option('--grams <n>')
+    .option('--json', 'print as JSON')
+    .action(async (lotId: string, o: { to: string; destination: string; grams?: string; json?: boolean }) => {
+      const grams = o.grams === undefined ? undefined : Number(o.grams);
+      if (grams !== undefined && (!Number.isSafeInteger(grams) || grams <= 0)) throw new ValidationError('--grams', `must be a positive whole number, got ${JSON.stringify(o.grams)}`);
+      const r = await withApp((ctx) => checkExport(ctx, { lotId, to: o.to, destination: o.destination, ...(grams === undefined ? {} : { grams }) }));
+      if (o.json) return print(JSON.stringify(r, null, 2));
+      print(r.allowed ? `ALLOWED: ${lotId} → ${o.to} (${o.destination})` : `REFUSED: ${lotId} → ${o.to} (${o.destination})`);
+      for (const x of r.refusals) print(`  ✗ ${x.rule}: ${x.message}`);
+      for (const c of r.checks) print(`  ✓ ${c}`);
+      return undefined;
+    });
+}
