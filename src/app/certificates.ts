@@ -1,0 +1,353 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { isoDateValue, parse, parseCertificateSubject, ValidationError, type CertificateSubject } from '../domain/index.js';
+import { certificatesRepo, partiesRepo, partyKeysRepo, type CertificateRow, type CertificateStatus, type Database } from '../store/index.js';
+import {
+  canonicalJson,
+  countersignCredential,
+  decodeStatusList,
+  encodeStatusList,
+  getStatusBit,
+  LODESTONE_CREDENTIALS_CONTEXT,
+  partyUrn,
+  signCredential,
+  statusListWith,
+  TrustError,
+  VC_V2_CONTEXT,
+  verifyCertificate,
+  type CredentialJws,
+  type CredentialSigner,
+  type EndUserCertificateCredential,
+  type SignerLookup,
+} from '../trust/index.js';
+import { decodeCertificate, revocationReason } from './certificates.records.js';
+import { todayUtc } from './classify.js';
+import type { AppContext } from './context.js';
+import { AppError } from './errors.js';
+import { commit } from './journal.js';
+
+/** The revocation status list every certificate points into (W3C Bitstring Status List). */
+export const CERTIFICATE_STATUS_LIST = 'urn:lodestone:status-list:certificate-revocation';
+
+export interface Certificate {
+  readonly id: string;
+  readonly jws: CredentialJws;
+  readonly credential: EndUserCertificateCredential;
+  readonly subject: CertificateSubject;
+  readonly status: CertificateStatus;
+  readonly statusIndex: number;
+  readonly issuer: string;
+  readonly countersignedBy: string | null;
+  readonly revokedBy: string | null;
+  readonly revocationReason: string | null;
+  /** The journal entry that issued it. */
+  readonly seq: number;
+}
+
+export interface CheckedCertificate extends Certificate {
+  readonly signers: readonly CredentialSigner[];
+}
+
+/** Why a certificate is refused: `rule` is stable (for tests and reports), `message` says it in words. */
+export interface CertificateRefusal {
+  readonly rule:
+    | 'certificate.signature'
+    | 'certificate.record'
+    | 'certificate.revoked'
+    | 'certificate.not-yet-valid'
+    | 'certificate.expired'
+    | 'certificate.parties'
+    | 'certificate.items';
+  readonly message: string;
+}
+
+export interface CertificateReport {
+  readonly id: string;
+  readonly asOf: string;
+  readonly ok: boolean;
+  readonly refusals: readonly CertificateRefusal[];
+  /** Present when the signatures verify. */
+  readonly certificate?: CheckedCertificate;
+  /** False when the JWS was given from outside and no certificate with its id is recorded. */
+  readonly recorded: boolean;
+}
+
+export interface CertificateCheck {
+  /** YYYY-MM-DD the shipment or decision is made on. */
+  readonly asOf: string;
+  readonly exporter: string;
+  readonly importer: string;
+  readonly endUser: string;
+  /** Items the certificate must cover; quantities per (control code, HS code) are summed. */
+  readonly items?: readonly { readonly controlCode?: string; readonly hsCode: string; readonly quantityGrams: number }[];
+}
+
+function certificateId(id: unknown, field = 'certificateId'): string {
+  if (typeof id !== 'string' || !/^urn:uuid:[0-9a-f-]{36}$/.test(id)) throw new ValidationError(field, `must be a certificate id such as "urn:uuid:…", got ${JSON.stringify(id)}`);
+  return id;
+}
+
+/** Registered, unrevoked keys: the only keys a certificate signature may use. */
+function keyLookup(db: Kysely<Database>): SignerLookup {
+  return async (kid) => {
+    const key = await partyKeysRepo.get(db, kid);
+    return key === undefined || key.revoked_seq !== null ? undefined : { partyId: key.party_id, publicKey: key.public_key };
+  };
+}
+
+function refused(id: string, r: CertificateRefusal): AppError {
+  return new AppError('CERTIFICATE_REFUSED', `certificate ${id} refused (${r.rule}): ${r.message}`, { field: r.rule });
+}
+
+async function requireParty(tx: Transaction<Database>, id: string, field: string) {
+  const p = await partiesRepo.get(tx, id);
+  if (!p) throw new AppError('NOT_FOUND', `no party "${id}" (${field}; register it first)`, { field });
+  return p;
+}
+
+function toCertificate(row: CertificateRow, jws: CredentialJws, credential: EndUserCertificateCredential, subject: CertificateSubject): Certificate {
+  return {
+    id: row.id,
+    jws,
+    credential,
+    subject,
+    status: row.status,
+    statusIndex: row.status_index,
+    issuer: row.issuer,
+    countersignedBy: row.countersigned_by,
+    revokedBy: row.revoked_by,
+    revocationReason: row.revocation_reason,
+    seq: row.seq,
+  };
+}
+
+/**
+ * The end user issues a certificate: the subject is validated, wrapped in a Verifiable Credential
+ * with the next revocation status-list entry, signed with the end user's key from the keystore (a
+ * General JWS), checked against the end user's registered key and recorded as `certificate.issued`.
+ */
+export async function issueCertificate(ctx: AppContext, endUserId: string, input: unknown): Promise<Certificate> {
+  const subject = parseCertificateSubject(input);
+  const today = todayUtc(ctx.clock);
+  if (subject.validity.until < today) throw new ValidationError('certificate.validity.until', `is in the past (today is ${today})`);
+  if (subject.endUser !== endUserId) {
+    throw new AppError('FORBIDDEN', `a certificate is issued by its end user: "${endUserId}" cannot issue one for end user "${subject.endUser}"`, { field: 'certificate.endUser' });
+  }
+  const signer = ctx.keystore.signer(endUserId);
+  return ctx.store.transaction(async (tx) => {
+    for (const [field, id] of [['certificate.endUser', subject.endUser], ['certificate.exporter', subject.exporter], ['certificate.importer', subject.importer], ['certificate.undertakings.consentAuthority', subject.undertakings.consentAuthority]] as const) {
+      await requireParty(tx, id, field);
+    }
+    const statusIndex = await certificatesRepo.nextStatusIndex(tx);
+    const credential: EndUserCertificateCredential = {
+      '@context': [VC_V2_CONTEXT, LODESTONE_CREDENTIALS_CONTEXT],
+      type: ['VerifiableCredential', 'EndUserCertificate'],
+      id: `urn:uuid:${randomUUID()}`,
+      issuer: partyUrn(endUserId),
+      validFrom: `${subject.validity.from}T00:00:00Z`,
+      validUntil: `${subject.validity.until}T23:59:59Z`,
+      credentialStatus: {
+        id: `${CERTIFICATE_STATUS_LIST}#${statusIndex}`,
+        type: 'BitstringStatusListEntry',
+        statusPurpose: 'revocation',
+        statusListIndex: String(statusIndex),
+        statusListCredential: CERTIFICATE_STATUS_LIST,
+      },
+      credentialSubject: { id: partyUrn(subject.endUser), ...(JSON.parse(canonicalJson(subject)) as object) },
+    };
+    const jws = await signCredential(credential, signer);
+    await verifyOrRefuse(tx, credential.id, jws);
+    await commit(tx, ctx, 'certificate.issued', endUserId, { jws });
+    const row = await certificatesRepo.get(tx, credential.id);
+    if (!row) throw new AppError('NOT_FOUND', `certificate ${credential.id} was not projected`);
+    return toCertificate(row, jws, credential, subject);
+  });
+}
+
+async function verifyOrRefuse(db: Kysely<Database>, id: string, jws: unknown) {
+  try {
+    return await verifyCertificate(jws, keyLookup(db));
+  } catch (e) {
+    if (e instanceof TrustError) throw refused(id, { rule: 'certificate.signature', message: `forged or tampered: ${e.message}` });
+    throw e;
+  }
+}
+
+/**
+ * The importing government countersigns a certificate: a second signature over the same payload.
+ * Only a government party of the importer's country may, once, while the certificate is valid and
+ * not revoked.
+ */
+export async function countersignCertificate(ctx: AppContext, governmentId: string, id: string): Promise<Certificate> {
+  certificateId(id);
+  const signer = ctx.keystore.signer(governmentId);
+  return ctx.store.transaction(async (tx) => {
+    const row = await certificatesRepo.getForUpdate(tx, id);
+    if (!row) throw new AppError('NOT_FOUND', `no certificate ${id}`, { field: 'certificateId' });
+    const gov = await requireParty(tx, governmentId, 'government');
+    const importer = await requireParty(tx, row.importer, 'importer');
+    if (gov.sector !== 'government' || gov.country !== importer.country) {
+      throw new AppError('FORBIDDEN', `only the government of the importer's country (${importer.country}) may countersign certificate ${id}; "${governmentId}" is ${gov.sector === 'government' ? `the government of ${gov.country}` : 'not a government party'}`);
+    }
+    if (row.countersigned_by !== null) throw new AppError('ALREADY_EXISTS', `certificate ${id} is already countersigned by "${row.countersigned_by}" (journal entry ${row.countersigned_seq})`);
+    const today = todayUtc(ctx.clock);
+    const report = await assess(tx, row, today);
+    const blocking = report.refusals.find((r) => r.rule !== 'certificate.not-yet-valid');
+    if (blocking) throw refused(id, blocking);
+    const jws = await countersignCredential(row.jws, signer);
+    const signature = jws.signatures.at(-1);
+    if (signature === undefined) throw new AppError('CERTIFICATE_REFUSED', `certificate ${id}: countersigning produced no signature`);
+    await verifyOrRefuse(tx, id, jws);
+    await commit(tx, ctx, 'certificate.countersigned', governmentId, { certificateId: id, signature });
+    const updated = await certificatesRepo.get(tx, id);
+    if (!updated || !report.certificate) throw new AppError('NOT_FOUND', `no certificate ${id}`);
+    return toCertificate(updated, jws, report.certificate.credential, report.certificate.subject);
+  });
+}
+
+/** Revokes a certificate (sets its status-list bit). Only its issuer or the government that countersigned it may. */
+export async function revokeCertificate(ctx: AppContext, actorId: string, id: string, reason: string): Promise<Certificate> {
+  certificateId(id);
+  const why = parse(revocationReason, reason, 'reason');
+  return ctx.store.transaction(async (tx) => {
+    const row = await certificatesRepo.getForUpdate(tx, id);
+    if (!row) throw new AppError('NOT_FOUND', `no certificate ${id}`, { field: 'certificateId' });
+    if (actorId !== row.issuer && actorId !== row.countersigned_by) {
+      throw new AppError('FORBIDDEN', `only the issuer ("${row.issuer}")${row.countersigned_by === null ? '' : ` or the countersigning government ("${row.countersigned_by}")`} may revoke certificate ${id}, not "${actorId}"`);
+    }
+    if (row.status === 'revoked') throw new AppError('ALREADY_EXISTS', `certificate ${id} was already revoked by "${row.revoked_by}" at journal entry ${row.revoked_seq}`);
+    await commit(tx, ctx, 'certificate.revoked', actorId, { certificateId: id, reason: why });
+    const updated = await certificatesRepo.get(tx, id);
+    if (!updated) throw new AppError('NOT_FOUND', `no certificate ${id}`);
+    const c = decodeCertificate(updated.jws);
+    return toCertificate(updated, c.jws, c.credential, c.subject);
+  });
+}
+
+/** The revocation list as a (unsigned) BitstringStatusListCredential, built from the projection. */
+export async function certificateStatusList(db: Kysely<Database>): Promise<{ readonly id: string; readonly encodedList: string; readonly credential: unknown }> {
+  const encodedList = encodeStatusList(statusListWith(await certificatesRepo.revokedIndexes(db)));
+  return {
+    id: CERTIFICATE_STATUS_LIST,
+    encodedList,
+    credential: {
+      '@context': [VC_V2_CONTEXT],
+      id: CERTIFICATE_STATUS_LIST,
+      type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+      credentialSubject: { id: `${CERTIFICATE_STATUS_LIST}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList },
+    },
+  };
+}
+
+/**
+ * Everything wrong with a stored certificate as of a date: its signatures (re-verified from the
+ * stored JWS against registered keys), agreement of the projection with what was signed, the
+ * revocation status list, and validity. Read-only.
+ */
+async function assess(db: Kysely<Database>, row: CertificateRow, asOf: string): Promise<CertificateReport> {
+  const refusals: CertificateRefusal[] = [];
+  let verified;
+  try {
+    verified = await verifyCertificate(row.jws, keyLookup(db));
+  } catch (e) {
+    if (!(e instanceof TrustError)) throw e;
+    return { id: row.id, asOf, ok: false, recorded: true, refusals: [{ rule: 'certificate.signature', message: `forged or tampered: ${e.message}` }] };
+  }
+  const { subject } = decodeCertificate(verified.jws);
+  const signedCountersigner = verified.signers.find((s) => s.role === 'countersigner')?.partyId ?? null;
+  const mismatch = [
+    verified.credential.id !== row.id && `id ${verified.credential.id}`,
+    verified.issuer !== row.issuer && `issuer ${verified.issuer}`,
+    signedCountersigner !== row.countersigned_by && `countersigner ${String(signedCountersigner)}`,
+    Number(verified.credential.credentialStatus.statusListIndex) !== row.status_index && `status index ${verified.credential.credentialStatus.statusListIndex}`,
+    canonicalJson(subject) !== canonicalJson(row.subject) && 'subject',
+  ].filter((m): m is string => typeof m === 'string');
+  if (mismatch.length > 0) refusals.push({ rule: 'certificate.record', message: `the stored record disagrees with the signed credential (${mismatch.join(', ')})` });
+  const list = decodeStatusList((await certificateStatusList(db)).encodedList);
+  if (getStatusBit(list, Number(verified.credential.credentialStatus.statusListIndex))) {
+    refusals.push({ rule: 'certificate.revoked', message: `revoked by "${row.revoked_by ?? '?'}" at journal entry ${row.revoked_seq ?? '?'}: ${row.revocation_reason ?? ''}` });
+  }
+  if (asOf < subject.validity.from) refusals.push({ rule: 'certificate.not-yet-valid', message: `valid from ${subject.validity.from}, checked as of ${asOf}` });
+  if (asOf > subject.validity.until) refusals.push({ rule: 'certificate.expired', message: `valid until ${subject.validity.until}, checked as of ${asOf}` });
+  const certificate: CheckedCertificate = { ...toCertificate(row, verified.jws, verified.credential, subject), signers: verified.signers };
+  return { id: row.id, asOf, ok: refusals.length === 0, refusals, certificate, recorded: true };
+}
+
+/** Verifies a stored certificate as of a date (default today) and reports every problem; never throws for a bad certificate. */
+export async function verifyStoredCertificate(ctx: AppContext, id: string, asOf?: string): Promise<CertificateReport> {
+  certificateId(id);
+  const date = asOf === undefined ? todayUtc(ctx.clock) : isoDateValue(asOf, 'asOf');
+  const row = await certificatesRepo.get(ctx.store.db, id);
+  if (!row) throw new AppError('NOT_FOUND', `no certificate ${id}`, { field: 'certificateId' });
+  return assess(ctx.store.db, row, date);
+}
+
+/**
+ * Verifies a certificate JWS given from outside (a file): its signatures against the registered
+ * keys, then — if a certificate with its id is recorded — that it is the recorded one, and its
+ * revocation status and validity.
+ */
+export async function verifyCertificateJws(ctx: AppContext, jws: unknown, asOf?: string): Promise<CertificateReport> {
+  const date = asOf === undefined ? todayUtc(ctx.clock) : isoDateValue(asOf, 'asOf');
+  const db = ctx.store.db;
+  let verified;
+  try {
+    verified = await verifyCertificate(jws, keyLookup(db));
+  } catch (e) {
+    if (!(e instanceof TrustError)) throw e;
+    return { id: '?', asOf: date, ok: false, recorded: false, refusals: [{ rule: 'certificate.signature', message: `forged or tampered: ${e.message}` }] };
+  }
+  const row = await certificatesRepo.get(db, verified.credential.id);
+  if (!row) {
+    return { id: verified.credential.id, asOf: date, ok: false, recorded: false, refusals: [{ rule: 'certificate.record', message: 'no certificate with this id is recorded, so its revocation status is unknown' }] };
+  }
+  const report = await assess(db, row, date);
+  const recordedSignatures = report.certificate?.jws.signatures.length ?? 0;
+  if (report.certificate !== undefined && (report.certificate.jws.payload !== verified.jws.payload || recordedSignatures < verified.jws.signatures.length)) {
+    return { ...report, ok: false, refusals: [...report.refusals, { rule: 'certificate.record', message: 'the file is not the recorded certificate (different payload or signatures)' }] };
+  }
+  return report;
+}
+
+/**
+ * For licensing: the certificate must verify, agree with its record, not be revoked, be valid on
+ * `asOf`, name these exporter, importer and end user, and cover the items. Throws
+ * AppError('CERTIFICATE_REFUSED') naming the first rule broken (NOT_FOUND if there is none).
+ */
+export async function checkCertificate(tx: Kysely<Database>, id: string, check: CertificateCheck): Promise<CheckedCertificate> {
+  certificateId(id);
+  const asOf = isoDateValue(check.asOf, 'asOf');
+  const row = await certificatesRepo.get(tx, id);
+  if (!row) throw new AppError('NOT_FOUND', `no certificate ${id}`, { field: 'certificateId' });
+  const report = await assess(tx, row, asOf);
+  const first = report.refusals[0];
+  if (first !== undefined || report.certificate === undefined) throw refused(id, first ?? { rule: 'certificate.signature', message: 'does not verify' });
+  const s = report.certificate.subject;
+  for (const [role, want, have] of [['exporter', check.exporter, s.exporter], ['importer', check.importer, s.importer], ['end user', check.endUser, s.endUser]] as const) {
+    if (want !== have) throw refused(id, { rule: 'certificate.parties', message: `it names ${role} "${have}", not "${want}"` });
+  }
+  const wanted = new Map<string, number>();
+  for (const [i, item] of (check.items ?? []).entries()) {
+    const hs = item.hsCode.replace(/[.\s]/g, '');
+    const line = s.items.find((l) => l.hsCode === hs && (item.controlCode === undefined || l.controlCode === item.controlCode));
+    if (line === undefined) {
+      throw refused(id, { rule: 'certificate.items', message: `items[${i}] (${item.controlCode ?? 'any control code'}, HS ${hs}) is not covered; it covers ${s.items.map((l) => `${l.controlCode} HS ${l.hsCode}`).join('; ')}` });
+    }
+    const key = `${line.controlCode} ${line.hsCode}`;
+    const total = (wanted.get(key) ?? 0) + item.quantityGrams;
+    wanted.set(key, total);
+    if (total > line.quantityGrams) {
+      throw refused(id, { rule: 'certificate.items', message: `${total} g of ${line.controlCode} (HS ${line.hsCode}) asked for, but it covers ${line.quantityGrams} g` });
+    }
+  }
+  return report.certificate;
+}
+
+/** A stored certificate (no verification). */
+export async function getCertificate(ctx: AppContext, id: string): Promise<Certificate> {
+  certificateId(id);
+  const row = await certificatesRepo.get(ctx.store.db, id);
+  if (!row) throw new AppError('NOT_FOUND', `no certificate ${id}`, { field: 'certificateId' });
+  const c = decodeCertificate(row.jws);
+  return toCertificate(row, c.jws, c.credential, c.subject);
+}
