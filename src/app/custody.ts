@@ -10,6 +10,7 @@ import {
   moneySchema,
   parse,
   portionOf,
+  remainderAfter,
   wholeGrams,
   type Item,
   type Licence,
@@ -77,26 +78,6 @@ async function getParty(tx: Transaction<Database>, pid: string, field: string): 
   const row = await partiesRepo.get(tx, pid);
   if (!row) throw new AppError('NOT_FOUND', `no party "${pid}"`, { field });
   return row.party as Party;
-}
-
-/** The lot that remains after taking `grams` out: restrictions reduced by the portion taken, never dropped. */
-function remainder(lot: Lot, grams: number): { lotId: string; massGrams: number; restrictions: Restriction[] } {
-  const massGrams = lot.massGrams - grams;
-  return {
-    lotId: lot.id,
-    massGrams,
-    restrictions: lot.restrictions.map((r) => {
-      const p = portionOf(r, lot, grams);
-      const licensedGrams = r.licensedGrams - p.licensedGrams;
-      const { licensedValueMinor: _v, ...rest } = r;
-      return {
-        ...rest,
-        licensedGrams,
-        massSharePpm: massGrams === 0 ? r.massSharePpm : Number((BigInt(licensedGrams) * 1_000_000n) / BigInt(massGrams)),
-        ...(r.licensedValueMinor === undefined || p.licensedValueMinor === undefined ? {} : { licensedValueMinor: r.licensedValueMinor - p.licensedValueMinor }),
-      };
-    }),
-  };
 }
 
 /** Registers stock a party holds (e.g. the magnet maker's production lot). */
@@ -195,7 +176,7 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
     const check = await assessTransfer(tx, ctx, lot, to, s.destination, s.grams, licence && value && s.lineRef !== undefined ? { licence, lineRef: s.lineRef, value, date: shippedOn } : undefined);
     if (!check.allowed) throw new RefusedError(check.refusals);
 
-    const after = remainder(lot, s.grams);
+    const after = remainderAfter(lot, s.grams);
     const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({ licence_id: r.licenceId, holder: actor, lot_id: lot.id, kind: 'shipped' as const, grams: portionOf(r, lot, s.grams).licensedGrams }));
     let restrictions: Restriction[] = inheritRestrictions([{ lot, grams: s.grams }], { id: s.id, massGrams: s.grams, ...(value ? { valueMinor: value.minor, currency: value.currency } : {}) }, `shipment ${s.id}`).map((r) => ({ ...r, chain: r.chain.slice(1) }));
     if (licence && value) {
@@ -336,7 +317,7 @@ export async function transformLots(ctx: AppContext, actor: string, input: unkno
     const c = await commit(tx, ctx, 'lot.transformed', actor, {
       id: t.id,
       holder: actor,
-      inputs: [...inputs.values()].map(({ lot, grams }) => ({ ...remainder(lot, grams), grams })),
+      inputs: [...inputs.values()].map(({ lot, grams }) => ({ ...remainderAfter(lot, grams), grams })),
       outputs,
       scrapGrams,
       ledger,
@@ -352,7 +333,7 @@ export async function consumeLot(ctx: AppContext, actor: string, input: unknown)
     const lot = await lockLot(tx, i.lotId, actor, 'consumption.lotId');
     if (i.grams > lot.massGrams) throw new RefusedError([{ rule: 'INSUFFICIENT_STOCK', message: `lot ${lot.id} holds ${lot.massGrams} g; cannot consume ${i.grams} g` }]);
     const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({ licence_id: r.licenceId, holder: actor, lot_id: lot.id, kind: 'consumed' as const, grams: portionOf(r, lot, i.grams).licensedGrams }));
-    const c = await commit(tx, ctx, 'lot.consumed', actor, { lotId: lot.id, grams: i.grams, purpose: i.purpose, after: remainder(lot, i.grams), ledger });
+    const c = await commit(tx, ctx, 'lot.consumed', actor, { lotId: lot.id, grams: i.grams, purpose: i.purpose, after: remainderAfter(lot, i.grams), ledger });
     return { seq: c.seq };
   });
 }

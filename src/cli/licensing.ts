@@ -46,7 +46,10 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
     .action(async (file: string, o: { json?: boolean }) => {
       const input = readJson(file);
       const r = await withApp((ctx) => submitApplication(ctx, input));
-      if (o.json) return print(JSON.stringify(r, null, 2));
+      if (o.json) {
+        print(JSON.stringify(r, null, 2));
+        return;
+      }
       print(`application ${r.id} (journal entry ${r.seq}): recommendation ${r.assessment.recommendation.toUpperCase()}\n${r.assessment.reasons.map((x) => `  - ${x}`).join('\n')}`);
     });
 
@@ -76,7 +79,10 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
       await withApp(async (ctx) => {
         const l = await getLicence(ctx, id);
         const m = await massBalance(ctx, id);
-        if (o.json) return print(JSON.stringify({ ...l, massBalance: m }, null, 2));
+        if (o.json) {
+        print(JSON.stringify({ ...l, massBalance: m }, null, 2));
+        return;
+      }
         const L = l.licence;
         print(`${L.id} (${l.status}) ${L.holder} → ${L.consignee} (${L.destination}), end user ${L.endUser}; valid ${L.validFrom} to ${L.validUntil}`);
         print(`  no re-export to ${L.prohibitedReexportDestinations.join(', ') || '—'}${L.useOnlyIn ? `; use only in ${L.useOnlyIn}` : ''}`);
@@ -85,8 +91,7 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
           print(`  line ${b.ref}: ${formatMass({ grams: b.shippedGrams })} of ${formatMass({ grams: b.ceilingGrams })} shipped (${formatPpm(pct)}), ${formatMoney({ currency: b.currency, minor: b.shippedValueMinor })} of ${formatMoney({ currency: b.currency, minor: b.ceilingValueMinor })}, ${b.shipments} shipments`);
         }
         for (const h of m.holders) print(`  mass balance ${h.holder}: in ${formatMass({ grams: h.received + h.transformedIn })}, out ${formatMass({ grams: h.shipped + h.transformedOut + h.consumed })}, on hand ${formatMass({ grams: h.onHand })}, gap ${h.gap} g`);
-        return undefined;
-      });
+        });
     });
 
   const lots = program.command('lots').description('lots: quantities of an item in one holder\'s custody');
@@ -108,9 +113,11 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
     .option('--json', 'print as JSON')
     .action(async (o: { holder?: string; licence?: string; json?: boolean }) => {
       const all = await withApp((ctx) => listLots(ctx, { ...(o.holder === undefined ? {} : { holder: o.holder }), ...(o.licence === undefined ? {} : { licenceId: o.licence }) }));
-      if (o.json) return print(JSON.stringify(all, null, 2));
+      if (o.json) {
+        print(JSON.stringify(all, null, 2));
+        return;
+      }
       for (const l of all) print(`${l.id.padEnd(20)} ${l.holder.padEnd(28)} ${l.location} ${formatMass({ grams: l.massGrams }).padStart(10)}  ${l.restrictions.map((r) => `${r.licenceId} (${formatPpm(r.massSharePpm)} by mass)`).join(', ')}`);
-      return undefined;
     });
 
   const custody = (name: string, description: string, argName: string, fn: (ctx: AppContext, actor: string, input: unknown) => Promise<unknown>, summary: (r: never) => string) => {
@@ -144,10 +151,12 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
       const grams = o.grams === undefined ? undefined : Number(o.grams);
       if (grams !== undefined && (!Number.isSafeInteger(grams) || grams <= 0)) throw new ValidationError('--grams', `must be a positive whole number, got ${JSON.stringify(o.grams)}`);
       const r = await withApp((ctx) => checkExport(ctx, { lotId, to: o.to, destination: o.destination, ...(grams === undefined ? {} : { grams }) }));
-      if (o.json) return print(JSON.stringify(r, null, 2));
+      if (o.json) {
+        print(JSON.stringify(r, null, 2));
+        return;
+      }
       print(r.allowed ? `ALLOWED: ${lotId} → ${o.to} (${o.destination})` : `REFUSED: ${lotId} → ${o.to} (${o.destination})`);
       for (const x of r.refusals) print(`  ✗ ${x.rule}: ${x.message}`);
       for (const c of r.checks) print(`  ✓ ${c}`);
-      return undefined;
     });
 }

@@ -67,6 +67,26 @@ export function portionOf(r: Restriction, lot: Pick<Lot, 'massGrams'>, grams: nu
   };
 }
 
+/** What remains of a lot after `grams` are taken out: its restrictions reduced by the portion taken, never dropped. */
+export function remainderAfter(lot: Lot, grams: number): { lotId: string; massGrams: number; restrictions: Restriction[] } {
+  const massGrams = lot.massGrams - grams;
+  return {
+    lotId: lot.id,
+    massGrams,
+    restrictions: lot.restrictions.map((r) => {
+      const p = portionOf(r, lot, grams);
+      const licensedGrams = r.licensedGrams - p.licensedGrams;
+      const { licensedValueMinor: _v, ...rest } = r;
+      return {
+        ...rest,
+        licensedGrams,
+        massSharePpm: massGrams === 0 ? r.massSharePpm : share(licensedGrams, massGrams),
+        ...(r.licensedValueMinor === undefined || p.licensedValueMinor === undefined ? {} : { licensedValueMinor: r.licensedValueMinor - p.licensedValueMinor }),
+      };
+    }),
+  };
+}
+
 /** Restrictions of a lot made of `parts` (grams taken from input lots), merged per licence. */
 export function inheritRestrictions(
   parts: readonly { readonly lot: Lot; readonly grams: number }[],

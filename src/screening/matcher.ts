@@ -61,6 +61,8 @@ export interface SearchOptions {
 }
 
 export const DEFAULT_THRESHOLD = 0.88;
+/** Candidates scored in full per query. */
+const CANDIDATES = 80;
 export const MAX_QUERY_LENGTH = 1000;
 
 export interface ScreeningIndex {
@@ -83,6 +85,12 @@ function keysOf(n: NormalizedName): string[] {
   for (const t of n.tokens) if (t.length >= 2) keys.add(`t:${t}`);
   for (const p of n.phonetic) if (p.length >= 2) keys.add(`p:${p}`);
   for (const s of n.skeletons) if (s.length >= 2) keys.add(`s:${s}`);
+  for (const t of n.tokens) {
+    if (t.length >= 5) {
+      keys.add(`f:${t.slice(0, 3)}`);
+      keys.add(`l:${t.slice(-3)}`);
+    }
+  }
   if (n.compact.length >= 4) keys.add(`c:${n.compact.slice(0, 5)}`);
   const sk = n.skeletons.join('');
   if (sk.length >= 3) keys.add(`k:${sk.slice(0, 4)}`);
@@ -99,8 +107,8 @@ function tokenSim(a: string, b: string, skA: string, skB: string, phA: string, p
   if (/^[0-9]+$/.test(a) || /^[0-9]+$/.test(b)) return 0;
   let s = jaroWinkler(a, b);
   const long = a.length >= 4 && b.length >= 4;
-  if (long && phA === phB && phA.length >= 2) s = Math.max(s, 0.9);
-  if (long && skA === skB && skA.length >= 3) s = Math.max(s, 0.9);
+  if (long && phA === phB && phA.length >= 3) s = Math.max(s, 0.87);
+  if (long && skA === skB && skA.length >= 3) s = Math.max(s, 0.87);
   return s < 0.8 ? 0 : s;
 }
 
@@ -169,9 +177,15 @@ export function scoreNames(q: NormalizedName, n: NormalizedName): NameScore {
     best = { score: tok.score, method: 'tokens', pairs: tok.pairs };
     const compact = Math.max(levRatio(q.compact, n.compact), levRatio(q.sortedCompact, n.sortedCompact));
     if (compact > best.score) best = { score: compact, method: 'compact', pairs: tok.pairs };
+    if (q.allTokens !== q.tokens || n.allTokens !== n.tokens) {
+      const all = align(q.allTokens, n.allTokens, (i, j) => tokenSim(q.allTokens[i] ?? '', n.allTokens[j] ?? '', '', ' ', '', ' '));
+      if (all.score > best.score) best = { score: all.score, method: 'tokens', pairs: all.pairs };
+    }
   }
   const sk = align(q.skeletons, n.skeletons, (i, j) => skeletonSim(q.skeletons[i] ?? '', n.skeletons[j] ?? ''));
-  const skScore = sk.score * (abjad ? 0.97 : 0.9);
+  let skRaw = sk.score;
+  if (q.skeletons.length !== n.skeletons.length) skRaw = Math.max(skRaw, 0.95 * levRatio(q.skeletons.join(''), n.skeletons.join('')));
+  const skScore = skRaw * (abjad ? 0.97 : 0.85);
   if (skScore > best.score) best = { score: skScore, method: 'skeleton', pairs: sk.pairs };
   return best;
 }
@@ -226,7 +240,7 @@ class Index implements ScreeningIndex {
     const q = checkQueryName(qq.name);
     const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
     const limit = opts.limit ?? 10;
-    const candidates = this.#candidates(q, 200);
+    const candidates = this.#candidates(q, CANDIDATES);
     const byEntry = new Map<number, Match>();
     for (const id of candidates) {
       const n = this.#names[id];
@@ -262,7 +276,19 @@ class Index implements ScreeningIndex {
     }
     let chosen: number[];
     if (touched.length <= max) chosen = touched.slice();
-    else chosen = touched.slice().sort((a, b) => (acc[b] ?? 0) - (acc[a] ?? 0)).slice(0, max);
+    else {
+      // Keep the candidates sharing most (IDF-weighted) keys with the query: a cut at a fraction of
+      // the best first (cheap), then a sort of what is left.
+      let best = 0;
+      for (const id of touched) best = Math.max(best, acc[id] ?? 0);
+      let cut = best * 0.3;
+      let kept = touched.filter((id) => (acc[id] ?? 0) >= cut);
+      while (kept.length > max * 4) {
+        cut = cut + (best - cut) * 0.3;
+        kept = kept.filter((id) => (acc[id] ?? 0) >= cut);
+      }
+      chosen = kept.sort((a, b) => (acc[b] ?? 0) - (acc[a] ?? 0)).slice(0, max);
+    }
     for (const id of touched) acc[id] = 0;
     return chosen;
   }

@@ -17,6 +17,8 @@ export interface NormalizedName {
   readonly script: Script;
   /** Name tokens: folded to a–z / 0–9, abbreviations expanded, legal forms and stop words removed. */
   readonly tokens: readonly string[];
+  /** Every token, legal-form words included (when a legal form is misspelt it is not recognised, so it is compared as a word). */
+  readonly allTokens: readonly string[];
   /** Legal-form words found (canonical: "ltd", "llc", "jsc" …), kept apart from the name. */
   readonly legalForms: readonly string[];
   /** The tokens joined without spaces (catches "Bao Tou" / "Baotou" / 包头). */
@@ -126,14 +128,14 @@ function stripToneNumbers(token: string): string {
 
 /**
  * Consonant skeleton: what an Arabic-script name and its many romanisations share (Arabic writes
- * few vowels). Vowels, y, w and h after a consonant go; doubled letters collapse; a few
- * romanisation pairs meet (q/k, z/s, j/g, ph/f, v/w).
+ * few vowels). Vowels, y, w and h go (h is written or not in romanisations of ح, ه, ة and
+ * in digraphs kh, sh, th, dh); doubled letters collapse; a few romanisation pairs meet
+ * (q/k, c/k, z/s, j/g, ph/f, v/f).
  */
 export function skeleton(token: string): string {
   const s = token
     .replace(/ph/g, 'f')
-    .replace(/([bcdgkpstz])h/g, '$1')
-    .replace(/[aeiouyw]/g, '')
+    .replace(/[aeiouywh]/g, '')
     .replace(/q/g, 'k')
     .replace(/c/g, 'k')
     .replace(/z/g, 's')
@@ -142,6 +144,20 @@ export function skeleton(token: string): string {
     .replace(/x/g, 'ks')
     .replace(/(.)\1+/g, '$1');
   return s === '' ? token.slice(0, 1) : s;
+}
+
+/** "Abd al-X" is one name however it is spaced (عبد الله, Abd Allah, Abdallah): its skeleton is joined to the next. */
+function joinAbd(skeletons: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < skeletons.length; i++) {
+    const s = skeletons[i] ?? '';
+    const next = skeletons[i + 1];
+    if (s === 'bd' && next !== undefined) {
+      out.push((s + next).replace(/(.)\1+/g, '$1'));
+      i++;
+    } else out.push(s);
+  }
+  return out;
 }
 
 function stripLegal(tokens: string[], legal: string[]): string[] {
@@ -214,6 +230,7 @@ function computeNormalized(raw: string): NormalizedName {
   let tokens = tokenize(foldLatin(latin)).map(stripToneNumbers);
   // The Arabic article ال is written joined to its word and romanises as a leading "l" (الظواهري → lzwhry).
   if (script === 'arabic') tokens = tokens.map((t) => (t.length >= 4 && t.startsWith('l') ? t.slice(1) : t));
+  const allTokens = Object.freeze(tokens.map((t) => SYNONYMS[t] ?? t).filter((t) => !STOP_WORDS.has(t)));
   tokens = stripLegal(tokens, legal);
   const kept = tokens.map((t) => SYNONYMS[t] ?? t).filter((t) => !STOP_WORDS.has(t));
   const final = kept.length > 0 ? kept : tokens;
@@ -221,10 +238,11 @@ function computeNormalized(raw: string): NormalizedName {
     raw,
     script,
     tokens: Object.freeze(final),
+    allTokens: legal.length > 0 ? allTokens : Object.freeze(final),
     legalForms: legal.length > 0 ? Object.freeze([...new Set(legal)]) : EMPTY,
     compact: final.join(''),
     sortedCompact: [...final].sort().join(''),
-    skeletons: Object.freeze(final.map(skeleton)),
+    skeletons: Object.freeze(joinAbd(final.map(skeleton))),
     phonetic: Object.freeze(final.map((t) => (/^[0-9]+$/.test(t) ? t : doubleMetaphone(t)[0]))),
   });
 }

@@ -179,12 +179,12 @@ describe.each(STORES)('demo and rebuild through the CLI on %s', (kind) => {
     const first = lodestone(['demo', '--out', out], { cwd: work, env });
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
-    expect(first.out).toMatch(/APPROVED  Decision \(cn-mofcom\)\n  licence LIC-CN-\d{4}-[0-9A-F]{6}: 2,000 kg ceiling/);
-    expect(first.out).toMatch(/REFUSED  Shipment 3 \(past the balance\)[^]*QUANTITY_CEILING/);
-    expect(first.out).toMatch(/ACCEPTED  Domestic sale of 500 motors/);
-    expect(first.out).toMatch(/REFUSED  Export of 100 motors to the US buyer[^]*PROHIBITED_DESTINATION: United States \(US\) is a prohibited destination: lot MOT-[0-9A-F]{4} ← transformation T-[0-9A-F]{4} ← lot IN-MAG-[0-9A-F]{4}-1 ← shipment SH-[0-9A-F]{4}-1 ← licence LIC-CN-[^ ]+ ← certificate urn:uuid:[0-9a-f-]{36}, clause "no re-export to US"/);
-    expect(first.out).toMatch(/REFUSED  Export of 100 motors to the UAE trader owned by the US buyer[^]*PROHIBITED_VIA_OWNER: Gulf Horizon General Trading FZE is controlled from a prohibited destination \(Gulf Horizon General Trading FZE is 60 % owned by Lakeshore EV Drivetrains Inc\. \(US\)\)/);
-    expect(first.out).toMatch(/DENIED  Decision \(cn-mofcom\)[^]*listed on cn-control-list/);
+    expect(first.out).toMatch(/APPROVED {2}Decision \(cn-mofcom\)\n {2}licence LIC-CN-\d{4}-[0-9A-F]{6}: 2,000 kg ceiling/);
+    expect(first.out).toMatch(/REFUSED {2}Shipment 3 \(past the balance\)[^]*QUANTITY_CEILING/);
+    expect(first.out).toMatch(/ACCEPTED {2}Domestic sale of 500 motors/);
+    expect(first.out).toMatch(/REFUSED {2}Export of 100 motors to the US buyer[^]*PROHIBITED_DESTINATION: United States \(US\) is a prohibited destination: lot MOT-[0-9A-F]{4} ← transformation T-[0-9A-F]{4} ← lot IN-MAG-[0-9A-F]{4}-1 ← shipment SH-[0-9A-F]{4}-1 ← licence LIC-CN-[^ ]+ ← certificate urn:uuid:[0-9a-f-]{36}, clause "no re-export to US"/);
+    expect(first.out).toMatch(/REFUSED {2}Export of 100 motors to the UAE trader owned by the US buyer[^]*PROHIBITED_VIA_OWNER: Gulf Horizon General Trading FZE is controlled from a prohibited destination \(Gulf Horizon General Trading FZE is 60 % owned by Lakeshore EV Drivetrains Inc\. \(US\)\)/);
+    expect(first.out).toMatch(/DENIED {2}Decision \(cn-mofcom\)[^]*listed on cn-control-list/);
     expect(first.out).toMatch(/2 t of 2 t shipped; mass balance gaps: 0/);
     const report = readFileSync(join(out, 'report.md'), 'utf8');
     expect(report).toMatch(/^# Lodestone — licence and custody report/);
@@ -194,7 +194,7 @@ describe.each(STORES)('demo and rebuild through the CLI on %s', (kind) => {
     const second = lodestone(['demo'], { cwd: work, env });
     expect(second.err).toBe('');
     expect(second.code).toBe(0);
-    expect(second.out).toMatch(/REFUSED  Export of 100 motors to the US buyer/);
+    expect(second.out).toMatch(/REFUSED {2}Export of 100 motors to the US buyer/);
   });
 
   it('rebuild replays the journal, quietly when piped', () => {

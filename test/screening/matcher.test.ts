@@ -1,0 +1,146 @@
+import fc from 'fast-check';
+import jaroWinklerReference from 'jaro-winkler';
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/domain/index.js';
+import { buildIndex, jaroWinkler, normalizeName, ownershipHits, scoreNames, skeleton, type ListEntry, type Match } from '../../src/screening/index.js';
+
+const entry = (id: string, name: string, more: Partial<ListEntry> = {}): ListEntry => ({ id, name, aliases: [], type: 'entity', countries: [], identifiers: [], ...more });
+
+describe('normalisation', () => {
+  it('folds case, accents and punctuation and sets legal forms apart, in many languages', () => {
+    expect(normalizeName('Ganzhou Hengyuan Magnetics Co., Ltd.')).toMatchObject({ tokens: ['ganzhou', 'hengyuan', 'magnetics'], legalForms: ['ltd'] });
+    expect(normalizeName('OOO «Romashka»')).toMatchObject({ tokens: ['romashka'], legalForms: ['llc'] });
+    expect(normalizeName('Müller Präzisionstechnik GmbH').tokens).toEqual(['muller', 'prazisionstechnik']);
+    expect(normalizeName('Limited Liability Company Geos').tokens).toEqual(['geos']);
+    expect(normalizeName('Société Anonyme des Aciéries').tokens).toEqual(['acieries']);
+    expect(normalizeName('I.B.M. Intl. Tech. Inc').tokens).toEqual(['ibm', 'international', 'technology']);
+    expect(normalizeName('深圳明亮电路科技有限公司')).toMatchObject({ script: 'han', legalForms: ['ltd'] });
+  });
+
+  it('transliterates Chinese to toneless pinyin and meets English business words', () => {
+    const han = normalizeName('包头钢铁');
+    expect(han.tokens).toEqual(['baotou', 'steel']);
+    expect(normalizeName('Baotou Gangtie').tokens).toEqual(['baotou', 'steel']);
+    expect(normalizeName('BAOTOU STEEL').compact).toBe(han.compact);
+    expect(normalizeName('Bāotóu Gāngtiě').compact).toBe(han.compact);
+    expect(normalizeName('bao1tou2 gang1tie3').compact).toBe(han.compact);
+    expect(normalizeName('Bao Tou Gang Tie').compact).toBe('baotougangtie');
+  });
+
+  it('compares Arabic by consonant skeleton and transliterates Cyrillic', () => {
+    expect(normalizeName('صدام حسين').skeletons).toEqual(normalizeName('SADDAM HUSSEIN').skeletons);
+    expect(normalizeName('عبد الله').skeletons).toEqual(normalizeName('Abdallah').skeletons);
+    expect(normalizeName('РОСОБОРОНЭКСПОРТ').tokens).toEqual(['rosoboroneksport']);
+    expect(skeleton('mohammed')).toBe(skeleton('mhmd'));
+  });
+
+  it('property: normalisation is idempotent on its tokens and ignores case and surrounding punctuation', () => {
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[A-Za-z]{2,10}$/), { minLength: 1, maxLength: 5 }), (words) => {
+        const name = words.join(' ');
+        const n = normalizeName(name);
+        expect(normalizeName(n.allTokens.join(' ')).tokens).toEqual(n.tokens);
+        expect(normalizeName(`  "${name.toUpperCase()}".`).tokens).toEqual(n.tokens);
+      }),
+    );
+  });
+});
+
+describe('Jaro–Winkler', () => {
+  it('property: agrees with the jaro-winkler package', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-e]{2,12}$/), fc.stringMatching(/^[a-e]{2,12}$/), (a, b) => {
+        if (a === '' || b === '') return;
+        expect(jaroWinkler(a, b)).toBeCloseTo(jaroWinklerReference(a, b), 9);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('scoring', () => {
+  const score = (a: string, b: string): number => scoreNames(normalizeName(a), normalizeName(b)).score;
+
+  it('property: similarity is within [0, 1], 1 for the same name, and does not depend on token order or case', () => {
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[A-Za-z]{3,9}$/), { minLength: 1, maxLength: 4 }), fc.stringMatching(/^[A-Za-z ]{1,30}$/), (words, other) => {
+        const name = words.join(' ');
+        expect(score(name, name)).toBe(1);
+        expect(score(name, [...words].reverse().join(' ').toUpperCase())).toBeGreaterThanOrEqual(0.99);
+        const s = score(name, other);
+        expect(s).toBeGreaterThanOrEqual(0);
+        expect(s).toBeLessThanOrEqual(1);
+      }),
+    );
+  });
+
+  it('property: one typo in a long word keeps the score above the default threshold', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z]{8,14}$/), fc.stringMatching(/^[a-z]{5,9}$/), fc.nat(), (w, w2, k) => {
+        const i = 1 + (k % (w.length - 2));
+        const typo = `${w.slice(0, i)}${w[i] === 'x' ? 'y' : 'x'}${w.slice(i + 1)}`;
+        expect(score(`${w} ${w2}`, `${typo} ${w2}`)).toBeGreaterThanOrEqual(0.88);
+      }),
+    );
+  });
+
+  it('keeps look-alikes apart', () => {
+    expect(score('Bank Mellat', 'Bank Sepah')).toBeLessThan(0.8);
+    expect(score('Atlas Shipping', 'Orion Shipping')).toBeLessThan(0.8);
+  });
+});
+
+describe('index', () => {
+  const index = buildIndex([
+    {
+      list: 'test',
+      entries: [
+        entry('1', 'BANCO NACIONAL DE CUBA', { aliases: ['NATIONAL BANK OF CUBA'], countries: ['CU'] }),
+        entry('2', '包头钢铁集团有限公司', { aliases: ['Baotou Steel Group Co. Ltd.'], countries: ['CN'] }),
+        entry('3', 'SADDAM HUSSEIN AL-TIKRITI', { type: 'person', countries: ['IQ'] }),
+        entry('4', 'OCEAN GLORY', { type: 'vessel', identifiers: [{ scheme: 'IMO', value: '9123456' }] }),
+      ],
+    },
+  ]);
+
+  it('finds disguised names and explains the match', () => {
+    const [m] = index.search('national bank of cuba');
+    expect(m).toMatchObject({ entryId: '1', matchedName: 'NATIONAL BANK OF CUBA', score: 1 });
+    expect(m?.explanation).toContain('alias "NATIONAL BANK OF CUBA" of "BANCO NACIONAL DE CUBA"');
+    expect(index.search('Baotou Gangtie Jituan')[0]?.entryId).toBe('2');
+    expect(index.search('صدام حسين التكريتي')[0]?.features.transliterated).toBe('arabic→latin');
+  });
+
+  it('weighs country and identifiers', () => {
+    const cu = index.search({ name: 'Banco Nacional de Cuba', country: 'CU' })[0];
+    const fr = index.search({ name: 'Banco Nacional de Cuba', country: 'FR' })[0];
+    expect(cu?.features.country).toBe('match');
+    expect(fr?.features.country).toBe('mismatch');
+    expect((cu?.score ?? 0) - (fr?.score ?? 0)).toBeGreaterThan(0);
+    expect(index.search({ name: 'Ocean Glary', identifiers: [{ scheme: 'IMO', value: 'IMO 9123456' }] })[0]).toMatchObject({ score: 0.99, features: { method: 'identifier' } });
+  });
+
+  it('refuses queries of only punctuation or longer than 1000 characters', () => {
+    expect(() => index.search('--- ...')).toThrow(ValidationError);
+    expect(() => index.search('a'.repeat(10_240))).toThrow(/at most 1000/);
+  });
+});
+
+describe('ownership (50 % rule)', () => {
+  const listed: Match = { list: 'l', entryId: 'x', name: 'BAD CO', matchedName: 'BAD CO', score: 1, explanation: '', features: { method: 'tokens', nameScore: 1, tokenPairs: [], legalFormsIgnored: [] }, entry: entry('x', 'BAD CO') };
+  const screen = (name: string): readonly Match[] => (name === 'Bad Co' ? [listed] : []);
+  const owners: Record<string, { partyId?: string; name: string; sharePpm: number }[]> = {
+    mid: [{ name: 'Bad Co', sharePpm: 500_000 }],
+    loop: [{ partyId: 'loop', name: 'Loop', sharePpm: 600_000 }],
+  };
+  const deps = { screen, ownersOf: (id: string) => owners[id] };
+
+  it('finds a listed owner directly, through a chain, and in aggregate; not below 50 %', () => {
+    expect(ownershipHits([{ name: 'Bad Co', sharePpm: 500_000 }], deps)[0]?.via).toEqual(['Bad Co']);
+    expect(ownershipHits([{ name: 'Bad Co', sharePpm: 499_999 }], deps)).toEqual([]);
+    expect(ownershipHits([{ partyId: 'mid', name: 'Mid Holdings', sharePpm: 700_000 }], deps)[0]?.via).toEqual(['Mid Holdings', 'Bad Co']);
+    const agg = ownershipHits([{ name: 'Bad Co', sharePpm: 300_000 }, { partyId: 'mid', name: 'Mid', sharePpm: 200_000 }], deps);
+    expect(agg.map((h) => h.sharePpm)).toEqual([500_000, 500_000]);
+    expect(ownershipHits([{ partyId: 'loop', name: 'Loop', sharePpm: 900_000 }], deps)).toEqual([]);
+  });
+});
