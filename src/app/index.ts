@@ -9,6 +9,7 @@ export { rebuild, type RebuildReport } from './rebuild.js';
 export { runDemo, type DemoResult } from './demo.js';
 export { submitApplication, decideApplication, getLicence, type Assessment, type DecisionInput, type DecisionResult, type LicenceStatus, type SubmittedApplication } from './licensing.js';
 export { createLot, dispatchShipment, receiveShipment, transformLots, consumeLot, checkExport, massBalance, listLots, type ExportCheck, type MassBalance, type MassBalanceRow } from './custody.js';
+export { impact, type ImpactChange, type ImpactReport } from './impact.js';
 export { renderReport, type NarrativeEvent, type ScenarioReport } from './report.js';
 export { RefusedError } from './errors.js';
 export { isRecordType, type RecordType, type RecordTypes } from './records.js';

@@ -7,6 +7,7 @@ import {
   decideApplication,
   dispatchShipment,
   getLicence,
+  impact,
   listLots,
   massBalance,
   receiveShipment,
@@ -158,5 +159,25 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
       print(r.allowed ? `ALLOWED: ${lotId} → ${o.to} (${o.destination})` : `REFUSED: ${lotId} → ${o.to} (${o.destination})`);
       for (const x of r.refusals) print(`  ✗ ${x.rule}: ${x.message}`);
       for (const c of r.checks) print(`  ✓ ${c}`);
+    });
+
+  program
+    .command('impact')
+    .description('what changes between today and a date (and with a new rule-pack version): every recorded classification, open lot and licence line whose classification changes, with the rules that change it')
+    .requiredOption('--as-of <YYYY-MM-DD>', 'the date to compare with')
+    .option('--from-date <YYYY-MM-DD>', 'compare from this date instead of today')
+    .option('--new-rules <dir>', 'evaluate the later date with the rule packs in this directory')
+    .option('--json', 'print as JSON')
+    .action(async (o: { asOf: string; fromDate?: string; newRules?: string; json?: boolean }) => {
+      const r = await withApp((ctx) => impact(ctx, { asOf: o.asOf, ...(o.fromDate === undefined ? {} : { from: o.fromDate }), ...(o.newRules === undefined ? {} : { newRulesDir: o.newRules }) }));
+      if (o.json) {
+        print(JSON.stringify(r, null, 2));
+        return;
+      }
+      print(`${r.changes.length} of ${r.examined} items change between ${r.from} (${r.packsBefore.join(', ')}) and ${r.to} (${r.packsAfter.join(', ')})`);
+      for (const c of r.changes) {
+        print(`  ${c.kind} ${c.ref}: ${c.description} (from ${c.exportFrom}): ${c.before.controlled ? c.before.codes.join(', ') : 'not controlled'} → ${c.after.controlled ? c.after.codes.join(', ') : 'not controlled'}`);
+        for (const x of c.rules) print(`      ${x}`);
+      }
     });
 }
