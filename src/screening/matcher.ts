@@ -312,8 +312,12 @@ class Index implements ScreeningIndex {
       if (type === 'mismatch') score -= 0.05;
     }
     if (qq.identifiers !== undefined && entry.identifiers.length > 0) {
-      const mine = new Set(entry.identifiers.map((i) => idKey(i.value)).filter((v) => v.length >= 4));
-      const same = qq.identifiers.find((i) => mine.has(idKey(i.value)));
+      const mine = entry.identifiers.map((i) => idKey(i.value)).filter((v) => v.length >= 5);
+      // The same identifier, allowing a scheme written in front of it ("IMO 9123456").
+      const same = qq.identifiers.find((i) => {
+        const k = idKey(i.value);
+        return k.length >= 5 && mine.some((m) => m === k || m.endsWith(k) || k.endsWith(m));
+      });
       if (same !== undefined) {
         identifier = `${same.scheme} ${same.value}`;
         if (ns.score >= 0.6) {

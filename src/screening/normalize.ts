@@ -59,7 +59,7 @@ const HAN_WORDS: readonly (readonly [string, string])[] = [
 ];
 
 /** Pinyin and English renderings of the same business words meet at one token. */
-const SYNONYMS: Readonly<Record<string, string>> = {
+const SYNONYMS: ReadonlyMap<string, string> = new Map(Object.entries({
   gangtie: 'steel', xitu: 'rareearth', keji: 'technology', tech: 'technology', technologies: 'technology', jishu: 'technology',
   dianzi: 'electronic', electronics: 'electronic', guoji: 'international', intl: 'international', hangkong: 'aviation',
   hangtian: 'aerospace', gongye: 'industry', industries: 'industry', industrial: 'industry', ind: 'industry', yanjiusuo: 'institute',
@@ -69,7 +69,7 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   natl: 'national', bros: 'brothers', svcs: 'services', svc: 'services', dept: 'department', assn: 'association', mgmt: 'management',
   intern: 'international', cailiao: 'materials', jituan: 'group', muhammad: 'mohammed', mohammad: 'mohammed', mohamed: 'mohammed',
   muhammed: 'mohammed', mohamad: 'mohammed',
-};
+}));
 
 /** Legal-form words and phrases in many languages (folded), each with its canonical short form. */
 const LEGAL_PHRASES: readonly (readonly [readonly string[], string])[] = (
@@ -179,7 +179,7 @@ function stripLegal(tokens: string[], legal: string[]): string[] {
     }
     const last = t[t.length - 1];
     if (t.length > 1 && last !== undefined && Object.hasOwn(LEGAL_WORDS, last)) {
-      legal.push(LEGAL_WORDS[last] ?? last);
+      legal.push(LEGAL_WORDS[last] ?? last); // own property, checked above
       t = t.slice(0, -1);
       changed = true;
     }
@@ -230,9 +230,9 @@ function computeNormalized(raw: string): NormalizedName {
   let tokens = tokenize(foldLatin(latin)).map(stripToneNumbers);
   // The Arabic article ال is written joined to its word and romanises as a leading "l" (الظواهري → lzwhry).
   if (script === 'arabic') tokens = tokens.map((t) => (t.length >= 4 && t.startsWith('l') ? t.slice(1) : t));
-  const allTokens = Object.freeze(tokens.map((t) => SYNONYMS[t] ?? t).filter((t) => !STOP_WORDS.has(t)));
+  const allTokens = Object.freeze(tokens.map((t) => SYNONYMS.get(t) ?? t).filter((t) => !STOP_WORDS.has(t)));
   tokens = stripLegal(tokens, legal);
-  const kept = tokens.map((t) => SYNONYMS[t] ?? t).filter((t) => !STOP_WORDS.has(t));
+  const kept = tokens.map((t) => SYNONYMS.get(t) ?? t).filter((t) => !STOP_WORDS.has(t));
   const final = kept.length > 0 ? kept : tokens;
   return Object.freeze({
     raw,

@@ -41,6 +41,11 @@ function freezeEntry(e: ListEntry): ListEntry {
   });
 }
 
+/** A table lookup that never reaches Object.prototype ("constructor", "toString" …). */
+function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 const NONE = '-0-';
 /** OFAC ends its CSVs with a Ctrl-Z (0x1A) line. */
 const EOF = String.fromCharCode(0x1a);
@@ -126,7 +131,7 @@ export function parseSdnCsv(files: SdnFiles): ParsedList {
       continue;
     }
     const remarks = field(record[11]);
-    const type = SDN_TYPE[field(record[2]).toLowerCase()] ?? 'entity';
+    const type = own(SDN_TYPE, field(record[2]).toLowerCase()) ?? 'entity';
     const vesselFlag = countryCode(field(record[9]));
     byId.set(id, {
       name,
@@ -257,7 +262,7 @@ export function parseFtmJson(text: string): ParsedList {
     }
     sawEntity = true;
     const o = v as { id: string; schema: string; properties?: Record<string, unknown> };
-    const type = FTM_TYPES[o.schema];
+    const type = own(FTM_TYPES, o.schema);
     if (type === undefined) continue; // sanctions, addresses, ownerships …: not parties
     const p = o.properties ?? {};
     const strings = (k: string): string[] => arr(p[k]).filter((x): x is string => typeof x === 'string');
@@ -309,7 +314,7 @@ export function parsePlainCsv(text: string): ParsedList {
       errors.push({ line, reason: `duplicate id ${JSON.stringify(id)}` });
       continue;
     }
-    const t = CSV_TYPES[type.toLowerCase()];
+    const t = own(CSV_TYPES, type.toLowerCase());
     if (t === undefined) {
       errors.push({ line, reason: `type must be person, entity, vessel, aircraft or empty, got ${JSON.stringify(type)}` });
       continue;
