@@ -14,7 +14,9 @@ import {
   type AppOptions,
 } from '../app/index.js';
 import { country, formatMass, isoDateValue, LodestoneError, parseJsonText, ValidationError } from '../domain/index.js';
+import { registerCertificateCommands } from './certificates.js';
 import { registerLicensingCommands } from './licensing.js';
+import { registerScreeningCommands } from './screening.js';
 import { journalRepo } from '../store/index.js';
 import { formatClassification } from './format.js';
 import { progress } from './progress.js';
@@ -253,6 +255,8 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
     });
 
   registerLicensingCommands(program, { withApp, print: (t) => { print(io.out, t); } });
+  registerCertificateCommands(program, { io, withApp });
+  registerScreeningCommands(program, { io, withApp });
 
   return program;
 }
