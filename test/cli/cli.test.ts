@@ -206,3 +206,30 @@ describe.each(STORES)('demo and rebuild through the CLI on %s', (kind) => {
     expect((JSON.parse(parties.out) as unknown[]).length).toBe(8);
   });
 });
+
+describe('licensing and custody through the CLI (in-process)', () => {
+  it('check explains a refusal; ship refuses with exit 7 and writes nothing; apply rejects bad input naming the field', async () => {
+    const dataDir = join(work, 'custody-store');
+    const demo = await cli(['--data-dir', dataDir, 'demo']);
+    expect(demo.code).toBe(0);
+    const lots = JSON.parse((await cli(['--data-dir', dataDir, 'lots', 'list', '--json', '--holder', 'chakan-drive-systems'])).out) as { id: string }[];
+    const motors = lots.find((l) => l.id.startsWith('MOT-'))!.id;
+    const check = await cli(['--data-dir', dataDir, 'check', motors, '--to', 'lakeshore-ev', '--destination', 'US']);
+    expect(check.code).toBe(0);
+    expect(check.out).toMatch(new RegExp(`^REFUSED: ${motors} → lakeshore-ev \\(US\\)\n  ✗ PROHIBITED_DESTINATION: .*clause "no re-export to US"`));
+    const ok = await cli(['--data-dir', dataDir, 'check', motors, '--to', 'deccan-mobility', '--destination', 'IN']);
+    expect(ok.out).toMatch(/^ALLOWED/);
+    const before = (await cli(['--data-dir', dataDir, 'journal', '--json', '--limit', '1000'])).out;
+    const shipment = join(work, 'ship-us.json');
+    writeFileSync(shipment, JSON.stringify({ id: 'CLI-US-1', fromLot: motors, to: 'lakeshore-ev', destination: 'US', grams: 45_000, units: 1 }));
+    const refused = await cli(['--data-dir', dataDir, 'ship', shipment, '--as', 'chakan-drive-systems']);
+    expect(refused.code).toBe(7);
+    expect(refused.err).toMatch(/^lodestone: refused \(PROHIBITED_DESTINATION\): United States \(US\) is a prohibited destination/);
+    const bad = join(work, 'bad-application.json');
+    writeFileSync(bad, JSON.stringify({ authority: 'cn-mofcom', applicant: 'ganzhou-hengyuan-magnetics', importer: 'chakan-drive-systems', endUser: 'chakan-drive-systems', destination: 'IN', endUse: { description: 'x', purposes: ['civil-automotive'] }, licenceType: 'single', lines: [], validFrom: '2026-11-24', validUntil: '2027-11-23' }));
+    const applied = await cli(['--data-dir', dataDir, 'apply', bad]);
+    expect(applied.code).toBe(2);
+    expect(applied.err).toBe('lodestone: application.lines: must list at least one item\n');
+    expect((await cli(['--data-dir', dataDir, 'journal', '--json', '--limit', '1000'])).out).toBe(before);
+  });
+});
