@@ -13,6 +13,8 @@ import { LodestoneError } from '../domain/index.js';
  * - MALFORMED_CREDENTIAL: a verifiable credential or its JWS has the wrong shape.
  * - WRONG_SIGNER: a credential signature is valid but made by a party that may not sign it in that place.
  * - BAD_STATUS_LIST: an encoded bitstring status list cannot be decoded, or is too short.
+ * - BAD_PROOF: a Merkle inclusion or consistency proof (or its inputs) does not hold.
+ * - BAD_CHECKPOINT: a signed note / checkpoint is malformed, unsigned by a known key, or badly signed.
  */
 export type TrustCode =
   | 'NOT_JSON'
@@ -24,6 +26,8 @@ export type TrustCode =
   | 'BAD_SIGNATURE'
   | 'MALFORMED_CREDENTIAL'
   | 'WRONG_SIGNER'
-  | 'BAD_STATUS_LIST';
+  | 'BAD_STATUS_LIST'
+  | 'BAD_PROOF'
+  | 'BAD_CHECKPOINT';
 
 export class TrustError extends LodestoneError<TrustCode> {}

@@ -7,6 +7,29 @@ export { canonicalJson, parseCanonicalJson } from './canonical.js';
 export { RFC6962_LEAF_PREFIX, leafHash, leafHashHex, sha256, sha256Hex } from './hash.js';
 export { fromBase64url, toBase64url } from './base64url.js';
 export {
+  appendNodeIds,
+  consistencyProof,
+  consistencyProofNodeIds,
+  emptyRoot,
+  HASH_BYTES,
+  hashChildren,
+  hashesEqual,
+  inclusionProof,
+  inclusionProofNodeIds,
+  memoryNodeReader,
+  nodesForAppend,
+  RFC6962_NODE_PREFIX,
+  rootFromInclusionProof,
+  rootFromLeafHashes,
+  treeRoot,
+  treeRootNodeIds,
+  verifyConsistency,
+  verifyInclusion,
+  type NodeId,
+  type NodeReader,
+  type StoredNode,
+} from './merkle.js';
+export {
   generateKeyPair,
   importPrivateKey,
   keyIdFor,
