@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { readTextFile } from './files.js';
 import type { Command } from 'commander';
 import {
   AppError,
@@ -20,17 +21,9 @@ export interface CertificateCommandDeps {
   readonly withApp: <T>(fn: (ctx: AppContext) => Promise<T>) => Promise<T>;
 }
 
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ValidationError(path, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-}
-
 /** Runs `fn` on a file's JSON, prefixing a validation error's field with the file name. */
 async function withFile<T>(path: string, fn: (input: unknown) => Promise<T>): Promise<T> {
-  const input = parseJsonText(readText(path), path);
+  const input = parseJsonText(readTextFile(path), path);
   try {
     return await fn(input);
   } catch (e) {
@@ -126,7 +119,7 @@ export function registerCertificateCommands(program: Command, deps: CertificateC
     .option('--json', 'print the report as JSON')
     .action(async (target: string, opts: { asOf?: string; json?: boolean }) => {
       const asOf = opts.asOf === undefined ? undefined : isoDateValue(opts.asOf, '--as-of');
-      const report = await withApp((ctx) => (target.startsWith('urn:uuid:') ? verifyStoredCertificate(ctx, target, asOf) : verifyCertificateJws(ctx, parseJsonText(readText(target), target), asOf)));
+      const report = await withApp((ctx) => (target.startsWith('urn:uuid:') ? verifyStoredCertificate(ctx, target, asOf) : verifyCertificateJws(ctx, parseJsonText(readTextFile(target), target), asOf)));
       print(io.out, opts.json ? JSON.stringify({ id: report.id, asOf: report.asOf, ok: report.ok, recorded: report.recorded, signers: report.certificate?.signers ?? [], refusals: report.refusals }, null, 2) : formatReport(report));
       const first = report.refusals[0];
       if (first !== undefined) throw new AppError('CERTIFICATE_REFUSED', `certificate ${report.id} refused (${first.rule}): ${first.message}`, { field: first.rule });

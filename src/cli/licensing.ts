@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   checkExport,
@@ -15,21 +14,12 @@ import {
   transformLots,
   type AppContext,
 } from '../app/index.js';
-import { formatMass, formatMoney, formatPpm, parseJsonText, ValidationError } from '../domain/index.js';
+import { formatMass, formatMoney, formatPpm, ValidationError } from '../domain/index.js';
+import { readJsonFile } from './files.js';
 
 export interface CliDeps {
   readonly withApp: <T>(fn: (ctx: AppContext) => Promise<T>) => Promise<T>;
   readonly print: (text: string) => void;
-}
-
-function readJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ValidationError(path, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  return parseJsonText(text, path);
 }
 
 function requireAs(as: string | undefined): string {
@@ -45,7 +35,7 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
     .argument('<application.json>')
     .option('--json', 'print as JSON')
     .action(async (file: string, o: { json?: boolean }) => {
-      const input = readJson(file);
+      const input = readJsonFile(file);
       const r = await withApp((ctx) => submitApplication(ctx, input));
       if (o.json) {
         print(JSON.stringify(r, null, 2));
@@ -66,7 +56,7 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
     .action(async (id: string, o: { as: string; approve?: string; deny?: string[]; requestInfo?: string[]; json?: boolean }) => {
       const chosen = [o.approve, o.deny, o.requestInfo].filter((x) => x !== undefined).length;
       if (chosen !== 1) throw new ValidationError('decision', 'give exactly one of --approve, --deny, --request-info');
-      const input = o.approve !== undefined ? { decision: 'approve' as const, conditions: readJson(o.approve) } : o.deny !== undefined ? { decision: 'deny' as const, reasons: o.deny } : { decision: 'request-info' as const, questions: o.requestInfo ?? [] };
+      const input = o.approve !== undefined ? { decision: 'approve' as const, conditions: readJsonFile(o.approve) } : o.deny !== undefined ? { decision: 'deny' as const, reasons: o.deny } : { decision: 'request-info' as const, questions: o.requestInfo ?? [] };
       const r = await withApp((ctx) => decideApplication(ctx, o.as, id, input));
       print(o.json ? JSON.stringify(r, null, 2) : `application ${id}: ${r.decision}${r.licence ? ` — licence ${r.licence.id}, valid ${r.licence.validFrom} to ${r.licence.validUntil}` : ''} (journal entry ${r.seq})`);
     });
@@ -102,7 +92,7 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
     .argument('<lot.json>')
     .requiredOption('--as <party>', 'the holder')
     .action(async (file: string, o: { as: string }) => {
-      const input = readJson(file);
+      const input = readJsonFile(file);
       const lot = await withApp((ctx) => createLot(ctx, o.as, input));
       print(`lot ${lot.id}: ${formatMass({ grams: lot.massGrams })} held by ${lot.holder} in ${lot.location}`);
     });
@@ -130,7 +120,7 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
       .option('--json', 'print as JSON')
       .action(async (file: string, o: { as?: string; json?: boolean }) => {
         const actor = requireAs(o.as);
-        const input = readJson(file);
+        const input = readJsonFile(file);
         const r = await withApp((ctx) => fn(ctx, actor, input));
         print(o.json ? JSON.stringify(r, null, 2) : summary(r as never));
       });

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
@@ -13,8 +13,9 @@ import {
   type AppContext,
   type AppOptions,
 } from '../app/index.js';
-import { country, formatMass, isoDateValue, LodestoneError, parseJsonText, ValidationError } from '../domain/index.js';
+import { country, formatMass, isoDateValue, LodestoneError, ValidationError } from '../domain/index.js';
 import { registerCertificateCommands } from './certificates.js';
+import { readJsonFile, readTextFile } from './files.js';
 import { registerLicensingCommands } from './licensing.js';
 import { registerScreeningCommands } from './screening.js';
 import { journalRepo } from '../store/index.js';
@@ -48,16 +49,6 @@ interface GlobalFlags {
   dataDir?: string;
   keysDir?: string;
   rulesDir?: string;
-}
-
-function readJsonFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ValidationError(path, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  return parseJsonText(text, path);
 }
 
 /** Runs a step on a file's content, prefixing any validation error with the file name. */
@@ -204,12 +195,7 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
     .argument('<party>')
     .argument('<key.pem>')
     .action(async (party: string, pemFile: string) => {
-      let pem: string;
-      try {
-        pem = readFileSync(pemFile, 'utf8');
-      } catch (e) {
-        throw new ValidationError(pemFile, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-      }
+      const pem = readTextFile(pemFile);
       await withApp((ctx) => {
         const k = ctx.keystore.import(party, pem);
         print(io.out, `key ${k.keyId} stored for ${party}`);
