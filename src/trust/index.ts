@@ -30,6 +30,27 @@ export {
   type StoredNode,
 } from './merkle.js';
 export {
+  cosignNote,
+  findSignature,
+  formatCheckpoint,
+  formatNote,
+  NOTE_ALG_COSIGNATURE_V1,
+  NOTE_ALG_ED25519,
+  noteKeyId,
+  openCheckpoint,
+  parseCheckpoint,
+  parseNote,
+  privateKeyFromSeed,
+  signCheckpoint,
+  signNote,
+  verifyCosignature,
+  verifyNoteSignature,
+  type Checkpoint,
+  type Note,
+  type NoteSignature,
+  type NoteVerifier,
+} from './note.js';
+export {
   generateKeyPair,
   importPrivateKey,
   keyIdFor,
