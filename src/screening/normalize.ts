@@ -99,7 +99,9 @@ const EMPTY: readonly string[] = Object.freeze([]);
 
 /** Case, accent and punctuation folding of Latin text to lower-case a–z, 0–9 and single spaces. */
 export function foldLatin(s: string): string {
-  return anyAscii(s.normalize('NFKC'))
+  // eslint-disable-next-line no-control-regex
+  const ascii = /^[\x00-\x7f]*$/.test(s) ? s : anyAscii(s.normalize('NFKC'));
+  return ascii
     .toLowerCase()
     .replace(/['`’ʼ‘"]/g, '')
     .replace(/[^a-z0-9]+/g, ' ')
@@ -212,6 +214,18 @@ function tokenize(folded: string): string[] {
 }
 
 const cache = new Map<string, NormalizedName>();
+const tokenCache = new Map<string, { readonly skeleton: string; readonly phonetic: string }>();
+
+/** A token's skeleton and double-metaphone code (memoised: list tokens repeat a lot). */
+function tokenKeys(t: string): { readonly skeleton: string; readonly phonetic: string } {
+  let k = tokenCache.get(t);
+  if (k === undefined) {
+    k = { skeleton: skeleton(t), phonetic: /^[0-9]+$/.test(t) ? t : doubleMetaphone(t)[0] };
+    if (tokenCache.size > 200_000) tokenCache.clear();
+    tokenCache.set(t, k);
+  }
+  return k;
+}
 
 /** Normalises a name (memoised for the last few thousand distinct inputs). */
 export function normalizeName(raw: string): NormalizedName {
@@ -242,7 +256,7 @@ function computeNormalized(raw: string): NormalizedName {
     legalForms: legal.length > 0 ? Object.freeze([...new Set(legal)]) : EMPTY,
     compact: final.join(''),
     sortedCompact: [...final].sort().join(''),
-    skeletons: Object.freeze(joinAbd(final.map(skeleton))),
-    phonetic: Object.freeze(final.map((t) => (/^[0-9]+$/.test(t) ? t : doubleMetaphone(t)[0]))),
+    skeletons: Object.freeze(joinAbd(final.map((t) => tokenKeys(t).skeleton))),
+    phonetic: Object.freeze(final.map((t) => tokenKeys(t).phonetic)),
   });
 }

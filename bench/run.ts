@@ -1,0 +1,15 @@
+/**
+ * Benchmarks, by name: `npm run bench -- screening`. Each suite writes bench/results/<name>.json
+ * and a markdown table beside it. Not part of `npm test`.
+ */
+const SUITES: Readonly<Record<string, () => Promise<void>>> = {
+  screening: async () => (await import('./screening.js')).run(),
+};
+
+const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = names.filter((n) => !Object.hasOwn(SUITES, n));
+if (names.length === 0 || unknown.length > 0) {
+  console.error(`usage: npm run bench -- ${Object.keys(SUITES).join('|')}${unknown.length > 0 ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+  process.exit(2);
+}
+for (const n of names) await SUITES[n]?.();
