@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -209,9 +209,10 @@ describe.each(STORES)('demo and rebuild through the CLI on %s', (kind) => {
 
 describe('licensing and custody through the CLI (in-process)', () => {
   it('check explains a refusal; ship refuses with exit 7 and writes nothing; apply rejects bad input naming the field', async () => {
-    const dataDir = join(work, 'custody-store');
-    const demo = await cli(['--data-dir', dataDir, 'demo']);
-    expect(demo.code).toBe(0);
+    // Reuse the store the spawned demo above made (when PGlite is among the stores); else play the demo here.
+    const demoStore = join(work, 'demo-store');
+    const dataDir = existsSync(demoStore) ? demoStore : join(work, 'custody-store');
+    if (dataDir !== demoStore) expect((await cli(['--data-dir', dataDir, 'demo'])).code).toBe(0);
     const lots = JSON.parse((await cli(['--data-dir', dataDir, 'lots', 'list', '--json', '--holder', 'chakan-drive-systems'])).out) as { id: string }[];
     const motors = lots.find((l) => l.id.startsWith('MOT-'))!.id;
     const check = await cli(['--data-dir', dataDir, 'check', motors, '--to', 'lakeshore-ev', '--destination', 'US']);
