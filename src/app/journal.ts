@@ -3,6 +3,7 @@ import { journalRepo, partyKeysRepo, type AppendResult, type Database, type Jour
 import { parseCanonicalJson, parseSignedRecord, recordBytes, signRecord, verifyRecord, type SignedRecord } from '../trust/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
+import { publishCheckpoint } from './log.js';
 import { parseBody, project, type RecordType, type RecordTypes } from './records.js';
 
 export interface Committed extends AppendResult {
@@ -21,6 +22,8 @@ export async function commit<T extends RecordType>(tx: Transaction<Database>, ct
   await checkSigningKey(tx, record);
   const appended = await journalRepo.append(tx, record);
   await project(tx, type, checked, { seq: appended.seq, actor, at });
+  // The transparency log's checkpoint, signed and stored in the same transaction as the record.
+  await publishCheckpoint(tx, ctx);
   return { ...appended, record };
 }
 

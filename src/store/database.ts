@@ -3,6 +3,7 @@ import type { ClassificationsTable } from './classifications.table.js';
 import type { ApplicationsTable, CustodyLedgerTable, LicenceBalancesTable, LicencesTable, LotsTable, ShipmentsTable } from './licensing.tables.js';
 import type { JournalHeadTable } from './journal-head.table.js';
 import type { JournalTable } from './journal.table.js';
+import type { LogCheckpointHistoryTable, LogCheckpointsTable, LogCosignaturesTable, MerkleNodesTable } from './log.tables.js';
 import type { PartiesTable } from './parties.table.js';
 import type { PartyKeysTable } from './party-keys.table.js';
 import type { RulePacksTable } from './rule-packs.table.js';
@@ -28,6 +29,10 @@ export interface Database {
   lots: LotsTable;
   shipments: ShipmentsTable;
   custody_ledger: CustodyLedgerTable;
+  merkle_nodes: MerkleNodesTable;
+  log_checkpoints: LogCheckpointsTable;
+  log_checkpoint_history: LogCheckpointHistoryTable;
+  log_cosignatures: LogCosignaturesTable;
 }
 
 /**

@@ -41,3 +41,5 @@ export { screeningRepo, type NewListEntryValues } from './screening.repository.j
 export { dumpProjections, truncateProjections, type ProjectionDump } from './projections.js';
 export type { ApplicationRow, CustodyLedgerRow, LicenceBalanceRow, LicenceRow, LotRow, ShipmentRow } from './licensing.tables.js';
 export { applicationsRepo, ledgerRepo, licencesRepo, lotsRepo, shipmentsRepo } from './licensing.repository.js';
+export type { LogCheckpointRow, LogCheckpointHistoryTable, LogCheckpointsTable, LogCosignaturesTable, MerkleNodeRow, MerkleNodesTable } from './log.tables.js';
+export { cosignaturesRepo, logRepo } from './log.repository.js';

@@ -3,6 +3,7 @@ import { parseSignedRecord, recordDigests, type SignedRecord } from '../trust/in
 import type { Database } from './database.js';
 import { StoreError } from './errors.js';
 import type { JournalRow } from './journal.table.js';
+import { logRepo } from './log.repository.js';
 
 export interface AppendResult {
   /** The record's place in the journal: gapless, 1-based. */
@@ -58,6 +59,8 @@ export const journalRepo = {
         leaf_hash: leafHash,
       })
       .execute();
+    // The transparency log's leaf seq − 1 and the subtrees it completes, in the same transaction.
+    await logRepo.appendLeaf(tx, seq - 1, leafHash);
     return { seq, recordHash, leafHash };
   },
 

@@ -1,0 +1,114 @@
+import type { Kysely, Transaction } from 'kysely';
+import { journalRepo, logRepo, cosignaturesRepo, type Database } from '../store/index.js';
+import {
+  hashesEqual,
+  importPrivateKey,
+  openCheckpoint,
+  rootFromLeafHashes,
+  signCheckpoint,
+  TrustError,
+  verifyConsistency,
+  type Checkpoint,
+  type NoteVerifier,
+} from '../trust/index.js';
+import type { AppContext } from './context.js';
+import { AppError } from './errors.js';
+
+/**
+ * The log operator: its name is the checkpoint origin and the signed-note key name; its Ed25519 key
+ * lives in the keystore like a party's (`<keys>/lodestone-log.key.json`).
+ */
+export const LOG_ID = 'lodestone-log';
+
+/** The log operator's note verifier (name and public key), creating its key on first use. */
+export function logVerifier(ctx: AppContext): NoteVerifier {
+  return { name: LOG_ID, publicKey: ctx.keystore.ensure(LOG_ID).publicKey };
+}
+
+export interface PublishedCheckpoint {
+  readonly checkpoint: Checkpoint;
+  /** The signed note (operator signature only). */
+  readonly body: string;
+}
+
+/**
+ * Signs and stores the checkpoint for the journal as it stands in `tx` (called by `commit` after
+ * every append, so it commits with the records it covers). The new checkpoint must extend the
+ * stored one: same or larger size, and — proved from the stored subtrees — consistent with it.
+ * Stored by compare-and-swap, so the stored checkpoint never goes backwards or forks.
+ */
+export async function publishCheckpoint(tx: Transaction<Database>, ctx: AppContext): Promise<PublishedCheckpoint> {
+  const verifier = logVerifier(ctx);
+  const size = await journalRepo.count(tx);
+  const root = await logRepo.root(tx, size);
+  const current = await logRepo.getCheckpoint(tx, LOG_ID);
+  if (current !== undefined) {
+    const old = openCheckpoint(current.body, verifier).checkpoint;
+    if (old.size > size) throw new AppError('JOURNAL_INVALID', `the stored checkpoint (size ${old.size}) is ahead of the journal (${size})`);
+    if (old.size === size && hashesEqual(old.root, root)) return { checkpoint: old, body: current.body };
+    if (old.size > 0) {
+      try {
+        verifyConsistency(old.size, size, old.root, root, await logRepo.consistencyProof(tx, old.size, size));
+      } catch (e) {
+        throw new AppError('JOURNAL_INVALID', `the log at size ${size} is not consistent with its checkpoint at size ${old.size}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+  }
+  const checkpoint: Checkpoint = { origin: LOG_ID, size, root };
+  const key = ctx.keystore.get(LOG_ID);
+  const body = signCheckpoint(checkpoint, LOG_ID, importPrivateKey(key.privateKeyPem), key.publicKey);
+  if (!(await logRepo.casCheckpoint(tx, LOG_ID, current?.body, { size, body }))) {
+    throw new AppError('JOURNAL_INVALID', 'the checkpoint changed while it was being published (compare-and-swap lost); retry');
+  }
+  return { checkpoint, body };
+}
+
+/** The latest stored checkpoint, with its witnesses' cosignatures appended. */
+export async function latestCheckpoint(ctx: AppContext, db: Kysely<Database> = ctx.store.db): Promise<PublishedCheckpoint | undefined> {
+  const current = await logRepo.getCheckpoint(db, LOG_ID);
+  if (current === undefined) return undefined;
+  const { note, checkpoint } = openCheckpoint(current.body, logVerifier(ctx));
+  const cosigs = await cosignaturesRepo.list(db, LOG_ID, checkpoint.size);
+  if (cosigs.length === 0) return { checkpoint, body: current.body };
+  const lines = [...note.signatures.map((s) => s.line), ...cosigs];
+  return { checkpoint, body: `${note.text}\n${lines.map((l) => `${l}\n`).join('')}` };
+}
+
+export interface LogCheck {
+  readonly size: number;
+  readonly root: string;
+}
+
+/**
+ * fsck for the log: recomputes the root from the journal's leaf hashes (streamed), and checks the
+ * stored subtrees and the stored checkpoint give the same root. Throws JOURNAL_INVALID otherwise.
+ */
+export async function checkLog(ctx: AppContext, db: Kysely<Database> = ctx.store.db): Promise<LogCheck> {
+  const leaves: Uint8Array[] = [];
+  for await (const row of journalRepo.stream(db, 5000)) {
+    if (row.seq !== leaves.length + 1) throw new AppError('JOURNAL_INVALID', `journal seq ${row.seq} out of order`);
+    leaves.push(new Uint8Array(Buffer.from(row.leaf_hash, 'hex')));
+  }
+  const recomputed = rootFromLeafHashes(leaves);
+  const nodes = await logRepo.size(db);
+  if (nodes !== leaves.length) throw new AppError('JOURNAL_INVALID', `the log has ${nodes} leaves but the journal ${leaves.length} entries`);
+  let stored: Uint8Array;
+  try {
+    stored = await logRepo.root(db, leaves.length);
+  } catch (e) {
+    throw new AppError('JOURNAL_INVALID', `the log's subtrees cannot give the root: ${(e as Error).message}`, { cause: e });
+  }
+  if (!hashesEqual(stored, recomputed)) throw new AppError('JOURNAL_INVALID', `the stored subtrees give another root than the journal's leaves at size ${leaves.length}`);
+  const current = await logRepo.getCheckpoint(db, LOG_ID);
+  if (leaves.length > 0 || current !== undefined) {
+    if (current === undefined) throw new AppError('JOURNAL_INVALID', 'the journal has entries but no checkpoint');
+    let cp: Checkpoint;
+    try {
+      cp = openCheckpoint(current.body, logVerifier(ctx)).checkpoint;
+    } catch (e) {
+      throw new AppError('JOURNAL_INVALID', `the stored checkpoint does not verify: ${e instanceof TrustError ? e.message : String(e)}`, { cause: e });
+    }
+    if (cp.size !== leaves.length || !hashesEqual(cp.root, recomputed)) throw new AppError('JOURNAL_INVALID', `the stored checkpoint (size ${cp.size}) is not the journal's root at size ${leaves.length}`);
+  }
+  return { size: leaves.length, root: Buffer.from(recomputed).toString('base64') };
+}

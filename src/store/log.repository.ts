@@ -1,0 +1,105 @@
+import type { Kysely, Transaction } from 'kysely';
+import { appendNodeIds, consistencyProof, consistencyProofNodeIds, inclusionProof, inclusionProofNodeIds, nodesForAppend, treeRoot, treeRootNodeIds, type NodeId, type NodeReader } from '../trust/index.js';
+import type { Database } from './database.js';
+import { StoreError } from './errors.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Fetches the named complete subtrees in one query; the reader throws NOT_FOUND for any missing one. */
+async function readNodes(db: Db, ids: readonly NodeId[]): Promise<NodeReader> {
+  const found = new Map<string, Uint8Array>();
+  if (ids.length > 0) {
+    const rows = await db
+      .selectFrom('merkle_nodes')
+      .select(['level', 'idx', 'hash'])
+      .where((eb) => eb.or(ids.map((id) => eb.and([eb('level', '=', id.level), eb('idx', '=', id.index)]))))
+      .execute();
+    for (const r of rows) found.set(`${r.level}/${r.idx}`, new Uint8Array(r.hash));
+  }
+  return (level, index) => {
+    const h = found.get(`${level}/${index}`);
+    if (h === undefined) throw new StoreError('NOT_FOUND', `Merkle node (${level}, ${index}) is missing: the log's subtree index is damaged`);
+    return h;
+  };
+}
+
+/**
+ * The transparency log's storage port (migration 0006).
+ *
+ * - Nodes: `appendLeaf` stores leaf `index`'s hash and every subtree it completes, in the caller's
+ *   transaction — journalRepo.append calls it, so a journal entry and its leaf commit together or
+ *   not at all, serialised by the journal_head row lock (leaves are appended in order with no
+ *   gap). Nodes are append-only (triggers refuse UPDATE, DELETE, TRUNCATE). Reads at size n touch
+ *   O(log n) rows by primary key.
+ * - Checkpoints: one current signed note per log, replaced only by `casCheckpoint`
+ *   (UPDATE … WHERE body = <expected>, row count checked), so two publishers cannot both win and
+ *   a stale publisher cannot move it backwards; the caller checks the new one is consistent with
+ *   the one it read. Every published checkpoint is also kept in the history (one per size: a
+ *   second, different checkpoint of the same size is refused as CONFLICT).
+ */
+export const logRepo = {
+  async appendLeaf(tx: Transaction<Database>, index: number, leafHashHex: string): Promise<void> {
+    const get = await readNodes(tx, appendNodeIds(index));
+    const nodes = nodesForAppend(index, new Uint8Array(Buffer.from(leafHashHex, 'hex')), get);
+    await tx.insertInto('merkle_nodes').values(nodes.map((n) => ({ level: n.level, idx: n.index, hash: n.hash }))).execute();
+  },
+
+  async root(db: Db, size: number): Promise<Uint8Array> {
+    return treeRoot(size, await readNodes(db, treeRootNodeIds(size)));
+  },
+
+  async inclusionProof(db: Db, index: number, size: number): Promise<Uint8Array[]> {
+    return inclusionProof(index, size, await readNodes(db, inclusionProofNodeIds(index, size)));
+  },
+
+  async consistencyProof(db: Db, size1: number, size2: number): Promise<Uint8Array[]> {
+    return consistencyProof(size1, size2, await readNodes(db, consistencyProofNodeIds(size1, size2)));
+  },
+
+  /** The number of leaves (level-0 nodes). */
+  async size(db: Db): Promise<number> {
+    const r = await db.selectFrom('merkle_nodes').select((eb) => eb.fn.countAll<number | string>().as('n')).where('level', '=', 0).executeTakeFirstOrThrow();
+    return Number(r.n);
+  },
+
+  async getCheckpoint(db: Db, logId: string): Promise<{ size: number; body: string } | undefined> {
+    return db.selectFrom('log_checkpoints').select(['size', 'body']).where('log_id', '=', logId).executeTakeFirst();
+  },
+
+  /**
+   * Replaces the log's checkpoint if it is still `expected` (undefined: there is none yet).
+   * Returns false when another publisher changed it first (nothing written).
+   */
+  async casCheckpoint(tx: Transaction<Database>, logId: string, expected: string | undefined, next: { size: number; body: string }): Promise<boolean> {
+    if (expected === undefined) {
+      const r = await tx.insertInto('log_checkpoints').values({ log_id: logId, ...next }).onConflict((oc) => oc.column('log_id').doNothing()).executeTakeFirst();
+      if (Number(r.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
+    } else {
+      const r = await tx.updateTable('log_checkpoints').set(next).where('log_id', '=', logId).where('body', '=', expected).executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) return false;
+    }
+    await tx.insertInto('log_checkpoint_history').values({ log_id: logId, ...next }).onConflict((oc) => oc.columns(['log_id', 'size']).doNothing()).execute();
+    const stored = await tx.selectFrom('log_checkpoint_history').select('body').where('log_id', '=', logId).where('size', '=', next.size).executeTakeFirstOrThrow();
+    if (stored.body !== next.body) {
+      // Same size, another body. Our checkpoints are deterministic apart from nothing (Ed25519 is
+      // deterministic), so this is a different root: a fork. Refuse.
+      throw new StoreError('CONFLICT', `log ${logId} already published a different checkpoint of size ${next.size}`);
+    }
+    return true;
+  },
+
+  async checkpointAt(db: Db, logId: string, size: number): Promise<string | undefined> {
+    const r = await db.selectFrom('log_checkpoint_history').select('body').where('log_id', '=', logId).where('size', '=', size).executeTakeFirst();
+    return r?.body;
+  },
+};
+
+export const cosignaturesRepo = {
+  async add(tx: Transaction<Database>, logId: string, size: number, witness: string, line: string): Promise<void> {
+    await tx.insertInto('log_cosignatures').values({ log_id: logId, size, witness, line }).onConflict((oc) => oc.columns(['log_id', 'size', 'witness']).doNothing()).execute();
+  },
+  async list(db: Db, logId: string, size: number): Promise<string[]> {
+    const rows = await db.selectFrom('log_cosignatures').select('line').where('log_id', '=', logId).where('size', '=', size).orderBy('witness').execute();
+    return rows.map((r) => r.line);
+  },
+};
