@@ -7,6 +7,7 @@ export { evaluateClassification, recordClassification, listClassifications, toda
 export { commit, verifyEntry, type Committed } from './journal.js';
 export { rebuild, type RebuildReport } from './rebuild.js';
 export { checkLog, latestCheckpoint, LOG_ID, logVerifier, publishCheckpoint, type LogCheck, type PublishedCheckpoint } from './log.js';
+export { exportAuditBundle, witnessCheckpoint, type WitnessResult, type WitnessState } from './audit.js';
 export { runDemo, type DemoResult } from './demo.js';
 export { submitApplication, decideApplication, getLicence, type Assessment, type DecisionInput, type DecisionResult, type LicenceStatus, type SubmittedApplication } from './licensing.js';
 export { createLot, dispatchShipment, receiveShipment, transformLots, consumeLot, checkExport, massBalance, listLots, type ExportCheck, type MassBalance, type MassBalanceRow } from './custody.js';

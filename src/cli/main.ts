@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
+  exportAuditBundle,
   evaluateClassification,
   listParties,
   loadPacks,
@@ -16,6 +17,7 @@ import {
 import { country, formatMass, isoDateValue, LodestoneError, ValidationError } from '../domain/index.js';
 import { registerCertificateCommands } from './certificates.js';
 import { readJsonFile, readTextFile } from './files.js';
+import { registerAuditCommands } from './audit.js';
 import { registerLicensingCommands } from './licensing.js';
 import { registerScreeningCommands } from './screening.js';
 import { journalRepo } from '../store/index.js';
@@ -109,6 +111,10 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
           mkdirSync(opts.out, { recursive: true });
           writeFileSync(join(opts.out, 'report.md'), r.markdown);
           print(io.out, `report written to ${join(opts.out, 'report.md')}`);
+          if (l) {
+            writeFileSync(join(opts.out, 'audit-bundle.json'), `${JSON.stringify(await exportAuditBundle(ctx, l.licence.id), null, 1)}\n`);
+            print(io.out, `audit bundle for ${l.licence.id} written to ${join(opts.out, 'audit-bundle.json')}`);
+          }
         }
       });
     });
@@ -241,6 +247,7 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
     });
 
   registerLicensingCommands(program, { withApp, print: (t) => { print(io.out, t); } });
+  registerAuditCommands(program, { withApp, print: (t) => { print(io.out, t); } });
   registerCertificateCommands(program, { io, withApp });
   registerScreeningCommands(program, { io, withApp });
 

@@ -1,0 +1,152 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cosignaturesRepo, journalRepo, logRepo, partyKeysRepo } from '../store/index.js';
+import { cosignNote, formatNote, hashesEqual, importPrivateKey, openCheckpoint, parseNote, verifyConsistency, type Checkpoint } from '../trust/index.js';
+import { BUNDLE_FORMAT, type AuditBundle, type BundleEntry, type BundleKey } from '../verify/index.js';
+import type { AppContext } from './context.js';
+import { AppError } from './errors.js';
+import { latestCheckpoint, LOG_ID, logVerifier } from './log.js';
+
+/** Records every auditor gets: the parties' keys and the rule packs. */
+const ALWAYS = new Set(['party.registered', 'rulepack.loaded']);
+/** Records never followed by id (reference data, not a licence's story). */
+const NEVER = new Set(['list.imported', 'item.classified']);
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The ids a record introduces that later records of the same story refer to. */
+function idsOf(body: unknown): string[] {
+  if (!isObject(body)) return [];
+  const out: string[] = [];
+  const add = (v: unknown) => {
+    if (typeof v === 'string' && v.length > 0) out.push(v);
+  };
+  add(body.id);
+  add(body.applicationId);
+  add(body.shipmentId);
+  add(body.lotId);
+  for (const k of ['lot', 'shipment', 'licence', 'after', 'from'] as const) {
+    const o = body[k];
+    if (isObject(o)) {
+      add(o.id);
+      add(o.lotId);
+      add(o.fromLot);
+      add(o.certificateId);
+      add(o.applicationId);
+    }
+  }
+  for (const k of ['inputs', 'outputs'] as const) {
+    const a = body[k];
+    if (Array.isArray(a)) for (const o of a as unknown[]) if (isObject(o)) { add(o.id); add(o.lotId); }
+  }
+  return out;
+}
+
+/**
+ * Everything an auditor needs about one licence, proved against one checkpoint: the licence's
+ * records (its application and decision, its certificate, the lots it restricts, their shipments,
+ * receipts, transformations and consumption — found by following ids from the licence), every
+ * party.registered record (the public keys) and every rulepack.loaded record (the rules used),
+ * each with its leaf index and inclusion proof, the checkpoint with its cosignatures, and the
+ * cosigners' public keys. Read in one REPEATABLE READ snapshot so proofs and checkpoint agree.
+ */
+export async function exportAuditBundle(ctx: AppContext, licenceId: string): Promise<AuditBundle> {
+  const log = logVerifier(ctx);
+  return ctx.store.db.transaction().setIsolationLevel('repeatable read').execute(async (tx) => {
+    const published = await latestCheckpoint(ctx, tx);
+    if (published === undefined) throw new AppError('NOT_FOUND', 'the log has no checkpoint yet');
+    const size = published.checkpoint.size;
+    const rows: { seq: number; type: string; canonical: string; body: unknown }[] = [];
+    for await (const r of journalRepo.stream(tx, 2000)) {
+      if (r.seq > size) break;
+      rows.push({ seq: r.seq, type: r.type, canonical: r.canonical, body: (JSON.parse(r.canonical) as { payload: { body: unknown } }).payload.body });
+    }
+    const ids = new Set([licenceId]);
+    const chosen = new Set<number>();
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const r of rows) {
+        if (chosen.has(r.seq) || ALWAYS.has(r.type) || NEVER.has(r.type)) continue;
+        if ([...ids].some((id) => r.canonical.includes(JSON.stringify(id)))) {
+          chosen.add(r.seq);
+          changed = true;
+          for (const id of idsOf(r.body)) ids.add(id);
+        }
+      }
+    }
+    if (!rows.some((r) => r.type === 'application.decided' && chosen.has(r.seq))) throw new AppError('NOT_FOUND', `no licence ${licenceId} in the journal`);
+    const entries: BundleEntry[] = [];
+    for (const r of rows) {
+      if (!chosen.has(r.seq) && !ALWAYS.has(r.type)) continue;
+      const proof = await logRepo.inclusionProof(tx, r.seq - 1, size);
+      entries.push({ leafIndex: r.seq - 1, record: r.canonical, proof: proof.map((p) => Buffer.from(p).toString('base64')) });
+    }
+    const note = parseNote(published.body);
+    const witnesses: BundleKey[] = [];
+    for (const s of note.signatures) {
+      if (s.name === LOG_ID) continue;
+      for (const k of await partyKeysRepo.listByParty(tx, s.name)) witnesses.push({ name: s.name, publicKey: k.public_key });
+    }
+    return {
+      format: BUNDLE_FORMAT,
+      licence: licenceId,
+      log: { name: log.name, publicKey: log.publicKey },
+      checkpoint: published.body,
+      otherCheckpoints: [],
+      witnesses,
+      leafIndexes: entries.map((e) => e.leafIndex),
+      entries,
+    };
+  });
+}
+
+export interface WitnessState {
+  readonly origin: string;
+  readonly size: number;
+  readonly root: string;
+}
+
+export interface WitnessResult {
+  readonly checkpoint: Checkpoint;
+  readonly previous: WitnessState | undefined;
+  readonly cosignature: string;
+}
+
+/**
+ * A witness (a registered party, signing with its keystore key) checks the log's latest checkpoint
+ * against the last one it cosigned (kept in `stateFile`): it must be signed by the log, not smaller,
+ * and — by a consistency proof from the log's stored subtrees — an extension of it. Then it adds a
+ * C2SP tlog-cosignature/v1 and remembers the new checkpoint. Otherwise it refuses (FORBIDDEN) and
+ * reports the fork; its state is left unchanged.
+ */
+export async function witnessCheckpoint(ctx: AppContext, witness: string, stateFile: string, now: Date = ctx.clock()): Promise<WitnessResult> {
+  const log = logVerifier(ctx);
+  const published = await latestCheckpoint(ctx);
+  if (published === undefined) throw new AppError('NOT_FOUND', 'the log has no checkpoint yet');
+  const { note, checkpoint } = openCheckpoint(published.body, log);
+  const previous = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as WitnessState) : undefined;
+  if (previous !== undefined) {
+    const oldRoot = new Uint8Array(Buffer.from(previous.root, 'base64'));
+    if (checkpoint.size < previous.size) throw new AppError('FORBIDDEN', `fork or rollback: the log shows size ${checkpoint.size}, but ${witness} already cosigned size ${previous.size} (root ${previous.root})`);
+    if (checkpoint.size === previous.size && !hashesEqual(oldRoot, checkpoint.root)) {
+      throw new AppError('FORBIDDEN', `fork: size ${checkpoint.size} has root ${Buffer.from(checkpoint.root).toString('base64')} now, but ${witness} cosigned root ${previous.root}`);
+    }
+    if (previous.size > 0 && checkpoint.size > previous.size) {
+      try {
+        verifyConsistency(previous.size, checkpoint.size, oldRoot, checkpoint.root, await logRepo.consistencyProof(ctx.store.db, previous.size, checkpoint.size));
+      } catch (e) {
+        throw new AppError('FORBIDDEN', `fork: the log at size ${checkpoint.size} is not an extension of the size ${previous.size} that ${witness} cosigned: ${(e as Error).message}`, { cause: e });
+      }
+    }
+  }
+  const key = ctx.keystore.get(witness);
+  const cosig = cosignNote(note.text, witness, importPrivateKey(key.privateKeyPem), key.publicKey, Math.floor(now.getTime() / 1000));
+  await ctx.store.transaction(async (tx) => {
+    await cosignaturesRepo.add(tx, LOG_ID, checkpoint.size, witness, cosig.line);
+  });
+  const state: WitnessState = { origin: checkpoint.origin, size: checkpoint.size, root: Buffer.from(checkpoint.root).toString('base64') };
+  writeFileSync(`${stateFile}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(`${stateFile}.tmp`, stateFile);
+  return { checkpoint, previous, cosignature: formatNote({ text: note.text, signatures: [...note.signatures, cosig] }) };
+}

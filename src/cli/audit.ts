@@ -1,0 +1,69 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { checkLog, exportAuditBundle, latestCheckpoint, witnessCheckpoint, type AppContext } from '../app/index.js';
+import { ValidationError } from '../domain/index.js';
+import { formatSummary, verifyBundle } from '../verify/index.js';
+
+export interface AuditCliDeps {
+  readonly withApp: <T>(fn: (ctx: AppContext) => Promise<T>) => Promise<T>;
+  readonly print: (text: string) => void;
+}
+
+/**
+ * Transparency-log and audit commands: log checkpoint / log check, witness, audit export, verify.
+ * `verify` opens no store: it needs only the bundle file (exit 1 naming the first failure).
+ */
+export function registerAuditCommands(program: Command, { withApp, print }: AuditCliDeps): void {
+  const log = program.command('log').description('the transparency log over the journal');
+  log
+    .command('checkpoint')
+    .description("print the log's latest signed checkpoint (C2SP signed note, with witness cosignatures)")
+    .action(async () => {
+      const cp = await withApp((ctx) => latestCheckpoint(ctx));
+      print(cp === undefined ? '(no checkpoint yet: the journal is empty)' : cp.body);
+    });
+  log
+    .command('check')
+    .description('recompute the root from the journal leaves and check the stored subtrees and checkpoint agree')
+    .action(async () => {
+      const r = await withApp((ctx) => checkLog(ctx));
+      print(`log consistent: ${r.size} leaves, root ${r.root}`);
+    });
+
+  program
+    .command('witness')
+    .description("cosign the log's latest checkpoint as a witness, after checking it extends the last one this witness cosigned; refuses and reports a fork")
+    .requiredOption('--as <party>', 'the witnessing party (signs with its key from the keystore)')
+    .option('--state <file>', 'where the witness keeps the last checkpoint it cosigned (default ./<party>.witness.json)')
+    .action(async (o: { as: string; state?: string }) => {
+      const r = await withApp((ctx) => witnessCheckpoint(ctx, o.as, o.state ?? `${o.as}.witness.json`));
+      print(`${o.as} cosigned ${r.checkpoint.origin} size ${r.checkpoint.size}${r.previous ? ` (consistent with size ${r.previous.size})` : ' (first checkpoint seen)'}\n\n${r.cosignature}`);
+    });
+
+  const audit = program.command('audit').description('audit bundles: everything about one licence, provable offline');
+  audit
+    .command('export')
+    .description("write one licence's records, inclusion proofs, checkpoint, cosignatures, keys and rule packs to a bundle")
+    .requiredOption('--licence <id>', 'the licence')
+    .requiredOption('--out <file>', 'the bundle file (JSON)')
+    .action(async (o: { licence: string; out: string }) => {
+      const bundle = await withApp((ctx) => exportAuditBundle(ctx, o.licence));
+      writeFileSync(o.out, `${JSON.stringify(bundle, null, 1)}\n`);
+      print(`wrote ${o.out}: ${bundle.entries.length} records proved to checkpoint size ${bundle.checkpoint.split('\n')[1] ?? '?'}`);
+    });
+
+  program
+    .command('verify')
+    .description('verify an audit bundle offline (no database, no network): signatures, inclusion proofs, checkpoint signatures, balances replayed; exit 1 naming the first failure')
+    .argument('<bundle.json>')
+    .option('--log-key <base64url>', "the log operator's Ed25519 public key, as you know it (default: the bundle's own)")
+    .action((file: string, o: { logKey?: string }) => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new ValidationError('bundle', `cannot read ${file}: ${(e as Error).message}`);
+      }
+      print(formatSummary(verifyBundle(text, { logKey: o.logKey })));
+    });
+}

@@ -1,0 +1,14 @@
+import { LodestoneError } from '../domain/index.js';
+
+/**
+ * Why a bundle does not verify. The message names the first thing that failed.
+ *
+ * - MALFORMED: not JSON, trailing garbage, or a field of the wrong shape.
+ * - CHECKPOINT: a checkpoint is malformed, signed by an unknown key, or two checkpoints disagree.
+ * - INCLUSION: an entry is not in the log at the checkpoint (proof, index or order wrong).
+ * - SIGNATURE: a record's signature does not verify, or its key is not registered to its actor.
+ * - REPLAY: the records do not add up (balance, mass balance, a decision the rules do not support).
+ */
+export type VerifyCode = 'MALFORMED' | 'CHECKPOINT' | 'INCLUSION' | 'SIGNATURE' | 'REPLAY';
+
+export class VerifyError extends LodestoneError<VerifyCode> {}

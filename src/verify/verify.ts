@@ -1,0 +1,342 @@
+import {
+  hashesEqual,
+  keyIdFor,
+  leafHash,
+  openCheckpoint,
+  parseCanonicalJson,
+  parseNote,
+  parseSignedRecord,
+  recordBytes,
+  verifyCosignature,
+  verifyInclusion,
+  verifyRecord,
+  type Checkpoint,
+  type SignedRecord,
+} from '../trust/index.js';
+import { BUNDLE_FORMAT, type AuditBundle, type BundleEntry, type BundleKey } from './bundle.js';
+import { VerifyError, type VerifyCode } from './errors.js';
+
+export interface VerifyOptions {
+  /** The log's public key as the auditor knows it (base64url). Without it, the bundle's own is used and the summary says so. */
+  readonly logKey?: string | undefined;
+}
+
+export interface LineBalance {
+  readonly ref: string;
+  readonly ceilingGrams: number;
+  readonly drawnGrams: number;
+  readonly remainingGrams: number;
+}
+
+export interface MassBalanceTotals {
+  readonly received: number;
+  readonly transformedIn: number;
+  readonly shipped: number;
+  readonly transformedOut: number;
+  readonly consumed: number;
+}
+
+export interface VerifySummary {
+  readonly licence: string;
+  readonly logKeyPinned: boolean;
+  readonly checkpoint: Checkpoint;
+  readonly cosigners: readonly string[];
+  readonly entries: number;
+  readonly recordTypes: Readonly<Record<string, number>>;
+  readonly parties: number;
+  readonly rulePacks: readonly string[];
+  readonly decision: string | undefined;
+  readonly lines: readonly LineBalance[];
+  readonly shipments: number;
+  readonly massBalance: MassBalanceTotals;
+}
+
+const MAX_BUNDLE_CHARS = 512 * 1024 * 1024;
+
+function fail(code: VerifyCode, message: string, cause?: unknown): never {
+  throw new VerifyError(code, message, cause === undefined ? {} : { cause });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown, where: string): string {
+  if (typeof v !== 'string') fail('MALFORMED', `${where} must be a string`);
+  return v;
+}
+
+function nat(v: unknown, where: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail('MALFORMED', `${where} must be a non-negative integer`);
+  return v;
+}
+
+function arr(v: unknown, where: string): unknown[] {
+  if (!Array.isArray(v)) fail('MALFORMED', `${where} must be an array`);
+  return v as unknown[];
+}
+
+function key(v: unknown, where: string): BundleKey {
+  if (!isObject(v)) fail('MALFORMED', `${where} must be an object`);
+  return { name: str(v.name, `${where}.name`), publicKey: str(v.publicKey, `${where}.publicKey`) };
+}
+
+/** Parses the bundle text, checking every field's shape before anything uses it. */
+export function parseBundle(text: string): AuditBundle {
+  if (text.length > MAX_BUNDLE_CHARS) fail('MALFORMED', 'bundle is too large');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    fail('MALFORMED', `bundle is not one JSON document: ${(e as Error).message}`, e);
+  }
+  if (!isObject(json)) fail('MALFORMED', 'bundle must be a JSON object');
+  if (json.format !== BUNDLE_FORMAT) fail('MALFORMED', `bundle format must be "${BUNDLE_FORMAT}"`);
+  const entries = arr(json.entries, 'entries').map((e, i): BundleEntry => {
+    if (!isObject(e)) fail('MALFORMED', `entries[${i}] must be an object`);
+    return { leafIndex: nat(e.leafIndex, `entries[${i}].leafIndex`), record: str(e.record, `entries[${i}].record`), proof: arr(e.proof, `entries[${i}].proof`).map((p, j) => str(p, `entries[${i}].proof[${j}]`)) };
+  });
+  return {
+    format: BUNDLE_FORMAT,
+    licence: str(json.licence, 'licence'),
+    log: key(json.log, 'log'),
+    checkpoint: str(json.checkpoint, 'checkpoint'),
+    otherCheckpoints: arr(json.otherCheckpoints ?? [], 'otherCheckpoints').map((c, i) => str(c, `otherCheckpoints[${i}]`)),
+    witnesses: arr(json.witnesses ?? [], 'witnesses').map((w, i) => key(w, `witnesses[${i}]`)),
+    leafIndexes: arr(json.leafIndexes, 'leafIndexes').map((n, i) => nat(n, `leafIndexes[${i}]`)),
+    entries,
+  };
+}
+
+function b64(text: string, where: string): Uint8Array {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) fail('MALFORMED', `${where} is not base64`);
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.toString('base64') !== text) fail('MALFORMED', `${where} is not canonical base64`);
+  return new Uint8Array(bytes);
+}
+
+function openCp(text: string, log: BundleKey, where: string): Checkpoint {
+  try {
+    return openCheckpoint(text, log).checkpoint;
+  } catch (e) {
+    return fail('CHECKPOINT', `${where}: ${(e as Error).message}`, e);
+  }
+}
+
+/** Pure step 1: the checkpoint(s). */
+function checkCheckpoints(bundle: AuditBundle, log: BundleKey): { checkpoint: Checkpoint; cosigners: string[] } {
+  const checkpoint = openCp(bundle.checkpoint, log, 'checkpoint');
+  const cosigners: string[] = [];
+  for (const w of bundle.witnesses) {
+    try {
+      verifyCosignature(parseNote(bundle.checkpoint), w);
+    } catch (e) {
+      fail('CHECKPOINT', `checkpoint: ${(e as Error).message}`, e);
+    }
+    cosigners.push(w.name);
+  }
+  const seen = new Map<number, Checkpoint>([[checkpoint.size, checkpoint]]);
+  bundle.otherCheckpoints.forEach((text, i) => {
+    const other = openCp(text, log, `otherCheckpoints[${i}]`);
+    const same = seen.get(other.size);
+    if (same !== undefined && !hashesEqual(same.root, other.root)) {
+      fail('CHECKPOINT', `fork: two checkpoints of size ${other.size} signed by ${log.name} with different roots (${Buffer.from(same.root).toString('base64')} and ${Buffer.from(other.root).toString('base64')})`);
+    }
+    if (other.size > checkpoint.size) fail('CHECKPOINT', `otherCheckpoints[${i}] (size ${other.size}) is newer than the checkpoint the proofs are to (size ${checkpoint.size})`);
+    seen.set(other.size, other);
+  });
+  return { checkpoint, cosigners };
+}
+
+/** Pure step 2: each entry is the leaf it claims to be, in the log at the checkpoint, in order. */
+function checkInclusion(bundle: AuditBundle, checkpoint: Checkpoint): SignedRecord[] {
+  if (bundle.leafIndexes.length !== bundle.entries.length) {
+    const have = new Set(bundle.entries.map((e) => e.leafIndex));
+    const missing = bundle.leafIndexes.find((i) => !have.has(i));
+    fail('INCLUSION', missing !== undefined ? `leaf ${missing} is listed in leafIndexes but its entry is missing` : `${bundle.entries.length} entries but ${bundle.leafIndexes.length} leafIndexes`);
+  }
+  return bundle.entries.map((e, i) => {
+    const where = `entry ${i} (leaf ${e.leafIndex})`;
+    if (bundle.leafIndexes[i] !== e.leafIndex) fail('INCLUSION', `${where}: leafIndexes lists leaf ${String(bundle.leafIndexes[i])} here — an entry was removed, added or moved`);
+    const prev = bundle.entries[i - 1];
+    if (prev !== undefined && prev.leafIndex >= e.leafIndex) fail('INCLUSION', `${where}: entries are out of log order (after leaf ${prev.leafIndex})`);
+    if (e.leafIndex >= checkpoint.size) fail('INCLUSION', `${where}: beyond the checkpoint's tree size ${checkpoint.size}`);
+    try {
+      verifyInclusion(e.leafIndex, checkpoint.size, leafHash(e.record), e.proof.map((p, j) => b64(p, `${where} proof[${j}]`)), checkpoint.root);
+    } catch (err) {
+      if (err instanceof VerifyError) throw err;
+      fail('INCLUSION', `${where}: ${(err as Error).message} (is the record changed, or the proof for another tree size?)`, err);
+    }
+    try {
+      const record = parseSignedRecord(parseCanonicalJson(e.record));
+      if (recordBytes(record) !== e.record) fail('MALFORMED', `${where}: record is not canonical`);
+      return record;
+    } catch (err) {
+      if (err instanceof VerifyError) throw err;
+      return fail('MALFORMED', `${where}: ${(err as Error).message}`, err);
+    }
+  });
+}
+
+interface KeyHolder {
+  readonly party: string;
+  readonly publicKey: string;
+}
+
+function body(r: SignedRecord): Record<string, unknown> {
+  return isObject(r.payload.body) ? r.payload.body : {};
+}
+
+/** Pure step 3: signatures, with keys from the party.registered records met so far in log order. */
+function checkSignatures(records: readonly SignedRecord[], bundle: AuditBundle): number {
+  const keys = new Map<string, KeyHolder>();
+  let parties = 0;
+  records.forEach((r, i) => {
+    const where = `entry ${i} (leaf ${String(bundle.entries[i]?.leafIndex)}, ${r.payload.type} by ${r.payload.actor})`;
+    let holder: KeyHolder | undefined;
+    if (r.payload.type === 'party.registered') {
+      const b = body(r);
+      const k = isObject(b.key) ? b.key : {};
+      const p = isObject(b.party) ? b.party : {};
+      if (typeof k.publicKey !== 'string' || p.id !== r.payload.actor) fail('SIGNATURE', `${where}: party.registered must register the actor's own key`);
+      holder = { party: r.payload.actor, publicKey: k.publicKey };
+      try {
+        if (keyIdFor(k.publicKey) !== r.signature.keyId) fail('SIGNATURE', `${where}: not signed by the key it registers`);
+      } catch (e) {
+        if (e instanceof VerifyError) throw e;
+        fail('SIGNATURE', `${where}: ${(e as Error).message}`, e);
+      }
+      keys.set(r.signature.keyId, holder);
+      parties++;
+    } else {
+      holder = keys.get(r.signature.keyId);
+      if (holder === undefined) fail('SIGNATURE', `${where}: signed by key ${r.signature.keyId}, which no earlier party.registered record in the bundle holds`);
+      if (holder.party !== r.payload.actor) fail('SIGNATURE', `${where}: key ${r.signature.keyId} belongs to ${holder.party}`);
+    }
+    try {
+      verifyRecord(r, holder.publicKey);
+    } catch (e) {
+      fail('SIGNATURE', `${where}: ${(e as Error).message}`, e);
+    }
+  });
+  return parties;
+}
+
+interface Ledger {
+  readonly licence_id: string;
+  readonly kind: string;
+  readonly grams: number;
+}
+
+/** Pure step 4: replay the licence's records: its decision, its balance per line, its mass balance. */
+function replay(records: readonly SignedRecord[], licenceId: string): Pick<VerifySummary, 'decision' | 'lines' | 'shipments' | 'massBalance' | 'rulePacks'> {
+  let decision: string | undefined;
+  const ceilings = new Map<string, number>();
+  const drawn = new Map<string, number>();
+  let validFrom = '';
+  let validUntil = '';
+  let destination = '';
+  const dispatched = new Set<string>();
+  const applications = new Set<string>();
+  const rulePacks: string[] = [];
+  const mass = { received: 0, transformedIn: 0, shipped: 0, transformedOut: 0, consumed: 0 };
+  records.forEach((r, i) => {
+    const b = body(r);
+    const where = `entry ${i} (${r.payload.type})`;
+    switch (r.payload.type) {
+      case 'rulepack.loaded':
+        rulePacks.push(`${String(b.packId ?? b.id)}@${String(b.version)}`);
+        break;
+      case 'application.submitted':
+        if (typeof b.id === 'string') applications.add(b.id);
+        break;
+      case 'application.decided': {
+        const lic = isObject(b.licence) ? b.licence : undefined;
+        if (lic?.id !== licenceId) break;
+        if (typeof b.applicationId !== 'string' || !applications.has(b.applicationId)) fail('REPLAY', `${where}: decides application ${String(b.applicationId)}, whose submission is not in the bundle`);
+        if (b.decision !== 'approved') fail('REPLAY', `${where}: a licence is granted by a decision "${String(b.decision)}"`);
+        decision = `approved by ${r.payload.actor} (application ${b.applicationId})`;
+        validFrom = String(lic.validFrom);
+        validUntil = String(lic.validUntil);
+        destination = String(lic.destination);
+        for (const line of Array.isArray(lic.lines) ? (lic.lines as unknown[]) : []) {
+          if (isObject(line) && typeof line.ref === 'string' && typeof line.ceilingGrams === 'number') ceilings.set(line.ref, line.ceilingGrams);
+        }
+        break;
+      }
+      case 'shipment.dispatched': {
+        const s = isObject(b.shipment) ? b.shipment : {};
+        if (typeof s.id === 'string') dispatched.add(s.id);
+        if (s.licenceId === licenceId) {
+          if (decision === undefined) fail('REPLAY', `${where}: ships under ${licenceId} before the licence was granted`);
+          const ref = String(s.lineRef);
+          const ceiling = ceilings.get(ref);
+          if (ceiling === undefined) fail('REPLAY', `${where}: licence ${licenceId} has no line ${ref}`);
+          const day = typeof s.shippedOn === 'string' ? s.shippedOn : '';
+          if (day < validFrom || day > validUntil) fail('REPLAY', `${where}: shipped on ${day}, outside the licence's validity ${validFrom}..${validUntil}`);
+          if (s.destination !== destination) fail('REPLAY', `${where}: destination ${String(s.destination)} is not the licence's ${destination}`);
+          const total = (drawn.get(ref) ?? 0) + (typeof s.grams === 'number' ? s.grams : 0);
+          if (total > ceiling) fail('REPLAY', `${where}: draws line ${ref} to ${total} g, over its ceiling of ${ceiling} g`);
+          drawn.set(ref, total);
+        }
+        break;
+      }
+      case 'shipment.received':
+        if (typeof b.shipmentId !== 'string' || !dispatched.has(b.shipmentId)) fail('REPLAY', `${where}: receives shipment ${String(b.shipmentId)}, whose dispatch is not in the bundle`);
+        break;
+      default:
+        break;
+    }
+    for (const l of Array.isArray(b.ledger) ? (b.ledger as unknown[]) : []) {
+      if (!isObject(l) || l.licence_id !== licenceId || typeof l.grams !== 'number') continue;
+      const e = l as unknown as Ledger;
+      if (e.kind === 'received' || e.kind === 'created') mass.received += e.grams;
+      else if (e.kind === 'transformed-in') mass.transformedIn += e.grams;
+      else if (e.kind === 'shipped') mass.shipped += e.grams;
+      else if (e.kind === 'transformed-out') mass.transformedOut += e.grams;
+      else if (e.kind === 'consumed') mass.consumed += e.grams;
+    }
+  });
+  if (decision === undefined) fail('REPLAY', `no approval of licence ${licenceId} is in the bundle`);
+  const lines = [...ceilings].map(([ref, ceilingGrams]) => ({ ref, ceilingGrams, drawnGrams: drawn.get(ref) ?? 0, remainingGrams: ceilingGrams - (drawn.get(ref) ?? 0) }));
+  return { decision, lines, shipments: [...dispatched].length, massBalance: mass, rulePacks };
+}
+
+/**
+ * Verifies an audit bundle offline and returns its summary, or throws VerifyError naming the first
+ * thing that fails. Order: shape → checkpoint signature(s) and forks → inclusion of every entry →
+ * every signature → replay. Never throws anything but VerifyError.
+ */
+export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySummary {
+  try {
+    const bundle = parseBundle(text);
+    const log: BundleKey = { name: bundle.log.name, publicKey: opts.logKey ?? bundle.log.publicKey };
+    const { checkpoint, cosigners } = checkCheckpoints(bundle, log);
+    const records = checkInclusion(bundle, checkpoint);
+    const parties = checkSignatures(records, bundle);
+    const replayed = replay(records, bundle.licence);
+    const recordTypes: Record<string, number> = {};
+    for (const r of records) recordTypes[r.payload.type] = (recordTypes[r.payload.type] ?? 0) + 1;
+    return { licence: bundle.licence, logKeyPinned: opts.logKey !== undefined, checkpoint, cosigners, entries: records.length, recordTypes, parties, ...replayed };
+  } catch (e) {
+    if (e instanceof VerifyError) throw e;
+    throw new VerifyError('MALFORMED', `unexpected: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+/** The one-screen summary. */
+export function formatSummary(s: VerifySummary): string {
+  const g = (n: number) => `${(n / 1000).toLocaleString('en-GB', { maximumFractionDigits: 3 })} kg`;
+  return [
+    `OK  audit bundle for licence ${s.licence}`,
+    `    checkpoint  ${s.checkpoint.origin} size ${s.checkpoint.size} root ${Buffer.from(s.checkpoint.root).toString('base64')}`,
+    `    log key     ${s.logKeyPinned ? 'pinned by --log-key' : 'taken from the bundle (pin it with --log-key)'}`,
+    `    cosigned by ${s.cosigners.length === 0 ? '(no witnesses)' : s.cosigners.join(', ')}`,
+    `    entries     ${s.entries} proved included and signed (${Object.entries(s.recordTypes).map(([t, n]) => `${n} ${t}`).join(', ')})`,
+    `    parties     ${s.parties} keys; rule packs ${s.rulePacks.join(', ') || '(none)'}`,
+    `    decision    ${s.decision ?? '-'}`,
+    ...s.lines.map((l) => `    line ${l.ref}     ceiling ${g(l.ceilingGrams)}, drawn ${g(l.drawnGrams)}, remaining ${g(l.remainingGrams)}`),
+    `    shipments   ${s.shipments}`,
+    `    mass        received ${g(s.massBalance.received)} + transformed in ${g(s.massBalance.transformedIn)} − shipped ${g(s.massBalance.shipped)} − transformed out ${g(s.massBalance.transformedOut)} − consumed ${g(s.massBalance.consumed)}`,
+  ].join('\n');
+}

@@ -1,0 +1,71 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT, main } from '../../src/cli/main.js';
+
+let dir: string;
+let licenceId = '';
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
+  const code = await main(['node', 'lodestone', '--data-dir', join(dir, 'data'), ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
+  return { code, out, err };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lodestone-audit-cli-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('lodestone demo --out / witness / audit export / verify', () => {
+  it("the demo's bundle verifies, and the same bundle with one byte changed does not", async () => {
+    const demo = await run('demo', '--out', join(dir, 'out'));
+    expect(demo.code, demo.err).toBe(EXIT.ok);
+    expect(demo.out).toMatch(/audit bundle for .* written to/);
+    licenceId = /audit bundle for (\S+) written/.exec(demo.out)![1]!;
+    const file = join(dir, 'out', 'audit-bundle.json');
+    const ok = await run('verify', file);
+    expect(ok.code, ok.err).toBe(EXIT.ok);
+    expect(ok.out).toMatch(/^OK {2}audit bundle for licence /);
+    expect(ok.out.split('\n').length).toBeLessThan(25);
+
+    const text = readFileSync(file, 'utf8');
+    const at = text.indexOf('"record"') + 40;
+    const changed = `${text.slice(0, at)}${text[at] === 'a' ? 'b' : 'a'}${text.slice(at + 1)}`;
+    writeFileSync(join(dir, 'changed.json'), changed);
+    const bad = await run('verify', join(dir, 'changed.json'));
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^lodestone: /);
+    expect(bad.out).toBe('');
+  });
+
+  it('witness cosigns, the checkpoint shows it, and export carries it to the verifier', async () => {
+    const state = join(dir, 'in-dgft.witness.json');
+    const w = await run('witness', '--as', 'in-dgft', '--state', state);
+    expect(w.code, w.err).toBe(EXIT.ok);
+    expect(w.out).toMatch(/first checkpoint seen/);
+    const again = await run('witness', '--as', 'in-dgft', '--state', state);
+    expect(again.out).toMatch(/consistent with size \d+/);
+    const cp = await run('log', 'checkpoint');
+    expect(cp.out).toMatch(/^lodestone-log\n\d+\n[A-Za-z0-9+/]{43}=\n\n— lodestone-log .*\n— in-dgft /);
+    expect((await run('log', 'check')).out).toMatch(/log consistent/);
+    // A forked state: the witness remembers another root for the current size, and refuses.
+    const s = JSON.parse(readFileSync(state, 'utf8')) as { root: string };
+    writeFileSync(state, JSON.stringify({ ...s, root: Buffer.alloc(32).toString('base64') }));
+    const fork = await run('witness', '--as', 'in-dgft', '--state', state);
+    expect(fork.code).toBe(EXIT.refused);
+    expect(fork.err).toMatch(/fork: size \d+ has root/);
+
+    writeFileSync(state, JSON.stringify(s));
+    const exported = await run('audit', 'export', '--licence', licenceId, '--out', join(dir, 'b.json'));
+    expect(exported.code, exported.err).toBe(EXIT.ok);
+    const v = await run('verify', join(dir, 'b.json'));
+    expect(v.code, v.err).toBe(EXIT.ok);
+    expect(v.out).toMatch(/cosigned by in-dgft/);
+  });
+});

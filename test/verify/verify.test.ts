@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, exportAuditBundle, runDemo, witnessCheckpoint, type AppContext } from '../../src/app/index.js';
+import { generateKeyPair, importPrivateKey, leafHash, rootFromLeafHashes, signCheckpoint } from '../../src/trust/index.js';
+import { verifyBundle, VerifyError, type AuditBundle } from '../../src/verify/index.js';
+import { freshStore, type TestStore } from '../support/stores.js';
+
+let dir: string;
+let ts: TestStore;
+let ctx: AppContext;
+let bundle: AuditBundle;
+let text: string;
+let licence: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'lodestone-verify-'));
+  ts = await freshStore('pglite');
+  let t = Date.parse('2026-11-24T09:00:00.000Z');
+  ctx = createApp(ts.store, { keysDir: join(dir, 'keys'), clock: () => new Date((t += 1000)) });
+  const demo = await runDemo(ctx);
+  licence = demo.report.licences[0]!.licence.id;
+  await witnessCheckpoint(ctx, 'in-dgft', join(dir, 'in-dgft.witness.json'));
+  bundle = await exportAuditBundle(ctx, licence);
+  text = JSON.stringify(bundle);
+}, 120_000);
+afterAll(async () => {
+  await ts.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function failure(t: string, opts = {}): string {
+  try {
+    verifyBundle(t, opts);
+  } catch (e) {
+    expect(e).toBeInstanceOf(VerifyError);
+    return `${(e as VerifyError).code}: ${(e as Error).message}`;
+  }
+  return 'ok';
+}
+const edit = (f: (b: AuditBundle) => unknown): string => JSON.stringify(f(structuredClone<AuditBundle>(bundle)) ?? null);
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+describe('offline verification of the demo licence bundle', () => {
+  it('verifies: signatures, proofs, the checkpoint and its cosignature, the balance replayed', () => {
+    const s = verifyBundle(text, { logKey: bundle.log.publicKey });
+    expect(s.licence).toBe(licence);
+    expect(s.cosigners).toEqual(['in-dgft']);
+    expect(s.entries).toBe(bundle.entries.length);
+    expect(s.recordTypes['application.decided']).toBeGreaterThanOrEqual(1);
+    expect(s.recordTypes['shipment.dispatched']).toBeGreaterThanOrEqual(1);
+    expect(s.lines[0]!.drawnGrams).toBeGreaterThan(0);
+    expect(s.lines[0]!.remainingGrams).toBe(s.lines[0]!.ceilingGrams - s.lines[0]!.drawnGrams);
+    expect(s.massBalance.shipped).toBeGreaterThan(0);
+  });
+
+  it('a flipped byte anywhere fails with a precise message and never throws anything else', () => {
+    const bytes = Buffer.from(text);
+    const step = Math.max(1, Math.floor(bytes.length / 400));
+    let failures = 0;
+    for (let i = 0; i < bytes.length; i += step) {
+      const b = Buffer.from(bytes);
+      b[i]! ^= 0x01;
+      const r = failure(b.toString('latin1'), { logKey: bundle.log.publicKey });
+      if (r !== 'ok') failures++;
+      else throw new Error(`flipping byte ${i} (${JSON.stringify(text.slice(i - 20, i + 20))}) still verifies`);
+    }
+    expect(failures).toBeGreaterThan(100);
+  });
+
+  it('names a record removed, reordered, or proved to another size', () => {
+    expect(failure(edit((b) => { (b.entries as unknown[]).splice(3, 1); return b; }))).toMatch(/INCLUSION: leaf \d+ is listed in leafIndexes but its entry is missing/);
+    expect(failure(edit((b) => { (b.entries as unknown[]).splice(3, 1); (b.leafIndexes as unknown[]).splice(3, 1); return b; }))).not.toBe('ok');
+    expect(failure(edit((b) => { const e = b.entries as unknown[]; [e[2], e[3]] = [e[3], e[2]]; return b; }))).toMatch(/INCLUSION: entry 2 .*leafIndexes lists leaf/);
+    expect(failure(edit((b) => { const e = b.entries as unknown[]; const l = b.leafIndexes as unknown[]; [e[2], e[3]] = [e[3], e[2]]; [l[2], l[3]] = [l[3], l[2]]; return b; }))).toMatch(/out of log order/);
+    expect(failure(edit((b) => { const e = b.entries[5] as Mutable<AuditBundle['entries'][number]>; e.proof = e.proof.slice(1); return b; }))).toMatch(/INCLUSION: entry 5 .*too short|another root/);
+  });
+
+  it('refuses a checkpoint signed by an unknown key, a fork, and trailing garbage', () => {
+    const other = generateKeyPair();
+    expect(failure(text, { logKey: other.publicKey })).toMatch(/CHECKPOINT: checkpoint: note is not signed by lodestone-log/);
+    const size = Number(bundle.checkpoint.split('\n')[1]);
+    const forged = signCheckpoint({ origin: 'lodestone-log', size, root: rootFromLeafHashes([leafHash('fork')]) }, 'lodestone-log', importPrivateKey(other.privateKeyPem), other.publicKey);
+    expect(failure(edit((b) => ({ ...b, checkpoint: forged })), { logKey: bundle.log.publicKey })).toMatch(/CHECKPOINT: checkpoint: note is not signed by lodestone-log/);
+    const key = ctx.keystore.get('lodestone-log');
+    const fork = signCheckpoint({ origin: 'lodestone-log', size, root: rootFromLeafHashes([leafHash('fork')]) }, 'lodestone-log', importPrivateKey(key.privateKeyPem), key.publicKey);
+    expect(failure(edit((b) => ({ ...b, otherCheckpoints: [fork] })))).toMatch(/CHECKPOINT: fork: two checkpoints of size \d+ signed by lodestone-log with different roots/);
+    expect(failure(`${text} {}`)).toMatch(/MALFORMED: bundle is not one JSON document/);
+    expect(failure(`${text}garbage`)).toMatch(/MALFORMED: bundle is not one JSON document/);
+    expect(failure('')).toMatch(/MALFORMED/);
+    expect(failure('[]')).toMatch(/MALFORMED: bundle must be a JSON object/);
+    expect(failure(edit((b) => ({ ...b, entries: 'x' })))).toMatch(/MALFORMED: entries must be an array/);
+  });
+
+  it('refuses a changed record even with a recomputed proof-free shape: signature and leaf both bind it', () => {
+    expect(failure(edit((b) => { const e = b.entries[1] as Mutable<AuditBundle['entries'][number]>; e.record = e.record.replace('"v":1', '"v":2'); return b; }))).toMatch(/INCLUSION: entry 1/);
+  });
+});
