@@ -183,8 +183,11 @@ export async function run(): Promise<void> {
   results.push(await measure('fuse.js', 'SDN Latin variants', fuseSample(latin, fuseN), fuse(sdn)));
   results.push(await measure('fuse.js', 'UN original script', fuseSample(orig.cases, fuseN), fuse(orig.latinOnly)));
 
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(`${RESULTS}screening.json`, `${JSON.stringify({ matcherVersion: MATCHER_VERSION, date: new Date().toISOString(), node: process.version, results, scale: 'running', notes }, null, 2)}\n`);
+
   // Scale: 10^6 synthetic names.
-  const n = quick ? 100_000 : 1_000_000;
+  const n = Number(process.env.BENCH_SCALE_NAMES ?? (quick ? 100_000 : 1_000_000));
   const synthetic = syntheticEntries(n);
   const rssBefore = process.memoryUsage().rss;
   const t0 = performance.now();

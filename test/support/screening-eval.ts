@@ -115,11 +115,12 @@ export function buildEvalSet(entries: readonly ListEntry[], opts: { seed?: numbe
     }
   }
   let decoys = 0;
+  const entities = latin.filter((x) => x.type === 'entity');
   for (let tries = 0; decoys < perKind * 3 && tries < perKind * 100; tries++) {
     let q: string;
     if (decoys % 3 === 2) q = `${pick(r, FIRST)} ${pick(r, LAST)}`;
     else {
-      const e = pick(r, latin.filter((x) => x.type === 'entity' || decoys % 3 === 1));
+      const e = pick(r, decoys % 3 === 1 || entities.length === 0 ? latin : entities);
       const words = e.name.replace(LEGAL_RE, '').split(/\s+/);
       if (words.length < 2 || words.length > 4) continue;
       const longest = words.reduce((m, w, i) => (w.length > (words[m] ?? '').length ? i : m), 0);
