@@ -4,6 +4,7 @@
  */
 const SUITES: Readonly<Record<string, () => Promise<void>>> = {
   screening: async () => (await import('./screening.js')).run(),
+  log: async () => (await import('./log.js')).run(),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
