@@ -120,11 +120,24 @@ export interface WitnessResult {
  * C2SP tlog-cosignature/v1 and remembers the new checkpoint. Otherwise it refuses (FORBIDDEN) and
  * reports the fork; its state is left unchanged.
  */
-export async function witnessCheckpoint(ctx: AppContext, witness: string, stateFile: string, now: Date = ctx.clock()): Promise<WitnessResult> {
+export async function witnessCheckpoint(ctx: AppContext, witness: string, stateFile: string, now: Date = ctx.clock(), shown?: string): Promise<WitnessResult> {
   const log = logVerifier(ctx);
   const published = await latestCheckpoint(ctx);
   if (published === undefined) throw new AppError('NOT_FOUND', 'the log has no checkpoint yet');
-  const { note, checkpoint } = openCheckpoint(published.body, log);
+  let opened: ReturnType<typeof openCheckpoint>;
+  try {
+    // The checkpoint the operator showed this witness (a file), or the log's latest.
+    opened = openCheckpoint(shown ?? published.body, log);
+  } catch (e) {
+    throw new AppError('FORBIDDEN', `not a checkpoint of ${LOG_ID}: ${(e as Error).message}`, { cause: e });
+  }
+  const { note, checkpoint } = opened;
+  if (checkpoint.size > published.checkpoint.size) throw new AppError('FORBIDDEN', `fork: the checkpoint shown has size ${checkpoint.size}, beyond the log's ${published.checkpoint.size}`);
+  if (shown !== undefined) {
+    // The log must hold exactly this tree at that size: same root from its stored subtrees.
+    const root = await logRepo.root(ctx.store.db, checkpoint.size);
+    if (!hashesEqual(root, checkpoint.root)) throw new AppError('FORBIDDEN', `fork: the checkpoint shown has root ${Buffer.from(checkpoint.root).toString('base64')} at size ${checkpoint.size}, the log ${Buffer.from(root).toString('base64')}`);
+  }
   const previous = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as WitnessState) : undefined;
   if (previous !== undefined) {
     const oldRoot = new Uint8Array(Buffer.from(previous.root, 'base64'));

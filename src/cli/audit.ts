@@ -35,8 +35,10 @@ export function registerAuditCommands(program: Command, { withApp, print }: Audi
     .description("cosign the log's latest checkpoint as a witness, after checking it extends the last one this witness cosigned; refuses and reports a fork")
     .requiredOption('--as <party>', 'the witnessing party (signs with its key from the keystore)')
     .option('--state <file>', 'where the witness keeps the last checkpoint it cosigned (default ./<party>.witness.json)')
-    .action(async (o: { as: string; state?: string }) => {
-      const r = await withApp((ctx) => witnessCheckpoint(ctx, o.as, o.state ?? `${o.as}.witness.json`));
+    .option('--checkpoint <file>', "the checkpoint the operator showed (signed note); default: the log's latest")
+    .action(async (o: { as: string; state?: string; checkpoint?: string }) => {
+      const shown = o.checkpoint === undefined ? undefined : readFileSync(o.checkpoint, 'utf8');
+      const r = await withApp((ctx) => witnessCheckpoint(ctx, o.as, o.state ?? `${o.as}.witness.json`, ctx.clock(), shown));
       print(`${o.as} cosigned ${r.checkpoint.origin} size ${r.checkpoint.size}${r.previous ? ` (consistent with size ${r.previous.size})` : ' (first checkpoint seen)'}\n\n${r.cosignature}`);
     });
 

@@ -62,6 +62,15 @@ describe('lodestone demo --out / witness / audit export / verify', () => {
     expect(fork.err).toMatch(/fork: size \d+ has root/);
 
     writeFileSync(state, JSON.stringify(s));
+    // A checkpoint file: the log's own is cosigned; one with a forged root (even if signed by the log key) is refused.
+    writeFileSync(join(dir, 'cp.txt'), cp.out.split('\n\n')[0]! + '\n\n' + cp.out.split('\n\n')[1]!.split('\n')[0]! + '\n');
+    const fromFile = await run('witness', '--as', 'in-dgft', '--state', state, '--checkpoint', join(dir, 'cp.txt'));
+    expect(fromFile.code, fromFile.err).toBe(EXIT.ok);
+    const lines = cp.out.split('\n');
+    writeFileSync(join(dir, 'bad.txt'), `${lines[0]}\n${lines[1]}\n${Buffer.alloc(32, 7).toString('base64')}\n\n${lines[4]}\n`);
+    const bad = await run('witness', '--as', 'in-dgft', '--state', state, '--checkpoint', join(dir, 'bad.txt'));
+    expect(bad.code).toBe(EXIT.refused);
+    expect(bad.err).toMatch(/not a checkpoint of lodestone-log: note signature by lodestone-log does not verify/);
     const exported = await run('audit', 'export', '--licence', licenceId, '--out', join(dir, 'b.json'));
     expect(exported.code, exported.err).toBe(EXIT.ok);
     const v = await run('verify', join(dir, 'b.json'));

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, exportAuditBundle, runDemo, witnessCheckpoint, type AppContext } from '../../src/app/index.js';
 import { generateKeyPair, importPrivateKey, leafHash, rootFromLeafHashes, signCheckpoint } from '../../src/trust/index.js';
 import { verifyBundle, VerifyError, type AuditBundle } from '../../src/verify/index.js';
+import { logRepo } from '../../src/store/index.js';
 import { freshStore, type TestStore } from '../support/stores.js';
 
 let dir: string;
@@ -75,6 +76,14 @@ describe('offline verification of the demo licence bundle', () => {
     expect(failure(edit((b) => { const e = b.entries as unknown[]; [e[2], e[3]] = [e[3], e[2]]; return b; }))).toMatch(/INCLUSION: entry 2 .*leafIndexes lists leaf/);
     expect(failure(edit((b) => { const e = b.entries as unknown[]; const l = b.leafIndexes as unknown[]; [e[2], e[3]] = [e[3], e[2]]; [l[2], l[3]] = [l[3], l[2]]; return b; }))).toMatch(/out of log order/);
     expect(failure(edit((b) => { const e = b.entries[5] as Mutable<AuditBundle['entries'][number]>; e.proof = e.proof.slice(1); return b; }))).toMatch(/INCLUSION: entry 5 .*too short|another root/);
+  });
+
+  it('refuses a proof made for another tree size', async () => {
+    const size = Number(bundle.checkpoint.split('\n')[1]);
+    const e = bundle.entries[4]!;
+    const other = (await logRepo.inclusionProof(ts.store.db, e.leafIndex, size - 3)).map((p) => Buffer.from(p).toString('base64'));
+    expect(other).not.toEqual(e.proof);
+    expect(failure(edit((b) => { (b.entries[4] as Mutable<AuditBundle['entries'][number]>).proof = other; return b; }))).toMatch(/INCLUSION: entry 4 \(leaf \d+\): .*(another root|too short|too long).*another tree size/);
   });
 
   it('refuses a checkpoint signed by an unknown key, a fork, and trailing garbage', () => {
