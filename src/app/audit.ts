@@ -15,6 +15,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A certificate.issued record carries its credential (and its id) inside the JWS payload: search that too. */
+function jwsPayloadText(body: unknown): string {
+  const jws = isObject(body) ? body.jws : undefined;
+  if (!isObject(jws) || typeof jws.payload !== 'string') return '';
+  return Buffer.from(jws.payload, 'base64url').toString('utf8');
+}
+
 /** The ids a record introduces that later records of the same story refer to. */
 function idsOf(body: unknown): string[] {
   if (!isObject(body)) return [];
@@ -57,10 +64,11 @@ export async function exportAuditBundle(ctx: AppContext, licenceId: string): Pro
     const published = await latestCheckpoint(ctx, tx);
     if (published === undefined) throw new AppError('NOT_FOUND', 'the log has no checkpoint yet');
     const size = published.checkpoint.size;
-    const rows: { seq: number; type: string; canonical: string; body: unknown }[] = [];
+    const rows: { seq: number; type: string; canonical: string; text: string; body: unknown }[] = [];
     for await (const r of journalRepo.stream(tx, 2000)) {
       if (r.seq > size) break;
-      rows.push({ seq: r.seq, type: r.type, canonical: r.canonical, body: (JSON.parse(r.canonical) as { payload: { body: unknown } }).payload.body });
+      const body = (JSON.parse(r.canonical) as { payload: { body: unknown } }).payload.body;
+      rows.push({ seq: r.seq, type: r.type, canonical: r.canonical, text: r.canonical + jwsPayloadText(body), body });
     }
     const ids = new Set([licenceId]);
     const chosen = new Set<number>();
@@ -68,7 +76,7 @@ export async function exportAuditBundle(ctx: AppContext, licenceId: string): Pro
       changed = false;
       for (const r of rows) {
         if (chosen.has(r.seq) || ALWAYS.has(r.type) || NEVER.has(r.type)) continue;
-        if ([...ids].some((id) => r.canonical.includes(JSON.stringify(id)))) {
+        if ([...ids].some((id) => r.text.includes(JSON.stringify(id)))) {
           chosen.add(r.seq);
           changed = true;
           for (const id of idsOf(r.body)) ids.add(id);
