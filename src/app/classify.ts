@@ -62,7 +62,8 @@ export async function recordClassification(ctx: AppContext, actor: string, req: 
   });
 }
 
-async function journalPacks(tx: Transaction<Database>, ctx: AppContext, actor: string, packs: readonly LoadedPack[]): Promise<void> {
+/** Journals each pack version the actor relies on, once, with its exact text (for auditors to re-run the rules). */
+export async function journalPacks(tx: Transaction<Database>, ctx: AppContext, actor: string, packs: readonly LoadedPack[]): Promise<void> {
   for (const p of packs) {
     const stored = await rulePacksRepo.get(tx, p.id, p.version);
     if (stored?.sha256 === p.sha256) continue;

@@ -19,7 +19,7 @@ import { AppError } from './errors.js';
 import { commit } from './journal.js';
 import { screenPartiesInTx, type PartyScreening } from './screening.js';
 import { checkCertificate } from './certificates.js';
-import { todayUtc } from './classify.js';
+import { journalPacks, todayUtc } from './classify.js';
 
 /** What the system established about an application when it was submitted. */
 export interface Assessment {
@@ -94,6 +94,7 @@ export async function submitApplication(ctx: AppContext, input: unknown): Promis
     if (codes.length === 0) reasons.push('No item is controlled as of today: no licence is needed.');
     if (reasons.length === 0) reasons.push(`Controlled under ${codes.join(', ')}; parties screened clear; certificate valid; no licensing policy objects.`);
     const assessment: Assessment = { asOf, lines, controlled: codes.length > 0, codes, screening, ...(certificate ? { certificate } : {}), policy, recommendation, reasons };
+    await journalPacks(tx, ctx, a.applicant, packs);
     const id = `app-${randomUUID().slice(0, 8)}`;
     const c = await commit(tx, ctx, 'application.submitted', a.applicant, { id, application: a, assessment });
     return { id, seq: c.seq, assessment };
