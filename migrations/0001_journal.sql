@@ -33,15 +33,16 @@ create table journal (
 
 create index journal_type_seq_idx on journal (type, seq);
 
--- Append-only: refuse UPDATE, DELETE and TRUNCATE of the journal, whoever asks.
-create function journal_refuse_change() returns trigger language plpgsql as $$
+-- Append-only: refuse UPDATE, DELETE and TRUNCATE of the journal, whoever asks. The function
+-- serves every append-only table (it names the table it guards).
+create function refuse_append_only_change() returns trigger language plpgsql as $$
 begin
-  raise exception 'journal is append-only: % refused', tg_op using errcode = 'restrict_violation';
+  raise exception '% is append-only: % refused', tg_table_name, tg_op using errcode = 'restrict_violation';
 end;
 $$;
 
 create trigger journal_no_update_or_delete before update or delete on journal
-  for each row execute function journal_refuse_change();
+  for each row execute function refuse_append_only_change();
 
 create trigger journal_no_truncate before truncate on journal
-  for each statement execute function journal_refuse_change();
+  for each statement execute function refuse_append_only_change();

@@ -14,17 +14,11 @@ create table merkle_nodes (
   primary key (level, idx)
 );
 
-create function merkle_nodes_refuse_change() returns trigger language plpgsql as $$
-begin
-  raise exception 'merkle_nodes is append-only: % refused', tg_op using errcode = 'restrict_violation';
-end;
-$$;
-
 create trigger merkle_nodes_no_update_or_delete before update or delete on merkle_nodes
-  for each row execute function merkle_nodes_refuse_change();
+  for each row execute function refuse_append_only_change();
 
 create trigger merkle_nodes_no_truncate before truncate on merkle_nodes
-  for each statement execute function merkle_nodes_refuse_change();
+  for each statement execute function refuse_append_only_change();
 
 -- Journals that exist before this migration: their leaves and complete subtrees, level by level.
 insert into merkle_nodes (level, idx, hash) select 0, seq - 1, decode(leaf_hash, 'hex') from journal;

@@ -26,6 +26,7 @@ import { AppError, RefusedError } from './errors.js';
 import { commit } from './journal.js';
 import type { LedgerEntry } from './licensing.records.js';
 import { licenceOf } from './licensing.js';
+import { requireParty } from './parties.js';
 import { screenPartiesInTx } from './screening.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/, 'must be 1–80 letters, digits or . _ : -');
@@ -74,18 +75,12 @@ async function lockLot(tx: Transaction<Database>, lotId: string, holder: string,
   return toLot(row);
 }
 
-async function getParty(tx: Transaction<Database>, pid: string, field: string): Promise<Party> {
-  const row = await partiesRepo.get(tx, pid);
-  if (!row) throw new AppError('NOT_FOUND', `no party "${pid}"`, { field });
-  return row.party as Party;
-}
-
 /** Registers stock a party holds (e.g. the magnet maker's production lot). */
 export async function createLot(ctx: AppContext, actor: string, input: unknown): Promise<Lot> {
   const i = parse(lotInputSchema, input, 'lot');
   if (i.holder !== actor) throw new AppError('FORBIDDEN', `${actor} cannot create a lot held by ${i.holder}`, { field: 'lot.holder' });
   return ctx.store.transaction(async (tx) => {
-    await getParty(tx, i.holder, 'lot.holder');
+    await requireParty(tx, i.holder, 'lot.holder');
     if (await lotsRepo.get(tx, i.id)) throw new AppError('ALREADY_EXISTS', `lot "${i.id}" already exists`, { field: 'lot.id' });
     const lot: Lot = { id: i.id, holder: i.holder, location: i.location, item: i.item, massGrams: i.massGrams, ...(i.units === undefined ? {} : { units: i.units }), ...(i.value ? { valueMinor: i.value.minor, currency: i.value.currency } : {}), restrictions: [] };
     await commit(tx, ctx, 'lot.created', actor, { lot });
@@ -140,7 +135,7 @@ export async function checkExport(ctx: AppContext, q: { lotId: string; to: strin
     const row = await lotsRepo.get(tx, q.lotId);
     if (!row) throw new AppError('NOT_FOUND', `no lot "${q.lotId}"`, { field: 'lotId' });
     const lot = toLot(row);
-    return assessTransfer(tx, ctx, lot, await getParty(tx, q.to, 'to'), q.destination, q.grams ?? lot.massGrams, undefined);
+    return assessTransfer(tx, ctx, lot, await requireParty(tx, q.to, 'to'), q.destination, q.grams ?? lot.massGrams, undefined);
   });
 }
 
@@ -162,7 +157,7 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
   return ctx.store.transaction(async (tx) => {
     if (await shipmentsRepo.get(tx, s.id)) throw new AppError('ALREADY_EXISTS', `shipment id "${s.id}" is already used`, { field: 'shipment.id' });
     const lot = await lockLot(tx, s.fromLot, actor, 'shipment.fromLot');
-    const to = await getParty(tx, s.to, 'shipment.to');
+    const to = await requireParty(tx, s.to, 'shipment.to');
     let licence: Licence | undefined;
     if (s.licenceId !== undefined) {
       const row = await licencesRepo.get(tx, s.licenceId);

@@ -1,25 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
 import {
   applicationSchema,
   approvalSchema,
-
   parse,
   validityProblem,
   ValidationError,
   type ApplicationInput,
   type Licence,
   type LineBalance,
-  type Party,
 } from '../domain/index.js';
 import { classify, evaluatePolicies, type Classification, type PolicyEvaluation, type PolicyParty } from '../rules/index.js';
-import { applicationsRepo, licencesRepo, partiesRepo, type Database, type LicenceRow } from '../store/index.js';
+import { applicationsRepo, licencesRepo, type LicenceRow } from '../store/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
 import { commit } from './journal.js';
 import { screenPartiesInTx, type PartyScreening } from './screening.js';
 import { checkCertificate } from './certificates.js';
 import { journalPacks, todayUtc } from './classify.js';
+import { requireParty } from './parties.js';
 
 /** What the system established about an application when it was submitted. */
 export interface Assessment {
@@ -41,12 +39,6 @@ export interface SubmittedApplication {
   readonly assessment: Assessment;
 }
 
-async function party(tx: Transaction<Database>, id: string, field: string): Promise<Party> {
-  const row = await partiesRepo.get(tx, id);
-  if (!row) throw new AppError('NOT_FOUND', `no party "${id}"`, { field });
-  return row.party as Party;
-}
-
 /**
  * An exporter applies for a licence: every party is screened, every item classified, the
  * certificate checked and the licensing policy of the packs evaluated — all recorded with the
@@ -57,14 +49,14 @@ export async function submitApplication(ctx: AppContext, input: unknown): Promis
   const packs = ctx.packs();
   const asOf = todayUtc(ctx.clock);
   return ctx.store.transaction(async (tx) => {
-    const authority = await party(tx, a.authority, 'application.authority');
+    const authority = await requireParty(tx, a.authority, 'application.authority');
     const roles: [PolicyParty['role'], string, string][] = [
       ['applicant', a.applicant, 'application.applicant'],
       ['importer', a.importer, 'application.importer'],
       ['end-user', a.endUser, 'application.endUser'],
     ];
     if (a.consignee !== undefined) roles.push(['consignee', a.consignee, 'application.consignee']);
-    const parties = await Promise.all(roles.map(async ([role, id, field]) => ({ role, party: await party(tx, id, field) })));
+    const parties = await Promise.all(roles.map(async ([role, id, field]) => ({ role, party: await requireParty(tx, id, field) })));
     const applicant = parties[0]?.party;
     if (applicant === undefined || applicant.country !== authority.country) {
       throw new ValidationError('application.authority', `${authority.name} licenses exports from ${authority.country}; the applicant is in ${applicant?.country ?? '?'}`);
@@ -151,7 +143,7 @@ export async function decideApplication(ctx: AppContext, authorityId: string, ap
     });
     const year = validFrom.slice(0, 4);
     const licence: Licence = {
-      id: `LIC-${(await party(tx, authorityId, 'authority')).country}-${year}-${randomUUID().slice(0, 6).toUpperCase()}`,
+      id: `LIC-${(await requireParty(tx, authorityId, 'authority')).country}-${year}-${randomUUID().slice(0, 6).toUpperCase()}`,
       applicationId,
       authority: authorityId,
       holder: a.applicant,

@@ -1,5 +1,6 @@
 import { parseParty, type Party } from '../domain/index.js';
-import { partiesRepo, type PartyRow } from '../store/index.js';
+import type { Kysely } from 'kysely';
+import { partiesRepo, type Database, type PartyRow } from '../store/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
 import { commit } from './journal.js';
@@ -22,6 +23,13 @@ export async function registerParty(ctx: AppContext, input: unknown): Promise<Re
     const c = await commit(tx, ctx, 'party.registered', party.id, { party, key: { algorithm: 'Ed25519', keyId: key.keyId, publicKey: key.publicKey } });
     return { party, keyId: key.keyId, seq: c.seq };
   });
+}
+
+/** A registered party, inside a use case's transaction; NOT_FOUND naming the field otherwise. */
+export async function requireParty(db: Kysely<Database>, id: string, field: string): Promise<Party> {
+  const row = await partiesRepo.get(db, id);
+  if (!row) throw new AppError('NOT_FOUND', `no party "${id}"`, { field });
+  return toParty(row);
 }
 
 export async function getParty(ctx: AppContext, id: string): Promise<Party> {
