@@ -31,6 +31,12 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/epcis/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' }, { group: ['../store*', '../app*', '../cli*', '../http*', 'kysely', 'pg', '@electric-sql/*', 'fastify', 'commander', 'node:fs*', 'node:net', 'node:http*'], message: 'src/epcis is pure: no I/O, no outer layers.' }] }],
+    },
+  },
+  {
     files: ['src/verify/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' }, { group: ['../store*', '../app*', '../cli*', '../screening*', 'kysely', 'pg', '@electric-sql/*', 'commander', 'node:fs*', 'node:net', 'node:http*'], message: 'src/verify is offline and read-only: src/trust, src/domain and src/rules only.' }] }],
