@@ -5,6 +5,7 @@
 const SUITES: Readonly<Record<string, () => Promise<void>>> = {
   screening: async () => (await import('./screening.js')).run(),
   log: async () => (await import('./log.js')).run(),
+  trace: async () => (await import('./trace.js')).run(),
 };
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
