@@ -1,5 +1,6 @@
 import type { CertificatesTable } from './certificates.table.js';
 import type { ClassificationsTable } from './classifications.table.js';
+import type { AuditorGrantsTable, CredentialsTable, IdempotencyKeysTable } from './credentials.table.js';
 import type { ApplicationsTable, CustodyLedgerTable, LicenceBalancesTable, LicencesTable, LotsTable, ShipmentsTable } from './licensing.tables.js';
 import type { JournalHeadTable } from './journal-head.table.js';
 import type { JournalTable } from './journal.table.js';
@@ -33,6 +34,10 @@ export interface Database {
   log_checkpoints: LogCheckpointsTable;
   log_checkpoint_history: LogCheckpointHistoryTable;
   log_cosignatures: LogCosignaturesTable;
+  /** Operator state (migration 0009), not journal projections. */
+  credentials: CredentialsTable;
+  auditor_grants: AuditorGrantsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 /**

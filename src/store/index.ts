@@ -43,3 +43,5 @@ export type { ApplicationRow, CustodyLedgerRow, LicenceBalanceRow, LicenceRow, L
 export { applicationsRepo, ledgerRepo, licencesRepo, lotsRepo, shipmentsRepo } from './licensing.repository.js';
 export type { LogCheckpointRow, LogCheckpointHistoryTable, LogCheckpointsTable, LogCosignaturesTable, MerkleNodeRow, MerkleNodesTable } from './log.tables.js';
 export { cosignaturesRepo, logRepo } from './log.repository.js';
+export type { AuditorGrantRow, AuditorGrantsTable, CredentialRow, CredentialsTable, CredentialUpdate, IdempotencyKeyRow, IdempotencyKeysTable, NewCredential } from './credentials.table.js';
+export { auditorGrantsRepo, credentialsRepo, idempotencyRepo } from './credentials.repository.js';
