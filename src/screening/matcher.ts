@@ -12,7 +12,7 @@
 import { distance } from 'fastest-levenshtein';
 import { ValidationError } from '../domain/index.js';
 import type { EntityType, EntryIdentifier, ListEntry } from './model.js';
-import { normalizeName, type NormalizedName } from './normalize.js';
+import { computeNormalized, normalizeName, type NormalizedName } from './normalize.js';
 import { jaroWinkler } from './similarity.js';
 
 export interface ListSnapshotEntries {
@@ -85,6 +85,7 @@ function keysOf(n: NormalizedName): string[] {
   for (const t of n.tokens) if (t.length >= 2) keys.add(`t:${t}`);
   for (const p of n.phonetic) if (p.length >= 2) keys.add(`p:${p}`);
   for (const s of n.skeletons) if (s.length >= 2) keys.add(`s:${s}`);
+  for (const s of n.consonants) if (s.length >= 2) keys.add(`a:${s}`);
   for (const t of n.tokens) {
     if (t.length >= 5) {
       keys.add(`f:${t.slice(0, 3)}`);
@@ -130,7 +131,7 @@ interface Aligned {
  * names a listed party by part of its long name still scores, and a short list name inside a
  * longer query does too, less.
  */
-function align(qt: readonly string[], nt: readonly string[], sim: (i: number, j: number) => number): Aligned {
+function align(qt: readonly string[], nt: readonly string[], sim: (i: number, j: number) => number, queryWeight = 2 / 3): Aligned {
   const cells: { i: number; j: number; s: number }[] = [];
   for (let i = 0; i < qt.length; i++) {
     for (let j = 0; j < nt.length; j++) {
@@ -159,7 +160,7 @@ function align(qt: readonly string[], nt: readonly string[], sim: (i: number, j:
   for (const t of qt) lq += t.length;
   for (const t of nt) ln += t.length;
   if (lq === 0 || ln === 0) return { score: 0, pairs };
-  return { score: (2 * (mq / lq) + mn / ln) / 3, pairs };
+  return { score: queryWeight * (mq / lq) + (1 - queryWeight) * (mn / ln), pairs };
 }
 
 interface NameScore {
@@ -182,49 +183,130 @@ export function scoreNames(q: NormalizedName, n: NormalizedName): NameScore {
       if (all.score > best.score) best = { score: all.score, method: 'tokens', pairs: all.pairs };
     }
   }
+  if (abjad) {
+    const ab = abjadScore(q.consonants, n.consonants);
+    if (ab.score > best.score) best = ab;
+    return best;
+  }
   const sk = align(q.skeletons, n.skeletons, (i, j) => skeletonSim(q.skeletons[i] ?? '', n.skeletons[j] ?? ''));
   let skRaw = sk.score;
   if (q.skeletons.length !== n.skeletons.length) skRaw = Math.max(skRaw, 0.95 * levRatio(q.skeletons.join(''), n.skeletons.join('')));
-  const skScore = skRaw * (abjad ? 0.97 : 0.85);
+  const skScore = skRaw * 0.85;
   if (skScore > best.score) best = { score: skScore, method: 'skeleton', pairs: sk.pairs };
   return best;
+}
+
+/** Two consonant keys: equal; equal but for an h (written or not for ح, ه); or one edit apart when long. */
+function consonantSim(a: string, b: string): number {
+  if (a === b) return a.length >= 2 ? 1 : 0.8;
+  const la = Math.min(a.length, b.length);
+  if (la >= 2 && a.replace(/h/g, '') === b.replace(/h/g, '')) return 0.9;
+  if (la >= 3 && distance(a, b) === 1) return 0.85;
+  return 0;
+}
+
+/**
+ * Arabic script against a romanisation (or two romanisations of Arabic): consonant keys aligned
+ * word by word, or compared as one string (words glued or split differently: Abdurrahman /
+ * عبد الرحمن, Nooruddin / نور الدين).
+ */
+/** Arabic script: as much weight on covering the listed name as on covering the query (short common names meet too many long ones otherwise). */
+const ABJAD_QUERY_WEIGHT = 0.5;
+function abjadScore(qc: readonly string[], nc: readonly string[]): NameScore {
+  const a = align(qc, nc, (i, j) => consonantSim(qc[i] ?? '', nc[j] ?? ''), ABJAD_QUERY_WEIGHT);
+  let s = a.score;
+  const jq = qc.join('');
+  const jn = nc.join('');
+  if (qc.length !== nc.length && Math.min(jq.length, jn.length) >= 5) s = Math.max(s, 0.95 * levRatio(jq, jn));
+  return { score: s * 0.97, method: 'skeleton', pairs: a.pairs };
 }
 
 function idKey(v: string): string {
   return v.toUpperCase().replace(/[^A-Z0-9]/g, '');
 }
 
-class Index implements ScreeningIndex {
-  readonly #names: NormalizedName[] = [];
-  readonly #nameEntry: number[] = [];
-  readonly #entries: { list: string; entry: ListEntry }[] = [];
-  readonly #postings = new Map<string, Int32Array>();
-  #acc = new Float32Array(0);
+/** Names whose normalised form the index keeps after the build; past this it normalises candidates again at query time (memory). */
+const KEEP_NORMALIZED = 100_000;
 
-  constructor(lists: readonly ListSnapshotEntries[]) {
-    const building = new Map<string, number[]>();
+/** A growable Uint32Array. */
+class U32 {
+  a = new Uint32Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Uint32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+}
+
+/**
+ * The index in compact form: every key (token, phonetic code, skeleton …) interned to an id, and
+ * the postings of all keys in one Uint32Array sliced by an offsets array (CSR), so a list of 10^6
+ * names costs a few typed arrays rather than millions of small objects.
+ */
+class Index implements ScreeningIndex {
+  readonly #names: string[] = [];
+  readonly #normalized: (NormalizedName | undefined)[] = [];
+  readonly #nameEntry: Uint32Array;
+  readonly #entries: ListEntry[] = [];
+  readonly #entryList: string[] = [];
+  readonly #keyIds = new Map<string, number>();
+  readonly #offsets: Uint32Array;
+  readonly #postings: Uint32Array;
+  readonly #acc: Float32Array;
+
+  constructor(lists: readonly ListSnapshotEntries[], onProgress?: (done: number, total: number) => void) {
+    const nameEntry = new U32();
+    const pairKey = new U32();
+    const pairName = new U32();
+    const total = lists.reduce((k, l) => k + l.entries.length, 0);
     for (const { list, entries } of lists) {
       for (const entry of entries) {
         const e = this.#entries.length;
-        this.#entries.push({ list, entry });
+        this.#entries.push(entry);
+        this.#entryList.push(list);
         const seen = new Set<string>();
         for (const raw of [entry.name, ...entry.aliases]) {
-          const n = normalizeName(raw);
+          const n = computeNormalized(raw);
           if (n.compact === '' || seen.has(n.compact + n.script)) continue;
           seen.add(n.compact + n.script);
           const id = this.#names.length;
-          this.#names.push(n);
-          this.#nameEntry.push(e);
+          this.#names.push(raw);
+          if (id < KEEP_NORMALIZED) this.#normalized.push(n);
+          nameEntry.push(e);
           for (const k of keysOf(n)) {
-            let p = building.get(k);
-            if (p === undefined) building.set(k, (p = []));
-            p.push(id);
+            let kid = this.#keyIds.get(k);
+            if (kid === undefined) this.#keyIds.set(k, (kid = this.#keyIds.size));
+            pairKey.push(kid);
+            pairName.push(id);
           }
         }
+        if (onProgress !== undefined && (e & 0x3fff) === 0) onProgress(e, total);
       }
     }
-    for (const [k, p] of building) this.#postings.set(k, Int32Array.from(p));
+    // Counting sort of (key, name) pairs by key: postings of each key in name order.
+    const K = this.#keyIds.size;
+    const offsets = new Uint32Array(K + 1);
+    for (let i = 0; i < pairKey.n; i++) {
+      const k = (pairKey.a[i] ?? 0) + 1;
+      offsets[k] = (offsets[k] ?? 0) + 1;
+    }
+    for (let k = 0; k < K; k++) offsets[k + 1] = (offsets[k + 1] ?? 0) + (offsets[k] ?? 0);
+    const fill = offsets.slice(0, K);
+    const postings = new Uint32Array(pairKey.n);
+    for (let i = 0; i < pairKey.n; i++) {
+      const k = pairKey.a[i] ?? 0;
+      postings[fill[k] ?? 0] = pairName.a[i] ?? 0;
+      fill[k] = (fill[k] ?? 0) + 1;
+    }
+    this.#offsets = offsets;
+    this.#postings = postings;
+    this.#nameEntry = nameEntry.a.slice(0, nameEntry.n);
     this.#acc = new Float32Array(this.#names.length);
+    onProgress?.(total, total);
   }
 
   get size(): number {
@@ -235,6 +317,10 @@ class Index implements ScreeningIndex {
     return this.#entries.length;
   }
 
+  #normalizedName(id: number): NormalizedName {
+    return this.#normalized[id] ?? normalizeName(this.#names[id] ?? '');
+  }
+
   search(query: ScreenQuery | string, opts: SearchOptions = {}): readonly Match[] {
     const qq: ScreenQuery = typeof query === 'string' ? { name: query } : query;
     const q = checkQueryName(qq.name);
@@ -243,10 +329,9 @@ class Index implements ScreeningIndex {
     const candidates = this.#candidates(q, CANDIDATES);
     const byEntry = new Map<number, Match>();
     for (const id of candidates) {
-      const n = this.#names[id];
       const e = this.#nameEntry[id];
-      if (n === undefined || e === undefined) continue;
-      const m = this.#score(qq, q, n, e);
+      if (e === undefined) continue;
+      const m = this.#score(qq, q, this.#normalizedName(id), e);
       if (m.score < threshold) continue;
       const prev = byEntry.get(e);
       if (prev === undefined || m.score > prev.score) byEntry.set(e, m);
@@ -258,18 +343,23 @@ class Index implements ScreeningIndex {
     const N = this.#names.length;
     if (N === 0) return [];
     const maxDf = Math.max(2000, Math.floor(N / 50));
-    const keys = keysOf(q)
-      .map((k) => ({ k, p: this.#postings.get(k) }))
-      .filter((x): x is { k: string; p: Int32Array } => x.p !== undefined)
-      .sort((a, b) => a.p.length - b.p.length);
+    const keys: { start: number; len: number }[] = [];
+    for (const k of keysOf(q)) {
+      const kid = this.#keyIds.get(k);
+      if (kid === undefined) continue;
+      const start = this.#offsets[kid] ?? 0;
+      keys.push({ start, len: (this.#offsets[kid + 1] ?? 0) - start });
+    }
+    keys.sort((a, b) => a.len - b.len);
     const acc = this.#acc;
+    const postings = this.#postings;
     const touched: number[] = [];
-    for (const [i, { p }] of keys.entries()) {
-      if (p.length > maxDf && i > 0) continue;
-      const w = Math.log(1 + N / p.length);
-      const len = Math.min(p.length, maxDf * 2);
-      for (let j = 0; j < len; j++) {
-        const id = p[j] ?? 0;
+    for (const [i, { start, len: df }] of keys.entries()) {
+      if (df > maxDf && i > 0) continue;
+      const w = Math.log(1 + N / df);
+      const end = start + Math.min(df, maxDf * 2);
+      for (let j = start; j < end; j++) {
+        const id = postings[j] ?? 0;
         if (acc[id] === 0) touched.push(id);
         acc[id] = (acc[id] ?? 0) + w;
       }
@@ -283,7 +373,8 @@ class Index implements ScreeningIndex {
       for (const id of touched) best = Math.max(best, acc[id] ?? 0);
       let cut = best * 0.3;
       let kept = touched.filter((id) => (acc[id] ?? 0) >= cut);
-      while (kept.length > max * 4) {
+      // (a bounded number of rounds: many candidates can share the best weight exactly)
+      for (let round = 0; round < 8 && kept.length > max * 4; round++) {
         cut = cut + (best - cut) * 0.3;
         kept = kept.filter((id) => (acc[id] ?? 0) >= cut);
       }
@@ -294,7 +385,8 @@ class Index implements ScreeningIndex {
   }
 
   #score(qq: ScreenQuery, q: NormalizedName, n: NormalizedName, e: number): Match {
-    const { list, entry } = this.#entries[e] ?? { list: '', entry: undefined as never };
+    const entry = this.#entries[e] as ListEntry;
+    const list = this.#entryList[e] ?? '';
     const ns = scoreNames(q, n);
     let score = ns.score;
     let method = ns.method;
@@ -355,7 +447,10 @@ function explain(f: MatchFeatures, n: NormalizedName, entry: ListEntry, q: Scree
   return parts.join('; ');
 }
 
-/** Builds the index over the entries of one or more list snapshots (pure; call once per snapshot set). */
-export function buildIndex(lists: readonly ListSnapshotEntries[]): ScreeningIndex {
-  return new Index(lists);
+/**
+ * Builds the index over the entries of one or more list snapshots (pure; call once per snapshot
+ * set). `onProgress(entriesDone, entriesTotal)` is called every few thousand entries.
+ */
+export function buildIndex(lists: readonly ListSnapshotEntries[], onProgress?: (done: number, total: number) => void): ScreeningIndex {
+  return new Index(lists, onProgress);
 }

@@ -29,6 +29,13 @@ export interface NormalizedName {
   readonly skeletons: readonly string[];
   /** Double-metaphone primary key of each token. */
   readonly phonetic: readonly string[];
+  /**
+   * Consonant classes of each name part, for comparing Arabic script with its romanisations:
+   * the article (al-, el-, ul-, ar-Rahman …) and "Abd al-" handled, h kept (ح, ه), velars and
+   * j/g merged (ق ك خ غ ج: q, k, kh, gh, j, dj, g), sibilants and interdentals merged (س ص ش ز ث ذ ظ:
+   * s, z, sh, ch, th, dh), a final h dropped (ة, -ah), vowels, w and y dropped, doubles collapsed.
+   */
+  readonly consonants: readonly string[];
 }
 
 const HAN = /\p{Script=Han}/u;
@@ -162,6 +169,109 @@ function joinAbd(skeletons: string[]): string[] {
   return out;
 }
 
+/**
+ * Arabic-script text before transliteration: harakat and tatweel out, Persian and Urdu letter
+ * forms to their Arabic counterparts, and the article ال (with a leading و / ب / ف) taken off the
+ * word it is written joined to; "عبدال…" written as one word becomes "عبد …".
+ */
+function prepareArabic(s: string): string {
+  return s
+    .normalize('NFKC')
+    .replace(/[\u064B-\u065F\u0670\u0640]/g, '')
+    .replace(/[یى]/g, 'ي')
+    .replace(/ک/g, 'ك')
+    .replace(/[ھہۀ]/g, 'ه')
+    .replace(/(^|[^\u0621-\u064A])عبد\s*ال(?=[\u0621-\u064A]{2})/g, '$1عبد ')
+    .replace(/(^|[^\u0621-\u064A])[وبف]?ال(?=[\u0621-\u064A]{2})/g, '$1');
+}
+
+/** Article forms written as their own word in romanised Arabic names (al-, el-, ul-, wal-). */
+const ARTICLES = new Set(['al', 'el', 'ul', 'ol', 'il', 'l', 'wal', 'wa', 'w', 'bil', 'fil']);
+/** "abd", "abdul", "abdel", "abdur" …: Abd with the article; joined to the next word. */
+const ABD_ARTICLE = /^abd(?:[aeiou]?|ou)(?:[lr]?)$/;
+/** "abdulrahman", "abdelkader", "abderrahmane" …: Abd and the article glued to the name. */
+const ABD_GLUED = /^abd(?:[aeiou]l|ou?l|[aeiou]r(?=r)|[aeiou]s(?=s)|[aeiou]n(?=n)|[aeiou]d(?=d)|[aeiou]t(?=t)|[aeiou]z(?=z))(?=[a-z]{3})/;
+/** Allah and al-Din written apart ("Seif Allah", "Salah Eddine", سيف الله): glued to the word before (Seifallah, Salahuddin). */
+const GLUED_AFTER = /^(?:[aeiou]?l{1,2}[aeiou]?h?|(?:[aeiou][dl]?)?d(?:i|ee|y)ne?)$/;
+
+/**
+ * Arabic letters to one Latin letter each, in the classes consonantKey uses (ح and ه as "H", which
+ * no digraph rule reads, so طه is t-H and not "th"); vowel letters, ع and hamza to vowels.
+ */
+const ARABIC_LETTERS: Readonly<Record<string, string>> = {
+  ا: 'a', أ: 'a', إ: 'i', آ: 'a', ى: 'a', ء: '', ئ: 'i', ؤ: 'u', ع: 'a', و: 'u', ي: 'i', ی: 'i', ة: 'H', ب: 'b', پ: 'b',
+  ت: 't', ط: 't', ث: 's', ج: 'j', چ: 's', ح: 'H', ه: 'H', ھ: 'H', ہ: 'H', ۀ: 'H', خ: 'k', د: 'd', ض: 'd', ذ: 'z', ظ: 'z', ر: 'r',
+  ز: 'z', ژ: 'z', س: 's', ش: 's', ص: 's', غ: 'k', ف: 'f', ق: 'q', ك: 'k', ک: 'k', گ: 'g', ل: 'l', م: 'm', ن: 'n',
+};
+
+/** Words of an Arabic-script name as one-letter-per-consonant Latin, the article split off ("al"); Latin words folded. */
+function arabicWords(raw: string): string[] {
+  const out: string[] = [];
+  const text = raw.normalize('NFKC').replace(/[\u064B-\u065F\u0670\u0640]/g, '');
+  for (const w of text.split(/[^\p{L}\p{N}]+/u)) {
+    if (w === '') continue;
+    if (!ARABIC.test(w)) {
+      for (const t of foldLatin(w).split(' ')) if (t !== '') out.push(t);
+      continue;
+    }
+    let word = w;
+    const art = /^(?:عبد)?[وبفل]?ال(?=..)/u.exec(word);
+    if (art !== null) {
+      if (art[0].startsWith('عبد')) out.push('abd');
+      out.push('al');
+      word = word.slice(art[0].length);
+    }
+    let latin = '';
+    for (const ch of word) latin += ARABIC_LETTERS[ch] ?? '';
+    if (latin !== '') out.push(latin);
+  }
+  return out;
+}
+
+/** Consonant classes of one romanised word (see NormalizedName.consonants). */
+export function consonantKey(token: string): string {
+  const s = token
+    .replace(/dzh|dj/g, 'j')
+    .replace(/sch|tch|sh|ch|zh|th|dh|ts|tz|z|x/g, 's')
+    .replace(/kh|gh|ck|q|c|g|j/g, 'k')
+    .replace(/ph|v/g, 'f')
+    .replace(/p/g, 'b')
+    .toLowerCase()
+    .replace(/(.)h$/, '$1')
+    .replace(/[aeiouyw]/g, '')
+    .replace(/(.)\1+/g, '$1');
+  return s === '' ? token.slice(0, 1).toLowerCase() : s;
+}
+
+function joinKeys(a: string, b: string): string {
+  return (a + b).replace(/(.)\1+/g, '$1');
+}
+
+/** The consonant keys of a name's words, with the article, "Abd al-", Allah and al-Din handled. */
+function consonantTokens(tokens: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] ?? '';
+    const next = tokens[i + 1];
+    if (ARTICLES.has(t) && tokens.length > 1) continue;
+    // Sun-letter assimilation written apart: ar-Rahman, ud-Din, as-Salam, ash-Shami, at-Tawhid.
+    if (next !== undefined && /^[aeiou](?:[tdrsznl]|sh|th|dh)$/.test(t) && next.startsWith(t.slice(1))) continue;
+    if (next !== undefined && ABD_ARTICLE.test(t)) {
+      let j = i + 1;
+      while (j < tokens.length - 1 && ARTICLES.has(tokens[j] ?? '')) j++;
+      out.push(joinKeys('bd', consonantKey(tokens[j] ?? '')));
+      i = j;
+      continue;
+    }
+    const m = ABD_GLUED.exec(t);
+    const key = m === null ? consonantKey(t) : joinKeys('bd', consonantKey(t.slice(m[0].length)));
+    const prev = out.length - 1;
+    if (prev >= 0 && GLUED_AFTER.test(t.toLowerCase())) out[prev] = joinKeys(out[prev] ?? '', key);
+    else out.push(key);
+  }
+  return out.length > 0 ? out : tokens.map(consonantKey);
+}
+
 function stripLegal(tokens: string[], legal: string[]): string[] {
   let t = tokens;
   const matchAt = (start: number, phrase: readonly string[]): boolean => phrase.every((w, i) => t[start + i] === w);
@@ -237,13 +347,12 @@ export function normalizeName(raw: string): NormalizedName {
   return n;
 }
 
-function computeNormalized(raw: string): NormalizedName {
+/** Normalises a name without the memo (for bulk work such as building an index, where names do not repeat). */
+export function computeNormalized(raw: string): NormalizedName {
   const script = detectScript(raw);
   const legal: string[] = [];
-  const latin = script === 'han' ? hanToLatin(raw.normalize('NFKC'), legal) : raw;
+  const latin = script === 'han' ? hanToLatin(raw.normalize('NFKC'), legal) : script === 'arabic' ? prepareArabic(raw) : raw;
   let tokens = tokenize(foldLatin(latin)).map(stripToneNumbers);
-  // The Arabic article ال is written joined to its word and romanises as a leading "l" (الظواهري → lzwhry).
-  if (script === 'arabic') tokens = tokens.map((t) => (t.length >= 4 && t.startsWith('l') ? t.slice(1) : t));
   const allTokens = Object.freeze(tokens.map((t) => SYNONYMS.get(t) ?? t).filter((t) => !STOP_WORDS.has(t)));
   tokens = stripLegal(tokens, legal);
   const kept = tokens.map((t) => SYNONYMS.get(t) ?? t).filter((t) => !STOP_WORDS.has(t));
@@ -258,5 +367,6 @@ function computeNormalized(raw: string): NormalizedName {
     sortedCompact: [...final].sort().join(''),
     skeletons: Object.freeze(joinAbd(final.map((t) => tokenKeys(t).skeleton))),
     phonetic: Object.freeze(final.map((t) => tokenKeys(t).phonetic)),
+    consonants: Object.freeze(consonantTokens(script === 'arabic' ? arabicWords(raw) : final)),
   });
 }
