@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { openStore, type Store } from '../store/index.js';
 import { Keystore } from './keystore.js';
+import { batchingCheckpoints } from './log.js';
 import { DEFAULT_RULES_DIR, loadRulePacks, type LoadedPack } from './rulepacks.js';
 
 /** What every use case runs against: the store, the parties' keys, the rule packs and a clock. */
@@ -10,7 +11,21 @@ export interface AppContext {
   /** The rule packs, loaded (and validated) on first use. */
   packs(): readonly LoadedPack[];
   readonly clock: () => Date;
+  /**
+   * Set when the use case runs on a party's signed API request (`actingAs`): records are then made
+   * only for that party, carry its request and are signed by the log operator's key.
+   */
+  readonly request?: SignedRequest | undefined;
   close(): Promise<void>;
+}
+
+/** A party's verified, signed API request (see src/app/requests.ts). */
+export interface SignedRequest {
+  readonly partyId: string;
+  readonly keyId: string;
+  /** The attached compact JWS (header.payload.signature). */
+  readonly jws: string;
+  readonly nonce: string;
 }
 
 export interface AppOptions {
@@ -55,7 +70,7 @@ export async function openApp(flags: AppOptions = {}): Promise<AppContext> {
 export function createApp(store: Store, o: { keysDir: string; rulesDir?: string | undefined; clock?: (() => Date) | undefined }): AppContext {
   let packs: readonly LoadedPack[] | undefined;
   return {
-    store,
+    store: batchingCheckpoints(store),
     keystore: new Keystore(o.keysDir),
     packs: () => (packs ??= loadRulePacks(o.rulesDir ?? DEFAULT_RULES_DIR)),
     clock: o.clock ?? (() => new Date()),

@@ -32,3 +32,4 @@ export {
   type CheckedCertificate,
 } from './certificates.js';
 export { importList, listSnapshots, screenNames, screenNamesInFile, screenPartiesInTx, loadListSource, listFormat, threshold as screeningThreshold, type ImportListRequest, type ImportListResult, type ListSnapshotInfo, type ListSource, type NameScreening, type PartyScreening, type ScreeningHit, type ScreenOptions } from './screening.js';
+export { captureEpcis, queryEpcis, exportEpcis, linkLotToEpc, EpcisCaptureRefusedError, LODESTONE_EPCIS_NS, CONSUMING_BIZSTEP, type CaptureResult, type CaptureStatus, type CapturedEvent, type CapturedEventOutcome, type EpcisQuery } from './epcis.js';

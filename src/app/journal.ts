@@ -1,9 +1,9 @@
 import type { Transaction } from 'kysely';
-import { journalRepo, partyKeysRepo, type AppendResult, type Database, type JournalRow } from '../store/index.js';
-import { parseCanonicalJson, parseSignedRecord, recordBytes, signRecord, verifyRecord, type SignedRecord } from '../trust/index.js';
+import { journalRepo, partyKeysRepo, requestNoncesRepo, type AppendResult, type Database, type JournalRow } from '../store/index.js';
+import { parseCanonicalJson, parseRequestJws, parseSignedRecord, recordBytes, sha256Hex, signerFromPem, signRecord, verifyRecord, verifyRequestJws, type SignedRecord } from '../trust/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
-import { publishCheckpoint } from './log.js';
+import { checkpointAfterAppend, LOG_ID } from './log.js';
 import { parseBody, project, type RecordType, type RecordTypes } from './records.js';
 
 export interface Committed extends AppendResult {
@@ -16,15 +16,46 @@ export interface Committed extends AppendResult {
  */
 export async function commit<T extends RecordType>(tx: Transaction<Database>, ctx: AppContext, type: T, actor: string, body: RecordTypes[T]): Promise<Committed> {
   const checked = parseBody(type, body);
-  const signer = ctx.keystore.signer(actor);
   const at = ctx.clock().toISOString();
-  const record = signRecord({ v: 1, type, actor, at, body: checked }, signer);
-  await checkSigningKey(tx, record);
+  const request = ctx.request;
+  let record: SignedRecord;
+  if (request === undefined) {
+    record = signRecord({ v: 1, type, actor, at, body: checked }, ctx.keystore.signer(actor));
+  } else {
+    // On a party's signed API request: the record is that party's or none, carries the request,
+    // and is signed by the log operator (the party's key is not here).
+    if (actor !== request.partyId) throw new AppError('FORBIDDEN', `the request is signed by "${request.partyId}", so it cannot make a record for "${actor}"`, { field: 'actor' });
+    record = signRecord({ v: 1, type, actor, at, body: checked, request: request.jws }, signerFromPem(ctx.keystore.ensure(LOG_ID).privateKeyPem));
+  }
+  await checkSigningKey(tx, ctx, record);
   const appended = await journalRepo.append(tx, record);
   await project(tx, type, checked, { seq: appended.seq, actor, at });
-  // The transparency log's checkpoint, signed and stored in the same transaction as the record.
-  await publishCheckpoint(tx, ctx);
+  if (record.payload.request !== undefined) await spendNonce(tx, record, appended.seq, 'commit');
+  // The transparency log's checkpoint, signed and stored in the same transaction as the records.
+  await checkpointAfterAppend(tx, ctx);
   return { ...appended, record };
+}
+
+const spentIn = new WeakMap<object, Set<string>>();
+
+/**
+ * A signed request's nonce is spent by the first record it makes. Later records of the same
+ * request pass: at commit, those in the same transaction; on replay of the journal, those with the
+ * same JWS. Anything else with that nonce is a replay.
+ */
+async function spendNonce(tx: Transaction<Database>, record: SignedRecord, seq: number, mode: 'commit' | 'replay'): Promise<void> {
+  const jws = record.payload.request ?? '';
+  const { header } = parseRequestJws(jws);
+  const digest = sha256Hex(jws);
+  const mine = spentIn.get(tx) ?? new Set<string>();
+  spentIn.set(tx, mine);
+  if (await requestNoncesRepo.spend(tx, { nonce: header.nonce, party_id: record.payload.actor, key_id: header.kid, jws_sha256: digest, first_seq: seq })) {
+    mine.add(header.nonce);
+    return;
+  }
+  const spent = await requestNoncesRepo.get(tx, header.nonce);
+  const sameRequest = mode === 'commit' ? mine.has(header.nonce) : spent?.jws_sha256 === digest;
+  if (!sameRequest) throw new AppError('REPLAYED', `the request's nonce was already used (journal entry ${String(spent?.first_seq)}): sign every request with a fresh nonce`, { field: 'nonce' });
 }
 
 /**
@@ -32,8 +63,9 @@ export async function commit<T extends RecordType>(tx: Transaction<Database>, ct
  * and not revoked — except for `party.registered`, which is self-certifying (signed by the key it
  * registers, proving possession).
  */
-async function checkSigningKey(tx: Transaction<Database>, record: SignedRecord): Promise<string> {
+async function checkSigningKey(tx: Transaction<Database>, ctx: AppContext, record: SignedRecord): Promise<string> {
   const { payload, signature } = record;
+  if (payload.request !== undefined) return checkRequestSignature(tx, ctx, record);
   if (payload.type === 'party.registered') {
     const body = parseBody('party.registered', payload.body);
     if (body.party.id !== payload.actor) throw new AppError('FORBIDDEN', `a party registers itself: actor "${payload.actor}" ≠ party "${body.party.id}"`);
@@ -51,7 +83,7 @@ async function checkSigningKey(tx: Transaction<Database>, record: SignedRecord):
  * Re-checks one journal entry as a verifier would: the stored canonical bytes parse to the stored
  * record, re-canonicalise to themselves, and carry a valid signature by a key the actor held.
  */
-export async function verifyEntry(tx: Transaction<Database>, row: JournalRow): Promise<SignedRecord> {
+export async function verifyEntry(tx: Transaction<Database>, ctx: AppContext, row: JournalRow): Promise<SignedRecord> {
   let record: SignedRecord;
   try {
     record = parseSignedRecord(parseCanonicalJson(row.canonical));
@@ -63,7 +95,7 @@ export async function verifyEntry(tx: Transaction<Database>, row: JournalRow): P
     throw new AppError('JOURNAL_INVALID', `journal entry ${row.seq}: columns disagree with the signed record`);
   }
   try {
-    const publicKey = await checkSigningKey(tx, record);
+    const publicKey = await checkSigningKey(tx, ctx, record);
     verifyRecord(record, publicKey);
   } catch (e) {
     throw new AppError('JOURNAL_INVALID', `journal entry ${row.seq}: ${(e as Error).message}`, { cause: e });
@@ -74,5 +106,33 @@ export async function verifyEntry(tx: Transaction<Database>, row: JournalRow): P
 /** Applies a verified journal entry to the projections (used by rebuild). */
 export async function replayEntry(tx: Transaction<Database>, seq: number, record: SignedRecord): Promise<void> {
   await project(tx, record.payload.type, record.payload.body, { seq, actor: record.payload.actor, at: record.payload.at });
+  if (record.payload.request !== undefined) await spendNonce(tx, record, seq, 'replay');
+}
+
+/**
+ * A record made on a signed request: the record is signed by the log operator's key, and the request
+ * by a key the actor held (registered and not revoked) — or, for `party.registered`, by the key the
+ * record registers. Returns the public key that signed the record (the operator's).
+ */
+async function checkRequestSignature(tx: Transaction<Database>, ctx: AppContext, record: SignedRecord): Promise<string> {
+  const { payload, signature } = record;
+  const operator = ctx.keystore.ensure(LOG_ID);
+  if (signature.keyId !== operator.keyId) throw new AppError('FORBIDDEN', `a record made on a signed request must be signed by the log operator's key ${operator.keyId}, not ${signature.keyId}`);
+  let partyKey: string;
+  const kid = parseRequestJws(payload.request).header.kid;
+  if (payload.type === 'party.registered') {
+    const body = parseBody('party.registered', payload.body);
+    if (body.party.id !== payload.actor) throw new AppError('FORBIDDEN', `a party registers itself: actor "${payload.actor}" ≠ party "${body.party.id}"`);
+    if (body.key.keyId !== kid) throw new AppError('FORBIDDEN', `party.registered must be requested with the key it registers (${body.key.keyId}), not ${kid}`);
+    partyKey = body.key.publicKey;
+  } else {
+    const key = await partyKeysRepo.get(tx, kid);
+    if (key === undefined) throw new AppError('FORBIDDEN', `request key ${kid} is not registered`);
+    if (key.party_id !== payload.actor) throw new AppError('FORBIDDEN', `request key ${kid} belongs to "${key.party_id}", not to the actor "${payload.actor}"`);
+    if (key.revoked_seq !== null) throw new AppError('FORBIDDEN', `request key ${kid} was revoked at journal entry ${key.revoked_seq}`);
+    partyKey = key.public_key;
+  }
+  verifyRequestJws(payload.request, partyKey);
+  return operator.publicKey;
 }
 

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { journalRepo, logRepo, cosignaturesRepo, type Database } from '../store/index.js';
+import { journalRepo, logRepo, cosignaturesRepo, type Database, type Store } from '../store/index.js';
 import {
   hashesEqual,
   importPrivateKey,
@@ -25,6 +25,44 @@ export function logVerifier(ctx: AppContext): NoteVerifier {
   return { name: LOG_ID, publicKey: ctx.keystore.ensure(LOG_ID).publicKey };
 }
 
+const openedHere = new WeakSet<object>();
+const pending = new WeakMap<object, AppContext>();
+
+/**
+ * The store, with `transaction` publishing ONE checkpoint at the end of each transaction that
+ * appended records (after the use case's function returns, still inside the transaction, so the
+ * checkpoint commits with the records it covers), instead of one per record.
+ */
+export function batchingCheckpoints(store: Store): Store {
+  const transaction: Store['transaction'] = (fn) =>
+    store.transaction(async (tx) => {
+      openedHere.add(tx);
+      const result = await fn(tx);
+      const ctx = pending.get(tx);
+      if (ctx !== undefined) {
+        pending.delete(tx);
+        await publishCheckpoint(tx, ctx);
+      }
+      return result;
+    });
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'transaction') return transaction;
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+/**
+ * Called by `commit` after each append: in a transaction opened through the context's store the
+ * checkpoint is published once at its end; in any other transaction, now.
+ */
+export async function checkpointAfterAppend(tx: Transaction<Database>, ctx: AppContext): Promise<void> {
+  if (openedHere.has(tx)) pending.set(tx, ctx);
+  else await publishCheckpoint(tx, ctx);
+}
+
 export interface PublishedCheckpoint {
   readonly checkpoint: Checkpoint;
   /** The signed note (operator signature only). */
@@ -32,8 +70,8 @@ export interface PublishedCheckpoint {
 }
 
 /**
- * Signs and stores the checkpoint for the journal as it stands in `tx` (called by `commit` after
- * every append, so it commits with the records it covers). The new checkpoint must extend the
+ * Signs and stores the checkpoint for the journal as it stands in `tx` (at the end of every
+ * transaction that appended records, so it commits with the records it covers). The new checkpoint must extend the
  * stored one: same or larger size, and — proved from the stored subtrees — consistent with it.
  * Stored by compare-and-swap, so the stored checkpoint never goes backwards or forks.
  */

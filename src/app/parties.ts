@@ -1,4 +1,5 @@
-import { parseParty, type Party } from '../domain/index.js';
+import { parseParty, ValidationError, type Party } from '../domain/index.js';
+import { keyIdFor } from '../trust/index.js';
 import type { Kysely } from 'kysely';
 import { partiesRepo, type Database, type PartyRow } from '../store/index.js';
 import type { AppContext } from './context.js';
@@ -12,12 +13,25 @@ export interface RegisteredParty {
 }
 
 /**
- * Registers a party with a signing key (created in the keystore if the party has none, or the one
- * imported there). The record is signed by that key, proving possession.
+ * Registers a party with a signing key: the public key the party brings (over the API, where its
+ * private key never reaches the server; the registration request must then be signed with it), or
+ * else a key created in the keystore (or the one imported there), which signs the record, proving
+ * possession.
  */
-export async function registerParty(ctx: AppContext, input: unknown): Promise<RegisteredParty> {
+export async function registerParty(ctx: AppContext, input: unknown, bring?: { readonly publicKey: unknown }): Promise<RegisteredParty> {
   const party = parseParty(input);
-  const key = ctx.keystore.ensure(party.id);
+  let key: { keyId: string; publicKey: string };
+  if (bring !== undefined) {
+    if (typeof bring.publicKey !== 'string') throw new ValidationError('publicKey', 'must be a raw Ed25519 public key as base64url');
+    try {
+      key = { keyId: keyIdFor(bring.publicKey), publicKey: bring.publicKey };
+    } catch (e) {
+      throw new ValidationError('publicKey', (e as Error).message);
+    }
+  } else {
+    if (ctx.request !== undefined) throw new AppError('FORBIDDEN', 'a party registering over the API brings its own public key');
+    key = ctx.keystore.ensure(party.id);
+  }
   return ctx.store.transaction(async (tx) => {
     if (await partiesRepo.get(tx, party.id)) throw new AppError('ALREADY_EXISTS', `party "${party.id}" is already registered`, { field: 'party.id' });
     const c = await commit(tx, ctx, 'party.registered', party.id, { party, key: { algorithm: 'Ed25519', keyId: key.keyId, publicKey: key.publicKey } });

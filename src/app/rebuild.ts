@@ -17,7 +17,7 @@ export async function rebuild(ctx: AppContext, onProgress?: (done: number, total
     await truncateProjections(tx);
     let done = 0;
     for await (const row of journalRepo.stream(tx, 1000)) {
-      const record = await verifyEntry(tx, row);
+      const record = await verifyEntry(tx, ctx, row);
       await replayEntry(tx, row.seq, record);
       done++;
       onProgress?.(done, total);

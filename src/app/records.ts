@@ -4,6 +4,7 @@ import { isoDate, itemSchema, parse, partySchema, type Item, type Party } from '
 import type { Classification } from '../rules/index.js';
 import { classificationsRepo, partiesRepo, partyKeysRepo, rulePacksRepo, type Database } from '../store/index.js';
 import { CERTIFICATE_KINDS, type CertificateRecordTypes } from './certificates.records.js';
+import { EPCIS_PROJECTORS, EPCIS_SCHEMAS, type EpcisRecordTypes } from './epcis.records.js';
 import { AppError } from './errors.js';
 import { listImportedSchema, projectListImported, type ListImported } from './screening.records.js';
 import { LICENSING_PROJECTORS, LICENSING_SCHEMAS, type LicensingRecordTypes } from './licensing.records.js';
@@ -50,7 +51,7 @@ export const itemClassifiedSchema = z
   .strict();
 export type ItemClassified = z.infer<typeof itemClassifiedSchema>;
 
-export interface RecordTypes extends LicensingRecordTypes, CertificateRecordTypes {
+export interface RecordTypes extends LicensingRecordTypes, CertificateRecordTypes, EpcisRecordTypes {
   'party.registered': PartyRegistered;
   'rulepack.loaded': RulePackLoaded;
   'item.classified': ItemClassified;
@@ -75,6 +76,7 @@ function kinds<M extends Record<string, unknown>>(
 const KINDS: { readonly [T in RecordType]: RecordKind<RecordTypes[T]> } = {
   ...CERTIFICATE_KINDS,
   ...kinds<LicensingRecordTypes>(LICENSING_SCHEMAS, LICENSING_PROJECTORS),
+  ...kinds<EpcisRecordTypes>(EPCIS_SCHEMAS, EPCIS_PROJECTORS),
   'list.imported': { schema: listImportedSchema, project: projectListImported },
   'party.registered': {
     schema: partyRegisteredSchema,

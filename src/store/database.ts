@@ -1,4 +1,5 @@
 import type { CertificatesTable } from './certificates.table.js';
+import type { EpcisEventsTable, EpcisLotLinksTable } from './epcis.tables.js';
 import type { ClassificationsTable } from './classifications.table.js';
 import type { AuditorGrantsTable, CredentialsTable, IdempotencyKeysTable } from './credentials.table.js';
 import type { ApplicationsTable, CustodyLedgerTable, LicenceBalancesTable, LicencesTable, LotsTable, ShipmentsTable } from './licensing.tables.js';
@@ -34,6 +35,8 @@ export interface Database {
   log_checkpoints: LogCheckpointsTable;
   log_checkpoint_history: LogCheckpointHistoryTable;
   log_cosignatures: LogCosignaturesTable;
+  epcis_events: EpcisEventsTable;
+  epcis_lot_links: EpcisLotLinksTable;
   /** Operator state (migration 0009), not journal projections. */
   credentials: CredentialsTable;
   auditor_grants: AuditorGrantsTable;
@@ -44,5 +47,5 @@ export interface Database {
  * The projection tables: derived from the journal and rebuildable from it. In an order that is
  * safe to truncate one by one (referencing tables before the tables they reference).
  */
-export const PROJECTION_TABLES = ['list_imports', 'custody_ledger', 'shipments', 'lots', 'licence_balances', 'licences', 'applications', 'certificates', 'classifications', 'rule_packs', 'party_keys', 'parties'] as const satisfies readonly (keyof Database)[];
+export const PROJECTION_TABLES = ['epcis_events', 'epcis_lot_links', 'list_imports', 'custody_ledger', 'shipments', 'lots', 'licence_balances', 'licences', 'applications', 'certificates', 'classifications', 'rule_packs', 'party_keys', 'parties'] as const satisfies readonly (keyof Database)[];
 export type ProjectionTable = (typeof PROJECTION_TABLES)[number];

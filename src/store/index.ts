@@ -45,3 +45,5 @@ export type { LogCheckpointRow, LogCheckpointHistoryTable, LogCheckpointsTable, 
 export { cosignaturesRepo, logRepo } from './log.repository.js';
 export type { AuditorGrantRow, AuditorGrantsTable, CredentialRow, CredentialsTable, CredentialUpdate, IdempotencyKeyRow, IdempotencyKeysTable, NewCredential } from './credentials.table.js';
 export { auditorGrantsRepo, credentialsRepo, idempotencyRepo } from './credentials.repository.js';
+export type { EpcisEventRow, EpcisEventsTable, EpcisLotLinkRow, EpcisLotLinksTable } from './epcis.tables.js';
+export { epcisRepo, type EpcisEventQuery } from './epcis.repository.js';

@@ -15,6 +15,8 @@ export async function truncateProjections(tx: Transaction<Database>): Promise<vo
 
 /** The columns that order each projection table's rows deterministically (its primary key). */
 const ORDER: { readonly [T in ProjectionTable]: readonly string[] } = {
+  epcis_events: ['hash_id', 'kind'],
+  epcis_lot_links: ['epc', 'holder', 'lot_id'],
   list_imports: ['seq'],
   classifications: ['id'],
   certificates: ['id'],

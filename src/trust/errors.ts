@@ -15,6 +15,7 @@ import { LodestoneError } from '../domain/index.js';
  * - BAD_STATUS_LIST: an encoded bitstring status list cannot be decoded, or is too short.
  * - BAD_PROOF: a Merkle inclusion or consistency proof (or its inputs) does not hold.
  * - BAD_CHECKPOINT: a signed note / checkpoint is malformed, unsigned by a known key, or badly signed.
+ * - MALFORMED_REQUEST: a signed request (compact JWS) has the wrong shape or header.
  */
 export type TrustCode =
   | 'NOT_JSON'
@@ -28,6 +29,7 @@ export type TrustCode =
   | 'WRONG_SIGNER'
   | 'BAD_STATUS_LIST'
   | 'BAD_PROOF'
-  | 'BAD_CHECKPOINT';
+  | 'BAD_CHECKPOINT'
+  | 'MALFORMED_REQUEST';
 
 export class TrustError extends LodestoneError<TrustCode> {}

@@ -111,3 +111,4 @@ export {
   STATUS_LIST_MIN_BITS,
   statusListWith,
 } from './status-list.js';
+export { attachRequestBody, parseRequestJws, REQUEST_JWS_TYPE, signRequest, verifyRequestJws, type OpenedRequest, type RequestHeader } from './request.js';

@@ -5,6 +5,7 @@ import { canonicalJson } from './canonical.js';
 import { TrustError } from './errors.js';
 import { leafHashHex, sha256Hex } from './hash.js';
 import { keyIdFor, publicKeyFromRaw, rawPublicKey, type Signer } from './keys.js';
+import { parseRequestJws } from './request.js';
 
 /** What a party asserts. Signed as the UTF-8 bytes of `canonicalJson(payload)`. */
 export interface RecordPayload {
@@ -17,6 +18,13 @@ export interface RecordPayload {
   readonly at: string;
   /** The record's content: any JSON value. */
   readonly body: unknown;
+  /**
+   * When the actor asked over the API: its signed request (attached compact JWS, see
+   * `src/trust/request.ts`), and the record itself is then signed by the log operator's key. The
+   * actor's own signature is on the request, so the operator cannot make a record for a party that
+   * did not ask for it.
+   */
+  readonly request?: string;
 }
 
 export interface RecordSignature {
@@ -127,7 +135,7 @@ export function parseSignedRecord(input: unknown): SignedRecord {
 
 /** Checks the shape of a record payload. Throws TrustError('MALFORMED_RECORD') naming the field. */
 export function parseRecordPayload(input: unknown, root = 'payload'): RecordPayload {
-  const p = exactObject(input, root, ['v', 'type', 'actor', 'at', 'body']);
+  const p = exactObject(input, root, ['v', 'type', 'actor', 'at', 'body'], ['request']);
   const at = (field: string) => (root === '' ? field : `${root}.${field}`);
   if (p.v !== 1) throw malformed(at('v'), 'must be 1');
   if (typeof p.type !== 'string' || p.type.length > MAX_TYPE_LENGTH || !TYPE_PATTERN.test(p.type)) {
@@ -139,6 +147,13 @@ export function parseRecordPayload(input: unknown, root = 'payload'): RecordPayl
   if (typeof p.at !== 'string' || !isUtcMillis(p.at)) throw malformed(at('at'), 'must be an ISO-8601 UTC time with milliseconds, such as "2025-10-09T08:30:00.000Z"');
   if (!('body' in p) || p.body === undefined) throw malformed(at('body'), 'is required');
   canonicalJson(p.body);
+  if (Object.hasOwn(p, 'request')) {
+    try {
+      parseRequestJws(p.request);
+    } catch (e) {
+      throw malformed(at('request'), (e as Error).message);
+    }
+  }
   return input as RecordPayload;
 }
 
@@ -149,14 +164,14 @@ export function isUtcMillis(s: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString() === s;
 }
 
-function exactObject(input: unknown, path: string, keys: readonly string[]): Record<string, unknown> {
+function exactObject(input: unknown, path: string, keys: readonly string[], optional: readonly string[] = []): Record<string, unknown> {
   const name = path === '' ? 'record' : path;
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw malformed(name, 'must be an object');
   const proto: unknown = Object.getPrototypeOf(input);
   if (proto !== Object.prototype && proto !== null) throw malformed(name, 'must be a plain object');
   const obj = input as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (!keys.includes(key)) throw malformed(path === '' ? key : `${path}.${key}`, 'unknown field');
+    if (!keys.includes(key) && !optional.includes(key)) throw malformed(path === '' ? key : `${path}.${key}`, 'unknown field');
   }
   for (const key of keys) {
     if (!Object.hasOwn(obj, key)) throw malformed(path === '' ? key : `${path}.${key}`, 'is required');

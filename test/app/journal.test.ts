@@ -60,7 +60,7 @@ describe.each(STORES)('signed journal and projections on %s', (kind) => {
     expect(rows.map((r) => r.type)).toEqual(['party.registered', 'rulepack.loaded', 'item.classified']);
     expect(rows.every((r) => r.actor === exporter.id)).toBe(true);
     await current().store.transaction(async (tx) => {
-      for (const row of rows) await verifyEntry(tx, row);
+      for (const row of rows) await verifyEntry(tx, ctx, row);
     });
     expect(c.classification.codes).toEqual(['1C905.a']);
   });

@@ -1,0 +1,68 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './database.js';
+import type { EpcisEventRow, EpcisLotLinkRow } from './epcis.tables.js';
+import { jsonText } from './json-column.js';
+
+type Db = Kysely<Database>;
+
+export interface EpcisEventQuery {
+  readonly eventTypes?: readonly string[];
+  readonly bizSteps?: readonly string[];
+  readonly bizLocations?: readonly string[];
+  /** Events whose identifiers include any of these (exact canonical values). */
+  readonly epcsAny?: readonly string[];
+  /** Events whose identifiers include one starting with any of these prefixes (class-level matches). */
+  readonly epcPrefixes?: readonly string[];
+  readonly from?: string;
+  readonly to?: string;
+  readonly limit?: number;
+}
+
+/** Captured EPCIS events and EPC ↔ lot links. */
+export const epcisRepo = {
+  async insertEvent(db: Db, row: Omit<EpcisEventRow, 'outcome' | 'event' | 'event_time' | 'retracted_seq'> & { event_time: string; outcome: unknown; event: unknown }): Promise<void> {
+    await db.insertInto('epcis_events').values({ ...row, outcome: jsonText(row.outcome), event: jsonText(row.event) }).execute();
+  },
+  async get(db: Db, hashId: string, kind: EpcisEventRow['kind'] = 'event'): Promise<EpcisEventRow | undefined> {
+    return db.selectFrom('epcis_events').selectAll().where('hash_id', '=', hashId).where('kind', '=', kind).executeTakeFirst();
+  },
+  async markRetracted(db: Db, hashId: string, seq: number): Promise<void> {
+    await db.updateTable('epcis_events').set({ retracted_seq: seq }).where('hash_id', '=', hashId).where('kind', '=', 'event').execute();
+  },
+  async query(db: Db, q: EpcisEventQuery): Promise<EpcisEventRow[]> {
+    let s = db.selectFrom('epcis_events').selectAll();
+    if (q.eventTypes?.length) s = s.where('event_type', 'in', [...q.eventTypes]);
+    if (q.bizSteps?.length) s = s.where('biz_step', 'in', [...q.bizSteps]);
+    if (q.bizLocations?.length) s = s.where('biz_location', 'in', [...q.bizLocations]);
+    if (q.from !== undefined) s = s.where('event_time', '>=', q.from as unknown as Date);
+    if (q.to !== undefined) s = s.where('event_time', '<', q.to as unknown as Date);
+    const any = q.epcsAny ?? [];
+    const prefixes = q.epcPrefixes ?? [];
+    if (any.length > 0 || prefixes.length > 0) {
+      s = s.where((eb) =>
+        eb.or([
+          ...any.map((e) => eb(sql<string>`${e}`, '=', eb.fn.any('epcs'))),
+          ...prefixes.map((p) => eb.exists(eb.selectFrom(sql<{ e: string }>`unnest(epcs)`.as('u')).select(sql`1`.as('one')).where(sql.ref('u'), 'like', `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`))),
+        ]),
+      );
+    }
+    return s.orderBy('event_time').orderBy('seq').limit(q.limit ?? 10_000).execute();
+  },
+  async count(db: Db): Promise<number> {
+    const r = await db.selectFrom('epcis_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    return Number(r.n);
+  },
+  async link(db: Db, row: { epc: string; holder: string; lot_id: string; since: string; seq: number }): Promise<void> {
+    await db.insertInto('epcis_lot_links').values(row).onConflict((oc) => oc.columns(['epc', 'holder', 'lot_id']).doNothing()).execute();
+  },
+  /** The lots linked to an EPC identifier, all holders or one, newest first. */
+  async lotsFor(db: Db, epc: string, holder?: string): Promise<EpcisLotLinkRow[]> {
+    let s = db.selectFrom('epcis_lot_links').selectAll().where('epc', '=', epc);
+    if (holder !== undefined) s = s.where('holder', '=', holder);
+    return s.orderBy('seq', 'desc').execute();
+  },
+  async linksOfLots(db: Db, lotIds: readonly string[]): Promise<EpcisLotLinkRow[]> {
+    if (lotIds.length === 0) return [];
+    return db.selectFrom('epcis_lot_links').selectAll().where('lot_id', 'in', [...lotIds]).orderBy('seq').execute();
+  },
+};
