@@ -32,4 +32,26 @@ export {
   type CheckedCertificate,
 } from './certificates.js';
 export { importList, listSnapshots, screenNames, screenNamesInFile, screenPartiesInTx, loadListSource, listFormat, threshold as screeningThreshold, type ImportListRequest, type ImportListResult, type ListSnapshotInfo, type ListSource, type NameScreening, type PartyScreening, type ScreeningHit, type ScreenOptions } from './screening.js';
+export { actingAs, verifySignedRequest, signRequest, REQUEST_CLOCK_SKEW_SECONDS, type RequestToVerify, type SignedRequest } from './requests.js';
+export { lotInputSchema, shipmentInputSchema, receiptInputSchema, transformInputSchema, consumeInputSchema, type Dispatched } from './custody.js';
+export {
+  alertId,
+  DEFAULT_RED_FLAGS_FILE,
+  fileReport,
+  getAlert,
+  listAlerts,
+  loadRedFlagsFile,
+  redFlags,
+  reportInputSchema,
+  resolveAlert,
+  scanAlerts,
+  useRedFlags,
+  type Alert,
+  type AlertQuery,
+  type FiledReport,
+  type LoadedRedFlags,
+  type RaiseOutcome,
+  type ScanResult,
+} from './alerts.js';
+export { ALERT_TRIGGERS, type AlertRaised, type AlertTrigger, type ReportFiled } from './alerts.records.js';
 export { captureEpcis, queryEpcis, exportEpcis, linkLotToEpc, EpcisCaptureRefusedError, LODESTONE_EPCIS_NS, CONSUMING_BIZSTEP, type CaptureResult, type CaptureStatus, type CapturedEvent, type CapturedEventOutcome, type EpcisQuery } from './epcis.js';

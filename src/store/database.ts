@@ -1,5 +1,7 @@
+import type { AlertsTable, RedFlagSetsTable, ReportsFiledTable } from './alerts.tables.js';
 import type { CertificatesTable } from './certificates.table.js';
 import type { EpcisEventsTable, EpcisLotLinksTable } from './epcis.tables.js';
+import type { RequestNoncesTable } from './request-nonces.table.js';
 import type { ClassificationsTable } from './classifications.table.js';
 import type { AuditorGrantsTable, CredentialsTable, IdempotencyKeysTable } from './credentials.table.js';
 import type { ApplicationsTable, CustodyLedgerTable, LicenceBalancesTable, LicencesTable, LotsTable, ShipmentsTable } from './licensing.tables.js';
@@ -37,15 +39,19 @@ export interface Database {
   log_cosignatures: LogCosignaturesTable;
   epcis_events: EpcisEventsTable;
   epcis_lot_links: EpcisLotLinksTable;
+  red_flag_sets: RedFlagSetsTable;
+  alerts: AlertsTable;
+  reports_filed: ReportsFiledTable;
   /** Operator state (migration 0009), not journal projections. */
   credentials: CredentialsTable;
   auditor_grants: AuditorGrantsTable;
   idempotency_keys: IdempotencyKeysTable;
+  request_nonces: RequestNoncesTable;
 }
 
 /**
  * The projection tables: derived from the journal and rebuildable from it. In an order that is
  * safe to truncate one by one (referencing tables before the tables they reference).
  */
-export const PROJECTION_TABLES = ['epcis_events', 'epcis_lot_links', 'list_imports', 'custody_ledger', 'shipments', 'lots', 'licence_balances', 'licences', 'applications', 'certificates', 'classifications', 'rule_packs', 'party_keys', 'parties'] as const satisfies readonly (keyof Database)[];
+export const PROJECTION_TABLES = ['epcis_events', 'epcis_lot_links', 'alerts', 'red_flag_sets', 'reports_filed', 'request_nonces', 'list_imports', 'custody_ledger', 'shipments', 'lots', 'licence_balances', 'licences', 'applications', 'certificates', 'classifications', 'rule_packs', 'party_keys', 'parties'] as const satisfies readonly (keyof Database)[];
 export type ProjectionTable = (typeof PROJECTION_TABLES)[number];

@@ -17,6 +17,10 @@ export async function truncateProjections(tx: Transaction<Database>): Promise<vo
 const ORDER: { readonly [T in ProjectionTable]: readonly string[] } = {
   epcis_events: ['hash_id', 'kind'],
   epcis_lot_links: ['epc', 'holder', 'lot_id'],
+  alerts: ['id'],
+  red_flag_sets: ['set_id', 'version'],
+  reports_filed: ['id'],
+  request_nonces: ['nonce'],
   list_imports: ['seq'],
   classifications: ['id'],
   certificates: ['id'],
