@@ -6,15 +6,18 @@ import {
   parseCanonicalJson,
   parseNote,
   parseSignedRecord,
+  parseRequestJws,
   recordBytes,
   verifyCosignature,
   verifyInclusion,
   verifyRecord,
+  verifyRequestJws,
   type Checkpoint,
   type SignedRecord,
 } from '../trust/index.js';
 import { BUNDLE_FORMAT, type AuditBundle, type BundleEntry, type BundleKey } from './bundle.js';
 import { VerifyError, type VerifyCode } from './errors.js';
+import { recheckRules, type RulesCheck } from './rules-check.js';
 
 export interface VerifyOptions {
   /** The log's public key as the auditor knows it (base64url). Without it, the bundle's own is used and the summary says so. */
@@ -49,6 +52,8 @@ export interface VerifySummary {
   readonly lines: readonly LineBalance[];
   readonly shipments: number;
   readonly massBalance: MassBalanceTotals;
+  /** Applications, approvals and denials re-checked against the bundle's rule packs. */
+  readonly rules: RulesCheck;
 }
 
 const MAX_BUNDLE_CHARS = 512 * 1024 * 1024;
@@ -187,12 +192,26 @@ function body(r: SignedRecord): Record<string, unknown> {
   return isObject(r.payload.body) ? r.payload.body : {};
 }
 
-/** Pure step 3: signatures, with keys from the party.registered records met so far in log order. */
-function checkSignatures(records: readonly SignedRecord[], bundle: AuditBundle): number {
+/**
+ * Pure step 3: signatures, with keys from the party.registered records met so far in log order.
+ * A record made on a party's signed API request carries the request (a compact JWS by the party's
+ * key) and is signed by the log operator's key; both are checked, and no nonce serves two requests.
+ */
+function checkSignatures(records: readonly SignedRecord[], bundle: AuditBundle, logKey: string): number {
   const keys = new Map<string, KeyHolder>();
+  const nonces = new Map<string, string>();
+  let logKeyId: string;
+  try {
+    logKeyId = keyIdFor(logKey);
+  } catch (e) {
+    return fail('SIGNATURE', `log key: ${(e as Error).message}`, e);
+  }
   let parties = 0;
   records.forEach((r, i) => {
     const where = `entry ${i} (leaf ${String(bundle.entries[i]?.leafIndex)}, ${r.payload.type} by ${r.payload.actor})`;
+    const request = r.payload.request;
+    // The key that must have signed: the actor's own, or for a signed request the party's key on the request.
+    const partyKeyId = request === undefined ? r.signature.keyId : requestKeyId(request, where);
     let holder: KeyHolder | undefined;
     if (r.payload.type === 'party.registered') {
       const b = body(r);
@@ -201,25 +220,44 @@ function checkSignatures(records: readonly SignedRecord[], bundle: AuditBundle):
       if (typeof k.publicKey !== 'string' || p.id !== r.payload.actor) fail('SIGNATURE', `${where}: party.registered must register the actor's own key`);
       holder = { party: r.payload.actor, publicKey: k.publicKey };
       try {
-        if (keyIdFor(k.publicKey) !== r.signature.keyId) fail('SIGNATURE', `${where}: not signed by the key it registers`);
+        if (keyIdFor(k.publicKey) !== partyKeyId) fail('SIGNATURE', `${where}: not ${request === undefined ? 'signed' : 'requested'} with the key it registers`);
       } catch (e) {
         if (e instanceof VerifyError) throw e;
         fail('SIGNATURE', `${where}: ${(e as Error).message}`, e);
       }
-      keys.set(r.signature.keyId, holder);
+      keys.set(partyKeyId, holder);
       parties++;
     } else {
-      holder = keys.get(r.signature.keyId);
-      if (holder === undefined) fail('SIGNATURE', `${where}: signed by key ${r.signature.keyId}, which no earlier party.registered record in the bundle holds`);
-      if (holder.party !== r.payload.actor) fail('SIGNATURE', `${where}: key ${r.signature.keyId} belongs to ${holder.party}`);
+      holder = keys.get(partyKeyId);
+      if (holder === undefined) fail('SIGNATURE', `${where}: ${request === undefined ? 'signed' : 'requested'} with key ${partyKeyId}, which no earlier party.registered record in the bundle holds`);
+      if (holder.party !== r.payload.actor) fail('SIGNATURE', `${where}: key ${partyKeyId} belongs to ${holder.party}`);
     }
     try {
-      verifyRecord(r, holder.publicKey);
+      if (request === undefined) {
+        verifyRecord(r, holder.publicKey);
+      } else {
+        if (r.signature.keyId !== logKeyId) fail('SIGNATURE', `${where}: a record made on a signed request must be signed by the log key ${logKeyId}, not ${r.signature.keyId}`);
+        verifyRecord(r, logKey);
+        const { header } = verifyRequestJws(request, holder.publicKey);
+        const seen = nonces.get(header.nonce);
+        if (seen !== undefined && seen !== request) fail('SIGNATURE', `${where}: its request reuses nonce ${header.nonce} of another request (a replay)`);
+        nonces.set(header.nonce, request);
+        if (header.iat * 1000 > Date.parse(r.payload.at) + 300_000) fail('SIGNATURE', `${where}: its request was signed after the record was made`);
+      }
     } catch (e) {
+      if (e instanceof VerifyError) throw e;
       fail('SIGNATURE', `${where}: ${(e as Error).message}`, e);
     }
   });
   return parties;
+}
+
+function requestKeyId(request: string, where: string): string {
+  try {
+    return parseRequestJws(request).header.kid;
+  } catch (e) {
+    return fail('SIGNATURE', `${where}: ${(e as Error).message}`, e);
+  }
 }
 
 interface Ledger {
@@ -313,11 +351,12 @@ export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySumm
     const log: BundleKey = { name: bundle.log.name, publicKey: opts.logKey ?? bundle.log.publicKey };
     const { checkpoint, cosigners } = checkCheckpoints(bundle, log);
     const records = checkInclusion(bundle, checkpoint);
-    const parties = checkSignatures(records, bundle);
+    const parties = checkSignatures(records, bundle, log.publicKey);
     const replayed = replay(records, bundle.licence);
+    const rules = recheckRules(records);
     const recordTypes: Record<string, number> = {};
     for (const r of records) recordTypes[r.payload.type] = (recordTypes[r.payload.type] ?? 0) + 1;
-    return { licence: bundle.licence, logKeyPinned: opts.logKey !== undefined, checkpoint, cosigners, entries: records.length, recordTypes, parties, ...replayed };
+    return { licence: bundle.licence, logKeyPinned: opts.logKey !== undefined, checkpoint, cosigners, entries: records.length, recordTypes, parties, ...replayed, rules };
   } catch (e) {
     if (e instanceof VerifyError) throw e;
     throw new VerifyError('MALFORMED', `unexpected: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -335,6 +374,7 @@ export function formatSummary(s: VerifySummary): string {
     `    entries     ${s.entries} proved included and signed (${Object.entries(s.recordTypes).map(([t, n]) => `${n} ${t}`).join(', ')})`,
     `    parties     ${s.parties} keys; rule packs ${s.rulePacks.join(', ') || '(none)'}`,
     `    decision    ${s.decision ?? '-'}`,
+    `    rules       ${s.rules.applications} application(s) re-classified and re-assessed; ${s.rules.approvals} approval(s) and ${s.rules.denials} denial(s) consistent with the rules`,
     ...s.lines.map((l) => `    line ${l.ref}     ceiling ${g(l.ceilingGrams)}, drawn ${g(l.drawnGrams)}, remaining ${g(l.remainingGrams)}`),
     `    shipments   ${s.shipments}`,
     `    mass        received ${g(s.massBalance.received)} + transformed in ${g(s.massBalance.transformedIn)} − shipped ${g(s.massBalance.shipped)} − transformed out ${g(s.massBalance.transformedOut)} − consumed ${g(s.massBalance.consumed)}`,

@@ -195,7 +195,7 @@ describe.each(STORES)('demo and rebuild through the CLI on %s', (kind) => {
     expect(second.err).toBe('');
     expect(second.code).toBe(0);
     expect(second.out).toMatch(/REFUSED {2}Export of 100 motors to the US buyer/);
-  });
+  }, 180_000);
 
   it('rebuild replays the journal, quietly when piped', () => {
     const r = lodestone(['rebuild'], { cwd: work, env });

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, exportAuditBundle, runDemo, witnessCheckpoint, type AppContext } from '../../src/app/index.js';
-import { generateKeyPair, importPrivateKey, leafHash, rootFromLeafHashes, signCheckpoint } from '../../src/trust/index.js';
+import { generateKeyPair, importPrivateKey, leafHash, parseCanonicalJson, rootFromLeafHashes, signCheckpoint, type SignedRecord } from '../../src/trust/index.js';
 import { verifyBundle, VerifyError, type AuditBundle } from '../../src/verify/index.js';
+import { recheckRules } from '../../src/verify/rules-check.js';
 import { logRepo } from '../../src/store/index.js';
 import { freshStore, type TestStore } from '../support/stores.js';
 
@@ -54,6 +55,47 @@ describe('offline verification of the demo licence bundle', () => {
     expect(s.lines[0]!.drawnGrams).toBeGreaterThan(0);
     expect(s.lines[0]!.remainingGrams).toBe(s.lines[0]!.ceilingGrams - s.lines[0]!.drawnGrams);
     expect(s.massBalance.shipped).toBeGreaterThan(0);
+    expect(s.rules).toEqual({ applications: 1, approvals: 1, denials: 0 });
+  });
+
+  describe('re-checks applications and decisions against the bundle\'s rule packs', () => {
+    // recheckRules reads payloads only; here records are edited after their signatures were checked,
+    // as a party whose software recorded a wrong assessment would have signed them.
+    /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/restrict-plus-operands -- deep edits of parsed JSON */
+    const records = () => bundle.entries.map((e) => parseCanonicalJson(e.record) as SignedRecord);
+    const body = (rs: SignedRecord[], type: string) => rs.find((r) => r.payload.type === type)!.payload.body as Record<string, any>;
+
+    it('the demo bundle holds up', () => {
+      expect(recheckRules(records())).toEqual({ applications: 1, approvals: 1, denials: 0 });
+    });
+    it('an assessment that left out a control code', () => {
+      const rs = structuredClone(records());
+      body(rs, 'application.submitted').assessment.lines[0].classification.codes = [];
+      expect(() => recheckRules(rs)).toThrow(/line L1 re-classifies as \[1C905\.a\] .* but the assessment recorded \[\]/);
+    });
+    it('a recommendation the policy does not give', () => {
+      const rs = structuredClone(records());
+      body(rs, 'application.submitted').assessment.recommendation = 'deny';
+      expect(() => recheckRules(rs)).toThrow(/the rules recommend "approvable", but the assessment recorded "deny"/);
+    });
+    it('an approval of what the rules say to deny (an end user on a list)', () => {
+      const rs = structuredClone(records());
+      const a = body(rs, 'application.submitted').assessment;
+      a.screening[1].hits = [{ list: 'us-ofac-sdn', name: 'X', score: 1 }];
+      a.recommendation = 'deny';
+      expect(() => recheckRules(rs)).toThrow(/approves application app-[0-9a-f]+, which the rules say to deny/);
+    });
+    it('a licence naming codes the items do not have', () => {
+      const rs = structuredClone(records());
+      body(rs, 'application.decided').licence.lines[0].controlCodes = ['1C905.a', '1C999'];
+      expect(() => recheckRules(rs)).toThrow(/names control codes \[1C999\]/);
+    });
+    it('a pack whose text does not match its hash', () => {
+      const rs = structuredClone(records());
+      body(rs, 'rulepack.loaded').yaml += '\n# edited';
+      expect(() => recheckRules(rs)).toThrow(/does not hash to its recorded SHA-256/);
+    });
+    /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/restrict-plus-operands */
   });
 
   it('a flipped byte anywhere fails with a precise message and never throws anything else', () => {
