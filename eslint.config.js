@@ -25,7 +25,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/rules/**/*.ts', 'src/screening/**/*.ts'],
+    files: ['src/rules/**/*.ts', 'src/screening/**/*.ts', 'src/monitor/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' }, { group: ['../store*', '../app*', '../cli*', '../http*', 'kysely', 'pg', '@electric-sql/*', 'fastify', 'commander', 'node:fs*', 'node:net', 'node:http'], message: 'pure module: no I/O, no outer layers.' }] }],
     },

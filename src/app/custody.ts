@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import {
   checkDrawdown,
@@ -28,6 +28,7 @@ import type { LedgerEntry } from './licensing.records.js';
 import { licenceOf } from './licensing.js';
 import { requireParty } from './parties.js';
 import { screenPartiesInTx } from './screening.js';
+import { monitorCustodyEvent, monitorRefusedDispatch } from './alerts.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/, 'must be 1–80 letters, digits or . _ : -');
 const country = z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code' });
@@ -220,7 +221,12 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
       ledger,
       checks: [...check.checks],
     });
+    await monitorCustodyEvent(tx, ctx, 'dispatch', [...restrictions.map((r) => r.licenceId), ...(s.licenceId === undefined ? [] : [s.licenceId])]);
     return { shipmentId: s.id, seq: c.seq, checks: check.checks, restrictions };
+  }).catch(async (e: unknown) => {
+    // A refused dispatch writes nothing, but an attempt to move restricted material towards a hub country is itself a red flag.
+    if (e instanceof RefusedError) await monitorRefusedDispatch(ctx, actor, s, e);
+    throw e;
   });
 }
 
@@ -250,6 +256,7 @@ export async function receiveShipment(ctx: AppContext, actor: string, input: unk
     const ledger: LedgerEntry[] = restrictions.map((x) => ({ licence_id: x.licenceId, holder: actor, lot_id: lot.id, kind: 'received' as const, grams: x.licensedGrams }));
     const discrepancyGrams = sh.grams - r.receivedGrams;
     const c = await commit(tx, ctx, 'shipment.received', actor, { shipmentId: sh.id, lot, receivedGrams: r.receivedGrams, discrepancyGrams, ledger });
+    await monitorCustodyEvent(tx, ctx, 'receipt', restrictions.map((x) => x.licenceId));
     return { lot, discrepancyGrams, seq: c.seq };
   });
 }
@@ -317,6 +324,7 @@ export async function transformLots(ctx: AppContext, actor: string, input: unkno
       scrapGrams,
       ledger,
     });
+    await monitorCustodyEvent(tx, ctx, 'transformation', ledger.map((x) => x.licence_id));
     return { outputs, seq: c.seq };
   });
 }
@@ -329,6 +337,7 @@ export async function consumeLot(ctx: AppContext, actor: string, input: unknown)
     if (i.grams > lot.massGrams) throw new RefusedError([{ rule: 'INSUFFICIENT_STOCK', message: `lot ${lot.id} holds ${lot.massGrams} g; cannot consume ${i.grams} g` }]);
     const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({ licence_id: r.licenceId, holder: actor, lot_id: lot.id, kind: 'consumed' as const, grams: portionOf(r, lot, i.grams).licensedGrams }));
     const c = await commit(tx, ctx, 'lot.consumed', actor, { lotId: lot.id, grams: i.grams, purpose: i.purpose, after: remainderAfter(lot, i.grams), ledger });
+    await monitorCustodyEvent(tx, ctx, 'consumption', ledger.map((x) => x.licence_id));
     return { seq: c.seq };
   });
 }
@@ -357,7 +366,11 @@ export interface MassBalance {
 
 /** For each holder and each lot carrying a licence: received − consumed − shipped − on hand = 0 (in grams of licensed material). */
 export async function massBalance(ctx: AppContext, licenceId: string): Promise<MassBalance> {
-  const db = ctx.store.db;
+  return massBalanceIn(ctx.store.db, licenceId);
+}
+
+/** The same, inside a transaction (or on any connection). */
+export async function massBalanceIn(db: Kysely<Database>, licenceId: string): Promise<MassBalance> {
   const ledger = await ledgerRepo.forLicence(db, licenceId);
   const lots = await lotsRepo.list(db, { licenceId });
   const row = (holder: string, lotId?: string): MassBalanceRow => {

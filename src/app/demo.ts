@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { addDaysIso, formatMass, type Party } from '../domain/index.js';
+import { fileReport, listAlerts, scanAlerts } from './alerts.js';
 import { journalRepo, partiesRepo } from '../store/index.js';
 import { issueCertificate, countersignCertificate } from './certificates.js';
 import { todayUtc } from './classify.js';
@@ -51,7 +52,7 @@ export async function runDemo(ctx: AppContext, onEvent: (e: NarrativeEvent) => v
 
   const magnet = example('items/ndfeb-45sh-dy-magnet.json');
   const undertakings = { noWmdUse: true, noMilitaryUse: true, noReexportWithoutConsent: true, consentAuthority: AUTHORITY, prohibitedDestinations: ['US'], useOnlyIn: 'IN', extendsToIncorporatingProducts: true, postShipmentVerificationConsent: true, noticeOfChanges: true };
-  const endUse = { description: 'Rotor magnets for 150 kW traction motors of electric passenger cars, made and sold in India', purposes: ['civil-automotive'], endProduct: 'EV traction motors' };
+  const endUse = { description: 'Rotor magnets for 150 kW traction motors of electric passenger cars, made and sold in India', purposes: ['civil-automotive'], endProduct: 'EV traction motors', annualNeedGrams: 2_400_000 };
   const certificate = await issueCertificate(ctx, IMPORTER, {
     exporter: EXPORTER,
     importer: IMPORTER,
@@ -133,6 +134,18 @@ export async function runDemo(ctx: AppContext, onEvent: (e: NarrativeEvent) => v
   await ship('Export of 100 motors to the US buyer', IMPORTER, motorShipment(100, 'lakeshore-ev', 'US', 'M2'));
   await ship('Export of 100 motors to the UAE trader owned by the US buyer', IMPORTER, motorShipment(100, 'gulf-horizon-trading', 'AE', 'M3'));
 
+  // Diversion monitoring: a consignee whose receipt comes up short, and motors sent straight back to the party they came from.
+  const sale = `SH-${run}-M1`;
+  const counted = await receiveShipment(ctx, 'deccan-mobility', { shipmentId: sale, lotId: `DM-MOT-${run}`, receivedGrams: 495 * 45_000, units: 495 });
+  emit({ step: 'Receipt of the domestic sale, 5 motors short', actor: 'deccan-mobility', outcome: 'accepted', detail: `lot ${counted.lot.id}: 495 of the 500 motors shipped in ${sale}; ${formatMass({ grams: counted.discrepancyGrams })} recorded as a discrepancy` });
+  const back = await ship('Five motors sent back to the importer the same week', 'deccan-mobility', { id: `SH-${run}-B1`, fromLot: counted.lot.id, to: IMPORTER, destination: 'IN', grams: 5 * 45_000, units: 5 });
+  if (back) await receiveShipment(ctx, IMPORTER, { shipmentId: back.shipmentId, lotId: `MOT-${run}-RET`, receivedGrams: 5 * 45_000, units: 5 });
+  const filed = await fileReport(ctx, IMPORTER, { shipmentId: `SH-${run}-1`, receivedGrams: 1_200_000, installedIn: `traction motors (lot ${motors})`, location: 'IN', date: today });
+  emit({ step: 'Post-shipment report', actor: IMPORTER, outcome: 'accepted', detail: `${filed.id} on shipment SH-${run}-1: 1,200 kg received and installed in traction motors in India (licence ${licence.id} requires it within 30 days)` });
+  const later = addDaysIso(today, 45);
+  const scan = await scanAlerts(ctx, { asOf: later });
+  emit({ step: `Monitoring scan as of ${later}`, actor: AUTHORITY, outcome: 'info', detail: `${scan.findings} red flags found, ${scan.raised.length} new alerts raised, ${scan.duplicates} already raised`, reasons: scan.raised.map((a) => `${a.severity.toUpperCase()} ${a.rule}: ${a.explanation}`) });
+
   const listed = await submitApplication(ctx, { ...application, importer: 'red-mesa-defense', endUser: 'red-mesa-defense', destination: 'US', certificateId: undefined, endUse: { description: 'Magnets for actuators', purposes: ['civil-industrial'] } });
   emit({ step: 'Application naming a listed party', actor: EXPORTER, outcome: 'info', detail: `${listed.id}: recommendation ${listed.assessment.recommendation}`, reasons: listed.assessment.reasons });
   await decideApplication(ctx, AUTHORITY, listed.id, { decision: 'deny', reasons: listed.assessment.reasons.filter((r) => r.startsWith('Deny')) });
@@ -142,7 +155,9 @@ export async function runDemo(ctx: AppContext, onEvent: (e: NarrativeEvent) => v
   const balance = await massBalance(ctx, licence.id);
 
 
-  const report: ScenarioReport = { generatedAt: ctx.clock().toISOString(), licences: [{ ...status, massBalance: balance }], events, journalEntries: await journalRepo.count(ctx.store.db) };
+  const alerts = await listAlerts(ctx, { licenceId: licence.id });
+  emit({ step: 'Alerts', actor: AUTHORITY, outcome: 'info', detail: `${alerts.length} alerts on licence ${licence.id}: ${[...new Set(alerts.map((a) => a.rule))].join(', ')}`, reasons: alerts.map((a) => `${a.id} ${a.severity.toUpperCase()} ${a.rule}: ${a.explanation}`) });
+  const report: ScenarioReport = { generatedAt: ctx.clock().toISOString(), licences: [{ ...status, massBalance: balance }], events, journalEntries: await journalRepo.count(ctx.store.db), alerts };
 
   return { report, markdown: renderReport(report) };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isoDate, itemSchema, parse, partySchema, type Item, type Party } from '../domain/index.js';
 import type { Classification } from '../rules/index.js';
 import { classificationsRepo, partiesRepo, partyKeysRepo, rulePacksRepo, type Database } from '../store/index.js';
+import { ALERT_PROJECTORS, ALERT_SCHEMAS, type AlertRecordTypes } from './alerts.records.js';
 import { CERTIFICATE_KINDS, type CertificateRecordTypes } from './certificates.records.js';
 import { EPCIS_PROJECTORS, EPCIS_SCHEMAS, type EpcisRecordTypes } from './epcis.records.js';
 import { AppError } from './errors.js';
@@ -51,7 +52,7 @@ export const itemClassifiedSchema = z
   .strict();
 export type ItemClassified = z.infer<typeof itemClassifiedSchema>;
 
-export interface RecordTypes extends LicensingRecordTypes, CertificateRecordTypes, EpcisRecordTypes {
+export interface RecordTypes extends LicensingRecordTypes, CertificateRecordTypes, AlertRecordTypes, EpcisRecordTypes {
   'party.registered': PartyRegistered;
   'rulepack.loaded': RulePackLoaded;
   'item.classified': ItemClassified;
@@ -76,6 +77,7 @@ function kinds<M extends Record<string, unknown>>(
 const KINDS: { readonly [T in RecordType]: RecordKind<RecordTypes[T]> } = {
   ...CERTIFICATE_KINDS,
   ...kinds<LicensingRecordTypes>(LICENSING_SCHEMAS, LICENSING_PROJECTORS),
+  ...kinds<AlertRecordTypes>(ALERT_SCHEMAS, ALERT_PROJECTORS),
   ...kinds<EpcisRecordTypes>(EPCIS_SCHEMAS, EPCIS_PROJECTORS),
   'list.imported': { schema: listImportedSchema, project: projectListImported },
   'party.registered': {

@@ -1,4 +1,5 @@
 import { formatMass, formatMoney, formatPpm, type Licence } from '../domain/index.js';
+import type { Alert } from './alerts.js';
 import type { MassBalance } from './custody.js';
 import type { LicenceStatus } from './licensing.js';
 
@@ -15,6 +16,8 @@ export interface ScenarioReport {
   readonly licences: readonly (LicenceStatus & { readonly massBalance: MassBalance })[];
   readonly events: readonly NarrativeEvent[];
   readonly journalEntries: number;
+  /** Red flags raised as alerts during the scenario. */
+  readonly alerts?: readonly Alert[];
 }
 
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -53,12 +56,23 @@ function balance(m: MassBalance): string[] {
   return rows;
 }
 
+function alertSection(alerts: readonly Alert[]): string[] {
+  const out = ['## Alerts', '', alerts.length === 0 ? 'No red flag was raised.' : '| Alert | Severity | Red flag | Status | Parties | Explanation | Evidence |', ...(alerts.length === 0 ? [] : ['|---|---|---|---|---|---|---|'])];
+  for (const a of alerts) {
+    const t = Object.entries(a.thresholds).map(([k, v]) => `${k} ${Array.isArray(v) ? (v as unknown[]).join(', ') : String(v)}`).join('; ');
+    out.push(`| ${a.id} | ${a.severity} | ${a.rule} | ${a.status} | ${a.parties.join(', ')} | ${esc(a.explanation)} | journal ${a.evidence.seqs.join(', ') || '—'}<br>${a.evidence.records.map(esc).join('<br>')}<br>thresholds: ${esc(t)}<br>rules: ${a.ruleSet} |`);
+  }
+  out.push('');
+  return out;
+}
+
 /** The scenario report for a compliance officer, as Markdown. */
 export function renderReport(r: ScenarioReport): string {
   const out: string[] = ['# Lodestone — licence and custody report', '', `Generated ${r.generatedAt}. The journal holds ${r.journalEntries} signed records.`, ''];
   for (const l of r.licences) {
     out.push(`## Licence ${l.licence.id} (${l.status})`, '', ...conditions(l.licence), '', '### Utilisation', '', ...utilisation(l), '', '### Mass balance', '', ...balance(l.massBalance), '');
   }
+  if (r.alerts !== undefined) out.push(...alertSection(r.alerts));
   out.push('## Steps and decisions', '', '| Step | By | Outcome | Detail |', '|---|---|---|---|');
   for (const e of r.events.filter((x) => x.outcome !== 'refused')) out.push(`| ${esc(e.step)} | ${e.actor} | ${e.outcome} | ${esc(e.detail)}${e.reasons?.length ? `<br>${e.reasons.map((x) => `· ${esc(x)}`).join('<br>')}` : ''} |`);
   out.push('', '## Refusals', '');

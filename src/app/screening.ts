@@ -27,6 +27,7 @@ import { canonicalJson, sha256Hex } from '../trust/index.js';
 import type { AppContext } from './context.js';
 import { commit } from './journal.js';
 import { LIST_NAME } from './screening.records.js';
+import { monitorListChange } from './alerts.js';
 
 export interface ScreeningHit {
   list: string;
@@ -58,8 +59,6 @@ export interface ListSource {
   readonly format: string;
   readonly alt?: string | undefined;
   readonly add?: string | undefined;
-  /** Rows parsed so far of the total, every 1,000 rows (for a progress line on a terminal). */
-  readonly onProgress?: ((rows: number, total: number) => void) | undefined;
 }
 
 export interface ImportListRequest extends ListSource {
@@ -80,6 +79,8 @@ export interface ImportListResult {
   readonly removed: readonly string[];
   readonly changed: readonly string[];
   readonly seq?: number | undefined;
+  /** Alerts raised by re-screening the parties of active licences against the new snapshot. */
+  readonly alertsRaised?: number | undefined;
 }
 
 export interface ScreenOptions {
@@ -134,7 +135,7 @@ export function loadListSource(src: ListSource): LoadedSource {
   if ((src.alt !== undefined || src.add !== undefined) && format !== 'sdn-csv') throw new ValidationError('--alt', 'alt.csv and add.csv go only with --format sdn-csv');
   const alt = src.alt === undefined ? undefined : readText(src.alt, '--alt');
   const add = src.add === undefined ? undefined : readText(src.add, '--add');
-  const parsed = parseList(format, main, { ...(alt !== undefined ? { alt } : {}), ...(add !== undefined ? { add } : {}), onProgress: src.onProgress });
+  const parsed = parseList(format, main, { ...(alt !== undefined ? { alt } : {}), ...(add !== undefined ? { add } : {}) });
   if (parsed.entries.length === 0) {
     const first = parsed.errors[0];
     throw new ValidationError('file', `has no usable entries${first ? ` (${parsed.errors.length} rows rejected; line ${first.line}: ${first.reason})` : ''}`);
@@ -182,7 +183,9 @@ export async function importList(ctx: AppContext, req: ImportListRequest): Promi
       removed,
       changed,
     });
-    return { ...base, status: 'imported', added, removed, changed, seq: c.seq };
+    // A changed list: every party of every active licence is screened again; new hits become alerts.
+    const monitored = await monitorListChange(tx, ctx);
+    return { ...base, status: 'imported', added, removed, changed, seq: c.seq, alertsRaised: monitored.raised.length };
   });
 }
 

@@ -15,8 +15,8 @@ import {
   type AppOptions,
 } from '../app/index.js';
 import { country, formatMass, isoDateValue, LodestoneError, ValidationError } from '../domain/index.js';
+import { registerAlertCommands } from './alerts.js';
 import { registerCertificateCommands } from './certificates.js';
-import { registerEpcisCommands } from './epcis.js';
 import { readJsonFile, readTextFile } from './files.js';
 import { registerAuditCommands } from './audit.js';
 import { registerLicensingCommands } from './licensing.js';
@@ -251,7 +251,7 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
   registerAuditCommands(program, { withApp, print: (t) => { print(io.out, t); } });
   registerCertificateCommands(program, { io, withApp });
   registerScreeningCommands(program, { io, withApp });
-  registerEpcisCommands(program, { io, withApp });
+  registerAlertCommands(program, { withApp, print: (t) => { print(io.out, t); } });
 
   return program;
 }

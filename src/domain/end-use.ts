@@ -23,4 +23,6 @@ export interface EndUse {
   readonly purposes: readonly EndUsePurpose[];
   /** What the items go into, e.g. "EV traction motors". */
   readonly endProduct?: string;
+  /** The end user's declared need per year, grams (monitored: receipts beyond it raise a red flag). */
+  readonly annualNeedGrams?: number;
 }

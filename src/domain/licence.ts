@@ -13,6 +13,7 @@ export const endUseSchema: z.ZodType<EndUse> = z
     description: z.string().trim().min(1, 'must not be empty').max(2000),
     purposes: z.array(z.enum(END_USE_PURPOSES)).min(1, 'must name at least one purpose'),
     endProduct: z.string().max(300).optional(),
+    annualNeedGrams: wholeGrams.refine((g) => g > 0, 'must be more than 0 grams').optional(),
   })
   .strict();
 

@@ -1,0 +1,481 @@
+/**
+ * Diversion monitoring use cases: red flags become alerts. The detectors (src/monitor) are pure;
+ * this module gathers their facts from the projections inside a transaction, journals the
+ * red-flag set it relied on, and raises each new finding as a signed `alert.raised` record.
+ *
+ * Who signs an alert: the licensing authority of the licence the alert is about — the party that
+ * monitors its licences and whose officers resolve the alerts. When this node cannot sign for
+ * that authority (its key is not in the keystore, or the use case runs on another party's signed
+ * API request), event-time detection leaves the finding to `scanAlerts`, run where the
+ * authority's key is.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Transaction } from 'kysely';
+import { z } from 'zod';
+import { isCountryCode, isoDate, isoDateValue, parse, ValidationError, wholeGrams, type Licence, type Party, type Restriction } from '../domain/index.js';
+import {
+  detectAll,
+  detectNewScreeningHits,
+  detectTransshipment,
+  parseRedFlags,
+  RED_FLAG_IDS,
+  RedFlagError,
+  SEVERITIES,
+  type AttemptFact,
+  type BalanceFact,
+  type Finding,
+  type LicenceFact,
+  type MonitorFacts,
+  type RedFlagId,
+  type RedFlagSet,
+  type ScreeningNow,
+  type Severity,
+  type ShipmentFact,
+  type TransformFact,
+} from '../monitor/index.js';
+import {
+  alertsRepo,
+  applicationsRepo,
+  journalTimesRepo,
+  ledgerRepo,
+  licencesRepo,
+  lotsRepo,
+  partiesRepo,
+  redFlagSetsRepo,
+  reportsFiledRepo,
+  screeningRepo,
+  shipmentsRepo,
+  type AlertRow,
+  type Database,
+  type LicenceRow,
+} from '../store/index.js';
+import { ALERT_ID, type AlertTrigger } from './alerts.records.js';
+import { todayUtc } from './classify.js';
+import type { AppContext } from './context.js';
+import { massBalanceIn } from './custody.js';
+import { AppError, RefusedError } from './errors.js';
+import { commit } from './journal.js';
+import type { Assessment } from './licensing.js';
+import { requireParty } from './parties.js';
+import { screenPartiesInTx } from './screening.js';
+
+/** The red-flag set shipped with Lodestone (kept apart from rules/*.yaml, which are all rule packs). */
+export const DEFAULT_RED_FLAGS_FILE = fileURLToPath(new URL('../../rules/monitoring/red-flags.yaml', import.meta.url));
+
+/** A red-flag set with the exact text it was parsed from, which the journal keeps for auditors. */
+export interface LoadedRedFlags extends RedFlagSet {
+  readonly text: string;
+}
+
+/** Reads and validates a red-flag set; errors name the file, the line and the field. */
+export function loadRedFlagsFile(path: string, displayName = path): LoadedRedFlags {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new RedFlagError('INVALID_RULE_PACK', `${displayName}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const text = bytes.toString('utf8');
+  return { ...parseRedFlags(text, displayName, sha256), text };
+}
+
+const loaded = new Map<string, LoadedRedFlags>();
+const chosen = new WeakMap<object, LoadedRedFlags>();
+
+/** Uses this red-flag set for this application context (tests, or a deployment's own thresholds). */
+export function useRedFlags(ctx: AppContext, set: LoadedRedFlags): void {
+  chosen.set(ctx.keystore, set);
+}
+
+/** The red-flag set in force: the one chosen for the context, else LODESTONE_RED_FLAGS, else the shipped one. */
+export function redFlags(ctx: AppContext): LoadedRedFlags {
+  const mine = chosen.get(ctx.keystore);
+  if (mine) return mine;
+  const path = process.env.LODESTONE_RED_FLAGS === undefined || process.env.LODESTONE_RED_FLAGS === '' ? DEFAULT_RED_FLAGS_FILE : process.env.LODESTONE_RED_FLAGS;
+  let set = loaded.get(path);
+  if (set === undefined) {
+    set = loadRedFlagsFile(path, path === DEFAULT_RED_FLAGS_FILE ? 'rules/monitoring/red-flags.yaml' : path);
+    loaded.set(path, set);
+  }
+  return set;
+}
+
+export interface Alert {
+  readonly id: string;
+  readonly seq: number;
+  readonly rule: RedFlagId;
+  readonly severity: Severity;
+  readonly licenceId?: string;
+  readonly parties: readonly string[];
+  readonly explanation: string;
+  readonly evidence: { readonly seqs: readonly number[]; readonly records: readonly string[] };
+  readonly thresholds: Readonly<Record<string, unknown>>;
+  /** "set-id@version" of the red-flag set it was raised under. */
+  readonly ruleSet: string;
+  readonly trigger: string;
+  readonly raisedBy: string;
+  readonly raisedAt: string;
+  readonly status: 'open' | 'resolved';
+  readonly resolution?: { readonly by: string; readonly note: string; readonly seq: number };
+}
+
+function toAlert(r: AlertRow): Alert {
+  return {
+    id: r.id,
+    seq: r.seq,
+    rule: r.rule as RedFlagId,
+    severity: r.severity,
+    ...(r.licence_id === null ? {} : { licenceId: r.licence_id }),
+    parties: r.parties,
+    explanation: r.explanation,
+    evidence: r.evidence as Alert['evidence'],
+    thresholds: r.thresholds as Alert['thresholds'],
+    ruleSet: r.rule_set,
+    trigger: r.trigger,
+    raisedBy: r.raised_by,
+    raisedAt: new Date(r.raised_at).toISOString(),
+    status: r.status,
+    ...(r.resolved_seq === null ? {} : { resolution: { by: r.resolved_by ?? '', note: r.resolution ?? '', seq: r.resolved_seq } }),
+  };
+}
+
+/** The alert id: the same rule on the same evidence (the finding's key) under the same set id is the same alert. */
+export function alertId(setId: string, key: string): string {
+  return `alert-${createHash('sha256').update(`${setId}\u0000${key}`).digest('hex').slice(0, 20)}`;
+}
+
+/** Whether this node can sign records for the party right now (its key is here, and no other party's request is running). */
+function canSignFor(ctx: AppContext, party: string): boolean {
+  const request = (ctx as { readonly request?: { readonly partyId: string } }).request;
+  if (request !== undefined) return request.partyId === party;
+  return ctx.keystore.has(party);
+}
+
+/** Journals the red-flag set version once, with its exact text (like `rulepack.loaded`). */
+async function journalRedFlags(tx: Transaction<Database>, ctx: AppContext, actor: string, set: LoadedRedFlags): Promise<void> {
+  const stored = await redFlagSetsRepo.get(tx, set.id, set.version);
+  if (stored?.sha256 === set.sha256) return;
+  if (stored) throw new AppError('ALREADY_EXISTS', `red-flag set ${set.id}@${set.version} was recorded with different content (sha256 ${stored.sha256}); give the changed set a new version`);
+  await commit(tx, ctx, 'redflags.loaded', actor, { setId: set.id, version: set.version, sha256: set.sha256, file: set.file, yaml: set.text });
+}
+
+export interface RaiseOutcome {
+  readonly raised: readonly Alert[];
+  /** Findings already raised as alerts (same rule, same evidence). */
+  readonly duplicates: number;
+  /** Findings this node could not sign an alert for (the authority's key is elsewhere); `alerts scan` there raises them. */
+  readonly deferred: number;
+}
+
+/** Raises each new finding as an alert signed by its licence's authority; known ones are skipped. */
+async function raise(tx: Transaction<Database>, ctx: AppContext, findings: readonly Finding[], trigger: AlertTrigger, asOf: string): Promise<RaiseOutcome> {
+  const set = redFlags(ctx);
+  const byId = new Map<string, Finding>();
+  for (const f of findings) byId.set(alertId(set.id, f.key), f);
+  const existing = await alertsRepo.existing(tx, [...byId.keys()]);
+  const raised: Alert[] = [];
+  let deferred = 0;
+  const authorities = new Map<string, string | undefined>();
+  for (const [id, f] of byId) {
+    if (existing.has(id)) continue;
+    let authority: string | undefined;
+    if (f.licenceId !== undefined) {
+      if (!authorities.has(f.licenceId)) authorities.set(f.licenceId, (await licencesRepo.get(tx, f.licenceId))?.authority);
+      authority = authorities.get(f.licenceId);
+    }
+    if (authority === undefined || !canSignFor(ctx, authority)) {
+      deferred++;
+      continue;
+    }
+    await journalRedFlags(tx, ctx, authority, set);
+    const c = await commit(tx, ctx, 'alert.raised', authority, {
+      id,
+      rule: f.rule,
+      severity: f.severity,
+      ...(f.licenceId === undefined ? {} : { licenceId: f.licenceId }),
+      parties: [...f.parties],
+      explanation: f.explanation,
+      evidence: { seqs: [...f.evidence.seqs], records: [...f.evidence.records] },
+      thresholds: Object.fromEntries(Object.entries(f.thresholds).map(([k, v]) => [k, typeof v === 'object' ? [...v] : v])),
+      ruleSet: { id: set.id, version: set.version, sha256: set.sha256 },
+      trigger,
+      asOf,
+    });
+    const row = await alertsRepo.get(tx, id);
+    if (row) raised.push(toAlert(row));
+    else throw new AppError('NOT_FOUND', `alert ${id} was journalled at ${c.seq} but not projected`);
+  }
+  return { raised, duplicates: byId.size - raised.length - deferred, deferred };
+}
+
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * The detectors' facts from the projections: the licences (all, or those given), their mass
+ * balances, the shipments and transformations that carry their material, the reports filed, and
+ * every registered party. Dates of receipts and transformations are their journal entries' dates.
+ */
+async function gatherFacts(tx: Transaction<Database>, asOf: string, only?: ReadonlySet<string>, attempts: readonly AttemptFact[] = []): Promise<MonitorFacts> {
+  const rows = (await licencesRepo.list(tx)).filter((l) => only === undefined || only.has(l.id));
+  const ids = new Set(rows.map((l) => l.id));
+  const licences: LicenceFact[] = rows.map((l) => ({ licence: l.licence as Licence, status: l.status, decidedSeq: l.seq }));
+  const balances: BalanceFact[] = [];
+  const transforms = new Map<number, { holder: string; inputs: Set<string>; outputs: Set<string> }>();
+  for (const l of rows) {
+    const ledger = await ledgerRepo.forLicence(tx, l.id);
+    const mb = await massBalanceIn(tx, l.id);
+    balances.push({
+      licenceId: l.id,
+      licensedGrams: ledger.filter((x) => x.kind === 'created').reduce((t, x) => t + x.grams, 0),
+      holders: mb.holders.map((h) => ({ holder: h.holder, gap: h.gap, seqs: ledger.filter((x) => x.holder === h.holder).map((x) => x.seq) })),
+    });
+    for (const x of ledger) {
+      if (x.kind !== 'transformed-in' && x.kind !== 'transformed-out') continue;
+      const t = transforms.get(x.seq) ?? { holder: x.holder, inputs: new Set<string>(), outputs: new Set<string>() };
+      (x.kind === 'transformed-in' ? t.outputs : t.inputs).add(x.lot_id);
+      transforms.set(x.seq, t);
+    }
+  }
+  const carrying = (restrictions: readonly Restriction[], licenceId: string | null) => (licenceId !== null && ids.has(licenceId)) || restrictions.some((r) => ids.has(r.licenceId));
+  const shipmentRows = (await shipmentsRepo.list(tx)).filter((s) => carrying(s.restrictions as Restriction[], s.licence_id));
+  const times = await journalTimesRepo.recordedAt(tx, [...shipmentRows.flatMap((s) => (s.received_seq === null ? [] : [s.received_seq])), ...transforms.keys()]);
+  const day = (seq: number) => {
+    const t = times.get(seq);
+    return t === undefined ? asOf : isoDay(t);
+  };
+  const shipments: ShipmentFact[] = shipmentRows.map((s) => ({
+    id: s.id,
+    seq: s.seq,
+    fromLot: s.from_lot,
+    fromHolder: s.from_holder,
+    to: s.to_party,
+    destination: s.destination,
+    grams: s.grams,
+    shippedOn: s.shipped_on,
+    licenceId: s.licence_id ?? undefined,
+    restrictions: s.restrictions as Restriction[],
+    received: s.received_seq === null || s.receiving_lot === null ? undefined : { seq: s.received_seq, on: day(s.received_seq), grams: s.received_grams ?? 0, lotId: s.receiving_lot },
+  }));
+  const transformations: TransformFact[] = [...transforms].map(([seq, t]) => ({ id: `journal ${seq}`, seq, holder: t.holder, on: day(seq), inputs: [...t.inputs], outputs: [...t.outputs] }));
+  const reports = (await reportsFiledRepo.list(tx, { shipmentIds: shipments.map((s) => s.id) })).map((r) => ({ id: r.id, seq: r.seq, shipmentId: r.shipment_id, kind: r.kind, filedOn: isoDay(new Date(r.filed_at)) }));
+  const parties = new Map((await partiesRepo.list(tx)).map((p) => [p.id, { party: p.party as Party, seq: p.created_seq }]));
+  return { asOf, licences, balances, shipments, attempts, transformations, reports, parties };
+}
+
+/** The detectors that run when a custody event happens (the late-report one runs as of a date: on a scan, or when a report is filed). */
+const EVENT_RULES: readonly RedFlagId[] = RED_FLAG_IDS.filter((r) => r !== 'post-shipment-report-late' && r !== 'screening-hit-after-approval');
+
+/**
+ * Runs the event detectors for the licences a custody event touched, in the event's own
+ * transaction, and raises what is new. Called at the end of dispatch, receipt, transformation
+ * and consumption.
+ */
+export async function monitorCustodyEvent(tx: Transaction<Database>, ctx: AppContext, trigger: AlertTrigger, licenceIds: Iterable<string>): Promise<RaiseOutcome> {
+  const ids = new Set(licenceIds);
+  if (ids.size === 0) return { raised: [], duplicates: 0, deferred: 0 };
+  const asOf = todayUtc(ctx.clock);
+  const facts = await gatherFacts(tx, asOf, ids);
+  return raise(tx, ctx, detectAll(facts, redFlags(ctx), { include: EVENT_RULES }), trigger, asOf);
+}
+
+/**
+ * A dispatch the rules refused may still be a diversion attempt: a lot bound by "no re-export
+ * to …" sent to a hub country (or a consignee there). Raised in its own transaction after the
+ * refusal (the refused shipment itself writes nothing).
+ */
+export async function monitorRefusedDispatch(ctx: AppContext, actor: string, s: { id: string; fromLot: string; to: string; destination: string; grams: number; shippedOn?: string | undefined }, refused: RefusedError): Promise<RaiseOutcome> {
+  const rule = redFlags(ctx).rules.transshipment;
+  if (rule === undefined) return { raised: [], duplicates: 0, deferred: 0 };
+  return ctx.store.transaction(async (tx) => {
+    const lot = await lotsRepo.get(tx, s.fromLot);
+    const restrictions = (lot?.restrictions ?? []) as Restriction[];
+    if (lot?.holder !== actor || !restrictions.some((r) => r.prohibitedDestinations.length > 0)) return { raised: [], duplicates: 0, deferred: 0 };
+    const to = await partiesRepo.get(tx, s.to);
+    if (!rule.hubCountries.includes(s.destination) && !(to && rule.hubCountries.includes(to.country))) return { raised: [], duplicates: 0, deferred: 0 };
+    const asOf = todayUtc(ctx.clock);
+    const attempt: AttemptFact = { id: s.id, fromLot: s.fromLot, fromHolder: actor, to: s.to, destination: s.destination, grams: s.grams, on: s.shippedOn ?? asOf, restrictions, refusals: refused.refusals.map((r) => r.rule) };
+    const parties = new Map((await partiesRepo.list(tx)).map((p) => [p.id, { party: p.party as Party, seq: p.created_seq }]));
+    const facts: MonitorFacts = { asOf, licences: [], balances: [], shipments: [], attempts: [attempt], transformations: [], reports: [], parties };
+    return raise(tx, ctx, detectTransshipment(facts, rule), 'dispatch-refused', asOf);
+  });
+}
+
+interface ScreeningContext {
+  readonly snapshots: readonly { list: string; sha256: string; seq: number }[];
+}
+
+/**
+ * Re-screens every party of the given active licences — exporter, importer, consignee, end user,
+ * the holders and consignees of the material the licence restricts, and (through the screening's
+ * 50 % rule) their owners — against the lists in force in `tx`, and returns the hits that the
+ * licence's decision-time screening did not have.
+ */
+async function rescreen(tx: Transaction<Database>, ctx: AppContext, rows: readonly LicenceRow[]): Promise<Finding[]> {
+  const rule = redFlags(ctx).rules['screening-hit-after-approval'];
+  if (rule === undefined || rows.length === 0) return [];
+  const snapshots: ScreeningContext['snapshots'] = (await screeningRepo.currentImports(tx)).map((r) => ({ list: r.list, sha256: r.sha256, seq: r.seq }));
+  const shipments = await shipmentsRepo.list(tx);
+  const out: Finding[] = [];
+  for (const l of rows.filter((x) => x.status === 'active')) {
+    const licence = l.licence as Licence;
+    const roles = new Map<string, string[]>();
+    const add = (id: string, role: string) => roles.set(id, [...(roles.get(id) ?? []), role]);
+    add(licence.holder, 'exporter');
+    add(licence.importer, 'importer');
+    add(licence.consignee, 'consignee');
+    add(licence.endUser, 'end user');
+    for (const lot of await lotsRepo.list(tx, { licenceId: l.id })) add(lot.holder, `holder of lot ${lot.id}`);
+    for (const s of shipments) if (s.licence_id === l.id || (s.restrictions as Restriction[]).some((r) => r.licenceId === l.id)) add(s.to_party, `consignee of shipment ${s.id}`);
+    const parties: Party[] = [];
+    for (const id of roles.keys()) {
+      const p = await partiesRepo.get(tx, id);
+      if (p) parties.push(p.party as Party);
+    }
+    const screened = await screenPartiesInTx(tx, parties);
+    const now: ScreeningNow[] = screened.map((s) => ({ partyId: s.partyId, roles: [...new Set(roles.get(s.partyId) ?? [])].slice(0, 5), hits: s.hits }));
+    const app = await applicationsRepo.get(tx, licence.applicationId);
+    const atDecision = ((app?.assessment as Assessment | undefined)?.screening ?? []).map((s) => ({ partyId: s.partyId, hits: s.hits }));
+    out.push(...detectNewScreeningHits({ licence, status: l.status, decidedSeq: l.seq }, atDecision, now, { snapshots }, rule));
+  }
+  return out;
+}
+
+/**
+ * When a list changes (called by importList in its own transaction, after `list.imported`):
+ * every party of every active licence is screened again and each hit that was not in the
+ * licence's decision-time screening becomes an alert.
+ */
+export async function monitorListChange(tx: Transaction<Database>, ctx: AppContext): Promise<RaiseOutcome> {
+  const findings = await rescreen(tx, ctx, await licencesRepo.list(tx));
+  return raise(tx, ctx, findings, 'list-import', todayUtc(ctx.clock));
+}
+
+export interface ScanResult extends RaiseOutcome {
+  readonly asOf: string;
+  readonly licences: number;
+  readonly shipments: number;
+  readonly findings: number;
+}
+
+/** Runs every detector over every licence as of a date (default today) and raises what is new. */
+export async function scanAlerts(ctx: AppContext, opts: { asOf?: string | undefined; licenceId?: string | undefined } = {}): Promise<ScanResult> {
+  const asOf = opts.asOf === undefined ? todayUtc(ctx.clock) : isoDateValue(opts.asOf, 'asOf');
+  redFlags(ctx); // validate before opening the transaction
+  return ctx.store.transaction(async (tx) => {
+    let only: Set<string> | undefined;
+    if (opts.licenceId !== undefined) {
+      if (!(await licencesRepo.get(tx, opts.licenceId))) throw new AppError('NOT_FOUND', `no licence "${opts.licenceId}"`, { field: 'licence' });
+      only = new Set([opts.licenceId]);
+    }
+    const facts = await gatherFacts(tx, asOf, only);
+    const findings = [...detectAll(facts, redFlags(ctx)), ...(await rescreen(tx, ctx, (await licencesRepo.list(tx)).filter((l) => only === undefined || only.has(l.id))))];
+    const r = await raise(tx, ctx, findings, 'scan', asOf);
+    return { ...r, asOf, licences: facts.licences.length, shipments: facts.shipments.length, findings: findings.length };
+  });
+}
+
+const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, high: 2, critical: 3 };
+
+export interface AlertQuery {
+  readonly licenceId?: string | undefined;
+  /** At least this severity ("high" lists high and critical). */
+  readonly severity?: string | undefined;
+  readonly status?: 'open' | 'resolved' | undefined;
+}
+
+export async function listAlerts(ctx: AppContext, q: AlertQuery = {}): Promise<readonly Alert[]> {
+  let severities: Severity[] | undefined;
+  if (q.severity !== undefined) {
+    if (!(SEVERITIES as readonly string[]).includes(q.severity)) throw new ValidationError('severity', `must be one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(q.severity)}`);
+    const min = SEVERITY_RANK[q.severity as Severity];
+    severities = SEVERITIES.filter((s) => SEVERITY_RANK[s] >= min);
+  }
+  const rows = await alertsRepo.list(ctx.store.db, { ...(q.licenceId === undefined ? {} : { licenceId: q.licenceId }), ...(severities ? { severities } : {}), ...(q.status === undefined ? {} : { status: q.status }) });
+  return rows.map(toAlert);
+}
+
+export async function getAlert(ctx: AppContext, id: string): Promise<Alert> {
+  const row = await alertsRepo.get(ctx.store.db, id);
+  if (!row) throw new AppError('NOT_FOUND', `no alert "${id}"`, { field: 'alert' });
+  return toAlert(row);
+}
+
+/** An officer of the licence's authority closes an alert with a note (journalled as `alert.resolved`). */
+export async function resolveAlert(ctx: AppContext, actor: string, id: string, note: string): Promise<{ alert: Alert; seq: number }> {
+  if (!ALERT_ID.test(id)) throw new ValidationError('alert', `must be an alert id such as "alert-0123456789abcdef0123", got ${JSON.stringify(id)}`);
+  if (note.trim() === '') throw new ValidationError('note', 'must say how the alert was resolved');
+  return ctx.store.transaction(async (tx) => {
+    await requireParty(tx, actor, 'as');
+    const row = await alertsRepo.lock(tx, id);
+    if (!row) throw new AppError('NOT_FOUND', `no alert "${id}"`, { field: 'alert' });
+    if (row.status === 'resolved') throw new AppError('ALREADY_EXISTS', `alert ${id} was already resolved by ${row.resolved_by ?? '?'} (journal entry ${String(row.resolved_seq)})`);
+    const authority = row.licence_id === null ? row.raised_by : (await licencesRepo.get(tx, row.licence_id))?.authority;
+    if (actor !== authority) throw new AppError('FORBIDDEN', `alert ${id} is resolved by ${authority ?? 'the licensing authority'}, not ${actor}`, { field: 'as' });
+    const c = await commit(tx, ctx, 'alert.resolved', actor, { alertId: id, note: note.trim() });
+    const after = await alertsRepo.get(tx, id);
+    if (!after) throw new AppError('NOT_FOUND', `no alert "${id}"`);
+    return { alert: toAlert(after), seq: c.seq };
+  });
+}
+
+export const reportInputSchema = z
+  .object({
+    shipmentId: z.string().min(1).max(80),
+    kind: z.enum(['post-shipment', 'end-use']).optional(),
+    receivedGrams: wholeGrams,
+    installedIn: z.string().trim().min(1).max(300).optional(),
+    location: z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code such as "IN"' }),
+    date: isoDate,
+    note: z.string().max(2000).optional(),
+  })
+  .strict();
+
+export interface FiledReport {
+  readonly id: string;
+  readonly seq: number;
+  readonly shipmentId: string;
+  readonly licenceId?: string;
+  /** Alerts the filing raised (a report filed after its due date). */
+  readonly alerts: readonly Alert[];
+}
+
+/**
+ * The consignee or end user of a shipment files its post-shipment (delivery verification) report:
+ * what arrived, where it is installed, where, and when. Journalled as `report.filed`; a report
+ * filed after the licence's reporting period raises the late-report alert.
+ */
+export async function fileReport(ctx: AppContext, actor: string, input: unknown): Promise<FiledReport> {
+  const i = parse(reportInputSchema, input, 'report');
+  const today = todayUtc(ctx.clock);
+  if (i.date > today) throw new ValidationError('report.date', `is after today (${today})`);
+  return ctx.store.transaction(async (tx) => {
+    await requireParty(tx, actor, 'as');
+    const sh = await shipmentsRepo.get(tx, i.shipmentId);
+    if (!sh) throw new AppError('NOT_FOUND', `no shipment "${i.shipmentId}"`, { field: 'report.shipmentId' });
+    const restrictions = sh.restrictions as Restriction[];
+    if (sh.to_party !== actor && !restrictions.some((r) => r.endUser === actor)) throw new AppError('FORBIDDEN', `${actor} is neither the consignee of shipment ${sh.id} (${sh.to_party}) nor the end user of its material`, { field: 'as' });
+    if (i.date < sh.shipped_on) throw new ValidationError('report.date', `is before the shipment left (${sh.shipped_on})`);
+    const licenceId = sh.licence_id ?? restrictions[0]?.licenceId;
+    const id = `rpt-${randomUUID().slice(0, 8)}`;
+    const c = await commit(tx, ctx, 'report.filed', actor, {
+      id,
+      kind: i.kind ?? 'post-shipment',
+      shipmentId: sh.id,
+      ...(licenceId === undefined ? {} : { licenceId }),
+      receivedGrams: i.receivedGrams,
+      ...(i.installedIn === undefined ? {} : { installedIn: i.installedIn }),
+      location: i.location,
+      date: i.date,
+      ...(i.note === undefined ? {} : { note: i.note }),
+    });
+    let alerts: readonly Alert[] = [];
+    if (licenceId !== undefined) {
+      const facts = await gatherFacts(tx, today, new Set([licenceId]));
+      alerts = (await raise(tx, ctx, detectAll({ ...facts, shipments: facts.shipments.filter((s) => s.id === sh.id) }, redFlags(ctx), { include: ['post-shipment-report-late'] }), 'report', today)).raised;
+    }
+    return { id, seq: c.seq, shipmentId: sh.id, ...(licenceId === undefined ? {} : { licenceId }), alerts };
+  });
+}

@@ -1,0 +1,71 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './database.js';
+import { jsonText, type WithJsonValues } from './json-column.js';
+import type { AlertRow, NewAlert, NewReportFiled, RedFlagSetRow, ReportFiledRow } from './alerts.tables.js';
+
+type Db = Kysely<Database>;
+
+export type NewAlertValues = WithJsonValues<NewAlert, 'evidence' | 'thresholds'>;
+
+export const alertsRepo = {
+  async insert(db: Db, row: NewAlertValues): Promise<void> {
+    await db.insertInto('alerts').values({ ...row, evidence: jsonText(row.evidence), thresholds: jsonText(row.thresholds) }).execute();
+  },
+  async get(db: Db, id: string): Promise<AlertRow | undefined> {
+    return db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+  /** Which of these ids are already raised. */
+  async existing(db: Db, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await db.selectFrom('alerts').select('id').where('id', 'in', [...ids]).execute();
+    return new Set(rows.map((r) => r.id));
+  },
+  async lock(db: Db, id: string): Promise<AlertRow | undefined> {
+    return db.selectFrom('alerts').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  },
+  async resolve(db: Db, id: string, by: string, note: string, seq: number): Promise<void> {
+    await db.updateTable('alerts').set({ status: 'resolved', resolved_by: by, resolution: note, resolved_seq: seq }).where('id', '=', id).execute();
+  },
+  async list(db: Db, opts: { licenceId?: string; severities?: readonly AlertRow['severity'][]; status?: AlertRow['status'] } = {}): Promise<AlertRow[]> {
+    let q = db.selectFrom('alerts').selectAll();
+    if (opts.licenceId !== undefined) q = q.where('licence_id', '=', opts.licenceId);
+    if (opts.severities !== undefined) q = q.where('severity', 'in', [...opts.severities]);
+    if (opts.status !== undefined) q = q.where('status', '=', opts.status);
+    return q.orderBy('seq').execute();
+  },
+};
+
+export const redFlagSetsRepo = {
+  async insert(db: Db, row: RedFlagSetRow): Promise<void> {
+    await db.insertInto('red_flag_sets').values(row).execute();
+  },
+  async get(db: Db, setId: string, version: string): Promise<RedFlagSetRow | undefined> {
+    return db.selectFrom('red_flag_sets').selectAll().where('set_id', '=', setId).where('version', '=', version).executeTakeFirst();
+  },
+};
+
+export const reportsFiledRepo = {
+  async insert(db: Db, row: NewReportFiled): Promise<void> {
+    await db.insertInto('reports_filed').values(row).execute();
+  },
+  async get(db: Db, id: string): Promise<ReportFiledRow | undefined> {
+    return db.selectFrom('reports_filed').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+  async list(db: Db, opts: { shipmentIds?: readonly string[] } = {}): Promise<ReportFiledRow[]> {
+    let q = db.selectFrom('reports_filed').selectAll();
+    if (opts.shipmentIds !== undefined) {
+      if (opts.shipmentIds.length === 0) return [];
+      q = q.where('shipment_id', 'in', [...opts.shipmentIds]);
+    }
+    return q.orderBy('seq').execute();
+  },
+};
+
+/** When journal entries were recorded (their signed `at`), for dates of receipts and the like. */
+export const journalTimesRepo = {
+  async recordedAt(db: Db, seqs: readonly number[]): Promise<Map<number, Date>> {
+    if (seqs.length === 0) return new Map();
+    const rows = await db.selectFrom('journal').select(['seq', 'recorded_at']).where('seq', 'in', [...new Set(seqs)]).execute();
+    return new Map(rows.map((r) => [r.seq, new Date(r.recorded_at)]));
+  },
+};
