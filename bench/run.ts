@@ -5,6 +5,7 @@
 const SUITES: Readonly<Record<string, () => Promise<void>>> = {
   screening: async () => (await import('./screening.js')).run(),
   log: async () => (await import('./log.js')).run(),
+  api: async () => (await import('./api.js')).run(),
   trace: async () => (await import('./trace.js')).run(),
 };
 

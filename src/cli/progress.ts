@@ -7,8 +7,8 @@ export interface Progress {
   finish(): void;
 }
 
-export function progress(label: string, stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (!stream.isTTY) return { update: () => undefined, finish: () => undefined };
+export function progress(label: string, stream: NodeJS.WritableStream & { readonly isTTY?: boolean } = process.stderr): Progress {
+  if (stream.isTTY !== true) return { update: () => undefined, finish: () => undefined };
   let last = 0;
   let shown = false;
   return {

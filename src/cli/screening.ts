@@ -53,11 +53,14 @@ export function registerScreeningCommands(program: Command, deps: ScreeningComma
     .option('--json', 'print the result as JSON')
     .action(async (file: string, opts: { format: string; list: string; actor: string; alt?: string; add?: string; json?: boolean }) => {
       const format = listFormat(opts.format, '--format');
-      const p = progress(`importing ${opts.list}`);
-      p.update(0, 2);
-      const r = await withApp((ctx) => importList(ctx, { path: file, format, list: opts.list, actor: opts.actor, alt: opts.alt, add: opts.add }));
-      p.update(2, 2);
-      p.finish();
+      // Row-level progress on a terminal (nothing when stderr is piped): large lists take a while.
+      const p = progress(`${opts.list}: rows parsed`, io.err);
+      let r;
+      try {
+        r = await withApp((ctx) => importList(ctx, { path: file, format, list: opts.list, actor: opts.actor, alt: opts.alt, add: opts.add, onProgress: (done, total) => { p.update(done, total); } }));
+      } finally {
+        p.finish();
+      }
       for (const e of r.errors.slice(0, MAX_ROW_ERRORS)) line(io.err, `${file}: line ${e.line}: ${e.reason} (row skipped)`);
       if (r.errors.length > MAX_ROW_ERRORS) line(io.err, `${file}: … and ${r.errors.length - MAX_ROW_ERRORS} more rows skipped`);
       if (opts.json) {

@@ -80,21 +80,32 @@ export function checkQueryName(name: string, field = 'query'): NormalizedName {
   return n;
 }
 
+/** Index keys that depend on one token alone: the token, its phonetic code, its first and last three letters. */
+function tokenKeys(t: string, phonetic: string): string[] {
+  const keys: string[] = [];
+  if (t.length >= 2) keys.push(`t:${t}`);
+  if (phonetic.length >= 2) keys.push(`p:${phonetic}`);
+  if (t.length >= 5) keys.push(`f:${t.slice(0, 3)}`, `l:${t.slice(-3)}`);
+  return keys;
+}
+
+/** Index keys of the name as a whole: skeletons and consonant keys (which join words), the start of the compact name and of its skeleton. */
+function nameKeys(n: NormalizedName): string[] {
+  const keys: string[] = [];
+  for (const s of n.skeletons) if (s.length >= 2) keys.push(`s:${s}`);
+  for (const s of n.consonants) if (s.length >= 2) keys.push(`a:${s}`);
+  if (n.compact.length >= 4) keys.push(`c:${n.compact.slice(0, 5)}`);
+  const sk = n.skeletons.join('');
+  if (sk.length >= 3) keys.push(`k:${sk.slice(0, 4)}`);
+  return keys;
+}
+
 function keysOf(n: NormalizedName): string[] {
   const keys = new Set<string>();
-  for (const t of n.tokens) if (t.length >= 2) keys.add(`t:${t}`);
-  for (const p of n.phonetic) if (p.length >= 2) keys.add(`p:${p}`);
-  for (const s of n.skeletons) if (s.length >= 2) keys.add(`s:${s}`);
-  for (const s of n.consonants) if (s.length >= 2) keys.add(`a:${s}`);
-  for (const t of n.tokens) {
-    if (t.length >= 5) {
-      keys.add(`f:${t.slice(0, 3)}`);
-      keys.add(`l:${t.slice(-3)}`);
-    }
-  }
-  if (n.compact.length >= 4) keys.add(`c:${n.compact.slice(0, 5)}`);
-  const sk = n.skeletons.join('');
-  if (sk.length >= 3) keys.add(`k:${sk.slice(0, 4)}`);
+  n.tokens.forEach((t, i) => {
+    for (const k of tokenKeys(t, n.phonetic[i] ?? '')) keys.add(k);
+  });
+  for (const k of nameKeys(n)) keys.add(k);
   return [...keys];
 }
 
@@ -263,6 +274,14 @@ class Index implements ScreeningIndex {
     const pairKey = new U32();
     const pairName = new U32();
     const total = lists.reduce((k, l) => k + l.entries.length, 0);
+    const intern = (k: string): number => {
+      let kid = this.#keyIds.get(k);
+      if (kid === undefined) this.#keyIds.set(k, (kid = this.#keyIds.size));
+      return kid;
+    };
+    // Key ids of each distinct token (list names share most of their words).
+    const tokenKeyIds = new Map<string, number[]>();
+    const ids: number[] = [];
     for (const { list, entries } of lists) {
       for (const entry of entries) {
         const e = this.#entries.length;
@@ -277,9 +296,17 @@ class Index implements ScreeningIndex {
           this.#names.push(raw);
           if (id < KEEP_NORMALIZED) this.#normalized.push(n);
           nameEntry.push(e);
-          for (const k of keysOf(n)) {
-            let kid = this.#keyIds.get(k);
-            if (kid === undefined) this.#keyIds.set(k, (kid = this.#keyIds.size));
+          ids.length = 0;
+          n.tokens.forEach((t, i) => {
+            let tk = tokenKeyIds.get(t);
+            if (tk === undefined) tokenKeyIds.set(t, (tk = tokenKeys(t, n.phonetic[i] ?? '').map(intern)));
+            for (const kid of tk) if (!ids.includes(kid)) ids.push(kid);
+          });
+          for (const k of nameKeys(n)) {
+            const kid = intern(k);
+            if (!ids.includes(kid)) ids.push(kid);
+          }
+          for (const kid of ids) {
             pairKey.push(kid);
             pairName.push(id);
           }

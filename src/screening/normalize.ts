@@ -43,7 +43,11 @@ const CYRILLIC = /\p{Script=Cyrillic}/u;
 const ARABIC = /\p{Script=Arabic}/u;
 const LATIN = /\p{Script=Latin}/u;
 
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
 export function detectScript(s: string): Script {
+  if (ASCII.test(s)) return /[A-Za-z0-9]/.test(s) ? 'latin' : 'other';
   if (HAN.test(s)) return 'han';
   if (ARABIC.test(s)) return 'arabic';
   if (CYRILLIC.test(s)) return 'cyrillic';
@@ -228,8 +232,12 @@ function arabicWords(raw: string): string[] {
   return out;
 }
 
-/** Consonant classes of one romanised word (see NormalizedName.consonants). */
+/** Consonant classes of one romanised word (see NormalizedName.consonants); memoised. */
 export function consonantKey(token: string): string {
+  return token.length > 24 ? consonantKeyOf(token) : tokenKeys(token).consonants;
+}
+
+function consonantKeyOf(token: string): string {
   const s = token
     .replace(/dzh|dj/g, 'j')
     .replace(/sch|tch|sh|ch|zh|th|dh|ts|tz|z|x/g, 's')
@@ -272,7 +280,11 @@ function consonantTokens(tokens: readonly string[]): string[] {
   return out.length > 0 ? out : tokens.map(consonantKey);
 }
 
+/** Words a legal-form phrase or word can begin or end with (a name whose ends are none of these has none). */
+const LEGAL_EDGE_WORDS = new Set([...LEGAL_PHRASES.flatMap(([p]) => [p[0] ?? '', p[p.length - 1] ?? '']), ...Object.keys(LEGAL_WORDS)]);
+
 function stripLegal(tokens: string[], legal: string[]): string[] {
+  if (tokens.length <= 1 || (!LEGAL_EDGE_WORDS.has(tokens[0] ?? '') && !LEGAL_EDGE_WORDS.has(tokens[tokens.length - 1] ?? ''))) return tokens;
   let t = tokens;
   const matchAt = (start: number, phrase: readonly string[]): boolean => phrase.every((w, i) => t[start + i] === w);
   let changed = true;
@@ -324,13 +336,13 @@ function tokenize(folded: string): string[] {
 }
 
 const cache = new Map<string, NormalizedName>();
-const tokenCache = new Map<string, { readonly skeleton: string; readonly phonetic: string }>();
+const tokenCache = new Map<string, { readonly skeleton: string; readonly phonetic: string; readonly consonants: string }>();
 
 /** A token's skeleton and double-metaphone code (memoised: list tokens repeat a lot). */
-function tokenKeys(t: string): { readonly skeleton: string; readonly phonetic: string } {
+function tokenKeys(t: string): { readonly skeleton: string; readonly phonetic: string; readonly consonants: string } {
   let k = tokenCache.get(t);
   if (k === undefined) {
-    k = { skeleton: skeleton(t), phonetic: /^[0-9]+$/.test(t) ? t : doubleMetaphone(t)[0] };
+    k = { skeleton: skeleton(t), phonetic: /^[0-9]+$/.test(t) ? t : doubleMetaphone(t)[0], consonants: consonantKeyOf(t) };
     if (tokenCache.size > 200_000) tokenCache.clear();
     tokenCache.set(t, k);
   }

@@ -47,6 +47,19 @@ function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined 
 }
 
 const NONE = '-0-';
+/** Called while a list is parsed: rows (or entities) done of the total. */
+export type ParseProgress = (done: number, total: number) => void;
+
+/** A tick per row, reported every 1,000 rows and at the last. */
+function counter(total: number, onProgress: ParseProgress | undefined): () => void {
+  if (onProgress === undefined) return () => undefined;
+  let done = 0;
+  return () => {
+    done++;
+    if (done % 1000 === 0 || done === total) onProgress(done, total);
+  };
+}
+
 /** OFAC ends its CSVs with a Ctrl-Z (0x1A) line. */
 const EOF = String.fromCharCode(0x1a);
 function field(v: string | undefined): string {
@@ -101,7 +114,7 @@ function remarkCountries(remarks: string): string[] {
   return out;
 }
 
-export function parseSdnCsv(files: SdnFiles): ParsedList {
+export function parseSdnCsv(files: SdnFiles, onProgress?: ParseProgress): ParsedList {
   checkText(files.sdn, 'sdn.csv');
   const errors: ParseIssue[] = [];
   const rows = csvRows(files.sdn, errors);
@@ -110,7 +123,9 @@ export function parseSdnCsv(files: SdnFiles): ParsedList {
     throw new ValidationError('sdn.csv', 'is not an OFAC SDN CSV (expected rows of ent_num,SDN_Name,SDN_Type,Program,…)');
   }
   const byId = new Map<string, { name: string; aliases: string[]; type: EntityType; countries: string[]; identifiers: EntryIdentifier[]; program: string }>();
+  const tick = counter(rows.length, onProgress);
   for (const { record, line } of rows) {
+    tick();
     if (record.length === 1 && field(record[0]) === '') continue;
     const id = field(record[0]);
     const name = field(record[1]);
@@ -180,7 +195,7 @@ function text(v: unknown): string {
   return '';
 }
 
-export function parseUnXml(xml: string): ParsedList {
+export function parseUnXml(xml: string, onProgress?: ParseProgress): ParsedList {
   checkText(xml, 'file');
   if (!/<CONSOLIDATED_LIST[\s>]/.test(xml.slice(0, 4096))) throw new ValidationError('file', 'is not the UN Security Council consolidated list XML (no <CONSOLIDATED_LIST>)');
   // The validator is deprecated in favour of a separate package; it is the same code, kept until we move.
@@ -199,8 +214,10 @@ export function parseUnXml(xml: string): ParsedList {
     return line;
   };
   const sections: [string, string, EntityType][] = [['INDIVIDUALS', 'INDIVIDUAL', 'person'], ['ENTITIES', 'ENTITY', 'entity']];
+  const tick = counter(sections.reduce((k, [section, tag]) => k + arr(((root[section] ?? {}) as Xml)[tag]).length, 0), onProgress);
   for (const [section, tag, type] of sections) {
     for (const raw of arr(((root[section] ?? {}) as Xml)[tag])) {
+      tick();
       const e = raw as Xml;
       const dataId = text(e.DATAID);
       const ref = text(e.REFERENCE_NUMBER);
@@ -240,13 +257,15 @@ const FTM_TYPES: Readonly<Record<string, EntityType>> = {
 };
 const FTM_ID_PROPS = ['registrationNumber', 'innCode', 'ogrnCode', 'taxNumber', 'leiCode', 'imoNumber', 'idNumber', 'passportNumber', 'swiftBic'];
 
-export function parseFtmJson(text: string): ParsedList {
+export function parseFtmJson(text: string, onProgress?: ParseProgress): ParsedList {
   checkText(text, 'file');
   const entries: ListEntry[] = [];
   const errors: ParseIssue[] = [];
   let sawEntity = false;
   const lines = text.split(/\r?\n/);
+  const tick = counter(lines.length, onProgress);
   for (const [i, l] of lines.entries()) {
+    tick();
     const line = i + 1;
     if (l.trim() === '') continue;
     let v: unknown;
@@ -286,7 +305,7 @@ const CSV_HEADER = ['name', 'aliases', 'country', 'type', 'list', 'id'];
 const CSV_TYPES: Readonly<Record<string, EntityType>> = { person: 'person', individual: 'person', entity: 'entity', company: 'entity', organization: 'entity', vessel: 'vessel', aircraft: 'aircraft', '': 'unknown' };
 
 /** The plain CSV: header `name,aliases,country,type,list,id`, aliases and countries separated by `;`. */
-export function parsePlainCsv(text: string): ParsedList {
+export function parsePlainCsv(text: string, onProgress?: ParseProgress): ParsedList {
   checkText(text, 'file');
   const errors: ParseIssue[] = [];
   const rows = csvRows(text, errors);
@@ -296,7 +315,9 @@ export function parsePlainCsv(text: string): ParsedList {
   }
   const entries: ListEntry[] = [];
   const seen = new Set<string>();
+  const tick = counter(rows.length - 1, onProgress);
   for (const { record, line } of rows.slice(1)) {
+    tick();
     if (record.length !== 6) {
       errors.push({ line, reason: `expected 6 columns, found ${record.length}` });
       continue;
@@ -337,15 +358,16 @@ export function parsePlainCsv(text: string): ParsedList {
 }
 
 /** Parses a list file of the given format (SDN: pass alt / add for the full set). */
-export function parseList(format: ListFormat, main: string, extra: { alt?: string; add?: string } = {}): ParsedList {
+export function parseList(format: ListFormat, main: string, extra: { alt?: string; add?: string; onProgress?: ParseProgress | undefined } = {}): ParsedList {
+  const { onProgress, ...files } = extra;
   switch (format) {
     case 'sdn-csv':
-      return parseSdnCsv({ sdn: main, ...extra });
+      return parseSdnCsv({ sdn: main, ...files }, onProgress);
     case 'un-xml':
-      return parseUnXml(main);
+      return parseUnXml(main, onProgress);
     case 'ftm-json':
-      return parseFtmJson(main);
+      return parseFtmJson(main, onProgress);
     case 'csv':
-      return parsePlainCsv(main);
+      return parsePlainCsv(main, onProgress);
   }
 }

@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, registerParty, type AppContext } from '../../src/app/index.js';
+import { main } from '../../src/cli/main.js';
 import { registerScreeningCommands } from '../../src/cli/screening.js';
 import { LodestoneError } from '../../src/domain/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
@@ -106,5 +107,87 @@ describe.each(STORES.slice(0, 1))('lists and screen commands (%s)', (kind) => {
       expect(r.err.trim().split('\n')).toHaveLength(1);
       expect(r.err).toMatch(/^lodestone: (query|--threshold|--country|--format|sdn\.csv|file): /);
     }
+  });
+});
+
+/**
+ * The same commands through the real entry point, `main(argv, io)`, on an embedded store in a
+ * temporary data directory: row-level import progress on a terminal (and none when stderr is not
+ * one), and the issue's bad inputs, each a one-line error naming the field, exit 2, with the
+ * snapshot in force unchanged.
+ */
+describe('lodestone lists import / screen through main(argv, io)', () => {
+  let dir: string;
+
+  function stream(tty: boolean): { stream: Writable & { isTTY?: boolean }; text: () => string } {
+    const s = sink();
+    if (tty) Object.assign(s.stream, { isTTY: true });
+    return s;
+  }
+
+  async function cli(args: string[], opts: { tty?: boolean } = {}): Promise<{ code: number; out: string; err: string }> {
+    const out = stream(false);
+    const err = stream(opts.tty ?? false);
+    const code = await main(['node', 'lodestone', '--data-dir', join(dir, 'store'), ...args], { out: out.stream, err: err.stream });
+    return { code, out: out.text(), err: err.text() };
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lodestone-screen-main-'));
+    writeFileSync(join(dir, 'parties.json'), JSON.stringify([{ id: 'compliance-desk', name: 'Compliance Desk', country: 'IN' }]));
+    expect((await cli(['parties', 'register', join(dir, 'parties.json')])).code).toBe(0);
+  }, 120_000);
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows row-level progress while importing on a terminal, and none when stderr is not a terminal', async () => {
+    const rows = ['name,aliases,country,type,list,id'];
+    for (let i = 0; i < 2500; i++) rows.push(`Synthetic Trading ${i} Co. Ltd.,,CN,entity,Synthetic,SYN-${i}`);
+    writeFileSync(join(dir, 'big.csv'), `${rows.join('\n')}\n`);
+    const tty = await cli(['lists', 'import', join(dir, 'big.csv'), '--format', 'csv', '--list', 'big', '--actor', 'compliance-desk'], { tty: true });
+    expect(tty.code).toBe(0);
+    expect(tty.out).toMatch(/big: imported 2500 entries/);
+    const updates = tty.err.split('\r').filter((l) => l !== '');
+    expect(updates[0]).toMatch(/^big: rows parsed: 1,000\/2,500 \(40 %\)/);
+    expect(updates.at(-1)).toBe('big: rows parsed: 2,500/2,500 (100 %)\x1b[K\n');
+
+    rows.push('Another Synthetic Co.,,CN,entity,Synthetic,SYN-X');
+    writeFileSync(join(dir, 'big.csv'), `${rows.join('\n')}\n`);
+    const piped = await cli(['lists', 'import', join(dir, 'big.csv'), '--format', 'csv', '--list', 'big', '--actor', 'compliance-desk']);
+    expect(piped.code).toBe(0);
+    expect(piped.out).toMatch(/vs previous: \+1 −0 ~0/);
+    expect(piped.err).toBe('');
+  });
+
+  it('bad input: one line naming the field, exit 2, and the snapshot in force stays', async () => {
+    expect((await cli(['lists', 'import', fixture('plain.csv'), '--format', 'csv', '--list', 'cn-control', '--actor', 'compliance-desk'])).code).toBe(0);
+    const before = (await cli(['lists', 'list', '--json'])).out;
+    expect((JSON.parse(before) as { list: string }[]).map((s) => s.list)).toContain('cn-control');
+    writeFileSync(join(dir, 'empty.csv'), '');
+    writeFileSync(join(dir, 'binary.csv'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0xff, 0xfe, 0x00, 0x01]));
+    writeFileSync(join(dir, 'punct.csv'), '.,;!?\n');
+    const imp = (file: string, ...more: string[]) => ['lists', 'import', file, '--list', 'cn-control', '--actor', 'compliance-desk', ...more];
+    const cases: [string[], RegExp][] = [
+      [imp(join(dir, 'empty.csv'), '--format', 'csv'), /^lodestone: file: is empty$/],
+      [imp(join(dir, 'binary.csv'), '--format', 'csv'), /^lodestone: file: .*binary file/],
+      [imp(join(dir, 'punct.csv'), '--format', 'csv'), /^lodestone: file: is not the plain list CSV/],
+      [imp(fixture('plain.csv'), '--format', 'pdf'), /^lodestone: --format: must be one of sdn-csv, un-xml, ftm-json, csv/],
+      [imp(fixture('plain.csv'), '--format', 'sdn-csv'), /^lodestone: sdn\.csv: is not an OFAC SDN CSV/],
+      [imp(join(dir, 'missing.csv'), '--format', 'csv'), /^lodestone: file: cannot read .*ENOENT/],
+      [['screen', '!!! ... ???'], /^lodestone: query: has no letters or digits/],
+      [['screen', 'x'.repeat(10_240), '--list', fixture('plain.csv'), '--format', 'csv'], /^lodestone: query: is 10240 characters long; at most 1000$/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ').slice(0, 120)).toBe(2);
+      expect(r.err.trim().split('\n'), args.join(' ').slice(0, 120)).toHaveLength(1);
+      expect(r.err.trim(), args.join(' ').slice(0, 120)).toMatch(message);
+    }
+    expect((await cli(['lists', 'list', '--json'])).out).toBe(before);
+    const s = await cli(['screen', 'BAOTOU STEEL GROUP', '包头钢铁', '--json']);
+    expect(s.code).toBe(0);
+    const lines = s.out.trim().split('\n').map((l) => JSON.parse(l) as { query: string; hits: { list: string; entryId: string; score: number }[] });
+    expect(lines.map((l) => l.hits[0]?.entryId)).toEqual(['SYN-001', 'SYN-001']);
   });
 });

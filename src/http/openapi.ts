@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import type { AnyRoute } from './route.js';
+
+type Json = Record<string, unknown>;
+
+/** Definitions that recursive schemas (an item's components) need, hoisted into components/schemas. */
+let hoisted: Record<string, Json> = {};
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output', name: string): Json {
+  const s = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Json;
+  const defs = (s.$defs ?? {}) as Record<string, Json>;
+  const rest = Object.fromEntries(Object.entries(s).filter(([k]) => k !== '$schema' && k !== '$defs'));
+  // `#/$defs/x` is relative to the schema's own root; in the document it must point at components.
+  const rewrite = (v: Json): Json => JSON.parse(JSON.stringify(v).replaceAll('"#/$defs/', `"#/components/schemas/${name}.`).replaceAll('"#"', `"#/components/schemas/${name}"`)) as Json;
+  if (Object.keys(defs).length > 0) {
+    for (const [k, d] of Object.entries(defs)) hoisted[`${name}.${k}`] = rewrite(d);
+    if (JSON.stringify(rest).includes('"#"')) hoisted[name] = rewrite(rest);
+  }
+  return rewrite(rest);
+}
+
+const problemSchema: Json = {
+  type: 'object',
+  description: 'RFC 9457 problem details',
+  required: ['type', 'title', 'status', 'detail', 'code'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    code: { type: 'string', description: 'stable error code (AppError / ValidationError / StoreError codes, or an HTTP-layer code)' },
+    field: { type: 'string', description: 'the input field the problem is about' },
+    refusals: { type: 'array', items: { type: 'object', required: ['rule', 'message'], properties: { rule: { type: 'string' }, message: { type: 'string' }, chain: { type: 'array', items: { type: 'string' } } } } },
+  },
+};
+
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query', name: string): Json[] {
+  if (schema === undefined) return [];
+  const s = jsonSchema(schema, 'input', name);
+  const props = (s.properties ?? {}) as Record<string, Json>;
+  const required = new Set((s.required ?? []) as string[]);
+  return Object.entries(props).map(([name, p]) => ({ name, in: where, required: where === 'path' || required.has(name), schema: p }));
+}
+
+const problemRef = { $ref: '#/components/responses/Problem' };
+
+/** The OpenAPI 3.1 document of the route table: the same zod schemas the server validates with. */
+export function openApiDocument(routes: readonly AnyRoute[]): Json {
+  const paths: Record<string, Record<string, Json>> = {};
+  hoisted = {};
+  for (const r of routes) {
+    const path = r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    const headers: Json[] = [];
+    if (r.method === 'POST') headers.push({ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', minLength: 1, maxLength: 255 }, description: 'A retry with the same key and body returns the first response without recording again; the same key with another body is refused (422).' });
+    if (r.records) headers.push({ name: 'Lodestone-Signature', in: 'header', required: true, schema: { type: 'string' }, description: "Compact JWS with detached payload (RFC 7515 App. F) over the exact body, signed with the party's registered Ed25519 key; protected header {alg:EdDSA,kid,typ:lodestone-request+jws,htm,htu,iat,nonce}." });
+    const op: Json = {
+      operationId: r.id,
+      tags: [r.tag],
+      summary: r.summary,
+      description: `Roles: ${r.access.roles.join(', ')}. Access: ${r.access.describe}.${r.records ? ' Makes journal records: signed request required.' : ''}`,
+      'x-lodestone-access': { roles: r.access.roles, owner: r.access.describe, records: r.records },
+      security: [{ apiKey: [] }],
+      parameters: [...parameters(r.params, 'path', `${r.id}.params`), ...parameters(r.query, 'query', `${r.id}.query`), ...headers],
+      responses: {
+        [String(r.status ?? 200)]: { description: 'OK', content: { 'application/json': { schema: jsonSchema(r.response, 'output', `${r.id}.response`) } } },
+        '400': problemRef,
+        '401': problemRef,
+        '403': problemRef,
+        '404': problemRef,
+        ...(r.method === 'POST' ? { '409': problemRef, '413': problemRef, '422': problemRef } : {}),
+        '429': problemRef,
+      },
+    };
+    if (r.body !== undefined) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input', `${r.id}.body`) } } };
+    (paths[path] ??= {})[r.method.toLowerCase()] = op;
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Lodestone API', version: '0.1.0', description: 'Export-control and end-use assurance: licensing, certificates, chain of custody, screening and the transparency log. Every route needs an API key; routes that make records also need a request signed with the party key.' },
+    servers: [{ url: '/' }],
+    paths,
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer lsk_… (lodestone credentials issue)' } },
+      schemas: { Problem: problemSchema, ...hoisted },
+      responses: { Problem: { description: 'Problem details (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } } },
+    },
+  };
+}
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A self-contained reference page (no script, no CDN): every operation with its access rule and schemas. */
+export function docsPage(doc: Json): string {
+  const paths = doc.paths as Record<string, Record<string, Json>>;
+  const ops: string[] = [];
+  const index: string[] = [];
+  for (const [path, methods] of Object.entries(paths)) {
+    for (const [method, op] of Object.entries(methods)) {
+      const id = escape(String(op.operationId));
+      index.push(`<li><a href="#${id}"><code>${method.toUpperCase()} ${escape(path)}</code></a> — ${escape(String(op.summary))}</li>`);
+      const body = (op.requestBody as Json | undefined)?.content as Record<string, { schema: unknown }> | undefined;
+      const responses = op.responses as Record<string, Json>;
+      const ok = Object.entries(responses).find(([s]) => s.startsWith('2'));
+      const okSchema = ((ok?.[1].content as Record<string, { schema: unknown }> | undefined)?.['application/json'])?.schema;
+      ops.push(`<section id="${id}"><h3><code>${method.toUpperCase()} ${escape(path)}</code></h3><p>${escape(String(op.summary))}</p><p><em>${escape(String(op.description))}</em></p>` +
+        ((op.parameters as Json[]).length > 0 ? `<h4>Parameters</h4><ul>${(op.parameters as Json[]).map((p) => `<li><code>${escape(String(p.name))}</code> (${escape(String(p.in))}${p.required === true ? ', required' : ''})</li>`).join('')}</ul>` : '') +
+        (body ? `<details><summary>Request body</summary><pre>${escape(JSON.stringify(body['application/json']?.schema, null, 2))}</pre></details>` : '') +
+        `<details><summary>Response ${escape(ok?.[0] ?? '')}</summary><pre>${escape(JSON.stringify(okSchema, null, 2))}</pre></details></section>`);
+    }
+  }
+  const info = doc.info as { title: string; description: string };
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escape(info.title)}</title>` +
+    `<style>body{font:15px/1.5 system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}code,pre{font:13px ui-monospace,monospace}pre{background:#f5f5f5;padding:.75rem;overflow:auto;max-height:30rem}section{border-top:1px solid #ddd;padding-top:.5rem}h3 code{font-size:1rem}</style></head>` +
+    `<body><h1>${escape(info.title)}</h1><p>${escape(info.description)}</p><p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Errors are <code>application/problem+json</code> (RFC 9457) with a stable <code>code</code>.</p><h2>Operations</h2><ul>${index.join('')}</ul>${ops.join('')}</body></html>`;
+}

@@ -1,0 +1,77 @@
+import type { AppContext } from '../app/index.js';
+import type { Party, Restriction } from '../domain/index.js';
+import { applicationsRepo, auditorGrantsRepo, certificatesRepo, licencesRepo, lotsRepo, partiesRepo, shipmentsRepo } from '../store/index.js';
+
+/**
+ * Who is party to what. Every ownership rule of the route table is built from these, so "a party
+ * reads only the records it is party to" is decided here and nowhere else.
+ */
+
+/** Applicant, authority, importer, end user, consignee. */
+export async function partyToApplication(ctx: AppContext, party: string, id: string): Promise<boolean> {
+  const row = await applicationsRepo.get(ctx.store.db, id);
+  if (!row) return false;
+  const a = row.application as { importer?: string; endUser?: string; consignee?: string };
+  return [row.applicant, row.authority, a.importer, a.endUser, a.consignee].includes(party);
+}
+
+/** The licence's authority, holder, importer, consignee and end user, and every holder of a lot that carries it. */
+export async function partyToLicence(ctx: AppContext, party: string, id: string): Promise<boolean> {
+  const row = await licencesRepo.get(ctx.store.db, id);
+  if (!row) return false;
+  const l = row.licence as { authority: string; holder: string; importer: string; consignee: string; endUser: string };
+  if ([l.authority, l.holder, l.importer, l.consignee, l.endUser].includes(party)) return true;
+  return (await lotsRepo.list(ctx.store.db, { licenceId: id })).some((lot) => lot.holder === party);
+}
+
+export async function isLicenceAuthority(ctx: AppContext, party: string, id: string): Promise<boolean> {
+  const row = await licencesRepo.get(ctx.store.db, id);
+  return row !== undefined && (row.licence as { authority: string }).authority === party;
+}
+
+/** Bundles: the licence's authority and holder, and auditors it was granted to. */
+export async function mayReadAuditBundle(ctx: AppContext, party: string, id: string): Promise<boolean> {
+  const row = await licencesRepo.get(ctx.store.db, id);
+  if (!row) return false;
+  const l = row.licence as { authority: string; holder: string };
+  return l.authority === party || l.holder === party || (await auditorGrantsRepo.has(ctx.store.db, party, id));
+}
+
+/** The holder, and the authority of any licence whose restriction the lot carries (the authority sees its licence's whole chain). */
+export async function partyToLot(ctx: AppContext, party: string, id: string): Promise<boolean> {
+  const row = await lotsRepo.get(ctx.store.db, id);
+  if (!row) return false;
+  return row.holder === party || (row.restrictions as Restriction[]).some((r) => r.authority === party);
+}
+
+export async function holdsLot(ctx: AppContext, party: string, id: string): Promise<boolean> {
+  const row = await lotsRepo.get(ctx.store.db, id);
+  return row !== undefined && row.holder === party;
+}
+
+export async function consigneeOf(ctx: AppContext, party: string, shipmentId: string): Promise<boolean> {
+  const row = await shipmentsRepo.get(ctx.store.db, shipmentId);
+  return row !== undefined && row.to_party === party;
+}
+
+/** Issuer (end user), exporter, importer, countersigning government, consent authority. */
+export async function partyToCertificate(ctx: AppContext, party: string, id: string): Promise<boolean> {
+  const row = await certificatesRepo.get(ctx.store.db, id);
+  if (!row) return false;
+  const consent = (row.subject as { undertakings?: { consentAuthority?: string } }).undertakings?.consentAuthority;
+  return [row.issuer, row.exporter, row.importer, row.end_user, row.countersigned_by, consent].includes(party);
+}
+
+/** A government party of the importer's country (the one that may countersign). */
+export async function governmentOfImporter(ctx: AppContext, party: string, id: string): Promise<boolean> {
+  const row = await certificatesRepo.get(ctx.store.db, id);
+  if (!row) return false;
+  const [gov, importer] = await Promise.all([partiesRepo.get(ctx.store.db, party), partiesRepo.get(ctx.store.db, row.importer)]);
+  const g = gov?.party as Party | undefined;
+  return g?.sector === 'government' && g.country === (importer?.party as Party | undefined)?.country;
+}
+
+export async function mayRevokeCertificate(ctx: AppContext, party: string, id: string): Promise<boolean> {
+  const row = await certificatesRepo.get(ctx.store.db, id);
+  return row !== undefined && (row.issuer === party || row.countersigned_by === party);
+}

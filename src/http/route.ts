@@ -1,0 +1,60 @@
+import type { z } from 'zod';
+import type { AppContext } from '../app/index.js';
+import type { Principal, Role } from './roles.js';
+
+export interface RouteRequest<P, Q, B> {
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+}
+
+/** What a handler gets: the validated request, the caller and the context to run use cases with (acting as the signing party on routes that record). */
+export interface HandlerInput<P, Q, B> extends RouteRequest<P, Q, B> {
+  readonly principal: Principal;
+  /** The caller's party (always set: routes open to operator-admin alone do not use it). */
+  readonly party: string;
+  readonly ctx: AppContext;
+}
+
+/**
+ * Who may call a route: the roles allowed (any other role gets 403) and, unless `owner` is
+ * 'any', a predicate saying whether the caller's party is party to the record the request names
+ * (false → 404, so ids do not leak). `describe` says the rule in words (for the OpenAPI document).
+ */
+export interface Access<P, Q, B> {
+  readonly roles: readonly Role[];
+  readonly owner: 'any' | ((ctx: AppContext, principal: Principal, req: RouteRequest<P, Q, B>) => boolean | Promise<boolean>);
+  readonly describe: string;
+}
+
+export interface Route<P = unknown, Q = unknown, B = unknown> {
+  /** operationId in the OpenAPI document. */
+  readonly id: string;
+  readonly method: 'GET' | 'POST';
+  /** Fastify path syntax (`/v1/lots/:id`). */
+  readonly url: string;
+  readonly tag: string;
+  readonly summary: string;
+  readonly params?: z.ZodType<P>;
+  readonly query?: z.ZodType<Q>;
+  readonly body?: z.ZodType<B>;
+  readonly response: z.ZodType;
+  /** 200 unless stated. */
+  readonly status?: 200 | 201;
+  /** Bytes (default 1 MiB). */
+  readonly bodyLimit?: number;
+  /** Creates journal records: needs a Lodestone-Signature by the caller's party key, and runs acting as that party. */
+  readonly records: boolean;
+  readonly access: Access<P, Q, B>;
+  /** For a party registering itself: the key its body registers (the request is signed with it). */
+  readonly registering?: (body: B) => { readonly partyId: string; readonly publicKey: string };
+  /** Runs the use case; its (awaited) result is the response body. */
+  handle(input: HandlerInput<P, Q, B>): unknown;
+}
+
+export type AnyRoute = Route;
+
+/** Types one route of the table and erases its types so the table can be one array. */
+export function route<P = Record<string, never>, Q = Record<string, never>, B = undefined>(r: Route<P, Q, B>): AnyRoute {
+  return r as unknown as AnyRoute;
+}

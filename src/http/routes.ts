@@ -1,0 +1,404 @@
+import { z } from 'zod';
+import {
+  checkExport,
+  consumeInputSchema,
+  consumeLot,
+  countersignCertificate,
+  createLot,
+  decideApplication,
+  dispatchShipment,
+  evaluateClassification,
+  exportAuditBundle,
+  getCertificate,
+  getLicence,
+  getParty,
+  latestCheckpoint,
+  listLots,
+  listParties,
+  listSnapshots,
+  logVerifier,
+  LOG_ID,
+  lotInputSchema,
+  massBalance,
+  receiptInputSchema,
+  receiveShipment,
+  recordClassification,
+  registerParty,
+  revokeCertificate,
+  screenNames,
+  shipmentInputSchema,
+  submitApplication,
+  transformInputSchema,
+  transformLots,
+  verifyCertificateJws,
+  verifyStoredCertificate,
+  issueCertificate,
+  AppError,
+} from '../app/index.js';
+import { applicationSchema, approvalSchema, certificateSubjectSchema, isCountryCode, itemSchema, partySchema, ValidationError } from '../domain/index.js';
+import { applicationsRepo, auditorGrantsRepo, cosignaturesRepo, logRepo, partyKeysRepo } from '../store/index.js';
+import { findSignature, hashesEqual, NOTE_ALG_COSIGNATURE_V1, openCheckpoint, verifyCosignature } from '../trust/index.js';
+import { getCredential, issueCredential, listCredentials, revokeCredential, rotateCredential } from './credentials.js';
+import {
+  consigneeOf,
+  governmentOfImporter,
+  holdsLot,
+  isLicenceAuthority,
+  mayReadAuditBundle,
+  mayRevokeCertificate,
+  partyToApplication,
+  partyToCertificate,
+  partyToLicence,
+  partyToLot,
+} from './ownership.js';
+import { ROLES, type Role } from './roles.js';
+import { route, type AnyRoute } from './route.js';
+
+const ALL_PARTY_ROLES: readonly Role[] = ROLES.filter((r) => r !== 'operator-admin');
+const EVERYONE: readonly Role[] = ROLES;
+const HOLDERS: readonly Role[] = ['exporter', 'importer', 'downstream-holder'];
+const TRADE: readonly Role[] = ['exporter', 'licensing-authority', 'importer', 'importing-government', 'downstream-holder'];
+
+const idParam = z.object({ id: z.string().min(1).max(200) }).strict();
+const country = z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code' });
+const obj = z.looseObject({});
+const seqOut = z.looseObject({ seq: z.number().int() });
+const lotOut = z.looseObject({ id: z.string(), holder: z.string(), location: z.string(), massGrams: z.number().int(), restrictions: z.array(obj) });
+const certOut = z.looseObject({ id: z.string(), status: z.enum(['active', 'revoked']), issuer: z.string(), countersignedBy: z.string().nullable(), jws: obj, subject: obj });
+const reportOut = z.looseObject({ id: z.string(), asOf: z.string(), ok: z.boolean(), refusals: z.array(z.looseObject({ rule: z.string(), message: z.string() })), recorded: z.boolean() });
+const credentialOut = z.object({ id: z.string(), partyId: z.string().nullable(), role: z.enum(ROLES), label: z.string().nullable(), createdAt: z.string(), rotatedAt: z.string().nullable(), revokedAt: z.string().nullable() });
+const issuedOut = credentialOut.extend({ key: z.string().describe('the API key, shown only in this response') });
+const explanationOut = z.looseObject({ allowed: z.boolean(), refusals: z.array(z.looseObject({ rule: z.string(), message: z.string(), chain: z.array(z.string()).optional() })), checks: z.array(z.string()), classification: obj });
+
+const isAdmin = (p: { role: Role }) => p.role === 'operator-admin';
+const own = (p: { partyId: string | null }) => p.partyId ?? '';
+
+/**
+ * THE route table: every /v1 endpoint, its schemas, its access rule and its use case. The server,
+ * the OpenAPI document and the authorisation matrix test are all derived from it.
+ */
+export const ROUTES: readonly AnyRoute[] = [
+  // ── Parties ────────────────────────────────────────────────────────────────────────────────
+  route<Record<string, never>, Record<string, never>, { party: unknown; publicKey: string }>({
+    id: 'registerParty', method: 'POST', url: '/v1/parties', tag: 'parties', status: 201, records: true,
+    summary: "Register a party with the public key it brings (the request is signed with that key's private half)",
+    body: z.object({ party: partySchema, publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a raw Ed25519 public key (32 bytes, base64url)') }).strict(),
+    response: z.looseObject({ party: obj, keyId: z.string(), seq: z.number().int() }),
+    access: { roles: ['operator-admin'], owner: 'any', describe: 'operator admins register parties; the request is signed by the key being registered' },
+    registering: (b) => ({ partyId: (b.party as { id: string }).id, publicKey: b.publicKey }),
+    handle: ({ ctx, body }) => registerParty(ctx, body.party, { publicKey: body.publicKey }),
+  }),
+  route<{ id: string }>({
+    id: 'getParty', method: 'GET', url: '/v1/parties/:id', tag: 'parties', records: false, summary: 'A registered party (directory information: name, country, sector, owners)',
+    params: idParam, response: obj,
+    access: { roles: EVERYONE, owner: 'any', describe: 'the party directory is readable by every authenticated caller (it names counterparties, not their records)' },
+    handle: ({ ctx, params }) => getParty(ctx, params.id),
+  }),
+  route({
+    id: 'listParties', method: 'GET', url: '/v1/parties', tag: 'parties', records: false, summary: 'Every registered party',
+    response: z.array(obj),
+    access: { roles: EVERYONE, owner: 'any', describe: 'the party directory is readable by every authenticated caller' },
+    handle: ({ ctx }) => listParties(ctx),
+  }),
+
+  // ── Classification ─────────────────────────────────────────────────────────────────────────
+  route<Record<string, never>, Record<string, never>, { item: unknown; asOf?: string | undefined; exportFrom?: string | undefined }>({
+    id: 'evaluateClassification', method: 'POST', url: '/v1/classifications/evaluate', tag: 'classification', records: false,
+    summary: 'Classify an item against the rule packs, with the explanation (nothing recorded)',
+    body: z.object({ item: itemSchema, asOf: z.iso.date().optional(), exportFrom: country.optional() }).strict(), response: z.looseObject({ item: obj, classification: obj }),
+    access: { roles: TRADE, owner: 'any', describe: 'any trade party (nothing is recorded)' },
+    handle: ({ ctx, body }) => evaluateClassification(ctx.packs(), body, ctx.clock),
+  }),
+  route<Record<string, never>, Record<string, never>, { item: unknown; asOf?: string | undefined; exportFrom?: string | undefined; label?: string | undefined }>({
+    id: 'recordClassification', method: 'POST', url: '/v1/classifications', tag: 'classification', status: 201, records: true,
+    summary: 'Classify an item and record the result in the journal, signed by the caller',
+    body: z.object({ item: itemSchema, asOf: z.iso.date().optional(), exportFrom: country.optional(), label: z.string().min(1).max(200).optional() }).strict(),
+    response: z.looseObject({ id: z.string(), seq: z.number().int(), classification: obj }),
+    access: { roles: HOLDERS, owner: 'any', describe: 'recorded as the caller' },
+    handle: ({ ctx, party, body }) => recordClassification(ctx, party, body),
+  }),
+
+  // ── Licensing ──────────────────────────────────────────────────────────────────────────────
+  route<Record<string, never>, Record<string, never>, { applicant: string }>({
+    id: 'submitApplication', method: 'POST', url: '/v1/applications', tag: 'licensing', status: 201, records: true,
+    summary: 'Apply for a licence: parties screened, items classified, certificate checked, policy evaluated — recorded with the application',
+    body: applicationSchema, response: z.looseObject({ id: z.string(), seq: z.number().int(), assessment: obj }),
+    access: { roles: ['exporter'], owner: (_c, p, r) => r.body.applicant === own(p), describe: 'the applicant is the caller' },
+    handle: ({ ctx, body }) => submitApplication(ctx, body),
+  }),
+  route<{ id: string }>({
+    id: 'getApplication', method: 'GET', url: '/v1/applications/:id', tag: 'licensing', records: false, summary: 'An application with its assessment and decision',
+    params: idParam, response: z.looseObject({ id: z.string(), status: z.string(), application: obj, assessment: obj }),
+    access: { roles: TRADE, owner: (c, p, r) => partyToApplication(c, own(p), r.params.id), describe: 'applicant, authority, importer, end user or consignee' },
+    handle: async ({ ctx, params }) => {
+      const row = await applicationsRepo.get(ctx.store.db, params.id);
+      if (!row) throw new AppError('NOT_FOUND', `no application "${params.id}"`);
+      return { id: row.id, status: row.status, authority: row.authority, applicant: row.applicant, recommendation: row.recommendation, application: row.application, assessment: row.assessment, decision: row.decision, seq: row.seq };
+    },
+  }),
+  route<{ id: string }, { status?: 'submitted' | 'approved' | 'denied' | 'info-requested' | undefined }>({
+    id: 'listAuthorityApplications', method: 'GET', url: '/v1/authorities/:id/applications', tag: 'licensing', records: false,
+    summary: "An authority's applications (default: the pending ones, submitted or awaiting information)",
+    params: idParam, query: z.object({ status: z.enum(['submitted', 'approved', 'denied', 'info-requested']).optional() }).strict(), response: z.array(obj),
+    access: { roles: ['licensing-authority'], owner: (_c, p, r) => r.params.id === own(p), describe: 'the authority itself' },
+    handle: async ({ ctx, params, query }) => {
+      const rows = await applicationsRepo.list(ctx.store.db, { authority: params.id, ...(query.status === undefined ? {} : { status: query.status }) });
+      return rows
+        .filter((r) => query.status !== undefined || r.status === 'submitted' || r.status === 'info-requested')
+        .map((r) => ({ id: r.id, status: r.status, applicant: r.applicant, recommendation: r.recommendation, application: r.application, assessment: r.assessment, seq: r.seq }));
+    },
+  }),
+  route<{ id: string }, Record<string, never>, { decision: 'approve'; conditions: unknown } | { decision: 'deny'; reasons: string[] } | { decision: 'request-info'; questions: string[] }>({
+    id: 'decideApplication', method: 'POST', url: '/v1/applications/:id/decision', tag: 'licensing', status: 201, records: true,
+    summary: 'The authority decides: approve with conditions (a licence is issued), deny with reasons, or ask for information',
+    params: idParam,
+    body: z.discriminatedUnion('decision', [
+      z.object({ decision: z.literal('approve'), conditions: approvalSchema }).strict(),
+      z.object({ decision: z.literal('deny'), reasons: z.array(z.string().min(1).max(2000)).min(1) }).strict(),
+      z.object({ decision: z.literal('request-info'), questions: z.array(z.string().min(1).max(2000)).min(1) }).strict(),
+    ]),
+    response: z.looseObject({ applicationId: z.string(), decision: z.enum(['approved', 'denied', 'info-requested']), licence: obj.optional(), seq: z.number().int() }),
+    access: { roles: ['licensing-authority'], owner: async (c, p, r) => { const row = await applicationsRepo.get(c.store.db, r.params.id); return row?.authority === own(p); }, describe: "the application's authority" },
+    handle: ({ ctx, party, params, body }) => decideApplication(ctx, party, params.id, body),
+  }),
+  route<{ id: string }>({
+    id: 'getLicence', method: 'GET', url: '/v1/licences/:id', tag: 'licensing', records: false, summary: 'A licence with its status and balance per line',
+    params: idParam, response: z.looseObject({ licence: obj, status: z.string(), balance: z.array(obj) }),
+    access: { roles: TRADE, owner: (c, p, r) => partyToLicence(c, own(p), r.params.id), describe: 'authority, holder, importer, consignee, end user, or a holder of a lot carrying the licence' },
+    handle: ({ ctx, params }) => getLicence(ctx, params.id),
+  }),
+  route<{ id: string }>({
+    id: 'getMassBalance', method: 'GET', url: '/v1/licences/:id/mass-balance', tag: 'custody', records: false, summary: "Mass balance of a licence's material per holder and per lot",
+    params: idParam, response: z.looseObject({ licenceId: z.string(), holders: z.array(obj), lots: z.array(obj), inTransitGrams: z.number().int(), receiptDiscrepancyGrams: z.number().int() }),
+    access: { roles: ['licensing-authority', 'exporter'], owner: async (c, p, r) => (await isLicenceAuthority(c, own(p), r.params.id)) || (await mayReadAuditBundle(c, own(p), r.params.id)), describe: "the licence's authority or holder" },
+    handle: ({ ctx, params }) => massBalance(ctx, params.id),
+  }),
+  route<{ id: string }>({
+    id: 'getAuditBundle', method: 'GET', url: '/v1/licences/:id/audit-bundle', tag: 'audit', records: false,
+    summary: "The licence's audit bundle: its records with inclusion proofs to one checkpoint (verify offline with `lodestone verify`)",
+    params: idParam, response: z.looseObject({ format: z.string(), licence: z.string(), checkpoint: z.string(), entries: z.array(obj) }),
+    access: { roles: ['licensing-authority', 'exporter', 'auditor'], owner: (c, p, r) => mayReadAuditBundle(c, own(p), r.params.id), describe: "the licence's authority or holder, or an auditor it was granted to" },
+    handle: ({ ctx, params }) => exportAuditBundle(ctx, params.id),
+  }),
+  route<{ id: string }, Record<string, never>, { auditor: string }>({
+    id: 'grantAuditor', method: 'POST', url: '/v1/licences/:id/auditor-grants', tag: 'audit', status: 201, records: false,
+    summary: "Grant an auditor read access to a licence's audit bundle (operator state, not a journal record)",
+    params: idParam, body: z.object({ auditor: z.string().min(1).max(80) }).strict(), response: z.object({ auditor: z.string(), licenceId: z.string(), grantedBy: z.string() }),
+    access: { roles: ['licensing-authority', 'operator-admin'], owner: async (c, p, r) => isAdmin(p) ? (await getLicence(c, r.params.id).then(() => true, () => false)) : isLicenceAuthority(c, own(p), r.params.id), describe: "the licence's authority, or an operator admin" },
+    handle: async ({ ctx, principal, params, body }) => {
+      await getParty(ctx, body.auditor);
+      const by = principal.partyId ?? `operator:${principal.credentialId}`;
+      await auditorGrantsRepo.grant(ctx.store.db, body.auditor, params.id, by);
+      return { auditor: body.auditor, licenceId: params.id, grantedBy: by };
+    },
+  }),
+
+  // ── Certificates ───────────────────────────────────────────────────────────────────────────
+  route<Record<string, never>, Record<string, never>, { endUser: string }>({
+    id: 'issueCertificate', method: 'POST', url: '/v1/certificates', tag: 'certificates', status: 201, records: true,
+    summary: 'The end user issues an end-user certificate (W3C VC, signed JWS)',
+    body: certificateSubjectSchema, response: certOut,
+    access: { roles: ['importer'], owner: (_c, p, r) => r.body.endUser === own(p), describe: 'the end user is the caller' },
+    handle: ({ ctx, party, body }) => issueCertificate(ctx, party, body),
+  }),
+  route<{ id: string }>({
+    id: 'getCertificate', method: 'GET', url: '/v1/certificates/:id', tag: 'certificates', records: false, summary: 'A certificate as recorded',
+    params: idParam, response: certOut,
+    access: { roles: TRADE, owner: (c, p, r) => partyToCertificate(c, own(p), r.params.id), describe: 'issuer (end user), exporter, importer, countersigning government or consent authority' },
+    handle: ({ ctx, params }) => getCertificate(ctx, params.id),
+  }),
+  route<{ id: string }>({
+    id: 'countersignCertificate', method: 'POST', url: '/v1/certificates/:id/countersign', tag: 'certificates', status: 201, records: true, summary: "The importing government countersigns a certificate",
+    params: idParam, response: certOut,
+    access: { roles: ['importing-government'], owner: (c, p, r) => governmentOfImporter(c, own(p), r.params.id), describe: "the government of the importer's country" },
+    handle: ({ ctx, party, params }) => countersignCertificate(ctx, party, params.id),
+  }),
+  route<{ id: string }, Record<string, never>, { reason: string }>({
+    id: 'revokeCertificate', method: 'POST', url: '/v1/certificates/:id/revoke', tag: 'certificates', status: 201, records: true, summary: 'Revoke a certificate',
+    params: idParam, body: z.object({ reason: z.string().trim().min(1).max(500) }).strict(), response: certOut,
+    access: { roles: ['importer', 'importing-government'], owner: (c, p, r) => mayRevokeCertificate(c, own(p), r.params.id), describe: 'its issuer or the government that countersigned it' },
+    handle: ({ ctx, party, params, body }) => revokeCertificate(ctx, party, params.id, body.reason),
+  }),
+  route<{ id: string }, { asOf?: string | undefined }>({
+    id: 'verifyRecordedCertificate', method: 'GET', url: '/v1/certificates/:id/verification', tag: 'certificates', records: false, summary: 'Verify a recorded certificate: signatures, revocation, validity',
+    params: idParam, query: z.object({ asOf: z.iso.date().optional() }).strict(), response: reportOut,
+    access: { roles: TRADE, owner: (c, p, r) => partyToCertificate(c, own(p), r.params.id), describe: 'parties to the certificate' },
+    handle: ({ ctx, params, query }) => verifyStoredCertificate(ctx, params.id, query.asOf),
+  }),
+  route<Record<string, never>, Record<string, never>, { jws: unknown; asOf?: string | undefined }>({
+    id: 'verifyCertificate', method: 'POST', url: '/v1/certificates/verify', tag: 'certificates', records: false, summary: 'Verify a certificate JWS presented by the caller',
+    body: z.object({ jws: z.looseObject({ payload: z.string(), signatures: z.array(obj) }), asOf: z.iso.date().optional() }).strict(), response: reportOut,
+    access: { roles: TRADE, owner: 'any', describe: 'any trade party (it presents the credential)' },
+    handle: ({ ctx, body }) => verifyCertificateJws(ctx, body.jws, body.asOf),
+  }),
+
+  // ── Custody ────────────────────────────────────────────────────────────────────────────────
+  route<Record<string, never>, Record<string, never>, { holder: string }>({
+    id: 'createLot', method: 'POST', url: '/v1/lots', tag: 'custody', status: 201, records: true, summary: 'Register a lot the caller holds',
+    body: lotInputSchema, response: lotOut,
+    access: { roles: HOLDERS, owner: (_c, p, r) => r.body.holder === own(p), describe: 'the holder is the caller' },
+    handle: ({ ctx, party, body }) => createLot(ctx, party, body),
+  }),
+  route({
+    id: 'listLots', method: 'GET', url: '/v1/lots', tag: 'custody', records: false, summary: "The caller's own lots",
+    response: z.array(lotOut),
+    access: { roles: HOLDERS, owner: 'any', describe: 'own lots only' },
+    handle: ({ ctx, party }) => listLots(ctx, { holder: party }),
+  }),
+  route<{ id: string }>({
+    id: 'listLicenceLots', method: 'GET', url: '/v1/licences/:id/lots', tag: 'custody', records: false, summary: "Every lot carrying a licence's restriction, wherever it is now (the licence's whole chain)",
+    params: idParam, response: z.array(lotOut),
+    access: { roles: ['licensing-authority'], owner: (c, p, r) => isLicenceAuthority(c, own(p), r.params.id), describe: "the licence's authority" },
+    handle: ({ ctx, params }) => listLots(ctx, { licenceId: params.id }),
+  }),
+  route<{ id: string }>({
+    id: 'getLot', method: 'GET', url: '/v1/lots/:id', tag: 'custody', records: false, summary: 'A lot with its restrictions and their chains',
+    params: idParam, response: lotOut,
+    access: { roles: [...HOLDERS, 'licensing-authority'], owner: (c, p, r) => partyToLot(c, own(p), r.params.id), describe: 'its holder, or the authority of a licence it carries' },
+    handle: async ({ ctx, params }) => {
+      const lot = (await listLots(ctx, {})).find((l) => l.id === params.id);
+      if (!lot) throw new AppError('NOT_FOUND', `no lot "${params.id}"`);
+      return lot;
+    },
+  }),
+  route<Record<string, never>, Record<string, never>, { fromLot: string }>({
+    id: 'dispatchShipment', method: 'POST', url: '/v1/shipments', tag: 'custody', status: 201, records: true,
+    summary: 'Ship part of a lot (under a licence, drawing it down; otherwise checked against every upstream undertaking); a refusal (422) explains each rule',
+    body: shipmentInputSchema, response: z.looseObject({ shipmentId: z.string(), seq: z.number().int(), checks: z.array(z.string()), restrictions: z.array(obj) }),
+    access: { roles: HOLDERS, owner: (c, p, r) => holdsLot(c, own(p), r.body.fromLot), describe: 'the holder of the lot shipped from' },
+    handle: ({ ctx, party, body }) => dispatchShipment(ctx, party, body),
+  }),
+  route<{ id: string }, Record<string, never>, { lotId: string; receivedGrams: number; units?: number | undefined }>({
+    id: 'receiveShipment', method: 'POST', url: '/v1/shipments/:id/receipt', tag: 'custody', status: 201, records: true, summary: 'The consignee takes custody: a new lot with every restriction the shipment carried',
+    params: idParam, body: receiptInputSchema.omit({ shipmentId: true }), response: z.looseObject({ lot: lotOut, discrepancyGrams: z.number().int(), seq: z.number().int() }),
+    access: { roles: HOLDERS, owner: (c, p, r) => consigneeOf(c, own(p), r.params.id), describe: 'the consignee of the shipment' },
+    handle: ({ ctx, party, params, body }) => receiveShipment(ctx, party, { shipmentId: params.id, ...body }),
+  }),
+  route<Record<string, never>, Record<string, never>, { inputs: { lotId: string }[] }>({
+    id: 'transformLots', method: 'POST', url: '/v1/transformations', tag: 'custody', status: 201, records: true, summary: 'Turn input lots into output lots; restrictions follow by content share',
+    body: transformInputSchema, response: z.looseObject({ outputs: z.array(lotOut), seq: z.number().int() }),
+    access: { roles: HOLDERS, owner: async (c, p, r) => (await Promise.all(r.body.inputs.map((i) => holdsLot(c, own(p), i.lotId)))).every(Boolean), describe: 'the holder of every input lot' },
+    handle: ({ ctx, party, body }) => transformLots(ctx, party, body),
+  }),
+  route<Record<string, never>, Record<string, never>, { lotId: string }>({
+    id: 'consumeLot', method: 'POST', url: '/v1/consumptions', tag: 'custody', status: 201, records: true, summary: 'Material used up where it is',
+    body: consumeInputSchema, response: seqOut,
+    access: { roles: HOLDERS, owner: (c, p, r) => holdsLot(c, own(p), r.body.lotId), describe: 'the holder of the lot' },
+    handle: ({ ctx, party, body }) => consumeLot(ctx, party, body),
+  }),
+  route<Record<string, never>, { lot: string; to: string; destination: string; grams?: number | undefined }>({
+    id: 'checkExport', method: 'GET', url: '/v1/export-check', tag: 'custody', records: false,
+    summary: 'May this lot go to this party in this country? Every upstream undertaking, the packs and screening, with the explanation (nothing recorded)',
+    query: z.object({ lot: z.string().min(1).max(200), to: z.string().min(1).max(80), destination: country, grams: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional() }).strict(), response: explanationOut,
+    access: { roles: [...HOLDERS, 'licensing-authority'], owner: (c, p, r) => partyToLot(c, own(p), r.query.lot), describe: 'the holder of the lot, or the authority of a licence it carries' },
+    handle: ({ ctx, query }) => checkExport(ctx, { lotId: query.lot, to: query.to, destination: query.destination, ...(query.grams === undefined ? {} : { grams: query.grams }) }),
+  }),
+
+  // ── Screening ──────────────────────────────────────────────────────────────────────────────
+  route<Record<string, never>, Record<string, never>, { names: string[]; threshold?: number | undefined; country?: string | undefined; limit?: number | undefined }>({
+    id: 'screenNames', method: 'POST', url: '/v1/screening', tag: 'screening', records: false, summary: 'Screen names against the restricted-party lists in force, with explained scores',
+    body: z.object({ names: z.array(z.string().min(1).max(300)).min(1).max(100), threshold: z.number().min(0).max(1).optional(), country: country.optional(), limit: z.number().int().min(1).max(50).optional() }).strict(),
+    response: z.array(z.looseObject({ query: z.string(), hits: z.array(obj) })),
+    access: { roles: TRADE, owner: 'any', describe: 'any trade party' },
+    handle: ({ ctx, body }) => screenNames(ctx, body.names, { ...(body.threshold === undefined ? {} : { threshold: body.threshold }), ...(body.country === undefined ? {} : { country: body.country }), ...(body.limit === undefined ? {} : { limit: body.limit }) }),
+  }),
+  route({
+    id: 'listScreeningSnapshots', method: 'GET', url: '/v1/screening/snapshots', tag: 'screening', records: false, summary: 'The list snapshot in force for each restricted-party list',
+    response: z.array(z.looseObject({ list: z.string(), sha256: z.string(), entries: z.number().int() })),
+    access: { roles: TRADE, owner: 'any', describe: 'any trade party' },
+    handle: ({ ctx }) => listSnapshots(ctx),
+  }),
+
+  // ── Transparency log ───────────────────────────────────────────────────────────────────────
+  route({
+    id: 'latestCheckpoint', method: 'GET', url: '/v1/log/checkpoint', tag: 'log', records: false, summary: "The log's latest signed checkpoint (C2SP signed note) with its witness cosignatures",
+    response: z.object({ size: z.number().int(), root: z.string(), note: z.string(), cosignatures: z.array(z.string()) }),
+    access: { roles: EVERYONE, owner: 'any', describe: 'every authenticated caller (checkpoints are public by design)' },
+    handle: async ({ ctx }) => {
+      const c = await latestCheckpoint(ctx);
+      if (c === undefined) throw new AppError('NOT_FOUND', 'the log has no checkpoint yet');
+      return { size: c.checkpoint.size, root: Buffer.from(c.checkpoint.root).toString('base64'), note: c.body, cosignatures: await cosignaturesRepo.list(ctx.store.db, LOG_ID, c.checkpoint.size) };
+    },
+  }),
+  route<Record<string, never>, Record<string, never>, { note: string }>({
+    id: 'cosignCheckpoint', method: 'POST', url: '/v1/log/cosignatures', tag: 'log', status: 201, records: false,
+    summary: "A witness submits its tlog-cosignature/v1 of a checkpoint (computed with its own key after its own consistency check); stored if it verifies against the witness's registered key and the checkpoint is the log's",
+    body: z.object({ note: z.string().min(1).max(20_000) }).strict(), response: z.object({ size: z.number().int(), witness: z.string(), cosignature: z.string() }),
+    access: { roles: ALL_PARTY_ROLES, owner: 'any', describe: 'any party, cosigning as itself' },
+    handle: async ({ ctx, party, body }) => {
+      let opened;
+      try {
+        opened = openCheckpoint(body.note, logVerifier(ctx));
+      } catch (e) {
+        throw new ValidationError('note', `not a checkpoint of ${LOG_ID}: ${(e as Error).message}`);
+      }
+      const { note, checkpoint } = opened;
+      const size = await logRepo.size(ctx.store.db);
+      if (checkpoint.size > size || !hashesEqual(await logRepo.root(ctx.store.db, checkpoint.size), checkpoint.root)) throw new AppError('FORBIDDEN', `the checkpoint at size ${checkpoint.size} is not the log's`);
+      const keys = (await partyKeysRepo.listByParty(ctx.store.db, party)).filter((k) => k.revoked_seq === null);
+      for (const k of keys) {
+        const verifier = { name: party, publicKey: k.public_key };
+        const sig = findSignature(note, verifier, NOTE_ALG_COSIGNATURE_V1);
+        if (sig === undefined) continue;
+        try {
+          verifyCosignature(note, verifier);
+        } catch (e) {
+          throw new ValidationError('note', (e as Error).message);
+        }
+        await ctx.store.transaction((tx) => cosignaturesRepo.add(tx, LOG_ID, checkpoint.size, party, sig.line));
+        return { size: checkpoint.size, witness: party, cosignature: sig.line };
+      }
+      throw new ValidationError('note', `carries no cosignature by ${party} with a registered key`);
+    },
+  }),
+  route<Record<string, never>, { index: number; size?: number | undefined }>({
+    id: 'inclusionProof', method: 'GET', url: '/v1/log/proofs/inclusion', tag: 'log', records: false, summary: 'RFC 9162 inclusion proof of leaf `index` in the tree of `size` (default: the latest checkpoint)',
+    query: z.object({ index: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER), size: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
+    response: z.object({ index: z.number().int(), size: z.number().int(), proof: z.array(z.string()) }),
+    access: { roles: EVERYONE, owner: 'any', describe: 'every authenticated caller (a proof is hashes only)' },
+    handle: async ({ ctx, query }) => {
+      const size = query.size ?? (await latestCheckpoint(ctx))?.checkpoint.size ?? 0;
+      const have = await logRepo.size(ctx.store.db);
+      if (size > have || query.index >= size) throw new ValidationError('query.index', `needs index < size ≤ ${have}`);
+      return { index: query.index, size, proof: (await logRepo.inclusionProof(ctx.store.db, query.index, size)).map((h) => Buffer.from(h).toString('base64')) };
+    },
+  }),
+  route<Record<string, never>, { from: number; to: number }>({
+    id: 'consistencyProof', method: 'GET', url: '/v1/log/proofs/consistency', tag: 'log', records: false, summary: 'RFC 9162 consistency proof between two tree sizes',
+    query: z.object({ from: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER), to: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict(),
+    response: z.object({ from: z.number().int(), to: z.number().int(), proof: z.array(z.string()) }),
+    access: { roles: EVERYONE, owner: 'any', describe: 'every authenticated caller' },
+    handle: async ({ ctx, query }) => {
+      const have = await logRepo.size(ctx.store.db);
+      if (query.from > query.to || query.to > have) throw new ValidationError('query.to', `needs from ≤ to ≤ ${have}`);
+      return { from: query.from, to: query.to, proof: (await logRepo.consistencyProof(ctx.store.db, query.from, query.to)).map((h) => Buffer.from(h).toString('base64')) };
+    },
+  }),
+
+  // ── Credentials (operator state) ───────────────────────────────────────────────────────────
+  route<Record<string, never>, Record<string, never>, { partyId?: string | undefined; role: Role; label?: string | undefined }>({
+    id: 'issueCredential', method: 'POST', url: '/v1/credentials', tag: 'credentials', status: 201, records: false,
+    summary: 'Issue an API key (shown once). Operator admins issue any; a party issues more keys for itself, with its own role',
+    body: z.object({ partyId: z.string().min(1).max(80).optional(), role: z.enum(ROLES), label: z.string().min(1).max(200).optional() }).strict(), response: issuedOut,
+    access: { roles: EVERYONE, owner: (_c, p, r) => isAdmin(p) || (r.body.partyId === p.partyId && r.body.role === p.role), describe: 'operator admins; a party for itself with its own role' },
+    handle: ({ ctx, body }) => issueCredential(ctx, body),
+  }),
+  route({
+    id: 'listCredentials', method: 'GET', url: '/v1/credentials', tag: 'credentials', records: false, summary: 'Credentials (never their keys): all for operator admins, own party for others',
+    response: z.array(credentialOut),
+    access: { roles: EVERYONE, owner: 'any', describe: "operator admins see all; a party sees its own" },
+    handle: ({ ctx, principal }) => (principal.partyId === null ? listCredentials(ctx) : listCredentials(ctx, { partyId: principal.partyId })),
+  }),
+  route<{ id: string }>({
+    id: 'rotateCredential', method: 'POST', url: '/v1/credentials/:id/rotate', tag: 'credentials', status: 201, records: false, summary: 'A new key for the credential (shown once); the old key stops working at once',
+    params: idParam, response: issuedOut,
+    access: { roles: EVERYONE, owner: async (c, p, r) => { const cr = await getCredential(c, r.params.id); return cr !== undefined && (isAdmin(p) || cr.partyId === p.partyId); }, describe: "operator admins; a party for its own credentials" },
+    handle: ({ ctx, params }) => rotateCredential(ctx, params.id),
+  }),
+  route<{ id: string }>({
+    id: 'revokeCredential', method: 'POST', url: '/v1/credentials/:id/revoke', tag: 'credentials', status: 201, records: false, summary: 'Revoke a credential',
+    params: idParam, response: credentialOut,
+    access: { roles: EVERYONE, owner: async (c, p, r) => { const cr = await getCredential(c, r.params.id); return cr !== undefined && (isAdmin(p) || cr.partyId === p.partyId); }, describe: "operator admins; a party for its own credentials" },
+    handle: ({ ctx, params }) => revokeCredential(ctx, params.id),
+  }),
+];

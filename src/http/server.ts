@@ -1,0 +1,230 @@
+import { createHash, randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { sql } from 'kysely';
+import type { z } from 'zod';
+import { parse as parseWith, ValidationError } from '../domain/index.js';
+import type { AppContext } from '../app/index.js';
+import { idempotencyRepo } from '../store/index.js';
+import { keyIdFor } from '../trust/index.js';
+import { authenticate } from './credentials.js';
+import { docsPage, openApiDocument } from './openapi.js';
+import { problem, PROBLEM_TYPE, toProblem, type Problem } from './problem.js';
+import type { Principal } from './roles.js';
+import type { AnyRoute } from './route.js';
+import { ROUTES } from './routes.js';
+import { registerConsole } from './console.js';
+import { CONSOLE_ROUTES } from './console-routes.js';
+import { verifyRequestSignature } from './signature.js';
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+export interface ServerOptions {
+  /** Fastify's pino logger options, or false (the default, for tests). */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Requests per credential (or per address, unauthenticated) per window; false turns the limit off. Default 600 a minute. */
+  readonly rateLimit?: { readonly max: number; readonly timeWindow: number | string } | false;
+  /** The route table (default: ROUTES). */
+  readonly routes?: readonly AnyRoute[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+    rawBody: string | null;
+  }
+  interface FastifyContextConfig {
+    route?: AnyRoute;
+  }
+}
+
+class HttpProblem extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail);
+  }
+}
+
+const fail = (status: number, code: string, detail: string, field?: string): never => {
+  throw new HttpProblem(problem(status, code, detail, { field }));
+};
+
+function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
+  return reply.code(p.status).type(PROBLEM_TYPE).send(p);
+}
+
+/**
+ * The HTTP API over one application context. Every /v1 route comes from the route table; one
+ * handler wrapper enforces, in order: authentication (onRequest: 401), the route's roles (403),
+ * the input schemas (400 naming the field), ownership (404), the request signature (401) on routes
+ * that record, and Idempotency-Key on every POST; then runs the route's use case.
+ */
+export async function createServer(ctx: AppContext, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const routes = opts.routes ?? [...ROUTES, ...CONSOLE_ROUTES];
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    trustProxy: false,
+  });
+  app.decorateRequest('principal', null);
+  app.decorateRequest('rawBody', null);
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('x-request-id', req.id);
+    return payload;
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+  });
+  if (opts.rateLimit !== false) {
+    await app.register(rateLimit, {
+      max: opts.rateLimit?.max ?? 600,
+      timeWindow: opts.rateLimit?.timeWindow ?? '1 minute',
+      hook: 'preHandler',
+      keyGenerator: (req) => req.principal?.credentialId ?? `ip:${req.ip}`,
+      errorResponseBuilder: (_req, c) => ({ ...problem(429, 'RATE_LIMITED', `rate limit of ${c.max} requests per ${c.after} exceeded for this credential; retry after ${Math.ceil(c.ttl / 1000)} s`), statusCode: 429 }),
+    });
+  }
+
+  // JSON bodies are kept as text too: a signed request's signature covers the exact bytes.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'application/ld+json'], { parseAs: 'string' }, (req, body, done) => {
+    const text = body as string;
+    req.rawBody = text;
+    try {
+      done(null, text === '' ? undefined : (JSON.parse(text) as unknown));
+    } catch (e) {
+      done(new HttpProblem(problem(400, 'INVALID_JSON', `the body is not valid JSON: ${(e as Error).message}`)), undefined);
+    }
+  });
+
+  app.setErrorHandler((e, req, reply) => {
+    if (e instanceof HttpProblem) return sendProblem(reply, e.problem);
+    const { problem: p, unexpected } = toProblem(e);
+    if (unexpected) req.log.error({ err: e }, 'request failed');
+    return sendProblem(reply, p);
+  });
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, problem(404, 'NO_ROUTE', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`)));
+
+  // Authentication: before the body is read, so an unauthenticated caller cannot make us parse 50 MB.
+  app.addHook('onRequest', async (req) => {
+    if (req.routeOptions.config.route === undefined) return;
+    const principal = await authenticate(ctx, req.headers.authorization);
+    if (!principal) fail(401, 'UNAUTHENTICATED', req.headers.authorization === undefined ? 'missing Authorization: Bearer <API key>' : 'the API key is not valid (unknown, malformed, rotated or revoked)');
+    req.principal = principal ?? null;
+  });
+
+  app.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await sql`select 1`.execute(ctx.store.db);
+      return { status: 'ready', store: ctx.store.kind };
+    } catch {
+      return sendProblem(reply, problem(503, 'STORE_UNAVAILABLE', 'the store does not answer'));
+    }
+  });
+  const doc = openApiDocument(routes);
+  app.get('/openapi.json', (_req, reply) => reply.send(doc));
+  const page = docsPage(doc);
+  app.get('/docs', (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
+  await registerConsole(app); // the web console at / (dist/console), index.html for its client routes
+
+  for (const r of routes) {
+    app.route({
+      method: r.method,
+      url: r.url,
+      bodyLimit: r.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      config: { route: r },
+      handler: async (req, reply) => serve(ctx, r, req, reply),
+    });
+  }
+  return app;
+}
+
+function validate(schema: z.ZodType | undefined, value: unknown, root: string): unknown {
+  if (schema === undefined) {
+    if (root === 'body' && value !== undefined) fail(400, 'INVALID_INPUT', 'body: this route takes no body', 'body');
+    return root === 'body' ? undefined : {};
+  }
+  const nul = nulPath(value, root);
+  if (nul !== undefined) fail(400, 'INVALID_INPUT', `${nul}: must not contain the character U+0000`, nul);
+  try {
+    return parseWith(schema, value, root);
+  } catch (e) {
+    if (e instanceof ValidationError) fail(400, 'INVALID_INPUT', e.message, e.field);
+    throw e;
+  }
+}
+
+/** The first string (or key) holding U+0000, which PostgreSQL cannot store or compare: refused at the edge. */
+function nulPath(v: unknown, path: string): string | undefined {
+  if (typeof v === 'string') return v.includes('\u0000') ? path : undefined;
+  if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) {
+      const p = nulPath(x, `${path}.${i}`);
+      if (p !== undefined) return p;
+    }
+  } else if (typeof v === 'object' && v !== null) {
+    for (const [k, x] of Object.entries(v)) {
+      if (k.includes('\u0000')) return `${path}.${k.replaceAll('\u0000', '\\u0000')}`;
+      const p = nulPath(x, `${path}.${k}`);
+      if (p !== undefined) return p;
+    }
+  }
+  return undefined;
+}
+
+async function serve(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const principal = req.principal;
+  if (principal === null) return fail(401, 'UNAUTHENTICATED', 'missing Authorization: Bearer <API key>');
+  if (!r.access.roles.includes(principal.role)) return fail(403, 'ROLE_FORBIDDEN', `role ${principal.role} may not ${r.method} ${r.url} (allowed: ${r.access.roles.join(', ')})`);
+  const input = {
+    params: validate(r.params, req.params, 'params'),
+    query: validate(r.query, req.query, 'query'),
+    body: validate(r.body, r.method === 'GET' ? undefined : req.body, 'body'),
+  };
+  if (r.access.owner !== 'any' && !(await r.access.owner(ctx, principal, input))) {
+    return fail(404, 'NOT_FOUND', `nothing at ${req.url.split('?')[0] ?? ''} for ${principal.partyId ?? 'the operator'}`);
+  }
+  const idemKey = req.headers['idempotency-key'];
+  if (r.method === 'POST' && (typeof idemKey !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(idemKey))) {
+    return fail(400, 'IDEMPOTENCY_KEY_REQUIRED', 'every POST needs an Idempotency-Key header (1–255 visible ASCII characters, unique per intended operation)', 'Idempotency-Key');
+  }
+  const key = typeof idemKey === 'string' ? idemKey : undefined;
+  const requestHash = createHash('sha256').update(`${r.method}\n${req.url}\n${req.rawBody ?? ''}`).digest('hex');
+  if (key !== undefined) {
+    const prior = await idempotencyRepo.claim(ctx.store.db, principal.credentialId, key, requestHash);
+    if (prior !== undefined) {
+      if (prior.request_hash !== requestHash) return fail(422, 'IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${key}" was already used for a different request (method, path or body differ); use a new key for a new operation`, 'Idempotency-Key');
+      if (prior.status === null || prior.response === null) return fail(409, 'IDEMPOTENCY_IN_PROGRESS', `a request with Idempotency-Key "${key}" is still being processed; retry later`, 'Idempotency-Key');
+      void reply.header('idempotent-replayed', 'true');
+      return reply.code(prior.status).type(prior.status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8').send(prior.response);
+    }
+  }
+  let status: number;
+  let body: unknown;
+  try {
+    let acting = ctx;
+    if (r.records) {
+      const reg = r.registering?.(input.body);
+      acting = await verifyRequestSignature(ctx, principal, req, reg && { ...reg, keyId: keyIdFor(reg.publicKey) });
+    }
+    body = await Promise.resolve(r.handle({ ...input, principal, party: principal.partyId ?? '', ctx: acting }));
+    status = r.status ?? 200;
+  } catch (e) {
+    const { problem: p, unexpected } = e instanceof HttpProblem ? { problem: e.problem, unexpected: false } : toProblem(e);
+    if (unexpected) req.log.error({ err: e }, 'request failed');
+    status = p.status;
+    body = p;
+  }
+  if (key !== undefined) {
+    if (status >= 500) await idempotencyRepo.release(ctx.store.db, principal.credentialId, key);
+    else await idempotencyRepo.complete(ctx.store.db, principal.credentialId, key, status, JSON.stringify(body));
+  }
+  return reply.code(status).type(status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8').send(body);
+}

@@ -1,0 +1,147 @@
+/** One request per route for the matrix and the fuzzer: `build` makes it for a given owner (creating what it needs). */
+import { dispatchShipment, issueCertificate, countersignCertificate, latestCheckpoint, submitApplication, type AppContext } from '../../src/app/index.js';
+import { issueCredential, ROLES, type Role } from '../../src/http/index.js';
+import { cosignNote, formatNote, generateKeyPair, importPrivateKey, parseNote, signerFromPem, signRequest } from '../../src/trust/index.js';
+import { AUDITOR, AUTHORITY, applicationBody, certificateBody, DEFAULT_PARTY, EXPORTER, fresh, GOVERNMENT, HOLDER, IMPORTER, magnet, type Fixture } from './fixture.js';
+import { clock } from './support.js';
+
+export interface Req {
+  readonly method: 'GET' | 'POST';
+  readonly url: string;
+  readonly body?: unknown;
+  readonly raw?: string;
+  readonly signature?: string;
+}
+
+type Build = (fx: Fixture, ctx: AppContext, owner: string | null, role: Role) => Promise<Req> | Req;
+
+export interface Case {
+  /** For each role: the party that owns what `build` names (absent: no party of that role is party to it). */
+  readonly owners: Partial<Record<Role, string | null>>;
+  readonly build: Build;
+}
+
+const enc = encodeURIComponent;
+const lotOf = (fx: Fixture, owner: string | null): string => (owner === EXPORTER ? fx.lots.magnets : owner === HOLDER ? fx.lots.held : fx.lots.imported);
+const any = (...roles: Role[]): Partial<Record<Role, string | null>> => Object.fromEntries(roles.map((r) => [r, DEFAULT_PARTY[r]]));
+const TRADE: Role[] = ['exporter', 'licensing-authority', 'importer', 'importing-government', 'downstream-holder'];
+const HOLDERS: Role[] = ['exporter', 'importer', 'downstream-holder'];
+
+export const CASES: Record<string, Case> = {
+  registerParty: {
+    owners: { 'operator-admin': null },
+    build: () => {
+      const k = generateKeyPair();
+      const raw = JSON.stringify({ party: { id: fresh('p'), name: 'New Party', country: 'IN', sector: 'other' }, publicKey: k.publicKey });
+      return { method: 'POST', url: '/v1/parties', raw, signature: signRequest(signerFromPem(k.privateKeyPem), { method: 'POST', path: '/v1/parties', body: raw, now: clock() }) };
+    },
+  },
+  getParty: { owners: any(...ROLES), build: () => ({ method: 'GET', url: `/v1/parties/${EXPORTER}` }) },
+  listParties: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/parties' }) },
+  evaluateClassification: { owners: any(...TRADE), build: () => ({ method: 'POST', url: '/v1/classifications/evaluate', body: { item: magnet, exportFrom: 'CN' } }) },
+  recordClassification: { owners: any(...HOLDERS), build: () => ({ method: 'POST', url: '/v1/classifications', body: { item: magnet, exportFrom: 'CN' } }) },
+  submitApplication: { owners: { exporter: EXPORTER }, build: () => ({ method: 'POST', url: '/v1/applications', body: applicationBody() }) },
+  getApplication: { owners: { exporter: EXPORTER, 'licensing-authority': AUTHORITY, importer: IMPORTER }, build: (fx) => ({ method: 'GET', url: `/v1/applications/${fx.applicationId}` }) },
+  listAuthorityApplications: { owners: { 'licensing-authority': AUTHORITY }, build: () => ({ method: 'GET', url: `/v1/authorities/${AUTHORITY}/applications` }) },
+  decideApplication: {
+    owners: { 'licensing-authority': AUTHORITY },
+    build: async (_fx, ctx) => {
+      const a = await submitApplication(ctx, applicationBody());
+      return { method: 'POST', url: `/v1/applications/${a.id}/decision`, body: { decision: 'deny', reasons: ['matrix test'] } };
+    },
+  },
+  getLicence: { owners: { exporter: EXPORTER, 'licensing-authority': AUTHORITY, importer: IMPORTER, 'downstream-holder': HOLDER }, build: (fx) => ({ method: 'GET', url: `/v1/licences/${fx.licenceId}` }) },
+  getMassBalance: { owners: { exporter: EXPORTER, 'licensing-authority': AUTHORITY }, build: (fx) => ({ method: 'GET', url: `/v1/licences/${fx.licenceId}/mass-balance` }) },
+  listLicenceLots: { owners: { 'licensing-authority': AUTHORITY }, build: (fx) => ({ method: 'GET', url: `/v1/licences/${fx.licenceId}/lots` }) },
+  getAuditBundle: { owners: { exporter: EXPORTER, 'licensing-authority': AUTHORITY, auditor: AUDITOR }, build: (fx) => ({ method: 'GET', url: `/v1/licences/${fx.licenceId}/audit-bundle` }) },
+  grantAuditor: { owners: { 'licensing-authority': AUTHORITY, 'operator-admin': null }, build: (fx) => ({ method: 'POST', url: `/v1/licences/${fx.licenceId}/auditor-grants`, body: { auditor: AUDITOR } }) },
+  issueCertificate: { owners: { importer: IMPORTER }, build: () => ({ method: 'POST', url: '/v1/certificates', body: certificateBody() }) },
+  getCertificate: {
+    owners: { exporter: EXPORTER, 'licensing-authority': AUTHORITY, importer: IMPORTER, 'importing-government': GOVERNMENT },
+    build: (fx) => ({ method: 'GET', url: `/v1/certificates/${enc(fx.certificateId)}` }),
+  },
+  countersignCertificate: {
+    owners: { 'importing-government': GOVERNMENT },
+    build: async (_fx, ctx) => ({ method: 'POST', url: `/v1/certificates/${enc((await issueCertificate(ctx, IMPORTER, certificateBody())).id)}/countersign` }),
+  },
+  revokeCertificate: {
+    owners: { importer: IMPORTER, 'importing-government': GOVERNMENT },
+    build: async (_fx, ctx, owner) => {
+      const c = await issueCertificate(ctx, IMPORTER, certificateBody());
+      if (owner === GOVERNMENT) await countersignCertificate(ctx, GOVERNMENT, c.id);
+      return { method: 'POST', url: `/v1/certificates/${enc(c.id)}/revoke`, body: { reason: 'matrix test' } };
+    },
+  },
+  verifyRecordedCertificate: {
+    owners: { exporter: EXPORTER, 'licensing-authority': AUTHORITY, importer: IMPORTER, 'importing-government': GOVERNMENT },
+    build: (fx) => ({ method: 'GET', url: `/v1/certificates/${enc(fx.certificateId)}/verification` }),
+  },
+  verifyCertificate: { owners: any(...TRADE), build: (fx) => ({ method: 'POST', url: '/v1/certificates/verify', body: { jws: fx.certificateJws } }) },
+  createLot: {
+    owners: any(...HOLDERS),
+    build: (_fx, _ctx, owner) => ({ method: 'POST', url: '/v1/lots', body: { id: fresh('L'), holder: owner, location: owner === EXPORTER ? 'CN' : 'IN', item: magnet, massGrams: 10 } }),
+  },
+  listLots: { owners: any(...HOLDERS), build: () => ({ method: 'GET', url: '/v1/lots' }) },
+  getLot: { owners: { exporter: EXPORTER, importer: IMPORTER, 'downstream-holder': HOLDER, 'licensing-authority': AUTHORITY }, build: (fx, _c, owner) => ({ method: 'GET', url: `/v1/lots/${lotOf(fx, owner)}` }) },
+  dispatchShipment: {
+    owners: { exporter: EXPORTER, importer: IMPORTER, 'downstream-holder': HOLDER },
+    build: (fx, _c, owner) => ({
+      method: 'POST',
+      url: '/v1/shipments',
+      body: owner === EXPORTER
+        ? { id: fresh('S'), fromLot: fx.lots.magnets, to: IMPORTER, destination: 'IN', grams: 1, value: { currency: 'USD', minor: 8 }, licenceId: fx.licenceId, lineRef: 'L1' }
+        : { id: fresh('S'), fromLot: owner === HOLDER ? fx.lots.held : fx.lots.motors, to: owner === HOLDER ? IMPORTER : HOLDER, destination: 'IN', grams: 1 },
+    }),
+  },
+  receiveShipment: {
+    owners: { importer: IMPORTER, 'downstream-holder': HOLDER },
+    build: async (fx, ctx, owner) => {
+      const id = fresh('S');
+      if (owner === HOLDER) await dispatchShipment(ctx, IMPORTER, { id, fromLot: fx.lots.motors, to: HOLDER, destination: 'IN', grams: 1 });
+      else await dispatchShipment(ctx, EXPORTER, { id, fromLot: fx.lots.magnets, to: IMPORTER, destination: 'IN', grams: 1, value: { currency: 'USD', minor: 8 }, licenceId: fx.licenceId, lineRef: 'L1' });
+      return { method: 'POST', url: `/v1/shipments/${id}/receipt`, body: { lotId: fresh('R'), receivedGrams: 1 } };
+    },
+  },
+  transformLots: {
+    owners: { exporter: EXPORTER, importer: IMPORTER, 'downstream-holder': HOLDER },
+    build: (fx, _c, owner) => {
+      const from = lotOf(fx, owner);
+      return { method: 'POST', url: '/v1/transformations', body: { id: fresh('T'), inputs: [{ lotId: from, grams: 1 }], outputs: [{ lotId: fresh('O'), item: magnet, massGrams: 1, embodies: [{ lotId: from, grams: 1 }] }] } };
+    },
+  },
+  consumeLot: { owners: { exporter: EXPORTER, importer: IMPORTER, 'downstream-holder': HOLDER }, build: (fx, _c, owner) => ({ method: 'POST', url: '/v1/consumptions', body: { lotId: lotOf(fx, owner), grams: 1, purpose: 'matrix test' } }) },
+  checkExport: {
+    owners: { exporter: EXPORTER, importer: IMPORTER, 'downstream-holder': HOLDER, 'licensing-authority': AUTHORITY },
+    build: (fx, _c, owner) => ({ method: 'GET', url: `/v1/export-check?lot=${lotOf(fx, owner)}&to=lakeshore-ev&destination=US` }),
+  },
+  screenNames: { owners: any(...TRADE), build: () => ({ method: 'POST', url: '/v1/screening', body: { names: ['Red Mesa Defense'] } }) },
+  listScreeningSnapshots: { owners: any(...TRADE), build: () => ({ method: 'GET', url: '/v1/screening/snapshots' }) },
+  latestCheckpoint: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/log/checkpoint' }) },
+  cosignCheckpoint: {
+    owners: any('exporter', 'licensing-authority', 'importer', 'importing-government', 'downstream-holder', 'auditor'),
+    build: async (_fx, ctx, owner) => {
+      const cp = await latestCheckpoint(ctx);
+      const note = parseNote(cp?.body ?? '');
+      const party = owner ?? EXPORTER;
+      const key = ctx.keystore.get(party);
+      const cosig = cosignNote(note.text, party, importPrivateKey(key.privateKeyPem), key.publicKey, Math.floor(clock().getTime() / 1000));
+      return { method: 'POST', url: '/v1/log/cosignatures', body: { note: formatNote({ text: note.text, signatures: [...note.signatures, cosig] }) } };
+    },
+  },
+  inclusionProof: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/log/proofs/inclusion?index=0' }) },
+  consistencyProof: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/log/proofs/consistency?from=1&to=2' }) },
+  issueCredential: {
+    owners: any(...ROLES),
+    build: (_fx, _c, owner, role) => ({ method: 'POST', url: '/v1/credentials', body: role === 'operator-admin' ? { role } : { partyId: owner, role } }),
+  },
+  listCredentials: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/credentials' }) },
+  rotateCredential: {
+    owners: any(...ROLES),
+    build: async (_fx, ctx, owner, role) => ({ method: 'POST', url: `/v1/credentials/${(await issueCredential(ctx, { partyId: owner ?? undefined, role })).id}/rotate` }),
+  },
+  revokeCredential: {
+    owners: any(...ROLES),
+    build: async (_fx, ctx, owner, role) => ({ method: 'POST', url: `/v1/credentials/${(await issueCredential(ctx, { partyId: owner ?? undefined, role })).id}/revoke` }),
+  },
+};
+

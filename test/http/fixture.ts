@@ -1,0 +1,125 @@
+/**
+ * The state the authorisation matrix and the fuzzer run against, built with the use cases directly
+ * (faster than over HTTP): the scenario's parties plus a non-owner party for every role, a
+ * countersigned certificate, a licence, its magnets shipped to the importer, part of them made into
+ * motors sold to a downstream holder, and an auditor granted the licence's bundle.
+ */
+import {
+  countersignCertificate,
+  createLot,
+  decideApplication,
+  dispatchShipment,
+  issueCertificate,
+  receiveShipment,
+  registerParty,
+  submitApplication,
+  transformLots,
+  type AppContext,
+} from '../../src/app/index.js';
+import { auditorGrantsRepo } from '../../src/store/index.js';
+import type { Role } from '../../src/http/index.js';
+import { example, TODAY } from './support.js';
+
+export const EXPORTER = 'ganzhou-hengyuan-magnetics';
+export const AUTHORITY = 'cn-mofcom';
+export const IMPORTER = 'chakan-drive-systems';
+export const GOVERNMENT = 'in-dgft';
+export const HOLDER = 'deccan-mobility';
+export const AUDITOR = 'audit-partners';
+
+/** The party each role acts as by default (the owner of the fixture's records where it has one). */
+export const DEFAULT_PARTY: Readonly<Record<Role, string | null>> = {
+  exporter: EXPORTER,
+  'licensing-authority': AUTHORITY,
+  importer: IMPORTER,
+  'importing-government': GOVERNMENT,
+  'downstream-holder': HOLDER,
+  auditor: AUDITOR,
+  'operator-admin': null,
+};
+
+/** For every party role, a party of that role that is party to none of the fixture's records. */
+export const OTHER_PARTY: Readonly<Record<Exclude<Role, 'operator-admin'>, string>> = {
+  exporter: 'other-exporter',
+  'licensing-authority': 'other-authority',
+  importer: 'other-importer',
+  'importing-government': 'other-government',
+  'downstream-holder': 'other-holder',
+  auditor: 'other-auditor',
+};
+
+const OTHERS = [
+  { id: 'other-exporter', name: 'Baotou Other Magnet Works', country: 'CN', sector: 'magnet-manufacturing' },
+  { id: 'other-authority', name: 'Other Licensing Office', country: 'JP', sector: 'government' },
+  { id: 'other-importer', name: 'Other Motors Pvt Ltd', country: 'IN', sector: 'automotive' },
+  { id: 'other-government', name: 'Other Ministry of Trade', country: 'JP', sector: 'government' },
+  { id: 'other-holder', name: 'Other Scooters Ltd', country: 'IN', sector: 'automotive' },
+  { id: 'other-auditor', name: 'Other Audit LLP', country: 'IN', sector: 'other' },
+  { id: AUDITOR, name: 'Audit Partners India', country: 'IN', sector: 'other' },
+];
+
+export const magnet = example('items/ndfeb-45sh-dy-magnet.json');
+export const motor = example('items/traction-motor.json');
+export const endUse = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] };
+
+export function certificateBody(): Record<string, unknown> {
+  return {
+    exporter: EXPORTER,
+    importer: IMPORTER,
+    endUser: IMPORTER,
+    items: [{ controlCode: '1C905.a', hsCode: '8505111000', description: '45SH NdFeB', quantityGrams: 2_000_000, value: { currency: 'USD', minor: 16_000_000 } }],
+    endUse,
+    undertakings: { noWmdUse: true, noMilitaryUse: true, noReexportWithoutConsent: true, consentAuthority: AUTHORITY, prohibitedDestinations: ['US'], useOnlyIn: 'IN', extendsToIncorporatingProducts: true, postShipmentVerificationConsent: true, noticeOfChanges: true },
+    validity: { from: TODAY, until: '2027-11-23' },
+  };
+}
+
+export function applicationBody(certificateId?: string): Record<string, unknown> {
+  return {
+    authority: AUTHORITY,
+    applicant: EXPORTER,
+    importer: IMPORTER,
+    endUser: IMPORTER,
+    destination: 'IN',
+    endUse,
+    licenceType: 'single',
+    lines: [{ ref: 'L1', item: magnet, quantityGrams: 2_000_000, value: { currency: 'USD', minor: 16_000_000 } }],
+    ...(certificateId === undefined ? {} : { certificateId }),
+    validFrom: TODAY,
+    validUntil: '2027-11-23',
+  };
+}
+
+export interface Fixture {
+  readonly certificateId: string;
+  readonly certificateJws: unknown;
+  readonly applicationId: string;
+  readonly licenceId: string;
+  /** Exporter's magnets, importer's received magnets, importer's motors, the holder's motors. */
+  readonly lots: { readonly magnets: string; readonly imported: string; readonly motors: string; readonly held: string };
+}
+
+let counter = 0;
+export const fresh = (prefix: string): string => `${prefix}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+
+export async function buildFixture(ctx: AppContext): Promise<Fixture> {
+  for (const p of OTHERS) await registerParty(ctx, p);
+  const cert = await issueCertificate(ctx, IMPORTER, certificateBody());
+  await countersignCertificate(ctx, GOVERNMENT, cert.id);
+  await createLot(ctx, EXPORTER, { id: 'MAG-1', holder: EXPORTER, location: 'CN', item: magnet, massGrams: 2_500_000, value: { currency: 'USD', minor: 20_000_000 } });
+  const app = await submitApplication(ctx, applicationBody(cert.id));
+  const decided = await decideApplication(ctx, AUTHORITY, app.id, { decision: 'approve', conditions: { prohibitedReexportDestinations: ['US'], useOnlyIn: 'IN' } });
+  const licenceId = decided.licence?.id ?? '';
+  await dispatchShipment(ctx, EXPORTER, { id: 'SH-1', fromLot: 'MAG-1', to: IMPORTER, destination: 'IN', grams: 1_500_000, value: { currency: 'USD', minor: 12_000_000 }, licenceId, lineRef: 'L1' });
+  await receiveShipment(ctx, IMPORTER, { shipmentId: 'SH-1', lotId: 'IN-MAG-1', receivedGrams: 1_500_000 });
+  await transformLots(ctx, IMPORTER, {
+    id: 'T-1',
+    inputs: [{ lotId: 'IN-MAG-1', grams: 1_200_000 }],
+    otherInputsGrams: 43_800_000,
+    outputs: [{ lotId: 'MOT-1', item: motor, massGrams: 45_000_000, units: 1000, value: { currency: 'USD', minor: 120_000_000 }, embodies: [{ lotId: 'IN-MAG-1', grams: 1_200_000 }] }],
+  });
+  await dispatchShipment(ctx, IMPORTER, { id: 'SH-M1', fromLot: 'MOT-1', to: HOLDER, destination: 'IN', grams: 4_500_000, units: 100, value: { currency: 'USD', minor: 12_000_000 } });
+  await receiveShipment(ctx, HOLDER, { shipmentId: 'SH-M1', lotId: 'DEC-1', receivedGrams: 4_500_000 });
+  await auditorGrantsRepo.grant(ctx.store.db, AUDITOR, licenceId, AUTHORITY);
+  return { certificateId: cert.id, certificateJws: cert.jws, applicationId: app.id, licenceId, lots: { magnets: 'MAG-1', imported: 'IN-MAG-1', motors: 'MOT-1', held: 'DEC-1' } };
+}

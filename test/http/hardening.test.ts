@@ -1,0 +1,149 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signRequest } from '../../src/app/index.js';
+import { ROUTES } from '../../src/http/index.js';
+import { journalRepo } from '../../src/store/index.js';
+import { freshStore, STORES, type TestStore } from '../support/stores.js';
+import { clock, example, harness, type Harness } from './support.js';
+
+const EXPORTER = 'ganzhou-hengyuan-magnetics';
+const magnet = example('items/ndfeb-45sh-dy-magnet.json');
+const lot = (id: string, extra: Record<string, unknown> = {}) => ({ id, holder: EXPORTER, location: 'CN', item: magnet, massGrams: 1000, ...extra });
+
+describe.each(STORES)('hardening (%s)', (kind) => {
+  let ts: TestStore;
+  let h: Harness;
+  beforeAll(async () => {
+    ts = await freshStore(kind);
+    h = await harness(ts.store, { list: false });
+  }, 120_000);
+  afterAll(async () => {
+    await h.app.close();
+    await ts.dispose();
+  });
+  const journal = () => journalRepo.count(h.ctx.store.db);
+
+  it('Idempotency-Key: a retry returns the stored response without recording; another body with the same key is refused', async () => {
+    const as = await h.credential(EXPORTER, 'exporter');
+    const before = await journal();
+    const first = await h.call(as, 'POST', '/v1/lots', { body: lot('IDEM-1'), idempotencyKey: 'k-1' });
+    expect(first.statusCode).toBe(201);
+    const after = await journal();
+    expect(after).toBeGreaterThan(before);
+    // A retry signs afresh (new nonce) but carries the same key and body.
+    const retry = await h.call(as, 'POST', '/v1/lots', { body: lot('IDEM-1'), idempotencyKey: 'k-1' });
+    expect(retry.statusCode).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.json()).toEqual(first.json());
+    expect(await journal()).toBe(after);
+    const other = await h.call(as, 'POST', '/v1/lots', { body: lot('IDEM-2'), idempotencyKey: 'k-1' });
+    expect(other.statusCode).toBe(422);
+    expect(other.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', field: 'Idempotency-Key' });
+    expect(await journal()).toBe(after);
+    const missing = await h.call(as, 'POST', '/v1/lots', { body: lot('IDEM-3'), idempotencyKey: null });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REQUIRED' });
+    expect(await journal()).toBe(after);
+  });
+
+  it('signatures: a replayed signature, a missing one, another party\'s, a tampered body, a wrong path — refused, nothing written', async () => {
+    const as = await h.credential(EXPORTER, 'exporter');
+    const raw = JSON.stringify(lot('SIG-1'));
+    const sig = signRequest(h.ctx.keystore.signer(EXPORTER), { method: 'POST', path: '/v1/lots', body: raw, now: clock() });
+    expect((await h.call(as, 'POST', '/v1/lots', { raw, signature: sig })).statusCode).toBe(201);
+    const before = await journal();
+    const replay = await h.call(as, 'POST', '/v1/lots', { raw, signature: sig });
+    expect(replay.statusCode).toBe(409);
+    expect(replay.json()).toMatchObject({ code: 'REPLAYED' });
+    expect(replay.json<{ detail: string }>().detail).toMatch(/nonce was already used/);
+    const raw2 = JSON.stringify(lot('SIG-2'));
+    const unsigned = await h.call(as, 'POST', '/v1/lots', { raw: raw2, sign: false });
+    expect(unsigned.statusCode).toBe(401);
+    expect(unsigned.json()).toMatchObject({ code: 'UNAUTHENTICATED', field: 'Lodestone-Signature' });
+    const byOther = await h.call(as, 'POST', '/v1/lots', { raw: raw2, signature: signRequest(h.ctx.keystore.signer('chakan-drive-systems'), { method: 'POST', path: '/v1/lots', body: raw2, now: clock() }) });
+    expect(byOther.statusCode).toBe(401);
+    expect(byOther.json<{ detail: string }>().detail).toMatch(/chakan-drive-systems/);
+    const tampered = await h.call(as, 'POST', '/v1/lots', { raw: raw2, signature: signRequest(h.ctx.keystore.signer(EXPORTER), { method: 'POST', path: '/v1/lots', body: JSON.stringify(lot('SIG-3')), now: clock() }) });
+    expect(tampered.statusCode).toBe(401);
+    const wrongPath = await h.call(as, 'POST', '/v1/lots', { raw: raw2, signature: signRequest(h.ctx.keystore.signer(EXPORTER), { method: 'POST', path: '/v1/consumptions', body: raw2, now: clock() }) });
+    expect(wrongPath.statusCode).toBe(401);
+    expect(wrongPath.json<{ detail: string }>().detail).toMatch(/path/);
+    expect(await journal()).toBe(before);
+  });
+
+  it('bad input: malformed JSON, wrong types, unknown fields, oversized bodies — the right 4xx naming the problem, nothing written', async () => {
+    const as = await h.credential(EXPORTER, 'exporter');
+    const before = await journal();
+    const malformed = await h.call(as, 'POST', '/v1/lots', { raw: '{"id": "X",', sign: false });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toMatchObject({ code: 'INVALID_JSON' });
+    const wrongType = await h.call(as, 'POST', '/v1/lots', { body: lot('BAD-1', { massGrams: '1000' }) });
+    expect(wrongType.statusCode).toBe(400);
+    expect(wrongType.json()).toMatchObject({ code: 'INVALID_INPUT', field: 'body.massGrams' });
+    const unknown = await h.call(as, 'POST', '/v1/lots', { body: lot('BAD-2', { colour: 'red' }) });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json()).toMatchObject({ code: 'INVALID_INPUT', field: 'body.colour' });
+    expect(unknown.json<{ detail: string }>().detail).toMatch(/unknown field/);
+    const big = await h.call(as, 'POST', '/v1/lots', { raw: JSON.stringify(lot('BIG', { pad: 'x'.repeat(1024 * 1024) })), sign: false });
+    expect(big.statusCode).toBe(413);
+    expect(big.json()).toMatchObject({ code: 'BODY_TOO_LARGE' });
+    const notJson = await h.call(as, 'POST', '/v1/lots', { raw: 'id=1', headers: { 'content-type': 'text/plain' }, sign: false });
+    expect(notJson.statusCode).toBe(415);
+    const badQuery = await h.call(as, 'GET', '/v1/export-check?lot=MAG&to=x&destination=ZZZ');
+    expect(badQuery.statusCode).toBe(400);
+    expect(badQuery.json()).toMatchObject({ field: 'query.destination' });
+    expect(await journal()).toBe(before);
+  });
+
+  it('401 for missing, malformed, revoked and rotated keys; 404 for unknown routes; security headers; request ids', async () => {
+    const cred = await h.credential(EXPORTER, 'exporter');
+    expect((await h.call(null, 'GET', '/v1/lots')).statusCode).toBe(401);
+    expect((await h.call({ ...cred, key: 'lsk_nope' }, 'GET', '/v1/lots')).statusCode).toBe(401);
+    const admin = await h.credential(null, 'operator-admin');
+    const issued = (await h.call(admin, 'POST', '/v1/credentials', { body: { partyId: EXPORTER, role: 'exporter' } })).json<{ id: string; key: string }>();
+    const mine = { ...cred, key: issued.key, credentialId: issued.id };
+    expect((await h.call(mine, 'GET', '/v1/lots')).statusCode).toBe(200);
+    const rotated = (await h.call(mine, 'POST', `/v1/credentials/${issued.id}/rotate`)).json<{ key: string }>();
+    expect((await h.call(mine, 'GET', '/v1/lots')).statusCode).toBe(401);
+    const next = { ...mine, key: rotated.key };
+    expect((await h.call(next, 'GET', '/v1/lots')).statusCode).toBe(200);
+    expect((await h.call(next, 'POST', `/v1/credentials/${issued.id}/revoke`)).statusCode).toBe(201);
+    expect((await h.call(next, 'GET', '/v1/lots')).statusCode).toBe(401);
+    const list = (await h.call(admin, 'GET', '/v1/credentials')).body;
+    expect(list).not.toMatch(/lsk_/);
+    const none = await h.call(cred, 'GET', '/v1/nothing-here');
+    expect(none.statusCode).toBe(404);
+    expect(none.headers['content-type']).toMatch(/problem\+json/);
+    const res = await h.app.inject({ url: '/healthz', headers: { 'x-request-id': 'trace-123' } });
+    expect(res.headers['x-request-id']).toBe('trace-123');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toMatch(/default-src 'none'/);
+  });
+
+  it('rate limits per credential (429 problem)', async () => {
+    const limited = await harness(h.ctx.store, { parties: false, server: { rateLimit: { max: 3, timeWindow: '1 minute' } } });
+    const a = await limited.credential(EXPORTER, 'exporter');
+    const b = await limited.credential('chakan-drive-systems', 'importer');
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push((await limited.call(a, 'GET', '/v1/lots')).statusCode);
+    expect(codes).toEqual([200, 200, 200, 429]);
+    expect((await limited.call(b, 'GET', '/v1/lots')).statusCode).toBe(200);
+    const p = (await limited.call(a, 'GET', '/v1/lots')).json<{ code: string }>();
+    expect(p.code).toBe('RATE_LIMITED');
+    await limited.app.close();
+  });
+
+  it('the OpenAPI 3.1 document validates, names every route and its access rule; /docs renders without scripts', async () => {
+    const doc = (await h.app.inject({ url: '/openapi.json' })).json<{ openapi: string; paths: Record<string, Record<string, { operationId: string; 'x-lodestone-access': { roles: string[] } }>> }>();
+    expect(doc.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? [], JSON.stringify(result.errors ?? []).slice(0, 2000)).toEqual([]);
+    expect(result.valid).toBe(true);
+    const ops = Object.values(doc.paths).flatMap((m) => Object.values(m));
+    expect(ops.map((o) => o.operationId).sort()).toEqual(ROUTES.map((r) => r.id).sort());
+    const page = await h.app.inject({ url: '/docs' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toMatch(/createLot/);
+    expect(page.body).not.toMatch(/<script/);
+  });
+});
