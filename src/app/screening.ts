@@ -59,6 +59,8 @@ export interface ListSource {
   readonly format: string;
   readonly alt?: string | undefined;
   readonly add?: string | undefined;
+  /** Rows parsed so far of the total, every 1,000 rows (for a progress line on a terminal). */
+  readonly onProgress?: ((rows: number, total: number) => void) | undefined;
 }
 
 export interface ImportListRequest extends ListSource {
@@ -135,7 +137,7 @@ export function loadListSource(src: ListSource): LoadedSource {
   if ((src.alt !== undefined || src.add !== undefined) && format !== 'sdn-csv') throw new ValidationError('--alt', 'alt.csv and add.csv go only with --format sdn-csv');
   const alt = src.alt === undefined ? undefined : readText(src.alt, '--alt');
   const add = src.add === undefined ? undefined : readText(src.add, '--add');
-  const parsed = parseList(format, main, { ...(alt !== undefined ? { alt } : {}), ...(add !== undefined ? { add } : {}) });
+  const parsed = parseList(format, main, { ...(alt !== undefined ? { alt } : {}), ...(add !== undefined ? { add } : {}), onProgress: src.onProgress });
   if (parsed.entries.length === 0) {
     const first = parsed.errors[0];
     throw new ValidationError('file', `has no usable entries${first ? ` (${parsed.errors.length} rows rejected; line ${first.line}: ${first.reason})` : ''}`);
