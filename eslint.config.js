@@ -43,6 +43,22 @@ export default tseslint.config(
     },
   },
   {
+    // The HTTP edge: use cases (src/app), values (src/domain), crypto (src/trust), the offline verifier, and
+    // src/store only for its own operator-state tables (credentials, grants, idempotency) and ownership reads.
+    files: ['src/http/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' }, { group: ['../cli*', '../rules*', '../screening*', 'commander'], message: 'src/http may import src/app, src/domain, src/trust, src/verify and src/store only.' }] }],
+    },
+  },
+  {
+    // Nothing imports the HTTP edge except the CLI (which serves it).
+    // (the pure modules' own rules already forbid the outer layers)
+    files: ['src/app/**/*.ts', 'src/trust/**/*.ts', 'src/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' }, { group: ['../http*'], message: 'only src/cli imports src/http.' }] }],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       'no-restricted-imports': 'off',

@@ -21,6 +21,7 @@ import { readJsonFile, readTextFile } from './files.js';
 import { registerAuditCommands } from './audit.js';
 import { registerLicensingCommands } from './licensing.js';
 import { registerScreeningCommands } from './screening.js';
+import { registerServeCommands } from './serve.js';
 import { journalRepo } from '../store/index.js';
 import { formatClassification } from './format.js';
 import { progress } from './progress.js';
@@ -251,6 +252,7 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
   registerAuditCommands(program, { withApp, print: (t) => { print(io.out, t); } });
   registerCertificateCommands(program, { io, withApp });
   registerScreeningCommands(program, { io, withApp });
+  registerServeCommands(program, { flags, withApp, print: (t) => { print(io.out, t); } });
   registerAlertCommands(program, { withApp, print: (t) => { print(io.out, t); } });
 
   return program;
