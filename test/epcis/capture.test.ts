@@ -12,6 +12,7 @@ import {
   exportEpcis,
   importList,
   issueCertificate,
+  linkLotToEpc,
   listLots,
   queryEpcis,
   rebuild,
@@ -266,5 +267,17 @@ describe.each(STORES)('EPCIS capture, query and export on %s', (kind) => {
     expect(steps.filter((s) => s === 'shipping').length).toBeGreaterThanOrEqual(3); // two under the licence, the domestic motor sale
     expect(steps.filter((s) => s === 'receiving').length).toBeGreaterThanOrEqual(2);
     expect(evs.every((e) => e.eventID.startsWith('ni:///sha-256;'))).toBe(true);
+
+    // a lot made outside EPCIS (the demo's motors) linked to an LGTIN: EPCIS events about it are mapped
+    const motorsLot = (await listLots(ctx, { holder: IMPORTER })).find((l) => l.id.startsWith('MOT-'))!;
+    await linkLotToEpc(ctx, IMPORTER, { lotId: motorsLot.id, epc: MOTORS });
+    const sale = shipping(undefined, { ...at('08:58'), quantityList: [kg(MOTORS, 450)], sourceList: [], destinationList: [{ type: 'owning_party', destination: party('deccan-mobility') }] });
+    const sold = await captureEpcis(ctx, IMPORTER, doc(sale));
+    expect(sold.events.map((e) => [e.status, e.use])).toEqual([['mapped', 'dispatchShipment']]);
+    const toUs = shipping(undefined, { ...at('08:58'), quantityList: [kg(MOTORS, 45)], sourceList: [], destinationList: [{ type: 'owning_party', destination: party('lakeshore-ev') }] });
+    expect((await refused(captureEpcis(ctx, IMPORTER, doc(toUs)))).rules).toContain('PROHIBITED_DESTINATION');
+    const scrapped = await captureEpcis(ctx, IMPORTER, doc({ type: 'ObjectEvent', ...at('08:59'), quantityList: [kg(MOTORS, 45)], action: 'DELETE', bizStep: 'destroying' }));
+    expect(scrapped.events.map((e) => [e.status, e.use, e.ids])).toEqual([['mapped', 'consumeLot', [motorsLot.id]]]);
+    expect((await listLots(ctx, { holder: IMPORTER })).find((l) => l.id === motorsLot.id)!.massGrams).toBe(motorsLot.massGrams - 450_000 - 45_000);
   });
 });
