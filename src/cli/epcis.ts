@@ -6,7 +6,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { captureEpcis, exportEpcis, linkLotToEpc, queryEpcis, type AppContext, type CapturedEventOutcome, type EpcisQuery } from '../app/index.js';
 import { ValidationError } from '../domain/index.js';
-import { EpcisSchemaError } from '../epcis/index.js';
+import { EPCIS_MAX_DOCUMENT_BYTES, EpcisSchemaError } from '../epcis/index.js';
 
 export interface EpcisCommandDeps {
   readonly io: { readonly out: NodeJS.WritableStream; readonly err: NodeJS.WritableStream };
@@ -14,8 +14,8 @@ export interface EpcisCommandDeps {
   readonly withApp: <T>(fn: (ctx: AppContext) => Promise<T>) => Promise<T>;
 }
 
-/** Documents larger than this are refused before they are read (the EPCIS REST binding answers 413). */
-export const MAX_EPCIS_BYTES = 50 * 1024 * 1024;
+/** Documents larger than this are refused before they are read (the HTTP API answers 413). */
+export const MAX_EPCIS_BYTES = EPCIS_MAX_DOCUMENT_BYTES;
 /** Schema violations printed one per line before the rest are counted. */
 const MAX_SCHEMA_ERRORS = 20;
 

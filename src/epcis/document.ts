@@ -3,6 +3,9 @@ import { hashContext, eventHashId, type HashContext } from './hash.js';
 import { canonicalGs1Uri } from './identifiers.js';
 import { CBV_VOCABULARY } from './vocabulary.js';
 
+/** The largest EPCIS document Lodestone accepts (bytes); larger ones are refused before parsing (HTTP: 413). */
+export const EPCIS_MAX_DOCUMENT_BYTES = 50 * 1024 * 1024;
+
 export const EVENT_TYPES = ['ObjectEvent', 'AggregationEvent', 'TransactionEvent', 'TransformationEvent', 'AssociationEvent'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
