@@ -180,6 +180,12 @@ export async function openPostgresStore(opts: OpenPostgresOptions): Promise<Post
   });
   // An idle pooled connection that dies must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // Nor may a checked-out one (the server going away mid-transaction): its error event would be
+  // unhandled and kill the process. The failure reaches the caller as the query's own error
+  // (CONNECTION_FAILED, 503 on HTTP), and the pool discards the broken connection on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   try {
     const migrations = await runMigrations(postgresTarget(pool), await loadMigrations(opts.migrationsDir));
     const db = new Kysely<Database>({ dialect: new ErrorMappingDialect(new PostgresDialect({ pool })) });
