@@ -7,6 +7,7 @@ const SUITES: Readonly<Record<string, () => Promise<void>>> = {
   log: async () => (await import('./log.js')).run(),
   api: async () => (await import('./api.js')).run(),
   trace: async () => (await import('./trace.js')).run(),
+  ingest: async () => (await import('./ingest.js')).run(),
 };
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));

