@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/index.js';
+import { getAlert, type AppContext } from '../app/index.js';
 import type { Party, Restriction } from '../domain/index.js';
 import { applicationsRepo, auditorGrantsRepo, certificatesRepo, licencesRepo, lotsRepo, partiesRepo, shipmentsRepo } from '../store/index.js';
 
@@ -74,4 +74,32 @@ export async function governmentOfImporter(ctx: AppContext, party: string, id: s
 export async function mayRevokeCertificate(ctx: AppContext, party: string, id: string): Promise<boolean> {
   const row = await certificatesRepo.get(ctx.store.db, id);
   return row !== undefined && (row.issuer === party || row.countersigned_by === party);
+}
+
+/** The licence's authority or holder (its compliance team). */
+export async function authorityOrHolder(ctx: AppContext, party: string, licenceId: string): Promise<boolean> {
+  const row = await licencesRepo.get(ctx.store.db, licenceId);
+  if (!row) return false;
+  const l = row.licence as { authority: string; holder: string };
+  return l.authority === party || l.holder === party;
+}
+
+/** An alert: the authority or holder of its licence; without a licence, whoever raised it or is named in it. */
+export async function partyToAlert(ctx: AppContext, party: string, id: string): Promise<boolean> {
+  const a = await getAlert(ctx, id).catch(() => undefined);
+  if (a === undefined) return false;
+  if (a.licenceId !== undefined) return authorityOrHolder(ctx, party, a.licenceId);
+  return a.raisedBy === party || a.parties.includes(party);
+}
+
+export async function authorityOfAlert(ctx: AppContext, party: string, id: string): Promise<boolean> {
+  const a = await getAlert(ctx, id).catch(() => undefined);
+  if (a === undefined) return false;
+  return a.licenceId === undefined ? a.raisedBy === party : isLicenceAuthority(ctx, party, a.licenceId);
+}
+
+/** A post-shipment report: the shipment's consignee, or the end user of its material. */
+export async function mayReportOn(ctx: AppContext, party: string, shipmentId: string): Promise<boolean> {
+  const row = await shipmentsRepo.get(ctx.store.db, shipmentId);
+  return row !== undefined && (row.to_party === party || (row.restrictions as Restriction[]).some((r) => r.endUser === party));
 }

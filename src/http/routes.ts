@@ -34,12 +34,25 @@ import {
   verifyStoredCertificate,
   issueCertificate,
   AppError,
+  captureEpcis,
+  exportEpcis,
+  fileReport,
+  getAlert,
+  listAlerts,
+  queryEpcis,
+  reportInputSchema,
+  resolveAlert,
+  scanAlerts,
 } from '../app/index.js';
 import { applicationSchema, approvalSchema, certificateSubjectSchema, isCountryCode, itemSchema, partySchema, ValidationError } from '../domain/index.js';
 import { applicationsRepo, auditorGrantsRepo, cosignaturesRepo, logRepo, partyKeysRepo } from '../store/index.js';
 import { findSignature, hashesEqual, NOTE_ALG_COSIGNATURE_V1, openCheckpoint, verifyCosignature } from '../trust/index.js';
 import { getCredential, issueCredential, listCredentials, revokeCredential, rotateCredential } from './credentials.js';
 import {
+  authorityOfAlert,
+  authorityOrHolder,
+  mayReportOn,
+  partyToAlert,
   consigneeOf,
   governmentOfImporter,
   holdsLot,
@@ -54,6 +67,9 @@ import {
 import { ROLES, type Role } from './roles.js';
 import { route, type AnyRoute } from './route.js';
 
+const EPCIS_BODY_LIMIT = 50 * 1024 * 1024;
+const str = z.string().min(1).max(500);
+const strOrList = z.union([str, z.array(str).min(1).max(100)]);
 const ALL_PARTY_ROLES: readonly Role[] = ROLES.filter((r) => r !== 'operator-admin');
 const EVERYONE: readonly Role[] = ROLES;
 const HOLDERS: readonly Role[] = ['exporter', 'importer', 'downstream-holder'];
@@ -292,6 +308,64 @@ export const ROUTES: readonly AnyRoute[] = [
     query: z.object({ lot: z.string().min(1).max(200), to: z.string().min(1).max(80), destination: country, grams: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional() }).strict(), response: explanationOut,
     access: { roles: [...HOLDERS, 'licensing-authority'], owner: (c, p, r) => partyToLot(c, own(p), r.query.lot), describe: 'the holder of the lot, or the authority of a licence it carries' },
     handle: ({ ctx, query }) => checkExport(ctx, { lotId: query.lot, to: query.to, destination: query.destination, ...(query.grams === undefined ? {} : { grams: query.grams }) }),
+  }),
+
+  // ── EPCIS 2.0 ─────────────────────────────────────────────────────────────────────────────
+  route<Record<string, never>, Record<string, never>, Record<string, unknown>>({
+    id: 'captureEpcis', method: 'POST', url: '/v1/epcis/capture', tag: 'epcis', status: 201, records: true, bodyLimit: EPCIS_BODY_LIMIT,
+    summary: 'Capture an EPCIS 2.0 document (JSON / JSON-LD, up to 50 MB): validated against the official schema, custody events mapped onto the custody use cases, all or nothing',
+    body: z.looseObject({ type: z.literal('EPCISDocument') }).describe('an EPCIS 2.0 EPCISDocument; validated in full against the EPCIS 2.0 JSON Schema'),
+    response: z.looseObject({ events: z.array(obj), captured: z.number().int(), duplicates: z.number().int() }),
+    access: { roles: HOLDERS, owner: 'any', describe: 'captured as the caller (its custody events act on lots it holds)' },
+    handle: ({ ctx, party, body }) => captureEpcis(ctx, party, body),
+  }),
+  route<Record<string, never>, { eventType?: string | string[] | undefined; EQ_bizStep?: string | string[] | undefined; MATCH_epc?: string | string[] | undefined; MATCH_anyEPC?: string | string[] | undefined; GE_eventTime?: string | undefined; LT_eventTime?: string | undefined; EQ_bizLocation?: string | string[] | undefined; limit?: number | undefined }>({
+    id: 'queryEpcis', method: 'GET', url: '/v1/epcis/events', tag: 'epcis', records: false, summary: 'EPCIS query over the events the caller captured (EQ_/MATCH_/GE_/LT_ parameters of EPCIS 2.0 §8.2.7)',
+    query: z.object({ eventType: strOrList.optional(), EQ_bizStep: strOrList.optional(), MATCH_epc: strOrList.optional(), MATCH_anyEPC: strOrList.optional(), GE_eventTime: str.optional(), LT_eventTime: str.optional(), EQ_bizLocation: strOrList.optional(), limit: z.coerce.number().int().min(1).max(10_000).optional() }).strict(),
+    response: z.object({ events: z.array(obj) }),
+    access: { roles: HOLDERS, owner: 'any', describe: "only the caller's own captured events are returned" },
+    handle: async ({ ctx, party, query }) => {
+      const r = await queryEpcis(ctx, query);
+      return { events: r.events.filter((e) => e.capturedBy === party) };
+    },
+  }),
+  route<{ id: string }>({
+    id: 'exportEpcis', method: 'GET', url: '/v1/licences/:id/epcis', tag: 'epcis', records: false, summary: "A licence's custody chain as an EPCIS 2.0 document",
+    params: idParam, response: z.looseObject({ type: z.literal('EPCISDocument') }),
+    access: { roles: ['licensing-authority', 'exporter'], owner: (c, p, r) => authorityOrHolder(c, own(p), r.params.id), describe: "the licence's authority or holder" },
+    handle: ({ ctx, params }) => exportEpcis(ctx, params.id),
+  }),
+
+  // ── Alerts and post-shipment reports ──────────────────────────────────────────────────────────
+  route<{ id: string }, { severity?: string | undefined; status?: 'open' | 'resolved' | undefined }>({
+    id: 'listLicenceAlerts', method: 'GET', url: '/v1/licences/:id/alerts', tag: 'alerts', records: false, summary: "A licence's diversion red-flag alerts with their evidence",
+    params: idParam, query: z.object({ severity: z.enum(['info', 'warning', 'high', 'critical']).optional(), status: z.enum(['open', 'resolved']).optional() }).strict(), response: z.array(obj),
+    access: { roles: ['licensing-authority', 'exporter'], owner: (c, p, r) => authorityOrHolder(c, own(p), r.params.id), describe: "the licence's authority or holder" },
+    handle: ({ ctx, params, query }) => listAlerts(ctx, { licenceId: params.id, ...query }),
+  }),
+  route<{ id: string }>({
+    id: 'getAlert', method: 'GET', url: '/v1/alerts/:id', tag: 'alerts', records: false, summary: 'An alert with its explanation and evidence',
+    params: idParam, response: z.looseObject({ id: z.string(), rule: z.string(), severity: z.string(), explanation: z.string(), evidence: obj, status: z.enum(['open', 'resolved']) }),
+    access: { roles: ['licensing-authority', 'exporter'], owner: (c, p, r) => partyToAlert(c, own(p), r.params.id), describe: "the authority or holder of the alert's licence" },
+    handle: ({ ctx, params }) => getAlert(ctx, params.id),
+  }),
+  route<{ id: string }, Record<string, never>, { note: string }>({
+    id: 'resolveAlert', method: 'POST', url: '/v1/alerts/:id/resolve', tag: 'alerts', status: 201, records: true, summary: 'The licensing authority resolves an alert with a note',
+    params: idParam, body: z.object({ note: z.string().trim().min(1).max(2000) }).strict(), response: z.looseObject({ alert: obj, seq: z.number().int() }),
+    access: { roles: ['licensing-authority'], owner: (c, p, r) => authorityOfAlert(c, own(p), r.params.id), describe: "the authority of the alert's licence" },
+    handle: ({ ctx, party, params, body }) => resolveAlert(ctx, party, params.id, body.note),
+  }),
+  route<Record<string, never>, Record<string, never>, { licenceId: string; asOf?: string | undefined }>({
+    id: 'scanAlerts', method: 'POST', url: '/v1/alerts/scan', tag: 'alerts', status: 201, records: true, summary: "Run every red-flag detector over one of the authority's licences and raise what is new",
+    body: z.object({ licenceId: z.string().min(1).max(200), asOf: z.iso.date().optional() }).strict(), response: z.looseObject({ asOf: z.string(), findings: z.number().int() }),
+    access: { roles: ['licensing-authority'], owner: (c, p, r) => isLicenceAuthority(c, own(p), r.body.licenceId), describe: "the licence's authority" },
+    handle: ({ ctx, body }) => scanAlerts(ctx, body),
+  }),
+  route<Record<string, never>, Record<string, never>, { shipmentId: string }>({
+    id: 'fileReport', method: 'POST', url: '/v1/reports', tag: 'alerts', status: 201, records: true, summary: 'The consignee or end user files its post-shipment (delivery verification) report',
+    body: reportInputSchema, response: z.looseObject({ id: z.string(), seq: z.number().int(), shipmentId: z.string(), alerts: z.array(obj) }),
+    access: { roles: HOLDERS, owner: (c, p, r) => mayReportOn(c, own(p), r.body.shipmentId), describe: 'the consignee of the shipment or the end user of its material' },
+    handle: ({ ctx, party, body }) => fileReport(ctx, party, body),
   }),
 
   // ── Screening ──────────────────────────────────────────────────────────────────────────────

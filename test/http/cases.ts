@@ -2,7 +2,7 @@
 import { dispatchShipment, issueCertificate, countersignCertificate, latestCheckpoint, submitApplication, type AppContext } from '../../src/app/index.js';
 import { issueCredential, ROLES, type Role } from '../../src/http/index.js';
 import { cosignNote, formatNote, generateKeyPair, importPrivateKey, parseNote, signerFromPem, signRequest } from '../../src/trust/index.js';
-import { AUDITOR, AUTHORITY, applicationBody, certificateBody, DEFAULT_PARTY, EXPORTER, fresh, GOVERNMENT, HOLDER, IMPORTER, magnet, type Fixture } from './fixture.js';
+import { AUDITOR, AUTHORITY, applicationBody, freshAlert, certificateBody, DEFAULT_PARTY, EXPORTER, fresh, GOVERNMENT, HOLDER, IMPORTER, magnet, type Fixture } from './fixture.js';
 import { clock } from './support.js';
 
 export interface Req {
@@ -27,7 +27,42 @@ const any = (...roles: Role[]): Partial<Record<Role, string | null>> => Object.f
 const TRADE: Role[] = ['exporter', 'licensing-authority', 'importer', 'importing-government', 'downstream-holder'];
 const HOLDERS: Role[] = ['exporter', 'importer', 'downstream-holder'];
 
+const epcisDoc = (owner: string | null) => {
+  const lot = fresh('E').replace(/[^A-Za-z0-9]/g, '');
+  return {
+    '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld', { lodestone: 'urn:lodestone:epcis:' }],
+    type: 'EPCISDocument',
+    schemaVersion: '2.0',
+    creationDate: '2026-11-24T09:00:00Z',
+    epcisBody: {
+      eventList: [{
+        type: 'ObjectEvent', eventTime: '2026-11-24T08:00:00+00:00', eventTimeZoneOffset: '+00:00',
+        quantityList: [{ epcClass: `urn:epc:class:lgtin:4012345.012345.${lot}`, quantity: 1, uom: 'KGM' }],
+        action: 'ADD', bizStep: 'commissioning',
+        ilmd: { 'lodestone:item': magnet, 'lodestone:location': owner === EXPORTER ? 'CN' : 'IN' },
+      }],
+    },
+  };
+};
+
 export const CASES: Record<string, Case> = {
+  captureEpcis: { owners: any(...HOLDERS), build: (_fx, _c, owner) => ({ method: 'POST', url: '/v1/epcis/capture', body: epcisDoc(owner) }) },
+  queryEpcis: { owners: any(...HOLDERS), build: () => ({ method: 'GET', url: '/v1/epcis/events?EQ_bizStep=commissioning' }) },
+  exportEpcis: { owners: { exporter: EXPORTER, 'licensing-authority': AUTHORITY }, build: (fx) => ({ method: 'GET', url: `/v1/licences/${fx.licenceId}/epcis` }) },
+  listLicenceAlerts: { owners: { exporter: EXPORTER, 'licensing-authority': AUTHORITY }, build: (fx) => ({ method: 'GET', url: `/v1/licences/${fx.licenceId}/alerts?status=open` }) },
+  getAlert: { owners: { exporter: EXPORTER, 'licensing-authority': AUTHORITY }, build: (fx) => ({ method: 'GET', url: `/v1/alerts/${fx.alertId}` }) },
+  resolveAlert: { owners: { 'licensing-authority': AUTHORITY }, build: async (fx, ctx) => ({ method: 'POST', url: `/v1/alerts/${await freshAlert(ctx, fx)}/resolve`, body: { note: 'report received by e-mail' } }) },
+  scanAlerts: { owners: { 'licensing-authority': AUTHORITY }, build: (fx) => ({ method: 'POST', url: '/v1/alerts/scan', body: { licenceId: fx.licenceId, asOf: '2027-06-01' } }) },
+  fileReport: {
+    owners: { importer: IMPORTER, 'downstream-holder': HOLDER },
+    build: async (fx, ctx, owner) => {
+      const id = fresh('S');
+      if (owner === HOLDER) await dispatchShipment(ctx, IMPORTER, { id, fromLot: fx.lots.motors, to: HOLDER, destination: 'IN', grams: 1 });
+      else await dispatchShipment(ctx, EXPORTER, { id, fromLot: fx.lots.magnets, to: IMPORTER, destination: 'IN', grams: 1, value: { currency: 'USD', minor: 8 }, licenceId: fx.licenceId, lineRef: 'L1' });
+      return { method: 'POST', url: '/v1/reports', body: { shipmentId: id, receivedGrams: 1, location: 'IN', date: '2026-11-24' } };
+    },
+  },
+
   registerParty: {
     owners: { 'operator-admin': null },
     build: () => {

@@ -10,7 +10,9 @@ import {
   decideApplication,
   dispatchShipment,
   issueCertificate,
+  listAlerts,
   receiveShipment,
+  scanAlerts,
   registerParty,
   submitApplication,
   transformLots,
@@ -97,10 +99,12 @@ export interface Fixture {
   readonly licenceId: string;
   /** Exporter's magnets, importer's received magnets, importer's motors, the holder's motors. */
   readonly lots: { readonly magnets: string; readonly imported: string; readonly motors: string; readonly held: string };
+  readonly alertId: string;
 }
 
 let counter = 0;
 export const fresh = (prefix: string): string => `${prefix}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+
 
 export async function buildFixture(ctx: AppContext): Promise<Fixture> {
   for (const p of OTHERS) await registerParty(ctx, p);
@@ -108,7 +112,7 @@ export async function buildFixture(ctx: AppContext): Promise<Fixture> {
   await countersignCertificate(ctx, GOVERNMENT, cert.id);
   await createLot(ctx, EXPORTER, { id: 'MAG-1', holder: EXPORTER, location: 'CN', item: magnet, massGrams: 2_500_000, value: { currency: 'USD', minor: 20_000_000 } });
   const app = await submitApplication(ctx, applicationBody(cert.id));
-  const decided = await decideApplication(ctx, AUTHORITY, app.id, { decision: 'approve', conditions: { prohibitedReexportDestinations: ['US'], useOnlyIn: 'IN' } });
+  const decided = await decideApplication(ctx, AUTHORITY, app.id, { decision: 'approve', conditions: { prohibitedReexportDestinations: ['US'], useOnlyIn: 'IN', reportingDuties: [{ kind: 'post-shipment-report', withinDays: 30, to: AUTHORITY }] } });
   const licenceId = decided.licence?.id ?? '';
   await dispatchShipment(ctx, EXPORTER, { id: 'SH-1', fromLot: 'MAG-1', to: IMPORTER, destination: 'IN', grams: 1_500_000, value: { currency: 'USD', minor: 12_000_000 }, licenceId, lineRef: 'L1' });
   await receiveShipment(ctx, IMPORTER, { shipmentId: 'SH-1', lotId: 'IN-MAG-1', receivedGrams: 1_500_000 });
@@ -121,5 +125,16 @@ export async function buildFixture(ctx: AppContext): Promise<Fixture> {
   await dispatchShipment(ctx, IMPORTER, { id: 'SH-M1', fromLot: 'MOT-1', to: HOLDER, destination: 'IN', grams: 4_500_000, units: 100, value: { currency: 'USD', minor: 12_000_000 } });
   await receiveShipment(ctx, HOLDER, { shipmentId: 'SH-M1', lotId: 'DEC-1', receivedGrams: 4_500_000 });
   await auditorGrantsRepo.grant(ctx.store.db, AUDITOR, licenceId, AUTHORITY);
-  return { certificateId: cert.id, certificateJws: cert.jws, applicationId: app.id, licenceId, lots: { magnets: 'MAG-1', imported: 'IN-MAG-1', motors: 'MOT-1', held: 'DEC-1' } };
+  const fx = { certificateId: cert.id, certificateJws: cert.jws, applicationId: app.id, licenceId, lots: { magnets: 'MAG-1', imported: 'IN-MAG-1', motors: 'MOT-1', held: 'DEC-1' }, alertId: '' };
+  return { ...fx, alertId: await freshAlert(ctx, fx) };
+}
+
+/** A new open alert on the fixture's licence: a licensed shipment whose post-shipment report is then missing. */
+export async function freshAlert(ctx: AppContext, fx: Pick<Fixture, 'licenceId' | 'lots'>): Promise<string> {
+  const id = fresh('SH-ALERT');
+  await dispatchShipment(ctx, EXPORTER, { id, fromLot: fx.lots.magnets, to: IMPORTER, destination: 'IN', grams: 1, value: { currency: 'USD', minor: 8 }, licenceId: fx.licenceId, lineRef: 'L1' });
+  await scanAlerts(ctx, { licenceId: fx.licenceId, asOf: '2027-06-01' });
+  const alert = (await listAlerts(ctx, { licenceId: fx.licenceId, status: 'open' })).find((a) => a.explanation.includes(id));
+  if (alert === undefined) throw new Error(`no alert was raised for shipment ${id}`);
+  return alert.id;
 }
