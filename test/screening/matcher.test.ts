@@ -3,6 +3,7 @@ import jaroWinklerReference from 'jaro-winkler';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/domain/index.js';
 import { buildIndex, jaroWinkler, normalizeName, ownershipHits, scoreNames, skeleton, type ListEntry, type Match } from '../../src/screening/index.js';
+import { pack, unpack } from '../../src/screening/matcher.js';
 
 const entry = (id: string, name: string, more: Partial<ListEntry> = {}): ListEntry => ({ id, name, aliases: [], type: 'entity', countries: [], identifiers: [], ...more });
 
@@ -32,6 +33,36 @@ describe('normalisation', () => {
     expect(normalizeName('عبد الله').skeletons).toEqual(normalizeName('Abdallah').skeletons);
     expect(normalizeName('РОСОБОРОНЭКСПОРТ').tokens).toEqual(['rosoboroneksport']);
     expect(skeleton('mohammed')).toBe(skeleton('mhmd'));
+  });
+
+  it('gives Arabic script and its usual romanisations the same consonant keys (article, Abd al-, Allah, al-Din, ح/ه, ق/ك/g, ث/ذ/ظ)', () => {
+    const same: [string, string][] = [
+      ['عبد الرحمن ياسين', 'Abdul Rahman Yasin'],
+      ['عبد الرحمن', 'Abderrahmane'],
+      ['عبدالقادر', 'Abd al-Qadir'],
+      ['سيف الله', 'Saifullah'],
+      ['نور الدين', 'Nooruddin'],
+      ['صلاح الدين', 'Salah Eddine'],
+      ['أيمن الظواهري', 'Ayman al-Zawahiri'],
+      ['محمد', 'Muhammad'],
+      ['حسن غول', 'Hassan Ghul'],
+      ['طه ياسين رمضان', 'Taha Yassin Ramadan'],
+      ['جمال لونيسي', 'Djamel Lounici'],
+      ['قاسمي', 'Gasmi'],
+      ['ساجدة', 'Sajida'],
+    ];
+    for (const [ar, latin] of same) expect(normalizeName(ar).consonants, `${ar} / ${latin}`).toEqual(normalizeName(latin).consonants);
+    // h is kept: Rahim and Army do not meet, as they did when every h was dropped.
+    expect(normalizeName('رحيم').consonants).not.toEqual(normalizeName('Army').consonants);
+  });
+
+  it('a packed normalised name unpacks to the same fields (how an index past 10^5 names keeps them)', () => {
+    for (const raw of ['Ganzhou Hengyuan Magnetics Co., Ltd.', 'AL-ZAWAHIRI, Ayman', 'عبد الرحمن ياسين', '包头钢铁集团有限公司', 'Катиба ат-Таухид', 'I.B.M. Intl.']) {
+      const n = normalizeName(raw);
+      const u = unpack(raw, pack(n));
+      expect({ ...u }, raw).toEqual({ ...n });
+      expect(u.allTokens === u.tokens, raw).toBe(n.allTokens === n.tokens);
+    }
   });
 
   it('property: normalisation is idempotent on its tokens and ignores case and surrounding punctuation', () => {
