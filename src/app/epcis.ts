@@ -531,7 +531,8 @@ function kgOf(grams: number): number {
  * The licence's whole custody chain as an EPCIS 2.0 document (validated against the official schema
  * before it is returned): the creation of the lots it was shipped from, every shipment under it,
  * every receipt, transformation and consumption of lots that carry it, and shipments onwards from
- * them. Lots are named by their linked EPC (LGTIN / SGTIN Digital Link) or `urn:lodestone:lot:ID`,
+ * them. Records made from captured EPCIS events keep those events' eventTime (the business time);
+ * the others carry the time they were journalled. Lots are named by their linked EPC (LGTIN / SGTIN Digital Link) or `urn:lodestone:lot:ID`,
  * parties by their GLN (`https://id.gs1.org/417/…`) or `urn:lodestone:party:ID`; masses in KGM.
  * Each event's eventID is its CBV 2.0 event hash ID.
  */
@@ -574,10 +575,26 @@ export async function exportEpcis(ctx: AppContext, licenceId: string): Promise<R
     return gln !== undefined && /^\d{13}$/.test(gln) ? `https://id.gs1.org/417/${gln}` : `urn:lodestone:party:${encodeURIComponent(id)}`;
   };
   const qty = (lotId: string, grams: number) => ({ epcClass: lotUri(lotId), quantity: kgOf(grams), uom: 'KGM' });
-  const common = (at: string, actor: string) => ({ eventTime: at, eventTimeZoneOffset: '+00:00', readPoint: { id: partyUri(actor) } });
+  // Custody records made from captured EPCIS events keep the events' business time and time zone.
+  const businessTime = new Map<string, { eventTime: string; eventTimeZoneOffset: string }>();
+  for (const m of await epcisRepo.mapped(db)) {
+    const o = m.outcome as { use?: string; ids?: string[] };
+    const ev = m.event as { eventTime?: unknown; eventTimeZoneOffset?: unknown };
+    const when = { eventTime: typeof ev.eventTime === 'string' ? ev.eventTime : new Date(m.event_time).toISOString(), eventTimeZoneOffset: typeof ev.eventTimeZoneOffset === 'string' ? ev.eventTimeZoneOffset : '+00:00' };
+    const ids = o.use === 'transformLots' ? (o.ids ?? []).slice(0, 1) : o.use === 'consumeLot' ? [] : (o.ids ?? []);
+    for (const id of ids) businessTime.set(`${o.use ?? ''} ${id}`, when);
+  }
+  const USE: Readonly<Record<string, string>> = { 'lot.created': 'createLot', 'shipment.dispatched': 'dispatchShipment', 'shipment.received': 'receiveShipment', 'lot.transformed': 'transformLots' };
+  const keyOf = (type: string, b: Record<string, unknown>): string => {
+    const id = type === 'lot.created' || type === 'shipment.received' ? (b.lot as { id: string }).id : type === 'shipment.dispatched' ? (b.shipment as { id: string }).id : String(b.id);
+    return `${USE[type] ?? ''} ${id}`;
+  };
+  let current: { eventTime: string; eventTimeZoneOffset: string } | undefined;
+  const common = (at: string, actor: string) => ({ ...(current ?? { eventTime: at, eventTimeZoneOffset: '+00:00' }), readPoint: { id: partyUri(actor) } });
   const events: Record<string, unknown>[] = [];
   for (const s of selected) {
     const b = s.body;
+    current = s.type === 'lot.consumed' ? undefined : businessTime.get(keyOf(s.type, b));
     let e: Record<string, unknown>;
     switch (s.type) {
       case 'lot.created': {

@@ -48,6 +48,10 @@ export const epcisRepo = {
     }
     return s.orderBy('event_time').orderBy('seq').limit(q.limit ?? 10_000).execute();
   },
+  /** Events mapped onto custody: what they did (outcome) and when they happened. */
+  async mapped(db: Db): Promise<Pick<EpcisEventRow, 'outcome' | 'event_time' | 'event'>[]> {
+    return db.selectFrom('epcis_events').select(['outcome', 'event_time', 'event']).where('disposition', '=', 'mapped').where('kind', '=', 'event').orderBy('seq').execute();
+  },
   async count(db: Db): Promise<number> {
     const r = await db.selectFrom('epcis_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     return Number(r.n);

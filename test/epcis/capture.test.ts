@@ -232,6 +232,7 @@ describe.each(STORES)('EPCIS capture, query and export on %s', (kind) => {
     const evs = (exported as { epcisBody: { eventList: { type: string; bizStep: string }[] } }).epcisBody.eventList;
     expect(evs.map((e) => `${e.type}:${e.bizStep}`)).toEqual(['ObjectEvent:commissioning', 'ObjectEvent:shipping', 'ObjectEvent:receiving', 'TransformationEvent:commissioning']);
     expect(JSON.stringify(evs[1])).toContain(MAG_DL);
+    expect((evs as unknown as { eventTime: string }[]).map((e) => e.eventTime)).toEqual([`${TODAY}T08:00:00+00:00`, `${TODAY}T08:30:00+00:00`, `${TODAY}T08:50:00+00:00`, `${TODAY}T08:55:00+00:00`]);
 
     // rebuild reproduces the EPCIS projections
     const dump = await dumpProjections(db);
