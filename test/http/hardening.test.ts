@@ -87,6 +87,8 @@ describe.each(STORES)('hardening (%s)', (kind) => {
     const big = await h.call(as, 'POST', '/v1/lots', { raw: JSON.stringify(lot('BIG', { pad: 'x'.repeat(1024 * 1024) })), sign: false });
     expect(big.statusCode).toBe(413);
     expect(big.json()).toMatchObject({ code: 'BODY_TOO_LARGE' });
+    const epcisBig = await h.call(as, 'POST', '/v1/epcis/capture', { raw: JSON.stringify({ type: 'EPCISDocument', pad: 'x'.repeat(50 * 1024 * 1024) }), sign: false });
+    expect(epcisBig.statusCode).toBe(413);
     const notJson = await h.call(as, 'POST', '/v1/lots', { raw: 'id=1', headers: { 'content-type': 'text/plain' }, sign: false });
     expect(notJson.statusCode).toBe(415);
     const badQuery = await h.call(as, 'GET', '/v1/export-check?lot=MAG&to=x&destination=ZZZ');
