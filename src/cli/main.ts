@@ -17,6 +17,7 @@ import {
 import { country, formatMass, isoDateValue, LodestoneError, ValidationError } from '../domain/index.js';
 import { registerAlertCommands } from './alerts.js';
 import { registerCertificateCommands } from './certificates.js';
+import { registerEpcisCommands } from './epcis.js';
 import { readJsonFile, readTextFile } from './files.js';
 import { registerAuditCommands } from './audit.js';
 import { registerLicensingCommands } from './licensing.js';
@@ -252,6 +253,7 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
   registerAuditCommands(program, { withApp, print: (t) => { print(io.out, t); } });
   registerCertificateCommands(program, { io, withApp });
   registerScreeningCommands(program, { io, withApp });
+  registerEpcisCommands(program, { io, withApp });
   registerServeCommands(program, { flags, withApp, print: (t) => { print(io.out, t); } });
   registerAlertCommands(program, { withApp, print: (t) => { print(io.out, t); } });
 
