@@ -59,6 +59,14 @@ export default tseslint.config(
     },
   },
   {
+    // The web console (React, in the browser): JSX handlers are arrow shorthands that return setState's void.
+    files: ['console/**/*.ts', 'console/**/*.tsx'],
+    rules: {
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../../../src/*/**', '!../../../src/verify/**'], message: 'The console bundles only the offline verifier (src/verify) from the server code.' }] }],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       'no-restricted-imports': 'off',

@@ -14,6 +14,8 @@ import { problem, PROBLEM_TYPE, toProblem, type Problem } from './problem.js';
 import type { Principal } from './roles.js';
 import type { AnyRoute } from './route.js';
 import { ROUTES } from './routes.js';
+import { registerConsole } from './console.js';
+import { CONSOLE_ROUTES } from './console-routes.js';
 import { verifyRequestSignature } from './signature.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -58,7 +60,7 @@ function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
  * that record, and Idempotency-Key on every POST; then runs the route's use case.
  */
 export async function createServer(ctx: AppContext, opts: ServerOptions = {}): Promise<FastifyInstance> {
-  const routes = opts.routes ?? ROUTES;
+  const routes = opts.routes ?? [...ROUTES, ...CONSOLE_ROUTES];
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: DEFAULT_BODY_LIMIT,
@@ -130,6 +132,7 @@ export async function createServer(ctx: AppContext, opts: ServerOptions = {}): P
   app.get('/openapi.json', (_req, reply) => reply.send(doc));
   const page = docsPage(doc);
   app.get('/docs', (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
+  await registerConsole(app); // the web console at / (dist/console), index.html for its client routes
 
   for (const r of routes) {
     app.route({
