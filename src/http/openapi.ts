@@ -3,10 +3,8 @@ import type { AnyRoute } from './route.js';
 
 type Json = Record<string, unknown>;
 
-/** Definitions that recursive schemas (an item's components) need, hoisted into components/schemas. */
-let hoisted: Record<string, Json> = {};
-
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output', name: string): Json {
+/** Definitions that recursive schemas (an item's components) need are hoisted into `hoisted` (components/schemas). */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output', name: string, hoisted: Record<string, Json>): Json {
   const s = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Json;
   const defs = (s.$defs ?? {}) as Record<string, Json>;
   const rest = Object.fromEntries(Object.entries(s).filter(([k]) => k !== '$schema' && k !== '$defs'));
@@ -34,9 +32,9 @@ const problemSchema: Json = {
   },
 };
 
-function parameters(schema: z.ZodType | undefined, where: 'path' | 'query', name: string): Json[] {
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query', name: string, hoisted: Record<string, Json>): Json[] {
   if (schema === undefined) return [];
-  const s = jsonSchema(schema, 'input', name);
+  const s = jsonSchema(schema, 'input', name, hoisted);
   const props = (s.properties ?? {}) as Record<string, Json>;
   const required = new Set((s.required ?? []) as string[]);
   return Object.entries(props).map(([name, p]) => ({ name, in: where, required: where === 'path' || required.has(name), schema: p }));
@@ -47,7 +45,7 @@ const problemRef = { $ref: '#/components/responses/Problem' };
 /** The OpenAPI 3.1 document of the route table: the same zod schemas the server validates with. */
 export function openApiDocument(routes: readonly AnyRoute[]): Json {
   const paths: Record<string, Record<string, Json>> = {};
-  hoisted = {};
+  const hoisted: Record<string, Json> = {};
   for (const r of routes) {
     const path = r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     const headers: Json[] = [];
@@ -60,9 +58,9 @@ export function openApiDocument(routes: readonly AnyRoute[]): Json {
       description: `Roles: ${r.access.roles.join(', ')}. Access: ${r.access.describe}.${r.records ? ' Makes journal records: signed request required.' : ''}`,
       'x-lodestone-access': { roles: r.access.roles, owner: r.access.describe, records: r.records },
       security: [{ apiKey: [] }],
-      parameters: [...parameters(r.params, 'path', `${r.id}.params`), ...parameters(r.query, 'query', `${r.id}.query`), ...headers],
+      parameters: [...parameters(r.params, 'path', `${r.id}.params`, hoisted), ...parameters(r.query, 'query', `${r.id}.query`, hoisted), ...headers],
       responses: {
-        [String(r.status ?? 200)]: { description: 'OK', content: { 'application/json': { schema: jsonSchema(r.response, 'output', `${r.id}.response`) } } },
+        [String(r.status ?? 200)]: { description: 'OK', content: { 'application/json': { schema: jsonSchema(r.response, 'output', `${r.id}.response`, hoisted) } } },
         '400': problemRef,
         '401': problemRef,
         '403': problemRef,
@@ -71,7 +69,7 @@ export function openApiDocument(routes: readonly AnyRoute[]): Json {
         '429': problemRef,
       },
     };
-    if (r.body !== undefined) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input', `${r.id}.body`) } } };
+    if (r.body !== undefined) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input', `${r.id}.body`, hoisted) } } };
     (paths[path] ??= {})[r.method.toLowerCase()] = op;
   }
   return {
