@@ -281,6 +281,12 @@ export async function monitorCustodyEvent(tx: Transaction<Database>, ctx: AppCon
   return raise(tx, ctx, detectAll(facts, redFlags(ctx), { include: EVENT_RULES }), trigger, asOf);
 }
 
+/** Whether a refused dispatch could be a transshipment attempt (restricted material towards a hub country), without touching the store. */
+export function attemptWorthWatching(ctx: AppContext, lot: { readonly restrictions: readonly Restriction[] }, to: { readonly country: string }, destination: string): boolean {
+  const hubs = redFlags(ctx).rules.transshipment?.hubCountries;
+  return hubs !== undefined && lot.restrictions.some((r) => r.prohibitedDestinations.length > 0) && (hubs.includes(destination) || hubs.includes(to.country));
+}
+
 /**
  * A dispatch the rules refused may still be a diversion attempt: a lot bound by "no re-export
  * to …" sent to a hub country (or a consignee there). Raised in its own transaction after the

@@ -29,7 +29,7 @@ import type { LedgerEntry } from './licensing.records.js';
 import { licenceOf } from './licensing.js';
 import { requireParty } from './parties.js';
 import { screenPartiesInTx } from './screening.js';
-import { monitorCustodyEvent, monitorRefusedDispatch } from './alerts.js';
+import { attemptWorthWatching, monitorCustodyEvent, monitorRefusedDispatch } from './alerts.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/, 'must be 1–80 letters, digits or . _ : -');
 const country = z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code' });
@@ -156,10 +156,12 @@ export interface Dispatched {
  */
 export async function dispatchShipment(ctx: AppContext, actor: string, input: unknown): Promise<Dispatched> {
   const s = parse(shipmentInputSchema, input, 'shipment');
+  let seen: { lot: Lot; to: Party } | undefined; // for the attempt red flag if the rules refuse
   return ctx.store.transaction(async (tx) => {
     if (await shipmentsRepo.get(tx, s.id)) throw new AppError('ALREADY_EXISTS', `shipment id "${s.id}" is already used`, { field: 'shipment.id' });
     const lot = await lockLot(tx, s.fromLot, actor, 'shipment.fromLot');
     const to = await requireParty(tx, s.to, 'shipment.to');
+    seen = { lot, to };
     let licence: Licence | undefined;
     if (s.licenceId !== undefined) {
       const row = await licencesRepo.get(tx, s.licenceId);
@@ -222,11 +224,12 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
       ledger,
       checks: [...check.checks],
     });
-    await monitorCustodyEvent(tx, ctx, 'dispatch', [...restrictions.map((r) => r.licenceId), ...(s.licenceId === undefined ? [] : [s.licenceId])]);
+    // Red flags on material already under restrictions; a licensed export of unrestricted stock is judged at its receipt.
+    if (lot.restrictions.length > 0) await monitorCustodyEvent(tx, ctx, 'dispatch', lot.restrictions.map((r) => r.licenceId));
     return { shipmentId: s.id, seq: c.seq, checks: check.checks, restrictions };
   }).catch(async (e: unknown) => {
     // A refused dispatch writes nothing, but an attempt to move restricted material towards a hub country is itself a red flag.
-    if (e instanceof RefusedError) await monitorRefusedDispatch(ctx, actor, s, e);
+    if (e instanceof RefusedError && seen !== undefined && attemptWorthWatching(ctx, seen.lot, seen.to, s.destination)) await monitorRefusedDispatch(ctx, actor, s, e);
     throw e;
   });
 }

@@ -8,8 +8,12 @@ type Db = Kysely<Database>;
 export type NewAlertValues = WithJsonValues<NewAlert, 'evidence' | 'thresholds'>;
 
 export const alertsRepo = {
+  /**
+   * Inserts an alert unless one with its id exists: two transactions that raise the same alert at
+   * once both journal it, the first one's row stands (and a rebuild keeps the same one).
+   */
   async insert(db: Db, row: NewAlertValues): Promise<void> {
-    await db.insertInto('alerts').values({ ...row, evidence: jsonText(row.evidence), thresholds: jsonText(row.thresholds) }).execute();
+    await db.insertInto('alerts').values({ ...row, evidence: jsonText(row.evidence), thresholds: jsonText(row.thresholds) }).onConflict((oc) => oc.column('id').doNothing()).execute();
   },
   async get(db: Db, id: string): Promise<AlertRow | undefined> {
     return db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
