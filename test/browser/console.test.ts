@@ -86,6 +86,35 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('web console in 
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('serves the console at / and at its client routes, leaves API paths to the API, and its routes keep parties apart', async () => {
+    const server = app!;
+    const home = await server.inject({ method: 'GET', url: '/' });
+    expect(home.statusCode).toBe(200);
+    expect(home.headers['content-type']).toContain('text/html');
+    expect(home.headers['content-security-policy']).toContain("script-src 'self'");
+    const client = await server.inject({ method: 'GET', url: `/licences/${licenceId}` });
+    expect(client.body).toBe(home.body);
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(home.body)?.[1];
+    expect((await server.inject({ method: 'GET', url: asset ?? '/missing' })).headers['content-type']).toContain('javascript');
+    const noRoute = await server.inject({ method: 'GET', url: '/v1/no-such-route' });
+    expect(noRoute.statusCode).toBe(404);
+    expect(noRoute.json<{ code: string }>().code).toBe('NO_ROUTE');
+    expect((await server.inject({ method: 'GET', url: '/openapi.json' })).json<{ openapi: string }>().openapi).toMatch(/^3\.1/);
+    expect((await server.inject({ method: 'GET', url: '/healthz' })).json<{ status: string }>().status).toBe('ok');
+    // Another authority reaching this licence's activity: not found (ids do not leak); a downstream holder's role may not ask at all.
+    const dgft = (await issueCredential(ctx, { partyId: 'in-dgft', role: 'licensing-authority' })).key;
+    const deccan = (await issueCredential(ctx, { partyId: 'deccan-mobility', role: 'downstream-holder' })).key;
+    const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+    expect((await server.inject({ method: 'GET', url: `/v1/console/licences/${licenceId}/activity`, headers: auth(dgft) })).statusCode).toBe(404);
+    expect((await server.inject({ method: 'GET', url: `/v1/console/licences/${licenceId}/activity`, headers: auth(deccan) })).statusCode).toBe(403);
+    expect((await server.inject({ method: 'GET', url: `/v1/console/licences/${licenceId}/alerts`, headers: auth(deccan) })).statusCode).toBe(403);
+    expect((await server.inject({ method: 'GET', url: '/v1/console/licences', headers: auth(deccan) })).json<unknown[]>()).toEqual([]);
+    expect((await server.inject({ method: 'GET', url: '/v1/console/alerts', headers: auth(deccan) })).statusCode).toBe(403);
+    expect((await server.inject({ method: 'GET', url: '/v1/console/me' })).statusCode).toBe(401);
+    const mine = await server.inject({ method: 'GET', url: `/v1/console/licences/${licenceId}/activity`, headers: auth(authorityKey) });
+    expect(mine.json<{ drawdowns: { grams: number }[] }>().drawdowns.reduce((t, d) => t + d.grams, 0)).toBe(2_000_000);
+  });
+
   it('refuses a wrong API key with a clear message, then signs the authority in with its key file', async () => {
     await page.goto(`${base}/`);
     await page.getByLabel('API key').fill('lsk_not-a-real-key');
@@ -134,7 +163,7 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('web console in 
     // The UAE detour, refused at dispatch, is drawn and explained.
     const edge = page.getByTestId('refused-edge');
     expect(await edge.count()).toBe(1);
-    expect(await edge.textContent()).toContain('Gulf Horizon');
+    expect(await edge.textContent()).toMatch(/refused → AE.*Gulf Horizon/);
     const refused = page.locator('#refused .refused-item');
     expect(await refused.textContent()).toMatch(/transshipment hub.*60 % owned by Lakeshore EV/);
     // Check the US re-export of the motors: refused, with the undertaking that forbids it.

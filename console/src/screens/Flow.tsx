@@ -74,9 +74,10 @@ export function FlowPicture({ graph, refused }: { graph: CustodyGraph; refused: 
             const tx = W - right + 4;
             return (
               <g key={r.alertId} data-testid="refused-edge">
-                <path d={`M${x},${y} C${(x + tx) / 2},${y} ${(x + tx) / 2},${40 + i * 40} ${tx - 4},${40 + i * 40}`} className="refused-line" markerEnd="url(#arrow-refused)"><title>{r.explanation}</title></path>
-                <text x={tx + 4} y={44 + i * 40} className="refused-label">✕ refused: {r.toName.length > 22 ? `${r.toName.slice(0, 21)}…` : r.toName} ({r.country})</text>
-                <text x={tx + 4} y={58 + i * 40} className="node-sub">{r.shipmentId}</text>
+                <path d={`M${x},${y} C${(x + tx) / 2},${y} ${(x + tx) / 2},${40 + i * 52} ${tx - 4},${40 + i * 52}`} className="refused-line" markerEnd="url(#arrow-refused)"><title>{r.explanation}</title></path>
+                <text x={tx + 4} y={44 + i * 52} className="refused-label">✕ refused → {r.country}</text>
+                <text x={tx + 4} y={58 + i * 52} className="node-sub">{r.toName.length > 34 ? `${r.toName.slice(0, 33)}…` : r.toName}</text>
+                <text x={tx + 4} y={71 + i * 52} className="node-sub">{r.shipmentId}</text>
               </g>
             );
           })}
