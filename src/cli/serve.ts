@@ -17,23 +17,40 @@ function port(s: string): number {
 
 /**
  * Runs the API until SIGTERM or SIGINT, then shuts down gracefully: stops accepting connections,
- * lets in-flight requests finish (Fastify's close), and only then closes the store.
+ * lets in-flight requests finish (Fastify's close; up to `graceMs`, default 30 s), and only then closes
+ * the store.
  * Resolves when the server is closed. `onListening` gets the bound address (for tests).
  */
 export async function serve(
   ctx: AppContext,
-  o: { host: string; port: number; server?: ServerOptions; onListening?: (url: string) => void; signals?: readonly NodeJS.Signals[] },
+  o: { host: string; port: number; server?: ServerOptions; onListening?: (url: string) => void; signals?: readonly NodeJS.Signals[]; graceMs?: number },
 ): Promise<void> {
+  const graceMs = o.graceMs ?? 30_000;
   const app = await createServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'info' }, ...o.server });
+  // While shutting down, answers close their connection: a client on a keep-alive connection gets its
+  // in-flight response and then no idle socket holds the server open (Fastify's keepAliveTimeout is 72 s).
+  let closing = false;
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) void reply.header('connection', 'close');
+    return payload;
+  });
   const url = await app.listen({ host: o.host, port: o.port });
   o.onListening?.(url);
   await new Promise<void>((resolve, reject) => {
     const signals = o.signals ?? ['SIGTERM', 'SIGINT'];
     const stop = (signal: NodeJS.Signals) => {
       for (const s of signals) process.off(s, stop);
+      closing = true;
       app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+      // Requests still running after the grace period are cut off, so a stuck one cannot hold the process.
+      const force = setTimeout(() => {
+        app.log.warn(`requests still running after ${graceMs} ms: closing their connections`);
+        app.server.closeAllConnections();
+      }, graceMs);
+      force.unref();
       app
         .close()
+        .finally(() => { clearTimeout(force); })
         .then(() => ctx.close())
         .then(() => {
           app.log.info('stopped');

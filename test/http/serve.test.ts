@@ -40,6 +40,7 @@ describe.each(STORES)('lodestone serve: a real listener (%s)', (kind) => {
     const lots = await fetch(`${base}/v1/lots`, { headers });
     expect(lots.status).toBe(200);
     expect(lots.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const keptAlive = fetch(`${base}/v1/slow`, { headers }).then(async (r) => ({ status: r.status, connection: r.headers.get('connection'), body: await r.text() }));
     const inFlight = new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(`${base}/v1/slow`, { headers, agent: false }, (res) => {
         let body = '';
@@ -55,10 +56,15 @@ describe.each(STORES)('lodestone serve: a real listener (%s)', (kind) => {
     expect(closed).toBe(false);
     const late = await fetch(`${base}/healthz`).then((r) => r.status, () => 'refused');
     expect(['refused', 503]).toContain(late);
+    const ka = await keptAlive;
+    expect(ka.status).toBe(200);
+    expect(ka.connection).toBe('close');
     const res = await inFlight;
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ done: true });
+    const t = Date.now();
     await running;
+    expect(Date.now() - t).toBeLessThan(5000); // not held open by the keep-alive connection
     expect(closed).toBe(true);
   });
 });
