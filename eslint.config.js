@@ -63,7 +63,7 @@ export default tseslint.config(
     files: ['console/**/*.ts', 'console/**/*.tsx'],
     rules: {
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../../../src/*/**', '!../../../src/verify/**'], message: 'The console bundles only the offline verifier (src/verify) from the server code.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../../src/*/**', '../../../src/*/**', '!../../src/verify/**', '!../../../src/verify/**'], message: 'The console bundles only the offline verifier (src/verify) from the server code.' }] }],
     },
   },
   {
