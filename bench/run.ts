@@ -18,3 +18,19 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 for (const n of names) await SUITES[n]?.();
+
+// bench/results/README.md: every suite's latest table in one page (each table names its own run's date and machine).
+{
+  const { readdirSync, readFileSync, writeFileSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  const tables = readdirSync(dir).filter((f) => f.endsWith('.md') && f !== 'README.md').sort();
+  const page = [
+    '# Benchmark results',
+    '',
+    'Written by `npm run bench` (each suite rewrites its own `<suite>.json` and `<suite>.md`; this page collects the latest of each). Every figure is measured in the run named in its table, with a reference measured in the same run.',
+    '',
+    ...tables.map((f) => readFileSync(`${dir}${f}`, 'utf8').replace(/^# /, '## ')),
+  ].join('\n');
+  writeFileSync(`${dir}README.md`, page);
+}
