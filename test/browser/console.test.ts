@@ -117,6 +117,15 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('web console in 
 
   it('refuses a wrong API key with a clear message, then signs the authority in with its key file', async () => {
     await page.goto(`${base}/`);
+    // Keyboard: Tab reaches the skip link, then the API key field (the sign-in form is usable without a mouse).
+    const focused: string[] = [];
+    for (let i = 0; i < 4 && !focused.includes('#api-key'); i++) {
+      await page.keyboard.press('Tab');
+      // (A string, run in the page: the test's TypeScript has no DOM types.)
+      focused.push(await page.evaluate<string>("(() => { const a = document.activeElement; return a === null ? '' : a.id === '' ? (a.textContent ?? '').trim() : '#' + a.id; })()"));
+    }
+    expect(focused.indexOf('Skip to content'), focused.join(' | ')).toBeGreaterThanOrEqual(0);
+    expect(focused.indexOf('#api-key'), focused.join(' | ')).toBeGreaterThan(focused.indexOf('Skip to content'));
     await page.getByLabel('API key').fill('lsk_not-a-real-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('not accepted');
@@ -181,6 +190,12 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('web console in 
     expect(why).toMatch(/US/);
     expect(await page.locator('#mass-balance tbody tr').count()).toBeGreaterThanOrEqual(3);
     expect(await page.locator('#alerts .alert-item').count()).toBeGreaterThanOrEqual(5);
+    // Readable on a laptop: no sideways scrolling at 1280 or 1024 px wide.
+    for (const width of [1280, 1024]) {
+      await page.setViewportSize({ width, height: 768 });
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth'), `horizontal overflow at ${width} px`).toBeLessThanOrEqual(0);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
     await shot('licence');
     if (process.env.LODESTONE_DOCS_SCREENSHOT === '1') {
       await page.setViewportSize({ width: 1280, height: 900 });
