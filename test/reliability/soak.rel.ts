@@ -1,6 +1,7 @@
 /**
  * A bounded soak: `lodestone serve` on PostgreSQL, loopback only, a steady open-loop rate of
- * signed custody events (lot registrations) and reads of acknowledged ones for SOAK_SECONDS (default 150).
+ * signed custody events (lot registrations) and re-export checks of acknowledged lots
+ * (GET /v1/export-check; not GET /v1/lots/:id, which today reads every lot in the store per request) for SOAK_SECONDS (default 150).
  * Memory must stay flat — the server's RSS at the end within 1.5× (+ 32 MB of slack for the
  * allocator) of its RSS after the first minute — and the p99 latency of the last minute within 2×
  * that of the first minute after a 30 s warm-up.
@@ -40,7 +41,7 @@ describe('load', () => {
         const t0 = Date.now();
         const read = i % 2 === 1 && acked.length > 0;
         const id = `SK-${i}`;
-        const p = (read ? client.get(`/v1/lots/${acked[(i * 7919) % acked.length] ?? ''}`) : client.post('/v1/lots', lotEvent(party, id)))
+        const p = (read ? client.get(`/v1/export-check?lot=${acked[(i * 7919) % acked.length] ?? ''}&to=deccan-mobility&destination=IN`) : client.post('/v1/lots', lotEvent(party, id)))
           .then((r) => {
             if (r.status !== 201 && r.status !== 200) errors.push(`${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
             else if (!read) acked.push(id);
