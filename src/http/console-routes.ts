@@ -153,13 +153,6 @@ export const CONSOLE_ROUTES: readonly AnyRoute[] = [
       return { drawdowns, graph: await custodyGraph(ctx, params.id) };
     },
   }),
-  route<{ id: string }>({
-    id: 'consoleLicenceAlerts', method: 'GET', url: '/v1/console/licences/:id/alerts', tag: 'console', records: false,
-    summary: "A licence's diversion alerts with their evidence (journal entries) and explanations, refused dispatches included",
-    params: idParam, response: z.array(obj),
-    access: { roles: ['licensing-authority', 'exporter'], owner: (c, p, r) => authorityOrHolder(c, p, r.params.id), describe: "the licence's authority or holder" },
-    handle: ({ ctx, params }) => listAlerts(ctx, { licenceId: params.id }),
-  }),
   route({
     id: 'consoleAlerts', method: 'GET', url: '/v1/console/alerts', tag: 'console', records: false,
     summary: 'Alerts on the licences the caller is the authority of',

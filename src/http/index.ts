@@ -3,7 +3,7 @@
  * OpenAPI 3.1 document and the reference page are derived; API-key authentication, signed requests
  * for records, Idempotency-Key, problem+json errors. Only src/cli imports this module.
  */
-export { createServer, DEFAULT_BODY_LIMIT, type ServerOptions } from './server.js';
+export { createServer, DEFAULT_BODY_LIMIT, SERVED_ROUTES, type ServerOptions } from './server.js';
 export { ROUTES } from './routes.js';
 export { ROLES, isRole, type Principal, type Role } from './roles.js';
 export type { AnyRoute, Access, Route } from './route.js';

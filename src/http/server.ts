@@ -16,6 +16,9 @@ import type { AnyRoute } from './route.js';
 import { ROUTES } from './routes.js';
 import { registerConsole } from './console.js';
 import { CONSOLE_ROUTES } from './console-routes.js';
+
+/** Every route the server serves by default: the API's table and the console's read-only routes. */
+export const SERVED_ROUTES = [...ROUTES, ...CONSOLE_ROUTES];
 import { verifyRequestSignature } from './signature.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -60,7 +63,7 @@ function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
  * that record, and Idempotency-Key on every POST; then runs the route's use case.
  */
 export async function createServer(ctx: AppContext, opts: ServerOptions = {}): Promise<FastifyInstance> {
-  const routes = opts.routes ?? [...ROUTES, ...CONSOLE_ROUTES];
+  const routes = opts.routes ?? SERVED_ROUTES;
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: DEFAULT_BODY_LIMIT,

@@ -178,5 +178,11 @@ export const CASES: Record<string, Case> = {
     owners: any(...ROLES),
     build: async (_fx, ctx, owner, role) => ({ method: 'POST', url: `/v1/credentials/${(await issueCredential(ctx, { partyId: owner ?? undefined, role })).id}/revoke` }),
   },
+  // The web console's read-only routes (src/http/console-routes.ts).
+  consoleMe: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/console/me' }) },
+  consoleKeys: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/console/keys' }) },
+  consoleLicences: { owners: any(...TRADE), build: () => ({ method: 'GET', url: '/v1/console/licences' }) },
+  consoleLicenceActivity: { owners: { exporter: EXPORTER, 'licensing-authority': AUTHORITY }, build: (fx) => ({ method: 'GET', url: `/v1/console/licences/${fx.licenceId}/activity` }) },
+  consoleAlerts: { owners: { 'licensing-authority': AUTHORITY }, build: () => ({ method: 'GET', url: '/v1/console/alerts' }) },
+  consoleCertificates: { owners: any(...TRADE), build: () => ({ method: 'GET', url: '/v1/console/certificates' }) },
 };
-

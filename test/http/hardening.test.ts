@@ -1,7 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../src/app/index.js';
-import { ROUTES } from '../../src/http/index.js';
+import { SERVED_ROUTES as ROUTES } from '../../src/http/index.js';
 import { journalRepo } from '../../src/store/index.js';
 import { freshStore, STORES, type TestStore } from '../support/stores.js';
 import { clock, example, harness, type Harness } from './support.js';

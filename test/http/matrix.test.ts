@@ -6,7 +6,7 @@
  * here, or without a rule, fails the suite.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, ROUTES, type Role } from '../../src/http/index.js';
+import { ROLES, SERVED_ROUTES as ROUTES, type Role } from '../../src/http/index.js';
 import { freshStore, type TestStore } from '../support/stores.js';
 import { CASES, type Req } from './cases.js';
 import { buildFixture, DEFAULT_PARTY, EXPORTER, OTHER_PARTY, type Fixture } from './fixture.js';

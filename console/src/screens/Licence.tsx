@@ -27,7 +27,7 @@ export function LicenceScreen({ id }: { id: string }) {
   const lic = useLoad(() => api.get<LicenceStatus>(`/v1/licences/${enc}`), [id]);
   const mb = useLoad(() => api.get<MassBalance>(`/v1/licences/${enc}/mass-balance`), [id]);
   const act = useLoad(() => api.get<Activity>(`/v1/console/licences/${enc}/activity`), [id]);
-  const alerts = useLoad(() => api.get<Alert[]>(`/v1/console/licences/${enc}/alerts`), [id]);
+  const alerts = useLoad(() => api.get<Alert[]>(`/v1/licences/${enc}/alerts`), [id]);
   const parties = useLoad(() => api.get<{ id: string; name: string; country: string }[]>('/v1/parties'), []);
   const refused = useMemo(() => refusedAttempts(alerts.data ?? [], parties.data ?? []), [alerts.data, parties.data]);
 
