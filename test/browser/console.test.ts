@@ -107,7 +107,7 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('web console in 
     const auth = (key: string) => ({ authorization: `Bearer ${key}` });
     expect((await server.inject({ method: 'GET', url: `/v1/console/licences/${licenceId}/activity`, headers: auth(dgft) })).statusCode).toBe(404);
     expect((await server.inject({ method: 'GET', url: `/v1/console/licences/${licenceId}/activity`, headers: auth(deccan) })).statusCode).toBe(403);
-    expect((await server.inject({ method: 'GET', url: `/v1/console/licences/${licenceId}/alerts`, headers: auth(deccan) })).statusCode).toBe(403);
+    expect((await server.inject({ method: 'GET', url: `/v1/licences/${licenceId}/alerts`, headers: auth(deccan) })).statusCode).toBe(403);
     expect((await server.inject({ method: 'GET', url: '/v1/console/licences', headers: auth(deccan) })).json<unknown[]>()).toEqual([]);
     expect((await server.inject({ method: 'GET', url: '/v1/console/alerts', headers: auth(deccan) })).statusCode).toBe(403);
     expect((await server.inject({ method: 'GET', url: '/v1/console/me' })).statusCode).toBe(401);
