@@ -240,7 +240,7 @@ async function gatherFacts(tx: Transaction<Database>, asOf: string, only?: Reado
     }
   }
   const carrying = (restrictions: readonly Restriction[], licenceId: string | null) => (licenceId !== null && ids.has(licenceId)) || restrictions.some((r) => ids.has(r.licenceId));
-  const shipmentRows = (await shipmentsRepo.list(tx)).filter((s) => carrying(s.restrictions as Restriction[], s.licence_id));
+  const shipmentRows = (await shipmentsRepo.carrying(tx, [...ids])).filter((s) => carrying(s.restrictions as Restriction[], s.licence_id));
   const times = await journalTimesRepo.recordedAt(tx, [...shipmentRows.flatMap((s) => (s.received_seq === null ? [] : [s.received_seq])), ...transforms.keys()]);
   const day = (seq: number) => {
     const t = times.get(seq);

@@ -390,7 +390,7 @@ export async function massBalanceIn(db: Kysely<Database>, licenceId: string): Pr
   };
   const holders = [...new Set(ledger.map((l) => l.holder))];
   const lotIds = [...new Set(ledger.map((l) => `${l.holder}\u0000${l.lot_id}`))];
-  const shipments = await shipmentsRepo.list(db);
+  const shipments = await shipmentsRepo.carrying(db, [licenceId]);
   const carrying = shipments.filter((s) => (s.restrictions as Restriction[]).some((r) => r.licenceId === licenceId));
   const grams = (s: (typeof carrying)[number]) => (s.restrictions as Restriction[]).filter((r) => r.licenceId === licenceId).reduce((t, r) => t + r.licensedGrams, 0);
   return {

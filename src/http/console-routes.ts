@@ -54,7 +54,7 @@ export interface CustodyLink {
 /** The custody graph of one licence, in licensed grams: lots as nodes, shipments and transformations as links. */
 export async function custodyGraph(ctx: AppContext, licenceId: string): Promise<{ nodes: CustodyNode[]; links: CustodyLink[] }> {
   const db = ctx.store.db;
-  const [ledger, lots, shipments] = await Promise.all([ledgerRepo.forLicence(db, licenceId), lotsRepo.list(db, { licenceId }), shipmentsRepo.list(db)]);
+  const [ledger, lots, shipments] = await Promise.all([ledgerRepo.forLicence(db, licenceId), lotsRepo.list(db, { licenceId }), shipmentsRepo.carrying(db, [licenceId])]);
   const lotIds = new Set(ledger.map((r) => r.lot_id));
   for (const l of lots) lotIds.add(l.id);
   const nodes = new Map<string, CustodyNode>();

@@ -101,6 +101,20 @@ export const shipmentsRepo = {
     if (opts.licenceId !== undefined) q = q.where('licence_id', '=', opts.licenceId);
     return q.orderBy('seq').execute();
   },
+  /**
+   * Shipments made under, or carrying material restricted by, any of these licences (the
+   * restrictions' containment is answered by the GIN index of migration 0012, not by reading every
+   * shipment).
+   */
+  async carrying(db: Db, licenceIds: readonly string[]): Promise<ShipmentRow[]> {
+    if (licenceIds.length === 0) return [];
+    return db
+      .selectFrom('shipments')
+      .selectAll()
+      .where((eb) => eb.or([eb('licence_id', 'in', [...licenceIds]), ...licenceIds.map((id) => sql<boolean>`restrictions @> ${JSON.stringify([{ licenceId: id }])}::jsonb`)]))
+      .orderBy('seq')
+      .execute();
+  },
 };
 
 export const ledgerRepo = {
