@@ -405,6 +405,13 @@ export async function massBalanceIn(db: Kysely<Database>, licenceId: string): Pr
   };
 }
 
+/** One lot with its restrictions; NOT_FOUND naming the field otherwise. */
+export async function getLot(ctx: AppContext, id: string): Promise<Lot> {
+  const row = await lotsRepo.get(ctx.store.db, id);
+  if (!row) throw new AppError('NOT_FOUND', `no lot "${id}"`, { field: 'lotId' });
+  return toLot(row);
+}
+
 export async function listLots(ctx: AppContext, opts: { holder?: string; licenceId?: string } = {}): Promise<readonly Lot[]> {
   return (await lotsRepo.list(ctx.store.db, opts)).map(toLot);
 }

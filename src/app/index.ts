@@ -10,7 +10,7 @@ export { checkLog, latestCheckpoint, LOG_ID, logVerifier, publishCheckpoint, typ
 export { exportAuditBundle, witnessCheckpoint, type WitnessResult, type WitnessState } from './audit.js';
 export { runDemo, type DemoResult } from './demo.js';
 export { submitApplication, decideApplication, getLicence, type Assessment, type DecisionInput, type DecisionResult, type LicenceStatus, type SubmittedApplication } from './licensing.js';
-export { createLot, dispatchShipment, receiveShipment, transformLots, consumeLot, ingestCustodyEvents, checkExport, massBalance, listLots, type CustodyEventInput, type IngestedCustodyEvent, type ExportCheck, type MassBalance, type MassBalanceRow } from './custody.js';
+export { createLot, getLot, dispatchShipment, receiveShipment, transformLots, consumeLot, ingestCustodyEvents, checkExport, massBalance, listLots, type CustodyEventInput, type IngestedCustodyEvent, type ExportCheck, type MassBalance, type MassBalanceRow } from './custody.js';
 export { impact, type ImpactChange, type ImpactReport } from './impact.js';
 export { renderReport, type NarrativeEvent, type ScenarioReport } from './report.js';
 export { RefusedError } from './errors.js';

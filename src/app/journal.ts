@@ -37,6 +37,7 @@ export async function commit<T extends RecordType>(tx: Transaction<Database>, ct
 }
 
 const spentIn = new WeakMap<object, Set<string>>();
+const verifiedIn = new WeakMap<object, Set<string>>();
 
 /**
  * A signed request's nonce is spent by the first record it makes. Later records of the same
@@ -132,7 +133,14 @@ async function checkRequestSignature(tx: Transaction<Database>, ctx: AppContext,
     if (key.revoked_seq !== null) throw new AppError('FORBIDDEN', `request key ${kid} was revoked at journal entry ${key.revoked_seq}`);
     partyKey = key.public_key;
   }
-  verifyRequestJws(payload.request, partyKey);
+  // A request that makes many records (a capture document) is verified once per transaction.
+  const seen = verifiedIn.get(tx) ?? new Set<string>();
+  verifiedIn.set(tx, seen);
+  const request = payload.request ?? '';
+  if (!seen.has(`${partyKey} ${request}`)) {
+    verifyRequestJws(request, partyKey);
+    seen.add(`${partyKey} ${request}`);
+  }
   return operator.publicKey;
 }
 

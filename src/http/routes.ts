@@ -10,6 +10,7 @@ import {
   evaluateClassification,
   exportAuditBundle,
   getCertificate,
+  getLot,
   getLicence,
   getParty,
   latestCheckpoint,
@@ -45,7 +46,7 @@ import {
   scanAlerts,
 } from '../app/index.js';
 import { applicationSchema, approvalSchema, certificateSubjectSchema, isCountryCode, itemSchema, partySchema, ValidationError } from '../domain/index.js';
-import { applicationsRepo, auditorGrantsRepo, cosignaturesRepo, logRepo, lotsRepo, partyKeysRepo } from '../store/index.js';
+import { applicationsRepo, auditorGrantsRepo, cosignaturesRepo, logRepo, partyKeysRepo } from '../store/index.js';
 import { findSignature, hashesEqual, NOTE_ALG_COSIGNATURE_V1, openCheckpoint, verifyCosignature } from '../trust/index.js';
 import { getCredential, issueCredential, listCredentials, revokeCredential, rotateCredential } from './credentials.js';
 import {
@@ -271,13 +272,7 @@ export const ROUTES: readonly AnyRoute[] = [
     id: 'getLot', method: 'GET', url: '/v1/lots/:id', tag: 'custody', records: false, summary: 'A lot with its restrictions and their chains',
     params: idParam, response: lotOut,
     access: { roles: [...HOLDERS, 'licensing-authority'], owner: (c, p, r) => partyToLot(c, own(p), r.params.id), describe: 'its holder, or the authority of a licence it carries' },
-    handle: async ({ ctx, params }) => {
-      // No single-lot use case: the holder's lots, found from the lot's row.
-      const row = await lotsRepo.get(ctx.store.db, params.id);
-      const lot = row && (await listLots(ctx, { holder: row.holder })).find((l) => l.id === params.id);
-      if (!lot) throw new AppError('NOT_FOUND', `no lot "${params.id}"`);
-      return lot;
-    },
+    handle: ({ ctx, params }) => getLot(ctx, params.id),
   }),
   route<Record<string, never>, Record<string, never>, { fromLot: string }>({
     id: 'dispatchShipment', method: 'POST', url: '/v1/shipments', tag: 'custody', status: 201, records: true,
