@@ -108,7 +108,7 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
         const l = r.report.licences[0];
         if (l) {
           const b = l.balance[0];
-          print(io.out, `\nLicence ${l.licence.id}: ${b ? `${formatMass({ grams: b.shippedGrams })} of ${formatMass({ grams: b.ceilingGrams })} shipped` : ''}; mass balance gaps: ${l.massBalance.holders.filter((h) => h.gap !== 0).length}; the journal holds ${r.report.journalEntries} signed records.`);
+          print(io.out, `\nLicence ${l.licence.id}: ${b ? `${formatMass({ grams: b.shippedGrams })} of ${formatMass({ grams: b.ceilingGrams })} shipped` : ''}; holders' books ${l.massBalance.holders.every((h) => h.gap === 0) ? 'balance' : `out of balance for ${l.massBalance.holders.filter((h) => h.gap !== 0).length}`}; lost between shipment and receipt: ${formatMass({ grams: l.massBalance.receiptDiscrepancyGrams })}; the journal holds ${r.report.journalEntries} signed records.`);
         }
         if (opts.out !== undefined) {
           mkdirSync(opts.out, { recursive: true });
