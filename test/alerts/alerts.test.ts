@@ -28,14 +28,10 @@ import {
 import { main } from '../../src/cli/main.js';
 import { dumpProjections, journalRepo } from '../../src/store/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
+import { EXAMPLES_ROOT, EXPORTER, IMPORTER, magnet, motor, readExample, TODAY } from '../support/scenario.js';
 
-const root = new URL('../../examples/', import.meta.url);
-const read = (p: string): unknown => JSON.parse(readFileSync(new URL(p, root), 'utf8')) as unknown;
-const magnet = read('items/ndfeb-45sh-dy-magnet.json');
-const motor = read('items/traction-motor.json');
-const TODAY = '2026-11-24';
-const EXPORTER = 'ganzhou-hengyuan-magnetics';
-const IMPORTER = 'chakan-drive-systems';
+const root = EXAMPLES_ROOT;
+const read = readExample;
 
 let work: string;
 beforeAll(() => {

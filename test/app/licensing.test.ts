@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -22,11 +22,10 @@ import {
 } from '../../src/app/index.js';
 import { dumpProjections, journalRepo } from '../../src/store/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
+import { EXAMPLES_ROOT, magnet, readExample, TODAY } from '../support/scenario.js';
 
-const root = new URL('../../examples/', import.meta.url);
-const read = (p: string): unknown => JSON.parse(readFileSync(new URL(p, root), 'utf8')) as unknown;
-const magnet = read('items/ndfeb-45sh-dy-magnet.json');
-const TODAY = '2026-11-24';
+const root = EXAMPLES_ROOT;
+const read = readExample;
 const endUse = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] };
 
 async function setup(ctx: AppContext, opts: { kg?: number } = {}) {

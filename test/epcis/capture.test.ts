@@ -25,14 +25,9 @@ import { ValidationError } from '../../src/domain/index.js';
 import { EpcisSchemaError, validateEpcis } from '../../src/epcis/index.js';
 import { dumpProjections, journalRepo } from '../../src/store/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
+import { EXAMPLES_ROOT, EXPORTER, IMPORTER, magnet, motor, readExample, TODAY } from '../support/scenario.js';
 
-const root = new URL('../../examples/', import.meta.url);
-const read = (p: string): unknown => JSON.parse(readFileSync(new URL(p, root), 'utf8')) as unknown;
-const magnet = read('items/ndfeb-45sh-dy-magnet.json');
-const motor = read('items/traction-motor.json');
-const TODAY = '2026-11-24';
-const EXPORTER = 'ganzhou-hengyuan-magnetics';
-const IMPORTER = 'chakan-drive-systems';
+const read = readExample;
 const EXAMPLES = fileURLToPath(new URL('../fixtures/epcis/examples-json/', import.meta.url));
 
 const MAG = 'urn:epc:class:lgtin:4012345.012345.MAG1'; // GTIN 04012345123456, lot MAG1
@@ -95,7 +90,7 @@ const transformation = (outKg = 45000, otherKg = 43800) => ({
 
 async function setup(ctx: AppContext) {
   for (const p of read('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
-  await importList(ctx, { path: new URL('scenario/demo-control-list.csv', root).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom' });
+  await importList(ctx, { path: new URL('scenario/demo-control-list.csv', EXAMPLES_ROOT).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom' });
   const endUse = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] };
   const cert = await issueCertificate(ctx, IMPORTER, {
     exporter: EXPORTER,
