@@ -27,8 +27,8 @@ import { AppError, RefusedError } from './errors.js';
 import { commit } from './journal.js';
 import type { LedgerEntry } from './licensing.records.js';
 import { licenceOf } from './licensing.js';
-import { requireParty } from './parties.js';
-import { screenPartiesInTx } from './screening.js';
+import { requireParty, toParty } from './parties.js';
+import { screenPartiesWithOwners } from './screening.js';
 import { attemptWorthWatching, monitorCustodyEvent, monitorRefusedDispatch } from './alerts.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/, 'must be 1–80 letters, digits or . _ : -');
@@ -99,12 +99,12 @@ export interface ExportCheck {
 }
 
 /** "May this lot go to this party in this country?" — every upstream undertaking, the packs, screening. */
-async function assessTransfer(tx: Transaction<Database>, ctx: AppContext, lot: Lot, to: Party, destination: string, grams: number, licence: { licence: Licence; lineRef: string; value: { currency: string; minor: number }; date: string } | undefined): Promise<ExportCheck> {
+async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, to: Party, destination: string, grams: number, licence: { licence: Licence; lineRef: string; value: { currency: string; minor: number }; date: string } | undefined): Promise<ExportCheck> {
   const refusals: { rule: string; message: string; chain?: readonly string[] }[] = [];
   const checks: string[] = [];
   const asOf = licence?.date ?? todayUtc(ctx.clock);
   if (grams > lot.massGrams) refusals.push({ rule: 'INSUFFICIENT_STOCK', message: `lot ${lot.id} holds ${lot.massGrams} g; cannot ship ${grams} g` });
-  const [screen] = await screenPartiesInTx(tx, [to]);
+  const { screenings: [screen], owners } = await screenPartiesWithOwners(tx, [to]);
   const hit = screen?.hits[0];
   if (hit) refusals.push({ rule: 'RESTRICTED_PARTY', message: `${to.name} matches ${hit.list} entry "${hit.name}" (${hit.entryId}, score ${hit.score.toFixed(2)}${hit.via ? `; ${hit.via.join('; ')}` : ''}): ${hit.explanation}` });
   else checks.push(`${to.name} screened clear against ${screen?.snapshots.map((s) => s.list).join(', ') || 'no lists'}`);
@@ -124,21 +124,24 @@ async function assessTransfer(tx: Transaction<Database>, ctx: AppContext, lot: L
   } else {
     checks.push(`not controlled when exported from ${lot.location} as of ${asOf} (${classification.findings.map((f) => `${f.id}: ${f.outcome}`).join(', ') || 'no rule matches'})`);
   }
-  const parties = new Map<string, Party>();
-  for (const o of to.owners ?? []) if (o.partyId !== undefined) { const r = await partiesRepo.get(tx, o.partyId); if (r) parties.set(r.id, r.party as Party); }
-  const onward = destination === lot.location && to.country === lot.location ? [] : checkOnwardTransfer(lot, to, destination, (pid) => parties.get(pid));
+  const onward = destination === lot.location && to.country === lot.location ? [] : checkOnwardTransfer(lot, to, destination, (pid) => owners.get(pid));
   for (const r of onward) refusals.push({ rule: r.rule, message: r.message, chain: r.chain });
   if (lot.restrictions.length > 0 && onward.length === 0) checks.push(`consistent with the undertakings of ${[...new Set(lot.restrictions.map((r) => r.licenceId))].join(', ')}`);
   return { allowed: refusals.length === 0, refusals, classification, checks };
 }
 
+/**
+ * The re-export question asked in advance. It writes nothing and locks nothing, so it reads without
+ * a transaction (one round trip fewer each way); a dispatch asks the same question again inside its
+ * own transaction with the lot locked, and that answer is the one that counts.
+ */
 export async function checkExport(ctx: AppContext, q: { lotId: string; to: string; destination: string; grams?: number }): Promise<ExportCheck> {
-  return ctx.store.transaction(async (tx) => {
-    const row = await lotsRepo.get(tx, q.lotId);
-    if (!row) throw new AppError('NOT_FOUND', `no lot "${q.lotId}"`, { field: 'lotId' });
-    const lot = toLot(row);
-    return assessTransfer(tx, ctx, lot, await requireParty(tx, q.to, 'to'), q.destination, q.grams ?? lot.massGrams, undefined);
-  });
+  const db = ctx.store.db;
+  const [row, toRow] = await Promise.all([lotsRepo.get(db, q.lotId), partiesRepo.get(db, q.to)]); // both in flight at once on a pool
+  if (!row) throw new AppError('NOT_FOUND', `no lot "${q.lotId}"`, { field: 'lotId' });
+  if (!toRow) throw new AppError('NOT_FOUND', `no party "${q.to}"`, { field: 'to' });
+  const lot = toLot(row);
+  return assessTransfer(db, ctx, lot, toParty(toRow), q.destination, q.grams ?? lot.massGrams, undefined);
 }
 
 export interface Dispatched {

@@ -4,7 +4,7 @@
  * The index over the lists in force is built once per set of snapshots and cached in memory.
  */
 import { readFileSync } from 'node:fs';
-import type { Transaction, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { ValidationError, type Party } from '../domain/index.js';
 import {
   buildIndex,
@@ -17,7 +17,6 @@ import {
   type ListEntry,
   type ListFormat,
   type Match,
-  type OwnerLink,
   type ParseIssue,
   type ParsedList,
   type ScreeningIndex,
@@ -279,12 +278,22 @@ export function screenNamesInFile(src: ListSource & { list?: string }, queries: 
  * against the lists in force, inside the caller's transaction. Owners that are registered parties
  * are followed through the parties table to their own owners.
  */
-export async function screenPartiesInTx(tx: Transaction<Database>, parties: readonly Party[], opts?: { threshold?: number }): Promise<readonly PartyScreening[]> {
+export async function screenPartiesInTx(tx: Kysely<Database>, parties: readonly Party[], opts?: { threshold?: number }): Promise<readonly PartyScreening[]> {
+  return (await screenPartiesWithOwners(tx, parties, opts)).screenings;
+}
+
+/**
+ * As `screenPartiesInTx`, also returning the registered parties it read along the ownership chains
+ * (by id), so a caller that needs them too (the onward-transfer check) does not read them again.
+ */
+export async function screenPartiesWithOwners(db: Kysely<Database>, parties: readonly Party[], opts?: { threshold?: number }): Promise<{ screenings: readonly PartyScreening[]; owners: ReadonlyMap<string, Party> }> {
   const t = opts?.threshold === undefined ? DEFAULT_THRESHOLD : threshold(opts.threshold);
-  const { index, snapshots } = await indexInForce(tx);
-  const owners = await registeredOwners(tx, parties);
-  const screen = (name: string, country: string | undefined): readonly Match[] => index.search({ name, country }, { threshold: t });
-  return parties.map((p) => {
+  const { index, snapshots } = await indexInForce(db);
+  const registered = await registeredOwners(db, parties);
+  const owners = new Map([...registered].map(([id, p]) => [id, p?.owners ?? []] as const));
+  const search = (q: { name: string; country?: string | undefined; identifiers?: Party['identifiers'] }): readonly Match[] => cachedSearch(index, q, t);
+  const screen = (name: string, country: string | undefined): readonly Match[] => search({ name, country });
+  const screenings = parties.map((p) => {
     const byEntry = new Map<string, ScreeningHit>();
     const add = (h: ScreeningHit): void => {
       const k = `${h.list}\u0000${h.entryId}`;
@@ -292,7 +301,7 @@ export async function screenPartiesInTx(tx: Transaction<Database>, parties: read
       if (prev === undefined || h.score > prev.score) byEntry.set(k, h);
     };
     for (const name of [p.name, ...(p.aliases ?? [])]) {
-      for (const m of index.search({ name, country: p.country, identifiers: p.identifiers }, { threshold: t })) add(toHit(m));
+      for (const m of search({ name, country: p.country, identifiers: p.identifiers })) add(toHit(m));
     }
     for (const h of ownershipHits(p.owners ?? [], { screen, ownersOf: (id) => owners.get(id) })) {
       if (!byEntry.has(`${h.match.list}\u0000${h.match.entryId}`)) {
@@ -304,20 +313,43 @@ export async function screenPartiesInTx(tx: Transaction<Database>, parties: read
     const hits = [...byEntry.values()].sort((a, b) => b.score - a.score || a.entryId.localeCompare(b.entryId));
     return { partyId: p.id, name: p.name, hits, snapshots, matcherVersion: MATCHER_VERSION };
   });
+  const found = new Map<string, Party>();
+  for (const [id, p] of registered) if (p !== undefined) found.set(id, p);
+  return { screenings, owners: found };
 }
 
-/** The owners of every registered party reachable from the parties' owners (breadth first, at most 8 levels). */
-async function registeredOwners(tx: Transaction<Database>, parties: readonly Party[]): Promise<Map<string, readonly OwnerLink[]>> {
-  const out = new Map<string, readonly OwnerLink[]>();
+/**
+ * The same name, country, identifiers and threshold against the same index give the same matches
+ * (the matcher is a pure function of its index): the answers are kept, per index, for the parties
+ * screened again and again (every dispatch to a regular consignee). Bounded; oldest out first.
+ */
+const searches = new WeakMap<ScreeningIndex, Map<string, readonly Match[]>>();
+const MAX_CACHED_SEARCHES = 20_000;
+
+function cachedSearch(index: ScreeningIndex, q: { name: string; country?: string | undefined; identifiers?: Party['identifiers'] }, t: number): readonly Match[] {
+  let cache = searches.get(index);
+  if (cache === undefined) searches.set(index, (cache = new Map<string, readonly Match[]>()));
+  const key = JSON.stringify([q.name, q.country ?? null, q.identifiers ?? null, t]);
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const matches = index.search({ name: q.name, country: q.country, identifiers: q.identifiers }, { threshold: t });
+  if (cache.size >= MAX_CACHED_SEARCHES) cache.delete(cache.keys().next().value ?? '');
+  cache.set(key, matches);
+  return matches;
+}
+
+/** Every registered party reachable from the parties' owners (breadth first, at most 8 levels); undefined for an id not registered. */
+async function registeredOwners(db: Kysely<Database>, parties: readonly Party[]): Promise<Map<string, Party | undefined>> {
+  const out = new Map<string, Party | undefined>();
   let frontier = parties.flatMap((p) => (p.owners ?? []).map((o) => o.partyId).filter((id): id is string => id !== undefined));
   for (let depth = 0; depth < 8 && frontier.length > 0; depth++) {
     const next: string[] = [];
     for (const id of new Set(frontier)) {
       if (out.has(id)) continue;
-      const row = await partiesRepo.get(tx, id);
-      const owners = row === undefined ? [] : ((row.party as Party).owners ?? []);
-      out.set(id, owners);
-      for (const o of owners) if (o.partyId !== undefined && !out.has(o.partyId)) next.push(o.partyId);
+      const row = await partiesRepo.get(db, id);
+      const party = row === undefined ? undefined : (row.party as Party);
+      out.set(id, party);
+      for (const o of party?.owners ?? []) if (o.partyId !== undefined && !out.has(o.partyId)) next.push(o.partyId);
     }
     frontier = next;
   }
