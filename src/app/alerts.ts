@@ -38,6 +38,7 @@ import {
 import {
   alertsRepo,
   applicationsRepo,
+  holderTotalsRepo,
   journalTimesRepo,
   ledgerRepo,
   licencesRepo,
@@ -50,13 +51,15 @@ import {
   type AlertRow,
   type Database,
   type LicenceRow,
+  type ShipmentRow,
 } from '../store/index.js';
 import { ALERT_ID, type AlertTrigger } from './alerts.records.js';
 import { todayUtc } from './classify.js';
 import type { AppContext } from './context.js';
 import { massBalanceIn } from './custody.js';
 import { AppError, RefusedError } from './errors.js';
-import { commit } from './journal.js';
+import { commit, committedRecords } from './journal.js';
+import type { RecordTypes } from './records.js';
 import type { Assessment } from './licensing.js';
 import { requireParty } from './parties.js';
 import { screenPartiesInTx } from './screening.js';
@@ -265,20 +268,146 @@ async function gatherFacts(tx: Transaction<Database>, asOf: string, only?: Reado
   return { asOf, licences, balances, shipments, attempts, transformations, reports, parties };
 }
 
+/**
+ * The facts the event detectors need about one custody event, read incrementally (a few indexed
+ * reads, however long the licences' history): the licences it touched; their mass balances per
+ * holder from the running totals (migration 0013), with the ledger entries behind a balance read
+ * only for a holder whose balance has a gap; the shipments the event dispatched or received and
+ * their whole provenance (the shipments and transformations, under these licences, that brought
+ * the shipped material to its holder: what quick re-shipment and circular trade look back
+ * through); and the parties these name. Every detector gives the same findings for these
+ * shipments as over every shipment of the licences, since each looks only at a shipment, the
+ * parties it names and its provenance (received annual totals are gathered apart, see
+ * `annualNeedFacts`). Findings about older shipments were judged at their own events; `scanAlerts`
+ * re-judges everything.
+ */
+async function gatherEventFacts(tx: Transaction<Database>, asOf: string, ids: ReadonlySet<string>, shipmentIds: readonly string[]): Promise<MonitorFacts> {
+  const licenceIds = [...ids];
+  const rows = await licencesRepo.byIds(tx, licenceIds);
+  const licences: LicenceFact[] = rows.map((l) => ({ licence: l.licence as Licence, status: l.status, decidedSeq: l.seq }));
+  const totals = await holderTotalsRepo.forLicences(tx, licenceIds);
+  const balances: BalanceFact[] = [];
+  for (const l of rows) {
+    const mine = totals.filter((t) => t.licence_id === l.id);
+    const holders: BalanceFact['holders'][number][] = [];
+    for (const t of mine) {
+      if (t.first_seq === null) continue; // lots only, no ledger entries: no balance (as massBalance)
+      const gap = t.net_grams - t.on_hand_grams;
+      holders.push({ holder: t.holder, gap, seqs: gap === 0 ? [] : await ledgerRepo.seqsFor(tx, l.id, t.holder) });
+    }
+    balances.push({ licenceId: l.id, licensedGrams: mine.reduce((s, t) => s + t.created_grams, 0), holders });
+  }
+  const carries = (s: ShipmentRow) => (s.licence_id !== null && ids.has(s.licence_id)) || (s.restrictions as Restriction[]).some((r) => ids.has(r.licenceId));
+  const shipmentRows = new Map<string, ShipmentRow>();
+  for (const s of await shipmentsRepo.byIds(tx, shipmentIds)) if (carries(s)) shipmentRows.set(s.id, s);
+  // Provenance, breadth first from the lots the event's shipments left, as `provenance` walks it.
+  const transforms = new Map<number, { holder: string; inputs: Set<string>; outputs: Set<string> }>();
+  const seen = new Set<string>();
+  let frontier = [...new Set([...shipmentRows.values()].map((s) => s.from_lot))];
+  while (frontier.length > 0 && seen.size < PROVENANCE_LOTS) {
+    for (const lot of frontier) seen.add(lot);
+    const next: string[] = [];
+    for (const s of await shipmentsRepo.receivedInto(tx, frontier)) {
+      if (!carries(s)) continue;
+      shipmentRows.set(s.id, s);
+      next.push(s.from_lot);
+    }
+    for (const x of await ledgerRepo.transformationsMaking(tx, frontier, licenceIds)) {
+      const t = transforms.get(x.seq) ?? { holder: x.holder, inputs: new Set<string>(), outputs: new Set<string>() };
+      (x.kind === 'transformed-in' ? t.outputs : t.inputs).add(x.lot_id);
+      transforms.set(x.seq, t);
+      if (x.kind === 'transformed-out') next.push(x.lot_id);
+    }
+    frontier = [...new Set(next)].filter((lot) => !seen.has(lot));
+  }
+  const ordered = [...shipmentRows.values()].sort((a, b) => a.seq - b.seq);
+  const times = await journalTimesRepo.recordedAt(tx, [...ordered.flatMap((s) => (s.received_seq === null ? [] : [s.received_seq])), ...transforms.keys()]);
+  const shipments = ordered.map((s) => shipmentFact(s, times, asOf));
+  const transformations: TransformFact[] = [...transforms].sort((a, b) => a[0] - b[0]).map(([seq, t]) => ({ id: `journal ${seq}`, seq, holder: t.holder, on: dayOf(times, seq, asOf), inputs: [...t.inputs], outputs: [...t.outputs] }));
+  const named = new Set<string>([...rows.flatMap((l) => licencePartyIds(l.licence as Licence)), ...balances.flatMap((b) => b.holders.map((h) => h.holder)), ...shipments.flatMap((s) => [s.fromHolder, s.to]), ...transformations.map((t) => t.holder)]);
+  const parties = new Map((await partiesRepo.byIds(tx, [...named])).map((p) => [p.id, { party: p.party as Party, seq: p.created_seq }]));
+  return { asOf, licences, balances, shipments, attempts: [], transformations, reports: [], parties };
+}
+
+/** How many lots a provenance walk visits at most (as `provenance` in src/monitor). */
+const PROVENANCE_LOTS = 1000;
+
+function licencePartyIds(l: Licence): string[] {
+  return [l.holder, l.importer, l.consignee, l.endUser, l.authority];
+}
+
+function dayOf(times: ReadonlyMap<number, Date>, seq: number, asOf: string): string {
+  const t = times.get(seq);
+  return t === undefined ? asOf : isoDay(t);
+}
+
+function shipmentFact(s: ShipmentRow, times: ReadonlyMap<number, Date>, asOf: string): ShipmentFact {
+  return {
+    id: s.id,
+    seq: s.seq,
+    fromLot: s.from_lot,
+    fromHolder: s.from_holder,
+    to: s.to_party,
+    destination: s.destination,
+    grams: s.grams,
+    shippedOn: s.shipped_on,
+    licenceId: s.licence_id ?? undefined,
+    restrictions: s.restrictions as Restriction[],
+    received: s.received_seq === null || s.receiving_lot === null ? undefined : { seq: s.received_seq, on: dayOf(times, s.received_seq, asOf), grams: s.received_grams ?? 0, lotId: s.receiving_lot },
+  };
+}
+
+/**
+ * For the annual-need detector: the active licences of `facts` with a declared annual need, and
+ * every received shipment to their end users under these licences (the detector totals a year of
+ * receipts). Undefined when no licence declares a need.
+ */
+async function annualNeedFacts(tx: Transaction<Database>, facts: MonitorFacts, ids: ReadonlySet<string>): Promise<MonitorFacts | undefined> {
+  const needy = facts.licences.filter((l) => l.status === 'active' && l.licence.endUse.annualNeedGrams !== undefined);
+  if (needy.length === 0) return undefined;
+  const endUsers = [...new Set(needy.map((l) => l.licence.endUser))];
+  const rows = new Map<string, ShipmentRow>();
+  for (const u of endUsers) for (const s of await shipmentsRepo.receivedBy(tx, u, [...ids])) rows.set(s.id, s);
+  const ordered = [...rows.values()].sort((a, b) => a.seq - b.seq);
+  const times = await journalTimesRepo.recordedAt(tx, ordered.flatMap((s) => (s.received_seq === null ? [] : [s.received_seq])));
+  const missing = endUsers.filter((u) => !facts.parties.has(u));
+  const parties = new Map(facts.parties);
+  for (const p of await partiesRepo.byIds(tx, missing)) parties.set(p.id, { party: p.party as Party, seq: p.created_seq });
+  return { ...facts, shipments: ordered.map((s) => shipmentFact(s, times, facts.asOf)), parties };
+}
+
 /** The detectors that run when a custody event happens (the late-report one runs as of a date: on a scan, or when a report is filed). */
 const EVENT_RULES: readonly RedFlagId[] = RED_FLAG_IDS.filter((r) => r !== 'post-shipment-report-late' && r !== 'screening-hit-after-approval');
+const EVENT_RULES_BUT_ANNUAL_NEED: readonly RedFlagId[] = EVENT_RULES.filter((r) => r !== 'annual-need-exceeded');
+
+const monitoredUpTo = new WeakMap<object, number>();
 
 /**
  * Runs the event detectors for the licences a custody event touched, in the event's own
  * transaction, and raises what is new. Called at the end of dispatch, receipt, transformation
- * and consumption.
+ * and consumption. The event's shipments are those dispatched or received by the records
+ * committed in this transaction since the last call.
  */
 export async function monitorCustodyEvent(tx: Transaction<Database>, ctx: AppContext, trigger: AlertTrigger, licenceIds: Iterable<string>): Promise<RaiseOutcome> {
   const ids = new Set(licenceIds);
+  const records = committedRecords(tx);
+  const since = records.slice(monitoredUpTo.get(tx) ?? 0);
+  monitoredUpTo.set(tx, records.length);
   if (ids.size === 0) return { raised: [], duplicates: 0, deferred: 0 };
+  const shipmentIds = since.flatMap((r) => {
+    if (r.type === 'shipment.dispatched') return [(r.body as RecordTypes['shipment.dispatched']).shipment.id];
+    if (r.type === 'shipment.received') return [(r.body as RecordTypes['shipment.received']).shipmentId];
+    return [];
+  });
   const asOf = todayUtc(ctx.clock);
-  const facts = await gatherFacts(tx, asOf, ids);
-  return raise(tx, ctx, detectAll(facts, redFlags(ctx), { include: EVENT_RULES }), trigger, asOf);
+  const facts = await gatherEventFacts(tx, asOf, ids, shipmentIds);
+  const set = redFlags(ctx);
+  const findings = detectAll(facts, set, { include: EVENT_RULES_BUT_ANNUAL_NEED });
+  const need = EVENT_RULES.includes('annual-need-exceeded') && shipmentIds.length > 0 ? await annualNeedFacts(tx, facts, ids) : undefined;
+  if (need !== undefined) findings.push(...detectAll(need, set, { include: ['annual-need-exceeded'] }));
+  const outcome = await raise(tx, ctx, findings, trigger, asOf);
+  monitoredUpTo.set(tx, committedRecords(tx).length);
+  return outcome;
 }
 
 /** Whether a refused dispatch could be a transshipment attempt (restricted material towards a hub country), without touching the store. */

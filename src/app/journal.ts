@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import { journalRepo, partyKeysRepo, requestNoncesRepo, type AppendResult, type Database, type JournalRow } from '../store/index.js';
-import { parseCanonicalJson, parseRequestJws, parseSignedRecord, recordBytes, sha256Hex, signerFromPem, signRecord, verifyRecord, verifyRequestJws, type SignedRecord } from '../trust/index.js';
+import { parseCanonicalJson, parseRequestJws, parseSignedRecord, recordBytes, sha256Hex, signRecord, verifyRecord, verifyRequestJws, type Signer, type SignedRecord } from '../trust/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
 import { checkpointAfterAppend, LOG_ID } from './log.js';
@@ -25,15 +25,31 @@ export async function commit<T extends RecordType>(tx: Transaction<Database>, ct
     // On a party's signed API request: the record is that party's or none, carries the request,
     // and is signed by the log operator (the party's key is not here).
     if (actor !== request.partyId) throw new AppError('FORBIDDEN', `the request is signed by "${request.partyId}", so it cannot make a record for "${actor}"`, { field: 'actor' });
-    record = signRecord({ v: 1, type, actor, at, body: checked, request: request.jws }, signerFromPem(ctx.keystore.ensure(LOG_ID).privateKeyPem));
+    record = signRecord({ v: 1, type, actor, at, body: checked, request: request.jws }, logSigner(ctx));
   }
   await checkSigningKey(tx, ctx, record);
   const appended = await journalRepo.append(tx, record);
+  const mine = committedIn.get(tx) ?? [];
+  committedIn.set(tx, mine);
+  mine.push({ seq: appended.seq, type, body: checked });
   await project(tx, type, checked, { seq: appended.seq, actor, at });
   if (record.payload.request !== undefined) await spendNonce(tx, record, appended.seq, 'commit');
   // The transparency log's checkpoint, signed and stored in the same transaction as the records.
   await checkpointAfterAppend(tx, ctx);
   return { ...appended, record };
+}
+
+const committedIn = new WeakMap<object, { readonly seq: number; readonly type: RecordType; readonly body: unknown }[]>();
+
+/** The records `commit` made in this transaction so far, in journal order (type and body). */
+export function committedRecords(tx: Transaction<Database>): readonly { readonly seq: number; readonly type: RecordType; readonly body: unknown }[] {
+  return committedIn.get(tx) ?? [];
+}
+
+/** The log operator's signer (its key created on first use; parsed once by the keystore). */
+function logSigner(ctx: AppContext): Signer {
+  ctx.keystore.ensure(LOG_ID);
+  return ctx.keystore.signer(LOG_ID);
 }
 
 const spentIn = new WeakMap<object, Set<string>>();

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, keyIdFor, rawPublicKey, importPrivateKey, signerFromPem, type Signer } from '../trust/index.js';
 import { AppError } from './errors.js';
@@ -18,7 +18,24 @@ export interface StoredKey {
  * elsewhere to keep keys on another volume.
  */
 export class Keystore {
+  /**
+   * Keys read so far with their parsed signer, per party, valid while the file's mtime and size are
+   * unchanged (a stat per use instead of reading and parsing the PEM on every signature).
+   */
+  private readonly cache = new Map<string, { readonly stamp: string; readonly key: StoredKey; signer?: Signer }>();
+
   constructor(readonly dir: string) {}
+
+  private cached(partyId: string, p: string): { readonly stamp: string; readonly key: StoredKey; signer?: Signer } | undefined {
+    const hit = this.cache.get(partyId);
+    if (hit === undefined) return undefined;
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st?.isFile() !== true || `${st.mtimeMs}/${st.size}` !== hit.stamp) {
+      this.cache.delete(partyId);
+      return undefined;
+    }
+    return hit;
+  }
 
   private path(partyId: string): string {
     if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(partyId)) throw new AppError('NOT_FOUND', `not a party id: ${JSON.stringify(partyId)}`);
@@ -30,7 +47,14 @@ export class Keystore {
   }
 
   get(partyId: string): StoredKey {
+    return this.entry(partyId).key;
+  }
+
+  private entry(partyId: string): { readonly stamp: string; readonly key: StoredKey; signer?: Signer } {
     const p = this.path(partyId);
+    const hit = this.cached(partyId, p);
+    if (hit !== undefined) return hit;
+    const st = statSync(p, { throwIfNoEntry: false });
     let text: string;
     try {
       text = readFileSync(p, 'utf8');
@@ -46,16 +70,21 @@ export class Keystore {
     if (k.partyId !== partyId || typeof k.privateKeyPem !== 'string' || typeof k.publicKey !== 'string' || typeof k.keyId !== 'string') {
       throw new AppError('KEY_MISSING', `${p}: not a key file for party "${partyId}"`);
     }
-    return k as StoredKey;
+    const entry = { stamp: st === undefined ? '' : `${st.mtimeMs}/${st.size}`, key: k as StoredKey };
+    if (st !== undefined) this.cache.set(partyId, entry);
+    return entry;
   }
 
+  /** The party's signer (its private key parsed once, while the key file is unchanged). */
   signer(partyId: string): Signer {
-    return signerFromPem(this.get(partyId).privateKeyPem);
+    const e = this.entry(partyId);
+    e.signer ??= signerFromPem(e.key.privateKeyPem);
+    return e.signer;
   }
 
   /** Returns the party's key, creating one if it has none yet. */
   ensure(partyId: string): StoredKey {
-    if (this.has(partyId)) return this.get(partyId);
+    if (this.cached(partyId, this.path(partyId)) !== undefined || this.has(partyId)) return this.get(partyId);
     const kp = generateKeyPair();
     return this.write({ partyId, ...kp });
   }
@@ -77,6 +106,7 @@ export class Keystore {
     writeFileSync(tmp, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600 });
     chmodSync(tmp, 0o600);
     renameSync(tmp, p);
+    this.cache.delete(key.partyId);
     return key;
   }
 }

@@ -2,7 +2,6 @@ import type { Kysely, Transaction } from 'kysely';
 import { journalRepo, logRepo, cosignaturesRepo, type Database, type Store } from '../store/index.js';
 import {
   hashesEqual,
-  importPrivateKey,
   openCheckpoint,
   rootFromLeafHashes,
   signCheckpoint,
@@ -94,7 +93,7 @@ export async function publishCheckpoint(tx: Transaction<Database>, ctx: AppConte
   }
   const checkpoint: Checkpoint = { origin: LOG_ID, size, root };
   const key = ctx.keystore.get(LOG_ID);
-  const body = signCheckpoint(checkpoint, LOG_ID, importPrivateKey(key.privateKeyPem), key.publicKey);
+  const body = signCheckpoint(checkpoint, LOG_ID, ctx.keystore.signer(LOG_ID).privateKey, key.publicKey);
   if (!(await logRepo.casCheckpoint(tx, LOG_ID, current?.body, { size, body }))) {
     throw new AppError('JOURNAL_INVALID', 'the checkpoint changed while it was being published (compare-and-swap lost); retry');
   }

@@ -4,7 +4,7 @@ import type { EpcisEventsTable, EpcisLotLinksTable } from './epcis.tables.js';
 import type { RequestNoncesTable } from './request-nonces.table.js';
 import type { ClassificationsTable } from './classifications.table.js';
 import type { AuditorGrantsTable, CredentialsTable, IdempotencyKeysTable } from './credentials.table.js';
-import type { ApplicationsTable, CustodyLedgerTable, LicenceBalancesTable, LicencesTable, LotsTable, ShipmentsTable } from './licensing.tables.js';
+import type { ApplicationsTable, CustodyLedgerTable, LicenceBalancesTable, LicenceHolderTotalsTable, LicencesTable, LotsTable, ShipmentsTable } from './licensing.tables.js';
 import type { JournalHeadTable } from './journal-head.table.js';
 import type { JournalTable } from './journal.table.js';
 import type { LogCheckpointHistoryTable, LogCheckpointsTable, LogCosignaturesTable, MerkleNodesTable } from './log.tables.js';
@@ -33,6 +33,7 @@ export interface Database {
   lots: LotsTable;
   shipments: ShipmentsTable;
   custody_ledger: CustodyLedgerTable;
+  licence_holder_totals: LicenceHolderTotalsTable;
   merkle_nodes: MerkleNodesTable;
   log_checkpoints: LogCheckpointsTable;
   log_checkpoint_history: LogCheckpointHistoryTable;
@@ -53,5 +54,5 @@ export interface Database {
  * The projection tables: derived from the journal and rebuildable from it. In an order that is
  * safe to truncate one by one (referencing tables before the tables they reference).
  */
-export const PROJECTION_TABLES = ['epcis_events', 'epcis_lot_links', 'alerts', 'red_flag_sets', 'reports_filed', 'request_nonces', 'list_imports', 'custody_ledger', 'shipments', 'lots', 'licence_balances', 'licences', 'applications', 'certificates', 'classifications', 'rule_packs', 'party_keys', 'parties'] as const satisfies readonly (keyof Database)[];
+export const PROJECTION_TABLES = ['epcis_events', 'epcis_lot_links', 'alerts', 'red_flag_sets', 'reports_filed', 'request_nonces', 'list_imports', 'licence_holder_totals', 'custody_ledger', 'shipments', 'lots', 'licence_balances', 'licences', 'applications', 'certificates', 'classifications', 'rule_packs', 'party_keys', 'parties'] as const satisfies readonly (keyof Database)[];
 export type ProjectionTable = (typeof PROJECTION_TABLES)[number];

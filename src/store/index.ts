@@ -39,8 +39,8 @@ export { certificatesRepo, type NewCertificateValues } from './certificates.repo
 export type { ListEntryRow, ListEntriesTable, ListImportRow, ListImportsTable, ListSnapshotRow, ListSnapshotsTable, NewListImport, NewListSnapshot } from './screening.tables.js';
 export { screeningRepo, type NewListEntryValues } from './screening.repository.js';
 export { dumpProjections, truncateProjections, type ProjectionDump } from './projections.js';
-export type { ApplicationRow, CustodyLedgerRow, LicenceBalanceRow, LicenceRow, LotRow, ShipmentRow } from './licensing.tables.js';
-export { applicationsRepo, ledgerRepo, licencesRepo, lotsRepo, shipmentsRepo } from './licensing.repository.js';
+export type { ApplicationRow, CustodyLedgerRow, LicenceBalanceRow, LicenceHolderTotalsRow, LicenceRow, LotRow, ShipmentRow } from './licensing.tables.js';
+export { applicationsRepo, holderTotalsRepo, ledgerRepo, licencesRepo, lotsRepo, shipmentsRepo } from './licensing.repository.js';
 export type { LogCheckpointRow, LogCheckpointHistoryTable, LogCheckpointsTable, LogCosignaturesTable, MerkleNodeRow, MerkleNodesTable } from './log.tables.js';
 export { cosignaturesRepo, logRepo } from './log.repository.js';
 export { requestNoncesRepo } from './request-nonces.repository.js';

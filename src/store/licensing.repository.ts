@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { jsonText } from './json-column.js';
-import type { ApplicationRow, CustodyLedgerRow, LicenceBalanceRow, LicenceRow, LotRow, ShipmentRow } from './licensing.tables.js';
+import type { ApplicationRow, CustodyLedgerRow, LicenceBalanceRow, LicenceHolderTotalsRow, LicenceRow, LotRow, ShipmentRow } from './licensing.tables.js';
 
 type Db = Kysely<Database>;
 
@@ -44,6 +44,11 @@ export const licencesRepo = {
   },
   async list(db: Db): Promise<LicenceRow[]> {
     return db.selectFrom('licences').selectAll().orderBy('seq').execute();
+  },
+  /** These licences (those that exist), in decision order. */
+  async byIds(db: Db, ids: readonly string[]): Promise<LicenceRow[]> {
+    if (ids.length === 0) return [];
+    return db.selectFrom('licences').selectAll().where('id', 'in', [...ids]).orderBy('seq').execute();
   },
   async balances(db: Db, licenceId: string): Promise<LicenceBalanceRow[]> {
     return db.selectFrom('licence_balances').selectAll().where('licence_id', '=', licenceId).orderBy('line_ref').execute();
@@ -96,6 +101,28 @@ export const shipmentsRepo = {
   async markReceived(db: Db, id: string, grams: number, lotId: string, seq: number): Promise<void> {
     await db.updateTable('shipments').set({ status: 'received', received_grams: grams, receiving_lot: lotId, received_seq: seq }).where('id', '=', id).execute();
   },
+  /** These shipments (those that exist), in journal order. */
+  async byIds(db: Db, ids: readonly string[]): Promise<ShipmentRow[]> {
+    if (ids.length === 0) return [];
+    return db.selectFrom('shipments').selectAll().where('id', 'in', [...ids]).orderBy('seq').execute();
+  },
+  /** The shipments whose receipt made these lots (index of migration 0013). */
+  async receivedInto(db: Db, lotIds: readonly string[]): Promise<ShipmentRow[]> {
+    if (lotIds.length === 0) return [];
+    return db.selectFrom('shipments').selectAll().where('receiving_lot', 'in', [...lotIds]).orderBy('seq').execute();
+  },
+  /** Received shipments to this party made under, or carrying material restricted by, any of these licences. */
+  async receivedBy(db: Db, party: string, licenceIds: readonly string[]): Promise<ShipmentRow[]> {
+    if (licenceIds.length === 0) return [];
+    return db
+      .selectFrom('shipments')
+      .selectAll()
+      .where('to_party', '=', party)
+      .where('status', '=', 'received')
+      .where((eb) => eb.or([eb('licence_id', 'in', [...licenceIds]), ...licenceIds.map((id) => sql<boolean>`restrictions @> ${JSON.stringify([{ licenceId: id }])}::jsonb`)]))
+      .orderBy('seq')
+      .execute();
+  },
   async list(db: Db, opts: { licenceId?: string } = {}): Promise<ShipmentRow[]> {
     let q = db.selectFrom('shipments').selectAll();
     if (opts.licenceId !== undefined) q = q.where('licence_id', '=', opts.licenceId);
@@ -123,5 +150,36 @@ export const ledgerRepo = {
   },
   async forLicence(db: Db, licenceId: string): Promise<CustodyLedgerRow[]> {
     return db.selectFrom('custody_ledger').selectAll().where('licence_id', '=', licenceId).orderBy('seq').orderBy('lot_id').execute();
+  },
+  /** The journal entries behind a holder's balance under a licence, in ledger order (seq, lot). */
+  async seqsFor(db: Db, licenceId: string, holder: string): Promise<number[]> {
+    const rows = await db.selectFrom('custody_ledger').select('seq').where('licence_id', '=', licenceId).where('holder', '=', holder).orderBy('seq').orderBy('lot_id').execute();
+    return rows.map((r) => r.seq);
+  },
+  /**
+   * The transformed-in and transformed-out rows, under these licences, of the transformations that
+   * made any of these lots (under these licences), in ledger order.
+   */
+  async transformationsMaking(db: Db, lotIds: readonly string[], licenceIds: readonly string[]): Promise<CustodyLedgerRow[]> {
+    if (lotIds.length === 0 || licenceIds.length === 0) return [];
+    const making = db.selectFrom('custody_ledger').select('seq').where('lot_id', 'in', [...lotIds]).where('kind', '=', 'transformed-in').where('licence_id', 'in', [...licenceIds]);
+    return db
+      .selectFrom('custody_ledger')
+      .selectAll()
+      .where('seq', 'in', making)
+      .where('licence_id', 'in', [...licenceIds])
+      .where('kind', 'in', ['transformed-in', 'transformed-out'])
+      .orderBy('seq')
+      .orderBy('lot_id')
+      .execute();
+  },
+};
+
+/** Running totals per licence and holder (migration 0013): the mass balance in a few rows. */
+export const holderTotalsRepo = {
+  /** The rows of these licences, each licence's holders in order of their first ledger entry. */
+  async forLicences(db: Db, licenceIds: readonly string[]): Promise<LicenceHolderTotalsRow[]> {
+    if (licenceIds.length === 0) return [];
+    return db.selectFrom('licence_holder_totals').selectAll().where('licence_id', 'in', [...licenceIds]).orderBy('licence_id').orderBy('first_seq').orderBy('holder').execute();
   },
 };

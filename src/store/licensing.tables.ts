@@ -89,7 +89,22 @@ export interface CustodyLedgerTable {
   grams: Int8;
 }
 
+/** Running totals per licence and holder (migration 0013), kept by triggers on custody_ledger and lots. */
+export interface LicenceHolderTotalsTable {
+  licence_id: ColumnType<string, never, never>;
+  holder: ColumnType<string, never, never>;
+  /** The holder's first custody-ledger entry under the licence; null when it has none (only lots). */
+  first_seq: ColumnType<number | null, never, never>;
+  /** Grams of the holder's 'created' ledger rows. */
+  created_grams: ColumnType<number, never, never>;
+  /** created + received + transformed-in − shipped − transformed-out − consumed. */
+  net_grams: ColumnType<number, never, never>;
+  /** Σ licensedGrams of the licence's restrictions on the holder's lots. */
+  on_hand_grams: ColumnType<number, never, never>;
+}
+
 export type ApplicationRow = Selectable<ApplicationsTable>;
+export type LicenceHolderTotalsRow = Selectable<LicenceHolderTotalsTable>;
 export type LicenceRow = Selectable<LicencesTable>;
 export type LicenceBalanceRow = Selectable<LicenceBalancesTable>;
 export type LotRow = Selectable<LotsTable>;

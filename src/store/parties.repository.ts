@@ -19,6 +19,12 @@ export const partiesRepo = {
     return db.selectFrom('parties').selectAll().where('id', '=', id).executeTakeFirst();
   },
 
+  /** These parties (those that exist) by id. */
+  async byIds(db: Kysely<Database>, ids: readonly string[]): Promise<PartyRow[]> {
+    if (ids.length === 0) return [];
+    return db.selectFrom('parties').selectAll().where('id', 'in', [...ids]).orderBy('id').execute();
+  },
+
   /** All parties by id. */
   async list(db: Kysely<Database>): Promise<PartyRow[]> {
     return db.selectFrom('parties').selectAll().orderBy('id').execute();

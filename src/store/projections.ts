@@ -33,6 +33,7 @@ const ORDER: { readonly [T in ProjectionTable]: readonly string[] } = {
   lots: ['id'],
   shipments: ['id'],
   custody_ledger: ['seq', 'licence_id', 'lot_id', 'kind'],
+  licence_holder_totals: ['licence_id', 'holder'],
 };
 
 /** Every projection row in a deterministic order, to compare two databases (e.g. before and after a rebuild). Keys follow PROJECTION_TABLES. */

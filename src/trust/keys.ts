@@ -64,20 +64,35 @@ export function signerFromPem(pem: string): Signer {
 
 /** Imports a raw Ed25519 public key given as base64url. Throws TrustError('BAD_KEY') if it is not 32 bytes of canonical base64url. */
 export function publicKeyFromRaw(publicKeyRaw: string): KeyObject {
+  const known = publicKeys.get(publicKeyRaw);
+  if (known !== undefined) return known;
   const x = toBase64url(rawPublicKeyBytes(publicKeyRaw));
+  let key: KeyObject;
   try {
-    return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
+    key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
   } catch (e) {
     throw new TrustError('BAD_KEY', 'not an Ed25519 public key', { cause: e });
   }
+  // Keys verified again and again (a party's, the log's) are imported once; the cache is bounded.
+  if (publicKeys.size >= PUBLIC_KEY_CACHE) publicKeys.delete(publicKeys.keys().next().value ?? '');
+  publicKeys.set(publicKeyRaw, key);
+  return key;
 }
+
+const PUBLIC_KEY_CACHE = 1024;
+const publicKeys = new Map<string, KeyObject>();
+const rawOfPrivate = new WeakMap<KeyObject, string>();
 
 /** The raw public key (base64url) of an Ed25519 public key, or of the public half of a private key. */
 export function rawPublicKey(key: KeyObject): string {
+  const known = rawOfPrivate.get(key);
+  if (known !== undefined) return known;
   if (key.asymmetricKeyType !== 'ed25519') throw new TrustError('BAD_KEY', `expected an Ed25519 key, got ${String(key.asymmetricKeyType)}`);
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
   const { x } = publicKey.export({ format: 'jwk' });
   if (typeof x !== 'string') throw new TrustError('BAD_KEY', 'Ed25519 key has no public component');
+  // A KeyObject is immutable: remember its public half (signRecord checks the signer's key id on every signature).
+  rawOfPrivate.set(key, x);
   return x;
 }
 
