@@ -28,7 +28,7 @@ import { commit } from './journal.js';
 import type { LedgerEntry } from './licensing.records.js';
 import { licenceOf } from './licensing.js';
 import { requireParty, toParty } from './parties.js';
-import { screenPartiesWithOwners } from './screening.js';
+import { screeningIndexInForce, screenPartiesWithOwners, type IndexInForce } from './screening.js';
 import { attemptWorthWatching, monitorCustodyEvent, monitorRefusedDispatch } from './alerts.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/, 'must be 1–80 letters, digits or . _ : -');
@@ -99,12 +99,12 @@ export interface ExportCheck {
 }
 
 /** "May this lot go to this party in this country?" — every upstream undertaking, the packs, screening. */
-async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, to: Party, destination: string, grams: number, licence: { licence: Licence; lineRef: string; value: { currency: string; minor: number }; date: string } | undefined): Promise<ExportCheck> {
+async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, to: Party, destination: string, grams: number, licence: { licence: Licence; lineRef: string; value: { currency: string; minor: number }; date: string } | undefined, inForce?: IndexInForce): Promise<ExportCheck> {
   const refusals: { rule: string; message: string; chain?: readonly string[] }[] = [];
   const checks: string[] = [];
   const asOf = licence?.date ?? todayUtc(ctx.clock);
   if (grams > lot.massGrams) refusals.push({ rule: 'INSUFFICIENT_STOCK', message: `lot ${lot.id} holds ${lot.massGrams} g; cannot ship ${grams} g` });
-  const { screenings: [screen], owners } = await screenPartiesWithOwners(tx, [to]);
+  const { screenings: [screen], owners } = await screenPartiesWithOwners(tx, [to], inForce ? { inForce } : {});
   const hit = screen?.hits[0];
   if (hit) refusals.push({ rule: 'RESTRICTED_PARTY', message: `${to.name} matches ${hit.list} entry "${hit.name}" (${hit.entryId}, score ${hit.score.toFixed(2)}${hit.via ? `; ${hit.via.join('; ')}` : ''}): ${hit.explanation}` });
   else checks.push(`${to.name} screened clear against ${screen?.snapshots.map((s) => s.list).join(', ') || 'no lists'}`);
@@ -137,11 +137,12 @@ async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, t
  */
 export async function checkExport(ctx: AppContext, q: { lotId: string; to: string; destination: string; grams?: number }): Promise<ExportCheck> {
   const db = ctx.store.db;
-  const [row, toRow] = await Promise.all([lotsRepo.get(db, q.lotId), partiesRepo.get(db, q.to)]); // both in flight at once on a pool
+  // The lot, the party and the lists in force: three reads in flight at once on a pool.
+  const [row, toRow, inForce] = await Promise.all([lotsRepo.get(db, q.lotId), partiesRepo.get(db, q.to), screeningIndexInForce(db)]);
   if (!row) throw new AppError('NOT_FOUND', `no lot "${q.lotId}"`, { field: 'lotId' });
   if (!toRow) throw new AppError('NOT_FOUND', `no party "${q.to}"`, { field: 'to' });
   const lot = toLot(row);
-  return assessTransfer(db, ctx, lot, toParty(toRow), q.destination, q.grams ?? lot.massGrams, undefined);
+  return assessTransfer(db, ctx, lot, toParty(toRow), q.destination, q.grams ?? lot.massGrams, undefined, inForce);
 }
 
 export interface Dispatched {

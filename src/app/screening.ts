@@ -223,7 +223,8 @@ export async function listSnapshots(ctx: AppContext): Promise<readonly ListSnaps
   return (await screeningRepo.currentImports(ctx.store.db)).map(info);
 }
 
-interface IndexInForce {
+/** The lists in force (their snapshots) and the index over them, as `screeningIndexInForce` reads them. */
+export interface IndexInForce {
   readonly index: ScreeningIndex;
   readonly snapshots: readonly { list: string; sha256: string }[];
 }
@@ -231,6 +232,8 @@ interface IndexInForce {
 /** Indexes by snapshot set ("list:sha256,…"); a few are kept (one per store in tests, usually one). */
 const indexes = new Map<string, Promise<ScreeningIndex>>();
 const MAX_CACHED = 4;
+
+export { indexInForce as screeningIndexInForce };
 
 async function indexInForce(db: Kysely<Database>): Promise<IndexInForce> {
   const current = await screeningRepo.currentImports(db);
@@ -286,9 +289,9 @@ export async function screenPartiesInTx(tx: Kysely<Database>, parties: readonly 
  * As `screenPartiesInTx`, also returning the registered parties it read along the ownership chains
  * (by id), so a caller that needs them too (the onward-transfer check) does not read them again.
  */
-export async function screenPartiesWithOwners(db: Kysely<Database>, parties: readonly Party[], opts?: { threshold?: number }): Promise<{ screenings: readonly PartyScreening[]; owners: ReadonlyMap<string, Party> }> {
+export async function screenPartiesWithOwners(db: Kysely<Database>, parties: readonly Party[], opts?: { threshold?: number; inForce?: IndexInForce }): Promise<{ screenings: readonly PartyScreening[]; owners: ReadonlyMap<string, Party> }> {
   const t = opts?.threshold === undefined ? DEFAULT_THRESHOLD : threshold(opts.threshold);
-  const { index, snapshots } = await indexInForce(db);
+  const { index, snapshots } = opts?.inForce ?? (await indexInForce(db));
   const registered = await registeredOwners(db, parties);
   const owners = new Map([...registered].map(([id, p]) => [id, p?.owners ?? []] as const));
   const search = (q: { name: string; country?: string | undefined; identifiers?: Party['identifiers'] }): readonly Match[] => cachedSearch(index, q, t);
