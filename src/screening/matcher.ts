@@ -80,33 +80,44 @@ export function checkQueryName(name: string, field = 'query'): NormalizedName {
   return n;
 }
 
+/**
+ * Kinds of index key. A key is a kind and a string (a token, its phonetic code …); each kind has its
+ * own table of ids, so keys are looked up without building "kind:string" strings.
+ */
+const KEY_TOKEN = 0;
+const KEY_PHONETIC = 1;
+const KEY_FIRST3 = 2;
+const KEY_LAST3 = 3;
+const KEY_SKELETON = 4;
+const KEY_CONSONANTS = 5;
+const KEY_COMPACT5 = 6;
+const KEY_SKELETON4 = 7;
+const KEY_KINDS = 8;
+
+type KeySink = (kind: number, key: string) => void;
+
 /** Index keys that depend on one token alone: the token, its phonetic code, its first and last three letters. */
-function tokenKeys(t: string, phonetic: string): string[] {
-  const keys: string[] = [];
-  if (t.length >= 2) keys.push(`t:${t}`);
-  if (phonetic.length >= 2) keys.push(`p:${phonetic}`);
-  if (t.length >= 5) keys.push(`f:${t.slice(0, 3)}`, `l:${t.slice(-3)}`);
-  return keys;
+function tokenKeys(t: string, phonetic: string, emit: KeySink): void {
+  if (t.length >= 2) emit(KEY_TOKEN, t);
+  if (phonetic.length >= 2) emit(KEY_PHONETIC, phonetic);
+  if (t.length >= 5) {
+    emit(KEY_FIRST3, t.slice(0, 3));
+    emit(KEY_LAST3, t.slice(-3));
+  }
 }
 
 /** Index keys of the name as a whole: skeletons and consonant keys (which join words), the start of the compact name and of its skeleton. */
-function nameKeys(n: NormalizedName): string[] {
-  const keys: string[] = [];
-  for (const s of n.skeletons) if (s.length >= 2) keys.push(`s:${s}`);
-  for (const s of n.consonants) if (s.length >= 2) keys.push(`a:${s}`);
-  if (n.compact.length >= 4) keys.push(`c:${n.compact.slice(0, 5)}`);
-  const sk = n.skeletons.join('');
-  if (sk.length >= 3) keys.push(`k:${sk.slice(0, 4)}`);
-  return keys;
-}
-
-function keysOf(n: NormalizedName): string[] {
-  const keys = new Set<string>();
-  n.tokens.forEach((t, i) => {
-    for (const k of tokenKeys(t, n.phonetic[i] ?? '')) keys.add(k);
-  });
-  for (const k of nameKeys(n)) keys.add(k);
-  return [...keys];
+function nameKeys(n: NormalizedName, emit: KeySink): void {
+  for (const s of n.skeletons) if (s.length >= 2) emit(KEY_SKELETON, s);
+  for (const s of n.consonants) if (s.length >= 2) emit(KEY_CONSONANTS, s);
+  if (n.compact.length >= 4) emit(KEY_COMPACT5, n.compact.slice(0, 5));
+  // The first four letters of the skeletons joined (no need to join them all).
+  let sk = '';
+  for (const s of n.skeletons) {
+    sk += s;
+    if (sk.length >= 4) break;
+  }
+  if (sk.length >= 3) emit(KEY_SKELETON4, sk.slice(0, 4));
 }
 
 function levRatio(a: string, b: string): number {
@@ -174,6 +185,19 @@ function align(qt: readonly string[], nt: readonly string[], sim: (i: number, j:
   return { score: queryWeight * (mq / lq) + (1 - queryWeight) * (mn / ln), pairs };
 }
 
+/** A candidate scored, before its explanation is written. */
+interface Scored {
+  readonly e: number;
+  readonly entry: ListEntry;
+  readonly n: NormalizedName;
+  readonly ns: NameScore;
+  readonly score: number;
+  readonly method: MatchFeatures['method'];
+  readonly country: MatchFeatures['country'];
+  readonly type: MatchFeatures['type'];
+  readonly identifier: string | undefined;
+}
+
 interface NameScore {
   score: number;
   method: MatchFeatures['method'];
@@ -237,14 +261,76 @@ function idKey(v: string): string {
 }
 
 /**
- * Names whose normalised form the index keeps as objects; past this each name keeps it packed in
- * one string (about a tenth of the memory), unpacked when the name is a candidate.
+ * An index of at most this many names keeps their normalised forms as objects; a larger one keeps
+ * every name's packed as bytes in one buffer shared by all (no object or string per name on the
+ * heap), unpacked when the name is a candidate. All or none: keeping the first 10^5 as objects
+ * and packing the rest made V8 allocate every later name's (short-lived) normalised form straight
+ * in the old generation (allocation-site pretenuring learnt from the kept ones), which tripled the
+ * garbage collection of a 10^6-name build.
  */
 const KEEP_NORMALIZED = 100_000;
 const SEP = '\u001f';
+const SEP_CODE = 0x1f;
+const SPACE = 0x20;
 
-/** (Exported for the tests.) */
+/** A growable byte buffer. */
+class Bytes {
+  a = new Uint8Array(1 << 16);
+  n = 0;
+  #room(k: number): void {
+    if (this.n + k <= this.a.length) return;
+    const b = new Uint8Array(Math.max(this.a.length * 2, this.n + k));
+    b.set(this.a.subarray(0, this.n));
+    this.a = b;
+  }
+  byte(c: number): void {
+    this.#room(1);
+    this.a[this.n++] = c;
+  }
+  /** Writes an ASCII string; false (having written part of it) if it is not ASCII. */
+  ascii(s: string): boolean {
+    this.#room(s.length);
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) return false;
+      this.a[this.n++] = c;
+    }
+    return true;
+  }
+  words(ws: readonly string[]): boolean {
+    for (let i = 0; i < ws.length; i++) {
+      if (i > 0) this.byte(SPACE);
+      if (!this.ascii(ws[i] ?? '')) return false;
+    }
+    return true;
+  }
+}
+
+/**
+ * Writes the packed form of a name (the fields of pack(), as bytes); false if some field is not
+ * ASCII (normalised forms are a–z, 0–9 and phonetic capitals, so in practice never), in which case
+ * the caller keeps the object instead.
+ */
+function packInto(out: Bytes, n: NormalizedName): boolean {
+  if (!out.ascii(n.script)) return false;
+  out.byte(SEP_CODE);
+  if (!out.words(n.tokens)) return false;
+  out.byte(SEP_CODE);
+  if (n.allTokens === n.tokens) out.byte(0x3d /* = */);
+  else if (!out.words(n.allTokens)) return false;
+  for (const f of [n.legalForms, n.skeletons, n.phonetic, n.consonants]) {
+    out.byte(SEP_CODE);
+    if (!out.words(f)) return false;
+  }
+  return true;
+}
+
+const ASCII_DECODER = new TextDecoder();
+
+/** (Exported for the tests.) The packed form of a normalised name as a string: its fields joined by U+001F, words by spaces. */
 export function pack(n: NormalizedName): string {
+  const b = new Bytes();
+  if (packInto(b, n)) return ASCII_DECODER.decode(b.a.subarray(0, b.n));
   return [n.script, n.tokens.join(' '), n.allTokens === n.tokens ? '=' : n.allTokens.join(' '), n.legalForms.join(' '), n.skeletons.join(' '), n.phonetic.join(' '), n.consonants.join(' ')].join(SEP);
 }
 
@@ -284,6 +370,86 @@ class U32 {
   }
 }
 
+/** A growable Uint32Array of pairs. */
+class Pairs {
+  a = new Uint32Array(1 << 16);
+  n = 0;
+  push(x: number, y: number): void {
+    if (this.n + 2 > this.a.length) {
+      const b = new Uint32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = x;
+    this.a[this.n++] = y;
+  }
+}
+
+/** The first position in postings[from, to) holding a value ≥ target (galloping, then binary search). */
+function gallop(postings: Uint32Array, from: number, to: number, target: number): number {
+  if (from >= to || (postings[from] ?? 0) >= target) return from;
+  let lo = from;
+  let step = 1;
+  let hi = from + 1;
+  while (hi < to && (postings[hi] ?? 0) < target) {
+    lo = hi;
+    step *= 2;
+    hi = lo + step;
+  }
+  if (hi > to) hi = to;
+  // postings[lo] < target; postings[hi] ≥ target or hi = to
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if ((postings[mid] ?? 0) < target) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/** Min-heap on score (ties: the greater name id nearer the root, so it goes first). */
+function heapLess(hs: Float64Array, hd: Int32Array, a: number, b: number): boolean {
+  const sa = hs[a] ?? 0;
+  const sb = hs[b] ?? 0;
+  return sa < sb || (sa === sb && (hd[a] ?? 0) > (hd[b] ?? 0));
+}
+
+function heapSwap(hs: Float64Array, hd: Int32Array, a: number, b: number): void {
+  const s = hs[a] ?? 0;
+  hs[a] = hs[b] ?? 0;
+  hs[b] = s;
+  const d = hd[a] ?? 0;
+  hd[a] = hd[b] ?? 0;
+  hd[b] = d;
+}
+
+function heapPush(hs: Float64Array, hd: Int32Array, size: number, s: number, d: number): void {
+  let i = size;
+  hs[i] = s;
+  hd[i] = d;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!heapLess(hs, hd, i, parent)) break;
+    heapSwap(hs, hd, i, parent);
+    i = parent;
+  }
+}
+
+function heapReplaceRoot(hs: Float64Array, hd: Int32Array, size: number, s: number, d: number): void {
+  hs[0] = s;
+  hd[0] = d;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let m = i;
+    if (l < size && heapLess(hs, hd, l, m)) m = l;
+    if (r < size && heapLess(hs, hd, r, m)) m = r;
+    if (m === i) break;
+    heapSwap(hs, hd, i, m);
+    i = m;
+  }
+}
+
 /**
  * The index in compact form: every key (token, phonetic code, skeleton …) interned to an id, and
  * the postings of all keys in one Uint32Array sliced by an offsets array (CSR), so a list of 10^6
@@ -291,81 +457,120 @@ class U32 {
  */
 class Index implements ScreeningIndex {
   readonly #names: string[] = [];
+  /** Normalised forms as objects (an index of at most KEEP_NORMALIZED names), else empty. */
   readonly #normalized: NormalizedName[] = [];
-  readonly #packed: string[] = [];
+  /** Else packed: bytes [packedAt[id], packedAt[id + 1]) of #packed for name id. */
+  readonly #packed: Uint8Array;
+  readonly #packedAt: Uint32Array;
+  /** Names whose normalised form would not pack (not ASCII), kept as objects. */
+  readonly #unpacked = new Map<number, NormalizedName>();
   readonly #nameEntry: Uint32Array;
   readonly #entries: ListEntry[] = [];
   readonly #entryList: string[] = [];
-  readonly #keyIds = new Map<string, number>();
+  /** Key ids, one table per kind of key. */
+  readonly #keyIds: Map<string, number>[] = Array.from({ length: KEY_KINDS }, () => new Map<string, number>());
   readonly #offsets: Uint32Array;
   readonly #postings: Uint32Array;
-  readonly #acc: Float32Array;
 
   constructor(lists: readonly ListSnapshotEntries[], onProgress?: (done: number, total: number) => void) {
     const nameEntry = new U32();
-    const pairKey = new U32();
-    const pairName = new U32();
+    const packedAt = new U32();
+    const packed = new Bytes();
+    const pairs = new Pairs(); // (key id, name id)
     const total = lists.reduce((k, l) => k + l.entries.length, 0);
-    const intern = (k: string): number => {
-      let kid = this.#keyIds.get(k);
-      if (kid === undefined) this.#keyIds.set(k, (kid = this.#keyIds.size));
+    let names = 0;
+    for (const l of lists) for (const e of l.entries) names += 1 + e.aliases.length;
+    const keepObjects = names <= KEEP_NORMALIZED;
+    const keyIds = this.#keyIds;
+    let keyCount = 0;
+    const intern = (kind: number, k: string): number => {
+      const table = keyIds[kind] as Map<string, number>;
+      let kid = table.get(k);
+      if (kid === undefined) table.set(k, (kid = keyCount++));
       return kid;
     };
     // Key ids of each distinct token (list names share most of their words).
     const tokenKeyIds = new Map<string, number[]>();
+    let tokenIds: number[] = [];
+    const toToken: KeySink = (kind, k) => tokenIds.push(intern(kind, k));
     const ids: number[] = [];
+    const toName: KeySink = (kind, k) => {
+      const kid = intern(kind, k);
+      if (!ids.includes(kid)) ids.push(kid);
+    };
+    const seen = new Set<string>();
+    const add = (raw: string, e: number, distinct: boolean): void => {
+      const n = computeNormalized(raw);
+      if (n.compact === '') return;
+      if (!distinct) {
+        // (name and aliases of one entry: the same normalised name once)
+        const sig = n.script + SEP + n.compact;
+        if (seen.has(sig)) return;
+        seen.add(sig);
+      }
+      const id = this.#names.length;
+      this.#names.push(raw);
+      if (keepObjects) this.#normalized.push(n);
+      else {
+        const at = packed.n;
+        if (!packInto(packed, n)) {
+          packed.n = at;
+          this.#unpacked.set(id, n);
+        }
+        packedAt.push(at);
+      }
+      nameEntry.push(e);
+      ids.length = 0;
+      for (let i = 0; i < n.tokens.length; i++) {
+        const t = n.tokens[i] ?? '';
+        let tk = tokenKeyIds.get(t);
+        if (tk === undefined) {
+          tokenIds = [];
+          tokenKeys(t, n.phonetic[i] ?? '', toToken);
+          tokenKeyIds.set(t, (tk = tokenIds));
+        }
+        for (const kid of tk) if (!ids.includes(kid)) ids.push(kid);
+      }
+      nameKeys(n, toName);
+      for (const kid of ids) pairs.push(kid, id);
+    };
     for (const { list, entries } of lists) {
       for (const entry of entries) {
         const e = this.#entries.length;
         this.#entries.push(entry);
         this.#entryList.push(list);
-        const seen = new Set<string>();
-        for (const raw of [entry.name, ...entry.aliases]) {
-          const n = computeNormalized(raw);
-          if (n.compact === '' || seen.has(n.compact + n.script)) continue;
-          seen.add(n.compact + n.script);
-          const id = this.#names.length;
-          this.#names.push(raw);
-          if (id < KEEP_NORMALIZED) this.#normalized.push(n);
-          else this.#packed.push(pack(n));
-          nameEntry.push(e);
-          ids.length = 0;
-          n.tokens.forEach((t, i) => {
-            let tk = tokenKeyIds.get(t);
-            if (tk === undefined) tokenKeyIds.set(t, (tk = tokenKeys(t, n.phonetic[i] ?? '').map(intern)));
-            for (const kid of tk) if (!ids.includes(kid)) ids.push(kid);
-          });
-          for (const k of nameKeys(n)) {
-            const kid = intern(k);
-            if (!ids.includes(kid)) ids.push(kid);
-          }
-          for (const kid of ids) {
-            pairKey.push(kid);
-            pairName.push(id);
-          }
+        if (entry.aliases.length === 0) add(entry.name, e, true);
+        else {
+          seen.clear();
+          add(entry.name, e, false);
+          for (const a of entry.aliases) add(a, e, false);
         }
         if (onProgress !== undefined && (e & 0x3fff) === 0) onProgress(e, total);
       }
     }
+    if (!keepObjects) packedAt.push(packed.n);
     // Counting sort of (key, name) pairs by key: postings of each key in name order.
-    const K = this.#keyIds.size;
+    const K = keyCount;
+    const pa = pairs.a;
+    const np = pairs.n;
     const offsets = new Uint32Array(K + 1);
-    for (let i = 0; i < pairKey.n; i++) {
-      const k = (pairKey.a[i] ?? 0) + 1;
+    for (let i = 0; i < np; i += 2) {
+      const k = (pa[i] ?? 0) + 1;
       offsets[k] = (offsets[k] ?? 0) + 1;
     }
     for (let k = 0; k < K; k++) offsets[k + 1] = (offsets[k + 1] ?? 0) + (offsets[k] ?? 0);
     const fill = offsets.slice(0, K);
-    const postings = new Uint32Array(pairKey.n);
-    for (let i = 0; i < pairKey.n; i++) {
-      const k = pairKey.a[i] ?? 0;
-      postings[fill[k] ?? 0] = pairName.a[i] ?? 0;
+    const postings = new Uint32Array(np / 2);
+    for (let i = 0; i < np; i += 2) {
+      const k = pa[i] ?? 0;
+      postings[fill[k] ?? 0] = pa[i + 1] ?? 0;
       fill[k] = (fill[k] ?? 0) + 1;
     }
     this.#offsets = offsets;
     this.#postings = postings;
     this.#nameEntry = nameEntry.a.slice(0, nameEntry.n);
-    this.#acc = new Float32Array(this.#names.length);
+    this.#packed = packed.a.slice(0, packed.n);
+    this.#packedAt = packedAt.a.slice(0, packedAt.n);
     onProgress?.(total, total);
   }
 
@@ -378,7 +583,9 @@ class Index implements ScreeningIndex {
   }
 
   #normalizedName(id: number): NormalizedName {
-    return this.#normalized[id] ?? unpack(this.#names[id] ?? '', this.#packed[id - KEEP_NORMALIZED] ?? '');
+    const n = this.#normalized[id] ?? this.#unpacked.get(id);
+    if (n !== undefined) return n;
+    return unpack(this.#names[id] ?? '', ASCII_DECODER.decode(this.#packed.subarray(this.#packedAt[id] ?? 0, this.#packedAt[id + 1] ?? 0)));
   }
 
   search(query: ScreenQuery | string, opts: SearchOptions = {}): readonly Match[] {
@@ -387,66 +594,114 @@ class Index implements ScreeningIndex {
     const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
     const limit = opts.limit ?? 10;
     const candidates = this.#candidates(q, CANDIDATES);
-    const byEntry = new Map<number, Match>();
+    // Score every candidate; the explanation is written only for the hits returned.
+    const byEntry = new Map<number, Scored>();
     for (const id of candidates) {
       const e = this.#nameEntry[id];
       if (e === undefined) continue;
-      const m = this.#score(qq, q, this.#normalizedName(id), e);
-      if (m.score < threshold) continue;
+      const sc = this.#score(qq, q, this.#normalizedName(id), e);
+      if (sc.score < threshold) continue;
       const prev = byEntry.get(e);
-      if (prev === undefined || m.score > prev.score) byEntry.set(e, m);
+      if (prev === undefined || sc.score > prev.score) byEntry.set(e, sc);
     }
-    return [...byEntry.values()].sort((a, b) => b.score - a.score || a.entryId.localeCompare(b.entryId)).slice(0, limit);
+    return [...byEntry.values()]
+      .sort((a, b) => b.score - a.score || a.entry.id.localeCompare(b.entry.id))
+      .slice(0, limit)
+      .map((sc) => this.#match(qq, q, sc));
   }
 
+  /**
+   * The `max` names sharing the most inverse-document-frequency weight of keys with the query
+   * (ties: the lower name id), found exactly without reading every posting of the common keys:
+   * document-at-a-time MaxScore (Turtle & Flood 1995). Keys are sorted by weight; once `max` names
+   * are held, θ is the least of their scores, and the keys of least weight whose weights sum to
+   * at most θ are "non-essential": a name found only in those cannot score above θ, so they are
+   * never enumerated — only probed (galloping search in their sorted postings) for names the
+   * essential keys bring up, and not even probed once the name's score plus what the remaining
+   * keys could add is at most θ. The result is the same set an accumulation over every posting
+   * would rank first; the work is bounded by the postings of the rare keys.
+   */
   #candidates(q: NormalizedName, max: number): number[] {
     const N = this.#names.length;
     if (N === 0) return [];
-    const maxDf = Math.max(2000, Math.min(10_000, Math.floor(N / 50)));
-    const keys: { start: number; len: number }[] = [];
-    for (const k of keysOf(q)) {
-      const kid = this.#keyIds.get(k);
-      if (kid === undefined) continue;
-      const start = this.#offsets[kid] ?? 0;
-      keys.push({ start, len: (this.#offsets[kid + 1] ?? 0) - start });
-    }
-    keys.sort((a, b) => a.len - b.len);
-    const acc = this.#acc;
+    const offsets = this.#offsets;
     const postings = this.#postings;
-    const touched: number[] = [];
-    for (const [i, { start, len: df }] of keys.entries()) {
-      if (df > maxDf && i > 0) continue;
-      const w = Math.log(1 + N / df);
-      const end = start + Math.min(df, maxDf * 2);
-      for (let j = start; j < end; j++) {
-        const id = postings[j] ?? 0;
-        if (acc[id] === 0) touched.push(id);
-        acc[id] = (acc[id] ?? 0) + w;
-      }
+    const lists: { start: number; end: number }[] = [];
+    const kids: number[] = [];
+    const toQuery: KeySink = (kind, k) => {
+      const kid = this.#keyIds[kind]?.get(k);
+      if (kid === undefined || kids.includes(kid)) return;
+      kids.push(kid);
+      const start = offsets[kid] ?? 0;
+      const end = offsets[kid + 1] ?? 0;
+      if (end > start) lists.push({ start, end });
+    };
+    for (let i = 0; i < q.tokens.length; i++) tokenKeys(q.tokens[i] ?? '', q.phonetic[i] ?? '', toQuery);
+    nameKeys(q, toQuery);
+    if (lists.length === 0) return [];
+    // Ascending weight (longest postings first); prefix[i] = the weights of lists 0..i together.
+    lists.sort((a, b) => b.end - b.start - (a.end - a.start));
+    const n = lists.length;
+    const cur = new Int32Array(n);
+    const end = new Int32Array(n);
+    const w = new Float64Array(n);
+    const prefix = new Float64Array(n);
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const l = lists[i] as { start: number; end: number };
+      cur[i] = l.start;
+      end[i] = l.end;
+      w[i] = Math.log(1 + N / (l.end - l.start));
+      sum += w[i] ?? 0;
+      prefix[i] = sum;
     }
-    let chosen: number[];
-    if (touched.length <= max) chosen = touched.slice();
-    else {
-      // Keep the candidates sharing most (IDF-weighted) keys with the query: a cut at a fraction of
-      // the best first (cheap), then a sort of what is left.
-      let best = 0;
-      for (const id of touched) best = Math.max(best, acc[id] ?? 0);
-      let cut = best * 0.3;
-      let kept = touched.filter((id) => (acc[id] ?? 0) >= cut);
-      // (a bounded number of rounds: many candidates can share the best weight exactly)
-      for (let round = 0; round < 8 && kept.length > max * 4; round++) {
-        cut = cut + (best - cut) * 0.3;
-        kept = kept.filter((id) => (acc[id] ?? 0) >= cut);
+    // Min-heap of the best `max` (score, name), the least at the root.
+    const hs = new Float64Array(max);
+    const hd = new Int32Array(max);
+    let size = 0;
+    let theta = -1;
+    let firstEssential = 0;
+    for (;;) {
+      let d = 0x7fffffff;
+      for (let i = firstEssential; i < n; i++) {
+        const c = cur[i] ?? 0;
+        if (c < (end[i] ?? 0)) {
+          const p = postings[c] ?? 0;
+          if (p < d) d = p;
+        }
       }
-      chosen = kept.sort((a, b) => (acc[b] ?? 0) - (acc[a] ?? 0)).slice(0, max);
+      if (d === 0x7fffffff) break;
+      let s = 0;
+      for (let i = firstEssential; i < n; i++) {
+        const c = cur[i] ?? 0;
+        if (c < (end[i] ?? 0) && postings[c] === d) {
+          s += w[i] ?? 0;
+          cur[i] = c + 1;
+        }
+      }
+      for (let i = firstEssential - 1; i >= 0; i--) {
+        if (s + (prefix[i] ?? 0) <= theta) break;
+        const c = gallop(postings, cur[i] ?? 0, end[i] ?? 0, d);
+        cur[i] = c;
+        if (c < (end[i] ?? 0) && postings[c] === d) s += w[i] ?? 0;
+      }
+      if (size < max) {
+        heapPush(hs, hd, size++, s, d);
+        if (size === max) theta = hs[0] ?? 0;
+      } else if (s > theta) {
+        heapReplaceRoot(hs, hd, size, s, d);
+        theta = hs[0] ?? 0;
+      } else continue;
+      if (size === max) while (firstEssential < n && (prefix[firstEssential] ?? 0) <= theta) firstEssential++;
     }
-    for (const id of touched) acc[id] = 0;
-    return chosen;
+    const out: number[] = [];
+    for (let i = 0; i < size; i++) out.push(i);
+    out.sort((a, b) => (hs[b] ?? 0) - (hs[a] ?? 0) || (hd[a] ?? 0) - (hd[b] ?? 0));
+    return out.map((i) => hd[i] ?? 0);
   }
 
-  #score(qq: ScreenQuery, q: NormalizedName, n: NormalizedName, e: number): Match {
+  #score(qq: ScreenQuery, q: NormalizedName, n: NormalizedName, e: number): Scored {
     const entry = this.#entries[e] as ListEntry;
-    const list = this.#entryList[e] ?? '';
     const ns = scoreNames(q, n);
     let score = ns.score;
     let method = ns.method;
@@ -479,6 +734,11 @@ class Index implements ScreeningIndex {
       }
     }
     score = Math.round(Math.min(1, Math.max(0, score)) * 1000) / 1000;
+    return { e, entry, n, ns, score, method, country, type, identifier };
+  }
+
+  #match(qq: ScreenQuery, q: NormalizedName, sc: Scored): Match {
+    const { entry, n, ns, score, method, country, type, identifier } = sc;
     const features: MatchFeatures = {
       method,
       nameScore: Math.round(ns.score * 1000) / 1000,
@@ -489,7 +749,7 @@ class Index implements ScreeningIndex {
       ...(type ? { type } : {}),
       ...(identifier !== undefined ? { identifier } : {}),
     };
-    return { list, entryId: entry.id, name: entry.name, matchedName: n.raw, score, explanation: explain(features, n, entry, qq), features, entry };
+    return { list: this.#entryList[sc.e] ?? '', entryId: entry.id, name: entry.name, matchedName: n.raw, score, explanation: explain(features, n, entry, qq), features, entry };
   }
 }
 
