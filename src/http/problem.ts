@@ -61,6 +61,7 @@ export const CODE_STATUS: Readonly<Record<string, number>> = {
   UNSAFE_INTEGER: 400,
   CONNECTION_FAILED: 503,
   STORE_LOCKED: 503,
+  STORAGE_FULL: 503,
   // trust (client-supplied JWS, proofs, notes)
   NOT_JSON: 400,
   MALFORMED_RECORD: 400,
@@ -103,7 +104,7 @@ export function toProblem(e: unknown): { problem: Problem; unexpected: boolean }
     const err = e as LodestoneError;
     const status = CODE_STATUS[err.code];
     if (status !== undefined && status < 500) return { problem: problem(status, err.code, err.message, { field: err.field }), unexpected: false };
-    if (status === 503) return { problem: problem(503, err.code, 'the store is unavailable; try again later'), unexpected: true };
+    if (status === 503) return { problem: problem(503, err.code, err.code === 'STORAGE_FULL' ? 'the store is out of disk space; nothing was written; try again later' : 'the store is unavailable; try again later'), unexpected: true };
     return { problem: problem(500, 'INTERNAL', 'the server failed to handle the request'), unexpected: true };
   }
   if (typeof e === 'object' && e !== null) {

@@ -14,6 +14,8 @@ import { LodestoneError } from '../domain/index.js';
  * - UNSAFE_INTEGER: an integer read from the database is outside ±(2^53 − 1) and would lose precision as a JS number.
  * - UNSUPPORTED_VALUE: a value PostgreSQL cannot store, such as U+0000 in text or jsonb.
  * - APPEND_ONLY: something tried to change or remove a journal row.
+ * - STORAGE_FULL: the database has no room to write (disk full, SQLSTATE 53100, or ENOSPC under
+ *   PGlite's data directory); nothing of the failed transaction was written — free space and retry.
  */
 export type StoreCode =
   | 'STORE_LOCKED'
@@ -26,7 +28,8 @@ export type StoreCode =
   | 'INVALID_ROW'
   | 'UNSAFE_INTEGER'
   | 'UNSUPPORTED_VALUE'
-  | 'APPEND_ONLY';
+  | 'APPEND_ONLY'
+  | 'STORAGE_FULL';
 
 export class StoreError extends LodestoneError<StoreCode> {
   /** The database constraint involved (CONFLICT, NOT_FOUND, INVALID_ROW), when known. */
@@ -64,6 +67,12 @@ export function mapDatabaseError(error: unknown): unknown {
       return new StoreError('UNSUPPORTED_VALUE', `value cannot be stored by PostgreSQL: ${error.message}`, options);
     case '23001':
       return new StoreError('APPEND_ONLY', error.message, options);
+    case '53100':
+    case 'ENOSPC':
+      return new StoreError('STORAGE_FULL', `the database is out of disk space; nothing of this transaction was written (${error.message})`, { cause: error });
+  }
+  if (/No space left on device|ENOSPC/i.test(error.message)) {
+    return new StoreError('STORAGE_FULL', `the database is out of disk space; nothing of this transaction was written (${error.message})`, { cause: error });
   }
   if (
     CONNECTION_ERROR_CODES.has(code) ||

@@ -1,3 +1,4 @@
+import { statfsSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
@@ -6,7 +7,7 @@ import pg from 'pg';
 import { ValidationError } from '../domain/index.js';
 import type { Database } from './database.js';
 import { ErrorMappingDialect } from './error-mapping-dialect.js';
-import { mapDatabaseError } from './errors.js';
+import { mapDatabaseError, StoreError } from './errors.js';
 import { lockDataDir, type DataDirLock } from './lock.js';
 import { loadMigrations, runMigrations, type MigrationReport, type MigrationTarget } from './migrate.js';
 import { DATE_OID, INT8_OID, parseDate, parseInt8 } from './type-parsers.js';
@@ -105,8 +106,27 @@ export async function openPgliteStore(opts: OpenPgliteOptions): Promise<PgliteSt
   } catch (e) {
     await pglite?.close().catch(() => undefined);
     await lock?.release();
-    throw mapDatabaseError(e);
+    throw memory ? mapDatabaseError(e) : abortOnFullDisk(e, dataDir);
   }
+}
+
+/**
+ * PGlite's WebAssembly build aborts ("RuntimeError: Aborted()") instead of raising an SQL error when
+ * it cannot write its files while starting up. When that happens on a data directory whose file
+ * system has (almost) no room left, say so: that is the cause the user can act on.
+ */
+function abortOnFullDisk(e: unknown, dataDir: string): unknown {
+  const mapped = mapDatabaseError(e);
+  if (!(mapped instanceof Error) || mapped instanceof StoreError || !/Aborted\(\)/.test(mapped.message)) return mapped;
+  let free: number;
+  try {
+    const fs = statfsSync(dataDir);
+    free = fs.bavail * fs.bsize;
+  } catch {
+    return mapped;
+  }
+  if (free >= 16 * 2 ** 20) return mapped;
+  return new StoreError('STORAGE_FULL', `the database is out of disk space: ${Math.floor(free / 1024)} kB free under ${dataDir}, and PGlite could not start (${mapped.message})`, { cause: e });
 }
 
 /**

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lodestone, lodestoneOk, ROOT, tempDir } from './support.js';
+import { lodestone, lodestoneOk, lotEvent, magnet, ROOT, tempDir } from './support.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -35,7 +35,13 @@ describe('a full disk on the PGlite data directory', () => {
       const err = lines.find((l) => l.startsWith('ERR ')) ?? '';
       console.log(`disk full: ${acked.length} lots committed, then: ${err.slice(0, 300)}; ${lines.find((l) => l.startsWith('CLOSE')) ?? 'no close line'}; child exit ${child.status}${child.stderr ? `, stderr: ${child.stderr.slice(-500)}` : ''}`);
       expect(acked.length).toBeGreaterThan(0);
-      expect(err).toMatch(/space|disk|extend|ENOSPC|full/i);
+      expect(err).toMatch(/^ERR STORAGE_FULL the database is out of disk space/);
+      // The CLI says so too, with the "unavailable" exit code (5), and writes nothing.
+      const lotFile = join(base, 'lot.json');
+      writeFileSync(lotFile, JSON.stringify({ ...(lotEvent('ganzhou-hengyuan-magnetics', 'DF-CLI') as object), item: { ...(magnet as object), description: `filler ${'x'.repeat(4000)}` } }));
+      const full = lodestone({ LODESTONE_DATA_DIR: dataDir, LODESTONE_KEYS_DIR: keysDir }, 'lots', 'create', '--as', 'ganzhou-hengyuan-magnetics', lotFile);
+      expect(full.status, full.stderr + full.stdout).toBe(5);
+      expect(full.stderr).toMatch(/out of disk space/);
 
       rmSync(join(mnt, 'filler'));
       const env = { LODESTONE_DATA_DIR: dataDir, LODESTONE_KEYS_DIR: keysDir };
@@ -44,6 +50,7 @@ describe('a full disk on the PGlite data directory', () => {
       const lots = JSON.parse(lodestoneOk(env, 'lots', 'list', '--json')) as { id: string }[];
       const ids = new Set(lots.map((l) => l.id));
       expect(acked.filter((id) => !ids.has(id))).toEqual([]);
+      expect(ids.has('DF-CLI')).toBe(false);
       // And it takes writes again.
       const more = spawnSync(process.execPath, [join(ROOT, 'bin/lodestone.js'), 'rebuild'], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
       expect(more.status, more.stderr).toBe(0);

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { mapDatabaseError, StoreError } from '../../src/store/errors.js';
+
+const driverError = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+describe('mapDatabaseError: a full disk', () => {
+  it('maps PostgreSQL disk_full (53100) and ENOSPC to STORAGE_FULL, saying nothing was written', () => {
+    for (const e of [
+      driverError('53100', 'could not extend file "base/16384/16402": No space left on device'),
+      driverError('ENOSPC', 'ENOSPC: no space left on device, write'),
+      new Error('could not write to file "pg_wal/xlogtemp.42": No space left on device'),
+    ]) {
+      const mapped = mapDatabaseError(e);
+      expect(mapped).toBeInstanceOf(StoreError);
+      expect((mapped as StoreError).code).toBe('STORAGE_FULL');
+      expect((mapped as StoreError).message).toMatch(/out of disk space; nothing of this transaction was written/);
+      expect((mapped as StoreError).cause).toBe(e);
+    }
+  });
+
+  it('leaves other failures alone', () => {
+    const e = driverError('42P01', 'relation "nope" does not exist');
+    expect(mapDatabaseError(e)).toBe(e);
+  });
+});
