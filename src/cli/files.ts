@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseJsonText, ValidationError } from '../domain/index.js';
+import { nulPath, parseJsonText, ValidationError } from '../domain/index.js';
 
 /** Reads a text file named on the command line; a missing or unreadable file is bad input naming it. */
 export function readTextFile(path: string): string {
@@ -12,5 +12,8 @@ export function readTextFile(path: string): string {
 
 /** Reads and parses a JSON file named on the command line, naming the file on any error. */
 export function readJsonFile(path: string): unknown {
-  return parseJsonText(readTextFile(path), path);
+  const value = parseJsonText(readTextFile(path), path);
+  const nul = nulPath(value, '');
+  if (nul !== undefined) throw new ValidationError(nul === '' ? path : `${path}: ${nul.slice(1)}`, 'must not contain the character U+0000');
+  return value;
 }

@@ -36,6 +36,8 @@ const CODE_EXIT: Readonly<Record<string, number>> = {
   UNKNOWN_REFERENCE: EXIT.badInput,
   DUPLICATE_RULE_PACK: EXIT.badInput,
   BAD_KEY: EXIT.badInput,
+  UNSUPPORTED_VALUE: EXIT.badInput,
+  UNSAFE_INTEGER: EXIT.badInput,
   NOT_FOUND: EXIT.notFound,
   KEY_MISSING: EXIT.notFound,
   ALREADY_EXISTS: EXIT.conflict,

@@ -24,6 +24,24 @@ export function parse<T>(schema: z.ZodType<T>, input: unknown, root: string): T 
   throw new ValidationError(path.filter((p) => p !== '').join('.'), reason);
 }
 
+/** The first string (or key) holding U+0000, which PostgreSQL cannot store or compare: refused at every edge (HTTP bodies, files given to the CLI). */
+export function nulPath(v: unknown, path: string): string | undefined {
+  if (typeof v === 'string') return v.includes('\u0000') ? path : undefined;
+  if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) {
+      const p = nulPath(x, `${path}.${i}`);
+      if (p !== undefined) return p;
+    }
+  } else if (typeof v === 'object' && v !== null) {
+    for (const [k, x] of Object.entries(v)) {
+      if (k.includes('\u0000')) return `${path}.${k.replaceAll('\u0000', '\\u0000')}`;
+      const p = nulPath(x, `${path}.${k}`);
+      if (p !== undefined) return p;
+    }
+  }
+  return undefined;
+}
+
 /** Parses JSON text, naming the source on a syntax error. */
 export function parseJsonText(text: string, root: string): unknown {
   try {

@@ -4,7 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { sql } from 'kysely';
 import type { z } from 'zod';
-import { parse as parseWith, ValidationError } from '../domain/index.js';
+import { nulPath, parse as parseWith, ValidationError } from '../domain/index.js';
 import type { AppContext } from '../app/index.js';
 import { idempotencyRepo } from '../store/index.js';
 import { keyIdFor } from '../trust/index.js';
@@ -162,24 +162,6 @@ function validate(schema: z.ZodType | undefined, value: unknown, root: string): 
     if (e instanceof ValidationError) fail(400, 'INVALID_INPUT', e.message, e.field);
     throw e;
   }
-}
-
-/** The first string (or key) holding U+0000, which PostgreSQL cannot store or compare: refused at the edge. */
-function nulPath(v: unknown, path: string): string | undefined {
-  if (typeof v === 'string') return v.includes('\u0000') ? path : undefined;
-  if (Array.isArray(v)) {
-    for (const [i, x] of v.entries()) {
-      const p = nulPath(x, `${path}.${i}`);
-      if (p !== undefined) return p;
-    }
-  } else if (typeof v === 'object' && v !== null) {
-    for (const [k, x] of Object.entries(v)) {
-      if (k.includes('\u0000')) return `${path}.${k.replaceAll('\u0000', '\\u0000')}`;
-      const p = nulPath(x, `${path}.${k}`);
-      if (p !== undefined) return p;
-    }
-  }
-  return undefined;
 }
 
 async function serve(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {

@@ -64,6 +64,7 @@ export function mapDatabaseError(error: unknown): unknown {
     case '23502':
       return new StoreError('INVALID_ROW', `row violates a constraint${on}: ${error.message}`, options);
     case '22P05':
+    case '22021': // character_not_in_repertoire: U+0000 in a text parameter (PGlite says so on reads too)
       return new StoreError('UNSUPPORTED_VALUE', `value cannot be stored by PostgreSQL: ${error.message}`, options);
     case '23001':
       return new StoreError('APPEND_ONLY', error.message, options);

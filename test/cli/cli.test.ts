@@ -105,6 +105,7 @@ describe('bad input on the command line', () => {
     ['frac.json', { ...magnet, massGrams: 0.5 }, [], /frac\.json: item\.massGrams: must be a non-negative whole number of grams/],
     ['form.json', { ...magnet, form: 'ingot' }, [], /form\.json: item\.form: must be one of "metal"/],
     ['syntax.json', '{"form": ', [], /syntax\.json: is not valid JSON/],
+    ['nul.json', { ...magnet, description: 'rotor\u0000magnet' }, [], /nul\.json: description: must not contain the character U\+0000/],
     ['ok.json', magnet, ['--as-of', '2026-02-30'], /--as-of: must be a date as YYYY-MM-DD, got "2026-02-30"/],
     ['ok.json', magnet, ['--from', 'XX'], /--from: must be an ISO 3166-1 alpha-2 country code/],
   ])('%s %j → exit 2, one line naming the field', async (name, content, extra, message) => {

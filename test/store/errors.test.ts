@@ -18,6 +18,13 @@ describe('mapDatabaseError: a full disk', () => {
     }
   });
 
+  it('maps U+0000 in text (22P05 from PostgreSQL, 22021 from PGlite) to UNSUPPORTED_VALUE', () => {
+    for (const code of ['22P05', '22021']) {
+      const mapped = mapDatabaseError(driverError(code, 'invalid byte sequence for encoding "UTF8": 0x00'));
+      expect((mapped as StoreError).code).toBe('UNSUPPORTED_VALUE');
+    }
+  });
+
   it('leaves other failures alone', () => {
     const e = driverError('42P01', 'relation "nope" does not exist');
     expect(mapDatabaseError(e)).toBe(e);
