@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
 import type { AuditorGrantRow, CredentialRow, IdempotencyKeyRow, NewCredential } from './credentials.table.js';
 
@@ -55,11 +55,28 @@ export const auditorGrantsRepo = {
 };
 
 export const idempotencyRepo = {
-  /** Claims (credential, key) for a request; returns the existing row when the key was already used. */
-  async claim(db: Kysely<Database>, credentialId: string, key: string, requestHash: string): Promise<IdempotencyKeyRow | undefined> {
+  /**
+   * Claims (credential, key) for a request; returns the existing row when the key was already used.
+   * A claim still in progress after `staleSeconds` was left by a server that died mid-request: it is
+   * taken over (one taker: the update re-checks the age of the row it locks), so the client's retry runs instead of being told
+   * "in progress" forever. Running it again cannot do the work twice: the first attempt either
+   * committed nothing, or committed and spent the request's nonce, which the retry then meets.
+   */
+  async claim(db: Kysely<Database>, credentialId: string, key: string, requestHash: string, staleSeconds = 300): Promise<IdempotencyKeyRow | undefined> {
     const inserted = await db.insertInto('idempotency_keys').values({ credential_id: credentialId, key, request_hash: requestHash }).onConflict((oc) => oc.doNothing()).returning('key').executeTakeFirst();
     if (inserted !== undefined) return undefined;
-    return db.selectFrom('idempotency_keys').selectAll().where('credential_id', '=', credentialId).where('key', '=', key).executeTakeFirst();
+    const prior = await db.selectFrom('idempotency_keys').selectAll().where('credential_id', '=', credentialId).where('key', '=', key).executeTakeFirst();
+    if (prior === undefined || prior.status !== null || prior.request_hash !== requestHash) return prior;
+    const taken = await db
+      .updateTable('idempotency_keys')
+      .set({ created_at: sql<Date>`now()` })
+      .where('credential_id', '=', credentialId)
+      .where('key', '=', key)
+      .where('status', 'is', null)
+      .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${staleSeconds})`)
+      .returning('key')
+      .executeTakeFirst();
+    return taken === undefined ? prior : undefined;
   },
 
   async complete(db: Kysely<Database>, credentialId: string, key: string, status: number, response: string): Promise<void> {

@@ -27,7 +27,7 @@ export interface IdempotencyKeysTable {
   request_hash: ColumnType<string, string, never>;
   status: ColumnType<number | null, number | null | undefined, number>;
   response: ColumnType<string | null, string | null | undefined, string>;
-  created_at: ColumnType<Date, Date | undefined, never>;
+  created_at: ColumnType<Date, Date | undefined, Date>; // updated only when a stale claim is taken over
 }
 
 export type CredentialRow = Selectable<CredentialsTable>;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../src/app/index.js';
@@ -44,6 +45,28 @@ describe.each(STORES)('hardening (%s)', (kind) => {
     expect(missing.statusCode).toBe(400);
     expect(missing.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REQUIRED' });
     expect(await journal()).toBe(after);
+  });
+
+  it('Idempotency-Key: a claim left in progress by a server that died is taken over after 5 minutes, not "in progress" forever', async () => {
+    const as = await h.credential(EXPORTER, 'exporter');
+    const raw = JSON.stringify(lot('IDEM-STALE'));
+    const hash = createHash('sha256').update(`POST\n/v1/lots\n${raw}`).digest('hex');
+    const db = h.ctx.store.db;
+    // A fresh claim in progress: the retry is told so, and nothing is written.
+    await db.insertInto('idempotency_keys').values({ credential_id: as.credentialId, key: 'k-live', request_hash: hash }).execute();
+    const before = await journal();
+    const live = await h.call(as, 'POST', '/v1/lots', { raw, idempotencyKey: 'k-live' });
+    expect(live.statusCode).toBe(409);
+    expect(live.json()).toMatchObject({ code: 'IDEMPOTENCY_IN_PROGRESS' });
+    expect(await journal()).toBe(before);
+    // A claim ten minutes old whose server never finished: the retry runs and its answer is kept.
+    await db.insertInto('idempotency_keys').values({ credential_id: as.credentialId, key: 'k-dead', request_hash: hash, created_at: new Date(Date.now() - 600_000) }).execute();
+    const retried = await h.call(as, 'POST', '/v1/lots', { raw, idempotencyKey: 'k-dead' });
+    expect(retried.statusCode).toBe(201);
+    expect(await journal()).toBeGreaterThan(before);
+    const again = await h.call(as, 'POST', '/v1/lots', { raw, idempotencyKey: 'k-dead' });
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
   });
 
   it('signatures: a replayed signature, a missing one, another party\'s, a tampered body, a wrong path — refused, nothing written', async () => {
