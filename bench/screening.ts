@@ -4,6 +4,10 @@
  * look-alike decoys and on original-script (Arabic, Cyrillic) UN names against Latin-only
  * entries; then a synthetic list of 10^6 names (index build time, p99, resident memory).
  *
+ * `npm run bench -- screening --scale-only` runs the 10^6-name part alone, in this process, and prints
+ * its figures without writing bench/results/screening.* (add --quick for 10^5; BENCH_SCALE_NAMES=n for
+ * another size).
+ *
  * Needs ../shared/corpora/sanctions (skips, saying so, without it). PostgreSQL: DATABASE_URL, or
  * postgres://postgres@127.0.0.1:5432/test; pg_trgm is skipped, saying so, when neither answers.
  */

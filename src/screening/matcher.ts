@@ -385,6 +385,92 @@ class Pairs {
   }
 }
 
+/** A posting list: names postings[start … end), ascending, each worth `weight`. */
+export interface WeightedList {
+  readonly start: number;
+  readonly end: number;
+  readonly weight: number;
+}
+
+/**
+ * (Exported for the tests.) The `max` names with the greatest sum of the weights of the lists
+ * they are in, best first (ties: the lower name), found without reading every posting of the long
+ * lists: document-at-a-time MaxScore (Turtle & Flood 1995). Lists are taken in ascending weight;
+ * once `max` names are held, θ is the least of their scores, and the lightest lists whose weights
+ * sum to at most θ are "non-essential": a name found only in those cannot score above θ, so they
+ * are never enumerated, only probed (galloping search) for the names the essential lists bring up,
+ * and not even probed once a name's score plus what the remaining lists could add is at most θ.
+ * The result is what accumulating every posting and sorting would give; the work is bounded by
+ * the postings of the essential lists, which θ shrinks to the rare ones for a query that has a
+ * good match.
+ */
+export function topByWeight(postings: Uint32Array, lists: readonly WeightedList[], max: number): number[] {
+  const sorted = lists.filter((l) => l.end > l.start).sort((a, b) => a.weight - b.weight);
+  const n = sorted.length;
+  if (n === 0 || max <= 0) return [];
+  const cur = new Int32Array(n);
+  const end = new Int32Array(n);
+  const w = new Float64Array(n);
+  // prefix[i] = w[0] + … + w[i]
+  const prefix = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const l = sorted[i] as WeightedList;
+    cur[i] = l.start;
+    end[i] = l.end;
+    w[i] = l.weight;
+    sum += l.weight;
+    prefix[i] = sum;
+  }
+  // Min-heap of the best `max` (score, name), the least at the root.
+  const hs = new Float64Array(max);
+  const hd = new Int32Array(max);
+  let size = 0;
+  let theta = -1;
+  // Lists [0, firstEssential) weigh at most theta together.
+  let firstEssential = 0;
+  // d: the least name an essential cursor is at (found while the one before was scored).
+  let d = 0x7fffffff;
+  for (let i = 0; i < n; i++) d = Math.min(d, postings[cur[i] ?? 0] ?? 0);
+  while (d !== 0x7fffffff) {
+    let s = 0;
+    let next = 0x7fffffff;
+    for (let i = firstEssential; i < n; i++) {
+      let c = cur[i] ?? 0;
+      const e = end[i] ?? 0;
+      if (c >= e) continue;
+      let p = postings[c] ?? 0;
+      if (p === d) {
+        s += w[i] ?? 0;
+        cur[i] = ++c;
+        if (c >= e) continue;
+        p = postings[c] ?? 0;
+      }
+      if (p < next) next = p;
+    }
+    const doc = d;
+    d = next;
+    // The non-essential lists, heaviest first, while they could still lift the name above theta.
+    for (let i = firstEssential - 1; i >= 0; i--) {
+      if (s + (prefix[i] ?? 0) <= theta) break;
+      const c = gallop(postings, cur[i] ?? 0, end[i] ?? 0, doc);
+      cur[i] = c;
+      if (c < (end[i] ?? 0) && postings[c] === doc) s += w[i] ?? 0;
+    }
+    if (size < max) {
+      heapPush(hs, hd, size++, s, doc);
+      if (size < max) continue;
+    } else if (s > theta) heapReplaceRoot(hs, hd, size, s, doc);
+    else continue;
+    theta = hs[0] ?? 0;
+    while (firstEssential < n && (prefix[firstEssential] ?? 0) <= theta) firstEssential++;
+  }
+  const out: number[] = [];
+  for (let i = 0; i < size; i++) out.push(i);
+  out.sort((a, b) => (hs[b] ?? 0) - (hs[a] ?? 0) || (hd[a] ?? 0) - (hd[b] ?? 0));
+  return out.map((i) => hd[i] ?? 0);
+}
+
 /** The first position in postings[from, to) holding a value ≥ target (galloping, then binary search). */
 function gallop(postings: Uint32Array, from: number, to: number, target: number): number {
   if (from >= to || (postings[from] ?? 0) >= target) return from;
@@ -610,23 +696,12 @@ class Index implements ScreeningIndex {
       .map((sc) => this.#match(qq, q, sc));
   }
 
-  /**
-   * The `max` names sharing the most inverse-document-frequency weight of keys with the query
-   * (ties: the lower name id), found exactly without reading every posting of the common keys:
-   * document-at-a-time MaxScore (Turtle & Flood 1995). Keys are sorted by weight; once `max` names
-   * are held, θ is the least of their scores, and the keys of least weight whose weights sum to
-   * at most θ are "non-essential": a name found only in those cannot score above θ, so they are
-   * never enumerated — only probed (galloping search in their sorted postings) for names the
-   * essential keys bring up, and not even probed once the name's score plus what the remaining
-   * keys could add is at most θ. The result is the same set an accumulation over every posting
-   * would rank first; the work is bounded by the postings of the rare keys.
-   */
+  /** The `max` names sharing the most inverse-document-frequency weight of keys with the query (see topByWeight). */
   #candidates(q: NormalizedName, max: number): number[] {
     const N = this.#names.length;
     if (N === 0) return [];
     const offsets = this.#offsets;
-    const postings = this.#postings;
-    const lists: { start: number; end: number }[] = [];
+    const lists: WeightedList[] = [];
     const kids: number[] = [];
     const toQuery: KeySink = (kind, k) => {
       const kid = this.#keyIds[kind]?.get(k);
@@ -634,70 +709,11 @@ class Index implements ScreeningIndex {
       kids.push(kid);
       const start = offsets[kid] ?? 0;
       const end = offsets[kid + 1] ?? 0;
-      if (end > start) lists.push({ start, end });
+      if (end > start) lists.push({ start, end, weight: Math.log(1 + N / (end - start)) });
     };
     for (let i = 0; i < q.tokens.length; i++) tokenKeys(q.tokens[i] ?? '', q.phonetic[i] ?? '', toQuery);
     nameKeys(q, toQuery);
-    if (lists.length === 0) return [];
-    // Ascending weight (longest postings first); prefix[i] = the weights of lists 0..i together.
-    lists.sort((a, b) => b.end - b.start - (a.end - a.start));
-    const n = lists.length;
-    const cur = new Int32Array(n);
-    const end = new Int32Array(n);
-    const w = new Float64Array(n);
-    const prefix = new Float64Array(n);
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      const l = lists[i] as { start: number; end: number };
-      cur[i] = l.start;
-      end[i] = l.end;
-      w[i] = Math.log(1 + N / (l.end - l.start));
-      sum += w[i] ?? 0;
-      prefix[i] = sum;
-    }
-    // Min-heap of the best `max` (score, name), the least at the root.
-    const hs = new Float64Array(max);
-    const hd = new Int32Array(max);
-    let size = 0;
-    let theta = -1;
-    let firstEssential = 0;
-    for (;;) {
-      let d = 0x7fffffff;
-      for (let i = firstEssential; i < n; i++) {
-        const c = cur[i] ?? 0;
-        if (c < (end[i] ?? 0)) {
-          const p = postings[c] ?? 0;
-          if (p < d) d = p;
-        }
-      }
-      if (d === 0x7fffffff) break;
-      let s = 0;
-      for (let i = firstEssential; i < n; i++) {
-        const c = cur[i] ?? 0;
-        if (c < (end[i] ?? 0) && postings[c] === d) {
-          s += w[i] ?? 0;
-          cur[i] = c + 1;
-        }
-      }
-      for (let i = firstEssential - 1; i >= 0; i--) {
-        if (s + (prefix[i] ?? 0) <= theta) break;
-        const c = gallop(postings, cur[i] ?? 0, end[i] ?? 0, d);
-        cur[i] = c;
-        if (c < (end[i] ?? 0) && postings[c] === d) s += w[i] ?? 0;
-      }
-      if (size < max) {
-        heapPush(hs, hd, size++, s, d);
-        if (size === max) theta = hs[0] ?? 0;
-      } else if (s > theta) {
-        heapReplaceRoot(hs, hd, size, s, d);
-        theta = hs[0] ?? 0;
-      } else continue;
-      if (size === max) while (firstEssential < n && (prefix[firstEssential] ?? 0) <= theta) firstEssential++;
-    }
-    const out: number[] = [];
-    for (let i = 0; i < size; i++) out.push(i);
-    out.sort((a, b) => (hs[b] ?? 0) - (hs[a] ?? 0) || (hd[a] ?? 0) - (hd[b] ?? 0));
-    return out.map((i) => hd[i] ?? 0);
+    return topByWeight(this.#postings, lists, max);
   }
 
   #score(qq: ScreenQuery, q: NormalizedName, n: NormalizedName, e: number): Scored {

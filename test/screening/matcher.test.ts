@@ -3,7 +3,7 @@ import jaroWinklerReference from 'jaro-winkler';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/domain/index.js';
 import { buildIndex, jaroWinkler, normalizeName, ownershipHits, scoreNames, skeleton, type ListEntry, type Match } from '../../src/screening/index.js';
-import { pack, unpack } from '../../src/screening/matcher.js';
+import { pack, topByWeight, unpack } from '../../src/screening/matcher.js';
 
 const entry = (id: string, name: string, more: Partial<ListEntry> = {}): ListEntry => ({ id, name, aliases: [], type: 'entity', countries: [], identifiers: [], ...more });
 
@@ -154,6 +154,54 @@ describe('index', () => {
   it('refuses queries of only punctuation or longer than 1000 characters', () => {
     expect(() => index.search('--- ...')).toThrow(ValidationError);
     expect(() => index.search('a'.repeat(10_240))).toThrow(/at most 1000/);
+  });
+});
+
+describe('candidate generation (MaxScore over the posting lists)', () => {
+  /** What topByWeight must equal: every posting accumulated, sorted by score (then name), cut. */
+  function bruteForce(postings: Uint32Array, lists: readonly { start: number; end: number; weight: number }[], max: number): number[] {
+    const acc = new Map<number, number>();
+    for (const l of lists) for (let j = l.start; j < l.end; j++) acc.set(postings[j] ?? 0, (acc.get(postings[j] ?? 0) ?? 0) + l.weight);
+    return [...acc.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, max).map(([id]) => id);
+  }
+
+  it('property: the same names, in the same order, as accumulating every posting', () => {
+    // Integer weights keep the sums exact, so ties are ties in both.
+    const list = fc.record({ names: fc.uniqueArray(fc.integer({ min: 0, max: 80 }), { maxLength: 60 }), weight: fc.integer({ min: 1, max: 9 }) });
+    fc.assert(
+      fc.property(fc.array(list, { minLength: 1, maxLength: 14 }), fc.integer({ min: 1, max: 12 }), (raw, max) => {
+        const flat: number[] = [];
+        const lists = raw.map(({ names, weight }) => {
+          const start = flat.length;
+          flat.push(...[...names].sort((a, b) => a - b));
+          return { start, end: flat.length, weight };
+        });
+        const postings = Uint32Array.from(flat);
+        expect(topByWeight(postings, lists, max)).toEqual(bruteForce(postings, lists, max));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('an index past 10^5 names (normalised forms packed as bytes) finds and explains as a small one does', () => {
+    const words = ['NORTH', 'STAR', 'OCEAN', 'TRADING', 'GLOBAL', 'METALS', 'RIVER', 'HOLDING', 'EASTERN', 'PACIFIC', 'ALPHA', 'DELTA'];
+    const entries: ListEntry[] = [];
+    for (let i = 0; entries.length < 100_100; i++) {
+      const a = words[i % 12] ?? '';
+      const b = words[Math.floor(i / 12) % 12] ?? '';
+      entries.push(entry(`E${i}`, `${a} ${b} ${i.toString(36).toUpperCase()} LLC`));
+    }
+    entries.push(entry('T', 'ZHAROV KOMPLEKT SNAB OOO', { aliases: ['ZHAROV KOMPLEKT'] }));
+    const big = buildIndex([{ list: 'big', entries }]);
+    const small = buildIndex([{ list: 'big', entries: entries.slice(-50) }]);
+    expect(big.size).toBe(100_102);
+    for (const q of ['Zharov Komplekt Snab LLC', 'ZHAROV KOMPLEKT', 'Zharof Komplekt Snab']) {
+      const [hit] = big.search(q);
+      const [ref] = small.search(q);
+      expect(hit?.entryId, q).toBe('T');
+      expect(hit?.score, q).toBe(ref?.score);
+      expect(hit?.explanation, q).toBe(ref?.explanation);
+    }
   });
 });
 
