@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import type { z } from 'zod';
 import { nulPath, parse as parseWith, ValidationError } from '../domain/index.js';
 import type { AppContext } from '../app/index.js';
-import { idempotencyRepo } from '../store/index.js';
+import { COMMITTED_WITHOUT_RESPONSE, idempotencyRepo, type Store } from '../store/index.js';
 import { keyIdFor } from '../trust/index.js';
 import { authenticate } from './credentials.js';
 import { docsPage, openApiDocument } from './openapi.js';
@@ -164,6 +164,29 @@ function validate(schema: z.ZodType | undefined, value: unknown, root: string): 
   }
 }
 
+/**
+ * The context a keyed request's use case runs in: each of its transactions also marks the
+ * idempotency claim committed, so the mark commits with the work or not at all (see
+ * `idempotencyRepo.claim`, which takes over only unmarked claims left by a dead server).
+ */
+function markingCommitted(ctx: AppContext, credentialId: string, key: string): AppContext {
+  const store = ctx.store;
+  const transaction: Store['transaction'] = (fn) =>
+    store.transaction(async (tx) => {
+      const out = await fn(tx);
+      await idempotencyRepo.markCommitted(tx, credentialId, key);
+      return out;
+    });
+  const marking = new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'transaction') return transaction;
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return { ...ctx, store: marking };
+}
+
 async function serve(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const principal = req.principal;
   if (principal === null) return fail(401, 'UNAUTHENTICATED', 'missing Authorization: Bearer <API key>');
@@ -186,6 +209,7 @@ async function serve(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: F
     const prior = await idempotencyRepo.claim(ctx.store.db, principal.credentialId, key, requestHash);
     if (prior !== undefined) {
       if (prior.request_hash !== requestHash) return fail(422, 'IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${key}" was already used for a different request (method, path or body differ); use a new key for a new operation`, 'Idempotency-Key');
+      if (prior.status === COMMITTED_WITHOUT_RESPONSE) return fail(409, 'IDEMPOTENCY_RESPONSE_LOST', `the request with Idempotency-Key "${key}" was recorded, but the server stopped before storing its answer; look the result up instead of retrying`, 'Idempotency-Key');
       if (prior.status === null || prior.response === null) return fail(409, 'IDEMPOTENCY_IN_PROGRESS', `a request with Idempotency-Key "${key}" is still being processed; retry later`, 'Idempotency-Key');
       void reply.header('idempotent-replayed', 'true');
       return reply.code(prior.status).type(prior.status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8').send(prior.response);
@@ -199,6 +223,7 @@ async function serve(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: F
       const reg = r.registering?.(input.body);
       acting = await verifyRequestSignature(ctx, principal, req, reg && { ...reg, keyId: keyIdFor(reg.publicKey) });
     }
+    if (key !== undefined) acting = markingCommitted(acting, principal.credentialId, key);
     body = await Promise.resolve(r.handle({ ...input, principal, party: principal.partyId ?? '', ctx: acting }));
     status = r.status ?? 200;
   } catch (e) {

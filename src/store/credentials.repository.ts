@@ -54,13 +54,17 @@ export const auditorGrantsRepo = {
   },
 };
 
+/** `idempotency_keys.status` of a request whose work committed but whose answer was never stored (the server stopped in between). */
+export const COMMITTED_WITHOUT_RESPONSE = 0;
+
 export const idempotencyRepo = {
   /**
    * Claims (credential, key) for a request; returns the existing row when the key was already used.
    * A claim still in progress after `staleSeconds` was left by a server that died mid-request: it is
-   * taken over (one taker: the update re-checks the age of the row it locks), so the client's retry runs instead of being told
-   * "in progress" forever. Running it again cannot do the work twice: the first attempt either
-   * committed nothing, or committed and spent the request's nonce, which the retry then meets.
+   * taken over (one taker: the update re-checks the age of the row it locks), so the client's retry
+   * runs instead of being told "in progress" forever. That cannot do the work twice: the HTTP layer
+   * marks the claim committed (`markCommitted`) inside the use case's own transaction, so a claim
+   * still unmarked means the first attempt wrote nothing.
    */
   async claim(db: Kysely<Database>, credentialId: string, key: string, requestHash: string, staleSeconds = 300): Promise<IdempotencyKeyRow | undefined> {
     const inserted = await db.insertInto('idempotency_keys').values({ credential_id: credentialId, key, request_hash: requestHash }).onConflict((oc) => oc.doNothing()).returning('key').executeTakeFirst();
@@ -77,6 +81,14 @@ export const idempotencyRepo = {
       .returning('key')
       .executeTakeFirst();
     return taken === undefined ? prior : undefined;
+  },
+
+  /**
+   * Marks a claim as committed (status 0: the work is recorded, the answer not stored yet). Called
+   * inside the use case's transaction, so it commits with the work or not at all.
+   */
+  async markCommitted(db: Kysely<Database>, credentialId: string, key: string): Promise<void> {
+    await db.updateTable('idempotency_keys').set({ status: COMMITTED_WITHOUT_RESPONSE }).where('credential_id', '=', credentialId).where('key', '=', key).where('status', 'is', null).execute();
   },
 
   async complete(db: Kysely<Database>, credentialId: string, key: string, status: number, response: string): Promise<void> {

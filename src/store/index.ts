@@ -46,7 +46,7 @@ export { cosignaturesRepo, logRepo } from './log.repository.js';
 export { requestNoncesRepo } from './request-nonces.repository.js';
 export type { RequestNonceRow, NewRequestNonce } from './request-nonces.table.js';
 export type { AuditorGrantRow, AuditorGrantsTable, CredentialRow, CredentialsTable, CredentialUpdate, IdempotencyKeyRow, IdempotencyKeysTable, NewCredential } from './credentials.table.js';
-export { auditorGrantsRepo, credentialsRepo, idempotencyRepo } from './credentials.repository.js';
+export { auditorGrantsRepo, COMMITTED_WITHOUT_RESPONSE, credentialsRepo, idempotencyRepo } from './credentials.repository.js';
 export type { AlertRow, AlertsTable, NewAlert, NewReportFiled, RedFlagSetRow, RedFlagSetsTable, ReportFiledRow, ReportsFiledTable } from './alerts.tables.js';
 export { alertsRepo, journalTimesRepo, redFlagSetsRepo, reportsFiledRepo, type NewAlertValues } from './alerts.repository.js';
 export type { EpcisEventRow, EpcisEventsTable, EpcisLotLinkRow, EpcisLotLinksTable } from './epcis.tables.js';

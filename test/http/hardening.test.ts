@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signRequest } from '../../src/app/index.js';
 import { SERVED_ROUTES as ROUTES } from '../../src/http/index.js';
-import { journalRepo } from '../../src/store/index.js';
+import { idempotencyRepo, journalRepo } from '../../src/store/index.js';
 import { freshStore, STORES, type TestStore } from '../support/stores.js';
 import { clock, example, harness, type Harness } from './support.js';
 
@@ -67,6 +67,41 @@ describe.each(STORES)('hardening (%s)', (kind) => {
     const again = await h.call(as, 'POST', '/v1/lots', { raw, idempotencyKey: 'k-dead' });
     expect(again.statusCode).toBe(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
+    // A claim whose work committed (marked in the use case's transaction) but whose answer was never
+    // stored is not taken over, however old: the retry is told to look the result up.
+    await db.insertInto('idempotency_keys').values({ credential_id: as.credentialId, key: 'k-lost', request_hash: hash, status: 0, created_at: new Date(Date.now() - 600_000) }).execute();
+    const lost = await h.call(as, 'POST', '/v1/lots', { raw, idempotencyKey: 'k-lost' });
+    expect(lost.statusCode).toBe(409);
+    expect(lost.json()).toMatchObject({ code: 'IDEMPOTENCY_RESPONSE_LOST', field: 'Idempotency-Key' });
+  });
+
+  it('Idempotency-Key: the claim is marked committed inside the use case\'s transaction, and only when the work commits', async () => {
+    const as = await h.credential(EXPORTER, 'exporter');
+    const seen: (number | null)[] = [];
+    const db = h.ctx.store.db;
+    const status = async (key: string) => (await db.selectFrom('idempotency_keys').select('status').where('credential_id', '=', as.credentialId).where('key', '=', key).executeTakeFirst())?.status;
+    const ok = await h.call(as, 'POST', '/v1/lots', { body: lot('IDEM-MARK'), idempotencyKey: 'k-mark-ok' });
+    expect(ok.statusCode).toBe(201);
+    seen.push((await status('k-mark-ok')) ?? null);
+    // Refused by the use case (the id is taken): its transaction rolls back, the mark with it; the stored answer is the refusal.
+    const refused = await h.call(as, 'POST', '/v1/lots', { body: lot('IDEM-MARK'), idempotencyKey: 'k-mark-bad' });
+    expect(refused.statusCode).toBe(409);
+    seen.push((await status('k-mark-bad')) ?? null);
+    expect(seen).toEqual([201, 409]);
+    // The server "dies" after the work committed, before it stores the answer: the mark is there
+    // (it committed with the work), and a retry is told the answer was lost instead of redoing it.
+    const spy = vi.spyOn(idempotencyRepo, 'complete').mockRejectedValueOnce(new Error('the server stopped'));
+    try {
+      const died = await h.call(as, 'POST', '/v1/lots', { body: lot('IDEM-DIED'), idempotencyKey: 'k-died' });
+      expect(died.statusCode).toBe(500);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await status('k-died')).toBe(0);
+    const before = await journal();
+    const retry = await h.call(as, 'POST', '/v1/lots', { body: lot('IDEM-DIED'), idempotencyKey: 'k-died' });
+    expect(retry.json()).toMatchObject({ code: 'IDEMPOTENCY_RESPONSE_LOST' });
+    expect(await journal()).toBe(before);
   });
 
   it('signatures: a replayed signature, a missing one, another party\'s, a tampered body, a wrong path — refused, nothing written', async () => {
