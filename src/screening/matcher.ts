@@ -120,6 +120,19 @@ function nameKeys(n: NormalizedName, emit: KeySink): void {
   if (sk.length >= 3) emit(KEY_SKELETON4, sk.slice(0, 4));
 }
 
+/** a.localeCompare(b), without building a collator per call (the ties of common names sort many ids). */
+const BY_LOCALE = new Intl.Collator();
+
+/** Only digits (and at least one). */
+function numeric(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function levRatio(a: string, b: string): number {
   const m = Math.max(a.length, b.length);
   return m === 0 ? 1 : 1 - distance(a, b) / m;
@@ -127,7 +140,7 @@ function levRatio(a: string, b: string): number {
 
 function tokenSim(a: string, b: string, skA: string, skB: string, phA: string, phB: string): number {
   if (a === b) return 1;
-  if (/^[0-9]+$/.test(a) || /^[0-9]+$/.test(b)) return 0;
+  if (numeric(a) || numeric(b)) return 0;
   let s = jaroWinkler(a, b);
   const long = a.length >= 4 && b.length >= 4;
   if (long && phA === phB && phA.length >= 3) s = Math.max(s, 0.87);
@@ -691,7 +704,7 @@ class Index implements ScreeningIndex {
       if (prev === undefined || sc.score > prev.score) byEntry.set(e, sc);
     }
     return [...byEntry.values()]
-      .sort((a, b) => b.score - a.score || a.entry.id.localeCompare(b.entry.id))
+      .sort((a, b) => b.score - a.score || BY_LOCALE.compare(a.entry.id, b.entry.id))
       .slice(0, limit)
       .map((sc) => this.#match(qq, q, sc));
   }
