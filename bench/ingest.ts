@@ -13,7 +13,8 @@
  * what is timed — verifies the request
  * (`verifySignedRequest`: key, signature, time, nonce), runs the use case acting as that party
  * (`actingAs`: validation, rules, screening, the journal record signed by the log operator with the
- * request in it, the request signature checked again, the nonce spent, projections, the Merkle
+ * request in it — a capture document's later records name it by hash — the request signature
+ * checked again, the nonce spent, projections and the diversion monitor, the Merkle
  * leaf and subtrees, a signed checkpoint) and commits.
  *
  * Two ways in: one event per request and transaction (as the HTTP API takes single events), with 4
@@ -371,6 +372,6 @@ export function toMarkdown(r: Result): string {
     lines.push(`| ${name} | one signed event per request and transaction, ${x.single.clients} clients | ${x.single.events.toLocaleString('en')} | ${x.single.perSec.toLocaleString('en')} | ${pct(x.single.perSec / v2)} | ${x.raw.eventsPerSec.toLocaleString('en')} | ${pct(x.singleVsRaw)} | ${cpuText(x.single.cpu, name)} | ${name === 'PGlite' ? x.single.cpu.eventsPerCoreSecond : perCore(x.single.cpu)} |`);
     lines.push(`| ${name} | signed capture documents of 100–150 events, one transaction each, ${x.batch.clients} clients | ${x.batch.events.toLocaleString('en')} | ${x.batch.perSec.toLocaleString('en')} | ${pct(x.batch.perSec / v2)} | ${x.raw.eventsPerSec.toLocaleString('en')} | ${pct(x.batchVsRaw)} | ${cpuText(x.batch.cpu, name)} | ${name === 'PGlite' ? x.batch.cpu.eventsPerCoreSecond : perCore(x.batch.cpu)} |`);
   }
-  lines.push('', `Raw reference: the ${r.postgresResult?.raw.rowsPerEvent ?? '?'} rows per event the ingest appended (journal, merkle_nodes, lots, shipments, custody_ledger, request_nonces), inserted ${RAW_ROWS_PER_STATEMENT} rows per statement into a copy of the database taken before the ingest.`, '');
+  lines.push('', `Raw reference: the ${r.postgresResult?.raw.rowsPerEvent ?? '?'} rows per event the ingest appended (journal, merkle_nodes, lots, shipments, custody_ledger, request_nonces), inserted ${RAW_ROWS_PER_STATEMENT} rows per statement into a copy of the database taken before the ingest (the schema's triggers, e.g. the running licence totals, fire there too).`, '');
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cosignaturesRepo, journalRepo, logRepo, partyKeysRepo } from '../store/index.js';
-import { cosignNote, formatNote, hashesEqual, importPrivateKey, openCheckpoint, parseNote, verifyConsistency, type Checkpoint } from '../trust/index.js';
+import { cosignNote, formatNote, hashesEqual, importPrivateKey, openCheckpoint, parseNote, sha256Hex, verifyConsistency, type Checkpoint } from '../trust/index.js';
 import { BUNDLE_FORMAT, type AuditBundle, type BundleEntry, type BundleKey } from '../verify/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
@@ -64,11 +64,15 @@ export async function exportAuditBundle(ctx: AppContext, licenceId: string): Pro
     const published = await latestCheckpoint(ctx, tx);
     if (published === undefined) throw new AppError('NOT_FOUND', 'the log has no checkpoint yet');
     const size = published.checkpoint.size;
-    const rows: { seq: number; type: string; canonical: string; text: string; body: unknown }[] = [];
+    const rows: { seq: number; type: string; canonical: string; text: string; body: unknown; requestSha256?: string }[] = [];
+    // The record that carries each signed request whole (later records of its transaction name it by hash).
+    const carriers = new Map<string, number>();
     for await (const r of journalRepo.stream(tx, 2000)) {
       if (r.seq > size) break;
-      const body = (JSON.parse(r.canonical) as { payload: { body: unknown } }).payload.body;
-      rows.push({ seq: r.seq, type: r.type, canonical: r.canonical, text: r.canonical + jwsPayloadText(body), body });
+      const payload = (JSON.parse(r.canonical) as { payload: { body: unknown; request?: string; requestSha256?: string } }).payload;
+      const body = payload.body;
+      if (payload.request !== undefined) carriers.set(sha256Hex(payload.request), r.seq);
+      rows.push({ seq: r.seq, type: r.type, canonical: r.canonical, text: r.canonical + jwsPayloadText(body), body, ...(payload.requestSha256 === undefined ? {} : { requestSha256: payload.requestSha256 }) });
     }
     const ids = new Set([licenceId]);
     const chosen = new Set<number>();
@@ -84,6 +88,11 @@ export async function exportAuditBundle(ctx: AppContext, licenceId: string): Pro
       }
     }
     if (!rows.some((r) => r.type === 'application.decided' && chosen.has(r.seq))) throw new AppError('NOT_FOUND', `no licence ${licenceId} in the journal`);
+    // A chosen record that names its signed request by hash needs the record that carries it.
+    for (const r of rows) {
+      const carrier = r.requestSha256 === undefined || !chosen.has(r.seq) ? undefined : carriers.get(r.requestSha256);
+      if (carrier !== undefined) chosen.add(carrier);
+    }
     const entries: BundleEntry[] = [];
     for (const r of rows) {
       if (!chosen.has(r.seq) && !ALWAYS.has(r.type)) continue;

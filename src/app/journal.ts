@@ -1,9 +1,9 @@
 import type { Transaction } from 'kysely';
-import { journalRepo, partyKeysRepo, requestNoncesRepo, type AppendResult, type Database, type JournalRow } from '../store/index.js';
+import { journalRepo, partyKeysRepo, requestNoncesRepo, type AppendResult, type Database, type JournalRow, type PartyKeyRow } from '../store/index.js';
 import { parseCanonicalJson, parseRequestJws, parseSignedRecord, recordBytes, sha256Hex, signRecord, verifyRecord, verifyRequestJws, type Signer, type SignedRecord } from '../trust/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
-import { checkpointAfterAppend, LOG_ID } from './log.js';
+import { batchingLog, checkpointAfterAppend, LOG_ID } from './log.js';
 import { parseBody, project, type RecordType, type RecordTypes } from './records.js';
 
 export interface Committed extends AppendResult {
@@ -25,15 +25,20 @@ export async function commit<T extends RecordType>(tx: Transaction<Database>, ct
     // On a party's signed API request: the record is that party's or none, carries the request,
     // and is signed by the log operator (the party's key is not here).
     if (actor !== request.partyId) throw new AppError('FORBIDDEN', `the request is signed by "${request.partyId}", so it cannot make a record for "${actor}"`, { field: 'actor' });
-    record = signRecord({ v: 1, type, actor, at, body: checked, request: request.jws }, logSigner(ctx));
+    // The transaction's first record of the request carries it whole; later ones (a capture
+    // document's other events) refer to it by hash, so a k-event document stores it once, not k times.
+    const digest = requestDigest(request.jws);
+    const ref = requestsIn.get(tx)?.has(digest) === true ? { requestSha256: digest } : { request: request.jws };
+    record = signRecord({ v: 1, type, actor, at, body: checked, ...ref }, logSigner(ctx));
   }
   await checkSigningKey(tx, ctx, record);
-  const appended = await journalRepo.append(tx, record);
+  const appended = await journalRepo.append(tx, record, { deferLeaf: batchingLog(tx) });
   const mine = committedIn.get(tx) ?? [];
   committedIn.set(tx, mine);
   mine.push({ seq: appended.seq, type, body: checked });
+  if (type.startsWith('party.')) keysIn.delete(tx);
   await project(tx, type, checked, { seq: appended.seq, actor, at });
-  if (record.payload.request !== undefined) await spendNonce(tx, record, appended.seq, 'commit');
+  if (record.payload.request !== undefined || record.payload.requestSha256 !== undefined) await spendNonce(tx, record, appended.seq, 'commit');
   // The transparency log's checkpoint, signed and stored in the same transaction as the records.
   await checkpointAfterAppend(tx, ctx);
   return { ...appended, record };
@@ -61,11 +66,21 @@ const verifiedIn = new WeakMap<object, Set<string>>();
  * same JWS. Anything else with that nonce is a replay.
  */
 async function spendNonce(tx: Transaction<Database>, record: SignedRecord, seq: number, mode: 'commit' | 'replay'): Promise<void> {
-  const jws = record.payload.request ?? '';
+  if (record.payload.request === undefined) {
+    // A record that refers to its request by hash: the record that carries the request came first
+    // (checkRequestSignature found it) and spent the nonce.
+    const digest = record.payload.requestSha256 ?? '';
+    const known = requestsIn.get(tx)?.has(digest) === true || (mode === 'replay' && (await requestNoncesRepo.byDigest(tx, digest)) !== undefined);
+    if (!known) throw new AppError('JOURNAL_INVALID', `journal entry ${seq}: refers to signed request ${digest}, which no earlier record carries`);
+    return;
+  }
+  const jws = record.payload.request;
   const { header } = parseRequestJws(jws);
-  const digest = sha256Hex(jws);
+  const digest = requestDigest(jws);
   const mine = spentIn.get(tx) ?? new Set<string>();
   spentIn.set(tx, mine);
+  // Later records of a request whose nonce this transaction spent pass without asking the database again.
+  if (mode === 'commit' && mine.has(header.nonce)) return;
   if (await requestNoncesRepo.spend(tx, { nonce: header.nonce, party_id: record.payload.actor, key_id: header.kid, jws_sha256: digest, first_seq: seq })) {
     mine.add(header.nonce);
     return;
@@ -75,6 +90,34 @@ async function spendNonce(tx: Transaction<Database>, record: SignedRecord, seq: 
   if (!sameRequest) throw new AppError('REPLAYED', `the request's nonce was already used (journal entry ${String(spent?.first_seq)}): sign every request with a fresh nonce`, { field: 'nonce' });
 }
 
+/** The requests records of this transaction carried whole, by hex SHA-256 of the attached JWS. */
+const requestsIn = new WeakMap<object, Map<string, string>>();
+
+let lastDigest: { readonly jws: string; readonly digest: string } | undefined;
+
+/** Hex SHA-256 of an attached request JWS (the last one remembered: a document's records share it). */
+function requestDigest(jws: string): string {
+  if (lastDigest?.jws !== jws) lastDigest = { jws, digest: sha256Hex(jws) };
+  return lastDigest.digest;
+}
+
+/**
+ * The request a record was made on: the one it carries, or the one an earlier record carries
+ * whose hash it names — in this transaction, else in the journal (through the nonce it spent).
+ */
+async function requestOf(tx: Transaction<Database>, record: SignedRecord): Promise<string> {
+  const { request, requestSha256 } = record.payload;
+  if (request !== undefined) return request;
+  const digest = requestSha256 ?? '';
+  const known = requestsIn.get(tx)?.get(digest);
+  if (known !== undefined) return known;
+  const spent = await requestNoncesRepo.byDigest(tx, digest);
+  const carrier = spent === undefined ? undefined : await journalRepo.get(tx, spent.first_seq);
+  const carried = carrier === undefined ? undefined : parseSignedRecord(parseCanonicalJson(carrier.canonical)).payload.request;
+  if (carried === undefined || requestDigest(carried) !== digest) throw new AppError('FORBIDDEN', `the record refers to signed request ${digest}, which no earlier record carries`);
+  return carried;
+}
+
 /**
  * The key that signed a record must belong to its actor: registered in party_keys for that party
  * and not revoked — except for `party.registered`, which is self-certifying (signed by the key it
@@ -82,14 +125,14 @@ async function spendNonce(tx: Transaction<Database>, record: SignedRecord, seq: 
  */
 async function checkSigningKey(tx: Transaction<Database>, ctx: AppContext, record: SignedRecord): Promise<string> {
   const { payload, signature } = record;
-  if (payload.request !== undefined) return checkRequestSignature(tx, ctx, record);
+  if (payload.request !== undefined || payload.requestSha256 !== undefined) return checkRequestSignature(tx, ctx, record);
   if (payload.type === 'party.registered') {
     const body = parseBody('party.registered', payload.body);
     if (body.party.id !== payload.actor) throw new AppError('FORBIDDEN', `a party registers itself: actor "${payload.actor}" ≠ party "${body.party.id}"`);
     if (body.key.keyId !== signature.keyId) throw new AppError('FORBIDDEN', `party.registered must be signed by the key it registers (${body.key.keyId}), not ${signature.keyId}`);
     return body.key.publicKey;
   }
-  const key = await partyKeysRepo.get(tx, signature.keyId);
+  const key = await partyKeyIn(tx, signature.keyId);
   if (key === undefined) throw new AppError('FORBIDDEN', `key ${signature.keyId} is not registered`);
   if (key.party_id !== payload.actor) throw new AppError('FORBIDDEN', `key ${signature.keyId} belongs to "${key.party_id}", not to the actor "${payload.actor}"`);
   if (key.revoked_seq !== null) throw new AppError('FORBIDDEN', `key ${signature.keyId} was revoked at journal entry ${key.revoked_seq}`);
@@ -123,7 +166,24 @@ export async function verifyEntry(tx: Transaction<Database>, ctx: AppContext, ro
 /** Applies a verified journal entry to the projections (used by rebuild). */
 export async function replayEntry(tx: Transaction<Database>, seq: number, record: SignedRecord): Promise<void> {
   await project(tx, record.payload.type, record.payload.body, { seq, actor: record.payload.actor, at: record.payload.at });
-  if (record.payload.request !== undefined) await spendNonce(tx, record, seq, 'replay');
+  if (record.payload.type.startsWith('party.')) keysIn.delete(tx);
+  if (record.payload.request !== undefined || record.payload.requestSha256 !== undefined) await spendNonce(tx, record, seq, 'replay');
+}
+
+const keysIn = new WeakMap<object, Map<string, PartyKeyRow | undefined>>();
+
+/**
+ * A party key as this transaction sees it, read once per transaction (a capture document's records
+ * all name the same key); forgotten when the transaction commits a `party.*` record, which may
+ * change the keys.
+ */
+async function partyKeyIn(tx: Transaction<Database>, keyId: string): Promise<PartyKeyRow | undefined> {
+  let mine = keysIn.get(tx);
+  if (mine === undefined) keysIn.set(tx, (mine = new Map<string, PartyKeyRow | undefined>()));
+  if (mine.has(keyId)) return mine.get(keyId);
+  const key = await partyKeysRepo.get(tx, keyId);
+  mine.set(keyId, key);
+  return key;
 }
 
 /**
@@ -136,14 +196,16 @@ async function checkRequestSignature(tx: Transaction<Database>, ctx: AppContext,
   const operator = ctx.keystore.ensure(LOG_ID);
   if (signature.keyId !== operator.keyId) throw new AppError('FORBIDDEN', `a record made on a signed request must be signed by the log operator's key ${operator.keyId}, not ${signature.keyId}`);
   let partyKey: string;
-  const kid = parseRequestJws(payload.request).header.kid;
+  const request = await requestOf(tx, record);
+  const digest = requestDigest(request);
+  const kid = parseRequestJws(request).header.kid;
   if (payload.type === 'party.registered') {
     const body = parseBody('party.registered', payload.body);
     if (body.party.id !== payload.actor) throw new AppError('FORBIDDEN', `a party registers itself: actor "${payload.actor}" ≠ party "${body.party.id}"`);
     if (body.key.keyId !== kid) throw new AppError('FORBIDDEN', `party.registered must be requested with the key it registers (${body.key.keyId}), not ${kid}`);
     partyKey = body.key.publicKey;
   } else {
-    const key = await partyKeysRepo.get(tx, kid);
+    const key = await partyKeyIn(tx, kid);
     if (key === undefined) throw new AppError('FORBIDDEN', `request key ${kid} is not registered`);
     if (key.party_id !== payload.actor) throw new AppError('FORBIDDEN', `request key ${kid} belongs to "${key.party_id}", not to the actor "${payload.actor}"`);
     if (key.revoked_seq !== null) throw new AppError('FORBIDDEN', `request key ${kid} was revoked at journal entry ${key.revoked_seq}`);
@@ -152,10 +214,16 @@ async function checkRequestSignature(tx: Transaction<Database>, ctx: AppContext,
   // A request that makes many records (a capture document) is verified once per transaction.
   const seen = verifiedIn.get(tx) ?? new Set<string>();
   verifiedIn.set(tx, seen);
-  const request = payload.request ?? '';
-  if (!seen.has(`${partyKey} ${request}`)) {
+  if (!seen.has(`${partyKey} ${digest}`)) {
     verifyRequestJws(request, partyKey);
-    seen.add(`${partyKey} ${request}`);
+    seen.add(`${partyKey} ${digest}`);
+  }
+  if (payload.request !== undefined) {
+    const carried = requestsIn.get(tx) ?? new Map<string, string>();
+    requestsIn.set(tx, carried);
+    // Bounded (a rebuild replays every request in one transaction); older ones are found through their nonce.
+    if (carried.size >= 64 && !carried.has(digest)) carried.delete(carried.keys().next().value ?? '');
+    carried.set(digest, request);
   }
   return operator.publicKey;
 }

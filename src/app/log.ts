@@ -37,6 +37,8 @@ export function batchingCheckpoints(store: Store): Store {
     store.transaction(async (tx) => {
       openedHere.add(tx);
       const result = await fn(tx);
+      // The log leaves of the transaction's records, written at once, then its one checkpoint.
+      await journalRepo.flushLeaves(tx);
       const ctx = pending.get(tx);
       if (ctx !== undefined) {
         pending.delete(tx);
@@ -51,6 +53,14 @@ export function batchingCheckpoints(store: Store): Store {
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
+}
+
+/**
+ * Whether `tx` was opened through the context's store, which writes the log leaves of its records
+ * and its checkpoint when the use case's function returns (so `commit` may defer the leaves).
+ */
+export function batchingLog(tx: Transaction<Database>): boolean {
+  return openedHere.has(tx);
 }
 
 /**
@@ -76,16 +86,18 @@ export interface PublishedCheckpoint {
  */
 export async function publishCheckpoint(tx: Transaction<Database>, ctx: AppContext): Promise<PublishedCheckpoint> {
   const verifier = logVerifier(ctx);
+  await journalRepo.flushLeaves(tx);
   const size = await journalRepo.count(tx);
-  const root = await logRepo.root(tx, size);
   const current = await logRepo.getCheckpoint(tx, LOG_ID);
-  if (current !== undefined) {
-    const old = openCheckpoint(current.body, verifier).checkpoint;
-    if (old.size > size) throw new AppError('JOURNAL_INVALID', `the stored checkpoint (size ${old.size}) is ahead of the journal (${size})`);
+  const old = current === undefined ? undefined : openCheckpoint(current.body, verifier).checkpoint;
+  if (old !== undefined && old.size > size) throw new AppError('JOURNAL_INVALID', `the stored checkpoint (size ${old.size}) is ahead of the journal (${size})`);
+  // The new root and the proof that it extends the stored checkpoint, from one read of the subtrees.
+  const { root, proof } = old !== undefined && old.size > 0 && old.size < size ? await logRepo.rootAndConsistencyProof(tx, old.size, size) : { root: await logRepo.root(tx, size), proof: undefined };
+  if (current !== undefined && old !== undefined) {
     if (old.size === size && hashesEqual(old.root, root)) return { checkpoint: old, body: current.body };
     if (old.size > 0) {
       try {
-        verifyConsistency(old.size, size, old.root, root, await logRepo.consistencyProof(tx, old.size, size));
+        verifyConsistency(old.size, size, old.root, root, proof ?? (await logRepo.consistencyProof(tx, old.size, size)));
       } catch (e) {
         throw new AppError('JOURNAL_INVALID', `the log at size ${size} is not consistent with its checkpoint at size ${old.size}: ${(e as Error).message}`, { cause: e });
       }

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { parseSignedRecord, recordDigests, type SignedRecord } from '../trust/index.js';
 import type { Database } from './database.js';
 import { StoreError } from './errors.js';
@@ -13,6 +13,17 @@ export interface AppendResult {
   /** Hex RFC 6962 leaf hash of the canonical record. */
   readonly leafHash: string;
 }
+
+export interface AppendOptions {
+  /**
+   * Leave the entry's log leaf pending until `flushLeaves(tx)`, which the caller must call before
+   * the transaction commits (several entries' leaves are then written at once). Nothing in the
+   * transaction may read the log in between.
+   */
+  readonly deferLeaf?: boolean;
+}
+
+const pendingLeaves = new WeakMap<object, { first: number; hashes: string[] }>();
 
 export interface ReadOptions {
   /** First seq to return (default 1). */
@@ -34,34 +45,55 @@ export interface ReadOptions {
  *   (journal_record_hash_key).
  */
 export const journalRepo = {
-  async append(tx: Transaction<Database>, signed: SignedRecord): Promise<AppendResult> {
+  async append(tx: Transaction<Database>, signed: SignedRecord, opts: AppendOptions = {}): Promise<AppendResult> {
     const record = parseSignedRecord(signed);
     const { canonical, recordHash, leafHash } = recordDigests(record);
-    const head = await tx
-      .updateTable('journal_head')
-      .set((eb) => ({ next_seq: eb('next_seq', '+', 1) }))
-      .where('id', '=', 1)
-      .returning('next_seq')
-      .executeTakeFirst();
-    if (head === undefined) throw new StoreError('NOT_FOUND', 'journal_head row is missing: the schema is damaged');
-    const seq = head.next_seq - 1;
-    await tx
+    // The next seq from journal_head and the row, in one statement (the head's row lock is taken first).
+    const row = await tx
+      .with('head', (db) => db.updateTable('journal_head').set((eb) => ({ next_seq: eb('next_seq', '+', 1) })).where('id', '=', 1).returning((eb) => eb(eb.ref('next_seq'), '-', 1).as('seq')))
       .insertInto('journal')
-      .values({
-        seq,
-        type: record.payload.type,
-        actor: record.payload.actor,
-        key_id: record.signature.keyId,
-        recorded_at: record.payload.at,
-        record: canonical,
-        canonical,
-        record_hash: recordHash,
-        leaf_hash: leafHash,
-      })
-      .execute();
-    // The transparency log's leaf seq − 1 and the subtrees it completes, in the same transaction.
-    await logRepo.appendLeaf(tx, seq - 1, leafHash);
+      .columns(['seq', 'type', 'actor', 'key_id', 'recorded_at', 'record', 'canonical', 'record_hash', 'leaf_hash'])
+      .expression((eb) =>
+        eb
+          .selectFrom('head')
+          .select((s) => [
+            'head.seq',
+            s.val(record.payload.type).as('type'),
+            s.val(record.payload.actor).as('actor'),
+            s.val(record.signature.keyId).as('key_id'),
+            sql<string>`cast(${record.payload.at} as timestamptz)`.as('recorded_at'),
+            sql`cast(${canonical} as jsonb)`.as('record'),
+            sql<string>`cast(${canonical} as text)`.as('canonical'),
+            s.val(recordHash).as('record_hash'),
+            s.val(leafHash).as('leaf_hash'),
+          ]),
+      )
+      .returning('seq')
+      .executeTakeFirst();
+    if (row === undefined) throw new StoreError('NOT_FOUND', 'journal_head row is missing: the schema is damaged');
+    const seq = row.seq;
+    // The head now holds seq + 1, which must stay exact too (as when it was read back by itself).
+    if (!Number.isSafeInteger(seq + 1)) throw new StoreError('UNSAFE_INTEGER', `integer ${String(BigInt(seq) + 1n)} read from the database is outside the exact range ±(2^53 − 1)`);
+    // The transparency log's leaf seq − 1 and the subtrees it completes, in the same transaction
+    // (now, or at `flushLeaves` before the transaction ends).
+    if (opts.deferLeaf === true) {
+      const pending = pendingLeaves.get(tx);
+      if (pending === undefined) pendingLeaves.set(tx, { first: seq - 1, hashes: [leafHash] });
+      else if (pending.first + pending.hashes.length === seq - 1) pending.hashes.push(leafHash);
+      else throw new StoreError('CONFLICT', `journal entry ${seq} does not follow the pending log leaves (${pending.first + pending.hashes.length})`);
+    } else {
+      await journalRepo.flushLeaves(tx);
+      await logRepo.appendLeaf(tx, seq - 1, leafHash);
+    }
     return { seq, recordHash, leafHash };
+  },
+
+  /** Writes the log leaves (and subtrees) of the entries appended with `deferLeaf`, in one read and one insert. */
+  async flushLeaves(tx: Transaction<Database>): Promise<void> {
+    const pending = pendingLeaves.get(tx);
+    if (pending === undefined) return;
+    pendingLeaves.delete(tx);
+    await logRepo.appendLeaves(tx, pending.first, pending.hashes);
   },
 
   /** Rows in seq order from `fromSeq`, at most `limit`. */

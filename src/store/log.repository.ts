@@ -39,9 +39,32 @@ async function readNodes(db: Db, ids: readonly NodeId[]): Promise<NodeReader> {
  */
 export const logRepo = {
   async appendLeaf(tx: Transaction<Database>, index: number, leafHashHex: string): Promise<void> {
-    const get = await readNodes(tx, appendNodeIds(index));
-    const nodes = nodesForAppend(index, new Uint8Array(Buffer.from(leafHashHex, 'hex')), get);
-    await tx.insertInto('merkle_nodes').values(nodes.map((n) => ({ level: n.level, idx: n.index, hash: n.hash }))).execute();
+    await logRepo.appendLeaves(tx, index, [leafHashHex]);
+  },
+
+  /**
+   * Appends the consecutive leaves `first`, `first + 1`, … and every subtree they complete: the
+   * stored left siblings read in one query, the new nodes computed in memory and inserted in one
+   * statement.
+   */
+  async appendLeaves(tx: Transaction<Database>, first: number, leafHashesHex: readonly string[]): Promise<void> {
+    if (leafHashesHex.length === 0) return;
+    const made = new Map<string, Uint8Array>();
+    const wanted = new Map<string, NodeId>();
+    for (let i = first; i < first + leafHashesHex.length; i++) {
+      // Siblings left of the run are stored; those inside it are made by an earlier leaf of the run.
+      for (const id of appendNodeIds(i)) if ((id.index + 1) * 2 ** id.level <= first) wanted.set(`${id.level}/${id.index}`, id);
+    }
+    const stored = await readNodes(tx, [...wanted.values()]);
+    const get: NodeReader = (level, index) => made.get(`${level}/${index}`) ?? stored(level, index);
+    const rows: { level: number; idx: number; hash: Uint8Array }[] = [];
+    leafHashesHex.forEach((hex, k) => {
+      for (const n of nodesForAppend(first + k, new Uint8Array(Buffer.from(hex, 'hex')), get)) {
+        made.set(`${n.level}/${n.index}`, n.hash);
+        rows.push({ level: n.level, idx: n.index, hash: n.hash });
+      }
+    });
+    for (let i = 0; i < rows.length; i += 5000) await tx.insertInto('merkle_nodes').values(rows.slice(i, i + 5000)).execute();
   },
 
   async root(db: Db, size: number): Promise<Uint8Array> {
@@ -54,6 +77,12 @@ export const logRepo = {
 
   async consistencyProof(db: Db, size1: number, size2: number): Promise<Uint8Array[]> {
     return consistencyProof(size1, size2, await readNodes(db, consistencyProofNodeIds(size1, size2)));
+  },
+
+  /** The root at `size` and the consistency proof from `size1` to it (0 < size1 ≤ size), read in one query. */
+  async rootAndConsistencyProof(db: Db, size1: number, size: number): Promise<{ root: Uint8Array; proof: Uint8Array[] }> {
+    const get = await readNodes(db, [...treeRootNodeIds(size), ...consistencyProofNodeIds(size1, size)]);
+    return { root: treeRoot(size, get), proof: consistencyProof(size1, size, get) };
   },
 
   /** The number of leaves (level-0 nodes). */
@@ -78,7 +107,8 @@ export const logRepo = {
       const r = await tx.updateTable('log_checkpoints').set(next).where('log_id', '=', logId).where('body', '=', expected).executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) return false;
     }
-    await tx.insertInto('log_checkpoint_history').values({ log_id: logId, ...next }).onConflict((oc) => oc.columns(['log_id', 'size']).doNothing()).execute();
+    const inserted = await tx.insertInto('log_checkpoint_history').values({ log_id: logId, ...next }).onConflict((oc) => oc.columns(['log_id', 'size']).doNothing()).returning('size').executeTakeFirst();
+    if (inserted !== undefined) return true;
     const stored = await tx.selectFrom('log_checkpoint_history').select('body').where('log_id', '=', logId).where('size', '=', next.size).executeTakeFirstOrThrow();
     if (stored.body !== next.body) {
       // Same size, another body. Our checkpoints are deterministic apart from nothing (Ed25519 is

@@ -12,6 +12,11 @@ export const requestNoncesRepo = {
     return r !== undefined;
   },
 
+  /** The nonce a request with this hex SHA-256 spent (no index: for the rare lookup outside the transaction that made the records). */
+  async byDigest(db: Kysely<Database>, jwsSha256: string): Promise<RequestNonceRow | undefined> {
+    return db.selectFrom('request_nonces').selectAll().where('jws_sha256', '=', jwsSha256).executeTakeFirst();
+  },
+
   async get(db: Kysely<Database>, nonce: string): Promise<RequestNonceRow | undefined> {
     return db.selectFrom('request_nonces').selectAll().where('nonce', '=', nonce).executeTakeFirst();
   },

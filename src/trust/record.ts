@@ -25,6 +25,12 @@ export interface RecordPayload {
    * did not ask for it.
    */
   readonly request?: string;
+  /**
+   * Instead of `request`, for the second and later records a signed request makes in one
+   * transaction (a capture document's events): the hex SHA-256 of that request's attached JWS,
+   * which an earlier record of the log carries in full. Verifiers find the request there.
+   */
+  readonly requestSha256?: string;
 }
 
 export interface RecordSignature {
@@ -135,7 +141,7 @@ export function parseSignedRecord(input: unknown): SignedRecord {
 
 /** Checks the shape of a record payload. Throws TrustError('MALFORMED_RECORD') naming the field. */
 export function parseRecordPayload(input: unknown, root = 'payload'): RecordPayload {
-  const p = exactObject(input, root, ['v', 'type', 'actor', 'at', 'body'], ['request']);
+  const p = exactObject(input, root, ['v', 'type', 'actor', 'at', 'body'], ['request', 'requestSha256']);
   const at = (field: string) => (root === '' ? field : `${root}.${field}`);
   if (p.v !== 1) throw malformed(at('v'), 'must be 1');
   if (typeof p.type !== 'string' || p.type.length > MAX_TYPE_LENGTH || !TYPE_PATTERN.test(p.type)) {
@@ -153,6 +159,10 @@ export function parseRecordPayload(input: unknown, root = 'payload'): RecordPayl
     } catch (e) {
       throw malformed(at('request'), (e as Error).message);
     }
+  }
+  if (Object.hasOwn(p, 'requestSha256')) {
+    if (typeof p.requestSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(p.requestSha256)) throw malformed(at('requestSha256'), 'must be the hex SHA-256 of a signed request (64 lower-case hex digits)');
+    if (Object.hasOwn(p, 'request')) throw malformed(at('requestSha256'), 'a record carries its request or refers to it, not both');
   }
   return input as RecordPayload;
 }

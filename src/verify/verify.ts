@@ -8,6 +8,7 @@ import {
   parseSignedRecord,
   parseRequestJws,
   recordBytes,
+  sha256Hex,
   verifyCosignature,
   verifyInclusion,
   verifyRecord,
@@ -206,12 +207,18 @@ function checkSignatures(records: readonly SignedRecord[], bundle: AuditBundle, 
   } catch (e) {
     return fail('SIGNATURE', `log key: ${(e as Error).message}`, e);
   }
+  // Requests verified so far, by hex SHA-256 of the attached JWS: a record that names its request
+  // by hash (a capture document's later events) is covered by the earlier record that carries it.
+  const requests = new Map<string, { readonly kid: string; readonly party: string; readonly iat: number }>();
   let parties = 0;
   records.forEach((r, i) => {
     const where = `entry ${i} (leaf ${String(bundle.entries[i]?.leafIndex)}, ${r.payload.type} by ${r.payload.actor})`;
     const request = r.payload.request;
+    const ref = r.payload.requestSha256;
+    const referred = ref === undefined ? undefined : requests.get(ref);
+    if (ref !== undefined && referred === undefined) fail('SIGNATURE', `${where}: made on signed request ${ref}, which no earlier record in the bundle carries (or it did not verify)`);
     // The key that must have signed: the actor's own, or for a signed request the party's key on the request.
-    const partyKeyId = request === undefined ? r.signature.keyId : requestKeyId(request, where);
+    const partyKeyId = request !== undefined ? requestKeyId(request, where) : referred !== undefined ? referred.kid : r.signature.keyId;
     let holder: KeyHolder | undefined;
     if (r.payload.type === 'party.registered') {
       const b = body(r);
@@ -233,7 +240,12 @@ function checkSignatures(records: readonly SignedRecord[], bundle: AuditBundle, 
       if (holder.party !== r.payload.actor) fail('SIGNATURE', `${where}: key ${partyKeyId} belongs to ${holder.party}`);
     }
     try {
-      if (request === undefined) {
+      if (referred !== undefined) {
+        if (r.signature.keyId !== logKeyId) fail('SIGNATURE', `${where}: a record made on a signed request must be signed by the log key ${logKeyId}, not ${r.signature.keyId}`);
+        verifyRecord(r, logKey);
+        if (referred.party !== r.payload.actor) fail('SIGNATURE', `${where}: its request was signed by ${referred.party}`);
+        if (referred.iat * 1000 > Date.parse(r.payload.at) + 300_000) fail('SIGNATURE', `${where}: its request was signed after the record was made`);
+      } else if (request === undefined) {
         verifyRecord(r, holder.publicKey);
       } else {
         if (r.signature.keyId !== logKeyId) fail('SIGNATURE', `${where}: a record made on a signed request must be signed by the log key ${logKeyId}, not ${r.signature.keyId}`);
@@ -243,6 +255,7 @@ function checkSignatures(records: readonly SignedRecord[], bundle: AuditBundle, 
         if (seen !== undefined && seen !== request) fail('SIGNATURE', `${where}: its request reuses nonce ${header.nonce} of another request (a replay)`);
         nonces.set(header.nonce, request);
         if (header.iat * 1000 > Date.parse(r.payload.at) + 300_000) fail('SIGNATURE', `${where}: its request was signed after the record was made`);
+        requests.set(sha256Hex(request), { kid: header.kid, party: holder.party, iat: header.iat });
       }
     } catch (e) {
       if (e instanceof VerifyError) throw e;

@@ -7,6 +7,7 @@ import {
   consumeLot,
   createApp,
   exportAuditBundle,
+  ingestCustodyEvents,
   listLots,
   LOG_ID,
   rebuild,
@@ -18,7 +19,7 @@ import {
 } from '../../src/app/index.js';
 import { sql } from 'kysely';
 import { dumpProjections, journalRepo } from '../../src/store/index.js';
-import { generateKeyPair, parseCanonicalJson, signerFromPem, type SignedRecord } from '../../src/trust/index.js';
+import { generateKeyPair, parseCanonicalJson, sha256Hex, signerFromPem, type SignedRecord } from '../../src/trust/index.js';
 import { verifyBundle } from '../../src/verify/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
 
@@ -125,6 +126,35 @@ describe.each(STORES)('signed API requests on %s', (kind) => {
     const before = await dumpProjections(current().store.db);
     await rebuild(ctx);
     expect(await dumpProjections(current().store.db)).toEqual(before);
+  });
+
+  it('a capture document is carried once: its first record holds the request, later ones name it by hash; the bundle verifies, and without the carrier does not', async () => {
+    await runDemo(ctx);
+    const lot = (await listLots(ctx)).find((l) => l.restrictions.length > 0 && l.massGrams > 10)!;
+    const holder = signerFromPem(ctx.keystore.get(lot.holder).privateKeyPem);
+    const events = [1, 2, 3].map((k) => ({ kind: 'consumption' as const, input: { lotId: lot.id, grams: 1, purpose: `destructive test ${k}` } }));
+    const raw = JSON.stringify(events);
+    const jws = signRequest(holder, { method: 'POST', path: '/v1/custody/events', body: raw, now: new Date(t) });
+    const req = await verifySignedRequest(ctx, jws, { method: 'POST', path: '/v1/custody/events', rawBody: raw });
+    const before = await journalRepo.count(current().store.db);
+    await ingestCustodyEvents(actingAs(ctx, req), lot.holder, events);
+    const made = (await journalRepo.read(current().store.db, { fromSeq: before + 1 })).map((r) => parseCanonicalJson(r.canonical) as SignedRecord);
+    expect(made.map((r) => r.payload.type)).toEqual(['lot.consumed', 'lot.consumed', 'lot.consumed']);
+    expect(made[0]!.payload.request).toBe(req.jws);
+    expect(made.slice(1).map((r) => [r.payload.request, r.payload.requestSha256])).toEqual([[undefined, sha256Hex(req.jws)], [undefined, sha256Hex(req.jws)]]);
+
+    const bundle = await exportAuditBundle(ctx, lot.restrictions[0]!.licenceId);
+    const logKey = ctx.keystore.get(LOG_ID).publicKey;
+    expect(verifyBundle(JSON.stringify(bundle), { logKey }).recordTypes['lot.consumed']).toBeGreaterThanOrEqual(3);
+    // Without the record that carries the request, the records that name it are not covered by any party's signature.
+    const carrier = bundle.entries.findIndex((e) => e.record.includes(`"request":"${req.jws}"`));
+    expect(carrier).toBeGreaterThanOrEqual(0);
+    const cut = { ...bundle, entries: bundle.entries.filter((_, i) => i !== carrier), leafIndexes: bundle.leafIndexes.filter((_, i) => i !== carrier) };
+    expect(() => verifyBundle(JSON.stringify(cut), { logKey })).toThrow(/entry \d+ .*lot\.consumed.*made on signed request [0-9a-f]{64}, which no earlier record in the bundle carries/);
+    // Rebuild re-checks the hash-named records against the carried request and reproduces the projections.
+    const dump = await dumpProjections(current().store.db);
+    await rebuild(ctx);
+    expect(await dumpProjections(current().store.db)).toEqual(dump);
   });
 
   it('a transaction that appends several records publishes one checkpoint, at its end', async () => {
