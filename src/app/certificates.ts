@@ -128,40 +128,99 @@ function toCertificate(row: CertificateRow, jws: CredentialJws, credential: EndU
  */
 export async function issueCertificate(ctx: AppContext, endUserId: string, input: unknown): Promise<Certificate> {
   const subject = parseCertificateSubject(input);
+  const signer = ctx.keystore.signer(endUserId);
+  checkIssuer(ctx, endUserId, subject);
+  return ctx.store.transaction(async (tx) => {
+    const credential = await draftCredential(tx, endUserId, subject);
+    return recordIssued(tx, ctx, endUserId, await signCredential(credential, signer));
+  });
+}
+
+/**
+ * Issuing with a key the server does not hold, step 1: the unsigned credential (with its
+ * revocation status-list entry) that the end user is to sign as a General JWS (EdDSA, `kid` its
+ * registered key id) and hand back to `submitCertificate`. Records nothing; the status-list index
+ * is the next free one now, and is checked again when the signed credential comes back.
+ */
+export async function prepareCertificate(ctx: AppContext, endUserId: string, input: unknown): Promise<EndUserCertificateCredential> {
+  const subject = parseCertificateSubject(input);
+  checkIssuer(ctx, endUserId, subject);
+  return ctx.store.transaction((tx) => draftCredential(tx, endUserId, subject));
+}
+
+/**
+ * Issuing with a key the server does not hold, step 2: the end user's own signature over the
+ * credential (General JWS with exactly its signature), verified against its registered key, the
+ * subject validated as `issueCertificate` validates it, and recorded as `certificate.issued`.
+ */
+export async function submitCertificate(ctx: AppContext, endUserId: string, jws: unknown): Promise<Certificate> {
+  const decoded = decodeCertificate(jws);
+  const { credential, subject } = decoded;
+  if (credential.issuer !== partyUrn(endUserId)) throw new AppError('FORBIDDEN', `the credential's issuer is ${credential.issuer}; "${endUserId}" may submit only certificates it issues (${partyUrn(endUserId)})`, { field: 'jws.payload.issuer' });
+  checkIssuer(ctx, endUserId, subject);
+  if (decoded.kids.length !== 1) throw new ValidationError('jws.signatures', `must hold exactly the end user's signature (it holds ${decoded.kids.length}); the government countersigns after it is recorded`);
+  if (credential.validFrom !== `${subject.validity.from}T00:00:00Z` || credential.validUntil !== `${subject.validity.until}T23:59:59Z`) {
+    throw new ValidationError('jws.payload.validFrom', `validFrom / validUntil must be ${subject.validity.from}T00:00:00Z / ${subject.validity.until}T23:59:59Z (the subject's validity)`);
+  }
+  const status = credential.credentialStatus;
+  if (status.statusListCredential !== CERTIFICATE_STATUS_LIST || status.id !== `${CERTIFICATE_STATUS_LIST}#${status.statusListIndex}`) {
+    throw new ValidationError('jws.payload.credentialStatus', `must be an entry of ${CERTIFICATE_STATUS_LIST} (prepare the credential with POST /v1/certificates/prepare)`);
+  }
+  return ctx.store.transaction(async (tx) => {
+    await requireSubjectParties(tx, subject);
+    if (await certificatesRepo.get(tx, credential.id)) throw new AppError('ALREADY_EXISTS', `certificate ${credential.id} is already recorded`, { field: 'jws.payload.id' });
+    if (await certificatesRepo.statusIndexTaken(tx, Number(status.statusListIndex))) {
+      throw new AppError('ALREADY_EXISTS', `status-list index ${status.statusListIndex} was taken by another certificate since this one was prepared; prepare it again and sign the new credential`, { field: 'jws.payload.credentialStatus.statusListIndex' });
+    }
+    return recordIssued(tx, ctx, endUserId, decoded.jws);
+  });
+}
+
+function checkIssuer(ctx: AppContext, endUserId: string, subject: CertificateSubject): void {
   const today = todayUtc(ctx.clock);
   if (subject.validity.until < today) throw new ValidationError('certificate.validity.until', `is in the past (today is ${today})`);
   if (subject.endUser !== endUserId) {
     throw new AppError('FORBIDDEN', `a certificate is issued by its end user: "${endUserId}" cannot issue one for end user "${subject.endUser}"`, { field: 'certificate.endUser' });
   }
-  const signer = ctx.keystore.signer(endUserId);
-  return ctx.store.transaction(async (tx) => {
-    for (const [field, id] of [['certificate.endUser', subject.endUser], ['certificate.exporter', subject.exporter], ['certificate.importer', subject.importer], ['certificate.undertakings.consentAuthority', subject.undertakings.consentAuthority]] as const) {
-      await requireParty(tx, id, field);
-    }
-    const statusIndex = await certificatesRepo.nextStatusIndex(tx);
-    const credential: EndUserCertificateCredential = {
-      '@context': [VC_V2_CONTEXT, LODESTONE_CREDENTIALS_CONTEXT],
-      type: ['VerifiableCredential', 'EndUserCertificate'],
-      id: `urn:uuid:${randomUUID()}`,
-      issuer: partyUrn(endUserId),
-      validFrom: `${subject.validity.from}T00:00:00Z`,
-      validUntil: `${subject.validity.until}T23:59:59Z`,
-      credentialStatus: {
-        id: `${CERTIFICATE_STATUS_LIST}#${statusIndex}`,
-        type: 'BitstringStatusListEntry',
-        statusPurpose: 'revocation',
-        statusListIndex: String(statusIndex),
-        statusListCredential: CERTIFICATE_STATUS_LIST,
-      },
-      credentialSubject: { id: partyUrn(subject.endUser), ...(JSON.parse(canonicalJson(subject)) as object) },
-    };
-    const jws = await signCredential(credential, signer);
-    await verifyOrRefuse(tx, credential.id, jws);
-    await commit(tx, ctx, 'certificate.issued', endUserId, { jws });
-    const row = await certificatesRepo.get(tx, credential.id);
-    if (!row) throw new AppError('NOT_FOUND', `certificate ${credential.id} was not projected`);
-    return toCertificate(row, jws, credential, subject);
-  });
+}
+
+async function requireSubjectParties(tx: Transaction<Database>, subject: CertificateSubject): Promise<void> {
+  for (const [field, id] of [['certificate.endUser', subject.endUser], ['certificate.exporter', subject.exporter], ['certificate.importer', subject.importer], ['certificate.undertakings.consentAuthority', subject.undertakings.consentAuthority]] as const) {
+    await requireParty(tx, id, field);
+  }
+}
+
+/** The credential for a subject, with the next revocation status-list entry (unsigned). */
+async function draftCredential(tx: Transaction<Database>, endUserId: string, subject: CertificateSubject): Promise<EndUserCertificateCredential> {
+  await requireSubjectParties(tx, subject);
+  const statusIndex = await certificatesRepo.nextStatusIndex(tx);
+  return {
+    '@context': [VC_V2_CONTEXT, LODESTONE_CREDENTIALS_CONTEXT],
+    type: ['VerifiableCredential', 'EndUserCertificate'],
+    id: `urn:uuid:${randomUUID()}`,
+    issuer: partyUrn(endUserId),
+    validFrom: `${subject.validity.from}T00:00:00Z`,
+    validUntil: `${subject.validity.until}T23:59:59Z`,
+    credentialStatus: {
+      id: `${CERTIFICATE_STATUS_LIST}#${statusIndex}`,
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+      statusListIndex: String(statusIndex),
+      statusListCredential: CERTIFICATE_STATUS_LIST,
+    },
+    credentialSubject: { id: partyUrn(subject.endUser), ...(JSON.parse(canonicalJson(subject)) as object) },
+  };
+}
+
+/** Verifies the end user's signature against its registered key and records `certificate.issued`. */
+async function recordIssued(tx: Transaction<Database>, ctx: AppContext, endUserId: string, jws: CredentialJws): Promise<Certificate> {
+  const { credential, subject } = decodeCertificate(jws);
+  const verified = await verifyOrRefuse(tx, credential.id, jws);
+  if (verified.signers[0]?.partyId !== endUserId) throw refused(credential.id, { rule: 'certificate.signature', message: `signed by ${verified.signers[0]?.partyId ?? 'nobody'}, not by the end user ${endUserId}` });
+  await commit(tx, ctx, 'certificate.issued', endUserId, { jws });
+  const row = await certificatesRepo.get(tx, credential.id);
+  if (!row) throw new AppError('NOT_FOUND', `certificate ${credential.id} was not projected`);
+  return toCertificate(row, jws, credential, subject);
 }
 
 async function verifyOrRefuse(db: Kysely<Database>, id: string, jws: unknown) {
@@ -178,9 +237,10 @@ async function verifyOrRefuse(db: Kysely<Database>, id: string, jws: unknown) {
  * Only a government party of the importer's country may, once, while the certificate is valid and
  * not revoked.
  */
-export async function countersignCertificate(ctx: AppContext, governmentId: string, id: string): Promise<Certificate> {
+export async function countersignCertificate(ctx: AppContext, governmentId: string, id: string, made?: { protected: string; signature: string }): Promise<Certificate> {
   certificateId(id);
-  const signer = ctx.keystore.signer(governmentId);
+  // The government's own countersignature over the payload (made where its key is), or one made here with the keystore's key.
+  const signer = made === undefined ? ctx.keystore.signer(governmentId) : undefined;
   return ctx.store.transaction(async (tx) => {
     const row = await certificatesRepo.getForUpdate(tx, id);
     if (!row) throw new AppError('NOT_FOUND', `no certificate ${id}`, { field: 'certificateId' });
@@ -194,10 +254,12 @@ export async function countersignCertificate(ctx: AppContext, governmentId: stri
     const report = await assess(tx, row, today);
     const blocking = report.refusals.find((r) => r.rule !== 'certificate.not-yet-valid');
     if (blocking) throw refused(id, blocking);
-    const jws = await countersignCredential(row.jws, signer);
+    const stored = decodeCertificate(row.jws).jws;
+    const jws: CredentialJws = signer === undefined ? { payload: stored.payload, signatures: [...stored.signatures, { protected: made?.protected ?? '', signature: made?.signature ?? '' }] } : await countersignCredential(row.jws, signer);
     const signature = jws.signatures.at(-1);
     if (signature === undefined) throw new AppError('CERTIFICATE_REFUSED', `certificate ${id}: countersigning produced no signature`);
-    await verifyOrRefuse(tx, id, jws);
+    const verified = await verifyOrRefuse(tx, id, jws);
+    if (verified.signers.at(-1)?.partyId !== governmentId) throw refused(id, { rule: 'certificate.signature', message: `the countersignature is by ${verified.signers.at(-1)?.partyId ?? 'nobody'}, not by ${governmentId}` });
     await commit(tx, ctx, 'certificate.countersigned', governmentId, { certificateId: id, signature });
     const updated = await certificatesRepo.get(tx, id);
     if (!updated || !report.certificate) throw new AppError('NOT_FOUND', `no certificate ${id}`);

@@ -30,6 +30,11 @@ export const certificatesRepo = {
     return r.next;
   },
 
+  /** Whether a certificate already holds this revocation status-list index. */
+  async statusIndexTaken(db: Kysely<Database>, index: number): Promise<boolean> {
+    return (await db.selectFrom('certificates').select('id').where('status_index', '=', index).executeTakeFirst()) !== undefined;
+  },
+
   async countersign(db: Kysely<Database>, id: string, v: { jws: unknown; countersignedBy: string; seq: number }): Promise<void> {
     await db.updateTable('certificates').set({ jws: jsonText(v.jws), countersigned_by: v.countersignedBy, countersigned_seq: v.seq }).where('id', '=', id).executeTakeFirstOrThrow();
   },

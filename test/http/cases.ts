@@ -1,7 +1,7 @@
 /** One request per route for the matrix and the fuzzer: `build` makes it for a given owner (creating what it needs). */
-import { dispatchShipment, issueCertificate, countersignCertificate, latestCheckpoint, submitApplication, type AppContext } from '../../src/app/index.js';
+import { dispatchShipment, issueCertificate, countersignCertificate, latestCheckpoint, prepareCertificate, submitApplication, type AppContext } from '../../src/app/index.js';
 import { issueCredential, ROLES, type Role } from '../../src/http/index.js';
-import { cosignNote, formatNote, generateKeyPair, importPrivateKey, parseNote, signerFromPem, signRequest } from '../../src/trust/index.js';
+import { cosignNote, formatNote, generateKeyPair, importPrivateKey, parseNote, signCredential, signerFromPem, signRequest } from '../../src/trust/index.js';
 import { AUDITOR, AUTHORITY, applicationBody, freshAlert, certificateBody, DEFAULT_PARTY, EXPORTER, fresh, GOVERNMENT, HOLDER, IMPORTER, magnet, type Fixture } from './fixture.js';
 import { clock } from './support.js';
 
@@ -91,6 +91,11 @@ export const CASES: Record<string, Case> = {
   getAuditBundle: { owners: { exporter: EXPORTER, 'licensing-authority': AUTHORITY, auditor: AUDITOR }, build: (fx) => ({ method: 'GET', url: `/v1/licences/${fx.licenceId}/audit-bundle` }) },
   grantAuditor: { owners: { 'licensing-authority': AUTHORITY, 'operator-admin': null }, build: (fx) => ({ method: 'POST', url: `/v1/licences/${fx.licenceId}/auditor-grants`, body: { auditor: AUDITOR } }) },
   issueCertificate: { owners: { importer: IMPORTER }, build: () => ({ method: 'POST', url: '/v1/certificates', body: certificateBody() }) },
+  prepareCertificate: { owners: { importer: IMPORTER }, build: () => ({ method: 'POST', url: '/v1/certificates/prepare', body: certificateBody() }) },
+  submitCertificate: {
+    owners: { importer: IMPORTER },
+    build: async (_fx, ctx) => ({ method: 'POST', url: '/v1/certificates/signed', body: { jws: await signCredential(await prepareCertificate(ctx, IMPORTER, certificateBody()), ctx.keystore.signer(IMPORTER)) } }),
+  },
   getCertificate: {
     owners: { exporter: EXPORTER, 'licensing-authority': AUTHORITY, importer: IMPORTER, 'importing-government': GOVERNMENT },
     build: (fx) => ({ method: 'GET', url: `/v1/certificates/${enc(fx.certificateId)}` }),
