@@ -440,7 +440,7 @@ export type IngestedCustodyEvent =
  * order: each event runs exactly the checks and writes of its own use case (createLot,
  * dispatchShipment, receiveShipment, transformLots, consumeLot), later events see earlier ones,
  * and the batch commits all of its records and projection rows, with one checkpoint, or none. The
- * first event that fails stops the batch with that event's error, unchanged.
+ * first event that fails stops the batch with its error, naming it (`events[i]`).
  */
 export async function ingestCustodyEvents(ctx: AppContext, actor: string, events: readonly CustodyEventInput[]): Promise<readonly IngestedCustodyEvent[]> {
   if (events.length === 0) throw new ValidationError('events', 'give at least one custody event');
@@ -448,25 +448,37 @@ export async function ingestCustodyEvents(ctx: AppContext, actor: string, events
     // The use cases open "their" transaction through ctx.store: here it is this one.
     const inTx: AppContext = { ...ctx, store: { kind: ctx.store.kind, db: tx, transaction: (fn) => fn(tx), close: () => Promise.resolve() } };
     const out: IngestedCustodyEvent[] = [];
-    for (const e of events) {
-      switch (e.kind) {
-        case 'lot':
-          out.push({ kind: 'lot', lot: await createLot(inTx, actor, e.input) });
-          break;
-        case 'shipment':
-          out.push({ kind: 'shipment', shipment: await dispatchShipment(inTx, actor, e.input) });
-          break;
-        case 'receipt':
-          out.push({ kind: 'receipt', ...(await receiveShipment(inTx, actor, e.input)) });
-          break;
-        case 'transformation':
-          out.push({ kind: 'transformation', ...(await transformLots(inTx, actor, e.input)) });
-          break;
-        case 'consumption':
-          out.push({ kind: 'consumption', ...(await consumeLot(inTx, actor, e.input)) });
-          break;
+    for (const [i, e] of events.entries()) {
+      try {
+        out.push(await ingestOne(inTx, actor, e));
+      } catch (err) {
+        throw atEvent(err, i);
       }
     }
     return out;
   });
+}
+
+async function ingestOne(inTx: AppContext, actor: string, e: CustodyEventInput): Promise<IngestedCustodyEvent> {
+  switch (e.kind) {
+    case 'lot':
+      return { kind: 'lot', lot: await createLot(inTx, actor, e.input) };
+    case 'shipment':
+      return { kind: 'shipment', shipment: await dispatchShipment(inTx, actor, e.input) };
+    case 'receipt':
+      return { kind: 'receipt', ...(await receiveShipment(inTx, actor, e.input)) };
+    case 'transformation':
+      return { kind: 'transformation', ...(await transformLots(inTx, actor, e.input)) };
+    case 'consumption':
+      return { kind: 'consumption', ...(await consumeLot(inTx, actor, e.input)) };
+  }
+}
+
+/** The error of event `i` of a batch, naming it: `events[i].<field>` for bad input, `events[i]:` before a refusal or other failure. */
+function atEvent(err: unknown, i: number): unknown {
+  const at = `events[${i}]`;
+  if (err instanceof ValidationError) return new ValidationError(err.field === undefined || err.field === '' ? at : `${at}.${err.field}`, err.message.slice((err.field ?? '').length + 2));
+  if (err instanceof RefusedError) return new RefusedError(err.refusals.map((r) => ({ ...r, message: `${at}: ${r.message}` })));
+  if (err instanceof AppError) return new AppError(err.code, `${at}: ${err.message}`, { field: err.field === undefined ? at : `${at}.${err.field}`, cause: err });
+  return err;
 }

@@ -33,6 +33,7 @@ import {
   transformLots,
   verifyCertificateJws,
   verifyStoredCertificate,
+  ingestCustodyEvents,
   issueCertificate,
   prepareCertificate,
   submitCertificate,
@@ -46,6 +47,7 @@ import {
   reportInputSchema,
   resolveAlert,
   scanAlerts,
+  type CustodyEventInput,
 } from '../app/index.js';
 import { applicationSchema, approvalSchema, certificateSubjectSchema, isCountryCode, itemSchema, partySchema, ValidationError } from '../domain/index.js';
 import { applicationsRepo, auditorGrantsRepo, cosignaturesRepo, logRepo, partyKeysRepo } from '../store/index.js';
@@ -315,6 +317,14 @@ export const ROUTES: readonly AnyRoute[] = [
     body: consumeInputSchema, response: seqOut,
     access: { roles: HOLDERS, owner: (c, p, r) => holdsLot(c, own(p), r.body.lotId), describe: 'the holder of the lot' },
     handle: ({ ctx, party, body }) => consumeLot(ctx, party, body),
+  }),
+  route<Record<string, never>, Record<string, never>, { events: CustodyEventInput[] }>({
+    id: 'ingestCustodyEvents', method: 'POST', url: '/v1/custody/events', tag: 'custody', status: 201, records: true,
+    summary: "Up to 1,000 custody events of the caller's in one transaction (lots, shipments, receipts, transformations, consumptions, each as its own route takes it): every check of every event, then all recorded with one checkpoint, or none — the first failure names its event (events[i])",
+    body: z.object({ events: z.array(z.object({ kind: z.enum(['lot', 'shipment', 'receipt', 'transformation', 'consumption']), input: z.record(z.string(), z.unknown()) }).strict()).min(1).max(1000) }).strict(),
+    response: z.object({ events: z.array(obj) }),
+    access: { roles: HOLDERS, owner: 'any', describe: 'each event acts as the caller (its lots, its shipments)' },
+    handle: async ({ ctx, party, body }) => ({ events: await ingestCustodyEvents(ctx, party, body.events) }),
   }),
   route<Record<string, never>, { lot: string; to: string; destination: string; grams?: number | undefined }>({
     id: 'checkExport', method: 'GET', url: '/v1/export-check', tag: 'custody', records: false,

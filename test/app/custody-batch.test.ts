@@ -43,7 +43,9 @@ describe.each(STORES)('ingestCustodyEvents on %s', (kind) => {
     const count = await journalRepo.count(current().store.db);
     const batch = ingestCustodyEvents(ctx, MAKER, [lot('C-1'), { kind: 'consumption', input: { lotId: 'C-1', grams: 9000, purpose: 'more than there is' } }]);
     await expect(batch).rejects.toBeInstanceOf(RefusedError);
-    await expect(ingestCustodyEvents(ctx, MAKER, [lot('C-2'), lot('C-2')])).rejects.toMatchObject({ code: 'ALREADY_EXISTS', field: 'lot.id' });
+    await expect(batch).rejects.toMatchObject({ message: expect.stringMatching(/^refused \([A-Z_]+\): events\[1\]: /) as unknown });
+    await expect(ingestCustodyEvents(ctx, MAKER, [lot('C-3'), { kind: 'lot', input: { id: 'C-4', holder: MAKER, location: 'CN', massGrams: -1 } }])).rejects.toMatchObject({ code: 'INVALID_INPUT', field: expect.stringMatching(/^events\[1\]\.lot\./) as unknown });
+    await expect(ingestCustodyEvents(ctx, MAKER, [lot('C-2'), lot('C-2')])).rejects.toMatchObject({ code: 'ALREADY_EXISTS', field: 'events[1].lot.id', message: expect.stringMatching(/^events\[1\]: /) as unknown });
     await expect(ingestCustodyEvents(ctx, MAKER, [])).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'events' });
     expect(await journalRepo.count(current().store.db)).toBe(count);
     expect(await dumpProjections(current().store.db)).toEqual(before);

@@ -121,6 +121,13 @@ export const CASES: Record<string, Case> = {
     owners: any(...HOLDERS),
     build: (_fx, _ctx, owner) => ({ method: 'POST', url: '/v1/lots', body: { id: fresh('L'), holder: owner, location: owner === EXPORTER ? 'CN' : 'IN', item: magnet, massGrams: 10 } }),
   },
+  ingestCustodyEvents: {
+    owners: any(...HOLDERS),
+    build: (_fx, _ctx, owner) => {
+      const lot = () => ({ kind: 'lot', input: { id: fresh('B'), holder: owner, location: owner === EXPORTER ? 'CN' : 'IN', item: magnet, massGrams: 10 } });
+      return { method: 'POST', url: '/v1/custody/events', body: { events: [lot(), lot()] } };
+    },
+  },
   listLots: { owners: any(...HOLDERS), build: () => ({ method: 'GET', url: '/v1/lots' }) },
   getLot: { owners: { exporter: EXPORTER, importer: IMPORTER, 'downstream-holder': HOLDER, 'licensing-authority': AUTHORITY }, build: (fx, _c, owner) => ({ method: 'GET', url: `/v1/lots/${lotOf(fx, owner)}` }) },
   dispatchShipment: {

@@ -104,6 +104,27 @@ describe.each(STORES)('hardening (%s)', (kind) => {
     expect(await journal()).toBe(before);
   });
 
+  it('POST /v1/custody/events: a batch is one transaction; the first failure names its event and nothing of the batch is written', async () => {
+    const as = await h.credential(EXPORTER, 'exporter');
+    const before = await journal();
+    const bad = await h.call(as, 'POST', '/v1/custody/events', { body: { events: [{ kind: 'lot', input: lot('BATCH-1') }, { kind: 'lot', input: lot('BATCH-2', { massGrams: 0.5 }) }] } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'INVALID_INPUT', field: 'events[1].lot.massGrams' });
+    const dup = await h.call(as, 'POST', '/v1/custody/events', { body: { events: [{ kind: 'lot', input: lot('BATCH-3') }, { kind: 'lot', input: lot('BATCH-3') }] } });
+    expect(dup.statusCode).toBe(409);
+    expect(dup.json()).toMatchObject({ code: 'ALREADY_EXISTS', field: 'events[1].lot.id' });
+    const notMine = await h.call(as, 'POST', '/v1/custody/events', { body: { events: [{ kind: 'lot', input: lot('BATCH-4', { holder: 'chakan-drive-systems', location: 'IN' }) }] } });
+    expect(notMine.statusCode).toBe(403);
+    const tooMany = await h.call(as, 'POST', '/v1/custody/events', { body: { events: Array.from({ length: 1001 }, (_, i) => ({ kind: 'lot', input: lot(`BATCH-X${i}`) })) } });
+    expect(tooMany.statusCode).toBe(400);
+    expect(tooMany.json()).toMatchObject({ field: 'body.events' });
+    expect(await journal()).toBe(before);
+    const ok = await h.call(as, 'POST', '/v1/custody/events', { body: { events: [{ kind: 'lot', input: lot('BATCH-5') }, { kind: 'lot', input: lot('BATCH-6') }] } });
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json<{ events: { kind: string; lot: { id: string } }[] }>().events.map((e) => e.lot.id)).toEqual(['BATCH-5', 'BATCH-6']);
+    expect(await journal()).toBe(before + 2);
+  });
+
   it('signatures: a replayed signature, a missing one, another party\'s, a tampered body, a wrong path — refused, nothing written', async () => {
     const as = await h.credential(EXPORTER, 'exporter');
     const raw = JSON.stringify(lot('SIG-1'));
