@@ -179,32 +179,6 @@ export function lotEvent(party: string, id: string): unknown {
   return { id, holder: party, location: 'CN', item: magnet, massGrams: 1000 + (id.length % 7), value: { currency: 'USD', minor: 8000 } };
 }
 
-/**
- * An EPCIS 2.0 capture document commissioning one lot of magnets per lot number (LGTIN class
- * 4012345.012345.<lot>); capture names each lot `04012345123456-<lot>-<party>`.
- */
-export function captureDocument(lotNumbers: readonly string[]): unknown {
-  const now = new Date().toISOString();
-  return {
-    '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld', { lodestone: 'urn:lodestone:epcis:' }],
-    type: 'EPCISDocument',
-    schemaVersion: '2.0',
-    creationDate: now,
-    epcisBody: {
-      eventList: lotNumbers.map((lot) => ({
-        type: 'ObjectEvent',
-        eventTime: now,
-        eventTimeZoneOffset: '+00:00',
-        quantityList: [{ epcClass: `urn:epc:class:lgtin:4012345.012345.${lot}`, quantity: 1, uom: 'KGM' }],
-        action: 'ADD',
-        bizStep: 'commissioning',
-        bizLocation: { id: 'urn:epc:id:sgln:4012345.00011.0' },
-        ilmd: { 'lodestone:item': magnet, 'lodestone:location': 'CN', 'lodestone:value': { currency: 'USD', minor: 8000 } },
-      })),
-    },
-  };
-}
-
 /** Journal invariants, straight from the database: gapless 1..n, head agrees, every acknowledged lot present once. */
 export async function checkJournal(url: string, acknowledged: ReadonlySet<string>): Promise<{ entries: number; lots: number; lotRecords: number; missing: string[]; gaps: number; head: number }> {
   const db = new pg.Client({ connectionString: url });

@@ -11,7 +11,7 @@ export default defineConfig({
   test: {
     include: ['test/reliability/**/*.rel.ts'],
     globalSetup: ['test/build-setup.ts'],
-    testTimeout: 420_000,
+    testTimeout: 900_000,
     hookTimeout: 120_000,
     pool: 'forks',
     fileParallelism: false,
