@@ -245,24 +245,8 @@ async function gatherFacts(tx: Transaction<Database>, asOf: string, only?: Reado
   const carrying = (restrictions: readonly Restriction[], licenceId: string | null) => (licenceId !== null && ids.has(licenceId)) || restrictions.some((r) => ids.has(r.licenceId));
   const shipmentRows = (await shipmentsRepo.carrying(tx, [...ids])).filter((s) => carrying(s.restrictions as Restriction[], s.licence_id));
   const times = await journalTimesRepo.recordedAt(tx, [...shipmentRows.flatMap((s) => (s.received_seq === null ? [] : [s.received_seq])), ...transforms.keys()]);
-  const day = (seq: number) => {
-    const t = times.get(seq);
-    return t === undefined ? asOf : isoDay(t);
-  };
-  const shipments: ShipmentFact[] = shipmentRows.map((s) => ({
-    id: s.id,
-    seq: s.seq,
-    fromLot: s.from_lot,
-    fromHolder: s.from_holder,
-    to: s.to_party,
-    destination: s.destination,
-    grams: s.grams,
-    shippedOn: s.shipped_on,
-    licenceId: s.licence_id ?? undefined,
-    restrictions: s.restrictions as Restriction[],
-    received: s.received_seq === null || s.receiving_lot === null ? undefined : { seq: s.received_seq, on: day(s.received_seq), grams: s.received_grams ?? 0, lotId: s.receiving_lot },
-  }));
-  const transformations: TransformFact[] = [...transforms].map(([seq, t]) => ({ id: `journal ${seq}`, seq, holder: t.holder, on: day(seq), inputs: [...t.inputs], outputs: [...t.outputs] }));
+  const shipments = shipmentRows.map((s) => shipmentFact(s, times, asOf));
+  const transformations: TransformFact[] = [...transforms].map(([seq, t]) => ({ id: `journal ${seq}`, seq, holder: t.holder, on: dayOf(times, seq, asOf), inputs: [...t.inputs], outputs: [...t.outputs] }));
   const reports = (await reportsFiledRepo.list(tx, { shipmentIds: shipments.map((s) => s.id) })).map((r) => ({ id: r.id, seq: r.seq, shipmentId: r.shipment_id, kind: r.kind, filedOn: isoDay(new Date(r.filed_at)) }));
   const parties = new Map((await partiesRepo.list(tx)).map((p) => [p.id, { party: p.party as Party, seq: p.created_seq }]));
   return { asOf, licences, balances, shipments, attempts, transformations, reports, parties };
