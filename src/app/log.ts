@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { journalRepo, logRepo, cosignaturesRepo, type Database, type Store } from '../store/index.js';
+import { journalRepo, logRepo, cosignaturesRepo, withTransactionEnd, type Database, type Store } from '../store/index.js';
 import {
   hashesEqual,
   openCheckpoint,
@@ -33,10 +33,9 @@ const pending = new WeakMap<object, AppContext>();
  * checkpoint commits with the records it covers), instead of one per record.
  */
 export function batchingCheckpoints(store: Store): Store {
-  const transaction: Store['transaction'] = (fn) =>
-    store.transaction(async (tx) => {
-      openedHere.add(tx);
-      const result = await fn(tx);
+  return withTransactionEnd(
+    store,
+    async (tx) => {
       // The log leaves of the transaction's records, written at once, then its one checkpoint.
       await journalRepo.flushLeaves(tx);
       const ctx = pending.get(tx);
@@ -44,15 +43,9 @@ export function batchingCheckpoints(store: Store): Store {
         pending.delete(tx);
         await publishCheckpoint(tx, ctx);
       }
-      return result;
-    });
-  return new Proxy(store, {
-    get(target, prop) {
-      if (prop === 'transaction') return transaction;
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
-  });
+    (tx) => openedHere.add(tx),
+  );
 }
 
 /**

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import type { z } from 'zod';
 import { nulPath, parse as parseWith, ValidationError } from '../domain/index.js';
 import type { AppContext } from '../app/index.js';
-import { COMMITTED_WITHOUT_RESPONSE, idempotencyRepo, type Store } from '../store/index.js';
+import { COMMITTED_WITHOUT_RESPONSE, idempotencyRepo, withTransactionEnd } from '../store/index.js';
 import { keyIdFor } from '../trust/index.js';
 import { authenticate } from './credentials.js';
 import { docsPage, openApiDocument } from './openapi.js';
@@ -170,20 +170,7 @@ function validate(schema: z.ZodType | undefined, value: unknown, root: string): 
  * `idempotencyRepo.claim`, which takes over only unmarked claims left by a dead server).
  */
 function markingCommitted(ctx: AppContext, credentialId: string, key: string): AppContext {
-  const store = ctx.store;
-  const transaction: Store['transaction'] = (fn) =>
-    store.transaction(async (tx) => {
-      const out = await fn(tx);
-      await idempotencyRepo.markCommitted(tx, credentialId, key);
-      return out;
-    });
-  const marking = new Proxy(store, {
-    get(target, prop) {
-      if (prop === 'transaction') return transaction;
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
+  const marking = withTransactionEnd(ctx.store, (tx) => idempotencyRepo.markCommitted(tx, credentialId, key));
   return { ...ctx, store: marking };
 }
 

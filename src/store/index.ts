@@ -16,6 +16,7 @@ export {
   type PgliteStore,
   type PostgresStore,
   type Store,
+  withTransactionEnd,
 } from './open.js';
 export { StoreError, type StoreCode } from './errors.js';
 export { LOCK_FILE } from './lock.js';

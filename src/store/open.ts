@@ -38,6 +38,28 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * The same store, with work added at the end of every transaction opened through it (inside the
+ * transaction, after the caller's function returned, so it commits with that work or not at all).
+ * Everything else — `db`, `close`, `kind` — is the store's own.
+ */
+export function withTransactionEnd(store: Store, atEnd: (tx: Transaction<Database>) => Promise<void>, atStart?: (tx: Transaction<Database>) => void): Store {
+  const transaction: Store['transaction'] = (fn) =>
+    store.transaction(async (tx) => {
+      atStart?.(tx);
+      const result = await fn(tx);
+      await atEnd(tx);
+      return result;
+    });
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'transaction') return transaction;
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
 export interface PgliteStore extends Store {
   readonly kind: 'pglite';
   /** The absolute data directory, or 'memory://'. */
