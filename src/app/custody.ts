@@ -20,15 +20,15 @@ import {
   type Restriction,
 } from '../domain/index.js';
 import { classify, type Classification } from '../rules/index.js';
-import { ledgerRepo, licencesRepo, lotsRepo, partiesRepo, shipmentsRepo, type Database, type LotRow } from '../store/index.js';
+import { ledgerRepo, licencesRepo, lotsRepo, shipmentsRepo, type Database, type LotRow } from '../store/index.js';
 import { todayUtc } from './classify.js';
 import type { AppContext } from './context.js';
 import { AppError, RefusedError } from './errors.js';
 import { commit } from './journal.js';
 import type { LedgerEntry } from './licensing.records.js';
 import { licenceOf } from './licensing.js';
-import { requireParty, toParty } from './parties.js';
-import { screeningIndexInForce, screenPartiesWithOwners, type IndexInForce } from './screening.js';
+import { requireParty } from './parties.js';
+import { screeningIndexFor, screenPartiesWithOwners, type IndexInForce } from './screening.js';
 import { attemptWorthWatching, monitorCustodyEvent, monitorRefusedDispatch } from './alerts.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/, 'must be 1–80 letters, digits or . _ : -');
@@ -137,12 +137,12 @@ async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, t
  */
 export async function checkExport(ctx: AppContext, q: { lotId: string; to: string; destination: string; grams?: number }): Promise<ExportCheck> {
   const db = ctx.store.db;
-  // The lot, the party and the lists in force: three reads in flight at once on a pool.
-  const [row, toRow, inForce] = await Promise.all([lotsRepo.get(db, q.lotId), partiesRepo.get(db, q.to), screeningIndexInForce(db)]);
+  // The lot, the party and the lists in force: one statement (one snapshot, one round trip).
+  const { lot: row, party, listsInForce } = await lotsRepo.forExportCheck(db, q.lotId, q.to);
   if (!row) throw new AppError('NOT_FOUND', `no lot "${q.lotId}"`, { field: 'lotId' });
-  if (!toRow) throw new AppError('NOT_FOUND', `no party "${q.to}"`, { field: 'to' });
+  if (party === undefined) throw new AppError('NOT_FOUND', `no party "${q.to}"`, { field: 'to' });
   const lot = toLot(row);
-  return assessTransfer(db, ctx, lot, toParty(toRow), q.destination, q.grams ?? lot.massGrams, undefined, inForce);
+  return assessTransfer(db, ctx, lot, party as Party, q.destination, q.grams ?? lot.massGrams, undefined, await screeningIndexFor(db, listsInForce));
 }
 
 export interface Dispatched {

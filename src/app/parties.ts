@@ -56,6 +56,6 @@ export async function listParties(ctx: AppContext): Promise<readonly Party[]> {
   return (await partiesRepo.list(ctx.store.db)).map(toParty);
 }
 
-export function toParty(row: PartyRow): Party {
+function toParty(row: PartyRow): Party {
   return row.party as Party;
 }

@@ -233,11 +233,21 @@ export interface IndexInForce {
 const indexes = new Map<string, Promise<ScreeningIndex>>();
 const MAX_CACHED = 4;
 
-export { indexInForce as screeningIndexInForce };
-
 async function indexInForce(db: Kysely<Database>): Promise<IndexInForce> {
   const current = await screeningRepo.currentImports(db);
-  const snapshots = current.map((r) => ({ list: r.list, sha256: r.sha256 }));
+  return indexFor(db, current.map((r) => ({ list: r.list, sha256: r.sha256 })));
+}
+
+/** The index over the lists in force named as `lotsRepo.forExportCheck` reads them ("list:sha256,…", null for none). */
+export async function screeningIndexFor(db: Kysely<Database>, listsInForce: string | null): Promise<IndexInForce> {
+  const snapshots = (listsInForce ?? '').split(',').filter((x) => x !== '').map((x) => {
+    const at = x.lastIndexOf(':');
+    return { list: x.slice(0, at), sha256: x.slice(at + 1) };
+  });
+  return indexFor(db, snapshots);
+}
+
+async function indexFor(db: Kysely<Database>, snapshots: readonly { list: string; sha256: string }[]): Promise<IndexInForce> {
   const key = snapshots.map((s) => `${s.list}:${s.sha256}`).join(',');
   let index = indexes.get(key);
   if (index === undefined) {

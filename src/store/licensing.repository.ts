@@ -77,6 +77,23 @@ export const lotsRepo = {
   async lock(db: Db, id: string): Promise<LotRow | undefined> {
     return db.selectFrom('lots').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   },
+  /**
+   * What a re-export question reads, in one statement (one snapshot, one round trip): the lot, the
+   * party's document (parties.party), and the restricted-party lists in force as "list:sha256,…"
+   * ordered by list (the latest import of each; null when none is imported).
+   */
+  async forExportCheck(db: Db, lotId: string, partyId: string): Promise<{ lot: LotRow | undefined; party: unknown; listsInForce: string | null }> {
+    const r = await sql<LotRow & { check_party: unknown; check_lists: string | null }>`
+      select l.*,
+        (select p.party from parties p where p.id = ${partyId}) as check_party,
+        (select string_agg(c.list || ':' || c.sha256, ',' order by c.list)
+           from (select distinct on (list) list, sha256 from list_imports order by list, seq desc) c) as check_lists
+      from (select 1) as one left join lots l on l.id = ${lotId}`.execute(db);
+    const row = r.rows[0];
+    if (row === undefined) return { lot: undefined, party: undefined, listsInForce: null };
+    const { check_party: party, check_lists: listsInForce, ...lot } = row;
+    return { lot: (lot.id as string | null) === null ? undefined : lot, party: party ?? undefined, listsInForce };
+  },
   async setMass(db: Db, id: string, massGrams: number, restrictions: unknown, seq: number): Promise<void> {
     await db.updateTable('lots').set({ mass_grams: massGrams, restrictions: jsonText(restrictions), updated_seq: seq }).where('id', '=', id).execute();
   },
