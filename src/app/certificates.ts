@@ -154,7 +154,7 @@ export async function prepareCertificate(ctx: AppContext, endUserId: string, inp
  * subject validated as `issueCertificate` validates it, and recorded as `certificate.issued`.
  */
 export async function submitCertificate(ctx: AppContext, endUserId: string, jws: unknown): Promise<Certificate> {
-  const decoded = decodeCertificate(jws);
+  const decoded = decodeSubmitted(jws);
   const { credential, subject } = decoded;
   if (credential.issuer !== partyUrn(endUserId)) throw new AppError('FORBIDDEN', `the credential's issuer is ${credential.issuer}; "${endUserId}" may submit only certificates it issues (${partyUrn(endUserId)})`, { field: 'jws.payload.issuer' });
   checkIssuer(ctx, endUserId, subject);
@@ -174,6 +174,18 @@ export async function submitCertificate(ctx: AppContext, endUserId: string, jws:
     }
     return recordIssued(tx, ctx, endUserId, decoded.jws);
   });
+}
+
+/** The client's JWS, decoded; a malformed one is bad input naming where (`jws.signatures[0].protected: …`). */
+function decodeSubmitted(jws: unknown): ReturnType<typeof decodeCertificate> {
+  try {
+    return decodeCertificate(jws);
+  } catch (e) {
+    if (!(e instanceof TrustError) && !(e instanceof ValidationError)) throw e;
+    const field = e.field === undefined || e.field === '' ? 'jws' : `jws.${e.field}`;
+    const reason = e.field !== undefined && e.message.startsWith(`${e.field}: `) ? e.message.slice(e.field.length + 2) : e.message;
+    throw new ValidationError(field, reason);
+  }
 }
 
 function checkIssuer(ctx: AppContext, endUserId: string, subject: CertificateSubject): void {

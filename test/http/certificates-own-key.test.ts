@@ -100,6 +100,10 @@ describe.each(STORES)('certificates with keys the server does not hold (%s)', (k
     const w = await h.call(endUser, 'POST', '/v1/certificates/signed', { body: { jws: wrongParty } });
     expect(w.statusCode).toBe(422);
     expect(w.json<{ detail: string }>().detail).toMatch(/the first signature must be the issuer's \("nagpur-ev-works"\), but key .* belongs to "in-heavy-industries"/);
+    // A malformed JWS (the fuzz test's find: an empty protected header) is bad input, not a server fault.
+    const empty = await h.call(endUser, 'POST', '/v1/certificates/signed', { body: { jws: { payload: signed.payload, signatures: [{ protected: '', signature: signed.signatures[0]?.signature ?? '' }] } } });
+    expect(empty.statusCode, empty.body).toBe(400);
+    expect(empty.json()).toMatchObject({ code: 'INVALID_INPUT', field: 'jws.signatures[0].protected' });
     expect(await journal()).toBe(before);
 
     expect((await h.call(endUser, 'POST', '/v1/certificates/signed', { body: { jws: signed } })).statusCode).toBe(201);
