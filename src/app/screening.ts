@@ -223,7 +223,7 @@ export async function listSnapshots(ctx: AppContext): Promise<readonly ListSnaps
   return (await screeningRepo.currentImports(ctx.store.db)).map(info);
 }
 
-/** The lists in force (their snapshots) and the index over them, as `screeningIndexInForce` reads them. */
+/** The lists in force (their snapshots) and the index over them, as `indexInForce` or `screeningIndexFor` find them. */
 export interface IndexInForce {
   readonly index: ScreeningIndex;
   readonly snapshots: readonly { list: string; sha256: string }[];
