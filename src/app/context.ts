@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
-import { openStore, type Store } from '../store/index.js';
+import type { Transaction } from 'kysely';
+import { openStore, rememberReadsIn, type Database, type Store } from '../store/index.js';
 import { Keystore } from './keystore.js';
 import { batchingCheckpoints } from './log.js';
 import { DEFAULT_RULES_DIR, loadRulePacks, type LoadedPack } from './rulepacks.js';
@@ -17,6 +18,17 @@ export interface AppContext {
    */
   readonly request?: SignedRequest | undefined;
   close(): Promise<void>;
+}
+
+/**
+ * `ctx` joined to the open transaction `tx`, for a batch of use cases that commits as one (an EPCIS
+ * capture document, a custody batch): the use cases open "their" transaction through `ctx.store`,
+ * and here it is `tx`. Reads of rows that never change (parties, licences, journal times) and the
+ * lists in force are remembered for `tx`, so a batch of N events reads each of them once, not N times.
+ */
+export function inTransaction(ctx: AppContext, tx: Transaction<Database>): AppContext {
+  rememberReadsIn(tx);
+  return { ...ctx, store: { kind: ctx.store.kind, db: tx, transaction: (fn) => fn(tx), close: () => Promise.resolve() } };
 }
 
 /** A party's verified, signed API request (see src/app/requests.ts). */

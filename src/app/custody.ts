@@ -22,7 +22,7 @@ import {
 import { classify, type Classification } from '../rules/index.js';
 import { ledgerRepo, licencesRepo, lotsRepo, shipmentsRepo, type Database, type LotRow } from '../store/index.js';
 import { todayUtc } from './classify.js';
-import type { AppContext } from './context.js';
+import { inTransaction, type AppContext } from './context.js';
 import { AppError, RefusedError } from './errors.js';
 import { commit } from './journal.js';
 import type { LedgerEntry } from './licensing.records.js';
@@ -445,8 +445,7 @@ export type IngestedCustodyEvent =
 export async function ingestCustodyEvents(ctx: AppContext, actor: string, events: readonly CustodyEventInput[]): Promise<readonly IngestedCustodyEvent[]> {
   if (events.length === 0) throw new ValidationError('events', 'give at least one custody event');
   return ctx.store.transaction(async (tx) => {
-    // The use cases open "their" transaction through ctx.store: here it is this one.
-    const inTx: AppContext = { ...ctx, store: { kind: ctx.store.kind, db: tx, transaction: (fn) => fn(tx), close: () => Promise.resolve() } };
+    const inTx = inTransaction(ctx, tx);
     const out: IngestedCustodyEvent[] = [];
     for (const [i, e] of events.entries()) {
       try {

@@ -19,7 +19,7 @@ import {
   type QuantityElement,
 } from '../epcis/index.js';
 import { epcisRepo, journalRepo, lotsRepo, partiesRepo, shipmentsRepo, type Database, type EpcisEventRow } from '../store/index.js';
-import type { AppContext } from './context.js';
+import { inTransaction, type AppContext } from './context.js';
 import { consumeLot, createLot, dispatchShipment, receiveShipment, transformLots } from './custody.js';
 import { AppError, RefusedError } from './errors.js';
 import { commit } from './journal.js';
@@ -328,11 +328,6 @@ async function mapEvent(tx: Transaction<Database>, ctx: AppContext, actor: strin
   return keep(`kept as evidence: ${f.type}${step === undefined ? '' : ` (${step})`} has no custody meaning in Lodestone`);
 }
 
-/** Runs `fn` with an AppContext whose store runs everything in `tx` (so the custody use cases join the capture's transaction). */
-function inTransaction(ctx: AppContext, tx: Transaction<Database>): AppContext {
-  return { ...ctx, store: { kind: ctx.store.kind, db: tx, transaction: (fn) => fn(tx), close: () => Promise.resolve() } };
-}
-
 /**
  * Captures an EPCIS 2.0 document as `actor` (the registered party that signs the records). Throws
  * EpcisSchemaError (bad input: the schema's error path and message), ValidationError (e.g. a sub-gram
@@ -346,8 +341,8 @@ export async function captureEpcis(ctx: AppContext, actor: string, document: unk
   const docContext = (document as Record<string, unknown>)['@context'];
   if (events.length === 0) return { events: [], captured: 0, duplicates: 0 };
   return ctx.store.transaction(async (tx) => {
-    await requireParty(tx, actor, 'actor');
     const inner = inTransaction(ctx, tx);
+    await requireParty(tx, actor, 'actor');
     const now = ctx.clock().getTime();
     const out: CapturedEventOutcome[] = [];
     const seen = new Set<string>();

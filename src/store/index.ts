@@ -52,3 +52,4 @@ export type { AlertRow, AlertsTable, NewAlert, NewReportFiled, RedFlagSetRow, Re
 export { alertsRepo, journalTimesRepo, redFlagSetsRepo, reportsFiledRepo, type NewAlertValues } from './alerts.repository.js';
 export type { EpcisEventRow, EpcisEventsTable, EpcisLotLinkRow, EpcisLotLinksTable } from './epcis.tables.js';
 export { epcisRepo, type EpcisEventQuery } from './epcis.repository.js';
+export { rememberReadsIn } from './tx-memo.js';

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { jsonText } from './json-column.js';
+import { memoOf, throughMemo } from './tx-memo.js';
 import type { ApplicationRow, CustodyLedgerRow, LicenceBalanceRow, LicenceHolderTotalsRow, LicenceRow, LotRow, ShipmentRow } from './licensing.tables.js';
 
 type Db = Kysely<Database>;
@@ -40,7 +41,11 @@ export const licencesRepo = {
     }
   },
   async get(db: Db, id: string): Promise<LicenceRow | undefined> {
-    return db.selectFrom('licences').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = await throughMemo(memoOf(db)?.licences, [id], (r) => r.id, async () => {
+      const found = await db.selectFrom('licences').selectAll().where('id', '=', id).executeTakeFirst();
+      return found === undefined ? [] : [found];
+    });
+    return row;
   },
   async list(db: Db): Promise<LicenceRow[]> {
     return db.selectFrom('licences').selectAll().orderBy('seq').execute();
@@ -48,7 +53,8 @@ export const licencesRepo = {
   /** These licences (those that exist), in decision order. */
   async byIds(db: Db, ids: readonly string[]): Promise<LicenceRow[]> {
     if (ids.length === 0) return [];
-    return db.selectFrom('licences').selectAll().where('id', 'in', [...ids]).orderBy('seq').execute();
+    const rows = await throughMemo(memoOf(db)?.licences, ids, (r) => r.id, (missing) => db.selectFrom('licences').selectAll().where('id', 'in', [...missing]).execute());
+    return rows.sort((a, b) => a.seq - b.seq);
   },
   async balances(db: Db, licenceId: string): Promise<LicenceBalanceRow[]> {
     return db.selectFrom('licence_balances').selectAll().where('licence_id', '=', licenceId).orderBy('line_ref').execute();

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { jsonText, type WithJsonValues } from './json-column.js';
 import type { NewParty, PartyRow } from './parties.table.js';
+import { memoOf, throughMemo } from './tx-memo.js';
 
 export type NewPartyValues = WithJsonValues<NewParty, 'party'>;
 
@@ -16,13 +17,18 @@ export const partiesRepo = {
   },
 
   async get(db: Kysely<Database>, id: string): Promise<PartyRow | undefined> {
-    return db.selectFrom('parties').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = await throughMemo(memoOf(db)?.parties, [id], (r) => r.id, async () => {
+      const found = await db.selectFrom('parties').selectAll().where('id', '=', id).executeTakeFirst();
+      return found === undefined ? [] : [found];
+    });
+    return row;
   },
 
   /** These parties (those that exist) by id. */
   async byIds(db: Kysely<Database>, ids: readonly string[]): Promise<PartyRow[]> {
     if (ids.length === 0) return [];
-    return db.selectFrom('parties').selectAll().where('id', 'in', [...ids]).orderBy('id').execute();
+    const rows = await throughMemo(memoOf(db)?.parties, ids, (r) => r.id, (missing) => db.selectFrom('parties').selectAll().where('id', 'in', [...missing]).execute());
+    return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   },
 
   /** All parties by id. */

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { jsonText } from './json-column.js';
 import type { ListEntryRow, ListImportRow, ListSnapshotRow, NewListImport, NewListSnapshot } from './screening.tables.js';
+import { memoOf } from './tx-memo.js';
 
 export interface NewListEntryValues {
   readonly entry_id: string;
@@ -46,6 +47,8 @@ export const screeningRepo = {
 
   async insertImport(db: Kysely<Database>, row: NewListImport): Promise<void> {
     await db.insertInto('list_imports').values(row).execute();
+    const memo = memoOf(db);
+    if (memo) memo.currentImports = undefined;
   },
 
   /** The latest import of one list (its snapshot in force), or undefined. */
@@ -55,8 +58,11 @@ export const screeningRepo = {
 
   /** The latest import of every list, by list name. */
   async currentImports(db: Kysely<Database>): Promise<ListImportRow[]> {
+    const memo = memoOf(db);
+    if (memo?.currentImports) return [...memo.currentImports];
     const rows = await sql<ListImportRow>`
       select distinct on (list) * from list_imports order by list, seq desc`.execute(db);
+    if (memo) memo.currentImports = rows.rows;
     return rows.rows;
   },
 

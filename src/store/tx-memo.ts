@@ -1,0 +1,51 @@
+/**
+ * A transaction's memo of rows that cannot change once they exist, so that a batch of many use
+ * cases in ONE transaction (an EPCIS capture document, a custody batch) reads each of them once
+ * instead of once per event.
+ *
+ * Only rows that are never updated or deleted while the store is open are kept: parties and
+ * licences (inserted once, then only read; `rebuild` truncates them, but in its own transaction,
+ * which is never memoised) and journal times. Only rows that were found are kept: a row that is
+ * inserted later in the same transaction is read from the database as before. The lists in force
+ * (`list_imports`) do change, by an import: an import in a memoised transaction drops them.
+ *
+ * Opt-in and transaction-scoped: the memo lives as long as the transaction object (a WeakMap entry),
+ * so nothing outlives the transaction and no other transaction, connection or process sees it.
+ */
+import type { ListImportRow } from './screening.tables.js';
+import type { LicenceRow } from './licensing.tables.js';
+import type { PartyRow } from './parties.table.js';
+
+export interface TxMemo {
+  readonly parties: Map<string, PartyRow>;
+  readonly licences: Map<string, LicenceRow>;
+  readonly recordedAt: Map<number, Date>;
+  currentImports: readonly ListImportRow[] | undefined;
+}
+
+const memos = new WeakMap<object, TxMemo>();
+
+/** From now on, reads through `tx` of the rows above are answered from a memo kept for `tx`. */
+export function rememberReadsIn(tx: object): void {
+  if (!memos.has(tx)) memos.set(tx, { parties: new Map(), licences: new Map(), recordedAt: new Map(), currentImports: undefined });
+}
+
+/** The memo of `db` if it is a transaction that `rememberReadsIn` was called on. */
+export function memoOf(db: object): TxMemo | undefined {
+  return memos.get(db);
+}
+
+/**
+ * Rows by key, from `cache` for the keys it has and from `load` (one query) for the rest; what
+ * `load` found is added to `cache`. Without a cache, simply `load(keys)`.
+ */
+export async function throughMemo<K, R>(cache: Map<K, R> | undefined, keys: readonly K[], keyOf: (row: R) => K, load: (keys: readonly K[]) => Promise<R[]>): Promise<R[]> {
+  if (cache === undefined) return load(keys);
+  const unique = [...new Set(keys)];
+  const missing = unique.filter((k) => !cache.has(k));
+  if (missing.length > 0) for (const row of await load(missing)) cache.set(keyOf(row), row);
+  return unique.flatMap((k) => {
+    const row = cache.get(k);
+    return row === undefined ? [] : [row];
+  });
+}
