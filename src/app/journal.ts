@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { journalRepo, partyKeysRepo, requestNoncesRepo, type AppendResult, type Database, type JournalRow, type PartyKeyRow } from '../store/index.js';
 import { parseCanonicalJson, parseRequestJws, parseSignedRecord, recordBytes, sha256Hex, signRecord, verifyRecord, verifyRequestJws, type Signer, type SignedRecord } from '../trust/index.js';
 import type { AppContext } from './context.js';
+import type { StoredKey } from './keystore.js';
 import { AppError } from './errors.js';
 import { batchingLog, checkpointAfterAppend, LOG_ID } from './log.js';
 import { parseBody, project, type RecordType, type RecordTypes } from './records.js';
@@ -20,7 +21,7 @@ export async function commit<T extends RecordType>(tx: Transaction<Database>, ct
   const request = ctx.request;
   let record: SignedRecord;
   if (request === undefined) {
-    record = signRecord({ v: 1, type, actor, at, body: checked }, ctx.keystore.signer(actor));
+    record = signRecord({ v: 1, type, actor, at, body: checked }, keyIn(tx, ctx, actor).signer);
   } else {
     // On a party's signed API request: the record is that party's or none, carries the request,
     // and is signed by the log operator (the party's key is not here).
@@ -29,7 +30,7 @@ export async function commit<T extends RecordType>(tx: Transaction<Database>, ct
     // document's other events) refer to it by hash, so a k-event document stores it once, not k times.
     const digest = requestDigest(request.jws);
     const ref = requestsIn.get(tx)?.has(digest) === true ? { requestSha256: digest } : { request: request.jws };
-    record = signRecord({ v: 1, type, actor, at, body: checked, ...ref }, logSigner(ctx));
+    record = signRecord({ v: 1, type, actor, at, body: checked, ...ref }, keyIn(tx, ctx, LOG_ID, 'ensure').signer);
   }
   await checkSigningKey(tx, ctx, record);
   const appended = await journalRepo.append(tx, record, { deferLeaf: batchingLog(tx) });
@@ -51,10 +52,23 @@ export function committedRecords(tx: Transaction<Database>): readonly { readonly
   return committedIn.get(tx) ?? [];
 }
 
-/** The log operator's signer (its key created on first use; parsed once by the keystore). */
-function logSigner(ctx: AppContext): Signer {
-  ctx.keystore.ensure(LOG_ID);
-  return ctx.keystore.signer(LOG_ID);
+const keysOf = new WeakMap<object, Map<string, { readonly key: StoredKey; readonly signer: Signer }>>();
+
+/**
+ * A party's stored key and signer, read from the keystore once per transaction (each keystore read
+ * checks the key file on disk, a system call per record otherwise). `ensure` creates the key on
+ * first use (the log operator's).
+ */
+function keyIn(tx: Transaction<Database>, ctx: AppContext, partyId: string, mode: 'get' | 'ensure' = 'get'): { readonly key: StoredKey; readonly signer: Signer } {
+  const mine = keysOf.get(tx) ?? new Map<string, { readonly key: StoredKey; readonly signer: Signer }>();
+  keysOf.set(tx, mine);
+  let hit = mine.get(partyId);
+  if (hit === undefined) {
+    const key = mode === 'ensure' ? ctx.keystore.ensure(partyId) : ctx.keystore.get(partyId);
+    hit = { key, signer: ctx.keystore.signer(partyId) };
+    mine.set(partyId, hit);
+  }
+  return hit;
 }
 
 const spentIn = new WeakMap<object, Set<string>>();
@@ -99,6 +113,14 @@ let lastDigest: { readonly jws: string; readonly digest: string } | undefined;
 function requestDigest(jws: string): string {
   if (lastDigest?.jws !== jws) lastDigest = { jws, digest: sha256Hex(jws) };
   return lastDigest.digest;
+}
+
+let lastKid: { readonly jws: string; readonly kid: string } | undefined;
+
+/** The key id in an attached request JWS's protected header (the last one remembered: parsing decodes the whole document it signs). */
+function requestKid(jws: string): string {
+  if (lastKid?.jws !== jws) lastKid = { jws, kid: parseRequestJws(jws).header.kid };
+  return lastKid.kid;
 }
 
 /**
@@ -193,12 +215,12 @@ async function partyKeyIn(tx: Transaction<Database>, keyId: string): Promise<Par
  */
 async function checkRequestSignature(tx: Transaction<Database>, ctx: AppContext, record: SignedRecord): Promise<string> {
   const { payload, signature } = record;
-  const operator = ctx.keystore.ensure(LOG_ID);
+  const operator = keyIn(tx, ctx, LOG_ID, 'ensure').key;
   if (signature.keyId !== operator.keyId) throw new AppError('FORBIDDEN', `a record made on a signed request must be signed by the log operator's key ${operator.keyId}, not ${signature.keyId}`);
   let partyKey: string;
   const request = await requestOf(tx, record);
   const digest = requestDigest(request);
-  const kid = parseRequestJws(request).header.kid;
+  const kid = requestKid(request);
   if (payload.type === 'party.registered') {
     const body = parseBody('party.registered', payload.body);
     if (body.party.id !== payload.actor) throw new AppError('FORBIDDEN', `a party registers itself: actor "${payload.actor}" ≠ party "${body.party.id}"`);
