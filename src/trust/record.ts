@@ -1,4 +1,4 @@
-import { sign, verify } from 'node:crypto';
+import { sign, verify, type KeyObject } from 'node:crypto';
 import { deepFreeze } from '../domain/index.js';
 import { fromBase64url, toBase64url } from './base64url.js';
 import { canonicalJson } from './canonical.js';
@@ -73,19 +73,38 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
  * key id must match its private key (TrustError 'KEY_MISMATCH'), and the result is a deep-frozen
  * record holding a copy of exactly the JSON that was signed.
  */
+const keyIds = new WeakMap<KeyObject, string>();
+
+/** The key id of a private key's public half (remembered per KeyObject, which is immutable). */
+function keyIdOf(privateKey: KeyObject): string {
+  let id = keyIds.get(privateKey);
+  if (id === undefined) {
+    id = keyIdFor(rawPublicKey(privateKey));
+    keyIds.set(privateKey, id);
+  }
+  return id;
+}
+
 export function signRecord(payload: RecordPayload, signer: Signer): SignedRecord {
   const checked = parseRecordPayload(payload);
-  const expectedKeyId = keyIdFor(rawPublicKey(signer.privateKey));
+  const expectedKeyId = keyIdOf(signer.privateKey);
   if (signer.keyId !== expectedKeyId) {
     throw new TrustError('KEY_MISMATCH', `signer key id ${signer.keyId} does not match its private key (${expectedKeyId})`);
   }
   const message = canonicalJson(checked);
   const sig = toBase64url(sign(null, utf8.encode(message), signer.privateKey));
-  return deepFreeze({
-    payload: JSON.parse(message) as RecordPayload,
-    signature: { alg: 'Ed25519', keyId: signer.keyId, sig },
-  });
+  const signature = { alg: 'Ed25519', keyId: signer.keyId, sig } as const;
+  const record: SignedRecord = deepFreeze({ payload: JSON.parse(message) as RecordPayload, signature });
+  // RFC 8785 orders the two members "payload" < "signature"; the payload's bytes are the message.
+  signedHere.set(record, `{"payload":${message},"signature":${canonicalJson(signature)}}`);
+  return record;
 }
+
+/**
+ * The canonical bytes of the records signRecord made in this process (deep-frozen, so they cannot
+ * change): appending one neither re-checks its shape nor canonicalises it again.
+ */
+const signedHere = new WeakMap<SignedRecord, string>();
 
 /**
  * Verifies a signed record from anywhere (treated as hostile): checks its shape, that the
@@ -118,7 +137,7 @@ export function verifyRecord(record: unknown, publicKey: string | PublicKeyLooku
 
 /** The leaf content of a record: `canonicalJson(record)`. */
 export function recordBytes(record: SignedRecord): string {
-  return canonicalJson(record);
+  return signedHere.get(record) ?? canonicalJson(record);
 }
 
 export function recordDigests(record: SignedRecord): RecordDigests {
@@ -128,6 +147,7 @@ export function recordDigests(record: SignedRecord): RecordDigests {
 
 /** Checks the shape of a signed record (not its signature). Throws TrustError('MALFORMED_RECORD') naming the field. */
 export function parseSignedRecord(input: unknown): SignedRecord {
+  if (typeof input === 'object' && input !== null && signedHere.has(input as SignedRecord)) return input as SignedRecord;
   const record = exactObject(input, '', ['payload', 'signature']);
   parseRecordPayload(record.payload, 'payload');
   const signature = exactObject(record.signature, 'signature', ['alg', 'keyId', 'sig']);

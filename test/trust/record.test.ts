@@ -191,6 +191,7 @@ describe('signed records', () => {
         const received: unknown = JSON.parse(JSON.stringify(record));
         verifyRecord(received, alice.publicKey);
         expect(canonicalJson(received)).toBe(recordBytes(record));
+        expect(recordBytes(parseSignedRecord(received))).toBe(recordBytes(record));
         if (canonicalJson(other) !== canonicalJson(body)) {
           const tampered = copy(record);
           tampered.payload!.body = other;
