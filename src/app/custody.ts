@@ -381,10 +381,27 @@ export async function massBalance(ctx: AppContext, licenceId: string): Promise<M
 export async function massBalanceIn(db: Kysely<Database>, licenceId: string): Promise<MassBalance> {
   const ledger = await ledgerRepo.forLicence(db, licenceId);
   const lots = await lotsRepo.list(db, { licenceId });
+  // Grouped once, by holder and by holder and lot (a licence's ledger can be long: no scan per row).
+  const byKey = <T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> => {
+    const m = new Map<string, T[]>();
+    for (const r of rows) {
+      const k = key(r);
+      const list = m.get(k);
+      if (list === undefined) m.set(k, [r]);
+      else list.push(r);
+    }
+    return m;
+  };
+  const lotKey = (holder: string, lotId: string) => `${holder}\u0000${lotId}`;
+  const ledgerByHolder = byKey(ledger, (l) => l.holder);
+  const ledgerByLot = byKey(ledger, (l) => lotKey(l.holder, l.lot_id));
+  const lotsByHolder = byKey(lots, (l) => l.holder);
+  const lotsByLot = byKey(lots, (l) => lotKey(l.holder, l.id));
   const row = (holder: string, lotId?: string): MassBalanceRow => {
-    const mine = ledger.filter((l) => l.holder === holder && (lotId === undefined || l.lot_id === lotId));
+    const mine = (lotId === undefined ? ledgerByHolder.get(holder) : ledgerByLot.get(lotKey(holder, lotId))) ?? [];
+    const held = (lotId === undefined ? lotsByHolder.get(holder) : lotsByLot.get(lotKey(holder, lotId))) ?? [];
     const sum = (...kinds: string[]) => mine.filter((l) => kinds.includes(l.kind)).reduce((s, l) => s + l.grams, 0);
-    const onHand = lots.filter((l) => l.holder === holder && (lotId === undefined || l.id === lotId)).reduce((s, l) => s + (l.restrictions as Restriction[]).filter((r) => r.licenceId === licenceId).reduce((t, r) => t + r.licensedGrams, 0), 0);
+    const onHand = held.reduce((s, l) => s + (l.restrictions as Restriction[]).filter((r) => r.licenceId === licenceId).reduce((t, r) => t + r.licensedGrams, 0), 0);
     const received = sum('received', 'created');
     const transformedIn = sum('transformed-in');
     const shipped = sum('shipped');
@@ -393,7 +410,7 @@ export async function massBalanceIn(db: Kysely<Database>, licenceId: string): Pr
     return { holder, ...(lotId === undefined ? {} : { lotId }), received, transformedIn, shipped, transformedOut, consumed, onHand, gap: received + transformedIn - shipped - transformedOut - consumed - onHand };
   };
   const holders = [...new Set(ledger.map((l) => l.holder))];
-  const lotIds = [...new Set(ledger.map((l) => `${l.holder}\u0000${l.lot_id}`))];
+  const lotIds = [...ledgerByLot.keys()];
   const shipments = await shipmentsRepo.carrying(db, [licenceId]);
   const carrying = shipments.filter((s) => (s.restrictions as Restriction[]).some((r) => r.licenceId === licenceId));
   const grams = (s: (typeof carrying)[number]) => (s.restrictions as Restriction[]).filter((r) => r.licenceId === licenceId).reduce((t, r) => t + r.licensedGrams, 0);

@@ -148,6 +148,16 @@ describe.each(STORES)('licensing and custody on %s', (kind) => {
     expect(m.receiptDiscrepancyGrams).toBe(1000);
     const chakan = m.holders.find((h) => h.holder === 'chakan-drive-systems')!;
     expect(chakan).toMatchObject({ received: 1_199_000, transformedOut: 1_199_000, transformedIn: 1_199_000, shipped: 119_900 });
+    // Every (holder, lot) of the licence's ledger has its row, each summing exactly its own entries, in ledger order.
+    const ledger = await current().store.db.selectFrom('custody_ledger').selectAll().where('licence_id', '=', licence.id).orderBy('seq').orderBy('lot_id').execute();
+    const keys = [...new Set(ledger.map((l) => `${l.holder} ${l.lot_id}`))];
+    expect(m.lots.map((r) => `${r.holder} ${r.lotId}`)).toEqual(keys);
+    expect(m.holders.map((r) => r.holder)).toEqual([...new Set(ledger.map((l) => l.holder))]);
+    for (const r of m.lots) {
+      const mine = ledger.filter((l) => l.holder === r.holder && l.lot_id === r.lotId);
+      const sum = (...kinds: string[]) => mine.filter((l) => kinds.includes(l.kind)).reduce((s, l) => s + l.grams, 0);
+      expect(r).toMatchObject({ received: sum('received', 'created'), transformedIn: sum('transformed-in'), shipped: sum('shipped'), transformedOut: sum('transformed-out'), consumed: sum('consumed') });
+    }
   });
 
   it('certificates and policy: revoked or mismatched certificates are refused, a listed party is denied, a denied application cannot be approved', async () => {
