@@ -55,24 +55,30 @@ export async function issueCredential(ctx: AppContext, req: { partyId?: string |
   if (!isRole(req.role)) throw new ValidationError('role', `must be one of exporter, licensing-authority, importer, importing-government, downstream-holder, auditor, operator-admin`);
   if (req.role === 'operator-admin' && req.partyId !== undefined) throw new ValidationError('party', 'an operator-admin credential belongs to no party');
   if (req.role !== 'operator-admin' && req.partyId === undefined) throw new ValidationError('party', `is required for role ${req.role}`);
-  if (req.partyId !== undefined && !(await partiesRepo.get(ctx.store.db, req.partyId))) throw new AppError('NOT_FOUND', `no party "${req.partyId}"`, { field: 'party' });
   if (req.label !== undefined && (req.label.length === 0 || req.label.length > 200)) throw new ValidationError('label', 'must be 1–200 characters');
   const key = newKey();
-  const row = await credentialsRepo.insert(ctx.store.db, { id: `cred_${randomBytes(12).toString('base64url')}`, party_id: req.partyId ?? null, role: req.role, key_hash: hashKey(key), label: req.label ?? null });
+  // One transaction (through ctx.store, so an HTTP Idempotency-Key claim is marked committed with it).
+  const row = await ctx.store.transaction(async (tx) => {
+    if (req.partyId !== undefined && !(await partiesRepo.get(tx, req.partyId))) throw new AppError('NOT_FOUND', `no party "${req.partyId}"`, { field: 'party' });
+    return credentialsRepo.insert(tx, { id: `cred_${randomBytes(12).toString('base64url')}`, party_id: req.partyId ?? null, role: req.role, key_hash: hashKey(key), label: req.label ?? null });
+  });
   return { ...info(row), key };
+}
+
+/** Thrown inside the transaction, so that it (and an Idempotency-Key mark with it) rolls back. */
+function noLiveCredential(id: string): never {
+  throw new AppError('NOT_FOUND', `no live credential "${id}"`, { field: 'credential' });
 }
 
 /** A new key for the same credential; the old key stops working at once. */
 export async function rotateCredential(ctx: AppContext, id: string): Promise<IssuedCredential> {
   const key = newKey();
-  const row = await credentialsRepo.rotate(ctx.store.db, id, hashKey(key), ctx.clock());
-  if (!row) throw new AppError('NOT_FOUND', `no live credential "${id}"`, { field: 'credential' });
+  const row = await ctx.store.transaction(async (tx) => (await credentialsRepo.rotate(tx, id, hashKey(key), ctx.clock())) ?? noLiveCredential(id));
   return { ...info(row), key };
 }
 
 export async function revokeCredential(ctx: AppContext, id: string): Promise<CredentialInfo> {
-  const row = await credentialsRepo.revoke(ctx.store.db, id, ctx.clock());
-  if (!row) throw new AppError('NOT_FOUND', `no live credential "${id}"`, { field: 'credential' });
+  const row = await ctx.store.transaction(async (tx) => (await credentialsRepo.revoke(tx, id, ctx.clock())) ?? noLiveCredential(id));
   return info(row);
 }
 

@@ -45,6 +45,11 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   readonly bodyLimit?: number;
   /** Creates journal records: needs a Lodestone-Signature by the caller's party key, and runs acting as that party. */
   readonly records: boolean;
+  /**
+   * The response holds a secret shown once (an API key): an Idempotency-Key retry is not answered
+   * with it (it is not stored), but told what was done and how to get a new one.
+   */
+  readonly secret?: { readonly field: string; readonly onReplay: (body: unknown) => string };
   readonly access: Access<P, Q, B>;
   /** For a party registering itself: the key its body registers (the request is signed with it). */
   readonly registering?: (body: B) => { readonly partyId: string; readonly publicKey: string };

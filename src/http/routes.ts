@@ -92,6 +92,11 @@ const issuedOut = credentialOut.extend({ key: z.string().describe('the API key, 
 const explanationOut = z.looseObject({ allowed: z.boolean(), refusals: z.array(z.looseObject({ rule: z.string(), message: z.string(), chain: z.array(z.string()).optional() })), checks: z.array(z.string()), classification: obj });
 
 const isAdmin = (p: { role: Role }) => p.role === 'operator-admin';
+/** The credential id of a (stored) credential response. */
+const credentialIdOf = (b: unknown): string => {
+  const id = (b as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : '?';
+};
 const own = (p: { partyId: string | null }) => p.partyId ?? '';
 
 /**
@@ -479,6 +484,7 @@ export const ROUTES: readonly AnyRoute[] = [
     summary: 'Issue an API key (shown once). Operator admins issue any; a party issues more keys for itself, with its own role',
     body: z.object({ partyId: z.string().min(1).max(80).optional(), role: z.enum(ROLES), label: z.string().min(1).max(200).optional() }).strict(), response: issuedOut,
     access: { roles: EVERYONE, owner: (_c, p, r) => isAdmin(p) || (r.body.partyId === p.partyId && r.body.role === p.role), describe: 'operator admins; a party for itself with its own role' },
+    secret: { field: 'key', onReplay: (b) => `credential ${credentialIdOf(b)} was issued by this request, but its key is shown only once and was not kept: rotate it (POST /v1/credentials/${credentialIdOf(b)}/rotate, a new Idempotency-Key) for a new key` },
     handle: ({ ctx, body }) => issueCredential(ctx, body),
   }),
   route({
@@ -491,6 +497,7 @@ export const ROUTES: readonly AnyRoute[] = [
     id: 'rotateCredential', method: 'POST', url: '/v1/credentials/:id/rotate', tag: 'credentials', status: 201, records: false, summary: 'A new key for the credential (shown once); the old key stops working at once',
     params: idParam, response: issuedOut,
     access: { roles: EVERYONE, owner: async (c, p, r) => { const cr = await getCredential(c, r.params.id); return cr !== undefined && (isAdmin(p) || cr.partyId === p.partyId); }, describe: "operator admins; a party for its own credentials" },
+    secret: { field: 'key', onReplay: (b) => `credential ${credentialIdOf(b)} was rotated by this request, but its new key is shown only once and was not kept: rotate it again (a new Idempotency-Key) for another` },
     handle: ({ ctx, params }) => rotateCredential(ctx, params.id),
   }),
   route<{ id: string }>({

@@ -174,6 +174,14 @@ function markingCommitted(ctx: AppContext, credentialId: string, key: string): A
   return { ...ctx, store: marking };
 }
 
+/**
+ * What a retry of a secret-bearing response is answered with instead of the secret: a 409 problem
+ * saying what the first request did (the secret itself is never written to the idempotency table).
+ */
+function withheld(secret: NonNullable<AnyRoute['secret']>, body: unknown): Problem {
+  return problem(409, 'IDEMPOTENCY_SECRET_NOT_KEPT', secret.onReplay(body), { field: 'Idempotency-Key' });
+}
+
 async function serve(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const principal = req.principal;
   if (principal === null) return fail(401, 'UNAUTHENTICATED', 'missing Authorization: Bearer <API key>');
@@ -221,6 +229,7 @@ async function serve(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: F
   }
   if (key !== undefined) {
     if (status >= 500) await idempotencyRepo.release(ctx.store.db, principal.credentialId, key);
+    else if (r.secret !== undefined && status < 400) await idempotencyRepo.complete(ctx.store.db, principal.credentialId, key, 409, JSON.stringify(withheld(r.secret, body)));
     else await idempotencyRepo.complete(ctx.store.db, principal.credentialId, key, status, JSON.stringify(body));
   }
   return reply.code(status).type(status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8').send(body);

@@ -104,6 +104,56 @@ describe.each(STORES)('hardening (%s)', (kind) => {
     expect(await journal()).toBe(before);
   });
 
+  it('Idempotency-Key on a credential: the API key is never stored; a retry is told what was done, and a refused rotate leaves no mark', async () => {
+    const admin = await h.credential(null, 'operator-admin');
+    const db = h.ctx.store.db;
+    const stored = (key: string) => db.selectFrom('idempotency_keys').select(['status', 'response']).where('credential_id', '=', admin.credentialId).where('key', '=', key).executeTakeFirst();
+    const body = { partyId: EXPORTER, role: 'exporter', label: 'idempotent issue' };
+    const first = await h.call(admin, 'POST', '/v1/credentials', { body, idempotencyKey: 'k-cred' });
+    expect(first.statusCode, first.body).toBe(201);
+    const issued = first.json<{ id: string; key: string }>();
+    const row = await stored('k-cred');
+    expect(row?.status).toBe(409);
+    expect(row?.response).not.toContain(issued.key);
+    const retry = await h.call(admin, 'POST', '/v1/credentials', { body, idempotencyKey: 'k-cred' });
+    expect(retry.statusCode).toBe(409);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.json()).toMatchObject({ code: 'IDEMPOTENCY_SECRET_NOT_KEPT', field: 'Idempotency-Key' });
+    expect(retry.json<{ detail: string }>().detail).toContain(issued.id);
+    expect(retry.body).not.toContain(issued.key);
+    // Issued once: the retry made no second credential, and the first key works.
+    const mine = await db.selectFrom('credentials').select('id').where('label', '=', 'idempotent issue').execute();
+    expect(mine.map((c) => c.id)).toEqual([issued.id]);
+    const rotated = await h.call(admin, 'POST', `/v1/credentials/${issued.id}/rotate`, { idempotencyKey: 'k-rot' });
+    expect(rotated.statusCode, rotated.body).toBe(201);
+    const rotatedKey = rotated.json<{ key: string }>().key;
+    expect((await stored('k-rot'))?.response).not.toContain(rotatedKey);
+    const rotRetry = await h.call(admin, 'POST', `/v1/credentials/${issued.id}/rotate`, { idempotencyKey: 'k-rot' });
+    expect(rotRetry.json()).toMatchObject({ code: 'IDEMPOTENCY_SECRET_NOT_KEPT' });
+    // The retry did not rotate again: the key from the first rotation still authenticates.
+    expect((await h.call({ ...admin, key: rotatedKey, party: EXPORTER, role: 'exporter', credentialId: issued.id }, 'GET', `/v1/lots/IDEM-1`)).statusCode).not.toBe(401);
+    // The server "dies" after issuing, before storing the answer: the mark committed with the
+    // credential, so a retry is told the answer was lost instead of issuing a second credential.
+    const spy = vi.spyOn(idempotencyRepo, 'complete').mockRejectedValueOnce(new Error('the server stopped'));
+    try {
+      expect((await h.call(admin, 'POST', '/v1/credentials', { body: { ...body, label: 'died' }, idempotencyKey: 'k-cred-died' })).statusCode).toBe(500);
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await stored('k-cred-died'))?.status).toBe(0);
+    const lost = await h.call(admin, 'POST', '/v1/credentials', { body: { ...body, label: 'died' }, idempotencyKey: 'k-cred-died' });
+    expect(lost.json()).toMatchObject({ code: 'IDEMPOTENCY_RESPONSE_LOST' });
+    expect(await db.selectFrom('credentials').select('id').where('label', '=', 'died').execute()).toHaveLength(1);
+    // Rotating a revoked credential: refused inside the use case's transaction (404), so the claim's
+    // mark rolls back with it and the stored answer is the refusal, not a committed 0.
+    expect((await h.call(admin, 'POST', `/v1/credentials/${issued.id}/revoke`, { idempotencyKey: 'k-rev' })).statusCode).toBe(201);
+    const revoked = await h.call(admin, 'POST', `/v1/credentials/${issued.id}/rotate`, { idempotencyKey: 'k-rot-revoked' });
+    expect(revoked.statusCode).toBe(404);
+    expect(revoked.json()).toMatchObject({ code: 'NOT_FOUND', field: 'credential' });
+    expect((await stored('k-rot-revoked'))?.status).toBe(404);
+    expect((await stored('k-rev'))?.status).toBe(201);
+  });
+
   it('POST /v1/custody/events: a batch is one transaction; the first failure names its event and nothing of the batch is written', async () => {
     const as = await h.credential(EXPORTER, 'exporter');
     const before = await journal();
