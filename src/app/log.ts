@@ -24,7 +24,8 @@ export function logVerifier(ctx: AppContext): NoteVerifier {
   return { name: LOG_ID, publicKey: ctx.keystore.ensure(LOG_ID).publicKey };
 }
 
-const openedHere = new WeakSet<object>();
+/** The transactions opened through a batching store, each with its store's database (the key of `lastCommitted`). */
+const openedHere = new WeakMap<object, object>();
 const pending = new WeakMap<object, AppContext>();
 
 /**
@@ -44,7 +45,11 @@ export function batchingCheckpoints(store: Store): Store {
         await publishCheckpoint(tx, ctx);
       }
     },
-    (tx) => openedHere.add(tx),
+    (tx) => openedHere.set(tx, store.db),
+    (tx) => {
+      const published = publishedIn.get(tx);
+      if (published !== undefined) lastCommitted.set(store.db, published);
+    },
   );
 }
 
@@ -71,6 +76,21 @@ export interface PublishedCheckpoint {
   readonly body: string;
 }
 
+interface Stored {
+  readonly body: string;
+  readonly checkpoint: Checkpoint;
+}
+
+/**
+ * Per database: the checkpoint this process last published in a transaction that then committed —
+ * the stored one, unless another process (or a transaction not opened through the context's store)
+ * has published since. The next publisher starts from it instead of reading the stored row and
+ * verifying its signature again; its compare-and-swap proves it is still the stored one, and
+ * anything that fails on it (a lost swap, an inconsistency) is redone from the stored row.
+ */
+const lastCommitted = new WeakMap<object, Stored>();
+const publishedIn = new WeakMap<object, Stored>();
+
 /**
  * Signs and stores the checkpoint for the journal as it stands in `tx` (at the end of every
  * transaction that appended records, so it commits with the records it covers). The new checkpoint must extend the
@@ -78,30 +98,48 @@ export interface PublishedCheckpoint {
  * Stored by compare-and-swap, so the stored checkpoint never goes backwards or forks.
  */
 export async function publishCheckpoint(tx: Transaction<Database>, ctx: AppContext): Promise<PublishedCheckpoint> {
-  const verifier = logVerifier(ctx);
   await journalRepo.flushLeaves(tx);
-  const size = await journalRepo.count(tx);
+  const size = await journalRepo.sizeIn(tx);
+  const db = openedHere.get(tx);
+  const known = db === undefined ? undefined : lastCommitted.get(db);
+  if (db !== undefined && known !== undefined && known.checkpoint.size > 0 && known.checkpoint.size < size) {
+    try {
+      const out = await extend(tx, ctx, size, known);
+      if (out !== 'lost') return out;
+    } catch (e) {
+      // Not consistent with what this process remembers: judged below against the stored row.
+      if (!(e instanceof AppError && e.code === 'JOURNAL_INVALID')) throw e;
+    }
+    lastCommitted.delete(db);
+  }
   const current = await logRepo.getCheckpoint(tx, LOG_ID);
-  const old = current === undefined ? undefined : openCheckpoint(current.body, verifier).checkpoint;
-  if (old !== undefined && old.size > size) throw new AppError('JOURNAL_INVALID', `the stored checkpoint (size ${old.size}) is ahead of the journal (${size})`);
+  const old = current === undefined ? undefined : { body: current.body, checkpoint: openCheckpoint(current.body, logVerifier(ctx)).checkpoint };
+  const out = await extend(tx, ctx, size, old);
+  if (out === 'lost') throw new AppError('JOURNAL_INVALID', 'the checkpoint changed while it was being published (compare-and-swap lost); retry');
+  return out;
+}
+
+/** The checkpoint of size `size`, checked to extend `old` and swapped in for it ('lost' if `old` is no longer the stored one). */
+async function extend(tx: Transaction<Database>, ctx: AppContext, size: number, old: Stored | undefined): Promise<PublishedCheckpoint | 'lost'> {
+  const prev = old?.checkpoint;
+  if (prev !== undefined && prev.size > size) throw new AppError('JOURNAL_INVALID', `the stored checkpoint (size ${prev.size}) is ahead of the journal (${size})`);
   // The new root and the proof that it extends the stored checkpoint, from one read of the subtrees.
-  const { root, proof } = old !== undefined && old.size > 0 && old.size < size ? await logRepo.rootAndConsistencyProof(tx, old.size, size) : { root: await logRepo.root(tx, size), proof: undefined };
-  if (current !== undefined && old !== undefined) {
-    if (old.size === size && hashesEqual(old.root, root)) return { checkpoint: old, body: current.body };
-    if (old.size > 0) {
+  const { root, proof } = prev !== undefined && prev.size > 0 && prev.size < size ? await logRepo.rootAndConsistencyProof(tx, prev.size, size) : { root: await logRepo.root(tx, size), proof: undefined };
+  if (old !== undefined && prev !== undefined) {
+    if (prev.size === size && hashesEqual(prev.root, root)) return { checkpoint: prev, body: old.body };
+    if (prev.size > 0) {
       try {
-        verifyConsistency(old.size, size, old.root, root, proof ?? (await logRepo.consistencyProof(tx, old.size, size)));
+        verifyConsistency(prev.size, size, prev.root, root, proof ?? (await logRepo.consistencyProof(tx, prev.size, size)));
       } catch (e) {
-        throw new AppError('JOURNAL_INVALID', `the log at size ${size} is not consistent with its checkpoint at size ${old.size}: ${(e as Error).message}`, { cause: e });
+        throw new AppError('JOURNAL_INVALID', `the log at size ${size} is not consistent with its checkpoint at size ${prev.size}: ${(e as Error).message}`, { cause: e });
       }
     }
   }
   const checkpoint: Checkpoint = { origin: LOG_ID, size, root };
-  const key = ctx.keystore.get(LOG_ID);
+  const key = ctx.keystore.ensure(LOG_ID);
   const body = signCheckpoint(checkpoint, LOG_ID, ctx.keystore.signer(LOG_ID).privateKey, key.publicKey);
-  if (!(await logRepo.casCheckpoint(tx, LOG_ID, current?.body, { size, body }))) {
-    throw new AppError('JOURNAL_INVALID', 'the checkpoint changed while it was being published (compare-and-swap lost); retry');
-  }
+  if (!(await logRepo.casCheckpoint(tx, LOG_ID, old?.body, { size, body }))) return 'lost';
+  publishedIn.set(tx, { body, checkpoint });
   return { checkpoint, body };
 }
 

@@ -24,6 +24,8 @@ export interface AppendOptions {
 }
 
 const pendingLeaves = new WeakMap<object, { first: number; hashes: string[] }>();
+/** The seq of the last entry each transaction appended (its journal_head row lock is held until it ends). */
+const lastAppended = new WeakMap<object, number>();
 
 export interface ReadOptions {
   /** First seq to return (default 1). */
@@ -74,6 +76,7 @@ export const journalRepo = {
     const seq = row.seq;
     // The head now holds seq + 1, which must stay exact too (as when it was read back by itself).
     if (!Number.isSafeInteger(seq + 1)) throw new StoreError('UNSAFE_INTEGER', `integer ${String(BigInt(seq) + 1n)} read from the database is outside the exact range ±(2^53 − 1)`);
+    lastAppended.set(tx, seq);
     // The transparency log's leaf seq − 1 and the subtrees it completes, in the same transaction
     // (now, or at `flushLeaves` before the transaction ends).
     if (opts.deferLeaf === true) {
@@ -105,6 +108,14 @@ export const journalRepo = {
 
   async get(db: Kysely<Database>, seq: number): Promise<JournalRow | undefined> {
     return db.selectFrom('journal').selectAll().where('seq', '=', seq).executeTakeFirst();
+  },
+
+  /**
+   * The number of entries as `tx` sees them: after an append in `tx`, its last seq (no other writer
+   * can append before `tx` ends: it holds the journal_head row lock), else `count`.
+   */
+  async sizeIn(tx: Transaction<Database>): Promise<number> {
+    return lastAppended.get(tx) ?? journalRepo.count(tx);
   },
 
   /** The number of entries, which is also the last seq (O(1): read from journal_head). */

@@ -40,17 +40,23 @@ export interface Store {
 
 /**
  * The same store, with work added at the end of every transaction opened through it (inside the
- * transaction, after the caller's function returned, so it commits with that work or not at all).
+ * transaction, after the caller's function returned, so it commits with that work or not at all),
+ * and optionally `committed(tx)` once the commit has succeeded (not after a rollback).
  * Everything else — `db`, `close`, `kind` — is the store's own.
  */
-export function withTransactionEnd(store: Store, atEnd: (tx: Transaction<Database>) => Promise<void>, atStart?: (tx: Transaction<Database>) => void): Store {
-  const transaction: Store['transaction'] = (fn) =>
-    store.transaction(async (tx) => {
+export function withTransactionEnd(store: Store, atEnd: (tx: Transaction<Database>) => Promise<void>, atStart?: (tx: Transaction<Database>) => void, committed?: (tx: Transaction<Database>) => void): Store {
+  const transaction: Store['transaction'] = async (fn) => {
+    let opened: Transaction<Database> | undefined;
+    const result = await store.transaction(async (tx) => {
+      opened = tx;
       atStart?.(tx);
-      const result = await fn(tx);
+      const out = await fn(tx);
       await atEnd(tx);
-      return result;
+      return out;
     });
+    if (opened !== undefined) committed?.(opened);
+    return result;
+  };
   return new Proxy(store, {
     get(target, prop) {
       if (prop === 'transaction') return transaction;

@@ -55,6 +55,33 @@ describe.each(STORES)('transparency log on %s', (kind) => {
     await expect(sql`insert into log_checkpoint_history (log_id, size, body) values (${LOG_ID}, 1, 'fork')`.execute(db)).rejects.toThrow();
   });
 
+  it('a checkpoint published by another writer between two appends of this process is extended, not overwritten (what the process remembers is checked by compare-and-swap)', async () => {
+    const db = current().store.db;
+    await registerParty(ctx, party(1)); // through the context's store: it remembers this checkpoint
+    // Another writer (here: a transaction not opened through the context's store, as another
+    // process's would be) appends and publishes the next checkpoint.
+    await registerParty({ ...ctx, store: current().store }, party(2));
+    const theirs = await latestCheckpoint(ctx);
+    await registerParty(ctx, party(3));
+    const n = await journalRepo.count(db);
+    const check = await checkLog(ctx);
+    expect(check.size).toBe(n);
+    // The history holds the other writer's checkpoint and one extending it, each once.
+    const history = (await sql<{ size: number }>`select size from log_checkpoint_history where log_id = ${LOG_ID} order by size`.execute(db)).rows.map((r) => r.size);
+    expect(history.slice(-2)).toEqual([theirs!.checkpoint.size, n]);
+    const latest = await latestCheckpoint(ctx);
+    verifyConsistency(theirs!.checkpoint.size, n, theirs!.checkpoint.root, latest!.checkpoint.root, await logRepo.consistencyProof(db, theirs!.checkpoint.size, n));
+  });
+
+  it('a stored checkpoint replaced behind the process\'s back is judged as stored: a forged one stops the next append, nothing written', async () => {
+    const db = current().store.db;
+    await registerParty(ctx, party(1));
+    const before = await journalRepo.count(db);
+    await sql`update log_checkpoints set body = ${'forged\n1\nAAAA\n\n— nobody x\n'} where log_id = ${LOG_ID}`.execute(db);
+    await expect(registerParty(ctx, party(2))).rejects.toThrow();
+    expect(await journalRepo.count(db)).toBe(before);
+  });
+
   /** STYLE.md §6: break one write of the append path, check nothing half-done is visible, unbreak, check progress. */
   const faults: { name: string; table: string; when: string }[] = [
     { name: 'journal insert', table: 'journal', when: 'before insert' },

@@ -164,6 +164,9 @@ describe.each(STORES)('store contract: %s', (kind) => {
           store.transaction(async (tx) => {
             const result = await journalRepo.append(tx, testRecord(alice, n));
             await sql`select pg_sleep(0.005)`.execute(tx); // hold the head lock a moment, so transactions overlap
+            // The journal's size as this transaction sees it is its own last seq (no other appender can come in between).
+            expect(await journalRepo.sizeIn(tx)).toBe(await journalRepo.count(tx));
+            expect(await journalRepo.sizeIn(tx)).toBe(result.seq);
             if (n % 3 === 0) throw new Error(`transaction ${n} rolls back`);
             return result.seq;
           }),
