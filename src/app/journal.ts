@@ -33,7 +33,7 @@ export async function commit<T extends RecordType>(tx: Transaction<Database>, ct
     record = signRecord({ v: 1, type, actor, at, body: checked, ...ref }, keyIn(tx, ctx, LOG_ID, 'ensure').signer);
   }
   await checkSigningKey(tx, ctx, record);
-  const appended = await journalRepo.append(tx, record, { deferLeaf: batchingLog(tx) });
+  const appended = await journalRepo.append(tx, record, { defer: batchingLog(tx) });
   const mine = committedIn.get(tx) ?? [];
   committedIn.set(tx, mine);
   mine.push({ seq: appended.seq, type, body: checked });

@@ -37,8 +37,8 @@ export function batchingCheckpoints(store: Store): Store {
   return withTransactionEnd(
     store,
     async (tx) => {
-      // The log leaves of the transaction's records, written at once, then its one checkpoint.
-      await journalRepo.flushLeaves(tx);
+      // The journal rows and log leaves of the transaction's records, written at once, then its one checkpoint.
+      await journalRepo.flush(tx);
       const ctx = pending.get(tx);
       if (ctx !== undefined) {
         pending.delete(tx);
@@ -98,7 +98,7 @@ const publishedIn = new WeakMap<object, Stored>();
  * Stored by compare-and-swap, so the stored checkpoint never goes backwards or forks.
  */
 export async function publishCheckpoint(tx: Transaction<Database>, ctx: AppContext): Promise<PublishedCheckpoint> {
-  await journalRepo.flushLeaves(tx);
+  await journalRepo.flush(tx);
   const size = await journalRepo.sizeIn(tx);
   const db = openedHere.get(tx);
   const known = db === undefined ? undefined : lastCommitted.get(db);

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { jsonText, type WithJsonValues } from './json-column.js';
 import type { AlertRow, NewAlert, NewReportFiled, RedFlagSetRow, ReportFiledRow } from './alerts.tables.js';
+import { journalRepo } from './journal.repository.js';
 import { memoOf } from './tx-memo.js';
 
 type Db = Kysely<Database>;
@@ -71,10 +72,13 @@ export const journalTimesRepo = {
   async recordedAt(db: Db, seqs: readonly number[]): Promise<Map<number, Date>> {
     if (seqs.length === 0) return new Map();
     const memo = memoOf(db)?.recordedAt;
+    // Entries this transaction appended but has not written yet (journalRepo.append with `defer`).
     const wanted = [...new Set(seqs)];
-    const missing = memo === undefined ? wanted : wanted.filter((s) => !memo.has(s));
+    const pending = new Map(wanted.flatMap((s) => { const t = journalRepo.pendingRecordedAt(db, s); return t === undefined ? [] : [[s, t] as const]; }));
+    const missing = wanted.filter((s) => !pending.has(s) && memo?.has(s) !== true);
     const found = missing.length === 0 ? [] : await db.selectFrom('journal').select(['seq', 'recorded_at']).where('seq', 'in', missing).execute();
     const times = new Map(found.map((r) => [r.seq, new Date(r.recorded_at)]));
+    for (const [s, t] of pending) times.set(s, t);
     if (memo === undefined) return times;
     for (const [s, t] of times) memo.set(s, t);
     return new Map(wanted.flatMap((s) => { const t = memo.get(s); return t === undefined ? [] : [[s, t] as const]; }));

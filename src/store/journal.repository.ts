@@ -16,16 +16,36 @@ export interface AppendResult {
 
 export interface AppendOptions {
   /**
-   * Leave the entry's log leaf pending until `flushLeaves(tx)`, which the caller must call before
-   * the transaction commits (several entries' leaves are then written at once). Nothing in the
-   * transaction may read the log in between.
+   * Leave the entry's log leaf — and, after the transaction's first entry, its journal row — pending
+   * until `flush(tx)`, which the caller must call before the transaction commits: the rows are
+   * then written in one statement and the leaves (and subtrees) in one more, instead of one or two
+   * per entry. The transaction holds the journal_head row lock from its first append, so the seqs
+   * it hands out in between are its own. Reads of the journal through this repository (and
+   * `journalTimesRepo`) in the transaction see the pending rows; nothing may read the log in
+   * between. The foreign keys to journal (seq) are checked at commit (migration 0015), so
+   * projection rows may name a pending entry.
    */
-  readonly deferLeaf?: boolean;
+  readonly defer?: boolean;
 }
 
+interface PendingRow {
+  readonly seq: number;
+  readonly type: string;
+  readonly actor: string;
+  readonly keyId: string;
+  readonly at: string;
+  readonly canonical: string;
+  readonly recordHash: string;
+  readonly leafHash: string;
+}
+
+/** Per transaction: journal rows not yet written (consecutive seqs) and log leaves not yet written. */
+const pendingRows = new WeakMap<object, { readonly rows: PendingRow[]; readonly hashes: Set<string> }>();
 const pendingLeaves = new WeakMap<object, { first: number; hashes: string[] }>();
 /** The seq of the last entry each transaction appended (its journal_head row lock is held until it ends). */
 const lastAppended = new WeakMap<object, number>();
+/** Journal rows written per statement by `flush` (9 parameters each, far below PostgreSQL's 65,535). */
+const ROWS_PER_STATEMENT = 2000;
 
 export interface ReadOptions {
   /** First seq to return (default 1). */
@@ -50,63 +70,94 @@ export const journalRepo = {
   async append(tx: Transaction<Database>, signed: SignedRecord, opts: AppendOptions = {}): Promise<AppendResult> {
     const record = parseSignedRecord(signed);
     const { canonical, recordHash, leafHash } = recordDigests(record);
-    // The next seq from journal_head and the row, in one statement (the head's row lock is taken first).
-    const row = await tx
-      .with('head', (db) => db.updateTable('journal_head').set((eb) => ({ next_seq: eb('next_seq', '+', 1) })).where('id', '=', 1).returning((eb) => eb(eb.ref('next_seq'), '-', 1).as('seq')))
-      .insertInto('journal')
-      .columns(['seq', 'type', 'actor', 'key_id', 'recorded_at', 'record', 'canonical', 'record_hash', 'leaf_hash'])
-      .expression((eb) =>
-        eb
-          .selectFrom('head')
-          .select((s) => [
-            'head.seq',
-            s.val(record.payload.type).as('type'),
-            s.val(record.payload.actor).as('actor'),
-            s.val(record.signature.keyId).as('key_id'),
-            sql<string>`cast(${record.payload.at} as timestamptz)`.as('recorded_at'),
-            sql`cast(${canonical} as jsonb)`.as('record'),
-            sql<string>`cast(${canonical} as text)`.as('canonical'),
-            s.val(recordHash).as('record_hash'),
-            s.val(leafHash).as('leaf_hash'),
-          ]),
-      )
-      .returning('seq')
-      .executeTakeFirst();
-    if (row === undefined) throw new StoreError('NOT_FOUND', 'journal_head row is missing: the schema is damaged');
-    const seq = row.seq;
-    // The head now holds seq + 1, which must stay exact too (as when it was read back by itself).
-    if (!Number.isSafeInteger(seq + 1)) throw new StoreError('UNSAFE_INTEGER', `integer ${String(BigInt(seq) + 1n)} read from the database is outside the exact range ±(2^53 − 1)`);
+    const held = lastAppended.get(tx);
+    let seq: number;
+    if (opts.defer === true && held !== undefined) {
+      // The transaction holds the head's row lock: the next seq is its own, written at `flush`.
+      seq = held + 1;
+      if (!Number.isSafeInteger(seq + 1)) throw new StoreError('UNSAFE_INTEGER', `journal seq ${String(BigInt(seq) + 1n)} is outside the exact range ±(2^53 − 1)`);
+      const pending = pendingRows.get(tx) ?? { rows: [], hashes: new Set<string>() };
+      pendingRows.set(tx, pending);
+      // The same signed record twice in one transaction, refused now as the unique key would at flush.
+      if (pending.hashes.has(recordHash)) throw new StoreError('CONFLICT', `already exists: unique constraint violated on journal_record_hash_key (record_hash ${recordHash} is appended twice in this transaction)`, { constraint: 'journal_record_hash_key' });
+      pending.hashes.add(recordHash);
+      pending.rows.push({ seq, type: record.payload.type, actor: record.payload.actor, keyId: record.signature.keyId, at: record.payload.at, canonical, recordHash, leafHash });
+    } else {
+      await flushRows(tx);
+      // The next seq from journal_head and the row, in one statement (the head's row lock is taken first).
+      const row = await tx
+        .with('head', (db) => db.updateTable('journal_head').set((eb) => ({ next_seq: eb('next_seq', '+', 1) })).where('id', '=', 1).returning((eb) => eb(eb.ref('next_seq'), '-', 1).as('seq')))
+        .insertInto('journal')
+        .columns(['seq', 'type', 'actor', 'key_id', 'recorded_at', 'record', 'canonical', 'record_hash', 'leaf_hash'])
+        .expression((eb) =>
+          eb
+            .selectFrom('head')
+            .select((s) => [
+              'head.seq',
+              s.val(record.payload.type).as('type'),
+              s.val(record.payload.actor).as('actor'),
+              s.val(record.signature.keyId).as('key_id'),
+              sql<string>`cast(${record.payload.at} as timestamptz)`.as('recorded_at'),
+              sql`cast(${canonical} as jsonb)`.as('record'),
+              sql<string>`cast(${canonical} as text)`.as('canonical'),
+              s.val(recordHash).as('record_hash'),
+              s.val(leafHash).as('leaf_hash'),
+            ]),
+        )
+        .returning('seq')
+        .executeTakeFirst();
+      if (row === undefined) throw new StoreError('NOT_FOUND', 'journal_head row is missing: the schema is damaged');
+      seq = row.seq;
+      // The head now holds seq + 1, which must stay exact too (as when it was read back by itself).
+      if (!Number.isSafeInteger(seq + 1)) throw new StoreError('UNSAFE_INTEGER', `integer ${String(BigInt(seq) + 1n)} read from the database is outside the exact range ±(2^53 − 1)`);
+    }
     lastAppended.set(tx, seq);
     // The transparency log's leaf seq − 1 and the subtrees it completes, in the same transaction
-    // (now, or at `flushLeaves` before the transaction ends).
-    if (opts.deferLeaf === true) {
+    // (now, or at `flush` before the transaction ends).
+    if (opts.defer === true) {
       const pending = pendingLeaves.get(tx);
       if (pending === undefined) pendingLeaves.set(tx, { first: seq - 1, hashes: [leafHash] });
       else if (pending.first + pending.hashes.length === seq - 1) pending.hashes.push(leafHash);
       else throw new StoreError('CONFLICT', `journal entry ${seq} does not follow the pending log leaves (${pending.first + pending.hashes.length})`);
     } else {
-      await journalRepo.flushLeaves(tx);
+      await journalRepo.flush(tx);
       await logRepo.appendLeaf(tx, seq - 1, leafHash);
     }
     return { seq, recordHash, leafHash };
   },
 
-  /** Writes the log leaves (and subtrees) of the entries appended with `deferLeaf`, in one read and one insert. */
-  async flushLeaves(tx: Transaction<Database>): Promise<void> {
+  /**
+   * Writes what the transaction's appends with `defer` left pending: the journal rows in one
+   * statement (which also advances journal_head past them), then the log leaves and the subtrees
+   * they complete in one read and one insert.
+   */
+  async flush(tx: Transaction<Database>): Promise<void> {
+    await flushRows(tx);
     const pending = pendingLeaves.get(tx);
     if (pending === undefined) return;
     pendingLeaves.delete(tx);
     await logRepo.appendLeaves(tx, pending.first, pending.hashes);
   },
 
+  /** When entry `seq` was recorded, if the transaction appended it with `defer` and has not written it yet. */
+  pendingRecordedAt(db: Kysely<Database>, seq: number): Date | undefined {
+    const rows = pendingRows.get(db)?.rows;
+    const first = rows?.[0]?.seq;
+    // Pending rows have consecutive seqs.
+    const row = first === undefined ? undefined : rows?.[seq - first];
+    return row?.seq === seq ? new Date(row.at) : undefined;
+  },
+
   /** Rows in seq order from `fromSeq`, at most `limit`. */
   async read(db: Kysely<Database>, opts: ReadOptions = {}): Promise<JournalRow[]> {
     const fromSeq = positive(opts.fromSeq ?? 1, 'fromSeq');
     const limit = positive(opts.limit ?? 1000, 'limit');
+    await flushRows(db);
     return db.selectFrom('journal').selectAll().where('seq', '>=', fromSeq).orderBy('seq').limit(limit).execute();
   },
 
   async get(db: Kysely<Database>, seq: number): Promise<JournalRow | undefined> {
+    await flushRows(db);
     return db.selectFrom('journal').selectAll().where('seq', '=', seq).executeTakeFirst();
   },
 
@@ -120,6 +171,7 @@ export const journalRepo = {
 
   /** The number of entries, which is also the last seq (O(1): read from journal_head). */
   async count(db: Kysely<Database>): Promise<number> {
+    await flushRows(db);
     const head = await db.selectFrom('journal_head').select('next_seq').where('id', '=', 1).executeTakeFirst();
     if (head === undefined) throw new StoreError('NOT_FOUND', 'journal_head row is missing: the schema is damaged');
     return head.next_seq - 1;
@@ -135,6 +187,7 @@ export const journalRepo = {
     positive(batchSize, 'batchSize');
     let last = 0;
     for (;;) {
+      await flushRows(db);
       const rows = await db.selectFrom('journal').selectAll().where('seq', '>', last).orderBy('seq').limit(batchSize).execute();
       yield* rows;
       const tail = rows.at(-1);
@@ -143,6 +196,32 @@ export const journalRepo = {
     }
   },
 };
+
+/**
+ * Writes a transaction's pending journal rows (consecutive seqs after the last written one) and
+ * moves journal_head past them, in one statement per ROWS_PER_STATEMENT rows. The head is moved only
+ * if it is where the transaction left it, and the statement must insert every row: anything else is
+ * a broken invariant, refused before the transaction can commit.
+ */
+async function flushRows(db: Kysely<Database>): Promise<void> {
+  const rows = pendingRows.get(db)?.rows;
+  if (rows === undefined || rows.length === 0) return;
+  pendingRows.delete(db);
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    const part = rows.slice(i, i + ROWS_PER_STATEMENT);
+    const first = part[0]?.seq ?? 0;
+    const last = part.at(-1)?.seq ?? 0;
+    const values = sql.join(
+      part.map((r) => sql`(cast(${r.seq} as bigint), ${r.type}, ${r.actor}, ${r.keyId}, cast(${r.at} as timestamptz), cast(${r.canonical} as jsonb), cast(${r.canonical} as text), ${r.recordHash}, ${r.leafHash})`),
+    );
+    const written = await sql<{ seq: number }>`
+      with head as (update journal_head set next_seq = ${last + 1} where id = 1 and next_seq = ${first} returning next_seq)
+      insert into journal (seq, type, actor, key_id, recorded_at, record, canonical, record_hash, leaf_hash)
+      select v.* from head, (values ${values}) as v (seq, type, actor, key_id, recorded_at, record, canonical, record_hash, leaf_hash)
+      returning seq`.execute(db);
+    if (written.rows.length !== part.length) throw new StoreError('CONFLICT', `journal_head is not at ${first}, where this transaction's appends left it: entries ${first}–${last} not written`);
+  }
+}
 
 function positive(n: number, name: string): number {
   if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${name} must be a positive safe integer, got ${n}`);

@@ -10,6 +10,7 @@ import {
   dumpProjections,
   journalRepo,
   loadMigrations,
+  logRepo,
   partiesRepo,
   partyKeysRepo,
   PROJECTION_TABLES,
@@ -202,6 +203,77 @@ describe.each(STORES)('store contract: %s', (kind) => {
       const { store } = fresh();
       await expectRejectsCode(store.transaction((tx) => journalRepo.append(tx, testRecord(alice, 1, { s: 'a\u0000b' }))), StoreError, 'UNSUPPORTED_VALUE');
       expect((await appendOne(store, 2)).seq).toBe(1);
+    });
+
+    it('with defer, writes the first row at once and the rest (and every leaf) at flush; reads in the transaction see them', async () => {
+      const { store } = fresh();
+      await appendOne(store, 100);
+      const third = testRecord(alice, 3);
+      await store.transaction(async (tx) => {
+        const out: AppendResult[] = [];
+        for (const n of range(1, 5)) out.push(await journalRepo.append(tx, n === 3 ? third : testRecord(alice, n), { defer: true }));
+        expect(out.map((r) => r.seq)).toEqual(range(2, 6));
+        // So far only the transaction's first row is written; the others are pending, with their times.
+        expect((await tx.selectFrom('journal').select('seq').orderBy('seq').execute()).map((r) => r.seq)).toEqual([1, 2]);
+        expect(journalRepo.pendingRecordedAt(tx, 4)?.toISOString()).toBe(third.payload.at);
+        expect(journalRepo.pendingRecordedAt(tx, 2)).toBeUndefined();
+        expect(journalRepo.pendingRecordedAt(tx, 7)).toBeUndefined();
+        expect(await journalRepo.sizeIn(tx)).toBe(6);
+        // A read through the repository writes them first.
+        expect((await journalRepo.get(tx, 4))?.record_hash).toBe(out[2]?.recordHash);
+        expect(journalRepo.pendingRecordedAt(tx, 4)).toBeUndefined();
+        expect(await journalRepo.count(tx)).toBe(6);
+        expect((await journalRepo.append(tx, testRecord(alice, 6), { defer: true })).seq).toBe(7);
+        await journalRepo.flush(tx);
+      });
+      expect(await seqs(store)).toEqual(range(1, 7));
+      expect(await journalRepo.count(store.db)).toBe(7);
+      expect(await logRepo.size(store.db)).toBe(7);
+      const row = await journalRepo.get(store.db, 4);
+      expect(row?.canonical).toBe(canonicalJson(third));
+      expect(row?.leaf_hash).toBe(leafHashHex(canonicalJson(third)));
+      expect(new Date(row?.recorded_at ?? 0).toISOString()).toBe(third.payload.at);
+      expect((await appendOne(store, 7)).seq).toBe(8);
+    });
+
+    it('with defer, a record twice is CONFLICT (in the transaction or already committed), and a row naming an entry never appended fails at commit; nothing is kept', async () => {
+      const { store } = fresh();
+      const twice = testRecord(alice, 2);
+      const inTx = await expectRejectsCode(
+        store.transaction(async (tx) => {
+          await journalRepo.append(tx, testRecord(alice, 1), { defer: true });
+          await journalRepo.append(tx, twice, { defer: true });
+          await journalRepo.append(tx, twice, { defer: true });
+        }),
+        StoreError,
+        'CONFLICT',
+      );
+      expect(inTx.constraint).toBe('journal_record_hash_key');
+      await store.transaction((tx) => journalRepo.append(tx, twice));
+      const atFlush = await expectRejectsCode(
+        store.transaction(async (tx) => {
+          await journalRepo.append(tx, testRecord(alice, 3), { defer: true });
+          await journalRepo.append(tx, twice, { defer: true });
+          await journalRepo.flush(tx);
+        }),
+        StoreError,
+        'CONFLICT',
+      );
+      expect(atFlush.constraint).toBe('journal_record_hash_key');
+      const atCommit = await expectRejectsCode(
+        store.transaction(async (tx) => {
+          const { seq } = await journalRepo.append(tx, testRecord(alice, 4), { defer: true });
+          await partiesRepo.insert(tx, { id: 'p', name: 'P', country: 'IN', sector: null, party: {}, created_seq: seq + 5 });
+          await journalRepo.append(tx, testRecord(alice, 5), { defer: true });
+          await journalRepo.flush(tx);
+        }),
+        StoreError,
+        'NOT_FOUND',
+      );
+      expect(atCommit.constraint).toBe('parties_created_seq_fkey');
+      expect(await seqs(store)).toEqual([1]);
+      expect(await logRepo.size(store.db)).toBe(1);
+      expect((await appendOne(store, 6)).seq).toBe(2);
     });
   });
 
