@@ -75,7 +75,6 @@ export const journalRepo = {
     if (opts.defer === true && held !== undefined) {
       // The transaction holds the head's row lock: the next seq is its own, written at `flush`.
       seq = held + 1;
-      if (!Number.isSafeInteger(seq + 1)) throw new StoreError('UNSAFE_INTEGER', `journal seq ${String(BigInt(seq) + 1n)} is outside the exact range ±(2^53 − 1)`);
       const pending = pendingRows.get(tx) ?? { rows: [], hashes: new Set<string>() };
       pendingRows.set(tx, pending);
       // The same signed record twice in one transaction, refused now as the unique key would at flush.
@@ -108,9 +107,9 @@ export const journalRepo = {
         .executeTakeFirst();
       if (row === undefined) throw new StoreError('NOT_FOUND', 'journal_head row is missing: the schema is damaged');
       seq = row.seq;
-      // The head now holds seq + 1, which must stay exact too (as when it was read back by itself).
-      if (!Number.isSafeInteger(seq + 1)) throw new StoreError('UNSAFE_INTEGER', `integer ${String(BigInt(seq) + 1n)} read from the database is outside the exact range ±(2^53 − 1)`);
     }
+    // The head holds (or, after `flush`, will hold) seq + 1, which must stay exact too.
+    if (!Number.isSafeInteger(seq + 1)) throw new StoreError('UNSAFE_INTEGER', `journal_head's next seq ${String(BigInt(seq) + 1n)} is outside the exact range ±(2^53 − 1)`);
     lastAppended.set(tx, seq);
     // The transparency log's leaf seq − 1 and the subtrees it completes, in the same transaction
     // (now, or at `flush` before the transaction ends).
