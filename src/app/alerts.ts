@@ -174,7 +174,7 @@ export interface RaiseOutcome {
 }
 
 /** Raises each new finding as an alert signed by its licence's authority; known ones are skipped. */
-async function raise(tx: Transaction<Database>, ctx: AppContext, findings: readonly Finding[], trigger: AlertTrigger, asOf: string): Promise<RaiseOutcome> {
+export async function raise(tx: Transaction<Database>, ctx: AppContext, findings: readonly Finding[], trigger: AlertTrigger, asOf: string): Promise<RaiseOutcome> {
   const set = redFlags(ctx);
   const byId = new Map<string, Finding>();
   for (const f of findings) byId.set(alertId(set.id, f.key), f);
