@@ -3,6 +3,7 @@ import {
   applicationSchema,
   approvalSchema,
   checkValidityNotPast,
+  dayOfInstant,
   parse,
   validityProblem,
   ValidationError,
@@ -90,6 +91,8 @@ export async function submitApplication(ctx: AppContext, input: unknown): Promis
     await journalPacks(tx, ctx, a.applicant, packs);
     const id = `app-${randomUUID().slice(0, 8)}`;
     const c = await commit(tx, ctx, 'application.submitted', a.applicant, { id, application: a, assessment });
+    // The assessment (classification, certificate expiry) is as of the server's day of the record's `at`; a verifier re-checks it.
+    if (dayOfInstant(c.record.payload.at) !== asOf) throw new RefusedError([{ rule: 'DAY_CHANGED', message: `the server's date changed from ${asOf} while the application was assessed; submit it again` }]);
     return { id, seq: c.seq, assessment };
   });
 }
