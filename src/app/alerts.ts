@@ -57,6 +57,7 @@ import { ALERT_ID, type AlertTrigger } from './alerts.records.js';
 import { todayUtc } from './classify.js';
 import type { AppContext } from './context.js';
 import { massBalanceIn } from './custody.js';
+import { declaredValueFindings } from './declared.js';
 import { AppError, RefusedError } from './errors.js';
 import { commit, committedRecords } from './journal.js';
 import type { RecordTypes } from './records.js';
@@ -491,7 +492,7 @@ export async function scanAlerts(ctx: AppContext, opts: { asOf?: string | undefi
       only = new Set([opts.licenceId]);
     }
     const facts = await gatherFacts(tx, asOf, only);
-    const findings = [...detectAll(facts, redFlags(ctx)), ...(await rescreen(tx, ctx, (await licencesRepo.list(tx)).filter((l) => only === undefined || only.has(l.id))))];
+    const findings = [...detectAll(facts, redFlags(ctx)), ...(await rescreen(tx, ctx, (await licencesRepo.list(tx)).filter((l) => only === undefined || only.has(l.id)))), ...(await declaredValueFindings(tx, ctx, facts.licences.map((l) => l.licence.id)))];
     const r = await raise(tx, ctx, findings, 'scan', asOf);
     return { ...r, asOf, licences: facts.licences.length, shipments: facts.shipments.length, findings: findings.length };
   });

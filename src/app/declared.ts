@@ -9,7 +9,7 @@ import {
   type Restriction,
   type TimeViolation,
 } from '../domain/index.js';
-import { detectOverReceipts, detectUnderDeclaredValues } from '../monitor/index.js';
+import { detectOverReceipts, detectUnderDeclaredValues, type Finding } from '../monitor/index.js';
 import { shipmentsRepo, type Database } from '../store/index.js';
 import { raise, redFlags, type RaiseOutcome } from './alerts.js';
 import { todayUtc } from './classify.js';
@@ -89,6 +89,31 @@ export async function flagDeclaredValue(
   );
   if (findings.length === 0) return undefined;
   return raise(tx, ctx, findings, 'dispatch', todayUtc(ctx.clock));
+}
+
+/**
+ * For `alerts scan`: value-under-declared over the licences' shipments whose declared value was
+ * below the lot's value (those a dispatch made on a party's signed request had to defer: this node
+ * does not sign for the authority while another party's request runs).
+ */
+export async function declaredValueFindings(tx: Transaction<Database>, ctx: AppContext, licenceIds: readonly string[]): Promise<Finding[]> {
+  const rule = redFlags(ctx).rules['value-under-declared'];
+  if (rule === undefined) return [];
+  const wanted = new Set(licenceIds);
+  const facts = (await shipmentsRepo.carrying(tx, licenceIds))
+    .filter((s) => s.declared_value_minor !== null && s.value_minor !== null && s.currency !== null)
+    .map((s) => ({
+      shipmentId: s.id,
+      seq: s.seq,
+      shipper: s.from_holder,
+      to: s.to_party,
+      grams: s.grams,
+      currency: s.currency ?? '',
+      declaredMinor: s.declared_value_minor ?? 0,
+      computedMinor: s.value_minor ?? 0,
+      licenceIds: s.licence_id !== null ? [s.licence_id] : [...new Set((s.restrictions as Restriction[]).map((r) => r.licenceId))].filter((id) => wanted.has(id)),
+    }));
+  return detectUnderDeclaredValues(facts, rule);
 }
 
 /**

@@ -118,6 +118,7 @@ export const LICENSING_PROJECTORS: { readonly [K in keyof LicensingRecordTypes]:
       units: s.units ?? null,
       value_minor: s.valueMinor ?? null,
       currency: s.currency ?? null,
+      declared_value_minor: s.declaredValueMinor ?? null,
       licence_id: s.licenceId ?? null,
       line_ref: s.lineRef ?? null,
       shipped_on: s.shippedOn,
