@@ -133,26 +133,30 @@ export async function cliStore(kind: StoreKind): Promise<CliStore> {
   const keysDir = join(dir, 'keys');
   const pg = kind === 'postgres' ? await emptyPostgresDatabase() : undefined;
   const flags = { dataDir, keysDir, ...(pg ? { databaseUrl: pg.databaseUrl } : {}) };
-  const cli = async (args: readonly string[]): Promise<Run> => {
-    let out = '';
-    let err = '';
-    const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
+  /** Runs `fn` with DATABASE_URL naming this store's database, or unset for PGlite (never the server's admin database). */
+  const withEnv = async <T>(fn: () => Promise<T>): Promise<T> => {
     const saved = process.env.DATABASE_URL;
     if (pg) process.env.DATABASE_URL = pg.databaseUrl;
     else Reflect.deleteProperty(process.env, 'DATABASE_URL');
     try {
-      const code = await main(['node', 'lodestone', '--data-dir', dataDir, '--keys-dir', keysDir, ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
-      return { code, out, err };
+      return await fn();
     } finally {
       if (saved === undefined) Reflect.deleteProperty(process.env, 'DATABASE_URL');
       else process.env.DATABASE_URL = saved;
     }
   };
+  const cli = async (args: readonly string[]): Promise<Run> => {
+    let out = '';
+    let err = '';
+    const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
+    const code = await withEnv(() => main(['node', 'lodestone', '--data-dir', dataDir, '--keys-dir', keysDir, ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) }));
+    return { code, out, err };
+  };
   return {
-    app: (clock) => openApp({ ...flags, clock }),
+    app: (clock) => withEnv(() => openApp({ ...flags, clock })),
     cli,
     async journalCount() {
-      const ctx = await openApp(flags);
+      const ctx = await withEnv(() => openApp(flags));
       try {
         return await journalRepo.count(ctx.store.db);
       } finally {
