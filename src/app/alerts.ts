@@ -57,6 +57,7 @@ import { ALERT_ID, type AlertTrigger } from './alerts.records.js';
 import { todayUtc } from './classify.js';
 import type { AppContext } from './context.js';
 import { massBalanceIn } from './custody.js';
+import { declaredValueFindings } from './declared.js';
 import { AppError, RefusedError } from './errors.js';
 import { commit, committedRecords } from './journal.js';
 import type { RecordTypes } from './records.js';
@@ -174,7 +175,7 @@ export interface RaiseOutcome {
 }
 
 /** Raises each new finding as an alert signed by its licence's authority; known ones are skipped. */
-async function raise(tx: Transaction<Database>, ctx: AppContext, findings: readonly Finding[], trigger: AlertTrigger, asOf: string): Promise<RaiseOutcome> {
+export async function raise(tx: Transaction<Database>, ctx: AppContext, findings: readonly Finding[], trigger: AlertTrigger, asOf: string): Promise<RaiseOutcome> {
   const set = redFlags(ctx);
   const byId = new Map<string, Finding>();
   for (const f of findings) byId.set(alertId(set.id, f.key), f);
@@ -244,7 +245,7 @@ async function gatherFacts(tx: Transaction<Database>, asOf: string, only?: Reado
   }
   const carrying = (restrictions: readonly Restriction[], licenceId: string | null) => (licenceId !== null && ids.has(licenceId)) || restrictions.some((r) => ids.has(r.licenceId));
   const shipmentRows = (await shipmentsRepo.carrying(tx, [...ids])).filter((s) => carrying(s.restrictions as Restriction[], s.licence_id));
-  const times = await journalTimesRepo.recordedAt(tx, [...shipmentRows.flatMap((s) => (s.received_seq === null ? [] : [s.received_seq])), ...transforms.keys()]);
+  const times = await journalTimesRepo.recordedAt(tx, [...shipmentRows.flatMap((s) => (s.received_seq === null ? [s.seq] : [s.seq, s.received_seq])), ...transforms.keys()]);
   const shipments = shipmentRows.map((s) => shipmentFact(s, times, asOf));
   const transformations: TransformFact[] = [...transforms].map(([seq, t]) => ({ id: `journal ${seq}`, seq, holder: t.holder, on: dayOf(times, seq, asOf), inputs: [...t.inputs], outputs: [...t.outputs] }));
   const reports = (await reportsFiledRepo.list(tx, { shipmentIds: shipments.map((s) => s.id) })).map((r) => ({ id: r.id, seq: r.seq, shipmentId: r.shipment_id, kind: r.kind, filedOn: isoDay(new Date(r.filed_at)) }));
@@ -305,7 +306,7 @@ async function gatherEventFacts(tx: Transaction<Database>, asOf: string, ids: Re
     frontier = [...new Set(next)].filter((lot) => !seen.has(lot));
   }
   const ordered = [...shipmentRows.values()].sort((a, b) => a.seq - b.seq);
-  const times = await journalTimesRepo.recordedAt(tx, [...ordered.flatMap((s) => (s.received_seq === null ? [] : [s.received_seq])), ...transforms.keys()]);
+  const times = await journalTimesRepo.recordedAt(tx, [...ordered.flatMap((s) => (s.received_seq === null ? [s.seq] : [s.seq, s.received_seq])), ...transforms.keys()]);
   const shipments = ordered.map((s) => shipmentFact(s, times, asOf));
   const transformations: TransformFact[] = [...transforms].sort((a, b) => a[0] - b[0]).map(([seq, t]) => ({ id: `journal ${seq}`, seq, holder: t.holder, on: dayOf(times, seq, asOf), inputs: [...t.inputs], outputs: [...t.outputs] }));
   const named = new Set<string>([...rows.flatMap((l) => licencePartyIds(l.licence as Licence)), ...balances.flatMap((b) => b.holders.map((h) => h.holder)), ...shipments.flatMap((s) => [s.fromHolder, s.to]), ...transformations.map((t) => t.holder)]);
@@ -335,6 +336,7 @@ function shipmentFact(s: ShipmentRow, times: ReadonlyMap<number, Date>, asOf: st
     destination: s.destination,
     grams: s.grams,
     shippedOn: s.shipped_on,
+    ...(times.has(s.seq) ? { recordedOn: dayOf(times, s.seq, asOf) } : {}),
     licenceId: s.licence_id ?? undefined,
     restrictions: s.restrictions as Restriction[],
     received: s.received_seq === null || s.receiving_lot === null ? undefined : { seq: s.received_seq, on: dayOf(times, s.received_seq, asOf), grams: s.received_grams ?? 0, lotId: s.receiving_lot },
@@ -490,7 +492,7 @@ export async function scanAlerts(ctx: AppContext, opts: { asOf?: string | undefi
       only = new Set([opts.licenceId]);
     }
     const facts = await gatherFacts(tx, asOf, only);
-    const findings = [...detectAll(facts, redFlags(ctx)), ...(await rescreen(tx, ctx, (await licencesRepo.list(tx)).filter((l) => only === undefined || only.has(l.id))))];
+    const findings = [...detectAll(facts, redFlags(ctx)), ...(await rescreen(tx, ctx, (await licencesRepo.list(tx)).filter((l) => only === undefined || only.has(l.id)))), ...(await declaredValueFindings(tx, ctx, facts.licences.map((l) => l.licence.id)))];
     const r = await raise(tx, ctx, findings, 'scan', asOf);
     return { ...r, asOf, licences: facts.licences.length, shipments: facts.shipments.length, findings: findings.length };
   });

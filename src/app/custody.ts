@@ -30,6 +30,7 @@ import { licenceOf } from './licensing.js';
 import { requireParty } from './parties.js';
 import { screeningIndexFor, screenPartiesWithOwners, type IndexInForce } from './screening.js';
 import { attemptWorthWatching, monitorCustodyEvent, monitorRefusedDispatch } from './alerts.js';
+import { dispatchTimeRefusals, flagDeclaredValue, flagOverReceipt, priceShipment, recheckAtCommit } from './declared.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/, 'must be 1–80 letters, digits or . _ : -');
 const country = z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code' });
@@ -173,11 +174,15 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
       if (row.status !== 'active') throw new RefusedError([{ rule: 'LICENCE_REVOKED', message: `licence ${row.id} is ${row.status}` }]);
       licence = licenceOf(row);
     }
-    const shippedOn = s.shippedOn ?? todayUtc(ctx.clock);
-    const value = s.value ?? (lot.valueMinor !== undefined && lot.currency !== undefined ? { currency: lot.currency, minor: Number((BigInt(lot.valueMinor) * BigInt(s.grams)) / BigInt(lot.massGrams)) } : undefined);
+    // Time is the server's: shippedOn is a declared fact, bounded by today (src/app/declared.ts).
+    const today = todayUtc(ctx.clock);
+    const shippedOn = s.shippedOn ?? today;
+    const priced = priceShipment(lot, s.grams, s.value);
+    const value = priced.value;
     if (licence && value === undefined) throw new AppError('FORBIDDEN', 'a licensed shipment needs a value (shipment.value or the lot\'s value)', { field: 'shipment.value' });
+    const timing = dispatchTimeRefusals(shippedOn, today, licence);
     const check = await assessTransfer(tx, ctx, lot, to, s.destination, s.grams, licence && value && s.lineRef !== undefined ? { licence, lineRef: s.lineRef, value, date: shippedOn } : undefined);
-    if (!check.allowed) throw new RefusedError(check.refusals);
+    if (!check.allowed || timing.length > 0) throw new RefusedError([...timing, ...check.refusals]);
 
     const after = remainderAfter(lot, s.grams);
     const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({ licence_id: r.licenceId, holder: actor, lot_id: lot.id, kind: 'shipped' as const, grams: portionOf(r, lot, s.grams).licensedGrams }));
@@ -219,6 +224,7 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
         grams: s.grams,
         ...(s.units === undefined ? {} : { units: s.units }),
         ...(value ? { valueMinor: value.minor, currency: value.currency } : {}),
+        ...(priced.declaredValueMinor === undefined ? {} : { declaredValueMinor: priced.declaredValueMinor }),
         ...(s.licenceId === undefined ? {} : { licenceId: s.licenceId }),
         ...(s.lineRef === undefined ? {} : { lineRef: s.lineRef }),
         shippedOn,
@@ -228,6 +234,8 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
       ledger,
       checks: [...check.checks],
     });
+    recheckAtCommit(c.record.payload.at, shippedOn, today, licence);
+    await flagDeclaredValue(tx, ctx, { shipmentId: s.id, seq: c.seq, shipper: actor, to: s.to, grams: s.grams, priced, licenceId: s.licenceId, restrictions: lot.restrictions });
     // Red flags on material already under restrictions; a licensed export of unrestricted stock is judged at its receipt.
     if (lot.restrictions.length > 0) await monitorCustodyEvent(tx, ctx, 'dispatch', lot.restrictions.map((r) => r.licenceId));
     return { shipmentId: s.id, seq: c.seq, checks: check.checks, restrictions };
@@ -241,11 +249,21 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
 /** The consignee takes custody: a new lot with every restriction the shipment carried; any shortfall is recorded. */
 export async function receiveShipment(ctx: AppContext, actor: string, input: unknown): Promise<{ lot: Lot; discrepancyGrams: number; seq: number }> {
   const r = parse(receiptInputSchema, input, 'receipt');
+  return receive(ctx, actor, r).catch(async (e: unknown) => {
+    // An over-receipt writes nothing, but the attempt to multiply licensed material is a red flag.
+    if (e instanceof RefusedError && e.refusals.some((x) => x.rule === 'OVER_RECEIPT')) await flagOverReceipt(ctx, actor, r);
+    throw e;
+  });
+}
+
+async function receive(ctx: AppContext, actor: string, r: z.infer<typeof receiptInputSchema>): Promise<{ lot: Lot; discrepancyGrams: number; seq: number }> {
   return ctx.store.transaction(async (tx) => {
     const sh = await shipmentsRepo.lock(tx, r.shipmentId);
     if (!sh || sh.to_party !== actor) throw new AppError('NOT_FOUND', `no shipment "${r.shipmentId}" addressed to ${actor}`, { field: 'receipt.shipmentId' });
     if (sh.status !== 'in-transit') throw new AppError('ALREADY_EXISTS', `shipment ${sh.id} was already received (lot ${sh.receiving_lot ?? ''})`, { field: 'receipt.shipmentId' });
     if (await lotsRepo.get(tx, r.lotId)) throw new AppError('ALREADY_EXISTS', `lot "${r.lotId}" already exists`, { field: 'receipt.lotId' });
+    // Mass cannot be created: a lot never carries more than was shipped to it (the surplus of a heavier scale is a lot of its own).
+    if (r.receivedGrams > sh.grams) throw new RefusedError([{ rule: 'OVER_RECEIPT', message: `receipt.receivedGrams ${r.receivedGrams} g is more than the ${sh.grams} g shipment ${sh.id} carried; record at most the shipped grams (create any surplus as its own lot)` }]);
     const source = await lotsRepo.get(tx, sh.from_lot);
     if (!source) throw new AppError('NOT_FOUND', `shipment ${sh.id} comes from an unknown lot`);
     const shipped: Lot = { ...toLot(source), id: sh.id, massGrams: sh.grams, restrictions: sh.restrictions as Restriction[], ...(sh.value_minor === null ? {} : { valueMinor: sh.value_minor }) };

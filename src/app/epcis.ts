@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import { LodestoneError, ValidationError, type Party } from '../domain/index.js';
+import { checkDeclaredDate, dayOfInstant, LodestoneError, ValidationError, type Party } from '../domain/index.js';
 import {
   bizStepIri,
   canonicalGs1Uri,
@@ -53,7 +53,9 @@ import { requireParty } from './parties.js';
  *   masses count as other inputs, outputs (by mass) embody the tracked inputs in proportion.
  * - ObjectEvent bizStep destroying, or `urn:lodestone:epcis:BizStep-consuming` → consumeLot.
  * An event dated in the future (beyond a 5-minute clock skew) or before the lots it uses exist is
- * refused (EVENT_IN_FUTURE, EVENT_BEFORE_INPUTS); receiving what was never shipped to the receiver is
+ * refused (EVENT_IN_FUTURE, EVENT_BEFORE_INPUTS); an event mapped onto custody is a declared date like
+ * a shipment's shippedOn: its UTC day at most DECLARED_DATE_TOLERANCE_DAYS before the server's day
+ * and not after it (DATE_TOO_OLD, DATE_IN_FUTURE), and a shipment's licence is judged at the server's day; receiving what was never shipped to the receiver is
  * NOT_SHIPPED_TO_RECEIVER; the custody use cases add their own rules (MASS_CREATED, the licence's
  * WRONG_CONSIGNEE / WRONG_DESTINATION / QUANTITY_CEILING / LICENCE_EXPIRED, PROHIBITED_DESTINATION …).
  *
@@ -201,7 +203,7 @@ async function mapEvent(tx: Transaction<Database>, ctx: AppContext, actor: strin
   const step = f.bizStep;
   const tracked = await isTracked(tx, f.epcs);
   const keep = (note: string): Mapped => ({ disposition: tracked ? 'evidence' : 'untracked', note: tracked ? note : `no identifier of this event is tracked by Lodestone; ${note}`, links: [] });
-  const date = f.eventTime.slice(0, 10);
+  const date = dayOfInstant(f.eventTime); // the UTC day, as the server's days are
 
   if (f.type === 'ObjectEvent' && (step === 'commissioning' || step === 'creating_class_instance') && f.action === 'ADD') {
     const ms = masses(f, 'quantityList', index);
@@ -369,6 +371,8 @@ export async function captureEpcis(ctx: AppContext, actor: string, document: unk
           mapped = { disposition: original?.disposition ?? ((await isTracked(tx, f.epcs)) ? 'evidence' : 'untracked'), note: original ? `error declaration (${f.errorDeclaration.reason ?? 'no reason'}): the event captured at journal entry ${original.seq} is marked retracted` : `error declaration (${f.errorDeclaration.reason ?? 'no reason'}) for an event not captured here: kept as evidence`, links: [] };
         } else {
           mapped = await mapEvent(tx, inner, actor, f, i);
+          // An event mapped onto custody declares when it happened: bounded like any declared date (src/domain/time.ts).
+          if (mapped.disposition === 'mapped') for (const v of checkDeclaredDate('eventTime', dayOfInstant(f.eventTime), dayOfInstant(new Date(now).toISOString()))) refuse(v.rule, v.message);
         }
         const c = await commit(tx, ctx, 'epcis.event.captured', actor, {
           hashId: f.hashId,

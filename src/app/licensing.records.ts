@@ -16,7 +16,7 @@ export type LedgerEntry = Omit<CustodyLedgerRow, 'seq'>;
 const ledgerSchema = z.array(
   z.object({ licence_id: z.string(), holder: z.string(), lot_id: z.string(), kind: z.enum(['created', 'received', 'shipped', 'transformed-in', 'transformed-out', 'consumed', 'counted']), grams: z.number().int() }).strict(),
 );
-const lotAfter = z.object({ lotId: z.string(), massGrams: z.number().int().min(0), restrictions: z.array(obj<Restriction>('a restriction')) }).strict();
+const lotAfter = z.object({ lotId: z.string(), massGrams: z.number().int().min(0), valueMinor: z.number().int().min(0).optional(), restrictions: z.array(obj<Restriction>('a restriction')) }).strict();
 
 export const LICENSING_SCHEMAS = {
   'application.submitted': z.object({ id: z.string(), application: applicationSchema, assessment: obj<Assessment>('an assessment') }).strict(),
@@ -42,6 +42,7 @@ export const LICENSING_SCHEMAS = {
           units: z.number().int().min(0).optional(),
           valueMinor: z.number().int().min(0).optional(),
           currency: z.string().length(3).optional(),
+          declaredValueMinor: z.number().int().min(0).optional(),
           licenceId: z.string().optional(),
           lineRef: z.string().optional(),
           shippedOn: z.string(),
@@ -105,7 +106,7 @@ export const LICENSING_PROJECTORS: { readonly [K in keyof LicensingRecordTypes]:
   },
   async 'shipment.dispatched'(tx, b, { seq }) {
     const s = b.shipment;
-    await lotsRepo.setMass(tx, b.from.lotId, b.from.massGrams, b.from.restrictions, seq);
+    await lotsRepo.setMass(tx, b.from.lotId, b.from.massGrams, b.from.restrictions, seq, b.from.valueMinor);
     await shipmentsRepo.insert(tx, {
       id: s.id,
       seq,
@@ -117,6 +118,7 @@ export const LICENSING_PROJECTORS: { readonly [K in keyof LicensingRecordTypes]:
       units: s.units ?? null,
       value_minor: s.valueMinor ?? null,
       currency: s.currency ?? null,
+      declared_value_minor: s.declaredValueMinor ?? null,
       licence_id: s.licenceId ?? null,
       line_ref: s.lineRef ?? null,
       shipped_on: s.shippedOn,
@@ -131,12 +133,12 @@ export const LICENSING_PROJECTORS: { readonly [K in keyof LicensingRecordTypes]:
     await ledgerRepo.add(tx, ledger(b.ledger, seq));
   },
   async 'lot.transformed'(tx, b, { seq }) {
-    for (const i of b.inputs) await lotsRepo.setMass(tx, i.lotId, i.massGrams, i.restrictions, seq);
+    for (const i of b.inputs) await lotsRepo.setMass(tx, i.lotId, i.massGrams, i.restrictions, seq, i.valueMinor);
     for (const o of b.outputs) await insertLot(tx, o, seq);
     await ledgerRepo.add(tx, ledger(b.ledger, seq));
   },
   async 'lot.consumed'(tx, b, { seq }) {
-    await lotsRepo.setMass(tx, b.after.lotId, b.after.massGrams, b.after.restrictions, seq);
+    await lotsRepo.setMass(tx, b.after.lotId, b.after.massGrams, b.after.restrictions, seq, b.after.valueMinor);
     await ledgerRepo.add(tx, ledger(b.ledger, seq));
   },
 };

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import {
   applicationSchema,
   approvalSchema,
+  checkValidityNotPast,
+  dayOfInstant,
   parse,
   validityProblem,
   ValidationError,
@@ -12,7 +14,7 @@ import {
 import { classify, evaluatePolicies, type Classification, type PolicyEvaluation, type PolicyParty } from '../rules/index.js';
 import { applicationsRepo, licencesRepo, type LicenceRow } from '../store/index.js';
 import type { AppContext } from './context.js';
-import { AppError } from './errors.js';
+import { AppError, RefusedError } from './errors.js';
 import { commit } from './journal.js';
 import { screenPartiesInTx, type PartyScreening } from './screening.js';
 import { checkCertificate } from './certificates.js';
@@ -89,6 +91,8 @@ export async function submitApplication(ctx: AppContext, input: unknown): Promis
     await journalPacks(tx, ctx, a.applicant, packs);
     const id = `app-${randomUUID().slice(0, 8)}`;
     const c = await commit(tx, ctx, 'application.submitted', a.applicant, { id, application: a, assessment });
+    // The assessment (classification, certificate expiry) is as of the server's day of the record's `at`; a verifier re-checks it.
+    if (dayOfInstant(c.record.payload.at) !== asOf) throw new RefusedError([{ rule: 'DAY_CHANGED', message: `the server's date changed from ${asOf} while the application was assessed; submit it again` }]);
     return { id, seq: c.seq, assessment };
   });
 }
@@ -131,6 +135,8 @@ export async function decideApplication(ctx: AppContext, authorityId: string, ap
     const validUntil = cond.validUntil ?? a.validUntil;
     const problem = validityProblem(a.licenceType, validFrom, validUntil);
     if (problem) throw new ValidationError('conditions.validUntil', problem);
+    const past = checkValidityNotPast(validUntil, todayUtc(ctx.clock)); // judged at the server's day (issue 18, item 12)
+    if (past.length > 0) throw new RefusedError(past);
     for (const ref of Object.keys(cond.ceilings ?? {})) {
       if (!a.lines.some((l) => l.ref === ref)) throw new ValidationError(`conditions.ceilings.${ref}`, 'no such line in the application');
     }

@@ -68,11 +68,13 @@ export function portionOf(r: Restriction, lot: Pick<Lot, 'massGrams'>, grams: nu
 }
 
 /** What remains of a lot after `grams` are taken out: its restrictions reduced by the portion taken, never dropped. */
-export function remainderAfter(lot: Lot, grams: number): { lotId: string; massGrams: number; restrictions: Restriction[] } {
+export function remainderAfter(lot: Lot, grams: number): { lotId: string; massGrams: number; valueMinor?: number; restrictions: Restriction[] } {
   const massGrams = lot.massGrams - grams;
   return {
     lotId: lot.id,
     massGrams,
+    // The lot's value goes down with its mass (rounded down for the part taken), so its value per gram stays what it was.
+    ...(lot.valueMinor === undefined ? {} : { valueMinor: lot.valueMinor - scale(lot.valueMinor, grams, lot.massGrams) }),
     restrictions: lot.restrictions.map((r) => {
       const p = portionOf(r, lot, grams);
       const licensedGrams = r.licensedGrams - p.licensedGrams;

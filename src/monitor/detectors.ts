@@ -1,4 +1,4 @@
-import { addDaysIso, countryName, type Licence, type Party, type Restriction } from '../domain/index.js';
+import { addDaysIso, countryName, deadlineBase, type Licence, type Party, type Restriction } from '../domain/index.js';
 import type { RedFlagId, RedFlagRules, RedFlagSet, RuleMeta, Severity } from './red-flags.js';
 
 /**
@@ -54,7 +54,10 @@ export interface ShipmentFact {
   readonly to: string;
   readonly destination: string;
   readonly grams: number;
+  /** The date the shipper declared. */
   readonly shippedOn: string;
+  /** The server's day of the shipment's journal entry (its `at`), when known. */
+  readonly recordedOn?: string | undefined;
   /** The licence drawn down, for a licensed export. */
   readonly licenceId?: string | undefined;
   readonly restrictions: readonly Restriction[];
@@ -279,7 +282,8 @@ export function detectLateReports(facts: MonitorFacts, rule: NonNullable<RedFlag
     const duty = l.licence.reportingDuties.find((d) => d.kind === 'post-shipment-report');
     if (duty === undefined) continue;
     for (const s of facts.shipments.filter((x) => x.licenceId === l.licence.id)) {
-      const due = addDaysIso(s.shippedOn, duty.withinDays);
+      // Counted from the later of the declared date and the record's server day (see deadlineBase).
+      const due = addDaysIso(deadlineBase(s.shippedOn, s.recordedOn), duty.withinDays);
       const deadline = addDaysIso(due, rule.graceDays);
       const filed = facts.reports.filter((r) => r.shipmentId === s.id && r.kind === 'post-shipment').sort((a, b) => a.seq - b.seq)[0];
       const thresholds = { within_days: duty.withinDays, grace_days: rule.graceDays, due };

@@ -29,3 +29,4 @@ export {
   type ThresholdValue,
   type TransformFact,
 } from './detectors.js';
+export { detectOverReceipts, detectUnderDeclaredValues, type DeclaredValueFact, type OverReceiptFact } from './declared.js';

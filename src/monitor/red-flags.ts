@@ -20,6 +20,8 @@ export const RED_FLAG_IDS = [
   'screening-hit-after-approval',
   'quick-reshipment',
   'circular-trade',
+  'over-receipt',
+  'value-under-declared',
 ] as const;
 export type RedFlagId = (typeof RED_FLAG_IDS)[number];
 
@@ -49,6 +51,8 @@ const ruleSchema = z.discriminatedUnion('id', [
   z.object({ id: z.literal('screening-hit-after-approval'), ...base }).strict(),
   z.object({ id: z.literal('quick-reshipment'), ...base, thresholds: z.object({ within_days: days.min(1) }).strict() }).strict(),
   z.object({ id: z.literal('circular-trade'), ...base, thresholds: z.object({ within_days: days.min(1), related_ownership_ppm: ppm.min(1) }).strict() }).strict(),
+  z.object({ id: z.literal('over-receipt'), ...base }).strict(),
+  z.object({ id: z.literal('value-under-declared'), ...base, thresholds: z.object({ tolerance_ppm: ppm }).strict() }).strict(),
 ]);
 
 const fileSchema = z
@@ -79,6 +83,8 @@ export interface RedFlagRules {
   readonly 'screening-hit-after-approval'?: RuleMeta;
   readonly 'quick-reshipment'?: RuleMeta & { readonly withinDays: number };
   readonly 'circular-trade'?: RuleMeta & { readonly withinDays: number; readonly relatedOwnershipPpm: number };
+  readonly 'over-receipt'?: RuleMeta;
+  readonly 'value-under-declared'?: RuleMeta & { readonly tolerancePpm: number };
 }
 
 export interface RedFlagSet {
@@ -170,6 +176,12 @@ export function parseRedFlags(text: string, file: string, sha256: string): RedFl
         break;
       case 'circular-trade':
         rules[r.id] = { ...meta, withinDays: r.thresholds.within_days, relatedOwnershipPpm: r.thresholds.related_ownership_ppm };
+        break;
+      case 'over-receipt':
+        rules[r.id] = meta;
+        break;
+      case 'value-under-declared':
+        rules[r.id] = { ...meta, tolerancePpm: r.thresholds.tolerance_ppm };
         break;
     }
   });

@@ -100,8 +100,9 @@ export const lotsRepo = {
     const { check_party: party, check_lists: listsInForce, ...lot } = row;
     return { lot: (lot.id as string | null) === null ? undefined : lot, party: party ?? undefined, listsInForce };
   },
-  async setMass(db: Db, id: string, massGrams: number, restrictions: unknown, seq: number): Promise<void> {
-    await db.updateTable('lots').set({ mass_grams: massGrams, restrictions: jsonText(restrictions), updated_seq: seq }).where('id', '=', id).execute();
+  /** A lot's mass and restrictions after part of it left; its value too when the record carries it (records before issue 18 do not). */
+  async setMass(db: Db, id: string, massGrams: number, restrictions: unknown, seq: number, valueMinor?: number): Promise<void> {
+    await db.updateTable('lots').set({ mass_grams: massGrams, restrictions: jsonText(restrictions), updated_seq: seq, ...(valueMinor === undefined ? {} : { value_minor: valueMinor }) }).where('id', '=', id).execute();
   },
   async list(db: Db, opts: { holder?: string; licenceId?: string } = {}): Promise<LotRow[]> {
     let q = db.selectFrom('lots').selectAll();

@@ -70,6 +70,8 @@ export interface ShipmentsTable {
   units: number | null;
   value_minor: number | null;
   currency: string | null;
+  /** What the shipper declared when it was below the lot's value for the grams (value_minor is then that value). */
+  declared_value_minor: number | null;
   licence_id: string | null;
   line_ref: string | null;
   shipped_on: string;

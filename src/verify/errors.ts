@@ -8,7 +8,8 @@ import { LodestoneError } from '../domain/index.js';
  * - INCLUSION: an entry is not in the log at the checkpoint (proof, index or order wrong).
  * - SIGNATURE: a record's signature does not verify, or its key is not registered to its actor.
  * - REPLAY: the records do not add up (balance, mass balance, a decision the rules do not support).
+ * - TIME: a record's declared date or validity does not hold at the record's server time `at`.
  */
-export type VerifyCode = 'MALFORMED' | 'CHECKPOINT' | 'INCLUSION' | 'SIGNATURE' | 'REPLAY';
+export type VerifyCode = 'MALFORMED' | 'CHECKPOINT' | 'INCLUSION' | 'SIGNATURE' | 'REPLAY' | 'TIME';
 
 export class VerifyError extends LodestoneError<VerifyCode> {}

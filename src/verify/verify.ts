@@ -16,9 +16,11 @@ import {
   type Checkpoint,
   type SignedRecord,
 } from '../trust/index.js';
+import { DECLARED_DATE_TOLERANCE_DAYS } from '../domain/index.js';
 import { BUNDLE_FORMAT, type AuditBundle, type BundleEntry, type BundleKey } from './bundle.js';
 import { VerifyError, type VerifyCode } from './errors.js';
 import { recheckRules, type RulesCheck } from './rules-check.js';
+import { recheckTimes, type TimeCheck } from './time-check.js';
 
 export interface VerifyOptions {
   /** The log's public key as the auditor knows it (base64url). Without it, the bundle's own is used and the summary says so. */
@@ -55,6 +57,8 @@ export interface VerifySummary {
   readonly massBalance: MassBalanceTotals;
   /** Applications, approvals and denials re-checked against the bundle's rule packs. */
   readonly rules: RulesCheck;
+  /** Declared dates and validity re-checked against each record's server time `at`. */
+  readonly time: TimeCheck;
 }
 
 const MAX_BUNDLE_CHARS = 512 * 1024 * 1024;
@@ -367,9 +371,10 @@ export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySumm
     const parties = checkSignatures(records, bundle, log.publicKey);
     const replayed = replay(records, bundle.licence);
     const rules = recheckRules(records);
+    const time = recheckTimes(records);
     const recordTypes: Record<string, number> = {};
     for (const r of records) recordTypes[r.payload.type] = (recordTypes[r.payload.type] ?? 0) + 1;
-    return { licence: bundle.licence, logKeyPinned: opts.logKey !== undefined, checkpoint, cosigners, entries: records.length, recordTypes, parties, ...replayed, rules };
+    return { licence: bundle.licence, logKeyPinned: opts.logKey !== undefined, checkpoint, cosigners, entries: records.length, recordTypes, parties, ...replayed, rules, time };
   } catch (e) {
     if (e instanceof VerifyError) throw e;
     throw new VerifyError('MALFORMED', `unexpected: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -388,6 +393,7 @@ export function formatSummary(s: VerifySummary): string {
     `    parties     ${s.parties} keys; rule packs ${s.rulePacks.join(', ') || '(none)'}`,
     `    decision    ${s.decision ?? '-'}`,
     `    rules       ${s.rules.applications} application(s) re-classified and re-assessed; ${s.rules.approvals} approval(s) and ${s.rules.denials} denial(s) consistent with the rules`,
+    `    time        ${s.time.records} record(s) re-checked at their server time (declared dates within ${DECLARED_DATE_TOLERANCE_DAYS} days before it, validity on its day)`,
     ...s.lines.map((l) => `    line ${l.ref}     ceiling ${g(l.ceilingGrams)}, drawn ${g(l.drawnGrams)}, remaining ${g(l.remainingGrams)}`),
     `    shipments   ${s.shipments}`,
     `    mass        received ${g(s.massBalance.received)} + transformed in ${g(s.massBalance.transformedIn)} − shipped ${g(s.massBalance.shipped)} − transformed out ${g(s.massBalance.transformedOut)} − consumed ${g(s.massBalance.consumed)}`,

@@ -10,6 +10,8 @@ import {
   detectNewScreeningHits,
   detectQuickReshipment,
   detectSectorMismatch,
+  detectOverReceipts,
+  detectUnderDeclaredValues,
   detectTransshipment,
   parseRedFlags,
   relatedByOwnership,
@@ -70,7 +72,7 @@ const shipment = (over: Partial<ShipmentFact> = {}): ShipmentFact => ({ id: 'S1'
 
 describe('red-flag set (YAML)', () => {
   it('the shipped set loads: every rule, the hub countries, the sector table', () => {
-    expect(Object.keys(R).sort()).toEqual(['annual-need-exceeded', 'circular-trade', 'mass-balance-gap', 'post-shipment-report-late', 'quick-reshipment', 'screening-hit-after-approval', 'sector-end-use-mismatch', 'transshipment']);
+    expect(Object.keys(R).sort()).toEqual(['annual-need-exceeded', 'circular-trade', 'mass-balance-gap', 'over-receipt', 'post-shipment-report-late', 'quick-reshipment', 'screening-hit-after-approval', 'sector-end-use-mismatch', 'transshipment', 'value-under-declared']);
     expect(R.transshipment?.hubCountries).toEqual(['AE', 'SG', 'HK', 'TR', 'MY', 'KZ', 'AM', 'GE', 'KG']);
     expect(R['sector-end-use-mismatch']?.plausiblePurposes.automotive).toContain('civil-automotive');
     expect(SET.version).toMatch(/^\d{4}\.\d+\.\d+$/);
@@ -166,6 +168,29 @@ describe('detectors (pure)', () => {
     expect(detectLateReports(facts({ asOf: '2026-06-01', shipments: [s], reports: [{ id: 'rpt-1', seq: 40, shipmentId: 'S1', kind: 'post-shipment', filedOn: '2026-03-20' }] }), lr)).toEqual([]);
     expect(detectLateReports(facts({ asOf: '2026-06-01', shipments: [s], reports: [{ id: 'rpt-1', seq: 40, shipmentId: 'S1', kind: 'post-shipment', filedOn: '2026-04-10' }] }), lr)).toMatchObject([{ key: 'post-shipment-report-late|S1|late', evidence: { seqs: [20, 40] } }]);
     expect(detectLateReports(facts({ asOf: '2027-01-01', licences: [{ licence: licence({ reportingDuties: [] }), status: 'active', decidedSeq: 10 }], shipments: [s] }), lr)).toEqual([]);
+  });
+
+  it('post-shipment report: the deadline counts from the later of the declared date and the record\'s server day (issue 18, item 1)', () => {
+    const backdated = shipment({ shippedOn: '2026-02-26', recordedOn: '2026-03-01' });
+    expect(detectLateReports(facts({ asOf: '2026-03-31', shipments: [backdated] }), lr)).toEqual([]); // due 2026-03-31, not 2026-03-28
+    expect(detectLateReports(facts({ asOf: '2026-04-01', shipments: [backdated] }), lr)).toMatchObject([{ thresholds: { due: '2026-03-31' } }]);
+  });
+
+  it('over-receipt: a refused receipt of more than was shipped is raised once per licence it carried', () => {
+    const rule = R['over-receipt']!;
+    const attempt = { shipmentId: 'S1', shipmentSeq: 20, receiver: 'importer', shippedGrams: 1000, claimedGrams: 1_000_000, restrictions: [restriction()] };
+    expect(detectOverReceipts([attempt], rule)).toMatchObject([{ rule: 'over-receipt', licenceId: 'LIC-1', parties: ['importer'], key: 'over-receipt|S1|1000000', evidence: { seqs: [20] }, explanation: expect.stringContaining('999,000 g more than was shipped') as unknown }]);
+    expect(detectOverReceipts([{ ...attempt, claimedGrams: 1000 }], rule)).toEqual([]);
+    expect(detectOverReceipts([{ ...attempt, restrictions: [] }], rule)).toEqual([]);
+  });
+
+  it('value under-declared: below the lot\'s value per gram by more than the tolerance, exactly', () => {
+    const rule = R['value-under-declared']!;
+    expect(rule.tolerancePpm).toBe(100_000);
+    const fact = { shipmentId: 'S1', seq: 20, shipper: 'exporter', to: 'importer', grams: 1000, currency: 'USD', declaredMinor: 90_000, computedMinor: 100_000, licenceIds: ['LIC-1'] };
+    expect(detectUnderDeclaredValues([fact], rule)).toEqual([]); // exactly 10 % below: within the tolerance
+    expect(detectUnderDeclaredValues([{ ...fact, declaredMinor: 89_999 }], rule)).toMatchObject([{ rule: 'value-under-declared', licenceId: 'LIC-1', key: 'value-under-declared|S1', thresholds: { declared_minor: 89_999, computed_minor: 100_000 } }]);
+    expect(detectUnderDeclaredValues([{ ...fact, declaredMinor: 120_000 }], rule)).toEqual([]);
   });
 
   const qr = R['quick-reshipment']!;

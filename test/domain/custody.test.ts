@@ -88,6 +88,47 @@ describe('restrictions through a supply graph (property)', () => {
   });
 });
 
+describe('no licensed mass or value is created (property, issue 18 item 5)', () => {
+  it('a lot made of parts of restricted lots (a receipt, a transformation with other material) carries at most the licensed grams and value of the parts taken', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ mass: fc.integer({ min: 1, max: 5_000_000 }), licensedPpm: fc.integer({ min: 0, max: 1_000_000 }), value: fc.integer({ min: 0, max: 1_000_000_000 }), takePpm: fc.integer({ min: 1, max: 1_000_000 }) }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 0, max: 10_000_000 }),
+        (inputs, other) => {
+          const parts = inputs.map((x, i) => {
+            const licensed = Math.floor((x.mass * x.licensedPpm) / 1_000_000);
+            const r = { ...restriction('L1', licensed), licensedValueMinor: Math.floor((x.value * x.licensedPpm) / 1_000_000), currency: 'USD' };
+            const src: Lot = { ...lot(`I${i}`, x.mass, [r]), valueMinor: x.value, currency: 'USD' };
+            return { lot: src, grams: Math.max(1, Math.floor((x.mass * x.takePpm) / 1_000_000)) };
+          });
+          const taken = parts.reduce((s, p) => s + p.grams, 0);
+          const [out] = inheritRestrictions(parts, { id: 'OUT', massGrams: taken + other, valueMinor: 1, currency: 'USD' }, 'transformation T');
+          const inGrams = parts.reduce((s, p) => s + (p.lot.restrictions[0]!.licensedGrams * p.grams) / p.lot.massGrams, 0);
+          const inValue = parts.reduce((s, p) => s + (p.lot.restrictions[0]!.licensedValueMinor! * p.grams) / p.lot.massGrams, 0);
+          expect(out!.licensedGrams).toBeLessThanOrEqual(inGrams);
+          expect(out!.licensedGrams).toBeLessThanOrEqual(taken + other);
+          expect(out!.licensedValueMinor!).toBeLessThanOrEqual(inValue);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('what remains of a lot keeps its value per gram: remainder value + the part taken = the lot value, exactly', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5_000_000 }), fc.integer({ min: 0, max: 1_000_000_000 }), fc.integer({ min: 0, max: 1_000_000 }), (mass, value, takePpm) => {
+        const g = Math.floor((mass * takePpm) / 1_000_000);
+        const l: Lot = { ...lot('V', mass, []), valueMinor: value, currency: 'USD' };
+        const rest = remainderAfter(l, g);
+        const takenValue = Number((BigInt(value) * BigInt(g)) / BigInt(mass));
+        expect(rest.valueMinor! + takenValue).toBe(value);
+        if (rest.massGrams > 0) expect(BigInt(rest.valueMinor!) * BigInt(mass)).toBeGreaterThanOrEqual(BigInt(value) * BigInt(rest.massGrams)); // never less per gram than before
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('onward transfers', () => {
   const us: Party = { id: 'lakeshore-ev', name: 'Lakeshore EV', country: 'US' };
   const ae: Party = { id: 'gulf-horizon', name: 'Gulf Horizon', country: 'AE', owners: [{ partyId: 'holdco', name: 'Holdco', sharePpm: 600_000 }] };

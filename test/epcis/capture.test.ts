@@ -148,6 +148,28 @@ describe.each(STORES)('EPCIS capture, query and export on %s', (kind) => {
     rmSync(keysDir, { recursive: true, force: true });
   });
 
+  it('issue 18: an event mapped onto custody declares its date within the tolerance before the server\'s day; a receipt of more than was shipped is OVER_RECEIPT', async () => {
+    const licence = await setup(ctx);
+    const db = current().store.db;
+    const count = await journalRepo.count(db);
+    // Four days before the server's day (2026-11-24): a custody claim too old to take at its word.
+    expect(await refused(captureEpcis(ctx, EXPORTER, doc({ ...commissioning(), ...at('08:00', '2026-11-20') })))).toEqual({ index: 0, rules: ['DATE_TOO_OLD'] });
+    expect(await journalRepo.count(db)).toBe(count);
+    // Evidence only (no custody meaning) may be as old as it is.
+    const old = await captureEpcis(ctx, EXPORTER, doc({ type: 'ObjectEvent', ...at('07:00', '2025-01-02'), epcList: ['urn:epc:id:sgtin:4012345.012345.99'], action: 'OBSERVE', bizStep: 'inspecting' }));
+    expect(old.events.map((e) => e.status)).toEqual(['untracked']);
+    // Three days before is within the tolerance.
+    await captureEpcis(ctx, EXPORTER, doc({ ...commissioning(), ...at('08:00', '2026-11-21') }));
+    // Within the tolerance but before the licence's window (valid from 2026-11-24): the declared date cannot lie outside it.
+    expect((await refused(captureEpcis(ctx, EXPORTER, doc(shipping(licence, at('08:30', '2026-11-23')))))).rules).toEqual(['LICENCE_NOT_YET_VALID']);
+    const shipped = await captureEpcis(ctx, EXPORTER, doc(shipping(licence)));
+    expect(shipped.events.map((e) => [e.status, e.use])).toEqual([['mapped', 'dispatchShipment']]);
+    const before = await journalRepo.count(db);
+    expect(await refused(captureEpcis(ctx, IMPORTER, doc(receiving({ quantityList: [kg(MAG, 1300)] }))))).toEqual({ index: 0, rules: ['OVER_RECEIPT'] });
+    expect(await journalRepo.count(db)).toBe(before); // the flag was raised inside the refused document's transaction, and went with it
+    expect((await captureEpcis(ctx, IMPORTER, doc(receiving()))).events.map((e) => e.use)).toEqual(['receiveShipment']);
+  });
+
   it('maps custody events onto the custody use cases with all their checks; refuses contradictions whole; duplicates; query; export; rebuild', async () => {
     const licence = await setup(ctx);
     // bad input first: schema path, sub-gram mass, unknown actor

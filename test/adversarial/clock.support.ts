@@ -1,0 +1,210 @@
+/**
+ * Support for the clock adversarial tests (issue 18, items 1, 5 and 12's dates and values): a
+ * settable clock, a world built with the use cases (parties, a countersigned certificate, a lot of
+ * magnets worth USD 8 a gram, an approved licence with the validity asked for), the real CLI run
+ * in-process against the world's store, and an HTTP harness whose server runs on the settable clock.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import {
+  addDaysIso,
+} from '../../src/domain/index.js';
+import {
+  countersignCertificate,
+  createApp,
+  createLot,
+  decideApplication,
+  issueCertificate,
+  openApp,
+  registerParty,
+  signRequest,
+  submitApplication,
+  type AppContext,
+} from '../../src/app/index.js';
+import { main } from '../../src/cli/main.js';
+import { createServer, issueCredential, type Role } from '../../src/http/index.js';
+import { journalRepo, type Store } from '../../src/store/index.js';
+import { emptyPostgresDatabase, type StoreKind } from '../support/stores.js';
+
+export const EXPORTER = 'ganzhou-hengyuan-magnetics';
+export const AUTHORITY = 'cn-mofcom';
+export const IMPORTER = 'chakan-drive-systems';
+export const GOVERNMENT = 'in-dgft';
+
+const EXAMPLES = new URL('../../examples/', import.meta.url);
+const example = (p: string): unknown => JSON.parse(readFileSync(new URL(p, EXAMPLES), 'utf8')) as unknown;
+export const magnet = example('items/ndfeb-45sh-dy-magnet.json');
+
+/** The real date today (UTC), as the CLI's clock sees it. */
+export const realToday = (): string => new Date().toISOString().slice(0, 10);
+export const days = (n: number, from: string = realToday()): string => addDaysIso(from, n);
+
+/** A clock the test moves: `set('2026-11-24')` puts it at 10:00 UTC that day. */
+export interface Clock {
+  (): Date;
+  set(day: string): void;
+}
+
+export function settableClock(day: string): Clock {
+  let now = new Date(`${day}T10:00:00.000Z`);
+  const c = (() => new Date((now = new Date(now.getTime() + 1000)))) as Clock;
+  c.set = (d: string) => {
+    now = new Date(`${d}T10:00:00.000Z`);
+  };
+  return c;
+}
+
+export interface World {
+  readonly licenceId: string;
+  readonly applicationId?: string;
+}
+
+/**
+ * Parties, a countersigned certificate, lot MAG-1 (2,500 kg of magnets worth USD 20,000,000: 8 minor
+ * units a gram) and, unless `approve` is false, an approved single licence for 2,000 kg and
+ * USD 16,000,000 valid from `validFrom` to `validUntil` (the clock must lie inside it).
+ */
+export async function buildWorld(ctx: AppContext, o: { validFrom: string; validUntil: string; approve?: boolean }): Promise<World> {
+  for (const p of example('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
+  const endUse = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] };
+  const cert = await issueCertificate(ctx, IMPORTER, {
+    exporter: EXPORTER,
+    importer: IMPORTER,
+    endUser: IMPORTER,
+    items: [{ controlCode: '1C905.a', hsCode: '8505111000', description: '45SH NdFeB', quantityGrams: 2_000_000, value: { currency: 'USD', minor: 16_000_000 } }],
+    endUse,
+    undertakings: { noWmdUse: true, noMilitaryUse: true, noReexportWithoutConsent: true, consentAuthority: AUTHORITY, prohibitedDestinations: ['US'], useOnlyIn: 'IN', extendsToIncorporatingProducts: true, postShipmentVerificationConsent: true, noticeOfChanges: true },
+    validity: { from: days(-1, ctx.clock().toISOString().slice(0, 10)), until: days(360, ctx.clock().toISOString().slice(0, 10)) },
+  });
+  await countersignCertificate(ctx, GOVERNMENT, cert.id);
+  await createLot(ctx, EXPORTER, { id: 'MAG-1', holder: EXPORTER, location: 'CN', item: magnet, massGrams: 2_500_000, value: { currency: 'USD', minor: 20_000_000 } });
+  const app = await submitApplication(ctx, {
+    authority: AUTHORITY,
+    applicant: EXPORTER,
+    importer: IMPORTER,
+    endUser: IMPORTER,
+    destination: 'IN',
+    endUse,
+    licenceType: 'single',
+    lines: [{ ref: 'L1', item: magnet, quantityGrams: 2_000_000, value: { currency: 'USD', minor: 16_000_000 } }],
+    certificateId: cert.id,
+    validFrom: o.validFrom,
+    validUntil: o.validUntil,
+  });
+  if (o.approve === false) return { licenceId: '', applicationId: app.id };
+  const decided = await decideApplication(ctx, AUTHORITY, app.id, { decision: 'approve', conditions: { prohibitedReexportDestinations: ['US'], useOnlyIn: 'IN' } });
+  return { licenceId: decided.licence?.id ?? '', applicationId: app.id };
+}
+
+/** A shipment body under the world's licence, at the licence's price (8 minor units a gram) unless given. */
+export function shipment(licenceId: string, over: Record<string, unknown> = {}): Record<string, unknown> {
+  const grams = (over.grams as number | undefined) ?? 1000;
+  return { id: `SH-${randomUUID().slice(0, 8)}`, fromLot: 'MAG-1', to: IMPORTER, destination: 'IN', grams, value: { currency: 'USD', minor: grams * 8 }, licenceId, lineRef: 'L1', ...over };
+}
+
+export interface Run {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+/**
+ * A store the CLI opens as the real command would: a PGlite data directory, or a PostgreSQL
+ * database named by DATABASE_URL. `app(clock)` opens it in-process to build the world (closed
+ * before the CLI runs: PGlite is single-process); `cli(args)` runs `lodestone` in-process with the
+ * real clock against it.
+ */
+export interface CliStore {
+  app(clock: () => Date): Promise<AppContext>;
+  cli(args: readonly string[]): Promise<Run>;
+  /** Journal entries so far (opens and closes the store). */
+  journalCount(): Promise<number>;
+  write(name: string, body: unknown): string;
+  dispose(): Promise<void>;
+}
+
+export async function cliStore(kind: StoreKind): Promise<CliStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'lodestone-clock-'));
+  const dataDir = join(dir, 'data');
+  const keysDir = join(dir, 'keys');
+  const pg = kind === 'postgres' ? await emptyPostgresDatabase() : undefined;
+  const flags = { dataDir, keysDir, ...(pg ? { databaseUrl: pg.databaseUrl } : {}) };
+  /** Runs `fn` with DATABASE_URL naming this store's database, or unset for PGlite (never the server's admin database). */
+  const withEnv = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const saved = process.env.DATABASE_URL;
+    if (pg) process.env.DATABASE_URL = pg.databaseUrl;
+    else Reflect.deleteProperty(process.env, 'DATABASE_URL');
+    try {
+      return await fn();
+    } finally {
+      if (saved === undefined) Reflect.deleteProperty(process.env, 'DATABASE_URL');
+      else process.env.DATABASE_URL = saved;
+    }
+  };
+  const cli = async (args: readonly string[]): Promise<Run> => {
+    let out = '';
+    let err = '';
+    const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
+    const code = await withEnv(() => main(['node', 'lodestone', '--data-dir', dataDir, '--keys-dir', keysDir, ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) }));
+    return { code, out, err };
+  };
+  return {
+    app: (clock) => withEnv(() => openApp({ ...flags, clock })),
+    cli,
+    async journalCount() {
+      const ctx = await withEnv(() => openApp(flags));
+      try {
+        return await journalRepo.count(ctx.store.db);
+      } finally {
+        await ctx.close();
+      }
+    },
+    write(name, body) {
+      const p = join(dir, name);
+      writeFileSync(p, typeof body === 'string' ? body : JSON.stringify(body));
+      return p;
+    },
+    async dispose() {
+      await pg?.drop();
+    },
+  };
+}
+
+export interface Http {
+  readonly ctx: AppContext;
+  readonly app: FastifyInstance;
+  call(party: string, role: Role, method: 'GET' | 'POST', url: string, body?: unknown): Promise<LightMyRequestResponse>;
+}
+
+/** The API server on `store`, running on `clock`; requests are signed by the party's key at the clock's time. */
+export async function http(store: Store, clock: () => Date): Promise<Http> {
+  const ctx = createApp(store, { keysDir: mkdtempSync(join(tmpdir(), 'lodestone-clock-http-')), clock });
+  const app = await createServer(ctx, { rateLimit: false });
+  const keys = new Map<string, string>();
+  return {
+    ctx,
+    app,
+    async call(party, role, method, url, body) {
+      const k = `${party}/${role}`;
+      let key = keys.get(k);
+      if (key === undefined) {
+        key = (await issueCredential(ctx, { partyId: party, role })).key;
+        keys.set(k, key);
+      }
+      const payload = body === undefined ? '' : JSON.stringify(body);
+      const headers: Record<string, string> = { authorization: `Bearer ${key}`, ...(payload === '' ? {} : { 'content-type': 'application/json' }) };
+      if (method === 'POST') {
+        headers['idempotency-key'] = randomUUID();
+        headers['lodestone-signature'] = signRequest(ctx.keystore.signer(party), { method, path: url, body: payload, now: clock() });
+      }
+      return app.inject({ method, url, headers, ...(payload === '' ? {} : { payload }) });
+    },
+  };
+}
+
+/** The rules a 422 problem names. */
+export const rulesOf = (r: LightMyRequestResponse): string[] => (r.json<{ refusals?: { rule: string }[] }>().refusals ?? []).map((x) => x.rule);
