@@ -22,20 +22,18 @@ export const subjectsRepo = {
   async since(db: Db): Promise<number> {
     const row = await db.selectFrom('subject_log').select('since_size').where('id', '=', 1).executeTakeFirst();
     if (row === undefined) throw new StoreError('NOT_FOUND', 'subject_log row is missing: the schema is damaged');
-    return Number(row.since_size);
+    return row.since_size;
   },
 
   /** The heads of these subjects (those that have one). */
   async heads(db: Db, subjects: readonly string[]): Promise<SubjectHeadRow[]> {
     if (subjects.length === 0) return [];
-    const rows = await db.selectFrom('subject_heads').selectAll().where(sql<boolean>`subject in ${jsonList(subjects)}`).execute();
-    return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+    return db.selectFrom('subject_heads').selectAll().where(sql<boolean>`subject in ${jsonList(subjects)}`).execute();
   },
 
   /** Every head, in subject order (for checks; O(subjects)). */
   async allHeads(db: Db): Promise<SubjectHeadRow[]> {
-    const rows = await db.selectFrom('subject_heads').selectAll().orderBy('subject').execute();
-    return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+    return db.selectFrom('subject_heads').selectAll().orderBy('subject').execute();
   },
 
   async writeHeads(tx: Transaction<Database>, rows: readonly SubjectHeadRow[]): Promise<void> {

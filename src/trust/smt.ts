@@ -104,9 +104,11 @@ export function mapSet(nodes: Map<string, MapNode>, key: Uint8Array, value: Uint
   const set = (path: string): void => {
     const depth = path.length;
     const node = nodes.get(path);
-    if (node === undefined) return put(path, { hash: mapLeafHash(key, value), leaf: { key, value } });
+    if (node === undefined || (node.leaf !== undefined && sameBytes(node.leaf.key, key))) {
+      put(path, { hash: mapLeafHash(key, value), leaf: { key, value } });
+      return;
+    }
     if (node.leaf !== undefined) {
-      if (sameBytes(node.leaf.key, key)) return put(path, { hash: mapLeafHash(key, value), leaf: { key, value } });
       if (depth >= KEY_BITS) throw new TrustError('BAD_PROOF', 'two different map keys share all 256 bits');
       // The subtree now holds two keys: the old leaf moves one level down (nothing is stored below a leaf).
       put(path + keyBit(node.leaf.key, depth), node);

@@ -8,7 +8,9 @@ import { LodestoneError } from '../domain/index.js';
  * - INCLUSION: an entry is not in the log at the checkpoint (proof, index or order wrong).
  * - SIGNATURE: a record's signature does not verify, or its key is not registered to its actor.
  * - REPLAY: the records do not add up (balance, mass balance, a decision the rules do not support).
+ * - INCOMPLETE: an entry of a subject the bundle covers is missing or withheld, a record's subject
+ *   links do not match its body, a head is not the one the checkpoint commits, or a party an entry needs is not registered.
  */
-export type VerifyCode = 'MALFORMED' | 'CHECKPOINT' | 'INCLUSION' | 'SIGNATURE' | 'REPLAY';
+export type VerifyCode = 'MALFORMED' | 'CHECKPOINT' | 'INCLUSION' | 'SIGNATURE' | 'REPLAY' | 'INCOMPLETE';
 
 export class VerifyError extends LodestoneError<VerifyCode> {}
