@@ -52,7 +52,8 @@ describe('lodestone demo --out / witness / audit export / verify', () => {
     const again = await run('witness', '--as', 'in-dgft', '--state', state);
     expect(again.out).toMatch(/consistent with size \d+/);
     const cp = await run('log', 'checkpoint');
-    expect(cp.out).toMatch(/^lodestone-log\n\d+\n[A-Za-z0-9+/]{43}=\n\n— lodestone-log .*\n— in-dgft /);
+    // The subject map's root follows the log's root as an extension line (cosigned with the rest of the note).
+    expect(cp.out).toMatch(/^lodestone-log\n\d+\n[A-Za-z0-9+/]{43}=\nlodestone-subjects\/v1 0 [A-Za-z0-9+/]{43}=\n\n— lodestone-log .*\n— in-dgft /);
     expect((await run('log', 'check')).out).toMatch(/log consistent/);
     // A forked state: the witness remembers another root for the current size, and refuses.
     const s = JSON.parse(readFileSync(state, 'utf8')) as { root: string };
