@@ -104,8 +104,8 @@ export async function publishCheckpoint(tx: Transaction<Database>, ctx: AppConte
   await journalRepo.flush(tx);
   const size = await journalRepo.sizeIn(tx);
   // The subject heads the transaction moved, and the subject map's root, committed in the checkpoint.
-  const extensions = [formatSubjectsExtension(await flushSubjects(tx))];
   const db = openedHere.get(tx);
+  const extensions = [formatSubjectsExtension(await flushSubjects(tx, db))];
   const known = db === undefined ? undefined : lastCommitted.get(db);
   if (db !== undefined && known !== undefined && known.checkpoint.size > 0 && known.checkpoint.size < size) {
     try {

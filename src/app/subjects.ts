@@ -69,13 +69,18 @@ function toNode(r: SubjectMapNodeRow): MapNode {
   return r.leaf_key === null || r.leaf_value === null ? { hash: r.hash } : { hash: r.hash, leaf: { key: r.leaf_key, value: r.leaf_value } };
 }
 
+/** Per database (the store's Kysely instance): `since`, which migration 0016 writes once and nothing changes. */
+const sinceOf = new WeakMap<object, number>();
+
 /**
  * Writes the heads this transaction moved and updates the subject map (one read of the nodes on
  * their paths, one upsert), then returns the commitment for the checkpoint: since and map root.
+ * `db`, when given, is the store's database the transaction belongs to (to remember `since` by).
  */
-export async function flushSubjects(tx: Transaction<Database>): Promise<SubjectsCommitment> {
+export async function flushSubjects(tx: Transaction<Database>, db?: object): Promise<SubjectsCommitment> {
   const state = stateOf(tx);
-  const since = await subjectsRepo.since(tx);
+  const since = (db === undefined ? undefined : sinceOf.get(db)) ?? (await subjectsRepo.since(tx));
+  if (db !== undefined) sinceOf.set(db, since);
   const dirty = [...state.dirty];
   if (dirty.length === 0) {
     const [root] = await subjectsRepo.nodes(tx, ['']);

@@ -68,7 +68,8 @@ describe('lodestone demo --out / witness / audit export / verify', () => {
     const fromFile = await run('witness', '--as', 'in-dgft', '--state', state, '--checkpoint', join(dir, 'cp.txt'));
     expect(fromFile.code, fromFile.err).toBe(EXIT.ok);
     const lines = cp.out.split('\n');
-    writeFileSync(join(dir, 'bad.txt'), `${lines[0]}\n${lines[1]}\n${Buffer.alloc(32, 7).toString('base64')}\n\n${lines[4]}\n`);
+    // (lines: origin, size, root, the subject map extension, blank, the log's signature)
+    writeFileSync(join(dir, 'bad.txt'), `${lines[0]}\n${lines[1]}\n${Buffer.alloc(32, 7).toString('base64')}\n${lines[3]}\n\n${lines[5]}\n`);
     const bad = await run('witness', '--as', 'in-dgft', '--state', state, '--checkpoint', join(dir, 'bad.txt'));
     expect(bad.code).toBe(EXIT.refused);
     expect(bad.err).toMatch(/not a checkpoint of lodestone-log: note signature by lodestone-log does not verify/);
