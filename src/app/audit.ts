@@ -1,12 +1,13 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cosignaturesRepo, journalRepo, logRepo, partyKeysRepo } from '../store/index.js';
-import { cosignNote, formatNote, hashesEqual, importPrivateKey, openCheckpoint, parseNote, sha256Hex, verifyConsistency, type Checkpoint } from '../trust/index.js';
-import { BUNDLE_FORMAT, type AuditBundle, type BundleEntry, type BundleKey } from '../verify/index.js';
+import { cosignNote, formatNote, hashesEqual, importPrivateKey, openCheckpoint, parseNote, scopeOf, sha256Hex, subjectsOf, verifyConsistency, type Checkpoint } from '../trust/index.js';
+import { BUNDLE_FORMAT, type AuditBundle, type BundleEntry, type BundleKey, type WithheldEntry } from '../verify/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
 import { latestCheckpoint, LOG_ID, logVerifier } from './log.js';
+import { subjectProofs } from './subjects.js';
 
-/** Records every auditor gets: the parties' keys and the rule packs. */
+/** Key and rule-pack records: never withheld (those needed are shown in full). */
 const ALWAYS = new Set(['party.registered', 'rulepack.loaded']);
 /** Records never followed by id (reference data, not a licence's story). */
 const NEVER = new Set(['list.imported', 'item.classified']);
@@ -51,12 +52,20 @@ function idsOf(body: unknown): string[] {
 }
 
 /**
- * Everything an auditor needs about one licence, proved against one checkpoint: the licence's
- * records (its application and decision, its certificate, the lots it restricts, their shipments,
- * receipts, transformations and consumption — found by following ids from the licence), every
- * party.registered record (the public keys) and every rulepack.loaded record (the rules used),
- * each with its leaf index and inclusion proof, the checkpoint with its cosignatures, and the
- * cosigners' public keys. Read in one REPEATABLE READ snapshot so proofs and checkpoint agree.
+ * Everything an auditor needs about one licence, proved against one checkpoint, and nothing about
+ * other licences (issue 18, items 6 and 10):
+ *
+ * - in full, every entry of the subjects the licence covers — `licence:<id>`, and the application,
+ *   certificate and alerts its records bring in (trust/subjects.ts `scopeOf`) — with each subject's
+ *   head and its proof in the subject map the checkpoint commits, so the verifier can walk each
+ *   chain back from its head and refuse a bundle that leaves one entry out;
+ * - in full, what checking those needs: the party.registered records of their actors and of the
+ *   parties their applications screened, every rulepack.loaded record, and the record that carries
+ *   a signed request the chosen ones name by hash;
+ * - as leaf hashes with inclusion proofs only (`withheld`), the other entries that mention the ids
+ *   of the licence's story (e.g. another licence's shipment from a shared source lot).
+ *
+ * Read in one REPEATABLE READ snapshot so proofs, map proofs and checkpoint agree.
  */
 export async function exportAuditBundle(ctx: AppContext, licenceId: string): Promise<AuditBundle> {
   const log = logVerifier(ctx);
@@ -64,7 +73,18 @@ export async function exportAuditBundle(ctx: AppContext, licenceId: string): Pro
     const published = await latestCheckpoint(ctx, tx);
     if (published === undefined) throw new AppError('NOT_FOUND', 'the log has no checkpoint yet');
     const size = published.checkpoint.size;
-    const rows: { seq: number; type: string; canonical: string; text: string; body: unknown; requestSha256?: string }[] = [];
+    interface Row {
+      seq: number;
+      type: string;
+      actor: string;
+      canonical: string;
+      leafHash: string;
+      text: string;
+      body: unknown;
+      subjects: string[];
+      requestSha256?: string;
+    }
+    const rows: Row[] = [];
     // The record that carries each signed request whole (later records of its transaction name it by hash).
     const carriers = new Map<string, number>();
     for await (const r of journalRepo.stream(tx, 2000)) {
@@ -72,33 +92,46 @@ export async function exportAuditBundle(ctx: AppContext, licenceId: string): Pro
       const payload = (JSON.parse(r.canonical) as { payload: { body: unknown; request?: string; requestSha256?: string } }).payload;
       const body = payload.body;
       if (payload.request !== undefined) carriers.set(sha256Hex(payload.request), r.seq);
-      rows.push({ seq: r.seq, type: r.type, canonical: r.canonical, text: r.canonical + jwsPayloadText(body), body, ...(payload.requestSha256 === undefined ? {} : { requestSha256: payload.requestSha256 }) });
+      rows.push({ seq: r.seq, type: r.type, actor: r.actor, canonical: r.canonical, leafHash: r.leaf_hash, text: r.canonical + jwsPayloadText(body), body, subjects: subjectsOf(r.type, body), ...(payload.requestSha256 === undefined ? {} : { requestSha256: payload.requestSha256 }) });
     }
-    const ids = new Set([licenceId]);
-    const chosen = new Set<number>();
+    // The covered subjects and their entries: the licence's, then those its records bring in.
+    const covered = new Set([`licence:${licenceId}`]);
+    const full = new Set<number>();
     for (let changed = true; changed; ) {
       changed = false;
       for (const r of rows) {
-        if (chosen.has(r.seq) || ALWAYS.has(r.type) || NEVER.has(r.type)) continue;
-        if ([...ids].some((id) => r.text.includes(JSON.stringify(id)))) {
-          chosen.add(r.seq);
-          changed = true;
-          for (const id of idsOf(r.body)) ids.add(id);
-        }
+        if (full.has(r.seq) || !r.subjects.some((s) => covered.has(s))) continue;
+        full.add(r.seq);
+        changed = true;
+        for (const s of scopeOf(r.type, r.body, licenceId)) covered.add(s);
       }
     }
-    if (!rows.some((r) => r.type === 'application.decided' && chosen.has(r.seq))) throw new AppError('NOT_FOUND', `no licence ${licenceId} in the journal`);
+    if (!rows.some((r) => r.type === 'application.decided' && full.has(r.seq) && scopeOf(r.type, r.body, licenceId).length > 0)) throw new AppError('NOT_FOUND', `no licence ${licenceId} in the journal`);
     // A chosen record that names its signed request by hash needs the record that carries it.
     for (const r of rows) {
-      const carrier = r.requestSha256 === undefined || !chosen.has(r.seq) ? undefined : carriers.get(r.requestSha256);
-      if (carrier !== undefined) chosen.add(carrier);
+      const carrier = r.requestSha256 === undefined || !full.has(r.seq) ? undefined : carriers.get(r.requestSha256);
+      if (carrier !== undefined) full.add(carrier);
     }
+    // The keys those records need (their actors, and the parties their applications screened), and the rule packs.
+    const parties = new Set<string>();
+    for (const r of rows) if (full.has(r.seq)) for (const p of partiesNeeded(r.type, r.actor, r.body)) parties.add(p);
+    for (const r of rows) {
+      if (r.type === 'rulepack.loaded' || (r.type === 'party.registered' && parties.has(r.actor))) full.add(r.seq);
+    }
+    // Other entries that mention the story's ids: proved included, not shown.
+    const ids = new Set([licenceId]);
+    for (const r of rows) if (full.has(r.seq)) for (const id of idsOf(r.body)) ids.add(id);
+    const needles = [...ids].map((id) => JSON.stringify(id));
+    const withheld: WithheldEntry[] = [];
     const entries: BundleEntry[] = [];
     for (const r of rows) {
-      if (!chosen.has(r.seq) && !ALWAYS.has(r.type)) continue;
-      const proof = await logRepo.inclusionProof(tx, r.seq - 1, size);
-      entries.push({ leafIndex: r.seq - 1, record: r.canonical, proof: proof.map((p) => Buffer.from(p).toString('base64')) });
+      const shown = full.has(r.seq);
+      if (!shown && (NEVER.has(r.type) || ALWAYS.has(r.type) || !needles.some((n) => r.text.includes(n)))) continue;
+      const proof = (await logRepo.inclusionProof(tx, r.seq - 1, size)).map((p) => Buffer.from(p).toString('base64'));
+      if (shown) entries.push({ leafIndex: r.seq - 1, record: r.canonical, proof });
+      else withheld.push({ leafIndex: r.seq - 1, leafHash: r.leafHash, proof });
     }
+    const subjects = await subjectProofs(tx, [...covered].sort());
     const note = parseNote(published.body);
     const witnesses: BundleKey[] = [];
     for (const s of note.signatures) {
@@ -114,8 +147,22 @@ export async function exportAuditBundle(ctx: AppContext, licenceId: string): Pro
       witnesses,
       leafIndexes: entries.map((e) => e.leafIndex),
       entries,
+      subjects,
+      withheld,
     };
   });
+}
+
+/** The parties whose party.registered records checking a record needs: its actor, and an application's screened parties, applicant and authority. */
+function partiesNeeded(type: string, actor: string, body: unknown): string[] {
+  const out = [actor];
+  if (type === 'application.submitted' && isObject(body)) {
+    const a = isObject(body.application) ? body.application : {};
+    for (const p of [a.applicant, a.authority]) if (typeof p === 'string') out.push(p);
+    const screening = isObject(body.assessment) && Array.isArray(body.assessment.screening) ? (body.assessment.screening as unknown[]) : [];
+    for (const s of screening) if (isObject(s) && typeof s.partyId === 'string') out.push(s.partyId);
+  }
+  return out;
 }
 
 export interface WitnessState {

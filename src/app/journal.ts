@@ -6,6 +6,7 @@ import type { StoredKey } from './keystore.js';
 import { AppError } from './errors.js';
 import { batchingLog, checkpointAfterAppend, LOG_ID } from './log.js';
 import { parseBody, project, type RecordType, type RecordTypes } from './records.js';
+import { linksFor, noteAppended } from './subjects.js';
 
 export interface Committed extends AppendResult {
   readonly record: SignedRecord;
@@ -19,9 +20,12 @@ export async function commit<T extends RecordType>(tx: Transaction<Database>, ct
   const checked = parseBody(type, body);
   const at = ctx.clock().toISOString();
   const request = ctx.request;
+  // The record's back-link to the previous entry of each subject it concerns (subjects.ts).
+  const links = await linksFor(tx, type, checked);
+  const linked = links === undefined ? {} : { links };
   let record: SignedRecord;
   if (request === undefined) {
-    record = signRecord({ v: 1, type, actor, at, body: checked }, keyIn(tx, ctx, actor).signer);
+    record = signRecord({ v: 1, type, actor, at, body: checked, ...linked }, keyIn(tx, ctx, actor).signer);
   } else {
     // On a party's signed API request: the record is that party's or none, carries the request,
     // and is signed by the log operator (the party's key is not here).
@@ -30,10 +34,11 @@ export async function commit<T extends RecordType>(tx: Transaction<Database>, ct
     // document's other events) refer to it by hash, so a k-event document stores it once, not k times.
     const digest = requestDigest(request.jws);
     const ref = requestsIn.get(tx)?.has(digest) === true ? { requestSha256: digest } : { request: request.jws };
-    record = signRecord({ v: 1, type, actor, at, body: checked, ...ref }, keyIn(tx, ctx, LOG_ID, 'ensure').signer);
+    record = signRecord({ v: 1, type, actor, at, body: checked, ...ref, ...linked }, keyIn(tx, ctx, LOG_ID, 'ensure').signer);
   }
   await checkSigningKey(tx, ctx, record);
   const appended = await journalRepo.append(tx, record, { defer: batchingLog(tx) });
+  noteAppended(tx, links, { seq: appended.seq, leafHash: appended.leafHash });
   const mine = committedIn.get(tx) ?? [];
   committedIn.set(tx, mine);
   mine.push({ seq: appended.seq, type, body: checked });

@@ -1,8 +1,10 @@
 import type { Kysely, Transaction } from 'kysely';
 import { journalRepo, logRepo, cosignaturesRepo, withTransactionEnd, type Database, type Store } from '../store/index.js';
 import {
+  formatSubjectsExtension,
   hashesEqual,
   openCheckpoint,
+  parseSubjectsExtension,
   rootFromLeafHashes,
   signCheckpoint,
   TrustError,
@@ -12,6 +14,7 @@ import {
 } from '../trust/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
+import { flushSubjects, recomputeSubjectRoot } from './subjects.js';
 
 /**
  * The log operator: its name is the checkpoint origin and the signed-note key name; its Ed25519 key
@@ -100,11 +103,13 @@ const publishedIn = new WeakMap<object, Stored>();
 export async function publishCheckpoint(tx: Transaction<Database>, ctx: AppContext): Promise<PublishedCheckpoint> {
   await journalRepo.flush(tx);
   const size = await journalRepo.sizeIn(tx);
+  // The subject heads the transaction moved, and the subject map's root, committed in the checkpoint.
   const db = openedHere.get(tx);
+  const extensions = [formatSubjectsExtension(await flushSubjects(tx, db))];
   const known = db === undefined ? undefined : lastCommitted.get(db);
   if (db !== undefined && known !== undefined && known.checkpoint.size > 0 && known.checkpoint.size < size) {
     try {
-      const out = await extend(tx, ctx, size, known);
+      const out = await extend(tx, ctx, size, extensions, known);
       if (out !== 'lost') return out;
     } catch (e) {
       // Not consistent with what this process remembers: judged below against the stored row.
@@ -114,13 +119,13 @@ export async function publishCheckpoint(tx: Transaction<Database>, ctx: AppConte
   }
   const current = await logRepo.getCheckpoint(tx, LOG_ID);
   const old = current === undefined ? undefined : { body: current.body, checkpoint: openCheckpoint(current.body, logVerifier(ctx)).checkpoint };
-  const out = await extend(tx, ctx, size, old);
+  const out = await extend(tx, ctx, size, extensions, old);
   if (out === 'lost') throw new AppError('JOURNAL_INVALID', 'the checkpoint changed while it was being published (compare-and-swap lost); retry');
   return out;
 }
 
 /** The checkpoint of size `size`, checked to extend `old` and swapped in for it ('lost' if `old` is no longer the stored one). */
-async function extend(tx: Transaction<Database>, ctx: AppContext, size: number, old: Stored | undefined): Promise<PublishedCheckpoint | 'lost'> {
+async function extend(tx: Transaction<Database>, ctx: AppContext, size: number, extensions: readonly string[], old: Stored | undefined): Promise<PublishedCheckpoint | 'lost'> {
   const prev = old?.checkpoint;
   if (prev !== undefined && prev.size > size) throw new AppError('JOURNAL_INVALID', `the stored checkpoint (size ${prev.size}) is ahead of the journal (${size})`);
   // The new root and the proof that it extends the stored checkpoint, from one read of the subtrees.
@@ -135,7 +140,7 @@ async function extend(tx: Transaction<Database>, ctx: AppContext, size: number, 
       }
     }
   }
-  const checkpoint: Checkpoint = { origin: LOG_ID, size, root };
+  const checkpoint: Checkpoint = { origin: LOG_ID, size, root, extensions };
   const key = ctx.keystore.ensure(LOG_ID);
   const body = signCheckpoint(checkpoint, LOG_ID, ctx.keystore.signer(LOG_ID).privateKey, key.publicKey);
   if (!(await logRepo.casCheckpoint(tx, LOG_ID, old?.body, { size, body }))) return 'lost';
@@ -189,6 +194,9 @@ export async function checkLog(ctx: AppContext, db: Kysely<Database> = ctx.store
       throw new AppError('JOURNAL_INVALID', `the stored checkpoint does not verify: ${e instanceof TrustError ? e.message : String(e)}`, { cause: e });
     }
     if (cp.size !== leaves.length || !hashesEqual(cp.root, recomputed)) throw new AppError('JOURNAL_INVALID', `the stored checkpoint (size ${cp.size}) is not the journal's root at size ${leaves.length}`);
+    // The subject map: the root the checkpoint commits is the one the stored heads give.
+    const subjects = parseSubjectsExtension(cp.extensions ?? []);
+    if (subjects !== undefined && !hashesEqual(subjects.root, await recomputeSubjectRoot(db))) throw new AppError('JOURNAL_INVALID', `the stored checkpoint's subject map root is not the one the stored subject heads give`);
   }
   return { size: leaves.length, root: Buffer.from(recomputed).toString('base64') };
 }

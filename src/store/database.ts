@@ -13,6 +13,7 @@ import type { PartyKeysTable } from './party-keys.table.js';
 import type { RulePacksTable } from './rule-packs.table.js';
 import type { SchemaMigrationsTable } from './schema-migrations.table.js';
 import type { ListEntriesTable, ListImportsTable, ListSnapshotsTable } from './screening.tables.js';
+import type { SubjectHeadsTable, SubjectLogTable, SubjectMapNodesTable } from './subjects.tables.js';
 
 /** Every table of the Lodestone schema (migrations/*.sql), as Kysely sees it. */
 export interface Database {
@@ -38,6 +39,10 @@ export interface Database {
   log_checkpoints: LogCheckpointsTable;
   log_checkpoint_history: LogCheckpointHistoryTable;
   log_cosignatures: LogCosignaturesTable;
+  /** Log state (migration 0016): subject links and the subject map, not journal projections. */
+  subject_log: SubjectLogTable;
+  subject_heads: SubjectHeadsTable;
+  subject_map_nodes: SubjectMapNodesTable;
   epcis_events: EpcisEventsTable;
   epcis_lot_links: EpcisLotLinksTable;
   red_flag_sets: RedFlagSetsTable;

@@ -53,3 +53,5 @@ export { alertsRepo, journalTimesRepo, redFlagSetsRepo, reportsFiledRepo, type N
 export type { EpcisEventRow, EpcisEventsTable, EpcisLotLinkRow, EpcisLotLinksTable } from './epcis.tables.js';
 export { epcisRepo, type EpcisEventQuery } from './epcis.repository.js';
 export { rememberReadsIn } from './tx-memo.js';
+export { subjectsRepo } from './subjects.repository.js';
+export type { SubjectHeadRow, SubjectHeadsTable, SubjectLogTable, SubjectMapNodeRow, SubjectMapNodesTable } from './subjects.tables.js';

@@ -44,6 +44,8 @@ const pendingRows = new WeakMap<object, { readonly rows: PendingRow[]; readonly 
 const pendingLeaves = new WeakMap<object, { first: number; hashes: string[] }>();
 /** The seq of the last entry each transaction appended (its journal_head row lock is held until it ends). */
 const lastAppended = new WeakMap<object, number>();
+/** Transactions that took the journal_head row lock with `lockHead` (held until they end). */
+const lockedHere = new WeakSet<object>();
 /** Journal rows written per statement by `flush` (9 parameters each, far below PostgreSQL's 65,535). */
 const ROWS_PER_STATEMENT = 2000;
 
@@ -136,6 +138,16 @@ export const journalRepo = {
     if (pending === undefined) return;
     pendingLeaves.delete(tx);
     await logRepo.appendLeaves(tx, pending.first, pending.hashes);
+  },
+
+  /**
+   * Takes the journal_head row lock now (if this transaction has not appended yet), so what the
+   * transaction reads next of the log's state — subject heads — cannot change before its appends.
+   */
+  async lockHead(tx: Transaction<Database>): Promise<void> {
+    if (lastAppended.has(tx) || lockedHere.has(tx)) return;
+    await tx.selectFrom('journal_head').select('next_seq').where('id', '=', 1).forUpdate().executeTakeFirst();
+    lockedHere.add(tx);
   },
 
   /** When entry `seq` was recorded, if the transaction appended it with `defer` and has not written it yet. */

@@ -112,3 +112,25 @@ export {
   statusListWith,
 } from './status-list.js';
 export { attachRequestBody, parseRequestJws, REQUEST_JWS_TYPE, signRequest, verifyRequestJws, type OpenedRequest, type RequestHeader } from './request.js';
+export {
+  formatSubjectsExtension,
+  keyBit,
+  MAP_EMPTY,
+  mapLeafHash,
+  mapNodeHash,
+  mapPathsFor,
+  mapProve,
+  mapRoot,
+  mapRootOf,
+  mapSet,
+  parseSubjectsExtension,
+  subjectKey,
+  subjectValue,
+  SUBJECTS_EXTENSION,
+  verifyMapProof,
+  type MapNode,
+  type MapProof,
+  type SubjectHead,
+  type SubjectsCommitment,
+} from './smt.js';
+export { parseLinks, scopeOf, subjectsOf, type SubjectLink } from './subjects.js';

@@ -42,6 +42,12 @@ export interface Checkpoint {
   readonly origin: string;
   readonly size: number;
   readonly root: Uint8Array;
+  /**
+   * Extension lines after the root (C2SP tlog-checkpoint allows them; witnesses cosign them with
+   * the rest of the note but make no statement about them). Lodestone writes one: the subject
+   * map's root (`SUBJECTS_EXTENSION` in smt.ts).
+   */
+  readonly extensions?: readonly string[];
 }
 
 function bad(message: string): TrustError {
@@ -167,19 +173,28 @@ export function formatCheckpoint(c: Checkpoint): string {
   if (c.origin.length === 0 || c.origin.includes('\n')) throw bad('checkpoint origin must be one non-empty line');
   if (!Number.isSafeInteger(c.size) || c.size < 0) throw bad('checkpoint size must be a non-negative integer');
   if (c.root.length !== HASH_BYTES) throw bad(`checkpoint root must be ${HASH_BYTES} bytes`);
-  return `${c.origin}\n${c.size}\n${Buffer.from(c.root).toString('base64')}\n`;
+  for (const e of c.extensions ?? []) if (!isExtensionLine(e)) throw bad('checkpoint extension lines must be non-empty text without control characters');
+  return `${c.origin}\n${c.size}\n${Buffer.from(c.root).toString('base64')}\n${(c.extensions ?? []).map((e) => `${e}\n`).join('')}`;
 }
 
-/** Parses a checkpoint body (extension lines are refused: Lodestone never writes them). */
+const MAX_EXTENSIONS = 16;
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
+const isExtensionLine = (l: string): boolean => l.length > 0 && l.length <= 1000 && !/[\u0000-\u001f\u007f]/.test(l);
+
+/** Parses a checkpoint body: origin, size and root lines, then any extension lines (at most 16). */
 export function parseCheckpoint(text: string): Checkpoint {
   const lines = text.split('\n');
-  if (lines.length !== 4 || lines[3] !== '') throw bad('checkpoint body is not exactly origin, size and root lines');
+  if (lines.length < 4 || lines.at(-1) !== '') throw bad('checkpoint body is not origin, size and root lines (then extension lines)');
   const [origin, sizeText, rootText] = lines as [string, string, string];
+  const extensions = lines.slice(3, -1);
+  if (extensions.length > MAX_EXTENSIONS) throw bad(`checkpoint has more than ${MAX_EXTENSIONS} extension lines`);
+  if (!extensions.every(isExtensionLine)) throw bad('checkpoint extension lines must be non-empty text without control characters');
   if (origin.length === 0) throw bad('checkpoint origin line is empty');
   if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) throw bad(`checkpoint size is not a decimal integer: ${JSON.stringify(sizeText.slice(0, 40))}`);
   const root = strictBase64(rootText);
   if (root?.length !== HASH_BYTES) throw bad(`checkpoint root is not ${HASH_BYTES} bytes of base64`);
-  return { origin, size: Number(sizeText), root };
+  return { origin, size: Number(sizeText), root, ...(extensions.length === 0 ? {} : { extensions }) };
 }
 
 /** Signs a checkpoint as a signed note. */

@@ -6,6 +6,7 @@ import { TrustError } from './errors.js';
 import { leafHashHex, sha256Hex } from './hash.js';
 import { keyIdFor, publicKeyFromRaw, rawPublicKey, type Signer } from './keys.js';
 import { parseRequestJws } from './request.js';
+import { parseLinks, type SubjectLink } from './subjects.js';
 
 /** What a party asserts. Signed as the UTF-8 bytes of `canonicalJson(payload)`. */
 export interface RecordPayload {
@@ -31,6 +32,12 @@ export interface RecordPayload {
    * which an earlier record of the log carries in full. Verifiers find the request there.
    */
   readonly requestSha256?: string;
+  /**
+   * Per-subject back-links (see `subjectsOf`): for each subject the record concerns, in ascending
+   * order, the seq and leaf hash of the previous entry that concerned it (null for its first). Absent
+   * on a record with no subject, and on records written before subject links existed.
+   */
+  readonly links?: readonly SubjectLink[];
 }
 
 export interface RecordSignature {
@@ -161,7 +168,7 @@ export function parseSignedRecord(input: unknown): SignedRecord {
 
 /** Checks the shape of a record payload. Throws TrustError('MALFORMED_RECORD') naming the field. */
 export function parseRecordPayload(input: unknown, root = 'payload'): RecordPayload {
-  const p = exactObject(input, root, ['v', 'type', 'actor', 'at', 'body'], ['request', 'requestSha256']);
+  const p = exactObject(input, root, ['v', 'type', 'actor', 'at', 'body'], ['request', 'requestSha256', 'links']);
   const at = (field: string) => (root === '' ? field : `${root}.${field}`);
   if (p.v !== 1) throw malformed(at('v'), 'must be 1');
   if (typeof p.type !== 'string' || p.type.length > MAX_TYPE_LENGTH || !TYPE_PATTERN.test(p.type)) {
@@ -184,6 +191,7 @@ export function parseRecordPayload(input: unknown, root = 'payload'): RecordPayl
     if (typeof p.requestSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(p.requestSha256)) throw malformed(at('requestSha256'), 'must be the hex SHA-256 of a signed request (64 lower-case hex digits)');
     if (Object.hasOwn(p, 'request')) throw malformed(at('requestSha256'), 'a record carries its request or refers to it, not both');
   }
+  if (Object.hasOwn(p, 'links')) parseLinks(p.links, at('links'));
   return input as RecordPayload;
 }
 

@@ -9,8 +9,17 @@
  *   "otherCheckpoints": ["<signed note>", …],          // earlier checkpoints, e.g. ones witnesses saw
  *   "witnesses": [{ "name": "…", "publicKey": "…" }],  // cosigners whose cosignatures to check
  *   "leafIndexes": [0, 3, …],                           // the leaves this bundle claims to hold, ascending
- *   "entries": [{ "leafIndex": 0, "record": "<canonical signed record>", "proof": ["<base64>", …] }, …] }
+ *   "entries": [{ "leafIndex": 0, "record": "<canonical signed record>", "proof": ["<base64>", …] }, …],
+ *   "subjects": [{ "subject": "licence:…", "head": { "seq": 31, "leafHash": "<hex>" } | null,
+ *                  "proof": { "siblings": ["<base64>", …], "leaf": { "key": "<base64>", "value": "<base64>" } } }, …],
+ *   "withheld": [{ "leafIndex": 11, "leafHash": "<hex>", "proof": ["<base64>", …] }, …] }
  * ```
+ *
+ * `subjects`: for each subject the bundle covers (the licence, its application, its certificate,
+ * its alerts), the subject's head at the checkpoint and its proof in the subject map whose root
+ * the checkpoint's extension line commits; the verifier walks each chain from the head and
+ * refuses the bundle if any entry is missing. `withheld`: entries that touch the licence's story
+ * but concern only other licences (or none), given as leaf hashes with inclusion proofs only.
  *
  * Inclusion proofs are to `checkpoint`. Public keys travel as `party.registered` records, rule
  * packs as `rulepack.loaded` records: they are log entries like any other, proved the same way.
@@ -28,6 +37,21 @@ export interface BundleKey {
   readonly publicKey: string;
 }
 
+/** An entry the bundle proves is in the log without showing it (least disclosure). */
+export interface WithheldEntry {
+  readonly leafIndex: number;
+  /** Hex RFC 6962 leaf hash. */
+  readonly leafHash: string;
+  readonly proof: readonly string[];
+}
+
+/** A covered subject's head at the checkpoint, with its proof in the subject map. */
+export interface SubjectProof {
+  readonly subject: string;
+  readonly head: { readonly seq: number; readonly leafHash: string } | null;
+  readonly proof: unknown;
+}
+
 export interface AuditBundle {
   readonly format: typeof BUNDLE_FORMAT;
   readonly licence: string;
@@ -37,4 +61,6 @@ export interface AuditBundle {
   readonly witnesses: readonly BundleKey[];
   readonly leafIndexes: readonly number[];
   readonly entries: readonly BundleEntry[];
+  readonly subjects?: readonly SubjectProof[];
+  readonly withheld?: readonly WithheldEntry[];
 }

@@ -9,7 +9,9 @@ import { LodestoneError } from '../domain/index.js';
  * - SIGNATURE: a record's signature does not verify, or its key is not registered to its actor.
  * - REPLAY: the records do not add up (balance, mass balance, a decision the rules do not support).
  * - TIME: a record's declared date or validity does not hold at the record's server time `at`.
+ * - INCOMPLETE: an entry of a subject the bundle covers is missing or withheld, a record's subject
+ *   links do not match its body, a head is not the one the checkpoint commits, or a party an entry needs is not registered.
  */
-export type VerifyCode = 'MALFORMED' | 'CHECKPOINT' | 'INCLUSION' | 'SIGNATURE' | 'REPLAY' | 'TIME';
+export type VerifyCode = 'MALFORMED' | 'CHECKPOINT' | 'INCLUSION' | 'SIGNATURE' | 'REPLAY' | 'TIME' | 'INCOMPLETE';
 
 export class VerifyError extends LodestoneError<VerifyCode> {}

@@ -18,6 +18,7 @@ import {
 } from '../trust/index.js';
 import { DECLARED_DATE_TOLERANCE_DAYS } from '../domain/index.js';
 import { BUNDLE_FORMAT, type AuditBundle, type BundleEntry, type BundleKey } from './bundle.js';
+import { checkCompleteness, formatCompleteness, parseCompletenessFields, type Completeness } from './completeness.js';
 import { VerifyError, type VerifyCode } from './errors.js';
 import { recheckRules, type RulesCheck } from './rules-check.js';
 import { recheckTimes, type TimeCheck } from './time-check.js';
@@ -59,6 +60,8 @@ export interface VerifySummary {
   readonly rules: RulesCheck;
   /** Declared dates and validity re-checked against each record's server time `at`. */
   readonly time: TimeCheck;
+  /** Which subjects were proved complete to the heads the checkpoint commits, and what was withheld. */
+  readonly completeness: Completeness;
 }
 
 const MAX_BUNDLE_CHARS = 512 * 1024 * 1024;
@@ -115,6 +118,7 @@ export function parseBundle(text: string): AuditBundle {
     witnesses: arr(json.witnesses ?? [], 'witnesses').map((w, i) => key(w, `witnesses[${i}]`)),
     leafIndexes: arr(json.leafIndexes, 'leafIndexes').map((n, i) => nat(n, `leafIndexes[${i}]`)),
     entries,
+    ...parseCompletenessFields(json),
   };
 }
 
@@ -360,7 +364,7 @@ function replay(records: readonly SignedRecord[], licenceId: string): Pick<Verif
 /**
  * Verifies an audit bundle offline and returns its summary, or throws VerifyError naming the first
  * thing that fails. Order: shape → checkpoint signature(s) and forks → inclusion of every entry →
- * every signature → replay. Never throws anything but VerifyError.
+ * every signature → completeness (completeness.ts) → replay. Never throws anything but VerifyError.
  */
 export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySummary {
   try {
@@ -369,12 +373,13 @@ export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySumm
     const { checkpoint, cosigners } = checkCheckpoints(bundle, log);
     const records = checkInclusion(bundle, checkpoint);
     const parties = checkSignatures(records, bundle, log.publicKey);
+    const completeness = checkCompleteness(bundle, checkpoint, records);
     const replayed = replay(records, bundle.licence);
     const rules = recheckRules(records);
     const time = recheckTimes(records);
     const recordTypes: Record<string, number> = {};
     for (const r of records) recordTypes[r.payload.type] = (recordTypes[r.payload.type] ?? 0) + 1;
-    return { licence: bundle.licence, logKeyPinned: opts.logKey !== undefined, checkpoint, cosigners, entries: records.length, recordTypes, parties, ...replayed, rules, time };
+    return { licence: bundle.licence, logKeyPinned: opts.logKey !== undefined, checkpoint, cosigners, entries: records.length, recordTypes, parties, ...replayed, rules, time, completeness };
   } catch (e) {
     if (e instanceof VerifyError) throw e;
     throw new VerifyError('MALFORMED', `unexpected: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -390,6 +395,7 @@ export function formatSummary(s: VerifySummary): string {
     `    log key     ${s.logKeyPinned ? 'pinned by --log-key' : 'taken from the bundle (pin it with --log-key)'}`,
     `    cosigned by ${s.cosigners.length === 0 ? '(no witnesses)' : s.cosigners.join(', ')}`,
     `    entries     ${s.entries} proved included and signed (${Object.entries(s.recordTypes).map(([t, n]) => `${n} ${t}`).join(', ')})`,
+    formatCompleteness(s.completeness),
     `    parties     ${s.parties} keys; rule packs ${s.rulePacks.join(', ') || '(none)'}`,
     `    decision    ${s.decision ?? '-'}`,
     `    rules       ${s.rules.applications} application(s) re-classified and re-assessed; ${s.rules.approvals} approval(s) and ${s.rules.denials} denial(s) consistent with the rules`,

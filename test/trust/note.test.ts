@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   cosignNote,
+  formatCheckpoint,
   formatNote,
   generateKeyPair,
   importPrivateKey,
@@ -95,7 +96,18 @@ describe('C2SP checkpoints (tessera test log)', () => {
   it('refuses malformed checkpoint bodies', () => {
     expect(code(() => parseCheckpoint('o\n01\nAAAA\n'))).toMatch(/size is not a decimal/);
     expect(code(() => parseCheckpoint('o\n1\nAAAA\n'))).toMatch(/root is not 32 bytes/);
-    expect(code(() => parseCheckpoint('o\n1\n'))).toMatch(/exactly origin, size and root/);
+    expect(code(() => parseCheckpoint('o\n1\n'))).toMatch(/not origin, size and root lines/);
+    const root = Buffer.alloc(32).toString('base64');
+    expect(code(() => parseCheckpoint(`o\n1\n${root}\next\u0001\n`))).toMatch(/extension lines must be/);
+    expect(code(() => parseCheckpoint(`o\n1\n${root}\n${'x\n'.repeat(17)}`))).toMatch(/more than 16 extension lines/);
+  });
+
+  it('accepts and round-trips extension lines after the root (C2SP tlog-checkpoint)', () => {
+    const root = Buffer.alloc(32).toString('base64');
+    const c = parseCheckpoint(`o\n1\n${root}\nlodestone-subjects/v1 0 ${root}\nother ext\n`);
+    expect(c.extensions).toEqual([`lodestone-subjects/v1 0 ${root}`, 'other ext']);
+    expect(formatCheckpoint(c)).toBe(`o\n1\n${root}\nlodestone-subjects/v1 0 ${root}\nother ext\n`);
+    expect(parseCheckpoint(`o\n1\n${root}\n`).extensions).toBeUndefined();
     expect(code(() => parseCheckpoint(`\n1\n${Buffer.alloc(32).toString('base64')}\n`))).toMatch(/origin line is empty/);
   });
 

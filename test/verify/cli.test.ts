@@ -52,7 +52,8 @@ describe('lodestone demo --out / witness / audit export / verify', () => {
     const again = await run('witness', '--as', 'in-dgft', '--state', state);
     expect(again.out).toMatch(/consistent with size \d+/);
     const cp = await run('log', 'checkpoint');
-    expect(cp.out).toMatch(/^lodestone-log\n\d+\n[A-Za-z0-9+/]{43}=\n\n— lodestone-log .*\n— in-dgft /);
+    // The subject map's root follows the log's root as an extension line (cosigned with the rest of the note).
+    expect(cp.out).toMatch(/^lodestone-log\n\d+\n[A-Za-z0-9+/]{43}=\nlodestone-subjects\/v1 0 [A-Za-z0-9+/]{43}=\n\n— lodestone-log .*\n— in-dgft /);
     expect((await run('log', 'check')).out).toMatch(/log consistent/);
     // A forked state: the witness remembers another root for the current size, and refuses.
     const s = JSON.parse(readFileSync(state, 'utf8')) as { root: string };
@@ -67,7 +68,8 @@ describe('lodestone demo --out / witness / audit export / verify', () => {
     const fromFile = await run('witness', '--as', 'in-dgft', '--state', state, '--checkpoint', join(dir, 'cp.txt'));
     expect(fromFile.code, fromFile.err).toBe(EXIT.ok);
     const lines = cp.out.split('\n');
-    writeFileSync(join(dir, 'bad.txt'), `${lines[0]}\n${lines[1]}\n${Buffer.alloc(32, 7).toString('base64')}\n\n${lines[4]}\n`);
+    // (lines: origin, size, root, the subject map extension, blank, the log's signature)
+    writeFileSync(join(dir, 'bad.txt'), `${lines[0]}\n${lines[1]}\n${Buffer.alloc(32, 7).toString('base64')}\n${lines[3]}\n\n${lines[5]}\n`);
     const bad = await run('witness', '--as', 'in-dgft', '--state', state, '--checkpoint', join(dir, 'bad.txt'));
     expect(bad.code).toBe(EXIT.refused);
     expect(bad.err).toMatch(/not a checkpoint of lodestone-log: note signature by lodestone-log does not verify/);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, exportAuditBundle, runDemo, witnessCheckpoint, type AppContext } from '../../src/app/index.js';
 import { generateKeyPair, importPrivateKey, leafHash, parseCanonicalJson, rootFromLeafHashes, signCheckpoint, type SignedRecord } from '../../src/trust/index.js';
-import { verifyBundle, VerifyError, type AuditBundle } from '../../src/verify/index.js';
+import { formatSummary, verifyBundle, VerifyError, type AuditBundle } from '../../src/verify/index.js';
 import { recheckRules } from '../../src/verify/rules-check.js';
 import { logRepo } from '../../src/store/index.js';
 import { freshStore, type TestStore } from '../support/stores.js';
@@ -146,5 +146,39 @@ describe('offline verification of the demo licence bundle', () => {
 
   it('refuses a changed record even with a recomputed proof-free shape: signature and leaf both bind it', () => {
     expect(failure(edit((b) => { const e = b.entries[1] as Mutable<AuditBundle['entries'][number]>; e.record = e.record.replace('"v":1', '"v":2'); return b; }))).toMatch(/INCLUSION: entry 1/);
+  });
+});
+
+describe('completeness: subject chains walked from the heads the checkpoint commits', () => {
+  type Proof = { subject: string; head: { seq: number; leafHash: string } | null; proof: unknown };
+  const subjects = (b: AuditBundle) => b.subjects as Proof[];
+
+  it('says what was proved: every covered subject, its head and its entries', () => {
+    const s = verifyBundle(text, { logKey: bundle.log.publicKey });
+    expect(s.completeness.proved).toBe(true);
+    expect(s.completeness.subjects.map((x) => x.subject.split(':')[0])).toEqual(expect.arrayContaining(['licence', 'application', 'certificate', 'alert']));
+    const l = s.completeness.subjects.find((x) => x.subject === `licence:${licence}`)!;
+    expect(l.head).toBe(Math.max(...bundle.entries.filter((e) => e.record.includes(licence) && !e.record.includes('"party.registered"')).map((e) => e.leafIndex + 1)));
+  });
+
+  it('refuses a missing proof, a head moved back, and a chain entry passed off as withheld', () => {
+    expect(failure(edit((b) => ({ ...b, subjects: subjects(b).filter((p) => !p.subject.startsWith('licence:')) })))).toMatch(/^INCOMPLETE: no proof of the head of licence:/);
+    expect(failure(edit((b) => ({ ...b, subjects: subjects(b).map((p) => (p.subject.startsWith('licence:') && p.head ? { ...p, head: { ...p.head, seq: p.head.seq - 1 } } : p)) })))).toMatch(/^INCOMPLETE: licence:.*not the one the checkpoint commits/);
+    const last = bundle.entries.at(-1)!;
+    const hidden = edit((b) => {
+      const entries = b.entries.filter((e) => e.leafIndex !== last.leafIndex);
+      return { ...b, entries, leafIndexes: entries.map((e) => e.leafIndex), withheld: [...(b.withheld ?? []), { leafIndex: last.leafIndex, leafHash: Buffer.from(leafHash(last.record)).toString('hex'), proof: last.proof }] };
+    });
+    expect(failure(hidden)).toMatch(/^INCOMPLETE: .*is on its chain but withheld/);
+    expect(failure(edit((b) => ({ ...b, withheld: [{ leafIndex: 0, leafHash: 'ab'.repeat(32), proof: [] }] })))).toMatch(/^INCOMPLETE: withheld\[0\] \(leaf 0\): listed twice/);
+  });
+
+  it('a checkpoint without the subject map (a log from before subject links) proves no completeness, and says so', () => {
+    const { size, root } = verifyBundle(text).checkpoint;
+    const key = ctx.keystore.ensure('lodestone-log');
+    const legacy = signCheckpoint({ origin: 'lodestone-log', size, root }, 'lodestone-log', ctx.keystore.signer('lodestone-log').privateKey, key.publicKey);
+    const s = verifyBundle(edit((b) => ({ ...b, checkpoint: legacy, witnesses: [] })), { logKey: key.publicKey });
+    expect(s.completeness.proved).toBe(false);
+    expect(formatSummary(s)).toMatch(/complete {4}NOT proved/);
   });
 });

@@ -1,0 +1,159 @@
+import { TrustError } from './errors.js';
+
+/**
+ * Which subjects a journal record concerns, derived from its type and body alone — so the log
+ * writer and an offline verifier compute the same set, and a record whose declared links do not
+ * match it is refused.
+ *
+ * - `licence:<id>` — every record that concerns a licence: its decision, shipments under it, and
+ *   every custody record (lot, shipment, receipt, transformation, consumption) of material that
+ *   carries its restriction or moves its ledger; alerts raised and reports filed about it.
+ * - `application:<id>` — an application's submission and its decision (which names the licence,
+ *   so an auditor of the licence reaches the application's chain from it).
+ * - `alert:<id>` — an alert's raising (which names its licence) and its resolution.
+ * - `certificate:<id>` — an end-user certificate's issue, countersignature and revocation.
+ *
+ * Every other record type (party keys, rule packs, red-flag sets, list imports, classifications,
+ * EPCIS capture records — whose custody effect is the custody record they were mapped onto) has
+ * no subject. Unknown types have none: the function is total, so new record types default to
+ * "no subject" until they are given one here.
+ */
+export function subjectsOf(type: string, body: unknown): string[] {
+  const out = new Set<string>();
+  const b = obj(body);
+  const licence = (v: unknown) => {
+    if (typeof v === 'string' && v.length > 0) out.add(`licence:${v}`);
+  };
+  const restrictions = (v: unknown) => {
+    for (const r of list(v)) licence(obj(r).licenceId);
+  };
+  const ledger = (v: unknown) => {
+    for (const l of list(v)) licence(obj(l).licence_id);
+  };
+  const add = (prefix: string, v: unknown) => {
+    if (typeof v === 'string' && v.length > 0) out.add(`${prefix}:${v}`);
+  };
+  switch (type) {
+    case 'application.submitted':
+      add('application', b.id);
+      break;
+    case 'application.decided':
+      add('application', b.applicationId);
+      licence(obj(b.licence).id);
+      break;
+    case 'lot.created':
+      restrictions(obj(b.lot).restrictions);
+      break;
+    case 'shipment.dispatched':
+      licence(obj(b.shipment).licenceId);
+      restrictions(b.restrictions);
+      restrictions(obj(b.from).restrictions);
+      ledger(b.ledger);
+      break;
+    case 'shipment.received':
+      restrictions(obj(b.lot).restrictions);
+      ledger(b.ledger);
+      break;
+    case 'lot.transformed':
+      for (const i of list(b.inputs)) restrictions(obj(i).restrictions);
+      for (const o of list(b.outputs)) restrictions(obj(o).restrictions);
+      ledger(b.ledger);
+      break;
+    case 'lot.consumed':
+      restrictions(obj(b.after).restrictions);
+      ledger(b.ledger);
+      break;
+    case 'alert.raised':
+      add('alert', b.id);
+      licence(b.licenceId);
+      break;
+    case 'alert.resolved':
+      add('alert', b.alertId);
+      break;
+    case 'report.filed':
+      licence(b.licenceId);
+      break;
+    case 'certificate.issued':
+      add('certificate', certificateIdOf(b.jws));
+      break;
+    case 'certificate.countersigned':
+    case 'certificate.revoked':
+      add('certificate', b.certificateId);
+      break;
+    default:
+      break;
+  }
+  return [...out].sort();
+}
+
+/**
+ * The subjects a record brings into the audit of a licence it concerns: an application decided
+ * into the licence, the certificate the licence relies on, an alert raised about it. Their chains
+ * are then proved complete too. (Other licences a record names are not brought in: their records
+ * are not the auditor's business.)
+ */
+export function scopeOf(type: string, body: unknown, licenceId: string): string[] {
+  const b = obj(body);
+  switch (type) {
+    case 'application.decided': {
+      const l = obj(b.licence);
+      if (l.id !== licenceId) return [];
+      const out: string[] = [];
+      if (typeof b.applicationId === 'string') out.push(`application:${b.applicationId}`);
+      if (typeof l.certificateId === 'string' && l.certificateId.length > 0) out.push(`certificate:${l.certificateId}`);
+      return out;
+    }
+    case 'alert.raised':
+      return b.licenceId === licenceId && typeof b.id === 'string' ? [`alert:${b.id}`] : [];
+    default:
+      return [];
+  }
+}
+
+/** A per-subject back-link in a signed record: the previous entry that concerned the subject, or null for its first. */
+export interface SubjectLink {
+  readonly subject: string;
+  readonly prev: { readonly seq: number; readonly leafHash: string } | null;
+}
+
+/** Checks the shape of a record's `links` (hostile input). Throws TrustError('MALFORMED_RECORD') naming the field. */
+export function parseLinks(input: unknown, field: string): SubjectLink[] {
+  const bad = (reason: string) => new TrustError('MALFORMED_RECORD', `${field}: ${reason}`, { field });
+  if (!Array.isArray(input) || input.length === 0) throw bad('must be a non-empty array of { subject, prev } (omit it for a record with no subject)');
+  let last = '';
+  return (input as unknown[]).map((l, i) => {
+    const o = obj(l);
+    const keys = Object.keys(o);
+    if (typeof l !== 'object' || l === null || Array.isArray(l) || keys.length !== 2 || !keys.includes('subject') || !keys.includes('prev')) throw bad(`[${i}] must be exactly { subject, prev }`);
+    if (typeof o.subject !== 'string' || o.subject.length === 0 || o.subject.length > 300) throw bad(`[${i}].subject must be a subject name`);
+    if (i > 0 && o.subject <= last) throw bad(`[${i}].subject must be in ascending order, without repeats`);
+    last = o.subject;
+    if (o.prev === null) return { subject: o.subject, prev: null };
+    const p = obj(o.prev);
+    const pk = Object.keys(p);
+    if (pk.length !== 2 || typeof p.seq !== 'number' || !Number.isSafeInteger(p.seq) || p.seq < 1 || typeof p.leafHash !== 'string' || !/^[0-9a-f]{64}$/.test(p.leafHash)) {
+      throw bad(`[${i}].prev must be null or { seq: a positive integer, leafHash: 64 lower-case hex digits }`);
+    }
+    return { subject: o.subject, prev: { seq: p.seq, leafHash: p.leafHash } };
+  });
+}
+
+function obj(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? (v as unknown[]) : [];
+}
+
+/** A certificate.issued record's credential id, from the JWS payload (base64url JSON), if readable. */
+function certificateIdOf(jws: unknown): string | undefined {
+  const payload = obj(jws).payload;
+  if (typeof payload !== 'string') return undefined;
+  try {
+    const id = obj(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))).id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
