@@ -26,14 +26,14 @@ export type JsonShapeProblem =
 
 interface Frame {
   readonly object: boolean;
-  readonly path: string;
   /** Member names seen so far (objects only). */
   readonly names: Set<string> | null;
-  /** Objects: whether the next string is a member name. Arrays: the next element's index. */
+  /** Objects: whether the next string is a member name. */
   expectName: boolean;
+  /** Arrays: the index of the element being read. */
   index: number;
-  /** The path of the value being read in this container. */
-  current: string;
+  /** Objects: the name of the member being read. */
+  name: string;
 }
 
 const QUOTE = 0x22;
@@ -44,16 +44,19 @@ function segment(name: string): string {
   return /^[A-Za-z_$@][A-Za-z0-9_$@:-]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
 }
 
+/** The path of the value being read in the innermost of `frames` (built only when a problem is found). */
+function pathOf(root: string, frames: readonly Frame[]): string {
+  let path = root;
+  for (const f of frames) path += f.object ? segment(f.name) : `[${String(f.index)}]`;
+  return path;
+}
+
 /**
  * The first nesting or duplicate-name problem of `text`, or undefined. Paths start at `root` and
  * read like `body.lines[0].grams` (a member name that is not a plain word is quoted: `body["a b"]`).
  */
 export function jsonShapeProblem(text: string, root = '', maxDepth = MAX_JSON_DEPTH): JsonShapeProblem | undefined {
   const stack: Frame[] = [];
-  const valuePath = (): string => {
-    const top = stack[stack.length - 1];
-    return top === undefined ? root : top.current;
-  };
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -71,14 +74,16 @@ export function jsonShapeProblem(text: string, root = '', maxDepth = MAX_JSON_DE
       }
       const top = stack[stack.length - 1];
       if (top?.object === true && top.expectName) {
-        let name: string;
-        try {
-          name = JSON.parse(text.slice(i, j)) as string;
-        } catch {
-          return undefined; // a malformed name: JSON.parse says where
+        let name = text.slice(i + 1, j - 1);
+        if (name.includes('\\')) {
+          try {
+            name = JSON.parse(text.slice(i, j)) as string;
+          } catch {
+            return undefined; // a malformed name: JSON.parse says where
+          }
         }
-        top.current = `${top.path}${segment(name)}`;
-        if (top.names?.has(name) === true) return { kind: 'duplicate', path: top.current };
+        top.name = name;
+        if (top.names?.has(name) === true) return { kind: 'duplicate', path: pathOf(root, stack) };
         top.names?.add(name);
         top.expectName = false;
       }
@@ -86,17 +91,16 @@ export function jsonShapeProblem(text: string, root = '', maxDepth = MAX_JSON_DE
       continue;
     }
     if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      const path = valuePath();
-      if (stack.length >= maxDepth) return { kind: 'depth', path, limit: maxDepth };
+      if (stack.length >= maxDepth) return { kind: 'depth', path: pathOf(root, stack), limit: maxDepth };
       const object = c === 0x7b;
-      stack.push({ object, path, names: object ? new Set() : null, expectName: object, index: 0, current: object ? path : `${path}[0]` });
+      stack.push({ object, names: object ? new Set() : null, expectName: object, index: 0, name: '' });
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       stack.pop();
     } else if (c === 0x2c /* , */) {
       const top = stack[stack.length - 1];
       if (top !== undefined) {
         if (top.object) top.expectName = true;
-        else top.current = `${top.path}[${String(++top.index)}]`;
+        else top.index++;
       }
     }
     i++;
