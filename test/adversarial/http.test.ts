@@ -82,7 +82,7 @@ describe.each(STORES)('issue 18 item 12 — HTTP edge (%s)', (kind) => {
   });
 
   it('item 12b: a flood of bad API keys from one address is rate-limited (429 with Retry-After) before authentication', async () => {
-    const limited = await harness(h.ctx.store, { parties: false, server: { rateLimit: { max: 5, maxPerAddress: 8, timeWindow: '1 minute' } as never } });
+    const limited = await harness(h.ctx.store, { parties: false, server: { rateLimit: { max: 5, maxPerAddress: 8, timeWindow: '1 minute' } } });
     try {
       const codes: number[] = [];
       for (let i = 0; i < 12; i++) codes.push((await limited.call({ party: EXPORTER, role: 'exporter', key: `lsk_guess${String(i)}`, credentialId: 'x' }, 'GET', '/v1/lots')).statusCode);
@@ -200,7 +200,7 @@ describe('issue 18 item 12c — a frozen database answers 503 within seconds, an
     let h: Harness | undefined;
     const other = new pg.Client({ connectionString: databaseUrl });
     try {
-      store = await openPostgresStore({ databaseUrl, timeouts: { lockMs: 1000, statementMs: 5000, acquireMs: 2000 } } as never);
+      store = await openPostgresStore({ databaseUrl, timeouts: { lockMs: 1000, statementMs: 5000, acquireMs: 2000 } });
       h = await harness(store, { list: false });
       const as = await h.credential(EXPORTER, 'exporter');
       await other.connect();
@@ -229,7 +229,7 @@ describe('issue 18 item 12c — a frozen database answers 503 within seconds, an
   }, 60_000);
 
   it.runIf(STORES.includes('pglite'))('item 12c (pglite): a transaction that holds the one connection → a write is 503 STORE_UNAVAILABLE and /readyz 503 within seconds; on release all works', async () => {
-    const store = await openPgliteStore({ dataDir: MEMORY, loadDataDir: await pgliteInitdbDump(), timeouts: { acquireMs: 1000 } } as never);
+    const store = await openPgliteStore({ dataDir: MEMORY, loadDataDir: await pgliteInitdbDump(), timeouts: { acquireMs: 1000 } });
     const h = await harness(store, { list: false });
     const as = await h.credential(EXPORTER, 'exporter');
     try {
