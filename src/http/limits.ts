@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ValidationError } from '../domain/index.js';
 import { problem, type Problem } from './problem.js';
 
 /** Requests per credential per window, by default. */
@@ -18,6 +19,22 @@ export interface RateLimitOptions {
   readonly maxPerAddress?: number;
   /** Milliseconds, or a duration such as '1 minute' (default). */
   readonly timeWindow: number | string;
+}
+
+/**
+ * The limits `lodestone serve` applies: LODESTONE_RATE_LIMIT (per credential) and
+ * LODESTONE_RATE_LIMIT_PER_ADDRESS (per client address; raise it when many parties reach the server
+ * through one proxy address), requests a minute; unset ones keep the defaults.
+ */
+export function rateLimitFromEnv(env: Readonly<Record<string, string | undefined>>): RateLimitOptions {
+  const read = (name: string, fallback: number): number => {
+    const v = env[name];
+    if (v === undefined || v === '') return fallback;
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) throw new ValidationError(name, `must be a positive whole number of requests a minute, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  return { max: read('LODESTONE_RATE_LIMIT', DEFAULT_RATE_LIMIT), maxPerAddress: read('LODESTONE_RATE_LIMIT_PER_ADDRESS', DEFAULT_ADDRESS_RATE_LIMIT), timeWindow: DEFAULT_RATE_WINDOW };
 }
 
 type Limiter = (req: FastifyRequest) => Promise<{ readonly isAllowed: true } | { readonly isAllowed: false; readonly max: number; readonly remaining: number; readonly ttlInSeconds: number; readonly isExceeded: boolean }>;
