@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Transaction } from 'kysely';
-import { openStore, rememberReadsIn, type Database, type Store } from '../store/index.js';
+import { openStore, rememberReadsIn, storeTimeoutsFromEnv, type Database, type Store } from '../store/index.js';
 import { Keystore } from './keystore.js';
 import { batchingCheckpoints } from './log.js';
 import { DEFAULT_RULES_DIR, loadRulePacks, type LoadedPack } from './rulepacks.js';
@@ -74,7 +74,8 @@ export function loadPacks(flags: AppOptions): readonly LoadedPack[] {
 
 export async function openApp(flags: AppOptions = {}): Promise<AppContext> {
   const o = resolveOptions(flags);
-  const store = await openStore(o.databaseUrl !== undefined ? { databaseUrl: o.databaseUrl } : { dataDir: o.dataDir });
+  const timeouts = storeTimeoutsFromEnv(process.env); // LODESTONE_STATEMENT_TIMEOUT_MS, _LOCK_, _ACQUIRE_
+  const store = await openStore(o.databaseUrl !== undefined ? { databaseUrl: o.databaseUrl, timeouts } : { dataDir: o.dataDir, timeouts });
   return createApp(store, o);
 }
 

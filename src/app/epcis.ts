@@ -480,7 +480,17 @@ function idsOf(event: unknown, any: boolean): string[] {
 }
 
 /** EPCIS 2.0 SimpleEventQuery over the captured events (both kinds), in event-time order. */
-export async function queryEpcis(ctx: AppContext, params: EpcisQuery = {}): Promise<{ readonly events: readonly CapturedEvent[] }> {
+/** Rows read per round trip while filtering an EPCIS query in memory (MATCH_ over the event's own identifier lists). */
+const QUERY_PAGE = 1000;
+
+/**
+ * Runs an EPCIS query. `scope.capturedBy` restricts it to the events one party captured (the API
+ * answers a caller with its own events only): that filter, like every other one, is applied before
+ * `limit` — in SQL where the table has the column, and by reading further pages for the MATCH_
+ * checks that need the event itself — so a caller gets up to `limit` of its own matching events
+ * however many other events there are.
+ */
+export async function queryEpcis(ctx: AppContext, params: EpcisQuery = {}, scope: { readonly capturedBy?: string } = {}): Promise<{ readonly events: readonly CapturedEvent[] }> {
   const bizSteps = list(params.EQ_bizStep).flatMap((s) => [s, bizStepIri(s)]).map((s) => s.replace(/^https:\/\/ref\.gs1\.org\/cbv\/BizStep-/, ''));
   const matchEpc = list(params.MATCH_epc);
   const matchAny = list(params.MATCH_anyEPC);
@@ -500,18 +510,30 @@ export async function queryEpcis(ctx: AppContext, params: EpcisQuery = {}): Prom
   if (!Number.isSafeInteger(limit) || limit < 1) throw new ValidationError('limit', 'must be a positive whole number');
   const GE = isoParam(params.GE_eventTime, 'GE_eventTime');
   const LT = isoParam(params.LT_eventTime, 'LT_eventTime');
-  const rows = await epcisRepo.query(ctx.store.db, {
+  const query = {
     eventTypes: list(params.eventType),
     bizSteps: [...new Set(bizSteps)],
     bizLocations: list(params.EQ_bizLocation).map((l) => canonicalGs1Uri(l) ?? l),
     ...(patterns.length > 0 ? { epcsAny: exact, epcPrefixes: prefixes } : {}),
     ...(GE === undefined ? {} : { from: GE }),
     ...(LT === undefined ? {} : { to: LT }),
-    limit: patterns.length > 0 ? Math.max(limit * 4, 1000) : limit,
-  });
+    ...(scope.capturedBy === undefined ? {} : { actor: scope.capturedBy }),
+  };
+  if (patterns.length === 0) return { events: (await epcisRepo.query(ctx.store.db, { ...query, limit })).map(toCaptured) };
+  // The SQL pre-filter (any identifier of the event) is wider than MATCH_epc / MATCH_anyEPC: read
+  // pages in the query's order until `limit` events pass the exact check, or the rows run out.
   const keep = (r: EpcisEventRow) =>
     (matchEpc.length === 0 || idsOf(r.event, false).some((x) => matchEpc.some((p) => epcMatches(x, p)))) && (matchAny.length === 0 || idsOf(r.event, true).some((x) => matchAny.some((p) => epcMatches(x, p))));
-  return { events: rows.filter(keep).slice(0, limit).map(toCaptured) };
+  const kept: EpcisEventRow[] = [];
+  let after: { readonly time: Date; readonly seq: number } | undefined;
+  for (;;) {
+    const page = await epcisRepo.query(ctx.store.db, { ...query, limit: QUERY_PAGE, ...(after === undefined ? {} : { after }) });
+    for (const r of page) if (keep(r) && kept.length < limit) kept.push(r);
+    const last = page[page.length - 1];
+    if (kept.length >= limit || page.length < QUERY_PAGE || last === undefined) break;
+    after = { time: last.event_time, seq: last.seq };
+  }
+  return { events: kept.map(toCaptured) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ const CODE_EXIT: Readonly<Record<string, number>> = {
   CONFLICT: EXIT.conflict,
   STORE_LOCKED: EXIT.unavailable,
   CONNECTION_FAILED: EXIT.unavailable,
+  STORE_UNAVAILABLE: EXIT.unavailable,
   STORAGE_FULL: EXIT.unavailable,
   JOURNAL_INVALID: EXIT.integrity,
   BAD_SIGNATURE: EXIT.integrity,

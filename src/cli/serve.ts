@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openApp, type AppContext, type AppOptions } from '../app/index.js';
 import { ValidationError } from '../domain/index.js';
-import { createServer, issueCredential, listCredentials, revokeCredential, rotateCredential, type ServerOptions } from '../http/index.js';
+import { createServer, issueCredential, listCredentials, rateLimitFromEnv, revokeCredential, rotateCredential, type ServerOptions } from '../http/index.js';
 
 export interface ServeDeps {
   readonly flags: () => AppOptions;
@@ -26,7 +26,7 @@ export async function serve(
   o: { host: string; port: number; server?: ServerOptions; onListening?: (url: string) => void; signals?: readonly NodeJS.Signals[]; graceMs?: number },
 ): Promise<void> {
   const graceMs = o.graceMs ?? 30_000;
-  const app = await createServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'info' }, ...o.server });
+  const app = await createServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'info' }, rateLimit: rateLimitFromEnv(process.env), ...o.server });
   // While shutting down, answers close their connection: a client on a keep-alive connection gets its
   // in-flight response and then no idle socket holds the server open (Fastify's keepAliveTimeout is 72 s).
   let closing = false;

@@ -5,6 +5,7 @@ export * from './elements.js';
 export * from './composition.js';
 export * from './country.js';
 export * from './validation.js';
+export * from './json.js';
 export * from './item.js';
 export * from './party.js';
 export * from './end-use.js';

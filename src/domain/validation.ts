@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
+import { describeJsonShapeProblem, jsonShapeProblem } from './json.js';
 import { isSafeNonNegativeInteger } from './quantities.js';
 
 /**
@@ -42,8 +43,16 @@ export function nulPath(v: unknown, path: string): string | undefined {
   return undefined;
 }
 
-/** Parses JSON text, naming the source on a syntax error. */
+/**
+ * Parses JSON text, naming the source on a syntax error; nesting deeper than MAX_JSON_DEPTH and
+ * duplicate member names are refused too, naming the path (see json.ts).
+ */
 export function parseJsonText(text: string, root: string): unknown {
+  const problem = jsonShapeProblem(text);
+  if (problem !== undefined) {
+    const at = problem.path.replace(/^\./, '');
+    throw new ValidationError(at === '' ? root : `${root}: ${at}`, describeJsonShapeProblem(problem));
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

@@ -4,6 +4,7 @@
  * for records, Idempotency-Key, problem+json errors. Only src/cli imports this module.
  */
 export { createServer, DEFAULT_BODY_LIMIT, SERVED_ROUTES, type ServerOptions } from './server.js';
+export { rateLimitFromEnv, type RateLimitOptions } from './limits.js';
 export { ROUTES } from './routes.js';
 export { ROLES, isRole, type Principal, type Role } from './roles.js';
 export type { AnyRoute, Access, Route } from './route.js';

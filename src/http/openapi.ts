@@ -26,7 +26,11 @@ const problemSchema: Json = {
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },
-    code: { type: 'string', description: 'stable error code (AppError / ValidationError / StoreError codes, or an HTTP-layer code)' },
+    code: {
+      type: 'string',
+      description:
+        'stable error code (AppError / ValidationError / StoreError codes, or an HTTP-layer code). HTTP-layer codes include JSON_TOO_DEEP (400: a JSON body nested more than 64 deep), JSON_DUPLICATE_KEY (400: a member name twice in one object; `field` is its path), RATE_LIMITED (429, with Retry-After: per client address, then per credential), IDEMPOTENCY_IN_PROGRESS (409, with Retry-After: an identical request is still running), IDEMPOTENCY_RESPONSE_LOST (409: the work was recorded but its answer was never stored), STORE_UNAVAILABLE (503: the database did not answer within its timeouts; nothing was written)',
+    },
     field: { type: 'string', description: 'the input field the problem is about' },
     refusals: { type: 'array', items: { type: 'object', required: ['rule', 'message'], properties: { rule: { type: 'string' }, message: { type: 'string' }, chain: { type: 'array', items: { type: 'string' } } } } },
   },
@@ -49,7 +53,7 @@ export function openApiDocument(routes: readonly AnyRoute[]): Json {
   for (const r of routes) {
     const path = r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     const headers: Json[] = [];
-    if (r.method === 'POST') headers.push({ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', minLength: 1, maxLength: 255 }, description: 'A retry with the same key and body returns the first response without recording again; the same key with another body is refused (422).' });
+    if (r.method === 'POST') headers.push({ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', minLength: 1, maxLength: 255 }, description: 'A retry with the same key and body returns the first response without recording again; the same key with another body is refused (422); while the first request is still running, 409 IDEMPOTENCY_IN_PROGRESS with Retry-After.' });
     if (r.records) headers.push({ name: 'Lodestone-Signature', in: 'header', required: true, schema: { type: 'string' }, description: "Compact JWS with detached payload (RFC 7515 App. F) over the exact body, signed with the party's registered Ed25519 key; protected header {alg:EdDSA,kid,typ:lodestone-request+jws,htm,htu,iat,nonce}." });
     const op: Json = {
       operationId: r.id,
@@ -67,6 +71,7 @@ export function openApiDocument(routes: readonly AnyRoute[]): Json {
         '404': problemRef,
         ...(r.method === 'POST' ? { '409': problemRef, '413': problemRef, '422': problemRef } : {}),
         '429': problemRef,
+        '503': problemRef,
       },
     };
     if (r.body !== undefined) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input', `${r.id}.body`, hoisted) } } };

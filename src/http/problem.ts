@@ -60,6 +60,7 @@ export const CODE_STATUS: Readonly<Record<string, number>> = {
   UNSUPPORTED_VALUE: 400,
   UNSAFE_INTEGER: 400,
   CONNECTION_FAILED: 503,
+  STORE_UNAVAILABLE: 503,
   STORE_LOCKED: 503,
   STORAGE_FULL: 503,
   // trust (client-supplied JWS, proofs, notes)

@@ -353,10 +353,7 @@ export const ROUTES: readonly AnyRoute[] = [
     query: z.object({ eventType: strOrList.optional(), EQ_bizStep: strOrList.optional(), MATCH_epc: strOrList.optional(), MATCH_anyEPC: strOrList.optional(), GE_eventTime: str.optional(), LT_eventTime: str.optional(), EQ_bizLocation: strOrList.optional(), limit: z.coerce.number().int().min(1).max(10_000).optional() }).strict(),
     response: z.object({ events: z.array(obj) }),
     access: { roles: HOLDERS, owner: 'any', describe: "only the caller's own captured events are returned" },
-    handle: async ({ ctx, party, query }) => {
-      const r = await queryEpcis(ctx, query);
-      return { events: r.events.filter((e) => e.capturedBy === party) };
-    },
+    handle: ({ ctx, party, query }) => queryEpcis(ctx, query, { capturedBy: party }),
   }),
   route<{ id: string }>({
     id: 'exportEpcis', method: 'GET', url: '/v1/licences/:id/epcis', tag: 'epcis', records: false, summary: "A licence's custody chain as an EPCIS 2.0 document",

@@ -1,14 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import { sql } from 'kysely';
 import type { z } from 'zod';
-import { nulPath, parse as parseWith, ValidationError } from '../domain/index.js';
+import { describeJsonShapeProblem, jsonShapeProblem, nulPath, parse as parseWith, ValidationError } from '../domain/index.js';
 import type { AppContext } from '../app/index.js';
-import { COMMITTED_WITHOUT_RESPONSE, idempotencyRepo, withTransactionEnd } from '../store/index.js';
+import { COMMITTED_WITHOUT_RESPONSE, IDEMPOTENCY_LEASE_SECONDS, idempotencyRepo, withTransactionEnd, type PriorClaim } from '../store/index.js';
 import { keyIdFor } from '../trust/index.js';
 import { authenticate } from './credentials.js';
+import { RateLimited, requestLimits, type RateLimitOptions } from './limits.js';
+import { readiness } from './readiness.js';
 import { docsPage, openApiDocument } from './openapi.js';
 import { problem, PROBLEM_TYPE, toProblem, type Problem } from './problem.js';
 import type { Principal } from './roles.js';
@@ -26,10 +28,15 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export interface ServerOptions {
   /** Fastify's pino logger options, or false (the default, for tests). */
   readonly logger?: FastifyServerOptions['logger'];
-  /** Requests per credential (or per address, unauthenticated) per window; false turns the limit off. Default 600 a minute. */
-  readonly rateLimit?: { readonly max: number; readonly timeWindow: number | string } | false;
+  /**
+   * Requests per client address (before authentication: `maxPerAddress`, default 1200) and then per
+   * credential (`max`, default 600) per window (default a minute); false turns both limits off.
+   */
+  readonly rateLimit?: RateLimitOptions | false;
   /** The route table (default: ROUTES). */
   readonly routes?: readonly AnyRoute[];
+  /** How long /readyz waits for the store before answering 503 (default READY_TIMEOUT_MS, 2 s). */
+  readonly readyTimeoutMs?: number;
 }
 
 declare module 'fastify' {
@@ -84,21 +91,25 @@ export async function createServer(ctx: AppContext, opts: ServerOptions = {}): P
   await app.register(helmet, {
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
   });
+  let limits: ReturnType<typeof requestLimits> | undefined;
   if (opts.rateLimit !== false) {
-    await app.register(rateLimit, {
-      max: opts.rateLimit?.max ?? 600,
-      timeWindow: opts.rateLimit?.timeWindow ?? '1 minute',
-      hook: 'preHandler',
-      keyGenerator: (req) => req.principal?.credentialId ?? `ip:${req.ip}`,
-      errorResponseBuilder: (_req, c) => ({ ...problem(429, 'RATE_LIMITED', `rate limit of ${c.max} requests per ${c.after} exceeded for this credential; retry after ${Math.ceil(c.ttl / 1000)} s`), statusCode: 429 }),
-    });
+    await app.register(rateLimit, { global: false });
+    limits = requestLimits(app, opts.rateLimit);
   }
 
   // JSON bodies are kept as text too: a signed request's signature covers the exact bytes.
   app.removeAllContentTypeParsers();
+  // Nesting past MAX_JSON_DEPTH and duplicate member names are refused before anything parses the
+  // body or checks its signature: the signed bytes must mean one thing to every JSON parser.
   app.addContentTypeParser(['application/json', 'application/ld+json'], { parseAs: 'string' }, (req, body, done) => {
     const text = body as string;
     req.rawBody = text;
+    const shape = jsonShapeProblem(text, 'body');
+    if (shape !== undefined) {
+      const code = shape.kind === 'depth' ? 'JSON_TOO_DEEP' : 'JSON_DUPLICATE_KEY';
+      done(new HttpProblem(problem(400, code, `${shape.path} ${describeJsonShapeProblem(shape)}`, { field: shape.path })), undefined);
+      return;
+    }
     try {
       done(null, text === '' ? undefined : (JSON.parse(text) as unknown));
     } catch (e) {
@@ -107,29 +118,32 @@ export async function createServer(ctx: AppContext, opts: ServerOptions = {}): P
   });
 
   app.setErrorHandler((e, req, reply) => {
-    if (e instanceof HttpProblem) return sendProblem(reply, e.problem);
+    if (e instanceof HttpProblem || e instanceof RateLimited) return sendProblem(reply, e.problem);
     const { problem: p, unexpected } = toProblem(e);
     if (unexpected) req.log.error({ err: e }, 'request failed');
     return sendProblem(reply, p);
   });
   app.setNotFoundHandler((req, reply) => sendProblem(reply, problem(404, 'NO_ROUTE', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`)));
 
-  // Authentication: before the body is read, so an unauthenticated caller cannot make us parse 50 MB.
-  app.addHook('onRequest', async (req) => {
+  // Rate limits and authentication: before the body is read, so an unauthenticated caller cannot
+  // make us parse 50 MB. The client address is limited first, so a flood of bad API keys is 429
+  // before each costs a lookup; then the credential, once known.
+  app.addHook('onRequest', async (req, reply) => {
+    await limits?.byAddress(req, reply);
     if (req.routeOptions.config.route === undefined) return;
     const principal = await authenticate(ctx, req.headers.authorization);
     if (!principal) fail(401, 'UNAUTHENTICATED', req.headers.authorization === undefined ? 'missing Authorization: Bearer <API key>' : 'the API key is not valid (unknown, malformed, rotated or revoked)');
     req.principal = principal ?? null;
+    if (principal) await limits?.byCredential(req, reply, principal.credentialId);
   });
 
   app.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
-    try {
-      await sql`select 1`.execute(ctx.store.db);
-      return { status: 'ready', store: ctx.store.kind };
-    } catch {
-      return sendProblem(reply, problem(503, 'STORE_UNAVAILABLE', 'the store does not answer'));
-    }
+  const ready = readiness(ctx.store, opts.readyTimeoutMs);
+  app.get('/readyz', async (req, reply) => {
+    const failure = await ready();
+    if (failure === undefined) return { status: 'ready', store: ctx.store.kind };
+    req.log.warn({ reason: failure }, 'not ready');
+    return sendProblem(reply, problem(503, 'STORE_UNAVAILABLE', 'the store does not answer'));
   });
   const doc = openApiDocument(routes);
   app.get('/openapi.json', (_req, reply) => reply.send(doc));
@@ -200,16 +214,71 @@ async function serve(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: F
   }
   const key = typeof idemKey === 'string' ? idemKey : undefined;
   const requestHash = createHash('sha256').update(`${r.method}\n${req.url}\n${req.rawBody ?? ''}`).digest('hex');
-  if (key !== undefined) {
-    const prior = await idempotencyRepo.claim(ctx.store.db, principal.credentialId, key, requestHash);
-    if (prior !== undefined) {
-      if (prior.request_hash !== requestHash) return fail(422, 'IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${key}" was already used for a different request (method, path or body differ); use a new key for a new operation`, 'Idempotency-Key');
-      if (prior.status === COMMITTED_WITHOUT_RESPONSE) return fail(409, 'IDEMPOTENCY_RESPONSE_LOST', `the request with Idempotency-Key "${key}" was recorded, but the server stopped before storing its answer; look the result up instead of retrying`, 'Idempotency-Key');
-      if (prior.status === null || prior.response === null) return fail(409, 'IDEMPOTENCY_IN_PROGRESS', `a request with Idempotency-Key "${key}" is still being processed; retry later`, 'Idempotency-Key');
-      void reply.header('idempotent-replayed', 'true');
-      return reply.code(prior.status).type(prior.status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8').send(prior.response);
+  if (key === undefined) return run(ctx, r, req, reply, principal, input, undefined);
+  // One request per (credential, key) at a time in this process, decided before any await.
+  const flight = `${principal.credentialId}\n${key}`;
+  const flying = IN_FLIGHT.get(flight);
+  if (flying !== undefined) return flying === requestHash ? inProgress(reply, key) : keyReused(key);
+  IN_FLIGHT.set(flight, requestHash);
+  let heartbeat: NodeJS.Timeout | undefined;
+  try {
+    const prior = await idempotencyRepo.claim(ctx.store.db, principal.credentialId, key, requestHash, HOLDER);
+    if (prior !== undefined) return await answerPrior(reply, key, requestHash, prior);
+    // PostgreSQL may serve several processes: say this one is alive while it works (PGlite is one process).
+    if (ctx.store.kind === 'postgres') {
+      heartbeat = setInterval(() => {
+        idempotencyRepo.renew(ctx.store.db, principal.credentialId, key, HOLDER).catch(() => undefined);
+      }, (IDEMPOTENCY_LEASE_SECONDS * 1000) / 4);
+      heartbeat.unref();
     }
+    return await run(ctx, r, req, reply, principal, input, key);
+  } finally {
+    clearInterval(heartbeat);
+    IN_FLIGHT.delete(flight);
   }
+}
+
+/** This process, as the holder of the Idempotency-Key claims it makes (idempotency_keys.holder). */
+const HOLDER = `${hostname()}:${String(process.pid)}:${randomUUID()}`;
+/** The claims this process is working on: (credential, key) → request hash. */
+const IN_FLIGHT = new Map<string, string>();
+/** Seconds a client is asked to wait before retrying a request still in progress. */
+const IN_PROGRESS_RETRY_SECONDS = 1;
+
+function inProgress(reply: FastifyReply, key: string): never {
+  void reply.header('retry-after', String(IN_PROGRESS_RETRY_SECONDS));
+  return fail(409, 'IDEMPOTENCY_IN_PROGRESS', `a request with Idempotency-Key "${key}" is still being processed; retry after ${String(IN_PROGRESS_RETRY_SECONDS)} s for its answer`, 'Idempotency-Key');
+}
+
+function keyReused(key: string): never {
+  return fail(422, 'IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${key}" was already used for a different request (method, path or body differ); use a new key for a new operation`, 'Idempotency-Key');
+}
+
+/**
+ * The answer to a request whose Idempotency-Key was already claimed: its stored answer, or, while
+ * there is none, "in progress" as long as the claim's holder is alive (a request of this process
+ * in flight was answered before the claim; another process renews its lease), and "response lost"
+ * only when the work committed (the claim is marked) and its holder is gone — this process, whose
+ * request ended without storing the answer, or another whose lease ran out.
+ */
+function answerPrior(reply: FastifyReply, key: string, requestHash: string, prior: PriorClaim): FastifyReply {
+  if (prior.request_hash !== requestHash) return keyReused(key);
+  if (prior.status === COMMITTED_WITHOUT_RESPONSE && (prior.holder === HOLDER || prior.stale)) {
+    return fail(409, 'IDEMPOTENCY_RESPONSE_LOST', `the request with Idempotency-Key "${key}" was recorded, but the server stopped before storing its answer; look the result up instead of retrying`, 'Idempotency-Key');
+  }
+  if (prior.status === null || prior.status === COMMITTED_WITHOUT_RESPONSE || prior.response === null) return inProgress(reply, key);
+  void reply.header('idempotent-replayed', 'true');
+  return reply.code(prior.status).type(prior.status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8').send(prior.response);
+}
+
+interface Input {
+  readonly params: unknown;
+  readonly query: unknown;
+  readonly body: unknown;
+}
+
+/** Runs the route's use case (after its claim, if keyed) and stores the answer under the claim. */
+async function run(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: FastifyReply, principal: Principal, input: Input, key: string | undefined): Promise<FastifyReply> {
   let status: number;
   let body: unknown;
   try {

@@ -57,30 +57,61 @@ export const auditorGrantsRepo = {
 /** `idempotency_keys.status` of a request whose work committed but whose answer was never stored (the server stopped in between). */
 export const COMMITTED_WITHOUT_RESPONSE = 0;
 
+/**
+ * How long the holder of an Idempotency-Key claim may stay silent before it is presumed dead: its
+ * unmarked claim is then taken over by a retry, and a marked one (work committed, answer not
+ * stored) is reported lost. A holder renews `alive_at` (`renew`) well within this while it works.
+ */
+export const IDEMPOTENCY_LEASE_SECONDS = 60;
+
+/** A claim found already taken: the row, and whether its holder is past its lease (presumed dead). */
+export type PriorClaim = IdempotencyKeyRow & { readonly stale: boolean };
+
 export const idempotencyRepo = {
   /**
-   * Claims (credential, key) for a request; returns the existing row when the key was already used.
-   * A claim still in progress after `staleSeconds` was left by a server that died mid-request: it is
-   * taken over (one taker: the update re-checks the age of the row it locks), so the client's retry
-   * runs instead of being told "in progress" forever. That cannot do the work twice: the HTTP layer
-   * marks the claim committed (`markCommitted`) inside the use case's own transaction, so a claim
-   * still unmarked means the first attempt wrote nothing.
+   * Claims (credential, key) for a request on behalf of `holder` (the server process); returns the
+   * existing row when the key was already used. A claim still in progress whose holder has been
+   * silent for `leaseSeconds` (by `alive_at`, or `created_at` on rows older than migration 0021)
+   * was left by a server that died mid-request, and one whose holder is `holder` itself was left by
+   * a request of this process that ended without storing its answer — the caller guarantees it has
+   * no request on this key in flight (src/http keeps them in memory). Either is taken over (one
+   * taker: the update re-checks the row it locks), so the client's retry runs instead of being told
+   * "in progress" forever. That cannot do the work twice: the HTTP layer marks the claim committed
+   * (`markCommitted`) inside the use case's own transaction, so a claim still unmarked means the
+   * first attempt wrote nothing.
    */
-  async claim(db: Kysely<Database>, credentialId: string, key: string, requestHash: string, staleSeconds = 300): Promise<IdempotencyKeyRow | undefined> {
-    const inserted = await db.insertInto('idempotency_keys').values({ credential_id: credentialId, key, request_hash: requestHash }).onConflict((oc) => oc.doNothing()).returning('key').executeTakeFirst();
+  async claim(db: Kysely<Database>, credentialId: string, key: string, requestHash: string, holder: string, leaseSeconds = IDEMPOTENCY_LEASE_SECONDS): Promise<PriorClaim | undefined> {
+    const inserted = await db
+      .insertInto('idempotency_keys')
+      .values({ credential_id: credentialId, key, request_hash: requestHash, holder, alive_at: sql<Date>`now()` })
+      .onConflict((oc) => oc.doNothing())
+      .returning('key')
+      .executeTakeFirst();
     if (inserted !== undefined) return undefined;
-    const prior = await db.selectFrom('idempotency_keys').selectAll().where('credential_id', '=', credentialId).where('key', '=', key).executeTakeFirst();
+    const silentSince = sql<Date>`coalesce(alive_at, created_at)`;
+    const prior = await db
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .select(sql<boolean>`${silentSince} < now() - make_interval(secs => ${leaseSeconds})`.as('stale'))
+      .where('credential_id', '=', credentialId)
+      .where('key', '=', key)
+      .executeTakeFirst();
     if (prior === undefined || prior.status !== null || prior.request_hash !== requestHash) return prior;
     const taken = await db
       .updateTable('idempotency_keys')
-      .set({ created_at: sql<Date>`now()` })
+      .set({ created_at: sql<Date>`now()`, alive_at: sql<Date>`now()`, holder })
       .where('credential_id', '=', credentialId)
       .where('key', '=', key)
       .where('status', 'is', null)
-      .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${staleSeconds})`)
+      .where((eb) => eb.or([eb('holder', '=', holder), eb(silentSince, '<', sql<Date>`now() - make_interval(secs => ${leaseSeconds})`)]))
       .returning('key')
       .executeTakeFirst();
     return taken === undefined ? prior : undefined;
+  },
+
+  /** The holder says it is still working on the request (while no answer is stored). */
+  async renew(db: Kysely<Database>, credentialId: string, key: string, holder: string): Promise<void> {
+    await db.updateTable('idempotency_keys').set({ alive_at: sql<Date>`now()` }).where('credential_id', '=', credentialId).where('key', '=', key).where('holder', '=', holder).where('response', 'is', null).execute();
   },
 
   /**

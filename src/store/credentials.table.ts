@@ -28,6 +28,10 @@ export interface IdempotencyKeysTable {
   status: ColumnType<number | null, number | null | undefined, number>;
   response: ColumnType<string | null, string | null | undefined, string>;
   created_at: ColumnType<Date, Date | undefined, Date>; // updated only when a stale claim is taken over
+  /** The server process holding the claim (migration 0021); null on rows claimed before it. */
+  holder: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the holder last said it was still working on the request (renewed while it runs). */
+  alive_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export type CredentialRow = Selectable<CredentialsTable>;

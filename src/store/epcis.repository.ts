@@ -15,6 +15,10 @@ export interface EpcisEventQuery {
   readonly epcPrefixes?: readonly string[];
   readonly from?: string;
   readonly to?: string;
+  /** Only the events this party captured. */
+  readonly actor?: string;
+  /** Keyset paging: only events after this one in the query's order (event_time, seq). */
+  readonly after?: { readonly time: Date; readonly seq: number };
   readonly limit?: number;
 }
 
@@ -36,6 +40,9 @@ export const epcisRepo = {
     if (q.bizLocations?.length) s = s.where('biz_location', 'in', [...q.bizLocations]);
     if (q.from !== undefined) s = s.where('event_time', '>=', q.from as unknown as Date);
     if (q.to !== undefined) s = s.where('event_time', '<', q.to as unknown as Date);
+    if (q.actor !== undefined) s = s.where('actor', '=', q.actor);
+    const after = q.after;
+    if (after !== undefined) s = s.where((eb) => eb.or([eb('event_time', '>', after.time), eb.and([eb('event_time', '=', after.time), eb('seq', '>', after.seq)])]));
     const any = q.epcsAny ?? [];
     const prefixes = q.epcPrefixes ?? [];
     if (any.length > 0 || prefixes.length > 0) {

@@ -10,21 +10,25 @@ import type {
   TransactionSettings,
   CompiledQuery,
 } from 'kysely';
-import { mapDatabaseError } from './errors.js';
+import { mapDatabaseError, StoreError } from './errors.js';
 
 /**
  * Wraps a Kysely dialect so that every driver error, from any query or transaction statement,
  * goes through `mapDatabaseError`: callers see StoreError codes (CONFLICT, NOT_FOUND, …) the same
- * way on pg and PGlite, whether they use a repository or write a query themselves.
+ * way on pg and PGlite, whether they use a repository or write a query themselves. With `acquireMs`,
+ * a caller that waits longer than that for a connection (PGlite's one connection, held by another
+ * transaction) fails with STORE_UNAVAILABLE; the connection, once it comes, is handed straight back.
  */
 export class ErrorMappingDialect implements Dialect {
   readonly #inner: Dialect;
   readonly #destroyInner: boolean;
+  readonly #acquireMs: number;
 
   /** With `destroyInner: false`, destroying Kysely leaves the underlying client open (for a PGlite instance the caller owns). */
-  constructor(inner: Dialect, opts: { destroyInner?: boolean } = {}) {
+  constructor(inner: Dialect, opts: { destroyInner?: boolean; acquireMs?: number } = {}) {
     this.#inner = inner;
     this.#destroyInner = opts.destroyInner ?? true;
+    this.#acquireMs = opts.acquireMs ?? 0;
   }
 
   createAdapter(): DialectAdapter {
@@ -32,7 +36,7 @@ export class ErrorMappingDialect implements Dialect {
   }
 
   createDriver(): Driver {
-    return new ErrorMappingDriver(this.#inner.createDriver(), this.#destroyInner);
+    return new ErrorMappingDriver(this.#inner.createDriver(), this.#destroyInner, this.#acquireMs);
   }
 
   createQueryCompiler(): QueryCompiler {
@@ -77,10 +81,12 @@ function innerOf(connection: DatabaseConnection): DatabaseConnection {
 class ErrorMappingDriver implements Driver {
   readonly #inner: Driver;
   readonly #destroyInner: boolean;
+  readonly #acquireMs: number;
 
-  constructor(inner: Driver, destroyInner: boolean) {
+  constructor(inner: Driver, destroyInner: boolean, acquireMs: number) {
     this.#inner = inner;
     this.#destroyInner = destroyInner;
+    this.#acquireMs = acquireMs;
   }
 
   init(): Promise<void> {
@@ -88,7 +94,26 @@ class ErrorMappingDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new MappedConnection(await mapped(() => this.#inner.acquireConnection()));
+    const acquiring = mapped(() => this.#inner.acquireConnection());
+    if (this.#acquireMs <= 0) return new MappedConnection(await acquiring);
+    let timer: NodeJS.Timeout | undefined;
+    let late = false;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        late = true;
+        reject(new StoreError('STORE_UNAVAILABLE', `no database connection within the acquire timeout (${String(this.#acquireMs)} ms): another transaction holds it`));
+      }, this.#acquireMs);
+    });
+    // A connection that arrives after the caller gave up goes straight back, so the queue moves on.
+    void acquiring.then(
+      (c) => (late ? this.#inner.releaseConnection(c) : undefined),
+      () => undefined,
+    );
+    try {
+      return new MappedConnection(await Promise.race([acquiring, timeout]));
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {

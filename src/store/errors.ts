@@ -14,12 +14,16 @@ import { LodestoneError } from '../domain/index.js';
  * - UNSAFE_INTEGER: an integer read from the database is outside ±(2^53 − 1) and would lose precision as a JS number.
  * - UNSUPPORTED_VALUE: a value PostgreSQL cannot store, such as U+0000 in text or jsonb.
  * - APPEND_ONLY: something tried to change or remove a journal row.
+ * - STORE_UNAVAILABLE: the database did not answer in time — a statement ran past statement_timeout
+ *   (57014), a lock was not granted within lock_timeout (55P03), or no pooled connection was free
+ *   within the acquire timeout; nothing of the failed transaction was written — retry later.
  * - STORAGE_FULL: the database has no room to write (disk full, SQLSTATE 53100, or ENOSPC under
  *   PGlite's data directory); nothing of the failed transaction was written — free space and retry.
  */
 export type StoreCode =
   | 'STORE_LOCKED'
   | 'CONNECTION_FAILED'
+  | 'STORE_UNAVAILABLE'
   | 'MIGRATION_CHANGED'
   | 'MIGRATION_UNKNOWN'
   | 'MIGRATION_INVALID'
@@ -68,12 +72,18 @@ export function mapDatabaseError(error: unknown): unknown {
       return new StoreError('UNSUPPORTED_VALUE', `value cannot be stored by PostgreSQL: ${error.message}`, options);
     case '23001':
       return new StoreError('APPEND_ONLY', error.message, options);
+    case '57014': // query_canceled: statement_timeout (or an operator's pg_cancel_backend)
+    case '55P03': // lock_not_available: lock_timeout
+      return new StoreError('STORE_UNAVAILABLE', `the database did not answer in time; nothing of this transaction was written (${error.message})`, { cause: error });
     case '53100':
     case 'ENOSPC':
       return new StoreError('STORAGE_FULL', `the database is out of disk space; nothing of this transaction was written (${error.message})`, { cause: error });
   }
   if (/No space left on device|ENOSPC/i.test(error.message)) {
     return new StoreError('STORAGE_FULL', `the database is out of disk space; nothing of this transaction was written (${error.message})`, { cause: error });
+  }
+  if (/timeout exceeded when trying to connect|timed out acquiring a connection/i.test(error.message)) {
+    return new StoreError('STORE_UNAVAILABLE', `no database connection within the acquire timeout; nothing was written (${error.message})`, { cause: error });
   }
   if (
     CONNECTION_ERROR_CODES.has(code) ||

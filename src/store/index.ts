@@ -5,6 +5,7 @@
  */
 export {
   attachPgliteStore,
+  DEFAULT_STORE_TIMEOUTS,
   MEMORY,
   openPgliteStore,
   PGLITE_PARSERS,
@@ -16,6 +17,9 @@ export {
   type PgliteStore,
   type PostgresStore,
   type Store,
+  STORE_TIMEOUT_ENV,
+  storeTimeoutsFromEnv,
+  type StoreTimeouts,
   withTransactionEnd,
 } from './open.js';
 export { StoreError, type StoreCode } from './errors.js';
@@ -47,7 +51,7 @@ export { cosignaturesRepo, logRepo } from './log.repository.js';
 export { requestNoncesRepo } from './request-nonces.repository.js';
 export type { RequestNonceRow, NewRequestNonce } from './request-nonces.table.js';
 export type { AuditorGrantRow, AuditorGrantsTable, CredentialRow, CredentialsTable, CredentialUpdate, IdempotencyKeyRow, IdempotencyKeysTable, NewCredential } from './credentials.table.js';
-export { auditorGrantsRepo, COMMITTED_WITHOUT_RESPONSE, credentialsRepo, idempotencyRepo } from './credentials.repository.js';
+export { auditorGrantsRepo, COMMITTED_WITHOUT_RESPONSE, credentialsRepo, IDEMPOTENCY_LEASE_SECONDS, idempotencyRepo, type PriorClaim } from './credentials.repository.js';
 export type { AlertRow, AlertsTable, NewAlert, NewReportFiled, RedFlagSetRow, RedFlagSetsTable, ReportFiledRow, ReportsFiledTable } from './alerts.tables.js';
 export { alertsRepo, journalTimesRepo, redFlagSetsRepo, reportsFiledRepo, type NewAlertValues } from './alerts.repository.js';
 export type { EpcisEventRow, EpcisEventsTable, EpcisLotLinkRow, EpcisLotLinksTable } from './epcis.tables.js';

@@ -87,14 +87,62 @@ export interface OpenStoreOptions {
   databaseUrl?: string;
   /** PGlite data directory (callers default it to `.lodestone/` in the working directory), or 'memory://'. */
   dataDir?: string;
+  /** How long the database may keep a caller waiting (defaults: DEFAULT_STORE_TIMEOUTS). */
+  timeouts?: Partial<StoreTimeouts>;
+}
+
+/**
+ * How long the store may keep a caller waiting before the call fails with StoreError
+ * STORE_UNAVAILABLE (503 over HTTP, exit 5 on the CLI) and its transaction rolls back, so a frozen
+ * or locked database turns into a quick, retryable refusal instead of requests that hang.
+ * 0 turns a limit off.
+ */
+export interface StoreTimeouts {
+  /** PostgreSQL `statement_timeout` of every pooled connection: the longest a statement may run. */
+  readonly statementMs: number;
+  /** PostgreSQL `lock_timeout`: the longest a statement may wait for a lock (a row, a table). */
+  readonly lockMs: number;
+  /**
+   * The longest a caller waits for a connection: PostgreSQL, for a free pooled connection (or a new
+   * one to be established); PGlite, for its one connection while another transaction holds it.
+   */
+  readonly acquireMs: number;
+}
+
+/** Defaults: generous for the largest legitimate statements (a 50 MB EPCIS document's rows), short enough that a stuck database answers within seconds. */
+export const DEFAULT_STORE_TIMEOUTS: StoreTimeouts = Object.freeze({ statementMs: 30_000, lockMs: 10_000, acquireMs: 10_000 });
+
+/** The environment variables that set the store timeouts, in milliseconds (documented in the README). */
+export const STORE_TIMEOUT_ENV = Object.freeze({ statementMs: 'LODESTONE_STATEMENT_TIMEOUT_MS', lockMs: 'LODESTONE_LOCK_TIMEOUT_MS', acquireMs: 'LODESTONE_ACQUIRE_TIMEOUT_MS' } as const);
+
+/** Store timeouts from the environment (unset ones are left to the defaults); a value that is not a whole number of milliseconds is a ValidationError naming the variable. */
+export function storeTimeoutsFromEnv(env: Readonly<Record<string, string | undefined>>): Partial<StoreTimeouts> {
+  const out: { -readonly [K in keyof StoreTimeouts]?: number } = {};
+  for (const [k, name] of Object.entries(STORE_TIMEOUT_ENV) as [keyof StoreTimeouts, string][]) {
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n > 2_147_483_647) throw new ValidationError(name, `must be a whole number of milliseconds (0 turns the limit off), got ${JSON.stringify(v)}`);
+    out[k] = n;
+  }
+  return out;
+}
+
+function timeoutsOf(given: Partial<StoreTimeouts> | undefined): StoreTimeouts {
+  const t = { ...DEFAULT_STORE_TIMEOUTS, ...given };
+  for (const [k, v] of Object.entries(t)) {
+    if (!Number.isSafeInteger(v) || v < 0 || v > 2_147_483_647) throw new ValidationError(`timeouts.${k}`, 'must be a whole number of milliseconds (0 turns the limit off)');
+  }
+  return t;
 }
 
 export const MEMORY = 'memory://';
 
 /** Opens PostgreSQL if `databaseUrl` is given, else PGlite in `dataDir`. */
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
-  if (opts.databaseUrl !== undefined && opts.databaseUrl !== '') return openPostgresStore({ databaseUrl: opts.databaseUrl });
-  if (opts.dataDir !== undefined && opts.dataDir !== '') return openPgliteStore({ dataDir: opts.dataDir });
+  const timeouts = opts.timeouts === undefined ? {} : { timeouts: opts.timeouts };
+  if (opts.databaseUrl !== undefined && opts.databaseUrl !== '') return openPostgresStore({ databaseUrl: opts.databaseUrl, ...timeouts });
+  if (opts.dataDir !== undefined && opts.dataDir !== '') return openPgliteStore({ dataDir: opts.dataDir, ...timeouts });
   throw new ValidationError('store', 'needs a databaseUrl or a dataDir');
 }
 
@@ -105,6 +153,8 @@ export interface OpenPgliteOptions {
   loadDataDir?: Blob;
   /** Where the migration files are (default MIGRATIONS_DIR, the package's migrations/). */
   migrationsDir?: URL;
+  /** Only `acquireMs` applies to PGlite (see StoreTimeouts). */
+  timeouts?: Partial<StoreTimeouts>;
 }
 
 /**
@@ -130,7 +180,7 @@ export async function openPgliteStore(opts: OpenPgliteOptions): Promise<PgliteSt
       ...(opts.loadDataDir === undefined ? {} : { loadDataDir: opts.loadDataDir }),
       parsers: { ...PGLITE_PARSERS },
     });
-    return await storeOnPglite(pglite, { dataDir, migrationsDir: opts.migrationsDir, owned: true, lock });
+    return await storeOnPglite(pglite, { dataDir, migrationsDir: opts.migrationsDir, owned: true, lock, acquireMs: timeoutsOf(opts.timeouts).acquireMs });
   } catch (e) {
     await pglite?.close().catch(() => undefined);
     await lock?.release();
@@ -163,12 +213,12 @@ function abortOnFullDisk(e: unknown, dataDir: string): unknown {
  * caller must make sure nothing else uses the instance meanwhile. Applies migrations. For tests
  * (one instance per worker, reset between tests) and embedders that manage PGlite themselves.
  */
-export async function attachPgliteStore(pglite: PGlite, opts: { migrationsDir?: URL } = {}): Promise<PgliteStore> {
+export async function attachPgliteStore(pglite: PGlite, opts: { migrationsDir?: URL; timeouts?: Partial<StoreTimeouts> } = {}): Promise<PgliteStore> {
   for (const [oid, parser] of Object.entries(PGLITE_PARSERS)) {
     if (pglite.parsers[oid] !== parser) throw new ValidationError('pglite', 'must be created with { parsers: PGLITE_PARSERS }');
   }
   try {
-    return await storeOnPglite(pglite, { dataDir: pglite.dataDir ?? MEMORY, migrationsDir: opts.migrationsDir, owned: false, lock: undefined });
+    return await storeOnPglite(pglite, { dataDir: pglite.dataDir ?? MEMORY, migrationsDir: opts.migrationsDir, owned: false, lock: undefined, acquireMs: timeoutsOf(opts.timeouts).acquireMs });
   } catch (e) {
     throw mapDatabaseError(e);
   }
@@ -181,12 +231,14 @@ interface PgliteStoreSetup {
   readonly owned: boolean;
   /** Released when the store closes. */
   readonly lock: DataDirLock | undefined;
+  /** How long a caller waits for the one connection (0: forever). */
+  readonly acquireMs: number;
 }
 
-async function storeOnPglite(pglite: PGlite, { dataDir, migrationsDir, owned, lock }: PgliteStoreSetup): Promise<PgliteStore> {
+async function storeOnPglite(pglite: PGlite, { dataDir, migrationsDir, owned, lock, acquireMs }: PgliteStoreSetup): Promise<PgliteStore> {
   await pglite.exec(`set TimeZone = 'UTC'; set DateStyle = 'ISO, YMD';`);
   const migrations = await runMigrations(pgliteTarget(pglite), await loadMigrations(migrationsDir));
-  const db = new Kysely<Database>({ dialect: new ErrorMappingDialect(new PGliteDialect(pglite), { destroyInner: owned }) });
+  const db = new Kysely<Database>({ dialect: new ErrorMappingDialect(new PGliteDialect(pglite), { destroyInner: owned, acquireMs }) });
   let closed: Promise<void> | undefined;
   return {
     kind: 'pglite',
@@ -210,19 +262,24 @@ export interface OpenPostgresOptions {
   databaseUrl: string;
   /** Maximum pooled connections (default 10). */
   poolSize?: number;
+  /** Statement, lock and acquire timeouts (defaults: DEFAULT_STORE_TIMEOUTS). */
+  timeouts?: Partial<StoreTimeouts>;
   /** Where the migration files are (default MIGRATIONS_DIR, the package's migrations/). */
   migrationsDir?: URL;
 }
 
 /** Opens a PostgreSQL (≥ 15) database through a pg connection pool. */
 export async function openPostgresStore(opts: OpenPostgresOptions): Promise<PostgresStore> {
+  const t = timeoutsOf(opts.timeouts);
   const pool = new pg.Pool({
     connectionString: opts.databaseUrl,
     max: opts.poolSize ?? 10,
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: t.acquireMs,
     application_name: 'lodestone',
-    // Session settings every connection starts with, so both stores read values the same way.
-    options: '-c TimeZone=UTC -c DateStyle=ISO',
+    keepAlive: true,
+    // Session settings every connection starts with, so both stores read values the same way; the
+    // timeouts make a locked or stuck database a quick STORE_UNAVAILABLE instead of a hang.
+    options: `-c TimeZone=UTC -c DateStyle=ISO -c statement_timeout=${String(t.statementMs)} -c lock_timeout=${String(t.lockMs)}`,
     // Scoped to this pool: the global pg.types parsers stay untouched.
     types: { getTypeParser: postgresTypeParser },
   });
@@ -268,6 +325,9 @@ function postgresTarget(pool: pg.Pool): MigrationTarget {
       let broken: Error | undefined;
       try {
         await client.query('begin');
+        // A migration may rewrite a large table and wait for other sessions' locks: no timeouts.
+        await client.query('set local statement_timeout = 0');
+        await client.query('set local lock_timeout = 0');
         const result = await fn({
           exec: async (sql) => {
             await client.query(sql); // no parameters: simple protocol, several statements allowed

@@ -1,4 +1,5 @@
 import { randomBytes, sign, verify } from 'node:crypto';
+import { describeJsonShapeProblem, jsonShapeProblem } from '../domain/index.js';
 import { fromBase64url, toBase64url } from './base64url.js';
 import { TrustError } from './errors.js';
 import { keyIdFor, publicKeyFromRaw, type Signer } from './keys.js';
@@ -89,11 +90,16 @@ export function parseRequestJws(jws: unknown): OpenedRequest {
   if (pb === undefined) throw bad('payload is not canonical base64url');
   if (fromBase64url(s)?.length !== 64) throw bad('signature must be 64 bytes of canonical base64url');
   let header: unknown;
+  let headerText: string;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(hb));
+    headerText = new TextDecoder('utf-8', { fatal: true }).decode(hb);
+    header = JSON.parse(headerText);
   } catch (e) {
     throw bad('protected header is not UTF-8 JSON', e);
   }
+  // The header's members must mean one thing to every JSON parser (see src/domain/json.ts).
+  const shape = jsonShapeProblem(headerText, 'protected header', 4);
+  if (shape !== undefined) throw bad(`${shape.path} ${describeJsonShapeProblem(shape)}`);
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw bad('protected header must be a JSON object');
   const hd = header as Record<string, unknown>;
   const allowed = ['alg', 'kid', 'typ', 'htm', 'htu', 'iat', 'nonce'];

@@ -47,7 +47,7 @@ describe.each(STORES)('hardening (%s)', (kind) => {
     expect(await journal()).toBe(after);
   });
 
-  it('Idempotency-Key: a claim left in progress by a server that died is taken over after 5 minutes, not "in progress" forever', async () => {
+  it('Idempotency-Key: a claim left in progress by a server that died is taken over once its holder is past its lease, not "in progress" forever', async () => {
     const as = await h.credential(EXPORTER, 'exporter');
     const raw = JSON.stringify(lot('IDEM-STALE'));
     const hash = createHash('sha256').update(`POST\n/v1/lots\n${raw}`).digest('hex');

@@ -30,3 +30,17 @@ describe('mapDatabaseError: a full disk', () => {
     expect(mapDatabaseError(e)).toBe(e);
   });
 });
+
+describe('mapDatabaseError: a database that does not answer in time', () => {
+  it('maps statement_timeout (57014), lock_timeout (55P03) and a pool acquire timeout to STORE_UNAVAILABLE', () => {
+    for (const e of [
+      driverError('57014', 'canceling statement due to statement timeout'),
+      driverError('55P03', 'canceling statement due to lock timeout'),
+      new Error('timeout exceeded when trying to connect'),
+    ]) {
+      const mapped = mapDatabaseError(e);
+      expect((mapped as StoreError).code).toBe('STORE_UNAVAILABLE');
+      expect((mapped as StoreError).cause).toBe(e);
+    }
+  });
+});

@@ -35,3 +35,15 @@ describe('verifyRequestJws', () => {
     for (const [i, j] of jwss.entries()) expect(verifyRequestJws(j, alice.publicKey).body).toBe(`{"n":${i}}`);
   });
 });
+
+describe('parseRequestJws: a protected header must mean one thing to every parser', () => {
+  it('refuses a header with a parameter twice (here kid: one parser would check one key, another the other)', () => {
+    const jws = attachRequestBody(signRequest(signer, { method: 'POST', path: '/v1/lots', body: '{}' }), '{}');
+    const [h = '', p = '', s = ''] = jws.split('.');
+    const header = Buffer.from(h, 'base64url').toString('utf8');
+    const twice = header.replace(/"kid":"([^"]+)"/, (m) => `${m},"kid":"ed25519:AAAAAAAAAAAAAAAAAAAAAA"`);
+    expect(twice).not.toBe(header);
+    const forged = `${Buffer.from(twice).toString('base64url')}.${p}.${s}`;
+    expect(() => verifyRequestJws(forged, alice.publicKey)).toThrow(/protected header\.kid is a member name that appears twice/);
+  });
+});
