@@ -5,6 +5,7 @@ import type { AppContext } from './context.js';
 import type { StoredKey } from './keystore.js';
 import { AppError } from './errors.js';
 import { batchingLog, checkpointAfterAppend, LOG_ID } from './log.js';
+import { checkKeyRecord, keyEnded } from './keys.records.js';
 import { parseBody, project, type RecordType, type RecordTypes } from './records.js';
 
 export interface Committed extends AppendResult {
@@ -142,7 +143,9 @@ async function requestOf(tx: Transaction<Database>, record: SignedRecord): Promi
 
 /**
  * The key that signed a record must belong to its actor: registered in party_keys for that party
- * and not revoked — except for `party.registered`, which is self-certifying (signed by the key it
+ * and in force (neither replaced nor revoked: `party_keys.valid_until_seq` unset; a rebuild replays in
+ * order, so that is the key's window at this point of the journal); a key record must also pass
+ * `checkKeyRecord` — except for `party.registered`, which is self-certifying (signed by the key it
  * registers, proving possession).
  */
 async function checkSigningKey(tx: Transaction<Database>, ctx: AppContext, record: SignedRecord): Promise<string> {
@@ -157,7 +160,9 @@ async function checkSigningKey(tx: Transaction<Database>, ctx: AppContext, recor
   const key = await partyKeyIn(tx, signature.keyId);
   if (key === undefined) throw new AppError('FORBIDDEN', `key ${signature.keyId} is not registered`);
   if (key.party_id !== payload.actor) throw new AppError('FORBIDDEN', `key ${signature.keyId} belongs to "${key.party_id}", not to the actor "${payload.actor}"`);
-  if (key.revoked_seq !== null) throw new AppError('FORBIDDEN', `key ${signature.keyId} was revoked at journal entry ${key.revoked_seq}`);
+  const ended = keyEnded(key);
+  if (ended !== undefined) throw new AppError('FORBIDDEN', `${ended}: it signs nothing after that`);
+  checkKeyRecord(payload, signature.keyId);
   return key.public_key;
 }
 
@@ -230,7 +235,9 @@ async function checkRequestSignature(tx: Transaction<Database>, ctx: AppContext,
     const key = await partyKeyIn(tx, kid);
     if (key === undefined) throw new AppError('FORBIDDEN', `request key ${kid} is not registered`);
     if (key.party_id !== payload.actor) throw new AppError('FORBIDDEN', `request key ${kid} belongs to "${key.party_id}", not to the actor "${payload.actor}"`);
-    if (key.revoked_seq !== null) throw new AppError('FORBIDDEN', `request key ${kid} was revoked at journal entry ${key.revoked_seq}`);
+    const ended = keyEnded(key);
+    if (ended !== undefined) throw new AppError('FORBIDDEN', `request ${ended}: it signs nothing after that`);
+    checkKeyRecord(payload, kid);
     partyKey = key.public_key;
   }
   // A request that makes many records (a capture document) is verified once per transaction.

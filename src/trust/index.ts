@@ -112,3 +112,4 @@ export {
   statusListWith,
 } from './status-list.js';
 export { attachRequestBody, parseRequestJws, REQUEST_JWS_TYPE, signRequest, verifyRequestJws, type OpenedRequest, type RequestHeader } from './request.js';
+export { KEY_POSSESSION_PURPOSE, signKeyPossession, verifyKeyPossession, type KeyHandOver } from './key-possession.js';
