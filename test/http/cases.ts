@@ -1,7 +1,7 @@
 /** One request per route for the matrix and the fuzzer: `build` makes it for a given owner (creating what it needs). */
-import { dispatchShipment, issueCertificate, countersignCertificate, latestCheckpoint, prepareCertificate, submitApplication, type AppContext } from '../../src/app/index.js';
+import { dispatchShipment, getParty, issueCertificate, countersignCertificate, latestCheckpoint, prepareCertificate, registerParty, submitApplication, type AppContext } from '../../src/app/index.js';
 import { issueCredential, ROLES, type Role } from '../../src/http/index.js';
-import { cosignNote, formatNote, generateKeyPair, importPrivateKey, parseNote, signCredential, signerFromPem, signRequest } from '../../src/trust/index.js';
+import { cosignNote, formatNote, generateKeyPair, importPrivateKey, parseNote, signCredential, signerFromPem, signKeyPossession, signRequest } from '../../src/trust/index.js';
 import { AUDITOR, AUTHORITY, applicationBody, freshAlert, certificateBody, DEFAULT_PARTY, EXPORTER, fresh, GOVERNMENT, HOLDER, IMPORTER, magnet, type Fixture } from './fixture.js';
 import { clock } from './support.js';
 
@@ -45,7 +45,34 @@ const epcisDoc = (owner: string | null) => {
   };
 };
 
+/**
+ * A party of its own for the signing-key routes (registered on first use, with a keystore key), so
+ * that rotating or revoking its key leaves the fixture's parties' keys alone.
+ */
+async function keyParty(ctx: AppContext, id: string): Promise<string> {
+  await getParty(ctx, id).catch(() => registerParty(ctx, { id, name: `Key Test ${id}`, country: 'IN', sector: 'other' }));
+  return id;
+}
+const ROTATING = 'keys-rotating-party';
+const REVOKING = 'keys-revoking-party';
+
 export const CASES: Record<string, Case> = {
+  listPartyKeys: { owners: any(...ROLES), build: () => ({ method: 'GET', url: `/v1/parties/${EXPORTER}/keys` }) },
+  rotatePartyKey: {
+    owners: { exporter: ROTATING },
+    build: async (_fx, ctx) => {
+      const party = await keyParty(ctx, ROTATING);
+      const next = generateKeyPair();
+      return { method: 'POST', url: `/v1/parties/${party}/keys/rotate`, body: { publicKey: next.publicKey, proof: signKeyPossession(signerFromPem(next.privateKeyPem), { party, previousKeyId: ctx.keystore.get(party).keyId }) } };
+    },
+  },
+  revokePartyKey: {
+    owners: { exporter: REVOKING },
+    build: async (_fx, ctx) => {
+      const party = await keyParty(ctx, REVOKING);
+      return { method: 'POST', url: `/v1/parties/${party}/keys/revoke`, body: { keyId: ctx.keystore.get(party).keyId, reason: 'key file copied to a lost laptop' } };
+    },
+  },
   captureEpcis: { owners: any(...HOLDERS), build: (_fx, _c, owner) => ({ method: 'POST', url: '/v1/epcis/capture', body: epcisDoc(owner) }) },
   queryEpcis: { owners: any(...HOLDERS), build: () => ({ method: 'GET', url: '/v1/epcis/events?EQ_bizStep=commissioning' }) },
   exportEpcis: { owners: { exporter: EXPORTER, 'licensing-authority': AUTHORITY }, build: (fx) => ({ method: 'GET', url: `/v1/licences/${fx.licenceId}/epcis` }) },
