@@ -11,6 +11,10 @@ import {
   commit,
   createApp,
   exportAuditBundle,
+  issueCertificate,
+  prepareCertificate,
+  submitCertificate,
+  verifyStoredCertificate,
   listPartyKeys,
   publishCheckpoint,
   rebuild,
@@ -22,8 +26,9 @@ import {
   type AppContext,
 } from '../../src/app/index.js';
 import { dumpProjections, journalRepo } from '../../src/store/index.js';
-import { generateKeyPair, signerFromPem, signKeyPossession, signRecord } from '../../src/trust/index.js';
+import { generateKeyPair, signCredential, signerFromPem, signKeyPossession, signRecord } from '../../src/trust/index.js';
 import { verifyBundle } from '../../src/verify/index.js';
+import { certificateBody, IMPORTER } from '../http/fixture.js';
 import { harness } from '../http/support.js';
 import { STORES, useFreshStore } from '../support/stores.js';
 import { EXPORTER, magnet } from '../support/scenario.js';
@@ -151,6 +156,25 @@ describe.each(STORES)('signing keys: rotation and revocation on %s', (kind) => {
     const tampered = JSON.stringify(await exportAuditBundle(ctx, licence));
     expect(() => verifyBundle(tampered, { logKey })).toThrow(new RegExp(`with key ${first.keyId} after its validity ended at entry ${r1.seq} \\(replaced by a rotation\\)`));
   }, 120_000);
+
+  it('a new certificate signature must be by a key in force; certificates signed before a rotation still verify', async () => {
+    const h = await harness(current().store, { list: false });
+    try {
+      const c = h.ctx;
+      const oldSigner = c.keystore.signer(IMPORTER);
+      const before = await issueCertificate(c, IMPORTER, certificateBody());
+      await rotateSigningKey(c, IMPORTER);
+      const size = await journalRepo.count(c.store.db);
+      const stale = await signCredential(await prepareCertificate(c, IMPORTER, certificateBody()), oldSigner);
+      await expect(submitCertificate(c, IMPORTER, stale)).rejects.toMatchObject({ code: 'CERTIFICATE_REFUSED', message: expect.stringMatching(/certificate\.signature.*was replaced by/) as unknown });
+      expect(await journalRepo.count(c.store.db)).toBe(size);
+      const fresh = await signCredential(await prepareCertificate(c, IMPORTER, certificateBody()), c.keystore.signer(IMPORTER));
+      expect((await submitCertificate(c, IMPORTER, fresh)).id).toMatch(/^urn:uuid:/);
+      expect((await verifyStoredCertificate(c, before.id)).ok).toBe(true);
+    } finally {
+      await h.app.close();
+    }
+  });
 
   it('over HTTP: the party rotates with a request signed by its key in force; the old key is refused after, the new one accepted; a bad proof is 400 and writes nothing', async () => {
     const h = await harness(current().store, { list: false });
