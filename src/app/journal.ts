@@ -35,6 +35,7 @@ export async function commit<T extends RecordType>(tx: Transaction<Database>, ct
   }
   await checkSigningKey(tx, ctx, record);
   const appended = await journalRepo.append(tx, record, { defer: batchingLog(tx) });
+  if (committedIn.get(tx) === undefined) await recheckKeyInForce(tx, record);
   const mine = committedIn.get(tx) ?? [];
   committedIn.set(tx, mine);
   mine.push({ seq: appended.seq, type, body: checked });
@@ -198,6 +199,26 @@ export async function replayEntry(tx: Transaction<Database>, seq: number, record
 }
 
 const keysIn = new WeakMap<object, Map<string, PartyKeyRow | undefined>>();
+
+/**
+ * The signing key was checked before the transaction's first append took the journal_head lock: a
+ * rotation or revocation of that key committed meanwhile would precede this record in the journal,
+ * and the record would sign outside the key's window. So, once the lock is held (no key record can
+ * commit before this one any more), the key is read again — fresh, and remembered for the
+ * transaction's later records — and must still be in force.
+ */
+async function recheckKeyInForce(tx: Transaction<Database>, record: SignedRecord): Promise<void> {
+  const { payload, signature } = record;
+  if (payload.type === 'party.registered') return;
+  const kid = payload.request !== undefined ? requestKid(payload.request) : payload.requestSha256 !== undefined ? undefined : signature.keyId;
+  if (kid === undefined) return;
+  const key = await partyKeysRepo.get(tx, kid);
+  const mine = keysIn.get(tx) ?? new Map<string, PartyKeyRow | undefined>();
+  keysIn.set(tx, mine);
+  mine.set(kid, key);
+  const ended = key === undefined ? undefined : keyEnded(key);
+  if (ended !== undefined) throw new AppError('FORBIDDEN', `${payload.request === undefined ? '' : 'request '}${ended}: it signs nothing after that`);
+}
 
 /**
  * A party key as this transaction sees it, read once per transaction (a capture document's records

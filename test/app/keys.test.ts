@@ -211,3 +211,24 @@ describe.each(STORES)('signing keys: rotation and revocation on %s', (kind) => {
     }
   });
 });
+
+describe('signing keys under concurrency (PostgreSQL)', () => {
+  const current = useFreshStore('postgres');
+  it('records racing a revocation of their key either precede it in the journal or are refused: rebuild accepts every entry', async () => {
+    const keysDir = mkdtempSync(join(tmpdir(), 'lodestone-keys-'));
+    try {
+      const ctx = createApp(current().store, { keysDir });
+      const reg = await registerParty(ctx, trader);
+      await recordClassification(ctx, trader.id, { item: magnet }); // rule packs journalled once, before the race
+      const writers = Array.from({ length: 24 }, () => recordClassification(ctx, trader.id, { item: magnet }).then(() => 'ok', (e: Error) => e.message));
+      const revoked = revokeSigningKey(ctx, trader.id, reg.keyId, { reason: 'race' });
+      const [outcomes, v] = await Promise.all([Promise.all(writers), revoked]);
+      for (const o of outcomes) if (o !== 'ok') expect(o).toMatch(/revoked at journal entry/);
+      const after = await journalRepo.read(ctx.store.db, { fromSeq: v.seq + 1, limit: 1000 });
+      expect(after.filter((r) => r.actor === trader.id)).toEqual([]);
+      await rebuild(ctx);
+    } finally {
+      rmSync(keysDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
