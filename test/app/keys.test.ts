@@ -23,10 +23,11 @@ import {
   revokeSigningKey,
   rotateSigningKey,
   runDemo,
+  signRequest,
   type AppContext,
 } from '../../src/app/index.js';
 import { dumpProjections, journalRepo } from '../../src/store/index.js';
-import { generateKeyPair, signCredential, signerFromPem, signKeyPossession, signRecord } from '../../src/trust/index.js';
+import { attachRequestBody, generateKeyPair, signCredential, signerFromPem, signKeyPossession, signRecord } from '../../src/trust/index.js';
 import { verifyBundle } from '../../src/verify/index.js';
 import { certificateBody, IMPORTER } from '../http/fixture.js';
 import { harness } from '../http/support.js';
@@ -157,6 +158,23 @@ describe.each(STORES)('signing keys: rotation and revocation on %s', (kind) => {
     expect(() => verifyBundle(tampered, { logKey })).toThrow(new RegExp(`with key ${first.keyId} after its validity ended at entry ${r1.seq} \\(replaced by a rotation\\)`));
   }, 120_000);
 
+  it('the verifier refuses an operator-signed record carrying a request signed with a revoked key', async () => {
+    const demo = await runDemo(ctx);
+    const licence = demo.report.licences[0]?.licence.id ?? '';
+    const stolen = ctx.keystore.signer(EXPORTER);
+    const v = await revokeSigningKey(ctx, EXPORTER, stolen.keyId, { reason: 'HSM compromised' });
+    const body = { party: EXPORTER, keyId: stolen.keyId, reason: 'again, by the thief' };
+    const raw = JSON.stringify(body);
+    const request = attachRequestBody(signRequest(stolen, { method: 'POST', path: `/v1/parties/${EXPORTER}/keys/revoke`, body: raw, now: ctx.clock() }), raw);
+    const forged = signRecord({ v: 1, type: 'party.key.revoked', actor: EXPORTER, at: ctx.clock().toISOString(), body, request }, ctx.keystore.signer('lodestone-log'));
+    await ctx.store.transaction(async (tx) => {
+      await journalRepo.append(tx, forged);
+      await publishCheckpoint(tx, ctx);
+    });
+    const bundle = JSON.stringify(await exportAuditBundle(ctx, licence));
+    expect(() => verifyBundle(bundle, { logKey: ctx.keystore.get('lodestone-log').publicKey })).toThrow(new RegExp(`requested with key ${stolen.keyId} after its validity ended at entry ${v.seq} \\(revoked: HSM compromised\\)`));
+  }, 120_000);
+
   it('a new certificate signature must be by a key in force; certificates signed before a rotation still verify', async () => {
     const h = await harness(current().store, { list: false });
     try {
@@ -220,7 +238,7 @@ describe('signing keys under concurrency (PostgreSQL)', () => {
       const ctx = createApp(current().store, { keysDir });
       const reg = await registerParty(ctx, trader);
       await recordClassification(ctx, trader.id, { item: magnet }); // rule packs journalled once, before the race
-      const writers = Array.from({ length: 24 }, () => recordClassification(ctx, trader.id, { item: magnet }).then(() => 'ok', (e: Error) => e.message));
+      const writers = Array.from({ length: 24 }, () => recordClassification(ctx, trader.id, { item: magnet }).then(() => 'ok', (e: unknown) => (e as Error).message));
       const revoked = revokeSigningKey(ctx, trader.id, reg.keyId, { reason: 'race' });
       const [outcomes, v] = await Promise.all([Promise.all(writers), revoked]);
       for (const o of outcomes) if (o !== 'ok') expect(o).toMatch(/revoked at journal entry/);
