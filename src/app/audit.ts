@@ -7,8 +7,8 @@ import { AppError } from './errors.js';
 import { latestCheckpoint, LOG_ID, logVerifier } from './log.js';
 import { subjectProofs } from './subjects.js';
 
-/** Key and rule-pack records: never withheld (those needed are shown in full). */
-const ALWAYS = new Set(['party.registered', 'rulepack.loaded']);
+/** Key and rule-pack records (registrations, key rotations and revocations): never withheld (those needed are shown in full). */
+const ALWAYS = new Set(['party.registered', 'party.key.rotated', 'party.key.revoked', 'rulepack.loaded']);
 /** Records never followed by id (reference data, not a licence's story). */
 const NEVER = new Set(['list.imported', 'item.classified']);
 
@@ -116,7 +116,7 @@ export async function exportAuditBundle(ctx: AppContext, licenceId: string): Pro
     const parties = new Set<string>();
     for (const r of rows) if (full.has(r.seq)) for (const p of partiesNeeded(r.type, r.actor, r.body)) parties.add(p);
     for (const r of rows) {
-      if (r.type === 'rulepack.loaded' || (r.type === 'party.registered' && parties.has(r.actor))) full.add(r.seq);
+      if (r.type === 'rulepack.loaded' || (ALWAYS.has(r.type) && parties.has(r.actor))) full.add(r.seq);
     }
     // Other entries that mention the story's ids: proved included, not shown.
     const ids = new Set([licenceId]);

@@ -23,6 +23,7 @@ import {
 import { decodeCertificate, revocationReason } from './certificates.records.js';
 import { todayUtc } from './classify.js';
 import type { AppContext } from './context.js';
+import { keyEnded } from './keys.records.js';
 import { AppError } from './errors.js';
 import { commit } from './journal.js';
 
@@ -236,12 +237,20 @@ async function recordIssued(tx: Transaction<Database>, ctx: AppContext, endUserI
 }
 
 async function verifyOrRefuse(db: Kysely<Database>, id: string, jws: unknown) {
+  let verified;
   try {
-    return await verifyCertificate(jws, keyLookup(db));
+    verified = await verifyCertificate(jws, keyLookup(db));
   } catch (e) {
     if (e instanceof TrustError) throw refused(id, { rule: 'certificate.signature', message: `forged or tampered: ${e.message}` });
     throw e;
   }
+  // The signature being recorded now (the issuer's, or the countersignature: the last) must be by a
+  // key in force; earlier ones were checked when they were recorded (a later rotation leaves them valid).
+  const made = verified.signers.at(-1);
+  const key = made === undefined ? undefined : await partyKeysRepo.get(db, made.kid);
+  const ended = key === undefined ? undefined : keyEnded(key);
+  if (ended !== undefined) throw refused(id, { rule: 'certificate.signature', message: `${ended}: it signs nothing after that` });
+  return verified;
 }
 
 /**

@@ -57,3 +57,4 @@ export {
 } from './alerts.js';
 export { ALERT_TRIGGERS, type AlertRaised, type AlertTrigger, type ReportFiled } from './alerts.records.js';
 export { captureEpcis, queryEpcis, exportEpcis, linkLotToEpc, EpcisCaptureRefusedError, LODESTONE_EPCIS_NS, CONSUMING_BIZSTEP, type CaptureResult, type CaptureStatus, type CapturedEvent, type CapturedEventOutcome, type EpcisQuery } from './epcis.js';
+export { listPartyKeys, revokeSigningKey, rotateSigningKey, type PartyKeyInfo, type RevokedKey, type RotatedKey } from './keys.js';

@@ -5,6 +5,7 @@ import type { AppContext } from './context.js';
 import type { StoredKey } from './keystore.js';
 import { AppError } from './errors.js';
 import { batchingLog, checkpointAfterAppend, LOG_ID } from './log.js';
+import { checkKeyRecord, keyEnded } from './keys.records.js';
 import { parseBody, project, type RecordType, type RecordTypes } from './records.js';
 import { linksFor, noteAppended } from './subjects.js';
 
@@ -39,6 +40,7 @@ export async function commit<T extends RecordType>(tx: Transaction<Database>, ct
   await checkSigningKey(tx, ctx, record);
   const appended = await journalRepo.append(tx, record, { defer: batchingLog(tx) });
   noteAppended(tx, links, { seq: appended.seq, leafHash: appended.leafHash });
+  if (committedIn.get(tx) === undefined) await recheckKeyInForce(tx, record);
   const mine = committedIn.get(tx) ?? [];
   committedIn.set(tx, mine);
   mine.push({ seq: appended.seq, type, body: checked });
@@ -147,7 +149,9 @@ async function requestOf(tx: Transaction<Database>, record: SignedRecord): Promi
 
 /**
  * The key that signed a record must belong to its actor: registered in party_keys for that party
- * and not revoked — except for `party.registered`, which is self-certifying (signed by the key it
+ * and in force (neither replaced nor revoked: `party_keys.valid_until_seq` unset; a rebuild replays in
+ * order, so that is the key's window at this point of the journal); a key record must also pass
+ * `checkKeyRecord` — except for `party.registered`, which is self-certifying (signed by the key it
  * registers, proving possession).
  */
 async function checkSigningKey(tx: Transaction<Database>, ctx: AppContext, record: SignedRecord): Promise<string> {
@@ -162,7 +166,9 @@ async function checkSigningKey(tx: Transaction<Database>, ctx: AppContext, recor
   const key = await partyKeyIn(tx, signature.keyId);
   if (key === undefined) throw new AppError('FORBIDDEN', `key ${signature.keyId} is not registered`);
   if (key.party_id !== payload.actor) throw new AppError('FORBIDDEN', `key ${signature.keyId} belongs to "${key.party_id}", not to the actor "${payload.actor}"`);
-  if (key.revoked_seq !== null) throw new AppError('FORBIDDEN', `key ${signature.keyId} was revoked at journal entry ${key.revoked_seq}`);
+  const ended = keyEnded(key);
+  if (ended !== undefined) throw new AppError('FORBIDDEN', `${ended}: it signs nothing after that`);
+  checkKeyRecord(payload, signature.keyId);
   return key.public_key;
 }
 
@@ -200,6 +206,26 @@ export async function replayEntry(tx: Transaction<Database>, seq: number, record
 const keysIn = new WeakMap<object, Map<string, PartyKeyRow | undefined>>();
 
 /**
+ * The signing key was checked before the transaction's first append took the journal_head lock: a
+ * rotation or revocation of that key committed meanwhile would precede this record in the journal,
+ * and the record would sign outside the key's window. So, once the lock is held (no key record can
+ * commit before this one any more), the key is read again — fresh, and remembered for the
+ * transaction's later records — and must still be in force.
+ */
+async function recheckKeyInForce(tx: Transaction<Database>, record: SignedRecord): Promise<void> {
+  const { payload, signature } = record;
+  if (payload.type === 'party.registered') return;
+  const kid = payload.request !== undefined ? requestKid(payload.request) : payload.requestSha256 !== undefined ? undefined : signature.keyId;
+  if (kid === undefined) return;
+  const key = await partyKeysRepo.get(tx, kid);
+  const mine = keysIn.get(tx) ?? new Map<string, PartyKeyRow | undefined>();
+  keysIn.set(tx, mine);
+  mine.set(kid, key);
+  const ended = key === undefined ? undefined : keyEnded(key);
+  if (ended !== undefined) throw new AppError('FORBIDDEN', `${payload.request === undefined ? '' : 'request '}${ended}: it signs nothing after that`);
+}
+
+/**
  * A party key as this transaction sees it, read once per transaction (a capture document's records
  * all name the same key); forgotten when the transaction commits a `party.*` record, which may
  * change the keys.
@@ -235,7 +261,9 @@ async function checkRequestSignature(tx: Transaction<Database>, ctx: AppContext,
     const key = await partyKeyIn(tx, kid);
     if (key === undefined) throw new AppError('FORBIDDEN', `request key ${kid} is not registered`);
     if (key.party_id !== payload.actor) throw new AppError('FORBIDDEN', `request key ${kid} belongs to "${key.party_id}", not to the actor "${payload.actor}"`);
-    if (key.revoked_seq !== null) throw new AppError('FORBIDDEN', `request key ${kid} was revoked at journal entry ${key.revoked_seq}`);
+    const ended = keyEnded(key);
+    if (ended !== undefined) throw new AppError('FORBIDDEN', `request ${ended}: it signs nothing after that`);
+    checkKeyRecord(payload, kid);
     partyKey = key.public_key;
   }
   // A request that makes many records (a capture document) is verified once per transaction.

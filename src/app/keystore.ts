@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, keyIdFor, rawPublicKey, importPrivateKey, signerFromPem, type Signer } from '../trust/index.js';
 import { AppError } from './errors.js';
@@ -99,14 +99,59 @@ export class Keystore {
     return this.write(key);
   }
 
+  private nextPath(partyId: string): string {
+    return this.path(partyId).replace(/\.key\.json$/, '.next.key.json');
+  }
+
+  /**
+   * Stages the party's next key for a rotation (a given PKCS #8 PEM, or a fresh key) beside its
+   * current one (`<party>.next.key.json`, mode 0600), without touching the current key: the rotation
+   * is signed with the current key, and the staged one becomes current (`promoteNext`) only once the
+   * rotation is committed. A staged key left over by an interrupted rotation is replaced.
+   */
+  stageNext(partyId: string, privateKeyPem?: string): StoredKey {
+    const kp = privateKeyPem === undefined ? generateKeyPair() : (() => {
+      const publicKey = rawPublicKey(importPrivateKey(privateKeyPem));
+      return { keyId: keyIdFor(publicKey), publicKey, privateKeyPem };
+    })();
+    const key: StoredKey = { partyId, ...kp };
+    this.writeFile(this.nextPath(partyId), key);
+    return key;
+  }
+
+  /** The staged next key, if there is one. */
+  staged(partyId: string): StoredKey | undefined {
+    const p = this.nextPath(partyId);
+    if (!existsSync(p)) return undefined;
+    const k = JSON.parse(readFileSync(p, 'utf8')) as StoredKey;
+    return k.partyId === partyId && typeof k.keyId === 'string' ? k : undefined;
+  }
+
+  /** Makes the staged key (which must be `keyId`) the party's current key; the retired private key is dropped. */
+  promoteNext(partyId: string, keyId: string): StoredKey {
+    const next = this.staged(partyId);
+    if (next?.keyId !== keyId) throw new AppError('KEY_MISSING', `no staged key ${keyId} for party "${partyId}" in ${this.dir}`);
+    renameSync(this.nextPath(partyId), this.path(partyId));
+    this.cache.delete(partyId);
+    return next;
+  }
+
+  /** Drops a staged key (a rotation that was refused). */
+  discardNext(partyId: string): void {
+    rmSync(this.nextPath(partyId), { force: true });
+  }
+
   private write(key: StoredKey): StoredKey {
+    this.writeFile(this.path(key.partyId), key);
+    this.cache.delete(key.partyId);
+    return key;
+  }
+
+  private writeFile(p: string, key: StoredKey): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const p = this.path(key.partyId);
     const tmp = `${p}.${process.pid}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600 });
     chmodSync(tmp, 0o600);
     renameSync(tmp, p);
-    this.cache.delete(key.partyId);
-    return key;
   }
 }

@@ -7,6 +7,7 @@ import { ALERT_PROJECTORS, ALERT_SCHEMAS, type AlertRecordTypes } from './alerts
 import { CERTIFICATE_KINDS, type CertificateRecordTypes } from './certificates.records.js';
 import { EPCIS_PROJECTORS, EPCIS_SCHEMAS, type EpcisRecordTypes } from './epcis.records.js';
 import { AppError } from './errors.js';
+import { KEY_PROJECTORS, KEY_SCHEMAS, type KeyRecordTypes } from './keys.records.js';
 import { listImportedSchema, projectListImported, type ListImported } from './screening.records.js';
 import { LICENSING_PROJECTORS, LICENSING_SCHEMAS, type LicensingRecordTypes } from './licensing.records.js';
 
@@ -52,7 +53,7 @@ export const itemClassifiedSchema = z
   .strict();
 export type ItemClassified = z.infer<typeof itemClassifiedSchema>;
 
-export interface RecordTypes extends LicensingRecordTypes, CertificateRecordTypes, AlertRecordTypes, EpcisRecordTypes {
+export interface RecordTypes extends LicensingRecordTypes, CertificateRecordTypes, AlertRecordTypes, EpcisRecordTypes, KeyRecordTypes {
   'party.registered': PartyRegistered;
   'rulepack.loaded': RulePackLoaded;
   'item.classified': ItemClassified;
@@ -79,6 +80,7 @@ const KINDS: { readonly [T in RecordType]: RecordKind<RecordTypes[T]> } = {
   ...kinds<LicensingRecordTypes>(LICENSING_SCHEMAS, LICENSING_PROJECTORS),
   ...kinds<AlertRecordTypes>(ALERT_SCHEMAS, ALERT_PROJECTORS),
   ...kinds<EpcisRecordTypes>(EPCIS_SCHEMAS, EPCIS_PROJECTORS),
+  ...kinds<KeyRecordTypes>(KEY_SCHEMAS, KEY_PROJECTORS),
   'list.imported': { schema: listImportedSchema, project: projectListImported },
   'party.registered': {
     schema: partyRegisteredSchema,

@@ -2,6 +2,7 @@ import { partyKeysRepo, requestNoncesRepo } from '../store/index.js';
 import { attachRequestBody, keyIdFor, TrustError, verifyRequestJws } from '../trust/index.js';
 import type { AppContext, SignedRequest } from './context.js';
 import { AppError } from './errors.js';
+import { keyEnded } from './keys.records.js';
 
 export { signRequest } from '../trust/index.js';
 export type { SignedRequest } from './context.js';
@@ -29,7 +30,7 @@ function unauthenticated(reason: string, cause?: unknown): AppError {
 /**
  * Checks a party's signed request as it arrives (detached compact JWS, see src/trust/request.ts):
  * the header's method and path are this request's, `iat` is within ±5 minutes of the server's clock,
- * the key is registered to a party and not revoked, the signature holds over the exact body, and
+ * the key is registered to a party and in force (neither replaced nor revoked), the signature holds over the exact body, and
  * the nonce has not been spent. Throws AppError UNAUTHENTICATED (or REPLAYED) naming the reason.
  * The nonce is spent only when a record is committed (`actingAs`), in the same transaction.
  */
@@ -58,7 +59,8 @@ export async function verifySignedRequest(ctx: AppContext, detachedJws: string |
   } else {
     const key = await partyKeysRepo.get(ctx.store.db, kid);
     if (key === undefined) throw unauthenticated(`key ${kid} is not registered`);
-    if (key.revoked_seq !== null) throw unauthenticated(`key ${kid} was revoked at journal entry ${key.revoked_seq}`);
+    const ended = keyEnded(key);
+    if (ended !== undefined) throw unauthenticated(`${ended}: it signs nothing after that`);
     partyId = key.party_id;
     publicKey = key.public_key;
   }

@@ -5,11 +5,14 @@ import {
   exportAuditBundle,
   evaluateClassification,
   listParties,
+  listPartyKeys,
   loadPacks,
   openApp,
   rebuild,
   recordClassification,
   registerParty,
+  revokeSigningKey,
+  rotateSigningKey,
   runDemo,
   type AppContext,
   type AppOptions,
@@ -44,6 +47,7 @@ const CODE_EXIT: Readonly<Record<string, number>> = {
   REFUSED: EXIT.refused,
   CERTIFICATE_REFUSED: EXIT.refused,
   FORBIDDEN: EXIT.refused,
+  CREDENTIAL_PRIVILEGE: EXIT.refused,
   CONFLICT: EXIT.conflict,
   STORE_LOCKED: EXIT.unavailable,
   CONNECTION_FAILED: EXIT.unavailable,
@@ -214,6 +218,38 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
         print(io.out, `key ${k.keyId} stored for ${party}`);
         return Promise.resolve();
       });
+    });
+
+  keys
+    .command('rotate')
+    .description("replace a party's signing key (the key in the keystore signs the rotation; the new key — NEW_KEY.pem, PKCS #8 Ed25519, or a fresh one — proves possession and becomes the keystore's key); journalled as party.key.rotated")
+    .argument('<party>')
+    .argument('[new-key.pem]')
+    .action(async (party: string, pemFile: string | undefined) => {
+      const pem = pemFile === undefined ? undefined : readTextFile(pemFile);
+      const r = await withApp((ctx) => rotateSigningKey(ctx, party, pem === undefined ? {} : { newKeyPem: pem }));
+      print(io.out, r.resumed === true ? `finished the rotation of ${party}'s key to ${r.keyId} (journal entry ${r.seq}): the keystore now holds it` : `rotated ${party}'s key ${r.previousKeyId} → ${r.keyId}, journal entry ${r.seq}; the old key signs nothing after it`);
+    });
+  keys
+    .command('revoke')
+    .description("revoke one of a party's signing keys (signed with its key in force); from that journal entry on the key signs nothing — records and signed requests with it are refused. Journalled as party.key.revoked")
+    .argument('<party>')
+    .argument('<key-id>')
+    .requiredOption('--reason <text>', 'why (recorded in the journal)')
+    .option('--compromised-at <time>', 'when the key is believed to have been compromised (ISO-8601; recorded as declared)')
+    .action(async (party: string, keyId: string, opts: { reason: string; compromisedAt?: string }) => {
+      const r = await withApp((ctx) => revokeSigningKey(ctx, party, keyId, { reason: opts.reason, ...(opts.compromisedAt === undefined ? {} : { compromisedAt: opts.compromisedAt }) }));
+      print(io.out, `revoked ${party}'s key ${r.keyId} at journal entry ${r.seq} (${r.reason})${r.noKeyLeft ? `; ${party} has no key in force now and can sign nothing` : ''}`);
+    });
+  keys
+    .command('list')
+    .description("a party's signing keys with their validity windows (journal entries)")
+    .argument('<party>')
+    .option('--json', 'print as JSON')
+    .action(async (party: string, opts: { json?: boolean }) => {
+      const list = await withApp((ctx) => listPartyKeys(ctx, party));
+      if (opts.json) print(io.out, JSON.stringify(list, null, 2));
+      else for (const k of list) print(io.out, `${k.keyId}  entries ${k.validFromSeq}..${k.validUntilSeq ?? ''}  ${k.inForce ? 'in force' : k.revokedSeq !== null ? `revoked at ${k.revokedSeq}: ${k.revocationReason ?? ''}` : `replaced by ${k.replacedBy ?? '?'}`}`);
     });
 
   program

@@ -116,12 +116,12 @@ export const CONSOLE_ROUTES: readonly AnyRoute[] = [
   route({
     id: 'consoleKeys', method: 'GET', url: '/v1/console/keys', tag: 'console', records: false,
     summary: "Every party's registered public keys (raw Ed25519, base64url) with their key ids, so a browser can verify signatures itself",
-    response: z.array(z.object({ partyId: z.string(), keyId: z.string(), publicKey: z.string(), revoked: z.boolean() })),
+    response: z.array(z.object({ partyId: z.string(), keyId: z.string(), publicKey: z.string(), revoked: z.boolean(), inForce: z.boolean() })),
     access: { roles: EVERYONE, owner: 'any', describe: 'every authenticated caller (public keys are public; audit bundles carry them too)' },
     handle: async ({ ctx }) => {
       const parties = await partiesRepo.list(ctx.store.db);
       const rows = (await Promise.all(parties.map((p) => partyKeysRepo.listByParty(ctx.store.db, p.id)))).flat();
-      return rows.map((k) => ({ partyId: k.party_id, keyId: k.key_id, publicKey: k.public_key, revoked: k.revoked_seq !== null }));
+      return rows.map((k) => ({ partyId: k.party_id, keyId: k.key_id, publicKey: k.public_key, revoked: k.revoked_seq !== null, inForce: k.valid_until_seq === null }));
     },
   }),
   route({

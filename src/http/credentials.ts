@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError, type AppContext } from '../app/index.js';
 import { ValidationError } from '../domain/index.js';
 import { credentialsRepo, partiesRepo, type CredentialRow } from '../store/index.js';
-import { isRole, type Principal, type Role } from './roles.js';
+import { isRole, privilegeRefusal, type Principal, type Role } from './roles.js';
 
 /**
  * API keys. A key is `lsk_` + 32 random bytes (base64url); only its SHA-256 is stored. A slow
@@ -50,12 +50,22 @@ function info(r: CredentialRow): CredentialInfo {
   };
 }
 
-/** Issues a credential for a registered party (or, with role operator-admin, for no party). */
-export async function issueCredential(ctx: AppContext, req: { partyId?: string | undefined; role: string; label?: string | undefined }): Promise<IssuedCredential> {
+/** A caller managing a credential it may not (item 9's privilege order, src/http/roles.ts). Thrown inside the transaction, so nothing is written. */
+function checkPrivilege(by: Principal | undefined, target: { role: Role; partyId: string | null }): void {
+  const refusal = by === undefined ? undefined : privilegeRefusal(by, target);
+  if (refusal !== undefined) throw new AppError('CREDENTIAL_PRIVILEGE', refusal, { field: 'credential' });
+}
+
+/**
+ * Issues a credential for a registered party (or, with role operator-admin, for no party). `by`, the
+ * caller over the API, may issue only credentials it may manage (its own role or lower, its own party).
+ */
+export async function issueCredential(ctx: AppContext, req: { partyId?: string | undefined; role: string; label?: string | undefined }, by?: Principal): Promise<IssuedCredential> {
   if (!isRole(req.role)) throw new ValidationError('role', `must be one of exporter, licensing-authority, importer, importing-government, downstream-holder, auditor, operator-admin`);
   if (req.role === 'operator-admin' && req.partyId !== undefined) throw new ValidationError('party', 'an operator-admin credential belongs to no party');
   if (req.role !== 'operator-admin' && req.partyId === undefined) throw new ValidationError('party', `is required for role ${req.role}`);
   if (req.label !== undefined && (req.label.length === 0 || req.label.length > 200)) throw new ValidationError('label', 'must be 1–200 characters');
+  checkPrivilege(by, { role: req.role, partyId: req.partyId ?? null });
   const key = newKey();
   // One transaction (through ctx.store, so an HTTP Idempotency-Key claim is marked committed with it).
   const row = await ctx.store.transaction(async (tx) => {
@@ -70,15 +80,32 @@ function noLiveCredential(id: string): never {
   throw new AppError('NOT_FOUND', `no live credential "${id}"`, { field: 'credential' });
 }
 
-/** A new key for the same credential; the old key stops working at once. */
-export async function rotateCredential(ctx: AppContext, id: string): Promise<IssuedCredential> {
+/** The stored credential `id`, checked against the caller's privilege, inside the transaction. */
+async function manageable(tx: Parameters<typeof credentialsRepo.get>[0], id: string, by: Principal | undefined): Promise<void> {
+  const row = await credentialsRepo.get(tx, id);
+  if (row === undefined || row.revoked_at !== null) noLiveCredential(id);
+  checkPrivilege(by, info(row));
+}
+
+/**
+ * A new key for the same credential; the old key stops working at once. The credential keeps its
+ * own role and party (never the caller's); `by`, the caller over the API, may rotate only
+ * credentials it may manage.
+ */
+export async function rotateCredential(ctx: AppContext, id: string, by?: Principal): Promise<IssuedCredential> {
   const key = newKey();
-  const row = await ctx.store.transaction(async (tx) => (await credentialsRepo.rotate(tx, id, hashKey(key), ctx.clock())) ?? noLiveCredential(id));
+  const row = await ctx.store.transaction(async (tx) => {
+    await manageable(tx, id, by);
+    return (await credentialsRepo.rotate(tx, id, hashKey(key), ctx.clock())) ?? noLiveCredential(id);
+  });
   return { ...info(row), key };
 }
 
-export async function revokeCredential(ctx: AppContext, id: string): Promise<CredentialInfo> {
-  const row = await ctx.store.transaction(async (tx) => (await credentialsRepo.revoke(tx, id, ctx.clock())) ?? noLiveCredential(id));
+export async function revokeCredential(ctx: AppContext, id: string, by?: Principal): Promise<CredentialInfo> {
+  const row = await ctx.store.transaction(async (tx) => {
+    await manageable(tx, id, by);
+    return (await credentialsRepo.revoke(tx, id, ctx.clock())) ?? noLiveCredential(id);
+  });
   return info(row);
 }
 

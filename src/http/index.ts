@@ -6,7 +6,7 @@
 export { createServer, DEFAULT_BODY_LIMIT, SERVED_ROUTES, type ServerOptions } from './server.js';
 export { rateLimitFromEnv, type RateLimitOptions } from './limits.js';
 export { ROUTES } from './routes.js';
-export { ROLES, isRole, type Principal, type Role } from './roles.js';
+export { ROLES, ROLE_RANK, isRole, privilegeRefusal, type Principal, type Role } from './roles.js';
 export type { AnyRoute, Access, Route } from './route.js';
 export { authenticate, hashKey, issueCredential, listCredentials, revokeCredential, rotateCredential, type CredentialInfo, type IssuedCredential } from './credentials.js';
 export { openApiDocument } from './openapi.js';

@@ -16,6 +16,9 @@ import {
   latestCheckpoint,
   listLots,
   listParties,
+  listPartyKeys,
+  revokeSigningKey,
+  rotateSigningKey,
   listSnapshots,
   logVerifier,
   LOG_ID,
@@ -125,6 +128,32 @@ export const ROUTES: readonly AnyRoute[] = [
     response: z.array(obj),
     access: { roles: EVERYONE, owner: 'any', describe: 'the party directory is readable by every authenticated caller' },
     handle: ({ ctx }) => listParties(ctx),
+  }),
+
+  route<{ id: string }>({
+    id: 'listPartyKeys', method: 'GET', url: '/v1/parties/:id/keys', tag: 'parties', records: false,
+    summary: "A party's signing keys with their validity windows (journal entries from / until), replacements and revocations",
+    params: idParam, response: z.array(z.looseObject({ keyId: z.string(), publicKey: z.string(), validFromSeq: z.number().int(), validUntilSeq: z.number().int().nullable(), inForce: z.boolean() })),
+    access: { roles: EVERYONE, owner: 'any', describe: 'public keys are directory information, readable by every authenticated caller' },
+    handle: ({ ctx, params }) => listPartyKeys(ctx, params.id),
+  }),
+  route<{ id: string }, Record<string, never>, { publicKey: string; proof: string }>({
+    id: 'rotatePartyKey', method: 'POST', url: '/v1/parties/:id/keys/rotate', tag: 'parties', status: 201, records: true,
+    summary: "The party replaces its signing key: the request is signed with the key in force (which this retires), the body brings the new public key and the new key's proof of possession (signKeyPossession); recorded as party.key.rotated",
+    params: idParam,
+    body: z.object({ publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a raw Ed25519 public key (32 bytes, base64url)'), proof: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'must be a 64-byte Ed25519 signature (base64url) by the new key over the hand-over statement') }).strict(),
+    response: z.object({ party: z.string(), previousKeyId: z.string(), keyId: z.string(), seq: z.number().int() }),
+    access: { roles: ALL_PARTY_ROLES, owner: (_c, p, r) => r.params.id === own(p), describe: "the party itself; what authorises it is the request's signature by the party's key in force, not the credential's role" },
+    handle: ({ ctx, params, body }) => rotateSigningKey(ctx, params.id, { bring: body }),
+  }),
+  route<{ id: string }, Record<string, never>, { keyId: string; reason: string; compromisedAt?: string | undefined }>({
+    id: 'revokePartyKey', method: 'POST', url: '/v1/parties/:id/keys/revoke', tag: 'parties', status: 201, records: true,
+    summary: 'The party revokes one of its signing keys (with a reason, optionally the time it was compromised); from this journal entry on the key signs nothing. Revoking the key in force leaves the party without a key',
+    params: idParam,
+    body: z.object({ keyId: z.string().regex(/^ed25519:[A-Za-z0-9_-]{22}$/, 'must be a key id ("ed25519:" + 22 base64url characters)'), reason: z.string().trim().min(1).max(500), compromisedAt: z.iso.datetime().optional() }).strict(),
+    response: z.object({ party: z.string(), keyId: z.string(), seq: z.number().int(), reason: z.string(), noKeyLeft: z.boolean() }),
+    access: { roles: ALL_PARTY_ROLES, owner: (_c, p, r) => r.params.id === own(p), describe: "the party itself, on a request signed with its key in force" },
+    handle: ({ ctx, params, body }) => revokeSigningKey(ctx, params.id, body.keyId, { reason: body.reason, ...(body.compromisedAt === undefined ? {} : { compromisedAt: body.compromisedAt }) }),
   }),
 
   // ── Classification ─────────────────────────────────────────────────────────────────────────
@@ -435,7 +464,7 @@ export const ROUTES: readonly AnyRoute[] = [
       const { note, checkpoint } = opened;
       const size = await logRepo.size(ctx.store.db);
       if (checkpoint.size > size || !hashesEqual(await logRepo.root(ctx.store.db, checkpoint.size), checkpoint.root)) throw new AppError('FORBIDDEN', `the checkpoint at size ${checkpoint.size} is not the log's`);
-      const keys = (await partyKeysRepo.listByParty(ctx.store.db, party)).filter((k) => k.revoked_seq === null);
+      const keys = (await partyKeysRepo.listByParty(ctx.store.db, party)).filter((k) => k.valid_until_seq === null);
       for (const k of keys) {
         const verifier = { name: party, publicKey: k.public_key };
         const sig = findSignature(note, verifier, NOTE_ALG_COSIGNATURE_V1);
@@ -480,9 +509,9 @@ export const ROUTES: readonly AnyRoute[] = [
     id: 'issueCredential', method: 'POST', url: '/v1/credentials', tag: 'credentials', status: 201, records: false,
     summary: 'Issue an API key (shown once). Operator admins issue any; a party issues more keys for itself, with its own role',
     body: z.object({ partyId: z.string().min(1).max(80).optional(), role: z.enum(ROLES), label: z.string().min(1).max(200).optional() }).strict(), response: issuedOut,
-    access: { roles: EVERYONE, owner: (_c, p, r) => isAdmin(p) || (r.body.partyId === p.partyId && r.body.role === p.role), describe: 'operator admins; a party for itself with its own role' },
+    access: { roles: EVERYONE, owner: (_c, p, r) => isAdmin(p) || r.body.partyId === p.partyId, describe: 'operator admins; a party for itself, with its own role or a lower privilege (403 CREDENTIAL_PRIVILEGE otherwise; order in src/http/roles.ts)' },
     secret: { field: 'key', onReplay: (b) => `credential ${credentialIdOf(b)} was issued by this request, but its key is shown only once and was not kept: rotate it (POST /v1/credentials/${credentialIdOf(b)}/rotate, a new Idempotency-Key) for a new key` },
-    handle: ({ ctx, body }) => issueCredential(ctx, body),
+    handle: ({ ctx, principal, body }) => issueCredential(ctx, body, principal),
   }),
   route({
     id: 'listCredentials', method: 'GET', url: '/v1/credentials', tag: 'credentials', records: false, summary: 'Credentials (never their keys): all for operator admins, own party for others',
@@ -493,14 +522,14 @@ export const ROUTES: readonly AnyRoute[] = [
   route<{ id: string }>({
     id: 'rotateCredential', method: 'POST', url: '/v1/credentials/:id/rotate', tag: 'credentials', status: 201, records: false, summary: 'A new key for the credential (shown once); the old key stops working at once',
     params: idParam, response: issuedOut,
-    access: { roles: EVERYONE, owner: async (c, p, r) => { const cr = await getCredential(c, r.params.id); return cr !== undefined && (isAdmin(p) || cr.partyId === p.partyId); }, describe: "operator admins; a party for its own credentials" },
+    access: { roles: EVERYONE, owner: async (c, p, r) => { const cr = await getCredential(c, r.params.id); return cr !== undefined && (isAdmin(p) || cr.partyId === p.partyId); }, describe: "operator admins; a party for its own credentials of its own role or a lower privilege (403 CREDENTIAL_PRIVILEGE otherwise); the credential keeps its own role" },
     secret: { field: 'key', onReplay: (b) => `credential ${credentialIdOf(b)} was rotated by this request, but its new key is shown only once and was not kept: rotate it again (a new Idempotency-Key) for another` },
-    handle: ({ ctx, params }) => rotateCredential(ctx, params.id),
+    handle: ({ ctx, principal, params }) => rotateCredential(ctx, params.id, principal),
   }),
   route<{ id: string }>({
     id: 'revokeCredential', method: 'POST', url: '/v1/credentials/:id/revoke', tag: 'credentials', status: 201, records: false, summary: 'Revoke a credential',
     params: idParam, response: credentialOut,
-    access: { roles: EVERYONE, owner: async (c, p, r) => { const cr = await getCredential(c, r.params.id); return cr !== undefined && (isAdmin(p) || cr.partyId === p.partyId); }, describe: "operator admins; a party for its own credentials" },
-    handle: ({ ctx, params }) => revokeCredential(ctx, params.id),
+    access: { roles: EVERYONE, owner: async (c, p, r) => { const cr = await getCredential(c, r.params.id); return cr !== undefined && (isAdmin(p) || cr.partyId === p.partyId); }, describe: "operator admins; a party for its own credentials of its own role or a lower privilege (403 CREDENTIAL_PRIVILEGE otherwise)" },
+    handle: ({ ctx, principal, params }) => revokeCredential(ctx, params.id, principal),
   }),
 ];

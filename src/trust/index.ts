@@ -134,3 +134,4 @@ export {
   type SubjectsCommitment,
 } from './smt.js';
 export { parseLinks, scopeOf, subjectsOf, type SubjectLink } from './subjects.js';
+export { KEY_POSSESSION_PURPOSE, signKeyPossession, verifyKeyPossession, type KeyHandOver } from './key-possession.js';

@@ -20,6 +20,7 @@ import { DECLARED_DATE_TOLERANCE_DAYS } from '../domain/index.js';
 import { BUNDLE_FORMAT, type AuditBundle, type BundleEntry, type BundleKey } from './bundle.js';
 import { checkCompleteness, formatCompleteness, parseCompletenessFields, type Completeness } from './completeness.js';
 import { VerifyError, type VerifyCode } from './errors.js';
+import { KeyWindows, type KeyHolder } from './keys-check.js';
 import { recheckRules, type RulesCheck } from './rules-check.js';
 import { recheckTimes, type TimeCheck } from './time-check.js';
 
@@ -192,22 +193,18 @@ function checkInclusion(bundle: AuditBundle, checkpoint: Checkpoint): SignedReco
   });
 }
 
-interface KeyHolder {
-  readonly party: string;
-  readonly publicKey: string;
-}
-
 function body(r: SignedRecord): Record<string, unknown> {
   return isObject(r.payload.body) ? r.payload.body : {};
 }
 
 /**
- * Pure step 3: signatures, with keys from the party.registered records met so far in log order.
+ * Pure step 3: signatures, with keys from the party.registered and party.key.* records met so far in
+ * log order, each valid only within its window (src/verify/keys-check.ts).
  * A record made on a party's signed API request carries the request (a compact JWS by the party's
  * key) and is signed by the log operator's key; both are checked, and no nonce serves two requests.
  */
 function checkSignatures(records: readonly SignedRecord[], bundle: AuditBundle, logKey: string): number {
-  const keys = new Map<string, KeyHolder>();
+  const keys = new KeyWindows();
   const nonces = new Map<string, string>();
   let logKeyId: string;
   try {
@@ -221,6 +218,7 @@ function checkSignatures(records: readonly SignedRecord[], bundle: AuditBundle, 
   let parties = 0;
   records.forEach((r, i) => {
     const where = `entry ${i} (leaf ${String(bundle.entries[i]?.leafIndex)}, ${r.payload.type} by ${r.payload.actor})`;
+    const seq = (bundle.entries[i]?.leafIndex ?? -1) + 1;
     const request = r.payload.request;
     const ref = r.payload.requestSha256;
     const referred = ref === undefined ? undefined : requests.get(ref);
@@ -240,12 +238,10 @@ function checkSignatures(records: readonly SignedRecord[], bundle: AuditBundle, 
         if (e instanceof VerifyError) throw e;
         fail('SIGNATURE', `${where}: ${(e as Error).message}`, e);
       }
-      keys.set(partyKeyId, holder);
+      keys.register(partyKeyId, holder, seq, where);
       parties++;
     } else {
-      holder = keys.get(partyKeyId);
-      if (holder === undefined) fail('SIGNATURE', `${where}: ${request === undefined ? 'signed' : 'requested'} with key ${partyKeyId}, which no earlier party.registered record in the bundle holds`);
-      if (holder.party !== r.payload.actor) fail('SIGNATURE', `${where}: key ${partyKeyId} belongs to ${holder.party}`);
+      holder = keys.holderAt(partyKeyId, r.payload.actor, seq, where, request === undefined && referred === undefined ? 'signed' : 'requested');
     }
     try {
       if (referred !== undefined) {
@@ -269,6 +265,7 @@ function checkSignatures(records: readonly SignedRecord[], bundle: AuditBundle, 
       if (e instanceof VerifyError) throw e;
       fail('SIGNATURE', `${where}: ${(e as Error).message}`, e);
     }
+    keys.apply(r, seq, partyKeyId, where);
   });
   return parties;
 }

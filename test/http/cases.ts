@@ -1,8 +1,8 @@
 /** One request per route for the matrix and the fuzzer: `build` makes it for a given owner (creating what it needs). */
 import { dispatchShipment, issueCertificate, countersignCertificate, latestCheckpoint, prepareCertificate, submitApplication, type AppContext } from '../../src/app/index.js';
 import { issueCredential, ROLES, type Role } from '../../src/http/index.js';
-import { cosignNote, formatNote, generateKeyPair, importPrivateKey, parseNote, signCredential, signerFromPem, signRequest } from '../../src/trust/index.js';
-import { AUDITOR, AUTHORITY, applicationBody, freshAlert, certificateBody, DEFAULT_PARTY, EXPORTER, fresh, GOVERNMENT, HOLDER, IMPORTER, magnet, type Fixture } from './fixture.js';
+import { cosignNote, formatNote, generateKeyPair, importPrivateKey, parseNote, signCredential, signerFromPem, signKeyPossession, signRequest } from '../../src/trust/index.js';
+import { AUDITOR, AUTHORITY, KEY_REVOKING, KEY_ROTATING, applicationBody, freshAlert, certificateBody, DEFAULT_PARTY, EXPORTER, fresh, GOVERNMENT, HOLDER, IMPORTER, magnet, type Fixture } from './fixture.js';
 import { clock } from './support.js';
 
 export interface Req {
@@ -45,7 +45,27 @@ const epcisDoc = (owner: string | null) => {
   };
 };
 
+/** The signing-key routes act on parties of their own, so rotating or revoking their keys leaves every other case alone. */
+const ROTATING = KEY_ROTATING;
+const REVOKING = KEY_REVOKING;
+
 export const CASES: Record<string, Case> = {
+  listPartyKeys: { owners: any(...ROLES), build: () => ({ method: 'GET', url: `/v1/parties/${EXPORTER}/keys` }) },
+  rotatePartyKey: {
+    owners: { exporter: ROTATING },
+    build: (_fx, ctx) => {
+      const party = ROTATING;
+      const next = generateKeyPair();
+      return { method: 'POST', url: `/v1/parties/${party}/keys/rotate`, body: { publicKey: next.publicKey, proof: signKeyPossession(signerFromPem(next.privateKeyPem), { party, previousKeyId: ctx.keystore.get(party).keyId }) } };
+    },
+  },
+  revokePartyKey: {
+    owners: { exporter: REVOKING },
+    build: (_fx, ctx) => {
+      const party = REVOKING;
+      return { method: 'POST', url: `/v1/parties/${party}/keys/revoke`, body: { keyId: ctx.keystore.get(party).keyId, reason: 'key file copied to a lost laptop' } };
+    },
+  },
   captureEpcis: { owners: any(...HOLDERS), build: (_fx, _c, owner) => ({ method: 'POST', url: '/v1/epcis/capture', body: epcisDoc(owner) }) },
   queryEpcis: { owners: any(...HOLDERS), build: () => ({ method: 'GET', url: '/v1/epcis/events?EQ_bizStep=commissioning' }) },
   exportEpcis: { owners: { exporter: EXPORTER, 'licensing-authority': AUTHORITY }, build: (fx) => ({ method: 'GET', url: `/v1/licences/${fx.licenceId}/epcis` }) },

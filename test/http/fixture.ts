@@ -28,6 +28,8 @@ export const IMPORTER = 'chakan-drive-systems';
 export const GOVERNMENT = 'in-dgft';
 export const HOLDER = 'deccan-mobility';
 export const AUDITOR = 'audit-partners';
+export const KEY_ROTATING = 'key-rotating-party';
+export const KEY_REVOKING = 'key-revoking-party';
 
 /** The party each role acts as by default (the owner of the fixture's records where it has one). */
 export const DEFAULT_PARTY: Readonly<Record<Role, string | null>> = {
@@ -58,6 +60,9 @@ const OTHERS = [
   { id: 'other-holder', name: 'Other Scooters Ltd', country: 'IN', sector: 'automotive' },
   { id: 'other-auditor', name: 'Other Audit LLP', country: 'IN', sector: 'other' },
   { id: AUDITOR, name: 'Audit Partners India', country: 'IN', sector: 'other' },
+  // Parties whose signing keys the key routes rotate and revoke (party to nothing else).
+  { id: KEY_ROTATING, name: 'Key Rotation Test Ltd', country: 'IN', sector: 'other' },
+  { id: KEY_REVOKING, name: 'Key Revocation Test Ltd', country: 'IN', sector: 'other' },
 ];
 
 export const magnet = example('items/ndfeb-45sh-dy-magnet.json');

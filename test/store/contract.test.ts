@@ -362,7 +362,7 @@ describe.each(STORES)('store contract: %s', (kind) => {
       expect(await partiesRepo.get(store.db, 'nobody')).toBeUndefined();
       expect(await partiesRepo.list(store.db)).toEqual([party]);
 
-      expect(key).toEqual({ key_id: alice.keys.keyId, party_id: 'alice-magnets', algorithm: 'Ed25519', public_key: alice.keys.publicKey, created_seq: a.seq, revoked_seq: null });
+      expect(key).toEqual({ key_id: alice.keys.keyId, party_id: 'alice-magnets', algorithm: 'Ed25519', public_key: alice.keys.publicKey, created_seq: a.seq, revoked_seq: null, valid_from_seq: a.seq, valid_until_seq: null, replaced_by: null, revocation_reason: null, compromised_at: null });
       expect(await partyKeysRepo.get(store.db, alice.keys.keyId)).toEqual(key);
       expect(await partyKeysRepo.listByParty(store.db, 'alice-magnets')).toEqual([key]);
       expect(await partyKeysRepo.listByParty(store.db, 'nobody')).toEqual([]);

@@ -20,9 +20,9 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
       const api = new Api(apiKey.trim(), signer);
       const me = await api.get<Me>('/v1/console/me');
       if (signer && me.partyId !== null) {
-        const keys = await api.get<{ partyId: string; keyId: string; revoked: boolean }[]>('/v1/console/keys');
+        const keys = await api.get<{ partyId: string; keyId: string; revoked: boolean; inForce: boolean }[]>('/v1/console/keys');
         const k = keys.find((x) => x.keyId === signer.keyId);
-        if (!k || k.partyId !== me.partyId || k.revoked) throw new Error(`the private key (${signer.keyId}) is not a live registered key of ${me.partyId}`);
+        if (!k || k.partyId !== me.partyId || k.revoked || !k.inForce) throw new Error(`the private key (${signer.keyId}) is not a live registered key of ${me.partyId}`);
       }
       setKeyText('');
       onSignedIn({ api, me });
