@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { isoDateValue, parse, parseCertificateSubject, ValidationError, type CertificateSubject } from '../domain/index.js';
-import { certificatesRepo, partiesRepo, partyKeysRepo, type CertificateRow, type CertificateStatus, type Database } from '../store/index.js';
+import { certificatesRepo, licencesRepo, partiesRepo, partyKeysRepo, type CertificateRow, type CertificateStatus, type Database } from '../store/index.js';
 import {
   canonicalJson,
   countersignCredential,
@@ -20,6 +20,8 @@ import {
   type EndUserCertificateCredential,
   type SignerLookup,
 } from '../trust/index.js';
+import { monitorCertificateRevocation } from './alerts.js';
+import { certificateLedger, type CertificateLedgerLine } from './certificate-ledger.js';
 import { decodeCertificate, revocationReason } from './certificates.records.js';
 import { todayUtc } from './classify.js';
 import type { AppContext } from './context.js';
@@ -279,8 +281,14 @@ export async function countersignCertificate(ctx: AppContext, governmentId: stri
   });
 }
 
-/** Revokes a certificate (sets its status-list bit). Only its issuer or the government that countersigned it may. */
-export async function revokeCertificate(ctx: AppContext, actorId: string, id: string, reason: string): Promise<Certificate> {
+/**
+ * Revokes a certificate (sets its status-list bit). Only its issuer or the government that
+ * countersigned it may. In the same transaction every active licence relying on it is suspended
+ * and the material it restricts marked (the `certificate.revoked` projector), and each such
+ * licence's authority is alerted (`certificate-revoked`; deferred to `alerts scan` when this node
+ * cannot sign for the authority).
+ */
+export async function revokeCertificate(ctx: AppContext, actorId: string, id: string, reason: string): Promise<Certificate & { readonly suspendedLicences: readonly string[] }> {
   certificateId(id);
   const why = parse(revocationReason, reason, 'reason');
   return ctx.store.transaction(async (tx) => {
@@ -290,11 +298,14 @@ export async function revokeCertificate(ctx: AppContext, actorId: string, id: st
       throw new AppError('FORBIDDEN', `only the issuer ("${row.issuer}")${row.countersigned_by === null ? '' : ` or the countersigning government ("${row.countersigned_by}")`} may revoke certificate ${id}, not "${actorId}"`);
     }
     if (row.status === 'revoked') throw new AppError('ALREADY_EXISTS', `certificate ${id} was already revoked by "${row.revoked_by}" at journal entry ${row.revoked_seq}`);
+    // The licences relying on it, locked before the journal (as a dispatch under one locks it): none is suspended under a shipment's feet.
+    const relying = (await licencesRepo.lockRelyingOn(tx, id)).filter((l) => l.status === 'active').map((l) => l.id);
     await commit(tx, ctx, 'certificate.revoked', actorId, { certificateId: id, reason: why });
+    await monitorCertificateRevocation(tx, ctx, relying);
     const updated = await certificatesRepo.get(tx, id);
     if (!updated) throw new AppError('NOT_FOUND', `no certificate ${id}`);
     const c = decodeCertificate(updated.jws);
-    return toCertificate(updated, c.jws, c.credential, c.subject);
+    return { ...toCertificate(updated, c.jws, c.credential, c.subject), suspendedLicences: relying };
   });
 }
 
@@ -417,11 +428,11 @@ export async function checkCertificate(tx: Kysely<Database>, id: string, check: 
   return report.certificate;
 }
 
-/** A stored certificate (no verification). */
-export async function getCertificate(ctx: AppContext, id: string): Promise<Certificate> {
+/** A stored certificate (no verification), with what every licence relying on it claims of each line. */
+export async function getCertificate(ctx: AppContext, id: string): Promise<Certificate & { readonly claims: readonly CertificateLedgerLine[] }> {
   certificateId(id);
   const row = await certificatesRepo.get(ctx.store.db, id);
   if (!row) throw new AppError('NOT_FOUND', `no certificate ${id}`, { field: 'certificateId' });
   const c = decodeCertificate(row.jws);
-  return toCertificate(row, c.jws, c.credential, c.subject);
+  return { ...toCertificate(row, c.jws, c.credential, c.subject), claims: await certificateLedger(ctx.store.db, id) };
 }

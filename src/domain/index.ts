@@ -11,3 +11,4 @@ export * from './end-use.js';
 export * from './licence.js';
 export * from './custody.js';
 export * from './certificate.js';
+export * from './undertakings.js';

@@ -20,6 +20,7 @@ export const RED_FLAG_IDS = [
   'screening-hit-after-approval',
   'quick-reshipment',
   'circular-trade',
+  'certificate-revoked',
 ] as const;
 export type RedFlagId = (typeof RED_FLAG_IDS)[number];
 
@@ -49,6 +50,7 @@ const ruleSchema = z.discriminatedUnion('id', [
   z.object({ id: z.literal('screening-hit-after-approval'), ...base }).strict(),
   z.object({ id: z.literal('quick-reshipment'), ...base, thresholds: z.object({ within_days: days.min(1) }).strict() }).strict(),
   z.object({ id: z.literal('circular-trade'), ...base, thresholds: z.object({ within_days: days.min(1), related_ownership_ppm: ppm.min(1) }).strict() }).strict(),
+  z.object({ id: z.literal('certificate-revoked'), ...base }).strict(),
 ]);
 
 const fileSchema = z
@@ -79,6 +81,7 @@ export interface RedFlagRules {
   readonly 'screening-hit-after-approval'?: RuleMeta;
   readonly 'quick-reshipment'?: RuleMeta & { readonly withinDays: number };
   readonly 'circular-trade'?: RuleMeta & { readonly withinDays: number; readonly relatedOwnershipPpm: number };
+  readonly 'certificate-revoked'?: RuleMeta;
 }
 
 export interface RedFlagSet {
@@ -170,6 +173,9 @@ export function parseRedFlags(text: string, file: string, sha256: string): RedFl
         break;
       case 'circular-trade':
         rules[r.id] = { ...meta, withinDays: r.thresholds.within_days, relatedOwnershipPpm: r.thresholds.related_ownership_ppm };
+        break;
+      case 'certificate-revoked':
+        rules[r.id] = meta;
         break;
     }
   });

@@ -100,7 +100,7 @@ describe.each(STORES)('alerts on %s', (kind) => {
     // towards the US through a UAE trader: refused, and the attempt is an alert
     await expect(motors(IMPORTER, 'M-2', 'MOT-1', 100, 'gulf-horizon-trading', 'AE')).rejects.toBeInstanceOf(RefusedError);
     const [ts] = await listAlerts(ctx);
-    expect(ts).toMatchObject({ rule: 'transshipment', severity: 'critical', licenceId: licence.id, parties: [IMPORTER, 'gulf-horizon-trading'], raisedBy: 'cn-mofcom', trigger: 'dispatch-refused', status: 'open', ruleSet: 'lodestone-red-flags@2026.12.1' });
+    expect(ts).toMatchObject({ rule: 'transshipment', severity: 'critical', licenceId: licence.id, parties: [IMPORTER, 'gulf-horizon-trading'], raisedBy: 'cn-mofcom', trigger: 'dispatch-refused', status: 'open', ruleSet: 'lodestone-red-flags@2026.12.2' });
     expect(ts!.explanation).toMatch(/attempted shipment M-2 .* prohibits US: destination United Arab Emirates \(AE\) is a transshipment hub; .*60 % owned by Lakeshore EV Drivetrains Inc\. \(US\)/);
     expect(ts!.evidence.records).toContain('lot MOT-1');
     // a refused shipment to the US (not a hub) is no transshipment alert
