@@ -38,13 +38,13 @@ describe('item 2: revocation stops material (CLI)', () => {
 
     const revoked = await s.run('certificates', 'revoke', cert, '--as', GOVERNMENT, '--reason', 'end user taken over by a listed party');
     expect(revoked.code).toBe(0);
-    expect(revoked.out).toContain(`suspended licence ${licence}`);
 
     const before = await s.journal();
     const refused = await s.ship('SH-R3', 'MAG-R', 100_000, licence);
     expect(refused.code).toBe(7);
     expect(refused.err).toMatch(new RegExp(`refused \\(CERTIFICATE_REVOKED\\): licence ${licence} is suspended since journal entry \\d+: certificate ${cert} revoked by ${GOVERNMENT}: end user taken over by a listed party`));
     expect(await s.journal()).toBe(before);
+    expect(revoked.out).toContain(`suspended licence ${licence}`);
 
     const shown = await s.ok('licence', licence);
     expect(shown).toContain(`${licence} (suspended)`);
@@ -142,7 +142,8 @@ describe.each(STORES)('items 2–4 over the HTTP API on %s', (kind) => {
   let certificateId: string;
   let licenceId: string;
 
-  async function setup(): Promise<void> {
+  /** The scenario's certificate (2 t, "no re-export to US", "use only in IN") and a licence on all of it, approved over the API with these conditions. */
+  async function setup(conditions: Record<string, unknown> = { prohibitedReexportDestinations: ['US'], useOnlyIn: 'IN' }): Promise<{ prohibitedReexportDestinations: string[]; useOnlyIn?: string }> {
     h = await harness(current().store);
     const cert = await issueCertificate(h.ctx, IMPORTER, certificateBody());
     await countersignCertificate(h.ctx, GOVERNMENT, cert.id);
@@ -150,12 +151,11 @@ describe.each(STORES)('items 2–4 over the HTTP API on %s', (kind) => {
     await createLot(h.ctx, EXPORTER, { id: 'MAG-1', holder: EXPORTER, location: 'CN', item: magnet, massGrams: 2_500_000, value: value(2_500_000) });
     const app = await submitApplication(h.ctx, applicationBody(cert.id));
     const authority = await h.credential(AUTHORITY, 'licensing-authority');
-    // item 4 over the API: the approval leaves out the end user's undertakings.
-    const decided = await h.call(authority, 'POST', `/v1/applications/${app.id}/decision`, { body: { decision: 'approve', conditions: { prohibitedReexportDestinations: [] } } });
+    const decided = await h.call(authority, 'POST', `/v1/applications/${app.id}/decision`, { body: { decision: 'approve', conditions } });
     expect(decided.statusCode).toBe(201);
     const licence = decided.json<{ licence: { id: string; prohibitedReexportDestinations: string[]; useOnlyIn?: string } }>().licence;
-    expect(licence).toMatchObject({ prohibitedReexportDestinations: ['US'], useOnlyIn: 'IN' });
     licenceId = licence.id;
+    return licence;
   }
 
   it('item 2 (HTTP): revoke → the shipment is 422 CERTIFICATE_REVOKED and writes nothing; GET licence says suspended; the authority\'s scan raises the alert', async () => {
@@ -201,7 +201,8 @@ describe.each(STORES)('items 2–4 over the HTTP API on %s', (kind) => {
   });
 
   it('item 4 (HTTP): the material of a licence approved without the certificate\'s "no re-export to US" is refused for the US at export-check', async () => {
-    await setup();
+    // The approval leaves out the end user's undertakings: the shipment's restriction must carry them anyway.
+    const licence = await setup({ prohibitedReexportDestinations: [] });
     await dispatchShipment(h.ctx, EXPORTER, { id: 'SH-1', fromLot: 'MAG-1', to: IMPORTER, destination: 'IN', grams: 500_000, value: value(500_000), licenceId, lineRef: 'L1' });
     await receiveShipment(h.ctx, IMPORTER, { shipmentId: 'SH-1', lotId: 'IN-1', receivedGrams: 500_000 });
     const importer = await h.credential(IMPORTER, 'importer');
@@ -210,6 +211,7 @@ describe.each(STORES)('items 2–4 over the HTTP API on %s', (kind) => {
     const r = check.json<{ allowed: boolean; refusals: { rule: string }[] }>();
     expect(r.allowed).toBe(false);
     expect(r.refusals.map((x) => x.rule)).toContain('PROHIBITED_DESTINATION');
+    expect(licence).toMatchObject({ prohibitedReexportDestinations: ['US'], useOnlyIn: 'IN' });
     const second = await submitApplication(h.ctx, { ...applicationBody(certificateId), lines: [{ ref: 'L1', item: magnet, quantityGrams: 1_000, value: value(1_000) }] });
     const authority = await h.credential(AUTHORITY, 'licensing-authority');
     const refused = await h.call(authority, 'POST', `/v1/applications/${second.id}/decision`, { body: { decision: 'approve', conditions: { prohibitedReexportDestinations: ['US'], useOnlyIn: 'AE' } } });

@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  countersignCertificate,
+  createApp,
+  createLot,
+  decideApplication,
+  dispatchShipment,
+  getCertificate,
+  getLicence,
+  issueCertificate,
+  rebuild,
+  RefusedError,
+  registerParty,
+  revokeCertificate,
+  submitApplication,
+  type AppContext,
+} from '../../src/app/index.js';
+import { dumpProjections, StoreError } from '../../src/store/index.js';
+import { STORES, useFreshStore } from '../support/stores.js';
+import { magnet, readExample, TODAY } from '../support/scenario.js';
+
+const EXPORTER = 'ganzhou-hengyuan-magnetics';
+const IMPORTER = 'chakan-drive-systems';
+const endUse = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] };
+const undertakings = { noWmdUse: true, noMilitaryUse: true, noReexportWithoutConsent: true, consentAuthority: 'cn-mofcom', prohibitedDestinations: ['US'], useOnlyIn: 'IN', extendsToIncorporatingProducts: true, postShipmentVerificationConsent: true, noticeOfChanges: true };
+
+async function certificate(ctx: AppContext, grams: number): Promise<string> {
+  const cert = await issueCertificate(ctx, IMPORTER, {
+    exporter: EXPORTER,
+    importer: IMPORTER,
+    endUser: IMPORTER,
+    items: [{ controlCode: '1C905.a', hsCode: '8505111000', description: '45SH NdFeB', quantityGrams: grams, value: { currency: 'USD', minor: grams * 8 } }],
+    endUse,
+    undertakings,
+    validity: { from: TODAY, until: '2027-11-23' },
+  });
+  await countersignCertificate(ctx, 'in-dgft', cert.id);
+  return cert.id;
+}
+
+const apply = (ctx: AppContext, certificateId: string, grams: number) =>
+  submitApplication(ctx, {
+    authority: 'cn-mofcom',
+    applicant: EXPORTER,
+    importer: IMPORTER,
+    endUser: IMPORTER,
+    destination: 'IN',
+    endUse,
+    licenceType: 'single',
+    lines: [{ ref: 'L1', item: magnet, quantityGrams: grams, value: { currency: 'USD', minor: grams * 8 } }],
+    certificateId,
+    validFrom: TODAY,
+    validUntil: '2027-11-23',
+  });
+
+describe.each(STORES)('certificate ledger, undertakings and revocation on %s', (kind) => {
+  const current = useFreshStore(kind);
+  let dir: string;
+  let ctx: AppContext;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lodestone-claims-'));
+    ctx = createApp(current().store, { keysDir: join(dir, 'keys'), clock: () => new Date(`${TODAY}T10:00:00Z`) });
+    for (const p of readExample('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('claims, the merged undertakings and a revocation (suspension, marked lots) are reproduced exactly by a rebuild', async () => {
+    const id = await certificate(ctx, 1_000_000);
+    const a = await apply(ctx, id, 600_000);
+    const licence = (await decideApplication(ctx, 'cn-mofcom', a.id, { decision: 'approve', conditions: { prohibitedReexportDestinations: ['CU'] } })).licence!;
+    expect(licence).toMatchObject({ prohibitedReexportDestinations: ['CU', 'US'], useOnlyIn: 'IN', extendsToIncorporatingProducts: true });
+    await createLot(ctx, EXPORTER, { id: 'MAG-1', holder: EXPORTER, location: 'CN', item: magnet, massGrams: 1_000_000, value: { currency: 'USD', minor: 8_000_000 } });
+    const d = await dispatchShipment(ctx, EXPORTER, { id: 'SH-1', fromLot: 'MAG-1', to: IMPORTER, destination: 'IN', grams: 100_000, value: { currency: 'USD', minor: 800_000 }, licenceId: licence.id, lineRef: 'L1' });
+    expect(d.restrictions.at(-1)).toMatchObject({ prohibitedDestinations: ['CU', 'US'], useOnlyIn: 'IN', extendsToProducts: true, certificateId: id });
+    await revokeCertificate(ctx, IMPORTER, id, 'superseded');
+    expect((await getLicence(ctx, licence.id)).status).toBe('suspended');
+    expect((await getCertificate(ctx, id)).claims).toEqual([expect.objectContaining({ ceilingGrams: 1_000_000, claimedGrams: 600_000, remainingGrams: 400_000, claims: [expect.objectContaining({ licenceId: licence.id, grams: 600_000, status: 'suspended' })] })]);
+    const before = await dumpProjections(current().store.db);
+    expect(before.certificate_claims).toHaveLength(1);
+    await rebuild(ctx);
+    expect(await dumpProjections(current().store.db)).toEqual(before);
+  });
+
+  it('the ledger\'s CHECK refuses an overclaim even if a use case were wrong', async () => {
+    const id = await certificate(ctx, 1_000);
+    await expect(current().store.db.updateTable('certificate_lines').set({ claimed_grams: 1_001 }).where('certificate_id', '=', id).execute()).rejects.toBeInstanceOf(StoreError);
+  });
+
+  if (kind === 'postgres') {
+    it('40 concurrent approvals of 100 kg on a 1 t certificate: exactly 10 are granted, the rest refused CERTIFICATE_OVERCLAIMED; the ledger equals the granted licences', async () => {
+      const id = await certificate(ctx, 1_000_000);
+      const apps = [];
+      for (let i = 0; i < 40; i++) apps.push(await apply(ctx, id, 100_000));
+      const results = await Promise.all(
+        apps.map((a) =>
+          decideApplication(ctx, 'cn-mofcom', a.id, { decision: 'approve', conditions: { prohibitedReexportDestinations: ['US'] } }).then(
+            (r) => r.licence?.id ?? 'none',
+            (e: unknown) => (e instanceof RefusedError ? e.refusals.map((r) => r.rule).join(',') : String(e)),
+          ),
+        ),
+      );
+      const granted = results.filter((r) => r.startsWith('LIC-'));
+      expect(granted).toHaveLength(10);
+      expect(new Set(results.filter((r) => !r.startsWith('LIC-')))).toEqual(new Set(['CERTIFICATE_OVERCLAIMED']));
+      const ledger = (await getCertificate(ctx, id)).claims[0]!;
+      expect(ledger).toMatchObject({ claimedGrams: 1_000_000, remainingGrams: 0 });
+      expect(ledger.claims.map((c) => c.licenceId).sort()).toEqual([...granted].sort());
+    }, 120_000);
+  }
+});
