@@ -166,7 +166,6 @@ describe.each(STORES)('items 2–4 over the HTTP API on %s', (kind) => {
     const government = await h.credential(GOVERNMENT, 'importing-government');
     const revoked = await h.call(government, 'POST', `/v1/certificates/${certificateId}/revoke`, { body: { reason: 'change of control' } });
     expect(revoked.statusCode).toBe(201);
-    expect(revoked.json()).toMatchObject({ status: 'revoked', suspendedLicences: [licenceId] });
     const count = async () => Number((await h.ctx.store.db.selectFrom('journal').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
     const before = await count();
     const refused = await h.call(exporter, 'POST', '/v1/shipments', { body: { id: 'SH-2', fromLot: 'MAG-1', to: IMPORTER, destination: 'IN', grams: 100_000, value: value(100_000), licenceId, lineRef: 'L1' } });
@@ -176,6 +175,7 @@ describe.each(STORES)('items 2–4 over the HTTP API on %s', (kind) => {
     expect(problem.refusals[0]).toMatchObject({ rule: 'CERTIFICATE_REVOKED' });
     expect(problem.refusals[0]?.message).toContain(`certificate ${certificateId} revoked by ${GOVERNMENT}: change of control`);
     expect(await count()).toBe(before);
+    expect(revoked.json()).toMatchObject({ status: 'revoked', suspendedLicences: [licenceId] });
     const authority = await h.credential(AUTHORITY, 'licensing-authority');
     const shown = await h.call(authority, 'GET', `/v1/licences/${licenceId}`);
     expect(shown.json()).toMatchObject({ status: 'suspended', suspension: { reason: `certificate ${certificateId} revoked by ${GOVERNMENT}: change of control`, certificateId } });
