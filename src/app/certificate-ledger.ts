@@ -11,7 +11,7 @@ import {
   type Licence,
   type RestrictionTerms,
 } from '../domain/index.js';
-import { certificateLinesRepo, certificatesRepo, licencesRepo, type Database, type LicenceRow } from '../store/index.js';
+import { certificateLinesRepo, certificatesRepo, licencesRepo, lotsRepo, shipmentsRepo, type Database, type LicenceRow } from '../store/index.js';
 import { checkCertificate } from './certificates.js';
 import { AppError, RefusedError } from './errors.js';
 
@@ -90,6 +90,20 @@ export async function refuseUnlessInForce(tx: Kysely<Database>, row: LicenceRow)
     }
   }
   return fresh;
+}
+
+/**
+ * For revokeCertificate, before its record is journalled: the rows its projector will change, locked
+ * in the order the custody use cases lock them (lots, then shipments, then licences, then the
+ * journal), so a revocation and a dispatch or receipt queue instead of deadlocking. The caller holds
+ * the certificate row (FOR UPDATE), so no new licence can come to rely on it meanwhile. Returns the
+ * active licences that will be suspended.
+ */
+export async function lockRevocationTargets(tx: Kysely<Database>, certificateId: string): Promise<string[]> {
+  const ids = (await licencesRepo.relyingOn(tx, certificateId)).map((l) => l.id);
+  await lotsRepo.lockCarrying(tx, ids);
+  await shipmentsRepo.lockInTransitCarrying(tx, ids);
+  return (await licencesRepo.lockRelyingOn(tx, certificateId)).filter((l) => l.status === 'active').map((l) => l.id);
 }
 
 /** The certificate's subject as recorded (its undertakings), or undefined for a licence without one. */

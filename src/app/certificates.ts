@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { isoDateValue, parse, parseCertificateSubject, ValidationError, type CertificateSubject } from '../domain/index.js';
-import { certificatesRepo, licencesRepo, partiesRepo, partyKeysRepo, type CertificateRow, type CertificateStatus, type Database } from '../store/index.js';
+import { certificatesRepo, partiesRepo, partyKeysRepo, type CertificateRow, type CertificateStatus, type Database } from '../store/index.js';
 import {
   canonicalJson,
   countersignCredential,
@@ -21,7 +21,7 @@ import {
   type SignerLookup,
 } from '../trust/index.js';
 import { monitorCertificateRevocation } from './alerts.js';
-import { certificateLedger, type CertificateLedgerLine } from './certificate-ledger.js';
+import { certificateLedger, lockRevocationTargets, type CertificateLedgerLine } from './certificate-ledger.js';
 import { decodeCertificate, revocationReason } from './certificates.records.js';
 import { todayUtc } from './classify.js';
 import type { AppContext } from './context.js';
@@ -298,8 +298,8 @@ export async function revokeCertificate(ctx: AppContext, actorId: string, id: st
       throw new AppError('FORBIDDEN', `only the issuer ("${row.issuer}")${row.countersigned_by === null ? '' : ` or the countersigning government ("${row.countersigned_by}")`} may revoke certificate ${id}, not "${actorId}"`);
     }
     if (row.status === 'revoked') throw new AppError('ALREADY_EXISTS', `certificate ${id} was already revoked by "${row.revoked_by}" at journal entry ${row.revoked_seq}`);
-    // The licences relying on it, locked before the journal (as a dispatch under one locks it): none is suspended under a shipment's feet.
-    const relying = (await licencesRepo.lockRelyingOn(tx, id)).filter((l) => l.status === 'active').map((l) => l.id);
+    // What the revocation will change, locked before the journal as a dispatch locks it: none is suspended under a shipment's feet.
+    const relying = await lockRevocationTargets(tx, id);
     await commit(tx, ctx, 'certificate.revoked', actorId, { certificateId: id, reason: why });
     await monitorCertificateRevocation(tx, ctx, relying);
     const updated = await certificatesRepo.get(tx, id);

@@ -117,6 +117,12 @@ export const lotsRepo = {
     const { check_party: party, check_lists: listsInForce, ...lot } = row;
     return { lot: (lot.id as string | null) === null ? undefined : lot, party: party ?? undefined, listsInForce };
   },
+  /** Locks (FOR UPDATE, in id order) the lots carrying any of these licences: a revocation takes them before the journal, as a dispatch does. */
+  async lockCarrying(db: Db, licenceIds: readonly string[]): Promise<string[]> {
+    if (licenceIds.length === 0) return [];
+    const rows = await db.selectFrom('lots').select('id').where((eb) => eb.or(licenceIds.map((id) => sql<boolean>`${id} = any(licence_ids)`))).orderBy('id').forUpdate().execute();
+    return rows.map((r) => r.id);
+  },
   /** Replaces a lot's restrictions (the mass is unchanged), as of journal entry `seq`. */
   async setRestrictions(db: Db, id: string, restrictions: unknown, seq: number): Promise<void> {
     await db.updateTable('lots').set({ restrictions: jsonText(restrictions), updated_seq: seq }).where('id', '=', id).execute();
@@ -141,6 +147,19 @@ export const shipmentsRepo = {
   },
   async lock(db: Db, id: string): Promise<ShipmentRow | undefined> {
     return db.selectFrom('shipments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  },
+  /** Locks (FOR UPDATE, in id order) the in-transit shipments made under, or carrying material of, any of these licences. */
+  async lockInTransitCarrying(db: Db, licenceIds: readonly string[]): Promise<string[]> {
+    if (licenceIds.length === 0) return [];
+    const rows = await db
+      .selectFrom('shipments')
+      .select('id')
+      .where('status', '=', 'in-transit')
+      .where((eb) => eb.or([eb('licence_id', 'in', [...licenceIds]), ...licenceIds.map((id) => sql<boolean>`restrictions @> ${JSON.stringify([{ licenceId: id }])}::jsonb`)]))
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    return rows.map((r) => r.id);
   },
   /** Replaces the restrictions an in-transit shipment carries (its receipt passes them on). */
   async setRestrictions(db: Db, id: string, restrictions: unknown): Promise<void> {

@@ -92,6 +92,28 @@ describe.each(STORES)('certificate ledger, undertakings and revocation on %s', (
   });
 
   if (kind === 'postgres') {
+    it('a revocation racing 30 concurrent shipments under the licence: no shipment is recorded after the revocation', async () => {
+      const id = await certificate(ctx, 1_000_000);
+      const licence = (await decideApplication(ctx, 'cn-mofcom', (await apply(ctx, id, 1_000_000)).id, { decision: 'approve', conditions: { prohibitedReexportDestinations: ['US'] } })).licence!;
+      await createLot(ctx, EXPORTER, { id: 'MAG-1', holder: EXPORTER, location: 'CN', item: magnet, massGrams: 1_000_000, value: { currency: 'USD', minor: 8_000_000 } });
+      const ships = Array.from({ length: 30 }, (_, i) =>
+        dispatchShipment(ctx, EXPORTER, { id: `C-${i}`, fromLot: 'MAG-1', to: IMPORTER, destination: 'IN', grams: 10_000, value: { currency: 'USD', minor: 80_000 }, licenceId: licence.id, lineRef: 'L1' }).then(
+          (d) => d.seq,
+          (e: unknown) => (e instanceof RefusedError ? e.refusals.map((r) => r.rule).join(',') : String(e)),
+        ),
+      );
+      const revoked = revokeCertificate(ctx, IMPORTER, id, 'withdrawn');
+      const results = await Promise.all(ships);
+      await revoked;
+      const revokedSeq = (await current().store.db.selectFrom('certificates').select('revoked_seq').where('id', '=', id).executeTakeFirstOrThrow()).revoked_seq!;
+      for (const r of results) {
+        if (typeof r === 'number') expect(r).toBeLessThan(revokedSeq);
+        else expect(r).toBe('CERTIFICATE_REVOKED');
+      }
+      const shipped = await current().store.db.selectFrom('shipments').select(['seq', 'restrictions']).where('licence_id', '=', licence.id).execute();
+      expect(shipped.every((x) => x.seq < revokedSeq)).toBe(true);
+    }, 120_000);
+
     it('40 concurrent approvals of 100 kg on a 1 t certificate: exactly 10 are granted, the rest refused CERTIFICATE_OVERCLAIMED; the ledger equals the granted licences', async () => {
       const id = await certificate(ctx, 1_000_000);
       const apps = [];
