@@ -52,6 +52,13 @@ describe('the verifier re-checks certificates: claims, undertakings, revocations
     expect(verifyBundle(JSON.stringify(bundle)).certificates.claims).toBe(1);
   });
 
+  it("the suspended spares licence's bundle verifies too: its certificate's revocation is in it, and no shipment under it comes after", async () => {
+    const suspended = await ts.store.db.selectFrom('licences').select('id').where('status', '=', 'suspended').executeTakeFirstOrThrow();
+    const spares = verifyBundle(JSON.stringify(await exportAuditBundle(ctx, suspended.id)));
+    expect(spares.certificates).toMatchObject({ certificates: 1, claims: 1, revocations: 1, restrictions: 1 });
+    expect(spares.shipments).toBe(1);
+  });
+
   it('an approval on a certificate that records no claim, or claims other than its lines, or past the certificate', () => {
     let rs = records();
     delete approval(rs).claim;
