@@ -51,3 +51,23 @@ set status = 'suspended',
     suspension_reason = 'certificate ' || c.id || ' revoked by ' || c.revoked_by || ': ' || c.revocation_reason
 from certificates c
 where l.licence->>'certificateId' = c.id and c.status = 'revoked' and l.status = 'active';
+
+-- Material already restricted by a revoked certificate carries the revocation, as the
+-- certificate.revoked projector marks it: lots, and shipments still in transit (their receipt passes
+-- it on).
+update lots l
+set restrictions = (
+  select jsonb_agg(case when c.id is not null and not (x.r ? 'certificateRevoked') then x.r || jsonb_build_object('certificateRevoked', jsonb_build_object('seq', c.revoked_seq, 'reason', c.revocation_reason)) else x.r end order by x.ord)
+  from jsonb_array_elements(l.restrictions) with ordinality as x(r, ord)
+  left join certificates c on c.id = x.r->>'certificateId' and c.status = 'revoked'
+)
+where exists (select 1 from jsonb_array_elements(l.restrictions) y join certificates c on c.id = y->>'certificateId' and c.status = 'revoked' where not (y ? 'certificateRevoked'));
+
+update shipments s
+set restrictions = (
+  select jsonb_agg(case when c.id is not null and not (x.r ? 'certificateRevoked') then x.r || jsonb_build_object('certificateRevoked', jsonb_build_object('seq', c.revoked_seq, 'reason', c.revocation_reason)) else x.r end order by x.ord)
+  from jsonb_array_elements(s.restrictions) with ordinality as x(r, ord)
+  left join certificates c on c.id = x.r->>'certificateId' and c.status = 'revoked'
+)
+where s.status = 'in-transit'
+  and exists (select 1 from jsonb_array_elements(s.restrictions) y join certificates c on c.id = y->>'certificateId' and c.status = 'revoked' where not (y ? 'certificateRevoked'));

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   countersignCertificate,
@@ -84,6 +85,30 @@ describe.each(STORES)('certificate ledger, undertakings and revocation on %s', (
     expect(before.certificate_claims).toHaveLength(1);
     await rebuild(ctx);
     expect(await dumpProjections(current().store.db)).toEqual(before);
+  });
+
+  it('migration 0019\'s backfill suspends and marks exactly as the certificate.revoked projector does', async () => {
+    const id = await certificate(ctx, 1_000_000);
+    const licence = (await decideApplication(ctx, 'cn-mofcom', (await apply(ctx, id, 600_000)).id, { decision: 'approve', conditions: { prohibitedReexportDestinations: ['US'] } })).licence!;
+    await createLot(ctx, EXPORTER, { id: 'MAG-1', holder: EXPORTER, location: 'CN', item: magnet, massGrams: 1_000_000, value: { currency: 'USD', minor: 8_000_000 } });
+    await dispatchShipment(ctx, EXPORTER, { id: 'SH-1', fromLot: 'MAG-1', to: IMPORTER, destination: 'IN', grams: 100_000, value: { currency: 'USD', minor: 800_000 }, licenceId: licence.id, lineRef: 'L1' });
+    await revokeCertificate(ctx, IMPORTER, id, 'superseded');
+    const db = current().store.db;
+    const after = await dumpProjections(db);
+    // As a database from before 0019 would hold it: the licence active, the material unmarked.
+    const strip = sql`(select jsonb_agg(x.r - 'certificateRevoked' order by x.ord) from jsonb_array_elements(restrictions) with ordinality as x(r, ord))`;
+    await sql`update lots set restrictions = ${strip} where jsonb_array_length(restrictions) > 0`.execute(db);
+    await sql`update shipments set restrictions = ${strip} where jsonb_array_length(restrictions) > 0`.execute(db);
+    await sql`update licences set status = 'active', suspended_seq = null, suspension_reason = null`.execute(db);
+    expect((await dumpProjections(db)).shipments).not.toEqual(after.shipments);
+    const migration = readFileSync(new URL('../../migrations/0019_certificate_claims.sql', import.meta.url), 'utf8');
+    const backfill = migration.slice(migration.indexOf('update licences l'));
+    // One statement at a time (PGlite's extended protocol takes one per query); the migration runner runs the file whole.
+    for (const statement of backfill.split(';\n').map((x) => x.replace(/^\s*--.*$/gm, '').trim()).filter((x) => x !== '')) await sql.raw(statement).execute(db);
+    const again = await dumpProjections(db);
+    expect(again.licences).toEqual(after.licences);
+    expect(again.shipments).toEqual(after.shipments);
+    expect(again.lots.map((l) => l.restrictions)).toEqual(after.lots.map((l) => l.restrictions));
   });
 
   it('the ledger\'s CHECK refuses an overclaim even if a use case were wrong', async () => {
