@@ -10,7 +10,7 @@ import { alertsRepo, redFlagSetsRepo, reportsFiledRepo, type Database } from '..
  */
 
 export const ALERT_ID = /^alert-[0-9a-f]{20}$/;
-export const ALERT_TRIGGERS = ['dispatch', 'dispatch-refused', 'receipt', 'receipt-refused', 'transformation', 'consumption', 'report', 'list-import', 'scan'] as const;
+export const ALERT_TRIGGERS = ['dispatch', 'dispatch-refused', 'receipt', 'receipt-refused', 'transformation', 'consumption', 'report', 'list-import', 'scan', 'revocation'] as const;
 export type AlertTrigger = (typeof ALERT_TRIGGERS)[number];
 
 const thresholdValue = z.union([z.number().int(), z.string(), z.array(z.string())]);

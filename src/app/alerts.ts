@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { isCountryCode, isoDate, isoDateValue, parse, ValidationError, wholeGrams, type Licence, type Party, type Restriction } from '../domain/index.js';
 import {
   detectAll,
+  detectCertificateRevoked,
   detectNewScreeningHits,
   detectTransshipment,
   parseRedFlags,
@@ -225,7 +226,7 @@ const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 async function gatherFacts(tx: Transaction<Database>, asOf: string, only?: ReadonlySet<string>, attempts: readonly AttemptFact[] = []): Promise<MonitorFacts> {
   const rows = (await licencesRepo.list(tx)).filter((l) => only === undefined || only.has(l.id));
   const ids = new Set(rows.map((l) => l.id));
-  const licences: LicenceFact[] = rows.map((l) => ({ licence: l.licence as Licence, status: l.status, decidedSeq: l.seq }));
+  const licences: LicenceFact[] = rows.map(licenceFact);
   const balances: BalanceFact[] = [];
   const transforms = new Map<number, { holder: string; inputs: Set<string>; outputs: Set<string> }>();
   for (const l of rows) {
@@ -269,7 +270,7 @@ async function gatherFacts(tx: Transaction<Database>, asOf: string, only?: Reado
 async function gatherEventFacts(tx: Transaction<Database>, asOf: string, ids: ReadonlySet<string>, shipmentIds: readonly string[]): Promise<MonitorFacts> {
   const licenceIds = [...ids];
   const rows = await licencesRepo.byIds(tx, licenceIds);
-  const licences: LicenceFact[] = rows.map((l) => ({ licence: l.licence as Licence, status: l.status, decidedSeq: l.seq }));
+  const licences: LicenceFact[] = rows.map(licenceFact);
   const totals = await holderTotalsRepo.forLicences(tx, licenceIds);
   const balances: BalanceFact[] = [];
   for (const l of rows) {
@@ -312,6 +313,28 @@ async function gatherEventFacts(tx: Transaction<Database>, asOf: string, ids: Re
   const named = new Set<string>([...rows.flatMap((l) => licencePartyIds(l.licence as Licence)), ...balances.flatMap((b) => b.holders.map((h) => h.holder)), ...shipments.flatMap((s) => [s.fromHolder, s.to]), ...transformations.map((t) => t.holder)]);
   const parties = new Map((await partiesRepo.byIds(tx, [...named])).map((p) => [p.id, { party: p.party as Party, seq: p.created_seq }]));
   return { asOf, licences, balances, shipments, attempts: [], transformations, reports: [], parties };
+}
+
+/** A licence as the detectors see it: its conditions, status (with why it is suspended) and approval. */
+function licenceFact(l: LicenceRow): LicenceFact {
+  return { licence: l.licence as Licence, status: l.status, decidedSeq: l.seq, ...(l.suspended_seq === null ? {} : { suspension: { seq: l.suspended_seq, reason: l.suspension_reason ?? '' } }) };
+}
+
+/**
+ * When a certificate is revoked (called by revokeCertificate in its own transaction, after
+ * `certificate.revoked` suspended the licences relying on it): each suspended licence's authority
+ * is alerted, signed by the authority when this node can sign for it; otherwise deferred to
+ * `alerts scan` where its key is, like every other alert.
+ */
+export async function monitorCertificateRevocation(tx: Transaction<Database>, ctx: AppContext, licenceIds: readonly string[]): Promise<RaiseOutcome> {
+  const rule = redFlags(ctx).rules['certificate-revoked'];
+  if (rule === undefined || licenceIds.length === 0) return { raised: [], duplicates: 0, deferred: 0 };
+  const rows = await licencesRepo.byIds(tx, licenceIds);
+  const named = [...new Set(rows.flatMap((l) => licencePartyIds(l.licence as Licence)))];
+  const parties = new Map((await partiesRepo.byIds(tx, named)).map((p) => [p.id, { party: p.party as Party, seq: p.created_seq }]));
+  const asOf = todayUtc(ctx.clock);
+  const facts: MonitorFacts = { asOf, licences: rows.map(licenceFact), balances: [], shipments: [], attempts: [], transformations: [], reports: [], parties };
+  return raise(tx, ctx, detectCertificateRevoked(facts, rule), 'revocation', asOf);
 }
 
 /** How many lots a provenance walk visits at most (as `provenance` in src/monitor). */
@@ -459,7 +482,7 @@ async function rescreen(tx: Transaction<Database>, ctx: AppContext, rows: readon
     const now: ScreeningNow[] = screened.map((s) => ({ partyId: s.partyId, roles: [...new Set(roles.get(s.partyId) ?? [])].slice(0, 5), hits: s.hits }));
     const app = await applicationsRepo.get(tx, licence.applicationId);
     const atDecision = ((app?.assessment as Assessment | undefined)?.screening ?? []).map((s) => ({ partyId: s.partyId, hits: s.hits }));
-    out.push(...detectNewScreeningHits({ licence, status: l.status, decidedSeq: l.seq }, atDecision, now, { snapshots }, rule));
+    out.push(...detectNewScreeningHits(licenceFact(l), atDecision, now, { snapshots }, rule));
   }
   return out;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseCertificateSubject, type CertificateSubject } from '../domain/index.js';
 import { certificatesRepo, type Database } from '../store/index.js';
 import { decodeCredential, type CredentialJws, type DecodedCredential, type JwsSignature } from '../trust/index.js';
+import { applyRevocation, openCertificateLedger } from './certificate-ledger.records.js';
 import { AppError } from './errors.js';
 
 /**
@@ -95,6 +96,7 @@ export const CERTIFICATE_KINDS: { readonly [T in keyof CertificateRecordTypes]: 
         revoked_seq: null,
         revocation_reason: null,
       });
+      await openCertificateLedger(tx, c.credential.id, c.subject);
     },
   },
   'certificate.countersigned': {
@@ -110,6 +112,7 @@ export const CERTIFICATE_KINDS: { readonly [T in keyof CertificateRecordTypes]: 
     async project(tx, body, { seq, actor }) {
       await stored(tx, body.certificateId, seq);
       await certificatesRepo.revoke(tx, body.certificateId, { revokedBy: actor, seq, reason: body.reason });
+      await applyRevocation(tx, body.certificateId, { seq, actor, reason: body.reason });
     },
   },
 };

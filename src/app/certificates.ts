@@ -20,6 +20,8 @@ import {
   type EndUserCertificateCredential,
   type SignerLookup,
 } from '../trust/index.js';
+import { monitorCertificateRevocation } from './alerts.js';
+import { certificateLedger, lockRevocationTargets, type CertificateLedgerLine } from './certificate-ledger.js';
 import { decodeCertificate, revocationReason } from './certificates.records.js';
 import { todayUtc } from './classify.js';
 import type { AppContext } from './context.js';
@@ -288,8 +290,14 @@ export async function countersignCertificate(ctx: AppContext, governmentId: stri
   });
 }
 
-/** Revokes a certificate (sets its status-list bit). Only its issuer or the government that countersigned it may. */
-export async function revokeCertificate(ctx: AppContext, actorId: string, id: string, reason: string): Promise<Certificate> {
+/**
+ * Revokes a certificate (sets its status-list bit). Only its issuer or the government that
+ * countersigned it may. In the same transaction every active licence relying on it is suspended
+ * and the material it restricts marked (the `certificate.revoked` projector), and each such
+ * licence's authority is alerted (`certificate-revoked`; deferred to `alerts scan` when this node
+ * cannot sign for the authority).
+ */
+export async function revokeCertificate(ctx: AppContext, actorId: string, id: string, reason: string): Promise<Certificate & { readonly suspendedLicences: readonly string[] }> {
   certificateId(id);
   const why = parse(revocationReason, reason, 'reason');
   return ctx.store.transaction(async (tx) => {
@@ -299,11 +307,14 @@ export async function revokeCertificate(ctx: AppContext, actorId: string, id: st
       throw new AppError('FORBIDDEN', `only the issuer ("${row.issuer}")${row.countersigned_by === null ? '' : ` or the countersigning government ("${row.countersigned_by}")`} may revoke certificate ${id}, not "${actorId}"`);
     }
     if (row.status === 'revoked') throw new AppError('ALREADY_EXISTS', `certificate ${id} was already revoked by "${row.revoked_by}" at journal entry ${row.revoked_seq}`);
+    // What the revocation will change, locked before the journal as a dispatch locks it: none is suspended under a shipment's feet.
+    const relying = await lockRevocationTargets(tx, id);
     await commit(tx, ctx, 'certificate.revoked', actorId, { certificateId: id, reason: why });
+    await monitorCertificateRevocation(tx, ctx, relying);
     const updated = await certificatesRepo.get(tx, id);
     if (!updated) throw new AppError('NOT_FOUND', `no certificate ${id}`);
     const c = decodeCertificate(updated.jws);
-    return toCertificate(updated, c.jws, c.credential, c.subject);
+    return { ...toCertificate(updated, c.jws, c.credential, c.subject), suspendedLicences: relying };
   });
 }
 
@@ -426,11 +437,11 @@ export async function checkCertificate(tx: Kysely<Database>, id: string, check: 
   return report.certificate;
 }
 
-/** A stored certificate (no verification). */
-export async function getCertificate(ctx: AppContext, id: string): Promise<Certificate> {
+/** A stored certificate (no verification), with what every licence relying on it claims of each line. */
+export async function getCertificate(ctx: AppContext, id: string): Promise<Certificate & { readonly claims: readonly CertificateLedgerLine[] }> {
   certificateId(id);
   const row = await certificatesRepo.get(ctx.store.db, id);
   if (!row) throw new AppError('NOT_FOUND', `no certificate ${id}`, { field: 'certificateId' });
   const c = decodeCertificate(row.jws);
-  return toCertificate(row, c.jws, c.credential, c.subject);
+  return { ...toCertificate(row, c.jws, c.credential, c.subject), claims: await certificateLedger(ctx.store.db, id) };
 }

@@ -31,6 +31,7 @@ import { requireParty } from './parties.js';
 import { screeningIndexFor, screenPartiesWithOwners, type IndexInForce } from './screening.js';
 import { attemptWorthWatching, monitorCustodyEvent, monitorRefusedDispatch } from './alerts.js';
 import { dispatchTimeRefusals, flagDeclaredValue, flagOverReceipt, priceShipment, recheckAtCommit } from './declared.js';
+import { licensedRestrictionTerms, refuseUnlessInForce } from './certificate-ledger.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/, 'must be 1–80 letters, digits or . _ : -');
 const country = z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code' });
@@ -171,8 +172,7 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
     if (s.licenceId !== undefined) {
       const row = await licencesRepo.get(tx, s.licenceId);
       if (!row || row.holder !== actor) throw new AppError('NOT_FOUND', `${actor} holds no licence "${s.licenceId}"`, { field: 'shipment.licenceId' });
-      if (row.status !== 'active') throw new RefusedError([{ rule: 'LICENCE_REVOKED', message: `licence ${row.id} is ${row.status}` }]);
-      licence = licenceOf(row);
+      licence = licenceOf(await refuseUnlessInForce(tx, row));
     }
     // Time is the server's: shippedOn is a declared fact, bounded by today (src/app/declared.ts).
     const today = todayUtc(ctx.clock);
@@ -188,11 +188,8 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
     const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({ licence_id: r.licenceId, holder: actor, lot_id: lot.id, kind: 'shipped' as const, grams: portionOf(r, lot, s.grams).licensedGrams }));
     let restrictions: Restriction[] = inheritRestrictions([{ lot, grams: s.grams }], { id: s.id, massGrams: s.grams, ...(value ? { valueMinor: value.minor, currency: value.currency } : {}) }, `shipment ${s.id}`).map((r) => ({ ...r, chain: r.chain.slice(1) }));
     if (licence && value) {
-      const clauses = [
-        ...licence.prohibitedReexportDestinations.map((c) => `no re-export to ${c}`),
-        ...(licence.useOnlyIn ? [`use only in ${licence.useOnlyIn}; no re-export or transfer abroad without the consent of ${licence.authority}`] : []),
-        ...licence.endUse.purposes.map((p) => `declared end use: ${p}`),
-      ];
+      // The licence's conditions ∪ the certificate's undertakings (issue 18, item 4).
+      const terms = await licensedRestrictionTerms(tx, licence);
       restrictions = [
         ...restrictions,
         {
@@ -200,16 +197,16 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
           authority: licence.authority,
           ...(licence.certificateId === undefined ? {} : { certificateId: licence.certificateId }),
           endUser: licence.endUser,
-          prohibitedDestinations: licence.prohibitedReexportDestinations,
-          ...(licence.useOnlyIn === undefined ? {} : { useOnlyIn: licence.useOnlyIn }),
-          extendsToProducts: licence.extendsToIncorporatingProducts,
+          prohibitedDestinations: terms.prohibitedDestinations,
+          ...(terms.useOnlyIn === undefined ? {} : { useOnlyIn: terms.useOnlyIn }),
+          extendsToProducts: terms.extendsToProducts,
           licensedGrams: s.grams,
           licensedValueMinor: value.minor,
           currency: value.currency,
           massSharePpm: 1_000_000,
           valueSharePpm: 1_000_000,
           chain: [`shipment ${s.id}`, `licence ${licence.id}`, ...(licence.certificateId ? [`certificate ${licence.certificateId}`] : [])],
-          clauses,
+          clauses: terms.clauses,
         },
       ];
       ledger.push({ licence_id: licence.id, holder: actor, lot_id: lot.id, kind: 'created', grams: s.grams }, { licence_id: licence.id, holder: actor, lot_id: lot.id, kind: 'shipped', grams: s.grams });

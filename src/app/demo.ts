@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { addDaysIso, formatMass, type Party } from '../domain/index.js';
 import { fileReport, listAlerts, scanAlerts } from './alerts.js';
 import { journalRepo, partiesRepo } from '../store/index.js';
-import { issueCertificate, countersignCertificate } from './certificates.js';
+import { issueCertificate, countersignCertificate, revokeCertificate } from './certificates.js';
 import { todayUtc } from './classify.js';
 import type { AppContext } from './context.js';
 import { createLot, dispatchShipment, massBalance, receiveShipment, transformLots } from './custody.js';
@@ -32,7 +32,8 @@ const GOVERNMENT = 'in-dgft';
  * The whole non-diversion scenario on the store: certificate and countersignature, application,
  * screening, classification and policy, approval with conditions, shipments drawing the licence
  * down, magnets into motors, a domestic sale that passes, a US sale and a UAE detour that are
- * refused, and an application naming a listed party that is denied. Re-runnable: each run uses
+ * refused, a second licence refused for claiming beyond its certificate, a revoked certificate
+ * stopping a shipment, and an application naming a listed party that is denied. Re-runnable: each run uses
  * fresh lot and shipment ids and reuses the registered parties.
  */
 export async function runDemo(ctx: AppContext, onEvent: (e: NarrativeEvent) => void = () => undefined): Promise<DemoResult> {
@@ -99,6 +100,16 @@ export async function runDemo(ctx: AppContext, onEvent: (e: NarrativeEvent) => v
   if (!licence) throw new Error('the scenario licence was not granted');
   emit({ step: 'Decision', actor: AUTHORITY, outcome: 'approved', detail: `licence ${licence.id}: 2,000 kg ceiling, valid ${licence.validFrom} to ${licence.validUntil}, no re-export to US, use only in India, post-shipment report within 30 days` });
 
+  // No double claim: the certificate's 2,000 kg are all claimed by that licence; a second licence on it is refused.
+  const again = await submitApplication(ctx, { ...application, lines: [{ ref: 'L1', item: magnet, quantityGrams: 500_000, value: { currency: 'USD', minor: 4_000_000 } }] });
+  try {
+    await decideApplication(ctx, AUTHORITY, again.id, { decision: 'approve', conditions: { prohibitedReexportDestinations: ['US'] } });
+    throw new Error('the scenario expected the second licence on the certificate to be refused');
+  } catch (e) {
+    if (!(e instanceof RefusedError)) throw e;
+    emit({ step: 'Second licence on the same certificate', actor: AUTHORITY, outcome: 'refused', detail: `${again.id}: 500 kg more on certificate ${certificate.id}, which covers 2,000 kg across all its licences`, reasons: e.refusals.map((r) => `${r.rule}: ${r.message}`) });
+  }
+
   const ship = async (label: string, actor: string, s: Record<string, unknown>) => {
     try {
       const d = await dispatchShipment(ctx, actor, s);
@@ -145,6 +156,28 @@ export async function runDemo(ctx: AppContext, onEvent: (e: NarrativeEvent) => v
   const later = addDaysIso(today, 45);
   const scan = await scanAlerts(ctx, { asOf: later });
   emit({ step: `Monitoring scan as of ${later}`, actor: AUTHORITY, outcome: 'info', detail: `${scan.findings} red flags found, ${scan.raised.length} new alerts raised, ${scan.duplicates} already raised`, reasons: scan.raised.map((a) => `${a.severity.toUpperCase()} ${a.rule}: ${a.explanation}`) });
+
+  // Revocation stops material: a second certificate and licence, part shipped; the government revokes the certificate; the next shipment is refused.
+  const certificate2 = await issueCertificate(ctx, IMPORTER, {
+    exporter: EXPORTER,
+    importer: IMPORTER,
+    endUser: IMPORTER,
+    items: [{ controlCode: '1C905.a', hsCode: '8505111000', description: 'Sintered NdFeB magnets 45SH containing Dy (spares)', quantityGrams: 500_000, value: { currency: 'USD', minor: 4_000_000 } }],
+    endUse,
+    undertakings,
+    validity: { from: today, until: addDaysIso(today, 364) },
+  });
+  await countersignCertificate(ctx, GOVERNMENT, certificate2.id);
+  const app2 = await submitApplication(ctx, { ...application, certificateId: certificate2.id, lines: [{ ref: 'L1', item: magnet, quantityGrams: 500_000, value: { currency: 'USD', minor: 4_000_000 } }] });
+  const licence2 = (await decideApplication(ctx, AUTHORITY, app2.id, { decision: 'approve', conditions: { prohibitedReexportDestinations: [] } })).licence;
+  if (!licence2) throw new Error('the scenario\'s second licence was not granted');
+  emit({ step: 'Spares: certificate and licence', actor: AUTHORITY, outcome: 'approved', detail: `certificate ${certificate2.id} (500 kg, countersigned) backs licence ${licence2.id}; the approval named no conditions, yet the licence carries the end user's undertakings (no re-export to US, use only in India)` });
+  const spares = `MAG-${run}-S`;
+  await createLot(ctx, EXPORTER, { id: spares, holder: EXPORTER, location: 'CN', item: magnet, massGrams: 500_000, value: { currency: 'USD', minor: 4_000_000 } });
+  await ship('Spares shipment 1', EXPORTER, { id: `SH-${run}-S1`, fromLot: spares, to: IMPORTER, destination: 'IN', grams: 200_000, value: value(200), licenceId: licence2.id, lineRef: 'L1' });
+  const revoked = await revokeCertificate(ctx, GOVERNMENT, certificate2.id, 'the end user reported a change of control');
+  emit({ step: 'Certificate revoked', actor: GOVERNMENT, outcome: 'info', detail: `${certificate2.id} revoked: licence ${revoked.suspendedLicences.join(', ')} suspended in the same transaction, ${AUTHORITY} alerted; the 200 kg in transit carry the revocation` });
+  await ship('Spares shipment 2 (after the revocation)', EXPORTER, { id: `SH-${run}-S2`, fromLot: spares, to: IMPORTER, destination: 'IN', grams: 100_000, value: value(100), licenceId: licence2.id, lineRef: 'L1' });
 
   const listed = await submitApplication(ctx, { ...application, importer: 'red-mesa-defense', endUser: 'red-mesa-defense', destination: 'US', certificateId: undefined, endUse: { description: 'Magnets for actuators', purposes: ['civil-industrial'] } });
   emit({ step: 'Application naming a listed party', actor: EXPORTER, outcome: 'info', detail: `${listed.id}: recommendation ${listed.assessment.recommendation}`, reasons: listed.assessment.reasons });

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { applicationSchema, type ApplicationInput, type Licence, type Lot, type Restriction } from '../domain/index.js';
 import type { Assessment } from './licensing.js';
+import { certificateClaimSchema, projectApproval } from './certificate-ledger.records.js';
 import { applicationsRepo, ledgerRepo, licencesRepo, lotsRepo, shipmentsRepo, type CustodyLedgerRow, type Database } from '../store/index.js';
 
 /**
@@ -26,6 +27,8 @@ export const LICENSING_SCHEMAS = {
       decision: z.enum(['approved', 'denied', 'info-requested']),
       reasons: z.array(z.string()),
       licence: obj<Licence>('a licence').optional(),
+      /** What the licence claims of its certificate's quantities (approvals since migration 0019). */
+      claim: certificateClaimSchema.optional(),
     })
     .strict(),
   'lot.created': z.object({ lot: obj<Lot>('a lot') }).strict(),
@@ -99,6 +102,7 @@ export const LICENSING_PROJECTORS: { readonly [K in keyof LicensingRecordTypes]:
         { id: l.id, seq, application_id: l.applicationId, authority: l.authority, holder: l.holder, consignee: l.consignee, end_user: l.endUser, destination: l.destination, valid_from: l.validFrom, valid_until: l.validUntil, status: 'active', licence: l },
         l.lines.map((x) => ({ ref: x.ref, currency: x.ceilingValue.currency, ceilingGrams: x.ceilingGrams, ceilingValueMinor: x.ceilingValue.minor })),
       );
+      await projectApproval(tx, l, b.claim, seq);
     }
   },
   async 'lot.created'(tx, b, { seq }) {

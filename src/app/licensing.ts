@@ -18,6 +18,7 @@ import { AppError, RefusedError } from './errors.js';
 import { commit } from './journal.js';
 import { screenPartiesInTx, type PartyScreening } from './screening.js';
 import { checkCertificate } from './certificates.js';
+import { backApproval } from './certificate-ledger.js';
 import { journalPacks, todayUtc } from './classify.js';
 import { requireParty } from './parties.js';
 
@@ -148,7 +149,7 @@ export async function decideApplication(ctx: AppContext, authorityId: string, ap
       return { ref: l.ref, description: l.item.description ?? l.item.form, controlCodes: codes, item: l.item, ceilingGrams: c?.grams ?? l.quantityGrams, ceilingValue: { currency: l.value.currency, minor: c?.valueMinor ?? l.value.minor } };
     });
     const year = validFrom.slice(0, 4);
-    const licence: Licence = {
+    const proposed: Licence = {
       id: `LIC-${(await requireParty(tx, authorityId, 'authority')).country}-${year}-${randomUUID().slice(0, 6).toUpperCase()}`,
       applicationId,
       authority: authorityId,
@@ -169,7 +170,9 @@ export async function decideApplication(ctx: AppContext, authorityId: string, ap
       ...(a.certificateId === undefined ? {} : { certificateId: a.certificateId }),
       conditions: [...(cond.conditions ?? [])],
     };
-    const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'approved', reasons: licence.conditions.length > 0 ? [...licence.conditions] : ['approved with the conditions of the licence'], licence });
+    // The certificate checked again, its undertakings joined in, its quantities claimed (issue 18, items 3 and 4).
+    const { licence, claim } = await backApproval(tx, proposed, todayUtc(ctx.clock));
+    const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'approved', reasons: licence.conditions.length > 0 ? [...licence.conditions] : ['approved with the conditions of the licence'], licence, ...(claim === undefined ? {} : { claim }) });
     return { applicationId, decision: 'approved', licence, seq: c.seq };
   });
 }
@@ -181,6 +184,8 @@ export function licenceOf(row: LicenceRow): Licence {
 export interface LicenceStatus {
   readonly licence: Licence;
   readonly status: LicenceRow['status'];
+  /** Why a suspended licence is suspended: its certificate's revocation (journal entry and reason). */
+  readonly suspension?: { readonly seq: number; readonly reason: string; readonly certificateId?: string };
   readonly balance: readonly (LineBalance & { readonly ceilingGrams: number; readonly ceilingValueMinor: number; readonly currency: string; readonly shipments: number })[];
 }
 
@@ -188,6 +193,8 @@ export async function getLicence(ctx: AppContext, id: string): Promise<LicenceSt
   const row = await licencesRepo.get(ctx.store.db, id);
   if (!row) throw new AppError('NOT_FOUND', `no licence "${id}"`, { field: 'licence' });
   const balance = (await licencesRepo.balances(ctx.store.db, id)).map((b) => ({ ref: b.line_ref, shippedGrams: b.shipped_grams, shippedValueMinor: b.shipped_value_minor, ceilingGrams: b.ceiling_grams, ceilingValueMinor: b.ceiling_value_minor, currency: b.currency, shipments: b.shipments }));
-  return { licence: licenceOf(row), status: row.status, balance };
+  const licence = licenceOf(row);
+  const suspension = row.suspended_seq === null ? undefined : { seq: row.suspended_seq, reason: row.suspension_reason ?? '', ...(licence.certificateId === undefined ? {} : { certificateId: licence.certificateId }) };
+  return { licence, status: row.status, ...(suspension === undefined ? {} : { suspension }), balance };
 }
 

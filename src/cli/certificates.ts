@@ -109,6 +109,7 @@ export function registerCertificateCommands(program: Command, deps: CertificateC
     .action(async (id: string, opts: { as: string; reason: string }) => {
       const c = await withApp((ctx) => revokeCertificate(ctx, opts.as, id, opts.reason));
       print(io.out, `revoked ${c.id} (status list entry ${c.statusIndex}): ${c.revocationReason ?? ''}`);
+      if (c.suspendedLicences.length > 0) print(io.out, `suspended licence${c.suspendedLicences.length > 1 ? 's' : ''} ${c.suspendedLicences.join(', ')} (their authorities alerted); no shipment under ${c.suspendedLicences.length > 1 ? 'them' : 'it'} is accepted`);
     });
 
   certificates
@@ -133,9 +134,15 @@ export function registerCertificateCommands(program: Command, deps: CertificateC
     .action(async (id: string, opts: { json?: boolean }) => {
       const c = await withApp((ctx) => getCertificate(ctx, id));
       if (opts.json) {
-        const { credential, jws, status, statusIndex, countersignedBy, revokedBy, revocationReason, seq } = c;
-        print(io.out, JSON.stringify({ credential, status, statusIndex, countersignedBy, revokedBy, revocationReason, seq, jws }, null, 2));
-      } else print(io.out, formatCertificate(c));
+        const { credential, jws, status, statusIndex, countersignedBy, revokedBy, revocationReason, seq, claims } = c;
+        print(io.out, JSON.stringify({ credential, status, statusIndex, countersignedBy, revokedBy, revocationReason, seq, claims, jws }, null, 2));
+      } else {
+        print(io.out, formatCertificate(c));
+        for (const l of c.claims) {
+          print(io.out, `  claimed of ${l.controlCode} (HS ${l.hsCode}): ${l.claimedGrams.toLocaleString('en')} g of ${l.ceilingGrams.toLocaleString('en')} g, ${l.remainingGrams.toLocaleString('en')} g remaining`);
+          for (const x of l.claims) print(io.out, `    ${x.licenceId} (${x.status}): ${x.grams.toLocaleString('en')} g, approved at journal entry ${x.seq}`);
+        }
+      }
     });
 
   return certificates;

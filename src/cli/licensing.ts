@@ -76,6 +76,7 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
       }
         const L = l.licence;
         print(`${L.id} (${l.status}) ${L.holder} → ${L.consignee} (${L.destination}), end user ${L.endUser}; valid ${L.validFrom} to ${L.validUntil}`);
+        if (l.suspension) print(`  SUSPENDED since journal entry ${l.suspension.seq}: ${l.suspension.reason}; no shipment under it is accepted`);
         print(`  no re-export to ${L.prohibitedReexportDestinations.join(', ') || '—'}${L.useOnlyIn ? `; use only in ${L.useOnlyIn}` : ''}`);
         for (const b of l.balance) {
           const pct = b.ceilingGrams === 0 ? 0 : Number((BigInt(b.shippedGrams) * 1_000_000n) / BigInt(b.ceilingGrams));

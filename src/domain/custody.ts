@@ -32,6 +32,8 @@ export interface Restriction {
   readonly chain: readonly string[];
   /** The undertakings in words, as the certificate and licence state them. */
   readonly clauses: readonly string[];
+  /** Set when the certificate the licence relies on was revoked: the revocation's journal entry and reason. */
+  readonly certificateRevoked?: { readonly seq: number; readonly reason: string };
 }
 
 /** A quantity of one item in one holder's custody. */
@@ -144,7 +146,7 @@ export function controllingOwners(party: Party, lookup: (id: string) => Party | 
   return out;
 }
 
-export type OnwardRule = 'PROHIBITED_DESTINATION' | 'PROHIBITED_VIA_OWNER' | 'REEXPORT_WITHOUT_CONSENT';
+export type OnwardRule = 'PROHIBITED_DESTINATION' | 'PROHIBITED_VIA_OWNER' | 'REEXPORT_WITHOUT_CONSENT' | 'CERTIFICATE_REVOKED';
 
 export interface OnwardRefusal {
   readonly rule: OnwardRule;
@@ -172,6 +174,15 @@ export function checkOnwardTransfer(
     if (!r.extendsToProducts && r.chain.some((c) => c.startsWith('transformation '))) continue;
     const where = r.chain.join(' ← ');
     const consented = consents.some((c) => c.licenceId === r.licenceId && c.destination === destination);
+    if (r.certificateRevoked !== undefined && !consented) {
+      refusals.push({
+        rule: 'CERTIFICATE_REVOKED',
+        licenceId: r.licenceId,
+        message: `the end-user certificate ${r.certificateId ?? '?'} behind this material was revoked (journal entry ${r.certificateRevoked.seq}: ${r.certificateRevoked.reason}); moving it abroad needs the consent of ${r.authority}: ${where}`,
+        chain: [...r.chain, `revoked at journal entry ${r.certificateRevoked.seq}: ${r.certificateRevoked.reason}`],
+      });
+      continue;
+    }
     if (r.prohibitedDestinations.includes(destination)) {
       refusals.push({
         rule: 'PROHIBITED_DESTINATION',

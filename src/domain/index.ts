@@ -13,3 +13,4 @@ export * from './licence.js';
 export * from './custody.js';
 export * from './certificate.js';
 export * from './time.js';
+export * from './undertakings.js';

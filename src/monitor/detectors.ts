@@ -26,7 +26,9 @@ export interface Finding {
 
 export interface LicenceFact {
   readonly licence: Licence;
-  readonly status: 'active' | 'revoked';
+  readonly status: 'active' | 'suspended' | 'revoked';
+  /** Why a suspended licence is suspended: the revocation of its certificate (journal entry and reason). */
+  readonly suspension?: { readonly seq: number; readonly reason: string } | undefined;
   /** The journal entry of the approval. */
   readonly decidedSeq: number;
 }
@@ -454,6 +456,24 @@ export function detectNewScreeningHits(
 }
 
 /** Every detector that works from custody facts (screening runs apart, against the lists). */
+/** A licence suspended because the end-user certificate it relies on was revoked: its authority must know. */
+export function detectCertificateRevoked(facts: MonitorFacts, rule: NonNullable<RedFlagRules['certificate-revoked']>): Finding[] {
+  return facts.licences.flatMap((l) => {
+    if (l.status !== 'suspended' || l.suspension === undefined) return [];
+    const L = l.licence;
+    return [
+      finding(rule, {
+        licenceId: L.id,
+        parties: [L.holder, L.endUser],
+        explanation: `licence ${L.id} of ${nameOf(facts, L.holder)} is suspended: ${l.suspension.reason} (journal entry ${l.suspension.seq}); no shipment under it is accepted, and its material already shipped carries the revocation`,
+        evidence: { seqs: [l.decidedSeq, l.suspension.seq], records: [`licence ${L.id}`, ...(L.certificateId === undefined ? [] : [`certificate ${L.certificateId}`])] },
+        thresholds: {},
+        key: `certificate-revoked|${L.id}|${l.suspension.seq}`,
+      }),
+    ];
+  });
+}
+
 export function detectAll(facts: MonitorFacts, set: RedFlagSet, opts: { readonly include?: readonly RedFlagId[] } = {}): Finding[] {
   const r = set.rules;
   const on = (id: RedFlagId) => opts.include === undefined || opts.include.includes(id);
@@ -465,5 +485,6 @@ export function detectAll(facts: MonitorFacts, set: RedFlagSet, opts: { readonly
     ...(r['post-shipment-report-late'] && on('post-shipment-report-late') ? detectLateReports(facts, r['post-shipment-report-late']) : []),
     ...(r['quick-reshipment'] && on('quick-reshipment') ? detectQuickReshipment(facts, r['quick-reshipment']) : []),
     ...(r['circular-trade'] && on('circular-trade') ? detectCircularTrade(facts, r['circular-trade']) : []),
+    ...(r['certificate-revoked'] && on('certificate-revoked') ? detectCertificateRevoked(facts, r['certificate-revoked']) : []),
   ];
 }

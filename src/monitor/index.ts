@@ -7,6 +7,7 @@ export {
   daysBetween,
   detectAll,
   detectAnnualNeed,
+  detectCertificateRevoked,
   detectCircularTrade,
   detectLateReports,
   detectMassBalanceGaps,

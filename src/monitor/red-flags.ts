@@ -22,6 +22,7 @@ export const RED_FLAG_IDS = [
   'circular-trade',
   'over-receipt',
   'value-under-declared',
+  'certificate-revoked',
 ] as const;
 export type RedFlagId = (typeof RED_FLAG_IDS)[number];
 
@@ -53,6 +54,7 @@ const ruleSchema = z.discriminatedUnion('id', [
   z.object({ id: z.literal('circular-trade'), ...base, thresholds: z.object({ within_days: days.min(1), related_ownership_ppm: ppm.min(1) }).strict() }).strict(),
   z.object({ id: z.literal('over-receipt'), ...base }).strict(),
   z.object({ id: z.literal('value-under-declared'), ...base, thresholds: z.object({ tolerance_ppm: ppm }).strict() }).strict(),
+  z.object({ id: z.literal('certificate-revoked'), ...base }).strict(),
 ]);
 
 const fileSchema = z
@@ -85,6 +87,7 @@ export interface RedFlagRules {
   readonly 'circular-trade'?: RuleMeta & { readonly withinDays: number; readonly relatedOwnershipPpm: number };
   readonly 'over-receipt'?: RuleMeta;
   readonly 'value-under-declared'?: RuleMeta & { readonly tolerancePpm: number };
+  readonly 'certificate-revoked'?: RuleMeta;
 }
 
 export interface RedFlagSet {
@@ -182,6 +185,9 @@ export function parseRedFlags(text: string, file: string, sha256: string): RedFl
         break;
       case 'value-under-declared':
         rules[r.id] = { ...meta, tolerancePpm: r.thresholds.tolerance_ppm };
+        break;
+      case 'certificate-revoked':
+        rules[r.id] = meta;
         break;
     }
   });

@@ -1,5 +1,6 @@
 import type { AlertsTable, RedFlagSetsTable, ReportsFiledTable } from './alerts.tables.js';
 import type { CertificatesTable } from './certificates.table.js';
+import type { CertificateClaimsTable, CertificateLinesTable } from './certificate-lines.table.js';
 import type { EpcisEventsTable, EpcisLotLinksTable } from './epcis.tables.js';
 import type { RequestNoncesTable } from './request-nonces.table.js';
 import type { ClassificationsTable } from './classifications.table.js';
@@ -28,6 +29,8 @@ export interface Database {
   list_entries: ListEntriesTable;
   list_imports: ListImportsTable;
   certificates: CertificatesTable;
+  certificate_lines: CertificateLinesTable;
+  certificate_claims: CertificateClaimsTable;
   applications: ApplicationsTable;
   licences: LicencesTable;
   licence_balances: LicenceBalancesTable;
@@ -59,5 +62,5 @@ export interface Database {
  * The projection tables: derived from the journal and rebuildable from it. In an order that is
  * safe to truncate one by one (referencing tables before the tables they reference).
  */
-export const PROJECTION_TABLES = ['epcis_events', 'epcis_lot_links', 'alerts', 'red_flag_sets', 'reports_filed', 'request_nonces', 'list_imports', 'licence_holder_totals', 'custody_ledger', 'shipments', 'lots', 'licence_balances', 'licences', 'applications', 'certificates', 'classifications', 'rule_packs', 'party_keys', 'parties'] as const satisfies readonly (keyof Database)[];
+export const PROJECTION_TABLES = ['epcis_events', 'epcis_lot_links', 'alerts', 'red_flag_sets', 'reports_filed', 'request_nonces', 'list_imports', 'licence_holder_totals', 'certificate_claims', 'custody_ledger', 'shipments', 'lots', 'licence_balances', 'licences', 'applications', 'certificate_lines', 'certificates', 'classifications', 'rule_packs', 'party_keys', 'parties'] as const satisfies readonly (keyof Database)[];
 export type ProjectionTable = (typeof PROJECTION_TABLES)[number];

@@ -41,6 +41,8 @@ export { rulePacksRepo, type NewRulePackValues } from './rule-packs.repository.j
 export { classificationsRepo, type NewClassificationValues } from './classifications.repository.js';
 export type { CertificateRow, CertificateStatus, CertificatesTable, CertificateUpdate, NewCertificate } from './certificates.table.js';
 export { certificatesRepo, type NewCertificateValues } from './certificates.repository.js';
+export type { CertificateClaimRow, CertificateClaimsTable, CertificateLineRow, CertificateLinesTable } from './certificate-lines.table.js';
+export { certificateLinesRepo } from './certificate-lines.repository.js';
 export type { ListEntryRow, ListEntriesTable, ListImportRow, ListImportsTable, ListSnapshotRow, ListSnapshotsTable, NewListImport, NewListSnapshot } from './screening.tables.js';
 export { screeningRepo, type NewListEntryValues } from './screening.repository.js';
 export { dumpProjections, truncateProjections, type ProjectionDump } from './projections.js';

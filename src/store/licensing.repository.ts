@@ -34,7 +34,7 @@ export const applicationsRepo = {
 
 /** Licences and their balances (one row per line). */
 export const licencesRepo = {
-  async insert(db: Db, row: Omit<LicenceRow, 'licence'> & { licence: unknown }, lines: readonly { ref: string; currency: string; ceilingGrams: number; ceilingValueMinor: number }[]): Promise<void> {
+  async insert(db: Db, row: Omit<LicenceRow, 'licence' | 'suspended_seq' | 'suspension_reason'> & { licence: unknown }, lines: readonly { ref: string; currency: string; ceilingGrams: number; ceilingValueMinor: number }[]): Promise<void> {
     await db.insertInto('licences').values({ ...row, licence: jsonText(row.licence) }).execute();
     for (const l of lines) {
       await db.insertInto('licence_balances').values({ licence_id: row.id, line_ref: l.ref, currency: l.currency, ceiling_grams: l.ceilingGrams, ceiling_value_minor: l.ceilingValueMinor }).execute();
@@ -55,6 +55,23 @@ export const licencesRepo = {
     if (ids.length === 0) return [];
     const rows = await throughMemo(memoOf(db)?.licences, ids, (r) => r.id, (missing) => db.selectFrom('licences').selectAll().where('id', 'in', [...missing]).execute());
     return rows.sort((a, b) => a.seq - b.seq);
+  },
+  /** The licences that rely on this certificate (index of migration 0019), in decision order. */
+  async relyingOn(db: Db, certificateId: string): Promise<LicenceRow[]> {
+    return db.selectFrom('licences').selectAll().where(sql<string>`licence->>'certificateId'`, '=', certificateId).orderBy('seq').execute();
+  },
+  /** Locks the licences relying on this certificate (FOR UPDATE): a revocation takes them before the journal, as a dispatch does. */
+  async lockRelyingOn(db: Db, certificateId: string): Promise<LicenceRow[]> {
+    return db.selectFrom('licences').selectAll().where(sql<string>`licence->>'certificateId'`, '=', certificateId).orderBy('id').forUpdate().execute();
+  },
+  /** The licence row read afresh under a share lock: a revocation suspending it waits for this transaction, or this read waits for it. */
+  async getShared(db: Db, id: string): Promise<LicenceRow | undefined> {
+    return db.selectFrom('licences').selectAll().where('id', '=', id).forShare().executeTakeFirst();
+  },
+  /** Suspends an active licence (its certificate was revoked at journal entry `seq`). */
+  async suspend(db: Db, id: string, seq: number, reason: string): Promise<void> {
+    await db.updateTable('licences').set({ status: 'suspended', suspended_seq: seq, suspension_reason: reason }).where('id', '=', id).where('status', '=', 'active').execute();
+    memoOf(db)?.licences.delete(id);
   },
   async balances(db: Db, licenceId: string): Promise<LicenceBalanceRow[]> {
     return db.selectFrom('licence_balances').selectAll().where('licence_id', '=', licenceId).orderBy('line_ref').execute();
@@ -100,6 +117,16 @@ export const lotsRepo = {
     const { check_party: party, check_lists: listsInForce, ...lot } = row;
     return { lot: (lot.id as string | null) === null ? undefined : lot, party: party ?? undefined, listsInForce };
   },
+  /** Locks (FOR UPDATE, in id order) the lots carrying any of these licences: a revocation takes them before the journal, as a dispatch does. */
+  async lockCarrying(db: Db, licenceIds: readonly string[]): Promise<string[]> {
+    if (licenceIds.length === 0) return [];
+    const rows = await db.selectFrom('lots').select('id').where((eb) => eb.or(licenceIds.map((id) => sql<boolean>`${id} = any(licence_ids)`))).orderBy('id').forUpdate().execute();
+    return rows.map((r) => r.id);
+  },
+  /** Replaces a lot's restrictions (the mass is unchanged), as of journal entry `seq`. */
+  async setRestrictions(db: Db, id: string, restrictions: unknown, seq: number): Promise<void> {
+    await db.updateTable('lots').set({ restrictions: jsonText(restrictions), updated_seq: seq }).where('id', '=', id).execute();
+  },
   /** A lot's mass and restrictions after part of it left; its value too when the record carries it (records before issue 18 do not). */
   async setMass(db: Db, id: string, massGrams: number, restrictions: unknown, seq: number, valueMinor?: number): Promise<void> {
     await db.updateTable('lots').set({ mass_grams: massGrams, restrictions: jsonText(restrictions), updated_seq: seq, ...(valueMinor === undefined ? {} : { value_minor: valueMinor }) }).where('id', '=', id).execute();
@@ -121,6 +148,23 @@ export const shipmentsRepo = {
   },
   async lock(db: Db, id: string): Promise<ShipmentRow | undefined> {
     return db.selectFrom('shipments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  },
+  /** Locks (FOR UPDATE, in id order) the in-transit shipments made under, or carrying material of, any of these licences. */
+  async lockInTransitCarrying(db: Db, licenceIds: readonly string[]): Promise<string[]> {
+    if (licenceIds.length === 0) return [];
+    const rows = await db
+      .selectFrom('shipments')
+      .select('id')
+      .where('status', '=', 'in-transit')
+      .where((eb) => eb.or([eb('licence_id', 'in', [...licenceIds]), ...licenceIds.map((id) => sql<boolean>`restrictions @> ${JSON.stringify([{ licenceId: id }])}::jsonb`)]))
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    return rows.map((r) => r.id);
+  },
+  /** Replaces the restrictions an in-transit shipment carries (its receipt passes them on). */
+  async setRestrictions(db: Db, id: string, restrictions: unknown): Promise<void> {
+    await db.updateTable('shipments').set({ restrictions: jsonText(restrictions) }).where('id', '=', id).execute();
   },
   async markReceived(db: Db, id: string, grams: number, lotId: string, seq: number): Promise<void> {
     await db.updateTable('shipments').set({ status: 'received', received_grams: grams, receiving_lot: lotId, received_seq: seq }).where('id', '=', id).execute();

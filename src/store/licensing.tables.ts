@@ -29,8 +29,11 @@ export interface LicencesTable {
   /** 'YYYY-MM-DD' */
   valid_from: string;
   valid_until: string;
-  status: 'active' | 'revoked';
+  status: 'active' | 'suspended' | 'revoked';
   licence: JsonColumn;
+  /** The revocation of the certificate the licence relies on (migration 0019); null unless suspended. */
+  suspended_seq: ColumnType<number | null, number | null | undefined, number | null>;
+  suspension_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface LicenceBalancesTable {

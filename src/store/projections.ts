@@ -24,6 +24,8 @@ const ORDER: { readonly [T in ProjectionTable]: readonly string[] } = {
   list_imports: ['seq'],
   classifications: ['id'],
   certificates: ['id'],
+  certificate_lines: ['certificate_id', 'control_code', 'hs_code'],
+  certificate_claims: ['certificate_id', 'control_code', 'hs_code', 'licence_id'],
   rule_packs: ['pack_id', 'version'],
   party_keys: ['key_id'],
   parties: ['id'],

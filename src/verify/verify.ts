@@ -23,6 +23,7 @@ import { VerifyError, type VerifyCode } from './errors.js';
 import { KeyWindows, type KeyHolder } from './keys-check.js';
 import { recheckRules, type RulesCheck } from './rules-check.js';
 import { recheckTimes, type TimeCheck } from './time-check.js';
+import { recheckCertificates, type CertificatesCheck } from './certificates-check.js';
 
 export interface VerifyOptions {
   /** The log's public key as the auditor knows it (base64url). Without it, the bundle's own is used and the summary says so. */
@@ -63,6 +64,8 @@ export interface VerifySummary {
   readonly time: TimeCheck;
   /** Which subjects were proved complete to the heads the checkpoint commits, and what was withheld. */
   readonly completeness: Completeness;
+  /** Certificate claims, undertakings and revocations re-checked (certificates-check.ts). */
+  readonly certificates: CertificatesCheck;
 }
 
 const MAX_BUNDLE_CHARS = 512 * 1024 * 1024;
@@ -374,9 +377,10 @@ export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySumm
     const replayed = replay(records, bundle.licence);
     const rules = recheckRules(records);
     const time = recheckTimes(records);
+    const certificates = recheckCertificates(records, bundle.entries.map((e) => e.leafIndex), bundle.licence);
     const recordTypes: Record<string, number> = {};
     for (const r of records) recordTypes[r.payload.type] = (recordTypes[r.payload.type] ?? 0) + 1;
-    return { licence: bundle.licence, logKeyPinned: opts.logKey !== undefined, checkpoint, cosigners, entries: records.length, recordTypes, parties, ...replayed, rules, time, completeness };
+    return { licence: bundle.licence, logKeyPinned: opts.logKey !== undefined, checkpoint, cosigners, entries: records.length, recordTypes, parties, ...replayed, rules, time, completeness, certificates };
   } catch (e) {
     if (e instanceof VerifyError) throw e;
     throw new VerifyError('MALFORMED', `unexpected: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -397,6 +401,7 @@ export function formatSummary(s: VerifySummary): string {
     `    decision    ${s.decision ?? '-'}`,
     `    rules       ${s.rules.applications} application(s) re-classified and re-assessed; ${s.rules.approvals} approval(s) and ${s.rules.denials} denial(s) consistent with the rules`,
     `    time        ${s.time.records} record(s) re-checked at their server time (declared dates within ${DECLARED_DATE_TOLERANCE_DAYS} days before it, validity on its day)`,
+    `    certificates ${s.certificates.certificates} certificate(s), ${s.certificates.revocations} revocation(s); ${s.certificates.claims} claim(s) within their certificates; ${s.certificates.restrictions} licensed restriction(s) carry the end user's undertakings`,
     ...s.lines.map((l) => `    line ${l.ref}     ceiling ${g(l.ceilingGrams)}, drawn ${g(l.drawnGrams)}, remaining ${g(l.remainingGrams)}`),
     `    shipments   ${s.shipments}`,
     `    mass        received ${g(s.massBalance.received)} + transformed in ${g(s.massBalance.transformedIn)} − shipped ${g(s.massBalance.shipped)} − transformed out ${g(s.massBalance.transformedOut)} − consumed ${g(s.massBalance.consumed)}`,

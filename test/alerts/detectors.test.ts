@@ -72,7 +72,7 @@ const shipment = (over: Partial<ShipmentFact> = {}): ShipmentFact => ({ id: 'S1'
 
 describe('red-flag set (YAML)', () => {
   it('the shipped set loads: every rule, the hub countries, the sector table', () => {
-    expect(Object.keys(R).sort()).toEqual(['annual-need-exceeded', 'circular-trade', 'mass-balance-gap', 'over-receipt', 'post-shipment-report-late', 'quick-reshipment', 'screening-hit-after-approval', 'sector-end-use-mismatch', 'transshipment', 'value-under-declared']);
+    expect(Object.keys(R).sort()).toEqual(['annual-need-exceeded', 'certificate-revoked', 'circular-trade', 'mass-balance-gap', 'over-receipt', 'post-shipment-report-late', 'quick-reshipment', 'screening-hit-after-approval', 'sector-end-use-mismatch', 'transshipment', 'value-under-declared']);
     expect(R.transshipment?.hubCountries).toEqual(['AE', 'SG', 'HK', 'TR', 'MY', 'KZ', 'AM', 'GE', 'KG']);
     expect(R['sector-end-use-mismatch']?.plausiblePurposes.automotive).toContain('civil-automotive');
     expect(SET.version).toMatch(/^\d{4}\.\d+\.\d+$/);

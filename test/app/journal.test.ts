@@ -41,10 +41,12 @@ describe.each(STORES)('signed journal and projections on %s', (kind) => {
     expect(before.classifications).toHaveLength(1);
     expect(before.parties).toHaveLength(8);
     expect(before.rule_packs).toHaveLength(1);
-    expect(before.licences).toHaveLength(1);
+    expect(before.licences).toHaveLength(2); // the scenario licence and the spares licence suspended by a revocation
     expect(before.lots.length).toBeGreaterThanOrEqual(4);
     expect(before.custody_ledger.length).toBeGreaterThan(0);
-    expect(before.certificates).toHaveLength(1);
+    expect(before.certificates).toHaveLength(2);
+    expect(before.certificate_claims).toHaveLength(2);
+    expect(before.licences.map((l) => l.status).sort()).toEqual(['active', 'suspended']);
     expect(before.list_imports).toHaveLength(1);
     let progressCalls = 0;
     const r = await rebuild(ctx, () => progressCalls++);

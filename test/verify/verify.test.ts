@@ -55,7 +55,7 @@ describe('offline verification of the demo licence bundle', () => {
     expect(s.lines[0]!.drawnGrams).toBeGreaterThan(0);
     expect(s.lines[0]!.remainingGrams).toBe(s.lines[0]!.ceilingGrams - s.lines[0]!.drawnGrams);
     expect(s.massBalance.shipped).toBeGreaterThan(0);
-    expect(s.rules).toEqual({ applications: 1, approvals: 1, denials: 0 });
+    expect(s.rules).toEqual({ applications: 2, approvals: 1, denials: 0 });
   });
 
   describe('re-checks applications and decisions against the bundle\'s rule packs', () => {
@@ -66,7 +66,7 @@ describe('offline verification of the demo licence bundle', () => {
     const body = (rs: SignedRecord[], type: string) => rs.find((r) => r.payload.type === type)!.payload.body as Record<string, any>;
 
     it('the demo bundle holds up', () => {
-      expect(recheckRules(records())).toEqual({ applications: 1, approvals: 1, denials: 0 });
+      expect(recheckRules(records())).toEqual({ applications: 2, approvals: 1, denials: 0 });
     });
     it('an assessment that left out a control code', () => {
       const rs = structuredClone(records());

@@ -12,6 +12,7 @@ interface LicenceStatus {
     lines: { ref: string; quantityGrams: number; item: { description?: string; form?: string } }[];
   };
   status: string;
+  suspension?: { seq: number; reason: string; certificateId?: string };
   balance: { ref: string; shippedGrams: number; ceilingGrams: number; shipments: number }[];
 }
 interface MassBalanceRow { holder: string; lotId?: string; received: number; transformedIn: number; shipped: number; transformedOut: number; consumed: number; onHand: number; gap: number }
@@ -33,7 +34,7 @@ export function LicenceScreen({ id }: { id: string }) {
 
   if (lic.loading) return <div className="page"><h1>Licence {id}</h1><Loading what="the licence" /></div>;
   if (lic.error || !lic.data) return <div className="page"><h1>Licence {id}</h1><ErrorBox error={lic.error ?? new Error('no data')} title={lic.error instanceof ApiError && lic.error.problem.status === 404 ? 'No such licence for your party' : 'Could not load the licence'} /></div>;
-  const { licence: l, status, balance } = lic.data;
+  const { licence: l, status, suspension, balance } = lic.data;
   const d = today();
   const validity = d < l.validFrom ? 'not yet valid' : d > l.validUntil ? 'expired' : 'valid';
   const hidden = (e: Error | undefined) => e instanceof ApiError && (e.problem.status === 403 || e.problem.status === 404);
@@ -43,6 +44,7 @@ export function LicenceScreen({ id }: { id: string }) {
       <h1>
         Licence {l.id} <Badge tone={status === 'active' ? 'ok' : 'bad'}>{status}</Badge> <Badge tone={validity === 'valid' ? 'ok' : 'warn'}>{validity}</Badge>
       </h1>
+      {suspension ? <div className="refusal" role="alert" data-testid="licence-suspension">Suspended since journal entry {suspension.seq}: {suspension.reason}. No shipment under this licence is accepted.</div> : null}
       <div className="grid2">
         <Section title="Terms and conditions" id="conditions">
           <dl className="kv">

@@ -1,0 +1,143 @@
+import type { Kysely, Transaction } from 'kysely';
+import {
+  certificateLineKey,
+  claimedGrams,
+  mergeUndertakings,
+  overclaims,
+  restrictionTerms,
+  type CertificateClaim,
+  type CertificateClaimLine,
+  type CertificateSubject,
+  type Licence,
+  type RestrictionTerms,
+} from '../domain/index.js';
+import { certificateLinesRepo, certificatesRepo, licencesRepo, lotsRepo, shipmentsRepo, type Database, type LicenceRow } from '../store/index.js';
+import { checkCertificate } from './certificates.js';
+import { AppError, RefusedError } from './errors.js';
+
+/**
+ * The end-user certificate as a guarantee that binds: its quantities are a ceiling across every
+ * licence relying on it (a per-certificate claims ledger, migration 0019), its undertakings travel
+ * in every restriction its licences create, and its revocation suspends those licences.
+ */
+
+const fmt = (g: number) => `${g.toLocaleString('en')} g`;
+
+/**
+ * For decideApplication, before the approval is recorded: the certificate the licence relies on is
+ * read under a share lock and checked again (signatures, not revoked, valid today, same parties);
+ * the approval's conditions are joined with the end user's undertakings (what it leaves out is
+ * added; what it contradicts is refused, rule UNDERTAKING_REMOVED); and its claim on each line of
+ * the certificate is checked against what the other licences claimed, with the lines locked
+ * (FOR UPDATE) until the transaction ends (rule CERTIFICATE_OVERCLAIMED, naming the remainder).
+ * Returns the licence as it will be granted and the claim the approval record carries.
+ */
+export async function backApproval(tx: Transaction<Database>, licence: Licence, asOf: string): Promise<{ licence: Licence; claim?: CertificateClaim }> {
+  const id = licence.certificateId;
+  if (id === undefined) return { licence };
+  if (!(await certificateLinesRepo.lockCertificateShared(tx, id))) throw new AppError('NOT_FOUND', `no certificate ${id}`, { field: 'certificateId' });
+  const checked = await checkCertificate(tx, id, { asOf, exporter: licence.holder, importer: licence.importer, endUser: licence.endUser });
+  const subject = checked.subject;
+  const { merged, conflicts } = mergeUndertakings(
+    { prohibitedReexportDestinations: licence.prohibitedReexportDestinations, useOnlyIn: licence.useOnlyIn, extendsToIncorporatingProducts: licence.extendsToIncorporatingProducts },
+    subject.undertakings,
+  );
+  if (conflicts.length > 0) {
+    throw new RefusedError(conflicts.map((c) => ({ rule: 'UNDERTAKING_REMOVED', message: `${c.field}: ${c.message} (certificate ${id}); an approval may add conditions, never remove an undertaking the end user signed` })));
+  }
+  const granted: Licence = { ...licence, ...merged };
+  const lines = await certificateLinesRepo.lock(tx, id);
+  const { claims, unmatched } = claimedGrams(granted, subject.items);
+  if (unmatched.length > 0) throw new AppError('CERTIFICATE_REFUSED', `certificate ${id} refused (certificate.items): licence lines ${unmatched.join(', ')} are not items of the certificate`, { field: 'certificate.items' });
+  const claim: CertificateClaimLine[] = [];
+  for (const [key, grams] of claims) {
+    const row = lines.find((l) => certificateLineKey({ controlCode: l.control_code, hsCode: l.hs_code }) === key);
+    if (row === undefined) throw new AppError('NOT_FOUND', `certificate ${id} has no ledger line ${key}`, { field: 'certificateId' });
+    if (grams > 0) claim.push({ controlCode: row.control_code, hsCode: row.hs_code, ceilingGrams: row.ceiling_grams, claimedBeforeGrams: row.claimed_grams, grams });
+  }
+  const over = overclaims(claim);
+  if (over.length > 0) {
+    const by = await certificateLinesRepo.claims(tx, id);
+    throw new RefusedError(
+      over.map((l) => {
+        const others = by.filter((c) => c.control_code === l.controlCode && c.hs_code === l.hsCode).map((c) => `${c.licence_id} ${fmt(c.grams)}`);
+        return {
+          rule: 'CERTIFICATE_OVERCLAIMED',
+          message: `certificate ${id} covers ${fmt(l.ceilingGrams)} of ${l.controlCode} (HS ${l.hsCode}) across all its licences; ${fmt(l.claimedBeforeGrams)} is claimed already (${others.join(', ') || 'none'}), ${fmt(l.ceilingGrams - l.claimedBeforeGrams)} remains, and this approval claims ${fmt(l.grams)}`,
+        };
+      }),
+    );
+  }
+  return { licence: granted, ...(claim.length === 0 ? {} : { claim: { certificateId: id, lines: claim } }) };
+}
+
+/**
+ * For dispatchShipment: the licence row read afresh under a share lock (a revocation suspending it
+ * waits for this transaction, or this read waits for the revocation), refused when it is not in
+ * force: CERTIFICATE_REVOKED naming the revocation when its certificate was revoked.
+ */
+export async function refuseUnlessInForce(tx: Kysely<Database>, row: LicenceRow): Promise<LicenceRow> {
+  const fresh = (await licencesRepo.getShared(tx, row.id)) ?? row;
+  const certificateId = (fresh.licence as Licence).certificateId;
+  if (fresh.status === 'suspended') {
+    throw new RefusedError([{ rule: 'CERTIFICATE_REVOKED', message: `licence ${fresh.id} is suspended since journal entry ${fresh.suspended_seq ?? '?'}: ${fresh.suspension_reason ?? ''}`, chain: [`licence ${fresh.id}`, ...(certificateId === undefined ? [] : [`certificate ${certificateId}`])] }]);
+  }
+  if (fresh.status !== 'active') throw new RefusedError([{ rule: 'LICENCE_REVOKED', message: `licence ${fresh.id} is ${fresh.status}` }]);
+  if (certificateId !== undefined) {
+    const cert = await certificatesRepo.get(tx, certificateId);
+    if (cert?.status === 'revoked') {
+      throw new RefusedError([{ rule: 'CERTIFICATE_REVOKED', message: `licence ${fresh.id} relies on certificate ${certificateId}, revoked by ${cert.revoked_by ?? '?'} at journal entry ${cert.revoked_seq ?? '?'}: ${cert.revocation_reason ?? ''}` }]);
+    }
+  }
+  return fresh;
+}
+
+/**
+ * For revokeCertificate, before its record is journalled: the rows its projector will change, locked
+ * in the order the custody use cases lock them (lots, then shipments, then licences, then the
+ * journal), so a revocation and a dispatch or receipt queue instead of deadlocking. The caller holds
+ * the certificate row (FOR UPDATE), so no new licence can come to rely on it meanwhile. Returns the
+ * active licences that will be suspended.
+ */
+export async function lockRevocationTargets(tx: Kysely<Database>, certificateId: string): Promise<string[]> {
+  const ids = (await licencesRepo.relyingOn(tx, certificateId)).map((l) => l.id);
+  await lotsRepo.lockCarrying(tx, ids);
+  await shipmentsRepo.lockInTransitCarrying(tx, ids);
+  return (await licencesRepo.lockRelyingOn(tx, certificateId)).filter((l) => l.status === 'active').map((l) => l.id);
+}
+
+/** The certificate's subject as recorded (its undertakings), or undefined for a licence without one. */
+async function subjectOf(db: Kysely<Database>, certificateId: string | undefined): Promise<CertificateSubject | undefined> {
+  if (certificateId === undefined) return undefined;
+  return (await certificatesRepo.get(db, certificateId))?.subject as CertificateSubject | undefined;
+}
+
+/** For dispatchShipment: the terms of a licensed shipment's restriction — the licence's conditions ∪ its certificate's undertakings. */
+export async function licensedRestrictionTerms(db: Kysely<Database>, licence: Licence): Promise<RestrictionTerms> {
+  return restrictionTerms(licence, (await subjectOf(db, licence.certificateId))?.undertakings);
+}
+
+export interface CertificateLedgerLine {
+  readonly controlCode: string;
+  readonly hsCode: string;
+  readonly ceilingGrams: number;
+  readonly claimedGrams: number;
+  readonly remainingGrams: number;
+  /** Which licence claims how much, in approval order, with the licence's status now. */
+  readonly claims: readonly { readonly licenceId: string; readonly grams: number; readonly seq: number; readonly status: string }[];
+}
+
+/** What is claimed of each line of a certificate, by which licence. */
+export async function certificateLedger(db: Kysely<Database>, certificateId: string): Promise<readonly CertificateLedgerLine[]> {
+  const lines = await certificateLinesRepo.lines(db, certificateId);
+  const claims = await certificateLinesRepo.claims(db, certificateId);
+  const status = new Map((await licencesRepo.byIds(db, [...new Set(claims.map((c) => c.licence_id))])).map((l) => [l.id, l.status]));
+  return lines.map((l) => ({
+    controlCode: l.control_code,
+    hsCode: l.hs_code,
+    ceilingGrams: l.ceiling_grams,
+    claimedGrams: l.claimed_grams,
+    remainingGrams: l.ceiling_grams - l.claimed_grams,
+    claims: claims.filter((c) => c.control_code === l.control_code && c.hs_code === l.hs_code).map((c) => ({ licenceId: c.licence_id, grams: c.grams, seq: c.seq, status: status.get(c.licence_id) ?? '?' })),
+  }));
+}

@@ -1,0 +1,154 @@
+import { claimedGrams, certificateLineKey, parseCertificateSubject, restrictionTerms, type CertificateSubject, type Licence } from '../domain/index.js';
+import type { SignedRecord } from '../trust/index.js';
+import { VerifyError } from './errors.js';
+
+/**
+ * Pure step 6: the end-user certificates behind the bundle's licences, re-checked from the records
+ * (issue 18, items 2–4):
+ *
+ * - **No double claim.** Every approval relying on a certificate carries its claim on the
+ *   certificate's lines (`claim` in `application.decided`): the ceiling must be the certificate's
+ *   quantity, the grams the licence's lines for that item, the claim before it at least what the
+ *   approvals earlier in the bundle claimed, and the total within the ceiling.
+ * - **The undertakings travel.** An approval must not drop an undertaking (prohibited
+ *   destinations, "use only in", binding on products), and the restriction each licensed shipment
+ *   of the bundle's licence creates must be the union of the licence's conditions and the
+ *   certificate's undertakings.
+ * - **Revocation stops material.** No approval relies on a certificate after its revocation, no
+ *   shipment under a licence relying on it is recorded after it, and every shipment recorded after
+ *   it that carries a restriction of that certificate carries the revocation (its journal entry).
+ *
+ * What the bundle leaves out cannot be re-checked: a claim of a licence whose approval is not in
+ * the bundle is visible only through the next approval's `claimedBeforeGrams`.
+ */
+
+export interface CertificatesCheck {
+  /** Certificates issued in the bundle. */
+  readonly certificates: number;
+  /** Approvals whose certificate claims were re-checked. */
+  readonly claims: number;
+  /** Revocations in the bundle. */
+  readonly revocations: number;
+  /** Licensed shipments whose restriction was re-derived as the licence's conditions ∪ the certificate's undertakings. */
+  readonly restrictions: number;
+}
+
+interface Obj {
+  readonly [k: string]: unknown;
+}
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const arr = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : []);
+
+function fail(message: string, cause?: unknown): never {
+  throw new VerifyError('REPLAY', message, cause === undefined ? {} : { cause });
+}
+
+/** The credential subject inside a certificate.issued record's JWS payload (base64url of the credential). */
+function issuedSubject(body: Obj, where: string): { id: string; subject: CertificateSubject } {
+  const jws = isObj(body.jws) ? body.jws : {};
+  try {
+    const credential = JSON.parse(Buffer.from(String(jws.payload), 'base64url').toString('utf8')) as Obj;
+    const { id: _subjectId, ...subject } = isObj(credential.credentialSubject) ? credential.credentialSubject : {};
+    if (typeof credential.id !== 'string') fail(`${where}: the credential has no id`);
+    return { id: credential.id, subject: parseCertificateSubject(subject, 'credentialSubject') };
+  } catch (e) {
+    if (e instanceof VerifyError) throw e;
+    return fail(`${where}: the certificate's credential does not parse: ${(e as Error).message}`, e);
+  }
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
+
+export function recheckCertificates(records: readonly SignedRecord[], leafIndexes: readonly number[], licenceId: string): CertificatesCheck {
+  const subjects = new Map<string, CertificateSubject>();
+  const revoked = new Map<string, { seq: number; reason: string }>();
+  const licences = new Map<string, Licence>();
+  const claimedSoFar = new Map<string, number>();
+  let claims = 0;
+  let restrictions = 0;
+  records.forEach((r, i) => {
+    const b = isObj(r.payload.body) ? r.payload.body : {};
+    const seq = (leafIndexes[i] ?? -1) + 1;
+    const where = `entry ${i} (journal entry ${seq}, ${r.payload.type})`;
+    switch (r.payload.type) {
+      case 'certificate.issued': {
+        const { id, subject } = issuedSubject(b, where);
+        subjects.set(id, subject);
+        break;
+      }
+      case 'certificate.revoked':
+        if (typeof b.certificateId === 'string') revoked.set(b.certificateId, { seq, reason: String(b.reason) });
+        break;
+      case 'application.decided': {
+        if (b.decision !== 'approved' || !isObj(b.licence)) break;
+        const licence = b.licence as unknown as Licence;
+        licences.set(licence.id, licence);
+        const certificateId = licence.certificateId;
+        if (certificateId === undefined) break;
+        const revocation = revoked.get(certificateId);
+        if (revocation !== undefined) fail(`${where}: licence ${licence.id} is approved on certificate ${certificateId}, revoked at journal entry ${revocation.seq}`);
+        const subject = subjects.get(certificateId);
+        if (subject === undefined) {
+          if (licence.id === licenceId) fail(`${where}: licence ${licence.id} relies on certificate ${certificateId}, whose issuance is not in the bundle`);
+          break;
+        }
+        const u = subject.undertakings;
+        const dropped = u.prohibitedDestinations.filter((c) => !arr(licence.prohibitedReexportDestinations).includes(c));
+        if (dropped.length > 0) fail(`${where}: licence ${licence.id} drops the end user's undertaking "no re-export to ${dropped.join(', ')}" (certificate ${certificateId})`);
+        if (u.useOnlyIn !== undefined && licence.useOnlyIn !== u.useOnlyIn) fail(`${where}: licence ${licence.id} drops the end user's undertaking "use only in ${u.useOnlyIn}" (certificate ${certificateId})`);
+        if (u.extendsToIncorporatingProducts && (licence.extendsToIncorporatingProducts as unknown) !== true) fail(`${where}: licence ${licence.id} releases products incorporating the items, which the end user bound (certificate ${certificateId})`);
+        const claim = isObj(b.claim) ? b.claim : undefined;
+        if (claim === undefined || claim.certificateId !== certificateId) fail(`${where}: licence ${licence.id} relies on certificate ${certificateId} but its approval records no claim on it`);
+        const want = claimedGrams(licence, subject.items);
+        if (want.unmatched.length > 0) fail(`${where}: licence ${licence.id} lines ${want.unmatched.join(', ')} are not items of certificate ${certificateId}`);
+        const lines = arr(claim.lines).filter(isObj);
+        if (lines.length !== [...want.claims.values()].filter((g) => g > 0).length) fail(`${where}: the claim on certificate ${certificateId} names ${lines.length} lines; the licence claims ${want.claims.size}`);
+        for (const l of lines) {
+          const key = certificateLineKey({ controlCode: String(l.controlCode), hsCode: String(l.hsCode) });
+          const item = subject.items.find((x) => certificateLineKey(x) === key);
+          if (item === undefined) fail(`${where}: the claim names ${key}, not a line of certificate ${certificateId}`);
+          const grams = Number(l.grams);
+          const before = Number(l.claimedBeforeGrams);
+          if (Number(l.ceilingGrams) !== item.quantityGrams) fail(`${where}: the claim states a ceiling of ${String(l.ceilingGrams)} g for ${key}; the certificate covers ${item.quantityGrams} g`);
+          if (grams !== want.claims.get(key)) fail(`${where}: the claim on ${key} is ${grams} g; licence ${licence.id}'s lines come to ${want.claims.get(key) ?? 0} g`);
+          const seen = claimedSoFar.get(`${certificateId} ${key}`) ?? 0;
+          if (!Number.isSafeInteger(before) || before < seen) fail(`${where}: the claim on ${key} says ${before} g was claimed before it, but the approvals earlier in the bundle claimed ${seen} g (certificate ${certificateId})`);
+          if (before + grams > item.quantityGrams) fail(`${where}: licence ${licence.id} claims ${grams} g of ${key} with ${before} g claimed already: past the ${item.quantityGrams} g certificate ${certificateId} covers`);
+          claimedSoFar.set(`${certificateId} ${key}`, before + grams);
+        }
+        claims++;
+        break;
+      }
+      case 'shipment.dispatched': {
+        const s = isObj(b.shipment) ? b.shipment : {};
+        const under = typeof s.licenceId === 'string' ? licences.get(s.licenceId) : undefined;
+        const certificateId = under?.certificateId;
+        const revocation = certificateId === undefined ? undefined : revoked.get(certificateId);
+        if (under !== undefined && revocation !== undefined) {
+          fail(`${where}: shipment ${String(s.id)} under licence ${under.id} is recorded after certificate ${certificateId ?? '?'}, which it relies on, was revoked (journal entry ${revocation.seq}: ${revocation.reason})`);
+        }
+        for (const x of arr(b.restrictions).filter(isObj)) {
+          const rev = typeof x.certificateId === 'string' ? revoked.get(x.certificateId) : undefined;
+          const carried = isObj(x.certificateRevoked) ? x.certificateRevoked : undefined;
+          if (rev !== undefined && carried?.seq !== rev.seq) {
+            fail(`${where}: shipment ${String(s.id)} carries material of certificate ${String(x.certificateId)}, revoked at journal entry ${rev.seq}, without the revocation in its restriction`);
+          }
+        }
+        if (under === undefined || under.id !== licenceId) break;
+        const made = arr(b.restrictions).filter(isObj).find((x) => x.licenceId === under.id && arr(x.chain)[0] === `shipment ${String(s.id)}`);
+        if (made === undefined) fail(`${where}: licensed shipment ${String(s.id)} creates no restriction of licence ${under.id}`);
+        const terms = restrictionTerms(under, certificateId === undefined ? undefined : subjects.get(certificateId)?.undertakings);
+        const prohibited = arr(made.prohibitedDestinations).map(String);
+        if (!sameSet(prohibited, terms.prohibitedDestinations)) fail(`${where}: shipment ${String(s.id)}'s restriction prohibits ${prohibited.join(', ') || 'nothing'}; the licence's conditions and the certificate's undertakings prohibit ${terms.prohibitedDestinations.join(', ') || 'nothing'}`);
+        if (made.useOnlyIn !== terms.useOnlyIn) fail(`${where}: shipment ${String(s.id)}'s restriction says use only in ${typeof made.useOnlyIn === 'string' ? made.useOnlyIn : 'anywhere'}; the undertakings say ${terms.useOnlyIn ?? 'anywhere'}`);
+        if (made.extendsToProducts !== terms.extendsToProducts) fail(`${where}: shipment ${String(s.id)}'s restriction ${made.extendsToProducts === true ? 'binds' : 'does not bind'} incorporating products; the licence and certificate say it ${terms.extendsToProducts ? 'does' : 'does not'}`);
+        restrictions++;
+        break;
+      }
+      default:
+        break;
+    }
+  });
+  return { certificates: subjects.size, claims, revocations: revoked.size, restrictions };
+}

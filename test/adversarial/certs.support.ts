@@ -1,0 +1,138 @@
+/**
+ * Support for test/adversarial/certs.test.ts: the real CLI in-process (`main(argv, io)`, the same
+ * program and exit statuses as the command) on an embedded store in a temporary directory, and the
+ * scenario's certificate, application and lots as files.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+
+export const EXPORTER = 'ganzhou-hengyuan-magnetics';
+export const AUTHORITY = 'cn-mofcom';
+export const IMPORTER = 'chakan-drive-systems';
+export const GOVERNMENT = 'in-dgft';
+const EXAMPLES = new URL('../../examples/', import.meta.url);
+export const example = (p: string): unknown => JSON.parse(readFileSync(new URL(p, EXAMPLES), 'utf8')) as unknown;
+export const magnet = example('items/ndfeb-45sh-dy-magnet.json');
+
+export const today = (): string => new Date().toISOString().slice(0, 10);
+export const inAYear = (): string => new Date(Date.now() + 360 * 86_400_000).toISOString().slice(0, 10);
+
+export interface Run {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+export const undertakings = { noWmdUse: true, noMilitaryUse: true, noReexportWithoutConsent: true, consentAuthority: AUTHORITY, prohibitedDestinations: ['US'], useOnlyIn: 'IN', extendsToIncorporatingProducts: true, postShipmentVerificationConsent: true, noticeOfChanges: true };
+export const endUse = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] };
+
+export function certificate(grams: number, from = today(), until = inAYear()): Record<string, unknown> {
+  return {
+    exporter: EXPORTER,
+    importer: IMPORTER,
+    endUser: IMPORTER,
+    items: [{ controlCode: '1C905.a', hsCode: '8505111000', description: '45SH NdFeB magnets with Dy', quantityGrams: grams, value: { currency: 'USD', minor: grams * 8 } }],
+    endUse,
+    undertakings,
+    validity: { from, until },
+  };
+}
+
+export function application(certificateId: string, grams: number, from = today(), until = inAYear()): Record<string, unknown> {
+  return {
+    authority: AUTHORITY,
+    applicant: EXPORTER,
+    importer: IMPORTER,
+    endUser: IMPORTER,
+    destination: 'IN',
+    endUse,
+    licenceType: 'single',
+    lines: [{ ref: 'L1', item: magnet, quantityGrams: grams, value: { currency: 'USD', minor: grams * 8 } }],
+    certificateId,
+    validFrom: from,
+    validUntil: until,
+  };
+}
+
+/** An embedded store in a temporary directory, driven through the real CLI in-process. */
+export class CliStore {
+  readonly dir = mkdtempSync(join(tmpdir(), 'lodestone-adv-certs-'));
+  private n = 0;
+
+  async run(...args: string[]): Promise<Run> {
+    let out = '';
+    let err = '';
+    const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
+    const saved = process.env.DATABASE_URL;
+    Reflect.deleteProperty(process.env, 'DATABASE_URL');
+    try {
+      const code = await main(['node', 'lodestone', '--data-dir', join(this.dir, 'store'), ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
+      return { code, out, err };
+    } finally {
+      if (saved !== undefined) process.env.DATABASE_URL = saved;
+    }
+  }
+
+  /** Runs and expects exit 0. */
+  async ok(...args: string[]): Promise<string> {
+    const r = await this.run(...args);
+    if (r.code !== 0) throw new Error(`lodestone ${args.join(' ')} exited ${r.code}: ${r.err}`);
+    return r.out;
+  }
+
+  file(value: unknown): string {
+    const path = join(this.dir, `f-${this.n++}.json`);
+    writeFileSync(path, JSON.stringify(value));
+    return path;
+  }
+
+  /** The journal as printed by `lodestone journal --json` (to prove a refusal wrote nothing). */
+  async journal(): Promise<string> {
+    return this.ok('journal', '--json', '--limit', '100000');
+  }
+
+  async setup(): Promise<void> {
+    await this.ok('parties', 'register', new URL('scenario/parties.json', EXAMPLES).pathname);
+  }
+
+  async issue(grams: number): Promise<string> {
+    const out = await this.ok('certificates', 'issue', this.file(certificate(grams)), '--as', IMPORTER);
+    const id = /issued (urn:uuid:[0-9a-f-]{36})/.exec(out)?.[1];
+    if (id === undefined) throw new Error(`no certificate id in ${out}`);
+    await this.ok('certificates', 'countersign', id, '--as', GOVERNMENT);
+    return id;
+  }
+
+  async apply(certificateId: string, grams: number): Promise<string> {
+    return (JSON.parse(await this.ok('apply', this.file(application(certificateId, grams)), '--json')) as { id: string }).id;
+  }
+
+  decide(applicationId: string, conditions: unknown): Promise<Run> {
+    return this.run('decide', applicationId, '--as', AUTHORITY, '--approve', this.file(conditions), '--json');
+  }
+
+  async approve(applicationId: string, conditions: unknown): Promise<string> {
+    const r = await this.decide(applicationId, conditions);
+    if (r.code !== 0) throw new Error(`decide exited ${r.code}: ${r.err}`);
+    return (JSON.parse(r.out) as { licence: { id: string } }).licence.id;
+  }
+
+  async lot(id: string, grams: number): Promise<void> {
+    await this.ok('lots', 'create', this.file({ id, holder: EXPORTER, location: 'CN', item: magnet, massGrams: grams, value: { currency: 'USD', minor: grams * 8 } }), '--as', EXPORTER);
+  }
+
+  ship(id: string, fromLot: string, grams: number, licenceId: string): Promise<Run> {
+    return this.run('ship', this.file({ id, fromLot, to: IMPORTER, destination: 'IN', grams, value: { currency: 'USD', minor: grams * 8 }, licenceId, lineRef: 'L1' }), '--as', EXPORTER);
+  }
+
+  async receive(shipmentId: string, lotId: string, grams: number): Promise<void> {
+    await this.ok('receive', this.file({ shipmentId, lotId, receivedGrams: grams }), '--as', IMPORTER);
+  }
+
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
