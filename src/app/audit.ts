@@ -6,8 +6,8 @@ import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
 import { latestCheckpoint, LOG_ID, logVerifier } from './log.js';
 
-/** Records every auditor gets: the parties' keys and the rule packs. */
-const ALWAYS = new Set(['party.registered', 'rulepack.loaded']);
+/** Records every auditor gets: the parties' keys, the rule packs and every version of the trust list (roles). */
+const ALWAYS = new Set(['party.registered', 'rulepack.loaded', 'trustlist.published']);
 /** Records never followed by id (reference data, not a licence's story). */
 const NEVER = new Set(['list.imported', 'item.classified']);
 

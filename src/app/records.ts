@@ -9,6 +9,7 @@ import { EPCIS_PROJECTORS, EPCIS_SCHEMAS, type EpcisRecordTypes } from './epcis.
 import { AppError } from './errors.js';
 import { listImportedSchema, projectListImported, type ListImported } from './screening.records.js';
 import { LICENSING_PROJECTORS, LICENSING_SCHEMAS, type LicensingRecordTypes } from './licensing.records.js';
+import { projectTrustListPublished, trustListPublishedSchema, type TrustListRecordTypes } from './trustlist.records.js';
 
 /**
  * The kinds of journal record, each with its body schema and its projector: the function that
@@ -52,7 +53,7 @@ export const itemClassifiedSchema = z
   .strict();
 export type ItemClassified = z.infer<typeof itemClassifiedSchema>;
 
-export interface RecordTypes extends LicensingRecordTypes, CertificateRecordTypes, AlertRecordTypes, EpcisRecordTypes {
+export interface RecordTypes extends LicensingRecordTypes, CertificateRecordTypes, AlertRecordTypes, EpcisRecordTypes, TrustListRecordTypes {
   'party.registered': PartyRegistered;
   'rulepack.loaded': RulePackLoaded;
   'item.classified': ItemClassified;
@@ -80,6 +81,7 @@ const KINDS: { readonly [T in RecordType]: RecordKind<RecordTypes[T]> } = {
   ...kinds<AlertRecordTypes>(ALERT_SCHEMAS, ALERT_PROJECTORS),
   ...kinds<EpcisRecordTypes>(EPCIS_SCHEMAS, EPCIS_PROJECTORS),
   'list.imported': { schema: listImportedSchema, project: projectListImported },
+  'trustlist.published': { schema: trustListPublishedSchema, project: projectTrustListPublished },
   'party.registered': {
     schema: partyRegisteredSchema,
     async project(tx, body, { seq }) {

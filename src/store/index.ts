@@ -53,3 +53,5 @@ export { alertsRepo, journalTimesRepo, redFlagSetsRepo, reportsFiledRepo, type N
 export type { EpcisEventRow, EpcisEventsTable, EpcisLotLinkRow, EpcisLotLinksTable } from './epcis.tables.js';
 export { epcisRepo, type EpcisEventQuery } from './epcis.repository.js';
 export { rememberReadsIn } from './tx-memo.js';
+export type { NewTrustList, TrustListHeadRow, TrustListHeadTable, TrustListRow, TrustListsTable } from './trust-lists.table.js';
+export { trustListsRepo, type NewTrustListValues } from './trust-lists.repository.js';
