@@ -8,7 +8,10 @@ import { LodestoneError } from '../domain/index.js';
  * - INCLUSION: an entry is not in the log at the checkpoint (proof, index or order wrong).
  * - SIGNATURE: a record's signature does not verify, or its key is not registered to its actor.
  * - REPLAY: the records do not add up (balance, mass balance, a decision the rules do not support).
+ * - WITNESS: fewer pinned witnesses cosigned the checkpoint than the quorum asks (or the policy is impossible).
+ * - TRUST_LIST: a trust-list version is not signed by the trust root or breaks the chain, or a decision
+ *   or countersignature is by a party the trust list in force does not list for it.
  */
-export type VerifyCode = 'MALFORMED' | 'CHECKPOINT' | 'INCLUSION' | 'SIGNATURE' | 'REPLAY';
+export type VerifyCode = 'MALFORMED' | 'CHECKPOINT' | 'INCLUSION' | 'SIGNATURE' | 'REPLAY' | 'WITNESS' | 'TRUST_LIST';
 
 export class VerifyError extends LodestoneError<VerifyCode> {}
