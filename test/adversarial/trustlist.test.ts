@@ -37,24 +37,30 @@ afterAll(() => {
 });
 
 /** A CLI over one store: PGlite in its own data directory, or a fresh PostgreSQL database. */
-async function cliOn(kind: 'pglite' | 'postgres', name: string): Promise<{ run: (...args: string[]) => Promise<{ code: number; out: string; err: string }>; dir: string; drop: () => Promise<void> }> {
+async function cliOn(kind: 'pglite' | 'postgres', name: string): Promise<{ run: (...args: string[]) => Promise<{ code: number; out: string; err: string }>; open: () => Promise<app.AppContext>; dir: string; drop: () => Promise<void> }> {
   const dir = join(work, `${name}-${kind}`);
   const db = kind === 'postgres' ? await emptyPostgresDatabase() : undefined;
-  const run = async (...args: string[]) => {
-    let out = '';
-    let err = '';
-    const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
+  // The CLI and openApp read DATABASE_URL: point it at this test's own store (never the server the suite was given).
+  const onThisStore = async <T>(fn: () => Promise<T>): Promise<T> => {
     const saved = process.env.DATABASE_URL;
     process.env.DATABASE_URL = db?.databaseUrl ?? '';
     try {
-      const code = await main(['node', 'lodestone', '--data-dir', join(dir, 'data'), '--keys-dir', join(dir, 'keys'), ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
-      return { code, out, err };
+      return await fn();
     } finally {
       if (saved === undefined) delete process.env.DATABASE_URL;
       else process.env.DATABASE_URL = saved;
     }
   };
-  return { run, dir, drop: async () => { await db?.drop(); } };
+  const run = (...args: string[]) =>
+    onThisStore(async () => {
+      let out = '';
+      let err = '';
+      const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
+      const code = await main(['node', 'lodestone', '--data-dir', join(dir, 'data'), '--keys-dir', join(dir, 'keys'), ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
+      return { code, out, err };
+    });
+  const open = () => onThisStore(() => app.openApp({ dataDir: join(dir, 'data'), keysDir: join(dir, 'keys') }));
+  return { run, open, dir, drop: async () => { await db?.drop(); } };
 }
 
 function writeJson(path: string, v: unknown): string {
@@ -130,7 +136,7 @@ describe('item 8: roles come from a trust list, not from a party\'s own fields (
   }, 180_000);
 
   it('a bundle whose decision was made by a party the trust list in force does not name fails verify', async () => {
-    const { run, dir, drop } = await cliOn('pglite', 'bundle');
+    const { run, open, dir, drop } = await cliOn('pglite', 'bundle');
     try {
       const demo = await run('demo', '--out', join(dir, 'out'));
       expect(demo.code, demo.err).toBe(0);
@@ -140,7 +146,7 @@ describe('item 8: roles come from a trust list, not from a party\'s own fields (
       // The operator takes cn-mofcom off the list (version 2) ...
       await run('trust-list', 'set', writeJson(join(work, 'v2.json'), { entries: [{ party: 'in-dgft', role: 'countersigner', country: 'IN' }] }));
       // ... and a node that skips the check (a dishonest operator holding the authority's key) records a decision by it anyway.
-      const ctx = await app.openApp({ dataDir: join(dir, 'data'), keysDir: join(dir, 'keys') });
+      const ctx = await open();
       try {
         await ctx.store.transaction(async (tx) => {
           await app.commit(tx, ctx, 'application.decided', 'cn-mofcom', { applicationId: submitted?.payload.body.id ?? '', decision: 'info-requested', reasons: ['decided after the trust list dropped cn-mofcom'] });
