@@ -155,10 +155,15 @@ describe('item 8: roles come from a trust list, not from a party\'s own fields (
         await ctx.close();
       }
       expect((await run('audit', 'export', '--licence', licenceId, '--out', join(dir, 'forged.json'))).code).toBe(0);
+      const unpinned = await run('verify', join(dir, 'forged.json'));
+      expect(unpinned.code, `verified: ${unpinned.out}`).toBe(1);
+      expect(unpinned.err).toMatch(/^lodestone: entry \d+ \(leaf \d+, application\.decided by cn-mofcom\): cn-mofcom is not listed as licensing authority for exports from CN in the trust list in force \(version 2\)\n$/);
       const root = (await run('trust-list', 'root-key')).out.trim();
       const v = await run('verify', join(dir, 'forged.json'), '--trust-root', root);
       expect(v.code, `verified: ${v.out}`).toBe(1);
-      expect(v.err).toMatch(/^lodestone: entry \d+ \(leaf \d+, application\.decided by cn-mofcom\): cn-mofcom is not listed as licensing authority for exports from CN in the trust list in force \(version 2\)\n$/);
+      expect(v.err).toBe(unpinned.err);
+      // A bundle whose trust list was re-signed by another root does not pass a pinned verifier.
+      expect((await run('verify', join(dir, 'out', 'audit-bundle.json'), '--trust-root', generateKeyPair().publicKey)).err).toMatch(/names root key .*, not the trust root/);
       // The honest bundle (before the forged decision) still verifies with the root pinned.
       expect((await run('verify', join(dir, 'out', 'audit-bundle.json'), '--trust-root', root)).code).toBe(0);
     } finally {
