@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AppError, createApp, getTrustList, publishTrustList, rebuild, registerParty, TRUST_ROOT_ID, trustRootKey, type AppContext } from '../../src/app/index.js';
+import { AppError, createApp, decideApplication, getTrustList, importList, publishTrustList, rebuild, RefusedError, registerParty, submitApplication, TRUST_ROOT_ID, trustRootKey, type AppContext } from '../../src/app/index.js';
 import { commit } from '../../src/app/journal.js';
 import { ValidationError } from '../../src/domain/index.js';
-import { dumpProjections, journalRepo } from '../../src/store/index.js';
+import { dumpProjections, journalRepo, trustListsRepo } from '../../src/store/index.js';
 import { generateKeyPair, sha256Hex } from '../../src/trust/index.js';
 import { expectRejectsCode } from '../support/errors.js';
-import { DEMO_TRUST_LIST, readExample } from '../support/scenario.js';
+import { DEMO_TRUST_LIST, EXAMPLES_ROOT, magnet, readExample, TODAY } from '../support/scenario.js';
 import { STORES, useFreshStore } from '../support/stores.js';
 
 describe.each(STORES)('the trust list on %s', (kind) => {
@@ -70,5 +70,30 @@ describe.each(STORES)('the trust list on %s', (kind) => {
     await expectRejectsCode(registerParty(ctx, { id: TRUST_ROOT_ID, name: 'Not the operator', country: 'CN' }), ValidationError, 'INVALID_INPUT');
     await expectRejectsCode(registerParty(ctx, { id: 'lodestone-log', name: 'Not the log', country: 'CN' }), ValidationError, 'INVALID_INPUT');
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('a decision judged while a new version is being published waits for it and is judged by it (no decision by a dropped authority lands after the drop)', async () => {
+    if (kind !== 'postgres') return; // PGlite serves one connection: nothing runs concurrently
+    await publishTrustList(ctx, DEMO_TRUST_LIST);
+    await importList(ctx, { path: new URL('scenario/demo-control-list.csv', EXAMPLES_ROOT).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom' });
+    const app = await submitApplication(ctx, {
+      authority: 'cn-mofcom', applicant: 'ganzhou-hengyuan-magnetics', importer: 'chakan-drive-systems', endUser: 'chakan-drive-systems', destination: 'IN',
+      endUse: { description: 'Rotor magnets', purposes: ['civil-automotive'] }, licenceType: 'single',
+      lines: [{ ref: 'L1', item: magnet, quantityGrams: 1000, value: { currency: 'USD', minor: 8000 } }], validFrom: TODAY, validUntil: '2027-06-30',
+    });
+    const v1 = (await getTrustList(ctx))!;
+    let decided: Promise<unknown> | undefined;
+    let settled = false;
+    // A publisher holds the head (as publishTrustList does) while the authority decides on another connection.
+    await current().store.db.transaction().execute(async (tx) => {
+      await trustListsRepo.lockHead(tx, 'update');
+      decided = decideApplication(ctx, 'cn-mofcom', app.id, { decision: 'request-info', questions: ['which motors?'] }).finally(() => { settled = true; });
+      decided.catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(settled).toBe(false);
+      await commit(tx, ctx, 'trustlist.published', TRUST_ROOT_ID, { version: 2, previous: v1.recordHash, root: { algorithm: 'Ed25519', ...trustRootKey(ctx) }, entries: [{ party: 'in-dgft', role: 'countersigner', country: 'IN' }] });
+    });
+    const e = await expectRejectsCode(decided!, RefusedError, 'REFUSED');
+    expect(e.message).toMatch(/TRUST_LIST_AUTHORITY.*"cn-mofcom" is not listed .* in trust list version 2/);
   });
 });
