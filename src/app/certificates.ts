@@ -260,7 +260,7 @@ export async function countersignCertificate(ctx: AppContext, governmentId: stri
     await requireParty(tx, governmentId, 'government');
     const importer = await requireParty(tx, row.importer, 'importer');
     // Who countersigns for the importer's country is the trust list's say, not the party's sector.
-    await requireTrusted(tx, governmentId, 'countersigner', importer.country, 'TRUST_LIST_COUNTERSIGNER');
+    const trustList = await requireTrusted(tx, governmentId, 'countersigner', importer.country, 'TRUST_LIST_COUNTERSIGNER');
     if (row.countersigned_by !== null) throw new AppError('ALREADY_EXISTS', `certificate ${id} is already countersigned by "${row.countersigned_by}" (journal entry ${row.countersigned_seq})`);
     const today = todayUtc(ctx.clock);
     const report = await assess(tx, row, today);
@@ -272,7 +272,7 @@ export async function countersignCertificate(ctx: AppContext, governmentId: stri
     if (signature === undefined) throw new AppError('CERTIFICATE_REFUSED', `certificate ${id}: countersigning produced no signature`);
     const verified = await verifyOrRefuse(tx, id, jws);
     if (verified.signers.at(-1)?.partyId !== governmentId) throw refused(id, { rule: 'certificate.signature', message: `the countersignature is by ${verified.signers.at(-1)?.partyId ?? 'nobody'}, not by ${governmentId}` });
-    await commit(tx, ctx, 'certificate.countersigned', governmentId, { certificateId: id, signature });
+    await commit(tx, ctx, 'certificate.countersigned', governmentId, { certificateId: id, signature, trustList });
     const updated = await certificatesRepo.get(tx, id);
     if (!updated || !report.certificate) throw new AppError('NOT_FOUND', `no certificate ${id}`);
     return toCertificate(updated, jws, report.certificate.credential, report.certificate.subject);

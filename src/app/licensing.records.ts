@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { applicationSchema, type ApplicationInput, type Licence, type Lot, type Restriction } from '../domain/index.js';
 import type { Assessment } from './licensing.js';
+import { trustListRefSchema } from './trustlist.records.js';
 import { applicationsRepo, ledgerRepo, licencesRepo, lotsRepo, shipmentsRepo, type CustodyLedgerRow, type Database } from '../store/index.js';
 
 /**
@@ -26,6 +27,8 @@ export const LICENSING_SCHEMAS = {
       decision: z.enum(['approved', 'denied', 'info-requested']),
       reasons: z.array(z.string()),
       licence: obj<Licence>('a licence').optional(),
+      /** The trust-list version the decider was found listed in. */
+      trustList: trustListRefSchema.optional(),
     })
     .strict(),
   'lot.created': z.object({ lot: obj<Lot>('a lot') }).strict(),

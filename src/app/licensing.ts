@@ -116,15 +116,15 @@ export async function decideApplication(ctx: AppContext, authorityId: string, ap
     const a = row.application as ApplicationInput;
     const assessment = row.assessment as Assessment;
     refuseSelfDecision(authorityId, a);
-    await requireTrusted(tx, authorityId, 'licensing-authority', (await requireParty(tx, a.applicant, 'application.applicant')).country, 'TRUST_LIST_AUTHORITY');
+    const trustList = await requireTrusted(tx, authorityId, 'licensing-authority', (await requireParty(tx, a.applicant, 'application.applicant')).country, 'TRUST_LIST_AUTHORITY');
     if (input.decision === 'deny') {
       if (input.reasons.length === 0) throw new ValidationError('decision.reasons', 'a denial must give at least one reason');
-      const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'denied', reasons: [...input.reasons] });
+      const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'denied', reasons: [...input.reasons], trustList });
       return { applicationId, decision: 'denied', seq: c.seq };
     }
     if (input.decision === 'request-info') {
       if (input.questions.length === 0) throw new ValidationError('decision.questions', 'must ask at least one question');
-      const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'info-requested', reasons: [...input.questions] });
+      const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'info-requested', reasons: [...input.questions], trustList });
       return { applicationId, decision: 'info-requested', seq: c.seq };
     }
     const cond = parse(approvalSchema, input.conditions, 'conditions');
@@ -167,7 +167,7 @@ export async function decideApplication(ctx: AppContext, authorityId: string, ap
       ...(a.certificateId === undefined ? {} : { certificateId: a.certificateId }),
       conditions: [...(cond.conditions ?? [])],
     };
-    const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'approved', reasons: licence.conditions.length > 0 ? [...licence.conditions] : ['approved with the conditions of the licence'], licence });
+    const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'approved', reasons: licence.conditions.length > 0 ? [...licence.conditions] : ['approved with the conditions of the licence'], licence, trustList });
     return { applicationId, decision: 'approved', licence, seq: c.seq };
   });
 }

@@ -44,6 +44,10 @@ export const trustListEntriesSchema = z
     });
   });
 
+/** The trust-list version a decision or countersignature was judged by (its version and record hash), recorded with it. */
+export const trustListRefSchema = z.object({ version: z.number().int().min(1), recordHash: z.string().regex(/^[0-9a-f]{64}$/) }).strict();
+export type TrustListRef = z.infer<typeof trustListRefSchema>;
+
 export const trustListPublishedSchema = z
   .object({
     version: z.number().int().min(1).max(2_147_483_647),

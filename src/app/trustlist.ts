@@ -6,7 +6,7 @@ import { canonicalJson } from '../trust/index.js';
 import type { AppContext } from './context.js';
 import { AppError, RefusedError } from './errors.js';
 import { commit } from './journal.js';
-import { TRUST_LIST_RECORD, TRUST_ROOT_ID, trustListEntriesSchema, type TrustListEntry, type TrustListRole } from './trustlist.records.js';
+import { TRUST_LIST_RECORD, TRUST_ROOT_ID, trustListEntriesSchema, type TrustListEntry, type TrustListRef, type TrustListRole } from './trustlist.records.js';
 
 /** A version of the trust list as published. */
 export interface TrustList {
@@ -97,7 +97,7 @@ const ROLE_WORDS: Readonly<Record<TrustListRole, string>> = { 'licensing-authori
  * `role` for `country` in the trust list in force. Reads the list's head FOR SHARE, so a concurrent
  * publication is ordered before or after this use case in the journal, as it was judged.
  */
-export async function requireTrusted(db: Kysely<Database>, party: string, role: TrustListRole, country: string, rule: string): Promise<void> {
+export async function requireTrusted(db: Kysely<Database>, party: string, role: TrustListRole, country: string, rule: string): Promise<TrustListRef> {
   const head = await trustListsRepo.lockHead(db, 'share');
   const list = head === undefined ? undefined : await trustListsRepo.get(db, head.version);
   if (list === undefined) throw new RefusedError([{ rule, message: `no trust list is in force, so "${party}" is not listed as ${ROLE_WORDS[role]} ${country} (the operator publishes one with lodestone trust-list set)` }]);
@@ -105,6 +105,7 @@ export async function requireTrusted(db: Kysely<Database>, party: string, role: 
   if (!entries.some((e) => e.party === party && e.role === role && e.country === country)) {
     throw new RefusedError([{ rule, message: `"${party}" is not listed as ${ROLE_WORDS[role]} ${country} in trust list version ${list.version}` }]);
   }
+  return { version: list.version, recordHash: list.record_hash };
 }
 
 /** A party never decides its own application: the decider is none of applicant, importer, consignee, end user. */

@@ -93,6 +93,19 @@ function checkVersion(r: SignedRecord, where: string, root: string, prev: InForc
   return { version: expected, hash: sha256Hex(recordBytes(r)), entries: entriesOf(b.entries, where) };
 }
 
+/**
+ * The record names the trust-list version the node judged it by (version and record hash): it must be
+ * the one in force at its place in the bundle. (That the bundle holds every later version too — none
+ * left out after the last one it carries — is for the log's completeness commitment to prove.)
+ */
+function judgedBy(b: Record<string, unknown>, inForce: InForce | undefined, where: string): void {
+  const ref = isObject(b.trustList) ? b.trustList : undefined;
+  if (ref === undefined) fail(`${where}: does not name the trust-list version it was judged by`);
+  if (inForce === undefined || ref.version !== inForce.version || ref.recordHash !== inForce.hash) {
+    fail(`${where}: was judged by trust list version ${String(ref.version)} (${String(ref.recordHash)}), but the version in force at this point of the bundle is ${inForce === undefined ? 'none' : `${inForce.version} (${inForce.hash})`} — a trust-list version is missing from the bundle`);
+  }
+}
+
 function listed(list: InForce | undefined, party: string, role: string, country: string): boolean {
   return list?.entries.some((e) => e.party === party && e.role === role && e.country === country) === true;
 }
@@ -148,6 +161,7 @@ export function checkTrustList(records: readonly SignedRecord[], leafIndexes: re
         if (!listed(inForce, decider, 'licensing-authority', from)) {
           fail(`${where}: ${decider} is not listed as licensing authority for exports from ${from} in the trust list in force (${inForce === undefined ? 'none' : `version ${inForce.version}`})`);
         }
+        judgedBy(b, inForce, where);
         decisions++;
         break;
       }
@@ -159,6 +173,7 @@ export function checkTrustList(records: readonly SignedRecord[], leafIndexes: re
         if (!listed(inForce, r.payload.actor, 'countersigner', country)) {
           fail(`${where}: ${r.payload.actor} is not listed as countersigner for ${country} in the trust list in force (${inForce === undefined ? 'none' : `version ${inForce.version}`})`);
         }
+        judgedBy(b, inForce, where);
         countersignatures++;
         break;
       }
