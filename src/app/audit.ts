@@ -7,8 +7,8 @@ import { AppError } from './errors.js';
 import { latestCheckpoint, LOG_ID, logVerifier } from './log.js';
 import { subjectProofs } from './subjects.js';
 
-/** Key and rule-pack records (registrations, key rotations and revocations): never withheld (those needed are shown in full). */
-const ALWAYS = new Set(['party.registered', 'party.key.rotated', 'party.key.revoked', 'rulepack.loaded']);
+/** Key, rule-pack and trust-list records (registrations, key rotations and revocations, every trust-list version): never withheld (those needed are shown in full). */
+const ALWAYS = new Set(['party.registered', 'party.key.rotated', 'party.key.revoked', 'rulepack.loaded', 'trustlist.published']);
 /** Records never followed by id (reference data, not a licence's story). */
 const NEVER = new Set(['list.imported', 'item.classified']);
 

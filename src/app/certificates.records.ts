@@ -4,6 +4,7 @@ import { parseCertificateSubject, type CertificateSubject } from '../domain/inde
 import { certificatesRepo, type Database } from '../store/index.js';
 import { decodeCredential, type CredentialJws, type DecodedCredential, type JwsSignature } from '../trust/index.js';
 import { applyRevocation, openCertificateLedger } from './certificate-ledger.records.js';
+import { trustListRefSchema, type TrustListRef } from './trustlist.records.js';
 import { AppError } from './errors.js';
 
 /**
@@ -18,6 +19,8 @@ export interface CertificateIssued {
 export interface CertificateCountersigned {
   readonly certificateId: string;
   readonly signature: JwsSignature;
+  /** The trust-list version the countersigner was found listed in. */
+  readonly trustList?: TrustListRef | undefined;
 }
 export interface CertificateRevoked {
   readonly certificateId: string;
@@ -55,6 +58,7 @@ const countersignedSchema: z.ZodType<CertificateCountersigned> = z
   .object({
     certificateId,
     signature: z.object({ protected: z.string().regex(/^[A-Za-z0-9_-]+$/), signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/) }).strict(),
+    trustList: trustListRefSchema.optional(),
   })
   .strict();
 

@@ -28,6 +28,7 @@ import type { AppContext } from './context.js';
 import { keyEnded } from './keys.records.js';
 import { AppError } from './errors.js';
 import { commit } from './journal.js';
+import { requireTrusted } from './trustlist.js';
 
 /** The revocation status list every certificate points into (W3C Bitstring Status List). */
 export const CERTIFICATE_STATUS_LIST = 'urn:lodestone:status-list:certificate-revocation';
@@ -257,8 +258,8 @@ async function verifyOrRefuse(db: Kysely<Database>, id: string, jws: unknown) {
 
 /**
  * The importing government countersigns a certificate: a second signature over the same payload.
- * Only a government party of the importer's country may, once, while the certificate is valid and
- * not revoked.
+ * Only a party the trust list in force names as countersigner for the importer's country may, once,
+ * while the certificate is valid and not revoked.
  */
 export async function countersignCertificate(ctx: AppContext, governmentId: string, id: string, made?: { protected: string; signature: string }): Promise<Certificate> {
   certificateId(id);
@@ -267,11 +268,10 @@ export async function countersignCertificate(ctx: AppContext, governmentId: stri
   return ctx.store.transaction(async (tx) => {
     const row = await certificatesRepo.getForUpdate(tx, id);
     if (!row) throw new AppError('NOT_FOUND', `no certificate ${id}`, { field: 'certificateId' });
-    const gov = await requireParty(tx, governmentId, 'government');
+    await requireParty(tx, governmentId, 'government');
     const importer = await requireParty(tx, row.importer, 'importer');
-    if (gov.sector !== 'government' || gov.country !== importer.country) {
-      throw new AppError('FORBIDDEN', `only the government of the importer's country (${importer.country}) may countersign certificate ${id}; "${governmentId}" is ${gov.sector === 'government' ? `the government of ${gov.country}` : 'not a government party'}`);
-    }
+    // Who countersigns for the importer's country is the trust list's say, not the party's sector.
+    const trustList = await requireTrusted(tx, governmentId, 'countersigner', importer.country, 'TRUST_LIST_COUNTERSIGNER');
     if (row.countersigned_by !== null) throw new AppError('ALREADY_EXISTS', `certificate ${id} is already countersigned by "${row.countersigned_by}" (journal entry ${row.countersigned_seq})`);
     const today = todayUtc(ctx.clock);
     const report = await assess(tx, row, today);
@@ -283,7 +283,7 @@ export async function countersignCertificate(ctx: AppContext, governmentId: stri
     if (signature === undefined) throw new AppError('CERTIFICATE_REFUSED', `certificate ${id}: countersigning produced no signature`);
     const verified = await verifyOrRefuse(tx, id, jws);
     if (verified.signers.at(-1)?.partyId !== governmentId) throw refused(id, { rule: 'certificate.signature', message: `the countersignature is by ${verified.signers.at(-1)?.partyId ?? 'nobody'}, not by ${governmentId}` });
-    await commit(tx, ctx, 'certificate.countersigned', governmentId, { certificateId: id, signature });
+    await commit(tx, ctx, 'certificate.countersigned', governmentId, { certificateId: id, signature, trustList });
     const updated = await certificatesRepo.get(tx, id);
     if (!updated || !report.certificate) throw new AppError('NOT_FOUND', `no certificate ${id}`);
     return toCertificate(updated, jws, report.certificate.credential, report.certificate.subject);

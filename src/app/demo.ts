@@ -13,6 +13,7 @@ import { decideApplication, getLicence, submitApplication } from './licensing.js
 import { registerParty } from './parties.js';
 import { renderReport, type NarrativeEvent, type ScenarioReport } from './report.js';
 import { importList } from './screening.js';
+import { ensureTrustListEntries } from './trustlist.js';
 
 const EXAMPLES = new URL('../../examples/', import.meta.url);
 const examplePath = (p: string) => fileURLToPath(new URL(p, EXAMPLES));
@@ -48,6 +49,7 @@ export async function runDemo(ctx: AppContext, onEvent: (e: NarrativeEvent) => v
   for (const p of example('scenario/parties.json') as Party[]) {
     if (!(await partiesRepo.get(ctx.store.db, p.id))) await registerParty(ctx, p);
   }
+  await ensureTrustListEntries(ctx, (example('scenario/trust-list.json') as { entries: unknown[] }).entries);
   const list = await importList(ctx, { path: examplePath('scenario/demo-control-list.csv'), format: 'csv', list: 'cn-control-list', actor: AUTHORITY });
   emit({ step: 'Restricted-party list', actor: AUTHORITY, outcome: 'info', detail: `cn-control-list (demonstration) ${list.status === 'unchanged' ? 'unchanged' : 'imported'}: snapshot ${list.sha256.slice(0, 12)}…` });
 

@@ -8,6 +8,7 @@ import { batchingLog, checkpointAfterAppend, LOG_ID } from './log.js';
 import { checkKeyRecord, keyEnded } from './keys.records.js';
 import { parseBody, project, type RecordType, type RecordTypes } from './records.js';
 import { linksFor, noteAppended } from './subjects.js';
+import { TRUST_LIST_RECORD, trustRootSignatureKey } from './trustlist.records.js';
 
 export interface Committed extends AppendResult {
   readonly record: SignedRecord;
@@ -156,6 +157,7 @@ async function requestOf(tx: Transaction<Database>, record: SignedRecord): Promi
  */
 async function checkSigningKey(tx: Transaction<Database>, ctx: AppContext, record: SignedRecord): Promise<string> {
   const { payload, signature } = record;
+  if (payload.type === TRUST_LIST_RECORD) return trustRootSignatureKey(ctx, record);
   if (payload.request !== undefined || payload.requestSha256 !== undefined) return checkRequestSignature(tx, ctx, record);
   if (payload.type === 'party.registered') {
     const body = parseBody('party.registered', payload.body);

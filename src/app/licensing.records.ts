@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { applicationSchema, type ApplicationInput, type Licence, type Lot, type Restriction } from '../domain/index.js';
 import type { Assessment } from './licensing.js';
 import { certificateClaimSchema, projectApproval } from './certificate-ledger.records.js';
+import { trustListRefSchema } from './trustlist.records.js';
 import { applicationsRepo, ledgerRepo, licencesRepo, lotsRepo, shipmentsRepo, type CustodyLedgerRow, type Database } from '../store/index.js';
 
 /**
@@ -29,6 +30,8 @@ export const LICENSING_SCHEMAS = {
       licence: obj<Licence>('a licence').optional(),
       /** What the licence claims of its certificate's quantities (approvals since migration 0019). */
       claim: certificateClaimSchema.optional(),
+      /** The trust-list version the decider was found listed in. */
+      trustList: trustListRefSchema.optional(),
     })
     .strict(),
   'lot.created': z.object({ lot: obj<Lot>('a lot') }).strict(),

@@ -21,6 +21,7 @@ import { checkCertificate } from './certificates.js';
 import { backApproval } from './certificate-ledger.js';
 import { journalPacks, todayUtc } from './classify.js';
 import { requireParty } from './parties.js';
+import { refuseSelfDecision, requireTrusted } from './trustlist.js';
 
 /** What the system established about an application when it was submitted. */
 export interface Assessment {
@@ -61,9 +62,10 @@ export async function submitApplication(ctx: AppContext, input: unknown): Promis
     if (a.consignee !== undefined) roles.push(['consignee', a.consignee, 'application.consignee']);
     const parties = await Promise.all(roles.map(async ([role, id, field]) => ({ role, party: await requireParty(tx, id, field) })));
     const applicant = parties[0]?.party;
-    if (applicant === undefined || applicant.country !== authority.country) {
-      throw new ValidationError('application.authority', `${authority.name} licenses exports from ${authority.country}; the applicant is in ${applicant?.country ?? '?'}`);
-    }
+    if (applicant === undefined) throw new ValidationError('application.applicant', 'is required');
+    // The authority is whoever the trust list names for the export's country — never the applicant's own choice.
+    refuseSelfDecision(authority.id, a);
+    await requireTrusted(tx, authority.id, 'licensing-authority', applicant.country, 'TRUST_LIST_AUTHORITY');
     const lines = a.lines.map((l) => ({ ref: l.ref, classification: classify(l.item, packs, { asOf, exportFrom: applicant.country }) }));
     const codes = [...new Set(lines.flatMap((l) => l.classification.codes))].sort();
     const screenings = await screenPartiesInTx(tx, parties.map((p) => p.party));
@@ -77,7 +79,7 @@ export async function submitApplication(ctx: AppContext, input: unknown): Promis
       const hit = screening.find((s) => s.partyId === p.id)?.hits[0];
       return { role, id: p.id, name: p.name, country: p.country, ...(p.sector === undefined ? {} : { sector: p.sector }), ...(hit ? { listed: `listed on ${hit.list} as "${hit.name}" (score ${hit.score.toFixed(2)}${hit.via ? `, via ${hit.via.join('; ')}` : ''})` } : {}) };
     });
-    const jurisdictionPacks = packs.filter((p) => p.jurisdiction === authority.country);
+    const jurisdictionPacks = packs.filter((p) => p.jurisdiction === applicant.country);
     const policy = evaluatePolicies({ asOf, destination: a.destination, purposes: a.endUse.purposes, parties: policyParties }, jurisdictionPacks);
     const reasons: string[] = [];
     let recommendation = policy.recommendation;
@@ -118,14 +120,16 @@ export async function decideApplication(ctx: AppContext, authorityId: string, ap
     if (row.status === 'approved' || row.status === 'denied') throw new AppError('ALREADY_EXISTS', `application ${applicationId} was already ${row.status}`);
     const a = row.application as ApplicationInput;
     const assessment = row.assessment as Assessment;
+    refuseSelfDecision(authorityId, a);
+    const trustList = await requireTrusted(tx, authorityId, 'licensing-authority', (await requireParty(tx, a.applicant, 'application.applicant')).country, 'TRUST_LIST_AUTHORITY');
     if (input.decision === 'deny') {
       if (input.reasons.length === 0) throw new ValidationError('decision.reasons', 'a denial must give at least one reason');
-      const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'denied', reasons: [...input.reasons] });
+      const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'denied', reasons: [...input.reasons], trustList });
       return { applicationId, decision: 'denied', seq: c.seq };
     }
     if (input.decision === 'request-info') {
       if (input.questions.length === 0) throw new ValidationError('decision.questions', 'must ask at least one question');
-      const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'info-requested', reasons: [...input.questions] });
+      const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'info-requested', reasons: [...input.questions], trustList });
       return { applicationId, decision: 'info-requested', seq: c.seq };
     }
     const cond = parse(approvalSchema, input.conditions, 'conditions');
@@ -172,7 +176,7 @@ export async function decideApplication(ctx: AppContext, authorityId: string, ap
     };
     // The certificate checked again, its undertakings joined in, its quantities claimed (issue 18, items 3 and 4).
     const { licence, claim } = await backApproval(tx, proposed, todayUtc(ctx.clock));
-    const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'approved', reasons: licence.conditions.length > 0 ? [...licence.conditions] : ['approved with the conditions of the licence'], licence, ...(claim === undefined ? {} : { claim }) });
+    const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'approved', reasons: licence.conditions.length > 0 ? [...licence.conditions] : ['approved with the conditions of the licence'], licence, ...(claim === undefined ? {} : { claim }), trustList });
     return { applicationId, decision: 'approved', licence, seq: c.seq };
   });
 }

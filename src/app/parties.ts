@@ -5,6 +5,8 @@ import { partiesRepo, type Database, type PartyRow } from '../store/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
 import { commit } from './journal.js';
+import { LOG_ID } from './log.js';
+import { TRUST_ROOT_ID } from './trustlist.records.js';
 
 export interface RegisteredParty {
   readonly party: Party;
@@ -20,6 +22,8 @@ export interface RegisteredParty {
  */
 export async function registerParty(ctx: AppContext, input: unknown, bring?: { readonly publicKey: unknown }): Promise<RegisteredParty> {
   const party = parseParty(input);
+  // The operator's keys live in the same keystore: no party may take their names.
+  if (party.id === TRUST_ROOT_ID || party.id === LOG_ID) throw new ValidationError('party.id', `"${party.id}" is reserved for the operator's own key`);
   let key: { keyId: string; publicKey: string };
   if (bring !== undefined) {
     if (typeof bring.publicKey !== 'string') throw new ValidationError('publicKey', 'must be a raw Ed25519 public key as base64url');

@@ -10,6 +10,7 @@ import { AppError } from './errors.js';
 import { KEY_PROJECTORS, KEY_SCHEMAS, type KeyRecordTypes } from './keys.records.js';
 import { listImportedSchema, projectListImported, type ListImported } from './screening.records.js';
 import { LICENSING_PROJECTORS, LICENSING_SCHEMAS, type LicensingRecordTypes } from './licensing.records.js';
+import { projectTrustListPublished, trustListPublishedSchema, type TrustListRecordTypes } from './trustlist.records.js';
 
 /**
  * The kinds of journal record, each with its body schema and its projector: the function that
@@ -53,7 +54,7 @@ export const itemClassifiedSchema = z
   .strict();
 export type ItemClassified = z.infer<typeof itemClassifiedSchema>;
 
-export interface RecordTypes extends LicensingRecordTypes, CertificateRecordTypes, AlertRecordTypes, EpcisRecordTypes, KeyRecordTypes {
+export interface RecordTypes extends LicensingRecordTypes, CertificateRecordTypes, AlertRecordTypes, EpcisRecordTypes, KeyRecordTypes, TrustListRecordTypes {
   'party.registered': PartyRegistered;
   'rulepack.loaded': RulePackLoaded;
   'item.classified': ItemClassified;
@@ -82,6 +83,7 @@ const KINDS: { readonly [T in RecordType]: RecordKind<RecordTypes[T]> } = {
   ...kinds<EpcisRecordTypes>(EPCIS_SCHEMAS, EPCIS_PROJECTORS),
   ...kinds<KeyRecordTypes>(KEY_SCHEMAS, KEY_PROJECTORS),
   'list.imported': { schema: listImportedSchema, project: projectListImported },
+  'trustlist.published': { schema: trustListPublishedSchema, project: projectTrustListPublished },
   'party.registered': {
     schema: partyRegisteredSchema,
     async project(tx, body, { seq }) {

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { checkLog, exportAuditBundle, latestCheckpoint, witnessCheckpoint, type AppContext } from '../app/index.js';
 import { ValidationError } from '../domain/index.js';
-import { formatSummary, verifyBundle } from '../verify/index.js';
+import { formatSummary, parseWitnessPin, verifyBundle } from '../verify/index.js';
 
 export interface AuditCliDeps {
   readonly withApp: <T>(fn: (ctx: AppContext) => Promise<T>) => Promise<T>;
@@ -56,16 +56,33 @@ export function registerAuditCommands(program: Command, { withApp, print }: Audi
 
   program
     .command('verify')
-    .description('verify an audit bundle offline (no database, no network): signatures, inclusion proofs, checkpoint signatures, balances replayed; exit 1 naming the first failure')
+    .description('verify an audit bundle offline (no database, no network): signatures, inclusion proofs, checkpoint signatures, pinned witnesses, the trust list and the roles it grants, balances replayed; exit 1 naming the first failure')
     .argument('<bundle.json>')
     .option('--log-key <base64url>', "the log operator's Ed25519 public key, as you know it (default: the bundle's own)")
-    .action((file: string, o: { logKey?: string }) => {
+    .option('--trust-root <base64url>', "the operator's trust-list root public key, as you know it (lodestone trust-list root-key; default: the bundle's own)")
+    .option('--witness <name=base64url>', 'a witness to trust and its Ed25519 public key (repeatable); only these cosignatures count', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--witness-quorum <n>', 'how many of the --witness witnesses must have cosigned the checkpoint (default: all of them)')
+    .action((file: string, o: { logKey?: string; trustRoot?: string; witness: string[]; witnessQuorum?: string }) => {
+      const witnesses = o.witness.map((w) => {
+        try {
+          return parseWitnessPin(w);
+        } catch (e) {
+          throw new ValidationError('--witness', (e as Error).message);
+        }
+      });
+      if (o.trustRoot !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(o.trustRoot)) throw new ValidationError('--trust-root', 'must be a raw Ed25519 public key in base64url (43 characters)');
+      let witnessQuorum: number | undefined;
+      if (o.witnessQuorum !== undefined) {
+        witnessQuorum = Number(o.witnessQuorum);
+        if (!/^\d+$/.test(o.witnessQuorum) || !Number.isSafeInteger(witnessQuorum)) throw new ValidationError('--witness-quorum', `must be a whole number, got ${JSON.stringify(o.witnessQuorum)}`);
+        if (witnessQuorum > witnesses.length) throw new ValidationError('--witness-quorum', `${witnessQuorum} cannot be met by the ${witnesses.length} witness(es) given with --witness`);
+      }
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
       } catch (e) {
         throw new ValidationError('bundle', `cannot read ${file}: ${(e as Error).message}`);
       }
-      print(formatSummary(verifyBundle(text, { logKey: o.logKey })));
+      print(formatSummary(verifyBundle(text, { logKey: o.logKey, trustRoot: o.trustRoot, witnesses, witnessQuorum })));
     });
 }

@@ -26,6 +26,7 @@ import { registerAuditCommands } from './audit.js';
 import { registerLicensingCommands } from './licensing.js';
 import { registerScreeningCommands } from './screening.js';
 import { registerServeCommands } from './serve.js';
+import { registerTrustListCommands } from './trustlist.js';
 import { journalRepo } from '../store/index.js';
 import { formatClassification } from './format.js';
 import { progress } from './progress.js';
@@ -296,6 +297,7 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
   registerEpcisCommands(program, { io, withApp });
   registerServeCommands(program, { flags, withApp, print: (t) => { print(io.out, t); } });
   registerAlertCommands(program, { withApp, print: (t) => { print(io.out, t); } });
+  registerTrustListCommands(program, { withApp, print: (t) => { print(io.out, t); } });
 
   return program;
 }

@@ -1,4 +1,4 @@
-import { getAlert, type AppContext } from '../app/index.js';
+import { getAlert, getTrustList, type AppContext } from '../app/index.js';
 import type { Party, Restriction } from '../domain/index.js';
 import { applicationsRepo, auditorGrantsRepo, certificatesRepo, licencesRepo, lotsRepo, partiesRepo, shipmentsRepo } from '../store/index.js';
 
@@ -62,13 +62,19 @@ export async function partyToCertificate(ctx: AppContext, party: string, id: str
   return [row.issuer, row.exporter, row.importer, row.end_user, row.countersigned_by, consent].includes(party);
 }
 
-/** A government party of the importer's country (the one that may countersign). */
+/**
+ * Who may ask to countersign a certificate: a party of the importer's country, or one the trust list
+ * in force names as countersigner for that country (the party's sector plays no part). Whether it
+ * may is the use case's decision, by the trust list: this only keeps the certificate hidden (404)
+ * from parties with nothing to do with its country.
+ */
 export async function governmentOfImporter(ctx: AppContext, party: string, id: string): Promise<boolean> {
   const row = await certificatesRepo.get(ctx.store.db, id);
   if (!row) return false;
-  const [gov, importer] = await Promise.all([partiesRepo.get(ctx.store.db, party), partiesRepo.get(ctx.store.db, row.importer)]);
-  const g = gov?.party as Party | undefined;
-  return g?.sector === 'government' && g.country === (importer?.party as Party | undefined)?.country;
+  const [gov, importer, list] = await Promise.all([partiesRepo.get(ctx.store.db, party), partiesRepo.get(ctx.store.db, row.importer), getTrustList(ctx)]);
+  const country = (importer?.party as Party | undefined)?.country;
+  if (gov === undefined || country === undefined) return false;
+  return (gov.party as Party).country === country || (list?.entries.some((e) => e.party === party && e.role === 'countersigner' && e.country === country) ?? false);
 }
 
 export async function mayRevokeCertificate(ctx: AppContext, party: string, id: string): Promise<boolean> {

@@ -12,6 +12,7 @@ import {
   getCertificate,
   getLot,
   getLicence,
+  getTrustList,
   getParty,
   latestCheckpoint,
   listLots,
@@ -280,7 +281,7 @@ export const ROUTES: readonly AnyRoute[] = [
     id: 'countersignCertificate', method: 'POST', url: '/v1/certificates/:id/countersign', tag: 'certificates', status: 201, records: true,
     summary: "The importing government countersigns a certificate: with `signature`, its own JWS signature (protected header with its kid, EdDSA) over the certificate's payload; without, a key the server holds for it",
     params: idParam, body: z.object({ signature: z.object({ protected: z.string().min(1).max(4096), signature: z.string().min(1).max(4096) }).strict().optional() }).strict().optional(), response: certOut,
-    access: { roles: ['importing-government'], owner: (c, p, r) => governmentOfImporter(c, own(p), r.params.id), describe: "the government of the importer's country" },
+    access: { roles: ['importing-government'], owner: (c, p, r) => governmentOfImporter(c, own(p), r.params.id), describe: "a party of the importer's country, or one the trust list names for it; the use case refuses any the trust list in force does not name as countersigner for that country" },
     handle: ({ ctx, party, params, body }) => countersignCertificate(ctx, party, params.id, body?.signature),
   }),
   route<{ id: string }, Record<string, never>, { reason: string }>({
@@ -436,6 +437,19 @@ export const ROUTES: readonly AnyRoute[] = [
     response: z.array(z.looseObject({ list: z.string(), sha256: z.string(), entries: z.number().int() })),
     access: { roles: TRADE, owner: 'any', describe: 'any trade party' },
     handle: ({ ctx }) => listSnapshots(ctx),
+  }),
+
+  // ── Trust list ─────────────────────────────────────────────────────────────────────────────
+  route({
+    id: 'getTrustList', method: 'GET', url: '/v1/trust-list', tag: 'log', records: false,
+    summary: "The trust list in force: which parties may license exports from which country and countersign certificates for which country, signed with the operator's root key (changed only with that key, on the CLI)",
+    response: z.looseObject({ version: z.number().int(), seq: z.number().int(), recordHash: z.string(), previous: z.string().nullable(), root: z.looseObject({ keyId: z.string(), publicKey: z.string() }), entries: z.array(z.looseObject({ party: z.string(), role: z.string(), country: z.string() })), publishedAt: z.string() }),
+    access: { roles: EVERYONE, owner: 'any', describe: 'every authenticated caller (who holds which role is public by design)' },
+    handle: async ({ ctx }) => {
+      const t = await getTrustList(ctx);
+      if (t === undefined) throw new AppError('NOT_FOUND', 'no trust list has been published yet');
+      return t;
+    },
   }),
 
   // ── Transparency log ───────────────────────────────────────────────────────────────────────

@@ -13,6 +13,7 @@ import type { PartiesTable } from './parties.table.js';
 import type { PartyKeysTable } from './party-keys.table.js';
 import type { RulePacksTable } from './rule-packs.table.js';
 import type { SchemaMigrationsTable } from './schema-migrations.table.js';
+import type { TrustListHeadTable, TrustListsTable } from './trust-lists.table.js';
 import type { ListEntriesTable, ListImportsTable, ListSnapshotsTable } from './screening.tables.js';
 import type { SubjectHeadsTable, SubjectLogTable, SubjectMapNodesTable } from './subjects.tables.js';
 
@@ -51,6 +52,8 @@ export interface Database {
   red_flag_sets: RedFlagSetsTable;
   alerts: AlertsTable;
   reports_filed: ReportsFiledTable;
+  trust_lists: TrustListsTable;
+  trust_list_head: TrustListHeadTable;
   /** Operator state (migration 0009), not journal projections. */
   credentials: CredentialsTable;
   auditor_grants: AuditorGrantsTable;
@@ -62,5 +65,5 @@ export interface Database {
  * The projection tables: derived from the journal and rebuildable from it. In an order that is
  * safe to truncate one by one (referencing tables before the tables they reference).
  */
-export const PROJECTION_TABLES = ['epcis_events', 'epcis_lot_links', 'alerts', 'red_flag_sets', 'reports_filed', 'request_nonces', 'list_imports', 'licence_holder_totals', 'certificate_claims', 'custody_ledger', 'shipments', 'lots', 'licence_balances', 'licences', 'applications', 'certificate_lines', 'certificates', 'classifications', 'rule_packs', 'party_keys', 'parties'] as const satisfies readonly (keyof Database)[];
+export const PROJECTION_TABLES = ['trust_list_head', 'trust_lists', 'epcis_events', 'epcis_lot_links', 'alerts', 'red_flag_sets', 'reports_filed', 'request_nonces', 'list_imports', 'licence_holder_totals', 'certificate_claims', 'custody_ledger', 'shipments', 'lots', 'licence_balances', 'licences', 'applications', 'certificate_lines', 'certificates', 'classifications', 'rule_packs', 'party_keys', 'parties'] as const satisfies readonly (keyof Database)[];
 export type ProjectionTable = (typeof PROJECTION_TABLES)[number];

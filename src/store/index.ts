@@ -61,3 +61,5 @@ export { epcisRepo, type EpcisEventQuery } from './epcis.repository.js';
 export { rememberReadsIn } from './tx-memo.js';
 export { subjectsRepo } from './subjects.repository.js';
 export type { SubjectHeadRow, SubjectHeadsTable, SubjectLogTable, SubjectMapNodeRow, SubjectMapNodesTable } from './subjects.tables.js';
+export type { NewTrustList, TrustListHeadRow, TrustListHeadTable, TrustListRow, TrustListsTable } from './trust-lists.table.js';
+export { trustListsRepo, type NewTrustListValues } from './trust-lists.repository.js';

@@ -15,6 +15,8 @@ export async function truncateProjections(tx: Transaction<Database>): Promise<vo
 
 /** The columns that order each projection table's rows deterministically (its primary key). */
 const ORDER: { readonly [T in ProjectionTable]: readonly string[] } = {
+  trust_list_head: ['singleton'],
+  trust_lists: ['version'],
   epcis_events: ['hash_id', 'kind'],
   epcis_lot_links: ['epc', 'holder', 'lot_id'],
   alerts: ['id'],

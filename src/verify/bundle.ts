@@ -7,7 +7,7 @@
  *   "log": { "name": "lodestone-log", "publicKey": "<base64url raw Ed25519>" },
  *   "checkpoint": "<C2SP signed note: the log's checkpoint, with any witness cosignatures>",
  *   "otherCheckpoints": ["<signed note>", …],          // earlier checkpoints, e.g. ones witnesses saw
- *   "witnesses": [{ "name": "…", "publicKey": "…" }],  // cosigners whose cosignatures to check
+ *   "witnesses": [{ "name": "…", "publicKey": "…" }],  // the exporter's claim of who cosigned: never trusted, the auditor pins witnesses
  *   "leafIndexes": [0, 3, …],                           // the leaves this bundle claims to hold, ascending
  *   "entries": [{ "leafIndex": 0, "record": "<canonical signed record>", "proof": ["<base64>", …] }, …],
  *   "subjects": [{ "subject": "licence:…", "head": { "seq": 31, "leafHash": "<hex>" } | null,

@@ -11,7 +11,10 @@ import { LodestoneError } from '../domain/index.js';
  * - TIME: a record's declared date or validity does not hold at the record's server time `at`.
  * - INCOMPLETE: an entry of a subject the bundle covers is missing or withheld, a record's subject
  *   links do not match its body, a head is not the one the checkpoint commits, or a party an entry needs is not registered.
+ * - WITNESS: fewer pinned witnesses cosigned the checkpoint than the quorum asks (or the policy is impossible).
+ * - TRUST_LIST: a trust-list version is not signed by the trust root or breaks the chain, or a decision
+ *   or countersignature is by a party the trust list in force does not list for it.
  */
-export type VerifyCode = 'MALFORMED' | 'CHECKPOINT' | 'INCLUSION' | 'SIGNATURE' | 'REPLAY' | 'TIME' | 'INCOMPLETE';
+export type VerifyCode = 'MALFORMED' | 'CHECKPOINT' | 'INCLUSION' | 'SIGNATURE' | 'REPLAY' | 'TIME' | 'INCOMPLETE' | 'WITNESS' | 'TRUST_LIST';
 
 export class VerifyError extends LodestoneError<VerifyCode> {}

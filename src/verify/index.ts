@@ -5,3 +5,5 @@
 export { BUNDLE_FORMAT, type AuditBundle, type BundleEntry, type BundleKey, type SubjectProof, type WithheldEntry } from './bundle.js';
 export { VerifyError, type VerifyCode } from './errors.js';
 export { formatSummary, parseBundle, verifyBundle, type LineBalance, type MassBalanceTotals, type VerifyOptions, type VerifySummary } from './verify.js';
+export { checkTrustList, type TrustListCheck } from './trust-list-check.js';
+export { checkWitnesses, parseWitnessPin, type WitnessCheck, type WitnessPolicy } from './witness-check.js';

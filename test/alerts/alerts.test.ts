@@ -30,7 +30,7 @@ import {
 import { main } from '../../src/cli/main.js';
 import { dumpProjections, holderTotalsRepo, journalRepo, ledgerRepo } from '../../src/store/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
-import { EXAMPLES_ROOT, EXPORTER, IMPORTER, magnet, motor, readExample, TODAY } from '../support/scenario.js';
+import { EXAMPLES_ROOT, EXPORTER, IMPORTER, magnet, motor, publishDemoTrustList, readExample, TODAY } from '../support/scenario.js';
 
 const root = EXAMPLES_ROOT;
 const read = readExample;
@@ -46,6 +46,7 @@ afterAll(() => {
 /** Parties, the demo list, a countersigned certificate, an approved licence (2,000 kg, no re-export to US, use only in IN, report within 30 days) and the exporter's stock. */
 async function setup(ctx: AppContext, opts: { annualNeedGrams?: number } = {}) {
   for (const p of read('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
+  await publishDemoTrustList(ctx);
   await registerParty(ctx, { id: 'pune-motors', name: 'Pune Motor Works Limited', country: 'IN', sector: 'automotive' });
   await importList(ctx, { path: new URL('scenario/demo-control-list.csv', root).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom' });
   const endUse = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'], ...(opts.annualNeedGrams === undefined ? {} : { annualNeedGrams: opts.annualNeedGrams }) };

@@ -22,7 +22,7 @@ import {
 } from '../../src/app/index.js';
 import { dumpProjections, journalRepo } from '../../src/store/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
-import { EXAMPLES_ROOT, magnet, readExample, TODAY } from '../support/scenario.js';
+import { EXAMPLES_ROOT, magnet, publishDemoTrustList, readExample, TODAY } from '../support/scenario.js';
 
 const root = EXAMPLES_ROOT;
 const read = readExample;
@@ -31,6 +31,7 @@ const endUse = { description: 'Rotor magnets for EV traction motors', purposes: 
 async function setup(ctx: AppContext, opts: { kg?: number } = {}) {
   const kg = opts.kg ?? 2000;
   for (const p of read('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
+  await publishDemoTrustList(ctx);
   await importList(ctx, { path: new URL('scenario/demo-control-list.csv', root).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom' });
   const cert = await (await import('../../src/app/index.js')).issueCertificate(ctx, 'chakan-drive-systems', {
     exporter: 'ganzhou-hengyuan-magnetics',

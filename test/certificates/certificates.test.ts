@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AppError,
   checkCertificate,
+  RefusedError,
   countersignCertificate,
   createApp,
   issueCertificate,
@@ -23,6 +24,7 @@ import { canonicalJson, decodeStatusList, getStatusBit, toBase64url, verifyCerti
 import { certificateSubject as subject } from '../support/certificates.js';
 import { expectRejectsCode } from '../support/errors.js';
 import { STORES, useFreshStore } from '../support/stores.js';
+import { publishDemoTrustList } from '../support/scenario.js';
 
 const PARTIES = [
   { id: 'ganzhou-hengyuan-magnetics', name: 'Ganzhou Hengyuan Magnetics Co., Ltd.', country: 'CN', sector: 'magnet-manufacturing' },
@@ -45,6 +47,7 @@ describe.each(STORES)('end-user certificates on %s', (kind) => {
     keysDir = mkdtempSync(join(tmpdir(), 'lodestone-keys-'));
     ctx = createApp(current().store, { keysDir, clock: () => new Date((now += 1000)) });
     for (const p of PARTIES) await registerParty(ctx, p);
+    await publishDemoTrustList(ctx);
   });
   afterEach(() => {
     rmSync(keysDir, { recursive: true, force: true });
@@ -104,11 +107,11 @@ describe.each(STORES)('end-user certificates on %s', (kind) => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it('only the importing government countersigns, once; only the issuer or that government revokes, once', async () => {
+  it('only the countersigner the trust list names for the importer\'s country countersigns, once; only the issuer or that government revokes, once', async () => {
     const c = await issueCertificate(ctx, 'chakan-drive-systems', subject);
     const before = await snapshot();
-    expect((await expectRejectsCode(countersignCertificate(ctx, 'cn-mofcom', c.id), AppError, 'FORBIDDEN')).message).toMatch(/government of the importer's country \(IN\)/);
-    expect((await expectRejectsCode(countersignCertificate(ctx, 'pune-motor-works', c.id), AppError, 'FORBIDDEN')).message).toMatch(/not a government party/);
+    expect((await expectRejectsCode(countersignCertificate(ctx, 'cn-mofcom', c.id), RefusedError, 'REFUSED')).message).toMatch(/TRUST_LIST_COUNTERSIGNER.*"cn-mofcom" is not listed as countersigner of end-user certificates for IN/);
+    expect((await expectRejectsCode(countersignCertificate(ctx, 'pune-motor-works', c.id), RefusedError, 'REFUSED')).message).toMatch(/TRUST_LIST_COUNTERSIGNER.*"pune-motor-works" is not listed/);
     expect((await expectRejectsCode(revokeCertificate(ctx, 'in-dgft', c.id, 'no'), AppError, 'FORBIDDEN')).message).toMatch(/only the issuer \("chakan-drive-systems"\) may revoke/);
     await expect(revokeCertificate(ctx, 'chakan-drive-systems', c.id, '   ')).rejects.toThrow(/reason: must not be empty/);
     expect(await snapshot()).toEqual(before);

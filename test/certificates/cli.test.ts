@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, registerParty, type AppContext } from '../../src/app/index.js';
 import { registerCertificateCommands } from '../../src/cli/certificates.js';
+import { publishDemoTrustList } from '../support/scenario.js';
 import { LodestoneError } from '../../src/domain/index.js';
 import { certificateSubject } from '../support/certificates.js';
 import { STORES, useFreshStore } from '../support/stores.js';
@@ -25,6 +26,7 @@ describe.each(STORES.slice(0, 1))('lodestone certificates … on %s', (kind) => 
     dir = mkdtempSync(join(tmpdir(), 'lodestone-cert-cli-'));
     ctx = createApp(current().store, { keysDir: join(dir, 'keys'), clock: () => new Date('2026-05-01T09:00:00.000Z') });
     for (const p of PARTIES) await registerParty(ctx, p);
+    await publishDemoTrustList(ctx);
   });
   afterEach(() => {
     rmSync(dir, { recursive: true, force: true });

@@ -25,7 +25,7 @@ import { ValidationError } from '../../src/domain/index.js';
 import { EpcisSchemaError, validateEpcis } from '../../src/epcis/index.js';
 import { dumpProjections, journalRepo } from '../../src/store/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
-import { EXAMPLES_ROOT, EXPORTER, IMPORTER, magnet, motor, readExample, TODAY } from '../support/scenario.js';
+import { EXAMPLES_ROOT, EXPORTER, IMPORTER, magnet, motor, publishDemoTrustList, readExample, TODAY } from '../support/scenario.js';
 
 const read = readExample;
 const EXAMPLES = fileURLToPath(new URL('../fixtures/epcis/examples-json/', import.meta.url));
@@ -90,6 +90,7 @@ const transformation = (outKg = 45000, otherKg = 43800) => ({
 
 async function setup(ctx: AppContext) {
   for (const p of read('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
+  await publishDemoTrustList(ctx);
   await importList(ctx, { path: new URL('scenario/demo-control-list.csv', EXAMPLES_ROOT).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom' });
   const endUse = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] };
   const cert = await issueCertificate(ctx, IMPORTER, {

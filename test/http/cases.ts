@@ -184,6 +184,7 @@ export const CASES: Record<string, Case> = {
   screenNames: { owners: any(...TRADE), build: () => ({ method: 'POST', url: '/v1/screening', body: { names: ['Red Mesa Defense'] } }) },
   listScreeningSnapshots: { owners: any(...TRADE), build: () => ({ method: 'GET', url: '/v1/screening/snapshots' }) },
   latestCheckpoint: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/log/checkpoint' }) },
+  getTrustList: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/trust-list' }) },
   cosignCheckpoint: {
     owners: any('exporter', 'licensing-authority', 'importer', 'importing-government', 'downstream-holder', 'auditor'),
     build: async (_fx, ctx, owner) => {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countersignCredential, generateKeyPair, signCredential, signerFromPem, signRequest, type CredentialJws, type EndUserCertificateCredential, type Signer } from '../../src/trust/index.js';
 import { journalRepo } from '../../src/store/index.js';
+import { ensureTrustListEntries } from '../../src/app/index.js';
 import { freshStore, STORES, type TestStore } from '../support/stores.js';
 import { certificateBody, IMPORTER } from './fixture.js';
 import { clock, harness, type Caller, type Harness } from './support.js';
@@ -39,6 +40,8 @@ describe.each(STORES)('certificates with keys the server does not hold (%s)', (k
     h = await harness(ts.store);
     await register({ id: END_USER, name: 'Nagpur EV Works Pvt Ltd', country: 'IN', sector: 'automotive' }, keys.endUser);
     await register({ id: MINISTRY, name: 'Ministry of Heavy Industries, Government of India', country: 'IN', sector: 'government' }, keys.ministry);
+    // The operator names the ministry as a countersigner for India (roles come from the trust list).
+    await ensureTrustListEntries(h.ctx, [{ party: MINISTRY, role: 'countersigner', country: 'IN' }]);
     endUser = await h.credential(END_USER, 'importer');
     ministry = await h.credential(MINISTRY, 'importing-government');
   }, 120_000);

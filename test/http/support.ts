@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { createApp, importList, registerParty, signRequest, type AppContext } from '../../src/app/index.js';
+import { createApp, ensureTrustListEntries, importList, registerParty, signRequest, type AppContext } from '../../src/app/index.js';
 import { createServer, issueCredential, ROUTES, type Role, type ServerOptions } from '../../src/http/index.js';
 import type { Store } from '../../src/store/index.js';
 import type { Signer } from '../../src/trust/index.js';
@@ -49,9 +49,10 @@ export interface Harness {
 const recordingRoutes = ROUTES.filter((r) => r.records).map((r) => ({ method: r.method, re: new RegExp(`^${r.url.replace(/:[A-Za-z0-9_]+/g, '[^/]+')}$`) }));
 export const makesRecords = (method: string, url: string): boolean => recordingRoutes.some((r) => r.method === method && r.re.test(url.split('?')[0] ?? ''));
 
-export async function harness(store: Store, opts: { parties?: boolean; list?: boolean; server?: ServerOptions } = {}): Promise<Harness> {
+export async function harness(store: Store, opts: { parties?: boolean; list?: boolean; trustList?: boolean; server?: ServerOptions } = {}): Promise<Harness> {
   const ctx = createApp(store, { keysDir: mkdtempSync(join(tmpdir(), 'lodestone-http-')), clock });
   if (opts.parties !== false) for (const p of example('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
+  if (opts.parties !== false && opts.trustList !== false) await ensureTrustListEntries(ctx, (example('scenario/trust-list.json') as { entries: unknown[] }).entries);
   if (opts.list !== false && opts.parties !== false) await importList(ctx, { path: new URL('scenario/demo-control-list.csv', EXAMPLES).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom' });
   const app = await createServer(ctx, { rateLimit: false, ...opts.server });
   const cache = new Map<string, Caller>();

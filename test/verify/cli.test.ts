@@ -77,6 +77,17 @@ describe('lodestone demo --out / witness / audit export / verify', () => {
     expect(exported.code, exported.err).toBe(EXIT.ok);
     const v = await run('verify', join(dir, 'b.json'));
     expect(v.code, v.err).toBe(EXIT.ok);
-    expect(v.out).toMatch(/cosigned by in-dgft/);
+    // Not pinned: reported, never as a witness.
+    expect(v.out).toMatch(/cosigned by \(no pinned witness\)/);
+    expect(v.out).toMatch(/unverified {2}cosignatures naming in-dgft/);
+    const dgft = (JSON.parse(readFileSync(join(dir, 'data', 'keys', 'in-dgft.key.json'), 'utf8')) as { publicKey: string }).publicKey;
+    const root = (await run('trust-list', 'root-key')).out.trim();
+    const pinned = await run('verify', join(dir, 'b.json'), '--witness', `in-dgft=${dgft}`, '--trust-root', root);
+    expect(pinned.code, pinned.err).toBe(EXIT.ok);
+    expect(pinned.out).toMatch(/cosigned by in-dgft \(pinned by --witness; quorum 1 of 1\)/);
+    expect(pinned.out).toMatch(/trust list {2}1 version\(s\), root pinned by --trust-root; 1 decision\(s\) and 1 countersignature\(s\)/);
+    const badPin = await run('verify', join(dir, 'b.json'), '--witness', 'in-dgft');
+    expect(badPin.code).toBe(EXIT.badInput);
+    expect(badPin.err).toMatch(/--witness: must be NAME=KEY/);
   });
 });

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, exportAuditBundle, runDemo, witnessCheckpoint, type AppContext } from '../../src/app/index.js';
-import { generateKeyPair, importPrivateKey, leafHash, parseCanonicalJson, rootFromLeafHashes, signCheckpoint, type SignedRecord } from '../../src/trust/index.js';
+import { commit, createApp, exportAuditBundle, publishTrustList, runDemo, trustRootKey, witnessCheckpoint, type AppContext } from '../../src/app/index.js';
+import { cosignNote, formatNote, generateKeyPair, importPrivateKey, leafHash, parseNote, parseCanonicalJson, rootFromLeafHashes, signCheckpoint, type SignedRecord } from '../../src/trust/index.js';
 import { formatSummary, verifyBundle, VerifyError, type AuditBundle } from '../../src/verify/index.js';
 import { recheckRules } from '../../src/verify/rules-check.js';
 import { logRepo } from '../../src/store/index.js';
@@ -46,9 +46,11 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 describe('offline verification of the demo licence bundle', () => {
   it('verifies: signatures, proofs, the checkpoint and its cosignature, the balance replayed', () => {
-    const s = verifyBundle(text, { logKey: bundle.log.publicKey });
+    const s = verifyBundle(text, { logKey: bundle.log.publicKey, trustRoot: trustRootKey(ctx).publicKey, witnesses: [{ name: 'in-dgft', publicKey: ctx.keystore.get('in-dgft').publicKey }] });
     expect(s.licence).toBe(licence);
     expect(s.cosigners).toEqual(['in-dgft']);
+    expect(s.unverifiedCosigners).toEqual([]);
+    expect(s.trustList).toMatchObject({ rootPinned: true, versions: 1, decisions: 1, countersignatures: 1 });
     expect(s.entries).toBe(bundle.entries.length);
     expect(s.recordTypes['application.decided']).toBeGreaterThanOrEqual(1);
     expect(s.recordTypes['shipment.dispatched']).toBeGreaterThanOrEqual(1);
@@ -181,4 +183,79 @@ describe('completeness: subject chains walked from the heads the checkpoint comm
     expect(s.completeness.proved).toBe(false);
     expect(formatSummary(s)).toMatch(/complete {4}NOT proved/);
   });
+});
+
+describe('witnesses are pinned (item 7)', () => {
+  const dgft = () => ({ name: 'in-dgft', publicKey: ctx.keystore.get('in-dgft').publicKey });
+  /** The bundle with a cosignature labelled "in-dgft" made with a key nobody pinned (and that key offered in `witnesses`). */
+  const forged = (): string => {
+    const k = generateKeyPair();
+    const note = parseNote(bundle.checkpoint);
+    const log = note.signatures.filter((x) => x.name === 'lodestone-log');
+    const cosig = cosignNote(note.text, 'in-dgft', importPrivateKey(k.privateKeyPem), k.publicKey, 1_790_000_000);
+    return edit((b) => ({ ...b, checkpoint: formatNote({ text: note.text, signatures: [...log, cosig] }), witnesses: [{ name: 'in-dgft', publicKey: k.publicKey }] }));
+  };
+
+  it('without pinned witnesses nothing counts as a witness; cosignatures are reported unverified', () => {
+    const s = verifyBundle(text);
+    expect(s.cosigners).toEqual([]);
+    expect(s.unverifiedCosigners).toEqual(['in-dgft']);
+  });
+  it('a cosignature made with another key labelled "in-dgft" is not a witness, and fails a quorum', () => {
+    const s = verifyBundle(forged());
+    expect(s.cosigners).toEqual([]);
+    expect(s.unverifiedCosigners).toEqual(['in-dgft']);
+    expect(failure(forged(), { witnesses: [dgft()] })).toMatch(/^WITNESS: witness quorum not met: 0 of the 1 required .*not verified by a pinned key: in-dgft/);
+    expect(failure(forged(), { witnesses: [dgft()], witnessQuorum: 0 })).toBe('ok');
+  });
+  it('2 of 3 pinned: met by two, not by one; a quorum beyond the pins is refused', () => {
+    const other = generateKeyPair();
+    const note = parseNote(bundle.checkpoint);
+    const cosig = cosignNote(note.text, 'eu-witness', importPrivateKey(other.privateKeyPem), other.publicKey, 1_790_000_000);
+    const two = edit((b) => ({ ...b, checkpoint: formatNote({ text: note.text, signatures: [...note.signatures, cosig] }) }));
+    const pins = [dgft(), { name: 'eu-witness', publicKey: other.publicKey }, { name: 'third', publicKey: generateKeyPair().publicKey }];
+    expect(verifyBundle(two, { witnesses: pins, witnessQuorum: 2 }).cosigners).toEqual(['in-dgft', 'eu-witness']);
+    expect(failure(text, { witnesses: pins, witnessQuorum: 2 })).toMatch(/^WITNESS: witness quorum not met: 1 of the 2/);
+    expect(failure(text, { witnesses: pins, witnessQuorum: 4 })).toMatch(/^WITNESS: a quorum of 4 cannot be met by the 3 pinned/);
+  });
+});
+
+describe('roles from the trust list (item 8)', () => {
+  const root = () => trustRootKey(ctx).publicKey;
+  it('pinned root: the versions verify; another root fails; without a pin the summary says it came from the bundle', () => {
+    expect(verifyBundle(text, { trustRoot: root() }).trustList.rootPinned).toBe(true);
+    expect(verifyBundle(text).trustList).toMatchObject({ rootPinned: false, rootKey: root() });
+    expect(failure(text, { trustRoot: generateKeyPair().publicKey })).toMatch(/^TRUST_LIST: entry \d+ .*trustlist\.published.* names root key .*, not the trust root/);
+  });
+  it('a bundle without its trust list, or with a version removed, fails', () => {
+    const without = edit((b) => {
+      const keep = b.entries.map((e, i) => [e, b.leafIndexes[i]] as const).filter(([e]) => !e.record.includes('"type":"trustlist.published"'));
+      return { ...b, entries: keep.map(([e]) => e), leafIndexes: keep.map(([, l]) => l) };
+    });
+    expect(failure(without)).toMatch(/^TRUST_LIST: .*certificate\.countersigned by in-dgft\): in-dgft is not listed as countersigner for IN in the trust list in force \(none\)/);
+  });
+  it('a decision by a party the list in force does not name fails, even if an earlier version named it', async () => {
+    const t = await freshStore('pglite');
+    try {
+      let now = Date.parse('2026-11-24T09:00:00.000Z');
+      const c2 = createApp(t.store, { keysDir: join(dir, 'keys2'), clock: () => new Date((now += 1000)) });
+      const demo = await runDemo(c2);
+      const lic = demo.report.licences[0]!.licence;
+      // The operator drops cn-mofcom from the list; a dishonest node records a decision by it anyway (commit bypasses the use case's check).
+      await publishTrustList(c2, { entries: [{ party: 'in-dgft', role: 'countersigner', country: 'IN' }] });
+      await c2.store.transaction(async (tx) => {
+        await commit(tx, c2, 'application.decided', 'cn-mofcom', { applicationId: lic.applicationId, decision: 'info-requested', reasons: ['after the list changed'] });
+      });
+      const b = JSON.stringify(await exportAuditBundle(c2, lic.id));
+      const versionOneDropped = (() => {
+        const parsed = JSON.parse(b) as AuditBundle;
+        const i = parsed.entries.findIndex((e) => e.record.includes('"type":"trustlist.published"'));
+        return JSON.stringify({ ...parsed, entries: parsed.entries.filter((_, j) => j !== i), leafIndexes: parsed.leafIndexes.filter((_, j) => j !== i) });
+      })();
+      expect(failure(versionOneDropped, { trustRoot: trustRootKey(c2).publicKey })).toMatch(/^TRUST_LIST: .*(in the trust list in force \(none\)|trust list version 2 where version 1 was due)/);
+      expect(failure(b, { trustRoot: trustRootKey(c2).publicKey })).toMatch(/^TRUST_LIST: .*application\.decided by cn-mofcom.*not listed as licensing authority for exports from CN in the trust list in force \(version 2\)/);
+    } finally {
+      await t.dispose();
+    }
+  }, 120_000);
 });

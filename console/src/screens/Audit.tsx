@@ -110,7 +110,9 @@ function VerifyResult({ o }: { o: Outcome }) {
         <dt>Licence</dt><dd>{s.licence}</dd>
         <dt>Records</dt><dd>{s.entries}</dd>
         <dt>Checkpoint</dt><dd>{s.checkpoint.origin}, size {s.checkpoint.size}{s.logKeyPinned ? '' : ' (log key taken from the bundle, not pinned)'}</dd>
-        <dt>Cosigners</dt><dd>{s.cosigners.length ? s.cosigners.join(', ') : 'none'}</dd>
+        <dt>Witnesses</dt><dd>{s.cosigners.length ? s.cosigners.join(', ') : 'none pinned (a browser pins no witness key)'}</dd>
+        {s.unverifiedCosigners.length ? <><dt>Unverified cosignatures</dt><dd>{s.unverifiedCosigners.join(', ')} — no pinned key verifies them, so they are not witnesses; check them with <code>lodestone verify --witness NAME=KEY</code></dd></> : null}
+        <dt>Trust list</dt><dd>{s.trustList.versions} version(s){s.trustList.rootPinned ? '' : ' (root taken from the bundle, not pinned)'}; {s.trustList.decisions} decision(s) and {s.trustList.countersignatures} countersignature(s) by listed parties</dd>
       </dl>
       <details><summary>The verifier’s report</summary><pre>{formatSummary(s)}</pre></details>
     </div>
