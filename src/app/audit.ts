@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cosignaturesRepo, journalRepo, logRepo, partyKeysRepo } from '../store/index.js';
-import { cosignNote, formatNote, hashesEqual, importPrivateKey, openCheckpoint, parseNote, scopeOf, sha256Hex, subjectsOf, verifyConsistency, type Checkpoint } from '../trust/index.js';
+import { cosignNote, formatNote, hashesEqual, importPrivateKey, openCheckpoint, parseNote, partiesNeeded, scopeOf, sha256Hex, subjectsOf, verifyConsistency, type Checkpoint } from '../trust/index.js';
 import { BUNDLE_FORMAT, type AuditBundle, type BundleEntry, type BundleKey, type WithheldEntry } from '../verify/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
@@ -115,8 +115,9 @@ export async function exportAuditBundle(ctx: AppContext, licenceId: string): Pro
     // The keys those records need (their actors, and the parties their applications screened), and the rule packs.
     const parties = new Set<string>();
     for (const r of rows) if (full.has(r.seq)) for (const p of partiesNeeded(r.type, r.actor, r.body)) parties.add(p);
+    for (const p of parties) covered.add(`party:${p}`);
     for (const r of rows) {
-      if (r.type === 'rulepack.loaded' || (ALWAYS.has(r.type) && parties.has(r.actor))) full.add(r.seq);
+      if (r.type === 'rulepack.loaded' || r.subjects.some((s) => covered.has(s))) full.add(r.seq);
     }
     // Other entries that mention the story's ids: proved included, not shown.
     const ids = new Set([licenceId]);
@@ -151,18 +152,6 @@ export async function exportAuditBundle(ctx: AppContext, licenceId: string): Pro
       withheld,
     };
   });
-}
-
-/** The parties whose party.registered records checking a record needs: its actor, and an application's screened parties, applicant and authority. */
-function partiesNeeded(type: string, actor: string, body: unknown): string[] {
-  const out = [actor];
-  if (type === 'application.submitted' && isObject(body)) {
-    const a = isObject(body.application) ? body.application : {};
-    for (const p of [a.applicant, a.authority]) if (typeof p === 'string') out.push(p);
-    const screening = isObject(body.assessment) && Array.isArray(body.assessment.screening) ? (body.assessment.screening as unknown[]) : [];
-    for (const s of screening) if (isObject(s) && typeof s.partyId === 'string') out.push(s.partyId);
-  }
-  return out;
 }
 
 export interface WitnessState {

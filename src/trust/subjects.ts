@@ -12,8 +12,13 @@ import { TrustError } from './errors.js';
  *   so an auditor of the licence reaches the application's chain from it).
  * - `alert:<id>` — an alert's raising (which names its licence) and its resolution.
  * - `certificate:<id>` — an end-user certificate's issue, countersignature and revocation.
+ * - `party:<id>` — a party's keys: its registration, every rotation and revocation of its signing
+ *   key. A bundle covers the party chain of every party whose key (or registration) checking it
+ *   needs, so that leaving out a revocation cannot make a revoked key look valid.
+ * - `trustlist:roles` — every version of the trust list of roles (`trustlist.published`): a bundle
+ *   that relies on a decision covers it, so no version can be left out, the last included.
  *
- * Every other record type (party keys, rule packs, red-flag sets, list imports, classifications,
+ * Every other record type (rule packs, red-flag sets, list imports, classifications,
  * EPCIS capture records — whose custody effect is the custody record they were mapped onto) has
  * no subject. Unknown types have none: the function is total, so new record types default to
  * "no subject" until they are given one here.
@@ -80,6 +85,16 @@ export function subjectsOf(type: string, body: unknown): string[] {
     case 'certificate.revoked':
       add('certificate', b.certificateId);
       break;
+    case 'party.registered':
+      add('party', obj(b.party).id);
+      break;
+    case 'party.key.rotated':
+    case 'party.key.revoked':
+      add('party', b.party);
+      break;
+    case 'trustlist.published':
+      out.add(TRUST_LIST_SUBJECT);
+      break;
     default:
       break;
   }
@@ -101,6 +116,8 @@ export function scopeOf(type: string, body: unknown, licenceId: string): string[
       const out: string[] = [];
       if (typeof b.applicationId === 'string') out.push(`application:${b.applicationId}`);
       if (typeof l.certificateId === 'string' && l.certificateId.length > 0) out.push(`certificate:${l.certificateId}`);
+      // The decision (and the countersignature of its certificate) was judged by the trust list in force.
+      out.push(TRUST_LIST_SUBJECT);
       return out;
     }
     case 'alert.raised':
@@ -108,6 +125,31 @@ export function scopeOf(type: string, body: unknown, licenceId: string): string[
     default:
       return [];
   }
+}
+
+/** The one subject of the trust list of roles: every `trustlist.published` version is on its chain. */
+export const TRUST_LIST_SUBJECT = 'trustlist:roles';
+
+/** The keystore id of the operator's root key, which signs the trust list; it is no party. */
+const TRUST_ROOT_ID = 'operator-root';
+
+/**
+ * The parties whose registration (and key history) checking a record needs: its actor (the signer,
+ * or the party whose signed request it carries) and, for an application, its applicant, authority
+ * and screened parties. The operator's root key, which signs trust lists, is no party.
+ */
+export function partiesNeeded(type: string, actor: string, body: unknown): string[] {
+  const out = actor === TRUST_ROOT_ID ? [] : [actor];
+  if (type === 'application.submitted') {
+    const b = obj(body);
+    const a = obj(b.application);
+    for (const p of [a.applicant, a.authority]) if (typeof p === 'string') out.push(p);
+    for (const s of list(obj(b.assessment).screening)) {
+      const id = obj(s).partyId;
+      if (typeof id === 'string') out.push(id);
+    }
+  }
+  return out;
 }
 
 /** A per-subject back-link in a signed record: the previous entry that concerned the subject, or null for its first. */

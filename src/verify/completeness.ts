@@ -2,6 +2,7 @@ import {
   hashesEqual,
   leafHash,
   parseSubjectsExtension,
+  partiesNeeded,
   scopeOf,
   subjectKey,
   subjectsOf,
@@ -114,24 +115,11 @@ function withheldIncluded(bundle: AuditBundle, checkpoint: Checkpoint): number {
   return seen.size;
 }
 
-/** The parties checking an entry needs registered: its actor; for an application, its applicant, authority and screened parties. */
-function partiesNeeded(r: SignedRecord): string[] {
-  const out = [r.payload.actor];
-  const b = r.payload.body;
-  if (r.payload.type === 'application.submitted' && isObject(b)) {
-    const a = isObject(b.application) ? b.application : {};
-    for (const p of [a.applicant, a.authority]) if (typeof p === 'string') out.push(p);
-    const screening = isObject(b.assessment) && Array.isArray(b.assessment.screening) ? (b.assessment.screening as unknown[]) : [];
-    for (const s of screening) if (isObject(s) && typeof s.partyId === 'string') out.push(s.partyId);
-  }
-  return out;
-}
-
 export function checkCompleteness(bundle: AuditBundle, checkpoint: Checkpoint, records: readonly SignedRecord[]): Completeness {
   const withheld = withheldIncluded(bundle, checkpoint);
   const registered = new Set(records.filter((r) => r.payload.type === 'party.registered').map((r) => r.payload.actor));
   records.forEach((r, i) => {
-    for (const p of partiesNeeded(r)) if (!registered.has(p)) fail(`entry ${i} (${r.payload.type}): needs party ${p}, whose party.registered record is not in the bundle`);
+    for (const p of partiesNeeded(r.payload.type, r.payload.actor, r.payload.body)) if (!registered.has(p)) fail(`entry ${i} (${r.payload.type}): needs party ${p}, whose party.registered record is not in the bundle`);
   });
   let commitment;
   try {
@@ -164,6 +152,8 @@ export function checkCompleteness(bundle: AuditBundle, checkpoint: Checkpoint, r
   });
   // 2. The covered subjects, derived from the shown records.
   const covered = new Set([`licence:${bundle.licence}`]);
+  // The key history of every party an entry needs: a left-out rotation or revocation would make a key look valid.
+  for (const r of records) for (const p of partiesNeeded(r.payload.type, r.payload.actor, r.payload.body)) covered.add(`party:${p}`);
   for (let changed = true; changed; ) {
     changed = false;
     for (const r of records) {
