@@ -206,13 +206,22 @@ export function checkCompleteness(bundle: AuditBundle, checkpoint: Checkpoint, r
   return { proved: true, since, subjects: out, withheld };
 }
 
+/** The key histories of the parties a bundle needs, in one line (there are many, each short). */
+function partyLine(parties: readonly SubjectCompleteness[]): string[] {
+  if (parties.length === 0) return [];
+  const entries = parties.reduce((n, s) => n + s.entries, 0);
+  const legacy = parties.reduce((n, s) => n + s.legacy, 0);
+  return [`                  key histories of ${parties.length} part${parties.length === 1 ? 'y' : 'ies'} (party:…): ${entries} entr${entries === 1 ? 'y' : 'ies'}${legacy > 0 ? ` (+${legacy} from before links, not proved)` : ''}`];
+}
+
 /** One line for the summary. */
 export function formatCompleteness(c: Completeness): string {
   if (!c.proved) return `    complete    NOT proved: the checkpoint commits no subject heads (a log from before subject links)${c.withheld > 0 ? `; ${c.withheld} entries withheld (leaf hash only)` : ''}`;
   const legacy = c.subjects.reduce((n, s) => n + s.legacy, 0);
   return [
     `    complete    ${c.subjects.length} subject(s) proved complete to the heads the checkpoint commits (links since entry ${c.since ?? 0}):`,
-    ...c.subjects.map((s) => `                  ${s.subject}: ${s.entries} entr${s.entries === 1 ? 'y' : 'ies'}, head ${s.head === null ? 'none' : `entry ${s.head}`}${s.legacy > 0 ? ` (+${s.legacy} from before links, not proved)` : ''}`),
+    ...c.subjects.filter((s) => !s.subject.startsWith('party:')).map((s) => `                  ${s.subject}: ${s.entries} entr${s.entries === 1 ? 'y' : 'ies'}, head ${s.head === null ? 'none' : `entry ${s.head}`}${s.legacy > 0 ? ` (+${s.legacy} from before links, not proved)` : ''}`),
+    ...partyLine(c.subjects.filter((s) => s.subject.startsWith('party:'))),
     `    withheld    ${c.withheld} other entr${c.withheld === 1 ? 'y' : 'ies'} proved included by leaf hash only${legacy > 0 ? `; ${legacy} legacy entries` : ''}`,
   ].join('\n');
 }

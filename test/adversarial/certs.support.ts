@@ -96,6 +96,7 @@ export class CliStore {
 
   async setup(): Promise<void> {
     await this.ok('parties', 'register', new URL('scenario/parties.json', EXAMPLES).pathname);
+    await this.ok('trust-list', 'set', new URL('scenario/trust-list.json', EXAMPLES).pathname);
   }
 
   async issue(grams: number): Promise<string> {

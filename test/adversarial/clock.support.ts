@@ -29,6 +29,7 @@ import { main } from '../../src/cli/main.js';
 import { createServer, issueCredential, type Role } from '../../src/http/index.js';
 import { journalRepo, type Store } from '../../src/store/index.js';
 import { emptyPostgresDatabase, type StoreKind } from '../support/stores.js';
+import { publishDemoTrustList } from '../support/scenario.js';
 
 export const EXPORTER = 'ganzhou-hengyuan-magnetics';
 export const AUTHORITY = 'cn-mofcom';
@@ -70,6 +71,7 @@ export interface World {
  */
 export async function buildWorld(ctx: AppContext, o: { validFrom: string; validUntil: string; approve?: boolean }): Promise<World> {
   for (const p of example('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
+  await publishDemoTrustList(ctx);
   const endUse = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] };
   const cert = await issueCertificate(ctx, IMPORTER, {
     exporter: EXPORTER,

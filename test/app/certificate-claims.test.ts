@@ -21,7 +21,7 @@ import {
 } from '../../src/app/index.js';
 import { dumpProjections, StoreError } from '../../src/store/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
-import { magnet, readExample, TODAY } from '../support/scenario.js';
+import { magnet, publishDemoTrustList, readExample, TODAY } from '../support/scenario.js';
 
 const EXPORTER = 'ganzhou-hengyuan-magnetics';
 const IMPORTER = 'chakan-drive-systems';
@@ -65,6 +65,7 @@ describe.each(STORES)('certificate ledger, undertakings and revocation on %s', (
     dir = mkdtempSync(join(tmpdir(), 'lodestone-claims-'));
     ctx = createApp(current().store, { keysDir: join(dir, 'keys'), clock: () => new Date(`${TODAY}T10:00:00Z`) });
     for (const p of readExample('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
+    await publishDemoTrustList(ctx);
   });
   afterEach(() => {
     rmSync(dir, { recursive: true, force: true });

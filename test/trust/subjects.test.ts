@@ -107,13 +107,18 @@ describe('subjectsOf: the subjects a record concerns, from its body alone', () =
     expect(subjectsOf('certificate.issued', { jws: { payload } })).toEqual(['certificate:urn:uuid:1']);
     expect(subjectsOf('certificate.revoked', { certificateId: 'urn:uuid:1' })).toEqual(['certificate:urn:uuid:1']);
     for (const t of ['party.registered', 'rulepack.loaded', 'list.imported', 'epcis.event.captured', 'some.future.type']) expect(subjectsOf(t, { licenceId: 'L1' })).toEqual([]);
+    // A party's key history and the trust list of roles are subjects of their own.
+    expect(subjectsOf('party.registered', { party: { id: 'p1' }, key: {} })).toEqual(['party:p1']);
+    expect(subjectsOf('party.key.rotated', { party: 'p1' })).toEqual(['party:p1']);
+    expect(subjectsOf('party.key.revoked', { party: 'p1', keyId: 'k' })).toEqual(['party:p1']);
+    expect(subjectsOf('trustlist.published', { version: 2 })).toEqual(['trustlist:roles']);
     // Hostile bodies give no subject rather than throwing.
     expect(subjectsOf('shipment.dispatched', null)).toEqual([]);
     expect(subjectsOf('certificate.issued', { jws: { payload: '!!' } })).toEqual([]);
   });
 
-  it("scopeOf brings a licence's application, certificate and alerts into its audit, not another licence's", () => {
-    expect(scopeOf('application.decided', { applicationId: 'a', licence: { id: 'L1', certificateId: 'urn:uuid:c' } }, 'L1')).toEqual(['application:a', 'certificate:urn:uuid:c']);
+  it("scopeOf brings a licence's application, certificate, trust list and alerts into its audit, not another licence's", () => {
+    expect(scopeOf('application.decided', { applicationId: 'a', licence: { id: 'L1', certificateId: 'urn:uuid:c' } }, 'L1')).toEqual(['application:a', 'certificate:urn:uuid:c', 'trustlist:roles']);
     expect(scopeOf('application.decided', { applicationId: 'a', licence: { id: 'L2' } }, 'L1')).toEqual([]);
     expect(scopeOf('alert.raised', { id: 'alert-1', licenceId: 'L1' }, 'L1')).toEqual(['alert:alert-1']);
     expect(scopeOf('shipment.dispatched', { shipment: { licenceId: 'L1' } }, 'L1')).toEqual([]);
