@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportAuditBundle, getLicence, openApp, runDemo, submitApplication, type AppContext } from '../../src/app/index.js';
+import { countersignCertificate, exportAuditBundle, getLicence, issueCertificate, openApp, runDemo, submitApplication, type AppContext } from '../../src/app/index.js';
 import { createServer, issueCredential } from '../../src/http/index.js';
 import { applicationsRepo, certificatesRepo, licencesRepo } from '../../src/store/index.js';
 
@@ -61,9 +61,13 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('web console in 
     if (!licence) throw new Error('the demo granted no licence');
     licenceId = licence.id;
     certificateId = (await certificatesRepo.list(ctx.store.db))[0]!.id;
-    // A pending application for the authority's queue: the demo's approved one, applied for again.
+    // A pending application for the authority's queue: the demo's approved one, applied for again on a
+    // fresh certificate of the same terms (the demo's certificate is fully claimed by its licence).
     const approved = await applicationsRepo.get(ctx.store.db, licence.application_id);
-    pendingId = (await submitApplication(ctx, approved!.application)).id;
+    const used = (await certificatesRepo.list(ctx.store.db)).find((c) => c.id === (licence.licence as { certificateId?: string }).certificateId)!;
+    const fresh = await issueCertificate(ctx, used.issuer, used.subject);
+    await countersignCertificate(ctx, 'in-dgft', fresh.id);
+    pendingId = (await submitApplication(ctx, { ...(approved!.application as object), certificateId: fresh.id })).id;
     authorityKey = (await issueCredential(ctx, { partyId: AUTHORITY, role: 'licensing-authority', label: 'console test' })).key;
     authorityPem = readFileSync(join(dir, 'keys', `${AUTHORITY}.key.json`), 'utf8');
     const server = await createServer(ctx, { rateLimit: false });
