@@ -4,7 +4,7 @@ import { END_USE_PURPOSES, type EndUse } from './end-use.js';
 import { itemSchema, moneySchema, type Item } from './item.js';
 import { partyIdSchema } from './party.js';
 import type { Money } from './quantities.js';
-import { isoDate, wholeGrams } from './validation.js';
+import { isIsoDate, isoDate, wholeGrams } from './validation.js';
 
 const countryCode = z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code such as "IN"' });
 
@@ -91,6 +91,8 @@ function addYears(date: string, years: number): string {
 
 /** Why a validity window is not allowed for this licence type, or undefined when it is. */
 export function validityProblem(type: 'single' | 'general', from: string, until: string): string | undefined {
+  // A date that is not YYYY-MM-DD is its own field's error (isoDate); zod runs this refinement even then.
+  if (!isIsoDate(from) || !isIsoDate(until)) return undefined;
   if (until < from) return `ends (${until}) before it starts (${from})`;
   const max = addYears(from, MAX_VALIDITY_YEARS[type]);
   if (until > max) return `a ${type} licence is valid for at most ${MAX_VALIDITY_YEARS[type]} year${MAX_VALIDITY_YEARS[type] > 1 ? 's' : ''}: from ${from} it must end by ${max}`;
