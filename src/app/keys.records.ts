@@ -24,7 +24,8 @@ import { AppError } from './errors.js';
  * on the request, and a record signed directly needs the party's key.
  */
 
-const keySchema = z
+/** A registered Ed25519 public key (party.registered, party.key.rotated). */
+export const keySchema = z
   .object({
     algorithm: z.literal('Ed25519'),
     keyId: z.string().regex(/^ed25519:[A-Za-z0-9_-]{22}$/),

@@ -7,7 +7,7 @@ import { ALERT_PROJECTORS, ALERT_SCHEMAS, type AlertRecordTypes } from './alerts
 import { CERTIFICATE_KINDS, type CertificateRecordTypes } from './certificates.records.js';
 import { EPCIS_PROJECTORS, EPCIS_SCHEMAS, type EpcisRecordTypes } from './epcis.records.js';
 import { AppError } from './errors.js';
-import { KEY_PROJECTORS, KEY_SCHEMAS, type KeyRecordTypes } from './keys.records.js';
+import { KEY_PROJECTORS, KEY_SCHEMAS, keySchema, type KeyRecordTypes } from './keys.records.js';
 import { listImportedSchema, projectListImported, type ListImported } from './screening.records.js';
 import { LICENSING_PROJECTORS, LICENSING_SCHEMAS, type LicensingRecordTypes } from './licensing.records.js';
 import { projectTrustListPublished, trustListPublishedSchema, type TrustListRecordTypes } from './trustlist.records.js';
@@ -18,13 +18,6 @@ import { projectTrustListPublished, trustListPublishedSchema, type TrustListReco
  * `project`, so replaying the journal reproduces exactly what the use cases wrote.
  */
 
-const keySchema = z
-  .object({
-    algorithm: z.literal('Ed25519'),
-    keyId: z.string().regex(/^ed25519:[A-Za-z0-9_-]{22}$/),
-    publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
-  })
-  .strict();
 
 export const partyRegisteredSchema = z.object({ party: partySchema, key: keySchema }).strict();
 export type PartyRegistered = z.infer<typeof partyRegisteredSchema>;

@@ -1,6 +1,7 @@
 import { claimedGrams, certificateLineKey, parseCertificateSubject, restrictionTerms, type CertificateSubject, type Licence } from '../domain/index.js';
 import type { SignedRecord } from '../trust/index.js';
 import { VerifyError } from './errors.js';
+import { isObject, list, type JsonObject } from './json.js';
 
 /**
  * Pure step 6: the end-user certificates behind the bundle's licences, re-checked from the records
@@ -33,23 +34,18 @@ export interface CertificatesCheck {
   readonly restrictions: number;
 }
 
-interface Obj {
-  readonly [k: string]: unknown;
-}
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const arr = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : []);
 
 function fail(message: string, cause?: unknown): never {
   throw new VerifyError('REPLAY', message, cause === undefined ? {} : { cause });
 }
 
 /** The credential subject inside a certificate.issued record's JWS payload (base64url of the credential). */
-function issuedSubject(body: Obj, where: string): { id: string; subject: CertificateSubject } {
-  const jws = isObj(body.jws) ? body.jws : {};
+function issuedSubject(body: JsonObject, where: string): { id: string; subject: CertificateSubject } {
+  const jws = isObject(body.jws) ? body.jws : {};
   try {
-    const credential = JSON.parse(Buffer.from(String(jws.payload), 'base64url').toString('utf8')) as Obj;
-    const { id: _subjectId, ...subject } = isObj(credential.credentialSubject) ? credential.credentialSubject : {};
+    const credential = JSON.parse(Buffer.from(String(jws.payload), 'base64url').toString('utf8')) as JsonObject;
+    const { id: _subjectId, ...subject } = isObject(credential.credentialSubject) ? credential.credentialSubject : {};
     if (typeof credential.id !== 'string') fail(`${where}: the credential has no id`);
     return { id: credential.id, subject: parseCertificateSubject(subject, 'credentialSubject') };
   } catch (e) {
@@ -68,7 +64,7 @@ export function recheckCertificates(records: readonly SignedRecord[], leafIndexe
   let claims = 0;
   let restrictions = 0;
   records.forEach((r, i) => {
-    const b = isObj(r.payload.body) ? r.payload.body : {};
+    const b = isObject(r.payload.body) ? r.payload.body : {};
     const seq = (leafIndexes[i] ?? -1) + 1;
     const where = `entry ${i} (journal entry ${seq}, ${r.payload.type})`;
     switch (r.payload.type) {
@@ -81,7 +77,7 @@ export function recheckCertificates(records: readonly SignedRecord[], leafIndexe
         if (typeof b.certificateId === 'string') revoked.set(b.certificateId, { seq, reason: String(b.reason) });
         break;
       case 'application.decided': {
-        if (b.decision !== 'approved' || !isObj(b.licence)) break;
+        if (b.decision !== 'approved' || !isObject(b.licence)) break;
         const licence = b.licence as unknown as Licence;
         licences.set(licence.id, licence);
         const certificateId = licence.certificateId;
@@ -94,15 +90,15 @@ export function recheckCertificates(records: readonly SignedRecord[], leafIndexe
           break;
         }
         const u = subject.undertakings;
-        const dropped = u.prohibitedDestinations.filter((c) => !arr(licence.prohibitedReexportDestinations).includes(c));
+        const dropped = u.prohibitedDestinations.filter((c) => !list(licence.prohibitedReexportDestinations).includes(c));
         if (dropped.length > 0) fail(`${where}: licence ${licence.id} drops the end user's undertaking "no re-export to ${dropped.join(', ')}" (certificate ${certificateId})`);
         if (u.useOnlyIn !== undefined && licence.useOnlyIn !== u.useOnlyIn) fail(`${where}: licence ${licence.id} drops the end user's undertaking "use only in ${u.useOnlyIn}" (certificate ${certificateId})`);
         if (u.extendsToIncorporatingProducts && (licence.extendsToIncorporatingProducts as unknown) !== true) fail(`${where}: licence ${licence.id} releases products incorporating the items, which the end user bound (certificate ${certificateId})`);
-        const claim = isObj(b.claim) ? b.claim : undefined;
+        const claim = isObject(b.claim) ? b.claim : undefined;
         if (claim === undefined || claim.certificateId !== certificateId) fail(`${where}: licence ${licence.id} relies on certificate ${certificateId} but its approval records no claim on it`);
         const want = claimedGrams(licence, subject.items);
         if (want.unmatched.length > 0) fail(`${where}: licence ${licence.id} lines ${want.unmatched.join(', ')} are not items of certificate ${certificateId}`);
-        const lines = arr(claim.lines).filter(isObj);
+        const lines = list(claim.lines).filter(isObject);
         if (lines.length !== [...want.claims.values()].filter((g) => g > 0).length) fail(`${where}: the claim on certificate ${certificateId} names ${lines.length} lines; the licence claims ${want.claims.size}`);
         for (const l of lines) {
           const key = certificateLineKey({ controlCode: String(l.controlCode), hsCode: String(l.hsCode) });
@@ -121,25 +117,25 @@ export function recheckCertificates(records: readonly SignedRecord[], leafIndexe
         break;
       }
       case 'shipment.dispatched': {
-        const s = isObj(b.shipment) ? b.shipment : {};
+        const s = isObject(b.shipment) ? b.shipment : {};
         const under = typeof s.licenceId === 'string' ? licences.get(s.licenceId) : undefined;
         const certificateId = under?.certificateId;
         const revocation = certificateId === undefined ? undefined : revoked.get(certificateId);
         if (under !== undefined && revocation !== undefined) {
           fail(`${where}: shipment ${String(s.id)} under licence ${under.id} is recorded after certificate ${certificateId ?? '?'}, which it relies on, was revoked (journal entry ${revocation.seq}: ${revocation.reason})`);
         }
-        for (const x of arr(b.restrictions).filter(isObj)) {
+        for (const x of list(b.restrictions).filter(isObject)) {
           const rev = typeof x.certificateId === 'string' ? revoked.get(x.certificateId) : undefined;
-          const carried = isObj(x.certificateRevoked) ? x.certificateRevoked : undefined;
+          const carried = isObject(x.certificateRevoked) ? x.certificateRevoked : undefined;
           if (rev !== undefined && carried?.seq !== rev.seq) {
             fail(`${where}: shipment ${String(s.id)} carries material of certificate ${String(x.certificateId)}, revoked at journal entry ${rev.seq}, without the revocation in its restriction`);
           }
         }
         if (under === undefined || under.id !== licenceId) break;
-        const made = arr(b.restrictions).filter(isObj).find((x) => x.licenceId === under.id && arr(x.chain)[0] === `shipment ${String(s.id)}`);
+        const made = list(b.restrictions).filter(isObject).find((x) => x.licenceId === under.id && list(x.chain)[0] === `shipment ${String(s.id)}`);
         if (made === undefined) fail(`${where}: licensed shipment ${String(s.id)} creates no restriction of licence ${under.id}`);
         const terms = restrictionTerms(under, certificateId === undefined ? undefined : subjects.get(certificateId)?.undertakings);
-        const prohibited = arr(made.prohibitedDestinations).map(String);
+        const prohibited = list(made.prohibitedDestinations).map(String);
         if (!sameSet(prohibited, terms.prohibitedDestinations)) fail(`${where}: shipment ${String(s.id)}'s restriction prohibits ${prohibited.join(', ') || 'nothing'}; the licence's conditions and the certificate's undertakings prohibit ${terms.prohibitedDestinations.join(', ') || 'nothing'}`);
         if (made.useOnlyIn !== terms.useOnlyIn) fail(`${where}: shipment ${String(s.id)}'s restriction says use only in ${typeof made.useOnlyIn === 'string' ? made.useOnlyIn : 'anywhere'}; the undertakings say ${terms.useOnlyIn ?? 'anywhere'}`);
         if (made.extendsToProducts !== terms.extendsToProducts) fail(`${where}: shipment ${String(s.id)}'s restriction ${made.extendsToProducts === true ? 'binds' : 'does not bind'} incorporating products; the licence and certificate say it ${terms.extendsToProducts ? 'does' : 'does not'}`);

@@ -15,6 +15,7 @@ import {
 } from '../trust/index.js';
 import type { AuditBundle, SubjectProof, WithheldEntry } from './bundle.js';
 import { VerifyError } from './errors.js';
+import { isObject } from './json.js';
 
 /**
  * Pure step: the bundle is complete (issue 18, item 6) and withholds only what it may (item 10).
@@ -61,9 +62,6 @@ function fail(message: string, cause?: unknown): never {
 
 const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Shape of the bundle's `subjects` and `withheld` (hostile input). */
 export function parseCompletenessFields(json: Record<string, unknown>): { subjects?: SubjectProof[]; withheld?: WithheldEntry[] } {

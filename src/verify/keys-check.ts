@@ -1,5 +1,6 @@
 import { keyIdFor, verifyKeyPossession, type SignedRecord } from '../trust/index.js';
 import { VerifyError } from './errors.js';
+import { isObject } from './json.js';
 
 /**
  * The verifier's view of the parties' signing keys (issue 18, item 9): each key's validity window in
@@ -27,9 +28,6 @@ function fail(message: string): never {
   throw new VerifyError('SIGNATURE', message);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 export class KeyWindows {
   private readonly keys = new Map<string, Window>();

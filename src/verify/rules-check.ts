@@ -2,6 +2,7 @@ import { parseItem, type EndUsePurpose } from '../domain/index.js';
 import { classify, evaluatePolicies, parsePack, type PolicyParty, type RulePack } from '../rules/index.js';
 import { sha256Hex, type SignedRecord } from '../trust/index.js';
 import { VerifyError } from './errors.js';
+import { isObject, list, str, type JsonObject } from './json.js';
 
 /**
  * Pure step 5: every application's assessment and every decision in the bundle, re-checked against
@@ -19,13 +20,7 @@ export interface RulesCheck {
   readonly denials: number;
 }
 
-interface Obj {
-  readonly [k: string]: unknown;
-}
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const arr = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 function fail(message: string, cause?: unknown): never {
   throw new VerifyError('REPLAY', message, cause === undefined ? {} : { cause });
@@ -33,17 +28,17 @@ function fail(message: string, cause?: unknown): never {
 
 export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
   const packs: RulePack[] = [];
-  const parties = new Map<string, Obj>();
+  const parties = new Map<string, JsonObject>();
   const recommendations = new Map<string, { recommendation: string; codes: readonly string[] }>();
   let applications = 0;
   let approvals = 0;
   let denials = 0;
   records.forEach((r, i) => {
-    const b = isObj(r.payload.body) ? r.payload.body : {};
+    const b = isObject(r.payload.body) ? r.payload.body : {};
     const where = `entry ${i} (${r.payload.type})`;
     switch (r.payload.type) {
       case 'party.registered':
-        if (isObj(b.party)) parties.set(str(b.party.id), b.party);
+        if (isObject(b.party)) parties.set(str(b.party.id), b.party);
         break;
       case 'rulepack.loaded': {
         const text = str(b.yaml);
@@ -57,15 +52,15 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
       }
       case 'application.submitted': {
         applications++;
-        const a = isObj(b.application) ? b.application : {};
-        const as = isObj(b.assessment) ? b.assessment : {};
+        const a = isObject(b.application) ? b.application : {};
+        const as = isObject(b.assessment) ? b.assessment : {};
         const asOf = str(as.asOf);
         const applicant = parties.get(str(a.applicant));
         if (applicant === undefined) fail(`${where}: the applicant ${str(a.applicant)} is not registered in the bundle`);
         const exportFrom = str(applicant.country);
-        const recorded = new Map(arr(as.lines).filter(isObj).map((l) => [str(l.ref), isObj(l.classification) ? arr(l.classification.codes).map(str) : []]));
+        const recorded = new Map(list(as.lines).filter(isObject).map((l) => [str(l.ref), isObject(l.classification) ? list(l.classification.codes).map(str) : []]));
         const codes = new Set<string>();
-        for (const line of arr(a.lines).filter(isObj)) {
+        for (const line of list(a.lines).filter(isObject)) {
           let item;
           try {
             item = parseItem(line.item, `${where} line ${str(line.ref)} item`);
@@ -80,10 +75,10 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
           for (const c of got) codes.add(c);
         }
         // The licensing policy, with the recorded screening hits as facts.
-        const screening = arr(as.screening).filter(isObj);
+        const screening = list(as.screening).filter(isObject);
         const policyParties: PolicyParty[] = screening.map((s) => {
           const p = parties.get(str(s.partyId)) ?? {};
-          const hit = arr(s.hits).filter(isObj)[0];
+          const hit = list(s.hits).filter(isObject)[0];
           return {
             role: str(s.role) as PolicyParty['role'],
             id: str(s.partyId),
@@ -94,9 +89,9 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
           };
         });
         const authority = parties.get(str(a.authority));
-        const endUse = isObj(a.endUse) ? a.endUse : {};
+        const endUse = isObject(a.endUse) ? a.endUse : {};
         const policy = evaluatePolicies(
-          { asOf, destination: str(a.destination), purposes: arr(endUse.purposes).map(str) as EndUsePurpose[], parties: policyParties },
+          { asOf, destination: str(a.destination), purposes: list(endUse.purposes).map(str) as EndUsePurpose[], parties: policyParties },
           packs.filter((p) => p.jurisdiction === authority?.country),
         );
         let recommendation: string = policy.recommendation;
@@ -111,15 +106,15 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
           approvals++;
           if (assessed === undefined) fail(`${where}: approves application ${str(b.applicationId)}, whose assessment is not in the bundle`);
           if (assessed.recommendation === 'deny') fail(`${where}: approves application ${str(b.applicationId)}, which the rules say to deny`);
-          const lic = isObj(b.licence) ? b.licence : {};
-          for (const line of arr(lic.lines).filter(isObj)) {
-            const codes = arr(line.controlCodes).map(str).sort();
+          const lic = isObject(b.licence) ? b.licence : {};
+          for (const line of list(lic.lines).filter(isObject)) {
+            const codes = list(line.controlCodes).map(str).sort();
             const bad = codes.filter((c) => !assessed.codes.includes(c));
             if (bad.length > 0) fail(`${where}: licence line ${str(line.ref)} names control codes [${bad.join(', ')}] that the rules do not give the application's items`);
           }
         } else if (b.decision === 'denied') {
           denials++;
-          if (arr(b.reasons).length === 0) fail(`${where}: a denial must give its reasons`);
+          if (list(b.reasons).length === 0) fail(`${where}: a denial must give its reasons`);
         }
         break;
       }

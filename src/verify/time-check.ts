@@ -1,6 +1,7 @@
 import { checkDeclaredDate, checkValidityAt, checkValidityNotPast, dayOfInstant, type TimeViolation } from '../domain/index.js';
 import type { SignedRecord } from '../trust/index.js';
 import { VerifyError } from './errors.js';
+import { isObject, str } from './json.js';
 
 /**
  * Pure step: time is the server's (issue 18, item 1). Every record's `at` — the server's clock when
@@ -24,12 +25,7 @@ export interface TimeCheck {
   readonly records: number;
 }
 
-interface Obj {
-  readonly [k: string]: unknown;
-}
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const EPCIS_SKEW_MS = 5 * 60_000;
 
 function fail(where: string, v: TimeViolation): never {
@@ -40,19 +36,19 @@ export function recheckTimes(records: readonly SignedRecord[]): TimeCheck {
   const licences = new Map<string, { id: string; validFrom: string; validUntil: string }>();
   let checked = 0;
   records.forEach((r, i) => {
-    const b = isObj(r.payload.body) ? r.payload.body : {};
+    const b = isObject(r.payload.body) ? r.payload.body : {};
     const where = `entry ${i} (${r.payload.type} by ${r.payload.actor} at ${r.payload.at})`;
     const day = dayOfInstant(r.payload.at);
     if (day === '') throw new VerifyError('TIME', `${where}: at is not a timestamp`);
     switch (r.payload.type) {
       case 'application.submitted': {
-        const asOf = isObj(b.assessment) ? str(b.assessment.asOf) : '';
+        const asOf = isObject(b.assessment) ? str(b.assessment.asOf) : '';
         if (asOf !== day) throw new VerifyError('TIME', `${where}: ASSESSMENT_DATE: the assessment is as of ${asOf || '(none)'}, not the server's date ${day}`);
         checked++;
         break;
       }
       case 'application.decided': {
-        const lic = isObj(b.licence) ? b.licence : undefined;
+        const lic = isObject(b.licence) ? b.licence : undefined;
         if (b.decision !== 'approved' || lic === undefined) break;
         const l = { id: str(lic.id), validFrom: str(lic.validFrom), validUntil: str(lic.validUntil) };
         for (const v of checkValidityNotPast(l.validUntil, day)) fail(where, v);
@@ -61,7 +57,7 @@ export function recheckTimes(records: readonly SignedRecord[]): TimeCheck {
         break;
       }
       case 'shipment.dispatched': {
-        const s = isObj(b.shipment) ? b.shipment : {};
+        const s = isObject(b.shipment) ? b.shipment : {};
         for (const v of checkDeclaredDate('shippedOn', str(s.shippedOn), day)) fail(where, v);
         const l = typeof s.licenceId === 'string' ? licences.get(s.licenceId) : undefined;
         if (l !== undefined) for (const v of checkValidityAt(l, day)) fail(where, v);

@@ -1,5 +1,6 @@
 import { keyIdFor, recordBytes, sha256Hex, verifyRecord, type SignedRecord } from '../trust/index.js';
 import { VerifyError } from './errors.js';
+import { isObject } from './json.js';
 
 /**
  * Roles come from the trust list (issue 18 item 8). Every `trustlist.published` record in the
@@ -42,9 +43,6 @@ function fail(message: string): never {
   throw new VerifyError('TRUST_LIST', message);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function bodyOf(r: SignedRecord): Record<string, unknown> {
   return isObject(r.payload.body) ? r.payload.body : {};

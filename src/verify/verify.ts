@@ -24,6 +24,7 @@ import { recheckTimes, type TimeCheck } from './time-check.js';
 import { recheckCertificates, type CertificatesCheck } from './certificates-check.js';
 import { checkTrustList, TRUST_LIST_RECORD, type TrustListCheck } from './trust-list-check.js';
 import { checkWitnesses, type WitnessCheck } from './witness-check.js';
+import { isObject } from './json.js';
 
 export interface VerifyOptions {
   /** The log's public key as the auditor knows it (base64url). Without it, the bundle's own is used and the summary says so. */
@@ -87,9 +88,6 @@ function fail(code: VerifyCode, message: string, cause?: unknown): never {
   throw new VerifyError(code, message, cause === undefined ? {} : { cause });
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function str(v: unknown, where: string): string {
   if (typeof v !== 'string') fail('MALFORMED', `${where} must be a string`);
