@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { isCountryCode, parse } from '../domain/index.js';
 import { journalRepo, trustListsRepo, type Database } from '../store/index.js';
-import type { SignedRecord } from '../trust/index.js';
+import { TRUST_LIST_RECORD, TRUST_ROOT_ID, type SignedRecord } from '../trust/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
 
@@ -14,9 +14,7 @@ import { AppError } from './errors.js';
  * key), naming the previous version by the SHA-256 of its canonical record.
  */
 
-/** The actor of every trust-list record and the keystore name of the operator's root key (a reserved id: no party may register it). */
-export const TRUST_ROOT_ID = 'operator-root';
-export const TRUST_LIST_RECORD = 'trustlist.published';
+export { TRUST_LIST_RECORD, TRUST_ROOT_ID };
 
 export const TRUST_LIST_ROLES = ['licensing-authority', 'countersigner'] as const;
 export type TrustListRole = (typeof TRUST_LIST_ROLES)[number];

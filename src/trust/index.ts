@@ -133,5 +133,5 @@ export {
   type SubjectHead,
   type SubjectsCommitment,
 } from './smt.js';
-export { parseLinks, partiesNeeded, scopeOf, subjectsOf, TRUST_LIST_SUBJECT, type SubjectLink } from './subjects.js';
+export { parseLinks, partiesNeeded, scopeOf, subjectsOf, TRUST_LIST_RECORD, TRUST_LIST_SUBJECT, TRUST_ROOT_ID, type SubjectLink } from './subjects.js';
 export { KEY_POSSESSION_PURPOSE, signKeyPossession, verifyKeyPossession, type KeyHandOver } from './key-possession.js';

@@ -130,8 +130,13 @@ export function scopeOf(type: string, body: unknown, licenceId: string): string[
 /** The one subject of the trust list of roles: every `trustlist.published` version is on its chain. */
 export const TRUST_LIST_SUBJECT = 'trustlist:roles';
 
-/** The keystore id of the operator's root key, which signs the trust list; it is no party. */
-const TRUST_ROOT_ID = 'operator-root';
+/**
+ * The actor of every trust-list record and the keystore id of the operator's root key, which signs the trust
+ * list; it is no party (a reserved id: no party may register it). The one definition, for the app and the verifier.
+ */
+export const TRUST_ROOT_ID = 'operator-root';
+/** The type of the record that publishes a version of the trust list. */
+export const TRUST_LIST_RECORD = 'trustlist.published';
 
 /**
  * The parties whose registration (and key history) checking a record needs: its actor (the signer,

@@ -1,4 +1,4 @@
-import { keyIdFor, recordBytes, sha256Hex, verifyRecord, type SignedRecord } from '../trust/index.js';
+import { keyIdFor, recordBytes, sha256Hex, TRUST_LIST_RECORD, TRUST_ROOT_ID, verifyRecord, type SignedRecord } from '../trust/index.js';
 import { VerifyError } from './errors.js';
 import { isObject } from './json.js';
 
@@ -13,8 +13,6 @@ import { isObject } from './json.js';
  * importer's country.
  */
 
-export const TRUST_LIST_RECORD = 'trustlist.published';
-const TRUST_ROOT_ID = 'operator-root';
 
 export interface TrustListCheck {
   /** Whether the root key was pinned by the auditor (otherwise it was taken from the bundle). */

@@ -8,6 +8,7 @@ import {
   parseRequestJws,
   recordBytes,
   sha256Hex,
+  TRUST_LIST_RECORD,
   verifyInclusion,
   verifyRecord,
   verifyRequestJws,
@@ -22,7 +23,7 @@ import { KeyWindows, type KeyHolder } from './keys-check.js';
 import { recheckRules, type RulesCheck } from './rules-check.js';
 import { recheckTimes, type TimeCheck } from './time-check.js';
 import { recheckCertificates, type CertificatesCheck } from './certificates-check.js';
-import { checkTrustList, TRUST_LIST_RECORD, type TrustListCheck } from './trust-list-check.js';
+import { checkTrustList, type TrustListCheck } from './trust-list-check.js';
 import { checkWitnesses, type WitnessCheck } from './witness-check.js';
 import { isObject } from './json.js';
 
