@@ -89,7 +89,7 @@ export const journalRepo = {
       const row = await tx
         .with('head', (db) => db.updateTable('journal_head').set((eb) => ({ next_seq: eb('next_seq', '+', 1) })).where('id', '=', 1).returning((eb) => eb(eb.ref('next_seq'), '-', 1).as('seq')))
         .insertInto('journal')
-        .columns(['seq', 'type', 'actor', 'key_id', 'recorded_at', 'record', 'canonical', 'record_hash', 'leaf_hash'])
+        .columns(['seq', 'type', 'actor', 'key_id', 'recorded_at', 'canonical', 'record_hash', 'leaf_hash'])
         .expression((eb) =>
           eb
             .selectFrom('head')
@@ -99,7 +99,6 @@ export const journalRepo = {
               s.val(record.payload.actor).as('actor'),
               s.val(record.signature.keyId).as('key_id'),
               sql<string>`cast(${record.payload.at} as timestamptz)`.as('recorded_at'),
-              sql`cast(${canonical} as jsonb)`.as('record'),
               sql<string>`cast(${canonical} as text)`.as('canonical'),
               s.val(recordHash).as('record_hash'),
               s.val(leafHash).as('leaf_hash'),
@@ -223,12 +222,12 @@ async function flushRows(db: Kysely<Database>): Promise<void> {
     const first = part[0]?.seq ?? 0;
     const last = part.at(-1)?.seq ?? 0;
     const values = sql.join(
-      part.map((r) => sql`(cast(${r.seq} as bigint), ${r.type}, ${r.actor}, ${r.keyId}, cast(${r.at} as timestamptz), cast(${r.canonical} as jsonb), cast(${r.canonical} as text), ${r.recordHash}, ${r.leafHash})`),
+      part.map((r) => sql`(cast(${r.seq} as bigint), ${r.type}, ${r.actor}, ${r.keyId}, cast(${r.at} as timestamptz), cast(${r.canonical} as text), ${r.recordHash}, ${r.leafHash})`),
     );
     const written = await sql<{ seq: number }>`
       with head as (update journal_head set next_seq = ${last + 1} where id = 1 and next_seq = ${first} returning next_seq)
-      insert into journal (seq, type, actor, key_id, recorded_at, record, canonical, record_hash, leaf_hash)
-      select v.* from head, (values ${values}) as v (seq, type, actor, key_id, recorded_at, record, canonical, record_hash, leaf_hash)
+      insert into journal (seq, type, actor, key_id, recorded_at, canonical, record_hash, leaf_hash)
+      select v.* from head, (values ${values}) as v (seq, type, actor, key_id, recorded_at, canonical, record_hash, leaf_hash)
       returning seq`.execute(db);
     if (written.rows.length !== part.length) throw new StoreError('CONFLICT', `journal_head is not at ${first}, where this transaction's appends left it: entries ${first}–${last} not written`);
   }

@@ -12,8 +12,6 @@ export interface JournalTable {
   key_id: Immutable<string>;
   /** payload.at of the record. */
   recorded_at: Immutable<Date, string>;
-  /** The SignedRecord as jsonb (for queries only: jsonb reorders keys; `canonical` holds the signed bytes). */
-  record: Immutable<unknown, string>;
   /** canonicalJson(record): the exact Merkle leaf content. */
   canonical: Immutable<string>;
   /** Hex SHA-256 of canonical. */
