@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import {
   countersignCertificate,
   decideApplication,
+  ensureTrustListEntries,
   importList,
   issueCertificate,
   registerParty,
@@ -63,12 +64,14 @@ export function benchClock(): () => Date {
 }
 
 /**
- * The demo's parties, the demonstration control list, an end-user certificate (no re-export to
+ * The demo's parties and trust list, the demonstration control list, an end-user certificate (no re-export to
  * the US, use only in India, binding on incorporating products) countersigned by India, and a
  * MOFCOM licence for `kg` of 45SH magnets. Returns the licence id.
  */
 export async function licensedScenario(ctx: AppContext, kg: number): Promise<{ licenceId: string }> {
   for (const p of example('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
+  // The demo's trust list: who licenses exports from CN and countersigns for IN (roles come from it).
+  await ensureTrustListEntries(ctx, (example('scenario/trust-list.json') as { entries: unknown[] }).entries);
   await importList(ctx, { path: fileURLToPath(new URL('scenario/demo-control-list.csv', EXAMPLES)), format: 'csv', list: 'cn-control-list', actor: AUTHORITY });
   const magnet = example('items/ndfeb-45sh-dy-magnet.json');
   const endUse = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] };
