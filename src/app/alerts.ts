@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import { isCountryCode, isoDate, isoDateValue, parse, ValidationError, wholeGrams, type Licence, type Party, type Restriction } from '../domain/index.js';
+import { isCountryCode, isoDate, isoDateValue, parse, ValidationError, wholeGrams, type Licence, type Party, type Restriction, todayUtc } from '../domain/index.js';
 import {
   detectAll,
   detectCertificateRevoked,
@@ -55,7 +55,6 @@ import {
   type ShipmentRow,
 } from '../store/index.js';
 import { ALERT_ID, type AlertTrigger } from './alerts.records.js';
-import { todayUtc } from './classify.js';
 import type { AppContext } from './context.js';
 import { massBalanceIn } from './custody.js';
 import { declaredValueFindings } from './declared.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { isoDateValue, parse, parseCertificateSubject, ValidationError, type CertificateSubject } from '../domain/index.js';
+import { isoDateValue, parse, parseCertificateSubject, ValidationError, type CertificateSubject, todayUtc } from '../domain/index.js';
 import { certificatesRepo, partiesRepo, partyKeysRepo, type CertificateRow, type CertificateStatus, type Database } from '../store/index.js';
 import {
   canonicalJson,
@@ -23,7 +23,6 @@ import {
 import { monitorCertificateRevocation } from './alerts.js';
 import { certificateLedger, lockRevocationTargets, type CertificateLedgerLine } from './certificate-ledger.js';
 import { decodeCertificate, revocationReason } from './certificates.records.js';
-import { todayUtc } from './classify.js';
 import type { AppContext } from './context.js';
 import { keyEnded } from './keys.records.js';
 import { AppError } from './errors.js';

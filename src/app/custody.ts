@@ -18,10 +18,10 @@ import {
   type Lot,
   type Party,
   type Restriction,
+  todayUtc,
 } from '../domain/index.js';
 import { classify, type Classification } from '../rules/index.js';
 import { ledgerRepo, licencesRepo, lotsRepo, shipmentsRepo, type Database, type LotRow } from '../store/index.js';
-import { todayUtc } from './classify.js';
 import { inTransaction, type AppContext } from './context.js';
 import { AppError, RefusedError } from './errors.js';
 import { commit } from './journal.js';

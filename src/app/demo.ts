@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { addDaysIso, formatMass, type Party } from '../domain/index.js';
+import { addDaysIso, formatMass, type Party, todayUtc } from '../domain/index.js';
 import { fileReport, listAlerts, scanAlerts } from './alerts.js';
 import { journalRepo, partiesRepo } from '../store/index.js';
 import { issueCertificate, countersignCertificate, revokeCertificate } from './certificates.js';
-import { todayUtc } from './classify.js';
 import type { AppContext } from './context.js';
 import { createLot, dispatchShipment, massBalance, receiveShipment, transformLots } from './custody.js';
 import { RefusedError } from './errors.js';
