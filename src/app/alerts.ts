@@ -56,7 +56,7 @@ import {
 } from '../store/index.js';
 import { ALERT_ID, type AlertTrigger } from './alerts.records.js';
 import type { AppContext } from './context.js';
-import { massBalanceIn } from './custody.js';
+import { massBalanceIn } from './mass-balance.js';
 import { declaredValueFindings } from './declared.js';
 import { AppError, RefusedError } from './errors.js';
 import { commit, committedRecords } from './journal.js';
