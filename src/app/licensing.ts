@@ -19,7 +19,7 @@ import { AppError, RefusedError } from './errors.js';
 import { commit } from './journal.js';
 import { screenPartiesInTx, type PartyScreening } from './screening.js';
 import { checkCertificate } from './certificates.js';
-import { backApproval } from './certificate-ledger.js';
+import { backApproval } from './certificate-backing.js';
 import { journalPacks } from './classify.js';
 import { requireParty } from './parties.js';
 import { refuseSelfDecision, requireTrusted } from './trustlist.js';
