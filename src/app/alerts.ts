@@ -48,7 +48,7 @@ import {
   type ShipmentRow,
 } from '../store/index.js';
 import { ALERT_ID, type AlertTrigger } from './alerts.records.js';
-import type { AppContext } from './context.js';
+import type { AppContext, AppendedRecord } from './context.js';
 import { massBalanceIn } from './mass-balance.js';
 import { declaredValueFindings } from './declared.js';
 import { AppError, RefusedError } from './errors.js';
@@ -167,12 +167,12 @@ function licenceFact(l: LicenceRow): LicenceFact {
 }
 
 /**
- * When a certificate is revoked (called by revokeCertificate in its own transaction, after
+ * When a certificate is revoked (run by `monitorAppended` in the revocation's transaction, after
  * `certificate.revoked` suspended the licences relying on it): each suspended licence's authority
  * is alerted, signed by the authority when this node can sign for it; otherwise deferred to
  * `alerts scan` where its key is, like every other alert.
  */
-export async function monitorCertificateRevocation(tx: Transaction<Database>, ctx: AppContext, licenceIds: readonly string[]): Promise<RaiseOutcome> {
+async function monitorCertificateRevocation(tx: Transaction<Database>, ctx: AppContext, licenceIds: readonly string[]): Promise<RaiseOutcome> {
   const rule = redFlags(ctx).rules['certificate-revoked'];
   if (rule === undefined || licenceIds.length === 0) return { raised: [], duplicates: 0, deferred: 0 };
   const rows = await licencesRepo.byIds(tx, licenceIds);
@@ -238,12 +238,51 @@ const EVENT_RULES_BUT_ANNUAL_NEED: readonly RedFlagId[] = EVENT_RULES.filter((r)
 const monitoredUpTo = new WeakMap<object, number>();
 
 /**
- * Runs the event detectors for the licences a custody event touched, in the event's own
- * transaction, and raises what is new. Called at the end of dispatch, receipt, transformation
- * and consumption. The event's shipments are those dispatched or received by the records
- * committed in this transaction since the last call.
+ * The monitor reacts to committed records (an `AppContext.reactions` entry, wired in by createApp and
+ * run by `commit` in the record's transaction, after its projection): a custody event runs the event
+ * detectors for the licences it touched, a revoked certificate alerts the authorities of the licences
+ * it suspended, a changed list re-screens the parties of the active licences. What it raises commits
+ * with the record or not at all; a rebuild replays the `alert.raised` records and runs no reaction.
  */
-export async function monitorCustodyEvent(tx: Transaction<Database>, ctx: AppContext, trigger: AlertTrigger, licenceIds: Iterable<string>): Promise<RaiseOutcome> {
+export async function monitorAppended(tx: Transaction<Database>, ctx: AppContext, r: AppendedRecord): Promise<void> {
+  switch (r.type) {
+    case 'shipment.dispatched': {
+      // Red flags on material already under restrictions (the lot's, which its remainder keeps);
+      // a licensed export of unrestricted stock is judged at its receipt.
+      const restrictions = (r.body as RecordTypes['shipment.dispatched']).from.restrictions;
+      if (restrictions.length > 0) await monitorCustodyEvent(tx, ctx, 'dispatch', restrictions.map((x) => x.licenceId));
+      return;
+    }
+    case 'shipment.received':
+      await monitorCustodyEvent(tx, ctx, 'receipt', (r.body as RecordTypes['shipment.received']).lot.restrictions.map((x) => x.licenceId));
+      return;
+    case 'lot.transformed':
+      await monitorCustodyEvent(tx, ctx, 'transformation', (r.body as RecordTypes['lot.transformed']).ledger.map((x) => x.licence_id));
+      return;
+    case 'lot.consumed':
+      await monitorCustodyEvent(tx, ctx, 'consumption', (r.body as RecordTypes['lot.consumed']).ledger.map((x) => x.licence_id));
+      return;
+    case 'certificate.revoked': {
+      // The licences this revocation suspended (the `certificate.revoked` projector stamped them with its seq).
+      const relying = await licencesRepo.relyingOn(tx, (r.body as RecordTypes['certificate.revoked']).certificateId);
+      await monitorCertificateRevocation(tx, ctx, relying.filter((l) => l.suspended_seq === r.seq).map((l) => l.id));
+      return;
+    }
+    case 'list.imported':
+      await monitorListChange(tx, ctx);
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * Runs the event detectors for the licences a custody event touched, in the event's own
+ * transaction, and raises what is new. Run (by `monitorAppended`) after each dispatch, receipt,
+ * transformation and consumption record. The event's shipments are those dispatched or received
+ * by the records committed in this transaction since the last run.
+ */
+async function monitorCustodyEvent(tx: Transaction<Database>, ctx: AppContext, trigger: AlertTrigger, licenceIds: Iterable<string>): Promise<RaiseOutcome> {
   const ids = new Set(licenceIds);
   const records = committedRecords(tx);
   const since = records.slice(monitoredUpTo.get(tx) ?? 0);
@@ -334,11 +373,11 @@ async function rescreen(tx: Transaction<Database>, ctx: AppContext, rows: readon
 }
 
 /**
- * When a list changes (called by importList in its own transaction, after `list.imported`):
+ * When a list changes (run by `monitorAppended` in the import's transaction, after `list.imported`):
  * every party of every active licence is screened again and each hit that was not in the
  * licence's decision-time screening becomes an alert.
  */
-export async function monitorListChange(tx: Transaction<Database>, ctx: AppContext): Promise<RaiseOutcome> {
+async function monitorListChange(tx: Transaction<Database>, ctx: AppContext): Promise<RaiseOutcome> {
   const findings = await rescreen(tx, ctx, await licencesRepo.list(tx));
   return raise(tx, ctx, findings, 'list-import', todayUtc(ctx.clock));
 }

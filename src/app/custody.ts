@@ -29,7 +29,7 @@ import type { LedgerEntry } from './licensing.records.js';
 import { licenceOf } from './licensing.js';
 import { requireParty } from './parties.js';
 import { screeningIndexFor, screenPartiesWithOwners, type IndexInForce } from './screening.js';
-import { attemptWorthWatching, monitorCustodyEvent, monitorRefusedDispatch } from './alerts.js';
+import { attemptWorthWatching, monitorRefusedDispatch } from './alerts.js';
 import { dispatchTimeRefusals, flagDeclaredValue, flagOverReceipt, priceShipment, recheckAtCommit } from './declared.js';
 import { licensedRestrictionTerms, refuseUnlessInForce } from './certificate-ledger.js';
 
@@ -233,8 +233,6 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
     });
     recheckAtCommit(c.record.payload.at, shippedOn, today, licence);
     await flagDeclaredValue(tx, ctx, { shipmentId: s.id, seq: c.seq, shipper: actor, to: s.to, grams: s.grams, priced, licenceId: s.licenceId, restrictions: lot.restrictions });
-    // Red flags on material already under restrictions; a licensed export of unrestricted stock is judged at its receipt.
-    if (lot.restrictions.length > 0) await monitorCustodyEvent(tx, ctx, 'dispatch', lot.restrictions.map((r) => r.licenceId));
     return { shipmentId: s.id, seq: c.seq, checks: check.checks, restrictions };
   }).catch(async (e: unknown) => {
     // A refused dispatch writes nothing, but an attempt to move restricted material towards a hub country is itself a red flag.
@@ -279,7 +277,6 @@ async function receive(ctx: AppContext, actor: string, r: z.infer<typeof receipt
     const ledger: LedgerEntry[] = restrictions.map((x) => ({ licence_id: x.licenceId, holder: actor, lot_id: lot.id, kind: 'received' as const, grams: x.licensedGrams }));
     const discrepancyGrams = sh.grams - r.receivedGrams;
     const c = await commit(tx, ctx, 'shipment.received', actor, { shipmentId: sh.id, lot, receivedGrams: r.receivedGrams, discrepancyGrams, ledger });
-    await monitorCustodyEvent(tx, ctx, 'receipt', restrictions.map((x) => x.licenceId));
     return { lot, discrepancyGrams, seq: c.seq };
   });
 }
@@ -347,7 +344,6 @@ export async function transformLots(ctx: AppContext, actor: string, input: unkno
       scrapGrams,
       ledger,
     });
-    await monitorCustodyEvent(tx, ctx, 'transformation', ledger.map((x) => x.licence_id));
     return { outputs, seq: c.seq };
   });
 }
@@ -360,7 +356,6 @@ export async function consumeLot(ctx: AppContext, actor: string, input: unknown)
     if (i.grams > lot.massGrams) throw new RefusedError([{ rule: 'INSUFFICIENT_STOCK', message: `lot ${lot.id} holds ${lot.massGrams} g; cannot consume ${i.grams} g` }]);
     const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({ licence_id: r.licenceId, holder: actor, lot_id: lot.id, kind: 'consumed' as const, grams: portionOf(r, lot, i.grams).licensedGrams }));
     const c = await commit(tx, ctx, 'lot.consumed', actor, { lotId: lot.id, grams: i.grams, purpose: i.purpose, after: remainderAfter(lot, i.grams), ledger });
-    await monitorCustodyEvent(tx, ctx, 'consumption', ledger.map((x) => x.licence_id));
     return { seq: c.seq };
   });
 }
