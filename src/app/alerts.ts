@@ -53,7 +53,7 @@ import { massBalanceIn } from './mass-balance.js';
 import { declaredValueFindings } from './declared.js';
 import { AppError, RefusedError } from './errors.js';
 import { commit, committedRecords } from './journal.js';
-import type { RecordTypes } from './records.js';
+import type { RecordType, RecordTypes } from './records.js';
 import type { Assessment } from './licensing.js';
 import { requireParty } from './parties.js';
 import { screenPartiesInTx } from './screening.js';
@@ -245,36 +245,30 @@ const monitoredUpTo = new WeakMap<object, number>();
  * with the record or not at all; a rebuild replays the `alert.raised` records and runs no reaction.
  */
 export async function monitorAppended(tx: Transaction<Database>, ctx: AppContext, r: AppendedRecord): Promise<void> {
-  switch (r.type) {
-    case 'shipment.dispatched': {
-      // Red flags on material already under restrictions (the lot's, which its remainder keeps);
-      // a licensed export of unrestricted stock is judged at its receipt.
-      const restrictions = (r.body as RecordTypes['shipment.dispatched']).from.restrictions;
-      if (restrictions.length > 0) await monitorCustodyEvent(tx, ctx, 'dispatch', restrictions.map((x) => x.licenceId));
-      return;
-    }
-    case 'shipment.received':
-      await monitorCustodyEvent(tx, ctx, 'receipt', (r.body as RecordTypes['shipment.received']).lot.restrictions.map((x) => x.licenceId));
-      return;
-    case 'lot.transformed':
-      await monitorCustodyEvent(tx, ctx, 'transformation', (r.body as RecordTypes['lot.transformed']).ledger.map((x) => x.licence_id));
-      return;
-    case 'lot.consumed':
-      await monitorCustodyEvent(tx, ctx, 'consumption', (r.body as RecordTypes['lot.consumed']).ledger.map((x) => x.licence_id));
-      return;
-    case 'certificate.revoked': {
-      // The licences this revocation suspended (the `certificate.revoked` projector stamped them with its seq).
-      const relying = await licencesRepo.relyingOn(tx, (r.body as RecordTypes['certificate.revoked']).certificateId);
-      await monitorCertificateRevocation(tx, ctx, relying.filter((l) => l.suspended_seq === r.seq).map((l) => l.id));
-      return;
-    }
-    case 'list.imported':
-      await monitorListChange(tx, ctx);
-      return;
-    default:
-      return;
-  }
+  await REACTIONS[r.type]?.(tx, ctx, r);
 }
+
+/** What the monitor does on each record type it watches (others it leaves alone). */
+const REACTIONS: Partial<Record<RecordType, (tx: Transaction<Database>, ctx: AppContext, r: AppendedRecord) => Promise<unknown>>> = {
+  'shipment.dispatched': async (tx, ctx, r) => {
+    // Red flags on material already under restrictions (the lot's, which its remainder keeps);
+    // a licensed export of unrestricted stock is judged at its receipt.
+    const restrictions = (r.body as RecordTypes['shipment.dispatched']).from.restrictions;
+    if (restrictions.length > 0) await monitorCustodyEvent(tx, ctx, 'dispatch', restrictions.map((x) => x.licenceId));
+  },
+  'shipment.received': (tx, ctx, r) =>
+    monitorCustodyEvent(tx, ctx, 'receipt', (r.body as RecordTypes['shipment.received']).lot.restrictions.map((x) => x.licenceId)),
+  'lot.transformed': (tx, ctx, r) =>
+    monitorCustodyEvent(tx, ctx, 'transformation', (r.body as RecordTypes['lot.transformed']).ledger.map((x) => x.licence_id)),
+  'lot.consumed': (tx, ctx, r) =>
+    monitorCustodyEvent(tx, ctx, 'consumption', (r.body as RecordTypes['lot.consumed']).ledger.map((x) => x.licence_id)),
+  'certificate.revoked': async (tx, ctx, r) => {
+    // The licences this revocation suspended (the `certificate.revoked` projector stamped them with its seq).
+    const relying = await licencesRepo.relyingOn(tx, (r.body as RecordTypes['certificate.revoked']).certificateId);
+    await monitorCertificateRevocation(tx, ctx, relying.filter((l) => l.suspended_seq === r.seq).map((l) => l.id));
+  },
+  'list.imported': (tx, ctx) => monitorListChange(tx, ctx),
+};
 
 /**
  * Runs the event detectors for the licences a custody event touched, in the event's own
