@@ -74,6 +74,9 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'console/src/**/*.ts', 'console/src/**/*.tsx'],
     plugins: { 'import-x': importX },
     settings: {
+      // Parse the files a module imports as TypeScript too (without this the rule cannot follow them and sees no cycle).
+      'import-x/extensions': ['.ts', '.tsx', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
       'import-x/resolver-next': [
         createTypeScriptImportResolver({ project: ['tsconfig.json', 'console/tsconfig.json'], noWarnOnMultipleProjects: true }),
       ],
