@@ -1,5 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.lodestone/**', 'coverage/**', 'bin/**', 'test-results/**'] },
@@ -65,6 +67,21 @@ export default tseslint.config(
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
       'no-restricted-imports': ['error', { patterns: [{ group: ['../../src/*/**', '../../../src/*/**', '!../../src/verify/**', '!../../../src/verify/**'], message: 'The console bundles only the offline verifier (src/verify) from the server code.' }] }],
     },
+  },
+  {
+    // No import cycles in the server or the console: a module and everything it imports form a tree, so each
+    // layer can be read, tested and changed from the bottom up (docs/architecture.md, "Module layout").
+    files: ['src/**/*.ts', 'console/src/**/*.ts', 'console/src/**/*.tsx'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // Parse the files a module imports as TypeScript too (without this the rule cannot follow them and sees no cycle).
+      'import-x/extensions': ['.ts', '.tsx', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/resolver-next': [
+        createTypeScriptImportResolver({ project: ['tsconfig.json', 'console/tsconfig.json'], noWarnOnMultipleProjects: true }),
+      ],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],

@@ -1,5 +1,4 @@
-import { createContext, useContext, useState } from 'react';
-import { Api, type Me } from './api.js';
+import { useState } from 'react';
 import { Link, RouterProvider, usePath } from './router.js';
 import { AlertsScreen } from './screens/Alerts.js';
 import { AuditScreen } from './screens/Audit.js';
@@ -8,20 +7,8 @@ import { LicenceScreen } from './screens/Licence.js';
 import { LicencesScreen } from './screens/Licences.js';
 import { QueueScreen } from './screens/Queue.js';
 import { SignIn } from './screens/SignIn.js';
+import { SessionContext, useSession, type Session } from './session.js';
 import { Empty } from './ui.js';
-
-export interface Session {
-  readonly api: Api;
-  readonly me: Me;
-}
-
-const SessionContext = createContext<Session | null>(null);
-
-export function useSession(): Session {
-  const s = useContext(SessionContext);
-  if (s === null) throw new Error('no session');
-  return s;
-}
 
 export function App() {
   const [session, setSession] = useState<Session | null>(null);

@@ -9,20 +9,16 @@
  * API request), event-time detection leaves the finding to `scanAlerts`, run where the
  * authority's key is.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import { isCountryCode, isoDate, isoDateValue, parse, ValidationError, wholeGrams, type Licence, type Party, type Restriction } from '../domain/index.js';
+import { isCountryCode, isoDate, isoDateValue, parse, ValidationError, wholeGrams, type Licence, type Party, type Restriction, todayUtc } from '../domain/index.js';
 import {
   detectAll,
   detectCertificateRevoked,
   detectNewScreeningHits,
   detectTransshipment,
-  parseRedFlags,
   RED_FLAG_IDS,
-  RedFlagError,
   SEVERITIES,
   type AttemptFact,
   type BalanceFact,
@@ -30,7 +26,6 @@ import {
   type LicenceFact,
   type MonitorFacts,
   type RedFlagId,
-  type RedFlagSet,
   type ScreeningNow,
   type Severity,
   type ShipmentFact,
@@ -45,176 +40,27 @@ import {
   licencesRepo,
   lotsRepo,
   partiesRepo,
-  redFlagSetsRepo,
   reportsFiledRepo,
   screeningRepo,
   shipmentsRepo,
-  type AlertRow,
   type Database,
   type LicenceRow,
   type ShipmentRow,
 } from '../store/index.js';
 import { ALERT_ID, type AlertTrigger } from './alerts.records.js';
-import { todayUtc } from './classify.js';
-import type { AppContext } from './context.js';
-import { massBalanceIn } from './custody.js';
+import type { AppContext, AppendedRecord } from './context.js';
+import { massBalanceIn } from './mass-balance.js';
 import { declaredValueFindings } from './declared.js';
 import { AppError, RefusedError } from './errors.js';
 import { commit, committedRecords } from './journal.js';
-import type { RecordTypes } from './records.js';
+import type { RecordType, RecordTypes } from './records.js';
 import type { Assessment } from './licensing.js';
 import { requireParty } from './parties.js';
 import { screenPartiesInTx } from './screening.js';
 
-/** The red-flag set shipped with Lodestone (kept apart from rules/*.yaml, which are all rule packs). */
-export const DEFAULT_RED_FLAGS_FILE = fileURLToPath(new URL('../../rules/monitoring/red-flags.yaml', import.meta.url));
-
-/** A red-flag set with the exact text it was parsed from, which the journal keeps for auditors. */
-export interface LoadedRedFlags extends RedFlagSet {
-  readonly text: string;
-}
-
-/** Reads and validates a red-flag set; errors name the file, the line and the field. */
-export function loadRedFlagsFile(path: string, displayName = path): LoadedRedFlags {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new RedFlagError('INVALID_RULE_PACK', `${displayName}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const text = bytes.toString('utf8');
-  return { ...parseRedFlags(text, displayName, sha256), text };
-}
-
-const loaded = new Map<string, LoadedRedFlags>();
-const chosen = new WeakMap<object, LoadedRedFlags>();
-
-/** Uses this red-flag set for this application context (tests, or a deployment's own thresholds). */
-export function useRedFlags(ctx: AppContext, set: LoadedRedFlags): void {
-  chosen.set(ctx.keystore, set);
-}
-
-/** The red-flag set in force: the one chosen for the context, else LODESTONE_RED_FLAGS, else the shipped one. */
-export function redFlags(ctx: AppContext): LoadedRedFlags {
-  const mine = chosen.get(ctx.keystore);
-  if (mine) return mine;
-  const path = process.env.LODESTONE_RED_FLAGS === undefined || process.env.LODESTONE_RED_FLAGS === '' ? DEFAULT_RED_FLAGS_FILE : process.env.LODESTONE_RED_FLAGS;
-  let set = loaded.get(path);
-  if (set === undefined) {
-    set = loadRedFlagsFile(path, path === DEFAULT_RED_FLAGS_FILE ? 'rules/monitoring/red-flags.yaml' : path);
-    loaded.set(path, set);
-  }
-  return set;
-}
-
-export interface Alert {
-  readonly id: string;
-  readonly seq: number;
-  readonly rule: RedFlagId;
-  readonly severity: Severity;
-  readonly licenceId?: string;
-  readonly parties: readonly string[];
-  readonly explanation: string;
-  readonly evidence: { readonly seqs: readonly number[]; readonly records: readonly string[] };
-  readonly thresholds: Readonly<Record<string, unknown>>;
-  /** "set-id@version" of the red-flag set it was raised under. */
-  readonly ruleSet: string;
-  readonly trigger: string;
-  readonly raisedBy: string;
-  readonly raisedAt: string;
-  readonly status: 'open' | 'resolved';
-  readonly resolution?: { readonly by: string; readonly note: string; readonly seq: number };
-}
-
-function toAlert(r: AlertRow): Alert {
-  return {
-    id: r.id,
-    seq: r.seq,
-    rule: r.rule as RedFlagId,
-    severity: r.severity,
-    ...(r.licence_id === null ? {} : { licenceId: r.licence_id }),
-    parties: r.parties,
-    explanation: r.explanation,
-    evidence: r.evidence as Alert['evidence'],
-    thresholds: r.thresholds as Alert['thresholds'],
-    ruleSet: r.rule_set,
-    trigger: r.trigger,
-    raisedBy: r.raised_by,
-    raisedAt: new Date(r.raised_at).toISOString(),
-    status: r.status,
-    ...(r.resolved_seq === null ? {} : { resolution: { by: r.resolved_by ?? '', note: r.resolution ?? '', seq: r.resolved_seq } }),
-  };
-}
-
-/** The alert id: the same rule on the same evidence (the finding's key) under the same set id is the same alert. */
-export function alertId(setId: string, key: string): string {
-  return `alert-${createHash('sha256').update(`${setId}\u0000${key}`).digest('hex').slice(0, 20)}`;
-}
-
-/** Whether this node can sign records for the party right now (its key is here, and no other party's request is running). */
-function canSignFor(ctx: AppContext, party: string): boolean {
-  const request = (ctx as { readonly request?: { readonly partyId: string } }).request;
-  if (request !== undefined) return request.partyId === party;
-  return ctx.keystore.has(party);
-}
-
-/** Journals the red-flag set version once, with its exact text (like `rulepack.loaded`). */
-async function journalRedFlags(tx: Transaction<Database>, ctx: AppContext, actor: string, set: LoadedRedFlags): Promise<void> {
-  const stored = await redFlagSetsRepo.get(tx, set.id, set.version);
-  if (stored?.sha256 === set.sha256) return;
-  if (stored) throw new AppError('ALREADY_EXISTS', `red-flag set ${set.id}@${set.version} was recorded with different content (sha256 ${stored.sha256}); give the changed set a new version`);
-  await commit(tx, ctx, 'redflags.loaded', actor, { setId: set.id, version: set.version, sha256: set.sha256, file: set.file, yaml: set.text });
-}
-
-export interface RaiseOutcome {
-  readonly raised: readonly Alert[];
-  /** Findings already raised as alerts (same rule, same evidence). */
-  readonly duplicates: number;
-  /** Findings this node could not sign an alert for (the authority's key is elsewhere); `alerts scan` there raises them. */
-  readonly deferred: number;
-}
-
-/** Raises each new finding as an alert signed by its licence's authority; known ones are skipped. */
-export async function raise(tx: Transaction<Database>, ctx: AppContext, findings: readonly Finding[], trigger: AlertTrigger, asOf: string): Promise<RaiseOutcome> {
-  const set = redFlags(ctx);
-  const byId = new Map<string, Finding>();
-  for (const f of findings) byId.set(alertId(set.id, f.key), f);
-  const existing = await alertsRepo.existing(tx, [...byId.keys()]);
-  const raised: Alert[] = [];
-  let deferred = 0;
-  const authorities = new Map<string, string | undefined>();
-  for (const [id, f] of byId) {
-    if (existing.has(id)) continue;
-    let authority: string | undefined;
-    if (f.licenceId !== undefined) {
-      if (!authorities.has(f.licenceId)) authorities.set(f.licenceId, (await licencesRepo.get(tx, f.licenceId))?.authority);
-      authority = authorities.get(f.licenceId);
-    }
-    if (authority === undefined || !canSignFor(ctx, authority)) {
-      deferred++;
-      continue;
-    }
-    await journalRedFlags(tx, ctx, authority, set);
-    const c = await commit(tx, ctx, 'alert.raised', authority, {
-      id,
-      rule: f.rule,
-      severity: f.severity,
-      ...(f.licenceId === undefined ? {} : { licenceId: f.licenceId }),
-      parties: [...f.parties],
-      explanation: f.explanation,
-      evidence: { seqs: [...f.evidence.seqs], records: [...f.evidence.records] },
-      thresholds: Object.fromEntries(Object.entries(f.thresholds).map(([k, v]) => [k, typeof v === 'object' ? [...v] : v])),
-      ruleSet: { id: set.id, version: set.version, sha256: set.sha256 },
-      trigger,
-      asOf,
-    });
-    const row = await alertsRepo.get(tx, id);
-    if (row) raised.push(toAlert(row));
-    else throw new AppError('NOT_FOUND', `alert ${id} was journalled at ${c.seq} but not projected`);
-  }
-  return { raised, duplicates: byId.size - raised.length - deferred, deferred };
-}
+export { alertId, DEFAULT_RED_FLAGS_FILE, loadRedFlagsFile, raise, redFlags, useRedFlags } from './red-flags.js';
+export type { Alert, LoadedRedFlags, RaiseOutcome } from './red-flags.js';
+import { raise, redFlags, toAlert, type Alert, type RaiseOutcome } from './red-flags.js';
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -321,12 +167,12 @@ function licenceFact(l: LicenceRow): LicenceFact {
 }
 
 /**
- * When a certificate is revoked (called by revokeCertificate in its own transaction, after
+ * When a certificate is revoked (run by `monitorAppended` in the revocation's transaction, after
  * `certificate.revoked` suspended the licences relying on it): each suspended licence's authority
  * is alerted, signed by the authority when this node can sign for it; otherwise deferred to
  * `alerts scan` where its key is, like every other alert.
  */
-export async function monitorCertificateRevocation(tx: Transaction<Database>, ctx: AppContext, licenceIds: readonly string[]): Promise<RaiseOutcome> {
+async function monitorCertificateRevocation(tx: Transaction<Database>, ctx: AppContext, licenceIds: readonly string[]): Promise<RaiseOutcome> {
   const rule = redFlags(ctx).rules['certificate-revoked'];
   if (rule === undefined || licenceIds.length === 0) return { raised: [], duplicates: 0, deferred: 0 };
   const rows = await licencesRepo.byIds(tx, licenceIds);
@@ -392,12 +238,45 @@ const EVENT_RULES_BUT_ANNUAL_NEED: readonly RedFlagId[] = EVENT_RULES.filter((r)
 const monitoredUpTo = new WeakMap<object, number>();
 
 /**
- * Runs the event detectors for the licences a custody event touched, in the event's own
- * transaction, and raises what is new. Called at the end of dispatch, receipt, transformation
- * and consumption. The event's shipments are those dispatched or received by the records
- * committed in this transaction since the last call.
+ * The monitor reacts to committed records (an `AppContext.reactions` entry, wired in by createApp and
+ * run by `commit` in the record's transaction, after its projection): a custody event runs the event
+ * detectors for the licences it touched, a revoked certificate alerts the authorities of the licences
+ * it suspended, a changed list re-screens the parties of the active licences. What it raises commits
+ * with the record or not at all; a rebuild replays the `alert.raised` records and runs no reaction.
  */
-export async function monitorCustodyEvent(tx: Transaction<Database>, ctx: AppContext, trigger: AlertTrigger, licenceIds: Iterable<string>): Promise<RaiseOutcome> {
+export async function monitorAppended(tx: Transaction<Database>, ctx: AppContext, r: AppendedRecord): Promise<void> {
+  await REACTIONS[r.type]?.(tx, ctx, r);
+}
+
+/** What the monitor does on each record type it watches (others it leaves alone). */
+const REACTIONS: Partial<Record<RecordType, (tx: Transaction<Database>, ctx: AppContext, r: AppendedRecord) => Promise<unknown>>> = {
+  'shipment.dispatched': async (tx, ctx, r) => {
+    // Red flags on material already under restrictions (the lot's, which its remainder keeps);
+    // a licensed export of unrestricted stock is judged at its receipt.
+    const restrictions = (r.body as RecordTypes['shipment.dispatched']).from.restrictions;
+    if (restrictions.length > 0) await monitorCustodyEvent(tx, ctx, 'dispatch', restrictions.map((x) => x.licenceId));
+  },
+  'shipment.received': (tx, ctx, r) =>
+    monitorCustodyEvent(tx, ctx, 'receipt', (r.body as RecordTypes['shipment.received']).lot.restrictions.map((x) => x.licenceId)),
+  'lot.transformed': (tx, ctx, r) =>
+    monitorCustodyEvent(tx, ctx, 'transformation', (r.body as RecordTypes['lot.transformed']).ledger.map((x) => x.licence_id)),
+  'lot.consumed': (tx, ctx, r) =>
+    monitorCustodyEvent(tx, ctx, 'consumption', (r.body as RecordTypes['lot.consumed']).ledger.map((x) => x.licence_id)),
+  'certificate.revoked': async (tx, ctx, r) => {
+    // The licences this revocation suspended (the `certificate.revoked` projector stamped them with its seq).
+    const relying = await licencesRepo.relyingOn(tx, (r.body as RecordTypes['certificate.revoked']).certificateId);
+    await monitorCertificateRevocation(tx, ctx, relying.filter((l) => l.suspended_seq === r.seq).map((l) => l.id));
+  },
+  'list.imported': (tx, ctx) => monitorListChange(tx, ctx),
+};
+
+/**
+ * Runs the event detectors for the licences a custody event touched, in the event's own
+ * transaction, and raises what is new. Run (by `monitorAppended`) after each dispatch, receipt,
+ * transformation and consumption record. The event's shipments are those dispatched or received
+ * by the records committed in this transaction since the last run.
+ */
+async function monitorCustodyEvent(tx: Transaction<Database>, ctx: AppContext, trigger: AlertTrigger, licenceIds: Iterable<string>): Promise<RaiseOutcome> {
   const ids = new Set(licenceIds);
   const records = committedRecords(tx);
   const since = records.slice(monitoredUpTo.get(tx) ?? 0);
@@ -488,11 +367,11 @@ async function rescreen(tx: Transaction<Database>, ctx: AppContext, rows: readon
 }
 
 /**
- * When a list changes (called by importList in its own transaction, after `list.imported`):
+ * When a list changes (run by `monitorAppended` in the import's transaction, after `list.imported`):
  * every party of every active licence is screened again and each hit that was not in the
  * licence's decision-time screening becomes an alert.
  */
-export async function monitorListChange(tx: Transaction<Database>, ctx: AppContext): Promise<RaiseOutcome> {
+async function monitorListChange(tx: Transaction<Database>, ctx: AppContext): Promise<RaiseOutcome> {
   const findings = await rescreen(tx, ctx, await licencesRepo.list(tx));
   return raise(tx, ctx, findings, 'list-import', todayUtc(ctx.clock));
 }

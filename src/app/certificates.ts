@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { isoDateValue, parse, parseCertificateSubject, ValidationError, type CertificateSubject } from '../domain/index.js';
+import { isoDateValue, parse, parseCertificateSubject, ValidationError, type CertificateSubject, todayUtc } from '../domain/index.js';
 import { certificatesRepo, partiesRepo, partyKeysRepo, type CertificateRow, type CertificateStatus, type Database } from '../store/index.js';
 import {
   canonicalJson,
@@ -20,10 +20,8 @@ import {
   type EndUserCertificateCredential,
   type SignerLookup,
 } from '../trust/index.js';
-import { monitorCertificateRevocation } from './alerts.js';
 import { certificateLedger, lockRevocationTargets, type CertificateLedgerLine } from './certificate-ledger.js';
 import { decodeCertificate, revocationReason } from './certificates.records.js';
-import { todayUtc } from './classify.js';
 import type { AppContext } from './context.js';
 import { keyEnded } from './keys.records.js';
 import { AppError } from './errors.js';
@@ -310,7 +308,6 @@ export async function revokeCertificate(ctx: AppContext, actorId: string, id: st
     // What the revocation will change, locked before the journal as a dispatch locks it: none is suspended under a shipment's feet.
     const relying = await lockRevocationTargets(tx, id);
     await commit(tx, ctx, 'certificate.revoked', actorId, { certificateId: id, reason: why });
-    await monitorCertificateRevocation(tx, ctx, relying);
     const updated = await certificatesRepo.get(tx, id);
     if (!updated) throw new AppError('NOT_FOUND', `no certificate ${id}`);
     const c = decodeCertificate(updated.jws);

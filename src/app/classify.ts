@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import { country, isoDateValue, parseItem, type Item } from '../domain/index.js';
+import { country, isoDateValue, parseItem, todayUtc, type Item } from '../domain/index.js';
 import { classify, type Classification, type RulePack } from '../rules/index.js';
 import { classificationsRepo, partiesRepo, rulePacksRepo, type ClassificationRow, type Database } from '../store/index.js';
 import type { AppContext } from './context.js';
@@ -21,9 +21,8 @@ export interface EvaluatedClassification {
   readonly classification: Classification;
 }
 
-export function todayUtc(clock: () => Date = () => new Date()): string {
-  return clock().toISOString().slice(0, 10);
-}
+/** Today's date lives in src/domain/time.ts (pure: the custody use cases and the monitor both need it). */
+export { todayUtc } from '../domain/index.js';
 
 /** Validates the request and classifies the item against the packs. Pure apart from the clock. */
 export function evaluateClassification(packs: readonly RulePack[], req: ClassifyRequest, clock?: () => Date): EvaluatedClassification {

@@ -1,8 +1,10 @@
 import { join, resolve } from 'node:path';
 import type { Transaction } from 'kysely';
 import { openStore, rememberReadsIn, storeTimeoutsFromEnv, type Database, type Store } from '../store/index.js';
+import { monitorAppended } from './alerts.js';
 import { Keystore } from './keystore.js';
 import { batchingCheckpoints } from './log.js';
+import type { RecordType } from './records.js';
 import { DEFAULT_RULES_DIR, loadRulePacks, type LoadedPack } from './rulepacks.js';
 
 /** What every use case runs against: the store, the parties' keys, the rule packs and a clock. */
@@ -17,8 +19,25 @@ export interface AppContext {
    * only for that party, carry its request and are signed by the log operator's key.
    */
   readonly request?: SignedRequest | undefined;
+  /**
+   * What reacts to records as they are committed: `commit` (journal.ts) calls each, in order, inside
+   * the record's transaction, after the record is appended and projected. What a reaction writes
+   * (the diversion monitor's alerts) commits with the record or not at all; a rebuild runs no
+   * reaction, it replays the records they made. createApp wires in the monitor (alerts.ts).
+   */
+  readonly reactions: readonly RecordReaction[];
   close(): Promise<void>;
 }
+
+/** A record `commit` has just appended and projected in this transaction: its journal seq, type and checked body. */
+export interface AppendedRecord {
+  readonly seq: number;
+  readonly type: RecordType;
+  readonly body: unknown;
+}
+
+/** Reacts to a committed record in its own transaction (see `AppContext.reactions`). */
+export type RecordReaction = (tx: Transaction<Database>, ctx: AppContext, record: AppendedRecord) => Promise<void>;
 
 /**
  * `ctx` joined to the open transaction `tx`, for a batch of use cases that commits as one (an EPCIS
@@ -87,6 +106,7 @@ export function createApp(store: Store, o: { keysDir: string; rulesDir?: string 
     keystore: new Keystore(o.keysDir),
     packs: () => (packs ??= loadRulePacks(o.rulesDir ?? DEFAULT_RULES_DIR)),
     clock: o.clock ?? (() => new Date()),
+    reactions: [monitorAppended],
     close: () => store.close(),
   };
 }

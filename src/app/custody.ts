@@ -18,10 +18,10 @@ import {
   type Lot,
   type Party,
   type Restriction,
+  todayUtc,
 } from '../domain/index.js';
 import { classify, type Classification } from '../rules/index.js';
-import { ledgerRepo, licencesRepo, lotsRepo, shipmentsRepo, type Database, type LotRow } from '../store/index.js';
-import { todayUtc } from './classify.js';
+import { licencesRepo, lotsRepo, shipmentsRepo, type Database, type LotRow } from '../store/index.js';
 import { inTransaction, type AppContext } from './context.js';
 import { AppError, RefusedError } from './errors.js';
 import { commit } from './journal.js';
@@ -29,7 +29,7 @@ import type { LedgerEntry } from './licensing.records.js';
 import { licenceOf } from './licensing.js';
 import { requireParty } from './parties.js';
 import { screeningIndexFor, screenPartiesWithOwners, type IndexInForce } from './screening.js';
-import { attemptWorthWatching, monitorCustodyEvent, monitorRefusedDispatch } from './alerts.js';
+import { attemptWorthWatching, monitorRefusedDispatch } from './alerts.js';
 import { dispatchTimeRefusals, flagDeclaredValue, flagOverReceipt, priceShipment, recheckAtCommit } from './declared.js';
 import { licensedRestrictionTerms, refuseUnlessInForce } from './certificate-ledger.js';
 
@@ -233,8 +233,6 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
     });
     recheckAtCommit(c.record.payload.at, shippedOn, today, licence);
     await flagDeclaredValue(tx, ctx, { shipmentId: s.id, seq: c.seq, shipper: actor, to: s.to, grams: s.grams, priced, licenceId: s.licenceId, restrictions: lot.restrictions });
-    // Red flags on material already under restrictions; a licensed export of unrestricted stock is judged at its receipt.
-    if (lot.restrictions.length > 0) await monitorCustodyEvent(tx, ctx, 'dispatch', lot.restrictions.map((r) => r.licenceId));
     return { shipmentId: s.id, seq: c.seq, checks: check.checks, restrictions };
   }).catch(async (e: unknown) => {
     // A refused dispatch writes nothing, but an attempt to move restricted material towards a hub country is itself a red flag.
@@ -279,7 +277,6 @@ async function receive(ctx: AppContext, actor: string, r: z.infer<typeof receipt
     const ledger: LedgerEntry[] = restrictions.map((x) => ({ licence_id: x.licenceId, holder: actor, lot_id: lot.id, kind: 'received' as const, grams: x.licensedGrams }));
     const discrepancyGrams = sh.grams - r.receivedGrams;
     const c = await commit(tx, ctx, 'shipment.received', actor, { shipmentId: sh.id, lot, receivedGrams: r.receivedGrams, discrepancyGrams, ledger });
-    await monitorCustodyEvent(tx, ctx, 'receipt', restrictions.map((x) => x.licenceId));
     return { lot, discrepancyGrams, seq: c.seq };
   });
 }
@@ -347,7 +344,6 @@ export async function transformLots(ctx: AppContext, actor: string, input: unkno
       scrapGrams,
       ledger,
     });
-    await monitorCustodyEvent(tx, ctx, 'transformation', ledger.map((x) => x.licence_id));
     return { outputs, seq: c.seq };
   });
 }
@@ -360,86 +356,11 @@ export async function consumeLot(ctx: AppContext, actor: string, input: unknown)
     if (i.grams > lot.massGrams) throw new RefusedError([{ rule: 'INSUFFICIENT_STOCK', message: `lot ${lot.id} holds ${lot.massGrams} g; cannot consume ${i.grams} g` }]);
     const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({ licence_id: r.licenceId, holder: actor, lot_id: lot.id, kind: 'consumed' as const, grams: portionOf(r, lot, i.grams).licensedGrams }));
     const c = await commit(tx, ctx, 'lot.consumed', actor, { lotId: lot.id, grams: i.grams, purpose: i.purpose, after: remainderAfter(lot, i.grams), ledger });
-    await monitorCustodyEvent(tx, ctx, 'consumption', ledger.map((x) => x.licence_id));
     return { seq: c.seq };
   });
 }
 
-export interface MassBalanceRow {
-  readonly holder: string;
-  readonly lotId?: string;
-  readonly received: number;
-  readonly transformedIn: number;
-  readonly shipped: number;
-  readonly transformedOut: number;
-  readonly consumed: number;
-  readonly onHand: number;
-  /** received + created + transformed-in − shipped − transformed-out − consumed − on hand; non-zero is a gap. */
-  readonly gap: number;
-}
-
-export interface MassBalance {
-  readonly licenceId: string;
-  readonly holders: readonly MassBalanceRow[];
-  readonly lots: readonly MassBalanceRow[];
-  /** Shipped but not (yet) received, and recorded shortfalls at receipt. */
-  readonly inTransitGrams: number;
-  readonly receiptDiscrepancyGrams: number;
-}
-
-/** For each holder and each lot carrying a licence: received − consumed − shipped − on hand = 0 (in grams of licensed material). */
-export async function massBalance(ctx: AppContext, licenceId: string): Promise<MassBalance> {
-  return massBalanceIn(ctx.store.db, licenceId);
-}
-
-/** The same, inside a transaction (or on any connection). */
-export async function massBalanceIn(db: Kysely<Database>, licenceId: string): Promise<MassBalance> {
-  const ledger = await ledgerRepo.forLicence(db, licenceId);
-  const lots = await lotsRepo.list(db, { licenceId });
-  // Grouped once, by holder and by holder and lot (a licence's ledger can be long: no scan per row).
-  const byKey = <T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> => {
-    const m = new Map<string, T[]>();
-    for (const r of rows) {
-      const k = key(r);
-      const list = m.get(k);
-      if (list === undefined) m.set(k, [r]);
-      else list.push(r);
-    }
-    return m;
-  };
-  const lotKey = (holder: string, lotId: string) => `${holder}\u0000${lotId}`;
-  const ledgerByHolder = byKey(ledger, (l) => l.holder);
-  const ledgerByLot = byKey(ledger, (l) => lotKey(l.holder, l.lot_id));
-  const lotsByHolder = byKey(lots, (l) => l.holder);
-  const lotsByLot = byKey(lots, (l) => lotKey(l.holder, l.id));
-  const row = (holder: string, lotId?: string): MassBalanceRow => {
-    const mine = (lotId === undefined ? ledgerByHolder.get(holder) : ledgerByLot.get(lotKey(holder, lotId))) ?? [];
-    const held = (lotId === undefined ? lotsByHolder.get(holder) : lotsByLot.get(lotKey(holder, lotId))) ?? [];
-    const sum = (...kinds: string[]) => mine.filter((l) => kinds.includes(l.kind)).reduce((s, l) => s + l.grams, 0);
-    const onHand = held.reduce((s, l) => s + (l.restrictions as Restriction[]).filter((r) => r.licenceId === licenceId).reduce((t, r) => t + r.licensedGrams, 0), 0);
-    const received = sum('received', 'created');
-    const transformedIn = sum('transformed-in');
-    const shipped = sum('shipped');
-    const transformedOut = sum('transformed-out');
-    const consumed = sum('consumed');
-    return { holder, ...(lotId === undefined ? {} : { lotId }), received, transformedIn, shipped, transformedOut, consumed, onHand, gap: received + transformedIn - shipped - transformedOut - consumed - onHand };
-  };
-  const holders = [...new Set(ledger.map((l) => l.holder))];
-  const lotIds = [...ledgerByLot.keys()];
-  const shipments = await shipmentsRepo.carrying(db, [licenceId]);
-  const carrying = shipments.filter((s) => (s.restrictions as Restriction[]).some((r) => r.licenceId === licenceId));
-  const grams = (s: (typeof carrying)[number]) => (s.restrictions as Restriction[]).filter((r) => r.licenceId === licenceId).reduce((t, r) => t + r.licensedGrams, 0);
-  return {
-    licenceId,
-    holders: holders.map((h) => row(h)),
-    lots: lotIds.map((k) => {
-      const [h, l] = k.split('\u0000') as [string, string];
-      return row(h, l);
-    }),
-    inTransitGrams: carrying.filter((s) => s.status === 'in-transit').reduce((t, s) => t + grams(s), 0),
-    receiptDiscrepancyGrams: carrying.filter((s) => s.status === 'received').reduce((t, s) => t + grams(s) - Math.min(grams(s), Number((BigInt(grams(s)) * BigInt(s.received_grams ?? 0)) / BigInt(s.grams))), 0),
-  };
-}
+export { massBalance, massBalanceIn, type MassBalance, type MassBalanceRow } from './mass-balance.js';
 
 /** One lot with its restrictions; NOT_FOUND naming the field otherwise. */
 export async function getLot(ctx: AppContext, id: string): Promise<Lot> {

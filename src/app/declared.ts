@@ -8,11 +8,11 @@ import {
   type Money,
   type Restriction,
   type TimeViolation,
+  todayUtc,
 } from '../domain/index.js';
 import { detectOverReceipts, detectUnderDeclaredValues, type Finding } from '../monitor/index.js';
 import { shipmentsRepo, type Database } from '../store/index.js';
-import { raise, redFlags, type RaiseOutcome } from './alerts.js';
-import { todayUtc } from './classify.js';
+import { raise, redFlags, type RaiseOutcome } from './red-flags.js';
 import type { AppContext } from './context.js';
 import { RefusedError } from './errors.js';
 

@@ -1,33 +1,31 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { addDaysIso, formatMass, type Party } from '../domain/index.js';
+import { addDaysIso, formatMass, todayUtc } from '../domain/index.js';
 import { fileReport, listAlerts, scanAlerts } from './alerts.js';
-import { journalRepo, partiesRepo } from '../store/index.js';
+import { journalRepo } from '../store/index.js';
 import { issueCertificate, countersignCertificate, revokeCertificate } from './certificates.js';
-import { todayUtc } from './classify.js';
 import type { AppContext } from './context.js';
 import { createLot, dispatchShipment, massBalance, receiveShipment, transformLots } from './custody.js';
 import { RefusedError } from './errors.js';
 import { decideApplication, getLicence, submitApplication } from './licensing.js';
-import { registerParty } from './parties.js';
 import { renderReport, type NarrativeEvent, type ScenarioReport } from './report.js';
-import { importList } from './screening.js';
-import { ensureTrustListEntries } from './trustlist.js';
-
-const EXAMPLES = new URL('../../examples/', import.meta.url);
-const examplePath = (p: string) => fileURLToPath(new URL(p, EXAMPLES));
-const example = (p: string): unknown => JSON.parse(readFileSync(examplePath(p), 'utf8')) as unknown;
+import {
+  applicationInput,
+  AUTHORITY,
+  certificateInput,
+  EXPORTER,
+  GOVERNMENT,
+  IMPORTER,
+  importDemoList,
+  lotInput,
+  motorItem,
+  registerScenarioParties,
+  shipmentInput,
+} from './scenario.js';
 
 export interface DemoResult {
   readonly report: ScenarioReport;
   readonly markdown: string;
 }
-
-const EXPORTER = 'ganzhou-hengyuan-magnetics';
-const AUTHORITY = 'cn-mofcom';
-const IMPORTER = 'chakan-drive-systems';
-const GOVERNMENT = 'in-dgft';
 
 /**
  * The whole non-diversion scenario on the store: certificate and countersignature, application,
@@ -46,46 +44,21 @@ export async function runDemo(ctx: AppContext, onEvent: (e: NarrativeEvent) => v
   const run = randomBytes(2).toString('hex').toUpperCase();
   const today = todayUtc(ctx.clock);
 
-  for (const p of example('scenario/parties.json') as Party[]) {
-    if (!(await partiesRepo.get(ctx.store.db, p.id))) await registerParty(ctx, p);
-  }
-  await ensureTrustListEntries(ctx, (example('scenario/trust-list.json') as { entries: unknown[] }).entries);
-  const list = await importList(ctx, { path: examplePath('scenario/demo-control-list.csv'), format: 'csv', list: 'cn-control-list', actor: AUTHORITY });
+  await registerScenarioParties(ctx);
+  const list = await importDemoList(ctx);
   emit({ step: 'Restricted-party list', actor: AUTHORITY, outcome: 'info', detail: `cn-control-list (demonstration) ${list.status === 'unchanged' ? 'unchanged' : 'imported'}: snapshot ${list.sha256.slice(0, 12)}…` });
 
-  const magnet = example('items/ndfeb-45sh-dy-magnet.json');
-  const undertakings = { noWmdUse: true, noMilitaryUse: true, noReexportWithoutConsent: true, consentAuthority: AUTHORITY, prohibitedDestinations: ['US'], useOnlyIn: 'IN', extendsToIncorporatingProducts: true, postShipmentVerificationConsent: true, noticeOfChanges: true };
   const endUse = { description: 'Rotor magnets for 150 kW traction motors of electric passenger cars, made and sold in India', purposes: ['civil-automotive'], endProduct: 'EV traction motors', annualNeedGrams: 2_400_000 };
-  const certificate = await issueCertificate(ctx, IMPORTER, {
-    exporter: EXPORTER,
-    importer: IMPORTER,
-    endUser: IMPORTER,
-    items: [{ controlCode: '1C905.a', hsCode: '8505111000', description: 'Sintered NdFeB magnets 45SH containing Dy', quantityGrams: 2_000_000, value: { currency: 'USD', minor: 16_000_000 } }],
-    endUse,
-    undertakings,
-    validity: { from: today, until: addDaysIso(today, 364) },
-  });
+  const certificate = await issueCertificate(ctx, IMPORTER, certificateInput({ grams: 2_000_000, description: 'Sintered NdFeB magnets 45SH containing Dy', endUse, today }));
   emit({ step: 'End-user certificate', actor: IMPORTER, outcome: 'accepted', detail: `${certificate.id} signed by the end user: no WMD or military use; no re-export to US; use only in India; binds products that incorporate the magnets` });
   await countersignCertificate(ctx, GOVERNMENT, certificate.id);
   emit({ step: 'Countersignature', actor: GOVERNMENT, outcome: 'accepted', detail: `the Government of India (DGFT) countersigns ${certificate.id}` });
 
   const lotId = `MAG-${run}`;
-  await createLot(ctx, EXPORTER, { id: lotId, holder: EXPORTER, location: 'CN', item: magnet, massGrams: 2_500_000, value: { currency: 'USD', minor: 20_000_000 } });
+  await createLot(ctx, EXPORTER, lotInput(lotId, 2_500_000));
   emit({ step: 'Production lot', actor: EXPORTER, outcome: 'accepted', detail: `lot ${lotId}: 2,500 kg of 45SH NdFeB magnets with Dy in Ganzhou` });
 
-  const application = {
-    authority: AUTHORITY,
-    applicant: EXPORTER,
-    importer: IMPORTER,
-    endUser: IMPORTER,
-    destination: 'IN',
-    endUse,
-    licenceType: 'single',
-    lines: [{ ref: 'L1', item: magnet, quantityGrams: 2_000_000, value: { currency: 'USD', minor: 16_000_000 } }],
-    certificateId: certificate.id,
-    validFrom: today,
-    validUntil: addDaysIso(today, 364),
-  };
+  const application = applicationInput({ certificateId: certificate.id, grams: 2_000_000, endUse, today });
   const app = await submitApplication(ctx, application);
   emit({ step: 'Licence application', actor: EXPORTER, outcome: 'info', detail: `${app.id}: 2,000 kg of 45SH NdFeB (Dy) to ${IMPORTER}, India — classified ${app.assessment.codes.join(', ')}; parties screened ${app.assessment.screening.every((s) => s.hits.length === 0) ? 'clear' : 'with hits'}; certificate valid and countersigned; policy: ${app.assessment.recommendation}`, reasons: app.assessment.reasons });
   const decision = await decideApplication(ctx, AUTHORITY, app.id, {
@@ -103,7 +76,7 @@ export async function runDemo(ctx: AppContext, onEvent: (e: NarrativeEvent) => v
   emit({ step: 'Decision', actor: AUTHORITY, outcome: 'approved', detail: `licence ${licence.id}: 2,000 kg ceiling, valid ${licence.validFrom} to ${licence.validUntil}, no re-export to US, use only in India, post-shipment report within 30 days` });
 
   // No double claim: the certificate's 2,000 kg are all claimed by that licence; a second licence on it is refused.
-  const again = await submitApplication(ctx, { ...application, lines: [{ ref: 'L1', item: magnet, quantityGrams: 500_000, value: { currency: 'USD', minor: 4_000_000 } }] });
+  const again = await submitApplication(ctx, applicationInput({ certificateId: certificate.id, grams: 500_000, endUse, today }));
   try {
     await decideApplication(ctx, AUTHORITY, again.id, { decision: 'approve', conditions: { prohibitedReexportDestinations: ['US'] } });
     throw new Error('the scenario expected the second licence on the certificate to be refused');
@@ -123,16 +96,15 @@ export async function runDemo(ctx: AppContext, onEvent: (e: NarrativeEvent) => v
       return undefined;
     }
   };
-  const value = (kg: number) => ({ currency: 'USD', minor: kg * 8_000 });
-  await ship('Shipment 1', EXPORTER, { id: `SH-${run}-1`, fromLot: lotId, to: IMPORTER, destination: 'IN', grams: 1_200_000, value: value(1200), licenceId: licence.id, lineRef: 'L1' });
-  await ship('Shipment 2', EXPORTER, { id: `SH-${run}-2`, fromLot: lotId, to: IMPORTER, destination: 'IN', grams: 800_000, value: value(800), licenceId: licence.id, lineRef: 'L1' });
-  await ship('Shipment 3 (past the balance)', EXPORTER, { id: `SH-${run}-3`, fromLot: lotId, to: IMPORTER, destination: 'IN', grams: 100_000, value: value(100), licenceId: licence.id, lineRef: 'L1' });
+  await ship('Shipment 1', EXPORTER, shipmentInput(`SH-${run}-1`, lotId, 1_200_000, licence.id));
+  await ship('Shipment 2', EXPORTER, shipmentInput(`SH-${run}-2`, lotId, 800_000, licence.id));
+  await ship('Shipment 3 (past the balance)', EXPORTER, shipmentInput(`SH-${run}-3`, lotId, 100_000, licence.id));
 
   const r1 = await receiveShipment(ctx, IMPORTER, { shipmentId: `SH-${run}-1`, lotId: `IN-MAG-${run}-1`, receivedGrams: 1_200_000 });
   const r2 = await receiveShipment(ctx, IMPORTER, { shipmentId: `SH-${run}-2`, lotId: `IN-MAG-${run}-2`, receivedGrams: 800_000 });
   emit({ step: 'Receipts', actor: IMPORTER, outcome: 'accepted', detail: `lots ${r1.lot.id} (1,200 kg) and ${r2.lot.id} (800 kg) in Pune, each carrying licence ${licence.id} and certificate ${certificate.id}` });
 
-  const motor = example('items/traction-motor.json');
+  const motor = motorItem();
   const motors = `MOT-${run}`;
   await transformLots(ctx, IMPORTER, {
     id: `T-${run}`,
@@ -160,26 +132,18 @@ export async function runDemo(ctx: AppContext, onEvent: (e: NarrativeEvent) => v
   emit({ step: `Monitoring scan as of ${later}`, actor: AUTHORITY, outcome: 'info', detail: `${scan.findings} red flags found, ${scan.raised.length} new alerts raised, ${scan.duplicates} already raised`, reasons: scan.raised.map((a) => `${a.severity.toUpperCase()} ${a.rule}: ${a.explanation}`) });
 
   // Revocation stops material: a second certificate and licence, part shipped; the government revokes the certificate; the next shipment is refused.
-  const certificate2 = await issueCertificate(ctx, IMPORTER, {
-    exporter: EXPORTER,
-    importer: IMPORTER,
-    endUser: IMPORTER,
-    items: [{ controlCode: '1C905.a', hsCode: '8505111000', description: 'Sintered NdFeB magnets 45SH containing Dy (spares)', quantityGrams: 500_000, value: { currency: 'USD', minor: 4_000_000 } }],
-    endUse,
-    undertakings,
-    validity: { from: today, until: addDaysIso(today, 364) },
-  });
+  const certificate2 = await issueCertificate(ctx, IMPORTER, certificateInput({ grams: 500_000, description: 'Sintered NdFeB magnets 45SH containing Dy (spares)', endUse, today }));
   await countersignCertificate(ctx, GOVERNMENT, certificate2.id);
-  const app2 = await submitApplication(ctx, { ...application, certificateId: certificate2.id, lines: [{ ref: 'L1', item: magnet, quantityGrams: 500_000, value: { currency: 'USD', minor: 4_000_000 } }] });
+  const app2 = await submitApplication(ctx, applicationInput({ certificateId: certificate2.id, grams: 500_000, endUse, today }));
   const licence2 = (await decideApplication(ctx, AUTHORITY, app2.id, { decision: 'approve', conditions: { prohibitedReexportDestinations: [] } })).licence;
   if (!licence2) throw new Error('the scenario\'s second licence was not granted');
   emit({ step: 'Spares: certificate and licence', actor: AUTHORITY, outcome: 'approved', detail: `certificate ${certificate2.id} (500 kg, countersigned) backs licence ${licence2.id}; the approval named no conditions, yet the licence carries the end user's undertakings (no re-export to US, use only in India)` });
   const spares = `MAG-${run}-S`;
-  await createLot(ctx, EXPORTER, { id: spares, holder: EXPORTER, location: 'CN', item: magnet, massGrams: 500_000, value: { currency: 'USD', minor: 4_000_000 } });
-  await ship('Spares shipment 1', EXPORTER, { id: `SH-${run}-S1`, fromLot: spares, to: IMPORTER, destination: 'IN', grams: 200_000, value: value(200), licenceId: licence2.id, lineRef: 'L1' });
+  await createLot(ctx, EXPORTER, lotInput(spares, 500_000));
+  await ship('Spares shipment 1', EXPORTER, shipmentInput(`SH-${run}-S1`, spares, 200_000, licence2.id));
   const revoked = await revokeCertificate(ctx, GOVERNMENT, certificate2.id, 'the end user reported a change of control');
   emit({ step: 'Certificate revoked', actor: GOVERNMENT, outcome: 'info', detail: `${certificate2.id} revoked: licence ${revoked.suspendedLicences.join(', ')} suspended in the same transaction, ${AUTHORITY} alerted; the 200 kg in transit carry the revocation` });
-  await ship('Spares shipment 2 (after the revocation)', EXPORTER, { id: `SH-${run}-S2`, fromLot: spares, to: IMPORTER, destination: 'IN', grams: 100_000, value: value(100), licenceId: licence2.id, lineRef: 'L1' });
+  await ship('Spares shipment 2 (after the revocation)', EXPORTER, shipmentInput(`SH-${run}-S2`, spares, 100_000, licence2.id));
 
   const listed = await submitApplication(ctx, { ...application, importer: 'red-mesa-defense', endUser: 'red-mesa-defense', destination: 'US', certificateId: undefined, endUse: { description: 'Magnets for actuators', purposes: ['civil-industrial'] } });
   emit({ step: 'Application naming a listed party', actor: EXPORTER, outcome: 'info', detail: `${listed.id}: recommendation ${listed.assessment.recommendation}`, reasons: listed.assessment.reasons });

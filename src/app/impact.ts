@@ -1,7 +1,6 @@
-import { isoDateValue, type Item, type Licence } from '../domain/index.js';
+import { isoDateValue, type Item, type Licence, todayUtc } from '../domain/index.js';
 import { classify, type Classification, type Finding, type RulePack } from '../rules/index.js';
 import { classificationsRepo, licencesRepo, lotsRepo, partiesRepo } from '../store/index.js';
-import { todayUtc } from './classify.js';
 import type { AppContext } from './context.js';
 import { loadRulePacks } from './rulepacks.js';
 

@@ -50,6 +50,8 @@ export async function commit<T extends RecordType>(tx: Transaction<Database>, ct
   if (record.payload.request !== undefined || record.payload.requestSha256 !== undefined) await spendNonce(tx, record, appended.seq, 'commit');
   // The transparency log's checkpoint, signed and stored in the same transaction as the records.
   await checkpointAfterAppend(tx, ctx);
+  // What reacts to the record (the diversion monitor) runs here, in the record's transaction.
+  for (const react of ctx.reactions) await react(tx, ctx, { seq: appended.seq, type, body: checked });
   return { ...appended, record };
 }
 

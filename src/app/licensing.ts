@@ -9,6 +9,7 @@ import {
   ValidationError,
   type ApplicationInput,
   type Licence,
+  todayUtc,
   type LineBalance,
 } from '../domain/index.js';
 import { classify, evaluatePolicies, type Classification, type PolicyEvaluation, type PolicyParty } from '../rules/index.js';
@@ -18,8 +19,8 @@ import { AppError, RefusedError } from './errors.js';
 import { commit } from './journal.js';
 import { screenPartiesInTx, type PartyScreening } from './screening.js';
 import { checkCertificate } from './certificates.js';
-import { backApproval } from './certificate-ledger.js';
-import { journalPacks, todayUtc } from './classify.js';
+import { backApproval } from './certificate-backing.js';
+import { journalPacks } from './classify.js';
 import { requireParty } from './parties.js';
 import { refuseSelfDecision, requireTrusted } from './trustlist.js';
 

@@ -24,9 +24,8 @@ import {
 import { partiesRepo, screeningRepo, type Database, type ListImportRow } from '../store/index.js';
 import { canonicalJson, sha256Hex } from '../trust/index.js';
 import type { AppContext } from './context.js';
-import { commit } from './journal.js';
+import { commit, committedRecords } from './journal.js';
 import { LIST_NAME } from './screening.records.js';
-import { monitorListChange } from './alerts.js';
 
 export interface ScreeningHit {
   list: string;
@@ -184,9 +183,10 @@ export async function importList(ctx: AppContext, req: ImportListRequest): Promi
       removed,
       changed,
     });
-    // A changed list: every party of every active licence is screened again; new hits become alerts.
-    const monitored = await monitorListChange(tx, ctx);
-    return { ...base, status: 'imported', added, removed, changed, seq: c.seq, alertsRaised: monitored.raised.length };
+    // A changed list: the monitor (alerts.ts, reacting to `list.imported` in this transaction) screened every
+    // party of every active licence again; the new hits it raised follow the record in the journal.
+    const alertsRaised = committedRecords(tx).filter((r) => r.seq > c.seq && r.type === 'alert.raised').length;
+    return { ...base, status: 'imported', added, removed, changed, seq: c.seq, alertsRaised };
   });
 }
 

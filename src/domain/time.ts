@@ -22,6 +22,11 @@ export interface TimeViolation {
   readonly message: string;
 }
 
+/** Today's UTC calendar day (YYYY-MM-DD) by the given clock (the server's: `AppContext.clock`). */
+export function todayUtc(clock: () => Date = () => new Date()): string {
+  return clock().toISOString().slice(0, 10);
+}
+
 /** The UTC calendar day (YYYY-MM-DD) of an instant given as an ISO timestamp (a record's `at`). */
 export function dayOfInstant(at: string): string {
   const t = Date.parse(at);

@@ -3,19 +3,15 @@
  * program and exit statuses as the command) on an embedded store in a temporary directory, and the
  * scenario's certificate, application and lots as files.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
+import { applicationInput, AUTHORITY, certificateInput, examplePath, EXPORTER, GOVERNMENT, IMPORTER, lotInput, magnetItem, shipmentInput } from '../../src/app/scenario.js';
 
-export const EXPORTER = 'ganzhou-hengyuan-magnetics';
-export const AUTHORITY = 'cn-mofcom';
-export const IMPORTER = 'chakan-drive-systems';
-export const GOVERNMENT = 'in-dgft';
-const EXAMPLES = new URL('../../examples/', import.meta.url);
-export const example = (p: string): unknown => JSON.parse(readFileSync(new URL(p, EXAMPLES), 'utf8')) as unknown;
-export const magnet = example('items/ndfeb-45sh-dy-magnet.json');
+export { AUTHORITY, END_USE as endUse, EXPORTER, example, GOVERNMENT, IMPORTER, UNDERTAKINGS as undertakings } from '../../src/app/scenario.js';
+export const magnet = magnetItem();
 
 export const today = (): string => new Date().toISOString().slice(0, 10);
 export const inAYear = (): string => new Date(Date.now() + 360 * 86_400_000).toISOString().slice(0, 10);
@@ -26,35 +22,14 @@ export interface Run {
   readonly err: string;
 }
 
-export const undertakings = { noWmdUse: true, noMilitaryUse: true, noReexportWithoutConsent: true, consentAuthority: AUTHORITY, prohibitedDestinations: ['US'], useOnlyIn: 'IN', extendsToIncorporatingProducts: true, postShipmentVerificationConsent: true, noticeOfChanges: true };
-export const endUse = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] };
-
+/** The scenario's certificate body (src/app/scenario.ts) for `grams`, valid from today for 360 days. */
 export function certificate(grams: number, from = today(), until = inAYear()): Record<string, unknown> {
-  return {
-    exporter: EXPORTER,
-    importer: IMPORTER,
-    endUser: IMPORTER,
-    items: [{ controlCode: '1C905.a', hsCode: '8505111000', description: '45SH NdFeB magnets with Dy', quantityGrams: grams, value: { currency: 'USD', minor: grams * 8 } }],
-    endUse,
-    undertakings,
-    validity: { from, until },
-  };
+  return certificateInput({ grams, from, until });
 }
 
+/** The scenario's application body on `certificateId` for `grams`, valid from today for 360 days. */
 export function application(certificateId: string, grams: number, from = today(), until = inAYear()): Record<string, unknown> {
-  return {
-    authority: AUTHORITY,
-    applicant: EXPORTER,
-    importer: IMPORTER,
-    endUser: IMPORTER,
-    destination: 'IN',
-    endUse,
-    licenceType: 'single',
-    lines: [{ ref: 'L1', item: magnet, quantityGrams: grams, value: { currency: 'USD', minor: grams * 8 } }],
-    certificateId,
-    validFrom: from,
-    validUntil: until,
-  };
+  return applicationInput({ certificateId, grams, from, until });
 }
 
 /** An embedded store in a temporary directory, driven through the real CLI in-process. */
@@ -95,8 +70,8 @@ export class CliStore {
   }
 
   async setup(): Promise<void> {
-    await this.ok('parties', 'register', new URL('scenario/parties.json', EXAMPLES).pathname);
-    await this.ok('trust-list', 'set', new URL('scenario/trust-list.json', EXAMPLES).pathname);
+    await this.ok('parties', 'register', examplePath('scenario/parties.json'));
+    await this.ok('trust-list', 'set', examplePath('scenario/trust-list.json'));
   }
 
   async issue(grams: number): Promise<string> {
@@ -122,11 +97,11 @@ export class CliStore {
   }
 
   async lot(id: string, grams: number): Promise<void> {
-    await this.ok('lots', 'create', this.file({ id, holder: EXPORTER, location: 'CN', item: magnet, massGrams: grams, value: { currency: 'USD', minor: grams * 8 } }), '--as', EXPORTER);
+    await this.ok('lots', 'create', this.file(lotInput(id, grams)), '--as', EXPORTER);
   }
 
   ship(id: string, fromLot: string, grams: number, licenceId: string): Promise<Run> {
-    return this.run('ship', this.file({ id, fromLot, to: IMPORTER, destination: 'IN', grams, value: { currency: 'USD', minor: grams * 8 }, licenceId, lineRef: 'L1' }), '--as', EXPORTER);
+    return this.run('ship', this.file(shipmentInput(id, fromLot, grams, licenceId)), '--as', EXPORTER);
   }
 
   async receive(shipmentId: string, lotId: string, grams: number): Promise<void> {

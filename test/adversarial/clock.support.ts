@@ -4,7 +4,7 @@
  * magnets worth USD 8 a gram, an approved licence with the validity asked for), the real CLI run
  * in-process against the world's store, and an HTTP harness whose server runs on the settable clock.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -14,31 +14,19 @@ import {
   addDaysIso,
 } from '../../src/domain/index.js';
 import {
-  countersignCertificate,
   createApp,
-  createLot,
-  decideApplication,
-  issueCertificate,
   openApp,
-  registerParty,
   signRequest,
-  submitApplication,
   type AppContext,
 } from '../../src/app/index.js';
 import { main } from '../../src/cli/main.js';
 import { createServer, issueCredential, type Role } from '../../src/http/index.js';
 import { journalRepo, type Store } from '../../src/store/index.js';
 import { emptyPostgresDatabase, type StoreKind } from '../support/stores.js';
-import { publishDemoTrustList } from '../support/scenario.js';
+import { IMPORTER, licensedScenario, magnetItem } from '../../src/app/scenario.js';
 
-export const EXPORTER = 'ganzhou-hengyuan-magnetics';
-export const AUTHORITY = 'cn-mofcom';
-export const IMPORTER = 'chakan-drive-systems';
-export const GOVERNMENT = 'in-dgft';
-
-const EXAMPLES = new URL('../../examples/', import.meta.url);
-const example = (p: string): unknown => JSON.parse(readFileSync(new URL(p, EXAMPLES), 'utf8')) as unknown;
-export const magnet = example('items/ndfeb-45sh-dy-magnet.json');
+export { AUTHORITY, EXPORTER, GOVERNMENT, IMPORTER } from '../../src/app/scenario.js';
+export const magnet = magnetItem();
 
 /** The real date today (UTC), as the CLI's clock sees it. */
 export const realToday = (): string => new Date().toISOString().slice(0, 10);
@@ -70,36 +58,15 @@ export interface World {
  * USD 16,000,000 valid from `validFrom` to `validUntil` (the clock must lie inside it).
  */
 export async function buildWorld(ctx: AppContext, o: { validFrom: string; validUntil: string; approve?: boolean }): Promise<World> {
-  for (const p of example('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
-  await publishDemoTrustList(ctx);
-  const endUse = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] };
-  const cert = await issueCertificate(ctx, IMPORTER, {
-    exporter: EXPORTER,
-    importer: IMPORTER,
-    endUser: IMPORTER,
-    items: [{ controlCode: '1C905.a', hsCode: '8505111000', description: '45SH NdFeB', quantityGrams: 2_000_000, value: { currency: 'USD', minor: 16_000_000 } }],
-    endUse,
-    undertakings: { noWmdUse: true, noMilitaryUse: true, noReexportWithoutConsent: true, consentAuthority: AUTHORITY, prohibitedDestinations: ['US'], useOnlyIn: 'IN', extendsToIncorporatingProducts: true, postShipmentVerificationConsent: true, noticeOfChanges: true },
-    validity: { from: days(-1, ctx.clock().toISOString().slice(0, 10)), until: days(360, ctx.clock().toISOString().slice(0, 10)) },
+  const today = ctx.clock().toISOString().slice(0, 10);
+  const built = await licensedScenario(ctx, {
+    from: o.validFrom,
+    until: o.validUntil,
+    certificate: { from: days(-1, today), until: days(360, today) },
+    lot: { id: 'MAG-1', grams: 2_500_000 },
+    ...(o.approve === undefined ? {} : { approve: o.approve }),
   });
-  await countersignCertificate(ctx, GOVERNMENT, cert.id);
-  await createLot(ctx, EXPORTER, { id: 'MAG-1', holder: EXPORTER, location: 'CN', item: magnet, massGrams: 2_500_000, value: { currency: 'USD', minor: 20_000_000 } });
-  const app = await submitApplication(ctx, {
-    authority: AUTHORITY,
-    applicant: EXPORTER,
-    importer: IMPORTER,
-    endUser: IMPORTER,
-    destination: 'IN',
-    endUse,
-    licenceType: 'single',
-    lines: [{ ref: 'L1', item: magnet, quantityGrams: 2_000_000, value: { currency: 'USD', minor: 16_000_000 } }],
-    certificateId: cert.id,
-    validFrom: o.validFrom,
-    validUntil: o.validUntil,
-  });
-  if (o.approve === false) return { licenceId: '', applicationId: app.id };
-  const decided = await decideApplication(ctx, AUTHORITY, app.id, { decision: 'approve', conditions: { prohibitedReexportDestinations: ['US'], useOnlyIn: 'IN' } });
-  return { licenceId: decided.licence?.id ?? '', applicationId: app.id };
+  return { licenceId: built.licenceId, applicationId: built.applicationId };
 }
 
 /** A shipment body under the world's licence, at the licence's price (8 minor units a gram) unless given. */

@@ -20,12 +20,13 @@ import {
 } from '../../src/app/index.js';
 import { auditorGrantsRepo } from '../../src/store/index.js';
 import type { Role } from '../../src/http/index.js';
-import { example, TODAY } from './support.js';
+import { applicationInput, AUTHORITY, certificateInput, EXPORTER, GOVERNMENT, IMPORTER, lotInput, shipmentInput } from '../../src/app/scenario.js';
+import { magnet, motor } from '../support/scenario.js';
+import { TODAY } from './support.js';
 
-export const EXPORTER = 'ganzhou-hengyuan-magnetics';
-export const AUTHORITY = 'cn-mofcom';
-export const IMPORTER = 'chakan-drive-systems';
-export const GOVERNMENT = 'in-dgft';
+export { AUTHORITY, END_USE as endUse, EXPORTER, GOVERNMENT, IMPORTER } from '../../src/app/scenario.js';
+export { magnet, motor };
+
 export const HOLDER = 'deccan-mobility';
 export const AUDITOR = 'audit-partners';
 export const KEY_ROTATING = 'key-rotating-party';
@@ -65,36 +66,14 @@ const OTHERS = [
   { id: KEY_REVOKING, name: 'Key Revocation Test Ltd', country: 'IN', sector: 'other' },
 ];
 
-export const magnet = example('items/ndfeb-45sh-dy-magnet.json');
-export const motor = example('items/traction-motor.json');
-export const endUse = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] };
-
+/** The scenario's certificate (src/app/scenario.ts): 2,000 kg, valid from TODAY for a year. */
 export function certificateBody(): Record<string, unknown> {
-  return {
-    exporter: EXPORTER,
-    importer: IMPORTER,
-    endUser: IMPORTER,
-    items: [{ controlCode: '1C905.a', hsCode: '8505111000', description: '45SH NdFeB', quantityGrams: 2_000_000, value: { currency: 'USD', minor: 16_000_000 } }],
-    endUse,
-    undertakings: { noWmdUse: true, noMilitaryUse: true, noReexportWithoutConsent: true, consentAuthority: AUTHORITY, prohibitedDestinations: ['US'], useOnlyIn: 'IN', extendsToIncorporatingProducts: true, postShipmentVerificationConsent: true, noticeOfChanges: true },
-    validity: { from: TODAY, until: '2027-11-23' },
-  };
+  return certificateInput({ grams: 2_000_000, from: TODAY, until: '2027-11-23' });
 }
 
+/** The scenario's application for 2,000 kg, valid from TODAY for a year, on `certificateId` if given. */
 export function applicationBody(certificateId?: string): Record<string, unknown> {
-  return {
-    authority: AUTHORITY,
-    applicant: EXPORTER,
-    importer: IMPORTER,
-    endUser: IMPORTER,
-    destination: 'IN',
-    endUse,
-    licenceType: 'single',
-    lines: [{ ref: 'L1', item: magnet, quantityGrams: 2_000_000, value: { currency: 'USD', minor: 16_000_000 } }],
-    ...(certificateId === undefined ? {} : { certificateId }),
-    validFrom: TODAY,
-    validUntil: '2027-11-23',
-  };
+  return applicationInput({ certificateId, grams: 2_000_000, from: TODAY, until: '2027-11-23' });
 }
 
 export interface Fixture {
@@ -115,11 +94,11 @@ export async function buildFixture(ctx: AppContext): Promise<Fixture> {
   for (const p of OTHERS) await registerParty(ctx, p);
   const cert = await issueCertificate(ctx, IMPORTER, certificateBody());
   await countersignCertificate(ctx, GOVERNMENT, cert.id);
-  await createLot(ctx, EXPORTER, { id: 'MAG-1', holder: EXPORTER, location: 'CN', item: magnet, massGrams: 2_500_000, value: { currency: 'USD', minor: 20_000_000 } });
+  await createLot(ctx, EXPORTER, lotInput('MAG-1', 2_500_000));
   const app = await submitApplication(ctx, applicationBody(cert.id));
   const decided = await decideApplication(ctx, AUTHORITY, app.id, { decision: 'approve', conditions: { prohibitedReexportDestinations: ['US'], useOnlyIn: 'IN', reportingDuties: [{ kind: 'post-shipment-report', withinDays: 30, to: AUTHORITY }] } });
   const licenceId = decided.licence?.id ?? '';
-  await dispatchShipment(ctx, EXPORTER, { id: 'SH-1', fromLot: 'MAG-1', to: IMPORTER, destination: 'IN', grams: 1_500_000, value: { currency: 'USD', minor: 12_000_000 }, licenceId, lineRef: 'L1' });
+  await dispatchShipment(ctx, EXPORTER, shipmentInput('SH-1', 'MAG-1', 1_500_000, licenceId));
   await receiveShipment(ctx, IMPORTER, { shipmentId: 'SH-1', lotId: 'IN-MAG-1', receivedGrams: 1_500_000 });
   await transformLots(ctx, IMPORTER, {
     id: 'T-1',

@@ -4,18 +4,19 @@
  * Idempotency-Key on POSTs and, on routes that make records, a Lodestone-Signature made with the
  * party's key (from the test keystore, standing in for the party's own client).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { createApp, ensureTrustListEntries, importList, registerParty, signRequest, type AppContext } from '../../src/app/index.js';
+import { createApp, ensureTrustListEntries, registerParty, signRequest, type AppContext } from '../../src/app/index.js';
+import { example, EXAMPLES_DIR, importDemoList } from '../../src/app/scenario.js';
 import { createServer, issueCredential, ROUTES, type Role, type ServerOptions } from '../../src/http/index.js';
 import type { Store } from '../../src/store/index.js';
 import type { Signer } from '../../src/trust/index.js';
 
-export const EXAMPLES = new URL('../../examples/', import.meta.url);
-export const example = (p: string): unknown => JSON.parse(readFileSync(new URL(p, EXAMPLES), 'utf8')) as unknown;
+export const EXAMPLES = EXAMPLES_DIR;
+export { example };
 export const TODAY = '2026-11-24';
 export const clock = () => new Date(`${TODAY}T10:00:00Z`);
 
@@ -53,7 +54,7 @@ export async function harness(store: Store, opts: { parties?: boolean; list?: bo
   const ctx = createApp(store, { keysDir: mkdtempSync(join(tmpdir(), 'lodestone-http-')), clock });
   if (opts.parties !== false) for (const p of example('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
   if (opts.parties !== false && opts.trustList !== false) await ensureTrustListEntries(ctx, (example('scenario/trust-list.json') as { entries: unknown[] }).entries);
-  if (opts.list !== false && opts.parties !== false) await importList(ctx, { path: new URL('scenario/demo-control-list.csv', EXAMPLES).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom' });
+  if (opts.list !== false && opts.parties !== false) await importDemoList(ctx);
   const app = await createServer(ctx, { rateLimit: false, ...opts.server });
   const cache = new Map<string, Caller>();
   const signers = new Map<string, Signer>();

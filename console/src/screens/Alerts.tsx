@@ -1,4 +1,4 @@
-import { useSession } from '../App.js';
+import { useSession } from '../session.js';
 import { Link } from '../router.js';
 import { Badge, Empty, ErrorBox, Loading, useLoad } from '../ui.js';
 

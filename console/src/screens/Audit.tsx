@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { formatSummary, verifyBundle, VerifyError, type VerifySummary } from '../../../src/verify/index.js';
-import { useSession } from '../App.js';
+import { useSession } from '../session.js';
 import { Badge, Empty, ErrorBox, Loading, Section, useLoad } from '../ui.js';
 import type { LicenceSummary } from './Licences.js';
 

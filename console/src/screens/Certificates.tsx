@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useSession } from '../App.js';
+import { useSession } from '../session.js';
 import { fromB64url, keyIdFor } from '../api.js';
 import { Link } from '../router.js';
 import { Badge, Empty, ErrorBox, Loading, Section, useLoad } from '../ui.js';

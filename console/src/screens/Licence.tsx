@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { useSession } from '../App.js';
+import { useSession } from '../session.js';
 import { ApiError } from '../api.js';
 import { Badge, Empty, ErrorBox, Loading, mass, Section, useLoad } from '../ui.js';
 import { AlertItem, type Alert } from './Alerts.js';

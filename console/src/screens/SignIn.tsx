@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Api, ApiError, importSigner, type Me, type RequestSigner } from '../api.js';
-import type { Session } from '../App.js';
+import type { Session } from '../session.js';
 import { ErrorBox } from '../ui.js';
 
 /** Sign in with an API key; optionally import the party's private key to sign actions (kept in memory only). */
