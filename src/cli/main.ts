@@ -28,6 +28,7 @@ import { registerScreeningCommands } from './screening.js';
 import { registerServeCommands } from './serve.js';
 import { registerTrustListCommands } from './trustlist.js';
 import { journalRepo } from '../store/index.js';
+import { VerifyError } from '../verify/index.js';
 import { formatClassification } from './format.js';
 import { progress } from './progress.js';
 import { AnswerStatus, EXIT } from './exit.js';
@@ -322,6 +323,8 @@ export async function main(argv: readonly string[], io: { out: NodeJS.WritableSt
     }
     if (e instanceof LodestoneError) {
       io.err.write(`lodestone: ${e.message}\n`);
+      // verify: a bundle that is not one is bad input; one that does not prove what it claims is an integrity failure.
+      if (e instanceof VerifyError) return e.code === 'MALFORMED' ? EXIT.badInput : EXIT.integrity;
       const code: string = (e as LodestoneError).code;
       return CODE_EXIT[code] ?? EXIT.failure;
     }
