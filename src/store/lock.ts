@@ -116,7 +116,10 @@ async function release(path: string, mine: string): Promise<void> {
 }
 
 function locked(path: string, pid: number, extra: string): StoreError {
-  return new StoreError('STORE_LOCKED', `data dir is in use by process ${pid}${extra}: ${path}`);
+  const what = extra !== '' ? '' : '. If it is `lodestone serve`, use its HTTP API (`lodestone credentials` commands still work: '
+    + 'they run in the serving process), or stop it (Ctrl-C or kill -TERM '
+    + `${pid}) and run the command again; PostgreSQL (DATABASE_URL) lets several processes share a store`;
+  return new StoreError('STORE_LOCKED', `data dir is in use by process ${pid}${extra}: ${path}${what}`);
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {
