@@ -85,9 +85,10 @@ async function answer(ctx: AppContext, line: string): Promise<unknown> {
     const op = typeof req.op === 'string' && Object.hasOwn(ADMIN_OPS, req.op) ? ADMIN_OPS[req.op as AdminOp] : undefined;
     if (op === undefined) throw new ValidationError('op', `is not an admin operation: ${JSON.stringify(req.op)}`);
     const args = typeof req.args === 'object' && req.args !== null ? (req.args as Record<string, unknown>) : {};
-    return { ok: true, result: await op(ctx, args) };
+    const result: unknown = await op(ctx, args);
+    return { ok: true, result };
   } catch (e) {
-    if (e instanceof LodestoneError) return { ok: false, code: e.code, message: e.message };
+    if (e instanceof LodestoneError) return { ok: false, code: (e as LodestoneError).code, message: e.message };
     return { ok: false, code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
   }
 }

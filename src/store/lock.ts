@@ -104,7 +104,8 @@ const REASONS: Readonly<Record<string, string>> = {
 };
 
 function unusable(dir: string, e: unknown): StoreError {
-  const code = e instanceof Error ? String((e as Error & { code?: unknown }).code ?? '') : '';
+  const raw = e instanceof Error ? (e as Error & { code?: unknown }).code : undefined;
+  const code = typeof raw === 'string' ? raw : '';
   const reason = REASONS[code] ?? (e instanceof Error ? e.message : String(e));
   return new StoreError(code === 'ENOSPC' ? 'STORAGE_FULL' : 'STORE_UNAVAILABLE',
     `cannot use data dir ${dir}: ${reason}${code !== '' && REASONS[code] !== undefined ? ` (${code})` : ''}`, { cause: e });
