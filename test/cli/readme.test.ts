@@ -61,7 +61,7 @@ function bash(script: string, cwd: string, env: Record<string, string> = {}): { 
   delete e.DATABASE_URL;
   delete e.LODESTONE_DATA_DIR;
   delete e.LODESTONE_KEYS_DIR;
-  const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd, env: e, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd, env: e, encoding: 'utf8', timeout: 1_200_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -105,7 +105,7 @@ describe('the README', () => {
         expect(got.length, `${s.command}: number of lines\n${r.out}`).toBe(s.expected.length);
         s.expected.forEach((e, i) => { expect(got[i], `${s.command}: line ${i + 1}`).toMatch(pattern(e)); });
       }
-    });
+    }, 600_000);
   });
 
   describe('on the demo store', () => {
@@ -115,7 +115,7 @@ describe('the README', () => {
       views.push(dir);
       const demo = bash('npm run demo', dir);
       expect(demo.code, demo.err).toBe(0);
-    }, 600_000);
+    }, 1_200_000);
 
     it.each(blocks.filter((b) => b.lang === 'sh' && /run after `npm run demo`/.test(b.marker)).map((b) => [b.line, b] as const))(
       'sh block at line %i runs as written',
@@ -128,7 +128,7 @@ describe('the README', () => {
           expect(r.out).toMatch(new RegExp(pattern(l.slice(2)).source.slice(1), 'm'));
         }
       },
-      300_000,
+      1_500_000,
     );
   });
 });
