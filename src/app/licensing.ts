@@ -89,8 +89,15 @@ export async function submitApplication(ctx: AppContext, input: unknown): Promis
       reasons.push('No end-user certificate is attached: MOFCOM requires one for controlled items.');
       if (recommendation === 'approvable') recommendation = 'case-by-case';
     }
+    if (certificate !== undefined && certificate.countersignedBy === undefined) {
+      reasons.push(`End-user certificate ${certificate.id} is valid as signed by the end user but not yet countersigned by the importing `
+        + `government (lodestone certificates countersign ${certificate.id} --as GOVERNMENT).`);
+    }
     if (codes.length === 0) reasons.push('No item is controlled as of today: no licence is needed.');
-    if (reasons.length === 0) reasons.push(`Controlled under ${codes.join(', ')}; parties screened clear; certificate valid; no licensing policy objects.`);
+    if (reasons.length === 0) {
+      const cert = certificate?.countersignedBy === undefined ? 'no certificate' : `certificate valid, countersigned by ${certificate.countersignedBy}`;
+      reasons.push(`Controlled under ${codes.join(', ')}; parties screened clear; ${cert}; no licensing policy objects.`);
+    }
     const assessment: Assessment = { asOf, lines, controlled: codes.length > 0, codes, screening, ...(certificate ? { certificate } : {}), policy, recommendation, reasons };
     await journalPacks(tx, ctx, a.applicant, packs);
     const id = `app-${randomUUID().slice(0, 8)}`;

@@ -19,6 +19,10 @@ export interface MassBalanceRow {
   readonly onHand: number;
   /** received + created + transformed-in − shipped − transformed-out − consumed − on hand; non-zero is a gap. */
   readonly gap: number;
+  /** Of `shipped`: sent by this holder (from this lot) and not received yet. */
+  readonly inTransit: number;
+  /** Of `shipped`: sent by this holder (from this lot) and received short (the consignee recorded fewer grams). */
+  readonly shortAtReceipt: number;
 }
 
 export interface MassBalance {
@@ -55,7 +59,15 @@ export async function massBalanceIn(db: Kysely<Database>, licenceId: string): Pr
   const ledgerByLot = byKey(ledger, (l) => lotKey(l.holder, l.lot_id));
   const lotsByHolder = byKey(lots, (l) => l.holder);
   const lotsByLot = byKey(lots, (l) => lotKey(l.holder, l.id));
+  const shipments = await shipmentsRepo.carrying(db, [licenceId]);
+  const carrying = shipments.filter((s) => (s.restrictions as Restriction[]).some((r) => r.licenceId === licenceId));
+  const grams = (s: (typeof carrying)[number]) => (s.restrictions as Restriction[]).filter((r) => r.licenceId === licenceId).reduce((t, r) => t + r.licensedGrams, 0);
+  /** Licensed grams of a shipment that did not arrive: shipped less the received share (rounded down). */
+  const short = (s: (typeof carrying)[number]) => grams(s) - Math.min(grams(s), Number((BigInt(grams(s)) * BigInt(s.received_grams ?? 0)) / BigInt(s.grams)));
   const row = (holder: string, lotId?: string): MassBalanceRow => {
+    const sent = carrying.filter((s) => s.from_holder === holder && (lotId === undefined || s.from_lot === lotId));
+    const inTransit = sent.filter((s) => s.status === 'in-transit').reduce((t, s) => t + grams(s), 0);
+    const shortAtReceipt = sent.filter((s) => s.status === 'received').reduce((t, s) => t + short(s), 0);
     const mine = (lotId === undefined ? ledgerByHolder.get(holder) : ledgerByLot.get(lotKey(holder, lotId))) ?? [];
     const held = (lotId === undefined ? lotsByHolder.get(holder) : lotsByLot.get(lotKey(holder, lotId))) ?? [];
     const sum = (...kinds: string[]) => mine.filter((l) => kinds.includes(l.kind)).reduce((s, l) => s + l.grams, 0);
@@ -65,13 +77,11 @@ export async function massBalanceIn(db: Kysely<Database>, licenceId: string): Pr
     const shipped = sum('shipped');
     const transformedOut = sum('transformed-out');
     const consumed = sum('consumed');
-    return { holder, ...(lotId === undefined ? {} : { lotId }), received, transformedIn, shipped, transformedOut, consumed, onHand, gap: received + transformedIn - shipped - transformedOut - consumed - onHand };
+    return { holder, ...(lotId === undefined ? {} : { lotId }), received, transformedIn, shipped, transformedOut, consumed, onHand,
+      gap: received + transformedIn - shipped - transformedOut - consumed - onHand, inTransit, shortAtReceipt };
   };
   const holders = [...new Set(ledger.map((l) => l.holder))];
   const lotIds = [...ledgerByLot.keys()];
-  const shipments = await shipmentsRepo.carrying(db, [licenceId]);
-  const carrying = shipments.filter((s) => (s.restrictions as Restriction[]).some((r) => r.licenceId === licenceId));
-  const grams = (s: (typeof carrying)[number]) => (s.restrictions as Restriction[]).filter((r) => r.licenceId === licenceId).reduce((t, r) => t + r.licensedGrams, 0);
   return {
     licenceId,
     holders: holders.map((h) => row(h)),
@@ -80,6 +90,6 @@ export async function massBalanceIn(db: Kysely<Database>, licenceId: string): Pr
       return row(h, l);
     }),
     inTransitGrams: carrying.filter((s) => s.status === 'in-transit').reduce((t, s) => t + grams(s), 0),
-    receiptDiscrepancyGrams: carrying.filter((s) => s.status === 'received').reduce((t, s) => t + grams(s) - Math.min(grams(s), Number((BigInt(grams(s)) * BigInt(s.received_grams ?? 0)) / BigInt(s.grams))), 0),
+    receiptDiscrepancyGrams: carrying.filter((s) => s.status === 'received').reduce((t, s) => t + short(s), 0),
   };
 }

@@ -47,12 +47,16 @@ function conditions(l: Licence): string[] {
 }
 
 function balance(m: MassBalance): string[] {
-  const rows = ['| Holder | Lot | Received | Transformed in | Shipped | Transformed out | Consumed | On hand | Gap |', '|---|---|---:|---:|---:|---:|---:|---:|---:|'];
+  const rows = [
+    '| Holder | Lot | Received | Transformed in | Shipped | of which in transit | of which short at receipt | Transformed out | Consumed '
+      + '| On hand | Gap in own books |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
   const g = (n: number) => formatMass({ grams: n });
   for (const r of [...m.holders.map((h) => ({ ...h, lotId: '(all)' })), ...m.lots]) {
-    rows.push(`| ${r.holder} | ${r.lotId ?? ''} | ${g(r.received)} | ${g(r.transformedIn)} | ${g(r.shipped)} | ${g(r.transformedOut)} | ${g(r.consumed)} | ${g(r.onHand)} | ${r.gap === 0 ? '0' : `**${r.gap} g**`} |`);
+    rows.push(`| ${r.holder} | ${r.lotId ?? ''} | ${g(r.received)} | ${g(r.transformedIn)} | ${g(r.shipped)} | ${g(r.inTransit)} | ${r.shortAtReceipt === 0 ? '0 g' : `**${g(r.shortAtReceipt)}**`} | ${g(r.transformedOut)} | ${g(r.consumed)} | ${g(r.onHand)} | ${r.gap === 0 ? '0' : `**${r.gap} g**`} |`);
   }
-  rows.push('', `In transit: ${g(m.inTransitGrams)}. Shortfall recorded at receipt: ${g(m.receiptDiscrepancyGrams)}. Quantities are grams of the licensed material, wherever it now sits (magnets, or magnets inside motors).`);
+  rows.push('', `In transit: ${g(m.inTransitGrams)}. Shortfall recorded at receipt: ${g(m.receiptDiscrepancyGrams)}${m.receiptDiscrepancyGrams > 0 ? ' (material shipped that its consignee did not receive: see "short at receipt" for who sent it)' : ''}. "Gap in own books" is what a holder cannot account for among its own receipts, shipments, transformations, consumption and stock. Quantities are grams of the licensed material, wherever it now sits (magnets, or magnets inside motors).`);
   return rows;
 }
 

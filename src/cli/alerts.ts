@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { fileReport, getAlert, listAlerts, resolveAlert, scanAlerts, type Alert, type AppContext } from '../app/index.js';
-import { isoDateValue, ValidationError } from '../domain/index.js';
+import { count, isoDateValue, ValidationError } from '../domain/index.js';
 import { readJsonFile } from './files.js';
 
 export interface AlertCommandDeps {
@@ -72,7 +72,7 @@ export function registerAlertCommands(program: Command, { withApp, print }: Aler
         print(JSON.stringify(r, null, 2));
         return;
       }
-      print(`scanned ${r.licences} licence${r.licences === 1 ? '' : 's'} and ${r.shipments} shipments as of ${r.asOf}: ${r.findings} findings, ${r.raised.length} new alert${r.raised.length === 1 ? '' : 's'}, ${r.duplicates} already raised${r.deferred > 0 ? `, ${r.deferred} not raised here (the licensing authority's key is not on this node)` : ''}`);
+      print(`scanned ${r.licences} licence${r.licences === 1 ? '' : 's'} and ${count(r.shipments, 'shipment')} as of ${r.asOf}: ${count(r.findings, 'finding')}, ${r.raised.length} new alert${r.raised.length === 1 ? '' : 's'}, ${r.duplicates} already raised${r.deferred > 0 ? `, ${r.deferred} not raised here (the licensing authority's key is not on this node)` : ''}`);
       for (const a of r.raised) print(row(a));
     });
   alerts

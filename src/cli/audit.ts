@@ -14,7 +14,8 @@ export interface AuditCliDeps {
  * `verify` opens no store: it needs only the bundle file (exit 1 naming the first failure).
  */
 export function registerAuditCommands(program: Command, { withApp, print }: AuditCliDeps): void {
-  const log = program.command('log').description('the transparency log over the journal');
+  const log = program.command('log').description('the transparency log over the journal (a verifier pins its key, printed by '
+    + '`lodestone log key`, as `lodestone verify --log-key`)');
   log
     .command('checkpoint')
     .description("print the log's latest signed checkpoint (C2SP signed note, with witness cosignatures)")
@@ -39,6 +40,10 @@ export function registerAuditCommands(program: Command, { withApp, print }: Audi
     .action(async (o: { as: string; state?: string; checkpoint?: string }) => {
       const shown = o.checkpoint === undefined ? undefined : readFileSync(o.checkpoint, 'utf8');
       const r = await withApp((ctx) => witnessCheckpoint(ctx, o.as, o.state ?? `${o.as}.witness.json`, ctx.clock(), shown));
+      if (r.already === true) {
+        print(`${o.as} had already cosigned ${r.checkpoint.origin} size ${r.checkpoint.size}: nothing added\n\n${r.cosignature}`);
+        return;
+      }
       print(`${o.as} cosigned ${r.checkpoint.origin} size ${r.checkpoint.size}${r.previous ? ` (consistent with size ${r.previous.size})` : ' (first checkpoint seen)'}\n\n${r.cosignature}`);
     });
 
@@ -56,9 +61,11 @@ export function registerAuditCommands(program: Command, { withApp, print }: Audi
 
   program
     .command('verify')
-    .description('verify an audit bundle offline (no database, no network): signatures, inclusion proofs, checkpoint signatures, pinned witnesses, the trust list and the roles it grants, balances replayed; exit 1 naming the first failure')
+    .description('verify an audit bundle offline (no database, no network): signatures, inclusion proofs, checkpoint signatures, pinned witnesses, the trust list and the roles it grants, balances replayed. Exit 0 with a summary; '
+      + 'otherwise one line naming the first failure, exit 6 (2 if the file is not a bundle)')
     .argument('<bundle.json>')
-    .option('--log-key <base64url>', "the log operator's Ed25519 public key, as you know it (default: the bundle's own)")
+    .option('--log-key <base64url>', "the log operator's Ed25519 public key, as you know it — pin it: without it the bundle's "
+      + "own key is trusted (the operator prints it with `lodestone log key`; docs/trust.md)")
     .option('--trust-root <base64url>', "the operator's trust-list root public key, as you know it (lodestone trust-list root-key; default: the bundle's own)")
     .option('--witness <name=base64url>', 'a witness to trust and its Ed25519 public key (repeatable); only these cosignatures count', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--witness-quorum <n>', 'how many of the --witness witnesses must have cosigned the checkpoint (default: all of them)')

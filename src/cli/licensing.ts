@@ -7,6 +7,7 @@ import {
   dispatchShipment,
   getLicence,
   impact,
+  listAlerts,
   listLots,
   massBalance,
   receiveShipment,
@@ -14,12 +15,19 @@ import {
   transformLots,
   type AppContext,
 } from '../app/index.js';
-import { formatMass, formatMoney, formatPpm, ValidationError } from '../domain/index.js';
+import { count, formatMass, formatMoney, formatPpm, ValidationError } from '../domain/index.js';
+import { AnswerStatus, EXIT } from './exit.js';
 import { readJsonFile } from './files.js';
 
 export interface CliDeps {
   readonly withApp: <T>(fn: (ctx: AppContext) => Promise<T>) => Promise<T>;
   readonly print: (text: string) => void;
+}
+
+/** A restriction's share of its lot: by mass, and by value when both values are known. */
+function share(r: { licenceId: string; massSharePpm: number; valueSharePpm?: number }): string {
+  const value = r.valueSharePpm === undefined ? 'value unknown' : `${formatPpm(r.valueSharePpm)} by value`;
+  return `${r.licenceId} (${formatPpm(r.massSharePpm)} by mass, ${value})`;
 }
 
 function requireAs(as: string | undefined): string {
@@ -63,15 +71,17 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
 
   program
     .command('licence')
-    .description('show a licence: conditions, balance per line and the mass balance of the licensed material')
+    .description('show a licence: conditions, balance per line, the mass balance of the licensed material (in transit, '
+      + 'short at receipt) and its alerts')
     .argument('<licence-id>')
     .option('--json', 'print as JSON')
     .action(async (id: string, o: { json?: boolean }) => {
       await withApp(async (ctx) => {
         const l = await getLicence(ctx, id);
         const m = await massBalance(ctx, id);
+        const alerts = await listAlerts(ctx, { licenceId: id });
         if (o.json) {
-        print(JSON.stringify({ ...l, massBalance: m }, null, 2));
+        print(JSON.stringify({ ...l, massBalance: m, alerts }, null, 2));
         return;
       }
         const L = l.licence;
@@ -80,9 +90,18 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
         print(`  no re-export to ${L.prohibitedReexportDestinations.join(', ') || '—'}${L.useOnlyIn ? `; use only in ${L.useOnlyIn}` : ''}`);
         for (const b of l.balance) {
           const pct = b.ceilingGrams === 0 ? 0 : Number((BigInt(b.shippedGrams) * 1_000_000n) / BigInt(b.ceilingGrams));
-          print(`  line ${b.ref}: ${formatMass({ grams: b.shippedGrams })} of ${formatMass({ grams: b.ceilingGrams })} shipped (${formatPpm(pct)}), ${formatMoney({ currency: b.currency, minor: b.shippedValueMinor })} of ${formatMoney({ currency: b.currency, minor: b.ceilingValueMinor })}, ${b.shipments} shipments`);
+          print(`  line ${b.ref}: ${formatMass({ grams: b.shippedGrams })} of ${formatMass({ grams: b.ceilingGrams })} shipped (${formatPpm(pct)}), ${formatMoney({ currency: b.currency, minor: b.shippedValueMinor })} of ${formatMoney({ currency: b.currency, minor: b.ceilingValueMinor })}, ${count(b.shipments, 'shipment')}`);
         }
-        for (const h of m.holders) print(`  mass balance ${h.holder}: in ${formatMass({ grams: h.received + h.transformedIn })}, out ${formatMass({ grams: h.shipped + h.transformedOut + h.consumed })}, on hand ${formatMass({ grams: h.onHand })}, gap ${h.gap} g`);
+        const g = (grams: number) => formatMass({ grams });
+        for (const h of m.holders) {
+          const sent = h.inTransit + h.shortAtReceipt === 0 ? '' : ` (of the shipped: ${g(h.inTransit)} in transit, ${g(h.shortAtReceipt)} short at receipt)`;
+          print(`  mass balance ${h.holder}: in ${g(h.received + h.transformedIn)}, out ${g(h.shipped + h.transformedOut + h.consumed)}${sent}, `
+            + `on hand ${g(h.onHand)}, gap in own books ${g(h.gap)}`);
+        }
+        print(`  between holders: ${g(m.inTransitGrams)} in transit, ${g(m.receiptDiscrepancyGrams)} short at receipt`);
+        const open = alerts.filter((a) => a.status === 'open').length;
+        print(`  ${count(alerts.length, 'alert')}${alerts.length === 0 ? '' : ` (${open} open)`}${alerts.length === 0 ? '' : ':'}`);
+        for (const a of alerts) print(`    ${a.id} ${a.severity.toUpperCase()} ${a.rule} (${a.status}): ${a.explanation}`);
         });
     });
 
@@ -100,8 +119,8 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
   lots
     .command('list')
     .description('list lots with the restrictions they carry')
-    .option('--holder <party>')
-    .option('--licence <id>')
+    .option('--holder <party>', 'only the lots this party holds')
+    .option('--licence <id>', 'only the lots that carry this licence\'s restrictions')
     .option('--json', 'print as JSON')
     .action(async (o: { holder?: string; licence?: string; json?: boolean }) => {
       const all = await withApp((ctx) => listLots(ctx, { ...(o.holder === undefined ? {} : { holder: o.holder }), ...(o.licence === undefined ? {} : { licenceId: o.licence }) }));
@@ -109,7 +128,7 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
         print(JSON.stringify(all, null, 2));
         return;
       }
-      for (const l of all) print(`${l.id.padEnd(20)} ${l.holder.padEnd(28)} ${l.location} ${formatMass({ grams: l.massGrams }).padStart(10)}  ${l.restrictions.map((r) => `${r.licenceId} (${formatPpm(r.massSharePpm)} by mass)`).join(', ')}`);
+      for (const l of all) print(`${l.id.padEnd(20)} ${l.holder.padEnd(28)} ${l.location} ${formatMass({ grams: l.massGrams }).padStart(10)}  ${l.restrictions.map(share).join(', ')}`);
     });
 
   const custody = (name: string, description: string, argName: string, fn: (ctx: AppContext, actor: string, input: unknown) => Promise<unknown>, summary: (r: never) => string) => {
@@ -133,23 +152,26 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
 
   program
     .command('check')
-    .description('may this lot go to this party in this country? Prints the answer and the explanation chain; writes nothing')
-    .argument('<lot-id>')
-    .requiredOption('--to <party>')
-    .requiredOption('--destination <country>')
-    .option('--grams <n>')
-    .option('--json', 'print as JSON')
+    .description('may this lot go to this party in this country? Prints the answer and the explanation chain; '
+      + 'writes nothing. Exit 0 when ALLOWED, 7 when REFUSED')
+    .argument('<lot-id>', 'the lot to send (lodestone lots list)')
+    .requiredOption('--to <party>', 'the registered party that would receive it')
+    .requiredOption('--destination <country>', 'the country it would go to (ISO 3166-1 alpha-2)')
+    .option('--grams <n>', 'how much of the lot, in whole grams (default: all of it)')
+    .option('--json', 'print the answer as JSON (same exit statuses)')
     .action(async (lotId: string, o: { to: string; destination: string; grams?: string; json?: boolean }) => {
       const grams = o.grams === undefined ? undefined : Number(o.grams);
       if (grams !== undefined && (!Number.isSafeInteger(grams) || grams <= 0)) throw new ValidationError('--grams', `must be a positive whole number, got ${JSON.stringify(o.grams)}`);
       const r = await withApp((ctx) => checkExport(ctx, { lotId, to: o.to, destination: o.destination, ...(grams === undefined ? {} : { grams }) }));
       if (o.json) {
         print(JSON.stringify(r, null, 2));
+        if (!r.allowed) throw new AnswerStatus(EXIT.refused);
         return;
       }
       print(r.allowed ? `ALLOWED: ${lotId} → ${o.to} (${o.destination})` : `REFUSED: ${lotId} → ${o.to} (${o.destination})`);
       for (const x of r.refusals) print(`  ✗ ${x.rule}: ${x.message}`);
       for (const c of r.checks) print(`  ✓ ${c}`);
+      if (!r.allowed) throw new AnswerStatus(EXIT.refused);
     });
 
   program

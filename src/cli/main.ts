@@ -28,11 +28,12 @@ import { registerScreeningCommands } from './screening.js';
 import { registerServeCommands } from './serve.js';
 import { registerTrustListCommands } from './trustlist.js';
 import { journalRepo } from '../store/index.js';
+import { VerifyError } from '../verify/index.js';
 import { formatClassification } from './format.js';
 import { progress } from './progress.js';
+import { AnswerStatus, EXIT } from './exit.js';
 
-/** Exit statuses: 0 success; 1 unexpected failure; 2 bad input; 3 not found; 4 conflict; 5 store unavailable; 6 integrity failure; 7 refused by a rule. */
-export const EXIT = { ok: 0, failure: 1, badInput: 2, notFound: 3, conflict: 4, unavailable: 5, integrity: 6, refused: 7 } as const;
+export { EXIT };
 
 const CODE_EXIT: Readonly<Record<string, number>> = {
   INVALID_INPUT: EXIT.badInput,
@@ -315,12 +316,15 @@ export async function main(argv: readonly string[], io: { out: NodeJS.WritableSt
     await program.parseAsync([...argv]);
     return EXIT.ok;
   } catch (e) {
+    if (e instanceof AnswerStatus) return e.status;
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
       return EXIT.badInput;
     }
     if (e instanceof LodestoneError) {
       io.err.write(`lodestone: ${e.message}\n`);
+      // verify: a bundle that is not one is bad input; one that does not prove what it claims is an integrity failure.
+      if (e instanceof VerifyError) return e.code === 'MALFORMED' ? EXIT.badInput : EXIT.integrity;
       const code: string = (e as LodestoneError).code;
       return CODE_EXIT[code] ?? EXIT.failure;
     }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { importList, listFormat, listSnapshots, screenNames, screenNamesInFile, screeningThreshold, type AppContext, type NameScreening } from '../app/index.js';
-import { country, ValidationError } from '../domain/index.js';
+import { count, country, ValidationError } from '../domain/index.js';
 import { progress } from './progress.js';
 
 export interface ScreeningCommandDeps {
@@ -67,9 +67,9 @@ export function registerScreeningCommands(program: Command, deps: ScreeningComma
         line(io.out, JSON.stringify({ ...r, errors: r.errors }, null, 2));
         return;
       }
-      const skipped = r.errors.length > 0 ? `, ${r.errors.length} rows skipped` : '';
-      if (r.status === 'unchanged') line(io.out, `${r.list}: unchanged (sha256 ${r.sha256}, ${r.entries} entries${skipped}); nothing imported`);
-      else line(io.out, `${r.list}: imported ${r.entries} entries${skipped} (${r.format}, sha256 ${r.sha256}) as journal entry ${r.seq ?? ''}; vs previous: +${r.added.length} −${r.removed.length} ~${r.changed.length}`);
+      const skipped = r.errors.length > 0 ? `, ${count(r.errors.length, 'row')} skipped` : '';
+      if (r.status === 'unchanged') line(io.out, `${r.list}: unchanged (sha256 ${r.sha256}, ${count(r.entries, 'entry', 'entries')}${skipped}); nothing imported`);
+      else line(io.out, `${r.list}: imported ${count(r.entries, 'entry', 'entries')}${skipped} (${r.format}, sha256 ${r.sha256}) as journal entry ${r.seq ?? ''}; vs previous: +${r.added.length} −${r.removed.length} ~${r.changed.length}`);
     });
 
   lists

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { openApp, type AppContext, type AppOptions } from '../app/index.js';
+import { openApp, resolveOptions, type AppContext, type AppOptions } from '../app/index.js';
 import { ValidationError } from '../domain/index.js';
+import { StoreError } from '../store/index.js';
+import { adminSocketExists, callAdmin, listenAdmin, type AdminOp } from './admin-socket.js';
 import { createServer, issueCredential, listCredentials, rateLimitFromEnv, revokeCredential, rotateCredential, type ServerOptions } from '../http/index.js';
 
 export interface ServeDeps {
@@ -23,7 +25,11 @@ function port(s: string): number {
  */
 export async function serve(
   ctx: AppContext,
-  o: { host: string; port: number; server?: ServerOptions; onListening?: (url: string) => void; signals?: readonly NodeJS.Signals[]; graceMs?: number },
+  o: {
+    host: string; port: number; server?: ServerOptions; onListening?: (url: string) => void; signals?: readonly NodeJS.Signals[]; graceMs?: number;
+    /** Run after the HTTP server has closed and before the store closes (the admin socket's close). */
+    beforeStoreClose?: () => Promise<void>;
+  },
 ): Promise<void> {
   const graceMs = o.graceMs ?? 30_000;
   const app = await createServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'info' }, rateLimit: rateLimitFromEnv(process.env), ...o.server });
@@ -51,6 +57,7 @@ export async function serve(
       app
         .close()
         .finally(() => { clearTimeout(force); })
+        .then(() => o.beforeStoreClose?.())
         .then(() => ctx.close())
         .then(() => {
           app.log.info('stopped');
@@ -68,15 +75,32 @@ export function registerServeCommands(program: Command, { flags, withApp, print 
     .option('--port <n>', 'TCP port (default 8080, or PORT)', process.env.PORT ?? '8080')
     .option('--host <h>', 'address to bind (default 127.0.0.1, or HOST)', process.env.HOST ?? '127.0.0.1')
     .action(async (o: { port: string; host: string }) => {
+      const p = port(o.port);
       const ctx = await openApp(flags());
+      let admin: Awaited<ReturnType<typeof listenAdmin>>;
       try {
-        await serve(ctx, { host: o.host, port: port(o.port) });
+        // On the embedded store this process holds the data dir: credentials commands reach it through the admin socket.
+        if (ctx.store.kind === 'pglite') admin = await listenAdmin(ctx, resolveOptions(flags()).dataDir);
+        await serve(ctx, { host: o.host, port: p, beforeStoreClose: async () => { await admin?.close(); } });
       } catch (e) {
+        await admin?.close();
         await ctx.close();
         throw e;
       }
     });
 
+  /** A credentials use case on the store, or — when `lodestone serve` holds the embedded store — in the serving process. */
+  const viaServer = async <T>(op: AdminOp, args: Record<string, unknown>, local: (ctx: AppContext) => Promise<T>): Promise<T> => {
+    try {
+      return await withApp(local);
+    } catch (e) {
+      const o = resolveOptions(flags());
+      if (e instanceof StoreError && e.code === 'STORE_LOCKED' && o.databaseUrl === undefined && adminSocketExists(o.dataDir)) {
+        return callAdmin<T>(o.dataDir, op, args);
+      }
+      throw e;
+    }
+  };
   const creds = program.command('credentials').description('API keys for the HTTP API (operator state; keys are shown once and stored only as SHA-256 hashes)');
   creds
     .command('issue')
@@ -85,21 +109,22 @@ export function registerServeCommands(program: Command, { flags, withApp, print 
     .requiredOption('--role <role>', 'exporter | licensing-authority | importer | importing-government | downstream-holder | auditor | operator-admin')
     .option('--label <text>', 'a note for the operator (who holds the key)')
     .action(async (o: { party?: string; role: string; label?: string }) => {
-      const c = await withApp((ctx) => issueCredential(ctx, { partyId: o.party, role: o.role, label: o.label }));
+      const c = await viaServer('credentials.issue', { partyId: o.party, role: o.role, label: o.label },
+        (ctx) => issueCredential(ctx, { partyId: o.party, role: o.role, label: o.label }));
       print(`credential ${c.id} (${c.role}${c.partyId === null ? '' : ` for ${c.partyId}`})\nAPI key (shown once, store it now): ${c.key}`);
     });
   creds
     .command('rotate <id>')
     .description('replace the key of a credential; the old key stops working at once')
     .action(async (id: string) => {
-      const c = await withApp((ctx) => rotateCredential(ctx, id));
+      const c = await viaServer('credentials.rotate', { id }, (ctx) => rotateCredential(ctx, id));
       print(`credential ${c.id} rotated\nAPI key (shown once, store it now): ${c.key}`);
     });
   creds
     .command('revoke <id>')
     .description('revoke a credential')
     .action(async (id: string) => {
-      const c = await withApp((ctx) => revokeCredential(ctx, id));
+      const c = await viaServer('credentials.revoke', { id }, (ctx) => revokeCredential(ctx, id));
       print(`credential ${c.id} revoked at ${c.revokedAt ?? ''}`);
     });
   creds
@@ -107,7 +132,8 @@ export function registerServeCommands(program: Command, { flags, withApp, print 
     .description('list credentials (never their keys)')
     .option('--party <id>', 'only this party\'s')
     .action(async (o: { party?: string }) => {
-      const list = await withApp((ctx) => listCredentials(ctx, o.party === undefined ? {} : { partyId: o.party }));
+      const list = await viaServer('credentials.list', o.party === undefined ? {} : { partyId: o.party },
+        (ctx) => listCredentials(ctx, o.party === undefined ? {} : { partyId: o.party }));
       print(list.length === 0 ? '(no credentials)' : list.map((c) => `${c.id}\t${c.role}\t${c.partyId ?? '-'}\t${c.revokedAt === null ? 'live' : `revoked ${c.revokedAt}`}\t${c.label ?? ''}`).join('\n'));
     });
 }

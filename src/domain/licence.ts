@@ -3,7 +3,7 @@ import { isCountryCode, type CountryCode } from './country.js';
 import { END_USE_PURPOSES, type EndUse } from './end-use.js';
 import { itemSchema, moneySchema, type Item } from './item.js';
 import { partyIdSchema } from './party.js';
-import type { Money } from './quantities.js';
+import { formatMass, formatMoney, type Money } from './quantities.js';
 import { isIsoDate, isoDate, wholeGrams } from './validation.js';
 
 const countryCode = z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code such as "IN"' });
@@ -210,14 +210,23 @@ export function checkDrawdown(
   const b = balance.find((x) => x.ref === s.line) ?? { ref: s.line, shippedGrams: 0, shippedValueMinor: 0 };
   const afterGrams = b.shippedGrams + s.grams;
   if (afterGrams > line.ceilingGrams) {
-    v.push({ rule: 'QUANTITY_CEILING', message: `licence ${id} line ${line.ref}: ${s.grams} g would bring shipments to ${afterGrams} g, past the ceiling of ${line.ceilingGrams} g (${line.ceilingGrams - b.shippedGrams} g left)` });
+    const left = Math.max(0, line.ceilingGrams - b.shippedGrams);
+    v.push({ rule: 'QUANTITY_CEILING', message: `licence ${id} line ${line.ref}: ${mass(s.grams)} would bring shipments to ${mass(afterGrams)}, `
+      + `past the ceiling of ${mass(line.ceilingGrams)} (${mass(left)} left)` });
   }
   if (s.value.currency !== line.ceilingValue.currency) {
     v.push({ rule: 'CURRENCY_MISMATCH', message: `licence ${id} line ${line.ref} is in ${line.ceilingValue.currency}, the shipment in ${s.value.currency}` });
   } else if (b.shippedValueMinor + s.value.minor > line.ceilingValue.minor) {
-    v.push({ rule: 'VALUE_CEILING', message: `licence ${id} line ${line.ref}: value would reach ${b.shippedValueMinor + s.value.minor} minor units, past the ceiling of ${line.ceilingValue.minor}` });
+    const money = (minor: number) => formatMoney({ currency: line.ceilingValue.currency, minor });
+    v.push({ rule: 'VALUE_CEILING', message: `licence ${id} line ${line.ref}: value would reach ${money(b.shippedValueMinor + s.value.minor)}, `
+      + `past the ceiling of ${money(line.ceilingValue.minor)}` });
   }
   return v;
+}
+
+/** Grams for people, exactly (formatMass never rounds a gram away): "2 t", "1,999.999 kg", "12 g". */
+function mass(grams: number): string {
+  return formatMass({ grams });
 }
 
 /** Utilisation of a line in ppm of its quantity ceiling, rounded down. */

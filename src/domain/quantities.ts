@@ -136,3 +136,8 @@ export function formatPpm(ppm: number): string {
   const s = (ppm / 10_000).toLocaleString('en', { maximumFractionDigits: 4 });
   return `${s} %`;
 }
+
+/** A count with its noun in the right number: count(1, 'entry', 'entries') → "1 entry", count(2, 'alert') → "2 alerts". */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? noun : plural}`;
+}

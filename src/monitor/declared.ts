@@ -1,4 +1,4 @@
-import type { Restriction } from '../domain/index.js';
+import { formatMoney, type Restriction } from '../domain/index.js';
 import type { Finding } from './detectors.js';
 import type { RedFlagRules, RuleMeta } from './red-flags.js';
 
@@ -78,7 +78,7 @@ export function detectUnderDeclaredValues(shipments: readonly DeclaredValueFact[
         finding(rule, {
           licenceId,
           parties: [s.shipper, s.to],
-          explanation: `${s.shipper} declared shipment ${s.shipmentId} (${fmtG(s.grams)} to ${s.to}, material of licence ${licenceId}) at ${s.declaredMinor} minor units of ${s.currency}, ${(belowPpm / 10_000).toLocaleString('en', { maximumFractionDigits: 2 })} % below the ${s.computedMinor} its lot's value per gram gives (tolerance ${(rule.tolerancePpm / 10_000).toLocaleString('en')} %); the licence was drawn down by the higher value`,
+          explanation: `${s.shipper} declared shipment ${s.shipmentId} (${fmtG(s.grams)} to ${s.to}, material of licence ${licenceId}) at ${formatMoney({ currency: s.currency, minor: s.declaredMinor })}, ${(belowPpm / 10_000).toLocaleString('en', { maximumFractionDigits: 2 })} % below the ${formatMoney({ currency: s.currency, minor: s.computedMinor })} its lot's value per gram gives (tolerance ${(rule.tolerancePpm / 10_000).toLocaleString('en')} %); the licence was drawn down by the higher value`,
           evidence: { seqs: [s.seq], records: [`shipment ${s.shipmentId}`] },
           thresholds: { tolerance_ppm: rule.tolerancePpm, declared_minor: s.declaredMinor, computed_minor: s.computedMinor },
           key: `value-under-declared|${s.shipmentId}`,

@@ -1,5 +1,5 @@
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, constants, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { StoreError } from './errors.js';
 
 export const LOCK_FILE = 'lodestone.lock';
@@ -25,12 +25,16 @@ const heldHere = new Set<string>();
  * file systems).
  */
 export async function lockDataDir(dir: string): Promise<DataDirLock> {
-  await mkdir(dir, { recursive: true });
+  await makeDataDir(dir);
   const path = join(dir, LOCK_FILE);
   if (heldHere.has(path)) throw locked(path, process.pid, ' (this process: another store is open on it)');
   const mine = `${process.pid}\n`;
   const temp = join(dir, `${LOCK_FILE}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  await writeFile(temp, mine, { flag: 'wx' });
+  try {
+    await writeFile(temp, mine, { flag: 'wx' });
+  } catch (e) {
+    throw unusable(dir, e);
+  }
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
@@ -55,13 +59,68 @@ export async function lockDataDir(dir: string): Promise<DataDirLock> {
   }
 }
 
+/**
+ * Creates `dir` and its missing parents, one level at a time. Not `mkdir(dir, { recursive: true })`:
+ * Node's recursive mkdir loops forever under /proc (`/proc/nope/x`). A directory that cannot be made
+ * or written is StoreError STORE_UNAVAILABLE naming it and the reason (a regular file on the path, no
+ * permission, a read-only file system).
+ */
+export async function makeDataDir(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let at = dir;
+  for (;;) {
+    try {
+      const s = await stat(at);
+      if (!s.isDirectory()) throw new StoreError('STORE_UNAVAILABLE', `cannot use data dir ${dir}: ${at} is a file, not a directory`);
+      break;
+    } catch (e) {
+      if (e instanceof StoreError) throw e;
+      if (!isCode(e, 'ENOENT') || dirname(at) === at) throw unusable(dir, e);
+      missing.push(at);
+      at = dirname(at);
+    }
+  }
+  for (const d of missing.reverse()) {
+    try {
+      await mkdir(d);
+    } catch (e) {
+      if (!isCode(e, 'EEXIST')) throw unusable(dir, e);
+    }
+  }
+  try {
+    await access(dir, constants.W_OK | constants.X_OK);
+  } catch (e) {
+    throw unusable(dir, e);
+  }
+}
+
+const REASONS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENOTDIR: 'a file on its path is not a directory',
+  ENOENT: 'it cannot be created there',
+  ENOSPC: 'no space left on the device',
+};
+
+function unusable(dir: string, e: unknown): StoreError {
+  const raw = e instanceof Error ? (e as Error & { code?: unknown }).code : undefined;
+  const code = typeof raw === 'string' ? raw : '';
+  const reason = REASONS[code] ?? (e instanceof Error ? e.message : String(e));
+  return new StoreError(code === 'ENOSPC' ? 'STORAGE_FULL' : 'STORE_UNAVAILABLE',
+    `cannot use data dir ${dir}: ${reason}${code !== '' && REASONS[code] !== undefined ? ` (${code})` : ''}`, { cause: e });
+}
+
 async function release(path: string, mine: string): Promise<void> {
   heldHere.delete(path);
   if ((await readIfExists(path)) === mine) await unlink(path).catch(() => undefined);
 }
 
 function locked(path: string, pid: number, extra: string): StoreError {
-  return new StoreError('STORE_LOCKED', `data dir is in use by process ${pid}${extra}: ${path}`);
+  const what = extra !== '' ? '' : '. If it is `lodestone serve`, use its HTTP API (`lodestone credentials` commands still work: '
+    + 'they run in the serving process), or stop it (Ctrl-C or kill -TERM '
+    + `${pid}) and run the command again; PostgreSQL (DATABASE_URL) lets several processes share a store`;
+  return new StoreError('STORE_LOCKED', `data dir is in use by process ${pid}${extra}: ${path}${what}`);
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {

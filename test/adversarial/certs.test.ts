@@ -60,7 +60,9 @@ describe('item 2: revocation stops material (CLI)', () => {
       const lot = lots.find((l) => l.id === id);
       expect(lot?.restrictions[0]).toMatchObject({ certificateId: cert, certificateRevoked: { reason: 'end user taken over by a listed party' } });
     }
-    const check = await s.ok('check', 'IN-R1', '--to', 'deccan-mobility', '--destination', 'JP');
+    const checked = await s.run('check', 'IN-R1', '--to', 'deccan-mobility', '--destination', 'JP');
+    expect(checked.code, 'check answers REFUSED with exit 7').toBe(7);
+    const check = checked.out;
     expect(check).toMatch(/CERTIFICATE_REVOKED: the end-user certificate .* was revoked/);
 
     expect((await s.run('rebuild')).code).toBe(0);
@@ -117,7 +119,9 @@ describe('item 4: the end user\'s undertakings travel (CLI)', () => {
     await s.lot('MAG-U', 1_000_000);
     expect((await s.ship('SH-U1', 'MAG-U', 500_000, licence)).code).toBe(0);
     await s.receive('SH-U1', 'IN-U1', 500_000);
-    const check = await s.ok('check', 'IN-U1', '--to', 'lakeshore-ev', '--destination', 'US');
+    const checked = await s.run('check', 'IN-U1', '--to', 'lakeshore-ev', '--destination', 'US');
+    expect(checked.code, 'check answers REFUSED with exit 7').toBe(7);
+    const check = checked.out;
     expect(check).toMatch(/PROHIBITED_DESTINATION: United States \(US\) is a prohibited destination/);
     const lots = JSON.parse(await s.ok('lots', 'list', '--json', '--holder', IMPORTER)) as { id: string; restrictions: { prohibitedDestinations: string[]; useOnlyIn?: string; clauses: string[] }[] }[];
     const r = lots.find((l) => l.id === 'IN-U1')?.restrictions[0];

@@ -217,10 +217,11 @@ describe('licensing and custody through the CLI (in-process)', () => {
     const lots = JSON.parse((await cli(['--data-dir', dataDir, 'lots', 'list', '--json', '--holder', 'chakan-drive-systems'])).out) as { id: string }[];
     const motors = lots.find((l) => l.id.startsWith('MOT-'))!.id;
     const check = await cli(['--data-dir', dataDir, 'check', motors, '--to', 'lakeshore-ev', '--destination', 'US']);
-    expect(check.code).toBe(0);
+    expect(check.code, 'REFUSED exits 7').toBe(7);
     expect(check.out).toMatch(new RegExp(`^REFUSED: ${motors} → lakeshore-ev \\(US\\)\n  ✗ PROHIBITED_DESTINATION: .*clause "no re-export to US"`));
     const ok = await cli(['--data-dir', dataDir, 'check', motors, '--to', 'deccan-mobility', '--destination', 'IN']);
     expect(ok.out).toMatch(/^ALLOWED/);
+    expect(ok.code).toBe(0);
     const before = (await cli(['--data-dir', dataDir, 'journal', '--json', '--limit', '1000'])).out;
     const shipment = join(work, 'ship-us.json');
     writeFileSync(shipment, JSON.stringify({ id: 'CLI-US-1', fromLot: motors, to: 'lakeshore-ev', destination: 'US', grams: 45_000, units: 1 }));

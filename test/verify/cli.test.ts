@@ -39,7 +39,7 @@ describe('lodestone demo --out / witness / audit export / verify', () => {
     const changed = `${text.slice(0, at)}${text[at] === 'a' ? 'b' : 'a'}${text.slice(at + 1)}`;
     writeFileSync(join(dir, 'changed.json'), changed);
     const bad = await run('verify', join(dir, 'changed.json'));
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(6);
     expect(bad.err).toMatch(/^lodestone: /);
     expect(bad.out).toBe('');
   });

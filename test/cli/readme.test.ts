@@ -1,0 +1,134 @@
+/**
+ * The README's commands, run as written, so they stay true.
+ *
+ * Convention: a fenced block right after an HTML comment that starts `<!-- readme-test` is run.
+ * - ```console blocks: every `$ command` line runs (bash, in a fresh view of the clone); the lines after
+ *   it, up to the next `$` line, are its expected output, line by line, with `…` standing for any text.
+ *   The command must exit 0.
+ * - ```sh blocks marked `run after \`npm run demo\``: the whole block runs in one `bash -e -o pipefail` on
+ *   a store the demo has filled (`npm run demo`, as the README's first block says); it must exit 0, and
+ *   a comment line `# …` that follows a command and contains `…` is a pattern its output must match.
+ * `PORT` is set to a free port for blocks that serve.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Block {
+  readonly line: number;
+  readonly lang: string;
+  readonly marker: string;
+  readonly body: string;
+}
+
+/** The marked blocks of a Markdown text. */
+export function markedBlocks(markdown: string): Block[] {
+  const lines = markdown.split('\n');
+  const out: Block[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const marker = /^<!-- readme-test(.*?)-->$/.exec(lines[i] ?? '');
+    if (marker === null) continue;
+    const fence = /^```(\w+)$/.exec(lines[i + 1] ?? '');
+    if (fence === null) throw new Error(`README.md:${i + 1}: a readme-test marker must be followed by a fenced block`);
+    const end = lines.indexOf('```', i + 2);
+    out.push({ line: i + 2, lang: fence[1] ?? '', marker: (marker[1] ?? '').trim(), body: lines.slice(i + 2, end).join('\n') });
+    i = end;
+  }
+  return out;
+}
+
+/** A line pattern: `…` is any text, everything else literal. */
+const pattern = (expected: string): RegExp => new RegExp(`^${expected.split('…').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}`);
+
+/** A fresh view of the clone: every top-level entry linked, no .lodestone of its own. */
+function view(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lodestone-readme-'));
+  for (const name of readdirSync(ROOT)) {
+    if (['.lodestone', '.git', 'test-results', 'coverage'].includes(name)) continue;
+    symlinkSync(join(ROOT, name), join(dir, name));
+  }
+  return dir;
+}
+
+function bash(script: string, cwd: string, env: Record<string, string> = {}): { code: number | null; out: string; err: string } {
+  const e: Record<string, string | undefined> = { ...process.env, ...env };
+  delete e.DATABASE_URL;
+  delete e.LODESTONE_DATA_DIR;
+  delete e.LODESTONE_KEYS_DIR;
+  const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd, env: e, encoding: 'utf8', timeout: 1_200_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => { resolve(typeof a === 'object' && a !== null ? a.port : 0); });
+    });
+    s.on('error', reject);
+  });
+}
+
+const blocks = markedBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+const views: string[] = [];
+afterAll(() => {
+  for (const v of views) rmSync(v, { recursive: true, force: true });
+});
+
+describe('the README', () => {
+  it('marks its runnable blocks (console and sh)', () => {
+    expect(blocks.filter((b) => b.lang === 'console').length).toBeGreaterThan(0);
+    expect(blocks.filter((b) => b.lang === 'sh').length).toBeGreaterThan(0);
+    for (const b of blocks) expect(['console', 'sh'], `README.md:${b.line}`).toContain(b.lang);
+  });
+
+  describe.each(blocks.filter((b) => b.lang === 'console').map((b) => [b.line, b] as const))('console block at line %i', (_line, block) => {
+    it('prints what the README shows', () => {
+      const dir = view();
+      views.push(dir);
+      const steps: { command: string; expected: string[] }[] = [];
+      for (const l of block.body.split('\n')) {
+        if (l.startsWith('$ ')) steps.push({ command: l.slice(2), expected: [] });
+        else steps.at(-1)?.expected.push(l);
+      }
+      for (const s of steps) {
+        const r = bash(s.command, dir);
+        expect(r.code, `${s.command}\n${r.err}`).toBe(0);
+        const got = r.out.replace(/\n$/, '').split('\n');
+        expect(got.length, `${s.command}: number of lines\n${r.out}`).toBe(s.expected.length);
+        s.expected.forEach((e, i) => { expect(got[i], `${s.command}: line ${i + 1}`).toMatch(pattern(e)); });
+      }
+    }, 600_000);
+  });
+
+  describe('on the demo store', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = view();
+      views.push(dir);
+      const demo = bash('npm run demo', dir);
+      expect(demo.code, demo.err).toBe(0);
+    }, 1_200_000);
+
+    it.each(blocks.filter((b) => b.lang === 'sh' && /run after `npm run demo`/.test(b.marker)).map((b) => [b.line, b] as const))(
+      'sh block at line %i runs as written',
+      async (_line, block) => {
+        const r = bash(block.body, dir, { PORT: String(await freePort()) });
+        expect(r.code, `${block.body}\n--- stderr\n${r.err}`).toBe(0);
+        const lines = block.body.split('\n');
+        for (const [i, l] of lines.entries()) {
+          if (!l.startsWith('# ') || !l.includes('…') || (lines[i - 1] ?? '').startsWith('#')) continue;
+          expect(r.out).toMatch(new RegExp(pattern(l.slice(2)).source.slice(1), 'm'));
+        }
+      },
+      1_500_000,
+    );
+  });
+});
