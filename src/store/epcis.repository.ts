@@ -63,7 +63,7 @@ export const epcisRepo = {
     if (seqs.length === 0) return [];
     return db
       .selectFrom('journal')
-      .select(['seq', 'recorded_at', sql<unknown>`record->'payload'->'body'->'context'`.as('context')])
+      .select(['seq', 'recorded_at', sql`record->'payload'->'body'->'context'`.as('context')])
       .where('seq', 'in', [...seqs])
       .execute();
   },
