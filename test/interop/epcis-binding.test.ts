@@ -117,6 +117,7 @@ function custodyDocs(tag: string) {
       { type: 'ObjectEvent', eventTime: ago(90), eventTimeZoneOffset: '+00:00', quantityList: kg(100), action: 'OBSERVE', bizStep: 'shipping', destinationList: [{ type: 'owning_party', destination: `urn:lodestone:party:${IMPORTER}` }] },
     ),
     receive: doc({ type: 'ObjectEvent', eventTime: ago(60), eventTimeZoneOffset: '+05:30', quantityList: kg(100), action: 'OBSERVE', bizStep: 'receiving' }),
+    shipTo: (destination: string) => ({ type: 'ObjectEvent', eventTime: ago(5), eventTimeZoneOffset: '+00:00', quantityList: kg(10), action: 'OBSERVE', bizStep: 'shipping', destinationList: [{ type: 'owning_party', destination }] }),
     destroy: doc({ type: 'ObjectEvent', eventTime: ago(30), eventTimeZoneOffset: '+00:00', quantityList: kg(50), action: 'DELETE', bizStep: 'destroying' }),
   };
 }
@@ -375,7 +376,7 @@ describe.each(STORES)('EPCIS 2.0 REST binding (%s)', (kind) => {
         writeFileSync(file, JSON.stringify(d));
         await cli('epcis', 'capture', file, '--as', party);
       }
-      const store = await openStore(kind === 'postgres' ? { databaseUrl: process.env.DATABASE_URL ?? '' } : { dataDir: join(work, 'cli-store') });
+      const store = await openStore(kind === 'postgres' ? { databaseUrl: process.env.DATABASE_URL } : { dataDir: join(work, 'cli-store') });
       try {
         const viaCli = await custodyState(store);
         const added = (s: typeof viaHttp) => ({ lots: s.lots.filter((l) => !before.lots.some((b) => b.id === l.id)), shipments: s.shipments.filter((x) => !before.shipments.some((b) => b.id === x.id)) });
@@ -389,15 +390,15 @@ describe.each(STORES)('EPCIS 2.0 REST binding (%s)', (kind) => {
       await drop?.();
     }
 
-    // refused (the importer ships what it does not hold to a party that is not registered): a failed job, nothing written
-    const journalBefore = (await custodyState(ctx.store));
-    const refused = await capture(EXPORTER, doc({ ...docs.receive.epcisBody.eventList[0], bizStep: 'shipping', eventTime: ago(5), destinationList: [{ type: 'owning_party', destination: 'urn:lodestone:party:nobody' }] }));
+    // refused (the exporter ships from its lot to a party that is not registered): a failed job, nothing written
+    const stateBefore = await custodyState(ctx.store);
+    const refused = await capture(EXPORTER, doc(docs.shipTo('urn:lodestone:party:nobody')));
     expect(refused.statusCode, refused.body).toBe(202);
     const failed = await call(EXPORTER, 'GET', String(refused.headers.location));
     expect(valid(captureJob, failed.json())).toBe('');
     expect(failed.json()).toMatchObject({ running: false, success: false, captureErrorBehaviour: 'rollback', errors: [{ status: 422, code: 'REFUSED', refusals: [{ rule: 'UNKNOWN_RECEIVER' }] }] });
     expect(failed.json<Json>()['lodestone:result']).toBeUndefined();
-    expect(await custodyState(ctx.store)).toEqual(journalBefore);
+    expect(await custodyState(ctx.store)).toEqual(stateBefore);
     // bad input is not a job: 400 naming the schema path, nothing written
     const invalid = await capture(EXPORTER, doc({ ...observed('urn:epc:id:sgtin:4012345.011111.77', ago(1)), action: 'MAKE' }));
     expect(invalid.statusCode).toBe(400);
