@@ -17,7 +17,13 @@ import { AppError, RefusedError } from './errors.js';
 export const EPCIS_CONTEXT_URL = 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld';
 
 /** The five EPCIS 2.0 event types: the ones the EPCIS 2.0 JSON Schema lets Lodestone capture. */
-export const EPCIS_EVENT_TYPES = ['ObjectEvent', 'AggregationEvent', 'TransactionEvent', 'TransformationEvent', 'AssociationEvent'] as const;
+export const EPCIS_EVENT_TYPES = [
+  'ObjectEvent',
+  'AggregationEvent',
+  'TransactionEvent',
+  'TransformationEvent',
+  'AssociationEvent',
+] as const;
 
 /** Most events (or capture jobs) in one page; `perPage` above it is refused rather than silently lowered. */
 export const EPCIS_MAX_PER_PAGE = 1000;
@@ -39,7 +45,8 @@ interface Position {
   readonly q: string;
 }
 
-const digest = (query: unknown): string => createHash('sha256').update(canonicalJson(query)).digest('base64url').slice(0, 22);
+const digest = (query: unknown): string =>
+  createHash('sha256').update(canonicalJson(query)).digest('base64url').slice(0, 22);
 
 function encodeToken(p: Position): string {
   return Buffer.from(JSON.stringify(p)).toString('base64url');
@@ -48,22 +55,31 @@ function encodeToken(p: Position): string {
 function decodeToken(token: string, query: unknown, key: 'number' | 'string'): { time: Date; key: string | number } {
   let p: unknown;
   try {
-    p = /^[A-Za-z0-9_-]{1,400}$/.test(token) ? JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) : undefined;
+    const text = /^[A-Za-z0-9_-]{1,400}$/.test(token) ? Buffer.from(token, 'base64url').toString('utf8') : undefined;
+    p = text === undefined ? undefined : JSON.parse(text);
   } catch {
     p = undefined;
   }
   const pos = (typeof p === 'object' && p !== null ? p : {}) as Partial<Position>;
   const time = typeof pos.t === 'string' ? new Date(pos.t) : undefined;
-  if (time === undefined || Number.isNaN(time.getTime()) || typeof pos.k !== key || typeof pos.q !== 'string' || (key === 'number' && !Number.isSafeInteger(pos.k))) {
-    throw new ValidationError('nextPageToken', 'is not a page token this server issued (use the URL of the Link rel="next" header as given)');
+  const timeOk = time !== undefined && !Number.isNaN(time.getTime());
+  const wellFormed = timeOk && typeof pos.k === key && typeof pos.q === 'string';
+  if (!wellFormed || (key === 'number' && !Number.isSafeInteger(pos.k))) {
+    const why = 'is not a page token this server issued (follow the Link rel="next" URL as given)';
+    throw new ValidationError('nextPageToken', why);
   }
-  if (pos.q !== digest(query)) throw new ValidationError('nextPageToken', 'belongs to another query: keep the other query parameters of the page that gave it');
+  if (pos.q !== digest(query)) {
+    const why = 'belongs to another query: keep the other query parameters of the page that gave it';
+    throw new ValidationError('nextPageToken', why);
+  }
   return { time, key: pos.k as string | number };
 }
 
 function perPageOf(perPage: number | undefined): number {
   const n = perPage ?? EPCIS_DEFAULT_PER_PAGE;
-  if (!Number.isSafeInteger(n) || n < 1 || n > EPCIS_MAX_PER_PAGE) throw new ValidationError('perPage', `must be a whole number from 1 to ${EPCIS_MAX_PER_PAGE}`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > EPCIS_MAX_PER_PAGE) {
+    throw new ValidationError('perPage', `must be a whole number from 1 to ${EPCIS_MAX_PER_PAGE}`);
+  }
   return n;
 }
 
@@ -100,17 +116,30 @@ function mergedContext(contexts: readonly unknown[]): unknown[] {
  * returned as it was captured, with its eventID (its CBV 2.0 event hash ID when it came without one)
  * and its recordTime (when Lodestone's journal recorded it; a recordTime the capturer sent is replaced).
  */
-export async function epcisEventsPage(ctx: AppContext, capturedBy: string, query: EpcisQuery, page: { readonly perPage?: number | undefined; readonly nextPageToken?: string | undefined }): Promise<EpcisPage> {
+/** Which page: its size and the token of the page before it. */
+export interface PageRequest {
+  readonly perPage?: number | undefined;
+  readonly nextPageToken?: string | undefined;
+}
+
+export async function epcisEventsPage(
+  ctx: AppContext,
+  capturedBy: string,
+  query: EpcisQuery,
+  page: PageRequest,
+): Promise<EpcisPage> {
   const perPage = perPageOf(page.perPage);
   const q = { query, capturedBy };
   const after = page.nextPageToken === undefined ? undefined : decodeToken(page.nextPageToken, q, 'number');
-  const { events } = await queryEpcis(ctx, { ...query, limit: perPage + 1 }, { capturedBy, ...(after === undefined ? {} : { after: { time: after.time, seq: after.key as number } }) });
+  const start = after === undefined ? {} : { after: { time: after.time, seq: after.key as number } };
+  const { events } = await queryEpcis(ctx, { ...query, limit: perPage + 1 }, { capturedBy, ...start });
   const shown = events.slice(0, perPage);
   const records = new Map((await epcisRepo.recordsOf(ctx.store.db, shown.map((e) => e.seq))).map((r) => [r.seq, r]));
   const eventList = shown.map((e) => {
     const stored = e.event as Record<string, unknown>;
     const recorded = records.get(e.seq)?.recorded_at;
-    return { ...stored, eventID: typeof stored.eventID === 'string' ? stored.eventID : e.hashId, ...(recorded === undefined ? {} : { recordTime: new Date(recorded).toISOString() }) };
+    const eventID = typeof stored.eventID === 'string' ? stored.eventID : e.hashId;
+    return { ...stored, eventID, ...(recorded === undefined ? {} : { recordTime: new Date(recorded).toISOString() }) };
   });
   const last = shown[shown.length - 1];
   const document = {
@@ -145,6 +174,10 @@ export interface CaptureJob {
   readonly 'lodestone:result'?: CaptureResult;
 }
 
+/** The columns every finished job has. */
+const row = (id: string, actor: string, createdAt: Date, finishedAt: Date) =>
+  ({ id, actor, created_at: createdAt, finished_at: finishedAt, running: false, error_behaviour: 'rollback' }) as const;
+
 function toJob(r: EpcisCaptureJobRow): CaptureJob {
   return {
     captureID: r.id,
@@ -165,7 +198,12 @@ function toJob(r: EpcisCaptureJobRow): CaptureJob {
  * else is written). Bad input — a document that fails the EPCIS 2.0 JSON Schema, a mass that is not
  * whole grams — is not a job: ValidationError, nothing written, as on the CLI.
  */
-export async function captureEpcisJob(ctx: AppContext, actor: string, document: unknown, describe: (e: RefusedError) => unknown): Promise<CaptureJob> {
+export async function captureEpcisJob(
+  ctx: AppContext,
+  actor: string,
+  document: unknown,
+  describe: (e: RefusedError) => unknown,
+): Promise<CaptureJob> {
   const id = randomUUID();
   const createdAt = ctx.clock();
   try {
@@ -173,14 +211,15 @@ export async function captureEpcisJob(ctx: AppContext, actor: string, document: 
       const result = await captureEpcis(inTransaction(ctx, tx), actor, document);
       const finishedAt = ctx.clock();
       await epcisCaptureJobsRepo.insert(tx, { id, actor, createdAt, finishedAt, success: true, errors: [], result });
-      return toJob({ id, actor, created_at: createdAt, finished_at: finishedAt, running: false, success: true, error_behaviour: 'rollback', errors: [], result });
+      return toJob({ ...row(id, actor, createdAt, finishedAt), success: true, errors: [], result });
     });
   } catch (e) {
     if (!(e instanceof RefusedError)) throw e;
     const finishedAt = ctx.clock();
     const errors = [describe(e)];
-    await ctx.store.transaction((tx) => epcisCaptureJobsRepo.insert(tx, { id, actor, createdAt, finishedAt, success: false, errors, result: undefined }));
-    return toJob({ id, actor, created_at: createdAt, finished_at: finishedAt, running: false, success: false, error_behaviour: 'rollback', errors, result: null });
+    const job = { id, actor, createdAt, finishedAt, success: false, errors, result: undefined };
+    await ctx.store.transaction((tx) => epcisCaptureJobsRepo.insert(tx, job));
+    return toJob({ ...row(id, actor, createdAt, finishedAt), success: false, errors, result: null });
   }
 }
 
@@ -192,14 +231,20 @@ export async function getCaptureJob(ctx: AppContext, actor: string, id: string):
 }
 
 /** One page of `actor`'s capture jobs, oldest first. */
-export async function listCaptureJobs(ctx: AppContext, actor: string, page: { readonly perPage?: number | undefined; readonly nextPageToken?: string | undefined }): Promise<{ readonly jobs: readonly CaptureJob[]; readonly nextPageToken?: string }> {
+export async function listCaptureJobs(
+  ctx: AppContext,
+  actor: string,
+  page: PageRequest,
+): Promise<{ readonly jobs: readonly CaptureJob[]; readonly nextPageToken?: string }> {
   const perPage = perPageOf(page.perPage);
   const q = { jobsOf: actor };
   const after = page.nextPageToken === undefined ? undefined : decodeToken(page.nextPageToken, q, 'string');
-  const rows = await epcisCaptureJobsRepo.list(ctx.store.db, actor, perPage + 1, after === undefined ? undefined : { createdAt: after.time, id: after.key as string });
+  const from = after === undefined ? undefined : { createdAt: after.time, id: after.key as string };
+  const rows = await epcisCaptureJobsRepo.list(ctx.store.db, actor, perPage + 1, from);
   const shown = rows.slice(0, perPage);
   const last = shown[shown.length - 1];
   const jobs = shown.map(toJob);
   if (rows.length <= perPage || last === undefined) return { jobs };
-  return { jobs, nextPageToken: encodeToken({ t: new Date(last.created_at).toISOString(), k: last.id, q: digest(q) }) };
+  const token = encodeToken({ t: new Date(last.created_at).toISOString(), k: last.id, q: digest(q) });
+  return { jobs, nextPageToken: token };
 }

@@ -111,7 +111,10 @@ export function toProblem(e: unknown): { problem: Problem; unexpected: boolean }
   if (e instanceof LodestoneError) {
     const err = e as LodestoneError;
     const status = CODE_STATUS[err.code];
-    if (status !== undefined && (status < 500 || status === 501)) return { problem: problem(status, err.code, err.message, { field: err.field }), unexpected: false };
+    // 501: a standard feature (an EPCIS query parameter) the request asks for and the server does not implement
+    if (status !== undefined && (status < 500 || status === 501)) {
+      return { problem: problem(status, err.code, err.message, { field: err.field }), unexpected: false };
+    }
     if (status === 503) return { problem: problem(503, err.code, err.code === 'STORAGE_FULL' ? 'the store is out of disk space; nothing was written; try again later' : 'the store is unavailable; try again later'), unexpected: true };
     return { problem: problem(500, 'INTERNAL', 'the server failed to handle the request'), unexpected: true };
   }

@@ -20,7 +20,7 @@ import { registerConsole } from './console.js';
 import { CONSOLE_ROUTES } from './console-routes.js';
 import { EPCIS_BINDING_ROUTES } from './epcis-binding.js';
 
-/** Every route the server serves by default: the API's table, the console's read-only routes, the EPCIS 2.0 REST binding. */
+/** Every route the server serves by default: the API's table, the console's read-only routes, the EPCIS REST binding. */
 export const SERVED_ROUTES = [...ROUTES, ...CONSOLE_ROUTES, ...EPCIS_BINDING_ROUTES];
 import { verifyRequestSignature } from './signature.js';
 
@@ -270,7 +270,9 @@ function answerPrior(reply: FastifyReply, key: string, requestHash: string, prio
   }
   if (prior.status === null || prior.status === COMMITTED_WITHOUT_RESPONSE || prior.response === null) return inProgress(reply, key);
   void reply.header('idempotent-replayed', 'true');
-  if (prior.status < 400 && r.headers?.of !== undefined) void reply.headers(r.headers.of(JSON.parse(prior.response) as unknown));
+  // Headers that follow from the body (a capture job's Location) are computed again: only the body is stored.
+  const of = r.headers?.of;
+  if (prior.status < 400 && of !== undefined) void reply.headers(of(JSON.parse(prior.response) as unknown));
   return reply.code(prior.status).type(prior.status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8').send(prior.response);
 }
 
@@ -295,7 +297,8 @@ async function run(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: Fas
     }
     if (key !== undefined) acting = markingCommitted(acting, principal.credentialId, key);
     const headers = Object.fromEntries(Object.keys(r.requestHeaders ?? {}).map((h) => [h, headerValue(req.headers[h])]));
-    const answer = await Promise.resolve(r.handle({ ...input, principal, party: principal.partyId ?? '', ctx: acting, headers }));
+    const party = principal.partyId ?? '';
+    const answer = await Promise.resolve(r.handle({ ...input, principal, party, ctx: acting, headers }));
     body = answer instanceof Answer ? answer.body : answer;
     if (answer instanceof Answer) void reply.headers(answer.headers);
     if (r.headers?.of !== undefined) void reply.headers(r.headers.of(body));

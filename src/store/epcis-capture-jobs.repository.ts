@@ -15,6 +15,12 @@ export interface NewCaptureJob {
   readonly result: unknown;
 }
 
+/** A keyset position in one party's jobs (creation time, then id). */
+export interface JobPosition {
+  readonly createdAt: Date;
+  readonly id: string;
+}
+
 /**
  * EPCIS capture jobs. A job is written once, finished (Lodestone processes a capture in its
  * request): `insert` in the capture's own transaction when it succeeded, in a transaction of its
@@ -41,10 +47,15 @@ export const epcisCaptureJobsRepo = {
     return db.selectFrom('epcis_capture_jobs').selectAll().where('id', '=', id).executeTakeFirst();
   },
   /** One party's jobs in creation order, `limit` of them after the keyset position `after`. */
-  async list(db: Db, actor: string, limit: number, after?: { readonly createdAt: Date; readonly id: string }): Promise<EpcisCaptureJobRow[]> {
+  async list(db: Db, actor: string, limit: number, after?: JobPosition): Promise<EpcisCaptureJobRow[]> {
     let s = db.selectFrom('epcis_capture_jobs').selectAll().where('actor', '=', actor);
     if (after !== undefined) {
-      s = s.where((eb) => eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]));
+      s = s.where((eb) =>
+        eb.or([
+          eb('created_at', '>', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
+        ]),
+      );
     }
     return s.orderBy('created_at').orderBy('id').limit(limit).execute();
   },
