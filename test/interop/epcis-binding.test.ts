@@ -79,7 +79,7 @@ function gs1Response(path: string, method: string, status: string): { headers: R
   };
 }
 
-/** Each header GS1 defines for the operation's response that we send conforms to its schema; `required` ones are sent. */
+/** Each header GS1 defines for the operation's response that we send fits its schema; `required` ones are sent. */
 function checkHeaders(
   res: LightMyRequestResponse,
   path: string,
@@ -360,7 +360,7 @@ describe.each(STORES)('EPCIS 2.0 REST binding (%s)', (kind) => {
     expect(foreign.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
-  it('GET /epcis/events: an EPCISQueryDocument valid against the EPCIS JSON Schema and GS1 OpenAPI; /eventTypes', async () => {
+  it('GET /epcis/events: an EPCISQueryDocument valid by the EPCIS JSON Schema and GS1 OpenAPI; eventTypes', async () => {
     const res = await call(EXPORTER, 'GET', '/epcis/events');
     expect(res.statusCode, res.body).toBe(200);
     checkHeaders(res, '/events', 'get', '200', ['GS1-EPCIS-Version', 'GS1-CBV-Version']);
@@ -408,7 +408,7 @@ describe.each(STORES)('EPCIS 2.0 REST binding (%s)', (kind) => {
     ).toEqual([]);
   });
 
-  it('paging: Link rel="next" walks every event exactly once, filtered before paging; no other party\'s event', async () => {
+  it('paging: Link rel="next" walks every event once, filtered before paging; no other party\'s event', async () => {
     const all = await walk(EXPORTER, '/epcis/events');
     expect(all.ids).toHaveLength(11);
     for (const [perPage, pages] of [
@@ -497,7 +497,7 @@ describe.each(STORES)('EPCIS 2.0 REST binding (%s)', (kind) => {
     expect(anon.headers['gs1-epcis-version']).toBe('2.0.0');
   });
 
-  it('capture = `lodestone epcis capture` on custody; a refused document is a failed job, nothing written; restart', async () => {
+  it('capture = `lodestone epcis capture` on custody; refused: a failed job, nothing written; restart', async () => {
     const docs = custodyDocs(`B${kind === 'pglite' ? 'L' : 'P'}`);
     const before = await custodyState(ctx.store);
     const locations: string[] = [];
