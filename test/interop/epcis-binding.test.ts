@@ -360,7 +360,7 @@ describe.each(STORES)('EPCIS 2.0 REST binding (%s)', (kind) => {
     expect(foreign.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
-  it('GET /epcis/events: an EPCISQueryDocument valid by the EPCIS JSON Schema and GS1 OpenAPI; eventTypes', async () => {
+  it('GET /epcis/events: an EPCISQueryDocument valid by EPCIS JSON Schema and GS1 OpenAPI; eventTypes', async () => {
     const res = await call(EXPORTER, 'GET', '/epcis/events');
     expect(res.statusCode, res.body).toBe(200);
     checkHeaders(res, '/events', 'get', '200', ['GS1-EPCIS-Version', 'GS1-CBV-Version']);
