@@ -483,6 +483,14 @@ function idsOf(event: unknown, any: boolean): string[] {
 /** Rows read per round trip while filtering an EPCIS query in memory (MATCH_ over the event's own identifier lists). */
 const QUERY_PAGE = 1000;
 
+/** Whose events a query reads, and from where (keyset paging). */
+export interface EpcisQueryScope {
+  /** Only the events this party captured. */
+  readonly capturedBy?: string;
+  /** Only the events after this one in the query's order (eventTime, then journal seq): the next page. */
+  readonly after?: { readonly time: Date; readonly seq: number };
+}
+
 /**
  * Runs an EPCIS query. `scope.capturedBy` restricts it to the events one party captured (the API
  * answers a caller with its own events only): that filter, like every other one, is applied before
@@ -490,7 +498,7 @@ const QUERY_PAGE = 1000;
  * checks that need the event itself — so a caller gets up to `limit` of its own matching events
  * however many other events there are.
  */
-export async function queryEpcis(ctx: AppContext, params: EpcisQuery = {}, scope: { readonly capturedBy?: string } = {}): Promise<{ readonly events: readonly CapturedEvent[] }> {
+export async function queryEpcis(ctx: AppContext, params: EpcisQuery = {}, scope: EpcisQueryScope = {}): Promise<{ readonly events: readonly CapturedEvent[] }> {
   const bizSteps = list(params.EQ_bizStep).flatMap((s) => [s, bizStepIri(s)]).map((s) => s.replace(/^https:\/\/ref\.gs1\.org\/cbv\/BizStep-/, ''));
   const matchEpc = list(params.MATCH_epc);
   const matchAny = list(params.MATCH_anyEPC);
@@ -519,13 +527,14 @@ export async function queryEpcis(ctx: AppContext, params: EpcisQuery = {}, scope
     ...(LT === undefined ? {} : { to: LT }),
     ...(scope.capturedBy === undefined ? {} : { actor: scope.capturedBy }),
   };
-  if (patterns.length === 0) return { events: (await epcisRepo.query(ctx.store.db, { ...query, limit })).map(toCaptured) };
+  const start = scope.after;
+  if (patterns.length === 0) return { events: (await epcisRepo.query(ctx.store.db, { ...query, limit, ...(start === undefined ? {} : { after: start }) })).map(toCaptured) };
   // The SQL pre-filter (any identifier of the event) is wider than MATCH_epc / MATCH_anyEPC: read
   // pages in the query's order until `limit` events pass the exact check, or the rows run out.
   const keep = (r: EpcisEventRow) =>
     (matchEpc.length === 0 || idsOf(r.event, false).some((x) => matchEpc.some((p) => epcMatches(x, p)))) && (matchAny.length === 0 || idsOf(r.event, true).some((x) => matchAny.some((p) => epcMatches(x, p))));
   const kept: EpcisEventRow[] = [];
-  let after: { readonly time: Date; readonly seq: number } | undefined;
+  let after: { readonly time: Date; readonly seq: number } | undefined = start;
   for (;;) {
     const page = await epcisRepo.query(ctx.store.db, { ...query, limit: QUERY_PAGE, ...(after === undefined ? {} : { after }) });
     for (const r of page) if (keep(r) && kept.length < limit) kept.push(r);

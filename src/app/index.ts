@@ -56,7 +56,8 @@ export {
   type ScanResult,
 } from './alerts.js';
 export { ALERT_TRIGGERS, type AlertRaised, type AlertTrigger, type ReportFiled } from './alerts.records.js';
-export { captureEpcis, queryEpcis, exportEpcis, linkLotToEpc, EpcisCaptureRefusedError, LODESTONE_EPCIS_NS, CONSUMING_BIZSTEP, type CaptureResult, type CaptureStatus, type CapturedEvent, type CapturedEventOutcome, type EpcisQuery } from './epcis.js';
+export { captureEpcisJob, epcisEventsPage, epcisEventTypes, getCaptureJob, listCaptureJobs, EPCIS_CONTEXT_URL, EPCIS_DEFAULT_PER_PAGE, EPCIS_EVENT_TYPES, EPCIS_MAX_PER_PAGE, type CaptureJob, type EpcisPage } from './epcis-binding.js';
+export { captureEpcis, queryEpcis, exportEpcis, linkLotToEpc, EpcisCaptureRefusedError, LODESTONE_EPCIS_NS, CONSUMING_BIZSTEP, type CaptureResult, type CaptureStatus, type CapturedEvent, type CapturedEventOutcome, type EpcisQuery, type EpcisQueryScope } from './epcis.js';
 export { listPartyKeys, revokeSigningKey, rotateSigningKey, type PartyKeyInfo, type RevokedKey, type RotatedKey } from './keys.js';
 export { ensureTrustListEntries, getTrustList, publishTrustList, trustRootKey, type TrustList } from './trustlist.js';
 export { TRUST_LIST_RECORD, TRUST_LIST_ROLES, TRUST_ROOT_ID, type TrustListEntry, type TrustListRole } from './trustlist.records.js';

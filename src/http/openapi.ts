@@ -46,6 +46,10 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query', name
 
 const problemRef = { $ref: '#/components/responses/Problem' };
 
+/** OpenAPI response header objects from a route's header descriptions. */
+const responseHeaders = (describe: Readonly<Record<string, string>>): Json =>
+  Object.fromEntries(Object.entries(describe).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }]));
+
 /** The OpenAPI 3.1 document of the route table: the same zod schemas the server validates with. */
 export function openApiDocument(routes: readonly AnyRoute[]): Json {
   const paths: Record<string, Record<string, Json>> = {};
@@ -54,6 +58,9 @@ export function openApiDocument(routes: readonly AnyRoute[]): Json {
     const path = r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     const headers: Json[] = [];
     if (r.method === 'POST') headers.push({ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', minLength: 1, maxLength: 255 }, description: 'A retry with the same key and body returns the first response without recording again; the same key with another body is refused (422); while the first request is still running, 409 IDEMPOTENCY_IN_PROGRESS with Retry-After.' });
+    for (const [name, description] of Object.entries(r.requestHeaders ?? {})) {
+      headers.push({ name, in: 'header', required: false, schema: { type: 'string' }, description });
+    }
     if (r.records) headers.push({ name: 'Lodestone-Signature', in: 'header', required: true, schema: { type: 'string' }, description: "Compact JWS with detached payload (RFC 7515 App. F) over the exact body, signed with the party's registered Ed25519 key; protected header {alg:EdDSA,kid,typ:lodestone-request+jws,htm,htu,iat,nonce}." });
     const op: Json = {
       operationId: r.id,
@@ -64,7 +71,12 @@ export function openApiDocument(routes: readonly AnyRoute[]): Json {
       security: [{ apiKey: [] }],
       parameters: [...parameters(r.params, 'path', `${r.id}.params`, hoisted), ...parameters(r.query, 'query', `${r.id}.query`, hoisted), ...headers],
       responses: {
-        [String(r.status ?? 200)]: { description: 'OK', content: { 'application/json': { schema: jsonSchema(r.response, 'output', `${r.id}.response`, hoisted) } } },
+        [String(r.status ?? 200)]: {
+          description: r.status === 202 ? 'Accepted' : 'OK',
+          ...(r.headers === undefined ? {} : { headers: responseHeaders(r.headers.describe) }),
+          content: { 'application/json': { schema: jsonSchema(r.response, 'output', `${r.id}.response`, hoisted) } },
+        },
+        ...Object.fromEntries((r.problems ?? []).map((s) => [String(s), problemRef])),
         '400': problemRef,
         '401': problemRef,
         '403': problemRef,

@@ -26,12 +26,14 @@ const TITLES: Readonly<Record<number, string>> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  406: 'Not Acceptable',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  501: 'Not Implemented',
   503: 'Service Unavailable',
 };
 
@@ -55,6 +57,10 @@ export const CODE_STATUS: Readonly<Record<string, number>> = {
   KEY_MISSING: 409,
   UNAUTHENTICATED: 401,
   REPLAYED: 409,
+  // the EPCIS 2.0 REST binding: a version range or format the server cannot answer in; a standard
+  // query parameter or capture behaviour it does not implement
+  NOT_ACCEPTABLE: 406,
+  NOT_IMPLEMENTED: 501,
   // store
   CONFLICT: 409,
   INVALID_ROW: 400,
@@ -105,7 +111,10 @@ export function toProblem(e: unknown): { problem: Problem; unexpected: boolean }
   if (e instanceof LodestoneError) {
     const err = e as LodestoneError;
     const status = CODE_STATUS[err.code];
-    if (status !== undefined && status < 500) return { problem: problem(status, err.code, err.message, { field: err.field }), unexpected: false };
+    // 501: a standard feature (an EPCIS query parameter) the request asks for and the server does not implement
+    if (status !== undefined && (status < 500 || status === 501)) {
+      return { problem: problem(status, err.code, err.message, { field: err.field }), unexpected: false };
+    }
     if (status === 503) return { problem: problem(503, err.code, err.code === 'STORAGE_FULL' ? 'the store is out of disk space; nothing was written; try again later' : 'the store is unavailable; try again later'), unexpected: true };
     return { problem: problem(500, 'INTERNAL', 'the server failed to handle the request'), unexpected: true };
   }

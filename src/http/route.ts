@@ -14,6 +14,20 @@ export interface HandlerInput<P, Q, B> extends RouteRequest<P, Q, B> {
   /** The caller's party (always set: routes open to operator-admin alone do not use it). */
   readonly party: string;
   readonly ctx: AppContext;
+  /** The request headers the route declares in `requestHeaders` (by lower-case name), as sent. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * A handler's answer with response headers that depend on the request (a `Link` to the next page).
+ * Headers that follow from the body alone belong in `headers.of`, which an Idempotency-Key replay
+ * (which keeps the body only) computes again.
+ */
+export class Answer {
+  constructor(
+    readonly body: unknown,
+    readonly headers: Readonly<Record<string, string>>,
+  ) {}
 }
 
 /**
@@ -40,7 +54,21 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   readonly body?: z.ZodType<B>;
   readonly response: z.ZodType;
   /** 200 unless stated. */
-  readonly status?: 200 | 201;
+  readonly status?: 200 | 201 | 202;
+  /**
+   * Response headers: `fixed` on every response of the route, problems included; `of` computed from
+   * a successful answer's body (also on an Idempotency-Key replay); `describe` documents each header
+   * a success carries (fixed, computed or set by an Answer) for the OpenAPI document.
+   */
+  readonly headers?: {
+    readonly fixed?: Readonly<Record<string, string>>;
+    readonly of?: (body: unknown) => Readonly<Record<string, string>>;
+    readonly describe: Readonly<Record<string, string>>;
+  };
+  /** Request headers the handler reads: lower-case name → description (for the OpenAPI document). */
+  readonly requestHeaders?: Readonly<Record<string, string>>;
+  /** Problem statuses the route answers besides the ones every route may (documented in OpenAPI). */
+  readonly problems?: readonly number[];
   /** Bytes (default 1 MiB). */
   readonly bodyLimit?: number;
   /** Creates journal records: needs a Lodestone-Signature by the caller's party key, and runs acting as that party. */
@@ -53,7 +81,7 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   readonly access: Access<P, Q, B>;
   /** For a party registering itself: the key its body registers (the request is signed with it). */
   readonly registering?: (body: B) => { readonly partyId: string; readonly publicKey: string };
-  /** Runs the use case; its (awaited) result is the response body. */
+  /** Runs the use case; its (awaited) result is the response body, or an Answer with body and headers. */
   handle(input: HandlerInput<P, Q, B>): unknown;
 }
 

@@ -14,13 +14,14 @@ import { readiness } from './readiness.js';
 import { docsPage, openApiDocument } from './openapi.js';
 import { problem, PROBLEM_TYPE, toProblem, type Problem } from './problem.js';
 import type { Principal } from './roles.js';
-import type { AnyRoute } from './route.js';
+import { Answer, type AnyRoute } from './route.js';
 import { ROUTES } from './routes.js';
 import { registerConsole } from './console.js';
 import { CONSOLE_ROUTES } from './console-routes.js';
+import { EPCIS_BINDING_ROUTES } from './epcis-binding.js';
 
-/** Every route the server serves by default: the API's table and the console's read-only routes. */
-export const SERVED_ROUTES = [...ROUTES, ...CONSOLE_ROUTES];
+/** Every route the server serves by default: the API's table, the console's read-only routes, the EPCIS REST binding. */
+export const SERVED_ROUTES = [...ROUTES, ...CONSOLE_ROUTES, ...EPCIS_BINDING_ROUTES];
 import { verifyRequestSignature } from './signature.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -85,6 +86,7 @@ export async function createServer(ctx: AppContext, opts: ServerOptions = {}): P
   app.decorateRequest('rawBody', null);
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-request-id', req.id);
+    for (const [k, v] of Object.entries(req.routeOptions.config.route?.headers?.fixed ?? {})) reply.header(k, v);
     return payload;
   });
 
@@ -223,7 +225,7 @@ async function serve(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: F
   let heartbeat: NodeJS.Timeout | undefined;
   try {
     const prior = await idempotencyRepo.claim(ctx.store.db, principal.credentialId, key, requestHash, HOLDER);
-    if (prior !== undefined) return await answerPrior(reply, key, requestHash, prior);
+    if (prior !== undefined) return await answerPrior(reply, key, requestHash, prior, r);
     // PostgreSQL may serve several processes: say this one is alive while it works (PGlite is one process).
     if (ctx.store.kind === 'postgres') {
       heartbeat = setInterval(() => {
@@ -261,15 +263,21 @@ function keyReused(key: string): never {
  * only when the work committed (the claim is marked) and its holder is gone — this process, whose
  * request ended without storing the answer, or another whose lease ran out.
  */
-function answerPrior(reply: FastifyReply, key: string, requestHash: string, prior: PriorClaim): FastifyReply {
+function answerPrior(reply: FastifyReply, key: string, requestHash: string, prior: PriorClaim, r: AnyRoute): FastifyReply {
   if (prior.request_hash !== requestHash) return keyReused(key);
   if (prior.status === COMMITTED_WITHOUT_RESPONSE && (prior.holder === HOLDER || prior.stale)) {
     return fail(409, 'IDEMPOTENCY_RESPONSE_LOST', `the request with Idempotency-Key "${key}" was recorded, but the server stopped before storing its answer; look the result up instead of retrying`, 'Idempotency-Key');
   }
   if (prior.status === null || prior.status === COMMITTED_WITHOUT_RESPONSE || prior.response === null) return inProgress(reply, key);
   void reply.header('idempotent-replayed', 'true');
+  // Headers that follow from the body (a capture job's Location) are computed again: only the body is stored.
+  const of = r.headers?.of;
+  if (prior.status < 400 && of !== undefined) void reply.headers(of(JSON.parse(prior.response) as unknown));
   return reply.code(prior.status).type(prior.status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8').send(prior.response);
 }
+
+/** A request header as one string (a repeated header joined with ", ", as RFC 9110 §5.3 allows). */
+const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v.join(', ') : v);
 
 interface Input {
   readonly params: unknown;
@@ -288,7 +296,12 @@ async function run(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: Fas
       acting = await verifyRequestSignature(ctx, principal, req, reg && { ...reg, keyId: keyIdFor(reg.publicKey) });
     }
     if (key !== undefined) acting = markingCommitted(acting, principal.credentialId, key);
-    body = await Promise.resolve(r.handle({ ...input, principal, party: principal.partyId ?? '', ctx: acting }));
+    const headers = Object.fromEntries(Object.keys(r.requestHeaders ?? {}).map((h) => [h, headerValue(req.headers[h])]));
+    const party = principal.partyId ?? '';
+    const answer = await Promise.resolve(r.handle({ ...input, principal, party, ctx: acting, headers }));
+    body = answer instanceof Answer ? answer.body : answer;
+    if (answer instanceof Answer) void reply.headers(answer.headers);
+    if (r.headers?.of !== undefined) void reply.headers(r.headers.of(body));
     status = r.status ?? 200;
   } catch (e) {
     const { problem: p, unexpected } = e instanceof HttpProblem ? { problem: e.problem, unexpected: false } : toProblem(e);

@@ -2,6 +2,7 @@ import type { AlertsTable, RedFlagSetsTable, ReportsFiledTable } from './alerts.
 import type { CertificatesTable } from './certificates.table.js';
 import type { CertificateClaimsTable, CertificateLinesTable } from './certificate-lines.table.js';
 import type { EpcisEventsTable, EpcisLotLinksTable } from './epcis.tables.js';
+import type { EpcisCaptureJobsTable } from './epcis-capture-jobs.table.js';
 import type { RequestNoncesTable } from './request-nonces.table.js';
 import type { ClassificationsTable } from './classifications.table.js';
 import type { AuditorGrantsTable, CredentialsTable, IdempotencyKeysTable } from './credentials.table.js';
@@ -59,6 +60,8 @@ export interface Database {
   auditor_grants: AuditorGrantsTable;
   idempotency_keys: IdempotencyKeysTable;
   request_nonces: RequestNoncesTable;
+  /** Operator state (migration 0023): EPCIS REST binding capture jobs. */
+  epcis_capture_jobs: EpcisCaptureJobsTable;
 }
 
 /**

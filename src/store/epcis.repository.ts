@@ -55,6 +55,18 @@ export const epcisRepo = {
     }
     return s.orderBy('event_time').orderBy('seq').limit(q.limit ?? 10_000).execute();
   },
+  /**
+   * When the journal recorded captured events (EPCIS recordTime) and the @context of the document
+   * each came in (kept in its epcis.event.captured record), by journal seq.
+   */
+  async recordsOf(db: Db, seqs: readonly number[]): Promise<{ seq: number; recorded_at: Date; context: unknown }[]> {
+    if (seqs.length === 0) return [];
+    return db
+      .selectFrom('journal')
+      .select(['seq', 'recorded_at', sql`record->'payload'->'body'->'context'`.as('context')])
+      .where('seq', 'in', [...seqs])
+      .execute();
+  },
   /** Events mapped onto custody: what they did (outcome) and when they happened. */
   async mapped(db: Db): Promise<Pick<EpcisEventRow, 'outcome' | 'event_time' | 'event'>[]> {
     return db.selectFrom('epcis_events').select(['outcome', 'event_time', 'event']).where('disposition', '=', 'mapped').where('kind', '=', 'event').orderBy('seq').execute();

@@ -58,6 +58,8 @@ export type { AlertRow, AlertsTable, NewAlert, NewReportFiled, RedFlagSetRow, Re
 export { alertsRepo, journalTimesRepo, redFlagSetsRepo, reportsFiledRepo, type NewAlertValues } from './alerts.repository.js';
 export type { EpcisEventRow, EpcisEventsTable, EpcisLotLinkRow, EpcisLotLinksTable } from './epcis.tables.js';
 export { epcisRepo, type EpcisEventQuery } from './epcis.repository.js';
+export type { EpcisCaptureJobRow, EpcisCaptureJobsTable } from './epcis-capture-jobs.table.js';
+export { epcisCaptureJobsRepo, type NewCaptureJob } from './epcis-capture-jobs.repository.js';
 export { rememberReadsIn } from './tx-memo.js';
 export { subjectsRepo } from './subjects.repository.js';
 export type { SubjectHeadRow, SubjectHeadsTable, SubjectLogTable, SubjectMapNodeRow, SubjectMapNodesTable } from './subjects.tables.js';

@@ -1,5 +1,5 @@
 /** One request per route for the matrix and the fuzzer: `build` makes it for a given owner (creating what it needs). */
-import { dispatchShipment, issueCertificate, countersignCertificate, latestCheckpoint, prepareCertificate, submitApplication, type AppContext } from '../../src/app/index.js';
+import { captureEpcisJob, dispatchShipment, issueCertificate, countersignCertificate, latestCheckpoint, prepareCertificate, submitApplication, type AppContext } from '../../src/app/index.js';
 import { issueCredential, ROLES, type Role } from '../../src/http/index.js';
 import { cosignNote, formatNote, generateKeyPair, importPrivateKey, parseNote, signCredential, signerFromPem, signKeyPossession, signRequest } from '../../src/trust/index.js';
 import { AUDITOR, AUTHORITY, KEY_REVOKING, KEY_ROTATING, applicationBody, freshAlert, certificateBody, DEFAULT_PARTY, EXPORTER, fresh, GOVERNMENT, HOLDER, IMPORTER, magnet, type Fixture } from './fixture.js';
@@ -68,6 +68,19 @@ export const CASES: Record<string, Case> = {
   },
   captureEpcis: { owners: any(...HOLDERS), build: (_fx, _c, owner) => ({ method: 'POST', url: '/v1/epcis/capture', body: epcisDoc(owner) }) },
   queryEpcis: { owners: any(...HOLDERS), build: () => ({ method: 'GET', url: '/v1/epcis/events?EQ_bizStep=commissioning' }) },
+  epcisEvents: { owners: any(...HOLDERS), build: () => ({ method: 'GET', url: '/epcis/events?EQ_bizStep=commissioning&perPage=5' }) },
+  epcisEventsOfType: { owners: any(...HOLDERS), build: () => ({ method: 'GET', url: '/epcis/eventTypes/ObjectEvent/events' }) },
+  epcisEventTypes: { owners: any(...HOLDERS), build: () => ({ method: 'GET', url: '/epcis/eventTypes' }) },
+  epcisCapture: { owners: any(...HOLDERS), build: (_fx, _c, owner) => ({ method: 'POST', url: '/epcis/capture', body: epcisDoc(owner) }) },
+  epcisCaptureJobs: { owners: any(...HOLDERS), build: () => ({ method: 'GET', url: '/epcis/capture?perPage=2' }) },
+  epcisCaptureJob: {
+    owners: any(...HOLDERS),
+    build: async (_fx, ctx, owner) => {
+      const observed = { type: 'ObjectEvent', eventTime: '2026-11-24T08:00:00+00:00', eventTimeZoneOffset: '+00:00', epcList: [`urn:epc:id:sgtin:4012345.012345.${fresh('J').replace(/[^A-Za-z0-9]/g, '')}`], action: 'OBSERVE', bizStep: 'inspecting' };
+      const job = await captureEpcisJob(ctx, owner ?? '', { ...epcisDoc(owner), epcisBody: { eventList: [observed] } }, (e) => e.message);
+      return { method: 'GET', url: `/epcis/capture/${job.captureID}` };
+    },
+  },
   exportEpcis: { owners: { exporter: EXPORTER, 'licensing-authority': AUTHORITY }, build: (fx) => ({ method: 'GET', url: `/v1/licences/${fx.licenceId}/epcis` }) },
   listLicenceAlerts: { owners: { exporter: EXPORTER, 'licensing-authority': AUTHORITY }, build: (fx) => ({ method: 'GET', url: `/v1/licences/${fx.licenceId}/alerts?status=open` }) },
   getAlert: { owners: { exporter: EXPORTER, 'licensing-authority': AUTHORITY }, build: (fx) => ({ method: 'GET', url: `/v1/alerts/${fx.alertId}` }) },

@@ -1,12 +1,12 @@
 /**
- * Property-based fuzzing of every POST body in the route table: generated JSON values and
- * mutations of a valid body (a field dropped, retyped, or an unknown field added), sent by the
+ * Property-based fuzzing of every POST body of the served routes (the API, the EPCIS REST binding):
+ * generated JSON values and mutations of a valid body (a field dropped, retyped, or an unknown field added), sent by the
  * route's owner with a valid signature and Idempotency-Key. No response may be a 5xx, the server
  * must keep answering, and every refused request (4xx) must leave the journal exactly as it was.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES, type Role } from '../../src/http/index.js';
+import { SERVED_ROUTES as ROUTES, type Role } from '../../src/http/index.js';
 import { journalRepo } from '../../src/store/index.js';
 import { freshStore, type TestStore } from '../support/stores.js';
 import { CASES } from './cases.js';

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createApp, ensureTrustListEntries, registerParty, signRequest, type AppContext } from '../../src/app/index.js';
 import { example, EXAMPLES_DIR, importDemoList } from '../../src/app/scenario.js';
-import { createServer, issueCredential, ROUTES, type Role, type ServerOptions } from '../../src/http/index.js';
+import { createServer, issueCredential, SERVED_ROUTES, type Role, type ServerOptions } from '../../src/http/index.js';
 import type { Store } from '../../src/store/index.js';
 import type { Signer } from '../../src/trust/index.js';
 
@@ -47,7 +47,7 @@ export interface Harness {
   useSigner(party: string, signer: Signer): void;
 }
 
-const recordingRoutes = ROUTES.filter((r) => r.records).map((r) => ({ method: r.method, re: new RegExp(`^${r.url.replace(/:[A-Za-z0-9_]+/g, '[^/]+')}$`) }));
+const recordingRoutes = SERVED_ROUTES.filter((r) => r.records).map((r) => ({ method: r.method, re: new RegExp(`^${r.url.replace(/:[A-Za-z0-9_]+/g, '[^/]+')}$`) }));
 export const makesRecords = (method: string, url: string): boolean => recordingRoutes.some((r) => r.method === method && r.re.test(url.split('?')[0] ?? ''));
 
 export async function harness(store: Store, opts: { parties?: boolean; list?: boolean; trustList?: boolean; server?: ServerOptions } = {}): Promise<Harness> {
