@@ -102,8 +102,9 @@ describe('bad input to store-backed commands: one line, documented status, and t
       const r = await lodestone(['--data-dir', dir, ...args]);
       expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(code);
       expect(oneLine(r), args.join(' ')).toMatch(message);
-      // PGlite's WebAssembly timers kept the process alive ~10 s after it had closed the store.
-      expect(r.lingered, `${args.join(' ')} lingered`).toBeLessThan(3_000);
+      // PGlite's WebAssembly timers kept the process alive ~10 s (≥ 10 s) after it had closed the store; now it exits
+      // once its output is flushed (well under a second on an idle machine; up to ~4 s was seen at load average 20).
+      expect(r.lingered, `${args.join(' ')} lingered`).toBeLessThan(8_000);
     }
   }, 1_800_000);
 });
@@ -200,7 +201,7 @@ describe('on the demo store (A4, A7, A10)', () => {
     expect(cp.out.match(/^— in-dgft /gm)).toHaveLength(1);
     // Where a verifier gets the log key to pin.
     const vh = await lodestone(['verify', '--help']);
-    expect(vh.out).toMatch(/lodestone log key/);
+    expect(vh.out).toMatch(/lodestone\s+log\s+key/);
   }, 1_800_000);
 
   it('apply says when the certificate is not yet countersigned (A10)', async () => {
