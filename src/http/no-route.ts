@@ -5,7 +5,7 @@ import { problem, PROBLEM_TYPE } from './problem.js';
  * The server's own paths (the API, its documents, probes and the log's tiles): never answered with
  * the console's page. Other helpers' API prefixes are added here, in this one list.
  */
-export const API_PATHS = /^\/(v1(\/|$)|log(\/|$)|openapi\.json$|docs(\/|$)|healthz$|readyz$)/;
+export const API_PATHS = /^\/(v1|log|openapi\.json|docs|healthz|readyz)(\/|$)/;
 
 /** A route pattern (`/v1/lots/:id`, `/log/tile/*`) as an anchored regular expression. */
 function patternOf(url: string): RegExp {

@@ -82,7 +82,7 @@ export function parseTilePath(path: string): TileRef | undefined {
   if (parts.length > 6) return undefined;
   const index = parts.reduce((n, p) => n * 1000 + Number(p), 0);
   const width = widthText === undefined ? TILE_WIDTH : Number(widthText);
-  if (width >= TILE_WIDTH) return undefined; // a partial tile is 1–255 wide (the pattern refuses 0)
+  if (widthText !== undefined && width >= TILE_WIDTH) return undefined; // a partial tile is 1–255 wide (the pattern refuses 0)
   return { level, index, width };
 }
 
