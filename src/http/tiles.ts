@@ -63,10 +63,13 @@ async function serveTile(ctx: AppContext, req: FastifyRequest, reply: FastifyRep
     const rows = await journalRepo.read(ctx.store.db, { fromSeq: first + 1, limit: ref.width });
     const entries = rows.map((r) => Buffer.from(r.canonical, 'utf8'));
     const big = entries.findIndex((e) => e.length > MAX_ENTRY_BYTES);
-    if (big >= 0) return send(reply, 501, 'ENTRY_TOO_LARGE', `entry ${first + big} is ${entries[big]!.length} bytes: a tlog-tiles entry bundle carries at most ${MAX_ENTRY_BYTES} per entry`);
+    if (big >= 0) {
+      const detail = `entry ${first + big} is ${entries[big]?.length ?? 0} bytes: a tlog-tiles entry bundle carries at most ${MAX_ENTRY_BYTES} per entry`;
+      return send(reply, 501, 'ENTRY_TOO_LARGE', detail);
+    }
     body = formatEntryBundle(entries);
     void reply.header('cache-control', IMMUTABLE.replace('public', 'private')).header('vary', 'authorization, accept-encoding');
-    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+    if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
       body = gzipSync(body);
       void reply.header('content-encoding', 'gzip');
     }

@@ -151,7 +151,8 @@ export async function tileNodeReader(fetch: TileFetcher, size: number, ids: read
       hashes = tileHashes(await fetch(path), width, path);
       cache.set(path, hashes);
     }
-    nodes.set(`${id.level}/${id.index}`, per === 1 ? hashes[offset]! : rootFromLeafHashes(hashes.slice(offset, offset + per)));
+    const span = hashes.slice(offset, offset + per);
+    nodes.set(`${id.level}/${id.index}`, per === 1 && span[0] !== undefined ? span[0] : rootFromLeafHashes(span));
   }
   return (level, index) => {
     const h = nodes.get(`${level}/${index}`);
@@ -209,14 +210,14 @@ export async function followLog(fetch: TileFetcher, opts: FollowOptions): Promis
       const path = entriesPath(bundle, width);
       const got = parseEntryBundle(await fetch(path), path);
       if (got.length !== width) throw bad(`${path}: ${got.length} entries, not ${width}`);
-      for (let i = 0; i < width; i++) {
+      for (const [i, entry] of got.entries()) {
         const index = bundle * TILE_WIDTH + i;
         if (index < from) continue;
-        const leaf = leafHash(got[i]!);
+        const leaf = leafHash(entry);
         const get = await tileNodeReader(fetch, size, [{ level: 0, index }, ...inclusionProofNodeIds(index, size)], cache);
         if (!hashesEqual(get(0, index), leaf)) throw bad(`${path}: entry ${index} does not hash to the level-0 tile's leaf ${index}`);
         verifyInclusion(index, size, leaf, inclusionProof(index, size, get), checkpoint.root);
-        entries.push(got[i]!);
+        entries.push(entry);
       }
     }
   }

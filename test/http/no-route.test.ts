@@ -25,20 +25,24 @@ describe('404, 405 and 415 as problem+json', () => {
     await h.app.close();
     await ts.dispose();
   });
-  const problemOf = (r: { statusCode: number; headers: Record<string, unknown>; json: <T>() => T }) => {
+  const problemOf = (r: { headers: Record<string, unknown>; body: string }) => {
     expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
-    return r.json<{ status: number; code: string; detail: string }>();
+    return JSON.parse(r.body) as { status: number; code: string; detail: string };
   };
 
   it('unknown paths under the API prefixes are 404 NO_ROUTE, with or without a key, for any method', async () => {
     const cred = await h.credential(EXPORTER, 'exporter');
-    for (const url of ['/v1', '/v1/', '/v1/nothing-here', '/v1/lots/x/y/z', '/log', '/log/nothing', '/healthz/x', '/docs/x', '/v1/%E0%A4%A']) {
+    for (const url of ['/v1', '/v1/', '/v1/nothing-here', '/v1/lots/x/y/z', '/log', '/log/nothing', '/healthz/x', '/docs/x']) {
       for (const as of [null, cred]) {
         const r = await h.call(as, 'GET', url);
         expect(r.statusCode, url).toBe(404);
         expect(problemOf(r).code, url).toBe('NO_ROUTE');
       }
     }
+    // A path that is not even a URL (a broken escape) is a 400 problem before routing.
+    const broken = await h.call(cred, 'GET', '/v1/%E0%A4%A');
+    expect(broken.statusCode).toBe(400);
+    problemOf(broken);
     const post = await h.call(cred, 'POST', '/v1/nothing-here', { body: {} });
     expect(post.statusCode).toBe(404);
     expect(problemOf(post).code).toBe('NO_ROUTE');

@@ -193,7 +193,9 @@ describe.each(STORES)("Lodestone's own log over a real listening server as C2SP 
     const next = await followLog(fetcher, { verifier, previous: first.checkpoint });
     expect(next.checkpoint.size).toBe(n + 5);
     expect(next.entries.map(text)).toEqual((await journalRepo.read(ts.store.db, { fromSeq: n + 1 })).map((r) => r.canonical));
-    next.entries.forEach((e, i) => expect(text(e)).toContain(`"party-27${i}"`));
+    next.entries.forEach((e, i) => {
+      expect(text(e)).toContain(`"party-27${i}"`);
+    });
   });
 
   it('full tiles are immutable and cacheable; partial ones fixed by their width; beyond the tree or malformed: 404 problem', async () => {
@@ -269,7 +271,9 @@ describe('lodestone log key, --log-origin and verify --log-key <vkey> (CLI, embe
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'lodestone-c2sp-cli-'));
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('prints the vkey under the configured origin, refuses to change it, and verify pins origin and key with it', async () => {
     const demo = await run('--log-origin', 'demo.example.org/lodestone', 'demo', '--out', join(dir, 'out'));
@@ -290,5 +294,5 @@ describe('lodestone log key, --log-origin and verify --log-key <vkey> (CLI, embe
     const renamed = vkey.replace(/^[^+]*/, 'elsewhere.example/log');
     expect((await run('verify', bundle, '--log-key', renamed)).err).toMatch(/--log-key.*key id is not the one/);
     expect((await run('verify', bundle, '--log-key', 'not-a-key')).code).toBe(EXIT.badInput);
-  }, 120_000);
+  }, 300_000);
 });
