@@ -82,6 +82,10 @@ export async function createServer(ctx: AppContext, opts: ServerOptions = {}): P
     },
     return503OnClosing: true,
     trustProxy: false,
+    // Requests the router cannot even read (a broken %-escape in the path): a 400 problem, like every error.
+    frameworkErrors: (e, _req, reply: FastifyReply) => {
+      void sendProblem(reply, problem(400, 'BAD_URL', `the request path is not a valid URL: ${e.message}`));
+    },
   });
   const noRoute = noRouteHandler(app); // before any route is added: it learns them as they are
   app.decorateRequest('principal', null);

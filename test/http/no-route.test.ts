@@ -42,7 +42,7 @@ describe('404, 405 and 415 as problem+json', () => {
     // A path that is not even a URL (a broken escape) is a 400 problem before routing.
     const broken = await h.call(cred, 'GET', '/v1/%E0%A4%A');
     expect(broken.statusCode).toBe(400);
-    problemOf(broken);
+    expect(problemOf(broken).code).toBe('BAD_URL');
     const post = await h.call(cred, 'POST', '/v1/nothing-here', { body: {} });
     expect(post.statusCode).toBe(404);
     expect(problemOf(post).code).toBe('NO_ROUTE');
