@@ -41,7 +41,8 @@ export function noRouteHandler(app: FastifyInstance): (req: FastifyRequest, repl
     if (allowed.has('GET')) allowed.add('HEAD');
     if (allowed.size > 0 && !allowed.has(req.method)) {
       const allow = [...allowed].sort().join(', ');
-      return reply.code(405).header('allow', allow).type(PROBLEM_TYPE).send(problem(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path} (allowed: ${allow})`));
+      const detail = `${req.method} is not allowed on ${path} (allowed: ${allow})`;
+      return reply.code(405).header('allow', allow).type(PROBLEM_TYPE).send(problem(405, 'METHOD_NOT_ALLOWED', detail));
     }
     return reply.code(404).type(PROBLEM_TYPE).send(problem(404, 'NO_ROUTE', `no route ${req.method} ${path}`));
   };

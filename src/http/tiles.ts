@@ -38,7 +38,10 @@ export function registerTiles(app: FastifyInstance, ctx: AppContext): void {
     if (cp === undefined) return send(reply, 404, 'NOT_FOUND', 'the log has no checkpoint yet');
     return reply.header('cache-control', 'no-cache').type('text/plain; charset=utf-8').send(cp.body);
   });
-  app.get(`${TILES_PREFIX}/key`, async (_req, reply) => reply.header('cache-control', 'no-cache').type('text/plain; charset=utf-8').send(`${await logVerifierKey(ctx)}\n`));
+  app.get(`${TILES_PREFIX}/key`, async (_req, reply) => {
+    const vkey = await logVerifierKey(ctx);
+    return reply.header('cache-control', 'no-cache').type('text/plain; charset=utf-8').send(`${vkey}\n`);
+  });
   app.get(`${TILES_PREFIX}/tile/*`, async (req, reply) => serveTile(ctx, req, reply));
 }
 
@@ -48,15 +51,21 @@ async function serveTile(ctx: AppContext, req: FastifyRequest, reply: FastifyRep
   if (ref === undefined) return send(reply, 404, 'NO_ROUTE', `not a tile path: ${TILES_PREFIX}/tile/${rest}`);
   if (ref.level === 'entries') {
     const principal = await authenticate(ctx, req.headers.authorization);
-    if (principal === undefined) return send(reply, 401, 'UNAUTHENTICATED', 'entry bundles disclose every record: they need an operator-admin API key (Authorization: Bearer …)');
-    if (principal.role !== 'operator-admin') return send(reply, 403, 'ROLE_FORBIDDEN', `role ${principal.role} may not read entry bundles (allowed: operator-admin)`);
+    if (principal === undefined) {
+      const why = 'entry bundles disclose every record: they need an operator-admin API key (Authorization: Bearer …)';
+      return send(reply, 401, 'UNAUTHENTICATED', why);
+    }
+    if (principal.role !== 'operator-admin') {
+      return send(reply, 403, 'ROLE_FORBIDDEN', `role ${principal.role} may not read entry bundles (allowed: operator-admin)`);
+    }
   }
   const level = ref.level === 'entries' ? 0 : ref.level;
   const size = (await logRepo.getCheckpoint(ctx.store.db, LOG_ID))?.size ?? 0;
   const first = ref.index * TILE_WIDTH;
   // The tile's last hash must be a complete subtree within the published tree.
   if (level * 8 >= TREE_LEVEL_LIMIT || (first + ref.width) * TILE_WIDTH ** level > size) {
-    return send(reply, 404, 'NOT_FOUND', `${TILES_PREFIX}/tile/${rest} is beyond the log's published tree (size ${size})`);
+    const why = `${TILES_PREFIX}/tile/${rest} is beyond the log's published tree (size ${size})`;
+    return send(reply, 404, 'NOT_FOUND', why);
   }
   let body: Uint8Array;
   if (ref.level === 'entries') {
@@ -64,18 +73,22 @@ async function serveTile(ctx: AppContext, req: FastifyRequest, reply: FastifyRep
     const entries = rows.map((r) => Buffer.from(r.canonical, 'utf8'));
     const big = entries.findIndex((e) => e.length > MAX_ENTRY_BYTES);
     if (big >= 0) {
-      const detail = `entry ${first + big} is ${entries[big]?.length ?? 0} bytes: a tlog-tiles entry bundle carries at most ${MAX_ENTRY_BYTES} per entry`;
+      const bytes = entries[big]?.length ?? 0;
+      const detail = `entry ${first + big} is ${bytes} bytes: a tlog-tiles entry bundle carries at most ${MAX_ENTRY_BYTES} per entry`;
       return send(reply, 501, 'ENTRY_TOO_LARGE', detail);
     }
     body = formatEntryBundle(entries);
-    void reply.header('cache-control', IMMUTABLE.replace('public', 'private')).header('vary', 'authorization, accept-encoding');
+    void reply.header('cache-control', IMMUTABLE.replace('public', 'private'));
+    void reply.header('vary', 'authorization, accept-encoding');
     if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
       body = gzipSync(body);
       void reply.header('content-encoding', 'gzip');
     }
   } else {
     const hashes = await logRepo.nodes(ctx.store.db, level * 8, first, ref.width);
-    if (hashes.length !== ref.width) return send(reply, 404, 'NOT_FOUND', `${TILES_PREFIX}/tile/${rest} is not complete in the log`);
+    if (hashes.length !== ref.width) {
+      return send(reply, 404, 'NOT_FOUND', `${TILES_PREFIX}/tile/${rest} is not complete in the log`);
+    }
     body = Buffer.concat(hashes);
     void reply.header('cache-control', IMMUTABLE);
   }

@@ -39,7 +39,9 @@ function bad(message: string): TrustError {
 
 /** `<N>` as zero-padded 3-digit path elements, all but the last prefixed with "x" (1234067 → x001/x234/067). */
 export function tileIndexPath(index: number): string {
-  if (!Number.isSafeInteger(index) || index < 0) throw bad(`tile index must be a non-negative integer, got ${String(index)}`);
+  if (!Number.isSafeInteger(index) || index < 0) {
+    throw bad(`tile index must be a non-negative integer, got ${String(index)}`);
+  }
   const parts: string[] = [];
   let n = index;
   do {
@@ -82,11 +84,12 @@ export function parseTilePath(path: string): TileRef | undefined {
   if (parts.length > 6) return undefined;
   const index = parts.reduce((n, p) => n * 1000 + Number(p), 0);
   const width = widthText === undefined ? TILE_WIDTH : Number(widthText);
-  if (widthText !== undefined && width >= TILE_WIDTH) return undefined; // a partial tile is 1–255 wide (the pattern refuses 0)
+  // A partial tile is 1–255 wide (the pattern refuses 0).
+  if (widthText !== undefined && width >= TILE_WIDTH) return undefined;
   return { level, index, width };
 }
 
-/** The width of tile `index` at `level` in a tree of `size` leaves: 256 if full, 1–255 if partial, 0 if it has no hash yet. */
+/** The width of tile `index` at `level` in a tree of `size` leaves: 256 if full, 1–255 if partial, 0 if none yet. */
 export function tileWidth(level: number, index: number, size: number): number {
   const span = TILE_WIDTH ** level;
   const hashes = Math.floor(size / span) - index * TILE_WIDTH;
@@ -95,7 +98,9 @@ export function tileWidth(level: number, index: number, size: number): number {
 
 /** Splits a hash tile of `width` hashes. */
 export function tileHashes(bytes: Uint8Array, width: number, where: string): Uint8Array[] {
-  if (bytes.length !== width * HASH_BYTES) throw bad(`${where}: ${bytes.length} bytes, not ${width} hashes of ${HASH_BYTES}`);
+  if (bytes.length !== width * HASH_BYTES) {
+    throw bad(`${where}: ${bytes.length} bytes, not ${width} hashes of ${HASH_BYTES}`);
+  }
   return Array.from({ length: width }, (_, i) => bytes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES));
 }
 
@@ -104,7 +109,9 @@ export function formatEntryBundle(entries: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(entries.reduce((n, e) => n + 2 + e.length, 0));
   let at = 0;
   entries.forEach((e, i) => {
-    if (e.length > MAX_ENTRY_BYTES) throw bad(`entry ${i} is ${e.length} bytes: an entry bundle carries at most ${MAX_ENTRY_BYTES}`);
+    if (e.length > MAX_ENTRY_BYTES) {
+      throw bad(`entry ${i} is ${e.length} bytes: an entry bundle carries at most ${MAX_ENTRY_BYTES}`);
+    }
     out[at] = e.length >> 8;
     out[at + 1] = e.length & 0xff;
     out.set(e, at + 2);
@@ -135,7 +142,12 @@ export type TileFetcher = (path: string) => Promise<Uint8Array>;
  * (h, k) is the subtree hash of 2^(h − 8L) consecutive hashes of the level-L tile, L = ⌊h / 8⌋.
  * Each tile is fetched once (`cache`), at the width the tree of `size` gives it.
  */
-export async function tileNodeReader(fetch: TileFetcher, size: number, ids: readonly NodeId[], cache = new Map<string, Uint8Array[]>()): Promise<NodeReader> {
+export async function tileNodeReader(
+  fetch: TileFetcher,
+  size: number,
+  ids: readonly NodeId[],
+  cache = new Map<string, Uint8Array[]>(),
+): Promise<NodeReader> {
   const nodes = new Map<string, Uint8Array>();
   for (const id of ids) {
     const level = Math.floor(id.level / TILE_HEIGHT);
@@ -191,7 +203,10 @@ export async function followLog(fetch: TileFetcher, opts: FollowOptions): Promis
   const size = checkpoint.size;
   const cache = new Map<string, Uint8Array[]>();
   const root = size === 0 ? emptyRoot() : treeRoot(size, await tileNodeReader(fetch, size, treeRootNodeIds(size), cache));
-  if (!hashesEqual(root, checkpoint.root)) throw bad(`the tiles give root ${Buffer.from(root).toString('base64')}, the checkpoint ${Buffer.from(checkpoint.root).toString('base64')}`);
+  if (!hashesEqual(root, checkpoint.root)) {
+    const b64 = (h: Uint8Array) => Buffer.from(h).toString('base64');
+    throw bad(`the tiles give root ${b64(root)}, the checkpoint ${b64(checkpoint.root)}`);
+  }
   const prev = opts.previous;
   if (prev !== undefined) {
     if (prev.origin !== checkpoint.origin) throw bad(`origin changed from "${prev.origin}" to "${checkpoint.origin}"`);
@@ -214,8 +229,11 @@ export async function followLog(fetch: TileFetcher, opts: FollowOptions): Promis
         const index = bundle * TILE_WIDTH + i;
         if (index < from) continue;
         const leaf = leafHash(entry);
-        const get = await tileNodeReader(fetch, size, [{ level: 0, index }, ...inclusionProofNodeIds(index, size)], cache);
-        if (!hashesEqual(get(0, index), leaf)) throw bad(`${path}: entry ${index} does not hash to the level-0 tile's leaf ${index}`);
+        const ids = [{ level: 0, index }, ...inclusionProofNodeIds(index, size)];
+        const get = await tileNodeReader(fetch, size, ids, cache);
+        if (!hashesEqual(get(0, index), leaf)) {
+          throw bad(`${path}: entry ${index} does not hash to the level-0 tile's leaf ${index}`);
+        }
         verifyInclusion(index, size, leaf, inclusionProof(index, size, get), checkpoint.root);
         entries.push(entry);
       }
