@@ -68,7 +68,7 @@ function idsOf(body: unknown): string[] {
  * Read in one REPEATABLE READ snapshot so proofs, map proofs and checkpoint agree.
  */
 export async function exportAuditBundle(ctx: AppContext, licenceId: string): Promise<AuditBundle> {
-  const log = logVerifier(ctx);
+  const log = await logVerifier(ctx);
   return ctx.store.db.transaction().setIsolationLevel('repeatable read').execute(async (tx) => {
     const published = await latestCheckpoint(ctx, tx);
     if (published === undefined) throw new AppError('NOT_FOUND', 'the log has no checkpoint yet');
@@ -136,7 +136,7 @@ export async function exportAuditBundle(ctx: AppContext, licenceId: string): Pro
     const note = parseNote(published.body);
     const witnesses: BundleKey[] = [];
     for (const s of note.signatures) {
-      if (s.name === LOG_ID) continue;
+      if (s.name === log.name) continue;
       for (const k of await partyKeysRepo.listByParty(tx, s.name)) witnesses.push({ name: s.name, publicKey: k.public_key });
     }
     return {
@@ -176,7 +176,7 @@ export interface WitnessResult {
  * reports the fork; its state is left unchanged.
  */
 export async function witnessCheckpoint(ctx: AppContext, witness: string, stateFile: string, now: Date = ctx.clock(), shown?: string): Promise<WitnessResult> {
-  const log = logVerifier(ctx);
+  const log = await logVerifier(ctx);
   const published = await latestCheckpoint(ctx);
   if (published === undefined) throw new AppError('NOT_FOUND', 'the log has no checkpoint yet');
   let opened: ReturnType<typeof openCheckpoint>;
@@ -184,7 +184,7 @@ export async function witnessCheckpoint(ctx: AppContext, witness: string, stateF
     // The checkpoint the operator showed this witness (a file), or the log's latest.
     opened = openCheckpoint(shown ?? published.body, log);
   } catch (e) {
-    throw new AppError('FORBIDDEN', `not a checkpoint of ${LOG_ID}: ${(e as Error).message}`, { cause: e });
+    throw new AppError('FORBIDDEN', `not a checkpoint of ${log.name}: ${(e as Error).message}`, { cause: e });
   }
   const { note, checkpoint } = opened;
   if (checkpoint.size > published.checkpoint.size) throw new AppError('FORBIDDEN', `fork: the checkpoint shown has size ${checkpoint.size}, beyond the log's ${published.checkpoint.size}`);

@@ -3,7 +3,7 @@ import type { Transaction } from 'kysely';
 import { openStore, rememberReadsIn, storeTimeoutsFromEnv, type Database, type Store } from '../store/index.js';
 import { monitorAppended } from './alerts.js';
 import { Keystore } from './keystore.js';
-import { batchingCheckpoints } from './log.js';
+import { batchingCheckpoints, checkOrigin, logOrigin } from './log.js';
 import type { RecordType } from './records.js';
 import { DEFAULT_RULES_DIR, loadRulePacks, type LoadedPack } from './rulepacks.js';
 
@@ -26,6 +26,11 @@ export interface AppContext {
    * reaction, it replays the records they made. createApp wires in the monitor (alerts.ts).
    */
   readonly reactions: readonly RecordReaction[];
+  /**
+   * The log origin this node was configured with (`--log-origin`, LODESTONE_LOG_ORIGIN), if any.
+   * The log's own origin is the one stored with its first checkpoint (see `logOrigin` in log.ts).
+   */
+  readonly logOrigin?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -68,6 +73,8 @@ export interface AppOptions {
   readonly keysDir?: string | undefined;
   /** Rule packs (default: the packs shipped in `rules/`). */
   readonly rulesDir?: string | undefined;
+  /** The transparency log's checkpoint origin, a schema-less URL such as `lodestone.example.org/log`. */
+  readonly logOrigin?: string | undefined;
   readonly clock?: () => Date;
 }
 
@@ -83,6 +90,7 @@ export function resolveOptions(flags: AppOptions, env: NodeJS.ProcessEnv = proce
     dataDir,
     keysDir: resolve(flags.keysDir ?? env.LODESTONE_KEYS_DIR ?? join(dataDir, 'keys')),
     rulesDir: resolve(flags.rulesDir ?? env.LODESTONE_RULES_DIR ?? DEFAULT_RULES_DIR),
+    logOrigin: flags.logOrigin ?? (env.LODESTONE_LOG_ORIGIN === '' ? undefined : env.LODESTONE_LOG_ORIGIN),
   };
 }
 
@@ -93,15 +101,28 @@ export function loadPacks(flags: AppOptions): readonly LoadedPack[] {
 
 export async function openApp(flags: AppOptions = {}): Promise<AppContext> {
   const o = resolveOptions(flags);
+  if (o.logOrigin !== undefined) checkOrigin(o.logOrigin);
   const timeouts = storeTimeoutsFromEnv(process.env); // LODESTONE_STATEMENT_TIMEOUT_MS, _LOCK_, _ACQUIRE_
   const store = await openStore(o.databaseUrl !== undefined ? { databaseUrl: o.databaseUrl, timeouts } : { dataDir: o.dataDir, timeouts });
-  return createApp(store, o);
+  const ctx = createApp(store, o);
+  try {
+    // A configured origin that is not the log's stored one is refused now, before anything runs.
+    await logOrigin(ctx);
+  } catch (e) {
+    await ctx.close();
+    throw e;
+  }
+  return ctx;
 }
 
 /** An application context over a store that is already open (closing the context closes the store). */
-export function createApp(store: Store, o: { keysDir: string; rulesDir?: string | undefined; clock?: (() => Date) | undefined }): AppContext {
+export function createApp(
+  store: Store,
+  o: { keysDir: string; rulesDir?: string | undefined; clock?: (() => Date) | undefined; logOrigin?: string | undefined },
+): AppContext {
   let packs: readonly LoadedPack[] | undefined;
   return {
+    logOrigin: o.logOrigin === undefined ? undefined : checkOrigin(o.logOrigin),
     store: batchingCheckpoints(store),
     keystore: new Keystore(o.keysDir),
     packs: () => (packs ??= loadRulePacks(o.rulesDir ?? DEFAULT_RULES_DIR)),

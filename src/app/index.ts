@@ -6,7 +6,7 @@ export { registerParty, getParty, listParties, type RegisteredParty } from './pa
 export { evaluateClassification, recordClassification, listClassifications, todayUtc, type ClassifyRequest, type EvaluatedClassification, type RecordedClassification } from './classify.js';
 export { commit, verifyEntry, type Committed } from './journal.js';
 export { rebuild, type RebuildReport } from './rebuild.js';
-export { checkLog, latestCheckpoint, LOG_ID, logVerifier, publishCheckpoint, type LogCheck, type PublishedCheckpoint } from './log.js';
+export { checkLog, checkOrigin, DEFAULT_LOG_ORIGIN, latestCheckpoint, LOG_ID, logOrigin, logVerifier, logVerifierKey, publishCheckpoint, type LogCheck, type PublishedCheckpoint } from './log.js';
 export { exportAuditBundle, witnessCheckpoint, type WitnessResult, type WitnessState } from './audit.js';
 export { runDemo, type DemoResult } from './demo.js';
 export { submitApplication, decideApplication, getLicence, type Assessment, type DecisionInput, type DecisionResult, type LicenceStatus, type SubmittedApplication } from './licensing.js';

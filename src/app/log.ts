@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { journalRepo, logRepo, cosignaturesRepo, withTransactionEnd, type Database, type Store } from '../store/index.js';
 import {
   formatSubjectsExtension,
+  formatVerifierKey,
   hashesEqual,
   openCheckpoint,
   parseSubjectsExtension,
@@ -14,17 +15,68 @@ import {
 } from '../trust/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
+import { ValidationError } from '../domain/index.js';
 import { flushSubjects, recomputeSubjectRoot } from './subjects.js';
 
 /**
- * The log operator: its name is the checkpoint origin and the signed-note key name; its Ed25519 key
- * lives in the keystore like a party's (`<keys>/lodestone-log.key.json`).
+ * The log operator's id: its Ed25519 key lives in the keystore like a party's
+ * (`<keys>/lodestone-log.key.json`), it signs the operator's records, and it keys the log's rows.
+ * The log's public identity — checkpoint origin and signed-note key name — is its origin (below).
  */
 export const LOG_ID = 'lodestone-log';
 
-/** The log operator's note verifier (name and public key), creating its key on first use. */
-export function logVerifier(ctx: AppContext): NoteVerifier {
-  return { name: LOG_ID, publicKey: ctx.keystore.ensure(LOG_ID).publicKey };
+/**
+ * The origin of a log whose node was given none: a schema-less URL on the reserved `.localhost`
+ * name (RFC 6761), so it is plainly this machine's. Deployments set their own (`--log-origin`).
+ */
+export const DEFAULT_LOG_ORIGIN = 'lodestone.localhost/log';
+
+const ORIGIN_FIELD = 'logOrigin (--log-origin, LODESTONE_LOG_ORIGIN)';
+
+/**
+ * Checks a configured origin: C2SP tlog-checkpoint says it SHOULD be a schema-less URL with neither
+ * spaces nor "+", and signed-note key names (the log signs as its origin) MUST have neither;
+ * tlog-tiles says the origin is the log's URL prefix without a trailing slash.
+ */
+export function checkOrigin(origin: string): string {
+  const reason =
+    origin.length === 0 || origin.length > 255 ? 'must be 1 to 255 characters'
+      // eslint-disable-next-line no-control-regex -- control characters are what this refuses
+      : /[\s+\u0000-\u001f\u007f]/u.test(origin) ? 'must contain no spaces, "+" or control characters'
+        : /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(origin) ? 'must be schema-less (drop the "https://")'
+          : origin.endsWith('/') ? 'must not end with "/"'
+            : undefined;
+  if (reason !== undefined) throw new ValidationError(ORIGIN_FIELD, `${reason}, got ${JSON.stringify(origin)}`);
+  return origin;
+}
+
+/** Per keystore (one per application context): the stored origin, once read (it never changes). */
+const storedOrigins = new WeakMap<object, string>();
+
+/**
+ * The log's origin: the one stored with its first checkpoint (migration 0025; never changed), else
+ * the configured one, else DEFAULT_LOG_ORIGIN. A configured origin that differs from the stored one
+ * is refused (ValidationError): the origin cannot change under an existing log.
+ */
+export async function logOrigin(ctx: AppContext, db: Kysely<Database> = ctx.store.db): Promise<string> {
+  const stored = storedOrigins.get(ctx.keystore) ?? (await logRepo.origin(db, LOG_ID));
+  if (stored === undefined) return ctx.logOrigin ?? DEFAULT_LOG_ORIGIN;
+  storedOrigins.set(ctx.keystore, stored);
+  if (ctx.logOrigin !== undefined && ctx.logOrigin !== stored) {
+    throw new ValidationError(ORIGIN_FIELD, `the log's origin is "${stored}" (stored with its first checkpoint); it cannot be changed to "${ctx.logOrigin}"`);
+  }
+  return stored;
+}
+
+/** The log's note verifier (its origin as key name, and its public key), creating its key on first use. */
+export async function logVerifier(ctx: AppContext, db: Kysely<Database> = ctx.store.db): Promise<NoteVerifier> {
+  return { name: await logOrigin(ctx, db), publicKey: ctx.keystore.ensure(LOG_ID).publicKey };
+}
+
+/** The log's public key as a C2SP signed-note verifier key (vkey): `<origin>+<key id hex>+<base64(0x01 ‖ key)>`. */
+export async function logVerifierKey(ctx: AppContext): Promise<string> {
+  const v = await logVerifier(ctx);
+  return formatVerifierKey(v);
 }
 
 /** The transactions opened through a batching store, each with its store's database (the key of `lastCommitted`). */
@@ -118,7 +170,7 @@ export async function publishCheckpoint(tx: Transaction<Database>, ctx: AppConte
     lastCommitted.delete(db);
   }
   const current = await logRepo.getCheckpoint(tx, LOG_ID);
-  const old = current === undefined ? undefined : { body: current.body, checkpoint: openCheckpoint(current.body, logVerifier(ctx)).checkpoint };
+  const old = current === undefined ? undefined : { body: current.body, checkpoint: openCheckpoint(current.body, await logVerifier(ctx, tx)).checkpoint };
   const out = await extend(tx, ctx, size, extensions, old);
   if (out === 'lost') throw new AppError('JOURNAL_INVALID', 'the checkpoint changed while it was being published (compare-and-swap lost); retry');
   return out;
@@ -140,9 +192,11 @@ async function extend(tx: Transaction<Database>, ctx: AppContext, size: number, 
       }
     }
   }
-  const checkpoint: Checkpoint = { origin: LOG_ID, size, root, extensions };
+  // The first checkpoint stores the origin with the log; later ones sign with the stored one.
+  const origin = old === undefined ? await logRepo.claimOrigin(tx, LOG_ID, await logOrigin(ctx, tx)) : await logOrigin(ctx, tx);
+  const checkpoint: Checkpoint = { origin, size, root, extensions };
   const key = ctx.keystore.ensure(LOG_ID);
-  const body = signCheckpoint(checkpoint, LOG_ID, ctx.keystore.signer(LOG_ID).privateKey, key.publicKey);
+  const body = signCheckpoint(checkpoint, origin, ctx.keystore.signer(LOG_ID).privateKey, key.publicKey);
   if (!(await logRepo.casCheckpoint(tx, LOG_ID, old?.body, { size, body }))) return 'lost';
   publishedIn.set(tx, { body, checkpoint });
   return { checkpoint, body };
@@ -152,7 +206,7 @@ async function extend(tx: Transaction<Database>, ctx: AppContext, size: number, 
 export async function latestCheckpoint(ctx: AppContext, db: Kysely<Database> = ctx.store.db): Promise<PublishedCheckpoint | undefined> {
   const current = await logRepo.getCheckpoint(db, LOG_ID);
   if (current === undefined) return undefined;
-  const { note, checkpoint } = openCheckpoint(current.body, logVerifier(ctx));
+  const { note, checkpoint } = openCheckpoint(current.body, await logVerifier(ctx, db));
   const cosigs = await cosignaturesRepo.list(db, LOG_ID, checkpoint.size);
   if (cosigs.length === 0) return { checkpoint, body: current.body };
   const lines = [...note.signatures.map((s) => s.line), ...cosigs];
@@ -189,7 +243,7 @@ export async function checkLog(ctx: AppContext, db: Kysely<Database> = ctx.store
     if (current === undefined) throw new AppError('JOURNAL_INVALID', 'the journal has entries but no checkpoint');
     let cp: Checkpoint;
     try {
-      cp = openCheckpoint(current.body, logVerifier(ctx)).checkpoint;
+      cp = openCheckpoint(current.body, await logVerifier(ctx, db)).checkpoint;
     } catch (e) {
       throw new AppError('JOURNAL_INVALID', `the stored checkpoint does not verify: ${e instanceof TrustError ? e.message : String(e)}`, { cause: e });
     }

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { checkLog, exportAuditBundle, latestCheckpoint, witnessCheckpoint, type AppContext } from '../app/index.js';
+import { checkLog, exportAuditBundle, latestCheckpoint, logVerifier, logVerifierKey, witnessCheckpoint, type AppContext } from '../app/index.js';
 import { ValidationError } from '../domain/index.js';
+import { parseVerifierKey } from '../trust/index.js';
 import { formatSummary, parseWitnessPin, verifyBundle } from '../verify/index.js';
 
 export interface AuditCliDeps {
@@ -22,6 +23,13 @@ export function registerAuditCommands(program: Command, { withApp, print }: Audi
     .action(async () => {
       const cp = await withApp((ctx) => latestCheckpoint(ctx));
       print(cp === undefined ? '(no checkpoint yet: the journal is empty)' : cp.body);
+    });
+  log
+    .command('key')
+    .description("print the log's public key: as a C2SP signed-note verifier key (vkey: <origin>+<key id>+<key>) for tlog tools and `verify --log-key`, or --raw for the bare Ed25519 key (base64url)")
+    .option('--raw', 'print only the raw Ed25519 public key (base64url)')
+    .action(async (o: { raw?: boolean }) => {
+      print(await withApp(async (ctx) => (o.raw === true ? (await logVerifier(ctx)).publicKey : logVerifierKey(ctx))));
     });
   log
     .command('check')
@@ -64,8 +72,8 @@ export function registerAuditCommands(program: Command, { withApp, print }: Audi
     .description('verify an audit bundle offline (no database, no network): signatures, inclusion proofs, checkpoint signatures, pinned witnesses, the trust list and the roles it grants, balances replayed. Exit 0 with a summary; '
       + 'otherwise one line naming the first failure, exit 6 (2 if the file is not a bundle)')
     .argument('<bundle.json>')
-    .option('--log-key <base64url>', "the log operator's Ed25519 public key, as you know it — pin it: without it the bundle's "
-      + "own key is trusted (the operator prints it with `lodestone log key`; docs/trust.md)")
+    .option('--log-key <key>', "the log's key as you know it — pin it: its vkey (pins the origin too) or its raw Ed25519 public key in "
+      + "base64url; without it the bundle's own key is trusted (the operator prints it with `lodestone log key`; docs/trust.md)")
     .option('--trust-root <base64url>', "the operator's trust-list root public key, as you know it (lodestone trust-list root-key; default: the bundle's own)")
     .option('--witness <name=base64url>', 'a witness to trust and its Ed25519 public key (repeatable); only these cosignatures count', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--witness-quorum <n>', 'how many of the --witness witnesses must have cosigned the checkpoint (default: all of them)')
@@ -77,6 +85,17 @@ export function registerAuditCommands(program: Command, { withApp, print }: Audi
           throw new ValidationError('--witness', (e as Error).message);
         }
       });
+      let logKey = o.logKey;
+      let logOrigin: string | undefined;
+      if (logKey !== undefined && logKey.includes('+')) {
+        try {
+          ({ name: logOrigin, publicKey: logKey } = parseVerifierKey(logKey));
+        } catch (e) {
+          throw new ValidationError('--log-key', (e as Error).message);
+        }
+      } else if (logKey !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(logKey)) {
+        throw new ValidationError('--log-key', 'must be a vkey (<origin>+<key id>+<base64 key>) or a raw Ed25519 public key in base64url (43 characters)');
+      }
       if (o.trustRoot !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(o.trustRoot)) throw new ValidationError('--trust-root', 'must be a raw Ed25519 public key in base64url (43 characters)');
       let witnessQuorum: number | undefined;
       if (o.witnessQuorum !== undefined) {
@@ -90,6 +109,6 @@ export function registerAuditCommands(program: Command, { withApp, print }: Audi
       } catch (e) {
         throw new ValidationError('bundle', `cannot read ${file}: ${(e as Error).message}`);
       }
-      print(formatSummary(verifyBundle(text, { logKey: o.logKey, trustRoot: o.trustRoot, witnesses, witnessQuorum })));
+      print(formatSummary(verifyBundle(text, { logKey, logOrigin, trustRoot: o.trustRoot, witnesses, witnessQuorum })));
     });
 }

@@ -31,6 +31,12 @@ type Order = readonly (readonly [string, Order | null])[];
 
 const QUANTITY: Order = [['quantityElement', [['epcClass', null], ['quantity', null], ['uom', null]]]];
 const EPCS: Order = [['epc', null]];
+/**
+ * The canonical property order of CBV 2.0 §8.9.2 (its table "Canonical property order"): epcList (4)
+ * comes before parentID (5). The reference implementation's PROP_ORDER puts parentID first, which
+ * changes the hash of every event that has both (a TransactionEvent or AggregationEvent with a parent
+ * and EPCs); we follow the standard's table.
+ */
 const ORDER: Order = [
   ['eventTime', null],
   ['eventTimeZoneOffset', null],
@@ -122,6 +128,9 @@ class PreHasher {
   }
 
   private scalar(v: unknown, vocabPath: string): string {
+    // A JSON boolean is written as its XML Schema lexical form, `true`/`false`, so the JSON and XML
+    // renderings of one event hash alike (CBV 2.0 §8.9: the hash ID is syntax-agnostic). The reference
+    // implementation prints Python's `True` for JSON input only — its bug; we follow the standard.
     if (typeof v === 'boolean') return v ? 'true' : 'false';
     if (typeof v === 'number') return pyStr(v);
     if (typeof v !== 'string') return '';
@@ -131,10 +140,14 @@ class PreHasher {
       const iri = terms[v];
       if (iri !== undefined) return iri;
     }
+    // CBV 2.0 §8.9.2 (value canonicalisation, rule 1): "any Compact URI Expression (CURIE) SHALL be
+    // expanded to its full URI equivalent" — by every prefix the document's @context declares
+    // (`example:`, `ex:`, …), not only GS1's. (The reference implementation leaves some unexpanded,
+    // e.g. `cbv:Comp-latitude` in a sensor report's component: a bug there; we follow the text.)
     const i = v.indexOf(':');
     if (i > 0) {
       const uri = this.ns.get(v.slice(0, i));
-      if (uri !== undefined && (uri.startsWith('https://ref.gs1.org') || uri.startsWith('https://gs1.org'))) return uri + v.slice(i + 1);
+      if (uri !== undefined && !v.startsWith('//', i + 1)) return uri + v.slice(i + 1);
     }
     return v;
   }

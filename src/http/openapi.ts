@@ -29,7 +29,7 @@ const problemSchema: Json = {
     code: {
       type: 'string',
       description:
-        'stable error code (AppError / ValidationError / StoreError codes, or an HTTP-layer code). HTTP-layer codes include JSON_TOO_DEEP (400: a JSON body nested more than 64 deep), JSON_DUPLICATE_KEY (400: a member name twice in one object; `field` is its path), RATE_LIMITED (429, with Retry-After: per client address, then per credential), IDEMPOTENCY_IN_PROGRESS (409, with Retry-After: an identical request is still running), IDEMPOTENCY_RESPONSE_LOST (409: the work was recorded but its answer was never stored), STORE_UNAVAILABLE (503: the database did not answer within its timeouts; nothing was written)',
+        'stable error code (AppError / ValidationError / StoreError codes, or an HTTP-layer code). HTTP-layer codes include JSON_TOO_DEEP (400: a JSON body nested more than 64 deep), JSON_DUPLICATE_KEY (400: a member name twice in one object; `field` is its path), RATE_LIMITED (429, with Retry-After: per client address, then per credential), IDEMPOTENCY_IN_PROGRESS (409, with Retry-After: an identical request is still running), IDEMPOTENCY_RESPONSE_LOST (409: the work was recorded but its answer was never stored), STORE_UNAVAILABLE (503: the database did not answer within its timeouts; nothing was written), UNSUPPORTED_MEDIA_TYPE (415: a body that is not application/json or application/ld+json), NO_ROUTE (404: no such path), METHOD_NOT_ALLOWED (405, with Allow)',
     },
     field: { type: 'string', description: 'the input field the problem is about' },
     refusals: { type: 'array', items: { type: 'object', required: ['rule', 'message'], properties: { rule: { type: 'string' }, message: { type: 'string' }, chain: { type: 'array', items: { type: 'string' } } } } },
@@ -81,12 +81,18 @@ export function openApiDocument(routes: readonly AnyRoute[]): Json {
         '401': problemRef,
         '403': problemRef,
         '404': problemRef,
+        '405': { $ref: '#/components/responses/MethodNotAllowed' },
         ...(r.method === 'POST' ? { '409': problemRef, '413': problemRef, '422': problemRef } : {}),
+        ...(r.body !== undefined ? { '415': problemRef } : {}),
         '429': problemRef,
         '503': problemRef,
       },
     };
-    if (r.body !== undefined) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input', `${r.id}.body`, hoisted) } } };
+    if (r.body !== undefined) {
+      // The server parses both media types the same way (JSON-LD documents are JSON); any other is 415.
+      const schema = jsonSchema(r.body, 'input', `${r.id}.body`, hoisted);
+      op.requestBody = { required: true, content: { 'application/json': { schema }, 'application/ld+json': { schema } } };
+    }
     (paths[path] ??= {})[r.method.toLowerCase()] = op;
   }
   return {
@@ -97,7 +103,14 @@ export function openApiDocument(routes: readonly AnyRoute[]): Json {
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer lsk_… (lodestone credentials issue)' } },
       schemas: { Problem: problemSchema, ...hoisted },
-      responses: { Problem: { description: 'Problem details (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } } },
+      responses: {
+        Problem: { description: 'Problem details (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+        MethodNotAllowed: {
+          description: 'The path exists, the method does not (code METHOD_NOT_ALLOWED); problem details (RFC 9457)',
+          headers: { Allow: { description: 'The methods the path has', schema: { type: 'string' } } },
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        },
+      },
     },
   };
 }

@@ -470,10 +470,11 @@ export const ROUTES: readonly AnyRoute[] = [
     access: { roles: ALL_PARTY_ROLES, owner: 'any', describe: 'any party, cosigning as itself' },
     handle: async ({ ctx, party, body }) => {
       let opened;
+      const log = await logVerifier(ctx);
       try {
-        opened = openCheckpoint(body.note, logVerifier(ctx));
+        opened = openCheckpoint(body.note, log);
       } catch (e) {
-        throw new ValidationError('note', `not a checkpoint of ${LOG_ID}: ${(e as Error).message}`);
+        throw new ValidationError('note', `not a checkpoint of ${log.name}: ${(e as Error).message}`);
       }
       const { note, checkpoint } = opened;
       const size = await logRepo.size(ctx.store.db);

@@ -17,6 +17,8 @@ import type { Principal } from './roles.js';
 import { Answer, type AnyRoute } from './route.js';
 import { ROUTES } from './routes.js';
 import { registerConsole } from './console.js';
+import { registerTiles } from './tiles.js';
+import { noRouteHandler } from './no-route.js';
 import { CONSOLE_ROUTES } from './console-routes.js';
 import { EPCIS_BINDING_ROUTES } from './epcis-binding.js';
 
@@ -81,7 +83,12 @@ export async function createServer(ctx: AppContext, opts: ServerOptions = {}): P
     },
     return503OnClosing: true,
     trustProxy: false,
+    // Requests the router cannot even read (a broken %-escape in the path): a 400 problem, like every error.
+    frameworkErrors: (e, _req, reply: FastifyReply) => {
+      void sendProblem(reply, problem(400, 'BAD_URL', `the request path is not a valid URL: ${e.message}`));
+    },
   });
+  const noRoute = noRouteHandler(app); // before any route is added: it learns them as they are
   app.decorateRequest('principal', null);
   app.decorateRequest('rawBody', null);
   app.addHook('onSend', async (req, reply, payload) => {
@@ -125,7 +132,8 @@ export async function createServer(ctx: AppContext, opts: ServerOptions = {}): P
     if (unexpected) req.log.error({ err: e }, 'request failed');
     return sendProblem(reply, p);
   });
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, problem(404, 'NO_ROUTE', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`)));
+  // 404, or 405 with Allow, as problem+json: for any method here, and for a GET under an API path in the console's catch-all.
+  app.setNotFoundHandler(noRoute);
 
   // Rate limits and authentication: before the body is read, so an unauthenticated caller cannot
   // make us parse 50 MB. The client address is limited first, so a flood of bad API keys is 429
@@ -151,7 +159,8 @@ export async function createServer(ctx: AppContext, opts: ServerOptions = {}): P
   app.get('/openapi.json', (_req, reply) => reply.send(doc));
   const page = docsPage(doc);
   app.get('/docs', (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
-  await registerConsole(app); // the web console at / (dist/console), index.html for its client routes
+  registerTiles(app, ctx); // the log as C2SP tlog-tiles at /log/ (checkpoint, key, tiles, entry bundles)
+  await registerConsole(app, undefined, noRoute); // the web console at / (dist/console), index.html for its client routes
 
   for (const r of routes) {
     app.route({

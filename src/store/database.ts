@@ -9,7 +9,7 @@ import type { AuditorGrantsTable, CredentialsTable, IdempotencyKeysTable } from 
 import type { ApplicationsTable, CustodyLedgerTable, LicenceBalancesTable, LicenceHolderTotalsTable, LicencesTable, LotsTable, ShipmentsTable } from './licensing.tables.js';
 import type { JournalHeadTable } from './journal-head.table.js';
 import type { JournalTable } from './journal.table.js';
-import type { LogCheckpointHistoryTable, LogCheckpointsTable, LogCosignaturesTable, MerkleNodesTable } from './log.tables.js';
+import type { LogCheckpointHistoryTable, LogCheckpointsTable, LogCosignaturesTable, LogOriginTable, MerkleNodesTable } from './log.tables.js';
 import type { PartiesTable } from './parties.table.js';
 import type { PartyKeysTable } from './party-keys.table.js';
 import type { RulePacksTable } from './rule-packs.table.js';
@@ -44,6 +44,7 @@ export interface Database {
   log_checkpoints: LogCheckpointsTable;
   log_checkpoint_history: LogCheckpointHistoryTable;
   log_cosignatures: LogCosignaturesTable;
+  log_origin: LogOriginTable;
   /** Log state (migration 0016): subject links and the subject map, not journal projections. */
   subject_log: SubjectLogTable;
   subject_heads: SubjectHeadsTable;

@@ -48,7 +48,7 @@ export { screeningRepo, type NewListEntryValues } from './screening.repository.j
 export { dumpProjections, truncateProjections, type ProjectionDump } from './projections.js';
 export type { ApplicationRow, CustodyLedgerRow, LicenceBalanceRow, LicenceHolderTotalsRow, LicenceRow, LotRow, ShipmentRow } from './licensing.tables.js';
 export { applicationsRepo, holderTotalsRepo, ledgerRepo, licencesRepo, lotsRepo, shipmentsRepo } from './licensing.repository.js';
-export type { LogCheckpointRow, LogCheckpointHistoryTable, LogCheckpointsTable, LogCosignaturesTable, MerkleNodeRow, MerkleNodesTable } from './log.tables.js';
+export type { LogCheckpointRow, LogCheckpointHistoryTable, LogCheckpointsTable, LogCosignaturesTable, LogOriginTable, MerkleNodeRow, MerkleNodesTable } from './log.tables.js';
 export { cosignaturesRepo, logRepo } from './log.repository.js';
 export { requestNoncesRepo } from './request-nonces.repository.js';
 export type { RequestNonceRow, NewRequestNonce } from './request-nonces.table.js';

@@ -118,6 +118,23 @@ export const logRepo = {
     return true;
   },
 
+  /** The log's stored origin (migration 0025), if it has published a checkpoint. */
+  async origin(db: Db, logId: string): Promise<string | undefined> {
+    return (await db.selectFrom('log_origin').select('origin').where('log_id', '=', logId).executeTakeFirst())?.origin;
+  },
+
+  /** Stores the log's origin unless one is stored; returns the stored one (which wins). */
+  async claimOrigin(tx: Transaction<Database>, logId: string, origin: string): Promise<string> {
+    await tx.insertInto('log_origin').values({ log_id: logId, origin }).onConflict((oc) => oc.column('log_id').doNothing()).execute();
+    return (await tx.selectFrom('log_origin').select('origin').where('log_id', '=', logId).executeTakeFirstOrThrow()).origin;
+  },
+
+  /** The stored complete subtrees (`level`, first … first + count - 1) that exist, in index order. */
+  async nodes(db: Db, level: number, first: number, count: number): Promise<Uint8Array[]> {
+    const rows = await db.selectFrom('merkle_nodes').select(['idx', 'hash']).where('level', '=', level).where('idx', '>=', first).where('idx', '<', first + count).orderBy('idx').execute();
+    return rows.map((r) => new Uint8Array(r.hash));
+  },
+
   async checkpointAt(db: Db, logId: string, size: number): Promise<string | undefined> {
     const r = await db.selectFrom('log_checkpoint_history').select('body').where('log_id', '=', logId).where('size', '=', size).executeTakeFirst();
     return r?.body;

@@ -34,3 +34,9 @@ export interface LogCosignaturesTable {
   witness: Immutable<string>;
   line: Immutable<string>;
 }
+
+/** The log's checkpoint origin (migration 0025): written with its first checkpoint, never changed. */
+export interface LogOriginTable {
+  log_id: Immutable<string>;
+  origin: Immutable<string>;
+}

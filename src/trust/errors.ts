@@ -16,6 +16,7 @@ import { LodestoneError } from '../domain/index.js';
  * - BAD_PROOF: a Merkle inclusion or consistency proof (or its inputs) does not hold.
  * - BAD_CHECKPOINT: a signed note / checkpoint is malformed, unsigned by a known key, or badly signed.
  * - MALFORMED_REQUEST: a signed request (compact JWS) has the wrong shape or header.
+ * - BAD_TILE: a C2SP tlog-tiles tile or entry bundle is malformed or does not match the log's checkpoint.
  */
 export type TrustCode =
   | 'NOT_JSON'
@@ -30,6 +31,7 @@ export type TrustCode =
   | 'BAD_STATUS_LIST'
   | 'BAD_PROOF'
   | 'BAD_CHECKPOINT'
-  | 'MALFORMED_REQUEST';
+  | 'MALFORMED_REQUEST'
+  | 'BAD_TILE';
 
 export class TrustError extends LodestoneError<TrustCode> {}

@@ -34,12 +34,14 @@ export {
   findSignature,
   formatCheckpoint,
   formatNote,
+  formatVerifierKey,
   NOTE_ALG_COSIGNATURE_V1,
   NOTE_ALG_ED25519,
   noteKeyId,
   openCheckpoint,
   parseCheckpoint,
   parseNote,
+  parseVerifierKey,
   privateKeyFromSeed,
   signCheckpoint,
   signNote,
@@ -135,3 +137,19 @@ export {
 } from './smt.js';
 export { parseLinks, partiesNeeded, scopeOf, subjectsOf, TRUST_LIST_RECORD, TRUST_LIST_SUBJECT, TRUST_ROOT_ID, type SubjectLink } from './subjects.js';
 export { KEY_POSSESSION_PURPOSE, signKeyPossession, verifyKeyPossession, type KeyHandOver } from './key-possession.js';
+export {
+  entriesPath,
+  followLog,
+  formatEntryBundle,
+  MAX_ENTRY_BYTES,
+  parseEntryBundle,
+  parseTilePath,
+  TILE_WIDTH,
+  tileNodeReader,
+  tilePath,
+  tileWidth,
+  type FollowedLog,
+  type FollowOptions,
+  type TileFetcher,
+  type TileRef,
+} from './tiles.js';

@@ -130,6 +130,37 @@ export function findSignature(note: Note, verifier: NoteVerifier, alg: number): 
   return note.signatures.find((s) => s.name === verifier.name && Buffer.compare(s.keyId, keyId) === 0);
 }
 
+/**
+ * A C2SP signed-note verifier key ("vkey") for an Ed25519 key: `<name>+<hex key id>+<base64(0x01 ‖ key)>`
+ * (https://c2sp.org/signed-note, "Verifier keys").
+ */
+export function formatVerifierKey(verifier: NoteVerifier): string {
+  checkName(verifier.name);
+  const key = rawPublicKeyBytes(verifier.publicKey);
+  const id = Buffer.from(noteKeyId(verifier.name, NOTE_ALG_ED25519, key)).toString('hex');
+  return `${verifier.name}+${id}+${Buffer.concat([Uint8Array.of(NOTE_ALG_ED25519), key]).toString('base64')}`;
+}
+
+/**
+ * Parses an Ed25519 vkey: the name, the key id (which must be the one the name and key give) and the
+ * key. Throws BAD_KEY naming what is wrong.
+ */
+export function parseVerifierKey(vkey: string): NoteVerifier {
+  const badKey = (why: string) => new TrustError('BAD_KEY', `not an Ed25519 verifier key (<name>+<key id>+<base64 key>): ${why}`);
+  // The name has no "+" and the key id is hex; the base64 key may contain "+".
+  const m = /^([^+]*)\+([^+]*)\+(.*)$/s.exec(vkey);
+  if (m === null) throw badKey('it needs three parts separated by "+"');
+  const [, name, idHex, b64] = m as unknown as [string, string, string, string];
+  if (name.length === 0 || /\s/u.test(name)) throw badKey('the name must be non-empty with no spaces');
+  if (!/^[0-9a-f]{8}$/.test(idHex)) throw badKey('the key id must be 8 lower-case hex digits');
+  const bytes = strictBase64(b64);
+  if (bytes?.length !== 33) throw badKey('the key must be base64 of 33 bytes (0x01 and a 32-byte Ed25519 key)');
+  if (bytes[0] !== NOTE_ALG_ED25519) throw badKey(`signature type 0x${(bytes[0] ?? 0).toString(16).padStart(2, '0')} is not Ed25519 (0x01)`);
+  const key = bytes.subarray(1);
+  if (Buffer.from(noteKeyId(name, NOTE_ALG_ED25519, key)).toString('hex') !== idHex) throw badKey('the key id is not the one its name and key give');
+  return { name, publicKey: Buffer.from(key).toString('base64url') };
+}
+
 /** Checks the Ed25519 note signature of `verifier`; throws BAD_CHECKPOINT if it is missing or does not verify. */
 export function verifyNoteSignature(note: Note, verifier: NoteVerifier): void {
   const s = findSignature(note, verifier, NOTE_ALG_ED25519);

@@ -4,7 +4,7 @@
  * ```
  * { "format": "lodestone-audit-bundle/v1",
  *   "licence": "<licence id>",
- *   "log": { "name": "lodestone-log", "publicKey": "<base64url raw Ed25519>" },
+ *   "log": { "name": "<the log's origin, e.g. lodestone.example.org/log>", "publicKey": "<base64url raw Ed25519>" },
  *   "checkpoint": "<C2SP signed note: the log's checkpoint, with any witness cosignatures>",
  *   "otherCheckpoints": ["<signed note>", …],          // earlier checkpoints, e.g. ones witnesses saw
  *   "witnesses": [{ "name": "…", "publicKey": "…" }],  // the exporter's claim of who cosigned: never trusted, the auditor pins witnesses

@@ -30,6 +30,11 @@ import { isObject } from './json.js';
 export interface VerifyOptions {
   /** The log's public key as the auditor knows it (base64url). Without it, the bundle's own is used and the summary says so. */
   readonly logKey?: string | undefined;
+  /**
+   * The log's origin (checkpoint origin and note key name) as the auditor knows it — given with the
+   * key as a C2SP vkey (`--log-key <origin>+<id>+<key>`). Without it, the bundle's own is used.
+   */
+  readonly logOrigin?: string | undefined;
   /** The operator's trust-list root public key (base64url). Without it, the bundle's first trust-list version names it and the summary says so. */
   readonly trustRoot?: string | undefined;
   /** The witnesses to trust, with their keys: only their verified cosignatures count; any other is reported as unverified. */
@@ -56,6 +61,8 @@ export interface MassBalanceTotals {
 export interface VerifySummary {
   readonly licence: string;
   readonly logKeyPinned: boolean;
+  /** Whether the log's origin was pinned too (a vkey given as --log-key). */
+  readonly logOriginPinned?: boolean;
   readonly checkpoint: Checkpoint;
   /** Pinned witnesses whose cosignature verified (never a key the bundle brought). */
   readonly cosigners: readonly string[];
@@ -374,7 +381,7 @@ function replay(records: readonly SignedRecord[], licenceId: string): Pick<Verif
 export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySummary {
   try {
     const bundle = parseBundle(text);
-    const log: BundleKey = { name: bundle.log.name, publicKey: opts.logKey ?? bundle.log.publicKey };
+    const log: BundleKey = { name: opts.logOrigin ?? bundle.log.name, publicKey: opts.logKey ?? bundle.log.publicKey };
     const { checkpoint } = checkCheckpoints(bundle, log);
     const witnesses: WitnessCheck = checkWitnesses(bundle.checkpoint, log, { witnesses: opts.witnesses, quorum: opts.witnessQuorum });
     const records = checkInclusion(bundle, checkpoint);
@@ -388,7 +395,7 @@ export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySumm
     const recordTypes: Record<string, number> = {};
     for (const r of records) recordTypes[r.payload.type] = (recordTypes[r.payload.type] ?? 0) + 1;
     const cosigners = { cosigners: witnesses.cosigners, unverifiedCosigners: witnesses.unverified, witnessQuorum: witnesses.quorum, witnessesPinned: witnesses.pinned };
-    return { licence: bundle.licence, logKeyPinned: opts.logKey !== undefined, checkpoint, ...cosigners, entries: records.length, recordTypes, parties, ...replayed, rules, time, completeness, certificates, trustList };
+    return { licence: bundle.licence, logKeyPinned: opts.logKey !== undefined, logOriginPinned: opts.logOrigin !== undefined, checkpoint, ...cosigners, entries: records.length, recordTypes, parties, ...replayed, rules, time, completeness, certificates, trustList };
   } catch (e) {
     if (e instanceof VerifyError) throw e;
     throw new VerifyError('MALFORMED', `unexpected: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -401,7 +408,7 @@ export function formatSummary(s: VerifySummary): string {
   return [
     `OK  audit bundle for licence ${s.licence}`,
     `    checkpoint  ${s.checkpoint.origin} size ${s.checkpoint.size} root ${Buffer.from(s.checkpoint.root).toString('base64')}`,
-    `    log key     ${s.logKeyPinned ? 'pinned by --log-key' : 'taken from the bundle (pin it with --log-key)'}`,
+    `    log key     ${s.logKeyPinned ? `pinned by --log-key${s.logOriginPinned === true ? ` (origin ${s.checkpoint.origin})` : ''}` : 'taken from the bundle (pin it with --log-key)'}`,
     `    cosigned by ${s.cosigners.length === 0 ? '(no pinned witness)' : `${s.cosigners.join(', ')} (pinned by --witness; quorum ${s.witnessQuorum} of ${s.witnessesPinned})`}`,
     ...(s.unverifiedCosigners.length === 0 ? [] : [`    unverified  cosignatures naming ${s.unverifiedCosigners.join(', ')}: no pinned key verifies them, so they are not witnesses (pin with --witness NAME=KEY)`]),
     `    trust list  ${s.trustList.versions} version(s), root ${s.trustList.rootPinned ? 'pinned by --trust-root' : 'taken from the bundle (pin it with --trust-root)'}; ${s.trustList.decisions} decision(s) and ${s.trustList.countersignatures} countersignature(s) by parties it lists`,

@@ -32,7 +32,7 @@ describe.each(STORES)('transparency log on %s', (kind) => {
     expect(check.size).toBe(n);
     const cp = await latestCheckpoint(ctx);
     expect(cp?.checkpoint.size).toBe(n);
-    const { checkpoint } = openCheckpoint(cp!.body, logVerifier(ctx));
+    const { checkpoint } = openCheckpoint(cp!.body, await logVerifier(ctx));
     for await (const row of journalRepo.stream(db)) {
       expect(Buffer.from(leafHash(row.canonical)).toString('hex')).toBe(row.leaf_hash);
       verifyInclusion(row.seq - 1, n, leafHash(row.canonical), await logRepo.inclusionProof(db, row.seq - 1, n), checkpoint.root);
@@ -42,7 +42,7 @@ describe.each(STORES)('transparency log on %s', (kind) => {
     expect(sizes.at(-1)).toBe(n);
     for (const m of sizes.filter((x) => x < n)) {
       const old = await logRepo.checkpointAt(db, LOG_ID, m);
-      const oldCp = openCheckpoint(old!, logVerifier(ctx)).checkpoint;
+      const oldCp = openCheckpoint(old!, await logVerifier(ctx)).checkpoint;
       verifyConsistency(m, n, oldCp.root, checkpoint.root, await logRepo.consistencyProof(db, m, n));
     }
   });

@@ -31,7 +31,7 @@ describe.each(STORES)('subject links and the subject map (%s)', (kind) => {
     await Promise.all(Array.from({ length: 8 }, () => fileReport(ctx, IMPORTER, { shipmentId: shipment.id, receivedGrams: 1_200_000, location: 'IN', date: today })));
     expect((await rebuild(ctx)).entries).toBeGreaterThan(40);
     await checkLog(ctx);
-    const summary = verifyBundle(JSON.stringify(await exportAuditBundle(ctx, licenceId)), { logKey: logVerifier(ctx).publicKey });
+    const summary = verifyBundle(JSON.stringify(await exportAuditBundle(ctx, licenceId)), { logKey: (await logVerifier(ctx)).publicKey });
     const licence = summary.completeness.subjects.find((s) => s.subject === `licence:${licenceId}`);
     expect(summary.completeness.proved).toBe(true);
     expect(summary.recordTypes['report.filed']).toBe(9);

@@ -53,7 +53,7 @@ describe('lodestone demo --out / witness / audit export / verify', () => {
     expect(again.out).toMatch(/consistent with size \d+/);
     const cp = await run('log', 'checkpoint');
     // The subject map's root follows the log's root as an extension line (cosigned with the rest of the note).
-    expect(cp.out).toMatch(/^lodestone-log\n\d+\n[A-Za-z0-9+/]{43}=\nlodestone-subjects\/v1 0 [A-Za-z0-9+/]{43}=\n\n— lodestone-log .*\n— in-dgft /);
+    expect(cp.out).toMatch(/^lodestone\.localhost\/log\n\d+\n[A-Za-z0-9+/]{43}=\nlodestone-subjects\/v1 0 [A-Za-z0-9+/]{43}=\n\n— lodestone\.localhost\/log .*\n— in-dgft /);
     expect((await run('log', 'check')).out).toMatch(/log consistent/);
     // A forked state: the witness remembers another root for the current size, and refuses.
     const s = JSON.parse(readFileSync(state, 'utf8')) as { root: string };
@@ -72,7 +72,7 @@ describe('lodestone demo --out / witness / audit export / verify', () => {
     writeFileSync(join(dir, 'bad.txt'), `${lines[0]}\n${lines[1]}\n${Buffer.alloc(32, 7).toString('base64')}\n${lines[3]}\n\n${lines[5]}\n`);
     const bad = await run('witness', '--as', 'in-dgft', '--state', state, '--checkpoint', join(dir, 'bad.txt'));
     expect(bad.code).toBe(EXIT.refused);
-    expect(bad.err).toMatch(/not a checkpoint of lodestone-log: note signature by lodestone-log does not verify/);
+    expect(bad.err).toMatch(/not a checkpoint of lodestone\.localhost\/log: note signature by lodestone\.localhost\/log does not verify/);
     const exported = await run('audit', 'export', '--licence', licenceId, '--out', join(dir, 'b.json'));
     expect(exported.code, exported.err).toBe(EXIT.ok);
     const v = await run('verify', join(dir, 'b.json'));

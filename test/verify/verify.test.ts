@@ -132,13 +132,13 @@ describe('offline verification of the demo licence bundle', () => {
 
   it('refuses a checkpoint signed by an unknown key, a fork, and trailing garbage', () => {
     const other = generateKeyPair();
-    expect(failure(text, { logKey: other.publicKey })).toMatch(/CHECKPOINT: checkpoint: note is not signed by lodestone-log/);
+    expect(failure(text, { logKey: other.publicKey })).toMatch(/CHECKPOINT: checkpoint: note is not signed by lodestone\.localhost\/log/);
     const size = Number(bundle.checkpoint.split('\n')[1]);
-    const forged = signCheckpoint({ origin: 'lodestone-log', size, root: rootFromLeafHashes([leafHash('fork')]) }, 'lodestone-log', importPrivateKey(other.privateKeyPem), other.publicKey);
-    expect(failure(edit((b) => ({ ...b, checkpoint: forged })), { logKey: bundle.log.publicKey })).toMatch(/CHECKPOINT: checkpoint: note is not signed by lodestone-log/);
+    const forged = signCheckpoint({ origin: bundle.log.name, size, root: rootFromLeafHashes([leafHash('fork')]) }, bundle.log.name, importPrivateKey(other.privateKeyPem), other.publicKey);
+    expect(failure(edit((b) => ({ ...b, checkpoint: forged })), { logKey: bundle.log.publicKey })).toMatch(/CHECKPOINT: checkpoint: note is not signed by lodestone\.localhost\/log/);
     const key = ctx.keystore.get('lodestone-log');
-    const fork = signCheckpoint({ origin: 'lodestone-log', size, root: rootFromLeafHashes([leafHash('fork')]) }, 'lodestone-log', importPrivateKey(key.privateKeyPem), key.publicKey);
-    expect(failure(edit((b) => ({ ...b, otherCheckpoints: [fork] })))).toMatch(/CHECKPOINT: fork: two checkpoints of size \d+ signed by lodestone-log with different roots/);
+    const fork = signCheckpoint({ origin: bundle.log.name, size, root: rootFromLeafHashes([leafHash('fork')]) }, bundle.log.name, importPrivateKey(key.privateKeyPem), key.publicKey);
+    expect(failure(edit((b) => ({ ...b, otherCheckpoints: [fork] })))).toMatch(/CHECKPOINT: fork: two checkpoints of size \d+ signed by lodestone\.localhost\/log with different roots/);
     expect(failure(`${text} {}`)).toMatch(/MALFORMED: bundle is not one JSON document/);
     expect(failure(`${text}garbage`)).toMatch(/MALFORMED: bundle is not one JSON document/);
     expect(failure('')).toMatch(/MALFORMED/);
@@ -178,7 +178,7 @@ describe('completeness: subject chains walked from the heads the checkpoint comm
   it('a checkpoint without the subject map (a log from before subject links) proves no completeness, and says so', () => {
     const { size, root } = verifyBundle(text).checkpoint;
     const key = ctx.keystore.ensure('lodestone-log');
-    const legacy = signCheckpoint({ origin: 'lodestone-log', size, root }, 'lodestone-log', ctx.keystore.signer('lodestone-log').privateKey, key.publicKey);
+    const legacy = signCheckpoint({ origin: bundle.log.name, size, root }, bundle.log.name, ctx.keystore.signer('lodestone-log').privateKey, key.publicKey);
     const s = verifyBundle(edit((b) => ({ ...b, checkpoint: legacy, witnesses: [] })), { logKey: key.publicKey });
     expect(s.completeness.proved).toBe(false);
     expect(formatSummary(s)).toMatch(/complete {4}NOT proved/);
@@ -191,7 +191,7 @@ describe('witnesses are pinned (item 7)', () => {
   const forged = (): string => {
     const k = generateKeyPair();
     const note = parseNote(bundle.checkpoint);
-    const log = note.signatures.filter((x) => x.name === 'lodestone-log');
+    const log = note.signatures.filter((x) => x.name === bundle.log.name);
     const cosig = cosignNote(note.text, 'in-dgft', importPrivateKey(k.privateKeyPem), k.publicKey, 1_790_000_000);
     return edit((b) => ({ ...b, checkpoint: formatNote({ text: note.text, signatures: [...log, cosig] }), witnesses: [{ name: 'in-dgft', publicKey: k.publicKey }] }));
   };
