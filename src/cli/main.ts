@@ -63,6 +63,7 @@ interface GlobalFlags {
   dataDir?: string;
   keysDir?: string;
   rulesDir?: string;
+  publicUrl?: string;
 }
 
 /** Runs a step on a file's content, prefixing any validation error with the file name. */
@@ -87,13 +88,14 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
     .addOption(new Option('--data-dir <dir>', 'embedded store directory (default .lodestone/, or LODESTONE_DATA_DIR); ignored when DATABASE_URL is set'))
     .addOption(new Option('--keys-dir <dir>', 'private signing keys (default <data-dir>/keys, or LODESTONE_KEYS_DIR)'))
     .addOption(new Option('--rules-dir <dir>', 'rule packs (default: the packs shipped in rules/, or LODESTONE_RULES_DIR)'))
+    .addOption(new Option('--public-url <url>', 'public base URL of this deployment: status lists, did:web keys and the credentials context are published under it (default http://localhost:8080, or LODESTONE_PUBLIC_URL)'))
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) })
     .exitOverride();
 
   const flags = (): AppOptions => {
     const g = program.opts<GlobalFlags>();
-    return { dataDir: g.dataDir, keysDir: g.keysDir, rulesDir: g.rulesDir };
+    return { dataDir: g.dataDir, keysDir: g.keysDir, rulesDir: g.rulesDir, publicUrl: g.publicUrl };
   };
   const withApp = async <T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> => {
     const ctx = await openApp(flags());

@@ -18,6 +18,7 @@ import type { AnyRoute } from './route.js';
 import { ROUTES } from './routes.js';
 import { registerConsole } from './console.js';
 import { CONSOLE_ROUTES } from './console-routes.js';
+import { registerPublishedRoutes } from './published-routes.js';
 
 /** Every route the server serves by default: the API's table and the console's read-only routes. */
 export const SERVED_ROUTES = [...ROUTES, ...CONSOLE_ROUTES];
@@ -150,6 +151,7 @@ export async function createServer(ctx: AppContext, opts: ServerOptions = {}): P
   const page = docsPage(doc);
   app.get('/docs', (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
   await registerConsole(app); // the web console at / (dist/console), index.html for its client routes
+  registerPublishedRoutes(app, ctx); // status lists, did:web documents, JWKS, the credentials context: public
 
   for (const r of routes) {
     app.route({

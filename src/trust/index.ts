@@ -76,7 +76,11 @@ export {
 } from './record.js';
 export {
   countersignCredential,
+  CREDENTIALS_CONTEXT_PATH,
   decodeCredential,
+  generalJws,
+  signCompactCredential,
+  isCredentialsContext,
   END_USER_CERTIFICATE_TYPE,
   LODESTONE_CREDENTIALS_CONTEXT,
   MAX_SIGNATURES,
@@ -109,7 +113,9 @@ export {
   setStatusBit,
   STATUS_LIST_MAX_BYTES,
   STATUS_LIST_MIN_BITS,
+  revocationListCredential,
   statusListWith,
+  type BitstringStatusListCredential,
 } from './status-list.js';
 export { attachRequestBody, parseRequestJws, REQUEST_JWS_TYPE, signRequest, verifyRequestJws, type OpenedRequest, type RequestHeader } from './request.js';
 export {
@@ -135,3 +141,16 @@ export {
 } from './smt.js';
 export { parseLinks, partiesNeeded, scopeOf, subjectsOf, TRUST_LIST_SUBJECT, type SubjectLink } from './subjects.js';
 export { KEY_POSSESSION_PURPOSE, signKeyPossession, verifyKeyPossession, type KeyHandOver } from './key-possession.js';
+export {
+  didDocument,
+  didDocumentUrl,
+  didWebFor,
+  DID_V1_CONTEXT,
+  ed25519Jwk,
+  keyReference,
+  parseKeyReference,
+  partyDid,
+  type Ed25519Jwk,
+  type KeyReference,
+} from './did.js';
+export { credentialsContextDocument } from './context-document.js';
