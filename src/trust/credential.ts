@@ -384,7 +384,7 @@ export async function verifyCertificate(jws: unknown, lookup: SignerLookup): Pro
     const keyId = decoded.keyIds[i] as string;
     const field = `signatures[${i}]`;
     const key = await lookup(keyId);
-    if (key === undefined) throw new TrustError('UNKNOWN_KEY', `${field}: no public key known for ${kid}`, { field: `${field}.protected.kid` });
+    if (key === undefined) throw new TrustError('UNKNOWN_KEY', `${field}: no public key known for ${keyId}`, { field: `${field}.protected.kid` });
     if (keyIdFor(key.publicKey) !== keyId) throw new TrustError('KEY_MISMATCH', `${field}: signed by ${keyId}, but the key given is ${keyIdFor(key.publicKey)}`, { field: `${field}.protected.kid` });
     const named = parseKeyReference(kid)?.partyId;
     if (named !== undefined && named !== key.partyId) {
@@ -393,7 +393,7 @@ export async function verifyCertificate(jws: unknown, lookup: SignerLookup): Pro
     try {
       await flattenedVerify({ payload: decoded.jws.payload, protected: sig.protected, signature: sig.signature }, publicKeyFromRaw(key.publicKey), { algorithms: ['EdDSA'] });
     } catch (e) {
-      throw new TrustError('BAD_SIGNATURE', `${field}: signature by ${kid} does not verify`, { field: `${field}.signature`, cause: e });
+      throw new TrustError('BAD_SIGNATURE', `${field}: signature by ${keyId} does not verify`, { field: `${field}.signature`, cause: e });
     }
     const role: SignerRole = i === 0 ? 'end-user' : 'countersigner';
     if (role === 'end-user' && key.partyId !== issuer) {
