@@ -308,12 +308,12 @@ function decodeHeader(text: string, field: string): unknown {
  */
 export function generalJws(input: unknown): { readonly payload: unknown; readonly signatures: unknown } {
   if (typeof input === 'string') {
-    if (!COMPACT.test(input)) throw malformed('jws', 'a compact JWS is three base64url parts joined by "." (header.payload.signature)');
+    if (!COMPACT.test(input)) throw new TrustError('MALFORMED_CREDENTIAL', 'a compact JWS is three base64url parts joined by "." (header.payload.signature)');
     const [protectedHeader, payload, signature] = input.split('.');
     return { payload, signatures: [{ protected: protectedHeader, signature }] };
   }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw malformed('jws', 'must be a JWS: compact (a string), flattened { payload, protected, signature } or general { payload, signatures }');
+    throw new TrustError('MALFORMED_CREDENTIAL', 'must be a JWS: compact (a string), flattened { payload, protected, signature } or general { payload, signatures }');
   }
   const obj = input as Record<string, unknown>;
   if (Object.hasOwn(obj, 'signatures')) {
