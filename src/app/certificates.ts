@@ -181,6 +181,9 @@ export async function submitCertificate(ctx: AppContext, endUserId: string, jws:
   if (credential.validFrom !== `${subject.validity.from}T00:00:00Z` || credential.validUntil !== `${subject.validity.until}T23:59:59Z`) {
     throw new ValidationError('jws.payload.validFrom', `validFrom / validUntil must be ${subject.validity.from}T00:00:00Z / ${subject.validity.until}T23:59:59Z (the subject's validity)`);
   }
+  const context = `${ctx.publicUrl}${CREDENTIALS_CONTEXT_PATH}`;
+  if (credential['@context'][1] !== context) throw new ValidationError('jws.payload.@context', `must be ["${VC_V2_CONTEXT}", "${context}"] (prepare the credential with POST /v1/certificates/prepare)`);
+  if (credential.iss !== credential.issuer) throw new ValidationError('jws.payload.iss', `must be ${credential.issuer}, the same as issuer (VC-JOSE-COSE)`);
   const status = credential.credentialStatus;
   const list = statusListUrl(ctx.publicUrl, endUserId);
   if (status.statusListCredential !== list || status.id !== `${list}#${status.statusListIndex}`) {

@@ -264,7 +264,7 @@ export const ROUTES: readonly AnyRoute[] = [
   }),
   route<Record<string, never>, Record<string, never>, { endUser: string }>({
     id: 'prepareCertificate', method: 'POST', url: '/v1/certificates/prepare', tag: 'certificates', status: 200, records: false,
-    summary: 'For an end user that keeps its own key: the unsigned certificate credential (with its revocation status-list entry) to sign as a General JWS and submit to /v1/certificates/signed (nothing recorded)',
+    summary: 'For an end user that keeps its own key: the unsigned certificate credential (with its revocation status-list entry) to sign as a JWS (kid: the DID URL of the end user key) and submit to /v1/certificates/signed (nothing recorded)',
     body: certificateSubjectSchema, response: z.looseObject({ id: z.string(), issuer: z.string(), credentialSubject: obj }),
     access: { roles: ['importer'], owner: (_c, p, r) => r.body.endUser === own(p), describe: 'the end user is the caller' },
     handle: ({ ctx, party, body }) => prepareCertificate(ctx, party, body),
