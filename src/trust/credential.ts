@@ -313,7 +313,7 @@ export function generalJws(input: unknown): { readonly payload: unknown; readonl
     return { payload, signatures: [{ protected: protectedHeader, signature }] };
   }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new TrustError('MALFORMED_CREDENTIAL', 'must be a JWS: compact (a string), flattened { payload, protected, signature } or general { payload, signatures }');
+    throw new TrustError('MALFORMED_CREDENTIAL', 'must be a jws in an RFC 7515 serialization: compact (a string), flattened { payload, protected, signature } or general { payload, signatures }');
   }
   const obj = input as Record<string, unknown>;
   if (Object.hasOwn(obj, 'signatures')) {
