@@ -5,10 +5,12 @@ import { certificatesRepo, partiesRepo, partyKeysRepo, type CertificateRow, type
 import {
   canonicalJson,
   countersignCredential,
+  CREDENTIALS_CONTEXT_PATH,
   decodeStatusList,
   encodeStatusList,
   getStatusBit,
-  LODESTONE_CREDENTIALS_CONTEXT,
+  keyReference,
+  partyDid,
   partyUrn,
   signCredential,
   statusListWith,
@@ -28,8 +30,21 @@ import { AppError } from './errors.js';
 import { commit } from './journal.js';
 import { requireTrusted } from './trustlist.js';
 
-/** The revocation status list every certificate points into (W3C Bitstring Status List). */
+/**
+ * The revocation status list certificates issued before status lists were published point into. It
+ * resolves nowhere; their bits (same index) are in their issuer's published list (status-lists.ts).
+ */
 export const CERTIFICATE_STATUS_LIST = 'urn:lodestone:status-list:certificate-revocation';
+
+/** Where a party's revocation status list is published: `<public URL>/status-lists/<party>/revocation`. */
+export function statusListUrl(publicUrl: string, partyId: string): string {
+  return `${publicUrl}/status-lists/${partyId}/revocation`;
+}
+
+/** The `kid` a party signs certificates with: the did:web DID URL of its key (see src/trust/did.ts). */
+export function partyKeyReference(ctx: AppContext, partyId: string, keyId: string): string {
+  return keyReference(partyDid(ctx.publicUrl, partyId), keyId);
+}
 
 export interface Certificate {
   readonly id: string;
@@ -133,8 +148,8 @@ export async function issueCertificate(ctx: AppContext, endUserId: string, input
   const signer = ctx.keystore.signer(endUserId);
   checkIssuer(ctx, endUserId, subject);
   return ctx.store.transaction(async (tx) => {
-    const credential = await draftCredential(tx, endUserId, subject);
-    return recordIssued(tx, ctx, endUserId, await signCredential(credential, signer));
+    const credential = await draftCredential(tx, ctx, endUserId, subject);
+    return recordIssued(tx, ctx, endUserId, await signCredential(credential, signer, partyKeyReference(ctx, endUserId, signer.keyId)));
   });
 }
 
@@ -147,7 +162,7 @@ export async function issueCertificate(ctx: AppContext, endUserId: string, input
 export async function prepareCertificate(ctx: AppContext, endUserId: string, input: unknown): Promise<EndUserCertificateCredential> {
   const subject = parseCertificateSubject(input);
   checkIssuer(ctx, endUserId, subject);
-  return ctx.store.transaction((tx) => draftCredential(tx, endUserId, subject));
+  return ctx.store.transaction((tx) => draftCredential(tx, ctx, endUserId, subject));
 }
 
 /**
@@ -164,9 +179,13 @@ export async function submitCertificate(ctx: AppContext, endUserId: string, jws:
   if (credential.validFrom !== `${subject.validity.from}T00:00:00Z` || credential.validUntil !== `${subject.validity.until}T23:59:59Z`) {
     throw new ValidationError('jws.payload.validFrom', `validFrom / validUntil must be ${subject.validity.from}T00:00:00Z / ${subject.validity.until}T23:59:59Z (the subject's validity)`);
   }
+  const context = `${ctx.publicUrl}${CREDENTIALS_CONTEXT_PATH}`;
+  if (credential['@context'][1] !== context) throw new ValidationError('jws.payload.@context', `must be ["${VC_V2_CONTEXT}", "${context}"] (prepare the credential with POST /v1/certificates/prepare)`);
+  if (credential.iss !== credential.issuer) throw new ValidationError('jws.payload.iss', `must be ${credential.issuer}, the same as issuer (VC-JOSE-COSE)`);
   const status = credential.credentialStatus;
-  if (status.statusListCredential !== CERTIFICATE_STATUS_LIST || status.id !== `${CERTIFICATE_STATUS_LIST}#${status.statusListIndex}`) {
-    throw new ValidationError('jws.payload.credentialStatus', `must be an entry of ${CERTIFICATE_STATUS_LIST} (prepare the credential with POST /v1/certificates/prepare)`);
+  const list = statusListUrl(ctx.publicUrl, endUserId);
+  if (status.statusListCredential !== list || status.id !== `${list}#${status.statusListIndex}`) {
+    throw new ValidationError('jws.payload.credentialStatus', `must be an entry of ${list} (prepare the credential with POST /v1/certificates/prepare)`);
   }
   return ctx.store.transaction(async (tx) => {
     await requireSubjectParties(tx, subject);
@@ -205,22 +224,24 @@ async function requireSubjectParties(tx: Transaction<Database>, subject: Certifi
 }
 
 /** The credential for a subject, with the next revocation status-list entry (unsigned). */
-async function draftCredential(tx: Transaction<Database>, endUserId: string, subject: CertificateSubject): Promise<EndUserCertificateCredential> {
+async function draftCredential(tx: Transaction<Database>, ctx: AppContext, endUserId: string, subject: CertificateSubject): Promise<EndUserCertificateCredential> {
   await requireSubjectParties(tx, subject);
   const statusIndex = await certificatesRepo.nextStatusIndex(tx);
+  const list = statusListUrl(ctx.publicUrl, endUserId);
   return {
-    '@context': [VC_V2_CONTEXT, LODESTONE_CREDENTIALS_CONTEXT],
+    '@context': [VC_V2_CONTEXT, `${ctx.publicUrl}${CREDENTIALS_CONTEXT_PATH}`],
     type: ['VerifiableCredential', 'EndUserCertificate'],
     id: `urn:uuid:${randomUUID()}`,
     issuer: partyUrn(endUserId),
+    iss: partyUrn(endUserId),
     validFrom: `${subject.validity.from}T00:00:00Z`,
     validUntil: `${subject.validity.until}T23:59:59Z`,
     credentialStatus: {
-      id: `${CERTIFICATE_STATUS_LIST}#${statusIndex}`,
+      id: `${list}#${statusIndex}`,
       type: 'BitstringStatusListEntry',
       statusPurpose: 'revocation',
       statusListIndex: String(statusIndex),
-      statusListCredential: CERTIFICATE_STATUS_LIST,
+      statusListCredential: list,
     },
     credentialSubject: { id: partyUrn(subject.endUser), ...(JSON.parse(canonicalJson(subject)) as object) },
   };
@@ -276,7 +297,7 @@ export async function countersignCertificate(ctx: AppContext, governmentId: stri
     const blocking = report.refusals.find((r) => r.rule !== 'certificate.not-yet-valid');
     if (blocking) throw refused(id, blocking);
     const stored = decodeCertificate(row.jws).jws;
-    const jws: CredentialJws = signer === undefined ? { payload: stored.payload, signatures: [...stored.signatures, { protected: made?.protected ?? '', signature: made?.signature ?? '' }] } : await countersignCredential(row.jws, signer);
+    const jws: CredentialJws = signer === undefined ? { payload: stored.payload, signatures: [...stored.signatures, { protected: made?.protected ?? '', signature: made?.signature ?? '' }] } : await countersignCredential(row.jws, signer, partyKeyReference(ctx, governmentId, signer.keyId));
     const signature = jws.signatures.at(-1);
     if (signature === undefined) throw new AppError('CERTIFICATE_REFUSED', `certificate ${id}: countersigning produced no signature`);
     const verified = await verifyOrRefuse(tx, id, jws);

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Transaction } from 'kysely';
+import { ValidationError } from '../domain/index.js';
 import { openStore, rememberReadsIn, storeTimeoutsFromEnv, type Database, type Store } from '../store/index.js';
 import { monitorAppended } from './alerts.js';
 import { Keystore } from './keystore.js';
@@ -14,6 +15,11 @@ export interface AppContext {
   /** The rule packs, loaded (and validated) on first use. */
   packs(): readonly LoadedPack[];
   readonly clock: () => Date;
+  /**
+   * The deployment's public base URL (absolute http(s), no trailing slash): certificates' status
+   * lists, key references (did:web) and context document are published under it.
+   */
+  readonly publicUrl: string;
   /**
    * Set when the use case runs on a party's signed API request (`actingAs`): records are then made
    * only for that party, carry its request and are signed by the log operator's key.
@@ -76,9 +82,32 @@ export interface AppOptions {
   /** The transparency log's checkpoint origin, a schema-less URL such as `lodestone.example.org/log`. */
   readonly logOrigin?: string | undefined;
   readonly clock?: () => Date;
+  /** The public base URL (`--public-url`, else LODESTONE_PUBLIC_URL, else DEFAULT_PUBLIC_URL). */
+  readonly publicUrl?: string | undefined;
 }
 
 export const DEFAULT_DATA_DIR = '.lodestone';
+/** Where `lodestone serve` listens by default: right for a node tried out on one machine, never for a shared one. */
+export const DEFAULT_PUBLIC_URL = 'http://localhost:8080';
+
+/**
+ * A public base URL, checked: absolute http or https, no credentials, query or fragment; returned
+ * without a trailing slash. Throws ValidationError naming `field`.
+ */
+export function parsePublicUrl(input: string, field = 'publicUrl'): string {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw new ValidationError(field, `must be an absolute http(s) URL such as "https://lodestone.example.org", got ${JSON.stringify(input)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ValidationError(field, `must be an http or https URL, got ${JSON.stringify(input)}`);
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || input.includes('?') || input.includes('#')) {
+    throw new ValidationError(field, `must not carry credentials, a query or a fragment, got ${JSON.stringify(input)}`);
+  }
+  if (input.length > 200) throw new ValidationError(field, 'must be at most 200 characters');
+  return url.href.replace(/\/+$/, '');
+}
 
 /** Resolves options from flags first, then the environment, then defaults. */
 export function resolveOptions(flags: AppOptions, env: NodeJS.ProcessEnv = process.env): Required<Pick<AppOptions, 'dataDir' | 'keysDir' | 'rulesDir'>> & AppOptions {
@@ -91,6 +120,7 @@ export function resolveOptions(flags: AppOptions, env: NodeJS.ProcessEnv = proce
     keysDir: resolve(flags.keysDir ?? env.LODESTONE_KEYS_DIR ?? join(dataDir, 'keys')),
     rulesDir: resolve(flags.rulesDir ?? env.LODESTONE_RULES_DIR ?? DEFAULT_RULES_DIR),
     logOrigin: flags.logOrigin ?? (env.LODESTONE_LOG_ORIGIN === '' ? undefined : env.LODESTONE_LOG_ORIGIN),
+    publicUrl: flags.publicUrl !== undefined ? parsePublicUrl(flags.publicUrl, '--public-url') : parsePublicUrl(env.LODESTONE_PUBLIC_URL ?? DEFAULT_PUBLIC_URL, 'LODESTONE_PUBLIC_URL'),
   };
 }
 
@@ -118,7 +148,13 @@ export async function openApp(flags: AppOptions = {}): Promise<AppContext> {
 /** An application context over a store that is already open (closing the context closes the store). */
 export function createApp(
   store: Store,
-  o: { keysDir: string; rulesDir?: string | undefined; clock?: (() => Date) | undefined; logOrigin?: string | undefined },
+  o: {
+    keysDir: string;
+    rulesDir?: string | undefined;
+    clock?: (() => Date) | undefined;
+    logOrigin?: string | undefined;
+    publicUrl?: string | undefined;
+  },
 ): AppContext {
   let packs: readonly LoadedPack[] | undefined;
   return {
@@ -128,6 +164,7 @@ export function createApp(
     packs: () => (packs ??= loadRulePacks(o.rulesDir ?? DEFAULT_RULES_DIR)),
     clock: o.clock ?? (() => new Date()),
     reactions: [monitorAppended],
+    publicUrl: parsePublicUrl(o.publicUrl ?? DEFAULT_PUBLIC_URL),
     close: () => store.close(),
   };
 }

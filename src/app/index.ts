@@ -1,5 +1,5 @@
 export { AppError, type AppCode } from './errors.js';
-export { openApp, createApp, loadPacks, resolveOptions, DEFAULT_DATA_DIR, type AppContext, type AppOptions } from './context.js';
+export { openApp, createApp, loadPacks, parsePublicUrl, resolveOptions, DEFAULT_DATA_DIR, DEFAULT_PUBLIC_URL, type AppContext, type AppOptions } from './context.js';
 export { Keystore, type StoredKey } from './keystore.js';
 export { loadRulePacks, loadRulePackFile, DEFAULT_RULES_DIR, type LoadedPack } from './rulepacks.js';
 export { registerParty, getParty, listParties, type RegisteredParty } from './parties.js';
@@ -24,6 +24,8 @@ export {
   issueCertificate,
   prepareCertificate,
   revokeCertificate,
+  partyKeyReference,
+  statusListUrl,
   submitCertificate,
   verifyCertificateJws,
   verifyStoredCertificate,
@@ -33,6 +35,15 @@ export {
   type CertificateReport,
   type CheckedCertificate,
 } from './certificates.js';
+export {
+  operatorDidDocument,
+  operatorJwks,
+  partyDidDocument,
+  partyJwks,
+  publishedStatusList,
+  publishedStatusLists,
+  type PublishedStatusList,
+} from './status-lists.js';
 export { importList, listSnapshots, screenNames, screenNamesInFile, screenPartiesInTx, loadListSource, listFormat, threshold as screeningThreshold, type ImportListRequest, type ImportListResult, type ListSnapshotInfo, type ListSource, type NameScreening, type PartyScreening, type ScreeningHit, type ScreenOptions } from './screening.js';
 export { actingAs, verifySignedRequest, signRequest, REQUEST_CLOCK_SKEW_SECONDS, type RequestToVerify, type SignedRequest } from './requests.js';
 export { lotInputSchema, shipmentInputSchema, receiptInputSchema, transformInputSchema, consumeInputSchema, type Dispatched } from './custody.js';

@@ -6,6 +6,8 @@ import {
   countersignCertificate,
   getCertificate,
   issueCertificate,
+  publishedStatusList,
+  publishedStatusLists,
   revokeCertificate,
   verifyCertificateJws,
   verifyStoredCertificate,
@@ -30,6 +32,13 @@ async function withFile<T>(path: string, fn: (input: unknown) => Promise<T>): Pr
     if (e instanceof ValidationError) throw new ValidationError(`${path}: ${e.field ?? ''}`.replace(/: $/, ''), e.message.slice((e.field ?? '').length + 2));
     throw e;
   }
+}
+
+/** A certificate file: a compact JWS (header.payload.signature, as text) or a JSON serialization. */
+function readCertificateFile(path: string): unknown {
+  const text = readTextFile(path);
+  const trimmed = text.trim();
+  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(trimmed) ? trimmed : parseJsonText(text, path);
 }
 
 function writeJws(path: string, c: Certificate): void {
@@ -115,15 +124,34 @@ export function registerCertificateCommands(program: Command, deps: CertificateC
   certificates
     .command('verify')
     .description('verify a recorded certificate (by id) or a certificate file (.jws): signatures, revocation, validity; exits non-zero if refused')
-    .argument('<id-or-file>', 'a certificate id (urn:uuid:…) or a General JWS JSON file')
+    .argument('<id-or-file>', 'a certificate id (urn:uuid:…) or a JWS file: compact, flattened or general JSON serialization')
     .option('--as-of <YYYY-MM-DD>', 'check validity on this date (default: today, UTC)')
     .option('--json', 'print the report as JSON')
     .action(async (target: string, opts: { asOf?: string; json?: boolean }) => {
       const asOf = opts.asOf === undefined ? undefined : isoDateValue(opts.asOf, '--as-of');
-      const report = await withApp((ctx) => (target.startsWith('urn:uuid:') ? verifyStoredCertificate(ctx, target, asOf) : verifyCertificateJws(ctx, parseJsonText(readTextFile(target), target), asOf)));
+      const report = await withApp((ctx) => (target.startsWith('urn:uuid:') ? verifyStoredCertificate(ctx, target, asOf) : verifyCertificateJws(ctx, readCertificateFile(target), asOf)));
       print(io.out, opts.json ? JSON.stringify({ id: report.id, asOf: report.asOf, ok: report.ok, recorded: report.recorded, signers: report.certificate?.signers ?? [], refusals: report.refusals }, null, 2) : formatReport(report));
       const first = report.refusals[0];
       if (first !== undefined) throw new AppError('CERTIFICATE_REFUSED', `certificate ${report.id} refused (${first.rule}): ${first.message}`, { field: first.rule });
+    });
+
+  certificates
+    .command('status-list')
+    .description("export revocation status lists as published at <public URL>/status-lists/<party>/revocation (W3C Bitstring Status List credentials secured as compact JWS, signed by this deployment), for offline checking")
+    .option('--issuer <party>', "only this issuer's list: printed (or written) as the compact JWS itself")
+    .option('--out <file>', 'write to this file instead of printing')
+    .action(async (opts: { issuer?: string; out?: string }) => {
+      const text = await withApp(async (ctx) => {
+        if (opts.issuer !== undefined) return `${(await publishedStatusList(ctx, opts.issuer)).jws}\n`;
+        // Every issuer's list, keyed by the URL certificates name in credentialStatus.statusListCredential.
+        const all = await publishedStatusLists(ctx);
+        return `${JSON.stringify(Object.fromEntries(all.map((l) => [l.url, l.jws])), null, 2)}\n`;
+      });
+      if (opts.out === undefined) io.out.write(text);
+      else {
+        writeFileSync(opts.out, text);
+        print(io.out, `written to ${opts.out}`);
+      }
     });
 
   certificates

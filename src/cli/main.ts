@@ -65,6 +65,7 @@ interface GlobalFlags {
   keysDir?: string;
   rulesDir?: string;
   logOrigin?: string;
+  publicUrl?: string;
 }
 
 /** Runs a step on a file's content, prefixing any validation error with the file name. */
@@ -90,13 +91,14 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
     .addOption(new Option('--keys-dir <dir>', 'private signing keys (default <data-dir>/keys, or LODESTONE_KEYS_DIR)'))
     .addOption(new Option('--rules-dir <dir>', 'rule packs (default: the packs shipped in rules/, or LODESTONE_RULES_DIR)'))
     .addOption(new Option('--log-origin <origin>', "the log's checkpoint origin, a schema-less URL such as lodestone.example.org/log (or LODESTONE_LOG_ORIGIN); stored with the first checkpoint and fixed after"))
+    .addOption(new Option('--public-url <url>', 'public base URL of this deployment: status lists, did:web keys and the credentials context are published under it (default http://localhost:8080, or LODESTONE_PUBLIC_URL)'))
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) })
     .exitOverride();
 
   const flags = (): AppOptions => {
     const g = program.opts<GlobalFlags>();
-    return { dataDir: g.dataDir, keysDir: g.keysDir, rulesDir: g.rulesDir, logOrigin: g.logOrigin };
+    return { dataDir: g.dataDir, keysDir: g.keysDir, rulesDir: g.rulesDir, logOrigin: g.logOrigin, publicUrl: g.publicUrl };
   };
   const withApp = async <T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> => {
     const ctx = await openApp(flags());

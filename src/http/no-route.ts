@@ -2,10 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { problem, PROBLEM_TYPE } from './problem.js';
 
 /**
- * The server's own paths (the API, its documents, probes and the log's tiles): never answered with
- * the console's page. Other helpers' API prefixes are added here, in this one list.
+ * The server's own paths (the API, the EPCIS binding, its documents, probes, the log's tiles, the published
+ * status lists, DID documents, JWKS and JSON-LD contexts): never answered with the console's page.
  */
-export const API_PATHS = /^\/(v1|log|openapi\.json|docs|healthz|readyz)(\/|$)/;
+export const API_PATHS = /^\/(v1|log|epcis|status-lists|parties|\.well-known|ns|openapi\.json|docs|healthz|readyz)(\/|$)/;
 
 /** A route pattern (`/v1/lots/:id`, `/log/tile/*`) as an anchored regular expression. */
 function patternOf(url: string): RegExp {

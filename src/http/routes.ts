@@ -78,6 +78,11 @@ import { route, type AnyRoute } from './route.js';
 
 const EPCIS_BODY_LIMIT = 50 * 1024 * 1024;
 const str = z.string().min(1).max(500);
+/** A certificate JWS in any serialization of RFC 7515 §7 (checked in full by the use case). */
+const certificateJws = z.union([
+  z.string().min(1).max(2 * 1024 * 1024).describe('compact serialization: header.payload.signature'),
+  z.looseObject({}).describe('flattened { payload, protected, signature } or general { payload, signatures } JSON serialization'),
+]);
 const strOrList = z.union([str, z.array(str).min(1).max(100)]);
 const ALL_PARTY_ROLES: readonly Role[] = ROLES.filter((r) => r !== 'operator-admin');
 const EVERYONE: readonly Role[] = ROLES;
@@ -259,15 +264,15 @@ export const ROUTES: readonly AnyRoute[] = [
   }),
   route<Record<string, never>, Record<string, never>, { endUser: string }>({
     id: 'prepareCertificate', method: 'POST', url: '/v1/certificates/prepare', tag: 'certificates', status: 200, records: false,
-    summary: 'For an end user that keeps its own key: the unsigned certificate credential (with its revocation status-list entry) to sign as a General JWS and submit to /v1/certificates/signed (nothing recorded)',
+    summary: 'For an end user that keeps its own key: the unsigned certificate credential (with its revocation status-list entry) to sign as a JWS (kid: the DID URL of the end user key) and submit to /v1/certificates/signed (nothing recorded)',
     body: certificateSubjectSchema, response: z.looseObject({ id: z.string(), issuer: z.string(), credentialSubject: obj }),
     access: { roles: ['importer'], owner: (_c, p, r) => r.body.endUser === own(p), describe: 'the end user is the caller' },
     handle: ({ ctx, party, body }) => prepareCertificate(ctx, party, body),
   }),
   route<Record<string, never>, Record<string, never>, { jws: unknown }>({
     id: 'submitCertificate', method: 'POST', url: '/v1/certificates/signed', tag: 'certificates', status: 201, records: true,
-    summary: "Record a certificate the end user signed with its own key (General JWS over the prepared credential; verified against the end user's registered key)",
-    body: z.object({ jws: obj }).strict(), response: certOut,
+    summary: "Record a certificate the end user signed with its own key (a JWS over the prepared credential: compact, flattened or general serialization; verified against the end user's registered key)",
+    body: z.object({ jws: certificateJws }).strict(), response: certOut,
     access: { roles: ['importer'], owner: 'any', describe: "the credential's issuer must be the caller" },
     handle: ({ ctx, party, body }) => submitCertificate(ctx, party, body.jws),
   }),
@@ -297,8 +302,8 @@ export const ROUTES: readonly AnyRoute[] = [
     handle: ({ ctx, params, query }) => verifyStoredCertificate(ctx, params.id, query.asOf),
   }),
   route<Record<string, never>, Record<string, never>, { jws: unknown; asOf?: string | undefined }>({
-    id: 'verifyCertificate', method: 'POST', url: '/v1/certificates/verify', tag: 'certificates', records: false, summary: 'Verify a certificate JWS presented by the caller',
-    body: z.object({ jws: z.looseObject({ payload: z.string(), signatures: z.array(obj) }), asOf: z.iso.date().optional() }).strict(), response: reportOut,
+    id: 'verifyCertificate', method: 'POST', url: '/v1/certificates/verify', tag: 'certificates', records: false, summary: 'Verify a certificate JWS presented by the caller (compact, flattened or general serialization)',
+    body: z.object({ jws: certificateJws, asOf: z.iso.date().optional() }).strict(), response: reportOut,
     access: { roles: TRADE, owner: 'any', describe: 'any trade party (it presents the credential)' },
     handle: ({ ctx, body }) => verifyCertificateJws(ctx, body.jws, body.asOf),
   }),

@@ -21,6 +21,7 @@ import { registerTiles } from './tiles.js';
 import { noRouteHandler } from './no-route.js';
 import { CONSOLE_ROUTES } from './console-routes.js';
 import { EPCIS_BINDING_ROUTES } from './epcis-binding.js';
+import { registerPublishedRoutes } from './published-routes.js';
 
 /** Every route the server serves by default: the API's table, the console's read-only routes, the EPCIS REST binding. */
 export const SERVED_ROUTES = [...ROUTES, ...CONSOLE_ROUTES, ...EPCIS_BINDING_ROUTES];
@@ -160,6 +161,7 @@ export async function createServer(ctx: AppContext, opts: ServerOptions = {}): P
   const page = docsPage(doc);
   app.get('/docs', (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
   registerTiles(app, ctx); // the log as C2SP tlog-tiles at /log/ (checkpoint, key, tiles, entry bundles)
+  registerPublishedRoutes(app, ctx); // status lists, did:web documents, JWKS, the credentials context: public
   await registerConsole(app, undefined, noRoute); // the web console at / (dist/console), index.html for its client routes
 
   for (const r of routes) {

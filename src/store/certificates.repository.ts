@@ -48,6 +48,17 @@ export const certificatesRepo = {
     return (await db.selectFrom('certificates').select('status_index').where('status', '=', 'revoked').orderBy('status_index').execute()).map((r) => r.status_index);
   },
 
+  /** Status-list indexes of the revoked certificates `issuer` issued (its published list). */
+  async revokedIndexesOf(db: Kysely<Database>, issuer: string): Promise<number[]> {
+    const rows = await db.selectFrom('certificates').select('status_index').where('issuer', '=', issuer).where('status', '=', 'revoked').orderBy('status_index').execute();
+    return rows.map((r) => r.status_index);
+  },
+
+  /** The parties that have issued certificates, in id order. */
+  async issuers(db: Kysely<Database>): Promise<string[]> {
+    return (await db.selectFrom('certificates').select('issuer').distinct().orderBy('issuer').execute()).map((r) => r.issuer);
+  },
+
   /** Certificates in journal order, optionally only those naming `party` (as issuer, exporter, importer or end user). */
   async list(db: Kysely<Database>, opts: { party?: string; limit?: number } = {}): Promise<CertificateRow[]> {
     let q = db.selectFrom('certificates').selectAll().orderBy('seq');

@@ -78,7 +78,11 @@ export {
 } from './record.js';
 export {
   countersignCredential,
+  CREDENTIALS_CONTEXT_PATH,
   decodeCredential,
+  generalJws,
+  signCompactCredential,
+  isCredentialsContext,
   END_USER_CERTIFICATE_TYPE,
   LODESTONE_CREDENTIALS_CONTEXT,
   MAX_SIGNATURES,
@@ -111,7 +115,9 @@ export {
   setStatusBit,
   STATUS_LIST_MAX_BYTES,
   STATUS_LIST_MIN_BITS,
+  revocationListCredential,
   statusListWith,
+  type BitstringStatusListCredential,
 } from './status-list.js';
 export { attachRequestBody, parseRequestJws, REQUEST_JWS_TYPE, signRequest, verifyRequestJws, type OpenedRequest, type RequestHeader } from './request.js';
 export {
@@ -153,3 +159,16 @@ export {
   type TileFetcher,
   type TileRef,
 } from './tiles.js';
+export {
+  didDocument,
+  didDocumentUrl,
+  didWebFor,
+  DID_V1_CONTEXT,
+  ed25519Jwk,
+  keyReference,
+  parseKeyReference,
+  partyDid,
+  type Ed25519Jwk,
+  type KeyReference,
+} from './did.js';
+export { credentialsContextDocument } from './context-document.js';

@@ -69,3 +69,31 @@ export function decodeStatusList(encoded: string): Uint8Array {
   if (bytes.length * 8 < STATUS_LIST_MIN_BITS) throw bad(`the bitstring holds ${bytes.length * 8} entries, fewer than the minimum ${STATUS_LIST_MIN_BITS}`);
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+
+/** The JSON-LD types of a W3C Bitstring Status List credential (§2.2). */
+export interface BitstringStatusListCredential {
+  readonly '@context': readonly ['https://www.w3.org/ns/credentials/v2'];
+  readonly id: string;
+  readonly type: readonly ['VerifiableCredential', 'BitstringStatusListCredential'];
+  readonly issuer: string;
+  /** The JWT `iss` claim (VC-JOSE-COSE): the same as `issuer`. */
+  readonly iss: string;
+  readonly credentialSubject: {
+    readonly id: string;
+    readonly type: 'BitstringStatusList';
+    readonly statusPurpose: 'revocation';
+    readonly encodedList: string;
+  };
+}
+
+/** A revocation BitstringStatusListCredential published at `url`, issued by `issuer`, with these entries set. */
+export function revocationListCredential(url: string, issuer: string, revoked: Iterable<number>): BitstringStatusListCredential {
+  return {
+    '@context': ['https://www.w3.org/ns/credentials/v2'],
+    id: url,
+    type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+    issuer,
+    iss: issuer,
+    credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList: encodeStatusList(statusListWith(revoked)) },
+  };
+}

@@ -50,8 +50,8 @@ export interface Harness {
 const recordingRoutes = SERVED_ROUTES.filter((r) => r.records).map((r) => ({ method: r.method, re: new RegExp(`^${r.url.replace(/:[A-Za-z0-9_]+/g, '[^/]+')}$`) }));
 export const makesRecords = (method: string, url: string): boolean => recordingRoutes.some((r) => r.method === method && r.re.test(url.split('?')[0] ?? ''));
 
-export async function harness(store: Store, opts: { parties?: boolean; list?: boolean; trustList?: boolean; server?: ServerOptions } = {}): Promise<Harness> {
-  const ctx = createApp(store, { keysDir: mkdtempSync(join(tmpdir(), 'lodestone-http-')), clock });
+export async function harness(store: Store, opts: { parties?: boolean; list?: boolean; trustList?: boolean; server?: ServerOptions; publicUrl?: string } = {}): Promise<Harness> {
+  const ctx = createApp(store, { keysDir: mkdtempSync(join(tmpdir(), 'lodestone-http-')), clock, publicUrl: opts.publicUrl });
   if (opts.parties !== false) for (const p of example('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
   if (opts.parties !== false && opts.trustList !== false) await ensureTrustListEntries(ctx, (example('scenario/trust-list.json') as { entries: unknown[] }).entries);
   if (opts.list !== false && opts.parties !== false) await importDemoList(ctx);

@@ -50,9 +50,11 @@ export async function verifyInBrowser(jws: Certificate['jws'], keys: readonly Pa
       const header = JSON.parse(new TextDecoder().decode(fromB64url(s.protected))) as { alg?: string; kid?: string };
       kid = header.kid ?? '?';
       if (header.alg !== 'EdDSA') { out.push({ index, kid, ok: false, reason: `alg ${String(header.alg)} is not EdDSA` }); continue; }
-      const key = keys.find((k) => k.keyId === kid);
+      // kid is a did:web DID URL whose fragment is the key id (older certificates: the key id alone).
+      const keyId = kid.includes('#') ? kid.slice(kid.indexOf('#') + 1) : kid;
+      const key = keys.find((k) => k.keyId === keyId);
       if (!key) { out.push({ index, kid, ok: false, reason: 'no registered key has this id' }); continue; }
-      if ((await keyIdFor(key.publicKey)) !== kid) { out.push({ index, kid, partyId: key.partyId, ok: false, reason: 'the key id does not match the key' }); continue; }
+      if ((await keyIdFor(key.publicKey)) !== keyId) { out.push({ index, kid, partyId: key.partyId, ok: false, reason: 'the key id does not match the key' }); continue; }
       const pub = await crypto.subtle.importKey('raw', fromB64url(key.publicKey) as BufferSource, { name: 'Ed25519' }, false, ['verify']);
       const ok = await crypto.subtle.verify({ name: 'Ed25519' }, pub, fromB64url(s.signature) as BufferSource, utf8.encode(`${s.protected}.${jws.payload}`));
       out.push({ index, kid, partyId: key.partyId, ok, reason: ok ? (key.revoked ? 'signature valid (the key has since been revoked)' : 'signature valid') : 'signature does not verify' });
