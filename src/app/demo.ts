@@ -50,7 +50,7 @@ export async function runDemo(ctx: AppContext, onEvent: (e: NarrativeEvent) => v
     if (!(await partiesRepo.get(ctx.store.db, p.id))) await registerParty(ctx, p);
   }
   await ensureTrustListEntries(ctx, (example('scenario/trust-list.json') as { entries: unknown[] }).entries);
-  const list = await importList(ctx, { path: examplePath('scenario/demo-control-list.csv'), format: 'csv', list: 'cn-control-list', actor: AUTHORITY });
+  const list = await importList(ctx, { path: examplePath('scenario/demo-control-list.csv'), format: 'csv', list: 'cn-control-list', actor: AUTHORITY, authority: 'MOFCOM (demonstration)', effect: 'deny' });
   emit({ step: 'Restricted-party list', actor: AUTHORITY, outcome: 'info', detail: `cn-control-list (demonstration) ${list.status === 'unchanged' ? 'unchanged' : 'imported'}: snapshot ${list.sha256.slice(0, 12)}…` });
 
   const magnet = example('items/ndfeb-45sh-dy-magnet.json');
