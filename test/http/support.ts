@@ -53,7 +53,7 @@ export async function harness(store: Store, opts: { parties?: boolean; list?: bo
   const ctx = createApp(store, { keysDir: mkdtempSync(join(tmpdir(), 'lodestone-http-')), clock });
   if (opts.parties !== false) for (const p of example('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
   if (opts.parties !== false && opts.trustList !== false) await ensureTrustListEntries(ctx, (example('scenario/trust-list.json') as { entries: unknown[] }).entries);
-  if (opts.list !== false && opts.parties !== false) await importList(ctx, { path: new URL('scenario/demo-control-list.csv', EXAMPLES).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom' });
+  if (opts.list !== false && opts.parties !== false) await importList(ctx, { path: new URL('scenario/demo-control-list.csv', EXAMPLES).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom', authority: 'MOFCOM (demonstration)', effect: 'deny' });
   const app = await createServer(ctx, { rateLimit: false, ...opts.server });
   const cache = new Map<string, Caller>();
   const signers = new Map<string, Signer>();
