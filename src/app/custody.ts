@@ -152,7 +152,12 @@ async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, t
 function onwardPolicyRefusals(packs: readonly RulePack[], lot: Lot, to: Party, destination: CountryCode, asOf: string): { rule: string; message: string }[] {
   const out: { rule: string; message: string }[] = [];
   for (const pack of packs) {
-    if (!pack.policies.some((p) => p.occasions.includes('transfer'))) continue;
+    // Cheap test first: a transfer policy whose destination condition this transfer can meet.
+    const dest = (p: RulePack['policies'][number]) => {
+      const d = p.when.destination;
+      return d === undefined || ('in' in d ? d.in.includes(destination) : !d.notIn.includes(destination));
+    };
+    if (!pack.policies.some((p) => p.occasions.includes('transfer') && dest(p))) continue;
     const asExport = classify(lot.item, [pack], { asOf, exportFrom: pack.jurisdiction });
     if (!asExport.controlled) continue;
     const party = { role: 'consignee' as const, id: to.id, name: to.name, country: to.country, ...(to.sector === undefined ? {} : { sector: to.sector }) };

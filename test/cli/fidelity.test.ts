@@ -117,6 +117,40 @@ describe('point 4 — Ann. 1 [2026] binds onward transfers: no Chinese-origin du
   });
 });
 
+describe('points 2 and 4 at EPCIS-mapped shipments (the same checks as dispatch)', () => {
+  const doc = (...events: unknown[]) => ({
+    '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld', { lodestone: 'urn:lodestone:epcis:' }],
+    type: 'EPCISDocument',
+    schemaVersion: '2.0',
+    creationDate: '2026-01-01T00:00:00Z',
+    epcisBody: { eventList: events },
+  });
+  const at = (hoursAgo: number) => new Date(Date.now() - hoursAgo * 3_600_000).toISOString();
+  const ship = (to: string, kg: number, hoursAgo: number) => ({
+    type: 'ObjectEvent', eventTime: at(hoursAgo), eventTimeZoneOffset: '+00:00', action: 'OBSERVE', bizStep: 'shipping',
+    quantityList: [{ epcClass: 'https://id.gs1.org/01/04012345123456/10/FID1', quantity: kg, uom: 'KGM' }],
+    destinationList: [{ type: 'owning_party', destination: `urn:lodestone:party:${to}` }],
+  });
+
+  it('a domestic shipment in India is mapped; a shipment to a Japanese defence party is refused (Ann. 1 [2026]), exit 7', async () => {
+    const commissioning = {
+      type: 'ObjectEvent', eventTime: at(3), eventTimeZoneOffset: '+00:00', action: 'ADD', bizStep: 'commissioning',
+      quantityList: [{ epcClass: 'urn:epc:class:lgtin:4012345.012345.FID1', quantity: 100, uom: 'KGM' }],
+      ilmd: { 'lodestone:item': dyMagnet, 'lodestone:location': 'IN' },
+    };
+    expect((await s.run('epcis', 'capture', s.file(doc(commissioning)), '--as', IMPORTER)).code).toBe(0);
+    const domestic = await s.run('epcis', 'capture', s.file(doc(ship('deccan-mobility', 10, 2))), '--as', IMPORTER);
+    expect(domestic.err).toBe('');
+    expect(domestic.out).toMatch(/MAPPED +ObjectEvent shipping → dispatchShipment: shipment SH-\S+ to deccan-mobility \(IN\)/);
+    const before = await s.journal();
+    const military = await s.run('epcis', 'capture', s.file(doc(ship('jp-defence-works', 10, 1))), '--as', IMPORTER);
+    expect(military.code).toBe(7);
+    expect(military.err).toMatch(/ONWARD_TRANSFER_PROHIBITED/);
+    expect(military.err).toMatch(/Announcement No\. 1 \[2026\]/);
+    expect(await s.journal()).toBe(before);
+  });
+});
+
 describe('point 5 — exclusions follow the product (MOFCOM FAQ (IV): rare-earth phosphors and calcined catalyst powders)', () => {
   const phosphor = (form: string, category?: string) => ({ description: 'Y2O3:Eu red phosphor', form, ...(category ? { category } : {}), hsCode: '320650', composition: { Y: 700000, O: 250000, Eu: 50000 }, origin: 'CN' });
   it.each([['oxide'], ['compound']])('a phosphor declared as %s is excluded from 1C908', async (form) => {
