@@ -69,22 +69,24 @@ export async function submitApplication(ctx: AppContext, input: unknown): Promis
     const lines = a.lines.map((l) => ({ ref: l.ref, classification: classify(l.item, packs, { asOf, exportFrom: applicant.country, destination: a.destination }) }));
     const codes = [...new Set(lines.flatMap((l) => l.classification.codes))].sort();
     const screenings = await screenPartiesInTx(tx, parties.map((p) => p.party));
-    const screening = screenings.map((s, i) => ({ ...s, role: parties[i]?.role ?? 'applicant' }));
+    // Each list carries its issuing authority and legal effect (deny / review / information), as imported;
+    // recorded with each hit so that a verifier re-runs the policy on the same facts.
+    const lists = new Map((await screeningRepo.currentImports(tx)).map((r) => [r.list, { authority: r.authority ?? undefined, effect: r.effect }]));
+    const withEffect = (h: ScreeningHit): ScreeningHit => {
+      const l = lists.get(h.list);
+      return { ...h, effect: l?.effect ?? 'information', ...(l?.authority === undefined ? {} : { authority: l.authority }) };
+    };
+    const screening = screenings.map((s, i) => ({ ...s, hits: s.hits.map(withEffect), role: parties[i]?.role ?? 'applicant' }));
     let certificate: Assessment['certificate'];
     if (a.certificateId !== undefined) {
       const c = await checkCertificate(tx, a.certificateId, { asOf, exporter: a.applicant, importer: a.importer, endUser: a.endUser, items: a.lines.map((l) => ({ hsCode: l.item.hsCode, quantityGrams: l.quantityGrams })) });
       certificate = { id: a.certificateId, status: 'valid', ...(c.countersignedBy === null ? {} : { countersignedBy: c.countersignedBy }) };
     }
-    // Each list carries its issuing authority and legal effect (deny / review / information), as imported.
-    const lists = new Map((await screeningRepo.currentImports(tx)).map((r) => [r.list, { authority: r.authority ?? undefined, effect: r.effect }]));
     const hitText = (hit: ScreeningHit) => `listed on ${hit.list} as "${hit.name}" (score ${hit.score.toFixed(2)}${hit.via ? `, via ${hit.via.join('; ')}` : ''})`;
     const policyParties: PolicyParty[] = parties.map(({ role, party: p }) => {
       const hits = screening.find((s) => s.partyId === p.id)?.hits ?? [];
       const hit = hits[0];
-      const listings: PolicyListing[] = hits.map((h) => {
-        const l = lists.get(h.list);
-        return { list: h.list, ...(l?.authority === undefined ? {} : { authority: l.authority }), effect: l?.effect ?? 'information', viaOwners: h.via !== undefined, text: hitText(h) };
-      });
+      const listings: PolicyListing[] = hits.map((h) => ({ list: h.list, ...(h.authority === undefined ? {} : { authority: h.authority }), effect: h.effect ?? 'information', viaOwners: h.via !== undefined, text: hitText(h) }));
       return { role, id: p.id, name: p.name, country: p.country, ...(p.sector === undefined ? {} : { sector: p.sector }), ...(hit ? { listed: hitText(hit), listings } : {}) };
     });
     const jurisdictionPacks = packs.filter((p) => p.jurisdiction === applicant.country);

@@ -37,6 +37,9 @@ export interface ScreeningHit {
   explanation: string;
   /** Ownership chain (party names), from the screened party's owner down to the listed party. */
   via?: readonly string[];
+  /** The list's legal effect and issuing authority, as imported (recorded with a licence application's assessment). */
+  effect?: ListEffect;
+  authority?: string;
 }
 
 export interface PartyScreening {
