@@ -57,7 +57,7 @@ beforeAll(async () => {
   await s.ok('parties', 'register', s.file(parties));
   // Chinese-origin Dy NdFeB magnets held in India (bought before; no licence of their own).
   await s.ok('lots', 'create', s.file({ id: 'IN-STOCK', holder: IMPORTER, location: 'IN', item: dyMagnet, massGrams: 500_000 }), '--as', IMPORTER);
-}, 120_000);
+}, 300_000);
 afterAll(() => {
   rmSync(s.dir, { recursive: true, force: true });
 });
@@ -177,7 +177,7 @@ describe('point 3 — lists have legal effects of their own (Dual-use Regulation
     await s.ok('lists', 'import', csv([['Vindhya Listed Traders Pvt Ltd', 'CL-1']]), '--format', 'csv', '--list', 'cn-control-list', '--actor', AUTHORITY, '--authority', 'MOFCOM', '--effect', 'deny');
     await s.ok('lists', 'import', csv([['Satpura Concern Trading Pvt Ltd', 'CC-1']]), '--format', 'csv', '--list', 'cn-concern-list', '--actor', AUTHORITY, '--authority', 'MOFCOM', '--effect', 'review');
     await s.ok('lists', 'import', csv([['Aravalli Foreign Listed Pvt Ltd', 'SDN-1']]), '--format', 'csv', '--list', 'us-sdn', '--actor', AUTHORITY, '--authority', 'US Treasury OFAC');
-  }, 120_000);
+  }, 300_000);
 
   it('lists list shows each list with its authority and effect; a list imported without one is information', async () => {
     const out = await s.ok('lists', 'list');
