@@ -14,6 +14,8 @@ export interface ClassifyRequest {
   readonly asOf?: string | undefined;
   /** ISO country the item leaves from; default its origin. */
   readonly exportFrom?: string | undefined;
+  /** ISO country the item goes to, when known; the same as exportFrom is a domestic transfer, not an export. */
+  readonly destination?: string | undefined;
 }
 
 export interface EvaluatedClassification {
@@ -29,7 +31,8 @@ export function evaluateClassification(packs: readonly RulePack[], req: Classify
   const item = parseItem(req.item);
   const asOf = req.asOf === undefined ? todayUtc(clock) : isoDateValue(req.asOf, 'asOf');
   const exportFrom = req.exportFrom === undefined ? undefined : country(req.exportFrom, 'exportFrom');
-  return { item, classification: classify(item, packs, exportFrom === undefined ? { asOf } : { asOf, exportFrom }) };
+  const destination = req.destination === undefined ? undefined : country(req.destination, 'destination');
+  return { item, classification: classify(item, packs, { asOf, ...(exportFrom === undefined ? {} : { exportFrom }), ...(destination === undefined ? {} : { destination }) }) };
 }
 
 export interface RecordedClassification extends EvaluatedClassification {

@@ -19,8 +19,9 @@ import {
   type Party,
   type Restriction,
   todayUtc,
+  type CountryCode,
 } from '../domain/index.js';
-import { classify, type Classification } from '../rules/index.js';
+import { citeLine, classify, evaluatePolicies, type Classification, type RulePack } from '../rules/index.js';
 import { licencesRepo, lotsRepo, shipmentsRepo, type Database, type LotRow } from '../store/index.js';
 import { inTransaction, type AppContext } from './context.js';
 import { AppError, RefusedError } from './errors.js';
@@ -110,7 +111,11 @@ async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, t
   const hit = screen?.hits[0];
   if (hit) refusals.push({ rule: 'RESTRICTED_PARTY', message: `${to.name} matches ${hit.list} entry "${hit.name}" (${hit.entryId}, score ${hit.score.toFixed(2)}${hit.via ? `; ${hit.via.join('; ')}` : ''}): ${hit.explanation}` });
   else checks.push(`${to.name} screened clear against ${screen?.snapshots.map((s) => s.list).join(', ') || 'no lists'}`);
-  const classification = classify(lot.item, ctx.packs(), { asOf, exportFrom: lot.location });
+  // A transfer that stays in the country where the lot is is not an export (issue 19, point 2): export-control
+  // rules are not evaluated, only the undertakings the lot carries and screening. Export rules apply when the
+  // material leaves the country, and rules "to any country other than China" not when it goes to China.
+  const domestic = destination === lot.location;
+  const classification = classify(lot.item, ctx.packs(), { asOf, exportFrom: lot.location, destination });
   if (licence) {
     const l = licence.licence;
     const balance = (await licencesRepo.lockBalances(tx, l.id)).map((b) => ({ ref: b.line_ref, shippedGrams: b.shipped_grams, shippedValueMinor: b.shipped_value_minor }));
@@ -120,16 +125,51 @@ async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, t
     }
     for (const v of checkDrawdown(l, balance, { line: licence.lineRef, grams, value: licence.value, consignee: to.id, destination, date: licence.date })) refusals.push(v);
     if (refusals.length === 0) checks.push(`within licence ${l.id} line ${licence.lineRef}: consignee, destination, validity and balance`);
+  } else if (domestic) {
+    checks.push(`domestic transfer within ${lot.location}, not an export: export-control rules do not apply (${classification.summary})`);
   } else if (classification.controlled) {
     const by = classification.findings.filter((f) => f.outcome === 'applies');
-    refusals.push({ rule: 'LICENCE_REQUIRED', message: `${lot.item.description ?? lot.item.form} is controlled under ${classification.codes.join(', ')} when exported from ${lot.location} (${by.map((f) => f.citation.clause).join('; ')}): a licence is required` });
+    refusals.push({ rule: 'LICENCE_REQUIRED', message: `${lot.item.description ?? lot.item.form} is controlled under ${classification.codes.join(', ')} when exported from ${lot.location} to ${destination} (${by.map((f) => f.citation.clause).join('; ')}): a licence is required` });
+  } else if (!classification.modelled) {
+    refusals.push({ rule: 'NOT_MODELLED', message: `cannot tell whether exporting ${lot.item.description ?? lot.item.form} from ${lot.location} needs a licence: ${classification.summary}` });
   } else {
-    checks.push(`not controlled when exported from ${lot.location} as of ${asOf} (${classification.findings.map((f) => `${f.id}: ${f.outcome}`).join(', ') || 'no rule matches'})`);
+    checks.push(`not controlled when exported from ${lot.location} to ${destination} as of ${asOf} (${classification.findings.map((f) => `${f.id}: ${f.outcome}`).join(', ') || 'no rule matches'})`);
   }
-  const onward = destination === lot.location && to.country === lot.location ? [] : checkOnwardTransfer(lot, to, destination, (pid) => owners.get(pid));
+  for (const r of onwardPolicyRefusals(ctx.packs(), lot, to, destination, asOf)) refusals.push(r);
+  // The undertakings bind every transfer, domestic ones too ("use only in India", no re-export to the US);
+  // a revoked certificate bars moving the material abroad, which a domestic transfer does not.
+  const onward = checkOnwardTransfer(lot, to, destination, (pid) => owners.get(pid)).filter((r) => !(domestic && r.rule === 'CERTIFICATE_REVOKED'));
   for (const r of onward) refusals.push({ rule: r.rule, message: r.message, chain: r.chain });
   if (lot.restrictions.length > 0 && onward.length === 0) checks.push(`consistent with the undertakings of ${[...new Set(lot.restrictions.map((r) => r.licenceId))].join(', ')}`);
   return { allowed: refusals.length === 0, refusals, classification, checks };
+}
+
+/**
+ * Policies that bind anyone passing an authority's dual-use items on, wherever they are (MOFCOM Ann. 1 [2026]:
+ * no Chinese-origin dual-use items to Japanese military end users). The item is one of the pack's dual-use
+ * items when its export from the pack's country would be controlled as of the date.
+ */
+function onwardPolicyRefusals(packs: readonly RulePack[], lot: Lot, to: Party, destination: CountryCode, asOf: string): { rule: string; message: string }[] {
+  const out: { rule: string; message: string }[] = [];
+  for (const pack of packs) {
+    // Cheap test first: a transfer policy whose destination condition this transfer can meet.
+    const dest = (p: RulePack['policies'][number]) => {
+      const d = p.when.destination;
+      return d === undefined || ('in' in d ? d.in.includes(destination) : !d.notIn.includes(destination));
+    };
+    if (!pack.policies.some((p) => p.occasions.includes('transfer') && dest(p))) continue;
+    const asExport = classify(lot.item, [pack], { asOf, exportFrom: pack.jurisdiction });
+    if (!asExport.controlled) continue;
+    const party = { role: 'consignee' as const, id: to.id, name: to.name, country: to.country, ...(to.sector === undefined ? {} : { sector: to.sector }) };
+    const ev = evaluatePolicies({ asOf, destination, purposes: [], parties: [party], origins: [lot.item.origin], occasion: 'transfer' }, [pack]);
+    for (const f of ev.findings.filter((x) => x.outcome === 'applies' && x.decision === 'deny')) {
+      out.push({
+        rule: 'ONWARD_TRANSFER_PROHIBITED',
+        message: `${f.title} (${citeLine(f.citation)}) — ${[...f.facts, `the item is a dual-use item of ${pack.jurisdiction} (${asExport.codes.join(', ')} when exported from ${pack.jurisdiction})`].join('; ')}`,
+      });
+    }
+  }
+  return out;
 }
 
 /**

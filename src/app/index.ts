@@ -44,7 +44,7 @@ export {
   publishedStatusLists,
   type PublishedStatusList,
 } from './status-lists.js';
-export { importList, listSnapshots, screenNames, screenNamesInFile, screenPartiesInTx, loadListSource, listFormat, threshold as screeningThreshold, type ImportListRequest, type ImportListResult, type ListSnapshotInfo, type ListSource, type NameScreening, type PartyScreening, type ScreeningHit, type ScreenOptions } from './screening.js';
+export { importList, listEffect, listSnapshots, screenNames, screenNamesInFile, screenPartiesInTx, loadListSource, listFormat, threshold as screeningThreshold, type ImportListRequest, type ImportListResult, type ListSnapshotInfo, type ListSource, type NameScreening, type PartyScreening, type ScreeningHit, type ScreenOptions } from './screening.js';
 export { actingAs, verifySignedRequest, signRequest, REQUEST_CLOCK_SKEW_SECONDS, type RequestToVerify, type SignedRequest } from './requests.js';
 export { lotInputSchema, shipmentInputSchema, receiptInputSchema, transformInputSchema, consumeInputSchema, type Dispatched } from './custody.js';
 export {

@@ -12,12 +12,12 @@ import {
   todayUtc,
   type LineBalance,
 } from '../domain/index.js';
-import { classify, evaluatePolicies, type Classification, type PolicyEvaluation, type PolicyParty } from '../rules/index.js';
-import { applicationsRepo, licencesRepo, type LicenceRow } from '../store/index.js';
+import { classify, evaluatePolicies, type Classification, type PolicyEvaluation, type PolicyListing, type PolicyParty } from '../rules/index.js';
+import { applicationsRepo, licencesRepo, screeningRepo, type LicenceRow } from '../store/index.js';
 import type { AppContext } from './context.js';
 import { AppError, RefusedError } from './errors.js';
 import { commit } from './journal.js';
-import { screenPartiesInTx, type PartyScreening } from './screening.js';
+import { screenPartiesInTx, type PartyScreening, type ScreeningHit } from './screening.js';
 import { checkCertificate } from './certificates.js';
 import { backApproval } from './certificate-backing.js';
 import { journalPacks } from './classify.js';
@@ -67,24 +67,43 @@ export async function submitApplication(ctx: AppContext, input: unknown): Promis
     // The authority is whoever the trust list names for the export's country — never the applicant's own choice.
     refuseSelfDecision(authority.id, a);
     await requireTrusted(tx, authority.id, 'licensing-authority', applicant.country, 'TRUST_LIST_AUTHORITY');
-    const lines = a.lines.map((l) => ({ ref: l.ref, classification: classify(l.item, packs, { asOf, exportFrom: applicant.country }) }));
+    const lines = a.lines.map((l) => ({ ref: l.ref, classification: classify(l.item, packs, { asOf, exportFrom: applicant.country, destination: a.destination }) }));
     const codes = [...new Set(lines.flatMap((l) => l.classification.codes))].sort();
     const screenings = await screenPartiesInTx(tx, parties.map((p) => p.party));
-    const screening = screenings.map((s, i) => ({ ...s, role: parties[i]?.role ?? 'applicant' }));
+    // Each list carries its issuing authority and legal effect (deny / review / information), as imported;
+    // recorded with each hit so that a verifier re-runs the policy on the same facts.
+    const lists = new Map((await screeningRepo.currentImports(tx)).map((r) => [r.list, { authority: r.authority ?? undefined, effect: r.effect }]));
+    const withEffect = (h: ScreeningHit): ScreeningHit => {
+      const l = lists.get(h.list);
+      return { ...h, effect: l?.effect ?? 'information', ...(l?.authority === undefined ? {} : { authority: l.authority }) };
+    };
+    const screening = screenings.map((s, i) => ({ ...s, hits: s.hits.map(withEffect), role: parties[i]?.role ?? 'applicant' }));
     let certificate: Assessment['certificate'];
     if (a.certificateId !== undefined) {
       const c = await checkCertificate(tx, a.certificateId, { asOf, exporter: a.applicant, importer: a.importer, endUser: a.endUser, items: a.lines.map((l) => ({ hsCode: l.item.hsCode, quantityGrams: l.quantityGrams })) });
       certificate = { id: a.certificateId, status: 'valid', ...(c.countersignedBy === null ? {} : { countersignedBy: c.countersignedBy }) };
     }
+    const hitText = (hit: ScreeningHit) => `listed on ${hit.list} as "${hit.name}" (score ${hit.score.toFixed(2)}${hit.via ? `, via ${hit.via.join('; ')}` : ''})`;
     const policyParties: PolicyParty[] = parties.map(({ role, party: p }) => {
-      const hit = screening.find((s) => s.partyId === p.id)?.hits[0];
-      return { role, id: p.id, name: p.name, country: p.country, ...(p.sector === undefined ? {} : { sector: p.sector }), ...(hit ? { listed: `listed on ${hit.list} as "${hit.name}" (score ${hit.score.toFixed(2)}${hit.via ? `, via ${hit.via.join('; ')}` : ''})` } : {}) };
+      const hits = screening.find((s) => s.partyId === p.id)?.hits ?? [];
+      const hit = hits[0];
+      const listings: PolicyListing[] = hits.map((h) => ({ list: h.list, ...(h.authority === undefined ? {} : { authority: h.authority }), effect: h.effect ?? 'information', viaOwners: h.via !== undefined, text: hitText(h) }));
+      return { role, id: p.id, name: p.name, country: p.country, ...(p.sector === undefined ? {} : { sector: p.sector }), ...(hit ? { listed: hitText(hit), listings } : {}) };
     });
     const jurisdictionPacks = packs.filter((p) => p.jurisdiction === applicant.country);
-    const policy = evaluatePolicies({ asOf, destination: a.destination, purposes: a.endUse.purposes, parties: policyParties }, jurisdictionPacks);
+    // The rules each item is controlled under: policies stated for some rules only (Ann. 61's) govern only those exports.
+    const underRules = [...new Set(lines.flatMap((l) => l.classification.findings.filter((f) => f.outcome === 'applies').map((f) => f.id)))].sort();
+    const origins = [...new Set(a.lines.map((l) => l.item.origin))];
+    const policy = evaluatePolicies({ asOf, destination: a.destination, purposes: a.endUse.purposes, parties: policyParties, rules: underRules, origins }, jurisdictionPacks);
     const reasons: string[] = [];
     let recommendation = policy.recommendation;
     for (const f of policy.findings.filter((x) => x.outcome === 'applies')) reasons.push(`${f.decision === 'deny' ? 'Deny' : 'Review case by case'}: ${f.title} (${f.citation.clause}) — ${f.facts.join('; ')}`);
+    // A hit on a list whose effect is information (a foreign list) is for the officer: no legal consequence under the packs.
+    for (const pp of policyParties) {
+      for (const l of pp.listings ?? []) {
+        if (l.effect === 'information') reasons.push(`Information for the officer (no legal consequence under ${jurisdictionPacks.map((p) => p.id).join(', ') || 'the packs'}): ${pp.role} ${pp.name} ${l.text}, list ${l.list}${l.authority ? ` issued by ${l.authority}` : ''}.`);
+      }
+    }
     if (a.certificateId === undefined && codes.length > 0) {
       reasons.push('No end-user certificate is attached: MOFCOM requires one for controlled items.');
       if (recommendation === 'approvable') recommendation = 'case-by-case';

@@ -120,9 +120,9 @@ export async function registerScenarioParties(ctx: AppContext): Promise<void> {
   await ensureTrustListEntries(ctx, (example('scenario/trust-list.json') as { entries: unknown[] }).entries);
 }
 
-/** Imports the demonstration control list (cn-control-list) as MOFCOM. */
+/** Imports the demonstration control list (cn-control-list) as MOFCOM's, with the Control List's legal effect (deny). */
 export function importDemoList(ctx: AppContext): Promise<ImportListResult> {
-  return importList(ctx, { path: examplePath('scenario/demo-control-list.csv'), format: 'csv', list: 'cn-control-list', actor: AUTHORITY });
+  return importList(ctx, { path: examplePath('scenario/demo-control-list.csv'), format: 'csv', list: 'cn-control-list', actor: AUTHORITY, authority: 'MOFCOM (demonstration)', effect: 'deny' });
 }
 
 /** Issues the importer's certificate for `grams` and has India countersign it; returns its id. */

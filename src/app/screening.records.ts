@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { LIST_FORMATS } from '../screening/index.js';
+import { LIST_EFFECTS } from '../rules/index.js';
 import { screeningRepo, type Database } from '../store/index.js';
 
 /** A list name: lower-case letters, digits, dot, underscore or hyphen ("ofac-sdn", "cn-mofcom-ecl"). */
@@ -25,6 +26,10 @@ export const listImportedSchema = z
     added: z.array(z.string().min(1)),
     removed: z.array(z.string().min(1)),
     changed: z.array(z.string().min(1)),
+    /** Who issued the list (absent in imports made before lists carried it). */
+    authority: z.string().min(1).max(200).optional(),
+    /** The list's legal effect; absent means information (imports made before lists carried it). */
+    effect: z.enum(LIST_EFFECTS).optional(),
   })
   .strict();
 export type ListImported = z.infer<typeof listImportedSchema>;
@@ -41,5 +46,7 @@ export async function projectListImported(tx: Transaction<Database>, body: ListI
     added: body.added.length,
     removed: body.removed.length,
     changed: body.changed.length,
+    ...(body.authority === undefined ? {} : { authority: body.authority }),
+    ...(body.effect === undefined ? {} : { effect: body.effect }),
   });
 }

@@ -22,6 +22,7 @@ import {
   type ScreeningIndex,
 } from '../screening/index.js';
 import { partiesRepo, screeningRepo, type Database, type ListImportRow } from '../store/index.js';
+import { LIST_EFFECTS, type ListEffect } from '../rules/index.js';
 import { canonicalJson, sha256Hex } from '../trust/index.js';
 import type { AppContext } from './context.js';
 import { commit, committedRecords } from './journal.js';
@@ -35,6 +36,9 @@ export interface ScreeningHit {
   explanation: string;
   /** Ownership chain (party names), from the screened party's owner down to the listed party. */
   via?: readonly string[];
+  /** The list's legal effect and issuing authority, as imported (recorded with a licence application's assessment). */
+  effect?: ListEffect;
+  authority?: string;
 }
 
 export interface PartyScreening {
@@ -64,6 +68,10 @@ export interface ListSource {
 export interface ImportListRequest extends ListSource {
   readonly list: string;
   readonly actor: string;
+  /** Who issued the list ("MOFCOM", "US Treasury OFAC"). */
+  readonly authority?: string | undefined;
+  /** Its legal effect: deny, review (case by case) or information (the default: a foreign list, for the officer). */
+  readonly effect?: string | undefined;
 }
 
 export interface ImportListResult {
@@ -72,6 +80,8 @@ export interface ImportListResult {
   readonly format: ListFormat;
   readonly sha256: string;
   readonly previous?: string | undefined;
+  readonly authority?: string | undefined;
+  readonly effect: ListEffect;
   readonly entries: number;
   /** Rows reported and skipped, with their line numbers. */
   readonly errors: readonly ParseIssue[];
@@ -87,6 +97,20 @@ export interface ScreenOptions {
   readonly country?: string | undefined;
   readonly threshold?: number | undefined;
   readonly limit?: number | undefined;
+}
+
+/** A list's legal effect, validated: deny | review | information. */
+export function listEffect(s: unknown, field = 'effect'): ListEffect {
+  if (typeof s !== 'string' || !(LIST_EFFECTS as readonly string[]).includes(s)) {
+    throw new ValidationError(field, `must be one of ${LIST_EFFECTS.join(', ')} (deny: e.g. China's Control List; review: its Concern List; information: a foreign list), got ${JSON.stringify(s)}`);
+  }
+  return s as ListEffect;
+}
+
+function listAuthority(s: string | undefined, field = 'authority'): string | undefined {
+  if (s === undefined) return undefined;
+  if (s.trim() === '' || s.length > 200 || /\p{Cc}/u.test(s)) throw new ValidationError(field, `must be 1–200 characters naming the issuing authority, got ${JSON.stringify(s)}`);
+  return s.trim();
 }
 
 export function listFormat(s: unknown, field = 'format'): ListFormat {
@@ -152,12 +176,15 @@ export function loadListSource(src: ListSource): LoadedSource {
  */
 export async function importList(ctx: AppContext, req: ImportListRequest): Promise<ImportListResult> {
   if (!LIST_NAME.test(req.list)) throw new ValidationError('list', `must be 1–63 lower-case letters, digits, ".", "_" or "-", such as "ofac-sdn", got ${JSON.stringify(req.list)}`);
+  const effect = req.effect === undefined ? 'information' : listEffect(req.effect);
+  const authority = listAuthority(req.authority);
   const { format, parsed, sha256 } = loadListSource(req);
   const digests = new Map<string, string>(parsed.entries.map((e) => [e.id, sha256Hex(canonicalJson(e))]));
   return ctx.store.transaction(async (tx) => {
     const current = await screeningRepo.currentImport(tx, req.list);
-    const base = { list: req.list, format, sha256, entries: parsed.entries.length, errors: parsed.errors, previous: current?.sha256 };
-    if (current?.sha256 === sha256) return { ...base, status: 'unchanged', added: [], removed: [], changed: [] };
+    const base = { list: req.list, format, sha256, entries: parsed.entries.length, errors: parsed.errors, previous: current?.sha256, authority, effect };
+    // The same content with the same authority and effect is unchanged; a new effect is a new import.
+    if (current?.sha256 === sha256 && current.effect === effect && (current.authority ?? undefined) === authority) return { ...base, status: 'unchanged', added: [], removed: [], changed: [] };
     await screeningRepo.putSnapshot(
       tx,
       { list: req.list, sha256, format, entry_count: parsed.entries.length, error_count: parsed.errors.length, created_at: ctx.clock().toISOString() },
@@ -182,6 +209,8 @@ export async function importList(ctx: AppContext, req: ImportListRequest): Promi
       added,
       removed,
       changed,
+      ...(authority === undefined ? {} : { authority }),
+      effect,
     });
     // A changed list: the monitor (alerts.ts, reacting to `list.imported` in this transaction) screened every
     // party of every active licence again; the new hits it raised follow the record in the journal.
@@ -192,6 +221,8 @@ export async function importList(ctx: AppContext, req: ImportListRequest): Promi
 
 export interface ListSnapshotInfo {
   readonly list: string;
+  readonly authority?: string;
+  readonly effect: ListEffect;
   readonly format: string;
   readonly sha256: string;
   readonly entries: number;
@@ -206,6 +237,8 @@ export interface ListSnapshotInfo {
 function info(r: ListImportRow): ListSnapshotInfo {
   return {
     list: r.list,
+    ...(r.authority === null ? {} : { authority: r.authority }),
+    effect: r.effect,
     format: r.format,
     sha256: r.sha256,
     entries: r.entry_count,

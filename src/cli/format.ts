@@ -15,8 +15,17 @@ const MARK: Record<Finding['outcome'], string> = {
 export function formatClassification(item: Item, c: Classification): string {
   const lines: string[] = [];
   lines.push(item.description ?? describeItem(item));
-  lines.push(`  ${describeItem(item)}, exported from ${c.exportFrom}, as of ${c.asOf}`);
-  lines.push(c.controlled ? `CONTROLLED: ${c.codes.join(', ')}` : c.undetermined ? 'UNDECIDED: more data needed' : 'NOT CONTROLLED');
+  const to = c.destination === undefined ? '' : ` to ${c.destination}`;
+  lines.push(`  ${describeItem(item)}, exported from ${c.exportFrom}${to}, as of ${c.asOf}`);
+  if (c.domestic === true) {
+    lines.push(`NOT AN EXPORT: a transfer within ${c.exportFrom}`);
+    lines.push(`  ${c.summary}`);
+    lines.push(`rules: ${c.packs.map((p) => `${p.id}@${p.version} (sha256 ${p.sha256.slice(0, 12)}…)`).join(', ')}`);
+    return lines.join('\n');
+  }
+  const notModelled = c.notModelled;
+  const modelled = c.modelled;
+  lines.push(c.controlled ? `CONTROLLED: ${c.codes.join(', ')}` : c.undetermined ? 'UNDECIDED: more data needed' : !modelled ? 'NOT MODELLED: the packs cannot answer for this item' : 'NOT CONTROLLED');
   for (const f of c.findings) {
     lines.push(`  [${MARK[f.outcome]}] ${f.id}: ${f.title}`);
     for (const e of f.entries) lines.push(`      entry    ${e.ref} — ${e.title}`);
@@ -24,7 +33,13 @@ export function formatClassification(item: Item, c: Classification): string {
     if (f.outcome !== 'applies') lines.push(`      outcome  ${f.reason}`);
     lines.push(`      cite     ${citeLine(f.citation)} [${f.citation.confidence}]`);
   }
-  if (c.findings.length === 0) lines.push(`  ${c.summary}`);
+  for (const n of notModelled) {
+    lines.push(`  [NOT MODELLED] ${n.id}: ${n.title}`);
+    if (n.facts.length > 0) lines.push(`      because  ${n.facts.join('; ')}`);
+    lines.push(`      why      ${n.reason}`);
+    lines.push(`      cite     ${citeLine(n.citation)} [${n.citation.confidence}]`);
+  }
+  if (c.findings.length === 0 && notModelled.length === 0) lines.push(`  ${c.summary}`);
   lines.push(`rules: ${c.packs.map((p) => `${p.id}@${p.version} (sha256 ${p.sha256.slice(0, 12)}…)`).join(', ')}`);
   return lines.join('\n');
 }

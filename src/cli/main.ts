@@ -142,14 +142,16 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
     .argument('<item.json>', 'the item: form, hsCode, composition (element → ppm), origin, and optionally magnetFamily, components …')
     .option('--as-of <YYYY-MM-DD>', 'evaluate the rules as of this date (default: today, UTC)')
     .option('--from <country>', 'the country the item is exported from (default: its origin)')
+    .option('--to <country>', 'the country it goes to (rules such as Ann. 61 cover only some destinations; the --from country itself is a domestic transfer, not an export)')
     .option('--json', 'print the classification as JSON')
     .option('--record', 'record the classification in the signed journal (needs --actor)')
     .option('--actor <party>', 'the registered party that records the classification')
     .option('--label <text>', 'a label for the recorded classification')
-    .action(async (file: string, opts: { asOf?: string; from?: string; json?: boolean; record?: boolean; actor?: string; label?: string }) => {
+    .action(async (file: string, opts: { asOf?: string; from?: string; to?: string; json?: boolean; record?: boolean; actor?: string; label?: string }) => {
       const asOf = opts.asOf === undefined ? undefined : isoDateValue(opts.asOf, '--as-of');
       const exportFrom = opts.from === undefined ? undefined : country(opts.from, '--from');
-      const req = (input: unknown) => ({ item: input, asOf, exportFrom });
+      const destination = opts.to === undefined ? undefined : country(opts.to, '--to');
+      const req = (input: unknown) => ({ item: input, asOf, exportFrom, destination });
       if (opts.record) {
         if (opts.actor === undefined) throw new ValidationError('--actor', 'is required with --record');
         const actor = opts.actor;
@@ -287,10 +289,14 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
         return;
       }
       for (const p of packs) {
-        print(io.out, `${p.id}@${p.version}  ${p.title}\n  file ${p.file}, sha256 ${p.sha256}\n  ${p.entries.length} entries, ${p.rules.length} rules, ${p.exclusions.length} exclusions`);
+        print(io.out, `${p.id}@${p.version}  ${p.title}\n  file ${p.file}, sha256 ${p.sha256}\n  ${p.entries.length} entries, ${p.rules.length} rules, ${p.exclusions.length} exclusions, ${p.policies.length} policies, ${p.notModelled.length} measures not modelled`);
         for (const r of p.rules) {
           const susp = r.suspensions.map((s) => `suspended ${s.from}..${s.to ?? ''} (${s.id})`).join(', ');
           print(io.out, `  ${r.id.padEnd(26)} from ${r.window.from}${r.window.to ? ` to ${r.window.to}` : ''}${susp ? `; ${susp}` : ''} — ${r.citation.clause}`);
+        }
+        if (p.notModelled.length > 0) print(io.out, '  NOT MODELLED (named by the sources; answered "not modelled", never "not controlled"):');
+        for (const n of p.notModelled) {
+          print(io.out, `  ${n.id.padEnd(26)} ${n.title} — ${n.citation.clause}\n  ${' '.repeat(26)} why: ${n.reason}`);
         }
       }
     });

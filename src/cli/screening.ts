@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { importList, listFormat, listSnapshots, screenNames, screenNamesInFile, screeningThreshold, type AppContext, type NameScreening } from '../app/index.js';
+import { importList, listEffect, listFormat, listSnapshots, screenNames, screenNamesInFile, screeningThreshold, type AppContext, type NameScreening } from '../app/index.js';
 import { count, country, ValidationError } from '../domain/index.js';
 import { progress } from './progress.js';
 
@@ -50,14 +50,17 @@ export function registerScreeningCommands(program: Command, deps: ScreeningComma
     .requiredOption('--actor <party>', 'the registered party that signs the import record')
     .option('--alt <alt.csv>', 'OFAC alternate names (with --format sdn-csv)')
     .option('--add <add.csv>', 'OFAC addresses (with --format sdn-csv)')
+    .option('--authority <name>', 'who issued the list, e.g. "MOFCOM" or "US Treasury OFAC"')
+    .option('--effect <effect>', 'its legal effect: deny (e.g. China\'s Control List), review (its Concern List: case-by-case) or information (a foreign list; the default)')
     .option('--json', 'print the result as JSON')
-    .action(async (file: string, opts: { format: string; list: string; actor: string; alt?: string; add?: string; json?: boolean }) => {
+    .action(async (file: string, opts: { format: string; list: string; actor: string; alt?: string; add?: string; authority?: string; effect?: string; json?: boolean }) => {
       const format = listFormat(opts.format, '--format');
+      const effect = opts.effect === undefined ? undefined : listEffect(opts.effect, '--effect');
       // Row-level progress on a terminal (nothing when stderr is piped): large lists take a while.
       const p = progress(`${opts.list}: rows parsed`, io.err);
       let r;
       try {
-        r = await withApp((ctx) => importList(ctx, { path: file, format, list: opts.list, actor: opts.actor, alt: opts.alt, add: opts.add, onProgress: (done, total) => { p.update(done, total); } }));
+        r = await withApp((ctx) => importList(ctx, { path: file, format, list: opts.list, actor: opts.actor, alt: opts.alt, add: opts.add, authority: opts.authority, effect, onProgress: (done, total) => { p.update(done, total); } }));
       } finally {
         p.finish();
       }
@@ -68,8 +71,9 @@ export function registerScreeningCommands(program: Command, deps: ScreeningComma
         return;
       }
       const skipped = r.errors.length > 0 ? `, ${count(r.errors.length, 'row')} skipped` : '';
-      if (r.status === 'unchanged') line(io.out, `${r.list}: unchanged (sha256 ${r.sha256}, ${count(r.entries, 'entry', 'entries')}${skipped}); nothing imported`);
-      else line(io.out, `${r.list}: imported ${count(r.entries, 'entry', 'entries')}${skipped} (${r.format}, sha256 ${r.sha256}) as journal entry ${r.seq ?? ''}; vs previous: +${r.added.length} −${r.removed.length} ~${r.changed.length}`);
+      const legal = `effect ${r.effect}${r.authority === undefined ? '' : `, issued by ${r.authority}`}`;
+      if (r.status === 'unchanged') line(io.out, `${r.list}: unchanged (sha256 ${r.sha256}, ${count(r.entries, 'entry', 'entries')}${skipped}, ${legal}); nothing imported`);
+      else line(io.out, `${r.list}: imported ${count(r.entries, 'entry', 'entries')}${skipped} (${r.format}, sha256 ${r.sha256}, ${legal}) as journal entry ${r.seq ?? ''}; vs previous: +${r.added.length} −${r.removed.length} ~${r.changed.length}`);
     });
 
   lists
@@ -79,7 +83,7 @@ export function registerScreeningCommands(program: Command, deps: ScreeningComma
     .action(async (opts: { json?: boolean }) => {
       const snaps = await withApp((ctx) => listSnapshots(ctx));
       if (opts.json) line(io.out, JSON.stringify(snaps, null, 2));
-      else for (const s of snaps) line(io.out, `${s.list.padEnd(24)} ${s.format.padEnd(8)} ${String(s.entries).padStart(7)} entries  ${s.importedAt}  journal ${s.seq}  sha256 ${s.sha256.slice(0, 16)}…`);
+      else for (const s of snaps) line(io.out, `${s.list.padEnd(24)} ${s.format.padEnd(8)} ${String(s.entries).padStart(7)} entries  ${s.importedAt}  journal ${s.seq}  sha256 ${s.sha256.slice(0, 16)}…  effect ${s.effect}${s.authority === undefined ? '' : ` (${s.authority})`}`);
     });
 
   program

@@ -6,7 +6,7 @@ import { ValidationError } from './errors.js';
 import { isCurrency, isSafeNonNegativeInteger, type Money } from './quantities.js';
 import { parse, wholeGrams } from './validation.js';
 
-export const ITEM_FORMS = ['metal', 'alloy', 'oxide', 'compound', 'magnet', 'target', 'component', 'product', 'technology'] as const;
+export const ITEM_FORMS = ['metal', 'alloy', 'oxide', 'compound', 'magnet', 'target', 'component', 'product', 'technology', 'equipment'] as const;
 export type ItemForm = (typeof ITEM_FORMS)[number];
 
 export const MAGNET_FAMILIES = ['NdFeB', 'SmCo', 'Ce'] as const;

@@ -46,15 +46,42 @@ export interface Finding {
   readonly reason: string;
 }
 
+/** A measure the pack names but does not model, and why it matters to this item. */
+export interface NotModelledFinding {
+  readonly pack: string;
+  readonly id: string;
+  readonly title: string;
+  readonly reason: string;
+  readonly citation: ResolvedCitation;
+  /** "item": it describes the item (the answer is "not modelled"); "rule": it may change a rule's answer (an exemption). */
+  readonly concerns: 'item' | 'rule';
+  /** What made it relevant: the item's facts, or the rule whose answer it may change. */
+  readonly facts: readonly string[];
+}
+
 export interface Classification {
   readonly asOf: string;
   readonly exportFrom: CountryCode;
+  /** Where the item goes, when the question names it. */
+  readonly destination?: CountryCode;
+  /**
+   * The item stays in the country where it is (destination = exportFrom): not an export, so no
+   * export-control rule is evaluated; the undertakings it carries and screening still apply.
+   */
+  readonly domestic?: boolean;
   readonly controlled: boolean;
   /** Control codes that apply as of the date, sorted. */
   readonly codes: readonly string[];
   /** True when some rule could not be decided for want of data (see findings with outcome insufficient-data). */
   readonly undetermined: boolean;
   readonly findings: readonly Finding[];
+  /**
+   * Measures the packs name but do not model that concern this item. When the item is not
+   * controlled and one of them describes it (`match`), the answer is "not modelled", never "not
+   * controlled" (`modelled` is false).
+   */
+  readonly notModelled: readonly NotModelledFinding[];
+  readonly modelled: boolean;
   readonly packs: readonly PackRef[];
   readonly summary: string;
 }
@@ -64,6 +91,8 @@ export interface ClassifyContext {
   readonly asOf: string;
   /** Country the item is exported from; defaults to the item's origin. */
   readonly exportFrom?: CountryCode;
+  /** Country the item goes to, when known. The same as exportFrom: a domestic transfer, not an export. */
+  readonly destination?: CountryCode;
 }
 
 function inSet(code: CountryCode, set: CountrySet): boolean {
@@ -194,7 +223,27 @@ function uniqueSorted(xs: readonly string[]): string[] {
  */
 export function classify(item: Item, packs: readonly RulePack[], ctx: ClassifyContext): Classification {
   const exportFrom = ctx.exportFrom ?? item.origin;
+  const packRefs = packs.map((p) => ({ id: p.id, version: p.version, sha256: p.sha256 }));
+  if (ctx.destination === exportFrom) {
+    return {
+      asOf: ctx.asOf,
+      exportFrom,
+      destination: ctx.destination,
+      domestic: true,
+      controlled: false,
+      codes: [],
+      undetermined: false,
+      findings: [],
+      notModelled: [],
+      modelled: true,
+      packs: packRefs,
+      summary:
+        `Not an export as of ${ctx.asOf}: the item stays in ${exportFrom} (${countryName(exportFrom)}). Export-control rules apply when ` +
+        'material leaves the country where it is; a domestic transfer is checked against the undertakings it carries and screening.',
+    };
+  }
   const findings: Finding[] = [];
+  const notModelled: NotModelledFinding[] = [];
 
   for (const pack of packs) {
     const entries = new Map(pack.entries.map((e) => [e.ref, e]));
@@ -228,6 +277,12 @@ export function classify(item: Item, packs: readonly RulePack[], ctx: ClassifyCo
         if (entry && facts) matched.push({ entry, facts });
       }
       if (matched.length === 0) continue;
+      let outOfDestination: string | undefined;
+      if (sc.destination) {
+        if (ctx.destination === undefined) scopeFacts.push(`for exports to ${describeSet(sc.destination)} (no destination given)`);
+        else if (inSet(ctx.destination, sc.destination)) scopeFacts.push(`going to ${ctx.destination} (${countryName(ctx.destination)})`);
+        else outOfDestination = `out of scope: the rule covers exports to ${describeSet(sc.destination)}; this goes to ${ctx.destination} (${countryName(ctx.destination)})`;
+      }
 
       const base = {
         pack: pack.id,
@@ -241,6 +296,10 @@ export function classify(item: Item, packs: readonly RulePack[], ctx: ClassifyCo
       let facts = [...itemFacts, ...scopeFacts];
       const entryList = (ms: typeof matched) => ms.map((m) => ({ ref: m.entry.ref, title: m.entry.title, citation: resolveCitation(pack, m.entry.citation) }));
       const codesOf = (ms: typeof matched) => uniqueSorted(ms.map((m) => m.entry.code));
+      if (outOfDestination !== undefined) {
+        findings.push({ ...base, outcome: 'excluded', codes: codesOf(matched), entries: entryList(matched), facts, reason: outOfDestination });
+        continue;
+      }
 
       if (sc.content) {
         const content = evaluateContent(item, sc.content, entries);
@@ -293,28 +352,50 @@ export function classify(item: Item, packs: readonly RulePack[], ctx: ClassifyCo
         reason: `out of scope: ${x.title}`,
       });
     }
+
+    for (const n of pack.notModelled) {
+      const itemFacts = n.match ? matchPattern(item, n.match) : null;
+      const byRule = (n.rules ?? []).filter((id) => findings.some((f) => f.pack === pack.id && f.id === id && f.outcome === 'applies'));
+      if (itemFacts === null && byRule.length === 0) continue;
+      notModelled.push({
+        pack: pack.id,
+        id: n.id,
+        title: n.title,
+        reason: n.reason,
+        citation: resolveCitation(pack, n.citation),
+        concerns: itemFacts === null ? 'rule' : 'item',
+        facts: itemFacts ?? byRule.map((id) => `${id} applies; this measure could change its answer`),
+      });
+    }
   }
 
   const applies = findings.filter((f) => f.outcome === 'applies');
   const codes = uniqueSorted(applies.flatMap((f) => f.codes));
   const controlled = codes.length > 0;
   const undetermined = !controlled && findings.some((f) => f.outcome === 'insufficient-data');
+  const unmodelled = notModelled.filter((n) => n.concerns === 'item');
+  const modelled = controlled || undetermined || unmodelled.length === 0;
   const summary = controlled
     ? `Controlled as of ${ctx.asOf}: ${codes.join(', ')} (${uniqueSorted(applies.map((f) => f.title)).join('; ')}).`
     : undetermined
       ? `Not decided as of ${ctx.asOf}: ${findings.find((f) => f.outcome === 'insufficient-data')?.reason ?? ''}.`
-      : findings.length > 0
+      : !modelled
+        ? `Not modelled as of ${ctx.asOf}: ${unmodelled.map((n) => `${n.title} — ${n.reason}`).join('; ')}.`
+        : findings.length > 0
         ? `Not controlled as of ${ctx.asOf}: ${uniqueSorted(findings.map((f) => f.reason)).join('; ')}.`
         : `Not controlled as of ${ctx.asOf}: no entry of ${packs.map((p) => `${p.id}@${p.version}`).join(', ')} matches ${describeItem(item)}.`;
 
   return {
     asOf: ctx.asOf,
     exportFrom,
+    ...(ctx.destination === undefined ? {} : { destination: ctx.destination }),
     controlled,
     codes,
     undetermined,
     findings,
-    packs: packs.map((p) => ({ id: p.id, version: p.version, sha256: p.sha256 })),
+    notModelled,
+    modelled,
+    packs: packRefs,
     summary,
   };
 }

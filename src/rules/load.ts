@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { deepFreeze } from '../domain/index.js';
 import { RulePackError } from './errors.js';
 import { formatWindow, windowsOverlap } from './dates.js';
-import type { CountrySet, Entry, Exclusion, Pattern, Policy, Rule, RulePack, Suspension, Window } from './model.js';
+import type { CountrySet, Entry, Exclusion, NotModelled, Pattern, Policy, Rule, RulePack, Suspension, Window } from './model.js';
 import { packSchema, type CountrySetFile, type PackFile, type PatternFile } from './schema.js';
 
 /** Compiles "1C90*:magnet" into a matcher over entry refs. */
@@ -160,6 +160,7 @@ function build(loc: Located, f: PackFile, sha256: string): RulePack {
         ...(sc.export_from ? { exportFrom: countrySet(sc.export_from) } : {}),
         ...(sc.origin ? { origin: countrySet(sc.origin) } : {}),
         ...(sc.technology_origin ? { technologyOrigin: countrySet(sc.technology_origin) } : {}),
+        ...(sc.destination ? { destination: countrySet(sc.destination) } : {}),
         ...(sc.content
           ? {
               content: {
@@ -192,6 +193,10 @@ function build(loc: Located, f: PackFile, sha256: string): RulePack {
     if (policies.some((o) => o.id === x.id && windowsOverlap(o.window, w))) fail(loc, [...path, 'effective_from'], `effective window ${formatWindow(w)} overlaps another version of policy "${x.id}"`);
     const susp = (x.suspended_by ?? []).map((id, j) => suspensions.get(id) ?? fail(loc, [...path, 'suspended_by', j], `unknown suspension "${id}"`, 'UNKNOWN_REFERENCE'));
     const wh = x.when;
+    (x.under ?? []).forEach((id, j) => {
+      if (!rules.some((r) => r.id === id)) fail(loc, [...path, 'under', j], `unknown rule "${id}"`, 'UNKNOWN_REFERENCE');
+    });
+    if (x.party_list_via_owners !== undefined && wh.party_list_effect === undefined) fail(loc, [...path, 'party_list_via_owners'], 'needs when.party_list_effect');
     policies.push({
       id: x.id,
       title: x.title,
@@ -199,13 +204,36 @@ function build(loc: Located, f: PackFile, sha256: string): RulePack {
       window: w,
       suspensions: susp,
       decision: x.decision,
+      ...(x.under ? { under: x.under } : {}),
+      partyListViaOwners: x.party_list_via_owners ?? false,
+      occasions: x.occasions ?? ['application'],
       when: {
         ...(wh.end_use_any ? { endUseAny: wh.end_use_any } : {}),
         ...(wh.party_sector_any ? { partySectorAny: wh.party_sector_any } : {}),
         ...(wh.party_listed === undefined ? {} : { partyListed: wh.party_listed }),
+        ...(wh.party_list_effect ? { partyListEffect: wh.party_list_effect } : {}),
         ...(wh.roles ? { roles: wh.roles } : {}),
         ...(wh.destination ? { destination: countrySet(wh.destination) } : {}),
+        ...(wh.origin ? { origin: countrySet(wh.origin) } : {}),
       },
+    });
+  });
+
+  const notModelled: NotModelled[] = [];
+  (f.not_modelled ?? []).forEach((n, i) => {
+    const path = ['not_modelled', i];
+    checkSource(path, n.citation.source);
+    if (notModelled.some((o) => o.id === n.id)) fail(loc, [...path, 'id'], `duplicate not-modelled measure "${n.id}"`);
+    (n.rules ?? []).forEach((id, j) => {
+      if (!rules.some((r) => r.id === id)) fail(loc, [...path, 'rules', j], `unknown rule "${id}"`, 'UNKNOWN_REFERENCE');
+    });
+    notModelled.push({
+      id: n.id,
+      title: n.title,
+      citation: n.citation,
+      reason: n.reason,
+      ...(n.match ? { match: pattern(loc, [...path, 'match'], n.match) } : {}),
+      ...(n.rules ? { rules: n.rules } : {}),
     });
   });
 
@@ -222,6 +250,7 @@ function build(loc: Located, f: PackFile, sha256: string): RulePack {
     rules,
     exclusions,
     policies,
+    notModelled,
   };
 }
 

@@ -64,6 +64,8 @@ export interface Scope {
   readonly exportFrom?: CountrySet;
   readonly origin?: CountrySet;
   readonly technologyOrigin?: CountrySet;
+  /** Where the item goes; unknown destinations (a classification without one) are not excluded. */
+  readonly destination?: CountrySet;
   readonly content?: ContentCondition;
 }
 
@@ -91,6 +93,9 @@ export interface Exclusion {
 
 export type PartyRole = 'applicant' | 'importer' | 'consignee' | 'end-user';
 
+/** What a hit on a restricted-party list means in law: deny, case-by-case review, or information only. */
+export type ListEffect = 'deny' | 'review' | 'information';
+
 /** A licensing policy: deny or review case by case when the application's facts match. */
 export interface Policy {
   readonly id: string;
@@ -99,13 +104,31 @@ export interface Policy {
   readonly window: Window;
   readonly suspensions: readonly Suspension[];
   readonly decision: 'deny' | 'case-by-case';
+  /** Rule ids: the policy governs only applications and transfers of items controlled under one of them. */
+  readonly under?: readonly string[];
+  /** Listings through ≥ 50 % owners count for `partyListEffect`. */
+  readonly partyListViaOwners: boolean;
+  /** Evaluated at licence applications and/or at transfers (export check, dispatch, EPCIS shipment). */
+  readonly occasions: readonly ('application' | 'transfer')[];
   readonly when: {
     readonly endUseAny?: readonly EndUsePurpose[];
     readonly partySectorAny?: readonly Sector[];
     readonly partyListed?: boolean;
+    readonly partyListEffect?: readonly ListEffect[];
     readonly roles?: readonly PartyRole[];
     readonly destination?: CountrySet;
+    readonly origin?: CountrySet;
   };
+}
+
+/** A measure the sources name that the pack does not model (see notModelledSchema). */
+export interface NotModelled {
+  readonly id: string;
+  readonly title: string;
+  readonly citation: Citation;
+  readonly reason: string;
+  readonly match?: Pattern;
+  readonly rules?: readonly string[];
 }
 
 export interface RulePack {
@@ -122,6 +145,7 @@ export interface RulePack {
   readonly rules: readonly Rule[];
   readonly exclusions: readonly Exclusion[];
   readonly policies: readonly Policy[];
+  readonly notModelled: readonly NotModelled[];
 }
 
 export interface PackRef {

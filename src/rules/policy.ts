@@ -1,7 +1,18 @@
 import { countryName, type CountryCode, type EndUsePurpose, type Sector } from '../domain/index.js';
 import { resolveCitation, type ResolvedCitation } from './classify.js';
 import { formatWindow, inWindow } from './dates.js';
-import type { CountrySet, PartyRole, Policy, RulePack } from './model.js';
+import type { CountrySet, ListEffect, PartyRole, Policy, RulePack } from './model.js';
+
+/** One hit of a party on a restricted-party list, with the list's issuing authority and legal effect. */
+export interface PolicyListing {
+  readonly list: string;
+  readonly authority?: string;
+  readonly effect: ListEffect;
+  /** The party is listed through ≥ 50 % owners, not by itself. */
+  readonly viaOwners: boolean;
+  /** The hit in words. */
+  readonly text: string;
+}
 
 export interface PolicyParty {
   readonly role: PartyRole;
@@ -11,6 +22,8 @@ export interface PolicyParty {
   readonly sector?: Sector;
   /** On a restricted list (directly or through ≥ 50 % ownership), and why. */
   readonly listed?: string;
+  /** Every list hit, with its list's legal effect. */
+  readonly listings?: readonly PolicyListing[];
 }
 
 export interface PolicyFacts {
@@ -18,6 +31,12 @@ export interface PolicyFacts {
   readonly destination: CountryCode;
   readonly purposes: readonly EndUsePurpose[];
   readonly parties: readonly PolicyParty[];
+  /** The ids of the rules under which the items are controlled (for policies with `under`). */
+  readonly rules?: readonly string[];
+  /** The items' countries of origin (for policies with an `origin` condition). */
+  readonly origins?: readonly CountryCode[];
+  /** A licence application or a transfer: only the policies evaluated on that occasion are. Default application. */
+  readonly occasion?: 'application' | 'transfer';
 }
 
 export interface PolicyFinding {
@@ -25,7 +44,8 @@ export interface PolicyFinding {
   readonly id: string;
   readonly title: string;
   readonly decision: 'deny' | 'case-by-case';
-  readonly outcome: 'applies' | 'not-yet-effective' | 'expired' | 'suspended';
+  /** not-applicable: its conditions match but it governs other applications (its `under` rules do not apply). */
+  readonly outcome: 'applies' | 'not-yet-effective' | 'expired' | 'suspended' | 'not-applicable';
   readonly citation: ResolvedCitation;
   readonly facts: readonly string[];
   readonly reason: string;
@@ -60,9 +80,23 @@ function match(p: Policy, f: PolicyFacts): string[] | null {
     if (hit.length === 0) return null;
     if (w.partyListed) facts.push(...hit.map((x) => `${x.role} ${x.name}: ${x.listed ?? ''}`));
   }
+  if (w.partyListEffect) {
+    const effects = w.partyListEffect;
+    const hits = parties.flatMap((x) =>
+      (x.listings ?? []).filter((l) => effects.includes(l.effect) && (p.partyListViaOwners || !l.viaOwners)).map((l) => ({ x, l })),
+    );
+    if (hits.length === 0) return null;
+    facts.push(...hits.map(({ x, l }) => `${x.role} ${x.name}: ${l.text} (list ${l.list}${l.authority ? `, issued by ${l.authority}` : ''}, effect ${l.effect})`));
+  }
   if (w.destination) {
     if (!inSet(f.destination, w.destination)) return null;
     facts.push(`destination is ${countryName(f.destination)} (${f.destination})`);
+  }
+  if (w.origin) {
+    const set = w.origin;
+    const hit = (f.origins ?? []).filter((c) => inSet(c, set));
+    if (hit.length === 0) return null;
+    facts.push(`the item is of ${[...new Set(hit)].map((c) => `${countryName(c)} (${c})`).join(', ')} origin`);
   }
   return facts;
 }
@@ -72,9 +106,16 @@ export function evaluatePolicies(facts: PolicyFacts, packs: readonly RulePack[])
   const findings: PolicyFinding[] = [];
   for (const pack of packs) {
     for (const p of pack.policies) {
+      if (!p.occasions.includes(facts.occasion ?? 'application')) continue;
       const matched = match(p, facts);
       if (matched === null) continue;
       const base = { pack: pack.id, id: p.id, title: p.title, decision: p.decision, citation: resolveCitation(pack, p.citation), facts: matched };
+      const under = p.under;
+      if (under !== undefined && !under.some((r) => facts.rules?.includes(r))) {
+        const actual = facts.rules === undefined || facts.rules.length === 0 ? 'no rule' : facts.rules.join(', ');
+        findings.push({ ...base, outcome: 'not-applicable', reason: `governs only exports under ${under.join(', ')}; this one is under ${actual}` });
+        continue;
+      }
       if (facts.asOf < p.window.from) {
         findings.push({ ...base, outcome: 'not-yet-effective', reason: `not yet in force on ${facts.asOf} (${formatWindow(p.window)})` });
       } else if (p.window.to !== undefined && facts.asOf > p.window.to) {

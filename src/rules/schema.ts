@@ -74,6 +74,8 @@ export const scopeSchema = z
     export_from: countrySet.optional(),
     origin: countrySet.optional(),
     technology_origin: countrySet.optional(),
+    /** Where the item goes ("to any country other than China": `{ not_in: [CN] }`). */
+    destination: countrySet.optional(),
     content: z
       .object({
         entries: z.array(refGlob).min(1),
@@ -112,6 +114,9 @@ export const exclusionSchema = z
 
 const PARTY_ROLES = ['applicant', 'importer', 'consignee', 'end-user'] as const;
 
+/** The legal effect a restricted-party list has, as its issuing authority's law gives it (see LIST_EFFECTS). */
+export const LIST_EFFECTS = ['deny', 'review', 'information'] as const;
+
 /** A licensing policy: how the authority treats applications with these facts. */
 export const policySchema = z
   .object({
@@ -122,16 +127,45 @@ export const policySchema = z
     effective_to: isoDate.optional(),
     suspended_by: z.array(slug).optional(),
     decision: z.enum(['deny', 'case-by-case']),
+    /** The policy governs only applications under these rules of the pack (e.g. Ann. 61's for Ann. 61 exports). */
+    under: z.array(slug).min(1).optional(),
+    /** Listings through ≥ 50 % owners count as listings (party_list_effect); otherwise only the party's own. */
+    party_list_via_owners: z.boolean().optional(),
+    /**
+     * When the policy is evaluated: licence applications (default) and/or transfers (export check,
+     * dispatch, EPCIS shipment) — for measures that bind anyone passing the items on.
+     */
+    occasions: z.array(z.enum(['application', 'transfer'])).min(1).optional(),
     when: z
       .object({
         end_use_any: z.array(z.enum(END_USE_PURPOSES)).min(1).optional(),
         party_sector_any: z.array(z.enum(SECTORS)).min(1).optional(),
         party_listed: z.boolean().optional(),
+        /** A party is on a list imported with one of these legal effects. */
+        party_list_effect: z.array(z.enum(LIST_EFFECTS)).min(1).optional(),
         roles: z.array(z.enum(PARTY_ROLES)).min(1).optional(),
         destination: countrySet.optional(),
+        /** The item is of this origin (for measures that bind "Chinese-origin" items wherever they are). */
+        origin: countrySet.optional(),
       })
       .strict()
       .refine((w) => Object.keys(w).some((k) => k !== 'roles'), { message: 'needs at least one condition besides roles' }),
+  })
+  .strict();
+
+/**
+ * A measure the sources name that the pack does not model, stated so that no answer reads "not
+ * controlled" where the honest answer is "not modelled". `match` names the items it concerns;
+ * `rules` the rules whose answer it may change (an exemption not modelled).
+ */
+export const notModelledSchema = z
+  .object({
+    id: slug,
+    title: z.string().min(1),
+    citation: citationSchema,
+    reason: z.string().min(1),
+    match: patternSchema.optional(),
+    rules: z.array(slug).min(1).optional(),
   })
   .strict();
 
@@ -149,6 +183,7 @@ export const packSchema = z
     rules: z.array(ruleSchema).min(1),
     exclusions: z.array(exclusionSchema).optional(),
     policies: z.array(policySchema).optional(),
+    not_modelled: z.array(notModelledSchema).optional(),
   })
   .strict();
 

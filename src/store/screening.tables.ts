@@ -34,6 +34,10 @@ export interface ListImportsTable {
   added: number;
   removed: number;
   changed: number;
+  /** Who issued the list, as stated at import ("MOFCOM", "US Treasury OFAC"); null when not stated. */
+  authority: ColumnType<string | null, string | null | undefined, never>;
+  /** The list's legal effect: deny, review or information (the default). */
+  effect: ColumnType<'deny' | 'review' | 'information', 'deny' | 'review' | 'information' | undefined, never>;
 }
 
 export type ListSnapshotRow = Selectable<ListSnapshotsTable>;

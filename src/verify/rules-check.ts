@@ -1,5 +1,5 @@
 import { parseItem, type EndUsePurpose } from '../domain/index.js';
-import { classify, evaluatePolicies, parsePack, type PolicyParty, type RulePack } from '../rules/index.js';
+import { classify, evaluatePolicies, parsePack, type PolicyListing, type PolicyParty, type RulePack } from '../rules/index.js';
 import { sha256Hex, type SignedRecord } from '../trust/index.js';
 import { VerifyError } from './errors.js';
 import { isObject, list, str, type JsonObject } from './json.js';
@@ -60,6 +60,8 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
         const exportFrom = str(applicant.country);
         const recorded = new Map(list(as.lines).filter(isObject).map((l) => [str(l.ref), isObject(l.classification) ? list(l.classification.codes).map(str) : []]));
         const codes = new Set<string>();
+        const underRules = new Set<string>();
+        const origins = new Set<string>();
         for (const line of list(a.lines).filter(isObject)) {
           let item;
           try {
@@ -67,7 +69,10 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
           } catch (e) {
             return fail(`${where}: ${(e as Error).message}`, e);
           }
-          const got = classify(item, packs, { asOf, exportFrom }).codes;
+          const c = classify(item, packs, { asOf, exportFrom, ...(typeof a.destination === 'string' ? { destination: str(a.destination) } : {}) });
+          const got = c.codes;
+          for (const f of c.findings) if (f.outcome === 'applies') underRules.add(f.id);
+          origins.add(item.origin);
           const want = recorded.get(str(line.ref)) ?? [];
           if (got.join(',') !== [...want].join(',')) {
             fail(`${where}: line ${str(line.ref)} re-classifies as [${got.join(', ')}] under the bundle's rule packs as of ${asOf}, but the assessment recorded [${want.join(', ')}]`);
@@ -78,20 +83,29 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
         const screening = list(as.screening).filter(isObject);
         const policyParties: PolicyParty[] = screening.map((s) => {
           const p = parties.get(str(s.partyId)) ?? {};
-          const hit = list(s.hits).filter(isObject)[0];
+          const hits = list(s.hits).filter(isObject);
+          const hit = hits[0];
+          // Each hit's list effect as the assessment recorded it (assessments before lists carried one: information).
+          const listings = hits.map((h): PolicyListing => ({
+            list: str(h.list),
+            ...(typeof h.authority === 'string' ? { authority: h.authority } : {}),
+            effect: h.effect === 'deny' || h.effect === 'review' ? h.effect : 'information',
+            viaOwners: h.via !== undefined,
+            text: `listed on ${str(h.list)}`,
+          }));
           return {
             role: str(s.role) as PolicyParty['role'],
             id: str(s.partyId),
             name: str(p.name),
             country: str(p.country),
             ...(typeof p.sector === 'string' ? { sector: p.sector as NonNullable<PolicyParty['sector']> } : {}),
-            ...(hit ? { listed: `listed on ${str(hit.list)}` } : {}),
+            ...(hit ? { listed: `listed on ${str(hit.list)}`, listings } : {}),
           };
         });
         const authority = parties.get(str(a.authority));
         const endUse = isObject(a.endUse) ? a.endUse : {};
         const policy = evaluatePolicies(
-          { asOf, destination: str(a.destination), purposes: list(endUse.purposes).map(str) as EndUsePurpose[], parties: policyParties },
+          { asOf, destination: str(a.destination), purposes: list(endUse.purposes).map(str) as EndUsePurpose[], parties: policyParties, rules: [...underRules].sort(), origins: [...origins] },
           packs.filter((p) => p.jurisdiction === authority?.country),
         );
         let recommendation: string = policy.recommendation;

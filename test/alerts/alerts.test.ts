@@ -48,7 +48,7 @@ async function setup(ctx: AppContext, opts: { annualNeedGrams?: number } = {}) {
   for (const p of read('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
   await publishDemoTrustList(ctx);
   await registerParty(ctx, { id: 'pune-motors', name: 'Pune Motor Works Limited', country: 'IN', sector: 'automotive' });
-  await importList(ctx, { path: new URL('scenario/demo-control-list.csv', root).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom' });
+  await importList(ctx, { path: new URL('scenario/demo-control-list.csv', root).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom', authority: 'MOFCOM (demonstration)', effect: 'deny' });
   const endUse = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'], ...(opts.annualNeedGrams === undefined ? {} : { annualNeedGrams: opts.annualNeedGrams }) };
   const cert = await issueCertificate(ctx, IMPORTER, {
     exporter: EXPORTER,
@@ -190,11 +190,11 @@ describe.each(STORES)('alerts on %s', (kind) => {
     const base = readFileSync(new URL('scenario/demo-control-list.csv', root), 'utf8');
     const v2 = join(work, `list-v2-${kind}.csv`);
     writeFileSync(v2, `${base}Gulf Horizon General Trading FZE,,AE,entity,cn-control-list,DEMO-CL-002\n`);
-    const unrelated = await importList(ctx, { path: v2, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom' });
+    const unrelated = await importList(ctx, { path: v2, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom', authority: 'MOFCOM (demonstration)', effect: 'deny' });
     expect(unrelated.alertsRaised).toBe(0); // no party of the licence is on the new entry
     const v3 = join(work, `list-v3-${kind}.csv`);
     writeFileSync(v3, `${base}Gulf Horizon General Trading FZE,,AE,entity,cn-control-list,DEMO-CL-002\nChakan Drive Systems Pvt. Ltd.,,IN,entity,cn-control-list,DEMO-CL-003\n`);
-    const r = await importList(ctx, { path: v3, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom' });
+    const r = await importList(ctx, { path: v3, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom', authority: 'MOFCOM (demonstration)', effect: 'deny' });
     expect(r.alertsRaised).toBe(1);
     const [hit] = await listAlerts(ctx);
     expect(hit).toMatchObject({ rule: 'screening-hit-after-approval', severity: 'critical', licenceId: licence.id, parties: [IMPORTER], trigger: 'list-import' });
@@ -203,7 +203,7 @@ describe.each(STORES)('alerts on %s', (kind) => {
     // still listed in the next version: not raised again
     const v4 = join(work, `list-v4-${kind}.csv`);
     writeFileSync(v4, `${readFileSync(v3, 'utf8')}Someone Else Ltd,,GB,entity,cn-control-list,DEMO-CL-004\n`);
-    expect((await importList(ctx, { path: v4, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom' })).alertsRaised).toBe(0);
+    expect((await importList(ctx, { path: v4, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom', authority: 'MOFCOM (demonstration)', effect: 'deny' })).alertsRaised).toBe(0);
     expect(await listAlerts(ctx)).toHaveLength(1);
 
     await expect(resolveAlert(ctx, IMPORTER, hit!.id, 'we are not listed')).rejects.toThrow(AppError);

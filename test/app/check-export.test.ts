@@ -34,7 +34,7 @@ describe.each(STORES)('checkExport on %s', (kind) => {
     expect(before.checks).toContain('Red Mesa Defense Systems LLC screened clear against no lists');
     expect(before.refusals.map((r) => r.rule)).toEqual(['LICENCE_REQUIRED']);
 
-    await importList(ctx, { path: fileURLToPath(new URL('scenario/demo-control-list.csv', EXAMPLES_ROOT)), format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom' });
+    await importList(ctx, { path: fileURLToPath(new URL('scenario/demo-control-list.csv', EXAMPLES_ROOT)), format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom', authority: 'MOFCOM (demonstration)', effect: 'deny' });
     const after = await checkExport(ctx, { lotId: 'NDFEB-1', to: 'red-mesa-defense', destination: 'US' });
     expect(after.refusals.map((r) => r.rule)).toEqual(['RESTRICTED_PARTY', 'LICENCE_REQUIRED']);
     expect(after.refusals[0]?.message).toMatch(/matches cn-control-list entry "Red Mesa Defense Systems LLC" \(DEMO-CL-001/);

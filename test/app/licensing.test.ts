@@ -32,7 +32,7 @@ async function setup(ctx: AppContext, opts: { kg?: number } = {}) {
   const kg = opts.kg ?? 2000;
   for (const p of read('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
   await publishDemoTrustList(ctx);
-  await importList(ctx, { path: new URL('scenario/demo-control-list.csv', root).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom' });
+  await importList(ctx, { path: new URL('scenario/demo-control-list.csv', root).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom', authority: 'MOFCOM (demonstration)', effect: 'deny' });
   const cert = await (await import('../../src/app/index.js')).issueCertificate(ctx, 'chakan-drive-systems', {
     exporter: 'ganzhou-hengyuan-magnetics',
     importer: 'chakan-drive-systems',

@@ -75,7 +75,7 @@ describe.each(STORES)('the trust list on %s', (kind) => {
   it('a decision judged while a new version is being published waits for it and is judged by it (no decision by a dropped authority lands after the drop)', async () => {
     if (kind !== 'postgres') return; // PGlite serves one connection: nothing runs concurrently
     await publishTrustList(ctx, DEMO_TRUST_LIST);
-    await importList(ctx, { path: new URL('scenario/demo-control-list.csv', EXAMPLES_ROOT).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom' });
+    await importList(ctx, { path: new URL('scenario/demo-control-list.csv', EXAMPLES_ROOT).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom', authority: 'MOFCOM (demonstration)', effect: 'deny' });
     const app = await submitApplication(ctx, {
       authority: 'cn-mofcom', applicant: 'ganzhou-hengyuan-magnetics', importer: 'chakan-drive-systems', endUser: 'chakan-drive-systems', destination: 'IN',
       endUse: { description: 'Rotor magnets', purposes: ['civil-automotive'] }, licenceType: 'single',

@@ -25,7 +25,7 @@ describe('item validation', () => {
     [{ ...magnet, composition: { Nd: 1, Xx: 2 } }, 'item.composition.Xx: unknown element symbol "Xx"'],
     [{ ...magnet, massGrams: -1 }, 'item.massGrams: must be a non-negative whole number of grams'],
     [{ ...magnet, massGrams: 2.5 }, 'item.massGrams: must be a non-negative whole number of grams'],
-    [{ ...magnet, form: 'gizmo' }, 'item.form: must be one of "metal", "alloy", "oxide", "compound", "magnet", "target", "component", "product", "technology"'],
+    [{ ...magnet, form: 'gizmo' }, 'item.form: must be one of "metal", "alloy", "oxide", "compound", "magnet", "target", "component", "product", "technology", "equipment"'],
     [{ ...magnet, origin: 'XX' }, 'item.origin: must be an ISO 3166-1 alpha-2 country code such as "CN"'],
     [{ ...magnet, hsCode: '85' }, 'item.hsCode: must be an HS code of 6 to 10 digits (dots allowed)'],
     [{ ...magnet, colour: 'grey' }, 'item.colour: unknown field'],

@@ -91,7 +91,7 @@ const transformation = (outKg = 45000, otherKg = 43800) => ({
 async function setup(ctx: AppContext) {
   for (const p of read('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
   await publishDemoTrustList(ctx);
-  await importList(ctx, { path: new URL('scenario/demo-control-list.csv', EXAMPLES_ROOT).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom' });
+  await importList(ctx, { path: new URL('scenario/demo-control-list.csv', EXAMPLES_ROOT).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom', authority: 'MOFCOM (demonstration)', effect: 'deny' });
   const endUse = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] };
   const cert = await issueCertificate(ctx, IMPORTER, {
     exporter: EXPORTER,

@@ -83,7 +83,7 @@ describe('offline verification of the demo licence bundle', () => {
     it('an approval of what the rules say to deny (an end user on a list)', () => {
       const rs = structuredClone(records());
       const a = body(rs, 'application.submitted').assessment;
-      a.screening[1].hits = [{ list: 'us-ofac-sdn', name: 'X', score: 1 }];
+      a.screening[1].hits = [{ list: 'cn-control-list', name: 'X', score: 1, effect: 'deny' }]; // a hit on a list whose effect is deny (issue 19, point 3)
       a.recommendation = 'deny';
       expect(() => recheckRules(rs)).toThrow(/approves application app-[0-9a-f]+, which the rules say to deny/);
     });
