@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { country, isoDateValue, parseItem, type Item } from '../domain/index.js';
-import { classify, type Classification, type RulePack } from '../rules/index.js';
+import { classify, type Classification, type Readings, type RulePack } from '../rules/index.js';
 import { classificationsRepo, partiesRepo, rulePacksRepo, type ClassificationRow, type Database } from '../store/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
@@ -14,6 +14,8 @@ export interface ClassifyRequest {
   readonly asOf?: string | undefined;
   /** ISO country the item leaves from; default its origin. */
   readonly exportFrom?: string | undefined;
+  /** Readings of unverified facts to use instead of the packs' defaults (validated: see parseReadings). */
+  readonly readings?: Readings | undefined;
 }
 
 export interface EvaluatedClassification {
@@ -30,7 +32,8 @@ export function evaluateClassification(packs: readonly RulePack[], req: Classify
   const item = parseItem(req.item);
   const asOf = req.asOf === undefined ? todayUtc(clock) : isoDateValue(req.asOf, 'asOf');
   const exportFrom = req.exportFrom === undefined ? undefined : country(req.exportFrom, 'exportFrom');
-  return { item, classification: classify(item, packs, exportFrom === undefined ? { asOf } : { asOf, exportFrom }) };
+  const readings = req.readings ?? {};
+  return { item, classification: classify(item, packs, { asOf, readings, ...(exportFrom === undefined ? {} : { exportFrom }) }) };
 }
 
 export interface RecordedClassification extends EvaluatedClassification {
@@ -56,6 +59,7 @@ export async function recordClassification(ctx: AppContext, actor: string, req: 
       item: evaluated.item,
       asOf: evaluated.classification.asOf,
       exportFrom: evaluated.classification.exportFrom,
+      ...(req.readings === undefined || Object.keys(req.readings).length === 0 ? {} : { assume: { ...req.readings } }),
       result: evaluated.classification,
     });
     return { ...evaluated, id, seq: c.seq };

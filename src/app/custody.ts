@@ -19,7 +19,7 @@ import {
   type Party,
   type Restriction,
 } from '../domain/index.js';
-import { classify, type Classification } from '../rules/index.js';
+import { classify, type Assumption, type Classification, type Readings } from '../rules/index.js';
 import { ledgerRepo, licencesRepo, lotsRepo, shipmentsRepo, type Database, type LotRow } from '../store/index.js';
 import { todayUtc } from './classify.js';
 import { inTransaction, type AppContext } from './context.js';
@@ -98,10 +98,12 @@ export interface ExportCheck {
   readonly classification: Classification;
   /** What was checked and passed, in words. */
   readonly checks: readonly string[];
+  /** Unverified facts the answer depends on, with the reading used (the classification's; empty when none). */
+  readonly assumptions: readonly Assumption[];
 }
 
 /** "May this lot go to this party in this country?" — every upstream undertaking, the packs, screening. */
-async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, to: Party, destination: string, grams: number, licence: { licence: Licence; lineRef: string; value: { currency: string; minor: number }; date: string } | undefined, inForce?: IndexInForce): Promise<ExportCheck> {
+async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, to: Party, destination: string, grams: number, licence: { licence: Licence; lineRef: string; value: { currency: string; minor: number }; date: string } | undefined, inForce?: IndexInForce, readings: Readings = {}): Promise<ExportCheck> {
   const refusals: { rule: string; message: string; chain?: readonly string[] }[] = [];
   const checks: string[] = [];
   const asOf = licence?.date ?? todayUtc(ctx.clock);
@@ -110,7 +112,8 @@ async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, t
   const hit = screen?.hits[0];
   if (hit) refusals.push({ rule: 'RESTRICTED_PARTY', message: `${to.name} matches ${hit.list} entry "${hit.name}" (${hit.entryId}, score ${hit.score.toFixed(2)}${hit.via ? `; ${hit.via.join('; ')}` : ''}): ${hit.explanation}` });
   else checks.push(`${to.name} screened clear against ${screen?.snapshots.map((s) => s.list).join(', ') || 'no lists'}`);
-  const classification = classify(lot.item, ctx.packs(), { asOf, exportFrom: lot.location });
+  const classification = classify(lot.item, ctx.packs(), { asOf, exportFrom: lot.location, readings });
+  const assuming = classification.assumptions.length > 0 ? `; assuming ${classification.assumptions.map((x) => `${x.fact} = ${x.reading}`).join(', ')}` : '';
   if (licence) {
     const l = licence.licence;
     const balance = (await licencesRepo.lockBalances(tx, l.id)).map((b) => ({ ref: b.line_ref, shippedGrams: b.shipped_grams, shippedValueMinor: b.shipped_value_minor }));
@@ -122,14 +125,14 @@ async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, t
     if (refusals.length === 0) checks.push(`within licence ${l.id} line ${licence.lineRef}: consignee, destination, validity and balance`);
   } else if (classification.controlled) {
     const by = classification.findings.filter((f) => f.outcome === 'applies');
-    refusals.push({ rule: 'LICENCE_REQUIRED', message: `${lot.item.description ?? lot.item.form} is controlled under ${classification.codes.join(', ')} when exported from ${lot.location} (${by.map((f) => f.citation.clause).join('; ')}): a licence is required` });
+    refusals.push({ rule: 'LICENCE_REQUIRED', message: `${lot.item.description ?? lot.item.form} is controlled under ${classification.codes.join(', ')} when exported from ${lot.location} (${by.map((f) => f.citation.clause).join('; ')}${assuming}): a licence is required` });
   } else {
-    checks.push(`not controlled when exported from ${lot.location} as of ${asOf} (${classification.findings.map((f) => `${f.id}: ${f.outcome}`).join(', ') || 'no rule matches'})`);
+    checks.push(`not controlled when exported from ${lot.location} as of ${asOf} (${classification.findings.map((f) => `${f.id}: ${f.outcome}`).join(', ') || 'no rule matches'}${assuming})`);
   }
   const onward = destination === lot.location && to.country === lot.location ? [] : checkOnwardTransfer(lot, to, destination, (pid) => owners.get(pid));
   for (const r of onward) refusals.push({ rule: r.rule, message: r.message, chain: r.chain });
   if (lot.restrictions.length > 0 && onward.length === 0) checks.push(`consistent with the undertakings of ${[...new Set(lot.restrictions.map((r) => r.licenceId))].join(', ')}`);
-  return { allowed: refusals.length === 0, refusals, classification, checks };
+  return { allowed: refusals.length === 0, refusals, classification, checks, assumptions: classification.assumptions };
 }
 
 /**
@@ -137,14 +140,14 @@ async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, t
  * a transaction (one round trip fewer each way); a dispatch asks the same question again inside its
  * own transaction with the lot locked, and that answer is the one that counts.
  */
-export async function checkExport(ctx: AppContext, q: { lotId: string; to: string; destination: string; grams?: number }): Promise<ExportCheck> {
+export async function checkExport(ctx: AppContext, q: { lotId: string; to: string; destination: string; grams?: number; readings?: Readings }): Promise<ExportCheck> {
   const db = ctx.store.db;
   // The lot, the party and the lists in force: one statement (one snapshot, one round trip).
   const { lot: row, party, listsInForce } = await lotsRepo.forExportCheck(db, q.lotId, q.to);
   if (!row) throw new AppError('NOT_FOUND', `no lot "${q.lotId}"`, { field: 'lotId' });
   if (party === undefined) throw new AppError('NOT_FOUND', `no party "${q.to}"`, { field: 'to' });
   const lot = toLot(row);
-  return assessTransfer(db, ctx, lot, party as Party, q.destination, q.grams ?? lot.massGrams, undefined, await screeningIndexFor(db, listsInForce));
+  return assessTransfer(db, ctx, lot, party as Party, q.destination, q.grams ?? lot.massGrams, undefined, await screeningIndexFor(db, listsInForce), q.readings ?? {});
 }
 
 export interface Dispatched {

@@ -16,6 +16,8 @@ import {
 } from '../app/index.js';
 import { formatMass, formatMoney, formatPpm, ValidationError } from '../domain/index.js';
 import { readJsonFile } from './files.js';
+import { ASSUME_HELP, collect, formatAssumptions } from './format.js';
+import { parseReadings } from '../rules/index.js';
 
 export interface CliDeps {
   readonly withApp: <T>(fn: (ctx: AppContext) => Promise<T>) => Promise<T>;
@@ -34,14 +36,15 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
     .description('an exporter applies for a licence (application JSON: authority, applicant, importer, endUser, destination, endUse, licenceType, lines, certificateId, validFrom, validUntil); prints the assessment')
     .argument('<application.json>')
     .option('--json', 'print as JSON')
-    .action(async (file: string, o: { json?: boolean }) => {
+    .option('--assume <fact=reading>', ASSUME_HELP, collect, [])
+    .action(async (file: string, o: { json?: boolean; assume: string[] }) => {
       const input = readJsonFile(file);
-      const r = await withApp((ctx) => submitApplication(ctx, input));
+      const r = await withApp((ctx) => submitApplication(ctx, input, { readings: parseReadings(ctx.packs(), o.assume, '--assume') }));
       if (o.json) {
         print(JSON.stringify(r, null, 2));
         return;
       }
-      print(`application ${r.id} (journal entry ${r.seq}): recommendation ${r.assessment.recommendation.toUpperCase()}\n${r.assessment.reasons.map((x) => `  - ${x}`).join('\n')}`);
+      print([`application ${r.id} (journal entry ${r.seq}): recommendation ${r.assessment.recommendation.toUpperCase()}`, ...formatAssumptions(r.assessment.assumptions), ...r.assessment.reasons.map((x) => `  - ${x}`)].join('\n'));
     });
 
   program
@@ -58,7 +61,7 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
       if (chosen !== 1) throw new ValidationError('decision', 'give exactly one of --approve, --deny, --request-info');
       const input = o.approve !== undefined ? { decision: 'approve' as const, conditions: readJsonFile(o.approve) } : o.deny !== undefined ? { decision: 'deny' as const, reasons: o.deny } : { decision: 'request-info' as const, questions: o.requestInfo ?? [] };
       const r = await withApp((ctx) => decideApplication(ctx, o.as, id, input));
-      print(o.json ? JSON.stringify(r, null, 2) : `application ${id}: ${r.decision}${r.licence ? ` — licence ${r.licence.id}, valid ${r.licence.validFrom} to ${r.licence.validUntil}` : ''} (journal entry ${r.seq})`);
+      print(o.json ? JSON.stringify(r, null, 2) : [`application ${id}: ${r.decision}${r.licence ? ` — licence ${r.licence.id}, valid ${r.licence.validFrom} to ${r.licence.validUntil}` : ''} (journal entry ${r.seq})`, ...formatAssumptions(r.assumptions)].join('\n'));
     });
 
   program
@@ -139,15 +142,17 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
     .requiredOption('--destination <country>')
     .option('--grams <n>')
     .option('--json', 'print as JSON')
-    .action(async (lotId: string, o: { to: string; destination: string; grams?: string; json?: boolean }) => {
+    .option('--assume <fact=reading>', ASSUME_HELP, collect, [])
+    .action(async (lotId: string, o: { to: string; destination: string; grams?: string; json?: boolean; assume: string[] }) => {
       const grams = o.grams === undefined ? undefined : Number(o.grams);
       if (grams !== undefined && (!Number.isSafeInteger(grams) || grams <= 0)) throw new ValidationError('--grams', `must be a positive whole number, got ${JSON.stringify(o.grams)}`);
-      const r = await withApp((ctx) => checkExport(ctx, { lotId, to: o.to, destination: o.destination, ...(grams === undefined ? {} : { grams }) }));
+      const r = await withApp((ctx) => checkExport(ctx, { lotId, to: o.to, destination: o.destination, readings: parseReadings(ctx.packs(), o.assume, '--assume'), ...(grams === undefined ? {} : { grams }) }));
       if (o.json) {
         print(JSON.stringify(r, null, 2));
         return;
       }
       print(r.allowed ? `ALLOWED: ${lotId} → ${o.to} (${o.destination})` : `REFUSED: ${lotId} → ${o.to} (${o.destination})`);
+      for (const a of formatAssumptions(r.assumptions)) print(a);
       for (const x of r.refusals) print(`  ✗ ${x.rule}: ${x.message}`);
       for (const c of r.checks) print(`  ✓ ${c}`);
     });

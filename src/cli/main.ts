@@ -28,7 +28,8 @@ import { registerScreeningCommands } from './screening.js';
 import { registerServeCommands } from './serve.js';
 import { registerTrustListCommands } from './trustlist.js';
 import { journalRepo } from '../store/index.js';
-import { formatClassification } from './format.js';
+import { ASSUME_HELP, collect, formatClassification } from './format.js';
+import { parseReadings } from '../rules/index.js';
 import { progress } from './progress.js';
 
 /** Exit statuses: 0 success; 1 unexpected failure; 2 bad input; 3 not found; 4 conflict; 5 store unavailable; 6 integrity failure; 7 refused by a rule. */
@@ -141,10 +142,12 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
     .option('--record', 'record the classification in the signed journal (needs --actor)')
     .option('--actor <party>', 'the registered party that records the classification')
     .option('--label <text>', 'a label for the recorded classification')
-    .action(async (file: string, opts: { asOf?: string; from?: string; json?: boolean; record?: boolean; actor?: string; label?: string }) => {
+    .option('--assume <fact=reading>', ASSUME_HELP, collect, [])
+    .action(async (file: string, opts: { asOf?: string; from?: string; json?: boolean; record?: boolean; actor?: string; label?: string; assume: string[] }) => {
       const asOf = opts.asOf === undefined ? undefined : isoDateValue(opts.asOf, '--as-of');
       const exportFrom = opts.from === undefined ? undefined : country(opts.from, '--from');
-      const req = (input: unknown) => ({ item: input, asOf, exportFrom });
+      const readings = parseReadings(loadPacks(flags()), opts.assume, '--assume');
+      const req = (input: unknown) => ({ item: input, asOf, exportFrom, readings });
       if (opts.record) {
         if (opts.actor === undefined) throw new ValidationError('--actor', 'is required with --record');
         const actor = opts.actor;
@@ -287,6 +290,11 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
           const susp = r.suspensions.map((s) => `suspended ${s.from}..${s.to ?? ''} (${s.id})`).join(', ');
           print(io.out, `  ${r.id.padEnd(26)} from ${r.window.from}${r.window.to ? ` to ${r.window.to}` : ''}${susp ? `; ${susp}` : ''} — ${r.citation.clause}`);
         }
+        for (const f of p.facts) {
+          print(io.out, `  UNVERIFIED FACT ${f.id}: ${f.question} (default reading: ${f.default}; affects ${f.affects.join(', ')})`);
+          for (const r of f.readings) print(io.out, `    ${r.id === f.default ? '*' : ' '} ${r.id}: ${r.meaning}`);
+        }
+        for (const i of p.inferences) print(io.out, `  INFERENCE ${i.id}: ${i.statement}; other reading: ${i.alternative}`);
       }
     });
 

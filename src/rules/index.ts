@@ -6,3 +6,6 @@ export type { Classification, ClassifyContext, Finding, Outcome, ResolvedCitatio
 export { inWindow, windowsOverlap, formatWindow } from './dates.js';
 export { evaluatePolicies } from './policy.js';
 export type { PolicyEvaluation, PolicyFacts, PolicyFinding, PolicyParty } from './policy.js';
+export { parseReadings, assumptionLine, mergeAssumptions, suspensionOn } from './assumptions.js';
+export type { Assumption, Readings } from './assumptions.js';
+export type { InferenceNote } from './classify.js';

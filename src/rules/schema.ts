@@ -135,6 +135,38 @@ export const policySchema = z
   })
   .strict();
 
+/** A reading of an unverified fact; `continues` lists the suspensions that go on under it. */
+export const readingSchema = z
+  .object({
+    id: slug,
+    meaning: z.string().min(1),
+    citation: citationSchema,
+    continues: z.array(z.object({ suspension: slug, to: isoDate.optional() }).strict()).optional(),
+  })
+  .strict();
+
+/** A fact the sources leave open, with its readings; `default` is the one the pack encodes. */
+export const factSchema = z
+  .object({
+    id: slug,
+    question: z.string().min(1),
+    citation: citationSchema,
+    default: slug,
+    readings: z.array(readingSchema).min(2),
+  })
+  .strict();
+
+/** A modelling choice the sources do not state (confidence inference), with the other reading. */
+export const inferenceSchema = z
+  .object({
+    id: slug,
+    statement: z.string().min(1),
+    alternative: z.string().min(1),
+    citation: citationSchema,
+    entries: z.array(refGlob).min(1),
+  })
+  .strict();
+
 export const packSchema = z
   .object({
     pack: slug,
@@ -149,6 +181,8 @@ export const packSchema = z
     rules: z.array(ruleSchema).min(1),
     exclusions: z.array(exclusionSchema).optional(),
     policies: z.array(policySchema).optional(),
+    facts: z.array(factSchema).optional(),
+    inferences: z.array(inferenceSchema).optional(),
   })
   .strict();
 

@@ -58,6 +58,9 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
         const applicant = parties.get(str(a.applicant));
         if (applicant === undefined) fail(`${where}: the applicant ${str(a.applicant)} is not registered in the bundle`);
         const exportFrom = str(applicant.country);
+        // Readings the applicant chose (--assume) are re-applied; the pack defaults otherwise.
+        const readings: Record<string, string> = {};
+        if (isObject(as.readings)) for (const [k, v] of Object.entries(as.readings)) readings[k] = str(v);
         const recorded = new Map(list(as.lines).filter(isObject).map((l) => [str(l.ref), isObject(l.classification) ? list(l.classification.codes).map(str) : []]));
         const codes = new Set<string>();
         for (const line of list(a.lines).filter(isObject)) {
@@ -67,7 +70,7 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
           } catch (e) {
             return fail(`${where}: ${(e as Error).message}`, e);
           }
-          const got = classify(item, packs, { asOf, exportFrom }).codes;
+          const got = classify(item, packs, { asOf, exportFrom, readings }).codes;
           const want = recorded.get(str(line.ref)) ?? [];
           if (got.join(',') !== [...want].join(',')) {
             fail(`${where}: line ${str(line.ref)} re-classifies as [${got.join(', ')}] under the bundle's rule packs as of ${asOf}, but the assessment recorded [${want.join(', ')}]`);
@@ -91,7 +94,7 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
         const authority = parties.get(str(a.authority));
         const endUse = isObject(a.endUse) ? a.endUse : {};
         const policy = evaluatePolicies(
-          { asOf, destination: str(a.destination), purposes: list(endUse.purposes).map(str) as EndUsePurpose[], parties: policyParties },
+          { asOf, destination: str(a.destination), purposes: list(endUse.purposes).map(str) as EndUsePurpose[], parties: policyParties, readings },
           packs.filter((p) => p.jurisdiction === authority?.country),
         );
         let recommendation: string = policy.recommendation;
