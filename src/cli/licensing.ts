@@ -159,18 +159,20 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
 
   program
     .command('impact')
-    .description('what changes between today and a date (and with a new rule-pack version): every recorded classification, open lot and licence line whose classification changes, with the rules that change it')
-    .requiredOption('--as-of <YYYY-MM-DD>', 'the date to compare with')
+    .description('what changes between today and a date, with a new rule-pack version (--new-rules) or under another reading of an unverified fact (--assume): every recorded classification, open lot and licence line whose classification changes, with the rules that change it')
+    .option('--as-of <YYYY-MM-DD>', 'the date to compare with (default: the from-date)')
     .option('--from-date <YYYY-MM-DD>', 'compare from this date instead of today')
-    .option('--new-rules <dir>', 'evaluate the later date with the rule packs in this directory')
+    .option('--new-rules <dir>', 'evaluate the later side with the rule packs in this directory (a new pack version)')
+    .option('--assume <fact=reading>', 'evaluate the later side with this reading of an unverified fact (repeatable)', collect, [])
     .option('--json', 'print as JSON')
-    .action(async (o: { asOf: string; fromDate?: string; newRules?: string; json?: boolean }) => {
-      const r = await withApp((ctx) => impact(ctx, { asOf: o.asOf, ...(o.fromDate === undefined ? {} : { from: o.fromDate }), ...(o.newRules === undefined ? {} : { newRulesDir: o.newRules }) }));
+    .action(async (o: { asOf?: string; fromDate?: string; newRules?: string; assume: string[]; json?: boolean }) => {
+      const r = await withApp((ctx) => impact(ctx, { assume: o.assume, ...(o.asOf === undefined ? {} : { asOf: o.asOf }), ...(o.fromDate === undefined ? {} : { from: o.fromDate }), ...(o.newRules === undefined ? {} : { newRulesDir: o.newRules }) }));
       if (o.json) {
         print(JSON.stringify(r, null, 2));
         return;
       }
-      print(`${r.changes.length} of ${r.examined} items change between ${r.from} (${r.packsBefore.join(', ')}) and ${r.to} (${r.packsAfter.join(', ')})`);
+      const assumed = Object.entries(r.readingsAfter).map(([f, v]) => `${f} = ${v}`).join(', ');
+      print(`${r.changes.length} of ${r.examined} items change between ${r.from} (${r.packsBefore.join(', ')}) and ${r.to} (${r.packsAfter.join(', ')}${assumed ? `, assuming ${assumed}` : ''})`);
       for (const c of r.changes) {
         print(`  ${c.kind} ${c.ref}: ${c.description} (from ${c.exportFrom}): ${c.before.controlled ? c.before.codes.join(', ') : 'not controlled'} → ${c.after.controlled ? c.after.codes.join(', ') : 'not controlled'}`);
         for (const x of c.rules) print(`      ${x}`);
