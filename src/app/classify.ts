@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { country, isoDateValue, parseItem, type Item } from '../domain/index.js';
-import { classify, type Classification, type Readings, type RulePack } from '../rules/index.js';
+import { classify, parseReadings, type Classification, type Readings, type RulePack } from '../rules/index.js';
 import { classificationsRepo, partiesRepo, rulePacksRepo, type ClassificationRow, type Database } from '../store/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
@@ -21,6 +21,14 @@ export interface ClassifyRequest {
 export interface EvaluatedClassification {
   readonly item: Item;
   readonly classification: Classification;
+}
+
+/**
+ * The readings a caller chose (`FACT=READING`, from --assume or the `assume` query parameter), checked
+ * against the packs' unverified facts; an unknown fact or reading is a ValidationError naming `field`.
+ */
+export function assumedReadings(packs: readonly RulePack[], choices: string | readonly string[] | undefined, field: string): Readings {
+  return parseReadings(packs, choices === undefined ? [] : typeof choices === 'string' ? [choices] : choices, field);
 }
 
 export function todayUtc(clock: () => Date = () => new Date()): string {
