@@ -454,6 +454,20 @@ export const ROUTES: readonly AnyRoute[] = [
     handle: ({ ctx }) => listSnapshots(ctx),
   }),
 
+  // ── Rule packs ─────────────────────────────────────────────────────────────────────────────
+  route({
+    id: 'listRulePacks', method: 'GET', url: '/v1/rule-packs', tag: 'classification', records: false,
+    summary: 'The rule packs in force (id, version, SHA-256), their unverified facts with the readings (the default is what answers assume unless `assume` says otherwise) and their inferred readings',
+    response: z.array(z.looseObject({ id: z.string(), version: z.string(), sha256: z.string(), facts: z.array(obj), inferences: z.array(obj) })),
+    access: { roles: EVERYONE, owner: 'any', describe: 'every authenticated caller (the rules are public)' },
+    handle: ({ ctx }) => Promise.resolve(ctx.packs().map((p) => ({
+      id: p.id, version: p.version, title: p.title, authority: p.authority, jurisdiction: p.jurisdiction, sha256: p.sha256,
+      rules: p.rules.length, policies: p.policies.length,
+      facts: p.facts.map((f) => ({ id: f.id, question: f.question, default: f.default, readings: f.readings.map((r) => ({ id: r.id, meaning: r.meaning })), affects: f.affects })),
+      inferences: p.inferences.map((i) => ({ id: i.id, statement: i.statement, alternative: i.alternative, entries: i.entries })),
+    }))),
+  }),
+
   // ── Trust list ─────────────────────────────────────────────────────────────────────────────
   route({
     id: 'getTrustList', method: 'GET', url: '/v1/trust-list', tag: 'log', records: false,
