@@ -36,6 +36,12 @@ describe.each(STORES)('assume over HTTP (%s)', (kind) => {
     const before = await h.call(exporter, 'POST', '/v1/classifications/evaluate', { body: { ...body, asOf: '2026-06-01' } });
     expect(before.json<{ classification: { assumptions: unknown[] } }>().classification.assumptions).toEqual([]);
 
+    const packs = await h.call(exporter, 'GET', '/v1/rule-packs');
+    expect(packs.statusCode).toBe(200);
+    const [pack] = packs.json<{ id: string; facts: { id: string; default: string; readings: { id: string }[] }[]; inferences: { id: string }[] }[]>();
+    expect(pack?.facts.map((f) => [f.id, f.default, f.readings.map((r) => r.id)])).toEqual([[FACT, 'lapsed', ['lapsed', 'extended']]]);
+    expect(pack?.inferences.map((i) => i.id)).toContain('ndfeb-dy-tb-any-amount');
+
     const doc = (await h.app.inject({ url: '/openapi.json' })).json<{ paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>> }>();
     for (const [path, method] of [['/v1/classifications/evaluate', 'post'], ['/v1/classifications', 'post'], ['/v1/applications', 'post'], ['/v1/export-check', 'get']] as const) {
       expect(doc.paths[path]?.[method]?.parameters?.some((p) => p.name === 'assume' && p.in === 'query')).toBe(true);
