@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Link, RouterProvider, usePath } from './router.js';
 import { AlertsScreen } from './screens/Alerts.js';
+import { RulePacksScreen } from './screens/RulePacks.js';
 import { AuditScreen } from './screens/Audit.js';
 import { CertificateScreen, CertificatesScreen } from './screens/Certificates.js';
 import { LicenceScreen } from './screens/Licence.js';
@@ -42,6 +43,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
             <li><Link to="/certificates">Certificates</Link></li>
             {authority ? <li><Link to="/alerts">Alerts</Link></li> : null}
             <li><Link to="/audit">Audit</Link></li>
+            <li><Link to="/rules">Rules</Link></li>
           </ul>
         </nav>
         <div className="who">
@@ -74,6 +76,7 @@ function Routes() {
   if ((r = m(/^\/certificates\/([^/]+)$/))) return <CertificateScreen id={decodeURIComponent(r[1] ?? '')} />;
   if (path === '/alerts') return <AlertsScreen />;
   if (path === '/audit') return <AuditScreen />;
+  if (path === '/rules') return <RulePacksScreen />;
   return (
     <div className="page">
       <h1>Not found</h1>

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { country, isoDateValue, parseItem, todayUtc, type Item } from '../domain/index.js';
-import { classify, type Classification, type RulePack } from '../rules/index.js';
+import { classify, parseReadings, type Classification, type Readings, type RulePack } from '../rules/index.js';
 import { classificationsRepo, partiesRepo, rulePacksRepo, type ClassificationRow, type Database } from '../store/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
@@ -16,6 +16,8 @@ export interface ClassifyRequest {
   readonly exportFrom?: string | undefined;
   /** ISO country the item goes to, when known; the same as exportFrom is a domestic transfer, not an export. */
   readonly destination?: string | undefined;
+  /** Readings of unverified facts to use instead of the packs' defaults (validated: see parseReadings). */
+  readonly readings?: Readings | undefined;
 }
 
 export interface EvaluatedClassification {
@@ -26,13 +28,22 @@ export interface EvaluatedClassification {
 /** Today's date lives in src/domain/time.ts (pure: the custody use cases and the monitor both need it). */
 export { todayUtc } from '../domain/index.js';
 
+/**
+ * The readings a caller chose (`FACT=READING`, from --assume or the `assume` query parameter), checked
+ * against the packs' unverified facts; an unknown fact or reading is a ValidationError naming `field`.
+ */
+export function assumedReadings(packs: readonly RulePack[], choices: string | readonly string[] | undefined, field: string): Readings {
+  return parseReadings(packs, choices === undefined ? [] : typeof choices === 'string' ? [choices] : choices, field);
+}
+
 /** Validates the request and classifies the item against the packs. Pure apart from the clock. */
 export function evaluateClassification(packs: readonly RulePack[], req: ClassifyRequest, clock?: () => Date): EvaluatedClassification {
   const item = parseItem(req.item);
   const asOf = req.asOf === undefined ? todayUtc(clock) : isoDateValue(req.asOf, 'asOf');
   const exportFrom = req.exportFrom === undefined ? undefined : country(req.exportFrom, 'exportFrom');
   const destination = req.destination === undefined ? undefined : country(req.destination, 'destination');
-  return { item, classification: classify(item, packs, { asOf, ...(exportFrom === undefined ? {} : { exportFrom }), ...(destination === undefined ? {} : { destination }) }) };
+  const readings = req.readings ?? {};
+  return { item, classification: classify(item, packs, { asOf, readings, ...(exportFrom === undefined ? {} : { exportFrom }), ...(destination === undefined ? {} : { destination }) }) };
 }
 
 export interface RecordedClassification extends EvaluatedClassification {
@@ -58,6 +69,7 @@ export async function recordClassification(ctx: AppContext, actor: string, req: 
       item: evaluated.item,
       asOf: evaluated.classification.asOf,
       exportFrom: evaluated.classification.exportFrom,
+      ...(req.readings === undefined || Object.keys(req.readings).length === 0 ? {} : { assume: { ...req.readings } }),
       result: evaluated.classification,
     });
     return { ...evaluated, id, seq: c.seq };

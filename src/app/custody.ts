@@ -21,7 +21,7 @@ import {
   todayUtc,
   type CountryCode,
 } from '../domain/index.js';
-import { citeLine, classify, evaluatePolicies, type Classification, type RulePack } from '../rules/index.js';
+import { citeLine, classify, evaluatePolicies, type Assumption, type Classification, type Readings, type RulePack } from '../rules/index.js';
 import { licencesRepo, lotsRepo, shipmentsRepo, type Database, type LotRow } from '../store/index.js';
 import { inTransaction, type AppContext } from './context.js';
 import { AppError, RefusedError } from './errors.js';
@@ -99,10 +99,12 @@ export interface ExportCheck {
   readonly classification: Classification;
   /** What was checked and passed, in words. */
   readonly checks: readonly string[];
+  /** Unverified facts the answer depends on, with the reading used (the classification's; empty when none). */
+  readonly assumptions: readonly Assumption[];
 }
 
 /** "May this lot go to this party in this country?" — every upstream undertaking, the packs, screening. */
-async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, to: Party, destination: string, grams: number, licence: { licence: Licence; lineRef: string; value: { currency: string; minor: number }; date: string } | undefined, inForce?: IndexInForce): Promise<ExportCheck> {
+async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, to: Party, destination: string, grams: number, licence: { licence: Licence; lineRef: string; value: { currency: string; minor: number }; date: string } | undefined, inForce?: IndexInForce, readings: Readings = {}): Promise<ExportCheck> {
   const refusals: { rule: string; message: string; chain?: readonly string[] }[] = [];
   const checks: string[] = [];
   const asOf = licence?.date ?? todayUtc(ctx.clock);
@@ -115,7 +117,8 @@ async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, t
   // rules are not evaluated, only the undertakings the lot carries and screening. Export rules apply when the
   // material leaves the country, and rules "to any country other than China" not when it goes to China.
   const domestic = destination === lot.location;
-  const classification = classify(lot.item, ctx.packs(), { asOf, exportFrom: lot.location, destination });
+  const classification = classify(lot.item, ctx.packs(), { asOf, exportFrom: lot.location, destination, readings });
+  const assuming = classification.assumptions.length > 0 ? `; assuming ${classification.assumptions.map((x) => `${x.fact} = ${x.reading}`).join(', ')}` : '';
   if (licence) {
     const l = licence.licence;
     const balance = (await licencesRepo.lockBalances(tx, l.id)).map((b) => ({ ref: b.line_ref, shippedGrams: b.shipped_grams, shippedValueMinor: b.shipped_value_minor }));
@@ -129,11 +132,11 @@ async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, t
     checks.push(`domestic transfer within ${lot.location}, not an export: export-control rules do not apply (${classification.summary})`);
   } else if (classification.controlled) {
     const by = classification.findings.filter((f) => f.outcome === 'applies');
-    refusals.push({ rule: 'LICENCE_REQUIRED', message: `${lot.item.description ?? lot.item.form} is controlled under ${classification.codes.join(', ')} when exported from ${lot.location} to ${destination} (${by.map((f) => f.citation.clause).join('; ')}): a licence is required` });
+    refusals.push({ rule: 'LICENCE_REQUIRED', message: `${lot.item.description ?? lot.item.form} is controlled under ${classification.codes.join(', ')} when exported from ${lot.location} to ${destination} (${by.map((f) => f.citation.clause).join('; ')}${assuming}): a licence is required` });
   } else if (!classification.modelled) {
     refusals.push({ rule: 'NOT_MODELLED', message: `cannot tell whether exporting ${lot.item.description ?? lot.item.form} from ${lot.location} needs a licence: ${classification.summary}` });
   } else {
-    checks.push(`not controlled when exported from ${lot.location} to ${destination} as of ${asOf} (${classification.findings.map((f) => `${f.id}: ${f.outcome}`).join(', ') || 'no rule matches'})`);
+    checks.push(`not controlled when exported from ${lot.location} to ${destination} as of ${asOf} (${classification.findings.map((f) => `${f.id}: ${f.outcome}`).join(', ') || 'no rule matches'}${assuming})`);
   }
   for (const r of onwardPolicyRefusals(ctx.packs(), lot, to, destination, asOf)) refusals.push(r);
   // The undertakings bind every transfer, domestic ones too ("use only in India", no re-export to the US);
@@ -141,7 +144,7 @@ async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, t
   const onward = checkOnwardTransfer(lot, to, destination, (pid) => owners.get(pid)).filter((r) => !(domestic && r.rule === 'CERTIFICATE_REVOKED'));
   for (const r of onward) refusals.push({ rule: r.rule, message: r.message, chain: r.chain });
   if (lot.restrictions.length > 0 && onward.length === 0) checks.push(`consistent with the undertakings of ${[...new Set(lot.restrictions.map((r) => r.licenceId))].join(', ')}`);
-  return { allowed: refusals.length === 0, refusals, classification, checks };
+  return { allowed: refusals.length === 0, refusals, classification, checks, assumptions: classification.assumptions };
 }
 
 /**
@@ -177,14 +180,14 @@ function onwardPolicyRefusals(packs: readonly RulePack[], lot: Lot, to: Party, d
  * a transaction (one round trip fewer each way); a dispatch asks the same question again inside its
  * own transaction with the lot locked, and that answer is the one that counts.
  */
-export async function checkExport(ctx: AppContext, q: { lotId: string; to: string; destination: string; grams?: number }): Promise<ExportCheck> {
+export async function checkExport(ctx: AppContext, q: { lotId: string; to: string; destination: string; grams?: number; readings?: Readings }): Promise<ExportCheck> {
   const db = ctx.store.db;
   // The lot, the party and the lists in force: one statement (one snapshot, one round trip).
   const { lot: row, party, listsInForce } = await lotsRepo.forExportCheck(db, q.lotId, q.to);
   if (!row) throw new AppError('NOT_FOUND', `no lot "${q.lotId}"`, { field: 'lotId' });
   if (party === undefined) throw new AppError('NOT_FOUND', `no party "${q.to}"`, { field: 'to' });
   const lot = toLot(row);
-  return assessTransfer(db, ctx, lot, party as Party, q.destination, q.grams ?? lot.massGrams, undefined, await screeningIndexFor(db, listsInForce));
+  return assessTransfer(db, ctx, lot, party as Party, q.destination, q.grams ?? lot.massGrams, undefined, await screeningIndexFor(db, listsInForce), q.readings ?? {});
 }
 
 export interface Dispatched {

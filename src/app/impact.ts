@@ -1,5 +1,5 @@
 import { isoDateValue, type Item, type Licence, todayUtc } from '../domain/index.js';
-import { classify, type Classification, type Finding, type RulePack } from '../rules/index.js';
+import { classify, parseReadings, type Assumption, type Classification, type Finding, type Readings, type RulePack } from '../rules/index.js';
 import { classificationsRepo, licencesRepo, lotsRepo, partiesRepo } from '../store/index.js';
 import type { AppContext } from './context.js';
 import { loadRulePacks } from './rulepacks.js';
@@ -14,6 +14,9 @@ export interface ImpactChange {
   readonly after: { readonly controlled: boolean; readonly codes: readonly string[] };
   /** The rules whose outcome differs, e.g. "cn-ann57: suspended → applies (Announcement No. 57 [2025], Annex)". */
   readonly rules: readonly string[];
+  /** The unverified facts each side's answer rests on, with the reading used. */
+  readonly assumptionsBefore: readonly Assumption[];
+  readonly assumptionsAfter: readonly Assumption[];
 }
 
 export interface ImpactReport {
@@ -21,6 +24,8 @@ export interface ImpactReport {
   readonly to: string;
   readonly packsBefore: readonly string[];
   readonly packsAfter: readonly string[];
+  /** Readings of unverified facts used for the later side (--assume); the packs' defaults otherwise. */
+  readonly readingsAfter: Readings;
   readonly examined: number;
   readonly changes: readonly ImpactChange[];
 }
@@ -42,15 +47,17 @@ function ruleChanges(a: Classification, b: Classification): string[] {
 }
 
 /**
- * What changes between today and a date (and, optionally, with a new rule-pack version): every
+ * What changes between today and a date (and, optionally, with a new rule-pack version or another
+ * reading of an unverified fact): every
  * recorded classification, open lot and licence line whose classification changes, with the rules
  * that change it — e.g. the end of a suspension bringing Ho-bearing magnets and the 0.1 % rule in.
  */
-export async function impact(ctx: AppContext, opts: { asOf: string; from?: string; newRulesDir?: string }): Promise<ImpactReport> {
-  const to = isoDateValue(opts.asOf, '--as-of');
+export async function impact(ctx: AppContext, opts: { asOf?: string; from?: string; newRulesDir?: string; assume?: readonly string[] }): Promise<ImpactReport> {
   const from = opts.from === undefined ? todayUtc(ctx.clock) : isoDateValue(opts.from, '--from-date');
+  const to = opts.asOf === undefined ? from : isoDateValue(opts.asOf, '--as-of');
   const before: readonly RulePack[] = ctx.packs();
   const after: readonly RulePack[] = opts.newRulesDir === undefined ? before : loadRulePacks(opts.newRulesDir);
+  const readings = parseReadings(after, opts.assume ?? [], '--assume');
   const subjects: { kind: ImpactChange['kind']; ref: string; item: Item; exportFrom: string }[] = [];
   for (const c of await classificationsRepo.list(ctx.store.db, { limit: 100_000 })) {
     const item = c.item as Item;
@@ -71,7 +78,7 @@ export async function impact(ctx: AppContext, opts: { asOf: string; from?: strin
   const changes: ImpactChange[] = [];
   for (const s of subjects) {
     const a = classify(s.item, before, { asOf: from, exportFrom: s.exportFrom });
-    const b = classify(s.item, after, { asOf: to, exportFrom: s.exportFrom });
+    const b = classify(s.item, after, { asOf: to, exportFrom: s.exportFrom, readings });
     const rules = ruleChanges(a, b);
     if (a.codes.join() === b.codes.join() && a.controlled === b.controlled && rules.length === 0) continue;
     changes.push({
@@ -82,7 +89,11 @@ export async function impact(ctx: AppContext, opts: { asOf: string; from?: strin
       before: { controlled: a.controlled, codes: a.codes },
       after: { controlled: b.controlled, codes: b.codes },
       rules,
+      assumptionsBefore: a.assumptions,
+      assumptionsAfter: b.assumptions,
     });
   }
-  return { from, to, packsBefore: before.map((p) => `${p.id}@${p.version}`), packsAfter: after.map((p) => `${p.id}@${p.version}`), examined: subjects.length, changes };
+  const packsBefore = before.map((p) => `${p.id}@${p.version}`);
+  const packsAfter = after.map((p) => `${p.id}@${p.version}`);
+  return { from, to, packsBefore, packsAfter, readingsAfter: readings, examined: subjects.length, changes };
 }

@@ -3,7 +3,7 @@ export { openApp, createApp, loadPacks, parsePublicUrl, resolveOptions, DEFAULT_
 export { Keystore, type StoredKey } from './keystore.js';
 export { loadRulePacks, loadRulePackFile, DEFAULT_RULES_DIR, type LoadedPack } from './rulepacks.js';
 export { registerParty, getParty, listParties, type RegisteredParty } from './parties.js';
-export { evaluateClassification, recordClassification, listClassifications, todayUtc, type ClassifyRequest, type EvaluatedClassification, type RecordedClassification } from './classify.js';
+export { assumedReadings, evaluateClassification, recordClassification, listClassifications, todayUtc, type ClassifyRequest, type EvaluatedClassification, type RecordedClassification } from './classify.js';
 export { commit, verifyEntry, type Committed } from './journal.js';
 export { rebuild, type RebuildReport } from './rebuild.js';
 export { checkLog, checkOrigin, DEFAULT_LOG_ORIGIN, latestCheckpoint, LOG_ID, logOrigin, logVerifier, logVerifierKey, publishCheckpoint, type LogCheck, type PublishedCheckpoint } from './log.js';

@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { applicationSchema, type ApplicationInput, type Licence, type Lot, type Restriction } from '../domain/index.js';
+import type { Assumption } from '../rules/index.js';
 import type { Assessment } from './licensing.js';
 import { certificateClaimSchema, projectApproval } from './certificate-ledger.records.js';
 import { trustListRefSchema } from './trustlist.records.js';
@@ -32,6 +33,8 @@ export const LICENSING_SCHEMAS = {
       claim: certificateClaimSchema.optional(),
       /** The trust-list version the decider was found listed in. */
       trustList: trustListRefSchema.optional(),
+      /** Unverified facts the assessment decided on depended on, with the readings used. */
+      assumptions: z.array(obj<Assumption>('an assumption')).optional(),
     })
     .strict(),
   'lot.created': z.object({ lot: obj<Lot>('a lot') }).strict(),

@@ -12,7 +12,7 @@ import {
   todayUtc,
   type LineBalance,
 } from '../domain/index.js';
-import { classify, evaluatePolicies, type Classification, type PolicyEvaluation, type PolicyListing, type PolicyParty } from '../rules/index.js';
+import { classify, evaluatePolicies, mergeAssumptions, type Assumption, type Classification, type PolicyEvaluation, type PolicyListing, type PolicyParty, type Readings } from '../rules/index.js';
 import { applicationsRepo, licencesRepo, screeningRepo, type LicenceRow } from '../store/index.js';
 import type { AppContext } from './context.js';
 import { AppError, RefusedError } from './errors.js';
@@ -36,6 +36,10 @@ export interface Assessment {
   readonly recommendation: 'approvable' | 'case-by-case' | 'deny';
   /** The reasons behind the recommendation, in words. */
   readonly reasons: readonly string[];
+  /** Unverified facts the classification or the policy depends on, with the reading used (empty when none). */
+  readonly assumptions?: readonly Assumption[];
+  /** Readings the applicant chose instead of the packs' defaults (--assume), when any. */
+  readonly readings?: Readings;
 }
 
 export interface SubmittedApplication {
@@ -49,7 +53,8 @@ export interface SubmittedApplication {
  * certificate checked and the licensing policy of the packs evaluated — all recorded with the
  * application, in one transaction, signed by the applicant.
  */
-export async function submitApplication(ctx: AppContext, input: unknown): Promise<SubmittedApplication> {
+export async function submitApplication(ctx: AppContext, input: unknown, opts: { readings?: Readings } = {}): Promise<SubmittedApplication> {
+  const readings = opts.readings ?? {};
   const a = parse(applicationSchema, input, 'application');
   const packs = ctx.packs();
   const asOf = todayUtc(ctx.clock);
@@ -67,7 +72,7 @@ export async function submitApplication(ctx: AppContext, input: unknown): Promis
     // The authority is whoever the trust list names for the export's country — never the applicant's own choice.
     refuseSelfDecision(authority.id, a);
     await requireTrusted(tx, authority.id, 'licensing-authority', applicant.country, 'TRUST_LIST_AUTHORITY');
-    const lines = a.lines.map((l) => ({ ref: l.ref, classification: classify(l.item, packs, { asOf, exportFrom: applicant.country, destination: a.destination }) }));
+    const lines = a.lines.map((l) => ({ ref: l.ref, classification: classify(l.item, packs, { asOf, exportFrom: applicant.country, destination: a.destination, readings }) }));
     const codes = [...new Set(lines.flatMap((l) => l.classification.codes))].sort();
     const screenings = await screenPartiesInTx(tx, parties.map((p) => p.party));
     // Each list carries its issuing authority and legal effect (deny / review / information), as imported;
@@ -94,7 +99,7 @@ export async function submitApplication(ctx: AppContext, input: unknown): Promis
     // The rules each item is controlled under: policies stated for some rules only (Ann. 61's) govern only those exports.
     const underRules = [...new Set(lines.flatMap((l) => l.classification.findings.filter((f) => f.outcome === 'applies').map((f) => f.id)))].sort();
     const origins = [...new Set(a.lines.map((l) => l.item.origin))];
-    const policy = evaluatePolicies({ asOf, destination: a.destination, purposes: a.endUse.purposes, parties: policyParties, rules: underRules, origins }, jurisdictionPacks);
+    const policy = evaluatePolicies({ asOf, destination: a.destination, purposes: a.endUse.purposes, parties: policyParties, rules: underRules, origins, readings }, jurisdictionPacks);
     const reasons: string[] = [];
     let recommendation = policy.recommendation;
     for (const f of policy.findings.filter((x) => x.outcome === 'applies')) reasons.push(`${f.decision === 'deny' ? 'Deny' : 'Review case by case'}: ${f.title} (${f.citation.clause}) — ${f.facts.join('; ')}`);
@@ -117,7 +122,9 @@ export async function submitApplication(ctx: AppContext, input: unknown): Promis
       const cert = certificate?.countersignedBy === undefined ? 'no certificate' : `certificate valid, countersigned by ${certificate.countersignedBy}`;
       reasons.push(`Controlled under ${codes.join(', ')}; parties screened clear; ${cert}; no licensing policy objects.`);
     }
-    const assessment: Assessment = { asOf, lines, controlled: codes.length > 0, codes, screening, ...(certificate ? { certificate } : {}), policy, recommendation, reasons };
+    const assumptions = mergeAssumptions([...lines.map((l) => l.classification.assumptions), policy.assumptions]);
+    const chosen = Object.keys(readings).length > 0 ? { readings: { ...readings } } : {};
+    const assessment: Assessment = { asOf, lines, controlled: codes.length > 0, codes, screening, ...(certificate ? { certificate } : {}), policy, recommendation, reasons, assumptions, ...chosen };
     await journalPacks(tx, ctx, a.applicant, packs);
     const id = `app-${randomUUID().slice(0, 8)}`;
     const c = await commit(tx, ctx, 'application.submitted', a.applicant, { id, application: a, assessment });
@@ -137,6 +144,8 @@ export interface DecisionResult {
   readonly decision: 'approved' | 'denied' | 'info-requested';
   readonly licence?: Licence;
   readonly seq: number;
+  /** Unverified facts the assessment decided on depended on (recorded with the decision). */
+  readonly assumptions: readonly Assumption[];
 }
 
 /** The licensing authority decides an application: approve with conditions, deny with reasons, or ask for more. */
@@ -147,17 +156,19 @@ export async function decideApplication(ctx: AppContext, authorityId: string, ap
     if (row.status === 'approved' || row.status === 'denied') throw new AppError('ALREADY_EXISTS', `application ${applicationId} was already ${row.status}`);
     const a = row.application as ApplicationInput;
     const assessment = row.assessment as Assessment;
+    const assumptions = [...(assessment.assumptions ?? [])];
+    const dep = assumptions.length > 0 ? { assumptions } : {};
     refuseSelfDecision(authorityId, a);
     const trustList = await requireTrusted(tx, authorityId, 'licensing-authority', (await requireParty(tx, a.applicant, 'application.applicant')).country, 'TRUST_LIST_AUTHORITY');
     if (input.decision === 'deny') {
       if (input.reasons.length === 0) throw new ValidationError('decision.reasons', 'a denial must give at least one reason');
-      const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'denied', reasons: [...input.reasons], trustList });
-      return { applicationId, decision: 'denied', seq: c.seq };
+      const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'denied', reasons: [...input.reasons], trustList, ...dep });
+      return { applicationId, decision: 'denied', seq: c.seq, assumptions };
     }
     if (input.decision === 'request-info') {
       if (input.questions.length === 0) throw new ValidationError('decision.questions', 'must ask at least one question');
-      const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'info-requested', reasons: [...input.questions], trustList });
-      return { applicationId, decision: 'info-requested', seq: c.seq };
+      const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'info-requested', reasons: [...input.questions], trustList, ...dep });
+      return { applicationId, decision: 'info-requested', seq: c.seq, assumptions };
     }
     const cond = parse(approvalSchema, input.conditions, 'conditions');
     if (assessment.recommendation === 'deny') {
@@ -203,8 +214,8 @@ export async function decideApplication(ctx: AppContext, authorityId: string, ap
     };
     // The certificate checked again, its undertakings joined in, its quantities claimed (issue 18, items 3 and 4).
     const { licence, claim } = await backApproval(tx, proposed, todayUtc(ctx.clock));
-    const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'approved', reasons: licence.conditions.length > 0 ? [...licence.conditions] : ['approved with the conditions of the licence'], licence, ...(claim === undefined ? {} : { claim }), trustList });
-    return { applicationId, decision: 'approved', licence, seq: c.seq };
+    const c = await commit(tx, ctx, 'application.decided', authorityId, { applicationId, decision: 'approved', reasons: licence.conditions.length > 0 ? [...licence.conditions] : ['approved with the conditions of the licence'], licence, ...(claim === undefined ? {} : { claim }), trustList, ...dep });
+    return { applicationId, decision: 'approved', licence, seq: c.seq, assumptions };
   });
 }
 

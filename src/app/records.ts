@@ -41,6 +41,8 @@ export const itemClassifiedSchema = z
     item: itemSchema,
     asOf: isoDate,
     exportFrom: z.string().length(2),
+    /** Readings of unverified facts the caller chose instead of the packs' defaults (--assume). */
+    assume: z.record(z.string(), z.string()).optional(),
     /** The classifier's full result (codes, findings with citations, pack versions). */
     result: z.custom<Classification>((v) => typeof v === 'object' && v !== null && 'controlled' in v && 'codes' in v),
   })

@@ -1,4 +1,4 @@
-import { citeLine, describeItem, type Classification, type Finding } from '../rules/index.js';
+import { assumptionLine, citeLine, describeItem, type Assumption, type Classification, type Finding, type InferenceNote } from '../rules/index.js';
 import type { Item } from '../domain/index.js';
 
 const MARK: Record<Finding['outcome'], string> = {
@@ -26,6 +26,7 @@ export function formatClassification(item: Item, c: Classification): string {
   const notModelled = c.notModelled;
   const modelled = c.modelled;
   lines.push(c.controlled ? `CONTROLLED: ${c.codes.join(', ')}` : c.undetermined ? 'UNDECIDED: more data needed' : !modelled ? 'NOT MODELLED: the packs cannot answer for this item' : 'NOT CONTROLLED');
+  lines.push(...formatAssumptions(c.assumptions), ...formatInferences(c.inferences));
   for (const f of c.findings) {
     lines.push(`  [${MARK[f.outcome]}] ${f.id}: ${f.title}`);
     for (const e of f.entries) lines.push(`      entry    ${e.ref} — ${e.title}`);
@@ -43,3 +44,21 @@ export function formatClassification(item: Item, c: Classification): string {
   lines.push(`rules: ${c.packs.map((p) => `${p.id}@${p.version} (sha256 ${p.sha256.slice(0, 12)}…)`).join(', ')}`);
   return lines.join('\n');
 }
+
+/** One prominent line per unverified fact the answer depends on (empty when none). */
+export function formatAssumptions(assumptions: readonly Assumption[] | undefined): string[] {
+  return (assumptions ?? []).map((a) => `${assumptionLine(a)}\n  (evaluate under another reading with --assume ${a.fact}=${a.alternatives[0]?.reading ?? ''})`);
+}
+
+/** One line per inferred modelling choice an "applies" finding rests on. */
+export function formatInferences(inferences: readonly InferenceNote[]): string[] {
+  return inferences.map((i) => `INFERENCE ${i.id} (${i.entries.join(', ')}; ${i.pack} ${i.packVersion}): ${i.statement}; other reading: ${i.alternative}`);
+}
+
+/** Collects a repeatable option's values. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export const ASSUME_HELP =
+  'evaluate with this reading of an unverified fact instead of the pack default, e.g. ann70-after-2026-11-10=extended (repeatable; see `lodestone rules list`)';

@@ -18,6 +18,8 @@ import {
 import { count, formatMass, formatMoney, formatPpm, ValidationError } from '../domain/index.js';
 import { AnswerStatus, EXIT } from './exit.js';
 import { readJsonFile } from './files.js';
+import { ASSUME_HELP, collect, formatAssumptions } from './format.js';
+import { parseReadings } from '../rules/index.js';
 
 export interface CliDeps {
   readonly withApp: <T>(fn: (ctx: AppContext) => Promise<T>) => Promise<T>;
@@ -42,14 +44,15 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
     .description('an exporter applies for a licence (application JSON: authority, applicant, importer, endUser, destination, endUse, licenceType, lines, certificateId, validFrom, validUntil); prints the assessment')
     .argument('<application.json>')
     .option('--json', 'print as JSON')
-    .action(async (file: string, o: { json?: boolean }) => {
+    .option('--assume <fact=reading>', ASSUME_HELP, collect, [])
+    .action(async (file: string, o: { json?: boolean; assume: string[] }) => {
       const input = readJsonFile(file);
-      const r = await withApp((ctx) => submitApplication(ctx, input));
+      const r = await withApp((ctx) => submitApplication(ctx, input, { readings: parseReadings(ctx.packs(), o.assume, '--assume') }));
       if (o.json) {
         print(JSON.stringify(r, null, 2));
         return;
       }
-      print(`application ${r.id} (journal entry ${r.seq}): recommendation ${r.assessment.recommendation.toUpperCase()}\n${r.assessment.reasons.map((x) => `  - ${x}`).join('\n')}`);
+      print([`application ${r.id} (journal entry ${r.seq}): recommendation ${r.assessment.recommendation.toUpperCase()}`, ...formatAssumptions(r.assessment.assumptions), ...r.assessment.reasons.map((x) => `  - ${x}`)].join('\n'));
     });
 
   program
@@ -66,7 +69,7 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
       if (chosen !== 1) throw new ValidationError('decision', 'give exactly one of --approve, --deny, --request-info');
       const input = o.approve !== undefined ? { decision: 'approve' as const, conditions: readJsonFile(o.approve) } : o.deny !== undefined ? { decision: 'deny' as const, reasons: o.deny } : { decision: 'request-info' as const, questions: o.requestInfo ?? [] };
       const r = await withApp((ctx) => decideApplication(ctx, o.as, id, input));
-      print(o.json ? JSON.stringify(r, null, 2) : `application ${id}: ${r.decision}${r.licence ? ` — licence ${r.licence.id}, valid ${r.licence.validFrom} to ${r.licence.validUntil}` : ''} (journal entry ${r.seq})`);
+      print(o.json ? JSON.stringify(r, null, 2) : [`application ${id}: ${r.decision}${r.licence ? ` — licence ${r.licence.id}, valid ${r.licence.validFrom} to ${r.licence.validUntil}` : ''} (journal entry ${r.seq})`, ...formatAssumptions(r.assumptions)].join('\n'));
     });
 
   program
@@ -159,16 +162,18 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
     .requiredOption('--destination <country>', 'the country it would go to (ISO 3166-1 alpha-2)')
     .option('--grams <n>', 'how much of the lot, in whole grams (default: all of it)')
     .option('--json', 'print the answer as JSON (same exit statuses)')
-    .action(async (lotId: string, o: { to: string; destination: string; grams?: string; json?: boolean }) => {
+    .option('--assume <fact=reading>', ASSUME_HELP, collect, [])
+    .action(async (lotId: string, o: { to: string; destination: string; grams?: string; json?: boolean; assume: string[] }) => {
       const grams = o.grams === undefined ? undefined : Number(o.grams);
       if (grams !== undefined && (!Number.isSafeInteger(grams) || grams <= 0)) throw new ValidationError('--grams', `must be a positive whole number, got ${JSON.stringify(o.grams)}`);
-      const r = await withApp((ctx) => checkExport(ctx, { lotId, to: o.to, destination: o.destination, ...(grams === undefined ? {} : { grams }) }));
+      const r = await withApp((ctx) => checkExport(ctx, { lotId, to: o.to, destination: o.destination, readings: parseReadings(ctx.packs(), o.assume, '--assume'), ...(grams === undefined ? {} : { grams }) }));
       if (o.json) {
         print(JSON.stringify(r, null, 2));
         if (!r.allowed) throw new AnswerStatus(EXIT.refused);
         return;
       }
       print(r.allowed ? `ALLOWED: ${lotId} → ${o.to} (${o.destination})` : `REFUSED: ${lotId} → ${o.to} (${o.destination})`);
+      for (const a of formatAssumptions(r.assumptions)) print(a);
       for (const x of r.refusals) print(`  ✗ ${x.rule}: ${x.message}`);
       for (const c of r.checks) print(`  ✓ ${c}`);
       if (!r.allowed) throw new AnswerStatus(EXIT.refused);
@@ -176,18 +181,20 @@ export function registerLicensingCommands(program: Command, { withApp, print }: 
 
   program
     .command('impact')
-    .description('what changes between today and a date (and with a new rule-pack version): every recorded classification, open lot and licence line whose classification changes, with the rules that change it')
-    .requiredOption('--as-of <YYYY-MM-DD>', 'the date to compare with')
+    .description('what changes between today and a date, with a new rule-pack version (--new-rules) or under another reading of an unverified fact (--assume): every recorded classification, open lot and licence line whose classification changes, with the rules that change it')
+    .option('--as-of <YYYY-MM-DD>', 'the date to compare with (default: the from-date)')
     .option('--from-date <YYYY-MM-DD>', 'compare from this date instead of today')
-    .option('--new-rules <dir>', 'evaluate the later date with the rule packs in this directory')
+    .option('--new-rules <dir>', 'evaluate the later side with the rule packs in this directory (a new pack version)')
+    .option('--assume <fact=reading>', 'evaluate the later side with this reading of an unverified fact (repeatable)', collect, [])
     .option('--json', 'print as JSON')
-    .action(async (o: { asOf: string; fromDate?: string; newRules?: string; json?: boolean }) => {
-      const r = await withApp((ctx) => impact(ctx, { asOf: o.asOf, ...(o.fromDate === undefined ? {} : { from: o.fromDate }), ...(o.newRules === undefined ? {} : { newRulesDir: o.newRules }) }));
+    .action(async (o: { asOf?: string; fromDate?: string; newRules?: string; assume: string[]; json?: boolean }) => {
+      const r = await withApp((ctx) => impact(ctx, { assume: o.assume, ...(o.asOf === undefined ? {} : { asOf: o.asOf }), ...(o.fromDate === undefined ? {} : { from: o.fromDate }), ...(o.newRules === undefined ? {} : { newRulesDir: o.newRules }) }));
       if (o.json) {
         print(JSON.stringify(r, null, 2));
         return;
       }
-      print(`${r.changes.length} of ${r.examined} items change between ${r.from} (${r.packsBefore.join(', ')}) and ${r.to} (${r.packsAfter.join(', ')})`);
+      const assumed = Object.entries(r.readingsAfter).map(([f, v]) => `${f} = ${v}`).join(', ');
+      print(`${r.changes.length} of ${r.examined} items change between ${r.from} (${r.packsBefore.join(', ')}) and ${r.to} (${r.packsAfter.join(', ')}${assumed ? `, assuming ${assumed}` : ''})`);
       for (const c of r.changes) {
         print(`  ${c.kind} ${c.ref}: ${c.description} (from ${c.exportFrom}): ${c.before.controlled ? c.before.codes.join(', ') : 'not controlled'} → ${c.after.controlled ? c.after.codes.join(', ') : 'not controlled'}`);
         for (const x of c.rules) print(`      ${x}`);

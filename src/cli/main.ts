@@ -29,7 +29,8 @@ import { registerServeCommands } from './serve.js';
 import { registerTrustListCommands } from './trustlist.js';
 import { journalRepo } from '../store/index.js';
 import { VerifyError } from '../verify/index.js';
-import { formatClassification } from './format.js';
+import { ASSUME_HELP, collect, formatClassification } from './format.js';
+import { parseReadings } from '../rules/index.js';
 import { progress } from './progress.js';
 import { AnswerStatus, EXIT } from './exit.js';
 
@@ -147,11 +148,13 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
     .option('--record', 'record the classification in the signed journal (needs --actor)')
     .option('--actor <party>', 'the registered party that records the classification')
     .option('--label <text>', 'a label for the recorded classification')
-    .action(async (file: string, opts: { asOf?: string; from?: string; to?: string; json?: boolean; record?: boolean; actor?: string; label?: string }) => {
+    .option('--assume <fact=reading>', ASSUME_HELP, collect, [])
+    .action(async (file: string, opts: { asOf?: string; from?: string; to?: string; json?: boolean; record?: boolean; actor?: string; label?: string; assume: string[] }) => {
       const asOf = opts.asOf === undefined ? undefined : isoDateValue(opts.asOf, '--as-of');
       const exportFrom = opts.from === undefined ? undefined : country(opts.from, '--from');
       const destination = opts.to === undefined ? undefined : country(opts.to, '--to');
-      const req = (input: unknown) => ({ item: input, asOf, exportFrom, destination });
+      const readings = parseReadings(loadPacks(flags()), opts.assume, '--assume');
+      const req = (input: unknown) => ({ item: input, asOf, exportFrom, destination, readings });
       if (opts.record) {
         if (opts.actor === undefined) throw new ValidationError('--actor', 'is required with --record');
         const actor = opts.actor;
@@ -298,6 +301,11 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
         for (const n of p.notModelled) {
           print(io.out, `  ${n.id.padEnd(26)} ${n.title} — ${n.citation.clause}\n  ${' '.repeat(26)} why: ${n.reason}`);
         }
+        for (const f of p.facts) {
+          print(io.out, `  UNVERIFIED FACT ${f.id}: ${f.question} (default reading: ${f.default}; affects ${f.affects.join(', ')})`);
+          for (const r of f.readings) print(io.out, `    ${r.id === f.default ? '*' : ' '} ${r.id}: ${r.meaning}`);
+        }
+        for (const i of p.inferences) print(io.out, `  INFERENCE ${i.id}: ${i.statement}; other reading: ${i.alternative}`);
       }
     });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  assumedReadings,
   checkExport,
   consumeInputSchema,
   consumeLot,
@@ -100,6 +101,17 @@ const credentialOut = z.object({ id: z.string(), partyId: z.string().nullable(),
 const issuedOut = credentialOut.extend({ key: z.string().describe('the API key, shown only in this response') });
 const explanationOut = z.looseObject({ allowed: z.boolean(), refusals: z.array(z.looseObject({ rule: z.string(), message: z.string(), chain: z.array(z.string()).optional() })), checks: z.array(z.string()), classification: obj });
 
+/** `?assume=FACT=READING` (repeatable): evaluate under another reading of an unverified fact of the rule packs. */
+const assumeQuery = z.object({
+  assume: z
+    .union([z.string().min(1).max(200), z.array(z.string().min(1).max(200)).max(20)])
+    .optional()
+    .describe('FACT=READING, repeatable: evaluate with this reading of an unverified fact instead of the pack default (e.g. ann70-after-2026-11-10=extended); an unknown fact or reading is a 400 naming `assume`'),
+});
+type AssumeQuery = { assume?: string | string[] | undefined };
+type AppContextPacks = Parameters<typeof checkExport>[0]['packs'];
+const readingsOf = (ctx: { packs: AppContextPacks }, q: AssumeQuery) => assumedReadings(ctx.packs(), q.assume, 'assume');
+
 const isAdmin = (p: { role: Role }) => p.role === 'operator-admin';
 /** The credential id of a (stored) credential response. */
 const credentialIdOf = (b: unknown): string => {
@@ -163,29 +175,32 @@ export const ROUTES: readonly AnyRoute[] = [
   }),
 
   // ── Classification ─────────────────────────────────────────────────────────────────────────
-  route<Record<string, never>, Record<string, never>, { item: unknown; asOf?: string | undefined; exportFrom?: string | undefined }>({
+  route<Record<string, never>, AssumeQuery, { item: unknown; asOf?: string | undefined; exportFrom?: string | undefined }>({
     id: 'evaluateClassification', method: 'POST', url: '/v1/classifications/evaluate', tag: 'classification', records: false,
-    summary: 'Classify an item against the rule packs, with the explanation (nothing recorded)',
+    summary: 'Classify an item against the rule packs, with the explanation, the assumptions (unverified facts) and inferences it rests on (nothing recorded)',
+    query: assumeQuery.strict(),
     body: z.object({ item: itemSchema, asOf: z.iso.date().optional(), exportFrom: country.optional() }).strict(), response: z.looseObject({ item: obj, classification: obj }),
     access: { roles: TRADE, owner: 'any', describe: 'any trade party (nothing is recorded)' },
-    handle: ({ ctx, body }) => evaluateClassification(ctx.packs(), body, ctx.clock),
+    handle: ({ ctx, query, body }) => evaluateClassification(ctx.packs(), { ...body, readings: readingsOf(ctx, query) }, ctx.clock),
   }),
-  route<Record<string, never>, Record<string, never>, { item: unknown; asOf?: string | undefined; exportFrom?: string | undefined; label?: string | undefined }>({
+  route<Record<string, never>, AssumeQuery, { item: unknown; asOf?: string | undefined; exportFrom?: string | undefined; label?: string | undefined }>({
     id: 'recordClassification', method: 'POST', url: '/v1/classifications', tag: 'classification', status: 201, records: true,
-    summary: 'Classify an item and record the result in the journal, signed by the caller',
+    summary: 'Classify an item and record the result (with its assumptions and any readings chosen with `assume`) in the journal, signed by the caller',
+    query: assumeQuery.strict(),
     body: z.object({ item: itemSchema, asOf: z.iso.date().optional(), exportFrom: country.optional(), label: z.string().min(1).max(200).optional() }).strict(),
     response: z.looseObject({ id: z.string(), seq: z.number().int(), classification: obj }),
     access: { roles: HOLDERS, owner: 'any', describe: 'recorded as the caller' },
-    handle: ({ ctx, party, body }) => recordClassification(ctx, party, body),
+    handle: ({ ctx, party, query, body }) => recordClassification(ctx, party, { ...body, readings: readingsOf(ctx, query) }),
   }),
 
   // ── Licensing ──────────────────────────────────────────────────────────────────────────────
-  route<Record<string, never>, Record<string, never>, { applicant: string }>({
+  route<Record<string, never>, AssumeQuery, { applicant: string }>({
     id: 'submitApplication', method: 'POST', url: '/v1/applications', tag: 'licensing', status: 201, records: true,
-    summary: 'Apply for a licence: parties screened, items classified, certificate checked, policy evaluated — recorded with the application',
+    summary: 'Apply for a licence: parties screened, items classified, certificate checked, policy evaluated — recorded with the application and the assumptions (unverified facts) the assessment rests on',
+    query: assumeQuery.strict(),
     body: applicationSchema, response: z.looseObject({ id: z.string(), seq: z.number().int(), assessment: obj }),
     access: { roles: ['exporter'], owner: (_c, p, r) => r.body.applicant === own(p), describe: 'the applicant is the caller' },
-    handle: ({ ctx, body }) => submitApplication(ctx, body),
+    handle: ({ ctx, query, body }) => submitApplication(ctx, body, { readings: readingsOf(ctx, query) }),
   }),
   route<{ id: string }>({
     id: 'getApplication', method: 'GET', url: '/v1/applications/:id', tag: 'licensing', records: false, summary: 'An application with its assessment and decision',
@@ -366,12 +381,12 @@ export const ROUTES: readonly AnyRoute[] = [
     access: { roles: HOLDERS, owner: 'any', describe: 'each event acts as the caller (its lots, its shipments)' },
     handle: async ({ ctx, party, body }) => ({ events: await ingestCustodyEvents(ctx, party, body.events) }),
   }),
-  route<Record<string, never>, { lot: string; to: string; destination: string; grams?: number | undefined }>({
+  route<Record<string, never>, { lot: string; to: string; destination: string; grams?: number | undefined } & AssumeQuery>({
     id: 'checkExport', method: 'GET', url: '/v1/export-check', tag: 'custody', records: false,
-    summary: 'May this lot go to this party in this country? Every upstream undertaking, the packs and screening, with the explanation (nothing recorded)',
-    query: z.object({ lot: z.string().min(1).max(200), to: z.string().min(1).max(80), destination: country, grams: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional() }).strict(), response: explanationOut,
+    summary: 'May this lot go to this party in this country? Every upstream undertaking, the packs and screening, with the explanation and the assumptions it rests on (nothing recorded)',
+    query: assumeQuery.extend({ lot: z.string().min(1).max(200), to: z.string().min(1).max(80), destination: country, grams: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional() }).strict(), response: explanationOut,
     access: { roles: [...HOLDERS, 'licensing-authority'], owner: (c, p, r) => partyToLot(c, own(p), r.query.lot), describe: 'the holder of the lot, or the authority of a licence it carries' },
-    handle: ({ ctx, query }) => checkExport(ctx, { lotId: query.lot, to: query.to, destination: query.destination, ...(query.grams === undefined ? {} : { grams: query.grams }) }),
+    handle: ({ ctx, query }) => checkExport(ctx, { lotId: query.lot, to: query.to, destination: query.destination, readings: readingsOf(ctx, query), ...(query.grams === undefined ? {} : { grams: query.grams }) }),
   }),
 
   // ── EPCIS 2.0 ─────────────────────────────────────────────────────────────────────────────
@@ -442,6 +457,20 @@ export const ROUTES: readonly AnyRoute[] = [
     response: z.array(z.looseObject({ list: z.string(), sha256: z.string(), entries: z.number().int() })),
     access: { roles: TRADE, owner: 'any', describe: 'any trade party' },
     handle: ({ ctx }) => listSnapshots(ctx),
+  }),
+
+  // ── Rule packs ─────────────────────────────────────────────────────────────────────────────
+  route({
+    id: 'listRulePacks', method: 'GET', url: '/v1/rule-packs', tag: 'classification', records: false,
+    summary: 'The rule packs in force (id, version, SHA-256), their unverified facts with the readings (the default is what answers assume unless `assume` says otherwise) and their inferred readings',
+    response: z.array(z.looseObject({ id: z.string(), version: z.string(), sha256: z.string(), facts: z.array(obj), inferences: z.array(obj) })),
+    access: { roles: EVERYONE, owner: 'any', describe: 'every authenticated caller (the rules are public)' },
+    handle: ({ ctx }) => Promise.resolve(ctx.packs().map((p) => ({
+      id: p.id, version: p.version, title: p.title, authority: p.authority, jurisdiction: p.jurisdiction, sha256: p.sha256,
+      rules: p.rules.length, policies: p.policies.length,
+      facts: p.facts.map((f) => ({ id: f.id, question: f.question, default: f.default, readings: f.readings.map((r) => ({ id: r.id, meaning: r.meaning })), affects: f.affects })),
+      inferences: p.inferences.map((i) => ({ id: i.id, statement: i.statement, alternative: i.alternative, entries: i.entries })),
+    }))),
   }),
 
   // ── Trust list ─────────────────────────────────────────────────────────────────────────────

@@ -11,6 +11,7 @@ import {
   type Item,
   type Money,
 } from '../domain/index.js';
+import { assumptionsFor, suspensionOn, type Assumption, type Readings } from './assumptions.js';
 import { formatWindow, inWindow } from './dates.js';
 import type { Citation, ContentCondition, CountrySet, Entry, Exclusion, PackRef, Pattern, Rule, RulePack } from './model.js';
 
@@ -44,6 +45,20 @@ export interface Finding {
   readonly facts: readonly string[];
   /** Why the outcome is what it is, in one sentence. */
   readonly reason: string;
+  /** Unverified facts whose reading decides this outcome (see Classification.assumptions). */
+  readonly dependsOn?: readonly { readonly fact: string; readonly reading: string }[];
+}
+
+/** A modelling choice (confidence inference) that an "applies" finding rests on, with the other reading. */
+export interface InferenceNote {
+  readonly id: string;
+  readonly statement: string;
+  readonly alternative: string;
+  readonly pack: string;
+  readonly packVersion: string;
+  readonly citation: ResolvedCitation;
+  /** The matched entries the choice shapes. */
+  readonly entries: readonly string[];
 }
 
 /** A measure the pack names but does not model, and why it matters to this item. */
@@ -84,6 +99,10 @@ export interface Classification {
   readonly modelled: boolean;
   readonly packs: readonly PackRef[];
   readonly summary: string;
+  /** Unverified facts the answer depends on, with the reading used and the others (empty when none). */
+  readonly assumptions: readonly Assumption[];
+  /** Inferred modelling choices the answer rests on, with the other reading (empty when none). */
+  readonly inferences: readonly InferenceNote[];
 }
 
 export interface ClassifyContext {
@@ -93,6 +112,8 @@ export interface ClassifyContext {
   readonly exportFrom?: CountryCode;
   /** Country the item goes to, when known. The same as exportFrom: a domestic transfer, not an export. */
   readonly destination?: CountryCode;
+  /** Readings of unverified facts to use instead of the packs' defaults. */
+  readonly readings?: Readings;
 }
 
 function inSet(code: CountryCode, set: CountrySet): boolean {
@@ -201,12 +222,13 @@ export function citeLine(c: ResolvedCitation): string {
   return `${c.title}, ${c.clause}${c.date ? ` (${c.date})` : ''}`;
 }
 
-function dateStatus(rule: Rule, asOf: string): { outcome: Outcome; reason: string } | null {
-  if (asOf < rule.window.from) return { outcome: 'not-yet-effective', reason: `not yet in force on ${asOf}: effective ${formatWindow(rule.window)}` };
-  if (rule.window.to !== undefined && asOf > rule.window.to) return { outcome: 'expired', reason: `no longer in force on ${asOf}: effective ${formatWindow(rule.window)}` };
-  const s = rule.suspensions.find((w) => inWindow(asOf, w));
-  if (s) return { outcome: 'suspended', reason: `suspended on ${asOf} by ${s.citation.clause} (${formatWindow(s)})` };
-  return null;
+type DependsOn = NonNullable<Finding['dependsOn']>;
+
+function dateStatus(pack: RulePack, rule: Rule, asOf: string, readings: Readings): { dated: { outcome: Outcome; reason: string } | null; dependsOn: DependsOn } {
+  if (asOf < rule.window.from) return { dated: { outcome: 'not-yet-effective', reason: `not yet in force on ${asOf}: effective ${formatWindow(rule.window)}` }, dependsOn: [] };
+  if (rule.window.to !== undefined && asOf > rule.window.to) return { dated: { outcome: 'expired', reason: `no longer in force on ${asOf}: effective ${formatWindow(rule.window)}` }, dependsOn: [] };
+  const s = suspensionOn(pack, rule.suspensions, asOf, readings);
+  return { dated: s.reason === undefined ? null : { outcome: 'suspended', reason: s.reason }, dependsOn: s.dependsOn };
 }
 
 function unique(xs: readonly string[]): string[] {
@@ -236,6 +258,8 @@ export function classify(item: Item, packs: readonly RulePack[], ctx: ClassifyCo
       findings: [],
       notModelled: [],
       modelled: true,
+      assumptions: [],
+      inferences: [],
       packs: packRefs,
       summary:
         `Not an export as of ${ctx.asOf}: the item stays in ${exportFrom} (${countryName(exportFrom)}). Export-control rules apply when ` +
@@ -310,9 +334,10 @@ export function classify(item: Item, packs: readonly RulePack[], ctx: ClassifyCo
           continue;
         }
       }
-      const dated = dateStatus(rule, ctx.asOf);
+      const { dated, dependsOn } = dateStatus(pack, rule, ctx.asOf, ctx.readings ?? {});
+      const dep = dependsOn.length > 0 ? { dependsOn } : {};
       if (dated) {
-        findings.push({ ...base, ...dated, codes: codesOf(matched), entries: entryList(matched), facts });
+        findings.push({ ...base, ...dated, codes: codesOf(matched), entries: entryList(matched), facts, ...dep });
         continue;
       }
       const excludedBy = new Map<string, Exclusion>();
@@ -322,7 +347,7 @@ export function classify(item: Item, packs: readonly RulePack[], ctx: ClassifyCo
       for (const m of excluded) usedExclusions.add(excludedBy.get(m.entry.ref)?.id ?? '');
       if (remaining.length === 0) {
         const names = uniqueSorted(excluded.map((m) => excludedBy.get(m.entry.ref)?.title ?? ''));
-        findings.push({ ...base, outcome: 'excluded', codes: codesOf(matched), entries: entryList(matched), facts, reason: `out of scope: ${names.join('; ')}` });
+        findings.push({ ...base, outcome: 'excluded', codes: codesOf(matched), entries: entryList(matched), facts, reason: `out of scope: ${names.join('; ')}`, ...dep });
         continue;
       }
       findings.push({
@@ -332,6 +357,7 @@ export function classify(item: Item, packs: readonly RulePack[], ctx: ClassifyCo
         entries: entryList(remaining),
         facts: unique(remaining.flatMap((m) => m.facts)).concat(facts.filter((f) => !itemFacts.includes(f))),
         reason: `controlled under ${codesOf(remaining).join(', ')} as of ${ctx.asOf}`,
+        ...dep,
       });
     }
 
@@ -385,6 +411,24 @@ export function classify(item: Item, packs: readonly RulePack[], ctx: ClassifyCo
         ? `Not controlled as of ${ctx.asOf}: ${uniqueSorted(findings.map((f) => f.reason)).join('; ')}.`
         : `Not controlled as of ${ctx.asOf}: no entry of ${packs.map((p) => `${p.id}@${p.version}`).join(', ')} matches ${describeItem(item)}.`;
 
+  const assumptions = assumptionsFor(
+    packs,
+    findings.flatMap((f) => (f.dependsOn ?? []).map((d) => ({ pack: f.pack, fact: d.fact, rule: f.id }))),
+    ctx.readings ?? {},
+  );
+  const inferences: InferenceNote[] = [];
+  for (const f of applies) {
+    const pack = packs.find((p) => p.id === f.pack);
+    for (const inf of pack?.inferences ?? []) {
+      const refs = f.entries.map((e) => e.ref).filter((r) => inf.entries.includes(r));
+      if (refs.length === 0 || !pack) continue;
+      const prior = inferences.find((x) => x.id === inf.id && x.pack === pack.id);
+      if (prior) {
+        for (const r of refs) if (!prior.entries.includes(r)) (prior.entries as string[]).push(r);
+      } else inferences.push({ id: inf.id, statement: inf.statement, alternative: inf.alternative, pack: pack.id, packVersion: pack.version, citation: resolveCitation(pack, inf.citation), entries: refs });
+    }
+  }
+
   return {
     asOf: ctx.asOf,
     exportFrom,
@@ -397,6 +441,8 @@ export function classify(item: Item, packs: readonly RulePack[], ctx: ClassifyCo
     modelled,
     packs: packRefs,
     summary,
+    assumptions,
+    inferences,
   };
 }
 

@@ -7,3 +7,6 @@ export { inWindow, windowsOverlap, formatWindow } from './dates.js';
 export { evaluatePolicies } from './policy.js';
 export { LIST_EFFECTS } from './schema.js';
 export type { PolicyEvaluation, PolicyFacts, PolicyFinding, PolicyListing, PolicyParty } from './policy.js';
+export { parseReadings, assumptionLine, mergeAssumptions, suspensionOn } from './assumptions.js';
+export type { Assumption, Readings } from './assumptions.js';
+export type { InferenceNote } from './classify.js';

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { deepFreeze } from '../domain/index.js';
 import { RulePackError } from './errors.js';
 import { formatWindow, windowsOverlap } from './dates.js';
-import type { CountrySet, Entry, Exclusion, NotModelled, Pattern, Policy, Rule, RulePack, Suspension, Window } from './model.js';
+import type { CountrySet, Entry, Exclusion, Inference, NotModelled, Pattern, Policy, Rule, RulePack, Suspension, SuspensionExtension, UnverifiedFact, Window } from './model.js';
 import { packSchema, type CountrySetFile, type PackFile, type PatternFile } from './schema.js';
 
 /** Compiles "1C90*:magnet" into a matcher over entry refs. */
@@ -129,7 +129,39 @@ function build(loc: Located, f: PackFile, sha256: string): RulePack {
     if (suspensions.has(s.id)) fail(loc, ['suspensions', i, 'id'], `duplicate suspension "${s.id}"`);
     if (s.to !== undefined && s.to < s.from) fail(loc, ['suspensions', i, 'to'], `ends (${s.to}) before it starts (${s.from})`);
     checkSource(['suspensions', i], s.citation.source);
-    suspensions.set(s.id, { id: s.id, from: s.from, ...(s.to === undefined ? {} : { to: s.to }), citation: s.citation });
+    suspensions.set(s.id, { id: s.id, from: s.from, ...(s.to === undefined ? {} : { to: s.to }), citation: s.citation, extensions: [] });
+  });
+
+  // Unverified facts: each reading may continue suspensions past their end.
+  const facts: { -readonly [K in keyof UnverifiedFact]: UnverifiedFact[K] }[] = [];
+  (f.facts ?? []).forEach((x, i) => {
+    const path = ['facts', i];
+    if (facts.some((o) => o.id === x.id)) fail(loc, [...path, 'id'], `duplicate fact "${x.id}"`);
+    checkSource(path, x.citation.source);
+    const ids = new Set<string>();
+    x.readings.forEach((r, j) => {
+      if (ids.has(r.id)) fail(loc, [...path, 'readings', j, 'id'], `duplicate reading "${r.id}"`);
+      ids.add(r.id);
+      checkSource([...path, 'readings', j], r.citation.source);
+      (r.continues ?? []).forEach((c, k) => {
+        const at = [...path, 'readings', j, 'continues', k];
+        const s = suspensions.get(c.suspension);
+        if (!s) fail(loc, [...at, 'suspension'], `unknown suspension "${c.suspension}"`, 'UNKNOWN_REFERENCE');
+        if (s.to === undefined) fail(loc, [...at, 'suspension'], `suspension "${c.suspension}" has no end date to continue past`);
+        if (c.to !== undefined && c.to <= s.to) fail(loc, [...at, 'to'], `must be after the suspension's end (${s.to})`);
+        (s.extensions as SuspensionExtension[]).push({ fact: x.id, reading: r.id, ...(c.to === undefined ? {} : { to: c.to }) });
+      });
+    });
+    if (!ids.has(x.default)) fail(loc, [...path, 'default'], `must be one of the fact's readings (${[...ids].join(', ')})`);
+    if (!x.readings.some((r) => (r.continues ?? []).length > 0)) fail(loc, [...path, 'readings'], 'no reading changes anything (give a reading `continues`)');
+    facts.push({
+      id: x.id,
+      question: x.question,
+      citation: x.citation,
+      default: x.default,
+      readings: x.readings.map((r) => ({ id: r.id, meaning: r.meaning, citation: r.citation, continues: (r.continues ?? []).map((c) => (c.to === undefined ? { suspension: c.suspension } : { suspension: c.suspension, to: c.to })) })),
+      affects: [],
+    });
   });
 
   const rules: Rule[] = [];
@@ -237,6 +269,19 @@ function build(loc: Located, f: PackFile, sha256: string): RulePack {
     });
   });
 
+  for (const fact of facts) {
+    const touched = (ss: readonly Suspension[]) => ss.some((s) => s.extensions.some((e) => e.fact === fact.id));
+    fact.affects = [...new Set([...rules.filter((r) => touched(r.suspensions)).map((r) => r.id), ...policies.filter((p) => touched(p.suspensions)).map((p) => p.id)])];
+  }
+
+  const inferences: Inference[] = [];
+  (f.inferences ?? []).forEach((x, i) => {
+    const path = ['inferences', i];
+    if (inferences.some((o) => o.id === x.id)) fail(loc, [...path, 'id'], `duplicate inference "${x.id}"`);
+    checkSource(path, x.citation.source);
+    inferences.push({ id: x.id, statement: x.statement, alternative: x.alternative, citation: x.citation, entries: resolve([...path, 'entries'], x.entries) });
+  });
+
   return {
     id: f.pack,
     version: f.version,
@@ -251,6 +296,8 @@ function build(loc: Located, f: PackFile, sha256: string): RulePack {
     exclusions,
     policies,
     notModelled,
+    facts,
+    inferences,
   };
 }
 
@@ -261,6 +308,14 @@ export function checkPackSet(packs: readonly RulePack[]): readonly RulePack[] {
     const other = seen.get(p.id);
     if (other) throw new RulePackError('DUPLICATE_RULE_PACK', `rule pack "${p.id}" is loaded twice (versions ${other.version} and ${p.version})`);
     seen.set(p.id, p);
+  }
+  const facts = new Map<string, string>();
+  for (const p of packs) {
+    for (const f of p.facts) {
+      const other = facts.get(f.id);
+      if (other !== undefined) throw new RulePackError('DUPLICATE_RULE_PACK', `unverified fact "${f.id}" is declared by both ${other} and ${p.id}`);
+      facts.set(f.id, p.id);
+    }
   }
   return packs;
 }

@@ -52,6 +52,51 @@ export interface Window {
 export interface Suspension extends Window {
   readonly id: string;
   readonly citation: Citation;
+  /**
+   * Readings of unverified facts under which this suspension continues after `to` (to the reading's
+   * `to`, or open-ended). Filled in at load from the pack's `facts`.
+   */
+  readonly extensions: readonly SuspensionExtension[];
+}
+
+export interface SuspensionExtension {
+  readonly fact: string;
+  readonly reading: string;
+  /** Last day of the continued suspension; open-ended when absent. */
+  readonly to?: string;
+}
+
+/** One reading of an unverified fact: what it means, its source, and what it changes in the pack. */
+export interface Reading {
+  readonly id: string;
+  readonly meaning: string;
+  readonly citation: Citation;
+  /** Suspensions that continue under this reading (and to when). */
+  readonly continues: readonly { readonly suspension: string; readonly to?: string }[];
+}
+
+/**
+ * A fact the sources do not settle (e.g. whether a suspension was extended). The pack encodes the
+ * default reading; every answer that depends on the fact says so and names the other readings.
+ */
+export interface UnverifiedFact {
+  readonly id: string;
+  readonly question: string;
+  readonly citation: Citation;
+  readonly default: string;
+  readonly readings: readonly Reading[];
+  /** The rules and policies whose answer depends on the fact (computed at load). */
+  readonly affects: readonly string[];
+}
+
+/** A modelling choice deduced from the sources, not stated by them, and the other reading. */
+export interface Inference {
+  readonly id: string;
+  readonly statement: string;
+  readonly alternative: string;
+  readonly citation: Citation;
+  /** Entry refs the choice shapes (globs resolved at load). */
+  readonly entries: readonly string[];
 }
 
 export interface ContentCondition {
@@ -146,6 +191,8 @@ export interface RulePack {
   readonly exclusions: readonly Exclusion[];
   readonly policies: readonly Policy[];
   readonly notModelled: readonly NotModelled[];
+  readonly facts: readonly UnverifiedFact[];
+  readonly inferences: readonly Inference[];
 }
 
 export interface PackRef {

@@ -1,6 +1,7 @@
 import { countryName, type CountryCode, type EndUsePurpose, type Sector } from '../domain/index.js';
 import { resolveCitation, type ResolvedCitation } from './classify.js';
-import { formatWindow, inWindow } from './dates.js';
+import { assumptionsFor, suspensionOn, type Assumption, type Readings } from './assumptions.js';
+import { formatWindow } from './dates.js';
 import type { CountrySet, ListEffect, PartyRole, Policy, RulePack } from './model.js';
 
 /** One hit of a party on a restricted-party list, with the list's issuing authority and legal effect. */
@@ -37,6 +38,8 @@ export interface PolicyFacts {
   readonly origins?: readonly CountryCode[];
   /** A licence application or a transfer: only the policies evaluated on that occasion are. Default application. */
   readonly occasion?: 'application' | 'transfer';
+  /** Readings of unverified facts to use instead of the packs' defaults. */
+  readonly readings?: Readings;
 }
 
 export interface PolicyFinding {
@@ -49,12 +52,15 @@ export interface PolicyFinding {
   readonly citation: ResolvedCitation;
   readonly facts: readonly string[];
   readonly reason: string;
+  readonly dependsOn?: readonly { readonly fact: string; readonly reading: string }[];
 }
 
 export interface PolicyEvaluation {
   /** deny if any deny policy applies; case-by-case if any review policy applies; otherwise approvable. */
   readonly recommendation: 'deny' | 'case-by-case' | 'approvable';
   readonly findings: readonly PolicyFinding[];
+  /** Unverified facts the recommendation depends on (empty when none). */
+  readonly assumptions: readonly Assumption[];
 }
 
 function inSet(c: CountryCode, s: CountrySet): boolean {
@@ -121,13 +127,15 @@ export function evaluatePolicies(facts: PolicyFacts, packs: readonly RulePack[])
       } else if (p.window.to !== undefined && facts.asOf > p.window.to) {
         findings.push({ ...base, outcome: 'expired', reason: `no longer in force on ${facts.asOf} (${formatWindow(p.window)})` });
       } else {
-        const s = p.suspensions.find((x) => inWindow(facts.asOf, x));
-        if (s) findings.push({ ...base, outcome: 'suspended', reason: `suspended on ${facts.asOf} by ${s.citation.clause} (${formatWindow(s)})` });
-        else findings.push({ ...base, outcome: 'applies', reason: `${p.decision === 'deny' ? 'denied in principle' : 'reviewed case by case'}: ${p.title}` });
+        const s = suspensionOn(pack, p.suspensions, facts.asOf, facts.readings ?? {});
+        const dep = s.dependsOn.length > 0 ? { dependsOn: s.dependsOn } : {};
+        if (s.reason !== undefined) findings.push({ ...base, outcome: 'suspended', reason: s.reason, ...dep });
+        else findings.push({ ...base, outcome: 'applies', reason: `${p.decision === 'deny' ? 'denied in principle' : 'reviewed case by case'}: ${p.title}`, ...dep });
       }
     }
   }
   const applies = findings.filter((x) => x.outcome === 'applies');
   const recommendation = applies.some((x) => x.decision === 'deny') ? 'deny' : applies.some((x) => x.decision === 'case-by-case') ? 'case-by-case' : 'approvable';
-  return { recommendation, findings };
+  const assumptions = assumptionsFor(packs, findings.flatMap((f) => (f.dependsOn ?? []).map((d) => ({ pack: f.pack, fact: d.fact, rule: f.id }))), facts.readings ?? {});
+  return { recommendation, findings, assumptions };
 }

@@ -169,6 +169,38 @@ export const notModelledSchema = z
   })
   .strict();
 
+/** A reading of an unverified fact; `continues` lists the suspensions that go on under it. */
+export const readingSchema = z
+  .object({
+    id: slug,
+    meaning: z.string().min(1),
+    citation: citationSchema,
+    continues: z.array(z.object({ suspension: slug, to: isoDate.optional() }).strict()).optional(),
+  })
+  .strict();
+
+/** A fact the sources leave open, with its readings; `default` is the one the pack encodes. */
+export const factSchema = z
+  .object({
+    id: slug,
+    question: z.string().min(1),
+    citation: citationSchema,
+    default: slug,
+    readings: z.array(readingSchema).min(2),
+  })
+  .strict();
+
+/** A modelling choice the sources do not state (confidence inference), with the other reading. */
+export const inferenceSchema = z
+  .object({
+    id: slug,
+    statement: z.string().min(1),
+    alternative: z.string().min(1),
+    citation: citationSchema,
+    entries: z.array(refGlob).min(1),
+  })
+  .strict();
+
 export const packSchema = z
   .object({
     pack: slug,
@@ -184,6 +216,8 @@ export const packSchema = z
     exclusions: z.array(exclusionSchema).optional(),
     policies: z.array(policySchema).optional(),
     not_modelled: z.array(notModelledSchema).optional(),
+    facts: z.array(factSchema).optional(),
+    inferences: z.array(inferenceSchema).optional(),
   })
   .strict();
 

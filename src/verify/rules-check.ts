@@ -58,6 +58,9 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
         const applicant = parties.get(str(a.applicant));
         if (applicant === undefined) fail(`${where}: the applicant ${str(a.applicant)} is not registered in the bundle`);
         const exportFrom = str(applicant.country);
+        // Readings the applicant chose (--assume) are re-applied; the pack defaults otherwise.
+        const readings: Record<string, string> = {};
+        if (isObject(as.readings)) for (const [k, v] of Object.entries(as.readings)) readings[k] = str(v);
         const recorded = new Map(list(as.lines).filter(isObject).map((l) => [str(l.ref), isObject(l.classification) ? list(l.classification.codes).map(str) : []]));
         const codes = new Set<string>();
         const underRules = new Set<string>();
@@ -69,7 +72,7 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
           } catch (e) {
             return fail(`${where}: ${(e as Error).message}`, e);
           }
-          const c = classify(item, packs, { asOf, exportFrom, ...(typeof a.destination === 'string' ? { destination: str(a.destination) } : {}) });
+          const c = classify(item, packs, { asOf, exportFrom, readings, ...(typeof a.destination === 'string' ? { destination: str(a.destination) } : {}) });
           const got = c.codes;
           for (const f of c.findings) if (f.outcome === 'applies') underRules.add(f.id);
           origins.add(item.origin);
@@ -105,7 +108,7 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
         const authority = parties.get(str(a.authority));
         const endUse = isObject(a.endUse) ? a.endUse : {};
         const policy = evaluatePolicies(
-          { asOf, destination: str(a.destination), purposes: list(endUse.purposes).map(str) as EndUsePurpose[], parties: policyParties, rules: [...underRules].sort(), origins: [...origins] },
+          { asOf, destination: str(a.destination), purposes: list(endUse.purposes).map(str) as EndUsePurpose[], parties: policyParties, rules: [...underRules].sort(), origins: [...origins], readings },
           packs.filter((p) => p.jurisdiction === authority?.country),
         );
         let recommendation: string = policy.recommendation;

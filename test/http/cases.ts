@@ -197,6 +197,7 @@ export const CASES: Record<string, Case> = {
   screenNames: { owners: any(...TRADE), build: () => ({ method: 'POST', url: '/v1/screening', body: { names: ['Red Mesa Defense'] } }) },
   listScreeningSnapshots: { owners: any(...TRADE), build: () => ({ method: 'GET', url: '/v1/screening/snapshots' }) },
   latestCheckpoint: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/log/checkpoint' }) },
+  listRulePacks: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/rule-packs' }) },
   getTrustList: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/trust-list' }) },
   cosignCheckpoint: {
     owners: any('exporter', 'licensing-authority', 'importer', 'importing-government', 'downstream-holder', 'auditor'),
