@@ -54,7 +54,7 @@ export function checkOrigin(origin: string): string {
 const storedOrigins = new WeakMap<object, string>();
 
 /**
- * The log's origin: the one stored with its first checkpoint (migration 0025; never changed), else
+ * The log's origin: the one stored with its first checkpoint (migration 0024; never changed), else
  * the configured one, else DEFAULT_LOG_ORIGIN. A configured origin that differs from the stored one
  * is refused (ValidationError): the origin cannot change under an existing log.
  */

@@ -118,7 +118,7 @@ export const logRepo = {
     return true;
   },
 
-  /** The log's stored origin (migration 0025), if it has published a checkpoint. */
+  /** The log's stored origin (migration 0024), if it has published a checkpoint. */
   async origin(db: Db, logId: string): Promise<string | undefined> {
     return (await db.selectFrom('log_origin').select('origin').where('log_id', '=', logId).executeTakeFirst())?.origin;
   },
