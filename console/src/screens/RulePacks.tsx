@@ -1,4 +1,4 @@
-import { useSession } from '../App.js';
+import { useSession } from '../session.js';
 import { Badge, ErrorBox, Loading, useLoad } from '../ui.js';
 
 export interface RulePackInfo {
