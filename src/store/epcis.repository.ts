@@ -61,11 +61,12 @@ export const epcisRepo = {
    */
   async recordsOf(db: Db, seqs: readonly number[]): Promise<{ seq: number; recorded_at: Date; context: unknown }[]> {
     if (seqs.length === 0) return [];
-    return db
-      .selectFrom('journal')
-      .select(['seq', 'recorded_at', sql`record->'payload'->'body'->'context'`.as('context')])
-      .where('seq', 'in', [...seqs])
-      .execute();
+    // The context is read from the signed record itself (the journal keeps no parsed copy, migration 0025).
+    const rows = await db.selectFrom('journal').select(['seq', 'recorded_at', 'canonical']).where('seq', 'in', [...seqs]).execute();
+    return rows.map((r) => {
+      const record = JSON.parse(r.canonical) as { payload?: { body?: { context?: unknown } } };
+      return { seq: r.seq, recorded_at: r.recorded_at, context: record.payload?.body?.context ?? null };
+    });
   },
   /** Events mapped onto custody: what they did (outcome) and when they happened. */
   async mapped(db: Db): Promise<Pick<EpcisEventRow, 'outcome' | 'event_time' | 'event'>[]> {

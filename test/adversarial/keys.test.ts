@@ -138,7 +138,7 @@ describe.each(STORES)('item 9: keys and credentials — privilege order, signing
     expect((await w.run('audit', 'export', '--licence', licence, '--out', bundle)).code).toBe(0);
     expect(readFileSync(bundle, 'utf8')).toContain(thief.keyId);
     const v = await w.run('verify', bundle, '--log-key', logKey);
-    expect(v.code, v.out).toBe(1);
+    expect(v.code, v.out).toBe(6);
     expect(v.err).toMatch(new RegExp(`with key ${stolen.keyId} after its validity ended at entry \\d+ \\(revoked: compromised\\)`));
     const rebuilt = await w.run('rebuild');
     expect(rebuilt.code, rebuilt.out).toBe(6);

@@ -241,7 +241,7 @@ describe('alerts through the CLI (in-process)', () => {
     const d = ['--data-dir', dataDir];
     const scan = await cli([...d, 'alerts', 'scan', '--as-of', '2027-01-15']);
     expect(scan.code).toBe(0);
-    expect(scan.out).toMatch(/^scanned 1 licence and 1 shipments as of 2027-01-15: 1 findings, 1 new alert, 0 already raised\nalert-[0-9a-f]{20} {2}WARNING {2}post-shipment-report-late/);
+    expect(scan.out).toMatch(/^scanned 1 licence and 1 shipment as of 2027-01-15: 1 finding, 1 new alert, 0 already raised\nalert-[0-9a-f]{20} {2}WARNING {2}post-shipment-report-late/);
     const lines = (await cli([...d, 'alerts', '--licence', licenceId, '--json'])).out.trim().split('\n');
     expect(lines).toHaveLength(1);
     const alert = JSON.parse(lines[0]!) as { id: string; rule: string };

@@ -203,12 +203,13 @@ describe.each(STORES)('check, apply, decide and impact on %s (Ann. 70; Ann. 57; 
 
   it.runIf(today > '2026-11-10')('check: re-export from India of Chinese Dy magnets needs a licence under Ann. 61 Art. 1(3) assuming the suspension lapsed; --assume extended allows it', async () => {
     const lapsed = await run(['check', 'IN-STOCK-DY-1', '--to', 'gulf-horizon-trading', '--destination', 'AE']);
-    expect(lapsed.code).toBe(0);
+    expect(lapsed.code).toBe(7); // check exits 7 when REFUSED
     expect(lapsed.out).toMatch(/^REFUSED: IN-STOCK-DY-1 → gulf-horizon-trading \(AE\)\nASSUMPTION ann70-after-2026-11-10 = lapsed .* — affects cn-ann61-reexport\n/);
-    expect(lapsed.out).toMatch(/✗ LICENCE_REQUIRED: .* controlled under 1C905\.a when exported from IN \(Announcement No\. 61 \[2025\], Art\. 1\(3\); assuming ann70-after-2026-11-10 = lapsed\)/);
+    expect(lapsed.out).toMatch(/✗ LICENCE_REQUIRED: .* controlled under 1C905\.a when exported from IN to AE \(Announcement No\. 61 \[2025\], Art\. 1\(3\); assuming ann70-after-2026-11-10 = lapsed\)/);
     const json = JSON.parse((await run(['check', 'IN-STOCK-DY-1', '--to', 'gulf-horizon-trading', '--destination', 'AE', '--json'])).out) as { allowed: boolean; assumptions: AssumptionJson[] };
     expect(json.assumptions.map((a) => [a.fact, a.reading])).toEqual([[FACT, 'lapsed']]);
     const extended = await run(['check', 'IN-STOCK-DY-1', '--to', 'gulf-horizon-trading', '--destination', 'AE', '--assume', `${FACT}=extended`]);
+    expect(extended.code).toBe(0);
     expect(extended.out).toMatch(/^ALLOWED: IN-STOCK-DY-1 → gulf-horizon-trading \(AE\)\nASSUMPTION ann70-after-2026-11-10 = extended \(assumed by you\)/);
     const bad = await run(['check', 'IN-STOCK-DY-1', '--to', 'gulf-horizon-trading', '--destination', 'AE', '--assume', `${FACT}=lapsed`, '--assume', `${FACT}=extended`]);
     expect(bad.code).toBe(2);
