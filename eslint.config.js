@@ -17,31 +17,120 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../*'], message: 'src/domain imports nothing of ours.' }, { group: ['node:*', 'kysely', 'pg', '@electric-sql/*', 'fastify', 'commander'], message: 'src/domain is pure: no I/O.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../*'], message: 'src/domain imports nothing of ours.' },
+            {
+              group: ['node:*', 'kysely', 'pg', '@electric-sql/*', 'fastify', 'commander'],
+              message: 'src/domain is pure: no I/O.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/rules/**/*.ts', 'src/screening/**/*.ts', 'src/monitor/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' }, { group: ['../store*', '../app*', '../cli*', '../http*', 'kysely', 'pg', '@electric-sql/*', 'fastify', 'commander', 'node:fs*', 'node:net', 'node:http'], message: 'pure module: no I/O, no outer layers.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' },
+            {
+              group: [
+                '../store*',
+                '../app*',
+                '../cli*',
+                '../http*',
+                'kysely',
+                'pg',
+                '@electric-sql/*',
+                'fastify',
+                'commander',
+                'node:fs*',
+                'node:net',
+                'node:http',
+              ],
+              message: 'pure module: no I/O, no outer layers.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/epcis/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' }, { group: ['../store*', '../app*', '../cli*', '../http*', 'kysely', 'pg', '@electric-sql/*', 'fastify', 'commander', 'node:fs*', 'node:net', 'node:http*'], message: 'src/epcis is pure: no I/O, no outer layers.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' },
+            {
+              group: [
+                '../store*',
+                '../app*',
+                '../cli*',
+                '../http*',
+                'kysely',
+                'pg',
+                '@electric-sql/*',
+                'fastify',
+                'commander',
+                'node:fs*',
+                'node:net',
+                'node:http*',
+              ],
+              message: 'src/epcis is pure: no I/O, no outer layers.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/verify/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' }, { group: ['../store*', '../app*', '../cli*', '../screening*', 'kysely', 'pg', '@electric-sql/*', 'commander', 'node:fs*', 'node:net', 'node:http*'], message: 'src/verify is offline and read-only: src/trust, src/domain and src/rules only.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' },
+            {
+              group: [
+                '../store*',
+                '../app*',
+                '../cli*',
+                '../screening*',
+                'kysely',
+                'pg',
+                '@electric-sql/*',
+                'commander',
+                'node:fs*',
+                'node:net',
+                'node:http*',
+              ],
+              message: 'src/verify is offline and read-only: src/trust, src/domain and src/rules only.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -49,7 +138,18 @@ export default tseslint.config(
     // src/store only for its own operator-state tables (credentials, grants, idempotency) and ownership reads.
     files: ['src/http/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' }, { group: ['../cli*', '../rules*', '../screening*', 'commander'], message: 'src/http may import src/app, src/domain, src/trust, src/verify and src/store only.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' },
+            {
+              group: ['../cli*', '../rules*', '../screening*', 'commander'],
+              message: 'src/http may import src/app, src/domain, src/trust, src/verify and src/store only.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -57,7 +157,15 @@ export default tseslint.config(
     // (the pure modules' own rules already forbid the outer layers)
     files: ['src/app/**/*.ts', 'src/trust/**/*.ts', 'src/store/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' }, { group: ['../http*'], message: 'only src/cli imports src/http.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' },
+            { group: ['../http*'], message: 'only src/cli imports src/http.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -65,7 +173,17 @@ export default tseslint.config(
     files: ['console/**/*.ts', 'console/**/*.tsx'],
     rules: {
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../../src/*/**', '../../../src/*/**', '!../../src/verify/**', '!../../../src/verify/**'], message: 'The console bundles only the offline verifier (src/verify) from the server code.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../../src/*/**', '../../../src/*/**', '!../../src/verify/**', '!../../../src/verify/**'],
+              message: 'The console bundles only the offline verifier (src/verify) from the server code.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -78,7 +196,10 @@ export default tseslint.config(
       'import-x/extensions': ['.ts', '.tsx', '.js'],
       'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
       'import-x/resolver-next': [
-        createTypeScriptImportResolver({ project: ['tsconfig.json', 'console/tsconfig.json'], noWarnOnMultipleProjects: true }),
+        createTypeScriptImportResolver({
+          project: ['tsconfig.json', 'console/tsconfig.json'],
+          noWarnOnMultipleProjects: true,
+        }),
       ],
     },
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },

@@ -35,14 +35,26 @@ interface Run {
   readonly errors: number;
 }
 
-async function load(name: string, url: string, next: () => { path: string; headers: Record<string, string>; body: string }): Promise<Run> {
+async function load(
+  name: string,
+  url: string,
+  next: () => { path: string; headers: Record<string, string>; body: string },
+): Promise<Run> {
   const r = await autocannon({
     url,
     connections: CONNECTIONS,
     duration: SECONDS,
     requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, ...next() }) }],
   });
-  const run = { name, requestsPerSec: +r.requests.average.toFixed(1), p50ms: r.latency.p50, p99ms: r.latency.p99, total: r.requests.total, non2xx: r.non2xx, errors: r.errors };
+  const run = {
+    name,
+    requestsPerSec: +r.requests.average.toFixed(1),
+    p50ms: r.latency.p50,
+    p99ms: r.latency.p99,
+    total: r.requests.total,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
   console.log(run);
   return run;
 }
@@ -52,7 +64,11 @@ async function bare(): Promise<Run> {
   app.post('/bare', (_req, reply) => reply.send({}));
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   try {
-    return await load('bare Fastify route (no work)', url, () => ({ path: '/bare', headers: { 'content-type': 'application/json' }, body: '{"id":"x"}' }));
+    return await load('bare Fastify route (no work)', url, () => ({
+      path: '/bare',
+      headers: { 'content-type': 'application/json' },
+      body: '{"id":"x"}',
+    }));
   } finally {
     await app.close();
   }
@@ -60,7 +76,10 @@ async function bare(): Promise<Run> {
 
 async function capture(name: string, store: Store): Promise<Run> {
   const ctx: AppContext = createApp(store, { keysDir: mkdtempSync(join(tmpdir(), 'lodestone-bench-api-')) });
-  await registerParty(ctx, (example('scenario/parties.json') as { id: string }[]).find((p) => p.id === EXPORTER));
+  await registerParty(
+    ctx,
+    (example('scenario/parties.json') as { id: string }[]).find((p) => p.id === EXPORTER),
+  );
   const { key } = await issueCredential(ctx, { partyId: EXPORTER, role: 'exporter' });
   const signer = ctx.keystore.signer(EXPORTER);
   const item = example('items/ndfeb-45sh-dy-magnet.json');
@@ -68,8 +87,23 @@ async function capture(name: string, store: Store): Promise<Run> {
   const n = Math.max(1000, SECONDS * 5000);
   const now = new Date();
   const prepared = Array.from({ length: n }, (_, i) => {
-    const body = JSON.stringify({ id: `BENCH-${i}-${randomUUID().slice(0, 8)}`, holder: EXPORTER, location: 'CN', item, massGrams: 1000 });
-    return { path: '/v1/lots', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'idempotency-key': randomUUID(), 'lodestone-signature': signRequest(signer, { method: 'POST', path: '/v1/lots', body, now }) } };
+    const body = JSON.stringify({
+      id: `BENCH-${i}-${randomUUID().slice(0, 8)}`,
+      holder: EXPORTER,
+      location: 'CN',
+      item,
+      massGrams: 1000,
+    });
+    return {
+      path: '/v1/lots',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${key}`,
+        'idempotency-key': randomUUID(),
+        'lodestone-signature': signRequest(signer, { method: 'POST', path: '/v1/lots', body, now }),
+      },
+    };
   });
   let i = 0;
   const app = await createServer(ctx, { rateLimit: false });
@@ -90,13 +124,25 @@ export async function run(): Promise<void> {
   runs.push(await capture('POST /v1/lots — PGlite (embedded, in memory)', await openPgliteStore({ dataDir: MEMORY })));
   const pg = await startPostgres();
   try {
-    runs.push(await capture(`POST /v1/lots — PostgreSQL (${pg.source}, fsync on)`, await openPostgresStore({ databaseUrl: await pg.createDatabase('bench_api') })));
+    runs.push(
+      await capture(
+        `POST /v1/lots — PostgreSQL (${pg.source}, fsync on)`,
+        await openPostgresStore({ databaseUrl: await pg.createDatabase('bench_api') }),
+      ),
+    );
   } finally {
     await pg.stop();
   }
   const ref = runs[0]!;
   const rows = runs.map((r) => ({ ...r, ratioToBare: +(r.requestsPerSec / ref.requestsPerSec).toFixed(4) }));
-  const result = { suite: 'api', at: new Date().toISOString(), machine: m, connections: CONNECTIONS, seconds: SECONDS, runs: rows };
+  const result = {
+    suite: 'api',
+    at: new Date().toISOString(),
+    machine: m,
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+    runs: rows,
+  };
   const md = [
     `# HTTP API benchmark (one run, ${new Date().toISOString().slice(0, 10)})`,
     '',
@@ -104,7 +150,10 @@ export async function run(): Promise<void> {
     '',
     '| target | requests/s | × bare route | p50 ms | p99 ms | requests | non-2xx |',
     '|---|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.name} | ${r.requestsPerSec} | ${r.ratioToBare} | ${r.p50ms} | ${r.p99ms} | ${r.total} | ${r.non2xx} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.requestsPerSec} | ${r.ratioToBare} | ${r.p50ms} | ${r.p99ms} | ${r.total} | ${r.non2xx} |`,
+    ),
     '',
   ].join('\n');
   writeResults('api', result, md);

@@ -21,7 +21,13 @@ export interface Machine {
 }
 
 export function machine(): Machine {
-  return { nproc: availableParallelism(), cpu: cpus()[0]?.model.trim() ?? 'unknown', memGB: Math.round(totalmem() / 2 ** 30), node: process.version, loadavg1: +(loadavg()[0] ?? 0).toFixed(2) };
+  return {
+    nproc: availableParallelism(),
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    memGB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    loadavg1: +(loadavg()[0] ?? 0).toFixed(2),
+  };
 }
 
 /** Nearest-rank percentile of sorted samples. */
@@ -30,9 +36,23 @@ export function pct(sorted: readonly number[], p: number): number {
   return +(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? NaN).toFixed(3);
 }
 
-export function latencies(samples: readonly number[]): { n: number; p50: number; p90: number; p99: number; max: number; mean: number } {
+export function latencies(samples: readonly number[]): {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+} {
   const s = [...samples].sort((a, b) => a - b);
-  return { n: s.length, p50: pct(s, 0.5), p90: pct(s, 0.9), p99: pct(s, 0.99), max: pct(s, 1), mean: +(s.reduce((a, b) => a + b, 0) / Math.max(1, s.length)).toFixed(3) };
+  return {
+    n: s.length,
+    p50: pct(s, 0.5),
+    p90: pct(s, 0.9),
+    p99: pct(s, 0.99),
+    max: pct(s, 1),
+    mean: +(s.reduce((a, b) => a + b, 0) / Math.max(1, s.length)).toFixed(3),
+  };
 }
 
 export function writeResults(suite: string, result: object, markdown: string): void {

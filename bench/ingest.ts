@@ -35,7 +35,15 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { sql } from 'kysely';
-import { actingAs, createApp, ingestCustodyEvents, signRequest, verifySignedRequest, type AppContext, type CustodyEventInput } from '../src/app/index.js';
+import {
+  actingAs,
+  createApp,
+  ingestCustodyEvents,
+  signRequest,
+  verifySignedRequest,
+  type AppContext,
+  type CustodyEventInput,
+} from '../src/app/index.js';
 import { openPgliteStore, openPostgresStore, type Store } from '../src/store/index.js';
 import { example, EXPORTER, IMPORTER, licensedScenario, machine, writeResults } from './common.js';
 import { startPostgres, type BenchPostgres } from './postgres.js';
@@ -57,18 +65,54 @@ const magnet = example('items/ndfeb-45sh-dy-magnet.json');
 const motor = example('items/traction-motor.json');
 
 /** The five events of cycle `u` (ids unique per run and cycle). */
-function cycle(run: string, u: number, licenceId: string): { exporter: CustodyEventInput[]; importer: CustodyEventInput[] } {
+function cycle(
+  run: string,
+  u: number,
+  licenceId: string,
+): { exporter: CustodyEventInput[]; importer: CustodyEventInput[] } {
   const id = `${run}-${u}`;
   const value = { currency: 'USD', minor: 8000 };
   return {
     exporter: [
       { kind: 'lot', input: { id: `M-${id}`, holder: EXPORTER, location: 'CN', item: magnet, massGrams: 1000, value } },
-      { kind: 'shipment', input: { id: `S-${id}`, fromLot: `M-${id}`, to: IMPORTER, destination: 'IN', grams: 1000, value, licenceId, lineRef: 'L1' } },
+      {
+        kind: 'shipment',
+        input: {
+          id: `S-${id}`,
+          fromLot: `M-${id}`,
+          to: IMPORTER,
+          destination: 'IN',
+          grams: 1000,
+          value,
+          licenceId,
+          lineRef: 'L1',
+        },
+      },
     ],
     importer: [
       { kind: 'receipt', input: { shipmentId: `S-${id}`, lotId: `R-${id}`, receivedGrams: 1000 } },
-      { kind: 'transformation', input: { id: `X-${id}`, inputs: [{ lotId: `R-${id}`, grams: 1000 }], otherInputsGrams: 44_000, outputs: [{ lotId: `P-${id}`, item: motor, massGrams: 45_000, units: 1, value: { currency: 'USD', minor: 120_000 }, embodies: [{ lotId: `R-${id}`, grams: 1000 }] }] } },
-      { kind: 'shipment', input: { id: `D-${id}`, fromLot: `P-${id}`, to: 'deccan-mobility', destination: 'IN', grams: 45_000, units: 1 } },
+      {
+        kind: 'transformation',
+        input: {
+          id: `X-${id}`,
+          inputs: [{ lotId: `R-${id}`, grams: 1000 }],
+          otherInputsGrams: 44_000,
+          outputs: [
+            {
+              lotId: `P-${id}`,
+              item: motor,
+              massGrams: 45_000,
+              units: 1,
+              value: { currency: 'USD', minor: 120_000 },
+              embodies: [{ lotId: `R-${id}`, grams: 1000 }],
+            },
+          ],
+        },
+      },
+      {
+        kind: 'shipment',
+        input: { id: `D-${id}`, fromLot: `P-${id}`, to: 'deccan-mobility', destination: 'IN', grams: 45_000, units: 1 },
+      },
     ],
   };
 }
@@ -84,7 +128,11 @@ async function serve(ctx: AppContext, r: Signed): Promise<void> {
   await ingestCustodyEvents(actingAs(ctx, request), request.partyId, JSON.parse(r.body) as CustodyEventInput[]);
 }
 
-async function perEvent(ctx: AppContext, licenceId: string, events: number): Promise<{ events: number; seconds: number; perSec: number; clients: number; clientSigningSeconds: number }> {
+async function perEvent(
+  ctx: AppContext,
+  licenceId: string,
+  events: number,
+): Promise<{ events: number; seconds: number; perSec: number; clients: number; clientSigningSeconds: number }> {
   const cycles = Math.ceil(events / 5);
   const run = `E${Date.now().toString(36)}`;
   // The clients sign each cycle's requests when they pick it up (a signed request is good for
@@ -93,7 +141,10 @@ async function perEvent(ctx: AppContext, licenceId: string, events: number): Pro
   const take = (u: number): Signed[] => {
     const t0 = performance.now();
     const c = cycle(run, u, licenceId);
-    const out = [...c.exporter.map((e) => signed(ctx, EXPORTER, [e])), ...c.importer.map((e) => signed(ctx, IMPORTER, [e]))];
+    const out = [
+      ...c.exporter.map((e) => signed(ctx, EXPORTER, [e])),
+      ...c.importer.map((e) => signed(ctx, IMPORTER, [e])),
+    ];
     signing += performance.now() - t0;
     return out;
   };
@@ -105,17 +156,47 @@ async function perEvent(ctx: AppContext, licenceId: string, events: number): Pro
     }),
   );
   const seconds = (performance.now() - t - signing) / 1000;
-  return { events: cycles * 5, seconds: +seconds.toFixed(2), perSec: Math.round((cycles * 5) / seconds), clients: CLIENTS, clientSigningSeconds: +(signing / 1000).toFixed(3) };
+  return {
+    events: cycles * 5,
+    seconds: +seconds.toFixed(2),
+    perSec: Math.round((cycles * 5) / seconds),
+    clients: CLIENTS,
+    clientSigningSeconds: +(signing / 1000).toFixed(3),
+  };
 }
 
-async function documents(ctx: AppContext, licenceId: string, events: number): Promise<{ events: number; documents: number; seconds: number; perSec: number; clients: number; clientSigningSeconds: number }> {
+async function documents(
+  ctx: AppContext,
+  licenceId: string,
+  events: number,
+): Promise<{
+  events: number;
+  documents: number;
+  seconds: number;
+  perSec: number;
+  clients: number;
+  clientSigningSeconds: number;
+}> {
   const groups = Math.max(1, Math.round(events / (5 * CYCLES_PER_DOCUMENT)));
   const run = `B${Date.now().toString(36)}`;
   let signing = 0;
   const take = (g: number): Signed[] => {
     const t0 = performance.now();
-    const cs = Array.from({ length: CYCLES_PER_DOCUMENT }, (_, k) => cycle(run, g * CYCLES_PER_DOCUMENT + k, licenceId));
-    const out = [signed(ctx, EXPORTER, cs.flatMap((c) => c.exporter)), signed(ctx, IMPORTER, cs.flatMap((c) => c.importer))];
+    const cs = Array.from({ length: CYCLES_PER_DOCUMENT }, (_, k) =>
+      cycle(run, g * CYCLES_PER_DOCUMENT + k, licenceId),
+    );
+    const out = [
+      signed(
+        ctx,
+        EXPORTER,
+        cs.flatMap((c) => c.exporter),
+      ),
+      signed(
+        ctx,
+        IMPORTER,
+        cs.flatMap((c) => c.importer),
+      ),
+    ];
     signing += performance.now() - t0;
     return out;
   };
@@ -128,12 +209,22 @@ async function documents(ctx: AppContext, licenceId: string, events: number): Pr
   );
   const seconds = (performance.now() - t - signing) / 1000;
   const n = groups * CYCLES_PER_DOCUMENT * 5;
-  return { events: n, documents: groups * 2, seconds: +seconds.toFixed(2), perSec: Math.round(n / seconds), clients: CLIENTS, clientSigningSeconds: +(signing / 1000).toFixed(3) };
+  return {
+    events: n,
+    documents: groups * 2,
+    seconds: +seconds.toFixed(2),
+    perSec: Math.round(n / seconds),
+    clients: CLIENTS,
+    clientSigningSeconds: +(signing / 1000).toFixed(3),
+  };
 }
 
 /** The rows the ingest appended after journal entry `base`, per table, as JSON text. */
 async function appendedRows(store: Store, base: number): Promise<{ table: string; rows: string[] }[]> {
-  const q = async (table: string, where: string) => (await sql.raw<{ j: string }>(`select row_to_json(t)::text as j from ${table} t where ${where}`).execute(store.db)).rows.map((r) => r.j);
+  const q = async (table: string, where: string) =>
+    (
+      await sql.raw<{ j: string }>(`select row_to_json(t)::text as j from ${table} t where ${where}`).execute(store.db)
+    ).rows.map((r) => r.j);
   return [
     { table: 'journal', rows: await q('journal', `seq > ${base} order by seq`) },
     { table: 'merkle_nodes', rows: await q('merkle_nodes', `((idx + 1) << level::int) > ${base} order by level, idx`) },
@@ -144,13 +235,18 @@ async function appendedRows(store: Store, base: number): Promise<{ table: string
   ];
 }
 
-async function rawInsert(store: Store, tables: { table: string; rows: string[] }[]): Promise<{ rows: number; seconds: number }> {
+async function rawInsert(
+  store: Store,
+  tables: { table: string; rows: string[] }[],
+): Promise<{ rows: number; seconds: number }> {
   let rows = 0;
   const t = performance.now();
   for (const { table, rows: r } of tables) {
     for (let i = 0; i < r.length; i += RAW_ROWS_PER_STATEMENT) {
       const chunk = `[${r.slice(i, i + RAW_ROWS_PER_STATEMENT).join(',')}]`;
-      await sql`insert into ${sql.table(table)} select * from json_populate_recordset(null::${sql.table(table)}, ${chunk}::json)`.execute(store.db);
+      await sql`insert into ${sql.table(table)} select * from json_populate_recordset(null::${sql.table(table)}, ${chunk}::json)`.execute(
+        store.db,
+      );
     }
     rows += r.length;
   }
@@ -207,7 +303,10 @@ interface Cpu {
 }
 
 /** Runs `f` and measures Node's CPU (process.cpuUsage, all threads) and the database server's. */
-async function withCpu<T extends { events: number; clientSigningSeconds: number }>(dbCpu: () => number | undefined, f: () => Promise<T>): Promise<T & { cpu: Cpu }> {
+async function withCpu<T extends { events: number; clientSigningSeconds: number }>(
+  dbCpu: () => number | undefined,
+  f: () => Promise<T>,
+): Promise<T & { cpu: Cpu }> {
   const n0 = process.cpuUsage();
   const d0 = dbCpu();
   const r = await f();
@@ -217,7 +316,14 @@ async function withCpu<T extends { events: number; clientSigningSeconds: number 
   // A backend that exited during the run takes its CPU time with it (the sum can even go down):
   // then the database's share is unknown.
   const dbMs = d0 === undefined || d1 === undefined || d1 < d0 ? null : ((d1 - d0) * 1000) / r.events;
-  return { ...r, cpu: { nodeMsPerEvent: +nodeMs.toFixed(3), dbMsPerEvent: dbMs === null ? null : +dbMs.toFixed(3), eventsPerCoreSecond: Math.round(1000 / (nodeMs + (dbMs ?? 0))) } };
+  return {
+    ...r,
+    cpu: {
+      nodeMsPerEvent: +nodeMs.toFixed(3),
+      dbMsPerEvent: dbMs === null ? null : +dbMs.toFixed(3),
+      eventsPerCoreSecond: Math.round(1000 / (nodeMs + (dbMs ?? 0))),
+    },
+  };
 }
 
 async function ingestInto(engine: Engine, keysDir: string) {
@@ -251,7 +357,13 @@ async function ingestInto(engine: Engine, keysDir: string) {
     return {
       single,
       batch,
-      raw: { rows: raw.rows, rowsPerEvent: +(raw.rows / events).toFixed(2), seconds: +raw.seconds.toFixed(2), eventsPerSec: rawPerSec, rowsPerStatement: RAW_ROWS_PER_STATEMENT },
+      raw: {
+        rows: raw.rows,
+        rowsPerEvent: +(raw.rows / events).toFixed(2),
+        seconds: +raw.seconds.toFixed(2),
+        eventsPerSec: rawPerSec,
+        rowsPerStatement: RAW_ROWS_PER_STATEMENT,
+      },
       singleVsRaw: +(single.perSec / rawPerSec).toFixed(4),
       batchVsRaw: +(batch.perSec / rawPerSec).toFixed(4),
     };
@@ -281,10 +393,30 @@ async function verifyRate(threads: number, msg: Buffer, seconds = 3): Promise<nu
   let calib = 0;
   while (performance.now() - t0 < 200) if (verify(null, msg, publicKey, sig)) calib++;
   const n = Math.round((calib / 0.2) * seconds);
-  const workers = Array.from({ length: threads }, () => new Worker(VERIFY_WORKER, { eval: true, workerData: { pem: publicKey.export({ type: 'spki', format: 'pem' }), msg: msg.toString('base64'), sig: sig.toString('base64'), n } }));
+  const workers = Array.from(
+    { length: threads },
+    () =>
+      new Worker(VERIFY_WORKER, {
+        eval: true,
+        workerData: {
+          pem: publicKey.export({ type: 'spki', format: 'pem' }),
+          msg: msg.toString('base64'),
+          sig: sig.toString('base64'),
+          n,
+        },
+      }),
+  );
   await Promise.all(workers.map((w) => new Promise((r) => w.once('online', r))));
   const t = performance.now();
-  const done = await Promise.all(workers.map((w) => new Promise<{ ok: number; ms: number }>((resolve) => { w.once('message', resolve); w.postMessage('go'); })));
+  const done = await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<{ ok: number; ms: number }>((resolve) => {
+          w.once('message', resolve);
+          w.postMessage('go');
+        }),
+    ),
+  );
   const wall = (performance.now() - t) / 1000;
   await Promise.all(workers.map((w) => w.terminate()));
   if (done.some((d) => d.ok !== n)) throw new Error('a signature failed to verify');
@@ -303,7 +435,9 @@ export async function run(): Promise<void> {
     const c = cycle('probe', 0, 'LIC-CN-2026-ABCDEF');
     const body = JSON.stringify([c.importer[1]]);
     const b64 = (s: string) => Buffer.from(s).toString('base64url');
-    const msg = Buffer.from(`${b64(JSON.stringify({ alg: 'EdDSA', kid: 'x'.repeat(43), typ: 'lodestone-request+jws', htm: 'POST', htu: PATH, iat: 1, nonce: 'n'.repeat(24) }))}.${b64(body)}`);
+    const msg = Buffer.from(
+      `${b64(JSON.stringify({ alg: 'EdDSA', kid: 'x'.repeat(43), typ: 'lodestone-request+jws', htm: 'POST', htu: PATH, iat: 1, nonce: 'n'.repeat(24) }))}.${b64(body)}`,
+    );
     requestBytes = msg.length;
     await probe.close();
     const verify1 = await verifyRate(1, msg);
@@ -319,7 +453,12 @@ export async function run(): Promise<void> {
     const ratios = (k: string) => {
       const r = out[k];
       if (!r) return undefined;
-      return { singleVsVerify2: +(r.single.perSec / verify2).toFixed(4), batchVsVerify2: +(r.batch.perSec / verify2).toFixed(4), singleVsRaw: r.singleVsRaw, batchVsRaw: r.batchVsRaw };
+      return {
+        singleVsVerify2: +(r.single.perSec / verify2).toFixed(4),
+        batchVsVerify2: +(r.batch.perSec / verify2).toFixed(4),
+        singleVsRaw: r.singleVsRaw,
+        batchVsRaw: r.batchVsRaw,
+      };
     };
     const result = {
       suite: 'ingest',
@@ -351,8 +490,10 @@ type Result = {
   pgliteResult: Awaited<ReturnType<typeof ingestInto>> | undefined;
 };
 
-const cpuText = (c: Cpu, kind: string) => `${c.nodeMsPerEvent}${c.dbMsPerEvent === null || c.dbMsPerEvent < 0 ? (kind === 'PGlite' ? ' (PGlite in Node)' : ' + ? (a backend exited during the run)') : ` + ${c.dbMsPerEvent}`}`;
-const perCore = (c: Cpu) => (c.dbMsPerEvent === null || c.dbMsPerEvent < 0 ? `≤ ${c.eventsPerCoreSecond}` : String(c.eventsPerCoreSecond));
+const cpuText = (c: Cpu, kind: string) =>
+  `${c.nodeMsPerEvent}${c.dbMsPerEvent === null || c.dbMsPerEvent < 0 ? (kind === 'PGlite' ? ' (PGlite in Node)' : ' + ? (a backend exited during the run)') : ` + ${c.dbMsPerEvent}`}`;
+const perCore = (c: Cpu) =>
+  c.dbMsPerEvent === null || c.dbMsPerEvent < 0 ? `≤ ${c.eventsPerCoreSecond}` : String(c.eventsPerCoreSecond);
 
 export function toMarkdown(r: Result): string {
   const m = r.machine;
@@ -367,11 +508,22 @@ export function toMarkdown(r: Result): string {
     '| store | way in | events | events/s | vs 2-core verify (target ≥ 50 %) | raw INSERT of the same rows, events/s | vs raw (target ≥ 40 %) | CPU ms/event (Node + database) | events per core-second |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
-  for (const [name, x] of [['PostgreSQL', r.postgresResult], ['PGlite', r.pgliteResult]] as const) {
+  for (const [name, x] of [
+    ['PostgreSQL', r.postgresResult],
+    ['PGlite', r.pgliteResult],
+  ] as const) {
     if (!x) continue;
-    lines.push(`| ${name} | one signed event per request and transaction, ${x.single.clients} clients | ${x.single.events.toLocaleString('en')} | ${x.single.perSec.toLocaleString('en')} | ${pct(x.single.perSec / v2)} | ${x.raw.eventsPerSec.toLocaleString('en')} | ${pct(x.singleVsRaw)} | ${cpuText(x.single.cpu, name)} | ${name === 'PGlite' ? x.single.cpu.eventsPerCoreSecond : perCore(x.single.cpu)} |`);
-    lines.push(`| ${name} | signed capture documents of 100–150 events, one transaction each, ${x.batch.clients} clients | ${x.batch.events.toLocaleString('en')} | ${x.batch.perSec.toLocaleString('en')} | ${pct(x.batch.perSec / v2)} | ${x.raw.eventsPerSec.toLocaleString('en')} | ${pct(x.batchVsRaw)} | ${cpuText(x.batch.cpu, name)} | ${name === 'PGlite' ? x.batch.cpu.eventsPerCoreSecond : perCore(x.batch.cpu)} |`);
+    lines.push(
+      `| ${name} | one signed event per request and transaction, ${x.single.clients} clients | ${x.single.events.toLocaleString('en')} | ${x.single.perSec.toLocaleString('en')} | ${pct(x.single.perSec / v2)} | ${x.raw.eventsPerSec.toLocaleString('en')} | ${pct(x.singleVsRaw)} | ${cpuText(x.single.cpu, name)} | ${name === 'PGlite' ? x.single.cpu.eventsPerCoreSecond : perCore(x.single.cpu)} |`,
+    );
+    lines.push(
+      `| ${name} | signed capture documents of 100–150 events, one transaction each, ${x.batch.clients} clients | ${x.batch.events.toLocaleString('en')} | ${x.batch.perSec.toLocaleString('en')} | ${pct(x.batch.perSec / v2)} | ${x.raw.eventsPerSec.toLocaleString('en')} | ${pct(x.batchVsRaw)} | ${cpuText(x.batch.cpu, name)} | ${name === 'PGlite' ? x.batch.cpu.eventsPerCoreSecond : perCore(x.batch.cpu)} |`,
+    );
   }
-  lines.push('', `Raw reference: the ${r.postgresResult?.raw.rowsPerEvent ?? '?'} rows per event the ingest appended (journal, merkle_nodes, lots, shipments, custody_ledger, request_nonces), inserted ${RAW_ROWS_PER_STATEMENT} rows per statement into a copy of the database taken before the ingest (the schema's triggers, e.g. the running licence totals, fire there too).`, '');
+  lines.push(
+    '',
+    `Raw reference: the ${r.postgresResult?.raw.rowsPerEvent ?? '?'} rows per event the ingest appended (journal, merkle_nodes, lots, shipments, custody_ledger, request_nonces), inserted ${RAW_ROWS_PER_STATEMENT} rows per statement into a copy of the database taken before the ingest (the schema's triggers, e.g. the running licence totals, fire there too).`,
+    '',
+  );
   return lines.join('\n');
 }

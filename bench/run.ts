@@ -14,7 +14,9 @@ const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = asked.length === 0 ? Object.keys(SUITES) : asked;
 const unknown = names.filter((n) => !Object.hasOwn(SUITES, n));
 if (unknown.length > 0) {
-  console.error(`usage: npm run bench -- ${Object.keys(SUITES).join('|')}${unknown.length > 0 ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+  console.error(
+    `usage: npm run bench -- ${Object.keys(SUITES).join('|')}${unknown.length > 0 ? ` (unknown: ${unknown.join(', ')})` : ''}`,
+  );
   process.exit(2);
 }
 for (const n of names) await SUITES[n]?.();
@@ -24,7 +26,9 @@ for (const n of names) await SUITES[n]?.();
   const { readdirSync, readFileSync, writeFileSync } = await import('node:fs');
   const { fileURLToPath } = await import('node:url');
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
-  const tables = readdirSync(dir).filter((f) => f.endsWith('.md') && f !== 'README.md').sort();
+  const tables = readdirSync(dir)
+    .filter((f) => f.endsWith('.md') && f !== 'README.md')
+    .sort();
   const page = [
     '# Benchmark results',
     '',

@@ -20,7 +20,14 @@ import { fileURLToPath } from 'node:url';
 import Fuse from 'fuse.js';
 import pg from 'pg';
 import { buildIndex, MATCHER_VERSION, parseList, type ListEntry } from '../src/screening/index.js';
-import { buildEvalSet, buildOriginalScriptSet, rng, scoreEval, type EvalCase, type EvalScore } from '../test/support/screening-eval.js';
+import {
+  buildEvalSet,
+  buildOriginalScriptSet,
+  rng,
+  scoreEval,
+  type EvalCase,
+  type EvalScore,
+} from '../test/support/screening-eval.js';
 
 const CORPORA = fileURLToPath(new URL('../../shared/corpora/sanctions/', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -47,16 +54,27 @@ function pct(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 }
 
-function best(cases: readonly EvalCase[], results: readonly (readonly Scored[])[]): { threshold: number; s: EvalScore } {
+function best(
+  cases: readonly EvalCase[],
+  results: readonly (readonly Scored[])[],
+): { threshold: number; s: EvalScore } {
   let top: { threshold: number; s: EvalScore } | undefined;
   for (let t = 0.05; t <= 1.0001; t += 0.01) {
-    const s = scoreEval(cases, results.map((r) => r.filter((x) => x.score >= t).map((x) => x.id)));
+    const s = scoreEval(
+      cases,
+      results.map((r) => r.filter((x) => x.score >= t).map((x) => x.id)),
+    );
     if (top === undefined || s.f1 > top.s.f1) top = { threshold: Math.round(t * 100) / 100, s };
   }
   return top ?? { threshold: 0, s: scoreEval(cases, []) };
 }
 
-async function measure(tool: string, set: string, cases: readonly EvalCase[], query: (q: string) => Promise<readonly Scored[]> | readonly Scored[]): Promise<ToolResult> {
+async function measure(
+  tool: string,
+  set: string,
+  cases: readonly EvalCase[],
+  query: (q: string) => Promise<readonly Scored[]> | readonly Scored[],
+): Promise<ToolResult> {
   for (const c of cases.slice(0, Math.min(20, cases.length))) await query(c.query); // warm-up
   const lat: number[] = [];
   const results: (readonly Scored[])[] = [];
@@ -145,7 +163,11 @@ async function postgres(): Promise<{ url: string; stop: () => Promise<void> } | 
   };
 }
 
-async function trigram(url: string, entries: readonly ListEntry[], table: string): Promise<{ query: (q: string) => Promise<readonly Scored[]>; close: () => Promise<void> } | string> {
+async function trigram(
+  url: string,
+  entries: readonly ListEntry[],
+  table: string,
+): Promise<{ query: (q: string) => Promise<readonly Scored[]>; close: () => Promise<void> } | string> {
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();
@@ -159,13 +181,22 @@ async function trigram(url: string, entries: readonly ListEntry[], table: string
   const rows = namesOf(entries);
   for (let i = 0; i < rows.length; i += 1000) {
     const chunk = rows.slice(i, i + 1000);
-    await client.query(`insert into ${table} (id, name) select * from unnest($1::text[], $2::text[])`, [chunk.map((r) => r.id), chunk.map((r) => r.name)]);
+    await client.query(`insert into ${table} (id, name) select * from unnest($1::text[], $2::text[])`, [
+      chunk.map((r) => r.id),
+      chunk.map((r) => r.name),
+    ]);
   }
   await client.query(`create index on ${table} using gin (name gin_trgm_ops)`);
   await client.query(`analyze ${table}`);
   await client.query('set pg_trgm.similarity_threshold = 0.2');
   return {
-    query: async (q) => (await client.query<{ id: string; s: number | string }>(`select id, max(similarity(name, $1)) as s from ${table} where name % $1 group by id order by s desc limit 10`, [q])).rows.map((r) => ({ id: r.id, score: Number(r.s) })),
+    query: async (q) =>
+      (
+        await client.query<{ id: string; s: number | string }>(
+          `select id, max(similarity(name, $1)) as s from ${table} where name % $1 group by id order by s desc limit 10`,
+          [q],
+        )
+      ).rows.map((r) => ({ id: r.id, score: Number(r.s) })),
     close: async () => {
       await client.query(`drop table if exists ${table}`);
       await client.end();
@@ -202,7 +233,8 @@ function syntheticEntries(n: number, parts: ReturnType<typeof nameParts>): ListE
   const r = rng(2026);
   const pick = (xs: readonly string[]): string => xs[Math.floor(r() * xs.length)] ?? '';
   const person = (): string => `${pick(parts.family)}, ${pick(parts.given)}${r() < 0.6 ? ` ${pick(parts.given)}` : ''}`;
-  const entity = (): string => `${pick(parts.words)} ${pick(parts.words)}${r() < 0.5 ? ` ${pick(parts.words)}` : ''} ${pick(LEGAL_SUFFIXES)}`.trim();
+  const entity = (): string =>
+    `${pick(parts.words)} ${pick(parts.words)}${r() < 0.5 ? ` ${pick(parts.words)}` : ''} ${pick(LEGAL_SUFFIXES)}`.trim();
   const out: ListEntry[] = [];
   for (let i = 0; i < n; i++) {
     const isPerson = r() < 0.4;
@@ -214,8 +246,17 @@ function syntheticEntries(n: number, parts: ReturnType<typeof nameParts>): ListE
 }
 
 function table(results: readonly ToolResult[]): string {
-  const head = '| set | tool | queries | QPS | p50 ms | p99 ms | best threshold | precision | recall | F1 |\n|---|---|---|---|---|---|---|---|---|---|\n';
-  return head + results.map((r) => `| ${r.set} | ${r.tool} | ${r.queries} | ${r.qps} | ${r.p50Ms} | ${r.p99Ms} | ${r.bestThreshold} | ${r.precision} | ${r.recall} | ${r.f1} |`).join('\n');
+  const head =
+    '| set | tool | queries | QPS | p50 ms | p99 ms | best threshold | precision | recall | F1 |\n|---|---|---|---|---|---|---|---|---|---|\n';
+  return (
+    head +
+    results
+      .map(
+        (r) =>
+          `| ${r.set} | ${r.tool} | ${r.queries} | ${r.qps} | ${r.p50Ms} | ${r.p99Ms} | ${r.bestThreshold} | ${r.precision} | ${r.recall} | ${r.f1} |`,
+      )
+      .join('\n')
+  );
 }
 
 interface ScaleReport {
@@ -251,7 +292,12 @@ async function scaleRun(sdn: readonly ListEntry[], quick: boolean): Promise<Scal
   gc?.();
   const mem = process.memoryUsage();
   const scaleCases = buildEvalSet(synthetic.slice(0, 20_000), { perKind: quick ? 50 : 300, seed: 3 });
-  const result = await measure('lodestone', `synthetic ${n.toLocaleString('en')} entries (${big.size.toLocaleString('en')} names)`, scaleCases, (q) => big.search(q, { threshold: 0.3, limit: 10 }).map((m) => ({ id: m.entryId, score: m.score })));
+  const result = await measure(
+    'lodestone',
+    `synthetic ${n.toLocaleString('en')} entries (${big.size.toLocaleString('en')} names)`,
+    scaleCases,
+    (q) => big.search(q, { threshold: 0.3, limit: 10 }).map((m) => ({ id: m.entryId, score: m.score })),
+  );
   // CPU time per query (user + system) on a sample: what a query costs when it has the CPU, apart
   // from waiting for it on a busy machine (wall-clock p50 / p99 above include that wait).
   const cpuMs: number[] = [];
@@ -302,7 +348,9 @@ function scaleInChild(quick: boolean): Promise<ScaleReport> {
 
 function machine(): string {
   const c = cpus();
-  return `${c.length} × ${c[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB RAM, Node ${process.version}; load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} at the start (other work on the machine slows every tool alike)`;
+  return `${c.length} × ${c[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB RAM, Node ${process.version}; load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ')} at the start (other work on the machine slows every tool alike)`;
 }
 
 export async function run(): Promise<void> {
@@ -359,11 +407,26 @@ export async function run(): Promise<void> {
 
   const lat = results.find((r) => r.tool === 'lodestone' && r.set === 'SDN Latin variants');
   const trg = results.find((r) => r.tool === 'pg_trgm (GIN)' && r.set === 'SDN Latin variants');
-  const ratios = lat && trg ? { throughputVsPgTrgm: Math.round((lat.qps / trg.qps) * 10) / 10, f1VsPgTrgm: Math.round((lat.f1 - trg.f1) * 1000) / 1000 } : undefined;
-  const base = { matcherVersion: MATCHER_VERSION, date: new Date().toISOString(), machine: machine(), results, ratios, notes };
+  const ratios =
+    lat && trg
+      ? {
+          throughputVsPgTrgm: Math.round((lat.qps / trg.qps) * 10) / 10,
+          f1VsPgTrgm: Math.round((lat.f1 - trg.f1) * 1000) / 1000,
+        }
+      : undefined;
+  const base = {
+    matcherVersion: MATCHER_VERSION,
+    date: new Date().toISOString(),
+    machine: machine(),
+    results,
+    ratios,
+    notes,
+  };
   writeFileSync(`${RESULTS}screening.json`, `${JSON.stringify({ ...base, scale: 'running' }, null, 2)}\n`);
 
-  notes.push('The scale run builds a synthetic list (seeded PRNG, real name parts of the SDN list drawn with their frequency, a tenth of the entries with an alias) in a child process; RSS is that process\'s resident memory after the build, entries included.');
+  notes.push(
+    "The scale run builds a synthetic list (seeded PRNG, real name parts of the SDN list drawn with their frequency, a tenth of the entries with an alias) in a child process; RSS is that process's resident memory after the build, entries included.",
+  );
   const scale = await scaleInChild(quick);
   results.push(scale.result);
   const report = { ...base, results, scale: { ...scale, result: undefined } };

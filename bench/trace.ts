@@ -26,9 +26,26 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { checkExport, createApp, createLot, dispatchShipment, receiveShipment, transformLots, type AppContext } from '../src/app/index.js';
+import {
+  checkExport,
+  createApp,
+  createLot,
+  dispatchShipment,
+  receiveShipment,
+  transformLots,
+  type AppContext,
+} from '../src/app/index.js';
 import { openPostgresStore } from '../src/store/index.js';
-import { benchClock, example, EXPORTER, IMPORTER, latencies, licensedScenario, machine, writeResults } from './common.js';
+import {
+  benchClock,
+  example,
+  EXPORTER,
+  IMPORTER,
+  latencies,
+  licensedScenario,
+  machine,
+  writeResults,
+} from './common.js';
 import { startPostgres } from './postgres.js';
 
 const TARGET_LOTS = Number(process.env.BENCH_TRACE_LOTS ?? 1_000_000);
@@ -47,8 +64,24 @@ async function playChain(ctx: AppContext, licenceId: string): Promise<void> {
   const magnet = example('items/ndfeb-45sh-dy-magnet.json');
   const rotor = example('items/rotor-assembly.json') as Record<string, unknown>;
   const motor = example('items/traction-motor.json');
-  await createLot(ctx, EXPORTER, { id: `${TOKEN}-MAG`, holder: EXPORTER, location: 'CN', item: magnet, massGrams: 2000, value: { currency: 'USD', minor: 16_000 } });
-  await dispatchShipment(ctx, EXPORTER, { id: `${TOKEN}-S`, fromLot: `${TOKEN}-MAG`, to: IMPORTER, destination: 'IN', grams: 1000, value: { currency: 'USD', minor: 8000 }, licenceId, lineRef: 'L1' });
+  await createLot(ctx, EXPORTER, {
+    id: `${TOKEN}-MAG`,
+    holder: EXPORTER,
+    location: 'CN',
+    item: magnet,
+    massGrams: 2000,
+    value: { currency: 'USD', minor: 16_000 },
+  });
+  await dispatchShipment(ctx, EXPORTER, {
+    id: `${TOKEN}-S`,
+    fromLot: `${TOKEN}-MAG`,
+    to: IMPORTER,
+    destination: 'IN',
+    grams: 1000,
+    value: { currency: 'USD', minor: 8000 },
+    licenceId,
+    lineRef: 'L1',
+  });
   await receiveShipment(ctx, IMPORTER, { shipmentId: `${TOKEN}-S`, lotId: `${TOKEN}-D0`, receivedGrams: 1000 });
   let mass = 1000;
   for (let k = 1; k <= DEPTH; k++) {
@@ -58,14 +91,28 @@ async function playChain(ctx: AppContext, licenceId: string): Promise<void> {
       id: `${TOKEN}-X${k}`,
       inputs: [{ lotId: `${TOKEN}-D${k - 1}`, grams: mass }],
       otherInputsGrams: 1000,
-      outputs: [{ lotId: `${TOKEN}-D${k}`, item: k === DEPTH ? motor : { ...rotorItem, origin: 'IN' }, massGrams: out, units: 1, value: { currency: 'USD', minor: 8000 * (k + 1) }, embodies: [{ lotId: `${TOKEN}-D${k - 1}`, grams: mass }] }],
+      outputs: [
+        {
+          lotId: `${TOKEN}-D${k}`,
+          item: k === DEPTH ? motor : { ...rotorItem, origin: 'IN' },
+          massGrams: out,
+          units: 1,
+          value: { currency: 'USD', minor: 8000 * (k + 1) },
+          embodies: [{ lotId: `${TOKEN}-D${k - 1}`, grams: mass }],
+        },
+      ],
     });
     mass = out;
   }
 }
 
 /** Copies the template chain's projection rows (see the file comment). */
-async function bulkFill(url: string, licenceId: string, applicationId: string, chains: number): Promise<{ seconds: number; lots: number; lotsTableMB: number }> {
+async function bulkFill(
+  url: string,
+  licenceId: string,
+  applicationId: string,
+  chains: number,
+): Promise<{ seconds: number; lots: number; lotsTableMB: number }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const t = performance.now();
@@ -123,7 +170,8 @@ async function bulkFill(url: string, licenceId: string, applicationId: string, c
         params,
       );
       await client.query('commit');
-      if (process.stdout.isTTY) process.stdout.write(`\r  bulk fill: ${to.toLocaleString('en')} / ${chains.toLocaleString('en')} chains`);
+      if (process.stdout.isTTY)
+        process.stdout.write(`\r  bulk fill: ${to.toLocaleString('en')} / ${chains.toLocaleString('en')} chains`);
     }
     if (process.stdout.isTTY) process.stdout.write('\n');
     await client.query('set session_replication_role = origin');
@@ -133,7 +181,9 @@ async function bulkFill(url: string, licenceId: string, applicationId: string, c
     await client.query('create index if not exists bench_custody_ledger_lot_idx on custody_ledger (lot_id, kind)');
     await client.query('vacuum analyze lots, shipments, custody_ledger, licences, licence_balances, applications');
     const lots = Number((await client.query<{ n: string }>('select count(*) as n from lots')).rows[0]?.n ?? 0);
-    const lotsTableMB = Math.round(Number((await client.query<{ b: string }>(`select pg_total_relation_size('lots') as b`)).rows[0]?.b ?? 0) / 1e6);
+    const lotsTableMB = Math.round(
+      Number((await client.query<{ b: string }>(`select pg_total_relation_size('lots') as b`)).rows[0]?.b ?? 0) / 1e6,
+    );
     return { seconds: +seconds.toFixed(1), lots, lotsTableMB };
   } finally {
     await client.end();
@@ -192,18 +242,37 @@ export async function run(): Promise<void> {
     try {
       const { licenceId } = await licensedScenario(ctx, 1_000_000);
       await playChain(ctx, licenceId);
-      const app = await store.db.selectFrom('licences').select('application_id').where('id', '=', licenceId).executeTakeFirstOrThrow();
+      const app = await store.db
+        .selectFrom('licences')
+        .select('application_id')
+        .where('id', '=', licenceId)
+        .executeTakeFirstOrThrow();
       const chains = Math.ceil((TARGET_LOTS - LOTS_PER_CHAIN) / LOTS_PER_CHAIN);
-      console.log(`trace: ${server.source}; bulk fill of ${chains.toLocaleString('en')} copies of a ${LOTS_PER_CHAIN}-lot chain (${DEPTH} transformations deep), bypassing the journal (see bench/trace.ts)`);
+      console.log(
+        `trace: ${server.source}; bulk fill of ${chains.toLocaleString('en')} copies of a ${LOTS_PER_CHAIN}-lot chain (${DEPTH} transformations deep), bypassing the journal (see bench/trace.ts)`,
+      );
       const fill = await bulkFill(url, licenceId, app.application_id, chains);
       console.log(`  ${fill.lots.toLocaleString('en')} lots in ${fill.seconds} s (lots table ${fill.lotsTableMB} MB)`);
 
       // The same random deep lots and questions for both; interleaved in blocks so drift hits both alike.
       let x = 42;
       const rnd = () => (x = (x * 1103515245 + 12345) % 2 ** 31);
-      const samples = Array.from({ length: SAMPLES }, (_, i) => ({ lotId: rnd() % 10 === 0 ? `${TOKEN}-D${DEPTH}` : chainLot(1 + (rnd() % chains), DEPTH), ...QUERIES[i % QUERIES.length]! }));
-      const cte = async (s: (typeof samples)[number]) => (await sql.raw<{ licences: number; depth: number; refused: boolean }>(REFERENCE_CTE.replace('$1', `'${s.lotId}'`).replace(/\$2/g, `'${s.destination}'`)).execute(store.db)).rows[0]!;
-      for (const s of samples.slice(0, 300)) { await checkExport(ctx, s); await cte(s); } // warm-up
+      const samples = Array.from({ length: SAMPLES }, (_, i) => ({
+        lotId: rnd() % 10 === 0 ? `${TOKEN}-D${DEPTH}` : chainLot(1 + (rnd() % chains), DEPTH),
+        ...QUERIES[i % QUERIES.length]!,
+      }));
+      const cte = async (s: (typeof samples)[number]) =>
+        (
+          await sql
+            .raw<{ licences: number; depth: number; refused: boolean }>(
+              REFERENCE_CTE.replace('$1', `'${s.lotId}'`).replace(/\$2/g, `'${s.destination}'`),
+            )
+            .execute(store.db)
+        ).rows[0]!;
+      for (const s of samples.slice(0, 300)) {
+        await checkExport(ctx, s);
+        await cte(s);
+      } // warm-up
       const tDecision: number[] = [];
       const tCte: number[] = [];
       let agree = 0;
@@ -240,16 +309,39 @@ export async function run(): Promise<void> {
         cpu.cte.node += (n.user + n.system) / 1000;
         cpu.cte.db += (dbCpu() - d0) * 1000;
       }
-      const perQuery = (c: { node: number; db: number }) => ({ nodeMs: +(c.node / SAMPLES).toFixed(3), dbMs: +(c.db / SAMPLES).toFixed(3), perCoreSecond: Math.round(1000 / ((c.node + (Number.isNaN(c.db) ? 0 : c.db)) / SAMPLES)) });
+      const perQuery = (c: { node: number; db: number }) => ({
+        nodeMs: +(c.node / SAMPLES).toFixed(3),
+        dbMs: +(c.db / SAMPLES).toFixed(3),
+        perCoreSecond: Math.round(1000 / ((c.node + (Number.isNaN(c.db) ? 0 : c.db)) / SAMPLES)),
+      });
       const decision = latencies(tDecision);
       const reference = latencies(tCte);
-      const explain = (await sql.raw<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${REFERENCE_CTE.replace('$1', `'${chainLot(1, DEPTH)}'`).replace(/\$2/g, `'US'`)}`).execute(store.db)).rows.map((r) => r['QUERY PLAN']);
+      const explain = (
+        await sql
+          .raw<{ 'QUERY PLAN': string }>(
+            `explain (analyze, buffers) ${REFERENCE_CTE.replace('$1', `'${chainLot(1, DEPTH)}'`).replace(/\$2/g, `'US'`)}`,
+          )
+          .execute(store.db)
+      ).rows.map((r) => r['QUERY PLAN']);
       const result = {
         suite: 'trace',
         at: started,
         machine: machine(),
-        postgres: { source: server.source, version: server.version, sharedBuffers: server.source === 'DATABASE_URL' ? 'as configured' : TRACE_SHARED_BUFFERS },
-        store: { lots: fill.lots, depth: DEPTH, lotsPerChain: LOTS_PER_CHAIN, licences: LICENCE_GROUPS + 1, lotsTableMB: fill.lotsTableMB, bulkFillSeconds: fill.seconds, bulkFill: 'projection rows of one chain played through the use cases, copied in SQL with renamed ids; bypasses the journal (journalling 10^6 lots through the use cases would take hours; the decision reads only projections)' },
+        postgres: {
+          source: server.source,
+          version: server.version,
+          sharedBuffers: server.source === 'DATABASE_URL' ? 'as configured' : TRACE_SHARED_BUFFERS,
+        },
+        store: {
+          lots: fill.lots,
+          depth: DEPTH,
+          lotsPerChain: LOTS_PER_CHAIN,
+          licences: LICENCE_GROUPS + 1,
+          lotsTableMB: fill.lotsTableMB,
+          bulkFillSeconds: fill.seconds,
+          bulkFill:
+            'projection rows of one chain played through the use cases, copied in SQL with renamed ids; bypasses the journal (journalling 10^6 lots through the use cases would take hours; the decision reads only projections)',
+        },
         samples: SAMPLES,
         refusedShare: +(refused / SAMPLES).toFixed(3),
         agreement: +(agree / SAMPLES).toFixed(4),
@@ -287,7 +379,10 @@ type Result = {
   recursiveCteMs: ReturnType<typeof latencies>;
   p99VsCte: number;
   p50VsCte: number;
-  cpuPerQuery?: { checkExport: { nodeMs: number; dbMs: number; perCoreSecond: number }; recursiveCte: { nodeMs: number; dbMs: number; perCoreSecond: number } };
+  cpuPerQuery?: {
+    checkExport: { nodeMs: number; dbMs: number; perCoreSecond: number };
+    recursiveCte: { nodeMs: number; dbMs: number; perCoreSecond: number };
+  };
   targetMet: boolean;
 };
 
@@ -306,7 +401,10 @@ export function toMarkdown(r: Result): string {
     `| recursive CTE walking ${r.ancestryDepthWalkedByCte} levels of ancestry (reference) | ${r.recursiveCteMs.p50} | ${r.recursiveCteMs.p90} | ${r.recursiveCteMs.p99} | ${r.recursiveCteMs.max} | 1 × |`,
     '',
     ...(r.cpuPerQuery
-      ? [`CPU per question (Node + PostgreSQL): checkExport ${r.cpuPerQuery.checkExport.nodeMs} + ${r.cpuPerQuery.checkExport.dbMs} ms (${r.cpuPerQuery.checkExport.perCoreSecond} per core-second); the CTE ${r.cpuPerQuery.recursiveCte.nodeMs} + ${r.cpuPerQuery.recursiveCte.dbMs} ms (${r.cpuPerQuery.recursiveCte.perCoreSecond} per core-second).`, '']
+      ? [
+          `CPU per question (Node + PostgreSQL): checkExport ${r.cpuPerQuery.checkExport.nodeMs} + ${r.cpuPerQuery.checkExport.dbMs} ms (${r.cpuPerQuery.checkExport.perCoreSecond} per core-second); the CTE ${r.cpuPerQuery.recursiveCte.nodeMs} + ${r.cpuPerQuery.recursiveCte.dbMs} ms (${r.cpuPerQuery.recursiveCte.perCoreSecond} per core-second).`,
+          '',
+        ]
       : []),
     `Target p99 ≤ 5 ms: ${r.targetMet ? 'met' : 'not met'}${r.machine.loadavg1 > r.machine.nproc ? ` (the machine's load average was ${r.machine.loadavg1} on ${r.machine.nproc} cores: latencies include waiting for a CPU)` : ''}.`,
     '',

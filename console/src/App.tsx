@@ -15,7 +15,9 @@ export function App() {
   const [session, setSession] = useState<Session | null>(null);
   return (
     <RouterProvider>
-      <a className="skip" href="#main">Skip to content</a>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
       {session === null ? (
         <main id="main" className="signin-page">
           <SignIn onSignedIn={setSession} />
@@ -38,22 +40,47 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
         <div className="brand">Lodestone</div>
         <nav aria-label="Main">
           <ul>
-            {authority ? <li><Link to="/queue">Queue</Link></li> : null}
-            <li><Link to="/licences">Licences</Link></li>
-            <li><Link to="/certificates">Certificates</Link></li>
-            {authority ? <li><Link to="/alerts">Alerts</Link></li> : null}
-            <li><Link to="/audit">Audit</Link></li>
-            <li><Link to="/rules">Rules</Link></li>
+            {authority ? (
+              <li>
+                <Link to="/queue">Queue</Link>
+              </li>
+            ) : null}
+            <li>
+              <Link to="/licences">Licences</Link>
+            </li>
+            <li>
+              <Link to="/certificates">Certificates</Link>
+            </li>
+            {authority ? (
+              <li>
+                <Link to="/alerts">Alerts</Link>
+              </li>
+            ) : null}
+            <li>
+              <Link to="/audit">Audit</Link>
+            </li>
+            <li>
+              <Link to="/rules">Rules</Link>
+            </li>
           </ul>
         </nav>
         <div className="who">
           <span className="party" title={me.party?.name ?? 'operator'}>
-            {me.party?.name ?? 'operator'} <span className="muted">({me.role}{me.partyId ? ` · ${me.partyId}` : ''})</span>
+            {me.party?.name ?? 'operator'}{' '}
+            <span className="muted">
+              ({me.role}
+              {me.partyId ? ` · ${me.partyId}` : ''})
+            </span>
           </span>
-          <span className={api.signer ? 'key-on' : 'key-off'} title={api.signer ? `signing key ${api.signer.keyId}` : 'no signing key: read-only'}>
+          <span
+            className={api.signer ? 'key-on' : 'key-off'}
+            title={api.signer ? `signing key ${api.signer.keyId}` : 'no signing key: read-only'}
+          >
             {api.signer ? 'signing key loaded' : 'read-only'}
           </span>
-          <button type="button" className="btn btn-plain" onClick={onSignOut}>Sign out</button>
+          <button type="button" className="btn btn-plain" onClick={onSignOut}>
+            Sign out
+          </button>
         </div>
       </header>
       <main id="main" tabIndex={-1}>

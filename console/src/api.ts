@@ -89,7 +89,15 @@ export async function importSigner(text: string): Promise<RequestSigner> {
 /** The detached compact JWS of src/trust/request.ts: EdDSA over base64url(header) + "." + base64url(body). */
 export async function signRequest(signer: RequestSigner, method: string, path: string, body: string): Promise<string> {
   const nonce = b64url(crypto.getRandomValues(new Uint8Array(18)));
-  const header = { alg: 'EdDSA', kid: signer.keyId, typ: 'lodestone-request+jws', htm: method.toUpperCase(), htu: path, iat: Math.floor(Date.now() / 1000), nonce };
+  const header = {
+    alg: 'EdDSA',
+    kid: signer.keyId,
+    typ: 'lodestone-request+jws',
+    htm: method.toUpperCase(),
+    htu: path,
+    iat: Math.floor(Date.now() / 1000),
+    nonce,
+  };
   const h = b64url(utf8.encode(JSON.stringify(header)));
   const p = b64url(utf8.encode(body));
   const sig = await crypto.subtle.sign({ name: 'Ed25519' }, signer.key, utf8.encode(`${h}.${p}`));
@@ -111,7 +119,12 @@ export class Api {
       if (body !== undefined) headers['content-type'] = 'application/json';
       headers['idempotency-key'] = crypto.randomUUID();
       if (signed) {
-        if (this.signer === null) throw new ApiError({ status: 0, code: 'NO_SIGNING_KEY', detail: 'this action makes a signed record: import your party’s private key at sign-in first' });
+        if (this.signer === null)
+          throw new ApiError({
+            status: 0,
+            code: 'NO_SIGNING_KEY',
+            detail: 'this action makes a signed record: import your party’s private key at sign-in first',
+          });
         headers['lodestone-signature'] = await signRequest(this.signer, method, path, text);
       }
     }
@@ -130,7 +143,13 @@ export class Api {
     }
     if (!res.ok) {
       const p = (json ?? {}) as Partial<Problem>;
-      throw new ApiError({ status: res.status, code: p.code ?? `HTTP_${res.status}`, detail: p.detail ?? (raw.slice(0, 300) || res.statusText), ...(p.field === undefined ? {} : { field: p.field }), ...(p.refusals === undefined ? {} : { refusals: p.refusals }) });
+      throw new ApiError({
+        status: res.status,
+        code: p.code ?? `HTTP_${res.status}`,
+        detail: p.detail ?? (raw.slice(0, 300) || res.statusText),
+        ...(p.field === undefined ? {} : { field: p.field }),
+        ...(p.refusals === undefined ? {} : { refusals: p.refusals }),
+      });
     }
     return json as T;
   }

@@ -5,7 +5,10 @@
 import { Buffer } from 'buffer';
 
 type Enc = BufferEncoding | undefined;
-const B = Buffer as unknown as { from: (...a: unknown[]) => Buffer; prototype: { toString: (this: Buffer, enc?: Enc, start?: number, end?: number) => string } };
+const B = Buffer as unknown as {
+  from: (...a: unknown[]) => Buffer;
+  prototype: { toString: (this: Buffer, enc?: Enc, start?: number, end?: number) => string };
+};
 const from = B.from.bind(Buffer);
 B.from = (value: unknown, enc?: unknown, len?: unknown) => {
   if (typeof value === 'string' && enc === 'base64url') {
@@ -16,7 +19,8 @@ B.from = (value: unknown, enc?: unknown, len?: unknown) => {
 };
 const toString = B.prototype.toString;
 B.prototype.toString = function (this: Buffer, enc?: Enc, start?: number, end?: number): string {
-  if (enc === 'base64url') return toString.call(this, 'base64', start, end).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  if (enc === 'base64url')
+    return toString.call(this, 'base64', start, end).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
   return toString.call(this, enc, start, end);
 };
 

@@ -2,7 +2,10 @@ import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { ApiError } from './api.js';
 
 /** Data loading with explicit loading / error / data states (and a reload). */
-export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): { data: T | undefined; error: ApiError | Error | undefined; loading: boolean; reload: () => void } {
+export function useLoad<T>(
+  load: () => Promise<T>,
+  deps: readonly unknown[],
+): { data: T | undefined; error: ApiError | Error | undefined; loading: boolean; reload: () => void } {
   const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
   const [tick, setTick] = useState(0);
   useEffect(() => {
@@ -10,7 +13,8 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): { 
     setState((s) => ({ ...s, loading: true }));
     load().then(
       (data) => live && setState({ data, loading: false }),
-      (error: unknown) => live && setState({ error: error instanceof Error ? error : new Error(String(error)), loading: false }),
+      (error: unknown) =>
+        live && setState({ error: error instanceof Error ? error : new Error(String(error)), loading: false }),
     );
     return () => {
       live = false;
@@ -37,7 +41,12 @@ export function ErrorBox({ error, title }: { error: Error; title?: string }) {
         <p>
           <code>{p.code}</code>
           {p.status > 0 ? ` (HTTP ${p.status})` : ''}: {p.detail}
-          {p.field ? <> — field <code>{p.field}</code></> : null}
+          {p.field ? (
+            <>
+              {' '}
+              — field <code>{p.field}</code>
+            </>
+          ) : null}
         </p>
       ) : (
         <p>{error.message}</p>
@@ -59,7 +68,17 @@ export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
 }
 
-export function Section({ title, children, id, aside }: { title: string; children: ReactNode; id?: string; aside?: ReactNode }) {
+export function Section({
+  title,
+  children,
+  id,
+  aside,
+}: {
+  title: string;
+  children: ReactNode;
+  id?: string;
+  aside?: ReactNode;
+}) {
   return (
     <section className="card" aria-labelledby={id ? `${id}-h` : undefined} id={id}>
       <div className="card-head">
@@ -73,7 +92,8 @@ export function Section({ title, children, id, aside }: { title: string; childre
 
 /** Whole grams as kg / t with thousands separators (display only; the API keeps exact grams). */
 export function mass(grams: number): string {
-  if (Math.abs(grams) >= 1_000_000) return `${(grams / 1_000_000).toLocaleString('en-GB', { maximumFractionDigits: 3 })} t`;
+  if (Math.abs(grams) >= 1_000_000)
+    return `${(grams / 1_000_000).toLocaleString('en-GB', { maximumFractionDigits: 3 })} t`;
   if (Math.abs(grams) >= 1_000) return `${(grams / 1_000).toLocaleString('en-GB', { maximumFractionDigits: 3 })} kg`;
   return `${grams.toLocaleString('en-GB')} g`;
 }
@@ -83,7 +103,19 @@ export function Badge({ tone, children }: { tone: 'ok' | 'bad' | 'warn' | 'info'
 }
 
 /** A button that shows it is busy while its action runs, and reports the action's error. */
-export function ActionButton({ onClick, children, kind, disabled, busyLabel }: { onClick: () => Promise<void>; children: ReactNode; kind?: 'primary' | 'danger' | 'plain'; disabled?: boolean; busyLabel?: string }) {
+export function ActionButton({
+  onClick,
+  children,
+  kind,
+  disabled,
+  busyLabel,
+}: {
+  onClick: () => Promise<void>;
+  children: ReactNode;
+  kind?: 'primary' | 'danger' | 'plain';
+  disabled?: boolean;
+  busyLabel?: string;
+}) {
   const [busy, setBusy] = useState(false);
   return (
     <button
@@ -96,7 +128,13 @@ export function ActionButton({ onClick, children, kind, disabled, busyLabel }: {
         void onClick().finally(() => setBusy(false));
       }}
     >
-      {busy ? <><span className="spinner" aria-hidden="true" /> {busyLabel ?? 'Working…'}</> : children}
+      {busy ? (
+        <>
+          <span className="spinner" aria-hidden="true" /> {busyLabel ?? 'Working…'}
+        </>
+      ) : (
+        children
+      )}
     </button>
   );
 }

@@ -10,7 +10,18 @@ import { alertsRepo, redFlagSetsRepo, reportsFiledRepo, type Database } from '..
  */
 
 export const ALERT_ID = /^alert-[0-9a-f]{20}$/;
-export const ALERT_TRIGGERS = ['dispatch', 'dispatch-refused', 'receipt', 'receipt-refused', 'transformation', 'consumption', 'report', 'list-import', 'scan', 'revocation'] as const;
+export const ALERT_TRIGGERS = [
+  'dispatch',
+  'dispatch-refused',
+  'receipt',
+  'receipt-refused',
+  'transformation',
+  'consumption',
+  'report',
+  'list-import',
+  'scan',
+  'revocation',
+] as const;
 export type AlertTrigger = (typeof ALERT_TRIGGERS)[number];
 
 const thresholdValue = z.union([z.number().int(), z.string(), z.array(z.string())]);
@@ -42,7 +53,9 @@ export const ALERT_SCHEMAS = {
       asOf: isoDate,
     })
     .strict(),
-  'alert.resolved': z.object({ alertId: z.string().regex(ALERT_ID), note: z.string().trim().min(1).max(2000) }).strict(),
+  'alert.resolved': z
+    .object({ alertId: z.string().regex(ALERT_ID), note: z.string().trim().min(1).max(2000) })
+    .strict(),
   'report.filed': z
     .object({
       id: z.string().regex(/^rpt-[0-9a-z-]+$/),
@@ -63,11 +76,21 @@ export type AlertRaised = AlertRecordTypes['alert.raised'];
 export type ReportFiled = AlertRecordTypes['report.filed'];
 
 type Meta = { seq: number; actor: string; at: string };
-type Projector<K extends keyof AlertRecordTypes> = (tx: Transaction<Database>, body: AlertRecordTypes[K], meta: Meta) => Promise<void>;
+type Projector<K extends keyof AlertRecordTypes> = (
+  tx: Transaction<Database>,
+  body: AlertRecordTypes[K],
+  meta: Meta,
+) => Promise<void>;
 
 export const ALERT_PROJECTORS: { readonly [K in keyof AlertRecordTypes]: Projector<K> } = {
   async 'redflags.loaded'(tx, b, { seq }) {
-    await redFlagSetsRepo.insert(tx, { set_id: b.setId, version: b.version, sha256: b.sha256, file: b.file, loaded_seq: seq });
+    await redFlagSetsRepo.insert(tx, {
+      set_id: b.setId,
+      version: b.version,
+      sha256: b.sha256,
+      file: b.file,
+      loaded_seq: seq,
+    });
   },
   async 'alert.raised'(tx, b, { seq, actor, at }) {
     await alertsRepo.insert(tx, {

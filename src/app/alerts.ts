@@ -12,7 +12,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import { isCountryCode, isoDate, isoDateValue, parse, ValidationError, wholeGrams, type Licence, type Party, type Restriction, todayUtc } from '../domain/index.js';
+import {
+  isCountryCode,
+  isoDate,
+  isoDateValue,
+  parse,
+  ValidationError,
+  wholeGrams,
+  type Licence,
+  type Party,
+  type Restriction,
+  todayUtc,
+} from '../domain/index.js';
 import {
   detectAll,
   detectCertificateRevoked,
@@ -69,7 +80,12 @@ const isoDay = (d: Date) => d.toISOString().slice(0, 10);
  * balances, the shipments and transformations that carry their material, the reports filed, and
  * every registered party. Dates of receipts and transformations are their journal entries' dates.
  */
-async function gatherFacts(tx: Transaction<Database>, asOf: string, only?: ReadonlySet<string>, attempts: readonly AttemptFact[] = []): Promise<MonitorFacts> {
+async function gatherFacts(
+  tx: Transaction<Database>,
+  asOf: string,
+  only?: ReadonlySet<string>,
+  attempts: readonly AttemptFact[] = [],
+): Promise<MonitorFacts> {
   const rows = (await licencesRepo.list(tx)).filter((l) => only === undefined || only.has(l.id));
   const ids = new Set(rows.map((l) => l.id));
   const licences: LicenceFact[] = rows.map(licenceFact);
@@ -81,7 +97,11 @@ async function gatherFacts(tx: Transaction<Database>, asOf: string, only?: Reado
     balances.push({
       licenceId: l.id,
       licensedGrams: ledger.filter((x) => x.kind === 'created').reduce((t, x) => t + x.grams, 0),
-      holders: mb.holders.map((h) => ({ holder: h.holder, gap: h.gap, seqs: ledger.filter((x) => x.holder === h.holder).map((x) => x.seq) })),
+      holders: mb.holders.map((h) => ({
+        holder: h.holder,
+        gap: h.gap,
+        seqs: ledger.filter((x) => x.holder === h.holder).map((x) => x.seq),
+      })),
     });
     for (const x of ledger) {
       if (x.kind !== 'transformed-in' && x.kind !== 'transformed-out') continue;
@@ -90,13 +110,34 @@ async function gatherFacts(tx: Transaction<Database>, asOf: string, only?: Reado
       transforms.set(x.seq, t);
     }
   }
-  const carrying = (restrictions: readonly Restriction[], licenceId: string | null) => (licenceId !== null && ids.has(licenceId)) || restrictions.some((r) => ids.has(r.licenceId));
-  const shipmentRows = (await shipmentsRepo.carrying(tx, [...ids])).filter((s) => carrying(s.restrictions as Restriction[], s.licence_id));
-  const times = await journalTimesRepo.recordedAt(tx, [...shipmentRows.flatMap((s) => (s.received_seq === null ? [s.seq] : [s.seq, s.received_seq])), ...transforms.keys()]);
+  const carrying = (restrictions: readonly Restriction[], licenceId: string | null) =>
+    (licenceId !== null && ids.has(licenceId)) || restrictions.some((r) => ids.has(r.licenceId));
+  const shipmentRows = (await shipmentsRepo.carrying(tx, [...ids])).filter((s) =>
+    carrying(s.restrictions as Restriction[], s.licence_id),
+  );
+  const times = await journalTimesRepo.recordedAt(tx, [
+    ...shipmentRows.flatMap((s) => (s.received_seq === null ? [s.seq] : [s.seq, s.received_seq])),
+    ...transforms.keys(),
+  ]);
   const shipments = shipmentRows.map((s) => shipmentFact(s, times, asOf));
-  const transformations: TransformFact[] = [...transforms].map(([seq, t]) => ({ id: `journal ${seq}`, seq, holder: t.holder, on: dayOf(times, seq, asOf), inputs: [...t.inputs], outputs: [...t.outputs] }));
-  const reports = (await reportsFiledRepo.list(tx, { shipmentIds: shipments.map((s) => s.id) })).map((r) => ({ id: r.id, seq: r.seq, shipmentId: r.shipment_id, kind: r.kind, filedOn: isoDay(new Date(r.filed_at)) }));
-  const parties = new Map((await partiesRepo.list(tx)).map((p) => [p.id, { party: p.party as Party, seq: p.created_seq }]));
+  const transformations: TransformFact[] = [...transforms].map(([seq, t]) => ({
+    id: `journal ${seq}`,
+    seq,
+    holder: t.holder,
+    on: dayOf(times, seq, asOf),
+    inputs: [...t.inputs],
+    outputs: [...t.outputs],
+  }));
+  const reports = (await reportsFiledRepo.list(tx, { shipmentIds: shipments.map((s) => s.id) })).map((r) => ({
+    id: r.id,
+    seq: r.seq,
+    shipmentId: r.shipment_id,
+    kind: r.kind,
+    filedOn: isoDay(new Date(r.filed_at)),
+  }));
+  const parties = new Map(
+    (await partiesRepo.list(tx)).map((p) => [p.id, { party: p.party as Party, seq: p.created_seq }]),
+  );
   return { asOf, licences, balances, shipments, attempts, transformations, reports, parties };
 }
 
@@ -113,7 +154,12 @@ async function gatherFacts(tx: Transaction<Database>, asOf: string, only?: Reado
  * `annualNeedFacts`). Findings about older shipments were judged at their own events; `scanAlerts`
  * re-judges everything.
  */
-async function gatherEventFacts(tx: Transaction<Database>, asOf: string, ids: ReadonlySet<string>, shipmentIds: readonly string[]): Promise<MonitorFacts> {
+async function gatherEventFacts(
+  tx: Transaction<Database>,
+  asOf: string,
+  ids: ReadonlySet<string>,
+  shipmentIds: readonly string[],
+): Promise<MonitorFacts> {
   const licenceIds = [...ids];
   const rows = await licencesRepo.byIds(tx, licenceIds);
   const licences: LicenceFact[] = rows.map(licenceFact);
@@ -129,7 +175,9 @@ async function gatherEventFacts(tx: Transaction<Database>, asOf: string, ids: Re
     }
     balances.push({ licenceId: l.id, licensedGrams: mine.reduce((s, t) => s + t.created_grams, 0), holders });
   }
-  const carries = (s: ShipmentRow) => (s.licence_id !== null && ids.has(s.licence_id)) || (s.restrictions as Restriction[]).some((r) => ids.has(r.licenceId));
+  const carries = (s: ShipmentRow) =>
+    (s.licence_id !== null && ids.has(s.licence_id)) ||
+    (s.restrictions as Restriction[]).some((r) => ids.has(r.licenceId));
   const shipmentRows = new Map<string, ShipmentRow>();
   for (const s of await shipmentsRepo.byIds(tx, shipmentIds)) if (carries(s)) shipmentRows.set(s.id, s);
   // Provenance, breadth first from the lots the event's shipments left, as `provenance` walks it.
@@ -153,17 +201,41 @@ async function gatherEventFacts(tx: Transaction<Database>, asOf: string, ids: Re
     frontier = [...new Set(next)].filter((lot) => !seen.has(lot));
   }
   const ordered = [...shipmentRows.values()].sort((a, b) => a.seq - b.seq);
-  const times = await journalTimesRepo.recordedAt(tx, [...ordered.flatMap((s) => (s.received_seq === null ? [s.seq] : [s.seq, s.received_seq])), ...transforms.keys()]);
+  const times = await journalTimesRepo.recordedAt(tx, [
+    ...ordered.flatMap((s) => (s.received_seq === null ? [s.seq] : [s.seq, s.received_seq])),
+    ...transforms.keys(),
+  ]);
   const shipments = ordered.map((s) => shipmentFact(s, times, asOf));
-  const transformations: TransformFact[] = [...transforms].sort((a, b) => a[0] - b[0]).map(([seq, t]) => ({ id: `journal ${seq}`, seq, holder: t.holder, on: dayOf(times, seq, asOf), inputs: [...t.inputs], outputs: [...t.outputs] }));
-  const named = new Set<string>([...rows.flatMap((l) => licencePartyIds(l.licence as Licence)), ...balances.flatMap((b) => b.holders.map((h) => h.holder)), ...shipments.flatMap((s) => [s.fromHolder, s.to]), ...transformations.map((t) => t.holder)]);
-  const parties = new Map((await partiesRepo.byIds(tx, [...named])).map((p) => [p.id, { party: p.party as Party, seq: p.created_seq }]));
+  const transformations: TransformFact[] = [...transforms]
+    .sort((a, b) => a[0] - b[0])
+    .map(([seq, t]) => ({
+      id: `journal ${seq}`,
+      seq,
+      holder: t.holder,
+      on: dayOf(times, seq, asOf),
+      inputs: [...t.inputs],
+      outputs: [...t.outputs],
+    }));
+  const named = new Set<string>([
+    ...rows.flatMap((l) => licencePartyIds(l.licence as Licence)),
+    ...balances.flatMap((b) => b.holders.map((h) => h.holder)),
+    ...shipments.flatMap((s) => [s.fromHolder, s.to]),
+    ...transformations.map((t) => t.holder),
+  ]);
+  const parties = new Map(
+    (await partiesRepo.byIds(tx, [...named])).map((p) => [p.id, { party: p.party as Party, seq: p.created_seq }]),
+  );
   return { asOf, licences, balances, shipments, attempts: [], transformations, reports: [], parties };
 }
 
 /** A licence as the detectors see it: its conditions, status (with why it is suspended) and approval. */
 function licenceFact(l: LicenceRow): LicenceFact {
-  return { licence: l.licence as Licence, status: l.status, decidedSeq: l.seq, ...(l.suspended_seq === null ? {} : { suspension: { seq: l.suspended_seq, reason: l.suspension_reason ?? '' } }) };
+  return {
+    licence: l.licence as Licence,
+    status: l.status,
+    decidedSeq: l.seq,
+    ...(l.suspended_seq === null ? {} : { suspension: { seq: l.suspended_seq, reason: l.suspension_reason ?? '' } }),
+  };
 }
 
 /**
@@ -172,14 +244,29 @@ function licenceFact(l: LicenceRow): LicenceFact {
  * is alerted, signed by the authority when this node can sign for it; otherwise deferred to
  * `alerts scan` where its key is, like every other alert.
  */
-async function monitorCertificateRevocation(tx: Transaction<Database>, ctx: AppContext, licenceIds: readonly string[]): Promise<RaiseOutcome> {
+async function monitorCertificateRevocation(
+  tx: Transaction<Database>,
+  ctx: AppContext,
+  licenceIds: readonly string[],
+): Promise<RaiseOutcome> {
   const rule = redFlags(ctx).rules['certificate-revoked'];
   if (rule === undefined || licenceIds.length === 0) return { raised: [], duplicates: 0, deferred: 0 };
   const rows = await licencesRepo.byIds(tx, licenceIds);
   const named = [...new Set(rows.flatMap((l) => licencePartyIds(l.licence as Licence)))];
-  const parties = new Map((await partiesRepo.byIds(tx, named)).map((p) => [p.id, { party: p.party as Party, seq: p.created_seq }]));
+  const parties = new Map(
+    (await partiesRepo.byIds(tx, named)).map((p) => [p.id, { party: p.party as Party, seq: p.created_seq }]),
+  );
   const asOf = todayUtc(ctx.clock);
-  const facts: MonitorFacts = { asOf, licences: rows.map(licenceFact), balances: [], shipments: [], attempts: [], transformations: [], reports: [], parties };
+  const facts: MonitorFacts = {
+    asOf,
+    licences: rows.map(licenceFact),
+    balances: [],
+    shipments: [],
+    attempts: [],
+    transformations: [],
+    reports: [],
+    parties,
+  };
   return raise(tx, ctx, detectCertificateRevoked(facts, rule), 'revocation', asOf);
 }
 
@@ -208,7 +295,15 @@ function shipmentFact(s: ShipmentRow, times: ReadonlyMap<number, Date>, asOf: st
     ...(times.has(s.seq) ? { recordedOn: dayOf(times, s.seq, asOf) } : {}),
     licenceId: s.licence_id ?? undefined,
     restrictions: s.restrictions as Restriction[],
-    received: s.received_seq === null || s.receiving_lot === null ? undefined : { seq: s.received_seq, on: dayOf(times, s.received_seq, asOf), grams: s.received_grams ?? 0, lotId: s.receiving_lot },
+    received:
+      s.received_seq === null || s.receiving_lot === null
+        ? undefined
+        : {
+            seq: s.received_seq,
+            on: dayOf(times, s.received_seq, asOf),
+            grams: s.received_grams ?? 0,
+            lotId: s.receiving_lot,
+          },
   };
 }
 
@@ -217,22 +312,32 @@ function shipmentFact(s: ShipmentRow, times: ReadonlyMap<number, Date>, asOf: st
  * every received shipment to their end users under these licences (the detector totals a year of
  * receipts). Undefined when no licence declares a need.
  */
-async function annualNeedFacts(tx: Transaction<Database>, facts: MonitorFacts, ids: ReadonlySet<string>): Promise<MonitorFacts | undefined> {
+async function annualNeedFacts(
+  tx: Transaction<Database>,
+  facts: MonitorFacts,
+  ids: ReadonlySet<string>,
+): Promise<MonitorFacts | undefined> {
   const needy = facts.licences.filter((l) => l.status === 'active' && l.licence.endUse.annualNeedGrams !== undefined);
   if (needy.length === 0) return undefined;
   const endUsers = [...new Set(needy.map((l) => l.licence.endUser))];
   const rows = new Map<string, ShipmentRow>();
   for (const u of endUsers) for (const s of await shipmentsRepo.receivedBy(tx, u, [...ids])) rows.set(s.id, s);
   const ordered = [...rows.values()].sort((a, b) => a.seq - b.seq);
-  const times = await journalTimesRepo.recordedAt(tx, ordered.flatMap((s) => (s.received_seq === null ? [] : [s.received_seq])));
+  const times = await journalTimesRepo.recordedAt(
+    tx,
+    ordered.flatMap((s) => (s.received_seq === null ? [] : [s.received_seq])),
+  );
   const missing = endUsers.filter((u) => !facts.parties.has(u));
   const parties = new Map(facts.parties);
-  for (const p of await partiesRepo.byIds(tx, missing)) parties.set(p.id, { party: p.party as Party, seq: p.created_seq });
+  for (const p of await partiesRepo.byIds(tx, missing))
+    parties.set(p.id, { party: p.party as Party, seq: p.created_seq });
   return { ...facts, shipments: ordered.map((s) => shipmentFact(s, times, facts.asOf)), parties };
 }
 
 /** The detectors that run when a custody event happens (the late-report one runs as of a date: on a scan, or when a report is filed). */
-const EVENT_RULES: readonly RedFlagId[] = RED_FLAG_IDS.filter((r) => r !== 'post-shipment-report-late' && r !== 'screening-hit-after-approval');
+const EVENT_RULES: readonly RedFlagId[] = RED_FLAG_IDS.filter(
+  (r) => r !== 'post-shipment-report-late' && r !== 'screening-hit-after-approval',
+);
 const EVENT_RULES_BUT_ANNUAL_NEED: readonly RedFlagId[] = EVENT_RULES.filter((r) => r !== 'annual-need-exceeded');
 
 const monitoredUpTo = new WeakMap<object, number>();
@@ -249,23 +354,50 @@ export async function monitorAppended(tx: Transaction<Database>, ctx: AppContext
 }
 
 /** What the monitor does on each record type it watches (others it leaves alone). */
-const REACTIONS: Partial<Record<RecordType, (tx: Transaction<Database>, ctx: AppContext, r: AppendedRecord) => Promise<unknown>>> = {
+const REACTIONS: Partial<
+  Record<RecordType, (tx: Transaction<Database>, ctx: AppContext, r: AppendedRecord) => Promise<unknown>>
+> = {
   'shipment.dispatched': async (tx, ctx, r) => {
     // Red flags on material already under restrictions (the lot's, which its remainder keeps);
     // a licensed export of unrestricted stock is judged at its receipt.
     const restrictions = (r.body as RecordTypes['shipment.dispatched']).from.restrictions;
-    if (restrictions.length > 0) await monitorCustodyEvent(tx, ctx, 'dispatch', restrictions.map((x) => x.licenceId));
+    if (restrictions.length > 0)
+      await monitorCustodyEvent(
+        tx,
+        ctx,
+        'dispatch',
+        restrictions.map((x) => x.licenceId),
+      );
   },
   'shipment.received': (tx, ctx, r) =>
-    monitorCustodyEvent(tx, ctx, 'receipt', (r.body as RecordTypes['shipment.received']).lot.restrictions.map((x) => x.licenceId)),
+    monitorCustodyEvent(
+      tx,
+      ctx,
+      'receipt',
+      (r.body as RecordTypes['shipment.received']).lot.restrictions.map((x) => x.licenceId),
+    ),
   'lot.transformed': (tx, ctx, r) =>
-    monitorCustodyEvent(tx, ctx, 'transformation', (r.body as RecordTypes['lot.transformed']).ledger.map((x) => x.licence_id)),
+    monitorCustodyEvent(
+      tx,
+      ctx,
+      'transformation',
+      (r.body as RecordTypes['lot.transformed']).ledger.map((x) => x.licence_id),
+    ),
   'lot.consumed': (tx, ctx, r) =>
-    monitorCustodyEvent(tx, ctx, 'consumption', (r.body as RecordTypes['lot.consumed']).ledger.map((x) => x.licence_id)),
+    monitorCustodyEvent(
+      tx,
+      ctx,
+      'consumption',
+      (r.body as RecordTypes['lot.consumed']).ledger.map((x) => x.licence_id),
+    ),
   'certificate.revoked': async (tx, ctx, r) => {
     // The licences this revocation suspended (the `certificate.revoked` projector stamped them with its seq).
     const relying = await licencesRepo.relyingOn(tx, (r.body as RecordTypes['certificate.revoked']).certificateId);
-    await monitorCertificateRevocation(tx, ctx, relying.filter((l) => l.suspended_seq === r.seq).map((l) => l.id));
+    await monitorCertificateRevocation(
+      tx,
+      ctx,
+      relying.filter((l) => l.suspended_seq === r.seq).map((l) => l.id),
+    );
   },
   'list.imported': (tx, ctx) => monitorListChange(tx, ctx),
 };
@@ -276,7 +408,12 @@ const REACTIONS: Partial<Record<RecordType, (tx: Transaction<Database>, ctx: App
  * transformation and consumption record. The event's shipments are those dispatched or received
  * by the records committed in this transaction since the last run.
  */
-async function monitorCustodyEvent(tx: Transaction<Database>, ctx: AppContext, trigger: AlertTrigger, licenceIds: Iterable<string>): Promise<RaiseOutcome> {
+async function monitorCustodyEvent(
+  tx: Transaction<Database>,
+  ctx: AppContext,
+  trigger: AlertTrigger,
+  licenceIds: Iterable<string>,
+): Promise<RaiseOutcome> {
   const ids = new Set(licenceIds);
   const records = committedRecords(tx);
   const since = records.slice(monitoredUpTo.get(tx) ?? 0);
@@ -291,7 +428,10 @@ async function monitorCustodyEvent(tx: Transaction<Database>, ctx: AppContext, t
   const facts = await gatherEventFacts(tx, asOf, ids, shipmentIds);
   const set = redFlags(ctx);
   const findings = detectAll(facts, set, { include: EVENT_RULES_BUT_ANNUAL_NEED });
-  const need = EVENT_RULES.includes('annual-need-exceeded') && shipmentIds.length > 0 ? await annualNeedFacts(tx, facts, ids) : undefined;
+  const need =
+    EVENT_RULES.includes('annual-need-exceeded') && shipmentIds.length > 0
+      ? await annualNeedFacts(tx, facts, ids)
+      : undefined;
   if (need !== undefined) findings.push(...detectAll(need, set, { include: ['annual-need-exceeded'] }));
   const outcome = await raise(tx, ctx, findings, trigger, asOf);
   monitoredUpTo.set(tx, committedRecords(tx).length);
@@ -299,9 +439,18 @@ async function monitorCustodyEvent(tx: Transaction<Database>, ctx: AppContext, t
 }
 
 /** Whether a refused dispatch could be a transshipment attempt (restricted material towards a hub country), without touching the store. */
-export function attemptWorthWatching(ctx: AppContext, lot: { readonly restrictions: readonly Restriction[] }, to: { readonly country: string }, destination: string): boolean {
+export function attemptWorthWatching(
+  ctx: AppContext,
+  lot: { readonly restrictions: readonly Restriction[] },
+  to: { readonly country: string },
+  destination: string,
+): boolean {
   const hubs = redFlags(ctx).rules.transshipment?.hubCountries;
-  return hubs !== undefined && lot.restrictions.some((r) => r.prohibitedDestinations.length > 0) && (hubs.includes(destination) || hubs.includes(to.country));
+  return (
+    hubs !== undefined &&
+    lot.restrictions.some((r) => r.prohibitedDestinations.length > 0) &&
+    (hubs.includes(destination) || hubs.includes(to.country))
+  );
 }
 
 /**
@@ -309,19 +458,47 @@ export function attemptWorthWatching(ctx: AppContext, lot: { readonly restrictio
  * to …" sent to a hub country (or a consignee there). Raised in its own transaction after the
  * refusal (the refused shipment itself writes nothing).
  */
-export async function monitorRefusedDispatch(ctx: AppContext, actor: string, s: { id: string; fromLot: string; to: string; destination: string; grams: number; shippedOn?: string | undefined }, refused: RefusedError): Promise<RaiseOutcome> {
+export async function monitorRefusedDispatch(
+  ctx: AppContext,
+  actor: string,
+  s: { id: string; fromLot: string; to: string; destination: string; grams: number; shippedOn?: string | undefined },
+  refused: RefusedError,
+): Promise<RaiseOutcome> {
   const rule = redFlags(ctx).rules.transshipment;
   if (rule === undefined) return { raised: [], duplicates: 0, deferred: 0 };
   return ctx.store.transaction(async (tx) => {
     const lot = await lotsRepo.get(tx, s.fromLot);
     const restrictions = (lot?.restrictions ?? []) as Restriction[];
-    if (lot?.holder !== actor || !restrictions.some((r) => r.prohibitedDestinations.length > 0)) return { raised: [], duplicates: 0, deferred: 0 };
+    if (lot?.holder !== actor || !restrictions.some((r) => r.prohibitedDestinations.length > 0))
+      return { raised: [], duplicates: 0, deferred: 0 };
     const to = await partiesRepo.get(tx, s.to);
-    if (!rule.hubCountries.includes(s.destination) && !(to && rule.hubCountries.includes(to.country))) return { raised: [], duplicates: 0, deferred: 0 };
+    if (!rule.hubCountries.includes(s.destination) && !(to && rule.hubCountries.includes(to.country)))
+      return { raised: [], duplicates: 0, deferred: 0 };
     const asOf = todayUtc(ctx.clock);
-    const attempt: AttemptFact = { id: s.id, fromLot: s.fromLot, fromHolder: actor, to: s.to, destination: s.destination, grams: s.grams, on: s.shippedOn ?? asOf, restrictions, refusals: refused.refusals.map((r) => r.rule) };
-    const parties = new Map((await partiesRepo.list(tx)).map((p) => [p.id, { party: p.party as Party, seq: p.created_seq }]));
-    const facts: MonitorFacts = { asOf, licences: [], balances: [], shipments: [], attempts: [attempt], transformations: [], reports: [], parties };
+    const attempt: AttemptFact = {
+      id: s.id,
+      fromLot: s.fromLot,
+      fromHolder: actor,
+      to: s.to,
+      destination: s.destination,
+      grams: s.grams,
+      on: s.shippedOn ?? asOf,
+      restrictions,
+      refusals: refused.refusals.map((r) => r.rule),
+    };
+    const parties = new Map(
+      (await partiesRepo.list(tx)).map((p) => [p.id, { party: p.party as Party, seq: p.created_seq }]),
+    );
+    const facts: MonitorFacts = {
+      asOf,
+      licences: [],
+      balances: [],
+      shipments: [],
+      attempts: [attempt],
+      transformations: [],
+      reports: [],
+      parties,
+    };
     return raise(tx, ctx, detectTransshipment(facts, rule), 'dispatch-refused', asOf);
   });
 }
@@ -339,7 +516,11 @@ interface ScreeningContext {
 async function rescreen(tx: Transaction<Database>, ctx: AppContext, rows: readonly LicenceRow[]): Promise<Finding[]> {
   const rule = redFlags(ctx).rules['screening-hit-after-approval'];
   if (rule === undefined || rows.length === 0) return [];
-  const snapshots: ScreeningContext['snapshots'] = (await screeningRepo.currentImports(tx)).map((r) => ({ list: r.list, sha256: r.sha256, seq: r.seq }));
+  const snapshots: ScreeningContext['snapshots'] = (await screeningRepo.currentImports(tx)).map((r) => ({
+    list: r.list,
+    sha256: r.sha256,
+    seq: r.seq,
+  }));
   const shipments = await shipmentsRepo.list(tx);
   const out: Finding[] = [];
   for (const l of rows.filter((x) => x.status === 'active')) {
@@ -351,16 +532,25 @@ async function rescreen(tx: Transaction<Database>, ctx: AppContext, rows: readon
     add(licence.consignee, 'consignee');
     add(licence.endUser, 'end user');
     for (const lot of await lotsRepo.list(tx, { licenceId: l.id })) add(lot.holder, `holder of lot ${lot.id}`);
-    for (const s of shipments) if (s.licence_id === l.id || (s.restrictions as Restriction[]).some((r) => r.licenceId === l.id)) add(s.to_party, `consignee of shipment ${s.id}`);
+    for (const s of shipments)
+      if (s.licence_id === l.id || (s.restrictions as Restriction[]).some((r) => r.licenceId === l.id))
+        add(s.to_party, `consignee of shipment ${s.id}`);
     const parties: Party[] = [];
     for (const id of roles.keys()) {
       const p = await partiesRepo.get(tx, id);
       if (p) parties.push(p.party as Party);
     }
     const screened = await screenPartiesInTx(tx, parties);
-    const now: ScreeningNow[] = screened.map((s) => ({ partyId: s.partyId, roles: [...new Set(roles.get(s.partyId) ?? [])].slice(0, 5), hits: s.hits }));
+    const now: ScreeningNow[] = screened.map((s) => ({
+      partyId: s.partyId,
+      roles: [...new Set(roles.get(s.partyId) ?? [])].slice(0, 5),
+      hits: s.hits,
+    }));
     const app = await applicationsRepo.get(tx, licence.applicationId);
-    const atDecision = ((app?.assessment as Assessment | undefined)?.screening ?? []).map((s) => ({ partyId: s.partyId, hits: s.hits }));
+    const atDecision = ((app?.assessment as Assessment | undefined)?.screening ?? []).map((s) => ({
+      partyId: s.partyId,
+      hits: s.hits,
+    }));
     out.push(...detectNewScreeningHits(licenceFact(l), atDecision, now, { snapshots }, rule));
   }
   return out;
@@ -384,19 +574,41 @@ export interface ScanResult extends RaiseOutcome {
 }
 
 /** Runs every detector over every licence as of a date (default today) and raises what is new. */
-export async function scanAlerts(ctx: AppContext, opts: { asOf?: string | undefined; licenceId?: string | undefined } = {}): Promise<ScanResult> {
+export async function scanAlerts(
+  ctx: AppContext,
+  opts: { asOf?: string | undefined; licenceId?: string | undefined } = {},
+): Promise<ScanResult> {
   const asOf = opts.asOf === undefined ? todayUtc(ctx.clock) : isoDateValue(opts.asOf, 'asOf');
   redFlags(ctx); // validate before opening the transaction
   return ctx.store.transaction(async (tx) => {
     let only: Set<string> | undefined;
     if (opts.licenceId !== undefined) {
-      if (!(await licencesRepo.get(tx, opts.licenceId))) throw new AppError('NOT_FOUND', `no licence "${opts.licenceId}"`, { field: 'licence' });
+      if (!(await licencesRepo.get(tx, opts.licenceId)))
+        throw new AppError('NOT_FOUND', `no licence "${opts.licenceId}"`, { field: 'licence' });
       only = new Set([opts.licenceId]);
     }
     const facts = await gatherFacts(tx, asOf, only);
-    const findings = [...detectAll(facts, redFlags(ctx)), ...(await rescreen(tx, ctx, (await licencesRepo.list(tx)).filter((l) => only === undefined || only.has(l.id)))), ...(await declaredValueFindings(tx, ctx, facts.licences.map((l) => l.licence.id)))];
+    const findings = [
+      ...detectAll(facts, redFlags(ctx)),
+      ...(await rescreen(
+        tx,
+        ctx,
+        (await licencesRepo.list(tx)).filter((l) => only === undefined || only.has(l.id)),
+      )),
+      ...(await declaredValueFindings(
+        tx,
+        ctx,
+        facts.licences.map((l) => l.licence.id),
+      )),
+    ];
     const r = await raise(tx, ctx, findings, 'scan', asOf);
-    return { ...r, asOf, licences: facts.licences.length, shipments: facts.shipments.length, findings: findings.length };
+    return {
+      ...r,
+      asOf,
+      licences: facts.licences.length,
+      shipments: facts.shipments.length,
+      findings: findings.length,
+    };
   });
 }
 
@@ -412,11 +624,19 @@ export interface AlertQuery {
 export async function listAlerts(ctx: AppContext, q: AlertQuery = {}): Promise<readonly Alert[]> {
   let severities: Severity[] | undefined;
   if (q.severity !== undefined) {
-    if (!(SEVERITIES as readonly string[]).includes(q.severity)) throw new ValidationError('severity', `must be one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(q.severity)}`);
+    if (!(SEVERITIES as readonly string[]).includes(q.severity))
+      throw new ValidationError(
+        'severity',
+        `must be one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(q.severity)}`,
+      );
     const min = SEVERITY_RANK[q.severity as Severity];
     severities = SEVERITIES.filter((s) => SEVERITY_RANK[s] >= min);
   }
-  const rows = await alertsRepo.list(ctx.store.db, { ...(q.licenceId === undefined ? {} : { licenceId: q.licenceId }), ...(severities ? { severities } : {}), ...(q.status === undefined ? {} : { status: q.status }) });
+  const rows = await alertsRepo.list(ctx.store.db, {
+    ...(q.licenceId === undefined ? {} : { licenceId: q.licenceId }),
+    ...(severities ? { severities } : {}),
+    ...(q.status === undefined ? {} : { status: q.status }),
+  });
   return rows.map(toAlert);
 }
 
@@ -427,16 +647,34 @@ export async function getAlert(ctx: AppContext, id: string): Promise<Alert> {
 }
 
 /** An officer of the licence's authority closes an alert with a note (journalled as `alert.resolved`). */
-export async function resolveAlert(ctx: AppContext, actor: string, id: string, note: string): Promise<{ alert: Alert; seq: number }> {
-  if (!ALERT_ID.test(id)) throw new ValidationError('alert', `must be an alert id such as "alert-0123456789abcdef0123", got ${JSON.stringify(id)}`);
+export async function resolveAlert(
+  ctx: AppContext,
+  actor: string,
+  id: string,
+  note: string,
+): Promise<{ alert: Alert; seq: number }> {
+  if (!ALERT_ID.test(id))
+    throw new ValidationError(
+      'alert',
+      `must be an alert id such as "alert-0123456789abcdef0123", got ${JSON.stringify(id)}`,
+    );
   if (note.trim() === '') throw new ValidationError('note', 'must say how the alert was resolved');
   return ctx.store.transaction(async (tx) => {
     await requireParty(tx, actor, 'as');
     const row = await alertsRepo.lock(tx, id);
     if (!row) throw new AppError('NOT_FOUND', `no alert "${id}"`, { field: 'alert' });
-    if (row.status === 'resolved') throw new AppError('ALREADY_EXISTS', `alert ${id} was already resolved by ${row.resolved_by ?? '?'} (journal entry ${String(row.resolved_seq)})`);
+    if (row.status === 'resolved')
+      throw new AppError(
+        'ALREADY_EXISTS',
+        `alert ${id} was already resolved by ${row.resolved_by ?? '?'} (journal entry ${String(row.resolved_seq)})`,
+      );
     const authority = row.licence_id === null ? row.raised_by : (await licencesRepo.get(tx, row.licence_id))?.authority;
-    if (actor !== authority) throw new AppError('FORBIDDEN', `alert ${id} is resolved by ${authority ?? 'the licensing authority'}, not ${actor}`, { field: 'as' });
+    if (actor !== authority)
+      throw new AppError(
+        'FORBIDDEN',
+        `alert ${id} is resolved by ${authority ?? 'the licensing authority'}, not ${actor}`,
+        { field: 'as' },
+      );
     const c = await commit(tx, ctx, 'alert.resolved', actor, { alertId: id, note: note.trim() });
     const after = await alertsRepo.get(tx, id);
     if (!after) throw new AppError('NOT_FOUND', `no alert "${id}"`);
@@ -479,8 +717,14 @@ export async function fileReport(ctx: AppContext, actor: string, input: unknown)
     const sh = await shipmentsRepo.get(tx, i.shipmentId);
     if (!sh) throw new AppError('NOT_FOUND', `no shipment "${i.shipmentId}"`, { field: 'report.shipmentId' });
     const restrictions = sh.restrictions as Restriction[];
-    if (sh.to_party !== actor && !restrictions.some((r) => r.endUser === actor)) throw new AppError('FORBIDDEN', `${actor} is neither the consignee of shipment ${sh.id} (${sh.to_party}) nor the end user of its material`, { field: 'as' });
-    if (i.date < sh.shipped_on) throw new ValidationError('report.date', `is before the shipment left (${sh.shipped_on})`);
+    if (sh.to_party !== actor && !restrictions.some((r) => r.endUser === actor))
+      throw new AppError(
+        'FORBIDDEN',
+        `${actor} is neither the consignee of shipment ${sh.id} (${sh.to_party}) nor the end user of its material`,
+        { field: 'as' },
+      );
+    if (i.date < sh.shipped_on)
+      throw new ValidationError('report.date', `is before the shipment left (${sh.shipped_on})`);
     const licenceId = sh.licence_id ?? restrictions[0]?.licenceId;
     const id = `rpt-${randomUUID().slice(0, 8)}`;
     const c = await commit(tx, ctx, 'report.filed', actor, {
@@ -497,7 +741,17 @@ export async function fileReport(ctx: AppContext, actor: string, input: unknown)
     let alerts: readonly Alert[] = [];
     if (licenceId !== undefined) {
       const facts = await gatherFacts(tx, today, new Set([licenceId]));
-      alerts = (await raise(tx, ctx, detectAll({ ...facts, shipments: facts.shipments.filter((s) => s.id === sh.id) }, redFlags(ctx), { include: ['post-shipment-report-late'] }), 'report', today)).raised;
+      alerts = (
+        await raise(
+          tx,
+          ctx,
+          detectAll({ ...facts, shipments: facts.shipments.filter((s) => s.id === sh.id) }, redFlags(ctx), {
+            include: ['post-shipment-report-late'],
+          }),
+          'report',
+          today,
+        )
+      ).raised;
     }
     return { id, seq: c.seq, shipmentId: sh.id, ...(licenceId === undefined ? {} : { licenceId }), alerts };
   });

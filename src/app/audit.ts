@@ -1,14 +1,39 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cosignaturesRepo, journalRepo, logRepo, partyKeysRepo } from '../store/index.js';
-import { cosignNote, formatNote, hashesEqual, importPrivateKey, openCheckpoint, parseNote, partiesNeeded, scopeOf, sha256Hex, subjectsOf, verifyConsistency, type Checkpoint } from '../trust/index.js';
-import { BUNDLE_FORMAT, type AuditBundle, type BundleEntry, type BundleKey, type WithheldEntry } from '../verify/index.js';
+import {
+  cosignNote,
+  formatNote,
+  hashesEqual,
+  importPrivateKey,
+  openCheckpoint,
+  parseNote,
+  partiesNeeded,
+  scopeOf,
+  sha256Hex,
+  subjectsOf,
+  verifyConsistency,
+  type Checkpoint,
+} from '../trust/index.js';
+import {
+  BUNDLE_FORMAT,
+  type AuditBundle,
+  type BundleEntry,
+  type BundleKey,
+  type WithheldEntry,
+} from '../verify/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
 import { latestCheckpoint, LOG_ID, logVerifier } from './log.js';
 import { subjectProofs } from './subjects.js';
 
 /** Key, rule-pack and trust-list records (registrations, key rotations and revocations, every trust-list version): never withheld (those needed are shown in full). */
-const ALWAYS = new Set(['party.registered', 'party.key.rotated', 'party.key.revoked', 'rulepack.loaded', 'trustlist.published']);
+const ALWAYS = new Set([
+  'party.registered',
+  'party.key.rotated',
+  'party.key.revoked',
+  'rulepack.loaded',
+  'trustlist.published',
+]);
 /** Records never followed by id (reference data, not a licence's story). */
 const NEVER = new Set(['list.imported', 'item.classified']);
 
@@ -46,7 +71,12 @@ function idsOf(body: unknown): string[] {
   }
   for (const k of ['inputs', 'outputs'] as const) {
     const a = body[k];
-    if (Array.isArray(a)) for (const o of a as unknown[]) if (isObject(o)) { add(o.id); add(o.lotId); }
+    if (Array.isArray(a))
+      for (const o of a as unknown[])
+        if (isObject(o)) {
+          add(o.id);
+          add(o.lotId);
+        }
   }
   return out;
 }
@@ -69,89 +99,110 @@ function idsOf(body: unknown): string[] {
  */
 export async function exportAuditBundle(ctx: AppContext, licenceId: string): Promise<AuditBundle> {
   const log = await logVerifier(ctx);
-  return ctx.store.db.transaction().setIsolationLevel('repeatable read').execute(async (tx) => {
-    const published = await latestCheckpoint(ctx, tx);
-    if (published === undefined) throw new AppError('NOT_FOUND', 'the log has no checkpoint yet');
-    const size = published.checkpoint.size;
-    interface Row {
-      seq: number;
-      type: string;
-      actor: string;
-      canonical: string;
-      leafHash: string;
-      text: string;
-      body: unknown;
-      subjects: string[];
-      requestSha256?: string;
-    }
-    const rows: Row[] = [];
-    // The record that carries each signed request whole (later records of its transaction name it by hash).
-    const carriers = new Map<string, number>();
-    for await (const r of journalRepo.stream(tx, 2000)) {
-      if (r.seq > size) break;
-      const payload = (JSON.parse(r.canonical) as { payload: { body: unknown; request?: string; requestSha256?: string } }).payload;
-      const body = payload.body;
-      if (payload.request !== undefined) carriers.set(sha256Hex(payload.request), r.seq);
-      rows.push({ seq: r.seq, type: r.type, actor: r.actor, canonical: r.canonical, leafHash: r.leaf_hash, text: r.canonical + jwsPayloadText(body), body, subjects: subjectsOf(r.type, body), ...(payload.requestSha256 === undefined ? {} : { requestSha256: payload.requestSha256 }) });
-    }
-    // The covered subjects and their entries: the licence's, then those its records bring in.
-    const covered = new Set([`licence:${licenceId}`]);
-    const full = new Set<number>();
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (const r of rows) {
-        if (full.has(r.seq) || !r.subjects.some((s) => covered.has(s))) continue;
-        full.add(r.seq);
-        changed = true;
-        for (const s of scopeOf(r.type, r.body, licenceId)) covered.add(s);
+  return ctx.store.db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (tx) => {
+      const published = await latestCheckpoint(ctx, tx);
+      if (published === undefined) throw new AppError('NOT_FOUND', 'the log has no checkpoint yet');
+      const size = published.checkpoint.size;
+      interface Row {
+        seq: number;
+        type: string;
+        actor: string;
+        canonical: string;
+        leafHash: string;
+        text: string;
+        body: unknown;
+        subjects: string[];
+        requestSha256?: string;
       }
-    }
-    if (!rows.some((r) => r.type === 'application.decided' && full.has(r.seq) && scopeOf(r.type, r.body, licenceId).length > 0)) throw new AppError('NOT_FOUND', `no licence ${licenceId} in the journal`);
-    // A chosen record that names its signed request by hash needs the record that carries it.
-    for (const r of rows) {
-      const carrier = r.requestSha256 === undefined || !full.has(r.seq) ? undefined : carriers.get(r.requestSha256);
-      if (carrier !== undefined) full.add(carrier);
-    }
-    // The keys those records need (their actors, and the parties their applications screened), and the rule packs.
-    const parties = new Set<string>();
-    for (const r of rows) if (full.has(r.seq)) for (const p of partiesNeeded(r.type, r.actor, r.body)) parties.add(p);
-    for (const p of parties) covered.add(`party:${p}`);
-    for (const r of rows) {
-      if (r.type === 'rulepack.loaded' || r.subjects.some((s) => covered.has(s))) full.add(r.seq);
-    }
-    // Other entries that mention the story's ids: proved included, not shown.
-    const ids = new Set([licenceId]);
-    for (const r of rows) if (full.has(r.seq)) for (const id of idsOf(r.body)) ids.add(id);
-    const needles = [...ids].map((id) => JSON.stringify(id));
-    const withheld: WithheldEntry[] = [];
-    const entries: BundleEntry[] = [];
-    for (const r of rows) {
-      const shown = full.has(r.seq);
-      if (!shown && (NEVER.has(r.type) || ALWAYS.has(r.type) || !needles.some((n) => r.text.includes(n)))) continue;
-      const proof = (await logRepo.inclusionProof(tx, r.seq - 1, size)).map((p) => Buffer.from(p).toString('base64'));
-      if (shown) entries.push({ leafIndex: r.seq - 1, record: r.canonical, proof });
-      else withheld.push({ leafIndex: r.seq - 1, leafHash: r.leafHash, proof });
-    }
-    const subjects = await subjectProofs(tx, [...covered].sort());
-    const note = parseNote(published.body);
-    const witnesses: BundleKey[] = [];
-    for (const s of note.signatures) {
-      if (s.name === log.name) continue;
-      for (const k of await partyKeysRepo.listByParty(tx, s.name)) witnesses.push({ name: s.name, publicKey: k.public_key });
-    }
-    return {
-      format: BUNDLE_FORMAT,
-      licence: licenceId,
-      log: { name: log.name, publicKey: log.publicKey },
-      checkpoint: published.body,
-      otherCheckpoints: [],
-      witnesses,
-      leafIndexes: entries.map((e) => e.leafIndex),
-      entries,
-      subjects,
-      withheld,
-    };
-  });
+      const rows: Row[] = [];
+      // The record that carries each signed request whole (later records of its transaction name it by hash).
+      const carriers = new Map<string, number>();
+      for await (const r of journalRepo.stream(tx, 2000)) {
+        if (r.seq > size) break;
+        const payload = (
+          JSON.parse(r.canonical) as { payload: { body: unknown; request?: string; requestSha256?: string } }
+        ).payload;
+        const body = payload.body;
+        if (payload.request !== undefined) carriers.set(sha256Hex(payload.request), r.seq);
+        rows.push({
+          seq: r.seq,
+          type: r.type,
+          actor: r.actor,
+          canonical: r.canonical,
+          leafHash: r.leaf_hash,
+          text: r.canonical + jwsPayloadText(body),
+          body,
+          subjects: subjectsOf(r.type, body),
+          ...(payload.requestSha256 === undefined ? {} : { requestSha256: payload.requestSha256 }),
+        });
+      }
+      // The covered subjects and their entries: the licence's, then those its records bring in.
+      const covered = new Set([`licence:${licenceId}`]);
+      const full = new Set<number>();
+      for (let changed = true; changed;) {
+        changed = false;
+        for (const r of rows) {
+          if (full.has(r.seq) || !r.subjects.some((s) => covered.has(s))) continue;
+          full.add(r.seq);
+          changed = true;
+          for (const s of scopeOf(r.type, r.body, licenceId)) covered.add(s);
+        }
+      }
+      if (
+        !rows.some(
+          (r) => r.type === 'application.decided' && full.has(r.seq) && scopeOf(r.type, r.body, licenceId).length > 0,
+        )
+      )
+        throw new AppError('NOT_FOUND', `no licence ${licenceId} in the journal`);
+      // A chosen record that names its signed request by hash needs the record that carries it.
+      for (const r of rows) {
+        const carrier = r.requestSha256 === undefined || !full.has(r.seq) ? undefined : carriers.get(r.requestSha256);
+        if (carrier !== undefined) full.add(carrier);
+      }
+      // The keys those records need (their actors, and the parties their applications screened), and the rule packs.
+      const parties = new Set<string>();
+      for (const r of rows) if (full.has(r.seq)) for (const p of partiesNeeded(r.type, r.actor, r.body)) parties.add(p);
+      for (const p of parties) covered.add(`party:${p}`);
+      for (const r of rows) {
+        if (r.type === 'rulepack.loaded' || r.subjects.some((s) => covered.has(s))) full.add(r.seq);
+      }
+      // Other entries that mention the story's ids: proved included, not shown.
+      const ids = new Set([licenceId]);
+      for (const r of rows) if (full.has(r.seq)) for (const id of idsOf(r.body)) ids.add(id);
+      const needles = [...ids].map((id) => JSON.stringify(id));
+      const withheld: WithheldEntry[] = [];
+      const entries: BundleEntry[] = [];
+      for (const r of rows) {
+        const shown = full.has(r.seq);
+        if (!shown && (NEVER.has(r.type) || ALWAYS.has(r.type) || !needles.some((n) => r.text.includes(n)))) continue;
+        const proof = (await logRepo.inclusionProof(tx, r.seq - 1, size)).map((p) => Buffer.from(p).toString('base64'));
+        if (shown) entries.push({ leafIndex: r.seq - 1, record: r.canonical, proof });
+        else withheld.push({ leafIndex: r.seq - 1, leafHash: r.leafHash, proof });
+      }
+      const subjects = await subjectProofs(tx, [...covered].sort());
+      const note = parseNote(published.body);
+      const witnesses: BundleKey[] = [];
+      for (const s of note.signatures) {
+        if (s.name === log.name) continue;
+        for (const k of await partyKeysRepo.listByParty(tx, s.name))
+          witnesses.push({ name: s.name, publicKey: k.public_key });
+      }
+      return {
+        format: BUNDLE_FORMAT,
+        licence: licenceId,
+        log: { name: log.name, publicKey: log.publicKey },
+        checkpoint: published.body,
+        otherCheckpoints: [],
+        witnesses,
+        leafIndexes: entries.map((e) => e.leafIndex),
+        entries,
+        subjects,
+        withheld,
+      };
+    });
 }
 
 export interface WitnessState {
@@ -175,7 +226,13 @@ export interface WitnessResult {
  * C2SP tlog-cosignature/v1 and remembers the new checkpoint. Otherwise it refuses (FORBIDDEN) and
  * reports the fork; its state is left unchanged.
  */
-export async function witnessCheckpoint(ctx: AppContext, witness: string, stateFile: string, now: Date = ctx.clock(), shown?: string): Promise<WitnessResult> {
+export async function witnessCheckpoint(
+  ctx: AppContext,
+  witness: string,
+  stateFile: string,
+  now: Date = ctx.clock(),
+  shown?: string,
+): Promise<WitnessResult> {
   const log = await logVerifier(ctx);
   const published = await latestCheckpoint(ctx);
   if (published === undefined) throw new AppError('NOT_FOUND', 'the log has no checkpoint yet');
@@ -187,41 +244,82 @@ export async function witnessCheckpoint(ctx: AppContext, witness: string, stateF
     throw new AppError('FORBIDDEN', `not a checkpoint of ${log.name}: ${(e as Error).message}`, { cause: e });
   }
   const { note, checkpoint } = opened;
-  if (checkpoint.size > published.checkpoint.size) throw new AppError('FORBIDDEN', `fork: the checkpoint shown has size ${checkpoint.size}, beyond the log's ${published.checkpoint.size}`);
+  if (checkpoint.size > published.checkpoint.size)
+    throw new AppError(
+      'FORBIDDEN',
+      `fork: the checkpoint shown has size ${checkpoint.size}, beyond the log's ${published.checkpoint.size}`,
+    );
   if (shown !== undefined) {
     // The log must hold exactly this tree at that size: same root from its stored subtrees.
     const root = await logRepo.root(ctx.store.db, checkpoint.size);
-    if (!hashesEqual(root, checkpoint.root)) throw new AppError('FORBIDDEN', `fork: the checkpoint shown has root ${Buffer.from(checkpoint.root).toString('base64')} at size ${checkpoint.size}, the log ${Buffer.from(root).toString('base64')}`);
+    if (!hashesEqual(root, checkpoint.root))
+      throw new AppError(
+        'FORBIDDEN',
+        `fork: the checkpoint shown has root ${Buffer.from(checkpoint.root).toString('base64')} at size ${checkpoint.size}, the log ${Buffer.from(root).toString('base64')}`,
+      );
   }
   const previous = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as WitnessState) : undefined;
   if (previous !== undefined) {
     const oldRoot = new Uint8Array(Buffer.from(previous.root, 'base64'));
-    if (checkpoint.size < previous.size) throw new AppError('FORBIDDEN', `fork or rollback: the log shows size ${checkpoint.size}, but ${witness} already cosigned size ${previous.size} (root ${previous.root})`);
+    if (checkpoint.size < previous.size)
+      throw new AppError(
+        'FORBIDDEN',
+        `fork or rollback: the log shows size ${checkpoint.size}, but ${witness} already cosigned size ${previous.size} (root ${previous.root})`,
+      );
     if (checkpoint.size === previous.size && !hashesEqual(oldRoot, checkpoint.root)) {
-      throw new AppError('FORBIDDEN', `fork: size ${checkpoint.size} has root ${Buffer.from(checkpoint.root).toString('base64')} now, but ${witness} cosigned root ${previous.root}`);
+      throw new AppError(
+        'FORBIDDEN',
+        `fork: size ${checkpoint.size} has root ${Buffer.from(checkpoint.root).toString('base64')} now, but ${witness} cosigned root ${previous.root}`,
+      );
     }
     if (previous.size > 0 && checkpoint.size > previous.size) {
       try {
-        verifyConsistency(previous.size, checkpoint.size, oldRoot, checkpoint.root, await logRepo.consistencyProof(ctx.store.db, previous.size, checkpoint.size));
+        verifyConsistency(
+          previous.size,
+          checkpoint.size,
+          oldRoot,
+          checkpoint.root,
+          await logRepo.consistencyProof(ctx.store.db, previous.size, checkpoint.size),
+        );
       } catch (e) {
-        throw new AppError('FORBIDDEN', `fork: the log at size ${checkpoint.size} is not an extension of the size ${previous.size} that ${witness} cosigned: ${(e as Error).message}`, { cause: e });
+        throw new AppError(
+          'FORBIDDEN',
+          `fork: the log at size ${checkpoint.size} is not an extension of the size ${previous.size} that ${witness} cosigned: ${(e as Error).message}`,
+          { cause: e },
+        );
       }
     }
   }
   // Idempotent: one cosignature per witness and size. Asked again, the witness keeps the one it gave.
-  const stored = (await cosignaturesRepo.list(ctx.store.db, LOG_ID, checkpoint.size)).find((l) => l.startsWith(`— ${witness} `));
+  const stored = (await cosignaturesRepo.list(ctx.store.db, LOG_ID, checkpoint.size)).find((l) =>
+    l.startsWith(`— ${witness} `),
+  );
   if (stored !== undefined) {
     // The log's note carries the stored cosignatures; a note shown from a file may not.
     const body = published.checkpoint.size === checkpoint.size ? published.body : formatNote(note);
     return { checkpoint, previous, already: true, cosignature: body };
   }
   const key = ctx.keystore.get(witness);
-  const cosig = cosignNote(note.text, witness, importPrivateKey(key.privateKeyPem), key.publicKey, Math.floor(now.getTime() / 1000));
+  const cosig = cosignNote(
+    note.text,
+    witness,
+    importPrivateKey(key.privateKeyPem),
+    key.publicKey,
+    Math.floor(now.getTime() / 1000),
+  );
   await ctx.store.transaction(async (tx) => {
     await cosignaturesRepo.add(tx, LOG_ID, checkpoint.size, witness, cosig.line);
   });
-  const state: WitnessState = { origin: checkpoint.origin, size: checkpoint.size, root: Buffer.from(checkpoint.root).toString('base64') };
+  const state: WitnessState = {
+    origin: checkpoint.origin,
+    size: checkpoint.size,
+    root: Buffer.from(checkpoint.root).toString('base64'),
+  };
   writeFileSync(`${stateFile}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
   renameSync(`${stateFile}.tmp`, stateFile);
-  return { checkpoint, previous, cosignature: formatNote({ text: note.text, signatures: [...note.signatures, cosig] }) };
+  return {
+    checkpoint,
+    previous,
+    cosignature: formatNote({ text: note.text, signatures: [...note.signatures, cosig] }),
+  };
 }

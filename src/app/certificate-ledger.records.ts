@@ -1,7 +1,14 @@
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import type { CertificateClaim, CertificateSubject, Restriction } from '../domain/index.js';
-import { certificateLinesRepo, certificatesRepo, licencesRepo, lotsRepo, shipmentsRepo, type Database } from '../store/index.js';
+import {
+  certificateLinesRepo,
+  certificatesRepo,
+  licencesRepo,
+  lotsRepo,
+  shipmentsRepo,
+  type Database,
+} from '../store/index.js';
 
 /**
  * What the certificate records do to the certificate ledger and to the licences and material that
@@ -30,7 +37,11 @@ export const certificateClaimSchema: z.ZodType<CertificateClaim> = z
   .strict();
 
 /** `certificate.issued`: each line of the certificate opens with nothing claimed. */
-export async function openCertificateLedger(tx: Transaction<Database>, certificateId: string, subject: CertificateSubject): Promise<void> {
+export async function openCertificateLedger(
+  tx: Transaction<Database>,
+  certificateId: string,
+  subject: CertificateSubject,
+): Promise<void> {
   await certificateLinesRepo.open(tx, certificateId, subject.items);
 }
 
@@ -44,7 +55,11 @@ export function suspensionReason(certificateId: string, revokedBy: string, reaso
  * revocation's seq and reason), and every lot and in-transit shipment carrying a restriction of that
  * certificate gets `certificateRevoked` on it, so onward transfers see it. Returns the licences suspended.
  */
-export async function applyRevocation(tx: Transaction<Database>, certificateId: string, r: { seq: number; actor: string; reason: string }): Promise<string[]> {
+export async function applyRevocation(
+  tx: Transaction<Database>,
+  certificateId: string,
+  r: { seq: number; actor: string; reason: string },
+): Promise<string[]> {
   const licences = await licencesRepo.relyingOn(tx, certificateId);
   const why = suspensionReason(certificateId, r.actor, r.reason);
   const suspended: string[] = [];
@@ -54,7 +69,13 @@ export async function applyRevocation(tx: Transaction<Database>, certificateId: 
     suspended.push(l.id);
   }
   const mark = (rs: readonly Restriction[]): Restriction[] | undefined =>
-    rs.some((x) => x.certificateId === certificateId && x.certificateRevoked === undefined) ? rs.map((x) => (x.certificateId === certificateId && x.certificateRevoked === undefined ? { ...x, certificateRevoked: { seq: r.seq, reason: r.reason } } : x)) : undefined;
+    rs.some((x) => x.certificateId === certificateId && x.certificateRevoked === undefined)
+      ? rs.map((x) =>
+          x.certificateId === certificateId && x.certificateRevoked === undefined
+            ? { ...x, certificateRevoked: { seq: r.seq, reason: r.reason } }
+            : x,
+        )
+      : undefined;
   const ids = licences.map((l) => l.id);
   const lots = new Map<string, Awaited<ReturnType<typeof lotsRepo.list>>[number]>();
   for (const id of ids) for (const lot of await lotsRepo.list(tx, { licenceId: id })) lots.set(lot.id, lot);
@@ -75,13 +96,30 @@ export async function applyRevocation(tx: Transaction<Database>, certificateId: 
  * (the lines' CHECK refuses an overclaim), and a licence approved on a certificate already revoked
  * (possible only in a journal written before migration 0019) is suspended at once, as the migration does.
  */
-export async function projectApproval(tx: Transaction<Database>, licence: { id: string; certificateId?: string | undefined }, claim: CertificateClaim | undefined, seq: number): Promise<void> {
+export async function projectApproval(
+  tx: Transaction<Database>,
+  licence: { id: string; certificateId?: string | undefined },
+  claim: CertificateClaim | undefined,
+  seq: number,
+): Promise<void> {
   for (const l of claim?.lines ?? []) {
-    await certificateLinesRepo.claim(tx, { certificate_id: claim?.certificateId ?? '', control_code: l.controlCode, hs_code: l.hsCode, licence_id: licence.id, grams: l.grams, seq });
+    await certificateLinesRepo.claim(tx, {
+      certificate_id: claim?.certificateId ?? '',
+      control_code: l.controlCode,
+      hs_code: l.hsCode,
+      licence_id: licence.id,
+      grams: l.grams,
+      seq,
+    });
   }
   if (licence.certificateId === undefined) return;
   const cert = await certificatesRepo.get(tx, licence.certificateId);
   if (cert?.status === 'revoked' && cert.revoked_seq !== null) {
-    await licencesRepo.suspend(tx, licence.id, cert.revoked_seq, suspensionReason(cert.id, cert.revoked_by ?? '?', cert.revocation_reason ?? ''));
+    await licencesRepo.suspend(
+      tx,
+      licence.id,
+      cert.revoked_seq,
+      suspensionReason(cert.id, cert.revoked_by ?? '?', cert.revocation_reason ?? ''),
+    );
   }
 }

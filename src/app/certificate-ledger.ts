@@ -1,11 +1,14 @@
 import type { Kysely } from 'kysely';
+import { restrictionTerms, type CertificateSubject, type Licence, type RestrictionTerms } from '../domain/index.js';
 import {
-  restrictionTerms,
-  type CertificateSubject,
-  type Licence,
-  type RestrictionTerms,
-} from '../domain/index.js';
-import { certificateLinesRepo, certificatesRepo, licencesRepo, lotsRepo, shipmentsRepo, type Database, type LicenceRow } from '../store/index.js';
+  certificateLinesRepo,
+  certificatesRepo,
+  licencesRepo,
+  lotsRepo,
+  shipmentsRepo,
+  type Database,
+  type LicenceRow,
+} from '../store/index.js';
 import { RefusedError } from './errors.js';
 
 /**
@@ -23,13 +26,25 @@ export async function refuseUnlessInForce(tx: Kysely<Database>, row: LicenceRow)
   const fresh = (await licencesRepo.getShared(tx, row.id)) ?? row;
   const certificateId = (fresh.licence as Licence).certificateId;
   if (fresh.status === 'suspended') {
-    throw new RefusedError([{ rule: 'CERTIFICATE_REVOKED', message: `licence ${fresh.id} is suspended since journal entry ${fresh.suspended_seq ?? '?'}: ${fresh.suspension_reason ?? ''}`, chain: [`licence ${fresh.id}`, ...(certificateId === undefined ? [] : [`certificate ${certificateId}`])] }]);
+    throw new RefusedError([
+      {
+        rule: 'CERTIFICATE_REVOKED',
+        message: `licence ${fresh.id} is suspended since journal entry ${fresh.suspended_seq ?? '?'}: ${fresh.suspension_reason ?? ''}`,
+        chain: [`licence ${fresh.id}`, ...(certificateId === undefined ? [] : [`certificate ${certificateId}`])],
+      },
+    ]);
   }
-  if (fresh.status !== 'active') throw new RefusedError([{ rule: 'LICENCE_REVOKED', message: `licence ${fresh.id} is ${fresh.status}` }]);
+  if (fresh.status !== 'active')
+    throw new RefusedError([{ rule: 'LICENCE_REVOKED', message: `licence ${fresh.id} is ${fresh.status}` }]);
   if (certificateId !== undefined) {
     const cert = await certificatesRepo.get(tx, certificateId);
     if (cert?.status === 'revoked') {
-      throw new RefusedError([{ rule: 'CERTIFICATE_REVOKED', message: `licence ${fresh.id} relies on certificate ${certificateId}, revoked by ${cert.revoked_by ?? '?'} at journal entry ${cert.revoked_seq ?? '?'}: ${cert.revocation_reason ?? ''}` }]);
+      throw new RefusedError([
+        {
+          rule: 'CERTIFICATE_REVOKED',
+          message: `licence ${fresh.id} relies on certificate ${certificateId}, revoked by ${cert.revoked_by ?? '?'} at journal entry ${cert.revoked_seq ?? '?'}: ${cert.revocation_reason ?? ''}`,
+        },
+      ]);
     }
   }
   return fresh;
@@ -50,7 +65,10 @@ export async function lockRevocationTargets(tx: Kysely<Database>, certificateId:
 }
 
 /** The certificate's subject as recorded (its undertakings), or undefined for a licence without one. */
-async function subjectOf(db: Kysely<Database>, certificateId: string | undefined): Promise<CertificateSubject | undefined> {
+async function subjectOf(
+  db: Kysely<Database>,
+  certificateId: string | undefined,
+): Promise<CertificateSubject | undefined> {
   if (certificateId === undefined) return undefined;
   return (await certificatesRepo.get(db, certificateId))?.subject as CertificateSubject | undefined;
 }
@@ -67,20 +85,32 @@ export interface CertificateLedgerLine {
   readonly claimedGrams: number;
   readonly remainingGrams: number;
   /** Which licence claims how much, in approval order, with the licence's status now. */
-  readonly claims: readonly { readonly licenceId: string; readonly grams: number; readonly seq: number; readonly status: string }[];
+  readonly claims: readonly {
+    readonly licenceId: string;
+    readonly grams: number;
+    readonly seq: number;
+    readonly status: string;
+  }[];
 }
 
 /** What is claimed of each line of a certificate, by which licence. */
-export async function certificateLedger(db: Kysely<Database>, certificateId: string): Promise<readonly CertificateLedgerLine[]> {
+export async function certificateLedger(
+  db: Kysely<Database>,
+  certificateId: string,
+): Promise<readonly CertificateLedgerLine[]> {
   const lines = await certificateLinesRepo.lines(db, certificateId);
   const claims = await certificateLinesRepo.claims(db, certificateId);
-  const status = new Map((await licencesRepo.byIds(db, [...new Set(claims.map((c) => c.licence_id))])).map((l) => [l.id, l.status]));
+  const status = new Map(
+    (await licencesRepo.byIds(db, [...new Set(claims.map((c) => c.licence_id))])).map((l) => [l.id, l.status]),
+  );
   return lines.map((l) => ({
     controlCode: l.control_code,
     hsCode: l.hs_code,
     ceilingGrams: l.ceiling_grams,
     claimedGrams: l.claimed_grams,
     remainingGrams: l.ceiling_grams - l.claimed_grams,
-    claims: claims.filter((c) => c.control_code === l.control_code && c.hs_code === l.hs_code).map((c) => ({ licenceId: c.licence_id, grams: c.grams, seq: c.seq, status: status.get(c.licence_id) ?? '?' })),
+    claims: claims
+      .filter((c) => c.control_code === l.control_code && c.hs_code === l.hs_code)
+      .map((c) => ({ licenceId: c.licence_id, grams: c.grams, seq: c.seq, status: status.get(c.licence_id) ?? '?' })),
   }));
 }

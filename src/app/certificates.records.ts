@@ -57,7 +57,9 @@ const issuedSchema = z
 const countersignedSchema: z.ZodType<CertificateCountersigned> = z
   .object({
     certificateId,
-    signature: z.object({ protected: z.string().regex(/^[A-Za-z0-9_-]+$/), signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/) }).strict(),
+    signature: z
+      .object({ protected: z.string().regex(/^[A-Za-z0-9_-]+$/), signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/) })
+      .strict(),
     trustList: trustListRefSchema.optional(),
   })
   .strict();
@@ -108,7 +110,11 @@ export const CERTIFICATE_KINDS: { readonly [T in keyof CertificateRecordTypes]: 
     async project(tx, body, { seq, actor }) {
       const row = await stored(tx, body.certificateId, seq);
       const jws = decodeCredential(row.jws).jws;
-      await certificatesRepo.countersign(tx, body.certificateId, { jws: { payload: jws.payload, signatures: [...jws.signatures, body.signature] }, countersignedBy: actor, seq });
+      await certificatesRepo.countersign(tx, body.certificateId, {
+        jws: { payload: jws.payload, signatures: [...jws.signatures, body.signature] },
+        countersignedBy: actor,
+        seq,
+      });
     },
   },
   'certificate.revoked': {

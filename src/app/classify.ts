@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { country, isoDateValue, parseItem, todayUtc, type Item } from '../domain/index.js';
 import { classify, parseReadings, type Classification, type Readings, type RulePack } from '../rules/index.js';
-import { classificationsRepo, partiesRepo, rulePacksRepo, type ClassificationRow, type Database } from '../store/index.js';
+import {
+  classificationsRepo,
+  partiesRepo,
+  rulePacksRepo,
+  type ClassificationRow,
+  type Database,
+} from '../store/index.js';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
 import { commit } from './journal.js';
@@ -32,18 +38,34 @@ export { todayUtc } from '../domain/index.js';
  * The readings a caller chose (`FACT=READING`, from --assume or the `assume` query parameter), checked
  * against the packs' unverified facts; an unknown fact or reading is a ValidationError naming `field`.
  */
-export function assumedReadings(packs: readonly RulePack[], choices: string | readonly string[] | undefined, field: string): Readings {
+export function assumedReadings(
+  packs: readonly RulePack[],
+  choices: string | readonly string[] | undefined,
+  field: string,
+): Readings {
   return parseReadings(packs, choices === undefined ? [] : typeof choices === 'string' ? [choices] : choices, field);
 }
 
 /** Validates the request and classifies the item against the packs. Pure apart from the clock. */
-export function evaluateClassification(packs: readonly RulePack[], req: ClassifyRequest, clock?: () => Date): EvaluatedClassification {
+export function evaluateClassification(
+  packs: readonly RulePack[],
+  req: ClassifyRequest,
+  clock?: () => Date,
+): EvaluatedClassification {
   const item = parseItem(req.item);
   const asOf = req.asOf === undefined ? todayUtc(clock) : isoDateValue(req.asOf, 'asOf');
   const exportFrom = req.exportFrom === undefined ? undefined : country(req.exportFrom, 'exportFrom');
   const destination = req.destination === undefined ? undefined : country(req.destination, 'destination');
   const readings = req.readings ?? {};
-  return { item, classification: classify(item, packs, { asOf, readings, ...(exportFrom === undefined ? {} : { exportFrom }), ...(destination === undefined ? {} : { destination }) }) };
+  return {
+    item,
+    classification: classify(item, packs, {
+      asOf,
+      readings,
+      ...(exportFrom === undefined ? {} : { exportFrom }),
+      ...(destination === undefined ? {} : { destination }),
+    }),
+  };
 }
 
 export interface RecordedClassification extends EvaluatedClassification {
@@ -56,11 +78,16 @@ export interface RecordedClassification extends EvaluatedClassification {
  * transaction with the rule packs it relied on (each pack version is journalled once, with its
  * exact text, so an auditor can re-run the evaluation).
  */
-export async function recordClassification(ctx: AppContext, actor: string, req: ClassifyRequest & { label?: string | undefined }): Promise<RecordedClassification> {
+export async function recordClassification(
+  ctx: AppContext,
+  actor: string,
+  req: ClassifyRequest & { label?: string | undefined },
+): Promise<RecordedClassification> {
   const packs = ctx.packs();
   const evaluated = evaluateClassification(packs, req, ctx.clock);
   return ctx.store.transaction(async (tx) => {
-    if (!(await partiesRepo.get(tx, actor))) throw new AppError('NOT_FOUND', `no party "${actor}" (register it first)`, { field: 'actor' });
+    if (!(await partiesRepo.get(tx, actor)))
+      throw new AppError('NOT_FOUND', `no party "${actor}" (register it first)`, { field: 'actor' });
     await journalPacks(tx, ctx, actor, packs);
     const id = `cls-${randomUUID()}`;
     const c = await commit(tx, ctx, 'item.classified', actor, {
@@ -77,15 +104,33 @@ export async function recordClassification(ctx: AppContext, actor: string, req: 
 }
 
 /** Journals each pack version the actor relies on, once, with its exact text (for auditors to re-run the rules). */
-export async function journalPacks(tx: Transaction<Database>, ctx: AppContext, actor: string, packs: readonly LoadedPack[]): Promise<void> {
+export async function journalPacks(
+  tx: Transaction<Database>,
+  ctx: AppContext,
+  actor: string,
+  packs: readonly LoadedPack[],
+): Promise<void> {
   for (const p of packs) {
     const stored = await rulePacksRepo.get(tx, p.id, p.version);
     if (stored?.sha256 === p.sha256) continue;
-    if (stored) throw new AppError('ALREADY_EXISTS', `rule pack ${p.id}@${p.version} was recorded with different content (sha256 ${stored.sha256}); give the changed pack a new version`);
-    await commit(tx, ctx, 'rulepack.loaded', actor, { packId: p.id, version: p.version, sha256: p.sha256, file: p.file, yaml: p.text });
+    if (stored)
+      throw new AppError(
+        'ALREADY_EXISTS',
+        `rule pack ${p.id}@${p.version} was recorded with different content (sha256 ${stored.sha256}); give the changed pack a new version`,
+      );
+    await commit(tx, ctx, 'rulepack.loaded', actor, {
+      packId: p.id,
+      version: p.version,
+      sha256: p.sha256,
+      file: p.file,
+      yaml: p.text,
+    });
   }
 }
 
-export async function listClassifications(ctx: AppContext, opts: { actor?: string; limit?: number } = {}): Promise<readonly ClassificationRow[]> {
+export async function listClassifications(
+  ctx: AppContext,
+  opts: { actor?: string; limit?: number } = {},
+): Promise<readonly ClassificationRow[]> {
   return classificationsRepo.list(ctx.store.db, opts);
 }

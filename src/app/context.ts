@@ -58,7 +58,10 @@ export type RecordReaction = (tx: Transaction<Database>, ctx: AppContext, record
  */
 export function inTransaction(ctx: AppContext, tx: Transaction<Database>): AppContext {
   rememberReadsIn(tx);
-  return { ...ctx, store: { kind: ctx.store.kind, db: tx, transaction: (fn) => fn(tx), close: () => Promise.resolve() } };
+  return {
+    ...ctx,
+    store: { kind: ctx.store.kind, db: tx, transaction: (fn) => fn(tx), close: () => Promise.resolve() },
+  };
 }
 
 /** A party's verified, signed API request (see src/app/requests.ts). */
@@ -99,10 +102,21 @@ export function parsePublicUrl(input: string, field = 'publicUrl'): string {
   try {
     url = new URL(input);
   } catch {
-    throw new ValidationError(field, `must be an absolute http(s) URL such as "https://lodestone.example.org", got ${JSON.stringify(input)}`);
+    throw new ValidationError(
+      field,
+      `must be an absolute http(s) URL such as "https://lodestone.example.org", got ${JSON.stringify(input)}`,
+    );
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ValidationError(field, `must be an http or https URL, got ${JSON.stringify(input)}`);
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || input.includes('?') || input.includes('#')) {
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ValidationError(field, `must be an http or https URL, got ${JSON.stringify(input)}`);
+  if (
+    url.username !== '' ||
+    url.password !== '' ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    input.includes('?') ||
+    input.includes('#')
+  ) {
     throw new ValidationError(field, `must not carry credentials, a query or a fragment, got ${JSON.stringify(input)}`);
   }
   if (input.length > 200) throw new ValidationError(field, 'must be at most 200 characters');
@@ -110,7 +124,10 @@ export function parsePublicUrl(input: string, field = 'publicUrl'): string {
 }
 
 /** Resolves options from flags first, then the environment, then defaults. */
-export function resolveOptions(flags: AppOptions, env: NodeJS.ProcessEnv = process.env): Required<Pick<AppOptions, 'dataDir' | 'keysDir' | 'rulesDir'>> & AppOptions {
+export function resolveOptions(
+  flags: AppOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Required<Pick<AppOptions, 'dataDir' | 'keysDir' | 'rulesDir'>> & AppOptions {
   const dataDir = resolve(flags.dataDir ?? env.LODESTONE_DATA_DIR ?? DEFAULT_DATA_DIR);
   const databaseUrl = flags.databaseUrl ?? (env.DATABASE_URL === '' ? undefined : env.DATABASE_URL);
   return {
@@ -120,7 +137,10 @@ export function resolveOptions(flags: AppOptions, env: NodeJS.ProcessEnv = proce
     keysDir: resolve(flags.keysDir ?? env.LODESTONE_KEYS_DIR ?? join(dataDir, 'keys')),
     rulesDir: resolve(flags.rulesDir ?? env.LODESTONE_RULES_DIR ?? DEFAULT_RULES_DIR),
     logOrigin: flags.logOrigin ?? (env.LODESTONE_LOG_ORIGIN === '' ? undefined : env.LODESTONE_LOG_ORIGIN),
-    publicUrl: flags.publicUrl !== undefined ? parsePublicUrl(flags.publicUrl, '--public-url') : parsePublicUrl(env.LODESTONE_PUBLIC_URL ?? DEFAULT_PUBLIC_URL, 'LODESTONE_PUBLIC_URL'),
+    publicUrl:
+      flags.publicUrl !== undefined
+        ? parsePublicUrl(flags.publicUrl, '--public-url')
+        : parsePublicUrl(env.LODESTONE_PUBLIC_URL ?? DEFAULT_PUBLIC_URL, 'LODESTONE_PUBLIC_URL'),
   };
 }
 
@@ -133,7 +153,9 @@ export async function openApp(flags: AppOptions = {}): Promise<AppContext> {
   const o = resolveOptions(flags);
   if (o.logOrigin !== undefined) checkOrigin(o.logOrigin);
   const timeouts = storeTimeoutsFromEnv(process.env); // LODESTONE_STATEMENT_TIMEOUT_MS, _LOCK_, _ACQUIRE_
-  const store = await openStore(o.databaseUrl !== undefined ? { databaseUrl: o.databaseUrl, timeouts } : { dataDir: o.dataDir, timeouts });
+  const store = await openStore(
+    o.databaseUrl !== undefined ? { databaseUrl: o.databaseUrl, timeouts } : { dataDir: o.dataDir, timeouts },
+  );
   const ctx = createApp(store, o);
   try {
     // A configured origin that is not the log's stored one is refused now, before anything runs.

@@ -21,7 +21,15 @@ import {
   todayUtc,
   type CountryCode,
 } from '../domain/index.js';
-import { citeLine, classify, evaluatePolicies, type Assumption, type Classification, type Readings, type RulePack } from '../rules/index.js';
+import {
+  citeLine,
+  classify,
+  evaluatePolicies,
+  type Assumption,
+  type Classification,
+  type Readings,
+  type RulePack,
+} from '../rules/index.js';
 import { licencesRepo, lotsRepo, shipmentsRepo, type Database, type LotRow } from '../store/index.js';
 import { inTransaction, type AppContext } from './context.js';
 import { AppError, RefusedError } from './errors.js';
@@ -31,19 +39,51 @@ import { licenceOf } from './licensing.js';
 import { requireParty } from './parties.js';
 import { screeningIndexFor, screenPartiesWithOwners, type IndexInForce } from './screening.js';
 import { attemptWorthWatching, monitorRefusedDispatch } from './alerts.js';
-import { dispatchTimeRefusals, flagDeclaredValue, flagOverReceipt, priceShipment, recheckAtCommit } from './declared.js';
+import {
+  dispatchTimeRefusals,
+  flagDeclaredValue,
+  flagOverReceipt,
+  priceShipment,
+  recheckAtCommit,
+} from './declared.js';
 import { licensedRestrictionTerms, refuseUnlessInForce } from './certificate-ledger.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/, 'must be 1–80 letters, digits or . _ : -');
 const country = z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code' });
 const positiveGrams = wholeGrams.refine((g) => g > 0, 'must be more than 0 grams');
 
-export const lotInputSchema = z.object({ id, holder: z.string(), location: country, item: itemSchema, massGrams: positiveGrams, units: z.number().int().min(0).optional(), value: moneySchema.optional() }).strict();
+export const lotInputSchema = z
+  .object({
+    id,
+    holder: z.string(),
+    location: country,
+    item: itemSchema,
+    massGrams: positiveGrams,
+    units: z.number().int().min(0).optional(),
+    value: moneySchema.optional(),
+  })
+  .strict();
 export const shipmentInputSchema = z
-  .object({ id, fromLot: id, to: z.string(), destination: country, grams: positiveGrams, units: z.number().int().min(0).optional(), value: moneySchema.optional(), licenceId: z.string().optional(), lineRef: z.string().optional(), shippedOn: isoDate.optional() })
+  .object({
+    id,
+    fromLot: id,
+    to: z.string(),
+    destination: country,
+    grams: positiveGrams,
+    units: z.number().int().min(0).optional(),
+    value: moneySchema.optional(),
+    licenceId: z.string().optional(),
+    lineRef: z.string().optional(),
+    shippedOn: isoDate.optional(),
+  })
   .strict()
-  .refine((s) => (s.licenceId === undefined) === (s.lineRef === undefined), { message: 'licenceId and lineRef go together', path: ['lineRef'] });
-export const receiptInputSchema = z.object({ shipmentId: id, lotId: id, receivedGrams: wholeGrams, units: z.number().int().min(0).optional() }).strict();
+  .refine((s) => (s.licenceId === undefined) === (s.lineRef === undefined), {
+    message: 'licenceId and lineRef go together',
+    path: ['lineRef'],
+  });
+export const receiptInputSchema = z
+  .object({ shipmentId: id, lotId: id, receivedGrams: wholeGrams, units: z.number().int().min(0).optional() })
+  .strict();
 export const transformInputSchema = z
   .object({
     id,
@@ -52,13 +92,22 @@ export const transformInputSchema = z
     outputs: z
       .array(
         z
-          .object({ lotId: id, item: itemSchema, massGrams: positiveGrams, units: z.number().int().min(0).optional(), value: moneySchema.optional(), embodies: z.array(z.object({ lotId: id, grams: positiveGrams }).strict()).min(1) })
+          .object({
+            lotId: id,
+            item: itemSchema,
+            massGrams: positiveGrams,
+            units: z.number().int().min(0).optional(),
+            value: moneySchema.optional(),
+            embodies: z.array(z.object({ lotId: id, grams: positiveGrams }).strict()).min(1),
+          })
           .strict(),
       )
       .min(1),
   })
   .strict();
-export const consumeInputSchema = z.object({ lotId: id, grams: positiveGrams, purpose: z.string().min(1).max(300) }).strict();
+export const consumeInputSchema = z
+  .object({ lotId: id, grams: positiveGrams, purpose: z.string().min(1).max(300) })
+  .strict();
 
 function toLot(row: LotRow): Lot {
   return {
@@ -83,11 +132,22 @@ async function lockLot(tx: Transaction<Database>, lotId: string, holder: string,
 /** Registers stock a party holds (e.g. the magnet maker's production lot). */
 export async function createLot(ctx: AppContext, actor: string, input: unknown): Promise<Lot> {
   const i = parse(lotInputSchema, input, 'lot');
-  if (i.holder !== actor) throw new AppError('FORBIDDEN', `${actor} cannot create a lot held by ${i.holder}`, { field: 'lot.holder' });
+  if (i.holder !== actor)
+    throw new AppError('FORBIDDEN', `${actor} cannot create a lot held by ${i.holder}`, { field: 'lot.holder' });
   return ctx.store.transaction(async (tx) => {
     await requireParty(tx, i.holder, 'lot.holder');
-    if (await lotsRepo.get(tx, i.id)) throw new AppError('ALREADY_EXISTS', `lot "${i.id}" already exists`, { field: 'lot.id' });
-    const lot: Lot = { id: i.id, holder: i.holder, location: i.location, item: i.item, massGrams: i.massGrams, ...(i.units === undefined ? {} : { units: i.units }), ...(i.value ? { valueMinor: i.value.minor, currency: i.value.currency } : {}), restrictions: [] };
+    if (await lotsRepo.get(tx, i.id))
+      throw new AppError('ALREADY_EXISTS', `lot "${i.id}" already exists`, { field: 'lot.id' });
+    const lot: Lot = {
+      id: i.id,
+      holder: i.holder,
+      location: i.location,
+      item: i.item,
+      massGrams: i.massGrams,
+      ...(i.units === undefined ? {} : { units: i.units }),
+      ...(i.value ? { valueMinor: i.value.minor, currency: i.value.currency } : {}),
+      restrictions: [],
+    };
     await commit(tx, ctx, 'lot.created', actor, { lot });
     return lot;
   });
@@ -104,46 +164,107 @@ export interface ExportCheck {
 }
 
 /** "May this lot go to this party in this country?" — every upstream undertaking, the packs, screening. */
-async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, to: Party, destination: string, grams: number, licence: { licence: Licence; lineRef: string; value: { currency: string; minor: number }; date: string } | undefined, inForce?: IndexInForce, readings: Readings = {}): Promise<ExportCheck> {
+async function assessTransfer(
+  tx: Kysely<Database>,
+  ctx: AppContext,
+  lot: Lot,
+  to: Party,
+  destination: string,
+  grams: number,
+  licence: { licence: Licence; lineRef: string; value: { currency: string; minor: number }; date: string } | undefined,
+  inForce?: IndexInForce,
+  readings: Readings = {},
+): Promise<ExportCheck> {
   const refusals: { rule: string; message: string; chain?: readonly string[] }[] = [];
   const checks: string[] = [];
   const asOf = licence?.date ?? todayUtc(ctx.clock);
-  if (grams > lot.massGrams) refusals.push({ rule: 'INSUFFICIENT_STOCK', message: `lot ${lot.id} holds ${lot.massGrams} g; cannot ship ${grams} g` });
-  const { screenings: [screen], owners } = await screenPartiesWithOwners(tx, [to], inForce ? { inForce } : {});
+  if (grams > lot.massGrams)
+    refusals.push({
+      rule: 'INSUFFICIENT_STOCK',
+      message: `lot ${lot.id} holds ${lot.massGrams} g; cannot ship ${grams} g`,
+    });
+  const {
+    screenings: [screen],
+    owners,
+  } = await screenPartiesWithOwners(tx, [to], inForce ? { inForce } : {});
   const hit = screen?.hits[0];
-  if (hit) refusals.push({ rule: 'RESTRICTED_PARTY', message: `${to.name} matches ${hit.list} entry "${hit.name}" (${hit.entryId}, score ${hit.score.toFixed(2)}${hit.via ? `; ${hit.via.join('; ')}` : ''}): ${hit.explanation}` });
-  else checks.push(`${to.name} screened clear against ${screen?.snapshots.map((s) => s.list).join(', ') || 'no lists'}`);
+  if (hit)
+    refusals.push({
+      rule: 'RESTRICTED_PARTY',
+      message: `${to.name} matches ${hit.list} entry "${hit.name}" (${hit.entryId}, score ${hit.score.toFixed(2)}${hit.via ? `; ${hit.via.join('; ')}` : ''}): ${hit.explanation}`,
+    });
+  else
+    checks.push(`${to.name} screened clear against ${screen?.snapshots.map((s) => s.list).join(', ') || 'no lists'}`);
   // A transfer that stays in the country where the lot is is not an export (issue 19, point 2): export-control
   // rules are not evaluated, only the undertakings the lot carries and screening. Export rules apply when the
   // material leaves the country, and rules "to any country other than China" not when it goes to China.
   const domestic = destination === lot.location;
   const classification = classify(lot.item, ctx.packs(), { asOf, exportFrom: lot.location, destination, readings });
-  const assuming = classification.assumptions.length > 0 ? `; assuming ${classification.assumptions.map((x) => `${x.fact} = ${x.reading}`).join(', ')}` : '';
+  const assuming =
+    classification.assumptions.length > 0
+      ? `; assuming ${classification.assumptions.map((x) => `${x.fact} = ${x.reading}`).join(', ')}`
+      : '';
   if (licence) {
     const l = licence.licence;
-    const balance = (await licencesRepo.lockBalances(tx, l.id)).map((b) => ({ ref: b.line_ref, shippedGrams: b.shipped_grams, shippedValueMinor: b.shipped_value_minor }));
+    const balance = (await licencesRepo.lockBalances(tx, l.id)).map((b) => ({
+      ref: b.line_ref,
+      shippedGrams: b.shipped_grams,
+      shippedValueMinor: b.shipped_value_minor,
+    }));
     const line = l.lines.find((x) => x.ref === licence.lineRef);
-    if (line && (line.item.hsCode !== lot.item.hsCode || line.item.form !== lot.item.form || line.item.magnetFamily !== lot.item.magnetFamily)) {
-      refusals.push({ rule: 'ITEM_NOT_LICENSED', message: `lot ${lot.id} (${lot.item.form}, HS ${lot.item.hsCode}) is not the item of licence ${l.id} line ${line.ref} (${line.item.form}, HS ${line.item.hsCode})` });
+    if (
+      line &&
+      (line.item.hsCode !== lot.item.hsCode ||
+        line.item.form !== lot.item.form ||
+        line.item.magnetFamily !== lot.item.magnetFamily)
+    ) {
+      refusals.push({
+        rule: 'ITEM_NOT_LICENSED',
+        message: `lot ${lot.id} (${lot.item.form}, HS ${lot.item.hsCode}) is not the item of licence ${l.id} line ${line.ref} (${line.item.form}, HS ${line.item.hsCode})`,
+      });
     }
-    for (const v of checkDrawdown(l, balance, { line: licence.lineRef, grams, value: licence.value, consignee: to.id, destination, date: licence.date })) refusals.push(v);
-    if (refusals.length === 0) checks.push(`within licence ${l.id} line ${licence.lineRef}: consignee, destination, validity and balance`);
+    for (const v of checkDrawdown(l, balance, {
+      line: licence.lineRef,
+      grams,
+      value: licence.value,
+      consignee: to.id,
+      destination,
+      date: licence.date,
+    }))
+      refusals.push(v);
+    if (refusals.length === 0)
+      checks.push(`within licence ${l.id} line ${licence.lineRef}: consignee, destination, validity and balance`);
   } else if (domestic) {
-    checks.push(`domestic transfer within ${lot.location}, not an export: export-control rules do not apply (${classification.summary})`);
+    checks.push(
+      `domestic transfer within ${lot.location}, not an export: export-control rules do not apply (${classification.summary})`,
+    );
   } else if (classification.controlled) {
     const by = classification.findings.filter((f) => f.outcome === 'applies');
-    refusals.push({ rule: 'LICENCE_REQUIRED', message: `${lot.item.description ?? lot.item.form} is controlled under ${classification.codes.join(', ')} when exported from ${lot.location} to ${destination} (${by.map((f) => f.citation.clause).join('; ')}${assuming}): a licence is required` });
+    refusals.push({
+      rule: 'LICENCE_REQUIRED',
+      message: `${lot.item.description ?? lot.item.form} is controlled under ${classification.codes.join(', ')} when exported from ${lot.location} to ${destination} (${by.map((f) => f.citation.clause).join('; ')}${assuming}): a licence is required`,
+    });
   } else if (!classification.modelled) {
-    refusals.push({ rule: 'NOT_MODELLED', message: `cannot tell whether exporting ${lot.item.description ?? lot.item.form} from ${lot.location} needs a licence: ${classification.summary}` });
+    refusals.push({
+      rule: 'NOT_MODELLED',
+      message: `cannot tell whether exporting ${lot.item.description ?? lot.item.form} from ${lot.location} needs a licence: ${classification.summary}`,
+    });
   } else {
-    checks.push(`not controlled when exported from ${lot.location} to ${destination} as of ${asOf} (${classification.findings.map((f) => `${f.id}: ${f.outcome}`).join(', ') || 'no rule matches'}${assuming})`);
+    checks.push(
+      `not controlled when exported from ${lot.location} to ${destination} as of ${asOf} (${classification.findings.map((f) => `${f.id}: ${f.outcome}`).join(', ') || 'no rule matches'}${assuming})`,
+    );
   }
   for (const r of onwardPolicyRefusals(ctx.packs(), lot, to, destination, asOf)) refusals.push(r);
   // The undertakings bind every transfer, domestic ones too ("use only in India", no re-export to the US);
   // a revoked certificate bars moving the material abroad, which a domestic transfer does not.
-  const onward = checkOnwardTransfer(lot, to, destination, (pid) => owners.get(pid)).filter((r) => !(domestic && r.rule === 'CERTIFICATE_REVOKED'));
+  const onward = checkOnwardTransfer(lot, to, destination, (pid) => owners.get(pid)).filter(
+    (r) => !(domestic && r.rule === 'CERTIFICATE_REVOKED'),
+  );
   for (const r of onward) refusals.push({ rule: r.rule, message: r.message, chain: r.chain });
-  if (lot.restrictions.length > 0 && onward.length === 0) checks.push(`consistent with the undertakings of ${[...new Set(lot.restrictions.map((r) => r.licenceId))].join(', ')}`);
+  if (lot.restrictions.length > 0 && onward.length === 0)
+    checks.push(
+      `consistent with the undertakings of ${[...new Set(lot.restrictions.map((r) => r.licenceId))].join(', ')}`,
+    );
   return { allowed: refusals.length === 0, refusals, classification, checks, assumptions: classification.assumptions };
 }
 
@@ -152,7 +273,13 @@ async function assessTransfer(tx: Kysely<Database>, ctx: AppContext, lot: Lot, t
  * no Chinese-origin dual-use items to Japanese military end users). The item is one of the pack's dual-use
  * items when its export from the pack's country would be controlled as of the date.
  */
-function onwardPolicyRefusals(packs: readonly RulePack[], lot: Lot, to: Party, destination: CountryCode, asOf: string): { rule: string; message: string }[] {
+function onwardPolicyRefusals(
+  packs: readonly RulePack[],
+  lot: Lot,
+  to: Party,
+  destination: CountryCode,
+  asOf: string,
+): { rule: string; message: string }[] {
   const out: { rule: string; message: string }[] = [];
   for (const pack of packs) {
     // Cheap test first: a transfer policy whose destination condition this transfer can meet.
@@ -163,8 +290,17 @@ function onwardPolicyRefusals(packs: readonly RulePack[], lot: Lot, to: Party, d
     if (!pack.policies.some((p) => p.occasions.includes('transfer') && dest(p))) continue;
     const asExport = classify(lot.item, [pack], { asOf, exportFrom: pack.jurisdiction });
     if (!asExport.controlled) continue;
-    const party = { role: 'consignee' as const, id: to.id, name: to.name, country: to.country, ...(to.sector === undefined ? {} : { sector: to.sector }) };
-    const ev = evaluatePolicies({ asOf, destination, purposes: [], parties: [party], origins: [lot.item.origin], occasion: 'transfer' }, [pack]);
+    const party = {
+      role: 'consignee' as const,
+      id: to.id,
+      name: to.name,
+      country: to.country,
+      ...(to.sector === undefined ? {} : { sector: to.sector }),
+    };
+    const ev = evaluatePolicies(
+      { asOf, destination, purposes: [], parties: [party], origins: [lot.item.origin], occasion: 'transfer' },
+      [pack],
+    );
     for (const f of ev.findings.filter((x) => x.outcome === 'applies' && x.decision === 'deny')) {
       out.push({
         rule: 'ONWARD_TRANSFER_PROHIBITED',
@@ -180,14 +316,27 @@ function onwardPolicyRefusals(packs: readonly RulePack[], lot: Lot, to: Party, d
  * a transaction (one round trip fewer each way); a dispatch asks the same question again inside its
  * own transaction with the lot locked, and that answer is the one that counts.
  */
-export async function checkExport(ctx: AppContext, q: { lotId: string; to: string; destination: string; grams?: number; readings?: Readings }): Promise<ExportCheck> {
+export async function checkExport(
+  ctx: AppContext,
+  q: { lotId: string; to: string; destination: string; grams?: number; readings?: Readings },
+): Promise<ExportCheck> {
   const db = ctx.store.db;
   // The lot, the party and the lists in force: one statement (one snapshot, one round trip).
   const { lot: row, party, listsInForce } = await lotsRepo.forExportCheck(db, q.lotId, q.to);
   if (!row) throw new AppError('NOT_FOUND', `no lot "${q.lotId}"`, { field: 'lotId' });
   if (party === undefined) throw new AppError('NOT_FOUND', `no party "${q.to}"`, { field: 'to' });
   const lot = toLot(row);
-  return assessTransfer(db, ctx, lot, party as Party, q.destination, q.grams ?? lot.massGrams, undefined, await screeningIndexFor(db, listsInForce), q.readings ?? {});
+  return assessTransfer(
+    db,
+    ctx,
+    lot,
+    party as Party,
+    q.destination,
+    q.grams ?? lot.massGrams,
+    undefined,
+    await screeningIndexFor(db, listsInForce),
+    q.readings ?? {},
+  );
 }
 
 export interface Dispatched {
@@ -206,107 +355,196 @@ export interface Dispatched {
 export async function dispatchShipment(ctx: AppContext, actor: string, input: unknown): Promise<Dispatched> {
   const s = parse(shipmentInputSchema, input, 'shipment');
   let seen: { lot: Lot; to: Party } | undefined; // for the attempt red flag if the rules refuse
-  return ctx.store.transaction(async (tx) => {
-    if (await shipmentsRepo.get(tx, s.id)) throw new AppError('ALREADY_EXISTS', `shipment id "${s.id}" is already used`, { field: 'shipment.id' });
-    const lot = await lockLot(tx, s.fromLot, actor, 'shipment.fromLot');
-    const to = await requireParty(tx, s.to, 'shipment.to');
-    seen = { lot, to };
-    let licence: Licence | undefined;
-    if (s.licenceId !== undefined) {
-      const row = await licencesRepo.get(tx, s.licenceId);
-      if (!row || row.holder !== actor) throw new AppError('NOT_FOUND', `${actor} holds no licence "${s.licenceId}"`, { field: 'shipment.licenceId' });
-      licence = licenceOf(await refuseUnlessInForce(tx, row));
-    }
-    // Time is the server's: shippedOn is a declared fact, bounded by today (src/app/declared.ts).
-    const today = todayUtc(ctx.clock);
-    const shippedOn = s.shippedOn ?? today;
-    const priced = priceShipment(lot, s.grams, s.value);
-    const value = priced.value;
-    if (licence && value === undefined) throw new AppError('FORBIDDEN', 'a licensed shipment needs a value (shipment.value or the lot\'s value)', { field: 'shipment.value' });
-    const timing = dispatchTimeRefusals(shippedOn, today, licence);
-    const check = await assessTransfer(tx, ctx, lot, to, s.destination, s.grams, licence && value && s.lineRef !== undefined ? { licence, lineRef: s.lineRef, value, date: shippedOn } : undefined);
-    if (!check.allowed || timing.length > 0) throw new RefusedError([...timing, ...check.refusals]);
+  return ctx.store
+    .transaction(async (tx) => {
+      if (await shipmentsRepo.get(tx, s.id))
+        throw new AppError('ALREADY_EXISTS', `shipment id "${s.id}" is already used`, { field: 'shipment.id' });
+      const lot = await lockLot(tx, s.fromLot, actor, 'shipment.fromLot');
+      const to = await requireParty(tx, s.to, 'shipment.to');
+      seen = { lot, to };
+      let licence: Licence | undefined;
+      if (s.licenceId !== undefined) {
+        const row = await licencesRepo.get(tx, s.licenceId);
+        if (!row || row.holder !== actor)
+          throw new AppError('NOT_FOUND', `${actor} holds no licence "${s.licenceId}"`, {
+            field: 'shipment.licenceId',
+          });
+        licence = licenceOf(await refuseUnlessInForce(tx, row));
+      }
+      // Time is the server's: shippedOn is a declared fact, bounded by today (src/app/declared.ts).
+      const today = todayUtc(ctx.clock);
+      const shippedOn = s.shippedOn ?? today;
+      const priced = priceShipment(lot, s.grams, s.value);
+      const value = priced.value;
+      if (licence && value === undefined)
+        throw new AppError('FORBIDDEN', "a licensed shipment needs a value (shipment.value or the lot's value)", {
+          field: 'shipment.value',
+        });
+      const timing = dispatchTimeRefusals(shippedOn, today, licence);
+      const check = await assessTransfer(
+        tx,
+        ctx,
+        lot,
+        to,
+        s.destination,
+        s.grams,
+        licence && value && s.lineRef !== undefined
+          ? { licence, lineRef: s.lineRef, value, date: shippedOn }
+          : undefined,
+      );
+      if (!check.allowed || timing.length > 0) throw new RefusedError([...timing, ...check.refusals]);
 
-    const after = remainderAfter(lot, s.grams);
-    const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({ licence_id: r.licenceId, holder: actor, lot_id: lot.id, kind: 'shipped' as const, grams: portionOf(r, lot, s.grams).licensedGrams }));
-    let restrictions: Restriction[] = inheritRestrictions([{ lot, grams: s.grams }], { id: s.id, massGrams: s.grams, ...(value ? { valueMinor: value.minor, currency: value.currency } : {}) }, `shipment ${s.id}`).map((r) => ({ ...r, chain: r.chain.slice(1) }));
-    if (licence && value) {
-      // The licence's conditions ∪ the certificate's undertakings (issue 18, item 4).
-      const terms = await licensedRestrictionTerms(tx, licence);
-      restrictions = [
-        ...restrictions,
-        {
-          licenceId: licence.id,
-          authority: licence.authority,
-          ...(licence.certificateId === undefined ? {} : { certificateId: licence.certificateId }),
-          endUser: licence.endUser,
-          prohibitedDestinations: terms.prohibitedDestinations,
-          ...(terms.useOnlyIn === undefined ? {} : { useOnlyIn: terms.useOnlyIn }),
-          extendsToProducts: terms.extendsToProducts,
-          licensedGrams: s.grams,
-          licensedValueMinor: value.minor,
-          currency: value.currency,
-          massSharePpm: 1_000_000,
-          valueSharePpm: 1_000_000,
-          chain: [`shipment ${s.id}`, `licence ${licence.id}`, ...(licence.certificateId ? [`certificate ${licence.certificateId}`] : [])],
-          clauses: terms.clauses,
+      const after = remainderAfter(lot, s.grams);
+      const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({
+        licence_id: r.licenceId,
+        holder: actor,
+        lot_id: lot.id,
+        kind: 'shipped' as const,
+        grams: portionOf(r, lot, s.grams).licensedGrams,
+      }));
+      let restrictions: Restriction[] = inheritRestrictions(
+        [{ lot, grams: s.grams }],
+        { id: s.id, massGrams: s.grams, ...(value ? { valueMinor: value.minor, currency: value.currency } : {}) },
+        `shipment ${s.id}`,
+      ).map((r) => ({ ...r, chain: r.chain.slice(1) }));
+      if (licence && value) {
+        // The licence's conditions ∪ the certificate's undertakings (issue 18, item 4).
+        const terms = await licensedRestrictionTerms(tx, licence);
+        restrictions = [
+          ...restrictions,
+          {
+            licenceId: licence.id,
+            authority: licence.authority,
+            ...(licence.certificateId === undefined ? {} : { certificateId: licence.certificateId }),
+            endUser: licence.endUser,
+            prohibitedDestinations: terms.prohibitedDestinations,
+            ...(terms.useOnlyIn === undefined ? {} : { useOnlyIn: terms.useOnlyIn }),
+            extendsToProducts: terms.extendsToProducts,
+            licensedGrams: s.grams,
+            licensedValueMinor: value.minor,
+            currency: value.currency,
+            massSharePpm: 1_000_000,
+            valueSharePpm: 1_000_000,
+            chain: [
+              `shipment ${s.id}`,
+              `licence ${licence.id}`,
+              ...(licence.certificateId ? [`certificate ${licence.certificateId}`] : []),
+            ],
+            clauses: terms.clauses,
+          },
+        ];
+        ledger.push(
+          { licence_id: licence.id, holder: actor, lot_id: lot.id, kind: 'created', grams: s.grams },
+          { licence_id: licence.id, holder: actor, lot_id: lot.id, kind: 'shipped', grams: s.grams },
+        );
+      }
+      const c = await commit(tx, ctx, 'shipment.dispatched', actor, {
+        shipment: {
+          id: s.id,
+          fromLot: lot.id,
+          fromHolder: actor,
+          to: s.to,
+          destination: s.destination,
+          grams: s.grams,
+          ...(s.units === undefined ? {} : { units: s.units }),
+          ...(value ? { valueMinor: value.minor, currency: value.currency } : {}),
+          ...(priced.declaredValueMinor === undefined ? {} : { declaredValueMinor: priced.declaredValueMinor }),
+          ...(s.licenceId === undefined ? {} : { licenceId: s.licenceId }),
+          ...(s.lineRef === undefined ? {} : { lineRef: s.lineRef }),
+          shippedOn,
         },
-      ];
-      ledger.push({ licence_id: licence.id, holder: actor, lot_id: lot.id, kind: 'created', grams: s.grams }, { licence_id: licence.id, holder: actor, lot_id: lot.id, kind: 'shipped', grams: s.grams });
-    }
-    const c = await commit(tx, ctx, 'shipment.dispatched', actor, {
-      shipment: {
-        id: s.id,
-        fromLot: lot.id,
-        fromHolder: actor,
+        restrictions,
+        from: after,
+        ledger,
+        checks: [...check.checks],
+      });
+      recheckAtCommit(c.record.payload.at, shippedOn, today, licence);
+      await flagDeclaredValue(tx, ctx, {
+        shipmentId: s.id,
+        seq: c.seq,
+        shipper: actor,
         to: s.to,
-        destination: s.destination,
         grams: s.grams,
-        ...(s.units === undefined ? {} : { units: s.units }),
-        ...(value ? { valueMinor: value.minor, currency: value.currency } : {}),
-        ...(priced.declaredValueMinor === undefined ? {} : { declaredValueMinor: priced.declaredValueMinor }),
-        ...(s.licenceId === undefined ? {} : { licenceId: s.licenceId }),
-        ...(s.lineRef === undefined ? {} : { lineRef: s.lineRef }),
-        shippedOn,
-      },
-      restrictions,
-      from: after,
-      ledger,
-      checks: [...check.checks],
+        priced,
+        licenceId: s.licenceId,
+        restrictions: lot.restrictions,
+      });
+      return { shipmentId: s.id, seq: c.seq, checks: check.checks, restrictions };
+    })
+    .catch(async (e: unknown) => {
+      // A refused dispatch writes nothing, but an attempt to move restricted material towards a hub country is itself a red flag.
+      if (
+        e instanceof RefusedError &&
+        seen !== undefined &&
+        attemptWorthWatching(ctx, seen.lot, seen.to, s.destination)
+      )
+        await monitorRefusedDispatch(ctx, actor, s, e);
+      throw e;
     });
-    recheckAtCommit(c.record.payload.at, shippedOn, today, licence);
-    await flagDeclaredValue(tx, ctx, { shipmentId: s.id, seq: c.seq, shipper: actor, to: s.to, grams: s.grams, priced, licenceId: s.licenceId, restrictions: lot.restrictions });
-    return { shipmentId: s.id, seq: c.seq, checks: check.checks, restrictions };
-  }).catch(async (e: unknown) => {
-    // A refused dispatch writes nothing, but an attempt to move restricted material towards a hub country is itself a red flag.
-    if (e instanceof RefusedError && seen !== undefined && attemptWorthWatching(ctx, seen.lot, seen.to, s.destination)) await monitorRefusedDispatch(ctx, actor, s, e);
-    throw e;
-  });
 }
 
 /** The consignee takes custody: a new lot with every restriction the shipment carried; any shortfall is recorded. */
-export async function receiveShipment(ctx: AppContext, actor: string, input: unknown): Promise<{ lot: Lot; discrepancyGrams: number; seq: number }> {
+export async function receiveShipment(
+  ctx: AppContext,
+  actor: string,
+  input: unknown,
+): Promise<{ lot: Lot; discrepancyGrams: number; seq: number }> {
   const r = parse(receiptInputSchema, input, 'receipt');
   return receive(ctx, actor, r).catch(async (e: unknown) => {
     // An over-receipt writes nothing, but the attempt to multiply licensed material is a red flag.
-    if (e instanceof RefusedError && e.refusals.some((x) => x.rule === 'OVER_RECEIPT')) await flagOverReceipt(ctx, actor, r);
+    if (e instanceof RefusedError && e.refusals.some((x) => x.rule === 'OVER_RECEIPT'))
+      await flagOverReceipt(ctx, actor, r);
     throw e;
   });
 }
 
-async function receive(ctx: AppContext, actor: string, r: z.infer<typeof receiptInputSchema>): Promise<{ lot: Lot; discrepancyGrams: number; seq: number }> {
+async function receive(
+  ctx: AppContext,
+  actor: string,
+  r: z.infer<typeof receiptInputSchema>,
+): Promise<{ lot: Lot; discrepancyGrams: number; seq: number }> {
   return ctx.store.transaction(async (tx) => {
     const sh = await shipmentsRepo.lock(tx, r.shipmentId);
-    if (!sh || sh.to_party !== actor) throw new AppError('NOT_FOUND', `no shipment "${r.shipmentId}" addressed to ${actor}`, { field: 'receipt.shipmentId' });
-    if (sh.status !== 'in-transit') throw new AppError('ALREADY_EXISTS', `shipment ${sh.id} was already received (lot ${sh.receiving_lot ?? ''})`, { field: 'receipt.shipmentId' });
-    if (await lotsRepo.get(tx, r.lotId)) throw new AppError('ALREADY_EXISTS', `lot "${r.lotId}" already exists`, { field: 'receipt.lotId' });
+    if (!sh || sh.to_party !== actor)
+      throw new AppError('NOT_FOUND', `no shipment "${r.shipmentId}" addressed to ${actor}`, {
+        field: 'receipt.shipmentId',
+      });
+    if (sh.status !== 'in-transit')
+      throw new AppError('ALREADY_EXISTS', `shipment ${sh.id} was already received (lot ${sh.receiving_lot ?? ''})`, {
+        field: 'receipt.shipmentId',
+      });
+    if (await lotsRepo.get(tx, r.lotId))
+      throw new AppError('ALREADY_EXISTS', `lot "${r.lotId}" already exists`, { field: 'receipt.lotId' });
     // Mass cannot be created: a lot never carries more than was shipped to it (the surplus of a heavier scale is a lot of its own).
-    if (r.receivedGrams > sh.grams) throw new RefusedError([{ rule: 'OVER_RECEIPT', message: `receipt.receivedGrams ${r.receivedGrams} g is more than the ${sh.grams} g shipment ${sh.id} carried; record at most the shipped grams (create any surplus as its own lot)` }]);
+    if (r.receivedGrams > sh.grams)
+      throw new RefusedError([
+        {
+          rule: 'OVER_RECEIPT',
+          message: `receipt.receivedGrams ${r.receivedGrams} g is more than the ${sh.grams} g shipment ${sh.id} carried; record at most the shipped grams (create any surplus as its own lot)`,
+        },
+      ]);
     const source = await lotsRepo.get(tx, sh.from_lot);
     if (!source) throw new AppError('NOT_FOUND', `shipment ${sh.id} comes from an unknown lot`);
-    const shipped: Lot = { ...toLot(source), id: sh.id, massGrams: sh.grams, restrictions: sh.restrictions as Restriction[], ...(sh.value_minor === null ? {} : { valueMinor: sh.value_minor }) };
-    const valueMinor = sh.value_minor === null ? undefined : Number((BigInt(sh.value_minor) * BigInt(r.receivedGrams)) / BigInt(sh.grams));
-    const restrictions = inheritRestrictions([{ lot: shipped, grams: Math.min(r.receivedGrams, sh.grams) }], { id: r.lotId, massGrams: r.receivedGrams, ...(valueMinor === undefined || sh.currency === null ? {} : { valueMinor, currency: sh.currency }) }, `shipment ${sh.id}`).map((x) => ({ ...x, chain: [x.chain[0] ?? '', ...x.chain.slice(2)] }));
+    const shipped: Lot = {
+      ...toLot(source),
+      id: sh.id,
+      massGrams: sh.grams,
+      restrictions: sh.restrictions as Restriction[],
+      ...(sh.value_minor === null ? {} : { valueMinor: sh.value_minor }),
+    };
+    const valueMinor =
+      sh.value_minor === null
+        ? undefined
+        : Number((BigInt(sh.value_minor) * BigInt(r.receivedGrams)) / BigInt(sh.grams));
+    const restrictions = inheritRestrictions(
+      [{ lot: shipped, grams: Math.min(r.receivedGrams, sh.grams) }],
+      {
+        id: r.lotId,
+        massGrams: r.receivedGrams,
+        ...(valueMinor === undefined || sh.currency === null ? {} : { valueMinor, currency: sh.currency }),
+      },
+      `shipment ${sh.id}`,
+    ).map((x) => ({ ...x, chain: [x.chain[0] ?? '', ...x.chain.slice(2)] }));
     const lot: Lot = {
       id: r.lotId,
       holder: actor,
@@ -317,9 +555,21 @@ async function receive(ctx: AppContext, actor: string, r: z.infer<typeof receipt
       ...(valueMinor === undefined || sh.currency === null ? {} : { valueMinor, currency: sh.currency }),
       restrictions,
     };
-    const ledger: LedgerEntry[] = restrictions.map((x) => ({ licence_id: x.licenceId, holder: actor, lot_id: lot.id, kind: 'received' as const, grams: x.licensedGrams }));
+    const ledger: LedgerEntry[] = restrictions.map((x) => ({
+      licence_id: x.licenceId,
+      holder: actor,
+      lot_id: lot.id,
+      kind: 'received' as const,
+      grams: x.licensedGrams,
+    }));
     const discrepancyGrams = sh.grams - r.receivedGrams;
-    const c = await commit(tx, ctx, 'shipment.received', actor, { shipmentId: sh.id, lot, receivedGrams: r.receivedGrams, discrepancyGrams, ledger });
+    const c = await commit(tx, ctx, 'shipment.received', actor, {
+      shipmentId: sh.id,
+      lot,
+      receivedGrams: r.receivedGrams,
+      discrepancyGrams,
+      ledger,
+    });
     return { lot, discrepancyGrams, seq: c.seq };
   });
 }
@@ -329,56 +579,115 @@ async function receive(ctx: AppContext, actor: string, r: z.infer<typeof receipt
  * which input it embodies; every output inherits every restriction of those inputs with its
  * content share by mass and by value. Outputs cannot weigh more than everything that went in.
  */
-export async function transformLots(ctx: AppContext, actor: string, input: unknown): Promise<{ outputs: readonly Lot[]; seq: number }> {
+export async function transformLots(
+  ctx: AppContext,
+  actor: string,
+  input: unknown,
+): Promise<{ outputs: readonly Lot[]; seq: number }> {
   const t = parse(transformInputSchema, input, 'transformation');
   return ctx.store.transaction(async (tx) => {
     const inputs = new Map<string, { lot: Lot; grams: number }>();
     for (const [i, x] of t.inputs.entries()) {
-      if (inputs.has(x.lotId)) throw new AppError('ALREADY_EXISTS', `lot ${x.lotId} is listed twice`, { field: `transformation.inputs.${i}.lotId` });
+      if (inputs.has(x.lotId))
+        throw new AppError('ALREADY_EXISTS', `lot ${x.lotId} is listed twice`, {
+          field: `transformation.inputs.${i}.lotId`,
+        });
       const lot = await lockLot(tx, x.lotId, actor, `transformation.inputs.${i}.lotId`);
-      if (x.grams > lot.massGrams) throw new RefusedError([{ rule: 'INSUFFICIENT_STOCK', message: `lot ${lot.id} holds ${lot.massGrams} g; cannot consume ${x.grams} g` }]);
+      if (x.grams > lot.massGrams)
+        throw new RefusedError([
+          {
+            rule: 'INSUFFICIENT_STOCK',
+            message: `lot ${lot.id} holds ${lot.massGrams} g; cannot consume ${x.grams} g`,
+          },
+        ]);
       inputs.set(x.lotId, { lot, grams: x.grams });
     }
     const inGrams = t.inputs.reduce((s, x) => s + x.grams, 0) + (t.otherInputsGrams ?? 0);
     const outGrams = t.outputs.reduce((s, o) => s + o.massGrams, 0);
-    if (outGrams > inGrams) throw new RefusedError([{ rule: 'MASS_CREATED', message: `outputs weigh ${outGrams} g but only ${inGrams} g went in (tracked inputs plus otherInputsGrams)` }]);
+    if (outGrams > inGrams)
+      throw new RefusedError([
+        {
+          rule: 'MASS_CREATED',
+          message: `outputs weigh ${outGrams} g but only ${inGrams} g went in (tracked inputs plus otherInputsGrams)`,
+        },
+      ]);
     const embodied = new Map<string, number>();
     const outputs: Lot[] = [];
     for (const [i, o] of t.outputs.entries()) {
-      if (outputs.some((x) => x.id === o.lotId) || (await lotsRepo.get(tx, o.lotId))) throw new AppError('ALREADY_EXISTS', `lot "${o.lotId}" already exists`, { field: `transformation.outputs.${i}.lotId` });
+      if (outputs.some((x) => x.id === o.lotId) || (await lotsRepo.get(tx, o.lotId)))
+        throw new AppError('ALREADY_EXISTS', `lot "${o.lotId}" already exists`, {
+          field: `transformation.outputs.${i}.lotId`,
+        });
       const parts = o.embodies.map((e, j) => {
         const src = inputs.get(e.lotId);
-        if (!src) throw new AppError('NOT_FOUND', `lot ${e.lotId} is not an input of this transformation`, { field: `transformation.outputs.${i}.embodies.${j}.lotId` });
+        if (!src)
+          throw new AppError('NOT_FOUND', `lot ${e.lotId} is not an input of this transformation`, {
+            field: `transformation.outputs.${i}.embodies.${j}.lotId`,
+          });
         embodied.set(e.lotId, (embodied.get(e.lotId) ?? 0) + e.grams);
         return { lot: src.lot, grams: e.grams };
       });
       const embodiedGrams = parts.reduce((s, p) => s + p.grams, 0);
-      if (embodiedGrams > o.massGrams) throw new RefusedError([{ rule: 'MASS_CREATED', message: `output ${o.lotId} weighs ${o.massGrams} g but is said to embody ${embodiedGrams} g of inputs` }]);
-      const out = { id: o.lotId, massGrams: o.massGrams, ...(o.value ? { valueMinor: o.value.minor, currency: o.value.currency } : {}) };
-      outputs.push({ ...out, holder: actor, location: [...inputs.values()][0]?.lot.location ?? 'ZZ', item: o.item, ...(o.units === undefined ? {} : { units: o.units }), restrictions: inheritRestrictions(parts, out, `transformation ${t.id}`) });
+      if (embodiedGrams > o.massGrams)
+        throw new RefusedError([
+          {
+            rule: 'MASS_CREATED',
+            message: `output ${o.lotId} weighs ${o.massGrams} g but is said to embody ${embodiedGrams} g of inputs`,
+          },
+        ]);
+      const out = {
+        id: o.lotId,
+        massGrams: o.massGrams,
+        ...(o.value ? { valueMinor: o.value.minor, currency: o.value.currency } : {}),
+      };
+      outputs.push({
+        ...out,
+        holder: actor,
+        location: [...inputs.values()][0]?.lot.location ?? 'ZZ',
+        item: o.item,
+        ...(o.units === undefined ? {} : { units: o.units }),
+        restrictions: inheritRestrictions(parts, out, `transformation ${t.id}`),
+      });
     }
     for (const [lotId, g] of embodied) {
       const consumed = inputs.get(lotId)?.grams ?? 0;
-      if (g > consumed) throw new RefusedError([{ rule: 'MASS_CREATED', message: `outputs embody ${g} g of lot ${lotId} but the transformation consumes only ${consumed} g of it` }]);
+      if (g > consumed)
+        throw new RefusedError([
+          {
+            rule: 'MASS_CREATED',
+            message: `outputs embody ${g} g of lot ${lotId} but the transformation consumes only ${consumed} g of it`,
+          },
+        ]);
     }
     const ledger: LedgerEntry[] = [];
     const outByLicence = new Map<string, number>();
-    for (const o of outputs) for (const r of o.restrictions) {
-      ledger.push({ licence_id: r.licenceId, holder: actor, lot_id: o.id, kind: 'transformed-in', grams: r.licensedGrams });
-      outByLicence.set(r.licenceId, (outByLicence.get(r.licenceId) ?? 0) + r.licensedGrams);
-    }
+    for (const o of outputs)
+      for (const r of o.restrictions) {
+        ledger.push({
+          licence_id: r.licenceId,
+          holder: actor,
+          lot_id: o.id,
+          kind: 'transformed-in',
+          grams: r.licensedGrams,
+        });
+        outByLicence.set(r.licenceId, (outByLicence.get(r.licenceId) ?? 0) + r.licensedGrams);
+      }
     const inByLicence = new Map<string, { grams: number; lot: string }>();
-    for (const { lot, grams } of inputs.values()) for (const r of lot.restrictions) {
-      const g = portionOf(r, lot, grams).licensedGrams;
-      ledger.push({ licence_id: r.licenceId, holder: actor, lot_id: lot.id, kind: 'transformed-out', grams: g });
-      const cur = inByLicence.get(r.licenceId);
-      inByLicence.set(r.licenceId, { grams: (cur?.grams ?? 0) + g, lot: cur?.lot ?? lot.id });
-    }
+    for (const { lot, grams } of inputs.values())
+      for (const r of lot.restrictions) {
+        const g = portionOf(r, lot, grams).licensedGrams;
+        ledger.push({ licence_id: r.licenceId, holder: actor, lot_id: lot.id, kind: 'transformed-out', grams: g });
+        const cur = inByLicence.get(r.licenceId);
+        inByLicence.set(r.licenceId, { grams: (cur?.grams ?? 0) + g, lot: cur?.lot ?? lot.id });
+      }
     for (const [lic, { grams, lot }] of inByLicence) {
       const scrap = grams - (outByLicence.get(lic) ?? 0);
       if (scrap > 0) ledger.push({ licence_id: lic, holder: actor, lot_id: lot, kind: 'consumed', grams: scrap });
     }
-    const scrapGrams = Math.max(0, t.inputs.reduce((s, x) => s + x.grams, 0) - [...embodied.values()].reduce((s, g) => s + g, 0));
+    const scrapGrams = Math.max(
+      0,
+      t.inputs.reduce((s, x) => s + x.grams, 0) - [...embodied.values()].reduce((s, g) => s + g, 0),
+    );
     const c = await commit(tx, ctx, 'lot.transformed', actor, {
       id: t.id,
       holder: actor,
@@ -396,9 +705,24 @@ export async function consumeLot(ctx: AppContext, actor: string, input: unknown)
   const i = parse(consumeInputSchema, input, 'consumption');
   return ctx.store.transaction(async (tx) => {
     const lot = await lockLot(tx, i.lotId, actor, 'consumption.lotId');
-    if (i.grams > lot.massGrams) throw new RefusedError([{ rule: 'INSUFFICIENT_STOCK', message: `lot ${lot.id} holds ${lot.massGrams} g; cannot consume ${i.grams} g` }]);
-    const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({ licence_id: r.licenceId, holder: actor, lot_id: lot.id, kind: 'consumed' as const, grams: portionOf(r, lot, i.grams).licensedGrams }));
-    const c = await commit(tx, ctx, 'lot.consumed', actor, { lotId: lot.id, grams: i.grams, purpose: i.purpose, after: remainderAfter(lot, i.grams), ledger });
+    if (i.grams > lot.massGrams)
+      throw new RefusedError([
+        { rule: 'INSUFFICIENT_STOCK', message: `lot ${lot.id} holds ${lot.massGrams} g; cannot consume ${i.grams} g` },
+      ]);
+    const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({
+      licence_id: r.licenceId,
+      holder: actor,
+      lot_id: lot.id,
+      kind: 'consumed' as const,
+      grams: portionOf(r, lot, i.grams).licensedGrams,
+    }));
+    const c = await commit(tx, ctx, 'lot.consumed', actor, {
+      lotId: lot.id,
+      grams: i.grams,
+      purpose: i.purpose,
+      after: remainderAfter(lot, i.grams),
+      ledger,
+    });
     return { seq: c.seq };
   });
 }
@@ -412,7 +736,10 @@ export async function getLot(ctx: AppContext, id: string): Promise<Lot> {
   return toLot(row);
 }
 
-export async function listLots(ctx: AppContext, opts: { holder?: string; licenceId?: string } = {}): Promise<readonly Lot[]> {
+export async function listLots(
+  ctx: AppContext,
+  opts: { holder?: string; licenceId?: string } = {},
+): Promise<readonly Lot[]> {
   return (await lotsRepo.list(ctx.store.db, opts)).map(toLot);
 }
 
@@ -438,7 +765,11 @@ export type IngestedCustodyEvent =
  * and the batch commits all of its records and projection rows, with one checkpoint, or none. The
  * first event that fails stops the batch with its error, naming it (`events[i]`).
  */
-export async function ingestCustodyEvents(ctx: AppContext, actor: string, events: readonly CustodyEventInput[]): Promise<readonly IngestedCustodyEvent[]> {
+export async function ingestCustodyEvents(
+  ctx: AppContext,
+  actor: string,
+  events: readonly CustodyEventInput[],
+): Promise<readonly IngestedCustodyEvent[]> {
   if (events.length === 0) throw new ValidationError('events', 'give at least one custody event');
   return ctx.store.transaction(async (tx) => {
     const inTx = inTransaction(ctx, tx);
@@ -472,8 +803,17 @@ async function ingestOne(inTx: AppContext, actor: string, e: CustodyEventInput):
 /** The error of event `i` of a batch, naming it: `events[i].<field>` for bad input, `events[i]:` before a refusal or other failure. */
 function atEvent(err: unknown, i: number): unknown {
   const at = `events[${i}]`;
-  if (err instanceof ValidationError) return new ValidationError(err.field === undefined || err.field === '' ? at : `${at}.${err.field}`, err.message.slice((err.field ?? '').length + 2));
-  if (err instanceof RefusedError) return new RefusedError(err.refusals.map((r) => ({ ...r, message: `${at}: ${r.message}` })));
-  if (err instanceof AppError) return new AppError(err.code, `${at}: ${err.message}`, { field: err.field === undefined ? at : `${at}.${err.field}`, cause: err });
+  if (err instanceof ValidationError)
+    return new ValidationError(
+      err.field === undefined || err.field === '' ? at : `${at}.${err.field}`,
+      err.message.slice((err.field ?? '').length + 2),
+    );
+  if (err instanceof RefusedError)
+    return new RefusedError(err.refusals.map((r) => ({ ...r, message: `${at}: ${r.message}` })));
+  if (err instanceof AppError)
+    return new AppError(err.code, `${at}: ${err.message}`, {
+      field: err.field === undefined ? at : `${at}.${err.field}`,
+      cause: err,
+    });
   return err;
 }

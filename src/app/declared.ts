@@ -28,8 +28,15 @@ import { RefusedError } from './errors.js';
  * day. (checkDrawdown checks the declared date against the licence's window as well, so the
  * declared date can never lie outside it either.)
  */
-export function dispatchTimeRefusals(shippedOn: string, serverDay: string, licence: Pick<Licence, 'id' | 'validFrom' | 'validUntil'> | undefined): TimeViolation[] {
-  return [...checkDeclaredDate('shippedOn', shippedOn, serverDay), ...(licence === undefined ? [] : checkValidityAt(licence, serverDay))];
+export function dispatchTimeRefusals(
+  shippedOn: string,
+  serverDay: string,
+  licence: Pick<Licence, 'id' | 'validFrom' | 'validUntil'> | undefined,
+): TimeViolation[] {
+  return [
+    ...checkDeclaredDate('shippedOn', shippedOn, serverDay),
+    ...(licence === undefined ? [] : checkValidityAt(licence, serverDay)),
+  ];
 }
 
 /**
@@ -38,7 +45,12 @@ export function dispatchTimeRefusals(shippedOn: string, serverDay: string, licen
  * and a refusal rolls the transaction back — so no record is ever kept that a verifier, re-checking
  * at `at`, would refuse.
  */
-export function recheckAtCommit(at: string, shippedOn: string, checkedDay: string, licence: Pick<Licence, 'id' | 'validFrom' | 'validUntil'> | undefined): void {
+export function recheckAtCommit(
+  at: string,
+  shippedOn: string,
+  checkedDay: string,
+  licence: Pick<Licence, 'id' | 'validFrom' | 'validUntil'> | undefined,
+): void {
   const day = dayOfInstant(at);
   if (day === checkedDay) return;
   const refusals = dispatchTimeRefusals(shippedOn, day, licence);
@@ -60,9 +72,17 @@ export interface PricedShipment {
  * stretched (nor a licensed value share diluted) by declaring less. A declaration in another
  * currency than the lot's cannot be compared and is taken as declared.
  */
-export function priceShipment(lot: Pick<Lot, 'massGrams' | 'valueMinor' | 'currency'>, grams: number, declared: Money | undefined): PricedShipment {
-  const computed = lot.valueMinor !== undefined && lot.currency !== undefined && lot.massGrams > 0 ? { currency: lot.currency, minor: Number((BigInt(lot.valueMinor) * BigInt(grams)) / BigInt(lot.massGrams)) } : undefined;
-  if (declared === undefined) return { value: computed, ...(computed === undefined ? {} : { computedMinor: computed.minor }) };
+export function priceShipment(
+  lot: Pick<Lot, 'massGrams' | 'valueMinor' | 'currency'>,
+  grams: number,
+  declared: Money | undefined,
+): PricedShipment {
+  const computed =
+    lot.valueMinor !== undefined && lot.currency !== undefined && lot.massGrams > 0
+      ? { currency: lot.currency, minor: Number((BigInt(lot.valueMinor) * BigInt(grams)) / BigInt(lot.massGrams)) }
+      : undefined;
+  if (declared === undefined)
+    return { value: computed, ...(computed === undefined ? {} : { computedMinor: computed.minor }) };
   if (computed === undefined || computed.currency !== declared.currency) return { value: declared };
   if (declared.minor >= computed.minor) return { value: declared, computedMinor: computed.minor };
   return { value: computed, declaredValueMinor: declared.minor, computedMinor: computed.minor };
@@ -77,14 +97,41 @@ export function priceShipment(lot: Pick<Lot, 'massGrams' | 'valueMinor' | 'curre
 export async function flagDeclaredValue(
   tx: Transaction<Database>,
   ctx: AppContext,
-  s: { readonly shipmentId: string; readonly seq: number; readonly shipper: string; readonly to: string; readonly grams: number; readonly priced: PricedShipment; readonly licenceId: string | undefined; readonly restrictions: readonly Restriction[] },
+  s: {
+    readonly shipmentId: string;
+    readonly seq: number;
+    readonly shipper: string;
+    readonly to: string;
+    readonly grams: number;
+    readonly priced: PricedShipment;
+    readonly licenceId: string | undefined;
+    readonly restrictions: readonly Restriction[];
+  },
 ): Promise<RaiseOutcome | undefined> {
   const rule = redFlags(ctx).rules['value-under-declared'];
   const { priced } = s;
-  if (rule === undefined || priced.declaredValueMinor === undefined || priced.computedMinor === undefined || priced.value === undefined) return undefined;
+  if (
+    rule === undefined ||
+    priced.declaredValueMinor === undefined ||
+    priced.computedMinor === undefined ||
+    priced.value === undefined
+  )
+    return undefined;
   const licenceIds = s.licenceId !== undefined ? [s.licenceId] : [...new Set(s.restrictions.map((r) => r.licenceId))];
   const findings = detectUnderDeclaredValues(
-    [{ shipmentId: s.shipmentId, seq: s.seq, shipper: s.shipper, to: s.to, grams: s.grams, currency: priced.value.currency, declaredMinor: priced.declaredValueMinor, computedMinor: priced.computedMinor, licenceIds }],
+    [
+      {
+        shipmentId: s.shipmentId,
+        seq: s.seq,
+        shipper: s.shipper,
+        to: s.to,
+        grams: s.grams,
+        currency: priced.value.currency,
+        declaredMinor: priced.declaredValueMinor,
+        computedMinor: priced.computedMinor,
+        licenceIds,
+      },
+    ],
     rule,
   );
   if (findings.length === 0) return undefined;
@@ -96,7 +143,11 @@ export async function flagDeclaredValue(
  * below the lot's value (those a dispatch made on a party's signed request had to defer: this node
  * does not sign for the authority while another party's request runs).
  */
-export async function declaredValueFindings(tx: Transaction<Database>, ctx: AppContext, licenceIds: readonly string[]): Promise<Finding[]> {
+export async function declaredValueFindings(
+  tx: Transaction<Database>,
+  ctx: AppContext,
+  licenceIds: readonly string[],
+): Promise<Finding[]> {
   const rule = redFlags(ctx).rules['value-under-declared'];
   if (rule === undefined) return [];
   const wanted = new Set(licenceIds);
@@ -111,7 +162,10 @@ export async function declaredValueFindings(tx: Transaction<Database>, ctx: AppC
       currency: s.currency ?? '',
       declaredMinor: s.declared_value_minor ?? 0,
       computedMinor: s.value_minor ?? 0,
-      licenceIds: s.licence_id !== null ? [s.licence_id] : [...new Set((s.restrictions as Restriction[]).map((r) => r.licenceId))].filter((id) => wanted.has(id)),
+      licenceIds:
+        s.licence_id !== null
+          ? [s.licence_id]
+          : [...new Set((s.restrictions as Restriction[]).map((r) => r.licenceId))].filter((id) => wanted.has(id)),
     }));
   return detectUnderDeclaredValues(facts, rule);
 }
@@ -122,13 +176,29 @@ export async function declaredValueFindings(tx: Transaction<Database>, ctx: AppC
  * licence whose material the shipment carried. Inside a batch (an EPCIS document) the batch's
  * transaction is rolled back with the refusal, and the flag with it.
  */
-export async function flagOverReceipt(ctx: AppContext, actor: string, r: { readonly shipmentId: string; readonly receivedGrams: number }): Promise<RaiseOutcome | undefined> {
+export async function flagOverReceipt(
+  ctx: AppContext,
+  actor: string,
+  r: { readonly shipmentId: string; readonly receivedGrams: number },
+): Promise<RaiseOutcome | undefined> {
   const rule = redFlags(ctx).rules['over-receipt'];
   if (rule === undefined) return undefined;
   return ctx.store.transaction(async (tx) => {
     const sh = await shipmentsRepo.get(tx, r.shipmentId);
     if (!sh || sh.to_party !== actor || r.receivedGrams <= sh.grams) return undefined;
-    const findings = detectOverReceipts([{ shipmentId: sh.id, shipmentSeq: sh.seq, receiver: actor, shippedGrams: sh.grams, claimedGrams: r.receivedGrams, restrictions: sh.restrictions as Restriction[] }], rule);
+    const findings = detectOverReceipts(
+      [
+        {
+          shipmentId: sh.id,
+          shipmentSeq: sh.seq,
+          receiver: actor,
+          shippedGrams: sh.grams,
+          claimedGrams: r.receivedGrams,
+          restrictions: sh.restrictions as Restriction[],
+        },
+      ],
+      rule,
+    );
     if (findings.length === 0) return undefined;
     return raise(tx, ctx, findings, 'receipt-refused', todayUtc(ctx.clock));
   });

@@ -134,7 +134,14 @@ export async function epcisEventsPage(
   const start = after === undefined ? {} : { after: { time: after.time, seq: after.key as number } };
   const { events } = await queryEpcis(ctx, { ...query, limit: perPage + 1 }, { capturedBy, ...start });
   const shown = events.slice(0, perPage);
-  const records = new Map((await epcisRepo.recordsOf(ctx.store.db, shown.map((e) => e.seq))).map((r) => [r.seq, r]));
+  const records = new Map(
+    (
+      await epcisRepo.recordsOf(
+        ctx.store.db,
+        shown.map((e) => e.seq),
+      )
+    ).map((r) => [r.seq, r]),
+  );
   const eventList = shown.map((e) => {
     const stored = e.event as Record<string, unknown>;
     const recorded = records.get(e.seq)?.recorded_at;

@@ -10,7 +10,14 @@ import { epcisRepo, type Database } from '../store/index.js';
  * EPC identifier.
  */
 
-const link = z.object({ epc: z.string().min(1), holder: z.string().min(1), lotId: z.string().min(1), since: z.iso.datetime({ offset: true }) }).strict();
+const link = z
+  .object({
+    epc: z.string().min(1),
+    holder: z.string().min(1),
+    lotId: z.string().min(1),
+    since: z.iso.datetime({ offset: true }),
+  })
+  .strict();
 
 export const capturedSchema = z
   .object({
@@ -53,7 +60,13 @@ export type EpcisRecordTypes = { [K in keyof typeof EPCIS_SCHEMAS]: z.infer<(typ
 
 type Meta = { seq: number; actor: string; at: string };
 
-export const EPCIS_PROJECTORS: { readonly [K in keyof EpcisRecordTypes]: (tx: Transaction<Database>, body: EpcisRecordTypes[K], meta: Meta) => Promise<void> } = {
+export const EPCIS_PROJECTORS: {
+  readonly [K in keyof EpcisRecordTypes]: (
+    tx: Transaction<Database>,
+    body: EpcisRecordTypes[K],
+    meta: Meta,
+  ) => Promise<void>;
+} = {
   async 'epcis.event.captured'(tx, b, { seq, actor }) {
     await epcisRepo.insertEvent(tx, {
       hash_id: b.hashId,
@@ -70,7 +83,8 @@ export const EPCIS_PROJECTORS: { readonly [K in keyof EpcisRecordTypes]: (tx: Tr
       outcome: b.outcome,
       event: b.event,
     });
-    for (const l of b.links) await epcisRepo.link(tx, { epc: l.epc, holder: l.holder, lot_id: l.lotId, since: l.since, seq });
+    for (const l of b.links)
+      await epcisRepo.link(tx, { epc: l.epc, holder: l.holder, lot_id: l.lotId, since: l.since, seq });
     if (b.outcome.retracts !== undefined) await epcisRepo.markRetracted(tx, b.outcome.retracts, seq);
   },
   async 'epcis.lot.linked'(tx, b, { seq }) {

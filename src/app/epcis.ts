@@ -18,7 +18,15 @@ import {
   type EventFacts,
   type QuantityElement,
 } from '../epcis/index.js';
-import { epcisRepo, journalRepo, lotsRepo, partiesRepo, shipmentsRepo, type Database, type EpcisEventRow } from '../store/index.js';
+import {
+  epcisRepo,
+  journalRepo,
+  lotsRepo,
+  partiesRepo,
+  shipmentsRepo,
+  type Database,
+  type EpcisEventRow,
+} from '../store/index.js';
 import { inTransaction, type AppContext } from './context.js';
 import { consumeLot, createLot, dispatchShipment, receiveShipment, transformLots } from './custody.js';
 import { AppError, RefusedError } from './errors.js';
@@ -102,16 +110,22 @@ export class EpcisCaptureRefusedError extends RefusedError {
   }
 }
 
-const hex = (hashId: string) => /sha-256;([0-9a-f]{64})/.exec(hashId)?.[1] ?? createHash('sha256').update(hashId).digest('hex');
+const hex = (hashId: string) =>
+  /sha-256;([0-9a-f]{64})/.exec(hashId)?.[1] ?? createHash('sha256').update(hashId).digest('hex');
 const LOT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/;
 
 /** A readable lot id for an EPC at a holder (`<gtin>-<lot or serial>-<holder>`), hashed when it would not fit. */
 function lotIdFor(epc: string, holder: string, n: number): string {
   const id = parseEpc(epc);
-  const base = id && 'gtin' in id ? `${id.gtin}-${id.kind === 'lgtin' ? id.lot : id.kind === 'sgtin' ? id.serial : 'all'}` : `epc-${createHash('sha256').update(epc).digest('hex').slice(0, 12)}`;
+  const base =
+    id && 'gtin' in id
+      ? `${id.gtin}-${id.kind === 'lgtin' ? id.lot : id.kind === 'sgtin' ? id.serial : 'all'}`
+      : `epc-${createHash('sha256').update(epc).digest('hex').slice(0, 12)}`;
   const suffix = `-${holder}${n > 0 ? `-${n}` : ''}`;
   const readable = `${base}${suffix}`;
-  return LOT_ID.test(readable) ? readable : `epc-${createHash('sha256').update(`${epc}\u0000${holder}`).digest('hex').slice(0, 16)}${n > 0 ? `-${n}` : ''}`;
+  return LOT_ID.test(readable)
+    ? readable
+    : `epc-${createHash('sha256').update(`${epc}\u0000${holder}`).digest('hex').slice(0, 16)}${n > 0 ? `-${n}` : ''}`;
 }
 
 async function freeLotId(tx: Transaction<Database>, epc: string, holder: string): Promise<string> {
@@ -152,7 +166,12 @@ function refuse(rule: string, message: string): never {
 }
 
 /** The lot the holder has of an identifier: linked, with stock; undefined when it has none. */
-async function heldLot(tx: Transaction<Database>, epc: string, holder: string, grams: number): Promise<{ lotId: string; since: Date } | undefined> {
+async function heldLot(
+  tx: Transaction<Database>,
+  epc: string,
+  holder: string,
+  grams: number,
+): Promise<{ lotId: string; since: Date } | undefined> {
   const links = await epcisRepo.lotsFor(tx, epc, holder);
   let fallback: { lotId: string; since: Date } | undefined;
   for (const l of links) {
@@ -165,7 +184,8 @@ async function heldLot(tx: Transaction<Database>, epc: string, holder: string, g
 }
 
 function checkSince(f: EventFacts, since: Date, what: string): void {
-  if (new Date(f.eventTime).getTime() < since.getTime()) refuse('EVENT_BEFORE_INPUTS', `the event is dated ${f.eventTime}, before ${what} existed (${since.toISOString()})`);
+  if (new Date(f.eventTime).getTime() < since.getTime())
+    refuse('EVENT_BEFORE_INPUTS', `the event is dated ${f.eventTime}, before ${what} existed (${since.toISOString()})`);
 }
 
 function ilmdField(f: EventFacts, name: string): unknown {
@@ -173,8 +193,12 @@ function ilmdField(f: EventFacts, name: string): unknown {
 }
 
 /** The registered party an EPCIS source / destination names: by GLN (PGLN, party GLN identifier) or `urn:lodestone:party:ID`. */
-async function resolveParty(tx: Transaction<Database>, ids: readonly { type?: string; id: string }[]): Promise<Party | undefined> {
-  const rank = (t: string | undefined) => (t === undefined ? 2 : /owning_party$/.test(t) ? 0 : /possessing_party$/.test(t) ? 1 : 3);
+async function resolveParty(
+  tx: Transaction<Database>,
+  ids: readonly { type?: string; id: string }[],
+): Promise<Party | undefined> {
+  const rank = (t: string | undefined) =>
+    t === undefined ? 2 : /owning_party$/.test(t) ? 0 : /possessing_party$/.test(t) ? 1 : 3;
   const sorted = [...ids].filter((x) => rank(x.type) < 3).sort((a, b) => rank(a.type) - rank(b.type));
   let all: Party[] | undefined;
   for (const { id } of sorted) {
@@ -199,17 +223,32 @@ async function isTracked(tx: Transaction<Database>, epcs: readonly string[]): Pr
 }
 
 /** Maps one event onto custody (inside the capture's transaction), or says why it is kept as evidence. */
-async function mapEvent(tx: Transaction<Database>, ctx: AppContext, actor: string, f: EventFacts, index: number): Promise<Mapped> {
+async function mapEvent(
+  tx: Transaction<Database>,
+  ctx: AppContext,
+  actor: string,
+  f: EventFacts,
+  index: number,
+): Promise<Mapped> {
   const step = f.bizStep;
   const tracked = await isTracked(tx, f.epcs);
-  const keep = (note: string): Mapped => ({ disposition: tracked ? 'evidence' : 'untracked', note: tracked ? note : `no identifier of this event is tracked by Lodestone; ${note}`, links: [] });
+  const keep = (note: string): Mapped => ({
+    disposition: tracked ? 'evidence' : 'untracked',
+    note: tracked ? note : `no identifier of this event is tracked by Lodestone; ${note}`,
+    links: [],
+  });
   const date = dayOfInstant(f.eventTime); // the UTC day, as the server's days are
 
-  if (f.type === 'ObjectEvent' && (step === 'commissioning' || step === 'creating_class_instance') && f.action === 'ADD') {
+  if (
+    f.type === 'ObjectEvent' &&
+    (step === 'commissioning' || step === 'creating_class_instance') &&
+    f.action === 'ADD'
+  ) {
     const ms = masses(f, 'quantityList', index);
     if (ms.length === 0) return keep('a commissioning without a mass (KGM) of an LGTIN or SGTIN: nothing to create');
     const item = ilmdField(f, 'item');
-    if (item === undefined) return keep(`a commissioning without the item in ILMD (${LODESTONE_EPCIS_NS}item): no lot created`);
+    if (item === undefined)
+      return keep(`a commissioning without the item in ILMD (${LODESTONE_EPCIS_NS}item): no lot created`);
     const actorParty = await requireParty(tx, actor, 'actor');
     const location = ilmdField(f, 'location') ?? actorParty.country;
     const value = ms.length === 1 ? ilmdField(f, 'value') : undefined;
@@ -218,11 +257,24 @@ async function mapEvent(tx: Transaction<Database>, ctx: AppContext, actor: strin
     for (const m of ms) {
       if (await heldLot(tx, m.epc, actor, 0)) refuse('LOT_EXISTS', `${actor} already holds a lot of ${m.epc}`);
       const id = await freeLotId(tx, m.epc, actor);
-      await createLot(ctx, actor, { id, holder: actor, location, item, massGrams: m.grams, ...(value === undefined ? {} : { value }) });
+      await createLot(ctx, actor, {
+        id,
+        holder: actor,
+        location,
+        item,
+        massGrams: m.grams,
+        ...(value === undefined ? {} : { value }),
+      });
       ids.push(id);
       links.push({ epc: m.epc, holder: actor, lotId: id, since: f.eventTime });
     }
-    return { disposition: 'mapped', use: 'createLot', ids, note: `lot${ids.length > 1 ? 's' : ''} ${ids.join(', ')} created`, links };
+    return {
+      disposition: 'mapped',
+      use: 'createLot',
+      ids,
+      note: `lot${ids.length > 1 ? 's' : ''} ${ids.join(', ')} created`,
+      links,
+    };
   }
 
   if (f.type === 'ObjectEvent' && step === 'shipping') {
@@ -235,18 +287,47 @@ async function mapEvent(tx: Transaction<Database>, ctx: AppContext, actor: strin
         held.push({ m, lotId: lot.lotId });
       }
     }
-    if (held.length === 0) return keep(ms.length === 0 ? 'a shipping event without a mass (KGM) of an LGTIN or SGTIN' : `${actor} holds no lot of ${ms.map((m) => m.epc).join(', ')}`);
+    if (held.length === 0)
+      return keep(
+        ms.length === 0
+          ? 'a shipping event without a mass (KGM) of an LGTIN or SGTIN'
+          : `${actor} holds no lot of ${ms.map((m) => m.epc).join(', ')}`,
+      );
     const to = await resolveParty(tx, f.destinations);
-    if (!to) refuse('UNKNOWN_RECEIVER', `the destinationList names no registered party (by GLN or urn:lodestone:party:ID): ${f.destinations.map((d) => d.id).join(', ') || 'none'}`);
-    const licence = f.bizTransactions.map((b) => /^urn:lodestone:licence:(.+):([^:]+)$/.exec(b.id)).find((m) => m !== null);
-    const destination = (typeof f.extensions[`{${LODESTONE_EPCIS_NS}}destinationCountry`] === 'string' ? f.extensions[`{${LODESTONE_EPCIS_NS}}destinationCountry`] : to.country) as string;
+    if (!to)
+      refuse(
+        'UNKNOWN_RECEIVER',
+        `the destinationList names no registered party (by GLN or urn:lodestone:party:ID): ${f.destinations.map((d) => d.id).join(', ') || 'none'}`,
+      );
+    const licence = f.bizTransactions
+      .map((b) => /^urn:lodestone:licence:(.+):([^:]+)$/.exec(b.id))
+      .find((m) => m !== null);
+    const destination = (
+      typeof f.extensions[`{${LODESTONE_EPCIS_NS}}destinationCountry`] === 'string'
+        ? f.extensions[`{${LODESTONE_EPCIS_NS}}destinationCountry`]
+        : to.country
+    ) as string;
     const ids: string[] = [];
     for (const [k, { m, lotId }] of held.entries()) {
       const id = `SH-${hex(f.hashId).slice(0, 16)}${held.length > 1 ? `-${k + 1}` : ''}`;
-      await dispatchShipment(ctx, actor, { id, fromLot: lotId, to: to.id, destination, grams: m.grams, shippedOn: date, ...(licence ? { licenceId: licence[1], lineRef: licence[2] } : {}) });
+      await dispatchShipment(ctx, actor, {
+        id,
+        fromLot: lotId,
+        to: to.id,
+        destination,
+        grams: m.grams,
+        shippedOn: date,
+        ...(licence ? { licenceId: licence[1], lineRef: licence[2] } : {}),
+      });
       ids.push(id);
     }
-    return { disposition: 'mapped', use: 'dispatchShipment', ids, note: `shipment${ids.length > 1 ? 's' : ''} ${ids.join(', ')} to ${to.id} (${destination})${licence ? ` under licence ${licence[1] ?? ''} line ${licence[2] ?? ''}` : ''}`, links: [] };
+    return {
+      disposition: 'mapped',
+      use: 'dispatchShipment',
+      ids,
+      note: `shipment${ids.length > 1 ? 's' : ''} ${ids.join(', ')} to ${to.id} (${destination})${licence ? ` under licence ${licence[1] ?? ''} line ${licence[2] ?? ''}` : ''}`,
+      links: [],
+    };
   }
 
   if (f.type === 'ObjectEvent' && step === 'receiving') {
@@ -259,17 +340,38 @@ async function mapEvent(tx: Transaction<Database>, ctx: AppContext, actor: strin
       if (linked.length === 0) continue;
       any = true;
       const from = new Set(linked.map((l) => l.lot_id));
-      const candidates = (await shipmentsRepo.list(tx)).filter((s) => s.status === 'in-transit' && s.to_party === actor && from.has(s.from_lot));
+      const candidates = (await shipmentsRepo.list(tx)).filter(
+        (s) => s.status === 'in-transit' && s.to_party === actor && from.has(s.from_lot),
+      );
       const sh = candidates.find((s) => s.grams === m.grams) ?? candidates[0];
-      if (!sh) refuse('NOT_SHIPPED_TO_RECEIVER', `no shipment of ${m.epc} to ${actor} is in transit: Lodestone has no record that it was shipped to ${actor}`);
-      if (date < sh.shipped_on) refuse('EVENT_BEFORE_INPUTS', `received on ${date}, before shipment ${sh.id} was dispatched (${sh.shipped_on})`);
+      if (!sh)
+        refuse(
+          'NOT_SHIPPED_TO_RECEIVER',
+          `no shipment of ${m.epc} to ${actor} is in transit: Lodestone has no record that it was shipped to ${actor}`,
+        );
+      if (date < sh.shipped_on)
+        refuse(
+          'EVENT_BEFORE_INPUTS',
+          `received on ${date}, before shipment ${sh.id} was dispatched (${sh.shipped_on})`,
+        );
       const lotId = await freeLotId(tx, m.epc, actor);
       await receiveShipment(ctx, actor, { shipmentId: sh.id, lotId, receivedGrams: m.grams });
       ids.push(lotId);
       links.push({ epc: m.epc, holder: actor, lotId, since: f.eventTime });
     }
-    if (!any) return keep(ms.length === 0 ? 'a receiving event without a mass (KGM) of an LGTIN or SGTIN' : 'no shipment of these identifiers is tracked');
-    return { disposition: 'mapped', use: 'receiveShipment', ids, note: `received into lot${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`, links };
+    if (!any)
+      return keep(
+        ms.length === 0
+          ? 'a receiving event without a mass (KGM) of an LGTIN or SGTIN'
+          : 'no shipment of these identifiers is tracked',
+      );
+    return {
+      disposition: 'mapped',
+      use: 'receiveShipment',
+      ids,
+      note: `received into lot${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`,
+      links,
+    };
   }
 
   if (f.type === 'TransformationEvent') {
@@ -286,14 +388,30 @@ async function mapEvent(tx: Transaction<Database>, ctx: AppContext, actor: strin
       }
     }
     // Untracked inputs measured in grams but not as LGTIN/SGTIN (e.g. a GTIN class) also count as other inputs.
-    for (const q of f.quantities) if (q.list === 'inputQuantityList' && q.quantity !== undefined && isMassUnit(q.uom) && !ins.some((m) => m.q === q)) otherInputsGrams += massToGrams(q.quantity, q.uom ?? '', `events[${index}].inputQuantityList[${q.index}]`);
+    for (const q of f.quantities)
+      if (
+        q.list === 'inputQuantityList' &&
+        q.quantity !== undefined &&
+        isMassUnit(q.uom) &&
+        !ins.some((m) => m.q === q)
+      )
+        otherInputsGrams += massToGrams(q.quantity, q.uom ?? '', `events[${index}].inputQuantityList[${q.index}]`);
     if (inputs.length === 0) return keep('a transformation of no lot Lodestone tracks for the capturing party');
     const outs = masses(f, 'outputQuantityList', index);
-    if (outs.length === 0) refuse('OUTPUTS_UNMEASURED', 'a transformation of tracked lots must give its outputs as a mass (outputQuantityList in KGM) of an LGTIN or SGTIN');
+    if (outs.length === 0)
+      refuse(
+        'OUTPUTS_UNMEASURED',
+        'a transformation of tracked lots must give its outputs as a mass (outputQuantityList in KGM) of an LGTIN or SGTIN',
+      );
     const item = ilmdField(f, 'item');
-    if (item === undefined) throw new ValidationError(`events[${index}].ilmd.lodestone:item`, `is required to map a transformation of tracked lots (the outputs' item, in the ${LODESTONE_EPCIS_NS} namespace)`);
+    if (item === undefined)
+      throw new ValidationError(
+        `events[${index}].ilmd.lodestone:item`,
+        `is required to map a transformation of tracked lots (the outputs' item, in the ${LODESTONE_EPCIS_NS} namespace)`,
+      );
     const total = outs.reduce((s, o) => s + o.grams, 0);
-    const outputs: { lotId: string; item: unknown; massGrams: number; embodies: { lotId: string; grams: number }[] }[] = [];
+    const outputs: { lotId: string; item: unknown; massGrams: number; embodies: { lotId: string; grams: number }[] }[] =
+      [];
     const links: Mapped['links'] = [];
     for (const [k, o] of outs.entries()) {
       const lotId = await freeLotId(tx, o.epc, actor);
@@ -310,7 +428,13 @@ async function mapEvent(tx: Transaction<Database>, ctx: AppContext, actor: strin
     }
     const id = `T-${hex(f.hashId).slice(0, 16)}`;
     await transformLots(ctx, actor, { id, inputs, ...(otherInputsGrams > 0 ? { otherInputsGrams } : {}), outputs });
-    return { disposition: 'mapped', use: 'transformLots', ids: [id, ...outputs.map((o) => o.lotId)], note: `transformation ${id}: ${inputs.map((i) => i.lotId).join(', ')} → ${outputs.map((o) => o.lotId).join(', ')}`, links };
+    return {
+      disposition: 'mapped',
+      use: 'transformLots',
+      ids: [id, ...outputs.map((o) => o.lotId)],
+      note: `transformation ${id}: ${inputs.map((i) => i.lotId).join(', ')} → ${outputs.map((o) => o.lotId).join(', ')}`,
+      links,
+    };
   }
 
   if (f.type === 'ObjectEvent' && (step === 'destroying' || step === CONSUMING_BIZSTEP)) {
@@ -320,14 +444,26 @@ async function mapEvent(tx: Transaction<Database>, ctx: AppContext, actor: strin
       const lot = await heldLot(tx, m.epc, actor, m.grams);
       if (!lot) continue;
       checkSince(f, lot.since, `lot ${lot.lotId}`);
-      await consumeLot(ctx, actor, { lotId: lot.lotId, grams: m.grams, purpose: step === 'destroying' ? 'destroyed (EPCIS bizStep destroying)' : 'consumed (EPCIS)' });
+      await consumeLot(ctx, actor, {
+        lotId: lot.lotId,
+        grams: m.grams,
+        purpose: step === 'destroying' ? 'destroyed (EPCIS bizStep destroying)' : 'consumed (EPCIS)',
+      });
       ids.push(lot.lotId);
     }
     if (ids.length === 0) return keep(`${actor} holds no lot of these identifiers`);
-    return { disposition: 'mapped', use: 'consumeLot', ids, note: `consumed from lot${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`, links: [] };
+    return {
+      disposition: 'mapped',
+      use: 'consumeLot',
+      ids,
+      note: `consumed from lot${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`,
+      links: [],
+    };
   }
 
-  return keep(`kept as evidence: ${f.type}${step === undefined ? '' : ` (${step})`} has no custody meaning in Lodestone`);
+  return keep(
+    `kept as evidence: ${f.type}${step === undefined ? '' : ` (${step})`} has no custody meaning in Lodestone`,
+  );
 }
 
 /**
@@ -351,28 +487,56 @@ export async function captureEpcis(ctx: AppContext, actor: string, document: unk
     for (const [i, f] of facts.entries()) {
       const event = events[i] as EpcisEvent;
       const kind = f.errorDeclaration ? 'error-declaration' : 'event';
-      const base = { index: i, hashId: f.hashId, eventType: f.type, ...(f.bizStep === undefined ? {} : { bizStep: f.bizStep }) };
+      const base = {
+        index: i,
+        hashId: f.hashId,
+        eventType: f.type,
+        ...(f.bizStep === undefined ? {} : { bizStep: f.bizStep }),
+      };
       if (seen.has(`${kind} ${f.hashId}`) || (await epcisRepo.get(tx, f.hashId, kind))) {
         seen.add(`${kind} ${f.hashId}`);
-        out.push({ ...base, status: 'duplicate', note: kind === 'event' ? 'already captured (same event hash ID): not recorded again' : 'this error declaration was already captured' });
+        out.push({
+          ...base,
+          status: 'duplicate',
+          note:
+            kind === 'event'
+              ? 'already captured (same event hash ID): not recorded again'
+              : 'this error declaration was already captured',
+        });
         continue;
       }
       seen.add(`${kind} ${f.hashId}`);
       try {
-        if (new Date(f.eventTime).getTime() > now + SKEW_MS) refuse('EVENT_IN_FUTURE', `eventTime ${f.eventTime} is in the future (now ${new Date(now).toISOString()})`);
+        if (new Date(f.eventTime).getTime() > now + SKEW_MS)
+          refuse('EVENT_IN_FUTURE', `eventTime ${f.eventTime} is in the future (now ${new Date(now).toISOString()})`);
         let mapped: Mapped;
         let retracts: string | undefined;
         if (f.errorDeclaration) {
           const original = await epcisRepo.get(tx, f.hashId, 'event');
           if (original?.disposition === 'mapped') {
-            refuse('CUSTODY_EVENT_RETRACTION', `the declared event (${f.hashId}) was mapped onto custody (${JSON.stringify((original.outcome as { note?: string }).note ?? '')}); custody records are corrected by a compensating custody event, not retracted`);
+            refuse(
+              'CUSTODY_EVENT_RETRACTION',
+              `the declared event (${f.hashId}) was mapped onto custody (${JSON.stringify((original.outcome as { note?: string }).note ?? '')}); custody records are corrected by a compensating custody event, not retracted`,
+            );
           }
           retracts = original ? f.hashId : undefined;
-          mapped = { disposition: original?.disposition ?? ((await isTracked(tx, f.epcs)) ? 'evidence' : 'untracked'), note: original ? `error declaration (${f.errorDeclaration.reason ?? 'no reason'}): the event captured at journal entry ${original.seq} is marked retracted` : `error declaration (${f.errorDeclaration.reason ?? 'no reason'}) for an event not captured here: kept as evidence`, links: [] };
+          mapped = {
+            disposition: original?.disposition ?? ((await isTracked(tx, f.epcs)) ? 'evidence' : 'untracked'),
+            note: original
+              ? `error declaration (${f.errorDeclaration.reason ?? 'no reason'}): the event captured at journal entry ${original.seq} is marked retracted`
+              : `error declaration (${f.errorDeclaration.reason ?? 'no reason'}) for an event not captured here: kept as evidence`,
+            links: [],
+          };
         } else {
           mapped = await mapEvent(tx, inner, actor, f, i);
           // An event mapped onto custody declares when it happened: bounded like any declared date (src/domain/time.ts).
-          if (mapped.disposition === 'mapped') for (const v of checkDeclaredDate('eventTime', dayOfInstant(f.eventTime), dayOfInstant(new Date(now).toISOString()))) refuse(v.rule, v.message);
+          if (mapped.disposition === 'mapped')
+            for (const v of checkDeclaredDate(
+              'eventTime',
+              dayOfInstant(f.eventTime),
+              dayOfInstant(new Date(now).toISOString()),
+            ))
+              refuse(v.rule, v.message);
         }
         const c = await commit(tx, ctx, 'epcis.event.captured', actor, {
           hashId: f.hashId,
@@ -384,30 +548,59 @@ export async function captureEpcis(ctx: AppContext, actor: string, document: unk
           ...(f.action === undefined ? {} : { action: f.action }),
           epcs: [...f.epcs],
           disposition: mapped.disposition,
-          outcome: { ...(mapped.use === undefined ? {} : { use: mapped.use }), ...(mapped.ids === undefined ? {} : { ids: mapped.ids }), note: mapped.note, ...(retracts === undefined ? {} : { retracts }) },
+          outcome: {
+            ...(mapped.use === undefined ? {} : { use: mapped.use }),
+            ...(mapped.ids === undefined ? {} : { ids: mapped.ids }),
+            note: mapped.note,
+            ...(retracts === undefined ? {} : { retracts }),
+          },
           event: { ...event },
           ...(docContext === undefined ? {} : { context: docContext }),
           links: mapped.links,
         });
-        out.push({ ...base, status: f.errorDeclaration ? 'retraction' : mapped.disposition, ...(mapped.use === undefined ? {} : { use: mapped.use }), ...(mapped.ids === undefined ? {} : { ids: mapped.ids }), note: mapped.note, seq: c.seq });
+        out.push({
+          ...base,
+          status: f.errorDeclaration ? 'retraction' : mapped.disposition,
+          ...(mapped.use === undefined ? {} : { use: mapped.use }),
+          ...(mapped.ids === undefined ? {} : { ids: mapped.ids }),
+          note: mapped.note,
+          seq: c.seq,
+        });
       } catch (e) {
         if (e instanceof RefusedError) throw new EpcisCaptureRefusedError(i, e.refusals);
-        if (e instanceof ValidationError) throw new ValidationError(e.field?.startsWith('events[') ? e.field : `events[${i}]${e.field === undefined ? '' : `.${e.field}`}`, e.message.slice((e.field ?? '').length + 2));
+        if (e instanceof ValidationError)
+          throw new ValidationError(
+            e.field?.startsWith('events[') ? e.field : `events[${i}]${e.field === undefined ? '' : `.${e.field}`}`,
+            e.message.slice((e.field ?? '').length + 2),
+          );
         if (e instanceof AppError) throw new EpcisCaptureRefusedError(i, [{ rule: e.code, message: e.message }]);
         throw e;
       }
     }
-    return { events: out, captured: out.filter((o) => o.status !== 'duplicate').length, duplicates: out.filter((o) => o.status === 'duplicate').length };
+    return {
+      events: out,
+      captured: out.filter((o) => o.status !== 'duplicate').length,
+      duplicates: out.filter((o) => o.status === 'duplicate').length,
+    };
   });
 }
 
 /** Links an existing lot (e.g. one created with `lots create`) to an EPC identifier, so EPCIS events about it are mapped. */
-export async function linkLotToEpc(ctx: AppContext, actor: string, input: { lotId: string; epc: string; since?: string }): Promise<{ epc: string; seq: number }> {
+export async function linkLotToEpc(
+  ctx: AppContext,
+  actor: string,
+  input: { lotId: string; epc: string; since?: string },
+): Promise<{ epc: string; seq: number }> {
   const id = parseEpc(input.epc);
-  if (!id || (id.kind !== 'lgtin' && id.kind !== 'sgtin')) throw new ValidationError('epc', `must be an LGTIN or SGTIN as an EPC URN or GS1 Digital Link URI, got ${JSON.stringify(input.epc)}`);
+  if (!id || (id.kind !== 'lgtin' && id.kind !== 'sgtin'))
+    throw new ValidationError(
+      'epc',
+      `must be an LGTIN or SGTIN as an EPC URN or GS1 Digital Link URI, got ${JSON.stringify(input.epc)}`,
+    );
   return ctx.store.transaction(async (tx) => {
     const lot = await lotsRepo.get(tx, input.lotId);
-    if (!lot || lot.holder !== actor) throw new AppError('NOT_FOUND', `${actor} holds no lot "${input.lotId}"`, { field: 'lotId' });
+    if (!lot || lot.holder !== actor)
+      throw new AppError('NOT_FOUND', `${actor} holds no lot "${input.lotId}"`, { field: 'lotId' });
     const since = input.since ?? new Date(0).toISOString();
     const c = await commit(tx, ctx, 'epcis.lot.linked', actor, { epc: id.uri, holder: actor, lotId: lot.id, since });
     return { epc: id.uri, seq: c.seq };
@@ -442,12 +635,14 @@ export interface CapturedEvent {
   readonly event: unknown;
 }
 
-const list = (v: string | readonly string[] | undefined): string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : [...v]);
+const list = (v: string | readonly string[] | undefined): string[] =>
+  v === undefined ? [] : typeof v === 'string' ? [v] : [...v];
 
 function isoParam(v: string | undefined, field: string): string | undefined {
   if (v === undefined) return undefined;
   const t = new Date(v);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(t.getTime())) throw new ValidationError(field, `must be an ISO 8601 date or date-time, got ${JSON.stringify(v)}`);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(t.getTime()))
+    throw new ValidationError(field, `must be an ISO 8601 date or date-time, got ${JSON.stringify(v)}`);
   return t.toISOString();
 }
 
@@ -471,10 +666,15 @@ function toCaptured(r: EpcisEventRow): CapturedEvent {
 function idsOf(event: unknown, any: boolean): string[] {
   const e = (event ?? {}) as Record<string, unknown>;
   const lists = any ? ['epcList', 'childEPCs', 'inputEPCList', 'outputEPCList'] : ['epcList', 'childEPCs'];
-  const qlists = any ? ['quantityList', 'childQuantityList', 'inputQuantityList', 'outputQuantityList'] : ['quantityList', 'childQuantityList'];
+  const qlists = any
+    ? ['quantityList', 'childQuantityList', 'inputQuantityList', 'outputQuantityList']
+    : ['quantityList', 'childQuantityList'];
   const out: string[] = [];
-  for (const l of lists) if (Array.isArray(e[l])) for (const x of e[l] as unknown[]) if (typeof x === 'string') out.push(x);
-  for (const l of qlists) if (Array.isArray(e[l])) for (const q of e[l] as { epcClass?: unknown }[]) if (typeof q.epcClass === 'string') out.push(q.epcClass);
+  for (const l of lists)
+    if (Array.isArray(e[l])) for (const x of e[l] as unknown[]) if (typeof x === 'string') out.push(x);
+  for (const l of qlists)
+    if (Array.isArray(e[l]))
+      for (const q of e[l] as { epcClass?: unknown }[]) if (typeof q.epcClass === 'string') out.push(q.epcClass);
   if (any && typeof e.parentID === 'string') out.push(e.parentID);
   return out;
 }
@@ -498,8 +698,14 @@ export interface EpcisQueryScope {
  * checks that need the event itself — so a caller gets up to `limit` of its own matching events
  * however many other events there are.
  */
-export async function queryEpcis(ctx: AppContext, params: EpcisQuery = {}, scope: EpcisQueryScope = {}): Promise<{ readonly events: readonly CapturedEvent[] }> {
-  const bizSteps = list(params.EQ_bizStep).flatMap((s) => [s, bizStepIri(s)]).map((s) => s.replace(/^https:\/\/ref\.gs1\.org\/cbv\/BizStep-/, ''));
+export async function queryEpcis(
+  ctx: AppContext,
+  params: EpcisQuery = {},
+  scope: EpcisQueryScope = {},
+): Promise<{ readonly events: readonly CapturedEvent[] }> {
+  const bizSteps = list(params.EQ_bizStep)
+    .flatMap((s) => [s, bizStepIri(s)])
+    .map((s) => s.replace(/^https:\/\/ref\.gs1\.org\/cbv\/BizStep-/, ''));
   const matchEpc = list(params.MATCH_epc);
   const matchAny = list(params.MATCH_anyEPC);
   const patterns = [...matchEpc, ...matchAny];
@@ -528,15 +734,25 @@ export async function queryEpcis(ctx: AppContext, params: EpcisQuery = {}, scope
     ...(scope.capturedBy === undefined ? {} : { actor: scope.capturedBy }),
   };
   const start = scope.after;
-  if (patterns.length === 0) return { events: (await epcisRepo.query(ctx.store.db, { ...query, limit, ...(start === undefined ? {} : { after: start }) })).map(toCaptured) };
+  if (patterns.length === 0)
+    return {
+      events: (
+        await epcisRepo.query(ctx.store.db, { ...query, limit, ...(start === undefined ? {} : { after: start }) })
+      ).map(toCaptured),
+    };
   // The SQL pre-filter (any identifier of the event) is wider than MATCH_epc / MATCH_anyEPC: read
   // pages in the query's order until `limit` events pass the exact check, or the rows run out.
   const keep = (r: EpcisEventRow) =>
-    (matchEpc.length === 0 || idsOf(r.event, false).some((x) => matchEpc.some((p) => epcMatches(x, p)))) && (matchAny.length === 0 || idsOf(r.event, true).some((x) => matchAny.some((p) => epcMatches(x, p))));
+    (matchEpc.length === 0 || idsOf(r.event, false).some((x) => matchEpc.some((p) => epcMatches(x, p)))) &&
+    (matchAny.length === 0 || idsOf(r.event, true).some((x) => matchAny.some((p) => epcMatches(x, p))));
   const kept: EpcisEventRow[] = [];
   let after: { readonly time: Date; readonly seq: number } | undefined = start;
   for (;;) {
-    const page = await epcisRepo.query(ctx.store.db, { ...query, limit: QUERY_PAGE, ...(after === undefined ? {} : { after }) });
+    const page = await epcisRepo.query(ctx.store.db, {
+      ...query,
+      limit: QUERY_PAGE,
+      ...(after === undefined ? {} : { after }),
+    });
     for (const r of page) if (keep(r) && kept.length < limit) kept.push(r);
     const last = page[page.length - 1];
     if (kept.length >= limit || page.length < QUERY_PAGE || last === undefined) break;
@@ -575,8 +791,12 @@ export async function exportEpcis(ctx: AppContext, licenceId: string): Promise<R
   const selected: { seq: number; type: string; at: string; actor: string; body: Record<string, unknown> }[] = [];
   const inScope = (lot: unknown) => typeof lot === 'string' && (carrying.has(lot) || sourceLots.has(lot));
   for await (const r of journalRepo.stream(db, 2000)) {
-    if (!['lot.created', 'shipment.dispatched', 'shipment.received', 'lot.transformed', 'lot.consumed'].includes(r.type)) continue;
-    const p = (JSON.parse(r.canonical) as { payload: { at: string; actor: string; body: Record<string, unknown> } }).payload;
+    if (
+      !['lot.created', 'shipment.dispatched', 'shipment.received', 'lot.transformed', 'lot.consumed'].includes(r.type)
+    )
+      continue;
+    const p = (JSON.parse(r.canonical) as { payload: { at: string; actor: string; body: Record<string, unknown> } })
+      .payload;
     const b = p.body;
     let take = false;
     if (r.type === 'lot.created') take = inScope((b.lot as { id?: unknown }).id);
@@ -593,16 +813,24 @@ export async function exportEpcis(ctx: AppContext, licenceId: string): Promise<R
     if (s.type === 'lot.created') allLots.add((s.body.lot as { id: string }).id);
     if (s.type === 'shipment.dispatched') allLots.add((s.body.shipment as { fromLot: string }).fromLot);
     if (s.type === 'shipment.received') allLots.add((s.body.lot as { id: string }).id);
-    if (s.type === 'lot.transformed') for (const x of [...(s.body.inputs as { lotId: string }[]).map((i) => i.lotId), ...(s.body.outputs as { id: string }[]).map((o) => o.id)]) allLots.add(x);
+    if (s.type === 'lot.transformed')
+      for (const x of [
+        ...(s.body.inputs as { lotId: string }[]).map((i) => i.lotId),
+        ...(s.body.outputs as { id: string }[]).map((o) => o.id),
+      ])
+        allLots.add(x);
     if (s.type === 'lot.consumed') allLots.add(s.body.lotId as string);
   }
   const epcOfLot = new Map<string, string>();
-  for (const l of await epcisRepo.linksOfLots(db, [...allLots])) if (!epcOfLot.has(l.lot_id)) epcOfLot.set(l.lot_id, l.epc);
+  for (const l of await epcisRepo.linksOfLots(db, [...allLots]))
+    if (!epcOfLot.has(l.lot_id)) epcOfLot.set(l.lot_id, l.epc);
   const lotUri = (id: string) => epcOfLot.get(id) ?? `urn:lodestone:lot:${encodeURIComponent(id)}`;
   const partyRows = new Map((await partiesRepo.list(db)).map((p) => [p.id, p.party as Party]));
   const partyUri = (id: string) => {
     const gln = partyRows.get(id)?.identifiers?.find((i) => i.scheme === 'GLN')?.value;
-    return gln !== undefined && /^\d{13}$/.test(gln) ? `https://id.gs1.org/417/${gln}` : `urn:lodestone:party:${encodeURIComponent(id)}`;
+    return gln !== undefined && /^\d{13}$/.test(gln)
+      ? `https://id.gs1.org/417/${gln}`
+      : `urn:lodestone:party:${encodeURIComponent(id)}`;
   };
   const qty = (lotId: string, grams: number) => ({ epcClass: lotUri(lotId), quantity: kgOf(grams), uom: 'KGM' });
   // Custody records made from captured EPCIS events keep the events' business time and time zone.
@@ -610,17 +838,33 @@ export async function exportEpcis(ctx: AppContext, licenceId: string): Promise<R
   for (const m of await epcisRepo.mapped(db)) {
     const o = m.outcome as { use?: string; ids?: string[] };
     const ev = m.event as { eventTime?: unknown; eventTimeZoneOffset?: unknown };
-    const when = { eventTime: typeof ev.eventTime === 'string' ? ev.eventTime : new Date(m.event_time).toISOString(), eventTimeZoneOffset: typeof ev.eventTimeZoneOffset === 'string' ? ev.eventTimeZoneOffset : '+00:00' };
+    const when = {
+      eventTime: typeof ev.eventTime === 'string' ? ev.eventTime : new Date(m.event_time).toISOString(),
+      eventTimeZoneOffset: typeof ev.eventTimeZoneOffset === 'string' ? ev.eventTimeZoneOffset : '+00:00',
+    };
     const ids = o.use === 'transformLots' ? (o.ids ?? []).slice(0, 1) : o.use === 'consumeLot' ? [] : (o.ids ?? []);
     for (const id of ids) businessTime.set(`${o.use ?? ''} ${id}`, when);
   }
-  const USE: Readonly<Record<string, string>> = { 'lot.created': 'createLot', 'shipment.dispatched': 'dispatchShipment', 'shipment.received': 'receiveShipment', 'lot.transformed': 'transformLots' };
+  const USE: Readonly<Record<string, string>> = {
+    'lot.created': 'createLot',
+    'shipment.dispatched': 'dispatchShipment',
+    'shipment.received': 'receiveShipment',
+    'lot.transformed': 'transformLots',
+  };
   const keyOf = (type: string, b: Record<string, unknown>): string => {
-    const id = type === 'lot.created' || type === 'shipment.received' ? (b.lot as { id: string }).id : type === 'shipment.dispatched' ? (b.shipment as { id: string }).id : String(b.id);
+    const id =
+      type === 'lot.created' || type === 'shipment.received'
+        ? (b.lot as { id: string }).id
+        : type === 'shipment.dispatched'
+          ? (b.shipment as { id: string }).id
+          : String(b.id);
     return `${USE[type] ?? ''} ${id}`;
   };
   let current: { eventTime: string; eventTimeZoneOffset: string } | undefined;
-  const common = (at: string, actor: string) => ({ ...(current ?? { eventTime: at, eventTimeZoneOffset: '+00:00' }), readPoint: { id: partyUri(actor) } });
+  const common = (at: string, actor: string) => ({
+    ...(current ?? { eventTime: at, eventTimeZoneOffset: '+00:00' }),
+    readPoint: { id: partyUri(actor) },
+  });
   const events: Record<string, unknown>[] = [];
   for (const s of selected) {
     const b = s.body;
@@ -629,11 +873,27 @@ export async function exportEpcis(ctx: AppContext, licenceId: string): Promise<R
     switch (s.type) {
       case 'lot.created': {
         const lot = b.lot as { id: string; massGrams: number; holder: string };
-        e = { type: 'ObjectEvent', ...common(s.at, s.actor), quantityList: [qty(lot.id, lot.massGrams)], action: 'ADD', bizStep: 'commissioning', disposition: 'active', bizLocation: { id: partyUri(lot.holder) } };
+        e = {
+          type: 'ObjectEvent',
+          ...common(s.at, s.actor),
+          quantityList: [qty(lot.id, lot.massGrams)],
+          action: 'ADD',
+          bizStep: 'commissioning',
+          disposition: 'active',
+          bizLocation: { id: partyUri(lot.holder) },
+        };
         break;
       }
       case 'shipment.dispatched': {
-        const sh = b.shipment as { id: string; fromLot: string; fromHolder: string; to: string; grams: number; licenceId?: string; lineRef?: string };
+        const sh = b.shipment as {
+          id: string;
+          fromLot: string;
+          fromHolder: string;
+          to: string;
+          grams: number;
+          licenceId?: string;
+          lineRef?: string;
+        };
         e = {
           type: 'ObjectEvent',
           ...common(s.at, s.actor),
@@ -641,7 +901,12 @@ export async function exportEpcis(ctx: AppContext, licenceId: string): Promise<R
           action: 'OBSERVE',
           bizStep: 'shipping',
           disposition: 'in_transit',
-          bizTransactionList: [{ type: 'desadv', bizTransaction: `urn:lodestone:shipment:${encodeURIComponent(sh.id)}` }, ...(sh.licenceId === undefined ? [] : [{ type: 'cert', bizTransaction: `urn:lodestone:licence:${sh.licenceId}:${sh.lineRef ?? ''}` }])],
+          bizTransactionList: [
+            { type: 'desadv', bizTransaction: `urn:lodestone:shipment:${encodeURIComponent(sh.id)}` },
+            ...(sh.licenceId === undefined
+              ? []
+              : [{ type: 'cert', bizTransaction: `urn:lodestone:licence:${sh.licenceId}:${sh.lineRef ?? ''}` }]),
+          ],
           sourceList: [{ type: 'owning_party', source: partyUri(sh.fromHolder) }],
           destinationList: [{ type: 'owning_party', destination: partyUri(sh.to) }],
         };
@@ -658,7 +923,9 @@ export async function exportEpcis(ctx: AppContext, licenceId: string): Promise<R
           bizStep: 'receiving',
           disposition: 'in_progress',
           bizLocation: { id: partyUri(lot.holder) },
-          bizTransactionList: [{ type: 'desadv', bizTransaction: `urn:lodestone:shipment:${encodeURIComponent(String(b.shipmentId))}` }],
+          bizTransactionList: [
+            { type: 'desadv', bizTransaction: `urn:lodestone:shipment:${encodeURIComponent(String(b.shipmentId))}` },
+          ],
           ...(sh ? { sourceList: [{ type: 'owning_party', source: partyUri(sh.from_holder) }] } : {}),
           destinationList: [{ type: 'owning_party', destination: partyUri(lot.holder) }],
         };
@@ -667,11 +934,26 @@ export async function exportEpcis(ctx: AppContext, licenceId: string): Promise<R
       case 'lot.transformed': {
         const inputs = b.inputs as { lotId: string; grams: number }[];
         const outputs = b.outputs as { id: string; massGrams: number }[];
-        e = { type: 'TransformationEvent', ...common(s.at, s.actor), inputQuantityList: inputs.map((i) => qty(i.lotId, i.grams)), outputQuantityList: outputs.map((o) => qty(o.id, o.massGrams)), transformationID: `urn:lodestone:transformation:${encodeURIComponent(String(b.id))}`, bizStep: 'commissioning', bizLocation: { id: partyUri(s.actor) } };
+        e = {
+          type: 'TransformationEvent',
+          ...common(s.at, s.actor),
+          inputQuantityList: inputs.map((i) => qty(i.lotId, i.grams)),
+          outputQuantityList: outputs.map((o) => qty(o.id, o.massGrams)),
+          transformationID: `urn:lodestone:transformation:${encodeURIComponent(String(b.id))}`,
+          bizStep: 'commissioning',
+          bizLocation: { id: partyUri(s.actor) },
+        };
         break;
       }
       default: {
-        e = { type: 'ObjectEvent', ...common(s.at, s.actor), quantityList: [qty(b.lotId as string, b.grams as number)], action: 'DELETE', bizStep: CONSUMING_BIZSTEP, bizLocation: { id: partyUri(s.actor) } };
+        e = {
+          type: 'ObjectEvent',
+          ...common(s.at, s.actor),
+          quantityList: [qty(b.lotId as string, b.grams as number)],
+          action: 'DELETE',
+          bizStep: CONSUMING_BIZSTEP,
+          bizLocation: { id: partyUri(s.actor) },
+        };
       }
     }
     events.push({ eventID: eventHashId(e, hashContext({})), ...e });
@@ -684,6 +966,10 @@ export async function exportEpcis(ctx: AppContext, licenceId: string): Promise<R
     epcisBody: { eventList: events },
   };
   const errors = validateEpcis(doc);
-  if (errors.length > 0) throw new LodestoneError('EXPORT_INVALID', `the exported document fails the EPCIS 2.0 JSON Schema at ${errors[0]?.path ?? '/'}: ${errors[0]?.message ?? ''}`);
+  if (errors.length > 0)
+    throw new LodestoneError(
+      'EXPORT_INVALID',
+      `the exported document fails the EPCIS 2.0 JSON Schema at ${errors[0]?.path ?? '/'}: ${errors[0]?.message ?? ''}`,
+    );
   return doc;
 }

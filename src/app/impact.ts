@@ -1,5 +1,13 @@
 import { isoDateValue, type Item, type Licence, todayUtc } from '../domain/index.js';
-import { classify, parseReadings, type Assumption, type Classification, type Finding, type Readings, type RulePack } from '../rules/index.js';
+import {
+  classify,
+  parseReadings,
+  type Assumption,
+  type Classification,
+  type Finding,
+  type Readings,
+  type RulePack,
+} from '../rules/index.js';
 import { classificationsRepo, licencesRepo, lotsRepo, partiesRepo } from '../store/index.js';
 import type { AppContext } from './context.js';
 import { loadRulePacks } from './rulepacks.js';
@@ -41,7 +49,9 @@ function ruleChanges(a: Classification, b: Classification): string[] {
     if (x?.outcome === y?.outcome && x?.codes.join() === y?.codes.join()) continue;
     const f = y ?? x;
     if (!f) continue;
-    out.push(`${f.id}: ${x?.outcome ?? 'not relevant'} → ${y?.outcome ?? 'not relevant'} (${f.citation.clause}${y?.outcome === 'applies' ? `; ${y.codes.join(', ')}` : ''})`);
+    out.push(
+      `${f.id}: ${x?.outcome ?? 'not relevant'} → ${y?.outcome ?? 'not relevant'} (${f.citation.clause}${y?.outcome === 'applies' ? `; ${y.codes.join(', ')}` : ''})`,
+    );
   }
   return out;
 }
@@ -52,7 +62,10 @@ function ruleChanges(a: Classification, b: Classification): string[] {
  * recorded classification, open lot and licence line whose classification changes, with the rules
  * that change it — e.g. the end of a suspension bringing Ho-bearing magnets and the 0.1 % rule in.
  */
-export async function impact(ctx: AppContext, opts: { asOf?: string; from?: string; newRulesDir?: string; assume?: readonly string[] }): Promise<ImpactReport> {
+export async function impact(
+  ctx: AppContext,
+  opts: { asOf?: string; from?: string; newRulesDir?: string; assume?: readonly string[] },
+): Promise<ImpactReport> {
   const from = opts.from === undefined ? todayUtc(ctx.clock) : isoDateValue(opts.from, '--from-date');
   const to = opts.asOf === undefined ? from : isoDateValue(opts.asOf, '--as-of');
   const before: readonly RulePack[] = ctx.packs();
@@ -73,7 +86,13 @@ export async function impact(ctx: AppContext, opts: { asOf?: string; from?: stri
     const lic = row.licence as Licence;
     // A licence's items leave from the holder's country.
     const holder = await partiesRepo.get(ctx.store.db, lic.holder);
-    for (const line of lic.lines) subjects.push({ kind: 'licence', ref: `${lic.id} line ${line.ref}`, item: line.item, exportFrom: holder?.country ?? line.item.origin });
+    for (const line of lic.lines)
+      subjects.push({
+        kind: 'licence',
+        ref: `${lic.id} line ${line.ref}`,
+        item: line.item,
+        exportFrom: holder?.country ?? line.item.origin,
+      });
   }
   const changes: ImpactChange[] = [];
   for (const s of subjects) {

@@ -1,6 +1,25 @@
 import type { Transaction } from 'kysely';
-import { journalRepo, partyKeysRepo, requestNoncesRepo, type AppendResult, type Database, type JournalRow, type PartyKeyRow } from '../store/index.js';
-import { parseCanonicalJson, parseRequestJws, parseSignedRecord, recordBytes, sha256Hex, signRecord, verifyRecord, verifyRequestJws, type Signer, type SignedRecord } from '../trust/index.js';
+import {
+  journalRepo,
+  partyKeysRepo,
+  requestNoncesRepo,
+  type AppendResult,
+  type Database,
+  type JournalRow,
+  type PartyKeyRow,
+} from '../store/index.js';
+import {
+  parseCanonicalJson,
+  parseRequestJws,
+  parseSignedRecord,
+  recordBytes,
+  sha256Hex,
+  signRecord,
+  verifyRecord,
+  verifyRequestJws,
+  type Signer,
+  type SignedRecord,
+} from '../trust/index.js';
 import type { AppContext } from './context.js';
 import type { StoredKey } from './keystore.js';
 import { AppError } from './errors.js';
@@ -18,7 +37,13 @@ export interface Committed extends AppendResult {
  * Signs a record with the actor's key, appends it to the journal and applies it to the projections,
  * all in the caller's transaction: the record and its projection rows commit together or not at all.
  */
-export async function commit<T extends RecordType>(tx: Transaction<Database>, ctx: AppContext, type: T, actor: string, body: RecordTypes[T]): Promise<Committed> {
+export async function commit<T extends RecordType>(
+  tx: Transaction<Database>,
+  ctx: AppContext,
+  type: T,
+  actor: string,
+  body: RecordTypes[T],
+): Promise<Committed> {
   const checked = parseBody(type, body);
   const at = ctx.clock().toISOString();
   const request = ctx.request;
@@ -31,12 +56,20 @@ export async function commit<T extends RecordType>(tx: Transaction<Database>, ct
   } else {
     // On a party's signed API request: the record is that party's or none, carries the request,
     // and is signed by the log operator (the party's key is not here).
-    if (actor !== request.partyId) throw new AppError('FORBIDDEN', `the request is signed by "${request.partyId}", so it cannot make a record for "${actor}"`, { field: 'actor' });
+    if (actor !== request.partyId)
+      throw new AppError(
+        'FORBIDDEN',
+        `the request is signed by "${request.partyId}", so it cannot make a record for "${actor}"`,
+        { field: 'actor' },
+      );
     // The transaction's first record of the request carries it whole; later ones (a capture
     // document's other events) refer to it by hash, so a k-event document stores it once, not k times.
     const digest = requestDigest(request.jws);
     const ref = requestsIn.get(tx)?.has(digest) === true ? { requestSha256: digest } : { request: request.jws };
-    record = signRecord({ v: 1, type, actor, at, body: checked, ...ref, ...linked }, keyIn(tx, ctx, LOG_ID, 'ensure').signer);
+    record = signRecord(
+      { v: 1, type, actor, at, body: checked, ...ref, ...linked },
+      keyIn(tx, ctx, LOG_ID, 'ensure').signer,
+    );
   }
   await checkSigningKey(tx, ctx, record);
   const appended = await journalRepo.append(tx, record, { defer: batchingLog(tx) });
@@ -47,7 +80,8 @@ export async function commit<T extends RecordType>(tx: Transaction<Database>, ct
   mine.push({ seq: appended.seq, type, body: checked });
   if (type.startsWith('party.')) keysIn.delete(tx);
   await project(tx, type, checked, { seq: appended.seq, actor, at });
-  if (record.payload.request !== undefined || record.payload.requestSha256 !== undefined) await spendNonce(tx, record, appended.seq, 'commit');
+  if (record.payload.request !== undefined || record.payload.requestSha256 !== undefined)
+    await spendNonce(tx, record, appended.seq, 'commit');
   // The transparency log's checkpoint, signed and stored in the same transaction as the records.
   await checkpointAfterAppend(tx, ctx);
   // What reacts to the record (the diversion monitor) runs here, in the record's transaction.
@@ -55,10 +89,15 @@ export async function commit<T extends RecordType>(tx: Transaction<Database>, ct
   return { ...appended, record };
 }
 
-const committedIn = new WeakMap<object, { readonly seq: number; readonly type: RecordType; readonly body: unknown }[]>();
+const committedIn = new WeakMap<
+  object,
+  { readonly seq: number; readonly type: RecordType; readonly body: unknown }[]
+>();
 
 /** The records `commit` made in this transaction so far, in journal order (type and body). */
-export function committedRecords(tx: Transaction<Database>): readonly { readonly seq: number; readonly type: RecordType; readonly body: unknown }[] {
+export function committedRecords(
+  tx: Transaction<Database>,
+): readonly { readonly seq: number; readonly type: RecordType; readonly body: unknown }[] {
   return committedIn.get(tx) ?? [];
 }
 
@@ -69,7 +108,12 @@ const keysOf = new WeakMap<object, Map<string, { readonly key: StoredKey; readon
  * checks the key file on disk, a system call per record otherwise). `ensure` creates the key on
  * first use (the log operator's).
  */
-function keyIn(tx: Transaction<Database>, ctx: AppContext, partyId: string, mode: 'get' | 'ensure' = 'get'): { readonly key: StoredKey; readonly signer: Signer } {
+function keyIn(
+  tx: Transaction<Database>,
+  ctx: AppContext,
+  partyId: string,
+  mode: 'get' | 'ensure' = 'get',
+): { readonly key: StoredKey; readonly signer: Signer } {
   const mine = keysOf.get(tx) ?? new Map<string, { readonly key: StoredKey; readonly signer: Signer }>();
   keysOf.set(tx, mine);
   let hit = mine.get(partyId);
@@ -89,13 +133,24 @@ const verifiedIn = new WeakMap<object, Set<string>>();
  * request pass: at commit, those in the same transaction; on replay of the journal, those with the
  * same JWS. Anything else with that nonce is a replay.
  */
-async function spendNonce(tx: Transaction<Database>, record: SignedRecord, seq: number, mode: 'commit' | 'replay'): Promise<void> {
+async function spendNonce(
+  tx: Transaction<Database>,
+  record: SignedRecord,
+  seq: number,
+  mode: 'commit' | 'replay',
+): Promise<void> {
   if (record.payload.request === undefined) {
     // A record that refers to its request by hash: the record that carries the request came first
     // (checkRequestSignature found it) and spent the nonce.
     const digest = record.payload.requestSha256 ?? '';
-    const known = requestsIn.get(tx)?.has(digest) === true || (mode === 'replay' && (await requestNoncesRepo.byDigest(tx, digest)) !== undefined);
-    if (!known) throw new AppError('JOURNAL_INVALID', `journal entry ${seq}: refers to signed request ${digest}, which no earlier record carries`);
+    const known =
+      requestsIn.get(tx)?.has(digest) === true ||
+      (mode === 'replay' && (await requestNoncesRepo.byDigest(tx, digest)) !== undefined);
+    if (!known)
+      throw new AppError(
+        'JOURNAL_INVALID',
+        `journal entry ${seq}: refers to signed request ${digest}, which no earlier record carries`,
+      );
     return;
   }
   const jws = record.payload.request;
@@ -105,13 +160,26 @@ async function spendNonce(tx: Transaction<Database>, record: SignedRecord, seq: 
   spentIn.set(tx, mine);
   // Later records of a request whose nonce this transaction spent pass without asking the database again.
   if (mode === 'commit' && mine.has(header.nonce)) return;
-  if (await requestNoncesRepo.spend(tx, { nonce: header.nonce, party_id: record.payload.actor, key_id: header.kid, jws_sha256: digest, first_seq: seq })) {
+  if (
+    await requestNoncesRepo.spend(tx, {
+      nonce: header.nonce,
+      party_id: record.payload.actor,
+      key_id: header.kid,
+      jws_sha256: digest,
+      first_seq: seq,
+    })
+  ) {
     mine.add(header.nonce);
     return;
   }
   const spent = await requestNoncesRepo.get(tx, header.nonce);
   const sameRequest = mode === 'commit' ? mine.has(header.nonce) : spent?.jws_sha256 === digest;
-  if (!sameRequest) throw new AppError('REPLAYED', `the request's nonce was already used (journal entry ${String(spent?.first_seq)}): sign every request with a fresh nonce`, { field: 'nonce' });
+  if (!sameRequest)
+    throw new AppError(
+      'REPLAYED',
+      `the request's nonce was already used (journal entry ${String(spent?.first_seq)}): sign every request with a fresh nonce`,
+      { field: 'nonce' },
+    );
 }
 
 /** The requests records of this transaction carried whole, by hex SHA-256 of the attached JWS. */
@@ -145,8 +213,10 @@ async function requestOf(tx: Transaction<Database>, record: SignedRecord): Promi
   if (known !== undefined) return known;
   const spent = await requestNoncesRepo.byDigest(tx, digest);
   const carrier = spent === undefined ? undefined : await journalRepo.get(tx, spent.first_seq);
-  const carried = carrier === undefined ? undefined : parseSignedRecord(parseCanonicalJson(carrier.canonical)).payload.request;
-  if (carried === undefined || requestDigest(carried) !== digest) throw new AppError('FORBIDDEN', `the record refers to signed request ${digest}, which no earlier record carries`);
+  const carried =
+    carrier === undefined ? undefined : parseSignedRecord(parseCanonicalJson(carrier.canonical)).payload.request;
+  if (carried === undefined || requestDigest(carried) !== digest)
+    throw new AppError('FORBIDDEN', `the record refers to signed request ${digest}, which no earlier record carries`);
   return carried;
 }
 
@@ -160,16 +230,26 @@ async function requestOf(tx: Transaction<Database>, record: SignedRecord): Promi
 async function checkSigningKey(tx: Transaction<Database>, ctx: AppContext, record: SignedRecord): Promise<string> {
   const { payload, signature } = record;
   if (payload.type === TRUST_LIST_RECORD) return trustRootSignatureKey(ctx, record);
-  if (payload.request !== undefined || payload.requestSha256 !== undefined) return checkRequestSignature(tx, ctx, record);
+  if (payload.request !== undefined || payload.requestSha256 !== undefined)
+    return checkRequestSignature(tx, ctx, record);
   if (payload.type === 'party.registered') {
     const body = parseBody('party.registered', payload.body);
-    if (body.party.id !== payload.actor) throw new AppError('FORBIDDEN', `a party registers itself: actor "${payload.actor}" ≠ party "${body.party.id}"`);
-    if (body.key.keyId !== signature.keyId) throw new AppError('FORBIDDEN', `party.registered must be signed by the key it registers (${body.key.keyId}), not ${signature.keyId}`);
+    if (body.party.id !== payload.actor)
+      throw new AppError('FORBIDDEN', `a party registers itself: actor "${payload.actor}" ≠ party "${body.party.id}"`);
+    if (body.key.keyId !== signature.keyId)
+      throw new AppError(
+        'FORBIDDEN',
+        `party.registered must be signed by the key it registers (${body.key.keyId}), not ${signature.keyId}`,
+      );
     return body.key.publicKey;
   }
   const key = await partyKeyIn(tx, signature.keyId);
   if (key === undefined) throw new AppError('FORBIDDEN', `key ${signature.keyId} is not registered`);
-  if (key.party_id !== payload.actor) throw new AppError('FORBIDDEN', `key ${signature.keyId} belongs to "${key.party_id}", not to the actor "${payload.actor}"`);
+  if (key.party_id !== payload.actor)
+    throw new AppError(
+      'FORBIDDEN',
+      `key ${signature.keyId} belongs to "${key.party_id}", not to the actor "${payload.actor}"`,
+    );
   const ended = keyEnded(key);
   if (ended !== undefined) throw new AppError('FORBIDDEN', `${ended}: it signs nothing after that`);
   checkKeyRecord(payload, signature.keyId);
@@ -187,7 +267,8 @@ export async function verifyEntry(tx: Transaction<Database>, ctx: AppContext, ro
   } catch (e) {
     throw new AppError('JOURNAL_INVALID', `journal entry ${row.seq}: ${(e as Error).message}`, { cause: e });
   }
-  if (recordBytes(record) !== row.canonical) throw new AppError('JOURNAL_INVALID', `journal entry ${row.seq}: stored bytes are not canonical`);
+  if (recordBytes(record) !== row.canonical)
+    throw new AppError('JOURNAL_INVALID', `journal entry ${row.seq}: stored bytes are not canonical`);
   if (record.payload.type !== row.type || record.payload.actor !== row.actor) {
     throw new AppError('JOURNAL_INVALID', `journal entry ${row.seq}: columns disagree with the signed record`);
   }
@@ -202,9 +283,14 @@ export async function verifyEntry(tx: Transaction<Database>, ctx: AppContext, ro
 
 /** Applies a verified journal entry to the projections (used by rebuild). */
 export async function replayEntry(tx: Transaction<Database>, seq: number, record: SignedRecord): Promise<void> {
-  await project(tx, record.payload.type, record.payload.body, { seq, actor: record.payload.actor, at: record.payload.at });
+  await project(tx, record.payload.type, record.payload.body, {
+    seq,
+    actor: record.payload.actor,
+    at: record.payload.at,
+  });
   if (record.payload.type.startsWith('party.')) keysIn.delete(tx);
-  if (record.payload.request !== undefined || record.payload.requestSha256 !== undefined) await spendNonce(tx, record, seq, 'replay');
+  if (record.payload.request !== undefined || record.payload.requestSha256 !== undefined)
+    await spendNonce(tx, record, seq, 'replay');
 }
 
 const keysIn = new WeakMap<object, Map<string, PartyKeyRow | undefined>>();
@@ -219,14 +305,23 @@ const keysIn = new WeakMap<object, Map<string, PartyKeyRow | undefined>>();
 async function recheckKeyInForce(tx: Transaction<Database>, record: SignedRecord): Promise<void> {
   const { payload, signature } = record;
   if (payload.type === 'party.registered') return;
-  const kid = payload.request !== undefined ? requestKid(payload.request) : payload.requestSha256 !== undefined ? undefined : signature.keyId;
+  const kid =
+    payload.request !== undefined
+      ? requestKid(payload.request)
+      : payload.requestSha256 !== undefined
+        ? undefined
+        : signature.keyId;
   if (kid === undefined) return;
   const key = await partyKeysRepo.get(tx, kid);
   const mine = keysIn.get(tx) ?? new Map<string, PartyKeyRow | undefined>();
   keysIn.set(tx, mine);
   mine.set(kid, key);
   const ended = key === undefined ? undefined : keyEnded(key);
-  if (ended !== undefined) throw new AppError('FORBIDDEN', `${payload.request === undefined ? '' : 'request '}${ended}: it signs nothing after that`);
+  if (ended !== undefined)
+    throw new AppError(
+      'FORBIDDEN',
+      `${payload.request === undefined ? '' : 'request '}${ended}: it signs nothing after that`,
+    );
 }
 
 /**
@@ -248,23 +343,40 @@ async function partyKeyIn(tx: Transaction<Database>, keyId: string): Promise<Par
  * by a key the actor held (registered and not revoked) — or, for `party.registered`, by the key the
  * record registers. Returns the public key that signed the record (the operator's).
  */
-async function checkRequestSignature(tx: Transaction<Database>, ctx: AppContext, record: SignedRecord): Promise<string> {
+async function checkRequestSignature(
+  tx: Transaction<Database>,
+  ctx: AppContext,
+  record: SignedRecord,
+): Promise<string> {
   const { payload, signature } = record;
   const operator = keyIn(tx, ctx, LOG_ID, 'ensure').key;
-  if (signature.keyId !== operator.keyId) throw new AppError('FORBIDDEN', `a record made on a signed request must be signed by the log operator's key ${operator.keyId}, not ${signature.keyId}`);
+  if (signature.keyId !== operator.keyId)
+    throw new AppError(
+      'FORBIDDEN',
+      `a record made on a signed request must be signed by the log operator's key ${operator.keyId}, not ${signature.keyId}`,
+    );
   let partyKey: string;
   const request = await requestOf(tx, record);
   const digest = requestDigest(request);
   const kid = requestKid(request);
   if (payload.type === 'party.registered') {
     const body = parseBody('party.registered', payload.body);
-    if (body.party.id !== payload.actor) throw new AppError('FORBIDDEN', `a party registers itself: actor "${payload.actor}" ≠ party "${body.party.id}"`);
-    if (body.key.keyId !== kid) throw new AppError('FORBIDDEN', `party.registered must be requested with the key it registers (${body.key.keyId}), not ${kid}`);
+    if (body.party.id !== payload.actor)
+      throw new AppError('FORBIDDEN', `a party registers itself: actor "${payload.actor}" ≠ party "${body.party.id}"`);
+    if (body.key.keyId !== kid)
+      throw new AppError(
+        'FORBIDDEN',
+        `party.registered must be requested with the key it registers (${body.key.keyId}), not ${kid}`,
+      );
     partyKey = body.key.publicKey;
   } else {
     const key = await partyKeyIn(tx, kid);
     if (key === undefined) throw new AppError('FORBIDDEN', `request key ${kid} is not registered`);
-    if (key.party_id !== payload.actor) throw new AppError('FORBIDDEN', `request key ${kid} belongs to "${key.party_id}", not to the actor "${payload.actor}"`);
+    if (key.party_id !== payload.actor)
+      throw new AppError(
+        'FORBIDDEN',
+        `request key ${kid} belongs to "${key.party_id}", not to the actor "${payload.actor}"`,
+      );
     const ended = keyEnded(key);
     if (ended !== undefined) throw new AppError('FORBIDDEN', `request ${ended}: it signs nothing after that`);
     checkKeyRecord(payload, kid);
@@ -286,4 +398,3 @@ async function checkRequestSignature(tx: Transaction<Database>, ctx: AppContext,
   }
   return operator.publicKey;
 }
-

@@ -32,7 +32,9 @@ export const keySchema = z
     publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
   })
   .strict();
-const keyId = z.string().regex(/^ed25519:[A-Za-z0-9_-]{22}$/, 'must be a key id such as "ed25519:" followed by 22 base64url characters');
+const keyId = z
+  .string()
+  .regex(/^ed25519:[A-Za-z0-9_-]{22}$/, 'must be a key id such as "ed25519:" followed by 22 base64url characters');
 
 export const keyRevocationReason = z.string().trim().min(1, 'must not be empty').max(500);
 
@@ -52,7 +54,10 @@ export const partyKeyRevokedSchema = z
     party: z.string().min(1).max(200),
     keyId,
     reason: keyRevocationReason,
-    compromisedAt: z.string().refine(isUtcMillis, 'must be an ISO-8601 UTC time with milliseconds, such as "2026-11-24T08:30:00.000Z"').optional(),
+    compromisedAt: z
+      .string()
+      .refine(isUtcMillis, 'must be an ISO-8601 UTC time with milliseconds, such as "2026-11-24T08:30:00.000Z"')
+      .optional(),
   })
   .strict();
 export type PartyKeyRevoked = z.infer<typeof partyKeyRevokedSchema>;
@@ -68,16 +73,47 @@ export const KEY_SCHEMAS: { readonly [K in keyof KeyRecordTypes]: z.ZodType<KeyR
   'party.key.revoked': partyKeyRevokedSchema,
 };
 
-export const KEY_PROJECTORS: { readonly [K in keyof KeyRecordTypes]: (tx: Transaction<Database>, body: KeyRecordTypes[K], meta: { seq: number; actor: string; at: string }) => Promise<void> } = {
+export const KEY_PROJECTORS: {
+  readonly [K in keyof KeyRecordTypes]: (
+    tx: Transaction<Database>,
+    body: KeyRecordTypes[K],
+    meta: { seq: number; actor: string; at: string },
+  ) => Promise<void>;
+} = {
   async 'party.key.rotated'(tx, body, { seq }) {
     const old = await partyKeysRepo.replace(tx, body.party, body.previousKeyId, seq, body.key.keyId);
-    if (old === undefined) throw new AppError('FORBIDDEN', `journal entry ${seq}: key.rotation: ${body.previousKeyId} is not the key in force of "${body.party}"`, { field: 'previousKeyId' });
-    if (await partyKeysRepo.get(tx, body.key.keyId)) throw new AppError('FORBIDDEN', `journal entry ${seq}: key.rotation: key ${body.key.keyId} was registered before; a key is never used again`, { field: 'key.keyId' });
-    await partyKeysRepo.insert(tx, { key_id: body.key.keyId, party_id: body.party, algorithm: 'Ed25519', public_key: body.key.publicKey, created_seq: seq });
+    if (old === undefined)
+      throw new AppError(
+        'FORBIDDEN',
+        `journal entry ${seq}: key.rotation: ${body.previousKeyId} is not the key in force of "${body.party}"`,
+        { field: 'previousKeyId' },
+      );
+    if (await partyKeysRepo.get(tx, body.key.keyId))
+      throw new AppError(
+        'FORBIDDEN',
+        `journal entry ${seq}: key.rotation: key ${body.key.keyId} was registered before; a key is never used again`,
+        { field: 'key.keyId' },
+      );
+    await partyKeysRepo.insert(tx, {
+      key_id: body.key.keyId,
+      party_id: body.party,
+      algorithm: 'Ed25519',
+      public_key: body.key.publicKey,
+      created_seq: seq,
+    });
   },
   async 'party.key.revoked'(tx, body, { seq }) {
-    const row = await partyKeysRepo.revoke(tx, body.party, body.keyId, { seq, reason: body.reason, compromisedAt: body.compromisedAt ?? null });
-    if (row === undefined) throw new AppError('FORBIDDEN', `journal entry ${seq}: key.revocation: ${body.keyId} is not an unrevoked key of "${body.party}"`, { field: 'keyId' });
+    const row = await partyKeysRepo.revoke(tx, body.party, body.keyId, {
+      seq,
+      reason: body.reason,
+      compromisedAt: body.compromisedAt ?? null,
+    });
+    if (row === undefined)
+      throw new AppError(
+        'FORBIDDEN',
+        `journal entry ${seq}: key.revocation: ${body.keyId} is not an unrevoked key of "${body.party}"`,
+        { field: 'keyId' },
+      );
   },
 };
 
@@ -89,24 +125,47 @@ export const KEY_PROJECTORS: { readonly [K in keyof KeyRecordTypes]: (tx: Transa
 export function checkKeyRecord(payload: RecordPayload, partyKeyId: string): void {
   if (payload.type === 'party.key.rotated') {
     const body = parse(partyKeyRotatedSchema, payload.body, 'body');
-    if (body.party !== payload.actor) throw new AppError('FORBIDDEN', `key.rotation: a party rotates only its own key: actor "${payload.actor}" ≠ party "${body.party}"`, { field: 'party' });
-    if (body.previousKeyId !== partyKeyId) throw new AppError('FORBIDDEN', `key.rotation: must be signed with the key it retires (${body.previousKeyId}), not ${partyKeyId}`, { field: 'previousKeyId' });
+    if (body.party !== payload.actor)
+      throw new AppError(
+        'FORBIDDEN',
+        `key.rotation: a party rotates only its own key: actor "${payload.actor}" ≠ party "${body.party}"`,
+        { field: 'party' },
+      );
+    if (body.previousKeyId !== partyKeyId)
+      throw new AppError(
+        'FORBIDDEN',
+        `key.rotation: must be signed with the key it retires (${body.previousKeyId}), not ${partyKeyId}`,
+        { field: 'previousKeyId' },
+      );
     try {
-      verifyKeyPossession({ party: body.party, previousKeyId: body.previousKeyId, keyId: body.key.keyId }, body.key.publicKey, body.proof);
+      verifyKeyPossession(
+        { party: body.party, previousKeyId: body.previousKeyId, keyId: body.key.keyId },
+        body.key.publicKey,
+        body.proof,
+      );
     } catch (e) {
       throw new AppError('FORBIDDEN', `key.rotation: ${(e as Error).message}`, { field: 'proof', cause: e });
     }
   } else if (payload.type === 'party.key.revoked') {
     const body = parse(partyKeyRevokedSchema, payload.body, 'body');
-    if (body.party !== payload.actor) throw new AppError('FORBIDDEN', `key.revocation: a party revokes only its own keys: actor "${payload.actor}" ≠ party "${body.party}"`, { field: 'party' });
+    if (body.party !== payload.actor)
+      throw new AppError(
+        'FORBIDDEN',
+        `key.revocation: a party revokes only its own keys: actor "${payload.actor}" ≠ party "${body.party}"`,
+        { field: 'party' },
+      );
   }
 }
 
 /** Why a stored key may sign nothing more (replaced or revoked, naming the journal entry), or undefined while it is in force. */
 export function keyEnded(key: PartyKeyRow): string | undefined {
-  if (key.revoked_seq !== null && key.valid_until_seq === key.revoked_seq) return `key ${key.key_id} was revoked at journal entry ${key.revoked_seq} (${key.revocation_reason ?? ''})`;
+  if (key.revoked_seq !== null && key.valid_until_seq === key.revoked_seq)
+    return `key ${key.key_id} was revoked at journal entry ${key.revoked_seq} (${key.revocation_reason ?? ''})`;
   if (key.valid_until_seq !== null) {
-    const revoked = key.revoked_seq === null ? '' : `, and revoked at journal entry ${key.revoked_seq} (${key.revocation_reason ?? ''})`;
+    const revoked =
+      key.revoked_seq === null
+        ? ''
+        : `, and revoked at journal entry ${key.revoked_seq} (${key.revocation_reason ?? ''})`;
     return `key ${key.key_id} was replaced by ${key.replaced_by ?? 'another key'} at journal entry ${key.valid_until_seq}${revoked}`;
   }
   return undefined;

@@ -72,7 +72,11 @@ export async function listPartyKeys(ctx: AppContext, partyId: string): Promise<r
  *   is staged beside it, proves possession, and becomes the keystore's key once the rotation commits.
  *   If a rotation committed but its key was never promoted (a crash in between), it is finished.
  */
-export async function rotateSigningKey(ctx: AppContext, partyId: string, opts: { bring?: { publicKey: unknown; proof: unknown }; newKeyPem?: string } = {}): Promise<RotatedKey> {
+export async function rotateSigningKey(
+  ctx: AppContext,
+  partyId: string,
+  opts: { bring?: { publicKey: unknown; proof: unknown }; newKeyPem?: string } = {},
+): Promise<RotatedKey> {
   if (ctx.request !== undefined || opts.bring !== undefined) return rotateBrought(ctx, partyId, opts.bring);
   await requireParty(ctx.store.db, partyId, 'party');
   const current = await partyKeysRepo.current(ctx.store.db, partyId);
@@ -81,10 +85,20 @@ export async function rotateSigningKey(ctx: AppContext, partyId: string, opts: {
   if (current !== undefined && current.key_id !== held.keyId && staged?.keyId === current.key_id) {
     // The journal already names the staged key as the party's key: finish the interrupted rotation.
     ctx.keystore.promoteNext(partyId, current.key_id);
-    return { party: partyId, previousKeyId: held.keyId, keyId: current.key_id, seq: current.created_seq, resumed: true };
+    return {
+      party: partyId,
+      previousKeyId: held.keyId,
+      keyId: current.key_id,
+      seq: current.created_seq,
+      resumed: true,
+    };
   }
   if (current?.key_id !== held.keyId) {
-    throw new AppError('FORBIDDEN', `key.rotation: the keystore's key for "${partyId}" (${held.keyId}) is not its key in force (${current === undefined ? 'none' : current.key_id})`, { field: 'party' });
+    throw new AppError(
+      'FORBIDDEN',
+      `key.rotation: the keystore's key for "${partyId}" (${held.keyId}) is not its key in force (${current === undefined ? 'none' : current.key_id})`,
+      { field: 'party' },
+    );
   }
   let next;
   try {
@@ -100,8 +114,16 @@ export async function rotateSigningKey(ctx: AppContext, partyId: string, opts: {
   let seq: number;
   try {
     seq = await ctx.store.transaction(async (tx) => {
-      if (await partyKeysRepo.get(tx, next.keyId)) throw new AppError('ALREADY_EXISTS', `key ${next.keyId} was registered before; a key is never used again`, { field: 'newKey' });
-      const c = await commit(tx, ctx, 'party.key.rotated', partyId, { party: partyId, previousKeyId: held.keyId, key: { algorithm: 'Ed25519', keyId: next.keyId, publicKey: next.publicKey }, proof });
+      if (await partyKeysRepo.get(tx, next.keyId))
+        throw new AppError('ALREADY_EXISTS', `key ${next.keyId} was registered before; a key is never used again`, {
+          field: 'newKey',
+        });
+      const c = await commit(tx, ctx, 'party.key.rotated', partyId, {
+        party: partyId,
+        previousKeyId: held.keyId,
+        key: { algorithm: 'Ed25519', keyId: next.keyId, publicKey: next.publicKey },
+        proof,
+      });
       return c.seq;
     });
   } catch (e) {
@@ -112,11 +134,21 @@ export async function rotateSigningKey(ctx: AppContext, partyId: string, opts: {
   return { party: partyId, previousKeyId: held.keyId, keyId: next.keyId, seq };
 }
 
-async function rotateBrought(ctx: AppContext, partyId: string, bring: { publicKey: unknown; proof: unknown } | undefined): Promise<RotatedKey> {
+async function rotateBrought(
+  ctx: AppContext,
+  partyId: string,
+  bring: { publicKey: unknown; proof: unknown } | undefined,
+): Promise<RotatedKey> {
   const request = ctx.request;
-  if (request === undefined || bring === undefined) throw new AppError('FORBIDDEN', 'key.rotation: over the API the party brings its new public key and proof of possession, on a request signed with its key in force');
-  if (typeof bring.publicKey !== 'string') throw new ValidationError('publicKey', 'must be a raw Ed25519 public key as base64url');
-  if (typeof bring.proof !== 'string') throw new ValidationError('proof', 'must be the new key\'s signature over the hand-over, base64url');
+  if (request === undefined || bring === undefined)
+    throw new AppError(
+      'FORBIDDEN',
+      'key.rotation: over the API the party brings its new public key and proof of possession, on a request signed with its key in force',
+    );
+  if (typeof bring.publicKey !== 'string')
+    throw new ValidationError('publicKey', 'must be a raw Ed25519 public key as base64url');
+  if (typeof bring.proof !== 'string')
+    throw new ValidationError('proof', "must be the new key's signature over the hand-over, base64url");
   let keyId: string;
   try {
     keyId = keyIdFor(bring.publicKey);
@@ -133,8 +165,16 @@ async function rotateBrought(ctx: AppContext, partyId: string, bring: { publicKe
   const proof = bring.proof;
   return ctx.store.transaction(async (tx) => {
     await requireParty(tx, partyId, 'party');
-    if (await partyKeysRepo.get(tx, keyId)) throw new AppError('ALREADY_EXISTS', `key ${keyId} was registered before; a key is never used again`, { field: 'publicKey' });
-    const c = await commit(tx, ctx, 'party.key.rotated', partyId, { party: partyId, previousKeyId, key: { algorithm: 'Ed25519', keyId, publicKey }, proof });
+    if (await partyKeysRepo.get(tx, keyId))
+      throw new AppError('ALREADY_EXISTS', `key ${keyId} was registered before; a key is never used again`, {
+        field: 'publicKey',
+      });
+    const c = await commit(tx, ctx, 'party.key.rotated', partyId, {
+      party: partyId,
+      previousKeyId,
+      key: { algorithm: 'Ed25519', keyId, publicKey },
+      proof,
+    });
     return { party: partyId, previousKeyId, keyId, seq: c.seq };
   });
 }
@@ -144,22 +184,39 @@ async function rotateBrought(ctx: AppContext, partyId: string, bring: { publicKe
  * keystore's, or over the API the signed request's). From this entry on the key signs nothing;
  * revoking the key in force leaves the party without a key.
  */
-export async function revokeSigningKey(ctx: AppContext, partyId: string, keyId: unknown, opts: { reason: unknown; compromisedAt?: unknown }): Promise<RevokedKey> {
-  if (typeof keyId !== 'string' || !/^ed25519:[A-Za-z0-9_-]{22}$/.test(keyId)) throw new ValidationError('keyId', `must be a key id such as "ed25519:" followed by 22 base64url characters, got ${JSON.stringify(keyId)}`);
+export async function revokeSigningKey(
+  ctx: AppContext,
+  partyId: string,
+  keyId: unknown,
+  opts: { reason: unknown; compromisedAt?: unknown },
+): Promise<RevokedKey> {
+  if (typeof keyId !== 'string' || !/^ed25519:[A-Za-z0-9_-]{22}$/.test(keyId))
+    throw new ValidationError(
+      'keyId',
+      `must be a key id such as "ed25519:" followed by 22 base64url characters, got ${JSON.stringify(keyId)}`,
+    );
   const reason = parse(keyRevocationReason, opts.reason, 'reason');
   let compromisedAt: string | undefined;
   if (opts.compromisedAt !== undefined) {
     const t = typeof opts.compromisedAt === 'string' ? new Date(opts.compromisedAt) : new Date(NaN);
-    if (Number.isNaN(t.getTime())) throw new ValidationError('compromisedAt', `must be an ISO-8601 time, got ${JSON.stringify(opts.compromisedAt)}`);
+    if (Number.isNaN(t.getTime()))
+      throw new ValidationError('compromisedAt', `must be an ISO-8601 time, got ${JSON.stringify(opts.compromisedAt)}`);
     if (t.getTime() > ctx.clock().getTime()) throw new ValidationError('compromisedAt', 'must not be in the future');
     compromisedAt = t.toISOString();
   }
   return ctx.store.transaction(async (tx) => {
     await requireParty(tx, partyId, 'party');
     const key = await partyKeysRepo.get(tx, keyId);
-    if (key?.party_id !== partyId) throw new AppError('NOT_FOUND', `"${partyId}" has no key ${keyId}`, { field: 'keyId' });
-    if (key.revoked_seq !== null) throw new AppError('ALREADY_EXISTS', keyEnded(key) ?? `key ${keyId} was revoked`, { field: 'keyId' });
-    const c = await commit(tx, ctx, 'party.key.revoked', partyId, { party: partyId, keyId, reason, ...(compromisedAt === undefined ? {} : { compromisedAt }) });
+    if (key?.party_id !== partyId)
+      throw new AppError('NOT_FOUND', `"${partyId}" has no key ${keyId}`, { field: 'keyId' });
+    if (key.revoked_seq !== null)
+      throw new AppError('ALREADY_EXISTS', keyEnded(key) ?? `key ${keyId} was revoked`, { field: 'keyId' });
+    const c = await commit(tx, ctx, 'party.key.revoked', partyId, {
+      party: partyId,
+      keyId,
+      reason,
+      ...(compromisedAt === undefined ? {} : { compromisedAt }),
+    });
     const left = await partyKeysRepo.current(tx, partyId);
     return { party: partyId, keyId, seq: c.seq, reason, noKeyLeft: left === undefined };
   });

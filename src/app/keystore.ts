@@ -1,6 +1,13 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateKeyPair, keyIdFor, rawPublicKey, importPrivateKey, signerFromPem, type Signer } from '../trust/index.js';
+import {
+  generateKeyPair,
+  keyIdFor,
+  rawPublicKey,
+  importPrivateKey,
+  signerFromPem,
+  type Signer,
+} from '../trust/index.js';
 import { AppError } from './errors.js';
 
 /** A party's signing key as kept on disk. */
@@ -26,7 +33,10 @@ export class Keystore {
 
   constructor(readonly dir: string) {}
 
-  private cached(partyId: string, p: string): { readonly stamp: string; readonly key: StoredKey; signer?: Signer } | undefined {
+  private cached(
+    partyId: string,
+    p: string,
+  ): { readonly stamp: string; readonly key: StoredKey; signer?: Signer } | undefined {
     const hit = this.cache.get(partyId);
     if (hit === undefined) return undefined;
     const st = statSync(p, { throwIfNoEntry: false });
@@ -38,7 +48,8 @@ export class Keystore {
   }
 
   private path(partyId: string): string {
-    if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(partyId)) throw new AppError('NOT_FOUND', `not a party id: ${JSON.stringify(partyId)}`);
+    if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(partyId))
+      throw new AppError('NOT_FOUND', `not a party id: ${JSON.stringify(partyId)}`);
     return join(this.dir, `${partyId}.key.json`);
   }
 
@@ -67,7 +78,12 @@ export class Keystore {
     } catch {
       throw new AppError('KEY_MISSING', `${p}: not valid JSON`);
     }
-    if (k.partyId !== partyId || typeof k.privateKeyPem !== 'string' || typeof k.publicKey !== 'string' || typeof k.keyId !== 'string') {
+    if (
+      k.partyId !== partyId ||
+      typeof k.privateKeyPem !== 'string' ||
+      typeof k.publicKey !== 'string' ||
+      typeof k.keyId !== 'string'
+    ) {
       throw new AppError('KEY_MISSING', `${p}: not a key file for party "${partyId}"`);
     }
     const entry = { stamp: st === undefined ? '' : `${st.mtimeMs}/${st.size}`, key: k as StoredKey };
@@ -94,7 +110,10 @@ export class Keystore {
     const publicKey = rawPublicKey(importPrivateKey(privateKeyPem));
     const key: StoredKey = { partyId, keyId: keyIdFor(publicKey), publicKey, privateKeyPem };
     if (this.has(partyId) && this.get(partyId).keyId !== key.keyId) {
-      throw new AppError('ALREADY_EXISTS', `party "${partyId}" already has a different key (${this.get(partyId).keyId})`);
+      throw new AppError(
+        'ALREADY_EXISTS',
+        `party "${partyId}" already has a different key (${this.get(partyId).keyId})`,
+      );
     }
     return this.write(key);
   }
@@ -110,10 +129,13 @@ export class Keystore {
    * rotation is committed. A staged key left over by an interrupted rotation is replaced.
    */
   stageNext(partyId: string, privateKeyPem?: string): StoredKey {
-    const kp = privateKeyPem === undefined ? generateKeyPair() : (() => {
-      const publicKey = rawPublicKey(importPrivateKey(privateKeyPem));
-      return { keyId: keyIdFor(publicKey), publicKey, privateKeyPem };
-    })();
+    const kp =
+      privateKeyPem === undefined
+        ? generateKeyPair()
+        : (() => {
+            const publicKey = rawPublicKey(importPrivateKey(privateKeyPem));
+            return { keyId: keyIdFor(publicKey), publicKey, privateKeyPem };
+          })();
     const key: StoredKey = { partyId, ...kp };
     this.writeFile(this.nextPath(partyId), key);
     return key;
@@ -130,7 +152,8 @@ export class Keystore {
   /** Makes the staged key (which must be `keyId`) the party's current key; the retired private key is dropped. */
   promoteNext(partyId: string, keyId: string): StoredKey {
     const next = this.staged(partyId);
-    if (next?.keyId !== keyId) throw new AppError('KEY_MISSING', `no staged key ${keyId} for party "${partyId}" in ${this.dir}`);
+    if (next?.keyId !== keyId)
+      throw new AppError('KEY_MISSING', `no staged key ${keyId} for party "${partyId}" in ${this.dir}`);
     renameSync(this.nextPath(partyId), this.path(partyId));
     this.cache.delete(partyId);
     return next;

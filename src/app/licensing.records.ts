@@ -5,7 +5,15 @@ import type { Assumption } from '../rules/index.js';
 import type { Assessment } from './licensing.js';
 import { certificateClaimSchema, projectApproval } from './certificate-ledger.records.js';
 import { trustListRefSchema } from './trustlist.records.js';
-import { applicationsRepo, ledgerRepo, licencesRepo, lotsRepo, shipmentsRepo, type CustodyLedgerRow, type Database } from '../store/index.js';
+import {
+  applicationsRepo,
+  ledgerRepo,
+  licencesRepo,
+  lotsRepo,
+  shipmentsRepo,
+  type CustodyLedgerRow,
+  type Database,
+} from '../store/index.js';
 
 /**
  * Journal record types of licensing and custody. Each body carries the facts the use case
@@ -13,16 +21,34 @@ import { applicationsRepo, ledgerRepo, licencesRepo, lotsRepo, shipmentsRepo, ty
  * so the projector only writes and a verifier can re-derive and compare.
  */
 
-const obj = <T>(what: string) => z.custom<T>((v) => typeof v === 'object' && v !== null, { message: `must be ${what}` });
+const obj = <T>(what: string) =>
+  z.custom<T>((v) => typeof v === 'object' && v !== null, { message: `must be ${what}` });
 
 export type LedgerEntry = Omit<CustodyLedgerRow, 'seq'>;
 const ledgerSchema = z.array(
-  z.object({ licence_id: z.string(), holder: z.string(), lot_id: z.string(), kind: z.enum(['created', 'received', 'shipped', 'transformed-in', 'transformed-out', 'consumed', 'counted']), grams: z.number().int() }).strict(),
+  z
+    .object({
+      licence_id: z.string(),
+      holder: z.string(),
+      lot_id: z.string(),
+      kind: z.enum(['created', 'received', 'shipped', 'transformed-in', 'transformed-out', 'consumed', 'counted']),
+      grams: z.number().int(),
+    })
+    .strict(),
 );
-const lotAfter = z.object({ lotId: z.string(), massGrams: z.number().int().min(0), valueMinor: z.number().int().min(0).optional(), restrictions: z.array(obj<Restriction>('a restriction')) }).strict();
+const lotAfter = z
+  .object({
+    lotId: z.string(),
+    massGrams: z.number().int().min(0),
+    valueMinor: z.number().int().min(0).optional(),
+    restrictions: z.array(obj<Restriction>('a restriction')),
+  })
+  .strict();
 
 export const LICENSING_SCHEMAS = {
-  'application.submitted': z.object({ id: z.string(), application: applicationSchema, assessment: obj<Assessment>('an assessment') }).strict(),
+  'application.submitted': z
+    .object({ id: z.string(), application: applicationSchema, assessment: obj<Assessment>('an assessment') })
+    .strict(),
   'application.decided': z
     .object({
       applicationId: z.string(),
@@ -63,17 +89,44 @@ export const LICENSING_SCHEMAS = {
       checks: z.array(z.string()),
     })
     .strict(),
-  'shipment.received': z.object({ shipmentId: z.string(), lot: obj<Lot>('a lot'), receivedGrams: z.number().int().min(0), discrepancyGrams: z.number().int(), ledger: ledgerSchema }).strict(),
-  'lot.transformed': z
-    .object({ id: z.string(), holder: z.string(), inputs: z.array(lotAfter.extend({ grams: z.number().int().positive() })), outputs: z.array(obj<Lot>('a lot')), scrapGrams: z.number().int().min(0), ledger: ledgerSchema })
+  'shipment.received': z
+    .object({
+      shipmentId: z.string(),
+      lot: obj<Lot>('a lot'),
+      receivedGrams: z.number().int().min(0),
+      discrepancyGrams: z.number().int(),
+      ledger: ledgerSchema,
+    })
     .strict(),
-  'lot.consumed': z.object({ lotId: z.string(), grams: z.number().int().positive(), purpose: z.string(), after: lotAfter, ledger: ledgerSchema }).strict(),
+  'lot.transformed': z
+    .object({
+      id: z.string(),
+      holder: z.string(),
+      inputs: z.array(lotAfter.extend({ grams: z.number().int().positive() })),
+      outputs: z.array(obj<Lot>('a lot')),
+      scrapGrams: z.number().int().min(0),
+      ledger: ledgerSchema,
+    })
+    .strict(),
+  'lot.consumed': z
+    .object({
+      lotId: z.string(),
+      grams: z.number().int().positive(),
+      purpose: z.string(),
+      after: lotAfter,
+      ledger: ledgerSchema,
+    })
+    .strict(),
 } as const;
 
 export type LicensingRecordTypes = { [K in keyof typeof LICENSING_SCHEMAS]: z.infer<(typeof LICENSING_SCHEMAS)[K]> };
 
 type Meta = { seq: number; actor: string; at: string };
-type Projector<K extends keyof LicensingRecordTypes> = (tx: Transaction<Database>, body: LicensingRecordTypes[K], meta: Meta) => Promise<void>;
+type Projector<K extends keyof LicensingRecordTypes> = (
+  tx: Transaction<Database>,
+  body: LicensingRecordTypes[K],
+  meta: Meta,
+) => Promise<void>;
 
 async function insertLot(tx: Transaction<Database>, lot: Lot, seq: number): Promise<void> {
   await lotsRepo.insert(tx, {
@@ -97,16 +150,49 @@ const ledger = (rows: readonly LedgerEntry[], seq: number) => rows.map((r) => ({
 export const LICENSING_PROJECTORS: { readonly [K in keyof LicensingRecordTypes]: Projector<K> } = {
   async 'application.submitted'(tx, b, { seq, at }) {
     const a: ApplicationInput = b.application;
-    await applicationsRepo.insert(tx, { id: b.id, seq, authority: a.authority, applicant: a.applicant, recommendation: b.assessment.recommendation, application: a, assessment: b.assessment, submittedAt: at });
+    await applicationsRepo.insert(tx, {
+      id: b.id,
+      seq,
+      authority: a.authority,
+      applicant: a.applicant,
+      recommendation: b.assessment.recommendation,
+      application: a,
+      assessment: b.assessment,
+      submittedAt: at,
+    });
   },
   async 'application.decided'(tx, b, { seq }) {
-    await applicationsRepo.decide(tx, b.applicationId, b.decision === 'approved' ? 'approved' : b.decision === 'denied' ? 'denied' : 'info-requested', { decision: b.decision, reasons: b.reasons, licenceId: b.licence?.id }, seq);
+    await applicationsRepo.decide(
+      tx,
+      b.applicationId,
+      b.decision === 'approved' ? 'approved' : b.decision === 'denied' ? 'denied' : 'info-requested',
+      { decision: b.decision, reasons: b.reasons, licenceId: b.licence?.id },
+      seq,
+    );
     const l = b.licence;
     if (l) {
       await licencesRepo.insert(
         tx,
-        { id: l.id, seq, application_id: l.applicationId, authority: l.authority, holder: l.holder, consignee: l.consignee, end_user: l.endUser, destination: l.destination, valid_from: l.validFrom, valid_until: l.validUntil, status: 'active', licence: l },
-        l.lines.map((x) => ({ ref: x.ref, currency: x.ceilingValue.currency, ceilingGrams: x.ceilingGrams, ceilingValueMinor: x.ceilingValue.minor })),
+        {
+          id: l.id,
+          seq,
+          application_id: l.applicationId,
+          authority: l.authority,
+          holder: l.holder,
+          consignee: l.consignee,
+          end_user: l.endUser,
+          destination: l.destination,
+          valid_from: l.validFrom,
+          valid_until: l.validUntil,
+          status: 'active',
+          licence: l,
+        },
+        l.lines.map((x) => ({
+          ref: x.ref,
+          currency: x.ceilingValue.currency,
+          ceilingGrams: x.ceilingGrams,
+          ceilingValueMinor: x.ceilingValue.minor,
+        })),
       );
       await projectApproval(tx, l, b.claim, seq);
     }
@@ -134,7 +220,8 @@ export const LICENSING_PROJECTORS: { readonly [K in keyof LicensingRecordTypes]:
       shipped_on: s.shippedOn,
       restrictions: b.restrictions,
     });
-    if (s.licenceId !== undefined && s.lineRef !== undefined) await licencesRepo.drawDown(tx, s.licenceId, s.lineRef, s.grams, s.valueMinor ?? 0);
+    if (s.licenceId !== undefined && s.lineRef !== undefined)
+      await licencesRepo.drawDown(tx, s.licenceId, s.lineRef, s.grams, s.valueMinor ?? 0);
     await ledgerRepo.add(tx, ledger(b.ledger, seq));
   },
   async 'shipment.received'(tx, b, { seq }) {

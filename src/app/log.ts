@@ -1,5 +1,12 @@
 import type { Kysely, Transaction } from 'kysely';
-import { journalRepo, logRepo, cosignaturesRepo, withTransactionEnd, type Database, type Store } from '../store/index.js';
+import {
+  journalRepo,
+  logRepo,
+  cosignaturesRepo,
+  withTransactionEnd,
+  type Database,
+  type Store,
+} from '../store/index.js';
 import {
   formatSubjectsExtension,
   formatVerifierKey,
@@ -40,11 +47,15 @@ const ORIGIN_FIELD = 'logOrigin (--log-origin, LODESTONE_LOG_ORIGIN)';
  */
 export function checkOrigin(origin: string): string {
   const reason =
-    origin.length === 0 || origin.length > 255 ? 'must be 1 to 255 characters'
-      // eslint-disable-next-line no-control-regex -- control characters are what this refuses
-      : /[\s+\u0000-\u001f\u007f]/u.test(origin) ? 'must contain no spaces, "+" or control characters'
-        : /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(origin) ? 'must be schema-less (drop the "https://")'
-          : origin.endsWith('/') ? 'must not end with "/"'
+    origin.length === 0 || origin.length > 255
+      ? 'must be 1 to 255 characters'
+      : // eslint-disable-next-line no-control-regex -- control characters are what this refuses
+        /[\s+\u0000-\u001f\u007f]/u.test(origin)
+        ? 'must contain no spaces, "+" or control characters'
+        : /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(origin)
+          ? 'must be schema-less (drop the "https://")'
+          : origin.endsWith('/')
+            ? 'must not end with "/"'
             : undefined;
   if (reason !== undefined) throw new ValidationError(ORIGIN_FIELD, `${reason}, got ${JSON.stringify(origin)}`);
   return origin;
@@ -63,7 +74,10 @@ export async function logOrigin(ctx: AppContext, db: Kysely<Database> = ctx.stor
   if (stored === undefined) return ctx.logOrigin ?? DEFAULT_LOG_ORIGIN;
   storedOrigins.set(ctx.keystore, stored);
   if (ctx.logOrigin !== undefined && ctx.logOrigin !== stored) {
-    throw new ValidationError(ORIGIN_FIELD, `the log's origin is "${stored}" (stored with its first checkpoint); it cannot be changed to "${ctx.logOrigin}"`);
+    throw new ValidationError(
+      ORIGIN_FIELD,
+      `the log's origin is "${stored}" (stored with its first checkpoint); it cannot be changed to "${ctx.logOrigin}"`,
+    );
   }
   return stored;
 }
@@ -170,30 +184,61 @@ export async function publishCheckpoint(tx: Transaction<Database>, ctx: AppConte
     lastCommitted.delete(db);
   }
   const current = await logRepo.getCheckpoint(tx, LOG_ID);
-  const old = current === undefined ? undefined : { body: current.body, checkpoint: openCheckpoint(current.body, await logVerifier(ctx, tx)).checkpoint };
+  const old =
+    current === undefined
+      ? undefined
+      : { body: current.body, checkpoint: openCheckpoint(current.body, await logVerifier(ctx, tx)).checkpoint };
   const out = await extend(tx, ctx, size, extensions, old);
-  if (out === 'lost') throw new AppError('JOURNAL_INVALID', 'the checkpoint changed while it was being published (compare-and-swap lost); retry');
+  if (out === 'lost')
+    throw new AppError(
+      'JOURNAL_INVALID',
+      'the checkpoint changed while it was being published (compare-and-swap lost); retry',
+    );
   return out;
 }
 
 /** The checkpoint of size `size`, checked to extend `old` and swapped in for it ('lost' if `old` is no longer the stored one). */
-async function extend(tx: Transaction<Database>, ctx: AppContext, size: number, extensions: readonly string[], old: Stored | undefined): Promise<PublishedCheckpoint | 'lost'> {
+async function extend(
+  tx: Transaction<Database>,
+  ctx: AppContext,
+  size: number,
+  extensions: readonly string[],
+  old: Stored | undefined,
+): Promise<PublishedCheckpoint | 'lost'> {
   const prev = old?.checkpoint;
-  if (prev !== undefined && prev.size > size) throw new AppError('JOURNAL_INVALID', `the stored checkpoint (size ${prev.size}) is ahead of the journal (${size})`);
+  if (prev !== undefined && prev.size > size)
+    throw new AppError(
+      'JOURNAL_INVALID',
+      `the stored checkpoint (size ${prev.size}) is ahead of the journal (${size})`,
+    );
   // The new root and the proof that it extends the stored checkpoint, from one read of the subtrees.
-  const { root, proof } = prev !== undefined && prev.size > 0 && prev.size < size ? await logRepo.rootAndConsistencyProof(tx, prev.size, size) : { root: await logRepo.root(tx, size), proof: undefined };
+  const { root, proof } =
+    prev !== undefined && prev.size > 0 && prev.size < size
+      ? await logRepo.rootAndConsistencyProof(tx, prev.size, size)
+      : { root: await logRepo.root(tx, size), proof: undefined };
   if (old !== undefined && prev !== undefined) {
     if (prev.size === size && hashesEqual(prev.root, root)) return { checkpoint: prev, body: old.body };
     if (prev.size > 0) {
       try {
-        verifyConsistency(prev.size, size, prev.root, root, proof ?? (await logRepo.consistencyProof(tx, prev.size, size)));
+        verifyConsistency(
+          prev.size,
+          size,
+          prev.root,
+          root,
+          proof ?? (await logRepo.consistencyProof(tx, prev.size, size)),
+        );
       } catch (e) {
-        throw new AppError('JOURNAL_INVALID', `the log at size ${size} is not consistent with its checkpoint at size ${prev.size}: ${(e as Error).message}`, { cause: e });
+        throw new AppError(
+          'JOURNAL_INVALID',
+          `the log at size ${size} is not consistent with its checkpoint at size ${prev.size}: ${(e as Error).message}`,
+          { cause: e },
+        );
       }
     }
   }
   // The first checkpoint stores the origin with the log; later ones sign with the stored one.
-  const origin = old === undefined ? await logRepo.claimOrigin(tx, LOG_ID, await logOrigin(ctx, tx)) : await logOrigin(ctx, tx);
+  const origin =
+    old === undefined ? await logRepo.claimOrigin(tx, LOG_ID, await logOrigin(ctx, tx)) : await logOrigin(ctx, tx);
   const checkpoint: Checkpoint = { origin, size, root, extensions };
   const key = ctx.keystore.ensure(LOG_ID);
   const body = signCheckpoint(checkpoint, origin, ctx.keystore.signer(LOG_ID).privateKey, key.publicKey);
@@ -203,7 +248,10 @@ async function extend(tx: Transaction<Database>, ctx: AppContext, size: number, 
 }
 
 /** The latest stored checkpoint, with its witnesses' cosignatures appended. */
-export async function latestCheckpoint(ctx: AppContext, db: Kysely<Database> = ctx.store.db): Promise<PublishedCheckpoint | undefined> {
+export async function latestCheckpoint(
+  ctx: AppContext,
+  db: Kysely<Database> = ctx.store.db,
+): Promise<PublishedCheckpoint | undefined> {
   const current = await logRepo.getCheckpoint(db, LOG_ID);
   if (current === undefined) return undefined;
   const { note, checkpoint } = openCheckpoint(current.body, await logVerifier(ctx, db));
@@ -230,14 +278,21 @@ export async function checkLog(ctx: AppContext, db: Kysely<Database> = ctx.store
   }
   const recomputed = rootFromLeafHashes(leaves);
   const nodes = await logRepo.size(db);
-  if (nodes !== leaves.length) throw new AppError('JOURNAL_INVALID', `the log has ${nodes} leaves but the journal ${leaves.length} entries`);
+  if (nodes !== leaves.length)
+    throw new AppError('JOURNAL_INVALID', `the log has ${nodes} leaves but the journal ${leaves.length} entries`);
   let stored: Uint8Array;
   try {
     stored = await logRepo.root(db, leaves.length);
   } catch (e) {
-    throw new AppError('JOURNAL_INVALID', `the log's subtrees cannot give the root: ${(e as Error).message}`, { cause: e });
+    throw new AppError('JOURNAL_INVALID', `the log's subtrees cannot give the root: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
-  if (!hashesEqual(stored, recomputed)) throw new AppError('JOURNAL_INVALID', `the stored subtrees give another root than the journal's leaves at size ${leaves.length}`);
+  if (!hashesEqual(stored, recomputed))
+    throw new AppError(
+      'JOURNAL_INVALID',
+      `the stored subtrees give another root than the journal's leaves at size ${leaves.length}`,
+    );
   const current = await logRepo.getCheckpoint(db, LOG_ID);
   if (leaves.length > 0 || current !== undefined) {
     if (current === undefined) throw new AppError('JOURNAL_INVALID', 'the journal has entries but no checkpoint');
@@ -245,12 +300,24 @@ export async function checkLog(ctx: AppContext, db: Kysely<Database> = ctx.store
     try {
       cp = openCheckpoint(current.body, await logVerifier(ctx, db)).checkpoint;
     } catch (e) {
-      throw new AppError('JOURNAL_INVALID', `the stored checkpoint does not verify: ${e instanceof TrustError ? e.message : String(e)}`, { cause: e });
+      throw new AppError(
+        'JOURNAL_INVALID',
+        `the stored checkpoint does not verify: ${e instanceof TrustError ? e.message : String(e)}`,
+        { cause: e },
+      );
     }
-    if (cp.size !== leaves.length || !hashesEqual(cp.root, recomputed)) throw new AppError('JOURNAL_INVALID', `the stored checkpoint (size ${cp.size}) is not the journal's root at size ${leaves.length}`);
+    if (cp.size !== leaves.length || !hashesEqual(cp.root, recomputed))
+      throw new AppError(
+        'JOURNAL_INVALID',
+        `the stored checkpoint (size ${cp.size}) is not the journal's root at size ${leaves.length}`,
+      );
     // The subject map: the root the checkpoint commits is the one the stored heads give.
     const subjects = parseSubjectsExtension(cp.extensions ?? []);
-    if (subjects !== undefined && !hashesEqual(subjects.root, await recomputeSubjectRoot(db))) throw new AppError('JOURNAL_INVALID', `the stored checkpoint's subject map root is not the one the stored subject heads give`);
+    if (subjects !== undefined && !hashesEqual(subjects.root, await recomputeSubjectRoot(db)))
+      throw new AppError(
+        'JOURNAL_INVALID',
+        `the stored checkpoint's subject map root is not the one the stored subject heads give`,
+      );
   }
   return { size: leaves.length, root: Buffer.from(recomputed).toString('base64') };
 }

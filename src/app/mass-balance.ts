@@ -61,9 +61,11 @@ export async function massBalanceIn(db: Kysely<Database>, licenceId: string): Pr
   const lotsByLot = byKey(lots, (l) => lotKey(l.holder, l.id));
   const shipments = await shipmentsRepo.carrying(db, [licenceId]);
   const carrying = shipments.filter((s) => (s.restrictions as Restriction[]).some((r) => r.licenceId === licenceId));
-  const grams = (s: (typeof carrying)[number]) => (s.restrictions as Restriction[]).filter((r) => r.licenceId === licenceId).reduce((t, r) => t + r.licensedGrams, 0);
+  const grams = (s: (typeof carrying)[number]) =>
+    (s.restrictions as Restriction[]).filter((r) => r.licenceId === licenceId).reduce((t, r) => t + r.licensedGrams, 0);
   /** Licensed grams of a shipment that did not arrive: shipped less the received share (rounded down). */
-  const short = (s: (typeof carrying)[number]) => grams(s) - Math.min(grams(s), Number((BigInt(grams(s)) * BigInt(s.received_grams ?? 0)) / BigInt(s.grams)));
+  const short = (s: (typeof carrying)[number]) =>
+    grams(s) - Math.min(grams(s), Number((BigInt(grams(s)) * BigInt(s.received_grams ?? 0)) / BigInt(s.grams)));
   const row = (holder: string, lotId?: string): MassBalanceRow => {
     const sent = carrying.filter((s) => s.from_holder === holder && (lotId === undefined || s.from_lot === lotId));
     const inTransit = sent.filter((s) => s.status === 'in-transit').reduce((t, s) => t + grams(s), 0);
@@ -71,14 +73,32 @@ export async function massBalanceIn(db: Kysely<Database>, licenceId: string): Pr
     const mine = (lotId === undefined ? ledgerByHolder.get(holder) : ledgerByLot.get(lotKey(holder, lotId))) ?? [];
     const held = (lotId === undefined ? lotsByHolder.get(holder) : lotsByLot.get(lotKey(holder, lotId))) ?? [];
     const sum = (...kinds: string[]) => mine.filter((l) => kinds.includes(l.kind)).reduce((s, l) => s + l.grams, 0);
-    const onHand = held.reduce((s, l) => s + (l.restrictions as Restriction[]).filter((r) => r.licenceId === licenceId).reduce((t, r) => t + r.licensedGrams, 0), 0);
+    const onHand = held.reduce(
+      (s, l) =>
+        s +
+        (l.restrictions as Restriction[])
+          .filter((r) => r.licenceId === licenceId)
+          .reduce((t, r) => t + r.licensedGrams, 0),
+      0,
+    );
     const received = sum('received', 'created');
     const transformedIn = sum('transformed-in');
     const shipped = sum('shipped');
     const transformedOut = sum('transformed-out');
     const consumed = sum('consumed');
-    return { holder, ...(lotId === undefined ? {} : { lotId }), received, transformedIn, shipped, transformedOut, consumed, onHand,
-      gap: received + transformedIn - shipped - transformedOut - consumed - onHand, inTransit, shortAtReceipt };
+    return {
+      holder,
+      ...(lotId === undefined ? {} : { lotId }),
+      received,
+      transformedIn,
+      shipped,
+      transformedOut,
+      consumed,
+      onHand,
+      gap: received + transformedIn - shipped - transformedOut - consumed - onHand,
+      inTransit,
+      shortAtReceipt,
+    };
   };
   const holders = [...new Set(ledger.map((l) => l.holder))];
   const lotIds = [...ledgerByLot.keys()];

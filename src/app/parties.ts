@@ -20,25 +20,36 @@ export interface RegisteredParty {
  * else a key created in the keystore (or the one imported there), which signs the record, proving
  * possession.
  */
-export async function registerParty(ctx: AppContext, input: unknown, bring?: { readonly publicKey: unknown }): Promise<RegisteredParty> {
+export async function registerParty(
+  ctx: AppContext,
+  input: unknown,
+  bring?: { readonly publicKey: unknown },
+): Promise<RegisteredParty> {
   const party = parseParty(input);
   // The operator's keys live in the same keystore: no party may take their names.
-  if (party.id === TRUST_ROOT_ID || party.id === LOG_ID) throw new ValidationError('party.id', `"${party.id}" is reserved for the operator's own key`);
+  if (party.id === TRUST_ROOT_ID || party.id === LOG_ID)
+    throw new ValidationError('party.id', `"${party.id}" is reserved for the operator's own key`);
   let key: { keyId: string; publicKey: string };
   if (bring !== undefined) {
-    if (typeof bring.publicKey !== 'string') throw new ValidationError('publicKey', 'must be a raw Ed25519 public key as base64url');
+    if (typeof bring.publicKey !== 'string')
+      throw new ValidationError('publicKey', 'must be a raw Ed25519 public key as base64url');
     try {
       key = { keyId: keyIdFor(bring.publicKey), publicKey: bring.publicKey };
     } catch (e) {
       throw new ValidationError('publicKey', (e as Error).message);
     }
   } else {
-    if (ctx.request !== undefined) throw new AppError('FORBIDDEN', 'a party registering over the API brings its own public key');
+    if (ctx.request !== undefined)
+      throw new AppError('FORBIDDEN', 'a party registering over the API brings its own public key');
     key = ctx.keystore.ensure(party.id);
   }
   return ctx.store.transaction(async (tx) => {
-    if (await partiesRepo.get(tx, party.id)) throw new AppError('ALREADY_EXISTS', `party "${party.id}" is already registered`, { field: 'party.id' });
-    const c = await commit(tx, ctx, 'party.registered', party.id, { party, key: { algorithm: 'Ed25519', keyId: key.keyId, publicKey: key.publicKey } });
+    if (await partiesRepo.get(tx, party.id))
+      throw new AppError('ALREADY_EXISTS', `party "${party.id}" is already registered`, { field: 'party.id' });
+    const c = await commit(tx, ctx, 'party.registered', party.id, {
+      party,
+      key: { algorithm: 'Ed25519', keyId: key.keyId, publicKey: key.publicKey },
+    });
     return { party, keyId: key.keyId, seq: c.seq };
   });
 }

@@ -12,7 +12,10 @@ export interface RebuildReport {
  * canonical bytes, signature and subject links (subjects.ts LinkChecker) on the way. One transaction: a rebuild that fails half-way leaves
  * the old projections in place.
  */
-export async function rebuild(ctx: AppContext, onProgress?: (done: number, total: number) => void): Promise<RebuildReport> {
+export async function rebuild(
+  ctx: AppContext,
+  onProgress?: (done: number, total: number) => void,
+): Promise<RebuildReport> {
   return ctx.store.transaction(async (tx) => {
     const total = await journalRepo.count(tx);
     await truncateProjections(tx);

@@ -18,7 +18,6 @@ import { projectTrustListPublished, trustListPublishedSchema, type TrustListReco
  * `project`, so replaying the journal reproduces exactly what the use cases wrote.
  */
 
-
 export const partyRegisteredSchema = z.object({ party: partySchema, key: keySchema }).strict();
 export type PartyRegistered = z.infer<typeof partyRegisteredSchema>;
 
@@ -49,7 +48,14 @@ export const itemClassifiedSchema = z
   .strict();
 export type ItemClassified = z.infer<typeof itemClassifiedSchema>;
 
-export interface RecordTypes extends LicensingRecordTypes, CertificateRecordTypes, AlertRecordTypes, EpcisRecordTypes, KeyRecordTypes, TrustListRecordTypes {
+export interface RecordTypes
+  extends
+    LicensingRecordTypes,
+    CertificateRecordTypes,
+    AlertRecordTypes,
+    EpcisRecordTypes,
+    KeyRecordTypes,
+    TrustListRecordTypes {
   'party.registered': PartyRegistered;
   'rulepack.loaded': RulePackLoaded;
   'item.classified': ItemClassified;
@@ -59,7 +65,11 @@ export type RecordType = keyof RecordTypes;
 
 interface RecordKind<B> {
   readonly schema: z.ZodType<B>;
-  readonly project: (tx: Transaction<Database>, body: B, meta: { seq: number; actor: string; at: string }) => Promise<void>;
+  readonly project: (
+    tx: Transaction<Database>,
+    body: B,
+    meta: { seq: number; actor: string; at: string },
+  ) => Promise<void>;
 }
 
 function kinds<M extends Record<string, unknown>>(
@@ -83,14 +93,33 @@ const KINDS: { readonly [T in RecordType]: RecordKind<RecordTypes[T]> } = {
     schema: partyRegisteredSchema,
     async project(tx, body, { seq }) {
       const p: Party = body.party;
-      await partiesRepo.insert(tx, { id: p.id, name: p.name, country: p.country, sector: p.sector ?? null, party: p, created_seq: seq });
-      await partyKeysRepo.insert(tx, { key_id: body.key.keyId, party_id: p.id, algorithm: 'Ed25519', public_key: body.key.publicKey, created_seq: seq });
+      await partiesRepo.insert(tx, {
+        id: p.id,
+        name: p.name,
+        country: p.country,
+        sector: p.sector ?? null,
+        party: p,
+        created_seq: seq,
+      });
+      await partyKeysRepo.insert(tx, {
+        key_id: body.key.keyId,
+        party_id: p.id,
+        algorithm: 'Ed25519',
+        public_key: body.key.publicKey,
+        created_seq: seq,
+      });
     },
   },
   'rulepack.loaded': {
     schema: rulePackLoadedSchema,
     async project(tx, body, { seq }) {
-      await rulePacksRepo.upsert(tx, { pack_id: body.packId, version: body.version, sha256: body.sha256, body: { file: body.file, yaml: body.yaml }, loaded_seq: seq });
+      await rulePacksRepo.upsert(tx, {
+        pack_id: body.packId,
+        version: body.version,
+        sha256: body.sha256,
+        body: { file: body.file, yaml: body.yaml },
+        loaded_seq: seq,
+      });
     },
   },
   'item.classified': {
@@ -123,8 +152,14 @@ export function parseBody<T extends RecordType>(type: T, body: unknown): RecordT
 }
 
 /** Applies an accepted record to the projections. */
-export async function project(tx: Transaction<Database>, type: string, body: unknown, meta: { seq: number; actor: string; at: string }): Promise<void> {
-  if (!isRecordType(type)) throw new AppError('UNKNOWN_RECORD_TYPE', `journal entry ${meta.seq}: unknown record type "${type}"`);
+export async function project(
+  tx: Transaction<Database>,
+  type: string,
+  body: unknown,
+  meta: { seq: number; actor: string; at: string },
+): Promise<void> {
+  if (!isRecordType(type))
+    throw new AppError('UNKNOWN_RECORD_TYPE', `journal entry ${meta.seq}: unknown record type "${type}"`);
   const kind = KINDS[type] as RecordKind<unknown>;
   await kind.project(tx, parse(kind.schema, body, `journal[${meta.seq}].body`), meta);
 }

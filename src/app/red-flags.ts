@@ -6,7 +6,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Transaction } from 'kysely';
-import { parseRedFlags, RedFlagError, type Finding, type RedFlagId, type RedFlagSet, type Severity } from '../monitor/index.js';
+import {
+  parseRedFlags,
+  RedFlagError,
+  type Finding,
+  type RedFlagId,
+  type RedFlagSet,
+  type Severity,
+} from '../monitor/index.js';
 import { alertsRepo, licencesRepo, redFlagSetsRepo, type AlertRow, type Database } from '../store/index.js';
 import type { AlertTrigger } from './alerts.records.js';
 import type { AppContext } from './context.js';
@@ -27,7 +34,10 @@ export function loadRedFlagsFile(path: string, displayName = path): LoadedRedFla
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new RedFlagError('INVALID_RULE_PACK', `${displayName}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new RedFlagError(
+      'INVALID_RULE_PACK',
+      `${displayName}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+    );
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const text = bytes.toString('utf8');
@@ -46,7 +56,10 @@ export function useRedFlags(ctx: AppContext, set: LoadedRedFlags): void {
 export function redFlags(ctx: AppContext): LoadedRedFlags {
   const mine = chosen.get(ctx.keystore);
   if (mine) return mine;
-  const path = process.env.LODESTONE_RED_FLAGS === undefined || process.env.LODESTONE_RED_FLAGS === '' ? DEFAULT_RED_FLAGS_FILE : process.env.LODESTONE_RED_FLAGS;
+  const path =
+    process.env.LODESTONE_RED_FLAGS === undefined || process.env.LODESTONE_RED_FLAGS === ''
+      ? DEFAULT_RED_FLAGS_FILE
+      : process.env.LODESTONE_RED_FLAGS;
   let set = loaded.get(path);
   if (set === undefined) {
     set = loadRedFlagsFile(path, path === DEFAULT_RED_FLAGS_FILE ? 'rules/monitoring/red-flags.yaml' : path);
@@ -90,7 +103,9 @@ export function toAlert(r: AlertRow): Alert {
     raisedBy: r.raised_by,
     raisedAt: new Date(r.raised_at).toISOString(),
     status: r.status,
-    ...(r.resolved_seq === null ? {} : { resolution: { by: r.resolved_by ?? '', note: r.resolution ?? '', seq: r.resolved_seq } }),
+    ...(r.resolved_seq === null
+      ? {}
+      : { resolution: { by: r.resolved_by ?? '', note: r.resolution ?? '', seq: r.resolved_seq } }),
   };
 }
 
@@ -107,11 +122,26 @@ function canSignFor(ctx: AppContext, party: string): boolean {
 }
 
 /** Journals the red-flag set version once, with its exact text (like `rulepack.loaded`). */
-async function journalRedFlags(tx: Transaction<Database>, ctx: AppContext, actor: string, set: LoadedRedFlags): Promise<void> {
+async function journalRedFlags(
+  tx: Transaction<Database>,
+  ctx: AppContext,
+  actor: string,
+  set: LoadedRedFlags,
+): Promise<void> {
   const stored = await redFlagSetsRepo.get(tx, set.id, set.version);
   if (stored?.sha256 === set.sha256) return;
-  if (stored) throw new AppError('ALREADY_EXISTS', `red-flag set ${set.id}@${set.version} was recorded with different content (sha256 ${stored.sha256}); give the changed set a new version`);
-  await commit(tx, ctx, 'redflags.loaded', actor, { setId: set.id, version: set.version, sha256: set.sha256, file: set.file, yaml: set.text });
+  if (stored)
+    throw new AppError(
+      'ALREADY_EXISTS',
+      `red-flag set ${set.id}@${set.version} was recorded with different content (sha256 ${stored.sha256}); give the changed set a new version`,
+    );
+  await commit(tx, ctx, 'redflags.loaded', actor, {
+    setId: set.id,
+    version: set.version,
+    sha256: set.sha256,
+    file: set.file,
+    yaml: set.text,
+  });
 }
 
 export interface RaiseOutcome {
@@ -123,7 +153,13 @@ export interface RaiseOutcome {
 }
 
 /** Raises each new finding as an alert signed by its licence's authority; known ones are skipped. */
-export async function raise(tx: Transaction<Database>, ctx: AppContext, findings: readonly Finding[], trigger: AlertTrigger, asOf: string): Promise<RaiseOutcome> {
+export async function raise(
+  tx: Transaction<Database>,
+  ctx: AppContext,
+  findings: readonly Finding[],
+  trigger: AlertTrigger,
+  asOf: string,
+): Promise<RaiseOutcome> {
   const set = redFlags(ctx);
   const byId = new Map<string, Finding>();
   for (const f of findings) byId.set(alertId(set.id, f.key), f);
@@ -135,7 +171,8 @@ export async function raise(tx: Transaction<Database>, ctx: AppContext, findings
     if (existing.has(id)) continue;
     let authority: string | undefined;
     if (f.licenceId !== undefined) {
-      if (!authorities.has(f.licenceId)) authorities.set(f.licenceId, (await licencesRepo.get(tx, f.licenceId))?.authority);
+      if (!authorities.has(f.licenceId))
+        authorities.set(f.licenceId, (await licencesRepo.get(tx, f.licenceId))?.authority);
       authority = authorities.get(f.licenceId);
     }
     if (authority === undefined || !canSignFor(ctx, authority)) {
@@ -151,7 +188,9 @@ export async function raise(tx: Transaction<Database>, ctx: AppContext, findings
       parties: [...f.parties],
       explanation: f.explanation,
       evidence: { seqs: [...f.evidence.seqs], records: [...f.evidence.records] },
-      thresholds: Object.fromEntries(Object.entries(f.thresholds).map(([k, v]) => [k, typeof v === 'object' ? [...v] : v])),
+      thresholds: Object.fromEntries(
+        Object.entries(f.thresholds).map(([k, v]) => [k, typeof v === 'object' ? [...v] : v]),
+      ),
       ruleSet: { id: set.id, version: set.version, sha256: set.sha256 },
       trigger,
       asOf,

@@ -23,7 +23,10 @@ export interface ScenarioReport {
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function utilisation(l: LicenceStatus): string[] {
-  const rows = ['| Line | Item | Codes | Shipped | Ceiling | Used | Value shipped | Value ceiling | Shipments |', '|---|---|---|---:|---:|---:|---:|---:|---:|'];
+  const rows = [
+    '| Line | Item | Codes | Shipped | Ceiling | Used | Value shipped | Value ceiling | Shipments |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|',
+  ];
   for (const b of l.balance) {
     const line = l.licence.lines.find((x) => x.ref === b.ref);
     const pct = b.ceilingGrams === 0 ? 0 : Number((BigInt(b.shippedGrams) * 1_000_000n) / BigInt(b.ceilingGrams));
@@ -48,23 +51,39 @@ function conditions(l: Licence): string[] {
 
 function balance(m: MassBalance): string[] {
   const rows = [
-    '| Holder | Lot | Received | Transformed in | Shipped | of which in transit | of which short at receipt | Transformed out | Consumed '
-      + '| On hand | Gap in own books |',
+    '| Holder | Lot | Received | Transformed in | Shipped | of which in transit | of which short at receipt | Transformed out | Consumed ' +
+      '| On hand | Gap in own books |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const g = (n: number) => formatMass({ grams: n });
   for (const r of [...m.holders.map((h) => ({ ...h, lotId: '(all)' })), ...m.lots]) {
-    rows.push(`| ${r.holder} | ${r.lotId ?? ''} | ${g(r.received)} | ${g(r.transformedIn)} | ${g(r.shipped)} | ${g(r.inTransit)} | ${r.shortAtReceipt === 0 ? '0 g' : `**${g(r.shortAtReceipt)}**`} | ${g(r.transformedOut)} | ${g(r.consumed)} | ${g(r.onHand)} | ${r.gap === 0 ? '0' : `**${r.gap} g**`} |`);
+    rows.push(
+      `| ${r.holder} | ${r.lotId ?? ''} | ${g(r.received)} | ${g(r.transformedIn)} | ${g(r.shipped)} | ${g(r.inTransit)} | ${r.shortAtReceipt === 0 ? '0 g' : `**${g(r.shortAtReceipt)}**`} | ${g(r.transformedOut)} | ${g(r.consumed)} | ${g(r.onHand)} | ${r.gap === 0 ? '0' : `**${r.gap} g**`} |`,
+    );
   }
-  rows.push('', `In transit: ${g(m.inTransitGrams)}. Shortfall recorded at receipt: ${g(m.receiptDiscrepancyGrams)}${m.receiptDiscrepancyGrams > 0 ? ' (material shipped that its consignee did not receive: see "short at receipt" for who sent it)' : ''}. "Gap in own books" is what a holder cannot account for among its own receipts, shipments, transformations, consumption and stock. Quantities are grams of the licensed material, wherever it now sits (magnets, or magnets inside motors).`);
+  rows.push(
+    '',
+    `In transit: ${g(m.inTransitGrams)}. Shortfall recorded at receipt: ${g(m.receiptDiscrepancyGrams)}${m.receiptDiscrepancyGrams > 0 ? ' (material shipped that its consignee did not receive: see "short at receipt" for who sent it)' : ''}. "Gap in own books" is what a holder cannot account for among its own receipts, shipments, transformations, consumption and stock. Quantities are grams of the licensed material, wherever it now sits (magnets, or magnets inside motors).`,
+  );
   return rows;
 }
 
 function alertSection(alerts: readonly Alert[]): string[] {
-  const out = ['## Alerts', '', alerts.length === 0 ? 'No red flag was raised.' : '| Alert | Severity | Red flag | Status | Parties | Explanation | Evidence |', ...(alerts.length === 0 ? [] : ['|---|---|---|---|---|---|---|'])];
+  const out = [
+    '## Alerts',
+    '',
+    alerts.length === 0
+      ? 'No red flag was raised.'
+      : '| Alert | Severity | Red flag | Status | Parties | Explanation | Evidence |',
+    ...(alerts.length === 0 ? [] : ['|---|---|---|---|---|---|---|']),
+  ];
   for (const a of alerts) {
-    const t = Object.entries(a.thresholds).map(([k, v]) => `${k} ${Array.isArray(v) ? (v as unknown[]).join(', ') : String(v)}`).join('; ');
-    out.push(`| ${a.id} | ${a.severity} | ${a.rule} | ${a.status} | ${a.parties.join(', ')} | ${esc(a.explanation)} | journal ${a.evidence.seqs.join(', ') || '—'}<br>${a.evidence.records.map(esc).join('<br>')}<br>thresholds: ${esc(t)}<br>rules: ${a.ruleSet} |`);
+    const t = Object.entries(a.thresholds)
+      .map(([k, v]) => `${k} ${Array.isArray(v) ? (v as unknown[]).join(', ') : String(v)}`)
+      .join('; ');
+    out.push(
+      `| ${a.id} | ${a.severity} | ${a.rule} | ${a.status} | ${a.parties.join(', ')} | ${esc(a.explanation)} | journal ${a.evidence.seqs.join(', ') || '—'}<br>${a.evidence.records.map(esc).join('<br>')}<br>thresholds: ${esc(t)}<br>rules: ${a.ruleSet} |`,
+    );
   }
   out.push('');
   return out;
@@ -72,16 +91,44 @@ function alertSection(alerts: readonly Alert[]): string[] {
 
 /** The scenario report for a compliance officer, as Markdown. */
 export function renderReport(r: ScenarioReport): string {
-  const out: string[] = ['# Lodestone — licence and custody report', '', `Generated ${r.generatedAt}. The journal holds ${r.journalEntries} signed records.`, ''];
+  const out: string[] = [
+    '# Lodestone — licence and custody report',
+    '',
+    `Generated ${r.generatedAt}. The journal holds ${r.journalEntries} signed records.`,
+    '',
+  ];
   for (const l of r.licences) {
-    out.push(`## Licence ${l.licence.id} (${l.status})`, '', ...conditions(l.licence), '', '### Utilisation', '', ...utilisation(l), '', '### Mass balance', '', ...balance(l.massBalance), '');
+    out.push(
+      `## Licence ${l.licence.id} (${l.status})`,
+      '',
+      ...conditions(l.licence),
+      '',
+      '### Utilisation',
+      '',
+      ...utilisation(l),
+      '',
+      '### Mass balance',
+      '',
+      ...balance(l.massBalance),
+      '',
+    );
   }
   if (r.alerts !== undefined) out.push(...alertSection(r.alerts));
   out.push('## Steps and decisions', '', '| Step | By | Outcome | Detail |', '|---|---|---|---|');
-  for (const e of r.events.filter((x) => x.outcome !== 'refused')) out.push(`| ${esc(e.step)} | ${e.actor} | ${e.outcome} | ${esc(e.detail)}${e.reasons?.length ? `<br>${e.reasons.map((x) => `· ${esc(x)}`).join('<br>')}` : ''} |`);
+  for (const e of r.events.filter((x) => x.outcome !== 'refused'))
+    out.push(
+      `| ${esc(e.step)} | ${e.actor} | ${e.outcome} | ${esc(e.detail)}${e.reasons?.length ? `<br>${e.reasons.map((x) => `· ${esc(x)}`).join('<br>')}` : ''} |`,
+    );
   out.push('', '## Refusals', '');
   for (const e of r.events.filter((x) => x.outcome === 'refused')) {
-    out.push(`### ${e.step}`, '', `Requested by ${e.actor}: ${esc(e.detail)}`, '', ...(e.reasons ?? []).map((x) => `- ${x}`), '');
+    out.push(
+      `### ${e.step}`,
+      '',
+      `Requested by ${e.actor}: ${esc(e.detail)}`,
+      '',
+      ...(e.reasons ?? []).map((x) => `- ${x}`),
+      '',
+    );
   }
   return `${out.join('\n')}\n`;
 }

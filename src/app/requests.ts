@@ -24,7 +24,10 @@ export interface RequestToVerify {
 }
 
 function unauthenticated(reason: string, cause?: unknown): AppError {
-  return new AppError('UNAUTHENTICATED', `Lodestone-Signature: ${reason}`, { field: 'Lodestone-Signature', ...(cause === undefined ? {} : { cause }) });
+  return new AppError('UNAUTHENTICATED', `Lodestone-Signature: ${reason}`, {
+    field: 'Lodestone-Signature',
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 /**
@@ -34,8 +37,13 @@ function unauthenticated(reason: string, cause?: unknown): AppError {
  * the nonce has not been spent. Throws AppError UNAUTHENTICATED (or REPLAYED) naming the reason.
  * The nonce is spent only when a record is committed (`actingAs`), in the same transaction.
  */
-export async function verifySignedRequest(ctx: AppContext, detachedJws: string | undefined, req: RequestToVerify): Promise<SignedRequest> {
-  if (detachedJws === undefined || detachedJws === '') throw unauthenticated('this request makes records, so it must be signed with the party\'s key');
+export async function verifySignedRequest(
+  ctx: AppContext,
+  detachedJws: string | undefined,
+  req: RequestToVerify,
+): Promise<SignedRequest> {
+  if (detachedJws === undefined || detachedJws === '')
+    throw unauthenticated("this request makes records, so it must be signed with the party's key");
   let jws: string;
   try {
     jws = attachRequestBody(detachedJws, req.rawBody);
@@ -53,7 +61,8 @@ export async function verifySignedRequest(ctx: AppContext, detachedJws: string |
   let partyId: string;
   let publicKey: string;
   if (req.registering !== undefined && kid === req.registering.keyId) {
-    if (keyIdFor(req.registering.publicKey) !== req.registering.keyId) throw unauthenticated('the key id does not match the public key being registered');
+    if (keyIdFor(req.registering.publicKey) !== req.registering.keyId)
+      throw unauthenticated('the key id does not match the public key being registered');
     partyId = req.registering.partyId;
     publicKey = req.registering.publicKey;
   } else {
@@ -71,14 +80,23 @@ export async function verifySignedRequest(ctx: AppContext, detachedJws: string |
     if (e instanceof TrustError) throw unauthenticated(e.message, e);
     throw e;
   }
-  if (header.htm !== req.method.toUpperCase()) throw unauthenticated(`signed for method ${header.htm}, but this request is ${req.method.toUpperCase()}`);
-  if (header.htu !== req.path) throw unauthenticated(`signed for path ${header.htu}, but this request is for ${req.path}`);
+  if (header.htm !== req.method.toUpperCase())
+    throw unauthenticated(`signed for method ${header.htm}, but this request is ${req.method.toUpperCase()}`);
+  if (header.htu !== req.path)
+    throw unauthenticated(`signed for path ${header.htu}, but this request is for ${req.path}`);
   const now = Math.floor(ctx.clock().getTime() / 1000);
   if (Math.abs(now - header.iat) > REQUEST_CLOCK_SKEW_SECONDS) {
-    throw unauthenticated(`signed at ${new Date(header.iat * 1000).toISOString()}, more than ${REQUEST_CLOCK_SKEW_SECONDS} s from the server's clock (${new Date(now * 1000).toISOString()})`);
+    throw unauthenticated(
+      `signed at ${new Date(header.iat * 1000).toISOString()}, more than ${REQUEST_CLOCK_SKEW_SECONDS} s from the server's clock (${new Date(now * 1000).toISOString()})`,
+    );
   }
   const spent = await requestNoncesRepo.get(ctx.store.db, header.nonce);
-  if (spent !== undefined) throw new AppError('REPLAYED', `the request's nonce was already used (journal entry ${spent.first_seq}): sign every request with a fresh nonce`, { field: 'nonce' });
+  if (spent !== undefined)
+    throw new AppError(
+      'REPLAYED',
+      `the request's nonce was already used (journal entry ${spent.first_seq}): sign every request with a fresh nonce`,
+      { field: 'nonce' },
+    );
   return { partyId, keyId: kid, jws, nonce: header.nonce };
 }
 

@@ -19,7 +19,10 @@ export function loadRulePackFile(path: string, displayName = path): LoadedPack {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new RulePackError('INVALID_RULE_PACK', `${displayName}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new RulePackError(
+      'INVALID_RULE_PACK',
+      `${displayName}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+    );
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const text = bytes.toString('utf8');
@@ -30,9 +33,14 @@ export function loadRulePackFile(path: string, displayName = path): LoadedPack {
 export function loadRulePacks(dir: string = DEFAULT_RULES_DIR): readonly LoadedPack[] {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort();
+    names = readdirSync(dir)
+      .filter((n) => /\.ya?ml$/.test(n))
+      .sort();
   } catch (e) {
-    throw new RulePackError('INVALID_RULE_PACK', `${dir}: cannot read the rules directory (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new RulePackError(
+      'INVALID_RULE_PACK',
+      `${dir}: cannot read the rules directory (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+    );
   }
   if (names.length === 0) throw new RulePackError('INVALID_RULE_PACK', `${dir}: no rule packs (*.yaml)`);
   const packs = names.map((n) => loadRulePackFile(join(dir, n), `rules/${n}`));

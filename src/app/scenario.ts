@@ -41,7 +41,10 @@ export const motorItem = (): unknown => example('items/traction-motor.json');
 /** Minor units (US cents) a gram of magnets is worth in the scenario: USD 80 a kilogram. */
 export const PRICE_MINOR_PER_GRAM = 8;
 /** The scenario's value of `grams` of magnets. */
-export const usdFor = (grams: number): { currency: string; minor: number } => ({ currency: 'USD', minor: grams * PRICE_MINOR_PER_GRAM });
+export const usdFor = (grams: number): { currency: string; minor: number } => ({
+  currency: 'USD',
+  minor: grams * PRICE_MINOR_PER_GRAM,
+});
 
 export const END_USE = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] };
 /** The end user's undertakings: no WMD or military use, no re-export to the US, use only in India, binding on products. */
@@ -71,13 +74,23 @@ function window(v: Validity, today: string): { from: string; until: string } {
 }
 
 /** The body of `certificates issue`: the importer, as end user, certifies `grams` of magnets for EV motors in India. */
-export function certificateInput(o: Validity & { grams: number; description?: string; endUse?: object; today?: string }): Record<string, unknown> {
+export function certificateInput(
+  o: Validity & { grams: number; description?: string; endUse?: object; today?: string },
+): Record<string, unknown> {
   const validity = window(o, o.today ?? todayUtc());
   return {
     exporter: EXPORTER,
     importer: IMPORTER,
     endUser: IMPORTER,
-    items: [{ controlCode: '1C905.a', hsCode: '8505111000', description: o.description ?? '45SH NdFeB magnets with Dy', quantityGrams: o.grams, value: usdFor(o.grams) }],
+    items: [
+      {
+        controlCode: '1C905.a',
+        hsCode: '8505111000',
+        description: o.description ?? '45SH NdFeB magnets with Dy',
+        quantityGrams: o.grams,
+        value: usdFor(o.grams),
+      },
+    ],
     endUse: o.endUse ?? END_USE,
     undertakings: UNDERTAKINGS,
     validity,
@@ -85,7 +98,9 @@ export function certificateInput(o: Validity & { grams: number; description?: st
 }
 
 /** The body of `apply`: the exporter asks MOFCOM for a single licence for `grams` of magnets to the importer, on a certificate. */
-export function applicationInput(o: Validity & { certificateId?: string | undefined; grams: number; endUse?: object; today?: string }): Record<string, unknown> {
+export function applicationInput(
+  o: Validity & { certificateId?: string | undefined; grams: number; endUse?: object; today?: string },
+): Record<string, unknown> {
   const validity = window(o, o.today ?? todayUtc());
   return {
     authority: AUTHORITY,
@@ -122,11 +137,21 @@ export async function registerScenarioParties(ctx: AppContext): Promise<void> {
 
 /** Imports the demonstration control list (cn-control-list) as MOFCOM's, with the Control List's legal effect (deny). */
 export function importDemoList(ctx: AppContext): Promise<ImportListResult> {
-  return importList(ctx, { path: examplePath('scenario/demo-control-list.csv'), format: 'csv', list: 'cn-control-list', actor: AUTHORITY, authority: 'MOFCOM (demonstration)', effect: 'deny' });
+  return importList(ctx, {
+    path: examplePath('scenario/demo-control-list.csv'),
+    format: 'csv',
+    list: 'cn-control-list',
+    actor: AUTHORITY,
+    authority: 'MOFCOM (demonstration)',
+    effect: 'deny',
+  });
 }
 
 /** Issues the importer's certificate for `grams` and has India countersign it; returns its id. */
-export async function countersignedCertificate(ctx: AppContext, o: Validity & { grams: number; description?: string; endUse?: object }): Promise<string> {
+export async function countersignedCertificate(
+  ctx: AppContext,
+  o: Validity & { grams: number; description?: string; endUse?: object },
+): Promise<string> {
   const cert = await issueCertificate(ctx, IMPORTER, certificateInput({ ...o, today: todayUtc(ctx.clock) }));
   await countersignCertificate(ctx, GOVERNMENT, cert.id);
   return cert.id;
@@ -176,7 +201,17 @@ export async function licensedScenario(ctx: AppContext, o: LicensedScenarioOptio
   const application = applicationInput({ ...o, certificateId, grams, endUse, today });
   const submitted = await submitApplication(ctx, application);
   if (o.approve === false) return { certificateId, applicationId: submitted.id, application, licenceId: '' };
-  const decided = await decideApplication(ctx, AUTHORITY, submitted.id, { decision: 'approve', conditions: o.conditions ?? CONDITIONS });
-  if (decided.licence === undefined) throw new Error(`the scenario's licence was not granted: ${JSON.stringify(decided)}`);
-  return { certificateId, applicationId: submitted.id, application, licence: decided.licence, licenceId: decided.licence.id };
+  const decided = await decideApplication(ctx, AUTHORITY, submitted.id, {
+    decision: 'approve',
+    conditions: o.conditions ?? CONDITIONS,
+  });
+  if (decided.licence === undefined)
+    throw new Error(`the scenario's licence was not granted: ${JSON.stringify(decided)}`);
+  return {
+    certificateId,
+    applicationId: submitted.id,
+    application,
+    licence: decided.licence,
+    licenceId: decided.licence.id,
+  };
 }

@@ -34,7 +34,11 @@ export const listImportedSchema = z
   .strict();
 export type ListImported = z.infer<typeof listImportedSchema>;
 
-export async function projectListImported(tx: Transaction<Database>, body: ListImported, { seq, at }: { seq: number; at: string }): Promise<void> {
+export async function projectListImported(
+  tx: Transaction<Database>,
+  body: ListImported,
+  { seq, at }: { seq: number; at: string },
+): Promise<void> {
   await screeningRepo.insertImport(tx, {
     seq,
     list: body.list,

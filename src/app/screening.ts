@@ -102,14 +102,18 @@ export interface ScreenOptions {
 /** A list's legal effect, validated: deny | review | information. */
 export function listEffect(s: unknown, field = 'effect'): ListEffect {
   if (typeof s !== 'string' || !(LIST_EFFECTS as readonly string[]).includes(s)) {
-    throw new ValidationError(field, `must be one of ${LIST_EFFECTS.join(', ')} (deny: e.g. China's Control List; review: its Concern List; information: a foreign list), got ${JSON.stringify(s)}`);
+    throw new ValidationError(
+      field,
+      `must be one of ${LIST_EFFECTS.join(', ')} (deny: e.g. China's Control List; review: its Concern List; information: a foreign list), got ${JSON.stringify(s)}`,
+    );
   }
   return s as ListEffect;
 }
 
 function listAuthority(s: string | undefined, field = 'authority'): string | undefined {
   if (s === undefined) return undefined;
-  if (s.trim() === '' || s.length > 200 || /\p{Cc}/u.test(s)) throw new ValidationError(field, `must be 1–200 characters naming the issuing authority, got ${JSON.stringify(s)}`);
+  if (s.trim() === '' || s.length > 200 || /\p{Cc}/u.test(s))
+    throw new ValidationError(field, `must be 1–200 characters naming the issuing authority, got ${JSON.stringify(s)}`);
   return s.trim();
 }
 
@@ -156,15 +160,32 @@ export function loadListSource(src: ListSource): LoadedSource {
   const format = listFormat(src.format);
   if (src.text === undefined && src.path === undefined) throw new ValidationError('file', 'is required');
   const main = src.text ?? readText(src.path ?? '', 'file');
-  if ((src.alt !== undefined || src.add !== undefined) && format !== 'sdn-csv') throw new ValidationError('--alt', 'alt.csv and add.csv go only with --format sdn-csv');
+  if ((src.alt !== undefined || src.add !== undefined) && format !== 'sdn-csv')
+    throw new ValidationError('--alt', 'alt.csv and add.csv go only with --format sdn-csv');
   const alt = src.alt === undefined ? undefined : readText(src.alt, '--alt');
   const add = src.add === undefined ? undefined : readText(src.add, '--add');
-  const parsed = parseList(format, main, { ...(alt !== undefined ? { alt } : {}), ...(add !== undefined ? { add } : {}), onProgress: src.onProgress });
+  const parsed = parseList(format, main, {
+    ...(alt !== undefined ? { alt } : {}),
+    ...(add !== undefined ? { add } : {}),
+    onProgress: src.onProgress,
+  });
   if (parsed.entries.length === 0) {
     const first = parsed.errors[0];
-    throw new ValidationError('file', `has no usable entries${first ? ` (${parsed.errors.length} rows rejected; line ${first.line}: ${first.reason})` : ''}`);
+    throw new ValidationError(
+      'file',
+      `has no usable entries${first ? ` (${parsed.errors.length} rows rejected; line ${first.line}: ${first.reason})` : ''}`,
+    );
   }
-  const sha256 = alt === undefined && add === undefined ? sha256Hex(main) : sha256Hex(canonicalJson({ sdn: sha256Hex(main), alt: alt === undefined ? null : sha256Hex(alt), add: add === undefined ? null : sha256Hex(add) }));
+  const sha256 =
+    alt === undefined && add === undefined
+      ? sha256Hex(main)
+      : sha256Hex(
+          canonicalJson({
+            sdn: sha256Hex(main),
+            alt: alt === undefined ? null : sha256Hex(alt),
+            add: add === undefined ? null : sha256Hex(add),
+          }),
+        );
   return { format, parsed, sha256 };
 }
 
@@ -175,22 +196,44 @@ export function loadListSource(src: ListSource): LoadedSource {
  * previous snapshot stays in force.
  */
 export async function importList(ctx: AppContext, req: ImportListRequest): Promise<ImportListResult> {
-  if (!LIST_NAME.test(req.list)) throw new ValidationError('list', `must be 1–63 lower-case letters, digits, ".", "_" or "-", such as "ofac-sdn", got ${JSON.stringify(req.list)}`);
+  if (!LIST_NAME.test(req.list))
+    throw new ValidationError(
+      'list',
+      `must be 1–63 lower-case letters, digits, ".", "_" or "-", such as "ofac-sdn", got ${JSON.stringify(req.list)}`,
+    );
   const effect = req.effect === undefined ? 'information' : listEffect(req.effect);
   const authority = listAuthority(req.authority);
   const { format, parsed, sha256 } = loadListSource(req);
   const digests = new Map<string, string>(parsed.entries.map((e) => [e.id, sha256Hex(canonicalJson(e))]));
   return ctx.store.transaction(async (tx) => {
     const current = await screeningRepo.currentImport(tx, req.list);
-    const base = { list: req.list, format, sha256, entries: parsed.entries.length, errors: parsed.errors, previous: current?.sha256, authority, effect };
+    const base = {
+      list: req.list,
+      format,
+      sha256,
+      entries: parsed.entries.length,
+      errors: parsed.errors,
+      previous: current?.sha256,
+      authority,
+      effect,
+    };
     // The same content with the same authority and effect is unchanged; a new effect is a new import.
-    if (current?.sha256 === sha256 && current.effect === effect && (current.authority ?? undefined) === authority) return { ...base, status: 'unchanged', added: [], removed: [], changed: [] };
+    if (current?.sha256 === sha256 && current.effect === effect && (current.authority ?? undefined) === authority)
+      return { ...base, status: 'unchanged', added: [], removed: [], changed: [] };
     await screeningRepo.putSnapshot(
       tx,
-      { list: req.list, sha256, format, entry_count: parsed.entries.length, error_count: parsed.errors.length, created_at: ctx.clock().toISOString() },
+      {
+        list: req.list,
+        sha256,
+        format,
+        entry_count: parsed.entries.length,
+        error_count: parsed.errors.length,
+        created_at: ctx.clock().toISOString(),
+      },
       parsed.entries.map((e) => ({ entry_id: e.id, digest: digests.get(e.id) ?? '', entry: e })),
     );
-    const before = current === undefined ? new Map<string, string>() : await screeningRepo.digests(tx, req.list, current.sha256);
+    const before =
+      current === undefined ? new Map<string, string>() : await screeningRepo.digests(tx, req.list, current.sha256);
     const added: string[] = [];
     const changed: string[] = [];
     for (const [id, d] of digests) {
@@ -268,25 +311,38 @@ const MAX_CACHED = 4;
 
 async function indexInForce(db: Kysely<Database>): Promise<IndexInForce> {
   const current = await screeningRepo.currentImports(db);
-  return indexFor(db, current.map((r) => ({ list: r.list, sha256: r.sha256 })));
+  return indexFor(
+    db,
+    current.map((r) => ({ list: r.list, sha256: r.sha256 })),
+  );
 }
 
 /** The index over the lists in force named as `lotsRepo.forExportCheck` reads them ("list:sha256,…", null for none). */
 export async function screeningIndexFor(db: Kysely<Database>, listsInForce: string | null): Promise<IndexInForce> {
-  const snapshots = (listsInForce ?? '').split(',').filter((x) => x !== '').map((x) => {
-    const at = x.lastIndexOf(':');
-    return { list: x.slice(0, at), sha256: x.slice(at + 1) };
-  });
+  const snapshots = (listsInForce ?? '')
+    .split(',')
+    .filter((x) => x !== '')
+    .map((x) => {
+      const at = x.lastIndexOf(':');
+      return { list: x.slice(0, at), sha256: x.slice(at + 1) };
+    });
   return indexFor(db, snapshots);
 }
 
-async function indexFor(db: Kysely<Database>, snapshots: readonly { list: string; sha256: string }[]): Promise<IndexInForce> {
+async function indexFor(
+  db: Kysely<Database>,
+  snapshots: readonly { list: string; sha256: string }[],
+): Promise<IndexInForce> {
   const key = snapshots.map((s) => `${s.list}:${s.sha256}`).join(',');
   let index = indexes.get(key);
   if (index === undefined) {
     index = (async () => {
       const lists: { list: string; entries: ListEntry[] }[] = [];
-      for (const s of snapshots) lists.push({ list: s.list, entries: (await screeningRepo.entries(db, s.list, s.sha256)).map((r) => r.entry as ListEntry) });
+      for (const s of snapshots)
+        lists.push({
+          list: s.list,
+          entries: (await screeningRepo.entries(db, s.list, s.sha256)).map((r) => r.entry as ListEntry),
+        });
       return buildIndex(lists);
     })();
     if (indexes.size >= MAX_CACHED) indexes.delete(indexes.keys().next().value ?? '');
@@ -297,24 +353,44 @@ async function indexFor(db: Kysely<Database>, snapshots: readonly { list: string
 }
 
 function toHit(m: Match, via?: readonly string[]): ScreeningHit {
-  return { list: m.list, entryId: m.entryId, name: m.name, score: m.score, explanation: m.explanation, ...(via ? { via } : {}) };
+  return {
+    list: m.list,
+    entryId: m.entryId,
+    name: m.name,
+    score: m.score,
+    explanation: m.explanation,
+    ...(via ? { via } : {}),
+  };
 }
 
 function runQueries(index: ScreeningIndex, queries: readonly string[], opts: ScreenOptions): NameScreening[] {
   const t = opts.threshold === undefined ? DEFAULT_THRESHOLD : threshold(opts.threshold);
   if (queries.length === 0) throw new ValidationError('query', 'give at least one name');
   queries.forEach((q, i) => checkQueryName(q, queries.length > 1 ? `query[${i}]` : 'query'));
-  return queries.map((query) => ({ query, hits: index.search({ name: query, country: opts.country }, { threshold: t, limit: opts.limit }).map((m) => toHit(m)) }));
+  return queries.map((query) => ({
+    query,
+    hits: index
+      .search({ name: query, country: opts.country }, { threshold: t, limit: opts.limit })
+      .map((m) => toHit(m)),
+  }));
 }
 
 /** Screens names against the lists in force in the store. */
-export async function screenNames(ctx: AppContext, queries: readonly string[], opts: ScreenOptions = {}): Promise<readonly NameScreening[]> {
+export async function screenNames(
+  ctx: AppContext,
+  queries: readonly string[],
+  opts: ScreenOptions = {},
+): Promise<readonly NameScreening[]> {
   const { index } = await indexInForce(ctx.store.db);
   return runQueries(index, queries, opts);
 }
 
 /** Screens names against a list file directly, without the store. */
-export function screenNamesInFile(src: ListSource & { list?: string }, queries: readonly string[], opts: ScreenOptions = {}): readonly NameScreening[] {
+export function screenNamesInFile(
+  src: ListSource & { list?: string },
+  queries: readonly string[],
+  opts: ScreenOptions = {},
+): readonly NameScreening[] {
   const { parsed } = loadListSource(src);
   return runQueries(buildIndex([{ list: src.list ?? src.format, entries: parsed.entries }]), queries, opts);
 }
@@ -324,7 +400,11 @@ export function screenNamesInFile(src: ListSource & { list?: string }, queries: 
  * against the lists in force, inside the caller's transaction. Owners that are registered parties
  * are followed through the parties table to their own owners.
  */
-export async function screenPartiesInTx(tx: Kysely<Database>, parties: readonly Party[], opts?: { threshold?: number }): Promise<readonly PartyScreening[]> {
+export async function screenPartiesInTx(
+  tx: Kysely<Database>,
+  parties: readonly Party[],
+  opts?: { threshold?: number },
+): Promise<readonly PartyScreening[]> {
   return (await screenPartiesWithOwners(tx, parties, opts)).screenings;
 }
 
@@ -332,12 +412,20 @@ export async function screenPartiesInTx(tx: Kysely<Database>, parties: readonly 
  * As `screenPartiesInTx`, also returning the registered parties it read along the ownership chains
  * (by id), so a caller that needs them too (the onward-transfer check) does not read them again.
  */
-export async function screenPartiesWithOwners(db: Kysely<Database>, parties: readonly Party[], opts?: { threshold?: number; inForce?: IndexInForce }): Promise<{ screenings: readonly PartyScreening[]; owners: ReadonlyMap<string, Party> }> {
+export async function screenPartiesWithOwners(
+  db: Kysely<Database>,
+  parties: readonly Party[],
+  opts?: { threshold?: number; inForce?: IndexInForce },
+): Promise<{ screenings: readonly PartyScreening[]; owners: ReadonlyMap<string, Party> }> {
   const t = opts?.threshold === undefined ? DEFAULT_THRESHOLD : threshold(opts.threshold);
   const { index, snapshots } = opts?.inForce ?? (await indexInForce(db));
   const registered = await registeredOwners(db, parties);
   const owners = new Map([...registered].map(([id, p]) => [id, p?.owners ?? []] as const));
-  const search = (q: { name: string; country?: string | undefined; identifiers?: Party['identifiers'] }): readonly Match[] => cachedSearch(index, q, t);
+  const search = (q: {
+    name: string;
+    country?: string | undefined;
+    identifiers?: Party['identifiers'];
+  }): readonly Match[] => cachedSearch(index, q, t);
   const screen = (name: string, country: string | undefined): readonly Match[] => search({ name, country });
   const screenings = parties.map((p) => {
     const byEntry = new Map<string, ScreeningHit>();
@@ -353,7 +441,8 @@ export async function screenPartiesWithOwners(db: Kysely<Database>, parties: rea
       if (!byEntry.has(`${h.match.list}\u0000${h.match.entryId}`)) {
         add(toHit(h.match, h.via));
         const hit = byEntry.get(`${h.match.list}\u0000${h.match.entryId}`);
-        if (hit) hit.explanation = `owned ${(h.sharePpm / 10_000).toFixed(2)} % by listed parties through ${[p.name, ...h.via].join(' → ')}; ${hit.explanation}`;
+        if (hit)
+          hit.explanation = `owned ${(h.sharePpm / 10_000).toFixed(2)} % by listed parties through ${[p.name, ...h.via].join(' → ')}; ${hit.explanation}`;
       }
     }
     const hits = [...byEntry.values()].sort((a, b) => b.score - a.score || a.entryId.localeCompare(b.entryId));
@@ -372,7 +461,11 @@ export async function screenPartiesWithOwners(db: Kysely<Database>, parties: rea
 const searches = new WeakMap<ScreeningIndex, Map<string, readonly Match[]>>();
 const MAX_CACHED_SEARCHES = 20_000;
 
-function cachedSearch(index: ScreeningIndex, q: { name: string; country?: string | undefined; identifiers?: Party['identifiers'] }, t: number): readonly Match[] {
+function cachedSearch(
+  index: ScreeningIndex,
+  q: { name: string; country?: string | undefined; identifiers?: Party['identifiers'] },
+  t: number,
+): readonly Match[] {
   let cache = searches.get(index);
   if (cache === undefined) searches.set(index, (cache = new Map<string, readonly Match[]>()));
   const key = JSON.stringify([q.name, q.country ?? null, q.identifiers ?? null, t]);
@@ -385,9 +478,14 @@ function cachedSearch(index: ScreeningIndex, q: { name: string; country?: string
 }
 
 /** Every registered party reachable from the parties' owners (breadth first, at most 8 levels); undefined for an id not registered. */
-async function registeredOwners(db: Kysely<Database>, parties: readonly Party[]): Promise<Map<string, Party | undefined>> {
+async function registeredOwners(
+  db: Kysely<Database>,
+  parties: readonly Party[],
+): Promise<Map<string, Party | undefined>> {
   const out = new Map<string, Party | undefined>();
-  let frontier = parties.flatMap((p) => (p.owners ?? []).map((o) => o.partyId).filter((id): id is string => id !== undefined));
+  let frontier = parties.flatMap((p) =>
+    (p.owners ?? []).map((o) => o.partyId).filter((id): id is string => id !== undefined),
+  );
   for (let depth = 0; depth < 8 && frontier.length > 0; depth++) {
     const next: string[] = [];
     for (const id of new Set(frontier)) {

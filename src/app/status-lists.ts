@@ -48,15 +48,24 @@ function operatorKey(ctx: AppContext) {
 }
 
 async function requireParty(db: Kysely<Database>, partyId: string): Promise<void> {
-  if (!(await partiesRepo.get(db, partyId))) throw new AppError('NOT_FOUND', `no party "${partyId}"`, { field: 'party' });
+  if (!(await partiesRepo.get(db, partyId)))
+    throw new AppError('NOT_FOUND', `no party "${partyId}"`, { field: 'party' });
 }
 
 /** The revocation status list of the certificates `partyId` issued, signed by the deployment. */
-export async function publishedStatusList(ctx: AppContext, partyId: string, db: Kysely<Database> = ctx.store.db): Promise<PublishedStatusList> {
+export async function publishedStatusList(
+  ctx: AppContext,
+  partyId: string,
+  db: Kysely<Database> = ctx.store.db,
+): Promise<PublishedStatusList> {
   await requireParty(db, partyId);
   const url = statusListUrl(ctx.publicUrl, partyId);
   const { signer, kid } = operatorKey(ctx);
-  const credential = revocationListCredential(url, didWebFor(ctx.publicUrl), await certificatesRepo.revokedIndexesOf(db, partyId));
+  const credential = revocationListCredential(
+    url,
+    didWebFor(ctx.publicUrl),
+    await certificatesRepo.revokedIndexesOf(db, partyId),
+  );
   const jws = await signCompactCredential(credential, signer, kid);
   return { partyId, url, credential, jws, etag: createHash('sha256').update(jws).digest('base64url') };
 }
@@ -71,7 +80,9 @@ export async function publishedStatusLists(ctx: AppContext): Promise<readonly Pu
 
 /** The keys a certificate signature may be checked with: registered and not revoked (rotated keys stay, for older signatures). */
 async function usableKeys(db: Kysely<Database>, partyId: string) {
-  return (await partyKeysRepo.listByParty(db, partyId)).filter((k) => k.revoked_seq === null).map((k) => ({ keyId: k.key_id, publicKey: k.public_key }));
+  return (await partyKeysRepo.listByParty(db, partyId))
+    .filter((k) => k.revoked_seq === null)
+    .map((k) => ({ keyId: k.key_id, publicKey: k.public_key }));
 }
 
 /** A party's did:web DID document (served at `/parties/<party>/did.json`). */

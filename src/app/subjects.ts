@@ -41,7 +41,11 @@ function stateOf(tx: object): TxState {
 }
 
 /** The links a record of this type and body must carry (undefined: it concerns no subject). */
-export async function linksFor(tx: Transaction<Database>, type: string, body: unknown): Promise<SubjectLink[] | undefined> {
+export async function linksFor(
+  tx: Transaction<Database>,
+  type: string,
+  body: unknown,
+): Promise<SubjectLink[] | undefined> {
   const subjects = subjectsOf(type, body);
   if (subjects.length === 0) return undefined;
   const state = stateOf(tx);
@@ -56,7 +60,11 @@ export async function linksFor(tx: Transaction<Database>, type: string, body: un
 }
 
 /** Moves the heads of a record's subjects to the entry it was appended as. */
-export function noteAppended(tx: Transaction<Database>, links: readonly SubjectLink[] | undefined, head: SubjectHead): void {
+export function noteAppended(
+  tx: Transaction<Database>,
+  links: readonly SubjectLink[] | undefined,
+  head: SubjectHead,
+): void {
   if (links === undefined) return;
   const state = stateOf(tx);
   for (const l of links) {
@@ -66,7 +74,9 @@ export function noteAppended(tx: Transaction<Database>, links: readonly SubjectL
 }
 
 function toNode(r: SubjectMapNodeRow): MapNode {
-  return r.leaf_key === null || r.leaf_value === null ? { hash: r.hash } : { hash: r.hash, leaf: { key: r.leaf_key, value: r.leaf_value } };
+  return r.leaf_key === null || r.leaf_value === null
+    ? { hash: r.hash }
+    : { hash: r.hash, leaf: { key: r.leaf_key, value: r.leaf_value } };
 }
 
 /** Per database (the store's Kysely instance): `since`, which migration 0016 writes once and nothing changes. */
@@ -89,11 +99,15 @@ export async function flushSubjects(tx: Transaction<Database>, db?: object): Pro
   state.dirty.clear();
   const heads = dirty.map((subject) => {
     const h = state.heads.get(subject);
-    if (h === undefined || h === null) throw new AppError('JOURNAL_INVALID', `subject ${subject} was moved without a head`);
+    if (h === undefined || h === null)
+      throw new AppError('JOURNAL_INVALID', `subject ${subject} was moved without a head`);
     return { subject, seq: h.seq, leaf_hash: h.leafHash };
   });
   await subjectsRepo.writeHeads(tx, heads);
-  const keys = heads.map((h) => ({ key: subjectKey(h.subject), value: subjectValue(h.subject, { seq: h.seq, leafHash: h.leaf_hash }) }));
+  const keys = heads.map((h) => ({
+    key: subjectKey(h.subject),
+    value: subjectValue(h.subject, { seq: h.seq, leafHash: h.leaf_hash }),
+  }));
   const paths = new Set<string>();
   for (const k of keys) for (const p of mapPathsFor(k.key)) paths.add(p);
   const nodes = new Map<string, MapNode>();
@@ -112,19 +126,30 @@ export async function flushSubjects(tx: Transaction<Database>, db?: object): Pro
 }
 
 /** The map proofs of these subjects' heads, from the stored map (read in the caller's snapshot). */
-export async function subjectProofs(db: Kysely<Database>, subjects: readonly string[]): Promise<{ subject: string; head: SubjectHead | null; proof: MapProof }[]> {
-  const heads = new Map((await subjectsRepo.heads(db, subjects)).map((r) => [r.subject, { seq: r.seq, leafHash: r.leaf_hash }]));
+export async function subjectProofs(
+  db: Kysely<Database>,
+  subjects: readonly string[],
+): Promise<{ subject: string; head: SubjectHead | null; proof: MapProof }[]> {
+  const heads = new Map(
+    (await subjectsRepo.heads(db, subjects)).map((r) => [r.subject, { seq: r.seq, leafHash: r.leaf_hash }]),
+  );
   const paths = new Set<string>();
   for (const s of subjects) for (const p of mapPathsFor(subjectKey(s))) paths.add(p);
   const nodes = new Map<string, MapNode>();
   for (const r of await subjectsRepo.nodes(db, [...paths])) nodes.set(r.path, toNode(r));
-  return subjects.map((subject) => ({ subject, head: heads.get(subject) ?? null, proof: mapProve(nodes, subjectKey(subject)) }));
+  return subjects.map((subject) => ({
+    subject,
+    head: heads.get(subject) ?? null,
+    proof: mapProve(nodes, subjectKey(subject)),
+  }));
 }
 
 /** The map root recomputed from every stored head (fsck: O(subjects)). */
 export async function recomputeSubjectRoot(db: Kysely<Database>): Promise<Uint8Array> {
   const heads = await subjectsRepo.allHeads(db);
-  return mapRootOf(heads.map((h) => [subjectKey(h.subject), subjectValue(h.subject, { seq: h.seq, leafHash: h.leaf_hash })] as const));
+  return mapRootOf(
+    heads.map((h) => [subjectKey(h.subject), subjectValue(h.subject, { seq: h.seq, leafHash: h.leaf_hash })] as const),
+  );
 }
 
 /**
@@ -145,16 +170,31 @@ export class LinkChecker {
   check(seq: number, leafHash: string, type: string, body: unknown, links: readonly SubjectLink[] | undefined): void {
     const where = `journal entry ${seq}`;
     if (seq <= this.since) {
-      if (links !== undefined) throw new AppError('JOURNAL_INVALID', `${where}: carries subject links, but links begin after entry ${this.since}`);
+      if (links !== undefined)
+        throw new AppError(
+          'JOURNAL_INVALID',
+          `${where}: carries subject links, but links begin after entry ${this.since}`,
+        );
       return;
     }
     const subjects = subjectsOf(type, body);
     const declared = (links ?? []).map((l) => l.subject);
-    if (declared.join('\n') !== subjects.join('\n')) throw new AppError('JOURNAL_INVALID', `${where}: links name subjects [${declared.join(', ')}], but the record concerns [${subjects.join(', ')}]`);
+    if (declared.join('\n') !== subjects.join('\n'))
+      throw new AppError(
+        'JOURNAL_INVALID',
+        `${where}: links name subjects [${declared.join(', ')}], but the record concerns [${subjects.join(', ')}]`,
+      );
     for (const l of links ?? []) {
       const head = this.heads.get(l.subject);
-      const ok = head === undefined ? l.prev === null : l.prev !== null && l.prev.seq === head.seq && l.prev.leafHash === head.leafHash;
-      if (!ok) throw new AppError('JOURNAL_INVALID', `${where}: its link for ${l.subject} points to ${l.prev === null ? 'no earlier entry' : `entry ${l.prev.seq}`}, but the previous entry of ${l.subject} is ${head === undefined ? 'none' : `entry ${head.seq}`}`);
+      const ok =
+        head === undefined
+          ? l.prev === null
+          : l.prev !== null && l.prev.seq === head.seq && l.prev.leafHash === head.leafHash;
+      if (!ok)
+        throw new AppError(
+          'JOURNAL_INVALID',
+          `${where}: its link for ${l.subject} points to ${l.prev === null ? 'no earlier entry' : `entry ${l.prev.seq}`}, but the previous entry of ${l.subject} is ${head === undefined ? 'none' : `entry ${head.seq}`}`,
+        );
       this.heads.set(l.subject, { seq, leafHash });
     }
   }
@@ -164,9 +204,17 @@ export class LinkChecker {
     const stored = await subjectsRepo.allHeads(db);
     for (const r of stored) {
       const h = this.heads.get(r.subject);
-      if (h === undefined || h.seq !== r.seq || h.leafHash !== r.leaf_hash) throw new AppError('JOURNAL_INVALID', `subject ${r.subject}: the stored head (entry ${r.seq}) is not the journal's last entry of it (${h === undefined ? 'none' : `entry ${h.seq}`})`);
+      if (h === undefined || h.seq !== r.seq || h.leafHash !== r.leaf_hash)
+        throw new AppError(
+          'JOURNAL_INVALID',
+          `subject ${r.subject}: the stored head (entry ${r.seq}) is not the journal's last entry of it (${h === undefined ? 'none' : `entry ${h.seq}`})`,
+        );
     }
-    if (stored.length !== this.heads.size) throw new AppError('JOURNAL_INVALID', `the journal links ${this.heads.size} subjects, but ${stored.length} heads are stored`);
+    if (stored.length !== this.heads.size)
+      throw new AppError(
+        'JOURNAL_INVALID',
+        `the journal links ${this.heads.size} subjects, but ${stored.length} heads are stored`,
+      );
     return this.heads.size;
   }
 }

@@ -37,20 +37,26 @@ export const trustListEntriesSchema = z
     const seen = new Set<string>();
     entries.forEach((e, i) => {
       const k = `${e.party} ${e.role} ${e.country}`;
-      if (seen.has(k)) c.addIssue({ code: 'custom', path: [i], message: `lists ${e.party} as ${e.role} for ${e.country} twice` });
+      if (seen.has(k))
+        c.addIssue({ code: 'custom', path: [i], message: `lists ${e.party} as ${e.role} for ${e.country} twice` });
       seen.add(k);
     });
   });
 
 /** The trust-list version a decision or countersignature was judged by (its version and record hash), recorded with it. */
-export const trustListRefSchema = z.object({ version: z.number().int().min(1), recordHash: z.string().regex(/^[0-9a-f]{64}$/) }).strict();
+export const trustListRefSchema = z
+  .object({ version: z.number().int().min(1), recordHash: z.string().regex(/^[0-9a-f]{64}$/) })
+  .strict();
 export type TrustListRef = z.infer<typeof trustListRefSchema>;
 
 export const trustListPublishedSchema = z
   .object({
     version: z.number().int().min(1).max(2_147_483_647),
     /** Hex SHA-256 of the previous version's canonical record; null for version 1. */
-    previous: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+    previous: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .nullable(),
     /** The operator's root key that signs this record (and every version: a verifier pins it). */
     root: z
       .object({
@@ -63,7 +69,10 @@ export const trustListPublishedSchema = z
     entries: trustListEntriesSchema,
   })
   .strict()
-  .refine((b) => (b.version === 1) === (b.previous === null), { message: 'version 1 has no previous version; every later version names one', path: ['previous'] });
+  .refine((b) => (b.version === 1) === (b.previous === null), {
+    message: 'version 1 has no previous version; every later version names one',
+    path: ['previous'],
+  });
 export type TrustListPublished = z.infer<typeof trustListPublishedSchema>;
 
 export interface TrustListRecordTypes {
@@ -74,15 +83,25 @@ export interface TrustListRecordTypes {
  * Projects a trust-list version: it must follow the version in force (version + 1, naming its
  * record's hash), so a replayed journal with a missing or reordered version stops the rebuild.
  */
-export async function projectTrustListPublished(tx: Transaction<Database>, body: TrustListPublished, meta: { seq: number; at: string }): Promise<void> {
+export async function projectTrustListPublished(
+  tx: Transaction<Database>,
+  body: TrustListPublished,
+  meta: { seq: number; at: string },
+): Promise<void> {
   const head = await trustListsRepo.lockHead(tx, 'update');
   const prev = head === undefined ? undefined : await trustListsRepo.get(tx, head.version);
   const expected = (prev?.version ?? 0) + 1;
   if (body.version !== expected || body.previous !== (prev?.record_hash ?? null)) {
-    throw new AppError('JOURNAL_INVALID', `journal entry ${meta.seq}: trust list version ${body.version} (previous ${String(body.previous)}) does not follow the version in force (${prev === undefined ? 'none' : `${prev.version}, record ${prev.record_hash}`})`);
+    throw new AppError(
+      'JOURNAL_INVALID',
+      `journal entry ${meta.seq}: trust list version ${body.version} (previous ${String(body.previous)}) does not follow the version in force (${prev === undefined ? 'none' : `${prev.version}, record ${prev.record_hash}`})`,
+    );
   }
   if (prev !== undefined && (prev.root_key_id !== body.root.keyId || prev.root_public_key !== body.root.publicKey)) {
-    throw new AppError('JOURNAL_INVALID', `journal entry ${meta.seq}: trust list version ${body.version} names root key ${body.root.keyId}, but the list is kept under ${prev.root_key_id}`);
+    throw new AppError(
+      'JOURNAL_INVALID',
+      `journal entry ${meta.seq}: trust list version ${body.version} names root key ${body.root.keyId}, but the list is kept under ${prev.root_key_id}`,
+    );
   }
   const row = await journalRepo.get(tx, meta.seq);
   if (row === undefined) throw new AppError('JOURNAL_INVALID', `journal entry ${meta.seq}: not in the journal`);
@@ -107,15 +126,30 @@ export async function projectTrustListPublished(tx: Transaction<Database>, body:
 export function trustRootSignatureKey(ctx: AppContext, record: SignedRecord): string {
   const { payload, signature } = record;
   if (payload.request !== undefined || payload.requestSha256 !== undefined) {
-    throw new AppError('FORBIDDEN', 'the trust list is changed only with the operator root key (lodestone trust-list set), never on a signed API request');
+    throw new AppError(
+      'FORBIDDEN',
+      'the trust list is changed only with the operator root key (lodestone trust-list set), never on a signed API request',
+    );
   }
-  if (payload.actor !== TRUST_ROOT_ID) throw new AppError('FORBIDDEN', `a trust list is published by ${TRUST_ROOT_ID}, not by "${payload.actor}"`);
+  if (payload.actor !== TRUST_ROOT_ID)
+    throw new AppError('FORBIDDEN', `a trust list is published by ${TRUST_ROOT_ID}, not by "${payload.actor}"`);
   const body = parse(trustListPublishedSchema, payload.body, 'body');
-  if (!ctx.keystore.has(TRUST_ROOT_ID)) throw new AppError('KEY_MISSING', `this node has no operator root key (${TRUST_ROOT_ID}) in ${ctx.keystore.dir}: it cannot accept a trust list`);
+  if (!ctx.keystore.has(TRUST_ROOT_ID))
+    throw new AppError(
+      'KEY_MISSING',
+      `this node has no operator root key (${TRUST_ROOT_ID}) in ${ctx.keystore.dir}: it cannot accept a trust list`,
+    );
   const root = ctx.keystore.get(TRUST_ROOT_ID);
   if (body.root.keyId !== root.keyId || body.root.publicKey !== root.publicKey) {
-    throw new AppError('FORBIDDEN', `trust list version ${body.version} names root key ${body.root.keyId}; this node's operator root key is ${root.keyId}`);
+    throw new AppError(
+      'FORBIDDEN',
+      `trust list version ${body.version} names root key ${body.root.keyId}; this node's operator root key is ${root.keyId}`,
+    );
   }
-  if (signature.keyId !== root.keyId) throw new AppError('FORBIDDEN', `trust list version ${body.version} is signed by ${signature.keyId}, not by the operator root key ${root.keyId}`);
+  if (signature.keyId !== root.keyId)
+    throw new AppError(
+      'FORBIDDEN',
+      `trust list version ${body.version} is signed by ${signature.keyId}, not by the operator root key ${root.keyId}`,
+    );
   return root.publicKey;
 }

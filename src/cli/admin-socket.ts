@@ -50,7 +50,10 @@ export class RemoteError extends LodestoneError {}
  * nothing) when the path is too long for a Unix socket. A socket file left by a process that died is
  * replaced: the data directory's lock, held by this process, says no one else serves it.
  */
-export async function listenAdmin(ctx: AppContext, dataDir: string): Promise<{ path: string; close(): Promise<void> } | undefined> {
+export async function listenAdmin(
+  ctx: AppContext,
+  dataDir: string,
+): Promise<{ path: string; close(): Promise<void> } | undefined> {
   const path = adminSocketPath(dataDir);
   if (path === undefined) return undefined;
   await unlink(path).catch(() => undefined);
@@ -69,20 +72,29 @@ export async function listenAdmin(ctx: AppContext, dataDir: string): Promise<{ p
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => { server.off('error', reject); resolve(); });
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   await chmod(path, 0o600);
   server.unref(); // the HTTP server keeps the process alive; this socket alone must not
   return {
     path,
-    close: () => new Promise<void>((resolve) => { server.close(() => { resolve(); }); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
   };
 }
 
 async function answer(ctx: AppContext, line: string): Promise<unknown> {
   try {
     const req = JSON.parse(line) as { op?: unknown; args?: unknown };
-    const op = typeof req.op === 'string' && Object.hasOwn(ADMIN_OPS, req.op) ? ADMIN_OPS[req.op as AdminOp] : undefined;
+    const op =
+      typeof req.op === 'string' && Object.hasOwn(ADMIN_OPS, req.op) ? ADMIN_OPS[req.op as AdminOp] : undefined;
     if (op === undefined) throw new ValidationError('op', `is not an admin operation: ${JSON.stringify(req.op)}`);
     const args = typeof req.args === 'object' && req.args !== null ? (req.args as Record<string, unknown>) : {};
     const result: unknown = await op(ctx, args);
@@ -105,13 +117,23 @@ export async function callAdmin<T>(dataDir: string, op: AdminOp, args: Record<st
   if (path === undefined) throw new RemoteError('STORE_LOCKED', `no admin socket for ${dataDir}`);
   const text = await new Promise<string>((resolve, reject) => {
     let data = '';
-    const socket = createConnection(path, () => { socket.write(`${JSON.stringify({ op, args })}\n`); });
+    const socket = createConnection(path, () => {
+      socket.write(`${JSON.stringify({ op, args })}\n`);
+    });
     socket.setEncoding('utf8');
-    socket.setTimeout(30_000, () => { socket.destroy(new Error('the serving process did not answer within 30 s')); });
-    socket.on('data', (chunk: string) => { data += chunk; });
-    socket.on('end', () => { resolve(data); });
+    socket.setTimeout(30_000, () => {
+      socket.destroy(new Error('the serving process did not answer within 30 s'));
+    });
+    socket.on('data', (chunk: string) => {
+      data += chunk;
+    });
+    socket.on('end', () => {
+      resolve(data);
+    });
     socket.on('error', (e) => {
-      reject(new RemoteError('STORE_UNAVAILABLE', `cannot reach the serving process on ${path}: ${e.message}`, { cause: e }));
+      reject(
+        new RemoteError('STORE_UNAVAILABLE', `cannot reach the serving process on ${path}: ${e.message}`, { cause: e }),
+      );
     });
   });
   const reply = JSON.parse(text) as { ok: boolean; result?: T; code?: string; message?: string };

@@ -3,7 +3,15 @@
  * `report file`. Registered on the program by `registerAlertCommands(program, deps)` from main.ts.
  */
 import type { Command } from 'commander';
-import { fileReport, getAlert, listAlerts, resolveAlert, scanAlerts, type Alert, type AppContext } from '../app/index.js';
+import {
+  fileReport,
+  getAlert,
+  listAlerts,
+  resolveAlert,
+  scanAlerts,
+  type Alert,
+  type AppContext,
+} from '../app/index.js';
 import { count, isoDateValue, ValidationError } from '../domain/index.js';
 import { readJsonFile } from './files.js';
 
@@ -14,7 +22,8 @@ export interface AlertCommandDeps {
 
 function status(s: string | undefined): 'open' | 'resolved' | undefined {
   if (s === undefined || s === 'all') return undefined;
-  if (s !== 'open' && s !== 'resolved') throw new ValidationError('--status', `must be open, resolved or all, got ${JSON.stringify(s)}`);
+  if (s !== 'open' && s !== 'resolved')
+    throw new ValidationError('--status', `must be open, resolved or all, got ${JSON.stringify(s)}`);
   return s;
 }
 
@@ -23,7 +32,9 @@ function row(a: Alert): string {
 }
 
 function detail(a: Alert): string {
-  const t = Object.entries(a.thresholds).map(([k, v]) => `${k}=${Array.isArray(v) ? (v as unknown[]).join(',') : String(v)}`).join(' ');
+  const t = Object.entries(a.thresholds)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? (v as unknown[]).join(',') : String(v)}`)
+    .join(' ');
   return [
     `${a.id} (journal entry ${a.seq}) ${a.severity.toUpperCase()} ${a.rule} — ${a.status}`,
     `  licence    ${a.licenceId ?? '—'}`,
@@ -33,12 +44,16 @@ function detail(a: Alert): string {
     `  evidence   journal entries ${a.evidence.seqs.join(', ') || '—'}`,
     ...a.evidence.records.map((r) => `             ${r}`),
     `  thresholds ${t || '—'}`,
-    ...(a.resolution ? [`  resolved   by ${a.resolution.by} (journal entry ${a.resolution.seq}): ${a.resolution.note}`] : []),
+    ...(a.resolution
+      ? [`  resolved   by ${a.resolution.by} (journal entry ${a.resolution.seq}): ${a.resolution.note}`]
+      : []),
   ].join('\n');
 }
 
 export function registerAlertCommands(program: Command, { withApp, print }: AlertCommandDeps): void {
-  const alerts = program.command('alerts').description('diversion red flags raised as alerts: list them, scan for new ones as of a date, resolve them');
+  const alerts = program
+    .command('alerts')
+    .description('diversion red flags raised as alerts: list them, scan for new ones as of a date, resolve them');
   alerts
     .command('list', { isDefault: true })
     .description('list alerts (the default: `lodestone alerts [--licence ID] [--severity S]`)')
@@ -47,7 +62,9 @@ export function registerAlertCommands(program: Command, { withApp, print }: Aler
     .option('--status <status>', 'open, resolved or all', 'all')
     .option('--json', 'print one JSON object per line')
     .action(async (o: { licence?: string; severity?: string; status?: string; json?: boolean }) => {
-      const all = await withApp((ctx) => listAlerts(ctx, { licenceId: o.licence, severity: o.severity, status: status(o.status) }));
+      const all = await withApp((ctx) =>
+        listAlerts(ctx, { licenceId: o.licence, severity: o.severity, status: status(o.status) }),
+      );
       if (o.json) {
         for (const a of all) print(JSON.stringify(a));
         return;
@@ -61,7 +78,9 @@ export function registerAlertCommands(program: Command, { withApp, print }: Aler
     });
   alerts
     .command('scan')
-    .description('run every red-flag detector over every licence as of a date (default today) and raise the new findings as alerts')
+    .description(
+      'run every red-flag detector over every licence as of a date (default today) and raise the new findings as alerts',
+    )
     .option('--as-of <YYYY-MM-DD>', 'judge dates (report deadlines, the annual window) as of this day')
     .option('--licence <id>', 'only this licence')
     .option('--json', 'print the result as JSON')
@@ -72,7 +91,9 @@ export function registerAlertCommands(program: Command, { withApp, print }: Aler
         print(JSON.stringify(r, null, 2));
         return;
       }
-      print(`scanned ${r.licences} licence${r.licences === 1 ? '' : 's'} and ${count(r.shipments, 'shipment')} as of ${r.asOf}: ${count(r.findings, 'finding')}, ${r.raised.length} new alert${r.raised.length === 1 ? '' : 's'}, ${r.duplicates} already raised${r.deferred > 0 ? `, ${r.deferred} not raised here (the licensing authority's key is not on this node)` : ''}`);
+      print(
+        `scanned ${r.licences} licence${r.licences === 1 ? '' : 's'} and ${count(r.shipments, 'shipment')} as of ${r.asOf}: ${count(r.findings, 'finding')}, ${r.raised.length} new alert${r.raised.length === 1 ? '' : 's'}, ${r.duplicates} already raised${r.deferred > 0 ? `, ${r.deferred} not raised here (the licensing authority's key is not on this node)` : ''}`,
+      );
       for (const a of r.raised) print(row(a));
     });
   alerts
@@ -98,7 +119,9 @@ export function registerAlertCommands(program: Command, { withApp, print }: Aler
   const report = program.command('report').description('reports that licences require of importers and end users');
   report
     .command('file')
-    .description('file a post-shipment (delivery verification) report (JSON: shipmentId, receivedGrams, installedIn?, location, date, kind?, note?); a late one raises an alert')
+    .description(
+      'file a post-shipment (delivery verification) report (JSON: shipmentId, receivedGrams, installedIn?, location, date, kind?, note?); a late one raises an alert',
+    )
     .argument('<report.json>')
     .requiredOption('--as <party>', 'the consignee or end user filing it (and signing)')
     .option('--json', 'print as JSON')
@@ -109,7 +132,9 @@ export function registerAlertCommands(program: Command, { withApp, print }: Aler
         print(JSON.stringify(r, null, 2));
         return;
       }
-      print(`report ${r.id} on shipment ${r.shipmentId}${r.licenceId ? ` (licence ${r.licenceId})` : ''} filed (journal entry ${r.seq})`);
+      print(
+        `report ${r.id} on shipment ${r.shipmentId}${r.licenceId ? ` (licence ${r.licenceId})` : ''} filed (journal entry ${r.seq})`,
+      );
       for (const a of r.alerts) print(row(a));
     });
 }

@@ -29,7 +29,11 @@ async function withFile<T>(path: string, fn: (input: unknown) => Promise<T>): Pr
   try {
     return await fn(input);
   } catch (e) {
-    if (e instanceof ValidationError) throw new ValidationError(`${path}: ${e.field ?? ''}`.replace(/: $/, ''), e.message.slice((e.field ?? '').length + 2));
+    if (e instanceof ValidationError)
+      throw new ValidationError(
+        `${path}: ${e.field ?? ''}`.replace(/: $/, ''),
+        e.message.slice((e.field ?? '').length + 2),
+      );
     throw e;
   }
 }
@@ -55,7 +59,10 @@ export function formatCertificate(c: Certificate): string {
     `  valid ${s.validity.from} to ${s.validity.until}; status list entry ${c.statusIndex}`,
     `  end use: ${s.endUse.description} [${s.endUse.purposes.join(', ')}]${s.endUse.endProduct === undefined ? '' : `; end product: ${s.endUse.endProduct}`}`,
     '  items:',
-    ...s.items.map((i) => `    ${i.controlCode.padEnd(10)} HS ${i.hsCode.padEnd(10)} ${formatMass({ grams: i.quantityGrams }).padStart(12)}  ${formatMoney(i.value).padStart(18)}  ${i.description}`),
+    ...s.items.map(
+      (i) =>
+        `    ${i.controlCode.padEnd(10)} HS ${i.hsCode.padEnd(10)} ${formatMass({ grams: i.quantityGrams }).padStart(12)}  ${formatMoney(i.value).padStart(18)}  ${i.description}`,
+    ),
     '  undertakings:',
     `    ${u.noWmdUse ? 'no' : 'does not exclude'} WMD use; ${u.noMilitaryUse ? 'no' : 'does not exclude'} military use`,
     `    ${u.noReexportWithoutConsent ? `no re-export or transfer without the consent of ${u.consentAuthority}` : `re-export consent authority ${u.consentAuthority}`}`,
@@ -82,11 +89,15 @@ function print(out: NodeJS.WritableStream, text: string): void {
 /** `lodestone certificates issue|countersign|revoke|verify|show`. */
 export function registerCertificateCommands(program: Command, deps: CertificateCommandDeps): Command {
   const { io, withApp } = deps;
-  const certificates = program.command('certificates').description('end-user certificates: signed by the end user, countersigned by the importing government, revocable');
+  const certificates = program
+    .command('certificates')
+    .description('end-user certificates: signed by the end user, countersigned by the importing government, revocable');
 
   certificates
     .command('issue')
-    .description('issue an end-user certificate from a JSON file (exporter, importer, endUser, items, endUse, undertakings, validity), signed by the end user')
+    .description(
+      'issue an end-user certificate from a JSON file (exporter, importer, endUser, items, endUse, undertakings, validity), signed by the end user',
+    )
     .argument('<certificate.json>')
     .requiredOption('--as <party>', 'the end user, who signs the certificate')
     .option('--out <file.jws>', 'also write the signed certificate (General JWS JSON) to this file')
@@ -94,12 +105,17 @@ export function registerCertificateCommands(program: Command, deps: CertificateC
     .action(async (file: string, opts: { as: string; out?: string; json?: boolean }) => {
       const c = await withFile(file, (input) => withApp((ctx) => issueCertificate(ctx, opts.as, input)));
       if (opts.out !== undefined) writeJws(opts.out, c);
-      print(io.out, opts.json ? JSON.stringify(c.jws, null, 2) : `issued ${c.id}, signed by ${c.issuer}, journal entry ${c.seq}${opts.out === undefined ? '' : `; written to ${opts.out}`}`);
+      print(
+        io.out,
+        opts.json
+          ? JSON.stringify(c.jws, null, 2)
+          : `issued ${c.id}, signed by ${c.issuer}, journal entry ${c.seq}${opts.out === undefined ? '' : `; written to ${opts.out}`}`,
+      );
     });
 
   certificates
     .command('countersign')
-    .description('countersign a certificate as the government of the importer\'s country (the payload is unchanged)')
+    .description("countersign a certificate as the government of the importer's country (the payload is unchanged)")
     .argument('<id>')
     .requiredOption('--as <party>', 'the government party')
     .option('--out <file.jws>', 'also write the countersigned certificate to this file')
@@ -118,26 +134,62 @@ export function registerCertificateCommands(program: Command, deps: CertificateC
     .action(async (id: string, opts: { as: string; reason: string }) => {
       const c = await withApp((ctx) => revokeCertificate(ctx, opts.as, id, opts.reason));
       print(io.out, `revoked ${c.id} (status list entry ${c.statusIndex}): ${c.revocationReason ?? ''}`);
-      if (c.suspendedLicences.length > 0) print(io.out, `suspended licence${c.suspendedLicences.length > 1 ? 's' : ''} ${c.suspendedLicences.join(', ')} (their authorities alerted); no shipment under ${c.suspendedLicences.length > 1 ? 'them' : 'it'} is accepted`);
+      if (c.suspendedLicences.length > 0)
+        print(
+          io.out,
+          `suspended licence${c.suspendedLicences.length > 1 ? 's' : ''} ${c.suspendedLicences.join(', ')} (their authorities alerted); no shipment under ${c.suspendedLicences.length > 1 ? 'them' : 'it'} is accepted`,
+        );
     });
 
   certificates
     .command('verify')
-    .description('verify a recorded certificate (by id) or a certificate file (.jws): signatures, revocation, validity; exits non-zero if refused')
-    .argument('<id-or-file>', 'a certificate id (urn:uuid:…) or a JWS file: compact, flattened or general JSON serialization')
+    .description(
+      'verify a recorded certificate (by id) or a certificate file (.jws): signatures, revocation, validity; exits non-zero if refused',
+    )
+    .argument(
+      '<id-or-file>',
+      'a certificate id (urn:uuid:…) or a JWS file: compact, flattened or general JSON serialization',
+    )
     .option('--as-of <YYYY-MM-DD>', 'check validity on this date (default: today, UTC)')
     .option('--json', 'print the report as JSON')
     .action(async (target: string, opts: { asOf?: string; json?: boolean }) => {
       const asOf = opts.asOf === undefined ? undefined : isoDateValue(opts.asOf, '--as-of');
-      const report = await withApp((ctx) => (target.startsWith('urn:uuid:') ? verifyStoredCertificate(ctx, target, asOf) : verifyCertificateJws(ctx, readCertificateFile(target), asOf)));
-      print(io.out, opts.json ? JSON.stringify({ id: report.id, asOf: report.asOf, ok: report.ok, recorded: report.recorded, signers: report.certificate?.signers ?? [], refusals: report.refusals }, null, 2) : formatReport(report));
+      const report = await withApp((ctx) =>
+        target.startsWith('urn:uuid:')
+          ? verifyStoredCertificate(ctx, target, asOf)
+          : verifyCertificateJws(ctx, readCertificateFile(target), asOf),
+      );
+      print(
+        io.out,
+        opts.json
+          ? JSON.stringify(
+              {
+                id: report.id,
+                asOf: report.asOf,
+                ok: report.ok,
+                recorded: report.recorded,
+                signers: report.certificate?.signers ?? [],
+                refusals: report.refusals,
+              },
+              null,
+              2,
+            )
+          : formatReport(report),
+      );
       const first = report.refusals[0];
-      if (first !== undefined) throw new AppError('CERTIFICATE_REFUSED', `certificate ${report.id} refused (${first.rule}): ${first.message}`, { field: first.rule });
+      if (first !== undefined)
+        throw new AppError(
+          'CERTIFICATE_REFUSED',
+          `certificate ${report.id} refused (${first.rule}): ${first.message}`,
+          { field: first.rule },
+        );
     });
 
   certificates
     .command('status-list')
-    .description("export revocation status lists as published at <public URL>/status-lists/<party>/revocation (W3C Bitstring Status List credentials secured as compact JWS, signed by this deployment), for offline checking")
+    .description(
+      'export revocation status lists as published at <public URL>/status-lists/<party>/revocation (W3C Bitstring Status List credentials secured as compact JWS, signed by this deployment), for offline checking',
+    )
     .option('--issuer <party>', "only this issuer's list: printed (or written) as the compact JWS itself")
     .option('--out <file>', 'write to this file instead of printing')
     .action(async (opts: { issuer?: string; out?: string }) => {
@@ -163,12 +215,26 @@ export function registerCertificateCommands(program: Command, deps: CertificateC
       const c = await withApp((ctx) => getCertificate(ctx, id));
       if (opts.json) {
         const { credential, jws, status, statusIndex, countersignedBy, revokedBy, revocationReason, seq, claims } = c;
-        print(io.out, JSON.stringify({ credential, status, statusIndex, countersignedBy, revokedBy, revocationReason, seq, claims, jws }, null, 2));
+        print(
+          io.out,
+          JSON.stringify(
+            { credential, status, statusIndex, countersignedBy, revokedBy, revocationReason, seq, claims, jws },
+            null,
+            2,
+          ),
+        );
       } else {
         print(io.out, formatCertificate(c));
         for (const l of c.claims) {
-          print(io.out, `  claimed of ${l.controlCode} (HS ${l.hsCode}): ${l.claimedGrams.toLocaleString('en')} g of ${l.ceilingGrams.toLocaleString('en')} g, ${l.remainingGrams.toLocaleString('en')} g remaining`);
-          for (const x of l.claims) print(io.out, `    ${x.licenceId} (${x.status}): ${x.grams.toLocaleString('en')} g, approved at journal entry ${x.seq}`);
+          print(
+            io.out,
+            `  claimed of ${l.controlCode} (HS ${l.hsCode}): ${l.claimedGrams.toLocaleString('en')} g of ${l.ceilingGrams.toLocaleString('en')} g, ${l.remainingGrams.toLocaleString('en')} g remaining`,
+          );
+          for (const x of l.claims)
+            print(
+              io.out,
+              `    ${x.licenceId} (${x.status}): ${x.grams.toLocaleString('en')} g, approved at journal entry ${x.seq}`,
+            );
         }
       }
     });

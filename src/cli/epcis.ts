@@ -4,7 +4,15 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { captureEpcis, exportEpcis, linkLotToEpc, queryEpcis, type AppContext, type CapturedEventOutcome, type EpcisQuery } from '../app/index.js';
+import {
+  captureEpcis,
+  exportEpcis,
+  linkLotToEpc,
+  queryEpcis,
+  type AppContext,
+  type CapturedEventOutcome,
+  type EpcisQuery,
+} from '../app/index.js';
 import { ValidationError } from '../domain/index.js';
 import { EPCIS_MAX_DOCUMENT_BYTES, EpcisSchemaError } from '../epcis/index.js';
 
@@ -39,7 +47,10 @@ export function parseJsonAt(text: string, name: string): unknown {
       const l = before.split('\n').length;
       where = `line ${l}, column ${offset - before.lastIndexOf('\n')}`;
     }
-    throw new ValidationError(name, `is not valid JSON at ${where} (${msg.replace(/ in JSON at position \d+.*$/, '').replace(/, "[\s\S]*" is not valid JSON$/, '')})`);
+    throw new ValidationError(
+      name,
+      `is not valid JSON at ${where} (${msg.replace(/ in JSON at position \d+.*$/, '').replace(/, "[\s\S]*" is not valid JSON$/, '')})`,
+    );
   }
 }
 
@@ -51,7 +62,11 @@ export function readEpcisFile(path: string): unknown {
   } catch (e) {
     throw new ValidationError(path, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  if (size > MAX_EPCIS_BYTES) throw new ValidationError(path, `is ${(size / 1024 / 1024).toFixed(1)} MB; EPCIS documents over ${MAX_EPCIS_BYTES / 1024 / 1024} MB are refused (split it into smaller capture documents)`);
+  if (size > MAX_EPCIS_BYTES)
+    throw new ValidationError(
+      path,
+      `is ${(size / 1024 / 1024).toFixed(1)} MB; EPCIS documents over ${MAX_EPCIS_BYTES / 1024 / 1024} MB are refused (split it into smaller capture documents)`,
+    );
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -61,7 +76,13 @@ export function readEpcisFile(path: string): unknown {
   return parseJsonAt(text, path);
 }
 
-const STATUS: Record<CapturedEventOutcome['status'], string> = { mapped: 'MAPPED', evidence: 'evidence', untracked: 'untracked', duplicate: 'duplicate', retraction: 'retraction' };
+const STATUS: Record<CapturedEventOutcome['status'], string> = {
+  mapped: 'MAPPED',
+  evidence: 'evidence',
+  untracked: 'untracked',
+  duplicate: 'duplicate',
+  retraction: 'retraction',
+};
 
 function outcomeLine(e: CapturedEventOutcome): string {
   const what = `${e.eventType}${e.bizStep === undefined ? '' : ` ${e.bizStep}`}`;
@@ -71,11 +92,17 @@ function outcomeLine(e: CapturedEventOutcome): string {
 const many = (v: string, prev: string[] = []) => [...prev, v];
 
 export function registerEpcisCommands(program: Command, { io, withApp }: EpcisCommandDeps): void {
-  const epcis = program.command('epcis').description('GS1 EPCIS 2.0: capture events (custody ones mapped onto lots and shipments), query them, export a licence\'s custody chain');
+  const epcis = program
+    .command('epcis')
+    .description(
+      "GS1 EPCIS 2.0: capture events (custody ones mapped onto lots and shipments), query them, export a licence's custody chain",
+    );
 
   epcis
     .command('capture')
-    .description('capture an EPCIS 2.0 JSON / JSON-LD document (EPCISDocument, EPCISQueryDocument or one event) as PARTY: validated against the official schema, then each event mapped onto custody, kept as evidence, or answered as a duplicate; all or nothing')
+    .description(
+      'capture an EPCIS 2.0 JSON / JSON-LD document (EPCISDocument, EPCISQueryDocument or one event) as PARTY: validated against the official schema, then each event mapped onto custody, kept as evidence, or answered as a duplicate; all or nothing',
+    )
     .argument('<file>', 'the EPCIS document (at most 50 MB)')
     .requiredOption('--as <party>', 'the registered party that captures (and signs)')
     .option('--json', 'print the result as JSON')
@@ -86,8 +113,10 @@ export function registerEpcisCommands(program: Command, { io, withApp }: EpcisCo
         r = await withApp((ctx) => captureEpcis(ctx, o.as, doc));
       } catch (e) {
         if (e instanceof EpcisSchemaError) {
-          for (const x of e.errors.slice(1, MAX_SCHEMA_ERRORS)) line(io.err, `lodestone: ${file}: schema: ${x.path}: ${x.message}`);
-          if (e.errors.length > MAX_SCHEMA_ERRORS) line(io.err, `lodestone: ${file}: … and ${e.errors.length - MAX_SCHEMA_ERRORS} more schema violations`);
+          for (const x of e.errors.slice(1, MAX_SCHEMA_ERRORS))
+            line(io.err, `lodestone: ${file}: schema: ${x.path}: ${x.message}`);
+          if (e.errors.length > MAX_SCHEMA_ERRORS)
+            line(io.err, `lodestone: ${file}: … and ${e.errors.length - MAX_SCHEMA_ERRORS} more schema violations`);
           throw new ValidationError(`${file}: ${e.field ?? 'document'}`, e.message.slice((e.field ?? '').length + 2));
         }
         throw e;
@@ -98,13 +127,22 @@ export function registerEpcisCommands(program: Command, { io, withApp }: EpcisCo
       }
       for (const e of r.events) line(io.out, outcomeLine(e));
       const count = (s: CapturedEventOutcome['status']) => r.events.filter((e) => e.status === s).length;
-      line(io.out, `${r.events.length} event${r.events.length === 1 ? '' : 's'}: ${count('mapped')} mapped onto custody, ${count('evidence')} kept as evidence, ${count('untracked')} untracked, ${count('retraction')} error declaration${count('retraction') === 1 ? '' : 's'}, ${r.duplicates} duplicate${r.duplicates === 1 ? '' : 's'}`);
+      line(
+        io.out,
+        `${r.events.length} event${r.events.length === 1 ? '' : 's'}: ${count('mapped')} mapped onto custody, ${count('evidence')} kept as evidence, ${count('untracked')} untracked, ${count('retraction')} error declaration${count('retraction') === 1 ? '' : 's'}, ${r.duplicates} duplicate${r.duplicates === 1 ? '' : 's'}`,
+      );
     });
 
   epcis
     .command('query')
-    .description('captured events matching EPCIS 2.0 query parameters (eventType, EQ_bizStep, MATCH_epc / MATCH_anyEPC, GE_eventTime / LT_eventTime, EQ_bizLocation); repeat an option for OR')
-    .option('--event-type <type>', 'ObjectEvent, AggregationEvent, TransactionEvent, TransformationEvent or AssociationEvent', many)
+    .description(
+      'captured events matching EPCIS 2.0 query parameters (eventType, EQ_bizStep, MATCH_epc / MATCH_anyEPC, GE_eventTime / LT_eventTime, EQ_bizLocation); repeat an option for OR',
+    )
+    .option(
+      '--event-type <type>',
+      'ObjectEvent, AggregationEvent, TransactionEvent, TransformationEvent or AssociationEvent',
+      many,
+    )
     .option('--biz-step <step>', 'a CBV term (shipping) or IRI', many)
     .option('--epc <id>', 'an EPC URN, Digital Link or class pattern (urn:epc:idpat:sgtin:CP.IR.*): MATCH_epc', many)
     .option('--any-epc <id>', 'as --epc, also parent, input and output identifiers: MATCH_anyEPC', many)
@@ -113,31 +151,50 @@ export function registerEpcisCommands(program: Command, { io, withApp }: EpcisCo
     .option('--biz-location <id>', 'EQ_bizLocation (SGLN URN or GLN Digital Link)', many)
     .option('--limit <n>', 'at most this many events', '1000')
     .option('--json', 'print the events as JSON')
-    .action(async (o: { eventType?: string[]; bizStep?: string[]; epc?: string[]; anyEpc?: string[]; from?: string; to?: string; bizLocation?: string[]; limit: string; json?: boolean }) => {
-      const limit = Number(o.limit);
-      if (!/^\d+$/.test(o.limit) || limit < 1) throw new ValidationError('--limit', `must be a positive whole number, got ${JSON.stringify(o.limit)}`);
-      const q: EpcisQuery = {
-        ...(o.eventType ? { eventType: o.eventType } : {}),
-        ...(o.bizStep ? { EQ_bizStep: o.bizStep } : {}),
-        ...(o.epc ? { MATCH_epc: o.epc } : {}),
-        ...(o.anyEpc ? { MATCH_anyEPC: o.anyEpc } : {}),
-        ...(o.from === undefined ? {} : { GE_eventTime: o.from }),
-        ...(o.to === undefined ? {} : { LT_eventTime: o.to }),
-        ...(o.bizLocation ? { EQ_bizLocation: o.bizLocation } : {}),
-        limit,
-      };
-      const r = await withApp((ctx) => queryEpcis(ctx, q));
-      if (o.json) {
-        line(io.out, JSON.stringify(r, null, 2));
-        return;
-      }
-      for (const e of r.events) line(io.out, `${e.eventTime}  ${e.eventType.padEnd(19)} ${(e.bizStep ?? '').padEnd(22)} ${e.disposition.padEnd(9)}${e.retracted ? ' RETRACTED' : ''}${e.kind === 'error-declaration' ? ' (error declaration)' : ''}  ${e.capturedBy}  ${e.hashId}`);
-      line(io.out, `${r.events.length} event${r.events.length === 1 ? '' : 's'}`);
-    });
+    .action(
+      async (o: {
+        eventType?: string[];
+        bizStep?: string[];
+        epc?: string[];
+        anyEpc?: string[];
+        from?: string;
+        to?: string;
+        bizLocation?: string[];
+        limit: string;
+        json?: boolean;
+      }) => {
+        const limit = Number(o.limit);
+        if (!/^\d+$/.test(o.limit) || limit < 1)
+          throw new ValidationError('--limit', `must be a positive whole number, got ${JSON.stringify(o.limit)}`);
+        const q: EpcisQuery = {
+          ...(o.eventType ? { eventType: o.eventType } : {}),
+          ...(o.bizStep ? { EQ_bizStep: o.bizStep } : {}),
+          ...(o.epc ? { MATCH_epc: o.epc } : {}),
+          ...(o.anyEpc ? { MATCH_anyEPC: o.anyEpc } : {}),
+          ...(o.from === undefined ? {} : { GE_eventTime: o.from }),
+          ...(o.to === undefined ? {} : { LT_eventTime: o.to }),
+          ...(o.bizLocation ? { EQ_bizLocation: o.bizLocation } : {}),
+          limit,
+        };
+        const r = await withApp((ctx) => queryEpcis(ctx, q));
+        if (o.json) {
+          line(io.out, JSON.stringify(r, null, 2));
+          return;
+        }
+        for (const e of r.events)
+          line(
+            io.out,
+            `${e.eventTime}  ${e.eventType.padEnd(19)} ${(e.bizStep ?? '').padEnd(22)} ${e.disposition.padEnd(9)}${e.retracted ? ' RETRACTED' : ''}${e.kind === 'error-declaration' ? ' (error declaration)' : ''}  ${e.capturedBy}  ${e.hashId}`,
+          );
+        line(io.out, `${r.events.length} event${r.events.length === 1 ? '' : 's'}`);
+      },
+    );
 
   epcis
     .command('export')
-    .description('write the licence\'s whole custody chain (lot creations, shipments, receipts, transformations, consumption) as an EPCIS 2.0 document, validated against the official schema')
+    .description(
+      "write the licence's whole custody chain (lot creations, shipments, receipts, transformations, consumption) as an EPCIS 2.0 document, validated against the official schema",
+    )
     .requiredOption('--licence <id>', 'the licence')
     .option('--out <file>', 'write the document here (default: standard output)')
     .action(async (o: { licence: string; out?: string }) => {
@@ -154,15 +211,20 @@ export function registerEpcisCommands(program: Command, { io, withApp }: EpcisCo
 
   epcis
     .command('link')
-    .description('link a lot PARTY holds to an EPC identifier (LGTIN or SGTIN, as an EPC URN or GS1 Digital Link), so EPCIS events about it are mapped onto custody')
+    .description(
+      'link a lot PARTY holds to an EPC identifier (LGTIN or SGTIN, as an EPC URN or GS1 Digital Link), so EPCIS events about it are mapped onto custody',
+    )
     .argument('<lot>')
     .argument('<epc>')
     .requiredOption('--as <party>', 'the holder of the lot')
     .option('--since <iso>', 'the time from which the lot exists (events before it are refused)')
     .action(async (lot: string, epc: string, o: { as: string; since?: string }) => {
       const since = o.since === undefined ? undefined : new Date(o.since);
-      if (since !== undefined && Number.isNaN(since.getTime())) throw new ValidationError('--since', `must be an ISO 8601 date-time, got ${JSON.stringify(o.since)}`);
-      const r = await withApp((ctx) => linkLotToEpc(ctx, o.as, { lotId: lot, epc, ...(since === undefined ? {} : { since: since.toISOString() }) }));
+      if (since !== undefined && Number.isNaN(since.getTime()))
+        throw new ValidationError('--since', `must be an ISO 8601 date-time, got ${JSON.stringify(o.since)}`);
+      const r = await withApp((ctx) =>
+        linkLotToEpc(ctx, o.as, { lotId: lot, epc, ...(since === undefined ? {} : { since: since.toISOString() }) }),
+      );
       line(io.out, `lot ${lot} linked to ${r.epc} (journal entry ${r.seq})`);
     });
 }

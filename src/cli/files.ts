@@ -14,6 +14,7 @@ export function readTextFile(path: string): string {
 export function readJsonFile(path: string): unknown {
   const value = parseJsonText(readTextFile(path), path);
   const nul = nulPath(value, '');
-  if (nul !== undefined) throw new ValidationError(nul === '' ? path : `${path}: ${nul.slice(1)}`, 'must not contain the character U+0000');
+  if (nul !== undefined)
+    throw new ValidationError(nul === '' ? path : `${path}: ${nul.slice(1)}`, 'must not contain the character U+0000');
   return value;
 }

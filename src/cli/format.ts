@@ -1,4 +1,12 @@
-import { assumptionLine, citeLine, describeItem, type Assumption, type Classification, type Finding, type InferenceNote } from '../rules/index.js';
+import {
+  assumptionLine,
+  citeLine,
+  describeItem,
+  type Assumption,
+  type Classification,
+  type Finding,
+  type InferenceNote,
+} from '../rules/index.js';
 import type { Item } from '../domain/index.js';
 
 const MARK: Record<Finding['outcome'], string> = {
@@ -25,7 +33,15 @@ export function formatClassification(item: Item, c: Classification): string {
   }
   const notModelled = c.notModelled;
   const modelled = c.modelled;
-  lines.push(c.controlled ? `CONTROLLED: ${c.codes.join(', ')}` : c.undetermined ? 'UNDECIDED: more data needed' : !modelled ? 'NOT MODELLED: the packs cannot answer for this item' : 'NOT CONTROLLED');
+  lines.push(
+    c.controlled
+      ? `CONTROLLED: ${c.codes.join(', ')}`
+      : c.undetermined
+        ? 'UNDECIDED: more data needed'
+        : !modelled
+          ? 'NOT MODELLED: the packs cannot answer for this item'
+          : 'NOT CONTROLLED',
+  );
   lines.push(...formatAssumptions(c.assumptions), ...formatInferences(c.inferences));
   for (const f of c.findings) {
     lines.push(`  [${MARK[f.outcome]}] ${f.id}: ${f.title}`);
@@ -47,12 +63,18 @@ export function formatClassification(item: Item, c: Classification): string {
 
 /** One prominent line per unverified fact the answer depends on (empty when none). */
 export function formatAssumptions(assumptions: readonly Assumption[] | undefined): string[] {
-  return (assumptions ?? []).map((a) => `${assumptionLine(a)}\n  (evaluate under another reading with --assume ${a.fact}=${a.alternatives[0]?.reading ?? ''})`);
+  return (assumptions ?? []).map(
+    (a) =>
+      `${assumptionLine(a)}\n  (evaluate under another reading with --assume ${a.fact}=${a.alternatives[0]?.reading ?? ''})`,
+  );
 }
 
 /** One line per inferred modelling choice an "applies" finding rests on. */
 export function formatInferences(inferences: readonly InferenceNote[]): string[] {
-  return inferences.map((i) => `INFERENCE ${i.id} (${i.entries.join(', ')}; ${i.pack} ${i.packVersion}): ${i.statement}; other reading: ${i.alternative}`);
+  return inferences.map(
+    (i) =>
+      `INFERENCE ${i.id} (${i.entries.join(', ')}; ${i.pack} ${i.packVersion}): ${i.statement}; other reading: ${i.alternative}`,
+  );
 }
 
 /** Collects a repeatable option's values. */

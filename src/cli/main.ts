@@ -75,7 +75,11 @@ function fromFile<T>(path: string, fn: (input: unknown) => T): T {
   try {
     return fn(input);
   } catch (e) {
-    if (e instanceof ValidationError) throw new ValidationError(`${path}: ${e.field ?? ''}`.replace(/: $/, ''), e.message.slice((e.field ?? '').length + 2));
+    if (e instanceof ValidationError)
+      throw new ValidationError(
+        `${path}: ${e.field ?? ''}`.replace(/: $/, ''),
+        e.message.slice((e.field ?? '').length + 2),
+      );
     throw e;
   }
 }
@@ -84,22 +88,47 @@ function print(out: NodeJS.WritableStream, text: string): void {
   out.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream } = { out: process.stdout, err: process.stderr }): Command {
+export function buildProgram(
+  io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream } = { out: process.stdout, err: process.stderr },
+): Command {
   const program = new Command('lodestone')
     .description('Export-control and end-use assurance for rare-earth materials and magnets.')
     .version('0.1.0')
-    .addOption(new Option('--data-dir <dir>', 'embedded store directory (default .lodestone/, or LODESTONE_DATA_DIR); ignored when DATABASE_URL is set'))
+    .addOption(
+      new Option(
+        '--data-dir <dir>',
+        'embedded store directory (default .lodestone/, or LODESTONE_DATA_DIR); ignored when DATABASE_URL is set',
+      ),
+    )
     .addOption(new Option('--keys-dir <dir>', 'private signing keys (default <data-dir>/keys, or LODESTONE_KEYS_DIR)'))
-    .addOption(new Option('--rules-dir <dir>', 'rule packs (default: the packs shipped in rules/, or LODESTONE_RULES_DIR)'))
-    .addOption(new Option('--log-origin <origin>', "the log's checkpoint origin, a schema-less URL such as lodestone.example.org/log (or LODESTONE_LOG_ORIGIN); stored with the first checkpoint and fixed after"))
-    .addOption(new Option('--public-url <url>', 'public base URL of this deployment: status lists, did:web keys and the credentials context are published under it (default http://localhost:8080, or LODESTONE_PUBLIC_URL)'))
+    .addOption(
+      new Option('--rules-dir <dir>', 'rule packs (default: the packs shipped in rules/, or LODESTONE_RULES_DIR)'),
+    )
+    .addOption(
+      new Option(
+        '--log-origin <origin>',
+        "the log's checkpoint origin, a schema-less URL such as lodestone.example.org/log (or LODESTONE_LOG_ORIGIN); stored with the first checkpoint and fixed after",
+      ),
+    )
+    .addOption(
+      new Option(
+        '--public-url <url>',
+        'public base URL of this deployment: status lists, did:web keys and the credentials context are published under it (default http://localhost:8080, or LODESTONE_PUBLIC_URL)',
+      ),
+    )
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) })
     .exitOverride();
 
   const flags = (): AppOptions => {
     const g = program.opts<GlobalFlags>();
-    return { dataDir: g.dataDir, keysDir: g.keysDir, rulesDir: g.rulesDir, logOrigin: g.logOrigin, publicUrl: g.publicUrl };
+    return {
+      dataDir: g.dataDir,
+      keysDir: g.keysDir,
+      rulesDir: g.rulesDir,
+      logOrigin: g.logOrigin,
+      publicUrl: g.publicUrl,
+    };
   };
   const withApp = async <T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> => {
     const ctx = await openApp(flags());
@@ -112,8 +141,13 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
 
   program
     .command('demo')
-    .description('play the non-diversion scenario on the store: certificate, application, screening, licence, shipments, magnets into motors, refused re-exports; prints the narrative')
-    .option('--out <dir>', 'also write report.md (licence utilisation, mass balance, decisions, refusals) into this directory')
+    .description(
+      'play the non-diversion scenario on the store: certificate, application, screening, licence, shipments, magnets into motors, refused re-exports; prints the narrative',
+    )
+    .option(
+      '--out <dir>',
+      'also write report.md (licence utilisation, mass balance, decisions, refusals) into this directory',
+    )
     .action(async (opts: { out?: string }) => {
       await withApp(async (ctx) => {
         const r = await runDemo(ctx, (e) => {
@@ -123,14 +157,20 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
         const l = r.report.licences[0];
         if (l) {
           const b = l.balance[0];
-          print(io.out, `\nLicence ${l.licence.id}: ${b ? `${formatMass({ grams: b.shippedGrams })} of ${formatMass({ grams: b.ceilingGrams })} shipped` : ''}; holders' books ${l.massBalance.holders.every((h) => h.gap === 0) ? 'balance' : `out of balance for ${l.massBalance.holders.filter((h) => h.gap !== 0).length}`}; lost between shipment and receipt: ${formatMass({ grams: l.massBalance.receiptDiscrepancyGrams })}; the journal holds ${r.report.journalEntries} signed records.`);
+          print(
+            io.out,
+            `\nLicence ${l.licence.id}: ${b ? `${formatMass({ grams: b.shippedGrams })} of ${formatMass({ grams: b.ceilingGrams })} shipped` : ''}; holders' books ${l.massBalance.holders.every((h) => h.gap === 0) ? 'balance' : `out of balance for ${l.massBalance.holders.filter((h) => h.gap !== 0).length}`}; lost between shipment and receipt: ${formatMass({ grams: l.massBalance.receiptDiscrepancyGrams })}; the journal holds ${r.report.journalEntries} signed records.`,
+          );
         }
         if (opts.out !== undefined) {
           mkdirSync(opts.out, { recursive: true });
           writeFileSync(join(opts.out, 'report.md'), r.markdown);
           print(io.out, `report written to ${join(opts.out, 'report.md')}`);
           if (l) {
-            writeFileSync(join(opts.out, 'audit-bundle.json'), `${JSON.stringify(await exportAuditBundle(ctx, l.licence.id), null, 1)}\n`);
+            writeFileSync(
+              join(opts.out, 'audit-bundle.json'),
+              `${JSON.stringify(await exportAuditBundle(ctx, l.licence.id), null, 1)}\n`,
+            );
             print(io.out, `audit bundle for ${l.licence.id} written to ${join(opts.out, 'audit-bundle.json')}`);
           }
         }
@@ -140,33 +180,61 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
   program
     .command('classify')
     .description('classify an item (JSON file) against the rule packs: controlled or not, under which codes, and why')
-    .argument('<item.json>', 'the item: form, hsCode, composition (element → ppm), origin, and optionally magnetFamily, components …')
+    .argument(
+      '<item.json>',
+      'the item: form, hsCode, composition (element → ppm), origin, and optionally magnetFamily, components …',
+    )
     .option('--as-of <YYYY-MM-DD>', 'evaluate the rules as of this date (default: today, UTC)')
     .option('--from <country>', 'the country the item is exported from (default: its origin)')
-    .option('--to <country>', 'the country it goes to (rules such as Ann. 61 cover only some destinations; the --from country itself is a domestic transfer, not an export)')
+    .option(
+      '--to <country>',
+      'the country it goes to (rules such as Ann. 61 cover only some destinations; the --from country itself is a domestic transfer, not an export)',
+    )
     .option('--json', 'print the classification as JSON')
     .option('--record', 'record the classification in the signed journal (needs --actor)')
     .option('--actor <party>', 'the registered party that records the classification')
     .option('--label <text>', 'a label for the recorded classification')
     .option('--assume <fact=reading>', ASSUME_HELP, collect, [])
-    .action(async (file: string, opts: { asOf?: string; from?: string; to?: string; json?: boolean; record?: boolean; actor?: string; label?: string; assume: string[] }) => {
-      const asOf = opts.asOf === undefined ? undefined : isoDateValue(opts.asOf, '--as-of');
-      const exportFrom = opts.from === undefined ? undefined : country(opts.from, '--from');
-      const destination = opts.to === undefined ? undefined : country(opts.to, '--to');
-      const readings = parseReadings(loadPacks(flags()), opts.assume, '--assume');
-      const req = (input: unknown) => ({ item: input, asOf, exportFrom, destination, readings });
-      if (opts.record) {
-        if (opts.actor === undefined) throw new ValidationError('--actor', 'is required with --record');
-        const actor = opts.actor;
-        const input = readJsonFile(file);
-        fromFile(file, (i) => evaluateClassification(loadPacks(flags()), req(i)));
-        const r = await withApp((ctx) => recordClassification(ctx, actor, { ...req(input), label: opts.label }));
-        print(io.out, opts.json ? JSON.stringify({ id: r.id, seq: r.seq, ...r.classification }, null, 2) : `${formatClassification(r.item, r.classification)}\nrecorded as ${r.id}, journal entry ${r.seq}`);
-        return;
-      }
-      const r = fromFile(file, (i) => evaluateClassification(loadPacks(flags()), req(i)));
-      print(io.out, opts.json ? JSON.stringify(r.classification, null, 2) : formatClassification(r.item, r.classification));
-    });
+    .action(
+      async (
+        file: string,
+        opts: {
+          asOf?: string;
+          from?: string;
+          to?: string;
+          json?: boolean;
+          record?: boolean;
+          actor?: string;
+          label?: string;
+          assume: string[];
+        },
+      ) => {
+        const asOf = opts.asOf === undefined ? undefined : isoDateValue(opts.asOf, '--as-of');
+        const exportFrom = opts.from === undefined ? undefined : country(opts.from, '--from');
+        const destination = opts.to === undefined ? undefined : country(opts.to, '--to');
+        const readings = parseReadings(loadPacks(flags()), opts.assume, '--assume');
+        const req = (input: unknown) => ({ item: input, asOf, exportFrom, destination, readings });
+        if (opts.record) {
+          if (opts.actor === undefined) throw new ValidationError('--actor', 'is required with --record');
+          const actor = opts.actor;
+          const input = readJsonFile(file);
+          fromFile(file, (i) => evaluateClassification(loadPacks(flags()), req(i)));
+          const r = await withApp((ctx) => recordClassification(ctx, actor, { ...req(input), label: opts.label }));
+          print(
+            io.out,
+            opts.json
+              ? JSON.stringify({ id: r.id, seq: r.seq, ...r.classification }, null, 2)
+              : `${formatClassification(r.item, r.classification)}\nrecorded as ${r.id}, journal entry ${r.seq}`,
+          );
+          return;
+        }
+        const r = fromFile(file, (i) => evaluateClassification(loadPacks(flags()), req(i)));
+        print(
+          io.out,
+          opts.json ? JSON.stringify(r.classification, null, 2) : formatClassification(r.item, r.classification),
+        );
+      },
+    );
 
   program
     .command('rebuild')
@@ -175,13 +243,20 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
       await withApp(async (ctx) => {
         const p = progress('replaying journal');
         const started = Date.now();
-        const r = await rebuild(ctx, (d, t) => { p.update(d, t); });
+        const r = await rebuild(ctx, (d, t) => {
+          p.update(d, t);
+        });
         p.finish();
-        print(io.out, `rebuilt the projections from ${r.entries} journal entries in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        print(
+          io.out,
+          `rebuilt the projections from ${r.entries} journal entries in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        );
       });
     });
 
-  const parties = program.command('parties').description('parties: the organisations and authorities that sign records');
+  const parties = program
+    .command('parties')
+    .description('parties: the organisations and authorities that sign records');
   parties
     .command('register')
     .description('register one party or an array of parties from a JSON file, creating a signing key for each')
@@ -194,9 +269,16 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
         for (const [i, one] of list.entries()) {
           try {
             const r = await registerParty(ctx, one);
-            print(io.out, `registered ${r.party.id} (${r.party.name}, ${r.party.country}) with key ${r.keyId}, journal entry ${r.seq}`);
+            print(
+              io.out,
+              `registered ${r.party.id} (${r.party.name}, ${r.party.country}) with key ${r.keyId}, journal entry ${r.seq}`,
+            );
           } catch (e) {
-            if (e instanceof ValidationError) throw new ValidationError(`${file}: ${Array.isArray(input) ? `[${i}].` : ''}${e.field ?? ''}`, e.message.slice((e.field ?? '').length + 2));
+            if (e instanceof ValidationError)
+              throw new ValidationError(
+                `${file}: ${Array.isArray(input) ? `[${i}].` : ''}${e.field ?? ''}`,
+                e.message.slice((e.field ?? '').length + 2),
+              );
             throw e;
           }
           p.update(i + 1, list.length);
@@ -212,7 +294,9 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
       await withApp(async (ctx) => {
         const all = await listParties(ctx);
         if (opts.json) print(io.out, JSON.stringify(all, null, 2));
-        else for (const p of all) print(io.out, `${p.id.padEnd(30)} ${p.country}  ${(p.sector ?? '').padEnd(22)} ${p.name}`);
+        else
+          for (const p of all)
+            print(io.out, `${p.id.padEnd(30)} ${p.country}  ${(p.sector ?? '').padEnd(22)} ${p.name}`);
       });
     });
 
@@ -233,24 +317,44 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
 
   keys
     .command('rotate')
-    .description("replace a party's signing key (the key in the keystore signs the rotation; the new key — NEW_KEY.pem, PKCS #8 Ed25519, or a fresh one — proves possession and becomes the keystore's key); journalled as party.key.rotated")
+    .description(
+      "replace a party's signing key (the key in the keystore signs the rotation; the new key — NEW_KEY.pem, PKCS #8 Ed25519, or a fresh one — proves possession and becomes the keystore's key); journalled as party.key.rotated",
+    )
     .argument('<party>')
     .argument('[new-key.pem]')
     .action(async (party: string, pemFile: string | undefined) => {
       const pem = pemFile === undefined ? undefined : readTextFile(pemFile);
       const r = await withApp((ctx) => rotateSigningKey(ctx, party, pem === undefined ? {} : { newKeyPem: pem }));
-      print(io.out, r.resumed === true ? `finished the rotation of ${party}'s key to ${r.keyId} (journal entry ${r.seq}): the keystore now holds it` : `rotated ${party}'s key ${r.previousKeyId} → ${r.keyId}, journal entry ${r.seq}; the old key signs nothing after it`);
+      print(
+        io.out,
+        r.resumed === true
+          ? `finished the rotation of ${party}'s key to ${r.keyId} (journal entry ${r.seq}): the keystore now holds it`
+          : `rotated ${party}'s key ${r.previousKeyId} → ${r.keyId}, journal entry ${r.seq}; the old key signs nothing after it`,
+      );
     });
   keys
     .command('revoke')
-    .description("revoke one of a party's signing keys (signed with its key in force); from that journal entry on the key signs nothing — records and signed requests with it are refused. Journalled as party.key.revoked")
+    .description(
+      "revoke one of a party's signing keys (signed with its key in force); from that journal entry on the key signs nothing — records and signed requests with it are refused. Journalled as party.key.revoked",
+    )
     .argument('<party>')
     .argument('<key-id>')
     .requiredOption('--reason <text>', 'why (recorded in the journal)')
-    .option('--compromised-at <time>', 'when the key is believed to have been compromised (ISO-8601; recorded as declared)')
+    .option(
+      '--compromised-at <time>',
+      'when the key is believed to have been compromised (ISO-8601; recorded as declared)',
+    )
     .action(async (party: string, keyId: string, opts: { reason: string; compromisedAt?: string }) => {
-      const r = await withApp((ctx) => revokeSigningKey(ctx, party, keyId, { reason: opts.reason, ...(opts.compromisedAt === undefined ? {} : { compromisedAt: opts.compromisedAt }) }));
-      print(io.out, `revoked ${party}'s key ${r.keyId} at journal entry ${r.seq} (${r.reason})${r.noKeyLeft ? `; ${party} has no key in force now and can sign nothing` : ''}`);
+      const r = await withApp((ctx) =>
+        revokeSigningKey(ctx, party, keyId, {
+          reason: opts.reason,
+          ...(opts.compromisedAt === undefined ? {} : { compromisedAt: opts.compromisedAt }),
+        }),
+      );
+      print(
+        io.out,
+        `revoked ${party}'s key ${r.keyId} at journal entry ${r.seq} (${r.reason})${r.noKeyLeft ? `; ${party} has no key in force now and can sign nothing` : ''}`,
+      );
     });
   keys
     .command('list')
@@ -260,7 +364,12 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
     .action(async (party: string, opts: { json?: boolean }) => {
       const list = await withApp((ctx) => listPartyKeys(ctx, party));
       if (opts.json) print(io.out, JSON.stringify(list, null, 2));
-      else for (const k of list) print(io.out, `${k.keyId}  entries ${k.validFromSeq}..${k.validUntilSeq ?? ''}  ${k.inForce ? 'in force' : k.revokedSeq !== null ? `revoked at ${k.revokedSeq}: ${k.revocationReason ?? ''}` : `replaced by ${k.replacedBy ?? '?'}`}`);
+      else
+        for (const k of list)
+          print(
+            io.out,
+            `${k.keyId}  entries ${k.validFromSeq}..${k.validUntilSeq ?? ''}  ${k.inForce ? 'in force' : k.revokedSeq !== null ? `revoked at ${k.revokedSeq}: ${k.revocationReason ?? ''}` : `replaced by ${k.replacedBy ?? '?'}`}`,
+          );
     });
 
   program
@@ -275,7 +384,12 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
       await withApp(async (ctx) => {
         const rows = await journalRepo.read(ctx.store.db, { fromSeq, limit });
         for (const r of rows) {
-          print(io.out, opts.json ? r.canonical : `${String(r.seq).padStart(6)}  ${new Date(r.recorded_at).toISOString()}  ${r.type.padEnd(18)} ${r.actor.padEnd(28)} ${r.record_hash.slice(0, 16)}…`);
+          print(
+            io.out,
+            opts.json
+              ? r.canonical
+              : `${String(r.seq).padStart(6)}  ${new Date(r.recorded_at).toISOString()}  ${r.type.padEnd(18)} ${r.actor.padEnd(28)} ${r.record_hash.slice(0, 16)}…`,
+          );
         }
       });
     });
@@ -288,47 +402,95 @@ export function buildProgram(io: { out: NodeJS.WritableStream; err: NodeJS.Writa
     .action((opts: { json?: boolean }) => {
       const packs = loadPacks(flags());
       if (opts.json) {
-        print(io.out, JSON.stringify(packs.map(({ text: _t, ...p }) => p), null, 2));
+        print(
+          io.out,
+          JSON.stringify(
+            packs.map(({ text: _t, ...p }) => p),
+            null,
+            2,
+          ),
+        );
         return;
       }
       for (const p of packs) {
-        print(io.out, `${p.id}@${p.version}  ${p.title}\n  file ${p.file}, sha256 ${p.sha256}\n  ${p.entries.length} entries, ${p.rules.length} rules, ${p.exclusions.length} exclusions, ${p.policies.length} policies, ${p.notModelled.length} measures not modelled`);
+        print(
+          io.out,
+          `${p.id}@${p.version}  ${p.title}\n  file ${p.file}, sha256 ${p.sha256}\n  ${p.entries.length} entries, ${p.rules.length} rules, ${p.exclusions.length} exclusions, ${p.policies.length} policies, ${p.notModelled.length} measures not modelled`,
+        );
         for (const r of p.rules) {
           const susp = r.suspensions.map((s) => `suspended ${s.from}..${s.to ?? ''} (${s.id})`).join(', ');
-          print(io.out, `  ${r.id.padEnd(26)} from ${r.window.from}${r.window.to ? ` to ${r.window.to}` : ''}${susp ? `; ${susp}` : ''} — ${r.citation.clause}`);
+          print(
+            io.out,
+            `  ${r.id.padEnd(26)} from ${r.window.from}${r.window.to ? ` to ${r.window.to}` : ''}${susp ? `; ${susp}` : ''} — ${r.citation.clause}`,
+          );
         }
-        if (p.notModelled.length > 0) print(io.out, '  NOT MODELLED (named by the sources; answered "not modelled", never "not controlled"):');
+        if (p.notModelled.length > 0)
+          print(io.out, '  NOT MODELLED (named by the sources; answered "not modelled", never "not controlled"):');
         for (const n of p.notModelled) {
           print(io.out, `  ${n.id.padEnd(26)} ${n.title} — ${n.citation.clause}\n  ${' '.repeat(26)} why: ${n.reason}`);
         }
         for (const f of p.facts) {
-          print(io.out, `  UNVERIFIED FACT ${f.id}: ${f.question} (default reading: ${f.default}; affects ${f.affects.join(', ')})`);
+          print(
+            io.out,
+            `  UNVERIFIED FACT ${f.id}: ${f.question} (default reading: ${f.default}; affects ${f.affects.join(', ')})`,
+          );
           for (const r of f.readings) print(io.out, `    ${r.id === f.default ? '*' : ' '} ${r.id}: ${r.meaning}`);
         }
-        for (const i of p.inferences) print(io.out, `  INFERENCE ${i.id}: ${i.statement}; other reading: ${i.alternative}`);
+        for (const i of p.inferences)
+          print(io.out, `  INFERENCE ${i.id}: ${i.statement}; other reading: ${i.alternative}`);
       }
     });
 
-  registerLicensingCommands(program, { withApp, print: (t) => { print(io.out, t); } });
-  registerAuditCommands(program, { withApp, print: (t) => { print(io.out, t); } });
+  registerLicensingCommands(program, {
+    withApp,
+    print: (t) => {
+      print(io.out, t);
+    },
+  });
+  registerAuditCommands(program, {
+    withApp,
+    print: (t) => {
+      print(io.out, t);
+    },
+  });
   registerCertificateCommands(program, { io, withApp });
   registerScreeningCommands(program, { io, withApp });
   registerEpcisCommands(program, { io, withApp });
-  registerServeCommands(program, { flags, withApp, print: (t) => { print(io.out, t); } });
-  registerAlertCommands(program, { withApp, print: (t) => { print(io.out, t); } });
-  registerTrustListCommands(program, { withApp, print: (t) => { print(io.out, t); } });
+  registerServeCommands(program, {
+    flags,
+    withApp,
+    print: (t) => {
+      print(io.out, t);
+    },
+  });
+  registerAlertCommands(program, {
+    withApp,
+    print: (t) => {
+      print(io.out, t);
+    },
+  });
+  registerTrustListCommands(program, {
+    withApp,
+    print: (t) => {
+      print(io.out, t);
+    },
+  });
 
   return program;
 }
 
 function positiveInt(s: string, field: string): number {
   const n = Number(s);
-  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n < 1) throw new ValidationError(field, `must be a positive whole number, got ${JSON.stringify(s)}`);
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n < 1)
+    throw new ValidationError(field, `must be a positive whole number, got ${JSON.stringify(s)}`);
   return n;
 }
 
 /** Runs the CLI and returns the exit status (never calls process.exit, so it is testable in-process). */
-export async function main(argv: readonly string[], io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream } = { out: process.stdout, err: process.stderr }): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream } = { out: process.stdout, err: process.stderr },
+): Promise<number> {
   const program = buildProgram(io);
   try {
     await program.parseAsync([...argv]);
@@ -336,7 +498,8 @@ export async function main(argv: readonly string[], io: { out: NodeJS.WritableSt
   } catch (e) {
     if (e instanceof AnswerStatus) return e.status;
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        return EXIT.ok;
       return EXIT.badInput;
     }
     if (e instanceof LodestoneError) {

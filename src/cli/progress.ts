@@ -7,7 +7,10 @@ export interface Progress {
   finish(): void;
 }
 
-export function progress(label: string, stream: NodeJS.WritableStream & { readonly isTTY?: boolean } = process.stderr): Progress {
+export function progress(
+  label: string,
+  stream: NodeJS.WritableStream & { readonly isTTY?: boolean } = process.stderr,
+): Progress {
   if (stream.isTTY !== true) return { update: () => undefined, finish: () => undefined };
   let last = 0;
   let shown = false;

@@ -4,7 +4,17 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { importList, listEffect, listFormat, listSnapshots, screenNames, screenNamesInFile, screeningThreshold, type AppContext, type NameScreening } from '../app/index.js';
+import {
+  importList,
+  listEffect,
+  listFormat,
+  listSnapshots,
+  screenNames,
+  screenNamesInFile,
+  screeningThreshold,
+  type AppContext,
+  type NameScreening,
+} from '../app/index.js';
 import { count, country, ValidationError } from '../domain/index.js';
 import { progress } from './progress.js';
 
@@ -28,22 +38,30 @@ function readNames(path: string): string[] {
   } catch (e) {
     throw new ValidationError('--names', `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  return text.split(/\r?\n/).map((s) => s.trim()).filter((s) => s !== '');
+  return text
+    .split(/\r?\n/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 function positive(s: string, field: string): number {
   const n = Number(s);
-  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n < 1) throw new ValidationError(field, `must be a positive whole number, got ${JSON.stringify(s)}`);
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n < 1)
+    throw new ValidationError(field, `must be a positive whole number, got ${JSON.stringify(s)}`);
   return n;
 }
 
 export function registerScreeningCommands(program: Command, deps: ScreeningCommandDeps): void {
   const { io, withApp } = deps;
-  const lists = program.command('lists').description('restricted-party lists: import snapshots, show the ones in force');
+  const lists = program
+    .command('lists')
+    .description('restricted-party lists: import snapshots, show the ones in force');
 
   lists
     .command('import')
-    .description('import a restricted-party list as a new snapshot (journalled with its delta against the previous one); unchanged content is reported and not re-imported')
+    .description(
+      'import a restricted-party list as a new snapshot (journalled with its delta against the previous one); unchanged content is reported and not re-imported',
+    )
     .argument('<file>', 'the list file (sdn.csv, the UN XML, FtM JSON lines, or the plain CSV)')
     .requiredOption('--format <format>', 'sdn-csv | un-xml | ftm-json | csv')
     .requiredOption('--list <name>', 'the list name, such as ofac-sdn or cn-mofcom-ecl')
@@ -51,30 +69,71 @@ export function registerScreeningCommands(program: Command, deps: ScreeningComma
     .option('--alt <alt.csv>', 'OFAC alternate names (with --format sdn-csv)')
     .option('--add <add.csv>', 'OFAC addresses (with --format sdn-csv)')
     .option('--authority <name>', 'who issued the list, e.g. "MOFCOM" or "US Treasury OFAC"')
-    .option('--effect <effect>', 'its legal effect: deny (e.g. China\'s Control List), review (its Concern List: case-by-case) or information (a foreign list; the default)')
+    .option(
+      '--effect <effect>',
+      "its legal effect: deny (e.g. China's Control List), review (its Concern List: case-by-case) or information (a foreign list; the default)",
+    )
     .option('--json', 'print the result as JSON')
-    .action(async (file: string, opts: { format: string; list: string; actor: string; alt?: string; add?: string; authority?: string; effect?: string; json?: boolean }) => {
-      const format = listFormat(opts.format, '--format');
-      const effect = opts.effect === undefined ? undefined : listEffect(opts.effect, '--effect');
-      // Row-level progress on a terminal (nothing when stderr is piped): large lists take a while.
-      const p = progress(`${opts.list}: rows parsed`, io.err);
-      let r;
-      try {
-        r = await withApp((ctx) => importList(ctx, { path: file, format, list: opts.list, actor: opts.actor, alt: opts.alt, add: opts.add, authority: opts.authority, effect, onProgress: (done, total) => { p.update(done, total); } }));
-      } finally {
-        p.finish();
-      }
-      for (const e of r.errors.slice(0, MAX_ROW_ERRORS)) line(io.err, `${file}: line ${e.line}: ${e.reason} (row skipped)`);
-      if (r.errors.length > MAX_ROW_ERRORS) line(io.err, `${file}: … and ${r.errors.length - MAX_ROW_ERRORS} more rows skipped`);
-      if (opts.json) {
-        line(io.out, JSON.stringify({ ...r, errors: r.errors }, null, 2));
-        return;
-      }
-      const skipped = r.errors.length > 0 ? `, ${count(r.errors.length, 'row')} skipped` : '';
-      const legal = `effect ${r.effect}${r.authority === undefined ? '' : `, issued by ${r.authority}`}`;
-      if (r.status === 'unchanged') line(io.out, `${r.list}: unchanged (sha256 ${r.sha256}, ${count(r.entries, 'entry', 'entries')}${skipped}, ${legal}); nothing imported`);
-      else line(io.out, `${r.list}: imported ${count(r.entries, 'entry', 'entries')}${skipped} (${r.format}, sha256 ${r.sha256}, ${legal}) as journal entry ${r.seq ?? ''}; vs previous: +${r.added.length} −${r.removed.length} ~${r.changed.length}`);
-    });
+    .action(
+      async (
+        file: string,
+        opts: {
+          format: string;
+          list: string;
+          actor: string;
+          alt?: string;
+          add?: string;
+          authority?: string;
+          effect?: string;
+          json?: boolean;
+        },
+      ) => {
+        const format = listFormat(opts.format, '--format');
+        const effect = opts.effect === undefined ? undefined : listEffect(opts.effect, '--effect');
+        // Row-level progress on a terminal (nothing when stderr is piped): large lists take a while.
+        const p = progress(`${opts.list}: rows parsed`, io.err);
+        let r;
+        try {
+          r = await withApp((ctx) =>
+            importList(ctx, {
+              path: file,
+              format,
+              list: opts.list,
+              actor: opts.actor,
+              alt: opts.alt,
+              add: opts.add,
+              authority: opts.authority,
+              effect,
+              onProgress: (done, total) => {
+                p.update(done, total);
+              },
+            }),
+          );
+        } finally {
+          p.finish();
+        }
+        for (const e of r.errors.slice(0, MAX_ROW_ERRORS))
+          line(io.err, `${file}: line ${e.line}: ${e.reason} (row skipped)`);
+        if (r.errors.length > MAX_ROW_ERRORS)
+          line(io.err, `${file}: … and ${r.errors.length - MAX_ROW_ERRORS} more rows skipped`);
+        if (opts.json) {
+          line(io.out, JSON.stringify({ ...r, errors: r.errors }, null, 2));
+          return;
+        }
+        const skipped = r.errors.length > 0 ? `, ${count(r.errors.length, 'row')} skipped` : '';
+        const legal = `effect ${r.effect}${r.authority === undefined ? '' : `, issued by ${r.authority}`}`;
+        if (r.status === 'unchanged')
+          line(
+            io.out,
+            `${r.list}: unchanged (sha256 ${r.sha256}, ${count(r.entries, 'entry', 'entries')}${skipped}, ${legal}); nothing imported`,
+          );
+        else
+          line(
+            io.out,
+            `${r.list}: imported ${count(r.entries, 'entry', 'entries')}${skipped} (${r.format}, sha256 ${r.sha256}, ${legal}) as journal entry ${r.seq ?? ''}; vs previous: +${r.added.length} −${r.removed.length} ~${r.changed.length}`,
+          );
+      },
+    );
 
   lists
     .command('list')
@@ -83,7 +142,12 @@ export function registerScreeningCommands(program: Command, deps: ScreeningComma
     .action(async (opts: { json?: boolean }) => {
       const snaps = await withApp((ctx) => listSnapshots(ctx));
       if (opts.json) line(io.out, JSON.stringify(snaps, null, 2));
-      else for (const s of snaps) line(io.out, `${s.list.padEnd(24)} ${s.format.padEnd(8)} ${String(s.entries).padStart(7)} entries  ${s.importedAt}  journal ${s.seq}  sha256 ${s.sha256.slice(0, 16)}…  effect ${s.effect}${s.authority === undefined ? '' : ` (${s.authority})`}`);
+      else
+        for (const s of snaps)
+          line(
+            io.out,
+            `${s.list.padEnd(24)} ${s.format.padEnd(8)} ${String(s.entries).padStart(7)} entries  ${s.importedAt}  journal ${s.seq}  sha256 ${s.sha256.slice(0, 16)}…  effect ${s.effect}${s.authority === undefined ? '' : ` (${s.authority})`}`,
+          );
     });
 
   program
@@ -91,37 +155,78 @@ export function registerScreeningCommands(program: Command, deps: ScreeningComma
     .description('screen names against the restricted-party lists in force (or a list file given with --list)')
     .argument('[names...]', 'names to screen')
     .option('--names <file>', 'also screen every line of this file')
-    .option('--country <CC>', 'the parties\' country (ISO 3166-1 alpha-2): a matching country raises a score, another lowers it')
+    .option(
+      '--country <CC>',
+      "the parties' country (ISO 3166-1 alpha-2): a matching country raises a score, another lowers it",
+    )
     .option('--threshold <x>', 'minimum score, above 0 and at most 1')
     .option('--limit <n>', 'at most this many hits per name', '10')
-    .option('--json', 'print one JSON line per name: {"query", "hits": [{"list", "entryId", "name", "score", "explanation"}]}')
+    .option(
+      '--json',
+      'print one JSON line per name: {"query", "hits": [{"list", "entryId", "name", "score", "explanation"}]}',
+    )
     .option('--list <file>', 'screen against this list file instead of the store')
-    .option('--format <format>', 'the --list file\'s format: sdn-csv | un-xml | ftm-json | csv')
+    .option('--format <format>', "the --list file's format: sdn-csv | un-xml | ftm-json | csv")
     .option('--alt <alt.csv>', 'OFAC alternate names for --list')
     .option('--add <add.csv>', 'OFAC addresses for --list')
-    .action(async (names: string[], opts: { names?: string; country?: string; threshold?: string; limit: string; json?: boolean; list?: string; format?: string; alt?: string; add?: string }) => {
-      const queries = [...names, ...(opts.names === undefined ? [] : readNames(opts.names))];
-      if (queries.length === 0) throw new ValidationError('names', 'give at least one name, or --names FILE');
-      const o = {
-        country: opts.country === undefined ? undefined : country(opts.country.toUpperCase(), '--country'),
-        threshold: opts.threshold === undefined ? undefined : screeningThreshold(opts.threshold, '--threshold'),
-        limit: positive(opts.limit, '--limit'),
-      };
-      let results: readonly NameScreening[];
-      if (opts.list !== undefined) {
-        if (opts.format === undefined) throw new ValidationError('--format', 'is required with --list');
-        results = screenNamesInFile({ path: opts.list, format: listFormat(opts.format, '--format'), alt: opts.alt, add: opts.add }, queries, o);
-      } else {
-        if (opts.format !== undefined) throw new ValidationError('--format', 'goes only with --list FILE');
-        results = await withApp((ctx) => screenNames(ctx, queries, o));
-      }
-      for (const r of results) {
-        if (opts.json) {
-          line(io.out, JSON.stringify({ query: r.query, hits: r.hits.map((h) => ({ list: h.list, entryId: h.entryId, name: h.name, score: h.score, explanation: h.explanation })) }));
-          continue;
+    .action(
+      async (
+        names: string[],
+        opts: {
+          names?: string;
+          country?: string;
+          threshold?: string;
+          limit: string;
+          json?: boolean;
+          list?: string;
+          format?: string;
+          alt?: string;
+          add?: string;
+        },
+      ) => {
+        const queries = [...names, ...(opts.names === undefined ? [] : readNames(opts.names))];
+        if (queries.length === 0) throw new ValidationError('names', 'give at least one name, or --names FILE');
+        const o = {
+          country: opts.country === undefined ? undefined : country(opts.country.toUpperCase(), '--country'),
+          threshold: opts.threshold === undefined ? undefined : screeningThreshold(opts.threshold, '--threshold'),
+          limit: positive(opts.limit, '--limit'),
+        };
+        let results: readonly NameScreening[];
+        if (opts.list !== undefined) {
+          if (opts.format === undefined) throw new ValidationError('--format', 'is required with --list');
+          results = screenNamesInFile(
+            { path: opts.list, format: listFormat(opts.format, '--format'), alt: opts.alt, add: opts.add },
+            queries,
+            o,
+          );
+        } else {
+          if (opts.format !== undefined) throw new ValidationError('--format', 'goes only with --list FILE');
+          results = await withApp((ctx) => screenNames(ctx, queries, o));
         }
-        line(io.out, `${r.query}: ${r.hits.length === 0 ? 'no hits' : `${r.hits.length} hit${r.hits.length === 1 ? '' : 's'}`}`);
-        for (const h of r.hits) line(io.out, `  ${h.score.toFixed(3)}  ${h.list} ${h.entryId}  ${h.name}\n         ${h.explanation}`);
-      }
-    });
+        for (const r of results) {
+          if (opts.json) {
+            line(
+              io.out,
+              JSON.stringify({
+                query: r.query,
+                hits: r.hits.map((h) => ({
+                  list: h.list,
+                  entryId: h.entryId,
+                  name: h.name,
+                  score: h.score,
+                  explanation: h.explanation,
+                })),
+              }),
+            );
+            continue;
+          }
+          line(
+            io.out,
+            `${r.query}: ${r.hits.length === 0 ? 'no hits' : `${r.hits.length} hit${r.hits.length === 1 ? '' : 's'}`}`,
+          );
+          for (const h of r.hits)
+            line(io.out, `  ${h.score.toFixed(3)}  ${h.list} ${h.entryId}  ${h.name}\n         ${h.explanation}`);
+        }
+      },
+    );
 }

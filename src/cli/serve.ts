@@ -3,7 +3,15 @@ import { openApp, resolveOptions, type AppContext, type AppOptions } from '../ap
 import { ValidationError } from '../domain/index.js';
 import { StoreError } from '../store/index.js';
 import { adminSocketExists, callAdmin, listenAdmin, type AdminOp } from './admin-socket.js';
-import { createServer, issueCredential, listCredentials, rateLimitFromEnv, revokeCredential, rotateCredential, type ServerOptions } from '../http/index.js';
+import {
+  createServer,
+  issueCredential,
+  listCredentials,
+  rateLimitFromEnv,
+  revokeCredential,
+  rotateCredential,
+  type ServerOptions,
+} from '../http/index.js';
 
 export interface ServeDeps {
   readonly flags: () => AppOptions;
@@ -13,7 +21,8 @@ export interface ServeDeps {
 
 function port(s: string): number {
   const n = Number(s);
-  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n > 65535) throw new ValidationError('--port', `must be a port number 0–65535, got ${JSON.stringify(s)}`);
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n > 65535)
+    throw new ValidationError('--port', `must be a port number 0–65535, got ${JSON.stringify(s)}`);
   return n;
 }
 
@@ -26,13 +35,22 @@ function port(s: string): number {
 export async function serve(
   ctx: AppContext,
   o: {
-    host: string; port: number; server?: ServerOptions; onListening?: (url: string) => void; signals?: readonly NodeJS.Signals[]; graceMs?: number;
+    host: string;
+    port: number;
+    server?: ServerOptions;
+    onListening?: (url: string) => void;
+    signals?: readonly NodeJS.Signals[];
+    graceMs?: number;
     /** Run after the HTTP server has closed and before the store closes (the admin socket's close). */
     beforeStoreClose?: () => Promise<void>;
   },
 ): Promise<void> {
   const graceMs = o.graceMs ?? 30_000;
-  const app = await createServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'info' }, rateLimit: rateLimitFromEnv(process.env), ...o.server });
+  const app = await createServer(ctx, {
+    logger: { level: process.env.LOG_LEVEL ?? 'info' },
+    rateLimit: rateLimitFromEnv(process.env),
+    ...o.server,
+  });
   // While shutting down, answers close their connection: a client on a keep-alive connection gets its
   // in-flight response and then no idle socket holds the server open (Fastify's keepAliveTimeout is 72 s).
   let closing = false;
@@ -56,7 +74,9 @@ export async function serve(
       force.unref();
       app
         .close()
-        .finally(() => { clearTimeout(force); })
+        .finally(() => {
+          clearTimeout(force);
+        })
         .then(() => o.beforeStoreClose?.())
         .then(() => ctx.close())
         .then(() => {
@@ -71,7 +91,9 @@ export async function serve(
 export function registerServeCommands(program: Command, { flags, withApp, print }: ServeDeps): void {
   program
     .command('serve')
-    .description('run the HTTP API (OpenAPI at /openapi.json, reference at /docs) on the embedded store, or PostgreSQL with DATABASE_URL; SIGTERM/SIGINT finish in-flight requests, then close the store')
+    .description(
+      'run the HTTP API (OpenAPI at /openapi.json, reference at /docs) on the embedded store, or PostgreSQL with DATABASE_URL; SIGTERM/SIGINT finish in-flight requests, then close the store',
+    )
     .option('--port <n>', 'TCP port (default 8080, or PORT)', process.env.PORT ?? '8080')
     .option('--host <h>', 'address to bind (default 127.0.0.1, or HOST)', process.env.HOST ?? '127.0.0.1')
     .action(async (o: { port: string; host: string }) => {
@@ -81,7 +103,13 @@ export function registerServeCommands(program: Command, { flags, withApp, print 
       try {
         // On the embedded store this process holds the data dir: credentials commands reach it through the admin socket.
         if (ctx.store.kind === 'pglite') admin = await listenAdmin(ctx, resolveOptions(flags()).dataDir);
-        await serve(ctx, { host: o.host, port: p, beforeStoreClose: async () => { await admin?.close(); } });
+        await serve(ctx, {
+          host: o.host,
+          port: p,
+          beforeStoreClose: async () => {
+            await admin?.close();
+          },
+        });
       } catch (e) {
         await admin?.close();
         await ctx.close();
@@ -90,28 +118,47 @@ export function registerServeCommands(program: Command, { flags, withApp, print 
     });
 
   /** A credentials use case on the store, or — when `lodestone serve` holds the embedded store — in the serving process. */
-  const viaServer = async <T>(op: AdminOp, args: Record<string, unknown>, local: (ctx: AppContext) => Promise<T>): Promise<T> => {
+  const viaServer = async <T>(
+    op: AdminOp,
+    args: Record<string, unknown>,
+    local: (ctx: AppContext) => Promise<T>,
+  ): Promise<T> => {
     try {
       return await withApp(local);
     } catch (e) {
       const o = resolveOptions(flags());
-      if (e instanceof StoreError && e.code === 'STORE_LOCKED' && o.databaseUrl === undefined && adminSocketExists(o.dataDir)) {
+      if (
+        e instanceof StoreError &&
+        e.code === 'STORE_LOCKED' &&
+        o.databaseUrl === undefined &&
+        adminSocketExists(o.dataDir)
+      ) {
         return callAdmin<T>(o.dataDir, op, args);
       }
       throw e;
     }
   };
-  const creds = program.command('credentials').description('API keys for the HTTP API (operator state; keys are shown once and stored only as SHA-256 hashes)');
+  const creds = program
+    .command('credentials')
+    .description('API keys for the HTTP API (operator state; keys are shown once and stored only as SHA-256 hashes)');
   creds
     .command('issue')
-    .description('issue an API key for a party with a role (or, with --role operator-admin and no --party, for an operator administrator)')
+    .description(
+      'issue an API key for a party with a role (or, with --role operator-admin and no --party, for an operator administrator)',
+    )
     .option('--party <id>', 'the party the key acts for')
-    .requiredOption('--role <role>', 'exporter | licensing-authority | importer | importing-government | downstream-holder | auditor | operator-admin')
+    .requiredOption(
+      '--role <role>',
+      'exporter | licensing-authority | importer | importing-government | downstream-holder | auditor | operator-admin',
+    )
     .option('--label <text>', 'a note for the operator (who holds the key)')
     .action(async (o: { party?: string; role: string; label?: string }) => {
-      const c = await viaServer('credentials.issue', { partyId: o.party, role: o.role, label: o.label },
-        (ctx) => issueCredential(ctx, { partyId: o.party, role: o.role, label: o.label }));
-      print(`credential ${c.id} (${c.role}${c.partyId === null ? '' : ` for ${c.partyId}`})\nAPI key (shown once, store it now): ${c.key}`);
+      const c = await viaServer('credentials.issue', { partyId: o.party, role: o.role, label: o.label }, (ctx) =>
+        issueCredential(ctx, { partyId: o.party, role: o.role, label: o.label }),
+      );
+      print(
+        `credential ${c.id} (${c.role}${c.partyId === null ? '' : ` for ${c.partyId}`})\nAPI key (shown once, store it now): ${c.key}`,
+      );
     });
   creds
     .command('rotate <id>')
@@ -130,10 +177,20 @@ export function registerServeCommands(program: Command, { flags, withApp, print 
   creds
     .command('list')
     .description('list credentials (never their keys)')
-    .option('--party <id>', 'only this party\'s')
+    .option('--party <id>', "only this party's")
     .action(async (o: { party?: string }) => {
-      const list = await viaServer('credentials.list', o.party === undefined ? {} : { partyId: o.party },
-        (ctx) => listCredentials(ctx, o.party === undefined ? {} : { partyId: o.party }));
-      print(list.length === 0 ? '(no credentials)' : list.map((c) => `${c.id}\t${c.role}\t${c.partyId ?? '-'}\t${c.revokedAt === null ? 'live' : `revoked ${c.revokedAt}`}\t${c.label ?? ''}`).join('\n'));
+      const list = await viaServer('credentials.list', o.party === undefined ? {} : { partyId: o.party }, (ctx) =>
+        listCredentials(ctx, o.party === undefined ? {} : { partyId: o.party }),
+      );
+      print(
+        list.length === 0
+          ? '(no credentials)'
+          : list
+              .map(
+                (c) =>
+                  `${c.id}\t${c.role}\t${c.partyId ?? '-'}\t${c.revokedAt === null ? 'live' : `revoked ${c.revokedAt}`}\t${c.label ?? ''}`,
+              )
+              .join('\n'),
+      );
     });
 }

@@ -14,7 +14,11 @@ function formatTrustList(t: TrustList): string {
     `  root key   ${t.root.keyId} ${t.root.publicKey}`,
     `  previous   ${t.previous ?? '(none: first version)'}`,
     `  record     sha256 ${t.recordHash}`,
-    ...(t.entries.length === 0 ? ['  (no entries: nobody may license or countersign)'] : t.entries.map((e) => `  ${e.role.padEnd(20)} ${e.country}  ${e.party}${e.note === undefined ? '' : `  — ${e.note}`}`)),
+    ...(t.entries.length === 0
+      ? ['  (no entries: nobody may license or countersign)']
+      : t.entries.map(
+          (e) => `  ${e.role.padEnd(20)} ${e.country}  ${e.party}${e.note === undefined ? '' : `  — ${e.note}`}`,
+        )),
   ].join('\n');
 }
 
@@ -23,9 +27,15 @@ function formatTrustList(t: TrustList): string {
  * certificates for which country. Changed only here, with the operator's root key in the keystore.
  */
 export function registerTrustListCommands(program: Command, { withApp, print }: TrustListCliDeps): void {
-  const tl = program.command('trust-list').description("the trust list of roles (licensing authorities, certificate countersigners), signed with the operator's root key");
+  const tl = program
+    .command('trust-list')
+    .description(
+      "the trust list of roles (licensing authorities, certificate countersigners), signed with the operator's root key",
+    );
   tl.command('set')
-    .description('publish a new version of the trust list from a JSON file { "entries": [{ "party", "role": "licensing-authority" | "countersigner", "country" }] }, signed with the operator root key')
+    .description(
+      'publish a new version of the trust list from a JSON file { "entries": [{ "party", "role": "licensing-authority" | "countersigner", "country" }] }, signed with the operator root key',
+    )
     .argument('<file.json>')
     .action(async (file: string) => {
       const input = readJsonFile(file);
@@ -33,7 +43,11 @@ export function registerTrustListCommands(program: Command, { withApp, print }: 
         try {
           return await publishTrustList(ctx, input);
         } catch (e) {
-          if (e instanceof ValidationError) throw new ValidationError(`${file}: ${e.field ?? ''}`.replace(/: $/, ''), e.message.slice((e.field ?? '').length + 2));
+          if (e instanceof ValidationError)
+            throw new ValidationError(
+              `${file}: ${e.field ?? ''}`.replace(/: $/, ''),
+              e.message.slice((e.field ?? '').length + 2),
+            );
           throw e;
         }
       });
@@ -45,10 +59,17 @@ export function registerTrustListCommands(program: Command, { withApp, print }: 
     .action(async (o: { json?: boolean }) => {
       const t = await withApp((ctx) => getTrustList(ctx));
       if (o.json) print(JSON.stringify(t ?? null, null, 2));
-      else print(t === undefined ? '(no trust list published: nobody may license or countersign; publish one with lodestone trust-list set)' : formatTrustList(t));
+      else
+        print(
+          t === undefined
+            ? '(no trust list published: nobody may license or countersign; publish one with lodestone trust-list set)'
+            : formatTrustList(t),
+        );
     });
   tl.command('root-key')
-    .description("print the operator root key's public key (base64url) — what an auditor pins with lodestone verify --trust-root (created on first use)")
+    .description(
+      "print the operator root key's public key (base64url) — what an auditor pins with lodestone verify --trust-root (created on first use)",
+    )
     .action(async () => {
       const k = await withApp((ctx) => Promise.resolve(trustRootKey(ctx)));
       print(k.publicKey);

@@ -48,7 +48,9 @@ export interface CertificateSubject {
   readonly validity: { readonly from: string; readonly until: string };
 }
 
-const countryCode = z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code such as "IN"' });
+const countryCode = z
+  .string()
+  .refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code such as "IN"' });
 
 const hsCode = z
   .string()
@@ -71,7 +73,10 @@ export const undertakingsSchema: z.ZodType<Undertakings> = z
     noMilitaryUse: z.boolean(),
     noReexportWithoutConsent: z.boolean(),
     consentAuthority: partyIdSchema,
-    prohibitedDestinations: z.array(countryCode).max(250).refine((cs) => new Set(cs).size === cs.length, 'must not repeat a country'),
+    prohibitedDestinations: z
+      .array(countryCode)
+      .max(250)
+      .refine((cs) => new Set(cs).size === cs.length, 'must not repeat a country'),
     useOnlyIn: countryCode.optional(),
     extendsToIncorporatingProducts: z.boolean(),
     postShipmentVerificationConsent: z.boolean(),
@@ -95,20 +100,39 @@ export const certificateSubjectSchema: z.ZodType<CertificateSubject> = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    if (s.validity.until < s.validity.from) ctx.addIssue({ code: 'custom', path: ['validity', 'until'], message: `is before validity.from (${s.validity.from})` });
-    if (s.exporter === s.endUser) ctx.addIssue({ code: 'custom', path: ['endUser'], message: 'must not be the exporter' });
+    if (s.validity.until < s.validity.from)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['validity', 'until'],
+        message: `is before validity.from (${s.validity.from})`,
+      });
+    if (s.exporter === s.endUser)
+      ctx.addIssue({ code: 'custom', path: ['endUser'], message: 'must not be the exporter' });
     const purposes: readonly string[] = s.endUse.purposes;
     if (s.undertakings.noWmdUse && purposes.includes('wmd')) {
-      ctx.addIssue({ code: 'custom', path: ['endUse', 'purposes'], message: 'declares "wmd" but the undertakings say noWmdUse' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endUse', 'purposes'],
+        message: 'declares "wmd" but the undertakings say noWmdUse',
+      });
     }
     const military = purposes.filter((p) => p === 'military' || p === 'military-ai');
     if (s.undertakings.noMilitaryUse && military.length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['endUse', 'purposes'], message: `declares "${military.join('", "')}" but the undertakings say noMilitaryUse` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endUse', 'purposes'],
+        message: `declares "${military.join('", "')}" but the undertakings say noMilitaryUse`,
+      });
     }
     const seen = new Set<string>();
     s.items.forEach((item, i) => {
       const key = `${item.controlCode} ${item.hsCode}`;
-      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['items', i], message: `repeats control code ${item.controlCode} with HS code ${item.hsCode} (give one line per item)` });
+      if (seen.has(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items', i],
+          message: `repeats control code ${item.controlCode} with HS code ${item.hsCode} (give one line per item)`,
+        });
       seen.add(key);
     });
   });

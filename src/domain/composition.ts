@@ -18,7 +18,10 @@ export function composition(input: unknown, field = 'composition'): Composition 
   for (const [symbol, ppm] of Object.entries(input)) {
     if (!isElementSymbol(symbol)) throw new ValidationError(`${field}.${symbol}`, `unknown element symbol "${symbol}"`);
     if (!isSafeNonNegativeInteger(ppm) || ppm > PPM_WHOLE) {
-      throw new ValidationError(`${field}.${symbol}`, `must be a whole number of ppm between 0 and 1000000, got ${JSON.stringify(ppm)}`);
+      throw new ValidationError(
+        `${field}.${symbol}`,
+        `must be a whole number of ppm between 0 and 1000000, got ${JSON.stringify(ppm)}`,
+      );
     }
     total += ppm;
     if (ppm > 0) out[symbol] = ppm;

@@ -13,7 +13,10 @@ export function isCountryCode(code: string): boolean {
 
 export function country(code: unknown, field = 'country'): CountryCode {
   if (typeof code !== 'string' || !isCountryCode(code)) {
-    throw new ValidationError(field, `must be an ISO 3166-1 alpha-2 country code such as "CN" or "IN", got ${JSON.stringify(code)}`);
+    throw new ValidationError(
+      field,
+      `must be an ISO 3166-1 alpha-2 country code such as "CN" or "IN", got ${JSON.stringify(code)}`,
+    );
   }
   return code;
 }

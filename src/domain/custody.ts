@@ -62,21 +62,32 @@ function scale(amount: number, part: number, whole: number): number {
 }
 
 /** The restriction as it applies to `grams` taken from `lot` (rounded down, never dropped). */
-export function portionOf(r: Restriction, lot: Pick<Lot, 'massGrams'>, grams: number): Pick<Restriction, 'licensedGrams' | 'licensedValueMinor'> {
+export function portionOf(
+  r: Restriction,
+  lot: Pick<Lot, 'massGrams'>,
+  grams: number,
+): Pick<Restriction, 'licensedGrams' | 'licensedValueMinor'> {
   return {
     licensedGrams: scale(r.licensedGrams, grams, lot.massGrams),
-    ...(r.licensedValueMinor === undefined ? {} : { licensedValueMinor: scale(r.licensedValueMinor, grams, lot.massGrams) }),
+    ...(r.licensedValueMinor === undefined
+      ? {}
+      : { licensedValueMinor: scale(r.licensedValueMinor, grams, lot.massGrams) }),
   };
 }
 
 /** What remains of a lot after `grams` are taken out: its restrictions reduced by the portion taken, never dropped. */
-export function remainderAfter(lot: Lot, grams: number): { lotId: string; massGrams: number; valueMinor?: number; restrictions: Restriction[] } {
+export function remainderAfter(
+  lot: Lot,
+  grams: number,
+): { lotId: string; massGrams: number; valueMinor?: number; restrictions: Restriction[] } {
   const massGrams = lot.massGrams - grams;
   return {
     lotId: lot.id,
     massGrams,
     // The lot's value goes down with its mass (rounded down for the part taken), so its value per gram stays what it was.
-    ...(lot.valueMinor === undefined ? {} : { valueMinor: lot.valueMinor - scale(lot.valueMinor, grams, lot.massGrams) }),
+    ...(lot.valueMinor === undefined
+      ? {}
+      : { valueMinor: lot.valueMinor - scale(lot.valueMinor, grams, lot.massGrams) }),
     restrictions: lot.restrictions.map((r) => {
       const p = portionOf(r, lot, grams);
       const licensedGrams = r.licensedGrams - p.licensedGrams;
@@ -85,7 +96,9 @@ export function remainderAfter(lot: Lot, grams: number): { lotId: string; massGr
         ...rest,
         licensedGrams,
         massSharePpm: massGrams === 0 ? r.massSharePpm : share(licensedGrams, massGrams),
-        ...(r.licensedValueMinor === undefined || p.licensedValueMinor === undefined ? {} : { licensedValueMinor: r.licensedValueMinor - p.licensedValueMinor }),
+        ...(r.licensedValueMinor === undefined || p.licensedValueMinor === undefined
+          ? {}
+          : { licensedValueMinor: r.licensedValueMinor - p.licensedValueMinor }),
       };
     }),
   };
@@ -104,7 +117,8 @@ export function inheritRestrictions(
       const m = merged.get(r.licenceId);
       if (m) {
         m.grams += p.licensedGrams;
-        m.value = m.value === undefined || p.licensedValueMinor === undefined ? undefined : m.value + p.licensedValueMinor;
+        m.value =
+          m.value === undefined || p.licensedValueMinor === undefined ? undefined : m.value + p.licensedValueMinor;
         if (!m.from.includes(lot.id)) m.from.push(lot.id);
       } else {
         merged.set(r.licenceId, { base: r, grams: p.licensedGrams, value: p.licensedValueMinor, from: [lot.id] });
@@ -112,7 +126,10 @@ export function inheritRestrictions(
     }
   }
   return [...merged.values()].map(({ base, grams, value, from }) => {
-    const valueShare = value !== undefined && out.valueMinor !== undefined && base.currency === out.currency && out.valueMinor > 0 ? share(value, out.valueMinor) : undefined;
+    const valueShare =
+      value !== undefined && out.valueMinor !== undefined && base.currency === out.currency && out.valueMinor > 0
+        ? share(value, out.valueMinor)
+        : undefined;
     const upstream = from.length === 1 ? base.chain : [`lots ${from.join(', ')}`, ...base.chain.slice(1)];
     const r: Restriction = {
       ...base,
@@ -121,7 +138,11 @@ export function inheritRestrictions(
       chain: [`lot ${out.id}`, via, ...upstream],
     };
     const { licensedValueMinor: _v, valueSharePpm: _s, ...rest } = r;
-    return { ...rest, ...(value === undefined ? {} : { licensedValueMinor: value }), ...(valueShare === undefined ? {} : { valueSharePpm: valueShare }) };
+    return {
+      ...rest,
+      ...(value === undefined ? {} : { licensedValueMinor: value }),
+      ...(valueShare === undefined ? {} : { valueSharePpm: valueShare }),
+    };
   });
 }
 
@@ -129,7 +150,11 @@ export function inheritRestrictions(
  * The parties that control a party: its owners of ≥ 50 %, directly or through a chain, with the
  * chain. Owners that are registered parties are followed; unregistered ones end the chain.
  */
-export function controllingOwners(party: Party, lookup: (id: string) => Party | undefined, thresholdPpm = 500_000): { name: string; country?: CountryCode; path: string[] }[] {
+export function controllingOwners(
+  party: Party,
+  lookup: (id: string) => Party | undefined,
+  thresholdPpm = 500_000,
+): { name: string; country?: CountryCode; path: string[] }[] {
   const out: { name: string; country?: CountryCode; path: string[] }[] = [];
   const walk = (p: Party, path: string[], seen: Set<string>) => {
     for (const o of p.owners ?? []) {
@@ -137,7 +162,10 @@ export function controllingOwners(party: Party, lookup: (id: string) => Party | 
       const owner = o.partyId === undefined ? undefined : lookup(o.partyId);
       const name = owner?.name ?? o.name;
       const country = owner?.country ?? o.country;
-      const step = [...path, `${p.name} is ${(o.sharePpm / 10_000).toLocaleString('en')} % owned by ${name}${country ? ` (${country})` : ''}`];
+      const step = [
+        ...path,
+        `${p.name} is ${(o.sharePpm / 10_000).toLocaleString('en')} % owned by ${name}${country ? ` (${country})` : ''}`,
+      ];
       out.push({ name, ...(country === undefined ? {} : { country }), path: step });
       if (owner && !seen.has(owner.id)) walk(owner, step, new Set([...seen, owner.id]));
     }
@@ -146,7 +174,8 @@ export function controllingOwners(party: Party, lookup: (id: string) => Party | 
   return out;
 }
 
-export type OnwardRule = 'PROHIBITED_DESTINATION' | 'PROHIBITED_VIA_OWNER' | 'REEXPORT_WITHOUT_CONSENT' | 'CERTIFICATE_REVOKED';
+export type OnwardRule =
+  'PROHIBITED_DESTINATION' | 'PROHIBITED_VIA_OWNER' | 'REEXPORT_WITHOUT_CONSENT' | 'CERTIFICATE_REVOKED';
 
 export interface OnwardRefusal {
   readonly rule: OnwardRule;

@@ -6,7 +6,18 @@ import { ValidationError } from './errors.js';
 import { isCurrency, isSafeNonNegativeInteger, type Money } from './quantities.js';
 import { parse, wholeGrams } from './validation.js';
 
-export const ITEM_FORMS = ['metal', 'alloy', 'oxide', 'compound', 'magnet', 'target', 'component', 'product', 'technology', 'equipment'] as const;
+export const ITEM_FORMS = [
+  'metal',
+  'alloy',
+  'oxide',
+  'compound',
+  'magnet',
+  'target',
+  'component',
+  'product',
+  'technology',
+  'equipment',
+] as const;
 export type ItemForm = (typeof ITEM_FORMS)[number];
 
 export const MAGNET_FAMILIES = ['NdFeB', 'SmCo', 'Ce'] as const;
@@ -44,12 +55,16 @@ export interface Component {
   readonly value?: Money;
 }
 
-const countryCode = z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code such as "CN"' });
+const countryCode = z
+  .string()
+  .refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code such as "CN"' });
 
 export const moneySchema = z
   .object({
     currency: z.string().refine(isCurrency, { message: 'must be an ISO 4217 currency code such as "USD"' }),
-    minor: z.custom<number>(isSafeNonNegativeInteger, { message: 'must be a non-negative whole number of minor units (cents)' }),
+    minor: z.custom<number>(isSafeNonNegativeInteger, {
+      message: 'must be a non-negative whole number of minor units (cents)',
+    }),
   })
   .strict();
 
@@ -74,7 +89,10 @@ export const itemSchema: z.ZodType<Item> = z.lazy(() =>
     .object({
       description: z.string().max(500).optional(),
       form: z.enum(ITEM_FORMS),
-      category: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a lower-case kebab-case word such as "rotor-assembly"').optional(),
+      category: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a lower-case kebab-case word such as "rotor-assembly"')
+        .optional(),
       magnetFamily: z.enum(MAGNET_FAMILIES).optional(),
       grade: z.string().min(1).max(40).optional(),
       hsCode,
@@ -88,14 +106,28 @@ export const itemSchema: z.ZodType<Item> = z.lazy(() =>
     .strict()
     .superRefine((item, ctx) => {
       if (item.magnetFamily !== undefined && item.form !== 'magnet') {
-        ctx.addIssue({ code: 'custom', path: ['magnetFamily'], message: `is only for form "magnet", not "${item.form}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['magnetFamily'],
+          message: `is only for form "magnet", not "${item.form}"`,
+        });
       }
       if (item.form === 'magnet' && item.magnetFamily === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['magnetFamily'], message: 'is required for a magnet (NdFeB, SmCo or Ce)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['magnetFamily'],
+          message: 'is required for a magnet (NdFeB, SmCo or Ce)',
+        });
       }
-      const currencies = new Set([item.value?.currency, ...(item.components ?? []).map((c) => c.value?.currency)].filter((c) => c !== undefined));
+      const currencies = new Set(
+        [item.value?.currency, ...(item.components ?? []).map((c) => c.value?.currency)].filter((c) => c !== undefined),
+      );
       if (currencies.size > 1) {
-        ctx.addIssue({ code: 'custom', path: ['components'], message: `values must share one currency, got ${[...currencies].join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['components'],
+          message: `values must share one currency, got ${[...currencies].join(', ')}`,
+        });
       }
     }),
 );

@@ -122,7 +122,8 @@ export function describeJsonShapeProblem(p: JsonShapeProblem): string {
  */
 export function parseJsonStrict(text: string, root: string, maxDepth = MAX_JSON_DEPTH): unknown {
   const problem = jsonShapeProblem(text, root, maxDepth);
-  if (problem !== undefined) throw new ValidationError(problem.path === '' ? root : problem.path, describeJsonShapeProblem(problem));
+  if (problem !== undefined)
+    throw new ValidationError(problem.path === '' ? root : problem.path, describeJsonShapeProblem(problem));
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

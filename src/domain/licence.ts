@@ -6,7 +6,9 @@ import { partyIdSchema } from './party.js';
 import { formatMass, formatMoney, type Money } from './quantities.js';
 import { isIsoDate, isoDate, wholeGrams } from './validation.js';
 
-const countryCode = z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code such as "IN"' });
+const countryCode = z
+  .string()
+  .refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code such as "IN"' });
 
 export const endUseSchema: z.ZodType<EndUse> = z
   .object({
@@ -71,7 +73,8 @@ export const applicationSchema: z.ZodType<ApplicationInput> = z
   .superRefine((a, ctx) => {
     const refs = new Set<string>();
     a.lines.forEach((l, i) => {
-      if (refs.has(l.ref)) ctx.addIssue({ code: 'custom', path: ['lines', i, 'ref'], message: `duplicate line reference "${l.ref}"` });
+      if (refs.has(l.ref))
+        ctx.addIssue({ code: 'custom', path: ['lines', i, 'ref'], message: `duplicate line reference "${l.ref}"` });
       refs.add(l.ref);
     });
     const problem = validityProblem(a.licenceType, a.validFrom, a.validUntil);
@@ -95,7 +98,8 @@ export function validityProblem(type: 'single' | 'general', from: string, until:
   if (!isIsoDate(from) || !isIsoDate(until)) return undefined;
   if (until < from) return `ends (${until}) before it starts (${from})`;
   const max = addYears(from, MAX_VALIDITY_YEARS[type]);
-  if (until > max) return `a ${type} licence is valid for at most ${MAX_VALIDITY_YEARS[type]} year${MAX_VALIDITY_YEARS[type] > 1 ? 's' : ''}: from ${from} it must end by ${max}`;
+  if (until > max)
+    return `a ${type} licence is valid for at most ${MAX_VALIDITY_YEARS[type]} year${MAX_VALIDITY_YEARS[type] > 1 ? 's' : ''}: from ${from} it must end by ${max}`;
   return undefined;
 }
 
@@ -156,12 +160,22 @@ export const approvalSchema: z.ZodType<ApprovalInput> = z
   .object({
     validFrom: isoDate.optional(),
     validUntil: isoDate.optional(),
-    ceilings: z.record(z.string(), z.object({ grams: wholeGrams.optional(), valueMinor: wholeGrams.optional() }).strict()).optional(),
+    ceilings: z
+      .record(z.string(), z.object({ grams: wholeGrams.optional(), valueMinor: wholeGrams.optional() }).strict())
+      .optional(),
     prohibitedReexportDestinations: z.array(countryCode),
     useOnlyIn: countryCode.optional(),
     extendsToIncorporatingProducts: z.boolean().optional(),
     reportingDuties: z
-      .array(z.object({ kind: z.enum(['post-shipment-report', 'end-use-report', 'notice-of-change']), withinDays: z.number().int().min(1).max(365), to: partyIdSchema }).strict())
+      .array(
+        z
+          .object({
+            kind: z.enum(['post-shipment-report', 'end-use-report', 'notice-of-change']),
+            withinDays: z.number().int().min(1).max(365),
+            to: partyIdSchema,
+          })
+          .strict(),
+      )
       .optional(),
     conditions: z.array(z.string().min(1).max(500)).optional(),
   })
@@ -193,15 +207,39 @@ export interface DrawdownViolation {
 export function checkDrawdown(
   licence: Licence,
   balance: readonly LineBalance[],
-  s: { readonly line: string; readonly grams: number; readonly value: Money; readonly consignee: string; readonly destination: CountryCode; readonly date: string; readonly revoked?: boolean },
+  s: {
+    readonly line: string;
+    readonly grams: number;
+    readonly value: Money;
+    readonly consignee: string;
+    readonly destination: CountryCode;
+    readonly date: string;
+    readonly revoked?: boolean;
+  },
 ): DrawdownViolation[] {
   const v: DrawdownViolation[] = [];
   const id = licence.id;
   if (s.revoked) v.push({ rule: 'LICENCE_REVOKED', message: `licence ${id} has been revoked` });
-  if (s.date < licence.validFrom) v.push({ rule: 'LICENCE_NOT_YET_VALID', message: `licence ${id} is valid from ${licence.validFrom}, not on ${s.date}` });
-  if (s.date > licence.validUntil) v.push({ rule: 'LICENCE_EXPIRED', message: `licence ${id} expired on ${licence.validUntil}; shipment dated ${s.date}` });
-  if (s.consignee !== licence.consignee) v.push({ rule: 'WRONG_CONSIGNEE', message: `licence ${id} allows shipments to ${licence.consignee} only, not to ${s.consignee}` });
-  if (s.destination !== licence.destination) v.push({ rule: 'WRONG_DESTINATION', message: `licence ${id} allows shipments to ${licence.destination} only, not to ${s.destination}` });
+  if (s.date < licence.validFrom)
+    v.push({
+      rule: 'LICENCE_NOT_YET_VALID',
+      message: `licence ${id} is valid from ${licence.validFrom}, not on ${s.date}`,
+    });
+  if (s.date > licence.validUntil)
+    v.push({
+      rule: 'LICENCE_EXPIRED',
+      message: `licence ${id} expired on ${licence.validUntil}; shipment dated ${s.date}`,
+    });
+  if (s.consignee !== licence.consignee)
+    v.push({
+      rule: 'WRONG_CONSIGNEE',
+      message: `licence ${id} allows shipments to ${licence.consignee} only, not to ${s.consignee}`,
+    });
+  if (s.destination !== licence.destination)
+    v.push({
+      rule: 'WRONG_DESTINATION',
+      message: `licence ${id} allows shipments to ${licence.destination} only, not to ${s.destination}`,
+    });
   const line = licence.lines.find((l) => l.ref === s.line);
   if (!line) {
     v.push({ rule: 'UNKNOWN_LINE', message: `licence ${id} has no line "${s.line}"` });
@@ -211,15 +249,26 @@ export function checkDrawdown(
   const afterGrams = b.shippedGrams + s.grams;
   if (afterGrams > line.ceilingGrams) {
     const left = Math.max(0, line.ceilingGrams - b.shippedGrams);
-    v.push({ rule: 'QUANTITY_CEILING', message: `licence ${id} line ${line.ref}: ${mass(s.grams)} would bring shipments to ${mass(afterGrams)}, `
-      + `past the ceiling of ${mass(line.ceilingGrams)} (${mass(left)} left)` });
+    v.push({
+      rule: 'QUANTITY_CEILING',
+      message:
+        `licence ${id} line ${line.ref}: ${mass(s.grams)} would bring shipments to ${mass(afterGrams)}, ` +
+        `past the ceiling of ${mass(line.ceilingGrams)} (${mass(left)} left)`,
+    });
   }
   if (s.value.currency !== line.ceilingValue.currency) {
-    v.push({ rule: 'CURRENCY_MISMATCH', message: `licence ${id} line ${line.ref} is in ${line.ceilingValue.currency}, the shipment in ${s.value.currency}` });
+    v.push({
+      rule: 'CURRENCY_MISMATCH',
+      message: `licence ${id} line ${line.ref} is in ${line.ceilingValue.currency}, the shipment in ${s.value.currency}`,
+    });
   } else if (b.shippedValueMinor + s.value.minor > line.ceilingValue.minor) {
     const money = (minor: number) => formatMoney({ currency: line.ceilingValue.currency, minor });
-    v.push({ rule: 'VALUE_CEILING', message: `licence ${id} line ${line.ref}: value would reach ${money(b.shippedValueMinor + s.value.minor)}, `
-      + `past the ceiling of ${money(line.ceilingValue.minor)}` });
+    v.push({
+      rule: 'VALUE_CEILING',
+      message:
+        `licence ${id} line ${line.ref}: value would reach ${money(b.shippedValueMinor + s.value.minor)}, ` +
+        `past the ceiling of ${money(line.ceilingValue.minor)}`,
+    });
   }
   return v;
 }
@@ -234,4 +283,3 @@ export function utilisationPpm(line: LicenceLine, b: LineBalance): number {
   if (line.ceilingGrams === 0) return 0;
   return Number((BigInt(b.shippedGrams) * 1_000_000n) / BigInt(line.ceilingGrams));
 }
-

@@ -4,8 +4,21 @@ import { deepFreeze } from './freeze.js';
 import { parse } from './validation.js';
 
 export const SECTORS = [
-  'mining-processing', 'magnet-manufacturing', 'automotive', 'electronics', 'wind-energy', 'industrial-machinery',
-  'medical', 'semiconductor', 'aerospace', 'defence', 'research', 'distribution', 'logistics', 'government', 'other',
+  'mining-processing',
+  'magnet-manufacturing',
+  'automotive',
+  'electronics',
+  'wind-energy',
+  'industrial-machinery',
+  'medical',
+  'semiconductor',
+  'aerospace',
+  'defence',
+  'research',
+  'distribution',
+  'logistics',
+  'government',
+  'other',
 ] as const;
 export type Sector = (typeof SECTORS)[number];
 
@@ -50,20 +63,36 @@ export const partySchema: z.ZodType<Party> = z
     sector: z.enum(SECTORS).optional(),
     address: z.string().max(500).optional(),
     identifiers: z
-      .array(z.object({ scheme: z.string().regex(/^[A-Z][A-Z0-9-]{1,15}$/, 'must be an upper-case scheme such as "LEI"'), value: z.string().min(1).max(100) }).strict())
+      .array(
+        z
+          .object({
+            scheme: z.string().regex(/^[A-Z][A-Z0-9-]{1,15}$/, 'must be an upper-case scheme such as "LEI"'),
+            value: z.string().min(1).max(100),
+          })
+          .strict(),
+      )
       .optional(),
     owners: z
       .array(
         z
           .object({
-            partyId: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be a party id').optional(),
+            partyId: z
+              .string()
+              .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be a party id')
+              .optional(),
             name: z.string().trim().min(1).max(300),
-            country: z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code' }).optional(),
-            sharePpm: z.custom<number>((v) => Number.isSafeInteger(v) && (v as number) > 0 && (v as number) <= 1_000_000, { message: 'must be a whole number of ppm between 1 and 1000000' }),
+            country: z
+              .string()
+              .refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code' })
+              .optional(),
+            sharePpm: z.custom<number>(
+              (v) => Number.isSafeInteger(v) && (v as number) > 0 && (v as number) <= 1_000_000,
+              { message: 'must be a whole number of ppm between 1 and 1000000' },
+            ),
           })
           .strict(),
       )
-      .refine((os) => os.reduce((s, o) => s + o.sharePpm, 0) <= 1_000_000, { message: 'owners\' shares sum past 100 %' })
+      .refine((os) => os.reduce((s, o) => s + o.sharePpm, 0) <= 1_000_000, { message: "owners' shares sum past 100 %" })
       .optional(),
   })
   .strict();

@@ -100,7 +100,10 @@ export function minorUnitDigits(currency: string): number {
 export function money(currency: string, minor: number, field = 'value'): Money {
   if (!isCurrency(currency)) throw new ValidationError(`${field}.currency`, `unknown ISO 4217 currency "${currency}"`);
   if (!isSafeNonNegativeInteger(minor)) {
-    throw new ValidationError(`${field}.minor`, `must be a non-negative whole number of minor units, got ${String(minor)}`);
+    throw new ValidationError(
+      `${field}.minor`,
+      `must be a non-negative whole number of minor units, got ${String(minor)}`,
+    );
   }
   return Object.freeze({ currency, minor });
 }
@@ -126,7 +129,8 @@ export function formatMoney(m: Money): string {
 /** Formats grams for people, exactly: "1,250 kg", "3.5 t", "12 g". */
 export function formatMass(m: Mass): string {
   const g = m.grams;
-  if (g >= 1_000_000 && g % 1000 === 0) return `${(g / 1_000_000).toLocaleString('en', { maximumFractionDigits: 3 })} t`;
+  if (g >= 1_000_000 && g % 1000 === 0)
+    return `${(g / 1_000_000).toLocaleString('en', { maximumFractionDigits: 3 })} t`;
   if (g >= 1000) return `${(g / 1000).toLocaleString('en', { maximumFractionDigits: 3 })} kg`;
   return `${g} g`;
 }

@@ -15,7 +15,8 @@ import { addDaysIso } from './validation.js';
  */
 export const DECLARED_DATE_TOLERANCE_DAYS = 3;
 
-export type TimeRule = 'DATE_IN_FUTURE' | 'DATE_TOO_OLD' | 'LICENCE_NOT_YET_VALID' | 'LICENCE_EXPIRED' | 'VALIDITY_IN_PAST';
+export type TimeRule =
+  'DATE_IN_FUTURE' | 'DATE_TOO_OLD' | 'LICENCE_NOT_YET_VALID' | 'LICENCE_EXPIRED' | 'VALIDITY_IN_PAST';
 
 export interface TimeViolation {
   readonly rule: TimeRule;
@@ -34,23 +35,62 @@ export function dayOfInstant(at: string): string {
 }
 
 /** A declared date against the day of its record's `at`: not after it, not more than the tolerance before it. */
-export function checkDeclaredDate(field: string, declared: string, atDay: string, toleranceDays: number = DECLARED_DATE_TOLERANCE_DAYS): TimeViolation[] {
-  if (declared > atDay) return [{ rule: 'DATE_IN_FUTURE', message: `${field} ${declared} is after the server's date ${atDay}: a declared date cannot be in the future` }];
+export function checkDeclaredDate(
+  field: string,
+  declared: string,
+  atDay: string,
+  toleranceDays: number = DECLARED_DATE_TOLERANCE_DAYS,
+): TimeViolation[] {
+  if (declared > atDay)
+    return [
+      {
+        rule: 'DATE_IN_FUTURE',
+        message: `${field} ${declared} is after the server's date ${atDay}: a declared date cannot be in the future`,
+      },
+    ];
   const earliest = addDaysIso(atDay, -toleranceDays);
-  if (declared < earliest) return [{ rule: 'DATE_TOO_OLD', message: `${field} ${declared} is more than ${toleranceDays} days before the server's date ${atDay} (earliest accepted ${earliest})` }];
+  if (declared < earliest)
+    return [
+      {
+        rule: 'DATE_TOO_OLD',
+        message: `${field} ${declared} is more than ${toleranceDays} days before the server's date ${atDay} (earliest accepted ${earliest})`,
+      },
+    ];
   return [];
 }
 
 /** A licence's validity window judged at the server's day (the record's `at`), not at any declared date. */
-export function checkValidityAt(licence: { readonly id: string; readonly validFrom: string; readonly validUntil: string }, atDay: string): TimeViolation[] {
-  if (atDay < licence.validFrom) return [{ rule: 'LICENCE_NOT_YET_VALID', message: `licence ${licence.id} is valid from ${licence.validFrom}; the server's date is ${atDay}` }];
-  if (atDay > licence.validUntil) return [{ rule: 'LICENCE_EXPIRED', message: `licence ${licence.id} expired on ${licence.validUntil}; the server's date is ${atDay}` }];
+export function checkValidityAt(
+  licence: { readonly id: string; readonly validFrom: string; readonly validUntil: string },
+  atDay: string,
+): TimeViolation[] {
+  if (atDay < licence.validFrom)
+    return [
+      {
+        rule: 'LICENCE_NOT_YET_VALID',
+        message: `licence ${licence.id} is valid from ${licence.validFrom}; the server's date is ${atDay}`,
+      },
+    ];
+  if (atDay > licence.validUntil)
+    return [
+      {
+        rule: 'LICENCE_EXPIRED',
+        message: `licence ${licence.id} expired on ${licence.validUntil}; the server's date is ${atDay}`,
+      },
+    ];
   return [];
 }
 
 /** A validity window that ends before the server's day has nothing left to grant (item 12). */
 export function checkValidityNotPast(validUntil: string, atDay: string): TimeViolation[] {
-  return validUntil < atDay ? [{ rule: 'VALIDITY_IN_PAST', message: `the validity ends on ${validUntil}, before the server's date ${atDay}: a licence valid wholly in the past grants nothing` }] : [];
+  return validUntil < atDay
+    ? [
+        {
+          rule: 'VALIDITY_IN_PAST',
+          message: `the validity ends on ${validUntil}, before the server's date ${atDay}: a licence valid wholly in the past grants nothing`,
+        },
+      ]
+    : [];
 }
 
 /**

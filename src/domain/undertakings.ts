@@ -17,7 +17,16 @@ export interface RestrictionTerms {
   readonly clauses: readonly string[];
 }
 
-type LicenceConditions = Pick<Licence, 'id' | 'authority' | 'prohibitedReexportDestinations' | 'useOnlyIn' | 'extendsToIncorporatingProducts' | 'endUse' | 'certificateId'>;
+type LicenceConditions = Pick<
+  Licence,
+  | 'id'
+  | 'authority'
+  | 'prohibitedReexportDestinations'
+  | 'useOnlyIn'
+  | 'extendsToIncorporatingProducts'
+  | 'endUse'
+  | 'certificateId'
+>;
 
 /**
  * The union of a licence's conditions and its certificate's undertakings (`undertakings` undefined
@@ -26,27 +35,39 @@ type LicenceConditions = Pick<Licence, 'id' | 'authority' | 'prohibitedReexportD
  * binding on products when either says so, and every clause in words.
  */
 export function restrictionTerms(licence: LicenceConditions, undertakings: Undertakings | undefined): RestrictionTerms {
-  const prohibited = [...new Set([...licence.prohibitedReexportDestinations, ...(undertakings?.prohibitedDestinations ?? [])])].sort();
+  const prohibited = [
+    ...new Set([...licence.prohibitedReexportDestinations, ...(undertakings?.prohibitedDestinations ?? [])]),
+  ].sort();
   const useOnlyIn = licence.useOnlyIn ?? undertakings?.useOnlyIn;
-  const cert = licence.certificateId === undefined ? 'the end-user certificate' : `certificate ${licence.certificateId}`;
+  const cert =
+    licence.certificateId === undefined ? 'the end-user certificate' : `certificate ${licence.certificateId}`;
   const clauses = [
     ...prohibited.map((c) => `no re-export to ${c}`),
-    ...(useOnlyIn === undefined ? [] : [`use only in ${useOnlyIn}; no re-export or transfer abroad without the consent of ${undertakings?.consentAuthority ?? licence.authority}`]),
+    ...(useOnlyIn === undefined
+      ? []
+      : [
+          `use only in ${useOnlyIn}; no re-export or transfer abroad without the consent of ${undertakings?.consentAuthority ?? licence.authority}`,
+        ]),
     ...licence.endUse.purposes.map((p) => `declared end use: ${p}`),
     ...(undertakings === undefined
       ? []
       : [
           ...(undertakings.noWmdUse ? [`no use in weapons of mass destruction (${cert})`] : []),
           ...(undertakings.noMilitaryUse ? [`no military use (${cert})`] : []),
-          ...(undertakings.noReexportWithoutConsent ? [`no re-export without the consent of ${undertakings.consentAuthority} (${cert})`] : []),
-          ...(undertakings.extendsToIncorporatingProducts ? [`binds products that incorporate the material (${cert})`] : []),
+          ...(undertakings.noReexportWithoutConsent
+            ? [`no re-export without the consent of ${undertakings.consentAuthority} (${cert})`]
+            : []),
+          ...(undertakings.extendsToIncorporatingProducts
+            ? [`binds products that incorporate the material (${cert})`]
+            : []),
           ...(undertakings.postShipmentVerificationConsent ? [`post-shipment verification consented (${cert})`] : []),
         ]),
   ];
   return {
     prohibitedDestinations: prohibited,
     ...(useOnlyIn === undefined ? {} : { useOnlyIn }),
-    extendsToProducts: licence.extendsToIncorporatingProducts || (undertakings?.extendsToIncorporatingProducts ?? false),
+    extendsToProducts:
+      licence.extendsToIncorporatingProducts || (undertakings?.extendsToIncorporatingProducts ?? false),
     clauses,
   };
 }
@@ -69,23 +90,46 @@ export interface UndertakingConflict {
  * country, `extendsToIncorporatingProducts: false` against an end user who bound the products,
  * a "use only in" the end user listed as prohibited — is a conflict the caller refuses.
  */
-export function mergeUndertakings(approval: ApprovalTerms, u: Undertakings): { readonly merged: { prohibitedReexportDestinations: CountryCode[]; useOnlyIn?: CountryCode; extendsToIncorporatingProducts: boolean }; readonly conflicts: readonly UndertakingConflict[] } {
+export function mergeUndertakings(
+  approval: ApprovalTerms,
+  u: Undertakings,
+): {
+  readonly merged: {
+    prohibitedReexportDestinations: CountryCode[];
+    useOnlyIn?: CountryCode;
+    extendsToIncorporatingProducts: boolean;
+  };
+  readonly conflicts: readonly UndertakingConflict[];
+} {
   const conflicts: UndertakingConflict[] = [];
   if (approval.useOnlyIn !== undefined && u.useOnlyIn !== undefined && approval.useOnlyIn !== u.useOnlyIn) {
-    conflicts.push({ field: 'conditions.useOnlyIn', message: `the end user undertook to use the items only in ${u.useOnlyIn}; the approval says ${approval.useOnlyIn}` });
+    conflicts.push({
+      field: 'conditions.useOnlyIn',
+      message: `the end user undertook to use the items only in ${u.useOnlyIn}; the approval says ${approval.useOnlyIn}`,
+    });
   }
   if (approval.useOnlyIn !== undefined && u.prohibitedDestinations.includes(approval.useOnlyIn)) {
-    conflicts.push({ field: 'conditions.useOnlyIn', message: `the end user undertook never to re-export to ${approval.useOnlyIn}; the approval would allow use there` });
+    conflicts.push({
+      field: 'conditions.useOnlyIn',
+      message: `the end user undertook never to re-export to ${approval.useOnlyIn}; the approval would allow use there`,
+    });
   }
   if (approval.extendsToIncorporatingProducts === false && u.extendsToIncorporatingProducts) {
-    conflicts.push({ field: 'conditions.extendsToIncorporatingProducts', message: 'the end user undertook that its undertakings bind products incorporating the items; the approval would release them' });
+    conflicts.push({
+      field: 'conditions.extendsToIncorporatingProducts',
+      message:
+        'the end user undertook that its undertakings bind products incorporating the items; the approval would release them',
+    });
   }
   const useOnlyIn = approval.useOnlyIn ?? u.useOnlyIn;
   return {
     merged: {
-      prohibitedReexportDestinations: [...new Set([...approval.prohibitedReexportDestinations, ...u.prohibitedDestinations])],
+      prohibitedReexportDestinations: [
+        ...new Set([...approval.prohibitedReexportDestinations, ...u.prohibitedDestinations]),
+      ],
       ...(useOnlyIn === undefined ? {} : { useOnlyIn }),
-      extendsToIncorporatingProducts: (approval.extendsToIncorporatingProducts ?? true) || u.extendsToIncorporatingProducts,
+      extendsToIncorporatingProducts:
+        (approval.extendsToIncorporatingProducts ?? true) || u.extendsToIncorporatingProducts,
     },
     conflicts,
   };
@@ -109,7 +153,10 @@ export interface CertificateClaim {
 }
 
 /** The grams a licence claims of each certificate line: its lines' ceilings summed per matching item (HS code). */
-export function claimedGrams(licence: Pick<Licence, 'lines'>, items: readonly CertificateItem[]): { readonly claims: ReadonlyMap<string, number>; readonly unmatched: readonly string[] } {
+export function claimedGrams(
+  licence: Pick<Licence, 'lines'>,
+  items: readonly CertificateItem[],
+): { readonly claims: ReadonlyMap<string, number>; readonly unmatched: readonly string[] } {
   const claims = new Map<string, number>();
   const unmatched: string[] = [];
   for (const l of licence.lines) {

@@ -74,7 +74,8 @@ export function isIsoDate(s: string): boolean {
 }
 
 export function isoDateValue(s: unknown, field: string): string {
-  if (typeof s !== 'string' || !isIsoDate(s)) throw new ValidationError(field, `must be a date as YYYY-MM-DD, got ${JSON.stringify(s)}`);
+  if (typeof s !== 'string' || !isIsoDate(s))
+    throw new ValidationError(field, `must be a date as YYYY-MM-DD, got ${JSON.stringify(s)}`);
   return s;
 }
 

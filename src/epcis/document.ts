@@ -6,7 +6,13 @@ import { CBV_VOCABULARY } from './vocabulary.js';
 /** The largest EPCIS document Lodestone accepts (bytes); larger ones are refused before parsing (HTTP: 413). */
 export const EPCIS_MAX_DOCUMENT_BYTES = 50 * 1024 * 1024;
 
-export const EVENT_TYPES = ['ObjectEvent', 'AggregationEvent', 'TransactionEvent', 'TransformationEvent', 'AssociationEvent'] as const;
+export const EVENT_TYPES = [
+  'ObjectEvent',
+  'AggregationEvent',
+  'TransactionEvent',
+  'TransformationEvent',
+  'AssociationEvent',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** An EPCIS event as JSON (validated against the schema before it gets here). */
@@ -44,7 +50,11 @@ export interface EventFacts {
   readonly sources: readonly { readonly type?: string; readonly id: string }[];
   readonly destinations: readonly { readonly type?: string; readonly id: string }[];
   readonly bizTransactions: readonly { readonly type?: string; readonly id: string }[];
-  readonly errorDeclaration?: { readonly declarationTime: string; readonly reason?: string; readonly correctiveEventIDs: readonly string[] };
+  readonly errorDeclaration?: {
+    readonly declarationTime: string;
+    readonly reason?: string;
+    readonly correctiveEventIDs: readonly string[];
+  };
   /** ILMD and top-level extension fields, with prefixes expanded to `{namespace}local`. */
   readonly extensions: Readonly<Record<string, unknown>>;
   readonly ilmd: Readonly<Record<string, unknown>>;
@@ -57,7 +67,8 @@ const BIZSTEP_URN = 'urn:epcglobal:cbv:bizstep:';
 export function bizStepTerm(v: string): string {
   const terms: Readonly<Record<string, string>> = CBV_VOCABULARY.bizStep;
   if (Object.hasOwn(terms, v)) return v;
-  for (const prefix of [BIZSTEP_IRI, BIZSTEP_URN]) if (v.startsWith(prefix) && Object.hasOwn(terms, v.slice(prefix.length))) return v.slice(prefix.length);
+  for (const prefix of [BIZSTEP_IRI, BIZSTEP_URN])
+    if (v.startsWith(prefix) && Object.hasOwn(terms, v.slice(prefix.length))) return v.slice(prefix.length);
   return v;
 }
 
@@ -69,13 +80,20 @@ export function bizStepIri(v: string): string {
 }
 
 /** Where an event's document keeps its events, and the document's hash context. */
-export function documentEvents(doc: unknown): { readonly events: readonly EpcisEvent[]; readonly context: HashContext } {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ValidationError('document', 'must be a JSON object');
+export function documentEvents(doc: unknown): {
+  readonly events: readonly EpcisEvent[];
+  readonly context: HashContext;
+} {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw new ValidationError('document', 'must be a JSON object');
   const o = doc as Record<string, unknown>;
   const context = hashContext(o);
   if ((EVENT_TYPES as readonly unknown[]).includes(o.type)) return { events: [o as EpcisEvent], context };
   const body = (o.epcisBody ?? {}) as Record<string, unknown>;
-  const list = body.eventList ?? ((body.queryResults as { resultsBody?: { eventList?: unknown } } | undefined)?.resultsBody?.eventList) ?? (body.event === undefined ? [] : [body.event]);
+  const list =
+    body.eventList ??
+    (body.queryResults as { resultsBody?: { eventList?: unknown } } | undefined)?.resultsBody?.eventList ??
+    (body.event === undefined ? [] : [body.event]);
   if (!Array.isArray(list)) throw new ValidationError('document.epcisBody.eventList', 'must be an array');
   return { events: list as EpcisEvent[], context };
 }
@@ -106,12 +124,43 @@ function expandKeys(o: unknown, ns: ReadonlyMap<string, string>): Record<string,
   return out;
 }
 
-const STANDARD = new Set(['type', 'eventTime', 'eventTimeZoneOffset', 'recordTime', 'eventID', 'certificationInfo', 'errorDeclaration', 'epcList', 'parentID', 'childEPCs', 'inputEPCList', 'outputEPCList', 'quantityList', 'childQuantityList', 'inputQuantityList', 'outputQuantityList', 'action', 'transformationID', 'bizStep', 'disposition', 'persistentDisposition', 'readPoint', 'bizLocation', 'bizTransactionList', 'sourceList', 'destinationList', 'sensorElementList', 'ilmd', '@context']);
+const STANDARD = new Set([
+  'type',
+  'eventTime',
+  'eventTimeZoneOffset',
+  'recordTime',
+  'eventID',
+  'certificationInfo',
+  'errorDeclaration',
+  'epcList',
+  'parentID',
+  'childEPCs',
+  'inputEPCList',
+  'outputEPCList',
+  'quantityList',
+  'childQuantityList',
+  'inputQuantityList',
+  'outputQuantityList',
+  'action',
+  'transformationID',
+  'bizStep',
+  'disposition',
+  'persistentDisposition',
+  'readPoint',
+  'bizLocation',
+  'bizTransactionList',
+  'sourceList',
+  'destinationList',
+  'sensorElementList',
+  'ilmd',
+  '@context',
+]);
 
 /** Reads the facts of one (schema-valid) event. */
 export function eventFacts(e: EpcisEvent, context: HashContext): EventFacts {
   const epcs: string[] = [];
-  for (const l of ID_LISTS) if (Array.isArray(e[l])) for (const x of e[l] as unknown[]) if (typeof x === 'string') epcs.push(canon(x));
+  for (const l of ID_LISTS)
+    if (Array.isArray(e[l])) for (const x of e[l] as unknown[]) if (typeof x === 'string') epcs.push(canon(x));
   const parent = str(e.parentID);
   if (parent !== undefined) epcs.push(canon(parent));
   const quantities: QuantityElement[] = [];
@@ -124,7 +173,13 @@ export function eventFacts(e: EpcisEvent, context: HashContext): EventFacts {
       if (epcClass === undefined) return;
       const quantity = typeof r.quantity === 'number' || typeof r.quantity === 'string' ? r.quantity : undefined;
       const uom = str(r.uom);
-      quantities.push({ list: l, index, epcClass, ...(quantity === undefined ? {} : { quantity }), ...(uom === undefined ? {} : { uom }) });
+      quantities.push({
+        list: l,
+        index,
+        epcClass,
+        ...(quantity === undefined ? {} : { quantity }),
+        ...(uom === undefined ? {} : { uom }),
+      });
       epcs.push(canon(epcClass));
     });
   }
@@ -133,7 +188,10 @@ export function eventFacts(e: EpcisEvent, context: HashContext): EventFacts {
   const readPoint = str((e.readPoint as { id?: unknown } | undefined)?.id);
   const bizLocation = str((e.bizLocation as { id?: unknown } | undefined)?.id);
   const extensions: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(expandKeys(Object.fromEntries(Object.entries(e).filter(([k]) => !STANDARD.has(k))), context.namespaces))) extensions[k] = v;
+  for (const [k, v] of Object.entries(
+    expandKeys(Object.fromEntries(Object.entries(e).filter(([k]) => !STANDARD.has(k))), context.namespaces),
+  ))
+    extensions[k] = v;
   const eventId = str(e.eventID);
   const action = str(e.action);
   const disposition = str(e.disposition);
@@ -158,7 +216,9 @@ export function eventFacts(e: EpcisEvent, context: HashContext): EventFacts {
           errorDeclaration: {
             declarationTime: new Date(String(ed.declarationTime)).toISOString(),
             ...(str(ed.reason) === undefined ? {} : { reason: String(ed.reason) }),
-            correctiveEventIDs: Array.isArray(ed.correctiveEventIDs) ? (ed.correctiveEventIDs as unknown[]).filter((x): x is string => typeof x === 'string') : [],
+            correctiveEventIDs: Array.isArray(ed.correctiveEventIDs)
+              ? (ed.correctiveEventIDs as unknown[]).filter((x): x is string => typeof x === 'string')
+              : [],
           },
         }),
     extensions,

@@ -29,7 +29,16 @@ interface Node {
 
 type Order = readonly (readonly [string, Order | null])[];
 
-const QUANTITY: Order = [['quantityElement', [['epcClass', null], ['quantity', null], ['uom', null]]]];
+const QUANTITY: Order = [
+  [
+    'quantityElement',
+    [
+      ['epcClass', null],
+      ['quantity', null],
+      ['uom', null],
+    ],
+  ],
+];
 const EPCS: Order = [['epc', null]];
 /**
  * The canonical property order of CBV 2.0 §8.9.2 (its table "Canonical property order"): epcList (4)
@@ -54,7 +63,13 @@ const ORDER: Order = [
   ['transformationID', null],
   ['bizStep', null],
   ['disposition', null],
-  ['persistentDisposition', [['set', null], ['unset', null]]],
+  [
+    'persistentDisposition',
+    [
+      ['set', null],
+      ['unset', null],
+    ],
+  ],
   ['readPoint', [['id', null]]],
   ['bizLocation', [['id', null]]],
   [
@@ -63,11 +78,45 @@ const ORDER: Order = [
       [
         'sensorElement',
         [
-          ['sensorMetadata', [['time', null], ['startTime', null], ['endTime', null], ['deviceID', null], ['deviceMetadata', null], ['rawData', null], ['dataProcessingMethod', null], ['bizRules', null]]],
+          [
+            'sensorMetadata',
+            [
+              ['time', null],
+              ['startTime', null],
+              ['endTime', null],
+              ['deviceID', null],
+              ['deviceMetadata', null],
+              ['rawData', null],
+              ['dataProcessingMethod', null],
+              ['bizRules', null],
+            ],
+          ],
           [
             'sensorReport',
             [
-              ['type', null], ['exception', null], ['deviceID', null], ['deviceMetadata', null], ['rawData', null], ['dataProcessingMethod', null], ['time', null], ['microorganism', null], ['chemicalSubstance', null], ['value', null], ['component', null], ['stringValue', null], ['booleanValue', null], ['hexBinaryValue', null], ['uriValue', null], ['minValue', null], ['maxValue', null], ['meanValue', null], ['sDev', null], ['percRank', null], ['percValue', null], ['uom', null], ['coordinateReferenceSystem', null],
+              ['type', null],
+              ['exception', null],
+              ['deviceID', null],
+              ['deviceMetadata', null],
+              ['rawData', null],
+              ['dataProcessingMethod', null],
+              ['time', null],
+              ['microorganism', null],
+              ['chemicalSubstance', null],
+              ['value', null],
+              ['component', null],
+              ['stringValue', null],
+              ['booleanValue', null],
+              ['hexBinaryValue', null],
+              ['uriValue', null],
+              ['minValue', null],
+              ['maxValue', null],
+              ['meanValue', null],
+              ['sDev', null],
+              ['percRank', null],
+              ['percValue', null],
+              ['uom', null],
+              ['coordinateReferenceSystem', null],
             ],
           ],
         ],
@@ -77,7 +126,17 @@ const ORDER: Order = [
 ];
 
 /** Top-level fields that are not part of the hash. */
-const IGNORED = new Set(['type', 'recordTime', 'eventID', 'errorDeclaration', 'rdfs:comment', 'comment', '@context', '@type', '@id']);
+const IGNORED = new Set([
+  'type',
+  'recordTime',
+  'eventID',
+  'errorDeclaration',
+  'rdfs:comment',
+  'comment',
+  '@context',
+  '@type',
+  '@id',
+]);
 
 /** Fields whose bare values are CBV (or GS1 web vocabulary) terms, by path within the event. */
 const VOCAB_FIELDS: Readonly<Record<string, CbvVocabulary>> = {
@@ -156,10 +215,38 @@ class PreHasher {
   nodes(name: string, value: unknown, path: string): Node[] {
     const key = this.key(name);
     if (Array.isArray(value)) {
-      if (ID_LISTS.has(path)) return [{ name, value: '', children: value.map((e) => ({ name: 'epc', value: this.scalar(e, ''), children: [] })) }];
-      if (QUANTITY_LISTS.has(path)) return [{ name, value: '', children: value.map((e) => ({ name: 'quantityElement', value: '', children: this.members(e, `${path}.quantityElement`) })) }];
-      if (ENTRY_LISTS.has(path)) return [{ name, value: '', children: value.map((e) => ({ name: '', value: '', children: [], fixed: this.entry(e, path) })) }];
-      if (path === 'sensorElementList') return [{ name, value: '', children: value.map((e) => ({ name: 'sensorElement', value: '', children: this.members(e, path) })) }];
+      if (ID_LISTS.has(path))
+        return [
+          { name, value: '', children: value.map((e) => ({ name: 'epc', value: this.scalar(e, ''), children: [] })) },
+        ];
+      if (QUANTITY_LISTS.has(path))
+        return [
+          {
+            name,
+            value: '',
+            children: value.map((e) => ({
+              name: 'quantityElement',
+              value: '',
+              children: this.members(e, `${path}.quantityElement`),
+            })),
+          },
+        ];
+      if (ENTRY_LISTS.has(path))
+        return [
+          {
+            name,
+            value: '',
+            children: value.map((e) => ({ name: '', value: '', children: [], fixed: this.entry(e, path) })),
+          },
+        ];
+      if (path === 'sensorElementList')
+        return [
+          {
+            name,
+            value: '',
+            children: value.map((e) => ({ name: 'sensorElement', value: '', children: this.members(e, path) })),
+          },
+        ];
       return value.flatMap((e) => this.nodes(name, e, path));
     }
     if (typeof value === 'object' && value !== null) {
@@ -177,7 +264,8 @@ class PreHasher {
   entry(e: unknown, path: string): string {
     if (typeof e !== 'object' || e === null) return '';
     const o = e as Record<string, unknown>;
-    const valueKey = path === 'bizTransactionList' ? 'bizTransaction' : path === 'sourceList' ? 'source' : 'destination';
+    const valueKey =
+      path === 'bizTransactionList' ? 'bizTransaction' : path === 'sourceList' ? 'source' : 'destination';
     const type = o.type === undefined ? '' : canonize(this.scalar(o.type, `${path}.type`));
     const value = canonize(this.scalar(o[valueKey], ''));
     return (type === '' ? '' : `type=${type}`) + (value === '' ? '' : `${valueKey}=${value}`);
@@ -323,7 +411,8 @@ const NO_CONTEXT: HashContext = { namespaces: contextNamespaces(undefined), igno
 export function preHashString(event: Readonly<Record<string, unknown>>, context: HashContext = NO_CONTEXT): string {
   const h = new PreHasher(context.namespaces);
   const children: Node[] = [];
-  for (const [k, v] of Object.entries(event)) if (!IGNORED.has(k) && !context.ignore.has(k)) children.push(...h.nodes(k, v, k));
+  for (const [k, v] of Object.entries(event))
+    if (!IGNORED.has(k) && !context.ignore.has(k)) children.push(...h.nodes(k, v, k));
   const type = typeof event.type === 'string' ? event.type : '';
   return `eventType=${type}${ordered(children, ORDER)}${generic(children)}`;
 }

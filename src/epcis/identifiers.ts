@@ -99,7 +99,8 @@ export function epcUrnToDigitalLink(urn: string): string | undefined {
       case 'sgcn': {
         const [cp = '', dt = '', ...s] = parts;
         const serial = s.join('.');
-        if (!companyAndRef(cp, dt, 12) || (serial !== '' && !serialOk(serial, scheme === 'gdti' ? 17 : 12))) return undefined;
+        if (!companyAndRef(cp, dt, 12) || (serial !== '' && !serialOk(serial, scheme === 'gdti' ? 17 : 12)))
+          return undefined;
         return `${DL}/${scheme === 'gdti' ? '253' : '255'}/${withCheck(cp + dt)}${dlEncode(serial)}`;
       }
       case 'cpi': {
@@ -125,7 +126,8 @@ export function epcUrnToDigitalLink(urn: string): string | undefined {
       case 'itip': {
         const [cp = '', ir = '', piece = '', total = '', ...s] = parts;
         const serial = s.join('.');
-        if (!companyAndRef(cp, ir, 13) || !/^\d{2}$/.test(piece) || !/^\d{2}$/.test(total) || !serialOk(serial, 20)) return undefined;
+        if (!companyAndRef(cp, ir, 13) || !/^\d{2}$/.test(piece) || !/^\d{2}$/.test(total) || !serialOk(serial, 20))
+          return undefined;
         return `${DL}/8006/${gtinOf(cp, ir)}${piece}${total}/21/${dlEncode(serial)}`;
       }
       case 'upui': {
@@ -160,7 +162,9 @@ export function epcUrnToDigitalLink(urn: string): string | undefined {
         return parts.length === 3 && /^\d{6,12}$/.test(cp) ? `${DL}/8010/${cp}${ref}` : undefined;
       case 'itip': {
         const [, , piece = '', total = ''] = parts;
-        return parts.length === 5 && companyAndRef(cp, ref, 13) && /^\d{2}$/.test(piece) && /^\d{2}$/.test(total) ? `${DL}/8006/${gtinOf(cp, ref)}${piece}${total}` : undefined;
+        return parts.length === 5 && companyAndRef(cp, ref, 13) && /^\d{2}$/.test(piece) && /^\d{2}$/.test(total)
+          ? `${DL}/8006/${gtinOf(cp, ref)}${piece}${total}`
+          : undefined;
       }
       default:
         return undefined;
@@ -171,9 +175,40 @@ export function epcUrnToDigitalLink(urn: string): string | undefined {
 
 /** Short names some Digital Link URIs use instead of application identifiers. */
 const DL_ALIASES: Readonly<Record<string, string>> = {
-  gtin: '01', itip: '8006', cpid: '8010', gln: '414', party: '417', gsrnp: '8017', gsrn: '8018', gcn: '255', sscc: '00', gdti: '253', ginc: '401', gsin: '402', grai: '8003', giai: '8004', cpv: '22', lot: '10', ser: '21',
+  gtin: '01',
+  itip: '8006',
+  cpid: '8010',
+  gln: '414',
+  party: '417',
+  gsrnp: '8017',
+  gsrn: '8018',
+  gcn: '255',
+  sscc: '00',
+  gdti: '253',
+  ginc: '401',
+  gsin: '402',
+  grai: '8003',
+  giai: '8004',
+  cpv: '22',
+  lot: '10',
+  ser: '21',
 };
-const PRIMARY = new Set(['01', '8006', '8010', '414', '417', '8017', '8018', '255', '00', '253', '401', '402', '8003', '8004']);
+const PRIMARY = new Set([
+  '01',
+  '8006',
+  '8010',
+  '414',
+  '417',
+  '8017',
+  '8018',
+  '255',
+  '00',
+  '253',
+  '401',
+  '402',
+  '8003',
+  '8004',
+]);
 
 /**
  * The canonical form of a GS1 Digital Link URI (any host, http or https): on id.gs1.org, short names
@@ -184,7 +219,10 @@ const PRIMARY = new Set(['01', '8006', '8010', '414', '417', '8017', '8018', '25
 export function canonicalDigitalLink(uri: string): string | undefined {
   const m = /^https?:\/\/[^/?#]+((?:\/[^/?#]+)+)\/?(?:\?[^#]*)?(?:#.*)?$/.exec(uri);
   if (!m) return undefined;
-  const segs = (m[1] ?? '').split('/').slice(1).map((s) => DL_ALIASES[s] ?? s);
+  const segs = (m[1] ?? '')
+    .split('/')
+    .slice(1)
+    .map((s) => DL_ALIASES[s] ?? s);
   const start = segs.findIndex((s, i) => PRIMARY.has(s) && i + 1 < segs.length && /^\d{4}/.test(segs[i + 1] ?? ''));
   if (start < 0) return undefined;
   const key = segs[start] ?? '';

@@ -25,10 +25,12 @@ export function isMassUnit(uom: string | undefined): boolean {
 export function parseDecimal(q: number | string, field: string): { digits: bigint; scale: number } {
   const text = typeof q === 'number' ? (Number.isFinite(q) ? String(q) : '') : q.trim();
   const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
-  if (!m || ((m[2] ?? '') === '' && (m[3] ?? '') === '')) throw new ValidationError(field, `must be a decimal number, got ${JSON.stringify(q)}`);
+  if (!m || ((m[2] ?? '') === '' && (m[3] ?? '') === ''))
+    throw new ValidationError(field, `must be a decimal number, got ${JSON.stringify(q)}`);
   const [, sign = '', int = '', frac = '', exp = '0'] = m;
   const e = Number(exp);
-  if (!Number.isSafeInteger(e) || Math.abs(e) > 1000) throw new ValidationError(field, `exponent out of range in ${JSON.stringify(q)}`);
+  if (!Number.isSafeInteger(e) || Math.abs(e) > 1000)
+    throw new ValidationError(field, `exponent out of range in ${JSON.stringify(q)}`);
   const digits = BigInt(`${int}${frac}` || '0') * (sign === '-' ? -1n : 1n);
   return { digits, scale: frac.length - e };
 }
@@ -41,14 +43,23 @@ export function massToGrams(quantity: number | string, uom: string, field: strin
   const unit = MASS_UNITS[uom];
   if (unit === undefined) throw new ValidationError(`${field}.uom`, `"${uom}" is not a mass unit (KGM, GRM or TNE)`);
   const { digits, scale } = parseDecimal(quantity, `${field}.quantity`);
-  if (digits < 0n) throw new ValidationError(`${field}.quantity`, `must not be negative, got ${JSON.stringify(quantity)}`);
+  if (digits < 0n)
+    throw new ValidationError(`${field}.quantity`, `must not be negative, got ${JSON.stringify(quantity)}`);
   let num = digits * unit.grams;
   let den = 1n;
   if (scale > 0) den = 10n ** BigInt(scale);
   else num *= 10n ** BigInt(-scale);
-  if (num % den !== 0n) throw new ValidationError(`${field}.quantity`, `${String(quantity)} ${unit.name} is not a whole number of grams (sub-gram precision is refused, not rounded)`);
+  if (num % den !== 0n)
+    throw new ValidationError(
+      `${field}.quantity`,
+      `${String(quantity)} ${unit.name} is not a whole number of grams (sub-gram precision is refused, not rounded)`,
+    );
   const grams = num / den;
-  if (grams > BigInt(Number.MAX_SAFE_INTEGER)) throw new ValidationError(`${field}.quantity`, `${String(quantity)} ${unit.name} is beyond the exact range of grams`);
+  if (grams > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new ValidationError(
+      `${field}.quantity`,
+      `${String(quantity)} ${unit.name} is beyond the exact range of grams`,
+    );
   return Number(grams);
 }
 

@@ -16,15 +16,25 @@ let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
   if (compiled) return compiled;
   const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
-  const addFormats = (formats as unknown as { default?: (a: Ajv) => Ajv }).default ?? (formats as unknown as (a: Ajv) => Ajv);
+  const addFormats =
+    (formats as unknown as { default?: (a: Ajv) => Ajv }).default ?? (formats as unknown as (a: Ajv) => Ajv);
   addFormats(ajv);
   compiled = ajv.compile(EPCIS_JSON_SCHEMA);
   return compiled;
 }
 
 function describe(e: ErrorObject): SchemaError {
-  const extra = e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : e.keyword === 'enum' ? ` (${JSON.stringify((e.params as { allowedValues?: unknown }).allowedValues)})` : '';
-  return { path: e.instancePath === '' ? '/' : e.instancePath, message: `${e.message ?? 'is invalid'}${extra}`, keyword: e.keyword };
+  const extra =
+    e.keyword === 'additionalProperties'
+      ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})`
+      : e.keyword === 'enum'
+        ? ` (${JSON.stringify((e.params as { allowedValues?: unknown }).allowedValues)})`
+        : '';
+  return {
+    path: e.instancePath === '' ? '/' : e.instancePath,
+    message: `${e.message ?? 'is invalid'}${extra}`,
+    keyword: e.keyword,
+  };
 }
 
 /**
@@ -52,6 +62,9 @@ export function validateEpcis(doc: unknown): readonly SchemaError[] {
 export class EpcisSchemaError extends ValidationError {
   constructor(readonly errors: readonly SchemaError[]) {
     const first = errors[0] ?? { path: '/', message: 'is invalid', keyword: '' };
-    super(`document${first.path === '/' ? '' : first.path}`, `${first.message} (EPCIS 2.0 JSON Schema${errors.length > 1 ? `; ${errors.length - 1} more violation${errors.length > 2 ? 's' : ''}` : ''})`);
+    super(
+      `document${first.path === '/' ? '' : first.path}`,
+      `${first.message} (EPCIS 2.0 JSON Schema${errors.length > 1 ? `; ${errors.length - 1} more violation${errors.length > 2 ? 's' : ''}` : ''})`,
+    );
   }
 }

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { listAlerts, type AppContext } from '../app/index.js';
 import type { Restriction } from '../domain/index.js';
-import { certificatesRepo, ledgerRepo, licencesRepo, lotsRepo, partiesRepo, partyKeysRepo, shipmentsRepo } from '../store/index.js';
+import {
+  certificatesRepo,
+  ledgerRepo,
+  licencesRepo,
+  lotsRepo,
+  partiesRepo,
+  partyKeysRepo,
+  shipmentsRepo,
+} from '../store/index.js';
 import { isLicenceAuthority, mayReadAuditBundle } from './ownership.js';
 import { ROLES, type Role } from './roles.js';
 import { route, type AnyRoute } from './route.js';
@@ -14,7 +22,13 @@ import { route, type AnyRoute } from './route.js';
  */
 
 const EVERYONE: readonly Role[] = ROLES;
-const TRADE: readonly Role[] = ['exporter', 'licensing-authority', 'importer', 'importing-government', 'downstream-holder'];
+const TRADE: readonly Role[] = [
+  'exporter',
+  'licensing-authority',
+  'importer',
+  'importing-government',
+  'downstream-holder',
+];
 const idParam = z.object({ id: z.string().min(1).max(200) }).strict();
 const obj = z.looseObject({});
 const own = (p: { partyId: string | null }) => p.partyId ?? '';
@@ -29,7 +43,8 @@ interface LicenceParties {
 }
 
 /** The licence's authority or holder (as for its mass balance and audit bundle). */
-const authorityOrHolder = async (c: AppContext, p: { partyId: string | null }, id: string) => (await isLicenceAuthority(c, own(p), id)) || (await mayReadAuditBundle(c, own(p), id));
+const authorityOrHolder = async (c: AppContext, p: { partyId: string | null }, id: string) =>
+  (await isLicenceAuthority(c, own(p), id)) || (await mayReadAuditBundle(c, own(p), id));
 
 export interface CustodyNode {
   readonly id: string;
@@ -52,9 +67,16 @@ export interface CustodyLink {
 }
 
 /** The custody graph of one licence, in licensed grams: lots as nodes, shipments and transformations as links. */
-export async function custodyGraph(ctx: AppContext, licenceId: string): Promise<{ nodes: CustodyNode[]; links: CustodyLink[] }> {
+export async function custodyGraph(
+  ctx: AppContext,
+  licenceId: string,
+): Promise<{ nodes: CustodyNode[]; links: CustodyLink[] }> {
   const db = ctx.store.db;
-  const [ledger, lots, shipments] = await Promise.all([ledgerRepo.forLicence(db, licenceId), lotsRepo.list(db, { licenceId }), shipmentsRepo.carrying(db, [licenceId])]);
+  const [ledger, lots, shipments] = await Promise.all([
+    ledgerRepo.forLicence(db, licenceId),
+    lotsRepo.list(db, { licenceId }),
+    shipmentsRepo.carrying(db, [licenceId]),
+  ]);
   const lotIds = new Set(ledger.map((r) => r.lot_id));
   for (const l of lots) lotIds.add(l.id);
   const nodes = new Map<string, CustodyNode>();
@@ -62,11 +84,22 @@ export async function custodyGraph(ctx: AppContext, licenceId: string): Promise<
     const row = await lotsRepo.get(db, id);
     if (!row) continue;
     // What the lot holds now: its restriction's licensed grams (as the mass balance's "on hand").
-    const heldGrams = (row.restrictions as Restriction[]).filter((r) => r.licenceId === licenceId).reduce((t, r) => t + n(r.licensedGrams), 0);
-    nodes.set(id, { id, kind: 'lot', holder: row.holder, country: row.location, form: (row.item as { form?: string }).form ?? '', heldGrams });
+    const heldGrams = (row.restrictions as Restriction[])
+      .filter((r) => r.licenceId === licenceId)
+      .reduce((t, r) => t + n(r.licensedGrams), 0);
+    nodes.set(id, {
+      id,
+      kind: 'lot',
+      holder: row.holder,
+      country: row.location,
+      form: (row.item as { form?: string }).form ?? '',
+      heldGrams,
+    });
   }
   const links: CustodyLink[] = [];
-  const shippedGrams = new Map(ledger.filter((r) => r.kind === 'shipped').map((r) => [`${r.seq}:${r.lot_id}`, n(r.grams)]));
+  const shippedGrams = new Map(
+    ledger.filter((r) => r.kind === 'shipped').map((r) => [`${r.seq}:${r.lot_id}`, n(r.grams)]),
+  );
   for (const s of shipments) {
     if (!lotIds.has(s.from_lot)) continue;
     const carries = (s.restrictions as Restriction[]).find((r) => r.licenceId === licenceId);
@@ -75,7 +108,14 @@ export async function custodyGraph(ctx: AppContext, licenceId: string): Promise<
     let target = s.receiving_lot;
     if (target === null) {
       target = `transit:${s.id}`;
-      nodes.set(target, { id: target, kind: 'in-transit', holder: s.to_party, country: s.destination, form: 'in transit', heldGrams: grams });
+      nodes.set(target, {
+        id: target,
+        kind: 'in-transit',
+        holder: s.to_party,
+        country: s.destination,
+        form: 'in transit',
+        heldGrams: grams,
+      });
     }
     links.push({ source: s.from_lot, target, kind: 'shipment', grams, ref: s.id, destination: s.destination });
   }
@@ -93,7 +133,8 @@ export async function custodyGraph(ctx: AppContext, licenceId: string): Promise<
       for (const o of outs) {
         // Licensed grams of each input split over the outputs by what each output received (exact when there is one output).
         const grams = totalOut === 0 ? 0 : Number((BigInt(i.grams) * BigInt(o.grams)) / BigInt(totalOut));
-        if (grams > 0) links.push({ source: i.lot, target: o.lot, kind: 'transformation', grams, ref: `journal entry ${seq}` });
+        if (grams > 0)
+          links.push({ source: i.lot, target: o.lot, kind: 'transformation', grams, ref: `journal entry ${seq}` });
       }
     }
   }
@@ -102,32 +143,83 @@ export async function custodyGraph(ctx: AppContext, licenceId: string): Promise<
 
 export const CONSOLE_ROUTES: readonly AnyRoute[] = [
   route({
-    id: 'consoleMe', method: 'GET', url: '/v1/console/me', tag: 'console', records: false,
-    summary: 'Who the API key belongs to: its credential, role and party (the console shows only what that party may see)',
-    response: z.object({ credentialId: z.string(), role: z.enum(ROLES), partyId: z.string().nullable(), party: obj.nullable() }),
+    id: 'consoleMe',
+    method: 'GET',
+    url: '/v1/console/me',
+    tag: 'console',
+    records: false,
+    summary:
+      'Who the API key belongs to: its credential, role and party (the console shows only what that party may see)',
+    response: z.object({
+      credentialId: z.string(),
+      role: z.enum(ROLES),
+      partyId: z.string().nullable(),
+      party: obj.nullable(),
+    }),
     access: { roles: EVERYONE, owner: 'any', describe: "the caller's own credential" },
     handle: async ({ ctx, principal }) => ({
       credentialId: principal.credentialId,
       role: principal.role,
       partyId: principal.partyId,
-      party: principal.partyId === null ? null : (((await partiesRepo.get(ctx.store.db, principal.partyId))?.party as Record<string, unknown> | undefined) ?? null),
+      party:
+        principal.partyId === null
+          ? null
+          : (((await partiesRepo.get(ctx.store.db, principal.partyId))?.party as Record<string, unknown> | undefined) ??
+            null),
     }),
   }),
   route({
-    id: 'consoleKeys', method: 'GET', url: '/v1/console/keys', tag: 'console', records: false,
-    summary: "Every party's registered public keys (raw Ed25519, base64url) with their key ids, so a browser can verify signatures itself",
-    response: z.array(z.object({ partyId: z.string(), keyId: z.string(), publicKey: z.string(), revoked: z.boolean(), inForce: z.boolean() })),
-    access: { roles: EVERYONE, owner: 'any', describe: 'every authenticated caller (public keys are public; audit bundles carry them too)' },
+    id: 'consoleKeys',
+    method: 'GET',
+    url: '/v1/console/keys',
+    tag: 'console',
+    records: false,
+    summary:
+      "Every party's registered public keys (raw Ed25519, base64url) with their key ids, so a browser can verify signatures itself",
+    response: z.array(
+      z.object({
+        partyId: z.string(),
+        keyId: z.string(),
+        publicKey: z.string(),
+        revoked: z.boolean(),
+        inForce: z.boolean(),
+      }),
+    ),
+    access: {
+      roles: EVERYONE,
+      owner: 'any',
+      describe: 'every authenticated caller (public keys are public; audit bundles carry them too)',
+    },
     handle: async ({ ctx }) => {
       const parties = await partiesRepo.list(ctx.store.db);
       const rows = (await Promise.all(parties.map((p) => partyKeysRepo.listByParty(ctx.store.db, p.id)))).flat();
-      return rows.map((k) => ({ partyId: k.party_id, keyId: k.key_id, publicKey: k.public_key, revoked: k.revoked_seq !== null, inForce: k.valid_until_seq === null }));
+      return rows.map((k) => ({
+        partyId: k.party_id,
+        keyId: k.key_id,
+        publicKey: k.public_key,
+        revoked: k.revoked_seq !== null,
+        inForce: k.valid_until_seq === null,
+      }));
     },
   }),
   route({
-    id: 'consoleLicences', method: 'GET', url: '/v1/console/licences', tag: 'console', records: false,
-    summary: "The licences the caller is party to (authority, holder, importer, consignee or end user)",
-    response: z.array(z.looseObject({ id: z.string(), status: z.string(), authority: z.string(), holder: z.string(), destination: z.string(), validFrom: z.string(), validUntil: z.string() })),
+    id: 'consoleLicences',
+    method: 'GET',
+    url: '/v1/console/licences',
+    tag: 'console',
+    records: false,
+    summary: 'The licences the caller is party to (authority, holder, importer, consignee or end user)',
+    response: z.array(
+      z.looseObject({
+        id: z.string(),
+        status: z.string(),
+        authority: z.string(),
+        holder: z.string(),
+        destination: z.string(),
+        validFrom: z.string(),
+        validUntil: z.string(),
+      }),
+    ),
     access: { roles: TRADE, owner: 'any', describe: 'only licences naming the caller' },
     handle: async ({ ctx, party }) => {
       const rows = await licencesRepo.list(ctx.store.db);
@@ -136,47 +228,111 @@ export const CONSOLE_ROUTES: readonly AnyRoute[] = [
           const l = r.licence as LicenceParties;
           return [l.authority, l.holder, l.importer, l.consignee, l.endUser].includes(party);
         })
-        .map((r) => ({ id: r.id, status: r.status, authority: r.authority, holder: r.holder, consignee: r.consignee, endUser: r.end_user, destination: r.destination, validFrom: r.valid_from, validUntil: r.valid_until, applicationId: r.application_id }));
+        .map((r) => ({
+          id: r.id,
+          status: r.status,
+          authority: r.authority,
+          holder: r.holder,
+          consignee: r.consignee,
+          endUser: r.end_user,
+          destination: r.destination,
+          validFrom: r.valid_from,
+          validUntil: r.valid_until,
+          applicationId: r.application_id,
+        }));
     },
   }),
   route<{ id: string }>({
-    id: 'consoleLicenceActivity', method: 'GET', url: '/v1/console/licences/:id/activity', tag: 'console', records: false,
-    summary: "A licence's drawdowns in shipping order (for utilisation over time) and its custody graph in licensed grams (lots, shipments, transformations)",
+    id: 'consoleLicenceActivity',
+    method: 'GET',
+    url: '/v1/console/licences/:id/activity',
+    tag: 'console',
+    records: false,
+    summary:
+      "A licence's drawdowns in shipping order (for utilisation over time) and its custody graph in licensed grams (lots, shipments, transformations)",
     params: idParam,
     response: z.object({ drawdowns: z.array(obj), graph: z.object({ nodes: z.array(obj), links: z.array(obj) }) }),
-    access: { roles: ['licensing-authority', 'exporter'], owner: (c, p, r) => authorityOrHolder(c, p, r.params.id), describe: "the licence's authority or holder" },
+    access: {
+      roles: ['licensing-authority', 'exporter'],
+      owner: (c, p, r) => authorityOrHolder(c, p, r.params.id),
+      describe: "the licence's authority or holder",
+    },
     handle: async ({ ctx, params }) => {
       const shipments = await shipmentsRepo.list(ctx.store.db, { licenceId: params.id });
       const drawdowns = shipments
         .sort((a, b) => a.seq - b.seq)
-        .map((s) => ({ shipmentId: s.id, seq: s.seq, shippedOn: s.shipped_on, lineRef: s.line_ref, grams: n(s.grams), to: s.to_party, destination: s.destination, status: s.status }));
+        .map((s) => ({
+          shipmentId: s.id,
+          seq: s.seq,
+          shippedOn: s.shipped_on,
+          lineRef: s.line_ref,
+          grams: n(s.grams),
+          to: s.to_party,
+          destination: s.destination,
+          status: s.status,
+        }));
       return { drawdowns, graph: await custodyGraph(ctx, params.id) };
     },
   }),
   route({
-    id: 'consoleAlerts', method: 'GET', url: '/v1/console/alerts', tag: 'console', records: false,
+    id: 'consoleAlerts',
+    method: 'GET',
+    url: '/v1/console/alerts',
+    tag: 'console',
+    records: false,
     summary: 'Alerts on the licences the caller is the authority of',
     response: z.array(obj),
     access: { roles: ['licensing-authority'], owner: 'any', describe: "only alerts on the caller's own licences" },
     handle: async ({ ctx, party }) => {
-      const mine = new Set((await licencesRepo.list(ctx.store.db)).filter((r) => r.authority === party).map((r) => r.id));
+      const mine = new Set(
+        (await licencesRepo.list(ctx.store.db)).filter((r) => r.authority === party).map((r) => r.id),
+      );
       return (await listAlerts(ctx)).filter((a) => a.licenceId !== undefined && mine.has(a.licenceId));
     },
   }),
   route({
-    id: 'consoleCertificates', method: 'GET', url: '/v1/console/certificates', tag: 'console', records: false,
-    summary: 'Certificates naming the caller (issuer, exporter, importer, end user, countersigning government, consent authority); a government also sees those of importers in its country',
+    id: 'consoleCertificates',
+    method: 'GET',
+    url: '/v1/console/certificates',
+    tag: 'console',
+    records: false,
+    summary:
+      'Certificates naming the caller (issuer, exporter, importer, end user, countersigning government, consent authority); a government also sees those of importers in its country',
     response: z.array(obj),
     access: { roles: TRADE, owner: 'any', describe: 'only certificates the caller is party to' },
     handle: async ({ ctx, party }) => {
       const rows = await certificatesRepo.list(ctx.store.db);
-      const parties = new Map((await partiesRepo.list(ctx.store.db)).map((p) => [p.id, p.party as { sector?: string; country?: string }]));
+      const parties = new Map(
+        (await partiesRepo.list(ctx.store.db)).map((p) => [p.id, p.party as { sector?: string; country?: string }]),
+      );
       const me = parties.get(party);
       // A government sees the certificates of importers in its country: the ones it may countersign.
-      const governs = (importer: string) => me?.sector === 'government' && me.country === parties.get(importer)?.country;
+      const governs = (importer: string) =>
+        me?.sector === 'government' && me.country === parties.get(importer)?.country;
       return rows
-        .filter((r) => governs(r.importer) || [r.issuer, r.exporter, r.importer, r.end_user, r.countersigned_by, (r.subject as { undertakings?: { consentAuthority?: string } }).undertakings?.consentAuthority].includes(party))
-        .map((r) => ({ id: r.id, status: r.status, issuer: r.issuer, exporter: r.exporter, importer: r.importer, endUser: r.end_user, countersignedBy: r.countersigned_by, validFrom: r.valid_from, validUntil: r.valid_until }));
+        .filter(
+          (r) =>
+            governs(r.importer) ||
+            [
+              r.issuer,
+              r.exporter,
+              r.importer,
+              r.end_user,
+              r.countersigned_by,
+              (r.subject as { undertakings?: { consentAuthority?: string } }).undertakings?.consentAuthority,
+            ].includes(party),
+        )
+        .map((r) => ({
+          id: r.id,
+          status: r.status,
+          issuer: r.issuer,
+          exporter: r.exporter,
+          importer: r.importer,
+          endUser: r.end_user,
+          countersignedBy: r.countersigned_by,
+          validFrom: r.valid_from,
+          validUntil: r.valid_until,
+        }));
     },
   }),
 ];

@@ -13,7 +13,18 @@ export const CONSOLE_DIR = fileURLToPath(new URL('../../dist/console/', import.m
  * The console's Content-Security-Policy: its own scripts, styles and API only. (The API's policy,
  * default-src 'none', stays on every other response.)
  */
-export const CONSOLE_CSP = ["default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:", "connect-src 'self'", "font-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'"].join('; ');
+export const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
 
 /**
  * Serves the web console (a single-page app) at `/`: files from dist/console, and index.html for
@@ -23,7 +34,11 @@ export const CONSOLE_CSP = ["default-src 'self'", "script-src 'self'", "style-sr
 export async function registerConsole(
   app: FastifyInstance,
   root: string = CONSOLE_DIR,
-  noRoute: (req: FastifyRequest, reply: FastifyReply) => FastifyReply = (req, reply) => reply.code(404).type(PROBLEM_TYPE).send(problem(404, 'NO_ROUTE', `no route GET ${req.url.split('?')[0] ?? ''}`)),
+  noRoute: (req: FastifyRequest, reply: FastifyReply) => FastifyReply = (req, reply) =>
+    reply
+      .code(404)
+      .type(PROBLEM_TYPE)
+      .send(problem(404, 'NO_ROUTE', `no route GET ${req.url.split('?')[0] ?? ''}`)),
 ): Promise<void> {
   await app.register(fastifyStatic, { root, serve: false, index: false, cacheControl: false });
   const built = () => existsSync(join(root, 'index.html'));
@@ -31,10 +46,20 @@ export async function registerConsole(
     const path = decodeURIComponent(req.url.split('?')[0] ?? '/');
     if (API_PATHS.test(path)) return noRoute(req, reply);
     void reply.header('content-security-policy', CONSOLE_CSP);
-    if (!built()) return reply.code(503).type('text/plain; charset=utf-8').send('The web console is not built: run `npm run build:console` (or `npm run build`).\n');
+    if (!built())
+      return reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
+        .send('The web console is not built: run `npm run build:console` (or `npm run build`).\n');
     const rel = normalize(path).replace(/^[/\\]+/, '');
     const file = join(root, rel);
-    if (rel !== '' && !rel.split(sep).includes('..') && file.startsWith(root) && existsSync(file) && statSync(file).isFile()) {
+    if (
+      rel !== '' &&
+      !rel.split(sep).includes('..') &&
+      file.startsWith(root) &&
+      existsSync(file) &&
+      statSync(file).isFile()
+    ) {
       const hashed = rel.startsWith(`assets${sep}`);
       return reply.header('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache').sendFile(rel);
     }

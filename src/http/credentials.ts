@@ -60,17 +60,35 @@ function checkPrivilege(by: Principal | undefined, target: { role: Role; partyId
  * Issues a credential for a registered party (or, with role operator-admin, for no party). `by`, the
  * caller over the API, may issue only credentials it may manage (its own role or lower, its own party).
  */
-export async function issueCredential(ctx: AppContext, req: { partyId?: string | undefined; role: string; label?: string | undefined }, by?: Principal): Promise<IssuedCredential> {
-  if (!isRole(req.role)) throw new ValidationError('role', `must be one of exporter, licensing-authority, importer, importing-government, downstream-holder, auditor, operator-admin`);
-  if (req.role === 'operator-admin' && req.partyId !== undefined) throw new ValidationError('party', 'an operator-admin credential belongs to no party');
-  if (req.role !== 'operator-admin' && req.partyId === undefined) throw new ValidationError('party', `is required for role ${req.role}`);
-  if (req.label !== undefined && (req.label.length === 0 || req.label.length > 200)) throw new ValidationError('label', 'must be 1–200 characters');
+export async function issueCredential(
+  ctx: AppContext,
+  req: { partyId?: string | undefined; role: string; label?: string | undefined },
+  by?: Principal,
+): Promise<IssuedCredential> {
+  if (!isRole(req.role))
+    throw new ValidationError(
+      'role',
+      `must be one of exporter, licensing-authority, importer, importing-government, downstream-holder, auditor, operator-admin`,
+    );
+  if (req.role === 'operator-admin' && req.partyId !== undefined)
+    throw new ValidationError('party', 'an operator-admin credential belongs to no party');
+  if (req.role !== 'operator-admin' && req.partyId === undefined)
+    throw new ValidationError('party', `is required for role ${req.role}`);
+  if (req.label !== undefined && (req.label.length === 0 || req.label.length > 200))
+    throw new ValidationError('label', 'must be 1–200 characters');
   checkPrivilege(by, { role: req.role, partyId: req.partyId ?? null });
   const key = newKey();
   // One transaction (through ctx.store, so an HTTP Idempotency-Key claim is marked committed with it).
   const row = await ctx.store.transaction(async (tx) => {
-    if (req.partyId !== undefined && !(await partiesRepo.get(tx, req.partyId))) throw new AppError('NOT_FOUND', `no party "${req.partyId}"`, { field: 'party' });
-    return credentialsRepo.insert(tx, { id: `cred_${randomBytes(12).toString('base64url')}`, party_id: req.partyId ?? null, role: req.role, key_hash: hashKey(key), label: req.label ?? null });
+    if (req.partyId !== undefined && !(await partiesRepo.get(tx, req.partyId)))
+      throw new AppError('NOT_FOUND', `no party "${req.partyId}"`, { field: 'party' });
+    return credentialsRepo.insert(tx, {
+      id: `cred_${randomBytes(12).toString('base64url')}`,
+      party_id: req.partyId ?? null,
+      role: req.role,
+      key_hash: hashKey(key),
+      label: req.label ?? null,
+    });
   });
   return { ...info(row), key };
 }
@@ -81,7 +99,11 @@ function noLiveCredential(id: string): never {
 }
 
 /** The stored credential `id`, checked against the caller's privilege, inside the transaction. */
-async function manageable(tx: Parameters<typeof credentialsRepo.get>[0], id: string, by: Principal | undefined): Promise<void> {
+async function manageable(
+  tx: Parameters<typeof credentialsRepo.get>[0],
+  id: string,
+  by: Principal | undefined,
+): Promise<void> {
   const row = await credentialsRepo.get(tx, id);
   if (row === undefined || row.revoked_at !== null) noLiveCredential(id);
   checkPrivilege(by, info(row));
@@ -114,7 +136,10 @@ export async function getCredential(ctx: AppContext, id: string): Promise<Creden
   return row && info(row);
 }
 
-export async function listCredentials(ctx: AppContext, opts: { partyId?: string } = {}): Promise<readonly CredentialInfo[]> {
+export async function listCredentials(
+  ctx: AppContext,
+  opts: { partyId?: string } = {},
+): Promise<readonly CredentialInfo[]> {
   return (await credentialsRepo.list(ctx.store.db, opts)).map(info);
 }
 
@@ -127,6 +152,7 @@ export async function authenticate(ctx: AppContext, authorization: string | unde
   const hash = hashKey(key);
   const row = await credentialsRepo.byKeyHash(ctx.store.db, hash);
   // The lookup is by hash (an index), so the comparison below is defence in depth, in constant time.
-  if (!row || !timingSafeEqual(Buffer.from(row.key_hash, 'hex'), Buffer.from(hash, 'hex')) || !isRole(row.role)) return undefined;
+  if (!row || !timingSafeEqual(Buffer.from(row.key_hash, 'hex'), Buffer.from(hash, 'hex')) || !isRole(row.role))
+    return undefined;
   return { credentialId: row.id, role: row.role, partyId: row.party_id };
 }

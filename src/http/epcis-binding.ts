@@ -66,7 +66,8 @@ const QUERY_HEADERS: Readonly<Record<string, string>> = {
 const CAPTURE_HEADERS: Readonly<Record<string, string>> = {
   'gs1-epcis-version': 'The EPCIS version of the document sent (406 unless 2.x)',
   'gs1-cbv-version': 'The CBV version of the document sent (406 unless 2.x)',
-  'gs1-capture-error-behaviour': 'rollback (the default: all or nothing); proceed is 501 (a document is captured whole)',
+  'gs1-capture-error-behaviour':
+    'rollback (the default: all or nothing); proceed is 501 (a document is captured whole)',
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -117,7 +118,10 @@ function negotiate(headers: Headers): void {
 }
 
 function captureHeaders(headers: Headers): void {
-  for (const [name, what] of [['gs1-epcis-version', 'EPCIS'], ['gs1-cbv-version', 'CBV']] as const) {
+  for (const [name, what] of [
+    ['gs1-epcis-version', 'EPCIS'],
+    ['gs1-cbv-version', 'CBV'],
+  ] as const) {
     const v = version(headers, name);
     if (v !== undefined && v[0] !== 2) {
       throw notAcceptable(name, `this server captures ${what} 2.x documents, not ${headers[name] ?? ''}`);
@@ -287,13 +291,20 @@ type EventType = (typeof EPCIS_EVENT_TYPES)[number];
 
 export const EPCIS_BINDING_ROUTES: readonly AnyRoute[] = [
   route<Record<string, never>, EventsQuery>({
-    id: 'epcisEvents', method: 'GET', url: `${EPCIS_BASE}/events`, tag: 'epcis-rest', records: false,
+    id: 'epcisEvents',
+    method: 'GET',
+    url: `${EPCIS_BASE}/events`,
+    tag: 'epcis-rest',
+    records: false,
     summary:
       "EPCIS 2.0 REST binding: the caller's events as an EPCISQueryDocument (SimpleEventQuery parameters eventType, " +
       'GE_/LT_eventTime, EQ_bizStep, EQ_bizLocation, MATCH_epc, MATCH_anyEPC; pipe-delimited lists; ' +
       'perPage default 30, at most 1000; nextPageToken). Another EPCIS parameter is 501 naming it',
-    query: eventsQuery(true), response: queryDocument,
-    headers: pagedHeaders, requestHeaders: QUERY_HEADERS, problems: [406, 501],
+    query: eventsQuery(true),
+    response: queryDocument,
+    headers: pagedHeaders,
+    requestHeaders: QUERY_HEADERS,
+    problems: [406, 501],
     access: { roles: HOLDERS, owner: 'any', describe: OWN_EVENTS },
     handle: async ({ ctx, party, query, headers }) => {
       negotiate(headers);
@@ -302,26 +313,46 @@ export const EPCIS_BINDING_ROUTES: readonly AnyRoute[] = [
     },
   }),
   route<{ eventType: EventType }, EventsQuery>({
-    id: 'epcisEventsOfType', method: 'GET', url: `${EPCIS_BASE}/eventTypes/:eventType/events`,
-    tag: 'epcis-rest', records: false,
+    id: 'epcisEventsOfType',
+    method: 'GET',
+    url: `${EPCIS_BASE}/eventTypes/:eventType/events`,
+    tag: 'epcis-rest',
+    records: false,
     summary:
       "EPCIS 2.0 REST binding: the caller's events of one type as an EPCISQueryDocument " +
       '(the parameters and paging of /epcis/events)',
-    params: eventTypeParam, query: eventsQuery(false), response: queryDocument,
-    headers: pagedHeaders, requestHeaders: QUERY_HEADERS, problems: [406, 501],
+    params: eventTypeParam,
+    query: eventsQuery(false),
+    response: queryDocument,
+    headers: pagedHeaders,
+    requestHeaders: QUERY_HEADERS,
+    problems: [406, 501],
     access: { roles: HOLDERS, owner: 'any', describe: OWN_EVENTS },
     handle: async ({ ctx, party, params, query, headers }) => {
       negotiate(headers);
-      const q = { ...toEpcisQuery(query, SUPPORTED.filter((s) => s !== 'eventType')), eventType: [params.eventType] };
+      const q = {
+        ...toEpcisQuery(
+          query,
+          SUPPORTED.filter((s) => s !== 'eventType'),
+        ),
+        eventType: [params.eventType],
+      };
       const page = await epcisEventsPage(ctx, party, q, pageOf(query));
       return paged(page.document, `${EPCIS_BASE}/eventTypes/${params.eventType}/events`, query, page.nextPageToken);
     },
   }),
   route<Record<string, never>, PageQuery>({
-    id: 'epcisEventTypes', method: 'GET', url: `${EPCIS_BASE}/eventTypes`, tag: 'epcis-rest', records: false,
+    id: 'epcisEventTypes',
+    method: 'GET',
+    url: `${EPCIS_BASE}/eventTypes`,
+    tag: 'epcis-rest',
+    records: false,
     summary: 'EPCIS 2.0 REST binding: the event types this repository captures and queries (EventTypeCollection)',
-    query: pageQuery, response: eventTypeCollection,
-    headers: pagedHeaders, requestHeaders: QUERY_HEADERS, problems: [406],
+    query: pageQuery,
+    response: eventTypeCollection,
+    headers: pagedHeaders,
+    requestHeaders: QUERY_HEADERS,
+    problems: [406],
     access: { roles: HOLDERS, owner: 'any', describe: 'the same list for every caller' },
     handle: ({ query, headers }) => {
       negotiate(headers);
@@ -332,8 +363,13 @@ export const EPCIS_BINDING_ROUTES: readonly AnyRoute[] = [
     },
   }),
   route<Record<string, never>, Record<string, never>, Record<string, unknown>>({
-    id: 'epcisCapture', method: 'POST', url: `${EPCIS_BASE}/capture`, tag: 'epcis-rest',
-    status: 202, records: true, bodyLimit: EPCIS_BODY_LIMIT,
+    id: 'epcisCapture',
+    method: 'POST',
+    url: `${EPCIS_BASE}/capture`,
+    tag: 'epcis-rest',
+    status: 202,
+    records: true,
+    bodyLimit: EPCIS_BODY_LIMIT,
     summary:
       'EPCIS 2.0 REST binding: capture an EPCISDocument or EPCISQueryDocument (up to 50 MB) as a capture job, ' +
       "processed at once with `lodestone epcis capture`'s use case: 202 with the Location of the job, whose " +
@@ -342,7 +378,9 @@ export const EPCIS_BINDING_ROUTES: readonly AnyRoute[] = [
     body: z
       .looseObject({ type: z.enum(['EPCISDocument', 'EPCISQueryDocument']) })
       .describe('an EPCIS 2.0 EPCISDocument or EPCISQueryDocument; validated in full against the EPCIS JSON Schema'),
-    response: captureJob, requestHeaders: CAPTURE_HEADERS, problems: [406, 501],
+    response: captureJob,
+    requestHeaders: CAPTURE_HEADERS,
+    problems: [406, 501],
     headers: {
       fixed: VERSION_HEADERS,
       of: captureLocation,
@@ -355,10 +393,17 @@ export const EPCIS_BINDING_ROUTES: readonly AnyRoute[] = [
     },
   }),
   route<Record<string, never>, PageQuery>({
-    id: 'epcisCaptureJobs', method: 'GET', url: `${EPCIS_BASE}/capture`, tag: 'epcis-rest', records: false,
+    id: 'epcisCaptureJobs',
+    method: 'GET',
+    url: `${EPCIS_BASE}/capture`,
+    tag: 'epcis-rest',
+    records: false,
     summary: "EPCIS 2.0 REST binding: the caller's capture jobs, oldest first (perPage, nextPageToken, Link rel=next)",
-    query: pageQuery, response: z.array(captureJob),
-    headers: pagedHeaders, requestHeaders: QUERY_HEADERS, problems: [406],
+    query: pageQuery,
+    response: z.array(captureJob),
+    headers: pagedHeaders,
+    requestHeaders: QUERY_HEADERS,
+    problems: [406],
     access: { roles: HOLDERS, owner: 'any', describe: "only the caller's own capture jobs" },
     handle: async ({ ctx, party, query, headers }) => {
       negotiate(headers);
@@ -367,10 +412,17 @@ export const EPCIS_BINDING_ROUTES: readonly AnyRoute[] = [
     },
   }),
   route<{ captureID: string }>({
-    id: 'epcisCaptureJob', method: 'GET', url: `${EPCIS_BASE}/capture/:captureID`, tag: 'epcis-rest', records: false,
+    id: 'epcisCaptureJob',
+    method: 'GET',
+    url: `${EPCIS_BASE}/capture/:captureID`,
+    tag: 'epcis-rest',
+    records: false,
     summary: 'EPCIS 2.0 REST binding: a capture job (running false; success, or the errors of a refused document)',
-    params: captureIdParam, response: captureJob,
-    headers: versionHeaders, requestHeaders: QUERY_HEADERS, problems: [406],
+    params: captureIdParam,
+    response: captureJob,
+    headers: versionHeaders,
+    requestHeaders: QUERY_HEADERS,
+    problems: [406],
     access: {
       roles: HOLDERS,
       owner: async (c, p, r) => (await epcisCaptureJobsRepo.get(c.store.db, r.params.captureID))?.actor === own(p),

@@ -8,7 +8,16 @@ export { rateLimitFromEnv, type RateLimitOptions } from './limits.js';
 export { ROUTES } from './routes.js';
 export { ROLES, ROLE_RANK, isRole, privilegeRefusal, type Principal, type Role } from './roles.js';
 export type { AnyRoute, Access, Route } from './route.js';
-export { authenticate, hashKey, issueCredential, listCredentials, revokeCredential, rotateCredential, type CredentialInfo, type IssuedCredential } from './credentials.js';
+export {
+  authenticate,
+  hashKey,
+  issueCredential,
+  listCredentials,
+  revokeCredential,
+  rotateCredential,
+  type CredentialInfo,
+  type IssuedCredential,
+} from './credentials.js';
 export { openApiDocument } from './openapi.js';
 export { SIGNATURE_HEADER } from './signature.js';
 export { problem, toProblem, CODE_STATUS, type Problem } from './problem.js';

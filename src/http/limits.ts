@@ -31,13 +31,27 @@ export function rateLimitFromEnv(env: Readonly<Record<string, string | undefined
     const v = env[name];
     if (v === undefined || v === '') return fallback;
     const n = Number(v);
-    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) throw new ValidationError(name, `must be a positive whole number of requests a minute, got ${JSON.stringify(v)}`);
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1)
+      throw new ValidationError(name, `must be a positive whole number of requests a minute, got ${JSON.stringify(v)}`);
     return n;
   };
-  return { max: read('LODESTONE_RATE_LIMIT', DEFAULT_RATE_LIMIT), maxPerAddress: read('LODESTONE_RATE_LIMIT_PER_ADDRESS', DEFAULT_ADDRESS_RATE_LIMIT), timeWindow: DEFAULT_RATE_WINDOW };
+  return {
+    max: read('LODESTONE_RATE_LIMIT', DEFAULT_RATE_LIMIT),
+    maxPerAddress: read('LODESTONE_RATE_LIMIT_PER_ADDRESS', DEFAULT_ADDRESS_RATE_LIMIT),
+    timeWindow: DEFAULT_RATE_WINDOW,
+  };
 }
 
-type Limiter = (req: FastifyRequest) => Promise<{ readonly isAllowed: true } | { readonly isAllowed: false; readonly max: number; readonly remaining: number; readonly ttlInSeconds: number; readonly isExceeded: boolean }>;
+type Limiter = (req: FastifyRequest) => Promise<
+  | { readonly isAllowed: true }
+  | {
+      readonly isAllowed: false;
+      readonly max: number;
+      readonly remaining: number;
+      readonly ttlInSeconds: number;
+      readonly isExceeded: boolean;
+    }
+>;
 
 export class RateLimited extends Error {
   constructor(readonly problem: Problem) {
@@ -59,16 +73,33 @@ export interface RequestLimits {
 /** Creates the limiters on an app where @fastify/rate-limit is registered with `global: false`. */
 export function requestLimits(app: FastifyInstance, opts: Partial<RateLimitOptions> = {}): RequestLimits {
   const timeWindow = opts.timeWindow ?? DEFAULT_RATE_WINDOW;
-  const address = app.createRateLimit({ max: opts.maxPerAddress ?? DEFAULT_ADDRESS_RATE_LIMIT, timeWindow, keyGenerator: (req) => `ip:${req.ip}` }) as Limiter;
+  const address = app.createRateLimit({
+    max: opts.maxPerAddress ?? DEFAULT_ADDRESS_RATE_LIMIT,
+    timeWindow,
+    keyGenerator: (req) => `ip:${req.ip}`,
+  }) as Limiter;
   const credentials = new WeakMap<FastifyRequest, string>();
-  const credential = app.createRateLimit({ max: opts.max ?? DEFAULT_RATE_LIMIT, timeWindow, keyGenerator: (req) => `credential:${credentials.get(req) ?? ''}` }) as Limiter;
+  const credential = app.createRateLimit({
+    max: opts.max ?? DEFAULT_RATE_LIMIT,
+    timeWindow,
+    keyGenerator: (req) => `credential:${credentials.get(req) ?? ''}`,
+  }) as Limiter;
   const apply = async (limiter: Limiter, req: FastifyRequest, reply: FastifyReply, what: string): Promise<void> => {
     const r = await limiter(req);
     if (r.isAllowed) return;
-    void reply.header('x-ratelimit-limit', r.max).header('x-ratelimit-remaining', r.remaining).header('x-ratelimit-reset', r.ttlInSeconds);
+    void reply
+      .header('x-ratelimit-limit', r.max)
+      .header('x-ratelimit-remaining', r.remaining)
+      .header('x-ratelimit-reset', r.ttlInSeconds);
     if (!r.isExceeded) return;
     void reply.header('retry-after', r.ttlInSeconds);
-    throw new RateLimited(problem(429, 'RATE_LIMITED', `rate limit of ${String(r.max)} requests per ${typeof timeWindow === 'number' ? `${String(timeWindow)} ms` : timeWindow} exceeded for this ${what}; retry after ${String(r.ttlInSeconds)} s`));
+    throw new RateLimited(
+      problem(
+        429,
+        'RATE_LIMITED',
+        `rate limit of ${String(r.max)} requests per ${typeof timeWindow === 'number' ? `${String(timeWindow)} ms` : timeWindow} exceeded for this ${what}; retry after ${String(r.ttlInSeconds)} s`,
+      ),
+    );
   };
   return {
     byAddress: (req, reply) => apply(address, req, reply, 'client address'),

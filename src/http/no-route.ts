@@ -5,7 +5,8 @@ import { problem, PROBLEM_TYPE } from './problem.js';
  * The server's own paths (the API, the EPCIS binding, its documents, probes, the log's tiles, the published
  * status lists, DID documents, JWKS and JSON-LD contexts): never answered with the console's page.
  */
-export const API_PATHS = /^\/(v1|log|epcis|status-lists|parties|\.well-known|ns|openapi\.json|docs|healthz|readyz)(\/|$)/;
+export const API_PATHS =
+  /^\/(v1|log|epcis|status-lists|parties|\.well-known|ns|openapi\.json|docs|healthz|readyz)(\/|$)/;
 
 /** A route pattern (`/v1/lots/:id`, `/log/tile/*`) as an anchored regular expression. */
 function patternOf(url: string): RegExp {
@@ -42,8 +43,15 @@ export function noRouteHandler(app: FastifyInstance): (req: FastifyRequest, repl
     if (allowed.size > 0 && !allowed.has(req.method)) {
       const allow = [...allowed].sort().join(', ');
       const detail = `${req.method} is not allowed on ${path} (allowed: ${allow})`;
-      return reply.code(405).header('allow', allow).type(PROBLEM_TYPE).send(problem(405, 'METHOD_NOT_ALLOWED', detail));
+      return reply
+        .code(405)
+        .header('allow', allow)
+        .type(PROBLEM_TYPE)
+        .send(problem(405, 'METHOD_NOT_ALLOWED', detail));
     }
-    return reply.code(404).type(PROBLEM_TYPE).send(problem(404, 'NO_ROUTE', `no route ${req.method} ${path}`));
+    return reply
+      .code(404)
+      .type(PROBLEM_TYPE)
+      .send(problem(404, 'NO_ROUTE', `no route ${req.method} ${path}`));
   };
 }

@@ -1,6 +1,14 @@
 import { getAlert, getTrustList, type AppContext } from '../app/index.js';
 import type { Party, Restriction } from '../domain/index.js';
-import { applicationsRepo, auditorGrantsRepo, certificatesRepo, licencesRepo, lotsRepo, partiesRepo, shipmentsRepo } from '../store/index.js';
+import {
+  applicationsRepo,
+  auditorGrantsRepo,
+  certificatesRepo,
+  licencesRepo,
+  lotsRepo,
+  partiesRepo,
+  shipmentsRepo,
+} from '../store/index.js';
 
 /**
  * Who is party to what. Every ownership rule of the route table is built from these, so "a party
@@ -71,10 +79,17 @@ export async function partyToCertificate(ctx: AppContext, party: string, id: str
 export async function governmentOfImporter(ctx: AppContext, party: string, id: string): Promise<boolean> {
   const row = await certificatesRepo.get(ctx.store.db, id);
   if (!row) return false;
-  const [gov, importer, list] = await Promise.all([partiesRepo.get(ctx.store.db, party), partiesRepo.get(ctx.store.db, row.importer), getTrustList(ctx)]);
+  const [gov, importer, list] = await Promise.all([
+    partiesRepo.get(ctx.store.db, party),
+    partiesRepo.get(ctx.store.db, row.importer),
+    getTrustList(ctx),
+  ]);
   const country = (importer?.party as Party | undefined)?.country;
   if (gov === undefined || country === undefined) return false;
-  return (gov.party as Party).country === country || (list?.entries.some((e) => e.party === party && e.role === 'countersigner' && e.country === country) ?? false);
+  return (
+    (gov.party as Party).country === country ||
+    (list?.entries.some((e) => e.party === party && e.role === 'countersigner' && e.country === country) ?? false)
+  );
 }
 
 export async function mayRevokeCertificate(ctx: AppContext, party: string, id: string): Promise<boolean> {
@@ -107,5 +122,8 @@ export async function authorityOfAlert(ctx: AppContext, party: string, id: strin
 /** A post-shipment report: the shipment's consignee, or the end user of its material. */
 export async function mayReportOn(ctx: AppContext, party: string, shipmentId: string): Promise<boolean> {
   const row = await shipmentsRepo.get(ctx.store.db, shipmentId);
-  return row !== undefined && (row.to_party === party || (row.restrictions as Restriction[]).some((r) => r.endUser === party));
+  return (
+    row !== undefined &&
+    (row.to_party === party || (row.restrictions as Restriction[]).some((r) => r.endUser === party))
+  );
 }

@@ -14,7 +14,11 @@ export interface Problem {
   readonly detail: string;
   readonly code: string;
   readonly field?: string;
-  readonly refusals?: readonly { readonly rule: string; readonly message: string; readonly chain?: readonly string[] }[];
+  readonly refusals?: readonly {
+    readonly rule: string;
+    readonly message: string;
+    readonly chain?: readonly string[];
+  }[];
   readonly instance?: string;
 }
 
@@ -83,7 +87,12 @@ export const CODE_STATUS: Readonly<Record<string, number>> = {
   WRONG_SIGNER: 422,
 };
 
-export function problem(status: number, code: string, detail: string, extra: { field?: string | undefined; refusals?: Problem['refusals']; instance?: string } = {}): Problem {
+export function problem(
+  status: number,
+  code: string,
+  detail: string,
+  extra: { field?: string | undefined; refusals?: Problem['refusals']; instance?: string } = {},
+): Problem {
   return {
     type: `urn:lodestone:problem:${code.toLowerCase().replaceAll('_', '-')}`,
     title: TITLES[status] ?? 'Error',
@@ -107,7 +116,8 @@ const FASTIFY: Readonly<Record<string, [number, string]>> = {
 
 /** Maps anything thrown while serving a request to a problem. `unexpected` is true for 5xx faults, which the caller logs. */
 export function toProblem(e: unknown): { problem: Problem; unexpected: boolean } {
-  if (e instanceof RefusedError) return { problem: problem(422, 'REFUSED', e.message, { refusals: e.refusals }), unexpected: false };
+  if (e instanceof RefusedError)
+    return { problem: problem(422, 'REFUSED', e.message, { refusals: e.refusals }), unexpected: false };
   if (e instanceof LodestoneError) {
     const err = e as LodestoneError;
     const status = CODE_STATUS[err.code];
@@ -115,17 +125,45 @@ export function toProblem(e: unknown): { problem: Problem; unexpected: boolean }
     if (status !== undefined && (status < 500 || status === 501)) {
       return { problem: problem(status, err.code, err.message, { field: err.field }), unexpected: false };
     }
-    if (status === 503) return { problem: problem(503, err.code, err.code === 'STORAGE_FULL' ? 'the store is out of disk space; nothing was written; try again later' : 'the store is unavailable; try again later'), unexpected: true };
+    if (status === 503)
+      return {
+        problem: problem(
+          503,
+          err.code,
+          err.code === 'STORAGE_FULL'
+            ? 'the store is out of disk space; nothing was written; try again later'
+            : 'the store is unavailable; try again later',
+        ),
+        unexpected: true,
+      };
     return { problem: problem(500, 'INTERNAL', 'the server failed to handle the request'), unexpected: true };
   }
   if (typeof e === 'object' && e !== null) {
     const { code, statusCode, message } = e as { code?: unknown; statusCode?: unknown; message?: unknown };
     const known = typeof code === 'string' ? FASTIFY[code] : undefined;
-    if (known) return { problem: problem(known[0], known[1], typeof message === 'string' ? message : known[1]), unexpected: false };
-    if (e instanceof SyntaxError) return { problem: problem(400, 'INVALID_JSON', `the body is not valid JSON: ${e.message}`), unexpected: false };
-    if (statusCode === 429) return { problem: problem(429, 'RATE_LIMITED', typeof message === 'string' ? message : 'too many requests'), unexpected: false };
-    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 && typeof code === 'string' && code.startsWith('FST_')) {
-      return { problem: problem(statusCode, 'BAD_REQUEST', typeof message === 'string' ? message : 'bad request'), unexpected: false };
+    if (known)
+      return {
+        problem: problem(known[0], known[1], typeof message === 'string' ? message : known[1]),
+        unexpected: false,
+      };
+    if (e instanceof SyntaxError)
+      return { problem: problem(400, 'INVALID_JSON', `the body is not valid JSON: ${e.message}`), unexpected: false };
+    if (statusCode === 429)
+      return {
+        problem: problem(429, 'RATE_LIMITED', typeof message === 'string' ? message : 'too many requests'),
+        unexpected: false,
+      };
+    if (
+      typeof statusCode === 'number' &&
+      statusCode >= 400 &&
+      statusCode < 500 &&
+      typeof code === 'string' &&
+      code.startsWith('FST_')
+    ) {
+      return {
+        problem: problem(statusCode, 'BAD_REQUEST', typeof message === 'string' ? message : 'bad request'),
+        unexpected: false,
+      };
     }
   }
   return { problem: problem(500, 'INTERNAL', 'the server failed to handle the request'), unexpected: true };

@@ -27,7 +27,8 @@ const PARTY_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
 function party(req: FastifyRequest): string {
   const id = (req.params as { party?: unknown }).party;
-  if (typeof id !== 'string' || !PARTY_ID.test(id)) throw new AppError('NOT_FOUND', `no party ${JSON.stringify(id)}`, { field: 'party' });
+  if (typeof id !== 'string' || !PARTY_ID.test(id))
+    throw new AppError('NOT_FOUND', `no party ${JSON.stringify(id)}`, { field: 'party' });
   return id;
 }
 
@@ -38,7 +39,14 @@ function matches(header: string | undefined, etag: string): boolean {
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
-function send(req: FastifyRequest, reply: FastifyReply, type: string, body: string, maxAge: number, tag?: string): FastifyReply {
+function send(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  type: string,
+  body: string,
+  maxAge: number,
+  tag?: string,
+): FastifyReply {
   const etag = `"${tag ?? createHash('sha256').update(body).digest('base64url')}"`;
   void reply
     .header('etag', etag)
@@ -57,9 +65,19 @@ export function registerPublishedRoutes(app: FastifyInstance, ctx: AppContext): 
     const list = await publishedStatusList(ctx, party(req));
     return send(req, reply, 'application/vc+jwt', list.jws, PUBLISHED_MAX_AGE_SECONDS, list.etag);
   });
-  app.get('/parties/:party/did.json', async (req, reply) => send(req, reply, 'application/did+json', json(await partyDidDocument(ctx, party(req))), PUBLISHED_MAX_AGE_SECONDS));
-  app.get('/parties/:party/jwks.json', async (req, reply) => send(req, reply, 'application/jwk-set+json', json(await partyJwks(ctx, party(req))), PUBLISHED_MAX_AGE_SECONDS));
-  app.get('/.well-known/did.json', (req, reply) => send(req, reply, 'application/did+json', json(operatorDidDocument(ctx)), PUBLISHED_MAX_AGE_SECONDS));
-  app.get('/.well-known/jwks.json', (req, reply) => send(req, reply, 'application/jwk-set+json', json(operatorJwks(ctx)), PUBLISHED_MAX_AGE_SECONDS));
-  app.get(CREDENTIALS_CONTEXT_PATH, (req, reply) => send(req, reply, 'application/ld+json', json(credentialsContextDocument(ctx.publicUrl)), CONTEXT_MAX_AGE_SECONDS));
+  app.get('/parties/:party/did.json', async (req, reply) =>
+    send(req, reply, 'application/did+json', json(await partyDidDocument(ctx, party(req))), PUBLISHED_MAX_AGE_SECONDS),
+  );
+  app.get('/parties/:party/jwks.json', async (req, reply) =>
+    send(req, reply, 'application/jwk-set+json', json(await partyJwks(ctx, party(req))), PUBLISHED_MAX_AGE_SECONDS),
+  );
+  app.get('/.well-known/did.json', (req, reply) =>
+    send(req, reply, 'application/did+json', json(operatorDidDocument(ctx)), PUBLISHED_MAX_AGE_SECONDS),
+  );
+  app.get('/.well-known/jwks.json', (req, reply) =>
+    send(req, reply, 'application/jwk-set+json', json(operatorJwks(ctx)), PUBLISHED_MAX_AGE_SECONDS),
+  );
+  app.get(CREDENTIALS_CONTEXT_PATH, (req, reply) =>
+    send(req, reply, 'application/ld+json', json(credentialsContextDocument(ctx.publicUrl)), CONTEXT_MAX_AGE_SECONDS),
+  );
 }

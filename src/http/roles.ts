@@ -1,5 +1,13 @@
 /** Who calls the API: each credential has one role, and (except operator admins) belongs to one party. */
-export const ROLES = ['exporter', 'licensing-authority', 'importer', 'importing-government', 'downstream-holder', 'auditor', 'operator-admin'] as const;
+export const ROLES = [
+  'exporter',
+  'licensing-authority',
+  'importer',
+  'importing-government',
+  'downstream-holder',
+  'auditor',
+  'operator-admin',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 export function isRole(s: string): s is Role {
@@ -38,10 +46,15 @@ export const ROLE_RANK: Readonly<Record<Role, number>> = {
 };
 
 /** Why `caller` may not manage a credential of role `target` of party `targetParty`, or undefined when it may. */
-export function privilegeRefusal(caller: Principal, target: { readonly role: Role; readonly partyId: string | null }): string | undefined {
+export function privilegeRefusal(
+  caller: Principal,
+  target: { readonly role: Role; readonly partyId: string | null },
+): string | undefined {
   if (caller.role === 'operator-admin') return undefined;
-  if (target.partyId !== caller.partyId) return `credential.privilege: a ${caller.role} credential of "${caller.partyId ?? ''}" manages only its own party's credentials`;
+  if (target.partyId !== caller.partyId)
+    return `credential.privilege: a ${caller.role} credential of "${caller.partyId ?? ''}" manages only its own party's credentials`;
   if (target.role === caller.role || ROLE_RANK[target.role] < ROLE_RANK[caller.role]) return undefined;
-  const why = ROLE_RANK[target.role] > ROLE_RANK[caller.role] ? 'a higher privilege' : 'an equal privilege but different powers';
+  const why =
+    ROLE_RANK[target.role] > ROLE_RANK[caller.role] ? 'a higher privilege' : 'an equal privilege but different powers';
   return `credential.privilege: a ${caller.role} credential may not manage a ${target.role} credential (${why}); a credential manages only credentials of its own role or of a lower privilege (operator-admin > licensing-authority = importing-government > exporter = importer = downstream-holder > auditor)`;
 }

@@ -37,7 +37,8 @@ export class Answer {
  */
 export interface Access<P, Q, B> {
   readonly roles: readonly Role[];
-  readonly owner: 'any' | ((ctx: AppContext, principal: Principal, req: RouteRequest<P, Q, B>) => boolean | Promise<boolean>);
+  readonly owner:
+    'any' | ((ctx: AppContext, principal: Principal, req: RouteRequest<P, Q, B>) => boolean | Promise<boolean>);
   readonly describe: string;
 }
 
@@ -88,6 +89,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
 export type AnyRoute = Route;
 
 /** Types one route of the table and erases its types so the table can be one array. */
-export function route<P = Record<string, never>, Q = Record<string, never>, B = undefined>(r: Route<P, Q, B>): AnyRoute {
+export function route<P = Record<string, never>, Q = Record<string, never>, B = undefined>(
+  r: Route<P, Q, B>,
+): AnyRoute {
   return r as unknown as AnyRoute;
 }

@@ -2,11 +2,28 @@ import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { z } from 'zod';
-import { describeJsonShapeProblem, jsonShapeProblem, nulPath, parse as parseWith, ValidationError } from '../domain/index.js';
+import {
+  describeJsonShapeProblem,
+  jsonShapeProblem,
+  nulPath,
+  parse as parseWith,
+  ValidationError,
+} from '../domain/index.js';
 import type { AppContext } from '../app/index.js';
-import { COMMITTED_WITHOUT_RESPONSE, IDEMPOTENCY_LEASE_SECONDS, idempotencyRepo, withTransactionEnd, type PriorClaim } from '../store/index.js';
+import {
+  COMMITTED_WITHOUT_RESPONSE,
+  IDEMPOTENCY_LEASE_SECONDS,
+  idempotencyRepo,
+  withTransactionEnd,
+  type PriorClaim,
+} from '../store/index.js';
 import { keyIdFor } from '../trust/index.js';
 import { authenticate } from './credentials.js';
 import { RateLimited, requestLimits, type RateLimitOptions } from './limits.js';
@@ -99,7 +116,16 @@ export async function createServer(ctx: AppContext, opts: ServerOptions = {}): P
   });
 
   await app.register(helmet, {
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+      },
+    },
   });
   let limits: ReturnType<typeof requestLimits> | undefined;
   if (opts.rateLimit !== false) {
@@ -117,13 +143,19 @@ export async function createServer(ctx: AppContext, opts: ServerOptions = {}): P
     const shape = jsonShapeProblem(text, 'body');
     if (shape !== undefined) {
       const code = shape.kind === 'depth' ? 'JSON_TOO_DEEP' : 'JSON_DUPLICATE_KEY';
-      done(new HttpProblem(problem(400, code, `${shape.path} ${describeJsonShapeProblem(shape)}`, { field: shape.path })), undefined);
+      done(
+        new HttpProblem(problem(400, code, `${shape.path} ${describeJsonShapeProblem(shape)}`, { field: shape.path })),
+        undefined,
+      );
       return;
     }
     try {
       done(null, text === '' ? undefined : (JSON.parse(text) as unknown));
     } catch (e) {
-      done(new HttpProblem(problem(400, 'INVALID_JSON', `the body is not valid JSON: ${(e as Error).message}`)), undefined);
+      done(
+        new HttpProblem(problem(400, 'INVALID_JSON', `the body is not valid JSON: ${(e as Error).message}`)),
+        undefined,
+      );
     }
   });
 
@@ -143,7 +175,14 @@ export async function createServer(ctx: AppContext, opts: ServerOptions = {}): P
     await limits?.byAddress(req, reply);
     if (req.routeOptions.config.route === undefined) return;
     const principal = await authenticate(ctx, req.headers.authorization);
-    if (!principal) fail(401, 'UNAUTHENTICATED', req.headers.authorization === undefined ? 'missing Authorization: Bearer <API key>' : 'the API key is not valid (unknown, malformed, rotated or revoked)');
+    if (!principal)
+      fail(
+        401,
+        'UNAUTHENTICATED',
+        req.headers.authorization === undefined
+          ? 'missing Authorization: Bearer <API key>'
+          : 'the API key is not valid (unknown, malformed, rotated or revoked)',
+      );
     req.principal = principal ?? null;
     if (principal) await limits?.byCredential(req, reply, principal.credentialId);
   });
@@ -212,21 +251,37 @@ function withheld(secret: NonNullable<AnyRoute['secret']>, body: unknown): Probl
 async function serve(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const principal = req.principal;
   if (principal === null) return fail(401, 'UNAUTHENTICATED', 'missing Authorization: Bearer <API key>');
-  if (!r.access.roles.includes(principal.role)) return fail(403, 'ROLE_FORBIDDEN', `role ${principal.role} may not ${r.method} ${r.url} (allowed: ${r.access.roles.join(', ')})`);
+  if (!r.access.roles.includes(principal.role))
+    return fail(
+      403,
+      'ROLE_FORBIDDEN',
+      `role ${principal.role} may not ${r.method} ${r.url} (allowed: ${r.access.roles.join(', ')})`,
+    );
   const input = {
     params: validate(r.params, req.params, 'params'),
     query: validate(r.query, req.query, 'query'),
     body: validate(r.body, r.method === 'GET' ? undefined : req.body, 'body'),
   };
   if (r.access.owner !== 'any' && !(await r.access.owner(ctx, principal, input))) {
-    return fail(404, 'NOT_FOUND', `nothing at ${req.url.split('?')[0] ?? ''} for ${principal.partyId ?? 'the operator'}`);
+    return fail(
+      404,
+      'NOT_FOUND',
+      `nothing at ${req.url.split('?')[0] ?? ''} for ${principal.partyId ?? 'the operator'}`,
+    );
   }
   const idemKey = req.headers['idempotency-key'];
   if (r.method === 'POST' && (typeof idemKey !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(idemKey))) {
-    return fail(400, 'IDEMPOTENCY_KEY_REQUIRED', 'every POST needs an Idempotency-Key header (1–255 visible ASCII characters, unique per intended operation)', 'Idempotency-Key');
+    return fail(
+      400,
+      'IDEMPOTENCY_KEY_REQUIRED',
+      'every POST needs an Idempotency-Key header (1–255 visible ASCII characters, unique per intended operation)',
+      'Idempotency-Key',
+    );
   }
   const key = typeof idemKey === 'string' ? idemKey : undefined;
-  const requestHash = createHash('sha256').update(`${r.method}\n${req.url}\n${req.rawBody ?? ''}`).digest('hex');
+  const requestHash = createHash('sha256')
+    .update(`${r.method}\n${req.url}\n${req.rawBody ?? ''}`)
+    .digest('hex');
   if (key === undefined) return run(ctx, r, req, reply, principal, input, undefined);
   // One request per (credential, key) at a time in this process, decided before any await.
   const flight = `${principal.credentialId}\n${key}`;
@@ -239,9 +294,12 @@ async function serve(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: F
     if (prior !== undefined) return await answerPrior(reply, key, requestHash, prior, r);
     // PostgreSQL may serve several processes: say this one is alive while it works (PGlite is one process).
     if (ctx.store.kind === 'postgres') {
-      heartbeat = setInterval(() => {
-        idempotencyRepo.renew(ctx.store.db, principal.credentialId, key, HOLDER).catch(() => undefined);
-      }, (IDEMPOTENCY_LEASE_SECONDS * 1000) / 4);
+      heartbeat = setInterval(
+        () => {
+          idempotencyRepo.renew(ctx.store.db, principal.credentialId, key, HOLDER).catch(() => undefined);
+        },
+        (IDEMPOTENCY_LEASE_SECONDS * 1000) / 4,
+      );
       heartbeat.unref();
     }
     return await run(ctx, r, req, reply, principal, input, key);
@@ -260,11 +318,21 @@ const IN_PROGRESS_RETRY_SECONDS = 1;
 
 function inProgress(reply: FastifyReply, key: string): never {
   void reply.header('retry-after', String(IN_PROGRESS_RETRY_SECONDS));
-  return fail(409, 'IDEMPOTENCY_IN_PROGRESS', `a request with Idempotency-Key "${key}" is still being processed; retry after ${String(IN_PROGRESS_RETRY_SECONDS)} s for its answer`, 'Idempotency-Key');
+  return fail(
+    409,
+    'IDEMPOTENCY_IN_PROGRESS',
+    `a request with Idempotency-Key "${key}" is still being processed; retry after ${String(IN_PROGRESS_RETRY_SECONDS)} s for its answer`,
+    'Idempotency-Key',
+  );
 }
 
 function keyReused(key: string): never {
-  return fail(422, 'IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${key}" was already used for a different request (method, path or body differ); use a new key for a new operation`, 'Idempotency-Key');
+  return fail(
+    422,
+    'IDEMPOTENCY_KEY_REUSED',
+    `Idempotency-Key "${key}" was already used for a different request (method, path or body differ); use a new key for a new operation`,
+    'Idempotency-Key',
+  );
 }
 
 /**
@@ -274,17 +342,32 @@ function keyReused(key: string): never {
  * only when the work committed (the claim is marked) and its holder is gone — this process, whose
  * request ended without storing the answer, or another whose lease ran out.
  */
-function answerPrior(reply: FastifyReply, key: string, requestHash: string, prior: PriorClaim, r: AnyRoute): FastifyReply {
+function answerPrior(
+  reply: FastifyReply,
+  key: string,
+  requestHash: string,
+  prior: PriorClaim,
+  r: AnyRoute,
+): FastifyReply {
   if (prior.request_hash !== requestHash) return keyReused(key);
   if (prior.status === COMMITTED_WITHOUT_RESPONSE && (prior.holder === HOLDER || prior.stale)) {
-    return fail(409, 'IDEMPOTENCY_RESPONSE_LOST', `the request with Idempotency-Key "${key}" was recorded, but the server stopped before storing its answer; look the result up instead of retrying`, 'Idempotency-Key');
+    return fail(
+      409,
+      'IDEMPOTENCY_RESPONSE_LOST',
+      `the request with Idempotency-Key "${key}" was recorded, but the server stopped before storing its answer; look the result up instead of retrying`,
+      'Idempotency-Key',
+    );
   }
-  if (prior.status === null || prior.status === COMMITTED_WITHOUT_RESPONSE || prior.response === null) return inProgress(reply, key);
+  if (prior.status === null || prior.status === COMMITTED_WITHOUT_RESPONSE || prior.response === null)
+    return inProgress(reply, key);
   void reply.header('idempotent-replayed', 'true');
   // Headers that follow from the body (a capture job's Location) are computed again: only the body is stored.
   const of = r.headers?.of;
   if (prior.status < 400 && of !== undefined) void reply.headers(of(JSON.parse(prior.response) as unknown));
-  return reply.code(prior.status).type(prior.status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8').send(prior.response);
+  return reply
+    .code(prior.status)
+    .type(prior.status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8')
+    .send(prior.response);
 }
 
 /** A request header as one string (a repeated header joined with ", ", as RFC 9110 §5.3 allows). */
@@ -297,7 +380,15 @@ interface Input {
 }
 
 /** Runs the route's use case (after its claim, if keyed) and stores the answer under the claim. */
-async function run(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: FastifyReply, principal: Principal, input: Input, key: string | undefined): Promise<FastifyReply> {
+async function run(
+  ctx: AppContext,
+  r: AnyRoute,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  principal: Principal,
+  input: Input,
+  key: string | undefined,
+): Promise<FastifyReply> {
   let status: number;
   let body: unknown;
   try {
@@ -307,7 +398,9 @@ async function run(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: Fas
       acting = await verifyRequestSignature(ctx, principal, req, reg && { ...reg, keyId: keyIdFor(reg.publicKey) });
     }
     if (key !== undefined) acting = markingCommitted(acting, principal.credentialId, key);
-    const headers = Object.fromEntries(Object.keys(r.requestHeaders ?? {}).map((h) => [h, headerValue(req.headers[h])]));
+    const headers = Object.fromEntries(
+      Object.keys(r.requestHeaders ?? {}).map((h) => [h, headerValue(req.headers[h])]),
+    );
     const party = principal.partyId ?? '';
     const answer = await Promise.resolve(r.handle({ ...input, principal, party, ctx: acting, headers }));
     body = answer instanceof Answer ? answer.body : answer;
@@ -315,15 +408,26 @@ async function run(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: Fas
     if (r.headers?.of !== undefined) void reply.headers(r.headers.of(body));
     status = r.status ?? 200;
   } catch (e) {
-    const { problem: p, unexpected } = e instanceof HttpProblem ? { problem: e.problem, unexpected: false } : toProblem(e);
+    const { problem: p, unexpected } =
+      e instanceof HttpProblem ? { problem: e.problem, unexpected: false } : toProblem(e);
     if (unexpected) req.log.error({ err: e }, 'request failed');
     status = p.status;
     body = p;
   }
   if (key !== undefined) {
     if (status >= 500) await idempotencyRepo.release(ctx.store.db, principal.credentialId, key);
-    else if (r.secret !== undefined && status < 400) await idempotencyRepo.complete(ctx.store.db, principal.credentialId, key, 409, JSON.stringify(withheld(r.secret, body)));
+    else if (r.secret !== undefined && status < 400)
+      await idempotencyRepo.complete(
+        ctx.store.db,
+        principal.credentialId,
+        key,
+        409,
+        JSON.stringify(withheld(r.secret, body)),
+      );
     else await idempotencyRepo.complete(ctx.store.db, principal.credentialId, key, status, JSON.stringify(body));
   }
-  return reply.code(status).type(status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8').send(body);
+  return reply
+    .code(status)
+    .type(status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8')
+    .send(body);
 }

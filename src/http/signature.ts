@@ -11,7 +11,12 @@ export const SIGNATURE_HEADER = 'lodestone-signature';
  * signature alone cannot be sent without the party's credential. Returns the context the use case
  * runs in (its records carry the party's request; its nonce is spent in the same transaction).
  */
-export async function verifyRequestSignature(ctx: AppContext, principal: Principal, req: FastifyRequest, registering?: RequestToVerify['registering']): Promise<AppContext> {
+export async function verifyRequestSignature(
+  ctx: AppContext,
+  principal: Principal,
+  req: FastifyRequest,
+  registering?: RequestToVerify['registering'],
+): Promise<AppContext> {
   const header = req.headers[SIGNATURE_HEADER];
   const signed = await verifySignedRequest(ctx, typeof header === 'string' ? header : undefined, {
     method: req.method,
@@ -19,9 +24,14 @@ export async function verifyRequestSignature(ctx: AppContext, principal: Princip
     rawBody: req.rawBody ?? '',
     ...(registering === undefined ? {} : { registering }),
   });
-  const expected = registering !== undefined && principal.role === 'operator-admin' ? registering.partyId : principal.partyId;
+  const expected =
+    registering !== undefined && principal.role === 'operator-admin' ? registering.partyId : principal.partyId;
   if (signed.partyId !== expected) {
-    throw new AppError('UNAUTHENTICATED', `Lodestone-Signature: signed by a key of "${signed.partyId}", but the API key is ${principal.partyId === null ? 'an operator credential' : `"${principal.partyId}"'s`}`, { field: 'Lodestone-Signature' });
+    throw new AppError(
+      'UNAUTHENTICATED',
+      `Lodestone-Signature: signed by a key of "${signed.partyId}", but the API key is ${principal.partyId === null ? 'an operator credential' : `"${principal.partyId}"'s`}`,
+      { field: 'Lodestone-Signature' },
+    );
   }
   return actingAs(ctx, signed);
 }

@@ -14,7 +14,10 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 const TREE_LEVEL_LIMIT = 64;
 
 function send(reply: FastifyReply, status: number, code: string, detail: string): FastifyReply {
-  return reply.code(status).type(PROBLEM_TYPE).send(problem(status, code, detail));
+  return reply
+    .code(status)
+    .type(PROBLEM_TYPE)
+    .send(problem(status, code, detail));
 }
 
 /**
@@ -56,7 +59,12 @@ async function serveTile(ctx: AppContext, req: FastifyRequest, reply: FastifyRep
       return send(reply, 401, 'UNAUTHENTICATED', why);
     }
     if (principal.role !== 'operator-admin') {
-      return send(reply, 403, 'ROLE_FORBIDDEN', `role ${principal.role} may not read entry bundles (allowed: operator-admin)`);
+      return send(
+        reply,
+        403,
+        'ROLE_FORBIDDEN',
+        `role ${principal.role} may not read entry bundles (allowed: operator-admin)`,
+      );
     }
   }
   const level = ref.level === 'entries' ? 0 : ref.level;

@@ -39,11 +39,20 @@ const uniq = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
 const fmtG = (g: number) => `${g.toLocaleString('en')} g`;
 
 function finding(meta: RuleMeta, f: Omit<Finding, 'rule' | 'severity'>): Finding {
-  return { rule: meta.id, severity: meta.severity, ...f, parties: uniq(f.parties), evidence: { seqs: uniq(f.evidence.seqs).sort((a, b) => a - b), records: uniq(f.evidence.records) } };
+  return {
+    rule: meta.id,
+    severity: meta.severity,
+    ...f,
+    parties: uniq(f.parties),
+    evidence: { seqs: uniq(f.evidence.seqs).sort((a, b) => a - b), records: uniq(f.evidence.records) },
+  };
 }
 
 /** One finding per licence whose material a refused over-receipt claimed to multiply. */
-export function detectOverReceipts(attempts: readonly OverReceiptFact[], rule: NonNullable<RedFlagRules['over-receipt']>): Finding[] {
+export function detectOverReceipts(
+  attempts: readonly OverReceiptFact[],
+  rule: NonNullable<RedFlagRules['over-receipt']>,
+): Finding[] {
   const out: Finding[] = [];
   for (const a of attempts) {
     if (a.claimedGrams <= a.shippedGrams) continue;
@@ -65,7 +74,10 @@ export function detectOverReceipts(attempts: readonly OverReceiptFact[], rule: N
 }
 
 /** Declared value below the lot's value per gram × grams by more than the tolerance (ppm of the computed value). */
-export function detectUnderDeclaredValues(shipments: readonly DeclaredValueFact[], rule: NonNullable<RedFlagRules['value-under-declared']>): Finding[] {
+export function detectUnderDeclaredValues(
+  shipments: readonly DeclaredValueFact[],
+  rule: NonNullable<RedFlagRules['value-under-declared']>,
+): Finding[] {
   const out: Finding[] = [];
   for (const s of shipments) {
     if (s.computedMinor <= 0 || s.declaredMinor >= s.computedMinor) continue;
@@ -80,7 +92,11 @@ export function detectUnderDeclaredValues(shipments: readonly DeclaredValueFact[
           parties: [s.shipper, s.to],
           explanation: `${s.shipper} declared shipment ${s.shipmentId} (${fmtG(s.grams)} to ${s.to}, material of licence ${licenceId}) at ${formatMoney({ currency: s.currency, minor: s.declaredMinor })}, ${(belowPpm / 10_000).toLocaleString('en', { maximumFractionDigits: 2 })} % below the ${formatMoney({ currency: s.currency, minor: s.computedMinor })} its lot's value per gram gives (tolerance ${(rule.tolerancePpm / 10_000).toLocaleString('en')} %); the licence was drawn down by the higher value`,
           evidence: { seqs: [s.seq], records: [`shipment ${s.shipmentId}`] },
-          thresholds: { tolerance_ppm: rule.tolerancePpm, declared_minor: s.declaredMinor, computed_minor: s.computedMinor },
+          thresholds: {
+            tolerance_ppm: rule.tolerancePpm,
+            declared_minor: s.declaredMinor,
+            computed_minor: s.computedMinor,
+          },
           key: `value-under-declared|${s.shipmentId}`,
         }),
       );

@@ -63,7 +63,8 @@ export interface ShipmentFact {
   /** The licence drawn down, for a licensed export. */
   readonly licenceId?: string | undefined;
   readonly restrictions: readonly Restriction[];
-  readonly received?: { readonly seq: number; readonly on: string; readonly grams: number; readonly lotId: string } | undefined;
+  readonly received?:
+    { readonly seq: number; readonly on: string; readonly grams: number; readonly lotId: string } | undefined;
 }
 
 /** A shipment the rules refused (nothing was shipped; the attempt is still a signal). */
@@ -126,7 +127,13 @@ const uniq = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
 const seqs = (xs: readonly number[]) => uniq(xs).sort((a, b) => a - b);
 
 function finding(meta: RuleMeta, f: Omit<Finding, 'rule' | 'severity'>): Finding {
-  return { rule: meta.id, severity: meta.severity, ...f, parties: uniq(f.parties), evidence: { seqs: seqs(f.evidence.seqs), records: uniq(f.evidence.records) } };
+  return {
+    rule: meta.id,
+    severity: meta.severity,
+    ...f,
+    parties: uniq(f.parties),
+    evidence: { seqs: seqs(f.evidence.seqs), records: uniq(f.evidence.records) },
+  };
 }
 
 function nameOf(facts: MonitorFacts, id: string): string {
@@ -140,7 +147,10 @@ function arrived(r: Restriction, shipped: number, received: number): number {
 }
 
 /** Mass-balance gap per licence and holder, and licensed grams that did not arrive at receipt. */
-export function detectMassBalanceGaps(facts: MonitorFacts, rule: NonNullable<RedFlagRules['mass-balance-gap']>): Finding[] {
+export function detectMassBalanceGaps(
+  facts: MonitorFacts,
+  rule: NonNullable<RedFlagRules['mass-balance-gap']>,
+): Finding[] {
   const out: Finding[] = [];
   const thresholds = { min_gap_grams: rule.minGapGrams, min_gap_ppm: rule.minGapPpm };
   const over = (gap: number, whole: number) => gap >= rule.minGapGrams || ppmOf(gap, whole) >= rule.minGapPpm;
@@ -189,7 +199,12 @@ export function detectTransshipment(facts: MonitorFacts, rule: NonNullable<RedFl
   const hubs = new Set<string>(rule.hubCountries);
   const moves = [
     ...facts.shipments.map((s) => ({ ...s, attempt: undefined as readonly string[] | undefined, on: s.shippedOn })),
-    ...facts.attempts.map((a) => ({ ...a, seq: undefined as number | undefined, licenceId: undefined as string | undefined, attempt: a.refusals })),
+    ...facts.attempts.map((a) => ({
+      ...a,
+      seq: undefined as number | undefined,
+      licenceId: undefined as string | undefined,
+      attempt: a.refusals,
+    })),
   ];
   for (const m of moves) {
     const to = facts.parties.get(m.to)?.party;
@@ -197,17 +212,27 @@ export function detectTransshipment(facts: MonitorFacts, rule: NonNullable<RedFl
       if (r.prohibitedDestinations.length === 0) continue;
       if (m.licenceId === r.licenceId) continue; // the licensed export itself goes where the licence says
       const reasons: string[] = [];
-      if (hubs.has(m.destination) && m.destination !== r.useOnlyIn) reasons.push(`destination ${countryName(m.destination)} (${m.destination}) is a transshipment hub`);
-      else if (to && hubs.has(to.country) && to.country !== r.useOnlyIn) reasons.push(`consignee ${to.name} is in ${countryName(to.country)} (${to.country}), a transshipment hub`);
+      if (hubs.has(m.destination) && m.destination !== r.useOnlyIn)
+        reasons.push(`destination ${countryName(m.destination)} (${m.destination}) is a transshipment hub`);
+      else if (to && hubs.has(to.country) && to.country !== r.useOnlyIn)
+        reasons.push(`consignee ${to.name} is in ${countryName(to.country)} (${to.country}), a transshipment hub`);
       if (reasons.length === 0) continue;
-      const controlled = (to?.owners ?? []).filter((o) => o.country !== undefined && r.prohibitedDestinations.includes(o.country) && o.sharePpm >= 500_000);
-      for (const o of controlled) reasons.push(`${to?.name ?? m.to} is ${(o.sharePpm / 10_000).toLocaleString('en')} % owned by ${o.name} (${o.country ?? ''}), in a prohibited destination`);
+      const controlled = (to?.owners ?? []).filter(
+        (o) => o.country !== undefined && r.prohibitedDestinations.includes(o.country) && o.sharePpm >= 500_000,
+      );
+      for (const o of controlled)
+        reasons.push(
+          `${to?.name ?? m.to} is ${(o.sharePpm / 10_000).toLocaleString('en')} % owned by ${o.name} (${o.country ?? ''}), in a prohibited destination`,
+        );
       out.push(
         finding(rule, {
           licenceId: r.licenceId,
           parties: [m.fromHolder, m.to],
           explanation: `${m.attempt ? 'attempted shipment' : 'shipment'} ${m.id} of ${fmtG(m.grams)} from lot ${m.fromLot} (${nameOf(facts, m.fromHolder)}) to ${nameOf(facts, m.to)} carries licence ${r.licenceId}, which prohibits ${r.prohibitedDestinations.join(', ')}: ${reasons.join('; ')}${m.attempt ? `; refused (${m.attempt.join(', ')})` : ''}`,
-          evidence: { seqs: m.seq === undefined ? [] : [m.seq], records: [`${m.attempt ? 'attempted shipment' : 'shipment'} ${m.id}`, `lot ${m.fromLot}`, ...r.chain] },
+          evidence: {
+            seqs: m.seq === undefined ? [] : [m.seq],
+            records: [`${m.attempt ? 'attempted shipment' : 'shipment'} ${m.id}`, `lot ${m.fromLot}`, ...r.chain],
+          },
           thresholds: { hub_countries: rule.hubCountries, prohibited_destinations: r.prohibitedDestinations },
           key: `transshipment|${r.licenceId}|${m.attempt ? 'attempt' : 'shipment'}|${m.id}`,
         }),
@@ -218,20 +243,33 @@ export function detectTransshipment(facts: MonitorFacts, rule: NonNullable<RedFl
 }
 
 /** An end user that received more licensed material in the window than it declared it needs in a year. */
-export function detectAnnualNeed(facts: MonitorFacts, rule: NonNullable<RedFlagRules['annual-need-exceeded']>): Finding[] {
+export function detectAnnualNeed(
+  facts: MonitorFacts,
+  rule: NonNullable<RedFlagRules['annual-need-exceeded']>,
+): Finding[] {
   const out: Finding[] = [];
   const needs = new Map<string, { grams: number; licences: string[] }>();
   for (const l of facts.licences) {
     const need = l.licence.endUse.annualNeedGrams;
     if (l.status !== 'active' || need === undefined) continue;
     const cur = needs.get(l.licence.endUser);
-    needs.set(l.licence.endUser, { grams: Math.max(cur?.grams ?? 0, need), licences: [...(cur?.licences ?? []), l.licence.id] });
+    needs.set(l.licence.endUser, {
+      grams: Math.max(cur?.grams ?? 0, need),
+      licences: [...(cur?.licences ?? []), l.licence.id],
+    });
   }
   const from = addDaysIso(facts.asOf, -rule.windowDays);
   for (const [endUser, need] of needs) {
     const receipts = facts.shipments
-      .filter((s) => s.to === endUser && s.received !== undefined && s.received.on > from && s.received.on <= facts.asOf)
-      .map((s) => ({ s, grams: s.restrictions.filter((r) => r.endUser === endUser).reduce((t, r) => t + arrived(r, s.grams, s.received?.grams ?? 0), 0) }))
+      .filter(
+        (s) => s.to === endUser && s.received !== undefined && s.received.on > from && s.received.on <= facts.asOf,
+      )
+      .map((s) => ({
+        s,
+        grams: s.restrictions
+          .filter((r) => r.endUser === endUser)
+          .reduce((t, r) => t + arrived(r, s.grams, s.received?.grams ?? 0), 0),
+      }))
       .filter((x) => x.grams > 0)
       .sort((a, b) => (a.s.received?.seq ?? 0) - (b.s.received?.seq ?? 0));
     const total = receipts.reduce((t, x) => t + x.grams, 0);
@@ -243,7 +281,10 @@ export function detectAnnualNeed(facts: MonitorFacts, rule: NonNullable<RedFlagR
         licenceId: last?.restrictions.find((r) => r.endUser === endUser)?.licenceId ?? need.licences[0] ?? '',
         parties: [endUser],
         explanation: `${nameOf(facts, endUser)} received ${fmtG(total)} of licensed material in the ${rule.windowDays} days to ${facts.asOf} (${receipts.length} receipts), more than its declared annual need of ${fmtG(need.grams)} (licences ${need.licences.join(', ')})`,
-        evidence: { seqs: receipts.flatMap((x) => [x.s.seq, x.s.received?.seq ?? x.s.seq]), records: [...need.licences.map((l) => `licence ${l}`), ...receipts.map((x) => `shipment ${x.s.id}`)] },
+        evidence: {
+          seqs: receipts.flatMap((x) => [x.s.seq, x.s.received?.seq ?? x.s.seq]),
+          records: [...need.licences.map((l) => `licence ${l}`), ...receipts.map((x) => `shipment ${x.s.id}`)],
+        },
         thresholds: { window_days: rule.windowDays, tolerance_ppm: rule.tolerancePpm, annual_need_grams: need.grams },
         key: `annual-need-exceeded|${endUser}|${receipts.map((x) => x.s.id).join(',')}`,
       }),
@@ -253,7 +294,10 @@ export function detectAnnualNeed(facts: MonitorFacts, rule: NonNullable<RedFlagR
 }
 
 /** An end user whose sector does not fit the declared end use (a sector absent from the table fits nothing). */
-export function detectSectorMismatch(facts: MonitorFacts, rule: NonNullable<RedFlagRules['sector-end-use-mismatch']>): Finding[] {
+export function detectSectorMismatch(
+  facts: MonitorFacts,
+  rule: NonNullable<RedFlagRules['sector-end-use-mismatch']>,
+): Finding[] {
   const out: Finding[] = [];
   for (const l of facts.licences) {
     if (l.status !== 'active') continue;
@@ -278,7 +322,10 @@ export function detectSectorMismatch(facts: MonitorFacts, rule: NonNullable<RedF
 }
 
 /** Post-shipment reports due (shipping date + the licence's period + grace) and filed late, or not at all by the as-of date. */
-export function detectLateReports(facts: MonitorFacts, rule: NonNullable<RedFlagRules['post-shipment-report-late']>): Finding[] {
+export function detectLateReports(
+  facts: MonitorFacts,
+  rule: NonNullable<RedFlagRules['post-shipment-report-late']>,
+): Finding[] {
   const out: Finding[] = [];
   for (const l of facts.licences) {
     const duty = l.licence.reportingDuties.find((d) => d.kind === 'post-shipment-report');
@@ -287,7 +334,9 @@ export function detectLateReports(facts: MonitorFacts, rule: NonNullable<RedFlag
       // Counted from the later of the declared date and the record's server day (see deadlineBase).
       const due = addDaysIso(deadlineBase(s.shippedOn, s.recordedOn), duty.withinDays);
       const deadline = addDaysIso(due, rule.graceDays);
-      const filed = facts.reports.filter((r) => r.shipmentId === s.id && r.kind === 'post-shipment').sort((a, b) => a.seq - b.seq)[0];
+      const filed = facts.reports
+        .filter((r) => r.shipmentId === s.id && r.kind === 'post-shipment')
+        .sort((a, b) => a.seq - b.seq)[0];
       const thresholds = { within_days: duty.withinDays, grace_days: rule.graceDays, due };
       const parties = [l.licence.importer, l.licence.endUser];
       if (filed !== undefined && filed.filedOn > deadline) {
@@ -319,7 +368,10 @@ export function detectLateReports(facts: MonitorFacts, rule: NonNullable<RedFlag
 }
 
 /** A holder that ships restricted material on within N days of receiving it. */
-export function detectQuickReshipment(facts: MonitorFacts, rule: NonNullable<RedFlagRules['quick-reshipment']>): Finding[] {
+export function detectQuickReshipment(
+  facts: MonitorFacts,
+  rule: NonNullable<RedFlagRules['quick-reshipment']>,
+): Finding[] {
   const out: Finding[] = [];
   const byLot = new Map<string, ShipmentFact>();
   for (const s of facts.shipments) if (s.received) byLot.set(s.received.lotId, s);
@@ -334,7 +386,10 @@ export function detectQuickReshipment(facts: MonitorFacts, rule: NonNullable<Red
         ...(lic === undefined ? {} : { licenceId: lic }),
         parties: [s.fromHolder, s.to],
         explanation: `${nameOf(facts, s.fromHolder)} received lot ${s.fromLot} on ${r.received.on} (shipment ${r.id}) and shipped ${fmtG(s.grams)} of it on to ${nameOf(facts, s.to)} (${s.destination}) on ${s.shippedOn}, ${d} day${d === 1 ? '' : 's'} later (licences ${uniq(s.restrictions.map((x) => x.licenceId)).join(', ')})`,
-        evidence: { seqs: [r.seq, r.received.seq, s.seq], records: [`shipment ${r.id}`, `lot ${s.fromLot}`, `shipment ${s.id}`] },
+        evidence: {
+          seqs: [r.seq, r.received.seq, s.seq],
+          records: [`shipment ${r.id}`, `lot ${s.fromLot}`, `shipment ${s.id}`],
+        },
         thresholds: { within_days: rule.withinDays },
         key: `quick-reshipment|${s.id}`,
       }),
@@ -344,7 +399,11 @@ export function detectQuickReshipment(facts: MonitorFacts, rule: NonNullable<Red
 }
 
 /** Whether two parties are related by ownership: one owns ≥ threshold of the other, or one owner holds ≥ threshold of both. */
-export function relatedByOwnership(a: Party | undefined, b: Party | undefined, thresholdPpm: number): string | undefined {
+export function relatedByOwnership(
+  a: Party | undefined,
+  b: Party | undefined,
+  thresholdPpm: number,
+): string | undefined {
   if (a === undefined || b === undefined) return undefined;
   const owns = (x: Party, y: Party) => (y.owners ?? []).find((o) => o.partyId === x.id && o.sharePpm >= thresholdPpm);
   const ab = owns(a, b);
@@ -355,7 +414,8 @@ export function relatedByOwnership(a: Party | undefined, b: Party | undefined, t
   for (const oa of a.owners ?? []) {
     if (oa.sharePpm < thresholdPpm) continue;
     const ob = (b.owners ?? []).find((o) => key(o) === key(oa) && o.sharePpm >= thresholdPpm);
-    if (ob) return `${oa.name} owns ${(oa.sharePpm / 10_000).toLocaleString('en')} % of ${a.name} and ${(ob.sharePpm / 10_000).toLocaleString('en')} % of ${b.name}`;
+    if (ob)
+      return `${oa.name} owns ${(oa.sharePpm / 10_000).toLocaleString('en')} % of ${a.name} and ${(ob.sharePpm / 10_000).toLocaleString('en')} % of ${b.name}`;
   }
   return undefined;
 }
@@ -400,7 +460,10 @@ export function detectCircularTrade(facts: MonitorFacts, rule: NonNullable<RedFl
     for (const p of provenance(facts, s.fromLot)) {
       const d = daysBetween(p.on, s.shippedOn);
       if (d < 0 || d > rule.withinDays || p.holder === s.fromHolder) continue;
-      const how = p.holder === s.to ? `${nameOf(facts, s.to)} itself shipped this material on ${p.on} (shipment ${p.shipment})` : relatedByOwnership(facts.parties.get(p.holder)?.party, to, rule.relatedOwnershipPpm);
+      const how =
+        p.holder === s.to
+          ? `${nameOf(facts, s.to)} itself shipped this material on ${p.on} (shipment ${p.shipment})`
+          : relatedByOwnership(facts.parties.get(p.holder)?.party, to, rule.relatedOwnershipPpm);
       if (how === undefined) continue;
       const lic = s.restrictions[0]?.licenceId;
       out.push(
@@ -408,7 +471,10 @@ export function detectCircularTrade(facts: MonitorFacts, rule: NonNullable<RedFl
           ...(lic === undefined ? {} : { licenceId: lic }),
           parties: [p.holder, s.fromHolder, s.to],
           explanation: `shipment ${s.id} on ${s.shippedOn} sends material from lot ${s.fromLot} (${nameOf(facts, s.fromHolder)}) back towards ${nameOf(facts, s.to)}, ${d} days after it passed through ${nameOf(facts, p.holder)}: ${how}`,
-          evidence: { seqs: [p.seq, s.seq], records: [`shipment ${p.shipment}`, `shipment ${s.id}`, `lot ${s.fromLot}`] },
+          evidence: {
+            seqs: [p.seq, s.seq],
+            records: [`shipment ${p.shipment}`, `shipment ${s.id}`, `lot ${s.fromLot}`],
+          },
           thresholds: { within_days: rule.withinDays, related_ownership_ppm: rule.relatedOwnershipPpm },
           key: `circular-trade|${s.id}|${p.holder}`,
         }),
@@ -423,13 +489,23 @@ export interface ScreeningNow {
   readonly partyId: string;
   /** Why the party belongs to the licence: "exporter", "end user", "holder of lot X" … */
   readonly roles: readonly string[];
-  readonly hits: readonly { readonly list: string; readonly entryId: string; readonly name: string; readonly score: number; readonly explanation: string; readonly via?: readonly string[] | undefined }[];
+  readonly hits: readonly {
+    readonly list: string;
+    readonly entryId: string;
+    readonly name: string;
+    readonly score: number;
+    readonly explanation: string;
+    readonly via?: readonly string[] | undefined;
+  }[];
 }
 
 /** Hits of a re-screening that the licence's decision-time screening did not have. */
 export function detectNewScreeningHits(
   licence: LicenceFact,
-  atDecision: readonly { readonly partyId: string; readonly hits: readonly { readonly list: string; readonly entryId: string }[] }[],
+  atDecision: readonly {
+    readonly partyId: string;
+    readonly hits: readonly { readonly list: string; readonly entryId: string }[];
+  }[],
   now: readonly ScreeningNow[],
   context: { readonly snapshots: readonly { readonly list: string; readonly sha256: string; readonly seq: number }[] },
   rule: NonNullable<RedFlagRules['screening-hit-after-approval']>,
@@ -445,7 +521,14 @@ export function detectNewScreeningHits(
           licenceId: licence.licence.id,
           parties: [s.partyId],
           explanation: `licence ${licence.licence.id} (approved at journal entry ${licence.decidedSeq}): ${s.partyId} (${s.roles.join(', ')}) now matches ${h.list} entry "${h.name}" (${h.entryId}, score ${h.score.toFixed(2)}${h.via ? `; via ${h.via.join('; ')}` : ''}), which it did not when the licence was decided: ${h.explanation}`,
-          evidence: { seqs: [licence.decidedSeq, ...(snap ? [snap.seq] : [])], records: [`licence ${licence.licence.id}`, `party ${s.partyId}`, `list ${h.list} entry ${h.entryId}${snap ? ` (snapshot ${snap.sha256})` : ''}`] },
+          evidence: {
+            seqs: [licence.decidedSeq, ...(snap ? [snap.seq] : [])],
+            records: [
+              `licence ${licence.licence.id}`,
+              `party ${s.partyId}`,
+              `list ${h.list} entry ${h.entryId}${snap ? ` (snapshot ${snap.sha256})` : ''}`,
+            ],
+          },
           thresholds: { lists: context.snapshots.map((x) => `${x.list}@${x.sha256.slice(0, 12)}`) },
           key: `screening-hit-after-approval|${licence.licence.id}|${s.partyId}|${h.list}|${h.entryId}`,
         }),
@@ -457,7 +540,10 @@ export function detectNewScreeningHits(
 
 /** Every detector that works from custody facts (screening runs apart, against the lists). */
 /** A licence suspended because the end-user certificate it relies on was revoked: its authority must know. */
-export function detectCertificateRevoked(facts: MonitorFacts, rule: NonNullable<RedFlagRules['certificate-revoked']>): Finding[] {
+export function detectCertificateRevoked(
+  facts: MonitorFacts,
+  rule: NonNullable<RedFlagRules['certificate-revoked']>,
+): Finding[] {
   return facts.licences.flatMap((l) => {
     if (l.status !== 'suspended' || l.suspension === undefined) return [];
     const L = l.licence;
@@ -466,7 +552,10 @@ export function detectCertificateRevoked(facts: MonitorFacts, rule: NonNullable<
         licenceId: L.id,
         parties: [L.holder, L.endUser],
         explanation: `licence ${L.id} of ${nameOf(facts, L.holder)} is suspended: ${l.suspension.reason} (journal entry ${l.suspension.seq}); no shipment under it is accepted, and its material already shipped carries the revocation`,
-        evidence: { seqs: [l.decidedSeq, l.suspension.seq], records: [`licence ${L.id}`, ...(L.certificateId === undefined ? [] : [`certificate ${L.certificateId}`])] },
+        evidence: {
+          seqs: [l.decidedSeq, l.suspension.seq],
+          records: [`licence ${L.id}`, ...(L.certificateId === undefined ? [] : [`certificate ${L.certificateId}`])],
+        },
         thresholds: {},
         key: `certificate-revoked|${L.id}|${l.suspension.seq}`,
       }),
@@ -474,17 +563,29 @@ export function detectCertificateRevoked(facts: MonitorFacts, rule: NonNullable<
   });
 }
 
-export function detectAll(facts: MonitorFacts, set: RedFlagSet, opts: { readonly include?: readonly RedFlagId[] } = {}): Finding[] {
+export function detectAll(
+  facts: MonitorFacts,
+  set: RedFlagSet,
+  opts: { readonly include?: readonly RedFlagId[] } = {},
+): Finding[] {
   const r = set.rules;
   const on = (id: RedFlagId) => opts.include === undefined || opts.include.includes(id);
   return [
     ...(r['mass-balance-gap'] && on('mass-balance-gap') ? detectMassBalanceGaps(facts, r['mass-balance-gap']) : []),
     ...(r.transshipment && on('transshipment') ? detectTransshipment(facts, r.transshipment) : []),
-    ...(r['annual-need-exceeded'] && on('annual-need-exceeded') ? detectAnnualNeed(facts, r['annual-need-exceeded']) : []),
-    ...(r['sector-end-use-mismatch'] && on('sector-end-use-mismatch') ? detectSectorMismatch(facts, r['sector-end-use-mismatch']) : []),
-    ...(r['post-shipment-report-late'] && on('post-shipment-report-late') ? detectLateReports(facts, r['post-shipment-report-late']) : []),
+    ...(r['annual-need-exceeded'] && on('annual-need-exceeded')
+      ? detectAnnualNeed(facts, r['annual-need-exceeded'])
+      : []),
+    ...(r['sector-end-use-mismatch'] && on('sector-end-use-mismatch')
+      ? detectSectorMismatch(facts, r['sector-end-use-mismatch'])
+      : []),
+    ...(r['post-shipment-report-late'] && on('post-shipment-report-late')
+      ? detectLateReports(facts, r['post-shipment-report-late'])
+      : []),
     ...(r['quick-reshipment'] && on('quick-reshipment') ? detectQuickReshipment(facts, r['quick-reshipment']) : []),
     ...(r['circular-trade'] && on('circular-trade') ? detectCircularTrade(facts, r['circular-trade']) : []),
-    ...(r['certificate-revoked'] && on('certificate-revoked') ? detectCertificateRevoked(facts, r['certificate-revoked']) : []),
+    ...(r['certificate-revoked'] && on('certificate-revoked')
+      ? detectCertificateRevoked(facts, r['certificate-revoked'])
+      : []),
   ];
 }

@@ -2,7 +2,17 @@
  * Diversion monitoring: the red-flag rule set (YAML data) and the detectors over custody facts.
  * Pure: no I/O; src/app gathers the facts and journals the alerts.
  */
-export { parseRedFlags, RedFlagError, RED_FLAG_IDS, SEVERITIES, type RedFlagId, type RedFlagRules, type RedFlagSet, type RuleMeta, type Severity } from './red-flags.js';
+export {
+  parseRedFlags,
+  RedFlagError,
+  RED_FLAG_IDS,
+  SEVERITIES,
+  type RedFlagId,
+  type RedFlagRules,
+  type RedFlagSet,
+  type RuleMeta,
+  type Severity,
+} from './red-flags.js';
 export {
   daysBetween,
   detectAll,
@@ -30,4 +40,9 @@ export {
   type ThresholdValue,
   type TransformFact,
 } from './detectors.js';
-export { detectOverReceipts, detectUnderDeclaredValues, type DeclaredValueFact, type OverReceiptFact } from './declared.js';
+export {
+  detectOverReceipts,
+  detectUnderDeclaredValues,
+  type DeclaredValueFact,
+  type OverReceiptFact,
+} from './declared.js';

@@ -1,6 +1,15 @@
 import { LineCounter, isMap, isScalar, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
-import { deepFreeze, END_USE_PURPOSES, isCountryCode, LodestoneError, SECTORS, type CountryCode, type EndUsePurpose, type Sector } from '../domain/index.js';
+import {
+  deepFreeze,
+  END_USE_PURPOSES,
+  isCountryCode,
+  LodestoneError,
+  SECTORS,
+  type CountryCode,
+  type EndUsePurpose,
+  type Sector,
+} from '../domain/index.js';
 
 /**
  * The red-flag rule set (rules/monitoring/red-flags.yaml): which diversion signals the monitor
@@ -44,16 +53,50 @@ const base = {
 };
 
 const ruleSchema = z.discriminatedUnion('id', [
-  z.object({ id: z.literal('mass-balance-gap'), ...base, thresholds: z.object({ min_gap_grams: grams, min_gap_ppm: ppm }).strict() }).strict(),
+  z
+    .object({
+      id: z.literal('mass-balance-gap'),
+      ...base,
+      thresholds: z.object({ min_gap_grams: grams, min_gap_ppm: ppm }).strict(),
+    })
+    .strict(),
   z.object({ id: z.literal('transshipment'), ...base, hub_countries: z.array(country).min(1) }).strict(),
-  z.object({ id: z.literal('annual-need-exceeded'), ...base, thresholds: z.object({ window_days: days.min(1), tolerance_ppm: ppm }).strict() }).strict(),
-  z.object({ id: z.literal('sector-end-use-mismatch'), ...base, plausible_purposes: z.partialRecord(z.enum(SECTORS), z.array(z.enum(END_USE_PURPOSES)).min(1)) }).strict(),
-  z.object({ id: z.literal('post-shipment-report-late'), ...base, thresholds: z.object({ grace_days: days }).strict() }).strict(),
+  z
+    .object({
+      id: z.literal('annual-need-exceeded'),
+      ...base,
+      thresholds: z.object({ window_days: days.min(1), tolerance_ppm: ppm }).strict(),
+    })
+    .strict(),
+  z
+    .object({
+      id: z.literal('sector-end-use-mismatch'),
+      ...base,
+      plausible_purposes: z.partialRecord(z.enum(SECTORS), z.array(z.enum(END_USE_PURPOSES)).min(1)),
+    })
+    .strict(),
+  z
+    .object({
+      id: z.literal('post-shipment-report-late'),
+      ...base,
+      thresholds: z.object({ grace_days: days }).strict(),
+    })
+    .strict(),
   z.object({ id: z.literal('screening-hit-after-approval'), ...base }).strict(),
-  z.object({ id: z.literal('quick-reshipment'), ...base, thresholds: z.object({ within_days: days.min(1) }).strict() }).strict(),
-  z.object({ id: z.literal('circular-trade'), ...base, thresholds: z.object({ within_days: days.min(1), related_ownership_ppm: ppm.min(1) }).strict() }).strict(),
+  z
+    .object({ id: z.literal('quick-reshipment'), ...base, thresholds: z.object({ within_days: days.min(1) }).strict() })
+    .strict(),
+  z
+    .object({
+      id: z.literal('circular-trade'),
+      ...base,
+      thresholds: z.object({ within_days: days.min(1), related_ownership_ppm: ppm.min(1) }).strict(),
+    })
+    .strict(),
   z.object({ id: z.literal('over-receipt'), ...base }).strict(),
-  z.object({ id: z.literal('value-under-declared'), ...base, thresholds: z.object({ tolerance_ppm: ppm }).strict() }).strict(),
+  z
+    .object({ id: z.literal('value-under-declared'), ...base, thresholds: z.object({ tolerance_ppm: ppm }).strict() })
+    .strict(),
   z.object({ id: z.literal('certificate-revoked'), ...base }).strict(),
 ]);
 
@@ -80,7 +123,9 @@ export interface RedFlagRules {
   readonly 'mass-balance-gap'?: RuleMeta & { readonly minGapGrams: number; readonly minGapPpm: number };
   readonly transshipment?: RuleMeta & { readonly hubCountries: readonly CountryCode[] };
   readonly 'annual-need-exceeded'?: RuleMeta & { readonly windowDays: number; readonly tolerancePpm: number };
-  readonly 'sector-end-use-mismatch'?: RuleMeta & { readonly plausiblePurposes: Readonly<Partial<Record<Sector, readonly EndUsePurpose[]>>> };
+  readonly 'sector-end-use-mismatch'?: RuleMeta & {
+    readonly plausiblePurposes: Readonly<Partial<Record<Sector, readonly EndUsePurpose[]>>>;
+  };
   readonly 'post-shipment-report-late'?: RuleMeta & { readonly graceDays: number };
   readonly 'screening-hit-after-approval'?: RuleMeta;
   readonly 'quick-reshipment'?: RuleMeta & { readonly withinDays: number };
@@ -100,10 +145,18 @@ export interface RedFlagSet {
   readonly rules: RedFlagRules;
 }
 
-function lineOf(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: readonly (string | number)[], key?: string): number | undefined {
+function lineOf(
+  doc: ReturnType<typeof parseDocument>,
+  lines: LineCounter,
+  path: readonly (string | number)[],
+  key?: string,
+): number | undefined {
   if (key !== undefined) {
     const map: unknown = doc.getIn(path, true);
-    if (isMap(map)) for (const pair of map.items) if (isScalar(pair.key) && pair.key.value === key && pair.key.range) return lines.linePos(pair.key.range[0]).line;
+    if (isMap(map))
+      for (const pair of map.items)
+        if (isScalar(pair.key) && pair.key.value === key && pair.key.range)
+          return lines.linePos(pair.key.range[0]).line;
   }
   for (let n = path.length; n >= 0; n--) {
     const node = doc.getIn(path.slice(0, n), true) as Node | undefined;
@@ -128,10 +181,18 @@ export function parseRedFlags(text: string, file: string, sha256: string): RedFl
       return typeof id === 'string' ? `[${id}]` : `[${p}]`;
     });
     const field = named.join('.').replace(/\.\[/g, '[');
-    throw new RedFlagError('INVALID_RULE_PACK', `${file}${at === undefined ? '' : `:${at}`}: ${field === '' ? '(top)' : field}: ${reason}`, { field });
+    throw new RedFlagError(
+      'INVALID_RULE_PACK',
+      `${file}${at === undefined ? '' : `:${at}`}: ${field === '' ? '(top)' : field}: ${reason}`,
+      { field },
+    );
   };
   const yamlError = doc.errors[0];
-  if (yamlError) throw new RedFlagError('INVALID_RULE_PACK', `${file}:${lines.linePos(yamlError.pos[0]).line}: not valid YAML: ${yamlError.message.split('\n')[0] ?? ''}`);
+  if (yamlError)
+    throw new RedFlagError(
+      'INVALID_RULE_PACK',
+      `${file}:${lines.linePos(yamlError.pos[0]).line}: not valid YAML: ${yamlError.message.split('\n')[0] ?? ''}`,
+    );
   const parsed = fileSchema.safeParse(doc.toJS());
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -142,8 +203,16 @@ export function parseRedFlags(text: string, file: string, sha256: string): RedFl
       return fail([...path, key], 'unknown field', key);
     }
     if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) return fail(path, 'is required');
-    if (issue.code === 'invalid_value') return fail(path, `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`);
-    if (issue.code === 'invalid_union' && (path.at(-2) === 'rules' || (path.at(-1) === 'id' && path.at(-3) === 'rules'))) return fail(path.at(-1) === 'id' ? path : [...path, 'id'], `must be one of ${RED_FLAG_IDS.map((v) => JSON.stringify(v)).join(', ')}`);
+    if (issue.code === 'invalid_value')
+      return fail(path, `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`);
+    if (
+      issue.code === 'invalid_union' &&
+      (path.at(-2) === 'rules' || (path.at(-1) === 'id' && path.at(-3) === 'rules'))
+    )
+      return fail(
+        path.at(-1) === 'id' ? path : [...path, 'id'],
+        `must be one of ${RED_FLAG_IDS.map((v) => JSON.stringify(v)).join(', ')}`,
+      );
     return fail(path, issue.message);
   }
   const f = parsed.data;
@@ -151,15 +220,23 @@ export function parseRedFlags(text: string, file: string, sha256: string): RedFl
   f.rules.forEach((r, i) => {
     if (r.id in rules) fail(['rules', i, 'id'], `rule "${r.id}" is listed twice`);
     r.citations.forEach((c, j) => {
-      if (!(c.source in f.sources)) fail(['rules', i, 'citations', j, 'source'], `unknown source "${c.source}" (declare it under sources)`);
+      if (!(c.source in f.sources))
+        fail(['rules', i, 'citations', j, 'source'], `unknown source "${c.source}" (declare it under sources)`);
     });
-    const meta: RuleMeta = { id: r.id, severity: r.severity, title: r.title, rationale: r.rationale, citations: r.citations };
+    const meta: RuleMeta = {
+      id: r.id,
+      severity: r.severity,
+      title: r.title,
+      rationale: r.rationale,
+      citations: r.citations,
+    };
     switch (r.id) {
       case 'mass-balance-gap':
         rules[r.id] = { ...meta, minGapGrams: r.thresholds.min_gap_grams, minGapPpm: r.thresholds.min_gap_ppm };
         break;
       case 'transshipment':
-        if (new Set(r.hub_countries).size !== r.hub_countries.length) fail(['rules', i, 'hub_countries'], 'must not repeat a country');
+        if (new Set(r.hub_countries).size !== r.hub_countries.length)
+          fail(['rules', i, 'hub_countries'], 'must not repeat a country');
         rules[r.id] = { ...meta, hubCountries: r.hub_countries };
         break;
       case 'annual-need-exceeded':
@@ -178,7 +255,11 @@ export function parseRedFlags(text: string, file: string, sha256: string): RedFl
         rules[r.id] = { ...meta, withinDays: r.thresholds.within_days };
         break;
       case 'circular-trade':
-        rules[r.id] = { ...meta, withinDays: r.thresholds.within_days, relatedOwnershipPpm: r.thresholds.related_ownership_ppm };
+        rules[r.id] = {
+          ...meta,
+          withinDays: r.thresholds.within_days,
+          relatedOwnershipPpm: r.thresholds.related_ownership_ppm,
+        };
         break;
       case 'over-receipt':
         rules[r.id] = meta;

@@ -3,7 +3,16 @@
  * in-memory index and scorer with explanations, and the 50 % ownership rule. Pure: no I/O.
  */
 export * from './model.js';
-export { parseList, parseSdnCsv, parseUnXml, parseFtmJson, parsePlainCsv, checkText, type SdnFiles, type ParseProgress } from './parsers.js';
+export {
+  parseList,
+  parseSdnCsv,
+  parseUnXml,
+  parseFtmJson,
+  parsePlainCsv,
+  checkText,
+  type SdnFiles,
+  type ParseProgress,
+} from './parsers.js';
 export { normalizeName, foldLatin, skeleton, detectScript, type NormalizedName, type Script } from './normalize.js';
 export { jaro, jaroWinkler } from './similarity.js';
 export { countryCode } from './countries.js';

@@ -82,9 +82,11 @@ export interface ScreeningIndex {
 
 /** Checks a query name: not empty, not only punctuation, not huge. */
 export function checkQueryName(name: string, field = 'query'): NormalizedName {
-  if (name.length > MAX_QUERY_LENGTH) throw new ValidationError(field, `is ${name.length} characters long; at most ${MAX_QUERY_LENGTH}`);
+  if (name.length > MAX_QUERY_LENGTH)
+    throw new ValidationError(field, `is ${name.length} characters long; at most ${MAX_QUERY_LENGTH}`);
   const n = normalizeName(name);
-  if (n.compact === '') throw new ValidationError(field, `has no letters or digits: ${JSON.stringify(name.slice(0, 60))}`);
+  if (n.compact === '')
+    throw new ValidationError(field, `has no letters or digits: ${JSON.stringify(name.slice(0, 60))}`);
   return n;
 }
 
@@ -174,7 +176,12 @@ interface Aligned {
  * names a listed party by part of its long name still scores, and a short list name inside a
  * longer query does too, less.
  */
-function align(qt: readonly string[], nt: readonly string[], sim: (i: number, j: number) => number, queryWeight = 2 / 3): Aligned {
+function align(
+  qt: readonly string[],
+  nt: readonly string[],
+  sim: (i: number, j: number) => number,
+  queryWeight = 2 / 3,
+): Aligned {
   const cells: { i: number; j: number; s: number }[] = [];
   for (let i = 0; i < qt.length; i++) {
     for (let j = 0; j < nt.length; j++) {
@@ -230,12 +237,23 @@ export function scoreNames(q: NormalizedName, n: NormalizedName): NameScore {
   const abjad = q.script === 'arabic' || n.script === 'arabic';
   let best: NameScore = { score: 0, method: 'tokens', pairs: [] };
   if (!abjad) {
-    const tok = align(q.tokens, n.tokens, (i, j) => tokenSim(q.tokens[i] ?? '', n.tokens[j] ?? '', q.skeletons[i] ?? '', n.skeletons[j] ?? '', q.phonetic[i] ?? '', n.phonetic[j] ?? ''));
+    const tok = align(q.tokens, n.tokens, (i, j) =>
+      tokenSim(
+        q.tokens[i] ?? '',
+        n.tokens[j] ?? '',
+        q.skeletons[i] ?? '',
+        n.skeletons[j] ?? '',
+        q.phonetic[i] ?? '',
+        n.phonetic[j] ?? '',
+      ),
+    );
     best = { score: tok.score, method: 'tokens', pairs: tok.pairs };
     const compact = Math.max(levRatio(q.compact, n.compact), levRatio(q.sortedCompact, n.sortedCompact));
     if (compact > best.score) best = { score: compact, method: 'compact', pairs: tok.pairs };
     if (q.allTokens !== q.tokens || n.allTokens !== n.tokens) {
-      const all = align(q.allTokens, n.allTokens, (i, j) => tokenSim(q.allTokens[i] ?? '', n.allTokens[j] ?? '', '', ' ', '', ' '));
+      const all = align(q.allTokens, n.allTokens, (i, j) =>
+        tokenSim(q.allTokens[i] ?? '', n.allTokens[j] ?? '', '', ' ', '', ' '),
+      );
       if (all.score > best.score) best = { score: all.score, method: 'tokens', pairs: all.pairs };
     }
   }
@@ -246,7 +264,8 @@ export function scoreNames(q: NormalizedName, n: NormalizedName): NameScore {
   }
   const sk = align(q.skeletons, n.skeletons, (i, j) => skeletonSim(q.skeletons[i] ?? '', n.skeletons[j] ?? ''));
   let skRaw = sk.score;
-  if (q.skeletons.length !== n.skeletons.length) skRaw = Math.max(skRaw, 0.95 * levRatio(q.skeletons.join(''), n.skeletons.join('')));
+  if (q.skeletons.length !== n.skeletons.length)
+    skRaw = Math.max(skRaw, 0.95 * levRatio(q.skeletons.join(''), n.skeletons.join('')));
   const skScore = skRaw * 0.85;
   if (skScore > best.score) best = { score: skScore, method: 'skeleton', pairs: sk.pairs };
   return best;
@@ -352,7 +371,15 @@ const ASCII_DECODER = new TextDecoder();
 export function pack(n: NormalizedName): string {
   const b = new Bytes();
   if (packInto(b, n)) return ASCII_DECODER.decode(b.a.subarray(0, b.n));
-  return [n.script, n.tokens.join(' '), n.allTokens === n.tokens ? '=' : n.allTokens.join(' '), n.legalForms.join(' '), n.skeletons.join(' '), n.phonetic.join(' '), n.consonants.join(' ')].join(SEP);
+  return [
+    n.script,
+    n.tokens.join(' '),
+    n.allTokens === n.tokens ? '=' : n.allTokens.join(' '),
+    n.legalForms.join(' '),
+    n.skeletons.join(' '),
+    n.phonetic.join(' '),
+    n.consonants.join(' '),
+  ].join(SEP);
 }
 
 function words(s: string | undefined): readonly string[] {
@@ -695,7 +722,10 @@ class Index implements ScreeningIndex {
   #normalizedName(id: number): NormalizedName {
     const n = this.#normalized[id] ?? this.#unpacked.get(id);
     if (n !== undefined) return n;
-    return unpack(this.#names[id] ?? '', ASCII_DECODER.decode(this.#packed.subarray(this.#packedAt[id] ?? 0, this.#packedAt[id + 1] ?? 0)));
+    return unpack(
+      this.#names[id] ?? '',
+      ASCII_DECODER.decode(this.#packed.subarray(this.#packedAt[id] ?? 0, this.#packedAt[id + 1] ?? 0)),
+    );
   }
 
   search(query: ScreenQuery | string, opts: SearchOptions = {}): readonly Match[] {
@@ -791,19 +821,39 @@ class Index implements ScreeningIndex {
       ...(type ? { type } : {}),
       ...(identifier !== undefined ? { identifier } : {}),
     };
-    return { list: this.#entryList[sc.e] ?? '', entryId: entry.id, name: entry.name, matchedName: n.raw, score, explanation: explain(features, n, entry, qq), features, entry };
+    return {
+      list: this.#entryList[sc.e] ?? '',
+      entryId: entry.id,
+      name: entry.name,
+      matchedName: n.raw,
+      score,
+      explanation: explain(features, n, entry, qq),
+      features,
+      entry,
+    };
   }
 }
 
 function explain(f: MatchFeatures, n: NormalizedName, entry: ListEntry, q: ScreenQuery): string {
   const parts: string[] = [];
   const what = n.raw === entry.name ? `name "${entry.name}"` : `alias "${n.raw}" of "${entry.name}"`;
-  const how = { tokens: 'token by token', compact: 'as a whole name (spacing / token order)', skeleton: 'by consonant skeleton', identifier: 'by identifier' }[f.method];
+  const how = {
+    tokens: 'token by token',
+    compact: 'as a whole name (spacing / token order)',
+    skeleton: 'by consonant skeleton',
+    identifier: 'by identifier',
+  }[f.method];
   parts.push(`${what} matched ${how} (name score ${f.nameScore.toFixed(2)})`);
-  if (f.tokenPairs.length > 0) parts.push(`tokens ${f.tokenPairs.map((p) => (p.score === 1 ? p.query : `${p.query}≈${p.entry} ${p.score.toFixed(2)}`)).join(', ')}`);
+  if (f.tokenPairs.length > 0)
+    parts.push(
+      `tokens ${f.tokenPairs.map((p) => (p.score === 1 ? p.query : `${p.query}≈${p.entry} ${p.score.toFixed(2)}`)).join(', ')}`,
+    );
   if (f.transliterated !== undefined) parts.push(`transliterated ${f.transliterated}`);
   if (f.legalFormsIgnored.length > 0) parts.push(`legal forms set aside: ${f.legalFormsIgnored.join(', ')}`);
-  if (f.country !== undefined) parts.push(`country ${q.country ?? ''} ${f.country === 'match' ? 'matches' : `differs from ${entry.countries.join('/')}`}`);
+  if (f.country !== undefined)
+    parts.push(
+      `country ${q.country ?? ''} ${f.country === 'match' ? 'matches' : `differs from ${entry.countries.join('/')}`}`,
+    );
   if (f.type !== undefined) parts.push(`type ${f.type === 'match' ? 'matches' : `differs (${entry.type})`}`);
   if (f.identifier !== undefined) parts.push(`identifier ${f.identifier} matches`);
   return parts.join('; ');
@@ -813,6 +863,9 @@ function explain(f: MatchFeatures, n: NormalizedName, entry: ListEntry, q: Scree
  * Builds the index over the entries of one or more list snapshots (pure; call once per snapshot
  * set). `onProgress(entriesDone, entriesTotal)` is called every few thousand entries.
  */
-export function buildIndex(lists: readonly ListSnapshotEntries[], onProgress?: (done: number, total: number) => void): ScreeningIndex {
+export function buildIndex(
+  lists: readonly ListSnapshotEntries[],
+  onProgress?: (done: number, total: number) => void,
+): ScreeningIndex {
   return new Index(lists, onProgress);
 }

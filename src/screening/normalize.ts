@@ -60,51 +60,209 @@ export function detectScript(s: string): Script {
  * token an English or pinyin rendering of the same word normalises to.
  */
 const HAN_LEGAL: readonly (readonly [string, string])[] = [
-  ['股份有限公司', 'ltd'], ['有限责任公司', 'ltd'], ['有限公司', 'ltd'], ['股份公司', 'co'], ['公司', 'co'], ['集团', 'group'],
+  ['股份有限公司', 'ltd'],
+  ['有限责任公司', 'ltd'],
+  ['有限公司', 'ltd'],
+  ['股份公司', 'co'],
+  ['公司', 'co'],
+  ['集团', 'group'],
 ];
 const HAN_WORDS: readonly (readonly [string, string])[] = [
-  ['钢铁', 'steel'], ['稀土', 'rareearth'], ['科技', 'technology'], ['技术', 'technology'], ['电子', 'electronic'], ['国际', 'international'],
-  ['航空', 'aviation'], ['航天', 'aerospace'], ['工业', 'industry'], ['研究所', 'institute'], ['研究院', 'academy'], ['大学', 'university'],
-  ['贸易', 'trading'], ['进出口', 'importexport'], ['磁材', 'magnetic'], ['磁业', 'magnetic'], ['材料', 'materials'], ['银行', 'bank'],
-  ['船舶', 'shipbuilding'], ['重工', 'heavyindustry'], ['半导体', 'semiconductor'], ['通信', 'communication'], ['控股', 'holding'],
+  ['钢铁', 'steel'],
+  ['稀土', 'rareearth'],
+  ['科技', 'technology'],
+  ['技术', 'technology'],
+  ['电子', 'electronic'],
+  ['国际', 'international'],
+  ['航空', 'aviation'],
+  ['航天', 'aerospace'],
+  ['工业', 'industry'],
+  ['研究所', 'institute'],
+  ['研究院', 'academy'],
+  ['大学', 'university'],
+  ['贸易', 'trading'],
+  ['进出口', 'importexport'],
+  ['磁材', 'magnetic'],
+  ['磁业', 'magnetic'],
+  ['材料', 'materials'],
+  ['银行', 'bank'],
+  ['船舶', 'shipbuilding'],
+  ['重工', 'heavyindustry'],
+  ['半导体', 'semiconductor'],
+  ['通信', 'communication'],
+  ['控股', 'holding'],
 ];
 
 /** Pinyin and English renderings of the same business words meet at one token. */
-const SYNONYMS: ReadonlyMap<string, string> = new Map(Object.entries({
-  gangtie: 'steel', xitu: 'rareearth', keji: 'technology', tech: 'technology', technologies: 'technology', jishu: 'technology',
-  dianzi: 'electronic', electronics: 'electronic', guoji: 'international', intl: 'international', hangkong: 'aviation',
-  hangtian: 'aerospace', gongye: 'industry', industries: 'industry', industrial: 'industry', ind: 'industry', yanjiusuo: 'institute',
-  inst: 'institute', yanjiuyuan: 'academy', daxue: 'university', univ: 'university', maoyi: 'trading', trade: 'trading',
-  jinchukou: 'importexport', yinhang: 'bank', chuanbo: 'shipbuilding', zhonggong: 'heavyindustry', bandaoti: 'semiconductor',
-  tongxin: 'communication', communications: 'communication', konggu: 'holding', holdings: 'holding', mfg: 'manufacturing',
-  natl: 'national', bros: 'brothers', svcs: 'services', svc: 'services', dept: 'department', assn: 'association', mgmt: 'management',
-  intern: 'international', cailiao: 'materials', jituan: 'group', muhammad: 'mohammed', mohammad: 'mohammed', mohamed: 'mohammed',
-  muhammed: 'mohammed', mohamad: 'mohammed',
-}));
+const SYNONYMS: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    gangtie: 'steel',
+    xitu: 'rareearth',
+    keji: 'technology',
+    tech: 'technology',
+    technologies: 'technology',
+    jishu: 'technology',
+    dianzi: 'electronic',
+    electronics: 'electronic',
+    guoji: 'international',
+    intl: 'international',
+    hangkong: 'aviation',
+    hangtian: 'aerospace',
+    gongye: 'industry',
+    industries: 'industry',
+    industrial: 'industry',
+    ind: 'industry',
+    yanjiusuo: 'institute',
+    inst: 'institute',
+    yanjiuyuan: 'academy',
+    daxue: 'university',
+    univ: 'university',
+    maoyi: 'trading',
+    trade: 'trading',
+    jinchukou: 'importexport',
+    yinhang: 'bank',
+    chuanbo: 'shipbuilding',
+    zhonggong: 'heavyindustry',
+    bandaoti: 'semiconductor',
+    tongxin: 'communication',
+    communications: 'communication',
+    konggu: 'holding',
+    holdings: 'holding',
+    mfg: 'manufacturing',
+    natl: 'national',
+    bros: 'brothers',
+    svcs: 'services',
+    svc: 'services',
+    dept: 'department',
+    assn: 'association',
+    mgmt: 'management',
+    intern: 'international',
+    cailiao: 'materials',
+    jituan: 'group',
+    muhammad: 'mohammed',
+    mohammad: 'mohammed',
+    mohamed: 'mohammed',
+    muhammed: 'mohammed',
+    mohamad: 'mohammed',
+  }),
+);
 
 /** Legal-form words and phrases in many languages (folded), each with its canonical short form. */
 const LEGAL_PHRASES: readonly (readonly [readonly string[], string])[] = (
   [
-    ['public joint stock company', 'pjsc'], ['closed joint stock company', 'cjsc'], ['open joint stock company', 'ojsc'],
-    ['joint stock company', 'jsc'], ['limited liability company', 'llc'], ['limited liability partnership', 'llp'],
-    ['private limited company', 'ltd'], ['company limited', 'ltd'], ['co ltd', 'ltd'], ['pvt ltd', 'ltd'], ['pte ltd', 'ltd'], ['pty ltd', 'ltd'],
-    ['sdn bhd', 'sdnbhd'], ['societe anonyme', 'sa'], ['sociedad anonima', 'sa'], ['societa per azioni', 'spa'],
-    ['obshchestvo s ogranichennoy otvetstvennostyu', 'llc'], ['obshchestvo s ogranichennoi otvetstvennostiu', 'llc'],
-    ['aktsionernoe obshchestvo', 'jsc'], ['aktsionernoye obshchestvo', 'jsc'], ['public limited company', 'plc'],
-    ['sherkat sahami khass', 'pjs'], ['general trading', 'gt'], ['and company', 'co'], ['and co', 'co'],
+    ['public joint stock company', 'pjsc'],
+    ['closed joint stock company', 'cjsc'],
+    ['open joint stock company', 'ojsc'],
+    ['joint stock company', 'jsc'],
+    ['limited liability company', 'llc'],
+    ['limited liability partnership', 'llp'],
+    ['private limited company', 'ltd'],
+    ['company limited', 'ltd'],
+    ['co ltd', 'ltd'],
+    ['pvt ltd', 'ltd'],
+    ['pte ltd', 'ltd'],
+    ['pty ltd', 'ltd'],
+    ['sdn bhd', 'sdnbhd'],
+    ['societe anonyme', 'sa'],
+    ['sociedad anonima', 'sa'],
+    ['societa per azioni', 'spa'],
+    ['obshchestvo s ogranichennoy otvetstvennostyu', 'llc'],
+    ['obshchestvo s ogranichennoi otvetstvennostiu', 'llc'],
+    ['aktsionernoe obshchestvo', 'jsc'],
+    ['aktsionernoye obshchestvo', 'jsc'],
+    ['public limited company', 'plc'],
+    ['sherkat sahami khass', 'pjs'],
+    ['general trading', 'gt'],
+    ['and company', 'co'],
+    ['and co', 'co'],
   ] as const
 ).map(([p, c]) => [p.split(' '), c] as const);
 
 const LEGAL_WORDS: Readonly<Record<string, string>> = {
-  co: 'co', company: 'co', corp: 'corp', corporation: 'corp', inc: 'inc', incorporated: 'inc', ltd: 'ltd', limited: 'ltd', llc: 'llc',
-  plc: 'plc', gmbh: 'gmbh', ag: 'ag', sa: 'sa', sarl: 'sarl', srl: 'srl', spa: 'spa', bv: 'bv', nv: 'nv', oy: 'oy', ab: 'ab', kg: 'kg',
-  pvt: 'pvt', pte: 'pte', pty: 'pty', llp: 'llp', lp: 'lp', ooo: 'llc', oao: 'ojsc', zao: 'cjsc', pao: 'pjsc', ao: 'jsc', jsc: 'jsc',
-  ojsc: 'ojsc', cjsc: 'cjsc', pjsc: 'pjsc', fzco: 'fzco', fze: 'fze', fzc: 'fzc', bhd: 'bhd', tbk: 'tbk', kk: 'kk', sas: 'sas', as: 'as',
-  aps: 'aps', kft: 'kft', zrt: 'zrt', sp: 'sp', sro: 'sro', ad: 'ad', ead: 'ead', doo: 'doo', tov: 'llc', pat: 'pjsc', dp: 'se', gk: 'gk',
-  establishment: 'est', est: 'est', ltda: 'ltda', cia: 'co', sl: 'sl', sae: 'sae', wll: 'wll', sal: 'sal',
+  co: 'co',
+  company: 'co',
+  corp: 'corp',
+  corporation: 'corp',
+  inc: 'inc',
+  incorporated: 'inc',
+  ltd: 'ltd',
+  limited: 'ltd',
+  llc: 'llc',
+  plc: 'plc',
+  gmbh: 'gmbh',
+  ag: 'ag',
+  sa: 'sa',
+  sarl: 'sarl',
+  srl: 'srl',
+  spa: 'spa',
+  bv: 'bv',
+  nv: 'nv',
+  oy: 'oy',
+  ab: 'ab',
+  kg: 'kg',
+  pvt: 'pvt',
+  pte: 'pte',
+  pty: 'pty',
+  llp: 'llp',
+  lp: 'lp',
+  ooo: 'llc',
+  oao: 'ojsc',
+  zao: 'cjsc',
+  pao: 'pjsc',
+  ao: 'jsc',
+  jsc: 'jsc',
+  ojsc: 'ojsc',
+  cjsc: 'cjsc',
+  pjsc: 'pjsc',
+  fzco: 'fzco',
+  fze: 'fze',
+  fzc: 'fzc',
+  bhd: 'bhd',
+  tbk: 'tbk',
+  kk: 'kk',
+  sas: 'sas',
+  as: 'as',
+  aps: 'aps',
+  kft: 'kft',
+  zrt: 'zrt',
+  sp: 'sp',
+  sro: 'sro',
+  ad: 'ad',
+  ead: 'ead',
+  doo: 'doo',
+  tov: 'llc',
+  pat: 'pjsc',
+  dp: 'se',
+  gk: 'gk',
+  establishment: 'est',
+  est: 'est',
+  ltda: 'ltda',
+  cia: 'co',
+  sl: 'sl',
+  sae: 'sae',
+  wll: 'wll',
+  sal: 'sal',
 };
 
-const STOP_WORDS = new Set(['the', 'of', 'and', 'for', 'de', 'du', 'des', 'la', 'le', 'el', 'al', 'a', 'an', 'und', 'y', 'i', 'e']);
+const STOP_WORDS = new Set([
+  'the',
+  'of',
+  'and',
+  'for',
+  'de',
+  'du',
+  'des',
+  'la',
+  'le',
+  'el',
+  'al',
+  'a',
+  'an',
+  'und',
+  'y',
+  'i',
+  'e',
+]);
 
 const EMPTY: readonly string[] = Object.freeze([]);
 
@@ -131,7 +289,10 @@ function hanToLatin(s: string, legal: string[]): string {
   for (const [w, c] of HAN_WORDS) text = text.split(w).join(` ${c} `);
   // Each remaining run of Han characters becomes one token of toneless pinyin (Chinese names are
   // romanised with the syllables of a word joined: 包头 → baotou).
-  return text.replace(/\p{Script=Han}+/gu, (run) => ` ${pinyin(run, { toneType: 'none', type: 'array', nonZh: 'consecutive' }).join('')} `);
+  return text.replace(
+    /\p{Script=Han}+/gu,
+    (run) => ` ${pinyin(run, { toneType: 'none', type: 'array', nonZh: 'consecutive' }).join('')} `,
+  );
 }
 
 /** Pinyin with tone numbers ("bao1tou2") loses its digits. */
@@ -194,7 +355,8 @@ const ARTICLES = new Set(['al', 'el', 'ul', 'ol', 'il', 'l', 'wal', 'wa', 'w', '
 /** "abd", "abdul", "abdel", "abdur" …: Abd with the article; joined to the next word. */
 const ABD_ARTICLE = /^abd(?:[aeiou]?|ou)(?:[lr]?)$/;
 /** "abdulrahman", "abdelkader", "abderrahmane" …: Abd and the article glued to the name. */
-const ABD_GLUED = /^abd(?:[aeiou]l|ou?l|[aeiou]r(?=r)|[aeiou]s(?=s)|[aeiou]n(?=n)|[aeiou]d(?=d)|[aeiou]t(?=t)|[aeiou]z(?=z))(?=[a-z]{3})/;
+const ABD_GLUED =
+  /^abd(?:[aeiou]l|ou?l|[aeiou]r(?=r)|[aeiou]s(?=s)|[aeiou]n(?=n)|[aeiou]d(?=d)|[aeiou]t(?=t)|[aeiou]z(?=z))(?=[a-z]{3})/;
 /** Allah and al-Din written apart ("Seif Allah", "Salah Eddine", سيف الله): glued to the word before (Seifallah, Salahuddin). */
 const GLUED_AFTER = /^(?:[aeiou]?l{1,2}[aeiou]?h?|(?:[aeiou][dl]?)?d(?:i|ee|y)ne?)$/;
 
@@ -203,9 +365,51 @@ const GLUED_AFTER = /^(?:[aeiou]?l{1,2}[aeiou]?h?|(?:[aeiou][dl]?)?d(?:i|ee|y)ne
  * no digraph rule reads, so طه is t-H and not "th"); vowel letters, ع and hamza to vowels.
  */
 const ARABIC_LETTERS: Readonly<Record<string, string>> = {
-  ا: 'a', أ: 'a', إ: 'i', آ: 'a', ى: 'a', ء: '', ئ: 'i', ؤ: 'u', ع: 'a', و: 'u', ي: 'i', ی: 'i', ة: 'H', ب: 'b', پ: 'b',
-  ت: 't', ط: 't', ث: 's', ج: 'j', چ: 's', ح: 'H', ه: 'H', ھ: 'H', ہ: 'H', ۀ: 'H', خ: 'k', د: 'd', ض: 'd', ذ: 'z', ظ: 'z', ر: 'r',
-  ز: 'z', ژ: 'z', س: 's', ش: 's', ص: 's', غ: 'k', ف: 'f', ق: 'q', ك: 'k', ک: 'k', گ: 'g', ل: 'l', م: 'm', ن: 'n',
+  ا: 'a',
+  أ: 'a',
+  إ: 'i',
+  آ: 'a',
+  ى: 'a',
+  ء: '',
+  ئ: 'i',
+  ؤ: 'u',
+  ع: 'a',
+  و: 'u',
+  ي: 'i',
+  ی: 'i',
+  ة: 'H',
+  ب: 'b',
+  پ: 'b',
+  ت: 't',
+  ط: 't',
+  ث: 's',
+  ج: 'j',
+  چ: 's',
+  ح: 'H',
+  ه: 'H',
+  ھ: 'H',
+  ہ: 'H',
+  ۀ: 'H',
+  خ: 'k',
+  د: 'd',
+  ض: 'd',
+  ذ: 'z',
+  ظ: 'z',
+  ر: 'r',
+  ز: 'z',
+  ژ: 'z',
+  س: 's',
+  ش: 's',
+  ص: 's',
+  غ: 'k',
+  ف: 'f',
+  ق: 'q',
+  ك: 'k',
+  ک: 'k',
+  گ: 'g',
+  ل: 'l',
+  م: 'm',
+  ن: 'n',
 };
 
 /** Words of an Arabic-script name as one-letter-per-consonant Latin, the article split off ("al"); Latin words folded. */
@@ -281,10 +485,17 @@ function consonantTokens(tokens: readonly string[]): string[] {
 }
 
 /** Words a legal-form phrase or word can begin or end with (a name whose ends are none of these has none). */
-const LEGAL_EDGE_WORDS = new Set([...LEGAL_PHRASES.flatMap(([p]) => [p[0] ?? '', p[p.length - 1] ?? '']), ...Object.keys(LEGAL_WORDS)]);
+const LEGAL_EDGE_WORDS = new Set([
+  ...LEGAL_PHRASES.flatMap(([p]) => [p[0] ?? '', p[p.length - 1] ?? '']),
+  ...Object.keys(LEGAL_WORDS),
+]);
 
 function stripLegal(tokens: string[], legal: string[]): string[] {
-  if (tokens.length <= 1 || (!LEGAL_EDGE_WORDS.has(tokens[0] ?? '') && !LEGAL_EDGE_WORDS.has(tokens[tokens.length - 1] ?? ''))) return tokens;
+  if (
+    tokens.length <= 1 ||
+    (!LEGAL_EDGE_WORDS.has(tokens[0] ?? '') && !LEGAL_EDGE_WORDS.has(tokens[tokens.length - 1] ?? ''))
+  )
+    return tokens;
   let t = tokens;
   const matchAt = (start: number, phrase: readonly string[]): boolean => phrase.every((w, i) => t[start + i] === w);
   let changed = true;
@@ -336,13 +547,20 @@ function tokenize(folded: string): string[] {
 }
 
 const cache = new Map<string, NormalizedName>();
-const tokenCache = new Map<string, { readonly skeleton: string; readonly phonetic: string; readonly consonants: string }>();
+const tokenCache = new Map<
+  string,
+  { readonly skeleton: string; readonly phonetic: string; readonly consonants: string }
+>();
 
 /** A token's skeleton and double-metaphone code (memoised: list tokens repeat a lot). */
 function tokenKeys(t: string): { readonly skeleton: string; readonly phonetic: string; readonly consonants: string } {
   let k = tokenCache.get(t);
   if (k === undefined) {
-    k = { skeleton: skeleton(t), phonetic: /^[0-9]+$/.test(t) ? t : doubleMetaphone(t)[0], consonants: consonantKeyOf(t) };
+    k = {
+      skeleton: skeleton(t),
+      phonetic: /^[0-9]+$/.test(t) ? t : doubleMetaphone(t)[0],
+      consonants: consonantKeyOf(t),
+    };
     if (tokenCache.size > 200_000) tokenCache.clear();
     tokenCache.set(t, k);
   }
@@ -363,7 +581,8 @@ export function normalizeName(raw: string): NormalizedName {
 export function computeNormalized(raw: string): NormalizedName {
   const script = detectScript(raw);
   const legal: string[] = [];
-  const latin = script === 'han' ? hanToLatin(raw.normalize('NFKC'), legal) : script === 'arabic' ? prepareArabic(raw) : raw;
+  const latin =
+    script === 'han' ? hanToLatin(raw.normalize('NFKC'), legal) : script === 'arabic' ? prepareArabic(raw) : raw;
   let tokens = tokenize(foldLatin(latin)).map(stripToneNumbers);
   const allTokens = Object.freeze(tokens.map((t) => SYNONYMS.get(t) ?? t).filter((t) => !STOP_WORDS.has(t)));
   tokens = stripLegal(tokens, legal);

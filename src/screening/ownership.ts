@@ -39,7 +39,13 @@ export function ownershipHits(owners: readonly OwnerLink[], deps: OwnershipDeps)
   return blockedBy(owners, deps, new Set(), 0, deps.maxDepth ?? 8);
 }
 
-function blockedBy(owners: readonly OwnerLink[], deps: OwnershipDeps, path: Set<string>, depth: number, maxDepth: number): OwnershipHit[] {
+function blockedBy(
+  owners: readonly OwnerLink[],
+  deps: OwnershipDeps,
+  path: Set<string>,
+  depth: number,
+  maxDepth: number,
+): OwnershipHit[] {
   if (depth >= maxDepth) return [];
   let blockedShare = 0;
   const hits: OwnershipHit[] = [];
@@ -50,7 +56,11 @@ function blockedBy(owners: readonly OwnerLink[], deps: OwnershipDeps, path: Set<
       const next = deps.ownersOf(o.partyId);
       if (next !== undefined && next.length > 0) {
         path.add(o.partyId);
-        ownerHits = blockedBy(next, deps, path, depth + 1, maxDepth).map((h) => ({ ...h, via: [o.name, ...h.via], sharePpm: o.sharePpm }));
+        ownerHits = blockedBy(next, deps, path, depth + 1, maxDepth).map((h) => ({
+          ...h,
+          via: [o.name, ...h.via],
+          sharePpm: o.sharePpm,
+        }));
         path.delete(o.partyId);
       }
     }

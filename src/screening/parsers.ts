@@ -74,7 +74,10 @@ interface CsvRow {
 
 /** CSV rows with the line each starts on; a row csv-parse cannot read is an issue, not a failure. */
 function csvRows(text: string, issues: ParseIssue[]): CsvRow[] {
-  const clean = text.replace(/^\uFEFF/, '').split(EOF).join('');
+  const clean = text
+    .replace(/^\uFEFF/, '')
+    .split(EOF)
+    .join('');
   const out = parseCsv(clean, {
     relax_column_count: true,
     relax_quotes: true,
@@ -100,14 +103,25 @@ function remarkAliases(remarks: string): string[] {
 /** Identifiers in an SDN remark (Passport, National ID No., Registration ID, Tax ID No., IMO …). */
 function remarkIdentifiers(remarks: string): EntryIdentifier[] {
   const out: EntryIdentifier[] = [];
-  const re = /(Passport|National ID No\.|Registration (?:ID|Number)|Tax ID No\.|Unified Social Credit Code \(USCC\)|Vessel Registration Identification IMO|Identification Number)\s+([A-Z0-9][A-Z0-9-]{3,})/g;
-  for (const m of remarks.matchAll(re)) if (m[1] !== undefined && m[2] !== undefined) out.push({ scheme: m[1].replace(/[^A-Za-z]+/g, '-').replace(/-$/, '').toUpperCase(), value: m[2] });
+  const re =
+    /(Passport|National ID No\.|Registration (?:ID|Number)|Tax ID No\.|Unified Social Credit Code \(USCC\)|Vessel Registration Identification IMO|Identification Number)\s+([A-Z0-9][A-Z0-9-]{3,})/g;
+  for (const m of remarks.matchAll(re))
+    if (m[1] !== undefined && m[2] !== undefined)
+      out.push({
+        scheme: m[1]
+          .replace(/[^A-Za-z]+/g, '-')
+          .replace(/-$/, '')
+          .toUpperCase(),
+        value: m[2],
+      });
   return out;
 }
 
 function remarkCountries(remarks: string): string[] {
   const out: string[] = [];
-  for (const m of remarks.matchAll(/(?:nationality|citizen|Nationality of Registration)\s+([A-Z][A-Za-z ,]+?)(?:;|\.|$)/g)) {
+  for (const m of remarks.matchAll(
+    /(?:nationality|citizen|Nationality of Registration)\s+([A-Z][A-Za-z ,]+?)(?:;|\.|$)/g,
+  )) {
     const c = m[1] === undefined ? undefined : countryCode(m[1]);
     if (c !== undefined) out.push(c);
   }
@@ -120,9 +134,22 @@ export function parseSdnCsv(files: SdnFiles, onProgress?: ParseProgress): Parsed
   const rows = csvRows(files.sdn, errors);
   const first = rows[0]?.record;
   if (first === undefined || first.length < 4 || !/^\d+$/.test(field(first[0]))) {
-    throw new ValidationError('sdn.csv', 'is not an OFAC SDN CSV (expected rows of ent_num,SDN_Name,SDN_Type,Program,…)');
+    throw new ValidationError(
+      'sdn.csv',
+      'is not an OFAC SDN CSV (expected rows of ent_num,SDN_Name,SDN_Type,Program,…)',
+    );
   }
-  const byId = new Map<string, { name: string; aliases: string[]; type: EntityType; countries: string[]; identifiers: EntryIdentifier[]; program: string }>();
+  const byId = new Map<
+    string,
+    {
+      name: string;
+      aliases: string[];
+      type: EntityType;
+      countries: string[];
+      identifiers: EntryIdentifier[];
+      program: string;
+    }
+  >();
   const tick = counter(rows.length, onProgress);
   for (const { record, line } of rows) {
     tick();
@@ -163,7 +190,8 @@ export function parseSdnCsv(files: SdnFiles, onProgress?: ParseProgress): Parsed
       const id = field(record[0]);
       const alt = field(record[3]);
       const e = byId.get(id);
-      if (record.length < 4 || alt === '') errors.push({ line, reason: `alt.csv: expected ent_num,alt_num,alt_type,alt_name,…` });
+      if (record.length < 4 || alt === '')
+        errors.push({ line, reason: `alt.csv: expected ent_num,alt_num,alt_type,alt_name,…` });
       else if (e === undefined) errors.push({ line, reason: `alt.csv: no SDN entry ${id}` });
       else e.aliases.push(alt);
     }
@@ -181,7 +209,9 @@ export function parseSdnCsv(files: SdnFiles, onProgress?: ParseProgress): Parsed
       }
     }
   }
-  const entries = [...byId].map(([id, { program, ...e }]) => freezeEntry({ id, ...e, ...(program === '' ? {} : { program }) }));
+  const entries = [...byId].map(([id, { program, ...e }]) =>
+    freezeEntry({ id, ...e, ...(program === '' ? {} : { program }) }),
+  );
   return Object.freeze({ format: 'sdn-csv', entries: Object.freeze(entries), errors: Object.freeze(errors) });
 }
 
@@ -197,7 +227,8 @@ function text(v: unknown): string {
 
 export function parseUnXml(xml: string, onProgress?: ParseProgress): ParsedList {
   checkText(xml, 'file');
-  if (!/<CONSOLIDATED_LIST[\s>]/.test(xml.slice(0, 4096))) throw new ValidationError('file', 'is not the UN Security Council consolidated list XML (no <CONSOLIDATED_LIST>)');
+  if (!/<CONSOLIDATED_LIST[\s>]/.test(xml.slice(0, 4096)))
+    throw new ValidationError('file', 'is not the UN Security Council consolidated list XML (no <CONSOLIDATED_LIST>)');
   // The validator is deprecated in favour of a separate package; it is the same code, kept until we move.
   // eslint-disable-next-line @typescript-eslint/no-deprecated
   const valid = XMLValidator.validate(xml);
@@ -213,18 +244,30 @@ export function parseUnXml(xml: string, onProgress?: ParseProgress): ParsedList 
     for (let i = xml.indexOf('\n'); i >= 0 && i < at; i = xml.indexOf('\n', i + 1)) line++;
     return line;
   };
-  const sections: [string, string, EntityType][] = [['INDIVIDUALS', 'INDIVIDUAL', 'person'], ['ENTITIES', 'ENTITY', 'entity']];
-  const tick = counter(sections.reduce((k, [section, tag]) => k + arr(((root[section] ?? {}) as Xml)[tag]).length, 0), onProgress);
+  const sections: [string, string, EntityType][] = [
+    ['INDIVIDUALS', 'INDIVIDUAL', 'person'],
+    ['ENTITIES', 'ENTITY', 'entity'],
+  ];
+  const tick = counter(
+    sections.reduce((k, [section, tag]) => k + arr(((root[section] ?? {}) as Xml)[tag]).length, 0),
+    onProgress,
+  );
   for (const [section, tag, type] of sections) {
     for (const raw of arr(((root[section] ?? {}) as Xml)[tag])) {
       tick();
       const e = raw as Xml;
       const dataId = text(e.DATAID);
       const ref = text(e.REFERENCE_NUMBER);
-      const name = ['FIRST_NAME', 'SECOND_NAME', 'THIRD_NAME', 'FOURTH_NAME'].map((k) => text(e[k])).filter((s) => s !== '').join(' ');
+      const name = ['FIRST_NAME', 'SECOND_NAME', 'THIRD_NAME', 'FOURTH_NAME']
+        .map((k) => text(e[k]))
+        .filter((s) => s !== '')
+        .join(' ');
       if (name === '' || (ref === '' && dataId === '')) {
         const line = dataId === '' ? 0 : lineOf(dataId);
-        errors.push({ line, reason: `${tag} ${ref || dataId || '(no id)'} has no ${name === '' ? 'name' : 'reference number'}` });
+        errors.push({
+          line,
+          reason: `${tag} ${ref || dataId || '(no id)'} has no ${name === '' ? 'name' : 'reference number'}`,
+        });
         continue;
       }
       const aliases = arr(e[`${tag}_ALIAS`]).map((a) => text((a as Xml).ALIAS_NAME));
@@ -242,20 +285,54 @@ export function parseUnXml(xml: string, onProgress?: ParseProgress): ParsedList 
       const identifiers: EntryIdentifier[] = [];
       for (const d of arr(e[`${tag}_DOCUMENT`])) {
         const n = text((d as Xml).NUMBER);
-        if (n !== '') identifiers.push({ scheme: text((d as Xml).TYPE_OF_DOCUMENT).toUpperCase().replace(/[^A-Z0-9]+/g, '-') || 'DOCUMENT', value: n });
+        if (n !== '')
+          identifiers.push({
+            scheme:
+              text((d as Xml).TYPE_OF_DOCUMENT)
+                .toUpperCase()
+                .replace(/[^A-Z0-9]+/g, '-') || 'DOCUMENT',
+            value: n,
+          });
       }
       const program = text(e.UN_LIST_TYPE);
-      entries.push(freezeEntry({ id: ref || dataId, name, aliases, type, countries, identifiers, ...(program ? { program } : {}) }));
+      entries.push(
+        freezeEntry({
+          id: ref || dataId,
+          name,
+          aliases,
+          type,
+          countries,
+          identifiers,
+          ...(program ? { program } : {}),
+        }),
+      );
     }
   }
-  if (entries.length === 0 && errors.length === 0) throw new ValidationError('file', 'has no INDIVIDUAL or ENTITY entries');
+  if (entries.length === 0 && errors.length === 0)
+    throw new ValidationError('file', 'has no INDIVIDUAL or ENTITY entries');
   return Object.freeze({ format: 'un-xml', entries: Object.freeze(entries), errors: Object.freeze(errors) });
 }
 
 const FTM_TYPES: Readonly<Record<string, EntityType>> = {
-  Person: 'person', Company: 'entity', Organization: 'entity', LegalEntity: 'entity', PublicBody: 'entity', Vessel: 'vessel', Airplane: 'aircraft',
+  Person: 'person',
+  Company: 'entity',
+  Organization: 'entity',
+  LegalEntity: 'entity',
+  PublicBody: 'entity',
+  Vessel: 'vessel',
+  Airplane: 'aircraft',
 };
-const FTM_ID_PROPS = ['registrationNumber', 'innCode', 'ogrnCode', 'taxNumber', 'leiCode', 'imoNumber', 'idNumber', 'passportNumber', 'swiftBic'];
+const FTM_ID_PROPS = [
+  'registrationNumber',
+  'innCode',
+  'ogrnCode',
+  'taxNumber',
+  'leiCode',
+  'imoNumber',
+  'idNumber',
+  'passportNumber',
+  'swiftBic',
+];
 
 export function parseFtmJson(text: string, onProgress?: ParseProgress): ParsedList {
   checkText(text, 'file');
@@ -275,7 +352,12 @@ export function parseFtmJson(text: string, onProgress?: ParseProgress): ParsedLi
       errors.push({ line, reason: `not JSON (${(e as Error).message})` });
       continue;
     }
-    if (typeof v !== 'object' || v === null || typeof (v as Xml).id !== 'string' || typeof (v as Xml).schema !== 'string') {
+    if (
+      typeof v !== 'object' ||
+      v === null ||
+      typeof (v as Xml).id !== 'string' ||
+      typeof (v as Xml).schema !== 'string'
+    ) {
       errors.push({ line, reason: 'not a FollowTheMoney entity (needs "id", "schema" and "properties")' });
       continue;
     }
@@ -291,18 +373,46 @@ export function parseFtmJson(text: string, onProgress?: ParseProgress): ParsedLi
       errors.push({ line, reason: `entity ${o.id} has no name` });
       continue;
     }
-    const countries = [...strings('country'), ...strings('nationality'), ...strings('jurisdiction'), ...strings('citizenship')].map((c) => c.toUpperCase()).filter((c) => /^[A-Z]{2}$/.test(c));
+    const countries = [
+      ...strings('country'),
+      ...strings('nationality'),
+      ...strings('jurisdiction'),
+      ...strings('citizenship'),
+    ]
+      .map((c) => c.toUpperCase())
+      .filter((c) => /^[A-Z]{2}$/.test(c));
     const identifiers = FTM_ID_PROPS.flatMap((k) => strings(k).map((value) => ({ scheme: k, value })));
     entries.push(
-      freezeEntry({ id: o.id, name: first, aliases: [...names.slice(1), ...strings('alias'), ...strings('previousName'), ...strings('weakAlias')], type, countries, identifiers, ...(strings('program')[0] ? { program: strings('program')[0] } : {}) }),
+      freezeEntry({
+        id: o.id,
+        name: first,
+        aliases: [...names.slice(1), ...strings('alias'), ...strings('previousName'), ...strings('weakAlias')],
+        type,
+        countries,
+        identifiers,
+        ...(strings('program')[0] ? { program: strings('program')[0] } : {}),
+      }),
     );
   }
-  if (!sawEntity) throw new ValidationError('file', 'is not FollowTheMoney JSON lines (no line holds an entity with "id" and "schema")');
+  if (!sawEntity)
+    throw new ValidationError(
+      'file',
+      'is not FollowTheMoney JSON lines (no line holds an entity with "id" and "schema")',
+    );
   return Object.freeze({ format: 'ftm-json', entries: Object.freeze(entries), errors: Object.freeze(errors) });
 }
 
 const CSV_HEADER = ['name', 'aliases', 'country', 'type', 'list', 'id'];
-const CSV_TYPES: Readonly<Record<string, EntityType>> = { person: 'person', individual: 'person', entity: 'entity', company: 'entity', organization: 'entity', vessel: 'vessel', aircraft: 'aircraft', '': 'unknown' };
+const CSV_TYPES: Readonly<Record<string, EntityType>> = {
+  person: 'person',
+  individual: 'person',
+  entity: 'entity',
+  company: 'entity',
+  organization: 'entity',
+  vessel: 'vessel',
+  aircraft: 'aircraft',
+  '': 'unknown',
+};
 
 /** The plain CSV: header `name,aliases,country,type,list,id`, aliases and countries separated by `;`. */
 export function parsePlainCsv(text: string, onProgress?: ParseProgress): ParsedList {
@@ -311,7 +421,10 @@ export function parsePlainCsv(text: string, onProgress?: ParseProgress): ParsedL
   const rows = csvRows(text, errors);
   const header = rows[0]?.record.map((h) => h.trim().toLowerCase());
   if (header === undefined || header.join(',') !== CSV_HEADER.join(',')) {
-    throw new ValidationError('file', `is not the plain list CSV: the header must be exactly "${CSV_HEADER.join(',')}"`);
+    throw new ValidationError(
+      'file',
+      `is not the plain list CSV: the header must be exactly "${CSV_HEADER.join(',')}"`,
+    );
   }
   const entries: ListEntry[] = [];
   const seen = new Set<string>();
@@ -337,12 +450,18 @@ export function parsePlainCsv(text: string, onProgress?: ParseProgress): ParsedL
     }
     const t = own(CSV_TYPES, type.toLowerCase());
     if (t === undefined) {
-      errors.push({ line, reason: `type must be person, entity, vessel, aircraft or empty, got ${JSON.stringify(type)}` });
+      errors.push({
+        line,
+        reason: `type must be person, entity, vessel, aircraft or empty, got ${JSON.stringify(type)}`,
+      });
       continue;
     }
     const countries: string[] = [];
     let badCountry: string | undefined;
-    for (const c of ctry.split(';').map((s) => s.trim()).filter((s) => s !== '')) {
+    for (const c of ctry
+      .split(';')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')) {
       const code = countryCode(c);
       if (code === undefined) badCountry = c;
       else countries.push(code);
@@ -352,13 +471,27 @@ export function parsePlainCsv(text: string, onProgress?: ParseProgress): ParsedL
       continue;
     }
     seen.add(id);
-    entries.push(freezeEntry({ id, name, aliases: aliases.split(';'), type: t, countries, identifiers: [], ...(list ? { program: list } : {}) }));
+    entries.push(
+      freezeEntry({
+        id,
+        name,
+        aliases: aliases.split(';'),
+        type: t,
+        countries,
+        identifiers: [],
+        ...(list ? { program: list } : {}),
+      }),
+    );
   }
   return Object.freeze({ format: 'csv', entries: Object.freeze(entries), errors: Object.freeze(errors) });
 }
 
 /** Parses a list file of the given format (SDN: pass alt / add for the full set). */
-export function parseList(format: ListFormat, main: string, extra: { alt?: string; add?: string; onProgress?: ParseProgress | undefined } = {}): ParsedList {
+export function parseList(
+  format: ListFormat,
+  main: string,
+  extra: { alt?: string; add?: string; onProgress?: ParseProgress | undefined } = {},
+): ParsedList {
   const { onProgress, ...files } = extra;
   switch (format) {
     case 'sdn-csv':

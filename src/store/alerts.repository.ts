@@ -15,7 +15,11 @@ export const alertsRepo = {
    * once both journal it, the first one's row stands (and a rebuild keeps the same one).
    */
   async insert(db: Db, row: NewAlertValues): Promise<void> {
-    await db.insertInto('alerts').values({ ...row, evidence: jsonText(row.evidence), thresholds: jsonText(row.thresholds) }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    await db
+      .insertInto('alerts')
+      .values({ ...row, evidence: jsonText(row.evidence), thresholds: jsonText(row.thresholds) })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
   },
   async get(db: Db, id: string): Promise<AlertRow | undefined> {
     return db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
@@ -23,16 +27,27 @@ export const alertsRepo = {
   /** Which of these ids are already raised. */
   async existing(db: Db, ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await db.selectFrom('alerts').select('id').where('id', 'in', [...ids]).execute();
+    const rows = await db
+      .selectFrom('alerts')
+      .select('id')
+      .where('id', 'in', [...ids])
+      .execute();
     return new Set(rows.map((r) => r.id));
   },
   async lock(db: Db, id: string): Promise<AlertRow | undefined> {
     return db.selectFrom('alerts').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   },
   async resolve(db: Db, id: string, by: string, note: string, seq: number): Promise<void> {
-    await db.updateTable('alerts').set({ status: 'resolved', resolved_by: by, resolution: note, resolved_seq: seq }).where('id', '=', id).execute();
+    await db
+      .updateTable('alerts')
+      .set({ status: 'resolved', resolved_by: by, resolution: note, resolved_seq: seq })
+      .where('id', '=', id)
+      .execute();
   },
-  async list(db: Db, opts: { licenceId?: string; severities?: readonly AlertRow['severity'][]; status?: AlertRow['status'] } = {}): Promise<AlertRow[]> {
+  async list(
+    db: Db,
+    opts: { licenceId?: string; severities?: readonly AlertRow['severity'][]; status?: AlertRow['status'] } = {},
+  ): Promise<AlertRow[]> {
     let q = db.selectFrom('alerts').selectAll();
     if (opts.licenceId !== undefined) q = q.where('licence_id', '=', opts.licenceId);
     if (opts.severities !== undefined) q = q.where('severity', 'in', [...opts.severities]);
@@ -46,7 +61,12 @@ export const redFlagSetsRepo = {
     await db.insertInto('red_flag_sets').values(row).execute();
   },
   async get(db: Db, setId: string, version: string): Promise<RedFlagSetRow | undefined> {
-    return db.selectFrom('red_flag_sets').selectAll().where('set_id', '=', setId).where('version', '=', version).executeTakeFirst();
+    return db
+      .selectFrom('red_flag_sets')
+      .selectAll()
+      .where('set_id', '=', setId)
+      .where('version', '=', version)
+      .executeTakeFirst();
   },
 };
 
@@ -74,13 +94,26 @@ export const journalTimesRepo = {
     const memo = memoOf(db)?.recordedAt;
     // Entries this transaction appended but has not written yet (journalRepo.append with `defer`).
     const wanted = [...new Set(seqs)];
-    const pending = new Map(wanted.flatMap((s) => { const t = journalRepo.pendingRecordedAt(db, s); return t === undefined ? [] : [[s, t] as const]; }));
+    const pending = new Map(
+      wanted.flatMap((s) => {
+        const t = journalRepo.pendingRecordedAt(db, s);
+        return t === undefined ? [] : [[s, t] as const];
+      }),
+    );
     const missing = wanted.filter((s) => !pending.has(s) && memo?.has(s) !== true);
-    const found = missing.length === 0 ? [] : await db.selectFrom('journal').select(['seq', 'recorded_at']).where('seq', 'in', missing).execute();
+    const found =
+      missing.length === 0
+        ? []
+        : await db.selectFrom('journal').select(['seq', 'recorded_at']).where('seq', 'in', missing).execute();
     const times = new Map(found.map((r) => [r.seq, new Date(r.recorded_at)]));
     for (const [s, t] of pending) times.set(s, t);
     if (memo === undefined) return times;
     for (const [s, t] of times) memo.set(s, t);
-    return new Map(wanted.flatMap((s) => { const t = memo.get(s); return t === undefined ? [] : [[s, t] as const]; }));
+    return new Map(
+      wanted.flatMap((s) => {
+        const t = memo.get(s);
+        return t === undefined ? [] : [[s, t] as const];
+      }),
+    );
   },
 };

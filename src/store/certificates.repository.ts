@@ -26,44 +26,85 @@ export const certificatesRepo = {
 
   /** The next free status-list index (one past the highest taken). */
   async nextStatusIndex(db: Kysely<Database>): Promise<number> {
-    const r = await db.selectFrom('certificates').select(sql<number>`coalesce(max(status_index) + 1, 0)::int`.as('next')).executeTakeFirstOrThrow();
+    const r = await db
+      .selectFrom('certificates')
+      .select(sql<number>`coalesce(max(status_index) + 1, 0)::int`.as('next'))
+      .executeTakeFirstOrThrow();
     return r.next;
   },
 
   /** Whether a certificate already holds this revocation status-list index. */
   async statusIndexTaken(db: Kysely<Database>, index: number): Promise<boolean> {
-    return (await db.selectFrom('certificates').select('id').where('status_index', '=', index).executeTakeFirst()) !== undefined;
+    return (
+      (await db.selectFrom('certificates').select('id').where('status_index', '=', index).executeTakeFirst()) !==
+      undefined
+    );
   },
 
-  async countersign(db: Kysely<Database>, id: string, v: { jws: unknown; countersignedBy: string; seq: number }): Promise<void> {
-    await db.updateTable('certificates').set({ jws: jsonText(v.jws), countersigned_by: v.countersignedBy, countersigned_seq: v.seq }).where('id', '=', id).executeTakeFirstOrThrow();
+  async countersign(
+    db: Kysely<Database>,
+    id: string,
+    v: { jws: unknown; countersignedBy: string; seq: number },
+  ): Promise<void> {
+    await db
+      .updateTable('certificates')
+      .set({ jws: jsonText(v.jws), countersigned_by: v.countersignedBy, countersigned_seq: v.seq })
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
   },
 
   async revoke(db: Kysely<Database>, id: string, v: { revokedBy: string; seq: number; reason: string }): Promise<void> {
-    await db.updateTable('certificates').set({ status: 'revoked', revoked_by: v.revokedBy, revoked_seq: v.seq, revocation_reason: v.reason }).where('id', '=', id).executeTakeFirstOrThrow();
+    await db
+      .updateTable('certificates')
+      .set({ status: 'revoked', revoked_by: v.revokedBy, revoked_seq: v.seq, revocation_reason: v.reason })
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
   },
 
   /** Status-list indexes of revoked certificates. */
   async revokedIndexes(db: Kysely<Database>): Promise<number[]> {
-    return (await db.selectFrom('certificates').select('status_index').where('status', '=', 'revoked').orderBy('status_index').execute()).map((r) => r.status_index);
+    return (
+      await db
+        .selectFrom('certificates')
+        .select('status_index')
+        .where('status', '=', 'revoked')
+        .orderBy('status_index')
+        .execute()
+    ).map((r) => r.status_index);
   },
 
   /** Status-list indexes of the revoked certificates `issuer` issued (its published list). */
   async revokedIndexesOf(db: Kysely<Database>, issuer: string): Promise<number[]> {
-    const rows = await db.selectFrom('certificates').select('status_index').where('issuer', '=', issuer).where('status', '=', 'revoked').orderBy('status_index').execute();
+    const rows = await db
+      .selectFrom('certificates')
+      .select('status_index')
+      .where('issuer', '=', issuer)
+      .where('status', '=', 'revoked')
+      .orderBy('status_index')
+      .execute();
     return rows.map((r) => r.status_index);
   },
 
   /** The parties that have issued certificates, in id order. */
   async issuers(db: Kysely<Database>): Promise<string[]> {
-    return (await db.selectFrom('certificates').select('issuer').distinct().orderBy('issuer').execute()).map((r) => r.issuer);
+    return (await db.selectFrom('certificates').select('issuer').distinct().orderBy('issuer').execute()).map(
+      (r) => r.issuer,
+    );
   },
 
   /** Certificates in journal order, optionally only those naming `party` (as issuer, exporter, importer or end user). */
   async list(db: Kysely<Database>, opts: { party?: string; limit?: number } = {}): Promise<CertificateRow[]> {
     let q = db.selectFrom('certificates').selectAll().orderBy('seq');
     const party = opts.party;
-    if (party !== undefined) q = q.where((eb) => eb.or([eb('issuer', '=', party), eb('exporter', '=', party), eb('importer', '=', party), eb('end_user', '=', party)]));
+    if (party !== undefined)
+      q = q.where((eb) =>
+        eb.or([
+          eb('issuer', '=', party),
+          eb('exporter', '=', party),
+          eb('importer', '=', party),
+          eb('end_user', '=', party),
+        ]),
+      );
     if (opts.limit !== undefined) q = q.limit(opts.limit);
     return q.execute();
   },

@@ -17,7 +17,12 @@ export const credentialsRepo = {
 
   /** The credential whose key hashes to `keyHash` and is not revoked. */
   async byKeyHash(db: Kysely<Database>, keyHash: string): Promise<CredentialRow | undefined> {
-    return db.selectFrom('credentials').selectAll().where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
+    return db
+      .selectFrom('credentials')
+      .selectAll()
+      .where('key_hash', '=', keyHash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
   },
 
   async list(db: Kysely<Database>, opts: { partyId?: string } = {}): Promise<CredentialRow[]> {
@@ -28,22 +33,45 @@ export const credentialsRepo = {
 
   /** Replaces the key hash of a live credential; undefined when it does not exist or is revoked. */
   async rotate(db: Kysely<Database>, id: string, keyHash: string, at: Date): Promise<CredentialRow | undefined> {
-    return db.updateTable('credentials').set({ key_hash: keyHash, rotated_at: at }).where('id', '=', id).where('revoked_at', 'is', null).returningAll().executeTakeFirst();
+    return db
+      .updateTable('credentials')
+      .set({ key_hash: keyHash, rotated_at: at })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
   },
 
   async revoke(db: Kysely<Database>, id: string, at: Date): Promise<CredentialRow | undefined> {
-    return db.updateTable('credentials').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).returningAll().executeTakeFirst();
+    return db
+      .updateTable('credentials')
+      .set({ revoked_at: at })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
   },
 };
 
 export const auditorGrantsRepo = {
   /** Idempotent: granting twice keeps the first grant. */
   async grant(db: Kysely<Database>, auditor: string, licenceId: string, grantedBy: string): Promise<void> {
-    await db.insertInto('auditor_grants').values({ auditor, licence_id: licenceId, granted_by: grantedBy }).onConflict((oc) => oc.doNothing()).execute();
+    await db
+      .insertInto('auditor_grants')
+      .values({ auditor, licence_id: licenceId, granted_by: grantedBy })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   },
 
   async has(db: Kysely<Database>, auditor: string, licenceId: string): Promise<boolean> {
-    return (await db.selectFrom('auditor_grants').select('auditor').where('auditor', '=', auditor).where('licence_id', '=', licenceId).executeTakeFirst()) !== undefined;
+    return (
+      (await db
+        .selectFrom('auditor_grants')
+        .select('auditor')
+        .where('auditor', '=', auditor)
+        .where('licence_id', '=', licenceId)
+        .executeTakeFirst()) !== undefined
+    );
   },
 
   async list(db: Kysely<Database>, opts: { auditor?: string; licenceId?: string }): Promise<AuditorGrantRow[]> {
@@ -80,7 +108,14 @@ export const idempotencyRepo = {
    * (`markCommitted`) inside the use case's own transaction, so a claim still unmarked means the
    * first attempt wrote nothing.
    */
-  async claim(db: Kysely<Database>, credentialId: string, key: string, requestHash: string, holder: string, leaseSeconds = IDEMPOTENCY_LEASE_SECONDS): Promise<PriorClaim | undefined> {
+  async claim(
+    db: Kysely<Database>,
+    credentialId: string,
+    key: string,
+    requestHash: string,
+    holder: string,
+    leaseSeconds = IDEMPOTENCY_LEASE_SECONDS,
+  ): Promise<PriorClaim | undefined> {
     const inserted = await db
       .insertInto('idempotency_keys')
       .values({ credential_id: credentialId, key, request_hash: requestHash, holder, alive_at: sql<Date>`now()` })
@@ -103,7 +138,12 @@ export const idempotencyRepo = {
       .where('credential_id', '=', credentialId)
       .where('key', '=', key)
       .where('status', 'is', null)
-      .where((eb) => eb.or([eb('holder', '=', holder), eb(silentSince, '<', sql<Date>`now() - make_interval(secs => ${leaseSeconds})`)]))
+      .where((eb) =>
+        eb.or([
+          eb('holder', '=', holder),
+          eb(silentSince, '<', sql<Date>`now() - make_interval(secs => ${leaseSeconds})`),
+        ]),
+      )
       .returning('key')
       .executeTakeFirst();
     return taken === undefined ? prior : undefined;
@@ -111,7 +151,14 @@ export const idempotencyRepo = {
 
   /** The holder says it is still working on the request (while no answer is stored). */
   async renew(db: Kysely<Database>, credentialId: string, key: string, holder: string): Promise<void> {
-    await db.updateTable('idempotency_keys').set({ alive_at: sql<Date>`now()` }).where('credential_id', '=', credentialId).where('key', '=', key).where('holder', '=', holder).where('response', 'is', null).execute();
+    await db
+      .updateTable('idempotency_keys')
+      .set({ alive_at: sql<Date>`now()` })
+      .where('credential_id', '=', credentialId)
+      .where('key', '=', key)
+      .where('holder', '=', holder)
+      .where('response', 'is', null)
+      .execute();
   },
 
   /**
@@ -119,15 +166,37 @@ export const idempotencyRepo = {
    * inside the use case's transaction, so it commits with the work or not at all.
    */
   async markCommitted(db: Kysely<Database>, credentialId: string, key: string): Promise<void> {
-    await db.updateTable('idempotency_keys').set({ status: COMMITTED_WITHOUT_RESPONSE }).where('credential_id', '=', credentialId).where('key', '=', key).where('status', 'is', null).execute();
+    await db
+      .updateTable('idempotency_keys')
+      .set({ status: COMMITTED_WITHOUT_RESPONSE })
+      .where('credential_id', '=', credentialId)
+      .where('key', '=', key)
+      .where('status', 'is', null)
+      .execute();
   },
 
-  async complete(db: Kysely<Database>, credentialId: string, key: string, status: number, response: string): Promise<void> {
-    await db.updateTable('idempotency_keys').set({ status, response }).where('credential_id', '=', credentialId).where('key', '=', key).execute();
+  async complete(
+    db: Kysely<Database>,
+    credentialId: string,
+    key: string,
+    status: number,
+    response: string,
+  ): Promise<void> {
+    await db
+      .updateTable('idempotency_keys')
+      .set({ status, response })
+      .where('credential_id', '=', credentialId)
+      .where('key', '=', key)
+      .execute();
   },
 
   /** Forgets a claim whose request failed on the server's side, so the client can retry. */
   async release(db: Kysely<Database>, credentialId: string, key: string): Promise<void> {
-    await db.deleteFrom('idempotency_keys').where('credential_id', '=', credentialId).where('key', '=', key).where('status', 'is', null).execute();
+    await db
+      .deleteFrom('idempotency_keys')
+      .where('credential_id', '=', credentialId)
+      .where('key', '=', key)
+      .where('status', 'is', null)
+      .execute();
   },
 };

@@ -6,10 +6,24 @@ import type { EpcisCaptureJobsTable } from './epcis-capture-jobs.table.js';
 import type { RequestNoncesTable } from './request-nonces.table.js';
 import type { ClassificationsTable } from './classifications.table.js';
 import type { AuditorGrantsTable, CredentialsTable, IdempotencyKeysTable } from './credentials.table.js';
-import type { ApplicationsTable, CustodyLedgerTable, LicenceBalancesTable, LicenceHolderTotalsTable, LicencesTable, LotsTable, ShipmentsTable } from './licensing.tables.js';
+import type {
+  ApplicationsTable,
+  CustodyLedgerTable,
+  LicenceBalancesTable,
+  LicenceHolderTotalsTable,
+  LicencesTable,
+  LotsTable,
+  ShipmentsTable,
+} from './licensing.tables.js';
 import type { JournalHeadTable } from './journal-head.table.js';
 import type { JournalTable } from './journal.table.js';
-import type { LogCheckpointHistoryTable, LogCheckpointsTable, LogCosignaturesTable, LogOriginTable, MerkleNodesTable } from './log.tables.js';
+import type {
+  LogCheckpointHistoryTable,
+  LogCheckpointsTable,
+  LogCosignaturesTable,
+  LogOriginTable,
+  MerkleNodesTable,
+} from './log.tables.js';
 import type { PartiesTable } from './parties.table.js';
 import type { PartyKeysTable } from './party-keys.table.js';
 import type { RulePacksTable } from './rule-packs.table.js';
@@ -69,5 +83,29 @@ export interface Database {
  * The projection tables: derived from the journal and rebuildable from it. In an order that is
  * safe to truncate one by one (referencing tables before the tables they reference).
  */
-export const PROJECTION_TABLES = ['trust_list_head', 'trust_lists', 'epcis_events', 'epcis_lot_links', 'alerts', 'red_flag_sets', 'reports_filed', 'request_nonces', 'list_imports', 'licence_holder_totals', 'certificate_claims', 'custody_ledger', 'shipments', 'lots', 'licence_balances', 'licences', 'applications', 'certificate_lines', 'certificates', 'classifications', 'rule_packs', 'party_keys', 'parties'] as const satisfies readonly (keyof Database)[];
+export const PROJECTION_TABLES = [
+  'trust_list_head',
+  'trust_lists',
+  'epcis_events',
+  'epcis_lot_links',
+  'alerts',
+  'red_flag_sets',
+  'reports_filed',
+  'request_nonces',
+  'list_imports',
+  'licence_holder_totals',
+  'certificate_claims',
+  'custody_ledger',
+  'shipments',
+  'lots',
+  'licence_balances',
+  'licences',
+  'applications',
+  'certificate_lines',
+  'certificates',
+  'classifications',
+  'rule_packs',
+  'party_keys',
+  'parties',
+] as const satisfies readonly (keyof Database)[];
 export type ProjectionTable = (typeof PROJECTION_TABLES)[number];

@@ -24,14 +24,34 @@ export interface EpcisEventQuery {
 
 /** Captured EPCIS events and EPC ↔ lot links. */
 export const epcisRepo = {
-  async insertEvent(db: Db, row: Omit<EpcisEventRow, 'outcome' | 'event' | 'event_time' | 'retracted_seq'> & { event_time: string; outcome: unknown; event: unknown }): Promise<void> {
-    await db.insertInto('epcis_events').values({ ...row, outcome: jsonText(row.outcome), event: jsonText(row.event) }).execute();
+  async insertEvent(
+    db: Db,
+    row: Omit<EpcisEventRow, 'outcome' | 'event' | 'event_time' | 'retracted_seq'> & {
+      event_time: string;
+      outcome: unknown;
+      event: unknown;
+    },
+  ): Promise<void> {
+    await db
+      .insertInto('epcis_events')
+      .values({ ...row, outcome: jsonText(row.outcome), event: jsonText(row.event) })
+      .execute();
   },
   async get(db: Db, hashId: string, kind: EpcisEventRow['kind'] = 'event'): Promise<EpcisEventRow | undefined> {
-    return db.selectFrom('epcis_events').selectAll().where('hash_id', '=', hashId).where('kind', '=', kind).executeTakeFirst();
+    return db
+      .selectFrom('epcis_events')
+      .selectAll()
+      .where('hash_id', '=', hashId)
+      .where('kind', '=', kind)
+      .executeTakeFirst();
   },
   async markRetracted(db: Db, hashId: string, seq: number): Promise<void> {
-    await db.updateTable('epcis_events').set({ retracted_seq: seq }).where('hash_id', '=', hashId).where('kind', '=', 'event').execute();
+    await db
+      .updateTable('epcis_events')
+      .set({ retracted_seq: seq })
+      .where('hash_id', '=', hashId)
+      .where('kind', '=', 'event')
+      .execute();
   },
   async query(db: Db, q: EpcisEventQuery): Promise<EpcisEventRow[]> {
     let s = db.selectFrom('epcis_events').selectAll();
@@ -42,18 +62,35 @@ export const epcisRepo = {
     if (q.to !== undefined) s = s.where('event_time', '<', q.to as unknown as Date);
     if (q.actor !== undefined) s = s.where('actor', '=', q.actor);
     const after = q.after;
-    if (after !== undefined) s = s.where((eb) => eb.or([eb('event_time', '>', after.time), eb.and([eb('event_time', '=', after.time), eb('seq', '>', after.seq)])]));
+    if (after !== undefined)
+      s = s.where((eb) =>
+        eb.or([
+          eb('event_time', '>', after.time),
+          eb.and([eb('event_time', '=', after.time), eb('seq', '>', after.seq)]),
+        ]),
+      );
     const any = q.epcsAny ?? [];
     const prefixes = q.epcPrefixes ?? [];
     if (any.length > 0 || prefixes.length > 0) {
       s = s.where((eb) =>
         eb.or([
           ...any.map((e) => eb(sql<string>`${e}`, '=', eb.fn.any('epcs'))),
-          ...prefixes.map((p) => eb.exists(eb.selectFrom(sql<{ e: string }>`unnest(epcs)`.as('u')).select(sql`1`.as('one')).where(sql.ref('u'), 'like', `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`))),
+          ...prefixes.map((p) =>
+            eb.exists(
+              eb
+                .selectFrom(sql<{ e: string }>`unnest(epcs)`.as('u'))
+                .select(sql`1`.as('one'))
+                .where(sql.ref('u'), 'like', `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
+            ),
+          ),
         ]),
       );
     }
-    return s.orderBy('event_time').orderBy('seq').limit(q.limit ?? 10_000).execute();
+    return s
+      .orderBy('event_time')
+      .orderBy('seq')
+      .limit(q.limit ?? 10_000)
+      .execute();
   },
   /**
    * When the journal recorded captured events (EPCIS recordTime) and the @context of the document
@@ -62,7 +99,11 @@ export const epcisRepo = {
   async recordsOf(db: Db, seqs: readonly number[]): Promise<{ seq: number; recorded_at: Date; context: unknown }[]> {
     if (seqs.length === 0) return [];
     // The context is read from the signed record itself (the journal keeps no parsed copy, migration 0025).
-    const rows = await db.selectFrom('journal').select(['seq', 'recorded_at', 'canonical']).where('seq', 'in', [...seqs]).execute();
+    const rows = await db
+      .selectFrom('journal')
+      .select(['seq', 'recorded_at', 'canonical'])
+      .where('seq', 'in', [...seqs])
+      .execute();
     return rows.map((r) => {
       const record = JSON.parse(r.canonical) as { payload?: { body?: { context?: unknown } } };
       return { seq: r.seq, recorded_at: r.recorded_at, context: record.payload?.body?.context ?? null };
@@ -70,14 +111,27 @@ export const epcisRepo = {
   },
   /** Events mapped onto custody: what they did (outcome) and when they happened. */
   async mapped(db: Db): Promise<Pick<EpcisEventRow, 'outcome' | 'event_time' | 'event'>[]> {
-    return db.selectFrom('epcis_events').select(['outcome', 'event_time', 'event']).where('disposition', '=', 'mapped').where('kind', '=', 'event').orderBy('seq').execute();
+    return db
+      .selectFrom('epcis_events')
+      .select(['outcome', 'event_time', 'event'])
+      .where('disposition', '=', 'mapped')
+      .where('kind', '=', 'event')
+      .orderBy('seq')
+      .execute();
   },
   async count(db: Db): Promise<number> {
-    const r = await db.selectFrom('epcis_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const r = await db
+      .selectFrom('epcis_events')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   },
   async link(db: Db, row: { epc: string; holder: string; lot_id: string; since: string; seq: number }): Promise<void> {
-    await db.insertInto('epcis_lot_links').values(row).onConflict((oc) => oc.columns(['epc', 'holder', 'lot_id']).doNothing()).execute();
+    await db
+      .insertInto('epcis_lot_links')
+      .values(row)
+      .onConflict((oc) => oc.columns(['epc', 'holder', 'lot_id']).doNothing())
+      .execute();
   },
   /** The lots linked to an EPC identifier, all holders or one, newest first. */
   async lotsFor(db: Db, epc: string, holder?: string): Promise<EpcisLotLinkRow[]> {
@@ -87,6 +141,11 @@ export const epcisRepo = {
   },
   async linksOfLots(db: Db, lotIds: readonly string[]): Promise<EpcisLotLinkRow[]> {
     if (lotIds.length === 0) return [];
-    return db.selectFrom('epcis_lot_links').selectAll().where('lot_id', 'in', [...lotIds]).orderBy('seq').execute();
+    return db
+      .selectFrom('epcis_lot_links')
+      .selectAll()
+      .where('lot_id', 'in', [...lotIds])
+      .orderBy('seq')
+      .execute();
   },
 };

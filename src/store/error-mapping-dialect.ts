@@ -101,7 +101,12 @@ class ErrorMappingDriver implements Driver {
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
         late = true;
-        reject(new StoreError('STORE_UNAVAILABLE', `no database connection within the acquire timeout (${String(this.#acquireMs)} ms): another transaction holds it`));
+        reject(
+          new StoreError(
+            'STORE_UNAVAILABLE',
+            `no database connection within the acquire timeout (${String(this.#acquireMs)} ms): another transaction holds it`,
+          ),
+        );
       }, this.#acquireMs);
     });
     // A connection that arrives after the caller gave up goes straight back, so the queue moves on.

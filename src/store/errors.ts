@@ -39,13 +39,26 @@ export class StoreError extends LodestoneError<StoreCode> {
   /** The database constraint involved (CONFLICT, NOT_FOUND, INVALID_ROW), when known. */
   readonly constraint: string | undefined;
 
-  constructor(code: StoreCode, message: string, options: { field?: string; cause?: unknown; constraint?: string } = {}) {
+  constructor(
+    code: StoreCode,
+    message: string,
+    options: { field?: string; cause?: unknown; constraint?: string } = {},
+  ) {
     super(code, message, options);
     this.constraint = options.constraint;
   }
 }
 
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
 
 /**
  * Translates a driver error (pg or PGlite) into a StoreError where the cause is one the caller
@@ -74,23 +87,41 @@ export function mapDatabaseError(error: unknown): unknown {
       return new StoreError('APPEND_ONLY', error.message, options);
     case '57014': // query_canceled: statement_timeout (or an operator's pg_cancel_backend)
     case '55P03': // lock_not_available: lock_timeout
-      return new StoreError('STORE_UNAVAILABLE', `the database did not answer in time; nothing of this transaction was written (${error.message})`, { cause: error });
+      return new StoreError(
+        'STORE_UNAVAILABLE',
+        `the database did not answer in time; nothing of this transaction was written (${error.message})`,
+        { cause: error },
+      );
     case '53100':
     case 'ENOSPC':
-      return new StoreError('STORAGE_FULL', `the database is out of disk space; nothing of this transaction was written (${error.message})`, { cause: error });
+      return new StoreError(
+        'STORAGE_FULL',
+        `the database is out of disk space; nothing of this transaction was written (${error.message})`,
+        { cause: error },
+      );
   }
   if (/No space left on device|ENOSPC/i.test(error.message)) {
-    return new StoreError('STORAGE_FULL', `the database is out of disk space; nothing of this transaction was written (${error.message})`, { cause: error });
+    return new StoreError(
+      'STORAGE_FULL',
+      `the database is out of disk space; nothing of this transaction was written (${error.message})`,
+      { cause: error },
+    );
   }
   if (/timeout exceeded when trying to connect|timed out acquiring a connection/i.test(error.message)) {
-    return new StoreError('STORE_UNAVAILABLE', `no database connection within the acquire timeout; nothing was written (${error.message})`, { cause: error });
+    return new StoreError(
+      'STORE_UNAVAILABLE',
+      `no database connection within the acquire timeout; nothing was written (${error.message})`,
+      { cause: error },
+    );
   }
   if (
     CONNECTION_ERROR_CODES.has(code) ||
     /^(08|28|3D|57P)/.test(code) ||
     /timeout exceeded when trying to connect|Connection terminated/i.test(error.message)
   ) {
-    return new StoreError('CONNECTION_FAILED', `database connection failed: ${error.message || code}`, { cause: error });
+    return new StoreError('CONNECTION_FAILED', `database connection failed: ${error.message || code}`, {
+      cause: error,
+    });
   }
   return error;
 }

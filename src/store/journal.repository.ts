@@ -80,14 +80,34 @@ export const journalRepo = {
       const pending = pendingRows.get(tx) ?? { rows: [], hashes: new Set<string>() };
       pendingRows.set(tx, pending);
       // The same signed record twice in one transaction, refused now as the unique key would at flush.
-      if (pending.hashes.has(recordHash)) throw new StoreError('CONFLICT', `already exists: unique constraint violated on journal_record_hash_key (record_hash ${recordHash} is appended twice in this transaction)`, { constraint: 'journal_record_hash_key' });
+      if (pending.hashes.has(recordHash))
+        throw new StoreError(
+          'CONFLICT',
+          `already exists: unique constraint violated on journal_record_hash_key (record_hash ${recordHash} is appended twice in this transaction)`,
+          { constraint: 'journal_record_hash_key' },
+        );
       pending.hashes.add(recordHash);
-      pending.rows.push({ seq, type: record.payload.type, actor: record.payload.actor, keyId: record.signature.keyId, at: record.payload.at, canonical, recordHash, leafHash });
+      pending.rows.push({
+        seq,
+        type: record.payload.type,
+        actor: record.payload.actor,
+        keyId: record.signature.keyId,
+        at: record.payload.at,
+        canonical,
+        recordHash,
+        leafHash,
+      });
     } else {
       await flushRows(tx);
       // The next seq from journal_head and the row, in one statement (the head's row lock is taken first).
       const row = await tx
-        .with('head', (db) => db.updateTable('journal_head').set((eb) => ({ next_seq: eb('next_seq', '+', 1) })).where('id', '=', 1).returning((eb) => eb(eb.ref('next_seq'), '-', 1).as('seq')))
+        .with('head', (db) =>
+          db
+            .updateTable('journal_head')
+            .set((eb) => ({ next_seq: eb('next_seq', '+', 1) }))
+            .where('id', '=', 1)
+            .returning((eb) => eb(eb.ref('next_seq'), '-', 1).as('seq')),
+        )
         .insertInto('journal')
         .columns(['seq', 'type', 'actor', 'key_id', 'recorded_at', 'canonical', 'record_hash', 'leaf_hash'])
         .expression((eb) =>
@@ -110,7 +130,11 @@ export const journalRepo = {
       seq = row.seq;
     }
     // The head holds (or, after `flush`, will hold) seq + 1, which must stay exact too.
-    if (!Number.isSafeInteger(seq + 1)) throw new StoreError('UNSAFE_INTEGER', `journal_head's next seq ${String(BigInt(seq) + 1n)} is outside the exact range ±(2^53 − 1)`);
+    if (!Number.isSafeInteger(seq + 1))
+      throw new StoreError(
+        'UNSAFE_INTEGER',
+        `journal_head's next seq ${String(BigInt(seq) + 1n)} is outside the exact range ±(2^53 − 1)`,
+      );
     lastAppended.set(tx, seq);
     // The transparency log's leaf seq − 1 and the subtrees it completes, in the same transaction
     // (now, or at `flush` before the transaction ends).
@@ -118,7 +142,11 @@ export const journalRepo = {
       const pending = pendingLeaves.get(tx);
       if (pending === undefined) pendingLeaves.set(tx, { first: seq - 1, hashes: [leafHash] });
       else if (pending.first + pending.hashes.length === seq - 1) pending.hashes.push(leafHash);
-      else throw new StoreError('CONFLICT', `journal entry ${seq} does not follow the pending log leaves (${pending.first + pending.hashes.length})`);
+      else
+        throw new StoreError(
+          'CONFLICT',
+          `journal entry ${seq} does not follow the pending log leaves (${pending.first + pending.hashes.length})`,
+        );
     } else {
       await journalRepo.flush(tx);
       await logRepo.appendLeaf(tx, seq - 1, leafHash);
@@ -198,7 +226,13 @@ export const journalRepo = {
     let last = 0;
     for (;;) {
       await flushRows(db);
-      const rows = await db.selectFrom('journal').selectAll().where('seq', '>', last).orderBy('seq').limit(batchSize).execute();
+      const rows = await db
+        .selectFrom('journal')
+        .selectAll()
+        .where('seq', '>', last)
+        .orderBy('seq')
+        .limit(batchSize)
+        .execute();
       yield* rows;
       const tail = rows.at(-1);
       if (tail === undefined || rows.length < batchSize) return;
@@ -222,14 +256,21 @@ async function flushRows(db: Kysely<Database>): Promise<void> {
     const first = part[0]?.seq ?? 0;
     const last = part.at(-1)?.seq ?? 0;
     const values = sql.join(
-      part.map((r) => sql`(cast(${r.seq} as bigint), ${r.type}, ${r.actor}, ${r.keyId}, cast(${r.at} as timestamptz), cast(${r.canonical} as text), ${r.recordHash}, ${r.leafHash})`),
+      part.map(
+        (r) =>
+          sql`(cast(${r.seq} as bigint), ${r.type}, ${r.actor}, ${r.keyId}, cast(${r.at} as timestamptz), cast(${r.canonical} as text), ${r.recordHash}, ${r.leafHash})`,
+      ),
     );
     const written = await sql<{ seq: number }>`
       with head as (update journal_head set next_seq = ${last + 1} where id = 1 and next_seq = ${first} returning next_seq)
       insert into journal (seq, type, actor, key_id, recorded_at, canonical, record_hash, leaf_hash)
       select v.* from head, (values ${values}) as v (seq, type, actor, key_id, recorded_at, canonical, record_hash, leaf_hash)
       returning seq`.execute(db);
-    if (written.rows.length !== part.length) throw new StoreError('CONFLICT', `journal_head is not at ${first}, where this transaction's appends left it: entries ${first}–${last} not written`);
+    if (written.rows.length !== part.length)
+      throw new StoreError(
+        'CONFLICT',
+        `journal_head is not at ${first}, where this transaction's appends left it: entries ${first}–${last} not written`,
+      );
   }
 }
 

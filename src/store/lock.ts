@@ -50,7 +50,10 @@ export async function lockDataDir(dir: string): Promise<DataDirLock> {
       if (holder !== undefined && holder !== process.pid && isAlive(holder)) throw locked(path, holder, '');
       // Stale: the holder is gone (or the content is not ours to understand). Take it over, but
       // only if it still holds what we judged stale.
-      if ((await readIfExists(path)) === content) await unlink(path).catch((e: unknown) => { if (!isCode(e, 'ENOENT')) throw e; });
+      if ((await readIfExists(path)) === content)
+        await unlink(path).catch((e: unknown) => {
+          if (!isCode(e, 'ENOENT')) throw e;
+        });
     }
     const holder = parsePid((await readIfExists(path)) ?? '');
     throw locked(path, holder ?? 0, ' (could not take over the lock)');
@@ -71,7 +74,8 @@ export async function makeDataDir(dir: string): Promise<void> {
   for (;;) {
     try {
       const s = await stat(at);
-      if (!s.isDirectory()) throw new StoreError('STORE_UNAVAILABLE', `cannot use data dir ${dir}: ${at} is a file, not a directory`);
+      if (!s.isDirectory())
+        throw new StoreError('STORE_UNAVAILABLE', `cannot use data dir ${dir}: ${at} is a file, not a directory`);
       break;
     } catch (e) {
       if (e instanceof StoreError) throw e;
@@ -107,8 +111,11 @@ function unusable(dir: string, e: unknown): StoreError {
   const raw = e instanceof Error ? (e as Error & { code?: unknown }).code : undefined;
   const code = typeof raw === 'string' ? raw : '';
   const reason = REASONS[code] ?? (e instanceof Error ? e.message : String(e));
-  return new StoreError(code === 'ENOSPC' ? 'STORAGE_FULL' : 'STORE_UNAVAILABLE',
-    `cannot use data dir ${dir}: ${reason}${code !== '' && REASONS[code] !== undefined ? ` (${code})` : ''}`, { cause: e });
+  return new StoreError(
+    code === 'ENOSPC' ? 'STORAGE_FULL' : 'STORE_UNAVAILABLE',
+    `cannot use data dir ${dir}: ${reason}${code !== '' && REASONS[code] !== undefined ? ` (${code})` : ''}`,
+    { cause: e },
+  );
 }
 
 async function release(path: string, mine: string): Promise<void> {
@@ -117,9 +124,12 @@ async function release(path: string, mine: string): Promise<void> {
 }
 
 function locked(path: string, pid: number, extra: string): StoreError {
-  const what = extra !== '' ? '' : '. If it is `lodestone serve`, use its HTTP API (`lodestone credentials` commands still work: '
-    + 'they run in the serving process), or stop it (Ctrl-C or kill -TERM '
-    + `${pid}) and run the command again; PostgreSQL (DATABASE_URL) lets several processes share a store`;
+  const what =
+    extra !== ''
+      ? ''
+      : '. If it is `lodestone serve`, use its HTTP API (`lodestone credentials` commands still work: ' +
+        'they run in the serving process), or stop it (Ctrl-C or kill -TERM ' +
+        `${pid}) and run the command again; PostgreSQL (DATABASE_URL) lets several processes share a store`;
   return new StoreError('STORE_LOCKED', `data dir is in use by process ${pid}${extra}: ${path}${what}`);
 }
 

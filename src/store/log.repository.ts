@@ -1,5 +1,16 @@
 import type { Kysely, Transaction } from 'kysely';
-import { appendNodeIds, consistencyProof, consistencyProofNodeIds, inclusionProof, inclusionProofNodeIds, nodesForAppend, treeRoot, treeRootNodeIds, type NodeId, type NodeReader } from '../trust/index.js';
+import {
+  appendNodeIds,
+  consistencyProof,
+  consistencyProofNodeIds,
+  inclusionProof,
+  inclusionProofNodeIds,
+  nodesForAppend,
+  treeRoot,
+  treeRootNodeIds,
+  type NodeId,
+  type NodeReader,
+} from '../trust/index.js';
 import type { Database } from './database.js';
 import { StoreError } from './errors.js';
 
@@ -18,7 +29,11 @@ async function readNodes(db: Db, ids: readonly NodeId[]): Promise<NodeReader> {
   }
   return (level, index) => {
     const h = found.get(`${level}/${index}`);
-    if (h === undefined) throw new StoreError('NOT_FOUND', `Merkle node (${level}, ${index}) is missing: the log's subtree index is damaged`);
+    if (h === undefined)
+      throw new StoreError(
+        'NOT_FOUND',
+        `Merkle node (${level}, ${index}) is missing: the log's subtree index is damaged`,
+      );
     return h;
   };
 }
@@ -53,7 +68,8 @@ export const logRepo = {
     const wanted = new Map<string, NodeId>();
     for (let i = first; i < first + leafHashesHex.length; i++) {
       // Siblings left of the run are stored; those inside it are made by an earlier leaf of the run.
-      for (const id of appendNodeIds(i)) if ((id.index + 1) * 2 ** id.level <= first) wanted.set(`${id.level}/${id.index}`, id);
+      for (const id of appendNodeIds(i))
+        if ((id.index + 1) * 2 ** id.level <= first) wanted.set(`${id.level}/${id.index}`, id);
     }
     const stored = await readNodes(tx, [...wanted.values()]);
     const get: NodeReader = (level, index) => made.get(`${level}/${index}`) ?? stored(level, index);
@@ -64,7 +80,11 @@ export const logRepo = {
         rows.push({ level: n.level, idx: n.index, hash: n.hash });
       }
     });
-    for (let i = 0; i < rows.length; i += 5000) await tx.insertInto('merkle_nodes').values(rows.slice(i, i + 5000)).execute();
+    for (let i = 0; i < rows.length; i += 5000)
+      await tx
+        .insertInto('merkle_nodes')
+        .values(rows.slice(i, i + 5000))
+        .execute();
   },
 
   async root(db: Db, size: number): Promise<Uint8Array> {
@@ -80,14 +100,22 @@ export const logRepo = {
   },
 
   /** The root at `size` and the consistency proof from `size1` to it (0 < size1 ≤ size), read in one query. */
-  async rootAndConsistencyProof(db: Db, size1: number, size: number): Promise<{ root: Uint8Array; proof: Uint8Array[] }> {
+  async rootAndConsistencyProof(
+    db: Db,
+    size1: number,
+    size: number,
+  ): Promise<{ root: Uint8Array; proof: Uint8Array[] }> {
     const get = await readNodes(db, [...treeRootNodeIds(size), ...consistencyProofNodeIds(size1, size)]);
     return { root: treeRoot(size, get), proof: consistencyProof(size1, size, get) };
   },
 
   /** The number of leaves (level-0 nodes). */
   async size(db: Db): Promise<number> {
-    const r = await db.selectFrom('merkle_nodes').select((eb) => eb.fn.countAll<number | string>().as('n')).where('level', '=', 0).executeTakeFirstOrThrow();
+    const r = await db
+      .selectFrom('merkle_nodes')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('level', '=', 0)
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   },
 
@@ -99,17 +127,41 @@ export const logRepo = {
    * Replaces the log's checkpoint if it is still `expected` (undefined: there is none yet).
    * Returns false when another publisher changed it first (nothing written).
    */
-  async casCheckpoint(tx: Transaction<Database>, logId: string, expected: string | undefined, next: { size: number; body: string }): Promise<boolean> {
+  async casCheckpoint(
+    tx: Transaction<Database>,
+    logId: string,
+    expected: string | undefined,
+    next: { size: number; body: string },
+  ): Promise<boolean> {
     if (expected === undefined) {
-      const r = await tx.insertInto('log_checkpoints').values({ log_id: logId, ...next }).onConflict((oc) => oc.column('log_id').doNothing()).executeTakeFirst();
+      const r = await tx
+        .insertInto('log_checkpoints')
+        .values({ log_id: logId, ...next })
+        .onConflict((oc) => oc.column('log_id').doNothing())
+        .executeTakeFirst();
       if (Number(r.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
     } else {
-      const r = await tx.updateTable('log_checkpoints').set(next).where('log_id', '=', logId).where('body', '=', expected).executeTakeFirst();
+      const r = await tx
+        .updateTable('log_checkpoints')
+        .set(next)
+        .where('log_id', '=', logId)
+        .where('body', '=', expected)
+        .executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) return false;
     }
-    const inserted = await tx.insertInto('log_checkpoint_history').values({ log_id: logId, ...next }).onConflict((oc) => oc.columns(['log_id', 'size']).doNothing()).returning('size').executeTakeFirst();
+    const inserted = await tx
+      .insertInto('log_checkpoint_history')
+      .values({ log_id: logId, ...next })
+      .onConflict((oc) => oc.columns(['log_id', 'size']).doNothing())
+      .returning('size')
+      .executeTakeFirst();
     if (inserted !== undefined) return true;
-    const stored = await tx.selectFrom('log_checkpoint_history').select('body').where('log_id', '=', logId).where('size', '=', next.size).executeTakeFirstOrThrow();
+    const stored = await tx
+      .selectFrom('log_checkpoint_history')
+      .select('body')
+      .where('log_id', '=', logId)
+      .where('size', '=', next.size)
+      .executeTakeFirstOrThrow();
     if (stored.body !== next.body) {
       // Same size, another body. Our checkpoints are deterministic apart from nothing (Ed25519 is
       // deterministic), so this is a different root: a fork. Refuse.
@@ -125,28 +177,55 @@ export const logRepo = {
 
   /** Stores the log's origin unless one is stored; returns the stored one (which wins). */
   async claimOrigin(tx: Transaction<Database>, logId: string, origin: string): Promise<string> {
-    await tx.insertInto('log_origin').values({ log_id: logId, origin }).onConflict((oc) => oc.column('log_id').doNothing()).execute();
-    return (await tx.selectFrom('log_origin').select('origin').where('log_id', '=', logId).executeTakeFirstOrThrow()).origin;
+    await tx
+      .insertInto('log_origin')
+      .values({ log_id: logId, origin })
+      .onConflict((oc) => oc.column('log_id').doNothing())
+      .execute();
+    return (await tx.selectFrom('log_origin').select('origin').where('log_id', '=', logId).executeTakeFirstOrThrow())
+      .origin;
   },
 
   /** The stored complete subtrees (`level`, first … first + count - 1) that exist, in index order. */
   async nodes(db: Db, level: number, first: number, count: number): Promise<Uint8Array[]> {
-    const rows = await db.selectFrom('merkle_nodes').select(['idx', 'hash']).where('level', '=', level).where('idx', '>=', first).where('idx', '<', first + count).orderBy('idx').execute();
+    const rows = await db
+      .selectFrom('merkle_nodes')
+      .select(['idx', 'hash'])
+      .where('level', '=', level)
+      .where('idx', '>=', first)
+      .where('idx', '<', first + count)
+      .orderBy('idx')
+      .execute();
     return rows.map((r) => new Uint8Array(r.hash));
   },
 
   async checkpointAt(db: Db, logId: string, size: number): Promise<string | undefined> {
-    const r = await db.selectFrom('log_checkpoint_history').select('body').where('log_id', '=', logId).where('size', '=', size).executeTakeFirst();
+    const r = await db
+      .selectFrom('log_checkpoint_history')
+      .select('body')
+      .where('log_id', '=', logId)
+      .where('size', '=', size)
+      .executeTakeFirst();
     return r?.body;
   },
 };
 
 export const cosignaturesRepo = {
   async add(tx: Transaction<Database>, logId: string, size: number, witness: string, line: string): Promise<void> {
-    await tx.insertInto('log_cosignatures').values({ log_id: logId, size, witness, line }).onConflict((oc) => oc.columns(['log_id', 'size', 'witness']).doNothing()).execute();
+    await tx
+      .insertInto('log_cosignatures')
+      .values({ log_id: logId, size, witness, line })
+      .onConflict((oc) => oc.columns(['log_id', 'size', 'witness']).doNothing())
+      .execute();
   },
   async list(db: Db, logId: string, size: number): Promise<string[]> {
-    const rows = await db.selectFrom('log_cosignatures').select('line').where('log_id', '=', logId).where('size', '=', size).orderBy('witness').execute();
+    const rows = await db
+      .selectFrom('log_cosignatures')
+      .select('line')
+      .where('log_id', '=', logId)
+      .where('size', '=', size)
+      .orderBy('witness')
+      .execute();
     return rows.map((r) => r.line);
   },
 };

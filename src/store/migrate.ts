@@ -41,11 +41,13 @@ export async function loadMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migrati
   const migrations: Migration[] = [];
   for (const file of files) {
     const m = FILE_PATTERN.exec(file);
-    if (m === null) throw new StoreError('MIGRATION_INVALID', `migrations/${file}: name must be NNNN_lower_snake_name.sql`);
+    if (m === null)
+      throw new StoreError('MIGRATION_INVALID', `migrations/${file}: name must be NNNN_lower_snake_name.sql`);
     const version = Number(m[1]);
     if (version === 0) throw new StoreError('MIGRATION_INVALID', `migrations/${file}: versions start at 0001`);
     const previous = migrations.at(-1);
-    if (previous?.version === version) throw new StoreError('MIGRATION_INVALID', `migrations/${file}: version ${m[1]} is used twice`);
+    if (previous?.version === version)
+      throw new StoreError('MIGRATION_INVALID', `migrations/${file}: version ${m[1]} is used twice`);
     const sql = (await readFile(new URL(file, dir), 'utf8')).replace(/\r\n/g, '\n');
     migrations.push({ version, name: file.slice(0, -'.sql'.length), sql, sha256: sha256Hex(sql) });
   }
@@ -66,7 +68,10 @@ interface AppliedRow {
  * schema_migrations row, so a failing file leaves no trace. Concurrent runs against one Postgres
  * database are serialised by a transaction-scoped advisory lock; the loser finds the work done.
  */
-export async function runMigrations(target: MigrationTarget, migrations: readonly Migration[]): Promise<MigrationReport> {
+export async function runMigrations(
+  target: MigrationTarget,
+  migrations: readonly Migration[],
+): Promise<MigrationReport> {
   const appliedNow: { version: number; name: string }[] = [];
   const pending = await target.transaction(async (s) => {
     await lock(s);
@@ -82,7 +87,10 @@ export async function runMigrations(target: MigrationTarget, migrations: readonl
     const todo = migrations.filter((m) => !applied.some((r) => r.version === m.version));
     const early = todo.find((m) => m.version < maxApplied);
     if (early !== undefined) {
-      throw new StoreError('MIGRATION_INVALID', `migration ${early.name} is pending but the later version ${maxApplied} is already applied`);
+      throw new StoreError(
+        'MIGRATION_INVALID',
+        `migration ${early.name} is pending but the later version ${maxApplied} is already applied`,
+      );
     }
     return todo;
   });
@@ -99,7 +107,11 @@ export async function runMigrations(target: MigrationTarget, migrations: readonl
         if (mapped instanceof StoreError && mapped.code === 'CONNECTION_FAILED') throw mapped;
         throw new StoreError('MIGRATION_INVALID', `migration ${m.name} failed: ${(e as Error).message}`, { cause: e });
       }
-      await s.query('insert into schema_migrations (version, name, sha256) values ($1, $2, $3)', [m.version, m.name, m.sha256]);
+      await s.query('insert into schema_migrations (version, name, sha256) values ($1, $2, $3)', [
+        m.version,
+        m.name,
+        m.sha256,
+      ]);
       appliedNow.push({ version: m.version, name: m.name });
     });
   }
@@ -118,7 +130,10 @@ function check(applied: readonly AppliedRow[], migrations: readonly Migration[])
   for (const row of applied) {
     const m = migrations.find((x) => x.version === row.version);
     if (m === undefined) {
-      throw new StoreError('MIGRATION_UNKNOWN', `database has migration ${row.name} (version ${row.version}), which this version of Lodestone does not know: it is newer than the code`);
+      throw new StoreError(
+        'MIGRATION_UNKNOWN',
+        `database has migration ${row.name} (version ${row.version}), which this version of Lodestone does not know: it is newer than the code`,
+      );
     }
     if (m.sha256 !== row.sha256 || m.name !== row.name) {
       throw new StoreError(

@@ -44,7 +44,12 @@ export interface Store {
  * and optionally `committed(tx)` once the commit has succeeded (not after a rollback).
  * Everything else — `db`, `close`, `kind` — is the store's own.
  */
-export function withTransactionEnd(store: Store, atEnd: (tx: Transaction<Database>) => Promise<void>, atStart?: (tx: Transaction<Database>) => void, committed?: (tx: Transaction<Database>) => void): Store {
+export function withTransactionEnd(
+  store: Store,
+  atEnd: (tx: Transaction<Database>) => Promise<void>,
+  atStart?: (tx: Transaction<Database>) => void,
+  committed?: (tx: Transaction<Database>) => void,
+): Store {
   const transaction: Store['transaction'] = async (fn) => {
     let opened: Transaction<Database> | undefined;
     const result = await store.transaction(async (tx) => {
@@ -110,10 +115,18 @@ export interface StoreTimeouts {
 }
 
 /** Defaults: generous for the largest legitimate statements (a 50 MB EPCIS document's rows), short enough that a stuck database answers within seconds. */
-export const DEFAULT_STORE_TIMEOUTS: StoreTimeouts = Object.freeze({ statementMs: 30_000, lockMs: 10_000, acquireMs: 10_000 });
+export const DEFAULT_STORE_TIMEOUTS: StoreTimeouts = Object.freeze({
+  statementMs: 30_000,
+  lockMs: 10_000,
+  acquireMs: 10_000,
+});
 
 /** The environment variables that set the store timeouts, in milliseconds (documented in the README). */
-export const STORE_TIMEOUT_ENV = Object.freeze({ statementMs: 'LODESTONE_STATEMENT_TIMEOUT_MS', lockMs: 'LODESTONE_LOCK_TIMEOUT_MS', acquireMs: 'LODESTONE_ACQUIRE_TIMEOUT_MS' } as const);
+export const STORE_TIMEOUT_ENV = Object.freeze({
+  statementMs: 'LODESTONE_STATEMENT_TIMEOUT_MS',
+  lockMs: 'LODESTONE_LOCK_TIMEOUT_MS',
+  acquireMs: 'LODESTONE_ACQUIRE_TIMEOUT_MS',
+} as const);
 
 /** Store timeouts from the environment (unset ones are left to the defaults); a value that is not a whole number of milliseconds is a ValidationError naming the variable. */
 export function storeTimeoutsFromEnv(env: Readonly<Record<string, string | undefined>>): Partial<StoreTimeouts> {
@@ -122,7 +135,11 @@ export function storeTimeoutsFromEnv(env: Readonly<Record<string, string | undef
     const v = env[name];
     if (v === undefined || v === '') continue;
     const n = Number(v);
-    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n > 2_147_483_647) throw new ValidationError(name, `must be a whole number of milliseconds (0 turns the limit off), got ${JSON.stringify(v)}`);
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n > 2_147_483_647)
+      throw new ValidationError(
+        name,
+        `must be a whole number of milliseconds (0 turns the limit off), got ${JSON.stringify(v)}`,
+      );
     out[k] = n;
   }
   return out;
@@ -131,7 +148,8 @@ export function storeTimeoutsFromEnv(env: Readonly<Record<string, string | undef
 function timeoutsOf(given: Partial<StoreTimeouts> | undefined): StoreTimeouts {
   const t = { ...DEFAULT_STORE_TIMEOUTS, ...given };
   for (const [k, v] of Object.entries(t)) {
-    if (!Number.isSafeInteger(v) || v < 0 || v > 2_147_483_647) throw new ValidationError(`timeouts.${k}`, 'must be a whole number of milliseconds (0 turns the limit off)');
+    if (!Number.isSafeInteger(v) || v < 0 || v > 2_147_483_647)
+      throw new ValidationError(`timeouts.${k}`, 'must be a whole number of milliseconds (0 turns the limit off)');
   }
   return t;
 }
@@ -141,7 +159,8 @@ export const MEMORY = 'memory://';
 /** Opens PostgreSQL if `databaseUrl` is given, else PGlite in `dataDir`. */
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const timeouts = opts.timeouts === undefined ? {} : { timeouts: opts.timeouts };
-  if (opts.databaseUrl !== undefined && opts.databaseUrl !== '') return openPostgresStore({ databaseUrl: opts.databaseUrl, ...timeouts });
+  if (opts.databaseUrl !== undefined && opts.databaseUrl !== '')
+    return openPostgresStore({ databaseUrl: opts.databaseUrl, ...timeouts });
   if (opts.dataDir !== undefined && opts.dataDir !== '') return openPgliteStore({ dataDir: opts.dataDir, ...timeouts });
   throw new ValidationError('store', 'needs a databaseUrl or a dataDir');
 }
@@ -161,7 +180,10 @@ export interface OpenPgliteOptions {
  * The PGlite `parsers` option every Lodestone PGlite instance is created with: int8 as an exact JS
  * number (StoreError UNSAFE_INTEGER beyond ±(2^53 − 1)) and date as 'YYYY-MM-DD' text.
  */
-export const PGLITE_PARSERS: Readonly<Record<number, (text: string) => unknown>> = Object.freeze({ [INT8_OID]: parseInt8, [DATE_OID]: parseDate });
+export const PGLITE_PARSERS: Readonly<Record<number, (text: string) => unknown>> = Object.freeze({
+  [INT8_OID]: parseInt8,
+  [DATE_OID]: parseDate,
+});
 
 /**
  * Opens PGlite. On disk, the data directory is locked for this process (StoreError STORE_LOCKED if
@@ -170,7 +192,8 @@ export const PGLITE_PARSERS: Readonly<Record<number, (text: string) => unknown>>
  */
 export async function openPgliteStore(opts: OpenPgliteOptions): Promise<PgliteStore> {
   const memory = opts.dataDir === MEMORY;
-  if (!memory && opts.loadDataDir !== undefined) throw new ValidationError('loadDataDir', `is only supported with dataDir ${MEMORY}`);
+  if (!memory && opts.loadDataDir !== undefined)
+    throw new ValidationError('loadDataDir', `is only supported with dataDir ${MEMORY}`);
   const dataDir = memory ? MEMORY : resolve(opts.dataDir);
   const lock: DataDirLock | undefined = memory ? undefined : await lockDataDir(dataDir);
   let pglite: PGlite | undefined;
@@ -180,7 +203,13 @@ export async function openPgliteStore(opts: OpenPgliteOptions): Promise<PgliteSt
       ...(opts.loadDataDir === undefined ? {} : { loadDataDir: opts.loadDataDir }),
       parsers: { ...PGLITE_PARSERS },
     });
-    return await storeOnPglite(pglite, { dataDir, migrationsDir: opts.migrationsDir, owned: true, lock, acquireMs: timeoutsOf(opts.timeouts).acquireMs });
+    return await storeOnPglite(pglite, {
+      dataDir,
+      migrationsDir: opts.migrationsDir,
+      owned: true,
+      lock,
+      acquireMs: timeoutsOf(opts.timeouts).acquireMs,
+    });
   } catch (e) {
     await pglite?.close().catch(() => undefined);
     await lock?.release();
@@ -204,7 +233,11 @@ function abortOnFullDisk(e: unknown, dataDir: string): unknown {
     return mapped;
   }
   if (free >= 16 * 2 ** 20) return mapped;
-  return new StoreError('STORAGE_FULL', `the database is out of disk space: ${Math.floor(free / 1024)} kB free under ${dataDir}, and PGlite could not start (${mapped.message})`, { cause: e });
+  return new StoreError(
+    'STORAGE_FULL',
+    `the database is out of disk space: ${Math.floor(free / 1024)} kB free under ${dataDir}, and PGlite could not start (${mapped.message})`,
+    { cause: e },
+  );
 }
 
 /**
@@ -213,12 +246,22 @@ function abortOnFullDisk(e: unknown, dataDir: string): unknown {
  * caller must make sure nothing else uses the instance meanwhile. Applies migrations. For tests
  * (one instance per worker, reset between tests) and embedders that manage PGlite themselves.
  */
-export async function attachPgliteStore(pglite: PGlite, opts: { migrationsDir?: URL; timeouts?: Partial<StoreTimeouts> } = {}): Promise<PgliteStore> {
+export async function attachPgliteStore(
+  pglite: PGlite,
+  opts: { migrationsDir?: URL; timeouts?: Partial<StoreTimeouts> } = {},
+): Promise<PgliteStore> {
   for (const [oid, parser] of Object.entries(PGLITE_PARSERS)) {
-    if (pglite.parsers[oid] !== parser) throw new ValidationError('pglite', 'must be created with { parsers: PGLITE_PARSERS }');
+    if (pglite.parsers[oid] !== parser)
+      throw new ValidationError('pglite', 'must be created with { parsers: PGLITE_PARSERS }');
   }
   try {
-    return await storeOnPglite(pglite, { dataDir: pglite.dataDir ?? MEMORY, migrationsDir: opts.migrationsDir, owned: false, lock: undefined, acquireMs: timeoutsOf(opts.timeouts).acquireMs });
+    return await storeOnPglite(pglite, {
+      dataDir: pglite.dataDir ?? MEMORY,
+      migrationsDir: opts.migrationsDir,
+      owned: false,
+      lock: undefined,
+      acquireMs: timeoutsOf(opts.timeouts).acquireMs,
+    });
   } catch (e) {
     throw mapDatabaseError(e);
   }
@@ -235,10 +278,15 @@ interface PgliteStoreSetup {
   readonly acquireMs: number;
 }
 
-async function storeOnPglite(pglite: PGlite, { dataDir, migrationsDir, owned, lock, acquireMs }: PgliteStoreSetup): Promise<PgliteStore> {
+async function storeOnPglite(
+  pglite: PGlite,
+  { dataDir, migrationsDir, owned, lock, acquireMs }: PgliteStoreSetup,
+): Promise<PgliteStore> {
   await pglite.exec(`set TimeZone = 'UTC'; set DateStyle = 'ISO, YMD';`);
   const migrations = await runMigrations(pgliteTarget(pglite), await loadMigrations(migrationsDir));
-  const db = new Kysely<Database>({ dialect: new ErrorMappingDialect(new PGliteDialect(pglite), { destroyInner: owned, acquireMs }) });
+  const db = new Kysely<Database>({
+    dialect: new ErrorMappingDialect(new PGliteDialect(pglite), { destroyInner: owned, acquireMs }),
+  });
   let closed: Promise<void> | undefined;
   return {
     kind: 'pglite',

@@ -17,17 +17,32 @@ export const partiesRepo = {
   },
 
   async get(db: Kysely<Database>, id: string): Promise<PartyRow | undefined> {
-    const [row] = await throughMemo(memoOf(db)?.parties, [id], (r) => r.id, async () => {
-      const found = await db.selectFrom('parties').selectAll().where('id', '=', id).executeTakeFirst();
-      return found === undefined ? [] : [found];
-    });
+    const [row] = await throughMemo(
+      memoOf(db)?.parties,
+      [id],
+      (r) => r.id,
+      async () => {
+        const found = await db.selectFrom('parties').selectAll().where('id', '=', id).executeTakeFirst();
+        return found === undefined ? [] : [found];
+      },
+    );
     return row;
   },
 
   /** These parties (those that exist) by id. */
   async byIds(db: Kysely<Database>, ids: readonly string[]): Promise<PartyRow[]> {
     if (ids.length === 0) return [];
-    const rows = await throughMemo(memoOf(db)?.parties, ids, (r) => r.id, (missing) => db.selectFrom('parties').selectAll().where('id', 'in', [...missing]).execute());
+    const rows = await throughMemo(
+      memoOf(db)?.parties,
+      ids,
+      (r) => r.id,
+      (missing) =>
+        db
+          .selectFrom('parties')
+          .selectAll()
+          .where('id', 'in', [...missing])
+          .execute(),
+    );
     return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   },
 

@@ -14,22 +14,50 @@ export const partyKeysRepo = {
 
   /** The party's key in force (not replaced, not revoked), if any: at most one (a unique index). */
   async current(db: Kysely<Database>, partyId: string): Promise<PartyKeyRow | undefined> {
-    return db.selectFrom('party_keys').selectAll().where('party_id', '=', partyId).where('valid_until_seq', 'is', null).executeTakeFirst();
+    return db
+      .selectFrom('party_keys')
+      .selectAll()
+      .where('party_id', '=', partyId)
+      .where('valid_until_seq', 'is', null)
+      .executeTakeFirst();
   },
 
   /** Ends the party's key in force at `seq`, replaced by `replacedBy`; undefined when `keyId` is not the party's key in force. */
-  async replace(db: Kysely<Database>, partyId: string, keyId: string, seq: number, replacedBy: string): Promise<PartyKeyRow | undefined> {
-    return db.updateTable('party_keys').set({ valid_until_seq: seq, replaced_by: replacedBy }).where('key_id', '=', keyId).where('party_id', '=', partyId).where('valid_until_seq', 'is', null).returningAll().executeTakeFirst();
+  async replace(
+    db: Kysely<Database>,
+    partyId: string,
+    keyId: string,
+    seq: number,
+    replacedBy: string,
+  ): Promise<PartyKeyRow | undefined> {
+    return db
+      .updateTable('party_keys')
+      .set({ valid_until_seq: seq, replaced_by: replacedBy })
+      .where('key_id', '=', keyId)
+      .where('party_id', '=', partyId)
+      .where('valid_until_seq', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
   },
 
   /**
    * Revokes one of the party's keys at `seq` (a key still in force also ends there; a key already
    * replaced keeps its earlier end); undefined when it is not the party's or already revoked.
    */
-  async revoke(db: Kysely<Database>, partyId: string, keyId: string, v: { seq: number; reason: string; compromisedAt: string | null }): Promise<PartyKeyRow | undefined> {
+  async revoke(
+    db: Kysely<Database>,
+    partyId: string,
+    keyId: string,
+    v: { seq: number; reason: string; compromisedAt: string | null },
+  ): Promise<PartyKeyRow | undefined> {
     return db
       .updateTable('party_keys')
-      .set((eb) => ({ revoked_seq: v.seq, revocation_reason: v.reason, compromised_at: v.compromisedAt, valid_until_seq: eb.fn.coalesce('valid_until_seq', eb.val(v.seq)) }))
+      .set((eb) => ({
+        revoked_seq: v.seq,
+        revocation_reason: v.reason,
+        compromised_at: v.compromisedAt,
+        valid_until_seq: eb.fn.coalesce('valid_until_seq', eb.val(v.seq)),
+      }))
       .where('key_id', '=', keyId)
       .where('party_id', '=', partyId)
       .where('revoked_seq', 'is', null)
@@ -39,6 +67,12 @@ export const partyKeysRepo = {
 
   /** A party's keys, oldest first. */
   async listByParty(db: Kysely<Database>, partyId: string): Promise<PartyKeyRow[]> {
-    return db.selectFrom('party_keys').selectAll().where('party_id', '=', partyId).orderBy('created_seq').orderBy('key_id').execute();
+    return db
+      .selectFrom('party_keys')
+      .selectAll()
+      .where('party_id', '=', partyId)
+      .orderBy('created_seq')
+      .orderBy('key_id')
+      .execute();
   },
 };

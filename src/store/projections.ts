@@ -44,7 +44,11 @@ const ORDER: { readonly [T in ProjectionTable]: readonly string[] } = {
 export async function dumpProjections(db: Kysely<Database>): Promise<ProjectionDump> {
   const dump: Record<string, unknown[]> = {};
   for (const t of PROJECTION_TABLES) {
-    dump[t] = await sql<Record<string, unknown>>`select * from ${sql.table(t)} order by ${sql.join(ORDER[t].map((c) => sql.ref(c)))}`.execute(db).then((r) => r.rows);
+    dump[t] = await sql<
+      Record<string, unknown>
+    >`select * from ${sql.table(t)} order by ${sql.join(ORDER[t].map((c) => sql.ref(c)))}`
+      .execute(db)
+      .then((r) => r.rows);
   }
   return dump as ProjectionDump;
 }

@@ -8,7 +8,12 @@ export const requestNoncesRepo = {
    * the caller compares `jws_sha256` of `get` to tell the same request from a replay).
    */
   async spend(db: Kysely<Database>, row: NewRequestNonce): Promise<boolean> {
-    const r = await db.insertInto('request_nonces').values(row).onConflict((oc) => oc.column('nonce').doNothing()).returning('nonce').executeTakeFirst();
+    const r = await db
+      .insertInto('request_nonces')
+      .values(row)
+      .onConflict((oc) => oc.column('nonce').doNothing())
+      .returning('nonce')
+      .executeTakeFirst();
     return r !== undefined;
   },
 

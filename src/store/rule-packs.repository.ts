@@ -22,7 +22,8 @@ export const rulePacksRepo = {
       .executeTakeFirst();
     if (inserted !== undefined) return inserted;
     const stored = await rulePacksRepo.get(db, row.pack_id, row.version);
-    if (stored === undefined) throw new StoreError('NOT_FOUND', `rule pack ${row.pack_id}@${row.version} conflicted but is not stored`);
+    if (stored === undefined)
+      throw new StoreError('NOT_FOUND', `rule pack ${row.pack_id}@${row.version} conflicted but is not stored`);
     if (stored.sha256 !== row.sha256) {
       throw new StoreError(
         'CONFLICT',
@@ -34,7 +35,12 @@ export const rulePacksRepo = {
   },
 
   async get(db: Kysely<Database>, packId: string, version: string): Promise<RulePackRow | undefined> {
-    return db.selectFrom('rule_packs').selectAll().where('pack_id', '=', packId).where('version', '=', version).executeTakeFirst();
+    return db
+      .selectFrom('rule_packs')
+      .selectAll()
+      .where('pack_id', '=', packId)
+      .where('version', '=', version)
+      .executeTakeFirst();
   },
 
   /** All pack versions by pack id, then version (text order). */

@@ -1,7 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { jsonText } from './json-column.js';
-import type { ListEntryRow, ListImportRow, ListSnapshotRow, NewListImport, NewListSnapshot } from './screening.tables.js';
+import type {
+  ListEntryRow,
+  ListImportRow,
+  ListSnapshotRow,
+  NewListImport,
+  NewListSnapshot,
+} from './screening.tables.js';
 import { memoOf } from './tx-memo.js';
 
 export interface NewListEntryValues {
@@ -18,30 +24,63 @@ export const screeningRepo = {
    * Stores a snapshot and its entries unless a snapshot of that list with that sha256 is already
    * stored (content-addressed: the same content is never stored twice). Returns whether it was new.
    */
-  async putSnapshot(db: Kysely<Database>, snapshot: NewListSnapshot, entries: readonly NewListEntryValues[]): Promise<boolean> {
-    const inserted = await db.insertInto('list_snapshots').values(snapshot).onConflict((oc) => oc.columns(['list', 'sha256']).doNothing()).returning('sha256').executeTakeFirst();
+  async putSnapshot(
+    db: Kysely<Database>,
+    snapshot: NewListSnapshot,
+    entries: readonly NewListEntryValues[],
+  ): Promise<boolean> {
+    const inserted = await db
+      .insertInto('list_snapshots')
+      .values(snapshot)
+      .onConflict((oc) => oc.columns(['list', 'sha256']).doNothing())
+      .returning('sha256')
+      .executeTakeFirst();
     if (inserted === undefined) return false;
     for (let i = 0; i < entries.length; i += BATCH) {
       await db
         .insertInto('list_entries')
-        .values(entries.slice(i, i + BATCH).map((e) => ({ list: snapshot.list, sha256: snapshot.sha256, entry_id: e.entry_id, digest: e.digest, entry: jsonText(e.entry) })))
+        .values(
+          entries.slice(i, i + BATCH).map((e) => ({
+            list: snapshot.list,
+            sha256: snapshot.sha256,
+            entry_id: e.entry_id,
+            digest: e.digest,
+            entry: jsonText(e.entry),
+          })),
+        )
         .execute();
     }
     return true;
   },
 
   async getSnapshot(db: Kysely<Database>, list: string, sha256: string): Promise<ListSnapshotRow | undefined> {
-    return db.selectFrom('list_snapshots').selectAll().where('list', '=', list).where('sha256', '=', sha256).executeTakeFirst();
+    return db
+      .selectFrom('list_snapshots')
+      .selectAll()
+      .where('list', '=', list)
+      .where('sha256', '=', sha256)
+      .executeTakeFirst();
   },
 
   /** A snapshot's entries in entry-id order. */
   async entries(db: Kysely<Database>, list: string, sha256: string): Promise<ListEntryRow[]> {
-    return db.selectFrom('list_entries').selectAll().where('list', '=', list).where('sha256', '=', sha256).orderBy('entry_id').execute();
+    return db
+      .selectFrom('list_entries')
+      .selectAll()
+      .where('list', '=', list)
+      .where('sha256', '=', sha256)
+      .orderBy('entry_id')
+      .execute();
   },
 
   /** Entry ids and digests of a snapshot (for deltas), without the entries themselves. */
   async digests(db: Kysely<Database>, list: string, sha256: string): Promise<Map<string, string>> {
-    const rows = await db.selectFrom('list_entries').select(['entry_id', 'digest']).where('list', '=', list).where('sha256', '=', sha256).execute();
+    const rows = await db
+      .selectFrom('list_entries')
+      .select(['entry_id', 'digest'])
+      .where('list', '=', list)
+      .where('sha256', '=', sha256)
+      .execute();
     return new Map(rows.map((r) => [r.entry_id, r.digest]));
   },
 
@@ -53,7 +92,13 @@ export const screeningRepo = {
 
   /** The latest import of one list (its snapshot in force), or undefined. */
   async currentImport(db: Kysely<Database>, list: string): Promise<ListImportRow | undefined> {
-    return db.selectFrom('list_imports').selectAll().where('list', '=', list).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    return db
+      .selectFrom('list_imports')
+      .selectAll()
+      .where('list', '=', list)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
   },
 
   /** The latest import of every list, by list name. */

@@ -8,7 +8,11 @@ export type NewTrustListValues = WithJsonValues<NewTrustList, 'entries'>;
 export const trustListsRepo = {
   /** StoreError CONFLICT on trust_lists_pkey (version) when two publishers race for the same version. */
   async insert(db: Kysely<Database>, row: NewTrustListValues): Promise<TrustListRow> {
-    return db.insertInto('trust_lists').values({ ...row, entries: jsonText(row.entries) }).returningAll().executeTakeFirstOrThrow();
+    return db
+      .insertInto('trust_lists')
+      .values({ ...row, entries: jsonText(row.entries) })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   },
 
   /** Makes `version` the one in force. */

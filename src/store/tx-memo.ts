@@ -27,7 +27,8 @@ const memos = new WeakMap<object, TxMemo>();
 
 /** From now on, reads through `tx` of the rows above are answered from a memo kept for `tx`. */
 export function rememberReadsIn(tx: object): void {
-  if (!memos.has(tx)) memos.set(tx, { parties: new Map(), licences: new Map(), recordedAt: new Map(), currentImports: undefined });
+  if (!memos.has(tx))
+    memos.set(tx, { parties: new Map(), licences: new Map(), recordedAt: new Map(), currentImports: undefined });
 }
 
 /** The memo of `db` if it is a transaction that `rememberReadsIn` was called on. */
@@ -39,7 +40,12 @@ export function memoOf(db: object): TxMemo | undefined {
  * Rows by key, from `cache` for the keys it has and from `load` (one query) for the rest; what
  * `load` found is added to `cache`. Without a cache, simply `load(keys)`.
  */
-export async function throughMemo<K, R>(cache: Map<K, R> | undefined, keys: readonly K[], keyOf: (row: R) => K, load: (keys: readonly K[]) => Promise<R[]>): Promise<R[]> {
+export async function throughMemo<K, R>(
+  cache: Map<K, R> | undefined,
+  keys: readonly K[],
+  keyOf: (row: R) => K,
+  load: (keys: readonly K[]) => Promise<R[]>,
+): Promise<R[]> {
   if (cache === undefined) return load(keys);
   const unique = [...new Set(keys)];
   const missing = unique.filter((k) => !cache.has(k));

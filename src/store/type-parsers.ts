@@ -11,7 +11,10 @@ const MIN = BigInt(Number.MIN_SAFE_INTEGER);
 export function parseInt8(text: string): number {
   const n = BigInt(text);
   if (n > MAX || n < MIN) {
-    throw new StoreError('UNSAFE_INTEGER', `integer ${text} read from the database is outside the exact range ±(2^53 − 1)`);
+    throw new StoreError(
+      'UNSAFE_INTEGER',
+      `integer ${text} read from the database is outside the exact range ±(2^53 − 1)`,
+    );
   }
   return Number(n);
 }

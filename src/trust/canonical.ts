@@ -34,7 +34,9 @@ export function parseCanonicalJson(text: string): unknown {
   try {
     again = canonicalJson(value);
   } catch (e) {
-    throw new TrustError('NOT_CANONICAL', `not representable as canonical JSON (${(e as Error).message})`, { cause: e });
+    throw new TrustError('NOT_CANONICAL', `not representable as canonical JSON (${(e as Error).message})`, {
+      cause: e,
+    });
   }
   if (again !== text) throw new TrustError('NOT_CANONICAL', 'JSON text is not in RFC 8785 canonical form');
   return value;
@@ -62,7 +64,8 @@ function assertJson(value: unknown, path: string, stack: object[]): void {
     for (let i = 0; i < value.length; i++) assertJson(value[i], `${path}[${i}]`, stack);
   } else {
     const proto: unknown = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) fail(path, 'only plain objects are JSON objects (got a class instance)');
+    if (proto !== Object.prototype && proto !== null)
+      fail(path, 'only plain objects are JSON objects (got a class instance)');
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record)) {
       const childPath = `${path}.${key}`;

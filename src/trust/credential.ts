@@ -105,7 +105,12 @@ const statusEntrySchema = z
 
 const credentialSchema = z
   .object({
-    '@context': z.tuple([z.literal(VC_V2_CONTEXT), z.string().refine(isCredentialsContext, { message: `must be the deployment's <public URL>${CREDENTIALS_CONTEXT_PATH}` })]),
+    '@context': z.tuple([
+      z.literal(VC_V2_CONTEXT),
+      z
+        .string()
+        .refine(isCredentialsContext, { message: `must be the deployment's <public URL>${CREDENTIALS_CONTEXT_PATH}` }),
+    ]),
     type: z.tuple([z.literal('VerifiableCredential'), z.literal(END_USER_CERTIFICATE_TYPE)]),
     id: z.string().regex(UUID_URN, 'must be a urn:uuid: with a lower-case UUID'),
     issuer: z.string().regex(PARTY_URN, 'must be urn:lodestone:party:<party id>'),
@@ -117,7 +122,10 @@ const credentialSchema = z
   })
   .strict()
   .refine((c) => c.validFrom < c.validUntil, { message: 'validUntil must be after validFrom', path: ['validUntil'] })
-  .refine((c) => c.iss === undefined || c.iss === c.issuer, { message: 'must be the same as issuer (VC-JOSE-COSE)', path: ['iss'] });
+  .refine((c) => c.iss === undefined || c.iss === c.issuer, {
+    message: 'must be the same as issuer (VC-JOSE-COSE)',
+    path: ['iss'],
+  });
 
 /** Checks a credential's shape (not its subject's meaning). Throws TrustError('MALFORMED_CREDENTIAL') naming the field. */
 export function parseCredential(input: unknown): EndUserCertificateCredential {
@@ -125,7 +133,11 @@ export function parseCredential(input: unknown): EndUserCertificateCredential {
   if (!r.success) {
     const issue = r.error.issues[0];
     const field = ['credential', ...(issue?.path.map(String) ?? [])].join('.');
-    throw new TrustError('MALFORMED_CREDENTIAL', `${field}: ${issue?.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : (issue?.message ?? 'is invalid')}`, { field });
+    throw new TrustError(
+      'MALFORMED_CREDENTIAL',
+      `${field}: ${issue?.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : (issue?.message ?? 'is invalid')}`,
+      { field },
+    );
   }
   return input as EndUserCertificateCredential;
 }
@@ -205,9 +217,11 @@ function headerFor(kid: string): ProtectedHeader {
 /** The kid to sign with: the signer's key id, or a DID URL whose fragment is it. */
 function signingKid(signer: Signer, kid: string | undefined): string {
   const expected = keyIdFor(rawPublicKey(signer.privateKey));
-  if (signer.keyId !== expected) throw new TrustError('KEY_MISMATCH', `signer key id ${signer.keyId} does not match its private key (${expected})`);
+  if (signer.keyId !== expected)
+    throw new TrustError('KEY_MISMATCH', `signer key id ${signer.keyId} does not match its private key (${expected})`);
   if (kid === undefined) return signer.keyId;
-  if (parseKeyReference(kid)?.keyId !== signer.keyId) throw new TrustError('KEY_MISMATCH', `kid ${kid} does not name the signer's key ${signer.keyId}`, { field: 'kid' });
+  if (parseKeyReference(kid)?.keyId !== signer.keyId)
+    throw new TrustError('KEY_MISMATCH', `kid ${kid} does not name the signer's key ${signer.keyId}`, { field: 'kid' });
   return kid;
 }
 
@@ -215,12 +229,22 @@ function signingKid(signer: Signer, kid: string | undefined): string {
  * Signs a credential as its issuer: a General JWS with one signature over its canonical JSON.
  * `kid` (default the bare key id) is the key reference put in the protected header.
  */
-export async function signCredential(credential: EndUserCertificateCredential, signer: Signer, kid?: string): Promise<CredentialJws> {
+export async function signCredential(
+  credential: EndUserCertificateCredential,
+  signer: Signer,
+  kid?: string,
+): Promise<CredentialJws> {
   const checked = parseCredential(credential);
   const header = headerFor(signingKid(signer, kid));
   const canonical = canonicalJson(checked);
-  const jws = await new GeneralSign(utf8.encode(canonical)).addSignature(signer.privateKey).setProtectedHeader({ ...header }).sign();
-  const out: CredentialJws = { payload: jws.payload, signatures: jws.signatures.map((s) => ({ protected: s.protected ?? '', signature: s.signature })) };
+  const jws = await new GeneralSign(utf8.encode(canonical))
+    .addSignature(signer.privateKey)
+    .setProtectedHeader({ ...header })
+    .sign();
+  const out: CredentialJws = {
+    payload: jws.payload,
+    signatures: jws.signatures.map((s) => ({ protected: s.protected ?? '', signature: s.signature })),
+  };
   decodeCredential(out);
   return deepFreeze(out);
 }
@@ -232,13 +256,20 @@ export async function signCredential(credential: EndUserCertificateCredential, s
 export async function countersignCredential(jws: unknown, signer: Signer, kid?: string): Promise<CredentialJws> {
   const decoded = decodeCredential(jws);
   const header = headerFor(signingKid(signer, kid));
-  if (decoded.keyIds.includes(signer.keyId)) throw new TrustError('WRONG_SIGNER', `key ${signer.keyId} has already signed this credential`, { field: 'signatures' });
+  if (decoded.keyIds.includes(signer.keyId))
+    throw new TrustError('WRONG_SIGNER', `key ${signer.keyId} has already signed this credential`, {
+      field: 'signatures',
+    });
   if (decoded.kids.length >= MAX_SIGNATURES) throw malformed('signatures', `at most ${MAX_SIGNATURES} signatures`);
   const payload = fromBase64url(decoded.jws.payload);
   if (payload === undefined) throw malformed('payload', 'must be unpadded base64url');
   const added = await new FlattenedSign(payload).setProtectedHeader({ ...header }).sign(signer.privateKey);
-  if (added.payload !== decoded.jws.payload || added.protected === undefined) throw new TrustError('MALFORMED_CREDENTIAL', 'countersigning would change the payload');
-  return deepFreeze({ payload: decoded.jws.payload, signatures: [...decoded.jws.signatures, { protected: added.protected, signature: added.signature }] });
+  if (added.payload !== decoded.jws.payload || added.protected === undefined)
+    throw new TrustError('MALFORMED_CREDENTIAL', 'countersigning would change the payload');
+  return deepFreeze({
+    payload: decoded.jws.payload,
+    signatures: [...decoded.jws.signatures, { protected: added.protected, signature: added.signature }],
+  });
 }
 
 /**
@@ -248,13 +279,18 @@ export async function countersignCredential(jws: unknown, signer: Signer, kid?: 
  */
 export async function signCompactCredential(credential: object, signer: Signer, kid?: string): Promise<string> {
   const header = headerFor(signingKid(signer, kid));
-  return new CompactSign(utf8.encode(canonicalJson(credential))).setProtectedHeader({ ...header }).sign(signer.privateKey);
+  return new CompactSign(utf8.encode(canonicalJson(credential)))
+    .setProtectedHeader({ ...header })
+    .sign(signer.privateKey);
 }
 
 function exactObject(input: unknown, name: string, keys: readonly string[]): Record<string, unknown> {
   const obj = plainObject(input, name);
-  for (const key of Object.keys(obj)) if (!keys.includes(key)) throw malformed(`${name}.${key}`, 'unknown field (only protected headers are accepted)');
-  for (const key of keys) if (!Object.hasOwn(obj, key) || typeof obj[key] !== 'string') throw malformed(`${name}.${key}`, 'is required (a string)');
+  for (const key of Object.keys(obj))
+    if (!keys.includes(key)) throw malformed(`${name}.${key}`, 'unknown field (only protected headers are accepted)');
+  for (const key of keys)
+    if (!Object.hasOwn(obj, key) || typeof obj[key] !== 'string')
+      throw malformed(`${name}.${key}`, 'is required (a string)');
   return obj;
 }
 
@@ -281,7 +317,8 @@ function decodePayload(text: string): unknown {
   try {
     return parseCanonicalJson(partText(text, 'payload'));
   } catch (e) {
-    if (e instanceof TrustError && e.code !== 'MALFORMED_CREDENTIAL') throw new TrustError('NOT_CANONICAL', `payload: ${e.message}`, { field: 'payload', cause: e });
+    if (e instanceof TrustError && e.code !== 'MALFORMED_CREDENTIAL')
+      throw new TrustError('NOT_CANONICAL', `payload: ${e.message}`, { field: 'payload', cause: e });
     throw e;
   }
 }
@@ -297,7 +334,10 @@ function decodeHeader(text: string, field: string): unknown {
   try {
     return JSON.parse(json) as unknown;
   } catch (e) {
-    throw new TrustError('MALFORMED_CREDENTIAL', `${field}: is not JSON (${(e as Error).message})`, { field, cause: e });
+    throw new TrustError('MALFORMED_CREDENTIAL', `${field}: is not JSON (${(e as Error).message})`, {
+      field,
+      cause: e,
+    });
   }
 }
 
@@ -308,19 +348,29 @@ function decodeHeader(text: string, field: string): unknown {
  */
 export function generalJws(input: unknown): { readonly payload: unknown; readonly signatures: unknown } {
   if (typeof input === 'string') {
-    if (!COMPACT.test(input)) throw new TrustError('MALFORMED_CREDENTIAL', 'a compact JWS is three base64url parts joined by "." (header.payload.signature)');
+    if (!COMPACT.test(input))
+      throw new TrustError(
+        'MALFORMED_CREDENTIAL',
+        'a compact JWS is three base64url parts joined by "." (header.payload.signature)',
+      );
     const [protectedHeader, payload, signature] = input.split('.');
     return { payload, signatures: [{ protected: protectedHeader, signature }] };
   }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new TrustError('MALFORMED_CREDENTIAL', 'must be a jws in an RFC 7515 serialization: compact (a string), flattened { payload, protected, signature } or general { payload, signatures }');
+    throw new TrustError(
+      'MALFORMED_CREDENTIAL',
+      'must be a jws in an RFC 7515 serialization: compact (a string), flattened { payload, protected, signature } or general { payload, signatures }',
+    );
   }
   const obj = input as Record<string, unknown>;
   if (Object.hasOwn(obj, 'signatures')) {
-    for (const key of Object.keys(obj)) if (key !== 'payload' && key !== 'signatures') throw malformed(key, 'unknown field');
+    for (const key of Object.keys(obj))
+      if (key !== 'payload' && key !== 'signatures') throw malformed(key, 'unknown field');
     return { payload: obj.payload, signatures: obj.signatures };
   }
-  for (const key of Object.keys(obj)) if (!['payload', 'protected', 'signature'].includes(key)) throw malformed(key, 'unknown field (only protected headers are accepted)');
+  for (const key of Object.keys(obj))
+    if (!['payload', 'protected', 'signature'].includes(key))
+      throw malformed(key, 'unknown field (only protected headers are accepted)');
   return { payload: obj.payload, signatures: [{ protected: obj.protected, signature: obj.signature }] };
 }
 
@@ -333,7 +383,8 @@ export function generalJws(input: unknown): { readonly payload: unknown; readonl
 export function decodeCredential(input: unknown): DecodedCredential {
   const top = generalJws(input);
   if (typeof top.payload !== 'string') throw malformed('payload', 'is required (base64url of the credential)');
-  if (!Array.isArray(top.signatures) || top.signatures.length === 0) throw malformed('signatures', 'must be a non-empty array');
+  if (!Array.isArray(top.signatures) || top.signatures.length === 0)
+    throw malformed('signatures', 'must be a non-empty array');
   if (top.signatures.length > MAX_SIGNATURES) throw malformed('signatures', `at most ${MAX_SIGNATURES} signatures`);
   const signatures: JwsSignature[] = [];
   const kids: string[] = [];
@@ -343,9 +394,11 @@ export function decodeCredential(input: unknown): DecodedCredential {
     const field = `signatures[${i}].protected`;
     if (!B64URL.test(sig.protected as string)) throw malformed(field, 'must be unpadded base64url');
     const { kid, keyId } = exactHeader(decodeHeader(sig.protected as string, field), field);
-    if (keyIds.includes(keyId)) throw new TrustError('WRONG_SIGNER', `signatures[${i}]: key ${keyId} signs twice`, { field: `${field}.kid` });
+    if (keyIds.includes(keyId))
+      throw new TrustError('WRONG_SIGNER', `signatures[${i}]: key ${keyId} signs twice`, { field: `${field}.kid` });
     const raw = fromBase64url(sig.signature as string);
-    if (raw?.length !== 64) throw malformed(`signatures[${i}].signature`, 'must be a 64-byte Ed25519 signature as unpadded base64url');
+    if (raw?.length !== 64)
+      throw malformed(`signatures[${i}].signature`, 'must be a 64-byte Ed25519 signature as unpadded base64url');
     kids.push(kid);
     keyIds.push(keyId);
     signatures.push({ protected: sig.protected as string, signature: sig.signature as string });
@@ -357,12 +410,19 @@ export function decodeCredential(input: unknown): DecodedCredential {
 
 function exactHeader(input: unknown, field: string): { kid: string; keyId: string } {
   const h = plainObject(input, field);
-  for (const key of Object.keys(h)) if (!HEADER_MEMBERS.includes(key)) throw malformed(`${field}.${key}`, `unknown header parameter (only ${HEADER_MEMBERS.join(', ')})`);
+  for (const key of Object.keys(h))
+    if (!HEADER_MEMBERS.includes(key))
+      throw malformed(`${field}.${key}`, `unknown header parameter (only ${HEADER_MEMBERS.join(', ')})`);
   if (h.alg !== 'EdDSA') throw malformed(`${field}.alg`, 'must be "EdDSA"');
   if (h.typ !== VC_JWS_TYP) throw malformed(`${field}.typ`, `must be "${VC_JWS_TYP}"`);
-  if (Object.hasOwn(h, 'cty') && h.cty !== VC_JWS_CTY) throw malformed(`${field}.cty`, `must be "${VC_JWS_CTY}" when present`);
+  if (Object.hasOwn(h, 'cty') && h.cty !== VC_JWS_CTY)
+    throw malformed(`${field}.cty`, `must be "${VC_JWS_CTY}" when present`);
   const ref = typeof h.kid === 'string' ? parseKeyReference(h.kid) : undefined;
-  if (ref === undefined) throw malformed(`${field}.kid`, 'must be a did:web DID URL ending in #ed25519:<22 base64url characters>, or such a key id alone');
+  if (ref === undefined)
+    throw malformed(
+      `${field}.kid`,
+      'must be a did:web DID URL ending in #ed25519:<22 base64url characters>, or such a key id alone',
+    );
   return { kid: h.kid as string, keyId: ref.keyId };
 }
 
@@ -384,23 +444,48 @@ export async function verifyCertificate(jws: unknown, lookup: SignerLookup): Pro
     const keyId = decoded.keyIds[i] as string;
     const field = `signatures[${i}]`;
     const key = await lookup(keyId);
-    if (key === undefined) throw new TrustError('UNKNOWN_KEY', `${field}: no public key known for ${keyId}`, { field: `${field}.protected.kid` });
-    if (keyIdFor(key.publicKey) !== keyId) throw new TrustError('KEY_MISMATCH', `${field}: signed by ${keyId}, but the key given is ${keyIdFor(key.publicKey)}`, { field: `${field}.protected.kid` });
+    if (key === undefined)
+      throw new TrustError('UNKNOWN_KEY', `${field}: no public key known for ${keyId}`, {
+        field: `${field}.protected.kid`,
+      });
+    if (keyIdFor(key.publicKey) !== keyId)
+      throw new TrustError(
+        'KEY_MISMATCH',
+        `${field}: signed by ${keyId}, but the key given is ${keyIdFor(key.publicKey)}`,
+        { field: `${field}.protected.kid` },
+      );
     const named = parseKeyReference(kid)?.partyId;
     if (named !== undefined && named !== key.partyId) {
-      throw new TrustError('KEY_MISMATCH', `${field}: kid ${kid} names party "${named}", but key ${keyId} belongs to "${key.partyId}"`, { field: `${field}.protected.kid` });
+      throw new TrustError(
+        'KEY_MISMATCH',
+        `${field}: kid ${kid} names party "${named}", but key ${keyId} belongs to "${key.partyId}"`,
+        { field: `${field}.protected.kid` },
+      );
     }
     try {
-      await flattenedVerify({ payload: decoded.jws.payload, protected: sig.protected, signature: sig.signature }, publicKeyFromRaw(key.publicKey), { algorithms: ['EdDSA'] });
+      await flattenedVerify(
+        { payload: decoded.jws.payload, protected: sig.protected, signature: sig.signature },
+        publicKeyFromRaw(key.publicKey),
+        { algorithms: ['EdDSA'] },
+      );
     } catch (e) {
-      throw new TrustError('BAD_SIGNATURE', `${field}: signature by ${keyId} does not verify`, { field: `${field}.signature`, cause: e });
+      throw new TrustError('BAD_SIGNATURE', `${field}: signature by ${keyId} does not verify`, {
+        field: `${field}.signature`,
+        cause: e,
+      });
     }
     const role: SignerRole = i === 0 ? 'end-user' : 'countersigner';
     if (role === 'end-user' && key.partyId !== issuer) {
-      throw new TrustError('WRONG_SIGNER', `${field}: the first signature must be the issuer's ("${issuer}"), but key ${keyId} belongs to "${key.partyId}"`, { field: `${field}.protected.kid` });
+      throw new TrustError(
+        'WRONG_SIGNER',
+        `${field}: the first signature must be the issuer's ("${issuer}"), but key ${keyId} belongs to "${key.partyId}"`,
+        { field: `${field}.protected.kid` },
+      );
     }
     if (role === 'countersigner' && signers.some((s) => s.partyId === key.partyId)) {
-      throw new TrustError('WRONG_SIGNER', `${field}: "${key.partyId}" has already signed this credential`, { field: `${field}.protected.kid` });
+      throw new TrustError('WRONG_SIGNER', `${field}: "${key.partyId}" has already signed this credential`, {
+        field: `${field}.protected.kid`,
+      });
     }
     signers.push({ role, partyId: key.partyId, kid: keyId });
   }

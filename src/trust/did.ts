@@ -19,7 +19,10 @@ const MAX_KID_CHARS = 500;
 export function didWebFor(publicUrl: string): string {
   const url = new URL(publicUrl);
   const host = url.port === '' ? url.hostname : `${url.hostname}%3A${url.port}`;
-  const path = url.pathname.split('/').filter((s) => s !== '').map((s) => encodeURIComponent(decodeURIComponent(s)));
+  const path = url.pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => encodeURIComponent(decodeURIComponent(s)));
   return ['did:web', host, ...path].join(':');
 }
 
@@ -38,7 +41,8 @@ export function keyReference(did: string, keyId: string): string {
  * separator, and `/.well-known` is added when the DID has no path.
  */
 export function didDocumentUrl(did: string): string {
-  if (!DID_WEB.test(did)) throw new TrustError('MALFORMED_CREDENTIAL', `not a did:web DID: ${JSON.stringify(did)}`, { field: 'kid' });
+  if (!DID_WEB.test(did))
+    throw new TrustError('MALFORMED_CREDENTIAL', `not a did:web DID: ${JSON.stringify(did)}`, { field: 'kid' });
   const [host = '', ...path] = did.slice('did:web:'.length).split(':');
   const base = `https://${decodeURIComponent(host)}`;
   return path.length === 0 ? `${base}/.well-known/did.json` : `${base}/${path.join('/')}/did.json`;
@@ -91,12 +95,21 @@ export const JWK_CONTEXT = 'https://w3id.org/security/jwk/v1';
  * A DID document (DID Core §5) listing `keys` as JsonWebKey verification methods for
  * assertions (signing credentials) and authentication (signing requests).
  */
-export function didDocument(did: string, keys: readonly { readonly keyId: string; readonly publicKey: string }[]): unknown {
+export function didDocument(
+  did: string,
+  keys: readonly { readonly keyId: string; readonly publicKey: string }[],
+): unknown {
   const methods = keys.map((k) => {
     const id = keyReference(did, k.keyId);
     const { kty, crv, x } = ed25519Jwk(k.publicKey, id);
     return { id, type: 'JsonWebKey', controller: did, publicKeyJwk: { kty, crv, x } };
   });
   const ids = methods.map((m) => m.id);
-  return { '@context': [DID_V1_CONTEXT, JWK_CONTEXT], id: did, verificationMethod: methods, assertionMethod: ids, authentication: ids };
+  return {
+    '@context': [DID_V1_CONTEXT, JWK_CONTEXT],
+    id: did,
+    verificationMethod: methods,
+    assertionMethod: ids,
+    authentication: ids,
+  };
 }

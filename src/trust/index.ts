@@ -119,7 +119,15 @@ export {
   statusListWith,
   type BitstringStatusListCredential,
 } from './status-list.js';
-export { attachRequestBody, parseRequestJws, REQUEST_JWS_TYPE, signRequest, verifyRequestJws, type OpenedRequest, type RequestHeader } from './request.js';
+export {
+  attachRequestBody,
+  parseRequestJws,
+  REQUEST_JWS_TYPE,
+  signRequest,
+  verifyRequestJws,
+  type OpenedRequest,
+  type RequestHeader,
+} from './request.js';
 export {
   formatSubjectsExtension,
   keyBit,
@@ -141,7 +149,16 @@ export {
   type SubjectHead,
   type SubjectsCommitment,
 } from './smt.js';
-export { parseLinks, partiesNeeded, scopeOf, subjectsOf, TRUST_LIST_RECORD, TRUST_LIST_SUBJECT, TRUST_ROOT_ID, type SubjectLink } from './subjects.js';
+export {
+  parseLinks,
+  partiesNeeded,
+  scopeOf,
+  subjectsOf,
+  TRUST_LIST_RECORD,
+  TRUST_LIST_SUBJECT,
+  TRUST_ROOT_ID,
+  type SubjectLink,
+} from './subjects.js';
 export { KEY_POSSESSION_PURPOSE, signKeyPossession, verifyKeyPossession, type KeyHandOver } from './key-possession.js';
 export {
   entriesPath,

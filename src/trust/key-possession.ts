@@ -29,7 +29,9 @@ const utf8 = new TextEncoder();
 const ED25519_SIGNATURE_BYTES = 64;
 
 function statement(h: KeyHandOver): Uint8Array {
-  return utf8.encode(canonicalJson({ purpose: KEY_POSSESSION_PURPOSE, party: h.party, previousKeyId: h.previousKeyId, keyId: h.keyId }));
+  return utf8.encode(
+    canonicalJson({ purpose: KEY_POSSESSION_PURPOSE, party: h.party, previousKeyId: h.previousKeyId, keyId: h.keyId }),
+  );
 }
 
 /** The new key's signature over the hand-over statement (base64url). `signer` must be the new key. */
@@ -42,14 +44,30 @@ export function signKeyPossession(signer: Signer, h: Omit<KeyHandOver, 'keyId'>)
  * over the hand-over statement. Throws TrustError (KEY_MISMATCH, BAD_KEY, BAD_SIGNATURE) otherwise.
  */
 export function verifyKeyPossession(h: KeyHandOver, publicKey: string, proof: string): void {
-  if (keyIdFor(publicKey) !== h.keyId) throw new TrustError('KEY_MISMATCH', `the new public key is ${keyIdFor(publicKey)}, not ${h.keyId}`, { field: 'key.keyId' });
+  if (keyIdFor(publicKey) !== h.keyId)
+    throw new TrustError('KEY_MISMATCH', `the new public key is ${keyIdFor(publicKey)}, not ${h.keyId}`, {
+      field: 'key.keyId',
+    });
   const sig = fromBase64url(proof);
-  if (sig?.length !== ED25519_SIGNATURE_BYTES) throw new TrustError('BAD_SIGNATURE', 'the proof of possession must be a 64-byte Ed25519 signature as unpadded base64url', { field: 'proof' });
+  if (sig?.length !== ED25519_SIGNATURE_BYTES)
+    throw new TrustError(
+      'BAD_SIGNATURE',
+      'the proof of possession must be a 64-byte Ed25519 signature as unpadded base64url',
+      { field: 'proof' },
+    );
   let ok: boolean;
   try {
     ok = verify(null, statement(h), publicKeyFromRaw(publicKey), sig);
   } catch (e) {
-    throw new TrustError('BAD_SIGNATURE', 'the proof of possession of the new key does not verify', { field: 'proof', cause: e });
+    throw new TrustError('BAD_SIGNATURE', 'the proof of possession of the new key does not verify', {
+      field: 'proof',
+      cause: e,
+    });
   }
-  if (!ok) throw new TrustError('BAD_SIGNATURE', `the proof of possession of the new key ${h.keyId} does not verify (it must sign party ${h.party}, previous key ${h.previousKeyId} and the new key id)`, { field: 'proof' });
+  if (!ok)
+    throw new TrustError(
+      'BAD_SIGNATURE',
+      `the proof of possession of the new key ${h.keyId} does not verify (it must sign party ${h.party}, previous key ${h.previousKeyId} and the new key id)`,
+      { field: 'proof' },
+    );
 }

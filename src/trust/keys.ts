@@ -52,7 +52,8 @@ export function importPrivateKey(pem: string): KeyObject {
   } catch (e) {
     throw new TrustError('BAD_KEY', 'not a PEM private key', { cause: e });
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new TrustError('BAD_KEY', `expected an Ed25519 private key, got ${String(key.asymmetricKeyType)}`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new TrustError('BAD_KEY', `expected an Ed25519 private key, got ${String(key.asymmetricKeyType)}`);
   return key;
 }
 
@@ -87,7 +88,8 @@ const rawOfPrivate = new WeakMap<KeyObject, string>();
 export function rawPublicKey(key: KeyObject): string {
   const known = rawOfPrivate.get(key);
   if (known !== undefined) return known;
-  if (key.asymmetricKeyType !== 'ed25519') throw new TrustError('BAD_KEY', `expected an Ed25519 key, got ${String(key.asymmetricKeyType)}`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new TrustError('BAD_KEY', `expected an Ed25519 key, got ${String(key.asymmetricKeyType)}`);
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
   const { x } = publicKey.export({ format: 'jwk' });
   if (typeof x !== 'string') throw new TrustError('BAD_KEY', 'Ed25519 key has no public component');

@@ -36,7 +36,9 @@ export type NodeReader = (level: number, index: number) => Uint8Array;
 
 /** SHA-256(0x01 || left || right). */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(Uint8Array.of(RFC6962_NODE_PREFIX)).update(left).update(right).digest());
+  return new Uint8Array(
+    createHash('sha256').update(Uint8Array.of(RFC6962_NODE_PREFIX)).update(left).update(right).digest(),
+  );
 }
 
 /** MTH of the empty tree: SHA-256 of the empty string. */
@@ -50,11 +52,13 @@ export function hashesEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function checkSize(n: number, name: string): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new TrustError('BAD_PROOF', `${name} must be a non-negative safe integer, got ${String(n)}`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new TrustError('BAD_PROOF', `${name} must be a non-negative safe integer, got ${String(n)}`);
 }
 
 function checkHash(h: Uint8Array, name: string): void {
-  if (!(h instanceof Uint8Array) || h.length !== HASH_BYTES) throw new TrustError('BAD_PROOF', `${name} must be ${HASH_BYTES} bytes`);
+  if (!(h instanceof Uint8Array) || h.length !== HASH_BYTES)
+    throw new TrustError('BAD_PROOF', `${name} must be ${HASH_BYTES} bytes`);
 }
 
 /** The largest power of two strictly below n (n ≥ 2). */
@@ -131,7 +135,8 @@ export function inclusionProof(index: number, size: number, get: NodeReader): Ui
 export function consistencyProof(size1: number, size2: number, get: NodeReader): Uint8Array[] {
   checkSize(size1, 'size1');
   checkSize(size2, 'size2');
-  if (size1 < 1 || size1 > size2) throw new TrustError('BAD_PROOF', `no consistency proof from size ${size1} to size ${size2}`);
+  if (size1 < 1 || size1 > size2)
+    throw new TrustError('BAD_PROOF', `no consistency proof from size ${size1} to size ${size2}`);
   const proof: Uint8Array[] = [];
   let m = size1;
   let lo = 0;
@@ -233,7 +238,12 @@ export function memoryNodeReader(leaves: readonly Uint8Array[]): NodeReader {
  * RFC 9162 §2.1.3.2: the root that `proof` leads to from `leaf` at `index` in a tree of `size`.
  * Throws TrustError('BAD_PROOF') if the proof cannot be for that position (wrong length).
  */
-export function rootFromInclusionProof(index: number, size: number, leaf: Uint8Array, proof: readonly Uint8Array[]): Uint8Array {
+export function rootFromInclusionProof(
+  index: number,
+  size: number,
+  leaf: Uint8Array,
+  proof: readonly Uint8Array[],
+): Uint8Array {
   checkSize(index, 'leaf index');
   checkSize(size, 'tree size');
   checkHash(leaf, 'leaf hash');
@@ -243,7 +253,11 @@ export function rootFromInclusionProof(index: number, size: number, leaf: Uint8A
   let r = leaf;
   for (const [i, p] of proof.entries()) {
     checkHash(p, `proof[${i}]`);
-    if (sn === 0) throw new TrustError('BAD_PROOF', `inclusion proof is too long for leaf ${index} of ${size} (${proof.length} hashes)`);
+    if (sn === 0)
+      throw new TrustError(
+        'BAD_PROOF',
+        `inclusion proof is too long for leaf ${index} of ${size} (${proof.length} hashes)`,
+      );
     if (fn % 2 === 1 || fn === sn) {
       r = hashChildren(p, r);
       if (fn % 2 === 0) {
@@ -258,15 +272,26 @@ export function rootFromInclusionProof(index: number, size: number, leaf: Uint8A
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
   }
-  if (sn !== 0) throw new TrustError('BAD_PROOF', `inclusion proof is too short for leaf ${index} of ${size} (${proof.length} hashes)`);
+  if (sn !== 0)
+    throw new TrustError(
+      'BAD_PROOF',
+      `inclusion proof is too short for leaf ${index} of ${size} (${proof.length} hashes)`,
+    );
   return r;
 }
 
 /** Verifies an inclusion proof; throws TrustError('BAD_PROOF') naming what is wrong. */
-export function verifyInclusion(index: number, size: number, leaf: Uint8Array, proof: readonly Uint8Array[], root: Uint8Array): void {
+export function verifyInclusion(
+  index: number,
+  size: number,
+  leaf: Uint8Array,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+): void {
   checkHash(root, 'root');
   const computed = rootFromInclusionProof(index, size, leaf, proof);
-  if (!hashesEqual(computed, root)) throw new TrustError('BAD_PROOF', `inclusion proof for leaf ${index} of ${size} leads to another root`);
+  if (!hashesEqual(computed, root))
+    throw new TrustError('BAD_PROOF', `inclusion proof for leaf ${index} of ${size} leads to another root`);
 }
 
 /**
@@ -275,7 +300,13 @@ export function verifyInclusion(index: number, size: number, leaf: Uint8Array, p
  * refused (as transparency-dev does: there is nothing to be consistent with — treat a first
  * checkpoint as trust on first use instead).
  */
-export function verifyConsistency(size1: number, size2: number, root1: Uint8Array, root2: Uint8Array, proof: readonly Uint8Array[]): void {
+export function verifyConsistency(
+  size1: number,
+  size2: number,
+  root1: Uint8Array,
+  root2: Uint8Array,
+  proof: readonly Uint8Array[],
+): void {
   checkSize(size1, 'size1');
   checkSize(size2, 'size2');
   if (size2 < size1) throw new TrustError('BAD_PROOF', `size2 (${size2}) < size1 (${size1}): a log never shrinks`);
@@ -283,7 +314,8 @@ export function verifyConsistency(size1: number, size2: number, root1: Uint8Arra
   if (size1 === size2) {
     // As transparency-dev: equal sizes compare the roots as given (whatever their length).
     if (proof.length > 0) throw new TrustError('BAD_PROOF', `size1 = size2 = ${size1} but the proof is not empty`);
-    if (!hashesEqual(root1, root2)) throw new TrustError('BAD_PROOF', `two different roots for the same tree size ${size1}`);
+    if (!hashesEqual(root1, root2))
+      throw new TrustError('BAD_PROOF', `two different roots for the same tree size ${size1}`);
     return;
   }
   checkHash(root1, 'root1');
@@ -319,6 +351,8 @@ export function verifyConsistency(size1: number, size2: number, root1: Uint8Arra
     sn = Math.floor(sn / 2);
   }
   if (sn !== 0) throw new TrustError('BAD_PROOF', `consistency proof from ${size1} to ${size2} is too short`);
-  if (!hashesEqual(fr, root1)) throw new TrustError('BAD_PROOF', `consistency proof does not lead to the old root (size ${size1})`);
-  if (!hashesEqual(sr, root2)) throw new TrustError('BAD_PROOF', `consistency proof does not lead to the new root (size ${size2})`);
+  if (!hashesEqual(fr, root1))
+    throw new TrustError('BAD_PROOF', `consistency proof does not lead to the old root (size ${size1})`);
+  if (!hashesEqual(sr, root2))
+    throw new TrustError('BAD_PROOF', `consistency proof does not lead to the new root (size ${size2})`);
 }

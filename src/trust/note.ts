@@ -57,7 +57,9 @@ function bad(message: string): TrustError {
 const utf8 = new TextEncoder();
 
 export function noteKeyId(name: string, alg: number, publicKey: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(name).update('\n').update(Uint8Array.of(alg)).update(publicKey).digest()).subarray(0, 4);
+  return new Uint8Array(
+    createHash('sha256').update(name).update('\n').update(Uint8Array.of(alg)).update(publicKey).digest(),
+  ).subarray(0, 4);
 }
 
 function checkName(name: string): void {
@@ -86,7 +88,8 @@ export function parseNote(signed: string): Note {
     const [name, b64] = parts as [string, string];
     checkName(name);
     const bytes = strictBase64(b64);
-    if (bytes === undefined || bytes.length < 5) throw bad(`signature line ${i + 1} (${name}): not a base64 key id and signature`);
+    if (bytes === undefined || bytes.length < 5)
+      throw bad(`signature line ${i + 1} (${name}): not a base64 key id and signature`);
     return { name, keyId: bytes.subarray(0, 4), signature: bytes.subarray(4), line };
   });
   if (signatures.length === 0) throw bad('signed note has no signatures');
@@ -146,7 +149,8 @@ export function formatVerifierKey(verifier: NoteVerifier): string {
  * key. Throws BAD_KEY naming what is wrong.
  */
 export function parseVerifierKey(vkey: string): NoteVerifier {
-  const badKey = (why: string) => new TrustError('BAD_KEY', `not an Ed25519 verifier key (<name>+<key id>+<base64 key>): ${why}`);
+  const badKey = (why: string) =>
+    new TrustError('BAD_KEY', `not an Ed25519 verifier key (<name>+<key id>+<base64 key>): ${why}`);
   // The name has no "+" and the key id is hex; the base64 key may contain "+".
   const m = /^([^+]*)\+([^+]*)\+(.*)$/s.exec(vkey);
   if (m === null) throw badKey('it needs three parts separated by "+"');
@@ -155,17 +159,25 @@ export function parseVerifierKey(vkey: string): NoteVerifier {
   if (!/^[0-9a-f]{8}$/.test(idHex)) throw badKey('the key id must be 8 lower-case hex digits');
   const bytes = strictBase64(b64);
   if (bytes?.length !== 33) throw badKey('the key must be base64 of 33 bytes (0x01 and a 32-byte Ed25519 key)');
-  if (bytes[0] !== NOTE_ALG_ED25519) throw badKey(`signature type 0x${(bytes[0] ?? 0).toString(16).padStart(2, '0')} is not Ed25519 (0x01)`);
+  if (bytes[0] !== NOTE_ALG_ED25519)
+    throw badKey(`signature type 0x${(bytes[0] ?? 0).toString(16).padStart(2, '0')} is not Ed25519 (0x01)`);
   const key = bytes.subarray(1);
-  if (Buffer.from(noteKeyId(name, NOTE_ALG_ED25519, key)).toString('hex') !== idHex) throw badKey('the key id is not the one its name and key give');
+  if (Buffer.from(noteKeyId(name, NOTE_ALG_ED25519, key)).toString('hex') !== idHex)
+    throw badKey('the key id is not the one its name and key give');
   return { name, publicKey: Buffer.from(key).toString('base64url') };
 }
 
 /** Checks the Ed25519 note signature of `verifier`; throws BAD_CHECKPOINT if it is missing or does not verify. */
 export function verifyNoteSignature(note: Note, verifier: NoteVerifier): void {
   const s = findSignature(note, verifier, NOTE_ALG_ED25519);
-  if (s === undefined) throw bad(`note is not signed by ${verifier.name} with key ${Buffer.from(noteKeyId(verifier.name, NOTE_ALG_ED25519, rawPublicKeyBytes(verifier.publicKey))).toString('hex')}`);
-  if (s.signature.length !== ED25519_SIGNATURE_BYTES || !verify(null, utf8.encode(note.text), publicKeyFromRaw(verifier.publicKey), s.signature)) {
+  if (s === undefined)
+    throw bad(
+      `note is not signed by ${verifier.name} with key ${Buffer.from(noteKeyId(verifier.name, NOTE_ALG_ED25519, rawPublicKeyBytes(verifier.publicKey))).toString('hex')}`,
+    );
+  if (
+    s.signature.length !== ED25519_SIGNATURE_BYTES ||
+    !verify(null, utf8.encode(note.text), publicKeyFromRaw(verifier.publicKey), s.signature)
+  ) {
     throw bad(`note signature by ${verifier.name} does not verify`);
   }
 }
@@ -175,9 +187,16 @@ function cosignedMessage(text: string, timestamp: bigint): Uint8Array {
 }
 
 /** A C2SP tlog-cosignature/v1 over a checkpoint's text at `timestamp` (seconds since the epoch). */
-export function cosignNote(text: string, name: string, privateKey: KeyObject, publicKeyRaw: string, timestamp: number): NoteSignature {
+export function cosignNote(
+  text: string,
+  name: string,
+  privateKey: KeyObject,
+  publicKeyRaw: string,
+  timestamp: number,
+): NoteSignature {
   checkName(name);
-  if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw bad('cosignature timestamp must be a non-negative integer');
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0)
+    throw bad('cosignature timestamp must be a non-negative integer');
   const ts = BigInt(timestamp);
   const sig = sign(null, cosignedMessage(text, ts), privateKey);
   const body = new Uint8Array(8 + ED25519_SIGNATURE_BYTES);
@@ -190,7 +209,8 @@ export function cosignNote(text: string, name: string, privateKey: KeyObject, pu
 export function verifyCosignature(note: Note, verifier: NoteVerifier): number {
   const s = findSignature(note, verifier, NOTE_ALG_COSIGNATURE_V1);
   if (s === undefined) throw bad(`checkpoint is not cosigned by ${verifier.name}`);
-  if (s.signature.length !== 8 + ED25519_SIGNATURE_BYTES) throw bad(`cosignature by ${verifier.name} has the wrong length`);
+  if (s.signature.length !== 8 + ED25519_SIGNATURE_BYTES)
+    throw bad(`cosignature by ${verifier.name} has the wrong length`);
   const ts = new DataView(s.signature.buffer, s.signature.byteOffset, 8).getBigUint64(0);
   if (ts > BigInt(Number.MAX_SAFE_INTEGER)) throw bad(`cosignature by ${verifier.name} has an impossible timestamp`);
   if (!verify(null, cosignedMessage(note.text, ts), publicKeyFromRaw(verifier.publicKey), s.signature.subarray(8))) {
@@ -204,7 +224,8 @@ export function formatCheckpoint(c: Checkpoint): string {
   if (c.origin.length === 0 || c.origin.includes('\n')) throw bad('checkpoint origin must be one non-empty line');
   if (!Number.isSafeInteger(c.size) || c.size < 0) throw bad('checkpoint size must be a non-negative integer');
   if (c.root.length !== HASH_BYTES) throw bad(`checkpoint root must be ${HASH_BYTES} bytes`);
-  for (const e of c.extensions ?? []) if (!isExtensionLine(e)) throw bad('checkpoint extension lines must be non-empty text without control characters');
+  for (const e of c.extensions ?? [])
+    if (!isExtensionLine(e)) throw bad('checkpoint extension lines must be non-empty text without control characters');
   return `${c.origin}\n${c.size}\n${Buffer.from(c.root).toString('base64')}\n${(c.extensions ?? []).map((e) => `${e}\n`).join('')}`;
 }
 
@@ -216,13 +237,16 @@ const isExtensionLine = (l: string): boolean => l.length > 0 && l.length <= 1000
 /** Parses a checkpoint body: origin, size and root lines, then any extension lines (at most 16). */
 export function parseCheckpoint(text: string): Checkpoint {
   const lines = text.split('\n');
-  if (lines.length < 4 || lines.at(-1) !== '') throw bad('checkpoint body is not origin, size and root lines (then extension lines)');
+  if (lines.length < 4 || lines.at(-1) !== '')
+    throw bad('checkpoint body is not origin, size and root lines (then extension lines)');
   const [origin, sizeText, rootText] = lines as [string, string, string];
   const extensions = lines.slice(3, -1);
   if (extensions.length > MAX_EXTENSIONS) throw bad(`checkpoint has more than ${MAX_EXTENSIONS} extension lines`);
-  if (!extensions.every(isExtensionLine)) throw bad('checkpoint extension lines must be non-empty text without control characters');
+  if (!extensions.every(isExtensionLine))
+    throw bad('checkpoint extension lines must be non-empty text without control characters');
   if (origin.length === 0) throw bad('checkpoint origin line is empty');
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) throw bad(`checkpoint size is not a decimal integer: ${JSON.stringify(sizeText.slice(0, 40))}`);
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText)))
+    throw bad(`checkpoint size is not a decimal integer: ${JSON.stringify(sizeText.slice(0, 40))}`);
   const root = strictBase64(rootText);
   if (root?.length !== HASH_BYTES) throw bad(`checkpoint root is not ${HASH_BYTES} bytes of base64`);
   return { origin, size: Number(sizeText), root, ...(extensions.length === 0 ? {} : { extensions }) };
@@ -235,11 +259,15 @@ export function signCheckpoint(c: Checkpoint, name: string, privateKey: KeyObjec
 }
 
 /** Opens a signed checkpoint: parses it and checks the log's signature (others may be present). */
-export function openCheckpoint(signed: string, log: NoteVerifier): { readonly note: Note; readonly checkpoint: Checkpoint } {
+export function openCheckpoint(
+  signed: string,
+  log: NoteVerifier,
+): { readonly note: Note; readonly checkpoint: Checkpoint } {
   const note = parseNote(signed);
   verifyNoteSignature(note, log);
   const checkpoint = parseCheckpoint(note.text);
-  if (checkpoint.origin !== log.name) throw bad(`checkpoint origin "${checkpoint.origin}" is not the log "${log.name}"`);
+  if (checkpoint.origin !== log.name)
+    throw bad(`checkpoint origin "${checkpoint.origin}" is not the log "${log.name}"`);
   return { note, checkpoint };
 }
 

@@ -96,7 +96,10 @@ export function signRecord(payload: RecordPayload, signer: Signer): SignedRecord
   const checked = parseRecordPayload(payload);
   const expectedKeyId = keyIdOf(signer.privateKey);
   if (signer.keyId !== expectedKeyId) {
-    throw new TrustError('KEY_MISMATCH', `signer key id ${signer.keyId} does not match its private key (${expectedKeyId})`);
+    throw new TrustError(
+      'KEY_MISMATCH',
+      `signer key id ${signer.keyId} does not match its private key (${expectedKeyId})`,
+    );
   }
   const message = canonicalJson(checked);
   const sig = toBase64url(sign(null, utf8.encode(message), signer.privateKey));
@@ -125,14 +128,18 @@ const signedHere = new WeakMap<SignedRecord, string>();
 export function verifyRecord(record: unknown, publicKey: string | PublicKeyLookup): asserts record is SignedRecord {
   const { payload, signature } = parseSignedRecord(record);
   const raw = typeof publicKey === 'string' ? publicKey : publicKey(signature.keyId);
-  if (raw === undefined) throw new TrustError('UNKNOWN_KEY', `no public key known for ${signature.keyId}`, { field: 'signature.keyId' });
+  if (raw === undefined)
+    throw new TrustError('UNKNOWN_KEY', `no public key known for ${signature.keyId}`, { field: 'signature.keyId' });
   const key = publicKeyFromRaw(raw);
   const keyId = keyIdFor(raw);
   if (keyId !== signature.keyId) {
-    throw new TrustError('KEY_MISMATCH', `record is signed by ${signature.keyId}, but the key given is ${keyId}`, { field: 'signature.keyId' });
+    throw new TrustError('KEY_MISMATCH', `record is signed by ${signature.keyId}, but the key given is ${keyId}`, {
+      field: 'signature.keyId',
+    });
   }
   const sig = fromBase64url(signature.sig);
-  if (sig?.length !== ED25519_SIGNATURE_BYTES) throw malformed('signature.sig', 'must be a 64-byte Ed25519 signature as unpadded base64url');
+  if (sig?.length !== ED25519_SIGNATURE_BYTES)
+    throw malformed('signature.sig', 'must be a 64-byte Ed25519 signature as unpadded base64url');
   let ok: boolean;
   try {
     ok = verify(null, utf8.encode(canonicalJson(payload)), key, sig);
@@ -154,7 +161,8 @@ export function recordDigests(record: SignedRecord): RecordDigests {
 
 /** Checks the shape of a signed record (not its signature). Throws TrustError('MALFORMED_RECORD') naming the field. */
 export function parseSignedRecord(input: unknown): SignedRecord {
-  if (typeof input === 'object' && input !== null && signedHere.has(input as SignedRecord)) return input as SignedRecord;
+  if (typeof input === 'object' && input !== null && signedHere.has(input as SignedRecord))
+    return input as SignedRecord;
   const record = exactObject(input, '', ['payload', 'signature']);
   parseRecordPayload(record.payload, 'payload');
   const signature = exactObject(record.signature, 'signature', ['alg', 'keyId', 'sig']);
@@ -174,10 +182,16 @@ export function parseRecordPayload(input: unknown, root = 'payload'): RecordPayl
   if (typeof p.type !== 'string' || p.type.length > MAX_TYPE_LENGTH || !TYPE_PATTERN.test(p.type)) {
     throw malformed(at('type'), 'must be a lower-case dotted name such as "party.registered"');
   }
-  if (typeof p.actor !== 'string' || p.actor.length === 0 || p.actor.length > MAX_ACTOR_LENGTH || CONTROL_CHARACTERS.test(p.actor)) {
+  if (
+    typeof p.actor !== 'string' ||
+    p.actor.length === 0 ||
+    p.actor.length > MAX_ACTOR_LENGTH ||
+    CONTROL_CHARACTERS.test(p.actor)
+  ) {
     throw malformed(at('actor'), `must be a party id (1–${MAX_ACTOR_LENGTH} characters, no control characters)`);
   }
-  if (typeof p.at !== 'string' || !isUtcMillis(p.at)) throw malformed(at('at'), 'must be an ISO-8601 UTC time with milliseconds, such as "2025-10-09T08:30:00.000Z"');
+  if (typeof p.at !== 'string' || !isUtcMillis(p.at))
+    throw malformed(at('at'), 'must be an ISO-8601 UTC time with milliseconds, such as "2025-10-09T08:30:00.000Z"');
   if (!('body' in p) || p.body === undefined) throw malformed(at('body'), 'is required');
   canonicalJson(p.body);
   if (Object.hasOwn(p, 'request')) {
@@ -188,8 +202,10 @@ export function parseRecordPayload(input: unknown, root = 'payload'): RecordPayl
     }
   }
   if (Object.hasOwn(p, 'requestSha256')) {
-    if (typeof p.requestSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(p.requestSha256)) throw malformed(at('requestSha256'), 'must be the hex SHA-256 of a signed request (64 lower-case hex digits)');
-    if (Object.hasOwn(p, 'request')) throw malformed(at('requestSha256'), 'a record carries its request or refers to it, not both');
+    if (typeof p.requestSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(p.requestSha256))
+      throw malformed(at('requestSha256'), 'must be the hex SHA-256 of a signed request (64 lower-case hex digits)');
+    if (Object.hasOwn(p, 'request'))
+      throw malformed(at('requestSha256'), 'a record carries its request or refers to it, not both');
   }
   if (Object.hasOwn(p, 'links')) parseLinks(p.links, at('links'));
   return input as RecordPayload;
@@ -202,14 +218,20 @@ export function isUtcMillis(s: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString() === s;
 }
 
-function exactObject(input: unknown, path: string, keys: readonly string[], optional: readonly string[] = []): Record<string, unknown> {
+function exactObject(
+  input: unknown,
+  path: string,
+  keys: readonly string[],
+  optional: readonly string[] = [],
+): Record<string, unknown> {
   const name = path === '' ? 'record' : path;
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw malformed(name, 'must be an object');
   const proto: unknown = Object.getPrototypeOf(input);
   if (proto !== Object.prototype && proto !== null) throw malformed(name, 'must be a plain object');
   const obj = input as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (!keys.includes(key) && !optional.includes(key)) throw malformed(path === '' ? key : `${path}.${key}`, 'unknown field');
+    if (!keys.includes(key) && !optional.includes(key))
+      throw malformed(path === '' ? key : `${path}.${key}`, 'unknown field');
   }
   for (const key of keys) {
     if (!Object.hasOwn(obj, key)) throw malformed(path === '' ? key : `${path}.${key}`, 'is required');

@@ -50,7 +50,10 @@ function bad(reason: string, cause?: unknown): TrustError {
 }
 
 /** Signs a request body for `method path`; returns the detached compact JWS (`header..signature`). */
-export function signRequest(signer: Signer, req: { method: string; path: string; body: string; now?: Date; nonce?: string }): string {
+export function signRequest(
+  signer: Signer,
+  req: { method: string; path: string; body: string; now?: Date; nonce?: string },
+): string {
   const header: RequestHeader = {
     alg: 'EdDSA',
     kid: signer.keyId,
@@ -100,17 +103,23 @@ export function parseRequestJws(jws: unknown): OpenedRequest {
   // The header's members must mean one thing to every JSON parser (see src/domain/json.ts).
   const shape = jsonShapeProblem(headerText, 'protected header', 4);
   if (shape !== undefined) throw bad(`${shape.path} ${describeJsonShapeProblem(shape)}`);
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw bad('protected header must be a JSON object');
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    throw bad('protected header must be a JSON object');
   const hd = header as Record<string, unknown>;
   const allowed = ['alg', 'kid', 'typ', 'htm', 'htu', 'iat', 'nonce'];
   for (const k of Object.keys(hd)) if (!allowed.includes(k)) throw bad(`protected header: unknown parameter "${k}"`);
   if (hd.alg !== 'EdDSA') throw bad('protected header alg must be "EdDSA"');
-  if (typeof hd.kid !== 'string' || !/^ed25519:[A-Za-z0-9_-]{22}$/.test(hd.kid)) throw bad('protected header kid must be a key id such as "ed25519:…"');
+  if (typeof hd.kid !== 'string' || !/^ed25519:[A-Za-z0-9_-]{22}$/.test(hd.kid))
+    throw bad('protected header kid must be a key id such as "ed25519:…"');
   if (hd.typ !== REQUEST_JWS_TYPE) throw bad(`protected header typ must be "${REQUEST_JWS_TYPE}"`);
-  if (typeof hd.htm !== 'string' || !/^[A-Z]{3,7}$/.test(hd.htm)) throw bad('protected header htm must be an upper-case HTTP method');
-  if (typeof hd.htu !== 'string' || !hd.htu.startsWith('/') || hd.htu.length > MAX_PATH) throw bad('protected header htu must be the request path, starting with "/"');
-  if (typeof hd.iat !== 'number' || !Number.isSafeInteger(hd.iat) || hd.iat < 0) throw bad('protected header iat must be whole seconds since the epoch');
-  if (typeof hd.nonce !== 'string' || !NONCE.test(hd.nonce)) throw bad('protected header nonce must be 16–128 base64url characters');
+  if (typeof hd.htm !== 'string' || !/^[A-Z]{3,7}$/.test(hd.htm))
+    throw bad('protected header htm must be an upper-case HTTP method');
+  if (typeof hd.htu !== 'string' || !hd.htu.startsWith('/') || hd.htu.length > MAX_PATH)
+    throw bad('protected header htu must be the request path, starting with "/"');
+  if (typeof hd.iat !== 'number' || !Number.isSafeInteger(hd.iat) || hd.iat < 0)
+    throw bad('protected header iat must be whole seconds since the epoch');
+  if (typeof hd.nonce !== 'string' || !NONCE.test(hd.nonce))
+    throw bad('protected header nonce must be 16–128 base64url characters');
   let body: string;
   try {
     body = new TextDecoder('utf-8', { fatal: true }).decode(pb);
@@ -130,7 +139,11 @@ export function verifyRequestJws(jws: unknown, publicKey: string): OpenedRequest
   const known = typeof jws === 'string' ? verifiedRequests.get(jws) : undefined;
   if (known !== undefined && known.publicKey === publicKey) return known.opened;
   const opened = parseRequestJws(jws);
-  if (keyIdFor(publicKey) !== opened.header.kid) throw new TrustError('KEY_MISMATCH', `signed request names key ${opened.header.kid}, but the key given is ${keyIdFor(publicKey)}`);
+  if (keyIdFor(publicKey) !== opened.header.kid)
+    throw new TrustError(
+      'KEY_MISMATCH',
+      `signed request names key ${opened.header.kid}, but the key given is ${keyIdFor(publicKey)}`,
+    );
   const key = publicKeyFromRaw(publicKey);
   const [h = '', p = '', s = ''] = opened.jws.split('.');
   const sig = fromBase64url(s) ?? new Uint8Array();

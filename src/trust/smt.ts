@@ -33,7 +33,9 @@ export function mapLeafHash(key: Uint8Array, value: Uint8Array): Uint8Array {
 }
 
 export function mapNodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(Uint8Array.of(MAP_NODE_PREFIX)).update(left).update(right).digest());
+  return new Uint8Array(
+    createHash('sha256').update(Uint8Array.of(MAP_NODE_PREFIX)).update(left).update(right).digest(),
+  );
 }
 
 /** The map key of a subject: SHA-256 of its UTF-8 bytes. */
@@ -114,7 +116,9 @@ export function mapSet(nodes: Map<string, MapNode>, key: Uint8Array, value: Uint
       put(path + keyBit(node.leaf.key, depth), node);
     }
     set(path + keyBit(key, depth));
-    put(path, { hash: mapNodeHash(nodes.get(`${path}0`)?.hash ?? MAP_EMPTY, nodes.get(`${path}1`)?.hash ?? MAP_EMPTY) });
+    put(path, {
+      hash: mapNodeHash(nodes.get(`${path}0`)?.hash ?? MAP_EMPTY, nodes.get(`${path}1`)?.hash ?? MAP_EMPTY),
+    });
   };
   set('');
 }
@@ -171,7 +175,8 @@ export function mapProve(nodes: ReadonlyMap<string, MapNode>, key: Uint8Array): 
 }
 
 function hash32(text: unknown, what: string): Uint8Array {
-  if (typeof text !== 'string' || !/^[A-Za-z0-9+/]{43}=$/.test(text)) throw new TrustError('BAD_PROOF', `${what} is not 32 bytes of base64`);
+  if (typeof text !== 'string' || !/^[A-Za-z0-9+/]{43}=$/.test(text))
+    throw new TrustError('BAD_PROOF', `${what} is not 32 bytes of base64`);
   const bytes = new Uint8Array(Buffer.from(text, 'base64'));
   if (b64(bytes) !== text) throw new TrustError('BAD_PROOF', `${what} is not canonical base64`);
   return bytes;
@@ -184,17 +189,20 @@ function hash32(text: unknown, what: string): Uint8Array {
 export function verifyMapProof(root: Uint8Array, key: Uint8Array, proof: unknown): Uint8Array | undefined {
   if (typeof proof !== 'object' || proof === null) throw new TrustError('BAD_PROOF', 'map proof must be an object');
   const p = proof as { siblings?: unknown; leaf?: unknown };
-  if (!Array.isArray(p.siblings) || p.siblings.length > KEY_BITS) throw new TrustError('BAD_PROOF', `map proof siblings must be an array of at most ${KEY_BITS} hashes`);
+  if (!Array.isArray(p.siblings) || p.siblings.length > KEY_BITS)
+    throw new TrustError('BAD_PROOF', `map proof siblings must be an array of at most ${KEY_BITS} hashes`);
   const siblings = (p.siblings as unknown[]).map((s, i) => hash32(s, `map proof sibling ${i}`));
   let h: Uint8Array = MAP_EMPTY;
   let value: Uint8Array | undefined;
   if (p.leaf !== undefined) {
-    if (typeof p.leaf !== 'object' || p.leaf === null) throw new TrustError('BAD_PROOF', 'map proof leaf must be an object');
+    if (typeof p.leaf !== 'object' || p.leaf === null)
+      throw new TrustError('BAD_PROOF', 'map proof leaf must be an object');
     const l = p.leaf as { key?: unknown; value?: unknown };
     const leafKey = hash32(l.key, 'map proof leaf key');
     const leafValue = hash32(l.value, 'map proof leaf value');
     if (sameBytes(leafKey, key)) value = leafValue;
-    else if (keyPath(leafKey, siblings.length) !== keyPath(key, siblings.length)) throw new TrustError('BAD_PROOF', 'map proof ends at a leaf off the key\'s path');
+    else if (keyPath(leafKey, siblings.length) !== keyPath(key, siblings.length))
+      throw new TrustError('BAD_PROOF', "map proof ends at a leaf off the key's path");
     h = mapLeafHash(leafKey, leafValue);
   }
   for (let d = siblings.length - 1; d >= 0; d--) {
@@ -231,6 +239,7 @@ export function parseSubjectsExtension(extensions: readonly string[]): SubjectsC
   const line = extensions.find((l) => l.startsWith(`${SUBJECTS_EXTENSION} `));
   if (line === undefined) return undefined;
   const parts = line.split(' ');
-  if (parts.length !== 3 || !/^(0|[1-9][0-9]{0,15})$/.test(parts[1] ?? '')) throw new TrustError('BAD_CHECKPOINT', `malformed ${SUBJECTS_EXTENSION} extension line`);
+  if (parts.length !== 3 || !/^(0|[1-9][0-9]{0,15})$/.test(parts[1] ?? ''))
+    throw new TrustError('BAD_CHECKPOINT', `malformed ${SUBJECTS_EXTENSION} extension line`);
   return { since: Number(parts[1]), root: hash32(parts[2], `${SUBJECTS_EXTENSION} root`) };
 }

@@ -13,19 +13,31 @@ export const STATUS_LIST_MIN_BITS = 131_072;
 export const STATUS_LIST_MAX_BYTES = 16 * 1024 * 1024;
 
 function bad(reason: string, cause?: unknown): TrustError {
-  return new TrustError('BAD_STATUS_LIST', `status list: ${reason}`, cause === undefined ? { field: 'encodedList' } : { field: 'encodedList', cause });
+  return new TrustError(
+    'BAD_STATUS_LIST',
+    `status list: ${reason}`,
+    cause === undefined ? { field: 'encodedList' } : { field: 'encodedList', cause },
+  );
 }
 
 /** An all-zero bitstring of `bits` entries (a multiple of 8, at least 131,072). */
 export function newStatusList(bits = STATUS_LIST_MIN_BITS): Uint8Array {
-  if (!Number.isSafeInteger(bits) || bits < STATUS_LIST_MIN_BITS || bits % 8 !== 0 || bits / 8 > STATUS_LIST_MAX_BYTES) {
-    throw bad(`size must be a multiple of 8 between ${STATUS_LIST_MIN_BITS} and ${STATUS_LIST_MAX_BYTES * 8} bits, got ${bits}`);
+  if (
+    !Number.isSafeInteger(bits) ||
+    bits < STATUS_LIST_MIN_BITS ||
+    bits % 8 !== 0 ||
+    bits / 8 > STATUS_LIST_MAX_BYTES
+  ) {
+    throw bad(
+      `size must be a multiple of 8 between ${STATUS_LIST_MIN_BITS} and ${STATUS_LIST_MAX_BYTES * 8} bits, got ${bits}`,
+    );
   }
   return new Uint8Array(bits / 8);
 }
 
 function position(list: Uint8Array, index: number): [number, number] {
-  if (!Number.isSafeInteger(index) || index < 0 || index >= list.length * 8) throw bad(`index ${index} is outside the list (0–${list.length * 8 - 1})`);
+  if (!Number.isSafeInteger(index) || index < 0 || index >= list.length * 8)
+    throw bad(`index ${index} is outside the list (0–${list.length * 8 - 1})`);
   return [index >> 3, 0x80 >> (index & 7)];
 }
 
@@ -51,13 +63,15 @@ export function statusListWith(indexes: Iterable<number>): Uint8Array {
 
 /** `encodedList`: "u" + base64url(GZIP(bitstring)). */
 export function encodeStatusList(list: Uint8Array): string {
-  if (list.length * 8 < STATUS_LIST_MIN_BITS) throw bad(`a bitstring must hold at least ${STATUS_LIST_MIN_BITS} entries, got ${list.length * 8}`);
+  if (list.length * 8 < STATUS_LIST_MIN_BITS)
+    throw bad(`a bitstring must hold at least ${STATUS_LIST_MIN_BITS} entries, got ${list.length * 8}`);
   return `u${toBase64url(new Uint8Array(gzipSync(list)))}`;
 }
 
 /** Decodes `encodedList` (hostile input). Throws TrustError('BAD_STATUS_LIST'). */
 export function decodeStatusList(encoded: string): Uint8Array {
-  if (!encoded.startsWith('u')) throw bad('encodedList must start with the Multibase prefix "u" (base64url, no padding)');
+  if (!encoded.startsWith('u'))
+    throw bad('encodedList must start with the Multibase prefix "u" (base64url, no padding)');
   const compressed = fromBase64url(encoded.slice(1));
   if (compressed === undefined || compressed.length === 0) throw bad('encodedList is not unpadded base64url');
   let bytes: Buffer;
@@ -66,7 +80,8 @@ export function decodeStatusList(encoded: string): Uint8Array {
   } catch (e) {
     throw bad('encodedList is not GZIP data of at most 16 MB', e);
   }
-  if (bytes.length * 8 < STATUS_LIST_MIN_BITS) throw bad(`the bitstring holds ${bytes.length * 8} entries, fewer than the minimum ${STATUS_LIST_MIN_BITS}`);
+  if (bytes.length * 8 < STATUS_LIST_MIN_BITS)
+    throw bad(`the bitstring holds ${bytes.length * 8} entries, fewer than the minimum ${STATUS_LIST_MIN_BITS}`);
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
@@ -87,13 +102,22 @@ export interface BitstringStatusListCredential {
 }
 
 /** A revocation BitstringStatusListCredential published at `url`, issued by `issuer`, with these entries set. */
-export function revocationListCredential(url: string, issuer: string, revoked: Iterable<number>): BitstringStatusListCredential {
+export function revocationListCredential(
+  url: string,
+  issuer: string,
+  revoked: Iterable<number>,
+): BitstringStatusListCredential {
   return {
     '@context': ['https://www.w3.org/ns/credentials/v2'],
     id: url,
     type: ['VerifiableCredential', 'BitstringStatusListCredential'],
     issuer,
     iss: issuer,
-    credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList: encodeStatusList(statusListWith(revoked)) },
+    credentialSubject: {
+      id: `${url}#list`,
+      type: 'BitstringStatusList',
+      statusPurpose: 'revocation',
+      encodedList: encodeStatusList(statusListWith(revoked)),
+    },
   };
 }

@@ -166,19 +166,36 @@ export interface SubjectLink {
 /** Checks the shape of a record's `links` (hostile input). Throws TrustError('MALFORMED_RECORD') naming the field. */
 export function parseLinks(input: unknown, field: string): SubjectLink[] {
   const bad = (reason: string) => new TrustError('MALFORMED_RECORD', `${field}: ${reason}`, { field });
-  if (!Array.isArray(input) || input.length === 0) throw bad('must be a non-empty array of { subject, prev } (omit it for a record with no subject)');
+  if (!Array.isArray(input) || input.length === 0)
+    throw bad('must be a non-empty array of { subject, prev } (omit it for a record with no subject)');
   let last = '';
   return (input as unknown[]).map((l, i) => {
     const o = obj(l);
     const keys = Object.keys(o);
-    if (typeof l !== 'object' || l === null || Array.isArray(l) || keys.length !== 2 || !keys.includes('subject') || !keys.includes('prev')) throw bad(`[${i}] must be exactly { subject, prev }`);
-    if (typeof o.subject !== 'string' || o.subject.length === 0 || o.subject.length > 300) throw bad(`[${i}].subject must be a subject name`);
+    if (
+      typeof l !== 'object' ||
+      l === null ||
+      Array.isArray(l) ||
+      keys.length !== 2 ||
+      !keys.includes('subject') ||
+      !keys.includes('prev')
+    )
+      throw bad(`[${i}] must be exactly { subject, prev }`);
+    if (typeof o.subject !== 'string' || o.subject.length === 0 || o.subject.length > 300)
+      throw bad(`[${i}].subject must be a subject name`);
     if (i > 0 && o.subject <= last) throw bad(`[${i}].subject must be in ascending order, without repeats`);
     last = o.subject;
     if (o.prev === null) return { subject: o.subject, prev: null };
     const p = obj(o.prev);
     const pk = Object.keys(p);
-    if (pk.length !== 2 || typeof p.seq !== 'number' || !Number.isSafeInteger(p.seq) || p.seq < 1 || typeof p.leafHash !== 'string' || !/^[0-9a-f]{64}$/.test(p.leafHash)) {
+    if (
+      pk.length !== 2 ||
+      typeof p.seq !== 'number' ||
+      !Number.isSafeInteger(p.seq) ||
+      p.seq < 1 ||
+      typeof p.leafHash !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(p.leafHash)
+    ) {
       throw bad(`[${i}].prev must be null or { seq: a positive integer, leafHash: 64 lower-case hex digits }`);
     }
     return { subject: o.subject, prev: { seq: p.seq, leafHash: p.leafHash } };

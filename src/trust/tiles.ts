@@ -78,7 +78,13 @@ export function parseTilePath(path: string): TileRef | undefined {
   const [, levelText, xs, last, widthText] = m as unknown as [string, string, string, string, string | undefined];
   const level = levelText === 'entries' ? 'entries' : Number(levelText);
   if (level !== 'entries' && level > MAX_TILE_LEVEL) return undefined;
-  const parts = [...xs.split('/').filter((p) => p !== '').map((p) => p.slice(1)), last];
+  const parts = [
+    ...xs
+      .split('/')
+      .filter((p) => p !== '')
+      .map((p) => p.slice(1)),
+    last,
+  ];
   // No leading zero groups: index 5 is "005", never "x000/005".
   if (parts.length > 1 && parts[0] === '000') return undefined;
   if (parts.length > 6) return undefined;
@@ -202,7 +208,8 @@ export async function followLog(fetch: TileFetcher, opts: FollowOptions): Promis
   const { checkpoint } = openCheckpoint(note, opts.verifier);
   const size = checkpoint.size;
   const cache = new Map<string, Uint8Array[]>();
-  const root = size === 0 ? emptyRoot() : treeRoot(size, await tileNodeReader(fetch, size, treeRootNodeIds(size), cache));
+  const root =
+    size === 0 ? emptyRoot() : treeRoot(size, await tileNodeReader(fetch, size, treeRootNodeIds(size), cache));
   if (!hashesEqual(root, checkpoint.root)) {
     const b64 = (h: Uint8Array) => Buffer.from(h).toString('base64');
     throw bad(`the tiles give root ${b64(root)}, the checkpoint ${b64(checkpoint.root)}`);

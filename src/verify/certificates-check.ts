@@ -1,4 +1,11 @@
-import { claimedGrams, certificateLineKey, parseCertificateSubject, restrictionTerms, type CertificateSubject, type Licence } from '../domain/index.js';
+import {
+  claimedGrams,
+  certificateLineKey,
+  parseCertificateSubject,
+  restrictionTerms,
+  type CertificateSubject,
+  type Licence,
+} from '../domain/index.js';
 import type { SignedRecord } from '../trust/index.js';
 import { VerifyError } from './errors.js';
 import { isObject, list, type JsonObject } from './json.js';
@@ -34,8 +41,6 @@ export interface CertificatesCheck {
   readonly restrictions: number;
 }
 
-
-
 function fail(message: string, cause?: unknown): never {
   throw new VerifyError('REPLAY', message, cause === undefined ? {} : { cause });
 }
@@ -54,9 +59,14 @@ function issuedSubject(body: JsonObject, where: string): { id: string; subject: 
   }
 }
 
-const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
 
-export function recheckCertificates(records: readonly SignedRecord[], leafIndexes: readonly number[], licenceId: string): CertificatesCheck {
+export function recheckCertificates(
+  records: readonly SignedRecord[],
+  leafIndexes: readonly number[],
+  licenceId: string,
+): CertificatesCheck {
   const subjects = new Map<string, CertificateSubject>();
   const revoked = new Map<string, { seq: number; reason: string }>();
   const licences = new Map<string, Licence>();
@@ -83,34 +93,72 @@ export function recheckCertificates(records: readonly SignedRecord[], leafIndexe
         const certificateId = licence.certificateId;
         if (certificateId === undefined) break;
         const revocation = revoked.get(certificateId);
-        if (revocation !== undefined) fail(`${where}: licence ${licence.id} is approved on certificate ${certificateId}, revoked at journal entry ${revocation.seq}`);
+        if (revocation !== undefined)
+          fail(
+            `${where}: licence ${licence.id} is approved on certificate ${certificateId}, revoked at journal entry ${revocation.seq}`,
+          );
         const subject = subjects.get(certificateId);
         if (subject === undefined) {
-          if (licence.id === licenceId) fail(`${where}: licence ${licence.id} relies on certificate ${certificateId}, whose issuance is not in the bundle`);
+          if (licence.id === licenceId)
+            fail(
+              `${where}: licence ${licence.id} relies on certificate ${certificateId}, whose issuance is not in the bundle`,
+            );
           break;
         }
         const u = subject.undertakings;
-        const dropped = u.prohibitedDestinations.filter((c) => !list(licence.prohibitedReexportDestinations).includes(c));
-        if (dropped.length > 0) fail(`${where}: licence ${licence.id} drops the end user's undertaking "no re-export to ${dropped.join(', ')}" (certificate ${certificateId})`);
-        if (u.useOnlyIn !== undefined && licence.useOnlyIn !== u.useOnlyIn) fail(`${where}: licence ${licence.id} drops the end user's undertaking "use only in ${u.useOnlyIn}" (certificate ${certificateId})`);
-        if (u.extendsToIncorporatingProducts && (licence.extendsToIncorporatingProducts as unknown) !== true) fail(`${where}: licence ${licence.id} releases products incorporating the items, which the end user bound (certificate ${certificateId})`);
+        const dropped = u.prohibitedDestinations.filter(
+          (c) => !list(licence.prohibitedReexportDestinations).includes(c),
+        );
+        if (dropped.length > 0)
+          fail(
+            `${where}: licence ${licence.id} drops the end user's undertaking "no re-export to ${dropped.join(', ')}" (certificate ${certificateId})`,
+          );
+        if (u.useOnlyIn !== undefined && licence.useOnlyIn !== u.useOnlyIn)
+          fail(
+            `${where}: licence ${licence.id} drops the end user's undertaking "use only in ${u.useOnlyIn}" (certificate ${certificateId})`,
+          );
+        if (u.extendsToIncorporatingProducts && (licence.extendsToIncorporatingProducts as unknown) !== true)
+          fail(
+            `${where}: licence ${licence.id} releases products incorporating the items, which the end user bound (certificate ${certificateId})`,
+          );
         const claim = isObject(b.claim) ? b.claim : undefined;
-        if (claim === undefined || claim.certificateId !== certificateId) fail(`${where}: licence ${licence.id} relies on certificate ${certificateId} but its approval records no claim on it`);
+        if (claim === undefined || claim.certificateId !== certificateId)
+          fail(
+            `${where}: licence ${licence.id} relies on certificate ${certificateId} but its approval records no claim on it`,
+          );
         const want = claimedGrams(licence, subject.items);
-        if (want.unmatched.length > 0) fail(`${where}: licence ${licence.id} lines ${want.unmatched.join(', ')} are not items of certificate ${certificateId}`);
+        if (want.unmatched.length > 0)
+          fail(
+            `${where}: licence ${licence.id} lines ${want.unmatched.join(', ')} are not items of certificate ${certificateId}`,
+          );
         const lines = list(claim.lines).filter(isObject);
-        if (lines.length !== [...want.claims.values()].filter((g) => g > 0).length) fail(`${where}: the claim on certificate ${certificateId} names ${lines.length} lines; the licence claims ${want.claims.size}`);
+        if (lines.length !== [...want.claims.values()].filter((g) => g > 0).length)
+          fail(
+            `${where}: the claim on certificate ${certificateId} names ${lines.length} lines; the licence claims ${want.claims.size}`,
+          );
         for (const l of lines) {
           const key = certificateLineKey({ controlCode: String(l.controlCode), hsCode: String(l.hsCode) });
           const item = subject.items.find((x) => certificateLineKey(x) === key);
           if (item === undefined) fail(`${where}: the claim names ${key}, not a line of certificate ${certificateId}`);
           const grams = Number(l.grams);
           const before = Number(l.claimedBeforeGrams);
-          if (Number(l.ceilingGrams) !== item.quantityGrams) fail(`${where}: the claim states a ceiling of ${String(l.ceilingGrams)} g for ${key}; the certificate covers ${item.quantityGrams} g`);
-          if (grams !== want.claims.get(key)) fail(`${where}: the claim on ${key} is ${grams} g; licence ${licence.id}'s lines come to ${want.claims.get(key) ?? 0} g`);
+          if (Number(l.ceilingGrams) !== item.quantityGrams)
+            fail(
+              `${where}: the claim states a ceiling of ${String(l.ceilingGrams)} g for ${key}; the certificate covers ${item.quantityGrams} g`,
+            );
+          if (grams !== want.claims.get(key))
+            fail(
+              `${where}: the claim on ${key} is ${grams} g; licence ${licence.id}'s lines come to ${want.claims.get(key) ?? 0} g`,
+            );
           const seen = claimedSoFar.get(`${certificateId} ${key}`) ?? 0;
-          if (!Number.isSafeInteger(before) || before < seen) fail(`${where}: the claim on ${key} says ${before} g was claimed before it, but the approvals earlier in the bundle claimed ${seen} g (certificate ${certificateId})`);
-          if (before + grams > item.quantityGrams) fail(`${where}: licence ${licence.id} claims ${grams} g of ${key} with ${before} g claimed already: past the ${item.quantityGrams} g certificate ${certificateId} covers`);
+          if (!Number.isSafeInteger(before) || before < seen)
+            fail(
+              `${where}: the claim on ${key} says ${before} g was claimed before it, but the approvals earlier in the bundle claimed ${seen} g (certificate ${certificateId})`,
+            );
+          if (before + grams > item.quantityGrams)
+            fail(
+              `${where}: licence ${licence.id} claims ${grams} g of ${key} with ${before} g claimed already: past the ${item.quantityGrams} g certificate ${certificateId} covers`,
+            );
           claimedSoFar.set(`${certificateId} ${key}`, before + grams);
         }
         claims++;
@@ -122,23 +170,42 @@ export function recheckCertificates(records: readonly SignedRecord[], leafIndexe
         const certificateId = under?.certificateId;
         const revocation = certificateId === undefined ? undefined : revoked.get(certificateId);
         if (under !== undefined && revocation !== undefined) {
-          fail(`${where}: shipment ${String(s.id)} under licence ${under.id} is recorded after certificate ${certificateId ?? '?'}, which it relies on, was revoked (journal entry ${revocation.seq}: ${revocation.reason})`);
+          fail(
+            `${where}: shipment ${String(s.id)} under licence ${under.id} is recorded after certificate ${certificateId ?? '?'}, which it relies on, was revoked (journal entry ${revocation.seq}: ${revocation.reason})`,
+          );
         }
         for (const x of list(b.restrictions).filter(isObject)) {
           const rev = typeof x.certificateId === 'string' ? revoked.get(x.certificateId) : undefined;
           const carried = isObject(x.certificateRevoked) ? x.certificateRevoked : undefined;
           if (rev !== undefined && carried?.seq !== rev.seq) {
-            fail(`${where}: shipment ${String(s.id)} carries material of certificate ${String(x.certificateId)}, revoked at journal entry ${rev.seq}, without the revocation in its restriction`);
+            fail(
+              `${where}: shipment ${String(s.id)} carries material of certificate ${String(x.certificateId)}, revoked at journal entry ${rev.seq}, without the revocation in its restriction`,
+            );
           }
         }
         if (under === undefined || under.id !== licenceId) break;
-        const made = list(b.restrictions).filter(isObject).find((x) => x.licenceId === under.id && list(x.chain)[0] === `shipment ${String(s.id)}`);
-        if (made === undefined) fail(`${where}: licensed shipment ${String(s.id)} creates no restriction of licence ${under.id}`);
-        const terms = restrictionTerms(under, certificateId === undefined ? undefined : subjects.get(certificateId)?.undertakings);
+        const made = list(b.restrictions)
+          .filter(isObject)
+          .find((x) => x.licenceId === under.id && list(x.chain)[0] === `shipment ${String(s.id)}`);
+        if (made === undefined)
+          fail(`${where}: licensed shipment ${String(s.id)} creates no restriction of licence ${under.id}`);
+        const terms = restrictionTerms(
+          under,
+          certificateId === undefined ? undefined : subjects.get(certificateId)?.undertakings,
+        );
         const prohibited = list(made.prohibitedDestinations).map(String);
-        if (!sameSet(prohibited, terms.prohibitedDestinations)) fail(`${where}: shipment ${String(s.id)}'s restriction prohibits ${prohibited.join(', ') || 'nothing'}; the licence's conditions and the certificate's undertakings prohibit ${terms.prohibitedDestinations.join(', ') || 'nothing'}`);
-        if (made.useOnlyIn !== terms.useOnlyIn) fail(`${where}: shipment ${String(s.id)}'s restriction says use only in ${typeof made.useOnlyIn === 'string' ? made.useOnlyIn : 'anywhere'}; the undertakings say ${terms.useOnlyIn ?? 'anywhere'}`);
-        if (made.extendsToProducts !== terms.extendsToProducts) fail(`${where}: shipment ${String(s.id)}'s restriction ${made.extendsToProducts === true ? 'binds' : 'does not bind'} incorporating products; the licence and certificate say it ${terms.extendsToProducts ? 'does' : 'does not'}`);
+        if (!sameSet(prohibited, terms.prohibitedDestinations))
+          fail(
+            `${where}: shipment ${String(s.id)}'s restriction prohibits ${prohibited.join(', ') || 'nothing'}; the licence's conditions and the certificate's undertakings prohibit ${terms.prohibitedDestinations.join(', ') || 'nothing'}`,
+          );
+        if (made.useOnlyIn !== terms.useOnlyIn)
+          fail(
+            `${where}: shipment ${String(s.id)}'s restriction says use only in ${typeof made.useOnlyIn === 'string' ? made.useOnlyIn : 'anywhere'}; the undertakings say ${terms.useOnlyIn ?? 'anywhere'}`,
+          );
+        if (made.extendsToProducts !== terms.extendsToProducts)
+          fail(
+            `${where}: shipment ${String(s.id)}'s restriction ${made.extendsToProducts === true ? 'binds' : 'does not bind'} incorporating products; the licence and certificate say it ${terms.extendsToProducts ? 'does' : 'does not'}`,
+          );
         restrictions++;
         break;
       }

@@ -15,6 +15,7 @@ import { LodestoneError } from '../domain/index.js';
  * - TRUST_LIST: a trust-list version is not signed by the trust root or breaks the chain, or a decision
  *   or countersignature is by a party the trust list in force does not list for it.
  */
-export type VerifyCode = 'MALFORMED' | 'CHECKPOINT' | 'INCLUSION' | 'SIGNATURE' | 'REPLAY' | 'TIME' | 'INCOMPLETE' | 'WITNESS' | 'TRUST_LIST';
+export type VerifyCode =
+  'MALFORMED' | 'CHECKPOINT' | 'INCLUSION' | 'SIGNATURE' | 'REPLAY' | 'TIME' | 'INCOMPLETE' | 'WITNESS' | 'TRUST_LIST';
 
 export class VerifyError extends LodestoneError<VerifyCode> {}

@@ -28,7 +28,6 @@ function fail(message: string): never {
   throw new VerifyError('SIGNATURE', message);
 }
 
-
 export class KeyWindows {
   private readonly keys = new Map<string, Window>();
 
@@ -44,11 +43,16 @@ export class KeyWindows {
    */
   holderAt(keyId: string, actor: string, seq: number, where: string, how: 'signed' | 'requested'): KeyHolder {
     const k = this.keys.get(keyId);
-    if (k === undefined) return fail(`${where}: ${how} with key ${keyId}, which no earlier party.registered or party.key.rotated record in the bundle holds`);
+    if (k === undefined)
+      return fail(
+        `${where}: ${how} with key ${keyId}, which no earlier party.registered or party.key.rotated record in the bundle holds`,
+      );
     if (k.party !== actor) fail(`${where}: key ${keyId} belongs to ${k.party}`);
     if (seq < k.from) fail(`${where}: ${how} with key ${keyId} before its registration at entry ${k.from}`);
     if (k.until !== undefined && seq > k.until) {
-      fail(`${where}: ${how} with key ${keyId} after its validity ended at entry ${k.until} (${k.revoked !== undefined && k.revoked.seq === k.until ? `revoked: ${k.revoked.reason}` : 'replaced by a rotation'})`);
+      fail(
+        `${where}: ${how} with key ${keyId} after its validity ended at entry ${k.until} (${k.revoked !== undefined && k.revoked.seq === k.until ? `revoked: ${k.revoked.reason}` : 'replaced by a rotation'})`,
+      );
     }
     return k;
   }
@@ -64,11 +68,19 @@ export class KeyWindows {
     if (b.party !== r.payload.actor) fail(`${where}: a party manages only its own keys`);
     if (type === 'party.key.rotated') {
       const key = isObject(b.key) ? b.key : {};
-      if (b.previousKeyId !== partyKeyId) fail(`${where}: a rotation must be signed with the key it retires (${String(b.previousKeyId)}), not ${partyKeyId}`);
-      if (typeof key.publicKey !== 'string' || typeof key.keyId !== 'string' || typeof b.proof !== 'string') fail(`${where}: a rotation names the new key and its proof of possession`);
+      if (b.previousKeyId !== partyKeyId)
+        fail(
+          `${where}: a rotation must be signed with the key it retires (${String(b.previousKeyId)}), not ${partyKeyId}`,
+        );
+      if (typeof key.publicKey !== 'string' || typeof key.keyId !== 'string' || typeof b.proof !== 'string')
+        fail(`${where}: a rotation names the new key and its proof of possession`);
       try {
         if (keyIdFor(key.publicKey) !== key.keyId) fail(`${where}: the new key's id is not its public key's`);
-        verifyKeyPossession({ party: r.payload.actor, previousKeyId: partyKeyId, keyId: key.keyId }, key.publicKey, b.proof);
+        verifyKeyPossession(
+          { party: r.payload.actor, previousKeyId: partyKeyId, keyId: key.keyId },
+          key.publicKey,
+          b.proof,
+        );
       } catch (e) {
         if (e instanceof VerifyError) throw e;
         fail(`${where}: ${(e as Error).message}`);
@@ -80,7 +92,8 @@ export class KeyWindows {
     }
     const keyId = typeof b.keyId === 'string' ? b.keyId : '';
     const target = this.keys.get(keyId);
-    if (target?.party !== r.payload.actor) fail(`${where}: revokes key ${keyId}, which is not a key of ${r.payload.actor} registered earlier in the bundle`);
+    if (target?.party !== r.payload.actor)
+      fail(`${where}: revokes key ${keyId}, which is not a key of ${r.payload.actor} registered earlier in the bundle`);
     if (target.revoked !== undefined) fail(`${where}: key ${keyId} was already revoked at entry ${target.revoked.seq}`);
     target.revoked = { seq, reason: typeof b.reason === 'string' ? b.reason : '' };
     if (target.until === undefined) target.until = seq;

@@ -1,5 +1,12 @@
 import { parseItem, type EndUsePurpose } from '../domain/index.js';
-import { classify, evaluatePolicies, parsePack, type PolicyListing, type PolicyParty, type RulePack } from '../rules/index.js';
+import {
+  classify,
+  evaluatePolicies,
+  parsePack,
+  type PolicyListing,
+  type PolicyParty,
+  type RulePack,
+} from '../rules/index.js';
 import { sha256Hex, type SignedRecord } from '../trust/index.js';
 import { VerifyError } from './errors.js';
 import { isObject, list, str, type JsonObject } from './json.js';
@@ -19,8 +26,6 @@ export interface RulesCheck {
   readonly approvals: number;
   readonly denials: number;
 }
-
-
 
 function fail(message: string, cause?: unknown): never {
   throw new VerifyError('REPLAY', message, cause === undefined ? {} : { cause });
@@ -42,7 +47,8 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
         break;
       case 'rulepack.loaded': {
         const text = str(b.yaml);
-        if (sha256Hex(text) !== b.sha256) fail(`${where}: the pack text does not hash to its recorded SHA-256 ${str(b.sha256)}`);
+        if (sha256Hex(text) !== b.sha256)
+          fail(`${where}: the pack text does not hash to its recorded SHA-256 ${str(b.sha256)}`);
         try {
           packs.push(parsePack(text, str(b.file), str(b.sha256)));
         } catch (e) {
@@ -56,12 +62,17 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
         const as = isObject(b.assessment) ? b.assessment : {};
         const asOf = str(as.asOf);
         const applicant = parties.get(str(a.applicant));
-        if (applicant === undefined) fail(`${where}: the applicant ${str(a.applicant)} is not registered in the bundle`);
+        if (applicant === undefined)
+          fail(`${where}: the applicant ${str(a.applicant)} is not registered in the bundle`);
         const exportFrom = str(applicant.country);
         // Readings the applicant chose (--assume) are re-applied; the pack defaults otherwise.
         const readings: Record<string, string> = {};
         if (isObject(as.readings)) for (const [k, v] of Object.entries(as.readings)) readings[k] = str(v);
-        const recorded = new Map(list(as.lines).filter(isObject).map((l) => [str(l.ref), isObject(l.classification) ? list(l.classification.codes).map(str) : []]));
+        const recorded = new Map(
+          list(as.lines)
+            .filter(isObject)
+            .map((l) => [str(l.ref), isObject(l.classification) ? list(l.classification.codes).map(str) : []]),
+        );
         const codes = new Set<string>();
         const underRules = new Set<string>();
         const origins = new Set<string>();
@@ -72,13 +83,20 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
           } catch (e) {
             return fail(`${where}: ${(e as Error).message}`, e);
           }
-          const c = classify(item, packs, { asOf, exportFrom, readings, ...(typeof a.destination === 'string' ? { destination: str(a.destination) } : {}) });
+          const c = classify(item, packs, {
+            asOf,
+            exportFrom,
+            readings,
+            ...(typeof a.destination === 'string' ? { destination: str(a.destination) } : {}),
+          });
           const got = c.codes;
           for (const f of c.findings) if (f.outcome === 'applies') underRules.add(f.id);
           origins.add(item.origin);
           const want = recorded.get(str(line.ref)) ?? [];
           if (got.join(',') !== [...want].join(',')) {
-            fail(`${where}: line ${str(line.ref)} re-classifies as [${got.join(', ')}] under the bundle's rule packs as of ${asOf}, but the assessment recorded [${want.join(', ')}]`);
+            fail(
+              `${where}: line ${str(line.ref)} re-classifies as [${got.join(', ')}] under the bundle's rule packs as of ${asOf}, but the assessment recorded [${want.join(', ')}]`,
+            );
           }
           for (const c of got) codes.add(c);
         }
@@ -108,12 +126,24 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
         const authority = parties.get(str(a.authority));
         const endUse = isObject(a.endUse) ? a.endUse : {};
         const policy = evaluatePolicies(
-          { asOf, destination: str(a.destination), purposes: list(endUse.purposes).map(str) as EndUsePurpose[], parties: policyParties, rules: [...underRules].sort(), origins: [...origins], readings },
+          {
+            asOf,
+            destination: str(a.destination),
+            purposes: list(endUse.purposes).map(str) as EndUsePurpose[],
+            parties: policyParties,
+            rules: [...underRules].sort(),
+            origins: [...origins],
+            readings,
+          },
           packs.filter((p) => p.jurisdiction === authority?.country),
         );
         let recommendation: string = policy.recommendation;
-        if (a.certificateId === undefined && codes.size > 0 && recommendation === 'approvable') recommendation = 'case-by-case';
-        if (recommendation !== as.recommendation) fail(`${where}: the rules recommend "${recommendation}", but the assessment recorded "${str(as.recommendation)}"`);
+        if (a.certificateId === undefined && codes.size > 0 && recommendation === 'approvable')
+          recommendation = 'case-by-case';
+        if (recommendation !== as.recommendation)
+          fail(
+            `${where}: the rules recommend "${recommendation}", but the assessment recorded "${str(as.recommendation)}"`,
+          );
         recommendations.set(str(b.id), { recommendation, codes: [...codes].sort() });
         break;
       }
@@ -121,13 +151,18 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
         const assessed = recommendations.get(str(b.applicationId));
         if (b.decision === 'approved') {
           approvals++;
-          if (assessed === undefined) fail(`${where}: approves application ${str(b.applicationId)}, whose assessment is not in the bundle`);
-          if (assessed.recommendation === 'deny') fail(`${where}: approves application ${str(b.applicationId)}, which the rules say to deny`);
+          if (assessed === undefined)
+            fail(`${where}: approves application ${str(b.applicationId)}, whose assessment is not in the bundle`);
+          if (assessed.recommendation === 'deny')
+            fail(`${where}: approves application ${str(b.applicationId)}, which the rules say to deny`);
           const lic = isObject(b.licence) ? b.licence : {};
           for (const line of list(lic.lines).filter(isObject)) {
             const codes = list(line.controlCodes).map(str).sort();
             const bad = codes.filter((c) => !assessed.codes.includes(c));
-            if (bad.length > 0) fail(`${where}: licence line ${str(line.ref)} names control codes [${bad.join(', ')}] that the rules do not give the application's items`);
+            if (bad.length > 0)
+              fail(
+                `${where}: licence line ${str(line.ref)} names control codes [${bad.join(', ')}] that the rules do not give the application's items`,
+              );
           }
         } else if (b.decision === 'denied') {
           denials++;

@@ -1,4 +1,10 @@
-import { checkDeclaredDate, checkValidityAt, checkValidityNotPast, dayOfInstant, type TimeViolation } from '../domain/index.js';
+import {
+  checkDeclaredDate,
+  checkValidityAt,
+  checkValidityNotPast,
+  dayOfInstant,
+  type TimeViolation,
+} from '../domain/index.js';
 import type { SignedRecord } from '../trust/index.js';
 import { VerifyError } from './errors.js';
 import { isObject, str } from './json.js';
@@ -25,7 +31,6 @@ export interface TimeCheck {
   readonly records: number;
 }
 
-
 const EPCIS_SKEW_MS = 5 * 60_000;
 
 function fail(where: string, v: TimeViolation): never {
@@ -43,7 +48,11 @@ export function recheckTimes(records: readonly SignedRecord[]): TimeCheck {
     switch (r.payload.type) {
       case 'application.submitted': {
         const asOf = isObject(b.assessment) ? str(b.assessment.asOf) : '';
-        if (asOf !== day) throw new VerifyError('TIME', `${where}: ASSESSMENT_DATE: the assessment is as of ${asOf || '(none)'}, not the server's date ${day}`);
+        if (asOf !== day)
+          throw new VerifyError(
+            'TIME',
+            `${where}: ASSESSMENT_DATE: the assessment is as of ${asOf || '(none)'}, not the server's date ${day}`,
+          );
         checked++;
         break;
       }
@@ -68,7 +77,8 @@ export function recheckTimes(records: readonly SignedRecord[]): TimeCheck {
         if (b.disposition !== 'mapped' || b.kind !== 'event') break;
         const eventTime = str(b.eventTime);
         const t = Date.parse(eventTime);
-        if (Number.isNaN(t) || t > Date.parse(r.payload.at) + EPCIS_SKEW_MS) throw new VerifyError('TIME', `${where}: EVENT_IN_FUTURE: eventTime ${eventTime} is after the record's at`);
+        if (Number.isNaN(t) || t > Date.parse(r.payload.at) + EPCIS_SKEW_MS)
+          throw new VerifyError('TIME', `${where}: EVENT_IN_FUTURE: eventTime ${eventTime} is after the record's at`);
         for (const v of checkDeclaredDate('eventTime', dayOfInstant(eventTime), day)) fail(where, v);
         checked++;
         break;

@@ -1,4 +1,12 @@
-import { keyIdFor, recordBytes, sha256Hex, TRUST_LIST_RECORD, TRUST_ROOT_ID, verifyRecord, type SignedRecord } from '../trust/index.js';
+import {
+  keyIdFor,
+  recordBytes,
+  sha256Hex,
+  TRUST_LIST_RECORD,
+  TRUST_ROOT_ID,
+  verifyRecord,
+  type SignedRecord,
+} from '../trust/index.js';
 import { VerifyError } from './errors.js';
 import { isObject } from './json.js';
 
@@ -12,7 +20,6 @@ import { isObject } from './json.js';
  * (the applicant's), and none of the application's own parties; the countersigner listed for the
  * importer's country.
  */
-
 
 export interface TrustListCheck {
   /** Whether the root key was pinned by the auditor (otherwise it was taken from the bundle). */
@@ -41,7 +48,6 @@ function fail(message: string): never {
   throw new VerifyError('TRUST_LIST', message);
 }
 
-
 function bodyOf(r: SignedRecord): Record<string, unknown> {
   return isObject(r.payload.body) ? r.payload.body : {};
 }
@@ -49,7 +55,8 @@ function bodyOf(r: SignedRecord): Record<string, unknown> {
 function entriesOf(v: unknown, where: string): Entry[] {
   if (!Array.isArray(v)) fail(`${where}: entries must be an array`);
   return (v as unknown[]).map((e, i) => {
-    if (!isObject(e) || typeof e.party !== 'string' || typeof e.role !== 'string' || typeof e.country !== 'string') fail(`${where}: entries[${i}] must have party, role and country`);
+    if (!isObject(e) || typeof e.party !== 'string' || typeof e.role !== 'string' || typeof e.country !== 'string')
+      fail(`${where}: entries[${i}] must have party, role and country`);
     return { party: e.party, role: e.role, country: e.country };
   });
 }
@@ -61,7 +68,9 @@ function certificateOf(body: Record<string, unknown>): { id: string; importer: s
   try {
     const c = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as unknown;
     const subject = isObject(c) && isObject(c.credentialSubject) ? c.credentialSubject : undefined;
-    return isObject(c) && typeof c.id === 'string' && typeof subject?.importer === 'string' ? { id: c.id, importer: subject.importer } : undefined;
+    return isObject(c) && typeof c.id === 'string' && typeof subject?.importer === 'string'
+      ? { id: c.id, importer: subject.importer }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -71,8 +80,10 @@ function certificateOf(body: Record<string, unknown>): { id: string; importer: s
 function checkVersion(r: SignedRecord, where: string, root: string, prev: InForce | undefined): InForce {
   const b = bodyOf(r);
   const rk = isObject(b.root) ? b.root : {};
-  if (r.payload.actor !== TRUST_ROOT_ID) fail(`${where}: a trust list is published by ${TRUST_ROOT_ID}, not by ${r.payload.actor}`);
-  if (r.payload.request !== undefined || r.payload.requestSha256 !== undefined) fail(`${where}: a trust list is never made on a party's API request`);
+  if (r.payload.actor !== TRUST_ROOT_ID)
+    fail(`${where}: a trust list is published by ${TRUST_ROOT_ID}, not by ${r.payload.actor}`);
+  if (r.payload.request !== undefined || r.payload.requestSha256 !== undefined)
+    fail(`${where}: a trust list is never made on a party's API request`);
   if (rk.publicKey !== root) fail(`${where}: names root key ${String(rk.publicKey)}, not the trust root ${root}`);
   let rootKeyId: string;
   try {
@@ -81,11 +92,16 @@ function checkVersion(r: SignedRecord, where: string, root: string, prev: InForc
   } catch (e) {
     return fail(`${where}: not signed by the trust root ${root}: ${(e as Error).message}`);
   }
-  if (r.signature.keyId !== rootKeyId || rk.keyId !== rootKeyId) fail(`${where}: signed by key ${r.signature.keyId}, not the trust root ${rootKeyId}`);
+  if (r.signature.keyId !== rootKeyId || rk.keyId !== rootKeyId)
+    fail(`${where}: signed by key ${r.signature.keyId}, not the trust root ${rootKeyId}`);
   const version = b.version;
   const expected = (prev?.version ?? 0) + 1;
-  if (version !== expected) fail(`${where}: trust list version ${String(version)} where version ${expected} was due — a version is missing from the bundle or out of order`);
-  if (b.previous !== (prev?.hash ?? null)) fail(`${where}: trust list version ${expected} names previous ${String(b.previous)}, not ${prev?.hash ?? 'null'}`);
+  if (version !== expected)
+    fail(
+      `${where}: trust list version ${String(version)} where version ${expected} was due — a version is missing from the bundle or out of order`,
+    );
+  if (b.previous !== (prev?.hash ?? null))
+    fail(`${where}: trust list version ${expected} names previous ${String(b.previous)}, not ${prev?.hash ?? 'null'}`);
   return { version: expected, hash: sha256Hex(recordBytes(r)), entries: entriesOf(b.entries, where) };
 }
 
@@ -98,7 +114,9 @@ function judgedBy(b: Record<string, unknown>, inForce: InForce | undefined, wher
   const ref = isObject(b.trustList) ? b.trustList : undefined;
   if (ref === undefined) fail(`${where}: does not name the trust-list version it was judged by`);
   if (inForce === undefined || ref.version !== inForce.version || ref.recordHash !== inForce.hash) {
-    fail(`${where}: was judged by trust list version ${String(ref.version)} (${String(ref.recordHash)}), but the version in force at this point of the bundle is ${inForce === undefined ? 'none' : `${inForce.version} (${inForce.hash})`} — a trust-list version is missing from the bundle`);
+    fail(
+      `${where}: was judged by trust list version ${String(ref.version)} (${String(ref.recordHash)}), but the version in force at this point of the bundle is ${inForce === undefined ? 'none' : `${inForce.version} (${inForce.hash})`} — a trust-list version is missing from the bundle`,
+    );
   }
 }
 
@@ -110,7 +128,11 @@ function listed(list: InForce | undefined, party: string, role: string, country:
  * Pure step: the trust list and the roles it grants, in log order. `trustRoot` is the auditor's
  * pinned root public key (base64url); without it the first version's own root is used.
  */
-export function checkTrustList(records: readonly SignedRecord[], leafIndexes: readonly number[], trustRoot?: string): TrustListCheck {
+export function checkTrustList(
+  records: readonly SignedRecord[],
+  leafIndexes: readonly number[],
+  trustRoot?: string,
+): TrustListCheck {
   const countries = new Map<string, string>();
   const applications = new Map<string, Record<string, unknown>>();
   const importers = new Map<string, string>();
@@ -146,16 +168,23 @@ export function checkTrustList(records: readonly SignedRecord[], leafIndexes: re
       }
       case 'application.decided': {
         const a = typeof b.applicationId === 'string' ? applications.get(b.applicationId) : undefined;
-        if (a === undefined) fail(`${where}: decides application ${String(b.applicationId)}, whose submission is not in the bundle`);
+        if (a === undefined)
+          fail(`${where}: decides application ${String(b.applicationId)}, whose submission is not in the bundle`);
         const decider = r.payload.actor;
-        if (a.authority !== decider) fail(`${where}: application ${String(b.applicationId)} was made to ${String(a.authority)}, not to ${decider}`);
+        if (a.authority !== decider)
+          fail(
+            `${where}: application ${String(b.applicationId)} was made to ${String(a.authority)}, not to ${decider}`,
+          );
         for (const role of ['applicant', 'importer', 'consignee', 'endUser'] as const) {
-          if (a[role] === decider) fail(`${where}: ${decider} is the application's ${role}: a party never decides its own application`);
+          if (a[role] === decider)
+            fail(`${where}: ${decider} is the application's ${role}: a party never decides its own application`);
         }
         const from = typeof a.applicant === 'string' ? countries.get(a.applicant) : undefined;
         if (from === undefined) fail(`${where}: the applicant ${String(a.applicant)} is not registered in the bundle`);
         if (!listed(inForce, decider, 'licensing-authority', from)) {
-          fail(`${where}: ${decider} is not listed as licensing authority for exports from ${from} in the trust list in force (${inForce === undefined ? 'none' : `version ${inForce.version}`})`);
+          fail(
+            `${where}: ${decider} is not listed as licensing authority for exports from ${from} in the trust list in force (${inForce === undefined ? 'none' : `version ${inForce.version}`})`,
+          );
         }
         judgedBy(b, inForce, where);
         decisions++;
@@ -163,11 +192,14 @@ export function checkTrustList(records: readonly SignedRecord[], leafIndexes: re
       }
       case 'certificate.countersigned': {
         const importer = typeof b.certificateId === 'string' ? importers.get(b.certificateId) : undefined;
-        if (importer === undefined) fail(`${where}: countersigns certificate ${String(b.certificateId)}, whose issue is not in the bundle`);
+        if (importer === undefined)
+          fail(`${where}: countersigns certificate ${String(b.certificateId)}, whose issue is not in the bundle`);
         const country = countries.get(importer);
         if (country === undefined) fail(`${where}: the importer ${importer} is not registered in the bundle`);
         if (!listed(inForce, r.payload.actor, 'countersigner', country)) {
-          fail(`${where}: ${r.payload.actor} is not listed as countersigner for ${country} in the trust list in force (${inForce === undefined ? 'none' : `version ${inForce.version}`})`);
+          fail(
+            `${where}: ${r.payload.actor} is not listed as countersigner for ${country} in the trust list in force (${inForce === undefined ? 'none' : `version ${inForce.version}`})`,
+          );
         }
         judgedBy(b, inForce, where);
         countersignatures++;
@@ -177,5 +209,11 @@ export function checkTrustList(records: readonly SignedRecord[], leafIndexes: re
         break;
     }
   });
-  return { rootPinned: trustRoot !== undefined, rootKey: root, versions: inForce?.version ?? 0, decisions, countersignatures };
+  return {
+    rootPinned: trustRoot !== undefined,
+    rootKey: root,
+    versions: inForce?.version ?? 0,
+    decisions,
+    countersignatures,
+  };
 }

@@ -96,14 +96,14 @@ function fail(code: VerifyCode, message: string, cause?: unknown): never {
   throw new VerifyError(code, message, cause === undefined ? {} : { cause });
 }
 
-
 function str(v: unknown, where: string): string {
   if (typeof v !== 'string') fail('MALFORMED', `${where} must be a string`);
   return v;
 }
 
 function nat(v: unknown, where: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail('MALFORMED', `${where} must be a non-negative integer`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    fail('MALFORMED', `${where} must be a non-negative integer`);
   return v;
 }
 
@@ -130,14 +130,20 @@ export function parseBundle(text: string): AuditBundle {
   if (json.format !== BUNDLE_FORMAT) fail('MALFORMED', `bundle format must be "${BUNDLE_FORMAT}"`);
   const entries = arr(json.entries, 'entries').map((e, i): BundleEntry => {
     if (!isObject(e)) fail('MALFORMED', `entries[${i}] must be an object`);
-    return { leafIndex: nat(e.leafIndex, `entries[${i}].leafIndex`), record: str(e.record, `entries[${i}].record`), proof: arr(e.proof, `entries[${i}].proof`).map((p, j) => str(p, `entries[${i}].proof[${j}]`)) };
+    return {
+      leafIndex: nat(e.leafIndex, `entries[${i}].leafIndex`),
+      record: str(e.record, `entries[${i}].record`),
+      proof: arr(e.proof, `entries[${i}].proof`).map((p, j) => str(p, `entries[${i}].proof[${j}]`)),
+    };
   });
   return {
     format: BUNDLE_FORMAT,
     licence: str(json.licence, 'licence'),
     log: key(json.log, 'log'),
     checkpoint: str(json.checkpoint, 'checkpoint'),
-    otherCheckpoints: arr(json.otherCheckpoints ?? [], 'otherCheckpoints').map((c, i) => str(c, `otherCheckpoints[${i}]`)),
+    otherCheckpoints: arr(json.otherCheckpoints ?? [], 'otherCheckpoints').map((c, i) =>
+      str(c, `otherCheckpoints[${i}]`),
+    ),
     witnesses: arr(json.witnesses ?? [], 'witnesses').map((w, i) => key(w, `witnesses[${i}]`)),
     leafIndexes: arr(json.leafIndexes, 'leafIndexes').map((n, i) => nat(n, `leafIndexes[${i}]`)),
     entries,
@@ -168,9 +174,16 @@ function checkCheckpoints(bundle: AuditBundle, log: BundleKey): { checkpoint: Ch
     const other = openCp(text, log, `otherCheckpoints[${i}]`);
     const same = seen.get(other.size);
     if (same !== undefined && !hashesEqual(same.root, other.root)) {
-      fail('CHECKPOINT', `fork: two checkpoints of size ${other.size} signed by ${log.name} with different roots (${Buffer.from(same.root).toString('base64')} and ${Buffer.from(other.root).toString('base64')})`);
+      fail(
+        'CHECKPOINT',
+        `fork: two checkpoints of size ${other.size} signed by ${log.name} with different roots (${Buffer.from(same.root).toString('base64')} and ${Buffer.from(other.root).toString('base64')})`,
+      );
     }
-    if (other.size > checkpoint.size) fail('CHECKPOINT', `otherCheckpoints[${i}] (size ${other.size}) is newer than the checkpoint the proofs are to (size ${checkpoint.size})`);
+    if (other.size > checkpoint.size)
+      fail(
+        'CHECKPOINT',
+        `otherCheckpoints[${i}] (size ${other.size}) is newer than the checkpoint the proofs are to (size ${checkpoint.size})`,
+      );
     seen.set(other.size, other);
   });
   return { checkpoint };
@@ -181,19 +194,40 @@ function checkInclusion(bundle: AuditBundle, checkpoint: Checkpoint): SignedReco
   if (bundle.leafIndexes.length !== bundle.entries.length) {
     const have = new Set(bundle.entries.map((e) => e.leafIndex));
     const missing = bundle.leafIndexes.find((i) => !have.has(i));
-    fail('INCLUSION', missing !== undefined ? `leaf ${missing} is listed in leafIndexes but its entry is missing` : `${bundle.entries.length} entries but ${bundle.leafIndexes.length} leafIndexes`);
+    fail(
+      'INCLUSION',
+      missing !== undefined
+        ? `leaf ${missing} is listed in leafIndexes but its entry is missing`
+        : `${bundle.entries.length} entries but ${bundle.leafIndexes.length} leafIndexes`,
+    );
   }
   return bundle.entries.map((e, i) => {
     const where = `entry ${i} (leaf ${e.leafIndex})`;
-    if (bundle.leafIndexes[i] !== e.leafIndex) fail('INCLUSION', `${where}: leafIndexes lists leaf ${String(bundle.leafIndexes[i])} here — an entry was removed, added or moved`);
+    if (bundle.leafIndexes[i] !== e.leafIndex)
+      fail(
+        'INCLUSION',
+        `${where}: leafIndexes lists leaf ${String(bundle.leafIndexes[i])} here — an entry was removed, added or moved`,
+      );
     const prev = bundle.entries[i - 1];
-    if (prev !== undefined && prev.leafIndex >= e.leafIndex) fail('INCLUSION', `${where}: entries are out of log order (after leaf ${prev.leafIndex})`);
-    if (e.leafIndex >= checkpoint.size) fail('INCLUSION', `${where}: beyond the checkpoint's tree size ${checkpoint.size}`);
+    if (prev !== undefined && prev.leafIndex >= e.leafIndex)
+      fail('INCLUSION', `${where}: entries are out of log order (after leaf ${prev.leafIndex})`);
+    if (e.leafIndex >= checkpoint.size)
+      fail('INCLUSION', `${where}: beyond the checkpoint's tree size ${checkpoint.size}`);
     try {
-      verifyInclusion(e.leafIndex, checkpoint.size, leafHash(e.record), e.proof.map((p, j) => b64(p, `${where} proof[${j}]`)), checkpoint.root);
+      verifyInclusion(
+        e.leafIndex,
+        checkpoint.size,
+        leafHash(e.record),
+        e.proof.map((p, j) => b64(p, `${where} proof[${j}]`)),
+        checkpoint.root,
+      );
     } catch (err) {
       if (err instanceof VerifyError) throw err;
-      fail('INCLUSION', `${where}: ${(err as Error).message} (is the record changed, or the proof for another tree size?)`, err);
+      fail(
+        'INCLUSION',
+        `${where}: ${(err as Error).message} (is the record changed, or the proof for another tree size?)`,
+        err,
+      );
     }
     try {
       const record = parseSignedRecord(parseCanonicalJson(e.record));
@@ -237,18 +271,28 @@ function checkSignatures(records: readonly SignedRecord[], bundle: AuditBundle, 
     const request = r.payload.request;
     const ref = r.payload.requestSha256;
     const referred = ref === undefined ? undefined : requests.get(ref);
-    if (ref !== undefined && referred === undefined) fail('SIGNATURE', `${where}: made on signed request ${ref}, which no earlier record in the bundle carries (or it did not verify)`);
+    if (ref !== undefined && referred === undefined)
+      fail(
+        'SIGNATURE',
+        `${where}: made on signed request ${ref}, which no earlier record in the bundle carries (or it did not verify)`,
+      );
     // The key that must have signed: the actor's own, or for a signed request the party's key on the request.
-    const partyKeyId = request !== undefined ? requestKeyId(request, where) : referred !== undefined ? referred.kid : r.signature.keyId;
+    const partyKeyId =
+      request !== undefined ? requestKeyId(request, where) : referred !== undefined ? referred.kid : r.signature.keyId;
     let holder: KeyHolder | undefined;
     if (r.payload.type === 'party.registered') {
       const b = body(r);
       const k = isObject(b.key) ? b.key : {};
       const p = isObject(b.party) ? b.party : {};
-      if (typeof k.publicKey !== 'string' || p.id !== r.payload.actor) fail('SIGNATURE', `${where}: party.registered must register the actor's own key`);
+      if (typeof k.publicKey !== 'string' || p.id !== r.payload.actor)
+        fail('SIGNATURE', `${where}: party.registered must register the actor's own key`);
       holder = { party: r.payload.actor, publicKey: k.publicKey };
       try {
-        if (keyIdFor(k.publicKey) !== partyKeyId) fail('SIGNATURE', `${where}: not ${request === undefined ? 'signed' : 'requested'} with the key it registers`);
+        if (keyIdFor(k.publicKey) !== partyKeyId)
+          fail(
+            'SIGNATURE',
+            `${where}: not ${request === undefined ? 'signed' : 'requested'} with the key it registers`,
+          );
       } catch (e) {
         if (e instanceof VerifyError) throw e;
         fail('SIGNATURE', `${where}: ${(e as Error).message}`, e);
@@ -256,24 +300,42 @@ function checkSignatures(records: readonly SignedRecord[], bundle: AuditBundle, 
       keys.register(partyKeyId, holder, seq, where);
       parties++;
     } else {
-      holder = keys.holderAt(partyKeyId, r.payload.actor, seq, where, request === undefined && referred === undefined ? 'signed' : 'requested');
+      holder = keys.holderAt(
+        partyKeyId,
+        r.payload.actor,
+        seq,
+        where,
+        request === undefined && referred === undefined ? 'signed' : 'requested',
+      );
     }
     try {
       if (referred !== undefined) {
-        if (r.signature.keyId !== logKeyId) fail('SIGNATURE', `${where}: a record made on a signed request must be signed by the log key ${logKeyId}, not ${r.signature.keyId}`);
+        if (r.signature.keyId !== logKeyId)
+          fail(
+            'SIGNATURE',
+            `${where}: a record made on a signed request must be signed by the log key ${logKeyId}, not ${r.signature.keyId}`,
+          );
         verifyRecord(r, logKey);
-        if (referred.party !== r.payload.actor) fail('SIGNATURE', `${where}: its request was signed by ${referred.party}`);
-        if (referred.iat * 1000 > Date.parse(r.payload.at) + 300_000) fail('SIGNATURE', `${where}: its request was signed after the record was made`);
+        if (referred.party !== r.payload.actor)
+          fail('SIGNATURE', `${where}: its request was signed by ${referred.party}`);
+        if (referred.iat * 1000 > Date.parse(r.payload.at) + 300_000)
+          fail('SIGNATURE', `${where}: its request was signed after the record was made`);
       } else if (request === undefined) {
         verifyRecord(r, holder.publicKey);
       } else {
-        if (r.signature.keyId !== logKeyId) fail('SIGNATURE', `${where}: a record made on a signed request must be signed by the log key ${logKeyId}, not ${r.signature.keyId}`);
+        if (r.signature.keyId !== logKeyId)
+          fail(
+            'SIGNATURE',
+            `${where}: a record made on a signed request must be signed by the log key ${logKeyId}, not ${r.signature.keyId}`,
+          );
         verifyRecord(r, logKey);
         const { header } = verifyRequestJws(request, holder.publicKey);
         const seen = nonces.get(header.nonce);
-        if (seen !== undefined && seen !== request) fail('SIGNATURE', `${where}: its request reuses nonce ${header.nonce} of another request (a replay)`);
+        if (seen !== undefined && seen !== request)
+          fail('SIGNATURE', `${where}: its request reuses nonce ${header.nonce} of another request (a replay)`);
         nonces.set(header.nonce, request);
-        if (header.iat * 1000 > Date.parse(r.payload.at) + 300_000) fail('SIGNATURE', `${where}: its request was signed after the record was made`);
+        if (header.iat * 1000 > Date.parse(r.payload.at) + 300_000)
+          fail('SIGNATURE', `${where}: its request was signed after the record was made`);
         requests.set(sha256Hex(request), { kid: header.kid, party: holder.party, iat: header.iat });
       }
     } catch (e) {
@@ -300,7 +362,10 @@ interface Ledger {
 }
 
 /** Pure step 4: replay the licence's records: its decision, its balance per line, its mass balance. */
-function replay(records: readonly SignedRecord[], licenceId: string): Pick<VerifySummary, 'decision' | 'lines' | 'shipments' | 'massBalance' | 'rulePacks'> {
+function replay(
+  records: readonly SignedRecord[],
+  licenceId: string,
+): Pick<VerifySummary, 'decision' | 'lines' | 'shipments' | 'massBalance' | 'rulePacks'> {
   let decision: string | undefined;
   const ceilings = new Map<string, number>();
   const drawn = new Map<string, number>();
@@ -324,14 +389,20 @@ function replay(records: readonly SignedRecord[], licenceId: string): Pick<Verif
       case 'application.decided': {
         const lic = isObject(b.licence) ? b.licence : undefined;
         if (lic?.id !== licenceId) break;
-        if (typeof b.applicationId !== 'string' || !applications.has(b.applicationId)) fail('REPLAY', `${where}: decides application ${String(b.applicationId)}, whose submission is not in the bundle`);
-        if (b.decision !== 'approved') fail('REPLAY', `${where}: a licence is granted by a decision "${String(b.decision)}"`);
+        if (typeof b.applicationId !== 'string' || !applications.has(b.applicationId))
+          fail(
+            'REPLAY',
+            `${where}: decides application ${String(b.applicationId)}, whose submission is not in the bundle`,
+          );
+        if (b.decision !== 'approved')
+          fail('REPLAY', `${where}: a licence is granted by a decision "${String(b.decision)}"`);
         decision = `approved by ${r.payload.actor} (application ${b.applicationId})`;
         validFrom = String(lic.validFrom);
         validUntil = String(lic.validUntil);
         destination = String(lic.destination);
         for (const line of Array.isArray(lic.lines) ? (lic.lines as unknown[]) : []) {
-          if (isObject(line) && typeof line.ref === 'string' && typeof line.ceilingGrams === 'number') ceilings.set(line.ref, line.ceilingGrams);
+          if (isObject(line) && typeof line.ref === 'string' && typeof line.ceilingGrams === 'number')
+            ceilings.set(line.ref, line.ceilingGrams);
         }
         break;
       }
@@ -339,21 +410,26 @@ function replay(records: readonly SignedRecord[], licenceId: string): Pick<Verif
         const s = isObject(b.shipment) ? b.shipment : {};
         if (typeof s.id === 'string') dispatched.add(s.id);
         if (s.licenceId === licenceId) {
-          if (decision === undefined) fail('REPLAY', `${where}: ships under ${licenceId} before the licence was granted`);
+          if (decision === undefined)
+            fail('REPLAY', `${where}: ships under ${licenceId} before the licence was granted`);
           const ref = String(s.lineRef);
           const ceiling = ceilings.get(ref);
           if (ceiling === undefined) fail('REPLAY', `${where}: licence ${licenceId} has no line ${ref}`);
           const day = typeof s.shippedOn === 'string' ? s.shippedOn : '';
-          if (day < validFrom || day > validUntil) fail('REPLAY', `${where}: shipped on ${day}, outside the licence's validity ${validFrom}..${validUntil}`);
-          if (s.destination !== destination) fail('REPLAY', `${where}: destination ${String(s.destination)} is not the licence's ${destination}`);
+          if (day < validFrom || day > validUntil)
+            fail('REPLAY', `${where}: shipped on ${day}, outside the licence's validity ${validFrom}..${validUntil}`);
+          if (s.destination !== destination)
+            fail('REPLAY', `${where}: destination ${String(s.destination)} is not the licence's ${destination}`);
           const total = (drawn.get(ref) ?? 0) + (typeof s.grams === 'number' ? s.grams : 0);
-          if (total > ceiling) fail('REPLAY', `${where}: draws line ${ref} to ${total} g, over its ceiling of ${ceiling} g`);
+          if (total > ceiling)
+            fail('REPLAY', `${where}: draws line ${ref} to ${total} g, over its ceiling of ${ceiling} g`);
           drawn.set(ref, total);
         }
         break;
       }
       case 'shipment.received':
-        if (typeof b.shipmentId !== 'string' || !dispatched.has(b.shipmentId)) fail('REPLAY', `${where}: receives shipment ${String(b.shipmentId)}, whose dispatch is not in the bundle`);
+        if (typeof b.shipmentId !== 'string' || !dispatched.has(b.shipmentId))
+          fail('REPLAY', `${where}: receives shipment ${String(b.shipmentId)}, whose dispatch is not in the bundle`);
         break;
       default:
         break;
@@ -369,7 +445,12 @@ function replay(records: readonly SignedRecord[], licenceId: string): Pick<Verif
     }
   });
   if (decision === undefined) fail('REPLAY', `no approval of licence ${licenceId} is in the bundle`);
-  const lines = [...ceilings].map(([ref, ceilingGrams]) => ({ ref, ceilingGrams, drawnGrams: drawn.get(ref) ?? 0, remainingGrams: ceilingGrams - (drawn.get(ref) ?? 0) }));
+  const lines = [...ceilings].map(([ref, ceilingGrams]) => ({
+    ref,
+    ceilingGrams,
+    drawnGrams: drawn.get(ref) ?? 0,
+    remainingGrams: ceilingGrams - (drawn.get(ref) ?? 0),
+  }));
   return { decision, lines, shipments: [...dispatched].length, massBalance: mass, rulePacks };
 }
 
@@ -383,7 +464,10 @@ export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySumm
     const bundle = parseBundle(text);
     const log: BundleKey = { name: opts.logOrigin ?? bundle.log.name, publicKey: opts.logKey ?? bundle.log.publicKey };
     const { checkpoint } = checkCheckpoints(bundle, log);
-    const witnesses: WitnessCheck = checkWitnesses(bundle.checkpoint, log, { witnesses: opts.witnesses, quorum: opts.witnessQuorum });
+    const witnesses: WitnessCheck = checkWitnesses(bundle.checkpoint, log, {
+      witnesses: opts.witnesses,
+      quorum: opts.witnessQuorum,
+    });
     const records = checkInclusion(bundle, checkpoint);
     const parties = checkSignatures(records, bundle, log.publicKey);
     const completeness = checkCompleteness(bundle, checkpoint, records);
@@ -391,11 +475,35 @@ export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySumm
     const replayed = replay(records, bundle.licence);
     const rules = recheckRules(records);
     const time = recheckTimes(records);
-    const certificates = recheckCertificates(records, bundle.entries.map((e) => e.leafIndex), bundle.licence);
+    const certificates = recheckCertificates(
+      records,
+      bundle.entries.map((e) => e.leafIndex),
+      bundle.licence,
+    );
     const recordTypes: Record<string, number> = {};
     for (const r of records) recordTypes[r.payload.type] = (recordTypes[r.payload.type] ?? 0) + 1;
-    const cosigners = { cosigners: witnesses.cosigners, unverifiedCosigners: witnesses.unverified, witnessQuorum: witnesses.quorum, witnessesPinned: witnesses.pinned };
-    return { licence: bundle.licence, logKeyPinned: opts.logKey !== undefined, logOriginPinned: opts.logOrigin !== undefined, checkpoint, ...cosigners, entries: records.length, recordTypes, parties, ...replayed, rules, time, completeness, certificates, trustList };
+    const cosigners = {
+      cosigners: witnesses.cosigners,
+      unverifiedCosigners: witnesses.unverified,
+      witnessQuorum: witnesses.quorum,
+      witnessesPinned: witnesses.pinned,
+    };
+    return {
+      licence: bundle.licence,
+      logKeyPinned: opts.logKey !== undefined,
+      logOriginPinned: opts.logOrigin !== undefined,
+      checkpoint,
+      ...cosigners,
+      entries: records.length,
+      recordTypes,
+      parties,
+      ...replayed,
+      rules,
+      time,
+      completeness,
+      certificates,
+      trustList,
+    };
   } catch (e) {
     if (e instanceof VerifyError) throw e;
     throw new VerifyError('MALFORMED', `unexpected: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -410,16 +518,25 @@ export function formatSummary(s: VerifySummary): string {
     `    checkpoint  ${s.checkpoint.origin} size ${s.checkpoint.size} root ${Buffer.from(s.checkpoint.root).toString('base64')}`,
     `    log key     ${s.logKeyPinned ? `pinned by --log-key${s.logOriginPinned === true ? ` (origin ${s.checkpoint.origin})` : ''}` : 'taken from the bundle (pin it with --log-key)'}`,
     `    cosigned by ${s.cosigners.length === 0 ? '(no pinned witness)' : `${s.cosigners.join(', ')} (pinned by --witness; quorum ${s.witnessQuorum} of ${s.witnessesPinned})`}`,
-    ...(s.unverifiedCosigners.length === 0 ? [] : [`    unverified  cosignatures naming ${s.unverifiedCosigners.join(', ')}: no pinned key verifies them, so they are not witnesses (pin with --witness NAME=KEY)`]),
+    ...(s.unverifiedCosigners.length === 0
+      ? []
+      : [
+          `    unverified  cosignatures naming ${s.unverifiedCosigners.join(', ')}: no pinned key verifies them, so they are not witnesses (pin with --witness NAME=KEY)`,
+        ]),
     `    trust list  ${s.trustList.versions} version(s), root ${s.trustList.rootPinned ? 'pinned by --trust-root' : 'taken from the bundle (pin it with --trust-root)'}; ${s.trustList.decisions} decision(s) and ${s.trustList.countersignatures} countersignature(s) by parties it lists`,
-    `    entries     ${s.entries} proved included and signed (${Object.entries(s.recordTypes).map(([t, n]) => `${n} ${t}`).join(', ')})`,
+    `    entries     ${s.entries} proved included and signed (${Object.entries(s.recordTypes)
+      .map(([t, n]) => `${n} ${t}`)
+      .join(', ')})`,
     formatCompleteness(s.completeness),
     `    parties     ${s.parties} keys; rule packs ${s.rulePacks.join(', ') || '(none)'}`,
     `    decision    ${s.decision ?? '-'}`,
     `    rules       ${s.rules.applications} application(s) re-classified and re-assessed; ${s.rules.approvals} approval(s) and ${s.rules.denials} denial(s) consistent with the rules`,
     `    time        ${s.time.records} record(s) re-checked at their server time (declared dates within ${DECLARED_DATE_TOLERANCE_DAYS} days before it, validity on its day)`,
     `    certificates ${s.certificates.certificates} certificate(s), ${s.certificates.revocations} revocation(s); ${s.certificates.claims} claim(s) within their certificates; ${s.certificates.restrictions} licensed restriction(s) carry the end user's undertakings`,
-    ...s.lines.map((l) => `    line ${l.ref}     ceiling ${g(l.ceilingGrams)}, drawn ${g(l.drawnGrams)}, remaining ${g(l.remainingGrams)}`),
+    ...s.lines.map(
+      (l) =>
+        `    line ${l.ref}     ceiling ${g(l.ceilingGrams)}, drawn ${g(l.drawnGrams)}, remaining ${g(l.remainingGrams)}`,
+    ),
     `    shipments   ${s.shipments}`,
     `    mass        received ${g(s.massBalance.received)} + transformed in ${g(s.massBalance.transformedIn)} − shipped ${g(s.massBalance.shipped)} − transformed out ${g(s.massBalance.transformedOut)} − consumed ${g(s.massBalance.consumed)}`,
   ].join('\n');

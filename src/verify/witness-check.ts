@@ -1,4 +1,11 @@
-import { findSignature, NOTE_ALG_COSIGNATURE_V1, NOTE_ALG_ED25519, parseNote, verifyCosignature, type Note } from '../trust/index.js';
+import {
+  findSignature,
+  NOTE_ALG_COSIGNATURE_V1,
+  NOTE_ALG_ED25519,
+  parseNote,
+  verifyCosignature,
+  type Note,
+} from '../trust/index.js';
 import type { BundleKey } from './bundle.js';
 import { VerifyError } from './errors.js';
 
@@ -73,8 +80,13 @@ export function checkWitnesses(checkpointText: string, log: BundleKey, policy: W
   }
   const unverified = note.signatures.filter((s) => s !== logLine && !counted.has(s.line)).map((s) => s.name);
   if (cosigners.length < quorum) {
-    const claimed = unverified.length === 0 ? '' : `; cosignatures not verified by a pinned key: ${[...new Set(unverified)].join(', ')}`;
-    fail(`witness quorum not met: ${cosigners.length} of the ${quorum} required pinned witness(es) cosigned the checkpoint (${cosigners.join(', ') || 'none'})${claimed}`);
+    const claimed =
+      unverified.length === 0
+        ? ''
+        : `; cosignatures not verified by a pinned key: ${[...new Set(unverified)].join(', ')}`;
+    fail(
+      `witness quorum not met: ${cosigners.length} of the ${quorum} required pinned witness(es) cosigned the checkpoint (${cosigners.join(', ') || 'none'})${claimed}`,
+    );
   }
   return { cosigners, unverified: [...new Set(unverified)], pinned: pinned.length, quorum };
 }
@@ -85,7 +97,9 @@ export function parseWitnessPin(text: string): BundleKey {
   const name = eq < 0 ? '' : text.slice(0, eq);
   const publicKey = eq < 0 ? '' : text.slice(eq + 1);
   if (!/^[^\s+=]+$/.test(name) || !/^[A-Za-z0-9_-]{43}$/.test(publicKey)) {
-    throw new Error(`must be NAME=KEY, KEY the witness's raw Ed25519 public key in base64url (43 characters), got ${JSON.stringify(text)}`);
+    throw new Error(
+      `must be NAME=KEY, KEY the witness's raw Ed25519 public key in base64url (43 characters), got ${JSON.stringify(text)}`,
+    );
   }
   return { name, publicKey };
 }

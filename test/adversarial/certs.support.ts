@@ -8,9 +8,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
-import { applicationInput, AUTHORITY, certificateInput, examplePath, EXPORTER, GOVERNMENT, IMPORTER, lotInput, magnetItem, shipmentInput } from '../../src/app/scenario.js';
+import {
+  applicationInput,
+  AUTHORITY,
+  certificateInput,
+  examplePath,
+  EXPORTER,
+  GOVERNMENT,
+  IMPORTER,
+  lotInput,
+  magnetItem,
+  shipmentInput,
+} from '../../src/app/scenario.js';
 
-export { AUTHORITY, END_USE as endUse, EXPORTER, example, GOVERNMENT, IMPORTER, UNDERTAKINGS as undertakings } from '../../src/app/scenario.js';
+export {
+  AUTHORITY,
+  END_USE as endUse,
+  EXPORTER,
+  example,
+  GOVERNMENT,
+  IMPORTER,
+  UNDERTAKINGS as undertakings,
+} from '../../src/app/scenario.js';
 export const magnet = magnetItem();
 
 export const today = (): string => new Date().toISOString().slice(0, 10);
@@ -28,7 +47,12 @@ export function certificate(grams: number, from = today(), until = inAYear()): R
 }
 
 /** The scenario's application body on `certificateId` for `grams`, valid from today for 360 days. */
-export function application(certificateId: string, grams: number, from = today(), until = inAYear()): Record<string, unknown> {
+export function application(
+  certificateId: string,
+  grams: number,
+  from = today(),
+  until = inAYear(),
+): Record<string, unknown> {
   return applicationInput({ certificateId, grams, from, until });
 }
 
@@ -40,11 +64,20 @@ export class CliStore {
   async run(...args: string[]): Promise<Run> {
     let out = '';
     let err = '';
-    const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
+    const sink = (f: (s: string) => void) =>
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          f(chunk.toString());
+          cb();
+        },
+      });
     const saved = process.env.DATABASE_URL;
     Reflect.deleteProperty(process.env, 'DATABASE_URL');
     try {
-      const code = await main(['node', 'lodestone', '--data-dir', join(this.dir, 'store'), ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
+      const code = await main(['node', 'lodestone', '--data-dir', join(this.dir, 'store'), ...args], {
+        out: sink((s) => (out += s)),
+        err: sink((s) => (err += s)),
+      });
       return { code, out, err };
     } finally {
       if (saved !== undefined) process.env.DATABASE_URL = saved;
@@ -83,7 +116,9 @@ export class CliStore {
   }
 
   async apply(certificateId: string, grams: number): Promise<string> {
-    return (JSON.parse(await this.ok('apply', this.file(application(certificateId, grams)), '--json')) as { id: string }).id;
+    return (
+      JSON.parse(await this.ok('apply', this.file(application(certificateId, grams)), '--json')) as { id: string }
+    ).id;
   }
 
   decide(applicationId: string, conditions: unknown): Promise<Run> {

@@ -10,15 +10,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import {
-  addDaysIso,
-} from '../../src/domain/index.js';
-import {
-  createApp,
-  openApp,
-  signRequest,
-  type AppContext,
-} from '../../src/app/index.js';
+import { addDaysIso } from '../../src/domain/index.js';
+import { createApp, openApp, signRequest, type AppContext } from '../../src/app/index.js';
 import { main } from '../../src/cli/main.js';
 import { createServer, issueCredential, type Role } from '../../src/http/index.js';
 import { journalRepo, type Store } from '../../src/store/index.js';
@@ -57,7 +50,10 @@ export interface World {
  * units a gram) and, unless `approve` is false, an approved single licence for 2,000 kg and
  * USD 16,000,000 valid from `validFrom` to `validUntil` (the clock must lie inside it).
  */
-export async function buildWorld(ctx: AppContext, o: { validFrom: string; validUntil: string; approve?: boolean }): Promise<World> {
+export async function buildWorld(
+  ctx: AppContext,
+  o: { validFrom: string; validUntil: string; approve?: boolean },
+): Promise<World> {
   const today = ctx.clock().toISOString().slice(0, 10);
   const built = await licensedScenario(ctx, {
     from: o.validFrom,
@@ -72,7 +68,17 @@ export async function buildWorld(ctx: AppContext, o: { validFrom: string; validU
 /** A shipment body under the world's licence, at the licence's price (8 minor units a gram) unless given. */
 export function shipment(licenceId: string, over: Record<string, unknown> = {}): Record<string, unknown> {
   const grams = (over.grams as number | undefined) ?? 1000;
-  return { id: `SH-${randomUUID().slice(0, 8)}`, fromLot: 'MAG-1', to: IMPORTER, destination: 'IN', grams, value: { currency: 'USD', minor: grams * 8 }, licenceId, lineRef: 'L1', ...over };
+  return {
+    id: `SH-${randomUUID().slice(0, 8)}`,
+    fromLot: 'MAG-1',
+    to: IMPORTER,
+    destination: 'IN',
+    grams,
+    value: { currency: 'USD', minor: grams * 8 },
+    licenceId,
+    lineRef: 'L1',
+    ...over,
+  };
 }
 
 export interface Run {
@@ -117,8 +123,19 @@ export async function cliStore(kind: StoreKind): Promise<CliStore> {
   const cli = async (args: readonly string[]): Promise<Run> => {
     let out = '';
     let err = '';
-    const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
-    const code = await withEnv(() => main(['node', 'lodestone', '--data-dir', dataDir, '--keys-dir', keysDir, ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) }));
+    const sink = (f: (s: string) => void) =>
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          f(chunk.toString());
+          cb();
+        },
+      });
+    const code = await withEnv(() =>
+      main(['node', 'lodestone', '--data-dir', dataDir, '--keys-dir', keysDir, ...args], {
+        out: sink((s) => (out += s)),
+        err: sink((s) => (err += s)),
+      }),
+    );
     return { code, out, err };
   };
   return {
@@ -165,10 +182,18 @@ export async function http(store: Store, clock: () => Date): Promise<Http> {
         keys.set(k, key);
       }
       const payload = body === undefined ? '' : JSON.stringify(body);
-      const headers: Record<string, string> = { authorization: `Bearer ${key}`, ...(payload === '' ? {} : { 'content-type': 'application/json' }) };
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${key}`,
+        ...(payload === '' ? {} : { 'content-type': 'application/json' }),
+      };
       if (method === 'POST') {
         headers['idempotency-key'] = randomUUID();
-        headers['lodestone-signature'] = signRequest(ctx.keystore.signer(party), { method, path: url, body: payload, now: clock() });
+        headers['lodestone-signature'] = signRequest(ctx.keystore.signer(party), {
+          method,
+          path: url,
+          body: payload,
+          now: clock(),
+        });
       }
       return app.inject({ method, url, headers, ...(payload === '' ? {} : { payload }) });
     },
@@ -176,4 +201,5 @@ export async function http(store: Store, clock: () => Date): Promise<Http> {
 }
 
 /** The rules a 422 problem names. */
-export const rulesOf = (r: LightMyRequestResponse): string[] => (r.json<{ refusals?: { rule: string }[] }>().refusals ?? []).map((x) => x.rule);
+export const rulesOf = (r: LightMyRequestResponse): string[] =>
+  (r.json<{ refusals?: { rule: string }[] }>().refusals ?? []).map((x) => x.rule);

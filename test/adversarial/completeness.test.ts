@@ -24,7 +24,11 @@ const IMPORTER = 'chakan-drive-systems';
 const OTHER_IMPORTER = 'deccan-mobility';
 const GOVERNMENT = 'in-dgft';
 const magnet = example('items/ndfeb-45sh-dy-magnet.json');
-const endUse = { description: 'Rotor magnets for 150 kW traction motors of electric passenger cars, made and sold in India', purposes: ['civil-automotive'], endProduct: 'EV traction motors' };
+const endUse = {
+  description: 'Rotor magnets for 150 kW traction motors of electric passenger cars, made and sold in India',
+  purposes: ['civil-automotive'],
+  endProduct: 'EV traction motors',
+};
 
 interface Bundle {
   licence: string;
@@ -71,36 +75,136 @@ describe.each(STORES)('items 6 and 10 over HTTP (%s)', (kind) => {
     const importer = await h.credential(IMPORTER, 'importer');
     const other = await h.credential(OTHER_IMPORTER, 'importer');
     const government = await h.credential(GOVERNMENT, 'importing-government');
-    const cert = ok(await h.call(importer, 'POST', '/v1/certificates', {
-      body: {
-        exporter: EXPORTER, importer: IMPORTER, endUser: IMPORTER,
-        items: [{ controlCode: '1C905.a', hsCode: '8505111000', description: 'Sintered NdFeB magnets 45SH containing Dy', quantityGrams: 2_000_000, value: { currency: 'USD', minor: 16_000_000 } }],
-        endUse,
-        undertakings: { noWmdUse: true, noMilitaryUse: true, noReexportWithoutConsent: true, consentAuthority: AUTHORITY, prohibitedDestinations: ['US'], useOnlyIn: 'IN', extendsToIncorporatingProducts: true, postShipmentVerificationConsent: true, noticeOfChanges: true },
-        validity: { from: TODAY, until: '2027-11-23' },
-      },
-    }));
+    const cert = ok(
+      await h.call(importer, 'POST', '/v1/certificates', {
+        body: {
+          exporter: EXPORTER,
+          importer: IMPORTER,
+          endUser: IMPORTER,
+          items: [
+            {
+              controlCode: '1C905.a',
+              hsCode: '8505111000',
+              description: 'Sintered NdFeB magnets 45SH containing Dy',
+              quantityGrams: 2_000_000,
+              value: { currency: 'USD', minor: 16_000_000 },
+            },
+          ],
+          endUse,
+          undertakings: {
+            noWmdUse: true,
+            noMilitaryUse: true,
+            noReexportWithoutConsent: true,
+            consentAuthority: AUTHORITY,
+            prohibitedDestinations: ['US'],
+            useOnlyIn: 'IN',
+            extendsToIncorporatingProducts: true,
+            postShipmentVerificationConsent: true,
+            noticeOfChanges: true,
+          },
+          validity: { from: TODAY, until: '2027-11-23' },
+        },
+      }),
+    );
     const certId = cert.id as string;
     ok(await h.call(government, 'POST', `/v1/certificates/${encodeURIComponent(certId)}/countersign`));
     // One source lot that both licences draw on.
-    ok(await h.call(exporter, 'POST', '/v1/lots', { body: { id: 'MAG-SHARED', holder: EXPORTER, location: 'CN', item: magnet, massGrams: 3_000_000, value: { currency: 'USD', minor: 24_000_000 } } }));
+    ok(
+      await h.call(exporter, 'POST', '/v1/lots', {
+        body: {
+          id: 'MAG-SHARED',
+          holder: EXPORTER,
+          location: 'CN',
+          item: magnet,
+          massGrams: 3_000_000,
+          value: { currency: 'USD', minor: 24_000_000 },
+        },
+      }),
+    );
     const apply = async (importerId: string, grams: number, certificateId?: string) =>
-      ok(await h.call(exporter, 'POST', '/v1/applications', {
-        body: { authority: AUTHORITY, applicant: EXPORTER, importer: importerId, endUser: importerId, destination: 'IN', endUse, licenceType: 'single', lines: [{ ref: 'L1', item: magnet, quantityGrams: grams, value: { currency: 'USD', minor: grams * 8 } }], ...(certificateId === undefined ? {} : { certificateId }), validFrom: TODAY, validUntil: '2027-11-23' },
-      }));
+      ok(
+        await h.call(exporter, 'POST', '/v1/applications', {
+          body: {
+            authority: AUTHORITY,
+            applicant: EXPORTER,
+            importer: importerId,
+            endUser: importerId,
+            destination: 'IN',
+            endUse,
+            licenceType: 'single',
+            lines: [{ ref: 'L1', item: magnet, quantityGrams: grams, value: { currency: 'USD', minor: grams * 8 } }],
+            ...(certificateId === undefined ? {} : { certificateId }),
+            validFrom: TODAY,
+            validUntil: '2027-11-23',
+          },
+        }),
+      );
     const a = await apply(IMPORTER, 2_000_000, certId);
-    licenceA = ((ok(await h.call(authority, 'POST', `/v1/applications/${a.id as string}/decision`, { body: { decision: 'approve', conditions: { prohibitedReexportDestinations: ['US'], useOnlyIn: 'IN' } } })).licence) as { id: string }).id;
+    licenceA = (
+      ok(
+        await h.call(authority, 'POST', `/v1/applications/${a.id as string}/decision`, {
+          body: { decision: 'approve', conditions: { prohibitedReexportDestinations: ['US'], useOnlyIn: 'IN' } },
+        }),
+      ).licence as { id: string }
+    ).id;
     const b = await apply(OTHER_IMPORTER, 500_000);
     appB = b.id as string;
-    licenceB = ((ok(await h.call(authority, 'POST', `/v1/applications/${appB}/decision`, { body: { decision: 'approve', conditions: { prohibitedReexportDestinations: [], useOnlyIn: 'IN' } } })).licence) as { id: string }).id;
-    for (const [id, grams] of [['SH-A1', 1_200_000], ['SH-A2', 800_000]] as const) {
-      ok(await h.call(exporter, 'POST', '/v1/shipments', { body: { id, fromLot: 'MAG-SHARED', to: IMPORTER, destination: 'IN', grams, value: { currency: 'USD', minor: grams * 8 }, licenceId: licenceA, lineRef: 'L1' } }));
+    licenceB = (
+      ok(
+        await h.call(authority, 'POST', `/v1/applications/${appB}/decision`, {
+          body: { decision: 'approve', conditions: { prohibitedReexportDestinations: [], useOnlyIn: 'IN' } },
+        }),
+      ).licence as { id: string }
+    ).id;
+    for (const [id, grams] of [
+      ['SH-A1', 1_200_000],
+      ['SH-A2', 800_000],
+    ] as const) {
+      ok(
+        await h.call(exporter, 'POST', '/v1/shipments', {
+          body: {
+            id,
+            fromLot: 'MAG-SHARED',
+            to: IMPORTER,
+            destination: 'IN',
+            grams,
+            value: { currency: 'USD', minor: grams * 8 },
+            licenceId: licenceA,
+            lineRef: 'L1',
+          },
+        }),
+      );
     }
     // The other licence's shipment leaves from the same lot, between licence A's shipment and its receipts.
-    ok(await h.call(exporter, 'POST', '/v1/shipments', { body: { id: 'SH-B1', fromLot: 'MAG-SHARED', to: OTHER_IMPORTER, destination: 'IN', grams: 500_000, value: { currency: 'USD', minor: 4_000_000 }, licenceId: licenceB, lineRef: 'L1' } }));
-    ok(await h.call(other, 'POST', '/v1/shipments/SH-B1/receipt', { body: { lotId: 'IN-DM-B1', receivedGrams: 500_000 } }));
-    ok(await h.call(importer, 'POST', '/v1/shipments/SH-A1/receipt', { body: { lotId: 'IN-A1', receivedGrams: 1_200_000 } }));
-    ok(await h.call(importer, 'POST', '/v1/shipments/SH-A2/receipt', { body: { lotId: 'IN-A2', receivedGrams: 800_000 } }));
+    ok(
+      await h.call(exporter, 'POST', '/v1/shipments', {
+        body: {
+          id: 'SH-B1',
+          fromLot: 'MAG-SHARED',
+          to: OTHER_IMPORTER,
+          destination: 'IN',
+          grams: 500_000,
+          value: { currency: 'USD', minor: 4_000_000 },
+          licenceId: licenceB,
+          lineRef: 'L1',
+        },
+      }),
+    );
+    ok(
+      await h.call(other, 'POST', '/v1/shipments/SH-B1/receipt', {
+        body: { lotId: 'IN-DM-B1', receivedGrams: 500_000 },
+      }),
+    );
+    ok(
+      await h.call(importer, 'POST', '/v1/shipments/SH-A1/receipt', {
+        body: { lotId: 'IN-A1', receivedGrams: 1_200_000 },
+      }),
+    );
+    ok(
+      await h.call(importer, 'POST', '/v1/shipments/SH-A2/receipt', {
+        body: { lotId: 'IN-A2', receivedGrams: 800_000 },
+      }),
+    );
   }, 180_000);
   afterAll(async () => {
     await h.app.close();
@@ -119,24 +223,41 @@ describe.each(STORES)('items 6 and 10 over HTTP (%s)', (kind) => {
     expect(verifyBundle(text, { logKey }).licence).toBe(licenceA);
     expect(bundle.entries.length).toBeGreaterThan(8);
     // Every single entry, not a sample.
-    const passed = bundle.entries.map((e, i) => ({ i, type: typeOf(e), code: refusal(without(bundle, (_x, j) => j === i), logKey) })).filter((r) => r.code === 'VERIFIED');
+    const passed = bundle.entries
+      .map((e, i) => ({
+        i,
+        type: typeOf(e),
+        code: refusal(
+          without(bundle, (_x, j) => j === i),
+          logKey,
+        ),
+      }))
+      .filter((r) => r.code === 'VERIFIED');
     expect(passed).toEqual([]);
     // A shipment and its receipt together, and the last entry.
-    const shipmentA2 = (e: Bundle['entries'][number]) => e.record.includes('"SH-A2"') && ['shipment.dispatched', 'shipment.received'].includes(typeOf(e));
+    const shipmentA2 = (e: Bundle['entries'][number]) =>
+      e.record.includes('"SH-A2"') && ['shipment.dispatched', 'shipment.received'].includes(typeOf(e));
     expect(bundle.entries.filter(shipmentA2)).toHaveLength(2);
     expect(refusal(without(bundle, shipmentA2), logKey)).toBe('INCOMPLETE');
-    expect(refusal(without(bundle, (_e, i) => i === bundle.entries.length - 1), logKey)).toBe('INCOMPLETE');
+    expect(
+      refusal(
+        without(bundle, (_e, i) => i === bundle.entries.length - 1),
+        logKey,
+      ),
+    ).toBe('INCOMPLETE');
   });
 
   it("item 10: an auditor of one licence learns nothing of another's — no body of the other licence's records, and it still verifies", async () => {
     const { text, bundle } = await bundleOf(licenceA);
-    for (const secret of [licenceB, appB, 'SH-B1', 'IN-DM-B1']) expect(text.includes(secret), `licence ${licenceA}'s bundle mentions ${secret}`).toBe(false);
+    for (const secret of [licenceB, appB, 'SH-B1', 'IN-DM-B1'])
+      expect(text.includes(secret), `licence ${licenceA}'s bundle mentions ${secret}`).toBe(false);
     const summary = verifyBundle(text, { logKey });
     expect(summary.shipments).toBe(2);
     expect(bundle.entries.every((e) => !e.record.includes(OTHER_IMPORTER))).toBe(true);
     // And the other way round: licence B's bundle shows none of licence A's shipments.
     const other = await bundleOf(licenceB);
-    for (const secret of [licenceA, 'SH-A1', 'SH-A2', 'IN-A1']) expect(other.text.includes(secret), `licence ${licenceB}'s bundle mentions ${secret}`).toBe(false);
+    for (const secret of [licenceA, 'SH-A1', 'SH-A2', 'IN-A1'])
+      expect(other.text.includes(secret), `licence ${licenceB}'s bundle mentions ${secret}`).toBe(false);
     expect(verifyBundle(other.text, { logKey }).licence).toBe(licenceB);
   });
 });
@@ -156,8 +277,17 @@ describe('item 6: the demo licence bundle (lodestone demo --out, lodestone verif
   async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
     let out = '';
     let err = '';
-    const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
-    const code = await main(['node', 'lodestone', '--data-dir', join(dir, 'data'), ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
+    const sink = (f: (s: string) => void) =>
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          f(chunk.toString());
+          cb();
+        },
+      });
+    const code = await main(['node', 'lodestone', '--data-dir', join(dir, 'data'), ...args], {
+      out: sink((s) => (out += s)),
+      err: sink((s) => (err += s)),
+    });
     return { code, out, err };
   }
 
@@ -173,7 +303,10 @@ describe('item 6: the demo licence bundle (lodestone demo --out, lodestone verif
     const passed: string[] = [];
     for (let i = 0; i < bundle.entries.length; i++) {
       const f = join(dir, `drop-${i}.json`);
-      writeFileSync(f, without(bundle, (_e, j) => j === i));
+      writeFileSync(
+        f,
+        without(bundle, (_e, j) => j === i),
+      );
       const r = await run('verify', f, '--log-key', logKey);
       if (r.code !== 1) passed.push(`entry ${i} (${typeOf(bundle.entries[i]!)}): exit ${r.code}`);
       else expect(r.err).toMatch(/^lodestone: /);
@@ -183,7 +316,10 @@ describe('item 6: the demo licence bundle (lodestone demo --out, lodestone verif
     expect(ok.out).toMatch(/complete {4}\d+ subject\(s\) proved complete/);
     // All the alerts at once.
     const f = join(dir, 'no-alerts.json');
-    writeFileSync(f, without(bundle, (e) => typeOf(e) === 'alert.raised'));
+    writeFileSync(
+      f,
+      without(bundle, (e) => typeOf(e) === 'alert.raised'),
+    );
     expect((await run('verify', f, '--log-key', logKey)).code).toBe(6);
   }, 120_000);
 });

@@ -11,7 +11,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { idempotencyRepo, journalRepo, MEMORY, openPgliteStore, openPostgresStore, type Store } from '../../src/store/index.js';
+import {
+  idempotencyRepo,
+  journalRepo,
+  MEMORY,
+  openPgliteStore,
+  openPostgresStore,
+  type Store,
+} from '../../src/store/index.js';
 import { pgliteInitdbDump } from '../support/pglite-cache.js';
 import { emptyPostgresDatabase, freshStore, STORES, type TestStore } from '../support/stores.js';
 import { example, harness, TODAY, type Caller, type Harness } from '../http/support.js';
@@ -36,7 +43,13 @@ async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> 
 
 async function cli(args: string[]): Promise<{ code: number; err: string }> {
   let err = '';
-  const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
+  const sink = (f: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        f(chunk.toString());
+        cb();
+      },
+    });
   const code = await main(['node', 'lodestone', ...args], { out: sink(() => undefined), err: sink((s) => (err += s)) });
   return { code, err };
 }
@@ -54,7 +67,7 @@ describe.each(STORES)('issue 18 item 12 — HTTP edge (%s)', (kind) => {
   });
   const journal = () => journalRepo.count(h.ctx.store.db);
 
-  it('item 12a: deeply nested JSON is 400 naming the depth limit (not 500), over HTTP and in the CLI\'s file readers', async () => {
+  it("item 12a: deeply nested JSON is 400 naming the depth limit (not 500), over HTTP and in the CLI's file readers", async () => {
     const as = await h.credential(EXPORTER, 'exporter');
     const before = await journal();
     const deep = `{"id":"DEEP","extra":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
@@ -82,13 +95,29 @@ describe.each(STORES)('issue 18 item 12 — HTTP edge (%s)', (kind) => {
   });
 
   it('item 12b: a flood of bad API keys from one address is rate-limited (429 with Retry-After) before authentication', async () => {
-    const limited = await harness(h.ctx.store, { parties: false, server: { rateLimit: { max: 5, maxPerAddress: 8, timeWindow: '1 minute' } } });
+    const limited = await harness(h.ctx.store, {
+      parties: false,
+      server: { rateLimit: { max: 5, maxPerAddress: 8, timeWindow: '1 minute' } },
+    });
     try {
       const codes: number[] = [];
-      for (let i = 0; i < 12; i++) codes.push((await limited.call({ party: EXPORTER, role: 'exporter', key: `lsk_guess${String(i)}`, credentialId: 'x' }, 'GET', '/v1/lots')).statusCode);
+      for (let i = 0; i < 12; i++)
+        codes.push(
+          (
+            await limited.call(
+              { party: EXPORTER, role: 'exporter', key: `lsk_guess${String(i)}`, credentialId: 'x' },
+              'GET',
+              '/v1/lots',
+            )
+          ).statusCode,
+        );
       expect(codes.slice(0, 8)).toEqual(Array(8).fill(401));
       expect(codes.slice(8)).toEqual(Array(4).fill(429));
-      const last = await limited.call({ party: EXPORTER, role: 'exporter', key: 'lsk_guess-more', credentialId: 'x' }, 'GET', '/v1/lots');
+      const last = await limited.call(
+        { party: EXPORTER, role: 'exporter', key: 'lsk_guess-more', credentialId: 'x' },
+        'GET',
+        '/v1/lots',
+      );
       expect(last.statusCode).toBe(429);
       expect(last.json()).toMatchObject({ code: 'RATE_LIMITED' });
       expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
@@ -99,13 +128,28 @@ describe.each(STORES)('issue 18 item 12 — HTTP edge (%s)', (kind) => {
     }
   });
 
-  it('item 12d: the EPCIS query filters to the caller\'s own events before applying limit', async () => {
+  it("item 12d: the EPCIS query filters to the caller's own events before applying limit", async () => {
     const exporter = await h.credential(EXPORTER, 'exporter');
     const importer = await h.credential(IMPORTER, 'importer');
-    const doc = (...events: Record<string, unknown>[]) => ({ '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld'], type: 'EPCISDocument', schemaVersion: '2.0', creationDate: `${TODAY}T09:00:00Z`, epcisBody: { eventList: events } });
-    const observe = (hhmm: string, serial: string) => ({ type: 'ObjectEvent', eventTime: `${TODAY}T${hhmm}:00+00:00`, eventTimeZoneOffset: '+00:00', epcList: [`urn:epc:id:sgtin:4012345.012345.${serial}`], action: 'OBSERVE', bizStep: 'inspecting' });
+    const doc = (...events: Record<string, unknown>[]) => ({
+      '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld'],
+      type: 'EPCISDocument',
+      schemaVersion: '2.0',
+      creationDate: `${TODAY}T09:00:00Z`,
+      epcisBody: { eventList: events },
+    });
+    const observe = (hhmm: string, serial: string) => ({
+      type: 'ObjectEvent',
+      eventTime: `${TODAY}T${hhmm}:00+00:00`,
+      eventTimeZoneOffset: '+00:00',
+      epcList: [`urn:epc:id:sgtin:4012345.012345.${serial}`],
+      action: 'OBSERVE',
+      bizStep: 'inspecting',
+    });
     // Another party's events come first in time; the caller's one comes last.
-    const others = await h.call(exporter, 'POST', '/v1/epcis/capture', { body: doc(observe('06:00', '501'), observe('06:01', '502'), observe('06:02', '503')) });
+    const others = await h.call(exporter, 'POST', '/v1/epcis/capture', {
+      body: doc(observe('06:00', '501'), observe('06:01', '502'), observe('06:02', '503')),
+    });
     expect(others.statusCode, others.body).toBe(201);
     const mine = await h.call(importer, 'POST', '/v1/epcis/capture', { body: doc(observe('07:00', '601')) });
     expect(mine.statusCode, mine.body).toBe(201);
@@ -114,18 +158,34 @@ describe.each(STORES)('issue 18 item 12 — HTTP edge (%s)', (kind) => {
     const events = q.json<{ events: { capturedBy: string; eventTime: string }[] }>().events;
     expect(events.map((e) => e.capturedBy)).toEqual([IMPORTER]);
     // With a MATCH_ filter too (read page by page, not a fixed over-read).
-    const matched = await h.call(importer, 'GET', `/v1/epcis/events?limit=1&MATCH_epc=${encodeURIComponent('urn:epc:idpat:sgtin:4012345.012345.*')}`);
+    const matched = await h.call(
+      importer,
+      'GET',
+      `/v1/epcis/events?limit=1&MATCH_epc=${encodeURIComponent('urn:epc:idpat:sgtin:4012345.012345.*')}`,
+    );
     expect(matched.json<{ events: { capturedBy: string }[] }>().events.map((e) => e.capturedBy)).toEqual([IMPORTER]);
     // The exporter still sees its own three, and none of the importer's.
     const theirs = await h.call(exporter, 'GET', '/v1/epcis/events?limit=10');
-    expect(theirs.json<{ events: { capturedBy: string }[] }>().events.map((e) => e.capturedBy)).toEqual([EXPORTER, EXPORTER, EXPORTER]);
+    expect(theirs.json<{ events: { capturedBy: string }[] }>().events.map((e) => e.capturedBy)).toEqual([
+      EXPORTER,
+      EXPORTER,
+      EXPORTER,
+    ]);
   });
 
   it('item 12e: a concurrent identical idempotent request is told "in progress" (409 + Retry-After), never that the response was lost', async () => {
     const as = await h.credential(EXPORTER, 'exporter');
     const raw = JSON.stringify(lot('IDEM-RACE'));
     const db = h.ctx.store.db;
-    const status = async () => (await db.selectFrom('idempotency_keys').select('status').where('credential_id', '=', as.credentialId).where('key', '=', 'k-race').executeTakeFirst())?.status;
+    const status = async () =>
+      (
+        await db
+          .selectFrom('idempotency_keys')
+          .select('status')
+          .where('credential_id', '=', as.credentialId)
+          .where('key', '=', 'k-race')
+          .executeTakeFirst()
+      )?.status;
     // The first request commits its work, then is slow to store its answer.
     let letGo: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => {
@@ -141,7 +201,11 @@ describe.each(STORES)('issue 18 item 12 — HTTP edge (%s)', (kind) => {
       await until(async () => (await status()) === 0);
       const second = await h.call(as, 'POST', '/v1/lots', { raw, idempotencyKey: 'k-race' });
       expect(second.statusCode, second.body).toBe(409);
-      expect(second.json()).toMatchObject({ code: 'IDEMPOTENCY_IN_PROGRESS', type: 'urn:lodestone:problem:idempotency-in-progress', field: 'Idempotency-Key' });
+      expect(second.json()).toMatchObject({
+        code: 'IDEMPOTENCY_IN_PROGRESS',
+        type: 'urn:lodestone:problem:idempotency-in-progress',
+        field: 'Idempotency-Key',
+      });
       expect(Number(second.headers['retry-after'])).toBeGreaterThan(0);
       letGo();
       expect((await first).statusCode).toBe(201);
@@ -154,11 +218,32 @@ describe.each(STORES)('issue 18 item 12 — HTTP edge (%s)', (kind) => {
     expect(third.headers['idempotent-replayed']).toBe('true');
     // Another server process holding a committed claim: "in progress" while its lease is fresh,
     // "response lost" only once it has been silent past the lease.
-    const hash = (await db.selectFrom('idempotency_keys').select('request_hash').where('credential_id', '=', as.credentialId).where('key', '=', 'k-race').executeTakeFirstOrThrow()).request_hash;
-    await db.insertInto('idempotency_keys').values({ credential_id: as.credentialId, key: 'k-other', request_hash: hash, status: 0, holder: 'elsewhere:1:x', alive_at: new Date() }).execute();
+    const hash = (
+      await db
+        .selectFrom('idempotency_keys')
+        .select('request_hash')
+        .where('credential_id', '=', as.credentialId)
+        .where('key', '=', 'k-race')
+        .executeTakeFirstOrThrow()
+    ).request_hash;
+    await db
+      .insertInto('idempotency_keys')
+      .values({
+        credential_id: as.credentialId,
+        key: 'k-other',
+        request_hash: hash,
+        status: 0,
+        holder: 'elsewhere:1:x',
+        alive_at: new Date(),
+      })
+      .execute();
     const busy = await h.call(as, 'POST', '/v1/lots', { raw, idempotencyKey: 'k-other' });
     expect(busy.json()).toMatchObject({ code: 'IDEMPOTENCY_IN_PROGRESS' });
-    await db.updateTable('idempotency_keys').set({ alive_at: new Date(Date.now() - 600_000) }).where('key', '=', 'k-other').execute();
+    await db
+      .updateTable('idempotency_keys')
+      .set({ alive_at: new Date(Date.now() - 600_000) })
+      .where('key', '=', 'k-other')
+      .execute();
     const lost = await h.call(as, 'POST', '/v1/lots', { raw, idempotencyKey: 'k-other' });
     expect(lost.json()).toMatchObject({ code: 'IDEMPOTENCY_RESPONSE_LOST' });
   });
@@ -171,14 +256,26 @@ describe.each(STORES)('issue 18 item 12 — HTTP edge (%s)', (kind) => {
     const dup = body.replace('"id":"DUP-A"', '"id":"DUP-A","id":"DUP-B"');
     const r = await h.call(as, 'POST', '/v1/lots', { raw: dup });
     expect(r.statusCode, r.body).toBe(400);
-    expect(r.json()).toMatchObject({ code: 'JSON_DUPLICATE_KEY', field: 'body.id', type: 'urn:lodestone:problem:json-duplicate-key' });
+    expect(r.json()).toMatchObject({
+      code: 'JSON_DUPLICATE_KEY',
+      field: 'body.id',
+      type: 'urn:lodestone:problem:json-duplicate-key',
+    });
     // Escaped spellings of one name are the same name; nested objects are checked too.
     const escaped = body.replace('"id":"DUP-A"', '"id":"DUP-A","\\u0069d":"DUP-B"');
-    expect((await h.call(as, 'POST', '/v1/lots', { raw: escaped })).json()).toMatchObject({ code: 'JSON_DUPLICATE_KEY', field: 'body.id' });
+    expect((await h.call(as, 'POST', '/v1/lots', { raw: escaped })).json()).toMatchObject({
+      code: 'JSON_DUPLICATE_KEY',
+      field: 'body.id',
+    });
     const nested = body.replace('"location":"CN"', '"location":"CN","item":{"a":1,"a":2}');
-    expect((await h.call(as, 'POST', '/v1/lots', { raw: nested })).json()).toMatchObject({ code: 'JSON_DUPLICATE_KEY', field: 'body.item.a' });
+    expect((await h.call(as, 'POST', '/v1/lots', { raw: nested })).json()).toMatchObject({
+      code: 'JSON_DUPLICATE_KEY',
+      field: 'body.item.a',
+    });
     // Refused before the signature: a bad signature changes nothing in the answer.
-    expect((await h.call(as, 'POST', '/v1/lots', { raw: dup, signature: 'not-a-signature' })).json()).toMatchObject({ code: 'JSON_DUPLICATE_KEY' });
+    expect((await h.call(as, 'POST', '/v1/lots', { raw: dup, signature: 'not-a-signature' })).json()).toMatchObject({
+      code: 'JSON_DUPLICATE_KEY',
+    });
     expect(await journal()).toBe(before);
   });
 });
@@ -194,68 +291,86 @@ describe('issue 18 item 12c — a frozen database answers 503 within seconds, an
     return { write, writeMs, ready, readyMs };
   };
 
-  it.runIf(STORES.includes('postgres'))('item 12c (postgres): LOCK TABLE journal_head from another session → a write is 503 STORE_UNAVAILABLE and /readyz 503 within seconds; on release all works', async () => {
-    const { databaseUrl, drop } = await emptyPostgresDatabase();
-    let store: Store | undefined;
-    let h: Harness | undefined;
-    const other = new pg.Client({ connectionString: databaseUrl });
-    try {
-      store = await openPostgresStore({ databaseUrl, timeouts: { lockMs: 1000, statementMs: 5000, acquireMs: 2000 } });
-      h = await harness(store, { list: false });
-      const as = await h.credential(EXPORTER, 'exporter');
-      await other.connect();
-      await other.query('begin');
-      await other.query('lock table journal_head in access exclusive mode');
-      const frozen = await probe(h, as);
-      await other.query('rollback');
-      expect(frozen.write).not.toBe('still waiting');
-      if (frozen.write === 'still waiting' || frozen.ready === 'still waiting') throw new Error('unreachable');
-      expect(frozen.write.statusCode, frozen.write.body).toBe(503);
-      expect(frozen.write.json()).toMatchObject({ code: 'STORE_UNAVAILABLE', type: 'urn:lodestone:problem:store-unavailable' });
-      expect(frozen.writeMs).toBeLessThan(5000);
-      expect(frozen.ready.statusCode).toBe(503);
-      expect(frozen.readyMs).toBeLessThan(4000);
-      // Released: the same kind of write goes through, and the node is ready again.
-      const after = await probe(h, as);
-      if (after.write === 'still waiting' || after.ready === 'still waiting') throw new Error('still frozen');
-      expect(after.write.statusCode, after.write.body).toBe(201);
-      expect(after.ready.statusCode).toBe(200);
-    } finally {
-      await other.end().catch(() => undefined);
-      await h?.app.close();
-      await store?.close();
-      await drop();
-    }
-  }, 60_000);
+  it.runIf(STORES.includes('postgres'))(
+    'item 12c (postgres): LOCK TABLE journal_head from another session → a write is 503 STORE_UNAVAILABLE and /readyz 503 within seconds; on release all works',
+    async () => {
+      const { databaseUrl, drop } = await emptyPostgresDatabase();
+      let store: Store | undefined;
+      let h: Harness | undefined;
+      const other = new pg.Client({ connectionString: databaseUrl });
+      try {
+        store = await openPostgresStore({
+          databaseUrl,
+          timeouts: { lockMs: 1000, statementMs: 5000, acquireMs: 2000 },
+        });
+        h = await harness(store, { list: false });
+        const as = await h.credential(EXPORTER, 'exporter');
+        await other.connect();
+        await other.query('begin');
+        await other.query('lock table journal_head in access exclusive mode');
+        const frozen = await probe(h, as);
+        await other.query('rollback');
+        expect(frozen.write).not.toBe('still waiting');
+        if (frozen.write === 'still waiting' || frozen.ready === 'still waiting') throw new Error('unreachable');
+        expect(frozen.write.statusCode, frozen.write.body).toBe(503);
+        expect(frozen.write.json()).toMatchObject({
+          code: 'STORE_UNAVAILABLE',
+          type: 'urn:lodestone:problem:store-unavailable',
+        });
+        expect(frozen.writeMs).toBeLessThan(5000);
+        expect(frozen.ready.statusCode).toBe(503);
+        expect(frozen.readyMs).toBeLessThan(4000);
+        // Released: the same kind of write goes through, and the node is ready again.
+        const after = await probe(h, as);
+        if (after.write === 'still waiting' || after.ready === 'still waiting') throw new Error('still frozen');
+        expect(after.write.statusCode, after.write.body).toBe(201);
+        expect(after.ready.statusCode).toBe(200);
+      } finally {
+        await other.end().catch(() => undefined);
+        await h?.app.close();
+        await store?.close();
+        await drop();
+      }
+    },
+    60_000,
+  );
 
-  it.runIf(STORES.includes('pglite'))('item 12c (pglite): a transaction that holds the one connection → a write is 503 STORE_UNAVAILABLE and /readyz 503 within seconds; on release all works', async () => {
-    const store = await openPgliteStore({ dataDir: MEMORY, loadDataDir: await pgliteInitdbDump(), timeouts: { acquireMs: 1000 } });
-    const h = await harness(store, { list: false });
-    const as = await h.credential(EXPORTER, 'exporter');
-    try {
-      let letGo: () => void = () => undefined;
-      const gate = new Promise<void>((resolve) => {
-        letGo = resolve;
+  it.runIf(STORES.includes('pglite'))(
+    'item 12c (pglite): a transaction that holds the one connection → a write is 503 STORE_UNAVAILABLE and /readyz 503 within seconds; on release all works',
+    async () => {
+      const store = await openPgliteStore({
+        dataDir: MEMORY,
+        loadDataDir: await pgliteInitdbDump(),
+        timeouts: { acquireMs: 1000 },
       });
-      const holding = store.transaction(async () => gate);
-      await sleep(50);
-      const frozen = await probe(h, as);
-      letGo();
-      await holding;
-      expect(frozen.write).not.toBe('still waiting');
-      if (frozen.write === 'still waiting' || frozen.ready === 'still waiting') throw new Error('unreachable');
-      expect(frozen.write.statusCode, frozen.write.body).toBe(503);
-      expect(frozen.write.json()).toMatchObject({ code: 'STORE_UNAVAILABLE' });
-      expect(frozen.writeMs).toBeLessThan(5000);
-      expect(frozen.ready.statusCode).toBe(503);
-      expect(frozen.readyMs).toBeLessThan(4000);
-      const after = await probe(h, as);
-      if (after.write === 'still waiting' || after.ready === 'still waiting') throw new Error('still frozen');
-      expect(after.write.statusCode, after.write.body).toBe(201);
-      expect(after.ready.statusCode).toBe(200);
-    } finally {
-      await h.app.close();
-      await store.close();
-    }
-  }, 60_000);
+      const h = await harness(store, { list: false });
+      const as = await h.credential(EXPORTER, 'exporter');
+      try {
+        let letGo: () => void = () => undefined;
+        const gate = new Promise<void>((resolve) => {
+          letGo = resolve;
+        });
+        const holding = store.transaction(async () => gate);
+        await sleep(50);
+        const frozen = await probe(h, as);
+        letGo();
+        await holding;
+        expect(frozen.write).not.toBe('still waiting');
+        if (frozen.write === 'still waiting' || frozen.ready === 'still waiting') throw new Error('unreachable');
+        expect(frozen.write.statusCode, frozen.write.body).toBe(503);
+        expect(frozen.write.json()).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+        expect(frozen.writeMs).toBeLessThan(5000);
+        expect(frozen.ready.statusCode).toBe(503);
+        expect(frozen.readyMs).toBeLessThan(4000);
+        const after = await probe(h, as);
+        if (after.write === 'still waiting' || after.ready === 'still waiting') throw new Error('still frozen');
+        expect(after.write.statusCode, after.write.body).toBe(201);
+        expect(after.ready.statusCode).toBe(200);
+      } finally {
+        await h.app.close();
+        await store.close();
+      }
+    },
+    60_000,
+  );
 });

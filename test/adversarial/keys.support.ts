@@ -45,12 +45,28 @@ export async function world(kind: StoreKind): Promise<World> {
     async run(...args) {
       let out = '';
       let err = '';
-      const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
-      const code = await withEnv(() => main(['node', 'lodestone', '--data-dir', dir, ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) }));
+      const sink = (f: (s: string) => void) =>
+        new Writable({
+          write(chunk: Buffer, _enc, cb) {
+            f(chunk.toString());
+            cb();
+          },
+        });
+      const code = await withEnv(() =>
+        main(['node', 'lodestone', '--data-dir', dir, ...args], {
+          out: sink((s) => (out += s)),
+          err: sink((s) => (err += s)),
+        }),
+      );
       return { code, out, err };
     },
     open: (clock) => withEnv(() => openApp({ dataDir: dir, keysDir, ...(clock === undefined ? {} : { clock }) })),
-    keyFile: (party) => JSON.parse(readFileSync(join(keysDir, `${party}.key.json`), 'utf8')) as { keyId: string; publicKey: string; privateKeyPem: string },
+    keyFile: (party) =>
+      JSON.parse(readFileSync(join(keysDir, `${party}.key.json`), 'utf8')) as {
+        keyId: string;
+        publicKey: string;
+        privateKeyPem: string;
+      },
     file(name, content) {
       const p = join(dir, name);
       writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content, null, 2));

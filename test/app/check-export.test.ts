@@ -27,17 +27,32 @@ describe.each(STORES)('checkExport on %s', (kind) => {
   });
 
   it('names a missing lot or party; screens against no list, then at once against a list imported meanwhile', async () => {
-    await expect(checkExport(ctx, { lotId: 'NOPE', to: 'red-mesa-defense', destination: 'US' })).rejects.toMatchObject({ code: 'NOT_FOUND', field: 'lotId' });
-    await expect(checkExport(ctx, { lotId: 'NDFEB-1', to: 'nobody', destination: 'US' })).rejects.toMatchObject({ code: 'NOT_FOUND', field: 'to' });
+    await expect(checkExport(ctx, { lotId: 'NOPE', to: 'red-mesa-defense', destination: 'US' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      field: 'lotId',
+    });
+    await expect(checkExport(ctx, { lotId: 'NDFEB-1', to: 'nobody', destination: 'US' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      field: 'to',
+    });
 
     const before = await checkExport(ctx, { lotId: 'NDFEB-1', to: 'red-mesa-defense', destination: 'US' });
     expect(before.checks).toContain('Red Mesa Defense Systems LLC screened clear against no lists');
     expect(before.refusals.map((r) => r.rule)).toEqual(['LICENCE_REQUIRED']);
 
-    await importList(ctx, { path: fileURLToPath(new URL('scenario/demo-control-list.csv', EXAMPLES_ROOT)), format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom', authority: 'MOFCOM (demonstration)', effect: 'deny' });
+    await importList(ctx, {
+      path: fileURLToPath(new URL('scenario/demo-control-list.csv', EXAMPLES_ROOT)),
+      format: 'csv',
+      list: 'cn-control-list',
+      actor: 'cn-mofcom',
+      authority: 'MOFCOM (demonstration)',
+      effect: 'deny',
+    });
     const after = await checkExport(ctx, { lotId: 'NDFEB-1', to: 'red-mesa-defense', destination: 'US' });
     expect(after.refusals.map((r) => r.rule)).toEqual(['RESTRICTED_PARTY', 'LICENCE_REQUIRED']);
-    expect(after.refusals[0]?.message).toMatch(/matches cn-control-list entry "Red Mesa Defense Systems LLC" \(DEMO-CL-001/);
+    expect(after.refusals[0]?.message).toMatch(
+      /matches cn-control-list entry "Red Mesa Defense Systems LLC" \(DEMO-CL-001/,
+    );
     const clear = await checkExport(ctx, { lotId: 'NDFEB-1', to: 'chakan-drive-systems', destination: 'IN' });
     expect(clear.checks.some((c) => c.endsWith('screened clear against cn-control-list'))).toBe(true);
   });

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, impact, recordClassification, registerParty, type AppContext } from '../../src/app/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
 
-const item = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../examples/items/${name}.json`, import.meta.url), 'utf8')) as unknown;
+const item = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../../examples/items/${name}.json`, import.meta.url), 'utf8')) as unknown;
 
 describe.each(STORES)('impact of rule changes on %s', (kind) => {
   const current = useFreshStore(kind);
@@ -20,7 +21,11 @@ describe.each(STORES)('impact of rule changes on %s', (kind) => {
   });
 
   it('the end of the suspension brings Ho-bearing magnets and the 0.1 % rule into force', async () => {
-    await registerParty(ctx, { id: 'ganzhou-hengyuan-magnetics', name: 'Ganzhou Hengyuan Magnetics Co., Ltd.', country: 'CN' });
+    await registerParty(ctx, {
+      id: 'ganzhou-hengyuan-magnetics',
+      name: 'Ganzhou Hengyuan Magnetics Co., Ltd.',
+      country: 'CN',
+    });
     await recordClassification(ctx, 'ganzhou-hengyuan-magnetics', { item: item('ho-ndfeb-magnet') });
     await recordClassification(ctx, 'ganzhou-hengyuan-magnetics', { item: item('foreign-magnet-cn-dy-0.5-pct') });
     await recordClassification(ctx, 'ganzhou-hengyuan-magnetics', { item: item('foreign-magnet-cn-dy-0.05-pct') });

@@ -2,14 +2,34 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AppError, createApp, rebuild, recordClassification, registerParty, runDemo, verifyEntry, type AppContext } from '../../src/app/index.js';
+import {
+  AppError,
+  createApp,
+  rebuild,
+  recordClassification,
+  registerParty,
+  runDemo,
+  verifyEntry,
+  type AppContext,
+} from '../../src/app/index.js';
 import { ValidationError } from '../../src/domain/index.js';
 import { dumpProjections, journalRepo } from '../../src/store/index.js';
 import { sql } from 'kysely';
 import { STORES, useFreshStore } from '../support/stores.js';
 
-const magnet = { form: 'magnet', magnetFamily: 'NdFeB', hsCode: '850511', composition: { Nd: 300000, Dy: 40000, Fe: 650000, B: 10000 }, origin: 'CN' };
-const exporter = { id: 'ganzhou-hengyuan-magnetics', name: 'Ganzhou Hengyuan Magnetics Co., Ltd.', country: 'CN', sector: 'magnet-manufacturing' };
+const magnet = {
+  form: 'magnet',
+  magnetFamily: 'NdFeB',
+  hsCode: '850511',
+  composition: { Nd: 300000, Dy: 40000, Fe: 650000, B: 10000 },
+  origin: 'CN',
+};
+const exporter = {
+  id: 'ganzhou-hengyuan-magnetics',
+  name: 'Ganzhou Hengyuan Magnetics Co., Ltd.',
+  country: 'CN',
+  sector: 'magnet-manufacturing',
+};
 
 describe.each(STORES)('signed journal and projections on %s', (kind) => {
   const current = useFreshStore(kind);
@@ -30,13 +50,19 @@ describe.each(STORES)('signed journal and projections on %s', (kind) => {
     return {
       journal: await journalRepo.count(db),
       parties: Number((await sql<{ n: number }>`select count(*)::int as n from parties`.execute(db)).rows[0]?.n),
-      classifications: Number((await sql<{ n: number }>`select count(*)::int as n from classifications`.execute(db)).rows[0]?.n),
+      classifications: Number(
+        (await sql<{ n: number }>`select count(*)::int as n from classifications`.execute(db)).rows[0]?.n,
+      ),
     };
   }
 
   it('rebuild reproduces the projections exactly', async () => {
     await runDemo(ctx);
-    await recordClassification(ctx, 'chakan-drive-systems', { item: magnet, asOf: '2026-03-01', label: 'during the suspension' });
+    await recordClassification(ctx, 'chakan-drive-systems', {
+      item: magnet,
+      asOf: '2026-03-01',
+      label: 'during the suspension',
+    });
     const before = await dumpProjections(current().store.db);
     expect(before.classifications).toHaveLength(1);
     expect(before.parties).toHaveLength(8);
@@ -80,7 +106,9 @@ describe.each(STORES)('signed journal and projections on %s', (kind) => {
     for (const [item, message] of bad) {
       await expect(recordClassification(ctx, exporter.id, { item })).rejects.toThrow(message);
     }
-    await expect(recordClassification(ctx, exporter.id, { item: magnet, asOf: '2026-02-30' })).rejects.toThrow(ValidationError);
+    await expect(recordClassification(ctx, exporter.id, { item: magnet, asOf: '2026-02-30' })).rejects.toThrow(
+      ValidationError,
+    );
     await expect(recordClassification(ctx, 'nobody-here', { item: magnet })).rejects.toThrow(AppError);
     await expect(registerParty(ctx, { ...exporter, id: 'x y' })).rejects.toThrow(/party\.id/);
     await expect(registerParty(ctx, exporter)).rejects.toThrow(/already registered/);
@@ -113,13 +141,15 @@ describe.each(STORES)('signed journal and projections on %s', (kind) => {
     expect(await dumpProjections(current().store.db)).toEqual(before);
   });
 
-  it('rebuild refuses a journal entry altered behind the system\'s back, and keeps the old projections', async () => {
+  it("rebuild refuses a journal entry altered behind the system's back, and keeps the old projections", async () => {
     await runDemo(ctx);
     const db = current().store.db;
     const before = await dumpProjections(db);
     // Only an administrator bypassing the append-only trigger can do this; the signature still catches it.
     await sql`alter table journal disable trigger journal_no_update_or_delete`.execute(db);
-    await sql`update journal set canonical = replace(canonical, '"Chakan Drive Systems Private Limited"', '"Chakan Drive Systems Pte"') where type = 'party.registered'`.execute(db);
+    await sql`update journal set canonical = replace(canonical, '"Chakan Drive Systems Private Limited"', '"Chakan Drive Systems Pte"') where type = 'party.registered'`.execute(
+      db,
+    );
     await sql`alter table journal enable trigger journal_no_update_or_delete`.execute(db);
     await expect(rebuild(ctx)).rejects.toThrow(/^journal entry 3: .*signature/i);
     expect(await dumpProjections(db)).toEqual(before);

@@ -32,14 +32,41 @@ async function setup(ctx: AppContext, opts: { kg?: number } = {}) {
   const kg = opts.kg ?? 2000;
   for (const p of read('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
   await publishDemoTrustList(ctx);
-  await importList(ctx, { path: new URL('scenario/demo-control-list.csv', root).pathname, format: 'csv', list: 'cn-control-list', actor: 'cn-mofcom', authority: 'MOFCOM (demonstration)', effect: 'deny' });
-  const cert = await (await import('../../src/app/index.js')).issueCertificate(ctx, 'chakan-drive-systems', {
+  await importList(ctx, {
+    path: new URL('scenario/demo-control-list.csv', root).pathname,
+    format: 'csv',
+    list: 'cn-control-list',
+    actor: 'cn-mofcom',
+    authority: 'MOFCOM (demonstration)',
+    effect: 'deny',
+  });
+  const cert = await (
+    await import('../../src/app/index.js')
+  ).issueCertificate(ctx, 'chakan-drive-systems', {
     exporter: 'ganzhou-hengyuan-magnetics',
     importer: 'chakan-drive-systems',
     endUser: 'chakan-drive-systems',
-    items: [{ controlCode: '1C905.a', hsCode: '8505111000', description: '45SH NdFeB', quantityGrams: kg * 1000, value: { currency: 'USD', minor: kg * 8000 } }],
+    items: [
+      {
+        controlCode: '1C905.a',
+        hsCode: '8505111000',
+        description: '45SH NdFeB',
+        quantityGrams: kg * 1000,
+        value: { currency: 'USD', minor: kg * 8000 },
+      },
+    ],
     endUse,
-    undertakings: { noWmdUse: true, noMilitaryUse: true, noReexportWithoutConsent: true, consentAuthority: 'cn-mofcom', prohibitedDestinations: ['US'], useOnlyIn: 'IN', extendsToIncorporatingProducts: true, postShipmentVerificationConsent: true, noticeOfChanges: true },
+    undertakings: {
+      noWmdUse: true,
+      noMilitaryUse: true,
+      noReexportWithoutConsent: true,
+      consentAuthority: 'cn-mofcom',
+      prohibitedDestinations: ['US'],
+      useOnlyIn: 'IN',
+      extendsToIncorporatingProducts: true,
+      postShipmentVerificationConsent: true,
+      noticeOfChanges: true,
+    },
     validity: { from: TODAY, until: '2027-11-23' },
   });
   await countersignCertificate(ctx, 'in-dgft', cert.id);
@@ -57,8 +84,18 @@ async function setup(ctx: AppContext, opts: { kg?: number } = {}) {
     validUntil: '2027-11-23',
   };
   const app = await submitApplication(ctx, application);
-  const decided = await decideApplication(ctx, 'cn-mofcom', app.id, { decision: 'approve', conditions: { prohibitedReexportDestinations: ['US'], useOnlyIn: 'IN' } });
-  await createLot(ctx, 'ganzhou-hengyuan-magnetics', { id: 'MAG-1', holder: 'ganzhou-hengyuan-magnetics', location: 'CN', item: magnet, massGrams: kg * 2000, value: { currency: 'USD', minor: kg * 16000 } });
+  const decided = await decideApplication(ctx, 'cn-mofcom', app.id, {
+    decision: 'approve',
+    conditions: { prohibitedReexportDestinations: ['US'], useOnlyIn: 'IN' },
+  });
+  await createLot(ctx, 'ganzhou-hengyuan-magnetics', {
+    id: 'MAG-1',
+    holder: 'ganzhou-hengyuan-magnetics',
+    location: 'CN',
+    item: magnet,
+    massGrams: kg * 2000,
+    value: { currency: 'USD', minor: kg * 16000 },
+  });
   return { cert, application, app, licence: decided.licence! };
 }
 
@@ -91,7 +128,17 @@ describe.each(STORES)('licensing and custody on %s', (kind) => {
   /** A shipment at the licence's price (USD 8 per kg = 8 minor units per gram). */
   const ship = (over: Record<string, unknown> = {}) => {
     const grams = (over.grams as number | undefined) ?? 1_200_000;
-    return dispatchShipment(ctx, 'ganzhou-hengyuan-magnetics', { id: 'SH-1', fromLot: 'MAG-1', to: 'chakan-drive-systems', destination: 'IN', grams, value: { currency: 'USD', minor: grams * 8 }, licenceId: licenceId(), lineRef: 'L1', ...over });
+    return dispatchShipment(ctx, 'ganzhou-hengyuan-magnetics', {
+      id: 'SH-1',
+      fromLot: 'MAG-1',
+      to: 'chakan-drive-systems',
+      destination: 'IN',
+      grams,
+      value: { currency: 'USD', minor: grams * 8 },
+      licenceId: licenceId(),
+      lineRef: 'L1',
+      ...over,
+    });
   };
   let licenceId = () => '';
 
@@ -105,14 +152,26 @@ describe.each(STORES)('licensing and custody on %s', (kind) => {
     const before = await dumpProjections(current().store.db);
     const count = await journalRepo.count(current().store.db);
     // A value declared far below the lot's value per gram draws the line down by the lot's value (issue 18, item 12).
-    expect(await refusal(ship({ id: 'SH-2', grams: 900_000, value: { currency: 'USD', minor: 100 } }))).toEqual(['QUANTITY_CEILING', 'VALUE_CEILING']);
+    expect(await refusal(ship({ id: 'SH-2', grams: 900_000, value: { currency: 'USD', minor: 100 } }))).toEqual([
+      'QUANTITY_CEILING',
+      'VALUE_CEILING',
+    ]);
     expect(await refusal(ship({ id: 'SH-3', grams: 100, to: 'deccan-mobility' }))).toEqual(['WRONG_CONSIGNEE']);
     expect(await refusal(ship({ id: 'SH-4', grams: 100, destination: 'AE' }))).toEqual(['WRONG_DESTINATION']);
-    expect(await refusal(ship({ id: 'SH-5', grams: 100, shippedOn: '2027-11-24' }))).toEqual(['DATE_IN_FUTURE', 'LICENCE_EXPIRED']);
+    expect(await refusal(ship({ id: 'SH-5', grams: 100, shippedOn: '2027-11-24' }))).toEqual([
+      'DATE_IN_FUTURE',
+      'LICENCE_EXPIRED',
+    ]);
     expect(await refusal(ship({ id: 'SH-6', grams: 100, lineRef: 'L9' }))).toEqual(['UNKNOWN_LINE']);
     expect(await refusal(ship({ grams: 100 }))).toEqual(['ALREADY_EXISTS']);
-    expect(await refusal(ship({ id: 'SH-7', grams: 100, licenceId: undefined, lineRef: undefined }))).toEqual(['LICENCE_REQUIRED']);
-    expect(await refusal(receiveShipment(ctx, 'chakan-drive-systems', { shipmentId: 'SH-404', lotId: 'X', receivedGrams: 1 }))).toEqual(['NOT_FOUND']);
+    expect(await refusal(ship({ id: 'SH-7', grams: 100, licenceId: undefined, lineRef: undefined }))).toEqual([
+      'LICENCE_REQUIRED',
+    ]);
+    expect(
+      await refusal(
+        receiveShipment(ctx, 'chakan-drive-systems', { shipmentId: 'SH-404', lotId: 'X', receivedGrams: 1 }),
+      ),
+    ).toEqual(['NOT_FOUND']);
     expect(await journalRepo.count(current().store.db)).toBe(count);
     expect(await dumpProjections(current().store.db)).toEqual(before);
     const l = await getLicence(ctx, licence.id);
@@ -123,64 +182,155 @@ describe.each(STORES)('licensing and custody on %s', (kind) => {
     const { licence } = await setup(ctx);
     licenceId = () => licence.id;
     await ship();
-    const r = await receiveShipment(ctx, 'chakan-drive-systems', { shipmentId: 'SH-1', lotId: 'IN-1', receivedGrams: 1_199_000 });
+    const r = await receiveShipment(ctx, 'chakan-drive-systems', {
+      shipmentId: 'SH-1',
+      lotId: 'IN-1',
+      receivedGrams: 1_199_000,
+    });
     expect(r.discrepancyGrams).toBe(1000);
-    expect(await refusal(receiveShipment(ctx, 'chakan-drive-systems', { shipmentId: 'SH-1', lotId: 'IN-2', receivedGrams: 1 }))).toEqual(['ALREADY_EXISTS']);
+    expect(
+      await refusal(
+        receiveShipment(ctx, 'chakan-drive-systems', { shipmentId: 'SH-1', lotId: 'IN-2', receivedGrams: 1 }),
+      ),
+    ).toEqual(['ALREADY_EXISTS']);
     const motor = read('items/traction-motor.json');
     expect(
-      await refusal(transformLots(ctx, 'chakan-drive-systems', { id: 'T-0', inputs: [{ lotId: 'IN-1', grams: 1_199_000 }], outputs: [{ lotId: 'MOT-0', item: motor, massGrams: 45_000_000, embodies: [{ lotId: 'IN-1', grams: 1_199_000 }] }] })),
+      await refusal(
+        transformLots(ctx, 'chakan-drive-systems', {
+          id: 'T-0',
+          inputs: [{ lotId: 'IN-1', grams: 1_199_000 }],
+          outputs: [
+            { lotId: 'MOT-0', item: motor, massGrams: 45_000_000, embodies: [{ lotId: 'IN-1', grams: 1_199_000 }] },
+          ],
+        }),
+      ),
     ).toEqual(['MASS_CREATED']);
     const t = await transformLots(ctx, 'chakan-drive-systems', {
       id: 'T-1',
       inputs: [{ lotId: 'IN-1', grams: 1_199_000 }],
       otherInputsGrams: 43_801_000,
-      outputs: [{ lotId: 'MOT-1', item: motor, massGrams: 45_000_000, units: 1000, value: { currency: 'USD', minor: 120_000_000 }, embodies: [{ lotId: 'IN-1', grams: 1_199_000 }] }],
+      outputs: [
+        {
+          lotId: 'MOT-1',
+          item: motor,
+          massGrams: 45_000_000,
+          units: 1000,
+          value: { currency: 'USD', minor: 120_000_000 },
+          embodies: [{ lotId: 'IN-1', grams: 1_199_000 }],
+        },
+      ],
     });
     const [res] = t.outputs[0]!.restrictions;
-    expect(res).toMatchObject({ licenceId: licence.id, licensedGrams: 1_199_000, massSharePpm: 26_644, valueSharePpm: 79_933 });
+    expect(res).toMatchObject({
+      licenceId: licence.id,
+      licensedGrams: 1_199_000,
+      massSharePpm: 26_644,
+      valueSharePpm: 79_933,
+    });
     expect(res?.chain.slice(0, 4)).toEqual(['lot MOT-1', 'transformation T-1', 'lot IN-1', 'shipment SH-1']);
-    const motors = (to: string, destination: string, id: string) => dispatchShipment(ctx, 'chakan-drive-systems', { id, fromLot: 'MOT-1', to, destination, grams: 4_500_000, units: 100 });
+    const motors = (to: string, destination: string, id: string) =>
+      dispatchShipment(ctx, 'chakan-drive-systems', {
+        id,
+        fromLot: 'MOT-1',
+        to,
+        destination,
+        grams: 4_500_000,
+        units: 100,
+      });
     await motors('deccan-mobility', 'IN', 'M-1');
     expect(await refusal(motors('lakeshore-ev', 'US', 'M-2'))).toEqual(['PROHIBITED_DESTINATION']);
     expect(await refusal(motors('gulf-horizon-trading', 'AE', 'M-3'))).toEqual(['PROHIBITED_VIA_OWNER']);
-    expect(await refusal(motors('red-mesa-defense', 'US', 'M-4'))).toEqual(['RESTRICTED_PARTY', 'PROHIBITED_DESTINATION']);
+    expect(await refusal(motors('red-mesa-defense', 'US', 'M-4'))).toEqual([
+      'RESTRICTED_PARTY',
+      'PROHIBITED_DESTINATION',
+    ]);
     const m = await massBalance(ctx, licence.id);
     expect(m.holders.every((h) => h.gap === 0)).toBe(true);
     expect(m.lots.every((h) => h.gap === 0)).toBe(true);
     expect(m.receiptDiscrepancyGrams).toBe(1000);
     const chakan = m.holders.find((h) => h.holder === 'chakan-drive-systems')!;
-    expect(chakan).toMatchObject({ received: 1_199_000, transformedOut: 1_199_000, transformedIn: 1_199_000, shipped: 119_900 });
+    expect(chakan).toMatchObject({
+      received: 1_199_000,
+      transformedOut: 1_199_000,
+      transformedIn: 1_199_000,
+      shipped: 119_900,
+    });
     // Every (holder, lot) of the licence's ledger has its row, each summing exactly its own entries, in ledger order.
-    const ledger = await current().store.db.selectFrom('custody_ledger').selectAll().where('licence_id', '=', licence.id).orderBy('seq').orderBy('lot_id').execute();
+    const ledger = await current()
+      .store.db.selectFrom('custody_ledger')
+      .selectAll()
+      .where('licence_id', '=', licence.id)
+      .orderBy('seq')
+      .orderBy('lot_id')
+      .execute();
     const keys = [...new Set(ledger.map((l) => `${l.holder} ${l.lot_id}`))];
     expect(m.lots.map((r) => `${r.holder} ${r.lotId}`)).toEqual(keys);
     expect(m.holders.map((r) => r.holder)).toEqual([...new Set(ledger.map((l) => l.holder))]);
     for (const r of m.lots) {
       const mine = ledger.filter((l) => l.holder === r.holder && l.lot_id === r.lotId);
       const sum = (...kinds: string[]) => mine.filter((l) => kinds.includes(l.kind)).reduce((s, l) => s + l.grams, 0);
-      expect(r).toMatchObject({ received: sum('received', 'created'), transformedIn: sum('transformed-in'), shipped: sum('shipped'), transformedOut: sum('transformed-out'), consumed: sum('consumed') });
+      expect(r).toMatchObject({
+        received: sum('received', 'created'),
+        transformedIn: sum('transformed-in'),
+        shipped: sum('shipped'),
+        transformedOut: sum('transformed-out'),
+        consumed: sum('consumed'),
+      });
     }
   });
 
   it('certificates and policy: revoked or mismatched certificates are refused, a listed party is denied, a denied application cannot be approved', async () => {
     const { cert, application } = await setup(ctx);
-    expect(await refusal(submitApplication(ctx, { ...application, importer: 'deccan-mobility', endUser: 'deccan-mobility' }))).toEqual(['CERTIFICATE_REFUSED']);
-    const listed = await submitApplication(ctx, { ...application, importer: 'red-mesa-defense', endUser: 'red-mesa-defense', destination: 'US', certificateId: undefined });
+    expect(
+      await refusal(
+        submitApplication(ctx, { ...application, importer: 'deccan-mobility', endUser: 'deccan-mobility' }),
+      ),
+    ).toEqual(['CERTIFICATE_REFUSED']);
+    const listed = await submitApplication(ctx, {
+      ...application,
+      importer: 'red-mesa-defense',
+      endUser: 'red-mesa-defense',
+      destination: 'US',
+      certificateId: undefined,
+    });
     expect(listed.assessment.recommendation).toBe('deny');
-    expect(listed.assessment.policy.findings.filter((f) => f.outcome === 'applies').map((f) => f.id)).toContain('cn-deny-control-list-parties');
-    expect(await refusal(decideApplication(ctx, 'cn-mofcom', listed.id, { decision: 'approve', conditions: { prohibitedReexportDestinations: [] } }))).toEqual(['FORBIDDEN']);
+    expect(listed.assessment.policy.findings.filter((f) => f.outcome === 'applies').map((f) => f.id)).toContain(
+      'cn-deny-control-list-parties',
+    );
+    expect(
+      await refusal(
+        decideApplication(ctx, 'cn-mofcom', listed.id, {
+          decision: 'approve',
+          conditions: { prohibitedReexportDestinations: [] },
+        }),
+      ),
+    ).toEqual(['FORBIDDEN']);
     await revokeCertificate(ctx, 'chakan-drive-systems', cert.id, 'superseded');
     expect(await refusal(submitApplication(ctx, application))).toEqual(['CERTIFICATE_REFUSED']);
     const app2 = await submitApplication(ctx, { ...application, certificateId: undefined });
     expect(app2.assessment.recommendation).toBe('case-by-case');
-    await expect(decideApplication(ctx, 'cn-mofcom', app2.id, { decision: 'approve', conditions: { prohibitedReexportDestinations: ['US'], validUntil: '2028-01-01' } })).rejects.toThrow(/a single licence is valid for at most 1 year/);
+    await expect(
+      decideApplication(ctx, 'cn-mofcom', app2.id, {
+        decision: 'approve',
+        conditions: { prohibitedReexportDestinations: ['US'], validUntil: '2028-01-01' },
+      }),
+    ).rejects.toThrow(/a single licence is valid for at most 1 year/);
   });
 
   if (kind === 'postgres') {
     it('200 concurrent drawdowns never exceed the ceiling; the balance equals the accepted shipments', async () => {
       const { licence } = await setup(ctx, { kg: 1000 });
       const attempts = Array.from({ length: 200 }, (_, i) =>
-        dispatchShipment(ctx, 'ganzhou-hengyuan-magnetics', { id: `C-${i}`, fromLot: 'MAG-1', to: 'chakan-drive-systems', destination: 'IN', grams: 10_000, value: { currency: 'USD', minor: 80_000 }, licenceId: licence.id, lineRef: 'L1' }).then(
+        dispatchShipment(ctx, 'ganzhou-hengyuan-magnetics', {
+          id: `C-${i}`,
+          fromLot: 'MAG-1',
+          to: 'chakan-drive-systems',
+          destination: 'IN',
+          grams: 10_000,
+          value: { currency: 'USD', minor: 80_000 },
+          licenceId: licence.id,
+          lineRef: 'L1',
+        }).then(
           () => 'ok' as const,
           (e: unknown) => (e instanceof RefusedError ? e.refusals.map((r) => r.rule).join(',') : String(e)),
         ),
@@ -190,7 +340,11 @@ describe.each(STORES)('licensing and custody on %s', (kind) => {
       expect(new Set(results.filter((r) => r !== 'ok'))).toEqual(new Set(['QUANTITY_CEILING,VALUE_CEILING']));
       const l = await getLicence(ctx, licence.id);
       expect(l.balance[0]).toMatchObject({ shippedGrams: 1_000_000, shipments: 100 });
-      const rows = await current().store.db.selectFrom('shipments').select((eb) => eb.fn.sum<string>('grams').as('g')).where('licence_id', '=', licence.id).executeTakeFirstOrThrow();
+      const rows = await current()
+        .store.db.selectFrom('shipments')
+        .select((eb) => eb.fn.sum<string>('grams').as('g'))
+        .where('licence_id', '=', licence.id)
+        .executeTakeFirstOrThrow();
       expect(Number(rows.g)).toBe(1_000_000);
     });
   }

@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkLog, createApp, latestCheckpoint, LOG_ID, logVerifier, registerParty, runDemo, type AppContext } from '../../src/app/index.js';
+import {
+  checkLog,
+  createApp,
+  latestCheckpoint,
+  LOG_ID,
+  logVerifier,
+  registerParty,
+  runDemo,
+  type AppContext,
+} from '../../src/app/index.js';
 import { journalRepo, logRepo } from '../../src/store/index.js';
 import { leafHash, openCheckpoint, verifyConsistency, verifyInclusion } from '../../src/trust/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
@@ -35,10 +44,20 @@ describe.each(STORES)('transparency log on %s', (kind) => {
     const { checkpoint } = openCheckpoint(cp!.body, await logVerifier(ctx));
     for await (const row of journalRepo.stream(db)) {
       expect(Buffer.from(leafHash(row.canonical)).toString('hex')).toBe(row.leaf_hash);
-      verifyInclusion(row.seq - 1, n, leafHash(row.canonical), await logRepo.inclusionProof(db, row.seq - 1, n), checkpoint.root);
+      verifyInclusion(
+        row.seq - 1,
+        n,
+        leafHash(row.canonical),
+        await logRepo.inclusionProof(db, row.seq - 1, n),
+        checkpoint.root,
+      );
     }
     // Every published checkpoint (one per transaction that appended) is consistent with the latest.
-    const sizes = (await sql<{ size: number }>`select size from log_checkpoint_history where log_id = ${LOG_ID} order by size`.execute(db)).rows.map((r) => r.size);
+    const sizes = (
+      await sql<{
+        size: number;
+      }>`select size from log_checkpoint_history where log_id = ${LOG_ID} order by size`.execute(db)
+    ).rows.map((r) => r.size);
     expect(sizes.at(-1)).toBe(n);
     for (const m of sizes.filter((x) => x < n)) {
       const old = await logRepo.checkpointAt(db, LOG_ID, m);
@@ -52,7 +71,9 @@ describe.each(STORES)('transparency log on %s', (kind) => {
     const db = current().store.db;
     await expect(sql`update merkle_nodes set hash = hash where level = 0`.execute(db)).rejects.toThrow(/append-only/);
     await expect(sql`delete from merkle_nodes`.execute(db)).rejects.toThrow(/append-only/);
-    await expect(sql`insert into log_checkpoint_history (log_id, size, body) values (${LOG_ID}, 1, 'fork')`.execute(db)).rejects.toThrow();
+    await expect(
+      sql`insert into log_checkpoint_history (log_id, size, body) values (${LOG_ID}, 1, 'fork')`.execute(db),
+    ).rejects.toThrow();
   });
 
   it('a checkpoint published by another writer between two appends of this process is extended, not overwritten (what the process remembers is checked by compare-and-swap)', async () => {
@@ -67,17 +88,29 @@ describe.each(STORES)('transparency log on %s', (kind) => {
     const check = await checkLog(ctx);
     expect(check.size).toBe(n);
     // The history holds the other writer's checkpoint and one extending it, each once.
-    const history = (await sql<{ size: number }>`select size from log_checkpoint_history where log_id = ${LOG_ID} order by size`.execute(db)).rows.map((r) => r.size);
+    const history = (
+      await sql<{
+        size: number;
+      }>`select size from log_checkpoint_history where log_id = ${LOG_ID} order by size`.execute(db)
+    ).rows.map((r) => r.size);
     expect(history.slice(-2)).toEqual([theirs!.checkpoint.size, n]);
     const latest = await latestCheckpoint(ctx);
-    verifyConsistency(theirs!.checkpoint.size, n, theirs!.checkpoint.root, latest!.checkpoint.root, await logRepo.consistencyProof(db, theirs!.checkpoint.size, n));
+    verifyConsistency(
+      theirs!.checkpoint.size,
+      n,
+      theirs!.checkpoint.root,
+      latest!.checkpoint.root,
+      await logRepo.consistencyProof(db, theirs!.checkpoint.size, n),
+    );
   });
 
-  it('a stored checkpoint replaced behind the process\'s back is judged as stored: a forged one stops the next append, nothing written', async () => {
+  it("a stored checkpoint replaced behind the process's back is judged as stored: a forged one stops the next append, nothing written", async () => {
     const db = current().store.db;
     await registerParty(ctx, party(1));
     const before = await journalRepo.count(db);
-    await sql`update log_checkpoints set body = ${'forged\n1\nAAAA\n\n— nobody x\n'} where log_id = ${LOG_ID}`.execute(db);
+    await sql`update log_checkpoints set body = ${'forged\n1\nAAAA\n\n— nobody x\n'} where log_id = ${LOG_ID}`.execute(
+      db,
+    );
     await expect(registerParty(ctx, party(2))).rejects.toThrow();
     expect(await journalRepo.count(db)).toBe(before);
   });
@@ -95,11 +128,15 @@ describe.each(STORES)('transparency log on %s', (kind) => {
   it('a failure anywhere in an append persists the record and its leaf and checkpoint, or none of them', async () => {
     const db = current().store.db;
     await registerParty(ctx, party(0));
-    await sql`create function inject_fault() returns trigger language plpgsql as $$ begin raise exception 'injected fault'; end; $$`.execute(db);
+    await sql`create function inject_fault() returns trigger language plpgsql as $$ begin raise exception 'injected fault'; end; $$`.execute(
+      db,
+    );
     let last = await checkLog(ctx);
     let i = 1;
     for (const f of faults) {
-      await sql`create trigger inject_fault ${sql.raw(f.when)} on ${sql.table(f.table)} for each row execute function inject_fault()`.execute(db);
+      await sql`create trigger inject_fault ${sql.raw(f.when)} on ${sql.table(f.table)} for each row execute function inject_fault()`.execute(
+        db,
+      );
       await expect(registerParty(ctx, party(i)), f.name).rejects.toThrow(/injected fault/);
       const broken = await checkLog(ctx);
       expect(broken, f.name).toEqual(last);

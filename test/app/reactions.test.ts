@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApp, dispatchShipment, listAlerts, rebuild, receiveShipment, type AppContext } from '../../src/app/index.js';
+import {
+  createApp,
+  dispatchShipment,
+  listAlerts,
+  rebuild,
+  receiveShipment,
+  type AppContext,
+} from '../../src/app/index.js';
 import type { AppendedRecord } from '../../src/app/context.js';
 import { dumpProjections, journalRepo } from '../../src/store/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
@@ -38,7 +45,11 @@ describe.each(STORES)('reactions to committed records on %s', (kind) => {
 
     const failing: AppContext = {
       ...ctx,
-      reactions: [(_tx, _ctx, r) => (r.type === 'shipment.received' ? Promise.reject(new Error('reaction failed')) : Promise.resolve()), ...ctx.reactions],
+      reactions: [
+        (_tx, _ctx, r) =>
+          r.type === 'shipment.received' ? Promise.reject(new Error('reaction failed')) : Promise.resolve(),
+        ...ctx.reactions,
+      ],
     };
     await expect(receiveShipment(failing, IMPORTER, receipt)).rejects.toThrow('reaction failed');
     expect(await journalRepo.count(current().store.db)).toBe(journal);
@@ -46,7 +57,10 @@ describe.each(STORES)('reactions to committed records on %s', (kind) => {
     expect(await listAlerts(ctx)).toEqual(alerts);
 
     const seen: AppendedRecord[] = [];
-    const watching: AppContext = { ...ctx, reactions: [...ctx.reactions, (_tx, _ctx, r) => Promise.resolve(void seen.push(r))] };
+    const watching: AppContext = {
+      ...ctx,
+      reactions: [...ctx.reactions, (_tx, _ctx, r) => Promise.resolve(void seen.push(r))],
+    };
     const received = await receiveShipment(watching, IMPORTER, receipt);
     const raised = (await listAlerts(ctx)).filter((a) => !alerts.some((b) => b.id === a.id));
     expect(raised.map((a) => a.seq).every((seq) => seq > received.seq)).toBe(true);
@@ -54,7 +68,9 @@ describe.each(STORES)('reactions to committed records on %s', (kind) => {
     // The watcher saw the receipt and each record the monitor made in its transaction (those as they were
     // committed, inside the monitor's reaction to the receipt, so before the receipt reached the watcher).
     expect(seen.filter((r) => r.type === 'shipment.received').map((r) => r.seq)).toEqual([received.seq]);
-    expect(seen.filter((r) => r.type === 'alert.raised').map((r) => r.seq)).toEqual(raised.map((a) => a.seq).sort((a, b) => a - b));
+    expect(seen.filter((r) => r.type === 'alert.raised').map((r) => r.seq)).toEqual(
+      raised.map((a) => a.seq).sort((a, b) => a - b),
+    );
     const after = await dumpProjections(current().store.db);
     await rebuild(ctx);
     expect(await dumpProjections(current().store.db)).toEqual(after);

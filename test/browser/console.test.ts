@@ -16,7 +16,16 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countersignCertificate, exportAuditBundle, getLicence, issueCertificate, openApp, runDemo, submitApplication, type AppContext } from '../../src/app/index.js';
+import {
+  countersignCertificate,
+  exportAuditBundle,
+  getLicence,
+  issueCertificate,
+  openApp,
+  runDemo,
+  submitApplication,
+  type AppContext,
+} from '../../src/app/index.js';
 import { createServer, issueCredential } from '../../src/http/index.js';
 import { applicationsRepo, certificatesRepo, licencesRepo } from '../../src/store/index.js';
 
@@ -27,7 +36,9 @@ const SHOTS = new URL('test-results/screenshots/', ROOT);
 const CONSOLE_BUILT = existsSync(new URL('dist/console/index.html', ROOT));
 
 if (!HAVE_CHROMIUM && process.env.CI === undefined) {
-  console.warn(`[console browser tests] SKIPPED: ${CHROMIUM} not found (apt-get install chromium); in CI (CI set) they run and fail instead.`);
+  console.warn(
+    `[console browser tests] SKIPPED: ${CHROMIUM} not found (apt-get install chromium); in CI (CI set) they run and fail instead.`,
+  );
 }
 
 const AUTHORITY = 'cn-mofcom';
@@ -64,11 +75,15 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('web console in 
     // A pending application for the authority's queue: the demo's approved one, applied for again on a
     // fresh certificate of the same terms (the demo's certificate is fully claimed by its licence).
     const approved = await applicationsRepo.get(ctx.store.db, licence.application_id);
-    const used = (await certificatesRepo.list(ctx.store.db)).find((c) => c.id === (licence.licence as { certificateId?: string }).certificateId)!;
+    const used = (await certificatesRepo.list(ctx.store.db)).find(
+      (c) => c.id === (licence.licence as { certificateId?: string }).certificateId,
+    )!;
     const fresh = await issueCertificate(ctx, used.issuer, used.subject);
     await countersignCertificate(ctx, 'in-dgft', fresh.id);
     pendingId = (await submitApplication(ctx, { ...(approved!.application as object), certificateId: fresh.id })).id;
-    authorityKey = (await issueCredential(ctx, { partyId: AUTHORITY, role: 'licensing-authority', label: 'console test' })).key;
+    authorityKey = (
+      await issueCredential(ctx, { partyId: AUTHORITY, role: 'licensing-authority', label: 'console test' })
+    ).key;
     authorityPem = readFileSync(join(dir, 'keys', `${AUTHORITY}.key.json`), 'utf8');
     const server = await createServer(ctx, { rateLimit: false });
     app = server;
@@ -76,11 +91,22 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('web console in 
     const b = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
     });
     browser = b;
     page = await b.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (e) => { console.error('[page error]', e.message); });
+    page.on('pageerror', (e) => {
+      console.error('[page error]', e.message);
+    });
   }, 240_000);
 
   afterAll(async () => {
@@ -99,23 +125,44 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('web console in 
     const client = await server.inject({ method: 'GET', url: `/licences/${licenceId}` });
     expect(client.body).toBe(home.body);
     const asset = /src="(\/assets\/[^"]+\.js)"/.exec(home.body)?.[1];
-    expect((await server.inject({ method: 'GET', url: asset ?? '/missing' })).headers['content-type']).toContain('javascript');
+    expect((await server.inject({ method: 'GET', url: asset ?? '/missing' })).headers['content-type']).toContain(
+      'javascript',
+    );
     const noRoute = await server.inject({ method: 'GET', url: '/v1/no-such-route' });
     expect(noRoute.statusCode).toBe(404);
     expect(noRoute.json<{ code: string }>().code).toBe('NO_ROUTE');
-    expect((await server.inject({ method: 'GET', url: '/openapi.json' })).json<{ openapi: string }>().openapi).toMatch(/^3\.1/);
+    expect((await server.inject({ method: 'GET', url: '/openapi.json' })).json<{ openapi: string }>().openapi).toMatch(
+      /^3\.1/,
+    );
     expect((await server.inject({ method: 'GET', url: '/healthz' })).json<{ status: string }>().status).toBe('ok');
     // Another authority reaching this licence's activity: not found (ids do not leak); a downstream holder's role may not ask at all.
     const dgft = (await issueCredential(ctx, { partyId: 'in-dgft', role: 'licensing-authority' })).key;
     const deccan = (await issueCredential(ctx, { partyId: 'deccan-mobility', role: 'downstream-holder' })).key;
     const auth = (key: string) => ({ authorization: `Bearer ${key}` });
-    expect((await server.inject({ method: 'GET', url: `/v1/console/licences/${licenceId}/activity`, headers: auth(dgft) })).statusCode).toBe(404);
-    expect((await server.inject({ method: 'GET', url: `/v1/console/licences/${licenceId}/activity`, headers: auth(deccan) })).statusCode).toBe(403);
-    expect((await server.inject({ method: 'GET', url: `/v1/licences/${licenceId}/alerts`, headers: auth(deccan) })).statusCode).toBe(403);
-    expect((await server.inject({ method: 'GET', url: '/v1/console/licences', headers: auth(deccan) })).json<unknown[]>()).toEqual([]);
-    expect((await server.inject({ method: 'GET', url: '/v1/console/alerts', headers: auth(deccan) })).statusCode).toBe(403);
+    expect(
+      (await server.inject({ method: 'GET', url: `/v1/console/licences/${licenceId}/activity`, headers: auth(dgft) }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (await server.inject({ method: 'GET', url: `/v1/console/licences/${licenceId}/activity`, headers: auth(deccan) }))
+        .statusCode,
+    ).toBe(403);
+    expect(
+      (await server.inject({ method: 'GET', url: `/v1/licences/${licenceId}/alerts`, headers: auth(deccan) }))
+        .statusCode,
+    ).toBe(403);
+    expect(
+      (await server.inject({ method: 'GET', url: '/v1/console/licences', headers: auth(deccan) })).json<unknown[]>(),
+    ).toEqual([]);
+    expect((await server.inject({ method: 'GET', url: '/v1/console/alerts', headers: auth(deccan) })).statusCode).toBe(
+      403,
+    );
     expect((await server.inject({ method: 'GET', url: '/v1/console/me' })).statusCode).toBe(401);
-    const mine = await server.inject({ method: 'GET', url: `/v1/console/licences/${licenceId}/activity`, headers: auth(authorityKey) });
+    const mine = await server.inject({
+      method: 'GET',
+      url: `/v1/console/licences/${licenceId}/activity`,
+      headers: auth(authorityKey),
+    });
     expect(mine.json<{ drawdowns: { grams: number }[] }>().drawdowns.reduce((t, d) => t + d.grams, 0)).toBe(2_000_000);
   });
 
@@ -126,7 +173,11 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('web console in 
     for (let i = 0; i < 4 && !focused.includes('#api-key'); i++) {
       await page.keyboard.press('Tab');
       // (A string, run in the page: the test's TypeScript has no DOM types.)
-      focused.push(await page.evaluate<string>("(() => { const a = document.activeElement; return a === null ? '' : a.id === '' ? (a.textContent ?? '').trim() : '#' + a.id; })()"));
+      focused.push(
+        await page.evaluate<string>(
+          "(() => { const a = document.activeElement; return a === null ? '' : a.id === '' ? (a.textContent ?? '').trim() : '#' + a.id; })()",
+        ),
+      );
     }
     expect(focused.indexOf('Skip to content'), focused.join(' | ')).toBeGreaterThanOrEqual(0);
     expect(focused.indexOf('#api-key'), focused.join(' | ')).toBeGreaterThan(focused.indexOf('Skip to content'));
@@ -181,7 +232,9 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('web console in 
     expect(await refused.textContent()).toMatch(/transshipment hub.*60 % owned by Lakeshore EV/);
     // Check the US re-export of the motors: refused, with the undertaking that forbids it.
     const form = page.locator('.export-check');
-    const values: string[] = await form.locator('select[name="lot"] option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
+    const values: string[] = await form
+      .locator('select[name="lot"] option')
+      .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
     const motors = values.find((v) => /^MOT-[0-9A-F]{4}$/.test(v));
     expect(motors, `a motors lot among ${values.join(', ')}`).toBeDefined();
     await form.locator('select[name="lot"]').selectOption(motors ?? '');
@@ -197,7 +250,10 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('web console in 
     // Readable on a laptop: no sideways scrolling at 1280 or 1024 px wide.
     for (const width of [1280, 1024]) {
       await page.setViewportSize({ width, height: 768 });
-      expect(await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth'), `horizontal overflow at ${width} px`).toBeLessThanOrEqual(0);
+      expect(
+        await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth'),
+        `horizontal overflow at ${width} px`,
+      ).toBeLessThanOrEqual(0);
     }
     await page.setViewportSize({ width: 1280, height: 900 });
     await shot('licence');
@@ -223,7 +279,9 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('web console in 
     await page.getByTestId('checkpoint-size').waitFor();
     const bundle = await exportAuditBundle(ctx, licenceId);
     const text = JSON.stringify(bundle);
-    await page.getByLabel('Audit bundle file (JSON)').setInputFiles({ name: 'bundle.json', mimeType: 'application/json', buffer: Buffer.from(text) });
+    await page
+      .getByLabel('Audit bundle file (JSON)')
+      .setInputFiles({ name: 'bundle.json', mimeType: 'application/json', buffer: Buffer.from(text) });
     const result = page.getByTestId('verify-result');
     await result.waitFor({ timeout: 30_000 });
     expect(await result.textContent()).toContain('✓ verified');

@@ -11,7 +11,12 @@ import { certificateSubject } from '../support/certificates.js';
 import { STORES, useFreshStore } from '../support/stores.js';
 
 const PARTIES = [
-  { id: 'ganzhou-hengyuan-magnetics', name: 'Ganzhou Hengyuan Magnetics Co., Ltd.', country: 'CN', sector: 'magnet-manufacturing' },
+  {
+    id: 'ganzhou-hengyuan-magnetics',
+    name: 'Ganzhou Hengyuan Magnetics Co., Ltd.',
+    country: 'CN',
+    sector: 'magnet-manufacturing',
+  },
   { id: 'cn-mofcom', name: 'Ministry of Commerce of the PRC', country: 'CN', sector: 'government' },
   { id: 'chakan-drive-systems', name: 'Chakan Drive Systems Private Limited', country: 'IN', sector: 'automotive' },
   { id: 'in-dgft', name: 'Directorate General of Foreign Trade, India', country: 'IN', sector: 'government' },
@@ -35,7 +40,9 @@ describe.each(STORES.slice(0, 1))('lodestone certificates … on %s', (kind) => 
   async function run(...args: string[]): Promise<{ ok: boolean; out: string; error?: string }> {
     let out = '';
     const sink = { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream;
-    const program = new Command('lodestone').exitOverride().configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+    const program = new Command('lodestone')
+      .exitOverride()
+      .configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
     registerCertificateCommands(program, { io: { out: sink, err: sink }, withApp: (fn) => fn(ctx) });
     try {
       await program.parseAsync(['node', 'lodestone', ...args]);
@@ -55,17 +62,24 @@ describe.each(STORES.slice(0, 1))('lodestone certificates … on %s', (kind) => 
     const id = /issued (urn:uuid:\S+),/.exec(issued.out)?.[1] ?? '';
     expect((JSON.parse(readFileSync(jwsFile, 'utf8')) as { signatures: unknown[] }).signatures).toHaveLength(1);
 
-    expect((await run('certificates', 'countersign', id, '--as', 'in-dgft')).out).toMatch(/countersigned .* as in-dgft/);
+    expect((await run('certificates', 'countersign', id, '--as', 'in-dgft')).out).toMatch(
+      /countersigned .* as in-dgft/,
+    );
     const shown = await run('certificates', 'show', id);
     expect(shown.out).toContain('countersigned by in-dgft');
     expect(shown.out).toContain('prohibited destinations: US; use only in IN');
-    const json = JSON.parse((await run('certificates', 'show', id, '--json')).out) as { credential: { issuer: string }; jws: { signatures: unknown[] } };
+    const json = JSON.parse((await run('certificates', 'show', id, '--json')).out) as {
+      credential: { issuer: string };
+      jws: { signatures: unknown[] };
+    };
     expect(json.credential.issuer).toBe('urn:lodestone:party:chakan-drive-systems');
     expect(json.jws.signatures).toHaveLength(2);
 
     const ok = await run('certificates', 'verify', id, '--as-of', '2026-06-01');
     expect(ok.ok).toBe(true);
-    expect(ok.out).toMatch(/VALID as of 2026-06-01\n {2}signatures verified: end-user chakan-drive-systems .*, countersigner in-dgft/);
+    expect(ok.out).toMatch(
+      /VALID as of 2026-06-01\n {2}signatures verified: end-user chakan-drive-systems .*, countersigner in-dgft/,
+    );
     expect((await run('certificates', 'verify', jwsFile, '--as-of', '2026-06-01')).ok).toBe(true); // the file has only the first signature: still the recorded payload
 
     const expired = await run('certificates', 'verify', id, '--as-of', '2027-06-01');
@@ -73,12 +87,20 @@ describe.each(STORES.slice(0, 1))('lodestone certificates … on %s', (kind) => 
     expect(expired.error).toMatch(/refused \(certificate\.expired\)/);
 
     const tampered = JSON.parse(readFileSync(jwsFile, 'utf8')) as { payload: string };
-    tampered.payload = Buffer.from(Buffer.from(tampered.payload, 'base64url').toString().replace('2000000', '9000000')).toString('base64url');
+    tampered.payload = Buffer.from(
+      Buffer.from(tampered.payload, 'base64url').toString().replace('2000000', '9000000'),
+    ).toString('base64url');
     writeFileSync(jwsFile, JSON.stringify(tampered));
-    expect((await run('certificates', 'verify', jwsFile)).error).toMatch(/\(certificate\.signature\): forged or tampered/);
+    expect((await run('certificates', 'verify', jwsFile)).error).toMatch(
+      /\(certificate\.signature\): forged or tampered/,
+    );
 
-    expect((await run('certificates', 'revoke', id, '--as', 'chakan-drive-systems', '--reason', 'order cancelled')).out).toMatch(/^revoked .*: order cancelled/);
-    expect((await run('certificates', 'verify', id, '--as-of', '2026-06-01')).error).toMatch(/\(certificate\.revoked\)/);
+    expect(
+      (await run('certificates', 'revoke', id, '--as', 'chakan-drive-systems', '--reason', 'order cancelled')).out,
+    ).toMatch(/^revoked .*: order cancelled/);
+    expect((await run('certificates', 'verify', id, '--as-of', '2026-06-01')).error).toMatch(
+      /\(certificate\.revoked\)/,
+    );
   });
 
   it('names the file and field of bad input', async () => {
@@ -86,6 +108,8 @@ describe.each(STORES.slice(0, 1))('lodestone certificates … on %s', (kind) => 
     writeFileSync(file, JSON.stringify({ ...certificateSubject, items: [] }));
     const r = await run('certificates', 'issue', file, '--as', 'chakan-drive-systems');
     expect(r.error).toBe(`${file}: certificate.items: must list at least one item`);
-    expect((await run('certificates', 'revoke', 'urn:uuid:00000000-0000-4000-8000-000000000000', '--as', 'in-dgft')).ok).toBe(false);
+    expect(
+      (await run('certificates', 'revoke', 'urn:uuid:00000000-0000-4000-8000-000000000000', '--as', 'in-dgft')).ok,
+    ).toBe(false);
   });
 });

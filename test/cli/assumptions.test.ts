@@ -30,13 +30,36 @@ interface Run {
 async function cli(args: string[]): Promise<Run> {
   let out = '';
   let err = '';
-  const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
-  const code = await main(['node', 'lodestone', ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
+  const sink = (f: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        f(chunk.toString());
+        cb();
+      },
+    });
+  const code = await main(['node', 'lodestone', ...args], {
+    out: sink((s) => (out += s)),
+    err: sink((s) => (err += s)),
+  });
   return { code, out, err };
 }
 
-interface AssumptionJson { fact: string; reading: string; chosen: string; alternatives: { reading: string }[]; pack: string; packVersion: string; affects: string[] }
-interface ClassificationJson { controlled: boolean; codes: string[]; assumptions: AssumptionJson[]; inferences: { id: string; entries: string[]; alternative: string }[]; findings: { id: string; outcome: string; citation: { clause: string } }[] }
+interface AssumptionJson {
+  fact: string;
+  reading: string;
+  chosen: string;
+  alternatives: { reading: string }[];
+  pack: string;
+  packVersion: string;
+  affects: string[];
+}
+interface ClassificationJson {
+  controlled: boolean;
+  codes: string[];
+  assumptions: AssumptionJson[];
+  inferences: { id: string; entries: string[]; alternative: string }[];
+  findings: { id: string; outcome: string; citation: { clause: string } }[];
+}
 
 let work: string;
 beforeAll(() => {
@@ -59,7 +82,13 @@ describe('classify after 2026-11-10 names the Ann. 70 assumption (MOFCOM & GAC A
     const c = await classifyJson([item('ho-ndfeb-magnet'), '--as-of', '2026-11-24']);
     expect(c.codes).toEqual(['1C909.a']);
     expect(c.assumptions).toHaveLength(1);
-    expect(c.assumptions[0]).toMatchObject({ fact: FACT, reading: 'lapsed', chosen: 'default', pack: 'cn-mofcom-rare-earths', affects: ['cn-ann57'] });
+    expect(c.assumptions[0]).toMatchObject({
+      fact: FACT,
+      reading: 'lapsed',
+      chosen: 'default',
+      pack: 'cn-mofcom-rare-earths',
+      affects: ['cn-ann57'],
+    });
     expect(c.assumptions[0]?.alternatives.map((a) => a.reading)).toEqual(['extended']);
     expect(c.assumptions[0]?.packVersion).toMatch(/^\d{4}\.\d{1,2}\.\d+$/);
   });
@@ -74,8 +103,16 @@ describe('classify after 2026-11-10 names the Ann. 70 assumption (MOFCOM & GAC A
   it('Ann. 61 Art. 1(1) (0.1 % de minimis) on 2026-12-01 depends on it too, and flips', async () => {
     const lapsed = await classifyJson([item('foreign-magnet-cn-dy-0.5-pct'), '--as-of', '2026-12-01']);
     expect(lapsed.codes).toEqual(['1C905.a']);
-    expect(lapsed.assumptions.map((a) => [a.fact, a.reading, a.affects])).toEqual([[FACT, 'lapsed', ['cn-ann61-de-minimis']]]);
-    const extended = await classifyJson([item('foreign-magnet-cn-dy-0.5-pct'), '--as-of', '2026-12-01', '--assume', `${FACT}=extended`]);
+    expect(lapsed.assumptions.map((a) => [a.fact, a.reading, a.affects])).toEqual([
+      [FACT, 'lapsed', ['cn-ann61-de-minimis']],
+    ]);
+    const extended = await classifyJson([
+      item('foreign-magnet-cn-dy-0.5-pct'),
+      '--as-of',
+      '2026-12-01',
+      '--assume',
+      `${FACT}=extended`,
+    ]);
     expect(extended.codes).toEqual([]);
   });
 
@@ -106,11 +143,19 @@ describe('classify after 2026-11-10 names the Ann. 70 assumption (MOFCOM & GAC A
   });
 
   it('the real command prints a prominent ASSUMPTION line naming the fact, the reading, the pack version and the other reading', () => {
-    const r = spawnSync(process.execPath, [BIN, 'classify', item('ho-ndfeb-magnet'), '--as-of', '2026-11-24'], { cwd: work, encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
+    const r = spawnSync(process.execPath, [BIN, 'classify', item('ho-ndfeb-magnet'), '--as-of', '2026-11-24'], {
+      cwd: work,
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: '' },
+    });
     expect(r.status).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[2]).toBe('CONTROLLED: 1C909.a');
-    expect(lines[3]).toMatch(new RegExp(`^ASSUMPTION ${FACT} = lapsed \\(pack default\\) \\(pack cn-mofcom-rare-earths \\d{4}\\.\\d+\\.\\d+\\): the suspension ended on 2026-11-10: .*; other reading: extended \\(.*\\) — affects cn-ann57$`));
+    expect(lines[3]).toMatch(
+      new RegExp(
+        `^ASSUMPTION ${FACT} = lapsed \\(pack default\\) \\(pack cn-mofcom-rare-earths \\d{4}\\.\\d+\\.\\d+\\): the suspension ended on 2026-11-10: .*; other reading: extended \\(.*\\) — affects cn-ann57$`,
+      ),
+    );
     expect(lines[4]).toBe(`  (evaluate under another reading with --assume ${FACT}=extended)`);
   });
 });
@@ -123,31 +168,57 @@ describe('inferences are marked with their other reading (Announcement No. 18 [2
   };
 
   it('NdFeB containing Dy: any amount is an inference — a trace of Dy is controlled, and the output says so', async () => {
-    const trace = write('ndfeb-trace-dy', { form: 'magnet', magnetFamily: 'NdFeB', hsCode: '850511', origin: 'CN', composition: { Nd: 300000, Fe: 689950, B: 10000, Dy: 50 } });
+    const trace = write('ndfeb-trace-dy', {
+      form: 'magnet',
+      magnetFamily: 'NdFeB',
+      hsCode: '850511',
+      origin: 'CN',
+      composition: { Nd: 300000, Fe: 689950, B: 10000, Dy: 50 },
+    });
     const c = await classifyJson([trace, '--as-of', '2026-06-01']);
     expect(c.codes).toEqual(['1C905.a']);
     expect(c.inferences.map((i) => [i.id, i.entries])).toEqual([['ndfeb-dy-tb-any-amount', ['1C905.a:magnet']]]);
     expect(c.inferences[0]?.alternative).toMatch(/deliberately added/);
     const text = await cli(['classify', trace, '--as-of', '2026-06-01']);
-    expect(text.out).toMatch(/^INFERENCE ndfeb-dy-tb-any-amount \(1C905\.a:magnet; cn-mofcom-rare-earths [\d.]+\): .*; other reading: only magnets with Tb, Dy or Ho deliberately added/m);
+    expect(text.out).toMatch(
+      /^INFERENCE ndfeb-dy-tb-any-amount \(1C905\.a:magnet; cn-mofcom-rare-earths [\d.]+\): .*; other reading: only magnets with Tb, Dy or Ho deliberately added/m,
+    );
   });
 
   it('the same any-content reading makes a Mg-Y alloy (1C908.a) and yttria-stabilised zirconia (1C908.b) controlled, marked as inference', async () => {
-    const mgY = write('mg-y-alloy', { form: 'alloy', hsCode: '810490', origin: 'CN', description: 'WE43-type magnesium alloy (4 % Y)', composition: { Mg: 930000, Y: 40000, Nd: 22000, Zr: 8000 } });
-    const ysz = write('ysz', { form: 'oxide', hsCode: '282560', origin: 'CN', description: 'yttria-stabilised zirconia powder (8 mol % Y2O3)', composition: { Zr: 680000, Y: 100000, O: 220000 } });
+    const mgY = write('mg-y-alloy', {
+      form: 'alloy',
+      hsCode: '810490',
+      origin: 'CN',
+      description: 'WE43-type magnesium alloy (4 % Y)',
+      composition: { Mg: 930000, Y: 40000, Nd: 22000, Zr: 8000 },
+    });
+    const ysz = write('ysz', {
+      form: 'oxide',
+      hsCode: '282560',
+      origin: 'CN',
+      description: 'yttria-stabilised zirconia powder (8 mol % Y2O3)',
+      composition: { Zr: 680000, Y: 100000, O: 220000 },
+    });
     const a = await classifyJson([mgY, '--as-of', '2026-06-01']);
     expect(a.codes).toEqual(['1C908.a']);
     expect(a.inferences.map((i) => [i.id, i.entries])).toEqual([['mixtures-any-content', ['1C908.a:alloy']]]);
     const b = await classifyJson([ysz, '--as-of', '2026-06-01']);
     expect(b.codes).toEqual(['1C908.b']);
     expect(b.inferences.map((i) => [i.id, i.entries])).toEqual([['mixtures-any-content', ['1C908.b:oxide']]]);
-    expect((await cli(['classify', ysz, '--as-of', '2026-06-01'])).out).toMatch(/^INFERENCE mixtures-any-content \(1C908\.b:oxide;.*other reading: only the named alloys/m);
+    expect((await cli(['classify', ysz, '--as-of', '2026-06-01'])).out).toMatch(
+      /^INFERENCE mixtures-any-content \(1C908\.b:oxide;.*other reading: only the named alloys/m,
+    );
   });
 
   it('rules list shows the unverified fact with its readings and the inferences', async () => {
     const r = await cli(['rules', 'list']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(new RegExp(`UNVERIFIED FACT ${FACT}: .*\\(default reading: lapsed; affects cn-ann57, cn-ann62, cn-ann61-reexport`));
+    expect(r.out).toMatch(
+      new RegExp(
+        `UNVERIFIED FACT ${FACT}: .*\\(default reading: lapsed; affects cn-ann57, cn-ann62, cn-ann61-reexport`,
+      ),
+    );
     expect(r.out).toMatch(/^ {4}\* lapsed: /m);
     expect(r.out).toMatch(/^ {6}extended: /m);
     expect(r.out).toMatch(/INFERENCE ndfeb-dy-tb-any-amount: /);
@@ -178,10 +249,23 @@ describe.each(STORES)('check, apply, decide and impact on %s (Ann. 70; Ann. 57; 
     expect((await run(['parties', 'register', join(SCENARIO, 'parties.json')])).code).toBe(0);
     expect((await run(['trust-list', 'set', join(SCENARIO, 'trust-list.json')])).code).toBe(0);
     const lot = join(work, 'lot.json');
-    writeFileSync(lot, JSON.stringify({
-      id: 'IN-STOCK-DY-1', holder: 'deccan-mobility', location: 'IN', massGrams: 50_000,
-      item: { form: 'magnet', magnetFamily: 'NdFeB', hsCode: '850511', origin: 'CN', description: 'Chinese NdFeB 45SH magnets (4 % Dy) in stock in India', composition: { Nd: 270000, Pr: 40000, Dy: 40000, Fe: 640000, B: 10000 } },
-    }));
+    writeFileSync(
+      lot,
+      JSON.stringify({
+        id: 'IN-STOCK-DY-1',
+        holder: 'deccan-mobility',
+        location: 'IN',
+        massGrams: 50_000,
+        item: {
+          form: 'magnet',
+          magnetFamily: 'NdFeB',
+          hsCode: '850511',
+          origin: 'CN',
+          description: 'Chinese NdFeB 45SH magnets (4 % Dy) in stock in India',
+          composition: { Nd: 270000, Pr: 40000, Dy: 40000, Fe: 640000, B: 10000 },
+        },
+      }),
+    );
     expect((await run(['lots', 'create', lot, '--as', 'deccan-mobility'])).code).toBe(0);
   }, 120_000);
   afterAll(async () => {
@@ -192,89 +276,211 @@ describe.each(STORES)('check, apply, decide and impact on %s (Ann. 70; Ann. 57; 
 
   const application = () => {
     const path = join(work, `application-${kind}.json`);
-    writeFileSync(path, JSON.stringify({
-      authority: 'cn-mofcom', applicant: 'ganzhou-hengyuan-magnetics', importer: 'chakan-drive-systems', endUser: 'chakan-drive-systems', destination: 'IN',
-      endUse: { description: 'traction motors for electric two-wheelers', purposes: ['civil-automotive'] }, licenceType: 'single',
-      lines: [{ ref: 'L1', item: JSON.parse(readFileSync(item('ho-ndfeb-magnet'), 'utf8')) as unknown, quantityGrams: 100_000, value: { currency: 'USD', minor: 1_000_000 } }],
-      validFrom: today, validUntil: inHalfAYear,
-    }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        authority: 'cn-mofcom',
+        applicant: 'ganzhou-hengyuan-magnetics',
+        importer: 'chakan-drive-systems',
+        endUser: 'chakan-drive-systems',
+        destination: 'IN',
+        endUse: { description: 'traction motors for electric two-wheelers', purposes: ['civil-automotive'] },
+        licenceType: 'single',
+        lines: [
+          {
+            ref: 'L1',
+            item: JSON.parse(readFileSync(item('ho-ndfeb-magnet'), 'utf8')) as unknown,
+            quantityGrams: 100_000,
+            value: { currency: 'USD', minor: 1_000_000 },
+          },
+        ],
+        validFrom: today,
+        validUntil: inHalfAYear,
+      }),
+    );
     return path;
   };
 
-  it.runIf(today > '2026-11-10')('check: re-export from India of Chinese Dy magnets needs a licence under Ann. 61 Art. 1(3) assuming the suspension lapsed; --assume extended allows it', async () => {
-    const lapsed = await run(['check', 'IN-STOCK-DY-1', '--to', 'gulf-horizon-trading', '--destination', 'AE']);
-    expect(lapsed.code).toBe(7); // check exits 7 when REFUSED
-    expect(lapsed.out).toMatch(/^REFUSED: IN-STOCK-DY-1 → gulf-horizon-trading \(AE\)\nASSUMPTION ann70-after-2026-11-10 = lapsed .* — affects cn-ann61-reexport\n/);
-    expect(lapsed.out).toMatch(/✗ LICENCE_REQUIRED: .* controlled under 1C905\.a when exported from IN to AE \(Announcement No\. 61 \[2025\], Art\. 1\(3\); assuming ann70-after-2026-11-10 = lapsed\)/);
-    const json = JSON.parse((await run(['check', 'IN-STOCK-DY-1', '--to', 'gulf-horizon-trading', '--destination', 'AE', '--json'])).out) as { allowed: boolean; assumptions: AssumptionJson[] };
-    expect(json.assumptions.map((a) => [a.fact, a.reading])).toEqual([[FACT, 'lapsed']]);
-    const extended = await run(['check', 'IN-STOCK-DY-1', '--to', 'gulf-horizon-trading', '--destination', 'AE', '--assume', `${FACT}=extended`]);
-    expect(extended.code).toBe(0);
-    expect(extended.out).toMatch(/^ALLOWED: IN-STOCK-DY-1 → gulf-horizon-trading \(AE\)\nASSUMPTION ann70-after-2026-11-10 = extended \(assumed by you\)/);
-    const bad = await run(['check', 'IN-STOCK-DY-1', '--to', 'gulf-horizon-trading', '--destination', 'AE', '--assume', `${FACT}=lapsed`, '--assume', `${FACT}=extended`]);
-    expect(bad.code).toBe(2);
-    expect(bad.err).toBe(`lodestone: --assume: fact "${FACT}" is assumed twice (lapsed and extended)\n`);
-  });
+  it.runIf(today > '2026-11-10')(
+    'check: re-export from India of Chinese Dy magnets needs a licence under Ann. 61 Art. 1(3) assuming the suspension lapsed; --assume extended allows it',
+    async () => {
+      const lapsed = await run(['check', 'IN-STOCK-DY-1', '--to', 'gulf-horizon-trading', '--destination', 'AE']);
+      expect(lapsed.code).toBe(7); // check exits 7 when REFUSED
+      expect(lapsed.out).toMatch(
+        /^REFUSED: IN-STOCK-DY-1 → gulf-horizon-trading \(AE\)\nASSUMPTION ann70-after-2026-11-10 = lapsed .* — affects cn-ann61-reexport\n/,
+      );
+      expect(lapsed.out).toMatch(
+        /✗ LICENCE_REQUIRED: .* controlled under 1C905\.a when exported from IN to AE \(Announcement No\. 61 \[2025\], Art\. 1\(3\); assuming ann70-after-2026-11-10 = lapsed\)/,
+      );
+      const json = JSON.parse(
+        (await run(['check', 'IN-STOCK-DY-1', '--to', 'gulf-horizon-trading', '--destination', 'AE', '--json'])).out,
+      ) as { allowed: boolean; assumptions: AssumptionJson[] };
+      expect(json.assumptions.map((a) => [a.fact, a.reading])).toEqual([[FACT, 'lapsed']]);
+      const extended = await run([
+        'check',
+        'IN-STOCK-DY-1',
+        '--to',
+        'gulf-horizon-trading',
+        '--destination',
+        'AE',
+        '--assume',
+        `${FACT}=extended`,
+      ]);
+      expect(extended.code).toBe(0);
+      expect(extended.out).toMatch(
+        /^ALLOWED: IN-STOCK-DY-1 → gulf-horizon-trading \(AE\)\nASSUMPTION ann70-after-2026-11-10 = extended \(assumed by you\)/,
+      );
+      const bad = await run([
+        'check',
+        'IN-STOCK-DY-1',
+        '--to',
+        'gulf-horizon-trading',
+        '--destination',
+        'AE',
+        '--assume',
+        `${FACT}=lapsed`,
+        '--assume',
+        `${FACT}=extended`,
+      ]);
+      expect(bad.code).toBe(2);
+      expect(bad.err).toBe(`lodestone: --assume: fact "${FACT}" is assumed twice (lapsed and extended)\n`);
+    },
+  );
 
-  it.runIf(today > '2026-11-10')('apply: a Ho magnet line (Ann. 57) is controlled assuming lapsed, not under --assume extended; the decision records the assumption in the journal', async () => {
-    const journalBefore = (await run(['journal', '--json', '--limit', '10000'])).out;
-    const refused = await run(['apply', application(), '--assume', 'ann70-after-2026-11-10=gone']);
-    expect(refused.code).toBe(2);
-    expect(refused.err).toBe(`lodestone: --assume: fact "${FACT}" has no reading "gone" (readings: lapsed, extended)\n`);
-    expect((await run(['journal', '--json', '--limit', '10000'])).out).toBe(journalBefore);
+  it.runIf(today > '2026-11-10')(
+    'apply: a Ho magnet line (Ann. 57) is controlled assuming lapsed, not under --assume extended; the decision records the assumption in the journal',
+    async () => {
+      const journalBefore = (await run(['journal', '--json', '--limit', '10000'])).out;
+      const refused = await run(['apply', application(), '--assume', 'ann70-after-2026-11-10=gone']);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toBe(
+        `lodestone: --assume: fact "${FACT}" has no reading "gone" (readings: lapsed, extended)\n`,
+      );
+      expect((await run(['journal', '--json', '--limit', '10000'])).out).toBe(journalBefore);
 
-    const lapsed = await run(['apply', application()]);
-    expect(lapsed.code).toBe(0);
-    expect(lapsed.out).toMatch(/^application app-[0-9a-f]{8} \(journal entry \d+\): recommendation CASE-BY-CASE\nASSUMPTION ann70-after-2026-11-10 = lapsed .*affects cn-ann57\n/);
-    lapsedApplication = /application (app-[0-9a-f]{8})/.exec(lapsed.out)?.[1] ?? '';
-    const extended = JSON.parse((await run(['apply', application(), '--assume', `${FACT}=extended`, '--json'])).out) as { assessment: { recommendation: string; codes: string[]; assumptions: AssumptionJson[]; readings: Record<string, string> } };
-    expect(extended.assessment.codes).toEqual([]);
-    expect(extended.assessment.recommendation).toBe('approvable');
-    expect(extended.assessment.assumptions.map((a) => [a.fact, a.reading, a.chosen])).toEqual([[FACT, 'extended', 'assumed']]);
-    expect(extended.assessment.readings).toEqual({ [FACT]: 'extended' });
+      const lapsed = await run(['apply', application()]);
+      expect(lapsed.code).toBe(0);
+      expect(lapsed.out).toMatch(
+        /^application app-[0-9a-f]{8} \(journal entry \d+\): recommendation CASE-BY-CASE\nASSUMPTION ann70-after-2026-11-10 = lapsed .*affects cn-ann57\n/,
+      );
+      lapsedApplication = /application (app-[0-9a-f]{8})/.exec(lapsed.out)?.[1] ?? '';
+      const extended = JSON.parse(
+        (await run(['apply', application(), '--assume', `${FACT}=extended`, '--json'])).out,
+      ) as {
+        assessment: {
+          recommendation: string;
+          codes: string[];
+          assumptions: AssumptionJson[];
+          readings: Record<string, string>;
+        };
+      };
+      expect(extended.assessment.codes).toEqual([]);
+      expect(extended.assessment.recommendation).toBe('approvable');
+      expect(extended.assessment.assumptions.map((a) => [a.fact, a.reading, a.chosen])).toEqual([
+        [FACT, 'extended', 'assumed'],
+      ]);
+      expect(extended.assessment.readings).toEqual({ [FACT]: 'extended' });
 
-    const denied = await run(['decide', lapsedApplication, '--as', 'cn-mofcom', '--deny', 'no end-user certificate attached']);
-    expect(denied.code).toBe(0);
-    expect(denied.out).toMatch(new RegExp(`^application ${lapsedApplication}: denied \\(journal entry \\d+\\)\nASSUMPTION ${FACT} = lapsed`));
-    const last = (await run(['journal', '--json', '--limit', '10000'])).out.trim().split('\n').map((l) => JSON.parse(l) as { payload: { type: string; body: { assumptions?: AssumptionJson[] } } }).at(-1);
-    expect(last?.payload.type).toBe('application.decided');
-    expect(last?.payload.body.assumptions?.map((a) => [a.fact, a.reading, a.affects])).toEqual([[FACT, 'lapsed', ['cn-ann57']]]);
-  });
+      const denied = await run([
+        'decide',
+        lapsedApplication,
+        '--as',
+        'cn-mofcom',
+        '--deny',
+        'no end-user certificate attached',
+      ]);
+      expect(denied.code).toBe(0);
+      expect(denied.out).toMatch(
+        new RegExp(`^application ${lapsedApplication}: denied \\(journal entry \\d+\\)\nASSUMPTION ${FACT} = lapsed`),
+      );
+      const last = (await run(['journal', '--json', '--limit', '10000'])).out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { payload: { type: string; body: { assumptions?: AssumptionJson[] } } })
+        .at(-1);
+      expect(last?.payload.type).toBe('application.decided');
+      expect(last?.payload.body.assumptions?.map((a) => [a.fact, a.reading, a.affects])).toEqual([
+        [FACT, 'lapsed', ['cn-ann57']],
+      ]);
+    },
+  );
 
-  it.runIf(today > '2026-11-10')('impact between the readings and between pack versions lists the changed lot, licence line and classification with the rule (Ann. 57; Ann. 61 Art. 1(3))', async () => {
-    const approvable = JSON.parse((await run(['apply', application(), '--json'])).out) as { id: string };
-    const cond = join(work, 'conditions.json');
-    writeFileSync(cond, JSON.stringify({ prohibitedReexportDestinations: ['US'], useOnlyIn: 'IN' }));
-    const approved = await run(['decide', approvable.id, '--as', 'cn-mofcom', '--approve', cond]);
-    expect(approved.code).toBe(0);
-    const licence = /licence (LIC-CN-\d{4}-[0-9A-F]{6})/.exec(approved.out)?.[1] ?? '';
-    const recorded = await run(['classify', item('ho-ndfeb-magnet'), '--record', '--actor', 'ganzhou-hengyuan-magnetics', '--json']);
-    const cls = (JSON.parse(recorded.out) as { id: string }).id;
+  it.runIf(today > '2026-11-10')(
+    'impact between the readings and between pack versions lists the changed lot, licence line and classification with the rule (Ann. 57; Ann. 61 Art. 1(3))',
+    async () => {
+      const approvable = JSON.parse((await run(['apply', application(), '--json'])).out) as { id: string };
+      const cond = join(work, 'conditions.json');
+      writeFileSync(cond, JSON.stringify({ prohibitedReexportDestinations: ['US'], useOnlyIn: 'IN' }));
+      const approved = await run(['decide', approvable.id, '--as', 'cn-mofcom', '--approve', cond]);
+      expect(approved.code).toBe(0);
+      const licence = /licence (LIC-CN-\d{4}-[0-9A-F]{6})/.exec(approved.out)?.[1] ?? '';
+      const recorded = await run([
+        'classify',
+        item('ho-ndfeb-magnet'),
+        '--record',
+        '--actor',
+        'ganzhou-hengyuan-magnetics',
+        '--json',
+      ]);
+      const cls = (JSON.parse(recorded.out) as { id: string }).id;
 
-    interface Change { kind: string; ref: string; before: { codes: string[] }; after: { codes: string[] }; rules: string[] }
-    interface Report { packsAfter: string[]; readingsAfter: Record<string, string>; changes: Change[] }
-    const expected = [
-      ['classification', cls, ['1C909.a'], [], ['cn-ann57: applies → suspended (Announcement No. 57 [2025], Annex)']],
-      ['lot', 'IN-STOCK-DY-1', ['1C905.a'], [], ['cn-ann61-reexport: applies → suspended (Announcement No. 61 [2025], Art. 1(3))']],
-      ['licence', `${licence} line L1`, ['1C909.a'], [], ['cn-ann57: applies → suspended (Announcement No. 57 [2025], Annex)']],
-    ];
-    const shape = (r: Report) => r.changes.map((c) => [c.kind, c.ref, c.before.codes, c.after.codes, c.rules]);
+      interface Change {
+        kind: string;
+        ref: string;
+        before: { codes: string[] };
+        after: { codes: string[] };
+        rules: string[];
+      }
+      interface Report {
+        packsAfter: string[];
+        readingsAfter: Record<string, string>;
+        changes: Change[];
+      }
+      const expected = [
+        ['classification', cls, ['1C909.a'], [], ['cn-ann57: applies → suspended (Announcement No. 57 [2025], Annex)']],
+        [
+          'lot',
+          'IN-STOCK-DY-1',
+          ['1C905.a'],
+          [],
+          ['cn-ann61-reexport: applies → suspended (Announcement No. 61 [2025], Art. 1(3))'],
+        ],
+        [
+          'licence',
+          `${licence} line L1`,
+          ['1C909.a'],
+          [],
+          ['cn-ann57: applies → suspended (Announcement No. 57 [2025], Annex)'],
+        ],
+      ];
+      const shape = (r: Report) => r.changes.map((c) => [c.kind, c.ref, c.before.codes, c.after.codes, c.rules]);
 
-    const readings = JSON.parse((await run(['impact', '--assume', `${FACT}=extended`, '--json'])).out) as Report;
-    expect(readings.readingsAfter).toEqual({ [FACT]: 'extended' });
-    expect(shape(readings)).toEqual(expected);
-    const text = await run(['impact', '--assume', `${FACT}=extended`]);
-    expect(text.out).toMatch(new RegExp(`^3 of \\d+ items change between ${today} \\(cn-mofcom-rare-earths@[\\d.]+\\) and ${today} \\(cn-mofcom-rare-earths@[\\d.]+, assuming ${FACT} = extended\\)`));
-    expect(text.out).toContain(`  licence ${licence} line L1: Sintered NdFeB magnets N45H with holmium in place of dysprosium (from CN): 1C909.a → not controlled\n      cn-ann57: applies → suspended`);
+      const readings = JSON.parse((await run(['impact', '--assume', `${FACT}=extended`, '--json'])).out) as Report;
+      expect(readings.readingsAfter).toEqual({ [FACT]: 'extended' });
+      expect(shape(readings)).toEqual(expected);
+      const text = await run(['impact', '--assume', `${FACT}=extended`]);
+      expect(text.out).toMatch(
+        new RegExp(
+          `^3 of \\d+ items change between ${today} \\(cn-mofcom-rare-earths@[\\d.]+\\) and ${today} \\(cn-mofcom-rare-earths@[\\d.]+, assuming ${FACT} = extended\\)`,
+        ),
+      );
+      expect(text.out).toContain(
+        `  licence ${licence} line L1: Sintered NdFeB magnets N45H with holmium in place of dysprosium (from CN): 1C909.a → not controlled\n      cn-ann57: applies → suspended`,
+      );
 
-    const version = JSON.parse((await run(['impact', '--new-rules', EXTENDED_PACK, '--json'])).out) as Report;
-    expect(version.packsAfter).toEqual(['cn-mofcom-rare-earths@2026.12.4']);
-    expect(shape(version)).toEqual(expected);
-    // Under the new version the old fact is gone: naming it is an error, the new one is accepted.
-    const old = await run(['impact', '--new-rules', EXTENDED_PACK, '--assume', `${FACT}=extended`]);
-    expect(old.code).toBe(2);
-    expect(old.err).toBe(`lodestone: --assume: unknown fact "${FACT}" (the rule packs declare ann70-after-2027-11-10)\n`);
-    const later = JSON.parse((await run(['impact', '--new-rules', EXTENDED_PACK, '--as-of', '2027-11-11', '--json'])).out) as Report;
-    expect(later.changes).toEqual([]);
-  });
+      const version = JSON.parse((await run(['impact', '--new-rules', EXTENDED_PACK, '--json'])).out) as Report;
+      expect(version.packsAfter).toEqual(['cn-mofcom-rare-earths@2026.12.4']);
+      expect(shape(version)).toEqual(expected);
+      // Under the new version the old fact is gone: naming it is an error, the new one is accepted.
+      const old = await run(['impact', '--new-rules', EXTENDED_PACK, '--assume', `${FACT}=extended`]);
+      expect(old.code).toBe(2);
+      expect(old.err).toBe(
+        `lodestone: --assume: unknown fact "${FACT}" (the rule packs declare ann70-after-2027-11-10)\n`,
+      );
+      const later = JSON.parse(
+        (await run(['impact', '--new-rules', EXTENDED_PACK, '--as-of', '2027-11-11', '--json'])).out,
+      ) as Report;
+      expect(later.changes).toEqual([]);
+    },
+  );
 });

@@ -21,9 +21,19 @@ interface Run {
 
 /** Runs the real `lodestone` command in a child process. */
 function lodestone(args: string[], opts: { cwd: string; env?: Record<string, string> }): Run {
-  const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: '', LODESTONE_DATA_DIR: '', ...opts.env };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    DATABASE_URL: '',
+    LODESTONE_DATA_DIR: '',
+    ...opts.env,
+  };
   for (const k of Object.keys(env)) if (env[k] === '') Reflect.deleteProperty(env, k);
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: env, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd,
+    env: env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -31,8 +41,17 @@ function lodestone(args: string[], opts: { cwd: string; env?: Record<string, str
 async function cli(args: string[]): Promise<Run> {
   let out = '';
   let err = '';
-  const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
-  const code = await main(['node', 'lodestone', ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
+  const sink = (f: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        f(chunk.toString());
+        cb();
+      },
+    });
+  const code = await main(['node', 'lodestone', ...args], {
+    out: sink((s) => (out += s)),
+    err: sink((s) => (err += s)),
+  });
   return { code, out, err };
 }
 
@@ -44,9 +63,14 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const json = (r: Run) => JSON.parse(r.out) as { controlled: boolean; codes: string[]; findings: { id: string; outcome: string; citation: { title: string; clause: string } }[] };
+const json = (r: Run) =>
+  JSON.parse(r.out) as {
+    controlled: boolean;
+    codes: string[];
+    findings: { id: string; outcome: string; citation: { title: string; clause: string } }[];
+  };
 
-describe('lodestone classify (the issue\'s cases)', () => {
+describe("lodestone classify (the issue's cases)", () => {
   const cases: [string, string[], boolean, string[], RegExp][] = [
     ['smco-magnet', [], true, ['1C902.a'], /Announcement No\. 18 \[2025\]/],
     ['ndfeb-dy-magnet', [], true, ['1C905.a'], /Announcement No\. 18 \[2025\]/],
@@ -86,7 +110,10 @@ describe('bad input on the command line', () => {
   const dataDir = () => join(work, 'bad-input-store');
   let journalBefore = '';
   beforeAll(() => {
-    const setup = lodestone(['--data-dir', dataDir(), 'parties', 'register', join(ROOT, 'examples/scenario/parties.json')], { cwd: work });
+    const setup = lodestone(
+      ['--data-dir', dataDir(), 'parties', 'register', join(ROOT, 'examples/scenario/parties.json')],
+      { cwd: work },
+    );
     expect(setup.code).toBe(0);
     journalBefore = lodestone(['--data-dir', dataDir(), 'journal', '--json', '--limit', '1000'], { cwd: work }).out;
     expect(journalBefore.trim().split('\n')).toHaveLength(8);
@@ -96,21 +123,61 @@ describe('bad input on the command line', () => {
     writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content));
     return p;
   };
-  const magnet = { form: 'magnet', magnetFamily: 'NdFeB', hsCode: '850511', composition: { Nd: 300000, Dy: 40000 }, origin: 'CN' };
+  const magnet = {
+    form: 'magnet',
+    magnetFamily: 'NdFeB',
+    hsCode: '850511',
+    composition: { Nd: 300000, Dy: 40000 },
+    origin: 'CN',
+  };
 
   it.each([
-    ['over.json', { ...magnet, composition: { Nd: 900000, Dy: 200000 } }, [], /over\.json: item\.composition: sums to 1100000 ppm, past 1000000 ppm/],
-    ['elem.json', { ...magnet, composition: { Nd: 1, Qq: 1 } }, [], /elem\.json: item\.composition\.Qq: unknown element symbol "Qq"/],
-    ['neg.json', { ...magnet, massGrams: -5 }, [], /neg\.json: item\.massGrams: must be a non-negative whole number of grams/],
-    ['frac.json', { ...magnet, massGrams: 0.5 }, [], /frac\.json: item\.massGrams: must be a non-negative whole number of grams/],
+    [
+      'over.json',
+      { ...magnet, composition: { Nd: 900000, Dy: 200000 } },
+      [],
+      /over\.json: item\.composition: sums to 1100000 ppm, past 1000000 ppm/,
+    ],
+    [
+      'elem.json',
+      { ...magnet, composition: { Nd: 1, Qq: 1 } },
+      [],
+      /elem\.json: item\.composition\.Qq: unknown element symbol "Qq"/,
+    ],
+    [
+      'neg.json',
+      { ...magnet, massGrams: -5 },
+      [],
+      /neg\.json: item\.massGrams: must be a non-negative whole number of grams/,
+    ],
+    [
+      'frac.json',
+      { ...magnet, massGrams: 0.5 },
+      [],
+      /frac\.json: item\.massGrams: must be a non-negative whole number of grams/,
+    ],
     ['form.json', { ...magnet, form: 'ingot' }, [], /form\.json: item\.form: must be one of "metal"/],
     ['syntax.json', '{"form": ', [], /syntax\.json: is not valid JSON/],
-    ['nul.json', { ...magnet, description: 'rotor\u0000magnet' }, [], /nul\.json: description: must not contain the character U\+0000/],
+    [
+      'nul.json',
+      { ...magnet, description: 'rotor\u0000magnet' },
+      [],
+      /nul\.json: description: must not contain the character U\+0000/,
+    ],
     ['ok.json', magnet, ['--as-of', '2026-02-30'], /--as-of: must be a date as YYYY-MM-DD, got "2026-02-30"/],
     ['ok.json', magnet, ['--from', 'XX'], /--from: must be an ISO 3166-1 alpha-2 country code/],
   ])('%s %j → exit 2, one line naming the field', async (name, content, extra, message) => {
     const p = bad(name, content);
-    const r = await cli(['--data-dir', dataDir(), 'classify', p, '--record', '--actor', 'ganzhou-hengyuan-magnetics', ...extra]);
+    const r = await cli([
+      '--data-dir',
+      dataDir(),
+      'classify',
+      p,
+      '--record',
+      '--actor',
+      'ganzhou-hengyuan-magnetics',
+      ...extra,
+    ]);
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
     expect(r.err.trim().split('\n')).toHaveLength(1);
@@ -118,7 +185,9 @@ describe('bad input on the command line', () => {
   });
 
   it('… and none of them wrote anything to the store', () => {
-    expect(lodestone(['--data-dir', dataDir(), 'journal', '--json', '--limit', '1000'], { cwd: work }).out).toBe(journalBefore);
+    expect(lodestone(['--data-dir', dataDir(), 'journal', '--json', '--limit', '1000'], { cwd: work }).out).toBe(
+      journalBefore,
+    );
   });
 
   it('a rule pack with an unknown field stops every command with the file, line and field', async () => {
@@ -129,7 +198,9 @@ describe('bad input on the command line', () => {
     spawnSync('sed', ['-i', '0,/effective_from: "2025-04-04"/s//efective_from: "2025-04-04"/', file]);
     const r = await cli(['--rules-dir', rulesDir, 'classify', join(ITEMS, 'tb-metal.json')]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^lodestone: rules\/cn-mofcom-rare-earths\.yaml:\d+: rules\.0\.(efective_from: unknown field|effective_from: is required)\n$/);
+    expect(r.err).toMatch(
+      /^lodestone: rules\/cn-mofcom-rare-earths\.yaml:\d+: rules\.0\.(efective_from: unknown field|effective_from: is required)\n$/,
+    );
   });
 
   it('unknown options and commands exit non-zero with usage help', async () => {
@@ -180,11 +251,17 @@ describe.each(STORES)('demo and rebuild through the CLI on %s', (kind) => {
     const first = lodestone(['demo', '--out', out], { cwd: work, env });
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
-    expect(first.out).toMatch(/APPROVED {2}Decision \(cn-mofcom\)\n {2}licence LIC-CN-\d{4}-[0-9A-F]{6}: 2,000 kg ceiling/);
+    expect(first.out).toMatch(
+      /APPROVED {2}Decision \(cn-mofcom\)\n {2}licence LIC-CN-\d{4}-[0-9A-F]{6}: 2,000 kg ceiling/,
+    );
     expect(first.out).toMatch(/REFUSED {2}Shipment 3 \(past the balance\)[^]*QUANTITY_CEILING/);
     expect(first.out).toMatch(/ACCEPTED {2}Domestic sale of 500 motors/);
-    expect(first.out).toMatch(/REFUSED {2}Export of 100 motors to the US buyer[^]*PROHIBITED_DESTINATION: United States \(US\) is a prohibited destination: lot MOT-[0-9A-F]{4} ← transformation T-[0-9A-F]{4} ← lot IN-MAG-[0-9A-F]{4}-1 ← shipment SH-[0-9A-F]{4}-1 ← licence LIC-CN-[^ ]+ ← certificate urn:uuid:[0-9a-f-]{36}, clause "no re-export to US"/);
-    expect(first.out).toMatch(/REFUSED {2}Export of 100 motors to the UAE trader owned by the US buyer[^]*PROHIBITED_VIA_OWNER: Gulf Horizon General Trading FZE is controlled from a prohibited destination \(Gulf Horizon General Trading FZE is 60 % owned by Lakeshore EV Drivetrains Inc\. \(US\)\)/);
+    expect(first.out).toMatch(
+      /REFUSED {2}Export of 100 motors to the US buyer[^]*PROHIBITED_DESTINATION: United States \(US\) is a prohibited destination: lot MOT-[0-9A-F]{4} ← transformation T-[0-9A-F]{4} ← lot IN-MAG-[0-9A-F]{4}-1 ← shipment SH-[0-9A-F]{4}-1 ← licence LIC-CN-[^ ]+ ← certificate urn:uuid:[0-9a-f-]{36}, clause "no re-export to US"/,
+    );
+    expect(first.out).toMatch(
+      /REFUSED {2}Export of 100 motors to the UAE trader owned by the US buyer[^]*PROHIBITED_VIA_OWNER: Gulf Horizon General Trading FZE is controlled from a prohibited destination \(Gulf Horizon General Trading FZE is 60 % owned by Lakeshore EV Drivetrains Inc\. \(US\)\)/,
+    );
     expect(first.out).toMatch(/DENIED {2}Decision \(cn-mofcom\)[^]*listed on cn-control-list/);
     expect(first.out).toMatch(/2 t of 2 t shipped; holders' books balance; lost between shipment and receipt: 6 kg/);
     const report = readFileSync(join(out, 'report.md'), 'utf8');
@@ -214,22 +291,54 @@ describe('licensing and custody through the CLI (in-process)', () => {
     const demoStore = join(work, 'demo-store');
     const dataDir = existsSync(demoStore) ? demoStore : join(work, 'custody-store');
     if (dataDir !== demoStore) expect((await cli(['--data-dir', dataDir, 'demo'])).code).toBe(0);
-    const lots = JSON.parse((await cli(['--data-dir', dataDir, 'lots', 'list', '--json', '--holder', 'chakan-drive-systems'])).out) as { id: string }[];
+    const lots = JSON.parse(
+      (await cli(['--data-dir', dataDir, 'lots', 'list', '--json', '--holder', 'chakan-drive-systems'])).out,
+    ) as { id: string }[];
     const motors = lots.find((l) => l.id.startsWith('MOT-'))!.id;
     const check = await cli(['--data-dir', dataDir, 'check', motors, '--to', 'lakeshore-ev', '--destination', 'US']);
     expect(check.code, 'REFUSED exits 7').toBe(7);
-    expect(check.out).toMatch(new RegExp(`^REFUSED: ${motors} → lakeshore-ev \\(US\\)\n  ✗ PROHIBITED_DESTINATION: .*clause "no re-export to US"`));
+    expect(check.out).toMatch(
+      new RegExp(
+        `^REFUSED: ${motors} → lakeshore-ev \\(US\\)\n  ✗ PROHIBITED_DESTINATION: .*clause "no re-export to US"`,
+      ),
+    );
     const ok = await cli(['--data-dir', dataDir, 'check', motors, '--to', 'deccan-mobility', '--destination', 'IN']);
     expect(ok.out).toMatch(/^ALLOWED/);
     expect(ok.code).toBe(0);
     const before = (await cli(['--data-dir', dataDir, 'journal', '--json', '--limit', '1000'])).out;
     const shipment = join(work, 'ship-us.json');
-    writeFileSync(shipment, JSON.stringify({ id: 'CLI-US-1', fromLot: motors, to: 'lakeshore-ev', destination: 'US', grams: 45_000, units: 1 }));
+    writeFileSync(
+      shipment,
+      JSON.stringify({
+        id: 'CLI-US-1',
+        fromLot: motors,
+        to: 'lakeshore-ev',
+        destination: 'US',
+        grams: 45_000,
+        units: 1,
+      }),
+    );
     const refused = await cli(['--data-dir', dataDir, 'ship', shipment, '--as', 'chakan-drive-systems']);
     expect(refused.code).toBe(7);
-    expect(refused.err).toMatch(/^lodestone: refused \(PROHIBITED_DESTINATION\): United States \(US\) is a prohibited destination/);
+    expect(refused.err).toMatch(
+      /^lodestone: refused \(PROHIBITED_DESTINATION\): United States \(US\) is a prohibited destination/,
+    );
     const bad = join(work, 'bad-application.json');
-    writeFileSync(bad, JSON.stringify({ authority: 'cn-mofcom', applicant: 'ganzhou-hengyuan-magnetics', importer: 'chakan-drive-systems', endUser: 'chakan-drive-systems', destination: 'IN', endUse: { description: 'x', purposes: ['civil-automotive'] }, licenceType: 'single', lines: [], validFrom: '2026-11-24', validUntil: '2027-11-23' }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        authority: 'cn-mofcom',
+        applicant: 'ganzhou-hengyuan-magnetics',
+        importer: 'chakan-drive-systems',
+        endUser: 'chakan-drive-systems',
+        destination: 'IN',
+        endUse: { description: 'x', purposes: ['civil-automotive'] },
+        licenceType: 'single',
+        lines: [],
+        validFrom: '2026-11-24',
+        validUntil: '2027-11-23',
+      }),
+    );
     const applied = await cli(['--data-dir', dataDir, 'apply', bad]);
     expect(applied.code).toBe(2);
     expect(applied.err).toBe('lodestone: application.lines: must list at least one item\n');

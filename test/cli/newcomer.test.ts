@@ -24,18 +24,34 @@ interface Run {
 }
 
 /** Runs the real command; resolves when the process has exited. */
-function lodestone(args: string[], o: { cwd?: string; timeoutMs?: number; onOut?: (s: string) => void } = {}): Promise<Run> {
+function lodestone(
+  args: string[],
+  o: { cwd?: string; timeoutMs?: number; onOut?: (s: string) => void } = {},
+): Promise<Run> {
   const env: Record<string, string | undefined> = { ...process.env };
   delete env.DATABASE_URL;
   delete env.LODESTONE_DATA_DIR;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: o.cwd ?? work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: o.cwd ?? work,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let last = Date.now();
-    const timer = setTimeout(() => { child.kill('SIGKILL'); }, o.timeoutMs ?? 400_000);
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); last = Date.now(); o.onOut?.(out); });
-    child.stderr.on('data', (b: Buffer) => { err += b.toString(); last = Date.now(); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+    }, o.timeoutMs ?? 400_000);
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      last = Date.now();
+      o.onOut?.(out);
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+      last = Date.now();
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -70,10 +86,23 @@ describe('bad input to store-backed commands: one line, documented status, and t
     const dir = join(work, 'a1');
     for (const validFrom of ['07/12/2026', '2026-12-07T10:00:00Z']) {
       const app = file('bad-date-application.json', {
-        authority: 'cn-mofcom', applicant: 'ganzhou-hengyuan-magnetics', importer: 'chakan-drive-systems', endUser: 'chakan-drive-systems',
-        destination: 'IN', endUse: { description: 'x', purposes: ['civil-automotive'] }, licenceType: 'single',
-        lines: [{ ref: 'L1', item: JSON.parse(readFileSync(join(ROOT, 'examples/items/ndfeb-45sh-dy-magnet.json'), 'utf8')) as unknown, quantityGrams: 1000, value: { currency: 'USD', minor: 100 } }],
-        validFrom, validUntil: '2027-11-23',
+        authority: 'cn-mofcom',
+        applicant: 'ganzhou-hengyuan-magnetics',
+        importer: 'chakan-drive-systems',
+        endUser: 'chakan-drive-systems',
+        destination: 'IN',
+        endUse: { description: 'x', purposes: ['civil-automotive'] },
+        licenceType: 'single',
+        lines: [
+          {
+            ref: 'L1',
+            item: JSON.parse(readFileSync(join(ROOT, 'examples/items/ndfeb-45sh-dy-magnet.json'), 'utf8')) as unknown,
+            quantityGrams: 1000,
+            value: { currency: 'USD', minor: 100 },
+          },
+        ],
+        validFrom,
+        validUntil: '2027-11-23',
       });
       const r = await lodestone(['--data-dir', dir, 'apply', app]);
       expect(r.code, r.err).toBe(2);
@@ -85,7 +114,12 @@ describe('bad input to store-backed commands: one line, documented status, and t
   it('each command exits within moments of printing its refusal, not ~10 s later (A2, A3)', async () => {
     const dir = join(work, 'a3');
     const empty = file('empty.json', {});
-    const rsa = file('rsa.pem', generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    const rsa = file(
+      'rsa.pem',
+      generateKeyPairSync('rsa', { modulusLength: 2048 })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+    );
     const csv = file('list.csv', 'not,a,list\n');
     const cases: [string[], number, RegExp][] = [
       [['keys', 'import', 'someone', rsa], 2, /Ed25519/],
@@ -112,22 +146,29 @@ describe('bad input to store-backed commands: one line, documented status, and t
 describe('a data dir that cannot be used: one line, exit 5, no spin (A5)', () => {
   it.each([
     ['under a regular file', () => join(file('plain-file', 'x'), 'store')],
-    ['under /proc (Node\'s recursive mkdir spins there)', () => '/proc/nope/x'],
-  ])('%s', async (_what, dir) => {
-    const started = Date.now();
-    const r = await lodestone(['--data-dir', dir(), 'parties', 'list'], { timeoutMs: 60_000 });
-    expect(r.code, r.err).toBe(5);
-    expect(oneLine(r)).toMatch(/^lodestone: cannot use data dir \S+: /);
-    expect(Date.now() - started).toBeLessThan(60_000);
-  }, 120_000);
+    ["under /proc (Node's recursive mkdir spins there)", () => '/proc/nope/x'],
+  ])(
+    '%s',
+    async (_what, dir) => {
+      const started = Date.now();
+      const r = await lodestone(['--data-dir', dir(), 'parties', 'list'], { timeoutMs: 60_000 });
+      expect(r.code, r.err).toBe(5);
+      expect(oneLine(r)).toMatch(/^lodestone: cannot use data dir \S+: /);
+      expect(Date.now() - started).toBeLessThan(60_000);
+    },
+    120_000,
+  );
 
-  it.skipIf(process.getuid?.() === 0)('not writable (a read-only directory; root may write anywhere, so skipped as root)', async () => {
-    const ro = join(work, 'read-only');
-    mkdirSync(ro, { mode: 0o555 });
-    const r = await lodestone(['--data-dir', join(ro, 'store'), 'parties', 'list']);
-    expect(r.code).toBe(5);
-    expect(oneLine(r)).toMatch(/permission denied/);
-  });
+  it.skipIf(process.getuid?.() === 0)(
+    'not writable (a read-only directory; root may write anywhere, so skipped as root)',
+    async () => {
+      const ro = join(work, 'read-only');
+      mkdirSync(ro, { mode: 0o555 });
+      const r = await lodestone(['--data-dir', join(ro, 'store'), 'parties', 'list']);
+      expect(r.code).toBe(5);
+      expect(oneLine(r)).toMatch(/permission denied/);
+    },
+  );
 });
 
 describe('every option of every command says what it does (A4)', () => {
@@ -158,13 +199,41 @@ describe('on the demo store (A4, A7, A10)', () => {
   }, 900_000);
 
   it('check exits 7 when the answer is REFUSED and 0 when ALLOWED, with --json too (A4)', async () => {
-    const refused = await lodestone(['--data-dir', dir, 'check', motors, '--to', 'lakeshore-ev', '--destination', 'US']);
+    const refused = await lodestone([
+      '--data-dir',
+      dir,
+      'check',
+      motors,
+      '--to',
+      'lakeshore-ev',
+      '--destination',
+      'US',
+    ]);
     expect(refused.code).toBe(7);
     expect(refused.out).toMatch(/^REFUSED: /);
-    const json = await lodestone(['--data-dir', dir, 'check', motors, '--to', 'lakeshore-ev', '--destination', 'US', '--json']);
+    const json = await lodestone([
+      '--data-dir',
+      dir,
+      'check',
+      motors,
+      '--to',
+      'lakeshore-ev',
+      '--destination',
+      'US',
+      '--json',
+    ]);
     expect(json.code).toBe(7);
     expect((JSON.parse(json.out) as { allowed: boolean }).allowed).toBe(false);
-    const allowed = await lodestone(['--data-dir', dir, 'check', motors, '--to', 'deccan-mobility', '--destination', 'IN']);
+    const allowed = await lodestone([
+      '--data-dir',
+      dir,
+      'check',
+      motors,
+      '--to',
+      'deccan-mobility',
+      '--destination',
+      'IN',
+    ]);
     expect(allowed.code, allowed.err).toBe(0);
     expect(allowed.out).toMatch(/^ALLOWED: /);
     const help = await lodestone(['check', '--help']);
@@ -178,7 +247,9 @@ describe('on the demo store (A4, A7, A10)', () => {
     expect(demo.out).toMatch(/\b1 new alert raised\b/);
     expect(demo.out).not.toMatch(/\b1 new alerts\b/);
     // A refusal past the ceiling gives masses as people read them, not grams.
-    expect(demo.out).toMatch(/QUANTITY_CEILING: licence \S+ line L1: 100 kg would bring shipments to 2\.1 t, past the ceiling of 2 t \(0 g left\)/);
+    expect(demo.out).toMatch(
+      /QUANTITY_CEILING: licence \S+ line L1: 100 kg would bring shipments to 2\.1 t, past the ceiling of 2 t \(0 g left\)/,
+    );
     // The licence shows the shortfall the report records, and its alerts.
     const l = await lodestone(['--data-dir', dir, 'licence', licence]);
     expect(l.code, l.err).toBe(0);
@@ -208,10 +279,30 @@ describe('on the demo store (A4, A7, A10)', () => {
     const today = new Date().toISOString().slice(0, 10);
     const until = new Date(Date.now() + 300 * 86_400_000).toISOString().slice(0, 10);
     const cert = file('cert.json', {
-      exporter: 'ganzhou-hengyuan-magnetics', importer: 'chakan-drive-systems', endUser: 'chakan-drive-systems',
-      items: [{ controlCode: '1C905.a', hsCode: '8505111000', description: '45SH NdFeB', quantityGrams: 100_000, value: { currency: 'USD', minor: 800_000 } }],
+      exporter: 'ganzhou-hengyuan-magnetics',
+      importer: 'chakan-drive-systems',
+      endUser: 'chakan-drive-systems',
+      items: [
+        {
+          controlCode: '1C905.a',
+          hsCode: '8505111000',
+          description: '45SH NdFeB',
+          quantityGrams: 100_000,
+          value: { currency: 'USD', minor: 800_000 },
+        },
+      ],
       endUse: { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] },
-      undertakings: { noWmdUse: true, noMilitaryUse: true, noReexportWithoutConsent: true, consentAuthority: 'cn-mofcom', prohibitedDestinations: ['US'], useOnlyIn: 'IN', extendsToIncorporatingProducts: true, postShipmentVerificationConsent: true, noticeOfChanges: true },
+      undertakings: {
+        noWmdUse: true,
+        noMilitaryUse: true,
+        noReexportWithoutConsent: true,
+        consentAuthority: 'cn-mofcom',
+        prohibitedDestinations: ['US'],
+        useOnlyIn: 'IN',
+        extendsToIncorporatingProducts: true,
+        postShipmentVerificationConsent: true,
+        noticeOfChanges: true,
+      },
       validity: { from: today, until },
     });
     const issued = await lodestone(['--data-dir', dir, 'certificates', 'issue', cert, '--as', 'chakan-drive-systems']);
@@ -219,14 +310,30 @@ describe('on the demo store (A4, A7, A10)', () => {
     const certId = /(urn:uuid:[0-9a-f-]+)/.exec(issued.out)?.[1] ?? '';
     expect(certId).not.toBe('');
     const app = file('app.json', {
-      authority: 'cn-mofcom', applicant: 'ganzhou-hengyuan-magnetics', importer: 'chakan-drive-systems', endUser: 'chakan-drive-systems', destination: 'IN',
-      endUse: { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] }, licenceType: 'single',
-      lines: [{ ref: 'L1', item: JSON.parse(readFileSync(join(ROOT, 'examples/items/ndfeb-45sh-dy-magnet.json'), 'utf8')) as unknown, quantityGrams: 100_000, value: { currency: 'USD', minor: 800_000 } }],
-      certificateId: certId, validFrom: today, validUntil: until,
+      authority: 'cn-mofcom',
+      applicant: 'ganzhou-hengyuan-magnetics',
+      importer: 'chakan-drive-systems',
+      endUser: 'chakan-drive-systems',
+      destination: 'IN',
+      endUse: { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] },
+      licenceType: 'single',
+      lines: [
+        {
+          ref: 'L1',
+          item: JSON.parse(readFileSync(join(ROOT, 'examples/items/ndfeb-45sh-dy-magnet.json'), 'utf8')) as unknown,
+          quantityGrams: 100_000,
+          value: { currency: 'USD', minor: 800_000 },
+        },
+      ],
+      certificateId: certId,
+      validFrom: today,
+      validUntil: until,
     });
     const applied = await lodestone(['--data-dir', dir, 'apply', app]);
     expect(applied.code, applied.err).toBe(0);
-    expect(applied.out).toContain(`End-user certificate ${certId} is valid as signed by the end user but not yet countersigned by the importing government`);
+    expect(applied.out).toContain(
+      `End-user certificate ${certId} is valid as signed by the end user but not yet countersigned by the importing government`,
+    );
   }, 900_000);
 
   it('while serve holds the store, credentials are issued through it and other commands say what to do (A7)', async () => {
@@ -235,37 +342,72 @@ describe('on the demo store (A4, A7, A10)', () => {
     const env: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'info' };
     delete env.DATABASE_URL;
     try {
-      server = spawn(process.execPath, [BIN, '--data-dir', dir, 'serve', '--port', '0'], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      server = spawn(process.execPath, [BIN, '--data-dir', dir, 'serve', '--port', '0'], {
+        cwd: work,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const ready = new Promise<void>((resolve, reject) => {
         let seen = '';
         server?.stdout?.on('data', (b: Buffer) => {
           seen += b.toString();
-          const m = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(seen) ?? /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
-          if (m?.[1] !== undefined) { url = m[1]; resolve(); }
+          const m =
+            /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(seen) ??
+            /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
+          if (m?.[1] !== undefined) {
+            url = m[1];
+            resolve();
+          }
         });
-        server?.on('exit', (c) => { reject(new Error(`serve exited with ${String(c)}: ${seen}`)); });
+        server?.on('exit', (c) => {
+          reject(new Error(`serve exited with ${String(c)}: ${seen}`));
+        });
       });
       await ready;
-      const issued = await lodestone(['--data-dir', dir, 'credentials', 'issue', '--party', 'chakan-drive-systems', '--role', 'importer']);
+      const issued = await lodestone([
+        '--data-dir',
+        dir,
+        'credentials',
+        'issue',
+        '--party',
+        'chakan-drive-systems',
+        '--role',
+        'importer',
+      ]);
       expect(issued.code, issued.err).toBe(0);
       const key = /API key \(shown once, store it now\): (lsk_\S+)/.exec(issued.out)?.[1] ?? '';
       // The key works at once on the running server.
-      const res = await fetch(`${url}/v1/export-check?lot=${motors}&to=lakeshore-ev&destination=US`, { headers: { authorization: `Bearer ${key}` } });
+      const res = await fetch(`${url}/v1/export-check?lot=${motors}&to=lakeshore-ev&destination=US`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { allowed: boolean }).allowed).toBe(false);
       // A refusal from the serving process keeps its exit status.
-      const nobody = await lodestone(['--data-dir', dir, 'credentials', 'issue', '--party', 'nobody', '--role', 'exporter']);
+      const nobody = await lodestone([
+        '--data-dir',
+        dir,
+        'credentials',
+        'issue',
+        '--party',
+        'nobody',
+        '--role',
+        'exporter',
+      ]);
       expect(nobody.code).toBe(3);
       oneLine(nobody);
       // Any other command: what to do, in the one line.
       const busy = await lodestone(['--data-dir', dir, 'parties', 'list']);
       expect(busy.code).toBe(5);
-      expect(oneLine(busy)).toMatch(/data dir is in use by process \d+: .*lodestone serve.*HTTP API.*lodestone credentials.*kill -TERM \d+/);
+      expect(oneLine(busy)).toMatch(
+        /data dir is in use by process \d+: .*lodestone serve.*HTTP API.*lodestone credentials.*kill -TERM \d+/,
+      );
     } finally {
       server?.kill('SIGTERM');
       if (server !== undefined && server.exitCode === null) await new Promise((resolve) => server?.on('exit', resolve));
     }
     // The store is free again once serve has stopped.
-    expect((await lodestone(['--data-dir', dir, 'credentials', 'list'])).out).toMatch(/importer\tchakan-drive-systems\tlive/);
+    expect((await lodestone(['--data-dir', dir, 'credentials', 'list'])).out).toMatch(
+      /importer\tchakan-drive-systems\tlive/,
+    );
   }, 900_000);
 });

@@ -37,14 +37,25 @@ export function markedBlocks(markdown: string): Block[] {
     const fence = /^```(\w+)$/.exec(lines[i + 1] ?? '');
     if (fence === null) throw new Error(`README.md:${i + 1}: a readme-test marker must be followed by a fenced block`);
     const end = lines.indexOf('```', i + 2);
-    out.push({ line: i + 2, lang: fence[1] ?? '', marker: (marker[1] ?? '').trim(), body: lines.slice(i + 2, end).join('\n') });
+    out.push({
+      line: i + 2,
+      lang: fence[1] ?? '',
+      marker: (marker[1] ?? '').trim(),
+      body: lines.slice(i + 2, end).join('\n'),
+    });
     i = end;
   }
   return out;
 }
 
 /** A line pattern: `…` is any text, everything else literal. */
-const pattern = (expected: string): RegExp => new RegExp(`^${expected.split('…').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}`);
+const pattern = (expected: string): RegExp =>
+  new RegExp(
+    `^${expected
+      .split('…')
+      .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}`,
+  );
 
 /** A fresh view of the clone: every top-level entry linked, no .lodestone of its own. */
 function view(): string {
@@ -56,12 +67,21 @@ function view(): string {
   return dir;
 }
 
-function bash(script: string, cwd: string, env: Record<string, string> = {}): { code: number | null; out: string; err: string } {
+function bash(
+  script: string,
+  cwd: string,
+  env: Record<string, string> = {},
+): { code: number | null; out: string; err: string } {
   const e: Record<string, string | undefined> = { ...process.env, ...env };
   delete e.DATABASE_URL;
   delete e.LODESTONE_DATA_DIR;
   delete e.LODESTONE_KEYS_DIR;
-  const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd, env: e, encoding: 'utf8', timeout: 1_200_000 });
+  const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', script], {
+    cwd,
+    env: e,
+    encoding: 'utf8',
+    timeout: 1_200_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -70,7 +90,9 @@ async function freePort(): Promise<number> {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => {
       const a = s.address();
-      s.close(() => { resolve(typeof a === 'object' && a !== null ? a.port : 0); });
+      s.close(() => {
+        resolve(typeof a === 'object' && a !== null ? a.port : 0);
+      });
     });
     s.on('error', reject);
   });
@@ -89,24 +111,29 @@ describe('the README', () => {
     for (const b of blocks) expect(['console', 'sh'], `README.md:${b.line}`).toContain(b.lang);
   });
 
-  describe.each(blocks.filter((b) => b.lang === 'console').map((b) => [b.line, b] as const))('console block at line %i', (_line, block) => {
-    it('prints what the README shows', () => {
-      const dir = view();
-      views.push(dir);
-      const steps: { command: string; expected: string[] }[] = [];
-      for (const l of block.body.split('\n')) {
-        if (l.startsWith('$ ')) steps.push({ command: l.slice(2), expected: [] });
-        else steps.at(-1)?.expected.push(l);
-      }
-      for (const s of steps) {
-        const r = bash(s.command, dir);
-        expect(r.code, `${s.command}\n${r.err}`).toBe(0);
-        const got = r.out.replace(/\n$/, '').split('\n');
-        expect(got.length, `${s.command}: number of lines\n${r.out}`).toBe(s.expected.length);
-        s.expected.forEach((e, i) => { expect(got[i], `${s.command}: line ${i + 1}`).toMatch(pattern(e)); });
-      }
-    }, 600_000);
-  });
+  describe.each(blocks.filter((b) => b.lang === 'console').map((b) => [b.line, b] as const))(
+    'console block at line %i',
+    (_line, block) => {
+      it('prints what the README shows', () => {
+        const dir = view();
+        views.push(dir);
+        const steps: { command: string; expected: string[] }[] = [];
+        for (const l of block.body.split('\n')) {
+          if (l.startsWith('$ ')) steps.push({ command: l.slice(2), expected: [] });
+          else steps.at(-1)?.expected.push(l);
+        }
+        for (const s of steps) {
+          const r = bash(s.command, dir);
+          expect(r.code, `${s.command}\n${r.err}`).toBe(0);
+          const got = r.out.replace(/\n$/, '').split('\n');
+          expect(got.length, `${s.command}: number of lines\n${r.out}`).toBe(s.expected.length);
+          s.expected.forEach((e, i) => {
+            expect(got[i], `${s.command}: line ${i + 1}`).toMatch(pattern(e));
+          });
+        }
+      }, 600_000);
+    },
+  );
 
   describe('on the demo store', () => {
     let dir: string;
@@ -117,7 +144,11 @@ describe('the README', () => {
       expect(demo.code, demo.err).toBe(0);
     }, 1_200_000);
 
-    it.each(blocks.filter((b) => b.lang === 'sh' && /run after `npm run demo`/.test(b.marker)).map((b) => [b.line, b] as const))(
+    it.each(
+      blocks
+        .filter((b) => b.lang === 'sh' && /run after `npm run demo`/.test(b.marker))
+        .map((b) => [b.line, b] as const),
+    )(
       'sh block at line %i runs as written',
       async (_line, block) => {
         const r = bash(block.body, dir, { PORT: String(await freePort()) });

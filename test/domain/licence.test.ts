@@ -9,22 +9,38 @@ const application = (validFrom: string) => ({
   destination: 'IN',
   endUse: { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] },
   licenceType: 'single',
-  lines: [{ ref: 'L1', item: { form: 'magnet', magnetFamily: 'NdFeB', hsCode: '8505.11', composition: { Nd: 300000, Dy: 30000, Fe: 670000 }, origin: 'CN' }, quantityGrams: 1000, value: { currency: 'USD', minor: 100 } }],
+  lines: [
+    {
+      ref: 'L1',
+      item: {
+        form: 'magnet',
+        magnetFamily: 'NdFeB',
+        hsCode: '8505.11',
+        composition: { Nd: 300000, Dy: 30000, Fe: 670000 },
+        origin: 'CN',
+      },
+      quantityGrams: 1000,
+      value: { currency: 'USD', minor: 100 },
+    },
+  ],
   validFrom,
   validUntil: '2027-11-23',
 });
 
 describe('a licence application’s validity window', () => {
-  it.each(['', '07/12/2026', '2026.12.07', '2026-12-07T10:00:00Z', '2026-02-30'])('a malformed validFrom (%j) is a ValidationError naming the field, never a RangeError', (validFrom) => {
-    let caught: unknown;
-    try {
-      parse(applicationSchema, application(validFrom), 'application');
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(ValidationError);
-    expect((caught as ValidationError).message).toMatch(/application\.validFrom/);
-  });
+  it.each(['', '07/12/2026', '2026.12.07', '2026-12-07T10:00:00Z', '2026-02-30'])(
+    'a malformed validFrom (%j) is a ValidationError naming the field, never a RangeError',
+    (validFrom) => {
+      let caught: unknown;
+      try {
+        parse(applicationSchema, application(validFrom), 'application');
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(ValidationError);
+      expect((caught as ValidationError).message).toMatch(/application\.validFrom/);
+    },
+  );
 
   it('judges only well-formed dates: the window of a single licence is at most a year', () => {
     expect(validityProblem('single', 'nonsense', '2027-01-01')).toBeUndefined();

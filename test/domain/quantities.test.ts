@@ -58,12 +58,17 @@ describe('exact integer arithmetic', () => {
 
   it('compareShare agrees with sharePpmFloor and never misjudges a threshold by rounding', () => {
     fc.assert(
-      fc.property(small, fc.integer({ min: 1, max: 2 ** 40 }), fc.integer({ min: 0, max: 1_000_000 }), (part, whole, threshold) => {
-        const cmp = compareShare(part, whole, threshold);
-        const exact = BigInt(part) * 1_000_000n - BigInt(threshold) * BigInt(whole);
-        expect(cmp).toBe(exact < 0n ? -1 : exact > 0n ? 1 : 0);
-        if (cmp < 0) expect(sharePpmFloor(part, whole)).toBeLessThan(threshold);
-      }),
+      fc.property(
+        small,
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        (part, whole, threshold) => {
+          const cmp = compareShare(part, whole, threshold);
+          const exact = BigInt(part) * 1_000_000n - BigInt(threshold) * BigInt(whole);
+          expect(cmp).toBe(exact < 0n ? -1 : exact > 0n ? 1 : 0);
+          if (cmp < 0) expect(sharePpmFloor(part, whole)).toBeLessThan(threshold);
+        },
+      ),
     );
   });
 
@@ -114,14 +119,20 @@ describe('composition', () => {
   });
 
   it('names the bad element', () => {
-    expect(() => composition({ Dy: 1, Qq: 2 }, 'item.composition')).toThrow(/^item\.composition\.Qq: unknown element symbol "Qq"$/);
-    expect(() => composition({ Dy: -1 }, 'item.composition')).toThrow(/^item\.composition\.Dy: must be a whole number of ppm/);
+    expect(() => composition({ Dy: 1, Qq: 2 }, 'item.composition')).toThrow(
+      /^item\.composition\.Qq: unknown element symbol "Qq"$/,
+    );
+    expect(() => composition({ Dy: -1 }, 'item.composition')).toThrow(
+      /^item\.composition\.Dy: must be a whole number of ppm/,
+    );
     expect(() => composition({ Dy: 0.5 }, 'item.composition')).toThrow(/^item\.composition\.Dy/);
   });
 
   it('mixing never exceeds 1,000,000 ppm and conserves element mass within rounding', () => {
     const part = fc.record({
-      composition: fc.dictionary(fc.constantFrom('Nd', 'Dy', 'Fe', 'B', 'Tb'), fc.integer({ min: 0, max: 200_000 }), { maxKeys: 5 }).map((c) => composition(c)),
+      composition: fc
+        .dictionary(fc.constantFrom('Nd', 'Dy', 'Fe', 'B', 'Tb'), fc.integer({ min: 0, max: 200_000 }), { maxKeys: 5 })
+        .map((c) => composition(c)),
       grams: fc.integer({ min: 1, max: 10_000_000 }),
     });
     fc.assert(

@@ -1,13 +1,23 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDaysIso, checkDeclaredDate, checkValidityAt, checkValidityNotPast, dayOfInstant, deadlineBase, DECLARED_DATE_TOLERANCE_DAYS } from '../../src/domain/index.js';
+import {
+  addDaysIso,
+  checkDeclaredDate,
+  checkValidityAt,
+  checkValidityNotPast,
+  dayOfInstant,
+  deadlineBase,
+  DECLARED_DATE_TOLERANCE_DAYS,
+} from '../../src/domain/index.js';
 
-describe('time is the server\'s (issue 18, item 1)', () => {
-  it('a declared date lies on the server\'s day or at most the tolerance before it', () => {
+describe("time is the server's (issue 18, item 1)", () => {
+  it("a declared date lies on the server's day or at most the tolerance before it", () => {
     expect(DECLARED_DATE_TOLERANCE_DAYS).toBe(3);
     expect(checkDeclaredDate('shippedOn', '2026-11-24', '2026-11-24')).toEqual([]);
     expect(checkDeclaredDate('shippedOn', '2026-11-21', '2026-11-24')).toEqual([]);
-    expect(checkDeclaredDate('shippedOn', '2026-11-20', '2026-11-24')).toMatchObject([{ rule: 'DATE_TOO_OLD', message: expect.stringContaining('earliest accepted 2026-11-21') as unknown }]);
+    expect(checkDeclaredDate('shippedOn', '2026-11-20', '2026-11-24')).toMatchObject([
+      { rule: 'DATE_TOO_OLD', message: expect.stringContaining('earliest accepted 2026-11-21') as unknown },
+    ]);
     expect(checkDeclaredDate('shippedOn', '2026-11-25', '2026-11-24')).toMatchObject([{ rule: 'DATE_IN_FUTURE' }]);
     expect(checkDeclaredDate('shippedOn', '2027-01-01', '2026-12-31')).toMatchObject([{ rule: 'DATE_IN_FUTURE' }]);
   });
@@ -23,7 +33,7 @@ describe('time is the server\'s (issue 18, item 1)', () => {
     );
   });
 
-  it('licence validity is judged at the server\'s day; a window wholly in the past is refused', () => {
+  it("licence validity is judged at the server's day; a window wholly in the past is refused", () => {
     const l = { id: 'LIC-1', validFrom: '2026-01-01', validUntil: '2026-06-30' };
     expect(checkValidityAt(l, '2026-06-30')).toEqual([]);
     expect(checkValidityAt(l, '2026-07-01')).toMatchObject([{ rule: 'LICENCE_EXPIRED' }]);

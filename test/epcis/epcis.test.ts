@@ -30,7 +30,9 @@ const readJson = (p: string): unknown => JSON.parse(readFileSync(p, 'utf8')) as 
 
 describe('EPCIS 2.0 JSON Schema', () => {
   it('the schema constant is the committed official JSON file', () => {
-    expect(EPCIS_JSON_SCHEMA).toEqual(readJson(fileURLToPath(new URL('../../src/epcis/schema/EPCIS-JSON-Schema.json', import.meta.url))));
+    expect(EPCIS_JSON_SCHEMA).toEqual(
+      readJson(fileURLToPath(new URL('../../src/epcis/schema/EPCIS-JSON-Schema.json', import.meta.url))),
+    );
   });
 
   const examples = walk(join(FIXTURES, 'examples-json')).filter((f) => f.endsWith('.jsonld'));
@@ -42,7 +44,9 @@ describe('EPCIS 2.0 JSON Schema', () => {
   });
 
   it('names the path and the schema message of a violation', () => {
-    const doc = readJson(join(FIXTURES, 'examples-json/Example_9.6.1-ObjectEvent.jsonld')) as { epcisBody: { eventList: Record<string, unknown>[] } };
+    const doc = readJson(join(FIXTURES, 'examples-json/Example_9.6.1-ObjectEvent.jsonld')) as {
+      epcisBody: { eventList: Record<string, unknown>[] };
+    };
     const ev = doc.epcisBody.eventList[0]!;
     ev.action = 'SHIP';
     const errors = validateEpcis(doc);
@@ -64,26 +68,53 @@ describe('CBV 2.0 §8.9 event hash ID', () => {
   it.each(docs.map((d) => [d]))('reproduces %s', (name) => {
     const doc = readJson(join(VECTORS, name));
     const { events, context } = documentEvents(doc);
-    const expected = readFileSync(join(VECTORS, name.replace(/\.jsonld$/, '.hashes')), 'utf8').split('\n').filter((l) => l !== '');
+    const expected = readFileSync(join(VECTORS, name.replace(/\.jsonld$/, '.hashes')), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     expect(events.map((e) => eventHashId(e, context))).toEqual(expected);
   });
 
   it('does not depend on key order, identifier syntax, bare term vs IRI, or time zone', () => {
-    const a = { type: 'ObjectEvent', eventTime: '2025-03-01T10:00:00+01:00', eventTimeZoneOffset: '+01:00', epcList: ['urn:epc:id:sgtin:4012345.011111.9876'], action: 'OBSERVE', bizStep: 'shipping' };
-    const b = { bizStep: 'https://ref.gs1.org/cbv/BizStep-shipping', action: 'OBSERVE', epcList: ['https://example.com/01/04012345111118/21/9876?x=1'], eventTimeZoneOffset: '+01:00', eventTime: '2025-03-01T09:00:00.000Z', type: 'ObjectEvent' };
+    const a = {
+      type: 'ObjectEvent',
+      eventTime: '2025-03-01T10:00:00+01:00',
+      eventTimeZoneOffset: '+01:00',
+      epcList: ['urn:epc:id:sgtin:4012345.011111.9876'],
+      action: 'OBSERVE',
+      bizStep: 'shipping',
+    };
+    const b = {
+      bizStep: 'https://ref.gs1.org/cbv/BizStep-shipping',
+      action: 'OBSERVE',
+      epcList: ['https://example.com/01/04012345111118/21/9876?x=1'],
+      eventTimeZoneOffset: '+01:00',
+      eventTime: '2025-03-01T09:00:00.000Z',
+      type: 'ObjectEvent',
+    };
     expect(eventHashId(a)).toBe(eventHashId(b));
     expect(eventHashId({ ...a, recordTime: '2025-03-02T00:00:00Z', eventID: 'urn:uuid:1' })).toBe(eventHashId(a));
     expect(eventHashId({ ...a, action: 'ADD' })).not.toBe(eventHashId(a));
-    expect(preHashString(a)).toBe('eventType=ObjectEventeventTime=2025-03-01T09:00:00.000ZeventTimeZoneOffset=+01:00epcListepc=https://id.gs1.org/01/04012345111118/21/9876action=OBSERVEbizStep=https://ref.gs1.org/cbv/BizStep-shipping');
+    expect(preHashString(a)).toBe(
+      'eventType=ObjectEventeventTime=2025-03-01T09:00:00.000ZeventTimeZoneOffset=+01:00epcListepc=https://id.gs1.org/01/04012345111118/21/9876action=OBSERVEbizStep=https://ref.gs1.org/cbv/BizStep-shipping',
+    );
   });
 
   it('is independent of the order of list elements (property)', () => {
-    const epcs = fc.uniqueArray(fc.integer({ min: 1, max: 99999 }).map((n) => `urn:epc:id:sgtin:4012345.011111.${n}`), { minLength: 1, maxLength: 8 });
+    const epcs = fc.uniqueArray(
+      fc.integer({ min: 1, max: 99999 }).map((n) => `urn:epc:id:sgtin:4012345.011111.${n}`),
+      { minLength: 1, maxLength: 8 },
+    );
     fc.assert(
       fc.property(epcs, fc.context(), (list, c) => {
         const shuffled = [...list].reverse();
         c.log(JSON.stringify(shuffled));
-        const e = (l: string[]) => ({ type: 'ObjectEvent', eventTime: '2025-01-01T00:00:00Z', eventTimeZoneOffset: '+00:00', epcList: l, action: 'OBSERVE' });
+        const e = (l: string[]) => ({
+          type: 'ObjectEvent',
+          eventTime: '2025-01-01T00:00:00Z',
+          eventTimeZoneOffset: '+00:00',
+          epcList: l,
+          action: 'OBSERVE',
+        });
         return eventHashId(e(list)) === eventHashId(e(shuffled));
       }),
     );
@@ -97,12 +128,31 @@ describe('GS1 identifiers', () => {
   });
 
   it('parses SGTIN, LGTIN and SSCC as EPC URNs and as Digital Link URIs to one canonical form', () => {
-    expect(parseEpc('urn:epc:id:sgtin:4012345.011111.9876')).toEqual({ kind: 'sgtin', gtin: '04012345111118', serial: '9876', uri: 'https://id.gs1.org/01/04012345111118/21/9876' });
-    expect(parseEpc('https://id.gs1.org/01/04012345111118/21/9876')).toEqual(parseEpc('urn:epc:id:sgtin:4012345.011111.9876'));
-    expect(parseEpc('urn:epc:class:lgtin:4012345.012345.LOT-7')).toEqual({ kind: 'lgtin', gtin: '04012345123456', lot: 'LOT-7', uri: 'https://id.gs1.org/01/04012345123456/10/LOT-7' });
+    expect(parseEpc('urn:epc:id:sgtin:4012345.011111.9876')).toEqual({
+      kind: 'sgtin',
+      gtin: '04012345111118',
+      serial: '9876',
+      uri: 'https://id.gs1.org/01/04012345111118/21/9876',
+    });
+    expect(parseEpc('https://id.gs1.org/01/04012345111118/21/9876')).toEqual(
+      parseEpc('urn:epc:id:sgtin:4012345.011111.9876'),
+    );
+    expect(parseEpc('urn:epc:class:lgtin:4012345.012345.LOT-7')).toEqual({
+      kind: 'lgtin',
+      gtin: '04012345123456',
+      lot: 'LOT-7',
+      uri: 'https://id.gs1.org/01/04012345123456/10/LOT-7',
+    });
     expect(parseEpc('https://id.gs1.org/01/04012345123456/10/LOT-7')?.kind).toBe('lgtin');
-    expect(parseEpc('https://brand.example.com/gtin/4012345123456/lot/LOT-7?linkType=all')).toMatchObject({ kind: 'lgtin', uri: 'https://id.gs1.org/01/04012345123456/10/LOT-7' });
-    expect(parseEpc('urn:epc:id:sscc:4012345.0000000111')).toEqual({ kind: 'sscc', sscc: '040123450000001112', uri: 'https://id.gs1.org/00/040123450000001112' });
+    expect(parseEpc('https://brand.example.com/gtin/4012345123456/lot/LOT-7?linkType=all')).toMatchObject({
+      kind: 'lgtin',
+      uri: 'https://id.gs1.org/01/04012345123456/10/LOT-7',
+    });
+    expect(parseEpc('urn:epc:id:sscc:4012345.0000000111')).toEqual({
+      kind: 'sscc',
+      sscc: '040123450000001112',
+      uri: 'https://id.gs1.org/00/040123450000001112',
+    });
     expect(parseEpc('urn:epc:idpat:sgtin:4012345.012345.*')).toMatchObject({ kind: 'gtin', gtin: '04012345123456' });
     expect(parseEpc('urn:epc:id:sgln:4012345.00011.0')).toBeUndefined();
     expect(canonicalGs1Uri('urn:epc:id:sgln:4012345.00011.0')).toBe('https://id.gs1.org/414/4012345000115');
@@ -139,7 +189,10 @@ describe('quantities in whole grams', () => {
   });
 
   it('refuses sub-gram precision, negatives, non-mass units and overflow, naming the field', () => {
-    expect(expectThrowsCode(() => massToGrams(0.0005, 'KGM', 'events[0].quantityList[0]'), ValidationError, 'INVALID_INPUT').message).toMatch(/events\[0\]\.quantityList\[0\]\.quantity: .*not a whole number of grams/);
+    expect(
+      expectThrowsCode(() => massToGrams(0.0005, 'KGM', 'events[0].quantityList[0]'), ValidationError, 'INVALID_INPUT')
+        .message,
+    ).toMatch(/events\[0\]\.quantityList\[0\]\.quantity: .*not a whole number of grams/);
     expectThrowsCode(() => massToGrams(-1, 'KGM', 'q'), ValidationError, 'INVALID_INPUT');
     expect(expectThrowsCode(() => massToGrams(1, 'LTR', 'q'), ValidationError, 'INVALID_INPUT').field).toBe('q.uom');
     expectThrowsCode(() => massToGrams(1e20, 'KGM', 'q'), ValidationError, 'INVALID_INPUT');

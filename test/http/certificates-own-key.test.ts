@@ -4,7 +4,16 @@
  * countersigned by the government with its own signature over the same payload.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countersignCredential, generateKeyPair, signCredential, signerFromPem, signRequest, type CredentialJws, type EndUserCertificateCredential, type Signer } from '../../src/trust/index.js';
+import {
+  countersignCredential,
+  generateKeyPair,
+  signCredential,
+  signerFromPem,
+  signRequest,
+  type CredentialJws,
+  type EndUserCertificateCredential,
+  type Signer,
+} from '../../src/trust/index.js';
 import { journalRepo } from '../../src/store/index.js';
 import { ensureTrustListEntries } from '../../src/app/index.js';
 import { freshStore, STORES, type TestStore } from '../support/stores.js';
@@ -27,7 +36,10 @@ describe.each(STORES)('certificates with keys the server does not hold (%s)', (k
     const admin = await h.credential(null, 'operator-admin');
     const raw = JSON.stringify({ party, publicKey: key.publicKey });
     const signer = signerFromPem(key.privateKeyPem);
-    const r = await h.call(admin, 'POST', '/v1/parties', { raw, signature: signRequest(signer, { method: 'POST', path: '/v1/parties', body: raw, now: clock() }) });
+    const r = await h.call(admin, 'POST', '/v1/parties', {
+      raw,
+      signature: signRequest(signer, { method: 'POST', path: '/v1/parties', body: raw, now: clock() }),
+    });
     expect(r.statusCode, r.body).toBe(201);
     h.useSigner(party.id as string, signer);
     return signer;
@@ -38,8 +50,14 @@ describe.each(STORES)('certificates with keys the server does not hold (%s)', (k
   beforeAll(async () => {
     ts = await freshStore(kind);
     h = await harness(ts.store);
-    await register({ id: END_USER, name: 'Nagpur EV Works Pvt Ltd', country: 'IN', sector: 'automotive' }, keys.endUser);
-    await register({ id: MINISTRY, name: 'Ministry of Heavy Industries, Government of India', country: 'IN', sector: 'government' }, keys.ministry);
+    await register(
+      { id: END_USER, name: 'Nagpur EV Works Pvt Ltd', country: 'IN', sector: 'automotive' },
+      keys.endUser,
+    );
+    await register(
+      { id: MINISTRY, name: 'Ministry of Heavy Industries, Government of India', country: 'IN', sector: 'government' },
+      keys.ministry,
+    );
     // The operator names the ministry as a countersigner for India (roles come from the trust list).
     await ensureTrustListEntries(h.ctx, [{ party: MINISTRY, role: 'countersigner', country: 'IN' }]);
     endUser = await h.credential(END_USER, 'importer');
@@ -50,7 +68,7 @@ describe.each(STORES)('certificates with keys the server does not hold (%s)', (k
     await ts.dispose();
   });
 
-  it('prepare → sign where the key is → submit → countersign with the government\'s own signature → verifies', async () => {
+  it("prepare → sign where the key is → submit → countersign with the government's own signature → verifies", async () => {
     // The one-step issue needs the key on the server, which does not have it.
     const direct = await h.call(endUser, 'POST', '/v1/certificates', { body: body() });
     expect(direct.statusCode).toBe(409);
@@ -66,13 +84,20 @@ describe.each(STORES)('certificates with keys the server does not hold (%s)', (k
     const jws = await signCredential(credential, signerFromPem(keys.endUser.privateKeyPem));
     const submitted = await h.call(endUser, 'POST', '/v1/certificates/signed', { body: { jws } });
     expect(submitted.statusCode, submitted.body).toBe(201);
-    expect(submitted.json()).toMatchObject({ id: credential.id, issuer: END_USER, status: 'active', countersignedBy: null });
+    expect(submitted.json()).toMatchObject({
+      id: credential.id,
+      issuer: END_USER,
+      status: 'active',
+      countersignedBy: null,
+    });
     expect(await journal()).toBeGreaterThan(before);
 
     const recorded = submitted.json<{ jws: CredentialJws }>().jws;
     const countersigned = await countersignCredential(recorded, signerFromPem(keys.ministry.privateKeyPem));
     const signature = countersigned.signatures.at(-1);
-    const cs = await h.call(ministry, 'POST', `/v1/certificates/${encodeURIComponent(credential.id)}/countersign`, { body: { signature } });
+    const cs = await h.call(ministry, 'POST', `/v1/certificates/${encodeURIComponent(credential.id)}/countersign`, {
+      body: { signature },
+    });
     expect(cs.statusCode, cs.body).toBe(201);
     expect(cs.json()).toMatchObject({ countersignedBy: MINISTRY });
 
@@ -81,8 +106,11 @@ describe.each(STORES)('certificates with keys the server does not hold (%s)', (k
     expect(report.json()).toMatchObject({ ok: true });
   });
 
-  it('refuses, writing nothing: someone else\'s credential, a forged signature, a second submission, a taken status index, a countersignature by the wrong key', async () => {
-    const prepare = async () => (await h.call(endUser, 'POST', '/v1/certificates/prepare', { body: body() })).json<EndUserCertificateCredential>();
+  it("refuses, writing nothing: someone else's credential, a forged signature, a second submission, a taken status index, a countersignature by the wrong key", async () => {
+    const prepare = async () =>
+      (
+        await h.call(endUser, 'POST', '/v1/certificates/prepare', { body: body() })
+      ).json<EndUserCertificateCredential>();
     const first = await prepare();
     const second = await prepare(); // the same next status-list index as `first`
     expect(second.credentialStatus.statusListIndex).toBe(first.credentialStatus.statusListIndex);
@@ -90,7 +118,9 @@ describe.each(STORES)('certificates with keys the server does not hold (%s)', (k
     const before = await journal();
 
     // Another importer submits the end user's credential as its own.
-    const other = await h.call(await h.credential(IMPORTER, 'importer'), 'POST', '/v1/certificates/signed', { body: { jws: signed } });
+    const other = await h.call(await h.credential(IMPORTER, 'importer'), 'POST', '/v1/certificates/signed', {
+      body: { jws: signed },
+    });
     expect(other.statusCode).toBe(403);
     expect(other.json()).toMatchObject({ code: 'FORBIDDEN', field: 'jws.payload.issuer' });
     // Signed with a key that is not the end user's registered key.
@@ -102,9 +132,18 @@ describe.each(STORES)('certificates with keys the server does not hold (%s)', (k
     const wrongParty = await signCredential(first, signerFromPem(keys.ministry.privateKeyPem));
     const w = await h.call(endUser, 'POST', '/v1/certificates/signed', { body: { jws: wrongParty } });
     expect(w.statusCode).toBe(422);
-    expect(w.json<{ detail: string }>().detail).toMatch(/the first signature must be the issuer's \("nagpur-ev-works"\), but key .* belongs to "in-heavy-industries"/);
+    expect(w.json<{ detail: string }>().detail).toMatch(
+      /the first signature must be the issuer's \("nagpur-ev-works"\), but key .* belongs to "in-heavy-industries"/,
+    );
     // A malformed JWS (the fuzz test's find: an empty protected header) is bad input, not a server fault.
-    const empty = await h.call(endUser, 'POST', '/v1/certificates/signed', { body: { jws: { payload: signed.payload, signatures: [{ protected: '', signature: signed.signatures[0]?.signature ?? '' }] } } });
+    const empty = await h.call(endUser, 'POST', '/v1/certificates/signed', {
+      body: {
+        jws: {
+          payload: signed.payload,
+          signatures: [{ protected: '', signature: signed.signatures[0]?.signature ?? '' }],
+        },
+      },
+    });
     expect(empty.statusCode, empty.body).toBe(400);
     expect(empty.json()).toMatchObject({ code: 'INVALID_INPUT', field: 'jws.signatures[0].protected' });
     expect(await journal()).toBe(before);
@@ -114,15 +153,21 @@ describe.each(STORES)('certificates with keys the server does not hold (%s)', (k
     const again = await h.call(endUser, 'POST', '/v1/certificates/signed', { body: { jws: signed } });
     expect(again.statusCode).toBe(409);
     expect(again.json()).toMatchObject({ code: 'ALREADY_EXISTS' });
-    const raced = await h.call(endUser, 'POST', '/v1/certificates/signed', { body: { jws: await signCredential(second, signerFromPem(keys.endUser.privateKeyPem)) } });
+    const raced = await h.call(endUser, 'POST', '/v1/certificates/signed', {
+      body: { jws: await signCredential(second, signerFromPem(keys.endUser.privateKeyPem)) },
+    });
     expect(raced.statusCode).toBe(409);
     expect(raced.json<{ detail: string }>().detail).toMatch(/prepare it again/);
 
     // A "countersignature" the ministry submits, made with another registered party's key.
     const bad = await countersignCredential(signed, h.ctx.keystore.signer(IMPORTER));
-    const cs = await h.call(ministry, 'POST', `/v1/certificates/${encodeURIComponent(first.id)}/countersign`, { body: { signature: bad.signatures.at(-1) } });
+    const cs = await h.call(ministry, 'POST', `/v1/certificates/${encodeURIComponent(first.id)}/countersign`, {
+      body: { signature: bad.signatures.at(-1) },
+    });
     expect(cs.statusCode).toBe(422);
-    expect(cs.json<{ detail: string }>().detail).toMatch(/countersignature is by chakan-drive-systems, not by in-heavy-industries/);
+    expect(cs.json<{ detail: string }>().detail).toMatch(
+      /countersignature is by chakan-drive-systems, not by in-heavy-industries/,
+    );
     expect(await journal()).toBe(after);
   });
 });

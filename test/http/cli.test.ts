@@ -6,13 +6,24 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lodestone-cred-cli-'));
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
-  const code = await main(['node', 'lodestone', '--data-dir', dir, ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
+  const sink = (f: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        f(chunk.toString());
+        cb();
+      },
+    });
+  const code = await main(['node', 'lodestone', '--data-dir', dir, ...args], {
+    out: sink((s) => (out += s)),
+    err: sink((s) => (err += s)),
+  });
   return { code, out, err };
 }
 

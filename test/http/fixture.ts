@@ -20,7 +20,16 @@ import {
 } from '../../src/app/index.js';
 import { auditorGrantsRepo } from '../../src/store/index.js';
 import type { Role } from '../../src/http/index.js';
-import { applicationInput, AUTHORITY, certificateInput, EXPORTER, GOVERNMENT, IMPORTER, lotInput, shipmentInput } from '../../src/app/scenario.js';
+import {
+  applicationInput,
+  AUTHORITY,
+  certificateInput,
+  EXPORTER,
+  GOVERNMENT,
+  IMPORTER,
+  lotInput,
+  shipmentInput,
+} from '../../src/app/scenario.js';
 import { magnet, motor } from '../support/scenario.js';
 import { TODAY } from './support.js';
 
@@ -82,13 +91,18 @@ export interface Fixture {
   readonly applicationId: string;
   readonly licenceId: string;
   /** Exporter's magnets, importer's received magnets, importer's motors, the holder's motors. */
-  readonly lots: { readonly magnets: string; readonly imported: string; readonly motors: string; readonly held: string };
+  readonly lots: {
+    readonly magnets: string;
+    readonly imported: string;
+    readonly motors: string;
+    readonly held: string;
+  };
   readonly alertId: string;
 }
 
 let counter = 0;
-export const fresh = (prefix: string): string => `${prefix}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
-
+export const fresh = (prefix: string): string =>
+  `${prefix}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 
 export async function buildFixture(ctx: AppContext): Promise<Fixture> {
   for (const p of OTHERS) await registerParty(ctx, p);
@@ -96,7 +110,14 @@ export async function buildFixture(ctx: AppContext): Promise<Fixture> {
   await countersignCertificate(ctx, GOVERNMENT, cert.id);
   await createLot(ctx, EXPORTER, lotInput('MAG-1', 2_500_000));
   const app = await submitApplication(ctx, applicationBody(cert.id));
-  const decided = await decideApplication(ctx, AUTHORITY, app.id, { decision: 'approve', conditions: { prohibitedReexportDestinations: ['US'], useOnlyIn: 'IN', reportingDuties: [{ kind: 'post-shipment-report', withinDays: 30, to: AUTHORITY }] } });
+  const decided = await decideApplication(ctx, AUTHORITY, app.id, {
+    decision: 'approve',
+    conditions: {
+      prohibitedReexportDestinations: ['US'],
+      useOnlyIn: 'IN',
+      reportingDuties: [{ kind: 'post-shipment-report', withinDays: 30, to: AUTHORITY }],
+    },
+  });
   const licenceId = decided.licence?.id ?? '';
   await dispatchShipment(ctx, EXPORTER, shipmentInput('SH-1', 'MAG-1', 1_500_000, licenceId));
   await receiveShipment(ctx, IMPORTER, { shipmentId: 'SH-1', lotId: 'IN-MAG-1', receivedGrams: 1_500_000 });
@@ -104,21 +125,56 @@ export async function buildFixture(ctx: AppContext): Promise<Fixture> {
     id: 'T-1',
     inputs: [{ lotId: 'IN-MAG-1', grams: 1_200_000 }],
     otherInputsGrams: 43_800_000,
-    outputs: [{ lotId: 'MOT-1', item: motor, massGrams: 45_000_000, units: 1000, value: { currency: 'USD', minor: 120_000_000 }, embodies: [{ lotId: 'IN-MAG-1', grams: 1_200_000 }] }],
+    outputs: [
+      {
+        lotId: 'MOT-1',
+        item: motor,
+        massGrams: 45_000_000,
+        units: 1000,
+        value: { currency: 'USD', minor: 120_000_000 },
+        embodies: [{ lotId: 'IN-MAG-1', grams: 1_200_000 }],
+      },
+    ],
   });
-  await dispatchShipment(ctx, IMPORTER, { id: 'SH-M1', fromLot: 'MOT-1', to: HOLDER, destination: 'IN', grams: 4_500_000, units: 100, value: { currency: 'USD', minor: 12_000_000 } });
+  await dispatchShipment(ctx, IMPORTER, {
+    id: 'SH-M1',
+    fromLot: 'MOT-1',
+    to: HOLDER,
+    destination: 'IN',
+    grams: 4_500_000,
+    units: 100,
+    value: { currency: 'USD', minor: 12_000_000 },
+  });
   await receiveShipment(ctx, HOLDER, { shipmentId: 'SH-M1', lotId: 'DEC-1', receivedGrams: 4_500_000 });
   await auditorGrantsRepo.grant(ctx.store.db, AUDITOR, licenceId, AUTHORITY);
-  const fx = { certificateId: cert.id, certificateJws: cert.jws, applicationId: app.id, licenceId, lots: { magnets: 'MAG-1', imported: 'IN-MAG-1', motors: 'MOT-1', held: 'DEC-1' }, alertId: '' };
+  const fx = {
+    certificateId: cert.id,
+    certificateJws: cert.jws,
+    applicationId: app.id,
+    licenceId,
+    lots: { magnets: 'MAG-1', imported: 'IN-MAG-1', motors: 'MOT-1', held: 'DEC-1' },
+    alertId: '',
+  };
   return { ...fx, alertId: await freshAlert(ctx, fx) };
 }
 
 /** A new open alert on the fixture's licence: a licensed shipment whose post-shipment report is then missing. */
 export async function freshAlert(ctx: AppContext, fx: Pick<Fixture, 'licenceId' | 'lots'>): Promise<string> {
   const id = fresh('SH-ALERT');
-  await dispatchShipment(ctx, EXPORTER, { id, fromLot: fx.lots.magnets, to: IMPORTER, destination: 'IN', grams: 1, value: { currency: 'USD', minor: 8 }, licenceId: fx.licenceId, lineRef: 'L1' });
+  await dispatchShipment(ctx, EXPORTER, {
+    id,
+    fromLot: fx.lots.magnets,
+    to: IMPORTER,
+    destination: 'IN',
+    grams: 1,
+    value: { currency: 'USD', minor: 8 },
+    licenceId: fx.licenceId,
+    lineRef: 'L1',
+  });
   await scanAlerts(ctx, { licenceId: fx.licenceId, asOf: '2027-06-01' });
-  const alert = (await listAlerts(ctx, { licenceId: fx.licenceId, status: 'open' })).find((a) => a.explanation.includes(id));
+  const alert = (await listAlerts(ctx, { licenceId: fx.licenceId, status: 'open' })).find((a) =>
+    a.explanation.includes(id),
+  );
   if (alert === undefined) throw new Error(`no alert was raised for shipment ${id}`);
   return alert.id;
 }

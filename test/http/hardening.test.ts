@@ -9,7 +9,14 @@ import { clock, example, harness, type Harness } from './support.js';
 
 const EXPORTER = 'ganzhou-hengyuan-magnetics';
 const magnet = example('items/ndfeb-45sh-dy-magnet.json');
-const lot = (id: string, extra: Record<string, unknown> = {}) => ({ id, holder: EXPORTER, location: 'CN', item: magnet, massGrams: 1000, ...extra });
+const lot = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  holder: EXPORTER,
+  location: 'CN',
+  item: magnet,
+  massGrams: 1000,
+  ...extra,
+});
 
 describe.each(STORES)('hardening (%s)', (kind) => {
   let ts: TestStore;
@@ -53,14 +60,25 @@ describe.each(STORES)('hardening (%s)', (kind) => {
     const hash = createHash('sha256').update(`POST\n/v1/lots\n${raw}`).digest('hex');
     const db = h.ctx.store.db;
     // A fresh claim in progress: the retry is told so, and nothing is written.
-    await db.insertInto('idempotency_keys').values({ credential_id: as.credentialId, key: 'k-live', request_hash: hash }).execute();
+    await db
+      .insertInto('idempotency_keys')
+      .values({ credential_id: as.credentialId, key: 'k-live', request_hash: hash })
+      .execute();
     const before = await journal();
     const live = await h.call(as, 'POST', '/v1/lots', { raw, idempotencyKey: 'k-live' });
     expect(live.statusCode).toBe(409);
     expect(live.json()).toMatchObject({ code: 'IDEMPOTENCY_IN_PROGRESS' });
     expect(await journal()).toBe(before);
     // A claim ten minutes old whose server never finished: the retry runs and its answer is kept.
-    await db.insertInto('idempotency_keys').values({ credential_id: as.credentialId, key: 'k-dead', request_hash: hash, created_at: new Date(Date.now() - 600_000) }).execute();
+    await db
+      .insertInto('idempotency_keys')
+      .values({
+        credential_id: as.credentialId,
+        key: 'k-dead',
+        request_hash: hash,
+        created_at: new Date(Date.now() - 600_000),
+      })
+      .execute();
     const retried = await h.call(as, 'POST', '/v1/lots', { raw, idempotencyKey: 'k-dead' });
     expect(retried.statusCode).toBe(201);
     expect(await journal()).toBeGreaterThan(before);
@@ -69,17 +87,34 @@ describe.each(STORES)('hardening (%s)', (kind) => {
     expect(again.headers['idempotent-replayed']).toBe('true');
     // A claim whose work committed (marked in the use case's transaction) but whose answer was never
     // stored is not taken over, however old: the retry is told to look the result up.
-    await db.insertInto('idempotency_keys').values({ credential_id: as.credentialId, key: 'k-lost', request_hash: hash, status: 0, created_at: new Date(Date.now() - 600_000) }).execute();
+    await db
+      .insertInto('idempotency_keys')
+      .values({
+        credential_id: as.credentialId,
+        key: 'k-lost',
+        request_hash: hash,
+        status: 0,
+        created_at: new Date(Date.now() - 600_000),
+      })
+      .execute();
     const lost = await h.call(as, 'POST', '/v1/lots', { raw, idempotencyKey: 'k-lost' });
     expect(lost.statusCode).toBe(409);
     expect(lost.json()).toMatchObject({ code: 'IDEMPOTENCY_RESPONSE_LOST', field: 'Idempotency-Key' });
   });
 
-  it('Idempotency-Key: the claim is marked committed inside the use case\'s transaction, and only when the work commits', async () => {
+  it("Idempotency-Key: the claim is marked committed inside the use case's transaction, and only when the work commits", async () => {
     const as = await h.credential(EXPORTER, 'exporter');
     const seen: (number | null)[] = [];
     const db = h.ctx.store.db;
-    const status = async (key: string) => (await db.selectFrom('idempotency_keys').select('status').where('credential_id', '=', as.credentialId).where('key', '=', key).executeTakeFirst())?.status;
+    const status = async (key: string) =>
+      (
+        await db
+          .selectFrom('idempotency_keys')
+          .select('status')
+          .where('credential_id', '=', as.credentialId)
+          .where('key', '=', key)
+          .executeTakeFirst()
+      )?.status;
     const ok = await h.call(as, 'POST', '/v1/lots', { body: lot('IDEM-MARK'), idempotencyKey: 'k-mark-ok' });
     expect(ok.statusCode).toBe(201);
     seen.push((await status('k-mark-ok')) ?? null);
@@ -107,7 +142,13 @@ describe.each(STORES)('hardening (%s)', (kind) => {
   it('Idempotency-Key on a credential: the API key is never stored; a retry is told what was done, and a refused rotate leaves no mark', async () => {
     const admin = await h.credential(null, 'operator-admin');
     const db = h.ctx.store.db;
-    const stored = (key: string) => db.selectFrom('idempotency_keys').select(['status', 'response']).where('credential_id', '=', admin.credentialId).where('key', '=', key).executeTakeFirst();
+    const stored = (key: string) =>
+      db
+        .selectFrom('idempotency_keys')
+        .select(['status', 'response'])
+        .where('credential_id', '=', admin.credentialId)
+        .where('key', '=', key)
+        .executeTakeFirst();
     const body = { partyId: EXPORTER, role: 'exporter', label: 'idempotent issue' };
     const first = await h.call(admin, 'POST', '/v1/credentials', { body, idempotencyKey: 'k-cred' });
     expect(first.statusCode, first.body).toBe(201);
@@ -131,23 +172,45 @@ describe.each(STORES)('hardening (%s)', (kind) => {
     const rotRetry = await h.call(admin, 'POST', `/v1/credentials/${issued.id}/rotate`, { idempotencyKey: 'k-rot' });
     expect(rotRetry.json()).toMatchObject({ code: 'IDEMPOTENCY_SECRET_NOT_KEPT' });
     // The retry did not rotate again: the key from the first rotation still authenticates.
-    expect((await h.call({ ...admin, key: rotatedKey, party: EXPORTER, role: 'exporter', credentialId: issued.id }, 'GET', `/v1/lots/IDEM-1`)).statusCode).not.toBe(401);
+    expect(
+      (
+        await h.call(
+          { ...admin, key: rotatedKey, party: EXPORTER, role: 'exporter', credentialId: issued.id },
+          'GET',
+          `/v1/lots/IDEM-1`,
+        )
+      ).statusCode,
+    ).not.toBe(401);
     // The server "dies" after issuing, before storing the answer: the mark committed with the
     // credential, so a retry is told the answer was lost instead of issuing a second credential.
     const spy = vi.spyOn(idempotencyRepo, 'complete').mockRejectedValueOnce(new Error('the server stopped'));
     try {
-      expect((await h.call(admin, 'POST', '/v1/credentials', { body: { ...body, label: 'died' }, idempotencyKey: 'k-cred-died' })).statusCode).toBe(500);
+      expect(
+        (
+          await h.call(admin, 'POST', '/v1/credentials', {
+            body: { ...body, label: 'died' },
+            idempotencyKey: 'k-cred-died',
+          })
+        ).statusCode,
+      ).toBe(500);
     } finally {
       spy.mockRestore();
     }
     expect((await stored('k-cred-died'))?.status).toBe(0);
-    const lost = await h.call(admin, 'POST', '/v1/credentials', { body: { ...body, label: 'died' }, idempotencyKey: 'k-cred-died' });
+    const lost = await h.call(admin, 'POST', '/v1/credentials', {
+      body: { ...body, label: 'died' },
+      idempotencyKey: 'k-cred-died',
+    });
     expect(lost.json()).toMatchObject({ code: 'IDEMPOTENCY_RESPONSE_LOST' });
     expect(await db.selectFrom('credentials').select('id').where('label', '=', 'died').execute()).toHaveLength(1);
     // Rotating a revoked credential: refused inside the use case's transaction (404), so the claim's
     // mark rolls back with it and the stored answer is the refusal, not a committed 0.
-    expect((await h.call(admin, 'POST', `/v1/credentials/${issued.id}/revoke`, { idempotencyKey: 'k-rev' })).statusCode).toBe(201);
-    const revoked = await h.call(admin, 'POST', `/v1/credentials/${issued.id}/rotate`, { idempotencyKey: 'k-rot-revoked' });
+    expect(
+      (await h.call(admin, 'POST', `/v1/credentials/${issued.id}/revoke`, { idempotencyKey: 'k-rev' })).statusCode,
+    ).toBe(201);
+    const revoked = await h.call(admin, 'POST', `/v1/credentials/${issued.id}/rotate`, {
+      idempotencyKey: 'k-rot-revoked',
+    });
     expect(revoked.statusCode).toBe(404);
     expect(revoked.json()).toMatchObject({ code: 'NOT_FOUND', field: 'credential' });
     expect((await stored('k-rot-revoked'))?.status).toBe(404);
@@ -157,28 +220,61 @@ describe.each(STORES)('hardening (%s)', (kind) => {
   it('POST /v1/custody/events: a batch is one transaction; the first failure names its event and nothing of the batch is written', async () => {
     const as = await h.credential(EXPORTER, 'exporter');
     const before = await journal();
-    const bad = await h.call(as, 'POST', '/v1/custody/events', { body: { events: [{ kind: 'lot', input: lot('BATCH-1') }, { kind: 'lot', input: lot('BATCH-2', { massGrams: 0.5 }) }] } });
+    const bad = await h.call(as, 'POST', '/v1/custody/events', {
+      body: {
+        events: [
+          { kind: 'lot', input: lot('BATCH-1') },
+          { kind: 'lot', input: lot('BATCH-2', { massGrams: 0.5 }) },
+        ],
+      },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ code: 'INVALID_INPUT', field: 'events[1].lot.massGrams' });
-    const dup = await h.call(as, 'POST', '/v1/custody/events', { body: { events: [{ kind: 'lot', input: lot('BATCH-3') }, { kind: 'lot', input: lot('BATCH-3') }] } });
+    const dup = await h.call(as, 'POST', '/v1/custody/events', {
+      body: {
+        events: [
+          { kind: 'lot', input: lot('BATCH-3') },
+          { kind: 'lot', input: lot('BATCH-3') },
+        ],
+      },
+    });
     expect(dup.statusCode).toBe(409);
     expect(dup.json()).toMatchObject({ code: 'ALREADY_EXISTS', field: 'events[1].lot.id' });
-    const notMine = await h.call(as, 'POST', '/v1/custody/events', { body: { events: [{ kind: 'lot', input: lot('BATCH-4', { holder: 'chakan-drive-systems', location: 'IN' }) }] } });
+    const notMine = await h.call(as, 'POST', '/v1/custody/events', {
+      body: { events: [{ kind: 'lot', input: lot('BATCH-4', { holder: 'chakan-drive-systems', location: 'IN' }) }] },
+    });
     expect(notMine.statusCode).toBe(403);
-    const tooMany = await h.call(as, 'POST', '/v1/custody/events', { body: { events: Array.from({ length: 1001 }, (_, i) => ({ kind: 'lot', input: lot(`BATCH-X${i}`) })) } });
+    const tooMany = await h.call(as, 'POST', '/v1/custody/events', {
+      body: { events: Array.from({ length: 1001 }, (_, i) => ({ kind: 'lot', input: lot(`BATCH-X${i}`) })) },
+    });
     expect(tooMany.statusCode).toBe(400);
     expect(tooMany.json()).toMatchObject({ field: 'body.events' });
     expect(await journal()).toBe(before);
-    const ok = await h.call(as, 'POST', '/v1/custody/events', { body: { events: [{ kind: 'lot', input: lot('BATCH-5') }, { kind: 'lot', input: lot('BATCH-6') }] } });
+    const ok = await h.call(as, 'POST', '/v1/custody/events', {
+      body: {
+        events: [
+          { kind: 'lot', input: lot('BATCH-5') },
+          { kind: 'lot', input: lot('BATCH-6') },
+        ],
+      },
+    });
     expect(ok.statusCode, ok.body).toBe(201);
-    expect(ok.json<{ events: { kind: string; lot: { id: string } }[] }>().events.map((e) => e.lot.id)).toEqual(['BATCH-5', 'BATCH-6']);
+    expect(ok.json<{ events: { kind: string; lot: { id: string } }[] }>().events.map((e) => e.lot.id)).toEqual([
+      'BATCH-5',
+      'BATCH-6',
+    ]);
     expect(await journal()).toBe(before + 2);
   });
 
-  it('signatures: a replayed signature, a missing one, another party\'s, a tampered body, a wrong path — refused, nothing written', async () => {
+  it("signatures: a replayed signature, a missing one, another party's, a tampered body, a wrong path — refused, nothing written", async () => {
     const as = await h.credential(EXPORTER, 'exporter');
     const raw = JSON.stringify(lot('SIG-1'));
-    const sig = signRequest(h.ctx.keystore.signer(EXPORTER), { method: 'POST', path: '/v1/lots', body: raw, now: clock() });
+    const sig = signRequest(h.ctx.keystore.signer(EXPORTER), {
+      method: 'POST',
+      path: '/v1/lots',
+      body: raw,
+      now: clock(),
+    });
     expect((await h.call(as, 'POST', '/v1/lots', { raw, signature: sig })).statusCode).toBe(201);
     const before = await journal();
     const replay = await h.call(as, 'POST', '/v1/lots', { raw, signature: sig });
@@ -189,12 +285,36 @@ describe.each(STORES)('hardening (%s)', (kind) => {
     const unsigned = await h.call(as, 'POST', '/v1/lots', { raw: raw2, sign: false });
     expect(unsigned.statusCode).toBe(401);
     expect(unsigned.json()).toMatchObject({ code: 'UNAUTHENTICATED', field: 'Lodestone-Signature' });
-    const byOther = await h.call(as, 'POST', '/v1/lots', { raw: raw2, signature: signRequest(h.ctx.keystore.signer('chakan-drive-systems'), { method: 'POST', path: '/v1/lots', body: raw2, now: clock() }) });
+    const byOther = await h.call(as, 'POST', '/v1/lots', {
+      raw: raw2,
+      signature: signRequest(h.ctx.keystore.signer('chakan-drive-systems'), {
+        method: 'POST',
+        path: '/v1/lots',
+        body: raw2,
+        now: clock(),
+      }),
+    });
     expect(byOther.statusCode).toBe(401);
     expect(byOther.json<{ detail: string }>().detail).toMatch(/chakan-drive-systems/);
-    const tampered = await h.call(as, 'POST', '/v1/lots', { raw: raw2, signature: signRequest(h.ctx.keystore.signer(EXPORTER), { method: 'POST', path: '/v1/lots', body: JSON.stringify(lot('SIG-3')), now: clock() }) });
+    const tampered = await h.call(as, 'POST', '/v1/lots', {
+      raw: raw2,
+      signature: signRequest(h.ctx.keystore.signer(EXPORTER), {
+        method: 'POST',
+        path: '/v1/lots',
+        body: JSON.stringify(lot('SIG-3')),
+        now: clock(),
+      }),
+    });
     expect(tampered.statusCode).toBe(401);
-    const wrongPath = await h.call(as, 'POST', '/v1/lots', { raw: raw2, signature: signRequest(h.ctx.keystore.signer(EXPORTER), { method: 'POST', path: '/v1/consumptions', body: raw2, now: clock() }) });
+    const wrongPath = await h.call(as, 'POST', '/v1/lots', {
+      raw: raw2,
+      signature: signRequest(h.ctx.keystore.signer(EXPORTER), {
+        method: 'POST',
+        path: '/v1/consumptions',
+        body: raw2,
+        now: clock(),
+      }),
+    });
     expect(wrongPath.statusCode).toBe(401);
     expect(wrongPath.json<{ detail: string }>().detail).toMatch(/path/);
     expect(await journal()).toBe(before);
@@ -213,12 +333,22 @@ describe.each(STORES)('hardening (%s)', (kind) => {
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json()).toMatchObject({ code: 'INVALID_INPUT', field: 'body.colour' });
     expect(unknown.json<{ detail: string }>().detail).toMatch(/unknown field/);
-    const big = await h.call(as, 'POST', '/v1/lots', { raw: JSON.stringify(lot('BIG', { pad: 'x'.repeat(1024 * 1024) })), sign: false });
+    const big = await h.call(as, 'POST', '/v1/lots', {
+      raw: JSON.stringify(lot('BIG', { pad: 'x'.repeat(1024 * 1024) })),
+      sign: false,
+    });
     expect(big.statusCode).toBe(413);
     expect(big.json()).toMatchObject({ code: 'BODY_TOO_LARGE' });
-    const epcisBig = await h.call(as, 'POST', '/v1/epcis/capture', { raw: JSON.stringify({ type: 'EPCISDocument', pad: 'x'.repeat(50 * 1024 * 1024) }), sign: false });
+    const epcisBig = await h.call(as, 'POST', '/v1/epcis/capture', {
+      raw: JSON.stringify({ type: 'EPCISDocument', pad: 'x'.repeat(50 * 1024 * 1024) }),
+      sign: false,
+    });
     expect(epcisBig.statusCode).toBe(413);
-    const notJson = await h.call(as, 'POST', '/v1/lots', { raw: 'id=1', headers: { 'content-type': 'text/plain' }, sign: false });
+    const notJson = await h.call(as, 'POST', '/v1/lots', {
+      raw: 'id=1',
+      headers: { 'content-type': 'text/plain' },
+      sign: false,
+    });
     expect(notJson.statusCode).toBe(415);
     const badQuery = await h.call(as, 'GET', '/v1/export-check?lot=MAG&to=x&destination=ZZZ');
     expect(badQuery.statusCode).toBe(400);
@@ -231,7 +361,9 @@ describe.each(STORES)('hardening (%s)', (kind) => {
     expect((await h.call(null, 'GET', '/v1/lots')).statusCode).toBe(401);
     expect((await h.call({ ...cred, key: 'lsk_nope' }, 'GET', '/v1/lots')).statusCode).toBe(401);
     const admin = await h.credential(null, 'operator-admin');
-    const issued = (await h.call(admin, 'POST', '/v1/credentials', { body: { partyId: EXPORTER, role: 'exporter' } })).json<{ id: string; key: string }>();
+    const issued = (
+      await h.call(admin, 'POST', '/v1/credentials', { body: { partyId: EXPORTER, role: 'exporter' } })
+    ).json<{ id: string; key: string }>();
     const mine = { ...cred, key: issued.key, credentialId: issued.id };
     expect((await h.call(mine, 'GET', '/v1/lots')).statusCode).toBe(200);
     const rotated = (await h.call(mine, 'POST', `/v1/credentials/${issued.id}/rotate`)).json<{ key: string }>();
@@ -252,7 +384,10 @@ describe.each(STORES)('hardening (%s)', (kind) => {
   });
 
   it('rate limits per credential (429 problem)', async () => {
-    const limited = await harness(h.ctx.store, { parties: false, server: { rateLimit: { max: 3, timeWindow: '1 minute' } } });
+    const limited = await harness(h.ctx.store, {
+      parties: false,
+      server: { rateLimit: { max: 3, timeWindow: '1 minute' } },
+    });
     const a = await limited.credential(EXPORTER, 'exporter');
     const b = await limited.credential('chakan-drive-systems', 'importer');
     const codes = [];
@@ -265,7 +400,10 @@ describe.each(STORES)('hardening (%s)', (kind) => {
   });
 
   it('the OpenAPI 3.1 document validates, names every route and its access rule; /docs renders without scripts', async () => {
-    const doc = (await h.app.inject({ url: '/openapi.json' })).json<{ openapi: string; paths: Record<string, Record<string, { operationId: string; 'x-lodestone-access': { roles: string[] } }>> }>();
+    const doc = (await h.app.inject({ url: '/openapi.json' })).json<{
+      openapi: string;
+      paths: Record<string, Record<string, { operationId: string; 'x-lodestone-access': { roles: string[] } }>>;
+    }>();
     expect(doc.openapi).toBe('3.1.0');
     const result = await new Validator().validate(doc);
     expect(result.errors ?? [], JSON.stringify(result.errors ?? []).slice(0, 2000)).toEqual([]);

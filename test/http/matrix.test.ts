@@ -31,7 +31,8 @@ describe('authorisation matrix (every route × role × owner / non-owner, from t
       expect(r.access.roles.length, r.id).toBeGreaterThan(0);
       expect(r.access.describe, r.id).not.toBe('');
       expect(CASES[r.id], `route ${r.id} (${r.method} ${r.url}) has no case in the authorisation matrix`).toBeDefined();
-      for (const role of Object.keys(CASES[r.id]?.owners ?? {})) expect(r.access.roles, `${r.id}: an owner for role ${role}, which the route does not allow`).toContain(role);
+      for (const role of Object.keys(CASES[r.id]?.owners ?? {}))
+        expect(r.access.roles, `${r.id}: an owner for role ${role}, which the route does not allow`).toContain(role);
     }
     expect(Object.keys(CASES).filter((id) => !ROUTES.some((r) => r.id === id))).toEqual([]);
   });
@@ -40,7 +41,12 @@ describe('authorisation matrix (every route × role × owner / non-owner, from t
     it(`${r.method} ${r.url} (${r.id})`, async () => {
       const c = CASES[r.id];
       if (c === undefined) throw new Error(`no case for ${r.id}`);
-      const send = async (as: Parameters<Harness['call']>[0], q: Req) => h.call(as, q.method, q.url, { ...(q.body === undefined ? {} : { body: q.body }), ...(q.raw === undefined ? {} : { raw: q.raw }), ...(q.signature === undefined ? {} : { signature: q.signature }) });
+      const send = async (as: Parameters<Harness['call']>[0], q: Req) =>
+        h.call(as, q.method, q.url, {
+          ...(q.body === undefined ? {} : { body: q.body }),
+          ...(q.raw === undefined ? {} : { raw: q.raw }),
+          ...(q.signature === undefined ? {} : { signature: q.signature }),
+        });
       const primary = (Object.entries(c.owners)[0] ?? ['exporter', EXPORTER]) as [Role, string | null];
       const outcomes: string[] = [];
       const expectStatus = (label: string, status: number, ok: (s: number) => boolean, body: string) => {
@@ -72,7 +78,10 @@ describe('authorisation matrix (every route × role × owner / non-owner, from t
         }
         if (r.access.owner !== 'any' && role !== 'operator-admin') {
           const other = OTHER_PARTY[role];
-          const res = await send(await h.credential(other, role), await shared(owner ?? primary[1], owner === undefined ? primary[0] : role));
+          const res = await send(
+            await h.credential(other, role),
+            await shared(owner ?? primary[1], owner === undefined ? primary[0] : role),
+          );
           expectStatus(`${role} non-owner ${other}`, res.statusCode, (s) => s === 404, res.body);
         }
       }

@@ -32,7 +32,16 @@ describe('404, 405 and 415 as problem+json', () => {
 
   it('unknown paths under the API prefixes are 404 NO_ROUTE, with or without a key, for any method', async () => {
     const cred = await h.credential(EXPORTER, 'exporter');
-    for (const url of ['/v1', '/v1/', '/v1/nothing-here', '/v1/lots/x/y/z', '/log', '/log/nothing', '/healthz/x', '/docs/x']) {
+    for (const url of [
+      '/v1',
+      '/v1/',
+      '/v1/nothing-here',
+      '/v1/lots/x/y/z',
+      '/log',
+      '/log/nothing',
+      '/healthz/x',
+      '/docs/x',
+    ]) {
       for (const as of [null, cred]) {
         const r = await h.call(as, 'GET', url);
         expect(r.statusCode, url).toBe(404);
@@ -81,14 +90,20 @@ describe('404, 405 and 415 as problem+json', () => {
       expect(problemOf(r).code).toBe('UNSUPPORTED_MEDIA_TYPE');
     }
     expect(await journalRepo.count(h.ctx.store.db)).toBe(before);
-    const ld = await h.call(as, 'POST', '/v1/lots', { body: { id: 'LD-1', holder: EXPORTER, location: 'CN', item: magnet, massGrams: 1000 }, headers: { 'content-type': 'application/ld+json' } });
+    const ld = await h.call(as, 'POST', '/v1/lots', {
+      body: { id: 'LD-1', holder: EXPORTER, location: 'CN', item: magnet, massGrams: 1000 },
+      headers: { 'content-type': 'application/ld+json' },
+    });
     expect(ld.statusCode, ld.body).toBe(201);
     expect(await journalRepo.count(h.ctx.store.db)).toBeGreaterThan(before);
   });
 
   it('the OpenAPI document lists application/ld+json bodies, 415 on routes with a body, 405 with Allow, and still validates', async () => {
     type Op = { requestBody?: { content: Record<string, unknown> }; responses: Record<string, unknown> };
-    const doc = (await h.app.inject({ url: '/openapi.json' })).json<{ paths: Record<string, Record<string, Op>>; components: { responses: Record<string, { headers?: Record<string, unknown> }> } }>();
+    const doc = (await h.app.inject({ url: '/openapi.json' })).json<{
+      paths: Record<string, Record<string, Op>>;
+      components: { responses: Record<string, { headers?: Record<string, unknown> }> };
+    }>();
     const createLot = doc.paths['/v1/lots']!.post!;
     expect(Object.keys(createLot.requestBody!.content)).toEqual(['application/json', 'application/ld+json']);
     expect(createLot.responses).toHaveProperty('415');

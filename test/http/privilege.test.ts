@@ -2,7 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { privilegeRefusal, ROLE_RANK, ROLES, type Role } from '../../src/http/index.js';
 
-const as = (role: Role, partyId: string | null = role === 'operator-admin' ? null : 'p1') => ({ credentialId: 'cred_x', role, partyId });
+const as = (role: Role, partyId: string | null = role === 'operator-admin' ? null : 'p1') => ({
+  credentialId: 'cred_x',
+  role,
+  partyId,
+});
 
 describe('credential privilege order', () => {
   it('ranks every role: operator-admin > authority = government > exporter = importer = downstream-holder > auditor', () => {
@@ -21,14 +25,19 @@ describe('credential privilege order', () => {
           expect(privilegeRefusal(as(caller), { role: target, partyId: null })).toBeDefined();
           continue;
         }
-        const refusal = privilegeRefusal(as(caller), { role: target, partyId: target === 'operator-admin' ? null : 'p1' });
+        const refusal = privilegeRefusal(as(caller), {
+          role: target,
+          partyId: target === 'operator-admin' ? null : 'p1',
+        });
         const may = caller === 'operator-admin' || caller === target || ROLE_RANK[target] < ROLE_RANK[caller];
         expect(refusal === undefined, `${caller} → ${target}: ${refusal ?? 'allowed'}`).toBe(may);
         if (refusal !== undefined) expect(refusal).toMatch(/^credential\.privilege: /);
       }
     }
     expect(privilegeRefusal(as('exporter'), { role: 'auditor', partyId: 'p2' })).toMatch(/only its own party's/);
-    expect(privilegeRefusal(as('importer'), { role: 'exporter', partyId: 'p1' })).toMatch(/equal privilege but different powers/);
+    expect(privilegeRefusal(as('importer'), { role: 'exporter', partyId: 'p1' })).toMatch(
+      /equal privilege but different powers/,
+    );
     expect(privilegeRefusal(as('operator-admin'), { role: 'licensing-authority', partyId: 'p9' })).toBeUndefined();
   });
 });

@@ -14,7 +14,15 @@ describe.each(STORES)('HTTP basics (%s)', (kind) => {
     expect(anon.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(anon.json()).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
     const exporter = await h.credential('ganzhou-hengyuan-magnetics', 'exporter');
-    const r = await h.call(exporter, 'POST', '/v1/lots', { body: { id: 'L-1', holder: 'ganzhou-hengyuan-magnetics', location: 'CN', item: example('items/ndfeb-45sh-dy-magnet.json'), massGrams: 1000 } });
+    const r = await h.call(exporter, 'POST', '/v1/lots', {
+      body: {
+        id: 'L-1',
+        holder: 'ganzhou-hengyuan-magnetics',
+        location: 'CN',
+        item: example('items/ndfeb-45sh-dy-magnet.json'),
+        massGrams: 1000,
+      },
+    });
     expect(r.json()).toMatchObject({ id: 'L-1' });
     expect(r.statusCode).toBe(201);
     await h.app.close();

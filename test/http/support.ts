@@ -47,13 +47,26 @@ export interface Harness {
   useSigner(party: string, signer: Signer): void;
 }
 
-const recordingRoutes = SERVED_ROUTES.filter((r) => r.records).map((r) => ({ method: r.method, re: new RegExp(`^${r.url.replace(/:[A-Za-z0-9_]+/g, '[^/]+')}$`) }));
-export const makesRecords = (method: string, url: string): boolean => recordingRoutes.some((r) => r.method === method && r.re.test(url.split('?')[0] ?? ''));
+const recordingRoutes = SERVED_ROUTES.filter((r) => r.records).map((r) => ({
+  method: r.method,
+  re: new RegExp(`^${r.url.replace(/:[A-Za-z0-9_]+/g, '[^/]+')}$`),
+}));
+export const makesRecords = (method: string, url: string): boolean =>
+  recordingRoutes.some((r) => r.method === method && r.re.test(url.split('?')[0] ?? ''));
 
-export async function harness(store: Store, opts: { parties?: boolean; list?: boolean; trustList?: boolean; server?: ServerOptions; publicUrl?: string } = {}): Promise<Harness> {
-  const ctx = createApp(store, { keysDir: mkdtempSync(join(tmpdir(), 'lodestone-http-')), clock, publicUrl: opts.publicUrl });
-  if (opts.parties !== false) for (const p of example('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
-  if (opts.parties !== false && opts.trustList !== false) await ensureTrustListEntries(ctx, (example('scenario/trust-list.json') as { entries: unknown[] }).entries);
+export async function harness(
+  store: Store,
+  opts: { parties?: boolean; list?: boolean; trustList?: boolean; server?: ServerOptions; publicUrl?: string } = {},
+): Promise<Harness> {
+  const ctx = createApp(store, {
+    keysDir: mkdtempSync(join(tmpdir(), 'lodestone-http-')),
+    clock,
+    publicUrl: opts.publicUrl,
+  });
+  if (opts.parties !== false)
+    for (const p of example('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
+  if (opts.parties !== false && opts.trustList !== false)
+    await ensureTrustListEntries(ctx, (example('scenario/trust-list.json') as { entries: unknown[] }).entries);
   if (opts.list !== false && opts.parties !== false) await importDemoList(ctx);
   const app = await createServer(ctx, { rateLimit: false, ...opts.server });
   const cache = new Map<string, Caller>();
@@ -81,7 +94,12 @@ export async function harness(store: Store, opts: { parties?: boolean; list?: bo
       if (method === 'POST' && o.idempotencyKey !== null) headers['idempotency-key'] = o.idempotencyKey ?? randomUUID();
       if (o.signature !== undefined) headers['lodestone-signature'] = o.signature;
       else if ((o.sign ?? makesRecords(method, url)) && as?.party) {
-        headers['lodestone-signature'] = signRequest(signers.get(as.party) ?? ctx.keystore.signer(as.party), { method, path: url, body: payload, now: clock() });
+        headers['lodestone-signature'] = signRequest(signers.get(as.party) ?? ctx.keystore.signer(as.party), {
+          method,
+          path: url,
+          body: payload,
+          now: clock(),
+        });
       }
       return app.inject({ method, url, headers: { ...headers, ...o.headers }, ...(payload === '' ? {} : { payload }) });
     },

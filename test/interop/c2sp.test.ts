@@ -12,7 +12,15 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, logOrigin, logVerifier, logVerifierKey, registerParty, witnessCheckpoint, type AppContext } from '../../src/app/index.js';
+import {
+  createApp,
+  logOrigin,
+  logVerifier,
+  logVerifierKey,
+  registerParty,
+  witnessCheckpoint,
+  type AppContext,
+} from '../../src/app/index.js';
 import { inTransaction } from '../../src/app/context.js';
 import { EXIT, main } from '../../src/cli/main.js';
 import { createServer, issueCredential } from '../../src/http/index.js';
@@ -56,16 +64,26 @@ function tesseraAt(n: number | undefined, tamper?: (path: string, bytes: Buffer)
 }
 
 /** A C2SP key id: SHA-256(name ‖ "\n" ‖ type ‖ public key)[:4] (signed-note, "Signatures"). */
-const keyId = (name: string, type: number, key: Buffer) => createHash('sha256').update(`${name}\n`).update(Uint8Array.of(type)).update(key).digest().subarray(0, 4);
-const ed25519 = (raw: Buffer) => createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]), format: 'der', type: 'spki' });
+const keyId = (name: string, type: number, key: Buffer) =>
+  createHash('sha256').update(`${name}\n`).update(Uint8Array.of(type)).update(key).digest().subarray(0, 4);
+const ed25519 = (raw: Buffer) =>
+  createPublicKey({
+    key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]),
+    format: 'der',
+    type: 'spki',
+  });
 
 describe('the tile client follows the tessera test log (C2SP tlog-tiles, built by Go code)', () => {
   const verifier = parseVerifierKey(keys.verifier_key);
 
   it("reads the tessera vkey: its key id is SHA-256(name ‖ '\\n' ‖ 0x01 ‖ key)[:4]", () => {
     expect(verifier.name).toBe(keys.origin);
-    expect(keys.verifier_key.split('+')[1]).toBe(keyId(keys.origin, 1, Buffer.from(verifier.publicKey, 'base64url')).toString('hex'));
-    expect(() => parseVerifierKey(keys.verifier_key.replace('+33d7b496+', '+33d7b497+'))).toThrow(/key id is not the one/);
+    expect(keys.verifier_key.split('+')[1]).toBe(
+      keyId(keys.origin, 1, Buffer.from(verifier.publicKey, 'base64url')).toString('hex'),
+    );
+    expect(() => parseVerifierKey(keys.verifier_key.replace('+33d7b496+', '+33d7b497+'))).toThrow(
+      /key id is not the one/,
+    );
     expect(() => parseVerifierKey('no-plus-signs')).toThrow(/three parts/);
   });
 
@@ -84,26 +102,41 @@ describe('the tile client follows the tessera test log (C2SP tlog-tiles, built b
   });
 
   it('refuses a flipped tile bit, a changed entry, a foreign key and a checkpoint it cannot extend', async () => {
-    const flip = (p: string, b: Buffer) => (p === 'tile/0/000.p/15' ? Buffer.concat([b.subarray(0, 40), Buffer.from([b[40]! ^ 1]), b.subarray(41)]) : b);
+    const flip = (p: string, b: Buffer) =>
+      p === 'tile/0/000.p/15' ? Buffer.concat([b.subarray(0, 40), Buffer.from([b[40]! ^ 1]), b.subarray(41)]) : b;
     await expect(followLog(tesseraAt(15, flip), { verifier })).rejects.toThrow(/the tiles give root/);
-    const entry = (p: string, b: Buffer) => (p === 'tile/entries/000.p/15' ? Buffer.from(b.toString('latin1').replace('fivten', 'fivtem'), 'latin1') : b);
-    await expect(followLog(tesseraAt(15, entry), { verifier })).rejects.toThrow(/does not hash to the level-0 tile's leaf 14/);
+    const entry = (p: string, b: Buffer) =>
+      p === 'tile/entries/000.p/15' ? Buffer.from(b.toString('latin1').replace('fivten', 'fivtem'), 'latin1') : b;
+    await expect(followLog(tesseraAt(15, entry), { verifier })).rejects.toThrow(
+      /does not hash to the level-0 tile's leaf 14/,
+    );
     const short = (p: string, b: Buffer) => (p === 'tile/entries/000.p/15' ? b.subarray(0, b.length - 1) : b);
     await expect(followLog(tesseraAt(15, short), { verifier })).rejects.toThrow(/runs past the end/);
     const other = { name: keys.origin, publicKey: Buffer.alloc(32, 9).toString('base64url') };
     await expect(followLog(tesseraAt(15), { verifier: other })).rejects.toThrow(TrustError);
     const seven = parseCheckpoint(parseNote(readFileSync(new URL('log/checkpoint.7', TESSERA), 'utf8')).text);
-    await expect(followLog(tesseraAt(15), { verifier, previous: { ...seven, root: new Uint8Array(32) } })).rejects.toThrow(TrustError);
-    await expect(followLog(tesseraAt(7), { verifier, previous: parseCheckpoint(parseNote(readFileSync(new URL('log/checkpoint.9', TESSERA), 'utf8')).text) })).rejects.toThrow(/went back from size 9 to 7/);
+    await expect(
+      followLog(tesseraAt(15), { verifier, previous: { ...seven, root: new Uint8Array(32) } }),
+    ).rejects.toThrow(TrustError);
+    await expect(
+      followLog(tesseraAt(7), {
+        verifier,
+        previous: parseCheckpoint(parseNote(readFileSync(new URL('log/checkpoint.9', TESSERA), 'utf8')).text),
+      }),
+    ).rejects.toThrow(/went back from size 9 to 7/);
   });
 
   it('accepts a checkpoint with extension lines (signed here with the published tessera TEST key)', async () => {
     const seed = Buffer.from(/\+[0-9a-f]{8}\+(.+)$/.exec(keys.signer_key)![1]!, 'base64').subarray(1);
     const body = readFileSync(new URL('log/checkpoint', TESSERA), 'utf8');
     const withExt = `${parseNote(body).text}ext one\nsomething/else 42 =+/\n`;
-    const signed = formatNote({ text: withExt, signatures: [signNote(withExt, keys.origin, privateKeyFromSeed(seed), verifier.publicKey)] });
+    const signed = formatNote({
+      text: withExt,
+      signatures: [signNote(withExt, keys.origin, privateKeyFromSeed(seed), verifier.publicKey)],
+    });
     expect(openCheckpoint(signed, verifier).checkpoint.extensions).toEqual(['ext one', 'something/else 42 =+/']);
-    const fetcher: TileFetcher = (p) => (p === 'checkpoint' ? Promise.resolve(new Uint8Array(Buffer.from(signed))) : tesseraAt(undefined)(p));
+    const fetcher: TileFetcher = (p) =>
+      p === 'checkpoint' ? Promise.resolve(new Uint8Array(Buffer.from(signed))) : tesseraAt(undefined)(p);
     const got = await followLog(fetcher, { verifier });
     expect(got.checkpoint.extensions).toHaveLength(2);
     expect(got.entries).toHaveLength(15);
@@ -115,12 +148,32 @@ describe('tile paths (C2SP tlog-tiles "<N>" encoding)', () => {
     expect(tilePath(0, 1234067)).toBe('tile/0/x001/x234/067');
     expect(entriesPath(5, 7)).toBe('tile/entries/005.p/7');
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: 1, max: 256 }), fc.integer({ min: 0, max: 63 }), (index, width, level) => {
-        expect(parseTilePath(tilePath(level, index, width).slice('tile/'.length))).toEqual({ level, index, width });
-        expect(parseTilePath(entriesPath(index, width).slice('tile/'.length))).toEqual({ level: 'entries', index, width });
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+        fc.integer({ min: 1, max: 256 }),
+        fc.integer({ min: 0, max: 63 }),
+        (index, width, level) => {
+          expect(parseTilePath(tilePath(level, index, width).slice('tile/'.length))).toEqual({ level, index, width });
+          expect(parseTilePath(entriesPath(index, width).slice('tile/'.length))).toEqual({
+            level: 'entries',
+            index,
+            width,
+          });
+        },
+      ),
     );
-    for (const bad of ['0/x000/005', '0/5', '0/005.p/0', '0/005.p/256', '0/005.p/07', '64/000', '01/000', '0/005/', 'x/005']) expect(parseTilePath(bad), bad).toBeUndefined();
+    for (const bad of [
+      '0/x000/005',
+      '0/5',
+      '0/005.p/0',
+      '0/005.p/256',
+      '0/005.p/07',
+      '64/000',
+      '01/000',
+      '0/005/',
+      'x/005',
+    ])
+      expect(parseTilePath(bad), bad).toBeUndefined();
   });
 });
 
@@ -134,7 +187,8 @@ describe.each(STORES)("Lodestone's own log over a real listening server as C2SP 
   let admin = '';
   let auditor = '';
   let keysDir = '';
-  const get = async (path: string, key?: string) => fetch(`${base}/log/${path}`, { headers: key === undefined ? {} : { authorization: `Bearer ${key}` } });
+  const get = async (path: string, key?: string) =>
+    fetch(`${base}/log/${path}`, { headers: key === undefined ? {} : { authorization: `Bearer ${key}` } });
   const fetcher: TileFetcher = async (path) => {
     const r = await get(path, path.startsWith('tile/entries/') ? admin : undefined);
     if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
@@ -144,7 +198,8 @@ describe.each(STORES)("Lodestone's own log over a real listening server as C2SP 
   const register = (from: number, to: number) =>
     ctx.store.transaction(async (tx) => {
       const inTx = inTransaction(ctx, tx);
-      for (let i = from; i < to; i++) await registerParty(inTx, { id: `party-${i}`, name: `Party ${i}`, country: 'IN' });
+      for (let i = from; i < to; i++)
+        await registerParty(inTx, { id: `party-${i}`, name: `Party ${i}`, country: 'IN' });
     });
 
   beforeAll(async () => {
@@ -175,11 +230,15 @@ describe.each(STORES)("Lodestone's own log over a real listening server as C2SP 
     expect(r.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(r.headers.get('cache-control')).toBe('no-cache');
     const note = await r.text();
-    expect(note).toMatch(/^lodestone\.example\.org\/log\n\d+\n[A-Za-z0-9+/]{43}=\nlodestone-subjects\/v1 \d+ [A-Za-z0-9+/]{43}=\n\n— lodestone\.example\.org\/log /);
+    expect(note).toMatch(
+      /^lodestone\.example\.org\/log\n\d+\n[A-Za-z0-9+/]{43}=\nlodestone-subjects\/v1 \d+ [A-Za-z0-9+/]{43}=\n\n— lodestone\.example\.org\/log /,
+    );
     // The log's Ed25519 signature, checked with node:crypto from the signed-note layout: key id ‖ signature over the text.
     const sig = Buffer.from(note.split('\n— ')[1]!.split(' ')[1]!.trim(), 'base64');
     expect(sig.subarray(0, 4).toString('hex')).toBe(vkey.split('+')[1]);
-    expect(verify(null, Buffer.from(note.slice(0, note.indexOf('\n\n') + 1)), ed25519(pub.subarray(1)), sig.subarray(4))).toBe(true);
+    expect(
+      verify(null, Buffer.from(note.slice(0, note.indexOf('\n\n') + 1)), ed25519(pub.subarray(1)), sig.subarray(4)),
+    ).toBe(true);
   });
 
   it('the tile client follows it: root from tiles, every entry (journal record) proved included; then consistency as it grows', async () => {
@@ -192,7 +251,9 @@ describe.each(STORES)("Lodestone's own log over a real listening server as C2SP 
     await register(270, 275);
     const next = await followLog(fetcher, { verifier, previous: first.checkpoint });
     expect(next.checkpoint.size).toBe(n + 5);
-    expect(next.entries.map(text)).toEqual((await journalRepo.read(ts.store.db, { fromSeq: n + 1 })).map((r) => r.canonical));
+    expect(next.entries.map(text)).toEqual(
+      (await journalRepo.read(ts.store.db, { fromSeq: n + 1 })).map((r) => r.canonical),
+    );
     next.entries.forEach((e, i) => {
       expect(text(e)).toContain(`"party-27${i}"`);
     });
@@ -207,7 +268,17 @@ describe.each(STORES)("Lodestone's own log over a real listening server as C2SP 
     const partial = await get('tile/1/000.p/1');
     expect(partial.status).toBe(200);
     expect((await partial.arrayBuffer()).byteLength).toBe(32);
-    for (const path of ['tile/0/001', 'tile/0/005.p/3', 'tile/2/000.p/1', 'tile/0/x000/001', 'tile/0/1', 'tile/0/000.p/0', 'tile/0/000.p/256', 'tile/64/000', 'tile/00/000']) {
+    for (const path of [
+      'tile/0/001',
+      'tile/0/005.p/3',
+      'tile/2/000.p/1',
+      'tile/0/x000/001',
+      'tile/0/1',
+      'tile/0/000.p/0',
+      'tile/0/000.p/256',
+      'tile/64/000',
+      'tile/00/000',
+    ]) {
       const r = await get(path);
       expect(r.status, path).toBe(404);
       expect(r.headers.get('content-type'), path).toMatch(/^application\/problem\+json/);
@@ -219,7 +290,9 @@ describe.each(STORES)("Lodestone's own log over a real listening server as C2SP 
     expect(none.status).toBe(401);
     expect(((await none.json()) as { code: string }).code).toBe('UNAUTHENTICATED');
     expect((await get('tile/entries/000', auditor)).status).toBe(403);
-    const ok = await fetch(`${base}/log/tile/entries/000`, { headers: { authorization: `Bearer ${admin}`, 'accept-encoding': 'gzip' } });
+    const ok = await fetch(`${base}/log/tile/entries/000`, {
+      headers: { authorization: `Bearer ${admin}`, 'accept-encoding': 'gzip' },
+    });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('content-encoding')).toBe('gzip');
     expect(ok.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
@@ -242,7 +315,14 @@ describe.each(STORES)("Lodestone's own log over a real listening server as C2SP 
       expect(body).toBe(parseNote(w.cosignature).text);
       const signed = Buffer.from(`cosignature/v1\ntime ${time}\n${body}`);
       expect(verify(null, signed, ed25519(witnessKey), bytes.subarray(12))).toBe(true);
-      expect(verify(null, Buffer.from(`cosignature/v1\ntime ${time + 1n}\n${body}`), ed25519(witnessKey), bytes.subarray(12))).toBe(false);
+      expect(
+        verify(
+          null,
+          Buffer.from(`cosignature/v1\ntime ${time + 1n}\n${body}`),
+          ed25519(witnessKey),
+          bytes.subarray(12),
+        ),
+      ).toBe(false);
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
     }
@@ -250,7 +330,9 @@ describe.each(STORES)("Lodestone's own log over a real listening server as C2SP 
 
   it('the origin is stored with the log: another configured origin is refused, none means the stored one', async () => {
     const other = createApp(ts.store, { keysDir, logOrigin: 'elsewhere.example/log' });
-    await expect(logOrigin(other)).rejects.toThrow(/the log's origin is "lodestone\.example\.org\/log" .*cannot be changed to "elsewhere\.example\/log"/);
+    await expect(logOrigin(other)).rejects.toThrow(
+      /the log's origin is "lodestone\.example\.org\/log" .*cannot be changed to "elsewhere\.example\/log"/,
+    );
     const unset = createApp(ts.store, { keysDir });
     expect((await logVerifier(unset)).name).toBe(ORIGIN);
     expect(() => createApp(ts.store, { keysDir, logOrigin: 'https://x.example/log' })).toThrow(/schema-less/);
@@ -264,8 +346,17 @@ describe('lodestone log key, --log-origin and verify --log-key <vkey> (CLI, embe
   async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
     let out = '';
     let err = '';
-    const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
-    const code = await main(['node', 'lodestone', '--data-dir', join(dir, 'data'), ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
+    const sink = (f: (s: string) => void) =>
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          f(chunk.toString());
+          cb();
+        },
+      });
+    const code = await main(['node', 'lodestone', '--data-dir', join(dir, 'data'), ...args], {
+      out: sink((s) => (out += s)),
+      err: sink((s) => (err += s)),
+    });
     return { code, out, err };
   }
   beforeAll(() => {

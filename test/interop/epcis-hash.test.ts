@@ -10,21 +10,30 @@ import { describe, expect, it } from 'vitest';
 import { documentEvents, eventHashId } from '../../src/epcis/index.js';
 
 const FIXTURES = new URL('../fixtures/epcis/', import.meta.url);
-const reference = JSON.parse(readFileSync(new URL('examples-json.reference-hashes.json', FIXTURES), 'utf8')) as Record<string, { hashes?: string[]; error?: string }>;
+const reference = JSON.parse(readFileSync(new URL('examples-json.reference-hashes.json', FIXTURES), 'utf8')) as Record<
+  string,
+  { hashes?: string[]; error?: string }
+>;
 
 /** Where Lodestone and the reference disagree on purpose (file#event → the reference's departure from the text). */
 const DEPARTURES: Readonly<Record<string, string>> = {
-  'WithFullCombinationOfFields/aggregation_event_all_possible_fields.jsonld#0': 'leaves the CURIE cbv:Comp-latitude unexpanded; prints the JSON boolean true as Python "True"',
-  'WithFullCombinationOfFields/association_event_all_possible_fields.jsonld#0': 'prints the JSON boolean true as Python "True"',
-  'WithFullCombinationOfFields/object_event_all_possible_fields.jsonld#0': 'prints the JSON boolean true as Python "True"',
-  'WithFullCombinationOfFields/transaction_event_all_possible_fields.jsonld#0': 'puts parentID before epcList (the standard\'s canonical order has epcList 4th, parentID 5th)',
+  'WithFullCombinationOfFields/aggregation_event_all_possible_fields.jsonld#0':
+    'leaves the CURIE cbv:Comp-latitude unexpanded; prints the JSON boolean true as Python "True"',
+  'WithFullCombinationOfFields/association_event_all_possible_fields.jsonld#0':
+    'prints the JSON boolean true as Python "True"',
+  'WithFullCombinationOfFields/object_event_all_possible_fields.jsonld#0':
+    'prints the JSON boolean true as Python "True"',
+  'WithFullCombinationOfFields/transaction_event_all_possible_fields.jsonld#0':
+    "puts parentID before epcList (the standard's canonical order has epcList 4th, parentID 5th)",
   'WithSensorData/SensorDataExample7.jsonld#0': 'prints the JSON boolean true as Python "True"',
-  'WithSensorData/SensorDataExample8.jsonld#0': 'moves a sensorReport\'s extra bizRules into a second sensorElementList at the end of the string',
+  'WithSensorData/SensorDataExample8.jsonld#0':
+    "moves a sensorReport's extra bizRules into a second sensorElementList at the end of the string",
   'WithSensorData/SensorDataExample9.jsonld#0': 'prints the JSON boolean true as Python "True"',
-  'WithSensorData/SensorDataExample12.jsonld#0': 'drops the user extension someFurtherMetaData of sensorMetadata (user extensions are part of the hash)',
+  'WithSensorData/SensorDataExample12.jsonld#0':
+    'drops the user extension someFurtherMetaData of sensorMetadata (user extensions are part of the hash)',
 };
 
-describe('event hash IDs equal GS1 reference implementation\'s on the official examples', () => {
+describe("event hash IDs equal GS1 reference implementation's on the official examples", () => {
   const files = Object.keys(reference);
 
   it('covers all 47 official JSON examples; the reference hashes 53 events in 45 of them', () => {
@@ -38,7 +47,9 @@ describe('event hash IDs equal GS1 reference implementation\'s on the official e
     const differ: string[] = [];
     for (const file of files) {
       const expected = reference[file]!.hashes;
-      const { events, context } = documentEvents(JSON.parse(readFileSync(new URL(`examples-json/${file}`, FIXTURES), 'utf8')) as unknown);
+      const { events, context } = documentEvents(
+        JSON.parse(readFileSync(new URL(`examples-json/${file}`, FIXTURES), 'utf8')) as unknown,
+      );
       const ours = events.map((e) => eventHashId(e, context));
       if (expected === undefined) {
         // The reference cannot read it; Lodestone hashes every event of it.
@@ -52,11 +63,33 @@ describe('event hash IDs equal GS1 reference implementation\'s on the official e
     expect(same).toBe(45);
   });
 
-  it('expands CURIEs by the document\'s own @context prefixes, not only GS1\'s', () => {
-    const doc = { '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld', { ex: 'http://ns.example.com/epcis/' }], type: 'EPCISDocument', epcisBody: { eventList: [{ type: 'ObjectEvent', eventTime: '2021-04-27T14:00:00Z', eventTimeZoneOffset: '+01:00', epcList: [], action: 'OBSERVE', sensorElementList: [{ sensorReport: [{ type: 'ex:Abc', value: 1 }] }] }] } };
+  it("expands CURIEs by the document's own @context prefixes, not only GS1's", () => {
+    const doc = {
+      '@context': [
+        'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld',
+        { ex: 'http://ns.example.com/epcis/' },
+      ],
+      type: 'EPCISDocument',
+      epcisBody: {
+        eventList: [
+          {
+            type: 'ObjectEvent',
+            eventTime: '2021-04-27T14:00:00Z',
+            eventTimeZoneOffset: '+01:00',
+            epcList: [],
+            action: 'OBSERVE',
+            sensorElementList: [{ sensorReport: [{ type: 'ex:Abc', value: 1 }] }],
+          },
+        ],
+      },
+    };
     const expanded = structuredClone(doc);
-    (expanded.epcisBody.eventList[0]!.sensorElementList[0]!.sensorReport[0]! as { type: string }).type = 'http://ns.example.com/epcis/Abc';
-    const hash = (d: unknown) => { const { events, context } = documentEvents(d); return eventHashId(events[0]!, context); };
+    (expanded.epcisBody.eventList[0]!.sensorElementList[0]!.sensorReport[0]! as { type: string }).type =
+      'http://ns.example.com/epcis/Abc';
+    const hash = (d: unknown) => {
+      const { events, context } = documentEvents(d);
+      return eventHashId(events[0]!, context);
+    };
     expect(hash(doc)).toBe(hash(expanded));
   });
 });

@@ -35,7 +35,10 @@ function jcs(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(jcs).join(',')}]`;
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${jcs(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${jcs(o[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -59,31 +62,43 @@ describe.each(STORES)('certificates verify with jose, and jose-made JWS are acce
   it('general, flattened and compact verify with the JWKS fetched from the server; jwtVerify checks iss and typ', async () => {
     const [sig] = issued.jws.signatures;
     if (sig === undefined) throw new Error('no signature');
-    const general = await generalVerify({ payload: issued.jws.payload, signatures: issued.jws.signatures }, jwks, { algorithms: ['EdDSA'] });
+    const general = await generalVerify({ payload: issued.jws.payload, signatures: issued.jws.signatures }, jwks, {
+      algorithms: ['EdDSA'],
+    });
     const flattened = await flattenedVerify({ payload: issued.jws.payload, ...sig }, jwks, { algorithms: ['EdDSA'] });
     const compact = await compactVerify(compactOf(issued.jws), jwks, { algorithms: ['EdDSA'] });
-    for (const r of [general, flattened, compact]) expect(new TextDecoder().decode(r.payload)).toBe(new TextDecoder().decode(base64url.decode(issued.jws.payload)));
+    for (const r of [general, flattened, compact])
+      expect(new TextDecoder().decode(r.payload)).toBe(new TextDecoder().decode(base64url.decode(issued.jws.payload)));
 
     const issuer = `urn:lodestone:party:${END_USER}`;
     const jwt = await jwtVerify(compactOf(issued.jws), jwks, { issuer, typ: 'vc+jwt', algorithms: ['EdDSA'] });
     expect(jwt.payload).toMatchObject({ iss: issuer, issuer, id: issued.id });
     // kid is a did:web DID URL of this deployment naming the end user's key.
     const host = `127.0.0.1%3A${new URL(d.base).port}`;
-    expect(jwt.protectedHeader.kid).toMatch(new RegExp(`^did:web:${host}:parties:${END_USER}#ed25519:[A-Za-z0-9_-]{22}$`));
+    expect(jwt.protectedHeader.kid).toMatch(
+      new RegExp(`^did:web:${host}:parties:${END_USER}#ed25519:[A-Za-z0-9_-]{22}$`),
+    );
     // The wrong issuer is refused by jose itself.
-    await expect(jwtVerify(compactOf(issued.jws), jwks, { issuer: 'urn:lodestone:party:someone-else' })).rejects.toThrow(/iss/);
+    await expect(
+      jwtVerify(compactOf(issued.jws), jwks, { issuer: 'urn:lodestone:party:someone-else' }),
+    ).rejects.toThrow(/iss/);
   });
 
   it('the kid resolves through the did:web DID document (did:web §3.2.1: host and path from the DID)', async () => {
     const compact = compactOf(issued.jws);
-    const kid = (JSON.parse(new TextDecoder().decode(base64url.decode(compact.split('.')[0] ?? ''))) as { kid: string }).kid;
+    const kid = (JSON.parse(new TextDecoder().decode(base64url.decode(compact.split('.')[0] ?? ''))) as { kid: string })
+      .kid;
     const did = kid.slice(0, kid.indexOf('#'));
     // did:web resolves over https; this test server listens on http at the same host and path.
     const docUrl = `http://${decodeURIComponent(did.split(':')[2] ?? '')}/${did.split(':').slice(3).join('/')}/did.json`;
     const res = await fetch(docUrl);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/did\+json/);
-    const doc = (await res.json()) as { id: string; verificationMethod: { id: string; controller: string; publicKeyJwk: Record<string, string> }[]; assertionMethod: string[] };
+    const doc = (await res.json()) as {
+      id: string;
+      verificationMethod: { id: string; controller: string; publicKeyJwk: Record<string, string> }[];
+      assertionMethod: string[];
+    };
     expect(doc.id).toBe(did);
     const method = doc.verificationMethod.find((m) => m.id === kid);
     expect(method?.controller).toBe(did);
@@ -93,7 +108,10 @@ describe.each(STORES)('certificates verify with jose, and jose-made JWS are acce
   });
 
   it('serves the credentials @context the certificates name, as JSON-LD', async () => {
-    const credential = JSON.parse(new TextDecoder().decode(base64url.decode(issued.jws.payload))) as { '@context': string[]; type: string[] };
+    const credential = JSON.parse(new TextDecoder().decode(base64url.decode(issued.jws.payload))) as {
+      '@context': string[];
+      type: string[];
+    };
     expect(credential['@context'][0]).toBe('https://www.w3.org/ns/credentials/v2');
     const url = credential['@context'][1] ?? '';
     expect(url).toBe(`${d.base}/ns/credentials/v1`);
@@ -113,13 +131,19 @@ describe.each(STORES)('certificates verify with jose, and jose-made JWS are acce
     const kid = `did:web:127.0.0.1%3A${new URL(d.base).port}:parties:${END_USER}#${keyId}`;
     const key = await importPKCS8(d.h.ctx.keystore.get(END_USER).privateKeyPem, 'EdDSA');
     // typ first, no cty: not canonical order, so only a verifier that uses the received bytes accepts it.
-    const signed = await new FlattenedSign(utf8.encode(jcs(credential))).setProtectedHeader({ typ: 'vc+jwt', kid, alg: 'EdDSA' }).sign(key);
+    const signed = await new FlattenedSign(utf8.encode(jcs(credential)))
+      .setProtectedHeader({ typ: 'vc+jwt', kid, alg: 'EdDSA' })
+      .sign(key);
     const headerText = new TextDecoder().decode(base64url.decode(signed.protected ?? ''));
     expect(headerText).toBe(`{"typ":"vc+jwt","kid":"${kid}","alg":"EdDSA"}`);
     const compact = `${signed.protected ?? ''}.${signed.payload}.${signed.signature}`;
 
     // The verify endpoint takes each serialization (it is not recorded yet: verified, then "not recorded").
-    for (const jws of [compact, { payload: signed.payload, protected: signed.protected, signature: signed.signature }, { payload: signed.payload, signatures: [{ protected: signed.protected, signature: signed.signature }] }]) {
+    for (const jws of [
+      compact,
+      { payload: signed.payload, protected: signed.protected, signature: signed.signature },
+      { payload: signed.payload, signatures: [{ protected: signed.protected, signature: signed.signature }] },
+    ]) {
       const r = await d.h.call(d.endUser, 'POST', '/v1/certificates/verify', { body: { jws } });
       expect(r.statusCode, r.body).toBe(200);
       expect(r.json<Report>().refusals.map((x) => x.rule)).toEqual(['certificate.record']);
@@ -141,7 +165,9 @@ describe.each(STORES)('certificates verify with jose, and jose-made JWS are acce
     writeFileSync(file, `${compact}\n`);
     let out = '';
     const sink = { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream;
-    const program = new Command('lodestone').exitOverride().configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+    const program = new Command('lodestone')
+      .exitOverride()
+      .configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
     registerCertificateCommands(program, { io: { out: sink, err: sink }, withApp: (fn) => fn(d.h.ctx) });
     await program.parseAsync(['node', 'lodestone', 'certificates', 'verify', file]);
     expect(out).toMatch(/: VALID as of /);
@@ -149,17 +175,27 @@ describe.each(STORES)('certificates verify with jose, and jose-made JWS are acce
   });
 
   it('refuses, writing nothing: a header member named twice, an unprotected header, a forged signature, a malformed compact JWS', async () => {
-    const prepared = (await d.h.call(d.endUser, 'POST', '/v1/certificates/prepare', { body: certificateSubject })).json<Record<string, unknown>>();
+    const prepared = (await d.h.call(d.endUser, 'POST', '/v1/certificates/prepare', { body: certificateSubject })).json<
+      Record<string, unknown>
+    >();
     const key = await importPKCS8(d.h.ctx.keystore.get(END_USER).privateKeyPem, 'EdDSA');
     const keyId = d.h.ctx.keystore.get(END_USER).keyId;
     const payload = utf8.encode(jcs(prepared));
-    const good = await new FlattenedSign(payload).setProtectedHeader({ alg: 'EdDSA', typ: 'vc+jwt', kid: keyId }).sign(key);
+    const good = await new FlattenedSign(payload)
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'vc+jwt', kid: keyId })
+      .sign(key);
     const before = await journalRepo.count(d.h.ctx.store.db);
     const dupHeader = base64url.encode(`{"alg":"EdDSA","typ":"vc+jwt","kid":"${keyId}","kid":"${keyId}"}`);
     const cases: [unknown, RegExp][] = [
-      [`${dupHeader}.${good.payload}.${good.signature}`, /^jws\.signatures\[0\]\.protected\.kid: is a member name that appears twice/],
+      [
+        `${dupHeader}.${good.payload}.${good.signature}`,
+        /^jws\.signatures\[0\]\.protected\.kid: is a member name that appears twice/,
+      ],
       [{ ...good, header: { kid: keyId } }, /^jws\.header: unknown field/],
-      [`${good.protected ?? ''}.${good.payload}.${good.signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'))}`, /forged or tampered: signatures\[0\]: signature by ed25519:\S+ does not verify/],
+      [
+        `${good.protected ?? ''}.${good.payload}.${good.signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'))}`,
+        /forged or tampered: signatures\[0\]: signature by ed25519:\S+ does not verify/,
+      ],
       [`${good.protected ?? ''}.${good.payload}`, /^jws: a compact JWS is three base64url parts/],
     ];
     for (const [jws, message] of cases) {

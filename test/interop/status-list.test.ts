@@ -17,22 +17,45 @@ import { registerCertificateCommands } from '../../src/cli/certificates.js';
 import { STORES } from '../support/stores.js';
 import { deploy, END_USER, type Deployment } from './support.js';
 
-interface StatusEntry { id: string; type: string; statusPurpose: string; statusListIndex: string; statusListCredential: string }
-interface ListCredential { id: string; type: string[]; issuer: string; credentialSubject: { id: string; type: string; statusPurpose: string; encodedList: string } }
+interface StatusEntry {
+  id: string;
+  type: string;
+  statusPurpose: string;
+  statusListIndex: string;
+  statusListCredential: string;
+}
+interface ListCredential {
+  id: string;
+  type: string[];
+  issuer: string;
+  credentialSubject: { id: string; type: string; statusPurpose: string; encodedList: string };
+}
 
-const credentialOf = (jws: { payload: string }) => JSON.parse(new TextDecoder().decode(base64url.decode(jws.payload))) as { credentialStatus: StatusEntry };
+const credentialOf = (jws: { payload: string }) =>
+  JSON.parse(new TextDecoder().decode(base64url.decode(jws.payload))) as { credentialStatus: StatusEntry };
 
 /** What a holder does, with fetch, jose and zlib: is the certificate's bit set? */
-async function revokedPerStandardTools(base: string, status: StatusEntry): Promise<{ revoked: boolean; bytes: number; list: ListCredential }> {
+async function revokedPerStandardTools(
+  base: string,
+  status: StatusEntry,
+): Promise<{ revoked: boolean; bytes: number; list: ListCredential }> {
   const res = await fetch(status.statusListCredential);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^application\/vc\+jwt/);
   const jwks = createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`));
   const did = `did:web:127.0.0.1%3A${new URL(base).port}`;
-  const { payload, protectedHeader } = await jwtVerify(await res.text(), jwks, { issuer: did, typ: 'vc+jwt', algorithms: ['EdDSA'] });
+  const { payload, protectedHeader } = await jwtVerify(await res.text(), jwks, {
+    issuer: did,
+    typ: 'vc+jwt',
+    algorithms: ['EdDSA'],
+  });
   expect(protectedHeader.kid).toMatch(new RegExp(`^${did}#ed25519:`));
   const list = payload as unknown as ListCredential;
-  expect(list).toMatchObject({ id: status.statusListCredential, type: ['VerifiableCredential', 'BitstringStatusListCredential'], issuer: did });
+  expect(list).toMatchObject({
+    id: status.statusListCredential,
+    type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+    issuer: did,
+  });
   expect(list.credentialSubject).toMatchObject({ type: 'BitstringStatusList', statusPurpose: status.statusPurpose });
   expect(list.credentialSubject.encodedList.startsWith('u')).toBe(true); // Multibase base64url, no padding
   const bits = gunzipSync(Buffer.from(list.credentialSubject.encodedList.slice(1), 'base64url'));
@@ -53,7 +76,12 @@ describe.each(STORES)('published revocation status lists (%s)', (kind) => {
     const keptStatus = credentialOf(kept.jws).credentialStatus;
     const status = credentialOf(revoked.jws).credentialStatus;
     const url = `${d.base}/status-lists/${END_USER}/revocation`;
-    expect(status).toMatchObject({ type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListCredential: url, id: `${url}#${status.statusListIndex}` });
+    expect(status).toMatchObject({
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+      statusListCredential: url,
+      id: `${url}#${status.statusListIndex}`,
+    });
 
     const before = await revokedPerStandardTools(d.base, status);
     expect(before.revoked).toBe(false);
@@ -64,7 +92,9 @@ describe.each(STORES)('published revocation status lists (%s)', (kind) => {
     expect(first.headers.get('cache-control')).toMatch(/max-age=\d+/);
     expect((await fetch(url, { headers: { 'if-none-match': etag } })).status).toBe(304);
 
-    const r = await d.h.call(d.endUser, 'POST', `/v1/certificates/${encodeURIComponent(revoked.id)}/revoke`, { body: { reason: 'order cancelled' } });
+    const r = await d.h.call(d.endUser, 'POST', `/v1/certificates/${encodeURIComponent(revoked.id)}/revoke`, {
+      body: { reason: 'order cancelled' },
+    });
     expect(r.statusCode, r.body).toBe(201);
 
     const after = await revokedPerStandardTools(d.base, status);
@@ -87,11 +117,22 @@ describe.each(STORES)('published revocation status lists (%s)', (kind) => {
     let out = '';
     const sink = { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream;
     const cli = () => {
-      const program = new Command('lodestone').exitOverride().configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+      const program = new Command('lodestone')
+        .exitOverride()
+        .configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
       registerCertificateCommands(program, { io: { out: sink, err: sink }, withApp: (fn) => fn(d.h.ctx) });
       return program;
     };
-    await cli().parseAsync(['node', 'lodestone', 'certificates', 'status-list', '--issuer', END_USER, '--out', join(dir, 'list.jwt')]);
+    await cli().parseAsync([
+      'node',
+      'lodestone',
+      'certificates',
+      'status-list',
+      '--issuer',
+      END_USER,
+      '--out',
+      join(dir, 'list.jwt'),
+    ]);
     expect(readFileSync(join(dir, 'list.jwt'), 'utf8')).toBe(`${served}\n`);
     out = '';
     await cli().parseAsync(['node', 'lodestone', 'certificates', 'status-list']);
@@ -104,10 +145,15 @@ describe.each(STORES)('published revocation status lists (%s)', (kind) => {
     expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(((await missing.json()) as { code: string }).code).toBe('NOT_FOUND');
     expect((await fetch(`${d.base}/status-lists/NOT%20AN%20ID/revocation`)).status).toBe(404);
-    const jwks = (await (await fetch(`${d.base}/.well-known/jwks.json`)).json()) as { keys: { kty: string; crv: string; kid: string }[] };
+    const jwks = (await (await fetch(`${d.base}/.well-known/jwks.json`)).json()) as {
+      keys: { kty: string; crv: string; kid: string }[];
+    };
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' });
-    const doc = (await (await fetch(`${d.base}/.well-known/did.json`)).json()) as { id: string; assertionMethod: string[] };
+    const doc = (await (await fetch(`${d.base}/.well-known/did.json`)).json()) as {
+      id: string;
+      assertionMethod: string[];
+    };
     expect(doc.id).toBe(`did:web:127.0.0.1%3A${new URL(d.base).port}`);
     expect(doc.assertionMethod).toEqual([jwks.keys[0]?.kid]);
   });

@@ -17,7 +17,9 @@ async function freePort(): Promise<number> {
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => {
       const a = s.address();
-      s.close(() => { resolve(typeof a === 'object' && a !== null ? a.port : 0); });
+      s.close(() => {
+        resolve(typeof a === 'object' && a !== null ? a.port : 0);
+      });
     });
   });
 }
@@ -55,7 +57,10 @@ export async function deploy(kind: StoreKind): Promise<Deployment> {
 }
 
 /** The compact serialization of a General JWS's signature `i` (RFC 7515 §7.1). */
-export function compactOf(jws: { payload: string; signatures: readonly { protected: string; signature: string }[] }, i = 0): string {
+export function compactOf(
+  jws: { payload: string; signatures: readonly { protected: string; signature: string }[] },
+  i = 0,
+): string {
   const s = jws.signatures[i];
   if (s === undefined) throw new Error(`no signature ${String(i)}`);
   return `${s.protected}.${jws.payload}.${s.signature}`;

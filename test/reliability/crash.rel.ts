@@ -10,7 +10,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { dumpProjections, openPostgresStore } from '../../src/store/index.js';
-import { checkJournal, Client, lodestone, lotEvent, ownPostgres, provision, serve, tempDir, type Served } from './support.js';
+import {
+  checkJournal,
+  Client,
+  lodestone,
+  lotEvent,
+  ownPostgres,
+  provision,
+  serve,
+  tempDir,
+  type Served,
+} from './support.js';
 
 const EVENTS = Number(process.env.RELIABILITY_EVENTS ?? 50_000);
 const SECONDS = Number(process.env.RELIABILITY_SECONDS ?? 400);
@@ -31,7 +41,13 @@ interface Drive {
  * so: one per request (POST /v1/lots), or `perBatch` per request (POST /v1/custody/events). A lot
  * is acknowledged only by a 201 (for a batch, the lot ids in its answer).
  */
-async function drive(client: Client, current: () => Served | undefined, prefix: string, stop: (d: Drive) => boolean, perBatch = 0): Promise<Drive> {
+async function drive(
+  client: Client,
+  current: () => Served | undefined,
+  prefix: string,
+  stop: (d: Drive) => boolean,
+  perBatch = 0,
+): Promise<Drive> {
   const d: Drive = { acknowledged: new Set(), statuses: new Map(), networkErrors: 0, sent: 0 };
   await Promise.all(
     Array.from({ length: perBatch > 0 ? BATCH_CLIENTS : CLIENTS }, async () => {
@@ -44,16 +60,22 @@ async function drive(client: Client, current: () => Served | undefined, prefix: 
         const first = d.sent;
         d.sent += Math.max(1, perBatch);
         try {
-          const r = perBatch > 0
-            ? await client.withBase(s.url).post('/v1/custody/events', { events: Array.from({ length: perBatch }, (_, k) => ({ kind: 'lot', input: lotEvent(client.party, `${prefix}-${first + k}`) })) })
-            : await client.withBase(s.url).post('/v1/lots', lotEvent(client.party, `${prefix}-${first}`));
+          const r =
+            perBatch > 0
+              ? await client.withBase(s.url).post('/v1/custody/events', {
+                  events: Array.from({ length: perBatch }, (_, k) => ({
+                    kind: 'lot',
+                    input: lotEvent(client.party, `${prefix}-${first + k}`),
+                  })),
+                })
+              : await client.withBase(s.url).post('/v1/lots', lotEvent(client.party, `${prefix}-${first}`));
           d.statuses.set(r.status, (d.statuses.get(r.status) ?? 0) + 1);
           if (r.status === 201) {
             if (perBatch === 0) d.acknowledged.add(`${prefix}-${first}`);
             else for (const e of (r.body as { events: { lot: { id: string } }[] }).events) d.acknowledged.add(e.lot.id);
-          }
-          else if (r.status === 503) await sleep(50);
-          else if (r.status === 429) await sleep(1000); // the API's per-credential rate limit (600 a minute): back off as a client must
+          } else if (r.status === 503) await sleep(50);
+          else if (r.status === 429)
+            await sleep(1000); // the API's per-credential rate limit (600 a minute): back off as a client must
           else throw new Error(`unexpected ${r.status}: ${JSON.stringify(r.body)}`);
         } catch (e) {
           if ((e as Error).message.startsWith('unexpected')) throw e;
@@ -94,18 +116,26 @@ describe('reliability on PostgreSQL', () => {
         live.server = await serve(env);
       })();
       killer.catch(() => undefined); // awaited below; this only keeps a failure from being "unhandled" meanwhile
-      const result = await drive(client, () => live.server, 'CR', (d) => {
-        ackedNow = d.acknowledged.size;
-        if (!killed) ackedBeforeKill = d.acknowledged.size;
-        return d.sent >= EVENTS || Date.now() > started + SECONDS * 1000;
-      }, BATCH_EVENTS);
+      const result = await drive(
+        client,
+        () => live.server,
+        'CR',
+        (d) => {
+          ackedNow = d.acknowledged.size;
+          if (!killed) ackedBeforeKill = d.acknowledged.size;
+          return d.sent >= EVENTS || Date.now() > started + SECONDS * 1000;
+        },
+        BATCH_EVENTS,
+      );
       await killer;
       const last = live.server;
       if (last !== undefined) {
         last.child.kill('SIGTERM');
         await last.exited();
       }
-      console.log(`crash: drove ${result.sent} events (${BATCH_EVENTS} per request and transaction) in ${((Date.now() - started) / 1000).toFixed(0)} s; ${result.acknowledged.size} acknowledged (${ackedBeforeKill} before the SIGKILL), ${result.networkErrors} network errors, statuses ${JSON.stringify([...result.statuses])}`);
+      console.log(
+        `crash: drove ${result.sent} events (${BATCH_EVENTS} per request and transaction) in ${((Date.now() - started) / 1000).toFixed(0)} s; ${result.acknowledged.size} acknowledged (${ackedBeforeKill} before the SIGKILL), ${result.networkErrors} network errors, statuses ${JSON.stringify([...result.statuses])}`,
+      );
       expect(killed).toBe(true);
       expect(ackedBeforeKill).toBeGreaterThan(0);
       expect(result.acknowledged.size).toBeGreaterThan(ackedBeforeKill);
@@ -152,14 +182,21 @@ describe('reliability on PostgreSQL', () => {
       })();
       outage.catch(() => undefined);
       let backSince = 0;
-      const result = await drive(client, () => s, 'PG', (d) => {
-        if (phase.name === 'back' && backSince === 0) backSince = d.acknowledged.size;
-        if (phase.name === 'back') phase.ackedAfterBack = d.acknowledged.size - backSince;
-        return phase.name === 'back' && (phase.ackedAfterBack >= 200 || Date.now() > phase.backAt + 60_000);
-      });
+      const result = await drive(
+        client,
+        () => s,
+        'PG',
+        (d) => {
+          if (phase.name === 'back' && backSince === 0) backSince = d.acknowledged.size;
+          if (phase.name === 'back') phase.ackedAfterBack = d.acknowledged.size - backSince;
+          return phase.name === 'back' && (phase.ackedAfterBack >= 200 || Date.now() > phase.backAt + 60_000);
+        },
+      );
       await outage;
       if (s.child.exitCode !== null) console.log(`outage: the server exited ${s.child.exitCode}: ${s.stderr()}`);
-      console.log(`outage: ${result.sent} sent, ${result.acknowledged.size} acknowledged, ${phase.ackedAfterBack} after PostgreSQL came back; statuses ${JSON.stringify([...result.statuses])}, ${result.networkErrors} network errors`);
+      console.log(
+        `outage: ${result.sent} sent, ${result.acknowledged.size} acknowledged, ${phase.ackedAfterBack} after PostgreSQL came back; statuses ${JSON.stringify([...result.statuses])}, ${result.networkErrors} network errors`,
+      );
       expect(result.statuses.get(503) ?? 0).toBeGreaterThan(0);
       expect([...result.statuses.keys()].every((k) => k === 201 || k === 503 || k === 429)).toBe(true);
       expect(result.networkErrors).toBe(0);

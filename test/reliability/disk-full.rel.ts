@@ -20,26 +20,53 @@ describe('a full disk on the PGlite data directory', () => {
     mkdirSync(mnt);
     const keysDir = join(base, 'keys');
     const seed = join(base, 'seed');
-    lodestoneOk({ LODESTONE_DATA_DIR: seed, LODESTONE_KEYS_DIR: keysDir }, 'parties', 'register', join(ROOT, 'examples/scenario/parties.json'));
+    lodestoneOk(
+      { LODESTONE_DATA_DIR: seed, LODESTONE_KEYS_DIR: keysDir },
+      'parties',
+      'register',
+      join(ROOT, 'examples/scenario/parties.json'),
+    );
     const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=96m', 'tmpfs', mnt], { encoding: 'utf8' });
     expect(mount.status, mount.stderr).toBe(0);
     try {
       const dataDir = join(mnt, 'data');
       cpSync(seed, dataDir, { recursive: true });
-      const free = () => { const s = statfsSync(mnt); return s.bavail * s.bsize; };
+      const free = () => {
+        const s = statfsSync(mnt);
+        return s.bavail * s.bsize;
+      };
       // Leave about 400 kB.
       writeFileSync(join(mnt, 'filler'), Buffer.alloc(Math.max(0, free() - 400_000)));
-      const child = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test/reliability/fill-disk.child.ts'), dataDir, keysDir], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+      const child = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', join(ROOT, 'test/reliability/fill-disk.child.ts'), dataDir, keysDir],
+        { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
+      );
       const lines = child.stdout.split('\n');
       const acked = lines.filter((l) => l.startsWith('ACK ')).map((l) => l.slice(4));
       const err = lines.find((l) => l.startsWith('ERR ')) ?? '';
-      console.log(`disk full: ${acked.length} lots committed, then: ${err.slice(0, 300)}; ${lines.find((l) => l.startsWith('CLOSE')) ?? 'no close line'}; child exit ${child.status}${child.stderr ? `, stderr: ${child.stderr.slice(-500)}` : ''}`);
+      console.log(
+        `disk full: ${acked.length} lots committed, then: ${err.slice(0, 300)}; ${lines.find((l) => l.startsWith('CLOSE')) ?? 'no close line'}; child exit ${child.status}${child.stderr ? `, stderr: ${child.stderr.slice(-500)}` : ''}`,
+      );
       expect(acked.length).toBeGreaterThan(0);
       expect(err).toMatch(/^ERR STORAGE_FULL the database is out of disk space/);
       // The CLI says so too, with the "unavailable" exit code (5), and writes nothing.
       const lotFile = join(base, 'lot.json');
-      writeFileSync(lotFile, JSON.stringify({ ...(lotEvent('ganzhou-hengyuan-magnetics', 'DF-CLI') as object), item: { ...(magnet as object), description: `filler ${'x'.repeat(4000)}` } }));
-      const full = lodestone({ LODESTONE_DATA_DIR: dataDir, LODESTONE_KEYS_DIR: keysDir }, 'lots', 'create', '--as', 'ganzhou-hengyuan-magnetics', lotFile);
+      writeFileSync(
+        lotFile,
+        JSON.stringify({
+          ...(lotEvent('ganzhou-hengyuan-magnetics', 'DF-CLI') as object),
+          item: { ...(magnet as object), description: `filler ${'x'.repeat(4000)}` },
+        }),
+      );
+      const full = lodestone(
+        { LODESTONE_DATA_DIR: dataDir, LODESTONE_KEYS_DIR: keysDir },
+        'lots',
+        'create',
+        '--as',
+        'ganzhou-hengyuan-magnetics',
+        lotFile,
+      );
       expect(full.status, full.stderr + full.stdout).toBe(5);
       expect(full.stderr).toMatch(/out of disk space/);
 
@@ -52,7 +79,11 @@ describe('a full disk on the PGlite data directory', () => {
       expect(acked.filter((id) => !ids.has(id))).toEqual([]);
       expect(ids.has('DF-CLI')).toBe(false);
       // And it takes writes again.
-      const more = spawnSync(process.execPath, [join(ROOT, 'bin/lodestone.js'), 'rebuild'], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+      const more = spawnSync(process.execPath, [join(ROOT, 'bin/lodestone.js'), 'rebuild'], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      });
       expect(more.status, more.stderr).toBe(0);
     } finally {
       spawnSync('umount', ['-l', mnt]);

@@ -41,9 +41,16 @@ describe('load', () => {
         const t0 = Date.now();
         const read = i % 2 === 1 && acked.length > 0;
         const id = `SK-${i}`;
-        const p = (read ? client.get(`/v1/export-check?lot=${acked[(i * 7919) % acked.length] ?? ''}&to=deccan-mobility&destination=IN`) : client.post('/v1/lots', lotEvent(party, id)))
+        const p = (
+          read
+            ? client.get(
+                `/v1/export-check?lot=${acked[(i * 7919) % acked.length] ?? ''}&to=deccan-mobility&destination=IN`,
+              )
+            : client.post('/v1/lots', lotEvent(party, id))
+        )
           .then((r) => {
-            if (r.status !== 201 && r.status !== 200) errors.push(`${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+            if (r.status !== 201 && r.status !== 200)
+              errors.push(`${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
             else if (!read) acked.push(id);
             samples.push({ at: t0 - started, ms: Date.now() - t0 });
           })
@@ -64,7 +71,9 @@ describe('load', () => {
       const rssAtMinute = rss.find((r) => r.at >= 60_000)?.bytes ?? NaN;
       expect(SECONDS).toBeGreaterThanOrEqual(150); // two disjoint minutes after the warm-up
       const rssEnd = rss.at(-1)?.bytes ?? NaN;
-      console.log(`soak: ${samples.length} requests in ${SECONDS} s at ${RATE}/s; p99 30–90 s ${p99(first)} ms, last minute ${p99(last)} ms; RSS ${(rss[0]?.bytes ?? 0) / 2 ** 20 | 0} MB at 5 s, ${(rssAtMinute / 2 ** 20) | 0} MB at 1 min, ${(rssEnd / 2 ** 20) | 0} MB at the end; ${errors.length} errors${errors.length ? `: ${errors.slice(0, 3).join('; ')}` : ''}`);
+      console.log(
+        `soak: ${samples.length} requests in ${SECONDS} s at ${RATE}/s; p99 30–90 s ${p99(first)} ms, last minute ${p99(last)} ms; RSS ${((rss[0]?.bytes ?? 0) / 2 ** 20) | 0} MB at 5 s, ${(rssAtMinute / 2 ** 20) | 0} MB at 1 min, ${(rssEnd / 2 ** 20) | 0} MB at the end; ${errors.length} errors${errors.length ? `: ${errors.slice(0, 3).join('; ')}` : ''}`,
+      );
       expect(errors).toEqual([]);
       expect(samples.length).toBeGreaterThan(SECONDS * RATE * 0.95);
       expect(rssEnd).toBeLessThanOrEqual(rssAtMinute * 1.5 + 32 * 2 ** 20);

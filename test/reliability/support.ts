@@ -73,7 +73,13 @@ export interface Env {
 
 /** Runs `lodestone …` to completion. */
 export function lodestone(env: Env, ...args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 2 ** 20 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+    timeout: 300_000,
+    maxBuffer: 64 * 2 ** 20,
+  });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -97,7 +103,11 @@ export interface Served {
 /** Starts `lodestone serve` on a free port and waits until /readyz answers. */
 export async function serve(env: Env): Promise<Served> {
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port)], { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
@@ -149,15 +159,32 @@ export class Client {
   }
 
   /** POSTs a signed request; resolves to the status (and body), rejects on a network error. */
-  async post(path: string, payload: unknown, idempotencyKey: string = randomUUID()): Promise<{ status: number; body: unknown }> {
+  async post(
+    path: string,
+    payload: unknown,
+    idempotencyKey: string = randomUUID(),
+  ): Promise<{ status: number; body: unknown }> {
     const body = JSON.stringify(payload);
     const signature = signRequest(this.#keystore.signer(this.party), { method: 'POST', path, body });
-    const r = await fetch(`${this.base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${this.apiKey}`, 'lodestone-signature': signature, 'idempotency-key': idempotencyKey }, body, signal: AbortSignal.timeout(30_000) });
+    const r = await fetch(`${this.base}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${this.apiKey}`,
+        'lodestone-signature': signature,
+        'idempotency-key': idempotencyKey,
+      },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
     return { status: r.status, body: await r.json().catch(() => null) };
   }
 
   async get(path: string): Promise<{ status: number; body: unknown }> {
-    const r = await fetch(`${this.base}${path}`, { headers: { authorization: `Bearer ${this.apiKey}` }, signal: AbortSignal.timeout(30_000) });
+    const r = await fetch(`${this.base}${path}`, {
+      headers: { authorization: `Bearer ${this.apiKey}` },
+      signal: AbortSignal.timeout(30_000),
+    });
     return { status: r.status, body: await r.json().catch(() => null) };
   }
 }
@@ -172,23 +199,48 @@ export function provision(env: Env): { party: string; apiKey: string } {
   return { party, apiKey: key };
 }
 
-export const magnet = JSON.parse(readFileSync(join(ROOT, 'examples/items/ndfeb-45sh-dy-magnet.json'), 'utf8')) as unknown;
+export const magnet = JSON.parse(
+  readFileSync(join(ROOT, 'examples/items/ndfeb-45sh-dy-magnet.json'), 'utf8'),
+) as unknown;
 
 /** A custody event: the magnet maker registers a production lot. */
 export function lotEvent(party: string, id: string): unknown {
-  return { id, holder: party, location: 'CN', item: magnet, massGrams: 1000 + (id.length % 7), value: { currency: 'USD', minor: 8000 } };
+  return {
+    id,
+    holder: party,
+    location: 'CN',
+    item: magnet,
+    massGrams: 1000 + (id.length % 7),
+    value: { currency: 'USD', minor: 8000 },
+  };
 }
 
 /** Journal invariants, straight from the database: gapless 1..n, head agrees, every acknowledged lot present once. */
-export async function checkJournal(url: string, acknowledged: ReadonlySet<string>): Promise<{ entries: number; lots: number; lotRecords: number; missing: string[]; gaps: number; head: number }> {
+export async function checkJournal(
+  url: string,
+  acknowledged: ReadonlySet<string>,
+): Promise<{ entries: number; lots: number; lotRecords: number; missing: string[]; gaps: number; head: number }> {
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   try {
-    const j = (await db.query<{ n: string; max: string | null; distinct_seq: string }>('select count(*) as n, max(seq) as max, count(distinct seq) as distinct_seq from journal')).rows[0];
-    const head = Number((await db.query<{ next_seq: string }>('select next_seq from journal_head where id = 1')).rows[0]?.next_seq ?? 0) - 1;
+    const j = (
+      await db.query<{ n: string; max: string | null; distinct_seq: string }>(
+        'select count(*) as n, max(seq) as max, count(distinct seq) as distinct_seq from journal',
+      )
+    ).rows[0];
+    const head =
+      Number(
+        (await db.query<{ next_seq: string }>('select next_seq from journal_head where id = 1')).rows[0]?.next_seq ?? 0,
+      ) - 1;
     const entries = Number(j?.n ?? 0);
     const gaps = Number(j?.max ?? 0) - entries + (entries - Number(j?.distinct_seq ?? 0));
-    const ids = new Set((await db.query<{ id: string }>(`select body->'lot'->>'id' as id from journal j cross join lateral (select (canonical::jsonb)->'payload'->'body' as body) b where type = 'lot.created'`)).rows.map((r) => r.id));
+    const ids = new Set(
+      (
+        await db.query<{ id: string }>(
+          `select body->'lot'->>'id' as id from journal j cross join lateral (select (canonical::jsonb)->'payload'->'body' as body) b where type = 'lot.created'`,
+        )
+      ).rows.map((r) => r.id),
+    );
     const projected = new Set((await db.query<{ id: string }>('select id from lots')).rows.map((r) => r.id));
     const missing = [...acknowledged].filter((id) => !ids.has(id) || !projected.has(id));
     return { entries, lots: projected.size, lotRecords: ids.size, missing, gaps, head };

@@ -16,7 +16,10 @@ const fixture = (f: string): string => readFileSync(new URL(`../fixtures/screeni
 
 function run(entries: readonly ListEntry[], cases: readonly EvalCase[]) {
   const index = buildIndex([{ list: 'eval', entries }]);
-  return scoreEval(cases, cases.map((c) => index.search(c.query, { threshold: DEFAULT_THRESHOLD }).map((m) => m.entryId)));
+  return scoreEval(
+    cases,
+    cases.map((c) => index.search(c.query, { threshold: DEFAULT_THRESHOLD }).map((m) => m.entryId)),
+  );
 }
 
 describe('evaluation on the committed fixtures', () => {
@@ -40,15 +43,21 @@ describe('evaluation on the committed fixtures', () => {
 });
 
 const CORPORA = fileURLToPath(new URL('../../../shared/corpora/sanctions/', import.meta.url));
-const haveCorpora = existsSync(`${CORPORA}ofac-sdn-2024-05/sdn.csv`) && existsSync(`${CORPORA}un-consolidated/UN_consolidated.xml`);
-if (!haveCorpora) console.log(`screening evaluation on the full lists skipped: ${CORPORA} is absent (it holds the OFAC SDN and UN lists; see shared/corpora/sanctions/SOURCES.md)`);
+const haveCorpora =
+  existsSync(`${CORPORA}ofac-sdn-2024-05/sdn.csv`) && existsSync(`${CORPORA}un-consolidated/UN_consolidated.xml`);
+if (!haveCorpora)
+  console.log(
+    `screening evaluation on the full lists skipped: ${CORPORA} is absent (it holds the OFAC SDN and UN lists; see shared/corpora/sanctions/SOURCES.md)`,
+  );
 
 describe.skipIf(!haveCorpora)('evaluation on the full OFAC SDN and UN lists (../shared/corpora/sanctions)', () => {
   it('Latin variants of 15,000 SDN names: recall ≥ 0.97, precision ≥ 0.98 at the default threshold', () => {
     const sdn = parseList('sdn-csv', readFileSync(`${CORPORA}ofac-sdn-2024-05/sdn.csv`, 'utf8')).entries;
     const cases = buildEvalSet(sdn, { perKind: 100 });
     const s = run(sdn, cases);
-    console.log(`SDN Latin variants: ${cases.length} cases, recall ${s.recall.toFixed(3)}, precision ${s.precision.toFixed(3)}, F1 ${s.f1.toFixed(3)}`);
+    console.log(
+      `SDN Latin variants: ${cases.length} cases, recall ${s.recall.toFixed(3)}, precision ${s.precision.toFixed(3)}, F1 ${s.f1.toFixed(3)}`,
+    );
     expect(s.recall).toBeGreaterThanOrEqual(0.97);
     expect(s.precision).toBeGreaterThanOrEqual(0.98);
   });
@@ -57,7 +66,9 @@ describe.skipIf(!haveCorpora)('evaluation on the full OFAC SDN and UN lists (../
     const un = parseList('un-xml', readFileSync(`${CORPORA}un-consolidated/UN_consolidated.xml`, 'utf8')).entries;
     const { cases, latinOnly } = buildOriginalScriptSet(un);
     const s = run(latinOnly, cases);
-    console.log(`UN original script: ${cases.length} cases, recall ${s.recall.toFixed(3)}, precision ${s.precision.toFixed(3)}, F1 ${s.f1.toFixed(3)}`);
+    console.log(
+      `UN original script: ${cases.length} cases, recall ${s.recall.toFixed(3)}, precision ${s.precision.toFixed(3)}, F1 ${s.f1.toFixed(3)}`,
+    );
     // Issue 5's target: F1 ≥ 0.8 (measured 0.834: recall 0.834, precision 0.834 at the default threshold).
     expect(s.f1).toBeGreaterThanOrEqual(0.8);
     expect(s.recall).toBeGreaterThanOrEqual(0.8);

@@ -2,14 +2,34 @@ import fc from 'fast-check';
 import jaroWinklerReference from 'jaro-winkler';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/domain/index.js';
-import { buildIndex, jaroWinkler, normalizeName, ownershipHits, scoreNames, skeleton, type ListEntry, type Match } from '../../src/screening/index.js';
+import {
+  buildIndex,
+  jaroWinkler,
+  normalizeName,
+  ownershipHits,
+  scoreNames,
+  skeleton,
+  type ListEntry,
+  type Match,
+} from '../../src/screening/index.js';
 import { pack, topByWeight, unpack } from '../../src/screening/matcher.js';
 
-const entry = (id: string, name: string, more: Partial<ListEntry> = {}): ListEntry => ({ id, name, aliases: [], type: 'entity', countries: [], identifiers: [], ...more });
+const entry = (id: string, name: string, more: Partial<ListEntry> = {}): ListEntry => ({
+  id,
+  name,
+  aliases: [],
+  type: 'entity',
+  countries: [],
+  identifiers: [],
+  ...more,
+});
 
 describe('normalisation', () => {
   it('folds case, accents and punctuation and sets legal forms apart, in many languages', () => {
-    expect(normalizeName('Ganzhou Hengyuan Magnetics Co., Ltd.')).toMatchObject({ tokens: ['ganzhou', 'hengyuan', 'magnetics'], legalForms: ['ltd'] });
+    expect(normalizeName('Ganzhou Hengyuan Magnetics Co., Ltd.')).toMatchObject({
+      tokens: ['ganzhou', 'hengyuan', 'magnetics'],
+      legalForms: ['ltd'],
+    });
     expect(normalizeName('OOO «Romashka»')).toMatchObject({ tokens: ['romashka'], legalForms: ['llc'] });
     expect(normalizeName('Müller Präzisionstechnik GmbH').tokens).toEqual(['muller', 'prazisionstechnik']);
     expect(normalizeName('Limited Liability Company Geos').tokens).toEqual(['geos']);
@@ -51,13 +71,21 @@ describe('normalisation', () => {
       ['قاسمي', 'Gasmi'],
       ['ساجدة', 'Sajida'],
     ];
-    for (const [ar, latin] of same) expect(normalizeName(ar).consonants, `${ar} / ${latin}`).toEqual(normalizeName(latin).consonants);
+    for (const [ar, latin] of same)
+      expect(normalizeName(ar).consonants, `${ar} / ${latin}`).toEqual(normalizeName(latin).consonants);
     // h is kept: Rahim and Army do not meet, as they did when every h was dropped.
     expect(normalizeName('رحيم').consonants).not.toEqual(normalizeName('Army').consonants);
   });
 
   it('a packed normalised name unpacks to the same fields (how an index past 10^5 names keeps them)', () => {
-    for (const raw of ['Ganzhou Hengyuan Magnetics Co., Ltd.', 'AL-ZAWAHIRI, Ayman', 'عبد الرحمن ياسين', '包头钢铁集团有限公司', 'Катиба ат-Таухид', 'I.B.M. Intl.']) {
+    for (const raw of [
+      'Ganzhou Hengyuan Magnetics Co., Ltd.',
+      'AL-ZAWAHIRI, Ayman',
+      'عبد الرحمن ياسين',
+      '包头钢铁集团有限公司',
+      'Катиба ат-Таухид',
+      'I.B.M. Intl.',
+    ]) {
       const n = normalizeName(raw);
       const u = unpack(raw, pack(n));
       expect({ ...u }, raw).toEqual({ ...n });
@@ -94,14 +122,18 @@ describe('scoring', () => {
 
   it('property: similarity is within [0, 1], 1 for the same name, and does not depend on token order or case', () => {
     fc.assert(
-      fc.property(fc.array(fc.stringMatching(/^[A-Za-z]{3,9}$/), { minLength: 1, maxLength: 4 }), fc.stringMatching(/^[A-Za-z ]{1,30}$/), (words, other) => {
-        const name = words.join(' ');
-        expect(score(name, name)).toBe(1);
-        expect(score(name, [...words].reverse().join(' ').toUpperCase())).toBeGreaterThanOrEqual(0.99);
-        const s = score(name, other);
-        expect(s).toBeGreaterThanOrEqual(0);
-        expect(s).toBeLessThanOrEqual(1);
-      }),
+      fc.property(
+        fc.array(fc.stringMatching(/^[A-Za-z]{3,9}$/), { minLength: 1, maxLength: 4 }),
+        fc.stringMatching(/^[A-Za-z ]{1,30}$/),
+        (words, other) => {
+          const name = words.join(' ');
+          expect(score(name, name)).toBe(1);
+          expect(score(name, [...words].reverse().join(' ').toUpperCase())).toBeGreaterThanOrEqual(0.99);
+          const s = score(name, other);
+          expect(s).toBeGreaterThanOrEqual(0);
+          expect(s).toBeLessThanOrEqual(1);
+        },
+      ),
     );
   });
 
@@ -148,7 +180,9 @@ describe('index', () => {
     expect(cu?.features.country).toBe('match');
     expect(fr?.features.country).toBe('mismatch');
     expect((cu?.score ?? 0) - (fr?.score ?? 0)).toBeGreaterThan(0);
-    expect(index.search({ name: 'Ocean Glary', identifiers: [{ scheme: 'IMO', value: 'IMO 9123456' }] })[0]).toMatchObject({ score: 0.99, features: { method: 'identifier' } });
+    expect(
+      index.search({ name: 'Ocean Glary', identifiers: [{ scheme: 'IMO', value: 'IMO 9123456' }] })[0],
+    ).toMatchObject({ score: 0.99, features: { method: 'identifier' } });
   });
 
   it('refuses queries of only punctuation or longer than 1000 characters', () => {
@@ -159,32 +193,63 @@ describe('index', () => {
 
 describe('candidate generation (MaxScore over the posting lists)', () => {
   /** What topByWeight must equal: every posting accumulated, sorted by score (then name), cut. */
-  function bruteForce(postings: Uint32Array, lists: readonly { start: number; end: number; weight: number }[], max: number, floor: number): number[] {
+  function bruteForce(
+    postings: Uint32Array,
+    lists: readonly { start: number; end: number; weight: number }[],
+    max: number,
+    floor: number,
+  ): number[] {
     const acc = new Map<number, number>();
-    for (const l of lists) for (let j = l.start; j < l.end; j++) acc.set(postings[j] ?? 0, (acc.get(postings[j] ?? 0) ?? 0) + l.weight);
-    return [...acc.entries()].filter(([, score]) => score > floor).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, max).map(([id]) => id);
+    for (const l of lists)
+      for (let j = l.start; j < l.end; j++) acc.set(postings[j] ?? 0, (acc.get(postings[j] ?? 0) ?? 0) + l.weight);
+    return [...acc.entries()]
+      .filter(([, score]) => score > floor)
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, max)
+      .map(([id]) => id);
   }
 
   it('property: the same names, in the same order, as accumulating every posting (above a floor)', () => {
     // Integer weights keep the sums exact, so ties are ties in both.
-    const list = fc.record({ names: fc.uniqueArray(fc.integer({ min: 0, max: 80 }), { maxLength: 60 }), weight: fc.integer({ min: 1, max: 9 }) });
+    const list = fc.record({
+      names: fc.uniqueArray(fc.integer({ min: 0, max: 80 }), { maxLength: 60 }),
+      weight: fc.integer({ min: 1, max: 9 }),
+    });
     fc.assert(
-      fc.property(fc.array(list, { minLength: 1, maxLength: 14 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: -1, max: 20 }), (raw, max, floor) => {
-        const flat: number[] = [];
-        const lists = raw.map(({ names, weight }) => {
-          const start = flat.length;
-          flat.push(...[...names].sort((a, b) => a - b));
-          return { start, end: flat.length, weight };
-        });
-        const postings = Uint32Array.from(flat);
-        expect(topByWeight(postings, lists, max, floor)).toEqual(bruteForce(postings, lists, max, floor));
-      }),
+      fc.property(
+        fc.array(list, { minLength: 1, maxLength: 14 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: -1, max: 20 }),
+        (raw, max, floor) => {
+          const flat: number[] = [];
+          const lists = raw.map(({ names, weight }) => {
+            const start = flat.length;
+            flat.push(...[...names].sort((a, b) => a - b));
+            return { start, end: flat.length, weight };
+          });
+          const postings = Uint32Array.from(flat);
+          expect(topByWeight(postings, lists, max, floor)).toEqual(bruteForce(postings, lists, max, floor));
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('an index past 10^5 names (normalised forms packed as bytes) finds and explains as a small one does', () => {
-    const words = ['NORTH', 'STAR', 'OCEAN', 'TRADING', 'GLOBAL', 'METALS', 'RIVER', 'HOLDING', 'EASTERN', 'PACIFIC', 'ALPHA', 'DELTA'];
+    const words = [
+      'NORTH',
+      'STAR',
+      'OCEAN',
+      'TRADING',
+      'GLOBAL',
+      'METALS',
+      'RIVER',
+      'HOLDING',
+      'EASTERN',
+      'PACIFIC',
+      'ALPHA',
+      'DELTA',
+    ];
     const entries: ListEntry[] = [];
     for (let i = 0; entries.length < 100_100; i++) {
       const a = words[i % 12] ?? '';
@@ -206,7 +271,16 @@ describe('candidate generation (MaxScore over the posting lists)', () => {
 });
 
 describe('ownership (50 % rule)', () => {
-  const listed: Match = { list: 'l', entryId: 'x', name: 'BAD CO', matchedName: 'BAD CO', score: 1, explanation: '', features: { method: 'tokens', nameScore: 1, tokenPairs: [], legalFormsIgnored: [] }, entry: entry('x', 'BAD CO') };
+  const listed: Match = {
+    list: 'l',
+    entryId: 'x',
+    name: 'BAD CO',
+    matchedName: 'BAD CO',
+    score: 1,
+    explanation: '',
+    features: { method: 'tokens', nameScore: 1, tokenPairs: [], legalFormsIgnored: [] },
+    entry: entry('x', 'BAD CO'),
+  };
   const screen = (name: string): readonly Match[] => (name === 'Bad Co' ? [listed] : []);
   const owners: Record<string, { partyId?: string; name: string; sharePpm: number }[]> = {
     mid: [{ name: 'Bad Co', sharePpm: 500_000 }],
@@ -217,8 +291,17 @@ describe('ownership (50 % rule)', () => {
   it('finds a listed owner directly, through a chain, and in aggregate; not below 50 %', () => {
     expect(ownershipHits([{ name: 'Bad Co', sharePpm: 500_000 }], deps)[0]?.via).toEqual(['Bad Co']);
     expect(ownershipHits([{ name: 'Bad Co', sharePpm: 499_999 }], deps)).toEqual([]);
-    expect(ownershipHits([{ partyId: 'mid', name: 'Mid Holdings', sharePpm: 700_000 }], deps)[0]?.via).toEqual(['Mid Holdings', 'Bad Co']);
-    const agg = ownershipHits([{ name: 'Bad Co', sharePpm: 300_000 }, { partyId: 'mid', name: 'Mid', sharePpm: 200_000 }], deps);
+    expect(ownershipHits([{ partyId: 'mid', name: 'Mid Holdings', sharePpm: 700_000 }], deps)[0]?.via).toEqual([
+      'Mid Holdings',
+      'Bad Co',
+    ]);
+    const agg = ownershipHits(
+      [
+        { name: 'Bad Co', sharePpm: 300_000 },
+        { partyId: 'mid', name: 'Mid', sharePpm: 200_000 },
+      ],
+      deps,
+    );
     expect(agg.map((h) => h.sharePpm)).toEqual([500_000, 500_000]);
     expect(ownershipHits([{ partyId: 'loop', name: 'Loop', sharePpm: 900_000 }], deps)).toEqual([]);
   });

@@ -24,12 +24,20 @@ describe('OFAC SDN CSV', () => {
     const r = parseList('sdn-csv', fixture('sdn-2024-remarks.csv'));
     expect(r.errors).toEqual([]);
     expect(r.entries.length).toBe(18);
-    expect(r.entries.every((e) => e.aliases.length > 0 || e.id === '306' || e.id === '7843' || e.id === '6365')).toBe(true);
+    expect(r.entries.every((e) => e.aliases.length > 0 || e.id === '306' || e.id === '7843' || e.id === '6365')).toBe(
+      true,
+    );
   });
 
   it('reports a malformed row with its line number and keeps the others', () => {
     const lines = fixture('sdn.csv').split('\r\n');
-    lines.splice(2, 0, 'abc,"NO NUMBER",-0- ,"CUBA",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ', '999999,"UNCLOSED QUOTE,-0- ,"CUBA"', '12345');
+    lines.splice(
+      2,
+      0,
+      'abc,"NO NUMBER",-0- ,"CUBA",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ',
+      '999999,"UNCLOSED QUOTE,-0- ,"CUBA"',
+      '12345',
+    );
     const r = parseList('sdn-csv', lines.join('\r\n'));
     expect(r.entries.length).toBe(19);
     expect(r.errors.map((e) => e.line)).toContain(3);
@@ -82,7 +90,10 @@ describe('FollowTheMoney JSON lines', () => {
       { line: 5, reason: expect.stringContaining('not JSON') as string },
       { line: 6, reason: 'entity syn-noname has no name' },
     ]);
-    expect(r.entries[0]).toMatchObject({ countries: ['RU'], identifiers: [{ scheme: 'innCode', value: '7701234567' }] });
+    expect(r.entries[0]).toMatchObject({
+      countries: ['RU'],
+      identifiers: [{ scheme: 'innCode', value: '7701234567' }],
+    });
   });
 
   it('refuses a file without any entity', () => {
@@ -94,7 +105,11 @@ describe('plain CSV', () => {
   it('reads entries and reports bad rows by line', () => {
     const r = parseList('csv', fixture('plain.csv'));
     expect(r.entries.map((e) => e.id)).toEqual(['SYN-001', 'SYN-002', 'SYN-003', 'SYN-006']);
-    expect(r.entries[2]).toMatchObject({ countries: ['CN', 'HK'], aliases: ['深圳明亮电路科技有限公司', 'Bright Circuit Tech'], program: 'Synthetic concern list' });
+    expect(r.entries[2]).toMatchObject({
+      countries: ['CN', 'HK'],
+      aliases: ['深圳明亮电路科技有限公司', 'Bright Circuit Tech'],
+      program: 'Synthetic concern list',
+    });
     expect(r.errors.map((e) => e.line)).toEqual([5, 6, 7]);
   });
 

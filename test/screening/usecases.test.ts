@@ -2,7 +2,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApp, importList, listSnapshots, rebuild, registerParty, screenNames, screenPartiesInTx, type AppContext } from '../../src/app/index.js';
+import {
+  createApp,
+  importList,
+  listSnapshots,
+  rebuild,
+  registerParty,
+  screenNames,
+  screenPartiesInTx,
+  type AppContext,
+} from '../../src/app/index.js';
 import { parseParty, ValidationError } from '../../src/domain/index.js';
 import { MATCHER_VERSION } from '../../src/screening/index.js';
 import { dumpProjections, journalRepo } from '../../src/store/index.js';
@@ -28,20 +37,47 @@ describe.each(STORES)('screening use cases on %s', (kind) => {
   });
 
   it('imports a list as a journalled snapshot; the same content again is "unchanged"; a changed list records its delta', async () => {
-    const first = await importList(ctx, { path: path('plain.csv'), format: 'csv', list: 'cn-control', actor: officer.id });
-    expect(first).toMatchObject({ status: 'imported', entries: 4, added: ['SYN-001', 'SYN-002', 'SYN-003', 'SYN-006'], removed: [], changed: [] });
+    const first = await importList(ctx, {
+      path: path('plain.csv'),
+      format: 'csv',
+      list: 'cn-control',
+      actor: officer.id,
+    });
+    expect(first).toMatchObject({
+      status: 'imported',
+      entries: 4,
+      added: ['SYN-001', 'SYN-002', 'SYN-003', 'SYN-006'],
+      removed: [],
+      changed: [],
+    });
     expect(first.errors.map((e) => e.line)).toEqual([5, 6, 7]);
-    const again = await importList(ctx, { path: path('plain.csv'), format: 'csv', list: 'cn-control', actor: officer.id });
+    const again = await importList(ctx, {
+      path: path('plain.csv'),
+      format: 'csv',
+      list: 'cn-control',
+      actor: officer.id,
+    });
     expect(again.status).toBe('unchanged');
 
-    const text = readFileSync(path('plain.csv'), 'utf8').replace('Harbin Polar Aerospace Institute', 'Harbin Polar Aerospace Research Institute').replace(/^Xiamen.*\n/m, '') + 'Novel Entity Ltd,,CN,entity,Synthetic control list,SYN-007\n';
+    const text =
+      readFileSync(path('plain.csv'), 'utf8')
+        .replace('Harbin Polar Aerospace Institute', 'Harbin Polar Aerospace Research Institute')
+        .replace(/^Xiamen.*\n/m, '') + 'Novel Entity Ltd,,CN,entity,Synthetic control list,SYN-007\n';
     const second = await importList(ctx, { text, format: 'csv', list: 'cn-control', actor: officer.id });
-    expect(second).toMatchObject({ status: 'imported', previous: first.sha256, added: ['SYN-007'], removed: ['SYN-002'], changed: ['SYN-006'] });
+    expect(second).toMatchObject({
+      status: 'imported',
+      previous: first.sha256,
+      added: ['SYN-007'],
+      removed: ['SYN-002'],
+      changed: ['SYN-006'],
+    });
 
     const rows = await journalRepo.read(current().store.db);
     expect(rows.map((r) => r.type)).toEqual(['party.registered', 'list.imported', 'list.imported']);
     const snaps = await listSnapshots(ctx);
-    expect(snaps).toMatchObject([{ list: 'cn-control', sha256: second.sha256, entries: 4, added: 1, removed: 1, changed: 1 }]);
+    expect(snaps).toMatchObject([
+      { list: 'cn-control', sha256: second.sha256, entries: 4, added: 1, removed: 1, changed: 1 },
+    ]);
 
     const before = await dumpProjections(current().store.db);
     await rebuild(ctx);
@@ -54,21 +90,47 @@ describe.each(STORES)('screening use cases on %s', (kind) => {
     writeFileSync(empty, '');
     const binary = join(dir, 'bin.csv');
     writeFileSync(binary, Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 1, 2]));
-    await expect(importList(ctx, { path: empty, format: 'csv', list: 'cn-control', actor: officer.id })).rejects.toThrow(/file: is empty/);
-    await expect(importList(ctx, { path: binary, format: 'csv', list: 'cn-control', actor: officer.id })).rejects.toThrow(/binary/);
-    await expect(importList(ctx, { path: path('sdn.csv'), format: 'csv', list: 'cn-control', actor: officer.id })).rejects.toThrow(/header/);
-    await expect(importList(ctx, { path: path('plain.csv'), format: 'xlsx', list: 'cn-control', actor: officer.id })).rejects.toThrow(ValidationError);
-    await expect(importList(ctx, { path: path('plain.csv'), format: 'csv', list: 'Bad List!', actor: officer.id })).rejects.toThrow(/^list:/);
-    await expect(importList(ctx, { path: join(dir, 'missing.csv'), format: 'csv', list: 'cn-control', actor: officer.id })).rejects.toThrow(/cannot read/);
+    await expect(
+      importList(ctx, { path: empty, format: 'csv', list: 'cn-control', actor: officer.id }),
+    ).rejects.toThrow(/file: is empty/);
+    await expect(
+      importList(ctx, { path: binary, format: 'csv', list: 'cn-control', actor: officer.id }),
+    ).rejects.toThrow(/binary/);
+    await expect(
+      importList(ctx, { path: path('sdn.csv'), format: 'csv', list: 'cn-control', actor: officer.id }),
+    ).rejects.toThrow(/header/);
+    await expect(
+      importList(ctx, { path: path('plain.csv'), format: 'xlsx', list: 'cn-control', actor: officer.id }),
+    ).rejects.toThrow(ValidationError);
+    await expect(
+      importList(ctx, { path: path('plain.csv'), format: 'csv', list: 'Bad List!', actor: officer.id }),
+    ).rejects.toThrow(/^list:/);
+    await expect(
+      importList(ctx, { path: join(dir, 'missing.csv'), format: 'csv', list: 'cn-control', actor: officer.id }),
+    ).rejects.toThrow(/cannot read/);
     expect((await listSnapshots(ctx)).map((s) => s.sha256)).toEqual([ok.sha256]);
     expect(await journalRepo.count(current().store.db)).toBe(2);
   });
 
   it('screens names against every list in force, with explanations', async () => {
     await importList(ctx, { path: path('plain.csv'), format: 'csv', list: 'cn-control', actor: officer.id });
-    await importList(ctx, { path: path('sdn.csv'), alt: path('alt.csv'), add: path('add.csv'), format: 'sdn-csv', list: 'ofac-sdn', actor: officer.id });
+    await importList(ctx, {
+      path: path('sdn.csv'),
+      alt: path('alt.csv'),
+      add: path('add.csv'),
+      format: 'sdn-csv',
+      list: 'ofac-sdn',
+      actor: officer.id,
+    });
     await importList(ctx, { path: path('un-consolidated.xml'), format: 'un-xml', list: 'un-sc', actor: officer.id });
-    const r = await screenNames(ctx, ['BAOTOU STEEL', '包头钢铁', 'Baotou Gangtie', 'National Bank of Cuba', 'صدام حسين', 'Maria Fernandez Lopez']);
+    const r = await screenNames(ctx, [
+      'BAOTOU STEEL',
+      '包头钢铁',
+      'Baotou Gangtie',
+      'National Bank of Cuba',
+      'صدام حسين',
+      'Maria Fernandez Lopez',
+    ]);
     expect(r[0]?.hits[0]).toMatchObject({ list: 'cn-control', entryId: 'SYN-001' });
     expect(r[1]?.hits[0]).toMatchObject({ list: 'cn-control', entryId: 'SYN-001' });
     expect(r[2]?.hits[0]).toMatchObject({ list: 'cn-control', entryId: 'SYN-001' });
@@ -83,15 +145,44 @@ describe.each(STORES)('screening use cases on %s', (kind) => {
   });
 
   it('screenPartiesInTx screens names, aliases and owners (50 % through a chain), recording snapshots and matcher version', async () => {
-    const imp = await importList(ctx, { path: path('sdn.csv'), alt: path('alt.csv'), add: path('add.csv'), format: 'sdn-csv', list: 'ofac-sdn', actor: officer.id });
-    await registerParty(ctx, { id: 'holdco-one', name: 'Holdco One Ltd', country: 'AE', owners: [{ name: 'BANK MELLAT', country: 'IR', sharePpm: 600_000 }] });
+    const imp = await importList(ctx, {
+      path: path('sdn.csv'),
+      alt: path('alt.csv'),
+      add: path('add.csv'),
+      format: 'sdn-csv',
+      list: 'ofac-sdn',
+      actor: officer.id,
+    });
+    await registerParty(ctx, {
+      id: 'holdco-one',
+      name: 'Holdco One Ltd',
+      country: 'AE',
+      owners: [{ name: 'BANK MELLAT', country: 'IR', sharePpm: 600_000 }],
+    });
     const clean = parseParty({ id: 'clean-magnets', name: 'Pune Clean Magnets Pvt Ltd', country: 'IN' });
-    const owned = parseParty({ id: 'owned-trader', name: 'Harbour Trading FZE', country: 'AE', owners: [{ partyId: 'holdco-one', name: 'Holdco One Ltd', sharePpm: 500_000 }, { name: 'Someone Else', sharePpm: 500_000 }] });
-    const minority = parseParty({ id: 'minority-trader', name: 'Gulf Minority Trading LLC', country: 'AE', owners: [{ name: 'Bank Mellat', sharePpm: 490_000 }] });
+    const owned = parseParty({
+      id: 'owned-trader',
+      name: 'Harbour Trading FZE',
+      country: 'AE',
+      owners: [
+        { partyId: 'holdco-one', name: 'Holdco One Ltd', sharePpm: 500_000 },
+        { name: 'Someone Else', sharePpm: 500_000 },
+      ],
+    });
+    const minority = parseParty({
+      id: 'minority-trader',
+      name: 'Gulf Minority Trading LLC',
+      country: 'AE',
+      owners: [{ name: 'Bank Mellat', sharePpm: 490_000 }],
+    });
     const listed = parseParty({ id: 'listed-bank', name: 'Banco Nacional de Cuba S.A.', country: 'CU' });
     const r = await current().store.transaction((tx) => screenPartiesInTx(tx, [clean, owned, minority, listed]));
     expect(r.map((p) => p.partyId)).toEqual(['clean-magnets', 'owned-trader', 'minority-trader', 'listed-bank']);
-    expect(r[0]).toMatchObject({ hits: [], snapshots: [{ list: 'ofac-sdn', sha256: imp.sha256 }], matcherVersion: MATCHER_VERSION });
+    expect(r[0]).toMatchObject({
+      hits: [],
+      snapshots: [{ list: 'ofac-sdn', sha256: imp.sha256 }],
+      matcherVersion: MATCHER_VERSION,
+    });
     expect(r[1]?.hits[0]).toMatchObject({ list: 'ofac-sdn', entryId: '25019', via: ['Holdco One Ltd', 'BANK MELLAT'] });
     expect(r[1]?.hits[0]?.explanation).toMatch(/owned 50\.00 %/);
     expect(r[2]?.hits).toEqual([]);

@@ -46,23 +46,34 @@ describe.each(STORES)('store contract: %s', (kind) => {
       const files = await loadMigrations();
       expect(files.map((m) => m.name).slice(0, 2)).toEqual(['0001_journal', '0002_projections']);
       const before = await fresh().store.db.selectFrom('schema_migrations').selectAll().orderBy('version').execute();
-      expect(before.map(({ version, name, sha256 }) => ({ version, name, sha256 }))).toEqual(files.map(({ version, name, sha256 }) => ({ version, name, sha256 })));
+      expect(before.map(({ version, name, sha256 }) => ({ version, name, sha256 }))).toEqual(
+        files.map(({ version, name, sha256 }) => ({ version, name, sha256 })),
+      );
       expect(before.every((r) => r.applied_at instanceof Date)).toBe(true);
 
       const reopened = await fresh().reopen();
       expect(reopened.kind).toBe(kind);
       expect(reopened.migrations).toEqual({ applied: [], version: files.at(-1)?.version });
-      expect(await reopened.db.selectFrom('schema_migrations').selectAll().orderBy('version').execute()).toEqual(before);
+      expect(await reopened.db.selectFrom('schema_migrations').selectAll().orderBy('version').execute()).toEqual(
+        before,
+      );
     });
 
     it('refuses to start when an applied migration has changed', async () => {
-      await fresh().store.db.updateTable('schema_migrations').set({ sha256: sha256Hex('edited') }).where('version', '=', 1).execute();
+      await fresh()
+        .store.db.updateTable('schema_migrations')
+        .set({ sha256: sha256Hex('edited') })
+        .where('version', '=', 1)
+        .execute();
       const e = await expectRejectsCode(fresh().reopen(), StoreError, 'MIGRATION_CHANGED');
       expect(e.message).toContain('0001_journal');
     });
 
     it('refuses to start when the database knows a migration the code does not', async () => {
-      await fresh().store.db.insertInto('schema_migrations').values({ version: 9999, name: '9999_future', sha256: sha256Hex('x') }).execute();
+      await fresh()
+        .store.db.insertInto('schema_migrations')
+        .values({ version: 9999, name: '9999_future', sha256: sha256Hex('x') })
+        .execute();
       await expectRejectsCode(fresh().reopen(), StoreError, 'MIGRATION_UNKNOWN');
     });
   });
@@ -70,7 +81,9 @@ describe.each(STORES)('store contract: %s', (kind) => {
   describe('journal', () => {
     it('appends with gapless seq 1..n, storing the canonical bytes and hashes that recompute', async () => {
       const { store } = fresh();
-      const records = range(1, 5).map((n) => testRecord(alice, n, { n, text: 'é€😀', nested: [{ b: 1, a: [true, null] }] }));
+      const records = range(1, 5).map((n) =>
+        testRecord(alice, n, { n, text: 'é€😀', nested: [{ b: 1, a: [true, null] }] }),
+      );
       const results: AppendResult[] = [];
       for (const r of records) results.push(await store.transaction((tx) => journalRepo.append(tx, r)));
       expect(results.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
@@ -130,7 +143,14 @@ describe.each(STORES)('store contract: %s', (kind) => {
       await expect(
         store.transaction(async (tx) => {
           const { seq } = await journalRepo.append(tx, testRecord(alice, 2));
-          await partiesRepo.insert(tx, { id: 'alice-magnets', name: 'Alice', country: 'IN', sector: null, party: {}, created_seq: seq });
+          await partiesRepo.insert(tx, {
+            id: 'alice-magnets',
+            name: 'Alice',
+            country: 'IN',
+            sector: null,
+            party: {},
+            created_seq: seq,
+          });
           throw new Error('use case failed after writing');
         }),
       ).rejects.toThrow('use case failed after writing');
@@ -144,11 +164,25 @@ describe.each(STORES)('store contract: %s', (kind) => {
     it('a database error later in the transaction rolls back the append too', async () => {
       const { store } = fresh();
       const first = await appendOne(store, 1);
-      await partiesRepo.insert(store.db, { id: 'p', name: 'P', country: 'IN', sector: null, party: {}, created_seq: first.seq });
+      await partiesRepo.insert(store.db, {
+        id: 'p',
+        name: 'P',
+        country: 'IN',
+        sector: null,
+        party: {},
+        created_seq: first.seq,
+      });
       await expectRejectsCode(
         store.transaction(async (tx) => {
           const { seq } = await journalRepo.append(tx, testRecord(alice, 2));
-          await partiesRepo.insert(tx, { id: 'p', name: 'P again', country: 'IN', sector: null, party: {}, created_seq: seq });
+          await partiesRepo.insert(tx, {
+            id: 'p',
+            name: 'P again',
+            country: 'IN',
+            sector: null,
+            party: {},
+            created_seq: seq,
+          });
         }),
         StoreError,
         'CONFLICT',
@@ -183,7 +217,11 @@ describe.each(STORES)('store contract: %s', (kind) => {
       const { store } = fresh();
       const record = testRecord(alice, 1);
       await store.transaction((tx) => journalRepo.append(tx, record));
-      const e = await expectRejectsCode(store.transaction((tx) => journalRepo.append(tx, record)), StoreError, 'CONFLICT');
+      const e = await expectRejectsCode(
+        store.transaction((tx) => journalRepo.append(tx, record)),
+        StoreError,
+        'CONFLICT',
+      );
       expect(e.constraint).toBe('journal_record_hash_key');
       expect((await appendOne(store, 2)).seq).toBe(2);
     });
@@ -205,7 +243,11 @@ describe.each(STORES)('store contract: %s', (kind) => {
       const row = await journalRepo.get(store.db, 1);
       expect(row?.canonical).toBe(canonicalJson(record));
       expect(row?.canonical).toContain('a\\u0000b');
-      await expectRejectsCode(store.transaction((tx) => sql`select cast(${'a\u0000b'} as text)`.execute(tx)), StoreError, 'UNSUPPORTED_VALUE');
+      await expectRejectsCode(
+        store.transaction((tx) => sql`select cast(${'a\u0000b'} as text)`.execute(tx)),
+        StoreError,
+        'UNSUPPORTED_VALUE',
+      );
       expect((await appendOne(store, 2)).seq).toBe(2);
     });
 
@@ -215,10 +257,13 @@ describe.each(STORES)('store contract: %s', (kind) => {
       const third = testRecord(alice, 3);
       await store.transaction(async (tx) => {
         const out: AppendResult[] = [];
-        for (const n of range(1, 5)) out.push(await journalRepo.append(tx, n === 3 ? third : testRecord(alice, n), { defer: true }));
+        for (const n of range(1, 5))
+          out.push(await journalRepo.append(tx, n === 3 ? third : testRecord(alice, n), { defer: true }));
         expect(out.map((r) => r.seq)).toEqual(range(2, 6));
         // So far only the transaction's first row is written; the others are pending, with their times.
-        expect((await tx.selectFrom('journal').select('seq').orderBy('seq').execute()).map((r) => r.seq)).toEqual([1, 2]);
+        expect((await tx.selectFrom('journal').select('seq').orderBy('seq').execute()).map((r) => r.seq)).toEqual([
+          1, 2,
+        ]);
         expect(journalRepo.pendingRecordedAt(tx, 4)?.toISOString()).toBe(third.payload.at);
         expect(journalRepo.pendingRecordedAt(tx, 2)).toBeUndefined();
         expect(journalRepo.pendingRecordedAt(tx, 7)).toBeUndefined();
@@ -267,7 +312,14 @@ describe.each(STORES)('store contract: %s', (kind) => {
       const atCommit = await expectRejectsCode(
         store.transaction(async (tx) => {
           const { seq } = await journalRepo.append(tx, testRecord(alice, 4), { defer: true });
-          await partiesRepo.insert(tx, { id: 'p', name: 'P', country: 'IN', sector: null, party: {}, created_seq: seq + 5 });
+          await partiesRepo.insert(tx, {
+            id: 'p',
+            name: 'P',
+            country: 'IN',
+            sector: null,
+            party: {},
+            created_seq: seq + 5,
+          });
           await journalRepo.append(tx, testRecord(alice, 5), { defer: true });
           await journalRepo.flush(tx);
         }),
@@ -284,22 +336,43 @@ describe.each(STORES)('store contract: %s', (kind) => {
   describe('integers', () => {
     it('int8 values round-trip exactly up to ±(2^53 − 1) and larger ones are refused, not rounded', async () => {
       const { store } = fresh();
-      const { rows } = await sql<{ max: number; min: number }>`select ${MAX}::int8 as max, ${-MAX}::int8 as min`.execute(store.db);
+      const { rows } = await sql<{
+        max: number;
+        min: number;
+      }>`select ${MAX}::int8 as max, ${-MAX}::int8 as min`.execute(store.db);
       expect(rows).toEqual([{ max: MAX, min: -MAX }]);
       await expectRejectsCode(sql`select ${MAX}::int8 + 1 as n`.execute(store.db), StoreError, 'UNSAFE_INTEGER');
       await expectRejectsCode(sql`select ${-MAX}::int8 - 1 as n`.execute(store.db), StoreError, 'UNSAFE_INTEGER');
-      await expectRejectsCode(sql`select count(*) + 9223372036854775806 as n from journal`.execute(store.db), StoreError, 'UNSAFE_INTEGER');
+      await expectRejectsCode(
+        sql`select count(*) + 9223372036854775806 as n from journal`.execute(store.db),
+        StoreError,
+        'UNSAFE_INTEGER',
+      );
     });
 
     it('journal seq and projection bigint columns round-trip 2^53 − 2, and the append that would pass 2^53 − 1 fails and rolls back', async () => {
       const { store } = fresh();
-      await store.db.updateTable('journal_head').set({ next_seq: MAX - 1 }).where('id', '=', 1).execute();
+      await store.db
+        .updateTable('journal_head')
+        .set({ next_seq: MAX - 1 })
+        .where('id', '=', 1)
+        .execute();
       // The jump skips leaves of the transparency log: give leaf MAX − 2 the one left sibling it completes a subtree with.
-      await store.db.insertInto('merkle_nodes').values({ level: 0, idx: MAX - 3, hash: new Uint8Array(32) }).execute();
+      await store.db
+        .insertInto('merkle_nodes')
+        .values({ level: 0, idx: MAX - 3, hash: new Uint8Array(32) })
+        .execute();
       const { seq } = await appendOne(store, 1);
       expect(seq).toBe(MAX - 1);
       expect(await journalRepo.count(store.db)).toBe(MAX - 1);
-      const party = await partiesRepo.insert(store.db, { id: 'big', name: 'Big', country: 'US', sector: null, party: { seq }, created_seq: seq });
+      const party = await partiesRepo.insert(store.db, {
+        id: 'big',
+        name: 'Big',
+        country: 'US',
+        sector: null,
+        party: { seq },
+        created_seq: seq,
+      });
       expect(party.created_seq).toBe(MAX - 1);
       expect((await journalRepo.get(store.db, MAX - 1))?.seq).toBe(MAX - 1);
       await expectRejectsCode(appendOne(store, 2), StoreError, 'UNSAFE_INTEGER');
@@ -318,7 +391,11 @@ describe.each(STORES)('store contract: %s', (kind) => {
           name: 'Alice Magnets Pvt Ltd',
           country: 'IN',
           sector: 'magnet-manufacturing',
-          party: { id: 'alice-magnets', aliases: ['Alice', 'アリス'], identifiers: [{ scheme: 'IEC', value: '0123456789' }] },
+          party: {
+            id: 'alice-magnets',
+            aliases: ['Alice', 'アリス'],
+            identifiers: [{ scheme: 'IEC', value: '0123456789' }],
+          },
           created_seq: a.seq,
         });
         const key = await partyKeysRepo.insert(tx, {
@@ -343,7 +420,13 @@ describe.each(STORES)('store contract: %s', (kind) => {
           as_of: '2025-12-01',
           controlled: true,
           codes: ['1C902.a', '1C903'],
-          item: { form: 'magnet', composition: [['Dy', 42_000], ['Nd', 290_000]] },
+          item: {
+            form: 'magnet',
+            composition: [
+              ['Dy', 42_000],
+              ['Nd', 290_000],
+            ],
+          },
           result: [{ rule: 'r1', matched: true }],
           created_at: '2025-10-09T08:30:00.002Z',
         });
@@ -359,14 +442,30 @@ describe.each(STORES)('store contract: %s', (kind) => {
         name: 'Alice Magnets Pvt Ltd',
         country: 'IN',
         sector: 'magnet-manufacturing',
-        party: { id: 'alice-magnets', aliases: ['Alice', 'アリス'], identifiers: [{ scheme: 'IEC', value: '0123456789' }] },
+        party: {
+          id: 'alice-magnets',
+          aliases: ['Alice', 'アリス'],
+          identifiers: [{ scheme: 'IEC', value: '0123456789' }],
+        },
         created_seq: a.seq,
       });
       expect(await partiesRepo.get(store.db, 'alice-magnets')).toEqual(party);
       expect(await partiesRepo.get(store.db, 'nobody')).toBeUndefined();
       expect(await partiesRepo.list(store.db)).toEqual([party]);
 
-      expect(key).toEqual({ key_id: alice.keys.keyId, party_id: 'alice-magnets', algorithm: 'Ed25519', public_key: alice.keys.publicKey, created_seq: a.seq, revoked_seq: null, valid_from_seq: a.seq, valid_until_seq: null, replaced_by: null, revocation_reason: null, compromised_at: null });
+      expect(key).toEqual({
+        key_id: alice.keys.keyId,
+        party_id: 'alice-magnets',
+        algorithm: 'Ed25519',
+        public_key: alice.keys.publicKey,
+        created_seq: a.seq,
+        revoked_seq: null,
+        valid_from_seq: a.seq,
+        valid_until_seq: null,
+        replaced_by: null,
+        revocation_reason: null,
+        compromised_at: null,
+      });
       expect(await partyKeysRepo.get(store.db, alice.keys.keyId)).toEqual(key);
       expect(await partyKeysRepo.listByParty(store.db, 'alice-magnets')).toEqual([key]);
       expect(await partyKeysRepo.listByParty(store.db, 'nobody')).toEqual([]);
@@ -382,7 +481,13 @@ describe.each(STORES)('store contract: %s', (kind) => {
         as_of: '2025-12-01',
         controlled: true,
         codes: ['1C902.a', '1C903'],
-        item: { form: 'magnet', composition: [['Dy', 42_000], ['Nd', 290_000]] },
+        item: {
+          form: 'magnet',
+          composition: [
+            ['Dy', 42_000],
+            ['Nd', 290_000],
+          ],
+        },
         result: [{ rule: 'r1', matched: true }],
         created_at: new Date('2025-10-09T08:30:00.002Z'),
       });
@@ -395,25 +500,59 @@ describe.each(STORES)('store contract: %s', (kind) => {
       const { store } = fresh();
       const { seq } = await appendOne(store, 1);
       const row = await classificationsRepo.insert(store.db, {
-        id: 'c', seq, actor: 'a', label: 'Lot 7', as_of: '2024-02-29', controlled: false, codes: [], item: [], result: {}, created_at: new Date('1999-12-31T23:59:59.999Z'),
+        id: 'c',
+        seq,
+        actor: 'a',
+        label: 'Lot 7',
+        as_of: '2024-02-29',
+        controlled: false,
+        codes: [],
+        item: [],
+        result: {},
+        created_at: new Date('1999-12-31T23:59:59.999Z'),
       });
-      expect(row).toMatchObject({ as_of: '2024-02-29', codes: [], item: [], result: {}, label: 'Lot 7', created_at: new Date('1999-12-31T23:59:59.999Z') });
+      expect(row).toMatchObject({
+        as_of: '2024-02-29',
+        codes: [],
+        item: [],
+        result: {},
+        label: 'Lot 7',
+        created_at: new Date('1999-12-31T23:59:59.999Z'),
+      });
     });
 
     it('rule pack upsert is idempotent for the same content and refuses changed content as CONFLICT', async () => {
       const { store } = fresh();
       const { a, pack } = await seed(store);
       const { seq } = await appendOne(store, 3);
-      const again = await rulePacksRepo.upsert(store.db, { pack_id: pack.pack_id, version: pack.version, sha256: pack.sha256, body: pack.body, loaded_seq: seq });
+      const again = await rulePacksRepo.upsert(store.db, {
+        pack_id: pack.pack_id,
+        version: pack.version,
+        sha256: pack.sha256,
+        body: pack.body,
+        loaded_seq: seq,
+      });
       expect(again).toEqual(pack);
       expect(again.loaded_seq).toBe(a.seq);
       const e = await expectRejectsCode(
-        rulePacksRepo.upsert(store.db, { pack_id: pack.pack_id, version: pack.version, sha256: sha256Hex('edited'), body: {}, loaded_seq: seq }),
+        rulePacksRepo.upsert(store.db, {
+          pack_id: pack.pack_id,
+          version: pack.version,
+          sha256: sha256Hex('edited'),
+          body: {},
+          loaded_seq: seq,
+        }),
         StoreError,
         'CONFLICT',
       );
       expect(e.constraint).toBe('rule_packs_pkey');
-      const next = await rulePacksRepo.upsert(store.db, { pack_id: pack.pack_id, version: '2026-01-01', sha256: sha256Hex('edited'), body: {}, loaded_seq: seq });
+      const next = await rulePacksRepo.upsert(store.db, {
+        pack_id: pack.pack_id,
+        version: '2026-01-01',
+        sha256: sha256Hex('edited'),
+        body: {},
+        loaded_seq: seq,
+      });
       expect((await rulePacksRepo.list(store.db)).map((p) => p.version)).toEqual(['2025-10-09', next.version]);
     });
 
@@ -421,26 +560,61 @@ describe.each(STORES)('store contract: %s', (kind) => {
       const { store } = fresh();
       const { a, b } = await seed(store);
       const party = { id: 'alice-magnets', name: 'Dup', country: 'IN', sector: null, party: {}, created_seq: a.seq };
-      expect((await expectRejectsCode(partiesRepo.insert(store.db, party), StoreError, 'CONFLICT')).constraint).toBe('parties_pkey');
+      expect((await expectRejectsCode(partiesRepo.insert(store.db, party), StoreError, 'CONFLICT')).constraint).toBe(
+        'parties_pkey',
+      );
       expect(
-        (await expectRejectsCode(
-          classificationsRepo.insert(store.db, { id: 'cls-2', seq: b.seq, actor: 'a', label: null, as_of: '2025-01-01', controlled: false, codes: [], item: {}, result: {}, created_at: new Date() }),
-          StoreError,
-          'CONFLICT',
-        )).constraint,
+        (
+          await expectRejectsCode(
+            classificationsRepo.insert(store.db, {
+              id: 'cls-2',
+              seq: b.seq,
+              actor: 'a',
+              label: null,
+              as_of: '2025-01-01',
+              controlled: false,
+              codes: [],
+              item: {},
+              result: {},
+              created_at: new Date(),
+            }),
+            StoreError,
+            'CONFLICT',
+          )
+        ).constraint,
       ).toBe('classifications_seq_key');
       expect(
-        (await expectRejectsCode(
-          partyKeysRepo.insert(store.db, { key_id: 'ed25519:x', party_id: 'nobody', algorithm: 'Ed25519', public_key: 'x', created_seq: a.seq }),
-          StoreError,
-          'NOT_FOUND',
-        )).constraint,
+        (
+          await expectRejectsCode(
+            partyKeysRepo.insert(store.db, {
+              key_id: 'ed25519:x',
+              party_id: 'nobody',
+              algorithm: 'Ed25519',
+              public_key: 'x',
+              created_seq: a.seq,
+            }),
+            StoreError,
+            'NOT_FOUND',
+          )
+        ).constraint,
       ).toBe('party_keys_party_id_fkey');
       expect(
-        (await expectRejectsCode(partiesRepo.insert(store.db, { ...party, id: 'p2', created_seq: 999 }), StoreError, 'NOT_FOUND')).constraint,
+        (
+          await expectRejectsCode(
+            partiesRepo.insert(store.db, { ...party, id: 'p2', created_seq: 999 }),
+            StoreError,
+            'NOT_FOUND',
+          )
+        ).constraint,
       ).toBe('parties_created_seq_fkey');
       expect(
-        (await expectRejectsCode(partiesRepo.insert(store.db, { ...party, id: 'p3', country: 'in' }), StoreError, 'INVALID_ROW')).constraint,
+        (
+          await expectRejectsCode(
+            partiesRepo.insert(store.db, { ...party, id: 'p3', country: 'in' }),
+            StoreError,
+            'INVALID_ROW',
+          )
+        ).constraint,
       ).toBe('parties_country_check');
     });
 
@@ -450,7 +624,9 @@ describe.each(STORES)('store contract: %s', (kind) => {
       const dump = await dumpProjections(store.db);
       expect(Object.keys(dump)).toEqual([...PROJECTION_TABLES]);
       const seeded: readonly string[] = ['classifications', 'rule_packs', 'party_keys', 'parties'];
-      expect(Object.values(dump).map((rows) => rows.length)).toEqual(PROJECTION_TABLES.map((t) => (seeded.includes(t) ? 1 : 0)));
+      expect(Object.values(dump).map((rows) => rows.length)).toEqual(
+        PROJECTION_TABLES.map((t) => (seeded.includes(t) ? 1 : 0)),
+      );
       expect(await dumpProjections(store.db)).toEqual(dump);
       const journalBefore = await journalRepo.read(store.db);
 

@@ -4,8 +4,19 @@ import { STORES, useFreshStore } from '../support/stores.js';
 
 describe.each(STORES)('idempotency claims: holder and lease (%s)', (kind) => {
   const fresh = useFreshStore(kind);
-  const row = (key: string) => fresh().store.db.selectFrom('idempotency_keys').selectAll().where('credential_id', '=', 'cred_test0001').where('key', '=', key).executeTakeFirstOrThrow();
-  const age = (key: string, seconds: number) => fresh().store.db.updateTable('idempotency_keys').set({ alive_at: new Date(Date.now() - seconds * 1000) }).where('key', '=', key).execute();
+  const row = (key: string) =>
+    fresh()
+      .store.db.selectFrom('idempotency_keys')
+      .selectAll()
+      .where('credential_id', '=', 'cred_test0001')
+      .where('key', '=', key)
+      .executeTakeFirstOrThrow();
+  const age = (key: string, seconds: number) =>
+    fresh()
+      .store.db.updateTable('idempotency_keys')
+      .set({ alive_at: new Date(Date.now() - seconds * 1000) })
+      .where('key', '=', key)
+      .execute();
 
   it('another holder within its lease keeps the claim; past it, the claim is taken over; the holder itself takes it back at once', async () => {
     const db = fresh().store.db;
@@ -30,9 +41,19 @@ describe.each(STORES)('idempotency claims: holder and lease (%s)', (kind) => {
     const db = fresh().store.db;
     expect(await idempotencyRepo.claim(db, 'cred_test0001', 'c', 'h', 'one')).toBeUndefined();
     await idempotencyRepo.markCommitted(db, 'cred_test0001', 'c');
-    expect(await idempotencyRepo.claim(db, 'cred_test0001', 'c', 'h', 'two')).toMatchObject({ status: COMMITTED_WITHOUT_RESPONSE, holder: 'one', stale: false });
+    expect(await idempotencyRepo.claim(db, 'cred_test0001', 'c', 'h', 'two')).toMatchObject({
+      status: COMMITTED_WITHOUT_RESPONSE,
+      holder: 'one',
+      stale: false,
+    });
     await age('c', IDEMPOTENCY_LEASE_SECONDS + 5);
-    expect(await idempotencyRepo.claim(db, 'cred_test0001', 'c', 'h', 'two')).toMatchObject({ status: COMMITTED_WITHOUT_RESPONSE, holder: 'one', stale: true });
-    expect(await idempotencyRepo.claim(db, 'cred_test0001', 'c', 'h', 'one')).toMatchObject({ status: COMMITTED_WITHOUT_RESPONSE });
+    expect(await idempotencyRepo.claim(db, 'cred_test0001', 'c', 'h', 'two')).toMatchObject({
+      status: COMMITTED_WITHOUT_RESPONSE,
+      holder: 'one',
+      stale: true,
+    });
+    expect(await idempotencyRepo.claim(db, 'cred_test0001', 'c', 'h', 'one')).toMatchObject({
+      status: COMMITTED_WITHOUT_RESPONSE,
+    });
   });
 });

@@ -13,21 +13,27 @@ import { freshStore, STORES } from '../support/stores.js';
 
 const MIGRATIONS = new URL('../../migrations/', import.meta.url);
 
-describe.each(STORES)('migration 0024 keeps an existing log\'s origin (%s)', (kind) => {
+describe.each(STORES)("migration 0024 keeps an existing log's origin (%s)", (kind) => {
   const dir = mkdtempSync(join(tmpdir(), 'lodestone-0024-'));
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('a log with checkpoints before 0024 keeps "lodestone-log"; the row refuses changes', async () => {
-    const all = readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql')).sort();
+    const all = readdirSync(MIGRATIONS)
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
     for (const f of all.filter((f) => f < '0024_')) copyFileSync(new URL(f, MIGRATIONS), join(dir, f));
     const ts = await freshStore(kind, { migrationsDir: pathToFileURL(`${dir}/`) });
     try {
-      await sql`insert into log_checkpoints (log_id, size, body) values ('lodestone-log', 0, 'old checkpoint')`.execute(ts.store.db);
+      await sql`insert into log_checkpoints (log_id, size, body) values ('lodestone-log', 0, 'old checkpoint')`.execute(
+        ts.store.db,
+      );
       for (const f of all.filter((f) => f >= '0024_')) copyFileSync(new URL(f, MIGRATIONS), join(dir, f));
       const db = (await ts.reopen()).db;
-      expect(await db.selectFrom('log_origin').selectAll().execute()).toEqual([{ log_id: 'lodestone-log', origin: 'lodestone-log' }]);
+      expect(await db.selectFrom('log_origin').selectAll().execute()).toEqual([
+        { log_id: 'lodestone-log', origin: 'lodestone-log' },
+      ]);
       await expect(sql`update log_origin set origin = 'elsewhere.example/log'`.execute(db)).rejects.toThrow();
       await expect(sql`delete from log_origin`.execute(db)).rejects.toThrow();
     } finally {

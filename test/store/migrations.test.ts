@@ -23,7 +23,11 @@ afterEach(async () => {
 const write = (file: string, text: string) => writeFile(join(dir, file), text);
 
 async function tables(store: Store): Promise<string[]> {
-  const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = 'public' order by table_name`.execute(store.db);
+  const { rows } = await sql<{
+    name: string;
+  }>`select table_name as name from information_schema.tables where table_schema = 'public' order by table_name`.execute(
+    store.db,
+  );
   return rows.map((r) => r.name);
 }
 
@@ -33,7 +37,10 @@ describe('loadMigrations', () => {
     await write('0001_first.sql', 'create table a (x int);\n');
     await write('README.md', 'not a migration');
     const migrations = await loadMigrations(dirUrl);
-    expect(migrations.map((m) => [m.version, m.name])).toEqual([[1, '0001_first'], [2, '0002_second']]);
+    expect(migrations.map((m) => [m.version, m.name])).toEqual([
+      [1, '0001_first'],
+      [2, '0002_second'],
+    ]);
     expect(migrations[1]!.sql).toBe('create table b (x int);\ncreate table c (x int);\n');
     expect(migrations[1]!.sha256).toBe(sha256Hex('create table b (x int);\ncreate table c (x int);\n'));
   });
@@ -74,7 +81,9 @@ describe.each(STORES)('migration runner: %s', (kind) => {
     const store = await handle.reopen();
     expect(store.migrations.applied).toEqual([{ version: 2, name: '0002_second' }]);
     expect(await tables(store)).toEqual(['first_t', 'schema_migrations', 'second_t']);
-    expect((await store.db.selectFrom('schema_migrations').select(['version', 'name']).orderBy('version').execute())).toEqual([
+    expect(
+      await store.db.selectFrom('schema_migrations').select(['version', 'name']).orderBy('version').execute(),
+    ).toEqual([
       { version: 1, name: '0001_first' },
       { version: 2, name: '0002_second' },
     ]);
@@ -101,7 +110,9 @@ describe.runIf(STORES.includes('postgres'))('migration runner: concurrent starts
       const applied = stores.flatMap((s) => s.migrations.applied.map((m) => m.name)).sort();
       const all = await loadMigrations();
       expect(applied).toEqual(all.map((m) => m.name).sort());
-      expect(await stores[0]!.db.selectFrom('schema_migrations').select('version').orderBy('version').execute()).toEqual(all.map((m) => ({ version: m.version })));
+      expect(
+        await stores[0]!.db.selectFrom('schema_migrations').select('version').orderBy('version').execute(),
+      ).toEqual(all.map((m) => ({ version: m.version })));
       await Promise.all(stores.map((s) => s.close()));
     } finally {
       await drop();

@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/domain/index.js';
-import { journalRepo, LOCK_FILE, openPgliteStore, openStore, partiesRepo, StoreError, type Store } from '../../src/store/index.js';
+import {
+  journalRepo,
+  LOCK_FILE,
+  openPgliteStore,
+  openStore,
+  partiesRepo,
+  StoreError,
+  type Store,
+} from '../../src/store/index.js';
 import { expectRejectsCode } from '../support/errors.js';
 import { testParty, testRecord } from '../support/records.js';
 import { STORES } from '../support/stores.js';
@@ -61,7 +69,14 @@ describe.runIf(STORES.includes('pglite'))('PGlite data directory', () => {
     // 3. Writes survive close and reopen; close releases the lock and is idempotent.
     await first.transaction(async (tx) => {
       const { seq } = await journalRepo.append(tx, testRecord(alice, 1));
-      await partiesRepo.insert(tx, { id: alice.id, name: 'Alice', country: 'IN', sector: null, party: { id: alice.id }, created_seq: seq });
+      await partiesRepo.insert(tx, {
+        id: alice.id,
+        name: 'Alice',
+        country: 'IN',
+        sector: null,
+        party: { id: alice.id },
+        created_seq: seq,
+      });
     });
     await first.close();
     await first.close();

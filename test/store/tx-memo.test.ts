@@ -9,7 +9,15 @@
  */
 import { sql, type Transaction } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { journalRepo, partiesRepo, rememberReadsIn, screeningRepo, journalTimesRepo, type Database, type Store } from '../../src/store/index.js';
+import {
+  journalRepo,
+  partiesRepo,
+  rememberReadsIn,
+  screeningRepo,
+  journalTimesRepo,
+  type Database,
+  type Store,
+} from '../../src/store/index.js';
 import { testParty, testRecord } from '../support/records.js';
 import { STORES, useFreshStore } from '../support/stores.js';
 
@@ -22,12 +30,28 @@ async function party(tx: Transaction<Database>, id: string, name: string): Promi
 
 async function listImport(tx: Transaction<Database>, list: string, sha256: string): Promise<number> {
   const { seq } = await journalRepo.append(tx, testRecord(alice, Math.floor(Math.random() * 1e9)));
-  await screeningRepo.putSnapshot(tx, { list, sha256, format: 'csv', entry_count: 0, error_count: 0, created_at: new Date() }, []);
-  await screeningRepo.insertImport(tx, { seq, list, sha256, format: 'csv', imported_at: new Date(), entry_count: 0, error_count: 0, added: 0, removed: 0, changed: 0 });
+  await screeningRepo.putSnapshot(
+    tx,
+    { list, sha256, format: 'csv', entry_count: 0, error_count: 0, created_at: new Date() },
+    [],
+  );
+  await screeningRepo.insertImport(tx, {
+    seq,
+    list,
+    sha256,
+    format: 'csv',
+    imported_at: new Date(),
+    entry_count: 0,
+    error_count: 0,
+    added: 0,
+    removed: 0,
+    changed: 0,
+  });
   return seq;
 }
 
-const rename = (tx: Transaction<Database>, id: string, name: string) => sql`update parties set name = ${name} where id = ${id}`.execute(tx);
+const rename = (tx: Transaction<Database>, id: string, name: string) =>
+  sql`update parties set name = ${name} where id = ${id}`.execute(tx);
 
 describe.each(STORES)('transaction memo on %s', (kind) => {
   const fresh = useFreshStore(kind);
@@ -89,7 +113,10 @@ describe.each(STORES)('transaction memo on %s', (kind) => {
   });
 
   it('answers journal times through the memo as the database does: each seq once, unknown seqs absent', async () => {
-    const seqs = await store().transaction(async (tx) => [(await journalRepo.append(tx, testRecord(alice, 1))).seq, (await journalRepo.append(tx, testRecord(alice, 2))).seq]);
+    const seqs = await store().transaction(async (tx) => [
+      (await journalRepo.append(tx, testRecord(alice, 1))).seq,
+      (await journalRepo.append(tx, testRecord(alice, 2))).seq,
+    ]);
     const [s1, s2] = seqs as [number, number];
     const plain = await journalTimesRepo.recordedAt(store().db, [s1, s2, s1, 999]);
     await store().transaction(async (tx) => {

@@ -12,7 +12,11 @@ export const certificateSubject = {
       value: { currency: 'USD', minor: 18_000_000 },
     },
   ],
-  endUse: { description: 'Rotor magnets for EV traction motors sold in India', purposes: ['civil-automotive'], endProduct: 'EV traction motors' },
+  endUse: {
+    description: 'Rotor magnets for EV traction motors sold in India',
+    purposes: ['civil-automotive'],
+    endProduct: 'EV traction motors',
+  },
   undertakings: {
     noWmdUse: true,
     noMilitaryUse: true,

@@ -15,7 +15,11 @@ export function expectThrowsCode<E extends LodestoneError>(fn: () => unknown, cl
 }
 
 /** Awaits `promise`, expects it to reject with an instance of `cls` with `code`, and returns the error. */
-export async function expectRejectsCode<E extends LodestoneError>(promise: Promise<unknown>, cls: ErrorClass<E>, code: E['code']): Promise<E> {
+export async function expectRejectsCode<E extends LodestoneError>(
+  promise: Promise<unknown>,
+  cls: ErrorClass<E>,
+  code: E['code'],
+): Promise<E> {
   let thrown: unknown;
   try {
     await promise;
@@ -28,7 +32,9 @@ export async function expectRejectsCode<E extends LodestoneError>(promise: Promi
 function checkError<E extends LodestoneError>(thrown: unknown, cls: ErrorClass<E>, code: E['code']): E {
   if (thrown === undefined) expect.fail(`expected ${cls.name}(${code}) to be thrown, but nothing was thrown`);
   if (!(thrown instanceof cls)) {
-    expect.fail(`expected ${cls.name}(${code}), got ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : JSON.stringify(thrown)}`);
+    expect.fail(
+      `expected ${cls.name}(${code}), got ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : JSON.stringify(thrown)}`,
+    );
   }
   expect(thrown.code, thrown.message).toBe(code);
   return thrown;

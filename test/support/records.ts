@@ -1,4 +1,11 @@
-import { generateKeyPair, signerFromPem, signRecord, type KeyPair, type SignedRecord, type Signer } from '../../src/trust/index.js';
+import {
+  generateKeyPair,
+  signerFromPem,
+  signRecord,
+  type KeyPair,
+  type SignedRecord,
+  type Signer,
+} from '../../src/trust/index.js';
 
 export interface TestParty {
   readonly id: string;

@@ -26,13 +26,70 @@ export function rng(seed: number): () => number {
 }
 
 const LEGAL = ['LTD', 'LIMITED', 'CO., LTD.', 'LLC', 'INC.', 'CORP.', 'GMBH', 'S.A.', 'JSC', 'OOO', 'PVT LTD', 'FZE'];
-const LEGAL_RE = /[,.]?\s+(CO\.?,?\s*LTD\.?|LTD\.?|LIMITED|LLC|INC\.?|CORP\.?|CORPORATION|COMPANY|GMBH|S\.A\.?|SA|JSC|OJSC|CJSC|PJSC|OOO|FZE|PLC|SARL|S\.R\.L\.|B\.V\.|AG)$/i;
+const LEGAL_RE =
+  /[,.]?\s+(CO\.?,?\s*LTD\.?|LTD\.?|LIMITED|LLC|INC\.?|CORP\.?|CORPORATION|COMPANY|GMBH|S\.A\.?|SA|JSC|OJSC|CJSC|PJSC|OOO|FZE|PLC|SARL|S\.R\.L\.|B\.V\.|AG)$/i;
 const ROMANISATION: readonly (readonly [RegExp, string])[] = [
-  [/OU/g, 'U'], [/EE/g, 'I'], [/KH/g, 'H'], [/Y/g, 'I'], [/SH/g, 'SCH'], [/PH/g, 'F'], [/DJ/g, 'J'], [/Q/g, 'K'], [/OO/g, 'U'], [/IE/g, 'Y'], [/TS/g, 'C'], [/ZH/g, 'J'],
+  [/OU/g, 'U'],
+  [/EE/g, 'I'],
+  [/KH/g, 'H'],
+  [/Y/g, 'I'],
+  [/SH/g, 'SCH'],
+  [/PH/g, 'F'],
+  [/DJ/g, 'J'],
+  [/Q/g, 'K'],
+  [/OO/g, 'U'],
+  [/IE/g, 'Y'],
+  [/TS/g, 'C'],
+  [/ZH/g, 'J'],
 ];
-const DECOY_WORDS = ['ATLAS', 'PIONEER', 'SUMMIT', 'HORIZON', 'CRESCENT', 'MERIDIAN', 'EVEREST', 'NORDIC', 'CASCADE', 'PACIFICA', 'AURORA', 'GRANITE', 'WILLOW', 'FALCON', 'ORCHID', 'SAPPHIRE'];
-const FIRST = ['JOHN', 'PRIYA', 'WEI', 'MARIA', 'OLGA', 'KENJI', 'FATIMA', 'LUCAS', 'AMARA', 'SVEN', 'ELENA', 'RAJ', 'CHLOE', 'DIEGO'];
-const LAST = ['MILLER', 'SHARMA', 'LINDQVIST', 'FERREIRA', 'KOWALSKI', 'TANAKA', 'OKAFOR', 'DUBOIS', 'NOVAK', 'MEYER', 'ROSSI', 'HANSEN'];
+const DECOY_WORDS = [
+  'ATLAS',
+  'PIONEER',
+  'SUMMIT',
+  'HORIZON',
+  'CRESCENT',
+  'MERIDIAN',
+  'EVEREST',
+  'NORDIC',
+  'CASCADE',
+  'PACIFICA',
+  'AURORA',
+  'GRANITE',
+  'WILLOW',
+  'FALCON',
+  'ORCHID',
+  'SAPPHIRE',
+];
+const FIRST = [
+  'JOHN',
+  'PRIYA',
+  'WEI',
+  'MARIA',
+  'OLGA',
+  'KENJI',
+  'FATIMA',
+  'LUCAS',
+  'AMARA',
+  'SVEN',
+  'ELENA',
+  'RAJ',
+  'CHLOE',
+  'DIEGO',
+];
+const LAST = [
+  'MILLER',
+  'SHARMA',
+  'LINDQVIST',
+  'FERREIRA',
+  'KOWALSKI',
+  'TANAKA',
+  'OKAFOR',
+  'DUBOIS',
+  'NOVAK',
+  'MEYER',
+  'ROSSI',
+  'HANSEN',
+];
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)] as T;
@@ -47,7 +104,12 @@ function typo(r: () => number, name: string): string | undefined {
   const p = 1 + Math.floor(r() * (w.length - 2));
   const op = Math.floor(r() * 3);
   const c = String.fromCharCode(65 + Math.floor(r() * 26));
-  const nw = op === 0 ? w.slice(0, p) + w.slice(p + 1) : op === 1 ? w.slice(0, p) + (w[p + 1] ?? '') + (w[p] ?? '') + w.slice(p + 2) : w.slice(0, p) + c + w.slice(p + 1);
+  const nw =
+    op === 0
+      ? w.slice(0, p) + w.slice(p + 1)
+      : op === 1
+        ? w.slice(0, p) + (w[p + 1] ?? '') + (w[p] ?? '') + w.slice(p + 2)
+        : w.slice(0, p) + c + w.slice(p + 1);
   words[wi] = nw;
   return words.join(' ');
 }
@@ -75,7 +137,12 @@ function romanise(r: () => number, name: string): string | undefined {
 }
 
 function punctuation(r: () => number, name: string): string {
-  return r() < 0.5 ? name.replace(/[-.,']/g, ' ').replace(/\s+/g, ' ').toLowerCase() : name.replace(/ /g, r() < 0.5 ? '-' : '. ');
+  return r() < 0.5
+    ? name
+        .replace(/[-.,']/g, ' ')
+        .replace(/\s+/g, ' ')
+        .toLowerCase()
+    : name.replace(/ /g, r() < 0.5 ? '-' : '. ');
 }
 
 /** Token sets of every entry name, to make sure a decoy is not itself a listed name. */
@@ -87,10 +154,18 @@ function tokenKey(s: string): string {
  * Builds `perKind` cases of each variant kind from Latin-script entries, and as many decoys:
  * listed names with their most distinctive word replaced, and invented person names.
  */
-export function buildEvalSet(entries: readonly ListEntry[], opts: { seed?: number; perKind?: number } = {}): EvalCase[] {
+export function buildEvalSet(
+  entries: readonly ListEntry[],
+  opts: { seed?: number; perKind?: number } = {},
+): EvalCase[] {
   const r = rng(opts.seed ?? 42);
   const perKind = opts.perKind ?? 100;
-  const latin = entries.filter((e) => /^[\x20-\x7e]+$/.test(e.name) && e.name.replace(/[^A-Za-z]/g, '').length >= 6 && (e.type === 'person' || e.type === 'entity'));
+  const latin = entries.filter(
+    (e) =>
+      /^[\x20-\x7e]+$/.test(e.name) &&
+      e.name.replace(/[^A-Za-z]/g, '').length >= 6 &&
+      (e.type === 'person' || e.type === 'entity'),
+  );
   const listed = new Set(entries.flatMap((e) => [e.name, ...e.aliases].map(tokenKey)));
   const cases: EvalCase[] = [];
   const gen: [string, (e: ListEntry) => string | undefined][] = [
@@ -99,10 +174,13 @@ export function buildEvalSet(entries: readonly ListEntry[], opts: { seed?: numbe
     ['legal-form', (e) => (e.type === 'entity' ? legalForm(r, e.name) : undefined)],
     ['romanisation', (e) => romanise(r, e.name)],
     ['punctuation', (e) => punctuation(r, e.name)],
-    ['alias', (e) => {
-      const a = e.aliases.filter((x) => /^[\x20-\x7e]+$/.test(x) && x.length >= 6);
-      return a.length === 0 ? undefined : typo(r, pick(r, a)) ?? pick(r, a);
-    }],
+    [
+      'alias',
+      (e) => {
+        const a = e.aliases.filter((x) => /^[\x20-\x7e]+$/.test(x) && x.length >= 6);
+        return a.length === 0 ? undefined : (typo(r, pick(r, a)) ?? pick(r, a));
+      },
+    ],
   ];
   for (const [kind, f] of gen) {
     let made = 0;
@@ -138,7 +216,10 @@ export function buildEvalSet(entries: readonly ListEntry[], opts: { seed?: numbe
  * Original-script cases: queries in the entry's own script (Arabic, Cyrillic) against entries
  * indexed by their Latin names only; decoys mix the first word of one entry with the last of another.
  */
-export function buildOriginalScriptSet(entries: readonly ListEntry[], opts: { seed?: number } = {}): { cases: EvalCase[]; latinOnly: ListEntry[] } {
+export function buildOriginalScriptSet(
+  entries: readonly ListEntry[],
+  opts: { seed?: number } = {},
+): { cases: EvalCase[]; latinOnly: ListEntry[] } {
   const r = rng(opts.seed ?? 7);
   const script = (s: string): boolean => /[\u0600-\u06ff\u0400-\u04ff]/.test(s);
   const latinOnly = entries.map((e) => ({ ...e, aliases: e.aliases.filter((a) => !script(a)) }));
@@ -146,9 +227,13 @@ export function buildOriginalScriptSet(entries: readonly ListEntry[], opts: { se
   const cases: EvalCase[] = [];
   for (const e of withScript) {
     const q = e.aliases.find(script);
-    if (q !== undefined) cases.push({ query: q, target: e.id, kind: /[\u0600-\u06ff]/.test(q) ? 'arabic' : 'cyrillic' });
+    if (q !== undefined)
+      cases.push({ query: q, target: e.id, kind: /[\u0600-\u06ff]/.test(q) ? 'arabic' : 'cyrillic' });
   }
-  const originals = withScript.map((e) => ({ id: e.id, words: (e.aliases.find(script) ?? '').split(/\s+/).filter((w) => w.length > 0) }));
+  const originals = withScript.map((e) => ({
+    id: e.id,
+    words: (e.aliases.find(script) ?? '').split(/\s+/).filter((w) => w.length > 0),
+  }));
   const n = cases.length;
   for (let i = 0; i < n * 3 && cases.length < n * 2; i++) {
     const a = pick(r, originals);

@@ -127,7 +127,10 @@ let admin: pg.Pool | undefined;
 
 function postgresAdmin(): { pool: pg.Pool; url: string } {
   const url = inject('postgresUrl');
-  if (url === '') throw new Error('postgres store requested, but global setup started no PostgreSQL (is STORES set without "postgres"?)');
+  if (url === '')
+    throw new Error(
+      'postgres store requested, but global setup started no PostgreSQL (is STORES set without "postgres"?)',
+    );
   admin ??= new pg.Pool({ connectionString: url, max: 4, allowExitOnIdle: true });
   return { pool: admin, url };
 }

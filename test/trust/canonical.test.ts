@@ -9,7 +9,9 @@ interface JcsFixture {
   numbers: { ieee754: string; expected: string }[];
   invalidNumbers: { ieee754: string; name: string }[];
 }
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/trust/rfc8785-jcs.json', import.meta.url), 'utf8')) as JcsFixture;
+const fixture = JSON.parse(
+  readFileSync(new URL('../fixtures/trust/rfc8785-jcs.json', import.meta.url), 'utf8'),
+) as JcsFixture;
 const double = (hex: string) => Buffer.from(hex, 'hex').readDoubleBE(0);
 
 describe('canonicalJson (RFC 8785)', () => {

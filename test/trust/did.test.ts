@@ -34,7 +34,9 @@ describe('did:web key references', () => {
         const did = partyDid(publicUrl, party);
         expect(parseKeyReference(keyReference(did, key.keyId))).toEqual({ keyId: key.keyId, did, partyId: party });
         expect(didDocumentUrl(did)).toBe(`${publicUrl}/parties/${party}/did.json`);
-        expect(didDocumentUrl(didWebFor(publicUrl))).toBe(path.length === 0 ? `${publicUrl}/.well-known/did.json` : `${publicUrl}/did.json`);
+        expect(didDocumentUrl(didWebFor(publicUrl))).toBe(
+          path.length === 0 ? `${publicUrl}/.well-known/did.json` : `${publicUrl}/did.json`,
+        );
       }),
     );
   });
@@ -43,14 +45,27 @@ describe('did:web key references', () => {
     expect(partyDid('http://localhost:8080', 'acme-magnets')).toBe('did:web:localhost%3A8080:parties:acme-magnets');
     const key = generateKeyPair();
     expect(parseKeyReference(key.keyId)).toEqual({ keyId: key.keyId });
-    for (const bad of ['', 'ed25519:short', `did:example:x#${key.keyId}`, `did:web:h#rsa:${key.keyId}`, `did:web:h:parties:x#${key.keyId}#x`, `did:web:a b#${key.keyId}`]) {
+    for (const bad of [
+      '',
+      'ed25519:short',
+      `did:example:x#${key.keyId}`,
+      `did:web:h#rsa:${key.keyId}`,
+      `did:web:h:parties:x#${key.keyId}#x`,
+      `did:web:a b#${key.keyId}`,
+    ]) {
       expect(parseKeyReference(bad)).toBeUndefined();
     }
   });
 
   it('refuses a public URL that is not absolute http(s), or carries credentials, a query or a fragment, naming the field', () => {
     expect(parsePublicUrl('https://Lodestone.Example.org/')).toBe('https://lodestone.example.org');
-    for (const bad of ['lodestone.example.org', 'ftp://x.org', 'https://u:p@x.org', 'https://x.org/?a=1', 'https://x.org/#f']) {
+    for (const bad of [
+      'lodestone.example.org',
+      'ftp://x.org',
+      'https://u:p@x.org',
+      'https://x.org/?a=1',
+      'https://x.org/#f',
+    ]) {
       expect(() => parsePublicUrl(bad, '--public-url')).toThrow(ValidationError);
       expect(() => parsePublicUrl(bad, '--public-url')).toThrow(/^--public-url: /);
     }
@@ -77,25 +92,36 @@ describe('JWS serializations (RFC 7515 §7)', () => {
     credentialSubject: { id: 'urn:lodestone:party:chakan-drive-systems', grams: 2000000 },
   };
   const did = partyDid('https://lodestone.example.org', 'chakan-drive-systems');
-  const lookup = (keyId: string) => (keyId === endUser.keyId ? { partyId: 'chakan-drive-systems', publicKey: endUser.publicKey } : undefined);
+  const lookup = (keyId: string) =>
+    keyId === endUser.keyId ? { partyId: 'chakan-drive-systems', publicKey: endUser.publicKey } : undefined;
 
   it('compact, flattened and general forms decode to the same general JWS, parts as received', async () => {
-    const jws = await signCredential(credential, signerFromPem(endUser.privateKeyPem), keyReference(did, endUser.keyId));
+    const jws = await signCredential(
+      credential,
+      signerFromPem(endUser.privateKeyPem),
+      keyReference(did, endUser.keyId),
+    );
     const [sig] = jws.signatures;
     if (sig === undefined) throw new Error('unsigned');
     const forms = [`${sig.protected}.${jws.payload}.${sig.signature}`, { payload: jws.payload, ...sig }, jws];
     for (const form of forms) {
       expect(generalJws(form)).toEqual({ payload: jws.payload, signatures: [sig] });
-      expect((await verifyCertificate(form, lookup)).signers).toEqual([{ role: 'end-user', partyId: 'chakan-drive-systems', kid: endUser.keyId }]);
+      expect((await verifyCertificate(form, lookup)).signers).toEqual([
+        { role: 'end-user', partyId: 'chakan-drive-systems', kid: endUser.keyId },
+      ]);
     }
     expect(decodeCredential(forms[0]).kids).toEqual([keyReference(did, endUser.keyId)]);
   });
 
   it('refuses iss ≠ issuer, and a kid whose DID names another party than the key holder', async () => {
     expect(() => decodeCredential({ payload: '', signatures: [] })).toThrow(TrustError);
-    await expect(signCredential({ ...credential, iss: 'urn:lodestone:party:mallory' }, signerFromPem(endUser.privateKeyPem))).rejects.toThrow(/credential\.iss: must be the same as issuer/);
+    await expect(
+      signCredential({ ...credential, iss: 'urn:lodestone:party:mallory' }, signerFromPem(endUser.privateKeyPem)),
+    ).rejects.toThrow(/credential\.iss: must be the same as issuer/);
     const other = keyReference(partyDid('https://lodestone.example.org', 'mallory-trading'), endUser.keyId);
     const jws = await signCredential(credential, signerFromPem(endUser.privateKeyPem), other);
-    await expect(verifyCertificate(jws, lookup)).rejects.toThrow(/names party "mallory-trading", but key \S+ belongs to "chakan-drive-systems"/);
+    await expect(verifyCertificate(jws, lookup)).rejects.toThrow(
+      /names party "mallory-trading", but key \S+ belongs to "chakan-drive-systems"/,
+    );
   });
 });

@@ -14,10 +14,25 @@ import {
 } from '../../src/trust/index.js';
 import { expectThrowsCode } from '../support/errors.js';
 
-interface Rfc8032Vector { name: string; secret_key_hex: string; public_key_hex: string; message_hex: string; signature_hex: string }
-interface WycheproofTest { tcId: number; publicKeyHex: string; msgHex: string; sigHex: string; result: 'valid' | 'invalid'; flags: string[]; comment: string }
+interface Rfc8032Vector {
+  name: string;
+  secret_key_hex: string;
+  public_key_hex: string;
+  message_hex: string;
+  signature_hex: string;
+}
+interface WycheproofTest {
+  tcId: number;
+  publicKeyHex: string;
+  msgHex: string;
+  sigHex: string;
+  result: 'valid' | 'invalid';
+  flags: string[];
+  comment: string;
+}
 
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/trust/${name}`, import.meta.url), 'utf8'));
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../fixtures/trust/${name}`, import.meta.url), 'utf8'));
 const rfc8032 = (fixture('rfc8032-ed25519.json') as { vectors: Rfc8032Vector[] }).vectors;
 const wycheproof = (fixture('wycheproof-ed25519.json') as { tests: WycheproofTest[] }).tests;
 
@@ -54,7 +69,8 @@ describe('Ed25519 with node:crypto', () => {
       } catch {
         ok = false;
       }
-      if (ok !== (t.result === 'valid')) disagreements.push(`tcId ${t.tcId} (${t.flags.join(',')}): expected ${t.result}`);
+      if (ok !== (t.result === 'valid'))
+        disagreements.push(`tcId ${t.tcId} (${t.flags.join(',')}): expected ${t.result}`);
     }
     expect(wycheproof).toHaveLength(151);
     expect(disagreements).toEqual([]);
@@ -76,14 +92,20 @@ describe('keys', () => {
   it('derives the key id as "ed25519:" + base64url(SHA-256(raw public key))[0..22)', () => {
     const v = rfc8032[0]!;
     const raw = toBase64url(hex(v.public_key_hex));
-    expect(keyIdFor(raw)).toBe(`ed25519:${Buffer.from(sha256(hex(v.public_key_hex))).toString('base64url').slice(0, 22)}`);
+    expect(keyIdFor(raw)).toBe(
+      `ed25519:${Buffer.from(sha256(hex(v.public_key_hex)))
+        .toString('base64url')
+        .slice(0, 22)}`,
+    );
     // Pinned, so a change to the derivation cannot slip through unnoticed: every stored key id depends on it.
     // (value computed independently with Python hashlib + base64.urlsafe_b64encode)
     expect(keyIdFor(raw)).toBe('ed25519:If4x36FUomFia_hUBG_SJx');
   });
 
   it('refuses keys that are not Ed25519', () => {
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
     expectThrowsCode(() => importPrivateKey(rsa), TrustError, 'BAD_KEY');
     expectThrowsCode(() => importPrivateKey('not a key'), TrustError, 'BAD_KEY');
     expectThrowsCode(() => rawPublicKey(generateKeyPairSync('x25519').publicKey), TrustError, 'BAD_KEY');

@@ -34,8 +34,24 @@ function jsonFiles(dir: string): string[] {
   });
 }
 
-interface InclusionVector { leafIdx: number; treeSize: number; root: string | null; leafHash: string | null; proof: string[] | null; desc: string; wantErr: boolean }
-interface ConsistencyVector { size1: number; size2: number; root1: string | null; root2: string | null; proof: string[] | null; desc: string; wantErr: boolean }
+interface InclusionVector {
+  leafIdx: number;
+  treeSize: number;
+  root: string | null;
+  leafHash: string | null;
+  proof: string[] | null;
+  desc: string;
+  wantErr: boolean;
+}
+interface ConsistencyVector {
+  size1: number;
+  size2: number;
+  root1: string | null;
+  root2: string | null;
+  proof: string[] | null;
+  desc: string;
+  wantErr: boolean;
+}
 
 function outcome(run: () => void): 'ok' | 'error' {
   try {
@@ -88,7 +104,12 @@ describe('transparency-dev vectors', () => {
   });
 
   it('reproduces the CT reference tree: node hashes and the roots of sizes 0–8', () => {
-    const ref = JSON.parse(readFileSync(join(FIXTURES, 'rfc6962_reference_tree.json'), 'utf8')) as { leaf_inputs_hex: string[]; node_hashes_hex: string[][]; root_hashes_hex?: string[]; root_hashes?: unknown };
+    const ref = JSON.parse(readFileSync(join(FIXTURES, 'rfc6962_reference_tree.json'), 'utf8')) as {
+      leaf_inputs_hex: string[];
+      node_hashes_hex: string[][];
+      root_hashes_hex?: string[];
+      root_hashes?: unknown;
+    };
     const leaves = ref.leaf_inputs_hex.map((h) => leafHash(new Uint8Array(Buffer.from(h, 'hex'))));
     const get = memoryNodeReader(leaves);
     ref.node_hashes_hex.forEach((level, l) => {
@@ -102,13 +123,20 @@ describe('transparency-dev vectors', () => {
   });
 
   it('the happy-path proofs are the ones we generate', () => {
-    const ref = JSON.parse(readFileSync(join(FIXTURES, 'rfc6962_reference_tree.json'), 'utf8')) as { leaf_inputs_hex: string[] };
+    const ref = JSON.parse(readFileSync(join(FIXTURES, 'rfc6962_reference_tree.json'), 'utf8')) as {
+      leaf_inputs_hex: string[];
+    };
     const leaves = ref.leaf_inputs_hex.map((h) => leafHash(new Uint8Array(Buffer.from(h, 'hex'))));
     const get = memoryNodeReader(leaves);
-    for (const file of [...jsonFiles(join(FIXTURES, 'inclusion')), ...jsonFiles(join(FIXTURES, 'consistency'))].filter((f) => /\/[0-4]\/happy-path\.json$/.test(f))) {
+    for (const file of [...jsonFiles(join(FIXTURES, 'inclusion')), ...jsonFiles(join(FIXTURES, 'consistency'))].filter(
+      (f) => /\/[0-4]\/happy-path\.json$/.test(f),
+    )) {
       const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<InclusionVector & ConsistencyVector>;
       const want = (v.proof ?? []).map((s) => hex(b64(s)));
-      const got = v.leafIdx !== undefined ? inclusionProof(v.leafIdx, v.treeSize!, get) : consistencyProof(v.size1!, v.size2!, get);
+      const got =
+        v.leafIdx !== undefined
+          ? inclusionProof(v.leafIdx, v.treeSize!, get)
+          : consistencyProof(v.size1!, v.size2!, get);
       expect(got.map(hex), file).toEqual(want);
     }
   });
@@ -152,7 +180,11 @@ describe('Merkle log over stored subtrees', () => {
     }
   });
 
-  type Mutation = { kind: 'flip'; at: number; bit: number } | { kind: 'drop'; at: number } | { kind: 'extra'; at: number } | { kind: 'swap'; at: number };
+  type Mutation =
+    | { kind: 'flip'; at: number; bit: number }
+    | { kind: 'drop'; at: number }
+    | { kind: 'extra'; at: number }
+    | { kind: 'swap'; at: number };
   const mutation = fc.oneof(
     fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 255 }) }),
     fc.record({ kind: fc.constant('drop' as const), at: fc.nat() }),
@@ -181,38 +213,82 @@ describe('Merkle log over stored subtrees', () => {
 
   it('every mutated inclusion proof, and every proof moved to another index or size, fails', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 300 }), fc.nat(), mutation, fc.integer({ min: -3, max: 3 }), fc.integer({ min: -3, max: 3 }), (n, rawIndex, m, dIndex, dSize) => {
-        const i = rawIndex % n;
-        const proof = inclusionProof(i, n, READER);
-        const bad = mutate(proof, m);
-        if (bad !== undefined) expect(outcome(() => { verifyInclusion(i, n, LEAVES[i]!, bad, rootAt(n)); })).toBe('error');
-        const i2 = i + dIndex;
-        const n2 = n + dSize;
-        if ((i2 !== i || n2 !== n) && i2 >= 0 && n2 >= 1 && n2 <= 300) {
-          // The proof for another position or size: wrong shape, or leads to another root than size n2's.
-          expect(outcome(() => { verifyInclusion(i2, n2, LEAVES[i]!, proof, rootAt(n2)); })).toBe('error');
-        }
-        expect(outcome(() => { verifyInclusion(i, n, leafHash('not in the log'), proof, rootAt(n)); })).toBe('error');
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 300 }),
+        fc.nat(),
+        mutation,
+        fc.integer({ min: -3, max: 3 }),
+        fc.integer({ min: -3, max: 3 }),
+        (n, rawIndex, m, dIndex, dSize) => {
+          const i = rawIndex % n;
+          const proof = inclusionProof(i, n, READER);
+          const bad = mutate(proof, m);
+          if (bad !== undefined)
+            expect(
+              outcome(() => {
+                verifyInclusion(i, n, LEAVES[i]!, bad, rootAt(n));
+              }),
+            ).toBe('error');
+          const i2 = i + dIndex;
+          const n2 = n + dSize;
+          if ((i2 !== i || n2 !== n) && i2 >= 0 && n2 >= 1 && n2 <= 300) {
+            // The proof for another position or size: wrong shape, or leads to another root than size n2's.
+            expect(
+              outcome(() => {
+                verifyInclusion(i2, n2, LEAVES[i]!, proof, rootAt(n2));
+              }),
+            ).toBe('error');
+          }
+          expect(
+            outcome(() => {
+              verifyInclusion(i, n, leafHash('not in the log'), proof, rootAt(n));
+            }),
+          ).toBe('error');
+        },
+      ),
       { numRuns: 1000 },
     );
   });
 
   it('every mutated consistency proof, and every proof for other sizes, fails', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 300 }), fc.nat(), mutation, fc.integer({ min: -2, max: 2 }), (n, rawM, mu, d) => {
-        const m = (rawM % n) + 1;
-        const proof = consistencyProof(m, n, READER);
-        const bad = mutate(proof, mu);
-        if (bad !== undefined) expect(outcome(() => { verifyConsistency(m, n, rootAt(m), rootAt(n), bad); })).toBe('error');
-        const m2 = m + d;
-        if (d !== 0 && m2 >= 1 && m2 <= n) expect(outcome(() => { verifyConsistency(m2, n, rootAt(m2), rootAt(n), proof); })).toBe('error');
-        if (m < n) {
-          // A forked history: the same old size with another root.
-          expect(outcome(() => { verifyConsistency(m, n, leafHash('fork'), rootAt(n), proof); })).toBe('error');
-          expect(outcome(() => { verifyConsistency(m, n, rootAt(m), leafHash('fork'), proof); })).toBe('error');
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 300 }),
+        fc.nat(),
+        mutation,
+        fc.integer({ min: -2, max: 2 }),
+        (n, rawM, mu, d) => {
+          const m = (rawM % n) + 1;
+          const proof = consistencyProof(m, n, READER);
+          const bad = mutate(proof, mu);
+          if (bad !== undefined)
+            expect(
+              outcome(() => {
+                verifyConsistency(m, n, rootAt(m), rootAt(n), bad);
+              }),
+            ).toBe('error');
+          const m2 = m + d;
+          if (d !== 0 && m2 >= 1 && m2 <= n)
+            expect(
+              outcome(() => {
+                verifyConsistency(m2, n, rootAt(m2), rootAt(n), proof);
+              }),
+            ).toBe('error');
+          if (m < n) {
+            // A forked history: the same old size with another root.
+            expect(
+              outcome(() => {
+                verifyConsistency(m, n, leafHash('fork'), rootAt(n), proof);
+              }),
+            ).toBe('error');
+            expect(
+              outcome(() => {
+                verifyConsistency(m, n, rootAt(m), leafHash('fork'), proof);
+              }),
+            ).toBe('error');
+          }
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -221,7 +297,15 @@ describe('Merkle log over stored subtrees', () => {
     expect(outcome(() => inclusionProof(5, 5, READER))).toBe('error');
     expect(outcome(() => consistencyProof(0, 5, READER))).toBe('error');
     expect(outcome(() => consistencyProof(6, 5, READER))).toBe('error');
-    expect(outcome(() => { verifyInclusion(-1, 5, LEAVES[0]!, [], rootAt(5)); })).toBe('error');
-    expect(outcome(() => { verifyInclusion(0, 2 ** 60, LEAVES[0]!, [], rootAt(5)); })).toBe('error');
+    expect(
+      outcome(() => {
+        verifyInclusion(-1, 5, LEAVES[0]!, [], rootAt(5));
+      }),
+    ).toBe('error');
+    expect(
+      outcome(() => {
+        verifyInclusion(0, 2 ** 60, LEAVES[0]!, [], rootAt(5));
+      }),
+    ).toBe('error');
   });
 });

@@ -48,7 +48,10 @@ function code(run: () => unknown): string {
   }
 }
 
-interface GoVectors { keys: { name: string; verifier_key: string; signer_key: string | null }[]; notes: { text: string; signed_note: string }[] }
+interface GoVectors {
+  keys: { name: string; verifier_key: string; signer_key: string | null }[];
+  notes: { text: string; signed_note: string }[];
+}
 const go = JSON.parse(readFileSync(join(FIXTURES, 'go_signed_note_vectors.json'), 'utf8')) as GoVectors;
 const peter = verifierFromVkey(go.keys[0]!.verifier_key);
 const enoch = verifierFromVkey(go.keys[1]!.verifier_key);
@@ -72,8 +75,16 @@ describe('C2SP signed notes (Go sumdb/note vectors)', () => {
 
   it('refuses a changed text, an unknown key and malformed notes with precise messages', () => {
     const signed = go.notes[0]!.signed_note;
-    expect(code(() => { verifyNoteSignature(parseNote(signed.replace('answer', 'Answer')), peter); })).toMatch(/BAD_CHECKPOINT: note signature by PeterNeumann does not verify/);
-    expect(code(() => { verifyNoteSignature(parseNote(signed), enoch); })).toMatch(/not signed by EnochRoot/);
+    expect(
+      code(() => {
+        verifyNoteSignature(parseNote(signed.replace('answer', 'Answer')), peter);
+      }),
+    ).toMatch(/BAD_CHECKPOINT: note signature by PeterNeumann does not verify/);
+    expect(
+      code(() => {
+        verifyNoteSignature(parseNote(signed), enoch);
+      }),
+    ).toMatch(/not signed by EnochRoot/);
     expect(code(() => parseNote(signed.slice(0, -1)))).toMatch(/does not end with a newline/);
     expect(code(() => parseNote(`${signed}garbage\n`))).toMatch(/signature line 2 does not start/);
     expect(code(() => parseNote(signed.replace('— ', '- ')))).toMatch(/does not start with "— "/);
@@ -82,14 +93,19 @@ describe('C2SP signed notes (Go sumdb/note vectors)', () => {
 });
 
 describe('C2SP checkpoints (tessera test log)', () => {
-  const keys = JSON.parse(readFileSync(join(FIXTURES, 'tessera/test-log-keys.json'), 'utf8')) as { verifier_key: string; entries_in_order: string[] };
+  const keys = JSON.parse(readFileSync(join(FIXTURES, 'tessera/test-log-keys.json'), 'utf8')) as {
+    verifier_key: string;
+    entries_in_order: string[];
+  };
   const log = verifierFromVkey(keys.verifier_key);
 
   it('opens all 16 checkpoints and each root is the RFC 6962 root of the first N entries', () => {
     for (let n = 0; n <= 15; n++) {
       const { checkpoint } = openCheckpoint(readFileSync(join(FIXTURES, `tessera/checkpoint.${n}`), 'utf8'), log);
       expect(checkpoint.size).toBe(n);
-      expect(Buffer.from(checkpoint.root).toString('hex')).toBe(Buffer.from(rootFromLeafHashes(keys.entries_in_order.slice(0, n).map((e) => leafHash(e)))).toString('hex'));
+      expect(Buffer.from(checkpoint.root).toString('hex')).toBe(
+        Buffer.from(rootFromLeafHashes(keys.entries_in_order.slice(0, n).map((e) => leafHash(e)))).toString('hex'),
+      );
     }
   });
 
@@ -108,19 +124,38 @@ describe('C2SP checkpoints (tessera test log)', () => {
     expect(c.extensions).toEqual([`lodestone-subjects/v1 0 ${root}`, 'other ext']);
     expect(formatCheckpoint(c)).toBe(`o\n1\n${root}\nlodestone-subjects/v1 0 ${root}\nother ext\n`);
     expect(parseCheckpoint(`o\n1\n${root}\n`).extensions).toBeUndefined();
-    expect(code(() => parseCheckpoint(`\n1\n${Buffer.alloc(32).toString('base64')}\n`))).toMatch(/origin line is empty/);
+    expect(code(() => parseCheckpoint(`\n1\n${Buffer.alloc(32).toString('base64')}\n`))).toMatch(
+      /origin line is empty/,
+    );
   });
 
   it('signs and cosigns (tlog-cosignature/v1) our own checkpoints', () => {
     const opKey = generateKeyPair();
     const wKey = generateKeyPair();
-    const signed = signCheckpoint({ origin: 'lodestone-log', size: 3, root: rootFromLeafHashes([leafHash('a'), leafHash('b'), leafHash('c')]) }, 'lodestone-log', importPrivateKey(opKey.privateKeyPem), opKey.publicKey);
+    const signed = signCheckpoint(
+      { origin: 'lodestone-log', size: 3, root: rootFromLeafHashes([leafHash('a'), leafHash('b'), leafHash('c')]) },
+      'lodestone-log',
+      importPrivateKey(opKey.privateKeyPem),
+      opKey.publicKey,
+    );
     const opened = openCheckpoint(signed, { name: 'lodestone-log', publicKey: opKey.publicKey });
-    const cosig = cosignNote(opened.note.text, 'mofcom', importPrivateKey(wKey.privateKeyPem), wKey.publicKey, 1_700_000_000);
+    const cosig = cosignNote(
+      opened.note.text,
+      'mofcom',
+      importPrivateKey(wKey.privateKeyPem),
+      wKey.publicKey,
+      1_700_000_000,
+    );
     const cosigned = parseNote(formatNote({ text: opened.note.text, signatures: [...opened.note.signatures, cosig] }));
     expect(verifyCosignature(cosigned, { name: 'mofcom', publicKey: wKey.publicKey })).toBe(1_700_000_000);
-    expect(code(() => openCheckpoint(signed, { name: 'lodestone-log', publicKey: wKey.publicKey }))).toMatch(/not signed by lodestone-log/);
+    expect(code(() => openCheckpoint(signed, { name: 'lodestone-log', publicKey: wKey.publicKey }))).toMatch(
+      /not signed by lodestone-log/,
+    );
     // A cosignature is not a note signature: the alg byte in the key id differs.
-    expect(code(() => { verifyNoteSignature(cosigned, { name: 'mofcom', publicKey: wKey.publicKey }); })).toMatch(/not signed by mofcom/);
+    expect(
+      code(() => {
+        verifyNoteSignature(cosigned, { name: 'mofcom', publicKey: wKey.publicKey });
+      }),
+    ).toMatch(/not signed by mofcom/);
   });
 });

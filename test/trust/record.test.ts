@@ -30,7 +30,8 @@ const payload: RecordPayload = {
 };
 
 /** A deep, mutable copy of a record, as JSON from the outside world would be. */
-const copy = (r: SignedRecord): Record<string, Record<string, unknown>> => JSON.parse(JSON.stringify(r)) as Record<string, Record<string, unknown>>;
+const copy = (r: SignedRecord): Record<string, Record<string, unknown>> =>
+  JSON.parse(JSON.stringify(r)) as Record<string, Record<string, unknown>>;
 
 describe('signed records', () => {
   it('sign then verify', () => {
@@ -45,7 +46,13 @@ describe('signed records', () => {
   });
 
   it('is deterministic (Ed25519) and independent of property order', () => {
-    const reordered: RecordPayload = { body: payload.body, at: payload.at, actor: payload.actor, type: payload.type, v: 1 };
+    const reordered: RecordPayload = {
+      body: payload.body,
+      at: payload.at,
+      actor: payload.actor,
+      type: payload.type,
+      v: 1,
+    };
     expect(signRecord(reordered, aliceSigner)).toEqual(signRecord(payload, aliceSigner));
   });
 
@@ -87,20 +94,57 @@ describe('signed records', () => {
         if (canonicalJson(body) === text) continue;
         const tampered = copy(record);
         tampered.payload!.body = body;
-        expectThrowsCode(() => { verifyRecord(tampered, alice.publicKey); }, TrustError, 'BAD_SIGNATURE');
+        expectThrowsCode(
+          () => {
+            verifyRecord(tampered, alice.publicKey);
+          },
+          TrustError,
+          'BAD_SIGNATURE',
+        );
       }
     });
 
     it.each<[string, (r: Record<string, Record<string, unknown>>) => void]>([
-      ['type', (r) => { r.payload!.type = 'party.deleted'; }],
-      ['actor', (r) => { r.payload!.actor = 'someone-else'; }],
-      ['at', (r) => { r.payload!.at = '2025-10-09T08:30:00.001Z'; }],
-      ['an extra body field', (r) => { (r.payload!.body as Record<string, unknown>).extra = true; }],
-      ['the mass by one gram', (r) => { (r.payload!.body as Record<string, unknown>).massGrams = 9007199254740990; }],
+      [
+        'type',
+        (r) => {
+          r.payload!.type = 'party.deleted';
+        },
+      ],
+      [
+        'actor',
+        (r) => {
+          r.payload!.actor = 'someone-else';
+        },
+      ],
+      [
+        'at',
+        (r) => {
+          r.payload!.at = '2025-10-09T08:30:00.001Z';
+        },
+      ],
+      [
+        'an extra body field',
+        (r) => {
+          (r.payload!.body as Record<string, unknown>).extra = true;
+        },
+      ],
+      [
+        'the mass by one gram',
+        (r) => {
+          (r.payload!.body as Record<string, unknown>).massGrams = 9007199254740990;
+        },
+      ],
     ])('changing %s → BAD_SIGNATURE', (_name, mutate) => {
       const tampered = copy(record);
       mutate(tampered);
-      expectThrowsCode(() => { verifyRecord(tampered, alice.publicKey); }, TrustError, 'BAD_SIGNATURE');
+      expectThrowsCode(
+        () => {
+          verifyRecord(tampered, alice.publicKey);
+        },
+        TrustError,
+        'BAD_SIGNATURE',
+      );
     });
 
     it('a flipped bit in any byte of the signature → BAD_SIGNATURE', () => {
@@ -110,22 +154,52 @@ describe('signed records', () => {
         bad[i] = (bad[i] ?? 0) ^ 0x80;
         const tampered = copy(record);
         tampered.signature!.sig = bad.toString('base64url');
-        expectThrowsCode(() => { verifyRecord(tampered, alice.publicKey); }, TrustError, 'BAD_SIGNATURE');
+        expectThrowsCode(
+          () => {
+            verifyRecord(tampered, alice.publicKey);
+          },
+          TrustError,
+          'BAD_SIGNATURE',
+        );
       }
     });
 
     it('another party’s key → KEY_MISMATCH; an unknown key id → UNKNOWN_KEY', () => {
-      expectThrowsCode(() => { verifyRecord(record, mallory.publicKey); }, TrustError, 'KEY_MISMATCH');
-      expectThrowsCode(() => { verifyRecord(record, () => undefined); }, TrustError, 'UNKNOWN_KEY');
+      expectThrowsCode(
+        () => {
+          verifyRecord(record, mallory.publicKey);
+        },
+        TrustError,
+        'KEY_MISMATCH',
+      );
+      expectThrowsCode(
+        () => {
+          verifyRecord(record, () => undefined);
+        },
+        TrustError,
+        'UNKNOWN_KEY',
+      );
       const relabelled = copy(record);
       relabelled.signature!.keyId = mallory.keyId;
-      expectThrowsCode(() => { verifyRecord(relabelled, mallory.publicKey); }, TrustError, 'BAD_SIGNATURE');
+      expectThrowsCode(
+        () => {
+          verifyRecord(relabelled, mallory.publicKey);
+        },
+        TrustError,
+        'BAD_SIGNATURE',
+      );
     });
 
     it('a signature re-signed by another key under the right key id → BAD_SIGNATURE', () => {
       const forged = copy(signRecord(payload, signerFromPem(mallory.privateKeyPem)));
       forged.signature!.keyId = alice.keyId;
-      expectThrowsCode(() => { verifyRecord(forged, alice.publicKey); }, TrustError, 'BAD_SIGNATURE');
+      expectThrowsCode(
+        () => {
+          verifyRecord(forged, alice.publicKey);
+        },
+        TrustError,
+        'BAD_SIGNATURE',
+      );
     });
   });
 
@@ -144,19 +218,45 @@ describe('signed records', () => {
       ['an upper-case type', { ...good, payload: { ...good.payload, type: 'Party' } }, 'payload.type'],
       ['an empty actor', { ...good, payload: { ...good.payload, actor: '' } }, 'payload.actor'],
       ['an actor with a newline', { ...good, payload: { ...good.payload, actor: 'a\nb' } }, 'payload.actor'],
-      ['a time without milliseconds', { ...good, payload: { ...good.payload, at: '2025-10-09T08:30:00Z' } }, 'payload.at'],
-      ['a time with an offset', { ...good, payload: { ...good.payload, at: '2025-10-09T08:30:00.000+01:00' } }, 'payload.at'],
+      [
+        'a time without milliseconds',
+        { ...good, payload: { ...good.payload, at: '2025-10-09T08:30:00Z' } },
+        'payload.at',
+      ],
+      [
+        'a time with an offset',
+        { ...good, payload: { ...good.payload, at: '2025-10-09T08:30:00.000+01:00' } },
+        'payload.at',
+      ],
       ['an impossible date', { ...good, payload: { ...good.payload, at: '2025-02-30T08:30:00.000Z' } }, 'payload.at'],
       ['year 0000', { ...good, payload: { ...good.payload, at: '0000-01-01T00:00:00.000Z' } }, 'payload.at'],
       ['alg none', { ...good, signature: { ...good.signature, alg: 'none' } }, 'signature.alg'],
       ['a malformed key id', { ...good, signature: { ...good.signature, keyId: 'alice' } }, 'signature.keyId'],
       ['a numeric signature', { ...good, signature: { ...good.signature, sig: 7 } }, 'signature.sig'],
-      ['a padded signature', { ...good, signature: { ...good.signature, sig: `${good.signature.sig}==` } }, 'signature.sig'],
-      ['a truncated signature', { ...good, signature: { ...good.signature, sig: good.signature.sig.slice(0, 84) } }, 'signature.sig'],
-      ['a signature with garbage appended', { ...good, signature: { ...good.signature, sig: `${good.signature.sig}AAAA` } }, 'signature.sig'],
+      [
+        'a padded signature',
+        { ...good, signature: { ...good.signature, sig: `${good.signature.sig}==` } },
+        'signature.sig',
+      ],
+      [
+        'a truncated signature',
+        { ...good, signature: { ...good.signature, sig: good.signature.sig.slice(0, 84) } },
+        'signature.sig',
+      ],
+      [
+        'a signature with garbage appended',
+        { ...good, signature: { ...good.signature, sig: `${good.signature.sig}AAAA` } },
+        'signature.sig',
+      ],
       ['an extra signature field', { ...good, signature: { ...good.signature, kid: 'x' } }, 'signature.kid'],
     ])('%s', (_name, input, field) => {
-      const e = expectThrowsCode(() => { verifyRecord(input, alice.publicKey); }, TrustError, 'MALFORMED_RECORD');
+      const e = expectThrowsCode(
+        () => {
+          verifyRecord(input, alice.publicKey);
+        },
+        TrustError,
+        'MALFORMED_RECORD',
+      );
       expect(e.field).toBe(field);
     });
 
@@ -166,7 +266,13 @@ describe('signed records', () => {
       const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
       const sibling = alphabet[alphabet.indexOf(last) ^ 1]!;
       expect(Buffer.from(sig.slice(0, -1) + sibling, 'base64url')).toEqual(Buffer.from(sig, 'base64url'));
-      const e = expectThrowsCode(() => { verifyRecord({ ...good, signature: { ...good.signature, sig: sig.slice(0, -1) + sibling } }, alice.publicKey); }, TrustError, 'MALFORMED_RECORD');
+      const e = expectThrowsCode(
+        () => {
+          verifyRecord({ ...good, signature: { ...good.signature, sig: sig.slice(0, -1) + sibling } }, alice.publicKey);
+        },
+        TrustError,
+        'MALFORMED_RECORD',
+      );
       expect(e.field).toBe('signature.sig');
     });
 
@@ -181,7 +287,11 @@ describe('signed records', () => {
   });
 
   it('signRecord refuses a signer whose key id does not match its key', () => {
-    expectThrowsCode(() => signRecord(payload, { keyId: mallory.keyId, privateKey: aliceSigner.privateKey }), TrustError, 'KEY_MISMATCH');
+    expectThrowsCode(
+      () => signRecord(payload, { keyId: mallory.keyId, privateKey: aliceSigner.privateKey }),
+      TrustError,
+      'KEY_MISMATCH',
+    );
   });
 
   it('property: any JSON body signs, survives a JSON round trip and verifies; any change to it does not', () => {
@@ -195,7 +305,13 @@ describe('signed records', () => {
         if (canonicalJson(other) !== canonicalJson(body)) {
           const tampered = copy(record);
           tampered.payload!.body = other;
-          expectThrowsCode(() => { verifyRecord(tampered, alice.publicKey); }, TrustError, 'BAD_SIGNATURE');
+          expectThrowsCode(
+            () => {
+              verifyRecord(tampered, alice.publicKey);
+            },
+            TrustError,
+            'BAD_SIGNATURE',
+          );
         }
       }),
       { numRuns: 200 },

@@ -35,7 +35,11 @@ afterAll(async () => {
 const records = () => bundle.entries.map((e) => parseCanonicalJson(e.record) as SignedRecord);
 const leaves = () => bundle.entries.map((e) => e.leafIndex);
 const of = (rs: SignedRecord[], type: string) => rs.filter((r) => r.payload.type === type);
-const approval = (rs: SignedRecord[]) => of(rs, 'application.decided').find((r) => (r.payload.body as any).decision === 'approved')!.payload.body as Record<string, any>;
+const approval = (rs: SignedRecord[]) =>
+  of(rs, 'application.decided').find((r) => (r.payload.body as any).decision === 'approved')!.payload.body as Record<
+    string,
+    any
+  >;
 function failure(rs: SignedRecord[], ls = leaves()): string {
   try {
     recheckCertificates(rs, ls, bundle.licence);
@@ -48,12 +52,21 @@ function failure(rs: SignedRecord[], ls = leaves()): string {
 
 describe('the verifier re-checks certificates: claims, undertakings, revocations', () => {
   it('the demo bundle holds up, and `verify` reports it', () => {
-    expect(recheckCertificates(records(), leaves(), bundle.licence)).toEqual({ certificates: 1, claims: 1, revocations: 0, restrictions: 2 });
+    expect(recheckCertificates(records(), leaves(), bundle.licence)).toEqual({
+      certificates: 1,
+      claims: 1,
+      revocations: 0,
+      restrictions: 2,
+    });
     expect(verifyBundle(JSON.stringify(bundle)).certificates.claims).toBe(1);
   });
 
   it("the suspended spares licence's bundle verifies too: its certificate's revocation is in it, and no shipment under it comes after", async () => {
-    const suspended = await ts.store.db.selectFrom('licences').select('id').where('status', '=', 'suspended').executeTakeFirstOrThrow();
+    const suspended = await ts.store.db
+      .selectFrom('licences')
+      .select('id')
+      .where('status', '=', 'suspended')
+      .executeTakeFirstOrThrow();
     const spares = verifyBundle(JSON.stringify(await exportAuditBundle(ctx, suspended.id)));
     expect(spares.certificates).toMatchObject({ certificates: 1, claims: 1, revocations: 1, restrictions: 1 });
     expect(spares.shipments).toBe(1);
@@ -76,7 +89,9 @@ describe('the verifier re-checks certificates: claims, undertakings, revocations
 
   it('a second approval whose claim forgets the first one is caught', () => {
     const rs = records();
-    const i = rs.findIndex((r) => r.payload.type === 'application.decided' && (r.payload.body as any).decision === 'approved');
+    const i = rs.findIndex(
+      (r) => r.payload.type === 'application.decided' && (r.payload.body as any).decision === 'approved',
+    );
     const copy = structuredClone(rs[i]!);
     const b = copy.payload.body as Record<string, any>;
     b.licence.id = 'LIC-CN-2026-DOUBLE';
@@ -85,10 +100,12 @@ describe('the verifier re-checks certificates: claims, undertakings, revocations
     const ls = leaves();
     rs.splice(i + 1, 0, copy);
     ls.splice(i + 1, 0, ls[i]! + 0.5);
-    expect(failure(rs, ls)).toMatch(/says 0 g was claimed before it, but the approvals earlier in the bundle claimed 2000000 g/);
+    expect(failure(rs, ls)).toMatch(
+      /says 0 g was claimed before it, but the approvals earlier in the bundle claimed 2000000 g/,
+    );
   });
 
-  it('an approval that drops the end user\'s undertakings, and a licensed restriction that leaves them out', () => {
+  it("an approval that drops the end user's undertakings, and a licensed restriction that leaves them out", () => {
     let rs = records();
     approval(rs).licence.prohibitedReexportDestinations = [];
     expect(failure(rs)).toMatch(/drops the end user's undertaking "no re-export to US"/);
@@ -96,29 +113,64 @@ describe('the verifier re-checks certificates: claims, undertakings, revocations
     approval(rs).licence.useOnlyIn = undefined;
     expect(failure(rs)).toMatch(/drops the end user's undertaking "use only in IN"/);
     rs = records();
-    const shipment = of(rs, 'shipment.dispatched').find((r) => (r.payload.body as any).shipment.licenceId === bundle.licence)!;
+    const shipment = of(rs, 'shipment.dispatched').find(
+      (r) => (r.payload.body as any).shipment.licenceId === bundle.licence,
+    )!;
     const made = (shipment.payload.body as any).restrictions.at(-1);
     made.prohibitedDestinations = [];
-    expect(failure(rs)).toMatch(/restriction prohibits nothing; the licence's conditions and the certificate's undertakings prohibit US/);
+    expect(failure(rs)).toMatch(
+      /restriction prohibits nothing; the licence's conditions and the certificate's undertakings prohibit US/,
+    );
   });
 
   it('a shipment under the licence recorded after its certificate was revoked, or one carrying its material without the revocation', () => {
     const rs = records();
     const ls = leaves();
     const issued = of(rs, 'certificate.issued')[0]!;
-    const certificateId = JSON.parse(Buffer.from(String((issued.payload.body as any).jws.payload), 'base64url').toString('utf8')).id as string;
-    const i = rs.findIndex((r) => r.payload.type === 'shipment.dispatched' && (r.payload.body as any).shipment.licenceId === bundle.licence);
+    const certificateId = JSON.parse(
+      Buffer.from(String((issued.payload.body as any).jws.payload), 'base64url').toString('utf8'),
+    ).id as string;
+    const i = rs.findIndex(
+      (r) => r.payload.type === 'shipment.dispatched' && (r.payload.body as any).shipment.licenceId === bundle.licence,
+    );
     const revocation = structuredClone(issued);
-    (revocation as any).payload = { ...revocation.payload, type: 'certificate.revoked', body: { certificateId, reason: 'forged order' } };
+    (revocation as any).payload = {
+      ...revocation.payload,
+      type: 'certificate.revoked',
+      body: { certificateId, reason: 'forged order' },
+    };
     rs.splice(i, 0, revocation);
     ls.splice(i, 0, ls[i]! - 0.5);
-    expect(failure(rs, ls)).toMatch(/shipment SH-.* under licence .* is recorded after certificate urn:uuid:.*, which it relies on, was revoked/);
+    expect(failure(rs, ls)).toMatch(
+      /shipment SH-.* under licence .* is recorded after certificate urn:uuid:.*, which it relies on, was revoked/,
+    );
     // A later shipment (not under the licence) carrying its material must carry the revocation.
-    const later = rs.slice(i + 1).findIndex((r) => r.payload.type === 'shipment.dispatched' && (r.payload.body as any).shipment.licenceId === undefined);
-    const cut = rs.slice(0, i + 1).filter((r) => !(r.payload.type === 'shipment.dispatched' && (r.payload.body as any).shipment.licenceId === bundle.licence));
+    const later = rs
+      .slice(i + 1)
+      .findIndex(
+        (r) => r.payload.type === 'shipment.dispatched' && (r.payload.body as any).shipment.licenceId === undefined,
+      );
+    const cut = rs
+      .slice(0, i + 1)
+      .filter(
+        (r) =>
+          !(r.payload.type === 'shipment.dispatched' && (r.payload.body as any).shipment.licenceId === bundle.licence),
+      );
     expect(later).toBeGreaterThanOrEqual(0);
-    const rest = rs.slice(i + 1).filter((r) => !(r.payload.type === 'shipment.dispatched' && (r.payload.body as any).shipment.licenceId === bundle.licence));
+    const rest = rs
+      .slice(i + 1)
+      .filter(
+        (r) =>
+          !(r.payload.type === 'shipment.dispatched' && (r.payload.body as any).shipment.licenceId === bundle.licence),
+      );
     const all = [...cut, ...rest];
-    expect(failure(all, all.map((_, k) => k))).toMatch(/carries material of certificate urn:uuid:.*, revoked at journal entry \d+, without the revocation in its restriction/);
+    expect(
+      failure(
+        all,
+        all.map((_, k) => k),
+      ),
+    ).toMatch(
+      /carries material of certificate urn:uuid:.*, revoked at journal entry \d+, without the revocation in its restriction/,
+    );
   });
 });

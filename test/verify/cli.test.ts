@@ -10,8 +10,17 @@ let licenceId = '';
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const sink = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _enc, cb) { f(chunk.toString()); cb(); } });
-  const code = await main(['node', 'lodestone', '--data-dir', join(dir, 'data'), ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
+  const sink = (f: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        f(chunk.toString());
+        cb();
+      },
+    });
+  const code = await main(['node', 'lodestone', '--data-dir', join(dir, 'data'), ...args], {
+    out: sink((s) => (out += s)),
+    err: sink((s) => (err += s)),
+  });
   return { code, out, err };
 }
 
@@ -53,7 +62,9 @@ describe('lodestone demo --out / witness / audit export / verify', () => {
     expect(again.out).toMatch(/consistent with size \d+/);
     const cp = await run('log', 'checkpoint');
     // The subject map's root follows the log's root as an extension line (cosigned with the rest of the note).
-    expect(cp.out).toMatch(/^lodestone\.localhost\/log\n\d+\n[A-Za-z0-9+/]{43}=\nlodestone-subjects\/v1 0 [A-Za-z0-9+/]{43}=\n\n— lodestone\.localhost\/log .*\n— in-dgft /);
+    expect(cp.out).toMatch(
+      /^lodestone\.localhost\/log\n\d+\n[A-Za-z0-9+/]{43}=\nlodestone-subjects\/v1 0 [A-Za-z0-9+/]{43}=\n\n— lodestone\.localhost\/log .*\n— in-dgft /,
+    );
     expect((await run('log', 'check')).out).toMatch(/log consistent/);
     // A forked state: the witness remembers another root for the current size, and refuses.
     const s = JSON.parse(readFileSync(state, 'utf8')) as { root: string };
@@ -64,15 +75,23 @@ describe('lodestone demo --out / witness / audit export / verify', () => {
 
     writeFileSync(state, JSON.stringify(s));
     // A checkpoint file: the log's own is cosigned; one with a forged root (even if signed by the log key) is refused.
-    writeFileSync(join(dir, 'cp.txt'), cp.out.split('\n\n')[0]! + '\n\n' + cp.out.split('\n\n')[1]!.split('\n')[0]! + '\n');
+    writeFileSync(
+      join(dir, 'cp.txt'),
+      cp.out.split('\n\n')[0]! + '\n\n' + cp.out.split('\n\n')[1]!.split('\n')[0]! + '\n',
+    );
     const fromFile = await run('witness', '--as', 'in-dgft', '--state', state, '--checkpoint', join(dir, 'cp.txt'));
     expect(fromFile.code, fromFile.err).toBe(EXIT.ok);
     const lines = cp.out.split('\n');
     // (lines: origin, size, root, the subject map extension, blank, the log's signature)
-    writeFileSync(join(dir, 'bad.txt'), `${lines[0]}\n${lines[1]}\n${Buffer.alloc(32, 7).toString('base64')}\n${lines[3]}\n\n${lines[5]}\n`);
+    writeFileSync(
+      join(dir, 'bad.txt'),
+      `${lines[0]}\n${lines[1]}\n${Buffer.alloc(32, 7).toString('base64')}\n${lines[3]}\n\n${lines[5]}\n`,
+    );
     const bad = await run('witness', '--as', 'in-dgft', '--state', state, '--checkpoint', join(dir, 'bad.txt'));
     expect(bad.code).toBe(EXIT.refused);
-    expect(bad.err).toMatch(/not a checkpoint of lodestone\.localhost\/log: note signature by lodestone\.localhost\/log does not verify/);
+    expect(bad.err).toMatch(
+      /not a checkpoint of lodestone\.localhost\/log: note signature by lodestone\.localhost\/log does not verify/,
+    );
     const exported = await run('audit', 'export', '--licence', licenceId, '--out', join(dir, 'b.json'));
     expect(exported.code, exported.err).toBe(EXIT.ok);
     const v = await run('verify', join(dir, 'b.json'));
@@ -80,12 +99,16 @@ describe('lodestone demo --out / witness / audit export / verify', () => {
     // Not pinned: reported, never as a witness.
     expect(v.out).toMatch(/cosigned by \(no pinned witness\)/);
     expect(v.out).toMatch(/unverified {2}cosignatures naming in-dgft/);
-    const dgft = (JSON.parse(readFileSync(join(dir, 'data', 'keys', 'in-dgft.key.json'), 'utf8')) as { publicKey: string }).publicKey;
+    const dgft = (
+      JSON.parse(readFileSync(join(dir, 'data', 'keys', 'in-dgft.key.json'), 'utf8')) as { publicKey: string }
+    ).publicKey;
     const root = (await run('trust-list', 'root-key')).out.trim();
     const pinned = await run('verify', join(dir, 'b.json'), '--witness', `in-dgft=${dgft}`, '--trust-root', root);
     expect(pinned.code, pinned.err).toBe(EXIT.ok);
     expect(pinned.out).toMatch(/cosigned by in-dgft \(pinned by --witness; quorum 1 of 1\)/);
-    expect(pinned.out).toMatch(/trust list {2}1 version\(s\), root pinned by --trust-root; 1 decision\(s\) and 1 countersignature\(s\)/);
+    expect(pinned.out).toMatch(
+      /trust list {2}1 version\(s\), root pinned by --trust-root; 1 decision\(s\) and 1 countersignature\(s\)/,
+    );
     const badPin = await run('verify', join(dir, 'b.json'), '--witness', 'in-dgft');
     expect(badPin.code).toBe(EXIT.badInput);
     expect(badPin.err).toMatch(/--witness: must be NAME=KEY/);

@@ -4,9 +4,15 @@ import { useSession } from '../session.js';
 import { Badge, Empty, ErrorBox, Loading, Section, useLoad } from '../ui.js';
 import type { LicenceSummary } from './Licences.js';
 
-interface Checkpoint { size: number; root: string; note: string; cosignatures: string[] }
+interface Checkpoint {
+  size: number;
+  root: string;
+  note: string;
+  cosignatures: string[];
+}
 
-type Outcome = { ok: true; summary: VerifySummary; source: string } | { ok: false; code: string; message: string; source: string };
+type Outcome =
+  { ok: true; summary: VerifySummary; source: string } | { ok: false; code: string; message: string; source: string };
 
 /** Runs the offline verifier (src/verify, the same module as `lodestone verify`) in this page, after letting the page paint. */
 function verifyHere(text: string, source: string): Promise<Outcome> {
@@ -15,7 +21,11 @@ function verifyHere(text: string, source: string): Promise<Outcome> {
       try {
         resolve({ ok: true, summary: verifyBundle(text), source });
       } catch (e) {
-        resolve(e instanceof VerifyError ? { ok: false, code: e.code, message: e.message, source } : { ok: false, code: 'ERROR', message: (e as Error).message, source });
+        resolve(
+          e instanceof VerifyError
+            ? { ok: false, code: e.code, message: e.message, source }
+            : { ok: false, code: 'ERROR', message: (e as Error).message, source },
+        );
       }
     }, 30);
   });
@@ -24,7 +34,13 @@ function verifyHere(text: string, source: string): Promise<Outcome> {
 export function AuditScreen() {
   const { api, me } = useSession();
   const cp = useLoad(() => api.get<Checkpoint>('/v1/log/checkpoint'), []);
-  const licences = useLoad(() => (me.role === 'auditor' || me.role === 'operator-admin' ? Promise.resolve([] as LicenceSummary[]) : api.get<LicenceSummary[]>('/v1/console/licences')), []);
+  const licences = useLoad(
+    () =>
+      me.role === 'auditor' || me.role === 'operator-admin'
+        ? Promise.resolve([] as LicenceSummary[])
+        : api.get<LicenceSummary[]>('/v1/console/licences'),
+    [],
+  );
   const [busy, setBusy] = useState<string | undefined>();
   const [outcome, setOutcome] = useState<Outcome | undefined>();
   const [error, setError] = useState<Error | undefined>();
@@ -50,18 +66,34 @@ export function AuditScreen() {
           {cp.data ? (
             <>
               <dl className="kv">
-                <dt>Tree size</dt><dd data-testid="checkpoint-size">{cp.data.size}</dd>
-                <dt>Root hash</dt><dd className="mono small">{cp.data.root}</dd>
-                <dt>Cosignatures</dt><dd>{cp.data.cosignatures.length === 0 ? 'none yet (no witness has cosigned this size)' : cp.data.cosignatures.length}</dd>
+                <dt>Tree size</dt>
+                <dd data-testid="checkpoint-size">{cp.data.size}</dd>
+                <dt>Root hash</dt>
+                <dd className="mono small">{cp.data.root}</dd>
+                <dt>Cosignatures</dt>
+                <dd>
+                  {cp.data.cosignatures.length === 0
+                    ? 'none yet (no witness has cosigned this size)'
+                    : cp.data.cosignatures.length}
+                </dd>
               </dl>
               <h3>Signed note</h3>
               <pre className="note">{cp.data.note}</pre>
-              {cp.data.cosignatures.length > 0 ? <><h3>Witness cosignatures</h3><pre className="note">{cp.data.cosignatures.join('\n')}</pre></> : null}
+              {cp.data.cosignatures.length > 0 ? (
+                <>
+                  <h3>Witness cosignatures</h3>
+                  <pre className="note">{cp.data.cosignatures.join('\n')}</pre>
+                </>
+              ) : null}
             </>
           ) : null}
         </Section>
         <Section title="Verify an audit bundle here" id="verify">
-          <p className="muted">The bundle is checked in this browser by the same verifier as <code>lodestone verify</code>: checkpoint signatures, inclusion proofs, every record’s signature, the rules re-checked, balances and mass replayed. Nothing is sent to the server.</p>
+          <p className="muted">
+            The bundle is checked in this browser by the same verifier as <code>lodestone verify</code>: checkpoint
+            signatures, inclusion proofs, every record’s signature, the rules re-checked, balances and mass replayed.
+            Nothing is sent to the server.
+          </p>
           <label htmlFor="bundle-file">Audit bundle file (JSON)</label>
           <input
             id="bundle-file"
@@ -77,7 +109,19 @@ export function AuditScreen() {
             <div className="row">
               <span>or fetch and verify:</span>
               {licences.data.map((l) => (
-                <button key={l.id} type="button" className="btn btn-plain" disabled={busy !== undefined} onClick={() => void run(`the bundle of ${l.id}`, () => api.get<unknown>(`/v1/licences/${encodeURIComponent(l.id)}/audit-bundle`).then((b) => JSON.stringify(b)))}>
+                <button
+                  key={l.id}
+                  type="button"
+                  className="btn btn-plain"
+                  disabled={busy !== undefined}
+                  onClick={() =>
+                    void run(`the bundle of ${l.id}`, () =>
+                      api
+                        .get<unknown>(`/v1/licences/${encodeURIComponent(l.id)}/audit-bundle`)
+                        .then((b) => JSON.stringify(b)),
+                    )
+                  }
+                >
                   {l.id}
                 </button>
               ))}
@@ -97,24 +141,52 @@ function VerifyResult({ o }: { o: Outcome }) {
   if (!o.ok) {
     return (
       <div className="refusal" role="alert" data-testid="verify-result">
-        <p><Badge tone="bad">✕ verification failed</Badge> {o.source}</p>
-        <p><code>{o.code}</code>: <span className="explanation">{o.message}</span></p>
+        <p>
+          <Badge tone="bad">✕ verification failed</Badge> {o.source}
+        </p>
+        <p>
+          <code>{o.code}</code>: <span className="explanation">{o.message}</span>
+        </p>
       </div>
     );
   }
   const s = o.summary;
   return (
     <div className="success" role="status" data-testid="verify-result">
-      <p><Badge tone="ok">✓ verified</Badge> {o.source}</p>
+      <p>
+        <Badge tone="ok">✓ verified</Badge> {o.source}
+      </p>
       <dl className="kv">
-        <dt>Licence</dt><dd>{s.licence}</dd>
-        <dt>Records</dt><dd>{s.entries}</dd>
-        <dt>Checkpoint</dt><dd>{s.checkpoint.origin}, size {s.checkpoint.size}{s.logKeyPinned ? '' : ' (log key taken from the bundle, not pinned)'}</dd>
-        <dt>Witnesses</dt><dd>{s.cosigners.length ? s.cosigners.join(', ') : 'none pinned (a browser pins no witness key)'}</dd>
-        {s.unverifiedCosigners.length ? <><dt>Unverified cosignatures</dt><dd>{s.unverifiedCosigners.join(', ')} — no pinned key verifies them, so they are not witnesses; check them with <code>lodestone verify --witness NAME=KEY</code></dd></> : null}
-        <dt>Trust list</dt><dd>{s.trustList.versions} version(s){s.trustList.rootPinned ? '' : ' (root taken from the bundle, not pinned)'}; {s.trustList.decisions} decision(s) and {s.trustList.countersignatures} countersignature(s) by listed parties</dd>
+        <dt>Licence</dt>
+        <dd>{s.licence}</dd>
+        <dt>Records</dt>
+        <dd>{s.entries}</dd>
+        <dt>Checkpoint</dt>
+        <dd>
+          {s.checkpoint.origin}, size {s.checkpoint.size}
+          {s.logKeyPinned ? '' : ' (log key taken from the bundle, not pinned)'}
+        </dd>
+        <dt>Witnesses</dt>
+        <dd>{s.cosigners.length ? s.cosigners.join(', ') : 'none pinned (a browser pins no witness key)'}</dd>
+        {s.unverifiedCosigners.length ? (
+          <>
+            <dt>Unverified cosignatures</dt>
+            <dd>
+              {s.unverifiedCosigners.join(', ')} — no pinned key verifies them, so they are not witnesses; check them
+              with <code>lodestone verify --witness NAME=KEY</code>
+            </dd>
+          </>
+        ) : null}
+        <dt>Trust list</dt>
+        <dd>
+          {s.trustList.versions} version(s){s.trustList.rootPinned ? '' : ' (root taken from the bundle, not pinned)'};{' '}
+          {s.trustList.decisions} decision(s) and {s.trustList.countersignatures} countersignature(s) by listed parties
+        </dd>
       </dl>
-      <details><summary>The verifier’s report</summary><pre>{formatSummary(s)}</pre></details>
+      <details>
+        <summary>The verifier’s report</summary>
+        <pre>{formatSummary(s)}</pre>
+      </details>
     </div>
   );
 }

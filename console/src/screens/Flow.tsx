@@ -2,13 +2,47 @@ import { sankey, sankeyLinkHorizontal, type SankeyGraph } from 'd3-sankey';
 import { useMemo } from 'react';
 import { mass } from '../ui.js';
 
-export interface CustodyNode { id: string; kind: 'lot' | 'in-transit'; holder: string; country: string; form: string; heldGrams: number }
-export interface CustodyLink { source: string; target: string; kind: 'shipment' | 'transformation'; grams: number; ref: string; destination?: string }
-export interface CustodyGraph { nodes: CustodyNode[]; links: CustodyLink[] }
-export interface RefusedAttempt { alertId: string; shipmentId: string; fromLot: string; to: string; toName: string; country: string; explanation: string }
+export interface CustodyNode {
+  id: string;
+  kind: 'lot' | 'in-transit';
+  holder: string;
+  country: string;
+  form: string;
+  heldGrams: number;
+}
+export interface CustodyLink {
+  source: string;
+  target: string;
+  kind: 'shipment' | 'transformation';
+  grams: number;
+  ref: string;
+  destination?: string;
+}
+export interface CustodyGraph {
+  nodes: CustodyNode[];
+  links: CustodyLink[];
+}
+export interface RefusedAttempt {
+  alertId: string;
+  shipmentId: string;
+  fromLot: string;
+  to: string;
+  toName: string;
+  country: string;
+  explanation: string;
+}
 
 type N = CustodyNode & { x0?: number; x1?: number; y0?: number; y1?: number };
-type Lk = { source: string | N; target: string | N; value: number; kind: string; ref: string; width?: number; y0?: number; y1?: number };
+type Lk = {
+  source: string | N;
+  target: string | N;
+  value: number;
+  kind: string;
+  ref: string;
+  width?: number;
+  y0?: number;
+  y1?: number;
+};
 
 /**
  * The custody chain as a Sankey diagram, in licensed grams: from the licensed lot through
@@ -23,19 +57,29 @@ export function FlowPicture({ graph, refused }: { graph: CustodyGraph; refused: 
     const known = new Set(graph.nodes.map((n) => n.id));
     const g: SankeyGraph<N, Lk> = {
       nodes: graph.nodes.map((n) => ({ ...n })),
-      links: graph.links.filter((l) => known.has(l.source) && known.has(l.target) && l.grams > 0).map((l) => ({ source: l.source, target: l.target, value: l.grams, kind: l.kind, ref: l.ref })),
+      links: graph.links
+        .filter((l) => known.has(l.source) && known.has(l.target) && l.grams > 0)
+        .map((l) => ({ source: l.source, target: l.target, value: l.grams, kind: l.kind, ref: l.ref })),
     };
     try {
       return sankey<N, Lk>()
         .nodeId((d) => d.id)
         .nodeWidth(14)
         .nodePadding(22)
-        .extent([[8, 28], [W - right - 150, H - 10]])(g);
+        .extent([
+          [8, 28],
+          [W - right - 150, H - 10],
+        ])(g);
     } catch (e) {
       return e as Error;
     }
   }, [graph, H, right]);
-  if (layout instanceof Error) return <p className="error" role="alert">The custody chain could not be drawn: {layout.message}</p>;
+  if (layout instanceof Error)
+    return (
+      <p className="error" role="alert">
+        The custody chain could not be drawn: {layout.message}
+      </p>
+    );
   const byId = new Map(layout.nodes.map((n) => [n.id, n]));
   const finals = layout.nodes.filter((n) => n.kind === 'in-transit' || n.heldGrams > 0);
   return (
@@ -44,23 +88,48 @@ export function FlowPicture({ graph, refused }: { graph: CustodyGraph; refused: 
         <title id="flow-title">Custody chain of the licensed material</title>
         <desc id="flow-desc">{`${layout.nodes.length} lots, ${layout.links.length} movements; held now by ${finals.map((n) => `${n.holder} (${n.country}) ${mass(n.heldGrams)}`).join(', ')}`}</desc>
         <defs>
-          <marker id="arrow-refused" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" className="refused-head" /></marker>
+          <marker
+            id="arrow-refused"
+            viewBox="0 0 10 10"
+            refX="9"
+            refY="5"
+            markerWidth="7"
+            markerHeight="7"
+            orient="auto-start-reverse"
+          >
+            <path d="M0,0L10,5L0,10z" className="refused-head" />
+          </marker>
         </defs>
         <g className="links">
           {layout.links.map((l, i) => (
-            <path key={i} d={sankeyLinkHorizontal()(l as never) ?? ''} className={`link link-${l.kind}`} strokeWidth={Math.max(1, l.width ?? 1)}>
+            <path
+              key={i}
+              d={sankeyLinkHorizontal()(l as never) ?? ''}
+              className={`link link-${l.kind}`}
+              strokeWidth={Math.max(1, l.width ?? 1)}
+            >
               <title>{`${l.kind} ${l.ref}: ${mass(l.value)} of licensed material`}</title>
             </path>
           ))}
         </g>
         <g className="nodes">
           {layout.nodes.map((n) => {
-            const x0 = n.x0 ?? 0, x1 = n.x1 ?? 0, y0 = n.y0 ?? 0, y1 = n.y1 ?? 0;
+            const x0 = n.x0 ?? 0,
+              x1 = n.x1 ?? 0,
+              y0 = n.y0 ?? 0,
+              y1 = n.y1 ?? 0;
             return (
               <g key={n.id} className={`node node-${n.kind}${n.heldGrams > 0 ? ' node-final' : ''}`} data-lot={n.id}>
-                <rect x={x0} y={y0} width={x1 - x0} height={Math.max(2, y1 - y0)}><title>{`${n.id}: ${n.holder} in ${n.country}, ${n.form}; holds ${mass(n.heldGrams)} of licensed material`}</title></rect>
-                <text x={x1 + 6} y={(y0 + y1) / 2 - 4} className="node-label">{n.kind === 'in-transit' ? `in transit → ${n.holder}` : n.holder} · {n.country}</text>
-                <text x={x1 + 6} y={(y0 + y1) / 2 + 10} className="node-sub">{n.kind === 'in-transit' ? n.id.replace(/^transit:/, '') : n.id}{n.heldGrams > 0 ? ` · holds ${mass(n.heldGrams)}` : ''}</text>
+                <rect x={x0} y={y0} width={x1 - x0} height={Math.max(2, y1 - y0)}>
+                  <title>{`${n.id}: ${n.holder} in ${n.country}, ${n.form}; holds ${mass(n.heldGrams)} of licensed material`}</title>
+                </rect>
+                <text x={x1 + 6} y={(y0 + y1) / 2 - 4} className="node-label">
+                  {n.kind === 'in-transit' ? `in transit → ${n.holder}` : n.holder} · {n.country}
+                </text>
+                <text x={x1 + 6} y={(y0 + y1) / 2 + 10} className="node-sub">
+                  {n.kind === 'in-transit' ? n.id.replace(/^transit:/, '') : n.id}
+                  {n.heldGrams > 0 ? ` · holds ${mass(n.heldGrams)}` : ''}
+                </text>
               </g>
             );
           })}
@@ -69,21 +138,36 @@ export function FlowPicture({ graph, refused }: { graph: CustodyGraph; refused: 
           {refused.map((r, i) => {
             const from = byId.get(r.fromLot);
             if (!from) return null;
-            const y = (((from.y0 ?? 0) + (from.y1 ?? 0)) / 2) + 26 + i * 18;
+            const y = ((from.y0 ?? 0) + (from.y1 ?? 0)) / 2 + 26 + i * 18;
             const x = (from.x1 ?? 0) + 6;
             const tx = W - right + 4;
             return (
               <g key={r.alertId} data-testid="refused-edge">
-                <path d={`M${x},${y} C${(x + tx) / 2},${y} ${(x + tx) / 2},${40 + i * 52} ${tx - 4},${40 + i * 52}`} className="refused-line" markerEnd="url(#arrow-refused)"><title>{r.explanation}</title></path>
-                <text x={tx + 4} y={44 + i * 52} className="refused-label">✕ refused → {r.country}</text>
-                <text x={tx + 4} y={58 + i * 52} className="node-sub">{r.toName.length > 34 ? `${r.toName.slice(0, 33)}…` : r.toName}</text>
-                <text x={tx + 4} y={71 + i * 52} className="node-sub">{r.shipmentId}</text>
+                <path
+                  d={`M${x},${y} C${(x + tx) / 2},${y} ${(x + tx) / 2},${40 + i * 52} ${tx - 4},${40 + i * 52}`}
+                  className="refused-line"
+                  markerEnd="url(#arrow-refused)"
+                >
+                  <title>{r.explanation}</title>
+                </path>
+                <text x={tx + 4} y={44 + i * 52} className="refused-label">
+                  ✕ refused → {r.country}
+                </text>
+                <text x={tx + 4} y={58 + i * 52} className="node-sub">
+                  {r.toName.length > 34 ? `${r.toName.slice(0, 33)}…` : r.toName}
+                </text>
+                <text x={tx + 4} y={71 + i * 52} className="node-sub">
+                  {r.shipmentId}
+                </text>
               </g>
             );
           })}
         </g>
       </svg>
-      <figcaption>Widths are grams of the licensed magnets (exact, from the custody ledger); grey: shipments, blue: transformations; red dashed: refused attempts, explained below.</figcaption>
+      <figcaption>
+        Widths are grams of the licensed magnets (exact, from the custody ledger); grey: shipments, blue:
+        transformations; red dashed: refused attempts, explained below.
+      </figcaption>
     </figure>
   );
 }

@@ -7,18 +7,59 @@ import { FlowPicture, type CustodyGraph, type RefusedAttempt } from './Flow.js';
 
 interface LicenceStatus {
   licence: {
-    id: string; authority: string; holder: string; importer: string; consignee: string; endUser: string; destination: string; validFrom: string; validUntil: string; type: string;
-    prohibitedReexportDestinations: string[]; useOnlyIn?: string; extendsToIncorporatingProducts: boolean; reportingDuties: { kind: string; withinDays: number; to: string }[]; conditions: string[]; certificateId?: string;
+    id: string;
+    authority: string;
+    holder: string;
+    importer: string;
+    consignee: string;
+    endUser: string;
+    destination: string;
+    validFrom: string;
+    validUntil: string;
+    type: string;
+    prohibitedReexportDestinations: string[];
+    useOnlyIn?: string;
+    extendsToIncorporatingProducts: boolean;
+    reportingDuties: { kind: string; withinDays: number; to: string }[];
+    conditions: string[];
+    certificateId?: string;
     lines: { ref: string; quantityGrams: number; item: { description?: string; form?: string } }[];
   };
   status: string;
   suspension?: { seq: number; reason: string; certificateId?: string };
   balance: { ref: string; shippedGrams: number; ceilingGrams: number; shipments: number }[];
 }
-interface MassBalanceRow { holder: string; lotId?: string; received: number; transformedIn: number; shipped: number; transformedOut: number; consumed: number; onHand: number; gap: number }
-interface MassBalance { holders: MassBalanceRow[]; lots: MassBalanceRow[]; inTransitGrams: number; receiptDiscrepancyGrams: number }
-interface Drawdown { shipmentId: string; seq: number; shippedOn: string; lineRef: string | null; grams: number; to: string; destination: string; status: string }
-interface Activity { drawdowns: Drawdown[]; graph: CustodyGraph }
+interface MassBalanceRow {
+  holder: string;
+  lotId?: string;
+  received: number;
+  transformedIn: number;
+  shipped: number;
+  transformedOut: number;
+  consumed: number;
+  onHand: number;
+  gap: number;
+}
+interface MassBalance {
+  holders: MassBalanceRow[];
+  lots: MassBalanceRow[];
+  inTransitGrams: number;
+  receiptDiscrepancyGrams: number;
+}
+interface Drawdown {
+  shipmentId: string;
+  seq: number;
+  shippedOn: string;
+  lineRef: string | null;
+  grams: number;
+  to: string;
+  destination: string;
+  status: string;
+}
+interface Activity {
+  drawdowns: Drawdown[];
+  graph: CustodyGraph;
+}
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -32,65 +73,159 @@ export function LicenceScreen({ id }: { id: string }) {
   const parties = useLoad(() => api.get<{ id: string; name: string; country: string }[]>('/v1/parties'), []);
   const refused = useMemo(() => refusedAttempts(alerts.data ?? [], parties.data ?? []), [alerts.data, parties.data]);
 
-  if (lic.loading) return <div className="page"><h1>Licence {id}</h1><Loading what="the licence" /></div>;
-  if (lic.error || !lic.data) return <div className="page"><h1>Licence {id}</h1><ErrorBox error={lic.error ?? new Error('no data')} title={lic.error instanceof ApiError && lic.error.problem.status === 404 ? 'No such licence for your party' : 'Could not load the licence'} /></div>;
+  if (lic.loading)
+    return (
+      <div className="page">
+        <h1>Licence {id}</h1>
+        <Loading what="the licence" />
+      </div>
+    );
+  if (lic.error || !lic.data)
+    return (
+      <div className="page">
+        <h1>Licence {id}</h1>
+        <ErrorBox
+          error={lic.error ?? new Error('no data')}
+          title={
+            lic.error instanceof ApiError && lic.error.problem.status === 404
+              ? 'No such licence for your party'
+              : 'Could not load the licence'
+          }
+        />
+      </div>
+    );
   const { licence: l, status, suspension, balance } = lic.data;
   const d = today();
   const validity = d < l.validFrom ? 'not yet valid' : d > l.validUntil ? 'expired' : 'valid';
-  const hidden = (e: Error | undefined) => e instanceof ApiError && (e.problem.status === 403 || e.problem.status === 404);
+  const hidden = (e: Error | undefined) =>
+    e instanceof ApiError && (e.problem.status === 403 || e.problem.status === 404);
 
   return (
     <div className="page">
       <h1>
-        Licence {l.id} <Badge tone={status === 'active' ? 'ok' : 'bad'}>{status}</Badge> <Badge tone={validity === 'valid' ? 'ok' : 'warn'}>{validity}</Badge>
+        Licence {l.id} <Badge tone={status === 'active' ? 'ok' : 'bad'}>{status}</Badge>{' '}
+        <Badge tone={validity === 'valid' ? 'ok' : 'warn'}>{validity}</Badge>
       </h1>
-      {suspension ? <div className="refusal" role="alert" data-testid="licence-suspension">Suspended since journal entry {suspension.seq}: {suspension.reason}. No shipment under this licence is accepted.</div> : null}
+      {suspension ? (
+        <div className="refusal" role="alert" data-testid="licence-suspension">
+          Suspended since journal entry {suspension.seq}: {suspension.reason}. No shipment under this licence is
+          accepted.
+        </div>
+      ) : null}
       <div className="grid2">
         <Section title="Terms and conditions" id="conditions">
           <dl className="kv">
-            <dt>Authority</dt><dd>{l.authority}</dd>
-            <dt>Holder (exporter)</dt><dd>{l.holder}</dd>
-            <dt>Importer / consignee / end user</dt><dd>{l.importer} / {l.consignee} / {l.endUser}</dd>
-            <dt>Destination</dt><dd>{l.destination}</dd>
-            <dt>Validity</dt><dd>{l.validFrom} to {l.validUntil} ({l.type})</dd>
-            <dt>Re-export prohibited to</dt><dd>{l.prohibitedReexportDestinations.length ? l.prohibitedReexportDestinations.join(', ') : 'none named'}</dd>
-            <dt>Use only in</dt><dd>{l.useOnlyIn ?? '—'}</dd>
-            <dt>Binds incorporating products</dt><dd>{l.extendsToIncorporatingProducts ? 'yes' : 'no'}</dd>
-            <dt>Reporting duties</dt><dd>{l.reportingDuties.length ? l.reportingDuties.map((r) => `${r.kind} within ${r.withinDays} days to ${r.to}`).join('; ') : 'none'}</dd>
-            <dt>Certificate</dt><dd>{l.certificateId ?? '—'}</dd>
+            <dt>Authority</dt>
+            <dd>{l.authority}</dd>
+            <dt>Holder (exporter)</dt>
+            <dd>{l.holder}</dd>
+            <dt>Importer / consignee / end user</dt>
+            <dd>
+              {l.importer} / {l.consignee} / {l.endUser}
+            </dd>
+            <dt>Destination</dt>
+            <dd>{l.destination}</dd>
+            <dt>Validity</dt>
+            <dd>
+              {l.validFrom} to {l.validUntil} ({l.type})
+            </dd>
+            <dt>Re-export prohibited to</dt>
+            <dd>
+              {l.prohibitedReexportDestinations.length ? l.prohibitedReexportDestinations.join(', ') : 'none named'}
+            </dd>
+            <dt>Use only in</dt>
+            <dd>{l.useOnlyIn ?? '—'}</dd>
+            <dt>Binds incorporating products</dt>
+            <dd>{l.extendsToIncorporatingProducts ? 'yes' : 'no'}</dd>
+            <dt>Reporting duties</dt>
+            <dd>
+              {l.reportingDuties.length
+                ? l.reportingDuties.map((r) => `${r.kind} within ${r.withinDays} days to ${r.to}`).join('; ')
+                : 'none'}
+            </dd>
+            <dt>Certificate</dt>
+            <dd>{l.certificateId ?? '—'}</dd>
           </dl>
-          {l.conditions.length > 0 ? <ul className="reasons">{l.conditions.map((c, i) => <li key={i}>{c}</li>)}</ul> : null}
+          {l.conditions.length > 0 ? (
+            <ul className="reasons">
+              {l.conditions.map((c, i) => (
+                <li key={i}>{c}</li>
+              ))}
+            </ul>
+          ) : null}
         </Section>
         <Section title="Utilisation" id="utilisation">
           <table>
-            <thead><tr><th scope="col">Line</th><th scope="col" className="num">Shipped</th><th scope="col" className="num">Ceiling</th><th scope="col" className="num">Used</th><th scope="col" className="num">Shipments</th></tr></thead>
+            <thead>
+              <tr>
+                <th scope="col">Line</th>
+                <th scope="col" className="num">
+                  Shipped
+                </th>
+                <th scope="col" className="num">
+                  Ceiling
+                </th>
+                <th scope="col" className="num">
+                  Used
+                </th>
+                <th scope="col" className="num">
+                  Shipments
+                </th>
+              </tr>
+            </thead>
             <tbody>
               {balance.map((b) => (
-                <tr key={b.ref}><td>{b.ref}</td><td className="num">{mass(b.shippedGrams)}</td><td className="num">{mass(b.ceilingGrams)}</td><td className="num">{b.ceilingGrams === 0 ? '—' : `${((b.shippedGrams * 100) / b.ceilingGrams).toFixed(1)} %`}</td><td className="num">{b.shipments}</td></tr>
+                <tr key={b.ref}>
+                  <td>{b.ref}</td>
+                  <td className="num">{mass(b.shippedGrams)}</td>
+                  <td className="num">{mass(b.ceilingGrams)}</td>
+                  <td className="num">
+                    {b.ceilingGrams === 0 ? '—' : `${((b.shippedGrams * 100) / b.ceilingGrams).toFixed(1)} %`}
+                  </td>
+                  <td className="num">{b.shipments}</td>
+                </tr>
               ))}
             </tbody>
           </table>
           {act.loading ? <Loading what="drawdowns" /> : null}
           {act.error && !hidden(act.error) ? <ErrorBox error={act.error} title="Could not load the drawdowns" /> : null}
-          {act.error && hidden(act.error) ? <Empty>Utilisation over time is shown to the licence’s authority and holder.</Empty> : null}
-          {act.data ? <UtilisationChart drawdowns={act.data.drawdowns} ceiling={balance.reduce((a, b) => a + b.ceilingGrams, 0)} /> : null}
+          {act.error && hidden(act.error) ? (
+            <Empty>Utilisation over time is shown to the licence’s authority and holder.</Empty>
+          ) : null}
+          {act.data ? (
+            <UtilisationChart
+              drawdowns={act.data.drawdowns}
+              ceiling={balance.reduce((a, b) => a + b.ceilingGrams, 0)}
+            />
+          ) : null}
         </Section>
       </div>
 
       <Section title="Custody chain" id="flow">
         {act.loading ? <Loading what="the custody chain" /> : null}
-        {act.error && hidden(act.error) ? <Empty>The custody chain is shown to the licence’s authority and holder.</Empty> : null}
-        {act.data ? (act.data.graph.nodes.length === 0 ? <Empty>No material has moved under this licence yet.</Empty> : <FlowPicture graph={act.data.graph} refused={refused} />) : null}
+        {act.error && hidden(act.error) ? (
+          <Empty>The custody chain is shown to the licence’s authority and holder.</Empty>
+        ) : null}
+        {act.data ? (
+          act.data.graph.nodes.length === 0 ? (
+            <Empty>No material has moved under this licence yet.</Empty>
+          ) : (
+            <FlowPicture graph={act.data.graph} refused={refused} />
+          )
+        ) : null}
       </Section>
 
       <Section title="Refused exports" id="refused">
         {alerts.loading ? <Loading what="refused exports" /> : null}
-        {alerts.data && refused.length === 0 ? <Empty>No refused export of this licence’s material was recorded.</Empty> : null}
+        {alerts.data && refused.length === 0 ? (
+          <Empty>No refused export of this licence’s material was recorded.</Empty>
+        ) : null}
         {refused.length > 0 ? (
           <ul className="plain">
             {refused.map((r) => (
               <li key={r.alertId} className="refused-item">
-                <Badge tone="bad">refused</Badge> <strong>{r.shipmentId}</strong>: from lot {r.fromLot} to {r.toName} ({r.country}) — <span className="explanation">{r.explanation}</span>
+                <Badge tone="bad">refused</Badge> <strong>{r.shipmentId}</strong>: from lot {r.fromLot} to {r.toName} (
+                {r.country}) — <span className="explanation">{r.explanation}</span>
               </li>
             ))}
           </ul>
@@ -100,37 +235,91 @@ export function LicenceScreen({ id }: { id: string }) {
 
       <Section title="Mass balance per holder" id="mass-balance">
         {mb.loading ? <Loading what="the mass balance" /> : null}
-        {mb.error ? (hidden(mb.error) ? <Empty>The mass balance is shown to the licence’s authority and holder.</Empty> : <ErrorBox error={mb.error} title="Could not load the mass balance" />) : null}
+        {mb.error ? (
+          hidden(mb.error) ? (
+            <Empty>The mass balance is shown to the licence’s authority and holder.</Empty>
+          ) : (
+            <ErrorBox error={mb.error} title="Could not load the mass balance" />
+          )
+        ) : null}
         {mb.data ? (
           <>
             <table>
               <caption>Licensed material per holder (grams of the licensed magnets, exact)</caption>
-              <thead><tr><th scope="col">Holder</th><th scope="col" className="num">Received</th><th scope="col" className="num">Transformed in</th><th scope="col" className="num">Shipped</th><th scope="col" className="num">Transformed out</th><th scope="col" className="num">Consumed</th><th scope="col" className="num">On hand</th><th scope="col" className="num">Gap</th></tr></thead>
+              <thead>
+                <tr>
+                  <th scope="col">Holder</th>
+                  <th scope="col" className="num">
+                    Received
+                  </th>
+                  <th scope="col" className="num">
+                    Transformed in
+                  </th>
+                  <th scope="col" className="num">
+                    Shipped
+                  </th>
+                  <th scope="col" className="num">
+                    Transformed out
+                  </th>
+                  <th scope="col" className="num">
+                    Consumed
+                  </th>
+                  <th scope="col" className="num">
+                    On hand
+                  </th>
+                  <th scope="col" className="num">
+                    Gap
+                  </th>
+                </tr>
+              </thead>
               <tbody>
                 {mb.data.holders.map((h) => (
                   <tr key={h.holder} className={h.gap !== 0 ? 'gap' : undefined}>
-                    <td>{h.holder}</td><td className="num">{h.received.toLocaleString('en-GB')}</td><td className="num">{h.transformedIn.toLocaleString('en-GB')}</td><td className="num">{h.shipped.toLocaleString('en-GB')}</td><td className="num">{h.transformedOut.toLocaleString('en-GB')}</td><td className="num">{h.consumed.toLocaleString('en-GB')}</td><td className="num">{h.onHand.toLocaleString('en-GB')}</td><td className="num">{h.gap === 0 ? '0' : <Badge tone="bad">{h.gap.toLocaleString('en-GB')}</Badge>}</td>
+                    <td>{h.holder}</td>
+                    <td className="num">{h.received.toLocaleString('en-GB')}</td>
+                    <td className="num">{h.transformedIn.toLocaleString('en-GB')}</td>
+                    <td className="num">{h.shipped.toLocaleString('en-GB')}</td>
+                    <td className="num">{h.transformedOut.toLocaleString('en-GB')}</td>
+                    <td className="num">{h.consumed.toLocaleString('en-GB')}</td>
+                    <td className="num">{h.onHand.toLocaleString('en-GB')}</td>
+                    <td className="num">
+                      {h.gap === 0 ? '0' : <Badge tone="bad">{h.gap.toLocaleString('en-GB')}</Badge>}
+                    </td>
                   </tr>
                 ))}
               </tbody>
             </table>
-            <p className="muted">In transit: {mass(mb.data.inTransitGrams)} · recorded shortfalls at receipt: {mass(mb.data.receiptDiscrepancyGrams)}</p>
+            <p className="muted">
+              In transit: {mass(mb.data.inTransitGrams)} · recorded shortfalls at receipt:{' '}
+              {mass(mb.data.receiptDiscrepancyGrams)}
+            </p>
           </>
         ) : null}
       </Section>
 
       <Section title="Alerts" id="alerts">
         {alerts.loading ? <Loading what="alerts" /> : null}
-        {alerts.error ? (hidden(alerts.error) ? <Empty>Alerts are shown to the licence’s authority and holder.</Empty> : <ErrorBox error={alerts.error} title="Could not load alerts" />) : null}
+        {alerts.error ? (
+          hidden(alerts.error) ? (
+            <Empty>Alerts are shown to the licence’s authority and holder.</Empty>
+          ) : (
+            <ErrorBox error={alerts.error} title="Could not load alerts" />
+          )
+        ) : null}
         {alerts.data && alerts.data.length === 0 ? <Empty>No alerts on this licence.</Empty> : null}
-        {alerts.data?.map((a) => <AlertItem key={a.id} a={a} />)}
+        {alerts.data?.map((a) => (
+          <AlertItem key={a.id} a={a} />
+        ))}
       </Section>
     </div>
   );
 }
 
 /** Refused dispatches the monitor recorded (transshipment alerts raised on a refused attempt), with their explanation. */
-function refusedAttempts(alerts: readonly Alert[], parties: readonly { id: string; name: string; country: string }[]): RefusedAttempt[] {
+function refusedAttempts(
+  alerts: readonly Alert[],
+  parties: readonly { id: string; name: string; country: string }[],
+): RefusedAttempt[] {
   const out: RefusedAttempt[] = [];
   for (const a of alerts) {
     const attempt = a.evidence.records.find((r) => r.startsWith('attempted shipment '));
@@ -139,14 +328,27 @@ function refusedAttempts(alerts: readonly Alert[], parties: readonly { id: strin
     const to = a.parties[1] ?? '';
     const p = parties.find((x) => x.id === to);
     const dest = /destination [^(]*\(([A-Z]{2})\)/.exec(a.explanation)?.[1];
-    out.push({ alertId: a.id, shipmentId: attempt.slice('attempted shipment '.length), fromLot, to, toName: p?.name ?? to, country: dest ?? p?.country ?? '??', explanation: a.explanation });
+    out.push({
+      alertId: a.id,
+      shipmentId: attempt.slice('attempted shipment '.length),
+      fromLot,
+      to,
+      toName: p?.name ?? to,
+      country: dest ?? p?.country ?? '??',
+      explanation: a.explanation,
+    });
   }
   return out;
 }
 
 function UtilisationChart({ drawdowns, ceiling }: { drawdowns: readonly Drawdown[]; ceiling: number }) {
   if (drawdowns.length === 0) return <Empty>Nothing has been shipped under this licence yet.</Empty>;
-  const W = 560, H = 220, L = 64, R = 16, T = 14, B = 46;
+  const W = 560,
+    H = 220,
+    L = 64,
+    R = 16,
+    T = 14,
+    B = 46;
   const pts: { x: number; cum: number; d?: Drawdown }[] = [{ x: 0, cum: 0 }];
   let cum = 0;
   drawdowns.forEach((d, i) => {
@@ -166,38 +368,80 @@ function UtilisationChart({ drawdowns, ceiling }: { drawdowns: readonly Drawdown
         {ticks.map((t) => (
           <g key={t}>
             <line x1={L} x2={W - R} y1={sy(t)} y2={sy(t)} className="grid" />
-            <text x={L - 6} y={sy(t) + 4} textAnchor="end" className="axis">{mass(t)}</text>
+            <text x={L - 6} y={sy(t) + 4} textAnchor="end" className="axis">
+              {mass(t)}
+            </text>
           </g>
         ))}
         {ceiling > 0 ? (
           <g>
             <line x1={L} x2={W - R} y1={sy(ceiling)} y2={sy(ceiling)} className="ceiling" />
-            <text x={W - R} y={sy(ceiling) - 4} textAnchor="end" className="axis ceiling-label">ceiling {mass(ceiling)}</text>
+            <text x={W - R} y={sy(ceiling) - 4} textAnchor="end" className="axis ceiling-label">
+              ceiling {mass(ceiling)}
+            </text>
           </g>
         ) : null}
         <path d={path} className="drawn" />
         {pts.slice(1).map((p) => (
           <g key={p.x}>
-            <circle cx={sx(p.x)} cy={sy(p.cum)} r={4} className="dot"><title>{`${p.d?.shipmentId ?? ''} on ${p.d?.shippedOn ?? ''}: ${mass(p.d?.grams ?? 0)} (cumulative ${mass(p.cum)})`}</title></circle>
-            <text x={sx(p.x)} y={H - B + 16} textAnchor="middle" className="axis">{p.d?.shipmentId.replace(/^.*-/, '#')}</text>
-            <text x={sx(p.x)} y={H - B + 30} textAnchor="middle" className="axis muted">{p.d?.shippedOn.slice(5)}</text>
+            <circle cx={sx(p.x)} cy={sy(p.cum)} r={4} className="dot">
+              <title>{`${p.d?.shipmentId ?? ''} on ${p.d?.shippedOn ?? ''}: ${mass(p.d?.grams ?? 0)} (cumulative ${mass(p.cum)})`}</title>
+            </circle>
+            <text x={sx(p.x)} y={H - B + 16} textAnchor="middle" className="axis">
+              {p.d?.shipmentId.replace(/^.*-/, '#')}
+            </text>
+            <text x={sx(p.x)} y={H - B + 30} textAnchor="middle" className="axis muted">
+              {p.d?.shippedOn.slice(5)}
+            </text>
           </g>
         ))}
       </svg>
       <figcaption>Cumulative licensed grams shipped, in shipping order; dashed: the ceiling.</figcaption>
       <table className="compact">
         <caption className="sr-only">Drawdowns</caption>
-        <thead><tr><th scope="col">Shipment</th><th scope="col">Shipped on</th><th scope="col">To</th><th scope="col" className="num">Grams</th><th scope="col">Status</th></tr></thead>
-        <tbody>{drawdowns.map((d) => <tr key={d.shipmentId}><td>{d.shipmentId}</td><td>{d.shippedOn}</td><td>{d.to} ({d.destination})</td><td className="num">{d.grams.toLocaleString('en-GB')}</td><td>{d.status}</td></tr>)}</tbody>
+        <thead>
+          <tr>
+            <th scope="col">Shipment</th>
+            <th scope="col">Shipped on</th>
+            <th scope="col">To</th>
+            <th scope="col" className="num">
+              Grams
+            </th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {drawdowns.map((d) => (
+            <tr key={d.shipmentId}>
+              <td>{d.shipmentId}</td>
+              <td>{d.shippedOn}</td>
+              <td>
+                {d.to} ({d.destination})
+              </td>
+              <td className="num">{d.grams.toLocaleString('en-GB')}</td>
+              <td>{d.status}</td>
+            </tr>
+          ))}
+        </tbody>
       </table>
     </figure>
   );
 }
 
-interface ExportCheckResult { allowed: boolean; refusals: { rule: string; message: string; chain?: string[] }[]; checks: string[] }
+interface ExportCheckResult {
+  allowed: boolean;
+  refusals: { rule: string; message: string; chain?: string[] }[];
+  checks: string[];
+}
 
 /** "May this lot go to this party in this country?" — the API's export check, with its explanation. */
-function ExportCheck({ graph, parties }: { graph: CustodyGraph; parties: readonly { id: string; name: string; country: string }[] }) {
+function ExportCheck({
+  graph,
+  parties,
+}: {
+  graph: CustodyGraph;
+  parties: readonly { id: string; name: string; country: string }[];
+}) {
   const { api } = useSession();
   const lots = graph.nodes.filter((n) => n.kind === 'lot' && n.heldGrams > 0);
   const [lot, setLot] = useState(lots[0]?.id ?? '');
@@ -215,7 +459,11 @@ function ExportCheck({ graph, parties }: { graph: CustodyGraph; parties: readonl
     const party = parties.find((p) => p.id === (to || parties[0]?.id));
     const destination = (dest.trim() || party?.country || '').toUpperCase();
     try {
-      setResult(await api.get<ExportCheckResult>(`/v1/export-check?lot=${encodeURIComponent(lot || lots[0]?.id || '')}&to=${encodeURIComponent(party?.id ?? '')}&destination=${encodeURIComponent(destination)}`));
+      setResult(
+        await api.get<ExportCheckResult>(
+          `/v1/export-check?lot=${encodeURIComponent(lot || lots[0]?.id || '')}&to=${encodeURIComponent(party?.id ?? '')}&destination=${encodeURIComponent(destination)}`,
+        ),
+      );
     } catch (err) {
       setError(err as Error);
     } finally {
@@ -226,18 +474,65 @@ function ExportCheck({ graph, parties }: { graph: CustodyGraph; parties: readonl
     <form className="export-check" onSubmit={(e) => void submit(e)} aria-labelledby="xc-h">
       <h3 id="xc-h">Check a re-export</h3>
       <div className="row">
-        <label>Lot <select value={lot} onChange={(e) => setLot(e.target.value)} name="lot">{lots.map((n) => <option key={n.id} value={n.id}>{n.id} ({n.holder}, {n.country})</option>)}</select></label>
-        <label>To <select value={to} onChange={(e) => setTo(e.target.value)} name="to">{parties.map((p) => <option key={p.id} value={p.id}>{p.name} ({p.country})</option>)}</select></label>
-        <label>Destination <input value={dest} onChange={(e) => setDest(e.target.value)} name="destination" placeholder="party’s country" maxLength={2} size={4} /></label>
-        <button type="submit" className="btn btn-plain" disabled={busy} aria-busy={busy}>{busy ? <><span className="spinner" aria-hidden="true" /> Checking…</> : 'Check'}</button>
+        <label>
+          Lot{' '}
+          <select value={lot} onChange={(e) => setLot(e.target.value)} name="lot">
+            {lots.map((n) => (
+              <option key={n.id} value={n.id}>
+                {n.id} ({n.holder}, {n.country})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          To{' '}
+          <select value={to} onChange={(e) => setTo(e.target.value)} name="to">
+            {parties.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name} ({p.country})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Destination{' '}
+          <input
+            value={dest}
+            onChange={(e) => setDest(e.target.value)}
+            name="destination"
+            placeholder="party’s country"
+            maxLength={2}
+            size={4}
+          />
+        </label>
+        <button type="submit" className="btn btn-plain" disabled={busy} aria-busy={busy}>
+          {busy ? (
+            <>
+              <span className="spinner" aria-hidden="true" /> Checking…
+            </>
+          ) : (
+            'Check'
+          )}
+        </button>
       </div>
       {error ? <ErrorBox error={error} title="The check failed" /> : null}
       {result ? (
         <div className={result.allowed ? 'success' : 'refusal'} role="status" data-testid="export-check-result">
-          {result.allowed ? <><Badge tone="ok">allowed</Badge> {result.checks.join('; ')}</> : (
+          {result.allowed ? (
+            <>
+              <Badge tone="ok">allowed</Badge> {result.checks.join('; ')}
+            </>
+          ) : (
             <>
               <Badge tone="bad">refused</Badge>
-              <ul>{result.refusals.map((r, i) => <li key={i}><code>{r.rule}</code>: <span className="explanation">{r.message}</span>{r.chain ? <span className="muted"> (via {r.chain.join(' ← ')})</span> : null}</li>)}</ul>
+              <ul>
+                {result.refusals.map((r, i) => (
+                  <li key={i}>
+                    <code>{r.rule}</code>: <span className="explanation">{r.message}</span>
+                    {r.chain ? <span className="muted"> (via {r.chain.join(' ← ')})</span> : null}
+                  </li>
+                ))}
+              </ul>
             </>
           )}
         </div>

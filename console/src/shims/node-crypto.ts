@@ -34,7 +34,8 @@ class Hash {
 }
 
 export function createHash(algorithm: string): Hash {
-  if (algorithm.toLowerCase() !== 'sha256') throw new Error(`node:crypto shim: only sha256 is available, not ${algorithm}`);
+  if (algorithm.toLowerCase() !== 'sha256')
+    throw new Error(`node:crypto shim: only sha256 is available, not ${algorithm}`);
   return new Hash();
 }
 
@@ -49,7 +50,8 @@ function b64urlBytes(s: string): Bytes {
   const b64 = s.replace(/-/g, '+').replace(/_/g, '/');
   return new Uint8Array(Buffer.from(b64 + '='.repeat((4 - (b64.length % 4)) % 4), 'base64'));
 }
-const toB64url = (b: Bytes) => Buffer.from(b).toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const toB64url = (b: Bytes) =>
+  Buffer.from(b).toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
 /** The part of Node's KeyObject the trust module uses, for Ed25519 keys only. */
 export class KeyObject {
@@ -60,15 +62,20 @@ export class KeyObject {
     readonly raw: Bytes,
   ) {}
   export(o: { format: string }): { kty: string; crv: string; x: string } {
-    if (o.format !== 'jwk' || this.type !== 'public') throw new Error('node:crypto shim: only a public key exports, as a JWK');
+    if (o.format !== 'jwk' || this.type !== 'public')
+      throw new Error('node:crypto shim: only a public key exports, as a JWK');
     return { kty: 'OKP', crv: 'Ed25519', x: toB64url(this.raw) };
   }
 }
 
-export function createPublicKey(input: KeyObject | { key: { kty?: string; crv?: string; x?: string }; format: 'jwk' }): KeyObject {
-  if (input instanceof KeyObject) return input.type === 'public' ? input : new KeyObject('public', ed25519.getPublicKey(input.raw));
+export function createPublicKey(
+  input: KeyObject | { key: { kty?: string; crv?: string; x?: string }; format: 'jwk' },
+): KeyObject {
+  if (input instanceof KeyObject)
+    return input.type === 'public' ? input : new KeyObject('public', ed25519.getPublicKey(input.raw));
   const { kty, crv, x } = input.key;
-  if (kty !== 'OKP' || crv !== 'Ed25519' || typeof x !== 'string') throw new Error('node:crypto shim: only Ed25519 public keys as JWK');
+  if (kty !== 'OKP' || crv !== 'Ed25519' || typeof x !== 'string')
+    throw new Error('node:crypto shim: only Ed25519 public keys as JWK');
   const raw = b64urlBytes(x);
   if (raw.length !== 32) throw new Error('Invalid Ed25519 public key');
   return new KeyObject('public', raw);
@@ -86,12 +93,14 @@ export function createPrivateKey(input: { key: string | Bytes; format: 'pem' | '
     der = input.key;
   } else throw new Error('node:crypto shim: a PKCS #8 private key as PEM text or DER bytes');
   const hex = Buffer.from(der).toString('hex');
-  if (der.length !== 48 || !hex.startsWith(PKCS8_ED25519_PREFIX)) throw new Error('node:crypto shim: only Ed25519 PKCS #8 private keys');
+  if (der.length !== 48 || !hex.startsWith(PKCS8_ED25519_PREFIX))
+    throw new Error('node:crypto shim: only Ed25519 PKCS #8 private keys');
   return new KeyObject('private', der.slice(16));
 }
 
 export function verify(algorithm: unknown, data: Bytes, key: KeyObject, signature: Bytes): boolean {
-  if (algorithm !== null && algorithm !== undefined) throw new Error('node:crypto shim: Ed25519 takes no digest algorithm');
+  if (algorithm !== null && algorithm !== undefined)
+    throw new Error('node:crypto shim: Ed25519 takes no digest algorithm');
   if (key.type !== 'public') key = createPublicKey(key);
   if (signature.length !== 64) return false;
   try {
@@ -102,7 +111,8 @@ export function verify(algorithm: unknown, data: Bytes, key: KeyObject, signatur
 }
 
 export function sign(algorithm: unknown, data: Bytes, key: KeyObject): Buffer {
-  if (algorithm !== null && algorithm !== undefined) throw new Error('node:crypto shim: Ed25519 takes no digest algorithm');
+  if (algorithm !== null && algorithm !== undefined)
+    throw new Error('node:crypto shim: Ed25519 takes no digest algorithm');
   if (key.type !== 'private') throw new Error('node:crypto shim: sign needs a private key');
   return Buffer.from(ed25519.sign(bytesOf(data), key.raw));
 }
@@ -119,4 +129,15 @@ export function generateKeyPairSync(): never {
   throw new Error('node:crypto shim: generateKeyPairSync is not available in the console');
 }
 
-export default { createHash, timingSafeEqual, createPublicKey, createPrivateKey, verify, sign, randomBytes, randomUUID, generateKeyPairSync, KeyObject };
+export default {
+  createHash,
+  timingSafeEqual,
+  createPublicKey,
+  createPrivateKey,
+  verify,
+  sign,
+  randomBytes,
+  randomUUID,
+  generateKeyPairSync,
+  KeyObject,
+};
