@@ -308,7 +308,7 @@ describe('item 6: the demo licence bundle (lodestone demo --out, lodestone verif
         without(bundle, (_e, j) => j === i),
       );
       const r = await run('verify', f, '--log-key', logKey);
-      if (r.code !== 1) passed.push(`entry ${i} (${typeOf(bundle.entries[i]!)}): exit ${r.code}`);
+      if (r.code !== 6) passed.push(`entry ${i} (${typeOf(bundle.entries[i]!)}): exit ${r.code}`);
       else expect(r.err).toMatch(/^lodestone: /);
     }
     expect(passed).toEqual([]);

@@ -220,7 +220,7 @@ describe('lodestone lists import / screen through main(argv, io)', () => {
       { tty: true },
     );
     expect(tty.code).toBe(0);
-    expect(tty.out).toMatch(/big: imported 2500 entries/);
+    expect(tty.out).toMatch(/big: imported 2,500 entries/);
     const updates = tty.err.split('\r').filter((l) => l !== '');
     expect(updates[0]).toMatch(/^big: rows parsed: 1,000\/2,500 \(40 %\)/);
     expect(updates.at(-1)).toBe('big: rows parsed: 2,500/2,500 (100 %)\x1b[K\n');
