@@ -44,7 +44,7 @@ describe('the fact ann70-after-2026-11-10 (Announcement No. 70 [2025])', () => {
     const fact = packs[0]?.facts.find((f) => f.id === FACT);
     expect(fact?.default).toBe('lapsed');
     expect(fact?.readings.map((r) => r.id)).toEqual(['lapsed', 'extended']);
-    expect(fact?.affects).toEqual(['cn-ann57', 'cn-ann62', 'cn-ann61-reexport', 'cn-ann61-de-minimis', 'cn-ann61-direct-product', 'cn-ann61-military-end-use', 'cn-ann61-military-end-user', 'cn-ann61-advanced-semiconductors-military-ai']);
+    expect(fact?.affects).toEqual(['cn-ann57', 'cn-ann62', 'cn-ann61-reexport', 'cn-ann61-de-minimis', 'cn-ann61-direct-product', 'cn-ann61-listed-parties', 'cn-ann61-military-end-use', 'cn-ann61-military-end-user', 'cn-ann61-advanced-semiconductors-military-ai']);
   });
 });
 

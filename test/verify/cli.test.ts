@@ -59,7 +59,7 @@ describe('lodestone demo --out / witness / audit export / verify', () => {
     expect(w.code, w.err).toBe(EXIT.ok);
     expect(w.out).toMatch(/first checkpoint seen/);
     const again = await run('witness', '--as', 'in-dgft', '--state', state);
-    expect(again.out).toMatch(/consistent with size \d+/);
+    expect(again.out).toMatch(/in-dgft had already cosigned \S+ size \d+: nothing added/); // idempotent: no second cosignature
     const cp = await run('log', 'checkpoint');
     // The subject map's root follows the log's root as an extension line (cosigned with the rest of the note).
     expect(cp.out).toMatch(
