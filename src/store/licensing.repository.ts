@@ -367,12 +367,17 @@ export const shipmentsRepo = {
   /** These shipments (those that exist), in journal order. */
   async byIds(db: Db, ids: readonly string[]): Promise<ShipmentRow[]> {
     if (ids.length === 0) return [];
-    return db
-      .selectFrom('shipments')
-      .selectAll()
-      .where('id', 'in', [...ids])
-      .orderBy('seq')
-      .execute();
+    // The shipments the transaction holds (a batch's own: dispatched or received by it) from its memo.
+    const held = memoOf(db)?.held.shipments;
+    const unique = [...new Set(ids)];
+    const mine = held === undefined ? [] : unique.filter((id) => held.has(id));
+    const rest = unique.filter((id) => !mine.includes(id));
+    const read =
+      rest.length === 0
+        ? []
+        : await db.selectFrom('shipments').selectAll().where('id', 'in', rest).orderBy('seq').execute();
+    if (mine.length === 0) return read;
+    return [...mine.flatMap((id) => held?.get(id) ?? []), ...read].sort((a, b) => a.seq - b.seq);
   },
 
   /** Received shipments to this party made under, or carrying material restricted by, any of these licences. */

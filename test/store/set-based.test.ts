@@ -116,6 +116,15 @@ describe.each(STORES)('set-based ingest in the store on %s', (kind) => {
       const received = await shipmentsRepo.lock(tx, 'S-to-me');
       expect(received).toEqual(await fromDb.shipment(tx, 'S-to-me'));
       expect(received?.status).toBe('received');
+      // byIds: the held rows from the memo, the others from the database, each once, in journal order.
+      const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+      const some = await shipmentsRepo.byIds(tx, ['S-new', 'S-to-carol', 'S-to-me', 'S-new', 'nope']);
+      expect(some.map((r) => r.seq)).toEqual(some.map((r) => r.seq).sort((a, b) => a - b));
+      expect([...some].sort(byId)).toEqual(
+        (
+          await tx.selectFrom('shipments').selectAll().where('id', 'in', ['S-new', 'S-to-carol', 'S-to-me']).execute()
+        ).sort(byId),
+      );
     });
   });
 
