@@ -187,12 +187,13 @@ async function gatherEventFacts(
   while (frontier.length > 0 && seen.size < PROVENANCE_LOTS) {
     for (const lot of frontier) seen.add(lot);
     const next: string[] = [];
-    for (const s of await shipmentsRepo.receivedInto(tx, frontier)) {
+    const step = await ledgerRepo.provenanceStep(tx, frontier, licenceIds);
+    for (const s of step.received) {
       if (!carries(s)) continue;
       shipmentRows.set(s.id, s);
       next.push(s.from_lot);
     }
-    for (const x of await ledgerRepo.transformationsMaking(tx, frontier, licenceIds)) {
+    for (const x of step.transformations) {
       const t = transforms.get(x.seq) ?? { holder: x.holder, inputs: new Set<string>(), outputs: new Set<string>() };
       (x.kind === 'transformed-in' ? t.outputs : t.inputs).add(x.lot_id);
       transforms.set(x.seq, t);

@@ -30,7 +30,7 @@ import {
   type Readings,
   type RulePack,
 } from '../rules/index.js';
-import { licencesRepo, lotsRepo, shipmentsRepo, type Database, type LotRow } from '../store/index.js';
+import { heldRowsRepo, licencesRepo, lotsRepo, shipmentsRepo, type Database, type LotRow } from '../store/index.js';
 import { inTransaction, type AppContext } from './context.js';
 import { AppError, RefusedError } from './errors.js';
 import { commit } from './journal.js';
@@ -773,6 +773,9 @@ export async function ingestCustodyEvents(
   if (events.length === 0) throw new ValidationError('events', 'give at least one custody event');
   return ctx.store.transaction(async (tx) => {
     const inTx = inTransaction(ctx, tx);
+    // Set-based: the batch's own lots and the shipments addressed to it, locked and read at once;
+    // each event's use case then finds them (and the ids that name nothing yet) in the memo.
+    await heldRowsRepo.lockFor(tx, actor, idsNamed(events));
     const out: IngestedCustodyEvent[] = [];
     for (const [i, e] of events.entries()) {
       try {
@@ -783,6 +786,52 @@ export async function ingestCustodyEvents(
     }
     return out;
   });
+}
+
+/**
+ * The lot and shipment ids a batch names (read before each event is validated, so only strings are
+ * taken: anything else is refused by the event's own validation).
+ */
+function idsNamed(events: readonly CustodyEventInput[]): { lots: string[]; shipments: string[] } {
+  const lots: string[] = [];
+  const shipments: string[] = [];
+  const str = (x: unknown, into: string[]) => {
+    if (typeof x === 'string') into.push(x);
+  };
+  const each = (xs: unknown, f: (x: Record<string, unknown>) => void) => {
+    if (Array.isArray(xs)) for (const x of xs) if (typeof x === 'object' && x !== null) f(x as Record<string, unknown>);
+  };
+  for (const e of events as readonly unknown[]) {
+    if (typeof e !== 'object' || e === null) continue;
+    const { kind, input } = e as { kind?: unknown; input?: unknown };
+    if (typeof input !== 'object' || input === null) continue;
+    const i = input as Record<string, unknown>;
+    switch (kind) {
+      case 'lot':
+        str(i.id, lots);
+        break;
+      case 'shipment':
+        str(i.id, shipments);
+        str(i.fromLot, lots);
+        break;
+      case 'receipt':
+        str(i.shipmentId, shipments);
+        str(i.lotId, lots);
+        break;
+      case 'transformation':
+        each(i.inputs, (x) => {
+          str(x.lotId, lots);
+        });
+        each(i.outputs, (x) => {
+          str(x.lotId, lots);
+        });
+        break;
+      case 'consumption':
+        str(i.lotId, lots);
+        break;
+    }
+  }
+  return { lots, shipments };
 }
 
 async function ingestOne(inTx: AppContext, actor: string, e: CustodyEventInput): Promise<IngestedCustodyEvent> {

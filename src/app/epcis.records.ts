@@ -82,6 +82,7 @@ export const EPCIS_PROJECTORS: {
       disposition: b.disposition,
       outcome: b.outcome,
       event: b.event,
+      context: b.context,
     });
     for (const l of b.links)
       await epcisRepo.link(tx, { epc: l.epc, holder: l.holder, lot_id: l.lotId, since: l.since, seq });

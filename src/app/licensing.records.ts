@@ -128,21 +128,30 @@ type Projector<K extends keyof LicensingRecordTypes> = (
   meta: Meta,
 ) => Promise<void>;
 
-async function insertLot(tx: Transaction<Database>, lot: Lot, seq: number): Promise<void> {
-  await lotsRepo.insert(tx, {
-    id: lot.id,
-    holder: lot.holder,
-    location: lot.location,
-    item: lot.item,
-    mass_grams: lot.massGrams,
-    units: lot.units ?? null,
-    value_minor: lot.valueMinor ?? null,
-    currency: lot.currency ?? null,
-    restrictions: lot.restrictions,
-    licence_ids: [...new Set(lot.restrictions.map((r) => r.licenceId))],
-    created_seq: seq,
-    updated_seq: seq,
-  });
+async function insertLot(
+  tx: Transaction<Database>,
+  lot: Lot,
+  seq: number,
+  ledgerRows: readonly CustodyLedgerRow[] = [],
+): Promise<void> {
+  await lotsRepo.insert(
+    tx,
+    {
+      id: lot.id,
+      holder: lot.holder,
+      location: lot.location,
+      item: lot.item,
+      mass_grams: lot.massGrams,
+      units: lot.units ?? null,
+      value_minor: lot.valueMinor ?? null,
+      currency: lot.currency ?? null,
+      restrictions: lot.restrictions,
+      licence_ids: [...new Set(lot.restrictions.map((r) => r.licenceId))],
+      created_seq: seq,
+      updated_seq: seq,
+    },
+    ledgerRows,
+  );
 }
 
 const ledger = (rows: readonly LedgerEntry[], seq: number) => rows.map((r) => ({ ...r, seq }));
@@ -203,39 +212,51 @@ export const LICENSING_PROJECTORS: { readonly [K in keyof LicensingRecordTypes]:
   async 'shipment.dispatched'(tx, b, { seq }) {
     const s = b.shipment;
     await lotsRepo.setMass(tx, b.from.lotId, b.from.massGrams, b.from.restrictions, seq, b.from.valueMinor);
-    await shipmentsRepo.insert(tx, {
-      id: s.id,
-      seq,
-      from_lot: s.fromLot,
-      from_holder: s.fromHolder,
-      to_party: s.to,
-      destination: s.destination,
-      grams: s.grams,
-      units: s.units ?? null,
-      value_minor: s.valueMinor ?? null,
-      currency: s.currency ?? null,
-      declared_value_minor: s.declaredValueMinor ?? null,
-      licence_id: s.licenceId ?? null,
-      line_ref: s.lineRef ?? null,
-      shipped_on: s.shippedOn,
-      restrictions: b.restrictions,
-    });
     if (s.licenceId !== undefined && s.lineRef !== undefined)
       await licencesRepo.drawDown(tx, s.licenceId, s.lineRef, s.grams, s.valueMinor ?? 0);
-    await ledgerRepo.add(tx, ledger(b.ledger, seq));
+    // The shipment row and its ledger rows in one statement.
+    await shipmentsRepo.insert(
+      tx,
+      {
+        id: s.id,
+        seq,
+        from_lot: s.fromLot,
+        from_holder: s.fromHolder,
+        to_party: s.to,
+        destination: s.destination,
+        grams: s.grams,
+        units: s.units ?? null,
+        value_minor: s.valueMinor ?? null,
+        currency: s.currency ?? null,
+        declared_value_minor: s.declaredValueMinor ?? null,
+        licence_id: s.licenceId ?? null,
+        line_ref: s.lineRef ?? null,
+        shipped_on: s.shippedOn,
+        restrictions: b.restrictions,
+      },
+      ledger(b.ledger, seq),
+    );
   },
   async 'shipment.received'(tx, b, { seq }) {
     await insertLot(tx, b.lot, seq);
-    await shipmentsRepo.markReceived(tx, b.shipmentId, b.receivedGrams, b.lot.id, seq);
-    await ledgerRepo.add(tx, ledger(b.ledger, seq));
+    await shipmentsRepo.markReceived(tx, b.shipmentId, b.receivedGrams, b.lot.id, seq, ledger(b.ledger, seq));
   },
   async 'lot.transformed'(tx, b, { seq }) {
     for (const i of b.inputs) await lotsRepo.setMass(tx, i.lotId, i.massGrams, i.restrictions, seq, i.valueMinor);
-    for (const o of b.outputs) await insertLot(tx, o, seq);
-    await ledgerRepo.add(tx, ledger(b.ledger, seq));
+    // The last output's row carries the transformation's ledger rows in the same statement.
+    for (const [k, o] of b.outputs.entries())
+      await insertLot(tx, o, seq, k === b.outputs.length - 1 ? ledger(b.ledger, seq) : []);
+    if (b.outputs.length === 0) await ledgerRepo.add(tx, ledger(b.ledger, seq));
   },
   async 'lot.consumed'(tx, b, { seq }) {
-    await lotsRepo.setMass(tx, b.after.lotId, b.after.massGrams, b.after.restrictions, seq, b.after.valueMinor);
-    await ledgerRepo.add(tx, ledger(b.ledger, seq));
+    await lotsRepo.setMass(
+      tx,
+      b.after.lotId,
+      b.after.massGrams,
+      b.after.restrictions,
+      seq,
+      b.after.valueMinor,
+      ledger(b.ledger, seq),
+    );
   },
 };

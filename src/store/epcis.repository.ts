@@ -26,15 +26,22 @@ export interface EpcisEventQuery {
 export const epcisRepo = {
   async insertEvent(
     db: Db,
-    row: Omit<EpcisEventRow, 'outcome' | 'event' | 'event_time' | 'retracted_seq'> & {
+    row: Omit<EpcisEventRow, 'outcome' | 'event' | 'event_time' | 'retracted_seq' | 'context'> & {
       event_time: string;
       outcome: unknown;
       event: unknown;
+      /** The document's @context (undefined: none). */
+      context: unknown;
     },
   ): Promise<void> {
     await db
       .insertInto('epcis_events')
-      .values({ ...row, outcome: jsonText(row.outcome), event: jsonText(row.event) })
+      .values({
+        ...row,
+        outcome: jsonText(row.outcome),
+        event: jsonText(row.event),
+        context: row.context === undefined ? null : jsonText(row.context),
+      })
       .execute();
   },
   async get(db: Db, hashId: string, kind: EpcisEventRow['kind'] = 'event'): Promise<EpcisEventRow | undefined> {
@@ -94,20 +101,18 @@ export const epcisRepo = {
   },
   /**
    * When the journal recorded captured events (EPCIS recordTime) and the @context of the document
-   * each came in (kept in its epcis.event.captured record), by journal seq.
+   * each came in, by journal seq: the time from the journal row, the context from the projection
+   * (migration 0026; no signed record is read or parsed).
    */
   async recordsOf(db: Db, seqs: readonly number[]): Promise<{ seq: number; recorded_at: Date; context: unknown }[]> {
     if (seqs.length === 0) return [];
-    // The context is read from the signed record itself (the journal keeps no parsed copy, migration 0025).
     const rows = await db
-      .selectFrom('journal')
-      .select(['seq', 'recorded_at', 'canonical'])
-      .where('seq', 'in', [...seqs])
+      .selectFrom('epcis_events as e')
+      .innerJoin('journal as j', 'j.seq', 'e.seq')
+      .select(['e.seq', 'j.recorded_at', 'e.context'])
+      .where('e.seq', 'in', [...seqs])
       .execute();
-    return rows.map((r) => {
-      const record = JSON.parse(r.canonical) as { payload?: { body?: { context?: unknown } } };
-      return { seq: r.seq, recorded_at: r.recorded_at, context: record.payload?.body?.context ?? null };
-    });
+    return rows.map((r) => ({ seq: r.seq, recorded_at: r.recorded_at, context: r.context ?? null }));
   },
   /** Events mapped onto custody: what they did (outcome) and when they happened. */
   async mapped(db: Db): Promise<Pick<EpcisEventRow, 'outcome' | 'event_time' | 'event'>[]> {

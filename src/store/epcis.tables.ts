@@ -16,6 +16,8 @@ export interface EpcisEventsTable {
   disposition: 'mapped' | 'evidence' | 'untracked';
   outcome: JsonColumn;
   event: JsonColumn;
+  /** The @context of the document the event came in (migration 0026; null: none recorded). */
+  context: ColumnType<unknown, string | null, never>;
   retracted_seq: ColumnType<number | null, number | null | undefined, number | null>;
 }
 

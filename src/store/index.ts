@@ -82,6 +82,7 @@ export type {
 } from './licensing.tables.js';
 export {
   applicationsRepo,
+  heldRowsRepo,
   holderTotalsRepo,
   ledgerRepo,
   licencesRepo,

@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type QueryCreator } from 'kysely';
 import type { Database } from './database.js';
+import { StoreError } from './errors.js';
 import { jsonText } from './json-column.js';
 import { memoOf, throughMemo } from './tx-memo.js';
 import type {
@@ -190,17 +191,26 @@ export const lotsRepo = {
   async insert(
     db: Db,
     row: Omit<LotRow, 'item' | 'restrictions'> & { item: unknown; restrictions: unknown },
+    ledger: readonly CustodyLedgerRow[] = [],
   ): Promise<void> {
-    await db
+    const q = withLedger(db, ledger)
       .insertInto('lots')
-      .values({ ...row, item: jsonText(row.item), restrictions: jsonText(row.restrictions) })
-      .execute();
+      .values({ ...row, item: jsonText(row.item), restrictions: jsonText(row.restrictions) });
+    const held = memoOf(db)?.held.lots;
+    if (held === undefined) await q.execute();
+    else keepHeld(held, row.id, await q.returningAll().executeTakeFirst());
   },
   async get(db: Db, id: string): Promise<LotRow | undefined> {
+    const held = memoOf(db)?.held.lots;
+    if (held?.has(id) === true) return held.get(id) ?? undefined;
     return db.selectFrom('lots').selectAll().where('id', '=', id).executeTakeFirst();
   },
   async lock(db: Db, id: string): Promise<LotRow | undefined> {
-    return db.selectFrom('lots').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    const held = memoOf(db)?.held.lots;
+    if (held?.has(id) === true) return held.get(id) ?? undefined;
+    const row = await db.selectFrom('lots').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (held !== undefined && row !== undefined) held.set(id, row);
+    return row;
   },
   /**
    * What a re-export question reads, in one statement (one snapshot, one round trip): the lot, the
@@ -237,11 +247,13 @@ export const lotsRepo = {
   },
   /** Replaces a lot's restrictions (the mass is unchanged), as of journal entry `seq`. */
   async setRestrictions(db: Db, id: string, restrictions: unknown, seq: number): Promise<void> {
-    await db
+    const q = db
       .updateTable('lots')
       .set({ restrictions: jsonText(restrictions), updated_seq: seq })
-      .where('id', '=', id)
-      .execute();
+      .where('id', '=', id);
+    const held = memoOf(db)?.held.lots;
+    if (held === undefined) await q.execute();
+    else keepHeld(held, id, await q.returningAll().executeTakeFirst());
   },
   /** A lot's mass and restrictions after part of it left; its value too when the record carries it (records before issue 18 do not). */
   async setMass(
@@ -251,8 +263,9 @@ export const lotsRepo = {
     restrictions: unknown,
     seq: number,
     valueMinor?: number,
+    ledger: readonly CustodyLedgerRow[] = [],
   ): Promise<void> {
-    await db
+    const q = withLedger(db, ledger)
       .updateTable('lots')
       .set({
         mass_grams: massGrams,
@@ -260,8 +273,10 @@ export const lotsRepo = {
         updated_seq: seq,
         ...(valueMinor === undefined ? {} : { value_minor: valueMinor }),
       })
-      .where('id', '=', id)
-      .execute();
+      .where('id', '=', id);
+    const held = memoOf(db)?.held.lots;
+    if (held === undefined) await q.execute();
+    else keepHeld(held, id, await q.returningAll().executeTakeFirst());
   },
   async list(db: Db, opts: { holder?: string; licenceId?: string } = {}): Promise<LotRow[]> {
     let q = db.selectFrom('lots').selectAll();
@@ -277,8 +292,9 @@ export const shipmentsRepo = {
     row: Omit<ShipmentRow, 'status' | 'received_grams' | 'receiving_lot' | 'received_seq' | 'restrictions'> & {
       restrictions: unknown;
     },
+    ledger: readonly CustodyLedgerRow[] = [],
   ): Promise<void> {
-    await db
+    const q = withLedger(db, ledger)
       .insertInto('shipments')
       .values({
         ...row,
@@ -287,14 +303,22 @@ export const shipmentsRepo = {
         received_grams: null,
         receiving_lot: null,
         received_seq: null,
-      })
-      .execute();
+      });
+    const held = memoOf(db)?.held.shipments;
+    if (held === undefined) await q.execute();
+    else keepHeld(held, row.id, await q.returningAll().executeTakeFirst());
   },
   async get(db: Db, id: string): Promise<ShipmentRow | undefined> {
+    const held = memoOf(db)?.held.shipments;
+    if (held?.has(id) === true) return held.get(id) ?? undefined;
     return db.selectFrom('shipments').selectAll().where('id', '=', id).executeTakeFirst();
   },
   async lock(db: Db, id: string): Promise<ShipmentRow | undefined> {
-    return db.selectFrom('shipments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    const held = memoOf(db)?.held.shipments;
+    if (held?.has(id) === true) return held.get(id) ?? undefined;
+    const row = await db.selectFrom('shipments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (held !== undefined && row !== undefined) held.set(id, row);
+    return row;
   },
   /** Locks (FOR UPDATE, in id order) the in-transit shipments made under, or carrying material of, any of these licences. */
   async lockInTransitCarrying(db: Db, licenceIds: readonly string[]): Promise<string[]> {
@@ -316,39 +340,46 @@ export const shipmentsRepo = {
   },
   /** Replaces the restrictions an in-transit shipment carries (its receipt passes them on). */
   async setRestrictions(db: Db, id: string, restrictions: unknown): Promise<void> {
-    await db
+    const q = db
       .updateTable('shipments')
       .set({ restrictions: jsonText(restrictions) })
-      .where('id', '=', id)
-      .execute();
+      .where('id', '=', id);
+    const held = memoOf(db)?.held.shipments;
+    if (held === undefined) await q.execute();
+    else keepHeld(held, id, await q.returningAll().executeTakeFirst());
   },
-  async markReceived(db: Db, id: string, grams: number, lotId: string, seq: number): Promise<void> {
-    await db
+  async markReceived(
+    db: Db,
+    id: string,
+    grams: number,
+    lotId: string,
+    seq: number,
+    ledger: readonly CustodyLedgerRow[] = [],
+  ): Promise<void> {
+    const q = withLedger(db, ledger)
       .updateTable('shipments')
       .set({ status: 'received', received_grams: grams, receiving_lot: lotId, received_seq: seq })
-      .where('id', '=', id)
-      .execute();
+      .where('id', '=', id);
+    const held = memoOf(db)?.held.shipments;
+    if (held === undefined) await q.execute();
+    else keepHeld(held, id, await q.returningAll().executeTakeFirst());
   },
   /** These shipments (those that exist), in journal order. */
   async byIds(db: Db, ids: readonly string[]): Promise<ShipmentRow[]> {
     if (ids.length === 0) return [];
-    return db
-      .selectFrom('shipments')
-      .selectAll()
-      .where('id', 'in', [...ids])
-      .orderBy('seq')
-      .execute();
+    // The shipments the transaction holds (a batch's own: dispatched or received by it) from its memo.
+    const held = memoOf(db)?.held.shipments;
+    const unique = [...new Set(ids)];
+    const mine = held === undefined ? [] : unique.filter((id) => held.has(id));
+    const rest = unique.filter((id) => !mine.includes(id));
+    const read =
+      rest.length === 0
+        ? []
+        : await db.selectFrom('shipments').selectAll().where('id', 'in', rest).orderBy('seq').execute();
+    if (mine.length === 0) return read;
+    return [...mine.flatMap((id) => held?.get(id) ?? []), ...read].sort((a, b) => a.seq - b.seq);
   },
-  /** The shipments whose receipt made these lots (index of migration 0013). */
-  async receivedInto(db: Db, lotIds: readonly string[]): Promise<ShipmentRow[]> {
-    if (lotIds.length === 0) return [];
-    return db
-      .selectFrom('shipments')
-      .selectAll()
-      .where('receiving_lot', 'in', [...lotIds])
-      .orderBy('seq')
-      .execute();
-  },
+
   /** Received shipments to this party made under, or carrying material restricted by, any of these licences. */
   async receivedBy(db: Db, party: string, licenceIds: readonly string[]): Promise<ShipmentRow[]> {
     if (licenceIds.length === 0) return [];
@@ -422,30 +453,42 @@ export const ledgerRepo = {
     return rows.map((r) => r.seq);
   },
   /**
-   * The transformed-in and transformed-out rows, under these licences, of the transformations that
-   * made any of these lots (under these licences), in ledger order.
+   * One step of a provenance walk back from these lots, in one statement (one round trip instead of
+   * two per step, for the diversion monitor's per-event gathering): the shipments whose receipt made
+   * them (index of migration 0013), in journal order, and the transformed-in and transformed-out
+   * rows, under these licences, of the transformations that made any of them (under these
+   * licences), in ledger order. The rows travel as JSON, whose numbers are checked to be exact
+   * integers.
    */
-  async transformationsMaking(
+  async provenanceStep(
     db: Db,
     lotIds: readonly string[],
     licenceIds: readonly string[],
-  ): Promise<CustodyLedgerRow[]> {
-    if (lotIds.length === 0 || licenceIds.length === 0) return [];
-    const making = db
-      .selectFrom('custody_ledger')
-      .select('seq')
-      .where('lot_id', 'in', [...lotIds])
-      .where('kind', '=', 'transformed-in')
-      .where('licence_id', 'in', [...licenceIds]);
-    return db
-      .selectFrom('custody_ledger')
-      .selectAll()
-      .where('seq', 'in', making)
-      .where('licence_id', 'in', [...licenceIds])
-      .where('kind', 'in', ['transformed-in', 'transformed-out'])
-      .orderBy('seq')
-      .orderBy('lot_id')
-      .execute();
+  ): Promise<{ received: ShipmentRow[]; transformations: CustodyLedgerRow[] }> {
+    if (lotIds.length === 0) return { received: [], transformations: [] };
+    const lots = sql.join([...lotIds]);
+    const licences = licenceIds.length === 0 ? undefined : sql.join([...licenceIds]);
+    const transforms =
+      licences === undefined
+        ? sql`'[]'::json`
+        : sql`(select coalesce(json_agg(c order by c.seq, c.lot_id), '[]'::json) from custody_ledger c
+              where c.seq in (select seq from custody_ledger where lot_id in (${lots}) and kind = 'transformed-in' and licence_id in (${licences}))
+                and c.licence_id in (${licences}) and c.kind in ('transformed-in', 'transformed-out'))`;
+    const r = await sql<{ received: unknown; transformations: unknown }>`
+      select (select coalesce(json_agg(s order by s.seq), '[]'::json) from shipments s where s.receiving_lot in (${lots})) as received,
+        ${transforms} as transformations`.execute(db);
+    const row = r.rows[0];
+    const received = jsonRows<ShipmentRow>(row?.received, [
+      'seq',
+      'grams',
+      'units',
+      'value_minor',
+      'declared_value_minor',
+      'received_grams',
+      'received_seq',
+    ]);
+    const transformations = jsonRows<CustodyLedgerRow>(row?.transformations, ['seq', 'grams']);
+    return { received, transformations };
   },
 };
 
@@ -464,3 +507,87 @@ export const holderTotalsRepo = {
       .execute();
   },
 };
+
+/** Remembers a row this transaction just wrote (so holds locked), as the database returned it; forgets it if none was written. */
+function keepHeld<R>(held: Map<string, R | null>, id: string, row: R | undefined): void {
+  if (row === undefined) held.delete(id);
+  else held.set(id, row);
+}
+
+/**
+ * A batch's lots and shipments, read in a few statements at its start (set-based ingest, issue 21):
+ * in a transaction with a memo (`rememberReadsIn`), the rows these ids name that the batch's use
+ * cases would lock one by one — `actor`'s lots, and shipments addressed to `actor` — are locked now
+ * (FOR UPDATE, in id order) and kept in the memo, and the ids that name no row are remembered as
+ * such; rows of other parties are left to the use cases (which refuse them). Without a memo, nothing.
+ */
+export const heldRowsRepo = {
+  async lockFor(
+    db: Db,
+    actor: string,
+    ids: { readonly lots: readonly string[]; readonly shipments: readonly string[] },
+  ): Promise<void> {
+    const held = memoOf(db)?.held;
+    if (held === undefined) return;
+    const lotIds = [...new Set(ids.lots)].filter((id) => !held.lots.has(id));
+    if (lotIds.length > 0) {
+      const mine = await db
+        .selectFrom('lots')
+        .selectAll()
+        .where('id', 'in', lotIds)
+        .where('holder', '=', actor)
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+      for (const r of mine) held.lots.set(r.id, r);
+      const existing = new Set(
+        (await db.selectFrom('lots').select('id').where('id', 'in', lotIds).execute()).map((r) => r.id),
+      );
+      for (const id of lotIds) if (!existing.has(id)) held.lots.set(id, null);
+    }
+    const shipmentIds = [...new Set(ids.shipments)].filter((id) => !held.shipments.has(id));
+    if (shipmentIds.length > 0) {
+      const mine = await db
+        .selectFrom('shipments')
+        .selectAll()
+        .where('id', 'in', shipmentIds)
+        .where('to_party', '=', actor)
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+      for (const r of mine) held.shipments.set(r.id, r);
+      const existing = new Set(
+        (await db.selectFrom('shipments').select('id').where('id', 'in', shipmentIds).execute()).map((r) => r.id),
+      );
+      for (const id of shipmentIds) if (!existing.has(id)) held.shipments.set(id, null);
+    }
+  },
+};
+
+/** Rows aggregated as JSON (json_agg), with these integer columns checked to be exact (as the int8 parser does). */
+function jsonRows<R>(value: unknown, integers: readonly string[]): R[] {
+  const rows = (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>[] | null;
+  for (const r of rows ?? [])
+    for (const k of integers) {
+      const v = r[k];
+      if (v !== null && v !== undefined && !Number.isSafeInteger(v))
+        throw new StoreError(
+          'UNSAFE_INTEGER',
+          `integer ${JSON.stringify(v)} read from the database is outside the exact range ±(2^53 − 1)`,
+        );
+    }
+  return (rows ?? []) as R[];
+}
+
+/**
+ * The query creator for a lot or shipment write that also appends these custody-ledger rows, in the
+ * same statement (a data-modifying WITH): one round trip per custody record instead of two. The
+ * ledger's triggers (licence_holder_totals, migration 0013) fire as for a separate insert.
+ */
+function withLedger(db: Db, ledger: readonly CustodyLedgerRow[]): QueryCreator<Database> {
+  if (ledger.length === 0) return db;
+  const creator: QueryCreator<Database> = db.with('ledger_rows', (d) =>
+    d.insertInto('custody_ledger').values([...ledger]),
+  );
+  return creator;
+}

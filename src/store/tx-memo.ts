@@ -13,7 +13,7 @@
  * so nothing outlives the transaction and no other transaction, connection or process sees it.
  */
 import type { ListImportRow } from './screening.tables.js';
-import type { LicenceRow } from './licensing.tables.js';
+import type { LicenceRow, LotRow, ShipmentRow } from './licensing.tables.js';
 import type { PartyRow } from './parties.table.js';
 
 export interface TxMemo {
@@ -21,6 +21,16 @@ export interface TxMemo {
   readonly licences: Map<string, LicenceRow>;
   readonly recordedAt: Map<number, Date>;
   currentImports: readonly ListImportRow[] | undefined;
+  /**
+   * Lots and shipments this transaction holds (set-based ingest, issue 21): a row is here only while
+   * the transaction holds its row lock — it locked it (`heldRowsRepo.lockFor`: FOR UPDATE, in one
+   * statement for a whole batch), inserted it or updated it — and exactly as the database has it
+   * (every write through the repository returns the row it wrote). No other transaction can change
+   * a row while it is locked, so reads and locks of it are answered from here. `null`: the id named
+   * no row when the batch looked (its existence check is answered from here; if another transaction
+   * inserts it meanwhile, this one's insert fails on the primary key and nothing is kept).
+   */
+  readonly held: { readonly lots: Map<string, LotRow | null>; readonly shipments: Map<string, ShipmentRow | null> };
 }
 
 const memos = new WeakMap<object, TxMemo>();
@@ -28,7 +38,13 @@ const memos = new WeakMap<object, TxMemo>();
 /** From now on, reads through `tx` of the rows above are answered from a memo kept for `tx`. */
 export function rememberReadsIn(tx: object): void {
   if (!memos.has(tx))
-    memos.set(tx, { parties: new Map(), licences: new Map(), recordedAt: new Map(), currentImports: undefined });
+    memos.set(tx, {
+      parties: new Map(),
+      licences: new Map(),
+      recordedAt: new Map(),
+      currentImports: undefined,
+      held: { lots: new Map(), shipments: new Map() },
+    });
 }
 
 /** The memo of `db` if it is a transaction that `rememberReadsIn` was called on. */

@@ -23,7 +23,7 @@ import {
 } from '../../src/app/index.js';
 import { ValidationError } from '../../src/domain/index.js';
 import { EpcisSchemaError, validateEpcis } from '../../src/epcis/index.js';
-import { dumpProjections, journalRepo } from '../../src/store/index.js';
+import { dumpProjections, epcisRepo, journalRepo } from '../../src/store/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
 import {
   EXAMPLES_ROOT,
@@ -392,6 +392,18 @@ describe.each(STORES)('EPCIS capture, query and export on %s', (kind) => {
       `${TODAY}T08:50:00+00:00`,
       `${TODAY}T08:55:00+00:00`,
     ]);
+
+    // The document's @context is a column of the projection (migration 0026): the query interface
+    // reads it there, not from the signed records, and rebuild refills it from the journal.
+    const contexts = await db.selectFrom('epcis_events').select(['seq', 'context']).execute();
+    expect(contexts.length).toBeGreaterThan(0);
+    for (const c of contexts) expect(c.context).toEqual(doc()['@context']);
+    const records = await epcisRepo.recordsOf(
+      db,
+      contexts.map((c) => c.seq),
+    );
+    expect(records.map((r) => r.context)).toEqual(contexts.map(() => doc()['@context']));
+    expect(records.every((r) => r.recorded_at instanceof Date)).toBe(true);
 
     // rebuild reproduces the EPCIS projections
     const dump = await dumpProjections(db);
