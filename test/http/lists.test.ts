@@ -132,7 +132,7 @@ describe.each(STORES)('caseload lists over HTTP (%s)', (kind) => {
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.headers['content-disposition']).toBe('attachment; filename="licences.csv"');
-    const rows = parse(csv.body, { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(csv.body, { columns: true });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       licence: fx.licenceId,
@@ -145,7 +145,7 @@ describe.each(STORES)('caseload lists over HTTP (%s)', (kind) => {
     expect(byAccept.body).toBe(csv.body);
 
     const alerts = await h.call(auth, 'GET', '/v1/console/alerts?format=csv&status=open');
-    const alertRows = parse(alerts.body, { columns: true }) as Record<string, string>[];
+    const alertRows = parse<Record<string, string>>(alerts.body, { columns: true });
     expect(alertRows.map((r) => r.alert)).toContain(fx.alertId);
     expect(alertRows.every((r) => r.status === 'open' && r.licence === fx.licenceId)).toBe(true);
     expect((await h.call(auth, 'GET', '/v1/console/alerts?severity=loud')).json<{ field: string }>().field).toBe(
@@ -166,7 +166,7 @@ describe.each(STORES)('caseload lists over HTTP (%s)', (kind) => {
 
     const mb = await h.call(auth, 'GET', `/v1/licences/${fx.licenceId}/mass-balance?format=csv`);
     expect(mb.headers['content-type']).toMatch(/^text\/csv/);
-    const mbRows = parse(mb.body, { columns: true }) as Record<string, string>[];
+    const mbRows = parse<Record<string, string>>(mb.body, { columns: true });
     expect(mbRows.find((r) => r.level === 'holder' && r.holder === IMPORTER)).toMatchObject({
       'received (kg)': '1500',
       'transformed out (kg)': '1200',
