@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { Link, RouterProvider, usePath } from './router.js';
 import { AlertsScreen } from './screens/Alerts.js';
 import { RulePacksScreen } from './screens/RulePacks.js';
@@ -8,17 +7,22 @@ import { LicenceScreen } from './screens/Licence.js';
 import { LicencesScreen } from './screens/Licences.js';
 import { QueueScreen } from './screens/Queue.js';
 import { SignIn } from './screens/SignIn.js';
-import { SessionContext, useSession, type Session } from './session.js';
-import { Empty } from './ui.js';
+import { SessionContext, useSession, useStoredSession } from './session.js';
+import { t } from './strings.js';
+import { Empty, Loading } from './ui.js';
 
 export function App() {
-  const [session, setSession] = useState<Session | null>(null);
+  const [session, setSession] = useStoredSession();
   return (
     <RouterProvider>
       <a className="skip" href="#main">
-        Skip to content
+        {t.nav.skip}
       </a>
-      {session === null ? (
+      {session === undefined ? (
+        <main id="main" className="signin-page">
+          <Loading what="your session" />
+        </main>
+      ) : session === null ? (
         <main id="main" className="signin-page">
           <SignIn onSignedIn={setSession} />
         </main>
@@ -38,29 +42,29 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
     <>
       <header className="top">
         <div className="brand">Lodestone</div>
-        <nav aria-label="Main">
+        <nav aria-label={t.nav.main}>
           <ul>
             {authority ? (
               <li>
-                <Link to="/queue">Queue</Link>
+                <Link to="/queue">{t.nav.queue}</Link>
               </li>
             ) : null}
             <li>
-              <Link to="/licences">Licences</Link>
+              <Link to="/licences">{t.nav.licences}</Link>
             </li>
             <li>
-              <Link to="/certificates">Certificates</Link>
+              <Link to="/certificates">{t.nav.certificates}</Link>
             </li>
             {authority ? (
               <li>
-                <Link to="/alerts">Alerts</Link>
+                <Link to="/alerts">{t.nav.alerts}</Link>
               </li>
             ) : null}
             <li>
-              <Link to="/audit">Audit</Link>
+              <Link to="/audit">{t.nav.audit}</Link>
             </li>
             <li>
-              <Link to="/rules">Rules</Link>
+              <Link to="/rules">{t.nav.rules}</Link>
             </li>
           </ul>
         </nav>
@@ -76,10 +80,10 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
             className={api.signer ? 'key-on' : 'key-off'}
             title={api.signer ? `signing key ${api.signer.keyId}` : 'no signing key: read-only'}
           >
-            {api.signer ? 'signing key loaded' : 'read-only'}
+            {api.signer ? t.nav.signingKeyLoaded : t.nav.readOnly}
           </span>
           <button type="button" className="btn btn-plain" onClick={onSignOut}>
-            Sign out
+            {t.nav.signOut}
           </button>
         </div>
       </header>

@@ -111,7 +111,18 @@ export class Api {
   ) {}
 
   private async send<T>(method: 'GET' | 'POST', path: string, body?: unknown, signed = false): Promise<T> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, accept: 'application/json' };
+    return (await this.exchange<T>(method, path, body, signed)).json;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the JSON's type, as with get<T>
+  private async exchange<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    signed = false,
+    accept = 'application/json',
+  ): Promise<{ json: T; res: Response; raw: string }> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, accept };
     let text: string | undefined;
     if (method === 'POST') {
       // A route that takes no body gets none; the signature then covers the empty body.
@@ -135,6 +146,7 @@ export class Api {
       throw new ApiError({ status: 0, code: 'NETWORK', detail: `the server did not answer (${(e as Error).message})` });
     }
     const raw = await res.text();
+    if (res.ok && accept !== 'application/json') return { json: undefined as T, res, raw };
     let json: unknown;
     try {
       json = raw === '' ? undefined : JSON.parse(raw);
@@ -151,7 +163,7 @@ export class Api {
         ...(p.refusals === undefined ? {} : { refusals: p.refusals }),
       });
     }
-    return json as T;
+    return { json: json as T, res, raw };
   }
 
   get<T>(path: string): Promise<T> {
@@ -159,6 +171,17 @@ export class Api {
   }
   post<T>(path: string, body?: unknown): Promise<T> {
     return this.send<T>('POST', path, body, false);
+  }
+  /** One page of a list route: its rows and how many rows match in all (X-Total-Count). */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the JSON's type, as with get<T>
+  async list<T>(path: string): Promise<{ items: T[]; total: number }> {
+    const { json, res } = await this.exchange<T[]>('GET', path);
+    const total = Number(res.headers.get('x-total-count') ?? json.length);
+    return { items: json, total: Number.isFinite(total) ? total : json.length };
+  }
+  /** A list route's CSV (every matching row), as text. */
+  async csv(path: string): Promise<string> {
+    return (await this.exchange<undefined>('GET', path, undefined, false, 'text/csv')).raw;
   }
   /** A POST that makes a journal record: signed with the imported key. */
   record<T>(path: string, body?: unknown): Promise<T> {

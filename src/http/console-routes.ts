@@ -1,18 +1,22 @@
 import { z } from 'zod';
-import { listAlerts, type AppContext } from '../app/index.js';
+import type { AppContext } from '../app/index.js';
 import type { Restriction } from '../domain/index.js';
-import {
-  certificatesRepo,
-  ledgerRepo,
-  licencesRepo,
-  lotsRepo,
-  partiesRepo,
-  partyKeysRepo,
-  shipmentsRepo,
-} from '../store/index.js';
+import { ledgerRepo, licencesRepo, lotsRepo, partiesRepo, partyKeysRepo, shipmentsRepo } from '../store/index.js';
 import { isLicenceAuthority, mayReadAuditBundle } from './ownership.js';
 import { ROLES, type Role } from './roles.js';
 import { route, type AnyRoute } from './route.js';
+import { LIST_HEADERS, LIST_REQUEST_HEADERS } from './listing.js';
+import {
+  alertsList,
+  alertsQuery,
+  certificatesList,
+  certificatesQuery,
+  licencesList,
+  licencesQuery,
+  type AlertsQuery,
+  type CertificatesQuery,
+  type LicencesQuery,
+} from './lists.js';
 
 /**
  * Read-only routes the web console needs that the main table does not have: the caller's
@@ -33,14 +37,6 @@ const idParam = z.object({ id: z.string().min(1).max(200) }).strict();
 const obj = z.looseObject({});
 const own = (p: { partyId: string | null }) => p.partyId ?? '';
 const n = (v: unknown): number => Number(v);
-
-interface LicenceParties {
-  authority: string;
-  holder: string;
-  importer: string;
-  consignee: string;
-  endUser: string;
-}
 
 /** The licence's authority or holder (as for its mass balance and audit bundle). */
 const authorityOrHolder = async (c: AppContext, p: { partyId: string | null }, id: string) =>
@@ -202,13 +198,18 @@ export const CONSOLE_ROUTES: readonly AnyRoute[] = [
       }));
     },
   }),
-  route({
+  route<Record<string, never>, LicencesQuery>({
     id: 'consoleLicences',
     method: 'GET',
     url: '/v1/console/licences',
     tag: 'console',
     records: false,
-    summary: 'The licences the caller is party to (authority, holder, importer, consignee or end user)',
+    summary:
+      'The licences the caller is party to (authority, holder, importer, consignee or end user), with party names and utilisation; searchable, filterable, sortable, paginated, or CSV',
+    query: licencesQuery,
+    headers: LIST_HEADERS,
+    requestHeaders: LIST_REQUEST_HEADERS,
+    csv: 'licence, status, authority, holder, consignee, end user, destination, valid from, valid until, granted / shipped / remaining (kg), value shipped of ceiling per line, shipments',
     response: z.array(
       z.looseObject({
         id: z.string(),
@@ -221,26 +222,7 @@ export const CONSOLE_ROUTES: readonly AnyRoute[] = [
       }),
     ),
     access: { roles: TRADE, owner: 'any', describe: 'only licences naming the caller' },
-    handle: async ({ ctx, party }) => {
-      const rows = await licencesRepo.list(ctx.store.db);
-      return rows
-        .filter((r) => {
-          const l = r.licence as LicenceParties;
-          return [l.authority, l.holder, l.importer, l.consignee, l.endUser].includes(party);
-        })
-        .map((r) => ({
-          id: r.id,
-          status: r.status,
-          authority: r.authority,
-          holder: r.holder,
-          consignee: r.consignee,
-          endUser: r.end_user,
-          destination: r.destination,
-          validFrom: r.valid_from,
-          validUntil: r.valid_until,
-          applicationId: r.application_id,
-        }));
-    },
+    handle: ({ ctx, party, query, headers }) => licencesList(ctx, party, query, headers.accept),
   }),
   route<{ id: string }>({
     id: 'consoleLicenceActivity',
@@ -274,34 +256,42 @@ export const CONSOLE_ROUTES: readonly AnyRoute[] = [
       return { drawdowns, graph: await custodyGraph(ctx, params.id) };
     },
   }),
-  route({
+  route<Record<string, never>, AlertsQuery>({
     id: 'consoleAlerts',
     method: 'GET',
     url: '/v1/console/alerts',
     tag: 'console',
     records: false,
-    summary: 'Alerts on the licences the caller is the authority of',
+    summary:
+      'Alerts on the licences the caller is the authority of; searchable, filterable (severity, status, rule, licence), sortable (newest first by default), paginated, or CSV',
+    query: alertsQuery,
+    headers: LIST_HEADERS,
+    requestHeaders: LIST_REQUEST_HEADERS,
+    csv: 'alert, severity, status, rule, licence, parties, raised at, explanation, evidence (journal entries)',
     response: z.array(obj),
     access: { roles: ['licensing-authority'], owner: 'any', describe: "only alerts on the caller's own licences" },
-    handle: async ({ ctx, party }) => {
+    handle: async ({ ctx, party, query, headers }) => {
       const mine = new Set(
         (await licencesRepo.list(ctx.store.db)).filter((r) => r.authority === party).map((r) => r.id),
       );
-      return (await listAlerts(ctx)).filter((a) => a.licenceId !== undefined && mine.has(a.licenceId));
+      return alertsList(ctx, mine, query, headers.accept);
     },
   }),
-  route({
+  route<Record<string, never>, CertificatesQuery>({
     id: 'consoleCertificates',
     method: 'GET',
     url: '/v1/console/certificates',
     tag: 'console',
     records: false,
     summary:
-      'Certificates naming the caller (issuer, exporter, importer, end user, countersigning government, consent authority); a government also sees those of importers in its country',
+      'Certificates naming the caller (issuer, exporter, importer, end user, countersigning government, consent authority); a government also sees those of importers in its country. Searchable, filterable (status, countersigned), sortable, paginated, or CSV',
+    query: certificatesQuery,
+    headers: LIST_HEADERS,
+    requestHeaders: LIST_REQUEST_HEADERS,
+    csv: 'certificate, status, end user (issuer), exporter, importer, countersigned by, valid from, valid until',
     response: z.array(obj),
     access: { roles: TRADE, owner: 'any', describe: 'only certificates the caller is party to' },
-    handle: async ({ ctx, party }) => {
-      const rows = await certificatesRepo.list(ctx.store.db);
+    handle: async ({ ctx, party, query, headers }) => {
       const parties = new Map(
         (await partiesRepo.list(ctx.store.db)).map((p) => [p.id, p.party as { sector?: string; country?: string }]),
       );
@@ -309,30 +299,21 @@ export const CONSOLE_ROUTES: readonly AnyRoute[] = [
       // A government sees the certificates of importers in its country: the ones it may countersign.
       const governs = (importer: string) =>
         me?.sector === 'government' && me.country === parties.get(importer)?.country;
-      return rows
-        .filter(
-          (r) =>
-            governs(r.importer) ||
-            [
-              r.issuer,
-              r.exporter,
-              r.importer,
-              r.end_user,
-              r.countersigned_by,
-              (r.subject as { undertakings?: { consentAuthority?: string } }).undertakings?.consentAuthority,
-            ].includes(party),
-        )
-        .map((r) => ({
-          id: r.id,
-          status: r.status,
-          issuer: r.issuer,
-          exporter: r.exporter,
-          importer: r.importer,
-          endUser: r.end_user,
-          countersignedBy: r.countersigned_by,
-          validFrom: r.valid_from,
-          validUntil: r.valid_until,
-        }));
+      return certificatesList(
+        ctx,
+        (r) =>
+          governs(r.importer) ||
+          [
+            r.issuer,
+            r.exporter,
+            r.importer,
+            r.end_user,
+            r.countersigned_by,
+            (r.subject as { undertakings?: { consentAuthority?: string } }).undertakings?.consentAuthority,
+          ].includes(party),
+        query,
+        headers.accept,
+      );
     },
   }),
 ];

@@ -120,7 +120,14 @@ export function openApiDocument(routes: readonly AnyRoute[]): Json {
         [String(r.status ?? 200)]: {
           description: r.status === 202 ? 'Accepted' : 'OK',
           ...(r.headers === undefined ? {} : { headers: responseHeaders(r.headers.describe) }),
-          content: { 'application/json': { schema: jsonSchema(r.response, 'output', `${r.id}.response`, hoisted) } },
+          content: {
+            'application/json': { schema: jsonSchema(r.response, 'output', `${r.id}.response`, hoisted) },
+            ...(r.csv === undefined
+              ? {}
+              : {
+                  'text/csv': { schema: { type: 'string', description: `RFC 4180 CSV, every matching row: ${r.csv}` } },
+                }),
+          },
         },
         ...Object.fromEntries((r.problems ?? []).map((s) => [String(s), problemRef])),
         '400': problemRef,

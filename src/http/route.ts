@@ -66,6 +66,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
     readonly of?: (body: unknown) => Readonly<Record<string, string>>;
     readonly describe: Readonly<Record<string, string>>;
   };
+  /** The route also answers `text/csv` (`?format=csv` or `Accept: text/csv`): what its columns are (for the OpenAPI document). */
+  readonly csv?: string;
   /** Request headers the handler reads: lower-case name → description (for the OpenAPI document). */
   readonly requestHeaders?: Readonly<Record<string, string>>;
   /** Problem statuses the route answers besides the ones every route may (documented in OpenAPI). */

@@ -25,7 +25,6 @@ import {
   logVerifier,
   LOG_ID,
   lotInputSchema,
-  massBalance,
   receiptInputSchema,
   receiveShipment,
   recordClassification,
@@ -88,6 +87,17 @@ import {
   partyToLicence,
   partyToLot,
 } from './ownership.js';
+import { LIST_HEADERS, LIST_REQUEST_HEADERS } from './listing.js';
+import {
+  applicationsList,
+  applicationsQuery,
+  lotsList,
+  lotsQuery,
+  massBalanceAnswer,
+  massBalanceQuery,
+  type ApplicationsQuery,
+  type LotsQuery,
+} from './lists.js';
 import { ROLES, type Role } from './roles.js';
 import { route, type AnyRoute } from './route.js';
 
@@ -434,38 +444,26 @@ export const ROUTES: readonly AnyRoute[] = [
       };
     },
   }),
-  route<{ id: string }, { status?: 'submitted' | 'approved' | 'denied' | 'info-requested' | undefined }>({
+  route<{ id: string }, ApplicationsQuery>({
     id: 'listAuthorityApplications',
     method: 'GET',
     url: '/v1/authorities/:id/applications',
     tag: 'licensing',
     records: false,
-    summary: "An authority's applications (default: the pending ones, submitted or awaiting information)",
+    summary:
+      "An authority's applications (default: the pending ones, submitted or awaiting information; status=decided or all keeps decided ones findable), with party names, ownership facts and the certificate each relies on; searchable, sortable, paginated",
     params: idParam,
-    query: z.object({ status: z.enum(['submitted', 'approved', 'denied', 'info-requested']).optional() }).strict(),
+    query: applicationsQuery,
+    headers: LIST_HEADERS,
+    requestHeaders: LIST_REQUEST_HEADERS,
+    csv: 'application, status, recommendation, applicant, importer, end user, destination, quantity (kg), certificate, countersigned by, submitted at',
     response: z.array(obj),
     access: {
       roles: ['licensing-authority'],
       owner: (_c, p, r) => r.params.id === own(p),
       describe: 'the authority itself',
     },
-    handle: async ({ ctx, params, query }) => {
-      const rows = await applicationsRepo.list(ctx.store.db, {
-        authority: params.id,
-        ...(query.status === undefined ? {} : { status: query.status }),
-      });
-      return rows
-        .filter((r) => query.status !== undefined || r.status === 'submitted' || r.status === 'info-requested')
-        .map((r) => ({
-          id: r.id,
-          status: r.status,
-          applicant: r.applicant,
-          recommendation: r.recommendation,
-          application: r.application,
-          assessment: r.assessment,
-          seq: r.seq,
-        }));
-    },
+    handle: ({ ctx, params, query, headers }) => applicationsList(ctx, params.id, query, headers.accept),
   }),
   route<
     { id: string },
@@ -522,14 +520,17 @@ export const ROUTES: readonly AnyRoute[] = [
     },
     handle: ({ ctx, params }) => getLicence(ctx, params.id),
   }),
-  route<{ id: string }>({
+  route<{ id: string }, { format?: 'json' | 'csv' | undefined }>({
     id: 'getMassBalance',
     method: 'GET',
     url: '/v1/licences/:id/mass-balance',
     tag: 'custody',
     records: false,
-    summary: "Mass balance of a licence's material per holder and per lot",
+    summary: "Mass balance of a licence's material per holder and per lot (CSV with ?format=csv or Accept: text/csv)",
     params: idParam,
+    query: massBalanceQuery,
+    requestHeaders: LIST_REQUEST_HEADERS,
+    csv: 'level (holder or lot), holder, lot, received, transformed in, shipped, transformed out, consumed, on hand, gap, in transit, short at receipt (kg)',
     response: z.looseObject({
       licenceId: z.string(),
       holders: z.array(obj),
@@ -543,7 +544,7 @@ export const ROUTES: readonly AnyRoute[] = [
         (await isLicenceAuthority(c, own(p), r.params.id)) || (await mayReadAuditBundle(c, own(p), r.params.id)),
       describe: "the licence's authority or holder",
     },
-    handle: ({ ctx, params }) => massBalance(ctx, params.id),
+    handle: ({ ctx, params, query, headers }) => massBalanceAnswer(ctx, params.id, query, headers.accept),
   }),
   route<{ id: string }>({
     id: 'getAuditBundle',
@@ -752,16 +753,20 @@ export const ROUTES: readonly AnyRoute[] = [
     access: { roles: HOLDERS, owner: (_c, p, r) => r.body.holder === own(p), describe: 'the holder is the caller' },
     handle: ({ ctx, party, body }) => createLot(ctx, party, body),
   }),
-  route({
+  route<Record<string, never>, LotsQuery>({
     id: 'listLots',
     method: 'GET',
     url: '/v1/lots',
     tag: 'custody',
     records: false,
-    summary: "The caller's own lots",
+    summary: "The caller's own lots: searchable, filterable (licence, location, restricted), sortable, paginated",
+    query: lotsQuery,
+    headers: LIST_HEADERS,
+    requestHeaders: LIST_REQUEST_HEADERS,
+    csv: 'lot, location, form, description, mass (kg), units, licences',
     response: z.array(lotOut),
     access: { roles: HOLDERS, owner: 'any', describe: 'own lots only' },
-    handle: ({ ctx, party }) => listLots(ctx, { holder: party }),
+    handle: ({ ctx, party, query, headers }) => lotsList(ctx, party, query, headers.accept),
   }),
   route<{ id: string }>({
     id: 'listLicenceLots',

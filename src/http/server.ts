@@ -32,6 +32,7 @@ import { docsPage, openApiDocument } from './openapi.js';
 import { problem, PROBLEM_TYPE, toProblem, type Problem } from './problem.js';
 import type { Principal } from './roles.js';
 import { Answer, type AnyRoute } from './route.js';
+import { CsvAnswer } from './listing.js';
 import { ROUTES } from './routes.js';
 import { registerConsole } from './console.js';
 import { registerTiles } from './tiles.js';
@@ -391,6 +392,7 @@ async function run(
 ): Promise<FastifyReply> {
   let status: number;
   let body: unknown;
+  let csv: CsvAnswer | undefined;
   try {
     let acting = ctx;
     if (r.records) {
@@ -403,7 +405,8 @@ async function run(
     );
     const party = principal.partyId ?? '';
     const answer = await Promise.resolve(r.handle({ ...input, principal, party, ctx: acting, headers }));
-    body = answer instanceof Answer ? answer.body : answer;
+    if (answer instanceof CsvAnswer) csv = answer;
+    body = answer instanceof Answer ? answer.body : answer instanceof CsvAnswer ? answer.text : answer;
     if (answer instanceof Answer) void reply.headers(answer.headers);
     if (r.headers?.of !== undefined) void reply.headers(r.headers.of(body));
     status = r.status ?? 200;
@@ -426,6 +429,13 @@ async function run(
       );
     else await idempotencyRepo.complete(ctx.store.db, principal.credentialId, key, status, JSON.stringify(body));
   }
+  if (csv !== undefined && status < 400)
+    return reply
+      .code(status)
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${csv.filename}.csv"`)
+      .header('vary', 'accept')
+      .send(csv.text);
   return reply
     .code(status)
     .type(status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8')

@@ -201,6 +201,10 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('web console in 
     await card.getByRole('button', { name: 'Approve with conditions…' }).click();
     await card.getByLabel('Re-export prohibited to (country codes)').fill('US, KP');
     await card.getByRole('button', { name: 'Approve and issue the licence' }).click();
+    // Issuing asks for confirmation first.
+    const confirm = page.getByRole('dialog', { name: 'Issue this licence?' });
+    await confirm.waitFor();
+    await confirm.getByRole('button', { name: 'Issue the licence' }).click();
     const done = card.getByRole('status').filter({ hasText: 'Decided' });
     await done.waitFor({ timeout: 30_000 });
     const text = (await done.textContent()) ?? '';
@@ -265,10 +269,9 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('web console in 
 
   it('a certificate is verified in the browser from its JWS signatures', async () => {
     await page.goto(`${base}/certificates/${encodeURIComponent(certificateId)}`);
-    // A reload loses the in-memory session: sign in again (the key stays in memory only).
-    await page.getByLabel('API key').fill(authorityKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // A reload keeps the session: the API key is in sessionStorage, the signing key in IndexedDB (non-extractable).
     await page.getByTestId('cert-badge').waitFor();
+    expect(await page.locator('.who').textContent()).toContain('signing key loaded');
     expect(await page.getByTestId('cert-badge').textContent()).toContain('verified in this browser');
     expect(await page.locator('#sigs li').count()).toBe(2);
     await shot('certificate');

@@ -1,6 +1,7 @@
 import { useSession } from '../session.js';
 import { Link } from '../router.js';
-import { Badge, Empty, ErrorBox, Loading, useLoad } from '../ui.js';
+import { t } from '../strings.js';
+import { Badge, Empty, ErrorBox, ListControls, Loading, Pager, useList } from '../ui.js';
 
 export interface Alert {
   id: string;
@@ -63,20 +64,60 @@ export function AlertItem({ a, showLicence }: { a: Alert; showLicence?: boolean 
 
 export function AlertsScreen() {
   const { api } = useSession();
-  const q = useLoad(() => api.get<Alert[]>('/v1/console/alerts'), []);
+  const list = useList<Alert>(api, '/v1/console/alerts', {
+    sort: 'raised',
+    order: 'desc',
+    limit: 25,
+    filters: { severity: '', status: '' },
+  });
+  const { page } = list;
+  const filtered = list.state.q !== '' || Object.values(list.state.filters).some((v) => v !== '');
   return (
     <div className="page">
-      <h1>Alerts</h1>
-      {q.loading ? <Loading what="alerts" /> : null}
-      {q.error ? <ErrorBox error={q.error} title="Could not load alerts" /> : null}
-      {q.data && q.data.length === 0 ? <Empty>No alerts on your licences.</Empty> : null}
-      {q.data && q.data.length > 0 ? (
+      <h1>{t.alerts.title}</h1>
+      <ListControls
+        label="Search alerts"
+        list={list}
+        sorts={[
+          { value: 'raised', label: 'Raised' },
+          { value: 'severity', label: 'Severity' },
+          { value: 'rule', label: 'Rule' },
+          { value: 'licence', label: 'Licence' },
+        ]}
+        filters={[
+          {
+            name: 'severity',
+            label: 'At least',
+            options: [
+              { value: '', label: t.list.any },
+              { value: 'warning', label: 'warning' },
+              { value: 'high', label: 'high' },
+              { value: 'critical', label: 'critical' },
+            ],
+          },
+          {
+            name: 'status',
+            label: 'Status',
+            options: [
+              { value: '', label: t.list.any },
+              { value: 'open', label: 'open' },
+              { value: 'resolved', label: 'resolved' },
+            ],
+          },
+        ]}
+        csv={{ api, filename: 'alerts' }}
+      />
+      {page.loading && !page.data ? <Loading what="alerts" /> : null}
+      {page.error ? <ErrorBox error={page.error} title="Could not load alerts" /> : null}
+      {page.data && page.data.total === 0 ? <Empty>{filtered ? t.alerts.noneMatch : t.alerts.none}</Empty> : null}
+      {page.data && page.data.items.length > 0 ? (
         <div className="card">
-          {q.data.map((a) => (
+          {page.data.items.map((a) => (
             <AlertItem key={a.id} a={a} showLicence />
           ))}
         </div>
       ) : null}
+      {page.data && page.data.total > 0 ? <Pager list={list} total={page.data.total} /> : null}
     </div>
   );
 }

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { formatSummary, verifyBundle, VerifyError, type VerifySummary } from '../../../src/verify/index.js';
 import { useSession } from '../session.js';
-import { Badge, Empty, ErrorBox, Loading, Section, useLoad } from '../ui.js';
+import { t } from '../strings.js';
+import { Badge, Empty, ErrorBox, Loading, ProgressBar, Section, useLoad } from '../ui.js';
 import type { LicenceSummary } from './Licences.js';
 
 interface Checkpoint {
@@ -31,6 +32,56 @@ function verifyHere(text: string, source: string): Promise<Outcome> {
   });
 }
 
+/** A file's text, reporting the fraction read. */
+function readWithProgress(f: File, onProgress: (fraction: number) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+    };
+    r.onload = () => resolve(typeof r.result === 'string' ? r.result : '');
+    r.onerror = () => reject(r.error ?? new Error(`could not read ${f.name}`));
+    r.readAsText(f);
+  });
+}
+
+/** A GET's body as text, reporting the fraction received (when the server sends Content-Length). */
+async function fetchWithProgress(
+  apiKey: string,
+  path: string,
+  onProgress: (fraction: number | undefined) => void,
+): Promise<string> {
+  const res = await fetch(path, { headers: { authorization: `Bearer ${apiKey}`, accept: 'application/json' } });
+  if (!res.ok || res.body === null) {
+    const text = await res.text();
+    let detail = text.slice(0, 300);
+    try {
+      detail = (JSON.parse(text) as { detail?: string }).detail ?? detail;
+    } catch {
+      // not a problem document: keep the text
+    }
+    throw new Error(`HTTP ${res.status}: ${detail}`);
+  }
+  const total = Number(res.headers.get('content-length') ?? 0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.byteLength;
+    onProgress(total > 0 ? Math.min(1, received / total) : undefined);
+  }
+  const all = new Uint8Array(received);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
 export function AuditScreen() {
   const { api, me } = useSession();
   const cp = useLoad(() => api.get<Checkpoint>('/v1/log/checkpoint'), []);
@@ -42,18 +93,28 @@ export function AuditScreen() {
     [],
   );
   const [busy, setBusy] = useState<string | undefined>();
+  const [progress, setProgress] = useState<{ label: string; value?: number } | undefined>();
   const [outcome, setOutcome] = useState<Outcome | undefined>();
   const [error, setError] = useState<Error | undefined>();
-  const run = async (label: string, getText: () => Promise<string>) => {
+  /** Reads or downloads the bundle (a determinate bar), then verifies it (an indeterminate one). */
+  const run = async (
+    label: string,
+    stage: string,
+    getText: (onProgress: (v: number | undefined) => void) => Promise<string>,
+  ) => {
     setBusy(label);
     setOutcome(undefined);
     setError(undefined);
+    setProgress({ label: stage, value: 0 });
     try {
-      setOutcome(await verifyHere(await getText(), label));
+      const text = await getText((v) => setProgress(v === undefined ? { label: stage } : { label: stage, value: v }));
+      setProgress({ label: t.progress.verifying });
+      setOutcome(await verifyHere(text, label));
     } catch (e) {
       setError(e as Error);
     } finally {
       setBusy(undefined);
+      setProgress(undefined);
     }
   };
   return (
@@ -78,11 +139,15 @@ export function AuditScreen() {
                 </dd>
               </dl>
               <h3>Signed note</h3>
-              <pre className="note">{cp.data.note}</pre>
+              <pre className="note" tabIndex={0}>
+                {cp.data.note}
+              </pre>
               {cp.data.cosignatures.length > 0 ? (
                 <>
                   <h3>Witness cosignatures</h3>
-                  <pre className="note">{cp.data.cosignatures.join('\n')}</pre>
+                  <pre className="note" tabIndex={0}>
+                    {cp.data.cosignatures.join('\n')}
+                  </pre>
                 </>
               ) : null}
             </>
@@ -101,7 +166,7 @@ export function AuditScreen() {
             accept=".json,application/json"
             onChange={(e) => {
               const f = e.target.files?.[0];
-              if (f) void run(f.name, () => f.text());
+              if (f) void run(f.name, t.progress.reading, (on) => readWithProgress(f, on));
               e.target.value = '';
             }}
           />
@@ -115,10 +180,8 @@ export function AuditScreen() {
                   className="btn btn-plain"
                   disabled={busy !== undefined}
                   onClick={() =>
-                    void run(`the bundle of ${l.id}`, () =>
-                      api
-                        .get<unknown>(`/v1/licences/${encodeURIComponent(l.id)}/audit-bundle`)
-                        .then((b) => JSON.stringify(b)),
+                    void run(`the bundle of ${l.id}`, t.progress.downloading, (on) =>
+                      fetchWithProgress(api.apiKey, `/v1/licences/${encodeURIComponent(l.id)}/audit-bundle`, on),
                     )
                   }
                 >
@@ -127,7 +190,12 @@ export function AuditScreen() {
               ))}
             </div>
           ) : null}
-          {busy !== undefined ? <Loading what={`and verifying ${busy}`} /> : null}
+          {busy !== undefined && progress ? (
+            <ProgressBar
+              label={`${progress.label}: ${busy}`}
+              {...(progress.value === undefined ? {} : { value: progress.value })}
+            />
+          ) : null}
           {error ? <ErrorBox error={error} title="Could not read the bundle" /> : null}
           {outcome ? <VerifyResult o={outcome} /> : null}
           {!outcome && busy === undefined && !error ? <Empty>No bundle checked yet.</Empty> : null}
@@ -185,7 +253,7 @@ function VerifyResult({ o }: { o: Outcome }) {
       </dl>
       <details>
         <summary>The verifier’s report</summary>
-        <pre>{formatSummary(s)}</pre>
+        <pre tabIndex={0}>{formatSummary(s)}</pre>
       </details>
     </div>
   );

@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { useSession } from '../session.js';
 import { fromB64url, keyIdFor } from '../api.js';
 import { Link } from '../router.js';
-import { Badge, Empty, ErrorBox, Loading, Section, useLoad } from '../ui.js';
+import { t } from '../strings.js';
+import { Badge, Empty, ErrorBox, ListControls, Loading, Pager, Section, useList, useLoad } from '../ui.js';
 
 interface CertSummary {
   id: string;
@@ -14,6 +15,7 @@ interface CertSummary {
   countersignedBy: string | null;
   validFrom: string;
   validUntil: string;
+  names?: { issuer: string; exporter: string; importer: string; endUser: string; countersignedBy: string };
 }
 interface Certificate {
   id: string;
@@ -40,45 +42,91 @@ interface SignatureCheck {
 
 export function CertificatesScreen() {
   const { api } = useSession();
-  const q = useLoad(() => api.get<CertSummary[]>('/v1/console/certificates'), []);
+  const list = useList<CertSummary>(api, '/v1/console/certificates', {
+    sort: 'issued',
+    order: 'desc',
+    limit: 25,
+    filters: { status: '', countersigned: '' },
+  });
+  const { page } = list;
+  const filtered = list.state.q !== '' || Object.values(list.state.filters).some((v) => v !== '');
   return (
     <div className="page">
-      <h1>End-user certificates</h1>
-      {q.loading ? <Loading what="certificates" /> : null}
-      {q.error ? <ErrorBox error={q.error} title="Could not load certificates" /> : null}
-      {q.data && q.data.length === 0 ? <Empty>No certificate names your party.</Empty> : null}
-      {q.data && q.data.length > 0 ? (
-        <table className="card">
-          <thead>
-            <tr>
-              <th scope="col">Certificate</th>
-              <th scope="col">Status</th>
-              <th scope="col">End user</th>
-              <th scope="col">Exporter</th>
-              <th scope="col">Countersigned by</th>
-              <th scope="col">Valid</th>
-            </tr>
-          </thead>
-          <tbody>
-            {q.data.map((c) => (
-              <tr key={c.id}>
-                <td>
-                  <Link to={`/certificates/${encodeURIComponent(c.id)}`}>{c.id}</Link>
-                </td>
-                <td>
-                  <Badge tone={c.status === 'active' ? 'ok' : 'bad'}>{c.status}</Badge>
-                </td>
-                <td>{c.endUser}</td>
-                <td>{c.exporter}</td>
-                <td>{c.countersignedBy ?? '—'}</td>
-                <td>
-                  {c.validFrom} to {c.validUntil}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      <h1>{t.certificates.title}</h1>
+      <ListControls
+        label="Search certificates"
+        list={list}
+        sorts={[
+          { value: 'issued', label: 'Issued' },
+          { value: 'issuer', label: 'End user' },
+          { value: 'validUntil', label: 'Valid until' },
+          { value: 'status', label: 'Status' },
+        ]}
+        filters={[
+          {
+            name: 'status',
+            label: 'Status',
+            options: [
+              { value: '', label: t.list.any },
+              { value: 'active', label: 'active' },
+              { value: 'revoked', label: 'revoked' },
+            ],
+          },
+          {
+            name: 'countersigned',
+            label: 'Countersigned',
+            options: [
+              { value: '', label: t.list.any },
+              { value: 'yes', label: 'yes' },
+              { value: 'no', label: 'not yet' },
+            ],
+          },
+        ]}
+        csv={{ api, filename: 'certificates' }}
+      />
+      {page.loading && !page.data ? <Loading what="certificates" /> : null}
+      {page.error ? <ErrorBox error={page.error} title="Could not load certificates" /> : null}
+      {page.data && page.data.total === 0 ? (
+        <Empty>{filtered ? t.certificates.noneMatch : t.certificates.none}</Empty>
       ) : null}
+      {page.data && page.data.items.length > 0 ? (
+        <div className="table-wrap card">
+          <table className="responsive">
+            <caption className="sr-only">{t.certificates.title}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Certificate</th>
+                <th scope="col">Status</th>
+                <th scope="col">End user</th>
+                <th scope="col">Exporter</th>
+                <th scope="col">Countersigned by</th>
+                <th scope="col">Valid</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.data.items.map((c) => (
+                <tr key={c.id}>
+                  <td data-label="Certificate" className="break">
+                    <Link to={`/certificates/${encodeURIComponent(c.id)}`}>{c.id}</Link>
+                  </td>
+                  <td data-label="Status">
+                    <Badge tone={c.status === 'active' ? 'ok' : 'bad'}>{c.status}</Badge>
+                  </td>
+                  <td data-label="End user">{c.names?.endUser ?? c.endUser}</td>
+                  <td data-label="Exporter">{c.names?.exporter ?? c.exporter}</td>
+                  <td data-label="Countersigned by">
+                    {c.countersignedBy === null ? 'not yet' : (c.names?.countersignedBy ?? c.countersignedBy)}
+                  </td>
+                  <td data-label="Valid">
+                    {c.validFrom} to {c.validUntil}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {page.data && page.data.total > 0 ? <Pager list={list} total={page.data.total} /> : null}
     </div>
   );
 }
@@ -257,7 +305,7 @@ export function CertificateScreen({ id }: { id: string }) {
           </dl>
           <details>
             <summary>Undertakings</summary>
-            <pre>{JSON.stringify(subject.undertakings ?? {}, null, 2)}</pre>
+            <pre tabIndex={0}>{JSON.stringify(subject.undertakings ?? {}, null, 2)}</pre>
           </details>
         </Section>
       </div>

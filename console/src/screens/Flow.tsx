@@ -44,6 +44,37 @@ type Lk = {
   y1?: number;
 };
 
+/** The height a node's two label lines take (px), and the width of a label character (an upper bound at 12 px). */
+const LABEL_HEIGHT = 30;
+const CHAR_WIDTH = 7;
+
+/**
+ * Where each node's label goes so that no two labels of one column overlap: each as close to its
+ * node's centre as it can be, at least `gap` apart, within [top, bottom] (a pass down, then a pass
+ * up). Columns are apart by more than a label's width (labels are cut to fit), so columns do not
+ * collide. Returns node id → the label's centre.
+ */
+export function placeLabels(
+  nodes: readonly { id: string; column: number; y: number }[],
+  gap: number,
+  top: number,
+  bottom: number,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  const byColumn = new Map<number, { id: string; y: number }[]>();
+  for (const n of nodes) byColumn.set(n.column, [...(byColumn.get(n.column) ?? []), { id: n.id, y: n.y }]);
+  for (const col of byColumn.values()) {
+    col.sort((a, b) => a.y - b.y);
+    const ys = col.map((n) => Math.max(top, n.y));
+    for (let i = 1; i < ys.length; i++) ys[i] = Math.max(ys[i] ?? 0, (ys[i - 1] ?? 0) + gap);
+    const last = ys.length - 1;
+    if (last >= 0) ys[last] = Math.min(ys[last] ?? 0, bottom);
+    for (let i = last - 1; i >= 0; i--) ys[i] = Math.min(ys[i] ?? 0, (ys[i + 1] ?? 0) - gap);
+    col.forEach((n, i) => out.set(n.id, ys[i] ?? n.y));
+  }
+  return out;
+}
+
 /**
  * The custody chain as a Sankey diagram, in licensed grams: from the licensed lot through
  * shipments and transformations to every lot that holds the material now, labelled with its holder
@@ -52,7 +83,7 @@ type Lk = {
 export function FlowPicture({ graph, refused }: { graph: CustodyGraph; refused: readonly RefusedAttempt[] }) {
   const W = 1120;
   const right = refused.length > 0 ? 250 : 10;
-  const H = Math.max(260, Math.min(720, 70 * graph.nodes.length));
+  const H = Math.max(260, Math.min(720, 70 * graph.nodes.length), LABEL_HEIGHT * graph.nodes.length + 40);
   const layout = useMemo(() => {
     const known = new Set(graph.nodes.map((n) => n.id));
     const g: SankeyGraph<N, Lk> = {
@@ -81,6 +112,23 @@ export function FlowPicture({ graph, refused }: { graph: CustodyGraph; refused: 
       </p>
     );
   const byId = new Map(layout.nodes.map((n) => [n.id, n]));
+  const labelY = placeLabels(
+    layout.nodes.map((n) => ({ id: n.id, column: Math.round(n.x0 ?? 0), y: ((n.y0 ?? 0) + (n.y1 ?? 0)) / 2 })),
+    LABEL_HEIGHT,
+    14,
+    H - 14,
+  );
+  const columns = [...new Set(layout.nodes.map((n) => Math.round(n.x0 ?? 0)))].sort((a, b) => a - b);
+  /** Characters a label may have before it would reach the next column (or the refused-arrow area). */
+  const room = (x0: number) => {
+    const next = columns.find((c) => c > Math.round(x0));
+    const limit = (next ?? W - right) - (x0 + 14 + 6) - 8;
+    return Math.max(8, Math.floor(limit / CHAR_WIDTH));
+  };
+  const fit = (text: string, x0: number) => {
+    const n = room(x0);
+    return text.length > n ? `${text.slice(0, n - 1)}…` : text;
+  };
   const finals = layout.nodes.filter((n) => n.kind === 'in-transit' || n.heldGrams > 0);
   return (
     <figure className="flow">
@@ -123,12 +171,23 @@ export function FlowPicture({ graph, refused }: { graph: CustodyGraph; refused: 
                 <rect x={x0} y={y0} width={x1 - x0} height={Math.max(2, y1 - y0)}>
                   <title>{`${n.id}: ${n.holder} in ${n.country}, ${n.form}; holds ${mass(n.heldGrams)} of licensed material`}</title>
                 </rect>
-                <text x={x1 + 6} y={(y0 + y1) / 2 - 4} className="node-label">
-                  {n.kind === 'in-transit' ? `in transit → ${n.holder}` : n.holder} · {n.country}
+                {Math.abs((labelY.get(n.id) ?? (y0 + y1) / 2) - (y0 + y1) / 2) > 1 ? (
+                  <line
+                    x1={x1}
+                    y1={(y0 + y1) / 2}
+                    x2={x1 + 5}
+                    y2={labelY.get(n.id) ?? (y0 + y1) / 2}
+                    className="label-leader"
+                  />
+                ) : null}
+                <text x={x1 + 6} y={(labelY.get(n.id) ?? (y0 + y1) / 2) - 4} className="node-label">
+                  {fit(`${n.kind === 'in-transit' ? `in transit → ${n.holder}` : n.holder} · ${n.country}`, x0)}
                 </text>
-                <text x={x1 + 6} y={(y0 + y1) / 2 + 10} className="node-sub">
-                  {n.kind === 'in-transit' ? n.id.replace(/^transit:/, '') : n.id}
-                  {n.heldGrams > 0 ? ` · holds ${mass(n.heldGrams)}` : ''}
+                <text x={x1 + 6} y={(labelY.get(n.id) ?? (y0 + y1) / 2) + 10} className="node-sub">
+                  {fit(
+                    `${n.kind === 'in-transit' ? n.id.replace(/^transit:/, '') : n.id}${n.heldGrams > 0 ? ` · holds ${mass(n.heldGrams)}` : ''}`,
+                    x0,
+                  )}
                 </text>
               </g>
             );

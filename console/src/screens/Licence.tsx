@@ -1,7 +1,9 @@
 import { useMemo, useState } from 'react';
 import { useSession } from '../session.js';
 import { ApiError } from '../api.js';
-import { Badge, Empty, ErrorBox, Loading, mass, Section, useLoad } from '../ui.js';
+import { money, percent } from '../format.js';
+import { t } from '../strings.js';
+import { Badge, CsvButton, Empty, ErrorBox, Loading, mass, Section, useLoad } from '../ui.js';
 import { AlertItem, type Alert } from './Alerts.js';
 import { FlowPicture, type CustodyGraph, type RefusedAttempt } from './Flow.js';
 
@@ -27,7 +29,15 @@ interface LicenceStatus {
   };
   status: string;
   suspension?: { seq: number; reason: string; certificateId?: string };
-  balance: { ref: string; shippedGrams: number; ceilingGrams: number; shipments: number }[];
+  balance: {
+    ref: string;
+    shippedGrams: number;
+    ceilingGrams: number;
+    shipments: number;
+    shippedValueMinor?: number;
+    ceilingValueMinor?: number;
+    currency?: string;
+  }[];
 }
 interface MassBalanceRow {
   holder: string;
@@ -97,15 +107,23 @@ export function LicenceScreen({ id }: { id: string }) {
   const { licence: l, status, suspension, balance } = lic.data;
   const d = today();
   const validity = d < l.validFrom ? 'not yet valid' : d > l.validUntil ? 'expired' : 'valid';
+  const names = new Map((parties.data ?? []).map((p) => [p.id, p.name]));
+  /** A party's name with its id (the id alone until the names are loaded). */
+  const name = (pid: string) => (names.has(pid) ? `${names.get(pid) ?? ''} (${pid})` : pid);
   const hidden = (e: Error | undefined) =>
     e instanceof ApiError && (e.problem.status === 403 || e.problem.status === 404);
 
   return (
     <div className="page">
-      <h1>
-        Licence {l.id} <Badge tone={status === 'active' ? 'ok' : 'bad'}>{status}</Badge>{' '}
-        <Badge tone={validity === 'valid' ? 'ok' : 'warn'}>{validity}</Badge>
-      </h1>
+      <div className="title-row">
+        <h1>
+          Licence {l.id} <Badge tone={status === 'active' ? 'ok' : 'bad'}>{status}</Badge>{' '}
+          <Badge tone={validity === 'valid' ? 'ok' : 'warn'}>{validity}</Badge>
+        </h1>
+        <button type="button" className="btn btn-plain no-print" onClick={() => window.print()}>
+          {t.licences.print}
+        </button>
+      </div>
       {suspension ? (
         <div className="refusal" role="alert" data-testid="licence-suspension">
           Suspended since journal entry {suspension.seq}: {suspension.reason}. No shipment under this licence is
@@ -116,12 +134,12 @@ export function LicenceScreen({ id }: { id: string }) {
         <Section title="Terms and conditions" id="conditions">
           <dl className="kv">
             <dt>Authority</dt>
-            <dd>{l.authority}</dd>
+            <dd>{name(l.authority)}</dd>
             <dt>Holder (exporter)</dt>
-            <dd>{l.holder}</dd>
+            <dd>{name(l.holder)}</dd>
             <dt>Importer / consignee / end user</dt>
             <dd>
-              {l.importer} / {l.consignee} / {l.endUser}
+              {name(l.importer)} / {name(l.consignee)} / {name(l.endUser)}
             </dd>
             <dt>Destination</dt>
             <dd>{l.destination}</dd>
@@ -155,38 +173,46 @@ export function LicenceScreen({ id }: { id: string }) {
           ) : null}
         </Section>
         <Section title="Utilisation" id="utilisation">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Line</th>
-                <th scope="col" className="num">
-                  Shipped
-                </th>
-                <th scope="col" className="num">
-                  Ceiling
-                </th>
-                <th scope="col" className="num">
-                  Used
-                </th>
-                <th scope="col" className="num">
-                  Shipments
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {balance.map((b) => (
-                <tr key={b.ref}>
-                  <td>{b.ref}</td>
-                  <td className="num">{mass(b.shippedGrams)}</td>
-                  <td className="num">{mass(b.ceilingGrams)}</td>
-                  <td className="num">
-                    {b.ceilingGrams === 0 ? '—' : `${((b.shippedGrams * 100) / b.ceilingGrams).toFixed(1)} %`}
-                  </td>
-                  <td className="num">{b.shipments}</td>
+          <div className="scroll-x" role="region" aria-label="Utilisation per line (scrolls sideways)" tabIndex={0}>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Line</th>
+                  <th scope="col" className="num">
+                    Shipped
+                  </th>
+                  <th scope="col" className="num">
+                    Ceiling
+                  </th>
+                  <th scope="col" className="num">
+                    Used
+                  </th>
+                  <th scope="col" className="num">
+                    Value shipped of ceiling
+                  </th>
+                  <th scope="col" className="num">
+                    Shipments
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {balance.map((b) => (
+                  <tr key={b.ref}>
+                    <td>{b.ref}</td>
+                    <td className="num">{mass(b.shippedGrams)}</td>
+                    <td className="num">{mass(b.ceilingGrams)}</td>
+                    <td className="num">{percent(b.shippedGrams, b.ceilingGrams)}</td>
+                    <td className="num">
+                      {b.currency !== undefined && b.ceilingValueMinor !== undefined
+                        ? `${money({ currency: b.currency, minor: b.shippedValueMinor ?? 0 })} of ${money({ currency: b.currency, minor: b.ceilingValueMinor })}`
+                        : '—'}
+                    </td>
+                    <td className="num">{b.shipments}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           {act.loading ? <Loading what="drawdowns" /> : null}
           {act.error && !hidden(act.error) ? <ErrorBox error={act.error} title="Could not load the drawdowns" /> : null}
           {act.error && hidden(act.error) ? (
@@ -233,7 +259,15 @@ export function LicenceScreen({ id }: { id: string }) {
         {act.data ? <ExportCheck graph={act.data.graph} parties={parties.data ?? []} /> : null}
       </Section>
 
-      <Section title="Mass balance per holder" id="mass-balance">
+      <Section
+        title="Mass balance per holder"
+        id="mass-balance"
+        aside={
+          mb.data ? (
+            <CsvButton api={api} path={`/v1/licences/${enc}/mass-balance?format=csv`} filename={`mass-balance-${id}`} />
+          ) : undefined
+        }
+      >
         {mb.loading ? <Loading what="the mass balance" /> : null}
         {mb.error ? (
           hidden(mb.error) ? (
@@ -244,51 +278,58 @@ export function LicenceScreen({ id }: { id: string }) {
         ) : null}
         {mb.data ? (
           <>
-            <table>
-              <caption>Licensed material per holder (grams of the licensed magnets, exact)</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Holder</th>
-                  <th scope="col" className="num">
-                    Received
-                  </th>
-                  <th scope="col" className="num">
-                    Transformed in
-                  </th>
-                  <th scope="col" className="num">
-                    Shipped
-                  </th>
-                  <th scope="col" className="num">
-                    Transformed out
-                  </th>
-                  <th scope="col" className="num">
-                    Consumed
-                  </th>
-                  <th scope="col" className="num">
-                    On hand
-                  </th>
-                  <th scope="col" className="num">
-                    Gap
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {mb.data.holders.map((h) => (
-                  <tr key={h.holder} className={h.gap !== 0 ? 'gap' : undefined}>
-                    <td>{h.holder}</td>
-                    <td className="num">{h.received.toLocaleString('en-GB')}</td>
-                    <td className="num">{h.transformedIn.toLocaleString('en-GB')}</td>
-                    <td className="num">{h.shipped.toLocaleString('en-GB')}</td>
-                    <td className="num">{h.transformedOut.toLocaleString('en-GB')}</td>
-                    <td className="num">{h.consumed.toLocaleString('en-GB')}</td>
-                    <td className="num">{h.onHand.toLocaleString('en-GB')}</td>
-                    <td className="num">
-                      {h.gap === 0 ? '0' : <Badge tone="bad">{h.gap.toLocaleString('en-GB')}</Badge>}
-                    </td>
+            <div
+              className="scroll-x"
+              role="region"
+              aria-label="Mass balance per holder (scrolls sideways)"
+              tabIndex={0}
+            >
+              <table>
+                <caption>Licensed material per holder (grams of the licensed magnets, exact)</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Holder</th>
+                    <th scope="col" className="num">
+                      Received
+                    </th>
+                    <th scope="col" className="num">
+                      Transformed in
+                    </th>
+                    <th scope="col" className="num">
+                      Shipped
+                    </th>
+                    <th scope="col" className="num">
+                      Transformed out
+                    </th>
+                    <th scope="col" className="num">
+                      Consumed
+                    </th>
+                    <th scope="col" className="num">
+                      On hand
+                    </th>
+                    <th scope="col" className="num">
+                      Gap
+                    </th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {mb.data.holders.map((h) => (
+                    <tr key={h.holder} className={h.gap !== 0 ? 'gap' : undefined}>
+                      <td>{h.holder}</td>
+                      <td className="num">{h.received.toLocaleString('en-GB')}</td>
+                      <td className="num">{h.transformedIn.toLocaleString('en-GB')}</td>
+                      <td className="num">{h.shipped.toLocaleString('en-GB')}</td>
+                      <td className="num">{h.transformedOut.toLocaleString('en-GB')}</td>
+                      <td className="num">{h.consumed.toLocaleString('en-GB')}</td>
+                      <td className="num">{h.onHand.toLocaleString('en-GB')}</td>
+                      <td className="num">
+                        {h.gap === 0 ? '0' : <Badge tone="bad">{h.gap.toLocaleString('en-GB')}</Badge>}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
             <p className="muted">
               In transit: {mass(mb.data.inTransitGrams)} · recorded shortfalls at receipt:{' '}
               {mass(mb.data.receiptDiscrepancyGrams)}
@@ -325,12 +366,15 @@ function refusedAttempts(
     const attempt = a.evidence.records.find((r) => r.startsWith('attempted shipment '));
     if (attempt === undefined) continue;
     const fromLot = a.evidence.records.find((r) => r.startsWith('lot '))?.slice(4) ?? '';
+    const shipmentId = attempt.slice('attempted shipment '.length);
+    // One refused attempt is one chain, however many alerts (rules, rescans) cite it: shown once.
+    if (out.some((o) => o.shipmentId === shipmentId && o.fromLot === fromLot)) continue;
     const to = a.parties[1] ?? '';
     const p = parties.find((x) => x.id === to);
     const dest = /destination [^(]*\(([A-Z]{2})\)/.exec(a.explanation)?.[1];
     out.push({
       alertId: a.id,
-      shipmentId: attempt.slice('attempted shipment '.length),
+      shipmentId,
       fromLot,
       to,
       toName: p?.name ?? to,
@@ -397,33 +441,35 @@ function UtilisationChart({ drawdowns, ceiling }: { drawdowns: readonly Drawdown
         ))}
       </svg>
       <figcaption>Cumulative licensed grams shipped, in shipping order; dashed: the ceiling.</figcaption>
-      <table className="compact">
-        <caption className="sr-only">Drawdowns</caption>
-        <thead>
-          <tr>
-            <th scope="col">Shipment</th>
-            <th scope="col">Shipped on</th>
-            <th scope="col">To</th>
-            <th scope="col" className="num">
-              Grams
-            </th>
-            <th scope="col">Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {drawdowns.map((d) => (
-            <tr key={d.shipmentId}>
-              <td>{d.shipmentId}</td>
-              <td>{d.shippedOn}</td>
-              <td>
-                {d.to} ({d.destination})
-              </td>
-              <td className="num">{d.grams.toLocaleString('en-GB')}</td>
-              <td>{d.status}</td>
+      <div className="scroll-x" role="region" aria-label="Drawdowns (scrolls sideways)" tabIndex={0}>
+        <table className="compact">
+          <caption className="sr-only">Drawdowns</caption>
+          <thead>
+            <tr>
+              <th scope="col">Shipment</th>
+              <th scope="col">Shipped on</th>
+              <th scope="col">To</th>
+              <th scope="col" className="num">
+                Grams
+              </th>
+              <th scope="col">Status</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {drawdowns.map((d) => (
+              <tr key={d.shipmentId}>
+                <td>{d.shipmentId}</td>
+                <td>{d.shippedOn}</td>
+                <td>
+                  {d.to} ({d.destination})
+                </td>
+                <td className="num">{d.grams.toLocaleString('en-GB')}</td>
+                <td>{d.status}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

@@ -1,7 +1,9 @@
 import { useState } from 'react';
 import { useSession } from '../session.js';
 import { Link } from '../router.js';
-import { Badge, Empty, ErrorBox, Loading, mass, Section, useLoad } from '../ui.js';
+import { mass, minorUnitDigits, money } from '../format.js';
+import { t } from '../strings.js';
+import { Badge, ConfirmDialog, Empty, ErrorBox, ListControls, Loading, Pager, Section, useList } from '../ui.js';
 
 interface Hit {
   list: string;
@@ -20,11 +22,44 @@ interface Finding {
   facts: string[];
   citation?: { clause?: string; title?: string };
 }
+interface Money {
+  currency: string;
+  minor: number;
+}
+interface PartyFacts {
+  id: string;
+  name: string;
+  country: string;
+  ownership: string[];
+}
+export interface Undertakings {
+  noWmdUse: boolean;
+  noMilitaryUse: boolean;
+  noReexportWithoutConsent: boolean;
+  consentAuthority: string;
+  prohibitedDestinations: string[];
+  useOnlyIn?: string;
+  extendsToIncorporatingProducts: boolean;
+  postShipmentVerificationConsent: boolean;
+  noticeOfChanges: boolean;
+}
 interface Application {
   id: string;
   status: string;
   applicant: string;
   recommendation: string;
+  submittedAt?: string;
+  decision?: { decision?: string; licenceId?: string; reasons?: string[]; questions?: string[] } | null;
+  parties?: Record<string, PartyFacts>;
+  certificate?: {
+    id: string;
+    status: string;
+    countersignedBy: string | null;
+    countersignedByName: string | null;
+    validFrom: string;
+    validUntil: string;
+    undertakings: Undertakings | null;
+  } | null;
   application: {
     authority: string;
     importer: string;
@@ -34,7 +69,12 @@ interface Application {
     validFrom?: string;
     validUntil?: string;
     endUse?: { description?: string };
-    lines: { ref: string; quantityGrams: number; item: { description?: string; form?: string; hsCode?: string } }[];
+    lines: {
+      ref: string;
+      quantityGrams: number;
+      value: Money;
+      item: { description?: string; form?: string; hsCode?: string };
+    }[];
   };
   assessment: {
     codes: string[];
@@ -47,27 +87,87 @@ interface Application {
 
 export function QueueScreen() {
   const { api, me } = useSession();
-  const q = useLoad(
-    () => api.get<Application[]>(`/v1/authorities/${encodeURIComponent(me.partyId ?? '')}/applications`),
-    [me.partyId],
-  );
+  const list = useList<Application>(api, `/v1/authorities/${encodeURIComponent(me.partyId ?? '')}/applications`, {
+    sort: 'submitted',
+    order: 'asc',
+    limit: 10,
+    filters: { status: 'pending', recommendation: '' },
+  });
+  const { page } = list;
   if (me.role !== 'licensing-authority')
     return (
       <div className="page">
-        <h1>Queue</h1>
-        <Empty>Only a licensing authority has an application queue.</Empty>
+        <h1>{t.queue.title}</h1>
+        <Empty>{t.queue.onlyAuthority}</Empty>
       </div>
     );
+  const pending = list.state.filters.status === 'pending';
+  const filtered = list.state.q !== '' || list.state.filters.recommendation !== '';
   return (
     <div className="page">
-      <h1>Pending applications</h1>
-      {q.loading && !q.data ? <Loading what="the queue" /> : null}
-      {q.error ? <ErrorBox error={q.error} title="Could not load the queue" /> : null}
-      {q.data && q.data.length === 0 ? <Empty>No applications are waiting for a decision.</Empty> : null}
-      {q.data?.map((a) => (
-        <ApplicationCard key={a.id} a={a} onDecided={q.reload} />
+      <h1>{pending ? t.queue.pendingTitle : t.queue.title}</h1>
+      <ListControls
+        label="Search applications"
+        list={list}
+        sorts={[
+          { value: 'submitted', label: 'Submitted' },
+          { value: 'applicant', label: 'Applicant' },
+          { value: 'destination', label: 'Destination' },
+          { value: 'recommendation', label: 'Recommendation' },
+          { value: 'status', label: 'Status' },
+        ]}
+        filters={[
+          {
+            name: 'status',
+            label: t.queue.status,
+            options: [
+              { value: 'pending', label: t.queue.pending },
+              { value: 'decided', label: t.queue.decided },
+              { value: 'all', label: t.queue.all },
+            ],
+          },
+          {
+            name: 'recommendation',
+            label: t.queue.recommendation,
+            options: [
+              { value: '', label: t.list.any },
+              { value: 'approvable', label: 'approvable' },
+              { value: 'case-by-case', label: 'case by case' },
+              { value: 'deny', label: 'deny' },
+            ],
+          },
+        ]}
+        csv={{ api, filename: `applications-${me.partyId ?? ''}` }}
+      />
+      {page.loading && !page.data ? <Loading what="the queue" /> : null}
+      {page.error ? <ErrorBox error={page.error} title="Could not load the queue" /> : null}
+      {page.data && page.data.total === 0 ? (
+        <Empty>{pending && !filtered ? t.queue.nonePending : t.queue.none}</Empty>
+      ) : null}
+      {page.data?.items.map((a) => (
+        <ApplicationCard key={a.id} a={a} onDecided={page.reload} />
       ))}
+      {page.data && page.data.total > 0 ? <Pager list={list} total={page.data.total} /> : null}
     </div>
+  );
+}
+
+/** A party's name with its id, and its ownership facts ("60 % owned by …, a US company"). */
+function PartyName({ a, id }: { a: Application; id: string }) {
+  const p = a.parties?.[id];
+  return (
+    <>
+      {p?.name ?? id} <span className="muted small">({id})</span>
+      {p && p.ownership.length > 0 ? (
+        <span className="ownership">
+          {p.ownership.map((o) => (
+            <Badge key={o} tone="warn">
+              {o}
+            </Badge>
+          ))}
+        </span>
+      ) : null}
+    </>
   );
 }
 
@@ -105,11 +205,25 @@ function ApplicationCard({ a, onDecided }: { a: Application; onDecided: () => vo
           <h3>Request</h3>
           <dl className="kv">
             <dt>Applicant</dt>
-            <dd>{a.applicant}</dd>
-            <dt>Importer / end user</dt>
             <dd>
-              {a.application.importer} / {a.application.endUser}
+              <PartyName a={a} id={a.applicant} />
             </dd>
+            <dt>Importer</dt>
+            <dd>
+              <PartyName a={a} id={a.application.importer} />
+            </dd>
+            <dt>End user</dt>
+            <dd>
+              <PartyName a={a} id={a.application.endUser} />
+            </dd>
+            {a.application.consignee && a.application.consignee !== a.application.importer ? (
+              <>
+                <dt>Consignee</dt>
+                <dd>
+                  <PartyName a={a} id={a.application.consignee} />
+                </dd>
+              </>
+            ) : null}
             <dt>Destination</dt>
             <dd>{a.application.destination}</dd>
             <dt>Validity asked</dt>
@@ -119,10 +233,21 @@ function ApplicationCard({ a, onDecided }: { a: Application; onDecided: () => vo
             <dt>End use</dt>
             <dd>{a.application.endUse?.description ?? '—'}</dd>
             <dt>Certificate</dt>
-            <dd>
-              {a.assessment.certificate
-                ? `${a.assessment.certificate.id}${a.assessment.certificate.countersignedBy ? `, countersigned by ${a.assessment.certificate.countersignedBy}` : ''}`
-                : 'none attached'}
+            <dd data-testid="certificate-fact">
+              {a.certificate ? (
+                <>
+                  <Link to={`/certificates/${encodeURIComponent(a.certificate.id)}`}>{a.certificate.id}</Link>{' '}
+                  {a.certificate.status !== 'active' ? (
+                    <Badge tone="bad">{a.certificate.status}</Badge>
+                  ) : a.certificate.countersignedBy ? (
+                    <Badge tone="ok">countersigned by {a.certificate.countersignedByName}</Badge>
+                  ) : (
+                    <Badge tone="warn">not countersigned</Badge>
+                  )}
+                </>
+              ) : (
+                'none attached'
+              )}
             </dd>
             <dt>Status</dt>
             <dd>{a.status}</dd>
@@ -136,6 +261,9 @@ function ApplicationCard({ a, onDecided }: { a: Application; onDecided: () => vo
                 <th scope="col" className="num">
                   Quantity
                 </th>
+                <th scope="col" className="num">
+                  Value
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -146,6 +274,7 @@ function ApplicationCard({ a, onDecided }: { a: Application; onDecided: () => vo
                     {l.item.description ?? l.item.form} <span className="muted">HS {l.item.hsCode}</span>
                   </td>
                   <td className="num">{mass(l.quantityGrams)}</td>
+                  <td className="num">{money(l.value)}</td>
                 </tr>
               ))}
             </tbody>
@@ -201,7 +330,18 @@ function ApplicationCard({ a, onDecided }: { a: Application; onDecided: () => vo
           ))}
         </div>
       </div>
-      {done !== undefined ? (
+      {done === undefined && (a.status === 'approved' || a.status === 'denied') ? (
+        <p className={a.status === 'approved' ? 'success' : 'refusal'} data-testid="decided">
+          <strong>{a.status}</strong>
+          {a.decision?.licenceId ? (
+            <>
+              {' '}
+              — licence <Link to={`/licences/${encodeURIComponent(a.decision.licenceId)}`}>{a.decision.licenceId}</Link>
+            </>
+          ) : null}
+          {a.decision?.reasons && a.decision.reasons.length > 0 ? `: ${a.decision.reasons.join('; ')}` : null}
+        </p>
+      ) : done !== undefined ? (
         <p className="success" role="status">
           Decided:{' '}
           {done.startsWith('LIC') ? (
@@ -213,7 +353,7 @@ function ApplicationCard({ a, onDecided }: { a: Application; onDecided: () => vo
           )}
           .{' '}
           <button type="button" className="btn btn-plain" onClick={onDecided}>
-            Refresh the queue
+            Refresh the list
           </button>
         </p>
       ) : (
@@ -271,55 +411,204 @@ function ApplicationCard({ a, onDecided }: { a: Application; onDecided: () => vo
   );
 }
 
+/** The further conditions an end user's undertakings state, in words (the approval keeps them all). */
+export function undertakingConditions(u: Undertakings, consentName: string): string[] {
+  return [
+    ...(u.noWmdUse ? ['No use in weapons of mass destruction or their means of delivery.'] : []),
+    ...(u.noMilitaryUse ? ['No military or defence use.'] : []),
+    ...(u.noReexportWithoutConsent ? [`No re-export or transfer without the consent of ${consentName}.`] : []),
+    ...(u.postShipmentVerificationConsent ? ['The end user accepts post-shipment verification.'] : []),
+    ...(u.noticeOfChanges ? ['The end user gives notice of any change of end use or ownership.'] : []),
+  ];
+}
+
+/** "1,250.5" kg → grams, exactly (at most 3 decimals); undefined if not a number of kilograms. */
+export function parseKg(text: string): number | undefined {
+  const m = /^(\d{1,12})(?:\.(\d{1,3}))?$/.exec(text.trim().replace(/,/g, ''));
+  if (!m) return undefined;
+  return Number(BigInt(m[1] ?? '0') * 1000n + BigInt((m[2] ?? '').padEnd(3, '0')));
+}
+
+/** "12,500.00" in a currency's major unit → minor units, exactly; undefined if not such an amount. */
+export function parseMajor(text: string, currency: string): number | undefined {
+  const digits = minorUnitDigits(currency);
+  const m = new RegExp(`^(\\d{1,15})(?:\\.(\\d{1,${digits}}))?$`).exec(text.trim().replace(/,/g, ''));
+  if (!m || (digits === 0 && m[2] !== undefined)) return undefined;
+  return Number(BigInt(m[1] ?? '0') * 10n ** BigInt(digits) + BigInt((m[2] ?? '').padEnd(digits, '0') || '0'));
+}
+
+const majorOf = (m: Money): string => {
+  const d = minorUnitDigits(m.currency);
+  const s = m.minor.toString().padStart(d + 1, '0');
+  return d === 0 ? s : `${s.slice(0, s.length - d)}.${s.slice(s.length - d)}`;
+};
+
 function ApproveForm({ a, onSubmit }: { a: Application; onSubmit: (body: unknown) => Promise<void> }) {
   const id = a.id;
-  const [prohibited, setProhibited] = useState('US');
-  const [useOnlyIn, setUseOnlyIn] = useState(a.application.destination);
-  const [extends_, setExtends] = useState(true);
+  const u = a.certificate?.undertakings ?? null;
+  const consentName = u ? (a.parties?.[u.consentAuthority]?.name ?? u.consentAuthority) : '';
+  // Prefilled from the certificate's undertakings (an approval may add conditions, never drop one).
+  const [prohibited, setProhibited] = useState((u?.prohibitedDestinations ?? []).join(', '));
+  const [useOnlyIn, setUseOnlyIn] = useState(u?.useOnlyIn ?? a.application.destination);
+  const [extends_, setExtends] = useState(u?.extendsToIncorporatingProducts ?? true);
   const [reportDays, setReportDays] = useState('30');
-  const [conditions, setConditions] = useState('No military or defence use.');
+  const [conditions, setConditions] = useState(
+    (u ? undertakingConditions(u, consentName) : ['No military or defence use.']).join('\n'),
+  );
+  const [validFrom, setValidFrom] = useState(a.application.validFrom ?? '');
+  const [validUntil, setValidUntil] = useState(a.application.validUntil ?? '');
+  const [ceilings, setCeilings] = useState<Record<string, { kg: string; value: string }>>(() =>
+    Object.fromEntries(a.application.lines.map((l) => [l.ref, { kg: kgOf(l.quantityGrams), value: majorOf(l.value) }])),
+  );
   const [formError, setFormError] = useState<string | undefined>();
-  const submit = async () => {
+  const [confirming, setConfirming] = useState<{ body: unknown; summary: string[] } | undefined>();
+  const prepare = () => {
     const dest = prohibited
       .split(/[\s,]+/)
       .map((s) => s.trim().toUpperCase())
       .filter(Boolean);
     const bad = dest.find((d) => !/^[A-Z]{2}$/.test(d));
     if (bad !== undefined) {
-      setFormError(`“${bad}” is not a two-letter country code`);
+      setFormError(`Re-export prohibited to: “${bad}” is not a two-letter country code`);
+      return;
+    }
+    if (useOnlyIn.trim() !== '' && !/^[A-Za-z]{2}$/.test(useOnlyIn.trim())) {
+      setFormError('Use only in: must be a two-letter country code');
       return;
     }
     const days = reportDays.trim() === '' ? undefined : Number(reportDays);
     if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 365)) {
-      setFormError('the reporting period must be 1–365 days');
+      setFormError('Post-shipment report: the period must be 1–365 days');
       return;
     }
+    const iso = /^\d{4}-\d{2}-\d{2}$/;
+    if (!iso.test(validFrom)) {
+      setFormError('Valid from: must be a date (YYYY-MM-DD)');
+      return;
+    }
+    if (!iso.test(validUntil)) {
+      setFormError('Valid until: must be a date (YYYY-MM-DD)');
+      return;
+    }
+    if (validUntil < validFrom) {
+      setFormError('Valid until: must not be before the start');
+      return;
+    }
+    const lowered: Record<string, { grams?: number; valueMinor?: number }> = {};
+    for (const l of a.application.lines) {
+      const c = ceilings[l.ref];
+      const grams = parseKg(c?.kg ?? '');
+      if (grams === undefined || grams <= 0) {
+        setFormError(`Line ${l.ref} ceiling: “${c?.kg ?? ''}” is not a quantity in kg (up to 3 decimals)`);
+        return;
+      }
+      if (grams > l.quantityGrams) {
+        setFormError(`Line ${l.ref} ceiling: ${mass(grams)} is more than the ${mass(l.quantityGrams)} applied for`);
+        return;
+      }
+      const minor = parseMajor(c?.value ?? '', l.value.currency);
+      if (minor === undefined) {
+        setFormError(`Line ${l.ref} value ceiling: “${c?.value ?? ''}” is not an amount in ${l.value.currency}`);
+        return;
+      }
+      if (minor > l.value.minor) {
+        setFormError(`Line ${l.ref} value ceiling: more than the ${money(l.value)} applied for`);
+        return;
+      }
+      if (grams < l.quantityGrams || minor < l.value.minor)
+        lowered[l.ref] = {
+          ...(grams < l.quantityGrams ? { grams } : {}),
+          ...(minor < l.value.minor ? { valueMinor: minor } : {}),
+        };
+    }
     setFormError(undefined);
-    await onSubmit({
+    const further = conditions
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const body = {
       decision: 'approve',
       conditions: {
+        ...(validFrom !== a.application.validFrom ? { validFrom } : {}),
+        ...(validUntil !== a.application.validUntil ? { validUntil } : {}),
+        ...(Object.keys(lowered).length > 0 ? { ceilings: lowered } : {}),
         prohibitedReexportDestinations: dest,
         ...(useOnlyIn.trim() === '' ? {} : { useOnlyIn: useOnlyIn.trim().toUpperCase() }),
         extendsToIncorporatingProducts: extends_,
         ...(days === undefined
           ? {}
           : { reportingDuties: [{ kind: 'post-shipment-report', withinDays: days, to: a.application.authority }] }),
-        conditions: conditions
-          .split('\n')
-          .map((s) => s.trim())
-          .filter(Boolean),
+        conditions: further,
       },
-    });
+    };
+    const summary = [
+      `Holder: ${a.parties?.[a.applicant]?.name ?? a.applicant}; consignee: ${a.parties?.[a.application.consignee ?? a.application.importer]?.name ?? a.application.importer}; destination ${a.application.destination}`,
+      `Valid ${validFrom} to ${validUntil}`,
+      ...a.application.lines.map((l) => {
+        const c = ceilings[l.ref];
+        return `Line ${l.ref}: up to ${mass(parseKg(c?.kg ?? '') ?? 0)} and ${l.value.currency} ${c?.value ?? ''}`;
+      }),
+      `Re-export prohibited to: ${dest.length > 0 ? dest.join(', ') : 'none'}${useOnlyIn.trim() ? `; use only in ${useOnlyIn.trim().toUpperCase()}` : ''}`,
+      ...further,
+    ];
+    setConfirming({ body, summary });
   };
   return (
     <form
       className="decision-form"
       onSubmit={(e) => {
         e.preventDefault();
-        void submit();
+        prepare();
       }}
       aria-label={`Approve ${id}`}
     >
+      {u ? (
+        <p className="muted small">
+          Prefilled from the undertakings of certificate {a.certificate?.id}: an approval may add conditions, never drop
+          one.
+        </p>
+      ) : null}
+      <div className="grid2 tight">
+        <div>
+          <label htmlFor={`${id}-from`}>Valid from</label>
+          <input id={`${id}-from`} type="date" value={validFrom} onChange={(e) => setValidFrom(e.target.value)} />
+        </div>
+        <div>
+          <label htmlFor={`${id}-until`}>Valid until</label>
+          <input id={`${id}-until`} type="date" value={validUntil} onChange={(e) => setValidUntil(e.target.value)} />
+        </div>
+      </div>
+      <fieldset>
+        <legend>Ceilings per line (at most what was applied for)</legend>
+        {a.application.lines.map((l) => (
+          <div className="grid2 tight" key={l.ref}>
+            <div>
+              <label htmlFor={`${id}-${l.ref}-kg`}>Line {l.ref}: quantity (kg)</label>
+              <input
+                id={`${id}-${l.ref}-kg`}
+                inputMode="decimal"
+                value={ceilings[l.ref]?.kg ?? ''}
+                onChange={(e) =>
+                  setCeilings((c) => ({ ...c, [l.ref]: { kg: e.target.value, value: c[l.ref]?.value ?? '' } }))
+                }
+              />
+            </div>
+            <div>
+              <label htmlFor={`${id}-${l.ref}-value`}>
+                Line {l.ref}: value ({l.value.currency})
+              </label>
+              <input
+                id={`${id}-${l.ref}-value`}
+                inputMode="decimal"
+                value={ceilings[l.ref]?.value ?? ''}
+                onChange={(e) =>
+                  setCeilings((c) => ({ ...c, [l.ref]: { kg: c[l.ref]?.kg ?? '', value: e.target.value } }))
+                }
+              />
+            </div>
+          </div>
+        ))}
+      </fieldset>
       <label htmlFor={`${id}-prohibited`}>Re-export prohibited to (country codes)</label>
       <input id={`${id}-prohibited`} value={prohibited} onChange={(e) => setProhibited(e.target.value)} />
       <label htmlFor={`${id}-useonly`}>Use only in (country code)</label>
@@ -331,16 +620,40 @@ function ApproveForm({ a, onSubmit }: { a: Application; onSubmit: (body: unknown
       <label htmlFor={`${id}-days`}>Post-shipment report due within (days; empty for none)</label>
       <input id={`${id}-days`} value={reportDays} onChange={(e) => setReportDays(e.target.value)} inputMode="numeric" />
       <label htmlFor={`${id}-conditions`}>Further conditions (one per line)</label>
-      <textarea id={`${id}-conditions`} rows={3} value={conditions} onChange={(e) => setConditions(e.target.value)} />
+      <textarea id={`${id}-conditions`} rows={4} value={conditions} onChange={(e) => setConditions(e.target.value)} />
       {formError ? (
         <p className="error" role="alert">
           {formError}
         </p>
       ) : null}
-      <SubmitButton label="Approve and issue the licence" />
+      <SubmitButton label={t.queue.approveSubmit} />
+      <ConfirmDialog
+        open={confirming !== undefined}
+        title={t.queue.confirmTitle}
+        confirmLabel={t.queue.confirmIssue}
+        cancelLabel={t.queue.cancel}
+        onCancel={() => setConfirming(undefined)}
+        onConfirm={() => {
+          const body = confirming?.body;
+          setConfirming(undefined);
+          if (body !== undefined) void onSubmit(body);
+        }}
+      >
+        <p>The licence is signed with your key and recorded in the journal; it cannot be withdrawn, only revoked.</p>
+        <ul>
+          {confirming?.summary.map((line, i) => (
+            <li key={i}>{line}</li>
+          ))}
+        </ul>
+      </ConfirmDialog>
     </form>
   );
 }
+
+const kgOf = (grams: number): string => {
+  const frac = (grams % 1000).toString().padStart(3, '0').replace(/0+$/, '');
+  return `${Math.floor(grams / 1000)}${frac === '' ? '' : `.${frac}`}`;
+};
 
 function SubmitButton({ label, danger }: { label: string; danger?: boolean }) {
   return (

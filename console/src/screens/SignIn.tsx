@@ -1,14 +1,22 @@
-import { useState } from 'react';
-import { Api, ApiError, importSigner, type Me, type RequestSigner } from '../api.js';
-import type { Session } from '../session.js';
+import { useEffect, useState } from 'react';
+import { ApiError, importSigner, type RequestSigner } from '../api.js';
+import { forgetSigners, openSession, storedSignerParties, type Session } from '../session.js';
 import { ErrorBox } from '../ui.js';
 
-/** Sign in with an API key; optionally import the party's private key to sign actions (kept in memory only). */
+/**
+ * Sign in with an API key; optionally import the party's private key to sign actions. The key is
+ * imported non-extractable and kept in this browser's IndexedDB for the party, so it is imported
+ * once, not pasted at every sign-in (see session.ts); the API key stays in this tab's sessionStorage.
+ */
 export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const [apiKey, setApiKey] = useState('');
   const [keyText, setKeyText] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | undefined>();
+  const [stored, setStored] = useState<string[]>([]);
+  useEffect(() => {
+    void storedSignerParties().then(setStored);
+  }, []);
 
   const submit = async (e: { preventDefault(): void }) => {
     e.preventDefault();
@@ -17,17 +25,9 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
     try {
       let signer: RequestSigner | null = null;
       if (keyText.trim() !== '') signer = await importSigner(keyText);
-      const api = new Api(apiKey.trim(), signer);
-      const me = await api.get<Me>('/v1/console/me');
-      if (signer && me.partyId !== null) {
-        const keys =
-          await api.get<{ partyId: string; keyId: string; revoked: boolean; inForce: boolean }[]>('/v1/console/keys');
-        const k = keys.find((x) => x.keyId === signer.keyId);
-        if (!k || k.partyId !== me.partyId || k.revoked || !k.inForce)
-          throw new Error(`the private key (${signer.keyId}) is not a live registered key of ${me.partyId}`);
-      }
+      const session = await openSession(apiKey.trim(), signer);
       setKeyText('');
-      onSignedIn({ api, me });
+      onSignedIn(session);
     } catch (err) {
       setError(
         err instanceof ApiError && err.problem.status === 401
@@ -81,8 +81,21 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
         }}
       />
       <p className="muted small">
-        The private key stays in this page’s memory: it signs requests here and is never sent to the server.
+        The private key is kept in this browser as a non-extractable key: it signs requests here, cannot be read back by
+        any script, and is never sent to the server.
       </p>
+      {stored.length > 0 ? (
+        <p className="small" data-testid="stored-keys">
+          Signing keys stored in this browser for: {stored.join(', ')} (used when you sign in as that party).{' '}
+          <button
+            type="button"
+            className="btn btn-plain"
+            onClick={() => void forgetSigners().then(() => setStored([]))}
+          >
+            Forget them
+          </button>
+        </p>
+      ) : null}
       {error ? <ErrorBox error={error} title="Could not sign in" /> : null}
       <button type="submit" className="btn btn-primary" disabled={busy} aria-busy={busy}>
         {busy ? (
