@@ -87,21 +87,19 @@ export async function federationIdentity(ctx: AppContext, node: string): Promise
   };
 }
 
-const vkey = (field: string) =>
-  z.string().superRefine((v, c) => {
-    try {
-      parseVerifierKey(v);
-    } catch (e) {
-      c.addIssue({ code: 'custom', message: (e as Error).message, path: [] });
-      void field;
-    }
-  });
+const vkey = z.string().superRefine((v, c) => {
+  try {
+    parseVerifierKey(v);
+  } catch (e) {
+    c.addIssue({ code: 'custom', message: (e as Error).message, path: [] });
+  }
+});
 
 export const peerInputSchema = z
   .object({
     node: z.string().regex(NODE_RE, 'must be a node name: a-z, 0-9 and "-", at most 32'),
-    logKey: vkey('logKey'),
-    witnessKey: vkey('witnessKey'),
+    logKey: vkey,
+    witnessKey: vkey,
     trustRoot: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url Ed25519 public key (43 characters)'),
     countries: z.array(z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')).max(250),
   })
@@ -539,7 +537,7 @@ export async function federationStatus(ctx: AppContext): Promise<FederationStatu
       cosigned: p.cosigned_body,
       appliedSeq: p.applied_seq,
       lag: Math.max(0, p.heard_size - p.applied_seq),
-      cosignedOurs: Number(ours?.size ?? 0),
+      cosignedOurs: ours?.size ?? 0,
       splitAlertSeq: p.split_alert_seq,
       lastError: p.last_error,
     });

@@ -233,9 +233,10 @@ export class FederationNode {
       return out.status === 'split' ? out.explanation : undefined;
     }
     if (m.subject === subjectOf(peer, 'cosignature')) {
-      if (data.origin === (await logOrigin(this.ctx)))
+      const origin = await logOrigin(this.ctx);
+      if (data.origin === origin)
         await acceptCosignature(this.ctx, peer, {
-          origin: String(data.origin),
+          origin,
           size: Number(data.size),
           line: String(data.line),
         });

@@ -185,11 +185,12 @@ export const federationRepo = {
       .innerJoin('federation_peers as p', 'p.node', 't.node')
       .select(['t.node', 't.version', 't.entries', 't.record_hash'])
       .where(sql<boolean>`${country} = any(p.countries)`)
-      .where(({ eb, selectFrom }) =>
+      .where((eb) =>
         eb(
           't.version',
           '=',
-          selectFrom('federation_trust_lists as u')
+          eb
+            .selectFrom('federation_trust_lists as u')
             .select((e) => e.fn.max('u.version').as('v'))
             .whereRef('u.node', '=', 't.node'),
         ),

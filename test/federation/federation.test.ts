@@ -138,11 +138,11 @@ describe('federation: cn and in over NATS JetStream, cross-witnessed', { timeout
   });
 
   afterAll(async () => {
-    for (const n of [cn, inn]) {
+    for (const n of [cn, inn] as (Node | undefined)[]) {
       await n?.fed.close();
       await n?.ts.dispose();
     }
-    await nats?.dispose();
+    await (nats as TestNats | undefined)?.dispose();
     rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -25,7 +25,10 @@ async function freePort(): Promise<number> {
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => {
       const a = s.address();
-      s.close(() => (typeof a === 'object' && a !== null ? resolve(a.port) : reject(new Error('no port'))));
+      s.close(() => {
+        if (typeof a === 'object' && a !== null) resolve(a.port);
+        else reject(new Error('no port'));
+      });
     });
   });
 }
@@ -38,7 +41,9 @@ async function waitForPort(port: number, up: boolean): Promise<void> {
         c.destroy();
         resolve(true);
       });
-      c.once('error', () => resolve(false));
+      c.once('error', () => {
+        resolve(false);
+      });
     });
     if (open === up) return;
     await new Promise((r) => setTimeout(r, 50));
