@@ -9,8 +9,8 @@
  *   tlog-cosignature/v1) — or, on a split view, journals `federation.split-view` with both
  *   checkpoints and refuses the peer's records from then on;
  * - `acceptCosignature` stores a peer witness's cosignature of this node's own checkpoint;
- * - `applyPeerRecords` applies the peer's records up to the checkpoint it cosigned, in order, each
- *   in one transaction with the peer's `applied_seq`, so none is applied twice or skipped.
+ * - `applyPeerRecords` applies the peer's records up to the checkpoint it cosigned, in order, in
+ *   transactions of up to 50 that also move the peer's `applied_seq`, so none is applied twice or skipped.
  */
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
@@ -279,8 +279,9 @@ export async function acceptCosignature(ctx: AppContext, node: string, m: Cosign
 }
 
 /**
- * Applies the peer's records this node has cosigned and not yet applied, in seq order, each in its
- * own transaction with the peer's `applied_seq` (so a crash in between applies it once, later).
+ * Applies the peer's records this node has cosigned and not yet applied, in seq order, in
+ * transactions of up to APPLY_BATCH records that also move the peer's `applied_seq` (so a crash in
+ * between applies them once, later).
  * Returns how many records were imported (the others concern nothing here and are only mirrored).
  */
 export async function applyPeerRecords(ctx: AppContext, node: string): Promise<{ imported: number; skipped: number }> {
@@ -290,21 +291,32 @@ export async function applyPeerRecords(ctx: AppContext, node: string): Promise<{
     const step = await ctx.store.transaction(async (tx) => {
       const peer = await federationRepo.lockPeer(tx, node);
       if (peer === undefined) throw new AppError('NOT_FOUND', `no peer "${node}"`);
-      if (peer.split_alert_seq !== null || peer.applied_seq >= peer.cosigned_size) return 'done' as const;
-      const seq = peer.applied_seq + 1;
-      const [row] = await federationRepo.mirrored(tx, node, seq, seq);
-      if (row === undefined) return 'done' as const;
-      const record = parseSignedRecord(parseCanonicalJson(row.canonical));
-      const effect = await effectOf(tx, peer, record);
-      if (effect !== undefined) {
+      if (peer.split_alert_seq !== null || peer.applied_seq >= peer.cosigned_size) return undefined;
+      const rows = await federationRepo.mirrored(
+        tx,
+        node,
+        peer.applied_seq + 1,
+        Math.min(peer.cosigned_size, peer.applied_seq + APPLY_BATCH),
+      );
+      let done = { imported: 0, skipped: 0, seq: peer.applied_seq };
+      for (const row of rows) {
+        if (row.seq !== done.seq + 1) break;
+        done = { ...done, seq: row.seq };
+        const record = parseSignedRecord(parseCanonicalJson(row.canonical));
+        const effect = await effectOf(tx, peer, record);
+        if (effect === undefined) {
+          done.skipped++;
+          continue;
+        }
         await commit(tx, ctx, 'federation.imported', LOG_ID, {
           node,
           origin: peer.origin,
-          peerSeq: seq,
+          peerSeq: row.seq,
           recordHash: row.record_hash,
           record: row.canonical,
           effect,
         });
+        done.imported++;
         if (record.payload.type === 'certificate.revoked') {
           const id = (record.payload.body as { certificateId: string }).certificateId;
           const relying = await licencesRepo.relyingOn(tx, id);
@@ -315,14 +327,19 @@ export async function applyPeerRecords(ctx: AppContext, node: string): Promise<{
           );
         }
       }
-      await federationRepo.updatePeer(tx, node, { applied_seq: seq });
-      return effect === undefined ? ('skipped' as const) : ('imported' as const);
+      if (done.seq === peer.applied_seq) return undefined;
+      // In the same transaction as the imports: a crash applies all of this batch later, or none of it now.
+      await federationRepo.updatePeer(tx, node, { applied_seq: done.seq });
+      return done;
     });
-    if (step === 'done') return { imported, skipped };
-    if (step === 'imported') imported++;
-    else skipped++;
+    if (step === undefined) return { imported, skipped };
+    imported += step.imported;
+    skipped += step.skipped;
   }
 }
+
+/** At most this many of a peer's records are applied in one transaction (one checkpoint for them). */
+const APPLY_BATCH = 50;
 
 /** Whether the party is this node's own (registered here, not imported from a peer). */
 async function isLocalParty(tx: Transaction<Database>, id: string): Promise<boolean> {

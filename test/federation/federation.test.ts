@@ -25,6 +25,7 @@ import {
   issueCertificate,
   latestCheckpoint,
   listAlerts,
+  rebuild,
   receiveShipment,
   registerParty,
   revokeCertificate,
@@ -33,7 +34,7 @@ import {
   type AppContext,
 } from '../../src/app/index.js';
 import { FederationNode, streamName, durableName } from '../../src/federation/index.js';
-import { licencesRepo, logRepo, shipmentsRepo } from '../../src/store/index.js';
+import { dumpProjections, licencesRepo, logRepo, shipmentsRepo } from '../../src/store/index.js';
 import {
   importPrivateKey,
   parseNote,
@@ -267,6 +268,16 @@ describe('federation: cn and in over NATS JetStream, cross-witnessed', { timeout
     await expect(
       dispatchShipment(cn.ctx, EXPORTER, shipmentInput('shp-fed-3', 'lot-cn-1', 100_000, licenceId)),
     ).rejects.toThrow(/CERTIFICATE_REVOKED|revoked|suspended/i);
+  });
+
+  it('a rebuild of either node replays its federation records into the same projections', async () => {
+    for (const n of [cn, inn]) {
+      const before = await dumpProjections(n.ctx.store.db);
+      expect(before.federation_party_homes.length).toBeGreaterThan(0);
+      await rebuild(n.ctx);
+      expect(await dumpProjections(n.ctx.store.db)).toEqual(before);
+    }
+    expect((await dumpProjections(cn.ctx.store.db)).federation_evidence.length).toBeGreaterThanOrEqual(3);
   });
 
   it('NATS restarted and a node closed and reopened: both catch up through their durable consumers', async () => {
