@@ -98,6 +98,8 @@ const vkey = z.string().superRefine((v, c) => {
 export const peerInputSchema = z
   .object({
     node: z.string().regex(NODE_RE, 'must be a node name: a-z, 0-9 and "-", at most 32'),
+    /** As `federationIdentity` prints it: must be the name in logKey. */
+    origin: z.string().optional(),
     logKey: vkey,
     witnessKey: vkey,
     trustRoot: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url Ed25519 public key (43 characters)'),
@@ -112,6 +114,8 @@ export const peerInputSchema = z
 export async function addPeer(ctx: AppContext, input: unknown): Promise<FederationPeerRow> {
   const p = parse(peerInputSchema, input, 'peer');
   const origin = parseVerifierKey(p.logKey).name;
+  if (p.origin !== undefined && p.origin !== origin)
+    throw new ValidationError('peer.origin', `is "${p.origin}", but logKey is the key of "${origin}"`);
   if (origin === (await logOrigin(ctx)))
     throw new ValidationError('peer.logKey', `is this node's own log (${origin}): a node does not follow itself`);
   await federationRepo.addPeer(ctx.store.db, {

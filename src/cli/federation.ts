@@ -122,6 +122,7 @@ export function registerFederationCommands(program: Command, { withApp, print }:
       const peer = await withApp((ctx) =>
         addPeer(ctx, {
           node: identity.node,
+          origin: identity.origin,
           logKey: identity.logKey,
           witnessKey: identity.witnessKey,
           trustRoot: identity.trustRoot,
