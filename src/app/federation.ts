@@ -201,9 +201,8 @@ export async function acceptPeerCheckpoint(
       heard_at: now.toISOString(),
     });
   const cosigned = peer.cosigned_body === null ? undefined : parseCheckpoint(parseNote(peer.cosigned_body).text);
-  const held = await federationRepo.mirroredPrefix(ctx.store.db, node);
   const split = (why: string) => splitView(ctx, peer, body, why);
-  if (checkpoint.size > held) {
+  if (!(await federationRepo.holdsAll(ctx.store.db, node, checkpoint.size))) {
     // A record seen twice with other bytes can never complete this tree: that is a split view too.
     const conflicting = peer.last_error?.startsWith('record ') === true;
     if (conflicting && cosigned !== undefined) return split(peer.last_error ?? '');

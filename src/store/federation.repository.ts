@@ -82,14 +82,15 @@ export const federationRepo = {
       .executeTakeFirst();
     return held?.record_hash === r.record_hash ? 'same' : 'conflict';
   },
-  /** How many of the peer's records, from seq 1, are held without a gap. */
-  async mirroredPrefix(db: Db, node: string): Promise<number> {
-    const r = await sql<{ n: string | number | null }>`
-      select coalesce(max(seq), 0) as n from federation_mirror m
-      where node = ${node} and seq = (select count(*) from federation_mirror where node = ${node} and seq <= m.seq)`.execute(
-      db,
-    );
-    return Number(r.rows[0]?.n ?? 0);
+  /** Whether every one of the peer's records 1..size is held (seqs are unique per peer: a count says it). */
+  async holdsAll(db: Db, node: string, size: number): Promise<boolean> {
+    const r = await db
+      .selectFrom('federation_mirror')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('node', '=', node)
+      .where('seq', '<=', size)
+      .executeTakeFirst();
+    return Number(r?.n ?? 0) === size;
   },
   async mirrorCount(db: Db, node: string): Promise<number> {
     const r = await db
