@@ -153,6 +153,25 @@ export default tseslint.config(
     },
   },
   {
+    // The federation transport (NATS JetStream): use cases (src/app), its own operator-state tables (src/store)
+    // and hashing (src/trust). Only the CLI imports it.
+    files: ['src/federation/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' },
+            {
+              group: ['../cli*', '../http*', '../rules*', '../screening*', '../verify*', 'commander'],
+              message: 'src/federation may import src/app, src/domain, src/trust and src/store only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Nothing imports the HTTP edge except the CLI (which serves it).
     // (the pure modules' own rules already forbid the outer layers)
     files: ['src/app/**/*.ts', 'src/trust/**/*.ts', 'src/store/**/*.ts'],
@@ -163,6 +182,7 @@ export default tseslint.config(
           patterns: [
             { group: ['../*/*', '!../*/index.js'], message: 'Import another module only through its index.ts.' },
             { group: ['../http*'], message: 'only src/cli imports src/http.' },
+            { group: ['../federation*'], message: 'only src/cli imports src/federation.' },
           ],
         },
       ],

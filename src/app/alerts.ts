@@ -245,7 +245,7 @@ function licenceFact(l: LicenceRow): LicenceFact {
  * is alerted, signed by the authority when this node can sign for it; otherwise deferred to
  * `alerts scan` where its key is, like every other alert.
  */
-async function monitorCertificateRevocation(
+export async function monitorCertificateRevocation(
   tx: Transaction<Database>,
   ctx: AppContext,
   licenceIds: readonly string[],

@@ -199,3 +199,20 @@ export {
   type TrustListEntry,
   type TrustListRole,
 } from './trustlist.records.js';
+export {
+  acceptCosignature,
+  acceptPeerCheckpoint,
+  addPeer,
+  applyPeerRecords,
+  federationAlerts,
+  federationEvidence,
+  federationIdentity,
+  federationStatus,
+  mirrorPeerRecord,
+  WITNESS_ID,
+  type CheckpointOutcome,
+  type CosignatureMessage,
+  type FederationIdentity,
+  type FederationStatus,
+  type PeerStatus,
+} from './federation.js';

@@ -230,6 +230,7 @@ async function requestOf(tx: Transaction<Database>, record: SignedRecord): Promi
 async function checkSigningKey(tx: Transaction<Database>, ctx: AppContext, record: SignedRecord): Promise<string> {
   const { payload, signature } = record;
   if (payload.type === TRUST_LIST_RECORD) return trustRootSignatureKey(ctx, record);
+  if (payload.type.startsWith('federation.')) return operatorSignatureKey(tx, ctx, record);
   if (payload.request !== undefined || payload.requestSha256 !== undefined)
     return checkRequestSignature(tx, ctx, record);
   if (payload.type === 'party.registered') {
@@ -254,6 +255,23 @@ async function checkSigningKey(tx: Transaction<Database>, ctx: AppContext, recor
   if (ended !== undefined) throw new AppError('FORBIDDEN', `${ended}: it signs nothing after that`);
   checkKeyRecord(payload, signature.keyId);
   return key.public_key;
+}
+
+/**
+ * A federation record (federation.records.ts) is the log operator's own statement about a peer's
+ * records: made by LOG_ID, signed with its key, never on a party's request.
+ */
+function operatorSignatureKey(tx: Transaction<Database>, ctx: AppContext, record: SignedRecord): string {
+  const { payload, signature } = record;
+  const operator = keyIn(tx, ctx, LOG_ID, 'ensure').key;
+  if (payload.actor !== LOG_ID || payload.request !== undefined || payload.requestSha256 !== undefined)
+    throw new AppError('FORBIDDEN', `a ${payload.type} record is made by the log operator (${LOG_ID}) alone`);
+  if (signature.keyId !== operator.keyId)
+    throw new AppError(
+      'FORBIDDEN',
+      `a ${payload.type} record must be signed by the log operator's key ${operator.keyId}, not ${signature.keyId}`,
+    );
+  return operator.publicKey;
 }
 
 /**

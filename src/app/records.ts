@@ -7,6 +7,13 @@ import { ALERT_PROJECTORS, ALERT_SCHEMAS, type AlertRecordTypes } from './alerts
 import { CERTIFICATE_KINDS, type CertificateRecordTypes } from './certificates.records.js';
 import { EPCIS_PROJECTORS, EPCIS_SCHEMAS, type EpcisRecordTypes } from './epcis.records.js';
 import { AppError } from './errors.js';
+import {
+  federationImportedSchema,
+  federationSplitViewSchema,
+  projectImported,
+  projectSplitView,
+  type FederationRecordTypes,
+} from './federation.records.js';
 import { KEY_PROJECTORS, KEY_SCHEMAS, keySchema, type KeyRecordTypes } from './keys.records.js';
 import { listImportedSchema, projectListImported, type ListImported } from './screening.records.js';
 import { LICENSING_PROJECTORS, LICENSING_SCHEMAS, type LicensingRecordTypes } from './licensing.records.js';
@@ -55,7 +62,8 @@ export interface RecordTypes
     AlertRecordTypes,
     EpcisRecordTypes,
     KeyRecordTypes,
-    TrustListRecordTypes {
+    TrustListRecordTypes,
+    FederationRecordTypes {
   'party.registered': PartyRegistered;
   'rulepack.loaded': RulePackLoaded;
   'item.classified': ItemClassified;
@@ -89,6 +97,11 @@ const KINDS: { readonly [T in RecordType]: RecordKind<RecordTypes[T]> } = {
   ...kinds<KeyRecordTypes>(KEY_SCHEMAS, KEY_PROJECTORS),
   'list.imported': { schema: listImportedSchema, project: projectListImported },
   'trustlist.published': { schema: trustListPublishedSchema, project: projectTrustListPublished },
+  'federation.imported': {
+    schema: federationImportedSchema,
+    project: (tx, body, meta) => projectImported(tx, body, meta, project),
+  },
+  'federation.split-view': { schema: federationSplitViewSchema, project: projectSplitView },
   'party.registered': {
     schema: partyRegisteredSchema,
     async project(tx, body, { seq }) {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { parse, ValidationError } from '../domain/index.js';
-import { partiesRepo, trustListsRepo, type Database, type TrustListRow } from '../store/index.js';
+import { federationRepo, partiesRepo, trustListsRepo, type Database, type TrustListRow } from '../store/index.js';
 import { canonicalJson } from '../trust/index.js';
 import type { AppContext } from './context.js';
 import { AppError, RefusedError } from './errors.js';
@@ -138,6 +138,13 @@ export async function requireTrusted(
 ): Promise<TrustListRef> {
   const head = await trustListsRepo.lockHead(db, 'share');
   const list = head === undefined ? undefined : await trustListsRepo.get(db, head.version);
+  // Federation (docs/federation.md): a country whose roles this node takes from a peer's trust list.
+  const listed = (entries: unknown) =>
+    (entries as TrustListEntry[]).some((e) => e.party === party && e.role === role && e.country === country);
+  if (list === undefined || !listed(list.entries)) {
+    for (const peer of await federationRepo.trustListsFor(db, country))
+      if (listed(peer.entries)) return { version: peer.version, recordHash: peer.record_hash };
+  }
   if (list === undefined)
     throw new RefusedError([
       {

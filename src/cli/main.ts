@@ -21,6 +21,7 @@ import { country, formatMass, isoDateValue, LodestoneError, ValidationError } fr
 import { registerAlertCommands } from './alerts.js';
 import { registerCertificateCommands } from './certificates.js';
 import { registerEpcisCommands } from './epcis.js';
+import { registerFederationCommands } from './federation.js';
 import { readJsonFile, readTextFile } from './files.js';
 import { registerAuditCommands } from './audit.js';
 import { registerLicensingCommands } from './licensing.js';
@@ -470,6 +471,12 @@ export function buildProgram(
     },
   });
   registerTrustListCommands(program, {
+    withApp,
+    print: (t) => {
+      print(io.out, t);
+    },
+  });
+  registerFederationCommands(program, {
     withApp,
     print: (t) => {
       print(io.out, t);

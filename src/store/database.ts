@@ -30,6 +30,15 @@ import type { RulePacksTable } from './rule-packs.table.js';
 import type { SchemaMigrationsTable } from './schema-migrations.table.js';
 import type { TrustListHeadTable, TrustListsTable } from './trust-lists.table.js';
 import type { ListEntriesTable, ListImportsTable, ListSnapshotsTable } from './screening.tables.js';
+import type {
+  FederationAlertsTable,
+  FederationEvidenceTable,
+  FederationMirrorTable,
+  FederationOutboxTable,
+  FederationPartyHomesTable,
+  FederationPeersTable,
+  FederationTrustListsTable,
+} from './federation.tables.js';
 import type { SubjectHeadsTable, SubjectLogTable, SubjectMapNodesTable } from './subjects.tables.js';
 
 /** Every table of the Lodestone schema (migrations/*.sql), as Kysely sees it. */
@@ -77,6 +86,15 @@ export interface Database {
   request_nonces: RequestNoncesTable;
   /** Operator state (migration 0023): EPCIS REST binding capture jobs. */
   epcis_capture_jobs: EpcisCaptureJobsTable;
+  /** Operator state (migration 0032): the peers followed, their mirrored records, this node's outbox. */
+  federation_peers: FederationPeersTable;
+  federation_mirror: FederationMirrorTable;
+  federation_outbox: FederationOutboxTable;
+  /** Projections of federation.* records (migration 0032). */
+  federation_party_homes: FederationPartyHomesTable;
+  federation_trust_lists: FederationTrustListsTable;
+  federation_evidence: FederationEvidenceTable;
+  federation_alerts: FederationAlertsTable;
 }
 
 /**
@@ -84,6 +102,10 @@ export interface Database {
  * safe to truncate one by one (referencing tables before the tables they reference).
  */
 export const PROJECTION_TABLES = [
+  'federation_alerts',
+  'federation_evidence',
+  'federation_trust_lists',
+  'federation_party_homes',
   'trust_list_head',
   'trust_lists',
   'epcis_events',

@@ -157,3 +157,10 @@ export type {
   TrustListsTable,
 } from './trust-lists.table.js';
 export { trustListsRepo, type NewTrustListValues } from './trust-lists.repository.js';
+export { federationRepo } from './federation.repository.js';
+export type {
+  FederationAlertRow,
+  FederationEvidenceRow,
+  FederationMirrorRow,
+  FederationPeerRow,
+} from './federation.tables.js';

@@ -15,6 +15,10 @@ export async function truncateProjections(tx: Transaction<Database>): Promise<vo
 
 /** The columns that order each projection table's rows deterministically (its primary key). */
 const ORDER: { readonly [T in ProjectionTable]: readonly string[] } = {
+  federation_alerts: ['seq'],
+  federation_evidence: ['node', 'peer_seq', 'shipment_id'],
+  federation_trust_lists: ['node', 'version'],
+  federation_party_homes: ['party_id'],
   trust_list_head: ['singleton'],
   trust_lists: ['version'],
   epcis_events: ['hash_id', 'kind'],

@@ -1,0 +1,8 @@
+export {
+  durableName,
+  FederationNode,
+  streamName,
+  subjectOf,
+  type FederationNodeOptions,
+  type SyncReport,
+} from './nats.js';

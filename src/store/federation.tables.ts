@@ -1,0 +1,82 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { JsonColumn } from './json-column.js';
+
+type Immutable<S, I = S> = ColumnType<S, I, never>;
+
+/** A peer this node follows (migration 0032, operator state): what it pinned and how far it got. */
+export interface FederationPeersTable {
+  node: Immutable<string>;
+  origin: string;
+  log_vkey: string;
+  witness_vkey: string;
+  trust_root_key: string;
+  countries: string[];
+  cosigned_size: Generated<number>;
+  cosigned_body: string | null;
+  applied_seq: Generated<number>;
+  heard_size: Generated<number>;
+  heard_body: string | null;
+  heard_at: ColumnType<string | null, string | null, string | null>;
+  split_alert_seq: number | null;
+  last_error: string | null;
+}
+export type FederationPeerRow = Selectable<FederationPeersTable>;
+
+/** A peer's journal record as received (operator state): exact canonical bytes, by the peer's seq. */
+export interface FederationMirrorTable {
+  node: Immutable<string>;
+  seq: Immutable<number>;
+  record_hash: Immutable<string>;
+  leaf_hash: Immutable<string>;
+  canonical: Immutable<string>;
+  received_at: Generated<string>;
+}
+export type FederationMirrorRow = Selectable<FederationMirrorTable>;
+
+/** This node's publication progress on its own stream (one row). */
+export interface FederationOutboxTable {
+  singleton: Generated<boolean>;
+  published_seq: number;
+  published_checkpoint_size: number;
+}
+
+/** Projection of federation.imported: a party registered on another node, and the record that says so. */
+export interface FederationPartyHomesTable {
+  party_id: Immutable<string>;
+  node: Immutable<string>;
+  peer_seq: Immutable<number>;
+  record_hash: Immutable<string>;
+  imported_seq: Immutable<number>;
+}
+
+/** Projection of federation.imported: a peer's trust-list version. */
+export interface FederationTrustListsTable {
+  node: Immutable<string>;
+  version: Immutable<number>;
+  entries: JsonColumn;
+  record_hash: Immutable<string>;
+  imported_seq: Immutable<number>;
+}
+
+/** Projection of federation.imported: a peer's record about material this node shipped there. */
+export interface FederationEvidenceTable {
+  node: Immutable<string>;
+  peer_seq: Immutable<number>;
+  record_type: Immutable<string>;
+  shipment_id: Immutable<string>;
+  lot_ids: Immutable<string[]>;
+  summary: Immutable<string>;
+  at: ColumnType<string, string, never>;
+  imported_seq: Immutable<number>;
+}
+export type FederationEvidenceRow = Selectable<FederationEvidenceTable>;
+
+/** Projection of federation.split-view: a peer showed a checkpoint inconsistent with one cosigned here. */
+export interface FederationAlertsTable {
+  seq: Immutable<number>;
+  node: Immutable<string>;
+  cosigned: Immutable<string>;
+  shown: Immutable<string>;
+  explanation: Immutable<string>;
+}
+export type FederationAlertRow = Selectable<FederationAlertsTable>;
