@@ -8,6 +8,7 @@ import { ValidationError } from '../domain/index.js';
 import type { Database } from './database.js';
 import { ErrorMappingDialect } from './error-mapping-dialect.js';
 import { mapDatabaseError, StoreError } from './errors.js';
+import { chooseDatabaseHost, parseDatabaseHosts } from './hosts.js';
 import { lockDataDir, type DataDirLock } from './lock.js';
 import { loadMigrations, runMigrations, type MigrationReport, type MigrationTarget } from './migrate.js';
 import { DATE_OID, INT8_OID, parseDate, parseInt8 } from './type-parsers.js';
@@ -316,11 +317,16 @@ export interface OpenPostgresOptions {
   migrationsDir?: URL;
 }
 
-/** Opens a PostgreSQL (≥ 15) database through a pg connection pool. */
+/**
+ * Opens a PostgreSQL (≥ 15) database through a pg connection pool. A URL listing several hosts
+ * (a primary and its streaming replicas, `?target_session_attrs=read-write`) connects the pool to
+ * the first that takes writes, chosen now (see parseDatabaseHosts; docs/ha.md).
+ */
 export async function openPostgresStore(opts: OpenPostgresOptions): Promise<PostgresStore> {
   const t = timeoutsOf(opts.timeouts);
+  const databaseUrl = await chooseDatabaseHost(parseDatabaseHosts(opts.databaseUrl), t.acquireMs);
   const pool = new pg.Pool({
-    connectionString: opts.databaseUrl,
+    connectionString: databaseUrl,
     max: opts.poolSize ?? 10,
     connectionTimeoutMillis: t.acquireMs,
     application_name: 'lodestone',
