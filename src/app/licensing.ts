@@ -159,7 +159,10 @@ export async function submitApplication(
         ...(hit ? { listed: hitText(hit), listings } : {}),
       };
     });
-    const jurisdictionPacks = packs.filter((p) => p.jurisdiction === applicant.country);
+    // The authority applies its own law: the packs of its jurisdiction (MOFCOM: CN), also to an overseas
+    // exporter's application (Ann. 61), which the items' classification (exported from the applicant's country)
+    // puts under Ann. 61 rules; `lodestone verify` re-evaluates the policy with the same packs.
+    const jurisdictionPacks = packs.filter((p) => p.jurisdiction === authority.country);
     // The rules each item is controlled under: policies stated for some rules only (Ann. 61's) govern only those exports.
     const underRules = [
       ...new Set(

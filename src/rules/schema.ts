@@ -14,7 +14,14 @@ const countrySet = z.union([
 ]);
 const element = z.enum(ELEMENT_SYMBOLS);
 const slug = z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'must be lower-case letters, digits, dots or hyphens');
-const ref = z.string().regex(/^[0-9][A-Z][0-9]{3}(\.[a-z](\.[0-9]+)?)?:[a-z0-9-]+$/, 'must be CODE:label, e.g. "1C905.a:magnet"');
+// CODE is a control-list code (1C905.a) or, for a measure whose list has no codes, the list's own
+// reference in capitals and digits with hyphens (ANN61-A1P2: Ann. 61, Annex 1, Part 2).
+const ref = z
+  .string()
+  .regex(
+    /^([0-9][A-Z][0-9]{3}(\.[a-z](\.[0-9]+)?)?|[A-Z][A-Z0-9]*(-[A-Z0-9]+)+):[a-z0-9-]+$/,
+    'must be CODE:label, e.g. "1C905.a:magnet" or "ANN61-A1P2:magnet"',
+  );
 const refGlob = z.string().regex(/^[0-9A-Za-z.:*-]+$/, 'must be a reference or a glob such as "1C90*:magnet"');
 
 export const sourceSchema = z

@@ -23,6 +23,7 @@ export {
   withTransactionEnd,
 } from './open.js';
 export { StoreError, type StoreCode } from './errors.js';
+export { chooseDatabaseHost, parseDatabaseHosts, type DatabaseHosts, type TargetSessionAttrs } from './hosts.js';
 export { LOCK_FILE } from './lock.js';
 export { loadMigrations, MIGRATIONS_DIR, type Migration, type MigrationReport } from './migrate.js';
 export { PROJECTION_TABLES, type Database, type ProjectionTable } from './database.js';

@@ -8,6 +8,7 @@ import { ValidationError } from '../domain/index.js';
 import type { Database } from './database.js';
 import { ErrorMappingDialect } from './error-mapping-dialect.js';
 import { mapDatabaseError, StoreError } from './errors.js';
+import { chooseDatabaseHost, parseDatabaseHosts, type DatabaseHosts } from './hosts.js';
 import { lockDataDir, type DataDirLock } from './lock.js';
 import { loadMigrations, runMigrations, type MigrationReport, type MigrationTarget } from './migrate.js';
 import { DATE_OID, INT8_OID, parseDate, parseInt8 } from './type-parsers.js';
@@ -316,11 +317,17 @@ export interface OpenPostgresOptions {
   migrationsDir?: URL;
 }
 
-/** Opens a PostgreSQL (≥ 15) database through a pg connection pool. */
+/**
+ * Opens a PostgreSQL (≥ 15) database through a pg connection pool. A URL listing several hosts
+ * (a primary and its streaming replicas, `?target_session_attrs=read-write`) connects the pool to
+ * the first that takes writes, chosen now (see parseDatabaseHosts; docs/ha.md).
+ */
 export async function openPostgresStore(opts: OpenPostgresOptions): Promise<PostgresStore> {
   const t = timeoutsOf(opts.timeouts);
+  const hosts = parseDatabaseHosts(opts.databaseUrl);
+  const databaseUrl = await chooseDatabaseHost(hosts, t.acquireMs);
   const pool = new pg.Pool({
-    connectionString: opts.databaseUrl,
+    connectionString: databaseUrl,
     max: opts.poolSize ?? 10,
     connectionTimeoutMillis: t.acquireMs,
     application_name: 'lodestone',
@@ -336,9 +343,16 @@ export async function openPostgresStore(opts: OpenPostgresOptions): Promise<Post
   // Nor may a checked-out one (the server going away mid-transaction): its error event would be
   // unhandled and kill the process. The failure reaches the caller as the query's own error
   // (CONNECTION_FAILED, 503 on HTTP), and the pool discards the broken connection on release.
+  const follow = hosts.urls.length > 1 ? followWritableHost(pool, hosts, t.acquireMs) : undefined;
   pool.on('connect', (client) => {
-    client.on('error', () => undefined);
+    client.on('error', () => {
+      follow?.lost();
+    });
   });
+  if (follow !== undefined)
+    pool.on('error', () => {
+      follow.lost();
+    });
   try {
     const migrations = await runMigrations(postgresTarget(pool), await loadMigrations(opts.migrationsDir));
     const db = new Kysely<Database>({ dialect: new ErrorMappingDialect(new PostgresDialect({ pool })) });
@@ -348,12 +362,60 @@ export async function openPostgresStore(opts: OpenPostgresOptions): Promise<Post
       db,
       migrations,
       transaction: (fn) => db.transaction().execute(fn),
-      close: () => (closed ??= db.destroy()), // ends the pool
+      close: () => {
+        follow?.stop();
+        return (closed ??= db.destroy()); // ends the pool
+      },
     };
   } catch (e) {
+    follow?.stop();
     await pool.end().catch(() => undefined);
     throw mapDatabaseError(e);
   }
+}
+
+/**
+ * With several hosts listed, a connection lost (the server went away) makes the pool look for the
+ * writable host again, once a second until one answers (a replica is promoted), and point its new
+ * connections there. Transactions in flight when the server went away fail (CONNECTION_FAILED, nothing
+ * of them written); later ones land on the new primary without reopening the store.
+ */
+function followWritableHost(
+  pool: pg.Pool,
+  hosts: DatabaseHosts,
+  connectTimeoutMs: number,
+): { lost(): void; stop(): void } {
+  // pg-pool creates every new client from `pool.options` (pg-pool's newClient), so changing the
+  // connection string there moves the connections made from now on.
+  const options = (pool as unknown as { options: { connectionString?: string } }).options;
+  const state = { probing: false, stopped: false };
+  const pause = () =>
+    new Promise<void>((resolve) => {
+      setTimeout(resolve, 1000).unref();
+    });
+  return {
+    lost() {
+      if (state.probing || state.stopped) return;
+      state.probing = true;
+      void (async () => {
+        try {
+          while (!state.stopped) {
+            try {
+              options.connectionString = await chooseDatabaseHost(hosts, connectTimeoutMs || 10_000);
+              return;
+            } catch {
+              await pause();
+            }
+          }
+        } finally {
+          state.probing = false;
+        }
+      })();
+    },
+    stop() {
+      state.stopped = true;
+    },
+  };
 }
 
 type TypeId = Parameters<typeof pg.types.getTypeParser>[0];

@@ -35,7 +35,7 @@ describe.each(STORES)('impact of rule changes on %s', (kind) => {
     expect(r.examined).toBe(4);
     expect(r.changes.map((c) => [c.description.slice(0, 30), c.before.codes, c.after.codes])).toEqual([
       ['Sintered NdFeB magnets N45H wi', [], ['1C909.a']],
-      ['NdFeB magnet made in Japan; Ch', [], ['1C905.a']],
+      ['NdFeB magnet made in Japan; Ch', [], ['ANN61-A1P2']],
     ]);
     expect(r.changes[0]?.rules).toEqual(['cn-ann57: suspended → applies (Announcement No. 57 [2025], Annex; 1C909.a)']);
     expect(r.changes[1]?.rules[0]).toMatch(/^cn-ann61-de-minimis: suspended → applies/);

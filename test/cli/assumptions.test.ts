@@ -102,7 +102,7 @@ describe('classify after 2026-11-10 names the Ann. 70 assumption (MOFCOM & GAC A
 
   it('Ann. 61 Art. 1(1) (0.1 % de minimis) on 2026-12-01 depends on it too, and flips', async () => {
     const lapsed = await classifyJson([item('foreign-magnet-cn-dy-0.5-pct'), '--as-of', '2026-12-01']);
-    expect(lapsed.codes).toEqual(['1C905.a']);
+    expect(lapsed.codes).toEqual(['ANN61-A1P2']);
     expect(lapsed.assumptions.map((a) => [a.fact, a.reading, a.affects])).toEqual([
       [FACT, 'lapsed', ['cn-ann61-de-minimis']],
     ]);
@@ -310,7 +310,7 @@ describe.each(STORES)('check, apply, decide and impact on %s (Ann. 70; Ann. 57; 
         /^REFUSED: IN-STOCK-DY-1 → gulf-horizon-trading \(AE\)\nASSUMPTION ann70-after-2026-11-10 = lapsed .* — affects cn-ann61-reexport\n/,
       );
       expect(lapsed.out).toMatch(
-        /✗ LICENCE_REQUIRED: .* controlled under 1C905\.a when exported from IN to AE \(Announcement No\. 61 \[2025\], Art\. 1\(3\); assuming ann70-after-2026-11-10 = lapsed\)/,
+        /✗ LICENCE_REQUIRED: .* controlled under ANN61-A1P2 when exported from IN to AE \(Announcement No\. 61 \[2025\], Art\. 1\(3\); assuming ann70-after-2026-11-10 = lapsed\)/,
       );
       const json = JSON.parse(
         (await run(['check', 'IN-STOCK-DY-1', '--to', 'gulf-horizon-trading', '--destination', 'AE', '--json'])).out,
@@ -441,7 +441,7 @@ describe.each(STORES)('check, apply, decide and impact on %s (Ann. 70; Ann. 57; 
         [
           'lot',
           'IN-STOCK-DY-1',
-          ['1C905.a'],
+          ['ANN61-A1P2'],
           [],
           ['cn-ann61-reexport: applies → suspended (Announcement No. 61 [2025], Art. 1(3))'],
         ],
@@ -469,7 +469,7 @@ describe.each(STORES)('check, apply, decide and impact on %s (Ann. 70; Ann. 57; 
       );
 
       const version = JSON.parse((await run(['impact', '--new-rules', EXTENDED_PACK, '--json'])).out) as Report;
-      expect(version.packsAfter).toEqual(['cn-mofcom-rare-earths@2026.12.4']);
+      expect(version.packsAfter).toEqual(['cn-mofcom-rare-earths@2026.12.5']);
       expect(shape(version)).toEqual(expected);
       // Under the new version the old fact is gone: naming it is an error, the new one is accepted.
       const old = await run(['impact', '--new-rules', EXTENDED_PACK, '--assume', `${FACT}=extended`]);

@@ -115,7 +115,7 @@ describe('point 2 — a domestic sale is not an export (Ann. 61 [2025] Art. 1(3)
     expect(art13?.reason).toMatch(/covers exports to anywhere but CN; this goes to CN/);
 
     const toGermany = await classify(dyMagnet, '--from', 'IN', '--to', 'DE');
-    expect(toGermany).toMatchObject({ controlled: true, codes: ['1C905.a'] });
+    expect(toGermany).toMatchObject({ controlled: true, codes: ['ANN61-A1P2'] });
     expect(toGermany.findings.find((f) => f.outcome === 'applies')?.citation.clause).toBe(
       'Announcement No. 61 [2025], Art. 1(3)',
     );
@@ -131,7 +131,7 @@ describe('point 2 — a domestic sale is not an export (Ann. 61 [2025] Art. 1(3)
     expect(abroad.allowed).toBe(false);
     expect(abroad.refusals.map((r) => r.rule)).toEqual(['LICENCE_REQUIRED']);
     expect(abroad.refusals[0]?.message).toMatch(
-      /controlled under 1C905\.a when exported from IN to DE \(Announcement No\. 61 \[2025\], Art\. 1\(3\); assuming ann70-after-2026-11-10 = lapsed\)/,
+      /controlled under ANN61-A1P2 when exported from IN to DE \(Announcement No\. 61 \[2025\], Art\. 1\(3\); assuming ann70-after-2026-11-10 = lapsed\)/,
     );
 
     const shipped = await s.run(

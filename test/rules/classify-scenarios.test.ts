@@ -83,17 +83,17 @@ describe('classification of the scenario items against the China pack', () => {
       const c = run(`foreign-magnet-cn-dy-${pct}-pct`, asOf);
       expect(outcome(c, 'cn-ann61-de-minimis')).toBe(expected);
       expect(c.controlled).toBe(controlled);
-      if (controlled) expect(c.codes).toEqual(['1C905.a']);
+      if (controlled) expect(c.codes).toEqual(['ANN61-A1P2']);
       const f = c.findings.find((x) => x.id === 'cn-ann61-de-minimis');
       expect(f?.facts.join(' ')).toContain(`${pct} % of the item's value USD 100.00`);
     });
   });
 
   it('a Chinese NdFeB-Dy magnet re-exported from India is caught by Announcement 61 Art. 1(3) after the suspension', () => {
-    expect(run('ndfeb-dy-magnet', '2025-10-20', 'IN').codes).toEqual(['1C905.a']);
+    expect(run('ndfeb-dy-magnet', '2025-10-20', 'IN').codes).toEqual(['ANN61-A1P2']);
     expect(outcome(run('ndfeb-dy-magnet', '2026-03-01', 'IN'), 'cn-ann61-reexport')).toBe('suspended');
     const c = run('ndfeb-dy-magnet', TODAY, 'IN');
-    expect(c.codes).toEqual(['1C905.a']);
+    expect(c.codes).toEqual(['ANN61-A1P2']);
     expect(c.findings.find((f) => f.outcome === 'applies')?.id).toBe('cn-ann61-reexport');
   });
 });

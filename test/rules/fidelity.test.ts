@@ -39,10 +39,10 @@ describe('point 2 — export rules apply when material leaves the country where 
     expect(toCn.controlled).toBe(false);
     expect(toCn.findings.find((f) => f.id === 'cn-ann61-reexport')?.outcome).toBe('excluded');
     const toDe = classify(dyMagnet, packs, { asOf: '2026-12-01', exportFrom: 'IN', destination: 'DE' });
-    expect(toDe.codes).toEqual(['1C905.a']);
+    expect(toDe.codes).toEqual(['ANN61-A1P2']);
     // With no destination given the rule is not dropped, and says for which destinations it holds.
     const unknown = classify(dyMagnet, packs, { asOf: '2026-12-01', exportFrom: 'IN' });
-    expect(unknown.codes).toEqual(['1C905.a']);
+    expect(unknown.codes).toEqual(['ANN61-A1P2']);
     expect(unknown.findings[0]?.facts).toContain('for exports to anywhere but CN (no destination given)');
   });
 });
