@@ -23,7 +23,12 @@ export function LicencesScreen() {
       <h1>Licences</h1>
       {q.loading ? <Loading what="licences" /> : null}
       {q.error ? <ErrorBox error={q.error} title="Could not load licences" /> : null}
-      {q.data && q.data.length === 0 ? <Empty>No licence names your party.</Empty> : null}
+      {q.data && q.data.length === 0 ? (
+        <Empty>
+          No licence names your party. Material you hold under other parties’ licences, with its restrictions, is under{' '}
+          <Link to="/holdings">Holdings</Link>.
+        </Empty>
+      ) : null}
       {q.data && q.data.length > 0 ? (
         <table className="card">
           <caption>Licences naming your party</caption>
