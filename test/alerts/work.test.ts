@@ -66,7 +66,9 @@ describe.each(STORES)('working alerts on %s', (kind) => {
     let now = new Date(`${TODAY}T09:00:00.000Z`);
     ctx = createApp(current().store, { keysDir, clock: () => (now = new Date(now.getTime() + 1000)) });
   });
-  afterEach(() => rmSync(keysDir, { recursive: true, force: true }));
+  afterEach(() => {
+    rmSync(keysDir, { recursive: true, force: true });
+  });
 
   it('assigns, dismisses and resolves as journalled records; only the authority; a closed alert stays closed; rebuild reproduces it', async () => {
     const [a, b] = await twoAlerts(ctx);
@@ -136,7 +138,9 @@ describe('alerts assign / dismiss through the CLI', () => {
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'lodestone-alert-work-cli-'));
   });
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(work, { recursive: true, force: true });
+  });
 
   async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
     let out = '';

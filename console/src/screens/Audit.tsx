@@ -42,6 +42,7 @@ export function AuditScreen() {
     [],
   );
   const [busy, setBusy] = useState<string | undefined>();
+  const [granted, setGranted] = useState('');
   const [outcome, setOutcome] = useState<Outcome | undefined>();
   const [error, setError] = useState<Error | undefined>();
   const run = async (label: string, getText: () => Promise<string>) => {
@@ -126,6 +127,35 @@ export function AuditScreen() {
                 </button>
               ))}
             </div>
+          ) : null}
+          {me.role === 'auditor' ? (
+            <form
+              className="row"
+              onSubmit={(e) => {
+                e.preventDefault();
+                const id = granted.trim();
+                if (id === '') {
+                  setError(new Error('enter the id of a licence whose bundle was granted to you'));
+                  return;
+                }
+                void run(`the bundle of ${id}`, () =>
+                  api
+                    .get<unknown>(`/v1/licences/${encodeURIComponent(id)}/audit-bundle`)
+                    .then((b) => JSON.stringify(b)),
+                );
+              }}
+            >
+              <label htmlFor="granted-licence">or fetch the bundle of a licence granted to you</label>
+              <input
+                id="granted-licence"
+                value={granted}
+                onChange={(e) => setGranted(e.target.value)}
+                placeholder="LIC-…"
+              />
+              <button type="submit" className="btn btn-plain" disabled={busy !== undefined}>
+                Fetch and verify
+              </button>
+            </form>
           ) : null}
           {busy !== undefined ? <Loading what={`and verifying ${busy}`} /> : null}
           {error ? <ErrorBox error={error} title="Could not read the bundle" /> : null}
