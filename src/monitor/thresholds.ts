@@ -11,7 +11,7 @@ export function thresholdInWords(key: string, v: unknown): string {
     case 'min_gap_grams':
       return `a gap of at least ${kg(v)}`;
     case 'min_gap_ppm':
-      return `or of at least ${pct(v)} of the licensed mass`;
+      return `a gap of at least ${pct(v)} of the licensed mass`;
     case 'window_days':
       return `over any ${String(v)} days`;
     case 'tolerance_ppm':

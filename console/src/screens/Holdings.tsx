@@ -92,19 +92,24 @@ export function RestrictionCard({ r }: { r: HeldRestriction }) {
         {r.valueSharePpm !== undefined ? `, ${percent(r.valueSharePpm)} by value` : ''}
         {r.licensedValueMinor !== undefined && r.currency ? ` (${money(r.licensedValueMinor, r.currency)})` : ''}.
       </p>
-      <ul className="clauses">
-        {r.prohibitedDestinations.length > 0 ? <li>Never to {r.prohibitedDestinations.join(', ')}.</li> : null}
-        {r.useOnlyIn ? <li>Used only in {r.useOnlyIn}.</li> : null}
-        {r.clauses.map((c) => (
-          <li key={c}>{c}</li>
-        ))}
-        {r.extendsToProducts ? <li>Binds every product the material goes into.</li> : null}
-        {r.certificateRevoked ? (
-          <li>
-            The certificate was revoked (journal entry {r.certificateRevoked.seq}): {r.certificateRevoked.reason}
-          </li>
-        ) : null}
-      </ul>
+      <p className="restriction-summary" data-testid="restriction-summary">
+        {r.prohibitedDestinations.length > 0 ? `Never to ${r.prohibitedDestinations.join(', ')}. ` : ''}
+        {r.useOnlyIn ? `Used only in ${r.useOnlyIn}. ` : ''}
+        {r.extendsToProducts ? 'Binds every product the material goes into.' : ''}
+      </p>
+      {r.certificateRevoked ? (
+        <p className="refusal">
+          The certificate was revoked (journal entry {r.certificateRevoked.seq}): {r.certificateRevoked.reason}
+        </p>
+      ) : null}
+      <details>
+        <summary>The clauses ({r.clauses.length})</summary>
+        <ul className="clauses">
+          {r.clauses.map((c) => (
+            <li key={c}>{c}</li>
+          ))}
+        </ul>
+      </details>
       <p className="muted small" data-testid="restriction-chain">
         Came through: {r.chain.join(' ← ')}
       </p>

@@ -14,12 +14,12 @@ import { GOVERNMENT, openWorld, SKIP, type World } from './world.js';
 
 describe.skipIf(SKIP)('the importing government in the console', () => {
   let w: World;
+  let close = (): Promise<void> => Promise.resolve();
   beforeAll(async () => {
     w = await openWorld();
+    close = () => w.close();
   }, 240_000);
-  afterAll(async () => {
-    await w?.close();
-  });
+  afterAll(() => close());
 
   it('opens a certificate awaiting its countersignature and countersigns it with its own key, made in the browser', async () => {
     const { page } = w;

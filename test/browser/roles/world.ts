@@ -114,7 +114,9 @@ export async function openWorld(): Promise<World> {
     });
     browser = b;
     const page = await b.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (e) => console.error('[page error]', e.message));
+    page.on('pageerror', (e) => {
+      console.error('[page error]', e.message);
+    });
     const keyFile = (party: string) => readFileSync(join(dir, 'keys', `${party}.key.json`), 'utf8');
     const started = { app: server, browser: b };
     return {
