@@ -28,6 +28,7 @@ import { main } from '../../src/cli/main.js';
 import { ValidationError } from '../../src/domain/index.js';
 import { dumpProjections, journalRepo } from '../../src/store/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
+import { harness } from '../http/support.js';
 import {
   AUTHORITY,
   EXPORTER,
@@ -123,6 +124,36 @@ describe.each(STORES)('working alerts on %s', (kind) => {
     await rebuild(ctx);
     expect(await dumpProjections(current().store.db)).toEqual(before);
     expect((await getAlert(ctx, a!)).status).toBe('dismissed');
+  });
+
+  it('over HTTP: the authority assigns and dismisses (signed requests); bad input names the field; nobody else may', async () => {
+    const h = await harness(current().store, { list: false });
+    try {
+      const [a] = await twoAlerts(h.ctx);
+      const mofcom = await h.credential(AUTHORITY, 'licensing-authority');
+      const empty = await h.call(mofcom, 'POST', `/v1/alerts/${a!}/dismiss`, { body: { reason: ' ' } });
+      expect(empty.statusCode, empty.body).toBe(400);
+      expect(empty.json()).toMatchObject({ code: 'INVALID_INPUT', field: 'body.reason' });
+      const extra = await h.call(mofcom, 'POST', `/v1/alerts/${a!}/assign`, { body: { assignee: 'A', due: 'x' } });
+      expect(extra.statusCode).toBe(400);
+      const importer = await h.call(await h.credential(IMPORTER, 'importer'), 'POST', `/v1/alerts/${a!}/dismiss`, {
+        body: { reason: 'not ours' },
+      });
+      expect(importer.statusCode).toBe(403);
+      const assigned = await h.call(mofcom, 'POST', `/v1/alerts/${a!}/assign`, { body: { assignee: 'Wang Li' } });
+      expect(assigned.statusCode, assigned.body).toBe(201);
+      const dismissed = await h.call(mofcom, 'POST', `/v1/alerts/${a!}/dismiss`, { body: { reason: 'explained' } });
+      expect(dismissed.statusCode, dismissed.body).toBe(201);
+      expect(dismissed.json()).toMatchObject({
+        alert: { status: 'dismissed', assignment: { to: 'Wang Li' }, resolution: { note: 'explained' } },
+      });
+      const shown = await h.call(mofcom, 'GET', `/v1/alerts/${a!}`);
+      expect(shown.json<{ thresholdsInWords: string[] }>().thresholdsInWords.length).toBeGreaterThan(0);
+      const again = await h.call(mofcom, 'POST', `/v1/alerts/${a!}/assign`, { body: { assignee: 'B' } });
+      expect(again.statusCode).toBe(409);
+    } finally {
+      await h.app.close();
+    }
   });
 
   it('gives every threshold in words', async () => {

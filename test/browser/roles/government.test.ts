@@ -38,7 +38,6 @@ describe.skipIf(SKIP)('the importing government in the console', () => {
     await page.getByRole('heading', { name: 'End-user certificates' }).waitFor();
     const row = page.getByRole('row').filter({ hasText: w.pendingCertificateId });
     expect(await row.textContent()).toContain('—'); // not countersigned
-    await w.shot('government');
 
     await row.getByRole('link', { name: w.pendingCertificateId }).click();
     await page.getByRole('heading', { name: 'Countersign', exact: true }).waitFor();
@@ -46,6 +45,7 @@ describe.skipIf(SKIP)('the importing government in the console', () => {
     // The end user's signature is checked here before the government signs.
     await page.getByTestId('cert-badge').waitFor();
     expect(await page.getByTestId('cert-badge').textContent()).toContain('verified in this browser');
+    await w.shot('government');
 
     const sent: string[] = [];
     page.on('request', (r) => {
