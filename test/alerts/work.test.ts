@@ -16,6 +16,7 @@ import {
   createLot,
   dismissAlert,
   dispatchShipment,
+  exportAuditBundle,
   getAlert,
   listAlerts,
   openApp,
@@ -26,6 +27,7 @@ import {
 } from '../../src/app/index.js';
 import { main } from '../../src/cli/main.js';
 import { ValidationError } from '../../src/domain/index.js';
+import { verifyBundle } from '../../src/verify/index.js';
 import { dumpProjections, journalRepo } from '../../src/store/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
 import { harness } from '../http/support.js';
@@ -124,6 +126,16 @@ describe.each(STORES)('working alerts on %s', (kind) => {
     await rebuild(ctx);
     expect(await dumpProjections(current().store.db)).toEqual(before);
     expect((await getAlert(ctx, a!)).status).toBe('dismissed');
+
+    // The licence's audit bundle carries the alert's whole chain (raised, assigned twice, dismissed) and verifies offline.
+    const licenceId = (await getAlert(ctx, a!)).licenceId!;
+    const bundle = await exportAuditBundle(ctx, licenceId);
+    const types = (bundle as unknown as { entries: { record: string }[] }).entries.map(
+      (e) => (JSON.parse(e.record) as { payload?: { type?: string } }).payload?.type,
+    );
+    expect(types.filter((t) => t === 'alert.assigned')).toHaveLength(2);
+    expect(types).toContain('alert.dismissed');
+    expect(() => verifyBundle(JSON.stringify(bundle))).not.toThrow();
   });
 
   it('over HTTP: the authority assigns and dismisses (signed requests); bad input names the field; nobody else may', async () => {
