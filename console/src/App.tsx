@@ -1,8 +1,11 @@
 import { Link, RouterProvider, usePath } from './router.js';
 import { AlertsScreen } from './screens/Alerts.js';
+import { AlertDetailScreen } from './screens/AlertDetail.js';
+import { CertificateDetailScreen } from './screens/CertificateDetail.js';
+import { HoldingsScreen } from './screens/Holdings.js';
 import { RulePacksScreen } from './screens/RulePacks.js';
 import { AuditScreen } from './screens/Audit.js';
-import { CertificateScreen, CertificatesScreen } from './screens/Certificates.js';
+import { CertificatesScreen } from './screens/Certificates.js';
 import { LicenceScreen } from './screens/Licence.js';
 import { LicencesScreen } from './screens/Licences.js';
 import { QueueScreen } from './screens/Queue.js';
@@ -38,6 +41,7 @@ export function App() {
 function Shell({ onSignOut }: { onSignOut: () => void }) {
   const { me, api } = useSession();
   const authority = me.role === 'licensing-authority';
+  const holder = HOLDER_ROLES.includes(me.role);
   return (
     <>
       <header className="top">
@@ -47,6 +51,11 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
             {authority ? (
               <li>
                 <Link to="/queue">{t.nav.queue}</Link>
+              </li>
+            ) : null}
+            {holder ? (
+              <li>
+                <Link to="/holdings">Holdings</Link>
               </li>
             ) : null}
             <li>
@@ -94,17 +103,30 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
   );
 }
 
+const HOLDER_ROLES: readonly string[] = ['exporter', 'importer', 'downstream-holder'];
+
+/** Each role's main page: the authority's queue, a holder's holdings, the government's certificates, the auditor's audit. */
+function StartScreen({ role }: { role: string }) {
+  if (role === 'licensing-authority') return <QueueScreen />;
+  if (role === 'importer' || role === 'downstream-holder') return <HoldingsScreen />;
+  if (role === 'importing-government') return <CertificatesScreen />;
+  if (role === 'auditor') return <AuditScreen />;
+  return <LicencesScreen />;
+}
+
 function Routes() {
   const path = usePath();
   const { me } = useSession();
   const m = (re: RegExp) => re.exec(path);
   let r: RegExpExecArray | null;
-  if (path === '/' || path === '') return me.role === 'licensing-authority' ? <QueueScreen /> : <LicencesScreen />;
+  if (path === '/' || path === '') return <StartScreen role={me.role} />;
+  if (path === '/holdings') return <HoldingsScreen />;
+  if ((r = m(/^\/alerts\/([^/]+)$/))) return <AlertDetailScreen id={decodeURIComponent(r[1] ?? '')} />;
   if (path === '/queue') return <QueueScreen />;
   if (path === '/licences') return <LicencesScreen />;
   if ((r = m(/^\/licences\/([^/]+)$/))) return <LicenceScreen id={decodeURIComponent(r[1] ?? '')} />;
   if (path === '/certificates') return <CertificatesScreen />;
-  if ((r = m(/^\/certificates\/([^/]+)$/))) return <CertificateScreen id={decodeURIComponent(r[1] ?? '')} />;
+  if ((r = m(/^\/certificates\/([^/]+)$/))) return <CertificateDetailScreen id={decodeURIComponent(r[1] ?? '')} />;
   if (path === '/alerts') return <AlertsScreen />;
   if (path === '/audit') return <AuditScreen />;
   if (path === '/rules') return <RulePacksScreen />;

@@ -8,6 +8,7 @@ const en = {
     main: 'Main',
     queue: 'Queue',
     licences: 'Licences',
+    holdings: 'Holdings',
     certificates: 'Certificates',
     alerts: 'Alerts',
     audit: 'Audit',
@@ -57,6 +58,7 @@ const en = {
   licences: {
     title: 'Licences',
     none: 'No licence names your party.',
+    holdingsHint: 'Material you hold under other parties’ licences, with its restrictions, is under',
     noneMatch: 'No licence matches.',
     caption: 'Licences naming your party',
     utilisation: 'Utilisation',

@@ -6,7 +6,8 @@ import { alertsRepo, redFlagSetsRepo, reportsFiledRepo, type Database } from '..
 
 /**
  * Journal record types of diversion monitoring: the red-flag set relied on (exact text and
- * SHA-256, like `rulepack.loaded`), alerts raised and resolved, and post-shipment reports filed.
+ * SHA-256, like `rulepack.loaded`), alerts raised, resolved, dismissed and assigned, and post-shipment
+ * reports filed.
  */
 
 export const ALERT_ID = /^alert-[0-9a-f]{20}$/;
@@ -55,6 +56,18 @@ export const ALERT_SCHEMAS = {
     .strict(),
   'alert.resolved': z
     .object({ alertId: z.string().regex(ALERT_ID), note: z.string().trim().min(1).max(2000) })
+    .strict(),
+  /** Closed as no concern (a false positive, an explained gap), with the reason. */
+  'alert.dismissed': z
+    .object({ alertId: z.string().regex(ALERT_ID), reason: z.string().trim().min(1).max(2000) })
+    .strict(),
+  /** Given to a person of the authority to work (name or e-mail; a later assignment replaces it). */
+  'alert.assigned': z
+    .object({
+      alertId: z.string().regex(ALERT_ID),
+      assignee: z.string().trim().min(1).max(200),
+      note: z.string().trim().min(1).max(2000).optional(),
+    })
     .strict(),
   'report.filed': z
     .object({
@@ -115,6 +128,12 @@ export const ALERT_PROJECTORS: { readonly [K in keyof AlertRecordTypes]: Project
   },
   async 'alert.resolved'(tx, b, { seq, actor }) {
     await alertsRepo.resolve(tx, b.alertId, actor, b.note, seq);
+  },
+  async 'alert.dismissed'(tx, b, { seq, actor }) {
+    await alertsRepo.resolve(tx, b.alertId, actor, b.reason, seq, 'dismissed');
+  },
+  async 'alert.assigned'(tx, b, { seq, actor }) {
+    await alertsRepo.assign(tx, b.alertId, b.assignee, actor, seq);
   },
   async 'report.filed'(tx, b, { seq, actor, at }) {
     await reportsFiledRepo.insert(tx, {

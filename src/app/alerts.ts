@@ -619,7 +619,7 @@ export interface AlertQuery {
   readonly licenceId?: string | undefined;
   /** At least this severity ("high" lists high and critical). */
   readonly severity?: string | undefined;
-  readonly status?: 'open' | 'resolved' | undefined;
+  readonly status?: 'open' | 'resolved' | 'dismissed' | undefined;
 }
 
 export async function listAlerts(ctx: AppContext, q: AlertQuery = {}): Promise<readonly Alert[]> {
@@ -647,40 +647,112 @@ export async function getAlert(ctx: AppContext, id: string): Promise<Alert> {
   return toAlert(row);
 }
 
-/** An officer of the licence's authority closes an alert with a note (journalled as `alert.resolved`). */
-export async function resolveAlert(
+type AlertWork =
+  | { readonly kind: 'resolve'; readonly note: string }
+  | { readonly kind: 'dismiss'; readonly reason: string }
+  | { readonly kind: 'assign'; readonly assignee: string; readonly note?: string | undefined };
+
+/**
+ * Works an alert as an officer of its licence's authority (of whoever raised it, for an alert about no
+ * licence), in one transaction: closes it with a note (`alert.resolved`), closes it as no concern with
+ * the reason (`alert.dismissed`), or gives it to a person to work (`alert.assigned`; an open alert
+ * only, a later assignment replaces the earlier). A closed alert is not worked again.
+ */
+async function workAlert(
   ctx: AppContext,
   actor: string,
   id: string,
-  note: string,
+  work: AlertWork,
 ): Promise<{ alert: Alert; seq: number }> {
   if (!ALERT_ID.test(id))
     throw new ValidationError(
       'alert',
       `must be an alert id such as "alert-0123456789abcdef0123", got ${JSON.stringify(id)}`,
     );
-  if (note.trim() === '') throw new ValidationError('note', 'must say how the alert was resolved');
+  const text = (v: string | undefined, field: string, what: string, max: number): string => {
+    const t = (v ?? '').trim();
+    if (t === '') throw new ValidationError(field, `must say ${what}`);
+    if (t.length > max) throw new ValidationError(field, `must be at most ${max} characters, got ${t.length}`);
+    return t;
+  };
+  const body =
+    work.kind === 'resolve'
+      ? {
+          type: 'alert.resolved' as const,
+          body: { alertId: id, note: text(work.note, 'note', 'how the alert was resolved', 2000) },
+        }
+      : work.kind === 'dismiss'
+        ? {
+            type: 'alert.dismissed' as const,
+            body: { alertId: id, reason: text(work.reason, 'reason', 'why the alert is dismissed', 2000) },
+          }
+        : {
+            type: 'alert.assigned' as const,
+            body: {
+              alertId: id,
+              assignee: text(work.assignee, 'assignee', 'who works the alert (a name or e-mail)', 200),
+              ...(work.note === undefined || work.note.trim() === ''
+                ? {}
+                : { note: text(work.note, 'note', 'why', 2000) }),
+            },
+          };
   return ctx.store.transaction(async (tx) => {
     await requireParty(tx, actor, 'as');
     const row = await alertsRepo.lock(tx, id);
     if (!row) throw new AppError('NOT_FOUND', `no alert "${id}"`, { field: 'alert' });
-    if (row.status === 'resolved')
+    if (row.status !== 'open')
       throw new AppError(
         'ALREADY_EXISTS',
-        `alert ${id} was already resolved by ${row.resolved_by ?? '?'} (journal entry ${String(row.resolved_seq)})`,
+        `alert ${id} was already ${row.status} by ${row.resolved_by ?? '?'} (journal entry ${String(row.resolved_seq)})`,
       );
     const authority = row.licence_id === null ? row.raised_by : (await licencesRepo.get(tx, row.licence_id))?.authority;
     if (actor !== authority)
       throw new AppError(
         'FORBIDDEN',
-        `alert ${id} is resolved by ${authority ?? 'the licensing authority'}, not ${actor}`,
+        `alert ${id} is worked by ${authority ?? 'the licensing authority'}, not ${actor}`,
         { field: 'as' },
       );
-    const c = await commit(tx, ctx, 'alert.resolved', actor, { alertId: id, note: note.trim() });
+    const c =
+      body.type === 'alert.resolved'
+        ? await commit(tx, ctx, body.type, actor, body.body)
+        : body.type === 'alert.dismissed'
+          ? await commit(tx, ctx, body.type, actor, body.body)
+          : await commit(tx, ctx, body.type, actor, body.body);
     const after = await alertsRepo.get(tx, id);
     if (!after) throw new AppError('NOT_FOUND', `no alert "${id}"`);
     return { alert: toAlert(after), seq: c.seq };
   });
+}
+
+/** An officer of the licence's authority closes an alert with a note (journalled as `alert.resolved`). */
+export function resolveAlert(
+  ctx: AppContext,
+  actor: string,
+  id: string,
+  note: string,
+): Promise<{ alert: Alert; seq: number }> {
+  return workAlert(ctx, actor, id, { kind: 'resolve', note });
+}
+
+/** An officer of the licence's authority closes an alert as no concern, with the reason (`alert.dismissed`). */
+export function dismissAlert(
+  ctx: AppContext,
+  actor: string,
+  id: string,
+  reason: string,
+): Promise<{ alert: Alert; seq: number }> {
+  return workAlert(ctx, actor, id, { kind: 'dismiss', reason });
+}
+
+/** The licence's authority gives an open alert to a person to work (`alert.assigned`). */
+export function assignAlert(
+  ctx: AppContext,
+  actor: string,
+  id: string,
+  assignee: string,
+  note?: string,
+): Promise<{ alert: Alert; seq: number }> {
+  return workAlert(ctx, actor, id, { kind: 'assign', assignee, note });
 }
 
 export const reportInputSchema = z

@@ -145,6 +145,8 @@ export {
   redFlags,
   reportInputSchema,
   resolveAlert,
+  dismissAlert,
+  assignAlert,
   scanAlerts,
   useRedFlags,
   type Alert,

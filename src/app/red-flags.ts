@@ -9,6 +9,7 @@ import type { Transaction } from 'kysely';
 import {
   parseRedFlags,
   RedFlagError,
+  thresholdsInWords,
   type Finding,
   type RedFlagId,
   type RedFlagSet,
@@ -78,13 +79,19 @@ export interface Alert {
   readonly explanation: string;
   readonly evidence: { readonly seqs: readonly number[]; readonly records: readonly string[] };
   readonly thresholds: Readonly<Record<string, unknown>>;
+  /** The thresholds in words ("within 14 days"), in the same order. */
+  readonly thresholdsInWords: readonly string[];
   /** "set-id@version" of the red-flag set it was raised under. */
   readonly ruleSet: string;
   readonly trigger: string;
   readonly raisedBy: string;
   readonly raisedAt: string;
-  readonly status: 'open' | 'resolved';
+  /** Open, resolved (closed with a note on what was found and done) or dismissed (closed as no concern, with the reason). */
+  readonly status: 'open' | 'resolved' | 'dismissed';
+  /** Who closed it, the note or reason, and the journal entry (`alert.resolved` or `alert.dismissed`). */
   readonly resolution?: { readonly by: string; readonly note: string; readonly seq: number };
+  /** The person working the alert (the latest `alert.assigned`): who assigned it, in which entry. */
+  readonly assignment?: { readonly to: string; readonly by: string; readonly seq: number };
 }
 
 export function toAlert(r: AlertRow): Alert {
@@ -98,6 +105,7 @@ export function toAlert(r: AlertRow): Alert {
     explanation: r.explanation,
     evidence: r.evidence as Alert['evidence'],
     thresholds: r.thresholds as Alert['thresholds'],
+    thresholdsInWords: thresholdsInWords(r.thresholds as Alert['thresholds']),
     ruleSet: r.rule_set,
     trigger: r.trigger,
     raisedBy: r.raised_by,
@@ -106,6 +114,9 @@ export function toAlert(r: AlertRow): Alert {
     ...(r.resolved_seq === null
       ? {}
       : { resolution: { by: r.resolved_by ?? '', note: r.resolution ?? '', seq: r.resolved_seq } }),
+    ...(r.assigned_to === null || r.assigned_seq === null
+      ? {}
+      : { assignment: { to: r.assigned_to, by: r.assigned_by ?? '', seq: r.assigned_seq } }),
   };
 }
 

@@ -1,9 +1,11 @@
 /**
- * Monitoring commands: `alerts` (list), `alerts scan`, `alerts show`, `alerts resolve`, and
- * `report file`. Registered on the program by `registerAlertCommands(program, deps)` from main.ts.
+ * Monitoring commands: `alerts` (list), `alerts scan`, `alerts show`, `alerts resolve`,
+ * `alerts dismiss`, `alerts assign`, and `report file`. Registered on the program by `registerAlertCommands(program, deps)` from main.ts.
  */
 import type { Command } from 'commander';
 import {
+  assignAlert,
+  dismissAlert,
   fileReport,
   getAlert,
   listAlerts,
@@ -20,10 +22,10 @@ export interface AlertCommandDeps {
   readonly print: (text: string) => void;
 }
 
-function status(s: string | undefined): 'open' | 'resolved' | undefined {
+function status(s: string | undefined): 'open' | 'resolved' | 'dismissed' | undefined {
   if (s === undefined || s === 'all') return undefined;
-  if (s !== 'open' && s !== 'resolved')
-    throw new ValidationError('--status', `must be open, resolved or all, got ${JSON.stringify(s)}`);
+  if (s !== 'open' && s !== 'resolved' && s !== 'dismissed')
+    throw new ValidationError('--status', `must be open, resolved, dismissed or all, got ${JSON.stringify(s)}`);
   return s;
 }
 
@@ -32,9 +34,7 @@ function row(a: Alert): string {
 }
 
 function detail(a: Alert): string {
-  const t = Object.entries(a.thresholds)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? (v as unknown[]).join(',') : String(v)}`)
-    .join(' ');
+  const t = a.thresholdsInWords.join('; ');
   return [
     `${a.id} (journal entry ${a.seq}) ${a.severity.toUpperCase()} ${a.rule} — ${a.status}`,
     `  licence    ${a.licenceId ?? '—'}`,
@@ -44,8 +44,11 @@ function detail(a: Alert): string {
     `  evidence   journal entries ${a.evidence.seqs.join(', ') || '—'}`,
     ...a.evidence.records.map((r) => `             ${r}`),
     `  thresholds ${t || '—'}`,
+    ...(a.assignment
+      ? [`  assigned   to ${a.assignment.to} by ${a.assignment.by} (journal entry ${a.assignment.seq})`]
+      : []),
     ...(a.resolution
-      ? [`  resolved   by ${a.resolution.by} (journal entry ${a.resolution.seq}): ${a.resolution.note}`]
+      ? [`  ${a.status.padEnd(10)} by ${a.resolution.by} (journal entry ${a.resolution.seq}): ${a.resolution.note}`]
       : []),
   ].join('\n');
 }
@@ -53,13 +56,15 @@ function detail(a: Alert): string {
 export function registerAlertCommands(program: Command, { withApp, print }: AlertCommandDeps): void {
   const alerts = program
     .command('alerts')
-    .description('diversion red flags raised as alerts: list them, scan for new ones as of a date, resolve them');
+    .description(
+      'diversion red flags raised as alerts: list them, scan for new ones as of a date, assign, resolve or dismiss them',
+    );
   alerts
     .command('list', { isDefault: true })
     .description('list alerts (the default: `lodestone alerts [--licence ID] [--severity S]`)')
     .option('--licence <id>', 'only alerts about this licence')
     .option('--severity <level>', 'at least this severity: info, warning, high or critical')
-    .option('--status <status>', 'open, resolved or all', 'all')
+    .option('--status <status>', 'open, resolved, dismissed or all', 'all')
     .option('--json', 'print one JSON object per line')
     .action(async (o: { licence?: string; severity?: string; status?: string; json?: boolean }) => {
       const all = await withApp((ctx) =>
@@ -114,6 +119,27 @@ export function registerAlertCommands(program: Command, { withApp, print }: Aler
     .action(async (id: string, o: { as: string; note: string }) => {
       const r = await withApp((ctx) => resolveAlert(ctx, o.as, id, o.note));
       print(`alert ${r.alert.id} resolved by ${o.as} (journal entry ${r.seq})`);
+    });
+  alerts
+    .command('dismiss')
+    .description('an officer of the licensing authority closes an alert as no concern, with the reason (journalled)')
+    .argument('<alert-id>')
+    .requiredOption('--as <party>', 'the authority dismissing the alert')
+    .requiredOption('--reason <text>', 'why it is no concern (a false positive, an explained gap)')
+    .action(async (id: string, o: { as: string; reason: string }) => {
+      const r = await withApp((ctx) => dismissAlert(ctx, o.as, id, o.reason));
+      print(`alert ${r.alert.id} dismissed by ${o.as} (journal entry ${r.seq})`);
+    });
+  alerts
+    .command('assign')
+    .description('the licensing authority gives an open alert to a person to work (journalled)')
+    .argument('<alert-id>')
+    .requiredOption('--as <party>', 'the authority assigning the alert')
+    .requiredOption('--to <person>', 'who works it: a name or e-mail')
+    .option('--note <text>', 'why, or what to look at')
+    .action(async (id: string, o: { as: string; to: string; note?: string }) => {
+      const r = await withApp((ctx) => assignAlert(ctx, o.as, id, o.to, o.note));
+      print(`alert ${r.alert.id} assigned to ${o.to} by ${o.as} (journal entry ${r.seq})`);
     });
 
   const report = program.command('report').description('reports that licences require of importers and end users');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AppContext } from '../app/index.js';
+import { listAlerts, listLots, type AppContext } from '../app/index.js';
 import type { Restriction } from '../domain/index.js';
 import { ledgerRepo, licencesRepo, lotsRepo, partiesRepo, partyKeysRepo, shipmentsRepo } from '../store/index.js';
 import { isLicenceAuthority, mayReadAuditBundle } from './ownership.js';
@@ -20,7 +20,8 @@ import {
 
 /**
  * Read-only routes the web console needs that the main table does not have: the caller's
- * licences, a licence's drawdowns over time and custody graph, its alerts, and the public keys the
+ * licences, a licence's drawdowns over time and custody graph, its alerts, a holder's lots and
+ * alerts, and the public keys the
  * browser verifies signatures with. Same pattern as routes.ts (schemas, roles, an ownership rule
  * built from ownership.ts); nothing here records.
  */
@@ -33,6 +34,7 @@ const TRADE: readonly Role[] = [
   'importing-government',
   'downstream-holder',
 ];
+const HOLDERS: readonly Role[] = ['exporter', 'importer', 'downstream-holder'];
 const idParam = z.object({ id: z.string().min(1).max(200) }).strict();
 const obj = z.looseObject({});
 const own = (p: { partyId: string | null }) => p.partyId ?? '';
@@ -275,6 +277,24 @@ export const CONSOLE_ROUTES: readonly AnyRoute[] = [
         (await licencesRepo.list(ctx.store.db)).filter((r) => r.authority === party).map((r) => r.id),
       );
       return alertsList(ctx, mine, query, headers.accept);
+    },
+  }),
+  route({
+    id: 'consoleHoldings',
+    method: 'GET',
+    url: '/v1/console/holdings',
+    tag: 'console',
+    records: false,
+    summary:
+      'What the caller holds: its lots with every restriction they carry (share by mass and by value, clauses, the chain they came through), and the alerts that name it or are about a licence it holds',
+    response: z.object({ lots: z.array(obj), alerts: z.array(obj) }),
+    access: { roles: HOLDERS, owner: 'any', describe: "only the caller's own lots and the alerts naming it" },
+    handle: async ({ ctx, party }) => {
+      const held = new Set((await licencesRepo.list(ctx.store.db)).filter((r) => r.holder === party).map((r) => r.id));
+      const alerts = (await listAlerts(ctx)).filter(
+        (a) => a.parties.includes(party) || (a.licenceId !== undefined && held.has(a.licenceId)),
+      );
+      return { lots: [...(await listLots(ctx, { holder: party }))], alerts: [...alerts] };
     },
   }),
   route<Record<string, never>, CertificatesQuery>({

@@ -92,6 +92,21 @@ export async function governmentOfImporter(ctx: AppContext, party: string, id: s
   );
 }
 
+/**
+ * Who may read a certificate: a party to it, or — before it is countersigned, and after — a government
+ * that may be asked to countersign it (`governmentOfImporter`), since it cannot countersign what it
+ * cannot open. Only a credential of the importing-government role gets the second reading.
+ */
+export async function mayReadCertificate(
+  ctx: AppContext,
+  principal: { role: string; partyId: string | null },
+  id: string,
+): Promise<boolean> {
+  const party = principal.partyId ?? '';
+  if (await partyToCertificate(ctx, party, id)) return true;
+  return principal.role === 'importing-government' && governmentOfImporter(ctx, party, id);
+}
+
 export async function mayRevokeCertificate(ctx: AppContext, party: string, id: string): Promise<boolean> {
   const row = await certificatesRepo.get(ctx.store.db, id);
   return row !== undefined && (row.issuer === party || row.countersigned_by === party);

@@ -50,6 +50,8 @@ import {
   queryEpcis,
   reportInputSchema,
   resolveAlert,
+  dismissAlert,
+  assignAlert,
   scanAlerts,
   type CustodyEventInput,
 } from '../app/index.js';
@@ -81,9 +83,9 @@ import {
   holdsLot,
   isLicenceAuthority,
   mayReadAuditBundle,
+  mayReadCertificate,
   mayRevokeCertificate,
   partyToApplication,
-  partyToCertificate,
   partyToLicence,
   partyToLot,
 } from './ownership.js';
@@ -654,8 +656,9 @@ export const ROUTES: readonly AnyRoute[] = [
     response: certOut,
     access: {
       roles: TRADE,
-      owner: (c, p, r) => partyToCertificate(c, own(p), r.params.id),
-      describe: 'issuer (end user), exporter, importer, countersigning government or consent authority',
+      owner: (c, p, r) => mayReadCertificate(c, p, r.params.id),
+      describe:
+        "issuer (end user), exporter, importer, countersigning government or consent authority, and a government that may countersign it (of the importer's country, or named for it by the trust list)",
     },
     handle: ({ ctx, params }) => getCertificate(ctx, params.id),
   }),
@@ -721,8 +724,8 @@ export const ROUTES: readonly AnyRoute[] = [
     response: reportOut,
     access: {
       roles: TRADE,
-      owner: (c, p, r) => partyToCertificate(c, own(p), r.params.id),
-      describe: 'parties to the certificate',
+      owner: (c, p, r) => mayReadCertificate(c, p, r.params.id),
+      describe: 'parties to the certificate, and a government that may countersign it',
     },
     handle: ({ ctx, params, query }) => verifyStoredCertificate(ctx, params.id, query.asOf),
   }),
@@ -1014,7 +1017,7 @@ export const ROUTES: readonly AnyRoute[] = [
   }),
 
   // ── Alerts and post-shipment reports ──────────────────────────────────────────────────────────
-  route<{ id: string }, { severity?: string | undefined; status?: 'open' | 'resolved' | undefined }>({
+  route<{ id: string }, { severity?: string | undefined; status?: 'open' | 'resolved' | 'dismissed' | undefined }>({
     id: 'listLicenceAlerts',
     method: 'GET',
     url: '/v1/licences/:id/alerts',
@@ -1025,7 +1028,7 @@ export const ROUTES: readonly AnyRoute[] = [
     query: z
       .object({
         severity: z.enum(['info', 'warning', 'high', 'critical']).optional(),
-        status: z.enum(['open', 'resolved']).optional(),
+        status: z.enum(['open', 'resolved', 'dismissed']).optional(),
       })
       .strict(),
     response: z.array(obj),
@@ -1050,7 +1053,7 @@ export const ROUTES: readonly AnyRoute[] = [
       severity: z.string(),
       explanation: z.string(),
       evidence: obj,
-      status: z.enum(['open', 'resolved']),
+      status: z.enum(['open', 'resolved', 'dismissed']),
     }),
     access: {
       roles: ['licensing-authority', 'exporter'],
@@ -1076,6 +1079,46 @@ export const ROUTES: readonly AnyRoute[] = [
       describe: "the authority of the alert's licence",
     },
     handle: ({ ctx, party, params, body }) => resolveAlert(ctx, party, params.id, body.note),
+  }),
+  route<{ id: string }, Record<string, never>, { reason: string }>({
+    id: 'dismissAlert',
+    method: 'POST',
+    url: '/v1/alerts/:id/dismiss',
+    tag: 'alerts',
+    status: 201,
+    records: true,
+    summary:
+      'The licensing authority dismisses an alert as no concern, with the reason (journalled as alert.dismissed)',
+    params: idParam,
+    body: z.object({ reason: z.string().trim().min(1).max(2000) }).strict(),
+    response: z.looseObject({ alert: obj, seq: z.number().int() }),
+    access: {
+      roles: ['licensing-authority'],
+      owner: (c, p, r) => authorityOfAlert(c, own(p), r.params.id),
+      describe: "the authority of the alert's licence",
+    },
+    handle: ({ ctx, party, params, body }) => dismissAlert(ctx, party, params.id, body.reason),
+  }),
+  route<{ id: string }, Record<string, never>, { assignee: string; note?: string | undefined }>({
+    id: 'assignAlert',
+    method: 'POST',
+    url: '/v1/alerts/:id/assign',
+    tag: 'alerts',
+    status: 201,
+    records: true,
+    summary:
+      'The licensing authority gives an open alert to a person to work (a name or e-mail; journalled as alert.assigned, a later assignment replaces it)',
+    params: idParam,
+    body: z
+      .object({ assignee: z.string().trim().min(1).max(200), note: z.string().trim().min(1).max(2000).optional() })
+      .strict(),
+    response: z.looseObject({ alert: obj, seq: z.number().int() }),
+    access: {
+      roles: ['licensing-authority'],
+      owner: (c, p, r) => authorityOfAlert(c, own(p), r.params.id),
+      describe: "the authority of the alert's licence",
+    },
+    handle: ({ ctx, party, params, body }) => assignAlert(ctx, party, params.id, body.assignee, body.note),
   }),
   route<Record<string, never>, Record<string, never>, { licenceId: string; asOf?: string | undefined }>({
     id: 'scanAlerts',

@@ -46,3 +46,4 @@ export {
   type DeclaredValueFact,
   type OverReceiptFact,
 } from './declared.js';
+export { thresholdInWords, thresholdsInWords } from './thresholds.js';

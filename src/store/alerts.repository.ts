@@ -37,10 +37,25 @@ export const alertsRepo = {
   async lock(db: Db, id: string): Promise<AlertRow | undefined> {
     return db.selectFrom('alerts').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   },
-  async resolve(db: Db, id: string, by: string, note: string, seq: number): Promise<void> {
+  /** Closes an alert: resolved (with a note) or dismissed (with a reason). */
+  async resolve(
+    db: Db,
+    id: string,
+    by: string,
+    note: string,
+    seq: number,
+    status: 'resolved' | 'dismissed' = 'resolved',
+  ): Promise<void> {
     await db
       .updateTable('alerts')
-      .set({ status: 'resolved', resolved_by: by, resolution: note, resolved_seq: seq })
+      .set({ status, resolved_by: by, resolution: note, resolved_seq: seq })
+      .where('id', '=', id)
+      .execute();
+  },
+  async assign(db: Db, id: string, to: string, by: string, seq: number): Promise<void> {
+    await db
+      .updateTable('alerts')
+      .set({ assigned_to: to, assigned_by: by, assigned_seq: seq })
       .where('id', '=', id)
       .execute();
   },

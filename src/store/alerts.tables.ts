@@ -10,7 +10,7 @@ export interface RedFlagSetsTable {
   loaded_seq: number;
 }
 
-/** Projection of `alert.raised` and `alert.resolved`. */
+/** Projection of `alert.raised`, `alert.resolved`, `alert.dismissed` and `alert.assigned`. */
 export interface AlertsTable {
   id: ColumnType<string, string, never>;
   seq: ColumnType<number, number, never>;
@@ -26,10 +26,15 @@ export interface AlertsTable {
   trigger: string;
   raised_by: string;
   raised_at: ColumnType<Date, Date | string, never>;
-  status: 'open' | 'resolved';
+  status: 'open' | 'resolved' | 'dismissed';
+  /** The entry that closed the alert (resolved or dismissed), who closed it and the note or reason. */
   resolved_seq: number | null;
   resolved_by: string | null;
   resolution: string | null;
+  /** The person the alert is assigned to (latest `alert.assigned`), migration 0029. */
+  assigned_to: ColumnType<string | null, string | null | undefined, string | null>;
+  assigned_by: ColumnType<string | null, string | null | undefined, string | null>;
+  assigned_seq: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** Projection of `report.filed`. */

@@ -10,7 +10,8 @@ import { TrustError } from './errors.js';
  *   carries its restriction or moves its ledger; alerts raised and reports filed about it.
  * - `application:<id>` — an application's submission and its decision (which names the licence,
  *   so an auditor of the licence reaches the application's chain from it).
- * - `alert:<id>` — an alert's raising (which names its licence) and its resolution.
+ * - `alert:<id>` — an alert's raising (which names its licence), its resolution or dismissal, and
+ *   its assignments.
  * - `certificate:<id>` — an end-user certificate's issue, countersignature and revocation.
  * - `party:<id>` — a party's keys: its registration, every rotation and revocation of its signing
  *   key. A bundle covers the party chain of every party whose key (or registration) checking it
@@ -73,6 +74,8 @@ export function subjectsOf(type: string, body: unknown): string[] {
       licence(b.licenceId);
       break;
     case 'alert.resolved':
+    case 'alert.dismissed':
+    case 'alert.assigned':
       add('alert', b.alertId);
       break;
     case 'report.filed':

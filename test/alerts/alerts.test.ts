@@ -487,7 +487,7 @@ describe('alerts through the CLI (in-process)', () => {
     const alert = JSON.parse(lines[0]!) as { id: string; rule: string };
     expect(alert.rule).toBe('post-shipment-report-late');
     expect((await cli([...d, 'alerts', 'show', alert.id])).out).toMatch(
-      /thresholds due=2026-12-24 grace_days=0 within_days=30/,
+      /thresholds due 2026-12-24; no grace period; within 30 days/,
     );
     const report = join(work, 'report.json');
     writeFileSync(

@@ -187,6 +187,22 @@ export const CASES: Record<string, Case> = {
       body: { note: 'report received by e-mail' },
     }),
   },
+  dismissAlert: {
+    owners: { 'licensing-authority': AUTHORITY },
+    build: async (fx, ctx) => ({
+      method: 'POST',
+      url: `/v1/alerts/${await freshAlert(ctx, fx)}/dismiss`,
+      body: { reason: 'report received by post' },
+    }),
+  },
+  assignAlert: {
+    owners: { 'licensing-authority': AUTHORITY },
+    build: async (fx, ctx) => ({
+      method: 'POST',
+      url: `/v1/alerts/${await freshAlert(ctx, fx)}/assign`,
+      body: { assignee: 'Wang Li' },
+    }),
+  },
   scanAlerts: {
     owners: { 'licensing-authority': AUTHORITY },
     build: (fx) => ({ method: 'POST', url: '/v1/alerts/scan', body: { licenceId: fx.licenceId, asOf: '2027-06-01' } }),
@@ -521,6 +537,10 @@ export const CASES: Record<string, Case> = {
   consoleAlerts: {
     owners: { 'licensing-authority': AUTHORITY },
     build: () => ({ method: 'GET', url: '/v1/console/alerts' }),
+  },
+  consoleHoldings: {
+    owners: { exporter: EXPORTER, importer: IMPORTER, 'downstream-holder': HOLDER },
+    build: () => ({ method: 'GET', url: '/v1/console/holdings' }),
   },
   consoleCertificates: { owners: any(...TRADE), build: () => ({ method: 'GET', url: '/v1/console/certificates' }) },
 };

@@ -92,7 +92,18 @@ describe.each(STORES)('certificates with keys the server does not hold (%s)', (k
     });
     expect(await journal()).toBeGreaterThan(before);
 
-    const recorded = submitted.json<{ jws: CredentialJws }>().jws;
+    // The government opens the pending certificate it is to countersign (issue 22, item 1): it is not yet
+    // party to it, but it is the trust list's countersigner for the importer's country. A party of that
+    // country in another role is not shown it (404: ids do not leak).
+    const url = `/v1/certificates/${encodeURIComponent(credential.id)}`;
+    const opened = await h.call(ministry, 'GET', url);
+    expect(opened.statusCode, opened.body).toBe(200);
+    expect(opened.json()).toMatchObject({ id: credential.id, countersignedBy: null });
+    expect((await h.call(ministry, 'GET', `${url}/verification`)).statusCode).toBe(200);
+    const holder = await h.credential('deccan-mobility', 'downstream-holder');
+    expect((await h.call(holder, 'GET', url)).statusCode).toBe(404);
+
+    const recorded = opened.json<{ jws: CredentialJws }>().jws;
     const countersigned = await countersignCredential(recorded, signerFromPem(keys.ministry.privateKeyPem));
     const signature = countersigned.signatures.at(-1);
     const cs = await h.call(ministry, 'POST', `/v1/certificates/${encodeURIComponent(credential.id)}/countersign`, {

@@ -139,6 +139,8 @@ describe('subjectsOf: the subjects a record concerns, from its body alone', () =
     expect(subjectsOf('lot.consumed', { after: { restrictions: [r('L1')] }, ledger: [] })).toEqual(['licence:L1']);
     expect(subjectsOf('alert.raised', { id: 'alert-1', licenceId: 'L1' })).toEqual(['alert:alert-1', 'licence:L1']);
     expect(subjectsOf('alert.resolved', { alertId: 'alert-1' })).toEqual(['alert:alert-1']);
+    expect(subjectsOf('alert.dismissed', { alertId: 'alert-1', reason: 'r' })).toEqual(['alert:alert-1']);
+    expect(subjectsOf('alert.assigned', { alertId: 'alert-1', assignee: 'A' })).toEqual(['alert:alert-1']);
     expect(subjectsOf('report.filed', { licenceId: 'L1' })).toEqual(['licence:L1']);
     const payload = Buffer.from(JSON.stringify({ id: 'urn:uuid:1' })).toString('base64url');
     expect(subjectsOf('certificate.issued', { jws: { payload } })).toEqual(['certificate:urn:uuid:1']);

@@ -13,12 +13,15 @@ export interface Alert {
   explanation: string;
   evidence: { seqs: number[]; records: string[] };
   thresholds: Record<string, unknown>;
+  /** The thresholds in words ("within 14 days"). */
+  thresholdsInWords?: string[];
   ruleSet: string;
   trigger: string;
   raisedBy: string;
   raisedAt: string;
-  status: 'open' | 'resolved';
+  status: 'open' | 'resolved' | 'dismissed';
   resolution?: { by: string; note: string; seq: number };
+  assignment?: { to: string; by: string; seq: number };
 }
 
 const tone = (s: Alert['severity']) => (s === 'critical' || s === 'high' ? 'bad' : s === 'warning' ? 'warn' : 'info');
@@ -29,7 +32,8 @@ export function AlertItem({ a, showLicence }: { a: Alert; showLicence?: boolean 
       <h3 id={`${a.id}-h`}>
         <Badge tone={tone(a.severity)}>{a.severity}</Badge> {a.rule}{' '}
         <span className="muted small">
-          {a.id} · {a.status}
+          <Link to={`/alerts/${encodeURIComponent(a.id)}`}>{a.id}</Link> · {a.status}
+          {a.assignment ? ` · assigned to ${a.assignment.to}` : ''}
         </span>
         {showLicence && a.licenceId ? (
           <>
@@ -49,12 +53,12 @@ export function AlertItem({ a, showLicence }: { a: Alert; showLicence?: boolean 
           ))}
         </ul>
         <p className="muted small">
-          Thresholds: <code>{JSON.stringify(a.thresholds)}</code> · rule set {a.ruleSet} · trigger {a.trigger} · raised
-          by {a.raisedBy} at {a.raisedAt}
+          Thresholds: {(a.thresholdsInWords ?? []).join('; ') || 'none'} · rule set {a.ruleSet} · trigger {a.trigger} ·
+          raised by {a.raisedBy} at {a.raisedAt}
         </p>
         {a.resolution ? (
           <p>
-            Resolved by {a.resolution.by}: {a.resolution.note}
+            {a.status === 'dismissed' ? 'Dismissed' : 'Resolved'} by {a.resolution.by}: {a.resolution.note}
           </p>
         ) : null}
       </details>

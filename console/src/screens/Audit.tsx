@@ -94,6 +94,7 @@ export function AuditScreen() {
   );
   const [busy, setBusy] = useState<string | undefined>();
   const [progress, setProgress] = useState<{ label: string; value?: number } | undefined>();
+  const [granted, setGranted] = useState('');
   const [outcome, setOutcome] = useState<Outcome | undefined>();
   const [error, setError] = useState<Error | undefined>();
   /** Reads or downloads the bundle (a determinate bar), then verifies it (an indeterminate one). */
@@ -189,6 +190,33 @@ export function AuditScreen() {
                 </button>
               ))}
             </div>
+          ) : null}
+          {me.role === 'auditor' ? (
+            <form
+              className="row"
+              onSubmit={(e) => {
+                e.preventDefault();
+                const id = granted.trim();
+                if (id === '') {
+                  setError(new Error('enter the id of a licence whose bundle was granted to you'));
+                  return;
+                }
+                void run(`the bundle of ${id}`, t.progress.downloading, (on) =>
+                  fetchWithProgress(api.apiKey, `/v1/licences/${encodeURIComponent(id)}/audit-bundle`, on),
+                );
+              }}
+            >
+              <label htmlFor="granted-licence">or fetch the bundle of a licence granted to you</label>
+              <input
+                id="granted-licence"
+                value={granted}
+                onChange={(e) => setGranted(e.target.value)}
+                placeholder="LIC-…"
+              />
+              <button type="submit" className="btn btn-plain" disabled={busy !== undefined}>
+                Fetch and verify
+              </button>
+            </form>
           ) : null}
           {busy !== undefined && progress ? (
             <ProgressBar

@@ -6,6 +6,7 @@ import { t } from '../strings.js';
 import { Badge, CsvButton, Empty, ErrorBox, Loading, mass, Section, useLoad } from '../ui.js';
 import { AlertItem, type Alert } from './Alerts.js';
 import { FlowPicture, type CustodyGraph, type RefusedAttempt } from './Flow.js';
+import { HeldUnderLicence } from './Holdings.js';
 
 interface LicenceStatus {
   licence: {
@@ -74,8 +75,9 @@ interface Activity {
 const today = () => new Date().toISOString().slice(0, 10);
 
 export function LicenceScreen({ id }: { id: string }) {
-  const { api } = useSession();
+  const { api, me } = useSession();
   const enc = encodeURIComponent(id);
+  const holderRole = me.role === 'importer' || me.role === 'downstream-holder';
   const lic = useLoad(() => api.get<LicenceStatus>(`/v1/licences/${enc}`), [id]);
   const mb = useLoad(() => api.get<MassBalance>(`/v1/licences/${enc}/mass-balance`), [id]);
   const act = useLoad(() => api.get<Activity>(`/v1/console/licences/${enc}/activity`), [id]);
@@ -216,7 +218,11 @@ export function LicenceScreen({ id }: { id: string }) {
           {act.loading ? <Loading what="drawdowns" /> : null}
           {act.error && !hidden(act.error) ? <ErrorBox error={act.error} title="Could not load the drawdowns" /> : null}
           {act.error && hidden(act.error) ? (
-            <Empty>Utilisation over time is shown to the licence’s authority and holder.</Empty>
+            holderRole ? (
+              <HeldUnderLicence licenceId={l.id} />
+            ) : (
+              <Empty>Utilisation over time is shown to the licence’s authority and holder.</Empty>
+            )
           ) : null}
           {act.data ? (
             <UtilisationChart
@@ -230,7 +236,10 @@ export function LicenceScreen({ id }: { id: string }) {
       <Section title="Custody chain" id="flow">
         {act.loading ? <Loading what="the custody chain" /> : null}
         {act.error && hidden(act.error) ? (
-          <Empty>The custody chain is shown to the licence’s authority and holder.</Empty>
+          <Empty>
+            The custody chain is drawn for the licence’s authority and holder
+            {holderRole ? '; the chain your own material came through is under Holdings' : ''}.
+          </Empty>
         ) : null}
         {act.data ? (
           act.data.graph.nodes.length === 0 ? (

@@ -60,7 +60,17 @@ export function LicencesScreen() {
       />
       {page.loading && !page.data ? <Loading what="licences" /> : null}
       {page.error ? <ErrorBox error={page.error} title="Could not load licences" /> : null}
-      {page.data && page.data.total === 0 ? <Empty>{filtered ? t.licences.noneMatch : t.licences.none}</Empty> : null}
+      {page.data && page.data.total === 0 ? (
+        <Empty>
+          {filtered ? (
+            t.licences.noneMatch
+          ) : (
+            <>
+              {t.licences.none} {t.licences.holdingsHint} <Link to="/holdings">{t.nav.holdings}</Link>.
+            </>
+          )}
+        </Empty>
+      ) : null}
       {page.data && page.data.items.length > 0 ? (
         <div className="table-wrap card">
           <table className="responsive">

@@ -1,0 +1,327 @@
+import { useState } from 'react';
+import { useSession } from '../session.js';
+import { Link } from '../router.js';
+import { Badge, Empty, ErrorBox, Loading, mass, Section, useLoad } from '../ui.js';
+import { AlertItem, type Alert } from './Alerts.js';
+
+export interface HeldRestriction {
+  licenceId: string;
+  authority: string;
+  certificateId?: string;
+  endUser: string;
+  prohibitedDestinations: string[];
+  useOnlyIn?: string;
+  extendsToProducts: boolean;
+  licensedGrams: number;
+  licensedValueMinor?: number;
+  currency?: string;
+  massSharePpm: number;
+  valueSharePpm?: number;
+  chain: string[];
+  clauses: string[];
+  certificateRevoked?: { seq: number; reason: string };
+}
+export interface HeldLot {
+  id: string;
+  holder: string;
+  location: string;
+  item: { description?: string; form?: string };
+  massGrams: number;
+  units?: number;
+  valueMinor?: number;
+  currency?: string;
+  restrictions: HeldRestriction[];
+}
+interface Holdings {
+  lots: HeldLot[];
+  alerts: Alert[];
+}
+interface CertSummary {
+  id: string;
+  status: string;
+  issuer: string;
+  exporter: string;
+  endUser: string;
+  countersignedBy: string | null;
+  validUntil: string;
+}
+interface Party {
+  id: string;
+  name: string;
+  country: string;
+}
+interface ExportCheckResult {
+  allowed: boolean;
+  refusals: { rule: string; message: string; chain?: string[] }[];
+  checks: string[];
+  assumptions?: { fact?: string; reading?: string; message?: string }[];
+}
+
+/** A share in ppm as a percentage ("37.5 %"). */
+export const percent = (ppm: number): string =>
+  `${(ppm / 10_000).toLocaleString('en-GB', { maximumFractionDigits: 2 })} %`;
+
+/** Minor units with their currency ("USD 96,000.00"). */
+export const money = (minor: number, currency: string): string =>
+  `${currency} ${(minor / 100).toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+/** One restriction a lot carries: whose licence, how much of the lot it is, what it forbids, how it came here. */
+export function RestrictionCard({ r }: { r: HeldRestriction }) {
+  return (
+    <li className="restriction" data-testid="restriction">
+      <p>
+        <strong>
+          Licence <Link to={`/licences/${encodeURIComponent(r.licenceId)}`}>{r.licenceId}</Link>
+        </strong>{' '}
+        of {r.authority}
+        {r.certificateId ? (
+          <>
+            {' '}
+            · certificate <Link to={`/certificates/${encodeURIComponent(r.certificateId)}`}>{r.certificateId}</Link>
+          </>
+        ) : null}
+        {r.certificateRevoked ? (
+          <>
+            {' '}
+            <Badge tone="bad">certificate revoked</Badge>
+          </>
+        ) : null}
+      </p>
+      <p data-testid="restriction-share">
+        {mass(r.licensedGrams)} of licensed material: {percent(r.massSharePpm)} of the lot by mass
+        {r.valueSharePpm !== undefined ? `, ${percent(r.valueSharePpm)} by value` : ''}
+        {r.licensedValueMinor !== undefined && r.currency ? ` (${money(r.licensedValueMinor, r.currency)})` : ''}.
+      </p>
+      <p className="restriction-summary" data-testid="restriction-summary">
+        {r.prohibitedDestinations.length > 0 ? `Never to ${r.prohibitedDestinations.join(', ')}. ` : ''}
+        {r.useOnlyIn ? `Used only in ${r.useOnlyIn}. ` : ''}
+        {r.extendsToProducts ? 'Binds every product the material goes into.' : ''}
+      </p>
+      {r.certificateRevoked ? (
+        <p className="refusal">
+          The certificate was revoked (journal entry {r.certificateRevoked.seq}): {r.certificateRevoked.reason}
+        </p>
+      ) : null}
+      <details>
+        <summary>The clauses ({r.clauses.length})</summary>
+        <ul className="clauses">
+          {r.clauses.map((c) => (
+            <li key={c}>{c}</li>
+          ))}
+        </ul>
+      </details>
+      <p className="muted small" data-testid="restriction-chain">
+        Came through: {r.chain.join(' ← ')}
+      </p>
+    </li>
+  );
+}
+
+/** "May I ship this lot to this party in this country?" — the API's export check, with its explanation. */
+export function ShipCheck({ lots, parties }: { lots: readonly HeldLot[]; parties: readonly Party[] }) {
+  const { api, me } = useSession();
+  const others = parties.filter((p) => p.id !== me.partyId);
+  const [lot, setLot] = useState(lots[0]?.id ?? '');
+  const [to, setTo] = useState(others[0]?.id ?? '');
+  const [dest, setDest] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<ExportCheckResult | undefined>();
+  const [asked, setAsked] = useState('');
+  const [error, setError] = useState<Error | undefined>();
+  if (lots.length === 0) return <Empty>You hold no lot to ship.</Empty>;
+  const submit = async (e: { preventDefault(): void }) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setResult(undefined);
+    const party = others.find((p) => p.id === to) ?? others[0];
+    const destination = (dest.trim() || party?.country || '').toUpperCase();
+    const lotId = lot || lots[0]?.id || '';
+    try {
+      const r = await api.get<ExportCheckResult>(
+        `/v1/export-check?lot=${encodeURIComponent(lotId)}&to=${encodeURIComponent(party?.id ?? '')}&destination=${encodeURIComponent(destination)}`,
+      );
+      setAsked(`${lotId} to ${party?.name ?? '?'} in ${destination}`);
+      setResult(r);
+    } catch (err) {
+      setError(err as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="export-check" onSubmit={(e) => void submit(e)} aria-labelledby="ship-check-h">
+      <h3 id="ship-check-h">May I ship this lot to this party in this country?</h3>
+      <div className="row">
+        <label>
+          Lot{' '}
+          <select value={lot} onChange={(e) => setLot(e.target.value)} name="lot">
+            {lots.map((l) => (
+              <option key={l.id} value={l.id}>
+                {l.id} ({mass(l.massGrams)})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          To{' '}
+          <select value={to} onChange={(e) => setTo(e.target.value)} name="to">
+            {others.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name} ({p.country})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Country{' '}
+          <input
+            value={dest}
+            onChange={(e) => setDest(e.target.value)}
+            name="destination"
+            placeholder="party’s"
+            maxLength={2}
+            size={4}
+          />
+        </label>
+        <button type="submit" className="btn btn-plain" disabled={busy} aria-busy={busy}>
+          {busy ? (
+            <>
+              <span className="spinner" aria-hidden="true" /> Checking…
+            </>
+          ) : (
+            'Check'
+          )}
+        </button>
+      </div>
+      {error ? <ErrorBox error={error} title="The check failed" /> : null}
+      {result ? (
+        <div className={result.allowed ? 'success' : 'refusal'} role="status" data-testid="ship-check-result">
+          <p>
+            {result.allowed ? <Badge tone="ok">allowed</Badge> : <Badge tone="bad">refused</Badge>} {asked}
+          </p>
+          {result.allowed ? (
+            <ul>
+              {result.checks.map((c, i) => (
+                <li key={i}>{c}</li>
+              ))}
+            </ul>
+          ) : (
+            <ul>
+              {result.refusals.map((r, i) => (
+                <li key={i}>
+                  <code>{r.rule}</code>: <span className="explanation">{r.message}</span>
+                  {r.chain ? <span className="muted"> (via {r.chain.join(' ← ')})</span> : null}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      ) : null}
+    </form>
+  );
+}
+
+/** A holder's screen: the lots it holds with their restrictions, the shipping check, its certificates and its alerts. */
+export function HoldingsScreen() {
+  const { api, me } = useSession();
+  const h = useLoad(() => api.get<Holdings>('/v1/console/holdings'), []);
+  const certs = useLoad(() => api.get<CertSummary[]>('/v1/console/certificates'), []);
+  const parties = useLoad(() => api.get<Party[]>('/v1/parties'), []);
+  const held = (h.data?.lots ?? []).filter((l) => l.massGrams > 0);
+  return (
+    <div className="page">
+      <h1>Holdings of {me.party?.name ?? me.partyId}</h1>
+      {h.loading ? <Loading what="your lots" /> : null}
+      {h.error ? <ErrorBox error={h.error} title="Could not load your lots" /> : null}
+      {h.data ? (
+        <Section title={`Lots you hold (${held.length})`} id="lots">
+          {held.length === 0 ? <Empty>You hold no lot.</Empty> : null}
+          {held.map((l) => (
+            <article key={l.id} className="held-lot" id={`lot-${l.id}`} aria-labelledby={`lot-${l.id}-h`}>
+              <h3 id={`lot-${l.id}-h`}>
+                <span className="mono">{l.id}</span> · {l.item.description ?? l.item.form ?? 'material'} ·{' '}
+                {mass(l.massGrams)}
+                {l.units !== undefined ? ` (${l.units.toLocaleString('en-GB')} units)` : ''} in {l.location}
+                {l.valueMinor !== undefined && l.currency ? ` · ${money(l.valueMinor, l.currency)}` : ''}{' '}
+                {l.restrictions.length === 0 ? (
+                  <Badge tone="ok">no restriction</Badge>
+                ) : (
+                  <Badge tone="warn">
+                    {l.restrictions.length} restriction{l.restrictions.length === 1 ? '' : 's'}
+                  </Badge>
+                )}
+              </h3>
+              {l.restrictions.length > 0 ? (
+                <ul className="restrictions">
+                  {l.restrictions.map((r) => (
+                    <RestrictionCard key={r.licenceId} r={r} />
+                  ))}
+                </ul>
+              ) : null}
+            </article>
+          ))}
+          {parties.data ? <ShipCheck lots={held} parties={parties.data} /> : null}
+        </Section>
+      ) : null}
+      <div className="grid2">
+        <Section title="Your certificates" id="my-certificates">
+          {certs.loading ? <Loading what="certificates" /> : null}
+          {certs.error ? <ErrorBox error={certs.error} title="Could not load certificates" /> : null}
+          {certs.data && certs.data.length === 0 ? <Empty>No certificate names your party.</Empty> : null}
+          {certs.data && certs.data.length > 0 ? (
+            <ul>
+              {certs.data.map((c) => (
+                <li key={c.id}>
+                  <Link to={`/certificates/${encodeURIComponent(c.id)}`}>{c.id}</Link>{' '}
+                  <Badge tone={c.status === 'active' ? 'ok' : 'bad'}>{c.status}</Badge> end user {c.endUser}, exporter{' '}
+                  {c.exporter}, {c.countersignedBy ? `countersigned by ${c.countersignedBy}` : 'not countersigned'},
+                  valid until {c.validUntil}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </Section>
+        <Section title={`Alerts naming your party (${h.data?.alerts.length ?? 0})`} id="my-alerts">
+          {h.data && h.data.alerts.length === 0 ? <Empty>No alert names your party.</Empty> : null}
+          {h.data?.alerts.map((a) => (
+            <AlertItem key={a.id} a={a} showLicence />
+          ))}
+        </Section>
+      </div>
+    </div>
+  );
+}
+
+/** On a licence page, for a party that is neither its authority nor its holder: the lots it holds under the licence. */
+export function HeldUnderLicence({ licenceId }: { licenceId: string }) {
+  const { api } = useSession();
+  const h = useLoad(() => api.get<Holdings>('/v1/console/holdings'), []);
+  if (h.loading) return <Loading what="your lots under this licence" />;
+  if (h.error) return <ErrorBox error={h.error} title="Could not load your lots" />;
+  const lots = (h.data?.lots ?? []).filter(
+    (l) => l.massGrams > 0 && l.restrictions.some((r) => r.licenceId === licenceId),
+  );
+  return (
+    <div data-testid="held-under-licence">
+      {lots.length === 0 ? (
+        <Empty>You hold no material under this licence now.</Empty>
+      ) : (
+        <ul>
+          {lots.map((l) => {
+            const r = l.restrictions.find((x) => x.licenceId === licenceId);
+            return (
+              <li key={l.id}>
+                <span className="mono">{l.id}</span>: {mass(l.massGrams)} in {l.location}, of which{' '}
+                {mass(r?.licensedGrams ?? 0)} licensed ({percent(r?.massSharePpm ?? 0)} by mass)
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <p className="small">
+        <Link to="/holdings">Your holdings</Link> show each lot’s restrictions and whether you may ship it.
+      </p>
+    </div>
+  );
+}
