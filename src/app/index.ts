@@ -199,3 +199,4 @@ export {
   type TrustListEntry,
   type TrustListRole,
 } from './trustlist.records.js';
+export { DEFAULT_GROUP_COMMIT, GroupCommit, type GroupCommitOptions, type GroupWork } from './group-commit.js';

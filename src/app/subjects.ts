@@ -73,6 +73,11 @@ export function noteAppended(
   }
 }
 
+/** Whether this transaction moved subject heads it has not written yet (`flushSubjects` writes them). */
+export function subjectsPending(tx: object): boolean {
+  return (states.get(tx)?.dirty.size ?? 0) > 0;
+}
+
 function toNode(r: SubjectMapNodeRow): MapNode {
   return r.leaf_key === null || r.leaf_value === null
     ? { hash: r.hash }
