@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import { journalRepo, type Database, type Store } from '../store/index.js';
 import type { AppContext } from './context.js';
 import { shareBatch } from './log.js';
-import { flushSubjects, subjectsPending } from './subjects.js';
+import { subjectsFrom, subjectsInto } from './subjects.js';
 
 /** How a group fills: the longest its first request waits for others, and the most requests in one group. */
 export interface GroupCommitOptions {
@@ -155,11 +155,20 @@ export class GroupCommit {
     // journal rows, read memos, subject heads) belongs to it and is dropped with it on a rollback.
     const itx = gtx.withTables();
     shareBatch(itx, gtx);
+    subjectsFrom(itx, gtx);
     try {
       const value = await item.work(this.#storeFor(gtx, itx));
-      await sql`set constraints all immediate`.execute(itx);
-      await sql`set constraints all deferred`.execute(itx);
-      await sql`release savepoint ${point}`.execute(gtx);
+      await journalRepo.flushRowsInto(itx, gtx);
+      if (this.#ctx.store.kind === 'postgres') {
+        // One round trip (no parameters: the simple query protocol takes several statements).
+        await sql`set constraints all immediate; set constraints all deferred; release savepoint ${point}`.execute(itx);
+      } else {
+        await sql`set constraints all immediate`.execute(itx);
+        await sql`set constraints all deferred`.execute(itx);
+        await sql`release savepoint ${point}`.execute(gtx);
+      }
+      // Its moved subject heads are written with the group's, once, at its end (its leaves were handed over above).
+      subjectsInto(itx, gtx);
       return { ok: true, value };
     } catch (error) {
       // If even this fails (the connection is gone), the group fails and every request with it.
@@ -177,12 +186,15 @@ export class GroupCommit {
       await sql`savepoint ${point}`.execute(itx);
       const stx = itx.withTables();
       shareBatch(stx, gtx);
+      subjectsFrom(stx, itx);
       try {
         const out = await fn(stx);
-        // What `batchingCheckpoints` does at a transaction's end, but the checkpoint: the group's one.
-        await journalRepo.flush(stx);
-        if (subjectsPending(stx)) await flushSubjects(stx, root.db);
+        // Its journal rows now, inside its savepoint (the next transaction's appends follow them); its
+        // log leaves and moved subject heads go to the request, and with it to the group, which writes
+        // them at its end.
+        await journalRepo.flushRowsInto(stx, itx);
         await sql`release savepoint ${point}`.execute(itx);
+        subjectsInto(stx, itx);
         return out;
       } catch (e) {
         await sql`rollback to savepoint ${point}`.execute(itx);

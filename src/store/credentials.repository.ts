@@ -208,20 +208,19 @@ export const idempotencyRepo = {
     key: string,
     leaseSeconds = IDEMPOTENCY_LEASE_SECONDS,
   ): Promise<PriorClaim | 'busy' | undefined> {
-    const lock = await sql<{
-      got: boolean;
-    }>`select pg_try_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, hashtext(${`${credentialId}\n${key}`})) as got`.execute(
-      db,
-    );
-    if (lock.rows[0]?.got !== true) return 'busy';
-    const silentSince = sql<Date>`coalesce(alive_at, created_at)`;
-    return db
-      .selectFrom('idempotency_keys')
-      .selectAll()
-      .select(sql<boolean>`${silentSince} < now() - make_interval(secs => ${leaseSeconds})`.as('stale'))
-      .where('credential_id', '=', credentialId)
-      .where('key', '=', key)
-      .executeTakeFirst();
+    // One round trip: the lock, and the row as of this statement's snapshot (a row committed between
+    // the snapshot and the lock is caught by `record`).
+    const r = await sql<
+      Omit<IdempotencyKeyRow, 'credential_id'> & { credential_id: string | null; got: boolean; stale: boolean | null }
+    >`select pg_try_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, hashtext(${`${credentialId}\n${key}`})) as got,
+        k.*, coalesce(k.alive_at, k.created_at) < now() - make_interval(secs => ${leaseSeconds}) as stale
+      from (select 1) as one
+      left join idempotency_keys k on k.credential_id = ${credentialId} and k.key = ${key}`.execute(db);
+    const row = r.rows[0];
+    if (row?.got !== true) return 'busy';
+    const { got: _got, stale, credential_id, ...rest } = row;
+    if (credential_id === null) return undefined;
+    return { ...rest, credential_id, stale: stale === true };
   },
 
   /**
