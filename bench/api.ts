@@ -38,6 +38,7 @@ interface Run {
   readonly errors: number;
   /** Group commit: groups committed, requests in them, the largest group. */
   readonly groups?: { readonly groups: number; readonly requests: number; readonly largest: number };
+  readonly cpuMsPerRequest?: { readonly nodeWithClient: number; readonly postgres: number | null };
 }
 
 async function load(
@@ -79,7 +80,7 @@ async function bare(): Promise<Run> {
   }
 }
 
-async function capture(name: string, store: Store): Promise<Run> {
+async function capture(name: string, store: Store, serverCpu?: () => number | undefined): Promise<Run> {
   const ctx: AppContext = createApp(store, { keysDir: mkdtempSync(join(tmpdir(), 'lodestone-bench-api-')) });
   await registerParty(
     ctx,
@@ -114,11 +115,25 @@ async function capture(name: string, store: Store): Promise<Run> {
   const app = await createServer(ctx, { rateLimit: false });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   try {
+    const node0 = process.cpuUsage();
+    const pg0 = serverCpu?.();
     const run = await load(name, url, () => prepared[i++ % n] ?? prepared[0]!);
+    const node = process.cpuUsage(node0);
+    const pg1 = serverCpu?.();
     if (i > n) console.warn(`${name}: ran out of prepared requests (${i} > ${n}); later ones were replays`);
     const groups = { ...app.groupCommit.stats };
-    console.log(name, 'group commit', groups);
-    return { ...run, groups };
+    // CPU per request, which other load on a shared machine does not inflate: Node's (server and the
+    // autocannon client, one process) and the PostgreSQL server's (from /proc, processes alive at both
+    // ends; embedded server only; null when processes that ended in between make it go backwards).
+    const cpuMsPerRequest = {
+      nodeWithClient: +((node.user + node.system) / 1000 / Math.max(1, run.total)).toFixed(2),
+      postgres:
+        pg0 === undefined || pg1 === undefined || pg1 < pg0
+          ? null
+          : +(((pg1 - pg0) * 1000) / Math.max(1, run.total)).toFixed(2),
+    };
+    console.log(name, 'group commit', groups, 'CPU ms per request', cpuMsPerRequest);
+    return { ...run, groups, cpuMsPerRequest };
   } finally {
     await app.close();
     await ctx.close();
@@ -135,6 +150,7 @@ export async function run(): Promise<void> {
       await capture(
         `POST /v1/lots — PostgreSQL (${pg.source}, fsync on)`,
         await openPostgresStore({ databaseUrl: await pg.createDatabase('bench_api') }),
+        () => pg.cpuSeconds(),
       ),
     );
   } finally {
@@ -151,6 +167,7 @@ export async function run(): Promise<void> {
     store: write.name,
     connections: CONNECTIONS,
     requestsPerGroup: write.groups === undefined ? null : +(write.groups.requests / write.groups.groups).toFixed(1),
+    cpuMsPerRequest: write.cpuMsPerRequest ?? null,
     loadavg1AtStart: m.loadavg1,
     loadavg1AtEnd: +(loadavg()[0] ?? 0).toFixed(2),
   };
