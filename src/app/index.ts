@@ -218,3 +218,4 @@ export {
   type FederationStatus,
   type PeerStatus,
 } from './federation.js';
+export { DEFAULT_GROUP_COMMIT, GroupCommit, type GroupCommitOptions, type GroupWork } from './group-commit.js';

@@ -130,12 +130,27 @@ export function batchingLog(tx: Transaction<Database>): boolean {
   return openedHere.has(tx);
 }
 
+/** A transaction object that shares another's connection and batch (a group commit's savepoint) → that transaction. */
+const batchOf = new WeakMap<object, object>();
+
+/**
+ * Makes `sub`, another transaction object on `tx`'s connection (a savepoint of a group commit,
+ * group-commit.ts), batch like `tx`: its records' log leaves are deferred and their checkpoint is
+ * published once, at the end of `tx`. The caller writes `sub`'s pending rows before `tx` ends.
+ */
+export function shareBatch(sub: object, tx: object): void {
+  const db = openedHere.get(tx);
+  if (db === undefined) throw new Error('shareBatch: the transaction was not opened through a batching store');
+  openedHere.set(sub, db);
+  batchOf.set(sub, batchOf.get(tx) ?? tx);
+}
+
 /**
  * Called by `commit` after each append: in a transaction opened through the context's store the
  * checkpoint is published once at its end; in any other transaction, now.
  */
 export async function checkpointAfterAppend(tx: Transaction<Database>, ctx: AppContext): Promise<void> {
-  if (openedHere.has(tx)) pending.set(tx, ctx);
+  if (openedHere.has(tx)) pending.set(batchOf.get(tx) ?? tx, ctx);
   else await publishCheckpoint(tx, ctx);
 }
 

@@ -73,6 +73,28 @@ export function noteAppended(
   }
 }
 
+/**
+ * Starts the subject state of `sub`, a savepoint of `parent` on the same connection (group commit),
+ * from `parent`'s: the heads `parent` has moved and not written are what `sub` links to.
+ */
+export function subjectsFrom(sub: object, parent: object): void {
+  states.set(sub, { heads: new Map(stateOf(parent).heads), dirty: new Set() });
+}
+
+/** Hands the heads `sub` moved to `parent` once its savepoint is released; they are written with `parent`'s (`flushSubjects`). */
+export function subjectsInto(sub: object, parent: object): void {
+  const s = states.get(sub);
+  if (s === undefined) return;
+  const p = stateOf(parent);
+  for (const [subject, head] of s.heads) if (s.dirty.has(subject) || !p.heads.has(subject)) p.heads.set(subject, head);
+  for (const subject of s.dirty) p.dirty.add(subject);
+}
+
+/** Whether this transaction moved subject heads it has not written yet (`flushSubjects` writes them). */
+export function subjectsPending(tx: object): boolean {
+  return (states.get(tx)?.dirty.size ?? 0) > 0;
+}
+
 function toNode(r: SubjectMapNodeRow): MapNode {
   return r.leaf_key === null || r.leaf_value === null
     ? { hash: r.hash }

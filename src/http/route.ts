@@ -74,6 +74,12 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   readonly problems?: readonly number[];
   /** Bytes (default 1 MiB). */
   readonly bodyLimit?: number;
+  /**
+   * Served in a transaction of its own rather than in a group commit with other requests (a route
+   * that takes many events at once would hold up the whole group). Routes with a body limit above
+   * the default are served so anyway.
+   */
+  readonly solo?: boolean;
   /** Creates journal records: needs a Lodestone-Signature by the caller's party key, and runs acting as that party. */
   readonly records: boolean;
   /**

@@ -886,6 +886,7 @@ export const ROUTES: readonly AnyRoute[] = [
     tag: 'custody',
     status: 201,
     records: true,
+    solo: true,
     summary:
       "Up to 1,000 custody events of the caller's in one transaction (lots, shipments, receipts, transformations, consumptions, each as its own route takes it): every check of every event, then all recorded with one checkpoint, or none — the first failure names its event (events[i])",
     body: z

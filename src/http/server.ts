@@ -16,14 +16,8 @@ import {
   parse as parseWith,
   ValidationError,
 } from '../domain/index.js';
-import type { AppContext } from '../app/index.js';
-import {
-  COMMITTED_WITHOUT_RESPONSE,
-  IDEMPOTENCY_LEASE_SECONDS,
-  idempotencyRepo,
-  withTransactionEnd,
-  type PriorClaim,
-} from '../store/index.js';
+import { GroupCommit, type AppContext, type GroupCommitOptions } from '../app/index.js';
+import { COMMITTED_WITHOUT_RESPONSE, idempotencyRepo, type PriorClaim, type Store } from '../store/index.js';
 import { keyIdFor } from '../trust/index.js';
 import { authenticate } from './credentials.js';
 import { RateLimited, requestLimits, type RateLimitOptions } from './limits.js';
@@ -59,9 +53,15 @@ export interface ServerOptions {
   readonly routes?: readonly AnyRoute[];
   /** How long /readyz waits for the store before answering 503 (default READY_TIMEOUT_MS, 2 s). */
   readonly readyTimeoutMs?: number;
+  /** How POSTs are grouped into one transaction each (default DEFAULT_GROUP_COMMIT: 2 ms, 64 requests). */
+  readonly groupCommit?: GroupCommitOptions;
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** The server's group-commit runner (its `stats` say how requests were grouped). */
+    groupCommit: GroupCommit;
+  }
   interface FastifyRequest {
     principal: Principal | null;
     rawBody: string | null;
@@ -204,13 +204,17 @@ export async function createServer(ctx: AppContext, opts: ServerOptions = {}): P
   registerPublishedRoutes(app, ctx); // status lists, did:web documents, JWKS, the credentials context: public
   await registerConsole(app, undefined, noRoute); // the web console at / (dist/console), index.html for its client routes
 
+  // Keyed requests' work, claims and answers: grouped into one transaction and one commit (src/app/group-commit.ts).
+  const group = new GroupCommit(ctx, opts.groupCommit);
+  app.decorate('groupCommit', group);
+  app.addHook('onClose', () => group.drained());
   for (const r of routes) {
     app.route({
       method: r.method,
       url: r.url,
       bodyLimit: r.bodyLimit ?? DEFAULT_BODY_LIMIT,
       config: { route: r },
-      handler: async (req, reply) => serve(ctx, r, req, reply),
+      handler: async (req, reply) => serve(ctx, group, r, req, reply),
     });
   }
   return app;
@@ -232,16 +236,6 @@ function validate(schema: z.ZodType | undefined, value: unknown, root: string): 
 }
 
 /**
- * The context a keyed request's use case runs in: each of its transactions also marks the
- * idempotency claim committed, so the mark commits with the work or not at all (see
- * `idempotencyRepo.claim`, which takes over only unmarked claims left by a dead server).
- */
-function markingCommitted(ctx: AppContext, credentialId: string, key: string): AppContext {
-  const marking = withTransactionEnd(ctx.store, (tx) => idempotencyRepo.markCommitted(tx, credentialId, key));
-  return { ...ctx, store: marking };
-}
-
-/**
  * What a retry of a secret-bearing response is answered with instead of the secret: a 409 problem
  * saying what the first request did (the secret itself is never written to the idempotency table).
  */
@@ -249,7 +243,45 @@ function withheld(secret: NonNullable<AnyRoute['secret']>, body: unknown): Probl
   return problem(409, 'IDEMPOTENCY_SECRET_NOT_KEPT', secret.onReplay(body), { field: 'Idempotency-Key' });
 }
 
-async function serve(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+/** A route's answer, before it is sent: status, body and the headers it sets. */
+interface Outcome {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers: Readonly<Record<string, string>>;
+  /** A list answered as CSV (`?format=csv` or `Accept: text/csv`). */
+  readonly csv?: CsvAnswer;
+}
+
+/** What a keyed request's work in its group came to. */
+type Keyed =
+  | { readonly kind: 'done'; readonly outcome: Outcome }
+  | { readonly kind: 'prior'; readonly prior: PriorClaim }
+  | { readonly kind: 'busy' };
+
+/** Thrown out of a keyed request's work so that its savepoint rolls back (nothing is stored under the key). */
+class Unstored extends Error {
+  constructor(readonly outcome: Outcome | 'raced') {
+    super(outcome === 'raced' ? 'the Idempotency-Key was stored meanwhile' : 'server-side failure: nothing stored');
+  }
+}
+
+function outcomeOf(e: unknown, req: FastifyRequest): Outcome {
+  const { problem: p, unexpected } =
+    e instanceof HttpProblem ? { problem: e.problem, unexpected: false } : toProblem(e);
+  if (unexpected) req.log.error({ err: e }, 'request failed');
+  return { status: p.status, body: p, headers: {} };
+}
+
+/** A route is served in a transaction of its own, not in a group, when it takes large documents: it would hold up the whole group. */
+const solo = (r: AnyRoute): boolean => r.solo === true || (r.bodyLimit ?? DEFAULT_BODY_LIMIT) > DEFAULT_BODY_LIMIT;
+
+async function serve(
+  ctx: AppContext,
+  group: GroupCommit,
+  r: AnyRoute,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
   const principal = req.principal;
   if (principal === null) return fail(401, 'UNAUTHENTICATED', 'missing Authorization: Bearer <API key>');
   if (!r.access.roles.includes(principal.role))
@@ -279,35 +311,97 @@ async function serve(ctx: AppContext, r: AnyRoute, req: FastifyRequest, reply: F
       'Idempotency-Key',
     );
   }
-  const key = typeof idemKey === 'string' ? idemKey : undefined;
+  if (typeof idemKey !== 'string') {
+    let outcome: Outcome;
+    try {
+      outcome = await handle(await acting(ctx, r, req, principal, input), r, req, principal, input);
+    } catch (e) {
+      outcome = outcomeOf(e, req);
+    }
+    return send(reply, outcome);
+  }
+  const key = idemKey;
   const requestHash = createHash('sha256')
     .update(`${r.method}\n${req.url}\n${req.rawBody ?? ''}`)
     .digest('hex');
-  if (key === undefined) return run(ctx, r, req, reply, principal, input, undefined);
   // One request per (credential, key) at a time in this process, decided before any await.
   const flight = `${principal.credentialId}\n${key}`;
   const flying = IN_FLIGHT.get(flight);
   if (flying !== undefined) return flying === requestHash ? inProgress(reply, key) : keyReused(key);
   IN_FLIGHT.set(flight, requestHash);
-  let heartbeat: NodeJS.Timeout | undefined;
   try {
-    const prior = await idempotencyRepo.claim(ctx.store.db, principal.credentialId, key, requestHash, HOLDER);
-    if (prior !== undefined) return await answerPrior(reply, key, requestHash, prior, r);
-    // PostgreSQL may serve several processes: say this one is alive while it works (PGlite is one process).
-    if (ctx.store.kind === 'postgres') {
-      heartbeat = setInterval(
-        () => {
-          idempotencyRepo.renew(ctx.store.db, principal.credentialId, key, HOLDER).catch(() => undefined);
-        },
-        (IDEMPOTENCY_LEASE_SECONDS * 1000) / 4,
-      );
-      heartbeat.unref();
+    // The request's signature is checked before it joins a group (it reads keys, no need to hold the group for it);
+    // a refusal is answered — and stored under the key — like any other.
+    let actingCtx: AppContext = ctx;
+    let refused: Outcome | undefined;
+    try {
+      actingCtx = await acting(ctx, r, req, principal, input);
+    } catch (e) {
+      refused = outcomeOf(e, req);
     }
-    return await run(ctx, r, req, reply, principal, input, key);
+    // The work, the claim on the key and the stored answer: one transaction (a savepoint of the group's).
+    const work = async (store: Store): Promise<Keyed> => {
+      const found = await idempotencyRepo.lockAndFind(store.db, principal.credentialId, key);
+      if (found === 'busy') return { kind: 'busy' };
+      if (found !== undefined) {
+        // A claim left unanswered by a server that died (or by this one, before group commit) is taken over.
+        const abandoned =
+          found.status === null && found.request_hash === requestHash && (found.holder === HOLDER || found.stale);
+        if (!abandoned) return { kind: 'prior', prior: found };
+        await idempotencyRepo.forget(store.db, principal.credentialId, key);
+      }
+      let outcome: Outcome;
+      try {
+        outcome = refused ?? (await handle({ ...actingCtx, store }, r, req, principal, input));
+      } catch (e) {
+        outcome = outcomeOf(e, req);
+      }
+      // A failure on the server's side stores nothing (the client may retry) and keeps nothing of the work.
+      if (outcome.status >= 500) throw new Unstored(outcome);
+      const response = JSON.stringify(
+        r.secret !== undefined && outcome.status < 400 ? withheld(r.secret, outcome.body) : outcome.body,
+      );
+      const stored = await idempotencyRepo.record(store.db, {
+        credentialId: principal.credentialId,
+        key,
+        requestHash,
+        holder: HOLDER,
+        status: r.secret !== undefined && outcome.status < 400 ? 409 : outcome.status,
+        response,
+      });
+      if (!stored) throw new Unstored('raced');
+      return { kind: 'done', outcome };
+    };
+    let done: Keyed;
+    try {
+      done = await (solo(r) ? group.alone(work) : group.run(work));
+    } catch (e) {
+      if (!(e instanceof Unstored)) return await send(reply, outcomeOf(e, req));
+      if (e.outcome !== 'raced') return await send(reply, e.outcome);
+      // Stored by a transaction that committed just before this one took the key's lock: answer with that.
+      const stored = await idempotencyRepo.lockAndFind(ctx.store.db, principal.credentialId, key);
+      if (stored === undefined || stored === 'busy') return inProgress(reply, key);
+      done = { kind: 'prior', prior: stored };
+    }
+    if (done.kind === 'busy') return inProgress(reply, key);
+    if (done.kind === 'prior') return await answerPrior(reply, key, requestHash, done.prior, r);
+    return await send(reply, done.outcome);
   } finally {
-    clearInterval(heartbeat);
     IN_FLIGHT.delete(flight);
   }
+}
+
+/** The context a route's use case runs in: acting as the signing party on routes that record (its signature checked here). */
+async function acting(
+  ctx: AppContext,
+  r: AnyRoute,
+  req: FastifyRequest,
+  principal: Principal,
+  input: Input,
+): Promise<AppContext> {
+  if (!r.records) return ctx;
+  const reg = r.registering?.(input.body);
+  return verifyRequestSignature(ctx, principal, req, reg && { ...reg, keyId: keyIdFor(reg.publicKey) });
 }
 
 /** This process, as the holder of the Idempotency-Key claims it makes (idempotency_keys.holder). */
@@ -337,11 +431,11 @@ function keyReused(key: string): never {
 }
 
 /**
- * The answer to a request whose Idempotency-Key was already claimed: its stored answer, or, while
- * there is none, "in progress" as long as the claim's holder is alive (a request of this process
- * in flight was answered before the claim; another process renews its lease), and "response lost"
- * only when the work committed (the claim is marked) and its holder is gone — this process, whose
- * request ended without storing the answer, or another whose lease ran out.
+ * The answer to a request whose Idempotency-Key is already stored: its stored answer. Rows that
+ * servers before group commit left (a claim made before the work, marked committed with it, answered
+ * after it): "in progress" as long as the claim's holder is alive, and "response lost" only when the
+ * work committed (the claim is marked) and its holder is gone — this process, whose request ended
+ * without storing the answer, or another whose lease ran out.
  */
 function answerPrior(
   reply: FastifyReply,
@@ -380,64 +474,39 @@ interface Input {
   readonly body: unknown;
 }
 
-/** Runs the route's use case (after its claim, if keyed) and stores the answer under the claim. */
-async function run(
+/** Runs the route's use case in `ctx`: its answer (a thrown error is the caller's to turn into a problem). */
+async function handle(
   ctx: AppContext,
   r: AnyRoute,
   req: FastifyRequest,
-  reply: FastifyReply,
   principal: Principal,
   input: Input,
-  key: string | undefined,
-): Promise<FastifyReply> {
-  let status: number;
-  let body: unknown;
-  let csv: CsvAnswer | undefined;
-  try {
-    let acting = ctx;
-    if (r.records) {
-      const reg = r.registering?.(input.body);
-      acting = await verifyRequestSignature(ctx, principal, req, reg && { ...reg, keyId: keyIdFor(reg.publicKey) });
-    }
-    if (key !== undefined) acting = markingCommitted(acting, principal.credentialId, key);
-    const headers = Object.fromEntries(
-      Object.keys(r.requestHeaders ?? {}).map((h) => [h, headerValue(req.headers[h])]),
-    );
-    const party = principal.partyId ?? '';
-    const answer = await Promise.resolve(r.handle({ ...input, principal, party, ctx: acting, headers }));
-    if (answer instanceof CsvAnswer) csv = answer;
-    body = answer instanceof Answer ? answer.body : answer instanceof CsvAnswer ? answer.text : answer;
-    if (answer instanceof Answer) void reply.headers(answer.headers);
-    if (r.headers?.of !== undefined) void reply.headers(r.headers.of(body));
-    status = r.status ?? 200;
-  } catch (e) {
-    const { problem: p, unexpected } =
-      e instanceof HttpProblem ? { problem: e.problem, unexpected: false } : toProblem(e);
-    if (unexpected) req.log.error({ err: e }, 'request failed');
-    status = p.status;
-    body = p;
-  }
-  if (key !== undefined) {
-    if (status >= 500) await idempotencyRepo.release(ctx.store.db, principal.credentialId, key);
-    else if (r.secret !== undefined && status < 400)
-      await idempotencyRepo.complete(
-        ctx.store.db,
-        principal.credentialId,
-        key,
-        409,
-        JSON.stringify(withheld(r.secret, body)),
-      );
-    else await idempotencyRepo.complete(ctx.store.db, principal.credentialId, key, status, JSON.stringify(body));
-  }
-  if (csv !== undefined && status < 400)
+): Promise<Outcome> {
+  const requestHeaders = Object.fromEntries(
+    Object.keys(r.requestHeaders ?? {}).map((h) => [h, headerValue(req.headers[h])]),
+  );
+  const party = principal.partyId ?? '';
+  const answer = await Promise.resolve(r.handle({ ...input, principal, party, ctx, headers: requestHeaders }));
+  if (answer instanceof CsvAnswer) return { status: r.status ?? 200, body: answer.text, headers: {}, csv: answer };
+  const body = answer instanceof Answer ? answer.body : answer;
+  const headers = {
+    ...(answer instanceof Answer ? answer.headers : {}),
+    ...(r.headers?.of === undefined ? {} : r.headers.of(body)),
+  };
+  return { status: r.status ?? 200, body, headers };
+}
+
+function send(reply: FastifyReply, o: Outcome): FastifyReply {
+  if (o.csv !== undefined && o.status < 400)
     return reply
-      .code(status)
+      .code(o.status)
       .type('text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="${csv.filename}.csv"`)
+      .header('content-disposition', `attachment; filename="${o.csv.filename}.csv"`)
       .header('vary', 'accept')
-      .send(csv.text);
+      .send(o.csv.text);
   return reply
-    .code(status)
-    .type(status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8')
-    .send(body);
+    .headers(o.headers)
+    .code(o.status)
+    .type(o.status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8')
+    .send(o.body);
 }

@@ -92,6 +92,9 @@ export const COMMITTED_WITHOUT_RESPONSE = 0;
  */
 export const IDEMPOTENCY_LEASE_SECONDS = 60;
 
+/** The first key of the two-key advisory locks on Idempotency-Keys (`lockAndFind`): "lodi" in ASCII. */
+export const IDEMPOTENCY_LOCK_CLASS = 0x6c6f6469;
+
 /** A claim found already taken: the row, and whether its holder is past its lease (presumed dead). */
 export type PriorClaim = IdempotencyKeyRow & { readonly stale: boolean };
 
@@ -187,6 +190,73 @@ export const idempotencyRepo = {
       .set({ status, response })
       .where('credential_id', '=', credentialId)
       .where('key', '=', key)
+      .execute();
+  },
+
+  /**
+   * Inside the transaction that will do a keyed request's work (a group commit's savepoint): takes
+   * the key's transaction-level advisory lock without waiting, and reads what is stored under the
+   * key. 'busy' when another transaction holds the lock — a request with that key is being worked
+   * on in another server process, whose answer is not committed yet. Every writer of a key row
+   * takes this lock first, so once it is held no other transaction can store the key before this
+   * one ends (one that committed just before the lock was taken may still be unseen by this read:
+   * `record` then stores nothing and says so).
+   */
+  async lockAndFind(
+    db: Kysely<Database>,
+    credentialId: string,
+    key: string,
+    leaseSeconds = IDEMPOTENCY_LEASE_SECONDS,
+  ): Promise<PriorClaim | 'busy' | undefined> {
+    // One round trip: the lock, and the row as of this statement's snapshot (a row committed between
+    // the snapshot and the lock is caught by `record`).
+    const r = await sql<
+      Omit<IdempotencyKeyRow, 'credential_id'> & { credential_id: string | null; got: boolean; stale: boolean | null }
+    >`select pg_try_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, hashtext(${`${credentialId}\n${key}`})) as got,
+        k.*, coalesce(k.alive_at, k.created_at) < now() - make_interval(secs => ${leaseSeconds}) as stale
+      from (select 1) as one
+      left join idempotency_keys k on k.credential_id = ${credentialId} and k.key = ${key}`.execute(db);
+    const row = r.rows[0];
+    if (row?.got !== true) return 'busy';
+    const { got: _got, stale, credential_id, ...rest } = row;
+    if (credential_id === null) return undefined;
+    return { ...rest, credential_id, stale: stale === true };
+  },
+
+  /**
+   * Stores a keyed request's answer in the transaction that did its work (after `lockAndFind`), so
+   * the work and its answer commit together or not at all. False when the key was stored meanwhile
+   * (by a transaction that committed before the lock was taken): the caller must roll its work back
+   * and answer with the stored row.
+   */
+  async record(
+    db: Kysely<Database>,
+    row: { credentialId: string; key: string; requestHash: string; holder: string; status: number; response: string },
+  ): Promise<boolean> {
+    const inserted = await db
+      .insertInto('idempotency_keys')
+      .values({
+        credential_id: row.credentialId,
+        key: row.key,
+        request_hash: row.requestHash,
+        holder: row.holder,
+        alive_at: sql<Date>`now()`,
+        status: row.status,
+        response: row.response,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returning('key')
+      .executeTakeFirst();
+    return inserted !== undefined;
+  },
+
+  /** Deletes an unanswered claim (left by a server that died, see `claim`) so that a retry can take the key. */
+  async forget(db: Kysely<Database>, credentialId: string, key: string): Promise<void> {
+    await db
+      .deleteFrom('idempotency_keys')
+      .where('credential_id', '=', credentialId)
+      .where('key', '=', key)
+      .where('status', 'is', null)
       .execute();
   },
 

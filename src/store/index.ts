@@ -117,6 +117,7 @@ export {
   COMMITTED_WITHOUT_RESPONSE,
   credentialsRepo,
   IDEMPOTENCY_LEASE_SECONDS,
+  IDEMPOTENCY_LOCK_CLASS,
   idempotencyRepo,
   type PriorClaim,
 } from './credentials.repository.js';

@@ -168,6 +168,26 @@ export const journalRepo = {
   },
 
   /**
+   * For a transaction object on another's connection (a group commit's savepoint, released): writes
+   * its pending journal rows now, and hands its pending log leaves to `into`, whose `flush` writes
+   * them with its own — one read and one insert for a whole group instead of two per savepoint.
+   */
+  async flushRowsInto(tx: Kysely<Database>, into: Kysely<Database>): Promise<void> {
+    await flushRows(tx);
+    const mine = pendingLeaves.get(tx);
+    if (mine === undefined) return;
+    pendingLeaves.delete(tx);
+    const theirs = pendingLeaves.get(into);
+    if (theirs === undefined) pendingLeaves.set(into, mine);
+    else if (theirs.first + theirs.hashes.length === mine.first) theirs.hashes.push(...mine.hashes);
+    else
+      throw new StoreError(
+        'CONFLICT',
+        `log leaves from ${mine.first} do not follow the pending ones (${theirs.first + theirs.hashes.length})`,
+      );
+  },
+
+  /**
    * Takes the journal_head row lock now (if this transaction has not appended yet), so what the
    * transaction reads next of the log's state — subject heads — cannot change before its appends.
    */

@@ -26,7 +26,8 @@ import { DATE_OID, INT8_OID, parseDate, parseInt8 } from './type-parsers.js';
  *   transactions run one at a time.
  * - Inside `fn`, use only `tx`. Using `store.db` or a nested `store.transaction` there deadlocks on
  *   PGlite (it waits for the one connection `fn` holds) and on PostgreSQL runs outside the
- *   transaction. Savepoints (nested transactions) are not supported.
+ *   transaction. `transaction` does not nest (no savepoints); the API's group commit
+ *   (src/app/group-commit.ts) makes its savepoints itself, in SQL, inside one transaction.
  * - Errors from the database arrive as StoreError where a caller can act on them (CONFLICT,
  *   NOT_FOUND, INVALID_ROW, CONNECTION_FAILED, …); int8 values arrive as exact JS numbers or the
  *   read fails with UNSAFE_INTEGER; dates arrive as 'YYYY-MM-DD' text; timestamptz as Date.

@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { createServer } from '../../src/http/index.js';
 import {
-  idempotencyRepo,
+  IDEMPOTENCY_LOCK_CLASS,
   journalRepo,
   MEMORY,
   openPgliteStore,
@@ -177,29 +179,13 @@ describe.each(STORES)('issue 18 item 12 — HTTP edge (%s)', (kind) => {
     const as = await h.credential(EXPORTER, 'exporter');
     const raw = JSON.stringify(lot('IDEM-RACE'));
     const db = h.ctx.store.db;
-    const status = async () =>
-      (
-        await db
-          .selectFrom('idempotency_keys')
-          .select('status')
-          .where('credential_id', '=', as.credentialId)
-          .where('key', '=', 'k-race')
-          .executeTakeFirst()
-      )?.status;
-    // The first request commits its work, then is slow to store its answer.
-    let letGo: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      letGo = resolve;
-    });
-    const complete = idempotencyRepo.complete.bind(idempotencyRepo);
-    const spy = vi.spyOn(idempotencyRepo, 'complete').mockImplementationOnce(async (...args) => {
-      await gate;
-      return complete(...args);
-    });
+    // A server over the same context whose groups wait (up to a minute) for a second request: the
+    // first request waits in its group, in flight, with nothing written yet.
+    const slow = await createServer(h.ctx, { rateLimit: false, groupCommit: { maxWaitMs: 60_000, maxBatch: 2 } });
     try {
-      const first = h.call(as, 'POST', '/v1/lots', { raw, idempotencyKey: 'k-race' });
-      await until(async () => (await status()) === 0);
-      const second = await h.call(as, 'POST', '/v1/lots', { raw, idempotencyKey: 'k-race' });
+      const first = h.call(as, 'POST', '/v1/lots', { raw, idempotencyKey: 'k-race', app: slow });
+      await until(() => Promise.resolve(slow.groupCommit.waiting === 1));
+      const second = await h.call(as, 'POST', '/v1/lots', { raw, idempotencyKey: 'k-race', app: slow });
       expect(second.statusCode, second.body).toBe(409);
       expect(second.json()).toMatchObject({
         code: 'IDEMPOTENCY_IN_PROGRESS',
@@ -207,17 +193,33 @@ describe.each(STORES)('issue 18 item 12 — HTTP edge (%s)', (kind) => {
         field: 'Idempotency-Key',
       });
       expect(Number(second.headers['retry-after'])).toBeGreaterThan(0);
-      letGo();
+      // Another request fills the group: both run in one transaction and are answered after its commit.
+      const other = await h.call(as, 'POST', '/v1/lots', { body: lot('IDEM-RACE-2'), app: slow });
+      expect(other.statusCode, other.body).toBe(201);
       expect((await first).statusCode).toBe(201);
+      expect(slow.groupCommit.stats).toMatchObject({ groups: 1, requests: 2 });
     } finally {
-      letGo();
-      spy.mockRestore();
+      await slow.close();
     }
     const third = await h.call(as, 'POST', '/v1/lots', { raw, idempotencyKey: 'k-race' });
     expect(third.statusCode).toBe(201);
     expect(third.headers['idempotent-replayed']).toBe('true');
-    // Another server process holding a committed claim: "in progress" while its lease is fresh,
-    // "response lost" only once it has been silent past the lease.
+    if (kind === 'postgres') {
+      // Another server process working on the key (its transaction holds the key's lock, its answer
+      // not committed): "in progress", and nothing is done here.
+      await db.transaction().execute(async (tx) => {
+        await sql`select pg_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, hashtext(${`${as.credentialId}\nk-elsewhere`}))`.execute(
+          tx,
+        );
+        const before = await journal();
+        const busy = await h.call(as, 'POST', '/v1/lots', { raw, idempotencyKey: 'k-elsewhere' });
+        expect(busy.statusCode, busy.body).toBe(409);
+        expect(busy.json()).toMatchObject({ code: 'IDEMPOTENCY_IN_PROGRESS' });
+        expect(await journal()).toBe(before);
+      });
+    }
+    // A row left by a server before group commit (claim marked committed, answer not stored):
+    // "in progress" while its holder's lease is fresh, "response lost" only once it is past it.
     const hash = (
       await db
         .selectFrom('idempotency_keys')

@@ -102,9 +102,8 @@ describe.each(STORES)('hardening (%s)', (kind) => {
     expect(lost.json()).toMatchObject({ code: 'IDEMPOTENCY_RESPONSE_LOST', field: 'Idempotency-Key' });
   });
 
-  it("Idempotency-Key: the claim is marked committed inside the use case's transaction, and only when the work commits", async () => {
+  it("Idempotency-Key: the answer is stored in the work's own transaction, so work and answer commit together or not at all", async () => {
     const as = await h.credential(EXPORTER, 'exporter');
-    const seen: (number | null)[] = [];
     const db = h.ctx.store.db;
     const status = async (key: string) =>
       (
@@ -117,26 +116,29 @@ describe.each(STORES)('hardening (%s)', (kind) => {
       )?.status;
     const ok = await h.call(as, 'POST', '/v1/lots', { body: lot('IDEM-MARK'), idempotencyKey: 'k-mark-ok' });
     expect(ok.statusCode).toBe(201);
-    seen.push((await status('k-mark-ok')) ?? null);
-    // Refused by the use case (the id is taken): its transaction rolls back, the mark with it; the stored answer is the refusal.
+    expect(await status('k-mark-ok')).toBe(201);
+    // Refused by the use case (the id is taken): its work rolls back; the stored answer is the refusal.
     const refused = await h.call(as, 'POST', '/v1/lots', { body: lot('IDEM-MARK'), idempotencyKey: 'k-mark-bad' });
     expect(refused.statusCode).toBe(409);
-    seen.push((await status('k-mark-bad')) ?? null);
-    expect(seen).toEqual([201, 409]);
-    // The server "dies" after the work committed, before it stores the answer: the mark is there
-    // (it committed with the work), and a retry is told the answer was lost instead of redoing it.
-    const spy = vi.spyOn(idempotencyRepo, 'complete').mockRejectedValueOnce(new Error('the server stopped'));
+    expect(await status('k-mark-bad')).toBe(409);
+    // Storing the answer fails after the work was done: the work is rolled back with it (500, nothing
+    // kept under the key), so the retry does the work, once, and its answer is kept.
+    const before = await journal();
+    const spy = vi.spyOn(idempotencyRepo, 'record').mockRejectedValueOnce(new Error('the server stopped'));
     try {
       const died = await h.call(as, 'POST', '/v1/lots', { body: lot('IDEM-DIED'), idempotencyKey: 'k-died' });
       expect(died.statusCode).toBe(500);
     } finally {
       spy.mockRestore();
     }
-    expect(await status('k-died')).toBe(0);
-    const before = await journal();
-    const retry = await h.call(as, 'POST', '/v1/lots', { body: lot('IDEM-DIED'), idempotencyKey: 'k-died' });
-    expect(retry.json()).toMatchObject({ code: 'IDEMPOTENCY_RESPONSE_LOST' });
+    expect(await status('k-died')).toBeUndefined();
     expect(await journal()).toBe(before);
+    const retry = await h.call(as, 'POST', '/v1/lots', { body: lot('IDEM-DIED'), idempotencyKey: 'k-died' });
+    expect(retry.statusCode, retry.body).toBe(201);
+    expect(await journal()).toBe(before + 1);
+    const again = await h.call(as, 'POST', '/v1/lots', { body: lot('IDEM-DIED'), idempotencyKey: 'k-died' });
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(await journal()).toBe(before + 1);
   });
 
   it('Idempotency-Key on a credential: the API key is never stored; a retry is told what was done, and a refused rotate leaves no mark', async () => {
@@ -181,9 +183,9 @@ describe.each(STORES)('hardening (%s)', (kind) => {
         )
       ).statusCode,
     ).not.toBe(401);
-    // The server "dies" after issuing, before storing the answer: the mark committed with the
-    // credential, so a retry is told the answer was lost instead of issuing a second credential.
-    const spy = vi.spyOn(idempotencyRepo, 'complete').mockRejectedValueOnce(new Error('the server stopped'));
+    // Storing the answer fails after issuing: the credential is rolled back with it, so a retry
+    // issues one credential, not a second.
+    const spy = vi.spyOn(idempotencyRepo, 'record').mockRejectedValueOnce(new Error('the server stopped'));
     try {
       expect(
         (
@@ -196,12 +198,13 @@ describe.each(STORES)('hardening (%s)', (kind) => {
     } finally {
       spy.mockRestore();
     }
-    expect((await stored('k-cred-died'))?.status).toBe(0);
-    const lost = await h.call(admin, 'POST', '/v1/credentials', {
+    expect(await stored('k-cred-died')).toBeUndefined();
+    expect(await db.selectFrom('credentials').select('id').where('label', '=', 'died').execute()).toHaveLength(0);
+    const reissued = await h.call(admin, 'POST', '/v1/credentials', {
       body: { ...body, label: 'died' },
       idempotencyKey: 'k-cred-died',
     });
-    expect(lost.json()).toMatchObject({ code: 'IDEMPOTENCY_RESPONSE_LOST' });
+    expect(reissued.statusCode).toBe(201);
     expect(await db.selectFrom('credentials').select('id').where('label', '=', 'died').execute()).toHaveLength(1);
     // Rotating a revoked credential: refused inside the use case's transaction (404), so the claim's
     // mark rolls back with it and the stored answer is the refusal, not a committed 0.

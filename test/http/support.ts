@@ -36,6 +36,8 @@ export interface CallOptions {
   readonly sign?: boolean;
   readonly signature?: string;
   readonly headers?: Record<string, string>;
+  /** Another server over the same context (default: the harness's). */
+  readonly app?: FastifyInstance;
 }
 
 export interface Harness {
@@ -101,7 +103,12 @@ export async function harness(
           now: clock(),
         });
       }
-      return app.inject({ method, url, headers: { ...headers, ...o.headers }, ...(payload === '' ? {} : { payload }) });
+      return (o.app ?? app).inject({
+        method,
+        url,
+        headers: { ...headers, ...o.headers },
+        ...(payload === '' ? {} : { payload }),
+      });
     },
   };
 }

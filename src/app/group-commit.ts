@@ -1,0 +1,206 @@
+import { sql, type Transaction } from 'kysely';
+import { journalRepo, type Database, type Store } from '../store/index.js';
+import type { AppContext } from './context.js';
+import { shareBatch } from './log.js';
+import { subjectsFrom, subjectsInto } from './subjects.js';
+
+/** How a group fills: the longest its first request waits for others, and the most requests in one group. */
+export interface GroupCommitOptions {
+  /** Milliseconds the first request of a group waits for others before the group runs (default 2). */
+  readonly maxWaitMs?: number;
+  /** Requests per group at most (default 64): a full group runs at once. */
+  readonly maxBatch?: number;
+}
+
+export const DEFAULT_GROUP_COMMIT: Required<GroupCommitOptions> = Object.freeze({ maxWaitMs: 2, maxBatch: 64 });
+
+/**
+ * A request's work in a group: everything it writes goes through `store` (its `db` and the
+ * transactions it opens, which are savepoints of the group's transaction). Resolves with what the
+ * work returned once the group has committed; rejects with the work's own error (it wrote nothing:
+ * its savepoint was rolled back) or with the group's (nothing of the group was committed).
+ */
+export type GroupWork<T> = (store: Store) => Promise<T>;
+
+interface Item {
+  readonly work: GroupWork<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Group commit (issue 21, item 3): the work of concurrent requests runs in ONE transaction and
+ * commits with one commit (one WAL flush on PostgreSQL), instead of one or more commits each.
+ *
+ * - Filling: a request that finds no group running waits up to `maxWaitMs` for others (a full group
+ *   of `maxBatch` starts at once); requests that arrive while a group runs form the next group, which
+ *   starts as soon as that one has committed. Nothing is held while a group fills: its transaction
+ *   (and the journal_head row lock its first append takes) opens only when it runs.
+ * - Isolation of failures: each request runs inside a SAVEPOINT; a request whose work throws is
+ *   rolled back to it alone and gets its own error, the others go on. Each transaction its work
+ *   opens (`store.transaction`) is a nested savepoint, rolled back alone when it throws, as a
+ *   transaction of its own would be. The deferred foreign-key checks (migration 0015) are run at the
+ *   end of each request (`SET CONSTRAINTS ALL IMMEDIATE`, then back to DEFERRED: every deferrable
+ *   constraint of the schema is INITIALLY DEFERRED), so a request that would fail them at commit is
+ *   refused alone instead of sinking the group.
+ * - Acknowledgement: every request of a group is answered only after the group's COMMIT returned
+ *   (the refused ones too, so an answer never runs ahead of what is durable). If the commit fails,
+ *   every request of the group gets that error and nothing of it is kept: all or nothing per group,
+ *   never a request acknowledged and then lost.
+ * - The log: the records of every request are appended in journal order, each request's journal rows,
+ *   log leaves and subject heads written at the end of its savepoint, and one checkpoint is signed
+ *   for the whole group, at its end (log.ts `shareBatch`).
+ *
+ * One group runs at a time per runner (they would queue on the journal_head row lock anyway);
+ * `alone` runs one request's work in a transaction of its own at once, beside the groups (a large
+ * document, which would hold up a whole group).
+ */
+export class GroupCommit {
+  readonly #ctx: AppContext;
+  readonly #maxWaitMs: number;
+  readonly #maxBatch: number;
+  #queue: Item[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #idle: (() => void)[] = [];
+  /** Groups committed and requests in them (for the benchmark and the tests). */
+  readonly stats = { groups: 0, requests: 0, largest: 0 };
+
+  constructor(ctx: AppContext, opts: GroupCommitOptions = {}) {
+    this.#ctx = ctx;
+    this.#maxWaitMs = opts.maxWaitMs ?? DEFAULT_GROUP_COMMIT.maxWaitMs;
+    this.#maxBatch = opts.maxBatch ?? DEFAULT_GROUP_COMMIT.maxBatch;
+    if (!Number.isSafeInteger(this.#maxWaitMs) || this.#maxWaitMs < 0)
+      throw new RangeError(`maxWaitMs must be a whole number of milliseconds ≥ 0, got ${String(this.#maxWaitMs)}`);
+    if (!Number.isSafeInteger(this.#maxBatch) || this.#maxBatch < 1)
+      throw new RangeError(`maxBatch must be a whole number ≥ 1, got ${String(this.#maxBatch)}`);
+  }
+
+  /** Requests queued for the next group (not yet running). */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
+  /** Runs `work` in the next group; see GroupWork. */
+  run<T>(work: GroupWork<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      this.#kick();
+    });
+  }
+
+  /** Runs `work` at once in a transaction of its own (a group of one), beside the groups. */
+  alone<T>(work: GroupWork<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      void this.#runGroup([{ work, resolve: resolve as (v: unknown) => void, reject }]);
+    });
+  }
+
+  /** Resolves once every request queued so far has been answered. */
+  drained(): Promise<void> {
+    if (this.#running === undefined && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #kick(): void {
+    if (this.#running !== undefined) return; // the running group starts the next when it ends
+    if (this.#queue.length >= this.#maxBatch || this.#maxWaitMs === 0) {
+      this.#start();
+      return;
+    }
+    this.#timer ??= setTimeout(() => {
+      this.#start();
+    }, this.#maxWaitMs);
+  }
+
+  #start(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch = this.#queue.splice(0, this.#maxBatch);
+    if (batch.length === 0) return;
+    this.#running = this.#runGroup(batch).finally(() => {
+      this.#running = undefined;
+      if (this.#queue.length > 0) this.#start();
+      else for (const done of this.#idle.splice(0)) done();
+    });
+  }
+
+  async #runGroup(batch: readonly Item[]): Promise<void> {
+    const outcomes: Outcome[] = [];
+    try {
+      await this.#ctx.store.transaction(async (gtx) => {
+        for (const [i, item] of batch.entries()) outcomes.push(await this.#runItem(gtx, i, item));
+      });
+    } catch (e) {
+      // The group did not commit: nothing of it is kept, and every request is told so.
+      for (const item of batch) item.reject(e);
+      return;
+    }
+    this.stats.groups += 1;
+    this.stats.requests += batch.length;
+    this.stats.largest = Math.max(this.stats.largest, batch.length);
+    for (const [i, item] of batch.entries()) {
+      const o = outcomes[i];
+      if (o?.ok === true) item.resolve(o.value);
+      else item.reject(o?.error);
+    }
+  }
+
+  async #runItem(gtx: Transaction<Database>, i: number, item: Item): Promise<Outcome> {
+    const point = sql.id(`lodestone_request_${String(i)}`);
+    await sql`savepoint ${point}`.execute(gtx);
+    // The request's own transaction object: per-transaction state kept by the use cases (pending
+    // journal rows, read memos, subject heads) belongs to it and is dropped with it on a rollback.
+    const itx = gtx.withTables();
+    shareBatch(itx, gtx);
+    subjectsFrom(itx, gtx);
+    try {
+      const value = await item.work(this.#storeFor(gtx, itx));
+      await journalRepo.flushRowsInto(itx, gtx);
+      if (this.#ctx.store.kind === 'postgres') {
+        // One round trip (no parameters: the simple query protocol takes several statements).
+        await sql`set constraints all immediate; set constraints all deferred; release savepoint ${point}`.execute(itx);
+      } else {
+        await sql`set constraints all immediate`.execute(itx);
+        await sql`set constraints all deferred`.execute(itx);
+        await sql`release savepoint ${point}`.execute(gtx);
+      }
+      // Its moved subject heads are written with the group's, once, at its end (its leaves were handed over above).
+      subjectsInto(itx, gtx);
+      return { ok: true, value };
+    } catch (error) {
+      // If even this fails (the connection is gone), the group fails and every request with it.
+      await sql`rollback to savepoint ${point}`.execute(gtx);
+      return { ok: false, error };
+    }
+  }
+
+  /** The store a request's work sees: its reads and writes in its savepoint, each transaction a nested one. */
+  #storeFor(gtx: Transaction<Database>, itx: Transaction<Database>): Store {
+    const root = this.#ctx.store;
+    let opened = 0;
+    const transaction: Store['transaction'] = async (fn) => {
+      const point = sql.id(`lodestone_tx_${String(opened++)}`);
+      await sql`savepoint ${point}`.execute(itx);
+      const stx = itx.withTables();
+      shareBatch(stx, gtx);
+      subjectsFrom(stx, itx);
+      try {
+        const out = await fn(stx);
+        // Its journal rows now, inside its savepoint (the next transaction's appends follow them); its
+        // log leaves and moved subject heads go to the request, and with it to the group, which writes
+        // them at its end.
+        await journalRepo.flushRowsInto(stx, itx);
+        await sql`release savepoint ${point}`.execute(itx);
+        subjectsInto(stx, itx);
+        return out;
+      } catch (e) {
+        await sql`rollback to savepoint ${point}`.execute(itx);
+        throw e;
+      }
+    };
+    return { kind: root.kind, db: itx, transaction, close: () => Promise.resolve() };
+  }
+}
