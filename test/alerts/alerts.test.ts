@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import {
   AppError,
   consumeLot,
@@ -309,8 +309,16 @@ describe.each(STORES)('alerts on %s', (kind) => {
       date: TODAY,
     });
     expect(filed.alerts).toEqual([]);
-    expect((await scanAlerts(ctx, { asOf: '2026-12-24' })).raised).toEqual([]); // due 2026-12-24
-    const missing = await scanAlerts(ctx, { asOf: '2026-12-25' });
+    // Without lookAhead (every edge: CLI, HTTP) a date after today by the clock is refused, naming the field.
+    await expect(scanAlerts(ctx, { asOf: '2026-12-24' })).rejects.toMatchObject({
+      field: 'asOf',
+      message: expect.stringMatching(
+        /must not be after today \(2026-11-24 by the server's clock\), got 2026-12-24/,
+      ) as unknown,
+    });
+    expect(await scanAlerts(ctx, { asOf: TODAY })).toMatchObject({ asOf: TODAY });
+    expect((await scanAlerts(ctx, { asOf: '2026-12-24', lookAhead: true })).raised).toEqual([]); // due 2026-12-24
+    const missing = await scanAlerts(ctx, { asOf: '2026-12-25', lookAhead: true });
     expect(missing.raised.map((a) => [a.rule, a.evidence.records[0]])).toEqual([
       ['post-shipment-report-late', 'shipment SH-2'],
     ]);
@@ -477,6 +485,15 @@ describe('alerts through the CLI (in-process)', () => {
       await app.close();
     }
     const d = ['--data-dir', dataDir];
+    // The CLI judges --as-of by the clock: today is 2027-01-20 for the rest of this test.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2027-01-20T12:00:00.000Z') });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    expect(await cli([...d, 'alerts', 'scan', '--as-of', '2027-01-21'])).toMatchObject({
+      code: 2,
+      err: "lodestone: --as-of: must not be after today (2027-01-20 by the server's clock), got 2027-01-21\n",
+    });
     const scan = await cli([...d, 'alerts', 'scan', '--as-of', '2027-01-15']);
     expect(scan.code).toBe(0);
     expect(scan.out).toMatch(
@@ -495,7 +512,7 @@ describe('alerts through the CLI (in-process)', () => {
       JSON.stringify({ shipmentId: 'SH-1', receivedGrams: 1_200_000, location: 'IN', date: '2026-11-30' }),
     );
     expect((await cli([...d, 'report', 'file', report, '--as', IMPORTER])).out).toMatch(
-      /^report rpt-[0-9a-f]{8} on shipment SH-1 \(licence LIC-CN-2026-[0-9A-F]{6}\) filed \(journal entry \d+\)\n$/,
+      /^report rpt-[0-9a-f]{8} on shipment SH-1 \(licence LIC-CN-2026-[0-9A-F]{6}\) filed \(journal entry \d+\)\nalert-[0-9a-f]{20} {2}WARNING {2}post-shipment-report-late .*\n.*was due to cn-mofcom by 2026-12-24 and was filed on 2027-01-20, 27 days late\n/,
     );
     expect(
       (await cli([...d, 'alerts', 'resolve', alert.id, '--as', 'cn-mofcom', '--note', 'report received late, on file']))
