@@ -22,6 +22,7 @@ import { registerAlertCommands } from './alerts.js';
 import { registerCertificateCommands } from './certificates.js';
 import { registerEpcisCommands } from './epcis.js';
 import { readJsonFile, readTextFile } from './files.js';
+import { viaServerOf } from './admin-socket.js';
 import { registerAuditCommands } from './audit.js';
 import { registerLicensingCommands } from './licensing.js';
 import { registerScreeningCommands } from './screening.js';
@@ -449,6 +450,7 @@ export function buildProgram(
   });
   registerAuditCommands(program, {
     withApp,
+    viaServer: viaServerOf(flags, withApp),
     print: (t) => {
       print(io.out, t);
     },
