@@ -217,7 +217,10 @@ export function registerEpcisCommands(program: Command, { io, withApp }: EpcisCo
     .argument('<lot>')
     .argument('<epc>')
     .requiredOption('--as <party>', 'the holder of the lot')
-    .option('--since <iso>', 'the time from which the lot exists (events before it are refused)')
+    .option(
+      '--since <iso>',
+      'the time from which the lot exists (events before it are refused); not after now, at most 3 days before the lot was recorded (the default)',
+    )
     .action(async (lot: string, epc: string, o: { as: string; since?: string }) => {
       const since = o.since === undefined ? undefined : new Date(o.since);
       if (since !== undefined && Number.isNaN(since.getTime()))
