@@ -6,14 +6,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTes
 import {
   AppError,
   consumeLot,
-  countersignCertificate,
   createApp,
-  createLot,
   decideApplication,
   dispatchShipment,
   fileReport,
   importList,
-  issueCertificate,
   listAlerts,
   massBalance,
   openApp,
@@ -31,18 +28,18 @@ import { main } from '../../src/cli/main.js';
 import { dumpProjections, holderTotalsRepo, journalRepo, ledgerRepo } from '../../src/store/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
 import {
+  CONDITIONS,
+  END_USE,
   EXAMPLES_ROOT,
   EXPORTER,
   IMPORTER,
-  magnet,
+  licensedScenario,
   motor,
-  publishDemoTrustList,
-  readExample,
+  registerScenarioParties,
   TODAY,
 } from '../support/scenario.js';
 
 const root = EXAMPLES_ROOT;
-const read = readExample;
 
 let work: string;
 beforeAll(() => {
@@ -52,88 +49,25 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Parties, the demo list, a countersigned certificate, an approved licence (2,000 kg, no re-export to US, use only in IN, report within 30 days) and the exporter's stock. */
+/** Parties, the demo list, a countersigned certificate, an approved licence (2,000 kg, no re-export to US, use only in IN, report within 30 days) and the exporter's stock: the scenario builder's world (src/app/scenario.ts) plus one more Indian buyer. */
 async function setup(ctx: AppContext, opts: { annualNeedGrams?: number } = {}) {
-  for (const p of read('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
-  await publishDemoTrustList(ctx);
+  await registerScenarioParties(ctx);
   await registerParty(ctx, {
     id: 'pune-motors',
     name: 'Pune Motor Works Limited',
     country: 'IN',
     sector: 'automotive',
   });
-  await importList(ctx, {
-    path: new URL('scenario/demo-control-list.csv', root).pathname,
-    format: 'csv',
-    list: 'cn-control-list',
-    actor: 'cn-mofcom',
-    authority: 'MOFCOM (demonstration)',
-    effect: 'deny',
-  });
-  const endUse = {
-    description: 'Rotor magnets for EV traction motors',
-    purposes: ['civil-automotive'],
-    ...(opts.annualNeedGrams === undefined ? {} : { annualNeedGrams: opts.annualNeedGrams }),
-  };
-  const cert = await issueCertificate(ctx, IMPORTER, {
-    exporter: EXPORTER,
-    importer: IMPORTER,
-    endUser: IMPORTER,
-    items: [
-      {
-        controlCode: '1C905.a',
-        hsCode: '8505111000',
-        description: '45SH NdFeB',
-        quantityGrams: 2_000_000,
-        value: { currency: 'USD', minor: 16_000_000 },
-      },
-    ],
-    endUse,
-    undertakings: {
-      noWmdUse: true,
-      noMilitaryUse: true,
-      noReexportWithoutConsent: true,
-      consentAuthority: 'cn-mofcom',
-      prohibitedDestinations: ['US'],
-      useOnlyIn: 'IN',
-      extendsToIncorporatingProducts: true,
-      postShipmentVerificationConsent: true,
-      noticeOfChanges: true,
-    },
-    validity: { from: TODAY, until: '2027-11-23' },
-  });
-  await countersignCertificate(ctx, 'in-dgft', cert.id);
-  const application = {
-    authority: 'cn-mofcom',
-    applicant: EXPORTER,
-    importer: IMPORTER,
-    endUser: IMPORTER,
-    destination: 'IN',
-    endUse,
-    licenceType: 'single',
-    lines: [{ ref: 'L1', item: magnet, quantityGrams: 2_000_000, value: { currency: 'USD', minor: 16_000_000 } }],
-    certificateId: cert.id,
-    validFrom: TODAY,
-    validUntil: '2027-11-23',
-  };
-  const app = await submitApplication(ctx, application);
-  const decided = await decideApplication(ctx, 'cn-mofcom', app.id, {
-    decision: 'approve',
+  const s = await licensedScenario(ctx, {
+    list: true,
+    endUse: { ...END_USE, ...(opts.annualNeedGrams === undefined ? {} : { annualNeedGrams: opts.annualNeedGrams }) },
     conditions: {
-      prohibitedReexportDestinations: ['US'],
-      useOnlyIn: 'IN',
+      ...CONDITIONS,
       reportingDuties: [{ kind: 'post-shipment-report', withinDays: 30, to: 'cn-mofcom' }],
     },
+    lot: { id: 'MAG-1', grams: 4_000_000 },
   });
-  await createLot(ctx, EXPORTER, {
-    id: 'MAG-1',
-    holder: EXPORTER,
-    location: 'CN',
-    item: magnet,
-    massGrams: 4_000_000,
-    value: { currency: 'USD', minor: 32_000_000 },
-  });
-  return { application, licence: decided.licence! };
+  return { application: s.application, licence: s.licence! };
 }
 
 const rules = async (ctx: AppContext, licenceId?: string) =>
