@@ -83,7 +83,9 @@ describe('the verifier re-checks certificates: claims, undertakings, revocations
     );
     rs = records();
     approval(rs).claim.lines[0].ceilingGrams = 9_000_000;
-    expect(failure(rs)).toMatch(/states a ceiling of 9 t \(9,000,000 g\) .* the certificate covers 2 t \(2,000,000 g\)/);
+    expect(failure(rs)).toMatch(
+      /states a ceiling of 9 t \(9,000,000 g\) .* the certificate covers 2 t \(2,000,000 g\)/,
+    );
     rs = records();
     approval(rs).claim.lines[0].claimedBeforeGrams = 1;
     expect(failure(rs)).toMatch(
