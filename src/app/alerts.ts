@@ -15,6 +15,7 @@ import { z } from 'zod';
 import {
   isCountryCode,
   isoDate,
+  dateNotAfter,
   isoDateValue,
   parse,
   ValidationError,
@@ -574,12 +575,23 @@ export interface ScanResult extends RaiseOutcome {
   readonly findings: number;
 }
 
-/** Runs every detector over every licence as of a date (default today) and raises what is new. */
+/**
+ * Runs every detector over every licence as of a date (default today) and raises what is new. A
+ * date after today by `ctx`'s clock is refused (field asOf): it would raise alerts for deadlines that
+ * have not passed. `lookAhead` lifts that for the demo's "45 days on" scan and for detector tests;
+ * no edge (CLI, HTTP) passes it.
+ */
 export async function scanAlerts(
   ctx: AppContext,
-  opts: { asOf?: string | undefined; licenceId?: string | undefined } = {},
+  opts: { asOf?: string | undefined; licenceId?: string | undefined; lookAhead?: boolean } = {},
 ): Promise<ScanResult> {
-  const asOf = opts.asOf === undefined ? todayUtc(ctx.clock) : isoDateValue(opts.asOf, 'asOf');
+  const today = todayUtc(ctx.clock);
+  const asOf =
+    opts.asOf === undefined
+      ? today
+      : opts.lookAhead === true
+        ? isoDateValue(opts.asOf, 'asOf')
+        : dateNotAfter(opts.asOf, today, 'asOf');
   redFlags(ctx); // validate before opening the transaction
   return ctx.store.transaction(async (tx) => {
     let only: Set<string> | undefined;

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import {
+  formatGrams,
   certificateLineKey,
   claimedGrams,
   mergeUndertakings,
@@ -17,7 +18,7 @@ import { AppError, RefusedError } from './errors.js';
  * certificates.ts reads, so that this check of the certificate does not make a cycle).
  */
 
-const fmt = (g: number) => `${g.toLocaleString('en')} g`;
+const fmt = formatGrams;
 
 /**
  * For decideApplication, before the approval is recorded: the certificate the licence relies on is

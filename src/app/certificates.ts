@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import {
+  formatGrams,
   isoDateValue,
   parse,
   parseCertificateSubject,
@@ -658,7 +659,7 @@ export async function checkCertificate(
     if (total > line.quantityGrams) {
       throw refused(id, {
         rule: 'certificate.items',
-        message: `${total} g of ${line.controlCode} (HS ${line.hsCode}) asked for, but it covers ${line.quantityGrams} g`,
+        message: `${formatGrams(total)} of ${line.controlCode} (HS ${line.hsCode}) asked for, but it covers ${formatGrams(line.quantityGrams)}`,
       });
     }
   }

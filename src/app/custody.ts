@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import {
+  formatGrams,
   checkDrawdown,
   checkOnwardTransfer,
   inheritRestrictions,
@@ -181,7 +182,7 @@ async function assessTransfer(
   if (grams > lot.massGrams)
     refusals.push({
       rule: 'INSUFFICIENT_STOCK',
-      message: `lot ${lot.id} holds ${lot.massGrams} g; cannot ship ${grams} g`,
+      message: `lot ${lot.id} holds ${formatGrams(lot.massGrams)}; cannot ship ${formatGrams(grams)}`,
     });
   const {
     screenings: [screen],
@@ -520,7 +521,9 @@ async function receive(
       throw new RefusedError([
         {
           rule: 'OVER_RECEIPT',
-          message: `receipt.receivedGrams ${r.receivedGrams} g is more than the ${sh.grams} g shipment ${sh.id} carried; record at most the shipped grams (create any surplus as its own lot)`,
+          message:
+            `receipt.receivedGrams ${formatGrams(r.receivedGrams)} is more than the ${formatGrams(sh.grams)} ` +
+            `shipment ${sh.id} carried; record at most the shipped grams (create any surplus as its own lot)`,
         },
       ]);
     const source = await lotsRepo.get(tx, sh.from_lot);
@@ -597,7 +600,7 @@ export async function transformLots(
         throw new RefusedError([
           {
             rule: 'INSUFFICIENT_STOCK',
-            message: `lot ${lot.id} holds ${lot.massGrams} g; cannot consume ${x.grams} g`,
+            message: `lot ${lot.id} holds ${formatGrams(lot.massGrams)}; cannot consume ${formatGrams(x.grams)}`,
           },
         ]);
       inputs.set(x.lotId, { lot, grams: x.grams });
@@ -608,7 +611,9 @@ export async function transformLots(
       throw new RefusedError([
         {
           rule: 'MASS_CREATED',
-          message: `outputs weigh ${outGrams} g but only ${inGrams} g went in (tracked inputs plus otherInputsGrams)`,
+          message:
+            `outputs weigh ${formatGrams(outGrams)} but only ${formatGrams(inGrams)} went in ` +
+            `(tracked inputs plus otherInputsGrams)`,
         },
       ]);
     const embodied = new Map<string, number>();
@@ -632,7 +637,7 @@ export async function transformLots(
         throw new RefusedError([
           {
             rule: 'MASS_CREATED',
-            message: `output ${o.lotId} weighs ${o.massGrams} g but is said to embody ${embodiedGrams} g of inputs`,
+            message: `output ${o.lotId} weighs ${formatGrams(o.massGrams)} but is said to embody ${formatGrams(embodiedGrams)} of inputs`,
           },
         ]);
       const out = {
@@ -655,7 +660,9 @@ export async function transformLots(
         throw new RefusedError([
           {
             rule: 'MASS_CREATED',
-            message: `outputs embody ${g} g of lot ${lotId} but the transformation consumes only ${consumed} g of it`,
+            message:
+              `outputs embody ${formatGrams(g)} of lot ${lotId} ` +
+              `but the transformation consumes only ${formatGrams(consumed)} of it`,
           },
         ]);
     }
@@ -707,7 +714,10 @@ export async function consumeLot(ctx: AppContext, actor: string, input: unknown)
     const lot = await lockLot(tx, i.lotId, actor, 'consumption.lotId');
     if (i.grams > lot.massGrams)
       throw new RefusedError([
-        { rule: 'INSUFFICIENT_STOCK', message: `lot ${lot.id} holds ${lot.massGrams} g; cannot consume ${i.grams} g` },
+        {
+          rule: 'INSUFFICIENT_STOCK',
+          message: `lot ${lot.id} holds ${formatGrams(lot.massGrams)}; cannot consume ${formatGrams(i.grams)}`,
+        },
       ]);
     const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({
       licence_id: r.licenceId,

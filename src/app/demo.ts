@@ -271,7 +271,7 @@ export async function runDemo(
     detail: `${filed.id} on shipment SH-${run}-1: 1,200 kg received and installed in traction motors in India (licence ${licence.id} requires it within 30 days)`,
   });
   const later = addDaysIso(today, 45);
-  const scan = await scanAlerts(ctx, { asOf: later });
+  const scan = await scanAlerts(ctx, { asOf: later, lookAhead: true });
   emit({
     step: `Monitoring scan as of ${later}`,
     actor: AUTHORITY,

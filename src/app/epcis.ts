@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import { checkDeclaredDate, dayOfInstant, LodestoneError, ValidationError, type Party } from '../domain/index.js';
+import {
+  checkDeclaredDate,
+  dayOfInstant,
+  DECLARED_DATE_TOLERANCE_DAYS,
+  LodestoneError,
+  ValidationError,
+  type Party,
+} from '../domain/index.js';
 import {
   bizStepIri,
   canonicalGs1Uri,
@@ -585,12 +592,20 @@ export async function captureEpcis(ctx: AppContext, actor: string, document: unk
   });
 }
 
-/** Links an existing lot (e.g. one created with `lots create`) to an EPC identifier, so EPCIS events about it are mapped. */
+/**
+ * Links an existing lot (e.g. one created with `lots create`) to an EPC identifier, so EPCIS events
+ * about it are mapped. `since` (events before it are refused, EVENT_BEFORE_INPUTS) is a date the
+ * holder claims, so it is bounded like any declared date: not after the server's clock, and not more
+ * than DECLARED_DATE_TOLERANCE_DAYS before the lot was recorded (its default).
+ */
 export async function linkLotToEpc(
   ctx: AppContext,
   actor: string,
   input: { lotId: string; epc: string; since?: string },
 ): Promise<{ epc: string; seq: number }> {
+  const declared = input.since === undefined ? undefined : new Date(input.since);
+  if (declared !== undefined && (!/^\d{4}-\d{2}-\d{2}T/.test(input.since ?? '') || Number.isNaN(declared.getTime())))
+    throw new ValidationError('since', `must be an ISO 8601 date-time, got ${JSON.stringify(input.since)}`);
   const id = parseEpc(input.epc);
   if (!id || (id.kind !== 'lgtin' && id.kind !== 'sgtin'))
     throw new ValidationError(
@@ -601,7 +616,18 @@ export async function linkLotToEpc(
     const lot = await lotsRepo.get(tx, input.lotId);
     if (!lot || lot.holder !== actor)
       throw new AppError('NOT_FOUND', `${actor} holds no lot "${input.lotId}"`, { field: 'lotId' });
-    const since = input.since ?? new Date(0).toISOString();
+    const recorded = (await journalRepo.get(tx, lot.created_seq))?.recorded_at;
+    const earliest = new Date(new Date(recorded ?? ctx.clock()).getTime() - DECLARED_DATE_TOLERANCE_DAYS * 86_400_000);
+    const now = ctx.clock();
+    if (declared !== undefined && declared.getTime() > now.getTime())
+      throw new ValidationError('since', `must not be after now (${now.toISOString()}), got ${declared.toISOString()}`);
+    if (declared !== undefined && declared.getTime() < earliest.getTime())
+      throw new ValidationError(
+        'since',
+        `must not be more than ${DECLARED_DATE_TOLERANCE_DAYS} days before lot ${lot.id} was recorded ` +
+          `(${earliest.toISOString()} at the earliest), got ${declared.toISOString()}`,
+      );
+    const since = (declared ?? earliest).toISOString();
     const c = await commit(tx, ctx, 'epcis.lot.linked', actor, { epc: id.uri, holder: actor, lotId: lot.id, since });
     return { epc: id.uri, seq: c.seq };
   });

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
+  formatMoney,
+  formatGrams,
   applicationSchema,
   approvalSchema,
   checkValidityNotPast,
@@ -334,12 +336,12 @@ export async function decideApplication(
       if (c?.grams !== undefined && c.grams > l.quantityGrams)
         throw new ValidationError(
           `conditions.ceilings.${l.ref}.grams`,
-          `cannot exceed the ${l.quantityGrams} g applied for`,
+          `cannot exceed the ${formatGrams(l.quantityGrams)} applied for, got ${formatGrams(c.grams)}`,
         );
       if (c?.valueMinor !== undefined && c.valueMinor > l.value.minor)
         throw new ValidationError(
           `conditions.ceilings.${l.ref}.valueMinor`,
-          `cannot exceed the ${l.value.minor} applied for`,
+          `cannot exceed the ${formatMoney(l.value)} (${l.value.minor} minor units) applied for, got ${c.valueMinor} minor units`,
         );
       const codes = assessment.lines.find((x) => x.ref === l.ref)?.classification.codes ?? [];
       return {

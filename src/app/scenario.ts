@@ -179,6 +179,8 @@ export interface LicensedScenario {
   readonly applicationId: string;
   /** The application body as submitted (to submit variations of it). */
   readonly application: Record<string, unknown>;
+  /** The submitted application with its assessment (screening, classification, certificate, policy). */
+  readonly submitted: Awaited<ReturnType<typeof submitApplication>>;
   /** The granted licence (absent when `approve` is false). */
   readonly licence?: Licence;
   /** The granted licence's id ('' when `approve` is false). */
@@ -200,7 +202,7 @@ export async function licensedScenario(ctx: AppContext, o: LicensedScenarioOptio
   if (o.lot !== undefined) await createLot(ctx, EXPORTER, lotInput(o.lot.id, o.lot.grams));
   const application = applicationInput({ ...o, certificateId, grams, endUse, today });
   const submitted = await submitApplication(ctx, application);
-  if (o.approve === false) return { certificateId, applicationId: submitted.id, application, licenceId: '' };
+  if (o.approve === false) return { certificateId, applicationId: submitted.id, application, submitted, licenceId: '' };
   const decided = await decideApplication(ctx, AUTHORITY, submitted.id, {
     decision: 'approve',
     conditions: o.conditions ?? CONDITIONS,
@@ -211,6 +213,7 @@ export async function licensedScenario(ctx: AppContext, o: LicensedScenarioOptio
     certificateId,
     applicationId: submitted.id,
     application,
+    submitted,
     licence: decided.licence,
     licenceId: decided.licence.id,
   };

@@ -1,6 +1,7 @@
 /**
  * The admin socket: while `lodestone serve` holds the embedded store, the operator's `credentials`
- * commands run inside the serving process instead of failing with "data dir is in use".
+ * commands and the read-only `log key` and `log checkpoint` run inside the serving process instead of
+ * failing with "data dir is in use".
  *
  * `serve` on PGlite listens on a Unix socket `admin.sock` in the data directory (mode 0600: only the
  * data directory's owner can connect, who could read the whole store anyway). A client writes one JSON
@@ -12,7 +13,15 @@ import { chmod, unlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import type { AppContext } from '../app/index.js';
+import {
+  latestCheckpoint,
+  logVerifier,
+  logVerifierKey,
+  resolveOptions,
+  type AppContext,
+  type AppOptions,
+} from '../app/index.js';
+import { StoreError } from '../store/index.js';
 import { LodestoneError, ValidationError } from '../domain/index.js';
 import { issueCredential, listCredentials, revokeCredential, rotateCredential } from '../http/index.js';
 
@@ -28,6 +37,9 @@ const ADMIN_OPS = {
     const partyId = str(a.partyId);
     return listCredentials(ctx, partyId === undefined ? {} : { partyId });
   },
+  'log.key': async (ctx: AppContext, a: Record<string, unknown>) =>
+    a.raw === true ? (await logVerifier(ctx)).publicKey : logVerifierKey(ctx),
+  'log.checkpoint': async (ctx: AppContext) => (await latestCheckpoint(ctx))?.body ?? null,
 } as const;
 
 export type AdminOp = keyof typeof ADMIN_OPS;
@@ -109,6 +121,31 @@ async function answer(ctx: AppContext, line: string): Promise<unknown> {
 export function adminSocketExists(dataDir: string): boolean {
   const path = adminSocketPath(dataDir);
   return path !== undefined && existsSync(path);
+}
+
+/**
+ * A runner for commands the admin socket serves: `local` on the store, or — when `lodestone serve`
+ * holds the embedded store (STORE_LOCKED, and its socket is there) — `op` in the serving process.
+ */
+export function viaServerOf(
+  flags: () => AppOptions,
+  withApp: <T>(fn: (ctx: AppContext) => Promise<T>) => Promise<T>,
+): <T>(op: AdminOp, args: Record<string, unknown>, local: (ctx: AppContext) => Promise<T>) => Promise<T> {
+  return async <T>(op: AdminOp, args: Record<string, unknown>, local: (ctx: AppContext) => Promise<T>) => {
+    try {
+      return await withApp(local);
+    } catch (e) {
+      const o = resolveOptions(flags());
+      if (
+        e instanceof StoreError &&
+        e.code === 'STORE_LOCKED' &&
+        o.databaseUrl === undefined &&
+        adminSocketExists(o.dataDir)
+      )
+        return callAdmin<T>(o.dataDir, op, args);
+      throw e;
+    }
+  };
 }
 
 /** Runs `op` in the process serving `dataDir`; its errors are rethrown as RemoteError with their code. */

@@ -14,7 +14,7 @@ import {
   type Alert,
   type AppContext,
 } from '../app/index.js';
-import { count, isoDateValue, ValidationError } from '../domain/index.js';
+import { count, dateNotAfter, todayUtc, ValidationError } from '../domain/index.js';
 import { readJsonFile } from './files.js';
 
 export interface AlertCommandDeps {
@@ -86,11 +86,14 @@ export function registerAlertCommands(program: Command, { withApp, print }: Aler
     .description(
       'run every red-flag detector over every licence as of a date (default today) and raise the new findings as alerts',
     )
-    .option('--as-of <YYYY-MM-DD>', 'judge dates (report deadlines, the annual window) as of this day')
+    .option(
+      '--as-of <YYYY-MM-DD>',
+      'judge dates (report deadlines, the annual window) as of this day, today or earlier',
+    )
     .option('--licence <id>', 'only this licence')
     .option('--json', 'print the result as JSON')
     .action(async (o: { asOf?: string; licence?: string; json?: boolean }) => {
-      const asOf = o.asOf === undefined ? undefined : isoDateValue(o.asOf, '--as-of');
+      const asOf = o.asOf === undefined ? undefined : dateNotAfter(o.asOf, todayUtc(), '--as-of');
       const r = await withApp((ctx) => scanAlerts(ctx, { asOf, licenceId: o.licence }));
       if (o.json) {
         print(JSON.stringify(r, null, 2));

@@ -12,9 +12,12 @@ import {
 import { ValidationError } from '../domain/index.js';
 import { parseVerifierKey } from '../trust/index.js';
 import { formatSummary, parseWitnessPin, verifyBundle } from '../verify/index.js';
+import type { viaServerOf } from './admin-socket.js';
 
 export interface AuditCliDeps {
   readonly withApp: <T>(fn: (ctx: AppContext) => Promise<T>) => Promise<T>;
+  /** Runs a read-only command in the serving process when `lodestone serve` holds the embedded store. */
+  readonly viaServer: ReturnType<typeof viaServerOf>;
   readonly print: (text: string) => void;
 }
 
@@ -22,7 +25,7 @@ export interface AuditCliDeps {
  * Transparency-log and audit commands: log checkpoint / log check, witness, audit export, verify.
  * `verify` opens no store: it needs only the bundle file (exit 1 naming the first failure).
  */
-export function registerAuditCommands(program: Command, { withApp, print }: AuditCliDeps): void {
+export function registerAuditCommands(program: Command, { withApp, viaServer, print }: AuditCliDeps): void {
   const log = program
     .command('log')
     .description(
@@ -33,8 +36,8 @@ export function registerAuditCommands(program: Command, { withApp, print }: Audi
     .command('checkpoint')
     .description("print the log's latest signed checkpoint (C2SP signed note, with witness cosignatures)")
     .action(async () => {
-      const cp = await withApp((ctx) => latestCheckpoint(ctx));
-      print(cp === undefined ? '(no checkpoint yet: the journal is empty)' : cp.body);
+      const body = await viaServer('log.checkpoint', {}, async (ctx) => (await latestCheckpoint(ctx))?.body ?? null);
+      print(body ?? '(no checkpoint yet: the journal is empty)');
     });
   log
     .command('key')
@@ -43,7 +46,12 @@ export function registerAuditCommands(program: Command, { withApp, print }: Audi
     )
     .option('--raw', 'print only the raw Ed25519 public key (base64url)')
     .action(async (o: { raw?: boolean }) => {
-      print(await withApp(async (ctx) => (o.raw === true ? (await logVerifier(ctx)).publicKey : logVerifierKey(ctx))));
+      const raw = o.raw === true;
+      print(
+        await viaServer('log.key', { raw }, async (ctx) =>
+          raw ? (await logVerifier(ctx)).publicKey : logVerifierKey(ctx),
+        ),
+      );
     });
   log
     .command('check')

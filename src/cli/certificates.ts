@@ -15,7 +15,7 @@ import {
   type Certificate,
   type CertificateReport,
 } from '../app/index.js';
-import { formatMass, formatMoney, isoDateValue, parseJsonText, ValidationError } from '../domain/index.js';
+import { formatGrams, formatMass, formatMoney, isoDateValue, parseJsonText, ValidationError } from '../domain/index.js';
 
 export interface CertificateCommandDeps {
   readonly io: { readonly out: NodeJS.WritableStream; readonly err: NodeJS.WritableStream };
@@ -228,12 +228,13 @@ export function registerCertificateCommands(program: Command, deps: CertificateC
         for (const l of c.claims) {
           print(
             io.out,
-            `  claimed of ${l.controlCode} (HS ${l.hsCode}): ${l.claimedGrams.toLocaleString('en')} g of ${l.ceilingGrams.toLocaleString('en')} g, ${l.remainingGrams.toLocaleString('en')} g remaining`,
+            `  claimed of ${l.controlCode} (HS ${l.hsCode}): ${formatGrams(l.claimedGrams)} of ${formatGrams(l.ceilingGrams)}, ` +
+              `${formatGrams(l.remainingGrams)} remaining`,
           );
           for (const x of l.claims)
             print(
               io.out,
-              `    ${x.licenceId} (${x.status}): ${x.grams.toLocaleString('en')} g, approved at journal entry ${x.seq}`,
+              `    ${x.licenceId} (${x.status}): ${formatGrams(x.grams)}, approved at journal entry ${x.seq}`,
             );
         }
       }

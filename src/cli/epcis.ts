@@ -24,8 +24,6 @@ export interface EpcisCommandDeps {
 
 /** Documents larger than this are refused before they are read (the HTTP API answers 413). */
 export const MAX_EPCIS_BYTES = EPCIS_MAX_DOCUMENT_BYTES;
-/** Schema violations printed one per line before the rest are counted. */
-const MAX_SCHEMA_ERRORS = 20;
 
 function line(out: NodeJS.WritableStream, text: string): void {
   out.write(`${text}\n`);
@@ -112,13 +110,13 @@ export function registerEpcisCommands(program: Command, { io, withApp }: EpcisCo
       try {
         r = await withApp((ctx) => captureEpcis(ctx, o.as, doc));
       } catch (e) {
-        if (e instanceof EpcisSchemaError) {
-          for (const x of e.errors.slice(1, MAX_SCHEMA_ERRORS))
-            line(io.err, `lodestone: ${file}: schema: ${x.path}: ${x.message}`);
-          if (e.errors.length > MAX_SCHEMA_ERRORS)
-            line(io.err, `lodestone: ${file}: … and ${e.errors.length - MAX_SCHEMA_ERRORS} more schema violations`);
-          throw new ValidationError(`${file}: ${e.field ?? 'document'}`, e.message.slice((e.field ?? '').length + 2));
-        }
+        // Every violation, each naming the file: main prints the further ones, one line each, before this summary.
+        if (e instanceof EpcisSchemaError)
+          throw new ValidationError(
+            `${file}: ${e.field ?? 'document'}`,
+            e.message.slice((e.field ?? '').length + 2),
+            e.errors.slice(1).map((x) => ({ field: `${file}: ${x.field}`, reason: x.reason })),
+          );
         throw e;
       }
       if (o.json) {
@@ -217,7 +215,10 @@ export function registerEpcisCommands(program: Command, { io, withApp }: EpcisCo
     .argument('<lot>')
     .argument('<epc>')
     .requiredOption('--as <party>', 'the holder of the lot')
-    .option('--since <iso>', 'the time from which the lot exists (events before it are refused)')
+    .option(
+      '--since <iso>',
+      'the time from which the lot exists (events before it are refused); not after now, at most 3 days before the lot was recorded (the default)',
+    )
     .action(async (lot: string, epc: string, o: { as: string; since?: string }) => {
       const since = o.since === undefined ? undefined : new Date(o.since);
       if (since !== undefined && Number.isNaN(since.getTime()))

@@ -7,7 +7,7 @@ import {
   type Finding,
   type InferenceNote,
 } from '../rules/index.js';
-import type { Item } from '../domain/index.js';
+import type { Item, ValidationError } from '../domain/index.js';
 
 const MARK: Record<Finding['outcome'], string> = {
   applies: 'APPLIES',
@@ -75,6 +75,21 @@ export function formatInferences(inferences: readonly InferenceNote[]): string[]
     (i) =>
       `INFERENCE ${i.id} (${i.entries.join(', ')}; ${i.pack} ${i.packVersion}): ${i.statement}; other reading: ${i.alternative}`,
   );
+}
+
+/** At most this many further faults of one input are printed, one line each; the rest are counted. */
+export const MAX_FIELD_ERRORS = 20;
+
+/**
+ * The lines an input with several faults prints before its one-line summary (which names the first):
+ * "field: reason" for each further fault, up to MAX_FIELD_ERRORS, then how many more there are. Empty
+ * for an input with one fault. The HTTP API lists the same faults as problem details' `errors`.
+ */
+export function fieldErrorLines(e: ValidationError, max = MAX_FIELD_ERRORS): string[] {
+  const rest = e.errors.slice(1);
+  const lines = rest.slice(0, max).map((x) => `${x.field}: ${x.reason}`);
+  if (rest.length > max) lines.push(`… and ${rest.length - max} more`);
+  return lines;
 }
 
 /** Collects a repeatable option's values. */

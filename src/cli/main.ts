@@ -23,6 +23,7 @@ import { registerCertificateCommands } from './certificates.js';
 import { registerEpcisCommands } from './epcis.js';
 import { registerFederationCommands } from './federation.js';
 import { readJsonFile, readTextFile } from './files.js';
+import { viaServerOf } from './admin-socket.js';
 import { registerAuditCommands } from './audit.js';
 import { registerLicensingCommands } from './licensing.js';
 import { registerScreeningCommands } from './screening.js';
@@ -30,7 +31,7 @@ import { registerServeCommands } from './serve.js';
 import { registerTrustListCommands } from './trustlist.js';
 import { journalRepo } from '../store/index.js';
 import { VerifyError } from '../verify/index.js';
-import { ASSUME_HELP, collect, formatClassification } from './format.js';
+import { ASSUME_HELP, collect, fieldErrorLines, formatClassification } from './format.js';
 import { parseReadings } from '../rules/index.js';
 import { progress } from './progress.js';
 import { AnswerStatus, EXIT } from './exit.js';
@@ -450,6 +451,7 @@ export function buildProgram(
   });
   registerAuditCommands(program, {
     withApp,
+    viaServer: viaServerOf(flags, withApp),
     print: (t) => {
       print(io.out, t);
     },
@@ -510,6 +512,7 @@ export async function main(
       return EXIT.badInput;
     }
     if (e instanceof LodestoneError) {
+      if (e instanceof ValidationError) for (const l of fieldErrorLines(e)) io.err.write(`lodestone: ${l}\n`);
       io.err.write(`lodestone: ${e.message}\n`);
       // verify: a bundle that is not one is bad input; one that does not prove what it claims is an integrity failure.
       if (e instanceof VerifyError) return e.code === 'MALFORMED' ? EXIT.badInput : EXIT.integrity;

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { openApp, resolveOptions, type AppContext, type AppOptions } from '../app/index.js';
 import { ValidationError } from '../domain/index.js';
-import { StoreError } from '../store/index.js';
-import { adminSocketExists, callAdmin, listenAdmin, type AdminOp } from './admin-socket.js';
+import { listenAdmin, viaServerOf } from './admin-socket.js';
 import {
   createServer,
   issueCredential,
@@ -118,26 +117,7 @@ export function registerServeCommands(program: Command, { flags, withApp, print 
     });
 
   /** A credentials use case on the store, or — when `lodestone serve` holds the embedded store — in the serving process. */
-  const viaServer = async <T>(
-    op: AdminOp,
-    args: Record<string, unknown>,
-    local: (ctx: AppContext) => Promise<T>,
-  ): Promise<T> => {
-    try {
-      return await withApp(local);
-    } catch (e) {
-      const o = resolveOptions(flags());
-      if (
-        e instanceof StoreError &&
-        e.code === 'STORE_LOCKED' &&
-        o.databaseUrl === undefined &&
-        adminSocketExists(o.dataDir)
-      ) {
-        return callAdmin<T>(o.dataDir, op, args);
-      }
-      throw e;
-    }
-  };
+  const viaServer = viaServerOf(flags, withApp);
   const creds = program
     .command('credentials')
     .description('API keys for the HTTP API (operator state; keys are shown once and stored only as SHA-256 hashes)');

@@ -17,10 +17,24 @@ export class LodestoneError<C extends string = string> extends Error {
 
 export type ValidationCode = 'INVALID_INPUT';
 
-/** Bad input: names the field and the reason. Nothing was written. */
+/** One thing wrong with an input: the field (a dotted path or JSON Pointer) and why. */
+export interface FieldError {
+  readonly field: string;
+  readonly reason: string;
+}
+
+/**
+ * Bad input: names the field and the reason. Nothing was written. An input with several faults (an
+ * EPCIS document against its schema) lists all of them in `errors`, the first being the one the
+ * message names; the edges present that list the same way (the CLI one line each, HTTP problem
+ * details an `errors` member of {field, reason}).
+ */
 export class ValidationError extends LodestoneError<ValidationCode> {
-  constructor(field: string, reason: string) {
+  readonly errors: readonly FieldError[];
+
+  constructor(field: string, reason: string, more: readonly FieldError[] = []) {
     super('INVALID_INPUT', `${field}: ${reason}`, { field });
+    this.errors = [{ field, reason }, ...more];
   }
 }
 

@@ -117,22 +117,42 @@ export function addMoney(first: Money, ...rest: readonly Money[]): Money {
   return Object.freeze({ currency: first.currency, minor: addExact(first.minor, ...rest.map((m) => m.minor)) });
 }
 
-/** Formats money for people: "USD 1,234.50". */
-export function formatMoney(m: Money): string {
-  const digits = minorUnitDigits(m.currency);
-  const s = m.minor.toString().padStart(digits + 1, '0');
-  const whole = s.slice(0, s.length - digits) || '0';
-  const frac = digits > 0 ? `.${s.slice(s.length - digits)}` : '';
-  return `${m.currency} ${BigInt(whole).toLocaleString('en')}${frac}`;
+/** n ÷ 10^digits exactly, the whole part grouped in thousands, trailing fractional zeros dropped: (1234500n, 3) → "1,234.5". */
+function exactDecimal(n: bigint, digits: number, keepZeros = false): string {
+  const sign = n < 0n ? '-' : '';
+  const s = (n < 0n ? -n : n).toString().padStart(digits + 1, '0');
+  const whole = BigInt(s.slice(0, s.length - digits) || '0').toLocaleString('en');
+  let frac = s.slice(s.length - digits);
+  if (!keepZeros) frac = frac.replace(/0+$/, '');
+  return `${sign}${whole}${frac === '' ? '' : `.${frac}`}`;
 }
 
-/** Formats grams for people, exactly: "1,250 kg", "3.5 t", "12 g". */
+/** Formats money for people, exactly, in its currency: "USD 1,234.50", "JPY 123,456", "KWD 0.005". */
+export function formatMoney(m: Money): string {
+  return `${m.currency} ${exactDecimal(BigInt(m.minor), minorUnitDigits(m.currency), true)}`;
+}
+
+/**
+ * Formats grams for people, exactly (computed on integers, never rounded): tonnes for whole kilograms
+ * from a tonne up ("3.5 t"), kilograms from a kilogram up ("1,250 kg", "1,999.999 kg"), else grams
+ * ("12 g").
+ */
 export function formatMass(m: Mass): string {
-  const g = m.grams;
-  if (g >= 1_000_000 && g % 1000 === 0)
-    return `${(g / 1_000_000).toLocaleString('en', { maximumFractionDigits: 3 })} t`;
-  if (g >= 1000) return `${(g / 1000).toLocaleString('en', { maximumFractionDigits: 3 })} kg`;
+  const g = BigInt(m.grams);
+  const abs = g < 0n ? -g : g;
+  if (abs >= 1_000_000n && abs % 1000n === 0n) return `${exactDecimal(g, 6)} t`;
+  if (abs >= 1000n) return `${exactDecimal(g, 3)} kg`;
   return `${g} g`;
+}
+
+/**
+ * Grams where the exact figure decides something (a refusal, a ceiling, a remainder): the mass for
+ * people with the grams the records and input files use, "1,999.999 kg (1,999,999 g)", "2 t
+ * (2,000,000 g)"; below a kilogram the grams alone, "12 g".
+ */
+export function formatGrams(grams: number): string {
+  const mass = formatMass({ grams });
+  return Math.abs(grams) < 1000 ? mass : `${mass} (${grams.toLocaleString('en')} g)`;
 }
 
 /** Formats ppm as a percentage without rounding away significant digits: 5000 → "0.5 %". */

@@ -79,6 +79,16 @@ export function isoDateValue(s: unknown, field: string): string {
   return s;
 }
 
+/**
+ * A date as YYYY-MM-DD no later than `today` (the server's clock): for "as of" inputs that judge
+ * deadlines, where a date to come would call something overdue before it is.
+ */
+export function dateNotAfter(s: unknown, today: string, field: string): string {
+  const d = isoDateValue(s, field);
+  if (d > today) throw new ValidationError(field, `must not be after today (${today} by the server's clock), got ${d}`);
+  return d;
+}
+
 /** The calendar date `days` after an ISO date (negative goes back). */
 export function addDaysIso(date: string, days: number): string {
   const t = new Date(`${date}T00:00:00Z`);

@@ -60,11 +60,18 @@ export function validateEpcis(doc: unknown): readonly SchemaError[] {
 
 /** A document that fails the EPCIS 2.0 JSON Schema: the first violation names the place, all are kept. */
 export class EpcisSchemaError extends ValidationError {
-  constructor(readonly errors: readonly SchemaError[]) {
-    const first = errors[0] ?? { path: '/', message: 'is invalid', keyword: '' };
+  constructor(readonly violations: readonly SchemaError[]) {
+    const first = violations[0] ?? { path: '/', message: 'is invalid', keyword: '' };
+    const n = violations.length - 1;
     super(
-      `document${first.path === '/' ? '' : first.path}`,
-      `${first.message} (EPCIS 2.0 JSON Schema${errors.length > 1 ? `; ${errors.length - 1} more violation${errors.length > 2 ? 's' : ''}` : ''})`,
+      documentField(first.path),
+      `${first.message} (EPCIS 2.0 JSON Schema${n > 0 ? `; ${n} more violation${n > 1 ? 's' : ''}` : ''})`,
+      violations.slice(1).map((v) => ({ field: documentField(v.path), reason: v.message })),
     );
   }
+}
+
+/** A schema violation's place as a field: `document` and the JSON Pointer into it. */
+function documentField(path: string): string {
+  return `document${path === '/' ? '' : path}`;
 }

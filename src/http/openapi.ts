@@ -37,6 +37,16 @@ const problemSchema: Json = {
         'stable error code (AppError / ValidationError / StoreError codes, or an HTTP-layer code). HTTP-layer codes include JSON_TOO_DEEP (400: a JSON body nested more than 64 deep), JSON_DUPLICATE_KEY (400: a member name twice in one object; `field` is its path), RATE_LIMITED (429, with Retry-After: per client address, then per credential), IDEMPOTENCY_IN_PROGRESS (409, with Retry-After: an identical request is still running), IDEMPOTENCY_RESPONSE_LOST (409: the work was recorded but its answer was never stored), STORE_UNAVAILABLE (503: the database did not answer within its timeouts; nothing was written), UNSUPPORTED_MEDIA_TYPE (415: a body that is not application/json or application/ld+json), NO_ROUTE (404: no such path), METHOD_NOT_ALLOWED (405, with Allow)',
     },
     field: { type: 'string', description: 'the input field the problem is about' },
+    errors: {
+      type: 'array',
+      description:
+        'every fault of an input that has several (an EPCIS document against its schema), the first being the one field and detail name',
+      items: {
+        type: 'object',
+        required: ['field', 'reason'],
+        properties: { field: { type: 'string' }, reason: { type: 'string' } },
+      },
+    },
     refusals: {
       type: 'array',
       items: {

@@ -1,4 +1,4 @@
-import { LodestoneError } from '../domain/index.js';
+import { LodestoneError, ValidationError, type FieldError } from '../domain/index.js';
 import { RefusedError } from '../app/index.js';
 
 /**
@@ -14,6 +14,8 @@ export interface Problem {
   readonly detail: string;
   readonly code: string;
   readonly field?: string;
+  /** Every fault of an input that has several (the first is the one `field` and `detail` name). */
+  readonly errors?: readonly FieldError[];
   readonly refusals?: readonly {
     readonly rule: string;
     readonly message: string;
@@ -91,7 +93,12 @@ export function problem(
   status: number,
   code: string,
   detail: string,
-  extra: { field?: string | undefined; refusals?: Problem['refusals']; instance?: string } = {},
+  extra: {
+    field?: string | undefined;
+    errors?: readonly FieldError[];
+    refusals?: Problem['refusals'];
+    instance?: string;
+  } = {},
 ): Problem {
   return {
     type: `urn:lodestone:problem:${code.toLowerCase().replaceAll('_', '-')}`,
@@ -100,6 +107,7 @@ export function problem(
     detail,
     code,
     ...(extra.field === undefined ? {} : { field: extra.field }),
+    ...(extra.errors === undefined ? {} : { errors: extra.errors }),
     ...(extra.refusals === undefined ? {} : { refusals: extra.refusals }),
     ...(extra.instance === undefined ? {} : { instance: extra.instance }),
   };
@@ -123,7 +131,11 @@ export function toProblem(e: unknown): { problem: Problem; unexpected: boolean }
     const status = CODE_STATUS[err.code];
     // 501: a standard feature (an EPCIS query parameter) the request asks for and the server does not implement
     if (status !== undefined && (status < 500 || status === 501)) {
-      return { problem: problem(status, err.code, err.message, { field: err.field }), unexpected: false };
+      const errors = err instanceof ValidationError && err.errors.length > 1 ? err.errors : undefined;
+      return {
+        problem: problem(status, err.code, err.message, { field: err.field, ...(errors ? { errors } : {}) }),
+        unexpected: false,
+      };
     }
     if (status === 503)
       return {

@@ -127,8 +127,8 @@ function locked(path: string, pid: number, extra: string): StoreError {
   const what =
     extra !== ''
       ? ''
-      : '. If it is `lodestone serve`, use its HTTP API (`lodestone credentials` commands still work: ' +
-        'they run in the serving process), or stop it (Ctrl-C or kill -TERM ' +
+      : '. If it is `lodestone serve`, use its HTTP API (`lodestone credentials`, `log key` and ' +
+        '`log checkpoint` still work: they run in the serving process), or stop it (Ctrl-C or kill -TERM ' +
         `${pid}) and run the command again; PostgreSQL (DATABASE_URL) lets several processes share a store`;
   return new StoreError('STORE_LOCKED', `data dir is in use by process ${pid}${extra}: ${path}${what}`);
 }

@@ -1,6 +1,7 @@
 import {
   claimedGrams,
   certificateLineKey,
+  formatGrams,
   parseCertificateSubject,
   restrictionTerms,
   type CertificateSubject,
@@ -9,6 +10,8 @@ import {
 import type { SignedRecord } from '../trust/index.js';
 import { VerifyError } from './errors.js';
 import { isObject, list, type JsonObject } from './json.js';
+
+const g = formatGrams;
 
 /**
  * Pure step 6: the end-user certificates behind the bundle's licences, re-checked from the records
@@ -144,20 +147,23 @@ export function recheckCertificates(
           const before = Number(l.claimedBeforeGrams);
           if (Number(l.ceilingGrams) !== item.quantityGrams)
             fail(
-              `${where}: the claim states a ceiling of ${String(l.ceilingGrams)} g for ${key}; the certificate covers ${item.quantityGrams} g`,
+              `${where}: the claim states a ceiling of ${g(Number(l.ceilingGrams))} for ${key}; ` +
+                `the certificate covers ${g(item.quantityGrams)}`,
             );
           if (grams !== want.claims.get(key))
             fail(
-              `${where}: the claim on ${key} is ${grams} g; licence ${licence.id}'s lines come to ${want.claims.get(key) ?? 0} g`,
+              `${where}: the claim on ${key} is ${g(grams)}; licence ${licence.id}'s lines come to ${g(want.claims.get(key) ?? 0)}`,
             );
           const seen = claimedSoFar.get(`${certificateId} ${key}`) ?? 0;
           if (!Number.isSafeInteger(before) || before < seen)
             fail(
-              `${where}: the claim on ${key} says ${before} g was claimed before it, but the approvals earlier in the bundle claimed ${seen} g (certificate ${certificateId})`,
+              `${where}: the claim on ${key} says ${g(before)} was claimed before it, ` +
+                `but the approvals earlier in the bundle claimed ${g(seen)} (certificate ${certificateId})`,
             );
           if (before + grams > item.quantityGrams)
             fail(
-              `${where}: licence ${licence.id} claims ${grams} g of ${key} with ${before} g claimed already: past the ${item.quantityGrams} g certificate ${certificateId} covers`,
+              `${where}: licence ${licence.id} claims ${g(grams)} of ${key} with ${g(before)} claimed already: ` +
+                `past the ${g(item.quantityGrams)} certificate ${certificateId} covers`,
             );
           claimedSoFar.set(`${certificateId} ${key}`, before + grams);
         }

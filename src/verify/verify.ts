@@ -15,7 +15,7 @@ import {
   type Checkpoint,
   type SignedRecord,
 } from '../trust/index.js';
-import { DECLARED_DATE_TOLERANCE_DAYS } from '../domain/index.js';
+import { DECLARED_DATE_TOLERANCE_DAYS, formatGrams } from '../domain/index.js';
 import { BUNDLE_FORMAT, type AuditBundle, type BundleEntry, type BundleKey } from './bundle.js';
 import { checkCompleteness, formatCompleteness, parseCompletenessFields, type Completeness } from './completeness.js';
 import { VerifyError, type VerifyCode } from './errors.js';
@@ -422,7 +422,10 @@ function replay(
             fail('REPLAY', `${where}: destination ${String(s.destination)} is not the licence's ${destination}`);
           const total = (drawn.get(ref) ?? 0) + (typeof s.grams === 'number' ? s.grams : 0);
           if (total > ceiling)
-            fail('REPLAY', `${where}: draws line ${ref} to ${total} g, over its ceiling of ${ceiling} g`);
+            fail(
+              'REPLAY',
+              `${where}: draws line ${ref} to ${formatGrams(total)}, over its ceiling of ${formatGrams(ceiling)}`,
+            );
           drawn.set(ref, total);
         }
         break;

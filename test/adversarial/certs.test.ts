@@ -132,7 +132,7 @@ describe('item 3: no double claim (CLI)', () => {
     expect(refused.code).toBe(7);
     expect(refused.err).toMatch(
       new RegExp(
-        `refused \\(CERTIFICATE_OVERCLAIMED\\): certificate ${cert} covers 2,000,000 g of 1C905.a \\(HS 8505111000\\) across all its licences; 1,500,000 g is claimed already \\(${first} 1,500,000 g\\), 500,000 g remains, and this approval claims 2,000,000 g`,
+        `refused \\(CERTIFICATE_OVERCLAIMED\\): certificate ${cert} covers 2 t \\(2,000,000 g\\) of 1C905.a \\(HS 8505111000\\) across all its licences; 1.5 t \\(1,500,000 g\\) is claimed already \\(${first} 1.5 t \\(1,500,000 g\\)\\), 500 kg \\(500,000 g\\) remains, and this approval claims 2 t \\(2,000,000 g\\)`,
       ),
     );
     expect(await s.journal()).toBe(before);
@@ -144,9 +144,11 @@ describe('item 3: no double claim (CLI)', () => {
     const fourth = await s.apply(cert, 1_000);
     expect((await s.decide(fourth, { prohibitedReexportDestinations: ['US'] })).code).toBe(7);
     const shown = await s.ok('certificates', 'show', cert);
-    expect(shown).toContain('claimed of 1C905.a (HS 8505111000): 2,000,000 g of 2,000,000 g, 0 g remaining');
-    expect(shown).toContain(`${first} (active): 1,500,000 g`);
-    expect(shown).toContain(`${third} (active): 500,000 g`);
+    expect(shown).toContain(
+      'claimed of 1C905.a (HS 8505111000): 2 t (2,000,000 g) of 2 t (2,000,000 g), 0 g remaining',
+    );
+    expect(shown).toContain(`${first} (active): 1.5 t (1,500,000 g)`);
+    expect(shown).toContain(`${third} (active): 500 kg (500,000 g)`);
   }, 240_000);
 });
 

@@ -186,7 +186,7 @@ describe.each(STORES)('issue 18 — clock, quantities and values (%s)', (kind) =
         IMPORTER,
       ]);
       expect(r.err).toContain(
-        'refused (OVER_RECEIPT): receipt.receivedGrams 1000000 g is more than the 1000 g shipment SH-1 carried',
+        'refused (OVER_RECEIPT): receipt.receivedGrams 1 t (1,000,000 g) is more than the 1 kg (1,000 g) shipment SH-1 carried',
       );
       expect(r.code).toBe(7);
       const lots = await cs!.cli(['lots', 'list', '--holder', IMPORTER, '--json']);

@@ -2,18 +2,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import {
   AppError,
   consumeLot,
-  countersignCertificate,
   createApp,
-  createLot,
   decideApplication,
   dispatchShipment,
   fileReport,
   importList,
-  issueCertificate,
   listAlerts,
   massBalance,
   openApp,
@@ -31,18 +28,18 @@ import { main } from '../../src/cli/main.js';
 import { dumpProjections, holderTotalsRepo, journalRepo, ledgerRepo } from '../../src/store/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
 import {
+  CONDITIONS,
+  END_USE,
   EXAMPLES_ROOT,
   EXPORTER,
   IMPORTER,
-  magnet,
+  licensedScenario,
   motor,
-  publishDemoTrustList,
-  readExample,
+  registerScenarioParties,
   TODAY,
 } from '../support/scenario.js';
 
 const root = EXAMPLES_ROOT;
-const read = readExample;
 
 let work: string;
 beforeAll(() => {
@@ -52,88 +49,25 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Parties, the demo list, a countersigned certificate, an approved licence (2,000 kg, no re-export to US, use only in IN, report within 30 days) and the exporter's stock. */
+/** Parties, the demo list, a countersigned certificate, an approved licence (2,000 kg, no re-export to US, use only in IN, report within 30 days) and the exporter's stock: the scenario builder's world (src/app/scenario.ts) plus one more Indian buyer. */
 async function setup(ctx: AppContext, opts: { annualNeedGrams?: number } = {}) {
-  for (const p of read('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
-  await publishDemoTrustList(ctx);
+  await registerScenarioParties(ctx);
   await registerParty(ctx, {
     id: 'pune-motors',
     name: 'Pune Motor Works Limited',
     country: 'IN',
     sector: 'automotive',
   });
-  await importList(ctx, {
-    path: new URL('scenario/demo-control-list.csv', root).pathname,
-    format: 'csv',
-    list: 'cn-control-list',
-    actor: 'cn-mofcom',
-    authority: 'MOFCOM (demonstration)',
-    effect: 'deny',
-  });
-  const endUse = {
-    description: 'Rotor magnets for EV traction motors',
-    purposes: ['civil-automotive'],
-    ...(opts.annualNeedGrams === undefined ? {} : { annualNeedGrams: opts.annualNeedGrams }),
-  };
-  const cert = await issueCertificate(ctx, IMPORTER, {
-    exporter: EXPORTER,
-    importer: IMPORTER,
-    endUser: IMPORTER,
-    items: [
-      {
-        controlCode: '1C905.a',
-        hsCode: '8505111000',
-        description: '45SH NdFeB',
-        quantityGrams: 2_000_000,
-        value: { currency: 'USD', minor: 16_000_000 },
-      },
-    ],
-    endUse,
-    undertakings: {
-      noWmdUse: true,
-      noMilitaryUse: true,
-      noReexportWithoutConsent: true,
-      consentAuthority: 'cn-mofcom',
-      prohibitedDestinations: ['US'],
-      useOnlyIn: 'IN',
-      extendsToIncorporatingProducts: true,
-      postShipmentVerificationConsent: true,
-      noticeOfChanges: true,
-    },
-    validity: { from: TODAY, until: '2027-11-23' },
-  });
-  await countersignCertificate(ctx, 'in-dgft', cert.id);
-  const application = {
-    authority: 'cn-mofcom',
-    applicant: EXPORTER,
-    importer: IMPORTER,
-    endUser: IMPORTER,
-    destination: 'IN',
-    endUse,
-    licenceType: 'single',
-    lines: [{ ref: 'L1', item: magnet, quantityGrams: 2_000_000, value: { currency: 'USD', minor: 16_000_000 } }],
-    certificateId: cert.id,
-    validFrom: TODAY,
-    validUntil: '2027-11-23',
-  };
-  const app = await submitApplication(ctx, application);
-  const decided = await decideApplication(ctx, 'cn-mofcom', app.id, {
-    decision: 'approve',
+  const s = await licensedScenario(ctx, {
+    list: true,
+    endUse: { ...END_USE, ...(opts.annualNeedGrams === undefined ? {} : { annualNeedGrams: opts.annualNeedGrams }) },
     conditions: {
-      prohibitedReexportDestinations: ['US'],
-      useOnlyIn: 'IN',
+      ...CONDITIONS,
       reportingDuties: [{ kind: 'post-shipment-report', withinDays: 30, to: 'cn-mofcom' }],
     },
+    lot: { id: 'MAG-1', grams: 4_000_000 },
   });
-  await createLot(ctx, EXPORTER, {
-    id: 'MAG-1',
-    holder: EXPORTER,
-    location: 'CN',
-    item: magnet,
-    massGrams: 4_000_000,
-    value: { currency: 'USD', minor: 32_000_000 },
-  });
-  return { application, licence: decided.licence! };
+  return { application: s.application, licence: s.licence! };
 }
 
 const rules = async (ctx: AppContext, licenceId?: string) =>
@@ -309,8 +243,16 @@ describe.each(STORES)('alerts on %s', (kind) => {
       date: TODAY,
     });
     expect(filed.alerts).toEqual([]);
-    expect((await scanAlerts(ctx, { asOf: '2026-12-24' })).raised).toEqual([]); // due 2026-12-24
-    const missing = await scanAlerts(ctx, { asOf: '2026-12-25' });
+    // Without lookAhead (every edge: CLI, HTTP) a date after today by the clock is refused, naming the field.
+    await expect(scanAlerts(ctx, { asOf: '2026-12-24' })).rejects.toMatchObject({
+      field: 'asOf',
+      message: expect.stringMatching(
+        /must not be after today \(2026-11-24 by the server's clock\), got 2026-12-24/,
+      ) as unknown,
+    });
+    expect(await scanAlerts(ctx, { asOf: TODAY })).toMatchObject({ asOf: TODAY });
+    expect((await scanAlerts(ctx, { asOf: '2026-12-24', lookAhead: true })).raised).toEqual([]); // due 2026-12-24
+    const missing = await scanAlerts(ctx, { asOf: '2026-12-25', lookAhead: true });
     expect(missing.raised.map((a) => [a.rule, a.evidence.records[0]])).toEqual([
       ['post-shipment-report-late', 'shipment SH-2'],
     ]);
@@ -477,6 +419,15 @@ describe('alerts through the CLI (in-process)', () => {
       await app.close();
     }
     const d = ['--data-dir', dataDir];
+    // The CLI judges --as-of by the clock: today is 2027-01-20 for the rest of this test.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2027-01-20T12:00:00.000Z') });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    expect(await cli([...d, 'alerts', 'scan', '--as-of', '2027-01-21'])).toMatchObject({
+      code: 2,
+      err: "lodestone: --as-of: must not be after today (2027-01-20 by the server's clock), got 2027-01-21\n",
+    });
     const scan = await cli([...d, 'alerts', 'scan', '--as-of', '2027-01-15']);
     expect(scan.code).toBe(0);
     expect(scan.out).toMatch(
@@ -495,7 +446,7 @@ describe('alerts through the CLI (in-process)', () => {
       JSON.stringify({ shipmentId: 'SH-1', receivedGrams: 1_200_000, location: 'IN', date: '2026-11-30' }),
     );
     expect((await cli([...d, 'report', 'file', report, '--as', IMPORTER])).out).toMatch(
-      /^report rpt-[0-9a-f]{8} on shipment SH-1 \(licence LIC-CN-2026-[0-9A-F]{6}\) filed \(journal entry \d+\)\n$/,
+      /^report rpt-[0-9a-f]{8} on shipment SH-1 \(licence LIC-CN-2026-[0-9A-F]{6}\) filed \(journal entry \d+\)\nalert-[0-9a-f]{20} {2}WARNING {2}post-shipment-report-late .*\n.*was due to cn-mofcom by 2026-12-24 and was filed on 2027-01-20, 27 days late\n/,
     );
     expect(
       (await cli([...d, 'alerts', 'resolve', alert.id, '--as', 'cn-mofcom', '--note', 'report received late, on file']))

@@ -4,17 +4,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AppError,
-  countersignCertificate,
   createApp,
-  createLot,
   decideApplication,
   dispatchShipment,
   getLicence,
-  importList,
   massBalance,
   RefusedError,
   receiveShipment,
-  registerParty,
   revokeCertificate,
   submitApplication,
   transformLots,
@@ -22,81 +18,15 @@ import {
 } from '../../src/app/index.js';
 import { dumpProjections, journalRepo } from '../../src/store/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
-import { EXAMPLES_ROOT, magnet, publishDemoTrustList, readExample, TODAY } from '../support/scenario.js';
+import { licensedScenario, readExample, TODAY } from '../support/scenario.js';
 
-const root = EXAMPLES_ROOT;
 const read = readExample;
-const endUse = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] };
 
+/** The scenario's world (src/app/scenario.ts): parties, trust list, the demo control list, a countersigned certificate and an approved licence for `kg`, and the exporter's lot MAG-1 of twice that. */
 async function setup(ctx: AppContext, opts: { kg?: number } = {}) {
   const kg = opts.kg ?? 2000;
-  for (const p of read('scenario/parties.json') as { id: string }[]) await registerParty(ctx, p);
-  await publishDemoTrustList(ctx);
-  await importList(ctx, {
-    path: new URL('scenario/demo-control-list.csv', root).pathname,
-    format: 'csv',
-    list: 'cn-control-list',
-    actor: 'cn-mofcom',
-    authority: 'MOFCOM (demonstration)',
-    effect: 'deny',
-  });
-  const cert = await (
-    await import('../../src/app/index.js')
-  ).issueCertificate(ctx, 'chakan-drive-systems', {
-    exporter: 'ganzhou-hengyuan-magnetics',
-    importer: 'chakan-drive-systems',
-    endUser: 'chakan-drive-systems',
-    items: [
-      {
-        controlCode: '1C905.a',
-        hsCode: '8505111000',
-        description: '45SH NdFeB',
-        quantityGrams: kg * 1000,
-        value: { currency: 'USD', minor: kg * 8000 },
-      },
-    ],
-    endUse,
-    undertakings: {
-      noWmdUse: true,
-      noMilitaryUse: true,
-      noReexportWithoutConsent: true,
-      consentAuthority: 'cn-mofcom',
-      prohibitedDestinations: ['US'],
-      useOnlyIn: 'IN',
-      extendsToIncorporatingProducts: true,
-      postShipmentVerificationConsent: true,
-      noticeOfChanges: true,
-    },
-    validity: { from: TODAY, until: '2027-11-23' },
-  });
-  await countersignCertificate(ctx, 'in-dgft', cert.id);
-  const application = {
-    authority: 'cn-mofcom',
-    applicant: 'ganzhou-hengyuan-magnetics',
-    importer: 'chakan-drive-systems',
-    endUser: 'chakan-drive-systems',
-    destination: 'IN',
-    endUse,
-    licenceType: 'single',
-    lines: [{ ref: 'L1', item: magnet, quantityGrams: kg * 1000, value: { currency: 'USD', minor: kg * 8000 } }],
-    certificateId: cert.id,
-    validFrom: TODAY,
-    validUntil: '2027-11-23',
-  };
-  const app = await submitApplication(ctx, application);
-  const decided = await decideApplication(ctx, 'cn-mofcom', app.id, {
-    decision: 'approve',
-    conditions: { prohibitedReexportDestinations: ['US'], useOnlyIn: 'IN' },
-  });
-  await createLot(ctx, 'ganzhou-hengyuan-magnetics', {
-    id: 'MAG-1',
-    holder: 'ganzhou-hengyuan-magnetics',
-    location: 'CN',
-    item: magnet,
-    massGrams: kg * 2000,
-    value: { currency: 'USD', minor: kg * 16000 },
-  });
-  return { cert, application, app, licence: decided.licence! };
+  const s = await licensedScenario(ctx, { grams: kg * 1000, list: true, lot: { id: 'MAG-1', grams: kg * 2000 } });
+  return { cert: { id: s.certificateId }, application: s.application, app: s.submitted, licence: s.licence! };
 }
 
 async function refusal(p: Promise<unknown>): Promise<string[]> {

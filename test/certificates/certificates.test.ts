@@ -233,7 +233,7 @@ describe.each(STORES)('end-user certificates on %s', (kind) => {
         ],
       }),
       'certificate.items',
-      /2100000 g of 1C905\.a \(HS 850511\) asked for, but it covers 2000000 g/,
+      /2.1 t \(2,100,000 g\) of 1C905\.a \(HS 850511\) asked for, but it covers 2 t \(2,000,000 g\)/,
     );
     await expectRejectsCode(
       checkCertificate(tx(), 'urn:uuid:00000000-0000-4000-8000-000000000000', check),

@@ -346,6 +346,9 @@ describe('on the demo store (A4, A7, A10)', () => {
     let server: ReturnType<typeof spawn> | undefined;
     const env: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'info' };
     delete env.DATABASE_URL;
+    const localKey = await lodestone(['--data-dir', dir, 'log', 'key']);
+    expect(localKey.code, localKey.err).toBe(0);
+    const localCheckpoint = await lodestone(['--data-dir', dir, 'log', 'checkpoint']);
     try {
       server = spawn(process.execPath, [BIN, '--data-dir', dir, 'serve', '--port', '0'], {
         cwd: work,
@@ -400,11 +403,18 @@ describe('on the demo store (A4, A7, A10)', () => {
       ]);
       expect(nobody.code).toBe(3);
       oneLine(nobody);
+      // The log key and checkpoint a verifier pins are read through the serving process too.
+      const servedKey = await lodestone(['--data-dir', dir, 'log', 'key']);
+      expect(servedKey.code, servedKey.err).toBe(0);
+      expect(servedKey.out).toBe(localKey.out);
+      const servedCheckpoint = await lodestone(['--data-dir', dir, 'log', 'checkpoint']);
+      expect(servedCheckpoint.code, servedCheckpoint.err).toBe(0);
+      expect(servedCheckpoint.out.split('\n')[0]).toBe(localCheckpoint.out.split('\n')[0]);
       // Any other command: what to do, in the one line.
       const busy = await lodestone(['--data-dir', dir, 'parties', 'list']);
       expect(busy.code).toBe(5);
       expect(oneLine(busy)).toMatch(
-        /data dir is in use by process \d+: .*lodestone serve.*HTTP API.*lodestone credentials.*kill -TERM \d+/,
+        /data dir is in use by process \d+: .*lodestone serve.*HTTP API.*lodestone credentials`, `log key` and `log checkpoint` still work.*kill -TERM \d+/,
       );
     } finally {
       server?.kill('SIGTERM');

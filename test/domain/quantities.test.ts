@@ -8,6 +8,8 @@ import {
   compareShare,
   composition,
   elementGrams,
+  formatGrams,
+  formatMass,
   formatMoney,
   grams,
   mixCompositions,
@@ -102,6 +104,35 @@ describe('exact integer arithmetic', () => {
     expect(formatMoney(money('USD', 123456))).toBe('USD 1,234.56');
     expect(formatMoney(money('JPY', 123456))).toBe('JPY 123,456');
     expect(formatMoney(money('KWD', 5))).toBe('KWD 0.005');
+    expect(formatMoney(money('USD', Number.MAX_SAFE_INTEGER))).toBe('USD 90,071,992,547,409.91');
+  });
+
+  it('masses for people are exact: t, kg or g, never rounded, with the grams where the figure decides', () => {
+    expect(formatMass({ grams: 12 })).toBe('12 g');
+    expect(formatMass({ grams: 1_250_000 })).toBe('1.25 t');
+    expect(formatMass({ grams: 1_999_999 })).toBe('1,999.999 kg');
+    expect(formatMass({ grams: 3_500_000 })).toBe('3.5 t');
+    expect(formatMass({ grams: 1_250 })).toBe('1.25 kg');
+    expect(formatMass({ grams: Number.MAX_SAFE_INTEGER })).toBe('9,007,199,254,740.991 kg');
+    expect(formatGrams(999)).toBe('999 g');
+    expect(formatGrams(1_999_999)).toBe('1,999.999 kg (1,999,999 g)');
+    expect(formatGrams(2_000_000)).toBe('2 t (2,000,000 g)');
+  });
+
+  it('formatGrams and formatMoney keep every unit: the printed figures give back the exact integer', () => {
+    fc.assert(
+      fc.property(safe, (g) => {
+        const m = /\(([\d,]+) g\)$/.exec(formatGrams(g));
+        expect(Number((m?.[1] ?? formatGrams(g).replace(/ g$/, '')).replaceAll(',', ''))).toBe(g);
+        const [figure, unit] = formatMass({ grams: g }).split(' ') as [string, string];
+        const scale = { t: 1_000_000n, kg: 1000n, g: 1n }[unit]!;
+        const [whole, frac = ''] = figure.replaceAll(',', '').split('.');
+        const digits = { t: 6, kg: 3, g: 0 }[unit]!;
+        expect(BigInt(whole!) * scale + BigInt(frac.padEnd(digits, '0') || '0')).toBe(BigInt(g));
+        const usd = formatMoney(money('USD', g)).slice(4).replaceAll(',', '').replace('.', '');
+        expect(BigInt(usd)).toBe(BigInt(g));
+      }),
+    );
   });
 });
 

@@ -19,6 +19,7 @@ import {
   validateEpcis,
 } from '../../src/epcis/index.js';
 import { expectThrowsCode } from '../support/errors.js';
+import { epcisSchemaModule, SCHEMA_JSON, SCHEMA_MODULE } from '../../scripts/generate-epcis-schema.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/epcis/', import.meta.url));
 const VECTORS = join(FIXTURES, 'event-hash-vectors');
@@ -33,6 +34,10 @@ describe('EPCIS 2.0 JSON Schema', () => {
     expect(EPCIS_JSON_SCHEMA).toEqual(
       readJson(fileURLToPath(new URL('../../src/epcis/schema/EPCIS-JSON-Schema.json', import.meta.url))),
     );
+  });
+
+  it('the schema module is byte for byte what npm run generate:epcis-schema writes (not reformatted)', () => {
+    expect(readFileSync(SCHEMA_MODULE, 'utf8')).toBe(epcisSchemaModule(readFileSync(SCHEMA_JSON, 'utf8')));
   });
 
   const examples = walk(join(FIXTURES, 'examples-json')).filter((f) => f.endsWith('.jsonld'));

@@ -38,7 +38,7 @@ import {
   magnet,
   type Fixture,
 } from './fixture.js';
-import { clock } from './support.js';
+import { clock, TODAY } from './support.js';
 
 export interface Req {
   readonly method: 'GET' | 'POST';
@@ -205,7 +205,7 @@ export const CASES: Record<string, Case> = {
   },
   scanAlerts: {
     owners: { 'licensing-authority': AUTHORITY },
-    build: (fx) => ({ method: 'POST', url: '/v1/alerts/scan', body: { licenceId: fx.licenceId, asOf: '2027-06-01' } }),
+    build: (fx) => ({ method: 'POST', url: '/v1/alerts/scan', body: { licenceId: fx.licenceId, asOf: TODAY } }),
   },
   fileReport: {
     owners: { importer: IMPORTER, 'downstream-holder': HOLDER },

@@ -171,7 +171,7 @@ export async function freshAlert(ctx: AppContext, fx: Pick<Fixture, 'licenceId' 
     licenceId: fx.licenceId,
     lineRef: 'L1',
   });
-  await scanAlerts(ctx, { licenceId: fx.licenceId, asOf: '2027-06-01' });
+  await scanAlerts(ctx, { licenceId: fx.licenceId, asOf: '2027-06-01', lookAhead: true });
   const alert = (await listAlerts(ctx, { licenceId: fx.licenceId, status: 'open' })).find((a) =>
     a.explanation.includes(id),
   );

@@ -13,6 +13,7 @@ export {
   IMPORTER,
   licensedScenario,
   lotInput,
+  registerScenarioParties,
   shipmentInput,
   UNDERTAKINGS,
   usdFor,

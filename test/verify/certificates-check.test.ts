@@ -78,13 +78,19 @@ describe('the verifier re-checks certificates: claims, undertakings, revocations
     expect(failure(rs)).toMatch(/relies on certificate urn:uuid:.* but its approval records no claim on it/);
     rs = records();
     approval(rs).claim.lines[0].grams = 1_000_000;
-    expect(failure(rs)).toMatch(/the claim on 1C905.a 8505111000 is 1000000 g; licence .* lines come to 2000000 g/);
+    expect(failure(rs)).toMatch(
+      /the claim on 1C905.a 8505111000 is 1 t \(1,000,000 g\); licence .* lines come to 2 t \(2,000,000 g\)/,
+    );
     rs = records();
     approval(rs).claim.lines[0].ceilingGrams = 9_000_000;
-    expect(failure(rs)).toMatch(/states a ceiling of 9000000 g .* the certificate covers 2000000 g/);
+    expect(failure(rs)).toMatch(
+      /states a ceiling of 9 t \(9,000,000 g\) .* the certificate covers 2 t \(2,000,000 g\)/,
+    );
     rs = records();
     approval(rs).claim.lines[0].claimedBeforeGrams = 1;
-    expect(failure(rs)).toMatch(/claims 2000000 g of 1C905.a 8505111000 with 1 g claimed already: past the 2000000 g/);
+    expect(failure(rs)).toMatch(
+      /claims 2 t \(2,000,000 g\) of 1C905.a 8505111000 with 1 g claimed already: past the 2 t \(2,000,000 g\)/,
+    );
   });
 
   it('a second approval whose claim forgets the first one is caught', () => {
@@ -101,7 +107,7 @@ describe('the verifier re-checks certificates: claims, undertakings, revocations
     rs.splice(i + 1, 0, copy);
     ls.splice(i + 1, 0, ls[i]! + 0.5);
     expect(failure(rs, ls)).toMatch(
-      /says 0 g was claimed before it, but the approvals earlier in the bundle claimed 2000000 g/,
+      /says 0 g was claimed before it, but the approvals earlier in the bundle claimed 2 t \(2,000,000 g\)/,
     );
   });
 
