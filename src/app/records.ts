@@ -8,7 +8,14 @@ import { CERTIFICATE_KINDS, type CertificateRecordTypes } from './certificates.r
 import { EPCIS_PROJECTORS, EPCIS_SCHEMAS, type EpcisRecordTypes } from './epcis.records.js';
 import { AppError } from './errors.js';
 import { KEY_PROJECTORS, KEY_SCHEMAS, keySchema, type KeyRecordTypes } from './keys.records.js';
-import { listImportedSchema, projectListImported, type ListImported } from './screening.records.js';
+import {
+  listImportedSchema,
+  projectListImported,
+  projectScreeningReviewed,
+  screeningReviewedSchema,
+  type ListImported,
+  type ScreeningReviewed,
+} from './screening.records.js';
 import { LICENSING_PROJECTORS, LICENSING_SCHEMAS, type LicensingRecordTypes } from './licensing.records.js';
 import { projectTrustListPublished, trustListPublishedSchema, type TrustListRecordTypes } from './trustlist.records.js';
 
@@ -60,6 +67,7 @@ export interface RecordTypes
   'rulepack.loaded': RulePackLoaded;
   'item.classified': ItemClassified;
   'list.imported': ListImported;
+  'screening.reviewed': ScreeningReviewed;
 }
 export type RecordType = keyof RecordTypes;
 
@@ -88,6 +96,7 @@ const KINDS: { readonly [T in RecordType]: RecordKind<RecordTypes[T]> } = {
   ...kinds<EpcisRecordTypes>(EPCIS_SCHEMAS, EPCIS_PROJECTORS),
   ...kinds<KeyRecordTypes>(KEY_SCHEMAS, KEY_PROJECTORS),
   'list.imported': { schema: listImportedSchema, project: projectListImported },
+  'screening.reviewed': { schema: screeningReviewedSchema, project: projectScreeningReviewed },
   'trustlist.published': { schema: trustListPublishedSchema, project: projectTrustListPublished },
   'party.registered': {
     schema: partyRegisteredSchema,

@@ -30,6 +30,7 @@ import type { RulePacksTable } from './rule-packs.table.js';
 import type { SchemaMigrationsTable } from './schema-migrations.table.js';
 import type { TrustListHeadTable, TrustListsTable } from './trust-lists.table.js';
 import type { ListEntriesTable, ListImportsTable, ListSnapshotsTable } from './screening.tables.js';
+import type { ScreeningReviewsTable } from './screening-reviews.table.js';
 import type { SubjectHeadsTable, SubjectLogTable, SubjectMapNodesTable } from './subjects.tables.js';
 
 /** Every table of the Lodestone schema (migrations/*.sql), as Kysely sees it. */
@@ -44,6 +45,7 @@ export interface Database {
   list_snapshots: ListSnapshotsTable;
   list_entries: ListEntriesTable;
   list_imports: ListImportsTable;
+  screening_reviews: ScreeningReviewsTable;
   certificates: CertificatesTable;
   certificate_lines: CertificateLinesTable;
   certificate_claims: CertificateClaimsTable;
@@ -84,6 +86,7 @@ export interface Database {
  * safe to truncate one by one (referencing tables before the tables they reference).
  */
 export const PROJECTION_TABLES = [
+  'screening_reviews',
   'trust_list_head',
   'trust_lists',
   'epcis_events',
