@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Link, RouterProvider, usePath } from './router.js';
 import { AlertsScreen } from './screens/Alerts.js';
 import { RulePacksScreen } from './screens/RulePacks.js';
+import { ScreeningScreen } from './screens/Screening.js';
 import { AuditScreen } from './screens/Audit.js';
 import { CertificateScreen, CertificatesScreen } from './screens/Certificates.js';
 import { LicenceScreen } from './screens/Licence.js';
@@ -56,6 +57,11 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
                 <Link to="/alerts">Alerts</Link>
               </li>
             ) : null}
+            {me.role === 'auditor' || me.role === 'operator-admin' ? null : (
+              <li>
+                <Link to="/screening">Screening</Link>
+              </li>
+            )}
             <li>
               <Link to="/audit">Audit</Link>
             </li>
@@ -103,6 +109,7 @@ function Routes() {
   if ((r = m(/^\/certificates\/([^/]+)$/))) return <CertificateScreen id={decodeURIComponent(r[1] ?? '')} />;
   if (path === '/alerts') return <AlertsScreen />;
   if (path === '/audit') return <AuditScreen />;
+  if (path === '/screening') return <ScreeningScreen />;
   if (path === '/rules') return <RulePacksScreen />;
   return (
     <div className="page">

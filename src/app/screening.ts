@@ -35,6 +35,10 @@ export interface ScreeningHit {
   name: string;
   score: number;
   explanation: string;
+  /** The entry's programme or sub-list, where the list gives one ("SDGT", "MOFCOM export control list"). */
+  program?: string;
+  /** Which words of the query matched which words of the listed name, and how closely (0–1). */
+  tokens?: readonly { readonly query: string; readonly entry: string; readonly score: number }[];
   /** Ownership chain (party names), from the screened party's owner down to the listed party. */
   via?: readonly string[];
   /** The list's legal effect and issuing authority, as imported (recorded with a licence application's assessment). */
@@ -381,6 +385,8 @@ function toHit(m: Match, via?: readonly string[]): ScreeningHit {
     name: m.name,
     score: m.score,
     explanation: m.explanation,
+    ...(m.entry.program === undefined ? {} : { program: m.entry.program }),
+    tokens: m.features.tokenPairs,
     ...(via ? { via } : {}),
   };
 }
