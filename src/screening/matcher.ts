@@ -299,10 +299,22 @@ function joinLikeOther(a: readonly string[], b: readonly string[]): readonly str
  * name); the score is the weighted mean. Words joined in one name and apart in the other are
  * joined first.
  */
-function partsScore(q: NormalizedName, n: NormalizedName, extraEntryWeight: number): Aligned {
+function partsScore(q: NormalizedName, n: NormalizedName, sims: Float64Array, extraEntryWeight: number): Aligned {
   const qt = joinLikeOther(n.tokens, q.tokens);
   const nt = joinLikeOther(q.tokens, n.tokens);
   if (qt.length === 0 || nt.length === 0) return { score: 0, pairs: [] };
+  // Most candidates fail at once: some query word has no strong partner (nor is an initial of one).
+  if (qt === q.tokens && nt === n.tokens) {
+    for (let i = 0; i < qt.length; i++) {
+      let ok = false;
+      for (let j = 0; j < nt.length && !ok; j++)
+        ok =
+          (sims[i * nt.length + j] ?? 0) >= PARTS_PAIR_FLOOR ||
+          isInitialOf(qt[i] ?? '', nt[j] ?? '') ||
+          isInitialOf(nt[j] ?? '', qt[i] ?? '');
+      if (!ok) return { score: 0, pairs: [] };
+    }
+  }
   const cells: { i: number; j: number; s: number; w: number }[] = [];
   for (let i = 0; i < qt.length; i++) {
     const a = qt[i] ?? '';
@@ -312,9 +324,7 @@ function partsScore(q: NormalizedName, n: NormalizedName, extraEntryWeight: numb
       else {
         // Keys of the tokens as they are (a joined word has none: compared by its letters alone).
         const s =
-          qt === q.tokens && nt === n.tokens
-            ? tokenSim(a, b, q.skeletons[i] ?? '', n.skeletons[j] ?? '', q.phonetic[i] ?? '', n.phonetic[j] ?? '')
-            : tokenSim(a, b, '', ' ', '', ' ');
+          qt === q.tokens && nt === n.tokens ? (sims[i * nt.length + j] ?? 0) : tokenSim(a, b, '', ' ', '', ' ');
         if (s > 0) cells.push({ i, j, s, w: 1 });
       }
     }
@@ -349,20 +359,25 @@ export function scoreNames(q: NormalizedName, n: NormalizedName, entryType: Enti
   const abjad = q.script === 'arabic' || n.script === 'arabic';
   let best: NameScore = { score: 0, method: 'tokens', pairs: [] };
   if (!abjad) {
-    const tok = align(q.tokens, n.tokens, (i, j) =>
-      tokenSim(
-        q.tokens[i] ?? '',
-        n.tokens[j] ?? '',
-        q.skeletons[i] ?? '',
-        n.skeletons[j] ?? '',
-        q.phonetic[i] ?? '',
-        n.phonetic[j] ?? '',
-      ),
-    );
+    // Token similarities, computed once for the token and the part-by-part scores.
+    const nn = n.tokens.length;
+    const sims = new Float64Array(q.tokens.length * nn);
+    for (let i = 0; i < q.tokens.length; i++)
+      for (let j = 0; j < nn; j++)
+        sims[i * nn + j] = tokenSim(
+          q.tokens[i] ?? '',
+          n.tokens[j] ?? '',
+          q.skeletons[i] ?? '',
+          n.skeletons[j] ?? '',
+          q.phonetic[i] ?? '',
+          n.phonetic[j] ?? '',
+        );
+    const tok = align(q.tokens, n.tokens, (i, j) => sims[i * nn + j] ?? 0);
     best = { score: tok.score, method: 'tokens', pairs: tok.pairs };
     const parts = partsScore(
       q,
       n,
+      sims,
       entryType === 'person' || entryType === 'unknown' ? EXTRA_PERSON_PART : EXTRA_ORG_PART,
     );
     if (parts.score > best.score) best = { score: parts.score, method: 'parts', pairs: parts.pairs };
