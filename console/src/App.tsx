@@ -4,6 +4,7 @@ import { AlertDetailScreen } from './screens/AlertDetail.js';
 import { CertificateDetailScreen } from './screens/CertificateDetail.js';
 import { HoldingsScreen } from './screens/Holdings.js';
 import { RulePacksScreen } from './screens/RulePacks.js';
+import { ScreeningScreen } from './screens/Screening.js';
 import { AuditScreen } from './screens/Audit.js';
 import { CertificatesScreen } from './screens/Certificates.js';
 import { LicenceScreen } from './screens/Licence.js';
@@ -69,6 +70,11 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
                 <Link to="/alerts">{t.nav.alerts}</Link>
               </li>
             ) : null}
+            {me.role === 'auditor' || me.role === 'operator-admin' ? null : (
+              <li>
+                <Link to="/screening">Screening</Link>
+              </li>
+            )}
             <li>
               <Link to="/audit">{t.nav.audit}</Link>
             </li>
@@ -129,6 +135,7 @@ function Routes() {
   if ((r = m(/^\/certificates\/([^/]+)$/))) return <CertificateDetailScreen id={decodeURIComponent(r[1] ?? '')} />;
   if (path === '/alerts') return <AlertsScreen />;
   if (path === '/audit') return <AuditScreen />;
+  if (path === '/screening') return <ScreeningScreen />;
   if (path === '/rules') return <RulePacksScreen />;
   return (
     <div className="page">

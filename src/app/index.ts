@@ -116,9 +116,19 @@ export {
   type ListSource,
   type NameScreening,
   type PartyScreening,
+  type HitReview,
   type ScreeningHit,
   type ScreenOptions,
 } from './screening.js';
+export {
+  checkReviewInput,
+  reviewScreeningHit,
+  screenParty,
+  screeningReviews,
+  type ReviewInput,
+  type ScreeningReview,
+} from './screening-review.js';
+export { REVIEW_DECISIONS, type ReviewDecision } from './screening.records.js';
 export {
   actingAs,
   verifySignedRequest,

@@ -15,7 +15,14 @@ import {
   type FederationRecordTypes,
 } from './federation.records.js';
 import { KEY_PROJECTORS, KEY_SCHEMAS, keySchema, type KeyRecordTypes } from './keys.records.js';
-import { listImportedSchema, projectListImported, type ListImported } from './screening.records.js';
+import {
+  listImportedSchema,
+  projectListImported,
+  projectScreeningReviewed,
+  screeningReviewedSchema,
+  type ListImported,
+  type ScreeningReviewed,
+} from './screening.records.js';
 import { LICENSING_PROJECTORS, LICENSING_SCHEMAS, type LicensingRecordTypes } from './licensing.records.js';
 import { projectTrustListPublished, trustListPublishedSchema, type TrustListRecordTypes } from './trustlist.records.js';
 
@@ -68,6 +75,7 @@ export interface RecordTypes
   'rulepack.loaded': RulePackLoaded;
   'item.classified': ItemClassified;
   'list.imported': ListImported;
+  'screening.reviewed': ScreeningReviewed;
 }
 export type RecordType = keyof RecordTypes;
 
@@ -96,6 +104,7 @@ const KINDS: { readonly [T in RecordType]: RecordKind<RecordTypes[T]> } = {
   ...kinds<EpcisRecordTypes>(EPCIS_SCHEMAS, EPCIS_PROJECTORS),
   ...kinds<KeyRecordTypes>(KEY_SCHEMAS, KEY_PROJECTORS),
   'list.imported': { schema: listImportedSchema, project: projectListImported },
+  'screening.reviewed': { schema: screeningReviewedSchema, project: projectScreeningReviewed },
   'trustlist.published': { schema: trustListPublishedSchema, project: projectTrustListPublished },
   'federation.imported': {
     schema: federationImportedSchema,

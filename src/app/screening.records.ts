@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { LIST_FORMATS } from '../screening/index.js';
 import { LIST_EFFECTS } from '../rules/index.js';
-import { screeningRepo, type Database } from '../store/index.js';
+import { screeningRepo, screeningReviewsRepo, type Database } from '../store/index.js';
 
 /** A list name: lower-case letters, digits, dot, underscore or hyphen ("ofac-sdn", "cn-mofcom-ecl"). */
 export const LIST_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -52,5 +52,59 @@ export async function projectListImported(
     changed: body.changed.length,
     ...(body.authority === undefined ? {} : { authority: body.authority }),
     ...(body.effect === undefined ? {} : { effect: body.effect }),
+  });
+}
+
+export const REVIEW_DECISIONS = ['false-positive', 'true-match'] as const;
+export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
+
+/**
+ * `screening.reviewed`: a reviewer's decision on one hit — the list entry found when screening a
+ * registered party (`partyId`) or a free-text name (`nameKey`, the matcher's normalised key of
+ * `name`, fixed in the record so a rebuild under a later matcher keys it the same). The latest
+ * decision for a (subject, list, entry) is the one in force.
+ */
+export const screeningReviewedSchema = z
+  .object({
+    partyId: z.string().min(1).max(200).optional(),
+    nameKey: z.string().min(1).max(1000).optional(),
+    /** The name screened: the party's name, or the free text. */
+    name: z.string().trim().min(1).max(1000),
+    list: z.string().regex(LIST_NAME),
+    entryId: z.string().min(1).max(200),
+    entryName: z.string().min(1).max(1000),
+    score: z.number().min(0).max(1),
+    decision: z.enum(REVIEW_DECISIONS),
+    reason: z.string().trim().min(1).max(2000),
+    /** The snapshot of the list in force at the decision, and the matcher that found the hit. */
+    snapshot: sha256,
+    matcherVersion: z.string().min(1).max(100),
+  })
+  .strict()
+  .refine((b) => (b.partyId === undefined) !== (b.nameKey === undefined), {
+    message: 'names either a party (partyId) or a free-text name (nameKey), not both',
+    path: ['partyId'],
+  });
+export type ScreeningReviewed = z.infer<typeof screeningReviewedSchema>;
+
+export async function projectScreeningReviewed(
+  tx: Transaction<Database>,
+  b: ScreeningReviewed,
+  { seq, actor, at }: { seq: number; actor: string; at: string },
+): Promise<void> {
+  await screeningReviewsRepo.insert(tx, {
+    seq,
+    subject_kind: b.partyId === undefined ? 'name' : 'party',
+    subject: b.partyId ?? b.nameKey ?? '',
+    subject_name: b.name,
+    list: b.list,
+    entry_id: b.entryId,
+    entry_name: b.entryName,
+    score: b.score,
+    decision: b.decision,
+    reason: b.reason,
+    snapshot: b.snapshot,
+    reviewer: actor,
+    reviewed_at: at,
   });
 }

@@ -9,6 +9,7 @@ import { ValidationError, type Party } from '../domain/index.js';
 import {
   buildIndex,
   checkQueryName,
+  normalizeName,
   DEFAULT_THRESHOLD,
   LIST_FORMATS,
   MATCHER_VERSION,
@@ -21,12 +22,12 @@ import {
   type ParsedList,
   type ScreeningIndex,
 } from '../screening/index.js';
-import { partiesRepo, screeningRepo, type Database, type ListImportRow } from '../store/index.js';
+import { partiesRepo, screeningRepo, screeningReviewsRepo, type Database, type ListImportRow } from '../store/index.js';
 import { LIST_EFFECTS, type ListEffect } from '../rules/index.js';
 import { canonicalJson, sha256Hex } from '../trust/index.js';
 import type { AppContext } from './context.js';
 import { commit, committedRecords } from './journal.js';
-import { LIST_NAME } from './screening.records.js';
+import { LIST_NAME, type ReviewDecision } from './screening.records.js';
 
 export interface ScreeningHit {
   list: string;
@@ -34,11 +35,29 @@ export interface ScreeningHit {
   name: string;
   score: number;
   explanation: string;
+  /** The entry's programme or sub-list, where the list gives one ("SDGT", "MOFCOM export control list"). */
+  program?: string;
+  /** Which words of the query matched which words of the listed name, and how closely (0–1). */
+  tokens?: readonly { readonly query: string; readonly entry: string; readonly score: number }[];
   /** Ownership chain (party names), from the screened party's owner down to the listed party. */
   via?: readonly string[];
   /** The list's legal effect and issuing authority, as imported (recorded with a licence application's assessment). */
   effect?: ListEffect;
   authority?: string;
+  /** The reviewer's decision in force on this hit for this party (or name), when one was recorded. */
+  review?: HitReview;
+}
+
+/** A recorded `screening.reviewed` decision, as shown with a hit. */
+export interface HitReview {
+  readonly decision: ReviewDecision;
+  readonly by: string;
+  /** ISO time of the decision (the journal entry's). */
+  readonly at: string;
+  readonly reason: string;
+  readonly seq: number;
+  /** The score the hit had when it was reviewed. */
+  readonly score: number;
 }
 
 export interface PartyScreening {
@@ -47,11 +66,18 @@ export interface PartyScreening {
   hits: readonly ScreeningHit[];
   snapshots: readonly { list: string; sha256: string }[];
   matcherVersion: string;
+  /**
+   * Hits a reviewer decided were false positives for this party: not hits (no policy, refusal or
+   * alert counts them), shown with their review. Absent when there are none.
+   */
+  setAside?: readonly ScreeningHit[];
 }
 
 export interface NameScreening {
   readonly query: string;
   readonly hits: readonly ScreeningHit[];
+  /** As PartyScreening.setAside, for decisions recorded on this free-text name. */
+  readonly setAside?: readonly ScreeningHit[];
 }
 
 /** A list file (or the text of one) and its format; SDN may come with alt.csv and add.csv. */
@@ -359,6 +385,8 @@ function toHit(m: Match, via?: readonly string[]): ScreeningHit {
     name: m.name,
     score: m.score,
     explanation: m.explanation,
+    ...(m.entry.program === undefined ? {} : { program: m.entry.program }),
+    tokens: m.features.tokenPairs,
     ...(via ? { via } : {}),
   };
 }
@@ -381,8 +409,74 @@ export async function screenNames(
   queries: readonly string[],
   opts: ScreenOptions = {},
 ): Promise<readonly NameScreening[]> {
-  const { index } = await indexInForce(ctx.store.db);
-  return runQueries(index, queries, opts);
+  return screenNamesInDb(ctx.store.db, queries, opts);
+}
+
+/** As screenNames, in the caller's transaction (or on any handle to the store). */
+export async function screenNamesInDb(
+  db: Kysely<Database>,
+  queries: readonly string[],
+  opts: ScreenOptions = {},
+): Promise<readonly NameScreening[]> {
+  const { index } = await indexInForce(db);
+  const results = runQueries(index, queries, opts);
+  const reviews = await reviewsFor(
+    db,
+    'name',
+    results.map((r) => nameKey(r.query)),
+  );
+  return results.map((r) => applyReviews(r, reviews.get(nameKey(r.query))));
+}
+
+/** The key under which decisions on a free-text name are kept: the matcher's sorted compact form of it. */
+export function nameKey(name: string): string {
+  return normalizeName(name).sortedCompact;
+}
+
+type ReviewsBySubject = Map<string, Map<string, HitReview>>;
+
+/** The decisions in force on these subjects: subject → "list\0entryId" → review. */
+async function reviewsFor(
+  db: Kysely<Database>,
+  kind: 'party' | 'name',
+  subjects: readonly string[],
+): Promise<ReviewsBySubject> {
+  const out: ReviewsBySubject = new Map();
+  for (const r of await screeningReviewsRepo.latestFor(db, kind, subjects)) {
+    let m = out.get(r.subject);
+    if (m === undefined) out.set(r.subject, (m = new Map<string, HitReview>()));
+    m.set(`${r.list}\u0000${r.entry_id}`, {
+      decision: r.decision,
+      by: r.reviewer,
+      at: new Date(r.reviewed_at).toISOString(),
+      reason: r.reason,
+      seq: r.seq,
+      score: r.score,
+    });
+  }
+  return out;
+}
+
+/** A screening with the decisions in force applied: true matches stay hits (with their review), false positives are set aside. */
+function applyReviews<S extends { hits: readonly ScreeningHit[]; setAside?: readonly ScreeningHit[] }>(
+  s: S,
+  reviews: ReadonlyMap<string, HitReview> | undefined,
+): S {
+  if (reviews === undefined || reviews.size === 0) return s;
+  const hits: ScreeningHit[] = [];
+  const setAside: ScreeningHit[] = [];
+  for (const h of s.hits) {
+    const review = reviews.get(`${h.list}\u0000${h.entryId}`);
+    if (review === undefined) hits.push(h);
+    else if (review.decision === 'true-match') hits.push({ ...h, review });
+    else
+      setAside.push({
+        ...h,
+        review,
+        explanation: `reviewed: false positive by ${review.by} on ${review.at.slice(0, 10)} (${review.reason}); ${h.explanation}`,
+      });
+  }
+  return setAside.length === 0 ? { ...s, hits } : { ...s, hits, setAside };
 }
 
 /** Screens names against a list file directly, without the store. */
@@ -446,11 +540,17 @@ export async function screenPartiesWithOwners(
       }
     }
     const hits = [...byEntry.values()].sort((a, b) => b.score - a.score || a.entryId.localeCompare(b.entryId));
-    return { partyId: p.id, name: p.name, hits, snapshots, matcherVersion: MATCHER_VERSION };
+    const s: PartyScreening = { partyId: p.id, name: p.name, hits, snapshots, matcherVersion: MATCHER_VERSION };
+    return s;
   });
+  const reviews = await reviewsFor(
+    db,
+    'party',
+    parties.map((p) => p.id),
+  );
   const found = new Map<string, Party>();
   for (const [id, p] of registered) if (p !== undefined) found.set(id, p);
-  return { screenings, owners: found };
+  return { screenings: screenings.map((s) => applyReviews(s, reviews.get(s.partyId))), owners: found };
 }
 
 /**

@@ -9,7 +9,12 @@ import {
   listEffect,
   listFormat,
   listSnapshots,
+  REVIEW_DECISIONS,
+  reviewScreeningHit,
   screenNames,
+  screenParty,
+  screeningReviews,
+  type ScreeningHit,
   screenNamesInFile,
   screeningThreshold,
   type AppContext,
@@ -215,7 +220,9 @@ export function registerScreeningCommands(program: Command, deps: ScreeningComma
                   name: h.name,
                   score: h.score,
                   explanation: h.explanation,
+                  ...(h.review ? { review: h.review } : {}),
                 })),
+                ...(r.setAside ? { setAside: r.setAside } : {}),
               }),
             );
             continue;
@@ -224,9 +231,117 @@ export function registerScreeningCommands(program: Command, deps: ScreeningComma
             io.out,
             `${r.query}: ${r.hits.length === 0 ? 'no hits' : `${r.hits.length} hit${r.hits.length === 1 ? '' : 's'}`}`,
           );
-          for (const h of r.hits)
-            line(io.out, `  ${h.score.toFixed(3)}  ${h.list} ${h.entryId}  ${h.name}\n         ${h.explanation}`);
+          printHits(io.out, r.hits, r.setAside);
         }
       },
     );
+
+  const screening = program
+    .command('screening')
+    .description("screening review: a party's hits with their explanations, and reviewers' decisions on them");
+
+  screening
+    .command('party')
+    .description(
+      'screen a registered party now (name, aliases, identifiers, owners): hits, hits set aside as reviewed false positives, and the decisions recorded',
+    )
+    .argument('<party-id>')
+    .option('--json', 'print as JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const r = await withApp((ctx) => screenParty(ctx, id));
+      if (opts.json) {
+        line(io.out, JSON.stringify(r, null, 2));
+        return;
+      }
+      line(
+        io.out,
+        `${r.name} (${r.partyId}): ${r.hits.length === 0 ? 'no hits' : count(r.hits.length, 'hit')}${r.setAside ? `, ${count(r.setAside.length, 'hit')} set aside as reviewed false positives` : ''} against ${r.snapshots.map((x) => x.list).join(', ') || 'no lists'}`,
+      );
+      printHits(io.out, r.hits, r.setAside);
+    });
+
+  screening
+    .command('review')
+    .description(
+      'a licensing authority records its decision on one hit of a party (--party) or a free-text name (--name): false-positive (set aside on later screenings of the same subject, shown as reviewed) or true-match (stays a hit); journalled',
+    )
+    .requiredOption('--as <party>', 'the licensing authority recording the decision (named on the trust list)')
+    .option('--party <id>', 'the registered party the hit was found for')
+    .option('--name <text>', 'or the free-text name the hit was found for')
+    .requiredOption('--list <list>', 'the list of the hit, e.g. ofac-sdn')
+    .requiredOption('--entry <id>', "the list entry's id, as the hit shows it")
+    .requiredOption('--decision <decision>', REVIEW_DECISIONS.join(' | '))
+    .requiredOption('--reason <text>', 'why (e.g. "different date of birth and nationality")')
+    .option('--json', 'print the review as JSON')
+    .action(
+      async (o: {
+        as: string;
+        party?: string;
+        name?: string;
+        list: string;
+        entry: string;
+        decision: string;
+        reason: string;
+        json?: boolean;
+      }) => {
+        if ((o.party === undefined) === (o.name === undefined))
+          throw new ValidationError('--party', 'give --party ID or --name TEXT (one of them)');
+        const r = await withApp((ctx) =>
+          reviewScreeningHit(ctx, o.as, {
+            partyId: o.party,
+            name: o.name,
+            list: o.list,
+            entryId: o.entry,
+            decision: o.decision,
+            reason: o.reason,
+          }),
+        );
+        if (o.json) {
+          line(io.out, JSON.stringify(r, null, 2));
+          return;
+        }
+        line(
+          io.out,
+          `${r.review.list} ${r.review.entryId} "${r.review.entryName}" for ${JSON.stringify(r.review.name)}: ${r.review.decision} (score ${r.review.score.toFixed(3)}), recorded by ${r.review.by} as journal entry ${r.review.seq}${r.review.decision === 'false-positive' ? '; set aside on later screenings' : '; stays a hit'}`,
+        );
+      },
+    );
+
+  screening
+    .command('reviews')
+    .description('the decisions recorded on a party (--party) or a free-text name (--name), newest first')
+    .option('--party <id>')
+    .option('--name <text>')
+    .option('--json', 'print as JSON')
+    .action(async (o: { party?: string; name?: string; json?: boolean }) => {
+      if ((o.party === undefined) === (o.name === undefined))
+        throw new ValidationError('--party', 'give --party ID or --name TEXT (one of them)');
+      const rs = await withApp((ctx) =>
+        screeningReviews(ctx, o.party !== undefined ? { partyId: o.party } : { name: o.name ?? '' }),
+      );
+      if (o.json) {
+        line(io.out, JSON.stringify(rs, null, 2));
+        return;
+      }
+      if (rs.length === 0) line(io.out, 'no decisions recorded');
+      for (const r of rs)
+        line(
+          io.out,
+          `${r.at}  ${r.decision.padEnd(14)} ${r.list} ${r.entryId} "${r.entryName}" by ${r.by} (journal entry ${r.seq}): ${r.reason}`,
+        );
+    });
+}
+
+function printHits(
+  out: NodeJS.WritableStream,
+  hits: readonly ScreeningHit[],
+  setAside: readonly ScreeningHit[] | undefined,
+): void {
+  for (const h of hits) {
+    line(out, `  ${h.score.toFixed(3)}  ${h.list} ${h.entryId}  ${h.name}\n         ${h.explanation}`);
+    if (h.review)
+      line(out, `         reviewed: true match by ${h.review.by} on ${h.review.at.slice(0, 10)} (${h.review.reason})`);
+  }
+  for (const h of setAside ?? [])
+    line(out, `  ${h.score.toFixed(3)}  ${h.list} ${h.entryId}  ${h.name}  [set aside]\n         ${h.explanation}`);
 }

@@ -31,6 +31,10 @@ import {
   registerParty,
   revokeCertificate,
   screenNames,
+  screenParty,
+  screeningReviews,
+  reviewScreeningHit,
+  REVIEW_DECISIONS,
   shipmentInputSchema,
   submitApplication,
   transformInputSchema,
@@ -127,6 +131,15 @@ const TRADE: readonly Role[] = [
   'importing-government',
   'downstream-holder',
 ];
+
+interface ReviewBody {
+  partyId?: string | undefined;
+  name?: string | undefined;
+  list: string;
+  entryId: string;
+  decision: (typeof REVIEW_DECISIONS)[number];
+  reason: string;
+}
 
 const idParam = z.object({ id: z.string().min(1).max(200) }).strict();
 const country = z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code' });
@@ -1184,6 +1197,61 @@ export const ROUTES: readonly AnyRoute[] = [
         ...(body.country === undefined ? {} : { country: body.country }),
         ...(body.limit === undefined ? {} : { limit: body.limit }),
       }),
+  }),
+  route<Record<string, never>, Record<string, never>, ReviewBody>({
+    id: 'reviewScreeningHit',
+    method: 'POST',
+    url: '/v1/screening/reviews',
+    tag: 'screening',
+    status: 201,
+    records: true,
+    summary:
+      'A licensing authority records its decision on one screening hit of a registered party (partyId) or a free-text name (name): false-positive (set aside, shown as reviewed, on later screenings of the same subject) or true-match (stays a hit and blocks as the policies say), with a reason',
+    body: z
+      .object({
+        partyId: z.string().min(1).max(200).optional(),
+        name: z.string().trim().min(1).max(300).optional(),
+        list: z.string().min(1).max(63),
+        entryId: z.string().min(1).max(200),
+        decision: z.enum(REVIEW_DECISIONS),
+        reason: z.string().trim().min(1).max(2000),
+      })
+      .strict(),
+    response: z.looseObject({ review: obj, hit: obj }),
+    access: { roles: ['licensing-authority'], owner: 'any', describe: 'a licensing authority on the trust list' },
+    handle: ({ ctx, party, body }) => reviewScreeningHit(ctx, party, body),
+  }),
+  route<{ id: string }, Record<string, never>, Record<string, never>>({
+    id: 'screenParty',
+    method: 'GET',
+    url: '/v1/screening/parties/:id',
+    tag: 'screening',
+    records: false,
+    summary:
+      "Screen a registered party now (name, aliases, identifiers, owners under the 50 % rule): its hits with their explanations, the hits set aside as reviewed false positives, and the history of reviewers' decisions",
+    params: idParam,
+    response: z.looseObject({ partyId: z.string(), hits: z.array(obj), reviews: z.array(obj) }),
+    access: { roles: TRADE, owner: 'any', describe: 'any trade party (as screening a name is)' },
+    handle: ({ ctx, params }) => screenParty(ctx, params.id),
+  }),
+  route<Record<string, never>, { partyId?: string | undefined; name?: string | undefined }, Record<string, never>>({
+    id: 'listScreeningReviews',
+    method: 'GET',
+    url: '/v1/screening/reviews',
+    tag: 'screening',
+    records: false,
+    summary: 'The decisions recorded on one party (partyId) or free-text name (name), newest first',
+    query: z
+      .object({ partyId: z.string().min(1).max(200).optional(), name: z.string().trim().min(1).max(300).optional() })
+      .strict()
+      .refine((q) => (q.partyId === undefined) !== (q.name === undefined), {
+        message: 'give partyId or name (one of them)',
+        path: ['partyId'],
+      }),
+    response: z.array(obj),
+    access: { roles: TRADE, owner: 'any', describe: 'any trade party' },
+    handle: ({ ctx, query }) =>
+      screeningReviews(ctx, query.partyId !== undefined ? { partyId: query.partyId } : { name: query.name ?? '' }),
   }),
   route({
     id: 'listScreeningSnapshots',

@@ -29,7 +29,7 @@ export interface ScreenQuery {
 
 /** What matched, for the explanation and for tests. */
 export interface MatchFeatures {
-  readonly method: 'tokens' | 'compact' | 'skeleton' | 'identifier';
+  readonly method: 'tokens' | 'parts' | 'compact' | 'skeleton' | 'identifier';
   readonly nameScore: number;
   readonly tokenPairs: readonly { readonly query: string; readonly entry: string; readonly score: number }[];
   readonly transliterated?: string;
@@ -232,22 +232,155 @@ interface NameScore {
   pairs: Aligned['pairs'];
 }
 
+/**
+ * Part weights of the part-by-part score, after nomenklatura's logic-v2 name matcher (its
+ * nm_extra_result_name default and its INITIAL symbol score and weight): a part of the listed
+ * name the query does not give costs 0.2 of a matched part (a query names a listed person without
+ * the patronymic or middle name far more often than it adds a stranger's), and a given name
+ * matched by its initial scores 0.9 with half the weight. (Its 0.8 for a query part left over is
+ * not needed: the part-by-part score is only for queries whose every part is matched.)
+ */
+const EXTRA_PERSON_PART = 0.2;
+/**
+ * A word of a listed organisation's name left out weighs more: organisation names are fewer words,
+ * each more telling ("Pacific Trading" is not "International Pacific Trading Inc.").
+ */
+const EXTRA_ORG_PART = 0.5;
+const INITIAL_SCORE = 0.9;
+const INITIAL_WEIGHT = 0.5;
+/** Every pair of the part-by-part score is at least this similar (a typo, a transliteration), or an initial. */
+const PARTS_PAIR_FLOOR = 0.9;
+/** The rest of a joined word against the other word it stands for (see joinLikeOther). */
+const JOINED_REST_SIMILARITY = 0.9;
+
+/** One letter against a word of two or more that it begins: an initial. */
+function isInitialOf(a: string, b: string): boolean {
+  return a.length === 1 && b.length >= 2 && b.charCodeAt(0) === a.charCodeAt(0) && !numeric(b);
+}
+
+/**
+ * Words written joined in one name and apart in the other ("FadiSAQR" / "SAQR, Fadi", "Shadi
+ * ForCars" / "Shadi For Cars"): where a word of `a` is two words of `b` joined (in either order), b's two words become
+ * that one word. Returns b unchanged when there is none.
+ */
+function joinLikeOther(a: readonly string[], b: readonly string[]): readonly string[] {
+  if (b.length < 2) return b;
+  let out: string[] | undefined;
+  for (const w of a) {
+    if (w.length < 5) continue;
+    const cur = out ?? b;
+    if (cur.includes(w)) continue;
+    search: for (let j = 0; j < cur.length; j++) {
+      const x = cur[j] ?? '';
+      if (x.length < 2 || x.length >= w.length - 2) continue;
+      // x begins (or ends) w; the rest of w is the other word, exactly or as a variant spelling of it
+      // (a synonym table or a typo may have touched it: "AminIndustrial" / "Amin Industry").
+      const rest = w.startsWith(x) ? w.slice(x.length) : w.endsWith(x) ? w.slice(0, w.length - x.length) : undefined;
+      if (rest === undefined) continue;
+      for (let k = 0; k < cur.length; k++) {
+        if (k === j) continue;
+        const y = cur[k] ?? '';
+        if (rest === y || (rest.length >= 4 && y.length >= 4 && jaroWinkler(rest, y) >= JOINED_REST_SIMILARITY)) {
+          const next = cur.filter((_, i) => i !== j && i !== k);
+          next.push(w.startsWith(x) ? x + y : y + x);
+          out = next;
+          break search;
+        }
+      }
+    }
+  }
+  return out ?? b;
+}
+
+/**
+ * Part-by-part score (nomenklatura logic-v2 style): parts aligned one to one by similarity, each
+ * pair scoring its similarity with weight 1 (an initial: INITIAL_SCORE, INITIAL_WEIGHT); the
+ * parts left over score 0 with weight EXTRA_QUERY_WEIGHT (query) or EXTRA_ENTRY_WEIGHT (listed
+ * name); the score is the weighted mean. Words joined in one name and apart in the other are
+ * joined first.
+ */
+function partsScore(q: NormalizedName, n: NormalizedName, sims: Float64Array, extraEntryWeight: number): Aligned {
+  const qt = joinLikeOther(n.tokens, q.tokens);
+  const nt = joinLikeOther(q.tokens, n.tokens);
+  if (qt.length === 0 || nt.length === 0) return { score: 0, pairs: [] };
+  // Most candidates fail at once: some query word has no strong partner (nor is an initial of one).
+  if (qt === q.tokens && nt === n.tokens) {
+    for (let i = 0; i < qt.length; i++) {
+      let ok = false;
+      for (let j = 0; j < nt.length && !ok; j++)
+        ok =
+          (sims[i * nt.length + j] ?? 0) >= PARTS_PAIR_FLOOR ||
+          isInitialOf(qt[i] ?? '', nt[j] ?? '') ||
+          isInitialOf(nt[j] ?? '', qt[i] ?? '');
+      if (!ok) return { score: 0, pairs: [] };
+    }
+  }
+  const cells: { i: number; j: number; s: number; w: number }[] = [];
+  for (let i = 0; i < qt.length; i++) {
+    const a = qt[i] ?? '';
+    for (let j = 0; j < nt.length; j++) {
+      const b = nt[j] ?? '';
+      if (isInitialOf(a, b) || isInitialOf(b, a)) cells.push({ i, j, s: INITIAL_SCORE, w: INITIAL_WEIGHT });
+      else {
+        // Keys of the tokens as they are (a joined word has none: compared by its letters alone).
+        const s =
+          qt === q.tokens && nt === n.tokens ? (sims[i * nt.length + j] ?? 0) : tokenSim(a, b, '', ' ', '', ' ');
+        if (s > 0) cells.push({ i, j, s, w: 1 });
+      }
+    }
+  }
+  cells.sort((x, y) => y.s * y.w - x.s * x.w || x.i - y.i || x.j - y.j);
+  const usedQ = new Set<number>();
+  const usedN = new Set<number>();
+  let sum = 0;
+  let weight = 0;
+  let strong = true;
+  let exact = false;
+  const pairs: Aligned['pairs'] = [];
+  for (const c of cells) {
+    if (usedQ.has(c.i) || usedN.has(c.j)) continue;
+    usedQ.add(c.i);
+    usedN.add(c.j);
+    sum += c.s * c.w;
+    weight += c.w;
+    if (c.w === 1 && c.s < PARTS_PAIR_FLOOR) strong = false;
+    if (c.s === 1 && (qt[c.i] ?? '').length >= 3) exact = true;
+    pairs.push({ query: qt[c.i] ?? '', entry: nt[c.j] ?? '', score: Math.round(c.s * 100) / 100 });
+  }
+  // Only for names whose every part the other names too: a fuzzy pair (below PARTS_PAIR_FLOOR) or a query part
+  // left over is the token scores' business, and an initial or a left-over part needs a word matched exactly beside it.
+  if (!strong || !exact || usedQ.size < qt.length) return { score: 0, pairs };
+  weight += (nt.length - usedN.size) * extraEntryWeight;
+  return { score: weight === 0 ? 0 : sum / weight, pairs };
+}
+
 /** Similarity of two normalised names, 0–1, and how it was reached. */
-export function scoreNames(q: NormalizedName, n: NormalizedName): NameScore {
+export function scoreNames(q: NormalizedName, n: NormalizedName, entryType: EntityType = 'unknown'): NameScore {
   const abjad = q.script === 'arabic' || n.script === 'arabic';
   let best: NameScore = { score: 0, method: 'tokens', pairs: [] };
   if (!abjad) {
-    const tok = align(q.tokens, n.tokens, (i, j) =>
-      tokenSim(
-        q.tokens[i] ?? '',
-        n.tokens[j] ?? '',
-        q.skeletons[i] ?? '',
-        n.skeletons[j] ?? '',
-        q.phonetic[i] ?? '',
-        n.phonetic[j] ?? '',
-      ),
-    );
+    // Token similarities, computed once for the token and the part-by-part scores.
+    const nn = n.tokens.length;
+    const sims = new Float64Array(q.tokens.length * nn);
+    for (let i = 0; i < q.tokens.length; i++)
+      for (let j = 0; j < nn; j++)
+        sims[i * nn + j] = tokenSim(
+          q.tokens[i] ?? '',
+          n.tokens[j] ?? '',
+          q.skeletons[i] ?? '',
+          n.skeletons[j] ?? '',
+          q.phonetic[i] ?? '',
+          n.phonetic[j] ?? '',
+        );
+    const tok = align(q.tokens, n.tokens, (i, j) => sims[i * nn + j] ?? 0);
     best = { score: tok.score, method: 'tokens', pairs: tok.pairs };
+    const parts = partsScore(
+      q,
+      n,
+      sims,
+      entryType === 'person' || entryType === 'unknown' ? EXTRA_PERSON_PART : EXTRA_ORG_PART,
+    );
+    if (parts.score > best.score) best = { score: parts.score, method: 'parts', pairs: parts.pairs };
     const compact = Math.max(levRatio(q.compact, n.compact), levRatio(q.sortedCompact, n.sortedCompact));
     if (compact > best.score) best = { score: compact, method: 'compact', pairs: tok.pairs };
     if (q.allTokens !== q.tokens || n.allTokens !== n.tokens) {
@@ -767,6 +900,20 @@ class Index implements ScreeningIndex {
     };
     for (let i = 0; i < q.tokens.length; i++) tokenKeys(q.tokens[i] ?? '', q.phonetic[i] ?? '', toQuery);
     nameKeys(q, toQuery);
+    // A word that no listed name has may be two that one has, written joined ("FadiSAQR"): its halves
+    // that are both listed words are keys too.
+    const words = this.#keyIds[KEY_TOKEN];
+    for (const t of q.tokens) {
+      if (t.length < 6 || words === undefined || words.has(t)) continue;
+      for (let i = 2; i <= t.length - 2; i++) {
+        const a = t.slice(0, i);
+        const b = t.slice(i);
+        if (words.has(a) && words.has(b)) {
+          toQuery(KEY_TOKEN, a);
+          toQuery(KEY_TOKEN, b);
+        }
+      }
+    }
     let total = 0;
     for (const l of lists) total += l.weight;
     return topByWeight(this.#postings, lists, max, CANDIDATE_FLOOR * total);
@@ -774,7 +921,7 @@ class Index implements ScreeningIndex {
 
   #score(qq: ScreenQuery, q: NormalizedName, n: NormalizedName, e: number): Scored {
     const entry = this.#entries[e] as ListEntry;
-    const ns = scoreNames(q, n);
+    const ns = scoreNames(q, n, entry.type);
     let score = ns.score;
     let method = ns.method;
     let country: MatchFeatures['country'];
@@ -839,6 +986,7 @@ function explain(f: MatchFeatures, n: NormalizedName, entry: ListEntry, q: Scree
   const what = n.raw === entry.name ? `name "${entry.name}"` : `alias "${n.raw}" of "${entry.name}"`;
   const how = {
     tokens: 'token by token',
+    parts: 'part by part (initials, joined words; parts of the listed name not given count less)',
     compact: 'as a whole name (spacing / token order)',
     skeleton: 'by consonant skeleton',
     identifier: 'by identifier',

@@ -39,6 +39,7 @@ import type {
   FederationPeersTable,
   FederationTrustListsTable,
 } from './federation.tables.js';
+import type { ScreeningReviewsTable } from './screening-reviews.table.js';
 import type { SubjectHeadsTable, SubjectLogTable, SubjectMapNodesTable } from './subjects.tables.js';
 
 /** Every table of the Lodestone schema (migrations/*.sql), as Kysely sees it. */
@@ -53,6 +54,7 @@ export interface Database {
   list_snapshots: ListSnapshotsTable;
   list_entries: ListEntriesTable;
   list_imports: ListImportsTable;
+  screening_reviews: ScreeningReviewsTable;
   certificates: CertificatesTable;
   certificate_lines: CertificateLinesTable;
   certificate_claims: CertificateClaimsTable;
@@ -106,6 +108,7 @@ export const PROJECTION_TABLES = [
   'federation_evidence',
   'federation_trust_lists',
   'federation_party_homes',
+  'screening_reviews',
   'trust_list_head',
   'trust_lists',
   'epcis_events',

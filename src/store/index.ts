@@ -71,6 +71,8 @@ export type {
   NewListSnapshot,
 } from './screening.tables.js';
 export { screeningRepo, type NewListEntryValues } from './screening.repository.js';
+export type { NewScreeningReview, ScreeningReviewRow, ScreeningReviewsTable } from './screening-reviews.table.js';
+export { screeningReviewsRepo } from './screening-reviews.repository.js';
 export { dumpProjections, truncateProjections, type ProjectionDump } from './projections.js';
 export type {
   ApplicationRow,

@@ -28,6 +28,7 @@ const ORDER: { readonly [T in ProjectionTable]: readonly string[] } = {
   reports_filed: ['id'],
   request_nonces: ['nonce'],
   list_imports: ['seq'],
+  screening_reviews: ['seq'],
   classifications: ['id'],
   certificates: ['id'],
   certificate_lines: ['certificate_id', 'control_code', 'hs_code'],

@@ -474,6 +474,25 @@ export const CASES: Record<string, Case> = {
     build: () => ({ method: 'POST', url: '/v1/screening', body: { names: ['Red Mesa Defense'] } }),
   },
   listScreeningSnapshots: { owners: any(...TRADE), build: () => ({ method: 'GET', url: '/v1/screening/snapshots' }) },
+  reviewScreeningHit: {
+    owners: { 'licensing-authority': AUTHORITY },
+    build: () => ({
+      method: 'POST',
+      url: '/v1/screening/reviews',
+      body: {
+        name: 'Red Mesa Defense',
+        list: 'cn-control-list',
+        entryId: 'DEMO-CL-001',
+        decision: 'true-match',
+        reason: 'the listed company (matrix test)',
+      },
+    }),
+  },
+  screenParty: { owners: any(...TRADE), build: () => ({ method: 'GET', url: `/v1/screening/parties/${IMPORTER}` }) },
+  listScreeningReviews: {
+    owners: any(...TRADE),
+    build: () => ({ method: 'GET', url: `/v1/screening/reviews?name=${enc('Red Mesa Defense')}` }),
+  },
   latestCheckpoint: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/log/checkpoint' }) },
   listRulePacks: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/rule-packs' }) },
   getTrustList: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/trust-list' }) },

@@ -306,3 +306,61 @@ describe('ownership (50 % rule)', () => {
     expect(ownershipHits([{ partyId: 'loop', name: 'Loop', sharePpm: 900_000 }], deps)).toEqual([]);
   });
 });
+
+describe('part-by-part score (dropped parts, initials, joined words)', () => {
+  const person = (name: string): ListEntry => entry('P', name, { type: 'person' });
+  const find = (q: string, e: ListEntry): Match | undefined =>
+    buildIndex([{ list: 'test', entries: [e, entry('Z', 'Unrelated Trading House')] }]).search(q)[0];
+  /** A word the normaliser keeps as it is (not a legal form, stop word or synonym). */
+  const word = fc
+    .stringMatching(/^[a-z]{4,9}$/)
+    .filter((w) => normalizeName(w).tokens.join(' ') === w && normalizeName(w).legalForms.length === 0);
+
+  it('finds a listed person named without the patronymic, by an initial, or with two words joined', () => {
+    const listed = person('KOLBIN, Sergey Nikolayevich');
+    expect(find('Sergey Kolbin', listed)).toMatchObject({ entryId: 'P', features: { method: 'parts' } });
+    expect(find('S. Nikolayevich KOLBIN', listed)?.entryId).toBe('P');
+    expect(find('SergeyNikolayevich Kolbin', listed)?.entryId).toBe('P');
+    expect(find('FadiSAQR', person('SAQR, Fadi'))?.entryId).toBe('P');
+    expect(find('AminIndustrial Complex', entry('E', 'AMIN INDUSTRIAL COMPLEX'))?.entryId).toBe('E');
+    expect(find('Sergey Kolbin', listed)?.explanation).toMatch(/part by part/);
+  });
+
+  it('does not let an initial, a fuzzy pair or a left-out company word make a hit', () => {
+    expect(find('Lucas Meyer', entry('E', 'LIMITED LIABILITY COMPANY ELIKS M'))).toBeUndefined();
+    expect(find('Pacifica Trading', entry('E', 'INTERNATIONAL PACIFIC TRADING, INC.'))).toBeUndefined();
+    // One word of three is not the name; nor are two of four.
+    expect(find('Kolbin', person('KOLBIN, Sergey Nikolayevich'))).toBeUndefined();
+    expect(find('Sergey Kolbin', person('KOLBIN, Sergey Nikolayevich Alexandrovich'))).toBeUndefined();
+  });
+
+  it('property: a listed person is found given name and surname only (middle name left out), by initial and surname, or with given and middle names joined', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(word, { minLength: 3, maxLength: 3 }), ([last = '', first = '', middle = '']) => {
+        const e = person(`${last.toUpperCase()}, ${first} ${middle}`);
+        expect(
+          scoreNames(normalizeName(`${first} ${last}`), normalizeName(e.name), 'person').score,
+        ).toBeGreaterThanOrEqual(0.88);
+        expect(
+          scoreNames(normalizeName(`${first[0] ?? ''}. ${middle} ${last}`), normalizeName(e.name), 'person').score,
+        ).toBeGreaterThanOrEqual(0.88);
+        expect(find(`${first}${middle} ${last}`, e)?.entryId).toBe('P');
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('property: a name sharing no word with the listed one stays below the threshold whatever is left out', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(word, { minLength: 5, maxLength: 5 }), ([a = '', b = '', c = '', x = '', y = '']) => {
+        fc.pre(
+          jaroWinkler(a, x) < 0.8 && jaroWinkler(b, y) < 0.8 && jaroWinkler(a, y) < 0.8 && jaroWinkler(b, x) < 0.8,
+        );
+        const s = scoreNames(normalizeName(`${x} ${y}`), normalizeName(`${a}, ${b} ${c}`), 'person').score;
+        expect(s).toBeLessThan(0.88);
+        expect(s).toBeGreaterThanOrEqual(0);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
