@@ -31,7 +31,7 @@ export interface AlertsTable {
   resolved_seq: number | null;
   resolved_by: string | null;
   resolution: string | null;
-  /** The person the alert is assigned to (latest `alert.assigned`), migration 0029. */
+  /** The person the alert is assigned to (latest `alert.assigned`), migration 0028. */
   assigned_to: ColumnType<string | null, string | null | undefined, string | null>;
   assigned_by: ColumnType<string | null, string | null | undefined, string | null>;
   assigned_seq: ColumnType<number | null, number | null | undefined, number | null>;

@@ -88,11 +88,11 @@ export interface Database {
   request_nonces: RequestNoncesTable;
   /** Operator state (migration 0023): EPCIS REST binding capture jobs. */
   epcis_capture_jobs: EpcisCaptureJobsTable;
-  /** Operator state (migration 0032): the peers followed, their mirrored records, this node's outbox. */
+  /** Operator state (migration 0030): the peers followed, their mirrored records, this node's outbox. */
   federation_peers: FederationPeersTable;
   federation_mirror: FederationMirrorTable;
   federation_outbox: FederationOutboxTable;
-  /** Projections of federation.* records (migration 0032). */
+  /** Projections of federation.* records (migration 0030). */
   federation_party_homes: FederationPartyHomesTable;
   federation_trust_lists: FederationTrustListsTable;
   federation_evidence: FederationEvidenceTable;

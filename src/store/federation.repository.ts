@@ -6,7 +6,7 @@ import { jsonText } from './json-column.js';
 type Db = Kysely<Database>;
 
 /**
- * Federation state (migration 0032). The peers and the mirror are operator state: written by the
+ * Federation state (migration 0030). The peers and the mirror are operator state: written by the
  * replication loop, never by a journal record, and left alone by a rebuild. Party homes, peer trust
  * lists, evidence and split-view alerts are projections of `federation.*` journal records.
  */

@@ -3,7 +3,7 @@ import type { JsonColumn } from './json-column.js';
 
 type Immutable<S, I = S> = ColumnType<S, I, never>;
 
-/** A peer this node follows (migration 0032, operator state): what it pinned and how far it got. */
+/** A peer this node follows (migration 0030, operator state): what it pinned and how far it got. */
 export interface FederationPeersTable {
   node: Immutable<string>;
   origin: string;

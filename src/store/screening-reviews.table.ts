@@ -1,6 +1,6 @@
 import type { ColumnType, Insertable, Selectable } from 'kysely';
 
-/** Projection of `screening.reviewed` (migration 0031): every decision, the latest per (subject, list, entry) in force. */
+/** Projection of `screening.reviewed` (migration 0029): every decision, the latest per (subject, list, entry) in force. */
 export interface ScreeningReviewsTable {
   seq: ColumnType<number, number, never>;
   subject_kind: ColumnType<'party' | 'name', 'party' | 'name', never>;

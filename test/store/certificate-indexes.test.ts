@@ -1,5 +1,5 @@
 /**
- * Migration 0035: the certificate queries that filter by party (an issuer's revoked certificates
+ * Migration 0031: the certificate queries that filter by party (an issuer's revoked certificates
  * for its status list, the list of issuers, `certificates list --party`) are answered from indexes.
  * With sequential scans disabled, PostgreSQL still plans a sequential scan when no index fits, so
  * each plan below names an index only when the migration created one.
