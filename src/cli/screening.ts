@@ -310,8 +310,8 @@ export function registerScreeningCommands(program: Command, deps: ScreeningComma
   screening
     .command('reviews')
     .description('the decisions recorded on a party (--party) or a free-text name (--name), newest first')
-    .option('--party <id>')
-    .option('--name <text>')
+    .option('--party <id>', 'the registered party whose reviews to list')
+    .option('--name <text>', 'the free-text name whose reviews to list (as it was screened)')
     .option('--json', 'print as JSON')
     .action(async (o: { party?: string; name?: string; json?: boolean }) => {
       if ((o.party === undefined) === (o.name === undefined))

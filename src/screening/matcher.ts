@@ -277,15 +277,24 @@ function joinLikeOther(a: readonly string[], b: readonly string[]): readonly str
       // (a synonym table or a typo may have touched it: "AminIndustrial" / "Amin Industry").
       const rest = w.startsWith(x) ? w.slice(x.length) : w.endsWith(x) ? w.slice(0, w.length - x.length) : undefined;
       if (rest === undefined) continue;
+      // The word the rest is exactly, else the one it is most like ("cala" is "cala", not "callaa").
+      let best = -1;
+      let bestScore = 0;
       for (let k = 0; k < cur.length; k++) {
         if (k === j) continue;
         const y = cur[k] ?? '';
-        if (rest === y || (rest.length >= 4 && y.length >= 4 && jaroWinkler(rest, y) >= JOINED_REST_SIMILARITY)) {
-          const next = cur.filter((_, i) => i !== j && i !== k);
-          next.push(w.startsWith(x) ? x + y : y + x);
-          out = next;
-          break search;
+        const score = rest === y ? 2 : rest.length >= 4 && y.length >= 4 ? jaroWinkler(rest, y) : 0;
+        if (score >= JOINED_REST_SIMILARITY && score > bestScore) {
+          best = k;
+          bestScore = score;
         }
+      }
+      if (best >= 0) {
+        const y = cur[best] ?? '';
+        const next = cur.filter((_, i) => i !== j && i !== best);
+        next.push(w.startsWith(x) ? x + y : y + x);
+        out = next;
+        break search;
       }
     }
   }

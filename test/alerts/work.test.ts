@@ -54,7 +54,7 @@ async function twoAlerts(ctx: AppContext): Promise<string[]> {
   await createLot(ctx, EXPORTER, lotInput('MAG-W', 2_000_000));
   await dispatchShipment(ctx, EXPORTER, shipmentInput('SH-W1', 'MAG-W', 100_000, licenceId));
   await dispatchShipment(ctx, EXPORTER, shipmentInput('SH-W2', 'MAG-W', 100_000, licenceId));
-  await scanAlerts(ctx, { asOf: '2027-06-01' });
+  await scanAlerts(ctx, { asOf: '2027-06-01', lookAhead: true });
   const ids = (await listAlerts(ctx, { status: 'open' })).map((a) => a.id);
   expect(ids.length).toBeGreaterThanOrEqual(2);
   return ids;

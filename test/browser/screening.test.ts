@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +44,7 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('Screening page 
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage'],
     });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   }, 240_000);
 
   afterAll(async () => {
@@ -85,5 +86,12 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('Screening page 
     expect(recorded).toMatchObject([{ decision: 'false-positive', by: AUTHORITY }]);
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS.pathname, 'screening.png'), fullPage: true });
+    // axe-core: no serious or critical accessibility violation on the page with a hit set aside.
+    const axe = await new AxeBuilder({ page }).analyze();
+    expect(
+      axe.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    ).toEqual([]);
   });
 });

@@ -85,7 +85,7 @@ describe("lodestone classify (the issue's cases)", () => {
     ['foreign-magnet-cn-dy-0.05-pct', ['--as-of', '2026-12-01'], false, [], /Announcement No\. 61 \[2025\]/],
     ['foreign-magnet-cn-dy-0.5-pct', ['--as-of', '2025-11-20'], false, [], /Announcement No\. 61 \[2025\]/],
     ['foreign-magnet-cn-dy-0.5-pct', ['--as-of', '2026-01-15'], false, [], /Announcement No\. 61 \[2025\]/],
-    ['foreign-magnet-cn-dy-0.5-pct', ['--as-of', '2026-12-01'], true, ['1C905.a'], /Announcement No\. 61 \[2025\]/],
+    ['foreign-magnet-cn-dy-0.5-pct', ['--as-of', '2026-12-01'], true, ['ANN61-A1P2'], /Announcement No\. 61 \[2025\]/],
   ];
   it.each(cases)('%s %j', async (name, extra, controlled, codes, citation) => {
     const r = await cli(['classify', join(ITEMS, `${name}.json`), '--json', ...extra]);

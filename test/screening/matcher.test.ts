@@ -346,7 +346,8 @@ describe('part-by-part score (dropped parts, initials, joined words)', () => {
         ).toBeGreaterThanOrEqual(0.88);
         expect(find(`${first}${middle} ${last}`, e)?.entryId).toBe('P');
       }),
-      { numRuns: 60 },
+      // The first counterexample found: the rest of a joined word is like another listed word too.
+      { numRuns: 60, examples: [[['callaa', 'cbaa', 'cala']]] },
     );
   });
 

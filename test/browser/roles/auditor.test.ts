@@ -27,6 +27,7 @@ describe.skipIf(SKIP)('an auditor in the console', () => {
     expect(await result.textContent()).toContain('✓ verified');
     expect(await result.textContent()).toContain(w.licenceId);
     await w.shot('auditor');
+    expect(await w.accessibility()).toEqual([]);
 
     await page.getByLabel(/fetch the bundle of a licence granted to you/).fill('LIC-CN-2026-000000');
     await page.getByRole('button', { name: 'Fetch and verify' }).click();

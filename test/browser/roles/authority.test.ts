@@ -26,9 +26,12 @@ describe.skipIf(SKIP)('the licensing authority in the console', () => {
     await card.waitFor();
     expect(await card.textContent()).toContain('Screening');
     await w.shot('authority');
+    expect(await w.accessibility()).toEqual([]);
     await card.getByRole('button', { name: 'Approve with conditions…' }).click();
     await card.getByLabel('Re-export prohibited to (country codes)').fill('US, KP');
     await card.getByRole('button', { name: 'Approve and issue the licence' }).click();
+    // Issuing asks for confirmation first.
+    await page.getByRole('dialog').getByRole('button', { name: 'Issue the licence' }).click();
     const done = card.getByRole('status').filter({ hasText: 'Decided' });
     await done.waitFor({ timeout: 30_000 });
     const licence = /licence (LIC-[A-Z0-9-]+)/.exec((await done.textContent()) ?? '')?.[1];
@@ -43,6 +46,7 @@ describe.skipIf(SKIP)('the licensing authority in the console', () => {
     await page.getByRole('link', { name: 'Alerts', exact: true }).click();
     await page.getByRole('link', { name: target!.id }).click();
     await page.getByRole('heading', { name: 'Work this alert' }).waitFor();
+    expect(await w.accessibility()).toEqual([]);
     // Thresholds in words, not JSON.
     const thresholds = (await page.getByTestId('alert-thresholds').textContent()) ?? '';
     expect(thresholds).toContain('within 14 days');

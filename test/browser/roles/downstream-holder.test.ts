@@ -31,6 +31,7 @@ describe.skipIf(SKIP)('a downstream holder in the console', () => {
     );
     expect(await page.locator('#my-alerts').textContent()).toMatch(/quick-reshipment|circular-trade|mass-balance-gap/);
     await w.shot('downstream-holder');
+    expect(await w.accessibility()).toEqual([]);
 
     const form = page.locator('.export-check');
     await form.locator('select[name="to"]').selectOption('gulf-horizon-trading');

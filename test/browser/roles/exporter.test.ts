@@ -31,6 +31,7 @@ describe.skipIf(SKIP)('the exporter in the console', () => {
     expect(await page.getByTestId('refused-edge').textContent()).toMatch(/refused → AE.*Gulf Horizon/);
     await page.setViewportSize({ width: 1280, height: 900 });
     await w.shot('exporter');
+    expect(await w.accessibility()).toEqual([]);
   });
 
   it('sees its own stock under Holdings, with no restriction, and learns it needs a licence to ship it abroad', async () => {
@@ -40,6 +41,7 @@ describe.skipIf(SKIP)('the exporter in the console', () => {
     const lots = page.locator('.held-lot');
     expect(await lots.count()).toBeGreaterThanOrEqual(1);
     for (const text of await lots.allTextContents()) expect(text).toContain('no restriction');
+    expect(await w.accessibility()).toEqual([]);
     // May it ship its remaining magnets to Lakeshore EV in the US? Not without a licence: China's rule says why.
     const form = page.locator('.export-check');
     await form.locator('select[name="to"]').selectOption('lakeshore-ev');

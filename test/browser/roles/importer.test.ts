@@ -47,6 +47,7 @@ describe.skipIf(SKIP)('the importer in the console', () => {
     expect(await alerts.count()).toBeGreaterThanOrEqual(1);
     expect(await page.locator('#my-alerts').textContent()).toContain('post-shipment-report-late');
     await w.shot('importer');
+    expect(await w.accessibility()).toEqual([]);
 
     // May I ship the motors to Lakeshore EV in the US? No, and why.
     const form = page.locator('.export-check');

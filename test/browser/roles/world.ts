@@ -14,6 +14,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
@@ -66,6 +67,8 @@ export interface World {
   signIn(party: string, role: Role, o?: { withKey?: boolean }): Promise<void>;
   /** A full-page screenshot `name.png` (docs/screenshots/ too with LODESTONE_DOCS_SCREENSHOT=1). */
   shot(name: string): Promise<void>;
+  /** axe-core's serious and critical violations on the page as it is now (`path: rule (impact) targets`). */
+  accessibility(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -113,7 +116,7 @@ export async function openWorld(): Promise<World> {
       ],
     });
     browser = b;
-    const page = await b.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await (await b.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.on('pageerror', (e) => {
       console.error('[page error]', e.message);
     });
@@ -136,6 +139,14 @@ export async function openWorld(): Promise<World> {
         if (o.withKey === true) await page.getByLabel(/Private signing key/).fill(keyFile(party));
         await page.getByRole('button', { name: 'Sign in' }).click();
         await page.locator('.who').getByText(party, { exact: false }).waitFor();
+      },
+      async accessibility() {
+        await page.waitForLoadState('networkidle');
+        const r = await new AxeBuilder({ page }).analyze();
+        const path = new URL(page.url()).pathname;
+        return r.violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => `${path}: ${v.id} (${String(v.impact)}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
       },
       async shot(name) {
         const shots = new URL('test-results/screenshots/', ROOT);
