@@ -117,7 +117,8 @@ export function mapDatabaseError(error: unknown): unknown {
   if (
     CONNECTION_ERROR_CODES.has(code) ||
     /^(08|28|3D|57P)/.test(code) ||
-    /timeout exceeded when trying to connect|Connection terminated/i.test(error.message)
+    // pg's client, once its connection broke, refuses every later query with "… is not queryable".
+    /timeout exceeded when trying to connect|Connection terminated|is not queryable/i.test(error.message)
   ) {
     return new StoreError('CONNECTION_FAILED', `database connection failed: ${error.message || code}`, {
       cause: error,

@@ -44,3 +44,17 @@ describe('mapDatabaseError: a database that does not answer in time', () => {
     }
   });
 });
+
+describe('mapDatabaseError: a connection that broke', () => {
+  it('maps a pg client that refuses queries after its connection broke to CONNECTION_FAILED (503, not 500)', () => {
+    for (const e of [
+      new Error('Client has encountered a connection error and is not queryable'),
+      new Error('Connection terminated unexpectedly'),
+      driverError('57P01', 'terminating connection due to administrator command'),
+    ]) {
+      const mapped = mapDatabaseError(e);
+      expect(mapped).toBeInstanceOf(StoreError);
+      expect((mapped as StoreError).code).toBe('CONNECTION_FAILED');
+    }
+  });
+});
