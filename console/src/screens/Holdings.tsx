@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { ExportCheckFields, useExportCheck } from '../export-check.js';
 import { useSession } from '../session.js';
 import { Link } from '../router.js';
 import { Badge, Empty, ErrorBox, Loading, mass, Section, useLoad } from '../ui.js';
@@ -49,12 +49,6 @@ interface Party {
   id: string;
   name: string;
   country: string;
-}
-interface ExportCheckResult {
-  allowed: boolean;
-  refusals: { rule: string; message: string; chain?: string[] }[];
-  checks: string[];
-  assumptions?: { fact?: string; reading?: string; message?: string }[];
 }
 
 /** A share in ppm as a percentage ("37.5 %"). */
@@ -119,81 +113,22 @@ export function RestrictionCard({ r }: { r: HeldRestriction }) {
 
 /** "May I ship this lot to this party in this country?" — the API's export check, with its explanation. */
 export function ShipCheck({ lots, parties }: { lots: readonly HeldLot[]; parties: readonly Party[] }) {
-  const { api, me } = useSession();
+  const { me } = useSession();
   const others = parties.filter((p) => p.id !== me.partyId);
-  const [lot, setLot] = useState(lots[0]?.id ?? '');
-  const [to, setTo] = useState(others[0]?.id ?? '');
-  const [dest, setDest] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<ExportCheckResult | undefined>();
-  const [asked, setAsked] = useState('');
-  const [error, setError] = useState<Error | undefined>();
+  const choices = lots.map((l) => ({ id: l.id, label: `${l.id} (${mass(l.massGrams)})` }));
+  const check = useExportCheck(choices, others);
+  const { result, error, asked } = check;
   if (lots.length === 0) return <Empty>You hold no lot to ship.</Empty>;
-  const submit = async (e: { preventDefault(): void }) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    setResult(undefined);
-    const party = others.find((p) => p.id === to) ?? others[0];
-    const destination = (dest.trim() || party?.country || '').toUpperCase();
-    const lotId = lot || lots[0]?.id || '';
-    try {
-      const r = await api.get<ExportCheckResult>(
-        `/v1/export-check?lot=${encodeURIComponent(lotId)}&to=${encodeURIComponent(party?.id ?? '')}&destination=${encodeURIComponent(destination)}`,
-      );
-      setAsked(`${lotId} to ${party?.name ?? '?'} in ${destination}`);
-      setResult(r);
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
-    <form className="export-check" onSubmit={(e) => void submit(e)} aria-labelledby="ship-check-h">
+    <form className="export-check" onSubmit={(e) => void check.submit(e)} aria-labelledby="ship-check-h">
       <h3 id="ship-check-h">May I ship this lot to this party in this country?</h3>
-      <div className="row">
-        <label>
-          Lot{' '}
-          <select value={lot} onChange={(e) => setLot(e.target.value)} name="lot">
-            {lots.map((l) => (
-              <option key={l.id} value={l.id}>
-                {l.id} ({mass(l.massGrams)})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          To{' '}
-          <select value={to} onChange={(e) => setTo(e.target.value)} name="to">
-            {others.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name} ({p.country})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Country{' '}
-          <input
-            value={dest}
-            onChange={(e) => setDest(e.target.value)}
-            name="destination"
-            placeholder="party’s"
-            maxLength={2}
-            size={4}
-          />
-        </label>
-        <button type="submit" className="btn btn-plain" disabled={busy} aria-busy={busy}>
-          {busy ? (
-            <>
-              <span className="spinner" aria-hidden="true" /> Checking…
-            </>
-          ) : (
-            'Check'
-          )}
-        </button>
-      </div>
+      <ExportCheckFields
+        check={check}
+        lots={choices}
+        parties={others}
+        destinationLabel="Country"
+        destinationPlaceholder="party’s"
+      />
       {error ? <ErrorBox error={error} title="The check failed" /> : null}
       {result ? (
         <div className={result.allowed ? 'success' : 'refusal'} role="status" data-testid="ship-check-result">

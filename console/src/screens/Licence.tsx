@@ -1,4 +1,5 @@
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
+import { ExportCheckFields, useExportCheck } from '../export-check.js';
 import { useSession } from '../session.js';
 import { ApiError } from '../api.js';
 import { money, percent } from '../format.js';
@@ -483,12 +484,6 @@ function UtilisationChart({ drawdowns, ceiling }: { drawdowns: readonly Drawdown
   );
 }
 
-interface ExportCheckResult {
-  allowed: boolean;
-  refusals: { rule: string; message: string; chain?: string[] }[];
-  checks: string[];
-}
-
 /** "May this lot go to this party in this country?" — the API's export check, with its explanation. */
 function ExportCheck({
   graph,
@@ -497,79 +492,22 @@ function ExportCheck({
   graph: CustodyGraph;
   parties: readonly { id: string; name: string; country: string }[];
 }) {
-  const { api } = useSession();
-  const lots = graph.nodes.filter((n) => n.kind === 'lot' && n.heldGrams > 0);
-  const [lot, setLot] = useState(lots[0]?.id ?? '');
-  const [to, setTo] = useState(parties[0]?.id ?? '');
-  const [dest, setDest] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<ExportCheckResult | undefined>();
-  const [error, setError] = useState<Error | undefined>();
+  const lots = graph.nodes
+    .filter((n) => n.kind === 'lot' && n.heldGrams > 0)
+    .map((n) => ({ id: n.id, label: `${n.id} (${n.holder}, ${n.country})` }));
+  const check = useExportCheck(lots, parties);
+  const { result, error } = check;
   if (lots.length === 0) return null;
-  const submit = async (e: { preventDefault(): void }) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    setResult(undefined);
-    const party = parties.find((p) => p.id === (to || parties[0]?.id));
-    const destination = (dest.trim() || party?.country || '').toUpperCase();
-    try {
-      setResult(
-        await api.get<ExportCheckResult>(
-          `/v1/export-check?lot=${encodeURIComponent(lot || lots[0]?.id || '')}&to=${encodeURIComponent(party?.id ?? '')}&destination=${encodeURIComponent(destination)}`,
-        ),
-      );
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
-    <form className="export-check" onSubmit={(e) => void submit(e)} aria-labelledby="xc-h">
+    <form className="export-check" onSubmit={(e) => void check.submit(e)} aria-labelledby="xc-h">
       <h3 id="xc-h">Check a re-export</h3>
-      <div className="row">
-        <label>
-          Lot{' '}
-          <select value={lot} onChange={(e) => setLot(e.target.value)} name="lot">
-            {lots.map((n) => (
-              <option key={n.id} value={n.id}>
-                {n.id} ({n.holder}, {n.country})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          To{' '}
-          <select value={to} onChange={(e) => setTo(e.target.value)} name="to">
-            {parties.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name} ({p.country})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Destination{' '}
-          <input
-            value={dest}
-            onChange={(e) => setDest(e.target.value)}
-            name="destination"
-            placeholder="party’s country"
-            maxLength={2}
-            size={4}
-          />
-        </label>
-        <button type="submit" className="btn btn-plain" disabled={busy} aria-busy={busy}>
-          {busy ? (
-            <>
-              <span className="spinner" aria-hidden="true" /> Checking…
-            </>
-          ) : (
-            'Check'
-          )}
-        </button>
-      </div>
+      <ExportCheckFields
+        check={check}
+        lots={lots}
+        parties={parties}
+        destinationLabel="Destination"
+        destinationPlaceholder="party’s country"
+      />
       {error ? <ErrorBox error={error} title="The check failed" /> : null}
       {result ? (
         <div className={result.allowed ? 'success' : 'refusal'} role="status" data-testid="export-check-result">
