@@ -1,4 +1,4 @@
-import { formatMoney, type Restriction } from '../domain/index.js';
+import { formatGrams, formatMoney, type Restriction } from '../domain/index.js';
 import type { Finding } from './detectors.js';
 import type { RedFlagRules, RuleMeta } from './red-flags.js';
 
@@ -36,7 +36,8 @@ export interface DeclaredValueFact {
 }
 
 const uniq = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
-const fmtG = (g: number) => `${g.toLocaleString('en')} g`;
+/** Masses in alerts as people read them, with the exact grams: "600 kg (600,000 g)". */
+const fmtG = formatGrams;
 
 function finding(meta: RuleMeta, f: Omit<Finding, 'rule' | 'severity'>): Finding {
   return {

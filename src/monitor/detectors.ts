@@ -1,4 +1,12 @@
-import { addDaysIso, countryName, deadlineBase, type Licence, type Party, type Restriction } from '../domain/index.js';
+import {
+  addDaysIso,
+  countryName,
+  deadlineBase,
+  formatGrams,
+  type Licence,
+  type Party,
+  type Restriction,
+} from '../domain/index.js';
 import type { RedFlagId, RedFlagRules, RedFlagSet, RuleMeta, Severity } from './red-flags.js';
 
 /**
@@ -122,7 +130,8 @@ export function ppmOf(part: number, whole: number): number {
   return Number((BigInt(part) * 1_000_000n) / BigInt(whole));
 }
 
-const fmtG = (g: number) => `${g.toLocaleString('en')} g`;
+/** Masses in alerts as people read them, with the exact grams: "600 kg (600,000 g)". */
+const fmtG = formatGrams;
 const uniq = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
 const seqs = (xs: readonly number[]) => uniq(xs).sort((a, b) => a - b);
 

@@ -164,7 +164,7 @@ describe.each(STORES)('alerts on %s', (kind) => {
       thresholds: { min_gap_grams: 1000, min_gap_ppm: 1000 },
     });
     expect(gap!.explanation).toMatch(
-      /shipment M-1 .* carried 600,000 g of licensed material, .* 6,000 g unaccounted for \(5,000 ppm of the 1,200,000 g licensed\)/,
+      /shipment M-1 .* carried 600 kg \(600,000 g\) of licensed material, .* 6 kg \(6,000 g\) unaccounted for \(5,000 ppm of the 1\.2 t \(1,200,000 g\) licensed\)/,
     );
     expect(gap!.evidence.seqs).toHaveLength(2);
 
@@ -215,7 +215,7 @@ describe.each(STORES)('alerts on %s', (kind) => {
     const holderGap = (await listAlerts(ctx)).find(
       (a) => a.rule === 'mass-balance-gap' && a.evidence.records.includes('holder deccan-mobility'),
     );
-    expect(holderGap?.explanation).toMatch(/books of .* show a mass-balance gap of 5,000 g/);
+    expect(holderGap?.explanation).toMatch(/books of .* show a mass-balance gap of 5 kg \(5,000 g\)/);
     const ledger = (await ledgerRepo.forLicence(current().store.db, licence.id)).filter(
       (x) => x.holder === 'deccan-mobility',
     );
@@ -232,7 +232,7 @@ describe.each(STORES)('alerts on %s', (kind) => {
     const need = await listAlerts(ctx);
     expect(need.map((a) => a.rule)).toEqual(['annual-need-exceeded']);
     expect(need[0]!.explanation).toMatch(
-      /received 2,000,000 g of licensed material in the 365 days to 2026-11-24 \(2 receipts\), more than its declared annual need of 1,500,000 g/,
+      /received 2 t \(2,000,000 g\) of licensed material in the 365 days to 2026-11-24 \(2 receipts\), more than its declared annual need of 1\.5 t \(1,500,000 g\)/,
     );
 
     const filed = await fileReport(ctx, IMPORTER, {

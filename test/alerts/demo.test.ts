@@ -35,7 +35,7 @@ describe.each(STORES.slice(0, 1))('the demo shows the alerts on %s', (kind) => {
       /\| alert-[0-9a-f]{20} \| critical \| transshipment \| open \| chakan-drive-systems, gulf-horizon-trading \| attempted shipment SH-[0-9A-F]{4}-M3 .* \| journal —<br>attempted shipment SH-[0-9A-F]{4}-M3<br>lot MOT-[0-9A-F]{4}<br>/,
     );
     expect(markdown).toMatch(
-      /\| alert-[0-9a-f]{20} \| high \| mass-balance-gap \| open \| chakan-drive-systems, deccan-mobility \| .*6,000 g unaccounted for .* \| journal \d+, \d+<br>shipment SH-[0-9A-F]{4}-M1<br>lot DM-MOT-[0-9A-F]{4}<br>thresholds: (min_gap_grams 1000; min_gap_ppm 1000|min_gap_ppm 1000; min_gap_grams 1000)<br>rules: lodestone-red-flags@2026\.12\.2 \|/,
+      /\| alert-[0-9a-f]{20} \| high \| mass-balance-gap \| open \| chakan-drive-systems, deccan-mobility \| .*6 kg \(6,000 g\) unaccounted for .* \| journal \d+, \d+<br>shipment SH-[0-9A-F]{4}-M1<br>lot DM-MOT-[0-9A-F]{4}<br>thresholds: (min_gap_grams 1000; min_gap_ppm 1000|min_gap_ppm 1000; min_gap_grams 1000)<br>rules: lodestone-red-flags@2026\.12\.2 \|/,
     );
     expect(report.licences[0]!.massBalance.holders.every((h) => h.gap === 0)).toBe(true); // the gap is the shortfall in transit, not a holder's books
   });

@@ -446,7 +446,7 @@ describe('detectors (pure)', () => {
         parties: ['importer'],
         key: 'over-receipt|S1|1000000',
         evidence: { seqs: [20] },
-        explanation: expect.stringContaining('999,000 g more than was shipped') as unknown,
+        explanation: expect.stringContaining('999 kg (999,000 g) more than was shipped') as unknown,
       },
     ]);
     expect(detectOverReceipts([{ ...attempt, claimedGrams: 1000 }], rule)).toEqual([]);
