@@ -16,7 +16,9 @@ import { LodestoneError } from '../domain/index.js';
  * - APPEND_ONLY: something tried to change or remove a journal row.
  * - STORE_UNAVAILABLE: the database did not answer in time — a statement ran past statement_timeout
  *   (57014), a lock was not granted within lock_timeout (55P03), or no pooled connection was free
- *   within the acquire timeout; nothing of the failed transaction was written — retry later.
+ *   within the acquire timeout, or the server takes no writes (read-only, 25006: a standby, or a
+ *   demoted primary; with several hosts listed the store then looks for the writable one again);
+ *   nothing of the failed transaction was written — retry later.
  * - STORAGE_FULL: the database has no room to write (disk full, SQLSTATE 53100, or ENOSPC under
  *   PGlite's data directory); nothing of the failed transaction was written — free space and retry.
  */
@@ -90,6 +92,12 @@ export function mapDatabaseError(error: unknown): unknown {
       return new StoreError(
         'STORE_UNAVAILABLE',
         `the database did not answer in time; nothing of this transaction was written (${error.message})`,
+        { cause: error },
+      );
+    case '25006': // read_only_sql_transaction: a standby, or a primary demoted (or set read-only) under us
+      return new StoreError(
+        'STORE_UNAVAILABLE',
+        `the database server takes no writes now (it is read-only: a standby, or a primary that was demoted); nothing of this transaction was written (${error.message})`,
         { cause: error },
       );
     case '53100':

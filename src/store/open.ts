@@ -1,7 +1,7 @@
 import { statfsSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type Transaction } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { ValidationError } from '../domain/index.js';
@@ -356,7 +356,8 @@ export async function openPostgresStore(opts: OpenPostgresOptions): Promise<Post
     });
   try {
     const migrations = await runMigrations(postgresTarget(pool), await loadMigrations(opts.migrationsDir));
-    const db = new Kysely<Database>({ dialect: new ErrorMappingDialect(new PostgresDialect({ pool })) });
+    const dialect = new PostgresDialect({ pool: follow === undefined ? pool : follow.pool });
+    const db = new Kysely<Database>({ dialect: new ErrorMappingDialect(dialect) });
     let closed: Promise<void> | undefined;
     return {
       kind: 'postgres',
@@ -376,45 +377,87 @@ export async function openPostgresStore(opts: OpenPostgresOptions): Promise<Post
 }
 
 /**
- * With several hosts listed, a connection lost (the server went away) makes the pool look for the
- * writable host again, once a second until one answers (a replica is promoted), and point its new
- * connections there. Transactions in flight when the server went away fail (CONNECTION_FAILED, nothing
- * of them written); later ones land on the new primary without reopening the store.
+ * With several hosts listed, the pool follows the writable host:
+ *
+ * - A connection lost (the server went away) makes it look for the writable host again, once a
+ *   second until one answers (a replica is promoted), and point its new connections there.
+ *   Transactions in flight when the server went away fail (CONNECTION_FAILED, nothing of them
+ *   written); later ones land on the new primary without reopening the store.
+ * - A server that still answers but takes no writes (SQLSTATE 25006: a primary demoted to a standby,
+ *   or set read-only, while the connections stayed up) does the same: the failed transaction is
+ *   STORE_UNAVAILABLE, nothing written, and the search starts.
+ * - `pool` is what Kysely connects through: a pooled connection made before the host last changed
+ *   is closed instead of reused, so idle connections to the old server do not linger.
  */
 function followWritableHost(
   pool: pg.Pool,
   hosts: DatabaseHosts,
   connectTimeoutMs: number,
-): { lost(): void; stop(): void } {
+): { lost(): void; stop(): void; readonly pool: PostgresPool } {
   // pg-pool creates every new client from `pool.options` (pg-pool's newClient), so changing the
   // connection string there moves the connections made from now on.
   const options = (pool as unknown as { options: { connectionString?: string } }).options;
-  const state = { probing: false, stopped: false };
+  const state = { probing: false, stopped: false, host: 0 };
+  const hostOf = new WeakMap<object, number>();
+  pool.on('connect', (client) => {
+    hostOf.set(client, state.host);
+  });
   const pause = () =>
     new Promise<void>((resolve) => {
       setTimeout(resolve, 1000).unref();
     });
-  return {
-    lost() {
-      if (state.probing || state.stopped) return;
-      state.probing = true;
-      void (async () => {
-        try {
-          while (!state.stopped) {
-            try {
-              options.connectionString = await chooseDatabaseHost(hosts, connectTimeoutMs || 10_000);
-              return;
-            } catch {
-              await pause();
+  const lost = () => {
+    if (state.probing || state.stopped) return;
+    state.probing = true;
+    void (async () => {
+      try {
+        while (!state.stopped) {
+          try {
+            const chosen = await chooseDatabaseHost(hosts, connectTimeoutMs || 10_000);
+            if (chosen !== options.connectionString) {
+              options.connectionString = chosen;
+              state.host++;
             }
+            return;
+          } catch {
+            await pause();
           }
-        } finally {
-          state.probing = false;
         }
-      })();
-    },
+      } finally {
+        state.probing = false;
+      }
+    })();
+  };
+  const readOnly = (e: unknown) => {
+    if ((e as { code?: unknown } | null)?.code === '25006') lost();
+  };
+  return {
+    lost,
     stop() {
       state.stopped = true;
+    },
+    pool: {
+      async connect() {
+        for (;;) {
+          const client = await pool.connect();
+          if (hostOf.get(client) !== state.host) {
+            client.release(true); // made for the host before the last change: close it
+            continue;
+          }
+          const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+          return {
+            query: ((...args: unknown[]) => {
+              const r = query(...args);
+              if (r instanceof Promise) r.catch(readOnly);
+              return r;
+            }) as PostgresPoolClient['query'],
+            release: () => {
+              client.release();
+            },
+          };
+        }
+      },
+      end: () => pool.end(),
     },
   };
 }

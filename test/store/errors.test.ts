@@ -58,3 +58,12 @@ describe('mapDatabaseError: a connection that broke', () => {
     }
   });
 });
+
+describe('mapDatabaseError: a server that takes no writes', () => {
+  it('maps read_only_sql_transaction (25006, a standby or a demoted primary) to STORE_UNAVAILABLE (503), saying nothing was written', () => {
+    const mapped = mapDatabaseError(driverError('25006', 'cannot execute INSERT in a read-only transaction'));
+    expect(mapped).toBeInstanceOf(StoreError);
+    expect((mapped as StoreError).code).toBe('STORE_UNAVAILABLE');
+    expect((mapped as StoreError).message).toMatch(/read-only.*nothing of this transaction was written/);
+  });
+});

@@ -328,5 +328,86 @@ describe.runIf(selectedStores().includes('postgres'))(
         await ctx.close();
       }
     }, 240_000);
+
+    it('a primary that turns read-only under open connections is left for the writable host: that write is STORE_UNAVAILABLE, the next lands on the new primary', async () => {
+      // After the failover above, `replica` is the primary. The old primary's directory becomes a
+      // streaming standby of it (a fresh online base backup), first in the URL's host list.
+      const admin = new pg.Client({ connectionString: replica.url() });
+      await admin.connect();
+      await admin.query(`select pg_create_physical_replication_slot('standby', true)`);
+      await admin.query(`select pg_backup_start('standby', true)`);
+      rmSync(primary.dir, { recursive: true, force: true });
+      cpSync(replica.dir, primary.dir, {
+        recursive: true,
+        filter: (src) => {
+          const rel = relative(replica.dir, src);
+          return (
+            !['postmaster.pid', 'postmaster.opts', 'standby.signal'].includes(rel) &&
+            !/^(pg_wal|pg_replslot)\/./.test(rel)
+          );
+        },
+      });
+      const stop = await admin.query<{ labelfile: string }>('select labelfile from pg_backup_stop(true)');
+      await admin.end();
+      writeFileSync(join(primary.dir, 'backup_label'), stop.rows[0]!.labelfile);
+      writeFileSync(join(primary.dir, 'standby.signal'), '');
+      appendFileSync(
+        join(primary.dir, 'postgresql.auto.conf'),
+        `primary_conninfo = 'host=127.0.0.1 port=${replica.port} user=postgres application_name=standby'\n` +
+          `primary_slot_name = 'standby'\n`,
+      );
+      chown(primary.dir, ids);
+      await primary.start();
+      await until('the standby to stream', async () =>
+        (await query<{ status: string }>(primary.url(), 'select status from pg_stat_wal_receiver'))[0]?.status ===
+        'streaming'
+          ? true
+          : undefined,
+      );
+
+      // The store opens on the writable host (the second listed) and writes there.
+      const ctx = await openApp({ databaseUrl: both, keysDir });
+      try {
+        const first = await registerParty(ctx, party(1000));
+        // The primary turns read-only while the store's connections stay up (an operator's demotion
+        // step, as before a switchover), and the standby is promoted.
+        await query(replica.url(), 'alter system set default_transaction_read_only = on');
+        await query(replica.url(), 'select pg_reload_conf()');
+        await until('the old primary to refuse writes', async () =>
+          (
+            await query<{ ro: string }>(replica.url(), `select current_setting('default_transaction_read_only') as ro`)
+          )[0]?.ro === 'on'
+            ? true
+            : undefined,
+        );
+        await until('the standby to have the last write', async () =>
+          (
+            await query<{ n: string }>(
+              primary.url('lodestone'),
+              `select count(*) as n from parties where id = 'ha-party-1000'`,
+            )
+          )[0]?.n === '1'
+            ? true
+            : undefined,
+        );
+        await query(primary.url(), 'select pg_promote(true, 60)');
+
+        // The write that reaches the read-only server fails and writes nothing, as the outage would.
+        await expect(registerParty(ctx, party(1001))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+        // The same open store finds the promoted standby by itself and carries on the journal there.
+        const next = await until('the open store to write to the promoted standby', async () =>
+          registerParty(ctx, party(1002)),
+        );
+        expect(next.seq).toBe(first.seq + 1); // the refused write took no number
+        const onPromoted = await query<{ seq: string }>(
+          primary.url('lodestone'),
+          'select seq from journal order by seq',
+        );
+        expect(onPromoted.map((r) => Number(r.seq))).toEqual(onPromoted.map((_, i) => i + 1)); // no gap
+        expect(Number(onPromoted.at(-1)?.seq)).toBe(next.seq);
+      } finally {
+        await ctx.close();
+      }
+    }, 240_000);
   },
 );
