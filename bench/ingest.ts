@@ -275,16 +275,24 @@ async function isolation(
 ): Promise<{
   documentEvents: number;
   documentSeconds: number;
+  lockHeldSeconds: number;
+  lockTakenAfterSeconds: number;
+  documentEntries: { first: number; last: number };
   otherPartyWrites: number;
+  otherPartyWritesDuringLock: number;
   otherPartyWriteMs: { p50: number; p99: number; max: number };
 }> {
+  const base = await journalSize(ctx.store);
   const run = `I${Date.now().toString(36)}`;
   const pairs = Math.max(1, Math.round(events / 2));
   const big = signed(ctx, EXPORTER, Array.from({ length: pairs }, (_, u) => cycle(run, u, licenceId).exporter).flat());
   const state = { done: false };
-  const samples: number[] = [];
+  const samples: { start: number; ms: number }[] = [];
   const t = performance.now();
+  const startedAt = Date.now();
+  let committedAt = NaN;
   const document = serve(ctx, big).finally(() => {
+    committedAt = Date.now();
     state.done = true;
   });
   const other = (async () => {
@@ -296,19 +304,39 @@ async function isolation(
           input: { id: `O-${run}-${k}`, holder: IMPORTER, location: 'IN', item: magnet, massGrams: 10, value },
         },
       ]);
+      const start = Date.now();
       const t0 = performance.now();
       await serve(ctx, r);
-      samples.push(performance.now() - t0);
+      samples.push({ start, ms: performance.now() - t0 });
     }
   })();
   await document;
   const documentSeconds = (performance.now() - t) / 1000;
   await other;
-  const sorted = [...samples].sort((a, b) => a - b);
+  // The document's entries: all written by its one transaction, so they share its xid (xmin) and,
+  // as that transaction held the journal head from its first append to its commit, form one run of
+  // seqs. The lock was taken by the append of the first of them, right after that record's server
+  // time (`recorded_at`, the app's clock, this process's) was read, and released by the commit,
+  // which `serve` returned after: the time between is the time the lock was held (to within the
+  // signing of one record and one round trip).
+  const doc = (
+    await sql<{ first: number; last: number; at: Date }>`
+      with d as (select xmin from journal where seq > ${base} and actor = ${EXPORTER} order by seq limit 1)
+      , r as (select min(seq)::int as first, max(seq)::int as last from journal where seq > ${base} and xmin = (select xmin from d))
+      select r.first, r.last, j.recorded_at as at from r join journal j on j.seq = r.first`.execute(ctx.store.db)
+  ).rows[0];
+  if (doc === undefined) throw new Error('the big document left no journal entries');
+  const lockedAt = doc.at.getTime();
+  const sorted = samples.map((x) => x.ms).sort((a, b) => a - b);
   return {
     documentEvents: pairs * 2,
     documentSeconds: +documentSeconds.toFixed(2),
+    lockHeldSeconds: +((committedAt - lockedAt) / 1000).toFixed(2),
+    lockTakenAfterSeconds: +((lockedAt - startedAt) / 1000).toFixed(2),
+    documentEntries: { first: doc.first, last: doc.last },
     otherPartyWrites: samples.length,
+    // Writes that were under way at some moment while the document held the lock.
+    otherPartyWritesDuringLock: samples.filter((x) => x.start < committedAt && x.start + x.ms > lockedAt).length,
     otherPartyWriteMs: {
       p50: +pct(sorted, 0.5).toFixed(1),
       p99: +pct(sorted, 0.99).toFixed(1),
@@ -317,62 +345,83 @@ async function isolation(
   };
 }
 
+async function journalSize(store: Store): Promise<number> {
+  return (await sql<{ n: number }>`select count(*)::int as n from journal`.execute(store.db)).rows[0]?.n ?? 0;
+}
+
 const RAW_TABLES = ['journal', 'merkle_nodes', 'lots', 'shipments', 'custody_ledger', 'request_nonces'] as const;
 
 /**
- * The raw reference on PostgreSQL: the rows the ingest appended after entry `base`, written by the
- * server to files (COPY … TO) and loaded into a copy of the database taken before the ingest with one
- * COPY … FROM per table, in one transaction with its commit (fsync on). `before`: the same, into a
+ * The raw reference on PostgreSQL: the rows the ingest appended in entries `base`+1 … `top`, written by
+ * the server to files (COPY … TO) and loaded into a copy of the database taken before the ingest with
+ * one COPY … FROM per table, in one transaction with its commit (fsync on). `before`: the same, into a
  * copy with the journal as it was before the lean-journal migrations (a jsonb copy of each record,
- * 0025; the (type, seq) index, 0027), to report what they saved. Needs a superuser (the embedded
- * server's user is one).
+ * 0025; the (type, seq) index, 0027), to report what they saved. `document`: the rows of the big
+ * document's entries alone, into a third copy — the floor for any design that writes those rows while
+ * holding the journal lock. Needs a superuser (the embedded server's user is one).
  */
 async function rawCopy(
   url: string,
-  copyUrl: string,
-  beforeUrl: string,
+  targets: { copy: string; before: string; document?: string },
   base: number,
   top: number,
-): Promise<{ rows: number; seconds: number; beforeSeconds: number }> {
+  document?: { first: number; last: number },
+): Promise<{ rows: number; seconds: number; beforeSeconds: number; document?: { rows: number; seconds: number } }> {
   const dir = mkdtempSync(join(tmpdir(), 'lodestone-bench-copy-'));
   chmodSync(dir, 0o777);
-  const where: Record<(typeof RAW_TABLES)[number], string> = {
-    journal: `seq > ${base} and seq <= ${top}`,
-    merkle_nodes: `((idx + 1) << level::int) > ${base} and ((idx + 1) << level::int) <= ${top}`,
-    lots: `created_seq > ${base} and created_seq <= ${top}`,
-    shipments: `seq > ${base} and seq <= ${top}`,
-    custody_ledger: `seq > ${base} and seq <= ${top}`,
-    request_nonces: `first_seq > ${base} and first_seq <= ${top}`,
-  };
+  const where = (from: number, to: number): Record<(typeof RAW_TABLES)[number], string> => ({
+    journal: `seq > ${from} and seq <= ${to}`,
+    merkle_nodes: `((idx + 1) << level::int) > ${from} and ((idx + 1) << level::int) <= ${to}`,
+    lots: `created_seq > ${from} and created_seq <= ${to}`,
+    shipments: `seq > ${from} and seq <= ${to}`,
+    custody_ledger: `seq > ${from} and seq <= ${to}`,
+    request_nonces: `first_seq > ${from} and first_seq <= ${to}`,
+  });
   const source = await openPostgresStore({ databaseUrl: url, timeouts: NO_TIMEOUTS });
-  let rows = 0;
-  try {
+  const exportRows = async (prefix: string, w: Record<(typeof RAW_TABLES)[number], string>): Promise<number> => {
+    let n = 0;
     for (const table of RAW_TABLES) {
-      await sql.raw(`copy (select * from ${table} where ${where[table]}) to '${join(dir, table)}'`).execute(source.db);
-      const n = await sql
-        .raw<{ n: number }>(`select count(*)::int as n from ${table} where ${where[table]}`)
+      await sql
+        .raw(`copy (select * from ${table} where ${w[table]}) to '${join(dir, prefix + table)}'`)
         .execute(source.db);
-      rows += n.rows[0]?.n ?? 0;
+      const c = await sql
+        .raw<{ n: number }>(`select count(*)::int as n from ${table} where ${w[table]}`)
+        .execute(source.db);
+      n += c.rows[0]?.n ?? 0;
     }
+    return n;
+  };
+  let rows = 0;
+  let documentRows = 0;
+  try {
+    rows = await exportRows('', where(base, top));
+    if (document !== undefined) documentRows = await exportRows('document-', where(document.first - 1, document.last));
     await sql
       .raw(
-        `copy (select j.*, j.canonical::jsonb as record from journal j where ${where.journal}) to '${join(dir, 'journal-before')}'`,
+        `copy (select j.*, j.canonical::jsonb as record from journal j where ${where(base, top).journal}) to '${join(dir, 'journal-before')}'`,
       )
       .execute(source.db);
   } finally {
     await source.close();
   }
-  const load = async (target: string, before: boolean): Promise<number> => {
+  const load = async (target: string, mode: 'after' | 'before' | 'document'): Promise<number> => {
     const store = await openPostgresStore({ databaseUrl: target, timeouts: NO_TIMEOUTS });
     try {
-      if (before) {
+      if (mode === 'before') {
         await sql`alter table journal add column record jsonb`.execute(store.db);
         await sql`create index journal_type_seq_idx on journal (type, seq)`.execute(store.db);
       }
       const t = performance.now();
       await store.db.transaction().execute(async (tx) => {
         for (const table of RAW_TABLES) {
-          const file = join(dir, before && table === 'journal' ? 'journal-before' : table);
+          const file = join(
+            dir,
+            mode === 'document'
+              ? `document-${table}`
+              : mode === 'before' && table === 'journal'
+                ? 'journal-before'
+                : table,
+          );
           await sql.raw(`copy ${table} from '${file}'`).execute(tx);
         }
       });
@@ -382,9 +431,16 @@ async function rawCopy(
     }
   };
   try {
-    const seconds = await load(copyUrl, false);
-    const beforeSeconds = await load(beforeUrl, true);
-    return { rows, seconds, beforeSeconds };
+    const seconds = await load(targets.copy, 'after');
+    const beforeSeconds = await load(targets.before, 'before');
+    const documentSeconds =
+      document === undefined || targets.document === undefined ? undefined : await load(targets.document, 'document');
+    return {
+      rows,
+      seconds,
+      beforeSeconds,
+      ...(documentSeconds === undefined ? {} : { document: { rows: documentRows, seconds: documentSeconds } }),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -476,10 +532,10 @@ async function ingestInto(engine: Engine, keysDir: string) {
     await ctx.close();
     const openCopy = await engine.snapshot();
     const openBefore = engine.kind === 'postgres' ? await engine.snapshot() : undefined;
+    const openDocument = engine.kind === 'postgres' ? await engine.snapshot() : undefined;
     store = await engine.open();
     ctx = createApp(store, { keysDir });
-    const count = async () =>
-      (await sql<{ n: number }>`select count(*)::int as n from journal`.execute(store.db)).rows[0]?.n ?? 0;
+    const count = () => journalSize(store);
     const base = await count();
     console.log(`  ${engine.kind}: one event per request…`);
     const single = await withCpu(engine.dbCpu, () => perEvent(ctx, licenceId, PER_EVENT_EVENTS));
@@ -495,13 +551,32 @@ async function ingestInto(engine: Engine, keysDir: string) {
       );
       isolated = await isolation(ctx, licenceId, BIG_EVENTS);
       console.log(
-        `  ${engine.kind}: document in ${isolated.documentSeconds} s, other party's writes p99 ${isolated.otherPartyWriteMs.p99} ms; raw COPY of the same rows…`,
+        `  ${engine.kind}: document in ${isolated.documentSeconds} s (journal lock held ${isolated.lockHeldSeconds} s), other party's writes p99 ${isolated.otherPartyWriteMs.p99} ms; raw COPY of the same rows…`,
       );
     }
     await ctx.close();
-    let raw: { rows: number; seconds: number; beforeSeconds?: number; how: string };
+    let raw: {
+      rows: number;
+      seconds: number;
+      beforeSeconds?: number;
+      document?: { rows: number; seconds: number };
+      how: string;
+    };
     if (engine.url !== undefined && openCopy.url !== undefined && openBefore?.url !== undefined) {
-      raw = { ...(await rawCopy(engine.url, openCopy.url, openBefore.url, base, top)), how: 'COPY' };
+      raw = {
+        ...(await rawCopy(
+          engine.url,
+          {
+            copy: openCopy.url,
+            before: openBefore.url,
+            ...(openDocument?.url === undefined ? {} : { document: openDocument.url }),
+          },
+          base,
+          top,
+          isolated?.documentEntries,
+        )),
+        how: 'COPY',
+      };
     } else {
       const copy = await openCopy();
       try {
@@ -514,7 +589,21 @@ async function ingestInto(engine: Engine, keysDir: string) {
     return {
       single,
       batch,
-      isolation: isolated,
+      isolation:
+        isolated === undefined
+          ? undefined
+          : {
+              ...isolated,
+              // The floor for any design that writes the document's rows under the journal lock.
+              documentRawCopy:
+                raw.document === undefined
+                  ? undefined
+                  : {
+                      rows: raw.document.rows,
+                      seconds: +raw.document.seconds.toFixed(2),
+                      lockHeldVsRawCopy: +(isolated.lockHeldSeconds / raw.document.seconds).toFixed(1),
+                    },
+            },
       raw: {
         how: raw.how,
         rows: raw.rows,
@@ -710,7 +799,7 @@ export function toMarkdown(r: Result): string {
     if (iso)
       lines.push(
         '',
-        `Isolation (${name}): one signed document of ${iso.documentEvents.toLocaleString('en')} events (lot + licensed shipment pairs, one transaction) took ${iso.documentSeconds} s; meanwhile another party made ${iso.otherPartyWrites} single signed writes one after another: p50 ${iso.otherPartyWriteMs.p50} ms, p99 ${iso.otherPartyWriteMs.p99} ms, max ${iso.otherPartyWriteMs.max} ms.`,
+        `Isolation (${name}): one signed document of ${iso.documentEvents.toLocaleString('en')} events (lot + licensed shipment pairs, one transaction) took ${iso.documentSeconds} s; it held the journal head's row lock for ${iso.lockHeldSeconds} s (from its first record's append, ${iso.lockTakenAfterSeconds} s after it arrived, to its commit)${iso.documentRawCopy === undefined ? '' : `; a raw COPY of just its ${iso.documentRawCopy.rows.toLocaleString('en')} rows (entries ${iso.documentEntries.first}–${iso.documentEntries.last}) into the database as it was before the ingest takes ${iso.documentRawCopy.seconds} s, the floor for any design that writes them under the lock (the lock was held ${iso.documentRawCopy.lockHeldVsRawCopy} × that)`}. Meanwhile another party made ${iso.otherPartyWrites} single signed writes one after another (${iso.otherPartyWritesDuringLock} of them under way while the lock was held): p50 ${iso.otherPartyWriteMs.p50} ms, p99 ${iso.otherPartyWriteMs.p99} ms, max ${iso.otherPartyWriteMs.max} ms.`,
       );
     const before = x.raw.beforeLeanJournal;
     lines.push(

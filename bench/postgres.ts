@@ -157,6 +157,9 @@ export async function startPostgres(opts: { sharedBuffers?: string; durable?: bo
     };
   }
   const admin = new pg.Pool({ connectionString: url, max: 2 });
+  // The server's shutdown in `stop` terminates (57P01) any admin connection still closing; that is
+  // expected there and must not crash the process after a suite has written its results.
+  admin.on('error', () => undefined);
   const version = (await admin.query<{ v: string }>('select version() as v')).rows[0]?.v ?? '';
   const made: string[] = [];
   return {

@@ -6,6 +6,7 @@ import {
   licencesRepo,
   lotsRepo,
   shipmentsRepo,
+  type CertificateRow,
   type Database,
   type LicenceRow,
 } from '../store/index.js';
@@ -20,9 +21,16 @@ import { RefusedError } from './errors.js';
 /**
  * For dispatchShipment: the licence row read afresh under a share lock (a revocation suspending it
  * waits for this transaction, or this read waits for the revocation), refused when it is not in
- * force: CERTIFICATE_REVOKED naming the revocation when its certificate was revoked.
+ * force: CERTIFICATE_REVOKED naming the revocation when its certificate was revoked. Returns the
+ * licence row and its certificate's row as read here: the share lock on the licence keeps a
+ * revocation of that certificate from committing before this transaction ends (the revocation
+ * locks the licences relying on it, `lockRevocationTargets`), so the caller uses this certificate
+ * row for the rest of the dispatch instead of reading it again.
  */
-export async function refuseUnlessInForce(tx: Kysely<Database>, row: LicenceRow): Promise<LicenceRow> {
+export async function refuseUnlessInForce(
+  tx: Kysely<Database>,
+  row: LicenceRow,
+): Promise<{ readonly licence: LicenceRow; readonly certificate: CertificateRow | undefined }> {
   const fresh = (await licencesRepo.getShared(tx, row.id)) ?? row;
   const certificateId = (fresh.licence as Licence).certificateId;
   if (fresh.status === 'suspended') {
@@ -36,8 +44,9 @@ export async function refuseUnlessInForce(tx: Kysely<Database>, row: LicenceRow)
   }
   if (fresh.status !== 'active')
     throw new RefusedError([{ rule: 'LICENCE_REVOKED', message: `licence ${fresh.id} is ${fresh.status}` }]);
+  let cert: CertificateRow | undefined;
   if (certificateId !== undefined) {
-    const cert = await certificatesRepo.get(tx, certificateId);
+    cert = await certificatesRepo.get(tx, certificateId);
     if (cert?.status === 'revoked') {
       throw new RefusedError([
         {
@@ -47,7 +56,7 @@ export async function refuseUnlessInForce(tx: Kysely<Database>, row: LicenceRow)
       ]);
     }
   }
-  return fresh;
+  return { licence: fresh, certificate: cert };
 }
 
 /**
@@ -65,17 +74,18 @@ export async function lockRevocationTargets(tx: Kysely<Database>, certificateId:
 }
 
 /** The certificate's subject as recorded (its undertakings), or undefined for a licence without one. */
-async function subjectOf(
-  db: Kysely<Database>,
-  certificateId: string | undefined,
-): Promise<CertificateSubject | undefined> {
-  if (certificateId === undefined) return undefined;
-  return (await certificatesRepo.get(db, certificateId))?.subject as CertificateSubject | undefined;
-}
-
-/** For dispatchShipment: the terms of a licensed shipment's restriction — the licence's conditions ∪ its certificate's undertakings. */
-export async function licensedRestrictionTerms(db: Kysely<Database>, licence: Licence): Promise<RestrictionTerms> {
-  return restrictionTerms(licence, (await subjectOf(db, licence.certificateId))?.undertakings);
+/**
+ * For dispatchShipment: the terms of a licensed shipment's restriction — the licence's conditions ∪
+ * its certificate's undertakings (`certificate`: the licence's certificate row, as `refuseUnlessInForce`
+ * read it).
+ */
+export function licensedRestrictionTerms(licence: Licence, certificate: CertificateRow | undefined): RestrictionTerms {
+  if (certificate !== undefined && certificate.id !== licence.certificateId)
+    throw new Error(
+      `certificate ${certificate.id} is not licence ${licence.id}'s (${licence.certificateId ?? 'none'})`,
+    );
+  const subject = certificate?.subject as CertificateSubject | undefined;
+  return restrictionTerms(licence, subject?.undertakings);
 }
 
 export interface CertificateLedgerLine {

@@ -31,7 +31,15 @@ import {
   type Readings,
   type RulePack,
 } from '../rules/index.js';
-import { heldRowsRepo, licencesRepo, lotsRepo, shipmentsRepo, type Database, type LotRow } from '../store/index.js';
+import {
+  heldRowsRepo,
+  licencesRepo,
+  lotsRepo,
+  shipmentsRepo,
+  type CertificateRow,
+  type Database,
+  type LotRow,
+} from '../store/index.js';
 import { inTransaction, type AppContext } from './context.js';
 import { AppError, RefusedError } from './errors.js';
 import { commit } from './journal.js';
@@ -364,13 +372,16 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
       const to = await requireParty(tx, s.to, 'shipment.to');
       seen = { lot, to };
       let licence: Licence | undefined;
+      let certificate: CertificateRow | undefined;
       if (s.licenceId !== undefined) {
         const row = await licencesRepo.get(tx, s.licenceId);
         if (!row || row.holder !== actor)
           throw new AppError('NOT_FOUND', `${actor} holds no licence "${s.licenceId}"`, {
             field: 'shipment.licenceId',
           });
-        licence = licenceOf(await refuseUnlessInForce(tx, row));
+        const inForce = await refuseUnlessInForce(tx, row);
+        licence = licenceOf(inForce.licence);
+        certificate = inForce.certificate;
       }
       // Time is the server's: shippedOn is a declared fact, bounded by today (src/app/declared.ts).
       const today = todayUtc(ctx.clock);
@@ -410,7 +421,7 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
       ).map((r) => ({ ...r, chain: r.chain.slice(1) }));
       if (licence && value) {
         // The licence's conditions ∪ the certificate's undertakings (issue 18, item 4).
-        const terms = await licensedRestrictionTerms(tx, licence);
+        const terms = licensedRestrictionTerms(licence, certificate);
         restrictions = [
           ...restrictions,
           {
