@@ -1292,7 +1292,10 @@ export const ROUTES: readonly AnyRoute[] = [
           cosigned: z.string().nullable().describe("the peer's checkpoint this node last cosigned (C2SP signed note)"),
           appliedSeq: z.number().int(),
           lag: z.number().int().describe('records the peer published that are not applied here yet'),
-          cosignedOurs: z.number().int().describe("the size of this node's checkpoint the peer's witness last cosigned"),
+          cosignedOurs: z
+            .number()
+            .int()
+            .describe("the size of this node's checkpoint the peer's witness last cosigned"),
           splitAlertSeq: z.number().int().nullable(),
           lastError: z.string().nullable(),
         }),
