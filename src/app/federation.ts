@@ -233,7 +233,7 @@ export async function acceptPeerCheckpoint(
       return hashesEqual(checkpoint.root, cosigned.root)
         ? { status: 'stale' }
         : split(
-            `${node}'s checkpoint at size ${checkpoint.size} has root ${b64(checkpoint.root)}, but this node cosigned root ${b64(cosigned.root)} at that size`,
+            `split view: ${node}'s checkpoint at size ${checkpoint.size} has root ${b64(checkpoint.root)}, but this node cosigned root ${b64(cosigned.root)} at that size`,
           );
     if (checkpoint.size < cosigned.size) {
       // An older checkpoint (redelivered, or a rollback): judged from the mirror at its size — the
