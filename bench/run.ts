@@ -8,6 +8,7 @@ const SUITES: Readonly<Record<string, () => Promise<void>>> = {
   api: async () => (await import('./api.js')).run(),
   trace: async () => (await import('./trace.js')).run(),
   ingest: async () => (await import('./ingest.js')).run(),
+  federation: async () => (await import('./federation.js')).run(),
 };
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -7,6 +7,7 @@ import { RulePacksScreen } from './screens/RulePacks.js';
 import { ScreeningScreen } from './screens/Screening.js';
 import { AuditScreen } from './screens/Audit.js';
 import { CertificatesScreen } from './screens/Certificates.js';
+import { FederationScreen } from './screens/Federation.js';
 import { LicenceScreen } from './screens/Licence.js';
 import { LicencesScreen } from './screens/Licences.js';
 import { QueueScreen } from './screens/Queue.js';
@@ -81,6 +82,11 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
             <li>
               <Link to="/rules">{t.nav.rules}</Link>
             </li>
+            {FEDERATION_ROLES.includes(me.role) ? (
+              <li>
+                <Link to="/federation">{t.nav.federation}</Link>
+              </li>
+            ) : null}
           </ul>
         </nav>
         <div className="who">
@@ -110,6 +116,8 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
 }
 
 const HOLDER_ROLES: readonly string[] = ['exporter', 'importer', 'downstream-holder'];
+/** Who may read GET /v1/federation/status (src/http/routes.ts): the operator and the authorities. */
+const FEDERATION_ROLES: readonly string[] = ['operator-admin', 'licensing-authority', 'importing-government'];
 
 /** Each role's main page: the authority's queue, a holder's holdings, the government's certificates, the auditor's audit. */
 function StartScreen({ role }: { role: string }) {
@@ -137,6 +145,7 @@ function Routes() {
   if (path === '/audit') return <AuditScreen />;
   if (path === '/screening') return <ScreeningScreen />;
   if (path === '/rules') return <RulePacksScreen />;
+  if (path === '/federation') return <FederationScreen />;
   return (
     <div className="page">
       <h1>Not found</h1>

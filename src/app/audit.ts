@@ -1,12 +1,16 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { cosignaturesRepo, journalRepo, logRepo, partyKeysRepo } from '../store/index.js';
+import { cosignaturesRepo, federationRepo, journalRepo, logRepo, partyKeysRepo } from '../store/index.js';
 import {
   cosignNote,
   formatNote,
   hashesEqual,
   importPrivateKey,
+  inclusionProof,
+  memoryNodeReader,
   openCheckpoint,
+  parseCheckpoint,
   parseNote,
+  parseVerifierKey,
   partiesNeeded,
   scopeOf,
   sha256Hex,
@@ -19,6 +23,7 @@ import {
   type AuditBundle,
   type BundleEntry,
   type BundleKey,
+  type BundlePeer,
   type WithheldEntry,
 } from '../verify/index.js';
 import type { AppContext } from './context.js';
@@ -116,26 +121,35 @@ export async function exportAuditBundle(ctx: AppContext, licenceId: string): Pro
         body: unknown;
         subjects: string[];
         requestSha256?: string;
+        imported?: { node: string; peerSeq: number };
       }
       const rows: Row[] = [];
       // The record that carries each signed request whole (later records of its transaction name it by hash).
       const carriers = new Map<string, number>();
       for await (const r of journalRepo.stream(tx, 2000)) {
         if (r.seq > size) break;
-        const payload = (
-          JSON.parse(r.canonical) as { payload: { body: unknown; request?: string; requestSha256?: string } }
-        ).payload;
+        type Payload = { type: string; actor: string; body: unknown; request?: string; requestSha256?: string };
+        let payload = (JSON.parse(r.canonical) as { payload: Payload }).payload;
+        // A peer's record imported here (federation) is chosen as the record it carries; the bundle
+        // shows the import, and `peers` proves the record in the peer's log (src/verify/peer-check.ts).
+        let imported: { node: string; peerSeq: number } | undefined;
+        if (r.type === 'federation.imported') {
+          const b = payload.body as { node: string; peerSeq: number; record: string };
+          imported = { node: b.node, peerSeq: b.peerSeq };
+          payload = (JSON.parse(b.record) as { payload: Payload }).payload;
+        }
         const body = payload.body;
         if (payload.request !== undefined) carriers.set(sha256Hex(payload.request), r.seq);
         rows.push({
           seq: r.seq,
-          type: r.type,
-          actor: r.actor,
+          type: payload.type,
+          actor: payload.actor,
+          ...(imported === undefined ? {} : { imported }),
           canonical: r.canonical,
           leafHash: r.leaf_hash,
           text: r.canonical + jwsPayloadText(body),
           body,
-          subjects: subjectsOf(r.type, body),
+          subjects: subjectsOf(payload.type, body),
           ...(payload.requestSha256 === undefined ? {} : { requestSha256: payload.requestSha256 }),
         });
       }
@@ -175,8 +189,11 @@ export async function exportAuditBundle(ctx: AppContext, licenceId: string): Pro
       const needles = [...ids].map((id) => JSON.stringify(id));
       const withheld: WithheldEntry[] = [];
       const entries: BundleEntry[] = [];
+      const importedFrom = new Map<string, number[]>();
       for (const r of rows) {
         const shown = full.has(r.seq);
+        if (shown && r.imported !== undefined)
+          importedFrom.set(r.imported.node, [...(importedFrom.get(r.imported.node) ?? []), r.imported.peerSeq]);
         if (!shown && (NEVER.has(r.type) || ALWAYS.has(r.type) || !needles.some((n) => r.text.includes(n)))) continue;
         const proof = (await logRepo.inclusionProof(tx, r.seq - 1, size)).map((p) => Buffer.from(p).toString('base64'));
         if (shown) entries.push({ leafIndex: r.seq - 1, record: r.canonical, proof });
@@ -201,8 +218,47 @@ export async function exportAuditBundle(ctx: AppContext, licenceId: string): Pro
         entries,
         subjects,
         withheld,
+        ...(importedFrom.size === 0 ? {} : { peers: await peerProofs(tx, importedFrom) }),
       };
     });
+}
+
+/**
+ * For each peer whose imported records the bundle shows: the peer as this node pinned it, the peer's
+ * checkpoint this node last cosigned, and each record's inclusion proof in the peer's log at it,
+ * computed from the leaf hashes this node mirrored (the records were applied only up to a cosigned
+ * checkpoint, so the last one covers them all).
+ */
+async function peerProofs(
+  tx: Parameters<typeof federationRepo.peer>[0],
+  from: Map<string, number[]>,
+): Promise<BundlePeer[]> {
+  const out: BundlePeer[] = [];
+  for (const [node, seqs] of [...from].sort(([a], [b]) => a.localeCompare(b))) {
+    const peer = await federationRepo.peer(tx, node);
+    if (peer?.cosigned_body == null)
+      throw new AppError(
+        'NOT_FOUND',
+        `records of ${node} are in the journal, but no checkpoint of ${node} is cosigned here`,
+      );
+    const size = parseCheckpoint(parseNote(peer.cosigned_body).text).size;
+    const leaves = (await federationRepo.leafHashes(tx, node, size)).map((h) => new Uint8Array(Buffer.from(h, 'hex')));
+    const get = memoryNodeReader(leaves);
+    out.push({
+      node,
+      log: { name: peer.origin, publicKey: parseVerifierKey(peer.log_vkey).publicKey },
+      trustRoot: peer.trust_root_key,
+      countries: peer.countries,
+      checkpoint: peer.cosigned_body,
+      proofs: [...new Set(seqs)]
+        .sort((a, b) => a - b)
+        .map((seq) => ({
+          leafIndex: seq - 1,
+          proof: inclusionProof(seq - 1, size, get).map((p) => Buffer.from(p).toString('base64')),
+        })),
+    });
+  }
+  return out;
 }
 
 export interface WitnessState {

@@ -11,7 +11,7 @@ import {
 } from '../app/index.js';
 import { ValidationError } from '../domain/index.js';
 import { parseVerifierKey } from '../trust/index.js';
-import { formatSummary, parseWitnessPin, verifyBundle } from '../verify/index.js';
+import { formatSummary, parsePeerPin, parseWitnessPin, verifyBundle } from '../verify/index.js';
 import type { viaServerOf } from './admin-socket.js';
 
 export interface AuditCliDeps {
@@ -130,50 +130,97 @@ export function registerAuditCommands(program: Command, { withApp, viaServer, pr
       '--witness-quorum <n>',
       'how many of the --witness witnesses must have cosigned the checkpoint (default: all of them)',
     )
-    .action((file: string, o: { logKey?: string; trustRoot?: string; witness: string[]; witnessQuorum?: string }) => {
-      const witnesses = o.witness.map((w) => {
-        try {
-          return parseWitnessPin(w);
-        } catch (e) {
-          throw new ValidationError('--witness', (e as Error).message);
+    .option(
+      '--peer-key <origin=base64url|vkey>',
+      "a federated peer node's log key (repeatable): its records imported by this node count as proved only under it; " +
+        'without it the key the exporting node pinned is used and reported UNPINNED (docs/federation.md)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option(
+      '--peer-trust-root <origin=base64url>',
+      "a federated peer node's trust-list root key (repeatable; default: the one the exporting node pinned)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .action(
+      (
+        file: string,
+        o: {
+          logKey?: string;
+          trustRoot?: string;
+          witness: string[];
+          witnessQuorum?: string;
+          peerKey: string[];
+          peerTrustRoot: string[];
+        },
+      ) => {
+        const pins = (flag: string, values: string[]) =>
+          values.map((v) => {
+            try {
+              return parsePeerPin(v, parseVerifierKey);
+            } catch (e) {
+              throw new ValidationError(flag, (e as Error).message);
+            }
+          });
+        const peerKeys = pins('--peer-key', o.peerKey);
+        const peerTrustRoots = pins('--peer-trust-root', o.peerTrustRoot);
+        const witnesses = o.witness.map((w) => {
+          try {
+            return parseWitnessPin(w);
+          } catch (e) {
+            throw new ValidationError('--witness', (e as Error).message);
+          }
+        });
+        let logKey = o.logKey;
+        let logOrigin: string | undefined;
+        if (logKey !== undefined && logKey.includes('+')) {
+          try {
+            ({ name: logOrigin, publicKey: logKey } = parseVerifierKey(logKey));
+          } catch (e) {
+            throw new ValidationError('--log-key', (e as Error).message);
+          }
+        } else if (logKey !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(logKey)) {
+          throw new ValidationError(
+            '--log-key',
+            'must be a vkey (<origin>+<key id>+<base64 key>) or a raw Ed25519 public key in base64url (43 characters)',
+          );
         }
-      });
-      let logKey = o.logKey;
-      let logOrigin: string | undefined;
-      if (logKey !== undefined && logKey.includes('+')) {
-        try {
-          ({ name: logOrigin, publicKey: logKey } = parseVerifierKey(logKey));
-        } catch (e) {
-          throw new ValidationError('--log-key', (e as Error).message);
+        if (o.trustRoot !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(o.trustRoot))
+          throw new ValidationError('--trust-root', 'must be a raw Ed25519 public key in base64url (43 characters)');
+        let witnessQuorum: number | undefined;
+        if (o.witnessQuorum !== undefined) {
+          witnessQuorum = Number(o.witnessQuorum);
+          if (!/^\d+$/.test(o.witnessQuorum) || !Number.isSafeInteger(witnessQuorum))
+            throw new ValidationError(
+              '--witness-quorum',
+              `must be a whole number, got ${JSON.stringify(o.witnessQuorum)}`,
+            );
+          if (witnessQuorum > witnesses.length)
+            throw new ValidationError(
+              '--witness-quorum',
+              `${witnessQuorum} cannot be met by the ${witnesses.length} witness(es) given with --witness`,
+            );
         }
-      } else if (logKey !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(logKey)) {
-        throw new ValidationError(
-          '--log-key',
-          'must be a vkey (<origin>+<key id>+<base64 key>) or a raw Ed25519 public key in base64url (43 characters)',
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch (e) {
+          throw new ValidationError('bundle', `cannot read ${file}: ${(e as Error).message}`);
+        }
+        print(
+          formatSummary(
+            verifyBundle(text, {
+              logKey,
+              logOrigin,
+              trustRoot: o.trustRoot,
+              witnesses,
+              witnessQuorum,
+              peerKeys,
+              peerTrustRoots,
+            }),
+          ),
         );
-      }
-      if (o.trustRoot !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(o.trustRoot))
-        throw new ValidationError('--trust-root', 'must be a raw Ed25519 public key in base64url (43 characters)');
-      let witnessQuorum: number | undefined;
-      if (o.witnessQuorum !== undefined) {
-        witnessQuorum = Number(o.witnessQuorum);
-        if (!/^\d+$/.test(o.witnessQuorum) || !Number.isSafeInteger(witnessQuorum))
-          throw new ValidationError(
-            '--witness-quorum',
-            `must be a whole number, got ${JSON.stringify(o.witnessQuorum)}`,
-          );
-        if (witnessQuorum > witnesses.length)
-          throw new ValidationError(
-            '--witness-quorum',
-            `${witnessQuorum} cannot be met by the ${witnesses.length} witness(es) given with --witness`,
-          );
-      }
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (e) {
-        throw new ValidationError('bundle', `cannot read ${file}: ${(e as Error).message}`);
-      }
-      print(formatSummary(verifyBundle(text, { logKey, logOrigin, trustRoot: o.trustRoot, witnesses, witnessQuorum })));
-    });
+      },
+    );
 }

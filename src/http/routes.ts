@@ -10,6 +10,7 @@ import {
   dispatchShipment,
   evaluateClassification,
   exportAuditBundle,
+  federationStatus,
   getCertificate,
   getLot,
   getLicence,
@@ -1263,6 +1264,50 @@ export const ROUTES: readonly AnyRoute[] = [
     response: z.array(z.looseObject({ list: z.string(), sha256: z.string(), entries: z.number().int() })),
     access: { roles: TRADE, owner: 'any', describe: 'any trade party' },
     handle: ({ ctx }) => listSnapshots(ctx),
+  }),
+
+  // ── Federation ─────────────────────────────────────────────────────────────────────────────
+  route({
+    id: 'getFederationStatus',
+    method: 'GET',
+    url: '/v1/federation/status',
+    tag: 'federation',
+    records: false,
+    summary:
+      "This node's federation status (issue 24, docs/federation.md): its origin and how far it has published its log, and for each peer node the checkpoint size heard, mirrored, cosigned and applied, the replication lag (records heard but not yet applied here), the peer's last checkpoint this node cosigned (signed note with this node's cosignature), how far the peer's witness cosigned this node's log, and any split view recorded",
+    response: z.object({
+      origin: z.string(),
+      journalSize: z.number().int(),
+      publishedSeq: z.number().int(),
+      publishedCheckpointSize: z.number().int(),
+      peers: z.array(
+        z.object({
+          node: z.string(),
+          origin: z.string(),
+          countries: z.array(z.string()),
+          heardSize: z.number().int(),
+          heardAt: z.string().nullable(),
+          mirrored: z.number().int(),
+          cosignedSize: z.number().int(),
+          cosigned: z.string().nullable().describe("the peer's checkpoint this node last cosigned (C2SP signed note)"),
+          appliedSeq: z.number().int(),
+          lag: z.number().int().describe('records the peer published that are not applied here yet'),
+          cosignedOurs: z
+            .number()
+            .int()
+            .describe("the size of this node's checkpoint the peer's witness last cosigned"),
+          splitAlertSeq: z.number().int().nullable(),
+          lastError: z.string().nullable(),
+        }),
+      ),
+    }),
+    access: {
+      roles: ['operator-admin', 'licensing-authority', 'importing-government'],
+      owner: 'any',
+      describe:
+        'operator admins and the authorities (licensing authorities and importing governments), who rely on the peers; trade parties and auditors get 403',
+    },
+    handle: ({ ctx }) => federationStatus(ctx),
   }),
 
   // ── Rule packs ─────────────────────────────────────────────────────────────────────────────

@@ -52,6 +52,7 @@ export const federationRepo = {
     set: Partial<{
       cosigned_size: number;
       cosigned_body: string | null;
+      cosigned_range: string | null;
       applied_seq: number;
       heard_size: number;
       heard_body: string | null;
@@ -99,6 +100,18 @@ export const federationRepo = {
       .where('node', '=', node)
       .executeTakeFirst();
     return Number(r?.n ?? 0);
+  },
+  /** The peer's leaf hashes (hex) for seqs from..to, in order. */
+  async leafHashesBetween(db: Db, node: string, from: number, to: number): Promise<string[]> {
+    const rows = await db
+      .selectFrom('federation_mirror')
+      .select('leaf_hash')
+      .where('node', '=', node)
+      .where('seq', '>=', from)
+      .where('seq', '<=', to)
+      .orderBy('seq')
+      .execute();
+    return rows.map((r) => r.leaf_hash);
   },
   /** The peer's leaf hashes (hex) for seqs 1..size, in order. */
   async leafHashes(db: Db, node: string, size: number): Promise<string[]> {

@@ -13,6 +13,8 @@ export interface FederationPeersTable {
   countries: string[];
   cosigned_size: Generated<number>;
   cosigned_body: string | null;
+  /** JSON array of base64 hashes: the compact range of the peer's tree at the cosigned checkpoint (migration 0032). */
+  cosigned_range: string | null;
   applied_seq: Generated<number>;
   heard_size: Generated<number>;
   heard_body: string | null;

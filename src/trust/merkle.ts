@@ -105,6 +105,46 @@ export function treeRoot(size: number, get: NodeReader): Uint8Array {
   return rangeHash(0, size, get);
 }
 
+/**
+ * A compact range over leaves [0, size): the roots of the perfect subtrees the tree of `size` leaves
+ * splits into (RFC 6962 §2.1: the largest power of two first), left to right — at most log2(size) + 1
+ * hashes. It is all a follower needs to keep of a log at a checkpoint it verified: extending it with the
+ * next leaves gives the root of the longer tree, and that root equals a later checkpoint's exactly when
+ * that checkpoint's tree starts with the verified one and continues with those leaves (the consistency
+ * of RFC 9162 §2.1.4, checked in O(new leaves + log size)).
+ */
+export interface CompactRange {
+  readonly size: number;
+  readonly hashes: readonly Uint8Array[];
+}
+
+export const EMPTY_RANGE: CompactRange = { size: 0, hashes: [] };
+
+/** The range extended by the next leaves (their hashes, in order). */
+export function extendRange(range: CompactRange, leaves: readonly Uint8Array[]): CompactRange {
+  const hashes = [...range.hashes];
+  let size = range.size;
+  for (const leaf of leaves) {
+    hashes.push(leaf);
+    // Merge the two rightmost subtrees while they are the same height (a trailing 1 bit of the old size).
+    for (let s = size; (s & 1) === 1; s = Math.floor(s / 2)) {
+      const right = hashes.pop() as Uint8Array;
+      const left = hashes.pop() as Uint8Array;
+      hashes.push(hashChildren(left, right));
+    }
+    size++;
+  }
+  return { size, hashes };
+}
+
+/** MTH of the tree the range covers. */
+export function rangeRoot(range: CompactRange): Uint8Array {
+  let acc = range.hashes[range.hashes.length - 1];
+  if (acc === undefined) return emptyRoot();
+  for (let i = range.hashes.length - 2; i >= 0; i--) acc = hashChildren(range.hashes[i] as Uint8Array, acc);
+  return acc;
+}
+
 /** MTH over a list of leaf hashes (in memory; for tests, witnesses and small logs). */
 export function rootFromLeafHashes(leaves: readonly Uint8Array[]): Uint8Array {
   return treeRoot(leaves.length, memoryNodeReader(leaves));

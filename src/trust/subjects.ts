@@ -19,6 +19,10 @@ import { TrustError } from './errors.js';
  * - `trustlist:roles` — every version of the trust list of roles (`trustlist.published`): a bundle
  *   that relies on a decision covers it, so no version can be left out, the last included.
  *
+ * A `federation.imported` record (issue 24) concerns what the peer's record it carries concerns: this
+ * node's subject map commits, for a peer's party or certificate, the chain of what it imported about it,
+ * so an audit bundle cannot leave a peer's registration, key change, countersignature or revocation out.
+ *
  * Every other record type (rule packs, red-flag sets, list imports, classifications,
  * EPCIS capture records — whose custody effect is the custody record they were mapped onto) has
  * no subject. Unknown types have none: the function is total, so new record types default to
@@ -97,6 +101,9 @@ export function subjectsOf(type: string, body: unknown): string[] {
       break;
     case 'trustlist.published':
       out.add(TRUST_LIST_SUBJECT);
+      break;
+    case 'federation.imported':
+      for (const s of importedSubjects(b.record)) out.add(s);
       break;
     default:
       break;
@@ -203,6 +210,21 @@ export function parseLinks(input: unknown, field: string): SubjectLink[] {
     }
     return { subject: o.subject, prev: { seq: p.seq, leafHash: p.leafHash } };
   });
+}
+
+/** The subjects of the peer record a `federation.imported` body carries (its canonical text); none if it is not one. */
+function importedSubjects(record: unknown): string[] {
+  if (typeof record !== 'string') return [];
+  let inner: unknown;
+  try {
+    inner = JSON.parse(record);
+  } catch {
+    return [];
+  }
+  const payload = obj(obj(inner).payload);
+  return typeof payload.type === 'string' && payload.type !== 'federation.imported'
+    ? subjectsOf(payload.type, payload.body)
+    : [];
 }
 
 function obj(v: unknown): Record<string, unknown> {

@@ -12,8 +12,17 @@
  *   "entries": [{ "leafIndex": 0, "record": "<canonical signed record>", "proof": ["<base64>", …] }, …],
  *   "subjects": [{ "subject": "licence:…", "head": { "seq": 31, "leafHash": "<hex>" } | null,
  *                  "proof": { "siblings": ["<base64>", …], "leaf": { "key": "<base64>", "value": "<base64>" } } }, …],
- *   "withheld": [{ "leafIndex": 11, "leafHash": "<hex>", "proof": ["<base64>", …] }, …] }
+ *   "withheld": [{ "leafIndex": 11, "leafHash": "<hex>", "proof": ["<base64>", …] }, …],
+ *   "peers": [{ "node": "in", "log": { "name": "<peer origin>", "publicKey": "…" }, "trustRoot": "…",
+ *               "countries": ["IN"], "checkpoint": "<the peer's checkpoint this node cosigned>",
+ *               "proofs": [{ "leafIndex": 4, "proof": ["<base64>", …] }, …] }, …] }
  * ```
+ *
+ * `peers` (federation, issue 24; docs/federation.md): a `federation.imported` entry carries a peer
+ * node's signed record. For each peer whose records the bundle shows: the peer's log key, trust-list
+ * root and deferred countries as the exporting node pinned them (claims: the auditor pins the peer's
+ * key with `--peer-key`), the peer checkpoint the node cosigned, and each shown peer record's
+ * inclusion proof (its leaf index is the import's `peerSeq` − 1) in the peer's log at that checkpoint.
  *
  * `subjects`: for each subject the bundle covers (the licence, its application, its certificate,
  * its alerts), the subject's head at the checkpoint and its proof in the subject map whose root
@@ -52,6 +61,26 @@ export interface SubjectProof {
   readonly proof: unknown;
 }
 
+/** An imported peer record's inclusion proof in the peer's log, at the peer's checkpoint. */
+export interface PeerProof {
+  readonly leafIndex: number;
+  readonly proof: readonly string[];
+}
+
+/** A peer node whose records the bundle shows (inside `federation.imported` entries). */
+export interface BundlePeer {
+  readonly node: string;
+  /** The peer's log (origin and key) as the exporting node pinned it: a claim unless the auditor pins it. */
+  readonly log: BundleKey;
+  /** The peer's trust-list root key as the exporting node pinned it. */
+  readonly trustRoot: string;
+  /** The countries whose roles the exporting node takes from the peer's trust list. */
+  readonly countries: readonly string[];
+  /** The peer's checkpoint the exporting node cosigned, which every proof is to. */
+  readonly checkpoint: string;
+  readonly proofs: readonly PeerProof[];
+}
+
 export interface AuditBundle {
   readonly format: typeof BUNDLE_FORMAT;
   readonly licence: string;
@@ -63,4 +92,5 @@ export interface AuditBundle {
   readonly entries: readonly BundleEntry[];
   readonly subjects?: readonly SubjectProof[];
   readonly withheld?: readonly WithheldEntry[];
+  readonly peers?: readonly BundlePeer[];
 }

@@ -143,10 +143,15 @@ export function checkCompleteness(
   bundle: AuditBundle,
   checkpoint: Checkpoint,
   records: readonly SignedRecord[],
+  effective: readonly SignedRecord[] = records,
 ): Completeness {
   const withheld = withheldIncluded(bundle, checkpoint);
-  const registered = new Set(records.filter((r) => r.payload.type === 'party.registered').map((r) => r.payload.actor));
-  records.forEach((r, i) => {
+  // Parties and covered subjects come from the effective records (a peer's record in place of its
+  // import); subject links and chains are this log's, so from the records as this log holds them.
+  const registered = new Set(
+    effective.filter((r) => r.payload.type === 'party.registered').map((r) => r.payload.actor),
+  );
+  effective.forEach((r, i) => {
     for (const p of partiesNeeded(r.payload.type, r.payload.actor, r.payload.body))
       if (!registered.has(p))
         fail(`entry ${i} (${r.payload.type}): needs party ${p}, whose party.registered record is not in the bundle`);
@@ -186,11 +191,11 @@ export function checkCompleteness(
   // 2. The covered subjects, derived from the shown records.
   const covered = new Set([`licence:${bundle.licence}`]);
   // The key history of every party an entry needs: a left-out rotation or revocation would make a key look valid.
-  for (const r of records)
+  for (const r of effective)
     for (const p of partiesNeeded(r.payload.type, r.payload.actor, r.payload.body)) covered.add(`party:${p}`);
   for (let changed = true; changed;) {
     changed = false;
-    for (const r of records) {
+    for (const r of effective) {
       if (!subjectsOf(r.payload.type, r.payload.body).some((s) => covered.has(s))) continue;
       for (const s of scopeOf(r.payload.type, r.payload.body, bundle.licence)) {
         if (!covered.has(s)) {

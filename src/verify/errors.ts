@@ -14,8 +14,20 @@ import { LodestoneError } from '../domain/index.js';
  * - WITNESS: fewer pinned witnesses cosigned the checkpoint than the quorum asks (or the policy is impossible).
  * - TRUST_LIST: a trust-list version is not signed by the trust root or breaks the chain, or a decision
  *   or countersignature is by a party the trust list in force does not list for it.
+ * - PEER: a peer node's record imported by this node (federation) does not verify: its import is not
+ *   signed by the log, its peer is not in the bundle, the peer's checkpoint is not signed by the peer
+ *   key, or the record's inclusion proof in the peer's log fails.
  */
 export type VerifyCode =
-  'MALFORMED' | 'CHECKPOINT' | 'INCLUSION' | 'SIGNATURE' | 'REPLAY' | 'TIME' | 'INCOMPLETE' | 'WITNESS' | 'TRUST_LIST';
+  | 'MALFORMED'
+  | 'CHECKPOINT'
+  | 'INCLUSION'
+  | 'SIGNATURE'
+  | 'REPLAY'
+  | 'TIME'
+  | 'INCOMPLETE'
+  | 'WITNESS'
+  | 'TRUST_LIST'
+  | 'PEER';
 
 export class VerifyError extends LodestoneError<VerifyCode> {}

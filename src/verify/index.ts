@@ -7,6 +7,8 @@ export {
   type AuditBundle,
   type BundleEntry,
   type BundleKey,
+  type BundlePeer,
+  type PeerProof,
   type SubjectProof,
   type WithheldEntry,
 } from './bundle.js';
@@ -22,3 +24,4 @@ export {
 } from './verify.js';
 export { checkTrustList, type TrustListCheck } from './trust-list-check.js';
 export { checkWitnesses, parseWitnessPin, type WitnessCheck, type WitnessPolicy } from './witness-check.js';
+export { checkPeerRecords, parsePeerPin, type PeerCheck, type PeerPins } from './peer-check.js';

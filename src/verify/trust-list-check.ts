@@ -9,6 +9,7 @@ import {
 } from '../trust/index.js';
 import { VerifyError } from './errors.js';
 import { isObject } from './json.js';
+import type { PeerTrust } from './peer-check.js';
 
 /**
  * Roles come from the trust list (issue 18 item 8). Every `trustlist.published` record in the
@@ -19,6 +20,10 @@ import { isObject } from './json.js';
  * at that point of the log: the decider listed as licensing authority for the export's country
  * (the applicant's), and none of the application's own parties; the countersigner listed for the
  * importer's country.
+ *
+ * A peer node's records (federation: imported, peer-check.ts) are judged by the peer's own trust list:
+ * its versions (imported too) chain under the peer's trust-list root, and a countersignature made on
+ * the peer counts only for a country this node takes from the peer's list.
  */
 
 export interface TrustListCheck {
@@ -132,7 +137,9 @@ export function checkTrustList(
   records: readonly SignedRecord[],
   leafIndexes: readonly number[],
   trustRoot?: string,
+  peerOf: readonly (PeerTrust | undefined)[] = [],
 ): TrustListCheck {
+  const peerLists = new Map<string, InForce | undefined>();
   const countries = new Map<string, string>();
   const applications = new Map<string, Record<string, unknown>>();
   const importers = new Map<string, string>();
@@ -141,8 +148,13 @@ export function checkTrustList(
   let decisions = 0;
   let countersignatures = 0;
   records.forEach((r, i) => {
-    const where = `entry ${i} (leaf ${String(leafIndexes[i])}, ${r.payload.type} by ${r.payload.actor})`;
+    const peer = peerOf[i];
+    const where = `entry ${i} (leaf ${String(leafIndexes[i])}, ${r.payload.type} by ${r.payload.actor}${peer === undefined ? '' : `, imported from ${peer.node}`})`;
     const b = bodyOf(r);
+    if (peer !== undefined) {
+      peerRecord(r, b, peer, where);
+      return;
+    }
     switch (r.payload.type) {
       case 'party.registered': {
         const p = isObject(b.party) ? b.party : {};
@@ -209,6 +221,45 @@ export function checkTrustList(
         break;
     }
   });
+  /** A peer's record: its trust-list versions, and its countersignatures judged by them. */
+  function peerRecord(r: SignedRecord, b: Record<string, unknown>, peer: PeerTrust, where: string): void {
+    switch (r.payload.type) {
+      case 'party.registered': {
+        const p = isObject(b.party) ? b.party : {};
+        if (typeof p.id === 'string' && typeof p.country === 'string') countries.set(p.id, p.country);
+        return;
+      }
+      case TRUST_LIST_RECORD:
+        peerLists.set(peer.node, checkVersion(r, where, peer.trustRoot, peerLists.get(peer.node)));
+        return;
+      case 'certificate.issued': {
+        const c = certificateOf(b);
+        if (c !== undefined) importers.set(c.id, c.importer);
+        return;
+      }
+      case 'certificate.countersigned': {
+        const list = peerLists.get(peer.node);
+        const importer = typeof b.certificateId === 'string' ? importers.get(b.certificateId) : undefined;
+        if (importer === undefined)
+          fail(`${where}: countersigns certificate ${String(b.certificateId)}, whose issue is not in the bundle`);
+        const country = countries.get(importer);
+        if (country === undefined) fail(`${where}: the importer ${importer} is not registered in the bundle`);
+        if (!peer.countries.includes(country))
+          fail(`${where}: this node takes no roles for ${country} from ${peer.node}'s trust list`);
+        if (!listed(list, r.payload.actor, 'countersigner', country))
+          fail(
+            `${where}: ${r.payload.actor} is not listed as countersigner for ${country} in ${peer.node}'s trust list in force (${list === undefined ? 'none' : `version ${list.version}`})`,
+          );
+        judgedBy(b, list, where);
+        countersignatures++;
+        return;
+      }
+      case 'application.decided':
+        return fail(`${where}: a peer's decision is never imported`);
+      default:
+        return;
+    }
+  }
   return {
     rootPinned: trustRoot !== undefined,
     rootKey: root,

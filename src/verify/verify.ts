@@ -26,6 +26,7 @@ import { recheckCertificates, type CertificatesCheck } from './certificates-chec
 import { checkTrustList, type TrustListCheck } from './trust-list-check.js';
 import { checkWitnesses, type WitnessCheck } from './witness-check.js';
 import { isObject } from './json.js';
+import { checkPeerRecords, parsePeers, type PeerCheck, type PeerTrust } from './peer-check.js';
 
 export interface VerifyOptions {
   /** The log's public key as the auditor knows it (base64url). Without it, the bundle's own is used and the summary says so. */
@@ -41,6 +42,10 @@ export interface VerifyOptions {
   readonly witnesses?: readonly BundleKey[] | undefined;
   /** How many of `witnesses` must have cosigned the checkpoint (default: all of them). */
   readonly witnessQuorum?: number | undefined;
+  /** Peer nodes' log keys the auditor trusts (name: the peer's origin), for records a federated node imported (peer-check.ts). */
+  readonly peerKeys?: readonly BundleKey[] | undefined;
+  /** Peer nodes' trust-list root keys the auditor trusts (name: the peer's origin). */
+  readonly peerTrustRoots?: readonly BundleKey[] | undefined;
 }
 
 export interface LineBalance {
@@ -88,6 +93,8 @@ export interface VerifySummary {
   readonly certificates: CertificatesCheck;
   /** Trust-list versions verified under the root, and the decisions and countersignatures checked against them. */
   readonly trustList: TrustListCheck;
+  /** Peer nodes whose records (imported by this node) the bundle shows, each proved in the peer's log. */
+  readonly peers: readonly PeerCheck[];
 }
 
 const MAX_BUNDLE_CHARS = 512 * 1024 * 1024;
@@ -148,6 +155,7 @@ export function parseBundle(text: string): AuditBundle {
     leafIndexes: arr(json.leafIndexes, 'leafIndexes').map((n, i) => nat(n, `leafIndexes[${i}]`)),
     entries,
     ...parseCompletenessFields(json),
+    ...parsePeers(json),
   };
 }
 
@@ -250,15 +258,28 @@ function body(r: SignedRecord): Record<string, unknown> {
  * A record made on a party's signed API request carries the request (a compact JWS by the party's
  * key) and is signed by the log operator's key; both are checked, and no nonce serves two requests.
  */
-function checkSignatures(records: readonly SignedRecord[], bundle: AuditBundle, logKey: string): number {
+function checkSignatures(
+  records: readonly SignedRecord[],
+  bundle: AuditBundle,
+  ownLogKey: string,
+  peerOf: readonly (PeerTrust | undefined)[] = [],
+): number {
   const keys = new KeyWindows();
   const nonces = new Map<string, string>();
-  let logKeyId: string;
-  try {
-    logKeyId = keyIdFor(logKey);
-  } catch (e) {
-    return fail('SIGNATURE', `log key: ${(e as Error).message}`, e);
-  }
+  const keyIds = new Map<string, string>();
+  const keyIdOf = (k: string): string => {
+    let id = keyIds.get(k);
+    if (id === undefined) {
+      try {
+        id = keyIdFor(k);
+      } catch (e) {
+        return fail('SIGNATURE', `log key ${k}: ${(e as Error).message}`, e);
+      }
+      keyIds.set(k, id);
+    }
+    return id;
+  };
+  keyIdOf(ownLogKey);
   // Requests verified so far, by hex SHA-256 of the attached JWS: a record that names its request
   // by hash (a capture document's later events) is covered by the earlier record that carries it.
   const requests = new Map<string, { readonly kid: string; readonly party: string; readonly iat: number }>();
@@ -266,7 +287,11 @@ function checkSignatures(records: readonly SignedRecord[], bundle: AuditBundle, 
   records.forEach((r, i) => {
     // Signed by the operator's trust root, not a party key: trust-list-check.ts.
     if (r.payload.type === TRUST_LIST_RECORD) return;
-    const where = `entry ${i} (leaf ${String(bundle.entries[i]?.leafIndex)}, ${r.payload.type} by ${r.payload.actor})`;
+    // A peer's record (imported): a record made there on a signed request is signed by the peer's log key.
+    const peer = peerOf[i];
+    const logKey = peer?.logKey ?? ownLogKey;
+    const logKeyId = keyIdOf(logKey);
+    const where = `entry ${i} (leaf ${String(bundle.entries[i]?.leafIndex)}, ${r.payload.type} by ${r.payload.actor}${peer === undefined ? '' : `, imported from ${peer.node}`})`;
     const seq = (bundle.entries[i]?.leafIndex ?? -1) + 1;
     const request = r.payload.request;
     const ref = r.payload.requestSha256;
@@ -471,10 +496,22 @@ export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySumm
       witnesses: opts.witnesses,
       quorum: opts.witnessQuorum,
     });
-    const records = checkInclusion(bundle, checkpoint);
-    const parties = checkSignatures(records, bundle, log.publicKey);
-    const completeness = checkCompleteness(bundle, checkpoint, records);
-    const trustList = checkTrustList(records, bundle.leafIndexes, opts.trustRoot);
+    const shown = checkInclusion(bundle, checkpoint);
+    // Each federation.imported entry's peer record, proved in the peer's log, takes the import's place.
+    const {
+      effective: records,
+      peerOf,
+      peers,
+    } = checkPeerRecords(
+      bundle,
+      shown,
+      bundle.entries.map((e) => e.leafIndex),
+      log,
+      { peerKeys: opts.peerKeys, peerTrustRoots: opts.peerTrustRoots },
+    );
+    const parties = checkSignatures(records, bundle, log.publicKey, peerOf);
+    const completeness = checkCompleteness(bundle, checkpoint, shown, records);
+    const trustList = checkTrustList(records, bundle.leafIndexes, opts.trustRoot, peerOf);
     const replayed = replay(records, bundle.licence);
     const rules = recheckRules(records);
     const time = recheckTimes(records);
@@ -506,6 +543,7 @@ export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySumm
       completeness,
       certificates,
       trustList,
+      peers,
     };
   } catch (e) {
     if (e instanceof VerifyError) throw e;
@@ -530,6 +568,10 @@ export function formatSummary(s: VerifySummary): string {
     `    entries     ${s.entries} proved included and signed (${Object.entries(s.recordTypes)
       .map(([t, n]) => `${n} ${t}`)
       .join(', ')})`,
+    ...s.peers.map(
+      (p) =>
+        `    peer ${p.node}     ${p.records} record(s) imported from ${p.origin}, each proved in its log at size ${p.checkpointSize}; its log key ${p.keyPinned ? 'pinned by --peer-key' : 'UNPINNED: taken from the bundle, as the exporting node pinned it (pin it with --peer-key ORIGIN=KEY)'}; its trust-list root ${p.trustRootPinned ? 'pinned by --peer-trust-root' : 'as the exporting node pinned it'}`,
+    ),
     formatCompleteness(s.completeness),
     `    parties     ${s.parties} keys; rule packs ${s.rulePacks.join(', ') || '(none)'}`,
     `    decision    ${s.decision ?? '-'}`,

@@ -5,7 +5,9 @@
  * seed scenario across the nodes, then the fault cases: a partition during which `in` revokes the
  * certificate, a NATS restart, a node closed and reopened, and every message redelivered.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +20,7 @@ import {
   decideApplication,
   dispatchShipment,
   ensureTrustListEntries,
+  exportAuditBundle,
   federationAlerts,
   federationEvidence,
   federationIdentity,
@@ -42,6 +45,7 @@ import {
   signCheckpoint,
   verifyCosignature,
 } from '../../src/trust/index.js';
+import { formatSummary, verifyBundle, VerifyError, type AuditBundle } from '../../src/verify/index.js';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { freshStore, type TestStore } from '../support/stores.js';
@@ -245,6 +249,113 @@ describe('federation: cn and in over NATS JetStream, cross-witnessed', { timeout
       expect(verifyCosignature(note, witness)).toBeGreaterThan(0);
       expect((await federationStatus(peer.ctx)).peers[0]?.cosignedOurs).toBe(cp?.checkpoint.size);
     }
+  });
+
+  it("a cn licence's audit bundle carries in's imported records and verifies offline, in's log key pinned", async () => {
+    await converge();
+    const bundle = await exportAuditBundle(cn.ctx, licenceId);
+    const text = JSON.stringify(bundle);
+    const cnLog = parseVerifierKey((await federationIdentity(cn.ctx, 'cn')).logKey);
+    const inId = await federationIdentity(inn.ctx, 'in');
+    const inLog = parseVerifierKey(inId.logKey);
+    const pinned = {
+      logKey: cnLog.publicKey,
+      logOrigin: cnLog.name,
+      peerKeys: [inLog],
+      peerTrustRoots: [{ name: inLog.name, publicKey: inId.trustRoot }],
+    };
+    const s = verifyBundle(text, pinned);
+    expect(s.peers).toEqual([
+      expect.objectContaining({
+        node: 'in',
+        origin: 'in.lodestone.example/log',
+        keyPinned: true,
+        trustRootPinned: true,
+      }),
+    ]);
+    // The importer's registration, the certificate, its countersignature by in-dgft and in's trust list came from in.
+    expect(s.peers[0]?.records).toBeGreaterThanOrEqual(5);
+    expect(s.certificates.certificates).toBe(1);
+    expect(s.trustList.countersignatures).toBe(1);
+    expect(formatSummary(s)).toMatch(/peer in .*pinned by --peer-key/);
+    // Without the pin, in's key is the one cn pinned, and the summary says it is unpinned.
+    const unpinned = verifyBundle(text, { logKey: cnLog.publicKey });
+    expect(unpinned.peers[0]?.keyPinned).toBe(false);
+    expect(formatSummary(unpinned)).toMatch(/UNPINNED/);
+    // Another key pinned for in's origin (cn's): in's checkpoint does not verify.
+    expect(() =>
+      verifyBundle(text, { ...pinned, peerKeys: [{ name: inLog.name, publicKey: cnLog.publicKey }] }),
+    ).toThrow(/peer in: its checkpoint is not signed by the pinned key/);
+
+    // The CLI, as an auditor runs it.
+    const file = join(tmp, 'cn-licence.bundle.json');
+    writeFileSync(file, text);
+    const bin = fileURLToPath(new URL('../../bin/lodestone.js', import.meta.url));
+    const cli = (args: string[]) => spawnSync(process.execPath, [bin, 'verify', ...args], { encoding: 'utf8' });
+    const ok = cli([file, '--log-key', (await federationIdentity(cn.ctx, 'cn')).logKey, '--peer-key', inId.logKey]);
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^OK/);
+    expect(ok.stdout).toMatch(/peer in .*pinned by --peer-key/);
+    const badPin = cli([file, '--peer-key', 'in.lodestone.example/log=not-a-key']);
+    expect(badPin.status).toBe(2);
+    expect(badPin.stderr).toMatch(/--peer-key/);
+
+    const imports = (b: AuditBundle) =>
+      b.entries.filter(
+        (e) => (JSON.parse(e.record) as { payload: { type: string } }).payload.type === 'federation.imported',
+      );
+    const carrying = (b: AuditBundle, type: string) =>
+      imports(b).find((e) => e.record.includes(`\\"type\\":\\"${type}\\"`));
+    const fails = (b: unknown, pattern: RegExp) => {
+      let err: unknown;
+      try {
+        verifyBundle(JSON.stringify(b), pinned);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(VerifyError);
+      expect((err as Error).message).toMatch(pattern);
+    };
+    // Dropping a peer record: the countersignature (the certificate's chain of imports) or the importer's registration.
+    const countersigned = carrying(bundle, 'certificate.countersigned');
+    expect(countersigned).toBeDefined();
+    const drop = (e: unknown) => ({
+      ...bundle,
+      entries: bundle.entries.filter((x) => x !== e),
+      leafIndexes: bundle.leafIndexes.filter((i) => i !== (e as { leafIndex: number }).leafIndex),
+    });
+    fails(drop(countersigned), /certificate:.*is on its chain but missing from the bundle/);
+    const registered = imports(bundle).find(
+      (e) => e.record.includes('chakan-drive-systems') && e.record.includes('party.registered'),
+    );
+    expect(registered).toBeDefined();
+    fails(drop(registered), /chakan-drive-systems/);
+    // Dropping in's proof of a record, or tampering with it: the record is not proved in in's log.
+    const peer = bundle.peers?.[0];
+    expect(peer).toBeDefined();
+    if (peer === undefined) return;
+    fails({ ...bundle, peers: [{ ...peer, proofs: peer.proofs.slice(1) }] }, /no inclusion proof of in's record/);
+    const [first, ...rest] = peer.proofs;
+    const flipped = { ...first, proof: [...(first?.proof ?? [])].reverse() };
+    if ((first?.proof.length ?? 0) > 1)
+      fails({ ...bundle, peers: [{ ...peer, proofs: [flipped, ...rest] }] }, /is not in in\.lodestone\.example\/log/);
+    // Tampering with a peer record inside its import: no longer the record this log holds at that leaf.
+    const tampered = bundle.entries.map((e) =>
+      e === countersigned ? { ...e, record: e.record.replace('in-dgft', 'in-dgfx') } : e,
+    );
+    fails({ ...bundle, entries: tampered }, /leaf|inclusion|root|hash/i);
+    // A forged peer checkpoint (another root, signed by the key the bundle claims for in): refused under the pin.
+    const other = signCheckpoint(
+      { origin: inLog.name, size: 1, root: new Uint8Array(32).fill(3) },
+      inLog.name,
+      importPrivateKey(cn.ctx.keystore.get('lodestone-log').privateKeyPem),
+      cnLog.publicKey,
+    );
+    fails(
+      { ...bundle, peers: [{ ...peer, log: { name: inLog.name, publicKey: cnLog.publicKey }, checkpoint: other }] },
+      /peer in: its checkpoint is not signed by the pinned key/,
+    );
   });
 
   it('partition: in revokes while cn is cut off; cn decides unaware, and flags that decision when it hears', async () => {
