@@ -14,7 +14,7 @@
  */
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import { parse, ValidationError } from '../domain/index.js';
+import { formatGrams, parse, ValidationError } from '../domain/index.js';
 import {
   cosignaturesRepo,
   federationRepo,
@@ -473,7 +473,7 @@ async function effectOf(
         kind: 'evidence',
         shipmentId: tracked.shipment_id,
         lotIds: [b.shipment.id],
-        summary: `${payload.actor} shipped ${b.shipment.grams} g of lot ${b.shipment.fromLot} to ${b.shipment.to} in ${b.shipment.destination} (shipment ${b.shipment.id})`,
+        summary: `${payload.actor} shipped ${formatGrams(b.shipment.grams)} of lot ${b.shipment.fromLot} to ${b.shipment.to} in ${b.shipment.destination} (shipment ${b.shipment.id})`,
       });
     }
     case 'shipment.received': {
@@ -484,7 +484,7 @@ async function effectOf(
         kind: 'evidence',
         shipmentId: s.id,
         lotIds: [b.lot.id],
-        summary: `${payload.actor} received ${b.receivedGrams} g of shipment ${s.id} into lot ${b.lot.id}${b.discrepancyGrams === 0 ? '' : ` (${b.discrepancyGrams} g short)`}`,
+        summary: `${payload.actor} received ${formatGrams(b.receivedGrams)} of shipment ${s.id} into lot ${b.lot.id}${b.discrepancyGrams === 0 ? '' : ` (${formatGrams(b.discrepancyGrams)} short)`}`,
       });
     }
     case 'lot.transformed': {
@@ -496,7 +496,7 @@ async function effectOf(
             kind: 'evidence',
             shipmentId: tracked.shipment_id,
             lotIds: b.outputs.map((o) => o.id),
-            summary: `${payload.actor} transformed ${i.grams} g of lot ${i.lotId} into ${b.outputs.map((o) => o.id).join(', ')} (${b.id})`,
+            summary: `${payload.actor} transformed ${formatGrams(i.grams)} of lot ${i.lotId} into ${b.outputs.map((o) => o.id).join(', ')} (${b.id})`,
           });
       }
       return undefined;
@@ -510,7 +510,7 @@ async function effectOf(
         kind: 'evidence',
         shipmentId: tracked.shipment_id,
         lotIds: [],
-        summary: `${payload.actor} consumed ${String(b.grams ?? '')} g of lot ${b.lotId}`,
+        summary: `${payload.actor} consumed ${b.grams === undefined ? 'some' : formatGrams(b.grams)} of lot ${b.lotId}`,
       });
     }
     default:

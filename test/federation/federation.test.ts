@@ -226,7 +226,7 @@ describe('federation: cn and in over NATS JetStream, cross-witnessed', { timeout
     expect(evidence.map((e) => e.record_type)).toEqual(['shipment.received', 'lot.transformed']);
     expect(evidence[1]?.lot_ids).toEqual(['lot-in-motors']);
     expect(evidence.find((e) => e.record_type === 'shipment.received')?.summary).toMatch(
-      /received 1000000 g of shipment shp-fed-1 into lot lot-in-1/,
+      /received 1 t \(1,000,000 g\) of shipment shp-fed-1 into lot lot-in-1/,
     );
   });
 
