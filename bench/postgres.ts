@@ -157,6 +157,9 @@ export async function startPostgres(opts: { sharedBuffers?: string; durable?: bo
     };
   }
   const admin = new pg.Pool({ connectionString: url, max: 2 });
+  // An idle admin connection the server ends as it stops ('terminating connection due to administrator
+  // command') is expected there; unhandled, the pool's 'error' event crashed the run before it wrote its results.
+  admin.on('error', () => undefined);
   const version = (await admin.query<{ v: string }>('select version() as v')).rows[0]?.v ?? '';
   const made: string[] = [];
   return {
