@@ -13,13 +13,13 @@
  * 3. Time to verify an audit bundle of BUNDLE_EVENTS custody events made through the use cases
  *    (signatures, proofs, completeness, replay, the rules re-check), offline.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import { journalRepo, logRepo, MEMORY, openPgliteStore, openPostgresStore } from '../src/store/index.js';
+import { journalRepo, logRepo, MEMORY, openPgliteStore, openPostgresStore, type Store } from '../src/store/index.js';
 import {
   generateKeyPair,
   leafHash,
@@ -151,6 +151,7 @@ async function durableAppends() {
       const check = await checkLog(ctx);
       if (check.size !== recs.length) throw new Error(`the durable log does not verify: ${JSON.stringify(check)}`);
       const durablePerSec = recs.length / seconds;
+      const raw = await rawCopy(server, store, recs.length);
       return {
         server: server.source,
         records: recs.length,
@@ -165,6 +166,10 @@ async function durableAppends() {
           postgres:
             cpu0 === undefined || cpu1 === undefined ? null : +(((cpu1 - cpu0) * 1000) / recs.length).toFixed(4),
         },
+        rawCopyLeavesPerSec: raw === undefined ? null : Math.round(recs.length / raw.seconds),
+        durableVsRawCopy: raw === undefined ? null : +(durablePerSec / (recs.length / raw.seconds)).toFixed(4),
+        rawCopyPostgresCpuMsPerLeaf: raw?.postgresCpuMsPerLeaf ?? null,
+        loadavg1: +(loadavg()[0] ?? 0).toFixed(2),
       };
     } finally {
       await ctx.close();
@@ -172,6 +177,70 @@ async function durableAppends() {
   } finally {
     rmSync(keysDir, { recursive: true, force: true });
     await server.stop();
+  }
+}
+
+/**
+ * The reference for the durable appends, measured in the same run on the same server: the rows they
+ * wrote (journal rows and Merkle nodes), dumped per transaction to files with COPY … TO, then loaded
+ * into a fresh migrated database (same schema, indexes and triggers) with one COPY … FROM per table and
+ * transaction, the head moved, and a commit (fsync on) — PostgreSQL's own cost of storing these rows
+ * durably, with nothing computed, signed or checked in Node. Embedded server only (the files are the
+ * server's); undefined with DATABASE_URL.
+ */
+async function rawCopy(
+  server: Awaited<ReturnType<typeof startPostgres>>,
+  source: Store,
+  size: number,
+): Promise<{ seconds: number; postgresCpuMsPerLeaf: number | null } | undefined> {
+  if (server.cpuSeconds() === undefined) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'lodestone-bench-log-copy-'));
+  chmodSync(dir, 0o777);
+  const target = await openPostgresStore({ databaseUrl: await server.createDatabase('lodestone_log_raw') });
+  try {
+    const batches: { first: number; last: number; journal: string; nodes: string }[] = [];
+    for (let first = 1; first <= size; first += DURABLE_BATCH) {
+      const last = Math.min(first + DURABLE_BATCH - 1, size);
+      const b = { first, last, journal: join(dir, `journal-${first}`), nodes: join(dir, `nodes-${first}`) };
+      // The nodes the batch's leaves (indexes first − 1 … last − 1) stored: those whose last leaf is one of them.
+      await sql
+        .raw(`copy (select * from journal where seq between ${first} and ${last} order by seq) to '${b.journal}'`)
+        .execute(source.db);
+      await sql
+        .raw(
+          `copy (select level, idx, hash from merkle_nodes where (idx + 1) * (1::bigint << level) between ${first} and ${last} order by idx, level) to '${b.nodes}'`,
+        )
+        .execute(source.db);
+      batches.push(b);
+    }
+    const cpu0 = server.cpuSeconds();
+    const t = performance.now();
+    for (const b of batches)
+      await target.transaction(async (tx) => {
+        await sql.raw(`copy journal from '${b.journal}'`).execute(tx);
+        await sql.raw(`copy merkle_nodes from '${b.nodes}'`).execute(tx);
+        await sql`update journal_head set next_seq = ${b.last + 1} where id = 1`.execute(tx);
+      });
+    const seconds = (performance.now() - t) / 1000;
+    const cpu1 = server.cpuSeconds();
+    const copied = await target.db
+      .selectFrom('merkle_nodes')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    const stored = await source.db
+      .selectFrom('merkle_nodes')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    if (Number(copied.n) !== Number(stored.n))
+      throw new Error(`the raw COPY loaded ${copied.n} Merkle nodes, the appends stored ${stored.n}`);
+    return {
+      seconds,
+      postgresCpuMsPerLeaf:
+        cpu0 === undefined || cpu1 === undefined || cpu1 < cpu0 ? null : +(((cpu1 - cpu0) * 1000) / size).toFixed(4),
+    };
+  } finally {
+    await target.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -301,6 +370,8 @@ export function toMarkdown(r: Result): string {
     '|---|---|',
     `| durable appends on ${r.summary.server}, fsync on, ${r.summary.batch} records per transaction (journal row, leaf, subtrees, one signed checkpoint, commit) | ${r.summary.durableLeavesPerSec.toLocaleString('en')} leaves/s (${r.summary.durableVsHash} × SHA-256; CPU per leaf ${r.summary.cpuMsPerLeaf.node} ms Node + ${String(r.summary.cpuMsPerLeaf.postgres)} ms PostgreSQL) |`,
     `| one-thread SHA-256 leaf hashes of the same ${r.summary.recordBytes}-byte records (same run) | ${r.summary.sha256LeavesPerSec.toLocaleString('en')} /s |`,
+    `| reference: raw COPY of the same journal rows and Merkle nodes into a fresh database, ${r.summary.batch} leaves per transaction, fsync on (same run) | ${r.summary.rawCopyLeavesPerSec?.toLocaleString('en') ?? 'not measured'} leaves/s (durable appends ${String(r.summary.durableVsRawCopy)} × it; ${String(r.summary.rawCopyPostgresCpuMsPerLeaf)} ms PostgreSQL CPU per leaf) |`,
+    `| load average (1 min) at the end of the durable run | ${r.summary.loadavg1} on ${availableParallelism()} CPUs |`,
     `| raw SHA-256 leaf hashes of the same ${r.append.recordBytes}-byte records | ${r.append.sha256LeafHashesPerSec.toLocaleString('en')} /s |`,
     `| in-memory PGlite journal appends (record + leaf + completed subtrees, 100 per transaction; no disk) | ${r.append.journalAppendsPerSec.toLocaleString('en')} /s (${r.append.appendVsSha256} × SHA-256) |`,
     `| log appends alone (leaf + completed subtrees) | ${r.append.logAppendsPerSec.toLocaleString('en')} /s (${r.append.logAppendVsSha256} × SHA-256) |`,

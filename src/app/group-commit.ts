@@ -131,7 +131,13 @@ export class GroupCommit {
     const outcomes: Outcome[] = [];
     try {
       await this.#ctx.store.transaction(async (gtx) => {
-        for (const [i, item] of batch.entries()) outcomes.push(await this.#runItem(gtx, i, item));
+        // Whether the next request's savepoint is already open (set in the round trip that released the previous one).
+        let opened = false;
+        for (const [i, item] of batch.entries()) {
+          const ran = await this.#runItem(gtx, i, item, opened, i + 1 < batch.length);
+          outcomes.push(ran.outcome);
+          opened = ran.nextOpened;
+        }
       });
     } catch (e) {
       // The group did not commit: nothing of it is kept, and every request is told so.
@@ -148,9 +154,20 @@ export class GroupCommit {
     }
   }
 
-  async #runItem(gtx: Transaction<Database>, i: number, item: Item): Promise<Outcome> {
+  /**
+   * Runs request `i` in its savepoint (already open if `opened`). On PostgreSQL the round trip that
+   * checks its deferred constraints and releases its savepoint also opens the next request's, when
+   * there is one (`more`): `nextOpened` says whether it did.
+   */
+  async #runItem(
+    gtx: Transaction<Database>,
+    i: number,
+    item: Item,
+    opened: boolean,
+    more: boolean,
+  ): Promise<{ readonly outcome: Outcome; readonly nextOpened: boolean }> {
     const point = sql.id(`lodestone_request_${String(i)}`);
-    await sql`savepoint ${point}`.execute(gtx);
+    if (!opened) await sql`savepoint ${point}`.execute(gtx);
     // The request's own transaction object: per-transaction state kept by the use cases (pending
     // journal rows, read memos, subject heads) belongs to it and is dropped with it on a rollback.
     const itx = gtx.withTables();
@@ -159,9 +176,18 @@ export class GroupCommit {
     try {
       const value = await item.work(this.#storeFor(gtx, itx));
       await journalRepo.flushRowsInto(itx, gtx);
+      let nextOpened = false;
       if (this.#ctx.store.kind === 'postgres') {
-        // One round trip (no parameters: the simple query protocol takes several statements).
-        await sql`set constraints all immediate; set constraints all deferred; release savepoint ${point}`.execute(itx);
+        // One round trip (no parameters: the simple query protocol takes several statements). Releasing the
+        // request's savepoint also releases the ones its transactions left open (see #storeFor). If the
+        // constraint check fails, nothing after it runs: the next savepoint is not opened.
+        const next = sql.id(`lodestone_request_${String(i + 1)}`);
+        await (
+          more
+            ? sql`set constraints all immediate; set constraints all deferred; release savepoint ${point}; savepoint ${next}`
+            : sql`set constraints all immediate; set constraints all deferred; release savepoint ${point}`
+        ).execute(itx);
+        nextOpened = more;
       } else {
         await sql`set constraints all immediate`.execute(itx);
         await sql`set constraints all deferred`.execute(itx);
@@ -169,11 +195,11 @@ export class GroupCommit {
       }
       // Its moved subject heads are written with the group's, once, at its end (its leaves were handed over above).
       subjectsInto(itx, gtx);
-      return { ok: true, value };
+      return { outcome: { ok: true, value }, nextOpened };
     } catch (error) {
       // If even this fails (the connection is gone), the group fails and every request with it.
       await sql`rollback to savepoint ${point}`.execute(gtx);
-      return { ok: false, error };
+      return { outcome: { ok: false, error }, nextOpened: false };
     }
   }
 
@@ -193,7 +219,9 @@ export class GroupCommit {
         // log leaves and moved subject heads go to the request, and with it to the group, which writes
         // them at its end.
         await journalRepo.flushRowsInto(stx, itx);
-        await sql`release savepoint ${point}`.execute(itx);
+        // Its savepoint is left open, not released (one round trip less): the request's release, at its
+        // end, releases it with its own; a later transaction of the request nests inside it, and rolling
+        // that one back to its own savepoint keeps this one's work, as a release would have.
         subjectsInto(stx, itx);
         return out;
       } catch (e) {

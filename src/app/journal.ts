@@ -71,10 +71,18 @@ export async function commit<T extends RecordType>(
       keyIn(tx, ctx, LOG_ID, 'ensure').signer,
     );
   }
-  await checkSigningKey(tx, ctx, record);
+  // The transaction's first record is appended first, taking the journal_head lock, and its key then
+  // read fresh under the lock and checked (a rotation or revocation cannot commit before it any more):
+  // one read of the key instead of a read before the lock and another after. A refusal throws before
+  // anything else of the record is written, and the transaction rolls back with its row.
+  const first = committedIn.get(tx) === undefined;
+  if (!first) await checkSigningKey(tx, ctx, record);
   const appended = await journalRepo.append(tx, record, { defer: batchingLog(tx) });
   noteAppended(tx, links, { seq: appended.seq, leafHash: appended.leafHash });
-  if (committedIn.get(tx) === undefined) await recheckKeyInForce(tx, record);
+  if (first) {
+    keysIn.delete(tx);
+    await checkSigningKey(tx, ctx, record);
+  }
   const mine = committedIn.get(tx) ?? [];
   committedIn.set(tx, mine);
   mine.push({ seq: appended.seq, type, body: checked });
@@ -312,35 +320,6 @@ export async function replayEntry(tx: Transaction<Database>, seq: number, record
 }
 
 const keysIn = new WeakMap<object, Map<string, PartyKeyRow | undefined>>();
-
-/**
- * The signing key was checked before the transaction's first append took the journal_head lock: a
- * rotation or revocation of that key committed meanwhile would precede this record in the journal,
- * and the record would sign outside the key's window. So, once the lock is held (no key record can
- * commit before this one any more), the key is read again — fresh, and remembered for the
- * transaction's later records — and must still be in force.
- */
-async function recheckKeyInForce(tx: Transaction<Database>, record: SignedRecord): Promise<void> {
-  const { payload, signature } = record;
-  if (payload.type === 'party.registered') return;
-  const kid =
-    payload.request !== undefined
-      ? requestKid(payload.request)
-      : payload.requestSha256 !== undefined
-        ? undefined
-        : signature.keyId;
-  if (kid === undefined) return;
-  const key = await partyKeysRepo.get(tx, kid);
-  const mine = keysIn.get(tx) ?? new Map<string, PartyKeyRow | undefined>();
-  keysIn.set(tx, mine);
-  mine.set(kid, key);
-  const ended = key === undefined ? undefined : keyEnded(key);
-  if (ended !== undefined)
-    throw new AppError(
-      'FORBIDDEN',
-      `${payload.request === undefined ? '' : 'request '}${ended}: it signs nothing after that`,
-    );
-}
 
 /**
  * A party key as this transaction sees it, read once per transaction (a capture document's records

@@ -1,11 +1,10 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import {
-  appendNodeIds,
   consistencyProof,
+  hashChildren,
   consistencyProofNodeIds,
   inclusionProof,
   inclusionProofNodeIds,
-  nodesForAppend,
   treeRoot,
   treeRootNodeIds,
   type NodeId,
@@ -15,6 +14,9 @@ import type { Database } from './database.js';
 import { StoreError } from './errors.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+/** Merkle nodes inserted per statement by `appendLeaves` (about 40 bytes each on the wire). */
+const NODES_PER_STATEMENT = 50_000;
 
 /** Fetches the named complete subtrees in one query; the reader throws NOT_FOUND for any missing one. */
 async function readNodes(db: Db, ids: readonly NodeId[]): Promise<NodeReader> {
@@ -54,37 +56,79 @@ async function readNodes(db: Db, ids: readonly NodeId[]): Promise<NodeReader> {
  */
 export const logRepo = {
   async appendLeaf(tx: Transaction<Database>, index: number, leafHashHex: string): Promise<void> {
-    await logRepo.appendLeaves(tx, index, [leafHashHex]);
+    if (!/^[0-9a-f]{64}$/.test(leafHashHex))
+      throw new StoreError(
+        'INVALID_ROW',
+        `leafHashHex must be 64 lower-case hex digits, got ${JSON.stringify(leafHashHex)}`,
+        {
+          field: 'leafHashHex',
+        },
+      );
+    await logRepo.appendLeaves(tx, index, [Buffer.from(leafHashHex, 'hex')]);
   },
 
   /**
-   * Appends the consecutive leaves `first`, `first + 1`, … and every subtree they complete: the
-   * stored left siblings read in one query, the new nodes computed in memory and inserted in one
-   * statement.
+   * Appends the consecutive leaves `first`, `first + 1`, … (32-byte hashes) and every subtree they
+   * complete. The stored complete subtrees left of the run that it completes a parent of — part
+   * of the frontier of a tree of `first` leaves, at most one per level — are read in one query; the run is
+   * then folded in memory with one hash per new subtree (the frontier updated as it goes), and every
+   * node is inserted in one statement per NODES_PER_STATEMENT (levels and indexes as arrays, the
+   * hashes as one bytea, unnested by PostgreSQL).
    */
-  async appendLeaves(tx: Transaction<Database>, first: number, leafHashesHex: readonly string[]): Promise<void> {
-    if (leafHashesHex.length === 0) return;
-    const made = new Map<string, Uint8Array>();
-    const wanted = new Map<string, NodeId>();
-    for (let i = first; i < first + leafHashesHex.length; i++) {
-      // Siblings left of the run are stored; those inside it are made by an earlier leaf of the run.
-      for (const id of appendNodeIds(i))
-        if ((id.index + 1) * 2 ** id.level <= first) wanted.set(`${id.level}/${id.index}`, id);
+  async appendLeaves(tx: Transaction<Database>, first: number, leaves: readonly Uint8Array[]): Promise<void> {
+    if (leaves.length === 0) return;
+    if (!Number.isSafeInteger(first) || first < 0 || !Number.isSafeInteger(first + leaves.length))
+      throw new RangeError(`first must be a leaf index (a safe integer ≥ 0), got ${String(first)}`);
+    // frontier[level]: the complete subtree at `level` waiting for its right sibling (the run's next node there).
+    const frontier: (Uint8Array | undefined)[] = [];
+    const ids: NodeId[] = [];
+    // The frontier node at `level` is read only if the run completes its right sibling, whose last leaf
+    // is 2^level − (first mod 2^level) leaves into the run.
+    for (let level = 0, i = first; i > 0; level++, i = Math.floor(i / 2))
+      if (i % 2 === 1 && 2 ** level - (first % 2 ** level) <= leaves.length) ids.push({ level, index: i - 1 });
+    if (ids.length > 0) {
+      const stored = await readNodes(tx, ids);
+      for (const id of ids) frontier[id.level] = stored(id.level, id.index);
     }
-    const stored = await readNodes(tx, [...wanted.values()]);
-    const get: NodeReader = (level, index) => made.get(`${level}/${index}`) ?? stored(level, index);
-    const rows: { level: number; idx: number; hash: Uint8Array }[] = [];
-    leafHashesHex.forEach((hex, k) => {
-      for (const n of nodesForAppend(first + k, new Uint8Array(Buffer.from(hex, 'hex')), get)) {
-        made.set(`${n.level}/${n.index}`, n.hash);
-        rows.push({ level: n.level, idx: n.index, hash: n.hash });
+    const levels: number[] = [];
+    const indexes: number[] = [];
+    const hashes: Uint8Array[] = [];
+    for (const [k, leaf] of leaves.entries()) {
+      if (leaf.length !== 32)
+        throw new StoreError('INVALID_ROW', `leaves[${k}] must be a 32-byte hash, got ${leaf.length} bytes`, {
+          field: `leaves[${k}]`,
+        });
+      let hash = leaf;
+      let index = first + k;
+      let level = 0;
+      levels.push(0);
+      indexes.push(index);
+      hashes.push(hash);
+      while (index % 2 === 1) {
+        const left = frontier[level];
+        if (left === undefined)
+          throw new StoreError(
+            'NOT_FOUND',
+            `Merkle node (${level}, ${index - 1}) is missing: the log's subtree index is damaged`,
+          );
+        frontier[level] = undefined;
+        hash = hashChildren(left, hash);
+        index = (index - 1) / 2;
+        level += 1;
+        levels.push(level);
+        indexes.push(index);
+        hashes.push(hash);
       }
-    });
-    for (let i = 0; i < rows.length; i += 5000)
-      await tx
-        .insertInto('merkle_nodes')
-        .values(rows.slice(i, i + 5000))
-        .execute();
+      frontier[level] = hash;
+    }
+    for (let i = 0; i < levels.length; i += NODES_PER_STATEMENT) {
+      const end = Math.min(i + NODES_PER_STATEMENT, levels.length);
+      await sql`insert into merkle_nodes (level, idx, hash)
+        select v.level, v.idx, substring(${Buffer.concat(hashes.slice(i, end))}::bytea from (v.n * 32 - 31)::int for 32)
+        from unnest(${levels.slice(i, end)}::smallint[], ${indexes.slice(i, end)}::bigint[]) with ordinality as v (level, idx, n)`.execute(
+        tx,
+      );
+    }
   },
 
   async root(db: Db, size: number): Promise<Uint8Array> {

@@ -3,7 +3,7 @@ import { deepFreeze } from '../domain/index.js';
 import { fromBase64url, toBase64url } from './base64url.js';
 import { canonicalJson } from './canonical.js';
 import { TrustError } from './errors.js';
-import { leafHashHex, sha256Hex } from './hash.js';
+import { leafHash, sha256Hex } from './hash.js';
 import { keyIdFor, publicKeyFromRaw, rawPublicKey, type Signer } from './keys.js';
 import { parseRequestJws } from './request.js';
 import { parseLinks, type SubjectLink } from './subjects.js';
@@ -64,6 +64,8 @@ export interface RecordDigests {
   readonly recordHash: string;
   /** Hex RFC 6962 leaf hash of `canonical`: SHA-256(0x00 || canonical). */
   readonly leafHash: string;
+  /** The same leaf hash as 32 bytes (what the Merkle log stores). */
+  readonly leaf: Uint8Array;
 }
 
 const utf8 = new TextEncoder();
@@ -156,7 +158,10 @@ export function recordBytes(record: SignedRecord): string {
 
 export function recordDigests(record: SignedRecord): RecordDigests {
   const canonical = recordBytes(record);
-  return { canonical, recordHash: sha256Hex(canonical), leafHash: leafHashHex(canonical) };
+  // The UTF-8 bytes once, for both hashes.
+  const bytes = Buffer.from(canonical, 'utf8');
+  const leaf = leafHash(bytes);
+  return { canonical, recordHash: sha256Hex(bytes), leafHash: Buffer.from(leaf).toString('hex'), leaf };
 }
 
 /** Checks the shape of a signed record (not its signature). Throws TrustError('MALFORMED_RECORD') naming the field. */

@@ -139,6 +139,26 @@ describe.each(STORES)('group commit on %s', (kind) => {
     expect(await lotIds()).toEqual(['D-1']);
   });
 
+  it('the savepoint a request finds open (opened as the previous one was released) rolls back alone when its work throws', async () => {
+    const group = new GroupCommit(ctx, { maxWaitMs: 1000, maxBatch: 4 });
+    const settled = await Promise.allSettled([
+      group.run((store) => createLot(as(store), MAKER, lot('S-1'))),
+      group.run(async (store) => {
+        await createLot(as(store), MAKER, lot('S-2'));
+        throw new Error('refused after its work');
+      }),
+      group.run((store) => createLot(as(store), MAKER, lot('S-3'))),
+      // Two transactions in one request, both kept.
+      group.run(async (store) => {
+        await createLot(as(store), MAKER, lot('S-4'));
+        await createLot(as(store), MAKER, lot('S-5'));
+      }),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(await lotIds()).toEqual(['S-1', 'S-3', 'S-4', 'S-5']);
+    expect(group.stats.largest).toBe(4);
+  });
+
   it.runIf(kind === 'postgres')(
     'a group whose commit fails acknowledges no request and keeps nothing (the connection dies mid-group)',
     async () => {
