@@ -286,15 +286,20 @@ export const CONSOLE_ROUTES: readonly AnyRoute[] = [
     tag: 'console',
     records: false,
     summary:
-      'What the caller holds: its lots with every restriction they carry (share by mass and by value, clauses, the chain they came through), and the alerts that name it or are about a licence it holds',
+      'What the caller holds: its lots with every restriction they carry (share by mass and by value, clauses, the chain they came through), and the alerts that name it or are about a licence it holds or that restricts a lot it holds',
     response: z.object({ lots: z.array(obj), alerts: z.array(obj) }),
-    access: { roles: HOLDERS, owner: 'any', describe: "only the caller's own lots and the alerts naming it" },
+    access: { roles: HOLDERS, owner: 'any', describe: "only the caller's own lots and the alerts naming it or about a licence restricting what it holds" },
     handle: async ({ ctx, party }) => {
-      const held = new Set((await licencesRepo.list(ctx.store.db)).filter((r) => r.holder === party).map((r) => r.id));
+      const lots = await listLots(ctx, { holder: party });
+      // The licences it holds, and those restricting a lot it holds (the alerts about what it holds).
+      const held = new Set([
+        ...(await licencesRepo.list(ctx.store.db)).filter((r) => r.holder === party).map((r) => r.id),
+        ...lots.flatMap((l) => l.restrictions.map((r) => r.licenceId)),
+      ]);
       const alerts = (await listAlerts(ctx)).filter(
         (a) => a.parties.includes(party) || (a.licenceId !== undefined && held.has(a.licenceId)),
       );
-      return { lots: [...(await listLots(ctx, { holder: party }))], alerts: [...alerts] };
+      return { lots: [...lots], alerts: [...alerts] };
     },
   }),
   route<Record<string, never>, CertificatesQuery>({

@@ -60,7 +60,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
   return (
     <div className="page">
       <p className="muted small">
-        <Link to="/alerts">← Alerts</Link>
+        {authority ? <Link to="/alerts">← Alerts</Link> : <Link to="/holdings">← Holdings</Link>}
       </p>
       <h1>
         <Badge tone={tone(a.severity)}>{a.severity}</Badge> {a.rule}{' '}
@@ -181,7 +181,12 @@ export function AlertDetailScreen({ id }: { id: string }) {
             </div>
           </form>
         </Section>
-      ) : null}
+      ) : authority ? null : (
+        <p className="muted small" data-testid="alert-read-only">
+          Only the licence’s authority assigns, resolves or dismisses an alert; you see it because it is about material you
+          hold or names your party.
+        </p>
+      )}
       {done ? (
         <p className="success" role="status" data-testid="alert-action-done">
           {done}
