@@ -78,6 +78,13 @@ async function windowed<DB, TB extends keyof DB, O>(
 export type ApplicationsStatusFilter =
   'pending' | 'decided' | 'all' | 'submitted' | 'approved' | 'denied' | 'info-requested';
 
+interface AlertFilters {
+  readonly severities?: readonly AlertRow['severity'][] | undefined;
+  readonly status?: AlertRow['status'] | undefined;
+  readonly rule?: string | undefined;
+  readonly licence?: string | undefined;
+}
+
 export const listsRepo = {
   /** An authority's applications (only its own). */
   async applications(
@@ -112,20 +119,38 @@ export const listsRepo = {
     });
   },
 
-  /** The licences naming `party` as authority, holder, importer, consignee or end user. */
+  /** The licences naming `party` as authority, holder, importer, consignee or end user, filtered (unsorted, unpaged). */
+  licencesQuery(
+    db: Db,
+    party: string,
+    f: { status?: string | undefined; destination?: string | undefined; holder?: string | undefined },
+  ) {
+    let q = db
+      .selectFrom('licences as l')
+      .selectAll('l')
+      .where((eb) =>
+        eb.or([
+          eb('l.authority', '=', party),
+          eb('l.holder', '=', party),
+          eb(sql<string>`l.licence->>'importer'`, '=', party),
+          eb('l.consignee', '=', party),
+          eb('l.end_user', '=', party),
+        ]),
+      );
+    if (f.status !== undefined) q = q.where('l.status', '=', f.status as LicenceRow['status']);
+    if (f.destination !== undefined) q = q.where('l.destination', '=', f.destination);
+    if (f.holder !== undefined) q = q.where('l.holder', '=', f.holder);
+    return q;
+  },
+
+  /** The licences naming `party`, searched, sorted and paged. */
   async licences(
     db: Db,
     party: string,
     f: { status?: string | undefined; destination?: string | undefined; holder?: string | undefined },
     w: ListWindow,
   ): Promise<ListPage<LicenceRow>> {
-    let q = db
-      .selectFrom('licences as l')
-      .selectAll('l')
-      .where(sql<boolean>`${party} in (l.authority, l.holder, l.licence->>'importer', l.consignee, l.end_user)`);
-    if (f.status !== undefined) q = q.where('l.status', '=', f.status as LicenceRow['status']);
-    if (f.destination !== undefined) q = q.where('l.destination', '=', f.destination);
-    if (f.holder !== undefined) q = q.where('l.holder', '=', f.holder);
+    const q = this.licencesQuery(db, party, f);
     return windowed(q, w, {
       hay: sql`concat_ws(' ', l.id, l.status, l.destination, l.application_id, l.holder, l.consignee,
         ${nameOf(col('l.authority'))}, ${nameOf(col('l.holder'))}, ${nameOf(col('l.consignee'))}, ${nameOf(col('l.end_user'))})`,
@@ -212,18 +237,8 @@ export const listsRepo = {
       .execute();
   },
 
-  /** Alerts on the licences `authority` issued. */
-  async alerts(
-    db: Db,
-    authority: string,
-    f: {
-      severities?: readonly AlertRow['severity'][] | undefined;
-      status?: AlertRow['status'] | undefined;
-      rule?: string | undefined;
-      licence?: string | undefined;
-    },
-    w: ListWindow,
-  ): Promise<ListPage<AlertRow>> {
+  /** Alerts on the licences `authority` issued, filtered (unsorted, unpaged). */
+  alertsQuery(db: Db, authority: string, f: AlertFilters) {
     let q = db
       .selectFrom('alerts as al')
       .selectAll('al')
@@ -232,6 +247,12 @@ export const listsRepo = {
     if (f.status !== undefined) q = q.where('al.status', '=', f.status);
     if (f.rule !== undefined) q = q.where('al.rule', '=', f.rule);
     if (f.licence !== undefined) q = q.where('al.licence_id', '=', f.licence);
+    return q;
+  },
+
+  /** Alerts on the licences `authority` issued, searched, sorted and paged. */
+  async alerts(db: Db, authority: string, f: AlertFilters, w: ListWindow): Promise<ListPage<AlertRow>> {
+    const q = this.alertsQuery(db, authority, f);
     return windowed(q, w, {
       hay: sql`concat_ws(' ', al.id, al.rule, al.severity, al.status, al.licence_id, al.explanation,
         array_to_string(al.parties, ' '))`,
