@@ -41,6 +41,34 @@ export interface VerifyOptions {
   readonly witnesses?: readonly BundleKey[] | undefined;
   /** How many of `witnesses` must have cosigned the checkpoint (default: all of them). */
   readonly witnessQuorum?: number | undefined;
+  /**
+   * Told how far the verification is (0–1, rising; 1 when every check passed) and which step runs:
+   * the browser's Web Worker posts it to the page's progress bar. Called at most about once per
+   * percent; it cannot change the verdict.
+   */
+  readonly onProgress?: ((fraction: number, step: VerifyStep) => void) | undefined;
+}
+
+/** The verifier's steps, in order, as progress reports name them. */
+export type VerifyStep = 'parse' | 'checkpoint' | 'inclusion' | 'signatures' | 'replay' | 'done';
+
+/** A progress reporter that says each whole percent once, over [from, to) for `n` items. */
+function progressOver(
+  report: VerifyOptions['onProgress'],
+): (step: VerifyStep, from: number, to: number, n: number) => (i: number) => void {
+  let last = -1;
+  const say = (fraction: number, step: VerifyStep) => {
+    const pct = Math.floor(fraction * 100);
+    if (report === undefined || pct <= last) return;
+    last = pct;
+    report(pct / 100, step);
+  };
+  return (step, from, to, n) => {
+    say(from, step);
+    return (i) => {
+      say(from + ((to - from) * (i + 1)) / Math.max(1, n), step);
+    };
+  };
 }
 
 export interface LineBalance {
@@ -190,7 +218,11 @@ function checkCheckpoints(bundle: AuditBundle, log: BundleKey): { checkpoint: Ch
 }
 
 /** Pure step 2: each entry is the leaf it claims to be, in the log at the checkpoint, in order. */
-function checkInclusion(bundle: AuditBundle, checkpoint: Checkpoint): SignedRecord[] {
+function checkInclusion(
+  bundle: AuditBundle,
+  checkpoint: Checkpoint,
+  tick: (i: number) => void = () => undefined,
+): SignedRecord[] {
   if (bundle.leafIndexes.length !== bundle.entries.length) {
     const have = new Set(bundle.entries.map((e) => e.leafIndex));
     const missing = bundle.leafIndexes.find((i) => !have.has(i));
@@ -232,6 +264,7 @@ function checkInclusion(bundle: AuditBundle, checkpoint: Checkpoint): SignedReco
     try {
       const record = parseSignedRecord(parseCanonicalJson(e.record));
       if (recordBytes(record) !== e.record) fail('MALFORMED', `${where}: record is not canonical`);
+      tick(i);
       return record;
     } catch (err) {
       if (err instanceof VerifyError) throw err;
@@ -250,7 +283,12 @@ function body(r: SignedRecord): Record<string, unknown> {
  * A record made on a party's signed API request carries the request (a compact JWS by the party's
  * key) and is signed by the log operator's key; both are checked, and no nonce serves two requests.
  */
-function checkSignatures(records: readonly SignedRecord[], bundle: AuditBundle, logKey: string): number {
+function checkSignatures(
+  records: readonly SignedRecord[],
+  bundle: AuditBundle,
+  logKey: string,
+  tick: (i: number) => void = () => undefined,
+): number {
   const keys = new KeyWindows();
   const nonces = new Map<string, string>();
   let logKeyId: string;
@@ -264,6 +302,7 @@ function checkSignatures(records: readonly SignedRecord[], bundle: AuditBundle, 
   const requests = new Map<string, { readonly kid: string; readonly party: string; readonly iat: number }>();
   let parties = 0;
   records.forEach((r, i) => {
+    tick(i);
     // Signed by the operator's trust root, not a party key: trust-list-check.ts.
     if (r.payload.type === TRUST_LIST_RECORD) return;
     const where = `entry ${i} (leaf ${String(bundle.entries[i]?.leafIndex)}, ${r.payload.type} by ${r.payload.actor})`;
@@ -463,16 +502,20 @@ function replay(
  * every signature → completeness (completeness.ts) → replay. Never throws anything but VerifyError.
  */
 export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySummary {
+  const step = progressOver(opts.onProgress);
   try {
+    step('parse', 0, 0.05, 1);
     const bundle = parseBundle(text);
     const log: BundleKey = { name: opts.logOrigin ?? bundle.log.name, publicKey: opts.logKey ?? bundle.log.publicKey };
+    step('checkpoint', 0.05, 0.1, 1);
     const { checkpoint } = checkCheckpoints(bundle, log);
     const witnesses: WitnessCheck = checkWitnesses(bundle.checkpoint, log, {
       witnesses: opts.witnesses,
       quorum: opts.witnessQuorum,
     });
-    const records = checkInclusion(bundle, checkpoint);
-    const parties = checkSignatures(records, bundle, log.publicKey);
+    const records = checkInclusion(bundle, checkpoint, step('inclusion', 0.1, 0.4, bundle.entries.length));
+    const parties = checkSignatures(records, bundle, log.publicKey, step('signatures', 0.4, 0.85, records.length));
+    step('replay', 0.85, 1, 1);
     const completeness = checkCompleteness(bundle, checkpoint, records);
     const trustList = checkTrustList(records, bundle.leafIndexes, opts.trustRoot);
     const replayed = replay(records, bundle.licence);
@@ -491,6 +534,7 @@ export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySumm
       witnessQuorum: witnesses.quorum,
       witnessesPinned: witnesses.pinned,
     };
+    step('done', 1, 1, 1);
     return {
       licence: bundle.licence,
       logKeyPinned: opts.logKey !== undefined,
