@@ -514,7 +514,7 @@ export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySumm
       quorum: opts.witnessQuorum,
     });
     const records = checkInclusion(bundle, checkpoint, step('inclusion', 0.1, 0.4, bundle.entries.length));
-    const parties = checkSignatures(records, bundle, log.publicKey, step('signatures', 0.4, 0.85, records.length));
+    const parties = checkSignatures(records, bundle, log.publicKey, step('signatures', 0.4, 0.8, records.length));
     step('replay', 0.85, 1, 1);
     const completeness = checkCompleteness(bundle, checkpoint, records);
     const trustList = checkTrustList(records, bundle.leafIndexes, opts.trustRoot);
