@@ -28,7 +28,6 @@ const NOT_YET_MOVED = new Set([
   'screens/Licence.tsx',
   'screens/Licences.tsx',
   'screens/Queue.tsx',
-  'screens/Screening.tsx',
   'screens/SignIn.tsx',
   'ui.tsx',
 ]);
