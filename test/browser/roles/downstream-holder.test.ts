@@ -62,7 +62,11 @@ describe.skipIf(SKIP)('a downstream holder in the console', () => {
     expect(await w.accessibility()).toEqual([]);
 
     const key = (await issueCredential(w.ctx, { partyId: HOLDER, role: 'downstream-holder' })).key;
-    const read = await w.app.inject({ method: 'GET', url: `/v1/alerts/${id}`, headers: { authorization: `Bearer ${key}` } });
+    const read = await w.app.inject({
+      method: 'GET',
+      url: `/v1/alerts/${id}`,
+      headers: { authorization: `Bearer ${key}` },
+    });
     expect(read.statusCode, read.body).toBe(200);
     const path = `/v1/alerts/${id}/resolve`;
     const body = JSON.stringify({ note: 'we looked' });
@@ -74,7 +78,12 @@ describe.skipIf(SKIP)('a downstream holder in the console', () => {
         authorization: `Bearer ${key}`,
         'content-type': 'application/json',
         'idempotency-key': `holder-resolve-${id}`,
-        'lodestone-signature': signRequest(w.ctx.keystore.signer(HOLDER), { method: 'POST', path, body, now: new Date() }),
+        'lodestone-signature': signRequest(w.ctx.keystore.signer(HOLDER), {
+          method: 'POST',
+          path,
+          body,
+          now: new Date(),
+        }),
       },
     });
     expect(work.statusCode, work.body).toBe(403);
