@@ -20,6 +20,8 @@ export default defineConfig({
       'node:zlib': here('src/shims/node-zlib.ts'),
     },
   },
+  // The verifier's Web Worker (src/verify-worker.ts) is bundled as an ES module, with the same aliases.
+  worker: { format: 'es' },
   build: {
     outDir: here('../dist/console'),
     emptyOutDir: true,

@@ -361,7 +361,18 @@ export function ProgressBar({ label, value }: { label: string; value?: number })
         {label}
         {value === undefined ? '…' : ` (${Math.floor(value * 100)} %)`}
       </label>
-      {value === undefined ? <progress id={id} /> : <progress id={id} max={1} value={value} />}
+      {value === undefined ? (
+        <progress id={id} />
+      ) : (
+        <progress
+          id={id}
+          max={1}
+          value={value}
+          aria-valuenow={Math.floor(value * 100)}
+          aria-valuemin={0}
+          aria-valuemax={100}
+        />
+      )}
     </div>
   );
 }

@@ -70,7 +70,15 @@ import type { Assessment } from './licensing.js';
 import { requireParty } from './parties.js';
 import { screenPartiesInTx } from './screening.js';
 
-export { alertId, DEFAULT_RED_FLAGS_FILE, loadRedFlagsFile, raise, redFlags, useRedFlags } from './red-flags.js';
+export {
+  alertId,
+  DEFAULT_RED_FLAGS_FILE,
+  loadRedFlagsFile,
+  raise,
+  redFlags,
+  toAlert,
+  useRedFlags,
+} from './red-flags.js';
 export type { Alert, LoadedRedFlags, RaiseOutcome } from './red-flags.js';
 import { raise, redFlags, toAlert, type Alert, type RaiseOutcome } from './red-flags.js';
 

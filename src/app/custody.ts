@@ -118,7 +118,7 @@ export const consumeInputSchema = z
   .object({ lotId: id, grams: positiveGrams, purpose: z.string().min(1).max(300) })
   .strict();
 
-function toLot(row: LotRow): Lot {
+export function toLot(row: LotRow): Lot {
   return {
     id: row.id,
     holder: row.holder,

@@ -143,6 +143,7 @@ export {
   receiptInputSchema,
   transformInputSchema,
   consumeInputSchema,
+  toLot,
   type Dispatched,
 } from './custody.js';
 export {
@@ -151,6 +152,7 @@ export {
   fileReport,
   getAlert,
   listAlerts,
+  toAlert,
   loadRedFlagsFile,
   redFlags,
   reportInputSchema,

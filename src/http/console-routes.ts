@@ -272,12 +272,7 @@ export const CONSOLE_ROUTES: readonly AnyRoute[] = [
     csv: 'alert, severity, status, rule, licence, parties, raised at, explanation, evidence (journal entries)',
     response: z.array(obj),
     access: { roles: ['licensing-authority'], owner: 'any', describe: "only alerts on the caller's own licences" },
-    handle: async ({ ctx, party, query, headers }) => {
-      const mine = new Set(
-        (await licencesRepo.list(ctx.store.db)).filter((r) => r.authority === party).map((r) => r.id),
-      );
-      return alertsList(ctx, mine, query, headers.accept);
-    },
+    handle: ({ ctx, party, query, headers }) => alertsList(ctx, party, query, headers.accept),
   }),
   route({
     id: 'consoleHoldings',
@@ -286,15 +281,24 @@ export const CONSOLE_ROUTES: readonly AnyRoute[] = [
     tag: 'console',
     records: false,
     summary:
-      'What the caller holds: its lots with every restriction they carry (share by mass and by value, clauses, the chain they came through), and the alerts that name it or are about a licence it holds',
+      'What the caller holds: its lots with every restriction they carry (share by mass and by value, clauses, the chain they came through), and the alerts that name it or are about a licence it holds or that restricts a lot it holds',
     response: z.object({ lots: z.array(obj), alerts: z.array(obj) }),
-    access: { roles: HOLDERS, owner: 'any', describe: "only the caller's own lots and the alerts naming it" },
+    access: {
+      roles: HOLDERS,
+      owner: 'any',
+      describe: "only the caller's own lots and the alerts naming it or about a licence restricting what it holds",
+    },
     handle: async ({ ctx, party }) => {
-      const held = new Set((await licencesRepo.list(ctx.store.db)).filter((r) => r.holder === party).map((r) => r.id));
+      const lots = await listLots(ctx, { holder: party });
+      // The licences it holds, and those restricting a lot it holds (the alerts about what it holds).
+      const held = new Set([
+        ...(await licencesRepo.list(ctx.store.db)).filter((r) => r.holder === party).map((r) => r.id),
+        ...lots.flatMap((l) => l.restrictions.map((r) => r.licenceId)),
+      ]);
       const alerts = (await listAlerts(ctx)).filter(
         (a) => a.parties.includes(party) || (a.licenceId !== undefined && held.has(a.licenceId)),
       );
-      return { lots: [...(await listLots(ctx, { holder: party }))], alerts: [...alerts] };
+      return { lots: [...lots], alerts: [...alerts] };
     },
   }),
   route<Record<string, never>, CertificatesQuery>({
@@ -312,28 +316,11 @@ export const CONSOLE_ROUTES: readonly AnyRoute[] = [
     response: z.array(obj),
     access: { roles: TRADE, owner: 'any', describe: 'only certificates the caller is party to' },
     handle: async ({ ctx, party, query, headers }) => {
-      const parties = new Map(
-        (await partiesRepo.list(ctx.store.db)).map((p) => [p.id, p.party as { sector?: string; country?: string }]),
-      );
-      const me = parties.get(party);
+      const me = (await partiesRepo.get(ctx.store.db, party))?.party as
+        { sector?: string; country?: string } | undefined;
       // A government sees the certificates of importers in its country: the ones it may countersign.
-      const governs = (importer: string) =>
-        me?.sector === 'government' && me.country === parties.get(importer)?.country;
-      return certificatesList(
-        ctx,
-        (r) =>
-          governs(r.importer) ||
-          [
-            r.issuer,
-            r.exporter,
-            r.importer,
-            r.end_user,
-            r.countersigned_by,
-            (r.subject as { undertakings?: { consentAuthority?: string } }).undertakings?.consentAuthority,
-          ].includes(party),
-        query,
-        headers.accept,
-      );
+      const governs = me?.sector === 'government' ? me.country : undefined;
+      return certificatesList(ctx, party, governs, query, headers.accept);
     },
   }),
 ];

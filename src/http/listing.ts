@@ -1,12 +1,14 @@
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
+import type { ListWindow } from '../store/index.js';
 import { Answer } from './route.js';
 
 /**
- * Lists with search, filters, sorting and pagination done by the server, and a CSV rendering of
- * the same list. Every list route takes the same query parameters:
+ * Lists with search, filters, sorting and pagination done by the database (src/store/lists.repository.ts:
+ * one query for the page, one for the count, the caller's visibility rule inside both), and a CSV
+ * rendering of the same list. Every list route takes the same query parameters:
  *
- * - `q`: words that must all occur (case-insensitively) in the row's searchable text;
+ * - `q`: words that must all occur (case-insensitively, `%` and `_` literally) in the row's searchable text;
  * - its own filters (`status`, `severity`, …: exact values, validated per route);
  * - `sort` (one of the route's sort keys) and `order` (`asc` | `desc`);
  * - `limit` (1–500, default 50) and `offset` (from 0);
@@ -69,17 +71,6 @@ export interface CsvColumn<T> {
   readonly value: (row: T) => string | number | boolean | null | undefined;
 }
 
-export interface ListSpec<T> {
-  /** Sort key → the value a row sorts by. */
-  readonly sorts: Readonly<Record<string, (row: T) => string | number>>;
-  readonly defaultSort: string;
-  readonly defaultOrder?: 'asc' | 'desc';
-  /** The texts `q` searches (ids, names, statuses …). */
-  readonly text: (row: T) => readonly (string | undefined | null)[];
-  /** The CSV rendering: its columns and the downloaded file's name (without ".csv"). */
-  readonly csv: { readonly columns: readonly CsvColumn<T>[]; readonly filename: string };
-}
-
 /** A CSV answer: the text and its media type (sent as is, not as JSON). */
 export class CsvAnswer {
   constructor(
@@ -107,38 +98,38 @@ export function toCsv<T>(rows: readonly T[], columns: readonly CsvColumn<T>[]): 
   });
 }
 
-const compare = (a: string | number, b: string | number): number =>
-  typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b), 'en');
+/** The window a list query asks for: search words, sort key and order, and the page (every row for CSV). */
+export function listWindow(
+  query: ListParams,
+  spec: { readonly defaultSort: string; readonly defaultOrder?: 'asc' | 'desc' },
+  accept: string | undefined,
+): ListWindow & { readonly csv: boolean } {
+  const csv = wantsCsv(query, accept);
+  return {
+    words: (query.q ?? '').split(/\s+/).filter(Boolean),
+    sort: query.sort ?? spec.defaultSort,
+    order: query.order ?? spec.defaultOrder ?? 'asc',
+    limit: csv ? undefined : (query.limit ?? DEFAULT_LIMIT),
+    offset: csv ? 0 : (query.offset ?? 0),
+    csv,
+  };
+}
 
 /**
- * Searches, sorts and pages rows (filters are applied by the caller, which knows their meaning):
- * the page as an Answer with X-Total-Count and Link, or every matching row as CSV.
+ * A page the store searched, sorted and counted (`listsRepo`), as the list's answer: the page with
+ * X-Total-Count and Link, or, when the window asked for CSV, every matching row as CSV.
  */
-export function listAnswer<T>(
+export function pageAnswer<T>(
   rows: readonly T[],
+  total: number,
   query: ListParams,
-  spec: ListSpec<T>,
-  req: { readonly path: string; readonly accept: string | undefined },
+  window: ListWindow & { readonly csv: boolean },
+  csv: { readonly columns: readonly CsvColumn<T>[]; readonly filename: string },
+  req: { readonly path: string },
 ): Answer | CsvAnswer {
-  const words = (query.q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
-  const found =
-    words.length === 0
-      ? [...rows]
-      : rows.filter((r) => {
-          const hay = spec
-            .text(r)
-            .filter((s): s is string => typeof s === 'string')
-            .join('\n')
-            .toLowerCase();
-          return words.every((w) => hay.includes(w));
-        });
-  const key = spec.sorts[query.sort ?? spec.defaultSort] ?? spec.sorts[spec.defaultSort];
-  const dir = (query.order ?? spec.defaultOrder ?? 'asc') === 'asc' ? 1 : -1;
-  if (key !== undefined) found.sort((a, b) => dir * compare(key(a), key(b)));
-  if (wantsCsv(query, req.accept)) return new CsvAnswer(toCsv(found, spec.csv.columns), spec.csv.filename);
-  const limit = query.limit ?? DEFAULT_LIMIT;
-  const offset = query.offset ?? 0;
-  const page = found.slice(offset, offset + limit);
+  if (window.csv) return new CsvAnswer(toCsv(rows, csv.columns), csv.filename);
+  const limit = window.limit ?? DEFAULT_LIMIT;
+  const offset = window.offset;
   const link = (o: number, rel: string) => {
     const p = new URLSearchParams();
     for (const [k, v] of Object.entries(query as Record<string, unknown>))
@@ -148,11 +139,11 @@ export function listAnswer<T>(
     return `<${req.path}?${p.toString()}>; rel="${rel}"`;
   };
   const links = [
-    ...(offset + limit < found.length ? [link(offset + limit, 'next')] : []),
+    ...(offset + limit < total ? [link(offset + limit, 'next')] : []),
     ...(offset > 0 ? [link(Math.max(0, offset - limit), 'prev')] : []),
   ];
-  return new Answer(page, {
-    'x-total-count': String(found.length),
+  return new Answer([...rows], {
+    'x-total-count': String(total),
     ...(links.length === 0 ? {} : { link: links.join(', ') }),
   });
 }

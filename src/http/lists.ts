@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import { listAlerts, listLots, massBalance, type AppContext } from '../app/index.js';
+import { massBalance, toAlert, toLot, type AppContext } from '../app/index.js';
 import { formatPpm, type Money, type Party } from '../domain/index.js';
-import { applicationsRepo, certificatesRepo, licencesRepo, partiesRepo } from '../store/index.js';
-import { CsvAnswer, listAnswer, listQuery, toCsv, type ListParams } from './listing.js';
+import { listsRepo, partiesRepo, type LicenceBalanceRow, type PartyRow } from '../store/index.js';
+import { CsvAnswer, listQuery, listWindow, pageAnswer, toCsv, type ListParams } from './listing.js';
 
 /**
  * The caseload lists (applications, licences, certificates, alerts, lots) and the mass-balance
- * CSV: each list's filters, sort keys, searchable text and CSV columns. The routes in routes.ts and
- * console-routes.ts call these; listing.ts does the searching, sorting, paging and CSV.
+ * CSV: each list's filters and CSV columns, and the shape of a row. The routes in routes.ts and
+ * console-routes.ts call these; the store (listsRepo) searches, filters, sorts, counts and pages in
+ * SQL, with who may see a row in the same query; listing.ts turns the page into headers or CSV.
  */
 
 /** Exact kilograms of whole grams, as a decimal string ("1250.5"): for CSV cells a spreadsheet reads. */
@@ -34,9 +35,13 @@ export interface PartyFacts {
   readonly ownership: readonly string[];
 }
 
-/** Names, countries and ownership facts of every registered party (for showing names rather than ids). */
-export async function partyFacts(ctx: AppContext): Promise<Map<string, PartyFacts>> {
-  const rows = await partiesRepo.list(ctx.store.db);
+/** Names, countries and ownership facts of these parties (for showing names rather than ids). */
+export async function partyFacts(
+  ctx: AppContext,
+  ids: Iterable<string | null | undefined>,
+): Promise<Map<string, PartyFacts>> {
+  const wanted = [...new Set([...ids].filter((x): x is string => typeof x === 'string'))];
+  const rows: PartyRow[] = await partiesRepo.byIds(ctx.store.db, wanted);
   return new Map(
     rows.map((r) => {
       const p = r.party as Party;
@@ -86,95 +91,81 @@ interface ApplicationDoc {
 
 /** An authority's applications, with party names, ownership facts and the certificate each relies on. */
 export async function applicationsList(ctx: AppContext, authority: string, query: ApplicationsQuery, accept?: string) {
-  const status = query.status ?? 'pending';
-  const rows = (await applicationsRepo.list(ctx.store.db, { authority })).filter((r) =>
-    status === 'all'
-      ? true
-      : status === 'pending'
-        ? r.status === 'submitted' || r.status === 'info-requested'
-        : status === 'decided'
-          ? r.status === 'approved' || r.status === 'denied'
-          : r.status === status,
+  const window = listWindow(query, { defaultSort: 'submitted' }, accept);
+  const { rows, total } = await listsRepo.applications(
+    ctx.store.db,
+    authority,
+    { status: query.status ?? 'pending', recommendation: query.recommendation, destination: query.destination },
+    window,
   );
-  const parties = await partyFacts(ctx);
-  const certificates = new Map((await certificatesRepo.list(ctx.store.db)).map((c) => [c.id, c]));
-  const items = rows
-    .filter((r) => query.recommendation === undefined || r.recommendation === query.recommendation)
-    .filter(
-      (r) => query.destination === undefined || (r.application as ApplicationDoc).destination === query.destination,
-    )
-    .map((r) => {
-      const a = r.application as ApplicationDoc;
-      const cert = a.certificateId === undefined ? undefined : certificates.get(a.certificateId);
-      const involved = [r.applicant, a.importer, a.endUser, a.consignee].filter((x): x is string => x !== undefined);
-      return {
-        id: r.id,
-        status: r.status,
-        applicant: r.applicant,
-        recommendation: r.recommendation,
-        application: r.application,
-        assessment: r.assessment,
-        decision: r.decision,
-        seq: r.seq,
-        submittedAt: new Date(r.submitted_at).toISOString(),
-        parties: Object.fromEntries(
-          involved.map((id) => [id, parties.get(id) ?? { id, name: id, country: '', ownership: [] }]),
-        ),
-        certificate:
-          cert === undefined
-            ? null
-            : {
-                id: cert.id,
-                status: cert.status,
-                countersignedBy: cert.countersigned_by,
-                countersignedByName: cert.countersigned_by === null ? null : nameOf(parties, cert.countersigned_by),
-                validFrom: cert.valid_from,
-                validUntil: cert.valid_until,
-                undertakings: (cert.subject as { undertakings?: unknown }).undertakings ?? null,
-              },
-      };
-    });
+  const docs = rows.map((r) => r.application as ApplicationDoc);
+  const certificates = new Map(
+    (
+      await listsRepo.certificatesByIds(
+        ctx.store.db,
+        docs.flatMap((d) => d.certificateId ?? []),
+      )
+    ).map((c) => [c.id, c]),
+  );
+  const parties = await partyFacts(ctx, [
+    ...rows.flatMap((r, i) => [r.applicant, docs[i]?.importer, docs[i]?.endUser, docs[i]?.consignee]),
+    ...[...certificates.values()].map((c) => c.countersigned_by),
+  ]);
+  const items = rows.map((r) => {
+    const a = r.application as ApplicationDoc;
+    const cert = a.certificateId === undefined ? undefined : certificates.get(a.certificateId);
+    const involved = [r.applicant, a.importer, a.endUser, a.consignee].filter((x): x is string => x !== undefined);
+    return {
+      id: r.id,
+      status: r.status,
+      applicant: r.applicant,
+      recommendation: r.recommendation,
+      application: r.application,
+      assessment: r.assessment,
+      decision: r.decision,
+      seq: r.seq,
+      submittedAt: new Date(r.submitted_at).toISOString(),
+      parties: Object.fromEntries(
+        involved.map((id) => [id, parties.get(id) ?? { id, name: id, country: '', ownership: [] }]),
+      ),
+      certificate:
+        cert === undefined
+          ? null
+          : {
+              id: cert.id,
+              status: cert.status,
+              countersignedBy: cert.countersigned_by,
+              countersignedByName: cert.countersigned_by === null ? null : nameOf(parties, cert.countersigned_by),
+              validFrom: cert.valid_from,
+              validUntil: cert.valid_until,
+              undertakings: (cert.subject as { undertakings?: unknown }).undertakings ?? null,
+            },
+    };
+  });
   type Item = (typeof items)[number];
   const doc = (i: Item) => i.application as ApplicationDoc;
-  return listAnswer(
+  return pageAnswer(
     items,
+    total,
     query,
+    window,
     {
-      sorts: {
-        submitted: (i) => i.seq,
-        applicant: (i) => nameOf(parties, i.applicant),
-        status: (i) => i.status,
-        recommendation: (i) => i.recommendation,
-        destination: (i) => doc(i).destination,
-      },
-      defaultSort: 'submitted',
-      text: (i) => [
-        i.id,
-        i.status,
-        i.recommendation,
-        doc(i).destination,
-        ...Object.values(i.parties).flatMap((p) => [p.id, p.name]),
-        ...doc(i).lines.flatMap((l) => [l.ref, l.item.description, l.item.hsCode]),
-        i.certificate?.id,
+      filename: `applications-${authority}`,
+      columns: [
+        { header: 'application', value: (i) => i.id },
+        { header: 'status', value: (i) => i.status },
+        { header: 'recommendation', value: (i) => i.recommendation },
+        { header: 'applicant', value: (i) => nameOf(parties, i.applicant) },
+        { header: 'importer', value: (i) => nameOf(parties, doc(i).importer) },
+        { header: 'end user', value: (i) => nameOf(parties, doc(i).endUser) },
+        { header: 'destination', value: (i) => doc(i).destination },
+        { header: 'quantity (kg)', value: (i) => kgText(doc(i).lines.reduce((t, l) => t + l.quantityGrams, 0)) },
+        { header: 'certificate', value: (i) => i.certificate?.id ?? '' },
+        { header: 'countersigned by', value: (i) => i.certificate?.countersignedByName ?? '' },
+        { header: 'submitted at', value: (i) => i.submittedAt },
       ],
-      csv: {
-        filename: `applications-${authority}`,
-        columns: [
-          { header: 'application', value: (i) => i.id },
-          { header: 'status', value: (i) => i.status },
-          { header: 'recommendation', value: (i) => i.recommendation },
-          { header: 'applicant', value: (i) => nameOf(parties, i.applicant) },
-          { header: 'importer', value: (i) => nameOf(parties, doc(i).importer) },
-          { header: 'end user', value: (i) => nameOf(parties, doc(i).endUser) },
-          { header: 'destination', value: (i) => doc(i).destination },
-          { header: 'quantity (kg)', value: (i) => kgText(doc(i).lines.reduce((t, l) => t + l.quantityGrams, 0)) },
-          { header: 'certificate', value: (i) => i.certificate?.id ?? '' },
-          { header: 'countersigned by', value: (i) => i.certificate?.countersignedByName ?? '' },
-          { header: 'submitted at', value: (i) => i.submittedAt },
-        ],
-      },
     },
-    { path: `/v1/authorities/${encodeURIComponent(authority)}/applications`, accept },
+    { path: `/v1/authorities/${encodeURIComponent(authority)}/applications` },
   );
 }
 
@@ -193,116 +184,98 @@ export const licencesQuery = listQuery(
 );
 export type LicencesQuery = z.infer<typeof licencesQuery>;
 
-interface LicenceDoc {
-  authority: string;
-  holder: string;
-  importer: string;
-  consignee: string;
-  endUser: string;
-}
-
 /** The licences naming the caller, with utilisation (granted, shipped and remaining grams over every line). */
 export async function licencesList(ctx: AppContext, party: string, query: LicencesQuery, accept?: string) {
-  const parties = await partyFacts(ctx);
-  const rows = (await licencesRepo.list(ctx.store.db)).filter((r) => {
-    const l = r.licence as LicenceDoc;
-    return [l.authority, l.holder, l.importer, l.consignee, l.endUser].includes(party);
+  const window = listWindow(query, { defaultSort: 'decided' }, accept);
+  const { rows, total } = await listsRepo.licences(
+    ctx.store.db,
+    party,
+    { status: query.status, destination: query.destination, holder: query.holder },
+    window,
+  );
+  const parties = await partyFacts(
+    ctx,
+    rows.flatMap((r) => [r.authority, r.holder, r.consignee, r.end_user]),
+  );
+  const balancesOf = new Map<string, LicenceBalanceRow[]>();
+  for (const b of await listsRepo.balancesOf(
+    ctx.store.db,
+    rows.map((r) => r.id),
+  ))
+    balancesOf.set(b.licence_id, [...(balancesOf.get(b.licence_id) ?? []), b]);
+  const items = rows.map((r) => {
+    const balances = balancesOf.get(r.id) ?? [];
+    const grantedGrams = balances.reduce((t, b) => t + b.ceiling_grams, 0);
+    const shippedGrams = balances.reduce((t, b) => t + b.shipped_grams, 0);
+    return {
+      id: r.id,
+      status: r.status,
+      authority: r.authority,
+      holder: r.holder,
+      consignee: r.consignee,
+      endUser: r.end_user,
+      destination: r.destination,
+      validFrom: r.valid_from,
+      validUntil: r.valid_until,
+      applicationId: r.application_id,
+      seq: r.seq,
+      names: {
+        authority: nameOf(parties, r.authority),
+        holder: nameOf(parties, r.holder),
+        consignee: nameOf(parties, r.consignee),
+        endUser: nameOf(parties, r.end_user),
+      },
+      utilisation: {
+        grantedGrams,
+        shippedGrams,
+        remainingGrams: grantedGrams - shippedGrams,
+        shipments: balances.reduce((t, b) => t + b.shipments, 0),
+        // Per-line value ceilings stay per currency: a licence's lines may be in different currencies.
+        lines: balances.map((b) => ({
+          ref: b.line_ref,
+          ceilingGrams: b.ceiling_grams,
+          shippedGrams: b.shipped_grams,
+          ceilingValueMinor: b.ceiling_value_minor,
+          shippedValueMinor: b.shipped_value_minor,
+          currency: b.currency,
+        })),
+      },
+    };
   });
-  const filtered = rows.filter(
-    (r) =>
-      (query.status === undefined || r.status === query.status) &&
-      (query.destination === undefined || r.destination === query.destination) &&
-      (query.holder === undefined || r.holder === query.holder),
-  );
-  const items = await Promise.all(
-    filtered.map(async (r) => {
-      const balances = await licencesRepo.balances(ctx.store.db, r.id);
-      const grantedGrams = balances.reduce((t, b) => t + b.ceiling_grams, 0);
-      const shippedGrams = balances.reduce((t, b) => t + b.shipped_grams, 0);
-      return {
-        id: r.id,
-        status: r.status,
-        authority: r.authority,
-        holder: r.holder,
-        consignee: r.consignee,
-        endUser: r.end_user,
-        destination: r.destination,
-        validFrom: r.valid_from,
-        validUntil: r.valid_until,
-        applicationId: r.application_id,
-        seq: r.seq,
-        names: {
-          authority: nameOf(parties, r.authority),
-          holder: nameOf(parties, r.holder),
-          consignee: nameOf(parties, r.consignee),
-          endUser: nameOf(parties, r.end_user),
-        },
-        utilisation: {
-          grantedGrams,
-          shippedGrams,
-          remainingGrams: grantedGrams - shippedGrams,
-          shipments: balances.reduce((t, b) => t + b.shipments, 0),
-          // Per-line value ceilings stay per currency: a licence's lines may be in different currencies.
-          lines: balances.map((b) => ({
-            ref: b.line_ref,
-            ceilingGrams: b.ceiling_grams,
-            shippedGrams: b.shipped_grams,
-            ceilingValueMinor: b.ceiling_value_minor,
-            shippedValueMinor: b.shipped_value_minor,
-            currency: b.currency,
-          })),
-        },
-      };
-    }),
-  );
-  type Item = (typeof items)[number];
-  const used = (i: Item) =>
-    i.utilisation.grantedGrams === 0 ? 0 : i.utilisation.shippedGrams / i.utilisation.grantedGrams;
-  return listAnswer(
+  return pageAnswer(
     items,
+    total,
     query,
+    window,
     {
-      sorts: {
-        decided: (i) => i.seq,
-        id: (i) => i.id,
-        status: (i) => i.status,
-        holder: (i) => i.names.holder,
-        destination: (i) => i.destination,
-        validUntil: (i) => i.validUntil,
-        utilisation: used,
-      },
-      defaultSort: 'decided',
-      text: (i) => [i.id, i.status, i.destination, i.applicationId, ...Object.values(i.names), i.holder, i.consignee],
-      csv: {
-        filename: 'licences',
-        columns: [
-          { header: 'licence', value: (i) => i.id },
-          { header: 'status', value: (i) => i.status },
-          { header: 'authority', value: (i) => i.names.authority },
-          { header: 'holder', value: (i) => i.names.holder },
-          { header: 'consignee', value: (i) => i.names.consignee },
-          { header: 'end user', value: (i) => i.names.endUser },
-          { header: 'destination', value: (i) => i.destination },
-          { header: 'valid from', value: (i) => i.validFrom },
-          { header: 'valid until', value: (i) => i.validUntil },
-          { header: 'granted (kg)', value: (i) => kgText(i.utilisation.grantedGrams) },
-          { header: 'shipped (kg)', value: (i) => kgText(i.utilisation.shippedGrams) },
-          { header: 'remaining (kg)', value: (i) => kgText(i.utilisation.remainingGrams) },
-          {
-            header: 'value shipped of ceiling',
-            value: (i) =>
-              i.utilisation.lines
-                .map(
-                  (l) =>
-                    `${l.ref}: ${l.currency} ${majorText({ currency: l.currency, minor: l.shippedValueMinor }, digitsOf(l.currency))} of ${majorText({ currency: l.currency, minor: l.ceilingValueMinor }, digitsOf(l.currency))}`,
-                )
-                .join('; '),
-          },
-          { header: 'shipments', value: (i) => i.utilisation.shipments },
-        ],
-      },
+      filename: 'licences',
+      columns: [
+        { header: 'licence', value: (i) => i.id },
+        { header: 'status', value: (i) => i.status },
+        { header: 'authority', value: (i) => i.names.authority },
+        { header: 'holder', value: (i) => i.names.holder },
+        { header: 'consignee', value: (i) => i.names.consignee },
+        { header: 'end user', value: (i) => i.names.endUser },
+        { header: 'destination', value: (i) => i.destination },
+        { header: 'valid from', value: (i) => i.validFrom },
+        { header: 'valid until', value: (i) => i.validUntil },
+        { header: 'granted (kg)', value: (i) => kgText(i.utilisation.grantedGrams) },
+        { header: 'shipped (kg)', value: (i) => kgText(i.utilisation.shippedGrams) },
+        { header: 'remaining (kg)', value: (i) => kgText(i.utilisation.remainingGrams) },
+        {
+          header: 'value shipped of ceiling',
+          value: (i) =>
+            i.utilisation.lines
+              .map(
+                (l) =>
+                  `${l.ref}: ${l.currency} ${majorText({ currency: l.currency, minor: l.shippedValueMinor }, digitsOf(l.currency))} of ${majorText({ currency: l.currency, minor: l.ceilingValueMinor }, digitsOf(l.currency))}`,
+              )
+              .join('; '),
+        },
+        { header: 'shipments', value: (i) => i.utilisation.shipments },
+      ],
     },
-    { path: '/v1/console/licences', accept },
+    { path: '/v1/console/licences' },
   );
 }
 
@@ -314,124 +287,118 @@ export const certificatesQuery = listQuery(['issued', 'status', 'issuer', 'valid
 });
 export type CertificatesQuery = z.infer<typeof certificatesQuery>;
 
-/** Certificates the caller may see (decided by the caller's route), searched, sorted and paged. */
+/**
+ * Certificates `party` may see: those naming it, and for a government (`governs`: its country) those
+ * of importers registered there (decided in the query, see listsRepo.certificates).
+ */
 export async function certificatesList(
   ctx: AppContext,
-  visible: (row: Awaited<ReturnType<typeof certificatesRepo.list>>[number]) => boolean,
+  party: string,
+  governs: string | undefined,
   query: CertificatesQuery,
   accept?: string,
 ) {
-  const parties = await partyFacts(ctx);
-  const items = (await certificatesRepo.list(ctx.store.db))
-    .filter(visible)
-    .filter((r) => query.status === undefined || r.status === query.status)
-    .filter(
-      (r) => query.countersigned === undefined || (r.countersigned_by !== null) === (query.countersigned === 'yes'),
-    )
-    .map((r) => ({
-      id: r.id,
-      seq: r.seq,
-      status: r.status,
-      issuer: r.issuer,
-      exporter: r.exporter,
-      importer: r.importer,
-      endUser: r.end_user,
-      countersignedBy: r.countersigned_by,
-      validFrom: r.valid_from,
-      validUntil: r.valid_until,
-      names: {
-        issuer: nameOf(parties, r.issuer),
-        exporter: nameOf(parties, r.exporter),
-        importer: nameOf(parties, r.importer),
-        endUser: nameOf(parties, r.end_user),
-        countersignedBy: nameOf(parties, r.countersigned_by),
-      },
-    }));
-  return listAnswer(
-    items,
-    query,
-    {
-      sorts: {
-        issued: (i) => i.seq,
-        status: (i) => i.status,
-        issuer: (i) => i.names.issuer,
-        validUntil: (i) => i.validUntil,
-      },
-      defaultSort: 'issued',
-      text: (i) => [i.id, i.status, i.issuer, i.exporter, i.importer, i.endUser, ...Object.values(i.names)],
-      csv: {
-        filename: 'certificates',
-        columns: [
-          { header: 'certificate', value: (i) => i.id },
-          { header: 'status', value: (i) => i.status },
-          { header: 'end user (issuer)', value: (i) => i.names.issuer },
-          { header: 'exporter', value: (i) => i.names.exporter },
-          { header: 'importer', value: (i) => i.names.importer },
-          { header: 'countersigned by', value: (i) => i.names.countersignedBy },
-          { header: 'valid from', value: (i) => i.validFrom },
-          { header: 'valid until', value: (i) => i.validUntil },
-        ],
-      },
+  const window = listWindow(query, { defaultSort: 'issued' }, accept);
+  const { rows, total } = await listsRepo.certificates(
+    ctx.store.db,
+    party,
+    governs,
+    { status: query.status, countersigned: query.countersigned },
+    window,
+  );
+  const parties = await partyFacts(
+    ctx,
+    rows.flatMap((r) => [r.issuer, r.exporter, r.importer, r.end_user, r.countersigned_by]),
+  );
+  const items = rows.map((r) => ({
+    id: r.id,
+    seq: r.seq,
+    status: r.status,
+    issuer: r.issuer,
+    exporter: r.exporter,
+    importer: r.importer,
+    endUser: r.end_user,
+    countersignedBy: r.countersigned_by,
+    validFrom: r.valid_from,
+    validUntil: r.valid_until,
+    names: {
+      issuer: nameOf(parties, r.issuer),
+      exporter: nameOf(parties, r.exporter),
+      importer: nameOf(parties, r.importer),
+      endUser: nameOf(parties, r.end_user),
+      countersignedBy: nameOf(parties, r.countersigned_by),
     },
-    { path: '/v1/console/certificates', accept },
+  }));
+  return pageAnswer(
+    items,
+    total,
+    query,
+    window,
+    {
+      filename: 'certificates',
+      columns: [
+        { header: 'certificate', value: (i) => i.id },
+        { header: 'status', value: (i) => i.status },
+        { header: 'end user (issuer)', value: (i) => i.names.issuer },
+        { header: 'exporter', value: (i) => i.names.exporter },
+        { header: 'importer', value: (i) => i.names.importer },
+        { header: 'countersigned by', value: (i) => i.names.countersignedBy },
+        { header: 'valid from', value: (i) => i.validFrom },
+        { header: 'valid until', value: (i) => i.validUntil },
+      ],
+    },
+    { path: '/v1/console/certificates' },
   );
 }
 
 // ── Alerts ──────────────────────────────────────────────────────────────────────────────────
 
-const SEVERITY_ORDER = { info: 0, warning: 1, high: 2, critical: 3 } as const;
+const SEVERITIES = ['info', 'warning', 'high', 'critical'] as const;
 export const alertsQuery = listQuery(['raised', 'severity', 'rule', 'licence'], {
-  severity: z.enum(['info', 'warning', 'high', 'critical']).optional().describe('at least this severity'),
+  severity: z.enum(SEVERITIES).optional().describe('at least this severity'),
   status: z.enum(['open', 'resolved']).optional(),
   rule: z.string().min(1).max(100).optional(),
   licence: z.string().min(1).max(200).optional(),
 });
 export type AlertsQuery = z.infer<typeof alertsQuery>;
-type AlertRow = Awaited<ReturnType<typeof listAlerts>>[number];
 
-/** Alerts on the licences `mine` holds, searched, filtered, sorted and paged. */
-export async function alertsList(ctx: AppContext, mine: ReadonlySet<string>, query: AlertsQuery, accept?: string) {
-  const rows = (
-    await listAlerts(ctx, {
-      ...(query.severity === undefined ? {} : { severity: query.severity }),
-      ...(query.status === undefined ? {} : { status: query.status }),
-    })
-  ).filter(
-    (a) =>
-      a.licenceId !== undefined &&
-      mine.has(a.licenceId) &&
-      (query.rule === undefined || a.rule === query.rule) &&
-      (query.licence === undefined || a.licenceId === query.licence),
-  );
-  return listAnswer<AlertRow>(
-    rows,
-    query,
+/** Alerts on the licences `authority` issued, searched, filtered, sorted and paged. */
+export async function alertsList(ctx: AppContext, authority: string, query: AlertsQuery, accept?: string) {
+  const window = listWindow(query, { defaultSort: 'raised', defaultOrder: 'desc' }, accept);
+  const atLeast = query.severity === undefined ? undefined : SEVERITIES.indexOf(query.severity);
+  const page = await listsRepo.alerts(
+    ctx.store.db,
+    authority,
     {
-      sorts: {
-        raised: (a) => a.seq,
-        severity: (a) => SEVERITY_ORDER[a.severity],
-        rule: (a) => a.rule,
-        licence: (a) => a.licenceId ?? '',
-      },
-      defaultSort: 'raised',
-      defaultOrder: 'desc',
-      text: (a) => [a.id, a.rule, a.severity, a.status, a.licenceId, a.explanation, ...a.parties],
-      csv: {
-        filename: 'alerts',
-        columns: [
-          { header: 'alert', value: (a) => a.id },
-          { header: 'severity', value: (a) => a.severity },
-          { header: 'status', value: (a) => a.status },
-          { header: 'rule', value: (a) => a.rule },
-          { header: 'licence', value: (a) => a.licenceId ?? '' },
-          { header: 'parties', value: (a) => a.parties.join(' ') },
-          { header: 'raised at', value: (a) => a.raisedAt },
-          { header: 'explanation', value: (a) => a.explanation },
-          { header: 'evidence (journal entries)', value: (a) => a.evidence.seqs.join(' ') },
-        ],
-      },
+      severities: atLeast === undefined ? undefined : SEVERITIES.slice(atLeast),
+      status: query.status,
+      rule: query.rule,
+      licence: query.licence,
     },
-    { path: '/v1/console/alerts', accept },
+    window,
+  );
+  const rows = page.rows.map(toAlert);
+  const total = page.total;
+  return pageAnswer(
+    rows,
+    total,
+    query,
+    window,
+    {
+      filename: 'alerts',
+      columns: [
+        { header: 'alert', value: (a) => a.id },
+        { header: 'severity', value: (a) => a.severity },
+        { header: 'status', value: (a) => a.status },
+        { header: 'rule', value: (a) => a.rule },
+        { header: 'licence', value: (a) => a.licenceId ?? '' },
+        { header: 'parties', value: (a) => a.parties.join(' ') },
+        { header: 'raised at', value: (a) => a.raisedAt },
+        { header: 'explanation', value: (a) => a.explanation },
+        { header: 'evidence (journal entries)', value: (a) => a.evidence.seqs.join(' ') },
+      ],
+    },
+    { path: '/v1/console/alerts' },
   );
 }
 
@@ -449,34 +416,33 @@ export type LotsQuery = z.infer<typeof lotsQuery>;
 
 /** The caller's lots, searched, filtered, sorted and paged. */
 export async function lotsList(ctx: AppContext, holder: string, query: LotsQuery, accept?: string) {
-  const rows = (await listLots(ctx, { holder })).filter(
-    (l) =>
-      (query.licence === undefined || l.restrictions.some((r) => r.licenceId === query.licence)) &&
-      (query.location === undefined || l.location === query.location) &&
-      (query.restricted === undefined || l.restrictions.length > 0 === (query.restricted === 'yes')),
+  const window = listWindow(query, { defaultSort: 'id' }, accept);
+  const page = await listsRepo.lots(
+    ctx.store.db,
+    holder,
+    { licence: query.licence, location: query.location, restricted: query.restricted },
+    window,
   );
-  type LotRow = (typeof rows)[number];
-  return listAnswer<LotRow>(
+  const rows = page.rows.map(toLot);
+  const total = page.total;
+  return pageAnswer(
     rows,
+    total,
     query,
+    window,
     {
-      sorts: { id: (l) => l.id, mass: (l) => l.massGrams, location: (l) => l.location, form: (l) => l.item.form },
-      defaultSort: 'id',
-      text: (l) => [l.id, l.location, l.item.form, l.item.description, ...l.restrictions.map((r) => r.licenceId)],
-      csv: {
-        filename: `lots-${holder}`,
-        columns: [
-          { header: 'lot', value: (l) => l.id },
-          { header: 'location', value: (l) => l.location },
-          { header: 'form', value: (l) => l.item.form },
-          { header: 'description', value: (l) => l.item.description },
-          { header: 'mass (kg)', value: (l) => kgText(l.massGrams) },
-          { header: 'units', value: (l) => l.units },
-          { header: 'licences', value: (l) => l.restrictions.map((r) => r.licenceId).join(' ') },
-        ],
-      },
+      filename: `lots-${holder}`,
+      columns: [
+        { header: 'lot', value: (l) => l.id },
+        { header: 'location', value: (l) => l.location },
+        { header: 'form', value: (l) => l.item.form },
+        { header: 'description', value: (l) => l.item.description },
+        { header: 'mass (kg)', value: (l) => kgText(l.massGrams) },
+        { header: 'units', value: (l) => l.units },
+        { header: 'licences', value: (l) => l.restrictions.map((r) => r.licenceId).join(' ') },
+      ],
     },
-    { path: '/v1/lots', accept },
+    { path: '/v1/lots' },
   );
 }
 

@@ -120,12 +120,23 @@ export async function authorityOrHolder(ctx: AppContext, party: string, licenceI
   return l.authority === party || l.holder === party;
 }
 
-/** An alert: the authority or holder of its licence; without a licence, whoever raised it or is named in it. */
+/**
+ * An alert: the authority or holder of its licence, a party it names, or a party holding a lot that
+ * carries its licence's restriction (a downstream holder reads the alerts about what it holds);
+ * without a licence, whoever raised it or is named in it. Reading only: working an alert stays
+ * with the authority (authorityOfAlert).
+ */
 export async function partyToAlert(ctx: AppContext, party: string, id: string): Promise<boolean> {
   const a = await getAlert(ctx, id).catch(() => undefined);
   if (a === undefined) return false;
-  if (a.licenceId !== undefined) return authorityOrHolder(ctx, party, a.licenceId);
-  return a.raisedBy === party || a.parties.includes(party);
+  if (a.raisedBy === party || a.parties.includes(party)) return true;
+  if (a.licenceId === undefined) return false;
+  return (await authorityOrHolder(ctx, party, a.licenceId)) || (await holdsLotUnder(ctx, party, a.licenceId));
+}
+
+/** Whether the party holds a lot carrying the licence's restriction (now, in the lots projection). */
+export async function holdsLotUnder(ctx: AppContext, party: string, licenceId: string): Promise<boolean> {
+  return (await lotsRepo.list(ctx.store.db, { holder: party, licenceId })).length > 0;
 }
 
 export async function authorityOfAlert(ctx: AppContext, party: string, id: string): Promise<boolean> {

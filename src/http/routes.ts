@@ -1071,9 +1071,10 @@ export const ROUTES: readonly AnyRoute[] = [
       status: z.enum(['open', 'resolved', 'dismissed']),
     }),
     access: {
-      roles: ['licensing-authority', 'exporter'],
+      roles: ['licensing-authority', 'exporter', 'importer', 'downstream-holder'],
       owner: (c, p, r) => partyToAlert(c, own(p), r.params.id),
-      describe: "the authority or holder of the alert's licence",
+      describe:
+        "the authority or holder of the alert's licence, a party the alert names, or a holder of a lot carrying the licence's restriction (read only: only the authority works an alert)",
     },
     handle: ({ ctx, params }) => getAlert(ctx, params.id),
   }),

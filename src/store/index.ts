@@ -145,6 +145,13 @@ export { epcisRepo, type EpcisEventQuery } from './epcis.repository.js';
 export type { EpcisCaptureJobRow, EpcisCaptureJobsTable } from './epcis-capture-jobs.table.js';
 export { epcisCaptureJobsRepo, type NewCaptureJob } from './epcis-capture-jobs.repository.js';
 export { rememberReadsIn } from './tx-memo.js';
+export {
+  containsPattern,
+  listsRepo,
+  type ApplicationsStatusFilter,
+  type ListPage,
+  type ListWindow,
+} from './lists.repository.js';
 export { subjectsRepo } from './subjects.repository.js';
 export type {
   SubjectHeadRow,

@@ -20,6 +20,7 @@ export {
   type LineBalance,
   type MassBalanceTotals,
   type VerifyOptions,
+  type VerifyStep,
   type VerifySummary,
 } from './verify.js';
 export { checkTrustList, type TrustListCheck } from './trust-list-check.js';

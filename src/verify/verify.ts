@@ -46,6 +46,34 @@ export interface VerifyOptions {
   readonly peerKeys?: readonly BundleKey[] | undefined;
   /** Peer nodes' trust-list root keys the auditor trusts (name: the peer's origin). */
   readonly peerTrustRoots?: readonly BundleKey[] | undefined;
+  /**
+   * Told how far the verification is (0–1, rising; 1 when every check passed) and which step runs:
+   * the browser's Web Worker posts it to the page's progress bar. Called at most about once per
+   * percent; it cannot change the verdict.
+   */
+  readonly onProgress?: ((fraction: number, step: VerifyStep) => void) | undefined;
+}
+
+/** The verifier's steps, in order, as progress reports name them. */
+export type VerifyStep = 'parse' | 'checkpoint' | 'inclusion' | 'signatures' | 'replay' | 'done';
+
+/** A progress reporter that says each whole percent once, over [from, to) for `n` items. */
+function progressOver(
+  report: VerifyOptions['onProgress'],
+): (step: VerifyStep, from: number, to: number, n: number) => (i: number) => void {
+  let last = -1;
+  const say = (fraction: number, step: VerifyStep) => {
+    const pct = Math.floor(fraction * 100);
+    if (report === undefined || pct <= last) return;
+    last = pct;
+    report(pct / 100, step);
+  };
+  return (step, from, to, n) => {
+    say(from, step);
+    return (i) => {
+      say(from + ((to - from) * (i + 1)) / Math.max(1, n), step);
+    };
+  };
 }
 
 export interface LineBalance {
@@ -198,7 +226,11 @@ function checkCheckpoints(bundle: AuditBundle, log: BundleKey): { checkpoint: Ch
 }
 
 /** Pure step 2: each entry is the leaf it claims to be, in the log at the checkpoint, in order. */
-function checkInclusion(bundle: AuditBundle, checkpoint: Checkpoint): SignedRecord[] {
+function checkInclusion(
+  bundle: AuditBundle,
+  checkpoint: Checkpoint,
+  tick: (i: number) => void = () => undefined,
+): SignedRecord[] {
   if (bundle.leafIndexes.length !== bundle.entries.length) {
     const have = new Set(bundle.entries.map((e) => e.leafIndex));
     const missing = bundle.leafIndexes.find((i) => !have.has(i));
@@ -240,6 +272,7 @@ function checkInclusion(bundle: AuditBundle, checkpoint: Checkpoint): SignedReco
     try {
       const record = parseSignedRecord(parseCanonicalJson(e.record));
       if (recordBytes(record) !== e.record) fail('MALFORMED', `${where}: record is not canonical`);
+      tick(i);
       return record;
     } catch (err) {
       if (err instanceof VerifyError) throw err;
@@ -263,6 +296,7 @@ function checkSignatures(
   bundle: AuditBundle,
   ownLogKey: string,
   peerOf: readonly (PeerTrust | undefined)[] = [],
+  tick: (i: number) => void = () => undefined,
 ): number {
   const keys = new KeyWindows();
   const nonces = new Map<string, string>();
@@ -285,6 +319,7 @@ function checkSignatures(
   const requests = new Map<string, { readonly kid: string; readonly party: string; readonly iat: number }>();
   let parties = 0;
   records.forEach((r, i) => {
+    tick(i);
     // Signed by the operator's trust root, not a party key: trust-list-check.ts.
     if (r.payload.type === TRUST_LIST_RECORD) return;
     // A peer's record (imported): a record made there on a signed request is signed by the peer's log key.
@@ -488,15 +523,18 @@ function replay(
  * every signature → completeness (completeness.ts) → replay. Never throws anything but VerifyError.
  */
 export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySummary {
+  const step = progressOver(opts.onProgress);
   try {
+    step('parse', 0, 0.05, 1);
     const bundle = parseBundle(text);
     const log: BundleKey = { name: opts.logOrigin ?? bundle.log.name, publicKey: opts.logKey ?? bundle.log.publicKey };
+    step('checkpoint', 0.05, 0.1, 1);
     const { checkpoint } = checkCheckpoints(bundle, log);
     const witnesses: WitnessCheck = checkWitnesses(bundle.checkpoint, log, {
       witnesses: opts.witnesses,
       quorum: opts.witnessQuorum,
     });
-    const shown = checkInclusion(bundle, checkpoint);
+    const shown = checkInclusion(bundle, checkpoint, step('inclusion', 0.1, 0.4, bundle.entries.length));
     // Each federation.imported entry's peer record, proved in the peer's log, takes the import's place.
     const {
       effective: records,
@@ -509,7 +547,14 @@ export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySumm
       log,
       { peerKeys: opts.peerKeys, peerTrustRoots: opts.peerTrustRoots },
     );
-    const parties = checkSignatures(records, bundle, log.publicKey, peerOf);
+    const parties = checkSignatures(
+      records,
+      bundle,
+      log.publicKey,
+      peerOf,
+      step('signatures', 0.4, 0.8, records.length),
+    );
+    step('replay', 0.85, 1, 1);
     const completeness = checkCompleteness(bundle, checkpoint, shown, records);
     const trustList = checkTrustList(records, bundle.leafIndexes, opts.trustRoot, peerOf);
     const replayed = replay(records, bundle.licence);
@@ -528,6 +573,7 @@ export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySumm
       witnessQuorum: witnesses.quorum,
       witnessesPinned: witnesses.pinned,
     };
+    step('done', 1, 1, 1);
     return {
       licence: bundle.licence,
       logKeyPinned: opts.logKey !== undefined,

@@ -128,6 +128,23 @@ describe('offline verification of the demo licence bundle', () => {
     /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/restrict-plus-operands */
   });
 
+  it('reports its progress rising to 1 when every check passed, and stops short of 1 on a tampered bundle', () => {
+    const seen: [number, string][] = [];
+    const s = verifyBundle(text, { onProgress: (f, step) => seen.push([f, step]) });
+    expect(s).toEqual(verifyBundle(text));
+    const fractions = seen.map(([f]) => f);
+    expect([...fractions].sort((a, b) => a - b)).toEqual(fractions);
+    expect(new Set(fractions).size).toBe(fractions.length);
+    expect(seen[0]).toEqual([0, 'parse']);
+    expect(seen.at(-1)).toEqual([1, 'done']);
+    expect(seen.map(([, step]) => step)).toEqual(expect.arrayContaining(['inclusion', 'signatures', 'replay']));
+    const tampered: number[] = [];
+    expect(() => verifyBundle(text.replace('1200000', '1300000'), { onProgress: (f) => tampered.push(f) })).toThrow(
+      VerifyError,
+    );
+    expect(Math.max(...tampered)).toBeLessThan(1);
+  });
+
   it('a flipped byte anywhere fails with a precise message and never throws anything else', () => {
     const bytes = Buffer.from(text);
     const step = Math.max(1, Math.floor(bytes.length / 400));

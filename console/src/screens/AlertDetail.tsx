@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useSession } from '../session.js';
 import { ApiError } from '../api.js';
 import { Link } from '../router.js';
+import { t } from '../strings.js';
 import { Badge, ErrorBox, Loading, Section, useLoad } from '../ui.js';
 import type { Alert } from './Alerts.js';
 
@@ -26,7 +27,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
     setDone(undefined);
     try {
       const r = await api.record<{ seq: number }>(`/v1/alerts/${enc}/${path}`, body);
-      setDone(`${said} (journal entry ${r.seq}).`);
+      setDone(t.alert.recorded(said, r.seq));
       q.reload();
     } catch (e) {
       setError(e as Error);
@@ -37,21 +38,17 @@ export function AlertDetailScreen({ id }: { id: string }) {
   if (q.loading && !q.data)
     return (
       <div className="page">
-        <h1>Alert {id}</h1>
-        <Loading what="the alert" />
+        <h1>{t.alert.title(id)}</h1>
+        <Loading what={t.alert.loading} />
       </div>
     );
   if (q.error || !q.data)
     return (
       <div className="page">
-        <h1>Alert {id}</h1>
+        <h1>{t.alert.title(id)}</h1>
         <ErrorBox
           error={q.error ?? new Error('no data')}
-          title={
-            q.error instanceof ApiError && q.error.problem.status === 404
-              ? 'No such alert for your party'
-              : 'Could not load the alert'
-          }
+          title={q.error instanceof ApiError && q.error.problem.status === 404 ? t.alert.notFound : t.alert.loadFailed}
         />
       </div>
     );
@@ -60,54 +57,50 @@ export function AlertDetailScreen({ id }: { id: string }) {
   return (
     <div className="page">
       <p className="muted small">
-        <Link to="/alerts">← Alerts</Link>
+        {authority ? <Link to="/alerts">{t.alert.back}</Link> : <Link to="/holdings">{t.alert.backHoldings}</Link>}
       </p>
       <h1>
         <Badge tone={tone(a.severity)}>{a.severity}</Badge> {a.rule}{' '}
         <Badge tone={a.status === 'open' ? 'warn' : 'ok'}>{a.status}</Badge>
       </h1>
       <div className="grid2">
-        <Section title="What was found" id="finding">
+        <Section title={t.alert.found} id="finding">
           <p className="explanation">{a.explanation}</p>
           <dl className="kv">
-            <dt>Alert</dt>
+            <dt>{t.alert.alert}</dt>
             <dd className="mono">{a.id}</dd>
-            <dt>Licence</dt>
+            <dt>{t.alert.licence}</dt>
             <dd>
               {a.licenceId ? <Link to={`/licences/${encodeURIComponent(a.licenceId)}`}>{a.licenceId}</Link> : '—'}
             </dd>
-            <dt>Parties</dt>
+            <dt>{t.alert.parties}</dt>
             <dd>{a.parties.join(', ') || '—'}</dd>
-            <dt>Raised</dt>
-            <dd>
-              {a.raisedAt.slice(0, 16).replace('T', ' ')} UTC by {a.raisedBy}, on {a.trigger} (journal entry {a.seq})
-            </dd>
-            <dt>Rule set</dt>
+            <dt>{t.alert.raised}</dt>
+            <dd>{t.alert.raisedAt(a.raisedAt.slice(0, 16).replace('T', ' '), a.raisedBy, a.trigger, a.seq)}</dd>
+            <dt>{t.alert.ruleSet}</dt>
             <dd>{a.ruleSet}</dd>
-            <dt>Assigned to</dt>
+            <dt>{t.alert.assignedTo}</dt>
             <dd data-testid="alert-assignee">
-              {a.assignment
-                ? `${a.assignment.to} (by ${a.assignment.by}, journal entry ${a.assignment.seq})`
-                : 'nobody'}
+              {a.assignment ? t.alert.assignment(a.assignment.to, a.assignment.by, a.assignment.seq) : t.alert.nobody}
             </dd>
             {a.resolution ? (
               <>
-                <dt>{a.status === 'dismissed' ? 'Dismissed' : 'Resolved'}</dt>
+                <dt>{a.status === 'dismissed' ? t.alert.dismissed : t.alert.resolved}</dt>
                 <dd data-testid="alert-resolution">
-                  by {a.resolution.by} (journal entry {a.resolution.seq}): {a.resolution.note}
+                  {t.alert.resolution(a.resolution.by, a.resolution.seq, a.resolution.note)}
                 </dd>
               </>
             ) : null}
           </dl>
-          <h3>Thresholds applied</h3>
+          <h3>{t.alert.thresholds}</h3>
           <ul data-testid="alert-thresholds">
             {(a.thresholdsInWords ?? []).map((t) => (
               <li key={t}>{t}</li>
             ))}
           </ul>
         </Section>
-        <Section title="Evidence" id="evidence">
-          <p className="small">Journal entries {a.evidence.seqs.join(', ') || '—'}</p>
+        <Section title={t.alert.evidence} id="evidence">
+          <p className="small">{t.alert.entries(a.evidence.seqs.join(', ') || '—')}</p>
           <ul>
             {a.evidence.records.map((r, i) => (
               <li key={i}>{r}</li>
@@ -116,19 +109,19 @@ export function AlertDetailScreen({ id }: { id: string }) {
         </Section>
       </div>
       {authority && a.status === 'open' ? (
-        <Section title="Work this alert" id="work">
+        <Section title={t.alert.work} id="work">
           <form
             className="row"
             onSubmit={(e) => {
               e.preventDefault();
               if (assignee.trim() === '') {
-                setError(new Error('say who works the alert (a name or e-mail)'));
+                setError(new Error(t.alert.sayWho));
                 return;
               }
-              void act('assign', 'assign', { assignee: assignee.trim() }, `Assigned to ${assignee.trim()}`);
+              void act('assign', 'assign', { assignee: assignee.trim() }, t.alert.assignedDone(assignee.trim()));
             }}
           >
-            <label htmlFor="alert-assignee-input">Assign to</label>
+            <label htmlFor="alert-assignee-input">{t.alert.assignTo}</label>
             <input
               id="alert-assignee-input"
               value={assignee}
@@ -136,7 +129,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
               autoComplete="name"
             />
             <button type="submit" className="btn btn-plain" disabled={busy !== undefined} aria-busy={busy === 'assign'}>
-              {busy === 'assign' ? 'Assigning…' : 'Assign'}
+              {busy === 'assign' ? t.alert.assigning : t.alert.assign}
             </button>
           </form>
           <form
@@ -145,7 +138,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
               e.preventDefault();
             }}
           >
-            <label htmlFor="alert-note">Note or reason (journalled with your decision)</label>
+            <label htmlFor="alert-note">{t.alert.note}</label>
             <textarea id="alert-note" rows={3} value={note} onChange={(e) => setNote(e.target.value)} />
             <div className="actions">
               <button
@@ -155,13 +148,13 @@ export function AlertDetailScreen({ id }: { id: string }) {
                 aria-busy={busy === 'resolve'}
                 onClick={() => {
                   if (note.trim() === '') {
-                    setError(new Error('say what was found and done'));
+                    setError(new Error(t.alert.sayWhat));
                     return;
                   }
-                  void act('resolve', 'resolve', { note: note.trim() }, 'Resolved');
+                  void act('resolve', 'resolve', { note: note.trim() }, t.alert.resolved);
                 }}
               >
-                {busy === 'resolve' ? 'Resolving…' : 'Resolve'}
+                {busy === 'resolve' ? t.alert.resolving : t.alert.resolve}
               </button>
               <button
                 type="button"
@@ -170,24 +163,28 @@ export function AlertDetailScreen({ id }: { id: string }) {
                 aria-busy={busy === 'dismiss'}
                 onClick={() => {
                   if (note.trim() === '') {
-                    setError(new Error('say why the alert is no concern'));
+                    setError(new Error(t.alert.sayWhy));
                     return;
                   }
-                  void act('dismiss', 'dismiss', { reason: note.trim() }, 'Dismissed');
+                  void act('dismiss', 'dismiss', { reason: note.trim() }, t.alert.dismissed);
                 }}
               >
-                {busy === 'dismiss' ? 'Dismissing…' : 'Dismiss as no concern'}
+                {busy === 'dismiss' ? t.alert.dismissing : t.alert.dismiss}
               </button>
             </div>
           </form>
         </Section>
-      ) : null}
+      ) : authority ? null : (
+        <p className="muted small" data-testid="alert-read-only">
+          {t.alert.readOnly}
+        </p>
+      )}
       {done ? (
         <p className="success" role="status" data-testid="alert-action-done">
           {done}
         </p>
       ) : null}
-      {error ? <ErrorBox error={error} title="Nothing was recorded" /> : null}
+      {error ? <ErrorBox error={error} title={t.alert.nothingRecorded} /> : null}
     </div>
   );
 }

@@ -1,8 +1,9 @@
-import { useState } from 'react';
-import { formatSummary, verifyBundle, VerifyError, type VerifySummary } from '../../../src/verify/index.js';
+import { useRef, useState } from 'react';
+import { formatSummary, type VerifySummary } from '../../../src/verify/index.js';
 import { useSession } from '../session.js';
 import { t } from '../strings.js';
 import { Badge, Empty, ErrorBox, Loading, ProgressBar, Section, useLoad } from '../ui.js';
+import type { FromWorker } from '../verify-worker.js';
 import type { LicenceSummary } from './Licences.js';
 
 interface Checkpoint {
@@ -15,21 +16,38 @@ interface Checkpoint {
 type Outcome =
   { ok: true; summary: VerifySummary; source: string } | { ok: false; code: string; message: string; source: string };
 
-/** Runs the offline verifier (src/verify, the same module as `lodestone verify`) in this page, after letting the page paint. */
-function verifyHere(text: string, source: string): Promise<Outcome> {
-  return new Promise((resolve) => {
-    setTimeout(() => {
-      try {
-        resolve({ ok: true, summary: verifyBundle(text), source });
-      } catch (e) {
-        resolve(
-          e instanceof VerifyError
-            ? { ok: false, code: e.code, message: e.message, source }
-            : { ok: false, code: 'ERROR', message: (e as Error).message, source },
-        );
-      }
-    }, 30);
+/** The verification under way: its promise, and how to stop it. */
+interface Verifying {
+  readonly done: Promise<Outcome | undefined>;
+  cancel(): void;
+}
+
+/**
+ * Runs the offline verifier (src/verify, the same module as `lodestone verify`) in a Web Worker
+ * (verify-worker.ts): the page stays responsive, `onProgress` hears the fraction done, and
+ * `cancel` terminates the worker (the promise then settles with undefined).
+ */
+function verifyInWorker(text: string, source: string, onProgress: (fraction: number) => void): Verifying {
+  const worker = new Worker(new URL('../verify-worker.ts', import.meta.url), { type: 'module' });
+  let settle: (o: Outcome | undefined) => void = () => undefined;
+  const done = new Promise<Outcome | undefined>((resolve) => {
+    settle = (o) => {
+      worker.terminate();
+      resolve(o);
+    };
   });
+  worker.onmessage = (e: MessageEvent<FromWorker>) => {
+    const m = e.data;
+    if (m.kind === 'progress') onProgress(m.fraction);
+    else if (m.kind === 'verified') settle({ ok: true, summary: m.summary, source });
+    else settle({ ok: false, code: m.code, message: m.message, source });
+  };
+  worker.onerror = (e) => {
+    e.preventDefault();
+    settle({ ok: false, code: 'ERROR', message: e.message || 'the verifier stopped', source });
+  };
+  worker.postMessage({ text });
+  return { done, cancel: () => settle(undefined) };
 }
 
 /** A file's text, reporting the fraction read. */
@@ -109,15 +127,21 @@ export function AuditScreen() {
     setProgress({ label: stage, value: 0 });
     try {
       const text = await getText((v) => setProgress(v === undefined ? { label: stage } : { label: stage, value: v }));
-      setProgress({ label: t.progress.verifying });
-      setOutcome(await verifyHere(text, label));
+      setProgress({ label: t.progress.verifying, value: 0 });
+      const verifying = verifyInWorker(text, label, (value) => setProgress({ label: t.progress.verifying, value }));
+      current.current = verifying;
+      const o = await verifying.done;
+      if (o === undefined) setError(new Error(t.progress.cancelled));
+      else setOutcome(o);
     } catch (e) {
       setError(e as Error);
     } finally {
+      current.current = undefined;
       setBusy(undefined);
       setProgress(undefined);
     }
   };
+  const current = useRef<Verifying | undefined>(undefined);
   return (
     <div className="page">
       <h1>Audit</h1>
@@ -219,10 +243,17 @@ export function AuditScreen() {
             </form>
           ) : null}
           {busy !== undefined && progress ? (
-            <ProgressBar
-              label={`${progress.label}: ${busy}`}
-              {...(progress.value === undefined ? {} : { value: progress.value })}
-            />
+            <div className="row">
+              <ProgressBar
+                label={`${progress.label}: ${busy}`}
+                {...(progress.value === undefined ? {} : { value: progress.value })}
+              />
+              {progress.label === t.progress.verifying ? (
+                <button type="button" className="btn btn-plain" onClick={() => current.current?.cancel()}>
+                  {t.progress.cancel}
+                </button>
+              ) : null}
+            </div>
           ) : null}
           {error ? <ErrorBox error={error} title="Could not read the bundle" /> : null}
           {outcome ? <VerifyResult o={outcome} /> : null}

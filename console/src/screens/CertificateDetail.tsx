@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useSession } from '../session.js';
 import { ApiError, b64url, fromB64url, type RequestSigner } from '../api.js';
 import { Link } from '../router.js';
+import { t } from '../strings.js';
 import { Badge, Empty, ErrorBox, Loading, mass, Section, useLoad } from '../ui.js';
 
 export interface CertificateJws {
@@ -184,20 +185,20 @@ export function CertificateDetailScreen({ id }: { id: string }) {
   if (cert.loading && !cert.data)
     return (
       <div className="page">
-        <h1>Certificate {id}</h1>
-        <Loading what="the certificate" />
+        <h1>{t.certificate.title(id)}</h1>
+        <Loading what={t.certificate.loading} />
       </div>
     );
   if (cert.error || !cert.data)
     return (
       <div className="page">
-        <h1>Certificate {id}</h1>
+        <h1>{t.certificate.title(id)}</h1>
         <ErrorBox
           error={cert.error ?? new Error('no data')}
           title={
             cert.error instanceof ApiError && cert.error.problem.status === 404
-              ? 'No such certificate for your party'
-              : 'Could not load the certificate'
+              ? t.certificate.notFound
+              : t.certificate.loadFailed
           }
         />
       </div>
@@ -223,29 +224,29 @@ export function CertificateDetailScreen({ id }: { id: string }) {
   return (
     <div className="page">
       <p className="muted small">
-        <Link to="/certificates">← Certificates</Link>
+        <Link to="/certificates">{t.certificate.back}</Link>
       </p>
       <h1>
-        Certificate <span className="mono">{c.id}</span>{' '}
+        {t.certificate.heading} <span className="mono">{c.id}</span>{' '}
         <Badge tone={c.status === 'active' ? 'ok' : 'bad'}>{c.status}</Badge>{' '}
-        {c.countersignedBy === null ? <Badge tone="warn">awaiting countersignature</Badge> : null}{' '}
+        {c.countersignedBy === null ? <Badge tone="warn">{t.certificate.awaiting}</Badge> : null}{' '}
         {sigs === undefined ? (
-          <Badge tone="info">verifying…</Badge>
+          <Badge tone="info">{t.certificate.verifying}</Badge>
         ) : (
           <span data-testid="cert-badge">
-            {verified ? <Badge tone="ok">✓ verified in this browser</Badge> : <Badge tone="bad">✕ not verified</Badge>}
+            {verified ? (
+              <Badge tone="ok">{t.certificate.verified}</Badge>
+            ) : (
+              <Badge tone="bad">{t.certificate.notVerified}</Badge>
+            )}
           </span>
         )}
       </h1>
       {mayCountersign ? (
-        <Section title="Countersign" id="countersign">
-          <p>
-            As the government of the importer’s country you are asked to countersign this certificate: read what it
-            certifies below, then sign. The signature is made in this browser with your party’s key; only the signature
-            is sent.
-          </p>
+        <Section title={t.certificate.countersign} id="countersign">
+          <p>{t.certificate.countersignAsked}</p>
           {api.signer === null ? (
-            <Empty>Sign in with your party’s private key to countersign.</Empty>
+            <Empty>{t.certificate.signInToCountersign}</Empty>
           ) : (
             <button
               type="button"
@@ -257,15 +258,15 @@ export function CertificateDetailScreen({ id }: { id: string }) {
                   'countersign',
                   async () => {
                     const signer = api.signer;
-                    if (signer === null || me.partyId === null) throw new Error('no signing key loaded');
+                    if (signer === null || me.partyId === null) throw new Error(t.certificate.noKey);
                     const signature = await countersignInBrowser(c.jws, signer, me.partyId);
                     await api.record(`/v1/certificates/${enc}/countersign`, { signature });
                   },
-                  `Countersigned by ${me.partyId ?? 'your party'}: the signature was made in this browser and recorded.`,
+                  t.certificate.countersigned(me.partyId ?? t.certificate.yourParty),
                 )
               }
             >
-              {busy === 'countersign' ? 'Countersigning…' : 'Countersign with my key'}
+              {busy === 'countersign' ? t.certificate.countersigning : t.certificate.countersignWithKey}
             </button>
           )}
         </Section>
@@ -275,38 +276,38 @@ export function CertificateDetailScreen({ id }: { id: string }) {
           {done}
         </p>
       ) : null}
-      {actionError ? <ErrorBox error={actionError} title="The action was not recorded" /> : null}
+      {actionError ? <ErrorBox error={actionError} title={t.certificate.notRecorded} /> : null}
       <div className="grid2">
-        <Section title="What it certifies" id="subject">
+        <Section title={t.certificate.certifies} id="subject">
           <dl className="kv">
-            <dt>End user</dt>
+            <dt>{t.certificate.endUser}</dt>
             <dd>{subject.endUser ?? c.issuer}</dd>
-            <dt>Importer</dt>
+            <dt>{t.certificate.importer}</dt>
             <dd>{subject.importer ?? '—'}</dd>
-            <dt>Exporter</dt>
+            <dt>{t.certificate.exporter}</dt>
             <dd>{subject.exporter ?? '—'}</dd>
-            <dt>Countersigned by</dt>
-            <dd>{c.countersignedBy ?? 'not yet'}</dd>
-            <dt>Validity</dt>
-            <dd>{subject.validity ? `${subject.validity.from} to ${subject.validity.until}` : '—'}</dd>
-            <dt>End use</dt>
+            <dt>{t.certificate.countersignedBy}</dt>
+            <dd>{c.countersignedBy ?? t.certificate.notYet}</dd>
+            <dt>{t.certificate.validity}</dt>
+            <dd>{subject.validity ? t.certificate.fromTo(subject.validity.from, subject.validity.until) : '—'}</dd>
+            <dt>{t.certificate.endUse}</dt>
             <dd>
               {subject.endUse?.description ?? '—'}
               {subject.endUse?.annualNeedGrams !== undefined
-                ? ` (declared need ${mass(subject.endUse.annualNeedGrams)} a year)`
+                ? ` ${t.certificate.annualNeed(mass(subject.endUse.annualNeedGrams))}`
                 : ''}
             </dd>
           </dl>
           {subject.items && subject.items.length > 0 ? (
             <table className="compact">
-              <caption className="sr-only">Items certified</caption>
+              <caption className="sr-only">{t.certificate.items}</caption>
               <thead>
                 <tr>
-                  <th scope="col">Item</th>
-                  <th scope="col">Control code</th>
-                  <th scope="col">HS code</th>
+                  <th scope="col">{t.certificate.item}</th>
+                  <th scope="col">{t.certificate.controlCode}</th>
+                  <th scope="col">{t.certificate.hsCode}</th>
                   <th scope="col" className="num">
-                    Quantity
+                    {t.certificate.quantity}
                   </th>
                 </tr>
               </thead>
@@ -322,39 +323,42 @@ export function CertificateDetailScreen({ id }: { id: string }) {
               </tbody>
             </table>
           ) : null}
-          <h3>Undertakings</h3>
+          <h3>{t.certificate.undertakings}</h3>
           <ul data-testid="undertakings">
             {undertakingsInWords(subject.undertakings ?? {}).map((u) => (
               <li key={u}>{u}</li>
             ))}
           </ul>
           {c.status === 'revoked' && c.revocationReason ? (
-            <p className="refusal">Revoked: {c.revocationReason}</p>
+            <p className="refusal">{t.certificate.revokedReason(c.revocationReason)}</p>
           ) : null}
         </Section>
-        <Section title="Signatures (checked here)" id="sigs">
-          {keys.error ? <ErrorBox error={keys.error} title="Could not load the public keys" /> : null}
+        <Section title={t.certificate.signatures} id="sigs">
+          {keys.error ? <ErrorBox error={keys.error} title={t.certificate.keysFailed} /> : null}
           {sigs === undefined ? (
-            <Loading what="and verifying signatures" />
+            <Loading what={t.certificate.verifyingSignatures} />
           ) : (
             <ol>
               {sigs.map((s) => (
                 <li key={s.index}>
-                  {s.ok ? <Badge tone="ok">valid</Badge> : <Badge tone="bad">invalid</Badge>}{' '}
-                  {s.partyId ?? 'unknown signer'} <span className="mono small">{keyIdOf(s.kid)}</span>: {s.reason}
+                  {s.ok ? (
+                    <Badge tone="ok">{t.certificate.valid}</Badge>
+                  ) : (
+                    <Badge tone="bad">{t.certificate.invalid}</Badge>
+                  )}{' '}
+                  {s.partyId ?? t.certificate.unknownSigner} <span className="mono small">{keyIdOf(s.kid)}</span>:{' '}
+                  {s.reason}
                 </li>
               ))}
             </ol>
           )}
-          <p className="muted small">
-            The first signature must be the end user’s ({c.issuer}); a countersignature follows it.
-          </p>
-          <h3>The server’s check</h3>
-          {server.loading ? <Loading what="the server’s verification" /> : null}
+          <p className="muted small">{t.certificate.firstSignature(c.issuer)}</p>
+          <h3>{t.certificate.serverCheck}</h3>
+          {server.loading ? <Loading what={t.certificate.serverVerification} /> : null}
           {server.data ? (
             server.data.ok ? (
               <p>
-                <Badge tone="ok">valid</Badge> signatures, validity and revocation status
+                <Badge tone="ok">{t.certificate.valid}</Badge> {t.certificate.serverChecked}
               </p>
             ) : (
               <ul>
@@ -369,23 +373,23 @@ export function CertificateDetailScreen({ id }: { id: string }) {
         </Section>
       </div>
       {mayRevoke ? (
-        <Section title="Revoke" id="cert-actions">
+        <Section title={t.certificate.revoke} id="cert-actions">
           <form
             className="row"
             onSubmit={(e) => {
               e.preventDefault();
               if (reason.trim() === '') {
-                setActionError(new Error('say why the certificate is revoked'));
+                setActionError(new Error(t.certificate.sayWhy));
                 return;
               }
               void act(
                 'revoke',
                 () => api.record(`/v1/certificates/${enc}/revoke`, { reason: reason.trim() }),
-                'Revoked: the licences relying on it are suspended.',
+                t.certificate.revokedDone,
               );
             }}
           >
-            <label htmlFor="revoke-reason">Reason</label>
+            <label htmlFor="revoke-reason">{t.certificate.reason}</label>
             <input id="revoke-reason" value={reason} onChange={(e) => setReason(e.target.value)} />
             <button
               type="submit"
@@ -393,7 +397,7 @@ export function CertificateDetailScreen({ id }: { id: string }) {
               disabled={busy !== undefined}
               aria-busy={busy === 'revoke'}
             >
-              {busy === 'revoke' ? 'Revoking…' : 'Revoke'}
+              {busy === 'revoke' ? t.certificate.revoking : t.certificate.revoke}
             </button>
           </form>
         </Section>

@@ -1,6 +1,7 @@
 import { ExportCheckFields, useExportCheck } from '../export-check.js';
 import { useSession } from '../session.js';
 import { Link } from '../router.js';
+import { t } from '../strings.js';
 import { Badge, Empty, ErrorBox, Loading, mass, Section, useLoad } from '../ui.js';
 import { AlertItem, type Alert } from './Alerts.js';
 
@@ -65,39 +66,38 @@ export function RestrictionCard({ r }: { r: HeldRestriction }) {
     <li className="restriction" data-testid="restriction">
       <p>
         <strong>
-          Licence <Link to={`/licences/${encodeURIComponent(r.licenceId)}`}>{r.licenceId}</Link>
+          {t.holdings.licence} <Link to={`/licences/${encodeURIComponent(r.licenceId)}`}>{r.licenceId}</Link>
         </strong>{' '}
-        of {r.authority}
+        {t.holdings.of(r.authority)}
         {r.certificateId ? (
           <>
             {' '}
-            · certificate <Link to={`/certificates/${encodeURIComponent(r.certificateId)}`}>{r.certificateId}</Link>
+            · {t.holdings.certificate}{' '}
+            <Link to={`/certificates/${encodeURIComponent(r.certificateId)}`}>{r.certificateId}</Link>
           </>
         ) : null}
         {r.certificateRevoked ? (
           <>
             {' '}
-            <Badge tone="bad">certificate revoked</Badge>
+            <Badge tone="bad">{t.holdings.certificateRevoked}</Badge>
           </>
         ) : null}
       </p>
       <p data-testid="restriction-share">
-        {mass(r.licensedGrams)} of licensed material: {percent(r.massSharePpm)} of the lot by mass
-        {r.valueSharePpm !== undefined ? `, ${percent(r.valueSharePpm)} by value` : ''}
+        {t.holdings.share(mass(r.licensedGrams), percent(r.massSharePpm))}
+        {r.valueSharePpm !== undefined ? t.holdings.byValue(percent(r.valueSharePpm)) : ''}
         {r.licensedValueMinor !== undefined && r.currency ? ` (${money(r.licensedValueMinor, r.currency)})` : ''}.
       </p>
       <p className="restriction-summary" data-testid="restriction-summary">
-        {r.prohibitedDestinations.length > 0 ? `Never to ${r.prohibitedDestinations.join(', ')}. ` : ''}
-        {r.useOnlyIn ? `Used only in ${r.useOnlyIn}. ` : ''}
-        {r.extendsToProducts ? 'Binds every product the material goes into.' : ''}
+        {r.prohibitedDestinations.length > 0 ? t.holdings.neverTo(r.prohibitedDestinations.join(', ')) : ''}
+        {r.useOnlyIn ? t.holdings.usedOnlyIn(r.useOnlyIn) : ''}
+        {r.extendsToProducts ? t.holdings.binds : ''}
       </p>
       {r.certificateRevoked ? (
-        <p className="refusal">
-          The certificate was revoked (journal entry {r.certificateRevoked.seq}): {r.certificateRevoked.reason}
-        </p>
+        <p className="refusal">{t.holdings.revoked(r.certificateRevoked.seq, r.certificateRevoked.reason)}</p>
       ) : null}
       <details>
-        <summary>The clauses ({r.clauses.length})</summary>
+        <summary>{t.holdings.clauses(r.clauses.length)}</summary>
         <ul className="clauses">
           {r.clauses.map((c) => (
             <li key={c}>{c}</li>
@@ -105,7 +105,7 @@ export function RestrictionCard({ r }: { r: HeldRestriction }) {
         </ul>
       </details>
       <p className="muted small" data-testid="restriction-chain">
-        Came through: {r.chain.join(' ← ')}
+        {t.holdings.cameThrough(r.chain.join(' ← '))}
       </p>
     </li>
   );
@@ -118,22 +118,27 @@ export function ShipCheck({ lots, parties }: { lots: readonly HeldLot[]; parties
   const choices = lots.map((l) => ({ id: l.id, label: `${l.id} (${mass(l.massGrams)})` }));
   const check = useExportCheck(choices, others);
   const { result, error, asked } = check;
-  if (lots.length === 0) return <Empty>You hold no lot to ship.</Empty>;
+  if (lots.length === 0) return <Empty>{t.holdings.noLotToShip}</Empty>;
   return (
     <form className="export-check" onSubmit={(e) => void check.submit(e)} aria-labelledby="ship-check-h">
-      <h3 id="ship-check-h">May I ship this lot to this party in this country?</h3>
+      <h3 id="ship-check-h">{t.holdings.mayIShip}</h3>
       <ExportCheckFields
         check={check}
         lots={choices}
         parties={others}
-        destinationLabel="Country"
-        destinationPlaceholder="party’s"
+        destinationLabel={t.holdings.country}
+        destinationPlaceholder={t.holdings.partys}
       />
-      {error ? <ErrorBox error={error} title="The check failed" /> : null}
+      {error ? <ErrorBox error={error} title={t.holdings.checkFailed} /> : null}
       {result ? (
         <div className={result.allowed ? 'success' : 'refusal'} role="status" data-testid="ship-check-result">
           <p>
-            {result.allowed ? <Badge tone="ok">allowed</Badge> : <Badge tone="bad">refused</Badge>} {asked}
+            {result.allowed ? (
+              <Badge tone="ok">{t.holdings.allowed}</Badge>
+            ) : (
+              <Badge tone="bad">{t.holdings.refused}</Badge>
+            )}{' '}
+            {asked}
           </p>
           {result.allowed ? (
             <ul>
@@ -146,7 +151,7 @@ export function ShipCheck({ lots, parties }: { lots: readonly HeldLot[]; parties
               {result.refusals.map((r, i) => (
                 <li key={i}>
                   <code>{r.rule}</code>: <span className="explanation">{r.message}</span>
-                  {r.chain ? <span className="muted"> (via {r.chain.join(' ← ')})</span> : null}
+                  {r.chain ? <span className="muted"> {t.holdings.via(r.chain.join(' ← '))}</span> : null}
                 </li>
               ))}
             </ul>
@@ -166,25 +171,24 @@ export function HoldingsScreen() {
   const held = (h.data?.lots ?? []).filter((l) => l.massGrams > 0);
   return (
     <div className="page">
-      <h1>Holdings of {me.party?.name ?? me.partyId}</h1>
-      {h.loading ? <Loading what="your lots" /> : null}
-      {h.error ? <ErrorBox error={h.error} title="Could not load your lots" /> : null}
+      <h1>{t.holdings.title(me.party?.name ?? me.partyId ?? '')}</h1>
+      {h.loading ? <Loading what={t.holdings.yourLots} /> : null}
+      {h.error ? <ErrorBox error={h.error} title={t.holdings.lotsFailed} /> : null}
       {h.data ? (
-        <Section title={`Lots you hold (${held.length})`} id="lots">
-          {held.length === 0 ? <Empty>You hold no lot.</Empty> : null}
+        <Section title={t.holdings.lotsYouHold(held.length)} id="lots">
+          {held.length === 0 ? <Empty>{t.holdings.noLot}</Empty> : null}
           {held.map((l) => (
             <article key={l.id} className="held-lot" id={`lot-${l.id}`} aria-labelledby={`lot-${l.id}-h`}>
               <h3 id={`lot-${l.id}-h`}>
-                <span className="mono">{l.id}</span> · {l.item.description ?? l.item.form ?? 'material'} ·{' '}
+                <span className="mono">{l.id}</span> · {l.item.description ?? l.item.form ?? t.holdings.material} ·{' '}
                 {mass(l.massGrams)}
-                {l.units !== undefined ? ` (${l.units.toLocaleString('en-GB')} units)` : ''} in {l.location}
+                {l.units !== undefined ? ` ${t.holdings.units(l.units.toLocaleString('en-GB'))}` : ''}{' '}
+                {t.holdings.in(l.location)}
                 {l.valueMinor !== undefined && l.currency ? ` · ${money(l.valueMinor, l.currency)}` : ''}{' '}
                 {l.restrictions.length === 0 ? (
-                  <Badge tone="ok">no restriction</Badge>
+                  <Badge tone="ok">{t.holdings.noRestriction}</Badge>
                 ) : (
-                  <Badge tone="warn">
-                    {l.restrictions.length} restriction{l.restrictions.length === 1 ? '' : 's'}
-                  </Badge>
+                  <Badge tone="warn">{t.holdings.restrictions(l.restrictions.length)}</Badge>
                 )}
               </h3>
               {l.restrictions.length > 0 ? (
@@ -200,25 +204,24 @@ export function HoldingsScreen() {
         </Section>
       ) : null}
       <div className="grid2">
-        <Section title="Your certificates" id="my-certificates">
-          {certs.loading ? <Loading what="certificates" /> : null}
-          {certs.error ? <ErrorBox error={certs.error} title="Could not load certificates" /> : null}
-          {certs.data && certs.data.length === 0 ? <Empty>No certificate names your party.</Empty> : null}
+        <Section title={t.holdings.yourCertificates} id="my-certificates">
+          {certs.loading ? <Loading what={t.holdings.certificates} /> : null}
+          {certs.error ? <ErrorBox error={certs.error} title={t.holdings.certificatesFailed} /> : null}
+          {certs.data && certs.data.length === 0 ? <Empty>{t.certificates.none}</Empty> : null}
           {certs.data && certs.data.length > 0 ? (
             <ul>
               {certs.data.map((c) => (
                 <li key={c.id}>
                   <Link to={`/certificates/${encodeURIComponent(c.id)}`}>{c.id}</Link>{' '}
-                  <Badge tone={c.status === 'active' ? 'ok' : 'bad'}>{c.status}</Badge> end user {c.endUser}, exporter{' '}
-                  {c.exporter}, {c.countersignedBy ? `countersigned by ${c.countersignedBy}` : 'not countersigned'},
-                  valid until {c.validUntil}
+                  <Badge tone={c.status === 'active' ? 'ok' : 'bad'}>{c.status}</Badge>{' '}
+                  {t.holdings.certificateLine(c.endUser, c.exporter, c.countersignedBy, c.validUntil)}
                 </li>
               ))}
             </ul>
           ) : null}
         </Section>
-        <Section title={`Alerts naming your party (${h.data?.alerts.length ?? 0})`} id="my-alerts">
-          {h.data && h.data.alerts.length === 0 ? <Empty>No alert names your party.</Empty> : null}
+        <Section title={t.holdings.alerts(h.data?.alerts.length ?? 0)} id="my-alerts">
+          {h.data && h.data.alerts.length === 0 ? <Empty>{t.holdings.noAlerts}</Empty> : null}
           {h.data?.alerts.map((a) => (
             <AlertItem key={a.id} a={a} showLicence />
           ))}
@@ -232,30 +235,35 @@ export function HoldingsScreen() {
 export function HeldUnderLicence({ licenceId }: { licenceId: string }) {
   const { api } = useSession();
   const h = useLoad(() => api.get<Holdings>('/v1/console/holdings'), []);
-  if (h.loading) return <Loading what="your lots under this licence" />;
-  if (h.error) return <ErrorBox error={h.error} title="Could not load your lots" />;
+  if (h.loading) return <Loading what={t.holdings.underLicenceLoading} />;
+  if (h.error) return <ErrorBox error={h.error} title={t.holdings.lotsFailed} />;
   const lots = (h.data?.lots ?? []).filter(
     (l) => l.massGrams > 0 && l.restrictions.some((r) => r.licenceId === licenceId),
   );
   return (
     <div data-testid="held-under-licence">
       {lots.length === 0 ? (
-        <Empty>You hold no material under this licence now.</Empty>
+        <Empty>{t.holdings.noneUnderLicence}</Empty>
       ) : (
         <ul>
           {lots.map((l) => {
             const r = l.restrictions.find((x) => x.licenceId === licenceId);
             return (
               <li key={l.id}>
-                <span className="mono">{l.id}</span>: {mass(l.massGrams)} in {l.location}, of which{' '}
-                {mass(r?.licensedGrams ?? 0)} licensed ({percent(r?.massSharePpm ?? 0)} by mass)
+                <span className="mono">{l.id}</span>:{' '}
+                {t.holdings.heldUnder(
+                  mass(l.massGrams),
+                  l.location,
+                  mass(r?.licensedGrams ?? 0),
+                  percent(r?.massSharePpm ?? 0),
+                )}
               </li>
             );
           })}
         </ul>
       )}
       <p className="small">
-        <Link to="/holdings">Your holdings</Link> show each lot’s restrictions and whether you may ship it.
+        <Link to="/holdings">{t.holdings.yourHoldings}</Link> {t.holdings.yourHoldingsShow}
       </p>
     </div>
   );

@@ -1,4 +1,5 @@
 import { useSession } from '../session.js';
+import { t } from '../strings.js';
 import { Badge, ErrorBox, Loading, useLoad } from '../ui.js';
 
 export interface RulePackInfo {
@@ -24,9 +25,9 @@ export function RulePacksScreen() {
   const q = useLoad(() => api.get<RulePackInfo[]>('/v1/rule-packs'), []);
   return (
     <div className="page">
-      <h1>Rule packs in force</h1>
-      {q.loading ? <Loading what="rule packs" /> : null}
-      {q.error ? <ErrorBox error={q.error} title="Could not load the rule packs" /> : null}
+      <h1>{t.rules.title}</h1>
+      {q.loading ? <Loading what={t.rules.loading} /> : null}
+      {q.error ? <ErrorBox error={q.error} title={t.rules.loadFailed} /> : null}
       {(q.data ?? []).map((p) => (
         <section className="card" key={p.id} aria-labelledby={`pack-${p.id}`}>
           <h2 id={`pack-${p.id}`}>
@@ -35,32 +36,32 @@ export function RulePacksScreen() {
           <p>
             {p.title}{' '}
             <span className="muted small">
-              · {p.rules} rules, {p.policies} policies · sha256 {p.sha256.slice(0, 12)}…
+              · {t.rules.counts(p.rules, p.policies)} · {t.rules.digest(p.sha256.slice(0, 12))}
             </span>
           </p>
-          <h3>Unverified facts</h3>
-          {p.facts.length === 0 ? <p className="muted">None.</p> : null}
+          <h3>{t.rules.unverifiedFacts}</h3>
+          {p.facts.length === 0 ? <p className="muted">{t.rules.none}</p> : null}
           {p.facts.map((f) => (
-            <article key={f.id} aria-label={`unverified fact ${f.id}`}>
+            <article key={f.id} aria-label={t.rules.factLabel(f.id)}>
               <p>
-                <Badge tone="warn">unverified</Badge> <strong>{f.id}</strong>: {f.question}
+                <Badge tone="warn">{t.rules.unverified}</Badge> <strong>{f.id}</strong>: {f.question}
               </p>
               <ul>
                 {f.readings.map((r) => (
                   <li key={r.id}>
-                    {r.id === f.default ? <strong>{r.id} (assumed by default)</strong> : r.id}: {r.meaning}
+                    {r.id === f.default ? <strong>{t.rules.assumedByDefault(r.id)}</strong> : r.id}: {r.meaning}
                   </li>
                 ))}
               </ul>
-              <p className="muted small">Answers that depend on it name it. Affects {f.affects.join(', ')}.</p>
+              <p className="muted small">{t.rules.affects(f.affects.join(', '))}</p>
             </article>
           ))}
-          <h3>Inferences</h3>
+          <h3>{t.rules.inferences}</h3>
           <ul>
             {p.inferences.map((i) => (
               <li key={i.id}>
-                <Badge tone="info">inference</Badge> <strong>{i.id}</strong>: {i.statement}. <em>Other reading:</em>{' '}
-                {i.alternative}
+                <Badge tone="info">{t.rules.inference}</Badge> <strong>{i.id}</strong>: {i.statement}.{' '}
+                <em>{t.rules.otherReading}</em> {i.alternative}
               </li>
             ))}
           </ul>

@@ -8,6 +8,7 @@
 import { useState } from 'react';
 import { ApiError } from '../api.js';
 import { useSession } from '../session.js';
+import { t } from '../strings.js';
 import { ActionButton, Badge, Empty, ErrorBox, Loading, Section, useLoad } from '../ui.js';
 
 interface Review {
@@ -81,43 +82,43 @@ export function ScreeningScreen() {
 
   return (
     <div className="page">
-      <h1>Screening</h1>
-      <Section title="Screen a name or a registered party" id="screen-form">
+      <h1>{t.screening.title}</h1>
+      <Section title={t.screening.formTitle} id="screen-form">
         <form
           className="decision-form"
-          aria-label="Screen a name"
+          aria-label={t.screening.screenName}
           onSubmit={(e) => {
             e.preventDefault();
             if (name.trim() === '') {
-              setError(new Error('name: write the name to screen'));
+              setError(new Error(t.screening.nameMissing));
               return;
             }
             void screen({ name: name.trim() });
           }}
         >
-          <label htmlFor="screen-name">Name</label>
+          <label htmlFor="screen-name">{t.screening.name}</label>
           <input id="screen-name" value={name} maxLength={300} onChange={(e) => setName(e.target.value)} />
           <button type="submit" className="btn btn-primary" disabled={busy}>
-            Screen name
+            {t.screening.screenNameButton}
           </button>
         </form>
         <form
           className="decision-form"
-          aria-label="Screen a registered party"
+          aria-label={t.screening.screenParty}
           onSubmit={(e) => {
             e.preventDefault();
             if (partyId === '') {
-              setError(new Error('partyId: choose a registered party'));
+              setError(new Error(t.screening.partyMissing));
               return;
             }
             void screen({ partyId });
           }}
         >
-          <label htmlFor="screen-party">Registered party</label>
-          {parties.loading ? <Loading what="parties" /> : null}
-          {parties.error ? <ErrorBox error={parties.error} title="Could not load the parties" /> : null}
+          <label htmlFor="screen-party">{t.screening.party}</label>
+          {parties.loading ? <Loading what={t.screening.parties} /> : null}
+          {parties.error ? <ErrorBox error={parties.error} title={t.screening.partiesFailed} /> : null}
           <select id="screen-party" value={partyId} onChange={(e) => setPartyId(e.target.value)}>
-            <option value="">— choose —</option>
+            <option value="">{t.screening.choose}</option>
             {(parties.data ?? []).map((p) => (
               <option key={p.id} value={p.id}>
                 {p.name} ({p.id}, {p.country})
@@ -125,15 +126,15 @@ export function ScreeningScreen() {
             ))}
           </select>
           <button type="submit" className="btn btn-primary" disabled={busy}>
-            Screen party
+            {t.screening.screenPartyButton}
           </button>
         </form>
       </Section>
-      {busy ? <Loading what="screening" /> : null}
-      {error ? <ErrorBox error={error} title="Could not screen" /> : null}
+      {busy ? <Loading what={t.screening.screening} /> : null}
+      {error ? <ErrorBox error={error} title={t.screening.failed} /> : null}
       {result ? (
-        <Section title={`Hits for ${result.label}`} id="screen-hits">
-          {result.hits.length === 0 ? <Empty>No hits against the lists in force.</Empty> : null}
+        <Section title={t.screening.hitsFor(result.label)} id="screen-hits">
+          {result.hits.length === 0 ? <Empty>{t.screening.noHits}</Empty> : null}
           {result.hits.map((h) => (
             <HitItem
               key={`${h.list}/${h.entryId}`}
@@ -145,7 +146,7 @@ export function ScreeningScreen() {
           ))}
           {result.setAside.length > 0 ? (
             <>
-              <h3>Set aside as reviewed false positives</h3>
+              <h3>{t.screening.setAside}</h3>
               {result.setAside.map((h) => (
                 <HitItem
                   key={`${h.list}/${h.entryId}`}
@@ -181,34 +182,34 @@ function HitItem({
       <h3 id={`${id}-h`}>
         <Badge tone={setAside ? 'info' : 'bad'}>{hit.score.toFixed(3)}</Badge> {hit.name}{' '}
         <span className="muted small">
-          {hit.list} · entry {hit.entryId}
-          {hit.program ? ` · programme ${hit.program}` : ''}
+          {hit.list} · {t.screening.entry(hit.entryId)}
+          {hit.program ? ` · ${t.screening.programme(hit.program)}` : ''}
         </span>
       </h3>
       {hit.review ? (
         <p className="review">
           <Badge tone={setAside ? 'ok' : 'bad'}>
-            reviewed: {setAside ? 'false positive' : 'true match'} by {hit.review.by} on {day(hit.review.at)}
+            {t.screening.reviewed(setAside, hit.review.by, day(hit.review.at))}
           </Badge>{' '}
-          {hit.review.reason} <span className="muted small">(journal entry {hit.review.seq})</span>
+          {hit.review.reason} <span className="muted small">{t.screening.journalEntry(hit.review.seq)}</span>
         </p>
       ) : null}
       {hit.tokens && hit.tokens.length > 0 ? (
         <p className="small">
-          Words matched:{' '}
-          {hit.tokens.map((t, i) => (
+          {t.screening.wordsMatched}{' '}
+          {hit.tokens.map((tok, i) => (
             <span key={i}>
               {i > 0 ? ', ' : ''}
-              <code>{t.query}</code>
-              {t.query === t.entry ? (
+              <code>{tok.query}</code>
+              {tok.query === tok.entry ? (
                 ''
               ) : (
                 <>
                   {' '}
-                  ≈ <code>{t.entry}</code>
+                  ≈ <code>{tok.entry}</code>
                 </>
               )}{' '}
-              ({t.score.toFixed(2)})
+              ({tok.score.toFixed(2)})
             </span>
           ))}
         </p>
@@ -238,7 +239,7 @@ function DecisionForm({
   const [error, setError] = useState<Error | undefined>();
   const record = async () => {
     if (reason.trim() === '') {
-      setError(new Error('reason: say why (e.g. "different date of birth and nationality")'));
+      setError(new Error(t.screening.reasonMissing));
       return;
     }
     setError(undefined);
@@ -258,7 +259,7 @@ function DecisionForm({
   };
   return (
     <fieldset className="decision-form">
-      <legend>Record a decision on {hit.entryId}</legend>
+      <legend>{t.screening.decideOn(hit.entryId)}</legend>
       <label className="check">
         <input
           type="radio"
@@ -266,7 +267,7 @@ function DecisionForm({
           checked={decision === 'false-positive'}
           onChange={() => setDecision('false-positive')}
         />{' '}
-        False positive
+        {t.screening.falsePositive}
       </label>
       <label className="check">
         <input
@@ -275,13 +276,13 @@ function DecisionForm({
           checked={decision === 'true-match'}
           onChange={() => setDecision('true-match')}
         />{' '}
-        True match
+        {t.screening.trueMatch}
       </label>
-      <label htmlFor={`${id}-reason`}>Reason</label>
+      <label htmlFor={`${id}-reason`}>{t.screening.reason}</label>
       <textarea id={`${id}-reason`} rows={2} value={reason} onChange={(e) => setReason(e.target.value)} />
-      {error ? <ErrorBox error={error} title="The decision was not recorded" /> : null}
-      <ActionButton kind="primary" onClick={record} busyLabel="Recording…">
-        Record decision
+      {error ? <ErrorBox error={error} title={t.screening.notRecorded} /> : null}
+      <ActionButton kind="primary" onClick={record} busyLabel={t.screening.recording}>
+        {t.screening.record}
       </ActionButton>
     </fieldset>
   );
