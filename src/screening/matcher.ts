@@ -102,14 +102,21 @@ const KEY_SKELETON = 4;
 const KEY_CONSONANTS = 5;
 const KEY_COMPACT5 = 6;
 const KEY_SKELETON4 = 7;
-const KEY_KINDS = 8;
+const KEY_ROMAN = 8;
+const KEY_DELETE = 9;
+const KEY_KINDS = 10;
 
 type KeySink = (kind: number, key: string) => void;
 
-/** Index keys that depend on one token alone: the token, its phonetic code, its first and last three letters. */
-function tokenKeys(t: string, phonetic: string, emit: KeySink): void {
+/**
+ * Index keys that depend on one token alone: the token, its phonetic code, its first and last
+ * three letters, and its romanisation key where that differs from the token (a query looks that
+ * key up among both; see Index.#candidates).
+ */
+function tokenKeys(t: string, phonetic: string, roman: string, emit: KeySink): void {
   if (t.length >= 2) emit(KEY_TOKEN, t);
   if (phonetic.length >= 2) emit(KEY_PHONETIC, phonetic);
+  if (roman !== t && roman.length >= 2) emit(KEY_ROMAN, roman);
   if (t.length >= 5) {
     emit(KEY_FIRST3, t.slice(0, 3));
     emit(KEY_LAST3, t.slice(-3));
@@ -128,7 +135,19 @@ function nameKeys(n: NormalizedName, emit: KeySink): void {
     if (sk.length >= 4) break;
   }
   if (sk.length >= 3) emit(KEY_SKELETON4, sk.slice(0, 4));
+  // A name of one word has few keys, and one typo in a short word breaks them all ("El Cayo" for
+  // "El Chayo", "Azmaco" for "Armaco"): the word and each form of it with one letter deleted are
+  // keys, so two one-word names one edit or one transposition apart share one.
+  const w = n.tokens.length === 1 ? (n.tokens[0] ?? '') : '';
+  if (w.length >= MIN_DELETE_WORD && w.length <= MAX_DELETE_WORD) {
+    emit(KEY_DELETE, w);
+    for (let i = 0; i < w.length; i++) if (i === 0 || w[i] !== w[i - 1]) emit(KEY_DELETE, w.slice(0, i) + w.slice(i + 1));
+  }
 }
+
+/** One-word names of this many letters get deletion keys (shorter ones are too ambiguous, longer keep other keys). */
+const MIN_DELETE_WORD = 4;
+const MAX_DELETE_WORD = 12;
 
 /** a.localeCompare(b), without building a collator per call (the ties of common names sort many ids). */
 const BY_LOCALE = new Intl.Collator();
@@ -148,14 +167,37 @@ function levRatio(a: string, b: string): number {
   return m === 0 ? 1 : 1 - distance(a, b) / m;
 }
 
-function tokenSim(a: string, b: string, skA: string, skB: string, phA: string, phB: string): number {
+/** Two spellings of one word in different romanisations (equal romanisation keys, see romanKey). */
+const ROMANISATION_SIMILARITY = 0.95;
+
+function tokenSim(
+  a: string,
+  b: string,
+  skA: string,
+  skB: string,
+  phA: string,
+  phB: string,
+  roA: string,
+  roB: string,
+): number {
   if (a === b) return 1;
   if (numeric(a) || numeric(b)) return 0;
+  if (roA === roB && a.length >= 2 && b.length >= 2) return ROMANISATION_SIMILARITY;
   let s = jaroWinkler(a, b);
   const long = a.length >= 4 && b.length >= 4;
   if (long && phA === phB && phA.length >= 3) s = Math.max(s, 0.87);
   if (long && skA === skB && skA.length >= 3) s = Math.max(s, 0.87);
   return s < 0.8 ? 0 : s;
+}
+
+/** Both names had the same legal forms recognised and set aside, and nothing else. */
+function sameLegalWords(q: NormalizedName, n: NormalizedName): boolean {
+  const a = q.legalForms;
+  const b = n.legalForms;
+  if (a.length !== b.length || q.allTokens.length - q.tokens.length !== n.allTokens.length - n.tokens.length)
+    return false;
+  for (const w of a) if (!b.includes(w)) return false;
+  return true;
 }
 
 /** Consonant skeletons are short and ambiguous: equal, or one edit apart when long. */
@@ -333,7 +375,7 @@ function partsScore(q: NormalizedName, n: NormalizedName, sims: Float64Array, ex
       else {
         // Keys of the tokens as they are (a joined word has none: compared by its letters alone).
         const s =
-          qt === q.tokens && nt === n.tokens ? (sims[i * nt.length + j] ?? 0) : tokenSim(a, b, '', ' ', '', ' ');
+          qt === q.tokens && nt === n.tokens ? (sims[i * nt.length + j] ?? 0) : tokenSim(a, b, '', ' ', '', ' ', '', ' ');
         if (s > 0) cells.push({ i, j, s, w: 1 });
       }
     }
@@ -380,6 +422,8 @@ export function scoreNames(q: NormalizedName, n: NormalizedName, entryType: Enti
           n.skeletons[j] ?? '',
           q.phonetic[i] ?? '',
           n.phonetic[j] ?? '',
+          q.roman[i] ?? '',
+          n.roman[j] ?? '',
         );
     const tok = align(q.tokens, n.tokens, (i, j) => sims[i * nn + j] ?? 0);
     best = { score: tok.score, method: 'tokens', pairs: tok.pairs };
@@ -392,9 +436,12 @@ export function scoreNames(q: NormalizedName, n: NormalizedName, entryType: Enti
     if (parts.score > best.score) best = { score: parts.score, method: 'parts', pairs: parts.pairs };
     const compact = Math.max(levRatio(q.compact, n.compact), levRatio(q.sortedCompact, n.sortedCompact));
     if (compact > best.score) best = { score: compact, method: 'compact', pairs: tok.pairs };
-    if (q.allTokens !== q.tokens || n.allTokens !== n.tokens) {
+    // The words of a legal form one side did not recognise (misspelt) compared as words; when both
+    // recognised the same legal forms, their words matching would only inflate the score
+    // ("Limited Liability Company Granite" is not "Limited Liability Company Garant").
+    if ((q.allTokens !== q.tokens || n.allTokens !== n.tokens) && !sameLegalWords(q, n)) {
       const all = align(q.allTokens, n.allTokens, (i, j) =>
-        tokenSim(q.allTokens[i] ?? '', n.allTokens[j] ?? '', '', ' ', '', ' '),
+        tokenSim(q.allTokens[i] ?? '', n.allTokens[j] ?? '', '', ' ', '', ' ', '', ' '),
       );
       if (all.score > best.score) best = { score: all.score, method: 'tokens', pairs: all.pairs };
     }
@@ -500,7 +547,7 @@ function packInto(out: Bytes, n: NormalizedName): boolean {
   out.byte(SEP_CODE);
   if (n.allTokens === n.tokens) out.byte(0x3d /* = */);
   else if (!out.words(n.allTokens)) return false;
-  for (const f of [n.legalForms, n.skeletons, n.phonetic, n.consonants]) {
+  for (const f of [n.legalForms, n.skeletons, n.phonetic, n.consonants, n.roman]) {
     out.byte(SEP_CODE);
     if (!out.words(f)) return false;
   }
@@ -521,6 +568,7 @@ export function pack(n: NormalizedName): string {
     n.skeletons.join(' '),
     n.phonetic.join(' '),
     n.consonants.join(' '),
+    n.roman.join(' '),
   ].join(SEP);
 }
 
@@ -530,7 +578,7 @@ function words(s: string | undefined): readonly string[] {
 
 /** (Exported for the tests.) */
 export function unpack(raw: string, packed: string): NormalizedName {
-  const [script, tokens, all, legal, skeletons, phonetic, consonants] = packed.split(SEP);
+  const [script, tokens, all, legal, skeletons, phonetic, consonants, roman] = packed.split(SEP);
   const t = words(tokens);
   return {
     raw,
@@ -543,6 +591,7 @@ export function unpack(raw: string, packed: string): NormalizedName {
     skeletons: words(skeletons),
     phonetic: words(phonetic),
     consonants: words(consonants),
+    roman: words(roman),
   };
 }
 
@@ -805,7 +854,7 @@ class Index implements ScreeningIndex {
         let tk = tokenKeyIds.get(t);
         if (tk === undefined) {
           tokenIds = [];
-          tokenKeys(t, n.phonetic[i] ?? '', toToken);
+          tokenKeys(t, n.phonetic[i] ?? '', n.roman[i] ?? t, toToken);
           tokenKeyIds.set(t, (tk = tokenIds));
         }
         for (const kid of tk) if (!ids.includes(kid)) ids.push(kid);
@@ -907,7 +956,14 @@ class Index implements ScreeningIndex {
       const end = offsets[kid + 1] ?? 0;
       if (end > start) lists.push({ start, end, weight: Math.log(1 + N / (end - start)) });
     };
-    for (let i = 0; i < q.tokens.length; i++) tokenKeys(q.tokens[i] ?? '', q.phonetic[i] ?? '', toQuery);
+    for (let i = 0; i < q.tokens.length; i++) {
+      const t = q.tokens[i] ?? '';
+      const roman = q.roman[i] ?? t;
+      tokenKeys(t, q.phonetic[i] ?? '', roman, toQuery);
+      // Listed names written in another romanisation: their romanisation key is this one, or their word is.
+      if (roman === t && roman.length >= 2) toQuery(KEY_ROMAN, roman);
+      else if (roman.length >= 2) toQuery(KEY_TOKEN, roman);
+    }
     nameKeys(q, toQuery);
     // A word that no listed name has may be two that one has, written joined ("FadiSAQR"): its halves
     // that are both listed words are keys too.
