@@ -250,22 +250,7 @@ const LEGAL_WORDS: Readonly<Record<string, string>> = {
   sal: 'sal',
 };
 
-const STOP_WORDS = new Set([
-  'the',
-  'of',
-  'and',
-  'for',
-  'de',
-  'du',
-  'des',
-  'la',
-  'le',
-  'el',
-  'al',
-  'a',
-  'an',
-  'und',
-]);
+const STOP_WORDS = new Set(['the', 'of', 'and', 'for', 'de', 'du', 'des', 'la', 'le', 'el', 'al', 'an', 'und']);
 
 /**
  * One-letter words that are also conjunctions or articles (Spanish y, Italian and Portuguese e,
@@ -625,10 +610,21 @@ const LONE_STOP_LETTER = /(?:^|[^\p{L}\p{N}])[aeiyAEIY](?![\p{L}\p{N}])/u;
  * or Persian letter use meet, so that "Dzhamal" and "Jamal", "Khasan" and "Hasan", "Tsoi" and
  * "Coi", "Yusuf" and "Iusuf", "Mourad" and "Murad", "Ivanov" and "Iwanow" have one key. Digraphs
  * first (dzh, dj, zh → j; kh → h; sch, sh → sh; tch → ch; ts, tz → c; ph → f; ck, q → k), then vowels
- * (ou, oo → u; ee, ie, y → i), w → v, and doubled letters collapse.
+ * (ou, oo → u; ee, ie, y → i), w → v, and doubled letters collapse; repeated until nothing changes
+ * (so the key of a key is itself).
  */
 export function romanKey(token: string): string {
   if (/^[0-9]+$/.test(token)) return token;
+  // Until nothing changes: one rule can make what another reads ("kkh" → "kh" → "h").
+  let s = token;
+  for (let prev = ''; s !== prev;) {
+    prev = s;
+    s = romanStep(s);
+  }
+  return s;
+}
+
+function romanStep(token: string): string {
   return token
     .replace(/dzh|dj|zh/g, 'j')
     .replace(/kh/g, 'h')
