@@ -18,7 +18,8 @@ import { isObject } from './json.js';
  * application and every countersignature of a certificate is checked against the version in force
  * at that point of the log: the decider listed as licensing authority for the export's country
  * (the applicant's), and none of the application's own parties; the countersigner listed for the
- * importer's country.
+ * importer's country; every import of a restricted-party list with effect deny or review, the
+ * importing party listed as licensing authority for the list's regime (its country).
  */
 
 export interface TrustListCheck {
@@ -30,6 +31,8 @@ export interface TrustListCheck {
   readonly versions: number;
   readonly decisions: number;
   readonly countersignatures: number;
+  /** Imports of a list with effect deny or review, each by a licensing authority for its regime. */
+  readonly listImports: number;
 }
 
 interface Entry {
@@ -140,6 +143,7 @@ export function checkTrustList(
   let inForce: InForce | undefined;
   let decisions = 0;
   let countersignatures = 0;
+  let listImports = 0;
   records.forEach((r, i) => {
     const where = `entry ${i} (leaf ${String(leafIndexes[i])}, ${r.payload.type} by ${r.payload.actor})`;
     const b = bodyOf(r);
@@ -190,6 +194,23 @@ export function checkTrustList(
         decisions++;
         break;
       }
+      case 'list.imported': {
+        // A list's legal effect is an authority's decision: deny and review only from a party listed
+        // as licensing authority for the regime (the record's country) in the version in force.
+        const effect = b.effect ?? 'information';
+        if (effect === 'information') break;
+        const country = b.country;
+        if (typeof country !== 'string')
+          fail(`${where}: imports list ${String(b.list)} with effect ${String(effect)} but names no regime (country)`);
+        if (!listed(inForce, r.payload.actor, 'licensing-authority', country)) {
+          fail(
+            `${where}: ${r.payload.actor} imported list ${String(b.list)} with effect ${String(effect)}, but is not listed as licensing authority for exports from ${country} in the trust list in force (${inForce === undefined ? 'none' : `version ${inForce.version}`})`,
+          );
+        }
+        judgedBy(b, inForce, where);
+        listImports++;
+        break;
+      }
       case 'certificate.countersigned': {
         const importer = typeof b.certificateId === 'string' ? importers.get(b.certificateId) : undefined;
         if (importer === undefined)
@@ -215,5 +236,6 @@ export function checkTrustList(
     versions: inForce?.version ?? 0,
     decisions,
     countersignatures,
+    listImports,
   };
 }

@@ -47,6 +47,7 @@ describe.each(STORES)('checkExport on %s', (kind) => {
       actor: 'cn-mofcom',
       authority: 'MOFCOM (demonstration)',
       effect: 'deny',
+      country: 'CN',
     });
     const after = await checkExport(ctx, { lotId: 'NDFEB-1', to: 'red-mesa-defense', destination: 'US' });
     expect(after.refusals.map((r) => r.rule)).toEqual(['RESTRICTED_PARTY', 'LICENCE_REQUIRED']);
