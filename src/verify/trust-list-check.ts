@@ -197,14 +197,14 @@ export function checkTrustList(
       case 'list.imported': {
         // A list's legal effect is an authority's decision: deny and review only from a party listed
         // as licensing authority for the regime (the record's country) in the version in force.
-        const effect = b.effect ?? 'information';
+        const effect = typeof b.effect === 'string' ? b.effect : 'information';
         if (effect === 'information') break;
         const country = b.country;
         if (typeof country !== 'string')
-          fail(`${where}: imports list ${String(b.list)} with effect ${String(effect)} but names no regime (country)`);
+          fail(`${where}: imports list ${String(b.list)} with effect ${effect} but names no regime (country)`);
         if (!listed(inForce, r.payload.actor, 'licensing-authority', country)) {
           fail(
-            `${where}: ${r.payload.actor} imported list ${String(b.list)} with effect ${String(effect)}, but is not listed as licensing authority for exports from ${country} in the trust list in force (${inForce === undefined ? 'none' : `version ${inForce.version}`})`,
+            `${where}: ${r.payload.actor} imported list ${String(b.list)} with effect ${effect}, but is not listed as licensing authority for exports from ${country} in the trust list in force (${inForce === undefined ? 'none' : `version ${inForce.version}`})`,
           );
         }
         judgedBy(b, inForce, where);
