@@ -29,6 +29,7 @@ import {
   type EvalScore,
 } from '../test/support/screening-eval.js';
 import { CORPORA_DIR } from '../test/support/corpora.js';
+import { buildIndex as buildIndex120 } from './reference/matcher-1.2.0.js';
 import {
   buildHeldOutVariants,
   loadNameMatchingPairs,
@@ -431,6 +432,56 @@ async function measurePairs(
   return r;
 }
 
+interface CpuAB {
+  readonly set: string;
+  readonly queries: number;
+  readonly rounds: number;
+  /** Median over rounds of CPU time (user + system) per query, ms. */
+  readonly currentMs: number;
+  readonly reference120Ms: number;
+  /** Median over rounds of current / reference (each round runs both, alternating which goes first). */
+  readonly ratio: number;
+  readonly loadAverage: number;
+}
+
+/**
+ * CPU per query of this matcher against lodestone-matcher/1.2.0 (bench/reference, unchanged but
+ * for its imports) on the same list and queries, in this process, rounds alternating which runs
+ * first: the machine's load slows both alike, so the ratio holds where absolute figures do not.
+ */
+function cpuAB(set: string, entries: readonly ListEntry[], cases: readonly EvalCase[], rounds: number): CpuAB {
+  const current = buildIndex([{ list: 'bench', entries }]);
+  const reference = buildIndex120([{ list: 'bench', entries }]);
+  const cur: number[] = [];
+  const ref: number[] = [];
+  const once = (ix: { search: (q: string, o: { threshold: number; limit: number }) => unknown }): number => {
+    const u = process.cpuUsage();
+    for (const c of cases) ix.search(c.query, { threshold: 0.3, limit: 10 });
+    const d = process.cpuUsage(u);
+    return (d.user + d.system) / 1000 / cases.length;
+  };
+  for (let r = 0; r < rounds + 2; r++) {
+    const order = r % 2 === 0 ? ([current, reference] as const) : ([reference, current] as const);
+    const a = once(order[0]);
+    const b = once(order[1]);
+    if (r < 2) continue; // warm-up
+    cur.push(r % 2 === 0 ? a : b);
+    ref.push(r % 2 === 0 ? b : a);
+  }
+  const median = (xs: readonly number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1] ?? 0;
+  const r: CpuAB = {
+    set,
+    queries: cases.length,
+    rounds,
+    currentMs: Math.round(median(cur) * 1000) / 1000,
+    reference120Ms: Math.round(median(ref) * 1000) / 1000,
+    ratio: Math.round(median(cur.map((x, i) => x / (ref[i] ?? 1))) * 1000) / 1000,
+    loadAverage: Math.round((loadavg()[0] ?? 0) * 10) / 10,
+  };
+  console.log(JSON.stringify(r));
+  return r;
+}
+
 export async function run(): Promise<void> {
   if (!existsSync(`${CORPORA}ofac-sdn-2024-05/sdn.csv`)) {
     console.log(`screening benchmark skipped: ${CORPORA} is absent (it holds the OFAC SDN and UN lists)`);
@@ -459,6 +510,7 @@ export async function run(): Promise<void> {
   const heldOut = [...buildHeldOutVariants(sdn, { perKind: quick ? 30 : 100 }), ...(loadNegatives() ?? [])];
   const pairs = loadNameMatchingPairs();
   if (pairs === undefined) notes.push('name-matching pairs skipped: corpora/name-matching is absent');
+  const ab = [cpuAB('SDN Latin variants', sdn, latin, quick ? 4 : 12), cpuAB(HELD_OUT, sdn, heldOut, quick ? 2 : 6)];
   const lodestoneSdn = lodestone(sdn);
   results.push(await measure('lodestone', 'SDN Latin variants', latin, lodestoneSdn));
   results.push(await measure('lodestone', HELD_OUT, heldOut, lodestoneSdn));
@@ -513,6 +565,7 @@ export async function run(): Promise<void> {
     results,
     ratios,
     heldOutRatios,
+    cpuVsMatcher120: ab,
     notes,
   };
   writeFileSync(`${RESULTS}screening.json`, `${JSON.stringify({ ...base, scale: 'running' }, null, 2)}\n`);
@@ -524,7 +577,7 @@ export async function run(): Promise<void> {
   results.push(scale.result);
   const report = { ...base, results, scale: { ...scale, result: undefined } };
   writeFileSync(`${RESULTS}screening.json`, `${JSON.stringify(report, null, 2)}\n`);
-  const md = `# Screening benchmark (${MATCHER_VERSION}, ${report.date.slice(0, 10)})\n\nMachine: ${report.machine}.\n\n${table(results)}\n\nScale: ${scale.entries.toLocaleString('en')} synthetic entries (${scale.names.toLocaleString('en')} names with aliases), index built in ${scale.indexBuildSeconds} s (${scale.indexBuildCpuSeconds} s of CPU; load average ${scale.loadAverage}), RSS ${scale.rssMB} MB (${scale.rssBeforeIndexMB} MB before the index), p50 ${scale.p50Ms} ms, p99 ${scale.p99Ms} ms wall-clock (CPU time per query: p50 ${scale.cpuP50Ms} ms, p99 ${scale.cpuP99Ms} ms).\n${ratios ? `\nLodestone vs pg_trgm on Latin variants: ${ratioText(ratios)}.\n` : ''}${heldOutRatios ? `\nLodestone vs pg_trgm on the held-out set: ${ratioText(heldOutRatios)}.\n` : ''}\n${notes.map((x) => `- ${x}`).join('\n')}\n`;
+  const md = `# Screening benchmark (${MATCHER_VERSION}, ${report.date.slice(0, 10)})\n\nMachine: ${report.machine}.\n\n${table(results)}\n\nScale: ${scale.entries.toLocaleString('en')} synthetic entries (${scale.names.toLocaleString('en')} names with aliases), index built in ${scale.indexBuildSeconds} s (${scale.indexBuildCpuSeconds} s of CPU; load average ${scale.loadAverage}), RSS ${scale.rssMB} MB (${scale.rssBeforeIndexMB} MB before the index), p50 ${scale.p50Ms} ms, p99 ${scale.p99Ms} ms wall-clock (CPU time per query: p50 ${scale.cpuP50Ms} ms, p99 ${scale.cpuP99Ms} ms).\n${ratios ? `\nLodestone vs pg_trgm on Latin variants: ${ratioText(ratios)}.\n` : ''}${heldOutRatios ? `\nLodestone vs pg_trgm on the held-out set: ${ratioText(heldOutRatios)}.\n` : ''}\nCPU per query against lodestone-matcher/1.2.0 (bench/reference), same process, same queries, median of rounds alternating which goes first:\n\n| set | queries | rounds | ${MATCHER_VERSION} ms | 1.2.0 ms | ratio | load average |\n|---|---|---|---|---|---|---|\n${ab.map((x) => `| ${x.set} | ${x.queries} | ${x.rounds} | ${x.currentMs} | ${x.reference120Ms} | ${x.ratio} | ${x.loadAverage} |`).join('\n')}\n\n${notes.map((x) => `- ${x}`).join('\n')}\n`;
   writeFileSync(`${RESULTS}screening.md`, md);
   console.log(md);
 }

@@ -144,6 +144,7 @@ export function importDemoList(ctx: AppContext): Promise<ImportListResult> {
     actor: AUTHORITY,
     authority: 'MOFCOM (demonstration)',
     effect: 'deny',
+    country: 'CN',
   });
 }
 

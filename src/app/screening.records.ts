@@ -1,8 +1,10 @@
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { LIST_FORMATS } from '../screening/index.js';
+import { isCountryCode } from '../domain/index.js';
 import { LIST_EFFECTS } from '../rules/index.js';
 import { screeningRepo, screeningReviewsRepo, type Database } from '../store/index.js';
+import { trustListRefSchema } from './trustlist.records.js';
 
 /** A list name: lower-case letters, digits, dot, underscore or hyphen ("ofac-sdn", "cn-mofcom-ecl"). */
 export const LIST_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -30,6 +32,16 @@ export const listImportedSchema = z
     authority: z.string().min(1).max(200).optional(),
     /** The list's legal effect; absent means information (imports made before lists carried it). */
     effect: z.enum(LIST_EFFECTS).optional(),
+    /**
+     * The export regime (country) whose authority gave the list its effect: with effect deny or review,
+     * the importing party (the record's actor) is listed as licensing authority for it in the trust
+     * list version named here, in force when the import was judged.
+     */
+    country: z
+      .string()
+      .refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code such as "CN"' })
+      .optional(),
+    trustList: trustListRefSchema.optional(),
   })
   .strict();
 export type ListImported = z.infer<typeof listImportedSchema>;

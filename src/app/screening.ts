@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Kysely } from 'kysely';
-import { ValidationError, type Party } from '../domain/index.js';
+import { isCountryCode, ValidationError, type Party } from '../domain/index.js';
 import {
   buildIndex,
   checkQueryName,
@@ -27,6 +27,8 @@ import { LIST_EFFECTS, type ListEffect } from '../rules/index.js';
 import { canonicalJson, sha256Hex } from '../trust/index.js';
 import type { AppContext } from './context.js';
 import { commit, committedRecords } from './journal.js';
+import { requireTrusted } from './trustlist.js';
+import type { TrustListRef } from './trustlist.records.js';
 import { LIST_NAME, type ReviewDecision } from './screening.records.js';
 
 export interface ScreeningHit {
@@ -98,7 +100,16 @@ export interface ImportListRequest extends ListSource {
   readonly authority?: string | undefined;
   /** Its legal effect: deny, review (case by case) or information (the default: a foreign list, for the officer). */
   readonly effect?: string | undefined;
+  /**
+   * The export regime (ISO country) the list has its effect under. Required with effect deny or
+   * review: the importing party (`actor`) must then be listed in the trust list in force as
+   * licensing authority for exports from this country (rule LIST_EFFECT_NOT_AUTHORITY).
+   */
+  readonly country?: string | undefined;
 }
+
+/** The rule refusing a deny or review list from a party that is not a licensing authority for the regime. */
+export const LIST_EFFECT_RULE = 'LIST_EFFECT_NOT_AUTHORITY';
 
 export interface ImportListResult {
   readonly status: 'imported' | 'unchanged';
@@ -108,6 +119,9 @@ export interface ImportListResult {
   readonly previous?: string | undefined;
   readonly authority?: string | undefined;
   readonly effect: ListEffect;
+  /** The regime the effect is under, and the trust-list version the importing authority was judged by (deny and review). */
+  readonly country?: string | undefined;
+  readonly trustList?: TrustListRef | undefined;
   readonly entries: number;
   /** Rows reported and skipped, with their line numbers. */
   readonly errors: readonly ParseIssue[];
@@ -141,6 +155,24 @@ function listAuthority(s: string | undefined, field = 'authority'): string | und
   if (s.trim() === '' || s.length > 200 || /\p{Cc}/u.test(s))
     throw new ValidationError(field, `must be 1–200 characters naming the issuing authority, got ${JSON.stringify(s)}`);
   return s.trim();
+}
+
+/** The regime of a list's effect: an ISO country code, required with effect deny or review. */
+function listCountry(s: string | undefined, effect: ListEffect, field = 'country'): string | undefined {
+  if (s === undefined) {
+    if (effect === 'information') return undefined;
+    throw new ValidationError(
+      field,
+      `is required with effect ${effect}: the country whose export regime gives the list its effect (its licensing authority imports it)`,
+    );
+  }
+  const c = s.trim().toUpperCase();
+  if (!isCountryCode(c))
+    throw new ValidationError(
+      field,
+      `must be an ISO 3166-1 alpha-2 country code such as "CN", got ${JSON.stringify(s)}`,
+    );
+  return c;
 }
 
 export function listFormat(s: unknown, field = 'format'): ListFormat {
@@ -229,9 +261,16 @@ export async function importList(ctx: AppContext, req: ImportListRequest): Promi
     );
   const effect = req.effect === undefined ? 'information' : listEffect(req.effect);
   const authority = listAuthority(req.authority);
+  const country = listCountry(req.country, effect);
   const { format, parsed, sha256 } = loadListSource(req);
   const digests = new Map<string, string>(parsed.entries.map((e) => [e.id, sha256Hex(canonicalJson(e))]));
   return ctx.store.transaction(async (tx) => {
+    // A list's legal effect is an authority's decision: deny and review only from a party the trust
+    // list in force names as licensing authority for the regime (information is open to the operator).
+    const trustList =
+      effect === 'information' || country === undefined
+        ? undefined
+        : await requireTrusted(tx, req.actor, 'licensing-authority', country, LIST_EFFECT_RULE);
     const current = await screeningRepo.currentImport(tx, req.list);
     const base = {
       list: req.list,
@@ -242,6 +281,8 @@ export async function importList(ctx: AppContext, req: ImportListRequest): Promi
       previous: current?.sha256,
       authority,
       effect,
+      ...(country === undefined ? {} : { country }),
+      ...(trustList === undefined ? {} : { trustList }),
     };
     // The same content with the same authority and effect is unchanged; a new effect is a new import.
     if (current?.sha256 === sha256 && current.effect === effect && (current.authority ?? undefined) === authority)
@@ -280,6 +321,8 @@ export async function importList(ctx: AppContext, req: ImportListRequest): Promi
       changed,
       ...(authority === undefined ? {} : { authority }),
       effect,
+      ...(country === undefined ? {} : { country }),
+      ...(trustList === undefined ? {} : { trustList }),
     });
     // A changed list: the monitor (alerts.ts, reacting to `list.imported` in this transaction) screened every
     // party of every active licence again; the new hits it raised follow the record in the journal.

@@ -76,7 +76,11 @@ export function registerScreeningCommands(program: Command, deps: ScreeningComma
     .option('--authority <name>', 'who issued the list, e.g. "MOFCOM" or "US Treasury OFAC"')
     .option(
       '--effect <effect>',
-      "its legal effect: deny (e.g. China's Control List), review (its Concern List: case-by-case) or information (a foreign list; the default)",
+      "its legal effect: deny (e.g. China's Control List), review (its Concern List: case-by-case) or information (a foreign list; the default). deny and review need --country, and --actor listed in the trust list as licensing authority for it",
+    )
+    .option(
+      '--country <CC>',
+      'the export regime (ISO country) whose authority gives the list its effect (with --effect deny or review)',
     )
     .option('--json', 'print the result as JSON')
     .action(
@@ -90,6 +94,7 @@ export function registerScreeningCommands(program: Command, deps: ScreeningComma
           add?: string;
           authority?: string;
           effect?: string;
+          country?: string;
           json?: boolean;
         },
       ) => {
@@ -109,6 +114,7 @@ export function registerScreeningCommands(program: Command, deps: ScreeningComma
               add: opts.add,
               authority: opts.authority,
               effect,
+              country: opts.country,
               onProgress: (done, total) => {
                 p.update(done, total);
               },

@@ -32,6 +32,7 @@ import {
   registerParty,
   revokeCertificate,
   screenNames,
+  importList,
   screenParty,
   screeningReviews,
   reviewScreeningHit,
@@ -1172,6 +1173,52 @@ export const ROUTES: readonly AnyRoute[] = [
   }),
 
   // ── Screening ──────────────────────────────────────────────────────────────────────────────
+  route<
+    { list: string },
+    Record<string, never>,
+    {
+      format: string;
+      text: string;
+      authority?: string | undefined;
+      effect?: string | undefined;
+      country?: string | undefined;
+    }
+  >({
+    id: 'importList',
+    method: 'POST',
+    url: '/v1/lists/:list/snapshots',
+    tag: 'screening',
+    status: 201,
+    records: true,
+    summary:
+      "Import a restricted-party list snapshot (the file's text) as the calling authority: effect deny or review only from a party the trust list in force names as licensing authority for `country` (refused otherwise: LIST_EFFECT_NOT_AUTHORITY, nothing written); the importing authority and the trust-list version are recorded in the journalled `list.imported`",
+    params: z.object({ list: z.string().min(1).max(63) }).strict(),
+    body: z
+      .object({
+        format: z.string().min(1).max(20),
+        text: z.string().min(1),
+        authority: z.string().min(1).max(200).optional(),
+        effect: z.string().min(1).max(20).optional(),
+        country: z.string().min(2).max(2).optional(),
+      })
+      .strict(),
+    response: z.looseObject({ status: z.string(), list: z.string(), effect: z.string() }),
+    access: {
+      roles: ['licensing-authority'],
+      owner: 'any',
+      describe: 'a licensing authority (deny and review: one the trust list names for the country)',
+    },
+    handle: ({ ctx, party, params, body }) =>
+      importList(ctx, {
+        list: params.list,
+        actor: party,
+        format: body.format,
+        text: body.text,
+        authority: body.authority,
+        effect: body.effect,
+        country: body.country,
+      }),
+  }),
   route<
     Record<string, never>,
     Record<string, never>,

@@ -13,7 +13,15 @@ export {
   type SdnFiles,
   type ParseProgress,
 } from './parsers.js';
-export { normalizeName, foldLatin, skeleton, detectScript, type NormalizedName, type Script } from './normalize.js';
+export {
+  normalizeName,
+  foldLatin,
+  skeleton,
+  romanKey,
+  detectScript,
+  type NormalizedName,
+  type Script,
+} from './normalize.js';
 export { jaro, jaroWinkler } from './similarity.js';
 export { countryCode } from './countries.js';
 export {

@@ -102,14 +102,21 @@ const KEY_SKELETON = 4;
 const KEY_CONSONANTS = 5;
 const KEY_COMPACT5 = 6;
 const KEY_SKELETON4 = 7;
-const KEY_KINDS = 8;
+const KEY_ROMAN = 8;
+const KEY_DELETE = 9;
+const KEY_KINDS = 10;
 
 type KeySink = (kind: number, key: string) => void;
 
-/** Index keys that depend on one token alone: the token, its phonetic code, its first and last three letters. */
-function tokenKeys(t: string, phonetic: string, emit: KeySink): void {
+/**
+ * Index keys that depend on one token alone: the token, its phonetic code, its first and last
+ * three letters, and its romanisation key where that differs from the token (a query looks that
+ * key up among both; see Index.#candidates).
+ */
+function tokenKeys(t: string, phonetic: string, roman: string, emit: KeySink): void {
   if (t.length >= 2) emit(KEY_TOKEN, t);
   if (phonetic.length >= 2) emit(KEY_PHONETIC, phonetic);
+  if (roman !== t && roman.length >= 2) emit(KEY_ROMAN, roman);
   if (t.length >= 5) {
     emit(KEY_FIRST3, t.slice(0, 3));
     emit(KEY_LAST3, t.slice(-3));
@@ -128,7 +135,20 @@ function nameKeys(n: NormalizedName, emit: KeySink): void {
     if (sk.length >= 4) break;
   }
   if (sk.length >= 3) emit(KEY_SKELETON4, sk.slice(0, 4));
+  // A name of one word has few keys, and one typo in a short word breaks them all ("El Cayo" for
+  // "El Chayo", "Azmaco" for "Armaco"): the word and each form of it with one letter deleted are
+  // keys, so two one-word names one edit or one transposition apart share one.
+  const w = n.tokens.length === 1 ? (n.tokens[0] ?? '') : '';
+  if (w.length >= MIN_DELETE_WORD && w.length <= MAX_DELETE_WORD) {
+    emit(KEY_DELETE, w);
+    for (let i = 0; i < w.length; i++)
+      if (i === 0 || w[i] !== w[i - 1]) emit(KEY_DELETE, w.slice(0, i) + w.slice(i + 1));
+  }
 }
+
+/** One-word names of this many letters get deletion keys (shorter ones are too ambiguous, longer keep other keys). */
+const MIN_DELETE_WORD = 4;
+const MAX_DELETE_WORD = 12;
 
 /** a.localeCompare(b), without building a collator per call (the ties of common names sort many ids). */
 const BY_LOCALE = new Intl.Collator();
@@ -148,14 +168,78 @@ function levRatio(a: string, b: string): number {
   return m === 0 ? 1 : 1 - distance(a, b) / m;
 }
 
-function tokenSim(a: string, b: string, skA: string, skB: string, phA: string, phB: string): number {
+/** Two spellings of one word in different romanisations (equal romanisation keys, see romanKey). */
+const ROMANISATION_SIMILARITY = 0.95;
+
+function tokenSim(
+  a: string,
+  b: string,
+  skA: string,
+  skB: string,
+  phA: string,
+  phB: string,
+  roA: string,
+  roB: string,
+  maskA?: number,
+  maskB?: number,
+): number {
   if (a === b) return 1;
   if (numeric(a) || numeric(b)) return 0;
-  let s = jaroWinkler(a, b);
+  if (roA === roB && a.length >= 2 && b.length >= 2) return ROMANISATION_SIMILARITY;
   const long = a.length >= 4 && b.length >= 4;
-  if (long && phA === phB && phA.length >= 3) s = Math.max(s, 0.87);
-  if (long && skA === skB && skA.length >= 3) s = Math.max(s, 0.87);
-  return s < 0.8 ? 0 : s;
+  // Same phonetic code or skeleton: at least KEY_SIMILARITY.
+  const lifted = long && ((phA === phB && phA.length >= 3) || (skA === skB && skA.length >= 3));
+  if (!lifted && maskA !== undefined && maskB !== undefined && cannotReach(a, b, maskA, maskB)) return 0;
+  const s = jaroWinkler(a, b);
+  const t = lifted ? Math.max(s, KEY_SIMILARITY) : s;
+  return t < TOKEN_FLOOR ? 0 : t;
+}
+
+const KEY_SIMILARITY = 0.87;
+/** Token pairs less similar than this count as unmatched. */
+const TOKEN_FLOOR = 0.8;
+
+/** The letters (a–z; digits share six bits) a token has, one bit each. */
+function letterMask(t: string): number {
+  let m = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    m |= 1 << (c >= 97 && c <= 122 ? c - 97 : 26 + (c % 6));
+  }
+  return m;
+}
+
+function bits(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/**
+ * True when Jaro–Winkler(a, b) is surely below TOKEN_FLOOR, found without computing it: the
+ * letters the tokens could share (each letter one has and the other lacks takes one away) bound
+ * the matches m, so Jaro ≤ (m/|a| + m/|b| + 1) / 3, and the common prefix bounds the Winkler boost.
+ */
+function cannotReach(a: string, b: string, maskA: number, maskB: number): boolean {
+  const la = a.length;
+  const lb = b.length;
+  const m = Math.min(la - bits(maskA & ~maskB), lb - bits(maskB & ~maskA));
+  if (m <= 0) return true;
+  const j = (m / la + m / lb + 1) / 3;
+  let prefix = 0;
+  const max = Math.min(4, la, lb);
+  while (prefix < max && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
+  return j + prefix * 0.1 * (1 - j) < TOKEN_FLOOR - 1e-9;
+}
+
+/** Both names had the same legal forms recognised and set aside, and nothing else. */
+function sameLegalWords(q: NormalizedName, n: NormalizedName): boolean {
+  const a = q.legalForms;
+  const b = n.legalForms;
+  if (a.length !== b.length || q.allTokens.length - q.tokens.length !== n.allTokens.length - n.tokens.length)
+    return false;
+  for (const w of a) if (!b.includes(w)) return false;
+  return true;
 }
 
 /** Consonant skeletons are short and ambiguous: equal, or one edit apart when long. */
@@ -170,47 +254,75 @@ interface Aligned {
   pairs: { query: string; entry: string; score: number }[];
 }
 
+/** Scratch similarity matrices (row i, column j at i * columns + j), grown as needed: no allocation per candidate. */
+let SIMS = new Float64Array(256);
+let OTHER_SIMS = new Float64Array(256);
+let USED = new Uint8Array(64);
+
+function simsFor(cells: number): Float64Array {
+  if (SIMS.length < cells) SIMS = new Float64Array(cells * 2);
+  return SIMS;
+}
+
+function otherSimsFor(cells: number): Float64Array {
+  if (OTHER_SIMS.length < cells) OTHER_SIMS = new Float64Array(cells * 2);
+  return OTHER_SIMS;
+}
+
 /**
- * Greedy one-to-one alignment of tokens, weighted by token length. The score leans on how much
- * of the query is covered (2/3) but also on how much of the entry name is (1/3), so a query that
- * names a listed party by part of its long name still scores, and a short list name inside a
- * longer query does too, less.
+ * Greedy one-to-one alignment of tokens, weighted by token length: the most similar pair first
+ * (ties: the earlier query token, then the earlier listed one), and so on among the tokens left.
+ * The score leans on how much of the query is covered (2/3) but also on how much of the entry name
+ * is (1/3), so a query that names a listed party by part of its long name still scores, and a
+ * short list name inside a longer query does too, less. `sims` holds the similarities (row per
+ * query token); the aligned pairs are written to `pairs` when it is given (for the explanation).
  */
 function align(
   qt: readonly string[],
   nt: readonly string[],
-  sim: (i: number, j: number) => number,
+  sims: Float64Array,
   queryWeight = 2 / 3,
-): Aligned {
-  const cells: { i: number; j: number; s: number }[] = [];
-  for (let i = 0; i < qt.length; i++) {
-    for (let j = 0; j < nt.length; j++) {
-      const s = sim(i, j);
-      if (s > 0) cells.push({ i, j, s });
-    }
-  }
-  cells.sort((x, y) => y.s - x.s || x.i - y.i || x.j - y.j);
-  const usedQ = new Set<number>();
-  const usedN = new Set<number>();
-  let mq = 0;
-  let mn = 0;
-  const pairs: Aligned['pairs'] = [];
-  for (const c of cells) {
-    if (usedQ.has(c.i) || usedN.has(c.j)) continue;
-    usedQ.add(c.i);
-    usedN.add(c.j);
-    const a = qt[c.i] ?? '';
-    const b = nt[c.j] ?? '';
-    mq += c.s * a.length;
-    mn += c.s * b.length;
-    pairs.push({ query: a, entry: b, score: Math.round(c.s * 100) / 100 });
-  }
+  pairs?: Aligned['pairs'],
+): number {
+  const qn = qt.length;
+  const nn = nt.length;
   let lq = 0;
   let ln = 0;
   for (const t of qt) lq += t.length;
   for (const t of nt) ln += t.length;
-  if (lq === 0 || ln === 0) return { score: 0, pairs };
-  return { score: queryWeight * (mq / lq) + (1 - queryWeight) * (mn / ln), pairs };
+  if (USED.length < qn + nn) USED = new Uint8Array((qn + nn) * 2);
+  const used = USED;
+  used.fill(0, 0, qn + nn);
+  let mq = 0;
+  let mn = 0;
+  const rounds = Math.min(qn, nn);
+  for (let r = 0; r < rounds; r++) {
+    let bi = -1;
+    let bj = -1;
+    let bs = 0;
+    for (let i = 0; i < qn; i++) {
+      if (used[i] === 1) continue;
+      const row = i * nn;
+      for (let j = 0; j < nn; j++) {
+        const x = sims[row + j] ?? 0;
+        if (x > bs && used[qn + j] === 0) {
+          bs = x;
+          bi = i;
+          bj = j;
+        }
+      }
+    }
+    if (bi < 0) break;
+    used[bi] = 1;
+    used[qn + bj] = 1;
+    const a = qt[bi] ?? '';
+    const b = nt[bj] ?? '';
+    mq += bs * a.length;
+    mn += bs * b.length;
+    pairs?.push({ query: a, entry: b, score: Math.round(bs * 100) / 100 });
+  }
+  if (lq === 0 || ln === 0) return 0;
+  return queryWeight * (mq / lq) + (1 - queryWeight) * (mn / ln);
 }
 
 /** A candidate scored, before its explanation is written. */
@@ -333,7 +445,9 @@ function partsScore(q: NormalizedName, n: NormalizedName, sims: Float64Array, ex
       else {
         // Keys of the tokens as they are (a joined word has none: compared by its letters alone).
         const s =
-          qt === q.tokens && nt === n.tokens ? (sims[i * nt.length + j] ?? 0) : tokenSim(a, b, '', ' ', '', ' ');
+          qt === q.tokens && nt === n.tokens
+            ? (sims[i * nt.length + j] ?? 0)
+            : tokenSim(a, b, '', ' ', '', ' ', '', ' ');
         if (s > 0) cells.push({ i, j, s, w: 1 });
       }
     }
@@ -363,26 +477,86 @@ function partsScore(q: NormalizedName, n: NormalizedName, sims: Float64Array, ex
   return { score: weight === 0 ? 0 : sum / weight, pairs };
 }
 
-/** Similarity of two normalised names, 0–1, and how it was reached. */
-export function scoreNames(q: NormalizedName, n: NormalizedName, entryType: EntityType = 'unknown'): NameScore {
-  const abjad = q.script === 'arabic' || n.script === 'arabic';
-  let best: NameScore = { score: 0, method: 'tokens', pairs: [] };
-  if (!abjad) {
-    // Token similarities, computed once for the token and the part-by-part scores.
-    const nn = n.tokens.length;
-    const sims = new Float64Array(q.tokens.length * nn);
-    for (let i = 0; i < q.tokens.length; i++)
-      for (let j = 0; j < nn; j++)
-        sims[i * nn + j] = tokenSim(
+/**
+ * The similarities of one query's tokens to listed words, kept for the query's candidates (which
+ * share many words: the ones that made them candidates). Valid for one query name only.
+ */
+export class TokenSimMemo {
+  readonly #q: NormalizedName;
+  readonly #byWord = new Map<string, Float64Array>();
+  /** Letter-set masks of the query tokens (see letterMask). */
+  readonly #masks: Int32Array;
+  constructor(q: NormalizedName) {
+    this.#q = q;
+    this.#masks = Int32Array.from(q.tokens, letterMask);
+  }
+  /** The similarities of each query token to word j of n (whose keys are its own: no "Abd al-" join shifted them). */
+  sims(n: NormalizedName, j: number): Float64Array {
+    const t = n.tokens[j] ?? '';
+    let v = this.#byWord.get(t);
+    if (v === undefined) {
+      const q = this.#q;
+      v = new Float64Array(q.tokens.length);
+      const mask = letterMask(t);
+      for (let i = 0; i < q.tokens.length; i++)
+        v[i] = tokenSim(
           q.tokens[i] ?? '',
-          n.tokens[j] ?? '',
+          t,
           q.skeletons[i] ?? '',
           n.skeletons[j] ?? '',
           q.phonetic[i] ?? '',
           n.phonetic[j] ?? '',
+          q.roman[i] ?? '',
+          n.roman[j] ?? '',
+          this.#masks[i] ?? 0,
+          mask,
         );
-    const tok = align(q.tokens, n.tokens, (i, j) => sims[i * nn + j] ?? 0);
-    best = { score: tok.score, method: 'tokens', pairs: tok.pairs };
+      this.#byWord.set(t, v);
+    }
+    return v;
+  }
+}
+
+const NO_PAIRS: Aligned['pairs'] = [];
+
+/**
+ * Similarity of two normalised names, 0–1, and how it was reached (the aligned token pairs only
+ * when `explain`: the search scores its candidates without them and explains the hits it returns).
+ */
+export function scoreNames(
+  q: NormalizedName,
+  n: NormalizedName,
+  entryType: EntityType = 'unknown',
+  memo?: TokenSimMemo,
+  explain = true,
+): NameScore {
+  const abjad = q.script === 'arabic' || n.script === 'arabic';
+  let best: NameScore = { score: 0, method: 'tokens', pairs: NO_PAIRS };
+  if (!abjad) {
+    // Token similarities, computed once for the token and the part-by-part scores.
+    const nn = n.tokens.length;
+    const qn = q.tokens.length;
+    const sims = simsFor(qn * nn);
+    if (memo !== undefined && n.skeletons.length === nn && q.skeletons.length === qn) {
+      for (let j = 0; j < nn; j++) {
+        const v = memo.sims(n, j);
+        for (let i = 0; i < qn; i++) sims[i * nn + j] = v[i] ?? 0;
+      }
+    } else
+      for (let i = 0; i < qn; i++)
+        for (let j = 0; j < nn; j++)
+          sims[i * nn + j] = tokenSim(
+            q.tokens[i] ?? '',
+            n.tokens[j] ?? '',
+            q.skeletons[i] ?? '',
+            n.skeletons[j] ?? '',
+            q.phonetic[i] ?? '',
+            n.phonetic[j] ?? '',
+            q.roman[i] ?? '',
+            n.roman[j] ?? '',
+          );
+    const tokPairs: Aligned['pairs'] | undefined = explain ? [] : undefined;
+    best = { score: align(q.tokens, n.tokens, sims, 2 / 3, tokPairs), method: 'tokens', pairs: tokPairs ?? NO_PAIRS };
     const parts = partsScore(
       q,
       n,
@@ -390,28 +564,50 @@ export function scoreNames(q: NormalizedName, n: NormalizedName, entryType: Enti
       entryType === 'person' || entryType === 'unknown' ? EXTRA_PERSON_PART : EXTRA_ORG_PART,
     );
     if (parts.score > best.score) best = { score: parts.score, method: 'parts', pairs: parts.pairs };
-    const compact = Math.max(levRatio(q.compact, n.compact), levRatio(q.sortedCompact, n.sortedCompact));
-    if (compact > best.score) best = { score: compact, method: 'compact', pairs: tok.pairs };
-    if (q.allTokens !== q.tokens || n.allTokens !== n.tokens) {
-      const all = align(q.allTokens, n.allTokens, (i, j) =>
-        tokenSim(q.allTokens[i] ?? '', n.allTokens[j] ?? '', '', ' ', '', ' '),
-      );
-      if (all.score > best.score) best = { score: all.score, method: 'tokens', pairs: all.pairs };
+    // (The compact score cannot pass 1 − |length difference| / longer length: not computed when that is no better.)
+    const lq = q.compact.length;
+    const ln = n.compact.length;
+    if (1 - Math.abs(lq - ln) / Math.max(lq, ln, 1) > best.score) {
+      const compact = Math.max(levRatio(q.compact, n.compact), levRatio(q.sortedCompact, n.sortedCompact));
+      if (compact > best.score) best = { score: compact, method: 'compact', pairs: tokPairs ?? NO_PAIRS };
+    }
+    // The words of a legal form one side did not recognise (misspelt) compared as words; when both
+    // recognised the same legal forms, their words matching would only inflate the score
+    // ("Limited Liability Company Granite" is not "Limited Liability Company Garant").
+    if ((q.allTokens !== q.tokens || n.allTokens !== n.tokens) && !sameLegalWords(q, n)) {
+      const qa = q.allTokens;
+      const na = n.allTokens;
+      const m = otherSimsFor(qa.length * na.length);
+      for (let i = 0; i < qa.length; i++)
+        for (let j = 0; j < na.length; j++)
+          m[i * na.length + j] = tokenSim(qa[i] ?? '', na[j] ?? '', '', ' ', '', ' ', '', ' ');
+      const allPairs: Aligned['pairs'] | undefined = explain ? [] : undefined;
+      const all = align(qa, na, m, 2 / 3, allPairs);
+      if (all > best.score) best = { score: all, method: 'tokens', pairs: allPairs ?? NO_PAIRS };
     }
   }
   if (abjad) {
-    const ab = abjadScore(q.consonants, n.consonants);
+    const ab = abjadScore(q.consonants, n.consonants, explain);
     if (ab.score > best.score) best = ab;
     return best;
   }
-  const sk = align(q.skeletons, n.skeletons, (i, j) => skeletonSim(q.skeletons[i] ?? '', n.skeletons[j] ?? ''));
-  let skRaw = sk.score;
+  // The skeleton score is at most SKELETON_WEIGHT: not computed when the name already scores that.
+  if (best.score >= SKELETON_WEIGHT) return best;
+  const qs = q.skeletons;
+  const ns = n.skeletons;
+  const m = otherSimsFor(qs.length * ns.length);
+  for (let i = 0; i < qs.length; i++)
+    for (let j = 0; j < ns.length; j++) m[i * ns.length + j] = skeletonSim(qs[i] ?? '', ns[j] ?? '');
+  const skPairs: Aligned['pairs'] | undefined = explain ? [] : undefined;
+  let skRaw = align(qs, ns, m, 2 / 3, skPairs);
   if (q.skeletons.length !== n.skeletons.length)
     skRaw = Math.max(skRaw, 0.95 * levRatio(q.skeletons.join(''), n.skeletons.join('')));
-  const skScore = skRaw * 0.85;
-  if (skScore > best.score) best = { score: skScore, method: 'skeleton', pairs: sk.pairs };
+  const skScore = skRaw * SKELETON_WEIGHT;
+  if (skScore > best.score) best = { score: skScore, method: 'skeleton', pairs: skPairs ?? NO_PAIRS };
   return best;
 }
+
+const SKELETON_WEIGHT = 0.85;
 
 /** Two consonant keys: equal; equal but for an h (written or not for ح, ه); or one edit apart when long. */
 function consonantSim(a: string, b: string): number {
@@ -429,13 +625,16 @@ function consonantSim(a: string, b: string): number {
  */
 /** Arabic script: as much weight on covering the listed name as on covering the query (short common names meet too many long ones otherwise). */
 const ABJAD_QUERY_WEIGHT = 0.5;
-function abjadScore(qc: readonly string[], nc: readonly string[]): NameScore {
-  const a = align(qc, nc, (i, j) => consonantSim(qc[i] ?? '', nc[j] ?? ''), ABJAD_QUERY_WEIGHT);
-  let s = a.score;
+function abjadScore(qc: readonly string[], nc: readonly string[], explain: boolean): NameScore {
+  const m = otherSimsFor(qc.length * nc.length);
+  for (let i = 0; i < qc.length; i++)
+    for (let j = 0; j < nc.length; j++) m[i * nc.length + j] = consonantSim(qc[i] ?? '', nc[j] ?? '');
+  const pairs: Aligned['pairs'] | undefined = explain ? [] : undefined;
+  let s = align(qc, nc, m, ABJAD_QUERY_WEIGHT, pairs);
   const jq = qc.join('');
   const jn = nc.join('');
   if (qc.length !== nc.length && Math.min(jq.length, jn.length) >= 5) s = Math.max(s, 0.95 * levRatio(jq, jn));
-  return { score: s * 0.97, method: 'skeleton', pairs: a.pairs };
+  return { score: s * 0.97, method: 'skeleton', pairs: pairs ?? NO_PAIRS };
 }
 
 function idKey(v: string): string {
@@ -500,7 +699,7 @@ function packInto(out: Bytes, n: NormalizedName): boolean {
   out.byte(SEP_CODE);
   if (n.allTokens === n.tokens) out.byte(0x3d /* = */);
   else if (!out.words(n.allTokens)) return false;
-  for (const f of [n.legalForms, n.skeletons, n.phonetic, n.consonants]) {
+  for (const f of [n.legalForms, n.skeletons, n.phonetic, n.consonants, n.roman]) {
     out.byte(SEP_CODE);
     if (!out.words(f)) return false;
   }
@@ -521,6 +720,7 @@ export function pack(n: NormalizedName): string {
     n.skeletons.join(' '),
     n.phonetic.join(' '),
     n.consonants.join(' '),
+    n.roman.join(' '),
   ].join(SEP);
 }
 
@@ -530,7 +730,7 @@ function words(s: string | undefined): readonly string[] {
 
 /** (Exported for the tests.) */
 export function unpack(raw: string, packed: string): NormalizedName {
-  const [script, tokens, all, legal, skeletons, phonetic, consonants] = packed.split(SEP);
+  const [script, tokens, all, legal, skeletons, phonetic, consonants, roman] = packed.split(SEP);
   const t = words(tokens);
   return {
     raw,
@@ -543,6 +743,7 @@ export function unpack(raw: string, packed: string): NormalizedName {
     skeletons: words(skeletons),
     phonetic: words(phonetic),
     consonants: words(consonants),
+    roman: words(roman),
   };
 }
 
@@ -805,7 +1006,7 @@ class Index implements ScreeningIndex {
         let tk = tokenKeyIds.get(t);
         if (tk === undefined) {
           tokenIds = [];
-          tokenKeys(t, n.phonetic[i] ?? '', toToken);
+          tokenKeys(t, n.phonetic[i] ?? '', n.roman[i] ?? t, toToken);
           tokenKeyIds.set(t, (tk = tokenIds));
         }
         for (const kid of tk) if (!ids.includes(kid)) ids.push(kid);
@@ -878,10 +1079,11 @@ class Index implements ScreeningIndex {
     const candidates = this.#candidates(q, CANDIDATES);
     // Score every candidate; the explanation is written only for the hits returned.
     const byEntry = new Map<number, Scored>();
+    const memo = new TokenSimMemo(q);
     for (const id of candidates) {
       const e = this.#nameEntry[id];
       if (e === undefined) continue;
-      const sc = this.#score(qq, q, this.#normalizedName(id), e);
+      const sc = this.#score(qq, q, this.#normalizedName(id), e, memo);
       if (sc.score < threshold) continue;
       const prev = byEntry.get(e);
       if (prev === undefined || sc.score > prev.score) byEntry.set(e, sc);
@@ -907,7 +1109,14 @@ class Index implements ScreeningIndex {
       const end = offsets[kid + 1] ?? 0;
       if (end > start) lists.push({ start, end, weight: Math.log(1 + N / (end - start)) });
     };
-    for (let i = 0; i < q.tokens.length; i++) tokenKeys(q.tokens[i] ?? '', q.phonetic[i] ?? '', toQuery);
+    for (let i = 0; i < q.tokens.length; i++) {
+      const t = q.tokens[i] ?? '';
+      const roman = q.roman[i] ?? t;
+      tokenKeys(t, q.phonetic[i] ?? '', roman, toQuery);
+      // Listed names written in another romanisation: their romanisation key is this one, or their word is.
+      if (roman === t && roman.length >= 2) toQuery(KEY_ROMAN, roman);
+      else if (roman.length >= 2) toQuery(KEY_TOKEN, roman);
+    }
     nameKeys(q, toQuery);
     // A word that no listed name has may be two that one has, written joined ("FadiSAQR"): its halves
     // that are both listed words are keys too.
@@ -928,9 +1137,9 @@ class Index implements ScreeningIndex {
     return topByWeight(this.#postings, lists, max, CANDIDATE_FLOOR * total);
   }
 
-  #score(qq: ScreenQuery, q: NormalizedName, n: NormalizedName, e: number): Scored {
+  #score(qq: ScreenQuery, q: NormalizedName, n: NormalizedName, e: number, memo: TokenSimMemo): Scored {
     const entry = this.#entries[e] as ListEntry;
-    const ns = scoreNames(q, n, entry.type);
+    const ns = scoreNames(q, n, entry.type, memo, false);
     let score = ns.score;
     let method = ns.method;
     let country: MatchFeatures['country'];
@@ -966,7 +1175,9 @@ class Index implements ScreeningIndex {
   }
 
   #match(qq: ScreenQuery, q: NormalizedName, sc: Scored): Match {
-    const { entry, n, ns, score, method, country, type, identifier } = sc;
+    const { entry, n, score, method, country, type, identifier } = sc;
+    // Scored again, with the aligned pairs, for the explanation (the same score and method).
+    const ns = scoreNames(q, n, entry.type, undefined, true);
     const features: MatchFeatures = {
       method,
       nameScore: Math.round(ns.score * 1000) / 1000,

@@ -6,6 +6,7 @@
  */
 import anyAscii from 'any-ascii';
 import { doubleMetaphone } from 'double-metaphone';
+import { distance } from 'fastest-levenshtein';
 import { pinyin } from 'pinyin-pro';
 
 /** Scripts we transliterate specially; anything else goes through any-ascii as Latin. */
@@ -29,6 +30,11 @@ export interface NormalizedName {
   readonly skeletons: readonly string[];
   /** Double-metaphone primary key of each token. */
   readonly phonetic: readonly string[];
+  /**
+   * Romanisation key of each token (see romanKey): the spellings one letter of Cyrillic, Arabic or
+   * Persian is written with in different systems meet (dzh/dj/zh/j, kh/h, ts/tz/c, ou/oo/u, y/i …).
+   */
+  readonly roman: readonly string[];
   /**
    * Consonant classes of each name part, for comparing Arabic script with its romanisations:
    * the article (al-, el-, ul-, ar-Rahman …) and "Abd al-" handled, h kept (ح, ه), velars and
@@ -244,25 +250,15 @@ const LEGAL_WORDS: Readonly<Record<string, string>> = {
   sal: 'sal',
 };
 
-const STOP_WORDS = new Set([
-  'the',
-  'of',
-  'and',
-  'for',
-  'de',
-  'du',
-  'des',
-  'la',
-  'le',
-  'el',
-  'al',
-  'a',
-  'an',
-  'und',
-  'y',
-  'i',
-  'e',
-]);
+const STOP_WORDS = new Set(['the', 'of', 'and', 'for', 'de', 'du', 'des', 'la', 'le', 'el', 'al', 'an', 'und']);
+
+/**
+ * One-letter words that are also conjunctions or articles (Spanish y, Italian and Portuguese e,
+ * Catalan and Slavic i, English a). Such a letter is dropped only where it reads as a word: between
+ * two words and not followed by a period ("Banco y Comercio"); written "A." or first or last in the
+ * name or in a part of it set off by a comma ("KHAN, Ahmed A"), it is an initial and is kept.
+ */
+const STOP_LETTERS = new Set(['a', 'y', 'i', 'e']);
 
 const EMPTY: readonly string[] = Object.freeze([]);
 
@@ -497,7 +493,19 @@ function stripLegal(tokens: string[], legal: string[]): string[] {
   )
     return tokens;
   let t = tokens;
-  const matchAt = (start: number, phrase: readonly string[]): boolean => phrase.every((w, i) => t[start + i] === w);
+  // A phrase of three words or more is recognised with one of its longer words misspelt
+  // ("limited liabilpty company"): so long a phrase does not occur by chance in a name.
+  const matchAt = (start: number, phrase: readonly string[]): boolean => {
+    let misspelt = phrase.length < 3;
+    for (let i = 0; i < phrase.length; i++) {
+      const w = phrase[i] ?? '';
+      const x = t[start + i] ?? '';
+      if (x === w) continue;
+      if (misspelt || w.length < 5 || Math.abs(x.length - w.length) > 1 || distance(x, w) > 1) return false;
+      misspelt = true;
+    }
+    return true;
+  };
   let changed = true;
   while (changed && t.length > 1) {
     changed = false;
@@ -528,38 +536,127 @@ function stripLegal(tokens: string[], legal: string[]): string[] {
   return t;
 }
 
-/** Splits a folded string into tokens and glues runs of single letters ("i b m" → "ibm"). */
-function tokenize(folded: string): string[] {
+/**
+ * Splits a folded string into tokens and glues runs of single letters ("i b m" → "ibm"). A lone
+ * one-letter conjunction (STOP_LETTERS) is dropped unless `initials` (from initialLetters) says it
+ * is an initial.
+ */
+function tokenize(folded: string, initials: ReadonlySet<number> = NO_INITIALS): string[] {
   const raw = folded.split(' ').filter((x) => x !== '');
   const out: string[] = [];
   let run = '';
-  for (const t of raw) {
+  let runLength = 0;
+  const flush = (at: number): void => {
+    if (run !== '' && (runLength > 1 || !STOP_LETTERS.has(run) || initials.has(at - 1))) out.push(run);
+    run = '';
+    runLength = 0;
+  };
+  for (let i = 0; i < raw.length; i++) {
+    const t = raw[i] ?? '';
     if (t.length === 1 && /[a-z]/.test(t)) {
       run += t;
+      runLength++;
       continue;
     }
-    if (run !== '') out.push(run);
-    run = '';
+    flush(i);
     out.push(t);
   }
-  if (run !== '') out.push(run);
+  flush(raw.length);
   return out;
 }
 
-const cache = new Map<string, NormalizedName>();
-const tokenCache = new Map<
-  string,
-  { readonly skeleton: string; readonly phonetic: string; readonly consonants: string }
->();
+const NO_INITIALS: ReadonlySet<number> = new Set();
 
-/** A token's skeleton and double-metaphone code (memoised: list tokens repeat a lot). */
-function tokenKeys(t: string): { readonly skeleton: string; readonly phonetic: string; readonly consonants: string } {
+/**
+ * Positions (among the words of the folded text) of one-letter conjunction letters that are
+ * initials: followed by a period, or first or last in the name or in a part of it set off by a comma.
+ */
+function initialLetters(text: string): ReadonlySet<number> {
+  // Words are the runs of letters and digits foldLatin keeps; what lies between them tells.
+  const kept = foldKeepingMarks(text);
+  const words = [...kept.matchAll(/[a-z0-9]+/g)];
+  let out: Set<number> | undefined;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (w === undefined || w[0].length !== 1 || !STOP_LETTERS.has(w[0])) continue;
+    const start = w.index;
+    const end = start + 1;
+    const next = words[i + 1];
+    const before = kept.slice(i === 0 ? 0 : (words[i - 1]?.index ?? 0) + (words[i - 1]?.[0].length ?? 0), start);
+    const after = kept.slice(end, next === undefined ? kept.length : next.index);
+    if (i === 0 || next === undefined || after.includes('.') || before.includes(',') || after.includes(',')) {
+      out ??= new Set();
+      out.add(i);
+    }
+  }
+  return out ?? NO_INITIALS;
+}
+
+/** foldLatin, but keeping periods and commas between the words. */
+function foldKeepingMarks(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  const ascii = /^[\x00-\x7f]*$/.test(s) ? s : anyAscii(s.normalize('NFKC'));
+  return ascii
+    .toLowerCase()
+    .replace(/['`’ʼ‘"]/g, '')
+    .replace(/[^a-z0-9.,]+/g, ' ');
+}
+
+/** A one-letter conjunction written on its own somewhere in the text (else initialLetters has nothing to do). */
+const LONE_STOP_LETTER = /(?:^|[^\p{L}\p{N}])[aeiyAEIY](?![\p{L}\p{N}])/u;
+
+/**
+ * Romanisation key of a token: the spellings that different romanisations of one Cyrillic, Arabic
+ * or Persian letter use meet, so that "Dzhamal" and "Jamal", "Khasan" and "Hasan", "Tsoi" and
+ * "Coi", "Yusuf" and "Iusuf", "Mourad" and "Murad", "Ivanov" and "Iwanow" have one key. Digraphs
+ * first (dzh, dj, zh → j; kh → h; sch, sh → sh; tch → ch; ts, tz → c; ph → f; ck, q → k), then vowels
+ * (ou, oo → u; ee, ie, y → i), w → v, and doubled letters collapse; repeated until nothing changes
+ * (so the key of a key is itself).
+ */
+export function romanKey(token: string): string {
+  if (/^[0-9]+$/.test(token)) return token;
+  // Until nothing changes: one rule can make what another reads ("kkh" → "kh" → "h").
+  let s = token;
+  for (let prev = ''; s !== prev;) {
+    prev = s;
+    s = romanStep(s);
+  }
+  return s;
+}
+
+function romanStep(token: string): string {
+  return token
+    .replace(/dzh|dj|zh/g, 'j')
+    .replace(/kh/g, 'h')
+    .replace(/sch/g, 'sh')
+    .replace(/tch/g, 'ch')
+    .replace(/ts|tz/g, 'c')
+    .replace(/ph/g, 'f')
+    .replace(/ck|q/g, 'k')
+    .replace(/ou|oo/g, 'u')
+    .replace(/ee|ie|y/g, 'i')
+    .replace(/w/g, 'v')
+    .replace(/(.)\1+/g, '$1');
+}
+
+const cache = new Map<string, NormalizedName>();
+interface TokenKeys {
+  readonly skeleton: string;
+  readonly phonetic: string;
+  readonly consonants: string;
+  readonly roman: string;
+}
+const tokenCache = new Map<string, TokenKeys>();
+
+/** A token's skeleton, double-metaphone code, consonant and romanisation keys (memoised: list tokens repeat a lot). */
+function tokenKeys(t: string): TokenKeys {
   let k = tokenCache.get(t);
   if (k === undefined) {
     k = {
       skeleton: skeleton(t),
       phonetic: /^[0-9]+$/.test(t) ? t : doubleMetaphone(t)[0],
       consonants: consonantKeyOf(t),
+      roman: romanKey(t),
     };
     if (tokenCache.size > 200_000) tokenCache.clear();
     tokenCache.set(t, k);
@@ -583,7 +680,8 @@ export function computeNormalized(raw: string): NormalizedName {
   const legal: string[] = [];
   const latin =
     script === 'han' ? hanToLatin(raw.normalize('NFKC'), legal) : script === 'arabic' ? prepareArabic(raw) : raw;
-  let tokens = tokenize(foldLatin(latin)).map(stripToneNumbers);
+  const initials = LONE_STOP_LETTER.test(latin) ? initialLetters(latin) : NO_INITIALS;
+  let tokens = tokenize(foldLatin(latin), initials).map(stripToneNumbers);
   const allTokens = Object.freeze(tokens.map((t) => SYNONYMS.get(t) ?? t).filter((t) => !STOP_WORDS.has(t)));
   tokens = stripLegal(tokens, legal);
   const kept = tokens.map((t) => SYNONYMS.get(t) ?? t).filter((t) => !STOP_WORDS.has(t));
@@ -598,6 +696,7 @@ export function computeNormalized(raw: string): NormalizedName {
     sortedCompact: [...final].sort().join(''),
     skeletons: Object.freeze(joinAbd(final.map((t) => tokenKeys(t).skeleton))),
     phonetic: Object.freeze(final.map((t) => tokenKeys(t).phonetic)),
+    roman: Object.freeze(final.map((t) => tokenKeys(t).roman)),
     consonants: Object.freeze(consonantTokens(script === 'arabic' ? arabicWords(raw) : final)),
   });
 }

@@ -19,7 +19,8 @@ import type { PeerTrust } from './peer-check.js';
  * application and every countersignature of a certificate is checked against the version in force
  * at that point of the log: the decider listed as licensing authority for the export's country
  * (the applicant's), and none of the application's own parties; the countersigner listed for the
- * importer's country.
+ * importer's country; every import of a restricted-party list with effect deny or review, the
+ * importing party listed as licensing authority for the list's regime (its country).
  *
  * A peer node's records (federation: imported, peer-check.ts) are judged by the peer's own trust list:
  * its versions (imported too) chain under the peer's trust-list root, and a countersignature made on
@@ -35,6 +36,8 @@ export interface TrustListCheck {
   readonly versions: number;
   readonly decisions: number;
   readonly countersignatures: number;
+  /** Imports of a list with effect deny or review, each by a licensing authority for its regime. */
+  readonly listImports: number;
 }
 
 interface Entry {
@@ -147,6 +150,7 @@ export function checkTrustList(
   let inForce: InForce | undefined;
   let decisions = 0;
   let countersignatures = 0;
+  let listImports = 0;
   records.forEach((r, i) => {
     const peer = peerOf[i];
     const where = `entry ${i} (leaf ${String(leafIndexes[i])}, ${r.payload.type} by ${r.payload.actor}${peer === undefined ? '' : `, imported from ${peer.node}`})`;
@@ -200,6 +204,23 @@ export function checkTrustList(
         }
         judgedBy(b, inForce, where);
         decisions++;
+        break;
+      }
+      case 'list.imported': {
+        // A list's legal effect is an authority's decision: deny and review only from a party listed
+        // as licensing authority for the regime (the record's country) in the version in force.
+        const effect = typeof b.effect === 'string' ? b.effect : 'information';
+        if (effect === 'information') break;
+        const country = b.country;
+        if (typeof country !== 'string')
+          fail(`${where}: imports list ${String(b.list)} with effect ${effect} but names no regime (country)`);
+        if (!listed(inForce, r.payload.actor, 'licensing-authority', country)) {
+          fail(
+            `${where}: ${r.payload.actor} imported list ${String(b.list)} with effect ${effect}, but is not listed as licensing authority for exports from ${country} in the trust list in force (${inForce === undefined ? 'none' : `version ${inForce.version}`})`,
+          );
+        }
+        judgedBy(b, inForce, where);
+        listImports++;
         break;
       }
       case 'certificate.countersigned': {
@@ -266,5 +287,6 @@ export function checkTrustList(
     versions: inForce?.version ?? 0,
     decisions,
     countersignatures,
+    listImports,
   };
 }

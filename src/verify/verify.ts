@@ -119,7 +119,7 @@ export interface VerifySummary {
   readonly completeness: Completeness;
   /** Certificate claims, undertakings and revocations re-checked (certificates-check.ts). */
   readonly certificates: CertificatesCheck;
-  /** Trust-list versions verified under the root, and the decisions and countersignatures checked against them. */
+  /** Trust-list versions verified under the root, and the decisions, countersignatures and deny/review list imports checked against them. */
   readonly trustList: TrustListCheck;
   /** Peer nodes whose records (imported by this node) the bundle shows, each proved in the peer's log. */
   readonly peers: readonly PeerCheck[];
@@ -610,7 +610,7 @@ export function formatSummary(s: VerifySummary): string {
       : [
           `    unverified  cosignatures naming ${s.unverifiedCosigners.join(', ')}: no pinned key verifies them, so they are not witnesses (pin with --witness NAME=KEY)`,
         ]),
-    `    trust list  ${s.trustList.versions} version(s), root ${s.trustList.rootPinned ? 'pinned by --trust-root' : 'taken from the bundle (pin it with --trust-root)'}; ${s.trustList.decisions} decision(s) and ${s.trustList.countersignatures} countersignature(s) by parties it lists`,
+    `    trust list  ${s.trustList.versions} version(s), root ${s.trustList.rootPinned ? 'pinned by --trust-root' : 'taken from the bundle (pin it with --trust-root)'}; ${s.trustList.decisions} decision(s), ${s.trustList.countersignatures} countersignature(s) and ${s.trustList.listImports} deny/review list import(s) by parties it lists`,
     `    entries     ${s.entries} proved included and signed (${Object.entries(s.recordTypes)
       .map(([t, n]) => `${n} ${t}`)
       .join(', ')})`,

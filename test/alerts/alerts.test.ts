@@ -313,6 +313,7 @@ describe.each(STORES)('alerts on %s', (kind) => {
       actor: 'cn-mofcom',
       authority: 'MOFCOM (demonstration)',
       effect: 'deny',
+      country: 'CN',
     });
     expect(unrelated.alertsRaised).toBe(0); // no party of the licence is on the new entry
     const v3 = join(work, `list-v3-${kind}.csv`);
@@ -327,6 +328,7 @@ describe.each(STORES)('alerts on %s', (kind) => {
       actor: 'cn-mofcom',
       authority: 'MOFCOM (demonstration)',
       effect: 'deny',
+      country: 'CN',
     });
     expect(r.alertsRaised).toBe(1);
     const [hit] = await listAlerts(ctx);
@@ -353,6 +355,7 @@ describe.each(STORES)('alerts on %s', (kind) => {
           actor: 'cn-mofcom',
           authority: 'MOFCOM (demonstration)',
           effect: 'deny',
+          country: 'CN',
         })
       ).alertsRaised,
     ).toBe(0);

@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkExport, createApp, createLot, importList, registerParty, type AppContext } from '../../src/app/index.js';
+import {
+  checkExport,
+  createApp,
+  createLot,
+  ensureTrustListEntries,
+  importList,
+  registerParty,
+  type AppContext,
+} from '../../src/app/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
 import { EXAMPLES_ROOT, EXPORTER, magnet, readExample, TODAY } from '../support/scenario.js';
 
@@ -40,6 +48,8 @@ describe.each(STORES)('checkExport on %s', (kind) => {
     expect(before.checks).toContain('Red Mesa Defense Systems LLC screened clear against no lists');
     expect(before.refusals.map((r) => r.rule)).toEqual(['LICENCE_REQUIRED']);
 
+    // A deny list comes from the authority the trust list names for its regime.
+    await ensureTrustListEntries(ctx, [{ party: 'cn-mofcom', role: 'licensing-authority', country: 'CN' }]);
     await importList(ctx, {
       path: fileURLToPath(new URL('scenario/demo-control-list.csv', EXAMPLES_ROOT)),
       format: 'csv',
@@ -47,6 +57,7 @@ describe.each(STORES)('checkExport on %s', (kind) => {
       actor: 'cn-mofcom',
       authority: 'MOFCOM (demonstration)',
       effect: 'deny',
+      country: 'CN',
     });
     const after = await checkExport(ctx, { lotId: 'NDFEB-1', to: 'red-mesa-defense', destination: 'US' });
     expect(after.refusals.map((r) => r.rule)).toEqual(['RESTRICTED_PARTY', 'LICENCE_REQUIRED']);

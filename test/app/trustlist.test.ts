@@ -175,6 +175,7 @@ describe.each(STORES)('the trust list on %s', (kind) => {
       actor: 'cn-mofcom',
       authority: 'MOFCOM (demonstration)',
       effect: 'deny',
+      country: 'CN',
     });
     const app = await submitApplication(ctx, {
       authority: 'cn-mofcom',

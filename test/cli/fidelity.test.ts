@@ -272,6 +272,8 @@ describe('point 3 — lists have legal effects of their own (Dual-use Regulation
       'MOFCOM',
       '--effect',
       'deny',
+      '--country',
+      'CN',
     );
     await s.ok(
       'lists',
@@ -287,6 +289,8 @@ describe('point 3 — lists have legal effects of their own (Dual-use Regulation
       'MOFCOM',
       '--effect',
       'review',
+      '--country',
+      'CN',
     );
     await s.ok(
       'lists',

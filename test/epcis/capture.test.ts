@@ -113,6 +113,7 @@ async function setup(ctx: AppContext) {
     actor: 'cn-mofcom',
     authority: 'MOFCOM (demonstration)',
     effect: 'deny',
+    country: 'CN',
   });
   const endUse = { description: 'Rotor magnets for EV traction motors', purposes: ['civil-automotive'] };
   const cert = await issueCertificate(ctx, IMPORTER, {
