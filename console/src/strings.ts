@@ -18,6 +18,23 @@ const en = {
     skip: 'Skip to content',
     signingKeyLoaded: 'signing key loaded',
     readOnly: 'read-only',
+    brand: 'Lodestone',
+    screening: 'Screening',
+    operator: 'operator',
+    signingKey: (keyId: string) => `signing key ${keyId}`,
+    noSigningKey: 'no signing key: read-only',
+  },
+  app: {
+    notFound: 'Not found',
+    noPageAt: 'There is no page at',
+    goStart: 'Go to the start page',
+  },
+  exportCheck: { lot: 'Lot', to: 'To', checking: 'Checking…', check: 'Check' },
+  ui: {
+    loading: (what: string) => `Loading ${what}…`,
+    wentWrong: 'Something went wrong',
+    field: '— field',
+    downloadFailed: 'The download failed',
   },
   list: {
     search: 'Search',
