@@ -58,8 +58,8 @@ export function LicencesScreen() {
         ]}
         csv={{ api, filename: 'licences' }}
       />
-      {page.loading && !page.data ? <Loading what="licences" /> : null}
-      {page.error ? <ErrorBox error={page.error} title="Could not load licences" /> : null}
+      {page.loading && !page.data ? <Loading what={t.licences.loading} /> : null}
+      {page.error ? <ErrorBox error={page.error} title={t.licences.loadFailed} /> : null}
       {page.data && page.data.total === 0 ? (
         <Empty>
           {filtered ? (
@@ -77,30 +77,28 @@ export function LicencesScreen() {
             <caption>{t.licences.caption}</caption>
             <thead>
               <tr>
-                <th scope="col">Licence</th>
-                <th scope="col">Status</th>
-                <th scope="col">Holder</th>
-                <th scope="col">Consignee</th>
-                <th scope="col">Destination</th>
-                <th scope="col">Valid</th>
+                <th scope="col">{t.licences.licence}</th>
+                <th scope="col">{t.licences.status}</th>
+                <th scope="col">{t.licences.holder}</th>
+                <th scope="col">{t.licences.consignee}</th>
+                <th scope="col">{t.licences.destination}</th>
+                <th scope="col">{t.licences.valid}</th>
                 <th scope="col">{t.licences.utilisation}</th>
               </tr>
             </thead>
             <tbody>
               {page.data.items.map((l) => (
                 <tr key={l.id}>
-                  <td data-label="Licence">
+                  <td data-label={t.licences.licence}>
                     <Link to={`/licences/${encodeURIComponent(l.id)}`}>{l.id}</Link>
                   </td>
-                  <td data-label="Status">
+                  <td data-label={t.licences.status}>
                     <Badge tone={l.status === 'active' ? 'ok' : 'bad'}>{l.status}</Badge>
                   </td>
-                  <td data-label="Holder">{l.names?.holder ?? l.holder}</td>
-                  <td data-label="Consignee">{l.names?.consignee ?? l.consignee}</td>
-                  <td data-label="Destination">{l.destination}</td>
-                  <td data-label="Valid">
-                    {l.validFrom} to {l.validUntil}
-                  </td>
+                  <td data-label={t.licences.holder}>{l.names?.holder ?? l.holder}</td>
+                  <td data-label={t.licences.consignee}>{l.names?.consignee ?? l.consignee}</td>
+                  <td data-label={t.licences.destination}>{l.destination}</td>
+                  <td data-label={t.licences.valid}>{t.licences.fromTo(l.validFrom, l.validUntil)}</td>
                   <td data-label={t.licences.utilisation}>
                     {l.utilisation ? (
                       <span className="util">
@@ -108,10 +106,13 @@ export function LicencesScreen() {
                           min={0}
                           max={Math.max(1, l.utilisation.grantedGrams)}
                           value={l.utilisation.shippedGrams}
-                          aria-label={`${l.id} utilisation`}
+                          aria-label={t.licences.utilisationOf(l.id)}
                         />{' '}
-                        {mass(l.utilisation.shippedGrams)} of {mass(l.utilisation.grantedGrams)} (
-                        {percent(l.utilisation.shippedGrams, l.utilisation.grantedGrams)})
+                        {t.licences.used(
+                          mass(l.utilisation.shippedGrams),
+                          mass(l.utilisation.grantedGrams),
+                          percent(l.utilisation.shippedGrams, l.utilisation.grantedGrams),
+                        )}
                       </span>
                     ) : (
                       '—'
