@@ -348,6 +348,34 @@ const en = {
     reason: 'Reason',
     revoking: 'Revoking…',
   },
+  flow: {
+    notDrawn: (message: string) => `The custody chain could not be drawn: ${message}`,
+    title: 'Custody chain of the licensed material',
+    desc: (lots: number, movements: number, heldBy: string) =>
+      `${lots} lots, ${movements} movements; held now by ${heldBy}`,
+    refusedTo: (country: string) => `✕ refused → ${country}`,
+    caption:
+      'Widths are grams of the licensed magnets (exact, from the custody ledger); grey: shipments, blue: transformations; red dashed: refused attempts, explained below.',
+  },
+  signIn: {
+    title: 'Lodestone console',
+    intro:
+      'Licensing and compliance officers: sign in with your party’s API key. You see only what your party may see.',
+    apiKey: 'API key',
+    apiKeyPlaceholder: 'lsk_…',
+    privateKey: 'Private signing key',
+    privateKeyOptional: '(optional: needed to approve, countersign or revoke)',
+    privateKeyPlaceholder: '-----BEGIN PRIVATE KEY----- … or the contents of <party>.key.json',
+    keyFile: '…or choose the key file',
+    keptHere:
+      'The private key is kept in this browser as a non-extractable key: it signs requests here, cannot be read back by any script, and is never sent to the server.',
+    stored: (parties: string) =>
+      `Signing keys stored in this browser for: ${parties} (used when you sign in as that party).`,
+    forget: 'Forget them',
+    failed: 'Could not sign in',
+    signingIn: 'Signing in…',
+    signIn: 'Sign in',
+  },
   progress: {
     reading: 'Reading the file',
     downloading: 'Downloading the bundle',
