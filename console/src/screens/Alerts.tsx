@@ -84,29 +84,29 @@ export function AlertsScreen() {
         label={t.alerts.search}
         list={list}
         sorts={[
-          { value: 'raised', label: 'Raised' },
-          { value: 'severity', label: 'Severity' },
-          { value: 'rule', label: 'Rule' },
-          { value: 'licence', label: 'Licence' },
+          { value: 'raised', label: t.alerts.sortRaised },
+          { value: 'severity', label: t.alerts.sortSeverity },
+          { value: 'rule', label: t.alerts.sortRule },
+          { value: 'licence', label: t.alerts.sortLicence },
         ]}
         filters={[
           {
             name: 'severity',
-            label: 'At least',
+            label: t.alerts.atLeast,
             options: [
               { value: '', label: t.list.any },
-              { value: 'warning', label: 'warning' },
-              { value: 'high', label: 'high' },
-              { value: 'critical', label: 'critical' },
+              { value: 'warning', label: t.alerts.warning },
+              { value: 'high', label: t.alerts.high },
+              { value: 'critical', label: t.alerts.critical },
             ],
           },
           {
             name: 'status',
-            label: 'Status',
+            label: t.alerts.status,
             options: [
               { value: '', label: t.list.any },
-              { value: 'open', label: 'open' },
-              { value: 'resolved', label: 'resolved' },
+              { value: 'open', label: t.alerts.open },
+              { value: 'resolved', label: t.alerts.resolved },
             ],
           },
         ]}

@@ -33,28 +33,28 @@ export function CertificatesScreen() {
         label={t.certificates.search}
         list={list}
         sorts={[
-          { value: 'issued', label: 'Issued' },
-          { value: 'issuer', label: 'End user' },
-          { value: 'validUntil', label: 'Valid until' },
-          { value: 'status', label: 'Status' },
+          { value: 'issued', label: t.certificates.sortIssued },
+          { value: 'issuer', label: t.certificates.endUser },
+          { value: 'validUntil', label: t.certificates.sortValidUntil },
+          { value: 'status', label: t.certificates.status },
         ]}
         filters={[
           {
             name: 'status',
-            label: 'Status',
+            label: t.certificates.status,
             options: [
               { value: '', label: t.list.any },
-              { value: 'active', label: 'active' },
-              { value: 'revoked', label: 'revoked' },
+              { value: 'active', label: t.certificates.active },
+              { value: 'revoked', label: t.certificates.revoked },
             ],
           },
           {
             name: 'countersigned',
-            label: 'Countersigned',
+            label: t.certificates.countersigned,
             options: [
               { value: '', label: t.list.any },
-              { value: 'yes', label: 'yes' },
-              { value: 'no', label: 'not yet' },
+              { value: 'yes', label: t.certificates.yes },
+              { value: 'no', label: t.certificates.notYet },
             ],
           },
         ]}

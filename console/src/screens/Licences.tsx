@@ -33,26 +33,26 @@ export function LicencesScreen() {
     <div className="page">
       <h1>{t.licences.title}</h1>
       <ListControls
-        label="Search licences"
+        label={t.licences.search}
         list={list}
         sorts={[
-          { value: 'decided', label: 'Date granted' },
-          { value: 'id', label: 'Licence number' },
-          { value: 'holder', label: 'Holder' },
-          { value: 'destination', label: 'Destination' },
-          { value: 'validUntil', label: 'Valid until' },
-          { value: 'utilisation', label: 'Utilisation' },
-          { value: 'status', label: 'Status' },
+          { value: 'decided', label: t.licences.sortGranted },
+          { value: 'id', label: t.licences.sortNumber },
+          { value: 'holder', label: t.licences.holder },
+          { value: 'destination', label: t.licences.destination },
+          { value: 'validUntil', label: t.licences.sortValidUntil },
+          { value: 'utilisation', label: t.licences.utilisation },
+          { value: 'status', label: t.licences.status },
         ]}
         filters={[
           {
             name: 'status',
-            label: 'Status',
+            label: t.licences.status,
             options: [
               { value: '', label: t.list.any },
-              { value: 'active', label: 'active' },
-              { value: 'suspended', label: 'suspended' },
-              { value: 'revoked', label: 'revoked' },
+              { value: 'active', label: t.licences.active },
+              { value: 'suspended', label: t.licences.suspended },
+              { value: 'revoked', label: t.licences.revoked },
             ],
           },
         ]}

@@ -110,11 +110,11 @@ export function QueueScreen() {
         label={t.application.search}
         list={list}
         sorts={[
-          { value: 'submitted', label: 'Submitted' },
-          { value: 'applicant', label: 'Applicant' },
-          { value: 'destination', label: 'Destination' },
-          { value: 'recommendation', label: 'Recommendation' },
-          { value: 'status', label: 'Status' },
+          { value: 'submitted', label: t.application.sortSubmitted },
+          { value: 'applicant', label: t.application.applicant },
+          { value: 'destination', label: t.application.destination },
+          { value: 'recommendation', label: t.application.sortRecommendation },
+          { value: 'status', label: t.application.status },
         ]}
         filters={[
           {
@@ -131,9 +131,9 @@ export function QueueScreen() {
             label: t.queue.recommendation,
             options: [
               { value: '', label: t.list.any },
-              { value: 'approvable', label: 'approvable' },
-              { value: 'case-by-case', label: 'case by case' },
-              { value: 'deny', label: 'deny' },
+              { value: 'approvable', label: t.application.approvable },
+              { value: 'case-by-case', label: t.application.caseByCase },
+              { value: 'deny', label: t.application.deny },
             ],
           },
         ]}
@@ -471,25 +471,25 @@ function ApproveForm({ a, onSubmit }: { a: Application; onSubmit: (body: unknown
       return;
     }
     if (useOnlyIn.trim() !== '' && !/^[A-Za-z]{2}$/.test(useOnlyIn.trim())) {
-      setFormError('Use only in: must be a two-letter country code');
+      setFormError(t.application.useOnlyInBad);
       return;
     }
     const days = reportDays.trim() === '' ? undefined : Number(reportDays);
     if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 365)) {
-      setFormError('Post-shipment report: the period must be 1–365 days');
+      setFormError(t.application.reportDaysBad);
       return;
     }
     const iso = /^\d{4}-\d{2}-\d{2}$/;
     if (!iso.test(validFrom)) {
-      setFormError('Valid from: must be a date (YYYY-MM-DD)');
+      setFormError(t.application.validFromBad);
       return;
     }
     if (!iso.test(validUntil)) {
-      setFormError('Valid until: must be a date (YYYY-MM-DD)');
+      setFormError(t.application.validUntilBad);
       return;
     }
     if (validUntil < validFrom) {
-      setFormError('Valid until: must not be before the start');
+      setFormError(t.application.validUntilBeforeStart);
       return;
     }
     const lowered: Record<string, { grams?: number; valueMinor?: number }> = {};
@@ -680,7 +680,7 @@ function LinesForm({
           .map((s) => s.trim())
           .filter(Boolean);
         if (lines.length === 0) {
-          setFormError('write at least one line');
+          setFormError(t.application.oneLine);
           return;
         }
         setFormError(undefined);
