@@ -47,7 +47,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
   return (
     <>
       <header className="top">
-        <div className="brand">Lodestone</div>
+        <div className="brand">{t.nav.brand}</div>
         <nav aria-label={t.nav.main}>
           <ul>
             {authority ? (
@@ -57,7 +57,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
             ) : null}
             {holder ? (
               <li>
-                <Link to="/holdings">Holdings</Link>
+                <Link to="/holdings">{t.nav.holdings}</Link>
               </li>
             ) : null}
             <li>
@@ -73,7 +73,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
             ) : null}
             {me.role === 'auditor' || me.role === 'operator-admin' ? null : (
               <li>
-                <Link to="/screening">Screening</Link>
+                <Link to="/screening">{t.nav.screening}</Link>
               </li>
             )}
             <li>
@@ -90,8 +90,8 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
           </ul>
         </nav>
         <div className="who">
-          <span className="party" title={me.party?.name ?? 'operator'}>
-            {me.party?.name ?? 'operator'}{' '}
+          <span className="party" title={me.party?.name ?? t.nav.operator}>
+            {me.party?.name ?? t.nav.operator}{' '}
             <span className="muted">
               ({me.role}
               {me.partyId ? ` · ${me.partyId}` : ''})
@@ -99,7 +99,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
           </span>
           <span
             className={api.signer ? 'key-on' : 'key-off'}
-            title={api.signer ? `signing key ${api.signer.keyId}` : 'no signing key: read-only'}
+            title={api.signer ? t.nav.signingKey(api.signer.keyId) : t.nav.noSigningKey}
           >
             {api.signer ? t.nav.signingKeyLoaded : t.nav.readOnly}
           </span>
@@ -148,9 +148,9 @@ function Routes() {
   if (path === '/federation') return <FederationScreen />;
   return (
     <div className="page">
-      <h1>Not found</h1>
+      <h1>{t.app.notFound}</h1>
       <Empty>
-        There is no page at <code>{path}</code>. <Link to="/">Go to the start page</Link>.
+        {t.app.noPageAt} <code>{path}</code>. <Link to="/">{t.app.goStart}</Link>.
       </Empty>
     </div>
   );

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useSession } from './session.js';
+import { t } from './strings.js';
 
 /** The API's export check (`GET /v1/export-check`): allowed, or refused with each rule's explanation. */
 export interface ExportCheckResult {
@@ -83,7 +84,7 @@ export function ExportCheckFields({
   return (
     <div className="row">
       <label>
-        Lot{' '}
+        {t.exportCheck.lot}{' '}
         <select value={check.lot} onChange={(e) => check.setLot(e.target.value)} name="lot">
           {lots.map((l) => (
             <option key={l.id} value={l.id}>
@@ -93,7 +94,7 @@ export function ExportCheckFields({
         </select>
       </label>
       <label>
-        To{' '}
+        {t.exportCheck.to}{' '}
         <select value={check.to} onChange={(e) => check.setTo(e.target.value)} name="to">
           {parties.map((p) => (
             <option key={p.id} value={p.id}>
@@ -116,10 +117,10 @@ export function ExportCheckFields({
       <button type="submit" className="btn btn-plain" disabled={check.busy} aria-busy={check.busy}>
         {check.busy ? (
           <>
-            <span className="spinner" aria-hidden="true" /> Checking…
+            <span className="spinner" aria-hidden="true" /> {t.exportCheck.checking}
           </>
         ) : (
-          'Check'
+          t.exportCheck.check
         )}
       </button>
     </div>

@@ -29,7 +29,7 @@ export function useLoad<T>(
 export function Loading({ what }: { what: string }) {
   return (
     <p className="loading" role="status" aria-live="polite">
-      <span className="spinner" aria-hidden="true" /> Loading {what}…
+      <span className="spinner" aria-hidden="true" /> {t.ui.loading(what)}
     </p>
   );
 }
@@ -38,7 +38,7 @@ export function ErrorBox({ error, title }: { error: Error; title?: string }) {
   const p = error instanceof ApiError ? error.problem : undefined;
   return (
     <div className="error" role="alert">
-      <strong>{title ?? 'Something went wrong'}</strong>
+      <strong>{title ?? t.ui.wentWrong}</strong>
       {p ? (
         <p>
           <code>{p.code}</code>
@@ -46,7 +46,7 @@ export function ErrorBox({ error, title }: { error: Error; title?: string }) {
           {p.field ? (
             <>
               {' '}
-              — field <code>{p.field}</code>
+              {t.ui.field} <code>{p.field}</code>
             </>
           ) : null}
         </p>
@@ -347,7 +347,7 @@ export function CsvButton({
       >
         {label ?? t.list.downloadCsv}
       </ActionButton>
-      {error ? <ErrorBox error={error} title="The download failed" /> : null}
+      {error ? <ErrorBox error={error} title={t.ui.downloadFailed} /> : null}
     </span>
   );
 }

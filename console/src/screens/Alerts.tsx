@@ -33,7 +33,7 @@ export function AlertItem({ a, showLicence }: { a: Alert; showLicence?: boolean 
         <Badge tone={tone(a.severity)}>{a.severity}</Badge> {a.rule}{' '}
         <span className="muted small">
           <Link to={`/alerts/${encodeURIComponent(a.id)}`}>{a.id}</Link> · {a.status}
-          {a.assignment ? ` · assigned to ${a.assignment.to}` : ''}
+          {a.assignment ? t.alerts.assignedTo(a.assignment.to) : ''}
         </span>
         {showLicence && a.licenceId ? (
           <>
@@ -44,22 +44,23 @@ export function AlertItem({ a, showLicence }: { a: Alert; showLicence?: boolean 
       </h3>
       <p className="explanation">{a.explanation}</p>
       <details>
-        <summary>
-          Evidence ({a.evidence.records.length} records, journal entries {a.evidence.seqs.join(', ') || '—'})
-        </summary>
+        <summary>{t.alerts.evidence(a.evidence.records.length, a.evidence.seqs.join(', ') || '—')}</summary>
         <ul>
           {a.evidence.records.map((r, i) => (
             <li key={i}>{r}</li>
           ))}
         </ul>
         <p className="muted small">
-          Thresholds: {(a.thresholdsInWords ?? []).join('; ') || 'none'} · rule set {a.ruleSet} · trigger {a.trigger} ·
-          raised by {a.raisedBy} at {a.raisedAt}
+          {t.alerts.provenance(
+            (a.thresholdsInWords ?? []).join('; ') || t.alerts.noThresholds,
+            a.ruleSet,
+            a.trigger,
+            a.raisedBy,
+            a.raisedAt,
+          )}
         </p>
         {a.resolution ? (
-          <p>
-            {a.status === 'dismissed' ? 'Dismissed' : 'Resolved'} by {a.resolution.by}: {a.resolution.note}
-          </p>
+          <p>{t.alerts.resolution(a.status === 'dismissed', a.resolution.by, a.resolution.note)}</p>
         ) : null}
       </details>
     </article>
@@ -80,39 +81,39 @@ export function AlertsScreen() {
     <div className="page">
       <h1>{t.alerts.title}</h1>
       <ListControls
-        label="Search alerts"
+        label={t.alerts.search}
         list={list}
         sorts={[
-          { value: 'raised', label: 'Raised' },
-          { value: 'severity', label: 'Severity' },
-          { value: 'rule', label: 'Rule' },
-          { value: 'licence', label: 'Licence' },
+          { value: 'raised', label: t.alerts.sortRaised },
+          { value: 'severity', label: t.alerts.sortSeverity },
+          { value: 'rule', label: t.alerts.sortRule },
+          { value: 'licence', label: t.alerts.sortLicence },
         ]}
         filters={[
           {
             name: 'severity',
-            label: 'At least',
+            label: t.alerts.atLeast,
             options: [
               { value: '', label: t.list.any },
-              { value: 'warning', label: 'warning' },
-              { value: 'high', label: 'high' },
-              { value: 'critical', label: 'critical' },
+              { value: 'warning', label: t.alerts.warning },
+              { value: 'high', label: t.alerts.high },
+              { value: 'critical', label: t.alerts.critical },
             ],
           },
           {
             name: 'status',
-            label: 'Status',
+            label: t.alerts.status,
             options: [
               { value: '', label: t.list.any },
-              { value: 'open', label: 'open' },
-              { value: 'resolved', label: 'resolved' },
+              { value: 'open', label: t.alerts.open },
+              { value: 'resolved', label: t.alerts.resolved },
             ],
           },
         ]}
         csv={{ api, filename: 'alerts' }}
       />
-      {page.loading && !page.data ? <Loading what="alerts" /> : null}
-      {page.error ? <ErrorBox error={page.error} title="Could not load alerts" /> : null}
+      {page.loading && !page.data ? <Loading what={t.alerts.loading} /> : null}
+      {page.error ? <ErrorBox error={page.error} title={t.alerts.loadFailed} /> : null}
       {page.data && page.data.total === 0 ? <Empty>{filtered ? t.alerts.noneMatch : t.alerts.none}</Empty> : null}
       {page.data && page.data.items.length > 0 ? (
         <div className="card">

@@ -144,32 +144,28 @@ export function AuditScreen() {
   const current = useRef<Verifying | undefined>(undefined);
   return (
     <div className="page">
-      <h1>Audit</h1>
+      <h1>{t.audit.title}</h1>
       <div className="grid2">
-        <Section title="Latest checkpoint" id="checkpoint">
-          {cp.loading ? <Loading what="the checkpoint" /> : null}
-          {cp.error ? <ErrorBox error={cp.error} title="Could not load the checkpoint" /> : null}
+        <Section title={t.audit.latest} id="checkpoint">
+          {cp.loading ? <Loading what={t.audit.checkpointLoading} /> : null}
+          {cp.error ? <ErrorBox error={cp.error} title={t.audit.checkpointFailed} /> : null}
           {cp.data ? (
             <>
               <dl className="kv">
-                <dt>Tree size</dt>
+                <dt>{t.audit.treeSize}</dt>
                 <dd data-testid="checkpoint-size">{cp.data.size}</dd>
-                <dt>Root hash</dt>
+                <dt>{t.audit.rootHash}</dt>
                 <dd className="mono small">{cp.data.root}</dd>
-                <dt>Cosignatures</dt>
-                <dd>
-                  {cp.data.cosignatures.length === 0
-                    ? 'none yet (no witness has cosigned this size)'
-                    : cp.data.cosignatures.length}
-                </dd>
+                <dt>{t.audit.cosignatures}</dt>
+                <dd>{cp.data.cosignatures.length === 0 ? t.audit.noCosignatures : cp.data.cosignatures.length}</dd>
               </dl>
-              <h3>Signed note</h3>
+              <h3>{t.audit.signedNote}</h3>
               <pre className="note" tabIndex={0}>
                 {cp.data.note}
               </pre>
               {cp.data.cosignatures.length > 0 ? (
                 <>
-                  <h3>Witness cosignatures</h3>
+                  <h3>{t.audit.witnessCosignatures}</h3>
                   <pre className="note" tabIndex={0}>
                     {cp.data.cosignatures.join('\n')}
                   </pre>
@@ -178,13 +174,12 @@ export function AuditScreen() {
             </>
           ) : null}
         </Section>
-        <Section title="Verify an audit bundle here" id="verify">
+        <Section title={t.audit.verifyHere} id="verify">
           <p className="muted">
-            The bundle is checked in this browser by the same verifier as <code>lodestone verify</code>: checkpoint
-            signatures, inclusion proofs, every record’s signature, the rules re-checked, balances and mass replayed.
-            Nothing is sent to the server.
+            {t.audit.checkedHere} <code>{t.audit.verifyCommand}</code>
+            {t.audit.checkedWhat}
           </p>
-          <label htmlFor="bundle-file">Audit bundle file (JSON)</label>
+          <label htmlFor="bundle-file">{t.audit.bundleFile}</label>
           <input
             id="bundle-file"
             type="file"
@@ -197,7 +192,7 @@ export function AuditScreen() {
           />
           {licences.data && licences.data.length > 0 ? (
             <div className="row">
-              <span>or fetch and verify:</span>
+              <span>{t.audit.orFetch}</span>
               {licences.data.map((l) => (
                 <button
                   key={l.id}
@@ -205,7 +200,7 @@ export function AuditScreen() {
                   className="btn btn-plain"
                   disabled={busy !== undefined}
                   onClick={() =>
-                    void run(`the bundle of ${l.id}`, t.progress.downloading, (on) =>
+                    void run(t.audit.bundleOf(l.id), t.progress.downloading, (on) =>
                       fetchWithProgress(api.apiKey, `/v1/licences/${encodeURIComponent(l.id)}/audit-bundle`, on),
                     )
                   }
@@ -222,23 +217,23 @@ export function AuditScreen() {
                 e.preventDefault();
                 const id = granted.trim();
                 if (id === '') {
-                  setError(new Error('enter the id of a licence whose bundle was granted to you'));
+                  setError(new Error(t.audit.enterId));
                   return;
                 }
-                void run(`the bundle of ${id}`, t.progress.downloading, (on) =>
+                void run(t.audit.bundleOf(id), t.progress.downloading, (on) =>
                   fetchWithProgress(api.apiKey, `/v1/licences/${encodeURIComponent(id)}/audit-bundle`, on),
                 );
               }}
             >
-              <label htmlFor="granted-licence">or fetch the bundle of a licence granted to you</label>
+              <label htmlFor="granted-licence">{t.audit.orGranted}</label>
               <input
                 id="granted-licence"
                 value={granted}
                 onChange={(e) => setGranted(e.target.value)}
-                placeholder="LIC-…"
+                placeholder={t.audit.licencePlaceholder}
               />
               <button type="submit" className="btn btn-plain" disabled={busy !== undefined}>
-                Fetch and verify
+                {t.audit.fetchVerify}
               </button>
             </form>
           ) : null}
@@ -255,9 +250,9 @@ export function AuditScreen() {
               ) : null}
             </div>
           ) : null}
-          {error ? <ErrorBox error={error} title="Could not read the bundle" /> : null}
+          {error ? <ErrorBox error={error} title={t.audit.readFailed} /> : null}
           {outcome ? <VerifyResult o={outcome} /> : null}
-          {!outcome && busy === undefined && !error ? <Empty>No bundle checked yet.</Empty> : null}
+          {!outcome && busy === undefined && !error ? <Empty>{t.audit.noneYet}</Empty> : null}
         </Section>
       </div>
     </div>
@@ -269,7 +264,7 @@ function VerifyResult({ o }: { o: Outcome }) {
     return (
       <div className="refusal" role="alert" data-testid="verify-result">
         <p>
-          <Badge tone="bad">✕ verification failed</Badge> {o.source}
+          <Badge tone="bad">{t.audit.failed}</Badge> {o.source}
         </p>
         <p>
           <code>{o.code}</code>: <span className="explanation">{o.message}</span>
@@ -281,37 +276,37 @@ function VerifyResult({ o }: { o: Outcome }) {
   return (
     <div className="success" role="status" data-testid="verify-result">
       <p>
-        <Badge tone="ok">✓ verified</Badge> {o.source}
+        <Badge tone="ok">{t.audit.verified}</Badge> {o.source}
       </p>
       <dl className="kv">
-        <dt>Licence</dt>
+        <dt>{t.audit.licence}</dt>
         <dd>{s.licence}</dd>
-        <dt>Records</dt>
+        <dt>{t.audit.records}</dt>
         <dd>{s.entries}</dd>
-        <dt>Checkpoint</dt>
+        <dt>{t.audit.checkpoint}</dt>
         <dd>
-          {s.checkpoint.origin}, size {s.checkpoint.size}
-          {s.logKeyPinned ? '' : ' (log key taken from the bundle, not pinned)'}
+          {t.audit.checkpointOf(s.checkpoint.origin, s.checkpoint.size)}
+          {s.logKeyPinned ? '' : t.audit.logKeyNotPinned}
         </dd>
-        <dt>Witnesses</dt>
-        <dd>{s.cosigners.length ? s.cosigners.join(', ') : 'none pinned (a browser pins no witness key)'}</dd>
+        <dt>{t.audit.witnesses}</dt>
+        <dd>{s.cosigners.length ? s.cosigners.join(', ') : t.audit.noWitnesses}</dd>
         {s.unverifiedCosigners.length ? (
           <>
-            <dt>Unverified cosignatures</dt>
+            <dt>{t.audit.unverified}</dt>
             <dd>
-              {s.unverifiedCosigners.join(', ')} — no pinned key verifies them, so they are not witnesses; check them
-              with <code>lodestone verify --witness NAME=KEY</code>
+              {t.audit.unverifiedWhy(s.unverifiedCosigners.join(', '))} <code>{t.audit.witnessCommand}</code>
             </dd>
           </>
         ) : null}
-        <dt>Trust list</dt>
+        <dt>{t.audit.trustList}</dt>
         <dd>
-          {s.trustList.versions} version(s){s.trustList.rootPinned ? '' : ' (root taken from the bundle, not pinned)'};{' '}
-          {s.trustList.decisions} decision(s) and {s.trustList.countersignatures} countersignature(s) by listed parties
+          {t.audit.versions(s.trustList.versions)}
+          {s.trustList.rootPinned ? '' : t.audit.rootNotPinned};{' '}
+          {t.audit.decisions(s.trustList.decisions, s.trustList.countersignatures)}
         </dd>
       </dl>
       <details>
-        <summary>The verifier’s report</summary>
+        <summary>{t.audit.report}</summary>
         <pre tabIndex={0}>{formatSummary(s)}</pre>
       </details>
     </div>

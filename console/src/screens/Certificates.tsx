@@ -30,38 +30,38 @@ export function CertificatesScreen() {
     <div className="page">
       <h1>{t.certificates.title}</h1>
       <ListControls
-        label="Search certificates"
+        label={t.certificates.search}
         list={list}
         sorts={[
-          { value: 'issued', label: 'Issued' },
-          { value: 'issuer', label: 'End user' },
-          { value: 'validUntil', label: 'Valid until' },
-          { value: 'status', label: 'Status' },
+          { value: 'issued', label: t.certificates.sortIssued },
+          { value: 'issuer', label: t.certificates.endUser },
+          { value: 'validUntil', label: t.certificates.sortValidUntil },
+          { value: 'status', label: t.certificates.status },
         ]}
         filters={[
           {
             name: 'status',
-            label: 'Status',
+            label: t.certificates.status,
             options: [
               { value: '', label: t.list.any },
-              { value: 'active', label: 'active' },
-              { value: 'revoked', label: 'revoked' },
+              { value: 'active', label: t.certificates.active },
+              { value: 'revoked', label: t.certificates.revoked },
             ],
           },
           {
             name: 'countersigned',
-            label: 'Countersigned',
+            label: t.certificates.countersigned,
             options: [
               { value: '', label: t.list.any },
-              { value: 'yes', label: 'yes' },
-              { value: 'no', label: 'not yet' },
+              { value: 'yes', label: t.certificates.yes },
+              { value: 'no', label: t.certificates.notYet },
             ],
           },
         ]}
         csv={{ api, filename: 'certificates' }}
       />
-      {page.loading && !page.data ? <Loading what="certificates" /> : null}
-      {page.error ? <ErrorBox error={page.error} title="Could not load certificates" /> : null}
+      {page.loading && !page.data ? <Loading what={t.certificates.loading} /> : null}
+      {page.error ? <ErrorBox error={page.error} title={t.certificates.loadFailed} /> : null}
       {page.data && page.data.total === 0 ? (
         <Empty>{filtered ? t.certificates.noneMatch : t.certificates.none}</Empty>
       ) : null}
@@ -71,31 +71,31 @@ export function CertificatesScreen() {
             <caption className="sr-only">{t.certificates.title}</caption>
             <thead>
               <tr>
-                <th scope="col">Certificate</th>
-                <th scope="col">Status</th>
-                <th scope="col">End user</th>
-                <th scope="col">Exporter</th>
-                <th scope="col">Countersigned by</th>
-                <th scope="col">Valid</th>
+                <th scope="col">{t.certificates.certificate}</th>
+                <th scope="col">{t.certificates.status}</th>
+                <th scope="col">{t.certificates.endUser}</th>
+                <th scope="col">{t.certificates.exporter}</th>
+                <th scope="col">{t.certificates.countersignedBy}</th>
+                <th scope="col">{t.certificates.valid}</th>
               </tr>
             </thead>
             <tbody>
               {page.data.items.map((c) => (
                 <tr key={c.id}>
-                  <td data-label="Certificate" className="break">
+                  <td data-label={t.certificates.certificate} className="break">
                     <Link to={`/certificates/${encodeURIComponent(c.id)}`}>{c.id}</Link>
                   </td>
-                  <td data-label="Status">
+                  <td data-label={t.certificates.status}>
                     <Badge tone={c.status === 'active' ? 'ok' : 'bad'}>{c.status}</Badge>
                   </td>
-                  <td data-label="End user">{c.names?.endUser ?? c.endUser}</td>
-                  <td data-label="Exporter">{c.names?.exporter ?? c.exporter}</td>
-                  <td data-label="Countersigned by">
-                    {c.countersignedBy === null ? 'not yet' : (c.names?.countersignedBy ?? c.countersignedBy)}
+                  <td data-label={t.certificates.endUser}>{c.names?.endUser ?? c.endUser}</td>
+                  <td data-label={t.certificates.exporter}>{c.names?.exporter ?? c.exporter}</td>
+                  <td data-label={t.certificates.countersignedBy}>
+                    {c.countersignedBy === null
+                      ? t.certificates.notYet
+                      : (c.names?.countersignedBy ?? c.countersignedBy)}
                   </td>
-                  <td data-label="Valid">
-                    {c.validFrom} to {c.validUntil}
-                  </td>
+                  <td data-label={t.certificates.valid}>{t.certificates.fromTo(c.validFrom, c.validUntil)}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,5 +1,6 @@
 import { sankey, sankeyLinkHorizontal, type SankeyGraph } from 'd3-sankey';
 import { useMemo } from 'react';
+import { t } from '../strings.js';
 import { mass } from '../ui.js';
 
 export interface CustodyNode {
@@ -108,7 +109,7 @@ export function FlowPicture({ graph, refused }: { graph: CustodyGraph; refused: 
   if (layout instanceof Error)
     return (
       <p className="error" role="alert">
-        The custody chain could not be drawn: {layout.message}
+        {t.flow.notDrawn(layout.message)}
       </p>
     );
   const byId = new Map(layout.nodes.map((n) => [n.id, n]));
@@ -133,8 +134,14 @@ export function FlowPicture({ graph, refused }: { graph: CustodyGraph; refused: 
   return (
     <figure className="flow">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="flow-title flow-desc" data-testid="flow-picture">
-        <title id="flow-title">Custody chain of the licensed material</title>
-        <desc id="flow-desc">{`${layout.nodes.length} lots, ${layout.links.length} movements; held now by ${finals.map((n) => `${n.holder} (${n.country}) ${mass(n.heldGrams)}`).join(', ')}`}</desc>
+        <title id="flow-title">{t.flow.title}</title>
+        <desc id="flow-desc">
+          {t.flow.desc(
+            layout.nodes.length,
+            layout.links.length,
+            finals.map((n) => `${n.holder} (${n.country}) ${mass(n.heldGrams)}`).join(', '),
+          )}
+        </desc>
         <defs>
           <marker
             id="arrow-refused"
@@ -210,7 +217,7 @@ export function FlowPicture({ graph, refused }: { graph: CustodyGraph; refused: 
                   <title>{r.explanation}</title>
                 </path>
                 <text x={tx + 4} y={44 + i * 52} className="refused-label">
-                  ✕ refused → {r.country}
+                  {t.flow.refusedTo(r.country)}
                 </text>
                 <text x={tx + 4} y={58 + i * 52} className="node-sub">
                   {r.toName.length > 34 ? `${r.toName.slice(0, 33)}…` : r.toName}
@@ -223,10 +230,7 @@ export function FlowPicture({ graph, refused }: { graph: CustodyGraph; refused: 
           })}
         </g>
       </svg>
-      <figcaption>
-        Widths are grams of the licensed magnets (exact, from the custody ledger); grey: shipments, blue:
-        transformations; red dashed: refused attempts, explained below.
-      </figcaption>
+      <figcaption>{t.flow.caption}</figcaption>
     </figure>
   );
 }

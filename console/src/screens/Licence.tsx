@@ -89,20 +89,20 @@ export function LicenceScreen({ id }: { id: string }) {
   if (lic.loading)
     return (
       <div className="page">
-        <h1>Licence {id}</h1>
-        <Loading what="the licence" />
+        <h1>{t.licence.title(id)}</h1>
+        <Loading what={t.licence.loading} />
       </div>
     );
   if (lic.error || !lic.data)
     return (
       <div className="page">
-        <h1>Licence {id}</h1>
+        <h1>{t.licence.title(id)}</h1>
         <ErrorBox
           error={lic.error ?? new Error('no data')}
           title={
             lic.error instanceof ApiError && lic.error.problem.status === 404
-              ? 'No such licence for your party'
-              : 'Could not load the licence'
+              ? t.licence.notFound
+              : t.licence.loadFailed
           }
         />
       </div>
@@ -110,6 +110,9 @@ export function LicenceScreen({ id }: { id: string }) {
   const { licence: l, status, suspension, balance } = lic.data;
   const d = today();
   const validity = d < l.validFrom ? 'not yet valid' : d > l.validUntil ? 'expired' : 'valid';
+  const validityText = { 'not yet valid': t.licence.notYetValid, expired: t.licence.expired, valid: t.licence.valid }[
+    validity
+  ];
   const names = new Map((parties.data ?? []).map((p) => [p.id, p.name]));
   /** A party's name with its id (the id alone until the names are loaded). */
   const name = (pid: string) => (names.has(pid) ? `${names.get(pid) ?? ''} (${pid})` : pid);
@@ -120,8 +123,8 @@ export function LicenceScreen({ id }: { id: string }) {
     <div className="page">
       <div className="title-row">
         <h1>
-          Licence {l.id} <Badge tone={status === 'active' ? 'ok' : 'bad'}>{status}</Badge>{' '}
-          <Badge tone={validity === 'valid' ? 'ok' : 'warn'}>{validity}</Badge>
+          {t.licence.title(l.id)} <Badge tone={status === 'active' ? 'ok' : 'bad'}>{status}</Badge>{' '}
+          <Badge tone={validity === 'valid' ? 'ok' : 'warn'}>{validityText}</Badge>
         </h1>
         <button type="button" className="btn btn-plain no-print" onClick={() => window.print()}>
           {t.licences.print}
@@ -129,42 +132,41 @@ export function LicenceScreen({ id }: { id: string }) {
       </div>
       {suspension ? (
         <div className="refusal" role="alert" data-testid="licence-suspension">
-          Suspended since journal entry {suspension.seq}: {suspension.reason}. No shipment under this licence is
-          accepted.
+          {t.licence.suspended(suspension.seq, suspension.reason)}
         </div>
       ) : null}
       <div className="grid2">
-        <Section title="Terms and conditions" id="conditions">
+        <Section title={t.licence.terms} id="conditions">
           <dl className="kv">
-            <dt>Authority</dt>
+            <dt>{t.licence.authority}</dt>
             <dd>{name(l.authority)}</dd>
-            <dt>Holder (exporter)</dt>
+            <dt>{t.licence.holderExporter}</dt>
             <dd>{name(l.holder)}</dd>
-            <dt>Importer / consignee / end user</dt>
+            <dt>{t.licence.importerEtc}</dt>
             <dd>
               {name(l.importer)} / {name(l.consignee)} / {name(l.endUser)}
             </dd>
-            <dt>Destination</dt>
+            <dt>{t.licence.destination}</dt>
             <dd>{l.destination}</dd>
-            <dt>Validity</dt>
+            <dt>{t.licence.validity}</dt>
+            <dd>{t.licence.validityOf(l.validFrom, l.validUntil, l.type)}</dd>
+            <dt>{t.licence.prohibited}</dt>
             <dd>
-              {l.validFrom} to {l.validUntil} ({l.type})
+              {l.prohibitedReexportDestinations.length
+                ? l.prohibitedReexportDestinations.join(', ')
+                : t.licence.noneNamed}
             </dd>
-            <dt>Re-export prohibited to</dt>
-            <dd>
-              {l.prohibitedReexportDestinations.length ? l.prohibitedReexportDestinations.join(', ') : 'none named'}
-            </dd>
-            <dt>Use only in</dt>
+            <dt>{t.licence.useOnlyIn}</dt>
             <dd>{l.useOnlyIn ?? '—'}</dd>
-            <dt>Binds incorporating products</dt>
-            <dd>{l.extendsToIncorporatingProducts ? 'yes' : 'no'}</dd>
-            <dt>Reporting duties</dt>
+            <dt>{t.licence.binds}</dt>
+            <dd>{l.extendsToIncorporatingProducts ? t.licence.yes : t.licence.no}</dd>
+            <dt>{t.licence.reportingDuties}</dt>
             <dd>
               {l.reportingDuties.length
-                ? l.reportingDuties.map((r) => `${r.kind} within ${r.withinDays} days to ${r.to}`).join('; ')
-                : 'none'}
+                ? l.reportingDuties.map((r) => t.licence.duty(r.kind, r.withinDays, r.to)).join('; ')
+                : t.licence.none}
             </dd>
-            <dt>Certificate</dt>
+            <dt>{t.licence.certificate}</dt>
             <dd>{l.certificateId ?? '—'}</dd>
           </dl>
           {l.conditions.length > 0 ? (
@@ -175,26 +177,26 @@ export function LicenceScreen({ id }: { id: string }) {
             </ul>
           ) : null}
         </Section>
-        <Section title="Utilisation" id="utilisation">
-          <div className="scroll-x" role="region" aria-label="Utilisation per line (scrolls sideways)" tabIndex={0}>
+        <Section title={t.licences.utilisation} id="utilisation">
+          <div className="scroll-x" role="region" aria-label={t.licence.utilisationRegion} tabIndex={0}>
             <table>
               <thead>
                 <tr>
-                  <th scope="col">Line</th>
+                  <th scope="col">{t.licence.line}</th>
                   <th scope="col" className="num">
-                    Shipped
+                    {t.licence.shipped}
                   </th>
                   <th scope="col" className="num">
-                    Ceiling
+                    {t.licence.ceiling}
                   </th>
                   <th scope="col" className="num">
-                    Used
+                    {t.licence.used}
                   </th>
                   <th scope="col" className="num">
-                    Value shipped of ceiling
+                    {t.licence.valueShipped}
                   </th>
                   <th scope="col" className="num">
-                    Shipments
+                    {t.licence.shipments}
                   </th>
                 </tr>
               </thead>
@@ -207,7 +209,10 @@ export function LicenceScreen({ id }: { id: string }) {
                     <td className="num">{percent(b.shippedGrams, b.ceilingGrams)}</td>
                     <td className="num">
                       {b.currency !== undefined && b.ceilingValueMinor !== undefined
-                        ? `${money({ currency: b.currency, minor: b.shippedValueMinor ?? 0 })} of ${money({ currency: b.currency, minor: b.ceilingValueMinor })}`
+                        ? t.licence.valueOf(
+                            money({ currency: b.currency, minor: b.shippedValueMinor ?? 0 }),
+                            money({ currency: b.currency, minor: b.ceilingValueMinor }),
+                          )
                         : '—'}
                     </td>
                     <td className="num">{b.shipments}</td>
@@ -216,13 +221,13 @@ export function LicenceScreen({ id }: { id: string }) {
               </tbody>
             </table>
           </div>
-          {act.loading ? <Loading what="drawdowns" /> : null}
-          {act.error && !hidden(act.error) ? <ErrorBox error={act.error} title="Could not load the drawdowns" /> : null}
+          {act.loading ? <Loading what={t.licence.drawdownsLoading} /> : null}
+          {act.error && !hidden(act.error) ? <ErrorBox error={act.error} title={t.licence.drawdownsFailed} /> : null}
           {act.error && hidden(act.error) ? (
             holderRole ? (
               <HeldUnderLicence licenceId={l.id} />
             ) : (
-              <Empty>Utilisation over time is shown to the licence’s authority and holder.</Empty>
+              <Empty>{t.licence.utilisationHidden}</Empty>
             )
           ) : null}
           {act.data ? (
@@ -234,34 +239,33 @@ export function LicenceScreen({ id }: { id: string }) {
         </Section>
       </div>
 
-      <Section title="Custody chain" id="flow">
-        {act.loading ? <Loading what="the custody chain" /> : null}
+      <Section title={t.licence.custodyChain} id="flow">
+        {act.loading ? <Loading what={t.licence.custodyLoading} /> : null}
         {act.error && hidden(act.error) ? (
           <Empty>
-            The custody chain is drawn for the licence’s authority and holder
-            {holderRole ? '; the chain your own material came through is under Holdings' : ''}.
+            {t.licence.custodyHidden}
+            {holderRole ? t.licence.custodyUnderHoldings : ''}.
           </Empty>
         ) : null}
         {act.data ? (
           act.data.graph.nodes.length === 0 ? (
-            <Empty>No material has moved under this licence yet.</Empty>
+            <Empty>{t.licence.nothingMoved}</Empty>
           ) : (
             <FlowPicture graph={act.data.graph} refused={refused} />
           )
         ) : null}
       </Section>
 
-      <Section title="Refused exports" id="refused">
-        {alerts.loading ? <Loading what="refused exports" /> : null}
-        {alerts.data && refused.length === 0 ? (
-          <Empty>No refused export of this licence’s material was recorded.</Empty>
-        ) : null}
+      <Section title={t.licence.refusedExports} id="refused">
+        {alerts.loading ? <Loading what={t.licence.refusedLoading} /> : null}
+        {alerts.data && refused.length === 0 ? <Empty>{t.licence.noRefused}</Empty> : null}
         {refused.length > 0 ? (
           <ul className="plain">
             {refused.map((r) => (
               <li key={r.alertId} className="refused-item">
-                <Badge tone="bad">refused</Badge> <strong>{r.shipmentId}</strong>: from lot {r.fromLot} to {r.toName} (
-                {r.country}) — <span className="explanation">{r.explanation}</span>
+                <Badge tone="bad">{t.licence.refused}</Badge> <strong>{r.shipmentId}</strong>:{' '}
+                {t.licence.fromLotTo(r.fromLot, r.toName, r.country)}{' '}
+                <span className="explanation">{r.explanation}</span>
               </li>
             ))}
           </ul>
@@ -270,7 +274,7 @@ export function LicenceScreen({ id }: { id: string }) {
       </Section>
 
       <Section
-        title="Mass balance per holder"
+        title={t.licence.massBalance}
         id="mass-balance"
         aside={
           mb.data ? (
@@ -278,47 +282,42 @@ export function LicenceScreen({ id }: { id: string }) {
           ) : undefined
         }
       >
-        {mb.loading ? <Loading what="the mass balance" /> : null}
+        {mb.loading ? <Loading what={t.licence.massBalanceLoading} /> : null}
         {mb.error ? (
           hidden(mb.error) ? (
-            <Empty>The mass balance is shown to the licence’s authority and holder.</Empty>
+            <Empty>{t.licence.massBalanceHidden}</Empty>
           ) : (
-            <ErrorBox error={mb.error} title="Could not load the mass balance" />
+            <ErrorBox error={mb.error} title={t.licence.massBalanceFailed} />
           )
         ) : null}
         {mb.data ? (
           <>
-            <div
-              className="scroll-x"
-              role="region"
-              aria-label="Mass balance per holder (scrolls sideways)"
-              tabIndex={0}
-            >
+            <div className="scroll-x" role="region" aria-label={t.licence.massBalanceRegion} tabIndex={0}>
               <table>
-                <caption>Licensed material per holder (grams of the licensed magnets, exact)</caption>
+                <caption>{t.licence.massBalanceCaption}</caption>
                 <thead>
                   <tr>
-                    <th scope="col">Holder</th>
+                    <th scope="col">{t.licence.holder}</th>
                     <th scope="col" className="num">
-                      Received
+                      {t.licence.received}
                     </th>
                     <th scope="col" className="num">
-                      Transformed in
+                      {t.licence.transformedIn}
                     </th>
                     <th scope="col" className="num">
-                      Shipped
+                      {t.licence.shipped}
                     </th>
                     <th scope="col" className="num">
-                      Transformed out
+                      {t.licence.transformedOut}
                     </th>
                     <th scope="col" className="num">
-                      Consumed
+                      {t.licence.consumed}
                     </th>
                     <th scope="col" className="num">
-                      On hand
+                      {t.licence.onHand}
                     </th>
                     <th scope="col" className="num">
-                      Gap
+                      {t.licence.gap}
                     </th>
                   </tr>
                 </thead>
@@ -341,23 +340,22 @@ export function LicenceScreen({ id }: { id: string }) {
               </table>
             </div>
             <p className="muted">
-              In transit: {mass(mb.data.inTransitGrams)} · recorded shortfalls at receipt:{' '}
-              {mass(mb.data.receiptDiscrepancyGrams)}
+              {t.licence.inTransit(mass(mb.data.inTransitGrams), mass(mb.data.receiptDiscrepancyGrams))}
             </p>
           </>
         ) : null}
       </Section>
 
-      <Section title="Alerts" id="alerts">
-        {alerts.loading ? <Loading what="alerts" /> : null}
+      <Section title={t.alerts.title} id="alerts">
+        {alerts.loading ? <Loading what={t.alerts.loading} /> : null}
         {alerts.error ? (
           hidden(alerts.error) ? (
-            <Empty>Alerts are shown to the licence’s authority and holder.</Empty>
+            <Empty>{t.licence.alertsHidden}</Empty>
           ) : (
-            <ErrorBox error={alerts.error} title="Could not load alerts" />
+            <ErrorBox error={alerts.error} title={t.alerts.loadFailed} />
           )
         ) : null}
-        {alerts.data && alerts.data.length === 0 ? <Empty>No alerts on this licence.</Empty> : null}
+        {alerts.data && alerts.data.length === 0 ? <Empty>{t.licence.noAlerts}</Empty> : null}
         {alerts.data?.map((a) => (
           <AlertItem key={a.id} a={a} />
         ))}
@@ -396,7 +394,7 @@ function refusedAttempts(
 }
 
 function UtilisationChart({ drawdowns, ceiling }: { drawdowns: readonly Drawdown[]; ceiling: number }) {
-  if (drawdowns.length === 0) return <Empty>Nothing has been shipped under this licence yet.</Empty>;
+  if (drawdowns.length === 0) return <Empty>{t.licence.nothingShipped}</Empty>;
   const W = 560,
     H = 220,
     L = 64,
@@ -417,8 +415,8 @@ function UtilisationChart({ drawdowns, ceiling }: { drawdowns: readonly Drawdown
   return (
     <figure className="chart">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="util-title util-desc" data-testid="utilisation-chart">
-        <title id="util-title">Cumulative drawdown of the licence</title>
-        <desc id="util-desc">{`${mass(cum)} of ${mass(ceiling)} drawn in ${drawdowns.length} shipments`}</desc>
+        <title id="util-title">{t.licence.chartTitle}</title>
+        <desc id="util-desc">{t.licence.chartDesc(mass(cum), mass(ceiling), drawdowns.length)}</desc>
         {ticks.map((t) => (
           <g key={t}>
             <line x1={L} x2={W - R} y1={sy(t)} y2={sy(t)} className="grid" />
@@ -431,7 +429,7 @@ function UtilisationChart({ drawdowns, ceiling }: { drawdowns: readonly Drawdown
           <g>
             <line x1={L} x2={W - R} y1={sy(ceiling)} y2={sy(ceiling)} className="ceiling" />
             <text x={W - R} y={sy(ceiling) - 4} textAnchor="end" className="axis ceiling-label">
-              ceiling {mass(ceiling)}
+              {t.licence.ceilingAt(mass(ceiling))}
             </text>
           </g>
         ) : null}
@@ -439,7 +437,9 @@ function UtilisationChart({ drawdowns, ceiling }: { drawdowns: readonly Drawdown
         {pts.slice(1).map((p) => (
           <g key={p.x}>
             <circle cx={sx(p.x)} cy={sy(p.cum)} r={4} className="dot">
-              <title>{`${p.d?.shipmentId ?? ''} on ${p.d?.shippedOn ?? ''}: ${mass(p.d?.grams ?? 0)} (cumulative ${mass(p.cum)})`}</title>
+              <title>
+                {t.licence.point(p.d?.shipmentId ?? '', p.d?.shippedOn ?? '', mass(p.d?.grams ?? 0), mass(p.cum))}
+              </title>
             </circle>
             <text x={sx(p.x)} y={H - B + 16} textAnchor="middle" className="axis">
               {p.d?.shipmentId.replace(/^.*-/, '#')}
@@ -450,19 +450,19 @@ function UtilisationChart({ drawdowns, ceiling }: { drawdowns: readonly Drawdown
           </g>
         ))}
       </svg>
-      <figcaption>Cumulative licensed grams shipped, in shipping order; dashed: the ceiling.</figcaption>
-      <div className="scroll-x" role="region" aria-label="Drawdowns (scrolls sideways)" tabIndex={0}>
+      <figcaption>{t.licence.chartCaption}</figcaption>
+      <div className="scroll-x" role="region" aria-label={t.licence.drawdownsRegion} tabIndex={0}>
         <table className="compact">
-          <caption className="sr-only">Drawdowns</caption>
+          <caption className="sr-only">{t.licence.drawdowns}</caption>
           <thead>
             <tr>
-              <th scope="col">Shipment</th>
-              <th scope="col">Shipped on</th>
-              <th scope="col">To</th>
+              <th scope="col">{t.licence.shipment}</th>
+              <th scope="col">{t.licence.shippedOn}</th>
+              <th scope="col">{t.licence.to}</th>
               <th scope="col" className="num">
-                Grams
+                {t.licence.grams}
               </th>
-              <th scope="col">Status</th>
+              <th scope="col">{t.licence.status}</th>
             </tr>
           </thead>
           <tbody>
@@ -500,29 +500,29 @@ function ExportCheck({
   if (lots.length === 0) return null;
   return (
     <form className="export-check" onSubmit={(e) => void check.submit(e)} aria-labelledby="xc-h">
-      <h3 id="xc-h">Check a re-export</h3>
+      <h3 id="xc-h">{t.licence.checkReexport}</h3>
       <ExportCheckFields
         check={check}
         lots={lots}
         parties={parties}
-        destinationLabel="Destination"
-        destinationPlaceholder="party’s country"
+        destinationLabel={t.licence.destination}
+        destinationPlaceholder={t.licence.partysCountry}
       />
-      {error ? <ErrorBox error={error} title="The check failed" /> : null}
+      {error ? <ErrorBox error={error} title={t.holdings.checkFailed} /> : null}
       {result ? (
         <div className={result.allowed ? 'success' : 'refusal'} role="status" data-testid="export-check-result">
           {result.allowed ? (
             <>
-              <Badge tone="ok">allowed</Badge> {result.checks.join('; ')}
+              <Badge tone="ok">{t.holdings.allowed}</Badge> {result.checks.join('; ')}
             </>
           ) : (
             <>
-              <Badge tone="bad">refused</Badge>
+              <Badge tone="bad">{t.holdings.refused}</Badge>
               <ul>
                 {result.refusals.map((r, i) => (
                   <li key={i}>
                     <code>{r.rule}</code>: <span className="explanation">{r.message}</span>
-                    {r.chain ? <span className="muted"> (via {r.chain.join(' ← ')})</span> : null}
+                    {r.chain ? <span className="muted"> {t.holdings.via(r.chain.join(' ← '))}</span> : null}
                   </li>
                 ))}
               </ul>

@@ -33,33 +33,33 @@ export function LicencesScreen() {
     <div className="page">
       <h1>{t.licences.title}</h1>
       <ListControls
-        label="Search licences"
+        label={t.licences.search}
         list={list}
         sorts={[
-          { value: 'decided', label: 'Date granted' },
-          { value: 'id', label: 'Licence number' },
-          { value: 'holder', label: 'Holder' },
-          { value: 'destination', label: 'Destination' },
-          { value: 'validUntil', label: 'Valid until' },
-          { value: 'utilisation', label: 'Utilisation' },
-          { value: 'status', label: 'Status' },
+          { value: 'decided', label: t.licences.sortGranted },
+          { value: 'id', label: t.licences.sortNumber },
+          { value: 'holder', label: t.licences.holder },
+          { value: 'destination', label: t.licences.destination },
+          { value: 'validUntil', label: t.licences.sortValidUntil },
+          { value: 'utilisation', label: t.licences.utilisation },
+          { value: 'status', label: t.licences.status },
         ]}
         filters={[
           {
             name: 'status',
-            label: 'Status',
+            label: t.licences.status,
             options: [
               { value: '', label: t.list.any },
-              { value: 'active', label: 'active' },
-              { value: 'suspended', label: 'suspended' },
-              { value: 'revoked', label: 'revoked' },
+              { value: 'active', label: t.licences.active },
+              { value: 'suspended', label: t.licences.suspended },
+              { value: 'revoked', label: t.licences.revoked },
             ],
           },
         ]}
         csv={{ api, filename: 'licences' }}
       />
-      {page.loading && !page.data ? <Loading what="licences" /> : null}
-      {page.error ? <ErrorBox error={page.error} title="Could not load licences" /> : null}
+      {page.loading && !page.data ? <Loading what={t.licences.loading} /> : null}
+      {page.error ? <ErrorBox error={page.error} title={t.licences.loadFailed} /> : null}
       {page.data && page.data.total === 0 ? (
         <Empty>
           {filtered ? (
@@ -77,30 +77,28 @@ export function LicencesScreen() {
             <caption>{t.licences.caption}</caption>
             <thead>
               <tr>
-                <th scope="col">Licence</th>
-                <th scope="col">Status</th>
-                <th scope="col">Holder</th>
-                <th scope="col">Consignee</th>
-                <th scope="col">Destination</th>
-                <th scope="col">Valid</th>
+                <th scope="col">{t.licences.licence}</th>
+                <th scope="col">{t.licences.status}</th>
+                <th scope="col">{t.licences.holder}</th>
+                <th scope="col">{t.licences.consignee}</th>
+                <th scope="col">{t.licences.destination}</th>
+                <th scope="col">{t.licences.valid}</th>
                 <th scope="col">{t.licences.utilisation}</th>
               </tr>
             </thead>
             <tbody>
               {page.data.items.map((l) => (
                 <tr key={l.id}>
-                  <td data-label="Licence">
+                  <td data-label={t.licences.licence}>
                     <Link to={`/licences/${encodeURIComponent(l.id)}`}>{l.id}</Link>
                   </td>
-                  <td data-label="Status">
+                  <td data-label={t.licences.status}>
                     <Badge tone={l.status === 'active' ? 'ok' : 'bad'}>{l.status}</Badge>
                   </td>
-                  <td data-label="Holder">{l.names?.holder ?? l.holder}</td>
-                  <td data-label="Consignee">{l.names?.consignee ?? l.consignee}</td>
-                  <td data-label="Destination">{l.destination}</td>
-                  <td data-label="Valid">
-                    {l.validFrom} to {l.validUntil}
-                  </td>
+                  <td data-label={t.licences.holder}>{l.names?.holder ?? l.holder}</td>
+                  <td data-label={t.licences.consignee}>{l.names?.consignee ?? l.consignee}</td>
+                  <td data-label={t.licences.destination}>{l.destination}</td>
+                  <td data-label={t.licences.valid}>{t.licences.fromTo(l.validFrom, l.validUntil)}</td>
                   <td data-label={t.licences.utilisation}>
                     {l.utilisation ? (
                       <span className="util">
@@ -108,10 +106,13 @@ export function LicencesScreen() {
                           min={0}
                           max={Math.max(1, l.utilisation.grantedGrams)}
                           value={l.utilisation.shippedGrams}
-                          aria-label={`${l.id} utilisation`}
+                          aria-label={t.licences.utilisationOf(l.id)}
                         />{' '}
-                        {mass(l.utilisation.shippedGrams)} of {mass(l.utilisation.grantedGrams)} (
-                        {percent(l.utilisation.shippedGrams, l.utilisation.grantedGrams)})
+                        {t.licences.used(
+                          mass(l.utilisation.shippedGrams),
+                          mass(l.utilisation.grantedGrams),
+                          percent(l.utilisation.shippedGrams, l.utilisation.grantedGrams),
+                        )}
                       </span>
                     ) : (
                       '—'

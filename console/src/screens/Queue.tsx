@@ -107,14 +107,14 @@ export function QueueScreen() {
     <div className="page">
       <h1>{pending ? t.queue.pendingTitle : t.queue.title}</h1>
       <ListControls
-        label="Search applications"
+        label={t.application.search}
         list={list}
         sorts={[
-          { value: 'submitted', label: 'Submitted' },
-          { value: 'applicant', label: 'Applicant' },
-          { value: 'destination', label: 'Destination' },
-          { value: 'recommendation', label: 'Recommendation' },
-          { value: 'status', label: 'Status' },
+          { value: 'submitted', label: t.application.sortSubmitted },
+          { value: 'applicant', label: t.application.applicant },
+          { value: 'destination', label: t.application.destination },
+          { value: 'recommendation', label: t.application.sortRecommendation },
+          { value: 'status', label: t.application.status },
         ]}
         filters={[
           {
@@ -131,16 +131,16 @@ export function QueueScreen() {
             label: t.queue.recommendation,
             options: [
               { value: '', label: t.list.any },
-              { value: 'approvable', label: 'approvable' },
-              { value: 'case-by-case', label: 'case by case' },
-              { value: 'deny', label: 'deny' },
+              { value: 'approvable', label: t.application.approvable },
+              { value: 'case-by-case', label: t.application.caseByCase },
+              { value: 'deny', label: t.application.deny },
             ],
           },
         ]}
         csv={{ api, filename: `applications-${me.partyId ?? ''}` }}
       />
       {page.loading && !page.data ? <Loading what="the queue" /> : null}
-      {page.error ? <ErrorBox error={page.error} title="Could not load the queue" /> : null}
+      {page.error ? <ErrorBox error={page.error} title={t.application.queueFailed} /> : null}
       {page.data && page.data.total === 0 ? (
         <Empty>{pending && !filtered ? t.queue.nonePending : t.queue.none}</Empty>
       ) : null}
@@ -196,43 +196,41 @@ function ApplicationCard({ a, onDecided }: { a: Application; onDecided: () => vo
   };
   return (
     <Section
-      title={`Application ${a.id}`}
+      title={t.application.title(a.id)}
       id={`app-${a.id}`}
-      aside={<Badge tone={tone}>recommendation: {a.recommendation}</Badge>}
+      aside={<Badge tone={tone}>{t.application.recommendation(a.recommendation)}</Badge>}
     >
       <div className="grid2">
         <div>
-          <h3>Request</h3>
+          <h3>{t.application.request}</h3>
           <dl className="kv">
-            <dt>Applicant</dt>
+            <dt>{t.application.applicant}</dt>
             <dd>
               <PartyName a={a} id={a.applicant} />
             </dd>
-            <dt>Importer</dt>
+            <dt>{t.application.importer}</dt>
             <dd>
               <PartyName a={a} id={a.application.importer} />
             </dd>
-            <dt>End user</dt>
+            <dt>{t.application.endUser}</dt>
             <dd>
               <PartyName a={a} id={a.application.endUser} />
             </dd>
             {a.application.consignee && a.application.consignee !== a.application.importer ? (
               <>
-                <dt>Consignee</dt>
+                <dt>{t.application.consignee}</dt>
                 <dd>
                   <PartyName a={a} id={a.application.consignee} />
                 </dd>
               </>
             ) : null}
-            <dt>Destination</dt>
+            <dt>{t.application.destination}</dt>
             <dd>{a.application.destination}</dd>
-            <dt>Validity asked</dt>
-            <dd>
-              {a.application.validFrom ?? '—'} to {a.application.validUntil ?? '—'}
-            </dd>
-            <dt>End use</dt>
+            <dt>{t.application.validityAsked}</dt>
+            <dd>{t.application.fromTo(a.application.validFrom ?? '—', a.application.validUntil ?? '—')}</dd>
+            <dt>{t.application.endUse}</dt>
             <dd>{a.application.endUse?.description ?? '—'}</dd>
-            <dt>Certificate</dt>
+            <dt>{t.application.certificate}</dt>
             <dd data-testid="certificate-fact">
               {a.certificate ? (
                 <>
@@ -240,29 +238,29 @@ function ApplicationCard({ a, onDecided }: { a: Application; onDecided: () => vo
                   {a.certificate.status !== 'active' ? (
                     <Badge tone="bad">{a.certificate.status}</Badge>
                   ) : a.certificate.countersignedBy ? (
-                    <Badge tone="ok">countersigned by {a.certificate.countersignedByName}</Badge>
+                    <Badge tone="ok">{t.application.countersignedBy(a.certificate.countersignedByName)}</Badge>
                   ) : (
-                    <Badge tone="warn">not countersigned</Badge>
+                    <Badge tone="warn">{t.application.notCountersigned}</Badge>
                   )}
                 </>
               ) : (
-                'none attached'
+                t.application.noneAttached
               )}
             </dd>
-            <dt>Status</dt>
+            <dt>{t.application.status}</dt>
             <dd>{a.status}</dd>
           </dl>
           <table>
-            <caption>Lines</caption>
+            <caption>{t.application.lines}</caption>
             <thead>
               <tr>
-                <th scope="col">Line</th>
-                <th scope="col">Item</th>
+                <th scope="col">{t.application.line}</th>
+                <th scope="col">{t.application.item}</th>
                 <th scope="col" className="num">
-                  Quantity
+                  {t.application.quantity}
                 </th>
                 <th scope="col" className="num">
-                  Value
+                  {t.application.value}
                 </th>
               </tr>
             </thead>
@@ -271,7 +269,7 @@ function ApplicationCard({ a, onDecided }: { a: Application; onDecided: () => vo
                 <tr key={l.ref}>
                   <td>{l.ref}</td>
                   <td>
-                    {l.item.description ?? l.item.form} <span className="muted">HS {l.item.hsCode}</span>
+                    {l.item.description ?? l.item.form} <span className="muted">{t.application.hs(l.item.hsCode)}</span>
                   </td>
                   <td className="num">{mass(l.quantityGrams)}</td>
                   <td className="num">{money(l.value)}</td>
@@ -279,7 +277,7 @@ function ApplicationCard({ a, onDecided }: { a: Application; onDecided: () => vo
               ))}
             </tbody>
           </table>
-          <h3>Reasons behind the recommendation</h3>
+          <h3>{t.application.reasons}</h3>
           <ul className="reasons">
             {a.assessment.reasons.map((r, i) => (
               <li key={i}>{r}</li>
@@ -287,32 +285,33 @@ function ApplicationCard({ a, onDecided }: { a: Application; onDecided: () => vo
           </ul>
         </div>
         <div>
-          <h3>Screening</h3>
+          <h3>{t.application.screening}</h3>
           <ul className="plain">
             {a.assessment.screening.map((s) => (
               <li key={`${s.role}-${s.partyId}`} className="screen-row">
                 <strong>{s.name}</strong> <span className="muted">({s.role})</span>{' '}
                 {s.hits.length === 0 ? (
-                  <Badge tone="ok">no hits</Badge>
+                  <Badge tone="ok">{t.application.noHits}</Badge>
                 ) : (
-                  <Badge tone="bad">
-                    {s.hits.length} hit{s.hits.length > 1 ? 's' : ''}
-                  </Badge>
+                  <Badge tone="bad">{t.application.hits(s.hits.length)}</Badge>
                 )}
                 {s.hits.map((h) => (
                   <p key={h.entryId} className="hit">
-                    <code>{h.list}</code> “{h.name}” ({h.entryId}), score {h.score.toFixed(2)}
-                    {h.via ? `, via ${h.via.join(' → ')}` : ''}: {h.explanation}
+                    <code>{h.list}</code> {t.application.hit(h.name, h.entryId, h.score.toFixed(2))}
+                    {h.via ? t.application.via(h.via.join(' → ')) : ''}: {h.explanation}
                   </p>
                 ))}
               </li>
             ))}
           </ul>
-          <h3>Classification</h3>
+          <h3>{t.application.classification}</h3>
           {a.assessment.lines.map((l) => (
             <details key={l.ref} open>
               <summary>
-                Line {l.ref}: {l.classification.codes.length > 0 ? l.classification.codes.join(', ') : 'not controlled'}
+                {t.application.lineCodes(
+                  l.ref,
+                  l.classification.codes.length > 0 ? l.classification.codes.join(', ') : t.application.notControlled,
+                )}
               </summary>
               <p>{l.classification.summary}</p>
               <ul className="findings">
@@ -336,35 +335,36 @@ function ApplicationCard({ a, onDecided }: { a: Application; onDecided: () => vo
           {a.decision?.licenceId ? (
             <>
               {' '}
-              — licence <Link to={`/licences/${encodeURIComponent(a.decision.licenceId)}`}>{a.decision.licenceId}</Link>
+              {t.application.dashLicence}{' '}
+              <Link to={`/licences/${encodeURIComponent(a.decision.licenceId)}`}>{a.decision.licenceId}</Link>
             </>
           ) : null}
           {a.decision?.reasons && a.decision.reasons.length > 0 ? `: ${a.decision.reasons.join('; ')}` : null}
         </p>
       ) : done !== undefined ? (
         <p className="success" role="status">
-          Decided:{' '}
+          {t.application.decided}{' '}
           {done.startsWith('LIC') ? (
             <>
-              approved — licence <Link to={`/licences/${encodeURIComponent(done)}`}>{done}</Link>
+              {t.application.approvedLicence} <Link to={`/licences/${encodeURIComponent(done)}`}>{done}</Link>
             </>
           ) : (
             done
           )}
           .{' '}
           <button type="button" className="btn btn-plain" onClick={onDecided}>
-            Refresh the list
+            {t.application.refresh}
           </button>
         </p>
       ) : (
-        <div className="actions" role="group" aria-label={`Decide ${a.id}`}>
+        <div className="actions" role="group" aria-label={t.application.decide(a.id)}>
           <button
             type="button"
             className="btn btn-primary"
             aria-expanded={mode === 'approve'}
             onClick={() => setMode(mode === 'approve' ? 'none' : 'approve')}
           >
-            Approve with conditions…
+            {t.queue.approve}
           </button>
           <button
             type="button"
@@ -372,7 +372,7 @@ function ApplicationCard({ a, onDecided }: { a: Application; onDecided: () => vo
             aria-expanded={mode === 'deny'}
             onClick={() => setMode(mode === 'deny' ? 'none' : 'deny')}
           >
-            Deny…
+            {t.queue.deny}
           </button>
           <button
             type="button"
@@ -380,33 +380,31 @@ function ApplicationCard({ a, onDecided }: { a: Application; onDecided: () => vo
             aria-expanded={mode === 'info'}
             onClick={() => setMode(mode === 'info' ? 'none' : 'info')}
           >
-            Ask for information…
+            {t.queue.askInfo}
           </button>
-          {api.signer ? null : (
-            <span className="muted small">Deciding signs a record: import your private key at sign-in.</span>
-          )}
+          {api.signer ? null : <span className="muted small">{t.application.needKey}</span>}
         </div>
       )}
       {mode === 'approve' ? <ApproveForm a={a} onSubmit={decide} /> : null}
       {mode === 'deny' ? (
         <LinesForm
-          label="Reasons for the denial (one per line)"
+          label={t.application.denyReasons}
           initial={a.assessment.reasons.filter((r) => r.startsWith('Deny')).join('\n')}
-          submitLabel="Deny the application"
+          submitLabel={t.application.denySubmit}
           danger
           onSubmit={(lines) => decide({ decision: 'deny', reasons: lines })}
         />
       ) : null}
       {mode === 'info' ? (
         <LinesForm
-          label="Questions for the applicant (one per line)"
+          label={t.application.questions}
           initial=""
-          submitLabel="Send the questions"
+          submitLabel={t.application.questionsSubmit}
           onSubmit={(lines) => decide({ decision: 'request-info', questions: lines })}
         />
       ) : null}
-      {busy ? <Loading what="— signing and recording the decision" /> : null}
-      {error ? <ErrorBox error={error} title="The decision was not recorded" /> : null}
+      {busy ? <Loading what={t.application.recording} /> : null}
+      {error ? <ErrorBox error={error} title={t.application.notRecorded} /> : null}
     </Section>
   );
 }
@@ -473,25 +471,25 @@ function ApproveForm({ a, onSubmit }: { a: Application; onSubmit: (body: unknown
       return;
     }
     if (useOnlyIn.trim() !== '' && !/^[A-Za-z]{2}$/.test(useOnlyIn.trim())) {
-      setFormError('Use only in: must be a two-letter country code');
+      setFormError(t.application.useOnlyInBad);
       return;
     }
     const days = reportDays.trim() === '' ? undefined : Number(reportDays);
     if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 365)) {
-      setFormError('Post-shipment report: the period must be 1–365 days');
+      setFormError(t.application.reportDaysBad);
       return;
     }
     const iso = /^\d{4}-\d{2}-\d{2}$/;
     if (!iso.test(validFrom)) {
-      setFormError('Valid from: must be a date (YYYY-MM-DD)');
+      setFormError(t.application.validFromBad);
       return;
     }
     if (!iso.test(validUntil)) {
-      setFormError('Valid until: must be a date (YYYY-MM-DD)');
+      setFormError(t.application.validUntilBad);
       return;
     }
     if (validUntil < validFrom) {
-      setFormError('Valid until: must not be before the start');
+      setFormError(t.application.validUntilBeforeStart);
       return;
     }
     const lowered: Record<string, { grams?: number; valueMinor?: number }> = {};
@@ -560,30 +558,25 @@ function ApproveForm({ a, onSubmit }: { a: Application; onSubmit: (body: unknown
         e.preventDefault();
         prepare();
       }}
-      aria-label={`Approve ${id}`}
+      aria-label={t.application.approveLabel(id)}
     >
-      {u ? (
-        <p className="muted small">
-          Prefilled from the undertakings of certificate {a.certificate?.id}: an approval may add conditions, never drop
-          one.
-        </p>
-      ) : null}
+      {u ? <p className="muted small">{t.application.prefilled(a.certificate?.id ?? '')}</p> : null}
       <div className="grid2 tight">
         <div>
-          <label htmlFor={`${id}-from`}>Valid from</label>
+          <label htmlFor={`${id}-from`}>{t.application.validFrom}</label>
           <input id={`${id}-from`} type="date" value={validFrom} onChange={(e) => setValidFrom(e.target.value)} />
         </div>
         <div>
-          <label htmlFor={`${id}-until`}>Valid until</label>
+          <label htmlFor={`${id}-until`}>{t.application.validUntil}</label>
           <input id={`${id}-until`} type="date" value={validUntil} onChange={(e) => setValidUntil(e.target.value)} />
         </div>
       </div>
       <fieldset>
-        <legend>Ceilings per line (at most what was applied for)</legend>
+        <legend>{t.application.ceilings}</legend>
         {a.application.lines.map((l) => (
           <div className="grid2 tight" key={l.ref}>
             <div>
-              <label htmlFor={`${id}-${l.ref}-kg`}>Line {l.ref}: quantity (kg)</label>
+              <label htmlFor={`${id}-${l.ref}-kg`}>{t.application.lineKg(l.ref)}</label>
               <input
                 id={`${id}-${l.ref}-kg`}
                 inputMode="decimal"
@@ -594,9 +587,7 @@ function ApproveForm({ a, onSubmit }: { a: Application; onSubmit: (body: unknown
               />
             </div>
             <div>
-              <label htmlFor={`${id}-${l.ref}-value`}>
-                Line {l.ref}: value ({l.value.currency})
-              </label>
+              <label htmlFor={`${id}-${l.ref}-value`}>{t.application.lineValue(l.ref, l.value.currency)}</label>
               <input
                 id={`${id}-${l.ref}-value`}
                 inputMode="decimal"
@@ -609,17 +600,17 @@ function ApproveForm({ a, onSubmit }: { a: Application; onSubmit: (body: unknown
           </div>
         ))}
       </fieldset>
-      <label htmlFor={`${id}-prohibited`}>Re-export prohibited to (country codes)</label>
+      <label htmlFor={`${id}-prohibited`}>{t.application.prohibited}</label>
       <input id={`${id}-prohibited`} value={prohibited} onChange={(e) => setProhibited(e.target.value)} />
-      <label htmlFor={`${id}-useonly`}>Use only in (country code)</label>
+      <label htmlFor={`${id}-useonly`}>{t.application.useOnlyIn}</label>
       <input id={`${id}-useonly`} value={useOnlyIn} onChange={(e) => setUseOnlyIn(e.target.value)} maxLength={2} />
       <label className="check">
-        <input type="checkbox" checked={extends_} onChange={(e) => setExtends(e.target.checked)} /> Conditions bind
-        products that incorporate the items
+        <input type="checkbox" checked={extends_} onChange={(e) => setExtends(e.target.checked)} />{' '}
+        {t.application.bindsProducts}
       </label>
-      <label htmlFor={`${id}-days`}>Post-shipment report due within (days; empty for none)</label>
+      <label htmlFor={`${id}-days`}>{t.application.reportDays}</label>
       <input id={`${id}-days`} value={reportDays} onChange={(e) => setReportDays(e.target.value)} inputMode="numeric" />
-      <label htmlFor={`${id}-conditions`}>Further conditions (one per line)</label>
+      <label htmlFor={`${id}-conditions`}>{t.application.further}</label>
       <textarea id={`${id}-conditions`} rows={4} value={conditions} onChange={(e) => setConditions(e.target.value)} />
       {formError ? (
         <p className="error" role="alert">
@@ -639,7 +630,7 @@ function ApproveForm({ a, onSubmit }: { a: Application; onSubmit: (body: unknown
           if (body !== undefined) void onSubmit(body);
         }}
       >
-        <p>The licence is signed with your key and recorded in the journal; it cannot be withdrawn, only revoked.</p>
+        <p>{t.application.signedWarning}</p>
         <ul>
           {confirming?.summary.map((line, i) => (
             <li key={i}>{line}</li>
@@ -689,7 +680,7 @@ function LinesForm({
           .map((s) => s.trim())
           .filter(Boolean);
         if (lines.length === 0) {
-          setFormError('write at least one line');
+          setFormError(t.application.oneLine);
           return;
         }
         setFormError(undefined);

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ApiError, importSigner, type RequestSigner } from '../api.js';
 import { forgetSigners, openSession, storedSignerParties, type Session } from '../session.js';
+import { t } from '../strings.js';
 import { ErrorBox } from '../ui.js';
 
 /**
@@ -41,11 +42,9 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
 
   return (
     <form className="card signin" onSubmit={(e) => void submit(e)} aria-labelledby="signin-h">
-      <h1 id="signin-h">Lodestone console</h1>
-      <p className="muted">
-        Licensing and compliance officers: sign in with your party’s API key. You see only what your party may see.
-      </p>
-      <label htmlFor="api-key">API key</label>
+      <h1 id="signin-h">{t.signIn.title}</h1>
+      <p className="muted">{t.signIn.intro}</p>
+      <label htmlFor="api-key">{t.signIn.apiKey}</label>
       <input
         id="api-key"
         name="api-key"
@@ -54,10 +53,10 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
         required
         value={apiKey}
         onChange={(e) => setApiKey(e.target.value)}
-        placeholder="lsk_…"
+        placeholder={t.signIn.apiKeyPlaceholder}
       />
       <label htmlFor="private-key">
-        Private signing key <span className="muted">(optional: needed to approve, countersign or revoke)</span>
+        {t.signIn.privateKey} <span className="muted">{t.signIn.privateKeyOptional}</span>
       </label>
       <textarea
         id="private-key"
@@ -65,11 +64,11 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
         rows={4}
         value={keyText}
         onChange={(e) => setKeyText(e.target.value)}
-        placeholder="-----BEGIN PRIVATE KEY----- … or the contents of <party>.key.json"
+        placeholder={t.signIn.privateKeyPlaceholder}
         spellCheck={false}
       />
       <label htmlFor="private-key-file" className="file-label">
-        …or choose the key file
+        {t.signIn.keyFile}
       </label>
       <input
         id="private-key-file"
@@ -80,30 +79,27 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
           if (f) void f.text().then(setKeyText);
         }}
       />
-      <p className="muted small">
-        The private key is kept in this browser as a non-extractable key: it signs requests here, cannot be read back by
-        any script, and is never sent to the server.
-      </p>
+      <p className="muted small">{t.signIn.keptHere}</p>
       {stored.length > 0 ? (
         <p className="small" data-testid="stored-keys">
-          Signing keys stored in this browser for: {stored.join(', ')} (used when you sign in as that party).{' '}
+          {t.signIn.stored(stored.join(', '))}{' '}
           <button
             type="button"
             className="btn btn-plain"
             onClick={() => void forgetSigners().then(() => setStored([]))}
           >
-            Forget them
+            {t.signIn.forget}
           </button>
         </p>
       ) : null}
-      {error ? <ErrorBox error={error} title="Could not sign in" /> : null}
+      {error ? <ErrorBox error={error} title={t.signIn.failed} /> : null}
       <button type="submit" className="btn btn-primary" disabled={busy} aria-busy={busy}>
         {busy ? (
           <>
-            <span className="spinner" aria-hidden="true" /> Signing in…
+            <span className="spinner" aria-hidden="true" /> {t.signIn.signingIn}
           </>
         ) : (
-          'Sign in'
+          t.signIn.signIn
         )}
       </button>
     </form>
