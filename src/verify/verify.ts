@@ -610,7 +610,7 @@ export function formatSummary(s: VerifySummary): string {
       : [
           `    unverified  cosignatures naming ${s.unverifiedCosigners.join(', ')}: no pinned key verifies them, so they are not witnesses (pin with --witness NAME=KEY)`,
         ]),
-    `    trust list  ${s.trustList.versions} version(s), root ${s.trustList.rootPinned ? 'pinned by --trust-root' : 'taken from the bundle (pin it with --trust-root)'}; ${s.trustList.decisions} decision(s), ${s.trustList.countersignatures} countersignature(s) and ${s.trustList.listImports} deny/review list import(s) by parties it lists`,
+    `    trust list  ${s.trustList.versions} version(s), root ${s.trustList.rootPinned ? 'pinned by --trust-root' : 'taken from the bundle (pin it with --trust-root)'}; ${s.trustList.decisions} decision(s)${s.trustList.listImports === 0 ? ' and' : ','} ${s.trustList.countersignatures} countersignature(s)${s.trustList.listImports === 0 ? '' : ` and ${s.trustList.listImports} deny/review list import(s)`} by parties it lists`,
     `    entries     ${s.entries} proved included and signed (${Object.entries(s.recordTypes)
       .map(([t, n]) => `${n} ${t}`)
       .join(', ')})`,

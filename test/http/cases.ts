@@ -474,6 +474,17 @@ export const CASES: Record<string, Case> = {
     build: () => ({ method: 'POST', url: '/v1/screening', body: { names: ['Red Mesa Defense'] } }),
   },
   listScreeningSnapshots: { owners: any(...TRADE), build: () => ({ method: 'GET', url: '/v1/screening/snapshots' }) },
+  importList: {
+    owners: any('licensing-authority'),
+    build: () => ({
+      method: 'POST',
+      url: `/v1/lists/${fresh('matrix').toLowerCase()}/snapshots`,
+      body: {
+        format: 'csv',
+        text: 'name,aliases,country,type,list,id\nMatrix Trading FZE,,AE,entity,Matrix list,MX-1\n',
+      },
+    }),
+  },
   reviewScreeningHit: {
     owners: { 'licensing-authority': AUTHORITY },
     build: () => ({
@@ -494,6 +505,10 @@ export const CASES: Record<string, Case> = {
     build: () => ({ method: 'GET', url: `/v1/screening/reviews?name=${enc('Red Mesa Defense')}` }),
   },
   latestCheckpoint: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/log/checkpoint' }) },
+  getFederationStatus: {
+    owners: any('operator-admin', 'licensing-authority', 'importing-government'),
+    build: () => ({ method: 'GET', url: '/v1/federation/status' }),
+  },
   listRulePacks: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/rule-packs' }) },
   getTrustList: { owners: any(...ROLES), build: () => ({ method: 'GET', url: '/v1/trust-list' }) },
   cosignCheckpoint: {
