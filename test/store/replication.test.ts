@@ -151,6 +151,45 @@ function chown(dir: string, ids: Ids): void {
   if (r.status !== 0) throw new Error(`chown ${dir} failed: ${String(r.stderr)}`);
 }
 
+/**
+ * Makes `standby` a streaming standby of the running `from` (an online base backup with the
+ * low-level API, into an empty directory, and a physical slot named `slot`), starts it and waits
+ * until it streams.
+ */
+async function makeStandby(from: Server, standby: Server, slot: string, ids: Ids): Promise<void> {
+  const admin = new pg.Client({ connectionString: from.url() });
+  await admin.connect();
+  await admin.query(`select pg_create_physical_replication_slot('${slot}', true)`);
+  await admin.query(`select pg_backup_start('${slot}', true)`);
+  rmSync(standby.dir, { recursive: true, force: true });
+  cpSync(from.dir, standby.dir, {
+    recursive: true,
+    filter: (src) => {
+      const rel = relative(from.dir, src);
+      return (
+        !['postmaster.pid', 'postmaster.opts', 'standby.signal'].includes(rel) && !/^(pg_wal|pg_replslot)\/./.test(rel)
+      );
+    },
+  });
+  const stop = await admin.query<{ labelfile: string }>('select labelfile from pg_backup_stop(true)');
+  await admin.end();
+  writeFileSync(join(standby.dir, 'backup_label'), stop.rows[0]!.labelfile);
+  writeFileSync(join(standby.dir, 'standby.signal'), '');
+  appendFileSync(
+    join(standby.dir, 'postgresql.auto.conf'),
+    `primary_conninfo = 'host=127.0.0.1 port=${from.port} user=postgres application_name=${slot}'\n` +
+      `primary_slot_name = '${slot}'\n`,
+  );
+  chown(standby.dir, ids);
+  await standby.start();
+  await until(`${standby.name} to stream`, async () =>
+    (await query<{ status: string }>(standby.url(), 'select status from pg_stat_wal_receiver'))[0]?.status ===
+    'streaming'
+      ? true
+      : undefined,
+  );
+}
+
 const party = (i: number) => ({
   id: `ha-party-${i}`,
   name: `HA Party ${i}`,
@@ -202,34 +241,7 @@ describe.runIf(selectedStores().includes('postgres'))(
       for (; n < 5; n++) acknowledged.set((await registerParty(ctx, party(n))).seq, party(n).id);
 
       // An online base backup of the running primary (low-level API), then the replica streams from a slot.
-      const admin = new pg.Client({ connectionString: primary.url() });
-      await admin.connect();
-      await admin.query(`select pg_create_physical_replication_slot('replica', true)`);
-      await admin.query(`select pg_backup_start('replica', true)`);
-      cpSync(primary.dir, replica.dir, {
-        recursive: true,
-        filter: (src) => {
-          const rel = relative(primary.dir, src);
-          return !['postmaster.pid', 'postmaster.opts'].includes(rel) && !/^(pg_wal|pg_replslot)\/./.test(rel);
-        },
-      });
-      const stop = await admin.query<{ labelfile: string }>('select labelfile from pg_backup_stop(true)');
-      await admin.end();
-      writeFileSync(join(replica.dir, 'backup_label'), stop.rows[0]!.labelfile);
-      writeFileSync(join(replica.dir, 'standby.signal'), '');
-      appendFileSync(
-        join(replica.dir, 'postgresql.auto.conf'),
-        `primary_conninfo = 'host=127.0.0.1 port=${primary.port} user=postgres application_name=replica'\n` +
-          `primary_slot_name = 'replica'\n`,
-      );
-      chown(replica.dir, ids);
-      await replica.start();
-      await until('the replica to stream', async () =>
-        (await query<{ status: string }>(replica.url(), 'select status from pg_stat_wal_receiver'))[0]?.status ===
-        'streaming'
-          ? true
-          : undefined,
-      );
+      await makeStandby(primary, replica, 'replica', ids);
       // Synchronous from now on: a commit returns only once the replica has flushed it.
       await query(primary.url(), `alter system set synchronous_standby_names = 'replica'`);
       await query(primary.url(), 'select pg_reload_conf()');
@@ -332,38 +344,7 @@ describe.runIf(selectedStores().includes('postgres'))(
     it('a primary that turns read-only under open connections is left for the writable host: that write is STORE_UNAVAILABLE, the next lands on the new primary', async () => {
       // After the failover above, `replica` is the primary. The old primary's directory becomes a
       // streaming standby of it (a fresh online base backup), first in the URL's host list.
-      const admin = new pg.Client({ connectionString: replica.url() });
-      await admin.connect();
-      await admin.query(`select pg_create_physical_replication_slot('standby', true)`);
-      await admin.query(`select pg_backup_start('standby', true)`);
-      rmSync(primary.dir, { recursive: true, force: true });
-      cpSync(replica.dir, primary.dir, {
-        recursive: true,
-        filter: (src) => {
-          const rel = relative(replica.dir, src);
-          return (
-            !['postmaster.pid', 'postmaster.opts', 'standby.signal'].includes(rel) &&
-            !/^(pg_wal|pg_replslot)\/./.test(rel)
-          );
-        },
-      });
-      const stop = await admin.query<{ labelfile: string }>('select labelfile from pg_backup_stop(true)');
-      await admin.end();
-      writeFileSync(join(primary.dir, 'backup_label'), stop.rows[0]!.labelfile);
-      writeFileSync(join(primary.dir, 'standby.signal'), '');
-      appendFileSync(
-        join(primary.dir, 'postgresql.auto.conf'),
-        `primary_conninfo = 'host=127.0.0.1 port=${replica.port} user=postgres application_name=standby'\n` +
-          `primary_slot_name = 'standby'\n`,
-      );
-      chown(primary.dir, ids);
-      await primary.start();
-      await until('the standby to stream', async () =>
-        (await query<{ status: string }>(primary.url(), 'select status from pg_stat_wal_receiver'))[0]?.status ===
-        'streaming'
-          ? true
-          : undefined,
-      );
+      await makeStandby(replica, primary, 'standby', ids);
 
       // The store opens on the writable host (the second listed) and writes there.
       const ctx = await openApp({ databaseUrl: both, keysDir });
