@@ -87,8 +87,12 @@ export interface ListSource {
   readonly text?: string | undefined;
   readonly path?: string | undefined;
   readonly format: string;
+  /** Paths of OFAC's alt.csv and add.csv (with format sdn-csv), as the CLI takes them. */
   readonly alt?: string | undefined;
   readonly add?: string | undefined;
+  /** The same companion files' text, as the HTTP API takes them (a path and a text of the same file are refused). */
+  readonly altText?: string | undefined;
+  readonly addText?: string | undefined;
   /** Rows parsed so far of the total, every 1,000 rows (for a progress line on a terminal). */
   readonly onProgress?: ((rows: number, total: number) => void) | undefined;
 }
@@ -218,10 +222,18 @@ export function loadListSource(src: ListSource): LoadedSource {
   const format = listFormat(src.format);
   if (src.text === undefined && src.path === undefined) throw new ValidationError('file', 'is required');
   const main = src.text ?? readText(src.path ?? '', 'file');
-  if ((src.alt !== undefined || src.add !== undefined) && format !== 'sdn-csv')
-    throw new ValidationError('--alt', 'alt.csv and add.csv go only with --format sdn-csv');
-  const alt = src.alt === undefined ? undefined : readText(src.alt, '--alt');
-  const add = src.add === undefined ? undefined : readText(src.add, '--add');
+  const companion = (path: string | undefined, text: string | undefined, field: 'alt' | 'add'): string | undefined => {
+    if (path !== undefined && text !== undefined)
+      throw new ValidationError(field, 'give the file either as a path or as text, not both');
+    if ((path !== undefined || text !== undefined) && format !== 'sdn-csv')
+      throw new ValidationError(
+        path !== undefined ? `--${field}` : field,
+        `${field}.csv goes only with format sdn-csv`,
+      );
+    return text ?? (path === undefined ? undefined : readText(path, `--${field}`));
+  };
+  const alt = companion(src.alt, src.altText, 'alt');
+  const add = companion(src.add, src.addText, 'add');
   const parsed = parseList(format, main, {
     ...(alt !== undefined ? { alt } : {}),
     ...(add !== undefined ? { add } : {}),
