@@ -17,6 +17,7 @@ import {
 import {
   classify,
   evaluatePolicies,
+  listingInRegime,
   mergeAssumptions,
   type Assumption,
   type Classification,
@@ -109,7 +110,7 @@ export async function submitApplication(
     const lists = new Map(
       (await screeningRepo.currentImports(tx)).map((r) => [
         r.list,
-        { authority: r.authority ?? undefined, effect: r.effect },
+        { authority: r.authority ?? undefined, effect: r.effect, regime: r.country ?? undefined },
       ]),
     );
     const withEffect = (h: ScreeningHit): ScreeningHit => {
@@ -118,6 +119,7 @@ export async function submitApplication(
         ...h,
         effect: l?.effect ?? 'information',
         ...(l?.authority === undefined ? {} : { authority: l.authority }),
+        ...(l?.regime === undefined ? {} : { regime: l.regime }),
       };
     };
     const screening = screenings.map((s, i) => ({
@@ -149,6 +151,7 @@ export async function submitApplication(
         list: h.list,
         ...(h.authority === undefined ? {} : { authority: h.authority }),
         effect: h.effect ?? 'information',
+        ...(h.regime === undefined ? {} : { regime: h.regime }),
         viaOwners: h.via !== undefined,
         text: hitText(h),
       }));
@@ -190,12 +193,15 @@ export async function submitApplication(
       reasons.push(
         `${f.decision === 'deny' ? 'Deny' : 'Review case by case'}: ${f.title} (${f.citation.clause}) — ${f.facts.join('; ')}`,
       );
-    // A hit on a list whose effect is information (a foreign list) is for the officer: no legal consequence under the packs.
+    // A hit on a list whose effect is information (a foreign list), or deny / review under another
+    // country's export regime, is for the officer: no legal consequence under the packs.
     for (const pp of policyParties) {
       for (const l of pp.listings ?? []) {
-        if (l.effect === 'information')
+        const foreign =
+          l.effect !== 'information' && !jurisdictionPacks.some((p) => listingInRegime(l, p.jurisdiction));
+        if (l.effect === 'information' || foreign)
           reasons.push(
-            `Information for the officer (no legal consequence under ${jurisdictionPacks.map((p) => p.id).join(', ') || 'the packs'}): ${pp.role} ${pp.name} ${l.text}, list ${l.list}${l.authority ? ` issued by ${l.authority}` : ''}.`,
+            `Information for the officer (no legal consequence under ${jurisdictionPacks.map((p) => p.id).join(', ') || 'the packs'}): ${pp.role} ${pp.name} ${l.text}, list ${l.list}${l.authority ? ` issued by ${l.authority}` : ''}${foreign ? `, effect ${l.effect} under ${l.regime ?? ''}'s export regime` : ''}.`,
           );
       }
     }

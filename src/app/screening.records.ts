@@ -64,6 +64,7 @@ export async function projectListImported(
     changed: body.changed.length,
     ...(body.authority === undefined ? {} : { authority: body.authority }),
     ...(body.effect === undefined ? {} : { effect: body.effect }),
+    ...(body.country === undefined ? {} : { country: body.country }),
   });
 }
 

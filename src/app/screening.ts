@@ -45,6 +45,8 @@ export interface ScreeningHit {
   via?: readonly string[];
   /** The list's legal effect and issuing authority, as imported (recorded with a licence application's assessment). */
   effect?: ListEffect;
+  /** The export regime (ISO country) a deny or review list has its effect under, as imported. */
+  regime?: string;
   authority?: string;
   /** The reviewer's decision in force on this hit for this party (or name), when one was recorded. */
   review?: HitReview;

@@ -9,6 +9,11 @@ export interface PolicyListing {
   readonly list: string;
   readonly authority?: string;
   readonly effect: ListEffect;
+  /**
+   * The export regime (ISO country) a deny or review list has its effect under. A pack's policies count
+   * only listings of their own jurisdiction's regime (or of none stated: imports from before lists named one).
+   */
+  readonly regime?: string;
   /** The party is listed through ≥ 50 % owners, not by itself. */
   readonly viaOwners: boolean;
   /** The hit in words. */
@@ -67,7 +72,11 @@ function inSet(c: CountryCode, s: CountrySet): boolean {
   return 'in' in s ? s.in.includes(c) : !s.notIn.includes(c);
 }
 
-function match(p: Policy, f: PolicyFacts): string[] | null {
+/** A listing has legal effect under a pack when its list's regime is the pack's jurisdiction (or not stated). */
+export const listingInRegime = (l: PolicyListing, jurisdiction: string): boolean =>
+  l.regime === undefined || l.regime === jurisdiction;
+
+function match(p: Policy, f: PolicyFacts, jurisdiction: string): string[] | null {
   const w = p.when;
   const facts: string[] = [];
   const parties = f.parties.filter((x) => w.roles === undefined || w.roles.includes(x.role));
@@ -89,7 +98,9 @@ function match(p: Policy, f: PolicyFacts): string[] | null {
   if (w.partyListEffect) {
     const effects = w.partyListEffect;
     const hits = parties.flatMap((x) =>
-      (x.listings ?? []).filter((l) => effects.includes(l.effect) && (p.partyListViaOwners || !l.viaOwners)).map((l) => ({ x, l })),
+      (x.listings ?? [])
+        .filter((l) => effects.includes(l.effect) && listingInRegime(l, jurisdiction) && (p.partyListViaOwners || !l.viaOwners))
+        .map((l) => ({ x, l })),
     );
     if (hits.length === 0) return null;
     facts.push(...hits.map(({ x, l }) => `${x.role} ${x.name}: ${l.text} (list ${l.list}${l.authority ? `, issued by ${l.authority}` : ''}, effect ${l.effect})`));
@@ -113,7 +124,7 @@ export function evaluatePolicies(facts: PolicyFacts, packs: readonly RulePack[])
   for (const pack of packs) {
     for (const p of pack.policies) {
       if (!p.occasions.includes(facts.occasion ?? 'application')) continue;
-      const matched = match(p, facts);
+      const matched = match(p, facts, pack.jurisdiction);
       if (matched === null) continue;
       const base = { pack: pack.id, id: p.id, title: p.title, decision: p.decision, citation: resolveCitation(pack, p.citation), facts: matched };
       const under = p.under;

@@ -38,6 +38,8 @@ export interface ListImportsTable {
   authority: ColumnType<string | null, string | null | undefined, never>;
   /** The list's legal effect: deny, review or information (the default). */
   effect: ColumnType<'deny' | 'review' | 'information', 'deny' | 'review' | 'information' | undefined, never>;
+  /** The export regime (ISO country) a deny or review list has its effect under; null for information lists and older imports. */
+  country: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export type ListSnapshotRow = Selectable<ListSnapshotsTable>;

@@ -111,6 +111,7 @@ export function recheckRules(records: readonly SignedRecord[]): RulesCheck {
             list: str(h.list),
             ...(typeof h.authority === 'string' ? { authority: h.authority } : {}),
             effect: h.effect === 'deny' || h.effect === 'review' ? h.effect : 'information',
+            ...(typeof h.regime === 'string' ? { regime: h.regime } : {}),
             viaOwners: h.via !== undefined,
             text: `listed on ${str(h.list)}`,
           }));

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +7,9 @@ import {
   createApp,
   decideApplication,
   dispatchShipment,
+  ensureTrustListEntries,
   getLicence,
+  importList,
   massBalance,
   RefusedError,
   receiveShipment,
@@ -245,6 +247,62 @@ describe.each(STORES)('licensing and custody on %s', (kind) => {
         conditions: { prohibitedReexportDestinations: ['US'], validUntil: '2028-01-01' },
       }),
     ).rejects.toThrow(/a single licence is valid for at most 1 year/);
+  });
+
+  it("a deny list counts under its own regime only: India's list is information to MOFCOM, China's denies", async () => {
+    const { application } = await setup(ctx);
+    const deny = (a: Awaited<ReturnType<typeof submitApplication>>) =>
+      a.assessment.policy.findings.filter((f) => f.outcome === 'applies' && f.decision === 'deny');
+    const dir = mkdtempSync(join(tmpdir(), 'lodestone-regime-'));
+    const file = join(dir, 'list.csv');
+    writeFileSync(file, 'name,aliases,country,type,list,id\nChakan Drive Systems Private Limited,,IN,entity,x,X-1\n');
+    try {
+      // India's licensing authority on the trust list lists the scenario's end user, effect deny under IN.
+      await ensureTrustListEntries(ctx, [{ party: 'in-dgft', role: 'licensing-authority', country: 'IN' }]);
+      await importList(ctx, {
+        path: file,
+        format: 'csv',
+        list: 'in-list',
+        actor: 'in-dgft',
+        effect: 'deny',
+        country: 'IN',
+      });
+      const underIn = await submitApplication(ctx, application);
+      expect(deny(underIn)).toEqual([]);
+      expect(underIn.assessment.recommendation).toBe('approvable');
+      expect(underIn.assessment.reasons.join('\n')).toMatch(
+        /Information for the officer .*Chakan Drive Systems.*list in-list.*effect deny under IN's export regime/,
+      );
+      // The hit records the regime, so that the verifier re-runs the policy on the same facts.
+      const hits = underIn.assessment.screening.flatMap((x) => x.hits).filter((h) => h.list === 'in-list');
+      expect(hits.map((h) => [h.effect, h.regime])).toEqual([
+        ['deny', 'IN'],
+        ['deny', 'IN'],
+      ]);
+      // The same entry on a list MOFCOM imports under CN's regime denies.
+      await importList(ctx, {
+        path: file,
+        format: 'csv',
+        list: 'cn-list',
+        actor: 'cn-mofcom',
+        effect: 'deny',
+        country: 'CN',
+      });
+      const underCn = await submitApplication(ctx, application);
+      expect(underCn.assessment.recommendation).toBe('deny');
+      expect(
+        deny(underCn)
+          .flatMap((f) => f.facts)
+          .join(' '),
+      ).toMatch(/list cn-list/);
+      expect(
+        deny(underCn)
+          .flatMap((f) => f.facts)
+          .join(' '),
+      ).not.toMatch(/list in-list/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   if (kind === 'postgres') {

@@ -61,6 +61,32 @@ describe('point 3 — lists carry legal effects (Dual-use Regulations Arts. 26, 
     expect(evaluatePolicies(facts({ parties: [listed('information')] }), packs).recommendation).toBe('approvable');
   });
 
+  it("a pack counts deny and review listings of its own jurisdiction's regime only (or of none stated)", () => {
+    const under = (regime: string | undefined) =>
+      party({
+        listed: 'x',
+        listings: [{ list: 'l', effect: 'deny', viaOwners: false, text: 'listed', ...(regime === undefined ? {} : { regime }) }],
+      });
+    expect(evaluatePolicies(facts({ parties: [under('CN')] }), packs).recommendation).toBe('deny');
+    expect(evaluatePolicies(facts({ parties: [under(undefined)] }), packs).recommendation).toBe('deny');
+    expect(evaluatePolicies(facts({ parties: [under('IN')] }), packs).recommendation).toBe('approvable');
+    // Property: adding listings under any other regime never changes the CN packs' evaluation.
+    const other = fc.constantFrom('IN', 'US', 'JP', 'DE', 'GB');
+    const listing = fc.record({ effect: fc.constantFrom('deny', 'review', 'information'), viaOwners: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(listing, { maxLength: 3 }), fc.array(fc.tuple(listing, other), { minLength: 1, maxLength: 3 }), (own, foreign) => {
+        const ownListings = own.map((l, i) => ({ list: `cn-${i}`, text: 'listed', regime: 'CN', ...l }));
+        const foreignListings = foreign.map(([l, regime], i) => ({ list: `f-${i}`, text: 'listed', regime, ...l }));
+        const withOwn = facts({ rules: ['cn-ann61-reexport'], parties: [party({ listed: 'x', listings: ownListings })] });
+        const withBoth = facts({ rules: ['cn-ann61-reexport'], parties: [party({ listed: 'x', listings: [...ownListings, ...foreignListings] })] });
+        const a = evaluatePolicies(withOwn, packs);
+        const b = evaluatePolicies(withBoth, packs);
+        expect(b.recommendation).toBe(a.recommendation);
+        expect(b.findings.map((f) => [f.id, f.outcome])).toEqual(a.findings.map((f) => [f.id, f.outcome]));
+      }),
+    );
+  });
+
   it('the 50 % subsidiary rule comes from Ann. 61: dated 2025-10-09, suspended by Ann. 70, only for Ann. 61 exports', () => {
     const sub = (asOf: string, rules: string[]) => facts({ asOf, rules, parties: [listed('deny', true)] });
     expect(outcomeOf(sub('2024-12-15', ['cn-ann61-reexport']), 'cn-ann61-listed-parties')).toBe('not-yet-effective');
