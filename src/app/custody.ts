@@ -364,13 +364,9 @@ export interface Dispatched {
  */
 export async function dispatchShipment(ctx: AppContext, actor: string, input: unknown): Promise<Dispatched> {
   const s = parse(shipmentInputSchema, input, 'shipment');
-  if (s.licenceId !== undefined) {
-    // A licence on a peer's certificate: its bit in the peer's status list first (status-fetch.ts); if
-    // revoked there, the licence is suspended now and refuseUnlessInForce below refuses.
-    const certificateId = ((await licencesRepo.get(ctx.store.db, s.licenceId))?.licence as Licence | undefined)
-      ?.certificateId;
-    if (certificateId !== undefined) await confirmPeerCertificate(ctx, certificateId, 'shipment');
-  }
+  // A licence on a peer's certificate: its bit in the peer's status list first (status-fetch.ts); if
+  // revoked there, the licence is suspended now and refuseUnlessInForce below refuses.
+  if (s.licenceId !== undefined) await confirmPeerCertificate(ctx, { licenceId: s.licenceId }, 'shipment');
   let seen: { lot: Lot; to: Party } | undefined; // for the attempt red flag if the rules refuse
   return ctx.store
     .transaction(async (tx) => {

@@ -76,7 +76,7 @@ export async function submitApplication(
   const packs = ctx.packs();
   const asOf = todayUtc(ctx.clock);
   // A peer's certificate: its bit in the peer's published status list first (status-fetch.ts).
-  if (a.certificateId !== undefined) await confirmPeerCertificate(ctx, a.certificateId, 'approval');
+  if (a.certificateId !== undefined) await confirmPeerCertificate(ctx, { certificateId: a.certificateId }, 'approval');
   return ctx.store.transaction(async (tx) => {
     const authority = await requireParty(tx, a.authority, 'application.authority');
     const roles: [PolicyParty['role'], string, string][] = [
@@ -277,7 +277,7 @@ export async function decideApplication(
     const certificateId = (
       (await applicationsRepo.get(ctx.store.db, applicationId))?.application as ApplicationInput | undefined
     )?.certificateId;
-    if (certificateId !== undefined) await confirmPeerCertificate(ctx, certificateId, 'approval');
+    if (certificateId !== undefined) await confirmPeerCertificate(ctx, { certificateId }, 'approval');
   }
   return ctx.store.transaction(async (tx) => {
     const row = await applicationsRepo.lock(tx, applicationId);

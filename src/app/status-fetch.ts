@@ -26,7 +26,6 @@
  * answer is never replaced by the cache: it is refused.
  */
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import { compactVerify, type CompactJWSHeaderParameters } from 'jose';
 import { z } from 'zod';
 import { ValidationError } from '../domain/index.js';
@@ -35,7 +34,6 @@ import {
   federationRepo,
   statusListCacheRepo,
   type CertificateRow,
-  type Database,
   type FederationPeerRow,
 } from '../store/index.js';
 import {
@@ -247,18 +245,8 @@ export async function peerStatusList(
     const v = await verifyPeerStatusList(peer, url, cached.jws, now);
     return { ...v, node: peer.node, partyId, fetchedAt, source };
   };
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      headers: {
-        accept: 'application/vc+jwt',
-        ...(cached?.etag === null || cached === undefined ? {} : { 'if-none-match': cached.etag }),
-      },
-      redirect: 'error',
-      signal: AbortSignal.timeout(policy.timeoutMs),
-    });
-  } catch (e) {
-    const why = `status list ${url} could not be fetched (${describeFetchError(e)})`;
+  // The peer cannot answer now: an approval is refused; a shipment may use the cached list within its age.
+  const unavailable = async (why: string): Promise<PeerStatusList> => {
     if (purpose === 'approval' || cached === undefined)
       throw new StatusListError(
         peer.node,
@@ -271,6 +259,19 @@ export async function peerStatusList(
         `${why}; the cached list, fetched at ${new Date(cached.fetched_at).toISOString()}, is stale (${Math.floor(age)} s old, at most ${policy.maxAgeSeconds} s)`,
       );
     return fromCache('cached', new Date(cached.fetched_at).toISOString());
+  };
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers: {
+        accept: 'application/vc+jwt',
+        ...(cached?.etag === null || cached === undefined ? {} : { 'if-none-match': cached.etag }),
+      },
+      redirect: 'error',
+      signal: AbortSignal.timeout(policy.timeoutMs),
+    });
+  } catch (e) {
+    return unavailable(`status list ${url} could not be fetched (${describeFetchError(e)})`);
   }
   if (response.status === 304) {
     await response.body?.cancel();
@@ -280,6 +281,9 @@ export async function peerStatusList(
   }
   if (response.status !== 200) {
     await response.body?.cancel();
+    // A server error or overload is the peer unavailable; any other status is its answer, and not a list.
+    if (response.status >= 500 || response.status === 429)
+      return unavailable(`status list ${url} could not be fetched (HTTP ${response.status})`);
     throw new StatusListError(peer.node, `status list ${url}: HTTP ${response.status}`);
   }
   const length = Number(response.headers.get('content-length') ?? '0');
@@ -306,12 +310,6 @@ function describeFetchError(e: unknown): string {
   return cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
 }
 
-/** The peer a certificate's issuer is at home on, if it is a peer's certificate. */
-async function peerOf(db: Kysely<Database>, row: CertificateRow): Promise<FederationPeerRow | undefined> {
-  const home = await federationRepo.partyHome(db, row.issuer);
-  return home === undefined ? undefined : federationRepo.peer(db, home.node);
-}
-
 export interface PeerCertificateStatus {
   readonly certificateId: string;
   readonly node: string;
@@ -322,7 +320,7 @@ export interface PeerCertificateStatus {
 }
 
 /**
- * Before a decision that relies on certificate `id`: if it is a peer's certificate (its issuer at home
+ * Before a decision that relies on a certificate (named, or the one a licence relies on): if it is a peer's certificate (its issuer at home
  * on a peer whose public URL is pinned) and not yet revoked here, checks its bit in the peer's status
  * list. Revoked: journals what was seen and suspends the licences relying on it (one transaction);
  * the caller's own checks then refuse. Unusable list: AppError('CERTIFICATE_REFUSED') naming the peer
@@ -330,14 +328,15 @@ export interface PeerCertificateStatus {
  */
 export async function confirmPeerCertificate(
   ctx: AppContext,
-  id: string,
+  on: { readonly certificateId: string } | { readonly licenceId: string },
   purpose: StatusListPurpose,
 ): Promise<PeerCertificateStatus | undefined> {
   const db = ctx.store.db;
-  const row = await certificatesRepo.get(db, id);
-  if (row === undefined || row.status === 'revoked') return undefined;
-  const peer = await peerOf(db, row);
-  if (peer === undefined || peer.public_url === null) return undefined;
+  const found = await statusListCacheRepo.activePeerCertificate(db, on);
+  if (found === undefined) return undefined;
+  const id = found.certificate_id;
+  const [row, peer] = [await certificatesRepo.get(db, id), await federationRepo.peer(db, found.node)];
+  if (row === undefined || peer === undefined) return undefined;
   let list: PeerStatusList;
   try {
     list = await peerStatusList(ctx, peer, row.issuer, purpose);

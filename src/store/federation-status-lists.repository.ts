@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
 import type { FederationStatusListRow } from './federation.tables.js';
 
@@ -38,5 +38,32 @@ export const statusListCacheRepo = {
       .where('node', '=', node)
       .where('party_id', '=', partyId)
       .execute();
+  },
+  /**
+   * The certificate a decision relies on — named directly, or as the one licence `licenceId` relies
+   * on — when it is a peer's (its issuer at home on a peer whose public URL is pinned) and still active
+   * here: one indexed read, so decisions on local certificates pay one query for the check.
+   */
+  async activePeerCertificate(
+    db: Kysely<Database>,
+    by: { certificateId: string } | { licenceId: string },
+  ): Promise<{ certificate_id: string; node: string } | undefined> {
+    let q = db
+      .selectFrom('certificates as c')
+      .innerJoin('federation_party_homes as h', 'h.party_id', 'c.issuer')
+      .innerJoin('federation_peers as p', 'p.node', 'h.node')
+      .select(['c.id as certificate_id', 'p.node'])
+      .where('c.status', '=', 'active')
+      .where('p.public_url', 'is not', null);
+    q =
+      'certificateId' in by
+        ? q.where('c.id', '=', by.certificateId)
+        : q.where('c.id', '=', (eb) =>
+            eb
+              .selectFrom('licences')
+              .select(sql<string>`licence->>'certificateId'`.as('certificate_id'))
+              .where('id', '=', by.licenceId),
+          );
+    return q.executeTakeFirst();
   },
 };

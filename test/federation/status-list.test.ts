@@ -66,12 +66,12 @@ import {
   readExample,
   shipmentInput,
 } from '../support/scenario.js';
-import { freePort, startNats, type TestNats } from './support.js';
+import { converge as convergeNodes, freePort, startNats, type TestNats } from './support.js';
 
 const PARTIES = readExample('scenario/parties.json') as { id: string }[];
 const party = (id: string) => PARTIES.find((p) => p.id === id);
 
-type Mode = 'pass' | 'tamper' | 'other-key';
+type Mode = 'pass' | 'tamper' | 'other-key' | 'unavailable';
 
 /** `in`'s published routes on loopback, through a front this test controls. */
 class Front {
@@ -115,7 +115,10 @@ class Front {
     let status = r.statusCode;
     let body = r.body;
     const etag = typeof r.headers.etag === 'string' ? r.headers.etag : undefined;
-    if (this.mode === 'other-key') {
+    if (this.mode === 'unavailable') {
+      status = 503;
+      body = '';
+    } else if (this.mode === 'other-key') {
       status = 200;
       body = await this.forge(`http://127.0.0.1:${this.port}${url}`);
     } else if (this.mode === 'tamper' && status === 200) body = tamper(body);
@@ -154,20 +157,7 @@ describe('federation: cn checks in’s published status list over HTTP', { timeo
   let inId: FederationIdentity;
   const tmp = mkdtempSync(join(tmpdir(), 'lodestone-statuslist-'));
 
-  async function converge(): Promise<void> {
-    for (let round = 0; round < 20; round++) {
-      const a = await cnFed.sync();
-      const b = await inFed.sync();
-      const moved = [a, b].some(
-        (r) =>
-          r.published > 0 ||
-          Object.values(r.received).some((n) => n > 0) ||
-          Object.values(r.imported).some((n) => n > 0),
-      );
-      if (!moved) return;
-    }
-    throw new Error('the nodes did not converge in 20 rounds');
-  }
+  const converge = () => convergeNodes([cnFed, inFed]);
 
   const journalSize = (ctx: AppContext) => logRepo.size(ctx.store.db);
   const recordsOf = async (ctx: AppContext, type: string) =>
@@ -352,6 +342,13 @@ describe('federation: cn checks in’s published status list over HTTP', { timeo
   it('in unreachable: approvals are refused naming in; shipments use the cached list within its maximum age, then are refused as stale', async () => {
     const { certificateId, licenceId } = await licensed('lot-sl-5');
     await dispatchShipment(cn, EXPORTER, shipmentInput('shp-sl-5', 'lot-sl-5', 100_000, licenceId));
+    // in overloaded (503): the same as unreachable.
+    front.mode = 'unavailable';
+    await expect(submitApplication(cn, applicationInput({ certificateId, grams: 100_000 }))).rejects.toThrow(
+      /peer "in": status list .* could not be fetched \(HTTP 503\); an approval needs the peer’s current list/,
+    );
+    await dispatchShipment(cn, EXPORTER, shipmentInput('shp-sl-5b', 'lot-sl-5', 10_000, licenceId));
+    front.mode = 'pass';
     await front.close();
     const saved = process.env.LODESTONE_STATUS_LIST_MAX_AGE_S;
     try {
