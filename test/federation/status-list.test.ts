@@ -21,6 +21,7 @@ import {
   decideApplication,
   dispatchShipment,
   ensureTrustListEntries,
+  exportAuditBundle,
   federationIdentity,
   federationStatus,
   issueCertificate,
@@ -53,6 +54,7 @@ import {
   revocationListCredential,
   signCompactCredential,
 } from '../../src/trust/index.js';
+import { verifyBundle } from '../../src/verify/index.js';
 import { freshStore, type TestStore } from '../support/stores.js';
 import {
   applicationInput,
@@ -313,6 +315,15 @@ describe('federation: cn checks in’s published status list over HTTP', { timeo
     const now = await dumpProjections(cn.store.db);
     await rebuild(cn);
     expect(await dumpProjections(cn.store.db)).toEqual(now);
+    // The licence's audit bundle still verifies offline, in's key pinned: the revocation shown is in's own record.
+    const cnLog = parseVerifierKey((await federationIdentity(cn, 'cn')).logKey);
+    const summary = verifyBundle(JSON.stringify(await exportAuditBundle(cn, licenceId)), {
+      logKey: cnLog.publicKey,
+      logOrigin: cnLog.name,
+      peerKeys: [parseVerifierKey(inId.logKey)],
+    });
+    expect(summary.certificates.revocations).toBe(1);
+    expect(summary.peers[0]).toMatchObject({ node: 'in', keyPinned: true });
   });
 
   it('a status list signed by another key, or tampered with, is refused naming in and why; nothing is recorded', async () => {
