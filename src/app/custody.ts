@@ -46,6 +46,7 @@ import { commit } from './journal.js';
 import type { LedgerEntry } from './licensing.records.js';
 import { licenceOf } from './licensing.js';
 import { requireParty } from './parties.js';
+import { confirmPeerCertificate } from './status-fetch.js';
 import { screeningIndexFor, screenPartiesWithOwners, type IndexInForce } from './screening.js';
 import { attemptWorthWatching, monitorRefusedDispatch } from './alerts.js';
 import {
@@ -363,6 +364,9 @@ export interface Dispatched {
  */
 export async function dispatchShipment(ctx: AppContext, actor: string, input: unknown): Promise<Dispatched> {
   const s = parse(shipmentInputSchema, input, 'shipment');
+  // A licence on a peer's certificate: its bit in the peer's status list first (status-fetch.ts); if
+  // revoked there, the licence is suspended now and refuseUnlessInForce below refuses.
+  if (s.licenceId !== undefined) await confirmPeerCertificate(ctx, { licenceId: s.licenceId }, 'shipment');
   let seen: { lot: Lot; to: Party } | undefined; // for the attempt red flag if the rules refuse
   return ctx.store
     .transaction(async (tx) => {

@@ -33,6 +33,8 @@ const effectSchema = z.discriminatedUnion('kind', [
     .object({
       kind: z.literal('certificate'),
       unaware: z.array(z.object({ shipmentId: z.string(), dispatchedAt: z.string() }).strict()).optional(),
+      /** A revocation this node had already applied from the peer's status list (that journal entry): not applied again. */
+      seenInStatusList: z.number().int().positive().optional(),
     })
     .strict(),
   /** A shipment the peer dispatched to a party of this node: in transit here, from a lot mirrored as it was. */
@@ -117,7 +119,8 @@ export async function projectImported(
     }
     case 'keys':
     case 'certificate': {
-      await projectOriginal(tx, payload.type, payload.body, meta);
+      if (e.kind === 'keys' || e.seenInStatusList === undefined)
+        await projectOriginal(tx, payload.type, payload.body, meta);
       for (const u of e.kind === 'certificate' ? (e.unaware ?? []) : [])
         await federationRepo.addEvidence(tx, {
           node: b.node,

@@ -16,6 +16,7 @@ import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { formatGrams, parse, ValidationError } from '../domain/index.js';
 import {
+  certificatesRepo,
   cosignaturesRepo,
   federationRepo,
   licencesRepo,
@@ -52,7 +53,7 @@ import {
   type SignedRecord,
 } from '../trust/index.js';
 import { monitorCertificateRevocation } from './alerts.js';
-import type { AppContext } from './context.js';
+import { parsePublicUrl, type AppContext } from './context.js';
 import { AppError } from './errors.js';
 import type { ImportEffect, InboundBody } from './federation.records.js';
 import { commit } from './journal.js';
@@ -82,13 +83,15 @@ export async function witnessName(ctx: AppContext): Promise<string> {
   return `${await logOrigin(ctx)}/witness`;
 }
 
-/** What a peer pins for this node: its name, log key, witness key and trust-list root key. */
+/** What a peer pins for this node: its name, log key, witness key, trust-list root key and public URL. */
 export interface FederationIdentity {
   readonly node: string;
   readonly origin: string;
   readonly logKey: string;
   readonly witnessKey: string;
   readonly trustRoot: string;
+  /** The node's public base URL: its status lists are at `<url>/status-lists/<party>/revocation`. */
+  readonly url: string;
 }
 
 export async function federationIdentity(ctx: AppContext, node: string): Promise<FederationIdentity> {
@@ -101,6 +104,7 @@ export async function federationIdentity(ctx: AppContext, node: string): Promise
     logKey: formatVerifierKey(log),
     witnessKey: formatVerifierKey(witness),
     trustRoot: trustRootKey(ctx).publicKey,
+    url: ctx.publicUrl,
   };
 }
 
@@ -121,6 +125,17 @@ export const peerInputSchema = z
     witnessKey: vkey,
     trustRoot: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url Ed25519 public key (43 characters)'),
     countries: z.array(z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')).max(250),
+    /** The peer's public base URL (where its status lists are fetched); optional for identities printed before it. */
+    url: z
+      .string()
+      .superRefine((v, c) => {
+        try {
+          parsePublicUrl(v, 'url');
+        } catch (e) {
+          c.addIssue({ code: 'custom', message: (e as ValidationError).errors[0]?.reason ?? String(e), path: [] });
+        }
+      })
+      .optional(),
   })
   .strict();
 
@@ -142,6 +157,7 @@ export async function addPeer(ctx: AppContext, input: unknown): Promise<Federati
     witness_vkey: p.witnessKey,
     trust_root_key: p.trustRoot,
     countries: [...new Set(p.countries)],
+    public_url: p.url === undefined ? null : parsePublicUrl(p.url),
   });
   return (await federationRepo.peer(ctx.store.db, p.node)) as FederationPeerRow;
 }
@@ -366,7 +382,7 @@ export async function applyPeerRecords(ctx: AppContext, node: string): Promise<{
           effect,
         });
         done.imported++;
-        if (record.payload.type === 'certificate.revoked') {
+        if (record.payload.type === 'certificate.revoked' && !('seenInStatusList' in effect)) {
           const id = (record.payload.body as { certificateId: string }).certificateId;
           const relying = await licencesRepo.relyingOn(tx, id);
           await monitorCertificateRevocation(
@@ -459,7 +475,13 @@ async function effectOf(
           const at = await dispatchedAt(tx, s.seq);
           if (at !== undefined && at > payload.at) unaware.push({ shipmentId: s.id, dispatchedAt: at });
         }
-      return verified({ kind: 'certificate', ...(unaware.length === 0 ? {} : { unaware }) });
+      // Already revoked here from the peer's published status list (status-fetch.ts): recorded, not applied twice.
+      const seen = (await certificatesRepo.get(tx, id))?.revoked_seq ?? undefined;
+      return verified({
+        kind: 'certificate',
+        ...(unaware.length === 0 ? {} : { unaware }),
+        ...(seen === undefined ? {} : { seenInStatusList: seen }),
+      });
     }
     case 'shipment.dispatched': {
       const b = body as unknown as InboundBody;

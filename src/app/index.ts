@@ -230,4 +230,18 @@ export {
   type FederationStatus,
   type PeerStatus,
 } from './federation.js';
+export {
+  confirmPeerCertificate,
+  DEFAULT_STATUS_LIST_MAX_AGE_S,
+  DEFAULT_STATUS_LIST_TIMEOUT_MS,
+  peerStatusList,
+  StatusListError,
+  statusListPolicy,
+  verifyPeerStatusList,
+  type PeerCertificateStatus,
+  type PeerStatusList,
+  type StatusListPolicy,
+  type StatusListPurpose,
+  type VerifiedStatusList,
+} from './status-fetch.js';
 export { DEFAULT_GROUP_COMMIT, GroupCommit, type GroupCommitOptions, type GroupWork } from './group-commit.js';

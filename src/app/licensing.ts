@@ -35,6 +35,7 @@ import { checkCertificate } from './certificates.js';
 import { backApproval } from './certificate-backing.js';
 import { journalPacks } from './classify.js';
 import { requireParty } from './parties.js';
+import { confirmPeerCertificate } from './status-fetch.js';
 import { refuseSelfDecision, requireTrusted } from './trustlist.js';
 
 /** What the system established about an application when it was submitted. */
@@ -75,6 +76,8 @@ export async function submitApplication(
   const a = parse(applicationSchema, input, 'application');
   const packs = ctx.packs();
   const asOf = todayUtc(ctx.clock);
+  // A peer's certificate: its bit in the peer's published status list first (status-fetch.ts).
+  if (a.certificateId !== undefined) await confirmPeerCertificate(ctx, { certificateId: a.certificateId }, 'approval');
   return ctx.store.transaction(async (tx) => {
     const authority = await requireParty(tx, a.authority, 'application.authority');
     const roles: [PolicyParty['role'], string, string][] = [
@@ -276,6 +279,12 @@ export async function decideApplication(
   applicationId: string,
   input: DecisionInput,
 ): Promise<DecisionResult> {
+  if (input.decision === 'approve') {
+    const certificateId = (
+      (await applicationsRepo.get(ctx.store.db, applicationId))?.application as ApplicationInput | undefined
+    )?.certificateId;
+    if (certificateId !== undefined) await confirmPeerCertificate(ctx, { certificateId }, 'approval');
+  }
   return ctx.store.transaction(async (tx) => {
     const row = await applicationsRepo.lock(tx, applicationId);
     if (!row || row.authority !== authorityId)

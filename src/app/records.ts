@@ -24,6 +24,11 @@ import {
   type ScreeningReviewed,
 } from './screening.records.js';
 import { LICENSING_PROJECTORS, LICENSING_SCHEMAS, type LicensingRecordTypes } from './licensing.records.js';
+import {
+  federationStatusRevokedSchema,
+  projectStatusRevoked,
+  type StatusListRecordTypes,
+} from './status-fetch.records.js';
 import { projectTrustListPublished, trustListPublishedSchema, type TrustListRecordTypes } from './trustlist.records.js';
 
 /**
@@ -70,7 +75,8 @@ export interface RecordTypes
     EpcisRecordTypes,
     KeyRecordTypes,
     TrustListRecordTypes,
-    FederationRecordTypes {
+    FederationRecordTypes,
+    StatusListRecordTypes {
   'party.registered': PartyRegistered;
   'rulepack.loaded': RulePackLoaded;
   'item.classified': ItemClassified;
@@ -111,6 +117,7 @@ const KINDS: { readonly [T in RecordType]: RecordKind<RecordTypes[T]> } = {
     project: (tx, body, meta) => projectImported(tx, body, meta, project),
   },
   'federation.split-view': { schema: federationSplitViewSchema, project: projectSplitView },
+  'federation.status-revoked': { schema: federationStatusRevokedSchema, project: projectStatusRevoked },
   'party.registered': {
     schema: partyRegisteredSchema,
     async project(tx, body, { seq }) {

@@ -93,7 +93,7 @@ export function registerFederationCommands(program: Command, { withApp, print }:
   fed
     .command('identity')
     .description(
-      'print what a peer pins for this node (JSON): its name, log key (with its origin), witness key and trust-list root key',
+      'print what a peer pins for this node (JSON): its name, log key (with its origin), witness key, trust-list root key and public URL (--public-url)',
     )
     .option('--node <name>', "this node's name (or LODESTONE_NODE)")
     .action(async (o: { node?: string }) => {
@@ -126,6 +126,7 @@ export function registerFederationCommands(program: Command, { withApp, print }:
           logKey: identity.logKey,
           witnessKey: identity.witnessKey,
           trustRoot: identity.trustRoot,
+          ...(identity.url === undefined ? {} : { url: identity.url }),
           countries,
         }),
       );

@@ -35,6 +35,7 @@ import type {
   FederationEvidenceTable,
   FederationMirrorTable,
   FederationOutboxTable,
+  FederationStatusListsTable,
   FederationPartyHomesTable,
   FederationPeersTable,
   FederationTrustListsTable,
@@ -92,6 +93,8 @@ export interface Database {
   federation_peers: FederationPeersTable;
   federation_mirror: FederationMirrorTable;
   federation_outbox: FederationOutboxTable;
+  /** Operator state (migration 0035): the peers' status lists as last fetched. */
+  federation_status_lists: FederationStatusListsTable;
   /** Projections of federation.* records (migration 0030). */
   federation_party_homes: FederationPartyHomesTable;
   federation_trust_lists: FederationTrustListsTable;

@@ -20,6 +20,7 @@ export const federationRepo = {
       witness_vkey: string;
       trust_root_key: string;
       countries: string[];
+      public_url?: string | null;
     },
   ): Promise<void> {
     await db
@@ -32,6 +33,7 @@ export const federationRepo = {
           witness_vkey: p.witness_vkey,
           trust_root_key: p.trust_root_key,
           countries: p.countries,
+          public_url: p.public_url ?? null,
         }),
       )
       .execute();

@@ -21,6 +21,8 @@ export interface FederationPeersTable {
   heard_at: ColumnType<string | null, string | null, string | null>;
   split_alert_seq: number | null;
   last_error: string | null;
+  /** The peer's public base URL, where its status lists are published (migration 0035); null: not known. */
+  public_url: Generated<string | null>;
 }
 export type FederationPeerRow = Selectable<FederationPeersTable>;
 
@@ -34,6 +36,17 @@ export interface FederationMirrorTable {
   received_at: Generated<string>;
 }
 export type FederationMirrorRow = Selectable<FederationMirrorTable>;
+
+/** A peer's status list of one issuer as last fetched and verified (migration 0035, operator state). */
+export interface FederationStatusListsTable {
+  node: string;
+  party_id: string;
+  url: string;
+  etag: string | null;
+  jws: string;
+  fetched_at: ColumnType<string, string, string>;
+}
+export type FederationStatusListRow = Selectable<FederationStatusListsTable>;
 
 /** This node's publication progress on its own stream (one row). */
 export interface FederationOutboxTable {

@@ -169,7 +169,9 @@ export type {
 } from './trust-lists.table.js';
 export { trustListsRepo, type NewTrustListValues } from './trust-lists.repository.js';
 export { federationRepo } from './federation.repository.js';
+export { statusListCacheRepo } from './federation-status-lists.repository.js';
 export type {
+  FederationStatusListRow,
   FederationAlertRow,
   FederationEvidenceRow,
   FederationMirrorRow,

@@ -61,7 +61,7 @@ import {
   readExample,
   shipmentInput,
 } from '../support/scenario.js';
-import { startNats, type TestNats } from './support.js';
+import { converge as convergeNodes, startNats, type TestNats } from './support.js';
 
 const PARTIES = readExample('scenario/parties.json') as { id: string }[];
 const party = (id: string) => PARTIES.find((p) => p.id === id);
@@ -95,20 +95,7 @@ describe('federation: cn and in over NATS JetStream, cross-witnessed', { timeout
   }
 
   /** Rounds on both nodes until neither publishes, receives nor imports anything. */
-  async function converge(): Promise<void> {
-    for (let round = 0; round < 20; round++) {
-      const a = await cn.fed.sync();
-      const b = await inn.fed.sync();
-      const moved = [a, b].some(
-        (r) =>
-          r.published > 0 ||
-          Object.values(r.received).some((n) => n > 0) ||
-          Object.values(r.imported).some((n) => n > 0),
-      );
-      if (!moved) return;
-    }
-    throw new Error('the nodes did not converge in 20 rounds');
-  }
+  const converge = () => convergeNodes([cn.fed, inn.fed]);
 
   const journalSize = (ctx: AppContext) => logRepo.size(ctx.store.db);
 

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SyncReport } from '../../src/federation/index.js';
 
 export function natsServerBinary(): string {
   for (const p of ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server']) {
@@ -19,7 +20,7 @@ export function natsServerBinary(): string {
   );
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -86,4 +87,18 @@ export async function startNats(): Promise<TestNats> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Sync rounds on the nodes, in turn, until none publishes, receives nor imports anything. */
+export async function converge(nodes: readonly { sync(): Promise<SyncReport> }[]): Promise<void> {
+  for (let round = 0; round < 20; round++) {
+    const reports = [];
+    for (const n of nodes) reports.push(await n.sync());
+    const moved = reports.some(
+      (r) =>
+        r.published > 0 || Object.values(r.received).some((n) => n > 0) || Object.values(r.imported).some((n) => n > 0),
+    );
+    if (!moved) return;
+  }
+  throw new Error('the nodes did not converge in 20 rounds');
 }

@@ -1,0 +1,390 @@
+/**
+ * A peer's published revocation status lists, fetched over HTTP (issue 24, docs/federation.md "Order
+ * of knowledge"). A certificate issued at a peer (its issuer's home node, `federation_party_homes`) is
+ * revoked there first; this node hears it as the peer's `certificate.revoked` record only once NATS
+ * delivers it and a checkpoint covering it is cosigned. Before deciding on such a certificate, this
+ * node therefore asks the peer itself: `GET <peer URL>/status-lists/<issuer>/revocation` (the W3C
+ * Bitstring Status List credential the peer publishes, src/app/status-lists.ts), conditionally
+ * (If-None-Match with the cached entity tag: a 304 reuses the cached list).
+ *
+ * What is checked, in order (hostile input; the first failure refuses, naming the peer and why):
+ * a compact JWS of protected header `{ alg: "EdDSA", kid, typ: "vc+jwt" }` (and optionally `cty: "vc"`)
+ * whose kid is the peer's did:web DID URL of its PINNED log key and whose signature verifies with that
+ * key — never a key the response names; a payload that is RFC 8785 canonical JSON of a
+ * BitstringStatusListCredential with the expected id (the URL fetched), issuer and `iss` (the peer's
+ * did:web), statusPurpose "revocation", and `validFrom` / `validUntil`, when present, holding at this
+ * server's time; an encodedList that decodes (src/trust/status-list.ts: gzip, base64url, ≥ 16 KB).
+ *
+ * If the certificate's bit is set: one transaction journals `federation.status-revoked` (signed by this
+ * node's log key) with the peer's signed list as evidence, suspends the licences relying on the
+ * certificate as a local revocation does and raises the `certificate-revoked` alert. The caller's own
+ * check then refuses (CERTIFICATE_REVOKED / CERTIFICATE_REFUSED), as for a local revocation.
+ *
+ * When the peer cannot be asked (timeout, connection refused, HTTP error): an approval (or an
+ * application) is refused naming the peer; a shipment may use the cached list while it is younger than
+ * the maximum age (and within its validUntil, if it has one), then it is refused too. An unverifiable
+ * answer is never replaced by the cache: it is refused.
+ */
+import { createHash } from 'node:crypto';
+import { compactVerify, type CompactJWSHeaderParameters } from 'jose';
+import { z } from 'zod';
+import { ValidationError } from '../domain/index.js';
+import {
+  certificatesRepo,
+  federationRepo,
+  statusListCacheRepo,
+  type CertificateRow,
+  type FederationPeerRow,
+} from '../store/index.js';
+import {
+  decodeStatusList,
+  didWebFor,
+  getStatusBit,
+  keyIdFor,
+  keyReference,
+  parseCanonicalJson,
+  parseKeyReference,
+  parseVerifierKey,
+  publicKeyFromRaw,
+  VC_JWS_CTY,
+  VC_JWS_TYP,
+  VC_V2_CONTEXT,
+} from '../trust/index.js';
+import { monitorCertificateRevocation } from './alerts.js';
+import { lockRevocationTargets } from './certificate-ledger.js';
+import { statusListUrl } from './certificates.js';
+import type { AppContext } from './context.js';
+import { AppError } from './errors.js';
+import { commit } from './journal.js';
+import { LOG_ID } from './log.js';
+import { COMPACT_JWS, MAX_STATUS_LIST_BYTES } from './status-fetch.records.js';
+
+/** How long a fetch may take (LODESTONE_STATUS_LIST_TIMEOUT_MS). */
+export const DEFAULT_STATUS_LIST_TIMEOUT_MS = 5_000;
+/** How old a cached list a shipment may rely on when the peer is unreachable (LODESTONE_STATUS_LIST_MAX_AGE_S). */
+export const DEFAULT_STATUS_LIST_MAX_AGE_S = 3_600;
+const MAX_RESPONSE_BYTES = MAX_STATUS_LIST_BYTES;
+const COMPACT = COMPACT_JWS;
+
+export interface StatusListPolicy {
+  readonly timeoutMs: number;
+  readonly maxAgeSeconds: number;
+}
+
+function envInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max)
+    throw new ValidationError(name, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** The fetch policy from the environment (checked: a bad value is refused naming the variable). */
+export function statusListPolicy(env: NodeJS.ProcessEnv = process.env): StatusListPolicy {
+  return {
+    timeoutMs: envInteger(env, 'LODESTONE_STATUS_LIST_TIMEOUT_MS', DEFAULT_STATUS_LIST_TIMEOUT_MS, 100, 60_000),
+    maxAgeSeconds: envInteger(env, 'LODESTONE_STATUS_LIST_MAX_AGE_S', DEFAULT_STATUS_LIST_MAX_AGE_S, 0, 2_592_000),
+  };
+}
+
+/** A status list that verified with the peer's pinned log key. */
+export interface VerifiedStatusList {
+  readonly jws: string;
+  readonly url: string;
+  /** The decoded bitstring. */
+  readonly list: Uint8Array;
+  readonly validFrom?: string;
+  readonly validUntil?: string;
+}
+
+/** Why a peer's status list is not usable: names the peer and the reason. */
+export class StatusListError extends Error {
+  constructor(
+    readonly node: string,
+    readonly reason: string,
+  ) {
+    super(`peer "${node}": ${reason}`);
+    this.name = 'StatusListError';
+  }
+}
+
+const credentialSchema = z
+  .object({
+    '@context': z.array(z.string()).min(1),
+    id: z.string(),
+    type: z.array(z.string()),
+    issuer: z.string(),
+    iss: z.string().optional(),
+    validFrom: z.string().optional(),
+    validUntil: z.string().optional(),
+    credentialSubject: z.object({
+      id: z.string(),
+      type: z.literal('BitstringStatusList'),
+      statusPurpose: z.literal('revocation'),
+      encodedList: z.string().max(MAX_RESPONSE_BYTES),
+    }),
+  })
+  .loose();
+
+/**
+ * Verifies a peer's status list JWS (hostile input) for `url`, with the peer's pinned log key, at `now`.
+ * Pure apart from node:crypto. Throws StatusListError naming the peer and the first problem.
+ */
+export async function verifyPeerStatusList(
+  peer: Pick<FederationPeerRow, 'node' | 'log_vkey' | 'public_url'>,
+  url: string,
+  jws: string,
+  now: Date,
+): Promise<VerifiedStatusList> {
+  const bad = (reason: string): never => {
+    throw new StatusListError(peer.node, `status list ${url}: ${reason}`);
+  };
+  if (peer.public_url === null) return bad('no public URL is pinned for this peer');
+  if (jws.length > MAX_RESPONSE_BYTES || !COMPACT.test(jws)) return bad('not a compact JWS (header.payload.signature)');
+  const pinned = parseVerifierKey(peer.log_vkey).publicKey;
+  const did = didWebFor(peer.public_url);
+  const kid = keyReference(did, keyIdFor(pinned));
+  let header: CompactJWSHeaderParameters;
+  let payload: Uint8Array;
+  try {
+    ({ protectedHeader: header, payload } = await compactVerify(jws, publicKeyFromRaw(pinned), {
+      algorithms: ['EdDSA'],
+    }));
+  } catch (e) {
+    return bad(`its signature does not verify with ${peer.node}'s pinned log key (${(e as Error).message})`);
+  }
+  const members = Object.keys(header);
+  if (members.some((m) => !['alg', 'cty', 'kid', 'typ'].includes(m)))
+    bad(`unexpected protected header parameter(s): ${members.join(', ')}`);
+  if (header.typ !== VC_JWS_TYP) bad(`protected header typ is ${JSON.stringify(header.typ)}, not "${VC_JWS_TYP}"`);
+  if (header.cty !== undefined && header.cty !== VC_JWS_CTY) bad(`protected header cty is not "${VC_JWS_CTY}"`);
+  if (header.kid !== kid || parseKeyReference(header.kid)?.keyId !== keyIdFor(pinned))
+    bad(`signed under kid ${JSON.stringify(header.kid)}, not ${kid} (the pinned log key at ${did})`);
+  let parsed: unknown;
+  try {
+    parsed = parseCanonicalJson(new TextDecoder('utf-8', { fatal: true }).decode(payload));
+  } catch (e) {
+    return bad(`its payload is not canonical JSON (${(e as Error).message})`);
+  }
+  const r = credentialSchema.safeParse(parsed);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    return bad(`credential.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'is invalid'}`);
+  }
+  const c = r.data;
+  if (c['@context'][0] !== VC_V2_CONTEXT) bad(`@context does not start with ${VC_V2_CONTEXT}`);
+  if (!c.type.includes('BitstringStatusListCredential')) bad('it is not a BitstringStatusListCredential');
+  if (c.id !== url) bad(`its id is ${JSON.stringify(c.id)}, not the URL fetched`);
+  if (c.issuer !== did || (c.iss !== undefined && c.iss !== did))
+    bad(`its issuer is ${JSON.stringify(c.issuer)}, not ${did} (the peer's did:web)`);
+  const at = now.getTime();
+  const time = (field: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? bad(`${field} ${JSON.stringify(v)} is not a date-time`) : t;
+  };
+  const from = time('validFrom', c.validFrom);
+  const until = time('validUntil', c.validUntil);
+  if (from !== undefined && at < from)
+    bad(`not valid before ${c.validFrom ?? ''} (this server's time ${now.toISOString()})`);
+  if (until !== undefined && at >= until)
+    bad(`expired at ${c.validUntil ?? ''} (this server's time ${now.toISOString()})`);
+  let list: Uint8Array;
+  try {
+    list = decodeStatusList(c.credentialSubject.encodedList);
+  } catch (e) {
+    return bad((e as Error).message);
+  }
+  return {
+    jws,
+    url,
+    list,
+    ...(c.validFrom === undefined ? {} : { validFrom: c.validFrom }),
+    ...(c.validUntil === undefined ? {} : { validUntil: c.validUntil }),
+  };
+}
+
+/** What a decision relies on the list for: approvals need the peer's answer now; shipments may use the cache. */
+export type StatusListPurpose = 'approval' | 'shipment';
+
+export interface PeerStatusList extends VerifiedStatusList {
+  readonly node: string;
+  readonly partyId: string;
+  /** When this node last fetched it or had it confirmed unchanged (304), by its clock. */
+  readonly fetchedAt: string;
+  /** 'fetched' (200), 'not-modified' (304: the cached list), 'cached' (the peer unreachable; within the maximum age). */
+  readonly source: 'fetched' | 'not-modified' | 'cached';
+}
+
+const etagOf = (jws: string) => `"${createHash('sha256').update(jws).digest('base64url')}"`;
+
+/**
+ * The peer's status list of `partyId`'s certificates, as `purpose` may rely on it: fetched (or
+ * confirmed by a 304), verified and cached; for a shipment, the cached list when the peer cannot be
+ * reached and the list is younger than the maximum age. Throws StatusListError otherwise.
+ */
+export async function peerStatusList(
+  ctx: AppContext,
+  peer: FederationPeerRow,
+  partyId: string,
+  purpose: StatusListPurpose,
+  policy: StatusListPolicy = statusListPolicy(),
+): Promise<PeerStatusList> {
+  if (peer.public_url === null)
+    throw new StatusListError(
+      peer.node,
+      'no public URL is pinned for this peer (federation peer add with its identity)',
+    );
+  const url = statusListUrl(peer.public_url, partyId);
+  const db = ctx.store.db;
+  const cached = await statusListCacheRepo.get(db, peer.node, partyId);
+  const now = ctx.clock();
+  const fromCache = async (source: 'not-modified' | 'cached', fetchedAt: string): Promise<PeerStatusList> => {
+    if (cached === undefined) throw new StatusListError(peer.node, `status list ${url}: nothing cached`);
+    const v = await verifyPeerStatusList(peer, url, cached.jws, now);
+    return { ...v, node: peer.node, partyId, fetchedAt, source };
+  };
+  // The peer cannot answer now: an approval is refused; a shipment may use the cached list within its age.
+  const unavailable = async (why: string): Promise<PeerStatusList> => {
+    if (purpose === 'approval' || cached === undefined)
+      throw new StatusListError(
+        peer.node,
+        `${why}; ${purpose === 'approval' ? 'an approval needs the peer’s current list' : 'and none is cached'}`,
+      );
+    const age = (now.getTime() - new Date(cached.fetched_at).getTime()) / 1000;
+    if (age > policy.maxAgeSeconds)
+      throw new StatusListError(
+        peer.node,
+        `${why}; the cached list, fetched at ${new Date(cached.fetched_at).toISOString()}, is stale (${Math.floor(age)} s old, at most ${policy.maxAgeSeconds} s)`,
+      );
+    return fromCache('cached', new Date(cached.fetched_at).toISOString());
+  };
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers: {
+        accept: 'application/vc+jwt',
+        ...(cached?.etag === null || cached === undefined ? {} : { 'if-none-match': cached.etag }),
+      },
+      redirect: 'error',
+      signal: AbortSignal.timeout(policy.timeoutMs),
+    });
+  } catch (e) {
+    return unavailable(`status list ${url} could not be fetched (${describeFetchError(e)})`);
+  }
+  if (response.status === 304) {
+    await response.body?.cancel();
+    const out = await fromCache('not-modified', now.toISOString());
+    await statusListCacheRepo.touch(db, peer.node, partyId, now.toISOString());
+    return out;
+  }
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    // A server error or overload is the peer unavailable; any other status is its answer, and not a list.
+    if (response.status >= 500 || response.status === 429)
+      return unavailable(`status list ${url} could not be fetched (HTTP ${response.status})`);
+    throw new StatusListError(peer.node, `status list ${url}: HTTP ${response.status}`);
+  }
+  const length = Number(response.headers.get('content-length') ?? '0');
+  if (length > MAX_RESPONSE_BYTES) {
+    await response.body?.cancel();
+    throw new StatusListError(peer.node, `status list ${url}: ${length} bytes, more than ${MAX_RESPONSE_BYTES}`);
+  }
+  const jws = (await response.text()).trim();
+  const verified = await verifyPeerStatusList(peer, url, jws, now);
+  await statusListCacheRepo.put(db, {
+    node: peer.node,
+    party_id: partyId,
+    url,
+    etag: response.headers.get('etag') ?? etagOf(jws),
+    jws,
+    fetched_at: now.toISOString(),
+  });
+  return { ...verified, node: peer.node, partyId, fetchedAt: now.toISOString(), source: 'fetched' };
+}
+
+function describeFetchError(e: unknown): string {
+  if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return 'timed out';
+  const cause = e instanceof Error ? (e.cause as { code?: string; message?: string } | undefined) : undefined;
+  return cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+}
+
+export interface PeerCertificateStatus {
+  readonly certificateId: string;
+  readonly node: string;
+  readonly revoked: boolean;
+  readonly list: PeerStatusList;
+  /** The `federation.status-revoked` entry this check journalled, when it found the bit set. */
+  readonly recordedSeq?: number;
+}
+
+/**
+ * Before a decision that relies on a certificate (named, or the one a licence relies on): if it is a peer's certificate (its issuer at home
+ * on a peer whose public URL is pinned) and not yet revoked here, checks its bit in the peer's status
+ * list. Revoked: journals what was seen and suspends the licences relying on it (one transaction);
+ * the caller's own checks then refuse. Unusable list: AppError('CERTIFICATE_REFUSED') naming the peer
+ * and why. Undefined: a local certificate, a peer without a URL, or one already revoked here.
+ */
+export async function confirmPeerCertificate(
+  ctx: AppContext,
+  on: { readonly certificateId: string } | { readonly licenceId: string },
+  purpose: StatusListPurpose,
+): Promise<PeerCertificateStatus | undefined> {
+  const db = ctx.store.db;
+  const found = await statusListCacheRepo.activePeerCertificate(db, on);
+  if (found === undefined) return undefined;
+  const id = found.certificate_id;
+  const [row, peer] = [await certificatesRepo.get(db, id), await federationRepo.peer(db, found.node)];
+  if (row === undefined || peer === undefined) return undefined;
+  let list: PeerStatusList;
+  try {
+    list = await peerStatusList(ctx, peer, row.issuer, purpose);
+  } catch (e) {
+    if (!(e instanceof StatusListError)) throw e;
+    throw new AppError(
+      'CERTIFICATE_REFUSED',
+      `certificate ${id} refused (certificate.status-list): its revocation status is unknown: ${e.message}`,
+      { field: 'certificate.status-list' },
+    );
+  }
+  if (!getStatusBit(list.list, row.status_index)) return { certificateId: id, node: peer.node, revoked: false, list };
+  const seq = await recordPeerRevocation(ctx, peer, row, list);
+  return {
+    certificateId: id,
+    node: peer.node,
+    revoked: true,
+    list,
+    ...(seq === undefined ? {} : { recordedSeq: seq }),
+  };
+}
+
+/**
+ * One transaction: `federation.status-revoked` with the peer's signed list, the licences relying on the
+ * certificate suspended and their material marked (its projector, as `certificate.revoked`'s), and the
+ * authorities alerted. Nothing if the certificate was revoked here meanwhile.
+ */
+async function recordPeerRevocation(
+  ctx: AppContext,
+  peer: FederationPeerRow,
+  row: CertificateRow,
+  list: PeerStatusList,
+): Promise<number | undefined> {
+  return ctx.store.transaction(async (tx) => {
+    const locked = await certificatesRepo.getForUpdate(tx, row.id);
+    if (locked === undefined || locked.status === 'revoked') return undefined;
+    const suspended = await lockRevocationTargets(tx, row.id);
+    const c = await commit(tx, ctx, 'federation.status-revoked', LOG_ID, {
+      node: peer.node,
+      origin: peer.origin,
+      certificateId: row.id,
+      issuer: row.issuer,
+      statusListUrl: list.url,
+      statusIndex: row.status_index,
+      statusList: list.jws,
+      fetchedAt: list.fetchedAt,
+    });
+    await monitorCertificateRevocation(tx, ctx, suspended);
+    return c.seq;
+  });
+}
