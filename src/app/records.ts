@@ -10,7 +10,9 @@ import { AppError } from './errors.js';
 import {
   federationImportedSchema,
   federationSplitViewSchema,
+  peerFollowedSchema,
   projectImported,
+  projectPeerFollowed,
   projectSplitView,
   type FederationRecordTypes,
 } from './federation.records.js';
@@ -111,6 +113,7 @@ const KINDS: { readonly [T in RecordType]: RecordKind<RecordTypes[T]> } = {
     project: (tx, body, meta) => projectImported(tx, body, meta, project),
   },
   'federation.split-view': { schema: federationSplitViewSchema, project: projectSplitView },
+  'federation.peer.followed': { schema: peerFollowedSchema, project: projectPeerFollowed },
   'party.registered': {
     schema: partyRegisteredSchema,
     async project(tx, body, { seq }) {

@@ -3,7 +3,10 @@ import type { JsonColumn } from './json-column.js';
 
 type Immutable<S, I = S> = ColumnType<S, I, never>;
 
-/** A peer this node follows (migration 0030, operator state): what it pinned and how far it got. */
+/**
+ * A peer this node follows (migration 0030): what it pinned — the projection of its root-signed
+ * `federation.peer.followed` record (migration 0034) — and how far it got (operator state).
+ */
 export interface FederationPeersTable {
   node: Immutable<string>;
   origin: string;
@@ -21,6 +24,8 @@ export interface FederationPeersTable {
   heard_at: ColumnType<string | null, string | null, string | null>;
   split_alert_seq: number | null;
   last_error: string | null;
+  /** The journal entry of the root-signed `federation.peer.followed` record in force (migration 0034); null: pinned before, not journalled. */
+  followed_seq: ColumnType<number | null, number | null | undefined, number | null>;
 }
 export type FederationPeerRow = Selectable<FederationPeersTable>;
 

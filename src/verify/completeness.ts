@@ -193,6 +193,11 @@ export function checkCompleteness(
   // The key history of every party an entry needs: a left-out rotation or revocation would make a key look valid.
   for (const r of effective)
     for (const p of partiesNeeded(r.payload.type, r.payload.actor, r.payload.body)) covered.add(`party:${p}`);
+  // The root-signed settings of every peer an import comes from (federation): a left-out change of its pins would go unseen.
+  for (const r of records) {
+    const node = r.payload.type === 'federation.imported' && isObject(r.payload.body) ? r.payload.body.node : undefined;
+    if (typeof node === 'string') covered.add(`peer:${node}`);
+  }
   for (let changed = true; changed;) {
     changed = false;
     for (const r of effective) {
