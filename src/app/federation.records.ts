@@ -95,7 +95,7 @@ export const peerCountriesSchema = z
 export const peerFollowedSchema = z
   .object({
     identity: peerIdentitySchema,
-    countries: peerCountriesSchema.refine((cs) => cs.every((c, i) => i === 0 || cs[i - 1]! < c), {
+    countries: peerCountriesSchema.refine((cs) => cs.every((c, i) => i === 0 || (cs[i - 1] ?? '') < c), {
       message: 'must be in ascending order, each once',
     }),
     /** The operator's root key that signs this record (the trust list's: a verifier pins it with --trust-root). */

@@ -27,7 +27,8 @@ import { isObject } from './json.js';
  * 1. every shown entry's links must name exactly the subjects its body concerns (recomputed here),
  *    and entries written before links began (`since`) carry none;
  * 2. the covered subjects are derived here, not taken from the bundle: the licence, and the
- *    application, certificate and alerts its own records bring in;
+ *    application, certificate and alerts its own records bring in, and the settings (`peer:<node>`)
+ *    of every peer an import comes from;
  * 3. each covered subject's head is proved against the map root in the checkpoint's extension
  *    line, and its chain walked from the head back to its first entry: every entry on it must be
  *    shown, and every shown entry that concerns the subject must be on it;

@@ -190,7 +190,7 @@ function checkSettings(r: SignedRecord, where: string, root: string | undefined,
   }
   return [
     id.node,
-    { origin: log.name, logKey: log.publicKey, trustRoot: id.trustRoot, countries: countries as string[], leaf },
+    { origin: log.name, logKey: log.publicKey, trustRoot: id.trustRoot, countries, leaf },
   ];
 }
 
