@@ -156,7 +156,7 @@ export async function addPeer(ctx: AppContext, input: unknown): Promise<Federati
       const local = (list?.entries as TrustListEntry[] | undefined)?.find((e) => e.country === cc);
       if (local !== undefined)
         throw new ValidationError(
-          `peer.countries[${countries.indexOf(cc)}]`,
+          `peer.countries.${countries.indexOf(cc)}`,
           `${cc}: this node's own trust list (version ${String(list?.version)}) names ${local.party} as ${local.role} for ${cc}; a peer never overrides local authority`,
         );
     }

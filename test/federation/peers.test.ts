@@ -149,7 +149,7 @@ describe.each(STORES)('peer settings as root-signed journal records on %s', (kin
       ValidationError,
       'INVALID_INPUT',
     );
-    expect(local.message).toMatch(/peer\.countries\[1\].*CN.*own trust list.*cn-mofcom/);
+    expect(local.message).toMatch(/peer\.countries\.1.*CN.*own trust list.*cn-mofcom/);
     // This node itself: its own log, its own root key, its own witness key.
     const self = await federationIdentity(ctx, 'cn');
     await refused({ ...self, node: 'cn2', countries: ['BD'] }, /peer\.logKey.*own log/);
