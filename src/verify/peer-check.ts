@@ -188,10 +188,7 @@ function checkSettings(r: SignedRecord, where: string, root: string | undefined,
   } catch (e) {
     return fail(`${where}: identity.logKey: ${(e as Error).message}`, e);
   }
-  return [
-    id.node,
-    { origin: log.name, logKey: log.publicKey, trustRoot: id.trustRoot, countries, leaf },
-  ];
+  return [id.node, { origin: log.name, logKey: log.publicKey, trustRoot: id.trustRoot, countries, leaf }];
 }
 
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
