@@ -31,13 +31,14 @@ import { AppError } from './errors.js';
 import { latestCheckpoint, LOG_ID, logVerifier } from './log.js';
 import { subjectProofs } from './subjects.js';
 
-/** Key, rule-pack and trust-list records (registrations, key rotations and revocations, every trust-list version): never withheld (those needed are shown in full). */
+/** Key, rule-pack, trust-list and peer-settings records (registrations, key rotations and revocations, every trust-list version, peers' pins): never withheld (those needed are shown in full). */
 const ALWAYS = new Set([
   'party.registered',
   'party.key.rotated',
   'party.key.revoked',
   'rulepack.loaded',
   'trustlist.published',
+  'federation.peer.followed',
 ]);
 /** Records never followed by id (reference data, not a licence's story). */
 const NEVER = new Set(['list.imported', 'item.classified']);
@@ -180,6 +181,8 @@ export async function exportAuditBundle(ctx: AppContext, licenceId: string): Pro
       const parties = new Set<string>();
       for (const r of rows) if (full.has(r.seq)) for (const p of partiesNeeded(r.type, r.actor, r.body)) parties.add(p);
       for (const p of parties) covered.add(`party:${p}`);
+      // The root-signed settings of every peer whose records the bundle shows: what this node pinned for it.
+      for (const r of rows) if (full.has(r.seq) && r.imported !== undefined) covered.add(`peer:${r.imported.node}`);
       for (const r of rows) {
         if (r.type === 'rulepack.loaded' || r.subjects.some((s) => covered.has(s))) full.add(r.seq);
       }
@@ -224,7 +227,9 @@ export async function exportAuditBundle(ctx: AppContext, licenceId: string): Pro
 }
 
 /**
- * For each peer whose imported records the bundle shows: the peer as this node pinned it, the peer's
+ * For each peer whose imported records the bundle shows: the peer as this node pinned it (the
+ * verifier takes the pins from the root-signed `federation.peer.followed` records the bundle shows, and
+ * refuses these if they differ), the peer's
  * checkpoint this node last cosigned, and each record's inclusion proof in the peer's log at it,
  * computed from the leaf hashes this node mirrored (the records were applied only up to a cosigned
  * checkpoint, so the last one covers them all).

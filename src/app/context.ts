@@ -1,6 +1,6 @@
+import { parsePublicUrl } from './public-url.js';
 import { join, resolve } from 'node:path';
 import type { Transaction } from 'kysely';
-import { ValidationError } from '../domain/index.js';
 import { openStore, rememberReadsIn, storeTimeoutsFromEnv, type Database, type Store } from '../store/index.js';
 import { monitorAppended } from './alerts.js';
 import { Keystore } from './keystore.js';
@@ -93,36 +93,6 @@ export const DEFAULT_DATA_DIR = '.lodestone';
 /** Where `lodestone serve` listens by default: right for a node tried out on one machine, never for a shared one. */
 export const DEFAULT_PUBLIC_URL = 'http://localhost:8080';
 
-/**
- * A public base URL, checked: absolute http or https, no credentials, query or fragment; returned
- * without a trailing slash. Throws ValidationError naming `field`.
- */
-export function parsePublicUrl(input: string, field = 'publicUrl'): string {
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    throw new ValidationError(
-      field,
-      `must be an absolute http(s) URL such as "https://lodestone.example.org", got ${JSON.stringify(input)}`,
-    );
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new ValidationError(field, `must be an http or https URL, got ${JSON.stringify(input)}`);
-  if (
-    url.username !== '' ||
-    url.password !== '' ||
-    url.search !== '' ||
-    url.hash !== '' ||
-    input.includes('?') ||
-    input.includes('#')
-  ) {
-    throw new ValidationError(field, `must not carry credentials, a query or a fragment, got ${JSON.stringify(input)}`);
-  }
-  if (input.length > 200) throw new ValidationError(field, 'must be at most 200 characters');
-  return url.href.replace(/\/+$/, '');
-}
-
 /** Resolves options from flags first, then the environment, then defaults. */
 export function resolveOptions(
   flags: AppOptions,
@@ -190,3 +160,5 @@ export function createApp(
     close: () => store.close(),
   };
 }
+
+export { parsePublicUrl };

@@ -1,19 +1,126 @@
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
+import { isCountryCode, ValidationError } from '../domain/index.js';
 import { federationRepo, lotsRepo, shipmentsRepo, type Database } from '../store/index.js';
-import { parseCanonicalJson, parseSignedRecord, sha256Hex, type SignedRecord } from '../trust/index.js';
+import {
+  canonicalJson,
+  parseCanonicalJson,
+  parseSignedRecord,
+  parseVerifierKey,
+  PEER_FOLLOWED_RECORD,
+  sha256Hex,
+  TRUST_ROOT_ID,
+  type SignedRecord,
+} from '../trust/index.js';
+import type { AppContext } from './context.js';
+import { parsePublicUrl } from './public-url.js';
 import { AppError } from './errors.js';
 
 /**
- * Journal records of federation (issue 24, docs/federation.md), made and signed by this node's log
- * operator. `federation.imported` carries one record of a peer node (its exact canonical bytes, so
+ * Journal records of federation (issue 24, docs/federation.md). Made and signed by this node's log
+ * operator: `federation.imported` carries one record of a peer node (its exact canonical bytes, so
  * anyone can check the peer's signature and its leaf in the peer's log) and what this node did with
  * it; `federation.split-view` records that a peer showed a checkpoint inconsistent with one this
- * node cosigned, with both checkpoints.
+ * node cosigned, with both checkpoints. Made and signed by the operator's root key, the key of the
+ * trust list: `federation.peer.followed`, the peer's identity as it published it (every field, as
+ * read) and the countries whose roles this node takes from the peer's trust list — a trust decision
+ * as weighty as the trust list itself.
  */
-export const FEDERATION_RECORD_TYPES = ['federation.imported', 'federation.split-view'] as const;
+export const FEDERATION_RECORD_TYPES = ['federation.imported', 'federation.split-view', PEER_FOLLOWED_RECORD] as const;
+export { PEER_FOLLOWED_RECORD };
 
 const node = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a node name (a-z, 0-9, "-")');
+
+const vkey = z.string().superRefine((v, c) => {
+  try {
+    parseVerifierKey(v);
+  } catch (e) {
+    c.addIssue({ code: 'custom', message: (e as Error).message, path: [] });
+  }
+});
+const ed25519 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url Ed25519 public key (43 characters)');
+
+/** At most this many characters of canonical JSON in a peer's identity (its unknown fields included). */
+const MAX_IDENTITY = 16_384;
+
+/**
+ * A peer's identity, as `lodestone federation identity` prints it on the peer's node: the fields a
+ * node pins are checked, and every other field (a later version's, such as a public URL) is kept as
+ * it was read, so the record carries the identity whole.
+ */
+export const peerIdentitySchema = z
+  .looseObject({
+    node,
+    /** As `federationIdentity` prints it: must be the name in logKey. */
+    origin: z.string().min(1).max(255).optional(),
+    logKey: vkey,
+    witnessKey: vkey,
+    trustRoot: ed25519,
+    /** The peer's public base URL, where its status lists are fetched (status-fetch.ts); absent from identities printed before it. */
+    url: z
+      .string()
+      .superRefine((v, c) => {
+        try {
+          parsePublicUrl(v, 'url');
+        } catch (e) {
+          c.addIssue({ code: 'custom', message: (e as ValidationError).errors[0]?.reason ?? String(e), path: [] });
+        }
+      })
+      .optional(),
+  })
+  .superRefine((id, c) => {
+    if (Object.hasOwn(id, 'countries'))
+      c.addIssue({
+        code: 'custom',
+        path: ['countries'],
+        message: "is no part of an identity: the countries are this node's choice (--countries)",
+      });
+    let text: string;
+    try {
+      text = canonicalJson(id);
+    } catch (e) {
+      c.addIssue({ code: 'custom', path: [], message: `must be plain JSON: ${(e as Error).message}` });
+      return;
+    }
+    if (text.length > MAX_IDENTITY)
+      c.addIssue({ code: 'custom', path: [], message: `is ${text.length} characters of JSON, over ${MAX_IDENTITY}` });
+    let origin: string;
+    try {
+      origin = parseVerifierKey(id.logKey).name;
+    } catch {
+      return; // named by logKey's own check
+    }
+    if (id.origin !== undefined && id.origin !== origin)
+      c.addIssue({
+        code: 'custom',
+        path: ['origin'],
+        message: `is "${id.origin}", but logKey is the key of "${origin}"`,
+      });
+  });
+export type PeerIdentity = z.infer<typeof peerIdentitySchema>;
+
+/** Countries whose roles this node takes from a peer's trust list: ISO 3166-1 alpha-2, each once, in order. */
+export const peerCountriesSchema = z
+  .array(z.string().refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code such as "IN"' }))
+  .max(250);
+
+export const peerFollowedSchema = z
+  .object({
+    identity: peerIdentitySchema,
+    countries: peerCountriesSchema.refine((cs) => cs.every((c, i) => i === 0 || (cs[i - 1] ?? '') < c), {
+      message: 'must be in ascending order, each once',
+    }),
+    /** The operator's root key that signs this record (the trust list's: a verifier pins it with --trust-root). */
+    root: z
+      .object({
+        algorithm: z.literal('Ed25519'),
+        keyId: z.string().regex(/^ed25519:[A-Za-z0-9_-]{22}$/),
+        publicKey: ed25519,
+      })
+      .strict(),
+  })
+  .strict();
+export type PeerFollowed = z.infer<typeof peerFollowedSchema>;
 const lotRef = z
   .object({ id: z.string().min(1), holder: z.string().min(1), location: z.string().length(2), item: z.unknown() })
   .strict();
@@ -84,6 +191,7 @@ export type FederationSplitView = z.infer<typeof federationSplitViewSchema>;
 export interface FederationRecordTypes {
   'federation.imported': FederationImported;
   'federation.split-view': FederationSplitView;
+  'federation.peer.followed': PeerFollowed;
 }
 
 type Meta = { seq: number; actor: string; at: string };
@@ -250,4 +358,42 @@ export async function projectSplitView(
     shown: b.shown,
     explanation: b.explanation,
   });
+}
+
+/** Projects a `federation.peer.followed` record: the peer's pins, as the root key signed them, from this entry on. */
+export async function projectPeerFollowed(tx: Transaction<Database>, b: PeerFollowed, { seq }: Meta): Promise<void> {
+  await federationRepo.addPeer(tx, {
+    node: b.identity.node,
+    origin: parseVerifierKey(b.identity.logKey).name,
+    log_vkey: b.identity.logKey,
+    witness_vkey: b.identity.witnessKey,
+    trust_root_key: b.identity.trustRoot,
+    countries: [...b.countries],
+    public_url: b.identity.url === undefined ? null : parsePublicUrl(b.identity.url),
+    followed_seq: seq,
+  });
+}
+
+/**
+ * The key that must sign a `federation.peer.followed` record: the operator's root key as this node's
+ * keystore holds it, named in the body — never the log key, a party's key or a signed API request.
+ * Returns its public key (for `verifyRecord`).
+ */
+export function peerRecordSignatureKey(ctx: AppContext, record: SignedRecord): string {
+  const { payload, signature } = record;
+  if (payload.actor !== TRUST_ROOT_ID || payload.request !== undefined || payload.requestSha256 !== undefined)
+    throw new AppError(
+      'FORBIDDEN',
+      `a ${PEER_FOLLOWED_RECORD} record is made by the operator root key (${TRUST_ROOT_ID}) alone, not by "${payload.actor}" or on a signed API request`,
+    );
+  if (!ctx.keystore.has(TRUST_ROOT_ID))
+    throw new AppError('KEY_MISSING', `this node has no operator root key (${TRUST_ROOT_ID}) in ${ctx.keystore.dir}`);
+  const root = ctx.keystore.get(TRUST_ROOT_ID);
+  const named = (payload.body as { root?: { keyId?: unknown; publicKey?: unknown } } | null)?.root;
+  if (signature.keyId !== root.keyId || named?.keyId !== root.keyId || named.publicKey !== root.publicKey)
+    throw new AppError(
+      'FORBIDDEN',
+      `a ${PEER_FOLLOWED_RECORD} record must name and be signed by the operator root key ${root.keyId}, not ${signature.keyId}`,
+    );
+  return root.publicKey;
 }

@@ -19,16 +19,19 @@ import {
   certificatesRepo,
   cosignaturesRepo,
   federationRepo,
+  journalRepo,
   licencesRepo,
   logRepo,
   partiesRepo,
   partyKeysRepo,
   shipmentsRepo,
+  trustListsRepo,
   type Database,
   type FederationEvidenceRow,
   type FederationPeerRow,
 } from '../store/index.js';
 import {
+  canonicalJson,
   cosignNote,
   EMPTY_RANGE,
   extendRange,
@@ -53,12 +56,20 @@ import {
   type SignedRecord,
 } from '../trust/index.js';
 import { monitorCertificateRevocation } from './alerts.js';
-import { parsePublicUrl, type AppContext } from './context.js';
+import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
-import type { ImportEffect, InboundBody } from './federation.records.js';
+import {
+  PEER_FOLLOWED_RECORD,
+  peerCountriesSchema,
+  peerIdentitySchema,
+  type ImportEffect,
+  type InboundBody,
+  type PeerFollowed,
+} from './federation.records.js';
 import { commit } from './journal.js';
 import { LOG_ID, logOrigin, logVerifier } from './log.js';
 import { trustRootKey } from './trustlist.js';
+import { TRUST_ROOT_ID, type TrustListEntry } from './trustlist.records.js';
 
 /** This node's witness key (keystore), distinct from its log key: it cosigns the peers' checkpoints. */
 export const WITNESS_ID = 'lodestone-witness';
@@ -108,58 +119,94 @@ export async function federationIdentity(ctx: AppContext, node: string): Promise
   };
 }
 
-const vkey = z.string().superRefine((v, c) => {
-  try {
-    parseVerifierKey(v);
-  } catch (e) {
-    c.addIssue({ code: 'custom', message: (e as Error).message, path: [] });
-  }
-});
-
-export const peerInputSchema = z
-  .object({
-    node: z.string().regex(NODE_RE, 'must be a node name: a-z, 0-9 and "-", at most 32'),
-    /** As `federationIdentity` prints it: must be the name in logKey. */
-    origin: z.string().optional(),
-    logKey: vkey,
-    witnessKey: vkey,
-    trustRoot: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url Ed25519 public key (43 characters)'),
-    countries: z.array(z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')).max(250),
-    /** The peer's public base URL (where its status lists are fetched); optional for identities printed before it. */
-    url: z
-      .string()
-      .superRefine((v, c) => {
-        try {
-          parsePublicUrl(v, 'url');
-        } catch (e) {
-          c.addIssue({ code: 'custom', message: (e as ValidationError).errors[0]?.reason ?? String(e), path: [] });
-        }
-      })
-      .optional(),
-  })
-  .strict();
+/**
+ * What `addPeer` reads: the peer's identity as `lodestone federation identity` printed it on the
+ * peer's node (every field, kept as read), with the countries whose roles this node is to take from
+ * the peer's trust list beside it.
+ */
+export const peerInputSchema = z.looseObject({ countries: peerCountriesSchema });
 
 /**
- * Follows a peer: pins its log key (and so its origin), its witness key and its trust-list root, and
- * the countries whose roles this node takes from the peer's trust list. Operator state, not journalled.
+ * Follows a peer, or changes its countries: a `federation.peer.followed` record signed by the
+ * operator's root key (the key of the trust list, `--trust-root` to a verifier) carries the peer's
+ * identity whole — its log key (and so its origin), witness key and trust-list root — and the
+ * countries whose roles this node takes from the peer's trust list; federation_peers' pins are its
+ * projection. One transaction: the record, its journal entry and the row. Refused, naming the field:
+ * a bad identity or country; this node itself; a country for which this node's own trust list names
+ * roles (a peer never overrides local authority); other keys for a peer already pinned; the same
+ * settings again. Only where the root key is (the CLI), never on a signed API request.
  */
 export async function addPeer(ctx: AppContext, input: unknown): Promise<FederationPeerRow> {
-  const p = parse(peerInputSchema, input, 'peer');
-  const origin = parseVerifierKey(p.logKey).name;
-  if (p.origin !== undefined && p.origin !== origin)
-    throw new ValidationError('peer.origin', `is "${p.origin}", but logKey is the key of "${origin}"`);
-  if (origin === (await logOrigin(ctx)))
-    throw new ValidationError('peer.logKey', `is this node's own log (${origin}): a node does not follow itself`);
-  await federationRepo.addPeer(ctx.store.db, {
-    node: p.node,
-    origin,
-    log_vkey: p.logKey,
-    witness_vkey: p.witnessKey,
-    trust_root_key: p.trustRoot,
-    countries: [...new Set(p.countries)],
-    public_url: p.url === undefined ? null : parsePublicUrl(p.url),
+  const { countries, ...rest } = parse(peerInputSchema, input, 'peer');
+  const identity = parse(peerIdentitySchema, rest, 'peer');
+  const wanted = [...new Set(countries)].sort();
+  const root = trustRootKey(ctx);
+  const own = await logVerifier(ctx);
+  const logKey = parseVerifierKey(identity.logKey);
+  if (logKey.name === own.name || logKey.publicKey === own.publicKey)
+    throw new ValidationError('peer.logKey', `is this node's own log (${own.name}): a node does not follow itself`);
+  if (identity.trustRoot === root.publicKey)
+    throw new ValidationError('peer.trustRoot', "is this node's own root key: a node does not follow itself");
+  if (
+    ctx.keystore.has(WITNESS_ID) &&
+    parseVerifierKey(identity.witnessKey).publicKey === ctx.keystore.get(WITNESS_ID).publicKey
+  )
+    throw new ValidationError('peer.witnessKey', "is this node's own witness key: a node does not follow itself");
+  return ctx.store.transaction(async (tx) => {
+    // This node's own trust list in force (FOR SHARE: a publication is ordered before or after this).
+    const head = await trustListsRepo.lockHead(tx, 'share');
+    const list = head === undefined ? undefined : await trustListsRepo.get(tx, head.version);
+    for (const cc of wanted) {
+      const local = (list?.entries as TrustListEntry[] | undefined)?.find((e) => e.country === cc);
+      if (local !== undefined)
+        throw new ValidationError(
+          `peer.countries.${countries.indexOf(cc)}`,
+          `${cc}: this node's own trust list (version ${String(list?.version)}) names ${local.party} as ${local.role} for ${cc}; a peer never overrides local authority`,
+        );
+    }
+    const held = await federationRepo.lockPeer(tx, identity.node);
+    if (held !== undefined) {
+      const pinned = [
+        ['logKey', held.log_vkey, identity.logKey],
+        ['witnessKey', held.witness_vkey, identity.witnessKey],
+        ['trustRoot', held.trust_root_key, identity.trustRoot],
+      ] as const;
+      for (const [field, was, now] of pinned)
+        if (was !== now)
+          throw new ValidationError(
+            `peer.${field}`,
+            `is not the key this node pins for ${identity.node} (${was}): a peer's keys are pinned once`,
+          );
+      const last = held.followed_seq === null ? undefined : await journalRepo.get(tx, held.followed_seq);
+      const body =
+        last === undefined
+          ? undefined
+          : (parseSignedRecord(parseCanonicalJson(last.canonical)).payload.body as PeerFollowed);
+      if (
+        body !== undefined &&
+        canonicalJson(body.identity) === canonicalJson(identity) &&
+        canonicalJson(body.countries) === canonicalJson(wanted)
+      )
+        throw new AppError(
+          'ALREADY_EXISTS',
+          `${identity.node} is followed with exactly these settings (journal entry ${String(held.followed_seq)})`,
+        );
+    } else {
+      const sameOrigin = (await federationRepo.peers(tx)).find((p) => p.origin === logKey.name);
+      if (sameOrigin !== undefined)
+        throw new ValidationError(
+          'peer.logKey',
+          `is the log of ${logKey.name}, which this node follows as ${sameOrigin.node}`,
+        );
+    }
+    await commit(tx, ctx, PEER_FOLLOWED_RECORD, TRUST_ROOT_ID, {
+      identity,
+      countries: wanted,
+      root: { algorithm: 'Ed25519', keyId: root.keyId, publicKey: root.publicKey },
+    });
+    if (held?.last_error === UNJOURNALLED) await federationRepo.updatePeer(tx, identity.node, { last_error: null });
+    return (await federationRepo.peer(tx, identity.node)) as FederationPeerRow;
   });
-  return (await federationRepo.peer(ctx.store.db, p.node)) as FederationPeerRow;
 }
 
 async function requirePeer(ctx: AppContext, node: string): Promise<FederationPeerRow> {
@@ -357,6 +404,11 @@ export async function applyPeerRecords(ctx: AppContext, node: string): Promise<{
       const peer = await federationRepo.lockPeer(tx, node);
       if (peer === undefined) throw new AppError('NOT_FOUND', `no peer "${node}"`);
       if (peer.split_alert_seq !== null || peer.applied_seq >= peer.cosigned_size) return undefined;
+      if (peer.followed_seq === null) {
+        // Pinned before its settings were journalled (migration 0034): nothing of it is acted on here.
+        await federationRepo.updatePeer(tx, node, { last_error: UNJOURNALLED });
+        return undefined;
+      }
       const rows = await federationRepo.mirrored(
         tx,
         node,
@@ -402,6 +454,10 @@ export async function applyPeerRecords(ctx: AppContext, node: string): Promise<{
     skipped += step.skipped;
   }
 }
+
+/** Why a peer pinned before migration 0034, with no `federation.peer.followed` record, is not applied. */
+const UNJOURNALLED =
+  'not applied: its settings are not journalled (pinned before migration 0034); re-run lodestone federation peer add, which journals them';
 
 /** At most this many of a peer's records are applied in one transaction (one checkpoint for them). */
 const APPLY_BATCH = 50;

@@ -26,6 +26,7 @@ import { AppError } from './errors.js';
 import { batchingLog, checkpointAfterAppend, LOG_ID } from './log.js';
 import { checkKeyRecord, keyEnded } from './keys.records.js';
 import { parseBody, project, type RecordType, type RecordTypes } from './records.js';
+import { PEER_FOLLOWED_RECORD, peerRecordSignatureKey } from './federation.records.js';
 import { linksFor, noteAppended } from './subjects.js';
 import { TRUST_LIST_RECORD, trustRootSignatureKey } from './trustlist.records.js';
 
@@ -238,6 +239,7 @@ async function requestOf(tx: Transaction<Database>, record: SignedRecord): Promi
 async function checkSigningKey(tx: Transaction<Database>, ctx: AppContext, record: SignedRecord): Promise<string> {
   const { payload, signature } = record;
   if (payload.type === TRUST_LIST_RECORD) return trustRootSignatureKey(ctx, record);
+  if (payload.type === PEER_FOLLOWED_RECORD) return peerRecordSignatureKey(ctx, record);
   if (payload.type.startsWith('federation.')) return operatorSignatureKey(tx, ctx, record);
   if (payload.request !== undefined || payload.requestSha256 !== undefined)
     return checkRequestSignature(tx, ctx, record);

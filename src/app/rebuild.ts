@@ -1,4 +1,4 @@
-import { journalRepo, truncateProjections } from '../store/index.js';
+import { federationRepo, journalRepo, truncateProjections } from '../store/index.js';
 import type { AppContext } from './context.js';
 import { replayEntry, verifyEntry } from './journal.js';
 import { LinkChecker } from './subjects.js';
@@ -8,7 +8,7 @@ export interface RebuildReport {
 }
 
 /**
- * Drops every projection and replays the journal into fresh ones, re-verifying each entry's
+ * Drops every projection (and the peers' journalled pins) and replays the journal into fresh ones, re-verifying each entry's
  * canonical bytes, signature and subject links (subjects.ts LinkChecker) on the way. One transaction: a rebuild that fails half-way leaves
  * the old projections in place.
  */
@@ -19,6 +19,8 @@ export async function rebuild(
   return ctx.store.transaction(async (tx) => {
     const total = await journalRepo.count(tx);
     await truncateProjections(tx);
+    // The peers' pins are the projection of their root-signed records: replaying those sets them again.
+    await federationRepo.forgetFollowed(tx);
     let done = 0;
     const links = await LinkChecker.open(tx);
     for await (const row of journalRepo.stream(tx, 1000)) {

@@ -10,7 +10,9 @@ import { AppError } from './errors.js';
 import {
   federationImportedSchema,
   federationSplitViewSchema,
+  peerFollowedSchema,
   projectImported,
+  projectPeerFollowed,
   projectSplitView,
   type FederationRecordTypes,
 } from './federation.records.js';
@@ -118,6 +120,7 @@ const KINDS: { readonly [T in RecordType]: RecordKind<RecordTypes[T]> } = {
   },
   'federation.split-view': { schema: federationSplitViewSchema, project: projectSplitView },
   'federation.status-revoked': { schema: federationStatusRevokedSchema, project: projectStatusRevoked },
+  'federation.peer.followed': { schema: peerFollowedSchema, project: projectPeerFollowed },
   'party.registered': {
     schema: partyRegisteredSchema,
     async project(tx, body, { seq }) {

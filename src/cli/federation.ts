@@ -104,11 +104,13 @@ export function registerFederationCommands(program: Command, { withApp, print }:
     .command('peer')
     .description('follow a peer node')
     .command('add')
-    .description("follow a peer: pin its identity (the JSON `federation identity` prints on the peer's node)")
+    .description(
+      "follow a peer, or change its countries: pin its identity (the JSON `federation identity` prints on the peer's node) in a journal record signed by the operator root key",
+    )
     .argument('<identity.json>')
     .requiredOption(
       '--countries <CC,...>',
-      "countries whose roles (licensing authority, countersigner) this node takes from the peer's trust list",
+      "countries whose roles (licensing authority, countersigner) this node takes from the peer's trust list (ISO 3166-1 alpha-2; none that this node's own trust list names)",
     )
     .action(async (file: string, o: { countries: string }) => {
       const read = readJsonFile(file);
@@ -119,18 +121,16 @@ export function registerFederationCommands(program: Command, { withApp, print }:
         .split(',')
         .map((c) => c.trim())
         .filter((c) => c.length > 0);
-      const peer = await withApp((ctx) =>
-        addPeer(ctx, {
-          node: identity.node,
-          origin: identity.origin,
-          logKey: identity.logKey,
-          witnessKey: identity.witnessKey,
-          trustRoot: identity.trustRoot,
-          ...(identity.url === undefined ? {} : { url: identity.url }),
-          countries,
-        }),
+      if (Object.hasOwn(identity, 'countries'))
+        throw new ValidationError(
+          `${file}: countries`,
+          'is no part of an identity: give the countries with --countries',
+        );
+      // The identity whole, every field as read: the root-signed record carries it verbatim.
+      const peer = await withApp((ctx) => addPeer(ctx, { ...identity, countries }));
+      print(
+        `following ${peer.node} (${peer.origin}); roles for ${peer.countries.join(', ') || 'no country'} from its trust list; signed by the operator root key as journal entry ${String(peer.followed_seq)}`,
       );
-      print(`following ${peer.node} (${peer.origin}); roles for ${peer.countries.join(', ')} from its trust list`);
     });
   fed
     .command('sync')

@@ -6,11 +6,14 @@ import { jsonText } from './json-column.js';
 type Db = Kysely<Database>;
 
 /**
- * Federation state (migration 0030). The peers and the mirror are operator state: written by the
- * replication loop, never by a journal record, and left alone by a rebuild. Party homes, peer trust
- * lists, evidence and split-view alerts are projections of `federation.*` journal records.
+ * Federation state (migration 0030). A peer's pins (its keys and countries, `followed_seq`) are the
+ * projection of its root-signed `federation.peer.followed` record; how far the replication loop got
+ * with it (heard, cosigned, applied) and the mirror are operator state, left alone by a rebuild.
+ * Party homes, peer trust lists, evidence and split-view alerts are projections of `federation.*`
+ * journal records.
  */
 export const federationRepo = {
+  /** Projects a `federation.peer.followed` record: the peer's pins, from journal entry `followed_seq` on. */
   async addPeer(
     db: Db,
     p: {
@@ -21,6 +24,7 @@ export const federationRepo = {
       trust_root_key: string;
       countries: string[];
       public_url?: string | null;
+      followed_seq: number;
     },
   ): Promise<void> {
     await db
@@ -34,9 +38,18 @@ export const federationRepo = {
           trust_root_key: p.trust_root_key,
           countries: p.countries,
           public_url: p.public_url ?? null,
+          followed_seq: p.followed_seq,
         }),
       )
       .execute();
+  },
+  /**
+   * For a rebuild, before the journal is replayed: no peer's pins are backed by a record until its
+   * `federation.peer.followed` record is replayed again. (The rows stay: their replication progress
+   * and the mirror are operator state.)
+   */
+  async forgetFollowed(tx: Transaction<Database>): Promise<void> {
+    await tx.updateTable('federation_peers').set({ followed_seq: null }).execute();
   },
   async peers(db: Db): Promise<FederationPeerRow[]> {
     return db.selectFrom('federation_peers').selectAll().orderBy('node').execute();
@@ -191,7 +204,7 @@ export const federationRepo = {
       .values({ ...r, entries: jsonText(r.entries) })
       .execute();
   },
-  /** The newest trust-list version of each peer whose countries include `country`. */
+  /** The newest trust-list version of each journalled peer whose countries include `country`. */
   async trustListsFor(
     db: Db,
     country: string,
@@ -201,6 +214,8 @@ export const federationRepo = {
       .innerJoin('federation_peers as p', 'p.node', 't.node')
       .select(['t.node', 't.version', 't.entries', 't.record_hash'])
       .where(sql<boolean>`${country} = any(p.countries)`)
+      // Only a peer whose countries the root key signed (a journalled federation.peer.followed).
+      .where('p.followed_seq', 'is not', null)
       .where((eb) =>
         eb(
           't.version',

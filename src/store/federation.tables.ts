@@ -3,7 +3,10 @@ import type { JsonColumn } from './json-column.js';
 
 type Immutable<S, I = S> = ColumnType<S, I, never>;
 
-/** A peer this node follows (migration 0030, operator state): what it pinned and how far it got. */
+/**
+ * A peer this node follows (migration 0030): what it pinned — the projection of its root-signed
+ * `federation.peer.followed` record (migration 0034) — and how far it got (operator state).
+ */
 export interface FederationPeersTable {
   node: Immutable<string>;
   origin: string;
@@ -23,6 +26,8 @@ export interface FederationPeersTable {
   last_error: string | null;
   /** The peer's public base URL, where its status lists are published (migration 0035); null: not known. */
   public_url: Generated<string | null>;
+  /** The journal entry of the root-signed `federation.peer.followed` record in force (migration 0034); null: pinned before, not journalled. */
+  followed_seq: ColumnType<number | null, number | null | undefined, number | null>;
 }
 export type FederationPeerRow = Selectable<FederationPeersTable>;
 

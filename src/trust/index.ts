@@ -156,6 +156,7 @@ export {
 export {
   parseLinks,
   partiesNeeded,
+  PEER_FOLLOWED_RECORD,
   scopeOf,
   subjectsOf,
   TRUST_LIST_RECORD,

@@ -23,6 +23,10 @@ import { TrustError } from './errors.js';
  * node's subject map commits, for a peer's party or certificate, the chain of what it imported about it,
  * so an audit bundle cannot leave a peer's registration, key change, countersignature or revocation out.
  *
+ * - `peer:<node>` — every root-signed setting of a federation peer (`federation.peer.followed`: the
+ *   keys this node pins for the peer and the countries it takes roles for from the peer's trust list):
+ *   a bundle that shows records imported from the peer covers it, so no setting can be left out.
+ *
  * Every other record type (rule packs, red-flag sets, list imports, classifications,
  * EPCIS capture records — whose custody effect is the custody record they were mapped onto) has
  * no subject. Unknown types have none: the function is total, so new record types default to
@@ -105,6 +109,9 @@ export function subjectsOf(type: string, body: unknown): string[] {
     case 'federation.imported':
       for (const s of importedSubjects(b.record)) out.add(s);
       break;
+    case PEER_FOLLOWED_RECORD:
+      add('peer', obj(b.identity).node);
+      break;
     default:
       break;
   }
@@ -147,6 +154,8 @@ export const TRUST_LIST_SUBJECT = 'trustlist:roles';
 export const TRUST_ROOT_ID = 'operator-root';
 /** The type of the record that publishes a version of the trust list. */
 export const TRUST_LIST_RECORD = 'trustlist.published';
+/** The type of the root-signed record that says which keys a federation peer is pinned by, and for which countries it is trusted. */
+export const PEER_FOLLOWED_RECORD = 'federation.peer.followed';
 
 /**
  * The parties whose registration (and key history) checking a record needs: its actor (the signer,

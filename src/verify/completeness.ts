@@ -27,7 +27,8 @@ import { isObject } from './json.js';
  * 1. every shown entry's links must name exactly the subjects its body concerns (recomputed here),
  *    and entries written before links began (`since`) carry none;
  * 2. the covered subjects are derived here, not taken from the bundle: the licence, and the
- *    application, certificate and alerts its own records bring in;
+ *    application, certificate and alerts its own records bring in, and the settings (`peer:<node>`)
+ *    of every peer an import comes from;
  * 3. each covered subject's head is proved against the map root in the checkpoint's extension
  *    line, and its chain walked from the head back to its first entry: every entry on it must be
  *    shown, and every shown entry that concerns the subject must be on it;
@@ -193,6 +194,11 @@ export function checkCompleteness(
   // The key history of every party an entry needs: a left-out rotation or revocation would make a key look valid.
   for (const r of effective)
     for (const p of partiesNeeded(r.payload.type, r.payload.actor, r.payload.body)) covered.add(`party:${p}`);
+  // The root-signed settings of every peer an import comes from (federation): a left-out change of its pins would go unseen.
+  for (const r of records) {
+    const node = r.payload.type === 'federation.imported' && isObject(r.payload.body) ? r.payload.body.node : undefined;
+    if (typeof node === 'string') covered.add(`peer:${node}`);
+  }
   for (let changed = true; changed;) {
     changed = false;
     for (const r of effective) {

@@ -4,7 +4,11 @@ import {
   openCheckpoint,
   parseCanonicalJson,
   parseSignedRecord,
+  parseVerifierKey,
+  PEER_FOLLOWED_RECORD,
   sha256Hex,
+  TRUST_LIST_RECORD,
+  TRUST_ROOT_ID,
   verifyInclusion,
   verifyRecord,
   type Checkpoint,
@@ -21,10 +25,16 @@ import { isObject } from './json.js';
  *
  * - the import is signed by this log's key;
  * - the record's hash is the one the import names;
+ * - a `federation.peer.followed` record before it in the bundle, signed by this node's operator root
+ *   key (the trust list's: `--trust-root`, else the root the bundle's first trust-list version names),
+ *   pins the peer: its log key (and origin), its trust-list root and the countries whose roles this
+ *   node takes from the peer's list, in force from that record on — the bundle's `peers` section must
+ *   say the same as the last one, or the bundle was edited;
  * - the record's inclusion proof (leaf `peerSeq − 1`) verifies against the peer's checkpoint in the
- *   bundle, and that checkpoint is signed by the peer's log key — the one the auditor pinned with
- *   `--peer-key` (origin and key), or else the one the exporting node pinned, reported "unpinned"
- *   (as witnesses were before issue 18 item 7: a key the bundle brings proves nothing by itself).
+ *   bundle, and that checkpoint is signed by the peer's log key as pinned. The auditor's own pin of it
+ *   (`--peer-key`, and `--peer-trust-root` for the trust-list root) must agree with the record's;
+ *   without it the summary reports the peer "unpinned": the key is then the exporting node's word,
+ *   signed by its root key.
  *
  * The peer's record then takes the import's place in every later check: its signature (with its
  * party's key, or the peer's log key for a record made on a signed request), completeness of the
@@ -33,6 +43,8 @@ import { isObject } from './json.js';
  */
 
 export interface PeerPins {
+  /** The operator root key the auditor pinned (--trust-root): it signs the peers' settings. */
+  readonly trustRoot?: string | undefined;
   /** The peers' log keys the auditor trusts: `name` is the peer's origin. */
   readonly peerKeys?: readonly BundleKey[] | undefined;
   /** The peers' trust-list root keys the auditor trusts: `name` is the peer's origin. */
@@ -49,6 +61,10 @@ export interface PeerCheck {
   readonly checkpointSize: number;
   /** The peer's records in the bundle, each proved in the peer's log. */
   readonly records: number;
+  /** The leaf (in this log) of the root-signed `federation.peer.followed` record whose pins were in force last. */
+  readonly settingsLeaf: number;
+  /** Whether that root key was pinned by the auditor (--trust-root); otherwise the bundle's trust list named it. */
+  readonly rootPinned: boolean;
 }
 
 /** What the later checks need about a peer: its log key, its trust-list root and the countries it is trusted for. */
@@ -118,9 +134,69 @@ export function parsePeers(json: Record<string, unknown>): { peers?: BundlePeer[
   return { peers };
 }
 
+/** A peer's settings as a root-signed `federation.peer.followed` record pins them. */
+interface Settings {
+  readonly origin: string;
+  readonly logKey: string;
+  readonly trustRoot: string;
+  readonly countries: readonly string[];
+  readonly leaf: number;
+}
+
 /**
- * Checks every `federation.imported` entry's peer record (see above) and returns the records with
- * each import replaced by the peer record it carries. `entryLeaves[i]` is record i's leaf index in this log.
+ * The root key the peers' settings must be signed by: the auditor's (--trust-root), else the one the
+ * bundle's first trust-list version names, else the one the first settings record names.
+ */
+function settingsRoot(records: readonly SignedRecord[], pinned: string | undefined): string | undefined {
+  if (pinned !== undefined) return pinned;
+  const first =
+    records.find((r) => r.payload.type === TRUST_LIST_RECORD) ??
+    records.find((r) => r.payload.type === PEER_FOLLOWED_RECORD);
+  const b = first !== undefined && isObject(first.payload.body) ? first.payload.body : {};
+  const root = isObject(b.root) ? b.root.publicKey : undefined;
+  return typeof root === 'string' ? root : undefined;
+}
+
+/** Checks a `federation.peer.followed` record (signed by the root key, well formed) and returns its node and pins. */
+function checkSettings(r: SignedRecord, where: string, root: string | undefined, leaf: number): [string, Settings] {
+  const p = r.payload;
+  if (p.actor !== TRUST_ROOT_ID || p.request !== undefined || p.requestSha256 !== undefined)
+    fail(`${where}: a peer's settings are made by the operator root key (${TRUST_ROOT_ID}) alone, not by ${p.actor}`);
+  const b = isObject(p.body) ? p.body : {};
+  const named = isObject(b.root) ? b.root.publicKey : undefined;
+  if (root === undefined || named !== root)
+    fail(`${where}: names root key ${String(named)}, not the trust root ${String(root)}`);
+  try {
+    if (r.signature.keyId !== keyIdFor(root)) fail(`${where}: signed by key ${r.signature.keyId}, not the trust root`);
+    verifyRecord(r, root);
+  } catch (e) {
+    if (e instanceof VerifyError) throw e;
+    fail(`${where}: not signed by the trust root ${root}: ${(e as Error).message}`, e);
+  }
+  const id = isObject(b.identity) ? b.identity : {};
+  const countries = Array.isArray(b.countries) ? (b.countries as unknown[]) : [];
+  if (
+    typeof id.node !== 'string' ||
+    typeof id.logKey !== 'string' ||
+    typeof id.trustRoot !== 'string' ||
+    !countries.every((c) => typeof c === 'string')
+  )
+    fail(`${where}: must pin identity.node, identity.logKey, identity.trustRoot and countries`);
+  let log: BundleKey;
+  try {
+    log = parseVerifierKey(id.logKey);
+  } catch (e) {
+    return fail(`${where}: identity.logKey: ${(e as Error).message}`, e);
+  }
+  return [id.node, { origin: log.name, logKey: log.publicKey, trustRoot: id.trustRoot, countries, leaf }];
+}
+
+const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Checks every peer's settings record and every `federation.imported` entry's peer record (see above)
+ * and returns the records with each import replaced by the peer record it carries. `entryLeaves[i]`
+ * is record i's leaf index in this log.
  */
 export function checkPeerRecords(
   bundle: AuditBundle,
@@ -130,7 +206,9 @@ export function checkPeerRecords(
   pins: PeerPins,
 ): PeerRecords {
   const byNode = new Map((bundle.peers ?? []).map((p) => [p.node, p]));
-  const opened = new Map<string, { checkpoint: Checkpoint; trust: PeerTrust; check: PeerCheck }>();
+  const opened = new Map<string, { checkpoint: Checkpoint; check: PeerCheck }>();
+  const settings = new Map<string, Settings>();
+  const root = settingsRoot(records, pins.trustRoot);
   let logKeyId: string;
   try {
     logKeyId = keyIdFor(log.publicKey);
@@ -139,6 +217,16 @@ export function checkPeerRecords(
   }
   const peerOf: (PeerTrust | undefined)[] = [];
   const effective = records.map((r, i) => {
+    if (r.payload.type === PEER_FOLLOWED_RECORD) {
+      const where = `entry ${i} (leaf ${String(entryLeaves[i])}, ${PEER_FOLLOWED_RECORD})`;
+      const [node, s] = checkSettings(r, where, root, entryLeaves[i] ?? -1);
+      const before = settings.get(node);
+      if (before !== undefined && (before.logKey !== s.logKey || before.origin !== s.origin))
+        fail(
+          `${where}: pins another log for ${node} than the record at leaf ${before.leaf}: a peer's log is pinned once`,
+        );
+      settings.set(node, s);
+    }
     if (r.payload.type !== IMPORTED_RECORD) {
       peerOf.push(undefined);
       return r;
@@ -164,39 +252,48 @@ export function checkPeerRecords(
     )
       return fail(`${where}: must name node, origin, peerSeq, recordHash and record`);
     if (sha256Hex(record) !== recordHash) fail(`${where}: its record is not the one whose hash it names`);
+    const pinned = settings.get(node);
+    if (pinned === undefined)
+      return fail(
+        `${where}: imports a record of ${node}, but no ${PEER_FOLLOWED_RECORD} record signed by the operator root key pins ${node} before it in the bundle`,
+      );
+    if (pinned.origin !== origin)
+      fail(`${where}: imports from origin ${origin}, but ${node} is pinned as ${pinned.origin} (leaf ${pinned.leaf})`);
     const peer = byNode.get(node);
     if (peer === undefined) return fail(`${where}: imports a record of ${node}, which the bundle's peers do not list`);
-    if (peer.log.name !== origin)
-      fail(`${where}: imports from origin ${origin}, but the bundle's peer ${node} is ${peer.log.name}`);
     let o = opened.get(node);
     if (o === undefined) {
-      const pinned = pins.peerKeys?.find((k) => k.name === origin);
+      const key: BundleKey = { name: origin, publicKey: pinned.logKey };
+      const keyPin = pins.peerKeys?.find((k) => k.name === origin);
       const rootPin = pins.peerTrustRoots?.find((k) => k.name === origin);
-      const key: BundleKey = { name: origin, publicKey: pinned?.publicKey ?? peer.log.publicKey };
+      if (keyPin !== undefined && keyPin.publicKey !== pinned.logKey)
+        fail(
+          `peer ${node}: --peer-key pins ${keyPin.publicKey} for ${origin}, but the root-signed record at leaf ${pinned.leaf} pins ${pinned.logKey}`,
+        );
+      if (rootPin !== undefined && rootPin.publicKey !== pinned.trustRoot)
+        fail(
+          `peer ${node}: --peer-trust-root pins ${rootPin.publicKey} for ${origin}, but the root-signed record at leaf ${pinned.leaf} pins ${pinned.trustRoot}`,
+        );
       let checkpoint: Checkpoint;
       try {
         checkpoint = openCheckpoint(peer.checkpoint, key).checkpoint;
       } catch (e) {
         return fail(
-          `peer ${node}: its checkpoint is not signed by ${pinned === undefined ? 'the key the bundle gives for it' : 'the pinned key'} ${origin}: ${(e as Error).message}`,
+          `peer ${node}: its checkpoint is not signed by ${keyPin === undefined ? 'the key the root-signed record pins' : 'the pinned key'} ${origin}: ${(e as Error).message}`,
           e,
         );
       }
       o = {
         checkpoint,
-        trust: {
-          node,
-          logKey: key.publicKey,
-          trustRoot: rootPin?.publicKey ?? peer.trustRoot,
-          countries: peer.countries,
-        },
         check: {
           node,
           origin,
-          keyPinned: pinned !== undefined,
+          keyPinned: keyPin !== undefined,
           trustRootPinned: rootPin !== undefined,
           checkpointSize: checkpoint.size,
           records: 0,
+          settingsLeaf: pinned.leaf,
+          rootPinned: pins.trustRoot !== undefined,
         },
       };
       opened.set(node, o);
@@ -228,9 +325,26 @@ export function checkPeerRecords(
       return fail(`${where}: its record is not a signed record: ${(e as Error).message}`, e);
     }
     o.check = { ...o.check, records: o.check.records + 1 };
-    peerOf.push(o.trust);
+    // Judged by the countries pinned at this point of the log.
+    peerOf.push({ node, logKey: pinned.logKey, trustRoot: pinned.trustRoot, countries: pinned.countries });
     return inner;
   });
+  // The bundle's `peers` section restates the pins: it must say what the last root-signed record says.
+  for (const [i, p] of (bundle.peers ?? []).entries()) {
+    const s = settings.get(p.node);
+    const where = `peers[${i}] (${p.node})`;
+    if (s === undefined) fail(`${where}: no ${PEER_FOLLOWED_RECORD} record signed by the operator root key pins it`);
+    if (p.log.name !== s.origin || p.log.publicKey !== s.logKey)
+      fail(`${where}: its log key is not the one the root-signed record at leaf ${s.leaf} pins (${s.origin})`);
+    if (p.trustRoot !== s.trustRoot)
+      fail(`${where}: its trust-list root is not the one the root-signed record at leaf ${s.leaf} pins`);
+    if (!same(p.countries, s.countries))
+      fail(
+        `${where}: its countries [${p.countries.join(', ')}] are not the ones the root-signed record at leaf ${s.leaf} pins [${s.countries.join(', ')}]`,
+      );
+    const o = opened.get(p.node);
+    if (o !== undefined) o.check = { ...o.check, settingsLeaf: s.leaf };
+  }
   return { effective, peerOf, peers: [...opened.values()].map((o) => o.check) };
 }
 

@@ -8,6 +8,7 @@ import {
   parseRequestJws,
   recordBytes,
   sha256Hex,
+  PEER_FOLLOWED_RECORD,
   TRUST_LIST_RECORD,
   verifyInclusion,
   verifyRecord,
@@ -320,8 +321,8 @@ function checkSignatures(
   let parties = 0;
   records.forEach((r, i) => {
     tick(i);
-    // Signed by the operator's trust root, not a party key: trust-list-check.ts.
-    if (r.payload.type === TRUST_LIST_RECORD) return;
+    // Signed by the operator's trust root, not a party key: trust-list-check.ts, peer-check.ts.
+    if (r.payload.type === TRUST_LIST_RECORD || r.payload.type === PEER_FOLLOWED_RECORD) return;
     // A peer's record (imported): a record made there on a signed request is signed by the peer's log key.
     const peer = peerOf[i];
     const logKey = peer?.logKey ?? ownLogKey;
@@ -545,7 +546,7 @@ export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySumm
       shown,
       bundle.entries.map((e) => e.leafIndex),
       log,
-      { peerKeys: opts.peerKeys, peerTrustRoots: opts.peerTrustRoots },
+      { trustRoot: opts.trustRoot, peerKeys: opts.peerKeys, peerTrustRoots: opts.peerTrustRoots },
     );
     const parties = checkSignatures(
       records,
@@ -616,7 +617,7 @@ export function formatSummary(s: VerifySummary): string {
       .join(', ')})`,
     ...s.peers.map(
       (p) =>
-        `    peer ${p.node}     ${p.records} record(s) imported from ${p.origin}, each proved in its log at size ${p.checkpointSize}; its log key ${p.keyPinned ? 'pinned by --peer-key' : 'UNPINNED: taken from the bundle, as the exporting node pinned it (pin it with --peer-key ORIGIN=KEY)'}; its trust-list root ${p.trustRootPinned ? 'pinned by --peer-trust-root' : 'as the exporting node pinned it'}`,
+        `    peer ${p.node}     ${p.records} record(s) imported from ${p.origin}, each proved in its log at size ${p.checkpointSize}; pinned by the ${p.rootPinned ? 'root-signed' : 'root-signed (root taken from the bundle)'} record at leaf ${p.settingsLeaf}; its log key ${p.keyPinned ? 'also pinned by --peer-key' : "UNPINNED by the auditor: the exporting node's pin (pin it with --peer-key ORIGIN=KEY)"}; its trust-list root ${p.trustRootPinned ? 'also pinned by --peer-trust-root' : "the exporting node's pin"}`,
     ),
     formatCompleteness(s.completeness),
     `    parties     ${s.parties} keys; rule packs ${s.rulePacks.join(', ') || '(none)'}`,

@@ -150,7 +150,53 @@ describe('lodestone federation (CLI, two processes, PostgreSQL, NATS)', { timeou
       writeFileSync(file, id.out);
       const added = run(cn, ['federation', 'peer', 'add', file, '--countries', 'IN']);
       expect(added.code, added.err).toBe(0);
-      expect(added.out).toMatch(/following in \(in\.lodestone\.example\/log\); roles for IN from its trust list/);
+      expect(added.out).toMatch(
+        /following in \(in\.lodestone\.example\/log\); roles for IN from its trust list; signed by the operator root key as journal entry \d+/,
+      );
+      // The settings are a journal record of the operator root key, carrying the identity file whole.
+      const followed = async () =>
+        (
+          await cnCtx.store.db
+            .selectFrom('journal')
+            .select(['actor', 'canonical'])
+            .where('type', '=', 'federation.peer.followed')
+            .orderBy('seq')
+            .execute()
+        ).map((r) => ({
+          actor: r.actor,
+          body: (JSON.parse(r.canonical) as { payload: { body: unknown } }).payload.body,
+        }));
+      const printed = JSON.parse(id.out) as Record<string, unknown>;
+      expect(await followed()).toMatchObject([
+        { actor: 'operator-root', body: { identity: printed, countries: ['IN'] } },
+      ]);
+      expect((await followed())[0]?.body).toHaveProperty('identity', printed);
+      const withUrl = join(tmp, 'in.identity.url.json');
+      writeFileSync(
+        withUrl,
+        JSON.stringify({ ...(JSON.parse(id.out) as object), publicUrl: 'https://in.lodestone.example' }),
+      );
+      const changed = run(cn, ['federation', 'peer', 'add', withUrl, '--countries', 'IN, BD']);
+      expect(changed.code, changed.err).toBe(0);
+      expect(changed.out).toMatch(/roles for BD, IN from its trust list/);
+      expect((await followed())[1]?.body).toMatchObject({
+        identity: { publicUrl: 'https://in.lodestone.example' },
+        countries: ['BD', 'IN'],
+      });
+      // Refused with one line naming the field, nothing journalled: a bad country, the same settings, countries in the file.
+      const badCountry = run(cn, ['federation', 'peer', 'add', withUrl, '--countries', 'IN,ZZ']);
+      expect(badCountry.code).toBe(2);
+      expect(badCountry.err).toMatch(/peer\.countries\.1: must be an ISO 3166-1 alpha-2 country code/);
+      const same = run(cn, ['federation', 'peer', 'add', withUrl, '--countries', 'BD,IN']);
+      expect(same.code).not.toBe(0);
+      expect(same.err).toMatch(/exactly these settings/);
+      const withCountries = join(tmp, 'in.identity.countries.json');
+      writeFileSync(withCountries, JSON.stringify({ ...(JSON.parse(id.out) as object), countries: ['CN'] }));
+      const inFile = run(cn, ['federation', 'peer', 'add', withCountries, '--countries', 'IN']);
+      expect(inFile.code).toBe(2);
+      expect(inFile.err).toMatch(/countries: is no part of an identity/);
+      for (const r of [badCountry, same, inFile]) expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(await followed()).toHaveLength(2);
       await addPeer(inCtx, { ...(await federationIdentity(cnCtx, 'cn')), countries: ['CN'] });
 
       // in registers many parties (one journal record each; one transaction) and publishes them.
@@ -160,7 +206,8 @@ describe('lodestone federation (CLI, two processes, PostgreSQL, NATS)', { timeou
           await registerParty(batch, { id: `in-trader-${i}`, name: `Trader ${i} Pvt Ltd`, country: 'IN' });
       });
       await inFed.start();
-      expect(await inFed.publish()).toBe(N);
+      // in's journal: its root-signed settings for cn (mirrored on cn, not applied), then the N registrations.
+      expect(await inFed.publish()).toBe(N + 1);
 
       // cn replicates in its own process, killed as soon as it has applied some of in's records.
       const child = spawn(process.execPath, [BIN, 'federation', 'run', '--interval-ms', '50'], {
@@ -176,14 +223,14 @@ describe('lodestone federation (CLI, two processes, PostgreSQL, NATS)', { timeou
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
       expect(atKill).toBeGreaterThan(0);
-      expect(await scalar(cn, applied)).toBeLessThan(N);
+      expect(await scalar(cn, applied)).toBeLessThan(N + 1);
 
       // Started again, it carries on from where its journal says it stopped.
       await cnFed.start();
       await cnFed.sync();
       await inFed.sync(); // in cosigns cn's checkpoint and stores cn's cosignatures of its own
       await cnFed.sync();
-      expect(await scalar(cn, applied)).toBe(N);
+      expect(await scalar(cn, applied)).toBe(N + 1);
       expect(await scalar(cn, `select count(*) as n from federation_party_homes where node = 'in'`)).toBe(N);
       expect(await scalar(cn, `select count(*) as n from journal where type = 'federation.imported'`)).toBe(N);
       // in's checkpoint carries cn's cosignature.
@@ -201,12 +248,15 @@ describe('lodestone federation (CLI, two processes, PostgreSQL, NATS)', { timeou
     expect(status.out).toMatch(/peer in {2}in\.lodestone\.example\/log/);
     // Messages the killed process had fetched and not acknowledged stay with NATS until their ack wait
     // (30 s) ends, then come again and are dropped as already held: they are counted, never lost.
+    // in's log: its settings record for cn and the N registrations; cn's: its two settings records for in and N imports.
+    const inSize = N + 1;
+    const cnSize = N + 2;
     expect(status.out).toMatch(
-      new RegExp(`cosigned ${N}; applied ${N}; lag 0 records; \\d+ message\\(s\\) queued on NATS`),
+      new RegExp(`cosigned ${inSize}; applied ${inSize}; lag 0 records; \\d+ message\\(s\\) queued on NATS`),
     );
-    expect(status.out).toMatch(new RegExp(`it cosigned this node's checkpoint up to size ${N}`));
+    expect(status.out).toMatch(new RegExp(`it cosigned this node's checkpoint up to size ${cnSize}`));
     expect(status.out).toMatch(
-      new RegExp(`last cosigned checkpoint:\\n {4}in\\.lodestone\\.example/log\\n {4}${N}\\n`),
+      new RegExp(`last cosigned checkpoint:\\n {4}in\\.lodestone\\.example/log\\n {4}${inSize}\\n`),
     );
     expect(status.out).toMatch(/— cn\.lodestone\.example\/log\/witness /);
   });

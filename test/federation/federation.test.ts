@@ -269,10 +269,24 @@ describe('federation: cn and in over NATS JetStream, cross-witnessed', { timeout
     const unpinned = verifyBundle(text, { logKey: cnLog.publicKey });
     expect(unpinned.peers[0]?.keyPinned).toBe(false);
     expect(formatSummary(unpinned)).toMatch(/UNPINNED/);
-    // Another key pinned for in's origin (cn's): in's checkpoint does not verify.
+    // The pins come from cn's root-signed federation.peer.followed record in the bundle, on peer:in's chain.
+    const settings = bundle.entries.filter(
+      (e) => (JSON.parse(e.record) as { payload: { type: string } }).payload.type === 'federation.peer.followed',
+    );
+    expect(settings).toHaveLength(1);
+    expect(s.completeness.subjects.map((c) => c.subject)).toContain('peer:in');
+    expect(s.peers[0]?.settingsLeaf).toBe(settings[0]?.leafIndex);
+    // The auditor's own pin of in's log key (cn's key instead) disagrees with the record's: refused, naming the peer.
     expect(() =>
       verifyBundle(text, { ...pinned, peerKeys: [{ name: inLog.name, publicKey: cnLog.publicKey }] }),
-    ).toThrow(/peer in: its checkpoint is not signed by the pinned key/);
+    ).toThrow(/peer in: --peer-key pins .* but the root-signed record at leaf \d+ pins/);
+    expect(() =>
+      verifyBundle(text, { ...pinned, peerTrustRoots: [{ name: inLog.name, publicKey: cnLog.publicKey }] }),
+    ).toThrow(/peer in: --peer-trust-root pins/);
+    // Another trust root pinned for cn: the peer record is not signed by it.
+    expect(() => verifyBundle(text, { ...pinned, trustRoot: inId.trustRoot })).toThrow(
+      /federation\.peer\.followed\): names root key .*, not the trust root/,
+    );
 
     // The CLI, as an auditor runs it.
     const file = join(tmp, 'cn-licence.bundle.json');
@@ -342,6 +356,24 @@ describe('federation: cn and in over NATS JetStream, cross-witnessed', { timeout
     fails(
       { ...bundle, peers: [{ ...peer, log: { name: inLog.name, publicKey: cnLog.publicKey }, checkpoint: other }] },
       /peer in: its checkpoint is not signed by the pinned key/,
+    );
+    // Pins edited in the bundle's peers section: they are not what cn's root key signed.
+    fails({ ...bundle, peers: [{ ...peer, countries: ['IN', 'CN'] }] }, /peers\[0\] \(in\): its countries \[IN, CN\]/);
+    fails({ ...bundle, peers: [{ ...peer, trustRoot: cnLog.publicKey }] }, /peers\[0\] \(in\): its trust-list root/);
+    fails(
+      { ...bundle, peers: [{ ...peer, log: { name: inLog.name, publicKey: cnLog.publicKey } }] },
+      /peers\[0\] \(in\): its log key/,
+    );
+    // The peer record left out, or edited inside (another country): refused.
+    fails(drop(settings[0]), /no federation\.peer\.followed record signed by the operator root key pins in/);
+    fails(
+      {
+        ...bundle,
+        entries: bundle.entries.map((e) =>
+          e === settings[0] ? { ...e, record: e.record.replace('"countries":["IN"]', '"countries":["CN","IN"]') } : e,
+        ),
+      },
+      /leaf|inclusion|root|hash/i,
     );
   });
 
