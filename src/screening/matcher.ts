@@ -153,6 +153,17 @@ const MAX_DELETE_WORD = 12;
 /** a.localeCompare(b), without building a collator per call (the ties of common names sort many ids). */
 const BY_LOCALE = new Intl.Collator();
 
+/**
+ * (Exported for the tests.) BY_LOCALE.compare(a, b), without the collator when both are digits
+ * only (list ids mostly are: OFAC's "36", "7160"): digits collate in their code point order, one
+ * by one, a prefix first, which is how < compares strings. The collator costs about a microsecond a
+ * call, and the ties of one query's hits are sorted by id.
+ */
+export function compareIds(a: string, b: string): number {
+  if (numeric(a) && numeric(b)) return a < b ? -1 : a > b ? 1 : 0;
+  return BY_LOCALE.compare(a, b);
+}
+
 /** Only digits (and at least one). */
 function numeric(s: string): boolean {
   if (s.length === 0) return false;
@@ -171,28 +182,38 @@ function levRatio(a: string, b: string): number {
 /** Two spellings of one word in different romanisations (equal romanisation keys, see romanKey). */
 const ROMANISATION_SIMILARITY = 0.95;
 
-function tokenSim(
-  a: string,
-  b: string,
-  skA: string,
-  skB: string,
-  phA: string,
-  phB: string,
-  roA: string,
-  roB: string,
-  maskA?: number,
-  maskB?: number,
-): number {
+/**
+ * Similarity of word i of q and word j of n, their keys (skeleton, phonetic code, romanisation key)
+ * taken at the same positions. `maskA`/`maskB` (letter sets, see letterMask) let it skip a
+ * Jaro–Winkler that cannot reach TOKEN_FLOOR.
+ */
+function tokenSim(q: NormalizedName, i: number, n: NormalizedName, j: number, maskA?: number, maskB?: number): number {
+  const a = q.tokens[i] ?? '';
+  const b = n.tokens[j] ?? '';
   if (a === b) return 1;
   if (numeric(a) || numeric(b)) return 0;
-  if (roA === roB && a.length >= 2 && b.length >= 2) return ROMANISATION_SIMILARITY;
+  if ((q.roman[i] ?? '') === (n.roman[j] ?? '') && a.length >= 2 && b.length >= 2) return ROMANISATION_SIMILARITY;
   const long = a.length >= 4 && b.length >= 4;
   // Same phonetic code or skeleton: at least KEY_SIMILARITY.
-  const lifted = long && ((phA === phB && phA.length >= 3) || (skA === skB && skA.length >= 3));
+  let lifted = false;
+  if (long) {
+    const phA = q.phonetic[i] ?? '';
+    const skA = q.skeletons[i] ?? '';
+    lifted = (phA.length >= 3 && phA === (n.phonetic[j] ?? '')) || (skA.length >= 3 && skA === (n.skeletons[j] ?? ''));
+  }
   if (!lifted && maskA !== undefined && maskB !== undefined && cannotReach(a, b, maskA, maskB)) return 0;
   const s = jaroWinkler(a, b);
   const t = lifted ? Math.max(s, KEY_SIMILARITY) : s;
   return t < TOKEN_FLOOR ? 0 : t;
+}
+
+/** Similarity of two words by their letters alone (a joined word, a legal word: no keys of their own). */
+function wordSim(a: string, b: string, maskA?: number, maskB?: number): number {
+  if (a === b) return 1;
+  if (numeric(a) || numeric(b)) return 0;
+  if (maskA !== undefined && maskB !== undefined && cannotReach(a, b, maskA, maskB)) return 0;
+  const s = jaroWinkler(a, b);
+  return s < TOKEN_FLOOR ? 0 : s;
 }
 
 const KEY_SIMILARITY = 0.87;
@@ -245,7 +266,7 @@ function sameLegalWords(q: NormalizedName, n: NormalizedName): boolean {
 /** Consonant skeletons are short and ambiguous: equal, or one edit apart when long. */
 function skeletonSim(a: string, b: string): number {
   if (a === b) return a.length >= 2 ? 1 : 0.8;
-  if (Math.min(a.length, b.length) >= 4 && distance(a, b) === 1) return 0.85;
+  if (Math.min(a.length, b.length) >= 4 && Math.abs(a.length - b.length) <= 1 && distance(a, b) === 1) return 0.85;
   return 0;
 }
 
@@ -258,6 +279,8 @@ interface Aligned {
 let SIMS = new Float64Array(256);
 let OTHER_SIMS = new Float64Array(256);
 let USED = new Uint8Array(64);
+/** Scratch letter-set masks of one name's words. */
+let MASKS = new Int32Array(64);
 
 function simsFor(cells: number): Float64Array {
   if (SIMS.length < cells) SIMS = new Float64Array(cells * 2);
@@ -330,7 +353,9 @@ interface Scored {
   readonly e: number;
   readonly entry: ListEntry;
   readonly n: NormalizedName;
-  readonly ns: NameScore;
+  /** The name score and the part of it that won (a VIA_ constant). */
+  readonly nameScore: number;
+  readonly via: number;
   readonly score: number;
   readonly method: MatchFeatures['method'];
   readonly country: MatchFeatures['country'];
@@ -387,8 +412,9 @@ function joinLikeOther(a: readonly string[], b: readonly string[]): readonly str
       if (x.length < 2 || x.length >= w.length - 2) continue;
       // x begins (or ends) w; the rest of w is the other word, exactly or as a variant spelling of it
       // (a synonym table or a typo may have touched it: "AminIndustrial" / "Amin Industry").
-      const rest = w.startsWith(x) ? w.slice(x.length) : w.endsWith(x) ? w.slice(0, w.length - x.length) : undefined;
-      if (rest === undefined) continue;
+      const begins = w.charCodeAt(0) === x.charCodeAt(0) && w.startsWith(x);
+      if (!begins && !(w.charCodeAt(w.length - 1) === x.charCodeAt(x.length - 1) && w.endsWith(x))) continue;
+      const rest = begins ? w.slice(x.length) : w.slice(0, w.length - x.length);
       // The word the rest is exactly, else the one it is most like ("cala" is "cala", not "callaa").
       let best = -1;
       let bestScore = 0;
@@ -404,7 +430,7 @@ function joinLikeOther(a: readonly string[], b: readonly string[]): readonly str
       if (best >= 0) {
         const y = cur[best] ?? '';
         const next = cur.filter((_, i) => i !== j && i !== best);
-        next.push(w.startsWith(x) ? x + y : y + x);
+        next.push(begins ? x + y : y + x);
         out = next;
         break search;
       }
@@ -412,6 +438,9 @@ function joinLikeOther(a: readonly string[], b: readonly string[]): readonly str
   }
   return out ?? b;
 }
+
+/** No part-by-part score (shared: read only). */
+const NO_PARTS: Aligned = Object.freeze({ score: 0, pairs: Object.freeze([]) as unknown as Aligned['pairs'] });
 
 /**
  * Part-by-part score (nomenklatura logic-v2 style): parts aligned one to one by similarity, each
@@ -423,7 +452,7 @@ function joinLikeOther(a: readonly string[], b: readonly string[]): readonly str
 function partsScore(q: NormalizedName, n: NormalizedName, sims: Float64Array, extraEntryWeight: number): Aligned {
   const qt = joinLikeOther(n.tokens, q.tokens);
   const nt = joinLikeOther(q.tokens, n.tokens);
-  if (qt.length === 0 || nt.length === 0) return { score: 0, pairs: [] };
+  if (qt.length === 0 || nt.length === 0) return NO_PARTS;
   // Most candidates fail at once: some query word has no strong partner (nor is an initial of one).
   if (qt === q.tokens && nt === n.tokens) {
     for (let i = 0; i < qt.length; i++) {
@@ -433,7 +462,7 @@ function partsScore(q: NormalizedName, n: NormalizedName, sims: Float64Array, ex
           (sims[i * nt.length + j] ?? 0) >= PARTS_PAIR_FLOOR ||
           isInitialOf(qt[i] ?? '', nt[j] ?? '') ||
           isInitialOf(nt[j] ?? '', qt[i] ?? '');
-      if (!ok) return { score: 0, pairs: [] };
+      if (!ok) return NO_PARTS;
     }
   }
   const cells: { i: number; j: number; s: number; w: number }[] = [];
@@ -444,10 +473,7 @@ function partsScore(q: NormalizedName, n: NormalizedName, sims: Float64Array, ex
       if (isInitialOf(a, b) || isInitialOf(b, a)) cells.push({ i, j, s: INITIAL_SCORE, w: INITIAL_WEIGHT });
       else {
         // Keys of the tokens as they are (a joined word has none: compared by its letters alone).
-        const s =
-          qt === q.tokens && nt === n.tokens
-            ? (sims[i * nt.length + j] ?? 0)
-            : tokenSim(a, b, '', ' ', '', ' ', '', ' ');
+        const s = qt === q.tokens && nt === n.tokens ? (sims[i * nt.length + j] ?? 0) : wordSim(a, b);
         if (s > 0) cells.push({ i, j, s, w: 1 });
       }
     }
@@ -483,41 +509,193 @@ function partsScore(q: NormalizedName, n: NormalizedName, sims: Float64Array, ex
  */
 export class TokenSimMemo {
   readonly #q: NormalizedName;
-  readonly #byWord = new Map<string, Float64Array>();
+  /** Where a listed word's similarities to the query tokens start in #sims. */
+  readonly #byWord = new Map<string, number>();
+  #sims = new Float64Array(256);
+  #used = 0;
   /** Letter-set masks of the query tokens (see letterMask). */
   readonly #masks: Int32Array;
   constructor(q: NormalizedName) {
     this.#q = q;
     this.#masks = Int32Array.from(q.tokens, letterMask);
   }
-  /** The similarities of each query token to word j of n (whose keys are its own: no "Abd al-" join shifted them). */
-  sims(n: NormalizedName, j: number): Float64Array {
+  /**
+   * Writes the similarities of each query token to word j of n (whose keys are its own: no "Abd al-"
+   * join shifted them) into column j of `sims` (row per query token, `columns` columns).
+   */
+  column(n: NormalizedName, j: number, sims: Float64Array, columns: number): void {
     const t = n.tokens[j] ?? '';
-    let v = this.#byWord.get(t);
-    if (v === undefined) {
-      const q = this.#q;
-      v = new Float64Array(q.tokens.length);
+    const qn = this.#q.tokens.length;
+    let at = this.#byWord.get(t);
+    if (at === undefined) {
+      at = this.#used;
+      if (at + qn > this.#sims.length) {
+        const grown = new Float64Array(Math.max(this.#sims.length * 2, at + qn));
+        grown.set(this.#sims.subarray(0, at));
+        this.#sims = grown;
+      }
+      const v = this.#sims;
       const mask = letterMask(t);
-      for (let i = 0; i < q.tokens.length; i++)
-        v[i] = tokenSim(
-          q.tokens[i] ?? '',
-          t,
-          q.skeletons[i] ?? '',
-          n.skeletons[j] ?? '',
-          q.phonetic[i] ?? '',
-          n.phonetic[j] ?? '',
-          q.roman[i] ?? '',
-          n.roman[j] ?? '',
-          this.#masks[i] ?? 0,
-          mask,
-        );
-      this.#byWord.set(t, v);
+      for (let i = 0; i < qn; i++) v[at + i] = tokenSim(this.#q, i, n, j, this.#masks[i] ?? 0, mask);
+      this.#used = at + qn;
+      this.#byWord.set(t, at);
     }
-    return v;
+    const v = this.#sims;
+    for (let i = 0; i < qn; i++) sims[i * columns + j] = v[at + i] ?? 0;
   }
 }
 
 const NO_PAIRS: Aligned['pairs'] = [];
+
+/** The token similarities of q and n (row per query token) in the scratch matrix, from the memo when there is one. */
+function tokenSims(q: NormalizedName, n: NormalizedName, memo: TokenSimMemo | undefined): Float64Array {
+  const nn = n.tokens.length;
+  const qn = q.tokens.length;
+  const sims = simsFor(qn * nn);
+  if (memo !== undefined && n.skeletons.length === nn && q.skeletons.length === qn) {
+    for (let j = 0; j < nn; j++) memo.column(n, j, sims, nn);
+  } else for (let i = 0; i < qn; i++) for (let j = 0; j < nn; j++) sims[i * nn + j] = tokenSim(q, i, n, j);
+  return sims;
+}
+
+/** Every word of both names, legal forms included, compared by their letters (in the second scratch matrix). */
+function allTokenSims(qa: readonly string[], na: readonly string[]): Float64Array {
+  const m = otherSimsFor(qa.length * na.length);
+  if (MASKS.length < na.length) MASKS = new Int32Array(na.length * 2);
+  const masks = MASKS;
+  for (let j = 0; j < na.length; j++) masks[j] = letterMask(na[j] ?? '');
+  for (let i = 0; i < qa.length; i++) {
+    const a = qa[i] ?? '';
+    const mask = letterMask(a);
+    for (let j = 0; j < na.length; j++) m[i * na.length + j] = wordSim(a, na[j] ?? '', mask, masks[j] ?? 0);
+  }
+  return m;
+}
+
+function skeletonSims(qs: readonly string[], ns: readonly string[]): Float64Array {
+  const m = otherSimsFor(qs.length * ns.length);
+  for (let i = 0; i < qs.length; i++)
+    for (let j = 0; j < ns.length; j++) m[i * ns.length + j] = skeletonSim(qs[i] ?? '', ns[j] ?? '');
+  return m;
+}
+
+function extraEntryWeight(entryType: EntityType): number {
+  return entryType === 'person' || entryType === 'unknown' ? EXTRA_PERSON_PART : EXTRA_ORG_PART;
+}
+
+/** Which score a name's best came from (nameScore), so that its aligned pairs can be found again for a hit explained. */
+const VIA_NONE = 0;
+const VIA_TOKENS = 1;
+const VIA_PARTS = 2;
+const VIA_COMPACT = 3;
+const VIA_ALL_TOKENS = 4;
+const VIA_SKELETON = 5;
+const VIA_ABJAD = 6;
+const METHOD_OF: readonly MatchFeatures['method'][] = [
+  'tokens',
+  'tokens',
+  'parts',
+  'compact',
+  'tokens',
+  'skeleton',
+  'skeleton',
+];
+
+/** Where the last nameScore came from (a VIA_ constant): one number rather than an object per candidate. */
+let lastVia = VIA_NONE;
+
+/**
+ * Similarity of two normalised names, 0–1 (the best of the scores below); sets lastVia to the one
+ * it came from. Builds no pairs: pairsOf finds those for the few hits explained.
+ */
+function nameScore(q: NormalizedName, n: NormalizedName, entryType: EntityType, memo?: TokenSimMemo): number {
+  if (q.script === 'arabic' || n.script === 'arabic') {
+    const ab = abjadScore(q.consonants, n.consonants, undefined);
+    lastVia = ab > 0 ? VIA_ABJAD : VIA_NONE;
+    return ab > 0 ? ab : 0;
+  }
+  // Token similarities, computed once for the token and the part-by-part scores.
+  const sims = tokenSims(q, n, memo);
+  let best = align(q.tokens, n.tokens, sims, 2 / 3);
+  let via = VIA_TOKENS;
+  const parts = partsScore(q, n, sims, extraEntryWeight(entryType)).score;
+  if (parts > best) {
+    best = parts;
+    via = VIA_PARTS;
+  }
+  // (The compact score cannot pass 1 − |length difference| / longer length: not computed when that is no better.)
+  const lq = q.compact.length;
+  const ln = n.compact.length;
+  if (1 - Math.abs(lq - ln) / Math.max(lq, ln, 1) > best) {
+    const compact = Math.max(levRatio(q.compact, n.compact), levRatio(q.sortedCompact, n.sortedCompact));
+    if (compact > best) {
+      best = compact;
+      via = VIA_COMPACT;
+    }
+  }
+  // The words of a legal form one side did not recognise (misspelt) compared as words; when both
+  // recognised the same legal forms, their words matching would only inflate the score
+  // ("Limited Liability Company Granite" is not "Limited Liability Company Garant").
+  if ((q.allTokens !== q.tokens || n.allTokens !== n.tokens) && !sameLegalWords(q, n)) {
+    const all = align(q.allTokens, n.allTokens, allTokenSims(q.allTokens, n.allTokens), 2 / 3);
+    if (all > best) {
+      best = all;
+      via = VIA_ALL_TOKENS;
+    }
+  }
+  // The skeleton score is at most SKELETON_WEIGHT: not computed when the name already scores that.
+  if (best < SKELETON_WEIGHT) {
+    const qs = q.skeletons;
+    const ns = n.skeletons;
+    let skRaw = align(qs, ns, skeletonSims(qs, ns), 2 / 3);
+    if (qs.length !== ns.length) {
+      // (0.95 × the Levenshtein ratio of the joined skeletons, which cannot pass 0.95 × (1 − |length difference| / longer length).)
+      let lqs = 0;
+      let lns = 0;
+      for (const x of qs) lqs += x.length;
+      for (const x of ns) lns += x.length;
+      if (0.95 * (1 - Math.abs(lqs - lns) / Math.max(lqs, lns, 1)) > skRaw)
+        skRaw = Math.max(skRaw, 0.95 * levRatio(qs.join(''), ns.join('')));
+    }
+    const skScore = skRaw * SKELETON_WEIGHT;
+    if (skScore > best) {
+      best = skScore;
+      via = VIA_SKELETON;
+    }
+  }
+  lastVia = via;
+  return best;
+}
+
+/** The aligned pairs of the score nameScore found best (lastVia then), for the explanation. */
+function pairsOf(
+  q: NormalizedName,
+  n: NormalizedName,
+  entryType: EntityType,
+  memo: TokenSimMemo | undefined,
+  via: number,
+): Aligned['pairs'] {
+  const pairs: Aligned['pairs'] = [];
+  switch (via) {
+    case VIA_TOKENS:
+    case VIA_COMPACT: // (a whole-name score: the token pairs show what matched)
+      align(q.tokens, n.tokens, tokenSims(q, n, memo), 2 / 3, pairs);
+      return pairs;
+    case VIA_PARTS:
+      return partsScore(q, n, tokenSims(q, n, memo), extraEntryWeight(entryType)).pairs;
+    case VIA_ALL_TOKENS:
+      align(q.allTokens, n.allTokens, allTokenSims(q.allTokens, n.allTokens), 2 / 3, pairs);
+      return pairs;
+    case VIA_SKELETON:
+      align(q.skeletons, n.skeletons, skeletonSims(q.skeletons, n.skeletons), 2 / 3, pairs);
+      return pairs;
+    case VIA_ABJAD:
+      abjadScore(q.consonants, n.consonants, pairs);
+      return pairs;
+    default:
+      return NO_PAIRS;
+  }
+}
 
 /**
  * Similarity of two normalised names, 0–1, and how it was reached (the aligned token pairs only
@@ -530,81 +708,9 @@ export function scoreNames(
   memo?: TokenSimMemo,
   explain = true,
 ): NameScore {
-  const abjad = q.script === 'arabic' || n.script === 'arabic';
-  let best: NameScore = { score: 0, method: 'tokens', pairs: NO_PAIRS };
-  if (!abjad) {
-    // Token similarities, computed once for the token and the part-by-part scores.
-    const nn = n.tokens.length;
-    const qn = q.tokens.length;
-    const sims = simsFor(qn * nn);
-    if (memo !== undefined && n.skeletons.length === nn && q.skeletons.length === qn) {
-      for (let j = 0; j < nn; j++) {
-        const v = memo.sims(n, j);
-        for (let i = 0; i < qn; i++) sims[i * nn + j] = v[i] ?? 0;
-      }
-    } else
-      for (let i = 0; i < qn; i++)
-        for (let j = 0; j < nn; j++)
-          sims[i * nn + j] = tokenSim(
-            q.tokens[i] ?? '',
-            n.tokens[j] ?? '',
-            q.skeletons[i] ?? '',
-            n.skeletons[j] ?? '',
-            q.phonetic[i] ?? '',
-            n.phonetic[j] ?? '',
-            q.roman[i] ?? '',
-            n.roman[j] ?? '',
-          );
-    const tokPairs: Aligned['pairs'] | undefined = explain ? [] : undefined;
-    best = { score: align(q.tokens, n.tokens, sims, 2 / 3, tokPairs), method: 'tokens', pairs: tokPairs ?? NO_PAIRS };
-    const parts = partsScore(
-      q,
-      n,
-      sims,
-      entryType === 'person' || entryType === 'unknown' ? EXTRA_PERSON_PART : EXTRA_ORG_PART,
-    );
-    if (parts.score > best.score) best = { score: parts.score, method: 'parts', pairs: parts.pairs };
-    // (The compact score cannot pass 1 − |length difference| / longer length: not computed when that is no better.)
-    const lq = q.compact.length;
-    const ln = n.compact.length;
-    if (1 - Math.abs(lq - ln) / Math.max(lq, ln, 1) > best.score) {
-      const compact = Math.max(levRatio(q.compact, n.compact), levRatio(q.sortedCompact, n.sortedCompact));
-      if (compact > best.score) best = { score: compact, method: 'compact', pairs: tokPairs ?? NO_PAIRS };
-    }
-    // The words of a legal form one side did not recognise (misspelt) compared as words; when both
-    // recognised the same legal forms, their words matching would only inflate the score
-    // ("Limited Liability Company Granite" is not "Limited Liability Company Garant").
-    if ((q.allTokens !== q.tokens || n.allTokens !== n.tokens) && !sameLegalWords(q, n)) {
-      const qa = q.allTokens;
-      const na = n.allTokens;
-      const m = otherSimsFor(qa.length * na.length);
-      for (let i = 0; i < qa.length; i++)
-        for (let j = 0; j < na.length; j++)
-          m[i * na.length + j] = tokenSim(qa[i] ?? '', na[j] ?? '', '', ' ', '', ' ', '', ' ');
-      const allPairs: Aligned['pairs'] | undefined = explain ? [] : undefined;
-      const all = align(qa, na, m, 2 / 3, allPairs);
-      if (all > best.score) best = { score: all, method: 'tokens', pairs: allPairs ?? NO_PAIRS };
-    }
-  }
-  if (abjad) {
-    const ab = abjadScore(q.consonants, n.consonants, explain);
-    if (ab.score > best.score) best = ab;
-    return best;
-  }
-  // The skeleton score is at most SKELETON_WEIGHT: not computed when the name already scores that.
-  if (best.score >= SKELETON_WEIGHT) return best;
-  const qs = q.skeletons;
-  const ns = n.skeletons;
-  const m = otherSimsFor(qs.length * ns.length);
-  for (let i = 0; i < qs.length; i++)
-    for (let j = 0; j < ns.length; j++) m[i * ns.length + j] = skeletonSim(qs[i] ?? '', ns[j] ?? '');
-  const skPairs: Aligned['pairs'] | undefined = explain ? [] : undefined;
-  let skRaw = align(qs, ns, m, 2 / 3, skPairs);
-  if (q.skeletons.length !== n.skeletons.length)
-    skRaw = Math.max(skRaw, 0.95 * levRatio(q.skeletons.join(''), n.skeletons.join('')));
-  const skScore = skRaw * SKELETON_WEIGHT;
-  if (skScore > best.score) best = { score: skScore, method: 'skeleton', pairs: skPairs ?? NO_PAIRS };
-  return best;
+  const score = nameScore(q, n, entryType, memo);
+  const via = lastVia;
+  return { score, method: METHOD_OF[via] ?? 'tokens', pairs: explain ? pairsOf(q, n, entryType, memo, via) : NO_PAIRS };
 }
 
 const SKELETON_WEIGHT = 0.85;
@@ -614,7 +720,7 @@ function consonantSim(a: string, b: string): number {
   if (a === b) return a.length >= 2 ? 1 : 0.8;
   const la = Math.min(a.length, b.length);
   if (la >= 2 && a.replace(/h/g, '') === b.replace(/h/g, '')) return 0.9;
-  if (la >= 3 && distance(a, b) === 1) return 0.85;
+  if (la >= 3 && Math.abs(a.length - b.length) <= 1 && distance(a, b) === 1) return 0.85;
   return 0;
 }
 
@@ -625,16 +731,17 @@ function consonantSim(a: string, b: string): number {
  */
 /** Arabic script: as much weight on covering the listed name as on covering the query (short common names meet too many long ones otherwise). */
 const ABJAD_QUERY_WEIGHT = 0.5;
-function abjadScore(qc: readonly string[], nc: readonly string[], explain: boolean): NameScore {
+function abjadScore(qc: readonly string[], nc: readonly string[], pairs: Aligned['pairs'] | undefined): number {
   const m = otherSimsFor(qc.length * nc.length);
   for (let i = 0; i < qc.length; i++)
     for (let j = 0; j < nc.length; j++) m[i * nc.length + j] = consonantSim(qc[i] ?? '', nc[j] ?? '');
-  const pairs: Aligned['pairs'] | undefined = explain ? [] : undefined;
   let s = align(qc, nc, m, ABJAD_QUERY_WEIGHT, pairs);
-  const jq = qc.join('');
-  const jn = nc.join('');
-  if (qc.length !== nc.length && Math.min(jq.length, jn.length) >= 5) s = Math.max(s, 0.95 * levRatio(jq, jn));
-  return { score: s * 0.97, method: 'skeleton', pairs: pairs ?? NO_PAIRS };
+  if (qc.length !== nc.length) {
+    const jq = qc.join('');
+    const jn = nc.join('');
+    if (Math.min(jq.length, jn.length) >= 5) s = Math.max(s, 0.95 * levRatio(jq, jn));
+  }
+  return s * 0.97;
 }
 
 function idKey(v: string): string {
@@ -1083,15 +1190,21 @@ class Index implements ScreeningIndex {
     for (const id of candidates) {
       const e = this.#nameEntry[id];
       if (e === undefined) continue;
-      const sc = this.#score(qq, q, this.#normalizedName(id), e, memo);
-      if (sc.score < threshold) continue;
       const prev = byEntry.get(e);
-      if (prev === undefined || sc.score > prev.score) byEntry.set(e, sc);
+      const sc = this.#score(qq, q, this.#normalizedName(id), e, memo, Math.max(threshold, prev?.score ?? -Infinity));
+      if (sc !== undefined && (prev === undefined || sc.score > prev.score)) byEntry.set(e, sc);
     }
-    return [...byEntry.values()]
-      .sort((a, b) => b.score - a.score || BY_LOCALE.compare(a.entry.id, b.entry.id))
+    let hits = [...byEntry.values()];
+    if (hits.length > limit) {
+      // Only hits scoring at least the limit-th best score can be returned: the rest are not sorted.
+      const scores = Float64Array.from(hits, (h) => h.score).sort();
+      const least = scores[scores.length - limit] ?? 0;
+      hits = hits.filter((h) => h.score >= least);
+    }
+    return hits
+      .sort((a, b) => b.score - a.score || compareIds(a.entry.id, b.entry.id))
       .slice(0, limit)
-      .map((sc) => this.#match(qq, q, sc));
+      .map((sc) => this.#match(qq, q, sc, memo));
   }
 
   /** The `max` names sharing the most inverse-document-frequency weight of keys with the query (see topByWeight). */
@@ -1137,11 +1250,20 @@ class Index implements ScreeningIndex {
     return topByWeight(this.#postings, lists, max, CANDIDATE_FLOOR * total);
   }
 
-  #score(qq: ScreenQuery, q: NormalizedName, n: NormalizedName, e: number, memo: TokenSimMemo): Scored {
+  /** The candidate scored, or undefined when its score is below `least` (no object built for it). */
+  #score(
+    qq: ScreenQuery,
+    q: NormalizedName,
+    n: NormalizedName,
+    e: number,
+    memo: TokenSimMemo,
+    least: number,
+  ): Scored | undefined {
     const entry = this.#entries[e] as ListEntry;
-    const ns = scoreNames(q, n, entry.type, memo, false);
-    let score = ns.score;
-    let method = ns.method;
+    const ns = nameScore(q, n, entry.type, memo);
+    const via = lastVia;
+    let score = ns;
+    let method = METHOD_OF[via] ?? 'tokens';
     let country: MatchFeatures['country'];
     let type: MatchFeatures['type'];
     let identifier: string | undefined;
@@ -1164,24 +1286,24 @@ class Index implements ScreeningIndex {
       });
       if (same !== undefined) {
         identifier = `${same.scheme} ${same.value}`;
-        if (ns.score >= 0.6) {
+        if (ns >= 0.6) {
           score = Math.max(score, 0.99);
           method = 'identifier';
         }
       }
     }
     score = Math.round(Math.min(1, Math.max(0, score)) * 1000) / 1000;
-    return { e, entry, n, ns, score, method, country, type, identifier };
+    if (score < least) return undefined;
+    return { e, entry, n, nameScore: ns, via, score, method, country, type, identifier };
   }
 
-  #match(qq: ScreenQuery, q: NormalizedName, sc: Scored): Match {
+  #match(qq: ScreenQuery, q: NormalizedName, sc: Scored, memo: TokenSimMemo): Match {
     const { entry, n, score, method, country, type, identifier } = sc;
-    // Scored again, with the aligned pairs, for the explanation (the same score and method).
-    const ns = scoreNames(q, n, entry.type, undefined, true);
     const features: MatchFeatures = {
       method,
-      nameScore: Math.round(ns.score * 1000) / 1000,
-      tokenPairs: ns.pairs,
+      nameScore: Math.round(sc.nameScore * 1000) / 1000,
+      // The pairs of the part of the name score that won, found again for the hits returned only.
+      tokenPairs: pairsOf(q, n, entry.type, memo, sc.via),
       ...(q.script !== 'latin' || n.script !== 'latin' ? { transliterated: `${q.script}→${n.script}` } : {}),
       legalFormsIgnored: [...new Set([...q.legalForms, ...n.legalForms])],
       ...(country ? { country } : {}),

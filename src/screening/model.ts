@@ -1,7 +1,7 @@
 /** Restricted-party list entries and the matcher's results: plain frozen data, no I/O. */
 
 /** Bumped whenever normalisation, candidate generation or scoring changes what a query returns. */
-export const MATCHER_VERSION = 'lodestone-matcher/1.4.0';
+export const MATCHER_VERSION = 'lodestone-matcher/1.4.1';
 
 export const LIST_FORMATS = ['sdn-csv', 'un-xml', 'ftm-json', 'csv'] as const;
 export type ListFormat = (typeof LIST_FORMATS)[number];

@@ -12,7 +12,7 @@ import {
   type ListEntry,
   type Match,
 } from '../../src/screening/index.js';
-import { pack, topByWeight, unpack } from '../../src/screening/matcher.js';
+import { compareIds, pack, topByWeight, unpack } from '../../src/screening/matcher.js';
 
 const entry = (id: string, name: string, more: Partial<ListEntry> = {}): ListEntry => ({
   id,
@@ -362,6 +362,92 @@ describe('part-by-part score (dropped parts, initials, joined words)', () => {
         expect(s).toBeGreaterThanOrEqual(0);
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe('hits kept and explained (1.4.1: each candidate scored once, the pairs found again only for the hits returned)', () => {
+  const words = [
+    'saqr',
+    'fadi',
+    'al',
+    'rahman',
+    'abdul',
+    'trading',
+    'pacific',
+    'ocean',
+    'glory',
+    'mellat',
+    'ltd',
+    'hussein',
+  ];
+  const name = fc
+    .array(fc.constantFrom(...words, 'abdulrahman', 'fadisaqr', 'ocaen', 'rahmam', 'co', 'llc', 'a.', 'b'), {
+      minLength: 1,
+      maxLength: 4,
+    })
+    .map((ws) => ws.join(' '));
+  const entries = fc.uniqueArray(
+    fc.record({ name, type: fc.constantFrom('person' as const, 'entity' as const, 'unknown' as const) }),
+    { minLength: 1, maxLength: 25, selector: (r) => r.name },
+  );
+
+  it('property: a hit has the score, method and token pairs its name scores alone (scoreNames without the per-query memo)', () => {
+    fc.assert(
+      fc.property(entries, name, (es, query) => {
+        const index = buildIndex([
+          { list: 'p', entries: es.map((e, i) => entry(String(i), e.name, { type: e.type })) },
+        ]);
+        for (const m of index.search(query, { threshold: 0.01, limit: 30 })) {
+          const alone = scoreNames(normalizeName(query), normalizeName(m.matchedName), m.entry.type);
+          expect(m.features.nameScore).toBe(Math.round(alone.score * 1000) / 1000);
+          expect(m.features.method).toBe(alone.method);
+          expect(m.features.tokenPairs).toEqual(alone.pairs);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('property: the first k hits of a search are the hits of the same search limited to k (ties by id, as the collator orders them)', () => {
+    fc.assert(
+      fc.property(entries, name, fc.integer({ min: 0, max: 12 }), (es, query, k) => {
+        const index = buildIndex([
+          { list: 'p', entries: es.map((e, i) => entry(String(i * 7), e.name, { type: e.type })) },
+        ]);
+        const all = index.search(query, { threshold: 0.01, limit: 100 });
+        const ids = (ms: readonly Match[]) => ms.map((m) => [m.entryId, m.score]);
+        expect(ids(index.search(query, { threshold: 0.01, limit: k }))).toEqual(ids(all.slice(0, k)));
+        const collator = new Intl.Collator();
+        for (let i = 1; i < all.length; i++) {
+          const [a, b] = [all[i - 1], all[i]];
+          if (a?.score === b?.score) expect(collator.compare(a?.entryId ?? '', b?.entryId ?? '')).toBeLessThan(0);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('property: ids compare as the collator compares them (digit-only ids without it)', () => {
+    const collator = new Intl.Collator();
+    const id = fc.oneof(
+      fc.stringMatching(/^[0-9]{1,6}$/),
+      fc.stringMatching(/^[0-9A-Za-z._-]{0,6}$/),
+      fc.string({ maxLength: 6 }),
+    );
+    fc.assert(
+      fc.property(id, id, (a, b) => {
+        expect(Math.sign(compareIds(a, b))).toBe(Math.sign(collator.compare(a, b)));
+      }),
+      {
+        numRuns: 2000,
+        examples: [
+          ['10', '9'],
+          ['1', '10'],
+          ['007', '7'],
+          ['36', '36'],
+        ],
+      },
     );
   });
 });
