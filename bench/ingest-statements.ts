@@ -24,7 +24,11 @@ const magnet = example('items/ndfeb-45sh-dy-magnet.json');
 const motor = example('items/traction-motor.json');
 
 /** The five events of cycle `u` (as bench/ingest.ts). */
-function cycle(run: string, u: number, licenceId: string): { exporter: CustodyEventInput[]; importer: CustodyEventInput[] } {
+function cycle(
+  run: string,
+  u: number,
+  licenceId: string,
+): { exporter: CustodyEventInput[]; importer: CustodyEventInput[] } {
   const id = `${run}-${u}`;
   const value = { currency: 'USD', minor: 8000 };
   return {
@@ -32,7 +36,16 @@ function cycle(run: string, u: number, licenceId: string): { exporter: CustodyEv
       { kind: 'lot', input: { id: `M-${id}`, holder: EXPORTER, location: 'CN', item: magnet, massGrams: 1000, value } },
       {
         kind: 'shipment',
-        input: { id: `S-${id}`, fromLot: `M-${id}`, to: IMPORTER, destination: 'IN', grams: 1000, value, licenceId, lineRef: 'L1' },
+        input: {
+          id: `S-${id}`,
+          fromLot: `M-${id}`,
+          to: IMPORTER,
+          destination: 'IN',
+          grams: 1000,
+          value,
+          licenceId,
+          lineRef: 'L1',
+        },
       },
     ],
     importer: [
@@ -55,7 +68,10 @@ function cycle(run: string, u: number, licenceId: string): { exporter: CustodyEv
           ],
         },
       },
-      { kind: 'shipment', input: { id: `D-${id}`, fromLot: `P-${id}`, to: 'deccan-mobility', destination: 'IN', grams: 45_000, units: 1 } },
+      {
+        kind: 'shipment',
+        input: { id: `D-${id}`, fromLot: `P-${id}`, to: 'deccan-mobility', destination: 'IN', grams: 45_000, units: 1 },
+      },
     ],
   };
 }
@@ -88,9 +104,19 @@ async function main(): Promise<void> {
   try {
     const { licenceId } = await licensedScenario(ctx, 1_000_000);
     const doc = async (run: string, g: number) => {
-      const cs = Array.from({ length: CYCLES_PER_DOCUMENT }, (_, k) => cycle(run, g * CYCLES_PER_DOCUMENT + k, licenceId));
-      await serve(ctx, EXPORTER, cs.flatMap((c) => c.exporter));
-      await serve(ctx, IMPORTER, cs.flatMap((c) => c.importer));
+      const cs = Array.from({ length: CYCLES_PER_DOCUMENT }, (_, k) =>
+        cycle(run, g * CYCLES_PER_DOCUMENT + k, licenceId),
+      );
+      await serve(
+        ctx,
+        EXPORTER,
+        cs.flatMap((c) => c.exporter),
+      );
+      await serve(
+        ctx,
+        IMPORTER,
+        cs.flatMap((c) => c.importer),
+      );
     };
     await doc('W', 0); // warm-up: rule packs, screening index, JIT
     counting = true;

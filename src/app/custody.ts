@@ -48,7 +48,7 @@ import type { LedgerEntry } from './licensing.records.js';
 import { licenceOf } from './licensing.js';
 import { requireParty } from './parties.js';
 import { screeningIndexFor, screenPartiesWithOwners, type IndexInForce } from './screening.js';
-import { attemptWorthWatching, monitorRefusedDispatch } from './alerts.js';
+import { attemptWorthWatching, deferMonitoring, monitorDeferred, monitorRefusedDispatch } from './alerts.js';
 import {
   dispatchTimeRefusals,
   flagDeclaredValue,
@@ -383,10 +383,16 @@ async function licenceInForce(
 export function startCustodyBatch(tx: Transaction<Database>): void {
   batches.add(tx);
   licencesRepo.deferDrawDowns(tx);
+  deferMonitoring(tx);
 }
 
-/** Writes what a custody batch left pending (its balance draw-downs, one statement). */
-export async function endCustodyBatch(tx: Transaction<Database>): Promise<void> {
+/**
+ * What a custody batch left for its end: the diversion monitor judges its events, in order, each on
+ * the projections as they stood right after it (`monitorDeferred`), and its balance draw-downs are
+ * written (one statement). `ctx`: the batch's context (its transaction, and the signed request if any).
+ */
+export async function endCustodyBatch(tx: Transaction<Database>, ctx: AppContext): Promise<void> {
+  await monitorDeferred(tx, ctx);
   await licencesRepo.flushDrawDowns(tx);
 }
 
@@ -849,7 +855,7 @@ export async function ingestCustodyEvents(
         throw atEvent(err, i);
       }
     }
-    await endCustodyBatch(tx);
+    await endCustodyBatch(tx, inTx);
     return out;
   });
 }

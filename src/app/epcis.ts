@@ -593,7 +593,7 @@ export async function captureEpcis(ctx: AppContext, actor: string, document: unk
         throw e;
       }
     }
-    await endCustodyBatch(tx);
+    await endCustodyBatch(tx, inner);
     return {
       events: out,
       captured: out.filter((o) => o.status !== 'duplicate').length,

@@ -2,7 +2,7 @@ import { sql, type Kysely, type QueryCreator } from 'kysely';
 import type { Database } from './database.js';
 import { StoreError } from './errors.js';
 import { jsonText } from './json-column.js';
-import { memoOf, throughMemo } from './tx-memo.js';
+import { memoOf, throughMemo, type TotalsDelta } from './tx-memo.js';
 import type {
   ApplicationRow,
   CustodyLedgerRow,
@@ -274,6 +274,7 @@ export const lotsRepo = {
     const q = withLedger(db, ledger)
       .insertInto('lots')
       .values({ ...row, item: jsonText(row.item), restrictions: jsonText(row.restrictions) });
+    noteTotals(db, row.created_seq, row.holder, null, row.restrictions, ledger);
     const held = memoOf(db)?.held.lots;
     if (held === undefined) await q.execute();
     else keepHeld(held, row.id, await q.returningAll().executeTakeFirst());
@@ -340,6 +341,7 @@ export const lotsRepo = {
       .updateTable('lots')
       .set({ restrictions: jsonText(restrictions), updated_seq: seq })
       .where('id', '=', id);
+    noteLotTotals(db, id, seq, restrictions, []);
     const held = memoOf(db)?.held.lots;
     if (held === undefined) await q.execute();
     else keepHeld(held, id, await q.returningAll().executeTakeFirst());
@@ -363,6 +365,7 @@ export const lotsRepo = {
         ...(valueMinor === undefined ? {} : { value_minor: valueMinor }),
       })
       .where('id', '=', id);
+    noteLotTotals(db, id, seq, restrictions, ledger);
     const held = memoOf(db)?.held.lots;
     if (held === undefined) await q.execute();
     else keepHeld(held, id, await q.returningAll().executeTakeFirst());
@@ -393,6 +396,7 @@ export const shipmentsRepo = {
         receiving_lot: null,
         received_seq: null,
       });
+    noteTotals(db, row.seq, '', null, null, ledger);
     const held = memoOf(db)?.held.shipments;
     if (held === undefined) await q.execute();
     else keepHeld(held, row.id, await q.returningAll().executeTakeFirst());
@@ -449,6 +453,7 @@ export const shipmentsRepo = {
       .updateTable('shipments')
       .set({ status: 'received', received_grams: grams, receiving_lot: lotId, received_seq: seq })
       .where('id', '=', id);
+    noteTotals(db, seq, '', null, null, ledger);
     const held = memoOf(db)?.held.shipments;
     if (held === undefined) await q.execute();
     else keepHeld(held, id, await q.returningAll().executeTakeFirst());
@@ -514,6 +519,7 @@ export const shipmentsRepo = {
 
 export const ledgerRepo = {
   async add(db: Db, rows: readonly CustodyLedgerRow[]): Promise<void> {
+    noteTotals(db, 0, '', null, null, rows);
     if (rows.length > 0)
       await db
         .insertInto('custody_ledger')
@@ -583,6 +589,13 @@ export const ledgerRepo = {
 
 /** Running totals per licence and holder (migration 0013): the mass balance in a few rows. */
 export const holderTotalsRepo = {
+  /**
+   * What this transaction's custody writes did to the totals, in write order (`TxMemo.totals`), if
+   * it has a memo; `unknown` when a write's effect is not known here.
+   */
+  changesIn(db: Db): { readonly deltas: readonly TotalsDelta[]; readonly unknown: boolean } | undefined {
+    return memoOf(db)?.totals;
+  },
   /** The rows of these licences, each licence's holders in order of their first ledger entry. */
   async forLicences(db: Db, licenceIds: readonly string[]): Promise<LicenceHolderTotalsRow[]> {
     if (licenceIds.length === 0) return [];
@@ -596,6 +609,82 @@ export const holderTotalsRepo = {
       .execute();
   },
 };
+
+/** The ledger kinds that add to a holder's net grams, and those that take from it (as migration 0013's trigger). */
+const NET_SIGN: Readonly<Record<string, number>> = {
+  created: 1,
+  received: 1,
+  'transformed-in': 1,
+  shipped: -1,
+  'transformed-out': -1,
+  consumed: -1,
+};
+
+/** Σ licensedGrams per licence of a restrictions array (as migration 0013's lots trigger sums them). */
+function onHandOf(restrictions: unknown): Map<string, number> {
+  const out = new Map<string, number>();
+  if (Array.isArray(restrictions))
+    for (const r of restrictions as { licenceId: string; licensedGrams: number }[])
+      out.set(r.licenceId, (out.get(r.licenceId) ?? 0) + r.licensedGrams);
+  return out;
+}
+
+/**
+ * In a memoised transaction, notes what a custody write does to the running totals (`TxMemo.totals`):
+ * a lot of `holder` going from `before` to `after` restrictions (null: no row), and ledger rows.
+ */
+function noteTotals(
+  db: Db,
+  seq: number,
+  holder: string,
+  before: unknown,
+  after: unknown,
+  ledger: readonly CustodyLedgerRow[],
+): void {
+  const totals = memoOf(db)?.totals;
+  if (totals === undefined) return;
+  const d = new Map<string, { licenceId: string; holder: string; seq: number; c: number; n: number; o: number }>();
+  const at = (licenceId: string, h: string, s: number) => {
+    const k = `${licenceId}\u0000${h}\u0000${s}`;
+    let x = d.get(k);
+    if (x === undefined) d.set(k, (x = { licenceId, holder: h, seq: s, c: 0, n: 0, o: 0 }));
+    return x;
+  };
+  if (before !== null || after !== null) {
+    const was = onHandOf(before);
+    const now = onHandOf(after);
+    for (const id of new Set([...was.keys(), ...now.keys()]))
+      at(id, holder, seq).o += (now.get(id) ?? 0) - (was.get(id) ?? 0);
+  }
+  for (const r of ledger) {
+    const x = at(r.licence_id, r.holder, r.seq);
+    x.n += (NET_SIGN[r.kind] ?? 0) * r.grams;
+    if (r.kind === 'created') x.c += r.grams;
+  }
+  for (const x of d.values())
+    if (x.c !== 0 || x.n !== 0 || x.o !== 0)
+      totals.deltas.push({
+        seq: x.seq,
+        licenceId: x.licenceId,
+        holder: x.holder,
+        createdGrams: x.c,
+        netGrams: x.n,
+        onHandGrams: x.o,
+      } satisfies TotalsDelta);
+}
+
+/** `noteTotals` for an update of lot `id`, whose row before it the transaction must hold. */
+function noteLotTotals(db: Db, id: string, seq: number, after: unknown, ledger: readonly CustodyLedgerRow[]): void {
+  const memo = memoOf(db);
+  if (memo === undefined) return;
+  const before = memo.held.lots.get(id);
+  if (before === undefined || before === null) {
+    memo.totals.unknown = true;
+    noteTotals(db, seq, '', null, null, ledger);
+    return;
+  }
+  noteTotals(db, seq, before.holder, before.restrictions, after, ledger);
+}
 
 /** Remembers a row this transaction just wrote (so holds locked), as the database returned it; forgets it if none was written. */
 function keepHeld<R>(held: Map<string, R | null>, id: string, row: R | undefined): void {

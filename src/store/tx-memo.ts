@@ -56,6 +56,24 @@ export interface TxMemo {
    * `screeningReviewsRepo.latestFor` read them; a review inserted in the transaction drops its subject.
    */
   readonly reviews: Map<string, ScreeningReviewRow[]>;
+  /**
+   * What each custody write of the transaction did to the running totals per licence and holder
+   * (`licence_holder_totals`, kept by triggers: migration 0013), in write order: the diversion monitor,
+   * run once at a batch's end, takes the totals as they stood after each event from the totals at
+   * the end less what later events added. `unknown`: a lot was written whose previous row the
+   * transaction did not hold, so its effect is not known here.
+   */
+  readonly totals: { readonly deltas: TotalsDelta[]; unknown: boolean };
+}
+
+/** One custody write's effect on the running totals of one licence and holder. */
+export interface TotalsDelta {
+  readonly seq: number;
+  readonly licenceId: string;
+  readonly holder: string;
+  readonly createdGrams: number;
+  readonly netGrams: number;
+  readonly onHandGrams: number;
 }
 
 /** A batch's draw-downs on one licence line, not yet written. */
@@ -83,6 +101,7 @@ export function rememberReadsIn(tx: object): void {
       drawDowns: new Map(),
       sourceLots: new Map(),
       reviews: new Map(),
+      totals: { deltas: [], unknown: false },
     });
 }
 
