@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/ingest-statements.ts [documents]`: statements per document event and CPU per
+ * `npx tsx bench/ingest-statements.ts [documents] [single]`: statements per document event and CPU per
  * document event of the ingest bench's capture documents (its cycle of five custody events by two
  * parties, 50 cycles a document, each document a party's signed request), on an in-memory PGlite,
  * counted at the PGlite connection (every statement Kysely sends, with begin and commit). PGlite
@@ -13,78 +13,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { actingAs, createApp, ingestCustodyEvents, signRequest, verifySignedRequest } from '../src/app/index.js';
-import type { AppContext, CustodyEventInput } from '../src/app/index.js';
+import { createApp } from '../src/app/index.js';
 import { attachPgliteStore, PGLITE_PARSERS } from '../src/store/index.js';
-import { example, EXPORTER, IMPORTER, licensedScenario } from './common.js';
-
-const PATH = '/v1/custody/events';
-const CYCLES_PER_DOCUMENT = 50;
-const magnet = example('items/ndfeb-45sh-dy-magnet.json');
-const motor = example('items/traction-motor.json');
-
-/** The five events of cycle `u` (as bench/ingest.ts). */
-function cycle(
-  run: string,
-  u: number,
-  licenceId: string,
-): { exporter: CustodyEventInput[]; importer: CustodyEventInput[] } {
-  const id = `${run}-${u}`;
-  const value = { currency: 'USD', minor: 8000 };
-  return {
-    exporter: [
-      { kind: 'lot', input: { id: `M-${id}`, holder: EXPORTER, location: 'CN', item: magnet, massGrams: 1000, value } },
-      {
-        kind: 'shipment',
-        input: {
-          id: `S-${id}`,
-          fromLot: `M-${id}`,
-          to: IMPORTER,
-          destination: 'IN',
-          grams: 1000,
-          value,
-          licenceId,
-          lineRef: 'L1',
-        },
-      },
-    ],
-    importer: [
-      { kind: 'receipt', input: { shipmentId: `S-${id}`, lotId: `R-${id}`, receivedGrams: 1000 } },
-      {
-        kind: 'transformation',
-        input: {
-          id: `X-${id}`,
-          inputs: [{ lotId: `R-${id}`, grams: 1000 }],
-          otherInputsGrams: 44_000,
-          outputs: [
-            {
-              lotId: `P-${id}`,
-              item: motor,
-              massGrams: 45_000,
-              units: 1,
-              value: { currency: 'USD', minor: 120_000 },
-              embodies: [{ lotId: `R-${id}`, grams: 1000 }],
-            },
-          ],
-        },
-      },
-      {
-        kind: 'shipment',
-        input: { id: `D-${id}`, fromLot: `P-${id}`, to: 'deccan-mobility', destination: 'IN', grams: 45_000, units: 1 },
-      },
-    ],
-  };
-}
-
-async function serve(ctx: AppContext, actor: string, events: readonly CustodyEventInput[]): Promise<void> {
-  const body = JSON.stringify(events);
-  const jws = signRequest(ctx.keystore.signer(actor), { method: 'POST', path: PATH, body });
-  const request = await verifySignedRequest(ctx, jws, { method: 'POST', path: PATH, rawBody: body });
-  await ingestCustodyEvents(actingAs(ctx, request), request.partyId, JSON.parse(body) as CustodyEventInput[]);
-}
+import { EXPORTER, IMPORTER, licensedScenario } from './common.js';
+import { cycle, CYCLES_PER_DOCUMENT, serve, signed } from './ingest.js';
 
 async function main(): Promise<void> {
   const groups = Number(process.argv[2] ?? 4);
+  // `single`: each event its own signed request and transaction (as the HTTP API takes single events).
+  const single = process.argv[3] === 'single';
   const keysDir = mkdtempSync(join(tmpdir(), 'lodestone-stmts-'));
   const pglite = await PGlite.create({ parsers: { ...PGLITE_PARSERS } });
   let counting = false;
@@ -107,16 +44,12 @@ async function main(): Promise<void> {
       const cs = Array.from({ length: CYCLES_PER_DOCUMENT }, (_, k) =>
         cycle(run, g * CYCLES_PER_DOCUMENT + k, licenceId),
       );
-      await serve(
-        ctx,
-        EXPORTER,
-        cs.flatMap((c) => c.exporter),
-      );
-      await serve(
-        ctx,
-        IMPORTER,
-        cs.flatMap((c) => c.importer),
-      );
+      for (const [actor, events] of [
+        [EXPORTER, cs.flatMap((c) => c.exporter)],
+        [IMPORTER, cs.flatMap((c) => c.importer)],
+      ] as const)
+        if (single) for (const e of events) await serve(ctx, signed(ctx, actor, [e]));
+        else await serve(ctx, signed(ctx, actor, events));
     };
     await doc('W', 0); // warm-up: rule packs, screening index, JIT
     counting = true;

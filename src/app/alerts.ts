@@ -132,14 +132,7 @@ async function gatherFacts(
     ...transforms.keys(),
   ]);
   const shipments = shipmentRows.map((s) => shipmentFact(s, times, asOf));
-  const transformations: TransformFact[] = [...transforms].map(([seq, t]) => ({
-    id: `journal ${seq}`,
-    seq,
-    holder: t.holder,
-    on: dayOf(times, seq, asOf),
-    inputs: [...t.inputs],
-    outputs: [...t.outputs],
-  }));
+  const transformations = transformFacts([...transforms], times, asOf);
   const reports = (await reportsFiledRepo.list(tx, { shipmentIds: shipments.map((s) => s.id) })).map((r) => ({
     id: r.id,
     seq: r.seq,
@@ -359,16 +352,11 @@ class BatchFacts {
       ...transforms.keys(),
     ]);
     const shipments = ordered.map((s) => shipmentFact(s, times, asOf));
-    const transformations: TransformFact[] = [...transforms]
-      .sort((a, b) => a[0] - b[0])
-      .map(([seq, t]) => ({
-        id: `journal ${seq}`,
-        seq,
-        holder: t.holder,
-        on: dayOf(times, seq, asOf),
-        inputs: [...t.inputs],
-        outputs: [...t.outputs],
-      }));
+    const transformations = transformFacts(
+      [...transforms].sort((a, b) => a[0] - b[0]),
+      times,
+      asOf,
+    );
     const named = new Set<string>([
       ...rows.flatMap((l) => licencePartyIds(l.licence as Licence)),
       ...balances.flatMap((b) => b.holders.map((h) => h.holder)),
@@ -456,6 +444,22 @@ function licencePartyIds(l: Licence): string[] {
 function dayOf(times: ReadonlyMap<number, Date>, seq: number, asOf: string): string {
   const t = times.get(seq);
   return t === undefined ? asOf : isoDay(t);
+}
+
+/** Transformations (journal seq → holder, input and output lots) as the detectors see them, dated by their entries. */
+function transformFacts(
+  transforms: readonly (readonly [number, { holder: string; inputs: Set<string>; outputs: Set<string> }])[],
+  times: ReadonlyMap<number, Date>,
+  asOf: string,
+): TransformFact[] {
+  return transforms.map(([seq, t]) => ({
+    id: `journal ${seq}`,
+    seq,
+    holder: t.holder,
+    on: dayOf(times, seq, asOf),
+    inputs: [...t.inputs],
+    outputs: [...t.outputs],
+  }));
 }
 
 function shipmentFact(s: ShipmentRow, times: ReadonlyMap<number, Date>, asOf: string): ShipmentFact {
@@ -645,7 +649,8 @@ async function monitorCustodyEvents(
   const asOf = todayUtc(ctx.clock);
   const set = redFlags(ctx);
   const batch = await BatchFacts.read(tx, asOf, events);
-  await batch.prefetch(events);
+  // A single event walks its provenance as it is judged: the same statements, without reading its shipments twice.
+  if (events.length > 1) await batch.prefetch(events);
   for (const e of events) {
     const facts = await batch.at(e);
     const findings = detectAll(facts, set, { include: EVENT_RULES_BUT_ANNUAL_NEED });
