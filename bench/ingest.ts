@@ -54,9 +54,9 @@ const BATCH_EVENTS = Number(process.env.BENCH_INGEST_BATCH_EVENTS ?? 5000);
 const BIG_EVENTS = Number(process.env.BENCH_INGEST_BIG_EVENTS ?? 15_000);
 /** PGlite too (off by default: the suite must finish within 10 minutes on a loaded two-core machine). */
 const WITH_PGLITE = process.env.BENCH_INGEST_PGLITE === '1';
-const CYCLES_PER_DOCUMENT = 50;
+export const CYCLES_PER_DOCUMENT = 50;
 const CLIENTS = 4;
-const PATH = '/v1/custody/events';
+export const PATH = '/v1/custody/events';
 const RAW_ROWS_PER_STATEMENT = 1000;
 /**
  * The bench measures how long a write waits (on the journal head's lock, behind a big document):
@@ -64,7 +64,7 @@ const RAW_ROWS_PER_STATEMENT = 1000;
  */
 const NO_TIMEOUTS = { statementMs: 0, lockMs: 0, acquireMs: 0 };
 
-interface Signed {
+export interface Signed {
   readonly actor: string;
   readonly body: string;
   readonly jws: string;
@@ -74,7 +74,7 @@ const magnet = example('items/ndfeb-45sh-dy-magnet.json');
 const motor = example('items/traction-motor.json');
 
 /** The five events of cycle `u` (ids unique per run and cycle). */
-function cycle(
+export function cycle(
   run: string,
   u: number,
   licenceId: string,
@@ -126,13 +126,13 @@ function cycle(
   };
 }
 
-function signed(ctx: AppContext, actor: string, events: readonly CustodyEventInput[]): Signed {
+export function signed(ctx: AppContext, actor: string, events: readonly CustodyEventInput[]): Signed {
   const body = JSON.stringify(events);
   return { actor, body, jws: signRequest(ctx.keystore.signer(actor), { method: 'POST', path: PATH, body }) };
 }
 
 /** What the server does with one signed request: verify it, then run the events as that party. */
-async function serve(ctx: AppContext, r: Signed): Promise<void> {
+export async function serve(ctx: AppContext, r: Signed): Promise<void> {
   const request = await verifySignedRequest(ctx, r.jws, { method: 'POST', path: PATH, rawBody: r.body });
   await ingestCustodyEvents(actingAs(ctx, request), request.partyId, JSON.parse(r.body) as CustodyEventInput[]);
 }

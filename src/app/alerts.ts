@@ -55,9 +55,12 @@ import {
   reportsFiledRepo,
   screeningRepo,
   shipmentsRepo,
+  type CustodyLedgerRow,
   type Database,
+  type LicenceHolderTotalsRow,
   type LicenceRow,
   type ShipmentRow,
+  type TotalsDelta,
 } from '../store/index.js';
 import { ALERT_ID, type AlertTrigger } from './alerts.records.js';
 import type { AppContext, AppendedRecord } from './context.js';
@@ -129,14 +132,7 @@ async function gatherFacts(
     ...transforms.keys(),
   ]);
   const shipments = shipmentRows.map((s) => shipmentFact(s, times, asOf));
-  const transformations: TransformFact[] = [...transforms].map(([seq, t]) => ({
-    id: `journal ${seq}`,
-    seq,
-    holder: t.holder,
-    on: dayOf(times, seq, asOf),
-    inputs: [...t.inputs],
-    outputs: [...t.outputs],
-  }));
+  const transformations = transformFacts([...transforms], times, asOf);
   const reports = (await reportsFiledRepo.list(tx, { shipmentIds: shipments.map((s) => s.id) })).map((r) => ({
     id: r.id,
     seq: r.seq,
@@ -150,92 +146,250 @@ async function gatherFacts(
   return { asOf, licences, balances, shipments, attempts, transformations, reports, parties };
 }
 
+/** A custody event the monitor judges: the licences it touched, the shipments its records dispatched or received, its journal entry. */
+interface MonitoredEvent {
+  readonly trigger: AlertTrigger;
+  readonly ids: ReadonlySet<string>;
+  readonly shipmentIds: readonly string[];
+  /** The event's record: it is judged on the projections as they stood right after it. */
+  readonly seq: number;
+}
+
+/** A shipment as it stood right after journal entry `seq` (a receipt later in the batch undone). */
+function shipmentAsOf(s: ShipmentRow, seq: number): ShipmentRow {
+  if (s.received_seq === null || s.received_seq <= seq) return s;
+  return { ...s, status: 'in-transit', received_grams: null, receiving_lot: null, received_seq: null };
+}
+
 /**
- * The facts the event detectors need about one custody event, read incrementally (a few indexed
- * reads, however long the licences' history): the licences it touched; their mass balances per
- * holder from the running totals (migration 0013), with the ledger entries behind a balance read
- * only for a holder whose balance has a gap; the shipments the event dispatched or received and
- * their whole provenance (the shipments and transformations, under these licences, that brought
- * the shipped material to its holder: what quick re-shipment and circular trade look back
- * through); and the parties these name. Every detector gives the same findings for these
- * shipments as over every shipment of the licences, since each looks only at a shipment, the
- * parties it names and its provenance (received annual totals are gathered apart, see
- * `annualNeedFacts`). Findings about older shipments were judged at their own events; `scanAlerts`
- * re-judges everything.
+ * The facts the event detectors need about custody events, read for a whole batch in a few
+ * statements and then taken, event by event, as they stood right after each event's record (so every
+ * event is judged as if alone: a red flag true after one event and gone after a later one is still
+ * found). For each event: the licences it touched; their mass balances per holder from the running
+ * totals (migration 0013) — read once at the end, less what later events of the batch added — with
+ * the ledger entries behind a balance read only for a holder whose balance has a gap; the shipments
+ * the event dispatched or received and their whole provenance (the shipments and transformations,
+ * under these licences, that brought the shipped material to its holder: what quick re-shipment and
+ * circular trade look back through), walked one statement per step for the batch's events at once;
+ * and the parties these name. Every detector gives the same findings for these shipments as over
+ * every shipment of the licences, since each looks only at a shipment, the parties it names and its
+ * provenance (received annual totals are gathered apart, see `annualNeedFacts`). Findings about
+ * older shipments were judged at their own events; `scanAlerts` re-judges everything.
  */
-async function gatherEventFacts(
-  tx: Transaction<Database>,
-  asOf: string,
-  ids: ReadonlySet<string>,
-  shipmentIds: readonly string[],
-): Promise<MonitorFacts> {
-  const licenceIds = [...ids];
-  const rows = await licencesRepo.byIds(tx, licenceIds);
-  const licences: LicenceFact[] = rows.map(licenceFact);
-  const totals = await holderTotalsRepo.forLicences(tx, licenceIds);
-  const balances: BalanceFact[] = [];
-  for (const l of rows) {
-    const mine = totals.filter((t) => t.licence_id === l.id);
-    const holders: BalanceFact['holders'][number][] = [];
-    for (const t of mine) {
-      if (t.first_seq === null) continue; // lots only, no ledger entries: no balance (as massBalance)
-      const gap = t.net_grams - t.on_hand_grams;
-      holders.push({ holder: t.holder, gap, seqs: gap === 0 ? [] : await ledgerRepo.seqsFor(tx, l.id, t.holder) });
-    }
-    balances.push({ licenceId: l.id, licensedGrams: mine.reduce((s, t) => s + t.created_grams, 0), holders });
+class BatchFacts {
+  readonly #tx: Transaction<Database>;
+  readonly #asOf: string;
+  /** Every licence the batch's events touched (the provenance walk reads under all of them, each event filters). */
+  readonly #all: readonly string[];
+  readonly #totals: LicenceHolderTotalsRow[];
+  readonly #deltas: readonly TotalsDelta[];
+  /** Per lot: the shipments received into it, and the transformations (seqs) that made it, under the batch's licences. */
+  readonly #edges = new Map<string, { received: ShipmentRow[]; made: number[] }>();
+  /** Per transformation (seq): its transformed-in and transformed-out rows under the batch's licences. */
+  readonly #transforms = new Map<number, CustodyLedgerRow[]>();
+  readonly #ledgerSeqs = new Map<string, number[]>();
+  readonly #receivedBy = new Map<string, ShipmentRow[]>();
+
+  private constructor(
+    tx: Transaction<Database>,
+    asOf: string,
+    all: readonly string[],
+    totals: LicenceHolderTotalsRow[],
+    deltas: readonly TotalsDelta[],
+  ) {
+    this.#tx = tx;
+    this.#asOf = asOf;
+    this.#all = all;
+    this.#totals = totals;
+    this.#deltas = deltas;
   }
-  const carries = (s: ShipmentRow) =>
-    (s.licence_id !== null && ids.has(s.licence_id)) ||
-    (s.restrictions as Restriction[]).some((r) => ids.has(r.licenceId));
-  const shipmentRows = new Map<string, ShipmentRow>();
-  for (const s of await shipmentsRepo.byIds(tx, shipmentIds)) if (carries(s)) shipmentRows.set(s.id, s);
-  // Provenance, breadth first from the lots the event's shipments left, as `provenance` walks it.
-  const transforms = new Map<number, { holder: string; inputs: Set<string>; outputs: Set<string> }>();
-  const seen = new Set<string>();
-  let frontier = [...new Set([...shipmentRows.values()].map((s) => s.from_lot))];
-  while (frontier.length > 0 && seen.size < PROVENANCE_LOTS) {
-    for (const lot of frontier) seen.add(lot);
-    const next: string[] = [];
-    const step = await ledgerRepo.provenanceStep(tx, frontier, licenceIds);
-    for (const s of step.received) {
-      if (!carries(s)) continue;
-      shipmentRows.set(s.id, s);
-      next.push(s.from_lot);
-    }
+
+  static async read(tx: Transaction<Database>, asOf: string, events: readonly MonitoredEvent[]): Promise<BatchFacts> {
+    const all = [...new Set(events.flatMap((e) => [...e.ids]))];
+    const changes = holderTotalsRepo.changesIn(tx);
+    const deltas = changes?.deltas.filter((d) => d.seq > Math.min(...events.map((e) => e.seq))) ?? [];
+    if (events.length > 1 && (changes === undefined || changes.unknown))
+      throw new Error(
+        'the diversion monitor cannot tell the running totals after each event of this batch (a custody write whose previous row the batch did not hold)',
+      );
+    return new BatchFacts(tx, asOf, all, await holderTotalsRepo.forLicences(tx, all), deltas);
+  }
+
+  /** The shipments into, and transformations making, these lots (one statement for those not read yet). */
+  async #edgesOf(lots: readonly string[]): Promise<void> {
+    const missing = lots.filter((l) => !this.#edges.has(l));
+    if (missing.length === 0) return;
+    for (const l of missing) this.#edges.set(l, { received: [], made: [] });
+    const step = await ledgerRepo.provenanceStep(this.#tx, missing, this.#all);
+    for (const s of step.received) if (s.receiving_lot !== null) this.#edges.get(s.receiving_lot)?.received.push(s);
+    const fresh = new Set<number>();
     for (const x of step.transformations) {
-      const t = transforms.get(x.seq) ?? { holder: x.holder, inputs: new Set<string>(), outputs: new Set<string>() };
-      (x.kind === 'transformed-in' ? t.outputs : t.inputs).add(x.lot_id);
-      transforms.set(x.seq, t);
-      if (x.kind === 'transformed-out') next.push(x.lot_id);
+      if (!this.#transforms.has(x.seq) || fresh.has(x.seq)) {
+        fresh.add(x.seq);
+        this.#transforms.set(x.seq, [...(this.#transforms.get(x.seq) ?? []), x]);
+      }
+      if (x.kind === 'transformed-in' && missing.includes(x.lot_id)) {
+        const made = this.#edges.get(x.lot_id)?.made;
+        if (made !== undefined && !made.includes(x.seq)) made.push(x.seq);
+      }
     }
-    frontier = [...new Set(next)].filter((lot) => !seen.has(lot));
   }
-  const ordered = [...shipmentRows.values()].sort((a, b) => a.seq - b.seq);
-  const times = await journalTimesRepo.recordedAt(tx, [
-    ...ordered.flatMap((s) => (s.received_seq === null ? [s.seq] : [s.seq, s.received_seq])),
-    ...transforms.keys(),
-  ]);
-  const shipments = ordered.map((s) => shipmentFact(s, times, asOf));
-  const transformations: TransformFact[] = [...transforms]
-    .sort((a, b) => a[0] - b[0])
-    .map(([seq, t]) => ({
-      id: `journal ${seq}`,
-      seq,
-      holder: t.holder,
-      on: dayOf(times, seq, asOf),
-      inputs: [...t.inputs],
-      outputs: [...t.outputs],
-    }));
-  const named = new Set<string>([
-    ...rows.flatMap((l) => licencePartyIds(l.licence as Licence)),
-    ...balances.flatMap((b) => b.holders.map((h) => h.holder)),
-    ...shipments.flatMap((s) => [s.fromHolder, s.to]),
-    ...transformations.map((t) => t.holder),
-  ]);
-  const parties = new Map(
-    (await partiesRepo.byIds(tx, [...named])).map((p) => [p.id, { party: p.party as Party, seq: p.created_seq }]),
-  );
-  return { asOf, licences, balances, shipments, attempts: [], transformations, reports: [], parties };
+
+  /** Walks every event's provenance over all the batch's licences, one statement per step, before the events are judged. */
+  async prefetch(events: readonly MonitoredEvent[]): Promise<void> {
+    const rows = await shipmentsRepo.byIds(
+      this.#tx,
+      events.flatMap((e) => e.shipmentIds),
+    );
+    const seen = new Set<string>();
+    let frontier = [...new Set(rows.map((s) => s.from_lot))];
+    const cap = PROVENANCE_LOTS * events.length;
+    while (frontier.length > 0 && seen.size < cap) {
+      for (const lot of frontier) seen.add(lot);
+      await this.#edgesOf(frontier);
+      const next: string[] = [];
+      for (const lot of frontier) {
+        const e = this.#edges.get(lot);
+        for (const s of e?.received ?? []) next.push(s.from_lot);
+        for (const seq of e?.made ?? [])
+          for (const x of this.#transforms.get(seq) ?? []) if (x.kind === 'transformed-out') next.push(x.lot_id);
+      }
+      frontier = [...new Set(next)].filter((lot) => !seen.has(lot));
+    }
+    // The journal times of everything walked, in one read (the events then find them in the transaction's memo).
+    await journalTimesRepo.recordedAt(this.#tx, [
+      ...[...rows, ...[...this.#edges.values()].flatMap((x) => x.received)].flatMap((s) =>
+        s.received_seq === null ? [s.seq] : [s.seq, s.received_seq],
+      ),
+      ...this.#transforms.keys(),
+    ]);
+  }
+
+  /** The event's facts as they stood right after its record (journal times and parties read through the transaction's memo). */
+  async at(e: MonitoredEvent): Promise<MonitorFacts> {
+    const tx = this.#tx;
+    const asOf = this.#asOf;
+    const ids = e.ids;
+    const licenceIds = [...ids];
+    const rows = await licencesRepo.byIds(tx, licenceIds);
+    const licences: LicenceFact[] = rows.map(licenceFact);
+    const later = (licenceId: string, holder: string) => {
+      let created = 0;
+      let net = 0;
+      let onHand = 0;
+      for (const d of this.#deltas)
+        if (d.seq > e.seq && d.licenceId === licenceId && d.holder === holder) {
+          created += d.createdGrams;
+          net += d.netGrams;
+          onHand += d.onHandGrams;
+        }
+      return { created, net, onHand };
+    };
+    const balances: BalanceFact[] = [];
+    for (const l of rows) {
+      const holders: BalanceFact['holders'][number][] = [];
+      let licensedGrams = 0;
+      for (const t of this.#totals) {
+        if (t.licence_id !== l.id) continue;
+        const after = later(t.licence_id, t.holder);
+        licensedGrams += t.created_grams - after.created;
+        // No ledger entry yet after this event (lots only): no balance (as massBalance).
+        if (t.first_seq === null || t.first_seq > e.seq) continue;
+        const gap = t.net_grams - after.net - (t.on_hand_grams - after.onHand);
+        holders.push({ holder: t.holder, gap, seqs: gap === 0 ? [] : await this.#seqsFor(l.id, t.holder, e.seq) });
+      }
+      balances.push({ licenceId: l.id, licensedGrams, holders });
+    }
+    const carries = (s: ShipmentRow) =>
+      (s.licence_id !== null && ids.has(s.licence_id)) ||
+      (s.restrictions as Restriction[]).some((r) => ids.has(r.licenceId));
+    const shipmentRows = new Map<string, ShipmentRow>();
+    for (const s of await shipmentsRepo.byIds(tx, e.shipmentIds))
+      if (s.seq <= e.seq && carries(s)) shipmentRows.set(s.id, shipmentAsOf(s, e.seq));
+    // Provenance, breadth first from the lots the event's shipments left, as `provenance` walks it.
+    const transforms = new Map<number, { holder: string; inputs: Set<string>; outputs: Set<string> }>();
+    const seen = new Set<string>();
+    let frontier = [...new Set([...shipmentRows.values()].map((s) => s.from_lot))];
+    while (frontier.length > 0 && seen.size < PROVENANCE_LOTS) {
+      for (const lot of frontier) seen.add(lot);
+      await this.#edgesOf(frontier);
+      const next: string[] = [];
+      const received = frontier
+        .flatMap((lot) => this.#edges.get(lot)?.received ?? [])
+        .filter((s) => s.received_seq !== null && s.received_seq <= e.seq)
+        .sort((a, b) => a.seq - b.seq);
+      for (const s of received) {
+        if (!carries(s)) continue;
+        shipmentRows.set(s.id, s);
+        next.push(s.from_lot);
+      }
+      const inFrontier = new Set(frontier);
+      const made = new Set(
+        frontier
+          .flatMap((lot) => this.#edges.get(lot)?.made ?? [])
+          .filter(
+            (seq) =>
+              seq <= e.seq &&
+              (this.#transforms.get(seq) ?? []).some(
+                (x) => x.kind === 'transformed-in' && inFrontier.has(x.lot_id) && ids.has(x.licence_id),
+              ),
+          ),
+      );
+      const steps = [...made]
+        .flatMap((seq) => (this.#transforms.get(seq) ?? []).filter((x) => ids.has(x.licence_id)))
+        .sort((a, b) => a.seq - b.seq || (a.lot_id < b.lot_id ? -1 : a.lot_id > b.lot_id ? 1 : 0));
+      for (const x of steps) {
+        const t = transforms.get(x.seq) ?? { holder: x.holder, inputs: new Set<string>(), outputs: new Set<string>() };
+        (x.kind === 'transformed-in' ? t.outputs : t.inputs).add(x.lot_id);
+        transforms.set(x.seq, t);
+        if (x.kind === 'transformed-out') next.push(x.lot_id);
+      }
+      frontier = [...new Set(next)].filter((lot) => !seen.has(lot));
+    }
+    const ordered = [...shipmentRows.values()].sort((a, b) => a.seq - b.seq);
+    const times = await journalTimesRepo.recordedAt(tx, [
+      ...ordered.flatMap((s) => (s.received_seq === null ? [s.seq] : [s.seq, s.received_seq])),
+      ...transforms.keys(),
+    ]);
+    const shipments = ordered.map((s) => shipmentFact(s, times, asOf));
+    const transformations = transformFacts(
+      [...transforms].sort((a, b) => a[0] - b[0]),
+      times,
+      asOf,
+    );
+    const named = new Set<string>([
+      ...rows.flatMap((l) => licencePartyIds(l.licence as Licence)),
+      ...balances.flatMap((b) => b.holders.map((h) => h.holder)),
+      ...shipments.flatMap((s) => [s.fromHolder, s.to]),
+      ...transformations.map((t) => t.holder),
+    ]);
+    const parties = new Map(
+      (await partiesRepo.byIds(tx, [...named])).map((p) => [p.id, { party: p.party as Party, seq: p.created_seq }]),
+    );
+    return { asOf, licences, balances, shipments, attempts: [], transformations, reports: [], parties };
+  }
+
+  /** The journal entries behind a holder's balance under a licence up to `seq` (read once per batch). */
+  async #seqsFor(licenceId: string, holder: string, seq: number): Promise<number[]> {
+    const k = `${licenceId}\u0000${holder}`;
+    let all = this.#ledgerSeqs.get(k);
+    if (all === undefined) this.#ledgerSeqs.set(k, (all = await ledgerRepo.seqsFor(this.#tx, licenceId, holder)));
+    return all.filter((s) => s <= seq);
+  }
+
+  /** Received shipments to `party` under any of `ids`, as they stood right after `seq` (read once per party). */
+  async receivedBy(party: string, ids: ReadonlySet<string>, seq: number): Promise<ShipmentRow[]> {
+    let all = this.#receivedBy.get(party);
+    if (all === undefined)
+      this.#receivedBy.set(party, (all = await shipmentsRepo.receivedBy(this.#tx, party, this.#all)));
+    return all.filter(
+      (s) =>
+        s.received_seq !== null &&
+        s.received_seq <= seq &&
+        ((s.licence_id !== null && ids.has(s.licence_id)) ||
+          (s.restrictions as Restriction[]).some((r) => ids.has(r.licenceId))),
+    );
+  }
 }
 
 /** A licence as the detectors see it: its conditions, status (with why it is suspended) and approval. */
@@ -292,6 +446,22 @@ function dayOf(times: ReadonlyMap<number, Date>, seq: number, asOf: string): str
   return t === undefined ? asOf : isoDay(t);
 }
 
+/** Transformations (journal seq → holder, input and output lots) as the detectors see them, dated by their entries. */
+function transformFacts(
+  transforms: readonly (readonly [number, { holder: string; inputs: Set<string>; outputs: Set<string> }])[],
+  times: ReadonlyMap<number, Date>,
+  asOf: string,
+): TransformFact[] {
+  return transforms.map(([seq, t]) => ({
+    id: `journal ${seq}`,
+    seq,
+    holder: t.holder,
+    on: dayOf(times, seq, asOf),
+    inputs: [...t.inputs],
+    outputs: [...t.outputs],
+  }));
+}
+
 function shipmentFact(s: ShipmentRow, times: ReadonlyMap<number, Date>, asOf: string): ShipmentFact {
   return {
     id: s.id,
@@ -325,13 +495,14 @@ function shipmentFact(s: ShipmentRow, times: ReadonlyMap<number, Date>, asOf: st
 async function annualNeedFacts(
   tx: Transaction<Database>,
   facts: MonitorFacts,
-  ids: ReadonlySet<string>,
+  batch: BatchFacts,
+  e: MonitoredEvent,
 ): Promise<MonitorFacts | undefined> {
   const needy = facts.licences.filter((l) => l.status === 'active' && l.licence.endUse.annualNeedGrams !== undefined);
   if (needy.length === 0) return undefined;
   const endUsers = [...new Set(needy.map((l) => l.licence.endUser))];
   const rows = new Map<string, ShipmentRow>();
-  for (const u of endUsers) for (const s of await shipmentsRepo.receivedBy(tx, u, [...ids])) rows.set(s.id, s);
+  for (const u of endUsers) for (const s of await batch.receivedBy(u, e.ids, e.seq)) rows.set(s.id, s);
   const ordered = [...rows.values()].sort((a, b) => a.seq - b.seq);
   const times = await journalTimesRepo.recordedAt(
     tx,
@@ -377,6 +548,7 @@ const REACTIONS: Partial<
         ctx,
         'dispatch',
         restrictions.map((x) => x.licenceId),
+        r.seq,
       );
   },
   'shipment.received': (tx, ctx, r) =>
@@ -385,6 +557,7 @@ const REACTIONS: Partial<
       ctx,
       'receipt',
       (r.body as RecordTypes['shipment.received']).lot.restrictions.map((x) => x.licenceId),
+      r.seq,
     ),
   'lot.transformed': (tx, ctx, r) =>
     monitorCustodyEvent(
@@ -392,6 +565,7 @@ const REACTIONS: Partial<
       ctx,
       'transformation',
       (r.body as RecordTypes['lot.transformed']).ledger.map((x) => x.licence_id),
+      r.seq,
     ),
   'lot.consumed': (tx, ctx, r) =>
     monitorCustodyEvent(
@@ -399,6 +573,7 @@ const REACTIONS: Partial<
       ctx,
       'consumption',
       (r.body as RecordTypes['lot.consumed']).ledger.map((x) => x.licence_id),
+      r.seq,
     ),
   'certificate.revoked': async (tx, ctx, r) => {
     // The licences this revocation suspended (the `certificate.revoked` projector stamped them with its seq).
@@ -412,40 +587,81 @@ const REACTIONS: Partial<
   'list.imported': (tx, ctx) => monitorListChange(tx, ctx),
 };
 
+/** Transactions whose custody events are judged at their end (`monitorDeferred`), not one by one as they commit. */
+const deferredIn = new WeakMap<object, MonitoredEvent[]>();
+
 /**
- * Runs the event detectors for the licences a custody event touched, in the event's own
- * transaction, and raises what is new. Run (by `monitorAppended`) after each dispatch, receipt,
- * transformation and consumption record. The event's shipments are those dispatched or received
- * by the records committed in this transaction since the last run.
+ * From now on the custody events of `tx` (a batch: `ingestCustodyEvents`, an EPCIS capture document)
+ * are queued as they commit and judged by `monitorDeferred`, which the batch must await before it
+ * commits: every event is still judged, in order, on the projections as they stood right after it,
+ * with the batch's reads made once.
+ */
+export function deferMonitoring(tx: Transaction<Database>): void {
+  if (!deferredIn.has(tx)) deferredIn.set(tx, []);
+}
+
+/** Judges the custody events `deferMonitoring` queued in `tx`, in order, and raises what is new. */
+export async function monitorDeferred(tx: Transaction<Database>, ctx: AppContext): Promise<void> {
+  const events = deferredIn.get(tx);
+  deferredIn.delete(tx);
+  if (events !== undefined && events.length > 0) await monitorCustodyEvents(tx, ctx, events);
+}
+
+/**
+ * Queues (or, outside a deferring batch, judges now) a custody event that touched these licences:
+ * run (by `monitorAppended`) after each dispatch, receipt, transformation and consumption record.
+ * The event's shipments are those dispatched or received by the records committed in this
+ * transaction since the last event the monitor took.
  */
 async function monitorCustodyEvent(
   tx: Transaction<Database>,
   ctx: AppContext,
   trigger: AlertTrigger,
   licenceIds: Iterable<string>,
-): Promise<RaiseOutcome> {
+  seq: number,
+): Promise<void> {
   const ids = new Set(licenceIds);
   const records = committedRecords(tx);
   const since = records.slice(monitoredUpTo.get(tx) ?? 0);
   monitoredUpTo.set(tx, records.length);
-  if (ids.size === 0) return { raised: [], duplicates: 0, deferred: 0 };
+  if (ids.size === 0) return;
   const shipmentIds = since.flatMap((r) => {
     if (r.type === 'shipment.dispatched') return [(r.body as RecordTypes['shipment.dispatched']).shipment.id];
     if (r.type === 'shipment.received') return [(r.body as RecordTypes['shipment.received']).shipmentId];
     return [];
   });
+  const event: MonitoredEvent = { trigger, ids, shipmentIds, seq };
+  const queued = deferredIn.get(tx);
+  if (queued !== undefined) queued.push(event);
+  else await monitorCustodyEvents(tx, ctx, [event]);
+}
+
+/**
+ * Runs the event detectors for each event, in order, on the projections as they stood right after
+ * it (a single event is a batch of one), and raises what is new after each, in the events' own
+ * transaction.
+ */
+async function monitorCustodyEvents(
+  tx: Transaction<Database>,
+  ctx: AppContext,
+  events: readonly MonitoredEvent[],
+): Promise<void> {
   const asOf = todayUtc(ctx.clock);
-  const facts = await gatherEventFacts(tx, asOf, ids, shipmentIds);
   const set = redFlags(ctx);
-  const findings = detectAll(facts, set, { include: EVENT_RULES_BUT_ANNUAL_NEED });
-  const need =
-    EVENT_RULES.includes('annual-need-exceeded') && shipmentIds.length > 0
-      ? await annualNeedFacts(tx, facts, ids)
-      : undefined;
-  if (need !== undefined) findings.push(...detectAll(need, set, { include: ['annual-need-exceeded'] }));
-  const outcome = await raise(tx, ctx, findings, trigger, asOf);
+  const batch = await BatchFacts.read(tx, asOf, events);
+  // A single event walks its provenance as it is judged: the same statements, without reading its shipments twice.
+  if (events.length > 1) await batch.prefetch(events);
+  for (const e of events) {
+    const facts = await batch.at(e);
+    const findings = detectAll(facts, set, { include: EVENT_RULES_BUT_ANNUAL_NEED });
+    const need =
+      EVENT_RULES.includes('annual-need-exceeded') && e.shipmentIds.length > 0
+        ? await annualNeedFacts(tx, facts, batch, e)
+        : undefined;
+    if (need !== undefined) findings.push(...detectAll(need, set, { include: ['annual-need-exceeded'] }));
+    if (findings.length > 0) await raise(tx, ctx, findings, e.trigger, asOf);
+  }
   monitoredUpTo.set(tx, committedRecords(tx).length);
-  return outcome;
 }
 
 /** Whether a refused dispatch could be a transshipment attempt (restricted material towards a hub country), without touching the store. */

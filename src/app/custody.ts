@@ -38,6 +38,7 @@ import {
   shipmentsRepo,
   type CertificateRow,
   type Database,
+  type LicenceRow,
   type LotRow,
 } from '../store/index.js';
 import { inTransaction, type AppContext } from './context.js';
@@ -48,7 +49,7 @@ import { licenceOf } from './licensing.js';
 import { requireParty } from './parties.js';
 import { confirmPeerCertificate } from './status-fetch.js';
 import { screeningIndexFor, screenPartiesWithOwners, type IndexInForce } from './screening.js';
-import { attemptWorthWatching, monitorRefusedDispatch } from './alerts.js';
+import { attemptWorthWatching, deferMonitoring, monitorDeferred, monitorRefusedDispatch } from './alerts.js';
 import {
   dispatchTimeRefusals,
   flagDeclaredValue,
@@ -349,6 +350,53 @@ export async function checkExport(
   );
 }
 
+/** Transactions that run a batch of custody use cases (a custody batch, an EPCIS capture document). */
+const batches = new WeakSet<object>();
+const inForceIn = new WeakMap<object, Map<string, Awaited<ReturnType<typeof refuseUnlessInForce>>>>();
+
+/**
+ * A licence's row and certificate, refused unless in force (`refuseUnlessInForce`: the licence row
+ * share-locked, its certificate read). In a batch, once per licence: the share lock, held until the
+ * batch commits, keeps a revocation or suspension from committing meanwhile, and a batch of custody
+ * events makes no licence or certificate record of its own, so the answer stands for its later
+ * shipments under the same licence.
+ */
+async function licenceInForce(
+  tx: Transaction<Database>,
+  row: LicenceRow,
+): Promise<Awaited<ReturnType<typeof refuseUnlessInForce>>> {
+  if (!batches.has(tx)) return refuseUnlessInForce(tx, row);
+  const mine = inForceIn.get(tx) ?? new Map<string, Awaited<ReturnType<typeof refuseUnlessInForce>>>();
+  inForceIn.set(tx, mine);
+  let hit = mine.get(row.id);
+  if (hit === undefined) {
+    hit = await refuseUnlessInForce(tx, row);
+    mine.set(row.id, hit);
+  }
+  return hit;
+}
+
+/**
+ * Marks `tx` as running a batch of custody use cases (`ingestCustodyEvents`, an EPCIS capture
+ * document): a licence is checked in force once per batch, and its balance draw-downs are summed and
+ * written once, by `endCustodyBatch`, which the batch must await before it commits.
+ */
+export function startCustodyBatch(tx: Transaction<Database>): void {
+  batches.add(tx);
+  licencesRepo.deferDrawDowns(tx);
+  deferMonitoring(tx);
+}
+
+/**
+ * What a custody batch left for its end: the diversion monitor judges its events, in order, each on
+ * the projections as they stood right after it (`monitorDeferred`), and its balance draw-downs are
+ * written (one statement). `ctx`: the batch's context (its transaction, and the signed request if any).
+ */
+export async function endCustodyBatch(tx: Transaction<Database>, ctx: AppContext): Promise<void> {
+  await monitorDeferred(tx, ctx);
+  await licencesRepo.flushDrawDowns(tx);
+}
+
 export interface Dispatched {
   readonly shipmentId: string;
   readonly seq: number;
@@ -383,7 +431,7 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
           throw new AppError('NOT_FOUND', `${actor} holds no licence "${s.licenceId}"`, {
             field: 'shipment.licenceId',
           });
-        const inForce = await refuseUnlessInForce(tx, row);
+        const inForce = await licenceInForce(tx, row);
         licence = licenceOf(inForce.licence);
         certificate = inForce.certificate;
       }
@@ -541,7 +589,8 @@ async function receive(
             `shipment ${sh.id} carried; record at most the shipped grams (create any surplus as its own lot)`,
         },
       ]);
-    const source = await lotsRepo.get(tx, sh.from_lot);
+    // Of the source lot only what a lot never changes is taken, unless its value is (the shipment has none).
+    const source = await (sh.value_minor === null ? lotsRepo.get(tx, sh.from_lot) : lotsRepo.sourceOf(tx, sh.from_lot));
     if (!source) throw new AppError('NOT_FOUND', `shipment ${sh.id} comes from an unknown lot`);
     const shipped: Lot = {
       ...toLot(source),
@@ -798,6 +847,7 @@ export async function ingestCustodyEvents(
   if (events.length === 0) throw new ValidationError('events', 'give at least one custody event');
   return ctx.store.transaction(async (tx) => {
     const inTx = inTransaction(ctx, tx);
+    startCustodyBatch(tx);
     // Set-based: the batch's own lots and the shipments addressed to it, locked and read at once;
     // each event's use case then finds them (and the ids that name nothing yet) in the memo.
     await heldRowsRepo.lockFor(tx, actor, idsNamed(events));
@@ -809,6 +859,7 @@ export async function ingestCustodyEvents(
         throw atEvent(err, i);
       }
     }
+    await endCustodyBatch(tx, inTx);
     return out;
   });
 }

@@ -35,7 +35,15 @@ import {
   type EpcisEventRow,
 } from '../store/index.js';
 import { inTransaction, type AppContext } from './context.js';
-import { consumeLot, createLot, dispatchShipment, receiveShipment, transformLots } from './custody.js';
+import {
+  consumeLot,
+  createLot,
+  dispatchShipment,
+  endCustodyBatch,
+  receiveShipment,
+  startCustodyBatch,
+  transformLots,
+} from './custody.js';
 import { AppError, RefusedError } from './errors.js';
 import { commit } from './journal.js';
 import type { EpcisEventCaptured } from './epcis.records.js';
@@ -487,6 +495,7 @@ export async function captureEpcis(ctx: AppContext, actor: string, document: unk
   if (events.length === 0) return { events: [], captured: 0, duplicates: 0 };
   return ctx.store.transaction(async (tx) => {
     const inner = inTransaction(ctx, tx);
+    startCustodyBatch(tx);
     await requireParty(tx, actor, 'actor');
     const now = ctx.clock().getTime();
     const out: CapturedEventOutcome[] = [];
@@ -584,6 +593,7 @@ export async function captureEpcis(ctx: AppContext, actor: string, document: unk
         throw e;
       }
     }
+    await endCustodyBatch(tx, inner);
     return {
       events: out,
       captured: out.filter((o) => o.status !== 'duplicate').length,

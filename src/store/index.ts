@@ -144,7 +144,7 @@ export type { EpcisEventRow, EpcisEventsTable, EpcisLotLinkRow, EpcisLotLinksTab
 export { epcisRepo, type EpcisEventQuery } from './epcis.repository.js';
 export type { EpcisCaptureJobRow, EpcisCaptureJobsTable } from './epcis-capture-jobs.table.js';
 export { epcisCaptureJobsRepo, type NewCaptureJob } from './epcis-capture-jobs.repository.js';
-export { rememberReadsIn } from './tx-memo.js';
+export { rememberReadsIn, type TotalsDelta } from './tx-memo.js';
 export {
   containsPattern,
   listsRepo,

@@ -2,7 +2,7 @@ import { sql, type Kysely, type QueryCreator } from 'kysely';
 import type { Database } from './database.js';
 import { StoreError } from './errors.js';
 import { jsonText } from './json-column.js';
-import { memoOf, throughMemo } from './tx-memo.js';
+import { memoOf, throughMemo, type TotalsDelta } from './tx-memo.js';
 import type {
   ApplicationRow,
   CustodyLedgerRow,
@@ -156,6 +156,9 @@ export const licencesRepo = {
     memoOf(db)?.licences.delete(id);
   },
   async balances(db: Db, licenceId: string): Promise<LicenceBalanceRow[]> {
+    // Rows this transaction locked are answered as they stand in it (its pending draw-downs applied).
+    const held = memoOf(db)?.balances.get(licenceId);
+    if (held !== undefined) return held.map((r) => ({ ...r }));
     return db
       .selectFrom('licence_balances')
       .selectAll()
@@ -163,17 +166,50 @@ export const licencesRepo = {
       .orderBy('line_ref')
       .execute();
   },
-  /** Locks the licence's balance rows (SELECT … FOR UPDATE): concurrent drawdowns queue here. */
+  /**
+   * Locks the licence's balance rows (SELECT … FOR UPDATE): concurrent drawdowns queue here. In a
+   * transaction with a memo the rows are locked once and then answered from the memo, as they stand
+   * in the transaction (the lock keeps every other writer off them until it ends).
+   */
   async lockBalances(db: Db, licenceId: string): Promise<LicenceBalanceRow[]> {
-    return db
+    const memo = memoOf(db);
+    const held = memo?.balances.get(licenceId);
+    if (held !== undefined) return held.map((r) => ({ ...r }));
+    const rows = await db
       .selectFrom('licence_balances')
       .selectAll()
       .where('licence_id', '=', licenceId)
       .orderBy('line_ref')
       .forUpdate()
       .execute();
+    memo?.balances.set(
+      licenceId,
+      rows.map((r) => ({ ...r })),
+    );
+    return rows;
   },
+  /**
+   * Draws a shipment down from a licence line. On rows the transaction holds (`lockBalances` with a
+   * memo) the memo's row follows; in a batch that defers draw-downs (`deferDrawDowns`) the sum per line
+   * is written by `flushDrawDowns`, otherwise now.
+   */
   async drawDown(db: Db, licenceId: string, lineRef: string, grams: number, valueMinor: number): Promise<void> {
+    const memo = memoOf(db);
+    const row = memo?.balances.get(licenceId)?.find((r) => r.line_ref === lineRef);
+    if (row !== undefined) {
+      row.shipped_grams = exactSum(row.shipped_grams, grams);
+      row.shipped_value_minor = exactSum(row.shipped_value_minor, valueMinor);
+      row.shipments += 1;
+    }
+    if (memo !== undefined && row !== undefined && memo.deferDrawDowns) {
+      const key = `${licenceId}\u0000${lineRef}`;
+      const pending = memo.drawDowns.get(key) ?? { licenceId, lineRef, grams: 0, valueMinor: 0, shipments: 0 };
+      pending.grams = exactSum(pending.grams, grams);
+      pending.valueMinor = exactSum(pending.valueMinor, valueMinor);
+      pending.shipments += 1;
+      memo.drawDowns.set(key, pending);
+      return;
+    }
     await db
       .updateTable('licence_balances')
       .set((eb) => ({
@@ -185,7 +221,49 @@ export const licencesRepo = {
       .where('line_ref', '=', lineRef)
       .execute();
   },
+  /**
+   * From now on in this transaction (which must have a memo), draw-downs on balance rows it holds are
+   * summed in memory and written by `flushDrawDowns`, which the caller must call before it commits.
+   */
+  deferDrawDowns(db: Db): void {
+    const memo = memoOf(db);
+    if (memo === undefined) throw new StoreError('NOT_FOUND', 'deferDrawDowns needs a transaction with a memo');
+    memo.deferDrawDowns = true;
+  },
+  /**
+   * Writes the transaction's pending draw-downs: every line in one statement (per-column arrays,
+   * unnested), so a batch of k licensed shipments updates its balance rows once, not k times. The
+   * rows' checks (never above the ceiling) hold on the sums, which are the largest values any
+   * intermediate state reached (draw-downs only add).
+   */
+  async flushDrawDowns(db: Db): Promise<void> {
+    const memo = memoOf(db);
+    if (memo === undefined || memo.drawDowns.size === 0) return;
+    const pending = [...memo.drawDowns.values()];
+    memo.drawDowns.clear();
+    await sql`
+      update licence_balances b
+         set shipped_grams = b.shipped_grams + v.grams,
+             shipped_value_minor = b.shipped_value_minor + v.value_minor,
+             shipments = b.shipments + v.shipments
+        from unnest(${pending.map((p) => p.licenceId)}::text[], ${pending.map((p) => p.lineRef)}::text[],
+                    ${pending.map((p) => p.grams)}::bigint[], ${pending.map((p) => p.valueMinor)}::bigint[],
+                    ${pending.map((p) => p.shipments)}::integer[])
+             as v(licence_id, line_ref, grams, value_minor, shipments)
+       where b.licence_id = v.licence_id and b.line_ref = v.line_ref`.execute(db);
+  },
 };
+
+/** a + b, refused as UNSAFE_INTEGER when the sum leaves the exact range (as the int8 parser does). */
+function exactSum(a: number, b: number): number {
+  const s = a + b;
+  if (!Number.isSafeInteger(s))
+    throw new StoreError(
+      'UNSAFE_INTEGER',
+      `${String(BigInt(a) + BigInt(b))} grams or minor units is outside the exact range ±(2^53 − 1)`,
+    );
+  return s;
+}
 
 export const lotsRepo = {
   async insert(
@@ -196,6 +274,7 @@ export const lotsRepo = {
     const q = withLedger(db, ledger)
       .insertInto('lots')
       .values({ ...row, item: jsonText(row.item), restrictions: jsonText(row.restrictions) });
+    noteTotals(db, row.created_seq, row.holder, null, row.restrictions, ledger);
     const held = memoOf(db)?.held.lots;
     if (held === undefined) await q.execute();
     else keepHeld(held, row.id, await q.returningAll().executeTakeFirst());
@@ -204,6 +283,17 @@ export const lotsRepo = {
     const held = memoOf(db)?.held.lots;
     if (held?.has(id) === true) return held.get(id) ?? undefined;
     return db.selectFrom('lots').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+  /**
+   * The lot a shipment left, for its receipt: the row the transaction holds, else the row its batch
+   * read at its start (`heldRowsRepo.lockFor`), else the database's. Only what a lot never changes
+   * (id, holder, location, item, units, currency) may be taken from it: its mass, value and
+   * restrictions may have moved since the batch read it.
+   */
+  async sourceOf(db: Db, id: string): Promise<LotRow | undefined> {
+    const memo = memoOf(db);
+    if (memo?.held.lots.has(id) === true) return memo.held.lots.get(id) ?? undefined;
+    return memo?.sourceLots.get(id) ?? db.selectFrom('lots').selectAll().where('id', '=', id).executeTakeFirst();
   },
   async lock(db: Db, id: string): Promise<LotRow | undefined> {
     const held = memoOf(db)?.held.lots;
@@ -251,6 +341,7 @@ export const lotsRepo = {
       .updateTable('lots')
       .set({ restrictions: jsonText(restrictions), updated_seq: seq })
       .where('id', '=', id);
+    noteLotTotals(db, id, seq, restrictions, []);
     const held = memoOf(db)?.held.lots;
     if (held === undefined) await q.execute();
     else keepHeld(held, id, await q.returningAll().executeTakeFirst());
@@ -274,6 +365,7 @@ export const lotsRepo = {
         ...(valueMinor === undefined ? {} : { value_minor: valueMinor }),
       })
       .where('id', '=', id);
+    noteLotTotals(db, id, seq, restrictions, ledger);
     const held = memoOf(db)?.held.lots;
     if (held === undefined) await q.execute();
     else keepHeld(held, id, await q.returningAll().executeTakeFirst());
@@ -304,6 +396,7 @@ export const shipmentsRepo = {
         receiving_lot: null,
         received_seq: null,
       });
+    noteTotals(db, row.seq, '', null, null, ledger);
     const held = memoOf(db)?.held.shipments;
     if (held === undefined) await q.execute();
     else keepHeld(held, row.id, await q.returningAll().executeTakeFirst());
@@ -360,6 +453,7 @@ export const shipmentsRepo = {
       .updateTable('shipments')
       .set({ status: 'received', received_grams: grams, receiving_lot: lotId, received_seq: seq })
       .where('id', '=', id);
+    noteTotals(db, seq, '', null, null, ledger);
     const held = memoOf(db)?.held.shipments;
     if (held === undefined) await q.execute();
     else keepHeld(held, id, await q.returningAll().executeTakeFirst());
@@ -425,6 +519,7 @@ export const shipmentsRepo = {
 
 export const ledgerRepo = {
   async add(db: Db, rows: readonly CustodyLedgerRow[]): Promise<void> {
+    noteTotals(db, 0, '', null, null, rows);
     if (rows.length > 0)
       await db
         .insertInto('custody_ledger')
@@ -494,6 +589,13 @@ export const ledgerRepo = {
 
 /** Running totals per licence and holder (migration 0013): the mass balance in a few rows. */
 export const holderTotalsRepo = {
+  /**
+   * What this transaction's custody writes did to the totals, in write order (`TxMemo.totals`), if
+   * it has a memo; `unknown` when a write's effect is not known here.
+   */
+  changesIn(db: Db): { readonly deltas: readonly TotalsDelta[]; readonly unknown: boolean } | undefined {
+    return memoOf(db)?.totals;
+  },
   /** The rows of these licences, each licence's holders in order of their first ledger entry. */
   async forLicences(db: Db, licenceIds: readonly string[]): Promise<LicenceHolderTotalsRow[]> {
     if (licenceIds.length === 0) return [];
@@ -507,6 +609,82 @@ export const holderTotalsRepo = {
       .execute();
   },
 };
+
+/** The ledger kinds that add to a holder's net grams, and those that take from it (as migration 0013's trigger). */
+const NET_SIGN: Readonly<Record<string, number>> = {
+  created: 1,
+  received: 1,
+  'transformed-in': 1,
+  shipped: -1,
+  'transformed-out': -1,
+  consumed: -1,
+};
+
+/** Σ licensedGrams per licence of a restrictions array (as migration 0013's lots trigger sums them). */
+function onHandOf(restrictions: unknown): Map<string, number> {
+  const out = new Map<string, number>();
+  if (Array.isArray(restrictions))
+    for (const r of restrictions as { licenceId: string; licensedGrams: number }[])
+      out.set(r.licenceId, (out.get(r.licenceId) ?? 0) + r.licensedGrams);
+  return out;
+}
+
+/**
+ * In a memoised transaction, notes what a custody write does to the running totals (`TxMemo.totals`):
+ * a lot of `holder` going from `before` to `after` restrictions (null: no row), and ledger rows.
+ */
+function noteTotals(
+  db: Db,
+  seq: number,
+  holder: string,
+  before: unknown,
+  after: unknown,
+  ledger: readonly CustodyLedgerRow[],
+): void {
+  const totals = memoOf(db)?.totals;
+  if (totals === undefined) return;
+  const d = new Map<string, { licenceId: string; holder: string; seq: number; c: number; n: number; o: number }>();
+  const at = (licenceId: string, h: string, s: number) => {
+    const k = `${licenceId}\u0000${h}\u0000${s}`;
+    let x = d.get(k);
+    if (x === undefined) d.set(k, (x = { licenceId, holder: h, seq: s, c: 0, n: 0, o: 0 }));
+    return x;
+  };
+  if (before !== null || after !== null) {
+    const was = onHandOf(before);
+    const now = onHandOf(after);
+    for (const id of new Set([...was.keys(), ...now.keys()]))
+      at(id, holder, seq).o += (now.get(id) ?? 0) - (was.get(id) ?? 0);
+  }
+  for (const r of ledger) {
+    const x = at(r.licence_id, r.holder, r.seq);
+    x.n += (NET_SIGN[r.kind] ?? 0) * r.grams;
+    if (r.kind === 'created') x.c += r.grams;
+  }
+  for (const x of d.values())
+    if (x.c !== 0 || x.n !== 0 || x.o !== 0)
+      totals.deltas.push({
+        seq: x.seq,
+        licenceId: x.licenceId,
+        holder: x.holder,
+        createdGrams: x.c,
+        netGrams: x.n,
+        onHandGrams: x.o,
+      } satisfies TotalsDelta);
+}
+
+/** `noteTotals` for an update of lot `id`, whose row before it the transaction must hold. */
+function noteLotTotals(db: Db, id: string, seq: number, after: unknown, ledger: readonly CustodyLedgerRow[]): void {
+  const memo = memoOf(db);
+  if (memo === undefined) return;
+  const before = memo.held.lots.get(id);
+  if (before === undefined || before === null) {
+    memo.totals.unknown = true;
+    noteTotals(db, seq, '', null, null, ledger);
+    return;
+  }
+  noteTotals(db, seq, before.holder, before.restrictions, after, ledger);
+}
 
 /** Remembers a row this transaction just wrote (so holds locked), as the database returned it; forgets it if none was written. */
 function keepHeld<R>(held: Map<string, R | null>, id: string, row: R | undefined): void {
@@ -560,6 +738,11 @@ export const heldRowsRepo = {
         (await db.selectFrom('shipments').select('id').where('id', 'in', shipmentIds).execute()).map((r) => r.id),
       );
       for (const id of shipmentIds) if (!existing.has(id)) held.shipments.set(id, null);
+      // The lots these shipments left (another party's, not locked): their receipts read what a lot never changes.
+      const sources = memoOf(db)?.sourceLots;
+      const from = [...new Set(mine.map((r) => r.from_lot))].filter((id) => !held.lots.has(id) && !sources?.has(id));
+      if (sources !== undefined && from.length > 0)
+        for (const r of await db.selectFrom('lots').selectAll().where('id', 'in', from).execute()) sources.set(r.id, r);
     }
   },
 };

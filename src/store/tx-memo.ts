@@ -13,8 +13,9 @@
  * so nothing outlives the transaction and no other transaction, connection or process sees it.
  */
 import type { ListImportRow } from './screening.tables.js';
-import type { LicenceRow, LotRow, ShipmentRow } from './licensing.tables.js';
+import type { LicenceBalanceRow, LicenceRow, LotRow, ShipmentRow } from './licensing.tables.js';
 import type { PartyRow } from './parties.table.js';
+import type { ScreeningReviewRow } from './screening-reviews.table.js';
 
 export interface TxMemo {
   readonly parties: Map<string, PartyRow>;
@@ -31,6 +32,57 @@ export interface TxMemo {
    * inserts it meanwhile, this one's insert fails on the primary key and nothing is kept).
    */
   readonly held: { readonly lots: Map<string, LotRow | null>; readonly shipments: Map<string, ShipmentRow | null> };
+  /**
+   * Licence balance rows this transaction locked (`licencesRepo.lockBalances`: FOR UPDATE, held until
+   * it ends), by licence, as they stand in it — its own draw-downs applied, written or not yet. A
+   * batch locks a licence's balances once and then checks every later shipment against these rows.
+   */
+  readonly balances: Map<string, LicenceBalanceRow[]>;
+  /**
+   * Set by a batch (`deferDrawDowns`): draw-downs on balances it holds are summed here, by licence and
+   * line, and written with one statement by `licencesRepo.flushDrawDowns`, which the batch calls
+   * before it commits. Off: each draw-down is written at once, as before.
+   */
+  deferDrawDowns: boolean;
+  readonly drawDowns: Map<string, PendingDrawDown>;
+  /**
+   * The lots that shipments this transaction holds left from (`heldRowsRepo.lockFor`), read without a
+   * lock at the batch's start: a receipt reads the source lot's item, holder and location from here,
+   * which a lot never changes.
+   */
+  readonly sourceLots: Map<string, LotRow>;
+  /**
+   * The screening decisions in force per subject ("kind\0subject" → rows in list, entry order), as
+   * `screeningReviewsRepo.latestFor` read them; a review inserted in the transaction drops its subject.
+   */
+  readonly reviews: Map<string, ScreeningReviewRow[]>;
+  /**
+   * What each custody write of the transaction did to the running totals per licence and holder
+   * (`licence_holder_totals`, kept by triggers: migration 0013), in write order: the diversion monitor,
+   * run once at a batch's end, takes the totals as they stood after each event from the totals at
+   * the end less what later events added. `unknown`: a lot was written whose previous row the
+   * transaction did not hold, so its effect is not known here.
+   */
+  readonly totals: { readonly deltas: TotalsDelta[]; unknown: boolean };
+}
+
+/** One custody write's effect on the running totals of one licence and holder. */
+export interface TotalsDelta {
+  readonly seq: number;
+  readonly licenceId: string;
+  readonly holder: string;
+  readonly createdGrams: number;
+  readonly netGrams: number;
+  readonly onHandGrams: number;
+}
+
+/** A batch's draw-downs on one licence line, not yet written. */
+export interface PendingDrawDown {
+  readonly licenceId: string;
+  readonly lineRef: string;
+  grams: number;
+  valueMinor: number;
+  shipments: number;
 }
 
 const memos = new WeakMap<object, TxMemo>();
@@ -44,6 +96,12 @@ export function rememberReadsIn(tx: object): void {
       recordedAt: new Map(),
       currentImports: undefined,
       held: { lots: new Map(), shipments: new Map() },
+      balances: new Map(),
+      deferDrawDowns: false,
+      drawDowns: new Map(),
+      sourceLots: new Map(),
+      reviews: new Map(),
+      totals: { deltas: [], unknown: false },
     });
 }
 
