@@ -6,14 +6,19 @@
  *   on a free port, with fsync off, deleted again in teardown.
  * - `STORES` set and without "postgres" (e.g. `STORES=pglite`): no server is started, by request.
  *
+ * Either way, a template database with the migrations applied is made on it once per run (see
+ * provideTemplate); test/support/stores.ts copies it for each test's fresh store.
+ *
  * If the server cannot start, setup throws and the run fails: store tests are never skipped silently.
  */
+import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { selectedStores } from './support/store-kinds.js';
 import { freePort, importEmbeddedPostgres } from '../bench/postgres.js';
@@ -22,18 +27,26 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Admin URL of the test PostgreSQL server ('' when STORES excludes postgres). */
     postgresUrl: string;
+    /**
+     * A database on that server with the package's migrations applied and connections barred, for
+     * test/support/stores.ts to copy (`CREATE DATABASE … TEMPLATE`) instead of migrating each test's
+     * database ('' when STORES excludes postgres).
+     */
+    postgresTemplate: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (!selectedStores().includes('postgres')) {
     project.provide('postgresUrl', '');
+    project.provide('postgresTemplate', '');
     return async () => {};
   }
   const external = process.env.DATABASE_URL;
   if (external !== undefined && external !== '') {
     project.provide('postgresUrl', external);
-    return async () => {};
+    const dropTemplate = await provideTemplate(project, external);
+    return dropTemplate;
   }
 
   await refuseUnreachableBinaries();
@@ -84,11 +97,73 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (process.env.LODESTONE_TEST_VERBOSE === '1') {
     console.log(`test PostgreSQL on port ${port} ready in ${Math.round(performance.now() - started)} ms`);
   }
-  project.provide('postgresUrl', `postgres://postgres:${password}@127.0.0.1:${port}/postgres`);
+  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  project.provide('postgresUrl', url);
+  try {
+    await provideTemplate(project, url); // dropped with the server
+  } catch (e) {
+    await server.stop().catch(() => undefined);
+    await rm(databaseDir, { recursive: true, force: true });
+    throw e;
+  }
   return async () => {
     await server.stop();
     await rm(databaseDir, { recursive: true, force: true });
   };
+}
+
+/**
+ * Creates the migrated template database (see ProvidedContext.postgresTemplate) on the server at
+ * `adminUrl` and returns a function that drops it. The migrations run once here, through the same
+ * code a store runs them with (openPostgresStore); each test's database is then a file copy of it.
+ * The name is random, so two runs against one external server do not share a template.
+ */
+async function provideTemplate(project: TestProject, adminUrl: string): Promise<() => Promise<void>> {
+  const { openPostgresStore } = await import('../src/store/index.js');
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const name = `lodestone_template_${randomBytes(6).toString('hex')}`;
+  const drop = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(`drop database if exists ${name} with (force)`);
+    } finally {
+      await client.end();
+    }
+  };
+  try {
+    await admin.query(`create database ${name} strategy file_copy`);
+    try {
+      const url = new URL(adminUrl);
+      url.pathname = `/${name}`;
+      const store = await openPostgresStore({ databaseUrl: url.toString(), poolSize: 1 });
+      await store.close();
+      // No one may connect to it from now on (a connected session would make CREATE DATABASE …
+      // TEMPLATE fail); wait until the migration's own connection has gone.
+      await admin.query(`alter database ${name} with allow_connections false`);
+      await admin.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`,
+        [name],
+      );
+      for (let i = 0; ; i++) {
+        const { rows } = await admin.query<{ n: number }>(
+          'select count(*)::int as n from pg_stat_activity where datname = $1',
+          [name],
+        );
+        if (rows[0]?.n === 0) break;
+        if (i === 500) throw new Error(`the template database ${name} still has sessions after 5 s`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } catch (e) {
+      await admin.query(`drop database if exists ${name} with (force)`).catch(() => undefined);
+      throw e;
+    }
+  } finally {
+    await admin.end();
+  }
+  project.provide('postgresTemplate', name);
+  return drop;
 }
 
 /**

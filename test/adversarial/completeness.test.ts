@@ -17,6 +17,7 @@ import { EXIT, main } from '../../src/cli/main.js';
 import { verifyBundle, VerifyError } from '../../src/verify/index.js';
 import { example, harness, TODAY, type Harness } from '../http/support.js';
 import { freshStore, STORES, type TestStore } from '../support/stores.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 
 const EXPORTER = 'ganzhou-hengyuan-magnetics';
 const AUTHORITY = 'cn-mofcom';
@@ -266,9 +267,10 @@ describe('item 6: the demo licence bundle (lodestone demo --out, lodestone verif
   let dir: string;
   // The CLI's own embedded store in a temporary directory (DATABASE_URL would point it at a shared server).
   const databaseUrl = process.env.DATABASE_URL;
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lodestone-adv-completeness-'));
     delete process.env.DATABASE_URL;
+    await seedPgliteDataDir(join(dir, 'data'));
   });
   afterAll(() => {
     if (databaseUrl !== undefined) process.env.DATABASE_URL = databaseUrl;

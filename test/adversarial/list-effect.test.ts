@@ -16,6 +16,7 @@ import type { SignedRecord } from '../../src/trust/index.js';
 import { checkTrustList } from '../../src/verify/trust-list-check.js';
 import { harness, type Harness } from '../http/support.js';
 import { freshStore, STORES, type TestStore } from '../support/stores.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const PARTIES = join(ROOT, 'examples/scenario/parties.json');
@@ -34,6 +35,7 @@ afterAll(() => {
 describe('a list with effect deny or review comes only from a licensing authority for its regime (CLI)', () => {
   it('refuses a non-authority, and an authority for another country, in one line naming the rule, exit 7, writing nothing', async () => {
     const dir = join(work, 'cli');
+    await seedPgliteDataDir(join(dir, 'data'));
     const saved = process.env.DATABASE_URL;
     process.env.DATABASE_URL = '';
     const run = async (...args: string[]) => {

@@ -24,6 +24,7 @@ import {
 } from '../../src/trust/index.js';
 import { harness, type Harness } from '../http/support.js';
 import { emptyPostgresDatabase, freshStore, STORES, type TestStore } from '../support/stores.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const PARTIES = join(ROOT, 'examples/scenario/parties.json');
@@ -55,6 +56,7 @@ async function cliOn(
 }> {
   const dir = join(work, `${name}-${kind}`);
   const db = kind === 'postgres' ? await emptyPostgresDatabase() : undefined;
+  if (kind === 'pglite') await seedPgliteDataDir(join(dir, 'data'));
   // The CLI and openApp read DATABASE_URL: point it at this test's own store (never the server the suite was given).
   const onThisStore = async <T>(fn: () => Promise<T>): Promise<T> => {
     const saved = process.env.DATABASE_URL;

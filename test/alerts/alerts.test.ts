@@ -38,6 +38,7 @@ import {
   registerScenarioParties,
   TODAY,
 } from '../support/scenario.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 
 const root = EXAMPLES_ROOT;
 
@@ -402,6 +403,7 @@ describe('alerts through the CLI (in-process)', () => {
 
   it('alerts, alerts scan --as-of, alerts show, alerts resolve, report file; bad input exits 2 naming the field', async () => {
     const dataDir = join(work, 'cli-store');
+    await seedPgliteDataDir(dataDir);
     let now = new Date(`${TODAY}T09:00:00.000Z`);
     const app = await openApp({ dataDir, clock: () => new Date((now = new Date(now.getTime() + 1000))) });
     let licenceId: string;

@@ -40,6 +40,7 @@ import {
   shipmentInput,
   TODAY,
 } from '../support/scenario.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 
 /** A licence, a shipment under it and no post-shipment report: a scan 200 days on raises two alerts (late report, and the licensed grams not received). */
 async function twoAlerts(ctx: AppContext): Promise<string[]> {
@@ -204,6 +205,7 @@ describe('alerts assign / dismiss through the CLI', () => {
 
   it('assigns and dismisses; alerts show says so; bad input exits 2 naming the field', async () => {
     const dataDir = join(work, 'store');
+    await seedPgliteDataDir(dataDir);
     let now = new Date(`${TODAY}T09:00:00.000Z`);
     const app = await openApp({ dataDir, clock: () => (now = new Date(now.getTime() + 1000)) });
     let ids: string[];

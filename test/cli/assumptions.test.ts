@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { emptyPostgresDatabase, STORES } from '../support/stores.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/lodestone.js');
@@ -245,6 +246,7 @@ describe.each(STORES)('check, apply, decide and impact on %s (Ann. 70; Ann. 57; 
     } else {
       Reflect.deleteProperty(process.env, 'DATABASE_URL');
       base = ['--data-dir', join(work, `store-${kind}`)];
+      await seedPgliteDataDir(join(work, `store-${kind}`));
     }
     expect((await run(['parties', 'register', join(SCENARIO, 'parties.json')])).code).toBe(0);
     expect((await run(['trust-list', 'set', join(SCENARIO, 'trust-list.json')])).code).toBe(0);

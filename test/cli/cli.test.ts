@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { buildProgram, main } from '../../src/cli/main.js';
 import { emptyPostgresDatabase } from '../support/stores.js';
 import { STORES } from '../support/stores.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/lodestone.js');
@@ -109,7 +110,8 @@ describe("lodestone classify (the issue's cases)", () => {
 describe('bad input on the command line', () => {
   const dataDir = () => join(work, 'bad-input-store');
   let journalBefore = '';
-  beforeAll(() => {
+  beforeAll(async () => {
+    await seedPgliteDataDir(dataDir()); // the migrated store, copied: the first open is not this file's subject
     const setup = lodestone(
       ['--data-dir', dataDir(), 'parties', 'register', join(ROOT, 'examples/scenario/parties.json')],
       { cwd: work },
@@ -240,6 +242,7 @@ describe.each(STORES)('demo and rebuild through the CLI on %s', (kind) => {
       drop = db.drop;
     } else {
       env = { LODESTONE_DATA_DIR: join(work, 'demo-store') };
+      await seedPgliteDataDir(join(work, 'demo-store'));
     }
   });
   afterAll(async () => {

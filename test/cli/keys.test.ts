@@ -3,11 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { generateKeyPair } from '../../src/trust/index.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lodestone-keys-cli-'));
+beforeAll(() => seedPgliteDataDir(dir)); // the migrated store, copied: not this file's subject
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });

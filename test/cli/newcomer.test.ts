@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/lodestone.js');
@@ -84,6 +85,7 @@ const file = (name: string, content: unknown): string => {
 describe('bad input to store-backed commands: one line, documented status, and the process exits at once (A1, A2, A3)', () => {
   it('apply with a malformed validFrom names the field, exit 2 (A1)', async () => {
     const dir = join(work, 'a1');
+    await seedPgliteDataDir(dir); // the migrated store, copied (the first open is pglite-data-dir.test.ts's subject)
     for (const validFrom of ['07/12/2026', '2026-12-07T10:00:00Z']) {
       const app = file('bad-date-application.json', {
         authority: 'cn-mofcom',
@@ -113,6 +115,7 @@ describe('bad input to store-backed commands: one line, documented status, and t
 
   it('each command exits within moments of printing its refusal, not ~10 s later (A2, A3)', async () => {
     const dir = join(work, 'a3');
+    await seedPgliteDataDir(dir);
     const empty = file('empty.json', {});
     const rsa = file(
       'rsa.pem',
@@ -195,6 +198,7 @@ describe('on the demo store (A4, A7, A10)', () => {
   let motors: string;
   beforeAll(async () => {
     dir = join(work, 'demo');
+    await seedPgliteDataDir(dir);
     demo = await lodestone(['--data-dir', dir, 'demo'], { timeoutMs: 900_000 });
     expect(demo.code, demo.err).toBe(0);
     licence = /Licence (LIC-\S+):/.exec(demo.out)?.[1] ?? '';

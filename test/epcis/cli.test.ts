@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { validateEpcis } from '../../src/epcis/index.js';
 import { emptyPostgresDatabase, STORES } from '../support/stores.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const EXAMPLE = join(ROOT, 'test/fixtures/epcis/examples-json/Example_9.6.1-ObjectEvent.jsonld');
@@ -37,6 +38,7 @@ describe.each([STORES.includes('postgres') ? 'postgres' : 'pglite'] as const)('l
     } else {
       process.env.DATABASE_URL = '';
       store = ['--data-dir', join(work, 'store')];
+      await seedPgliteDataDir(join(work, 'store'));
     }
   });
   afterAll(async () => {

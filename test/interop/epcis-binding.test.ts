@@ -21,6 +21,7 @@ import { main } from '../../src/cli/main.js';
 import { createServer, issueCredential } from '../../src/http/index.js';
 import { lotsRepo, openStore, shipmentsRepo, type Store } from '../../src/store/index.js';
 import { emptyPostgresDatabase, freshStore, STORES, type TestStore } from '../support/stores.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PARTIES = join(ROOT, 'examples/scenario/parties.json');
@@ -531,6 +532,7 @@ describe.each(STORES)('EPCIS 2.0 REST binding (%s)', (kind) => {
     } else {
       process.env.DATABASE_URL = '';
       storeArgs.push('--data-dir', join(work, 'cli-store'));
+      await seedPgliteDataDir(join(work, 'cli-store'));
     }
     try {
       const cli = async (...args: string[]) => {

@@ -13,6 +13,7 @@ import { main } from '../../src/cli/main.js';
 import { registerScreeningCommands } from '../../src/cli/screening.js';
 import { LodestoneError } from '../../src/domain/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 
 const fixture = (f: string): string => new URL(`../fixtures/screening/${f}`, import.meta.url).pathname;
 
@@ -201,6 +202,7 @@ describe('lodestone lists import / screen through main(argv, io)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lodestone-screen-main-'));
+    await seedPgliteDataDir(join(dir, 'store'));
     writeFileSync(
       join(dir, 'parties.json'),
       JSON.stringify([{ id: 'compliance-desk', name: 'Compliance Desk', country: 'IN' }]),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, main } from '../../src/cli/main.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 
 let dir: string;
 let licenceId = '';
@@ -24,8 +25,9 @@ async function run(...args: string[]): Promise<{ code: number; out: string; err:
   return { code, out, err };
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lodestone-audit-cli-'));
+  await seedPgliteDataDir(join(dir, 'data'));
 });
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
