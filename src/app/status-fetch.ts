@@ -332,6 +332,30 @@ export async function confirmPeerCertificate(
   purpose: StatusListPurpose,
 ): Promise<PeerCertificateStatus | undefined> {
   const db = ctx.store.db;
+  // Inside a batch's transaction (custody batch, EPCIS document) every shipment under the licence would
+  // ask again: one answer per licence or certificate and purpose for the transaction, not one HTTP round
+  // trip per event.
+  if (!db.isTransaction) return confirmUnmemoised(ctx, on, purpose);
+  const memo = confirmedIn.get(db) ?? new Map<string, Promise<PeerCertificateStatus | undefined>>();
+  confirmedIn.set(db, memo);
+  const key = `${purpose} ${'licenceId' in on ? `licence ${on.licenceId}` : `certificate ${on.certificateId}`}`;
+  let answer = memo.get(key);
+  if (answer === undefined) {
+    answer = confirmUnmemoised(ctx, on, purpose);
+    memo.set(key, answer);
+  }
+  return answer;
+}
+
+/** Per transaction (a batch): the answers confirmPeerCertificate gave, by purpose and licence or certificate. */
+const confirmedIn = new WeakMap<object, Map<string, Promise<PeerCertificateStatus | undefined>>>();
+
+async function confirmUnmemoised(
+  ctx: AppContext,
+  on: { readonly certificateId: string } | { readonly licenceId: string },
+  purpose: StatusListPurpose,
+): Promise<PeerCertificateStatus | undefined> {
+  const db = ctx.store.db;
   const found = await statusListCacheRepo.activePeerCertificate(db, on);
   if (found === undefined) return undefined;
   const id = found.certificate_id;
