@@ -23,19 +23,23 @@ import {
 } from '../app/index.js';
 import { StoreError } from '../store/index.js';
 import { LodestoneError, ValidationError } from '../domain/index.js';
-import { issueCredential, listCredentials, revokeCredential, rotateCredential } from '../http/index.js';
+
+/** The credential use cases live in the HTTP module (Fastify, ~0.1–0.2 s to load): imported on first use. */
+const http = () => import('../http/index.js');
 
 export const ADMIN_SOCKET = 'admin.sock';
 
 /** The operations the socket serves, each a use case on the serving process's store. */
 const ADMIN_OPS = {
-  'credentials.issue': (ctx: AppContext, a: Record<string, unknown>) =>
-    issueCredential(ctx, { partyId: str(a.partyId), role: str(a.role) ?? '', label: str(a.label) }),
-  'credentials.rotate': (ctx: AppContext, a: Record<string, unknown>) => rotateCredential(ctx, str(a.id) ?? ''),
-  'credentials.revoke': (ctx: AppContext, a: Record<string, unknown>) => revokeCredential(ctx, str(a.id) ?? ''),
-  'credentials.list': (ctx: AppContext, a: Record<string, unknown>) => {
+  'credentials.issue': async (ctx: AppContext, a: Record<string, unknown>) =>
+    (await http()).issueCredential(ctx, { partyId: str(a.partyId), role: str(a.role) ?? '', label: str(a.label) }),
+  'credentials.rotate': async (ctx: AppContext, a: Record<string, unknown>) =>
+    (await http()).rotateCredential(ctx, str(a.id) ?? ''),
+  'credentials.revoke': async (ctx: AppContext, a: Record<string, unknown>) =>
+    (await http()).revokeCredential(ctx, str(a.id) ?? ''),
+  'credentials.list': async (ctx: AppContext, a: Record<string, unknown>) => {
     const partyId = str(a.partyId);
-    return listCredentials(ctx, partyId === undefined ? {} : { partyId });
+    return (await http()).listCredentials(ctx, partyId === undefined ? {} : { partyId });
   },
   'log.key': async (ctx: AppContext, a: Record<string, unknown>) =>
     a.raw === true ? (await logVerifier(ctx)).publicKey : logVerifierKey(ctx),

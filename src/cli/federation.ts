@@ -9,7 +9,10 @@ import {
   type FederationStatus,
 } from '../app/index.js';
 import { ValidationError } from '../domain/index.js';
-import { FederationNode, type SyncReport } from '../federation/index.js';
+import type { SyncReport } from '../federation/index.js';
+
+/** The federation node (the NATS client, ~0.2 s to load), imported by the commands that talk to NATS. */
+const federationNode = async () => (await import('../federation/index.js')).FederationNode;
 import { readJsonFile } from './files.js';
 
 export interface FederationCliDeps {
@@ -141,6 +144,7 @@ export function registerFederationCommands(program: Command, { withApp, print }:
       const node = nodeName(o.node);
       const servers = parseNatsServers(o.nats);
       const report = await withApp(async (ctx) => {
+        const FederationNode = await federationNode();
         const f = new FederationNode(ctx, { node, servers });
         try {
           await f.start();
@@ -164,6 +168,7 @@ export function registerFederationCommands(program: Command, { withApp, print }:
       if (!/^\d+$/.test(o.intervalMs) || interval < 10 || interval > 3_600_000)
         throw new ValidationError('--interval-ms', `must be a whole number of milliseconds from 10 to 3600000`);
       await withApp(async (ctx) => {
+        const FederationNode = await federationNode();
         const f = new FederationNode(ctx, { node, servers });
         const stop = new AbortController();
         const onSignal = () => {
@@ -197,6 +202,7 @@ export function registerFederationCommands(program: Command, { withApp, print }:
       const { status, wire } = await withApp(async (ctx) => {
         const status = await federationStatus(ctx);
         if (servers === undefined || node === undefined) return { status, wire: undefined };
+        const FederationNode = await federationNode();
         const f = new FederationNode(ctx, { node, servers });
         try {
           await f.start();

@@ -2,15 +2,10 @@ import type { Command } from 'commander';
 import { openApp, resolveOptions, type AppContext, type AppOptions } from '../app/index.js';
 import { ValidationError } from '../domain/index.js';
 import { listenAdmin, viaServerOf } from './admin-socket.js';
-import {
-  createServer,
-  issueCredential,
-  listCredentials,
-  rateLimitFromEnv,
-  revokeCredential,
-  rotateCredential,
-  type ServerOptions,
-} from '../http/index.js';
+import type { ServerOptions } from '../http/index.js';
+
+/** The HTTP module (Fastify and its plugins, ~0.1–0.2 s to load), imported by the commands that use it, not by every command. */
+const http = () => import('../http/index.js');
 
 export interface ServeDeps {
   readonly flags: () => AppOptions;
@@ -45,6 +40,7 @@ export async function serve(
   },
 ): Promise<void> {
   const graceMs = o.graceMs ?? 30_000;
+  const { createServer, rateLimitFromEnv } = await http();
   const app = await createServer(ctx, {
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     rateLimit: rateLimitFromEnv(process.env),
@@ -133,8 +129,8 @@ export function registerServeCommands(program: Command, { flags, withApp, print 
     )
     .option('--label <text>', 'a note for the operator (who holds the key)')
     .action(async (o: { party?: string; role: string; label?: string }) => {
-      const c = await viaServer('credentials.issue', { partyId: o.party, role: o.role, label: o.label }, (ctx) =>
-        issueCredential(ctx, { partyId: o.party, role: o.role, label: o.label }),
+      const c = await viaServer('credentials.issue', { partyId: o.party, role: o.role, label: o.label }, async (ctx) =>
+        (await http()).issueCredential(ctx, { partyId: o.party, role: o.role, label: o.label }),
       );
       print(
         `credential ${c.id} (${c.role}${c.partyId === null ? '' : ` for ${c.partyId}`})\nAPI key (shown once, store it now): ${c.key}`,
@@ -144,14 +140,14 @@ export function registerServeCommands(program: Command, { flags, withApp, print 
     .command('rotate <id>')
     .description('replace the key of a credential; the old key stops working at once')
     .action(async (id: string) => {
-      const c = await viaServer('credentials.rotate', { id }, (ctx) => rotateCredential(ctx, id));
+      const c = await viaServer('credentials.rotate', { id }, async (ctx) => (await http()).rotateCredential(ctx, id));
       print(`credential ${c.id} rotated\nAPI key (shown once, store it now): ${c.key}`);
     });
   creds
     .command('revoke <id>')
     .description('revoke a credential')
     .action(async (id: string) => {
-      const c = await viaServer('credentials.revoke', { id }, (ctx) => revokeCredential(ctx, id));
+      const c = await viaServer('credentials.revoke', { id }, async (ctx) => (await http()).revokeCredential(ctx, id));
       print(`credential ${c.id} revoked at ${c.revokedAt ?? ''}`);
     });
   creds
@@ -159,8 +155,8 @@ export function registerServeCommands(program: Command, { flags, withApp, print 
     .description('list credentials (never their keys)')
     .option('--party <id>', "only this party's")
     .action(async (o: { party?: string }) => {
-      const list = await viaServer('credentials.list', o.party === undefined ? {} : { partyId: o.party }, (ctx) =>
-        listCredentials(ctx, o.party === undefined ? {} : { partyId: o.party }),
+      const list = await viaServer('credentials.list', o.party === undefined ? {} : { partyId: o.party }, async (ctx) =>
+        (await http()).listCredentials(ctx, o.party === undefined ? {} : { partyId: o.party }),
       );
       print(
         list.length === 0

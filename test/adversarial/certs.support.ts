@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 import {
   applicationInput,
   AUTHORITY,
@@ -103,6 +104,7 @@ export class CliStore {
   }
 
   async setup(): Promise<void> {
+    await seedPgliteDataDir(join(this.dir, 'store')); // the migrated store, copied (the first open is pglite-data-dir.test.ts's subject)
     await this.ok('parties', 'register', examplePath('scenario/parties.json'));
     await this.ok('trust-list', 'set', examplePath('scenario/trust-list.json'));
   }

@@ -15,6 +15,7 @@ import { createApp, openApp, signRequest, type AppContext } from '../../src/app/
 import { main } from '../../src/cli/main.js';
 import { createServer, issueCredential, type Role } from '../../src/http/index.js';
 import { journalRepo, type Store } from '../../src/store/index.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 import { emptyPostgresDatabase, type StoreKind } from '../support/stores.js';
 import { IMPORTER, licensedScenario, magnetItem } from '../../src/app/scenario.js';
 
@@ -107,6 +108,7 @@ export async function cliStore(kind: StoreKind): Promise<CliStore> {
   const dataDir = join(dir, 'data');
   const keysDir = join(dir, 'keys');
   const pg = kind === 'postgres' ? await emptyPostgresDatabase() : undefined;
+  if (!pg) await seedPgliteDataDir(dataDir); // the migrated store, copied (the first open is pglite-data-dir.test.ts's subject)
   const flags = { dataDir, keysDir, ...(pg ? { databaseUrl: pg.databaseUrl } : {}) };
   /** Runs `fn` with DATABASE_URL naming this store's database, or unset for PGlite (never the server's admin database). */
   const withEnv = async <T>(fn: () => Promise<T>): Promise<T> => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 import { openApp, type AppContext } from '../../src/app/index.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 import { emptyPostgresDatabase } from '../support/stores.js';
 import type { StoreKind } from '../support/store-kinds.js';
 
@@ -28,6 +29,7 @@ export async function world(kind: StoreKind): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'lodestone-adv-keys-'));
   const keysDir = join(dir, 'keys');
   const pg = kind === 'postgres' ? await emptyPostgresDatabase() : undefined;
+  if (pg === undefined) await seedPgliteDataDir(dir); // the migrated store, copied (the first open is pglite-data-dir.test.ts's subject)
   const withEnv = async <T>(fn: () => Promise<T>): Promise<T> => {
     const saved = process.env.DATABASE_URL;
     if (pg === undefined) delete process.env.DATABASE_URL;

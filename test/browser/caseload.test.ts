@@ -32,6 +32,7 @@ import {
 import { createServer, issueCredential } from '../../src/http/index.js';
 import { formatSummary, verifyBundle } from '../../src/verify/index.js';
 import { applicationsRepo, certificatesRepo, licencesRepo } from '../../src/store/index.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -73,6 +74,7 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('console caseloa
       true,
     );
     dir = mkdtempSync(join(tmpdir(), 'lodestone-caseload-'));
+    await seedPgliteDataDir(dir); // the migrated store, copied (the first open is pglite-data-dir.test.ts's subject)
     const c = await openApp({ dataDir: dir });
     ctx = c;
     await runDemo(c);

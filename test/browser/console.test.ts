@@ -28,6 +28,7 @@ import {
 } from '../../src/app/index.js';
 import { createServer, issueCredential } from '../../src/http/index.js';
 import { applicationsRepo, certificatesRepo, licencesRepo } from '../../src/store/index.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -65,6 +66,7 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('web console in 
   beforeAll(async () => {
     expect(CONSOLE_BUILT, 'dist/console is built by the test global setup (npm run build:console)').toBe(true);
     dir = mkdtempSync(join(tmpdir(), 'lodestone-console-'));
+    await seedPgliteDataDir(dir); // the migrated store, copied (the first open is pglite-data-dir.test.ts's subject)
     ctx = await openApp({ dataDir: dir });
     opened = ctx;
     await runDemo(ctx);

@@ -23,6 +23,7 @@ import {
 } from '../../src/app/index.js';
 import { issueCredential } from '../../src/http/index.js';
 import { AUTHORITY, EXPORTER, GOVERNMENT, openWorld, SKIP, type World } from './roles/world.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 
 describe.skipIf(SKIP)('the federation page', () => {
   let w: World;
@@ -40,6 +41,7 @@ describe.skipIf(SKIP)('the federation page', () => {
 
   beforeAll(async () => {
     w = await openWorld();
+    await seedPgliteDataDir(peerDir); // the migrated store, copied (the first open is pglite-data-dir.test.ts's subject)
     peer = await openApp({ dataDir: peerDir, logOrigin: 'in.lodestone.example/log' });
     close = async () => {
       await w.close();

@@ -14,6 +14,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, runDemo, screeningReviews, type AppContext } from '../../src/app/index.js';
 import { createServer, issueCredential } from '../../src/http/index.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -32,6 +33,7 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI === undefined)('Screening page 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lodestone-screening-page-'));
+    await seedPgliteDataDir(dir); // the migrated store, copied (the first open is pglite-data-dir.test.ts's subject)
     ctx = await openApp({ dataDir: dir });
     await runDemo(ctx);
     key = (await issueCredential(ctx, { partyId: AUTHORITY, role: 'licensing-authority', label: 'screening page' }))

@@ -42,6 +42,7 @@ import {
   type Checkpoint,
   type TileFetcher,
 } from '../../src/trust/index.js';
+import { seedPgliteDataDir } from '../support/pglite-cache.js';
 import { freshStore, STORES, type TestStore } from '../support/stores.js';
 
 const TESSERA = new URL('../fixtures/tessera-tlog-tiles/', import.meta.url);
@@ -359,8 +360,9 @@ describe('lodestone log key, --log-origin and verify --log-key <vkey> (CLI, embe
     });
     return { code, out, err };
   }
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lodestone-c2sp-cli-'));
+    await seedPgliteDataDir(join(dir, 'data')); // the migrated store, copied (the first open is pglite-data-dir.test.ts's subject)
   });
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });

@@ -38,6 +38,7 @@ import {
 import { todayUtc } from '../../../src/domain/index.js';
 import { createServer, issueCredential, type Role } from '../../../src/http/index.js';
 import { auditorGrantsRepo, licencesRepo } from '../../../src/store/index.js';
+import { seedPgliteDataDir } from '../../support/pglite-cache.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Without Chromium the role tests are skipped outside CI (with a message); in CI they run and fail. */
@@ -77,6 +78,7 @@ export async function openWorld(): Promise<World> {
     true,
   );
   const dir = mkdtempSync(join(tmpdir(), 'lodestone-roles-'));
+  await seedPgliteDataDir(dir); // the migrated store, copied (the first open is pglite-data-dir.test.ts's subject)
   const ctx = await openApp({ dataDir: dir });
   let app: FastifyInstance | undefined;
   let browser: Browser | undefined;
