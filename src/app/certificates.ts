@@ -252,7 +252,7 @@ export async function submitCertificate(ctx: AppContext, endUserId: string, jws:
       throw new AppError('ALREADY_EXISTS', `certificate ${credential.id} is already recorded`, {
         field: 'jws.payload.id',
       });
-    if (await certificatesRepo.statusIndexTaken(tx, Number(status.statusListIndex))) {
+    if (await certificatesRepo.statusIndexTaken(tx, endUserId, Number(status.statusListIndex))) {
       throw new AppError(
         'ALREADY_EXISTS',
         `status-list index ${status.statusListIndex} was taken by another certificate since this one was prepared; prepare it again and sign the new credential`,
@@ -308,7 +308,7 @@ async function draftCredential(
   subject: CertificateSubject,
 ): Promise<EndUserCertificateCredential> {
   await requireSubjectParties(tx, subject);
-  const statusIndex = await certificatesRepo.nextStatusIndex(tx);
+  const statusIndex = await certificatesRepo.nextStatusIndex(tx, endUserId);
   const list = statusListUrl(ctx.publicUrl, endUserId);
   return {
     '@context': [VC_V2_CONTEXT, `${ctx.publicUrl}${CREDENTIALS_CONTEXT_PATH}`],
@@ -467,11 +467,15 @@ export async function revokeCertificate(
   });
 }
 
-/** The revocation list as a (unsigned) BitstringStatusListCredential, built from the projection. */
+/**
+ * `issuer`'s revocation list as a (unsigned) BitstringStatusListCredential, built from the projection:
+ * indexes are unique in an issuer's list only (migration 0037), so a list is always one issuer's.
+ */
 export async function certificateStatusList(
   db: Kysely<Database>,
+  issuer: string,
 ): Promise<{ readonly id: string; readonly encodedList: string; readonly credential: unknown }> {
-  const encodedList = encodeStatusList(statusListWith(await certificatesRepo.revokedIndexes(db)));
+  const encodedList = encodeStatusList(statusListWith(await certificatesRepo.revokedIndexesOf(db, issuer)));
   return {
     id: CERTIFICATE_STATUS_LIST,
     encodedList,
@@ -524,7 +528,8 @@ async function assess(db: Kysely<Database>, row: CertificateRow, asOf: string): 
       rule: 'certificate.record',
       message: `the stored record disagrees with the signed credential (${mismatch.join(', ')})`,
     });
-  const list = decodeStatusList((await certificateStatusList(db)).encodedList);
+  // The issuer's own list: another issuer's certificate (a peer's) may hold the same index in its list.
+  const list = decodeStatusList((await certificateStatusList(db, row.issuer)).encodedList);
   if (getStatusBit(list, Number(verified.credential.credentialStatus.statusListIndex))) {
     refusals.push({
       rule: 'certificate.revoked',

@@ -30,6 +30,11 @@ export const federationStatusRevokedSchema = z
     statusList: z.string().regex(COMPACT_JWS, 'must be a compact JWS').max(MAX_STATUS_LIST_BYTES),
     /** When this node fetched it (or had it confirmed by a 304), by its clock. */
     fetchedAt: z.iso.datetime(),
+    /**
+     * The licences here it suspended (relying on the certificate, active until then), sorted: with the
+     * certificate, its subjects (trust/subjects.ts). Absent in records written before it was added.
+     */
+    licences: z.array(z.string().min(1).max(200)).max(10_000).optional(),
   })
   .strict();
 export type FederationStatusRevoked = z.infer<typeof federationStatusRevokedSchema>;

@@ -407,6 +407,8 @@ async function recordPeerRevocation(
       statusIndex: row.status_index,
       statusList: list.jws,
       fetchedAt: list.fetchedAt,
+      // Its subjects with the certificate: the audit bundle of each licence it suspends carries it.
+      licences: [...suspended].sort(),
     });
     await monitorCertificateRevocation(tx, ctx, suspended);
     return c.seq;

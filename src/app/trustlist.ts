@@ -57,7 +57,8 @@ export function trustRootKey(ctx: AppContext): { readonly keyId: string; readonl
 /**
  * The operator publishes a new version of the trust list, signed with its root key: the whole list
  * to be in force from this journal entry on, naming the previous version by its record's hash. Every
- * listed party must be registered. Only where the root key is (the CLI), never over the API.
+ * listed party must be registered, and no entry may name a country this node follows from a peer
+ * (docs/federation.md). Only where the root key is (the CLI), never over the API.
  */
 export async function publishTrustList(ctx: AppContext, input: unknown): Promise<TrustList> {
   const wanted = parse(trustListInputSchema, input, 'trustList');
@@ -78,6 +79,17 @@ export async function publishTrustList(ctx: AppContext, input: unknown): Promise
         throw new AppError('NOT_FOUND', `no party "${e.party}" (trustList.entries[${i}].party; register it first)`, {
           field: `trustList.entries[${i}].party`,
         });
+    }
+    // A country this node takes from a peer's trust list (a journalled `federation.peer.followed`) is
+    // the peer's to govern here: the local list names no role for it, as `addPeer` refuses the reverse.
+    const followed = (await federationRepo.peers(tx)).filter((p) => p.followed_seq !== null);
+    for (const [i, e] of wanted.entries.entries()) {
+      const peer = followed.find((p) => p.countries.includes(e.country));
+      if (peer !== undefined)
+        throw new ValidationError(
+          `trustList.entries[${i}].country`,
+          `${e.country}: this node follows peer "${peer.node}" for ${e.country} (federation.peer.followed, journal entry ${String(peer.followed_seq)}), so its roles there come from ${peer.node}'s trust list; change the peer's countries first (lodestone federation peer add)`,
+        );
     }
     if (prev !== undefined && canonicalJson(prev.entries) === canonicalJson(wanted.entries)) {
       throw new AppError(

@@ -6,7 +6,7 @@ import { jsonText, type WithJsonValues } from './json-column.js';
 export type NewCertificateValues = WithJsonValues<NewCertificate, 'jws' | 'subject'>;
 
 export const certificatesRepo = {
-  /** StoreError CONFLICT on certificates_pkey (id), certificates_seq_key or certificates_status_index_key. */
+  /** StoreError CONFLICT on certificates_pkey (id), certificates_seq_key or certificates_issuer_status_index_key (the same entry of the issuer's status list, migration 0037). */
   async insert(db: Kysely<Database>, row: NewCertificateValues): Promise<CertificateRow> {
     return db
       .insertInto('certificates')
@@ -24,20 +24,25 @@ export const certificatesRepo = {
     return db.selectFrom('certificates').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   },
 
-  /** The next free status-list index (one past the highest taken). */
-  async nextStatusIndex(db: Kysely<Database>): Promise<number> {
+  /** The next free index of `issuer`'s status list (one past the highest it holds; other issuers' lists, a peer's among them, do not count). */
+  async nextStatusIndex(db: Kysely<Database>, issuer: string): Promise<number> {
     const r = await db
       .selectFrom('certificates')
       .select(sql<number>`coalesce(max(status_index) + 1, 0)::int`.as('next'))
+      .where('issuer', '=', issuer)
       .executeTakeFirstOrThrow();
     return r.next;
   },
 
-  /** Whether a certificate already holds this revocation status-list index. */
-  async statusIndexTaken(db: Kysely<Database>, index: number): Promise<boolean> {
+  /** Whether a certificate already holds this index of `issuer`'s status list. */
+  async statusIndexTaken(db: Kysely<Database>, issuer: string, index: number): Promise<boolean> {
     return (
-      (await db.selectFrom('certificates').select('id').where('status_index', '=', index).executeTakeFirst()) !==
-      undefined
+      (await db
+        .selectFrom('certificates')
+        .select('id')
+        .where('issuer', '=', issuer)
+        .where('status_index', '=', index)
+        .executeTakeFirst()) !== undefined
     );
   },
 
@@ -59,18 +64,6 @@ export const certificatesRepo = {
       .set({ status: 'revoked', revoked_by: v.revokedBy, revoked_seq: v.seq, revocation_reason: v.reason })
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
-  },
-
-  /** Status-list indexes of revoked certificates. */
-  async revokedIndexes(db: Kysely<Database>): Promise<number[]> {
-    return (
-      await db
-        .selectFrom('certificates')
-        .select('status_index')
-        .where('status', '=', 'revoked')
-        .orderBy('status_index')
-        .execute()
-    ).map((r) => r.status_index);
   },
 
   /** Status-list indexes of the revoked certificates `issuer` issued (its published list). */

@@ -157,6 +157,7 @@ export {
   parseLinks,
   partiesNeeded,
   PEER_FOLLOWED_RECORD,
+  STATUS_REVOKED_RECORD,
   scopeOf,
   subjectsOf,
   TRUST_LIST_RECORD,

@@ -27,6 +27,11 @@ import { TrustError } from './errors.js';
  *   keys this node pins for the peer and the countries it takes roles for from the peer's trust list):
  *   a bundle that shows records imported from the peer covers it, so no setting can be left out.
  *
+ * - `federation.status-revoked` — a peer's certificate seen revoked in the peer's published status list
+ *   concerns `certificate:<id>` and `licence:<id>` of each licence it suspended (its `licences`), so the
+ *   audit bundle of such a licence carries the evidence before the peer's own revocation arrives. One
+ *   written before it named them (no `licences` field) concerns none, as it was linked then.
+ *
  * Every other record type (rule packs, red-flag sets, list imports, classifications,
  * EPCIS capture records — whose custody effect is the custody record they were mapped onto) has
  * no subject. Unknown types have none: the function is total, so new record types default to
@@ -112,6 +117,13 @@ export function subjectsOf(type: string, body: unknown): string[] {
     case PEER_FOLLOWED_RECORD:
       add('peer', obj(b.identity).node);
       break;
+    case STATUS_REVOKED_RECORD:
+      // Written before it named the licences it suspended (no \`licences\`): no subject, as it was linked.
+      if (Array.isArray(b.licences)) {
+        add('certificate', b.certificateId);
+        for (const l of b.licences) licence(l);
+      }
+      break;
     default:
       break;
   }
@@ -154,16 +166,20 @@ export const TRUST_LIST_SUBJECT = 'trustlist:roles';
 export const TRUST_ROOT_ID = 'operator-root';
 /** The type of the record that publishes a version of the trust list. */
 export const TRUST_LIST_RECORD = 'trustlist.published';
+/** The type of the record of a peer's certificate seen revoked in the peer's signed status list (src/app/status-fetch.ts). */
+export const STATUS_REVOKED_RECORD = 'federation.status-revoked';
 /** The type of the root-signed record that says which keys a federation peer is pinned by, and for which countries it is trusted. */
 export const PEER_FOLLOWED_RECORD = 'federation.peer.followed';
 
 /**
  * The parties whose registration (and key history) checking a record needs: its actor (the signer,
  * or the party whose signed request it carries) and, for an application, its applicant, authority
- * and screened parties. The operator's root key, which signs trust lists, is no party.
+ * and screened parties. The operator's root key, which signs trust lists, is no party; nor is the log
+ * operator, which makes `federation.status-revoked`.
  */
 export function partiesNeeded(type: string, actor: string, body: unknown): string[] {
-  const out = actor === TRUST_ROOT_ID ? [] : [actor];
+  // The root key and the log operator (a status-revoked record, signed with the log key) are no parties.
+  const out = actor === TRUST_ROOT_ID || type === STATUS_REVOKED_RECORD ? [] : [actor];
   if (type === 'application.submitted') {
     const b = obj(body);
     const a = obj(b.application);

@@ -9,6 +9,7 @@ import {
   recordBytes,
   sha256Hex,
   PEER_FOLLOWED_RECORD,
+  STATUS_REVOKED_RECORD,
   TRUST_LIST_RECORD,
   verifyInclusion,
   verifyRecord,
@@ -329,6 +330,17 @@ function checkSignatures(
     const logKeyId = keyIdOf(logKey);
     const where = `entry ${i} (leaf ${String(bundle.entries[i]?.leafIndex)}, ${r.payload.type} by ${r.payload.actor}${peer === undefined ? '' : `, imported from ${peer.node}`})`;
     const seq = (bundle.entries[i]?.leafIndex ?? -1) + 1;
+    // A peer's certificate seen revoked in its status list: made and signed by this log's operator.
+    if (r.payload.type === STATUS_REVOKED_RECORD && peer === undefined) {
+      if (r.payload.actor !== LOG_OPERATOR || r.signature.keyId !== logKeyId)
+        fail('SIGNATURE', `${where}: must be made by ${LOG_OPERATOR} and signed with the log key ${logKeyId}`);
+      try {
+        verifyRecord(r, logKey);
+      } catch (e) {
+        fail('SIGNATURE', `${where}: ${(e as Error).message}`, e);
+      }
+      return;
+    }
     const request = r.payload.request;
     const ref = r.payload.requestSha256;
     const referred = ref === undefined ? undefined : requests.get(ref);
@@ -523,6 +535,9 @@ function replay(
  * thing that fails. Order: shape → checkpoint signature(s) and forks → inclusion of every entry →
  * every signature → completeness (completeness.ts) → replay. Never throws anything but VerifyError.
  */
+/** The log operator, which makes the records the log derives itself (federation.status-revoked). */
+const LOG_OPERATOR = 'lodestone-log';
+
 export function verifyBundle(text: string, opts: VerifyOptions = {}): VerifySummary {
   const step = progressOver(opts.onProgress);
   try {

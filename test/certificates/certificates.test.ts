@@ -259,7 +259,7 @@ describe.each(STORES)('end-user certificates on %s', (kind) => {
     const a = await issueCertificate(ctx, 'chakan-drive-systems', subject);
     const b = await issueCertificate(ctx, 'chakan-drive-systems', subject);
     await revokeCertificate(ctx, 'chakan-drive-systems', b.id, 'superseded');
-    const list = decodeStatusList((await certificateStatusList(tx())).encodedList);
+    const list = decodeStatusList((await certificateStatusList(tx(), 'chakan-drive-systems')).encodedList);
     expect(getStatusBit(list, a.statusIndex)).toBe(false);
     expect(getStatusBit(list, b.statusIndex)).toBe(true);
   });

@@ -15,6 +15,8 @@ import {
   createApp,
   ensureTrustListEntries,
   federationIdentity,
+  getTrustList,
+  publishTrustList,
   rebuild,
   registerParty,
   TRUST_ROOT_ID,
@@ -168,6 +170,37 @@ describe.each(STORES)('peer settings as root-signed journal records on %s', (kin
     const onRequest = { ...ctx, request: { partyId: 'cn-mofcom', keyId: 'k', jws: 'x.y.z', nonce: 'n' } };
     await expectRejectsCode(addPeer(onRequest, { ...other, countries: ['BD'] }), AppError, 'FORBIDDEN');
     expect(await state()).toEqual(before);
+  });
+
+  it("trust-list set refuses a country this node follows from a peer, naming the entry's field and the peer, and writes nothing", async () => {
+    const id = peerIdentity();
+    await addPeer(ctx, { ...id, countries: ['IN'] });
+    await addPeer(ctx, { ...peerIdentity('bd'), countries: [] });
+    const before = await state();
+    const trustListBefore = await getTrustList(ctx);
+    const e = await expectRejectsCode(
+      publishTrustList(ctx, {
+        entries: [
+          { party: 'cn-mofcom', role: 'licensing-authority', country: 'CN' },
+          { party: 'cn-mofcom', role: 'countersigner', country: 'IN' },
+        ],
+      }),
+      ValidationError,
+      'INVALID_INPUT',
+    );
+    expect(e.field).toBe('trustList.entries[1].country');
+    expect(e.message).toMatch(/IN.*peer "in".*federation\.peer\.followed.*journal entry \d+/);
+    expect(await state()).toEqual(before);
+    expect(await getTrustList(ctx)).toEqual(trustListBefore);
+    // A peer followed for no country (bd) governs nothing here; once in is followed for none, IN is free again.
+    await addPeer(ctx, { ...id, countries: [] });
+    const published = await publishTrustList(ctx, {
+      entries: [
+        { party: 'cn-mofcom', role: 'licensing-authority', country: 'CN' },
+        { party: 'cn-mofcom', role: 'countersigner', country: 'IN' },
+      ],
+    });
+    expect(published.entries).toHaveLength(2);
   });
 
   it('a peer record not made and signed by the root key is refused: at commit, and in the journal on rebuild', async () => {

@@ -291,6 +291,31 @@ describe('federation: cn checks in’s published status list over HTTP', { timeo
       dispatchShipment(cn, EXPORTER, shipmentInput('shp-sl-4', 'lot-sl-2', 100_000, licenceId)),
     ).rejects.toThrow(/CERTIFICATE_REVOKED/);
     expect(await journalSize(cn)).toBe(after);
+    // The record's subjects are the certificate and the licence it suspended: before in's own
+    // certificate.revoked arrives, the licence's audit bundle carries it and verifies, and a bundle
+    // without it fails the completeness check.
+    expect(JSON.parse(seen[0]?.canonical ?? '{}')).toMatchObject({
+      payload: {
+        body: { licences: [licenceId] },
+        links: [{ subject: `certificate:${certificateId}` }, { subject: `licence:${licenceId}` }],
+      },
+    });
+    const cnKey = parseVerifierKey((await federationIdentity(cn, 'cn')).logKey);
+    const pins = { logKey: cnKey.publicKey, logOrigin: cnKey.name, peerKeys: [parseVerifierKey(inId.logKey)] };
+    const early = await exportAuditBundle(cn, licenceId);
+    const evidence = early.entries.find((e) => e.record.includes('"type":"federation.status-revoked"'));
+    expect(evidence).toBeDefined();
+    expect(verifyBundle(JSON.stringify(early), pins).completeness.subjects.map((c) => c.subject)).toEqual(
+      expect.arrayContaining([`certificate:${certificateId}`, `licence:${licenceId}`]),
+    );
+    const without = {
+      ...early,
+      entries: early.entries.filter((e) => e !== evidence),
+      leafIndexes: early.leafIndexes.filter((i) => i !== evidence?.leafIndex),
+    };
+    expect(() => verifyBundle(JSON.stringify(without), pins)).toThrow(
+      /(certificate|licence):.*is on its chain but missing from the bundle/,
+    );
 
     // Heal: the NATS import of in's certificate.revoked is recorded, and applies nothing twice.
     const projections = await dumpProjections(cn.store.db);
