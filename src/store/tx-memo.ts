@@ -13,7 +13,7 @@
  * so nothing outlives the transaction and no other transaction, connection or process sees it.
  */
 import type { ListImportRow } from './screening.tables.js';
-import type { LicenceBalanceRow, LicenceRow, LotRow, ShipmentRow } from './licensing.tables.js';
+import type { CustodyLedgerRow, LicenceBalanceRow, LicenceRow, LotRow, ShipmentRow } from './licensing.tables.js';
 import type { PartyRow } from './parties.table.js';
 import type { ScreeningReviewRow } from './screening-reviews.table.js';
 
@@ -64,6 +64,23 @@ export interface TxMemo {
    * transaction did not hold, so its effect is not known here.
    */
   readonly totals: { readonly deltas: TotalsDelta[]; unknown: boolean };
+  /**
+   * Set by a batch (`heldRowsRepo.deferWrites`, set-based ingest part 3): the lot, shipment and
+   * custody-ledger rows its records write are kept here (each lot and shipment as it stands after the
+   * batch's latest write, also in `held`) and written by `heldRowsRepo.flush`, each table with one
+   * statement. Every read of those tables that SQL answers flushes them first; reads by id are
+   * answered from `held`. Off: each write goes to the database at once, as before.
+   */
+  deferWrites: boolean;
+  readonly pending: PendingRows;
+}
+
+/** A batch's lot, shipment and custody-ledger rows not yet written (`TxMemo.deferWrites`). */
+export interface PendingRows {
+  /** By id, the row as it stands now; `insert`: not in the database yet (else: an update of its mutable columns). */
+  readonly lots: Map<string, { row: LotRow; insert: boolean }>;
+  readonly shipments: Map<string, { row: ShipmentRow; insert: boolean }>;
+  readonly ledger: CustodyLedgerRow[];
 }
 
 /** One custody write's effect on the running totals of one licence and holder. */
@@ -102,6 +119,8 @@ export function rememberReadsIn(tx: object): void {
       sourceLots: new Map(),
       reviews: new Map(),
       totals: { deltas: [], unknown: false },
+      deferWrites: false,
+      pending: { lots: new Map(), shipments: new Map(), ledger: [] },
     });
 }
 
