@@ -32,6 +32,7 @@ import {
   type RulePack,
 } from '../rules/index.js';
 import {
+  epcisRepo,
   heldRowsRepo,
   licencesRepo,
   lotsRepo,
@@ -379,7 +380,7 @@ async function licenceInForce(
 /**
  * Marks `tx` as running a batch of custody use cases (`ingestCustodyEvents`, an EPCIS capture
  * document): a licence is checked in force once per batch, its balance draw-downs are summed, and its
- * lot, shipment and custody-ledger rows are kept in memory (`heldRowsRepo.deferWrites`: any SQL read
+ * lot, shipment, custody-ledger and EPCIS rows are kept in memory (`heldRowsRepo.deferWrites`: any SQL read
  * of those tables in the batch writes them first); both are written once, by `endCustodyBatch`,
  * which the batch must await before it commits.
  */
@@ -391,13 +392,14 @@ export function startCustodyBatch(tx: Transaction<Database>): void {
 }
 
 /**
- * What a custody batch left for its end: its lot, shipment and ledger rows are written (a statement per
- * table), then the diversion monitor judges its events, in order, each on
+ * What a custody batch left for its end: its lot, shipment, ledger and EPCIS rows are written (a
+ * statement per table), then the diversion monitor judges its events, in order, each on
  * the projections as they stood right after it (`monitorDeferred`), and its balance draw-downs are
  * written (one statement). `ctx`: the batch's context (its transaction, and the signed request if any).
  */
 export async function endCustodyBatch(tx: Transaction<Database>, ctx: AppContext): Promise<void> {
   await heldRowsRepo.flush(tx);
+  await epcisRepo.flush(tx);
   await monitorDeferred(tx, ctx);
   await licencesRepo.flushDrawDowns(tx);
 }

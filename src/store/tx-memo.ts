@@ -13,6 +13,7 @@
  * so nothing outlives the transaction and no other transaction, connection or process sees it.
  */
 import type { ListImportRow } from './screening.tables.js';
+import type { EpcisEventRow, EpcisLotLinkRow } from './epcis.tables.js';
 import type { CustodyLedgerRow, LicenceBalanceRow, LicenceRow, LotRow, ShipmentRow } from './licensing.tables.js';
 import type { PartyRow } from './parties.table.js';
 import type { ScreeningReviewRow } from './screening-reviews.table.js';
@@ -65,11 +66,12 @@ export interface TxMemo {
    */
   readonly totals: { readonly deltas: TotalsDelta[]; unknown: boolean };
   /**
-   * Set by a batch (`heldRowsRepo.deferWrites`, set-based ingest part 3): the lot, shipment and
-   * custody-ledger rows its records write are kept here (each lot and shipment as it stands after the
-   * batch's latest write, also in `held`) and written by `heldRowsRepo.flush`, each table with one
-   * statement. Every read of those tables that SQL answers flushes them first; reads by id are
-   * answered from `held`. Off: each write goes to the database at once, as before.
+   * Set by a batch (`heldRowsRepo.deferWrites`, set-based ingest part 3): the lot, shipment,
+   * custody-ledger and EPCIS rows its records write are kept here (each lot and shipment as it stands after the
+   * batch's latest write, also in `held`) and written by `heldRowsRepo.flush` and `epcisRepo.flush`,
+   * each table with one statement. Every read of those tables that SQL answers flushes them first,
+   * except reads by key, answered from here (`held`, an EPCIS event by hash id) or from the database
+   * and here together (an EPC's lot links). Off: each write goes to the database at once, as before.
    */
   deferWrites: boolean;
   readonly pending: PendingRows;
@@ -81,6 +83,10 @@ export interface PendingRows {
   readonly lots: Map<string, { row: LotRow; insert: boolean }>;
   readonly shipments: Map<string, { row: ShipmentRow; insert: boolean }>;
   readonly ledger: CustodyLedgerRow[];
+  /** Captured EPCIS events ("kind\0hash id" → the row as the database will have it, and its event time as recorded). */
+  readonly epcisEvents: Map<string, { readonly row: EpcisEventRow; readonly eventTime: string }>;
+  /** EPC ↔ lot links ("epc\0holder\0lot"), the first of each key (a link already stored is kept, as `on conflict do nothing`). */
+  readonly epcisLinks: Map<string, EpcisLotLinkRow>;
 }
 
 /** One custody write's effect on the running totals of one licence and holder. */
@@ -120,7 +126,7 @@ export function rememberReadsIn(tx: object): void {
       reviews: new Map(),
       totals: { deltas: [], unknown: false },
       deferWrites: false,
-      pending: { lots: new Map(), shipments: new Map(), ledger: [] },
+      pending: { lots: new Map(), shipments: new Map(), ledger: [], epcisEvents: new Map(), epcisLinks: new Map() },
     });
 }
 
