@@ -1,4 +1,4 @@
-import { sql, type Kysely, type QueryCreator } from 'kysely';
+import { sql, type Kysely, type QueryCreator, type RawBuilder } from 'kysely';
 import type { Database } from './database.js';
 import { StoreError } from './errors.js';
 import { jsonText } from './json-column.js';
@@ -852,8 +852,9 @@ export const heldRowsRepo = {
   /**
    * Writes the transaction's deferred rows: new lots, then updated lots (their mass, value,
    * restrictions and updated_seq), new shipments (as they stand, received or not), updated shipments
-   * (their receipt and restrictions), then the ledger rows — each group one statement of per-column
-   * arrays, unnested, so the text and plan do not grow with the rows. New lots come first because
+   * (their receipt and restrictions) — each group one statement of per-column arrays, unnested, so the
+   * text and plan do not grow with the rows — and the ledger rows in the first of those statements (a
+   * data-modifying WITH), or alone when there is none. New lots come first because
    * shipments name them (from_lot, receiving_lot). The triggers of migration 0013 fire per row as for
    * the writes one at a time, and sum to the same totals (each lot's net change, each ledger row).
    */
@@ -870,8 +871,22 @@ export const heldRowsRepo = {
     const lotUpdates = lots.filter((x) => !x.insert).map((x) => x.row);
     const newShipments = shipments.filter((x) => x.insert).map((x) => x.row);
     const shipmentUpdates = shipments.filter((x) => !x.insert).map((x) => x.row);
+    // The ledger rows ride on the first statement (a data-modifying WITH, as `withLedger`), alone if none.
+    const ledgerInsert =
+      ledger.length === 0
+        ? undefined
+        : sql`insert into custody_ledger (seq, licence_id, holder, lot_id, kind, grams)
+              select * from unnest(${ledger.map((r) => r.seq)}::bigint[], ${ledger.map((r) => r.licence_id)}::text[],
+                                   ${ledger.map((r) => r.holder)}::text[], ${ledger.map((r) => r.lot_id)}::text[],
+                                   ${ledger.map((r) => r.kind)}::text[], ${ledger.map((r) => r.grams)}::bigint[])`;
+    let withLedgerRows = ledgerInsert === undefined ? undefined : sql`with ledger_rows as (${ledgerInsert})`;
+    const run = async (q: RawBuilder<unknown>): Promise<void> => {
+      const prefix = withLedgerRows;
+      withLedgerRows = undefined;
+      await (prefix === undefined ? q : sql`${prefix} ${q}`).execute(db);
+    };
     if (newLots.length > 0)
-      await sql`
+      await run(sql`
         insert into lots (id, holder, location, item, mass_grams, units, value_minor, currency, restrictions,
                           licence_ids, created_seq, updated_seq)
         select v.id, v.holder, v.location, v.item::jsonb, v.mass_grams, v.units, v.value_minor, v.currency,
@@ -885,9 +900,9 @@ export const heldRowsRepo = {
                       ${newLots.map((r) => JSON.stringify(r.licence_ids))}::text[],
                       ${newLots.map((r) => r.created_seq)}::bigint[], ${newLots.map((r) => r.updated_seq)}::bigint[])
                as v(id, holder, location, item, mass_grams, units, value_minor, currency, restrictions, licence_ids,
-                    created_seq, updated_seq)`.execute(db);
+                    created_seq, updated_seq)`);
     if (lotUpdates.length > 0)
-      await sql`
+      await run(sql`
         update lots l
            set mass_grams = v.mass_grams, value_minor = v.value_minor, restrictions = v.restrictions::jsonb,
                updated_seq = v.updated_seq
@@ -896,10 +911,10 @@ export const heldRowsRepo = {
                       ${lotUpdates.map((r) => jsonText(r.restrictions))}::text[],
                       ${lotUpdates.map((r) => r.updated_seq)}::bigint[])
                as v(id, mass_grams, value_minor, restrictions, updated_seq)
-         where l.id = v.id`.execute(db);
+         where l.id = v.id`);
     if (newShipments.length > 0) {
       const col = <K extends keyof ShipmentRow>(k: K) => newShipments.map((r) => r[k]);
-      await sql`
+      await run(sql`
         insert into shipments (id, seq, from_lot, from_holder, to_party, destination, grams, units, value_minor,
                                currency, declared_value_minor, licence_id, line_ref, shipped_on, restrictions, status,
                                received_grams, receiving_lot, received_seq)
@@ -916,10 +931,10 @@ export const heldRowsRepo = {
                       ${col('received_seq')}::bigint[])
                as v(id, seq, from_lot, from_holder, to_party, destination, grams, units, value_minor, currency,
                     declared_value_minor, licence_id, line_ref, shipped_on, restrictions, status, received_grams,
-                    receiving_lot, received_seq)`.execute(db);
+                    receiving_lot, received_seq)`);
     }
     if (shipmentUpdates.length > 0)
-      await sql`
+      await run(sql`
         update shipments s
            set restrictions = v.restrictions::jsonb, status = v.status, received_grams = v.received_grams,
                receiving_lot = v.receiving_lot, received_seq = v.received_seq
@@ -930,15 +945,8 @@ export const heldRowsRepo = {
                       ${shipmentUpdates.map((r) => r.receiving_lot)}::text[],
                       ${shipmentUpdates.map((r) => r.received_seq)}::bigint[])
                as v(id, restrictions, status, received_grams, receiving_lot, received_seq)
-         where s.id = v.id`.execute(db);
-    if (ledger.length > 0)
-      await sql`
-        insert into custody_ledger (seq, licence_id, holder, lot_id, kind, grams)
-        select * from unnest(${ledger.map((r) => r.seq)}::bigint[], ${ledger.map((r) => r.licence_id)}::text[],
-                             ${ledger.map((r) => r.holder)}::text[], ${ledger.map((r) => r.lot_id)}::text[],
-                             ${ledger.map((r) => r.kind)}::text[], ${ledger.map((r) => r.grams)}::bigint[])`.execute(
-        db,
-      );
+         where s.id = v.id`);
+    if (withLedgerRows !== undefined && ledgerInsert !== undefined) await ledgerInsert.execute(db);
   },
   async lockFor(
     db: Db,
