@@ -28,7 +28,9 @@ export interface TxMemo {
    * the transaction holds its row lock — it locked it (`heldRowsRepo.lockFor`: FOR UPDATE, in one
    * statement for a whole batch), inserted it or updated it — and exactly as the database has it
    * (every write through the repository returns the row it wrote). No other transaction can change
-   * a row while it is locked, so reads and locks of it are answered from here. `null`: the id named
+   * a row while it is locked, so reads and locks of it are answered from here. In a batch that defers
+   * its writes (`deferWrites`) a row it writes is built here as the database will have it, and
+   * written later (`pending`). `null`: the id named
    * no row when the batch looked (its existence check is answered from here; if another transaction
    * inserts it meanwhile, this one's insert fails on the primary key and nothing is kept).
    */
