@@ -32,9 +32,11 @@ import {
   type RulePack,
 } from '../rules/index.js';
 import {
+  epcisRepo,
   heldRowsRepo,
   licencesRepo,
   lotsRepo,
+  rememberReadsIn,
   shipmentsRepo,
   type CertificateRow,
   type Database,
@@ -145,7 +147,7 @@ export async function createLot(ctx: AppContext, actor: string, input: unknown):
   const i = parse(lotInputSchema, input, 'lot');
   if (i.holder !== actor)
     throw new AppError('FORBIDDEN', `${actor} cannot create a lot held by ${i.holder}`, { field: 'lot.holder' });
-  return ctx.store.transaction(async (tx) => {
+  return custodyTransaction(ctx, async (tx) => {
     await requireParty(tx, i.holder, 'lot.holder');
     if (await lotsRepo.get(tx, i.id))
       throw new AppError('ALREADY_EXISTS', `lot "${i.id}" already exists`, { field: 'lot.id' });
@@ -352,6 +354,25 @@ export async function checkExport(
 
 /** Transactions that run a batch of custody use cases (a custody batch, an EPCIS capture document). */
 const batches = new WeakSet<object>();
+
+/**
+ * A custody use case's transaction. In a batch, the batch's. Alone, a batch of one for its rows: the
+ * transaction gets a memo and defers its lot, shipment, ledger and EPCIS writes
+ * (`heldRowsRepo.deferWrites`), written before it returns (or earlier, when SQL reads those tables:
+ * the diversion monitor, which outside a batch judges the event at its record) — one code path for
+ * the projection rows whether an event comes alone or in a document.
+ */
+function custodyTransaction<T>(ctx: AppContext, fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return ctx.store.transaction(async (tx) => {
+    if (batches.has(tx)) return fn(tx);
+    rememberReadsIn(tx);
+    heldRowsRepo.deferWrites(tx);
+    const out = await fn(tx);
+    await heldRowsRepo.flush(tx);
+    await epcisRepo.flush(tx);
+    return out;
+  });
+}
 const inForceIn = new WeakMap<object, Map<string, Awaited<ReturnType<typeof refuseUnlessInForce>>>>();
 
 /**
@@ -378,21 +399,27 @@ async function licenceInForce(
 
 /**
  * Marks `tx` as running a batch of custody use cases (`ingestCustodyEvents`, an EPCIS capture
- * document): a licence is checked in force once per batch, and its balance draw-downs are summed and
- * written once, by `endCustodyBatch`, which the batch must await before it commits.
+ * document): a licence is checked in force once per batch, its balance draw-downs are summed, and its
+ * lot, shipment, custody-ledger and EPCIS rows are kept in memory (`heldRowsRepo.deferWrites`: any SQL read
+ * of those tables in the batch writes them first); both are written once, by `endCustodyBatch`,
+ * which the batch must await before it commits.
  */
 export function startCustodyBatch(tx: Transaction<Database>): void {
   batches.add(tx);
   licencesRepo.deferDrawDowns(tx);
+  heldRowsRepo.deferWrites(tx);
   deferMonitoring(tx);
 }
 
 /**
- * What a custody batch left for its end: the diversion monitor judges its events, in order, each on
+ * What a custody batch left for its end: its lot, shipment, ledger and EPCIS rows are written (a
+ * statement per table), then the diversion monitor judges its events, in order, each on
  * the projections as they stood right after it (`monitorDeferred`), and its balance draw-downs are
  * written (one statement). `ctx`: the batch's context (its transaction, and the signed request if any).
  */
 export async function endCustodyBatch(tx: Transaction<Database>, ctx: AppContext): Promise<void> {
+  await heldRowsRepo.flush(tx);
+  await epcisRepo.flush(tx);
   await monitorDeferred(tx, ctx);
   await licencesRepo.flushDrawDowns(tx);
 }
@@ -416,135 +443,127 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
   // revoked there, the licence is suspended now and refuseUnlessInForce below refuses.
   if (s.licenceId !== undefined) await confirmPeerCertificate(ctx, { licenceId: s.licenceId }, 'shipment');
   let seen: { lot: Lot; to: Party } | undefined; // for the attempt red flag if the rules refuse
-  return ctx.store
-    .transaction(async (tx) => {
-      if (await shipmentsRepo.get(tx, s.id))
-        throw new AppError('ALREADY_EXISTS', `shipment id "${s.id}" is already used`, { field: 'shipment.id' });
-      const lot = await lockLot(tx, s.fromLot, actor, 'shipment.fromLot');
-      const to = await requireParty(tx, s.to, 'shipment.to');
-      seen = { lot, to };
-      let licence: Licence | undefined;
-      let certificate: CertificateRow | undefined;
-      if (s.licenceId !== undefined) {
-        const row = await licencesRepo.get(tx, s.licenceId);
-        if (!row || row.holder !== actor)
-          throw new AppError('NOT_FOUND', `${actor} holds no licence "${s.licenceId}"`, {
-            field: 'shipment.licenceId',
-          });
-        const inForce = await licenceInForce(tx, row);
-        licence = licenceOf(inForce.licence);
-        certificate = inForce.certificate;
-      }
-      // Time is the server's: shippedOn is a declared fact, bounded by today (src/app/declared.ts).
-      const today = todayUtc(ctx.clock);
-      const shippedOn = s.shippedOn ?? today;
-      const priced = priceShipment(lot, s.grams, s.value);
-      const value = priced.value;
-      if (licence && value === undefined)
-        throw new AppError('FORBIDDEN', "a licensed shipment needs a value (shipment.value or the lot's value)", {
-          field: 'shipment.value',
+  return custodyTransaction(ctx, async (tx) => {
+    if (await shipmentsRepo.get(tx, s.id))
+      throw new AppError('ALREADY_EXISTS', `shipment id "${s.id}" is already used`, { field: 'shipment.id' });
+    const lot = await lockLot(tx, s.fromLot, actor, 'shipment.fromLot');
+    const to = await requireParty(tx, s.to, 'shipment.to');
+    seen = { lot, to };
+    let licence: Licence | undefined;
+    let certificate: CertificateRow | undefined;
+    if (s.licenceId !== undefined) {
+      const row = await licencesRepo.get(tx, s.licenceId);
+      if (!row || row.holder !== actor)
+        throw new AppError('NOT_FOUND', `${actor} holds no licence "${s.licenceId}"`, {
+          field: 'shipment.licenceId',
         });
-      const timing = dispatchTimeRefusals(shippedOn, today, licence);
-      const check = await assessTransfer(
-        tx,
-        ctx,
-        lot,
-        to,
-        s.destination,
-        s.grams,
-        licence && value && s.lineRef !== undefined
-          ? { licence, lineRef: s.lineRef, value, date: shippedOn }
-          : undefined,
-      );
-      if (!check.allowed || timing.length > 0) throw new RefusedError([...timing, ...check.refusals]);
+      const inForce = await licenceInForce(tx, row);
+      licence = licenceOf(inForce.licence);
+      certificate = inForce.certificate;
+    }
+    // Time is the server's: shippedOn is a declared fact, bounded by today (src/app/declared.ts).
+    const today = todayUtc(ctx.clock);
+    const shippedOn = s.shippedOn ?? today;
+    const priced = priceShipment(lot, s.grams, s.value);
+    const value = priced.value;
+    if (licence && value === undefined)
+      throw new AppError('FORBIDDEN', "a licensed shipment needs a value (shipment.value or the lot's value)", {
+        field: 'shipment.value',
+      });
+    const timing = dispatchTimeRefusals(shippedOn, today, licence);
+    const check = await assessTransfer(
+      tx,
+      ctx,
+      lot,
+      to,
+      s.destination,
+      s.grams,
+      licence && value && s.lineRef !== undefined ? { licence, lineRef: s.lineRef, value, date: shippedOn } : undefined,
+    );
+    if (!check.allowed || timing.length > 0) throw new RefusedError([...timing, ...check.refusals]);
 
-      const after = remainderAfter(lot, s.grams);
-      const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({
-        licence_id: r.licenceId,
-        holder: actor,
-        lot_id: lot.id,
-        kind: 'shipped' as const,
-        grams: portionOf(r, lot, s.grams).licensedGrams,
-      }));
-      let restrictions: Restriction[] = inheritRestrictions(
-        [{ lot, grams: s.grams }],
-        { id: s.id, massGrams: s.grams, ...(value ? { valueMinor: value.minor, currency: value.currency } : {}) },
-        `shipment ${s.id}`,
-      ).map((r) => ({ ...r, chain: r.chain.slice(1) }));
-      if (licence && value) {
-        // The licence's conditions ∪ the certificate's undertakings (issue 18, item 4).
-        const terms = licensedRestrictionTerms(licence, certificate);
-        restrictions = [
-          ...restrictions,
-          {
-            licenceId: licence.id,
-            authority: licence.authority,
-            ...(licence.certificateId === undefined ? {} : { certificateId: licence.certificateId }),
-            endUser: licence.endUser,
-            prohibitedDestinations: terms.prohibitedDestinations,
-            ...(terms.useOnlyIn === undefined ? {} : { useOnlyIn: terms.useOnlyIn }),
-            extendsToProducts: terms.extendsToProducts,
-            licensedGrams: s.grams,
-            licensedValueMinor: value.minor,
-            currency: value.currency,
-            massSharePpm: 1_000_000,
-            valueSharePpm: 1_000_000,
-            chain: [
-              `shipment ${s.id}`,
-              `licence ${licence.id}`,
-              ...(licence.certificateId ? [`certificate ${licence.certificateId}`] : []),
-            ],
-            clauses: terms.clauses,
-          },
-        ];
-        ledger.push(
-          { licence_id: licence.id, holder: actor, lot_id: lot.id, kind: 'created', grams: s.grams },
-          { licence_id: licence.id, holder: actor, lot_id: lot.id, kind: 'shipped', grams: s.grams },
-        );
-      }
-      const c = await commit(tx, ctx, 'shipment.dispatched', actor, {
-        shipment: {
-          id: s.id,
-          fromLot: lot.id,
-          fromHolder: actor,
-          to: s.to,
-          destination: s.destination,
-          grams: s.grams,
-          ...(s.units === undefined ? {} : { units: s.units }),
-          ...(value ? { valueMinor: value.minor, currency: value.currency } : {}),
-          ...(priced.declaredValueMinor === undefined ? {} : { declaredValueMinor: priced.declaredValueMinor }),
-          ...(s.licenceId === undefined ? {} : { licenceId: s.licenceId }),
-          ...(s.lineRef === undefined ? {} : { lineRef: s.lineRef }),
-          shippedOn,
+    const after = remainderAfter(lot, s.grams);
+    const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({
+      licence_id: r.licenceId,
+      holder: actor,
+      lot_id: lot.id,
+      kind: 'shipped' as const,
+      grams: portionOf(r, lot, s.grams).licensedGrams,
+    }));
+    let restrictions: Restriction[] = inheritRestrictions(
+      [{ lot, grams: s.grams }],
+      { id: s.id, massGrams: s.grams, ...(value ? { valueMinor: value.minor, currency: value.currency } : {}) },
+      `shipment ${s.id}`,
+    ).map((r) => ({ ...r, chain: r.chain.slice(1) }));
+    if (licence && value) {
+      // The licence's conditions ∪ the certificate's undertakings (issue 18, item 4).
+      const terms = licensedRestrictionTerms(licence, certificate);
+      restrictions = [
+        ...restrictions,
+        {
+          licenceId: licence.id,
+          authority: licence.authority,
+          ...(licence.certificateId === undefined ? {} : { certificateId: licence.certificateId }),
+          endUser: licence.endUser,
+          prohibitedDestinations: terms.prohibitedDestinations,
+          ...(terms.useOnlyIn === undefined ? {} : { useOnlyIn: terms.useOnlyIn }),
+          extendsToProducts: terms.extendsToProducts,
+          licensedGrams: s.grams,
+          licensedValueMinor: value.minor,
+          currency: value.currency,
+          massSharePpm: 1_000_000,
+          valueSharePpm: 1_000_000,
+          chain: [
+            `shipment ${s.id}`,
+            `licence ${licence.id}`,
+            ...(licence.certificateId ? [`certificate ${licence.certificateId}`] : []),
+          ],
+          clauses: terms.clauses,
         },
-        restrictions,
-        from: after,
-        ledger,
-        checks: [...check.checks],
-      });
-      recheckAtCommit(c.record.payload.at, shippedOn, today, licence);
-      await flagDeclaredValue(tx, ctx, {
-        shipmentId: s.id,
-        seq: c.seq,
-        shipper: actor,
+      ];
+      ledger.push(
+        { licence_id: licence.id, holder: actor, lot_id: lot.id, kind: 'created', grams: s.grams },
+        { licence_id: licence.id, holder: actor, lot_id: lot.id, kind: 'shipped', grams: s.grams },
+      );
+    }
+    const c = await commit(tx, ctx, 'shipment.dispatched', actor, {
+      shipment: {
+        id: s.id,
+        fromLot: lot.id,
+        fromHolder: actor,
         to: s.to,
+        destination: s.destination,
         grams: s.grams,
-        priced,
-        licenceId: s.licenceId,
-        restrictions: lot.restrictions,
-      });
-      return { shipmentId: s.id, seq: c.seq, checks: check.checks, restrictions };
-    })
-    .catch(async (e: unknown) => {
-      // A refused dispatch writes nothing, but an attempt to move restricted material towards a hub country is itself a red flag.
-      if (
-        e instanceof RefusedError &&
-        seen !== undefined &&
-        attemptWorthWatching(ctx, seen.lot, seen.to, s.destination)
-      )
-        await monitorRefusedDispatch(ctx, actor, s, e);
-      throw e;
+        ...(s.units === undefined ? {} : { units: s.units }),
+        ...(value ? { valueMinor: value.minor, currency: value.currency } : {}),
+        ...(priced.declaredValueMinor === undefined ? {} : { declaredValueMinor: priced.declaredValueMinor }),
+        ...(s.licenceId === undefined ? {} : { licenceId: s.licenceId }),
+        ...(s.lineRef === undefined ? {} : { lineRef: s.lineRef }),
+        shippedOn,
+      },
+      restrictions,
+      from: after,
+      ledger,
+      checks: [...check.checks],
     });
+    recheckAtCommit(c.record.payload.at, shippedOn, today, licence);
+    await flagDeclaredValue(tx, ctx, {
+      shipmentId: s.id,
+      seq: c.seq,
+      shipper: actor,
+      to: s.to,
+      grams: s.grams,
+      priced,
+      licenceId: s.licenceId,
+      restrictions: lot.restrictions,
+    });
+    return { shipmentId: s.id, seq: c.seq, checks: check.checks, restrictions };
+  }).catch(async (e: unknown) => {
+    // A refused dispatch writes nothing, but an attempt to move restricted material towards a hub country is itself a red flag.
+    if (e instanceof RefusedError && seen !== undefined && attemptWorthWatching(ctx, seen.lot, seen.to, s.destination))
+      await monitorRefusedDispatch(ctx, actor, s, e);
+    throw e;
+  });
 }
 
 /** The consignee takes custody: a new lot with every restriction the shipment carried; any shortfall is recorded. */
@@ -567,7 +586,7 @@ async function receive(
   actor: string,
   r: z.infer<typeof receiptInputSchema>,
 ): Promise<{ lot: Lot; discrepancyGrams: number; seq: number }> {
-  return ctx.store.transaction(async (tx) => {
+  return custodyTransaction(ctx, async (tx) => {
     const sh = await shipmentsRepo.lock(tx, r.shipmentId);
     if (!sh || sh.to_party !== actor)
       throw new AppError('NOT_FOUND', `no shipment "${r.shipmentId}" addressed to ${actor}`, {
@@ -652,7 +671,7 @@ export async function transformLots(
   input: unknown,
 ): Promise<{ outputs: readonly Lot[]; seq: number }> {
   const t = parse(transformInputSchema, input, 'transformation');
-  return ctx.store.transaction(async (tx) => {
+  return custodyTransaction(ctx, async (tx) => {
     const inputs = new Map<string, { lot: Lot; grams: number }>();
     for (const [i, x] of t.inputs.entries()) {
       if (inputs.has(x.lotId))
@@ -774,7 +793,7 @@ export async function transformLots(
 /** Material used up (or destroyed) where it is: it leaves the books of every licence it carries. */
 export async function consumeLot(ctx: AppContext, actor: string, input: unknown): Promise<{ seq: number }> {
   const i = parse(consumeInputSchema, input, 'consumption');
-  return ctx.store.transaction(async (tx) => {
+  return custodyTransaction(ctx, async (tx) => {
     const lot = await lockLot(tx, i.lotId, actor, 'consumption.lotId');
     if (i.grams > lot.massGrams)
       throw new RefusedError([

@@ -1,8 +1,8 @@
-import { sql, type Kysely, type QueryCreator } from 'kysely';
+import { sql, type Kysely, type QueryCreator, type RawBuilder } from 'kysely';
 import type { Database } from './database.js';
 import { StoreError } from './errors.js';
 import { jsonText } from './json-column.js';
-import { memoOf, throughMemo, type TotalsDelta } from './tx-memo.js';
+import { memoOf, throughMemo, type TotalsDelta, type TxMemo } from './tx-memo.js';
 import type {
   ApplicationRow,
   CustodyLedgerRow,
@@ -271,11 +271,21 @@ export const lotsRepo = {
     row: Omit<LotRow, 'item' | 'restrictions'> & { item: unknown; restrictions: unknown },
     ledger: readonly CustodyLedgerRow[] = [],
   ): Promise<void> {
+    const memo = memoOf(db);
+    if (memo?.deferWrites === true) {
+      noteTotals(db, row.created_seq, row.holder, null, row.restrictions, ledger);
+      const kept: LotRow = { ...row, item: jsonCopy(row.item), restrictions: jsonCopy(row.restrictions) };
+      memo.pending.lots.set(row.id, { row: kept, insert: true });
+      memo.held.lots.set(row.id, kept);
+      memo.pending.ledger.push(...ledger);
+      return;
+    }
+    await settle(db);
     const q = withLedger(db, ledger)
       .insertInto('lots')
       .values({ ...row, item: jsonText(row.item), restrictions: jsonText(row.restrictions) });
     noteTotals(db, row.created_seq, row.holder, null, row.restrictions, ledger);
-    const held = memoOf(db)?.held.lots;
+    const held = memo?.held.lots;
     if (held === undefined) await q.execute();
     else keepHeld(held, row.id, await q.returningAll().executeTakeFirst());
   },
@@ -312,6 +322,7 @@ export const lotsRepo = {
     lotId: string,
     partyId: string,
   ): Promise<{ lot: LotRow | undefined; party: unknown; listsInForce: string | null }> {
+    await settle(db);
     const r = await sql<LotRow & { check_party: unknown; check_lists: string | null }>`
       select l.*,
         (select p.party from parties p where p.id = ${partyId}) as check_party,
@@ -326,6 +337,7 @@ export const lotsRepo = {
   /** Locks (FOR UPDATE, in id order) the lots carrying any of these licences: a revocation takes them before the journal, as a dispatch does. */
   async lockCarrying(db: Db, licenceIds: readonly string[]): Promise<string[]> {
     if (licenceIds.length === 0) return [];
+    await settle(db);
     const rows = await db
       .selectFrom('lots')
       .select('id')
@@ -337,6 +349,15 @@ export const lotsRepo = {
   },
   /** Replaces a lot's restrictions (the mass is unchanged), as of journal entry `seq`. */
   async setRestrictions(db: Db, id: string, restrictions: unknown, seq: number): Promise<void> {
+    if (
+      deferLotUpdate(db, id, seq, restrictions, [], (r) => ({
+        ...r,
+        restrictions: jsonCopy(restrictions),
+        updated_seq: seq,
+      }))
+    )
+      return;
+    await settle(db);
     const q = db
       .updateTable('lots')
       .set({ restrictions: jsonText(restrictions), updated_seq: seq })
@@ -356,6 +377,15 @@ export const lotsRepo = {
     valueMinor?: number,
     ledger: readonly CustodyLedgerRow[] = [],
   ): Promise<void> {
+    const deferred = deferLotUpdate(db, id, seq, restrictions, ledger, (r) => ({
+      ...r,
+      mass_grams: massGrams,
+      restrictions: jsonCopy(restrictions),
+      updated_seq: seq,
+      ...(valueMinor === undefined ? {} : { value_minor: valueMinor }),
+    }));
+    if (deferred) return;
+    await settle(db);
     const q = withLedger(db, ledger)
       .updateTable('lots')
       .set({
@@ -371,6 +401,7 @@ export const lotsRepo = {
     else keepHeld(held, id, await q.returningAll().executeTakeFirst());
   },
   async list(db: Db, opts: { holder?: string; licenceId?: string } = {}): Promise<LotRow[]> {
+    await settle(db);
     let q = db.selectFrom('lots').selectAll();
     if (opts.holder !== undefined) q = q.where('holder', '=', opts.holder);
     if (opts.licenceId !== undefined) q = q.where(sql<boolean>`${opts.licenceId} = any(licence_ids)`);
@@ -386,6 +417,23 @@ export const shipmentsRepo = {
     },
     ledger: readonly CustodyLedgerRow[] = [],
   ): Promise<void> {
+    const memo = memoOf(db);
+    if (memo?.deferWrites === true) {
+      noteTotals(db, row.seq, '', null, null, ledger);
+      const kept: ShipmentRow = {
+        ...row,
+        restrictions: jsonCopy(row.restrictions),
+        status: 'in-transit',
+        received_grams: null,
+        receiving_lot: null,
+        received_seq: null,
+      };
+      memo.pending.shipments.set(row.id, { row: kept, insert: true });
+      memo.held.shipments.set(row.id, kept);
+      memo.pending.ledger.push(...ledger);
+      return;
+    }
+    await settle(db);
     const q = withLedger(db, ledger)
       .insertInto('shipments')
       .values({
@@ -416,6 +464,7 @@ export const shipmentsRepo = {
   /** Locks (FOR UPDATE, in id order) the in-transit shipments made under, or carrying material of, any of these licences. */
   async lockInTransitCarrying(db: Db, licenceIds: readonly string[]): Promise<string[]> {
     if (licenceIds.length === 0) return [];
+    await settle(db);
     const rows = await db
       .selectFrom('shipments')
       .select('id')
@@ -433,6 +482,8 @@ export const shipmentsRepo = {
   },
   /** Replaces the restrictions an in-transit shipment carries (its receipt passes them on). */
   async setRestrictions(db: Db, id: string, restrictions: unknown): Promise<void> {
+    if (deferShipmentUpdate(db, id, [], (r) => ({ ...r, restrictions: jsonCopy(restrictions) }))) return;
+    await settle(db);
     const q = db
       .updateTable('shipments')
       .set({ restrictions: jsonText(restrictions) })
@@ -449,6 +500,18 @@ export const shipmentsRepo = {
     seq: number,
     ledger: readonly CustodyLedgerRow[] = [],
   ): Promise<void> {
+    const deferred = deferShipmentUpdate(db, id, ledger, (r) => ({
+      ...r,
+      status: 'received',
+      received_grams: grams,
+      receiving_lot: lotId,
+      received_seq: seq,
+    }));
+    if (deferred) {
+      noteTotals(db, seq, '', null, null, ledger);
+      return;
+    }
+    await settle(db);
     const q = withLedger(db, ledger)
       .updateTable('shipments')
       .set({ status: 'received', received_grams: grams, receiving_lot: lotId, received_seq: seq })
@@ -477,6 +540,7 @@ export const shipmentsRepo = {
   /** Received shipments to this party made under, or carrying material restricted by, any of these licences. */
   async receivedBy(db: Db, party: string, licenceIds: readonly string[]): Promise<ShipmentRow[]> {
     if (licenceIds.length === 0) return [];
+    await settle(db);
     return db
       .selectFrom('shipments')
       .selectAll()
@@ -492,6 +556,7 @@ export const shipmentsRepo = {
       .execute();
   },
   async list(db: Db, opts: { licenceId?: string } = {}): Promise<ShipmentRow[]> {
+    await settle(db);
     let q = db.selectFrom('shipments').selectAll();
     if (opts.licenceId !== undefined) q = q.where('licence_id', '=', opts.licenceId);
     return q.orderBy('seq').execute();
@@ -503,6 +568,7 @@ export const shipmentsRepo = {
    */
   async carrying(db: Db, licenceIds: readonly string[]): Promise<ShipmentRow[]> {
     if (licenceIds.length === 0) return [];
+    await settle(db);
     return db
       .selectFrom('shipments')
       .selectAll()
@@ -520,6 +586,12 @@ export const shipmentsRepo = {
 export const ledgerRepo = {
   async add(db: Db, rows: readonly CustodyLedgerRow[]): Promise<void> {
     noteTotals(db, 0, '', null, null, rows);
+    const memo = memoOf(db);
+    if (memo?.deferWrites === true) {
+      memo.pending.ledger.push(...rows);
+      return;
+    }
+    await settle(db);
     if (rows.length > 0)
       await db
         .insertInto('custody_ledger')
@@ -527,6 +599,7 @@ export const ledgerRepo = {
         .execute();
   },
   async forLicence(db: Db, licenceId: string): Promise<CustodyLedgerRow[]> {
+    await settle(db);
     return db
       .selectFrom('custody_ledger')
       .selectAll()
@@ -537,6 +610,7 @@ export const ledgerRepo = {
   },
   /** The journal entries behind a holder's balance under a licence, in ledger order (seq, lot). */
   async seqsFor(db: Db, licenceId: string, holder: string): Promise<number[]> {
+    await settle(db);
     const rows = await db
       .selectFrom('custody_ledger')
       .select('seq')
@@ -561,6 +635,7 @@ export const ledgerRepo = {
     licenceIds: readonly string[],
   ): Promise<{ received: ShipmentRow[]; transformations: CustodyLedgerRow[] }> {
     if (lotIds.length === 0) return { received: [], transformations: [] };
+    await settle(db);
     const lots = sql.join([...lotIds]);
     const licences = licenceIds.length === 0 ? undefined : sql.join([...licenceIds]);
     const transforms =
@@ -599,6 +674,7 @@ export const holderTotalsRepo = {
   /** The rows of these licences, each licence's holders in order of their first ledger entry. */
   async forLicences(db: Db, licenceIds: readonly string[]): Promise<LicenceHolderTotalsRow[]> {
     if (licenceIds.length === 0) return [];
+    await settle(db);
     return db
       .selectFrom('licence_holder_totals')
       .selectAll()
@@ -686,6 +762,67 @@ function noteLotTotals(db: Db, id: string, seq: number, after: unknown, ledger: 
   noteTotals(db, seq, before.holder, before.restrictions, after, ledger);
 }
 
+/** A fresh copy of a JSON value as a jsonb column gives it back (parsed anew, shared with nothing). */
+function jsonCopy(value: unknown): unknown {
+  return JSON.parse(jsonText(value)) as unknown;
+}
+
+/**
+ * In a transaction that defers its writes (`TxMemo.deferWrites`), an update of a lot it holds: the
+ * held row becomes `next(row)`, pending until `heldRowsRepo.flush`, with these ledger rows. False
+ * (nothing done) otherwise — the caller then writes now.
+ */
+function deferLotUpdate(
+  db: Db,
+  id: string,
+  seq: number,
+  restrictions: unknown,
+  ledger: readonly CustodyLedgerRow[],
+  next: (row: LotRow) => LotRow,
+): boolean {
+  const memo = memoOf(db);
+  const before = memo?.held.lots.get(id);
+  if (memo?.deferWrites !== true || before === undefined || before === null) return false;
+  noteLotTotals(db, id, seq, restrictions, ledger);
+  const row = next(before);
+  memo.held.lots.set(id, row);
+  memo.pending.lots.set(id, { row, insert: memo.pending.lots.get(id)?.insert === true });
+  memo.pending.ledger.push(...ledger);
+  return true;
+}
+
+/** `deferLotUpdate` for a shipment the transaction holds (the caller notes the totals). */
+function deferShipmentUpdate(
+  db: Db,
+  id: string,
+  ledger: readonly CustodyLedgerRow[],
+  next: (row: ShipmentRow) => ShipmentRow,
+): boolean {
+  const memo = memoOf(db);
+  const before = memo?.held.shipments.get(id);
+  if (memo?.deferWrites !== true || before === undefined || before === null) return false;
+  const row = next(before);
+  memo.held.shipments.set(id, row);
+  memo.pending.shipments.set(id, { row, insert: memo.pending.shipments.get(id)?.insert === true });
+  memo.pending.ledger.push(...ledger);
+  return true;
+}
+
+function hasPending(memo: TxMemo | undefined): memo is TxMemo {
+  return (
+    memo !== undefined &&
+    (memo.pending.lots.size > 0 || memo.pending.shipments.size > 0 || memo.pending.ledger.length > 0)
+  );
+}
+
+/**
+ * Before SQL reads or writes lots, shipments, the custody ledger or the totals its triggers keep: the
+ * transaction's deferred rows of those tables are written first, so the statement sees them.
+ */
+export async function settle(db: Db): Promise<void> {
+  if (hasPending(memoOf(db))) await heldRowsRepo.flush(db);
+}
+
 /** Remembers a row this transaction just wrote (so holds locked), as the database returned it; forgets it if none was written. */
 function keepHeld<R>(held: Map<string, R | null>, id: string, row: R | undefined): void {
   if (row === undefined) held.delete(id);
@@ -700,6 +837,117 @@ function keepHeld<R>(held: Map<string, R | null>, id: string, row: R | undefined
  * such; rows of other parties are left to the use cases (which refuse them). Without a memo, nothing.
  */
 export const heldRowsRepo = {
+  /**
+   * From now on in this transaction (which must have a memo), the lot, shipment and custody-ledger
+   * rows of its records are kept in memory and written by `flush` (which `settle` calls before any SQL
+   * that reads those tables, and the caller before it commits): a batch writes each table with one
+   * statement instead of one per record. Only rows the transaction holds are deferred; an update of a
+   * row it does not hold flushes and is written at once.
+   */
+  deferWrites(db: Db): void {
+    const memo = memoOf(db);
+    if (memo === undefined) throw new StoreError('NOT_FOUND', 'deferWrites needs a transaction with a memo');
+    memo.deferWrites = true;
+  },
+  /**
+   * Writes the transaction's deferred rows: new lots, then updated lots (their mass, value,
+   * restrictions and updated_seq), new shipments (as they stand, received or not), updated shipments
+   * (their receipt and restrictions) — each group one statement of per-column arrays, unnested, so the
+   * text and plan do not grow with the rows — and the ledger rows in the first of those statements (a
+   * data-modifying WITH), or alone when there is none. New lots come first because
+   * shipments name them (from_lot, receiving_lot). The triggers of migration 0013 fire per row as for
+   * the writes one at a time, and sum to the same totals (each lot's net change, each ledger row).
+   */
+  async flush(db: Db): Promise<void> {
+    const memo = memoOf(db);
+    if (!hasPending(memo)) return;
+    const { pending } = memo;
+    const lots = [...pending.lots.values()];
+    const shipments = [...pending.shipments.values()];
+    const ledger = pending.ledger.splice(0);
+    pending.lots.clear();
+    pending.shipments.clear();
+    const newLots = lots.filter((x) => x.insert).map((x) => x.row);
+    const lotUpdates = lots.filter((x) => !x.insert).map((x) => x.row);
+    const newShipments = shipments.filter((x) => x.insert).map((x) => x.row);
+    const shipmentUpdates = shipments.filter((x) => !x.insert).map((x) => x.row);
+    // The ledger rows ride on the first statement (a data-modifying WITH, as `withLedger`), alone if none.
+    const ledgerInsert =
+      ledger.length === 0
+        ? undefined
+        : sql`insert into custody_ledger (seq, licence_id, holder, lot_id, kind, grams)
+              select * from unnest(${ledger.map((r) => r.seq)}::bigint[], ${ledger.map((r) => r.licence_id)}::text[],
+                                   ${ledger.map((r) => r.holder)}::text[], ${ledger.map((r) => r.lot_id)}::text[],
+                                   ${ledger.map((r) => r.kind)}::text[], ${ledger.map((r) => r.grams)}::bigint[])`;
+    let withLedgerRows = ledgerInsert === undefined ? undefined : sql`with ledger_rows as (${ledgerInsert})`;
+    const run = async (q: RawBuilder<unknown>): Promise<void> => {
+      const prefix = withLedgerRows;
+      withLedgerRows = undefined;
+      await (prefix === undefined ? q : sql`${prefix} ${q}`).execute(db);
+    };
+    if (newLots.length > 0)
+      await run(sql`
+        insert into lots (id, holder, location, item, mass_grams, units, value_minor, currency, restrictions,
+                          licence_ids, created_seq, updated_seq)
+        select v.id, v.holder, v.location, v.item::jsonb, v.mass_grams, v.units, v.value_minor, v.currency,
+               v.restrictions::jsonb, array(select jsonb_array_elements_text(v.licence_ids::jsonb)), v.created_seq,
+               v.updated_seq
+          from unnest(${newLots.map((r) => r.id)}::text[], ${newLots.map((r) => r.holder)}::text[],
+                      ${newLots.map((r) => r.location)}::text[], ${newLots.map((r) => jsonText(r.item))}::text[],
+                      ${newLots.map((r) => r.mass_grams)}::bigint[], ${newLots.map((r) => r.units)}::integer[],
+                      ${newLots.map((r) => r.value_minor)}::bigint[], ${newLots.map((r) => r.currency)}::text[],
+                      ${newLots.map((r) => jsonText(r.restrictions))}::text[],
+                      ${newLots.map((r) => JSON.stringify(r.licence_ids))}::text[],
+                      ${newLots.map((r) => r.created_seq)}::bigint[], ${newLots.map((r) => r.updated_seq)}::bigint[])
+               as v(id, holder, location, item, mass_grams, units, value_minor, currency, restrictions, licence_ids,
+                    created_seq, updated_seq)`);
+    if (lotUpdates.length > 0)
+      await run(sql`
+        update lots l
+           set mass_grams = v.mass_grams, value_minor = v.value_minor, restrictions = v.restrictions::jsonb,
+               updated_seq = v.updated_seq
+          from unnest(${lotUpdates.map((r) => r.id)}::text[], ${lotUpdates.map((r) => r.mass_grams)}::bigint[],
+                      ${lotUpdates.map((r) => r.value_minor)}::bigint[],
+                      ${lotUpdates.map((r) => jsonText(r.restrictions))}::text[],
+                      ${lotUpdates.map((r) => r.updated_seq)}::bigint[])
+               as v(id, mass_grams, value_minor, restrictions, updated_seq)
+         where l.id = v.id`);
+    if (newShipments.length > 0) {
+      const col = <K extends keyof ShipmentRow>(k: K) => newShipments.map((r) => r[k]);
+      await run(sql`
+        insert into shipments (id, seq, from_lot, from_holder, to_party, destination, grams, units, value_minor,
+                               currency, declared_value_minor, licence_id, line_ref, shipped_on, restrictions, status,
+                               received_grams, receiving_lot, received_seq)
+        select v.id, v.seq, v.from_lot, v.from_holder, v.to_party, v.destination, v.grams, v.units, v.value_minor,
+               v.currency, v.declared_value_minor, v.licence_id, v.line_ref, v.shipped_on, v.restrictions::jsonb,
+               v.status, v.received_grams, v.receiving_lot, v.received_seq
+          from unnest(${col('id')}::text[], ${col('seq')}::bigint[], ${col('from_lot')}::text[],
+                      ${col('from_holder')}::text[], ${col('to_party')}::text[], ${col('destination')}::text[],
+                      ${col('grams')}::bigint[], ${col('units')}::integer[], ${col('value_minor')}::bigint[],
+                      ${col('currency')}::text[], ${col('declared_value_minor')}::bigint[],
+                      ${col('licence_id')}::text[], ${col('line_ref')}::text[], ${col('shipped_on')}::date[],
+                      ${newShipments.map((r) => jsonText(r.restrictions))}::text[], ${col('status')}::text[],
+                      ${col('received_grams')}::bigint[], ${col('receiving_lot')}::text[],
+                      ${col('received_seq')}::bigint[])
+               as v(id, seq, from_lot, from_holder, to_party, destination, grams, units, value_minor, currency,
+                    declared_value_minor, licence_id, line_ref, shipped_on, restrictions, status, received_grams,
+                    receiving_lot, received_seq)`);
+    }
+    if (shipmentUpdates.length > 0)
+      await run(sql`
+        update shipments s
+           set restrictions = v.restrictions::jsonb, status = v.status, received_grams = v.received_grams,
+               receiving_lot = v.receiving_lot, received_seq = v.received_seq
+          from unnest(${shipmentUpdates.map((r) => r.id)}::text[],
+                      ${shipmentUpdates.map((r) => jsonText(r.restrictions))}::text[],
+                      ${shipmentUpdates.map((r) => r.status)}::text[],
+                      ${shipmentUpdates.map((r) => r.received_grams)}::bigint[],
+                      ${shipmentUpdates.map((r) => r.receiving_lot)}::text[],
+                      ${shipmentUpdates.map((r) => r.received_seq)}::bigint[])
+               as v(id, restrictions, status, received_grams, receiving_lot, received_seq)
+         where s.id = v.id`);
+    if (withLedgerRows !== undefined && ledgerInsert !== undefined) await ledgerInsert.execute(db);
+  },
   async lockFor(
     db: Db,
     actor: string,

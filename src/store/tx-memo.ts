@@ -13,7 +13,8 @@
  * so nothing outlives the transaction and no other transaction, connection or process sees it.
  */
 import type { ListImportRow } from './screening.tables.js';
-import type { LicenceBalanceRow, LicenceRow, LotRow, ShipmentRow } from './licensing.tables.js';
+import type { EpcisEventRow, EpcisLotLinkRow } from './epcis.tables.js';
+import type { CustodyLedgerRow, LicenceBalanceRow, LicenceRow, LotRow, ShipmentRow } from './licensing.tables.js';
 import type { PartyRow } from './parties.table.js';
 import type { ScreeningReviewRow } from './screening-reviews.table.js';
 
@@ -27,7 +28,9 @@ export interface TxMemo {
    * the transaction holds its row lock — it locked it (`heldRowsRepo.lockFor`: FOR UPDATE, in one
    * statement for a whole batch), inserted it or updated it — and exactly as the database has it
    * (every write through the repository returns the row it wrote). No other transaction can change
-   * a row while it is locked, so reads and locks of it are answered from here. `null`: the id named
+   * a row while it is locked, so reads and locks of it are answered from here. In a batch that defers
+   * its writes (`deferWrites`) a row it writes is built here as the database will have it, and
+   * written later (`pending`). `null`: the id named
    * no row when the batch looked (its existence check is answered from here; if another transaction
    * inserts it meanwhile, this one's insert fails on the primary key and nothing is kept).
    */
@@ -64,6 +67,28 @@ export interface TxMemo {
    * transaction did not hold, so its effect is not known here.
    */
   readonly totals: { readonly deltas: TotalsDelta[]; unknown: boolean };
+  /**
+   * Set by a batch (`heldRowsRepo.deferWrites`, set-based ingest part 3): the lot, shipment,
+   * custody-ledger and EPCIS rows its records write are kept here (each lot and shipment as it stands after the
+   * batch's latest write, also in `held`) and written by `heldRowsRepo.flush` and `epcisRepo.flush`,
+   * each table with one statement. Every read of those tables that SQL answers flushes them first,
+   * except reads by key, answered from here (`held`, an EPCIS event by hash id) or from the database
+   * and here together (an EPC's lot links). Off: each write goes to the database at once, as before.
+   */
+  deferWrites: boolean;
+  readonly pending: PendingRows;
+}
+
+/** A batch's lot, shipment and custody-ledger rows not yet written (`TxMemo.deferWrites`). */
+export interface PendingRows {
+  /** By id, the row as it stands now; `insert`: not in the database yet (else: an update of its mutable columns). */
+  readonly lots: Map<string, { row: LotRow; insert: boolean }>;
+  readonly shipments: Map<string, { row: ShipmentRow; insert: boolean }>;
+  readonly ledger: CustodyLedgerRow[];
+  /** Captured EPCIS events ("kind\0hash id" → the row as the database will have it, and its event time as recorded). */
+  readonly epcisEvents: Map<string, { readonly row: EpcisEventRow; readonly eventTime: string }>;
+  /** EPC ↔ lot links ("epc\0holder\0lot"), the first of each key (a link already stored is kept, as `on conflict do nothing`). */
+  readonly epcisLinks: Map<string, EpcisLotLinkRow>;
 }
 
 /** One custody write's effect on the running totals of one licence and holder. */
@@ -102,6 +127,8 @@ export function rememberReadsIn(tx: object): void {
       sourceLots: new Map(),
       reviews: new Map(),
       totals: { deltas: [], unknown: false },
+      deferWrites: false,
+      pending: { lots: new Map(), shipments: new Map(), ledger: [], epcisEvents: new Map(), epcisLinks: new Map() },
     });
 }
 

@@ -412,6 +412,38 @@ describe.each(STORES)('EPCIS capture, query and export on %s', (kind) => {
     expect(await dumpProjections(db)).toEqual(dump);
   });
 
+  it('one document whose later events use the lots and links its earlier events made (held in memory until its end, found through them), and rebuild reproduces its projections', async () => {
+    const licence = await setup(ctx);
+    const db = current().store.db;
+    const before = await dumpProjections(db);
+    // commissioning links the EPC to a new lot; shipping (same document) finds the lot through that link,
+    // a repeat of the commissioning event is a duplicate, and an observation of the EPC is evidence.
+    const observe = {
+      type: 'ObjectEvent',
+      ...at('08:40'),
+      quantityList: [kg(MAG, 1)],
+      action: 'OBSERVE',
+      bizStep: 'inspecting',
+    };
+    const together = await captureEpcis(
+      ctx,
+      EXPORTER,
+      doc(commissioning(), shipping(licence), commissioning(), observe),
+    );
+    expect(together.events.map((e) => [e.status, e.use])).toEqual([
+      ['mapped', 'createLot'],
+      ['mapped', 'dispatchShipment'],
+      ['duplicate', undefined],
+      ['evidence', undefined],
+    ]);
+    const oneDocument = await dumpProjections(db);
+    expect(oneDocument.epcis_events).toHaveLength(before.epcis_events.length + 3);
+    expect(oneDocument.epcis_lot_links.length).toBeGreaterThan(before.epcis_lot_links.length);
+    expect(oneDocument.shipments).toHaveLength(before.shipments.length + 1);
+    await rebuild(ctx);
+    expect(await dumpProjections(db)).toEqual(oneDocument);
+  });
+
   it.runIf(kind === STORES[0])(
     'accepts every official EPCIS 2.0 JSON example (kept as evidence, untracked) and honours error declarations',
     async () => {

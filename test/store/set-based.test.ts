@@ -2,7 +2,9 @@
  * Set-based ingest in the store (issue 21), on every store: the lots and shipments a batch holds are
  * answered from its transaction's memo exactly as the database has them; a custody write carries its
  * ledger rows in the same statement (the running holder totals follow); one provenance step reads
- * what the separate queries read.
+ * what the separate queries read; a batch that defers its writes holds its rows in memory exactly as
+ * the database will have them, writes them first whenever SQL reads those tables, and leaves the same
+ * projections as the writes one at a time.
  */
 import { sql, type Transaction } from 'kysely';
 import { describe, expect, it } from 'vitest';
@@ -12,8 +14,10 @@ import {
   journalRepo,
   ledgerRepo,
   lotsRepo,
+  dumpProjections,
   rememberReadsIn,
   shipmentsRepo,
+  type ProjectionDump,
   type Database,
   type Store,
 } from '../../src/store/index.js';
@@ -222,5 +226,91 @@ describe.each(STORES)('set-based ingest in the store on %s', (kind) => {
       });
       expect(await ledgerRepo.provenanceStep(tx, [], ['LIC-1'])).toEqual({ received: [], transformations: [] });
     });
+  });
+
+  it("defers a batch's lot, shipment and ledger writes: held rows as the database will have them, SQL reads flush first, the same projections as one at a time", async () => {
+    const base = await store().transaction(async (tx) => {
+      const s = await entry(tx);
+      await lotsRepo.insert(tx, lot('L-old', 'alice-magnets', s), [
+        { seq: s, licence_id: 'LIC-1', holder: 'alice-magnets', lot_id: 'L-old', kind: 'created', grams: 100 },
+      ]);
+      await lotsRepo.insert(tx, lot('L-bob', 'bob', s));
+      await shipmentsRepo.insert(tx, shipment('S-in', 'L-bob', 'bob', 'alice-magnets', s));
+      return s;
+    });
+    const led = (seq: number, lotId: string, kind: 'shipped' | 'received' | 'consumed', grams: number) => ({
+      seq,
+      licence_id: 'LIC-1',
+      holder: 'alice-magnets',
+      lot_id: lotId,
+      kind,
+      grams,
+    });
+    // The same writes, one at a time (no memo) and deferred; each transaction rolls back after its dump,
+    // so both start from the same state and take the same journal seqs.
+    const run = async (defer: boolean): Promise<ProjectionDump> => {
+      let dump: ProjectionDump | undefined;
+      await store()
+        .transaction(async (tx) => {
+          if (defer) {
+            rememberReadsIn(tx);
+            await heldRowsRepo.lockFor(tx, 'alice-magnets', {
+              lots: ['L-old', 'L-new', 'L-got'],
+              shipments: ['S-in', 'S-out', 'S-loop'],
+            });
+            heldRowsRepo.deferWrites(tx);
+          }
+          const s1 = await entry(tx);
+          const s2 = await entry(tx);
+          await lotsRepo.insert(tx, { ...lot('L-new', 'alice-magnets', s1, 70), units: 3 });
+          await lotsRepo.setMass(tx, 'L-old', 60, restriction('LIC-1', 60), s1, 600, [led(s1, 'L-old', 'shipped', 40)]);
+          await shipmentsRepo.insert(tx, shipment('S-out', 'L-old', 'alice-magnets', 'bob', s1));
+          await shipmentsRepo.insert(tx, shipment('S-loop', 'L-new', 'alice-magnets', 'alice-magnets', s1));
+          await lotsRepo.setMass(tx, 'L-new', 30, restriction('LIC-1', 30), s2, undefined, [
+            led(s2, 'L-new', 'shipped', 40),
+          ]);
+          await lotsRepo.insert(tx, lot('L-got', 'alice-magnets', s2, 40), [led(s2, 'L-got', 'received', 40)]);
+          await shipmentsRepo.markReceived(tx, 'S-in', 40, 'L-got', s2);
+          await shipmentsRepo.markReceived(tx, 'S-loop', 40, 'L-got', s2);
+          await shipmentsRepo.setRestrictions(tx, 'S-out', []);
+          await lotsRepo.setRestrictions(tx, 'L-old', [], s2);
+          await ledgerRepo.add(tx, [led(s2, 'L-old', 'consumed', 60)]);
+          if (defer) {
+            // Nothing is written yet; what the batch holds is what the database will have after the flush.
+            expect(await fromDb.lot(tx, 'L-new')).toBeUndefined();
+            const held = {
+              lots: await Promise.all(['L-old', 'L-new', 'L-got'].map((id) => lotsRepo.get(tx, id))),
+              shipments: await Promise.all(['S-in', 'S-out', 'S-loop'].map((id) => shipmentsRepo.get(tx, id))),
+            };
+            // A read SQL answers (here the running totals, which the tables' triggers keep) writes them first.
+            const totals = await holderTotalsRepo.forLicences(tx, ['LIC-1']);
+            expect(totals.find((t) => t.holder === 'alice-magnets')).toMatchObject({
+              net_grams: 100 - 40 - 40 + 40 - 60,
+            });
+            expect(held.lots).toEqual(await Promise.all(['L-old', 'L-new', 'L-got'].map((id) => fromDb.lot(tx, id))));
+            expect(held.shipments).toEqual(
+              await Promise.all(['S-in', 'S-out', 'S-loop'].map((id) => fromDb.shipment(tx, id))),
+            );
+            // Writes after a flush are deferred again, and a list read sees them.
+            await lotsRepo.setMass(tx, 'L-got', 10, restriction('LIC-1', 10), s2);
+            expect(
+              (await lotsRepo.list(tx, { holder: 'alice-magnets' })).find((l) => l.id === 'L-got')?.mass_grams,
+            ).toBe(10);
+          } else await lotsRepo.setMass(tx, 'L-got', 10, restriction('LIC-1', 10), s2);
+          dump = await dumpProjections(tx);
+          throw new Error('roll back');
+        })
+        .catch((e: unknown) => {
+          if (!(e instanceof Error && e.message === 'roll back')) throw e;
+        });
+      if (dump === undefined) throw new Error('no dump');
+      return dump;
+    };
+    const oneAtATime = await run(false);
+    const deferred = await run(true);
+    expect(deferred).toEqual(oneAtATime);
+    expect(oneAtATime.lots.map((l) => l.id)).toEqual(['L-bob', 'L-got', 'L-new', 'L-old']);
+    expect(oneAtATime.custody_ledger.length).toBe(5);
+    expect(base).toBeGreaterThan(0);
   });
 });
