@@ -750,7 +750,6 @@ export async function transformLots(
         ]);
     }
     const ledger: LedgerEntry[] = [];
-    const outByLicence = new Map<string, number>();
     for (const o of outputs)
       for (const r of o.restrictions) {
         ledger.push({
@@ -760,20 +759,18 @@ export async function transformLots(
           kind: 'transformed-in',
           grams: r.licensedGrams,
         });
-        outByLicence.set(r.licenceId, (outByLicence.get(r.licenceId) ?? 0) + r.licensedGrams);
       }
-    const inByLicence = new Map<string, { grams: number; lot: string }>();
+    // The inputs' licensed grams leave as transformed-out, scrap included: what the outputs do not
+    // embody (transformed-out − transformed-in) is the scrap, so it is not booked a second time.
     for (const { lot, grams } of inputs.values())
-      for (const r of lot.restrictions) {
-        const g = portionOf(r, lot, grams).licensedGrams;
-        ledger.push({ licence_id: r.licenceId, holder: actor, lot_id: lot.id, kind: 'transformed-out', grams: g });
-        const cur = inByLicence.get(r.licenceId);
-        inByLicence.set(r.licenceId, { grams: (cur?.grams ?? 0) + g, lot: cur?.lot ?? lot.id });
-      }
-    for (const [lic, { grams, lot }] of inByLicence) {
-      const scrap = grams - (outByLicence.get(lic) ?? 0);
-      if (scrap > 0) ledger.push({ licence_id: lic, holder: actor, lot_id: lot, kind: 'consumed', grams: scrap });
-    }
+      for (const r of lot.restrictions)
+        ledger.push({
+          licence_id: r.licenceId,
+          holder: actor,
+          lot_id: lot.id,
+          kind: 'transformed-out',
+          grams: portionOf(r, lot, grams).licensedGrams,
+        });
     const scrapGrams = Math.max(
       0,
       t.inputs.reduce((s, x) => s + x.grams, 0) - [...embodied.values()].reduce((s, g) => s + g, 0),

@@ -9,11 +9,11 @@
  * And the diversion monitor once per batch (issue 21 items 1 and 6): a batch's events are judged at
  * its end, with the batch's reads made once, but each on the projections as they stood right after it
  * — so a red flag that holds after one event of the batch and no longer after a later one is still
- * raised, exactly as when the same events come one at a time. The red flag: a transformation that
- * consumes more of its input than its output embodies opens a mass-balance gap in the holder's books
- * (the key of such an alert names the gap). Two such transformations in one batch: the first leaves a
- * gap of −2 kg, the second turns it into −3 kg. Judged only on the batch's end state, the −2 kg state
- * would never be seen.
+ * raised, exactly as when the same events come one at a time. The red flag: receipts by the end user
+ * beyond the annual need its certificate and application declare (4 kg here) — the key of such an
+ * alert names the receipts that exceed it. Two receipts of 5 kg in one batch: after the first, S-1
+ * alone exceeds the need; after the second, S-1 and S-2 together. Judged only on the batch's end
+ * state, the first state would never be seen.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,13 +27,12 @@ import {
   rebuild,
   receiveShipment,
   RefusedError,
-  transformLots,
   type AppContext,
   type CustodyEventInput,
 } from '../../src/app/index.js';
 import { dumpProjections, journalRepo } from '../../src/store/index.js';
 import { STORES, useFreshStore } from '../support/stores.js';
-import { EXPORTER, IMPORTER, licensedScenario, lotInput, motor, shipmentInput, TODAY } from '../support/scenario.js';
+import { END_USE, EXPORTER, IMPORTER, licensedScenario, lotInput, shipmentInput, TODAY } from '../support/scenario.js';
 
 describe.each(STORES)('a custody batch under a licence on %s', (kind) => {
   const current = useFreshStore(kind);
@@ -46,7 +45,12 @@ describe.each(STORES)('a custody batch under a licence on %s', (kind) => {
     let now = new Date(`${TODAY}T09:00:00.000Z`);
     ctx = createApp(current().store, { keysDir, clock: () => (now = new Date(now.getTime() + 1000)) });
     // A licence for 10 kg (line L1), and 20 kg of magnets to ship from.
-    ({ licenceId } = await licensedScenario(ctx, { grams: 10_000, list: true, lot: { id: 'MAG-1', grams: 20_000 } }));
+    ({ licenceId } = await licensedScenario(ctx, {
+      grams: 10_000,
+      list: true,
+      lot: { id: 'MAG-1', grams: 20_000 },
+      endUse: { ...END_USE, annualNeedGrams: 4_000 },
+    }));
   });
   afterEach(() => {
     rmSync(keysDir, { recursive: true, force: true });
@@ -102,38 +106,29 @@ describe.each(STORES)('a custody batch under a licence on %s', (kind) => {
     ]);
   });
 
-  /** Consumes `grams` of R-1 into motor lot `out`, which embodies only `embodied` of them. */
-  const lossy = (id: string, grams: number, out: string, embodied: number) => ({
-    id,
-    inputs: [{ lotId: 'R-1', grams }],
-    outputs: [
-      { lotId: out, item: motor, massGrams: embodied, units: 1, embodies: [{ lotId: 'R-1', grams: embodied }] },
-    ],
-  });
-  /** The importer's holder gaps the alerts name, in the order they were raised. */
-  const holderGaps = async () =>
+  /** The annual-need alerts on the importer, in the order they were raised: the receipts each names. */
+  const needAlerts = async () =>
     (await listAlerts(ctx))
-      .filter((a) => a.rule === 'mass-balance-gap' && a.evidence.records.includes(`holder ${IMPORTER}`))
+      .filter((a) => a.rule === 'annual-need-exceeded' && a.parties.includes(IMPORTER))
       .sort((a, b) => a.seq - b.seq)
-      .map((a) => ({ gap: /mass-balance gap of (-?[\d.,]+ kg)/.exec(a.explanation)?.[1], trigger: a.trigger }));
+      .map((a) => ({ shipments: a.evidence.records.filter((r) => r.startsWith('shipment ')), trigger: a.trigger }));
   const expected = [
-    { gap: '-2 kg', trigger: 'transformation' },
-    { gap: '-3 kg', trigger: 'transformation' },
+    { shipments: ['shipment S-1'], trigger: 'receipt' },
+    { shipments: ['shipment S-1', 'shipment S-2'], trigger: 'receipt' },
+  ];
+  const receipts: CustodyEventInput[] = [
+    { kind: 'receipt', input: { shipmentId: 'S-1', lotId: 'R-1', receivedGrams: 5_000 } },
+    { kind: 'receipt', input: { shipmentId: 'S-2', lotId: 'R-2', receivedGrams: 5_000 } },
   ];
 
   it('the monitor raises the red flag of every event of a batch, also one a later event of the batch changes, and rebuild reproduces them', async () => {
-    await ingestCustodyEvents(ctx, EXPORTER, [ship('S-1', 10_000)]);
-    const events: CustodyEventInput[] = [
-      { kind: 'receipt', input: { shipmentId: 'S-1', lotId: 'R-1', receivedGrams: 10_000 } },
-      { kind: 'transformation', input: lossy('T-1', 5_000, 'P-1', 3_000) },
-      { kind: 'transformation', input: lossy('T-2', 5_000, 'P-2', 4_000) },
-    ];
-    await ingestCustodyEvents(ctx, IMPORTER, events);
-    expect(await holderGaps()).toEqual(expected);
-    // Each alert's evidence is the ledger as it stood after its own event: the first names the
-    // receipt and the first transformation only.
+    await ingestCustodyEvents(ctx, EXPORTER, [ship('S-1', 5_000), ship('S-2', 5_000)]);
+    await ingestCustodyEvents(ctx, IMPORTER, receipts);
+    expect(await needAlerts()).toEqual(expected);
+    // Each alert's evidence is the projections as they stood after its own event: the first names the
+    // first receipt only.
     const [first, second] = (await listAlerts(ctx))
-      .filter((a) => a.rule === 'mass-balance-gap' && a.evidence.records.includes(`holder ${IMPORTER}`))
+      .filter((a) => a.rule === 'annual-need-exceeded' && a.parties.includes(IMPORTER))
       .sort((a, b) => a.seq - b.seq);
     expect(Math.max(...first!.evidence.seqs)).toBeLessThan(Math.max(...second!.evidence.seqs));
     const before = await dumpProjections(current().store.db);
@@ -142,10 +137,9 @@ describe.each(STORES)('a custody batch under a licence on %s', (kind) => {
   });
 
   it('the monitor raises the same red flags when the same events come one at a time', async () => {
-    await ingestCustodyEvents(ctx, EXPORTER, [ship('S-1', 10_000)]);
-    await receiveShipment(ctx, IMPORTER, { shipmentId: 'S-1', lotId: 'R-1', receivedGrams: 10_000 });
-    await transformLots(ctx, IMPORTER, lossy('T-1', 5_000, 'P-1', 3_000));
-    await transformLots(ctx, IMPORTER, lossy('T-2', 5_000, 'P-2', 4_000));
-    expect(await holderGaps()).toEqual(expected);
+    await ingestCustodyEvents(ctx, EXPORTER, [ship('S-1', 5_000), ship('S-2', 5_000)]);
+    await receiveShipment(ctx, IMPORTER, { shipmentId: 'S-1', lotId: 'R-1', receivedGrams: 5_000 });
+    await receiveShipment(ctx, IMPORTER, { shipmentId: 'S-2', lotId: 'R-2', receivedGrams: 5_000 });
+    expect(await needAlerts()).toEqual(expected);
   });
 });

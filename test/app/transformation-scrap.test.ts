@@ -59,12 +59,7 @@ describe.each(STORES)('transformation scrap in the mass balance on %s', { timeou
   const licensed = (restrictions: unknown) =>
     (restrictions as Restriction[]).filter((r) => r.licenceId === licenceId).reduce((t, r) => t + r.licensedGrams, 0);
 
-  // KNOWN DEFECT, kept failing on purpose (it.fails): transformLots (src/app/custody.ts, not this branch's
-  // to change) books the licensed grams of the scrap twice — inside the inputs' transformed-out rows and
-  // again as a 'consumed' row — so each lossy transformation opens a holder and lot gap of −scrap. The fix
-  // is to drop that 'consumed' row (h/fixes report, item 2); test/app/custody-batch-licence.test.ts uses
-  // the gap it opens as its red flag and needs another trigger then. Turn this into it(...) with the fix.
-  it.fails(
+  it(
     'restricted grams out + scrap = restricted grams in; every gap is 0; the report sums the ledger',
     async () => {
       let n = 0;
