@@ -483,13 +483,7 @@ export async function dispatchShipment(ctx: AppContext, actor: string, input: un
     if (!check.allowed || timing.length > 0) throw new RefusedError([...timing, ...check.refusals]);
 
     const after = remainderAfter(lot, s.grams);
-    const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({
-      licence_id: r.licenceId,
-      holder: actor,
-      lot_id: lot.id,
-      kind: 'shipped' as const,
-      grams: portionOf(r, lot, s.grams).licensedGrams,
-    }));
+    const ledger = leaving(lot, s.grams, actor, 'shipped');
     let restrictions: Restriction[] = inheritRestrictions(
       [{ lot, grams: s.grams }],
       { id: s.id, massGrams: s.grams, ...(value ? { valueMinor: value.minor, currency: value.currency } : {}) },
@@ -762,15 +756,7 @@ export async function transformLots(
       }
     // The inputs' licensed grams leave as transformed-out, scrap included: what the outputs do not
     // embody (transformed-out − transformed-in) is the scrap, so it is not booked a second time.
-    for (const { lot, grams } of inputs.values())
-      for (const r of lot.restrictions)
-        ledger.push({
-          licence_id: r.licenceId,
-          holder: actor,
-          lot_id: lot.id,
-          kind: 'transformed-out',
-          grams: portionOf(r, lot, grams).licensedGrams,
-        });
+    for (const { lot, grams } of inputs.values()) ledger.push(...leaving(lot, grams, actor, 'transformed-out'));
     const scrapGrams = Math.max(
       0,
       t.inputs.reduce((s, x) => s + x.grams, 0) - [...embodied.values()].reduce((s, g) => s + g, 0),
@@ -799,13 +785,7 @@ export async function consumeLot(ctx: AppContext, actor: string, input: unknown)
           message: `lot ${lot.id} holds ${formatGrams(lot.massGrams)}; cannot consume ${formatGrams(i.grams)}`,
         },
       ]);
-    const ledger: LedgerEntry[] = lot.restrictions.map((r) => ({
-      licence_id: r.licenceId,
-      holder: actor,
-      lot_id: lot.id,
-      kind: 'consumed' as const,
-      grams: portionOf(r, lot, i.grams).licensedGrams,
-    }));
+    const ledger = leaving(lot, i.grams, actor, 'consumed');
     const c = await commit(tx, ctx, 'lot.consumed', actor, {
       lotId: lot.id,
       grams: i.grams,
@@ -957,4 +937,20 @@ function atEvent(err: unknown, i: number): unknown {
       cause: err,
     });
   return err;
+}
+
+/** The ledger rows of `grams` of a lot leaving its holder's books: each licence's share of them. */
+function leaving(
+  lot: Lot,
+  grams: number,
+  holder: string,
+  kind: 'shipped' | 'transformed-out' | 'consumed',
+): LedgerEntry[] {
+  return lot.restrictions.map((r) => ({
+    licence_id: r.licenceId,
+    holder,
+    lot_id: lot.id,
+    kind,
+    grams: portionOf(r, lot, grams).licensedGrams,
+  }));
 }
