@@ -11,7 +11,7 @@
  *
  * `npx tsx bench/ingest-statements.ts ab <other src> [rounds] [documents]`: A/B in ONE process — the
  * same documents through this tree's code (A) and through the code under `<other src>` (B, e.g.
- * /work/main/src: another checkout's `src`, imported as it is), alternating A, B, A, B… on a fresh
+ * ../base/src: the `src` of another checkout, such as a worktree of main, imported as it is), alternating A, B, A, B… on a fresh
  * in-memory PGlite each, so both see the same machine load; prints each round and the median CPU per
  * event of each with their ratio B / A.
  */
