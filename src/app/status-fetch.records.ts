@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { certificatesRepo, type Database } from '../store/index.js';
+import { COMPACT_JWS, MAX_STATUS_LIST_JWS_BYTES } from '../trust/index.js';
 import { applyRevocation } from './certificate-ledger.records.js';
 import { AppError } from './errors.js';
 
@@ -10,11 +11,6 @@ import { AppError } from './errors.js';
  * node's log operator; it carries the peer's signed list, so anyone holding the peer's log key can
  * check offline that the bit was set in a list the peer signed.
  */
-
-/** A compact JWS: three base64url parts. */
-export const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-/** A status list answer larger than this is refused (the minimum list compresses to well under 1 KB). */
-export const MAX_STATUS_LIST_BYTES = 1024 * 1024;
 
 /** `federation.status-revoked`: this node saw a peer's certificate revoked in the peer's signed status list. */
 export const federationStatusRevokedSchema = z
@@ -27,7 +23,7 @@ export const federationStatusRevokedSchema = z
     statusListUrl: z.url().max(300),
     statusIndex: z.number().int().nonnegative(),
     /** The peer's status list credential, the compact JWS exactly as fetched: verifiable with the peer's log key. */
-    statusList: z.string().regex(COMPACT_JWS, 'must be a compact JWS').max(MAX_STATUS_LIST_BYTES),
+    statusList: z.string().regex(COMPACT_JWS, 'must be a compact JWS').max(MAX_STATUS_LIST_JWS_BYTES),
     /** When this node fetched it (or had it confirmed by a 304), by its clock. */
     fetchedAt: z.iso.datetime(),
     /**

@@ -26,8 +26,6 @@
  * answer is never replaced by the cache: it is refused.
  */
 import { createHash } from 'node:crypto';
-import { compactVerify, type CompactJWSHeaderParameters } from 'jose';
-import { z } from 'zod';
 import { ValidationError } from '../domain/index.js';
 import {
   certificatesRepo,
@@ -37,18 +35,12 @@ import {
   type FederationPeerRow,
 } from '../store/index.js';
 import {
-  decodeStatusList,
   didWebFor,
   getStatusBit,
-  keyIdFor,
-  keyReference,
-  parseCanonicalJson,
-  parseKeyReference,
+  MAX_STATUS_LIST_JWS_BYTES,
+  openStatusListCredential,
   parseVerifierKey,
-  publicKeyFromRaw,
-  VC_JWS_CTY,
-  VC_JWS_TYP,
-  VC_V2_CONTEXT,
+  TrustError,
 } from '../trust/index.js';
 import { monitorCertificateRevocation } from './alerts.js';
 import { lockRevocationTargets } from './certificate-ledger.js';
@@ -57,14 +49,12 @@ import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
 import { commit } from './journal.js';
 import { LOG_ID } from './log.js';
-import { COMPACT_JWS, MAX_STATUS_LIST_BYTES } from './status-fetch.records.js';
 
 /** How long a fetch may take (LODESTONE_STATUS_LIST_TIMEOUT_MS). */
 export const DEFAULT_STATUS_LIST_TIMEOUT_MS = 5_000;
 /** How old a cached list a shipment may rely on when the peer is unreachable (LODESTONE_STATUS_LIST_MAX_AGE_S). */
 export const DEFAULT_STATUS_LIST_MAX_AGE_S = 3_600;
-const MAX_RESPONSE_BYTES = MAX_STATUS_LIST_BYTES;
-const COMPACT = COMPACT_JWS;
+const MAX_RESPONSE_BYTES = MAX_STATUS_LIST_JWS_BYTES;
 
 export interface StatusListPolicy {
   readonly timeoutMs: number;
@@ -109,29 +99,12 @@ export class StatusListError extends Error {
   }
 }
 
-const credentialSchema = z
-  .object({
-    '@context': z.array(z.string()).min(1),
-    id: z.string(),
-    type: z.array(z.string()),
-    issuer: z.string(),
-    iss: z.string().optional(),
-    validFrom: z.string().optional(),
-    validUntil: z.string().optional(),
-    credentialSubject: z.object({
-      id: z.string(),
-      type: z.literal('BitstringStatusList'),
-      statusPurpose: z.literal('revocation'),
-      encodedList: z.string().max(MAX_RESPONSE_BYTES),
-    }),
-  })
-  .loose();
-
 /**
- * Verifies a peer's status list JWS (hostile input) for `url`, with the peer's pinned log key, at `now`.
- * Pure apart from node:crypto. Throws StatusListError naming the peer and the first problem.
+ * Verifies a peer's status list JWS (hostile input) for `url`, with the peer's pinned log key, at `now`
+ * (trust/status-list-credential.ts, the same check the offline verifier runs on a list kept as
+ * evidence). Pure apart from node:crypto. Throws StatusListError naming the peer and the first problem.
  */
-export async function verifyPeerStatusList(
+export function verifyPeerStatusList(
   peer: Pick<FederationPeerRow, 'node' | 'log_vkey' | 'public_url'>,
   url: string,
   jws: string,
@@ -140,69 +113,22 @@ export async function verifyPeerStatusList(
   const bad = (reason: string): never => {
     throw new StatusListError(peer.node, `status list ${url}: ${reason}`);
   };
-  if (peer.public_url === null) return bad('no public URL is pinned for this peer');
-  if (jws.length > MAX_RESPONSE_BYTES || !COMPACT.test(jws)) return bad('not a compact JWS (header.payload.signature)');
-  const pinned = parseVerifierKey(peer.log_vkey).publicKey;
-  const did = didWebFor(peer.public_url);
-  const kid = keyReference(did, keyIdFor(pinned));
-  let header: CompactJWSHeaderParameters;
-  let payload: Uint8Array;
   try {
-    ({ protectedHeader: header, payload } = await compactVerify(jws, publicKeyFromRaw(pinned), {
-      algorithms: ['EdDSA'],
-    }));
+    if (peer.public_url === null) return bad('no public URL is pinned for this peer');
+    const publicKey = parseVerifierKey(peer.log_vkey).publicKey;
+    const opened = openStatusListCredential(jws, {
+      url,
+      did: didWebFor(peer.public_url),
+      publicKey,
+      at: now,
+      keyName: `${peer.node}'s pinned log key`,
+    });
+    return Promise.resolve({ jws, url, ...opened });
   } catch (e) {
-    return bad(`its signature does not verify with ${peer.node}'s pinned log key (${(e as Error).message})`);
+    if (e instanceof TrustError && e.code === 'BAD_STATUS_LIST')
+      return Promise.reject(new StatusListError(peer.node, `status list ${url}: ${e.message}`));
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
   }
-  const members = Object.keys(header);
-  if (members.some((m) => !['alg', 'cty', 'kid', 'typ'].includes(m)))
-    bad(`unexpected protected header parameter(s): ${members.join(', ')}`);
-  if (header.typ !== VC_JWS_TYP) bad(`protected header typ is ${JSON.stringify(header.typ)}, not "${VC_JWS_TYP}"`);
-  if (header.cty !== undefined && header.cty !== VC_JWS_CTY) bad(`protected header cty is not "${VC_JWS_CTY}"`);
-  if (header.kid !== kid || parseKeyReference(header.kid)?.keyId !== keyIdFor(pinned))
-    bad(`signed under kid ${JSON.stringify(header.kid)}, not ${kid} (the pinned log key at ${did})`);
-  let parsed: unknown;
-  try {
-    parsed = parseCanonicalJson(new TextDecoder('utf-8', { fatal: true }).decode(payload));
-  } catch (e) {
-    return bad(`its payload is not canonical JSON (${(e as Error).message})`);
-  }
-  const r = credentialSchema.safeParse(parsed);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    return bad(`credential.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'is invalid'}`);
-  }
-  const c = r.data;
-  if (c['@context'][0] !== VC_V2_CONTEXT) bad(`@context does not start with ${VC_V2_CONTEXT}`);
-  if (!c.type.includes('BitstringStatusListCredential')) bad('it is not a BitstringStatusListCredential');
-  if (c.id !== url) bad(`its id is ${JSON.stringify(c.id)}, not the URL fetched`);
-  if (c.issuer !== did || (c.iss !== undefined && c.iss !== did))
-    bad(`its issuer is ${JSON.stringify(c.issuer)}, not ${did} (the peer's did:web)`);
-  const at = now.getTime();
-  const time = (field: string, v: string | undefined): number | undefined => {
-    if (v === undefined) return undefined;
-    const t = Date.parse(v);
-    return Number.isNaN(t) ? bad(`${field} ${JSON.stringify(v)} is not a date-time`) : t;
-  };
-  const from = time('validFrom', c.validFrom);
-  const until = time('validUntil', c.validUntil);
-  if (from !== undefined && at < from)
-    bad(`not valid before ${c.validFrom ?? ''} (this server's time ${now.toISOString()})`);
-  if (until !== undefined && at >= until)
-    bad(`expired at ${c.validUntil ?? ''} (this server's time ${now.toISOString()})`);
-  let list: Uint8Array;
-  try {
-    list = decodeStatusList(c.credentialSubject.encodedList);
-  } catch (e) {
-    return bad((e as Error).message);
-  }
-  return {
-    jws,
-    url,
-    list,
-    ...(c.validFrom === undefined ? {} : { validFrom: c.validFrom }),
-    ...(c.validUntil === undefined ? {} : { validUntil: c.validUntil }),
-  };
 }
 
 /** What a decision relies on the list for: approvals need the peer's answer now; shipments may use the cache. */

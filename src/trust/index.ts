@@ -124,6 +124,12 @@ export {
   type BitstringStatusListCredential,
 } from './status-list.js';
 export {
+  COMPACT_JWS,
+  MAX_STATUS_LIST_JWS_BYTES,
+  openStatusListCredential,
+  type OpenedStatusList,
+} from './status-list-credential.js';
+export {
   attachRequestBody,
   parseRequestJws,
   REQUEST_JWS_TYPE,

@@ -7,7 +7,7 @@ import {
   type CertificateSubject,
   type Licence,
 } from '../domain/index.js';
-import type { SignedRecord } from '../trust/index.js';
+import { STATUS_REVOKED_RECORD, type SignedRecord } from '../trust/index.js';
 import { VerifyError } from './errors.js';
 import { isObject, list, type JsonObject } from './json.js';
 
@@ -48,14 +48,28 @@ function fail(message: string, cause?: unknown): never {
   throw new VerifyError('REPLAY', message, cause === undefined ? {} : { cause });
 }
 
+/** Where a certificate's revocation bit is: its credentialStatus (absent in certificates issued without one). */
+interface StatusEntry {
+  readonly url: string;
+  readonly index: number;
+}
+
 /** The credential subject inside a certificate.issued record's JWS payload (base64url of the credential). */
-function issuedSubject(body: JsonObject, where: string): { id: string; subject: CertificateSubject } {
+function issuedSubject(
+  body: JsonObject,
+  where: string,
+): { id: string; subject: CertificateSubject; status?: StatusEntry } {
   const jws = isObject(body.jws) ? body.jws : {};
   try {
     const credential = JSON.parse(Buffer.from(String(jws.payload), 'base64url').toString('utf8')) as JsonObject;
     const { id: _subjectId, ...subject } = isObject(credential.credentialSubject) ? credential.credentialSubject : {};
     if (typeof credential.id !== 'string') fail(`${where}: the credential has no id`);
-    return { id: credential.id, subject: parseCertificateSubject(subject, 'credentialSubject') };
+    const cs = isObject(credential.credentialStatus) ? credential.credentialStatus : undefined;
+    const status =
+      cs !== undefined && typeof cs.statusListCredential === 'string' && typeof cs.statusListIndex === 'string'
+        ? { status: { url: cs.statusListCredential, index: Number(cs.statusListIndex) } }
+        : {};
+    return { id: credential.id, subject: parseCertificateSubject(subject, 'credentialSubject'), ...status };
   } catch (e) {
     if (e instanceof VerifyError) throw e;
     return fail(`${where}: the certificate's credential does not parse: ${(e as Error).message}`, e);
@@ -71,7 +85,14 @@ export function recheckCertificates(
   licenceId: string,
 ): CertificatesCheck {
   const subjects = new Map<string, CertificateSubject>();
+  const statuses = new Map<string, StatusEntry | undefined>();
   const revoked = new Map<string, { seq: number; reason: string }>();
+  // The first revocation counts: a peer's certificate is revoked here when its bit is seen in the
+  // peer's list (federation.status-revoked), and the peer's own certificate.revoked, imported later,
+  // changes nothing (app/federation.ts applies it as already seen).
+  const revoke = (id: string, seq: number, reason: string) => {
+    if (!revoked.has(id)) revoked.set(id, { seq, reason });
+  };
   const licences = new Map<string, Licence>();
   const claimedSoFar = new Map<string, number>();
   let claims = 0;
@@ -82,13 +103,30 @@ export function recheckCertificates(
     const where = `entry ${i} (journal entry ${seq}, ${r.payload.type})`;
     switch (r.payload.type) {
       case 'certificate.issued': {
-        const { id, subject } = issuedSubject(b, where);
+        const { id, subject, status } = issuedSubject(b, where);
         subjects.set(id, subject);
+        statuses.set(id, status);
         break;
       }
       case 'certificate.revoked':
-        if (typeof b.certificateId === 'string') revoked.set(b.certificateId, { seq, reason: String(b.reason) });
+        if (typeof b.certificateId === 'string') revoke(b.certificateId, seq, String(b.reason));
         break;
+      case STATUS_REVOKED_RECORD: {
+        // Its list, signature and bit were checked with the peer's pinned key (peer-check.ts); here,
+        // that the bit is the certificate's own.
+        const id = String(b.certificateId);
+        if (!statuses.has(id))
+          fail(
+            `${where}: revokes certificate ${id}, whose issuance is not in the bundle: its bit cannot be tied to it`,
+          );
+        const status = statuses.get(id);
+        if (status === undefined || status.url !== b.statusListUrl || status.index !== b.statusIndex)
+          fail(
+            `${where}: revokes certificate ${id} by bit ${String(b.statusIndex)} of ${String(b.statusListUrl)}, but the certificate's status entry is ${status === undefined ? 'absent' : `bit ${status.index} of ${status.url}`}`,
+          );
+        revoke(id, seq, `bit ${String(b.statusIndex)} set in ${String(b.node)}'s status list`);
+        break;
+      }
       case 'application.decided': {
         if (b.decision !== 'approved' || !isObject(b.licence)) break;
         const licence = b.licence as unknown as Licence;

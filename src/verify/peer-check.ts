@@ -1,12 +1,16 @@
 import {
+  didWebFor,
+  getStatusBit,
   keyIdFor,
   leafHash,
   openCheckpoint,
   parseCanonicalJson,
   parseSignedRecord,
   parseVerifierKey,
+  openStatusListCredential,
   PEER_FOLLOWED_RECORD,
   sha256Hex,
+  STATUS_REVOKED_RECORD,
   TRUST_LIST_RECORD,
   TRUST_ROOT_ID,
   verifyInclusion,
@@ -140,6 +144,8 @@ interface Settings {
   readonly logKey: string;
   readonly trustRoot: string;
   readonly countries: readonly string[];
+  /** The peer's public URL (identity.url), where it publishes its status lists; absent if none is pinned. */
+  readonly url?: string;
   readonly leaf: number;
 }
 
@@ -188,7 +194,9 @@ function checkSettings(r: SignedRecord, where: string, root: string | undefined,
   } catch (e) {
     return fail(`${where}: identity.logKey: ${(e as Error).message}`, e);
   }
-  return [id.node, { origin: log.name, logKey: log.publicKey, trustRoot: id.trustRoot, countries, leaf }];
+  if (id.url !== undefined && typeof id.url !== 'string') fail(`${where}: identity.url must be a URL`);
+  const url = typeof id.url === 'string' ? { url: id.url } : {};
+  return [id.node, { origin: log.name, logKey: log.publicKey, trustRoot: id.trustRoot, countries, ...url, leaf }];
 }
 
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -227,6 +235,8 @@ export function checkPeerRecords(
         );
       settings.set(node, s);
     }
+    if (r.payload.type === STATUS_REVOKED_RECORD)
+      checkStatusEvidence(r, `entry ${i} (leaf ${String(entryLeaves[i])}, ${STATUS_REVOKED_RECORD})`, settings, pins);
     if (r.payload.type !== IMPORTED_RECORD) {
       peerOf.push(undefined);
       return r;
@@ -346,6 +356,89 @@ export function checkPeerRecords(
     if (o !== undefined) o.check = { ...o.check, settingsLeaf: s.leaf };
   }
   return { effective, peerOf, peers: [...opened.values()].map((o) => o.check) };
+}
+
+/**
+ * A `federation.status-revoked` record is this node's word that it saw a peer's certificate revoked in
+ * the peer's status list; it carries the list as the peer signed it. It counts only if that evidence
+ * holds without trusting this node: the peer is pinned before it by a root-signed settings record
+ * (with its public URL), the list is the one the peer publishes for the issuer at that URL, it
+ * verifies with the peer's pinned log key (and the auditor's --peer-key, if given, is that key), it
+ * was valid at the record's server time, and the certificate's bit is set in it. Which certificate
+ * that bit stands for is checked against the certificate's own credentialStatus
+ * (certificates-check.ts).
+ */
+function checkStatusEvidence(
+  r: SignedRecord,
+  where: string,
+  settings: ReadonlyMap<string, Settings>,
+  pins: PeerPins,
+): void {
+  const b = isObject(r.payload.body) ? r.payload.body : {};
+  const { node, origin, issuer, statusListUrl, statusIndex, statusList, fetchedAt } = b;
+  if (
+    typeof node !== 'string' ||
+    typeof origin !== 'string' ||
+    typeof issuer !== 'string' ||
+    typeof statusListUrl !== 'string' ||
+    typeof statusIndex !== 'number' ||
+    !Number.isSafeInteger(statusIndex) ||
+    statusIndex < 0 ||
+    typeof statusList !== 'string' ||
+    typeof fetchedAt !== 'string'
+  )
+    return fail(`${where}: must name node, origin, issuer, statusListUrl, statusIndex, statusList and fetchedAt`);
+  const pinned = settings.get(node);
+  if (pinned === undefined)
+    return fail(
+      `${where}: records a revocation seen in ${node}'s status list, but no ${PEER_FOLLOWED_RECORD} record signed by the operator root key pins ${node} before it in the bundle`,
+    );
+  if (pinned.origin !== origin)
+    fail(
+      `${where}: names ${node}'s origin as ${origin}, but ${node} is pinned as ${pinned.origin} (leaf ${pinned.leaf})`,
+    );
+  const keyPin = pins.peerKeys?.find((k) => k.name === origin);
+  if (keyPin !== undefined && keyPin.publicKey !== pinned.logKey)
+    fail(
+      `peer ${node}: --peer-key pins ${keyPin.publicKey} for ${origin}, but the root-signed record at leaf ${pinned.leaf} pins ${pinned.logKey}`,
+    );
+  if (pinned.url === undefined)
+    return fail(
+      `${where}: the root-signed record at leaf ${pinned.leaf} pins no public URL for ${node}, so no status list of ${node}'s can be evidence`,
+    );
+  let base: string;
+  try {
+    // As the node keeps it (app/public-url.ts): the URL's normal form, without trailing slashes.
+    base = new URL(pinned.url).href.replace(/\/+$/, '');
+  } catch (e) {
+    return fail(
+      `${where}: the root-signed record at leaf ${pinned.leaf} pins ${node}'s public URL as ${JSON.stringify(pinned.url)}, which is not a URL`,
+      e,
+    );
+  }
+  const expected = `${base}/status-lists/${issuer}/revocation`;
+  if (statusListUrl !== expected)
+    fail(`${where}: its status list ${statusListUrl} is not ${issuer}'s list at ${node} (${expected})`);
+  const at = Date.parse(r.payload.at);
+  if (!(Date.parse(fetchedAt) <= at))
+    fail(`${where}: says the list was fetched at ${fetchedAt}, after the record's own time ${r.payload.at}`);
+  let set: boolean;
+  try {
+    const opened = openStatusListCredential(statusList, {
+      url: statusListUrl,
+      did: didWebFor(base),
+      publicKey: pinned.logKey,
+      at: new Date(at),
+      keyName: `${node}'s log key pinned at leaf ${pinned.leaf}`,
+    });
+    set = getStatusBit(opened.list, statusIndex);
+  } catch (e) {
+    return fail(`${where}: the status list it carries as evidence is not ${node}'s: ${(e as Error).message}`, e);
+  }
+  if (!set)
+    fail(
+      `${where}: bit ${statusIndex} is not set in the status list it carries: ${node}'s list does not say the certificate is revoked`,
+    );
 }
 
 /** Parses `ORIGIN=KEY` or a C2SP vkey (`<origin>+<id>+<key>`) given for a peer; throws an Error saying what is wrong. */

@@ -179,4 +179,47 @@ describe('the verifier re-checks certificates: claims, undertakings, revocations
       /carries material of certificate urn:uuid:.*, revoked at journal entry \d+, without the revocation in its restriction/,
     );
   });
+
+  it("a revocation seen in a peer's status list stops the licence as one recorded here does, and only for the certificate's own bit", () => {
+    const rs = records();
+    const ls = leaves();
+    const issued = of(rs, 'certificate.issued')[0]!;
+    const credential = JSON.parse(
+      Buffer.from(String((issued.payload.body as any).jws.payload), 'base64url').toString('utf8'),
+    );
+    const { statusListCredential, statusListIndex } = credential.credentialStatus as Record<string, string>;
+    const i = rs.findIndex(
+      (r) => r.payload.type === 'shipment.dispatched' && (r.payload.body as any).shipment.licenceId === bundle.licence,
+    );
+    const seen = (statusIndex: number) => {
+      const r = structuredClone(issued);
+      (r as any).payload = {
+        ...r.payload,
+        type: 'federation.status-revoked',
+        actor: 'lodestone-log',
+        body: {
+          node: 'in',
+          origin: 'in.lodestone.example/log',
+          certificateId: credential.id,
+          issuer: 'its-end-user',
+          statusListUrl: statusListCredential,
+          statusIndex,
+          statusList: 'a.b.c',
+          fetchedAt: r.payload.at,
+          licences: [bundle.licence],
+        },
+      };
+      const out = [...rs];
+      out.splice(i, 0, r);
+      const leafIndexes = [...ls];
+      leafIndexes.splice(i, 0, ls[i]! - 0.5);
+      return failure(out, leafIndexes);
+    };
+    expect(seen(Number(statusListIndex))).toMatch(
+      /shipment SH-.* under licence .* is recorded after certificate urn:uuid:.*, which it relies on, was revoked \(journal entry .*: bit \d+ set in in's status list\)/,
+    );
+    expect(seen(Number(statusListIndex) + 1)).toMatch(
+      /revokes certificate urn:uuid:.* by bit \d+ of .*, but the certificate's status entry is bit \d+ of /,
+    );
+  });
 });
