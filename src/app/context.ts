@@ -6,6 +6,7 @@ import { monitorAppended } from './alerts.js';
 import { Keystore } from './keystore.js';
 import { batchingCheckpoints, checkOrigin, logOrigin } from './log.js';
 import type { RecordType } from './records.js';
+import type { PeerCertificateStatus } from './status-fetch.js';
 import { DEFAULT_RULES_DIR, loadRulePacks, type LoadedPack } from './rulepacks.js';
 
 /** What every use case runs against: the store, the parties' keys, the rule packs and a clock. */
@@ -37,6 +38,12 @@ export interface AppContext {
    * The log's own origin is the one stored with its first checkpoint (see `logOrigin` in log.ts).
    */
   readonly logOrigin?: string | undefined;
+  /**
+   * Peers' status-list answers asked before a batch's transaction opened (status-fetch.ts
+   * `askPeersFirst`), by purpose and licence: the batch's shipments take them instead of asking the
+   * peer over HTTP inside the transaction, while it holds the journal lock.
+   */
+  readonly peerStatus?: ReadonlyMap<string, Promise<PeerCertificateStatus | undefined>> | undefined;
   close(): Promise<void>;
 }
 

@@ -49,7 +49,7 @@ import { commit } from './journal.js';
 import type { LedgerEntry } from './licensing.records.js';
 import { licenceOf } from './licensing.js';
 import { requireParty } from './parties.js';
-import { confirmPeerCertificate } from './status-fetch.js';
+import { askPeersFirst, confirmPeerCertificate } from './status-fetch.js';
 import { screeningIndexFor, screenPartiesWithOwners, type IndexInForce } from './screening.js';
 import { attemptWorthWatching, deferMonitoring, monitorDeferred, monitorRefusedDispatch } from './alerts.js';
 import {
@@ -841,8 +841,9 @@ export async function ingestCustodyEvents(
   events: readonly CustodyEventInput[],
 ): Promise<readonly IngestedCustodyEvent[]> {
   if (events.length === 0) throw new ValidationError('events', 'give at least one custody event');
-  return ctx.store.transaction(async (tx) => {
-    const inTx = inTransaction(ctx, tx);
+  const asked = await askPeersFirst(ctx, actor);
+  return asked.store.transaction(async (tx) => {
+    const inTx = inTransaction(asked, tx);
     startCustodyBatch(tx);
     // Set-based: the batch's own lots and the shipments addressed to it, locked and read at once;
     // each event's use case then finds them (and the ids that name nothing yet) in the memo.

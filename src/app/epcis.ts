@@ -44,6 +44,7 @@ import {
   startCustodyBatch,
   transformLots,
 } from './custody.js';
+import { askPeersFirst } from './status-fetch.js';
 import { AppError, RefusedError } from './errors.js';
 import { commit } from './journal.js';
 import type { EpcisEventCaptured } from './epcis.records.js';
@@ -493,8 +494,9 @@ export async function captureEpcis(ctx: AppContext, actor: string, document: unk
   const facts = events.map((e) => eventFacts(e, context));
   const docContext = (document as Record<string, unknown>)['@context'];
   if (events.length === 0) return { events: [], captured: 0, duplicates: 0 };
-  return ctx.store.transaction(async (tx) => {
-    const inner = inTransaction(ctx, tx);
+  const asked = await askPeersFirst(ctx, actor);
+  return asked.store.transaction(async (tx) => {
+    const inner = inTransaction(asked, tx);
     startCustodyBatch(tx);
     await requireParty(tx, actor, 'actor');
     const now = ctx.clock().getTime();

@@ -258,19 +258,48 @@ export async function confirmPeerCertificate(
   purpose: StatusListPurpose,
 ): Promise<PeerCertificateStatus | undefined> {
   const db = ctx.store.db;
+  const key = `${purpose} ${'licenceId' in on ? `licence ${on.licenceId}` : `certificate ${on.certificateId}`}`;
+  // Asked before the batch's transaction opened (askPeersFirst): no HTTP round trip under the journal lock.
+  const asked = ctx.peerStatus?.get(key);
+  if (asked !== undefined) return asked;
   // Inside a batch's transaction (custody batch, EPCIS document) every shipment under the licence would
   // ask again: one answer per licence or certificate and purpose for the transaction, not one HTTP round
   // trip per event.
   if (!db.isTransaction) return confirmUnmemoised(ctx, on, purpose);
   const memo = confirmedIn.get(db) ?? new Map<string, Promise<PeerCertificateStatus | undefined>>();
   confirmedIn.set(db, memo);
-  const key = `${purpose} ${'licenceId' in on ? `licence ${on.licenceId}` : `certificate ${on.certificateId}`}`;
   let answer = memo.get(key);
   if (answer === undefined) {
     answer = confirmUnmemoised(ctx, on, purpose);
     memo.set(key, answer);
   }
   return answer;
+}
+
+/**
+ * Before a batch of `holder`'s custody events (a custody batch, an EPCIS document) opens its
+ * transaction: asks the peers' status lists for every licence `holder` holds in force on a peer's
+ * certificate, and returns the context whose shipments take those answers (confirmPeerCertificate)
+ * instead of asking over HTTP inside the transaction — where, once its first record is appended, it
+ * holds the journal lock, and every other writer of this node would wait for the peer (up to
+ * LODESTONE_STATUS_LIST_TIMEOUT_MS). A revocation found here is journalled in a transaction of its
+ * own, before the batch, so it stays recorded even when it makes the batch refused. An answer that
+ * is a refusal (the list unusable) is kept, and the shipment that relies on it is refused with it,
+ * naming its event. Already in a transaction (the caller asked first, or cannot): unchanged.
+ */
+export async function askPeersFirst(ctx: AppContext, holder: string): Promise<AppContext> {
+  if (ctx.store.db.isTransaction) return ctx;
+  const licences = await statusListCacheRepo.peerCertificateLicences(ctx.store.db, holder);
+  if (licences.length === 0) return ctx;
+  const answers = new Map<string, Promise<PeerCertificateStatus | undefined>>(ctx.peerStatus ?? []);
+  for (const licenceId of licences) {
+    const answer = confirmUnmemoised(ctx, { licenceId }, 'shipment');
+    // Settled here; a refusal is thrown where a shipment relies on it.
+    answer.catch(() => undefined);
+    answers.set(`shipment licence ${licenceId}`, answer);
+  }
+  await Promise.allSettled(answers.values());
+  return { ...ctx, peerStatus: answers };
 }
 
 /** Per transaction (a batch): the answers confirmPeerCertificate gave, by purpose and licence or certificate. */

@@ -66,4 +66,24 @@ export const statusListCacheRepo = {
           );
     return q.executeTakeFirst();
   },
+  /**
+   * The licences `holder` holds in force that rely on a peer's certificate still active here (its
+   * issuer at home on a peer whose public URL is pinned): those whose shipments ask the peer's status
+   * list. One read; none for a holder without such a licence.
+   */
+  async peerCertificateLicences(db: Kysely<Database>, holder: string): Promise<string[]> {
+    const rows = await db
+      .selectFrom('licences as l')
+      .innerJoin('certificates as c', (j) => j.on(sql<boolean>`c.id = l.licence->>'certificateId'`))
+      .innerJoin('federation_party_homes as h', 'h.party_id', 'c.issuer')
+      .innerJoin('federation_peers as p', 'p.node', 'h.node')
+      .select('l.id')
+      .where('l.holder', '=', holder)
+      .where('l.status', '=', 'active')
+      .where('c.status', '=', 'active')
+      .where('p.public_url', 'is not', null)
+      .orderBy('l.id')
+      .execute();
+    return rows.map((r) => r.id);
+  },
 };

@@ -24,11 +24,13 @@ import {
   exportAuditBundle,
   federationIdentity,
   federationStatus,
+  ingestCustodyEvents,
   issueCertificate,
   listAlerts,
   LOG_ID,
   peerStatusList,
   rebuild,
+  RefusedError,
   registerParty,
   revokeCertificate,
   statusListPolicy,
@@ -39,7 +41,15 @@ import {
 } from '../../src/app/index.js';
 import { FederationNode } from '../../src/federation/index.js';
 import { createServer } from '../../src/http/index.js';
-import { certificatesRepo, dumpProjections, federationRepo, licencesRepo, logRepo } from '../../src/store/index.js';
+import {
+  certificatesRepo,
+  dumpProjections,
+  federationRepo,
+  licencesRepo,
+  logRepo,
+  lotsRepo,
+  shipmentsRepo,
+} from '../../src/store/index.js';
 import {
   canonicalJson,
   decodeStatusList,
@@ -349,6 +359,35 @@ describe('federation: cn checks in’s published status list over HTTP', { timeo
     });
     expect(summary.certificates.revocations).toBe(1);
     expect(summary.peers[0]).toMatchObject({ node: 'in', keyPinned: true });
+  });
+
+  it('a custody batch asks in’s list before its transaction opens: in revoked, the batch is refused naming its event, and the revocation found stays recorded', async () => {
+    const { certificateId, licenceId } = await licensed('lot-sl-8');
+    // in revokes; cn has not applied in's record yet (its consumer is read only at converge()).
+    await revokeCertificate(inn, IMPORTER, certificateId, 'end use changed');
+    await inFed.sync();
+    expect((await cnFed.consumerLag()).in).toBeGreaterThan(0);
+    // A first event is appended (taking the journal lock) before the shipment under the licence.
+    const refused = await ingestCustodyEvents(cn, EXPORTER, [
+      { kind: 'lot', input: lotInput('lot-sl-8b', 1_000) },
+      { kind: 'shipment', input: shipmentInput('shp-sl-8', 'lot-sl-8', 100_000, licenceId) },
+    ]).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RefusedError);
+    expect((refused as RefusedError).refusals).toEqual([
+      expect.objectContaining({
+        rule: 'CERTIFICATE_REVOKED',
+        message: expect.stringMatching(/^events\[1\]: licence .* is suspended since journal entry \d+/) as string,
+      }),
+    ]);
+    // Nothing of the batch is written; the revocation cn found in in's list, asked before the batch's
+    // transaction, is journalled on its own and stays: the licence suspended, the certificate revoked.
+    expect(await lotsRepo.get(cn.store.db, 'lot-sl-8b')).toBeUndefined();
+    expect(await shipmentsRepo.get(cn.store.db, 'shp-sl-8')).toBeUndefined();
+    const seen = (await recordsOf(cn, 'federation.status-revoked')).filter((r) => r.canonical.includes(certificateId));
+    expect(seen).toHaveLength(1);
+    expect((await licencesRepo.get(cn.store.db, licenceId))?.status).toBe('suspended');
+    expect((await certificatesRepo.get(cn.store.db, certificateId))?.revoked_seq).toBe(seen[0]?.seq);
+    await converge();
   });
 
   it('a status list signed by another key, or tampered with, is refused naming in and why; nothing is recorded', async () => {
