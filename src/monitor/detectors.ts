@@ -172,7 +172,7 @@ export function detectMassBalanceGaps(
         finding(rule, {
           licenceId: b.licenceId,
           parties: [h.holder],
-          explanation: `licence ${b.licenceId}: the books of ${nameOf(facts, h.holder)} show a mass-balance gap of ${fmtG(h.gap)} of licensed material (${ppmOf(gap, b.licensedGrams).toLocaleString('en')} ppm of the ${fmtG(b.licensedGrams)} licensed): ${h.gap > 0 ? 'more went in than went out or is on hand' : 'more went out or is on hand than went in'}`,
+          explanation: `licence ${b.licenceId}: the books of ${nameOf(facts, h.holder)} show a mass-balance gap of ${fmtG(gap)} of licensed material (${ppmOf(gap, b.licensedGrams).toLocaleString('en')} ppm of the ${fmtG(b.licensedGrams)} licensed): ${h.gap > 0 ? 'more went in than went out or is on hand' : 'more went out or is on hand than went in'}`,
           evidence: { seqs: h.seqs, records: [`licence ${b.licenceId}`, `holder ${h.holder}`] },
           thresholds,
           key: `mass-balance-gap|${b.licenceId}|holder|${h.holder}|${h.gap}`,

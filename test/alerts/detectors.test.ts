@@ -200,6 +200,19 @@ describe('detectors (pure)', () => {
       thresholds: { min_gap_grams: 1000, min_gap_ppm: 1000 },
     });
     expect(f[0]!.explanation).toContain('1,500 g');
+    // More out than in: the gap is said as its size and its direction, not as a negative mass.
+    const out = detectMassBalanceGaps(
+      facts({
+        balances: [
+          { licenceId: 'LIC-1', licensedGrams: 2_000_000, holders: [{ holder: 'importer', gap: -1_500, seqs: [21] }] },
+        ],
+      }),
+      mb,
+    );
+    expect(out[0]!.explanation).toMatch(
+      /show a mass-balance gap of 1\.5 kg \(1,500 g\) of licensed material .*: more went out or is on hand than went in$/,
+    );
+    expect(out[0]!.key).toBe('mass-balance-gap|LIC-1|holder|importer|-1500');
     const under = facts({
       balances: [
         { licenceId: 'LIC-1', licensedGrams: 2_000_000, holders: [{ holder: 'importer', gap: 999, seqs: [21] }] },
