@@ -231,6 +231,7 @@ export {
   type PeerStatus,
 } from './federation.js';
 export {
+  askPeersFirst,
   confirmPeerCertificate,
   DEFAULT_STATUS_LIST_MAX_AGE_S,
   DEFAULT_STATUS_LIST_TIMEOUT_MS,

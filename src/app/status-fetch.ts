@@ -349,11 +349,14 @@ async function recordPeerRevocation(
   row: CertificateRow,
   list: PeerStatusList,
 ): Promise<number | undefined> {
-  return ctx.store.transaction(async (tx) => {
+  // The log operator's own record, not the requesting party's: a decision asked on a party's signed API
+  // request finds the revocation, but the record is never made on (nor carries) that request.
+  const own: AppContext = { ...ctx, request: undefined };
+  return own.store.transaction(async (tx) => {
     const locked = await certificatesRepo.getForUpdate(tx, row.id);
     if (locked === undefined || locked.status === 'revoked') return undefined;
     const suspended = await lockRevocationTargets(tx, row.id);
-    const c = await commit(tx, ctx, 'federation.status-revoked', LOG_ID, {
+    const c = await commit(tx, own, 'federation.status-revoked', LOG_ID, {
       node: peer.node,
       origin: peer.origin,
       certificateId: row.id,
@@ -365,7 +368,7 @@ async function recordPeerRevocation(
       // Its subjects with the certificate: the audit bundle of each licence it suspends carries it.
       licences: [...suspended].sort(),
     });
-    await monitorCertificateRevocation(tx, ctx, suspended);
+    await monitorCertificateRevocation(tx, own, suspended);
     return c.seq;
   });
 }

@@ -83,6 +83,12 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   /** Creates journal records: needs a Lodestone-Signature by the caller's party key, and runs acting as that party. */
   readonly records: boolean;
   /**
+   * May ship under a licence on a peer's certificate: the peers' status lists for the caller's
+   * licences are asked before the route's transaction opens (app/status-fetch.ts `askPeersFirst`),
+   * not over HTTP inside it while it holds the journal lock.
+   */
+  readonly asksPeers?: boolean;
+  /**
    * The response holds a secret shown once (an API key): an Idempotency-Key retry is not answered
    * with it (it is not stored), but told what was done and how to get a new one.
    */

@@ -827,6 +827,7 @@ export const ROUTES: readonly AnyRoute[] = [
     tag: 'custody',
     status: 201,
     records: true,
+    asksPeers: true,
     summary:
       'Ship part of a lot (under a licence, drawing it down; otherwise checked against every upstream undertaking); a refusal (422) explains each rule',
     body: shipmentInputSchema,
@@ -903,6 +904,7 @@ export const ROUTES: readonly AnyRoute[] = [
     tag: 'custody',
     status: 201,
     records: true,
+    asksPeers: true,
     solo: true,
     summary:
       "Up to 1,000 custody events of the caller's in one transaction (lots, shipments, receipts, transformations, consumptions, each as its own route takes it): every check of every event, then all recorded with one checkpoint, or none — the first failure names its event (events[i])",
@@ -968,6 +970,7 @@ export const ROUTES: readonly AnyRoute[] = [
     tag: 'epcis',
     status: 201,
     records: true,
+    asksPeers: true,
     bodyLimit: EPCIS_BODY_LIMIT,
     summary:
       'Capture an EPCIS 2.0 document (JSON / JSON-LD, up to 50 MB): validated against the official schema, custody events mapped onto the custody use cases, all or nothing',

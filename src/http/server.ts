@@ -16,7 +16,7 @@ import {
   parse as parseWith,
   ValidationError,
 } from '../domain/index.js';
-import { GroupCommit, type AppContext, type GroupCommitOptions } from '../app/index.js';
+import { askPeersFirst, GroupCommit, type AppContext, type GroupCommitOptions } from '../app/index.js';
 import { COMMITTED_WITHOUT_RESPONSE, idempotencyRepo, type PriorClaim, type Store } from '../store/index.js';
 import { keyIdFor } from '../trust/index.js';
 import { authenticate } from './credentials.js';
@@ -401,7 +401,8 @@ async function acting(
 ): Promise<AppContext> {
   if (!r.records) return ctx;
   const reg = r.registering?.(input.body);
-  return verifyRequestSignature(ctx, principal, req, reg && { ...reg, keyId: keyIdFor(reg.publicKey) });
+  const signed = await verifyRequestSignature(ctx, principal, req, reg && { ...reg, keyId: keyIdFor(reg.publicKey) });
+  return r.asksPeers === true && principal.partyId !== null ? askPeersFirst(signed, principal.partyId) : signed;
 }
 
 /** This process, as the holder of the Idempotency-Key claims it makes (idempotency_keys.holder). */

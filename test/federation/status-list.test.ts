@@ -40,7 +40,7 @@ import {
   type FederationIdentity,
 } from '../../src/app/index.js';
 import { FederationNode } from '../../src/federation/index.js';
-import { createServer } from '../../src/http/index.js';
+import { createServer, issueCredential } from '../../src/http/index.js';
 import {
   certificatesRepo,
   dumpProjections,
@@ -63,6 +63,7 @@ import {
   publicKeyFromRaw,
   revocationListCredential,
   signCompactCredential,
+  signRequest,
 } from '../../src/trust/index.js';
 import { verifyBundle } from '../../src/verify/index.js';
 import { freshStore, type TestStore } from '../support/stores.js';
@@ -387,6 +388,41 @@ describe('federation: cn checks in’s published status list over HTTP', { timeo
     expect(seen).toHaveLength(1);
     expect((await licencesRepo.get(cn.store.db, licenceId))?.status).toBe('suspended');
     expect((await certificatesRepo.get(cn.store.db, certificateId))?.revoked_seq).toBe(seen[0]?.seq);
+    await converge();
+  });
+
+  it('through the API: in revoked, a signed shipment request is refused (422 CERTIFICATE_REVOKED) and the revocation cn found is recorded as the log operator’s own record, not refused as one made on the exporter’s request (403 before)', async () => {
+    const { certificateId, licenceId } = await licensed('lot-sl-9');
+    await revokeCertificate(inn, IMPORTER, certificateId, 'end use changed');
+    await inFed.sync();
+    const cnHttp = await createServer(cn, { rateLimit: false });
+    try {
+      const { key } = await issueCredential(cn, { partyId: EXPORTER, role: 'exporter' });
+      const body = JSON.stringify(shipmentInput('shp-sl-9', 'lot-sl-9', 100_000, licenceId));
+      const res = await cnHttp.inject({
+        method: 'POST',
+        url: '/v1/shipments',
+        payload: body,
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${key}`,
+          'idempotency-key': 'shp-sl-9',
+          'lodestone-signature': signRequest(cn.keystore.signer(EXPORTER), {
+            method: 'POST',
+            path: '/v1/shipments',
+            body,
+          }),
+        },
+      });
+      expect(res.statusCode).toBe(422);
+      expect(res.body).toMatch(/CERTIFICATE_REVOKED[\s\S]*in's status list/);
+    } finally {
+      await cnHttp.close();
+    }
+    expect(await shipmentsRepo.get(cn.store.db, 'shp-sl-9')).toBeUndefined();
+    const seen = (await recordsOf(cn, 'federation.status-revoked')).filter((r) => r.canonical.includes(certificateId));
+    expect(seen).toHaveLength(1);
+    expect((await licencesRepo.get(cn.store.db, licenceId))?.suspended_seq).toBe(seen[0]?.seq);
     await converge();
   });
 
