@@ -1,6 +1,14 @@
 import { sql, type Transaction } from 'kysely';
-import { journalRepo, StoreError, type Database, type Store } from '../store/index.js';
+import {
+  idempotencyRepo,
+  journalRepo,
+  requestNoncesRepo,
+  StoreError,
+  type Database,
+  type Store,
+} from '../store/index.js';
 import type { AppContext } from './context.js';
+import { requestEnded } from './journal.js';
 import { shareBatch } from './log.js';
 import { subjectsFrom, subjectsInto } from './subjects.js';
 
@@ -43,8 +51,15 @@ export class Isolate extends Error {
   }
 }
 
+/** The Idempotency-Key a request's work claims (`idempotencyRepo.lockAndFind`), so a shared attempt can lock and read the group's keys at once. */
+export interface GroupClaim {
+  readonly credentialId: string;
+  readonly key: string;
+}
+
 interface Item {
   readonly work: GroupWork<unknown>;
+  readonly claim?: GroupClaim | undefined;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -110,10 +125,10 @@ export class GroupCommit {
     return this.#queue.length;
   }
 
-  /** Runs `work` in the next group; see GroupWork. */
-  run<T>(work: GroupWork<T>): Promise<T> {
+  /** Runs `work` in the next group; see GroupWork. `claim`: the Idempotency-Key its work looks up first, if any. */
+  run<T>(work: GroupWork<T>, claim?: GroupClaim): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      this.#queue.push({ work, claim, resolve: resolve as (v: unknown) => void, reject });
       this.#kick();
     });
   }
@@ -233,6 +248,14 @@ export class GroupCommit {
           },
           close: () => Promise.resolve(),
         };
+        // The group's Idempotency-Keys locked and read in one statement; their answers and the requests' nonces
+        // held and written with one statement each at the end.
+        await idempotencyRepo.lockAndFindAll(
+          gtx,
+          batch.flatMap((item) => (item.claim === undefined ? [] : [item.claim])),
+        );
+        idempotencyRepo.deferRecords(gtx);
+        requestNoncesRepo.deferSpends(gtx);
         for (const item of batch) {
           try {
             values.push(await item.work(store, SHARED));
@@ -240,7 +263,11 @@ export class GroupCommit {
             failed = true;
           }
           if (failed) throw isolate;
+          requestEnded(gtx);
         }
+        // A nonce or a key taken meanwhile (or twice in the group: a replay): run again one by one, where each is named.
+        if (!(await requestNoncesRepo.flushSpends(gtx))) throw isolate;
+        if (!(await idempotencyRepo.flushRecords(gtx))) throw isolate;
       });
     } catch (e) {
       return e !== isolate && lostConnection(e) ? { kind: 'lost', error: e } : { kind: 'isolate' };

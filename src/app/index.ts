@@ -248,6 +248,7 @@ export {
   DEFAULT_GROUP_COMMIT,
   GroupCommit,
   Isolate,
+  type GroupClaim,
   type GroupCommitOptions,
   type GroupRun,
   type GroupWork,

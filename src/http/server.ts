@@ -377,7 +377,7 @@ async function serve(
     };
     let done: Keyed;
     try {
-      done = await (solo(r) ? group.alone(work) : group.run(work));
+      done = await (solo(r) ? group.alone(work) : group.run(work, { credentialId: principal.credentialId, key }));
     } catch (e) {
       if (!(e instanceof Unstored)) return await send(reply, outcomeOf(e, req));
       if (e.outcome !== 'raced') return await send(reply, e.outcome);
