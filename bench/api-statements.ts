@@ -24,8 +24,9 @@ const concurrency = Number(process.argv[3] ?? 10);
 let counting = false;
 let total = 0;
 const counts = new Map<string, number>();
-const query = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+const query = proto.query;
+proto.query = function (this: pg.Client, ...args: unknown[]) {
   if (counting) {
     total++;
     const first = args[0];
@@ -33,8 +34,8 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const key = text.replace(/\s+/g, ' ').slice(0, 100);
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  return (query as (...a: unknown[]) => unknown).apply(this, args);
-} as typeof query;
+  return query.apply(this, args);
+};
 
 const pgServer = await startPostgres();
 try {
@@ -69,7 +70,9 @@ try {
     };
   };
   const wave = async (w: number) => {
-    const rs = await Promise.all(Array.from({ length: concurrency }, (_, k) => app.inject(request(w * concurrency + k))));
+    const rs = await Promise.all(
+      Array.from({ length: concurrency }, (_, k) => app.inject(request(w * concurrency + k))),
+    );
     for (const r of rs) if (r.statusCode !== 201) throw new Error(`${r.statusCode} ${r.body}`);
   };
   for (let w = 0; w < 5; w++) await wave(-1 - w); // warm-up

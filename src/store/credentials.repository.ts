@@ -279,7 +279,7 @@ export const idempotencyRepo = {
       const { got, stale, credential_id, n: _n, ...rest } = row;
       found.set(
         claimId(claim.credentialId, claim.key),
-        got !== true ? 'busy' : credential_id === null ? undefined : { ...rest, credential_id, stale: stale === true },
+        !got ? 'busy' : credential_id === null ? undefined : { ...rest, credential_id, stale: stale === true },
       );
     }
   },
