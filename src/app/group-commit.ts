@@ -80,6 +80,11 @@ type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: f
  *   of `maxBatch` starts at once); requests that arrive while a group runs form the next group, which
  *   starts as soon as that one has committed. Nothing is held while a group fills: its transaction
  *   (and the journal_head row lock its first append takes) opens only when it runs.
+ * - One batch first: a group's first attempt runs every request's work straight in the group's
+ *   transaction (`GroupRun.shared`; see `#runShared`): no savepoints, the use cases' per-transaction
+ *   batching (journal rows, log leaves, read memos) spans the whole group, and its Idempotency-Keys,
+ *   answers and nonces take one statement each. If anything in it fails, it is rolled back (nothing
+ *   of it was acknowledged) and the group runs again as below.
  * - Isolation of failures: each request runs inside a SAVEPOINT; a request whose work throws is
  *   rolled back to it alone and gets its own error, the others go on. Each transaction its work
  *   opens (`store.transaction`) is a nested savepoint, rolled back alone when it throws, as a
