@@ -146,7 +146,9 @@ export async function run(): Promise<void> {
   const m = machine();
   const runs: Run[] = [await bare()];
   if (WITH_PGLITE)
-    runs.push(await capture('POST /v1/lots — PGlite (embedded, in memory)', await openPgliteStore({ dataDir: MEMORY })));
+    runs.push(
+      await capture('POST /v1/lots — PGlite (embedded, in memory)', await openPgliteStore({ dataDir: MEMORY })),
+    );
   const pg = await startPostgres();
   try {
     runs.push(
