@@ -27,6 +27,8 @@ import { startPostgres } from './postgres.js';
 
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 10);
+/** BENCH_API_PGLITE=0 skips the PGlite run (quicker iterations; the summary is the PostgreSQL run's either way). */
+const WITH_PGLITE = process.env.BENCH_API_PGLITE !== '0';
 
 interface Run {
   readonly name: string;
@@ -143,7 +145,10 @@ async function capture(name: string, store: Store, serverCpu?: () => number | un
 export async function run(): Promise<void> {
   const m = machine();
   const runs: Run[] = [await bare()];
-  runs.push(await capture('POST /v1/lots — PGlite (embedded, in memory)', await openPgliteStore({ dataDir: MEMORY })));
+  if (WITH_PGLITE)
+    runs.push(
+      await capture('POST /v1/lots — PGlite (embedded, in memory)', await openPgliteStore({ dataDir: MEMORY })),
+    );
   const pg = await startPostgres();
   try {
     runs.push(
@@ -158,7 +163,7 @@ export async function run(): Promise<void> {
   }
   const ref = runs[0]!;
   const rows = runs.map((r) => ({ ...r, ratioToBare: +(r.requestsPerSec / ref.requestsPerSec).toFixed(4) }));
-  const write = rows[2]!;
+  const write = rows[rows.length - 1]!;
   const summary = {
     bareRps: ref.requestsPerSec,
     writeRps: write.requestsPerSec,

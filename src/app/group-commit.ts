@@ -1,6 +1,14 @@
 import { sql, type Transaction } from 'kysely';
-import { journalRepo, type Database, type Store } from '../store/index.js';
+import {
+  idempotencyRepo,
+  journalRepo,
+  requestNoncesRepo,
+  StoreError,
+  type Database,
+  type Store,
+} from '../store/index.js';
 import type { AppContext } from './context.js';
+import { requestEnded } from './journal.js';
 import { shareBatch } from './log.js';
 import { subjectsFrom, subjectsInto } from './subjects.js';
 
@@ -20,13 +28,47 @@ export const DEFAULT_GROUP_COMMIT: Required<GroupCommitOptions> = Object.freeze(
  * work returned once the group has committed; rejects with the work's own error (it wrote nothing:
  * its savepoint was rolled back) or with the group's (nothing of the group was committed).
  */
-export type GroupWork<T> = (store: Store) => Promise<T>;
+export type GroupWork<T> = (store: Store, run: GroupRun) => Promise<T>;
+
+/** How a request's work is being run: `shared` — in one transaction with the rest of its group, no savepoint of its own. */
+export interface GroupRun {
+  /**
+   * True on a group's first, optimistic attempt: every request's work runs straight in the group's
+   * transaction, one after the other. Anything that goes wrong in it — the work throws, or a
+   * transaction it opens throws (even if the work catches that) — rolls the whole attempt back and
+   * the group runs again with a savepoint per request (`shared` false), where a request that fails
+   * writes nothing and the others commit. So work that refuses without throwing (an answer it stores
+   * itself, such as a 4xx kept under an Idempotency-Key) must throw `Isolate` when `shared` is true.
+   */
+  readonly shared: boolean;
+}
+
+/** Thrown by a request's work in a shared attempt (GroupRun.shared) to have its group run again with a savepoint per request. */
+export class Isolate extends Error {
+  constructor(reason = 'a request of the group needs its own savepoint') {
+    super(reason);
+    this.name = 'Isolate';
+  }
+}
+
+/** The Idempotency-Key a request's work claims (`idempotencyRepo.lockAndFind`), so a shared attempt can lock and read the group's keys at once. */
+export interface GroupClaim {
+  readonly credentialId: string;
+  readonly key: string;
+}
 
 interface Item {
   readonly work: GroupWork<unknown>;
+  readonly claim?: GroupClaim | undefined;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
+
+const SHARED: GroupRun = Object.freeze({ shared: true });
+const ISOLATED: GroupRun = Object.freeze({ shared: false });
+
+/** Whether a group's failure is the store's connection, which a second attempt would not survive either. */
+const lostConnection = (e: unknown): boolean => e instanceof StoreError && e.code === 'CONNECTION_FAILED';
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
@@ -38,6 +80,11 @@ type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: f
  *   of `maxBatch` starts at once); requests that arrive while a group runs form the next group, which
  *   starts as soon as that one has committed. Nothing is held while a group fills: its transaction
  *   (and the journal_head row lock its first append takes) opens only when it runs.
+ * - One batch first: a group's first attempt runs every request's work straight in the group's
+ *   transaction (`GroupRun.shared`; see `#runShared`): no savepoints, the use cases' per-transaction
+ *   batching (journal rows, log leaves, read memos) spans the whole group, and its Idempotency-Keys,
+ *   answers and nonces take one statement each. If anything in it fails, it is rolled back (nothing
+ *   of it was acknowledged) and the group runs again as below.
  * - Isolation of failures: each request runs inside a SAVEPOINT; a request whose work throws is
  *   rolled back to it alone and gets its own error, the others go on. Each transaction its work
  *   opens (`store.transaction`) is a nested savepoint, rolled back alone when it throws, as a
@@ -66,7 +113,7 @@ export class GroupCommit {
   #running: Promise<void> | undefined;
   #idle: (() => void)[] = [];
   /** Groups committed and requests in them (for the benchmark and the tests). */
-  readonly stats = { groups: 0, requests: 0, largest: 0 };
+  readonly stats = { groups: 0, requests: 0, largest: 0, isolated: 0 };
 
   constructor(ctx: AppContext, opts: GroupCommitOptions = {}) {
     this.#ctx = ctx;
@@ -83,10 +130,10 @@ export class GroupCommit {
     return this.#queue.length;
   }
 
-  /** Runs `work` in the next group; see GroupWork. */
-  run<T>(work: GroupWork<T>): Promise<T> {
+  /** Runs `work` in the next group; see GroupWork. `claim`: the Idempotency-Key its work looks up first, if any. */
+  run<T>(work: GroupWork<T>, claim?: GroupClaim): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      this.#queue.push({ work, claim, resolve: resolve as (v: unknown) => void, reject });
       this.#kick();
     });
   }
@@ -94,7 +141,8 @@ export class GroupCommit {
   /** Runs `work` at once in a transaction of its own (a group of one), beside the groups. */
   alone<T>(work: GroupWork<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      void this.#runGroup([{ work, resolve: resolve as (v: unknown) => void, reject }]);
+      // A savepoint at once: a large document that fails would cost twice in a shared attempt first.
+      void this.#runGroup([{ work, resolve: resolve as (v: unknown) => void, reject }], false);
     });
   }
 
@@ -127,7 +175,20 @@ export class GroupCommit {
     });
   }
 
-  async #runGroup(batch: readonly Item[]): Promise<void> {
+  async #runGroup(batch: readonly Item[], shared = true): Promise<void> {
+    if (shared) {
+      const attempt = await this.#runShared(batch);
+      if (attempt.kind === 'isolate') {
+        this.stats.isolated += 1;
+        await this.#runGroup(batch, false);
+      } else if (attempt.kind === 'lost') {
+        for (const item of batch) item.reject(attempt.error);
+      } else {
+        this.#committed(batch.length);
+        for (const [i, item] of batch.entries()) item.resolve(attempt.values[i]);
+      }
+      return;
+    }
     const outcomes: Outcome[] = [];
     try {
       await this.#ctx.store.transaction(async (gtx) => {
@@ -144,14 +205,79 @@ export class GroupCommit {
       for (const item of batch) item.reject(e);
       return;
     }
-    this.stats.groups += 1;
-    this.stats.requests += batch.length;
-    this.stats.largest = Math.max(this.stats.largest, batch.length);
+    this.#committed(batch.length);
     for (const [i, item] of batch.entries()) {
       const o = outcomes[i];
       if (o?.ok === true) item.resolve(o.value);
       else item.reject(o?.error);
     }
+  }
+
+  #committed(requests: number): void {
+    this.stats.groups += 1;
+    this.stats.requests += requests;
+    this.stats.largest = Math.max(this.stats.largest, requests);
+  }
+
+  /**
+   * The optimistic attempt: every request's work straight in the group's transaction, no savepoints,
+   * so the group is one batch — its journal rows, log leaves and subject heads written once at its
+   * end, the use cases' per-transaction reads (parties, keys) made once for the whole group. The
+   * values of the works once committed; `isolate` when a work threw, a transaction one of them
+   * opened threw, or the commit failed on something other than the connection (a deferred check):
+   * then nothing of the attempt is kept, and the group runs again with a savepoint per request;
+   * `lost` when the connection failed (every request gets that error, as in an isolated run).
+   */
+  async #runShared(
+    batch: readonly Item[],
+  ): Promise<
+    | { readonly kind: 'committed'; readonly values: readonly unknown[] }
+    | { readonly kind: 'isolate' }
+    | { readonly kind: 'lost'; readonly error: unknown }
+  > {
+    const values: unknown[] = [];
+    const isolate = new Isolate();
+    try {
+      await this.#ctx.store.transaction(async (gtx) => {
+        let failed = false;
+        const store: Store = {
+          kind: this.#ctx.store.kind,
+          db: gtx,
+          transaction: async (fn) => {
+            try {
+              return await fn(gtx);
+            } catch (e) {
+              failed = true; // its writes cannot be undone alone here, even if the work goes on
+              throw e;
+            }
+          },
+          close: () => Promise.resolve(),
+        };
+        // The group's Idempotency-Keys locked and read in one statement; their answers and the requests' nonces
+        // held and written with one statement each at the end.
+        await idempotencyRepo.lockAndFindAll(
+          gtx,
+          batch.flatMap((item) => (item.claim === undefined ? [] : [item.claim])),
+        );
+        idempotencyRepo.deferRecords(gtx);
+        requestNoncesRepo.deferSpends(gtx);
+        for (const item of batch) {
+          try {
+            values.push(await item.work(store, SHARED));
+          } catch {
+            failed = true;
+          }
+          if (failed) throw isolate;
+          requestEnded(gtx);
+        }
+        // A nonce or a key taken meanwhile (or twice in the group: a replay): run again one by one, where each is named.
+        if (!(await requestNoncesRepo.flushSpends(gtx))) throw isolate;
+        if (!(await idempotencyRepo.flushRecords(gtx))) throw isolate;
+      });
+    } catch (e) {
+      return e !== isolate && lostConnection(e) ? { kind: 'lost', error: e } : { kind: 'isolate' };
+    }
+    return { kind: 'committed', values };
   }
 
   /**
@@ -174,7 +300,7 @@ export class GroupCommit {
     shareBatch(itx, gtx);
     subjectsFrom(itx, gtx);
     try {
-      const value = await item.work(this.#storeFor(gtx, itx));
+      const value = await item.work(this.#storeFor(gtx, itx), ISOLATED);
       await journalRepo.flushRowsInto(itx, gtx);
       let nextOpened = false;
       if (this.#ctx.store.kind === 'postgres') {

@@ -245,4 +245,12 @@ export {
   type StatusListPurpose,
   type VerifiedStatusList,
 } from './status-fetch.js';
-export { DEFAULT_GROUP_COMMIT, GroupCommit, type GroupCommitOptions, type GroupWork } from './group-commit.js';
+export {
+  DEFAULT_GROUP_COMMIT,
+  GroupCommit,
+  Isolate,
+  type GroupClaim,
+  type GroupCommitOptions,
+  type GroupRun,
+  type GroupWork,
+} from './group-commit.js';

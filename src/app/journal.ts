@@ -191,6 +191,17 @@ async function spendNonce(
     );
 }
 
+/**
+ * Ends a request's part of a transaction that several requests share (a group commit's shared attempt,
+ * group-commit.ts): the next request's records start afresh — its nonce is not taken for one this
+ * transaction already spent (a replay of the same signed request in the same group is a replay, not
+ * a later record of the same request), and its request is carried whole, not named by hash.
+ */
+export function requestEnded(tx: Transaction<Database>): void {
+  spentIn.delete(tx);
+  requestsIn.delete(tx);
+}
+
 /** The requests records of this transaction carried whole, by hex SHA-256 of the attached JWS. */
 const requestsIn = new WeakMap<object, Map<string, string>>();
 

@@ -51,22 +51,35 @@ export async function verifySignedRequest(
     throw unauthenticated((e as Error).message, e);
   }
   let kid: string;
+  let claimedNonce: unknown;
   try {
-    const header = JSON.parse(Buffer.from(jws.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: unknown };
+    const header = JSON.parse(Buffer.from(jws.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
+      kid?: unknown;
+      nonce?: unknown;
+    };
     if (typeof header.kid !== 'string') throw new Error('protected header has no kid');
     kid = header.kid;
+    claimedNonce = header.nonce;
   } catch (e) {
     throw unauthenticated(`malformed protected header: ${(e as Error).message}`, e);
   }
   let partyId: string;
   let publicKey: string;
+  // The nonce as the header claims it, read with the key in one statement; it is judged only once the signature
+  // over that header has verified (below), and only if it is the nonce the verified header carries.
+  let spent: { readonly nonce: string; readonly seq: number | undefined } | undefined;
   if (req.registering !== undefined && kid === req.registering.keyId) {
     if (keyIdFor(req.registering.publicKey) !== req.registering.keyId)
       throw unauthenticated('the key id does not match the public key being registered');
     partyId = req.registering.partyId;
     publicKey = req.registering.publicKey;
   } else {
-    const key = await partyKeysRepo.get(ctx.store.db, kid);
+    let key;
+    if (typeof claimedNonce === 'string') {
+      const read = await partyKeysRepo.getWithNonce(ctx.store.db, kid, claimedNonce);
+      key = read.key;
+      spent = { nonce: claimedNonce, seq: read.spentAtSeq };
+    } else key = await partyKeysRepo.get(ctx.store.db, kid);
     if (key === undefined) throw unauthenticated(`key ${kid} is not registered`);
     const ended = keyEnded(key);
     if (ended !== undefined) throw unauthenticated(`${ended}: it signs nothing after that`);
@@ -90,11 +103,12 @@ export async function verifySignedRequest(
       `signed at ${new Date(header.iat * 1000).toISOString()}, more than ${REQUEST_CLOCK_SKEW_SECONDS} s from the server's clock (${new Date(now * 1000).toISOString()})`,
     );
   }
-  const spent = await requestNoncesRepo.get(ctx.store.db, header.nonce);
-  if (spent !== undefined)
+  const spentAt =
+    spent?.nonce === header.nonce ? spent.seq : (await requestNoncesRepo.get(ctx.store.db, header.nonce))?.first_seq;
+  if (spentAt !== undefined)
     throw new AppError(
       'REPLAYED',
-      `the request's nonce was already used (journal entry ${spent.first_seq}): sign every request with a fresh nonce`,
+      `the request's nonce was already used (journal entry ${spentAt}): sign every request with a fresh nonce`,
       { field: 'nonce' },
     );
   return { partyId, keyId: kid, jws, nonce: header.nonce };

@@ -16,7 +16,14 @@ import {
   parse as parseWith,
   ValidationError,
 } from '../domain/index.js';
-import { askPeersFirst, GroupCommit, type AppContext, type GroupCommitOptions } from '../app/index.js';
+import {
+  askPeersFirst,
+  GroupCommit,
+  Isolate,
+  type AppContext,
+  type GroupCommitOptions,
+  type GroupRun,
+} from '../app/index.js';
 import { COMMITTED_WITHOUT_RESPONSE, idempotencyRepo, type PriorClaim, type Store } from '../store/index.js';
 import { keyIdFor } from '../trust/index.js';
 import { authenticate } from './credentials.js';
@@ -340,7 +347,7 @@ async function serve(
       refused = outcomeOf(e, req);
     }
     // The work, the claim on the key and the stored answer: one transaction (a savepoint of the group's).
-    const work = async (store: Store): Promise<Keyed> => {
+    const work = async (store: Store, run: GroupRun): Promise<Keyed> => {
       const found = await idempotencyRepo.lockAndFind(store.db, principal.credentialId, key);
       if (found === 'busy') return { kind: 'busy' };
       if (found !== undefined) {
@@ -356,6 +363,9 @@ async function serve(
       } catch (e) {
         outcome = outcomeOf(e, req);
       }
+      // A refusal must write nothing but its stored answer: in a shared attempt, where the request has no savepoint
+      // of its own to roll its work back to, the group runs again with one per request (group-commit.ts).
+      if (run.shared && outcome.status >= 400) throw new Isolate();
       // A failure on the server's side stores nothing (the client may retry) and keeps nothing of the work.
       if (outcome.status >= 500) throw new Unstored(outcome);
       const response = JSON.stringify(
@@ -369,12 +379,12 @@ async function serve(
         status: r.secret !== undefined && outcome.status < 400 ? 409 : outcome.status,
         response,
       });
-      if (!stored) throw new Unstored('raced');
+      if (!stored) throw run.shared ? new Isolate() : new Unstored('raced');
       return { kind: 'done', outcome };
     };
     let done: Keyed;
     try {
-      done = await (solo(r) ? group.alone(work) : group.run(work));
+      done = await (solo(r) ? group.alone(work) : group.run(work, { credentialId: principal.credentialId, key }));
     } catch (e) {
       if (!(e instanceof Unstored)) return await send(reply, outcomeOf(e, req));
       if (e.outcome !== 'raced') return await send(reply, e.outcome);

@@ -98,6 +98,22 @@ export const IDEMPOTENCY_LOCK_CLASS = 0x6c6f6469;
 /** A claim found already taken: the row, and whether its holder is past its lease (presumed dead). */
 export type PriorClaim = IdempotencyKeyRow & { readonly stale: boolean };
 
+/** A keyed request's stored answer (`idempotencyRepo.record`). */
+export interface IdempotencyAnswer {
+  readonly credentialId: string;
+  readonly key: string;
+  readonly requestHash: string;
+  readonly holder: string;
+  readonly status: number;
+  readonly response: string;
+}
+
+/** Per transaction (a group commit's shared attempt): the keys `lockAndFindAll` locked and read, by credential ‖ key. */
+const foundIn = new WeakMap<object, Map<string, PriorClaim | 'busy' | undefined>>();
+/** Per transaction that defers its answers (`deferRecords`): the answers held until `flushRecords`. */
+const answersIn = new WeakMap<object, IdempotencyAnswer[]>();
+const claimId = (credentialId: string, key: string) => `${credentialId}\n${key}`;
+
 export const idempotencyRepo = {
   /**
    * Claims (credential, key) for a request on behalf of `holder` (the server process); returns the
@@ -208,6 +224,14 @@ export const idempotencyRepo = {
     key: string,
     leaseSeconds = IDEMPOTENCY_LEASE_SECONDS,
   ): Promise<PriorClaim | 'busy' | undefined> {
+    // Locked and read already, with the rest of its group (`lockAndFindAll`): answered once from there.
+    const found = foundIn.get(db);
+    const id = claimId(credentialId, key);
+    if (found?.has(id) === true) {
+      const hit = found.get(id);
+      found.delete(id);
+      return hit;
+    }
     // One round trip: the lock, and the row as of this statement's snapshot (a row committed between
     // the snapshot and the lock is caught by `record`).
     const r = await sql<
@@ -224,15 +248,88 @@ export const idempotencyRepo = {
   },
 
   /**
+   * `lockAndFind` for many keys in one statement (a group commit's shared attempt: the keys of every
+   * request of the group, locked and read before any of them runs); each key's `lockAndFind` in `db`
+   * is then answered from what this read, once.
+   */
+  async lockAndFindAll(
+    db: Kysely<Database>,
+    claims: readonly { readonly credentialId: string; readonly key: string }[],
+    leaseSeconds = IDEMPOTENCY_LEASE_SECONDS,
+  ): Promise<void> {
+    if (claims.length === 0) return;
+    const r = await sql<
+      Omit<IdempotencyKeyRow, 'credential_id'> & {
+        credential_id: string | null;
+        n: string | number;
+        got: boolean;
+        stale: boolean | null;
+      }
+    >`select c.n, pg_try_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, hashtext(c.credential_id || ${'\n'} || c.key)) as got,
+        k.*, coalesce(k.alive_at, k.created_at) < now() - make_interval(secs => ${leaseSeconds}) as stale
+      from unnest(${claims.map((c) => c.credentialId)}::text[], ${claims.map((c) => c.key)}::text[])
+        with ordinality as c (credential_id, key, n)
+      left join idempotency_keys k on k.credential_id = c.credential_id and k.key = c.key
+      order by c.n`.execute(db);
+    const found = foundIn.get(db) ?? new Map<string, PriorClaim | 'busy' | undefined>();
+    foundIn.set(db, found);
+    for (const row of r.rows) {
+      const claim = claims[Number(row.n) - 1];
+      if (claim === undefined) continue;
+      const { got, stale, credential_id, n: _n, ...rest } = row;
+      found.set(
+        claimId(claim.credentialId, claim.key),
+        !got ? 'busy' : credential_id === null ? undefined : { ...rest, credential_id, stale: stale === true },
+      );
+    }
+  },
+
+  /**
+   * Holds the answers `record` stores in `tx` until `flushRecords` (a group commit's shared attempt:
+   * one statement for the whole group). Only for a transaction whose caller flushes before it commits
+   * and rolls it back when the flush says a key was stored meanwhile.
+   */
+  deferRecords(tx: Kysely<Database>): void {
+    answersIn.set(tx, []);
+  },
+
+  /**
+   * Stores the answers `tx` held, in one statement; false when any key was stored meanwhile (by a
+   * transaction that committed before its lock was taken): the caller must roll everything back and
+   * run the requests again one by one, as `record` would have told each.
+   */
+  async flushRecords(tx: Kysely<Database>): Promise<boolean> {
+    const held = answersIn.get(tx);
+    answersIn.delete(tx);
+    foundIn.delete(tx);
+    if (held === undefined || held.length === 0) return true;
+    const column = <K extends keyof IdempotencyAnswer>(k: K) => held.map((a) => a[k]);
+    const r = await sql<{ n: string | number }>`
+      with ins as (
+        insert into idempotency_keys (credential_id, key, request_hash, holder, alive_at, status, response)
+        select v.credential_id, v.key, v.request_hash, v.holder, now(), v.status, v.response
+        from unnest(${column('credentialId')}::text[], ${column('key')}::text[], ${column('requestHash')}::text[],
+          ${column('holder')}::text[], ${column('status')}::int[], ${column('response')}::text[])
+          as v (credential_id, key, request_hash, holder, status, response)
+        on conflict do nothing
+        returning 1)
+      select count(*) as n from ins`.execute(tx);
+    return Number(r.rows[0]?.n) === held.length;
+  },
+
+  /**
    * Stores a keyed request's answer in the transaction that did its work (after `lockAndFind`), so
    * the work and its answer commit together or not at all. False when the key was stored meanwhile
    * (by a transaction that committed before the lock was taken): the caller must roll its work back
    * and answer with the stored row.
    */
-  async record(
-    db: Kysely<Database>,
-    row: { credentialId: string; key: string; requestHash: string; holder: string; status: number; response: string },
-  ): Promise<boolean> {
+  async record(db: Kysely<Database>, row: IdempotencyAnswer): Promise<boolean> {
+    // Held for the group's one statement (`deferRecords`), whose `flushRecords` says whether every key was still free.
+    const held = answersIn.get(db);
+    if (held !== undefined) {
+      held.push(row);
+      return true;
+    }
     const inserted = await db
       .insertInto('idempotency_keys')
       .values({

@@ -121,6 +121,7 @@ export {
   IDEMPOTENCY_LEASE_SECONDS,
   IDEMPOTENCY_LOCK_CLASS,
   idempotencyRepo,
+  type IdempotencyAnswer,
   type PriorClaim,
 } from './credentials.repository.js';
 export type {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
 import type { NewPartyKey, PartyKeyRow } from './party-keys.table.js';
 
@@ -10,6 +10,28 @@ export const partyKeysRepo = {
 
   async get(db: Kysely<Database>, keyId: string): Promise<PartyKeyRow | undefined> {
     return db.selectFrom('party_keys').selectAll().where('key_id', '=', keyId).executeTakeFirst();
+  },
+
+  /**
+   * A key and, in the same statement, whether a nonce is spent (a signed request's two reads before
+   * its work: the key that must verify it, and the nonce it must not reuse): one round trip, not two.
+   * `spentAtSeq`: the journal entry that spent the nonce, if any.
+   */
+  async getWithNonce(
+    db: Kysely<Database>,
+    keyId: string,
+    nonce: string,
+  ): Promise<{ readonly key: PartyKeyRow | undefined; readonly spentAtSeq: number | undefined }> {
+    const r = await sql<Omit<PartyKeyRow, 'key_id'> & { key_id: string | null; spent_seq: number | string | null }>`
+      select k.*, (select n.first_seq from request_nonces n where n.nonce = ${nonce}) as spent_seq
+      from (select 1) as one left join party_keys k on k.key_id = ${keyId}`.execute(db);
+    const row = r.rows[0];
+    if (row === undefined) return { key: undefined, spentAtSeq: undefined };
+    const { spent_seq, key_id, ...rest } = row;
+    return {
+      key: key_id === null ? undefined : { ...rest, key_id },
+      spentAtSeq: spent_seq === null ? undefined : Number(spent_seq),
+    };
   },
 
   /** The party's key in force (not replaced, not revoked), if any: at most one (a unique index). */

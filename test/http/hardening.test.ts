@@ -124,7 +124,7 @@ describe.each(STORES)('hardening (%s)', (kind) => {
     // Storing the answer fails after the work was done: the work is rolled back with it (500, nothing
     // kept under the key), so the retry does the work, once, and its answer is kept.
     const before = await journal();
-    const spy = vi.spyOn(idempotencyRepo, 'record').mockRejectedValueOnce(new Error('the server stopped'));
+    const spy = vi.spyOn(idempotencyRepo, 'record').mockRejectedValue(new Error('the server stopped')); // on every attempt: a group's shared attempt that fails runs again, one savepoint per request
     try {
       const died = await h.call(as, 'POST', '/v1/lots', { body: lot('IDEM-DIED'), idempotencyKey: 'k-died' });
       expect(died.statusCode).toBe(500);
@@ -185,7 +185,7 @@ describe.each(STORES)('hardening (%s)', (kind) => {
     ).not.toBe(401);
     // Storing the answer fails after issuing: the credential is rolled back with it, so a retry
     // issues one credential, not a second.
-    const spy = vi.spyOn(idempotencyRepo, 'record').mockRejectedValueOnce(new Error('the server stopped'));
+    const spy = vi.spyOn(idempotencyRepo, 'record').mockRejectedValue(new Error('the server stopped')); // on every attempt: a group's shared attempt that fails runs again, one savepoint per request
     try {
       expect(
         (
