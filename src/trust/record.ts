@@ -95,7 +95,17 @@ function keyIdOf(privateKey: KeyObject): string {
 }
 
 export function signRecord(payload: RecordPayload, signer: Signer): SignedRecord {
-  const checked = parseRecordPayload(payload);
+  // The payload is canonicalised once: that is also the check that its body is exactly JSON. Should
+  // anything fail, the full check runs to throw its first fault, as parseRecordPayload names it.
+  let checked: RecordPayload;
+  let message: string;
+  try {
+    checked = checkPayload(payload, 'payload', false);
+    message = canonicalJson(checked);
+  } catch (e) {
+    parseRecordPayload(payload);
+    throw e;
+  }
   const expectedKeyId = keyIdOf(signer.privateKey);
   if (signer.keyId !== expectedKeyId) {
     throw new TrustError(
@@ -103,7 +113,6 @@ export function signRecord(payload: RecordPayload, signer: Signer): SignedRecord
       `signer key id ${signer.keyId} does not match its private key (${expectedKeyId})`,
     );
   }
-  const message = canonicalJson(checked);
   const sig = toBase64url(sign(null, utf8.encode(message), signer.privateKey));
   const signature = { alg: 'Ed25519', keyId: signer.keyId, sig } as const;
   const record: SignedRecord = deepFreeze({ payload: JSON.parse(message) as RecordPayload, signature });
@@ -181,6 +190,11 @@ export function parseSignedRecord(input: unknown): SignedRecord {
 
 /** Checks the shape of a record payload. Throws TrustError('MALFORMED_RECORD') naming the field. */
 export function parseRecordPayload(input: unknown, root = 'payload'): RecordPayload {
+  return checkPayload(input, root, true);
+}
+
+/** parseRecordPayload; with `body` false, all but the check that the body is exactly JSON (which canonicalising it makes). */
+function checkPayload(input: unknown, root: string, body: boolean): RecordPayload {
   const p = exactObject(input, root, ['v', 'type', 'actor', 'at', 'body'], ['request', 'requestSha256', 'links']);
   const at = (field: string) => (root === '' ? field : `${root}.${field}`);
   if (p.v !== 1) throw malformed(at('v'), 'must be 1');
@@ -198,7 +212,7 @@ export function parseRecordPayload(input: unknown, root = 'payload'): RecordPayl
   if (typeof p.at !== 'string' || !isUtcMillis(p.at))
     throw malformed(at('at'), 'must be an ISO-8601 UTC time with milliseconds, such as "2025-10-09T08:30:00.000Z"');
   if (!('body' in p) || p.body === undefined) throw malformed(at('body'), 'is required');
-  canonicalJson(p.body);
+  if (body) canonicalJson(p.body);
   if (Object.hasOwn(p, 'request')) {
     try {
       parseRequestJws(p.request);
