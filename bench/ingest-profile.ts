@@ -32,7 +32,8 @@ interface Code {
 }
 
 async function codeAt(src: string): Promise<Code> {
-  const at = (p: string) => pathToFileURL(join(resolve(src), p)).href;
+  const ext = resolve(src).endsWith('dist') ? '.js' : '.ts';
+  const at = (p: string) => pathToFileURL(join(resolve(src), p.replace(/\.ts$/, ext))).href;
   return {
     app: (await import(at('app/index.ts'))) as Code['app'],
     store: (await import(at('store/index.ts'))) as Code['store'],
@@ -121,7 +122,7 @@ const load = () =>
     .map((x) => x.toFixed(2))
     .join(' ');
 
-const here = join(import.meta.dirname, '..', 'src');
+const here = process.env.PROFILE_SRC ?? join(import.meta.dirname, '..', 'src');
 if (process.argv[2] === 'ab') {
   const otherSrc = process.argv[3];
   if (otherSrc === undefined) throw new Error('usage: ingest-profile.ts ab <other src> [rounds] [documents]');

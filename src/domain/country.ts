@@ -27,6 +27,13 @@ export function country(code: unknown, field = 'country'): CountryCode {
   return code;
 }
 
+/** Names of the two-letter codes asked so far (at most 26 × 26). */
+const names = new Map<string, string>();
+
 export function countryName(code: CountryCode): string {
-  return regionNames.of(code) ?? code;
+  let name = names.get(code);
+  if (name !== undefined) return name;
+  name = regionNames.of(code) ?? code;
+  if (/^[A-Z]{2}$/.test(code)) names.set(code, name);
+  return name;
 }

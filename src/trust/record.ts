@@ -97,11 +97,9 @@ function keyIdOf(privateKey: KeyObject): string {
 export function signRecord(payload: RecordPayload, signer: Signer): SignedRecord {
   // The payload is canonicalised once: that is also the check that its body is exactly JSON. Should
   // anything fail, the full check runs to throw its first fault, as parseRecordPayload names it.
-  let checked: RecordPayload;
-  let message: string;
+  let members: Map<PayloadMember, string>;
   try {
-    checked = checkPayload(payload, 'payload', false);
-    message = canonicalJson(checked);
+    members = canonicalMembers(checkPayload(payload, 'payload', false));
   } catch (e) {
     parseRecordPayload(payload);
     throw e;
@@ -113,12 +111,58 @@ export function signRecord(payload: RecordPayload, signer: Signer): SignedRecord
       `signer key id ${signer.keyId} does not match its private key (${expectedKeyId})`,
     );
   }
+  const message = `{${[...members].map(([name, text]) => `"${name}":${text}`).join(',')}}`;
   const sig = toBase64url(sign(null, utf8.encode(message), signer.privateKey));
-  const signature = { alg: 'Ed25519', keyId: signer.keyId, sig } as const;
-  const record: SignedRecord = deepFreeze({ payload: JSON.parse(message) as RecordPayload, signature });
+  const signature = Object.freeze({ alg: 'Ed25519', keyId: signer.keyId, sig } as const);
+  const record: SignedRecord = Object.freeze({ payload: signedPayload(members), signature });
   // RFC 8785 orders the two members "payload" < "signature"; the payload's bytes are the message.
   signedHere.set(record, `{"payload":${message},"signature":${canonicalJson(signature)}}`);
   return record;
+}
+
+/** A payload's members in RFC 8785 order (UTF-16 code units of their names, all ASCII). */
+const PAYLOAD_MEMBERS = ['actor', 'at', 'body', 'links', 'request', 'requestSha256', 'type', 'v'] as const;
+type PayloadMember = (typeof PAYLOAD_MEMBERS)[number];
+
+/**
+ * The canonical JSON of each member a checked payload has, in RFC 8785 order: the payload's canonical
+ * form is `{"name":text,…}` of them, as JCS serialises an object member by member.
+ */
+function canonicalMembers(payload: RecordPayload): Map<PayloadMember, string> {
+  const out = new Map<PayloadMember, string>();
+  for (const name of PAYLOAD_MEMBERS) {
+    const value = payload[name];
+    if (value !== undefined) out.set(name, canonicalJson(value));
+  }
+  return out;
+}
+
+/**
+ * The deep-frozen payload of a record just signed, parsed from the canonical text of its members —
+ * a copy of exactly the JSON that was signed. Its body, the one large member, is parsed when it is
+ * first read: appending a record reads its type, actor and time, not its body.
+ */
+function signedPayload(members: ReadonlyMap<PayloadMember, string>): RecordPayload {
+  const payload = {};
+  for (const [name, text] of members) {
+    if (name === 'body') {
+      let body: unknown;
+      let parsed = false;
+      Object.defineProperty(payload, name, {
+        enumerable: true,
+        get(): unknown {
+          if (!parsed) {
+            body = deepFreeze(JSON.parse(text) as unknown);
+            parsed = true;
+          }
+          return body;
+        },
+      });
+    } else {
+      Object.defineProperty(payload, name, { enumerable: true, value: deepFreeze(JSON.parse(text) as unknown) });
+    }
+  }
+  return Object.freeze(payload) as RecordPayload;
 }
 
 /**

@@ -89,6 +89,25 @@ describe('signRecord canonicalises a payload once and names its first fault as p
     expect(e.message).toBe((expected as TrustError).message);
   });
 
+  it('its bytes are RFC 8785 of the whole record, for any body (member by member is the same as all at once)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.boolean(), (body, withRequestHash) => {
+        const p: RecordPayload = {
+          ...good,
+          body,
+          links: [{ subject: 'licence:L-1', prev: null }],
+          ...(withRequestHash ? { requestSha256: 'a'.repeat(64) } : {}),
+        };
+        const r = signRecord(p, signer);
+        expect(recordBytes(r)).toBe(canonicalJson(JSON.parse(JSON.stringify(r))));
+        expect(canonicalJson(r.payload)).toBe(canonicalJson(p));
+        expect(Object.isFrozen(r.payload) && Object.isFrozen(r.payload.links)).toBe(true);
+        verifyRecord(JSON.parse(recordBytes(r)), publicKey);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('signs the canonical bytes of the payload it was given', () => {
     const r = signRecord({ ...good, body: { z: [3, { b: 2, a: 1 }], a: 'x' } }, signer);
     expect(recordBytes(r)).toBe(
