@@ -88,7 +88,7 @@ export async function commit<T extends RecordType>(
   committedIn.set(tx, mine);
   mine.push({ seq: appended.seq, type, body: checked });
   if (type.startsWith('party.')) keysIn.delete(tx);
-  await project(tx, type, checked, { seq: appended.seq, actor, at });
+  await project(tx, type, checked, { seq: appended.seq, actor, at }, true);
   if (record.payload.request !== undefined || record.payload.requestSha256 !== undefined)
     await spendNonce(tx, record, appended.seq, 'commit');
   // The transparency log's checkpoint, signed and stored in the same transaction as the records.

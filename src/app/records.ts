@@ -183,15 +183,19 @@ export function parseBody<T extends RecordType>(type: T, body: unknown): RecordT
   return parse(KINDS[type].schema, body, 'body');
 }
 
-/** Applies an accepted record to the projections. */
+/**
+ * Applies an accepted record to the projections. `parsed`: the body is already `parseBody`'s output
+ * for this type (as `commit` has it), so it is not validated a second time.
+ */
 export async function project(
   tx: Transaction<Database>,
   type: string,
   body: unknown,
   meta: { seq: number; actor: string; at: string },
+  parsed = false,
 ): Promise<void> {
   if (!isRecordType(type))
     throw new AppError('UNKNOWN_RECORD_TYPE', `journal entry ${meta.seq}: unknown record type "${type}"`);
   const kind = KINDS[type] as RecordKind<unknown>;
-  await kind.project(tx, parse(kind.schema, body, `journal[${meta.seq}].body`), meta);
+  await kind.project(tx, parsed ? body : parse(kind.schema, body, `journal[${meta.seq}].body`), meta);
 }

@@ -117,11 +117,16 @@ export function addMoney(first: Money, ...rest: readonly Money[]): Money {
   return Object.freeze({ currency: first.currency, minor: addExact(first.minor, ...rest.map((m) => m.minor)) });
 }
 
+// Number#toLocaleString and BigInt#toLocaleString build a new Intl.NumberFormat on every call; the
+// same formats, made once, give the same text (ECMA-402 defines toLocaleString through them).
+const EN = new Intl.NumberFormat('en');
+const EN_4_DIGITS = new Intl.NumberFormat('en', { maximumFractionDigits: 4 });
+
 /** n ÷ 10^digits exactly, the whole part grouped in thousands, trailing fractional zeros dropped: (1234500n, 3) → "1,234.5". */
 function exactDecimal(n: bigint, digits: number, keepZeros = false): string {
   const sign = n < 0n ? '-' : '';
   const s = (n < 0n ? -n : n).toString().padStart(digits + 1, '0');
-  const whole = BigInt(s.slice(0, s.length - digits) || '0').toLocaleString('en');
+  const whole = EN.format(BigInt(s.slice(0, s.length - digits) || '0'));
   let frac = s.slice(s.length - digits);
   if (!keepZeros) frac = frac.replace(/0+$/, '');
   return `${sign}${whole}${frac === '' ? '' : `.${frac}`}`;
@@ -152,16 +157,16 @@ export function formatMass(m: Mass): string {
  */
 export function formatGrams(grams: number): string {
   const mass = formatMass({ grams });
-  return Math.abs(grams) < 1000 ? mass : `${mass} (${grams.toLocaleString('en')} g)`;
+  return Math.abs(grams) < 1000 ? mass : `${mass} (${EN.format(grams)} g)`;
 }
 
 /** Formats ppm as a percentage without rounding away significant digits: 5000 → "0.5 %". */
 export function formatPpm(ppm: number): string {
-  const s = (ppm / 10_000).toLocaleString('en', { maximumFractionDigits: 4 });
+  const s = EN_4_DIGITS.format(ppm / 10_000);
   return `${s} %`;
 }
 
 /** A count with its noun in the right number: count(1, 'entry', 'entries') → "1 entry", count(2, 'alert') → "2 alerts". */
 export function count(n: number, noun: string, plural = `${noun}s`): string {
-  return `${n.toLocaleString('en')} ${n === 1 ? noun : plural}`;
+  return `${EN.format(n)} ${n === 1 ? noun : plural}`;
 }

@@ -1,5 +1,5 @@
 import type { ColumnType } from 'kysely';
-import { canonicalJson } from '../trust/index.js';
+import { exactJson } from '../trust/index.js';
 
 /**
  * A jsonb column. Reads come back parsed, typed `unknown` until the caller validates them; writes
@@ -8,9 +8,13 @@ import { canonicalJson } from '../trust/index.js';
  */
 export type JsonColumn = ColumnType<unknown, string, string>;
 
-/** JSON text for a jsonb column: canonical (RFC 8785), so only exact JSON values get in (TrustError NOT_JSON otherwise). */
+/**
+ * JSON text for a jsonb column: only exact JSON values get in (TrustError NOT_JSON otherwise, as
+ * `canonicalJson` checks them). Not canonical: jsonb keeps the parsed value, with its own order of
+ * members, so sorting them here would be work the database undoes.
+ */
 export function jsonText(value: unknown): string {
-  return canonicalJson(value);
+  return exactJson(value);
 }
 
 /** An Insertable whose jsonb columns K take JSON values; the repository writes them as JSON text. */

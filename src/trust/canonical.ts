@@ -12,10 +12,22 @@ import { TrustError } from './errors.js';
  * (The package itself would silently turn some of these into `null` or into nothing.)
  */
 export function canonicalJson(value: unknown): string {
-  assertJson(value, '$', []);
+  // The fast check builds no path; only a value that fails it is walked again to name where.
+  if (!isJson(value, [])) assertJson(value, '$', []);
   const text = canonicalize(value);
   if (text === undefined) throw new TrustError('NOT_JSON', '$: cannot be represented as JSON');
   return text;
+}
+
+/**
+ * JSON text of a value that must be exactly JSON — the same checks as `canonicalJson`, the same
+ * TrustError('NOT_JSON') naming the path — but with its members in the order they were set, not
+ * RFC 8785's: for a store that keeps the parsed value (a jsonb column), where the order of the text's
+ * members does not survive anyway. Never sign or hash it.
+ */
+export function exactJson(value: unknown): string {
+  if (!isJson(value, [])) assertJson(value, '$', []);
+  return JSON.stringify(value);
 }
 
 /**
@@ -44,6 +56,34 @@ export function parseCanonicalJson(text: string): unknown {
 
 function fail(path: string, reason: string): never {
   throw new TrustError('NOT_JSON', `${path}: ${reason}`, { field: path });
+}
+
+/**
+ * True when `value` is exactly JSON (the checks of `assertJson`, in one walk that allocates nothing
+ * per member: this runs for every record signed and every jsonb column written).
+ */
+function isJson(value: unknown, stack: object[]): boolean {
+  if (value === null || typeof value === 'boolean') return true;
+  if (typeof value === 'string') return !hasLoneSurrogate(value);
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value !== 'object') return false;
+  if (stack.includes(value)) return false;
+  stack.push(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isJson(value[i], stack)) return false;
+  } else {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return false;
+    const record = value as Record<string, unknown>;
+    for (const key in record) {
+      if (!Object.hasOwn(record, key)) continue;
+      if (hasLoneSurrogate(key)) return false;
+      const child = record[key];
+      if (child !== undefined && !isJson(child, stack)) return false;
+    }
+  }
+  stack.pop();
+  return true;
 }
 
 function assertJson(value: unknown, path: string, stack: object[]): void {
@@ -77,7 +117,9 @@ function assertJson(value: unknown, path: string, stack: object[]): void {
   stack.pop();
 }
 
+// A well-formed string has every high surrogate followed by a low one and no other low ones.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function hasLoneSurrogate(s: string): boolean {
-  // A well-formed string has every high surrogate followed by a low one and no other low ones.
-  return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+  return LONE_SURROGATE.test(s);
 }

@@ -3,7 +3,7 @@
  * signed records. Pure apart from node:crypto: no files, no database.
  */
 export { TrustError, type TrustCode } from './errors.js';
-export { canonicalJson, parseCanonicalJson } from './canonical.js';
+export { canonicalJson, exactJson, parseCanonicalJson } from './canonical.js';
 export { RFC6962_LEAF_PREFIX, leafHash, leafHashHex, sha256, sha256Hex } from './hash.js';
 export { fromBase64url, toBase64url } from './base64url.js';
 export {

@@ -95,7 +95,15 @@ function keyIdOf(privateKey: KeyObject): string {
 }
 
 export function signRecord(payload: RecordPayload, signer: Signer): SignedRecord {
-  const checked = parseRecordPayload(payload);
+  // The payload is canonicalised once: that is also the check that its body is exactly JSON. Should
+  // anything fail, the full check runs to throw its first fault, as parseRecordPayload names it.
+  let members: Map<PayloadMember, string>;
+  try {
+    members = canonicalMembers(checkPayload(payload, 'payload', false));
+  } catch (e) {
+    parseRecordPayload(payload);
+    throw e;
+  }
   const expectedKeyId = keyIdOf(signer.privateKey);
   if (signer.keyId !== expectedKeyId) {
     throw new TrustError(
@@ -103,13 +111,58 @@ export function signRecord(payload: RecordPayload, signer: Signer): SignedRecord
       `signer key id ${signer.keyId} does not match its private key (${expectedKeyId})`,
     );
   }
-  const message = canonicalJson(checked);
+  const message = `{${[...members].map(([name, text]) => `"${name}":${text}`).join(',')}}`;
   const sig = toBase64url(sign(null, utf8.encode(message), signer.privateKey));
-  const signature = { alg: 'Ed25519', keyId: signer.keyId, sig } as const;
-  const record: SignedRecord = deepFreeze({ payload: JSON.parse(message) as RecordPayload, signature });
+  const signature = Object.freeze({ alg: 'Ed25519', keyId: signer.keyId, sig } as const);
+  const record: SignedRecord = Object.freeze({ payload: signedPayload(members), signature });
   // RFC 8785 orders the two members "payload" < "signature"; the payload's bytes are the message.
   signedHere.set(record, `{"payload":${message},"signature":${canonicalJson(signature)}}`);
   return record;
+}
+
+/** A payload's members in RFC 8785 order (UTF-16 code units of their names, all ASCII). */
+const PAYLOAD_MEMBERS = ['actor', 'at', 'body', 'links', 'request', 'requestSha256', 'type', 'v'] as const;
+type PayloadMember = (typeof PAYLOAD_MEMBERS)[number];
+
+/**
+ * The canonical JSON of each member a checked payload has, in RFC 8785 order: the payload's canonical
+ * form is `{"name":text,…}` of them, as JCS serialises an object member by member.
+ */
+function canonicalMembers(payload: RecordPayload): Map<PayloadMember, string> {
+  const out = new Map<PayloadMember, string>();
+  for (const name of PAYLOAD_MEMBERS) {
+    const value = payload[name];
+    if (value !== undefined) out.set(name, canonicalJson(value));
+  }
+  return out;
+}
+
+/**
+ * The deep-frozen payload of a record just signed, parsed from the canonical text of its members —
+ * a copy of exactly the JSON that was signed. Its body, the one large member, is parsed when it is
+ * first read: appending a record reads its type, actor and time, not its body.
+ */
+function signedPayload(members: ReadonlyMap<PayloadMember, string>): RecordPayload {
+  const payload = {};
+  for (const [name, text] of members) {
+    if (name === 'body') {
+      let body: unknown;
+      let parsed = false;
+      Object.defineProperty(payload, name, {
+        enumerable: true,
+        get(): unknown {
+          if (!parsed) {
+            body = deepFreeze(JSON.parse(text) as unknown);
+            parsed = true;
+          }
+          return body;
+        },
+      });
+    } else {
+      Object.defineProperty(payload, name, { enumerable: true, value: deepFreeze(JSON.parse(text) as unknown) });
+    }
+  }
+  return Object.freeze(payload) as RecordPayload;
 }
 
 /**
@@ -181,6 +234,11 @@ export function parseSignedRecord(input: unknown): SignedRecord {
 
 /** Checks the shape of a record payload. Throws TrustError('MALFORMED_RECORD') naming the field. */
 export function parseRecordPayload(input: unknown, root = 'payload'): RecordPayload {
+  return checkPayload(input, root, true);
+}
+
+/** parseRecordPayload; with `body` false, all but the check that the body is exactly JSON (which canonicalising it makes). */
+function checkPayload(input: unknown, root: string, body: boolean): RecordPayload {
   const p = exactObject(input, root, ['v', 'type', 'actor', 'at', 'body'], ['request', 'requestSha256', 'links']);
   const at = (field: string) => (root === '' ? field : `${root}.${field}`);
   if (p.v !== 1) throw malformed(at('v'), 'must be 1');
@@ -198,7 +256,7 @@ export function parseRecordPayload(input: unknown, root = 'payload'): RecordPayl
   if (typeof p.at !== 'string' || !isUtcMillis(p.at))
     throw malformed(at('at'), 'must be an ISO-8601 UTC time with milliseconds, such as "2025-10-09T08:30:00.000Z"');
   if (!('body' in p) || p.body === undefined) throw malformed(at('body'), 'is required');
-  canonicalJson(p.body);
+  if (body) canonicalJson(p.body);
   if (Object.hasOwn(p, 'request')) {
     try {
       parseRequestJws(p.request);
