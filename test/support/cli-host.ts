@@ -20,7 +20,7 @@ function keptOpen(store: Store): Store {
   };
 }
 
-export function sharedStoreHost(store: Store): CliHost {
+export function sharedStoreHost(store: Store): Required<CliHost> {
   return {
     openApp: (flags) => Promise.resolve(createApp(keptOpen(store), resolveOptions(flags))),
   };
