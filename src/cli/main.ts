@@ -90,8 +90,19 @@ function print(out: NodeJS.WritableStream, text: string): void {
   out.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/**
+ * How a program that embeds the CLI runs its commands: `openApp` opens the application for each
+ * command that needs the store (default: the app's `openApp`, the store the flags and environment
+ * name; the command closes the context when it is done). A host that keeps a store open across
+ * commands gives a context over it whose `close` leaves the store open.
+ */
+export interface CliHost {
+  readonly openApp?: (flags: AppOptions) => Promise<AppContext>;
+}
+
 export function buildProgram(
   io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream } = { out: process.stdout, err: process.stderr },
+  host: CliHost = {},
 ): Command {
   const program = new Command('lodestone')
     .description('Export-control and end-use assurance for rare-earth materials and magnets.')
@@ -133,7 +144,7 @@ export function buildProgram(
     };
   };
   const withApp = async <T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> => {
-    const ctx = await openApp(flags());
+    const ctx = await (host.openApp ?? openApp)(flags());
     try {
       return await fn(ctx);
     } finally {
@@ -499,8 +510,9 @@ function positiveInt(s: string, field: string): number {
 export async function main(
   argv: readonly string[],
   io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream } = { out: process.stdout, err: process.stderr },
+  host: CliHost = {},
 ): Promise<number> {
-  const program = buildProgram(io);
+  const program = buildProgram(io, host);
   try {
     await program.parseAsync([...argv]);
     return EXIT.ok;

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
+import { openPgliteStore, type PgliteStore } from '../../src/store/index.js';
+import { sharedStoreHost } from '../support/cli-host.js';
 import { seedPgliteDataDir } from '../support/pglite-cache.js';
 import {
   applicationInput,
@@ -57,10 +59,14 @@ export function application(
   return applicationInput({ certificateId, grams, from, until });
 }
 
-/** An embedded store in a temporary directory, driven through the real CLI in-process. */
+/**
+ * An embedded store in a temporary directory, driven through the real CLI in-process; the store is
+ * opened once by `setup` and kept open across commands (test/support/cli-host.ts).
+ */
 export class CliStore {
   readonly dir = mkdtempSync(join(tmpdir(), 'lodestone-adv-certs-'));
   private n = 0;
+  private store: PgliteStore | undefined;
 
   async run(...args: string[]): Promise<Run> {
     let out = '';
@@ -75,10 +81,12 @@ export class CliStore {
     const saved = process.env.DATABASE_URL;
     Reflect.deleteProperty(process.env, 'DATABASE_URL');
     try {
-      const code = await main(['node', 'lodestone', '--data-dir', join(this.dir, 'store'), ...args], {
-        out: sink((s) => (out += s)),
-        err: sink((s) => (err += s)),
-      });
+      if (this.store === undefined) throw new Error('CliStore: call setup() first');
+      const code = await main(
+        ['node', 'lodestone', '--data-dir', join(this.dir, 'store'), ...args],
+        { out: sink((s) => (out += s)), err: sink((s) => (err += s)) },
+        sharedStoreHost(this.store),
+      );
       return { code, out, err };
     } finally {
       if (saved !== undefined) process.env.DATABASE_URL = saved;
@@ -105,6 +113,7 @@ export class CliStore {
 
   async setup(): Promise<void> {
     await seedPgliteDataDir(join(this.dir, 'store')); // the migrated store, copied (the first open is pglite-data-dir.test.ts's subject)
+    this.store = await openPgliteStore({ dataDir: join(this.dir, 'store') });
     await this.ok('parties', 'register', examplePath('scenario/parties.json'));
     await this.ok('trust-list', 'set', examplePath('scenario/trust-list.json'));
   }
@@ -145,7 +154,10 @@ export class CliStore {
     await this.ok('receive', this.file({ shipmentId, lotId, receivedGrams: grams }), '--as', IMPORTER);
   }
 
-  dispose(): void {
+  /** Closes the store and deletes the directory. */
+  async dispose(): Promise<void> {
+    await this.store?.close();
+    this.store = undefined;
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

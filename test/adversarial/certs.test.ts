@@ -39,8 +39,8 @@ describe('item 2: revocation stops material (CLI)', () => {
   beforeAll(async () => {
     await s.setup();
   }, 120_000);
-  afterAll(() => {
-    s.dispose();
+  afterAll(async () => {
+    await s.dispose();
   });
 
   it('item 2: revoking the certificate suspends its licence, refuses the next shipment naming the revocation, alerts the authority, marks shipped material; rebuild reproduces it', async () => {
@@ -119,8 +119,8 @@ describe('item 3: no double claim (CLI)', () => {
   beforeAll(async () => {
     await s.setup();
   }, 120_000);
-  afterAll(() => {
-    s.dispose();
+  afterAll(async () => {
+    await s.dispose();
   });
 
   it("item 3: no double claim — a second licence past the certificate's remainder is refused naming the remainder; the ledger shows who claims what", async () => {
@@ -157,8 +157,8 @@ describe("item 4: the end user's undertakings travel (CLI)", () => {
   beforeAll(async () => {
     await s.setup();
   }, 120_000);
-  afterAll(() => {
-    s.dispose();
+  afterAll(async () => {
+    await s.dispose();
   });
 
   it('item 4: an approval that leaves out "no re-export to US" still refuses the US downstream; one that contradicts an undertaking is refused', async () => {

@@ -11,10 +11,11 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { addDaysIso } from '../../src/domain/index.js';
-import { createApp, openApp, signRequest, type AppContext } from '../../src/app/index.js';
+import { createApp, signRequest, type AppContext } from '../../src/app/index.js';
 import { main } from '../../src/cli/main.js';
 import { createServer, issueCredential, type Role } from '../../src/http/index.js';
-import { journalRepo, type Store } from '../../src/store/index.js';
+import { journalRepo, openPgliteStore, openPostgresStore, type Store } from '../../src/store/index.js';
+import { sharedStoreHost } from '../support/cli-host.js';
 import { seedPgliteDataDir } from '../support/pglite-cache.js';
 import { emptyPostgresDatabase, type StoreKind } from '../support/stores.js';
 import { IMPORTER, licensedScenario, magnetItem } from '../../src/app/scenario.js';
@@ -89,10 +90,9 @@ export interface Run {
 }
 
 /**
- * A store the CLI opens as the real command would: a PGlite data directory, or a PostgreSQL
- * database named by DATABASE_URL. `app(clock)` opens it in-process to build the world (closed
- * before the CLI runs: PGlite is single-process); `cli(args)` runs `lodestone` in-process with the
- * real clock against it.
+ * A store the CLI uses as the real command would: a PGlite data directory, or a PostgreSQL
+ * database named by DATABASE_URL, opened once and kept open. `app(clock)` is a context on it to build
+ * the world; `cli(args)` runs `lodestone` in-process with the real clock against it.
  */
 export interface CliStore {
   app(clock: () => Date): Promise<AppContext>;
@@ -110,6 +110,9 @@ export async function cliStore(kind: StoreKind): Promise<CliStore> {
   const pg = kind === 'postgres' ? await emptyPostgresDatabase() : undefined;
   if (!pg) await seedPgliteDataDir(dataDir); // the migrated store, copied (the first open is pglite-data-dir.test.ts's subject)
   const flags = { dataDir, keysDir, ...(pg ? { databaseUrl: pg.databaseUrl } : {}) };
+  // Opened once and kept open across the world's building and the CLI's commands (test/support/cli-host.ts).
+  const store = pg ? await openPostgresStore({ databaseUrl: pg.databaseUrl }) : await openPgliteStore({ dataDir });
+  const host = sharedStoreHost(store);
   /** Runs `fn` with DATABASE_URL naming this store's database, or unset for PGlite (never the server's admin database). */
   const withEnv = async <T>(fn: () => Promise<T>): Promise<T> => {
     const saved = process.env.DATABASE_URL;
@@ -133,30 +136,28 @@ export async function cliStore(kind: StoreKind): Promise<CliStore> {
         },
       });
     const code = await withEnv(() =>
-      main(['node', 'lodestone', '--data-dir', dataDir, '--keys-dir', keysDir, ...args], {
-        out: sink((s) => (out += s)),
-        err: sink((s) => (err += s)),
-      }),
+      main(
+        ['node', 'lodestone', '--data-dir', dataDir, '--keys-dir', keysDir, ...args],
+        {
+          out: sink((s) => (out += s)),
+          err: sink((s) => (err += s)),
+        },
+        host,
+      ),
     );
     return { code, out, err };
   };
   return {
-    app: (clock) => withEnv(() => openApp({ ...flags, clock })),
+    app: (clock) => withEnv(() => host.openApp({ ...flags, clock })),
     cli,
-    async journalCount() {
-      const ctx = await withEnv(() => openApp(flags));
-      try {
-        return await journalRepo.count(ctx.store.db);
-      } finally {
-        await ctx.close();
-      }
-    },
+    journalCount: () => journalRepo.count(store.db),
     write(name, body) {
       const p = join(dir, name);
       writeFileSync(p, typeof body === 'string' ? body : JSON.stringify(body));
       return p;
     },
     async dispose() {
+      await store.close();
       await pg?.drop();
     },
   };

@@ -35,7 +35,7 @@ async function within<T>(ms: number, p: Promise<T>): Promise<T | 'still waiting'
   return Promise.race([p, sleep(ms).then(() => 'still waiting' as const)]);
 }
 
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+async function until(check: () => Promise<boolean>, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error('condition not reached');
@@ -282,13 +282,22 @@ describe.each(STORES)('issue 18 item 12 — HTTP edge (%s)', (kind) => {
   });
 });
 
+/**
+ * The bounds below are the store's own (a 1 s lock or acquire timeout, /readyz's 2 s) with room for a
+ * loaded machine (this file runs beside others): what they tell apart is a quick refusal from a wait
+ * for the lock's release (which comes only after the probe, so a waiting call is 'still waiting') or
+ * for a statement timeout (60 s on the PostgreSQL store, longer than both bounds).
+ */
+const QUICK_MS = 20_000;
+const WAIT_MS = 30_000;
+
 describe('issue 18 item 12c — a frozen database answers 503 within seconds, and /readyz too', () => {
   const probe = async (h: Harness, as: Caller) => {
     const started = Date.now();
-    const write = await within(8000, h.call(as, 'POST', '/v1/lots', { body: lot(`FROZEN-${String(started)}`) }));
+    const write = await within(WAIT_MS, h.call(as, 'POST', '/v1/lots', { body: lot(`FROZEN-${String(started)}`) }));
     const writeMs = Date.now() - started;
     const readyStarted = Date.now();
-    const ready = await within(8000, h.app.inject({ url: '/readyz' }));
+    const ready = await within(WAIT_MS, h.app.inject({ url: '/readyz' }));
     const readyMs = Date.now() - readyStarted;
     return { write, writeMs, ready, readyMs };
   };
@@ -303,7 +312,7 @@ describe('issue 18 item 12c — a frozen database answers 503 within seconds, an
       try {
         store = await openPostgresStore({
           databaseUrl,
-          timeouts: { lockMs: 1000, statementMs: 5000, acquireMs: 2000 },
+          timeouts: { lockMs: 1000, statementMs: 60_000, acquireMs: 2000 },
         });
         h = await harness(store, { list: false });
         const as = await h.credential(EXPORTER, 'exporter');
@@ -319,9 +328,9 @@ describe('issue 18 item 12c — a frozen database answers 503 within seconds, an
           code: 'STORE_UNAVAILABLE',
           type: 'urn:lodestone:problem:store-unavailable',
         });
-        expect(frozen.writeMs).toBeLessThan(5000);
+        expect(frozen.writeMs).toBeLessThan(QUICK_MS);
         expect(frozen.ready.statusCode).toBe(503);
-        expect(frozen.readyMs).toBeLessThan(4000);
+        expect(frozen.readyMs).toBeLessThan(QUICK_MS);
         // Released: the same kind of write goes through, and the node is ready again.
         const after = await probe(h, as);
         if (after.write === 'still waiting' || after.ready === 'still waiting') throw new Error('still frozen');
@@ -334,7 +343,7 @@ describe('issue 18 item 12c — a frozen database answers 503 within seconds, an
         await drop();
       }
     },
-    60_000,
+    120_000,
   );
 
   it.runIf(STORES.includes('pglite'))(
@@ -352,8 +361,15 @@ describe('issue 18 item 12c — a frozen database answers 503 within seconds, an
         const gate = new Promise<void>((resolve) => {
           letGo = resolve;
         });
-        const holding = store.transaction(async () => gate);
-        await sleep(50);
+        let held: () => void = () => undefined;
+        const inside = new Promise<void>((resolve) => {
+          held = resolve;
+        });
+        const holding = store.transaction(async () => {
+          held();
+          await gate;
+        });
+        await inside; // the transaction holds the one connection now
         const frozen = await probe(h, as);
         letGo();
         await holding;
@@ -361,9 +377,9 @@ describe('issue 18 item 12c — a frozen database answers 503 within seconds, an
         if (frozen.write === 'still waiting' || frozen.ready === 'still waiting') throw new Error('unreachable');
         expect(frozen.write.statusCode, frozen.write.body).toBe(503);
         expect(frozen.write.json()).toMatchObject({ code: 'STORE_UNAVAILABLE' });
-        expect(frozen.writeMs).toBeLessThan(5000);
+        expect(frozen.writeMs).toBeLessThan(QUICK_MS);
         expect(frozen.ready.statusCode).toBe(503);
-        expect(frozen.readyMs).toBeLessThan(4000);
+        expect(frozen.readyMs).toBeLessThan(QUICK_MS);
         const after = await probe(h, as);
         if (after.write === 'still waiting' || after.ready === 'still waiting') throw new Error('still frozen');
         expect(after.write.statusCode, after.write.body).toBe(201);
@@ -373,6 +389,6 @@ describe('issue 18 item 12c — a frozen database answers 503 within seconds, an
         await store.close();
       }
     },
-    60_000,
+    120_000,
   );
 });

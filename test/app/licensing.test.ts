@@ -19,7 +19,7 @@ import {
   type AppContext,
 } from '../../src/app/index.js';
 import { dumpProjections, journalRepo } from '../../src/store/index.js';
-import { STORES, useFreshStore } from '../support/stores.js';
+import { freshStore, STORES, useFreshStore, type TestStore } from '../support/stores.js';
 import { licensedScenario, readExample, TODAY } from '../support/scenario.js';
 
 const read = readExample;
@@ -307,6 +307,23 @@ describe.each(STORES)('licensing and custody on %s', (kind) => {
 
   if (kind === 'postgres') {
     it('200 concurrent drawdowns never exceed the ceiling; the balance equals the accepted shipments', async () => {
+      // The subject is the licence's row lock, not how long a caller may wait: 200 callers queue for 10
+      // pooled connections and then for the row, one transaction at a time, and on a loaded machine (this
+      // file runs beside others) the last of them waits longer than the default 10 s for a connection or
+      // the lock. So this store waits up to 2 minutes for either; a lost update or an overdraw still fails
+      // the counts below, and a caller that never gets the lock still fails with STORE_UNAVAILABLE.
+      const patient = await freshStore(kind, {
+        timeouts: { acquireMs: 120_000, lockMs: 120_000, statementMs: 120_000 },
+      });
+      const pctx = createApp(patient.store, { keysDir, clock: ctx.clock });
+      try {
+        await drawdowns(pctx, patient);
+      } finally {
+        await patient.dispose();
+      }
+    }, 300_000);
+
+    async function drawdowns(ctx: AppContext, ts: TestStore): Promise<void> {
       const { licence } = await setup(ctx, { kg: 1000 });
       const attempts = Array.from({ length: 200 }, (_, i) =>
         dispatchShipment(ctx, 'ganzhou-hengyuan-magnetics', {
@@ -328,12 +345,12 @@ describe.each(STORES)('licensing and custody on %s', (kind) => {
       expect(new Set(results.filter((r) => r !== 'ok'))).toEqual(new Set(['QUANTITY_CEILING,VALUE_CEILING']));
       const l = await getLicence(ctx, licence.id);
       expect(l.balance[0]).toMatchObject({ shippedGrams: 1_000_000, shipments: 100 });
-      const rows = await current()
-        .store.db.selectFrom('shipments')
+      const rows = await ts.store.db
+        .selectFrom('shipments')
         .select((eb) => eb.fn.sum<string>('grams').as('g'))
         .where('licence_id', '=', licence.id)
         .executeTakeFirstOrThrow();
       expect(Number(rows.g)).toBe(1_000_000);
-    });
+    }
   }
 });

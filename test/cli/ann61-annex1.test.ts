@@ -11,7 +11,6 @@
  * The dates are explicit (2026-12-01: after 2026-11-10, under the default reading of the unverified fact
  * ann70-after-2026-11-10; 2026-06-01: inside Ann. 70's suspension).
  */
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTHORITY, CliStore, endUse, example, EXPORTER, inAYear, today } from '../adversarial/certs.support.js';
 
@@ -52,8 +51,8 @@ const japaneseMagnetWith = (component: Record<string, unknown>, minor: number) =
 beforeAll(async () => {
   await s.setup();
 }, 300_000);
-afterAll(() => {
-  rmSync(s.dir, { recursive: true, force: true });
+afterAll(async () => {
+  await s.dispose();
 });
 
 describe('Ann. 61 Annex 1 as listed (regulations.md §1.3)', () => {

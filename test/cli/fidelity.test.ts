@@ -3,7 +3,7 @@
  * the citation it checks (../shared/regulations.md §1). The real program in-process on an embedded
  * store (test/adversarial/certs.support.ts), as of the real date.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -95,8 +95,8 @@ beforeAll(async () => {
     IMPORTER,
   );
 }, 300_000);
-afterAll(() => {
-  rmSync(s.dir, { recursive: true, force: true });
+afterAll(async () => {
+  await s.dispose();
 });
 
 describe('point 2 — a domestic sale is not an export (Ann. 61 [2025] Art. 1(3): export "to any country other than China")', () => {

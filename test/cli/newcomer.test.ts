@@ -3,70 +3,17 @@
  * run as a user runs it (a child process, the embedded store in a temporary directory).
  */
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main.js';
 import { seedPgliteDataDir } from '../support/pglite-cache.js';
+import { BIN, ROOT, spawnLodestone, oneLine, type Run } from './spawned.support.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin/lodestone.js');
-
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-  /** Milliseconds from the last output (stdout or stderr) to the process's exit. */
-  lingered: number;
-}
-
-/** Runs the real command; resolves when the process has exited. */
-function lodestone(
-  args: string[],
-  o: { cwd?: string; timeoutMs?: number; onOut?: (s: string) => void } = {},
-): Promise<Run> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  delete env.DATABASE_URL;
-  delete env.LODESTONE_DATA_DIR;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: o.cwd ?? work,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    let last = Date.now();
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-    }, o.timeoutMs ?? 400_000);
-    child.stdout.on('data', (b: Buffer) => {
-      out += b.toString();
-      last = Date.now();
-      o.onOut?.(out);
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      err += b.toString();
-      last = Date.now();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err, lingered: Date.now() - last });
-    });
-  });
-}
-
-/** One line on stderr, starting "lodestone: ", no stack trace. */
-function oneLine(r: Run): string {
-  expect(r.err).toMatch(/^lodestone: [^\n]+\n$/);
-  expect(r.err).not.toMatch(/\n\s+at /);
-  return r.err;
-}
+const lodestone = (args: string[], o: { cwd?: string; timeoutMs?: number } = {}): Promise<Run> =>
+  spawnLodestone(args, { cwd: work, ...o });
 
 let work: string;
 beforeAll(() => {
@@ -112,43 +59,6 @@ describe('bad input to store-backed commands: one line, documented status, and t
       expect(r.err).not.toMatch(/RangeError|Invalid time value/);
     }
   }, 900_000);
-
-  it('each command exits within moments of printing its refusal, not ~10 s later (A2, A3)', async () => {
-    const dir = join(work, 'a3');
-    await seedPgliteDataDir(dir);
-    const empty = file('empty.json', {});
-    const rsa = file(
-      'rsa.pem',
-      generateKeyPairSync('rsa', { modulusLength: 2048 })
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
-    );
-    const csv = file('list.csv', 'not,a,list\n');
-    const cases: [string[], number, RegExp][] = [
-      [['keys', 'import', 'someone', rsa], 2, /Ed25519/],
-      [['ship', empty, '--as', 'x'], 2, /shipment\.id/],
-      [['lots', 'create', empty, '--as', 'x'], 2, /lot\./],
-      [['apply', empty], 2, /application\./],
-      [['certificates', 'issue', empty, '--as', 'x'], 2, /./],
-      [['report', 'file', empty, '--as', 'x'], 2, /./],
-      [['impact', '--as-of', '2026-13-45'], 2, /as-of|asOf/],
-      // the schema's violations are listed one a line before the summary line (each still "lodestone: …")
-      [['epcis', 'capture', empty, '--as', 'x'], 2, /EPCIS 2\.0 JSON Schema/],
-      [['lists', 'import', csv, '--format', 'nope', '--list', 'l', '--actor', 'x'], 2, /format/],
-    ];
-    for (const [args, code, message] of cases) {
-      const r = await lodestone(['--data-dir', dir, ...args]);
-      expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(code);
-      if (args[0] === 'epcis') {
-        expect(r.err).toMatch(/^(lodestone: [^\n]+\n)+$/);
-        expect(r.err).not.toMatch(/\n\s+at /);
-        expect(r.err.trimEnd().split('\n').at(-1), args.join(' ')).toMatch(message);
-      } else expect(oneLine(r), args.join(' ')).toMatch(message);
-      // PGlite's WebAssembly timers kept the process alive ~10 s (≥ 10 s) after it had closed the store; now it exits
-      // once its output is flushed (well under a second on an idle machine; up to ~4 s was seen at load average 20).
-      expect(r.lingered, `${args.join(' ')} lingered`).toBeLessThan(8_000);
-    }
-  }, 1_800_000);
 });
 
 describe('a data dir that cannot be used: one line, exit 5, no spin (A5)', () => {

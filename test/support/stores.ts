@@ -18,6 +18,7 @@ import {
   PGLITE_PARSERS,
   type PgliteStore,
   type PostgresStore,
+  type StoreTimeouts,
 } from '../../src/store/index.js';
 import { forgetPgliteInitdbDump, pgliteInitdbDump } from './pglite-cache.js';
 import { selectedStores, type StoreKind } from './store-kinds.js';
@@ -43,6 +44,8 @@ export interface TestStore {
 export interface FreshStoreOptions {
   /** Migrations to apply instead of the package's (also on every `reopen`). */
   migrationsDir?: URL;
+  /** Store timeouts other than the defaults (PGlite: only `acquireMs`; also on every `reopen`). */
+  timeouts?: Partial<StoreTimeouts>;
 }
 
 export async function freshStore(kind: StoreKind, opts: FreshStoreOptions = {}): Promise<TestStore> {
