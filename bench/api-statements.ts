@@ -8,15 +8,11 @@
  * their first words, the largest groups first. The statement count is deterministic given the grouping; the CPU
  * moves with the machine's load.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import pg from 'pg';
-import { createApp, registerParty, signRequest, type AppContext } from '../src/app/index.js';
-import { createServer, issueCredential } from '../src/http/index.js';
+import { createServer } from '../src/http/index.js';
 import { openPostgresStore } from '../src/store/index.js';
-import { example, EXPORTER } from './common.js';
+import { lotsWorld } from './api.js';
 import { startPostgres } from './postgres.js';
 
 const waves = Number(process.argv[2] ?? 50);
@@ -40,34 +36,11 @@ proto.query = function (this: pg.Client, ...args: unknown[]) {
 const pgServer = await startPostgres();
 try {
   const store = await openPostgresStore({ databaseUrl: await pgServer.createDatabase('bench_api_stmts') });
-  const ctx: AppContext = createApp(store, { keysDir: mkdtempSync(join(tmpdir(), 'lodestone-bench-api-')) });
-  await registerParty(
-    ctx,
-    (example('scenario/parties.json') as { id: string }[]).find((p) => p.id === EXPORTER),
-  );
-  const { key } = await issueCredential(ctx, { partyId: EXPORTER, role: 'exporter' });
-  const signer = ctx.keystore.signer(EXPORTER);
-  const item = example('items/ndfeb-45sh-dy-magnet.json');
+  const { ctx, signedLot } = await lotsWorld(store, 'STMT');
   const app = await createServer(ctx, { rateLimit: false });
   const request = (i: number) => {
-    const body = JSON.stringify({
-      id: `STMT-${i}-${randomUUID().slice(0, 8)}`,
-      holder: EXPORTER,
-      location: 'CN',
-      item,
-      massGrams: 1000,
-    });
-    return {
-      method: 'POST' as const,
-      url: '/v1/lots',
-      payload: body,
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${key}`,
-        'idempotency-key': randomUUID(),
-        'lodestone-signature': signRequest(signer, { method: 'POST', path: '/v1/lots', body }),
-      },
-    };
+    const { path, body, headers } = signedLot(i);
+    return { method: 'POST' as const, url: path, payload: body, headers };
   };
   const wave = async (w: number) => {
     const rs = await Promise.all(

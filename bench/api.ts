@@ -82,7 +82,22 @@ async function bare(): Promise<Run> {
   }
 }
 
-async function capture(name: string, store: Store, serverCpu?: () => number | undefined): Promise<Run> {
+/** A signed `POST /v1/lots` as a client sends it. */
+export interface SignedLot {
+  readonly path: '/v1/lots';
+  readonly body: string;
+  readonly headers: Record<string, string>;
+}
+
+/**
+ * The write route's world on `store`: the exporter registered, an API key of its, and `signedLot(i)`,
+ * the i-th signed lot request with a fresh Idempotency-Key (signing is the client's work: make them
+ * before measuring the server).
+ */
+export async function lotsWorld(
+  store: Store,
+  prefix: string,
+): Promise<{ ctx: AppContext; signedLot: (i: number, now?: Date) => SignedLot }> {
   const ctx: AppContext = createApp(store, { keysDir: mkdtempSync(join(tmpdir(), 'lodestone-bench-api-')) });
   await registerParty(
     ctx,
@@ -91,12 +106,9 @@ async function capture(name: string, store: Store, serverCpu?: () => number | un
   const { key } = await issueCredential(ctx, { partyId: EXPORTER, role: 'exporter' });
   const signer = ctx.keystore.signer(EXPORTER);
   const item = example('items/ndfeb-45sh-dy-magnet.json');
-  // Enough signed requests for the run at up to 5000 requests/s, made before the clock starts.
-  const n = Math.max(1000, SECONDS * 5000);
-  const now = new Date();
-  const prepared = Array.from({ length: n }, (_, i) => {
+  const signedLot = (i: number, now?: Date): SignedLot => {
     const body = JSON.stringify({
-      id: `BENCH-${i}-${randomUUID().slice(0, 8)}`,
+      id: `${prefix}-${i}-${randomUUID().slice(0, 8)}`,
       holder: EXPORTER,
       location: 'CN',
       item,
@@ -109,10 +121,19 @@ async function capture(name: string, store: Store, serverCpu?: () => number | un
         'content-type': 'application/json',
         authorization: `Bearer ${key}`,
         'idempotency-key': randomUUID(),
-        'lodestone-signature': signRequest(signer, { method: 'POST', path: '/v1/lots', body, now }),
+        'lodestone-signature': signRequest(signer, { method: 'POST', path: '/v1/lots', body, ...(now && { now }) }),
       },
     };
-  });
+  };
+  return { ctx, signedLot };
+}
+
+async function capture(name: string, store: Store, serverCpu?: () => number | undefined): Promise<Run> {
+  const { ctx, signedLot } = await lotsWorld(store, 'BENCH');
+  // Enough signed requests for the run at up to 5000 requests/s, made before the clock starts.
+  const n = Math.max(1000, SECONDS * 5000);
+  const now = new Date();
+  const prepared = Array.from({ length: n }, (_, i) => signedLot(i, now));
   let i = 0;
   const app = await createServer(ctx, { rateLimit: false });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });

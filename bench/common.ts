@@ -30,6 +30,16 @@ export function machine(): Machine {
   };
 }
 
+/** The middle sample (the upper one of an even count): the A/B runs' summary, least moved by one slow round. */
+export const median = (xs: readonly number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+/** The three load averages, for a line that says what the machine was doing beside a run. */
+export const loadText = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+
 /** Nearest-rank percentile of sorted samples. */
 export function pct(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;

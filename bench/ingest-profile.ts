@@ -16,13 +16,13 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import type { CustodyEventInput } from '../src/app/index.js';
-import { EXPORTER, IMPORTER } from './common.js';
+import { EXPORTER, IMPORTER, loadText, median } from './common.js';
 import { cycle, CYCLES_PER_DOCUMENT, PATH } from './ingest.js';
 
 interface Code {
@@ -116,12 +116,6 @@ async function measure(
   }
 }
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
-
 const here = process.env.PROFILE_SRC ?? join(import.meta.dirname, '..', 'src');
 if (process.argv[2] === 'ab') {
   const otherSrc = process.argv[3];
@@ -131,23 +125,23 @@ if (process.argv[2] === 'ab') {
   const groups = Number(process.argv[5] ?? 4);
   const xs: number[] = [];
   const ys: number[] = [];
-  console.log(`A: ${here}, B: ${otherSrc}; load average at start ${load()}`);
+  console.log(`A: ${here}, B: ${otherSrc}; load average at start ${loadText()}`);
   for (let r = 0; r < rounds; r++) {
     const x = await measure(a, groups);
     const y = await measure(b, groups);
     xs.push(x.cpuMsPerEvent);
     ys.push(y.cpuMsPerEvent);
     console.log(
-      `round ${r + 1}: Node CPU per event A ${x.cpuMsPerEvent.toFixed(3)} ms, B ${y.cpuMsPerEvent.toFixed(3)} ms (B / A ${(y.cpuMsPerEvent / x.cpuMsPerEvent).toFixed(2)}); wall A ${x.wallMsPerEvent.toFixed(3)}, B ${y.wallMsPerEvent.toFixed(3)} ms; load ${load()}`,
+      `round ${r + 1}: Node CPU per event A ${x.cpuMsPerEvent.toFixed(3)} ms, B ${y.cpuMsPerEvent.toFixed(3)} ms (B / A ${(y.cpuMsPerEvent / x.cpuMsPerEvent).toFixed(2)}); wall A ${x.wallMsPerEvent.toFixed(3)}, B ${y.wallMsPerEvent.toFixed(3)} ms; load ${loadText()}`,
     );
   }
   const [ma, mb] = [median(xs), median(ys)];
   console.log(
-    `median Node CPU per document event: A ${ma.toFixed(3)} ms, B ${mb.toFixed(3)} ms, B / A ${(mb / ma).toFixed(2)}; load average at end ${load()}`,
+    `median Node CPU per document event: A ${ma.toFixed(3)} ms, B ${mb.toFixed(3)} ms, B / A ${(mb / ma).toFixed(2)}; load average at end ${loadText()}`,
   );
 } else {
   const m = await measure(await codeAt(here), Number(process.argv[2] ?? 10), process.argv[3]);
   console.log(
-    `${m.events} events: Node CPU ${m.cpuMsPerEvent.toFixed(3)} ms per event, wall ${m.wallMsPerEvent.toFixed(3)} ms per event; load ${load()}`,
+    `${m.events} events: Node CPU ${m.cpuMsPerEvent.toFixed(3)} ms per event, wall ${m.wallMsPerEvent.toFixed(3)} ms per event; load ${loadText()}`,
   );
 }

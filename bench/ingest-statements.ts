@@ -16,12 +16,12 @@
  * event of each with their ratio B / A.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { AppContext, CustodyEventInput } from '../src/app/index.js';
-import { EXPORTER, IMPORTER } from './common.js';
+import { EXPORTER, IMPORTER, loadText, median } from './common.js';
 import { cycle, CYCLES_PER_DOCUMENT, PATH } from './ingest.js';
 
 /** The parts of a source tree the measurement runs (this tree's, or another checkout's). */
@@ -98,12 +98,6 @@ async function measure(code: Code, groups: number, single: boolean): Promise<Mea
   }
 }
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
-
 async function main(): Promise<void> {
   const here = await codeAt(join(import.meta.dirname, '..', 'src'));
   if (process.argv[2] === 'ab') {
@@ -114,20 +108,20 @@ async function main(): Promise<void> {
     const groups = Number(process.argv[5] ?? 4);
     const a: Measured[] = [];
     const b: Measured[] = [];
-    console.log(`A: ${join(import.meta.dirname, '..', 'src')}, B: ${otherSrc}; load average at start ${load()}`);
+    console.log(`A: ${join(import.meta.dirname, '..', 'src')}, B: ${otherSrc}; load average at start ${loadText()}`);
     for (let r = 0; r < rounds; r++) {
       a.push(await measure(here, groups, false));
       b.push(await measure(other, groups, false));
       const [x, y] = [a.at(-1), b.at(-1)] as [Measured, Measured];
       console.log(
         `round ${r + 1}: A ${(x.statements / x.events).toFixed(3)} statements, ${x.cpuMsPerEvent.toFixed(3)} ms CPU per event; ` +
-          `B ${(y.statements / y.events).toFixed(3)} statements, ${y.cpuMsPerEvent.toFixed(3)} ms; load ${load()}`,
+          `B ${(y.statements / y.events).toFixed(3)} statements, ${y.cpuMsPerEvent.toFixed(3)} ms; load ${loadText()}`,
       );
     }
     const ma = median(a.map((m) => m.cpuMsPerEvent));
     const mb = median(b.map((m) => m.cpuMsPerEvent));
     console.log(
-      `median CPU per document event: A ${ma.toFixed(3)} ms, B ${mb.toFixed(3)} ms, B / A ${(mb / ma).toFixed(2)}; load average at end ${load()}`,
+      `median CPU per document event: A ${ma.toFixed(3)} ms, B ${mb.toFixed(3)} ms, B / A ${(mb / ma).toFixed(2)}; load average at end ${loadText()}`,
     );
     return;
   }
