@@ -109,25 +109,22 @@ export function verifyPeerStatusList(
   url: string,
   jws: string,
   now: Date,
-): Promise<VerifiedStatusList> {
-  const bad = (reason: string): never => {
-    throw new StatusListError(peer.node, `status list ${url}: ${reason}`);
-  };
+): VerifiedStatusList {
+  if (peer.public_url === null)
+    throw new StatusListError(peer.node, `status list ${url}: no public URL is pinned for this peer`);
   try {
-    if (peer.public_url === null) return bad('no public URL is pinned for this peer');
-    const publicKey = parseVerifierKey(peer.log_vkey).publicKey;
     const opened = openStatusListCredential(jws, {
       url,
       did: didWebFor(peer.public_url),
-      publicKey,
+      publicKey: parseVerifierKey(peer.log_vkey).publicKey,
       at: now,
       keyName: `${peer.node}'s pinned log key`,
     });
-    return Promise.resolve({ jws, url, ...opened });
+    return { jws, url, ...opened };
   } catch (e) {
     if (e instanceof TrustError && e.code === 'BAD_STATUS_LIST')
-      return Promise.reject(new StatusListError(peer.node, `status list ${url}: ${e.message}`));
-    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      throw new StatusListError(peer.node, `status list ${url}: ${e.message}`);
+    throw e;
   }
 }
 
@@ -166,13 +163,13 @@ export async function peerStatusList(
   const db = ctx.store.db;
   const cached = await statusListCacheRepo.get(db, peer.node, partyId);
   const now = ctx.clock();
-  const fromCache = async (source: 'not-modified' | 'cached', fetchedAt: string): Promise<PeerStatusList> => {
+  const fromCache = (source: 'not-modified' | 'cached', fetchedAt: string): PeerStatusList => {
     if (cached === undefined) throw new StatusListError(peer.node, `status list ${url}: nothing cached`);
-    const v = await verifyPeerStatusList(peer, url, cached.jws, now);
+    const v = verifyPeerStatusList(peer, url, cached.jws, now);
     return { ...v, node: peer.node, partyId, fetchedAt, source };
   };
   // The peer cannot answer now: an approval is refused; a shipment may use the cached list within its age.
-  const unavailable = async (why: string): Promise<PeerStatusList> => {
+  const unavailable = (why: string): PeerStatusList => {
     if (purpose === 'approval' || cached === undefined)
       throw new StatusListError(
         peer.node,
@@ -201,7 +198,7 @@ export async function peerStatusList(
   }
   if (response.status === 304) {
     await response.body?.cancel();
-    const out = await fromCache('not-modified', now.toISOString());
+    const out = fromCache('not-modified', now.toISOString());
     await statusListCacheRepo.touch(db, peer.node, partyId, now.toISOString());
     return out;
   }
@@ -218,7 +215,7 @@ export async function peerStatusList(
     throw new StatusListError(peer.node, `status list ${url}: ${length} bytes, more than ${MAX_RESPONSE_BYTES}`);
   }
   const jws = (await response.text()).trim();
-  const verified = await verifyPeerStatusList(peer, url, jws, now);
+  const verified = verifyPeerStatusList(peer, url, jws, now);
   await statusListCacheRepo.put(db, {
     node: peer.node,
     party_id: partyId,
@@ -258,7 +255,7 @@ export async function confirmPeerCertificate(
   purpose: StatusListPurpose,
 ): Promise<PeerCertificateStatus | undefined> {
   const db = ctx.store.db;
-  const key = `${purpose} ${'licenceId' in on ? `licence ${on.licenceId}` : `certificate ${on.certificateId}`}`;
+  const key = answerKey(on, purpose);
   // Asked before the batch's transaction opened (askPeersFirst): no HTTP round trip under the journal lock.
   const asked = ctx.peerStatus?.get(key);
   if (asked !== undefined) return asked;
@@ -296,10 +293,18 @@ export async function askPeersFirst(ctx: AppContext, holder: string): Promise<Ap
     const answer = confirmUnmemoised(ctx, { licenceId }, 'shipment');
     // Settled here; a refusal is thrown where a shipment relies on it.
     answer.catch(() => undefined);
-    answers.set(`shipment licence ${licenceId}`, answer);
+    answers.set(answerKey({ licenceId }, 'shipment'), answer);
   }
   await Promise.allSettled(answers.values());
   return { ...ctx, peerStatus: answers };
+}
+
+/** What an answer is kept under, in a batch's memo and in `AppContext.peerStatus`: purpose and licence or certificate. */
+function answerKey(
+  on: { readonly certificateId: string } | { readonly licenceId: string },
+  purpose: StatusListPurpose,
+): string {
+  return `${purpose} ${'licenceId' in on ? `licence ${on.licenceId}` : `certificate ${on.certificateId}`}`;
 }
 
 /** Per transaction (a batch): the answers confirmPeerCertificate gave, by purpose and licence or certificate. */

@@ -274,12 +274,8 @@ export function checkPeerRecords(
     let o = opened.get(node);
     if (o === undefined) {
       const key: BundleKey = { name: origin, publicKey: pinned.logKey };
-      const keyPin = pins.peerKeys?.find((k) => k.name === origin);
+      const keyPin = checkPeerKeyPin(node, pinned, pins);
       const rootPin = pins.peerTrustRoots?.find((k) => k.name === origin);
-      if (keyPin !== undefined && keyPin.publicKey !== pinned.logKey)
-        fail(
-          `peer ${node}: --peer-key pins ${keyPin.publicKey} for ${origin}, but the root-signed record at leaf ${pinned.leaf} pins ${pinned.logKey}`,
-        );
       if (rootPin !== undefined && rootPin.publicKey !== pinned.trustRoot)
         fail(
           `peer ${node}: --peer-trust-root pins ${rootPin.publicKey} for ${origin}, but the root-signed record at leaf ${pinned.leaf} pins ${pinned.trustRoot}`,
@@ -358,6 +354,16 @@ export function checkPeerRecords(
   return { effective, peerOf, peers: [...opened.values()].map((o) => o.check) };
 }
 
+/** The auditor's --peer-key for the peer's origin, if any, which must be the key the root-signed settings pin. */
+function checkPeerKeyPin(node: string, pinned: Settings, pins: PeerPins): BundleKey | undefined {
+  const keyPin = pins.peerKeys?.find((k) => k.name === pinned.origin);
+  if (keyPin !== undefined && keyPin.publicKey !== pinned.logKey)
+    fail(
+      `peer ${node}: --peer-key pins ${keyPin.publicKey} for ${pinned.origin}, but the root-signed record at leaf ${pinned.leaf} pins ${pinned.logKey}`,
+    );
+  return keyPin;
+}
+
 /**
  * A `federation.status-revoked` record is this node's word that it saw a peer's certificate revoked in
  * the peer's status list; it carries the list as the peer signed it. It counts only if that evidence
@@ -397,11 +403,7 @@ function checkStatusEvidence(
     fail(
       `${where}: names ${node}'s origin as ${origin}, but ${node} is pinned as ${pinned.origin} (leaf ${pinned.leaf})`,
     );
-  const keyPin = pins.peerKeys?.find((k) => k.name === origin);
-  if (keyPin !== undefined && keyPin.publicKey !== pinned.logKey)
-    fail(
-      `peer ${node}: --peer-key pins ${keyPin.publicKey} for ${origin}, but the root-signed record at leaf ${pinned.leaf} pins ${pinned.logKey}`,
-    );
+  checkPeerKeyPin(node, pinned, pins);
   if (pinned.url === undefined)
     return fail(
       `${where}: the root-signed record at leaf ${pinned.leaf} pins no public URL for ${node}, so no status list of ${node}'s can be evidence`,
